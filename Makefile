@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0-only OR MIT
+#
+# tdsnp: userspace library, mock firmware, tools and tests; the kernel module
+# is built through Kbuild (make module).  `make check` runs everything.
+
+CC		?= gcc
+O		:= build
+KVER		?= $(shell scripts/kver.sh 2>/dev/null)
+KDIR		?= /usr/src/linux-headers-$(KVER)
+
+WARN		:= -Wall -Wextra -Werror
+CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -D_GNU_SOURCE -fno-strict-aliasing
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
+
+LIB_C		:= src/platform/platform_user.c src/platform/insn.c src/platform/sha384.c \
+		   src/status/status.c src/status/tdx_status_table.c
+LIB_S		:= src/seamcall/seamcall.S src/tdcall/tdcall.S src/rmp/snp_insn.S
+MOCK_C		:= tests/mocks/engine.c tests/mocks/engine_user.c tests/mocks/arena.c \
+		   tests/common/selftest.c
+TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+TOOLS		:= tdsnp-status
+
+# Every C source and header the project owns, for the linters.
+C_SOURCES	:= $(LIB_C) $(MOCK_C) src/platform/platform_kernel.c tests/mocks/engine_kernel.c \
+		   tests/kernel/ktest.c $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
+C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h)
+
+# Variants: plain (native and valgrind) and asan (ASan + UBSan).
+define variant
+$(O)/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_BASE) $(2) -MMD -MP -c -o $$@ $$<
+$(O)/$(1)/obj/%.o: %.S
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ASFLAGS_BASE) $(2) -c -o $$@ $$<
+$(O)/$(1)/libtdsnp.a: $(addprefix $(O)/$(1)/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.o))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(O)/$(1)/libtdsnp-mock.a: $(addprefix $(O)/$(1)/obj/,$(MOCK_C:.c=.o))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/unit/%.o $(O)/$(1)/libtdsnp-mock.a $(O)/$(1)/libtdsnp.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -o $$@ $$^ -lcmocka -lpthread
+-include $$(shell find $(O)/$(1)/obj -name '*.d' 2>/dev/null)
+endef
+
+$(eval $(call variant,plain,))
+$(eval $(call variant,asan,$(SAN_FLAGS)))
+
+.PHONY: all lib tests tools module ktest check sparse tidy checkpatch clean deps
+.DEFAULT_GOAL := all
+
+all: lib tools tests
+
+lib: $(O)/libtdsnp.a $(O)/libtdsnp-mock.a
+
+$(O)/libtdsnp.a: $(O)/plain/libtdsnp.a
+	cp $< $@
+$(O)/libtdsnp-mock.a: $(O)/plain/libtdsnp-mock.a
+	cp $< $@
+
+tools: $(addprefix $(O)/,$(TOOLS))
+
+$(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lpthread
+
+tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TESTS))
+
+deps:
+	scripts/install-deps.sh
+
+# The kernel module (library) and the self-test module (mock + tests).
+module:
+	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run scripts/install-deps.sh"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Boot Debian's kernel of the same version in QEMU with both modules.
+ktest: module
+	scripts/qemu-ktest.sh --log $(O)/ktest.log tdsnp.ko tdsnp_ktest.ko
+
+sparse:
+	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
+
+tidy:
+	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c) -- -std=gnu11 -Iinclude -D_GNU_SOURCE
+
+checkpatch:
+	scripts/lint.sh checkpatch $(filter-out tests/unit/%,$(C_SOURCES)) $(C_HEADERS)
+	CHECKPATCH_IGNORE=CAMELCASE scripts/lint.sh checkpatch $(wildcard tests/unit/*.c)
+
+check:
+	@scripts/check.sh
+
+clean:
+	rm -rf $(O)
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1 || true

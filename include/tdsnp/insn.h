@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The instruction layer: the one place that emits SEAMCALL, TDCALL,
+ * PVALIDATE, RMPUPDATE, PSMASH, RMPADJUST, RMPQUERY, RMPREAD and VMGEXIT.
+ *
+ * Every instruction is issued by a small assembly routine that loads the
+ * whole general-purpose register file (all GPRs but RSP) from a struct
+ * tdsnp_regs, executes the instruction and stores the whole file back, RFLAGS
+ * included.  That covers every input and output register the architecture
+ * defines for each instruction, including the TDX leaves that pass state in
+ * nearly every GPR (TDH.VP.ENTER, TDG.VP.VMCALL).
+ *
+ * When the instruction faults (no firmware, no feature) the routine lands on
+ * its fixup: in the kernel through the exception table, in userspace through
+ * the mock firmware's signal handler.  The fixup calls tdsnp_insn_fault(),
+ * which either hands the register file to a registered engine (the mock
+ * firmware, when its catcher claimed the fault) or turns the fault into a
+ * software-class status (TDSNP_SW_FAULT_UD, TDSNP_SW_FAULT_GP, ...).  A fault
+ * is never a crash.
+ */
+#ifndef TDSNP_INSN_H
+#define TDSNP_INSN_H
+
+/* Offsets of struct tdsnp_regs, shared with the assembly. */
+#define TDSNP_REGS_RAX		0
+#define TDSNP_REGS_RBX		8
+#define TDSNP_REGS_RCX		16
+#define TDSNP_REGS_RDX		24
+#define TDSNP_REGS_RSI		32
+#define TDSNP_REGS_RDI		40
+#define TDSNP_REGS_RBP		48
+#define TDSNP_REGS_R8		56
+#define TDSNP_REGS_R9		64
+#define TDSNP_REGS_R10		72
+#define TDSNP_REGS_R11		80
+#define TDSNP_REGS_R12		88
+#define TDSNP_REGS_R13		96
+#define TDSNP_REGS_R14		104
+#define TDSNP_REGS_R15		112
+#define TDSNP_REGS_RFLAGS	120
+#define TDSNP_REGS_SIZE		128
+
+/* Instruction ids, shared with the assembly. */
+#define TDSNP_INSN_SEAMCALL	0
+#define TDSNP_INSN_TDCALL	1
+#define TDSNP_INSN_PVALIDATE	2
+#define TDSNP_INSN_RMPUPDATE	3
+#define TDSNP_INSN_PSMASH	4
+#define TDSNP_INSN_RMPADJUST	5
+#define TDSNP_INSN_RMPQUERY	6
+#define TDSNP_INSN_RMPREAD	7
+#define TDSNP_INSN_VMGEXIT	8
+#define TDSNP_NR_INSNS		9
+
+/*
+ * A catcher (the mock's signal handler or die notifier) that claims a fault
+ * puts this bit into RAX together with the trap number before resuming at
+ * the fixup; a plain trap number in RAX is a fault nobody emulated.
+ */
+#define TDSNP_TRAP_CAUGHT	0x100
+
+#ifndef __ASSEMBLY__
+#include <tdsnp/compiler.h>
+#include <tdsnp/addr.h>
+
+/**
+ * struct tdsnp_regs - the register file an instruction sees and returns
+ * @rax: leaf/function on input, status on output (for most instructions)
+ * @rbx: GPR
+ * @rcx: GPR
+ * @rdx: GPR
+ * @rsi: GPR
+ * @rdi: GPR
+ * @rbp: GPR
+ * @r8: GPR
+ * @r9: GPR
+ * @r10: GPR
+ * @r11: GPR
+ * @r12: GPR
+ * @r13: GPR
+ * @r14: GPR
+ * @r15: GPR
+ * @rflags: output only: RFLAGS after the instruction (PVALIDATE's CF)
+ */
+struct tdsnp_regs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rflags;
+};
+
+#define TDSNP_RFLAGS_CF		BIT_ULL(0)
+#define TDSNP_RFLAGS_PF		BIT_ULL(2)
+#define TDSNP_RFLAGS_AF		BIT_ULL(4)
+#define TDSNP_RFLAGS_ZF		BIT_ULL(6)
+#define TDSNP_RFLAGS_SF		BIT_ULL(7)
+#define TDSNP_RFLAGS_OF		BIT_ULL(11)
+
+/**
+ * struct tdsnp_insn_engine - something that executes instructions in software
+ * @name: for logs
+ * @run: execute instruction @insn on @regs, writing outputs back into @regs
+ * @ctx: passed to @run
+ * @direct: when true the library calls @run directly instead of issuing the
+ *          instruction and trapping (fast path for large tests and benches)
+ *
+ * The mock firmware registers one.  Production builds never do, and then an
+ * instruction is issued only when the CPU reports the feature.
+ */
+struct tdsnp_insn_engine {
+	const char *name;
+	void (*run)(void *ctx, unsigned int insn, struct tdsnp_regs *regs);
+	void *ctx;
+	bool direct;
+};
+
+/**
+ * struct tdsnp_insn_desc - static facts about one instruction
+ * @name: mnemonic
+ * @bytes: the opcode bytes the instruction layer emits
+ * @site: address of the instruction in the instruction layer
+ * @fixup: where a catcher resumes after claiming a fault at @site
+ */
+struct tdsnp_insn_desc {
+	const char *name;
+	u8 bytes[4];
+	const void *site;
+	const void *fixup;
+};
+
+const struct tdsnp_insn_desc *tdsnp_insn_desc(unsigned int insn);
+int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup);
+int tdsnp_insn_set_engine(const struct tdsnp_insn_engine *engine);
+void tdsnp_insn_clear_engine(const struct tdsnp_insn_engine *engine);
+bool tdsnp_insn_available(unsigned int insn);
+u64 tdsnp_insn_fault(struct tdsnp_regs *regs, u64 code, unsigned int insn);
+
+/* Full register file in and out; the return value is the output RAX. */
+u64 tdsnp_seamcall(struct tdsnp_regs *regs);
+u64 tdsnp_tdcall(struct tdsnp_regs *regs);
+u64 tdsnp_vmgexit(struct tdsnp_regs *regs);
+u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs);
+
+/* The SEV-SNP instructions with their architectural operands by name. */
+u64 tdsnp_pvalidate(unsigned long va, u32 page_size, u32 validate,
+		    bool *no_change);
+u64 tdsnp_rmpupdate(tdsnp_hpa_t spa, const void *new_state);
+u64 tdsnp_psmash(tdsnp_hpa_t spa);
+u64 tdsnp_rmpadjust(unsigned long va, u32 page_size, u64 attrs);
+u64 tdsnp_rmpquery(unsigned long va, u32 target_vmpl, u64 *rcx_out,
+		   u64 *rdx_out);
+u64 tdsnp_rmpread(tdsnp_hpa_t spa, void *entry);
+
+/* The raw routines (assembly); only the instruction layer calls them. */
+u64 __tdsnp_seamcall(struct tdsnp_regs *regs);
+u64 __tdsnp_tdcall(struct tdsnp_regs *regs);
+u64 __tdsnp_pvalidate(struct tdsnp_regs *regs);
+u64 __tdsnp_rmpupdate(struct tdsnp_regs *regs);
+u64 __tdsnp_psmash(struct tdsnp_regs *regs);
+u64 __tdsnp_rmpadjust(struct tdsnp_regs *regs);
+u64 __tdsnp_rmpquery(struct tdsnp_regs *regs);
+u64 __tdsnp_rmpread(struct tdsnp_regs *regs);
+u64 __tdsnp_vmgexit(struct tdsnp_regs *regs);
+
+#endif /* __ASSEMBLY__ */
+#endif /* TDSNP_INSN_H */

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR MIT
+#
+# Judge a QEMU serial log written by qemu-ktest.sh. Passes (exit 0) only if
+# the log holds KTAP output whose every plan matches its results, no
+# "not ok", the TDSNP-KTEST-DONE terminator, every "insmod NAME: rc=0", and no
+# sign of a kernel panic, oops, BUG or WARNING. Prints each test result and
+# a last line "ktap: N passed, M failed" (N, M count leaf results; a SKIP
+# counts as passed). Kernel timestamps "[    1.234567] " (and a printk
+# caller id "[T1] ") are stripped; indentation marks subtests.
+# KTAP lines must be printed bare, without a pr_fmt() prefix.
+#
+#   scripts/ktap-judge.sh LOGFILE
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 LOGFILE" >&2
+	exit 2
+fi
+if [ ! -r "$1" ]; then
+	echo "ktap-judge.sh: cannot read log $1" >&2
+	exit 2
+fi
+
+exec awk '
+function fail(msg) { nerr++; print "ktap-judge: FAIL: " msg }
+function depth_of(s) { match(s, /^[ \t]*/); return RLENGTH }
+# Open a block of results at indentation d.
+function open_block(d,   k, top) {
+	top = 1
+	for (k in isopen) if (k + 0 < d) top = 0
+	isopen[d] = 1; plan[d] = ""; cnt[d] = 0; istop[d] = top; start[d] = NR
+}
+function close_block(d) {
+	if (plan[d] != "" && plan[d] + 0 != cnt[d])
+		fail("plan 1.." plan[d] " (log line " start[d] ") but " cnt[d] " results")
+	else if (plan[d] == "" && istop[d] && cnt[d] > 0)
+		fail("no plan for the " cnt[d] " results from log line " start[d])
+	delete isopen[d]
+}
+# Close blocks deeper than d; return 1 if one of them held results.
+function close_deeper(d,   k, n, i, had) {
+	n = 0; had = 0
+	for (k in isopen) if (k + 0 > d) todo[++n] = k
+	for (i = 1; i <= n; i++) { if (cnt[todo[i]] > 0) had = 1; close_block(todo[i]) }
+	return had
+}
+{
+	line = $0
+	sub(/\r+$/, "", line)
+	if (sub(/^\[ *[0-9]+\.[0-9]+\]/, "", line)) {
+		sub(/^\[ *[TC][0-9]+\]/, "", line)
+		sub(/^ /, "", line)
+	}
+	if (line ~ /Kernel panic|BUG:|kernel BUG at|Oops|WARNING:|Call Trace|general protection fault|invalid opcode:/)
+		fail("log line " NR ": " line)
+	if (line ~ /^insmod .*: rc=/ && line !~ /: rc=0$/)
+		fail("log line " NR ": " line)
+	if (line == "TDSNP-KTEST-DONE")
+		done = 1
+	d = depth_of(line)
+	body = substr(line, d + 1)
+	if (body ~ /^K?TAP version [0-9]+$/) {
+		seen = 1
+		close_deeper(d - 1)
+		open_block(d)
+	} else if (body ~ /^1\.\.[0-9]+([ \t]|$)/) {
+		seen = 1
+		close_deeper(d)
+		if (!(d in isopen) || (plan[d] != "" && cnt[d] > 0)) {
+			if (d in isopen) close_block(d)
+			open_block(d)
+		}
+		n = body; sub(/^1\.\./, "", n); sub(/[^0-9].*$/, "", n)
+		plan[d] = n
+	} else if (body ~ /^(not )?ok [0-9]+([ \t]|$)/) {
+		seen = 1
+		parent = close_deeper(d)
+		if (!(d in isopen)) open_block(d)
+		cnt[d]++
+		print line
+		bad = body ~ /^not ok/
+		if (bad) fail("log line " NR ": " body)
+		if (!parent) { if (bad) nfail++; else npass++ }
+	} else if (body ~ /^Bail out!/) {
+		seen = 1
+		fail("log line " NR ": " body)
+	}
+}
+END {
+	close_deeper(-1)
+	if (!seen) fail("no KTAP output in the log")
+	if (!done) fail("terminator line TDSNP-KTEST-DONE missing (hang, crash or timeout?)")
+	printf "ktap: %d passed, %d failed\n", npass, nfail
+	exit nerr > 0
+}' "$1"

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The instruction layer's C half: which instruction lives where, who may
+ * execute it, and what a fault turns into.  See include/tdsnp/insn.h.
+ */
+#include <tdsnp/insn.h>
+#include <tdsnp/platform.h>
+#include <tdsnp/status.h>
+#include "platform_internal.h"
+
+TDSNP_CHECK_SIZE(struct tdsnp_regs, TDSNP_REGS_SIZE);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rax, TDSNP_REGS_RAX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbx, TDSNP_REGS_RBX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rcx, TDSNP_REGS_RCX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rdx, TDSNP_REGS_RDX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rsi, TDSNP_REGS_RSI);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rdi, TDSNP_REGS_RDI);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbp, TDSNP_REGS_RBP);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r8, TDSNP_REGS_R8);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r9, TDSNP_REGS_R9);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r10, TDSNP_REGS_R10);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r11, TDSNP_REGS_R11);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r12, TDSNP_REGS_R12);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r13, TDSNP_REGS_R13);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r14, TDSNP_REGS_R14);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r15, TDSNP_REGS_R15);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rflags, TDSNP_REGS_RFLAGS);
+
+extern const u8 __tdsnp_site_seamcall[], __tdsnp_fixup_seamcall[];
+extern const u8 __tdsnp_site_tdcall[], __tdsnp_fixup_tdcall[];
+extern const u8 __tdsnp_site_pvalidate[], __tdsnp_fixup_pvalidate[];
+extern const u8 __tdsnp_site_rmpupdate[], __tdsnp_fixup_rmpupdate[];
+extern const u8 __tdsnp_site_psmash[], __tdsnp_fixup_psmash[];
+extern const u8 __tdsnp_site_rmpadjust[], __tdsnp_fixup_rmpadjust[];
+extern const u8 __tdsnp_site_rmpquery[], __tdsnp_fixup_rmpquery[];
+extern const u8 __tdsnp_site_rmpread[], __tdsnp_fixup_rmpread[];
+extern const u8 __tdsnp_site_vmgexit[], __tdsnp_fixup_vmgexit[];
+
+#define INSN_DESC(id, mnemonic, sym, b0, b1, b2, b3)			\
+	[id] = {							\
+		.name = mnemonic,					\
+		.bytes = { b0, b1, b2, b3 },				\
+		.site = __tdsnp_site_##sym,				\
+		.fixup = __tdsnp_fixup_##sym,				\
+	}
+
+/* Opcode bytes: tdx-host.md 1, tdx-guest.md 1, snp.md 1.1. */
+static const struct tdsnp_insn_desc insn_descs[TDSNP_NR_INSNS] = {
+	INSN_DESC(TDSNP_INSN_SEAMCALL, "SEAMCALL", seamcall, 0x66, 0x0f, 0x01, 0xcf),
+	INSN_DESC(TDSNP_INSN_TDCALL, "TDCALL", tdcall, 0x66, 0x0f, 0x01, 0xcc),
+	INSN_DESC(TDSNP_INSN_PVALIDATE, "PVALIDATE", pvalidate, 0xf2, 0x0f, 0x01, 0xff),
+	INSN_DESC(TDSNP_INSN_RMPUPDATE, "RMPUPDATE", rmpupdate, 0xf2, 0x0f, 0x01, 0xfe),
+	INSN_DESC(TDSNP_INSN_PSMASH, "PSMASH", psmash, 0xf3, 0x0f, 0x01, 0xff),
+	INSN_DESC(TDSNP_INSN_RMPADJUST, "RMPADJUST", rmpadjust, 0xf3, 0x0f, 0x01, 0xfe),
+	INSN_DESC(TDSNP_INSN_RMPQUERY, "RMPQUERY", rmpquery, 0xf3, 0x0f, 0x01, 0xfd),
+	INSN_DESC(TDSNP_INSN_RMPREAD, "RMPREAD", rmpread, 0xf2, 0x0f, 0x01, 0xfd),
+	INSN_DESC(TDSNP_INSN_VMGEXIT, "VMGEXIT", vmgexit, 0xf3, 0x0f, 0x01, 0xd9),
+};
+
+static u64 (*const insn_raw[TDSNP_NR_INSNS])(struct tdsnp_regs *) = {
+	[TDSNP_INSN_SEAMCALL] = __tdsnp_seamcall,
+	[TDSNP_INSN_TDCALL] = __tdsnp_tdcall,
+	[TDSNP_INSN_PVALIDATE] = __tdsnp_pvalidate,
+	[TDSNP_INSN_RMPUPDATE] = __tdsnp_rmpupdate,
+	[TDSNP_INSN_PSMASH] = __tdsnp_psmash,
+	[TDSNP_INSN_RMPADJUST] = __tdsnp_rmpadjust,
+	[TDSNP_INSN_RMPQUERY] = __tdsnp_rmpquery,
+	[TDSNP_INSN_RMPREAD] = __tdsnp_rmpread,
+	[TDSNP_INSN_VMGEXIT] = __tdsnp_vmgexit,
+};
+
+static const struct tdsnp_insn_engine *insn_engine;
+
+/**
+ * tdsnp_insn_desc() - static facts about an instruction
+ * @insn: a TDSNP_INSN_* id
+ *
+ * Return: the descriptor, or NULL for an id out of range.
+ */
+const struct tdsnp_insn_desc *tdsnp_insn_desc(unsigned int insn)
+{
+	if (insn >= TDSNP_NR_INSNS)
+		return NULL;
+	return &insn_descs[insn];
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_desc);
+
+/**
+ * tdsnp_insn_site_lookup() - is @ip one of the instruction layer's sites?
+ * @ip: a faulting instruction pointer
+ * @fixup: where to resume when it is
+ *
+ * A catcher acts only when this says yes: the address must be exactly one
+ * of the nine sites and the bytes there must still be the opcode.  Safe to
+ * call from a signal handler or an exception notifier (no locks, no
+ * allocation).
+ *
+ * Return: the TDSNP_INSN_* id, or -ENOENT.
+ */
+int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup)
+{
+	unsigned int i;
+
+	for (i = 0; i < TDSNP_NR_INSNS; i++) {
+		const struct tdsnp_insn_desc *d = &insn_descs[i];
+
+		if (ip != (unsigned long)d->site)
+			continue;
+		if (memcmp(d->site, d->bytes, sizeof(d->bytes)))
+			return -ENOENT;
+		*fixup = (unsigned long)d->fixup;
+		return (int)i;
+	}
+	return -ENOENT;
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_site_lookup);
+
+/**
+ * tdsnp_insn_set_engine() - route instructions to a software engine
+ * @engine: the engine (the mock firmware); must outlive its registration
+ *
+ * Return: 0, -EBUSY when another engine is registered, -EINVAL when
+ * @engine has no run function.
+ */
+int tdsnp_insn_set_engine(const struct tdsnp_insn_engine *engine)
+{
+	if (!engine || !engine->run)
+		return -EINVAL;
+	if (__atomic_compare_exchange_n(&insn_engine, &(const struct tdsnp_insn_engine *){ NULL },
+					engine, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	return -EBUSY;
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_set_engine);
+
+/**
+ * tdsnp_insn_clear_engine() - stop routing instructions to @engine
+ * @engine: the engine registered with tdsnp_insn_set_engine()
+ */
+void tdsnp_insn_clear_engine(const struct tdsnp_insn_engine *engine)
+{
+	__atomic_compare_exchange_n(&insn_engine, &engine, NULL, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_clear_engine);
+
+/**
+ * tdsnp_insn_available() - may the library issue @insn here?
+ * @insn: a TDSNP_INSN_* id
+ *
+ * Return: true when an engine is registered or the CPU reports the feature
+ * the instruction belongs to.
+ */
+bool tdsnp_insn_available(unsigned int insn)
+{
+	if (insn >= TDSNP_NR_INSNS)
+		return false;
+	if (__atomic_load_n(&insn_engine, __ATOMIC_ACQUIRE))
+		return true;
+	return tdsnp_platform_insn_present(insn);
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_available);
+
+/**
+ * tdsnp_insn_fault() - decide the outputs of an instruction that faulted
+ * @regs: the register file, still holding the inputs
+ * @code: what the catcher left in RAX: a trap number, with
+ *        TDSNP_TRAP_CAUGHT when a mock catcher claimed the fault
+ * @insn: which instruction faulted
+ *
+ * Called from the assembly fixup, in the normal context of the caller (not
+ * in a signal handler or an exception notifier), so an engine may lock,
+ * allocate and take its time.
+ *
+ * Return: the output RAX, also stored in @regs->rax.
+ */
+u64 tdsnp_insn_fault(struct tdsnp_regs *regs, u64 code, unsigned int insn)
+{
+	const struct tdsnp_insn_engine *eng = __atomic_load_n(&insn_engine, __ATOMIC_ACQUIRE);
+
+	if ((code & TDSNP_TRAP_CAUGHT) && eng && insn < TDSNP_NR_INSNS) {
+		regs->rflags = 0;
+		eng->run(eng->ctx, insn, regs);
+		return regs->rax;
+	}
+	regs->rax = TDSNP_SW_ERROR | (code & 0xff);
+	return regs->rax;
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_fault);
+
+/**
+ * tdsnp_insn_issue() - issue one instruction with a full register file
+ * @insn: a TDSNP_INSN_* id
+ * @regs: inputs; outputs on return (all GPRs but RSP, and RFLAGS)
+ *
+ * Return: the output RAX; TDSNP_SW_NO_FIRMWARE without issuing anything
+ * when neither an engine nor the CPU feature is there.
+ */
+u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs)
+{
+	const struct tdsnp_insn_engine *eng = __atomic_load_n(&insn_engine, __ATOMIC_ACQUIRE);
+
+	if (insn >= TDSNP_NR_INSNS) {
+		regs->rax = TDSNP_SW_INVALID_ARG;
+		return regs->rax;
+	}
+	if (eng && eng->direct) {
+		regs->rflags = 0;
+		eng->run(eng->ctx, insn, regs);
+		return regs->rax;
+	}
+	if (!eng && !tdsnp_platform_insn_present(insn)) {
+		regs->rax = TDSNP_SW_NO_FIRMWARE;
+		return regs->rax;
+	}
+	return insn_raw[insn](regs);
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_issue);
+
+/**
+ * tdsnp_seamcall() - SEAMCALL with the full register file
+ * @regs: RAX = leaf and version, other GPRs per leaf; outputs on return
+ *
+ * Return: the TDX completion status (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_seamcall(struct tdsnp_regs *regs)
+{
+	return tdsnp_insn_issue(TDSNP_INSN_SEAMCALL, regs);
+}
+EXPORT_SYMBOL_GPL(tdsnp_seamcall);
+
+/**
+ * tdsnp_tdcall() - TDCALL with the full register file
+ * @regs: RAX = leaf and version, other GPRs per leaf; outputs on return
+ *
+ * Return: the TDX completion status (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_tdcall(struct tdsnp_regs *regs)
+{
+	return tdsnp_insn_issue(TDSNP_INSN_TDCALL, regs);
+}
+EXPORT_SYMBOL_GPL(tdsnp_tdcall);
+
+/**
+ * tdsnp_vmgexit() - VMGEXIT (the request is in the GHCB)
+ * @regs: register file; the architecture defines no GPR operands
+ *
+ * Return: 0 once the hypervisor resumed the guest, or a TDSNP_SW_* status.
+ */
+u64 tdsnp_vmgexit(struct tdsnp_regs *regs)
+{
+	regs->rax = 0;
+	return tdsnp_insn_issue(TDSNP_INSN_VMGEXIT, regs);
+}
+EXPORT_SYMBOL_GPL(tdsnp_vmgexit);
+
+/**
+ * tdsnp_pvalidate() - PVALIDATE a guest page
+ * @va: guest virtual address of the page
+ * @page_size: 0 for 4 KiB, 1 for 2 MiB
+ * @validate: 1 to validate, 0 to rescind
+ * @no_change: set to true when the instruction succeeded with CF=1, that
+ *             is the RMP entry already was in the requested state
+ *
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_pvalidate(unsigned long va, u32 page_size, u32 validate,
+		    bool *no_change)
+{
+	struct tdsnp_regs r = { .rax = va, .rcx = page_size, .rdx = validate };
+	u64 ret = tdsnp_insn_issue(TDSNP_INSN_PVALIDATE, &r);
+
+	if (no_change)
+		*no_change = !tdsnp_status_is_sw(ret) && (r.rflags & TDSNP_RFLAGS_CF);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdsnp_pvalidate);
+
+/**
+ * tdsnp_rmpupdate() - RMPUPDATE one RMP entry
+ * @spa: system-physical address of the page (2 MiB aligned for a 2 MiB entry)
+ * @new_state: the 16-byte new-state structure (snp.md 2.3)
+ *
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_rmpupdate(tdsnp_hpa_t spa, const void *new_state)
+{
+	struct tdsnp_regs r = { .rax = tdsnp_hpa_val(spa), .rcx = (unsigned long)new_state };
+
+	return tdsnp_insn_issue(TDSNP_INSN_RMPUPDATE, &r);
+}
+EXPORT_SYMBOL_GPL(tdsnp_rmpupdate);
+
+/**
+ * tdsnp_psmash() - PSMASH a 2 MiB RMP entry into 512 4 KiB entries
+ * @spa: 2 MiB aligned system-physical address
+ *
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_psmash(tdsnp_hpa_t spa)
+{
+	struct tdsnp_regs r = { .rax = tdsnp_hpa_val(spa) };
+
+	return tdsnp_insn_issue(TDSNP_INSN_PSMASH, &r);
+}
+EXPORT_SYMBOL_GPL(tdsnp_psmash);
+
+/**
+ * tdsnp_rmpadjust() - RMPADJUST the permissions of a lower VMPL
+ * @va: guest virtual address of the page
+ * @page_size: 0 for 4 KiB, 1 for 2 MiB
+ * @attrs: bits 7:0 target VMPL, 15:8 permission mask, 16 VMSA
+ *
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_rmpadjust(unsigned long va, u32 page_size, u64 attrs)
+{
+	struct tdsnp_regs r = { .rax = va, .rcx = page_size, .rdx = attrs };
+
+	return tdsnp_insn_issue(TDSNP_INSN_RMPADJUST, &r);
+}
+EXPORT_SYMBOL_GPL(tdsnp_rmpadjust);
+
+/**
+ * tdsnp_rmpquery() - RMPQUERY the permissions a lower VMPL has
+ * @va: guest virtual address of the page
+ * @target_vmpl: the VMPL asked about
+ * @rcx_out: RCX on return (permission mask and flags)
+ * @rdx_out: RDX on return
+ *
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_rmpquery(unsigned long va, u32 target_vmpl, u64 *rcx_out,
+		   u64 *rdx_out)
+{
+	struct tdsnp_regs r = { .rax = va, .rdx = target_vmpl };
+	u64 ret = tdsnp_insn_issue(TDSNP_INSN_RMPQUERY, &r);
+
+	*rcx_out = r.rcx;
+	*rdx_out = r.rdx;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdsnp_rmpquery);
+
+/**
+ * tdsnp_rmpread() - RMPREAD the architectural RMP entry of a page
+ * @spa: system-physical address
+ * @entry: 16-byte output buffer (snp.md 2.1)
+ *
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ */
+u64 tdsnp_rmpread(tdsnp_hpa_t spa, void *entry)
+{
+	struct tdsnp_regs r = { .rax = tdsnp_hpa_val(spa), .rcx = (unsigned long)entry };
+
+	return tdsnp_insn_issue(TDSNP_INSN_RMPREAD, &r);
+}
+EXPORT_SYMBOL_GPL(tdsnp_rmpread);

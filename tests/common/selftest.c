@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Instruction layer and engine self-tests shared by userspace and the kernel.
+ *
+ * Each of the nine instructions is issued through the instruction layer with
+ * a distinct value in every GPR; a model handler checks that it received
+ * exactly those values, answers with different values in every GPR and in
+ * RFLAGS, and the test checks that the caller got exactly those back and that
+ * the catcher (not a shortcut) delivered the call.
+ */
+#include <tdsnp/platform.h>
+#include <tdsnp/insn.h>
+#include <tdsnp/status.h>
+#include <tdx/tdx_status.h>
+#include "../mocks/mock.h"
+#include "selftest.h"
+
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#define st_snprintf snprintf
+#else
+#include <stdio.h>
+#define st_snprintf snprintf
+#endif
+
+#define FAIL(...) do { st_snprintf(msg, len, __VA_ARGS__); return -1; } while (0)
+
+/* SEAMCALL and TDCALL tests use this leaf; RAX = leaf on input. */
+#define TEST_LEAF	5
+
+struct seen {
+	struct tdsnp_regs in;
+	unsigned int count;
+};
+
+static struct seen seen[TDSNP_NR_INSNS];
+
+static u64 in_pattern(unsigned int insn, unsigned int reg)
+{
+	return 0x1000000000000000ULL | ((u64)insn << 40) | ((u64)reg << 32) | 0xa5a5a5a0u | reg;
+}
+
+static u64 out_pattern(unsigned int insn, unsigned int reg)
+{
+	return 0x2000000000000000ULL | ((u64)insn << 40) | ((u64)reg << 32) | 0x5a5a5a50u | reg;
+}
+
+/* The GPRs of struct tdsnp_regs in order, RFLAGS excluded. */
+#define NR_GPRS 15
+
+static u64 *gpr(struct tdsnp_regs *r, unsigned int i)
+{
+	return &((u64 *)r)[i];
+}
+
+static void fill(struct tdsnp_regs *r, unsigned int insn, bool out)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_GPRS; i++)
+		*gpr(r, i) = out ? out_pattern(insn, i) : in_pattern(insn, i);
+	r->rflags = 0;
+}
+
+static void echo_handler(void *priv, struct tdsnp_regs *r)
+{
+	unsigned int insn = (unsigned int)(unsigned long)priv;
+
+	seen[insn].in = *r;
+	seen[insn].count++;
+	fill(r, insn, true);
+	r->rflags = TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF;
+}
+
+static int issue_and_check(unsigned int insn, bool trapping, char *msg, size_t len)
+{
+	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(insn);
+	u64 traps0 = tdsnp_mock_traps(), calls0 = tdsnp_mock_calls(insn);
+	struct tdsnp_regs r, want;
+	unsigned int i;
+	u64 ret;
+
+	fill(&r, insn, false);
+	if (insn == TDSNP_INSN_SEAMCALL || insn == TDSNP_INSN_TDCALL)
+		r.rax = TEST_LEAF;
+	want = r;
+	seen[insn].count = 0;
+	ret = tdsnp_insn_issue(insn, &r);
+	if (seen[insn].count != 1)
+		FAIL("%s: model ran %u times", d->name, seen[insn].count);
+	for (i = 0; i < NR_GPRS; i++) {
+		if (*gpr(&seen[insn].in, i) != *gpr(&want, i))
+			FAIL("%s: model saw reg %u = 0x%llx, want 0x%llx", d->name, i,
+			     (unsigned long long)*gpr(&seen[insn].in, i),
+			     (unsigned long long)*gpr(&want, i));
+		if (*gpr(&r, i) != out_pattern(insn, i))
+			FAIL("%s: caller got reg %u = 0x%llx, want 0x%llx", d->name, i,
+			     (unsigned long long)*gpr(&r, i),
+			     (unsigned long long)out_pattern(insn, i));
+	}
+	if (ret != out_pattern(insn, 0))
+		FAIL("%s: returned 0x%llx", d->name, (unsigned long long)ret);
+	if ((r.rflags & (TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF)) != (TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF))
+		FAIL("%s: rflags 0x%llx lost CF/ZF", d->name, (unsigned long long)r.rflags);
+	if (tdsnp_mock_calls(insn) != calls0 + 1)
+		FAIL("%s: engine counted %llu calls", d->name,
+		     (unsigned long long)(tdsnp_mock_calls(insn) - calls0));
+	if (tdsnp_mock_traps() != traps0 + (trapping ? 1 : 0))
+		FAIL("%s: %llu traps, want %u", d->name,
+		     (unsigned long long)(tdsnp_mock_traps() - traps0), trapping ? 1 : 0);
+	return 0;
+}
+
+static int setup_echo(char *msg, size_t len)
+{
+	unsigned int insn;
+
+	if (tdsnp_mock_install())
+		FAIL("tdsnp_mock_install failed");
+	memset(seen, 0, sizeof(seen));
+	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
+		u32 leaf = (insn == TDSNP_INSN_SEAMCALL || insn == TDSNP_INSN_TDCALL) ?
+			   TEST_LEAF : 0;
+
+		if (tdsnp_mock_set_handler(insn, leaf, 0, echo_handler,
+					   (void *)(unsigned long)insn))
+			FAIL("set_handler(%u) failed", insn);
+	}
+	return 0;
+}
+
+static void teardown_echo(void)
+{
+	tdsnp_mock_clear_handlers();
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_uninstall();
+}
+
+static int run_all(bool direct, char *msg, size_t len)
+{
+	unsigned int insn;
+	int ret = setup_echo(msg, len);
+
+	if (ret)
+		return ret;
+	tdsnp_mock_set_direct(direct);
+	for (insn = 0; insn < TDSNP_NR_INSNS && !ret; insn++)
+		ret = issue_and_check(insn, !direct, msg, len);
+	teardown_echo();
+	return ret;
+}
+
+#define INSN_TEST(sym, id)						\
+static int test_##sym##_trap_reaches_model_with_all_registers(char *msg, size_t len) \
+{									\
+	int ret = setup_echo(msg, len);					\
+									\
+	if (!ret)							\
+		ret = issue_and_check(id, true, msg, len);		\
+	teardown_echo();						\
+	return ret;							\
+}
+
+INSN_TEST(seamcall, TDSNP_INSN_SEAMCALL)
+INSN_TEST(tdcall, TDSNP_INSN_TDCALL)
+INSN_TEST(pvalidate, TDSNP_INSN_PVALIDATE)
+INSN_TEST(rmpupdate, TDSNP_INSN_RMPUPDATE)
+INSN_TEST(psmash, TDSNP_INSN_PSMASH)
+INSN_TEST(rmpadjust, TDSNP_INSN_RMPADJUST)
+INSN_TEST(rmpquery, TDSNP_INSN_RMPQUERY)
+INSN_TEST(rmpread, TDSNP_INSN_RMPREAD)
+INSN_TEST(vmgexit, TDSNP_INSN_VMGEXIT)
+
+static int test_direct_mode_reaches_model_without_trapping(char *msg, size_t len)
+{
+	return run_all(true, msg, len);
+}
+
+static int test_unknown_tdx_leaf_is_operand_invalid_rax(char *msg, size_t len)
+{
+	struct tdsnp_regs r = { .rax = TEST_LEAF + 1 };
+	unsigned int insn;
+	int ret = setup_echo(msg, len);
+
+	for (insn = TDSNP_INSN_SEAMCALL; !ret && insn <= TDSNP_INSN_TDCALL; insn++) {
+		r.rax = TEST_LEAF + 1;
+		if (tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
+			st_snprintf(msg, len, "unknown leaf gave 0x%llx",
+				    (unsigned long long)r.rax), ret = -1;
+		/* A version the leaf does not take is refused the same way. */
+		r.rax = TEST_LEAF | (1 << 16);
+		if (!ret && tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
+			st_snprintf(msg, len, "version 1 gave 0x%llx",
+				    (unsigned long long)r.rax), ret = -1;
+		/* Reserved bits 63:24 of RAX. */
+		r.rax = TEST_LEAF | (1ULL << 40);
+		if (!ret && tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
+			st_snprintf(msg, len, "reserved RAX bits gave 0x%llx",
+				    (unsigned long long)r.rax), ret = -1;
+	}
+	if (!ret && seen[TDSNP_INSN_SEAMCALL].count)
+		st_snprintf(msg, len, "handler ran for a refused call"), ret = -1;
+	teardown_echo();
+	return ret;
+}
+
+static int test_unmodelled_snp_insn_faults_as_ud(char *msg, size_t len)
+{
+	struct tdsnp_regs r = { 0 };
+	int ret = setup_echo(msg, len);
+
+	tdsnp_mock_set_handler(TDSNP_INSN_PSMASH, 0, 0, NULL, NULL);
+	if (!ret && tdsnp_insn_issue(TDSNP_INSN_PSMASH, &r) != TDSNP_SW_FAULT_UD)
+		st_snprintf(msg, len, "got 0x%llx", (unsigned long long)r.rax), ret = -1;
+	teardown_echo();
+	return ret;
+}
+
+static int test_no_engine_no_feature_is_not_issued(char *msg, size_t len)
+{
+	unsigned int insn;
+	u64 traps0 = tdsnp_mock_traps();
+
+	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
+		struct tdsnp_regs r = { .rax = TEST_LEAF };
+
+		if (tdsnp_insn_available(insn))
+			continue;	/* real hardware: nothing to prove here */
+		if (tdsnp_insn_issue(insn, &r) != TDSNP_SW_NO_FIRMWARE)
+			FAIL("insn %u gave 0x%llx", insn, (unsigned long long)r.rax);
+	}
+	if (tdsnp_mock_traps() != traps0)
+		FAIL("an instruction was issued");
+	return 0;
+}
+
+static int test_uncaught_fault_becomes_sw_status(char *msg, size_t len)
+{
+	struct tdsnp_regs r = { .rax = TEST_LEAF };
+
+	/* The fixup with a bare trap number, as the kernel's exception table leaves it. */
+	if (tdsnp_insn_fault(&r, 6, TDSNP_INSN_SEAMCALL) != TDSNP_SW_FAULT_UD)
+		FAIL("#UD gave 0x%llx", (unsigned long long)r.rax);
+	if (tdsnp_insn_fault(&r, 13, TDSNP_INSN_RMPUPDATE) != TDSNP_SW_FAULT_GP)
+		FAIL("#GP gave 0x%llx", (unsigned long long)r.rax);
+	/* Claimed by a catcher but no engine: still a fault, never a model call. */
+	if (tdsnp_insn_fault(&r, TDSNP_TRAP_CAUGHT | 6, TDSNP_INSN_TDCALL) != TDSNP_SW_FAULT_UD)
+		FAIL("caught without engine gave 0x%llx", (unsigned long long)r.rax);
+	return 0;
+}
+
+static int test_pvalidate_marshals_operands_and_cf(char *msg, size_t len)
+{
+	bool no_change = false;
+	int ret = setup_echo(msg, len);
+	u64 rc;
+
+	if (ret)
+		return ret;
+	rc = tdsnp_pvalidate(0x7f0000201000UL, 1, 1, &no_change);
+	if (seen[TDSNP_INSN_PVALIDATE].in.rax != 0x7f0000201000UL ||
+	    seen[TDSNP_INSN_PVALIDATE].in.rcx != 1 || seen[TDSNP_INSN_PVALIDATE].in.rdx != 1)
+		st_snprintf(msg, len, "model saw rax 0x%llx rcx %llu rdx %llu",
+			    (unsigned long long)seen[TDSNP_INSN_PVALIDATE].in.rax,
+			    (unsigned long long)seen[TDSNP_INSN_PVALIDATE].in.rcx,
+			    (unsigned long long)seen[TDSNP_INSN_PVALIDATE].in.rdx), ret = -1;
+	else if (rc != out_pattern(TDSNP_INSN_PVALIDATE, 0) || !no_change)
+		st_snprintf(msg, len, "rc 0x%llx no_change %d", (unsigned long long)rc,
+			    no_change), ret = -1;
+	teardown_echo();
+	return ret;
+}
+
+static int test_site_lookup_is_exact(char *msg, size_t len)
+{
+	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(TDSNP_INSN_TDCALL);
+	unsigned long fixup = 0;
+
+	if (tdsnp_insn_site_lookup((unsigned long)d->site, &fixup) != TDSNP_INSN_TDCALL ||
+	    fixup != (unsigned long)d->fixup)
+		FAIL("site not found");
+	if (tdsnp_insn_site_lookup((unsigned long)d->site + 1, &fixup) >= 0)
+		FAIL("site + 1 matched");
+	if (tdsnp_insn_desc(TDSNP_NR_INSNS))
+		FAIL("descriptor past the end");
+	return 0;
+}
+
+#define T(fn) { #fn, fn }
+const struct tdsnp_selftest tdsnp_selftests[] = {
+	T(test_seamcall_trap_reaches_model_with_all_registers),
+	T(test_tdcall_trap_reaches_model_with_all_registers),
+	T(test_pvalidate_trap_reaches_model_with_all_registers),
+	T(test_rmpupdate_trap_reaches_model_with_all_registers),
+	T(test_psmash_trap_reaches_model_with_all_registers),
+	T(test_rmpadjust_trap_reaches_model_with_all_registers),
+	T(test_rmpquery_trap_reaches_model_with_all_registers),
+	T(test_rmpread_trap_reaches_model_with_all_registers),
+	T(test_vmgexit_trap_reaches_model_with_all_registers),
+	T(test_direct_mode_reaches_model_without_trapping),
+	T(test_unknown_tdx_leaf_is_operand_invalid_rax),
+	T(test_unmodelled_snp_insn_faults_as_ud),
+	T(test_no_engine_no_feature_is_not_issued),
+	T(test_uncaught_fault_becomes_sw_status),
+	T(test_pvalidate_marshals_operands_and_cf),
+	T(test_site_lookup_is_exact),
+};
+const size_t tdsnp_nr_selftests = ARRAY_SIZE(tdsnp_selftests);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The mock firmware: the engine that catches the instruction layer's faults
+ * and hands the register file to a model, and (userspace) the arena of
+ * physical memory.  Test-only: never linked into a production build.
+ */
+#ifndef TDSNP_MOCK_H
+#define TDSNP_MOCK_H
+
+#include <tdsnp/compiler.h>
+#include <tdsnp/insn.h>
+
+/* Leaves 0..255 are dispatched; TDX 1.5 uses far fewer (tdx-host.md 2). */
+#define TDSNP_MOCK_MAX_LEAF	256
+
+/**
+ * typedef tdsnp_mock_fn - a model handler for one instruction (and leaf)
+ * @priv: the pointer given at registration
+ * @regs: the full register file; the handler writes the outputs into it
+ */
+typedef void (*tdsnp_mock_fn)(void *priv, struct tdsnp_regs *regs);
+
+int tdsnp_mock_install(void);
+void tdsnp_mock_uninstall(void);
+bool tdsnp_mock_installed(void);
+void tdsnp_mock_disable_catcher(void);
+int tdsnp_mock_set_handler(unsigned int insn, u32 leaf, u8 max_version,
+			   tdsnp_mock_fn fn, void *priv);
+void tdsnp_mock_clear_handlers(void);
+void tdsnp_mock_set_direct(bool direct);
+u64 tdsnp_mock_calls(unsigned int insn);
+u64 tdsnp_mock_traps(void);
+void tdsnp_mock_reset_stats(void);
+
+/* Host-specific catcher, used by the engine (engine_user.c / engine_kernel.c). */
+int tdsnp_mock_catcher_install(void);
+void tdsnp_mock_catcher_uninstall(void);
+void tdsnp_mock_count_trap(void);
+
+#ifndef __KERNEL__
+#include <stddef.h>
+
+struct tdsnp_arena;
+
+/**
+ * struct tdsnp_arena_config - shape of the userspace physical memory
+ * @nr_frames: number of 4 KiB frames
+ * @phys_base: physical address of frame 0 (2 MiB aligned; 0 picks 4 GiB)
+ */
+struct tdsnp_arena_config {
+	size_t nr_frames;
+	u64 phys_base;
+};
+
+/**
+ * struct tdsnp_arena_stats - accounting for leak and contract checks
+ * @nr_frames: frames in the arena
+ * @free: frames free in the allocator
+ * @outstanding: frames allocated and not yet freed
+ * @fw_owned: frames the firmware model currently owns
+ * @quarantined: frames the caller gave up on without freeing (never reused)
+ * @violations: contract violations seen (firmware-owned frame freed,
+ *              double free, foreign page freed)
+ */
+struct tdsnp_arena_stats {
+	size_t nr_frames;
+	size_t free;
+	size_t outstanding;
+	size_t fw_owned;
+	size_t quarantined;
+	size_t violations;
+};
+
+struct tdsnp_arena *tdsnp_arena_create(const struct tdsnp_arena_config *cfg);
+void tdsnp_arena_destroy(struct tdsnp_arena *arena);
+void tdsnp_arena_install(struct tdsnp_arena *arena);
+struct page *tdsnp_arena_alloc(struct tdsnp_arena *arena, bool zero);
+void tdsnp_arena_free(struct tdsnp_arena *arena, struct page *page);
+struct page *tdsnp_arena_pfn_to_page(struct tdsnp_arena *arena, u64 pfn);
+struct page *tdsnp_arena_va_to_page(struct tdsnp_arena *arena, const void *va);
+int tdsnp_arena_set_fw_owned(struct tdsnp_arena *arena, struct page *page, bool owned);
+bool tdsnp_arena_fw_owned(struct tdsnp_arena *arena, const struct page *page);
+int tdsnp_arena_quarantine(struct tdsnp_arena *arena, struct page *page);
+void tdsnp_arena_stats(struct tdsnp_arena *arena, struct tdsnp_arena_stats *st);
+void tdsnp_arena_set_strict(struct tdsnp_arena *arena, void (*on_violation)(const char *what));
+#endif
+
+#endif /* TDSNP_MOCK_H */
