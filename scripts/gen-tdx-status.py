@@ -42,7 +42,6 @@ SOURCE_LINUX = 'torvalds/linux'
 
 STATUS_MASK = 0xFFFFFFFF00000000
 LOW_MASK = 0x00000000FFFFFFFF
-SW_CLASS_CODE = 0x8000FF00  # bits 63:32 of tdsnp's software statuses
 
 FLAG_BITS = {'E': 63, 'N': 62, 'F': 61, 'H': 60}
 
@@ -252,8 +251,12 @@ def validate(entries, operands):
                 raise SheetError('%s and %s share bits 63:32' %
                                  (seen_code[code], e['name']))
             seen_code[code] = e['name']
-        if v >> 32 == SW_CLASS_CODE:
-            raise SheetError('%s uses the software status class' % e['name'])
+        # Class 0xFF is where software statuses live (Linux's and tdsnp's
+        # TDSNP_SW_*); a firmware code there could be mistaken for one.
+        # The all-ones sentinel has no class and is exempt.
+        if not e['sentinel'] and (v >> 40) & 0xFF == 0xFF:
+            raise SheetError('%s uses the software status class 0xFF' %
+                             e['name'])
         if e['macro']:
             if e['macro'] in seen_macro:
                 raise SheetError('duplicate name %s' % e['macro'])

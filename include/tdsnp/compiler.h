@@ -9,6 +9,7 @@
 #define TDSNP_COMPILER_H
 
 #ifdef __KERNEL__
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/compiler.h>
 #include <linux/build_bug.h>

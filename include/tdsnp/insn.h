@@ -139,6 +139,7 @@ u64 tdsnp_seamcall(struct tdsnp_regs *regs);
 u64 tdsnp_tdcall(struct tdsnp_regs *regs);
 u64 tdsnp_vmgexit(struct tdsnp_regs *regs);
 u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs);
+u64 tdsnp_insn_issue_raw(unsigned int insn, struct tdsnp_regs *regs);
 
 /* The SEV-SNP instructions with their architectural operands by name. */
 u64 tdsnp_pvalidate(unsigned long va, u32 page_size, u32 validate,

@@ -23,6 +23,7 @@
 
 #ifdef __KERNEL__
 #include <linux/mm.h>
+#include <linux/io.h>
 #include <linux/gfp.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>

@@ -37,9 +37,9 @@ extern const u8 __tdsnp_site_rmpread[], __tdsnp_fixup_rmpread[];
 extern const u8 __tdsnp_site_vmgexit[], __tdsnp_fixup_vmgexit[];
 
 #define INSN_DESC(id, mnemonic, sym, b0, b1, b2, b3)			\
-	[id] = {							\
-		.name = mnemonic,					\
-		.bytes = { b0, b1, b2, b3 },				\
+	[(id)] = {							\
+		.name = (mnemonic),					\
+		.bytes = { (b0), (b1), (b2), (b3) },			\
 		.site = __tdsnp_site_##sym,				\
 		.fixup = __tdsnp_fixup_##sym,				\
 	}
@@ -106,7 +106,7 @@ int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup)
 
 		if (ip != (unsigned long)d->site)
 			continue;
-		if (memcmp(d->site, d->bytes, sizeof(d->bytes)))
+		if (memcmp(d->site, d->bytes, sizeof(d->bytes)) != 0)
 			return -ENOENT;
 		*fixup = (unsigned long)d->fixup;
 		return (int)i;
@@ -216,6 +216,28 @@ u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs)
 	return insn_raw[insn](regs);
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_issue);
+
+/**
+ * tdsnp_insn_issue_raw() - issue one instruction without any check
+ * @insn: a TDSNP_INSN_* id
+ * @regs: inputs; outputs on return
+ *
+ * For callers that checked the feature themselves, and for tests that prove
+ * a fault with no catcher becomes a status (in the kernel, through the
+ * exception table).  In userspace without the mock's catcher installed the
+ * fault kills the process, as any SIGILL does.
+ *
+ * Return: the output RAX, or TDSNP_SW_INVALID_ARG for an unknown id.
+ */
+u64 tdsnp_insn_issue_raw(unsigned int insn, struct tdsnp_regs *regs)
+{
+	if (insn >= TDSNP_NR_INSNS) {
+		regs->rax = TDSNP_SW_INVALID_ARG;
+		return regs->rax;
+	}
+	return insn_raw[insn](regs);
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_issue_raw);
 
 /**
  * tdsnp_seamcall() - SEAMCALL with the full register file

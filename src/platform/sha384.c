@@ -219,7 +219,7 @@ static void sha384_blocks(u64 state[8], const u8 *p, size_t nblocks)
 
 	while (nblocks--) {
 		for (i = 0; i < 16; i++)
-			w[i] = sha384_load_be64(p + 8 * i);
+			w[i] = sha384_load_be64(p + (size_t)i * 8);
 		p += SHA384_BLOCK_SIZE;
 
 		a = state[0];
@@ -320,7 +320,7 @@ void tdsnp_sha384_final(struct tdsnp_sha384_ctx *ctx,
 	sha384_blocks(ctx->state, ctx->buf, 1);
 
 	for (i = 0; i < SHA384_DIGEST_SIZE / 8; i++)
-		sha384_store_be64(out + 8 * i, ctx->state[i]);
+		sha384_store_be64(out + (size_t)i * 8, ctx->state[i]);
 
 	sha384_wipe(ctx, sizeof(*ctx));
 }

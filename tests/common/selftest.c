@@ -34,6 +34,7 @@ struct seen {
 };
 
 static struct seen seen[TDSNP_NR_INSNS];
+static unsigned int insn_ids[TDSNP_NR_INSNS];
 
 static u64 in_pattern(unsigned int insn, unsigned int reg)
 {
@@ -64,7 +65,7 @@ static void fill(struct tdsnp_regs *r, unsigned int insn, bool out)
 
 static void echo_handler(void *priv, struct tdsnp_regs *r)
 {
-	unsigned int insn = (unsigned int)(unsigned long)priv;
+	unsigned int insn = *(const unsigned int *)priv;
 
 	seen[insn].in = *r;
 	seen[insn].count++;
@@ -122,8 +123,8 @@ static int setup_echo(char *msg, size_t len)
 		u32 leaf = (insn == TDSNP_INSN_SEAMCALL || insn == TDSNP_INSN_TDCALL) ?
 			   TEST_LEAF : 0;
 
-		if (tdsnp_mock_set_handler(insn, leaf, 0, echo_handler,
-					   (void *)(unsigned long)insn))
+		insn_ids[insn] = insn;
+		if (tdsnp_mock_set_handler(insn, leaf, 0, echo_handler, &insn_ids[insn]))
 			FAIL("set_handler(%u) failed", insn);
 	}
 	return 0;

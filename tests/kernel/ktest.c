@@ -11,6 +11,9 @@
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 
+#include <tdsnp/insn.h>
+#include <tdsnp/status.h>
+
 #include "../common/selftest.h"
 #include "../mocks/mock.h"
 
@@ -18,26 +21,65 @@ static bool no_catcher;
 module_param(no_catcher, bool, 0444);
 MODULE_PARM_DESC(no_catcher, "do not register the die notifier (the tests must fail)");
 
-static int __init tdsnp_ktest_init(void)
+/*
+ * Ring 0 only: with no catcher at all, every instruction is issued for real,
+ * faults (#UD under QEMU TCG) and comes back through the exception table as a
+ * software-class status instead of an oops.
+ */
+static int test_uncaught_insn_returns_sw_status_via_extable(char *msg, size_t len)
+{
+	unsigned int insn;
+
+	tdsnp_mock_uninstall();
+	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
+		struct tdsnp_regs r = { .rax = 5, .rcx = 0x1234 };
+		u64 ret;
+
+		if (tdsnp_insn_available(insn))
+			continue;	/* real hardware: it would not fault */
+		ret = tdsnp_insn_issue_raw(insn, &r);
+		if (ret != TDSNP_SW_FAULT_UD && ret != TDSNP_SW_FAULT_GP) {
+			snprintf(msg, len, "%s gave 0x%llx", tdsnp_insn_desc(insn)->name, ret);
+			return -1;
+		}
+		if (r.rcx != 0x1234) {
+			snprintf(msg, len, "%s clobbered rcx", tdsnp_insn_desc(insn)->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct tdsnp_selftest kernel_tests[] = {
+	{ "test_uncaught_insn_returns_sw_status_via_extable",
+	  test_uncaught_insn_returns_sw_status_via_extable },
+};
+
+static void run(const struct tdsnp_selftest *t, size_t nr)
 {
 	char msg[160];
+
+	msg[0] = '\0';
+	if (t->fn(msg, sizeof(msg))) {
+		pr_info("# %s: %s\n", t->name, msg);
+		pr_info("not ok %zu %s\n", nr, t->name);
+	} else {
+		pr_info("ok %zu %s\n", nr, t->name);
+	}
+}
+
+static int __init tdsnp_ktest_init(void)
+{
 	size_t i;
 
 	if (no_catcher)
 		tdsnp_mock_disable_catcher();
 	pr_info("KTAP version 1\n");
-	pr_info("1..%zu\n", tdsnp_nr_selftests);
-	for (i = 0; i < tdsnp_nr_selftests; i++) {
-		const struct tdsnp_selftest *t = &tdsnp_selftests[i];
-
-		msg[0] = '\0';
-		if (t->fn(msg, sizeof(msg))) {
-			pr_info("# %s: %s\n", t->name, msg);
-			pr_info("not ok %zu %s\n", i + 1, t->name);
-		} else {
-			pr_info("ok %zu %s\n", i + 1, t->name);
-		}
-	}
+	pr_info("1..%zu\n", tdsnp_nr_selftests + ARRAY_SIZE(kernel_tests));
+	for (i = 0; i < tdsnp_nr_selftests; i++)
+		run(&tdsnp_selftests[i], i + 1);
+	for (i = 0; i < ARRAY_SIZE(kernel_tests); i++)
+		run(&kernel_tests[i], tdsnp_nr_selftests + i + 1);
 	return 0;
 }
 

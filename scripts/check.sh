@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR MIT
+#
+# Everything `make check` runs, counted: every unit test (natively, under
+# ASan+UBSan and under valgrind), every in-kernel KTAP result, and every
+# build and static check as one each.  The last line is "N passed, N failed";
+# the exit status is non-zero when anything failed.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+jobs=$(nproc 2>/dev/null || echo 2)
+logdir=build/check
+mkdir -p "$logdir"
+pass=0
+fail=0
+failed=()
+
+ok() { pass=$((pass + 1)); printf '  ok    %s\n' "$1"; }
+bad() { fail=$((fail + 1)); failed+=("$1"); printf '  FAIL  %s (log: %s)\n' "$1" "$2"; }
+
+# step NAME CMD...: one check; its output goes to a log shown on failure.
+step() {
+	local name=$1 log
+	shift
+	log=$logdir/$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '_').log
+	if "$@" >"$log" 2>&1; then
+		ok "$name"
+	else
+		bad "$name" "$log"
+		tail -n 30 "$log" | sed 's/^/        /'
+	fi
+}
+
+# tap NAME LOG CMD...: run a TAP-printing program, count each result.
+tap() {
+	local name=$1 log=$2 rc=0 n_ok n_bad
+	shift 2
+	"$@" >"$log" 2>&1 || rc=$?
+	n_ok=$(grep -cE '^ok [0-9]+' "$log")
+	n_bad=$(grep -cE '^not ok [0-9]+' "$log")
+	pass=$((pass + n_ok))
+	fail=$((fail + n_bad))
+	if [ "$n_bad" != 0 ] || [ "$rc" != 0 ] || [ "$n_ok" = 0 ]; then
+		if [ "$n_bad" = 0 ]; then
+			fail=$((fail + 1))
+		fi
+		failed+=("$name")
+		printf '  FAIL  %s: %s passed, %s failed, exit %s (log: %s)\n' "$name" "$n_ok" "$n_bad" "$rc" "$log"
+		grep -E '^not ok|ERROR|error|Invalid|LEAK' "$log" | head -n 20 | sed 's/^/        /'
+	else
+		printf '  ok    %s: %s tests\n' "$name" "$n_ok"
+	fi
+}
+
+echo "== dependencies"
+if [ "$(id -u)" = 0 ]; then
+	step "install-deps" scripts/install-deps.sh
+else
+	step "install-deps (not root: only checked)" scripts/install-deps.sh --print
+fi
+
+echo "== build (gcc -Wall -Wextra -Werror)"
+step "userspace build" make -j"$jobs" all
+step "kernel module build (make C=2, sparse, zero warnings)" scripts/kbuild-check.sh
+
+echo "== unit tests"
+for t in build/plain/tests/test_*; do
+	n=$(basename "$t")
+	tap "$n" "$logdir/$n.log" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+	tap "$n (asan+ubsan)" "$logdir/$n.asan.log" \
+		env CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "build/asan/tests/$n"
+	tap "$n (valgrind)" "$logdir/$n.valgrind.log" \
+		env CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --sigill-diagnostics=no "$t"
+done
+
+echo "== tools"
+step "tdsnp-status names TDX_OPERAND_BUSY" \
+	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'
+
+echo "== kernel (QEMU/TCG, KTAP)"
+tap "in-kernel self-tests" "$logdir/ktest.judge.log" \
+	scripts/qemu-ktest.sh --log "$logdir/ktest.serial.log" tdsnp.ko tdsnp_ktest.ko
+
+echo "== static checks"
+step "sparse (userspace, -Wbitwise)" make -s sparse
+step "clang-tidy" make -s tidy
+step "checkpatch --strict" make -s checkpatch
+
+echo
+if [ "$fail" != 0 ]; then
+	echo "failed: ${failed[*]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
