@@ -81,7 +81,11 @@ timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -machine q35 -cpu max \
 	-m 1024 -smp 2 -nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 ${KTEST_APPEND:-}" \
-	</dev/null >"$log" || rc=$?
+	</dev/null >"$log" &
+qpid=$!
+trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM
+wait "$qpid" || rc=$?
+trap 'exit 130' INT TERM
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "qemu-ktest.sh: QEMU killed after the ${tmo}s timeout" >&2
 elif [ "$rc" != 0 ]; then

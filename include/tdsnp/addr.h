@@ -17,7 +17,7 @@ typedef u64 __bitwise tdsnp_gpa_t;	/* guest-physical address */
 typedef u64 __bitwise tdsnp_hpa_t;	/* host-physical (system-physical) address */
 
 #define TDSNP_PAGE_SHIFT	12
-#define TDSNP_PAGE_SIZE		(1ULL << TDSNP_PAGE_SHIFT)
+#define TDSNP_PAGE_SIZE		BIT_ULL(TDSNP_PAGE_SHIFT)
 #define TDSNP_PAGE_MASK		(~(TDSNP_PAGE_SIZE - 1))
 
 /**

@@ -30,8 +30,9 @@
 #include <linux/string.h>
 #include <linux/printk.h>
 
+/* A sleeping lock; the model runs in process context in both builds. */
 struct tdsnp_mutex {
-	struct mutex m;
+	struct mutex m;	/* the kernel's mutex */
 };
 
 #else /* userspace */
@@ -51,10 +52,6 @@ struct page {
 	unsigned int state;
 	unsigned int flush_gen;
 };
-
-typedef unsigned int gfp_t;
-#define GFP_KERNEL	0x0u
-#define __GFP_ZERO	0x1u
 
 /**
  * struct tdsnp_phys_ops - a provider of userspace "physical memory"
@@ -94,8 +91,9 @@ struct page *pfn_to_page(u64 pfn);
 struct page *alloc_page(gfp_t gfp);
 void __free_page(struct page *page);
 
+/* A sleeping lock: a pthread mutex in userspace. */
 struct tdsnp_mutex {
-	pthread_mutex_t m;
+	pthread_mutex_t m;	/* the mutex */
 };
 #endif /* __KERNEL__ */
 
@@ -116,13 +114,8 @@ __printf(2, 3) void tdsnp_log(enum tdsnp_log_level level, const char *fmt, ...);
 #define tdsnp_dbg(fmt, ...)	tdsnp_log(TDSNP_LOG_DEBUG, fmt, ##__VA_ARGS__)
 
 #ifndef __KERNEL__
-/**
- * typedef tdsnp_log_sink_t - receives every formatted log line in userspace
- * @level: the line's level
- * @msg: the line, without a trailing newline
- */
-typedef void (*tdsnp_log_sink_t)(enum tdsnp_log_level level, const char *msg);
-void tdsnp_set_log_sink(tdsnp_log_sink_t sink, enum tdsnp_log_level max_level);
+void tdsnp_set_log_sink(void (*sink)(enum tdsnp_log_level level, const char *msg),
+			enum tdsnp_log_level max_level);
 #endif
 
 /* Locks. */

@@ -26,16 +26,6 @@ TDSNP_CHECK_OFFSET(struct tdsnp_regs, r14, TDSNP_REGS_R14);
 TDSNP_CHECK_OFFSET(struct tdsnp_regs, r15, TDSNP_REGS_R15);
 TDSNP_CHECK_OFFSET(struct tdsnp_regs, rflags, TDSNP_REGS_RFLAGS);
 
-extern const u8 __tdsnp_site_seamcall[], __tdsnp_fixup_seamcall[];
-extern const u8 __tdsnp_site_tdcall[], __tdsnp_fixup_tdcall[];
-extern const u8 __tdsnp_site_pvalidate[], __tdsnp_fixup_pvalidate[];
-extern const u8 __tdsnp_site_rmpupdate[], __tdsnp_fixup_rmpupdate[];
-extern const u8 __tdsnp_site_psmash[], __tdsnp_fixup_psmash[];
-extern const u8 __tdsnp_site_rmpadjust[], __tdsnp_fixup_rmpadjust[];
-extern const u8 __tdsnp_site_rmpquery[], __tdsnp_fixup_rmpquery[];
-extern const u8 __tdsnp_site_rmpread[], __tdsnp_fixup_rmpread[];
-extern const u8 __tdsnp_site_vmgexit[], __tdsnp_fixup_vmgexit[];
-
 #define INSN_DESC(id, mnemonic, sym, b0, b1, b2, b3)			\
 	[(id)] = {							\
 		.name = (mnemonic),					\

@@ -14,7 +14,7 @@
 
 static const struct tdsnp_phys_ops *phys_ops;
 static void *phys_ctx;
-static tdsnp_log_sink_t log_sink;
+static void (*log_sink)(enum tdsnp_log_level level, const char *msg);
 static enum tdsnp_log_level log_max = TDSNP_LOG_WARN;
 
 /**
@@ -50,7 +50,7 @@ struct page *pfn_to_page(u64 pfn)
 struct page *alloc_page(gfp_t gfp)
 {
 	if (!phys_ops) {
-		tdsnp_err("alloc_page: no physical memory provider installed");
+		tdsnp_err("%s: no physical memory provider installed", __func__);
 		return NULL;
 	}
 	return phys_ops->alloc_page(phys_ctx, gfp & __GFP_ZERO);
@@ -68,10 +68,12 @@ void __free_page(struct page *page)
 
 /**
  * tdsnp_set_log_sink() - capture the library's log lines
- * @sink: called with each line at or above @max_level, or NULL for stderr
+ * @sink: called with each line (level, text without newline) at or above
+ *        @max_level, or NULL for stderr
  * @max_level: the least important level still delivered
  */
-void tdsnp_set_log_sink(tdsnp_log_sink_t sink, enum tdsnp_log_level max_level)
+void tdsnp_set_log_sink(void (*sink)(enum tdsnp_log_level level, const char *msg),
+			enum tdsnp_log_level max_level)
 {
 	log_sink = sink;
 	log_max = max_level;

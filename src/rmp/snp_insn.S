@@ -4,7 +4,7 @@
  * matters (binutils learnt RMPREAD only in 2.44).  Registers and return codes:
  * ../shared/spec/snp.md section 1.1.
  */
-#include <tdsnp/asm.h>
+#include <tdsnp/insn_asm.S>
 
 	.text
 TDSNP_INSN pvalidate, TDSNP_INSN_PVALIDATE, 0xf2, 0x0f, 0x01, 0xff

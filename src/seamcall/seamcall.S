@@ -4,7 +4,7 @@
  * the other GPRs per leaf (TDH.VP.ENTER uses nearly all of them); RAX out =
  * completion status.  ../shared/spec/tdx-host.md section 1.
  */
-#include <tdsnp/asm.h>
+#include <tdsnp/insn_asm.S>
 
 	.text
 TDSNP_INSN seamcall, TDSNP_INSN_SEAMCALL, 0x66, 0x0f, 0x01, 0xcf

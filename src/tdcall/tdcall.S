@@ -4,7 +4,7 @@
  * version, other GPRs per leaf (TDG.VP.VMCALL passes the GPRs its RCX bitmap
  * selects); RAX out = completion status.  ../shared/spec/tdx-guest.md section 1.
  */
-#include <tdsnp/asm.h>
+#include <tdsnp/insn_asm.S>
 
 	.text
 TDSNP_INSN tdcall, TDSNP_INSN_TDCALL, 0x66, 0x0f, 0x01, 0xcc

@@ -17,13 +17,21 @@
 
 #ifdef __KERNEL__
 #include <linux/kernel.h>
-#define st_snprintf snprintf
 #else
+#include <stdarg.h>
 #include <stdio.h>
-#define st_snprintf snprintf
 #endif
 
-#define FAIL(...) do { st_snprintf(msg, len, __VA_ARGS__); return -1; } while (0)
+/* Write why a test failed into its message buffer; returns -1 for "failed". */
+static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 /* SEAMCALL and TDCALL tests use this leaf; RAX = leaf on input. */
 #define TEST_LEAF	5
@@ -88,27 +96,25 @@ static int issue_and_check(unsigned int insn, bool trapping, char *msg, size_t l
 	seen[insn].count = 0;
 	ret = tdsnp_insn_issue(insn, &r);
 	if (seen[insn].count != 1)
-		FAIL("%s: model ran %u times", d->name, seen[insn].count);
+		return fail(msg, len, "%s: model ran %u times", d->name, seen[insn].count);
 	for (i = 0; i < NR_GPRS; i++) {
 		if (*gpr(&seen[insn].in, i) != *gpr(&want, i))
-			FAIL("%s: model saw reg %u = 0x%llx, want 0x%llx", d->name, i,
-			     (unsigned long long)*gpr(&seen[insn].in, i),
-			     (unsigned long long)*gpr(&want, i));
+			return fail(msg, len, "%s: model saw reg %u = 0x%llx, want 0x%llx",
+				    d->name, i, *gpr(&seen[insn].in, i), *gpr(&want, i));
 		if (*gpr(&r, i) != out_pattern(insn, i))
-			FAIL("%s: caller got reg %u = 0x%llx, want 0x%llx", d->name, i,
-			     (unsigned long long)*gpr(&r, i),
-			     (unsigned long long)out_pattern(insn, i));
+			return fail(msg, len, "%s: caller got reg %u = 0x%llx, want 0x%llx",
+				    d->name, i, *gpr(&r, i), out_pattern(insn, i));
 	}
 	if (ret != out_pattern(insn, 0))
-		FAIL("%s: returned 0x%llx", d->name, (unsigned long long)ret);
+		return fail(msg, len, "%s: returned 0x%llx", d->name, ret);
 	if ((r.rflags & (TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF)) != (TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF))
-		FAIL("%s: rflags 0x%llx lost CF/ZF", d->name, (unsigned long long)r.rflags);
+		return fail(msg, len, "%s: rflags 0x%llx lost CF/ZF", d->name, r.rflags);
 	if (tdsnp_mock_calls(insn) != calls0 + 1)
-		FAIL("%s: engine counted %llu calls", d->name,
-		     (unsigned long long)(tdsnp_mock_calls(insn) - calls0));
+		return fail(msg, len, "%s: engine counted %llu calls", d->name,
+		     (tdsnp_mock_calls(insn) - calls0));
 	if (tdsnp_mock_traps() != traps0 + (trapping ? 1 : 0))
-		FAIL("%s: %llu traps, want %u", d->name,
-		     (unsigned long long)(tdsnp_mock_traps() - traps0), trapping ? 1 : 0);
+		return fail(msg, len, "%s: %llu traps, want %u", d->name,
+		     (tdsnp_mock_traps() - traps0), trapping ? 1 : 0);
 	return 0;
 }
 
@@ -117,7 +123,7 @@ static int setup_echo(char *msg, size_t len)
 	unsigned int insn;
 
 	if (tdsnp_mock_install())
-		FAIL("tdsnp_mock_install failed");
+		return fail(msg, len, "tdsnp_mock_install failed");
 	memset(seen, 0, sizeof(seen));
 	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
 		u32 leaf = (insn == TDSNP_INSN_SEAMCALL || insn == TDSNP_INSN_TDCALL) ?
@@ -125,7 +131,7 @@ static int setup_echo(char *msg, size_t len)
 
 		insn_ids[insn] = insn;
 		if (tdsnp_mock_set_handler(insn, leaf, 0, echo_handler, &insn_ids[insn]))
-			FAIL("set_handler(%u) failed", insn);
+			return fail(msg, len, "set_handler(%u) failed", insn);
 	}
 	return 0;
 }
@@ -186,21 +192,21 @@ static int test_unknown_tdx_leaf_is_operand_invalid_rax(char *msg, size_t len)
 	for (insn = TDSNP_INSN_SEAMCALL; !ret && insn <= TDSNP_INSN_TDCALL; insn++) {
 		r.rax = TEST_LEAF + 1;
 		if (tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
-			st_snprintf(msg, len, "unknown leaf gave 0x%llx",
-				    (unsigned long long)r.rax), ret = -1;
+			ret = fail(msg, len, "unknown leaf gave 0x%llx",
+				   r.rax);
 		/* A version the leaf does not take is refused the same way. */
 		r.rax = TEST_LEAF | (1 << 16);
 		if (!ret && tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
-			st_snprintf(msg, len, "version 1 gave 0x%llx",
-				    (unsigned long long)r.rax), ret = -1;
+			ret = fail(msg, len, "version 1 gave 0x%llx",
+				   r.rax);
 		/* Reserved bits 63:24 of RAX. */
 		r.rax = TEST_LEAF | (1ULL << 40);
 		if (!ret && tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
-			st_snprintf(msg, len, "reserved RAX bits gave 0x%llx",
-				    (unsigned long long)r.rax), ret = -1;
+			ret = fail(msg, len, "reserved RAX bits gave 0x%llx",
+				   r.rax);
 	}
 	if (!ret && seen[TDSNP_INSN_SEAMCALL].count)
-		st_snprintf(msg, len, "handler ran for a refused call"), ret = -1;
+		ret = fail(msg, len, "handler ran for a refused call");
 	teardown_echo();
 	return ret;
 }
@@ -212,7 +218,7 @@ static int test_unmodelled_snp_insn_faults_as_ud(char *msg, size_t len)
 
 	tdsnp_mock_set_handler(TDSNP_INSN_PSMASH, 0, 0, NULL, NULL);
 	if (!ret && tdsnp_insn_issue(TDSNP_INSN_PSMASH, &r) != TDSNP_SW_FAULT_UD)
-		st_snprintf(msg, len, "got 0x%llx", (unsigned long long)r.rax), ret = -1;
+		ret = fail(msg, len, "got 0x%llx", r.rax);
 	teardown_echo();
 	return ret;
 }
@@ -228,10 +234,10 @@ static int test_no_engine_no_feature_is_not_issued(char *msg, size_t len)
 		if (tdsnp_insn_available(insn))
 			continue;	/* real hardware: nothing to prove here */
 		if (tdsnp_insn_issue(insn, &r) != TDSNP_SW_NO_FIRMWARE)
-			FAIL("insn %u gave 0x%llx", insn, (unsigned long long)r.rax);
+			return fail(msg, len, "insn %u gave 0x%llx", insn, r.rax);
 	}
 	if (tdsnp_mock_traps() != traps0)
-		FAIL("an instruction was issued");
+		return fail(msg, len, "an instruction was issued");
 	return 0;
 }
 
@@ -241,12 +247,12 @@ static int test_uncaught_fault_becomes_sw_status(char *msg, size_t len)
 
 	/* The fixup with a bare trap number, as the kernel's exception table leaves it. */
 	if (tdsnp_insn_fault(&r, 6, TDSNP_INSN_SEAMCALL) != TDSNP_SW_FAULT_UD)
-		FAIL("#UD gave 0x%llx", (unsigned long long)r.rax);
+		return fail(msg, len, "#UD gave 0x%llx", r.rax);
 	if (tdsnp_insn_fault(&r, 13, TDSNP_INSN_RMPUPDATE) != TDSNP_SW_FAULT_GP)
-		FAIL("#GP gave 0x%llx", (unsigned long long)r.rax);
+		return fail(msg, len, "#GP gave 0x%llx", r.rax);
 	/* Claimed by a catcher but no engine: still a fault, never a model call. */
 	if (tdsnp_insn_fault(&r, TDSNP_TRAP_CAUGHT | 6, TDSNP_INSN_TDCALL) != TDSNP_SW_FAULT_UD)
-		FAIL("caught without engine gave 0x%llx", (unsigned long long)r.rax);
+		return fail(msg, len, "caught without engine gave 0x%llx", r.rax);
 	return 0;
 }
 
@@ -261,13 +267,13 @@ static int test_pvalidate_marshals_operands_and_cf(char *msg, size_t len)
 	rc = tdsnp_pvalidate(0x7f0000201000UL, 1, 1, &no_change);
 	if (seen[TDSNP_INSN_PVALIDATE].in.rax != 0x7f0000201000UL ||
 	    seen[TDSNP_INSN_PVALIDATE].in.rcx != 1 || seen[TDSNP_INSN_PVALIDATE].in.rdx != 1)
-		st_snprintf(msg, len, "model saw rax 0x%llx rcx %llu rdx %llu",
-			    (unsigned long long)seen[TDSNP_INSN_PVALIDATE].in.rax,
-			    (unsigned long long)seen[TDSNP_INSN_PVALIDATE].in.rcx,
-			    (unsigned long long)seen[TDSNP_INSN_PVALIDATE].in.rdx), ret = -1;
+		ret = fail(msg, len, "model saw rax 0x%llx rcx %llu rdx %llu",
+			   seen[TDSNP_INSN_PVALIDATE].in.rax,
+			   seen[TDSNP_INSN_PVALIDATE].in.rcx,
+			   seen[TDSNP_INSN_PVALIDATE].in.rdx);
 	else if (rc != out_pattern(TDSNP_INSN_PVALIDATE, 0) || !no_change)
-		st_snprintf(msg, len, "rc 0x%llx no_change %d", (unsigned long long)rc,
-			    no_change), ret = -1;
+		ret = fail(msg, len, "rc 0x%llx no_change %d", rc,
+			   no_change);
 	teardown_echo();
 	return ret;
 }
@@ -279,11 +285,11 @@ static int test_site_lookup_is_exact(char *msg, size_t len)
 
 	if (tdsnp_insn_site_lookup((unsigned long)d->site, &fixup) != TDSNP_INSN_TDCALL ||
 	    fixup != (unsigned long)d->fixup)
-		FAIL("site not found");
+		return fail(msg, len, "site not found");
 	if (tdsnp_insn_site_lookup((unsigned long)d->site + 1, &fixup) >= 0)
-		FAIL("site + 1 matched");
+		return fail(msg, len, "site + 1 matched");
 	if (tdsnp_insn_desc(TDSNP_NR_INSNS))
-		FAIL("descriptor past the end");
+		return fail(msg, len, "descriptor past the end");
 	return 0;
 }
 
@@ -306,4 +312,5 @@ const struct tdsnp_selftest tdsnp_selftests[] = {
 	T(test_pvalidate_marshals_operands_and_cf),
 	T(test_site_lookup_is_exact),
 };
+
 const size_t tdsnp_nr_selftests = ARRAY_SIZE(tdsnp_selftests);

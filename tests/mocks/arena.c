@@ -101,7 +101,7 @@ void tdsnp_arena_destroy(struct tdsnp_arena *arena)
 	free(arena);
 }
 
-static void violation(struct tdsnp_arena *a, const char *what, const struct page *page)
+static void report_breach(struct tdsnp_arena *a, const char *what, const struct page *page)
 {
 	a->violations++;
 	tdsnp_err("arena: contract violation: %s (pfn 0x%llx)", what,
@@ -157,13 +157,13 @@ struct page *tdsnp_arena_alloc(struct tdsnp_arena *arena, bool zero)
 void tdsnp_arena_free(struct tdsnp_arena *arena, struct page *page)
 {
 	tdsnp_mutex_lock(&arena->lock);
-	if (!is_ours(arena, page))
-		violation(arena, "free of a page not from this arena", NULL);
-	else if (page->state & FRAME_FW_OWNED)
-		violation(arena, "free of a page the firmware owns", page);
-	else if ((page->state & FRAME_STATE_MASK) != FRAME_HOST)
-		violation(arena, "free of a page that is not allocated", page);
-	else {
+	if (!is_ours(arena, page)) {
+		report_breach(arena, "free of a page not from this arena", NULL);
+	} else if (page->state & FRAME_FW_OWNED) {
+		report_breach(arena, "free of a page the firmware owns", page);
+	} else if ((page->state & FRAME_STATE_MASK) != FRAME_HOST) {
+		report_breach(arena, "free of a page that is not allocated", page);
+	} else {
 		page->state = FRAME_FREE;
 		arena->free_stack[arena->nr_free++] = (size_t)(page - arena->pages);
 	}

@@ -32,7 +32,8 @@ static int setup(void **state)
 	*state = tdsnp_arena_create(&cfg);
 	violations_seen = 0;
 	last_violation = NULL;
-	tdsnp_set_log_sink(NULL, TDSNP_LOG_NONE);	/* violations are expected: keep stderr quiet */
+	/* Violations are expected here: keep stderr quiet. */
+	tdsnp_set_log_sink(NULL, TDSNP_LOG_NONE);
 	return *state ? 0 : -1;
 }
 
@@ -205,18 +206,20 @@ static void test_installed_arena_backs_the_kernel_page_api(void **state)
 	expect_stats(a, NR, 0, 0, 0, 0);
 }
 
+#define ARENA_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_alloc_until_empty_then_free_all_leaks_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frames_have_distinct_aligned_physical_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zeroed_alloc_clears_old_contents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_of_firmware_owned_page_is_refused_and_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_double_and_foreign_free_are_violations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quarantined_page_is_never_reused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fw_owned_on_free_frame_is_rejected, setup, teardown),
+		ARENA_TEST(test_alloc_until_empty_then_free_all_leaks_nothing),
+		ARENA_TEST(test_frames_have_distinct_aligned_physical_addresses),
+		ARENA_TEST(test_zeroed_alloc_clears_old_contents),
+		ARENA_TEST(test_free_of_firmware_owned_page_is_refused_and_reported),
+		ARENA_TEST(test_double_and_foreign_free_are_violations),
+		ARENA_TEST(test_quarantined_page_is_never_reused),
+		ARENA_TEST(test_fw_owned_on_free_frame_is_rejected),
 		cmocka_unit_test(test_bad_configuration_is_rejected),
-		cmocka_unit_test_setup_teardown(test_installed_arena_backs_the_kernel_page_api, setup, teardown),
+		ARENA_TEST(test_installed_arena_backs_the_kernel_page_api),
 	};
 
 	return cmocka_run_group_tests_name("arena", tests, NULL, NULL);

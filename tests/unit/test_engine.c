@@ -67,7 +67,8 @@ static void test_threads_trap_concurrently_without_mixing_registers(void **state
 
 	(void)state;
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 7, 0, thread_handler, NULL), 0);
+	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 7, 0, thread_handler, NULL),
+			 0);
 	tdsnp_mock_reset_stats();
 	for (i = 0; i < NR_THREADS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, thread_body, (void *)(i + 1)), 0);
@@ -83,11 +84,11 @@ static void test_threads_trap_concurrently_without_mixing_registers(void **state
 	tdsnp_mock_uninstall();
 }
 
-static volatile sig_atomic_t chained;
+static int chained;
 
 static void previous_handler(int sig)
 {
-	chained = sig;
+	__atomic_store_n(&chained, sig, __ATOMIC_SEQ_CST);
 }
 
 static void test_foreign_signal_goes_to_previous_handler(void **state)
@@ -140,7 +141,8 @@ static void test_second_engine_is_refused(void **state)
 static void test_set_handler_rejects_bad_slots(void **state)
 {
 	(void)state;
-	assert_int_equal(tdsnp_mock_set_handler(TDSNP_NR_INSNS, 0, 0, thread_handler, NULL), -EINVAL);
+	assert_int_equal(tdsnp_mock_set_handler(TDSNP_NR_INSNS, 0, 0, thread_handler, NULL),
+			 -EINVAL);
 	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, TDSNP_MOCK_MAX_LEAF, 0,
 						thread_handler, NULL), -EINVAL);
 	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_PSMASH, 1, 0, thread_handler, NULL),
@@ -153,7 +155,8 @@ static void test_versioned_leaf_accepts_up_to_its_max_version(void **state)
 
 	(void)state;
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 11, 1, thread_handler, NULL), 0);
+	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 11, 1, thread_handler, NULL),
+			 0);
 	r.rax = 11 | (1 << 16);
 	assert_int_equal(tdsnp_seamcall(&r), 0);
 	r.rax = 11 | (2 << 16);

@@ -74,7 +74,11 @@ static void sink(enum tdsnp_log_level level, const char *msg)
 static int reset(void **state)
 {
 	(void)state;
-	allocs = frees = flushes = wbinvds = log_lines = 0;
+	allocs = 0;
+	frees = 0;
+	flushes = 0;
+	wbinvds = 0;
+	log_lines = 0;
 	flushed = NULL;
 	logged[0] = '\0';
 	tdsnp_set_log_sink(sink, TDSNP_LOG_WARN);
@@ -204,13 +208,15 @@ static void test_zalloc_is_zeroed(void **state)
 	tdsnp_free(NULL);
 }
 
+#define PLATFORM_TEST(fn) cmocka_unit_test_setup_teardown(fn, reset, restore)
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_no_provider_gives_null_and_says_why, reset, restore),
-		cmocka_unit_test_setup_teardown(test_provider_serves_pages_and_lookups, reset, restore),
-		cmocka_unit_test_setup_teardown(test_clflush_and_wbinvd_reach_the_provider, reset, restore),
-		cmocka_unit_test_setup_teardown(test_log_levels_filter_and_format, reset, restore),
+		PLATFORM_TEST(test_no_provider_gives_null_and_says_why),
+		PLATFORM_TEST(test_provider_serves_pages_and_lookups),
+		PLATFORM_TEST(test_clflush_and_wbinvd_reach_the_provider),
+		PLATFORM_TEST(test_log_levels_filter_and_format),
 		cmocka_unit_test(test_mutex_trylock_fails_while_held),
 		cmocka_unit_test(test_time_is_monotonic),
 		cmocka_unit_test(test_gpa_and_hpa_helpers_round_trip),

@@ -9,8 +9,8 @@
  * kernel the landing is also an exception-table entry of the fault type, which
  * puts the trap number in RAX; a catcher in userspace does the same by hand.
  */
-#ifndef TDSNP_ASM_H
-#define TDSNP_ASM_H
+#ifndef TDSNP_INSN_ASM_S
+#define TDSNP_INSN_ASM_S
 
 #include <tdsnp/insn.h>
 
@@ -105,4 +105,4 @@ __tdsnp_fixup_\name:
 TDSNP_FUNC_END(__tdsnp_\name)
 .endm
 
-#endif /* TDSNP_ASM_H */
+#endif /* TDSNP_INSN_ASM_S */
