@@ -6,7 +6,9 @@
 # given modules in order, then judge the serial log with ktap-judge.sh and
 # exit with its status. QEMU's own exit status is never trusted.
 #
-#   scripts/qemu-ktest.sh [--timeout SECS] --log LOGFILE MODULE.ko [MODULE.ko ...]
+#   scripts/qemu-ktest.sh [--timeout SECS] --log LOGFILE MODULE.ko[:p=v,...] ...
+#
+# A module may carry insmod parameters after a colon, comma-separated.
 #
 # Environment: KIMAGE_DIR   where the kernel image is unpacked
 #                           (default: build/tools/kernel in the repo)
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$log" ] && [ $# -ge 1 ] || usage
 case $tmo in '' | *[!0-9]*) echo "qemu-ktest.sh: bad --timeout $tmo" >&2; exit 2 ;; esac
-for m in "$@"; do
+for a in "$@"; do
+	m=${a%%:*}
 	[ -r "$m" ] || { echo "qemu-ktest.sh: cannot read module $m" >&2; exit 2; }
 done
 for t in qemu-system-x86_64 busybox cpio gzip timeout; do
@@ -51,11 +54,14 @@ for a in $("$root/bin/busybox" --list); do
 	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
 : >"$root/mod/list"
-for m in "$@"; do
+for a in "$@"; do
+	m=${a%%:*}
+	params=
+	case $a in *:*) params=$(printf '%s' "${a#*:}" | tr ',' ' ') ;; esac
 	b=$(basename "$m")
 	[ ! -e "$root/mod/$b" ] || { echo "qemu-ktest.sh: module $b given twice" >&2; exit 2; }
 	cp "$m" "$root/mod/$b"
-	echo "$b" >>"$root/mod/list"
+	echo "$b $params" >>"$root/mod/list"
 done
 cat >"$root/init" <<'INIT'
 #!/bin/sh
@@ -64,8 +70,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
-while read -r m; do
-	insmod "/mod/$m"
+while read -r m params; do
+	# shellcheck disable=SC2086
+	insmod "/mod/$m" $params
 	echo "insmod $m: rc=$?"
 done </mod/list
 echo TDSNP-KTEST-DONE
