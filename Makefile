@@ -49,7 +49,7 @@ endef
 $(eval $(call variant,plain,))
 $(eval $(call variant,asan,$(SAN_FLAGS)))
 
-.PHONY: all lib tests tools module ktest check sparse tidy checkpatch clean deps
+.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -84,7 +84,8 @@ sparse:
 	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
 
 tidy:
-	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c) -- -std=gnu11 -Iinclude -D_GNU_SOURCE
+	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c tests/unit/*.c) -- \
+		-std=gnu11 -Iinclude -D_GNU_SOURCE
 
 # Two narrow exceptions, each for what checkpatch cannot know:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks
@@ -95,6 +96,11 @@ checkpatch:
 	scripts/lint.sh checkpatch $(filter-out tests/unit/% include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))
 	CHECKPATCH_IGNORE=$(COMPAT_IGNORE) scripts/lint.sh checkpatch include/tdsnp/compat_user.h
 	CHECKPATCH_IGNORE=CAMELCASE scripts/lint.sh checkpatch $(wildcard tests/unit/*.c)
+
+# Every public function has a kernel-doc comment that kernel-doc accepts.
+kdoc:
+	scripts/check-kdoc.sh $(filter-out tests/unit/% tests/common/% tests/kernel/%,$(C_SOURCES)) \
+		$(C_HEADERS)
 
 check:
 	@scripts/check.sh

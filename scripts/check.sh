@@ -88,6 +88,7 @@ echo "== static checks"
 step "sparse (userspace, -Wbitwise)" make -s sparse
 step "clang-tidy" make -s tidy
 step "checkpatch --strict" make -s checkpatch
+step "kernel-doc on every public function" make -s kdoc
 
 echo
 if [ "$fail" != 0 ]; then

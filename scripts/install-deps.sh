@@ -8,8 +8,8 @@
 #   scripts/install-deps.sh --print  only print the apt-get line for what is missing
 set -eu
 
-pkgs="build-essential make gcc clang clang-tidy libcmocka-dev pkg-config sparse \
-valgrind qemu-system-x86 busybox-static cpio xz-utils perl python3 \
+pkgs="build-essential make gcc clang-tidy libcmocka-dev sparse \
+valgrind qemu-system-x86 busybox-static cpio xz-utils perl \
 linux-headers-cloud-amd64 linux-source-6.1"
 
 missing=""

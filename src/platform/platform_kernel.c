@@ -82,6 +82,12 @@ static void detect_features(void)
 	insn_present_mask = mask;
 }
 
+/**
+ * tdsnp_platform_insn_present() - does this CPU, in this mode, have @insn?
+ * @insn: a TDSNP_INSN_* id
+ *
+ * Return: the result of the checks made when the module was loaded.
+ */
 bool tdsnp_platform_insn_present(unsigned int insn)
 {
 	return insn < TDSNP_NR_INSNS && (READ_ONCE(insn_present_mask) & BIT(insn));

@@ -249,6 +249,12 @@ u64 tdsnp_time_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+/**
+ * tdsnp_platform_insn_present() - does this CPU, in this mode, have @insn?
+ * @insn: a TDSNP_INSN_* id
+ *
+ * Return: false: all nine are CPL0 or guest-kernel instructions.
+ */
 bool tdsnp_platform_insn_present(unsigned int insn)
 {
 	(void)insn;

@@ -40,9 +40,15 @@ static void thread_handler(void *priv, struct tdsnp_regs *r)
 	r->rax = 0;
 }
 
-static void *thread_body(void *arg)
+struct thread_arg {
+	unsigned long id;
+	unsigned long bad;
+};
+
+static void *thread_body(void *p)
 {
-	unsigned long id = (unsigned long)arg;
+	struct thread_arg *arg = p;
+	unsigned long id = arg->id;
 	unsigned long bad = 0;
 	int i;
 
@@ -57,11 +63,13 @@ static void *thread_body(void *arg)
 		    r.rdx != ((v + 4) ^ ~v) || r.r8 != 2 * v + 5 || r.r15 != ~v)
 			bad++;
 	}
-	return (void *)bad;
+	arg->bad = bad;
+	return NULL;
 }
 
 static void test_threads_trap_concurrently_without_mixing_registers(void **state)
 {
+	struct thread_arg args[NR_THREADS];
 	pthread_t th[NR_THREADS];
 	unsigned long i;
 
@@ -70,13 +78,14 @@ static void test_threads_trap_concurrently_without_mixing_registers(void **state
 	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 7, 0, thread_handler, NULL),
 			 0);
 	tdsnp_mock_reset_stats();
-	for (i = 0; i < NR_THREADS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, thread_body, (void *)(i + 1)), 0);
 	for (i = 0; i < NR_THREADS; i++) {
-		void *bad;
-
-		assert_int_equal(pthread_join(th[i], &bad), 0);
-		assert_int_equal((unsigned long)bad, 0);
+		args[i].id = i + 1;
+		args[i].bad = ~0UL;
+		assert_int_equal(pthread_create(&th[i], NULL, thread_body, &args[i]), 0);
+	}
+	for (i = 0; i < NR_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(args[i].bad, 0);
 	}
 	assert_int_equal(tdsnp_mock_traps(), NR_THREADS * ITERATIONS);
 	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_SEAMCALL), NR_THREADS * ITERATIONS);

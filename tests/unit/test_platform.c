@@ -192,7 +192,7 @@ static void test_gpa_and_hpa_helpers_round_trip(void **state)
 	assert_true(tdsnp_gpa_is_aligned(g, 2 << 20));
 	assert_false(tdsnp_gpa_is_aligned(tdsnp_gpa(0x201000), 2 << 20));
 	assert_true(tdsnp_hpa_is_aligned(h, 4096));
-	assert_false(tdsnp_hpa_is_aligned(h, 8192 * 2));
+	assert_false(tdsnp_hpa_is_aligned(h, 0x4000));
 }
 
 static void test_zalloc_is_zeroed(void **state)
