@@ -13,17 +13,15 @@ CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -D_GNU_SOURCE -fno-strict-ali
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 
-LIB_C		:= src/platform/platform_user.c src/platform/insn.c src/platform/sha384.c \
-		   src/status/status.c src/status/tdx_status_table.c
-LIB_S		:= src/seamcall/seamcall.S src/tdcall/tdcall.S src/rmp/snp_insn.S
-MOCK_C		:= tests/mocks/engine.c tests/mocks/engine_user.c tests/mocks/arena.c \
-		   tests/common/selftest.c
+# Host-specific files end in _user.c or _kernel.c; everything else is shared.
+LIB_C		:= $(filter-out %_kernel.c,$(wildcard src/*/*.c vmm-core/*.c))
+LIB_S		:= $(wildcard src/*/*.S)
+MOCK_C		:= $(filter-out %_kernel.c,$(wildcard tests/mocks/*.c tests/common/*.c))
 TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS		:= tdsnp-status
 
 # Every C source and header the project owns, for the linters.
-C_SOURCES	:= $(LIB_C) $(MOCK_C) src/platform/platform_kernel.c tests/mocks/engine_kernel.c \
-		   tests/kernel/ktest.c $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
+C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c)
 C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h)
 
 # Variants: plain (native and valgrind) and asan (ASan + UBSan).

@@ -20,6 +20,9 @@
 #else
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#define hweight64(x)	__builtin_popcountll(x)
+#define strscpy(d, s, n) snprintf((d), (n), "%s", (s))
 #endif
 
 /* Write why a test failed into its message buffer; returns -1 for "failed". */
@@ -293,6 +296,89 @@ static int test_site_lookup_is_exact(char *msg, size_t len)
 	return 0;
 }
 
+static int test_fault_nth_trigger_fires_exactly_once(char *msg, size_t len)
+{
+	struct tdsnp_mock_fault_cfg cfg = { .seed = 1 };
+	unsigned int i, hits = 0, at = 0;
+
+	cfg.nth[TDSNP_FAULT_TDX_BUSY] = 5;
+	tdsnp_mock_faults_set(&cfg);
+	for (i = 1; i <= 20; i++) {
+		if (tdsnp_mock_inject(TDSNP_FAULT_TDX_BUSY)) {
+			hits++;
+			at = i;
+		}
+		/* Other kinds are independent and off. */
+		if (tdsnp_mock_inject(TDSNP_FAULT_SNP_INUSE))
+			hits += 100;
+	}
+	tdsnp_mock_faults_clear();
+	if (hits != 1 || at != 5)
+		return fail(msg, len, "hits %u at %u", hits, at);
+	if (tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY) != 1 ||
+	    tdsnp_mock_fault_opportunities(TDSNP_FAULT_TDX_BUSY) != 20)
+		return fail(msg, len, "counters %llu/%llu",
+			    tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY),
+			    tdsnp_mock_fault_opportunities(TDSNP_FAULT_TDX_BUSY));
+	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_BUSY))
+		return fail(msg, len, "injected after clear");
+	return 0;
+}
+
+static u64 fault_pattern(u64 seed, u32 rate)
+{
+	struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
+	u64 bits = 0;
+	unsigned int i;
+
+	cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = rate;
+	tdsnp_mock_faults_set(&cfg);
+	for (i = 0; i < 64; i++)
+		if (tdsnp_mock_inject(TDSNP_FAULT_TDX_NO_ENTROPY))
+			bits |= BIT_ULL(i);
+	tdsnp_mock_faults_clear();
+	return bits;
+}
+
+static int test_fault_rate_is_reproducible_per_seed(char *msg, size_t len)
+{
+	u64 a = fault_pattern(42, 16384), b = fault_pattern(42, 16384);
+	u64 c = fault_pattern(43, 16384);
+	unsigned int ones = (unsigned int)hweight64(a);
+
+	if (a != b)
+		return fail(msg, len, "same seed gave 0x%llx and 0x%llx", a, b);
+	if (a == c)
+		return fail(msg, len, "seeds 42 and 43 gave the same 0x%llx", a);
+	/* About a quarter of 64 draws at rate 1/4; far outside means broken. */
+	if (ones < 4 || ones > 32)
+		return fail(msg, len, "rate 1/4 injected %u of 64", ones);
+	if (fault_pattern(7, 0) != 0 || fault_pattern(7, 65536) != ~0ULL)
+		return fail(msg, len, "rate 0 or 65536 not honoured");
+	return 0;
+}
+
+static char last_violation[192];
+
+static void violation_hook(const char *what)
+{
+	strscpy(last_violation, what, sizeof(last_violation));
+}
+
+static int test_violation_is_counted_and_reaches_hook(char *msg, size_t len)
+{
+	u64 before = tdsnp_mock_violations();
+
+	tdsnp_mock_set_strict(violation_hook);
+	tdsnp_mock_violation("page 0x%x freed while owned", 0x42);
+	tdsnp_mock_set_strict(NULL);
+	if (tdsnp_mock_violations() != before + 1)
+		return fail(msg, len, "count %llu", tdsnp_mock_violations() - before);
+	if (strcmp(last_violation, "page 0x42 freed while owned") != 0)
+		return fail(msg, len, "hook got '%s'", last_violation);
+	return 0;
+}
+
 #define T(fn) { #fn, fn }
 const struct tdsnp_selftest tdsnp_selftests[] = {
 	T(test_seamcall_trap_reaches_model_with_all_registers),
@@ -311,6 +397,9 @@ const struct tdsnp_selftest tdsnp_selftests[] = {
 	T(test_uncaught_fault_becomes_sw_status),
 	T(test_pvalidate_marshals_operands_and_cf),
 	T(test_site_lookup_is_exact),
+	T(test_fault_nth_trigger_fires_exactly_once),
+	T(test_fault_rate_is_reproducible_per_seed),
+	T(test_violation_is_counted_and_reaches_hook),
 };
 
 const size_t tdsnp_nr_selftests = ARRAY_SIZE(tdsnp_selftests);

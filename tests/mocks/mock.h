@@ -32,6 +32,51 @@ u64 tdsnp_mock_calls(unsigned int insn);
 u64 tdsnp_mock_traps(void);
 void tdsnp_mock_reset_stats(void);
 
+/*
+ * Deterministic fault injection.  A model calls tdsnp_mock_inject(kind) at
+ * each point where real firmware could fail that way (a lock it try-takes, a
+ * random number it draws, a resumable loop, an RMP entry another CPU could be
+ * updating); the engine answers from a seeded generator and per-kind rates or
+ * "the Nth opportunity" triggers, so a failing seed reproduces exactly.
+ */
+enum tdsnp_mock_fault {
+	TDSNP_FAULT_TDX_BUSY,		/* TDX_OPERAND_BUSY on a contended operand */
+	TDSNP_FAULT_TDX_NO_ENTROPY,	/* TDX_RND_NO_ENTROPY where RDRAND/RDSEED is used */
+	TDSNP_FAULT_TDX_INTERRUPTED,	/* TDX_INTERRUPTED_RESUMABLE in a resumable leaf */
+	TDSNP_FAULT_SNP_INUSE,		/* FAIL_INUSE from RMPUPDATE/PSMASH */
+	TDSNP_FAULT_SNP_OVERLAP,	/* FAIL_OVERLAP from RMPUPDATE */
+	TDSNP_NR_FAULTS
+};
+
+/**
+ * struct tdsnp_mock_fault_cfg - what to inject
+ * @seed: seed of the generator (same seed, same single-threaded sequence)
+ * @rate: per kind, probability in 1/65536 at each opportunity (0 = never)
+ * @nth: per kind, also inject exactly at the Nth opportunity (1-based;
+ *       0 = no such trigger)
+ */
+struct tdsnp_mock_fault_cfg {
+	u64 seed;
+	u32 rate[TDSNP_NR_FAULTS];
+	u64 nth[TDSNP_NR_FAULTS];
+};
+
+void tdsnp_mock_faults_set(const struct tdsnp_mock_fault_cfg *cfg);
+void tdsnp_mock_faults_clear(void);
+bool tdsnp_mock_inject(enum tdsnp_mock_fault kind);
+u64 tdsnp_mock_faults_injected(enum tdsnp_mock_fault kind);
+u64 tdsnp_mock_fault_opportunities(enum tdsnp_mock_fault kind);
+
+/*
+ * Strict mode: a model that sees the caller break a contract (free a page the
+ * firmware owns, hand over a page without the CLFLUSH the platform requires,
+ * read private memory as plaintext) reports it here.  Violations are always
+ * counted and logged; with a hook set, the hook runs (a test fails there).
+ */
+__printf(1, 2) void tdsnp_mock_violation(const char *fmt, ...);
+void tdsnp_mock_set_strict(void (*hook)(const char *what));
+u64 tdsnp_mock_violations(void);
+
 /* Host-specific catcher, used by the engine (engine_user.c / engine_kernel.c). */
 int tdsnp_mock_catcher_install(void);
 void tdsnp_mock_catcher_uninstall(void);
