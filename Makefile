@@ -89,11 +89,12 @@ tidy:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
 # - cmocka's test table type is struct CMUnitTest (CamelCase not ours).
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_*)
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:
-	scripts/lint.sh checkpatch $(filter-out tests/unit/% include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))
+	scripts/lint.sh checkpatch $(filter-out $(CMOCKA_FILES) include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))
 	CHECKPATCH_IGNORE=$(COMPAT_IGNORE) scripts/lint.sh checkpatch include/tdsnp/compat_user.h
-	CHECKPATCH_IGNORE=CAMELCASE scripts/lint.sh checkpatch $(wildcard tests/unit/*.c)
+	CHECKPATCH_IGNORE=CAMELCASE scripts/lint.sh checkpatch $(CMOCKA_FILES)
 
 # Every public function has a kernel-doc comment that kernel-doc accepts.
 kdoc:

@@ -380,7 +380,7 @@ static int test_violation_is_counted_and_reaches_hook(char *msg, size_t len)
 }
 
 #define T(fn) { #fn, fn }
-const struct tdsnp_selftest tdsnp_selftests[] = {
+static const struct tdsnp_selftest insn_tests[] = {
 	T(test_seamcall_trap_reaches_model_with_all_registers),
 	T(test_tdcall_trap_reaches_model_with_all_registers),
 	T(test_pvalidate_trap_reaches_model_with_all_registers),
@@ -402,4 +402,8 @@ const struct tdsnp_selftest tdsnp_selftests[] = {
 	T(test_violation_is_counted_and_reaches_hook),
 };
 
-const size_t tdsnp_nr_selftests = ARRAY_SIZE(tdsnp_selftests);
+const struct tdsnp_selftest_suite tdsnp_insn_suite = {
+	.name = "insn",
+	.tests = insn_tests,
+	.nr = ARRAY_SIZE(insn_tests),
+};

@@ -18,7 +18,23 @@ struct tdsnp_selftest {
 	int (*fn)(char *msg, size_t len);
 };
 
-extern const struct tdsnp_selftest tdsnp_selftests[];
-extern const size_t tdsnp_nr_selftests;
+/**
+ * struct tdsnp_selftest_suite - a named table of self-tests
+ * @name: the area they cover
+ * @tests: the table
+ * @nr: its length
+ */
+struct tdsnp_selftest_suite {
+	const char *name;
+	const struct tdsnp_selftest *tests;
+	size_t nr;
+};
+
+/* Every suite, in the order the kernel module runs them (suites.c). */
+extern const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[];
+extern const size_t tdsnp_nr_selftest_suites;
+
+/* The instruction layer and engine suite (selftest.c). */
+extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
 
 #endif /* TDSNP_SELFTEST_H */

@@ -70,16 +70,19 @@ static void run(const struct tdsnp_selftest *t, size_t nr)
 
 static int __init tdsnp_ktest_init(void)
 {
-	size_t i;
+	size_t i, j, total = ARRAY_SIZE(kernel_tests), nr = 0;
 
 	if (no_catcher)
 		tdsnp_mock_disable_catcher();
+	for (i = 0; i < tdsnp_nr_selftest_suites; i++)
+		total += tdsnp_selftest_suites[i]->nr;
 	pr_info("KTAP version 1\n");
-	pr_info("1..%zu\n", tdsnp_nr_selftests + ARRAY_SIZE(kernel_tests));
-	for (i = 0; i < tdsnp_nr_selftests; i++)
-		run(&tdsnp_selftests[i], i + 1);
+	pr_info("1..%zu\n", total);
+	for (i = 0; i < tdsnp_nr_selftest_suites; i++)
+		for (j = 0; j < tdsnp_selftest_suites[i]->nr; j++)
+			run(&tdsnp_selftest_suites[i]->tests[j], ++nr);
 	for (i = 0; i < ARRAY_SIZE(kernel_tests); i++)
-		run(&kernel_tests[i], tdsnp_nr_selftests + i + 1);
+		run(&kernel_tests[i], ++nr);
 	return 0;
 }
 

@@ -9,23 +9,13 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <pthread.h>
 #include <cmocka.h>
 
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
 #include "../mocks/mock.h"
-#include "../common/selftest.h"
-
-static void run_selftest(void **state)
-{
-	const struct tdsnp_selftest *t = *state;
-	char msg[256] = "";
-
-	if (t->fn(msg, sizeof(msg)))
-		fail_msg("%s: %s", t->name, msg);
-}
+#include "../common/cmocka_runner.h"
 
 #define NR_THREADS	4
 #define ITERATIONS	2000
@@ -192,20 +182,6 @@ int main(void)
 		cmocka_unit_test(test_versioned_leaf_accepts_up_to_its_max_version),
 		cmocka_unit_test(test_invalid_insn_id_is_refused_before_issue),
 	};
-	size_t n = tdsnp_nr_selftests + ARRAY_SIZE(fixed), i;
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-	int ret;
 
-	if (!tests)
-		return 1;
-	for (i = 0; i < tdsnp_nr_selftests; i++) {
-		tests[i].name = tdsnp_selftests[i].name;
-		tests[i].test_func = run_selftest;
-		tests[i].initial_state = (void *)&tdsnp_selftests[i];
-	}
-	for (i = 0; i < ARRAY_SIZE(fixed); i++)
-		tests[tdsnp_nr_selftests + i] = fixed[i];
-	ret = _cmocka_run_group_tests("engine", tests, n, NULL, NULL);
-	free(tests);
-	return ret;
+	return tdsnp_run_suite_cmocka(&tdsnp_insn_suite, fixed, ARRAY_SIZE(fixed));
 }
