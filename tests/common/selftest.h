@@ -34,7 +34,8 @@ struct tdsnp_selftest_suite {
 extern const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[];
 extern const size_t tdsnp_nr_selftest_suites;
 
-/* The instruction layer and engine suite (selftest.c). */
+/* The suites. */
 extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
+extern const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite;
 
 #endif /* TDSNP_SELFTEST_H */
