@@ -45,6 +45,7 @@ static int take(struct cursor *c, unsigned int n, s64 *v)
 	u8 b;
 	int ret;
 
+	*v = 0;
 	for (i = 0; i < n; i++) {
 		ret = next(c, &b);
 		if (ret)
