@@ -81,6 +81,7 @@ static int modrm(struct cursor *c, enum vmm_cpu_mode mode, u8 rex, struct vmm_in
 	s64 disp = 0;
 	int ret;
 
+	*reg = 0;
 	ret = next(c, &m);
 	if (ret)
 		return ret;
