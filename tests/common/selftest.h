@@ -38,5 +38,6 @@ extern const size_t tdsnp_nr_selftest_suites;
 extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite;
 extern const struct tdsnp_selftest_suite tdsnp_decode_suite;
+extern const struct tdsnp_selftest_suite tdsnp_vmm_suite;
 
 #endif /* TDSNP_SELFTEST_H */

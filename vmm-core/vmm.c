@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * vmm-core generic layer: VM and vCPU lifetimes, GET/SET_STATE batches and
+ * the per-vCPU register cache (include/vmm/vmm.h).
+ *
+ * Locking: the VM's lock protects its vCPU table; a vCPU's lock protects
+ * its cache and statistics.  Backend callbacks run under the vCPU lock (state)
+ * or the VM lock (create/destroy) and may sleep.
+ */
+#include <vmm/vmm.h>
+#include <tdsnp/platform.h>
+
+struct cache_slot {
+	u64 id;
+	u64 value;
+	u32 type;
+	bool dirty;
+};
+
+struct vmm_vcpu {
+	struct vmm_vm *vm;		/* owner; immutable */
+	u32 index;			/* immutable */
+	void *priv;			/* backend's */
+	struct tdsnp_mutex lock;	/* protects everything below */
+	struct cache_slot cache[VMM_REG_CACHE_SLOTS];
+	u32 nr_cached;
+	struct vmm_stats stats;
+};
+
+struct vmm_vm {
+	const struct vmm_backend_ops *ops;	/* immutable */
+	struct vmm_vm_config cfg;		/* immutable */
+	void *priv;				/* backend's */
+	u64 last_status;			/* last architectural status */
+	struct tdsnp_mutex lock;		/* protects the vCPU table */
+	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
+	u32 nr_vcpus;
+};
+
+static const struct vmm_backend_ops *backends[VMM_NR_BACKENDS];
+
+/**
+ * vmm_backend_register() - make a backend available to vmm_vm_create()
+ * @ops: the backend; must outlive its registration
+ *
+ * Return: 0, -EINVAL for an incomplete table, -EBUSY when the kind is taken.
+ */
+int vmm_backend_register(const struct vmm_backend_ops *ops)
+{
+	const struct vmm_backend_ops *none = NULL;
+
+	if (!ops || ops->kind >= VMM_NR_BACKENDS || !ops->vm_create || !ops->vm_destroy ||
+	    !ops->vcpu_create || !ops->vcpu_destroy || !ops->state_check ||
+	    !ops->state_read || !ops->state_write)
+		return -EINVAL;
+	if (!__atomic_compare_exchange_n(&backends[ops->kind], &none, ops, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_backend_register);
+
+/**
+ * vmm_backend_unregister() - withdraw a backend (no VM of it may remain)
+ * @ops: the backend given to vmm_backend_register()
+ */
+void vmm_backend_unregister(const struct vmm_backend_ops *ops)
+{
+	const struct vmm_backend_ops *expected = ops;
+
+	if (ops && ops->kind < VMM_NR_BACKENDS)
+		__atomic_compare_exchange_n(&backends[ops->kind], &expected, NULL, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+EXPORT_SYMBOL_GPL(vmm_backend_unregister);
+
+static bool page_aligned(u64 v)
+{
+	return !(v & (TDSNP_PAGE_SIZE - 1));
+}
+
+/**
+ * vmm_vm_create() - build a VM
+ * @cfg: what to build
+ * @out: the VM on success
+ *
+ * Return: 0; -EINVAL for a bad configuration (vCPU count, memory range);
+ * -ENODEV when no backend of that kind is registered; -ENOMEM; or the
+ * backend's error, with nothing left behind.
+ */
+int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
+{
+	const struct vmm_backend_ops *ops;
+	struct vmm_vm *vm;
+	int ret;
+
+	*out = NULL;
+	if (cfg->backend >= VMM_NR_BACKENDS || !cfg->max_vcpus ||
+	    cfg->max_vcpus > VMM_MAX_VCPUS || !cfg->mem_size || !page_aligned(cfg->mem_base) ||
+	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base)
+		return -EINVAL;
+	ops = __atomic_load_n(&backends[cfg->backend], __ATOMIC_ACQUIRE);
+	if (!ops)
+		return -ENODEV;
+	vm = tdsnp_zalloc(sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->ops = ops;
+	vm->cfg = *cfg;
+	tdsnp_mutex_init(&vm->lock);
+	ret = ops->vm_create(vm, cfg);
+	if (ret) {
+		tdsnp_mutex_destroy(&vm->lock);
+		tdsnp_free(vm);
+		return ret;
+	}
+	*out = vm;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_create);
+
+static int destroy_vcpu_locked(struct vmm_vcpu *vcpu)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	int ret = vm->ops->vcpu_destroy(vcpu);
+
+	vm->vcpus[vcpu->index] = NULL;
+	vm->nr_vcpus--;
+	tdsnp_mutex_destroy(&vcpu->lock);
+	tdsnp_free(vcpu);
+	return ret;
+}
+
+/**
+ * vmm_vm_destroy() - tear a VM down, vCPUs first
+ * @vm: the VM; always freed, whatever the result
+ *
+ * Every page that can be reclaimed is; one that cannot is quarantined by the
+ * backend (never returned to the allocator) and counted.
+ *
+ * Return: the number of pages that could not be reclaimed (0 on a clean
+ * teardown), or the first negative errno a backend step returned.
+ */
+int vmm_vm_destroy(struct vmm_vm *vm)
+{
+	int lost = 0, err = 0, ret;
+	u32 i;
+
+	if (!vm)
+		return 0;
+	tdsnp_mutex_lock(&vm->lock);
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		ret = destroy_vcpu_locked(vm->vcpus[i]);
+		if (ret > 0)
+			lost += ret;
+		else if (ret < 0 && !err)
+			err = ret;
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	ret = vm->ops->vm_destroy(vm);
+	if (ret > 0)
+		lost += ret;
+	else if (ret < 0 && !err)
+		err = ret;
+	tdsnp_mutex_destroy(&vm->lock);
+	tdsnp_free(vm);
+	return err ? err : lost;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_destroy);
+
+/**
+ * vmm_vm_caps() - describe a VM
+ * @vm: the VM
+ * @caps: filled in
+ */
+void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps)
+{
+	tdsnp_mutex_lock(&vm->lock);
+	caps->backend = vm->cfg.backend;
+	caps->backend_name = vm->ops->name;
+	caps->vm_index = vm->cfg.vm_index;
+	caps->max_vcpus = vm->cfg.max_vcpus;
+	caps->nr_vcpus = vm->nr_vcpus;
+	caps->mem_base = vm->cfg.mem_base;
+	caps->mem_size = vm->cfg.mem_size;
+	caps->state_types = vm->ops->state_types;
+	tdsnp_mutex_unlock(&vm->lock);
+}
+EXPORT_SYMBOL_GPL(vmm_vm_caps);
+
+/**
+ * vmm_vm_priv() - the backend's data for a VM
+ * @vm: the VM
+ *
+ * Return: what the backend set.
+ */
+void *vmm_vm_priv(struct vmm_vm *vm)
+{
+	return vm->priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_priv);
+
+/**
+ * vmm_vm_set_priv() - set the backend's data for a VM
+ * @vm: the VM
+ * @priv: the data
+ */
+void vmm_vm_set_priv(struct vmm_vm *vm, void *priv)
+{
+	vm->priv = priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_set_priv);
+
+/**
+ * vmm_vm_last_status() - the architectural status behind the last error
+ * @vm: the VM
+ *
+ * Return: the raw firmware status a backend recorded (TDX status, SNP
+ * return code), for callers that want more than the errno.
+ */
+u64 vmm_vm_last_status(struct vmm_vm *vm)
+{
+	return READ_ONCE(vm->last_status);
+}
+EXPORT_SYMBOL_GPL(vmm_vm_last_status);
+
+/**
+ * vmm_vm_set_last_status() - record the architectural status (backends)
+ * @vm: the VM
+ * @status: the raw status
+ */
+void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status)
+{
+	WRITE_ONCE(vm->last_status, status);
+}
+EXPORT_SYMBOL_GPL(vmm_vm_set_last_status);
+
+/**
+ * vmm_vcpu_create() - create vCPU @index of a VM
+ * @vm: the VM
+ * @index: 0 .. max_vcpus - 1
+ * @out: the vCPU on success
+ *
+ * Return: 0, -EINVAL for an index out of range, -EEXIST when it exists,
+ * -ENOMEM, or the backend's error.
+ */
+int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out)
+{
+	struct vmm_vcpu *vcpu;
+	int ret;
+
+	*out = NULL;
+	if (index >= vm->cfg.max_vcpus)
+		return -EINVAL;
+	vcpu = tdsnp_zalloc(sizeof(*vcpu));
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->index = index;
+	tdsnp_mutex_init(&vcpu->lock);
+	tdsnp_mutex_lock(&vm->lock);
+	if (vm->vcpus[index]) {
+		ret = -EEXIST;
+	} else {
+		ret = vm->ops->vcpu_create(vcpu);
+		if (!ret) {
+			vm->vcpus[index] = vcpu;
+			vm->nr_vcpus++;
+		}
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	if (ret) {
+		tdsnp_mutex_destroy(&vcpu->lock);
+		tdsnp_free(vcpu);
+		return ret;
+	}
+	*out = vcpu;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_create);
+
+/**
+ * vmm_vcpu_destroy() - destroy a vCPU (its unflushed state is dropped)
+ * @vcpu: the vCPU; always freed
+ *
+ * Return: pages the backend could not reclaim, or a negative errno.
+ */
+int vmm_vcpu_destroy(struct vmm_vcpu *vcpu)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	int ret;
+
+	tdsnp_mutex_lock(&vm->lock);
+	ret = destroy_vcpu_locked(vcpu);
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_destroy);
+
+/**
+ * vmm_vcpu_vm() - the VM a vCPU belongs to
+ * @vcpu: the vCPU
+ *
+ * Return: its VM.
+ */
+struct vmm_vm *vmm_vcpu_vm(struct vmm_vcpu *vcpu)
+{
+	return vcpu->vm;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_vm);
+
+/**
+ * vmm_vcpu_index() - a vCPU's index in its VM
+ * @vcpu: the vCPU
+ *
+ * Return: the index given at creation.
+ */
+u32 vmm_vcpu_index(struct vmm_vcpu *vcpu)
+{
+	return vcpu->index;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_index);
+
+/**
+ * vmm_vcpu_priv() - the backend's data for a vCPU
+ * @vcpu: the vCPU
+ *
+ * Return: what the backend set.
+ */
+void *vmm_vcpu_priv(struct vmm_vcpu *vcpu)
+{
+	return vcpu->priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_priv);
+
+/**
+ * vmm_vcpu_set_priv() - set the backend's data for a vCPU
+ * @vcpu: the vCPU
+ * @priv: the data
+ */
+void vmm_vcpu_set_priv(struct vmm_vcpu *vcpu, void *priv)
+{
+	vcpu->priv = priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_set_priv);
+
+/*
+ * The cache is a small unordered array searched linearly: a batch touches at
+ * most a few dozen items, and a linear scan of VMM_REG_CACHE_SLOTS entries
+ * costs far less than one firmware call.
+ */
+static struct cache_slot *cache_find(struct vmm_vcpu *vcpu, u32 type, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++) {
+		struct cache_slot *s = &vcpu->cache[i];
+
+		if (s->type == type && s->id == id)
+			return s;
+	}
+	return NULL;
+}
+
+static int flush_locked(struct vmm_vcpu *vcpu)
+{
+	int err = 0, ret;
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++) {
+		struct cache_slot *s = &vcpu->cache[i];
+
+		if (!s->dirty)
+			continue;
+		ret = vcpu->vm->ops->state_write(vcpu, s->type, s->id, s->value);
+		vcpu->stats.fw_writes++;
+		if (ret) {
+			if (!err)
+				err = ret;
+			continue;	/* stays dirty: the next flush retries it */
+		}
+		s->dirty = false;
+	}
+	return err;
+}
+
+/* Drop clean entries; dirty ones stay until flushed. */
+static void drop_clean_locked(struct vmm_vcpu *vcpu)
+{
+	u32 i = 0;
+
+	while (i < vcpu->nr_cached) {
+		if (vcpu->cache[i].dirty)
+			i++;
+		else
+			vcpu->cache[i] = vcpu->cache[--vcpu->nr_cached];
+	}
+}
+
+/* A slot for (type, id), making room if the cache is full. */
+static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_slot **slot)
+{
+	struct cache_slot *s = cache_find(vcpu, type, id);
+	int ret;
+
+	if (s) {
+		*slot = s;
+		return 0;
+	}
+	if (vcpu->nr_cached == VMM_REG_CACHE_SLOTS) {
+		ret = flush_locked(vcpu);
+		if (ret)
+			return ret;
+		drop_clean_locked(vcpu);
+	}
+	s = &vcpu->cache[vcpu->nr_cached++];
+	s->type = type;
+	s->id = id;
+	s->value = 0;
+	s->dirty = false;
+	*slot = s;
+	return 0;
+}
+
+static int check_entry(struct vmm_vcpu *vcpu, const struct vmm_state_entry *e, bool write)
+{
+	const struct vmm_backend_ops *ops = vcpu->vm->ops;
+
+	if (!e->type || e->type >= VMM_NR_STATE_TYPES || !(ops->state_types & BIT(e->type)))
+		return -ENOENT;
+	return ops->state_check(vcpu, e->type, e->id, e->value, write);
+}
+
+/**
+ * vmm_get_state() - read a batch of vCPU state
+ * @vcpu: the vCPU
+ * @entries: type and id in; value and status out
+ * @nr: number of entries
+ *
+ * Each entry is served from the register cache when it holds the item, else
+ * read from firmware once and cached.  An unsupported entry gets -ENOENT (or
+ * the backend's refusal) and does not disturb the others.
+ *
+ * Return: 0 when every entry succeeded, else -EINVAL (see each status).
+ */
+int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr)
+{
+	int failed = 0;
+	size_t i;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	for (i = 0; i < nr; i++) {
+		struct vmm_state_entry *e = &entries[i];
+		struct cache_slot *s;
+		u64 v;
+
+		e->status = check_entry(vcpu, e, false);
+		if (!e->status) {
+			s = cache_find(vcpu, e->type, e->id);
+			if (s) {
+				vcpu->stats.cache_hits++;
+				e->value = s->value;
+				continue;
+			}
+			vcpu->stats.fw_reads++;
+			e->status = vcpu->vm->ops->state_read(vcpu, e->type, e->id, &v);
+			if (!e->status) {
+				e->value = v;
+				/* Caching is an optimisation: a full, unflushable cache is fine. */
+				if (!cache_slot_for(vcpu, e->type, e->id, &s))
+					s->value = v;
+				continue;
+			}
+		}
+		failed = 1;
+	}
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return failed ? -EINVAL : 0;
+}
+EXPORT_SYMBOL_GPL(vmm_get_state);
+
+/**
+ * vmm_set_state() - write a batch of vCPU state, all or nothing
+ * @vcpu: the vCPU
+ * @entries: type, id and value in; status out
+ * @nr: number of entries
+ *
+ * The whole batch is validated first.  If any entry is refused nothing is
+ * written: refused entries carry their reason, the others -ECANCELED.  Valid
+ * batches land in the register cache as dirty entries and reach firmware
+ * once each, at the next vmm_vcpu_flush() (which running the vCPU does).
+ * Later entries for the same item win.
+ *
+ * Return: 0; -EINVAL when the batch was refused; or the error of a flush
+ * forced by a full cache (the entries before it are in the cache).
+ */
+int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr)
+{
+	bool refused = false;
+	size_t i;
+	int ret = 0;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	for (i = 0; i < nr; i++) {
+		entries[i].status = check_entry(vcpu, &entries[i], true);
+		if (entries[i].status)
+			refused = true;
+	}
+	if (refused) {
+		for (i = 0; i < nr; i++)
+			if (!entries[i].status)
+				entries[i].status = -ECANCELED;
+		tdsnp_mutex_unlock(&vcpu->lock);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr && !ret; i++) {
+		struct cache_slot *s;
+
+		ret = cache_slot_for(vcpu, entries[i].type, entries[i].id, &s);
+		if (ret) {
+			entries[i].status = ret;
+			break;
+		}
+		s->value = entries[i].value;
+		s->dirty = true;
+	}
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_set_state);
+
+/**
+ * vmm_vcpu_flush() - write every dirty cached item to firmware
+ * @vcpu: the vCPU
+ *
+ * Return: 0, or the first backend error (failed items stay dirty).
+ */
+int vmm_vcpu_flush(struct vmm_vcpu *vcpu)
+{
+	int ret;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	ret = flush_locked(vcpu);
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_flush);
+
+/**
+ * vmm_vcpu_invalidate() - forget cached values after the guest ran
+ * @vcpu: the vCPU
+ *
+ * Clean entries are dropped so the next read goes to firmware; dirty ones
+ * (written since the last flush) are kept.
+ */
+void vmm_vcpu_invalidate(struct vmm_vcpu *vcpu)
+{
+	tdsnp_mutex_lock(&vcpu->lock);
+	drop_clean_locked(vcpu);
+	tdsnp_mutex_unlock(&vcpu->lock);
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_invalidate);
+
+/**
+ * vmm_vcpu_stats() - firmware traffic of a vCPU's state accesses
+ * @vcpu: the vCPU
+ * @stats: filled in
+ */
+void vmm_vcpu_stats(struct vmm_vcpu *vcpu, struct vmm_stats *stats)
+{
+	tdsnp_mutex_lock(&vcpu->lock);
+	*stats = vcpu->stats;
+	tdsnp_mutex_unlock(&vcpu->lock);
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_stats);
