@@ -16,16 +16,6 @@
 #include <string.h>
 #endif
 
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 struct dcase {
 	const char *what;
 	u8 bytes[16];
@@ -129,7 +119,7 @@ static int test_known_encodings_decode_exactly(char *msg, size_t len)
 		int ret = vmm_insn_decode(d->bytes, d->n, d->mode, &in);
 
 		if (ret != d->ret)
-			return fail(msg, len, "%s: returned %d, want %d", d->what, ret, d->ret);
+			return st_fail(msg, len, "%s: returned %d, want %d", d->what, ret, d->ret);
 		if (ret)
 			continue;
 		if (in.len != d->len || in.kind != d->kind || in.alu_op != d->alu_op ||
@@ -138,11 +128,11 @@ static int test_known_encodings_decode_exactly(char *msg, size_t len)
 		    in.to_reg != d->to_reg || in.has_imm != d->has_imm || in.imm != d->imm ||
 		    in.rip_relative != d->rip || in.base != d->base || in.index != d->index ||
 		    in.scale != d->scale || in.disp != d->disp)
-			return fail(msg, len,
-				    "%s: len %u kind %u op %u size %u/%u reg %d h8 %d imm 0x%llx base %d index %d scale %u disp %lld",
-				    d->what, in.len, in.kind, in.alu_op, in.size, in.reg_size,
-				    in.reg, in.reg_high8, in.imm, in.base, in.index, in.scale,
-				    in.disp);
+			return st_fail(msg, len,
+				       "%s: len %u kind %u op %u size %u/%u reg %d h8 %d imm 0x%llx base %d index %d scale %u disp %lld",
+				       d->what, in.len, in.kind, in.alu_op, in.size, in.reg_size,
+				       in.reg, in.reg_high8, in.imm, in.base, in.index, in.scale,
+				       in.disp);
 	}
 	return 0;
 }
@@ -220,15 +210,15 @@ static int test_loads_extend_and_merge_like_the_cpu(char *msg, size_t len)
 	e.gpr[VMM_RAX] = 0xffffffffffffffffULL;
 	if (run(movl, sizeof(movl), &e) || e.gpr[VMM_RAX] != 0x80 || e.last_size != 4 ||
 	    e.last_gpa != 0xfed00040)
-		return fail(msg, len, "32-bit load gave 0x%llx", e.gpr[VMM_RAX]);
+		return st_fail(msg, len, "32-bit load gave 0x%llx", e.gpr[VMM_RAX]);
 	if (run(movsxb, sizeof(movsxb), &e) || e.gpr[VMM_RAX] != 0xffffffffffffff80ULL)
-		return fail(msg, len, "movsx gave 0x%llx", e.gpr[VMM_RAX]);
+		return st_fail(msg, len, "movsx gave 0x%llx", e.gpr[VMM_RAX]);
 	e.gpr[VMM_RAX] = 0x1111111111111111ULL;
 	e.mmio = 0xabcd;
 	if (run(movw, sizeof(movw), &e) || e.gpr[VMM_RAX] != 0x111111111111abcdULL)
-		return fail(msg, len, "16-bit load gave 0x%llx", e.gpr[VMM_RAX]);
+		return st_fail(msg, len, "16-bit load gave 0x%llx", e.gpr[VMM_RAX]);
 	if (run(movah, sizeof(movah), &e) || e.gpr[VMM_RAX] != 0x111111111111cdcdULL)
-		return fail(msg, len, "load into AH gave 0x%llx", e.gpr[VMM_RAX]);
+		return st_fail(msg, len, "load into AH gave 0x%llx", e.gpr[VMM_RAX]);
 	return 0;
 }
 
@@ -240,9 +230,9 @@ static int test_stores_write_the_operand_width(char *msg, size_t len)
 
 	e.gpr[VMM_RAX] = 0x1234;
 	if (run(movb_ah, sizeof(movb_ah), &e) || e.mmio != 0x12 || e.last_size != 1)
-		return fail(msg, len, "store of AH wrote 0x%llx size %u", e.mmio, e.last_size);
+		return st_fail(msg, len, "store of AH wrote 0x%llx size %u", e.mmio, e.last_size);
 	if (run(movq_imm, sizeof(movq_imm), &e) || e.mmio != 0x80 || e.last_size != 8)
-		return fail(msg, len, "store of imm32 wrote 0x%llx", e.mmio);
+		return st_fail(msg, len, "store of imm32 wrote 0x%llx", e.mmio);
 	return 0;
 }
 
@@ -256,27 +246,27 @@ static int test_alu_results_and_flags(char *msg, size_t len)
 	/* 3 - 5 = -2: CF SF AF set, result written back. */
 	if (run(sub5, sizeof(sub5), &e) || e.mmio != 0xfffffffe ||
 	    (e.rflags & 0x8d5) != (0x1 | 0x80 | 0x10))
-		return fail(msg, len, "sub: mmio 0x%llx rflags 0x%llx", e.mmio, e.rflags);
+		return st_fail(msg, len, "sub: mmio 0x%llx rflags 0x%llx", e.mmio, e.rflags);
 	/* 0x7f + 1 in a byte: OF SF AF, no CF. */
 	e.mmio = 0x7f;
 	if (run(add_ovf, sizeof(add_ovf), &e) || e.mmio != 0x80 ||
 	    (e.rflags & 0x8d5) != (0x800 | 0x80 | 0x10))
-		return fail(msg, len, "add: mmio 0x%llx rflags 0x%llx", e.mmio, e.rflags);
+		return st_fail(msg, len, "add: mmio 0x%llx rflags 0x%llx", e.mmio, e.rflags);
 	/* CMP eax,[mem] with equal values: ZF PF, nothing written. */
 	e.mmio = 7;
 	e.gpr[VMM_RAX] = 7;
 	e.writes = 0;
 	if (run(cmp, sizeof(cmp), &e) || e.writes || (e.rflags & 0x8d5) != (0x40 | 0x4))
-		return fail(msg, len, "cmp: writes %u rflags 0x%llx", e.writes, e.rflags);
+		return st_fail(msg, len, "cmp: writes %u rflags 0x%llx", e.writes, e.rflags);
 	/* BT bit 2 of 0b100: CF. */
 	e.mmio = 4;
 	if (run(bt, sizeof(bt), &e) || !(e.rflags & 1) || e.writes)
-		return fail(msg, len, "bt: rflags 0x%llx", e.rflags);
+		return st_fail(msg, len, "bt: rflags 0x%llx", e.rflags);
 	/* OR clears CF and OF. */
 	e.mmio = 0xf0;
 	e.gpr[VMM_RAX] = 0x0f;
 	if (run(or_, sizeof(or_), &e) || e.mmio != 0xff || (e.rflags & 0x801))
-		return fail(msg, len, "or: mmio 0x%llx rflags 0x%llx", e.mmio, e.rflags);
+		return st_fail(msg, len, "or: mmio 0x%llx rflags 0x%llx", e.mmio, e.rflags);
 	return 0;
 }
 
@@ -288,7 +278,7 @@ static int test_xchg_swaps_register_and_mmio(char *msg, size_t len)
 	e.gpr[VMM_RAX] = 0xffffffff5555ULL;
 	if (run(xchg, sizeof(xchg), &e) || e.mmio != 0xffff5555ULL ||
 	    e.gpr[VMM_RAX] != 0xaaaa)
-		return fail(msg, len, "xchg: mmio 0x%llx rax 0x%llx", e.mmio, e.gpr[VMM_RAX]);
+		return st_fail(msg, len, "xchg: mmio 0x%llx rax 0x%llx", e.mmio, e.gpr[VMM_RAX]);
 	return 0;
 }
 
@@ -312,7 +302,7 @@ static int test_callback_error_stops_emulation(char *msg, size_t len)
 	ops.mmio_read = fail_read;
 	if (vmm_insn_decode(movl, sizeof(movl), VMM_MODE_64, &in) ||
 	    vmm_insn_emulate(&in, 0, &ops, &e) != -EIO || e.gpr[VMM_RAX] != 0x42)
-		return fail(msg, len, "a failed read changed RAX to 0x%llx", e.gpr[VMM_RAX]);
+		return st_fail(msg, len, "a failed read changed RAX to 0x%llx", e.gpr[VMM_RAX]);
 	return 0;
 }
 
@@ -360,7 +350,7 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 		}
 		ret = vmm_insn_decode(buf, n, (round & 1) ? VMM_MODE_32 : VMM_MODE_64, &in);
 		if (ret != 0 && ret != -ENODATA && ret != -EINVAL && ret != -EOPNOTSUPP)
-			return fail(msg, len, "round %u: returned %d", round, ret);
+			return st_fail(msg, len, "round %u: returned %d", round, ret);
 		if (ret)
 			continue;
 		ok++;
@@ -369,21 +359,22 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 		    in.reg < -1 || in.reg >= VMM_NR_GPRS || in.base < -1 ||
 		    in.base >= VMM_NR_GPRS || in.index < -1 || in.index >= VMM_NR_GPRS ||
 		    (in.scale != 1 && in.scale != 2 && in.scale != 4 && in.scale != 8))
-			return fail(msg, len, "round %u: broken fields", round);
+			return st_fail(msg, len, "round %u: broken fields", round);
 		/* The instruction alone decodes the same; any shorter prefix is short. */
 		if (vmm_insn_decode(buf, in.len, (round & 1) ? VMM_MODE_32 : VMM_MODE_64,
 				    &again) || !same(&in, &again))
-			return fail(msg, len, "round %u: not self-delimiting", round);
+			return st_fail(msg, len, "round %u: not self-delimiting", round);
 		for (i = 1; i < in.len; i++)
 			if (vmm_insn_decode(buf, i, (round & 1) ? VMM_MODE_32 : VMM_MODE_64,
 					    &again) != -ENODATA)
-				return fail(msg, len, "round %u: prefix %u not -ENODATA", round, i);
+				return st_fail(msg, len, "round %u: prefix %u not -ENODATA",
+					       round, i);
 		if (vmm_insn_emulate(&in, 0x1000, &emu_ops, &e))
-			return fail(msg, len, "round %u: emulation failed", round);
+			return st_fail(msg, len, "round %u: emulation failed", round);
 	}
 	if (ok < FUZZ_ROUNDS / 50)
-		return fail(msg, len, "only %u of %u inputs decoded: fuzzing too shallow", ok,
-			    FUZZ_ROUNDS);
+		return st_fail(msg, len, "only %u of %u inputs decoded: fuzzing too shallow", ok,
+			       FUZZ_ROUNDS);
 	return 0;
 }
 

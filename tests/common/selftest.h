@@ -18,6 +18,8 @@ struct tdsnp_selftest {
 	int (*fn)(char *msg, size_t len);
 };
 
+__printf(3, 4) int st_fail(char *msg, size_t len, const char *fmt, ...);
+
 /**
  * struct tdsnp_selftest_suite - a named table of self-tests
  * @name: the area they cover

@@ -17,16 +17,6 @@
 #include <string.h>
 #endif
 
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 #define FW_ITEMS	512
 #define RFLAGS_FIXED1	0x2ULL
 
@@ -157,17 +147,17 @@ static int setup(struct vmm_vm **vm, struct vmm_vcpu **vcpu, char *msg, size_t l
 	*vcpu = NULL;
 	ret = vmm_backend_register(&test_backend);
 	if (ret)
-		return fail(msg, len, "register: %d", ret);
+		return st_fail(msg, len, "register: %d", ret);
 	ret = vmm_vm_create(&good_cfg, vm);
 	if (ret) {
 		vmm_backend_unregister(&test_backend);
-		return fail(msg, len, "vm_create: %d", ret);
+		return st_fail(msg, len, "vm_create: %d", ret);
 	}
 	ret = vmm_vcpu_create(*vm, 0, vcpu);
 	if (ret || !*vcpu) {
 		vmm_vm_destroy(*vm);
 		vmm_backend_unregister(&test_backend);
-		return fail(msg, len, "vcpu_create: %d", ret);
+		return st_fail(msg, len, "vcpu_create: %d", ret);
 	}
 	return 0;
 }
@@ -188,33 +178,33 @@ static int test_lifecycle_and_caps(char *msg, size_t len)
 	int ret;
 
 	if (vmm_backend_register(&test_backend))
-		return fail(msg, len, "register failed");
+		return st_fail(msg, len, "register failed");
 	if (vmm_backend_register(&test_backend) != -EBUSY)
-		return fail(msg, len, "second registration accepted");
+		return st_fail(msg, len, "second registration accepted");
 	cfg.attributes = 3;	/* the backend will report 3 pages it could not reclaim */
 	ret = vmm_vm_create(&cfg, &vm);
 	if (ret)
-		return teardown(NULL, fail(msg, len, "vm_create: %d", ret));
+		return teardown(NULL, st_fail(msg, len, "vm_create: %d", ret));
 	if (vmm_vcpu_create(vm, 0, &a) || vmm_vcpu_create(vm, 1, &b))
-		return teardown(vm, fail(msg, len, "vcpu_create failed"));
+		return teardown(vm, st_fail(msg, len, "vcpu_create failed"));
 	if (vmm_vcpu_create(vm, 1, &c) != -EEXIST || c ||
 	    vmm_vcpu_create(vm, 2, &c) != -EINVAL || c)
-		return teardown(vm, fail(msg, len, "duplicate or out-of-range vCPU accepted"));
+		return teardown(vm, st_fail(msg, len, "duplicate or out-of-range vCPU accepted"));
 	vmm_vm_caps(vm, &caps);
 	if (caps.backend != VMM_BACKEND_TEST || strcmp(caps.backend_name, "test") != 0 ||
 	    caps.max_vcpus != 2 || caps.nr_vcpus != 2 || caps.mem_size != 16 << 20 ||
 	    caps.state_types != (BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMCS)))
-		return teardown(vm, fail(msg, len, "caps wrong (nr_vcpus %u)", caps.nr_vcpus));
+		return teardown(vm, st_fail(msg, len, "caps wrong (nr_vcpus %u)", caps.nr_vcpus));
 	if (vmm_vcpu_destroy(b))
-		return teardown(vm, fail(msg, len, "vcpu_destroy failed"));
+		return teardown(vm, st_fail(msg, len, "vcpu_destroy failed"));
 	vmm_vm_caps(vm, &caps);
 	if (caps.nr_vcpus != 1)
-		return teardown(vm, fail(msg, len, "nr_vcpus %u after destroy", caps.nr_vcpus));
+		return teardown(vm, st_fail(msg, len, "nr_vcpus %u after destroy", caps.nr_vcpus));
 	/* Destroy takes the remaining vCPU first, then reports the lost pages. */
 	ret = vmm_vm_destroy(vm);
 	vmm_backend_unregister(&test_backend);
 	if (ret != 3)
-		return fail(msg, len, "vm_destroy reported %d, want 3", ret);
+		return st_fail(msg, len, "vm_destroy reported %d, want 3", ret);
 	return 0;
 }
 
@@ -225,28 +215,28 @@ static int test_bad_configs_are_refused(char *msg, size_t len)
 
 	cfg = good_cfg;
 	if (vmm_vm_create(&cfg, &vm) != -ENODEV || vm)
-		return fail(msg, len, "unregistered backend accepted");
+		return st_fail(msg, len, "unregistered backend accepted");
 	if (vmm_backend_register(&test_backend))
-		return fail(msg, len, "register failed");
+		return st_fail(msg, len, "register failed");
 	cfg.max_vcpus = 0;
 	if (vmm_vm_create(&cfg, &vm) != -EINVAL)
-		return teardown(NULL, fail(msg, len, "0 vCPUs accepted"));
+		return teardown(NULL, st_fail(msg, len, "0 vCPUs accepted"));
 	cfg = good_cfg;
 	cfg.max_vcpus = VMM_MAX_VCPUS + 1;
 	if (vmm_vm_create(&cfg, &vm) != -EINVAL)
-		return teardown(NULL, fail(msg, len, "too many vCPUs accepted"));
+		return teardown(NULL, st_fail(msg, len, "too many vCPUs accepted"));
 	cfg = good_cfg;
 	cfg.mem_size = 0x1800;
 	if (vmm_vm_create(&cfg, &vm) != -EINVAL)
-		return teardown(NULL, fail(msg, len, "unaligned memory accepted"));
+		return teardown(NULL, st_fail(msg, len, "unaligned memory accepted"));
 	cfg = good_cfg;
 	cfg.mem_base = ~0ULL << 12;
 	if (vmm_vm_create(&cfg, &vm) != -EINVAL)
-		return teardown(NULL, fail(msg, len, "wrapping memory range accepted"));
+		return teardown(NULL, st_fail(msg, len, "wrapping memory range accepted"));
 	cfg = good_cfg;
 	cfg.backend = VMM_NR_BACKENDS;
 	if (vmm_vm_create(&cfg, &vm) != -EINVAL)
-		return teardown(NULL, fail(msg, len, "unknown backend accepted"));
+		return teardown(NULL, st_fail(msg, len, "unknown backend accepted"));
 	return teardown(NULL, 0);
 }
 
@@ -271,16 +261,16 @@ static int test_set_batch_is_all_or_nothing(char *msg, size_t len)
 		return -1;
 	f = vmm_vcpu_priv(vcpu);
 	if (vmm_set_state(vcpu, e, ARRAY_SIZE(e)) != -EINVAL)
-		return teardown(vm, fail(msg, len, "bad batch accepted"));
+		return teardown(vm, st_fail(msg, len, "bad batch accepted"));
 	for (i = 0; i < ARRAY_SIZE(e); i++)
 		if (e[i].status != want[i])
-			return teardown(vm, fail(msg, len, "entry %u status %d, want %d", i,
-						 e[i].status, want[i]));
+			return teardown(vm, st_fail(msg, len, "entry %u status %d, want %d", i,
+						    e[i].status, want[i]));
 	if (vmm_vcpu_flush(vcpu))
-		return teardown(vm, fail(msg, len, "flush failed"));
+		return teardown(vm, st_fail(msg, len, "flush failed"));
 	vmm_vcpu_stats(vcpu, &st);
 	if (st.fw_writes || f->value[VMM_REG_RAX] || f->value[VMM_REG_RBX])
-		return teardown(vm, fail(msg, len, "a refused batch wrote something"));
+		return teardown(vm, st_fail(msg, len, "a refused batch wrote something"));
 	return teardown(vm, 0);
 }
 
@@ -301,16 +291,16 @@ static int test_get_refuses_entries_one_by_one(char *msg, size_t len)
 	f = vmm_vcpu_priv(vcpu);
 	f->value[fw_item(VMM_STATE_VMCS, 0x0800)] = 0x10;
 	if (vmm_get_state(vcpu, e, ARRAY_SIZE(e)) != -EINVAL)
-		return teardown(vm, fail(msg, len, "mixed batch reported success"));
+		return teardown(vm, st_fail(msg, len, "mixed batch reported success"));
 	if (e[0].status || e[0].value != RFLAGS_FIXED1 || e[1].status != -ENOENT ||
 	    e[2].status != -ENOENT || e[3].status || e[3].value != 0x10)
-		return teardown(vm, fail(msg, len, "statuses %d %d %d %d", e[0].status,
-					 e[1].status, e[2].status, e[3].status));
+		return teardown(vm, st_fail(msg, len, "statuses %d %d %d %d", e[0].status,
+					    e[1].status, e[2].status, e[3].status));
 	/* A firmware failure is that entry's status. */
 	vmm_vcpu_invalidate(vcpu);
 	f->fail_reads = true;
 	if (vmm_get_state(vcpu, e, 1) != -EINVAL || e[0].status != -EIO)
-		return teardown(vm, fail(msg, len, "read failure gave %d", e[0].status));
+		return teardown(vm, st_fail(msg, len, "read failure gave %d", e[0].status));
 	return teardown(vm, 0);
 }
 
@@ -336,31 +326,31 @@ static int test_cache_serves_reads_and_writes_back_once(char *msg, size_t len)
 		return -1;
 	f = vmm_vcpu_priv(vcpu);
 	if (vmm_set_state(vcpu, w, ARRAY_SIZE(w)))
-		return teardown(vm, fail(msg, len, "set failed"));
+		return teardown(vm, st_fail(msg, len, "set failed"));
 	/* Visible to the next read before any flush, without firmware reads. */
 	if (vmm_get_state(vcpu, r, ARRAY_SIZE(r)) || r[0].value != 0x2000 ||
 	    r[1].value != 0x18 || f->reads[rip] || f->reads[cs] || f->writes[rip])
-		return teardown(vm, fail(msg, len, "read-back 0x%llx 0x%llx, fw r%u w%u",
-					 r[0].value, r[1].value, f->reads[rip], f->writes[rip]));
+		return teardown(vm, st_fail(msg, len, "read-back 0x%llx 0x%llx, fw r%u w%u",
+					    r[0].value, r[1].value, f->reads[rip], f->writes[rip]));
 	/* Twice: the second flush finds nothing dirty. */
 	if (vmm_vcpu_flush(vcpu))
-		return teardown(vm, fail(msg, len, "flush failed"));
+		return teardown(vm, st_fail(msg, len, "flush failed"));
 	if (vmm_vcpu_flush(vcpu))
-		return teardown(vm, fail(msg, len, "second flush failed"));
+		return teardown(vm, st_fail(msg, len, "second flush failed"));
 	if (f->writes[rip] != 1 || f->value[rip] != 0x2000 || f->writes[cs] != 1 ||
 	    f->writes[fw_item(VMM_STATE_REG, VMM_REG_RSP)])
-		return teardown(vm, fail(msg, len, "firmware saw %u RIP writes (0x%llx)",
-					 f->writes[rip], f->value[rip]));
+		return teardown(vm, st_fail(msg, len, "firmware saw %u RIP writes (0x%llx)",
+					    f->writes[rip], f->value[rip]));
 	/* Repeated reads hit the cache; after invalidation they go to firmware. */
 	vmm_get_state(vcpu, r, ARRAY_SIZE(r));
 	vmm_vcpu_stats(vcpu, &st);
 	if (st.fw_reads != 1 || st.cache_hits != 5 || st.fw_writes != 2)
-		return teardown(vm, fail(msg, len, "stats r%llu h%llu w%llu", st.fw_reads,
-					 st.cache_hits, st.fw_writes));
+		return teardown(vm, st_fail(msg, len, "stats r%llu h%llu w%llu", st.fw_reads,
+					    st.cache_hits, st.fw_writes));
 	f->value[rip] = 0x3000;		/* the guest ran and moved on */
 	vmm_vcpu_invalidate(vcpu);
 	if (vmm_get_state(vcpu, r, 1) || r[0].value != 0x3000 || f->reads[rip] != 1)
-		return teardown(vm, fail(msg, len, "after invalidate read 0x%llx", r[0].value));
+		return teardown(vm, st_fail(msg, len, "after invalidate read 0x%llx", r[0].value));
 	return teardown(vm, 0);
 }
 
@@ -379,16 +369,16 @@ static int test_cache_overflow_loses_no_write(char *msg, size_t len)
 	for (enc = 0; enc < 0x2000; enc += 32) {
 		e = (struct vmm_state_entry){ .type = VMM_STATE_VMCS, .id = enc, .value = enc + 7 };
 		if (vmm_set_state(vcpu, &e, 1))
-			return teardown(vm, fail(msg, len, "set 0x%llx failed", enc));
+			return teardown(vm, st_fail(msg, len, "set 0x%llx failed", enc));
 	}
 	if (vmm_vcpu_flush(vcpu))
-		return teardown(vm, fail(msg, len, "flush failed"));
+		return teardown(vm, st_fail(msg, len, "flush failed"));
 	for (enc = 0; enc < 0x2000; enc += 32) {
 		int i = fw_item(VMM_STATE_VMCS, enc);
 
 		if (f->writes[i] != 1 || f->value[i] != enc + 7)
-			return teardown(vm, fail(msg, len, "0x%llx written %u times, value 0x%llx",
-						 enc, f->writes[i], f->value[i]));
+			return teardown(vm, st_fail(msg, len, "0x%llx: %u writes, value 0x%llx",
+						    enc, f->writes[i], f->value[i]));
 	}
 	return teardown(vm, 0);
 }
