@@ -270,6 +270,26 @@ static int test_pvalidate_marshals_operands_and_cf(char *msg, size_t len)
 	return ret;
 }
 
+static int test_null_buffers_are_refused_before_issue(char *msg, size_t len)
+{
+	u64 calls = tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE) + tdsnp_mock_calls(TDSNP_INSN_RMPREAD);
+	int ret = setup_echo(msg, len);
+
+	if (ret)
+		return ret;
+	if (tdsnp_rmpupdate(tdsnp_hpa(0x200000), NULL) != TDSNP_SW_INVALID_ARG ||
+	    tdsnp_rmpread(tdsnp_hpa(0x200000), NULL) != TDSNP_SW_INVALID_ARG)
+		ret = st_fail(msg, len, "NULL buffer accepted");
+	else if (tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE) + tdsnp_mock_calls(TDSNP_INSN_RMPREAD) !=
+		 calls)
+		ret = st_fail(msg, len, "an instruction was issued");
+	/* RMPQUERY's outputs are optional. */
+	else if (tdsnp_rmpquery(0x1000, 1, NULL, NULL) != out_pattern(TDSNP_INSN_RMPQUERY, 0))
+		ret = st_fail(msg, len, "rmpquery without outputs failed");
+	teardown_echo();
+	return ret;
+}
+
 static int test_site_lookup_is_exact(char *msg, size_t len)
 {
 	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(TDSNP_INSN_TDCALL);
@@ -386,6 +406,7 @@ static const struct tdsnp_selftest insn_tests[] = {
 	T(test_uncaught_fault_becomes_sw_status),
 	T(test_pvalidate_marshals_operands_and_cf),
 	T(test_site_lookup_is_exact),
+	T(test_null_buffers_are_refused_before_issue),
 	T(test_fault_nth_trigger_fires_exactly_once),
 	T(test_fault_rate_is_reproducible_per_seed),
 	T(test_violation_is_counted_and_reaches_hook),
