@@ -32,10 +32,27 @@ struct vmm_vm {
 	struct vmm_vm_config cfg;		/* immutable */
 	void *priv;				/* backend's */
 	u64 last_status;			/* last architectural status */
-	struct tdsnp_mutex lock;		/* protects the vCPU table */
+	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
+	unsigned long *shared;			/* bit per RAM page: 1 = shared */
+	unsigned long *added;			/* bit per RAM page: initial page added */
 };
+
+#define BITS_PER_WORD	(8 * sizeof(unsigned long))
+
+static bool test_bit_(const unsigned long *map, u64 n)
+{
+	return map[n / BITS_PER_WORD] & (1UL << (n % BITS_PER_WORD));
+}
+
+static void assign_bit_(unsigned long *map, u64 n, bool v)
+{
+	if (v)
+		map[n / BITS_PER_WORD] |= 1UL << (n % BITS_PER_WORD);
+	else
+		map[n / BITS_PER_WORD] &= ~(1UL << (n % BITS_PER_WORD));
+}
 
 static const struct vmm_backend_ops *backends[VMM_NR_BACKENDS];
 
@@ -51,7 +68,8 @@ int vmm_backend_register(const struct vmm_backend_ops *ops)
 
 	if (!ops || ops->kind >= VMM_NR_BACKENDS || !ops->vm_create || !ops->vm_destroy ||
 	    !ops->vcpu_create || !ops->vcpu_destroy || !ops->state_check ||
-	    !ops->state_read || !ops->state_write)
+	    !ops->state_read || !ops->state_write || !ops->mem_add || !ops->mem_convert ||
+	    !ops->measurement)
 		return -EINVAL;
 	if (!__atomic_compare_exchange_n(&backends[ops->kind], &none, ops, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -92,6 +110,7 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 {
 	const struct vmm_backend_ops *ops;
 	struct vmm_vm *vm;
+	u64 words;
 	int ret;
 
 	*out = NULL;
@@ -105,17 +124,28 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 	vm = tdsnp_zalloc(sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
+	words = (cfg->mem_size / TDSNP_PAGE_SIZE + BITS_PER_WORD - 1) / BITS_PER_WORD;
+	vm->shared = tdsnp_zalloc(words * sizeof(unsigned long));
+	vm->added = tdsnp_zalloc(words * sizeof(unsigned long));
+	if (!vm->shared || !vm->added) {
+		ret = -ENOMEM;
+		goto free;
+	}
 	vm->ops = ops;
 	vm->cfg = *cfg;
 	tdsnp_mutex_init(&vm->lock);
 	ret = ops->vm_create(vm, cfg);
 	if (ret) {
 		tdsnp_mutex_destroy(&vm->lock);
-		tdsnp_free(vm);
-		return ret;
+		goto free;
 	}
 	*out = vm;
 	return 0;
+free:
+	tdsnp_free(vm->shared);
+	tdsnp_free(vm->added);
+	tdsnp_free(vm);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_create);
 
@@ -165,6 +195,8 @@ int vmm_vm_destroy(struct vmm_vm *vm)
 	else if (ret < 0 && !err)
 		err = ret;
 	tdsnp_mutex_destroy(&vm->lock);
+	tdsnp_free(vm->shared);
+	tdsnp_free(vm->added);
 	tdsnp_free(vm);
 	return err ? err : lost;
 }
@@ -236,6 +268,151 @@ void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status)
 	WRITE_ONCE(vm->last_status, status);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_set_last_status);
+
+/* Is [start, end) page aligned, non-empty and inside RAM? */
+static bool range_ok(struct vmm_vm *vm, u64 start, u64 end)
+{
+	return page_aligned(start) && page_aligned(end) && start < end &&
+	       start >= vm->cfg.mem_base && end <= vm->cfg.mem_base + vm->cfg.mem_size;
+}
+
+static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
+{
+	return (gpa - vm->cfg.mem_base) / TDSNP_PAGE_SIZE;
+}
+
+/**
+ * vmm_mem_add() - add initial private pages from a source buffer
+ * @vm: the VM, before it is finalised
+ * @gpa: guest-physical start, page aligned, inside RAM
+ * @src: the contents
+ * @size: bytes, a non-zero multiple of the page size
+ * @measured: extend the launch measurement with these pages
+ *
+ * The whole range is checked first: a range outside RAM, misaligned, or
+ * overlapping a page already added or a shared page changes nothing.
+ *
+ * Return: 0, -EINVAL for a bad range, -EEXIST for an overlap, or the
+ * backend's error (pages before the failing one stay added: initial pages
+ * cannot be removed from a TD or SNP guest before it is torn down).
+ */
+int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured)
+{
+	u64 end = gpa + size, p;
+	int ret = 0;
+
+	if (!src || end < gpa || !range_ok(vm, gpa, end))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	for (p = gpa; p < end; p += TDSNP_PAGE_SIZE) {
+		if (test_bit_(vm->added, pfn_of(vm, p)) || test_bit_(vm->shared, pfn_of(vm, p))) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	for (p = gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
+		ret = vm->ops->mem_add(vm, p, (const u8 *)src + (p - gpa), measured);
+		if (!ret)
+			assign_bit_(vm->added, pfn_of(vm, p), true);
+	}
+out:
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_mem_add);
+
+/**
+ * vmm_set_mem_state() - convert a GPA range between private and shared
+ * @vm: the VM
+ * @start: first byte, page aligned
+ * @end: one past the last byte, page aligned, > @start, inside RAM
+ * @state: the state every page of the range should end in
+ *
+ * Pages already in @state are left alone.  If the backend fails part way,
+ * the pages converted so far are converted back, so the range is as it was.
+ *
+ * Return: 0, -EINVAL for a bad range (nothing changed), or the backend's
+ * error (with the range restored when the backend allows it; -EIO when even
+ * that failed, and the pages that could not be restored keep their new
+ * state in vmm_get_mem_state()).
+ */
+int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state)
+{
+	enum vmm_mem_state back = state == VMM_MEM_SHARED ? VMM_MEM_PRIVATE : VMM_MEM_SHARED;
+	u64 p, q;
+	int ret = 0;
+
+	if ((state != VMM_MEM_PRIVATE && state != VMM_MEM_SHARED) || !range_ok(vm, start, end))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	for (p = start; p < end; p += TDSNP_PAGE_SIZE) {
+		bool shared = test_bit_(vm->shared, pfn_of(vm, p));
+		bool want_shared = state == VMM_MEM_SHARED;
+
+		if (shared == want_shared)
+			continue;
+		ret = vm->ops->mem_convert(vm, p, state);
+		if (ret)
+			break;
+		assign_bit_(vm->shared, pfn_of(vm, p), state == VMM_MEM_SHARED);
+	}
+	if (ret) {
+		/* Undo, newest first, only what this call changed. */
+		for (q = p; q > start; q -= TDSNP_PAGE_SIZE) {
+			u64 pg = q - TDSNP_PAGE_SIZE;
+
+			if (vm->ops->mem_convert(vm, pg, back)) {
+				ret = -EIO;
+				continue;
+			}
+			assign_bit_(vm->shared, pfn_of(vm, pg), back == VMM_MEM_SHARED);
+		}
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_set_mem_state);
+
+/**
+ * vmm_get_mem_state() - is a guest page private or shared?
+ * @vm: the VM
+ * @gpa: any address in the page, inside RAM
+ * @state: filled in
+ *
+ * Return: 0 or -EINVAL outside RAM.
+ */
+int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
+{
+	u64 page = gpa & TDSNP_PAGE_MASK;
+
+	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	*state = test_bit_(vm->shared, pfn_of(vm, page)) ? VMM_MEM_SHARED : VMM_MEM_PRIVATE;
+	tdsnp_mutex_unlock(&vm->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_get_mem_state);
+
+/**
+ * vmm_vm_measurement() - the launch measurement the firmware computed
+ * @vm: the VM
+ * @buf: where to copy it
+ * @len: size of @buf
+ *
+ * Return: its size in bytes (48 for MRTD and the SNP launch digest), or a
+ * negative errno (-ENOSPC when @len is too small).
+ */
+int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+{
+	int ret;
+
+	tdsnp_mutex_lock(&vm->lock);
+	ret = vm->ops->measurement(vm, buf, len);
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_measurement);
 
 /**
  * vmm_vcpu_create() - create vCPU @index of a VM

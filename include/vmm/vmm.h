@@ -147,6 +147,16 @@ struct vmm_stats {
 	u64 cache_hits;
 };
 
+/**
+ * enum vmm_mem_state - what a guest page is
+ * @VMM_MEM_PRIVATE: encrypted/integrity-protected, guest-owned
+ * @VMM_MEM_SHARED: readable by the host (device buffers, GHCB, ucall pool)
+ */
+enum vmm_mem_state {
+	VMM_MEM_PRIVATE,
+	VMM_MEM_SHARED,
+};
+
 struct vmm_vm;
 struct vmm_vcpu;
 
@@ -165,6 +175,13 @@ struct vmm_vcpu;
  *               -EINVAL (value not allowed)
  * @state_read: read one item from firmware
  * @state_write: write one item to firmware
+ * @mem_add: add one initial private page at @gpa with the 4 KiB of @src,
+ *           extending the measurement when @measured
+ * @mem_convert: turn the page at @gpa into @to (the backend's real sequence,
+ *               e.g. TDX block/track/remove or aug/accept, SNP page state
+ *               change/RMPUPDATE/PVALIDATE)
+ * @measurement: copy the launch measurement (MRTD, launch digest) into @buf
+ *               of @len bytes; return its size or a negative errno
  */
 struct vmm_backend_ops {
 	const char *name;
@@ -177,6 +194,9 @@ struct vmm_backend_ops {
 	int (*state_check)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write);
 	int (*state_read)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value);
 	int (*state_write)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value);
+	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
+	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state to);
+	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
 };
 
 int vmm_backend_register(const struct vmm_backend_ops *ops);
@@ -189,6 +209,11 @@ void *vmm_vm_priv(struct vmm_vm *vm);
 void vmm_vm_set_priv(struct vmm_vm *vm, void *priv);
 u64 vmm_vm_last_status(struct vmm_vm *vm);
 void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status);
+
+int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured);
+int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state);
+int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
+int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len);
 
 int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out);
 int vmm_vcpu_destroy(struct vmm_vcpu *vcpu);

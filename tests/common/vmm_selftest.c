@@ -7,6 +7,7 @@
  */
 #include <vmm/vmm.h>
 #include <tdsnp/platform.h>
+#include <tdsnp/sha384.h>
 #include "selftest.h"
 
 #ifdef __KERNEL__
@@ -31,6 +32,9 @@ struct fw_vcpu {
 struct fw_vm {
 	int lost_pages;		/* what vm_destroy reports */
 	int vcpus_alive;
+	struct tdsnp_sha384_ctx mr;	/* over (gpa, contents) of measured pages */
+	unsigned int added, conversions;
+	u64 fail_at[2];		/* per target state, this GPA fails (0: none) */
 };
 
 static int fw_item(u32 type, u64 id)
@@ -50,6 +54,7 @@ static int t_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (!f)
 		return -ENOMEM;
 	f->lost_pages = (int)cfg->attributes;	/* tests choose */
+	tdsnp_sha384_init(&f->mr);
 	vmm_vm_set_priv(vm, f);
 	return 0;
 }
@@ -119,6 +124,39 @@ static int t_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	return 0;
 }
 
+static int t_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+{
+	struct fw_vm *f = vmm_vm_priv(vm);
+
+	f->added++;
+	if (measured) {
+		tdsnp_sha384_update(&f->mr, &gpa, sizeof(gpa));
+		tdsnp_sha384_update(&f->mr, src, TDSNP_PAGE_SIZE);
+	}
+	return 0;
+}
+
+static int t_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state to)
+{
+	struct fw_vm *f = vmm_vm_priv(vm);
+
+	if (gpa && gpa == f->fail_at[to])
+		return -EBUSY;
+	f->conversions++;
+	return 0;
+}
+
+static int t_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+{
+	struct fw_vm *f = vmm_vm_priv(vm);
+	struct tdsnp_sha384_ctx copy = f->mr;
+
+	if (len < SHA384_DIGEST_SIZE)
+		return -ENOSPC;
+	tdsnp_sha384_final(&copy, buf);
+	return SHA384_DIGEST_SIZE;
+}
+
 static const struct vmm_backend_ops test_backend = {
 	.name = "test",
 	.kind = VMM_BACKEND_TEST,
@@ -130,6 +168,9 @@ static const struct vmm_backend_ops test_backend = {
 	.state_check = t_check,
 	.state_read = t_read,
 	.state_write = t_write,
+	.mem_add = t_mem_add,
+	.mem_convert = t_mem_convert,
+	.measurement = t_measurement,
 };
 
 static const struct vmm_vm_config good_cfg = {
@@ -383,6 +424,127 @@ static int test_cache_overflow_loses_no_write(char *msg, size_t len)
 	return teardown(vm, 0);
 }
 
+static u8 page_buf[3][4096];
+
+static int test_mem_add_checks_range_and_measures(char *msg, size_t len)
+{
+	struct tdsnp_sha384_ctx want_ctx;
+	u8 got[SHA384_DIGEST_SIZE], want[SHA384_DIGEST_SIZE];
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	struct fw_vm *f;
+	u64 gpa;
+	int i;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vm_priv(vm);
+	for (i = 0; i < 3; i++)
+		memset(page_buf[i], 0x11 * (i + 1), sizeof(page_buf[i]));
+	if (vmm_mem_add(vm, 0x1800, page_buf, 4096, true) != -EINVAL ||
+	    vmm_mem_add(vm, 16 << 20, page_buf, 4096, true) != -EINVAL ||
+	    vmm_mem_add(vm, (16 << 20) - 4096, page_buf, 8192, true) != -EINVAL ||
+	    vmm_mem_add(vm, 0x1000, page_buf, 0, true) != -EINVAL ||
+	    vmm_mem_add(vm, 0x1000, NULL, 4096, true) != -EINVAL || f->added)
+		return teardown(vm, st_fail(msg, len, "a bad range was added (%u)", f->added));
+	if (vmm_mem_add(vm, 0x10000, page_buf, sizeof(page_buf), true) ||
+	    vmm_mem_add(vm, 0x20000, page_buf[0], 4096, false))
+		return teardown(vm, st_fail(msg, len, "adding pages failed"));
+	/* Overlap with an added page: nothing of the range is added. */
+	if (vmm_mem_add(vm, 0x1e000, page_buf, sizeof(page_buf), true) != -EEXIST ||
+	    f->added != 4)
+		return teardown(vm, st_fail(msg, len, "overlap gave %u pages", f->added));
+	/* The measurement covers exactly the measured pages, in order. */
+	tdsnp_sha384_init(&want_ctx);
+	for (i = 0; i < 3; i++) {
+		gpa = 0x10000 + 4096 * i;
+		tdsnp_sha384_update(&want_ctx, &gpa, sizeof(gpa));
+		tdsnp_sha384_update(&want_ctx, page_buf[i], 4096);
+	}
+	tdsnp_sha384_final(&want_ctx, want);
+	if (vmm_vm_measurement(vm, got, sizeof(got)) != SHA384_DIGEST_SIZE ||
+	    memcmp(got, want, sizeof(want)) != 0)
+		return teardown(vm, st_fail(msg, len, "measurement differs"));
+	if (vmm_vm_measurement(vm, got, 47) != -ENOSPC)
+		return teardown(vm, st_fail(msg, len, "short buffer accepted"));
+	return teardown(vm, 0);
+}
+
+static int states_are(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state want)
+{
+	enum vmm_mem_state st;
+	u64 p;
+
+	for (p = start; p < end; p += 4096)
+		if (vmm_get_mem_state(vm, p, &st) || st != want)
+			return 0;
+	return 1;
+}
+
+static int test_mem_conversion_is_ranged_and_rolls_back(char *msg, size_t len)
+{
+	enum vmm_mem_state st;
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	struct fw_vm *f;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vm_priv(vm);
+	if (vmm_set_mem_state(vm, 0x4000, 0x3000, VMM_MEM_SHARED) != -EINVAL ||
+	    vmm_set_mem_state(vm, 0x4000, 0x4000, VMM_MEM_SHARED) != -EINVAL ||
+	    vmm_set_mem_state(vm, 0x4001, 0x8000, VMM_MEM_SHARED) != -EINVAL ||
+	    vmm_set_mem_state(vm, 0x4000, (16 << 20) + 4096, VMM_MEM_SHARED) != -EINVAL ||
+	    vmm_set_mem_state(vm, 0x4000, 0x8000, 7) != -EINVAL ||
+	    vmm_get_mem_state(vm, 16 << 20, &st) != -EINVAL || f->conversions)
+		return teardown(vm, st_fail(msg, len, "a bad range was converted"));
+	if (vmm_set_mem_state(vm, 0x4000, 0x8000, VMM_MEM_SHARED) || f->conversions != 4 ||
+	    !states_are(vm, 0x4000, 0x8000, VMM_MEM_SHARED) ||
+	    !states_are(vm, 0x3000, 0x4000, VMM_MEM_PRIVATE) ||
+	    !states_are(vm, 0x8000, 0x9000, VMM_MEM_PRIVATE))
+		return teardown(vm, st_fail(msg, len, "shared conversion wrong (%u)",
+					    f->conversions));
+	/* Overlapping range: only the pages not yet shared are converted. */
+	if (vmm_set_mem_state(vm, 0x2000, 0x6000, VMM_MEM_SHARED) || f->conversions != 6)
+		return teardown(vm, st_fail(msg, len, "already-shared pages converted again"));
+	/* A failure part way leaves the range exactly as it was. */
+	f->fail_at[VMM_MEM_SHARED] = 0xa000;
+	if (vmm_set_mem_state(vm, 0x8000, 0xc000, VMM_MEM_SHARED) != -EBUSY ||
+	    !states_are(vm, 0x8000, 0xc000, VMM_MEM_PRIVATE) ||
+	    !states_are(vm, 0x2000, 0x8000, VMM_MEM_SHARED))
+		return teardown(vm, st_fail(msg, len, "failed conversion not rolled back"));
+	/* And back to private. */
+	f->fail_at[VMM_MEM_SHARED] = 0;
+	if (vmm_set_mem_state(vm, 0x2000, 0x8000, VMM_MEM_PRIVATE) ||
+	    !states_are(vm, 0x2000, 0x8000, VMM_MEM_PRIVATE))
+		return teardown(vm, st_fail(msg, len, "conversion back to private failed"));
+	return teardown(vm, 0);
+}
+
+static int test_failed_rollback_is_reported(char *msg, size_t len)
+{
+	enum vmm_mem_state st;
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	struct fw_vm *f;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vm_priv(vm);
+	if (vmm_set_mem_state(vm, 0x2000, 0x4000, VMM_MEM_SHARED))
+		return teardown(vm, st_fail(msg, len, "setup conversion failed"));
+	/* 0x3000 cannot go private, and 0x2000 then cannot go back to shared. */
+	f->fail_at[VMM_MEM_PRIVATE] = 0x3000;
+	f->fail_at[VMM_MEM_SHARED] = 0x2000;
+	if (vmm_set_mem_state(vm, 0x2000, 0x4000, VMM_MEM_PRIVATE) != -EIO)
+		return teardown(vm, st_fail(msg, len, "a failed undo was not -EIO"));
+	/* The recorded states are the truth: 0x2000 stayed private, 0x3000 shared. */
+	if (vmm_get_mem_state(vm, 0x2000, &st) || st != VMM_MEM_PRIVATE ||
+	    vmm_get_mem_state(vm, 0x3000, &st) || st != VMM_MEM_SHARED)
+		return teardown(vm, st_fail(msg, len, "states do not match the backend"));
+	return teardown(vm, 0);
+}
+
 #define T(fn) { #fn, fn }
 static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_lifecycle_and_caps),
@@ -391,6 +553,9 @@ static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_get_refuses_entries_one_by_one),
 	T(test_cache_serves_reads_and_writes_back_once),
 	T(test_cache_overflow_loses_no_write),
+	T(test_mem_add_checks_range_and_measures),
+	T(test_mem_conversion_is_ranged_and_rolls_back),
+	T(test_failed_rollback_is_reported),
 };
 
 const struct tdsnp_selftest_suite tdsnp_vmm_suite = {
