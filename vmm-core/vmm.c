@@ -25,6 +25,17 @@ struct vmm_vcpu {
 	struct cache_slot cache[VMM_REG_CACHE_SLOTS];
 	u32 nr_cached;
 	struct vmm_stats stats;
+	/* An MMIO read handed to the caller, completed at the next run. */
+	bool pending_read;
+	bool pending_decoded;		/* via pending_insn, else via mmio_done */
+	struct vmm_insn pending_insn;
+	u64 pending_gpa;
+};
+
+struct mmio_region {
+	u64 base, size;
+	const struct vmm_mmio_ops *ops;
+	void *ctx;
 };
 
 struct vmm_vm {
@@ -37,6 +48,9 @@ struct vmm_vm {
 	u32 nr_vcpus;
 	unsigned long *shared;			/* bit per RAM page: 1 = shared */
 	unsigned long *added;			/* bit per RAM page: initial page added */
+	struct mmio_region mmio[VMM_MAX_MMIO_REGIONS];
+	u32 nr_mmio;
+	u64 ucall_gpa;				/* 0: no ucall address */
 };
 
 #define BITS_PER_WORD	(8 * sizeof(unsigned long))
@@ -69,7 +83,7 @@ int vmm_backend_register(const struct vmm_backend_ops *ops)
 	if (!ops || ops->kind >= VMM_NR_BACKENDS || !ops->vm_create || !ops->vm_destroy ||
 	    !ops->vcpu_create || !ops->vcpu_destroy || !ops->state_check ||
 	    !ops->state_read || !ops->state_write || !ops->mem_add || !ops->mem_convert ||
-	    !ops->measurement)
+	    !ops->measurement || !ops->run)
 		return -EINVAL;
 	if (!__atomic_compare_exchange_n(&backends[ops->kind], &none, ops, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -610,6 +624,40 @@ static int check_entry(struct vmm_vcpu *vcpu, const struct vmm_state_entry *e, b
 	return ops->state_check(vcpu, e->type, e->id, e->value, write);
 }
 
+/* One item through the cache; the caller checked the entry. */
+static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+{
+	struct cache_slot *s = cache_find(vcpu, type, id);
+	int ret;
+
+	if (s) {
+		vcpu->stats.cache_hits++;
+		*value = s->value;
+		return 0;
+	}
+	vcpu->stats.fw_reads++;
+	ret = vcpu->vm->ops->state_read(vcpu, type, id, value);
+	if (ret)
+		return ret;
+	/* Caching is an optimisation: a full, unflushable cache is fine. */
+	if (!cache_slot_for(vcpu, type, id, &s))
+		s->value = *value;
+	return 0;
+}
+
+/* One item into the cache as dirty; the caller checked the entry. */
+static int set_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+{
+	struct cache_slot *s;
+	int ret = cache_slot_for(vcpu, type, id, &s);
+
+	if (ret)
+		return ret;
+	s->value = value;
+	s->dirty = true;
+	return 0;
+}
+
 /**
  * vmm_get_state() - read a batch of vCPU state
  * @vcpu: the vCPU
@@ -630,28 +678,12 @@ int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		struct vmm_state_entry *e = &entries[i];
-		struct cache_slot *s;
-		u64 v;
 
 		e->status = check_entry(vcpu, e, false);
-		if (!e->status) {
-			s = cache_find(vcpu, e->type, e->id);
-			if (s) {
-				vcpu->stats.cache_hits++;
-				e->value = s->value;
-				continue;
-			}
-			vcpu->stats.fw_reads++;
-			e->status = vcpu->vm->ops->state_read(vcpu, e->type, e->id, &v);
-			if (!e->status) {
-				e->value = v;
-				/* Caching is an optimisation: a full, unflushable cache is fine. */
-				if (!cache_slot_for(vcpu, e->type, e->id, &s))
-					s->value = v;
-				continue;
-			}
-		}
-		failed = 1;
+		if (!e->status)
+			e->status = get_one_locked(vcpu, e->type, e->id, &e->value);
+		if (e->status)
+			failed = 1;
 	}
 	tdsnp_mutex_unlock(&vcpu->lock);
 	return failed ? -EINVAL : 0;
@@ -693,15 +725,8 @@ int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 		return -EINVAL;
 	}
 	for (i = 0; i < nr && !ret; i++) {
-		struct cache_slot *s;
-
-		ret = cache_slot_for(vcpu, entries[i].type, entries[i].id, &s);
-		if (ret) {
-			entries[i].status = ret;
-			break;
-		}
-		s->value = entries[i].value;
-		s->dirty = true;
+		ret = set_one_locked(vcpu, entries[i].type, entries[i].id, entries[i].value);
+		entries[i].status = ret;
 	}
 	tdsnp_mutex_unlock(&vcpu->lock);
 	return ret;
@@ -752,3 +777,334 @@ void vmm_vcpu_stats(struct vmm_vcpu *vcpu, struct vmm_stats *stats)
 	tdsnp_mutex_unlock(&vcpu->lock);
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_stats);
+
+/**
+ * vmm_vm_add_mmio() - register a device model for a guest-physical range
+ * @vm: the VM
+ * @base: first address
+ * @size: bytes (non-zero)
+ * @ops: the device's read and write
+ * @ctx: passed to @ops
+ *
+ * Return: 0, -EINVAL for an empty or wrapping range, -EEXIST when it
+ * overlaps a registered range, -ENOSPC when VMM_MAX_MMIO_REGIONS are in use.
+ */
+int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio_ops *ops,
+		    void *ctx)
+{
+	int ret = 0;
+	u32 i;
+
+	if (!size || base + size < base || !ops || !ops->read || !ops->write)
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_mmio; i++)
+		if (base < vm->mmio[i].base + vm->mmio[i].size && vm->mmio[i].base < base + size)
+			ret = -EEXIST;
+	if (!ret && vm->nr_mmio == VMM_MAX_MMIO_REGIONS)
+		ret = -ENOSPC;
+	if (!ret)
+		vm->mmio[vm->nr_mmio++] = (struct mmio_region){ base, size, ops, ctx };
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_add_mmio);
+
+/**
+ * vmm_vm_set_ucall() - the address through which guest code calls the host
+ * @vm: the VM
+ * @gpa: an 8-byte aligned guest-physical address outside RAM (0 disables);
+ *       an 8-byte write there becomes a VMM_EXIT_UCALL with the value
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vmm_vm_set_ucall(struct vmm_vm *vm, u64 gpa)
+{
+	if ((gpa & 7) || (gpa >= vm->cfg.mem_base && gpa < vm->cfg.mem_base + vm->cfg.mem_size))
+		return -EINVAL;
+	WRITE_ONCE(vm->ucall_gpa, gpa);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_set_ucall);
+
+static const struct mmio_region *find_mmio(struct vmm_vm *vm, u64 gpa, unsigned int size)
+{
+	u32 i;
+
+	for (i = 0; i < vm->nr_mmio; i++)
+		if (gpa >= vm->mmio[i].base && gpa - vm->mmio[i].base + size <= vm->mmio[i].size)
+			return &vm->mmio[i];
+	return NULL;
+}
+
+/*
+ * The emulator's view of the vCPU while a run holds its lock: registers go
+ * through the cache, memory goes to the device, or is captured for the caller.
+ */
+struct emul_ctx {
+	struct vmm_vcpu *vcpu;
+	const struct mmio_region *dev;
+	int err;
+	bool have_value;	/* a pending read's value supplied by the caller */
+	u64 value;		/* that value, or what a store wrote */
+	bool wrote;
+	unsigned int size;
+};
+
+static u64 emul_get_reg(void *c, unsigned int reg)
+{
+	struct emul_ctx *e = c;
+	u64 v = 0;
+	int ret = get_one_locked(e->vcpu, VMM_STATE_REG, reg, &v);
+
+	if (ret && !e->err)
+		e->err = ret;
+	return v;
+}
+
+static void emul_set_reg(void *c, unsigned int reg, u64 val)
+{
+	struct emul_ctx *e = c;
+	int ret = set_one_locked(e->vcpu, VMM_STATE_REG, reg, val);
+
+	if (ret && !e->err)
+		e->err = ret;
+}
+
+static u64 emul_get_rflags(void *c)
+{
+	return emul_get_reg(c, VMM_REG_RFLAGS);
+}
+
+static void emul_set_rflags(void *c, u64 val)
+{
+	emul_set_reg(c, VMM_REG_RFLAGS, val);
+}
+
+static int emul_read(void *c, u64 gpa, unsigned int size, u64 *val)
+{
+	struct emul_ctx *e = c;
+
+	e->size = size;
+	if (e->dev)
+		return e->dev->ops->read(e->dev->ctx, gpa, size, val);
+	if (!e->have_value)
+		return -EAGAIN;		/* the caller must supply it */
+	*val = e->value;
+	return 0;
+}
+
+static int emul_write(void *c, u64 gpa, unsigned int size, u64 val)
+{
+	struct emul_ctx *e = c;
+
+	e->size = size;
+	if (e->dev)
+		return e->dev->ops->write(e->dev->ctx, gpa, size, val);
+	e->wrote = true;
+	e->value = val;
+	return 0;
+}
+
+static const struct vmm_emul_ops emul_ops = {
+	.get_reg = emul_get_reg,
+	.set_reg = emul_set_reg,
+	.get_rflags = emul_get_rflags,
+	.set_rflags = emul_set_rflags,
+	.mmio_read = emul_read,
+	.mmio_write = emul_write,
+};
+
+/* Emulate, then advance RIP; registers and RIP stay in the cache. */
+static int emulate_locked(struct vmm_vcpu *vcpu, const struct vmm_insn *insn, u64 gpa,
+			  struct emul_ctx *e)
+{
+	u64 rip;
+	int ret;
+
+	ret = vmm_insn_emulate(insn, gpa, &emul_ops, e);
+	if (!ret)
+		ret = e->err;
+	if (ret)
+		return ret;
+	ret = get_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, &rip);
+	if (!ret)
+		ret = set_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, rip + insn->len);
+	return ret;
+}
+
+static void set_fail(struct vmm_exit *exit, u32 reason, s64 status, u64 qual)
+{
+	exit->reason = reason;
+	exit->fail.status = status;
+	exit->fail.qualification = qual;
+}
+
+/*
+ * An MMIO exit: returns true when it was handled here and the vCPU should
+ * re-enter; false when @exit now describes what the caller must see.
+ */
+static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
+			struct vmm_exit *exit)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	struct emul_ctx e = { .vcpu = vcpu };
+	u64 gpa = bx->exit.mmio.gpa, ucall = READ_ONCE(vm->ucall_gpa);
+	struct vmm_insn insn;
+	int ret;
+
+	if (!bx->insn_len) {
+		/* Already decoded by the guest (TDVMCALL, GHCB): size and value given. */
+		const struct mmio_region *dev = find_mmio(vm, gpa, bx->exit.mmio.size);
+
+		*exit = bx->exit;
+		if (ucall && gpa == ucall && exit->mmio.write && exit->mmio.size == 8) {
+			exit->reason = VMM_EXIT_UCALL;
+			exit->ucall.arg = bx->exit.mmio.value;
+			return false;
+		}
+		if (!dev) {
+			vcpu->pending_read = !exit->mmio.write;
+			vcpu->pending_decoded = false;
+			vcpu->pending_gpa = gpa;
+			return false;
+		}
+		if (exit->mmio.write)
+			ret = dev->ops->write(dev->ctx, gpa, exit->mmio.size, exit->mmio.value);
+		else
+			ret = dev->ops->read(dev->ctx, gpa, exit->mmio.size, &exit->mmio.value);
+		if (!ret && !exit->mmio.write)
+			ret = vm->ops->mmio_done ? vm->ops->mmio_done(vcpu, exit) : -EOPNOTSUPP;
+		if (ret) {
+			set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+			return false;
+		}
+		return true;
+	}
+	ret = vmm_insn_decode(bx->insn, bx->insn_len, bx->mode, &insn);
+	if (ret) {
+		set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+		return false;
+	}
+	e.dev = find_mmio(vm, gpa, insn.size);
+	if (!e.dev && insn.kind == VMM_INSN_STORE) {
+		/* Complete the store now and show the caller address and value. */
+		ret = emulate_locked(vcpu, &insn, gpa, &e);
+		if (ret) {
+			set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+			return false;
+		}
+		if (ucall && gpa == ucall && insn.size == 8) {
+			exit->reason = VMM_EXIT_UCALL;
+			exit->ucall.arg = e.value;
+			return false;
+		}
+		exit->reason = VMM_EXIT_MMIO;
+		exit->mmio.gpa = gpa;
+		exit->mmio.size = insn.size;
+		exit->mmio.write = true;
+		exit->mmio.value = e.value;
+		return false;
+	}
+	if (!e.dev) {
+		if (insn.kind != VMM_INSN_LOAD) {
+			/* Read-modify-write without a device model: nobody to ask. */
+			set_fail(exit, VMM_EXIT_UNHANDLED, -EOPNOTSUPP, gpa);
+			return false;
+		}
+		vcpu->pending_read = true;
+		vcpu->pending_decoded = true;
+		vcpu->pending_insn = insn;
+		vcpu->pending_gpa = gpa;
+		exit->reason = VMM_EXIT_MMIO;
+		exit->mmio.gpa = gpa;
+		exit->mmio.size = insn.size;
+		exit->mmio.write = false;
+		exit->mmio.value = 0;
+		return false;
+	}
+	ret = emulate_locked(vcpu, &insn, gpa, &e);
+	if (ret) {
+		set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+		return false;
+	}
+	return true;
+}
+
+/* Finish an MMIO read the caller answered in @exit->mmio.value. */
+static int complete_pending(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct emul_ctx e = { .vcpu = vcpu, .have_value = true, .value = exit->mmio.value };
+
+	vcpu->pending_read = false;
+	if (exit->reason != VMM_EXIT_MMIO || exit->mmio.gpa != vcpu->pending_gpa ||
+	    exit->mmio.write)
+		return -EINVAL;
+	if (!vcpu->pending_decoded)
+		return vcpu->vm->ops->mmio_done ? vcpu->vm->ops->mmio_done(vcpu, exit) :
+						  -EOPNOTSUPP;
+	return emulate_locked(vcpu, &vcpu->pending_insn, vcpu->pending_gpa, &e);
+}
+
+/**
+ * vmm_vcpu_run() - run a vCPU until an exit its caller must handle
+ * @vcpu: the vCPU
+ * @exit: out: the exit; in: for a re-run after VMM_EXIT_MMIO read, the same
+ *        record with @exit->mmio.value filled in
+ *
+ * Dirty state is written to firmware before every entry and the cache is
+ * invalidated after every exit.  MMIO exits to a registered device model are
+ * emulated here (the device sees address, size and value only) and the vCPU
+ * re-enters; stores to unclaimed addresses are completed and shown to the
+ * caller; loads from them are shown to the caller and completed at the next
+ * run.  Every other exit comes back as it is; an unknown one as
+ * VMM_EXIT_UNHANDLED.
+ *
+ * Return: 0 with @exit filled in, or a negative errno when the vCPU could
+ * not be entered (a flush or the backend failed; see
+ * vmm_vm_last_status() for the architectural status).
+ */
+int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
+{
+	struct vmm_backend_exit bx;
+	int ret = 0;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	if (vcpu->pending_read) {
+		ret = complete_pending(vcpu, exit);
+		if (ret)
+			goto out;
+	}
+	for (;;) {
+		ret = flush_locked(vcpu);
+		if (ret)
+			break;
+		memset(&bx, 0, sizeof(bx));
+		ret = vcpu->vm->ops->run(vcpu, &bx);
+		drop_clean_locked(vcpu);
+		if (ret)
+			break;
+		switch (bx.exit.reason) {
+		case VMM_EXIT_MMIO:
+			if (handle_mmio(vcpu, &bx, exit))
+				continue;
+			goto out;
+		case VMM_EXIT_HLT:
+		case VMM_EXIT_IO:
+		case VMM_EXIT_CPUID:
+		case VMM_EXIT_MSR:
+		case VMM_EXIT_UCALL:
+		case VMM_EXIT_SHUTDOWN:
+		case VMM_EXIT_UNHANDLED:
+			*exit = bx.exit;
+			goto out;
+		default:
+			set_fail(exit, VMM_EXIT_UNHANDLED, -EINVAL, bx.exit.reason);
+			goto out;
+		}
+	}
+out:
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_run);

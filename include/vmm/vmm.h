@@ -18,6 +18,7 @@
 #define VMM_VMM_H
 
 #include <tdsnp/compiler.h>
+#include <vmm/decode.h>
 
 #define VMM_MAX_VCPUS		64
 #define VMM_REG_CACHE_SLOTS	128
@@ -157,6 +158,109 @@ enum vmm_mem_state {
 	VMM_MEM_SHARED,
 };
 
+/**
+ * enum vmm_exit_reason - why vmm_vcpu_run() returned
+ * @VMM_EXIT_NONE: no exit (never returned)
+ * @VMM_EXIT_HLT: the vCPU halted
+ * @VMM_EXIT_IO: port I/O (@io)
+ * @VMM_EXIT_MMIO: an access to guest-physical memory no device model claimed
+ *                 (@mmio); for a read, put the value in @mmio.value and run
+ *                 again to complete the instruction
+ * @VMM_EXIT_CPUID: CPUID (@cpuid); fill the outputs and run again
+ * @VMM_EXIT_MSR: RDMSR/WRMSR (@msr)
+ * @VMM_EXIT_UCALL: the guest called the host through the ucall address
+ *                  (@ucall.arg is the 8-byte value it wrote)
+ * @VMM_EXIT_SHUTDOWN: the guest shut down or the VM is dead (@fail.status)
+ * @VMM_EXIT_UNHANDLED: an exit nothing could handle (@fail: status is the
+ *                      raw firmware status or a negative errno)
+ * @VMM_NR_EXITS: number of reasons
+ */
+enum vmm_exit_reason {
+	VMM_EXIT_NONE,
+	VMM_EXIT_HLT,
+	VMM_EXIT_IO,
+	VMM_EXIT_MMIO,
+	VMM_EXIT_CPUID,
+	VMM_EXIT_MSR,
+	VMM_EXIT_UCALL,
+	VMM_EXIT_SHUTDOWN,
+	VMM_EXIT_UNHANDLED,
+	VMM_NR_EXITS
+};
+
+/**
+ * struct vmm_exit - a VM exit as a typed record
+ * @reason: enum vmm_exit_reason
+ * @io: port, size, direction and value of an I/O exit
+ * @mmio: guest-physical address, size, direction and value of an access
+ * @cpuid: leaf, subleaf and the four outputs
+ * @msr: index, direction and value
+ * @ucall: the value the guest passed
+ * @fail: status and qualification of a shutdown or unhandled exit
+ */
+struct vmm_exit {
+	u32 reason;
+	union {
+		struct {
+			u16 port;
+			u8 size;
+			bool in;
+			u32 value;
+		} io;
+		struct {
+			u64 gpa;
+			u8 size;
+			bool write;
+			u64 value;
+		} mmio;
+		struct {
+			u32 leaf, subleaf;
+			u32 eax, ebx, ecx, edx;
+		} cpuid;
+		struct {
+			u32 index;
+			bool write;
+			u64 value;
+		} msr;
+		struct {
+			u64 arg;
+		} ucall;
+		struct {
+			s64 status;
+			u64 qualification;
+		} fail;
+	};
+};
+
+/**
+ * struct vmm_backend_exit - what a backend's run reports
+ * @exit: the exit; for VMM_EXIT_MMIO either fully described (@insn_len 0,
+ *        as after TDX #VE.RequestMMIO or a GHCB MMIO request) or with only
+ *        @exit.mmio.gpa set and the instruction in @insn (an EPT/NPF exit
+ *        the host must emulate)
+ * @insn: the guest's instruction bytes at RIP
+ * @insn_len: how many of them the backend could read
+ * @mode: enum vmm_cpu_mode the guest executes in
+ */
+struct vmm_backend_exit {
+	struct vmm_exit exit;
+	u8 insn[VMM_INSN_MAX_LEN];
+	u8 insn_len;
+	u8 mode;
+};
+
+/**
+ * struct vmm_mmio_ops - a device model's MMIO region
+ * @read: read @size bytes at @gpa into *@val; 0 or a negative errno
+ * @write: write the low @size bytes of @val at @gpa; 0 or a negative errno
+ */
+struct vmm_mmio_ops {
+	int (*read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
+	int (*write)(void *ctx, u64 gpa, unsigned int size, u64 val);
+};
+
+#define VMM_MAX_MMIO_REGIONS	16
+
 struct vmm_vm;
 struct vmm_vcpu;
 
@@ -182,6 +286,10 @@ struct vmm_vcpu;
  *               change/RMPUPDATE/PVALIDATE)
  * @measurement: copy the launch measurement (MRTD, launch digest) into @buf
  *               of @len bytes; return its size or a negative errno
+ * @run: enter the vCPU until the next exit the host must see
+ * @mmio_done: deliver the value of a pre-decoded MMIO read (insn_len 0) to
+ *             the guest before it next runs (may be NULL when the backend
+ *             never reports such reads)
  */
 struct vmm_backend_ops {
 	const char *name;
@@ -197,6 +305,8 @@ struct vmm_backend_ops {
 	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
 	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state to);
 	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
+	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
+	int (*mmio_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
 };
 
 int vmm_backend_register(const struct vmm_backend_ops *ops);
@@ -215,7 +325,12 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
 int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len);
 
+int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio_ops *ops,
+		    void *ctx);
+int vmm_vm_set_ucall(struct vmm_vm *vm, u64 gpa);
+
 int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out);
+int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit);
 int vmm_vcpu_destroy(struct vmm_vcpu *vcpu);
 struct vmm_vm *vmm_vcpu_vm(struct vmm_vcpu *vcpu);
 u32 vmm_vcpu_index(struct vmm_vcpu *vcpu);

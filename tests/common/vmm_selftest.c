@@ -35,6 +35,13 @@ struct fw_vm {
 	struct tdsnp_sha384_ctx mr;	/* over (gpa, contents) of measured pages */
 	unsigned int added, conversions;
 	u64 fail_at[2];		/* per target state, this GPA fails (0: none) */
+	/* Scripted exits for run(); when they run out the vCPU halts. */
+	struct vmm_backend_exit script[8];
+	unsigned int nr_script, next;
+	u64 rbx_at_entry[8];	/* RBX as firmware held it at each entry */
+	unsigned int entries;
+	u64 mmio_done_value;
+	unsigned int mmio_done_calls;
 };
 
 static int fw_item(u32 type, u64 id)
@@ -157,6 +164,30 @@ static int t_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 	return SHA384_DIGEST_SIZE;
 }
 
+static int t_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+{
+	struct fw_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct fw_vcpu *f = vmm_vcpu_priv(vcpu);
+
+	if (v->entries < ARRAY_SIZE(v->rbx_at_entry))
+		v->rbx_at_entry[v->entries] = f->value[VMM_REG_RBX];
+	v->entries++;
+	if (v->next < v->nr_script)
+		*bx = v->script[v->next++];
+	else
+		bx->exit.reason = VMM_EXIT_HLT;
+	return 0;
+}
+
+static int t_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct fw_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+
+	v->mmio_done_calls++;
+	v->mmio_done_value = exit->mmio.value;
+	return 0;
+}
+
 static const struct vmm_backend_ops test_backend = {
 	.name = "test",
 	.kind = VMM_BACKEND_TEST,
@@ -171,6 +202,8 @@ static const struct vmm_backend_ops test_backend = {
 	.mem_add = t_mem_add,
 	.mem_convert = t_mem_convert,
 	.measurement = t_measurement,
+	.run = t_run,
+	.mmio_done = t_mmio_done,
 };
 
 static const struct vmm_vm_config good_cfg = {
@@ -545,6 +578,196 @@ static int test_failed_rollback_is_reported(char *msg, size_t len)
 	return teardown(vm, 0);
 }
 
+/* A device with one 64-bit register at 0xfed00000. */
+struct dev {
+	u64 reg;
+	u64 last_gpa;
+	unsigned int reads, writes, last_size;
+};
+
+static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct dev *d = ctx;
+
+	d->reads++;
+	d->last_gpa = gpa;
+	d->last_size = size;
+	*val = d->reg & (size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1);
+	return 0;
+}
+
+static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	struct dev *d = ctx;
+
+	d->writes++;
+	d->last_gpa = gpa;
+	d->last_size = size;
+	d->reg = val;
+	return 0;
+}
+
+static const struct vmm_mmio_ops dev_ops = { .read = dev_read, .write = dev_write };
+
+#define DEV_GPA		0xfed00000ULL
+#define UCALL_GPA	0xfee00000ULL
+
+static void script_insn(struct fw_vm *v, u64 gpa, const u8 *bytes, u8 n)
+{
+	struct vmm_backend_exit *bx = &v->script[v->nr_script++];
+
+	memset(bx, 0, sizeof(*bx));
+	bx->exit.reason = VMM_EXIT_MMIO;
+	bx->exit.mmio.gpa = gpa;
+	memcpy(bx->insn, bytes, n);
+	bx->insn_len = n;
+	bx->mode = VMM_MODE_64;
+}
+
+static int test_mmio_to_a_device_is_emulated_in_place(char *msg, size_t len)
+{
+	static const u8 store[] = { 0x89, 0x07 }, load[] = { 0x48, 0x8b, 0x0f };
+	struct vmm_state_entry rip = { .type = VMM_STATE_REG, .id = VMM_REG_RIP };
+	struct dev d = { .reg = 0x1122334455667788ULL };
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit exit;
+	struct fw_vcpu *f;
+	struct fw_vm *v;
+	struct vmm_vm *vm;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	v = vmm_vm_priv(vm);
+	f = vmm_vcpu_priv(vcpu);
+	f->value[VMM_REG_RAX] = 0xffffffffcafef00dULL;
+	f->value[VMM_REG_RIP] = 0x1000;
+	if (vmm_vm_add_mmio(vm, DEV_GPA, 0x1000, &dev_ops, &d) ||
+	    vmm_vm_add_mmio(vm, DEV_GPA + 0x800, 0x10, &dev_ops, &d) != -EEXIST)
+		return teardown(vm, st_fail(msg, len, "device registration wrong"));
+	script_insn(v, DEV_GPA + 8, store, sizeof(store));
+	script_insn(v, DEV_GPA + 8, load, sizeof(load));
+	/* Both MMIO exits are handled without returning; then the vCPU halts. */
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_HLT || v->entries != 3)
+		return teardown(vm, st_fail(msg, len, "exit %u after %u entries", exit.reason,
+					    v->entries));
+	if (d.writes != 1 || d.reads != 1 || d.last_gpa != DEV_GPA + 8 || d.reg != 0xcafef00d ||
+	    f->value[VMM_REG_RCX] != 0xcafef00d)
+		return teardown(vm, st_fail(msg, len, "device w%u r%u reg 0x%llx rcx 0x%llx",
+					    d.writes, d.reads, d.reg, f->value[VMM_REG_RCX]));
+	if (vmm_get_state(vcpu, &rip, 1) || rip.value != 0x1000 + 2 + 3 ||
+	    f->value[VMM_REG_RIP] != 0x1005)
+		return teardown(vm, st_fail(msg, len, "RIP 0x%llx", rip.value));
+	return teardown(vm, 0);
+}
+
+static int test_unclaimed_mmio_goes_to_the_caller(char *msg, size_t len)
+{
+	static const u8 store[] = { 0x66, 0x89, 0x07 }, load[] = { 0x0f, 0xb6, 0x1f };
+	static const u8 ucall[] = { 0x48, 0x89, 0x17 }, bad[] = { 0xf3, 0xa5 };
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit exit;
+	struct fw_vcpu *f;
+	struct fw_vm *v;
+	struct vmm_vm *vm;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	v = vmm_vm_priv(vm);
+	f = vmm_vcpu_priv(vcpu);
+	f->value[VMM_REG_RAX] = 0xabcd1234;
+	f->value[VMM_REG_RDX] = 0x5151;
+	f->value[VMM_REG_RBX] = ~0ULL;
+	if (vmm_vm_set_ucall(vm, 0x1000) != -EINVAL || vmm_vm_set_ucall(vm, UCALL_GPA))
+		return teardown(vm, st_fail(msg, len, "ucall address checks wrong"));
+	script_insn(v, 0xd0000000, store, sizeof(store));
+	script_insn(v, 0xd0000010, load, sizeof(load));
+	script_insn(v, UCALL_GPA, ucall, sizeof(ucall));
+	script_insn(v, 0xd0000000, bad, sizeof(bad));
+	/* A store: completed, shown with its value. */
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_MMIO || !exit.mmio.write ||
+	    exit.mmio.gpa != 0xd0000000 || exit.mmio.size != 2 || exit.mmio.value != 0x1234)
+		return teardown(vm, st_fail(msg, len, "store exit %u value 0x%llx", exit.reason,
+					    exit.mmio.value));
+	/* A load: shown, then completed with the caller's value at the next run. */
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_MMIO || exit.mmio.write ||
+	    exit.mmio.size != 1)
+		return teardown(vm, st_fail(msg, len, "load exit %u", exit.reason));
+	exit.mmio.value = 0x9c;
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_UCALL || exit.ucall.arg != 0x5151)
+		return teardown(vm, st_fail(msg, len, "ucall exit %u arg 0x%llx", exit.reason,
+					    exit.ucall.arg));
+	/* The completed MOVZX reached firmware before the next entry. */
+	if (v->rbx_at_entry[2] != 0x9c)
+		return teardown(vm, st_fail(msg, len, "RBX at entry 0x%llx", v->rbx_at_entry[2]));
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_UNHANDLED ||
+	    exit.fail.status != -EOPNOTSUPP)
+		return teardown(vm, st_fail(msg, len, "undecodable gave %u/%lld", exit.reason,
+					    exit.fail.status));
+	if (f->value[VMM_REG_RIP] != 3 + 3 + 3)
+		return teardown(vm, st_fail(msg, len, "RIP 0x%llx", f->value[VMM_REG_RIP]));
+	return teardown(vm, 0);
+}
+
+static int test_predecoded_mmio_and_other_exits(char *msg, size_t len)
+{
+	struct dev d = { .reg = 0x77 };
+	struct vmm_backend_exit *bx;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit exit;
+	struct fw_vm *v;
+	struct vmm_vm *vm;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	v = vmm_vm_priv(vm);
+	if (vmm_vm_add_mmio(vm, DEV_GPA, 0x1000, &dev_ops, &d))
+		return teardown(vm, st_fail(msg, len, "add_mmio failed"));
+	/* A read the guest decoded itself (TDVMCALL #VE.RequestMMIO). */
+	bx = &v->script[v->nr_script++];
+	bx->exit.reason = VMM_EXIT_MMIO;
+	bx->exit.mmio = (typeof(bx->exit.mmio)){ .gpa = DEV_GPA, .size = 4 };
+	bx = &v->script[v->nr_script++];
+	bx->exit.reason = VMM_EXIT_CPUID;
+	bx->exit.cpuid.leaf = 0x40000000;
+	bx = &v->script[v->nr_script++];
+	bx->exit.reason = 99;	/* a reason this layer does not know */
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_CPUID ||
+	    exit.cpuid.leaf != 0x40000000)
+		return teardown(vm, st_fail(msg, len, "exit %u", exit.reason));
+	if (v->mmio_done_calls != 1 || v->mmio_done_value != 0x77 || d.reads != 1)
+		return teardown(vm, st_fail(msg, len, "mmio_done %u value 0x%llx",
+					    v->mmio_done_calls, v->mmio_done_value));
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_UNHANDLED ||
+	    exit.fail.status != -EINVAL || exit.fail.qualification != 99)
+		return teardown(vm, st_fail(msg, len, "unknown reason gave %u", exit.reason));
+	return teardown(vm, 0);
+}
+
+static int test_dirty_state_reaches_firmware_before_entry(char *msg, size_t len)
+{
+	struct vmm_state_entry e = { .type = VMM_STATE_REG, .id = VMM_REG_RBX, .value = 0xb0b };
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit exit;
+	struct fw_vcpu *f;
+	struct fw_vm *v;
+	struct vmm_vm *vm;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	v = vmm_vm_priv(vm);
+	f = vmm_vcpu_priv(vcpu);
+	if (vmm_set_state(vcpu, &e, 1) || f->writes[VMM_REG_RBX])
+		return teardown(vm, st_fail(msg, len, "written before entry"));
+	if (vmm_vcpu_run(vcpu, &exit) || v->rbx_at_entry[0] != 0xb0b ||
+	    f->writes[VMM_REG_RBX] != 1)
+		return teardown(vm, st_fail(msg, len, "RBX 0x%llx at entry, %u writes",
+					    v->rbx_at_entry[0], f->writes[VMM_REG_RBX]));
+	/* Nothing dirty: the next entry writes nothing. */
+	if (vmm_vcpu_run(vcpu, &exit) || f->writes[VMM_REG_RBX] != 1)
+		return teardown(vm, st_fail(msg, len, "rewritten on the next entry"));
+	return teardown(vm, 0);
+}
+
 #define T(fn) { #fn, fn }
 static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_lifecycle_and_caps),
@@ -556,6 +779,10 @@ static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_mem_add_checks_range_and_measures),
 	T(test_mem_conversion_is_ranged_and_rolls_back),
 	T(test_failed_rollback_is_reported),
+	T(test_mmio_to_a_device_is_emulated_in_place),
+	T(test_unclaimed_mmio_goes_to_the_caller),
+	T(test_predecoded_mmio_and_other_exits),
+	T(test_dirty_state_reaches_firmware_before_entry),
 };
 
 const struct tdsnp_selftest_suite tdsnp_vmm_suite = {
