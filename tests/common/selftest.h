@@ -36,5 +36,7 @@ extern const size_t tdsnp_nr_selftest_suites;
 
 /* The instruction layer and engine suite (selftest.c). */
 extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
+/* The SEV-SNP RMP suite (snp_selftest.c). */
+extern const struct tdsnp_selftest_suite snp_rmp_suite;
 
 #endif /* TDSNP_SELFTEST_H */
