@@ -333,3 +333,4 @@ void tdsnp_sha384(const void *data, size_t len, u8 out[SHA384_DIGEST_SIZE])
 	tdsnp_sha384_update(&ctx, data, len);
 	tdsnp_sha384_final(&ctx, out);
 }
+EXPORT_SYMBOL_GPL(tdsnp_sha384);
