@@ -17,6 +17,7 @@
  */
 int snp_mock_init(void)
 {
+	snp_mock_fw_reset();
 	return snp_mock_rmp_init();
 }
 
@@ -25,5 +26,6 @@ int snp_mock_init(void)
  */
 void snp_mock_fini(void)
 {
+	snp_mock_fw_reset();
 	snp_mock_rmp_fini();
 }

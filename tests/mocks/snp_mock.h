@@ -62,6 +62,12 @@ u64 snp_mock_last_npf(void);
 #define SNP_NPF_SIZEM		BIT_ULL(35)
 #define SNP_NPF_RMP		BIT_ULL(31)
 
+/* The launch firmware model (snp_fw_model.c). */
+struct snp_launch_ops;
+const struct snp_launch_ops *snp_mock_launch_ops(void);
+int snp_mock_fw_digest(tdsnp_hpa_t gctx, u8 ld[48], u8 imd[48]);
+void snp_mock_fw_reset(void);
+
 /* The parts (snp_rmp_model.c, snp_hv_model.c, snp_fw_model.c). */
 int snp_mock_rmp_init(void);
 void snp_mock_rmp_fini(void);
