@@ -17,8 +17,11 @@
  */
 int snp_mock_init(void)
 {
+	int ret;
+
 	snp_mock_fw_reset();
-	return snp_mock_rmp_init();
+	ret = snp_mock_rmp_init();
+	return ret ?: snp_mock_hv_init();
 }
 
 /**
@@ -26,6 +29,7 @@ int snp_mock_init(void)
  */
 void snp_mock_fini(void)
 {
+	snp_mock_hv_fini();
 	snp_mock_fw_reset();
 	snp_mock_rmp_fini();
 }

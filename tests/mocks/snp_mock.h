@@ -72,6 +72,75 @@ void snp_mock_fw_reset(void);
 int snp_mock_rmp_init(void);
 void snp_mock_rmp_fini(void);
 
+/* Host side of the RMP for the hypervisor model. */
+u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s);
+int snp_mock_npt_lookup(u32 asid, u64 gpa, u64 *spa);
+
+/* The hypervisor model behind VMGEXIT (snp_hv_model.c). */
+enum snp_mock_exit_type {
+	SNP_MOCK_EXIT_IO,
+	SNP_MOCK_EXIT_MMIO,
+	SNP_MOCK_EXIT_MSR,
+	SNP_MOCK_EXIT_CPUID,
+};
+
+/**
+ * struct snp_mock_exit - an exit handed to the test's device/platform handler
+ * @type: IO, MMIO, MSR or CPUID
+ * @write: OUT, MMIO write, WRMSR (false: IN, MMIO read, RDMSR, CPUID)
+ * @addr: port, GPA, MSR index or CPUID function
+ * @idx: CPUID subleaf
+ * @size: access size in bytes (IO, MMIO)
+ * @data: value written, or to be returned by a read
+ * @cpuid: EAX, EBX, ECX, EDX to return for CPUID
+ */
+struct snp_mock_exit {
+	enum snp_mock_exit_type type;
+	bool write;
+	u64 addr;
+	u32 idx;
+	unsigned int size;
+	u64 data;
+	u32 cpuid[4];
+};
+
+/*
+ * The handler returns 0, or a negative errno to make the hypervisor inject
+ * #GP into the guest (an MSR it refuses, a port nobody decodes).
+ */
+typedef int (*snp_mock_exit_fn)(void *priv, struct snp_mock_exit *e);
+
+/**
+ * struct snp_mock_vcpu - a vCPU the guest registered through AP creation
+ * @used: slot in use
+ * @apic_id: APIC ID
+ * @vmpl: VMPL of its VMSA
+ * @vmsa_gpa: GPA of its VMSA
+ * @sev_features: SEV_FEATURES given in RAX
+ * @on_init: CREATE_ON_INIT: used at the next INIT
+ * @runnable: CREATE: runs now
+ */
+struct snp_mock_vcpu {
+	bool used;
+	u32 apic_id;
+	u8 vmpl;
+	u64 vmsa_gpa;
+	u64 sev_features;
+	bool on_init;
+	bool runnable;
+};
+
+struct snp_ghcb_msr_ops;
+int snp_mock_hv_init(void);
+void snp_mock_hv_fini(void);
+const struct snp_ghcb_msr_ops *snp_mock_ghcb_msr_ops(void);
+void snp_mock_hv_set_exit_handler(snp_mock_exit_fn fn, void *priv);
+void snp_mock_hv_set_sev_features(u64 features);
+void snp_mock_hv_set_psc_batch(unsigned int n);
+int snp_mock_hv_vcpu(u32 apic_id, unsigned int vmpl, struct snp_mock_vcpu *out);
+u64 snp_mock_hv_terminate_request(void);
+u64 snp_mock_hv_exits(void);
+
 /* Firmware side of the RMP, for the launch model (same lock as the RMP). */
 void snp_mock_rmp_lock(void);
 void snp_mock_rmp_unlock(void);

@@ -164,7 +164,7 @@ static void owned_changed_range(u64 pfn, unsigned int n)
 
 /* ---- RMPUPDATE (snp.md 1.4, 2.3, 8) ---- */
 
-static u64 do_rmpupdate(u64 spa, const struct snp_rmp_state *s)
+static u64 do_rmpupdate(u64 spa, const struct snp_rmp_state *s, bool from_guest)
 {
 	u64 pfn = spa >> TDSNP_PAGE_SHIFT, head_pfn = pfn & PFN_2M_MASK, gpa;
 	bool big = s->pagesize & 1;
@@ -173,7 +173,7 @@ static u64 do_rmpupdate(u64 spa, const struct snp_rmp_state *s)
 	bool changed;
 	unsigned int i;
 
-	if (rmp.guest)
+	if (from_guest)
 		return SNP_RET_FAIL_PERMISSION;
 	/* Reserved bits of the new state, and alignment (UNCONFIRMED, header). */
 	if ((s->assigned & ~1u) || (s->pagesize & ~1u) || (s->immutable & ~1u) || s->rsvd ||
@@ -237,7 +237,7 @@ static void rmpupdate_handler(void *priv, struct tdsnp_regs *r)
 
 	(void)priv;
 	tdsnp_mutex_lock(&rmp.lock);
-	r->rax = do_rmpupdate(r->rax, s);
+	r->rax = do_rmpupdate(r->rax, s, rmp.guest);
 	tdsnp_mutex_unlock(&rmp.lock);
 }
 
@@ -655,6 +655,56 @@ void snp_mock_rmp_get(tdsnp_hpa_t spa, struct snp_mock_rmp_entry *e)
 u64 snp_mock_last_npf(void)
 {
 	return rmp.last_npf;
+}
+
+/**
+ * snp_mock_rmp_host_update() - RMPUPDATE issued by the hypervisor model
+ * @spa: the page
+ * @s: the new state
+ *
+ * The hypervisor model handles a guest's VMGEXIT while the model's current
+ * context is that guest; it runs RMPUPDATE as the host would, with every
+ * check but the "not in a guest" one.
+ *
+ * Return: the RMPUPDATE return code.
+ */
+u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s)
+{
+	u64 ret;
+
+	tdsnp_mutex_lock(&rmp.lock);
+	ret = do_rmpupdate(spa, s, false);
+	tdsnp_mutex_unlock(&rmp.lock);
+	return ret;
+}
+
+/**
+ * snp_mock_npt_lookup() - where the hypervisor's NPT maps a guest page
+ * @asid: the guest
+ * @gpa: guest-physical address (any byte of the page)
+ * @spa: the system-physical address of that byte
+ *
+ * Return: 0, or -ENOENT when the NPT does not map it.
+ */
+int snp_mock_npt_lookup(u32 asid, u64 gpa, u64 *spa)
+{
+	const struct rmp_node *n;
+	unsigned int b;
+	int ret = -ENOENT;
+
+	tdsnp_mutex_lock(&rmp.lock);
+	for (b = 0; b < RMP_BUCKETS && ret; b++) {
+		for (n = rmp.buckets[b]; n; n = n->next) {
+			if (n->npt_mapped && n->npt_asid == asid &&
+			    n->npt_gpa == (gpa & TDSNP_PAGE_MASK)) {
+				*spa = (n->pfn << TDSNP_PAGE_SHIFT) | (gpa & ~TDSNP_PAGE_MASK);
+				ret = 0;
+				break;
+			}
+		}
+	}
+	tdsnp_mutex_unlock(&rmp.lock);
+	return ret;
 }
 
 /**
