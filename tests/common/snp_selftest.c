@@ -9,7 +9,11 @@
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
+#include <tdsnp/sha384.h>
 #include <snp/snp.h>
+#include <snp/snp_launch.h>
+#include <snp/ghcb.h>
+#include <snp/vmsa.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "selftest.h"
@@ -308,6 +312,150 @@ static int test_page_release_makes_shared_before_free(char *msg, size_t len)
 	return ret;
 }
 
+/* snp.md 6 vector: NORMAL page of zeros at GPA 0, no VMPL permissions. */
+static const u8 ld_zero_page_gpa0[SHA384_DIGEST_SIZE] = {
+	0x9d, 0x13, 0x63, 0x4b, 0x60, 0x14, 0xbb, 0x21, 0xcf, 0x05, 0x9b, 0x2d,
+	0xc6, 0x94, 0xe7, 0xbf, 0xf0, 0x1a, 0x8a, 0x71, 0x37, 0x04, 0x11, 0x00,
+	0xcd, 0x2b, 0x69, 0x5f, 0x3d, 0x10, 0xfb, 0x68, 0x72, 0x67, 0xb9, 0x78,
+	0x08, 0xb2, 0x7f, 0x8f, 0x47, 0x1d, 0x94, 0x3b, 0xc6, 0xf5, 0x3a, 0x20,
+};
+
+/* PAGE_INFO by offsets (snp.md 6.2), independent of struct snp_page_info. */
+static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 perm1, u64 gpa)
+{
+	u8 buf[0x70];
+	unsigned int i;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, ld, SHA384_DIGEST_SIZE);
+	tdsnp_sha384(page, TDSNP_PAGE_SIZE, buf + 0x30);
+	buf[0x60] = 0x70;
+	buf[0x62] = SNP_PAGE_TYPE_NORMAL;
+	buf[0x65] = perm1;
+	for (i = 0; i < 8; i++)
+		buf[0x68 + i] = (u8)(gpa >> (8 * i));
+	tdsnp_sha384(buf, sizeof(buf), ld);
+}
+
+static int test_launch_digest_matches_spec_vector_and_reference(char *msg, size_t len)
+{
+	static const u8 perms[3] = { SNP_PERM_READ, 0, 0 };
+	struct page *p = setup(msg, len), *q = NULL;
+	u8 ld[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 };
+	struct snp_guest g = { 0 };
+	int ret = 0;
+
+	if (!p)
+		return -1;
+	CHECK(snp_guest_create(&g, snp_mock_launch_ops(), 0x30000, ASID) == 0);
+	CHECK(snp_guest_add_page(&g, p, tdsnp_gpa(0), SNP_PAGE_TYPE_NORMAL, NULL) == 0);
+	CHECK(!snp_mock_fw_digest(tdsnp_page_hpa(g.gctx), ld, NULL));
+	CHECK(!memcmp(ld, ld_zero_page_gpa0, sizeof(ld)));
+	if (!ret)
+		q = tdsnp_alloc_page();
+	CHECK(q);
+	if (q) {
+		memset(page_address(q), 0x5a, TDSNP_PAGE_SIZE);
+		CHECK(snp_guest_add_page(&g, q, tdsnp_gpa(0x1000), SNP_PAGE_TYPE_NORMAL,
+					 perms) == 0);
+	}
+	CHECK(snp_guest_finish(&g) == 0);
+	CHECK(!snp_mock_fw_digest(tdsnp_page_hpa(g.gctx), ld, NULL));
+	if (!ret && q) {
+		u8 *zpage = tdsnp_zalloc(TDSNP_PAGE_SIZE);
+
+		CHECK(zpage);
+		if (zpage) {
+			ref_extend(ref, zpage, 0, 0);
+			ref_extend(ref, page_address(q), SNP_PERM_READ, 0x1000);
+			tdsnp_free(zpage);
+		}
+		CHECK(!memcmp(ld, ref, sizeof(ld)));
+	}
+	/* Teardown gives every page back: guest pages, then the context. */
+	CHECK(snp_guest_release_page(&g, p) == 0);
+	p = NULL;
+	if (q)
+		CHECK(snp_guest_release_page(&g, q) == 0);
+	CHECK(snp_guest_destroy(&g) == 0);
+	teardown(p);
+	return ret;
+}
+
+static int ghcb_handler(void *priv, struct snp_mock_exit *e)
+{
+	u64 *last = priv;
+
+	*last = e->addr << 32 | e->data;
+	if (!e->write)
+		e->data = 0x77;
+	return 0;
+}
+
+static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t len)
+{
+	struct page *ghcb_page = setup(msg, len), *p = NULL;
+	struct snp_psc_entry e = { .gpa = (__force tdsnp_gpa_t)GPA, .op = SNP_PSC_OP_PRIVATE };
+	struct snp_ghcb g = { 0 };
+	struct vmsa_page v = { 0 };
+	struct snp_mock_rmp_entry r = { 0 };
+	struct snp_mock_vcpu vc = { 0 };
+	u64 last = 0;
+	u32 val = 0;
+	int ret = 0;
+
+	if (!ghcb_page)
+		return -1;
+	p = vmsa_alloc_page();
+	CHECK(p);
+	snp_ghcb_set_msr_ops(snp_mock_ghcb_msr_ops());
+	snp_mock_hv_set_exit_handler(ghcb_handler, &last);
+	CHECK(!snp_mock_npt_map(ASID, tdsnp_gpa(0x9000), tdsnp_page_hpa(ghcb_page), SNP_PAGE_4K));
+	if (p)
+		CHECK(!snp_mock_npt_map(ASID, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	g.page = page_address(ghcb_page);
+	g.gpa = tdsnp_gpa(0x9000);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	CHECK(snp_ghcb_msr_register(g.gpa) == 0);
+	CHECK(snp_ghcb_io_out(&g, 0x3f8, 1, 0x41) == 0);
+	CHECK(last == (0x3f8ULL << 32 | 0x41));
+	CHECK(snp_ghcb_io_in(&g, 0x71, 1, &val) == 0);
+	CHECK(val == 0x77);
+	/* The guest turns the page private, validates it, makes it a VMSA. */
+	CHECK(snp_ghcb_psc(&g, &e, 1) == 0);
+	if (p)
+		CHECK_RET(snp_pvalidate(page_address(p), SNP_PAGE_4K, true), SNP_RET_SUCCESS);
+	CHECK(!ret && vmsa_page_prepare(&v, p, SNP_VMPL1) == 0);
+	if (!ret)
+		vmsa_init_reset(vmsa_page_sa(&v), SNP_VMPL1, 0, 0xfffffff0);
+	CHECK(vmsa_page_commit(&v) == 0);
+	if (p)
+		snp_mock_rmp_get(tdsnp_page_hpa(p), &r);
+	CHECK(r.vmsa && r.assigned && r.asid == ASID);
+	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_CREATE, 1, 1, tdsnp_gpa(GPA),
+				 SNP_SEV_FEAT_SNP_ACTIVE) == 0);
+	CHECK(!snp_mock_hv_vcpu(1, 1, &vc) && vc.runnable && vc.vmsa_gpa == GPA);
+	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_DESTROY, 1, 1, tdsnp_gpa(GPA), 0) == 0);
+	/* Clear the VMSA bit, rescind, make shared again, then free. */
+	CHECK(vmsa_page_destroy(&v) == 0);
+	if (p)
+		CHECK_RET(snp_pvalidate(page_address(p), SNP_PAGE_4K, false), SNP_RET_SUCCESS);
+	e.op = SNP_PSC_OP_SHARED;
+	CHECK(snp_ghcb_psc(&g, &e, 1) == 0);
+	snp_mock_set_host();
+	snp_ghcb_set_msr_ops(NULL);
+	if (p) {
+		snp_mock_rmp_get(tdsnp_page_hpa(p), &r);
+		CHECK(!r.assigned);
+		if (r.assigned)
+			snp_page_release(p);
+		else
+			tdsnp_free_page(p);
+	}
+	teardown(ghcb_page);
+	return ret;
+}
+
 static const struct tdsnp_selftest snp_tests[] = {
 	{ "test_rmpupdate_assign_then_rmpread_reports_the_entry",
 	  test_rmpupdate_assign_then_rmpread_reports_the_entry },
@@ -325,6 +473,10 @@ static const struct tdsnp_selftest snp_tests[] = {
 	  test_rmpupdate_in_use_is_retried_then_fails_busy },
 	{ "test_page_release_makes_shared_before_free",
 	  test_page_release_makes_shared_before_free },
+	{ "test_launch_digest_matches_spec_vector_and_reference",
+	  test_launch_digest_matches_spec_vector_and_reference },
+	{ "test_ghcb_io_psc_and_vmsa_ap_creation_round_trip",
+	  test_ghcb_io_psc_and_vmsa_ap_creation_round_trip },
 };
 
 const struct tdsnp_selftest_suite snp_rmp_suite = {

@@ -324,8 +324,11 @@ static void ghcb_exit(u32 asid, u64 gpa)
 	if (snp_mock_npt_lookup(asid, gpa, &spa))
 		return;
 	snp_mock_rmp_get(tdsnp_hpa(spa), &e);
-	if (e.assigned)
+	if (e.assigned) {
+		/* Strict mode: the guest handed the hypervisor a private GHCB. */
+		tdsnp_mock_violation("snp: GHCB at GPA 0x%llx is private", gpa);
 		return;
+	}
 	g = snp_mock_host_map(tdsnp_hpa(spa));
 	if (!g)
 		return;

@@ -304,6 +304,35 @@ static void test_page_state_change_updates_rmp_in_batches(void **state)
 	end();
 }
 
+static unsigned int strict_hits;
+
+static void strict_hook(const char *what)
+{
+	(void)what;
+	strict_hits++;
+}
+
+/* Strict mode: a GHCB the guest made private is a contract violation. */
+static void test_strict_mode_reports_private_ghcb(void **state)
+{
+	struct snp_psc_entry e = { .gpa = (__force tdsnp_gpa_t)GHCB_GPA, .op = SNP_PSC_OP_PRIVATE };
+	u64 v0 = tdsnp_mock_violations();
+	u32 v;
+
+	(void)state;
+	begin_registered();
+	strict_hits = 0;
+	tdsnp_mock_set_strict(strict_hook);
+	assert_int_equal(snp_ghcb_psc(&ghcb, &e, 1), 0);
+	/* The hypervisor cannot read it: SW_EXITINFO1 keeps the request, not a result. */
+	assert_int_equal(snp_ghcb_io_in(&ghcb, 0x71, 1, &v), -EIO);
+	assert_int_equal(strict_hits, 1);
+	assert_int_equal(tdsnp_mock_violations(), v0 + 1);
+	assert_int_equal(snp_ghcb_msr_psc(ghcb.gpa, SNP_PSC_OP_SHARED), 0);
+	tdsnp_mock_set_strict(NULL);
+	end();
+}
+
 static void test_page_state_change_bad_header_is_reported(void **state)
 {
 	struct snp_psc_desc *d;
@@ -427,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_hypervisor_rejects_bad_usage_input_scratch_and_event),
 		cmocka_unit_test(test_page_state_change_updates_rmp_in_batches),
 		cmocka_unit_test(test_page_state_change_bad_header_is_reported),
+		cmocka_unit_test(test_strict_mode_reports_private_ghcb),
 		cmocka_unit_test(test_vmsa_init_helpers_fill_reset_and_long_mode_state),
 		cmocka_unit_test(test_vmsa_create_ap_create_destroy_follow_the_rules),
 	};
