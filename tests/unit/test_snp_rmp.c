@@ -248,6 +248,38 @@ static void test_rmp_coverage_end_makes_pages_hypervisor_owned(void **state)
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(511), &st)), SNP_RET_SUCCESS);
 }
 
+/* Seeded OVERLAP injection: the retry loop absorbs it, and a seed replays exactly. */
+static void overlap_run(u64 seed, u64 *injected, u64 *opportunities)
+{
+	struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
+	struct snp_rmp_update shared = { .size = SNP_PAGE_4K };
+	struct snp_rmp_update st = { .gpa = tdsnp_gpa(0x3000), .assigned = true, .asid = ASID };
+	unsigned int i;
+
+	cfg.rate[TDSNP_FAULT_SNP_OVERLAP] = 32768;	/* one opportunity in two */
+	tdsnp_mock_faults_set(&cfg);
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(snp_ret_val(snp_rmpupdate_retry(frame_hpa(3), &st)), 0);
+		assert_int_equal(snp_ret_val(snp_rmpupdate_retry(frame_hpa(3), &shared)), 0);
+	}
+	*injected = tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_OVERLAP);
+	*opportunities = tdsnp_mock_fault_opportunities(TDSNP_FAULT_SNP_OVERLAP);
+	tdsnp_mock_faults_clear();
+}
+
+static void test_overlap_injection_is_retried_and_reproducible(void **state)
+{
+	u64 inj1, opp1, inj2, opp2;
+
+	(void)state;
+	overlap_run(42, &inj1, &opp1);
+	overlap_run(42, &inj2, &opp2);
+	assert_true(inj1 > 0);
+	assert_int_equal(opp1, 32 + inj1);	/* every injection cost one retry */
+	assert_int_equal(inj1, inj2);
+	assert_int_equal(opp1, opp2);
+}
+
 static void test_strict_mode_catches_free_of_assigned_page(void **state)
 {
 	struct page *p;
@@ -377,6 +409,7 @@ RUN_2M(test_psmash_input_expand_and_in_use_codes)
 RUN_2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves)
 RUN_2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused)
 RUN_2M(test_rmp_coverage_end_makes_pages_hypervisor_owned)
+RUN_2M(test_overlap_injection_is_retried_and_reproducible)
 #define T2M(fn) cmocka_unit_test(fn##_2m)
 
 int main(void)
@@ -391,6 +424,7 @@ int main(void)
 		T2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves),
 		T2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused),
 		T2M(test_rmp_coverage_end_makes_pages_hypervisor_owned),
+		T2M(test_overlap_injection_is_retried_and_reproducible),
 		cmocka_unit_test(test_strict_mode_catches_free_of_assigned_page),
 		cmocka_unit_test(test_contiguous_rmp_entry_address_and_coverage),
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
