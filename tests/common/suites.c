@@ -37,6 +37,7 @@ const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_tdx_fields_suite,
 	&tdsnp_decode_suite,
 	&tdsnp_vmm_suite,
+	&snp_rmp_suite,
 };
 
 const size_t tdsnp_nr_selftest_suites = ARRAY_SIZE(tdsnp_selftest_suites);

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The SNP launch firmware interface: SNP_GCTX_CREATE, SNP_LAUNCH_START,
+ * SNP_ACTIVATE, SNP_LAUNCH_UPDATE (every page type), SNP_LAUNCH_FINISH,
+ * SNP_DECOMMISSION and SNP_PAGE_RECLAIM, reached through an ops table so that
+ * a kernel plugs in its PSP driver and tests plug in the mock firmware.
+ *
+ * Facts: snp.md 6 (LAUNCH_UPDATE command, PAGE_INFO, digest chaining).  The
+ * firmware status codes are those of Linux include/uapi/linux/psp-sev.h
+ * (sev_ret_code), which the SNP firmware ABI defines; they are their own
+ * type, never an errno and never an RMP instruction code.
+ */
+#ifndef SNP_SNP_LAUNCH_H
+#define SNP_SNP_LAUNCH_H
+
+#include <tdsnp/compiler.h>
+#include <tdsnp/addr.h>
+#include <tdsnp/sha384.h>
+#include <snp/snp.h>
+
+/* A firmware (PSP) command status. */
+typedef u32 __bitwise sev_ret_t;
+
+#define SEV_RET_SUCCESS			0x00
+#define SEV_RET_INVALID_PLATFORM_STATE	0x01
+#define SEV_RET_INVALID_GUEST_STATE	0x02
+#define SEV_RET_INVALID_ADDRESS		0x09
+#define SEV_RET_ASID_OWNED		0x0C
+#define SEV_RET_INVALID_ASID		0x0D
+#define SEV_RET_INVALID_GUEST		0x10
+#define SEV_RET_INVALID_PARAM		0x16
+#define SEV_RET_RESOURCE_LIMIT		0x17
+#define SEV_RET_INVALID_PAGE_SIZE	0x19
+#define SEV_RET_INVALID_PAGE_STATE	0x1A
+#define SEV_RET_INVALID_PAGE_OWNER	0x1C
+
+/**
+ * sev_ret() - type a raw firmware status
+ * @v: the status the firmware wrote
+ *
+ * Return: @v as sev_ret_t.
+ */
+static inline sev_ret_t sev_ret(u32 v)
+{
+	return (__force sev_ret_t)v;
+}
+
+/**
+ * sev_ret_val() - the raw value of a firmware status
+ * @r: the status
+ *
+ * Return: @r as a plain integer.
+ */
+static inline u32 sev_ret_val(sev_ret_t r)
+{
+	return (__force u32)r;
+}
+
+/* SNP_LAUNCH_UPDATE page types (snp.md 6.1). */
+enum snp_page_type {
+	SNP_PAGE_TYPE_NORMAL = 1,
+	SNP_PAGE_TYPE_VMSA = 2,
+	SNP_PAGE_TYPE_ZERO = 3,
+	SNP_PAGE_TYPE_UNMEASURED = 4,
+	SNP_PAGE_TYPE_SECRETS = 5,
+	SNP_PAGE_TYPE_CPUID = 6,
+};
+
+/* Dword at 0x08 of SNP_LAUNCH_UPDATE. */
+#define SNP_LU_PAGE_SIZE		BIT(0)
+#define SNP_LU_PAGE_TYPE_SHIFT		1
+#define SNP_LU_PAGE_TYPE_MASK		0xeu
+#define SNP_LU_IMI_PAGE			BIT(4)
+
+/**
+ * struct snp_launch_update_cmd - SNP_LAUNCH_UPDATE command buffer (snp.md 6.1)
+ * @gctx_paddr: system-physical address of the guest context page
+ * @page: bit 0 page size, bits 3:1 page type, bit 4 IMI page, 31:5 reserved
+ * @rsvd1: reserved
+ * @address: system-physical address of the page (2M aligned for 2M)
+ * @perms: bits 7:0 reserved, 15:8 VMPL1, 23:16 VMPL2, 31:24 VMPL3 permissions
+ * @rsvd2: reserved
+ */
+struct snp_launch_update_cmd {
+	u64 gctx_paddr;
+	u32 page;
+	u32 rsvd1;
+	u64 address;
+	u32 perms;
+	u32 rsvd2;
+} __packed;
+
+/**
+ * struct snp_page_info - what the firmware hashes per 4K page (snp.md 6.2)
+ * @digest_cur: the launch digest so far (or the IMD for the IMI chain)
+ * @contents: SHA-384 of the page (NORMAL, VMSA) or zero
+ * @length: 0x70
+ * @page_type: enum snp_page_type
+ * @imi_page: bit 0
+ * @rsvd: zero
+ * @vmpl1_perms: VMPL1 permissions (firmware order: reserved, 1, 2, 3)
+ * @vmpl2_perms: VMPL2 permissions
+ * @vmpl3_perms: VMPL3 permissions
+ * @gpa: GPA from the page's RMP entry
+ */
+struct snp_page_info {
+	u8 digest_cur[SHA384_DIGEST_SIZE];
+	u8 contents[SHA384_DIGEST_SIZE];
+	u16 length;
+	u8 page_type;
+	u8 imi_page;
+	u8 rsvd;
+	u8 vmpl1_perms;
+	u8 vmpl2_perms;
+	u8 vmpl3_perms;
+	u64 gpa;
+} __packed;
+
+#define SNP_PAGE_INFO_LENGTH		0x70
+
+/* VMSA fields the firmware zeroes before hashing a VMSA page (snp.md 6.3). */
+#define SNP_VMSA_GUEST_TSC_SCALE	0x2f0
+#define SNP_VMSA_GUEST_TSC_OFFSET	0x2f8
+
+/**
+ * struct snp_launch_start - SNP_LAUNCH_START, typed
+ * @gctx: the guest context page (firmware-owned, after SNP_GCTX_CREATE)
+ * @policy: guest policy
+ * @imi_en: the guest is launched through an IMI chain (every update IMI)
+ */
+struct snp_launch_start {
+	tdsnp_hpa_t gctx;
+	u64 policy;
+	bool imi_en;
+};
+
+/**
+ * struct snp_launch_ops - the launch firmware, as a PSP driver or a mock
+ * @gctx_create: SNP_GCTX_CREATE on a firmware-owned page
+ * @launch_start: SNP_LAUNCH_START
+ * @activate: SNP_ACTIVATE: bind the guest to an ASID
+ * @launch_update: SNP_LAUNCH_UPDATE with the architectural command buffer
+ * @launch_finish: SNP_LAUNCH_FINISH
+ * @decommission: SNP_DECOMMISSION: forget the guest (its pages stay)
+ * @page_reclaim: SNP_PAGE_RECLAIM: make an immutable firmware or pre-guest
+ *                page mutable so that the host can make it shared
+ * @ctx: passed to every op
+ *
+ * Every op returns the firmware status; none of them sleeps on the caller's
+ * behalf in the mock, but a PSP driver may.
+ */
+struct snp_launch_ops {
+	sev_ret_t (*gctx_create)(void *ctx, tdsnp_hpa_t gctx);
+	sev_ret_t (*launch_start)(void *ctx, const struct snp_launch_start *cmd);
+	sev_ret_t (*activate)(void *ctx, tdsnp_hpa_t gctx, u32 asid);
+	sev_ret_t (*launch_update)(void *ctx, const struct snp_launch_update_cmd *cmd);
+	sev_ret_t (*launch_finish)(void *ctx, tdsnp_hpa_t gctx);
+	sev_ret_t (*decommission)(void *ctx, tdsnp_hpa_t gctx);
+	sev_ret_t (*page_reclaim)(void *ctx, tdsnp_hpa_t spa);
+	void *ctx;
+};
+
+/**
+ * struct snp_launch_page - one SNP_LAUNCH_UPDATE, typed
+ * @spa: the page (or 2M-aligned base)
+ * @size: 4K or 2M
+ * @type: page type
+ * @imi: part of the IMI chain
+ * @vmpl_perms: permissions granted to VMPL1, VMPL2, VMPL3
+ */
+struct snp_launch_page {
+	tdsnp_hpa_t spa;
+	enum snp_page_size size;
+	enum snp_page_type type;
+	bool imi;
+	u8 vmpl_perms[3];
+};
+
+/* Thin wrappers: marshal and call the op (src/snp/launch.c). */
+sev_ret_t snp_gctx_create(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
+sev_ret_t snp_launch_start(const struct snp_launch_ops *ops, const struct snp_launch_start *c);
+sev_ret_t snp_activate(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx, u32 asid);
+sev_ret_t snp_launch_update(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx,
+			    const struct snp_launch_page *pg);
+sev_ret_t snp_launch_finish(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
+sev_ret_t snp_decommission(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
+sev_ret_t snp_page_reclaim(const struct snp_launch_ops *ops, tdsnp_hpa_t spa);
+
+/*
+ * Policy: a launched guest and its pages.  Owns the guest context page;
+ * every page handed to the firmware goes back to the hypervisor or into
+ * quarantine.
+ */
+
+/**
+ * struct snp_guest - a guest being launched or run
+ * @ops: the launch firmware
+ * @gctx: the guest context page (firmware-owned while the guest lives)
+ * @asid: the ASID bound by SNP_ACTIVATE
+ * @last_fw_error: status of the last failed firmware command
+ */
+struct snp_guest {
+	const struct snp_launch_ops *ops;
+	struct page *gctx;
+	u32 asid;
+	sev_ret_t last_fw_error;
+};
+
+int sev_ret_to_errno(sev_ret_t r);
+int snp_guest_create(struct snp_guest *g, const struct snp_launch_ops *ops, u64 policy,
+		     u32 asid);
+int snp_guest_add_page(struct snp_guest *g, struct page *page, tdsnp_gpa_t gpa,
+		       enum snp_page_type type, const u8 vmpl_perms[3]);
+int snp_guest_finish(struct snp_guest *g);
+int snp_guest_release_page(struct snp_guest *g, struct page *page);
+int snp_guest_destroy(struct snp_guest *g);
+
+#endif /* SNP_SNP_LAUNCH_H */

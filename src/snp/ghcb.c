@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The guest side of the GHCB: MSR protocol requests and VMGEXIT requests
+ * through the GHCB page (snp.md 4.1, 5).  Each request: invalidate the
+ * GHCB, set the fields and their valid bits, protocol version 2 and usage
+ * 0, write the GHCB GPA into the GHCB MSR, VMGEXIT, check SW_EXITINFO1.
+ */
+#include <tdsnp/platform.h>
+#include <tdsnp/insn.h>
+#include <tdsnp/status.h>
+#include <snp/ghcb.h>
+
+TDSNP_CHECK_SIZE(struct ghcb, 4096);
+TDSNP_CHECK_OFFSET(struct ghcb, cpl, 0x0cb);
+TDSNP_CHECK_OFFSET(struct ghcb, xss, 0x140);
+TDSNP_CHECK_OFFSET(struct ghcb, dr7, 0x160);
+TDSNP_CHECK_OFFSET(struct ghcb, rax, 0x1f8);
+TDSNP_CHECK_OFFSET(struct ghcb, rcx, 0x308);
+TDSNP_CHECK_OFFSET(struct ghcb, rdx, 0x310);
+TDSNP_CHECK_OFFSET(struct ghcb, rbx, 0x318);
+TDSNP_CHECK_OFFSET(struct ghcb, rbp, 0x328);
+TDSNP_CHECK_OFFSET(struct ghcb, rsi, 0x330);
+TDSNP_CHECK_OFFSET(struct ghcb, rdi, 0x338);
+TDSNP_CHECK_OFFSET(struct ghcb, r8, 0x340);
+TDSNP_CHECK_OFFSET(struct ghcb, r15, 0x378);
+TDSNP_CHECK_OFFSET(struct ghcb, sw_exit_code, 0x390);
+TDSNP_CHECK_OFFSET(struct ghcb, sw_exit_info_1, 0x398);
+TDSNP_CHECK_OFFSET(struct ghcb, sw_exit_info_2, 0x3a0);
+TDSNP_CHECK_OFFSET(struct ghcb, sw_scratch, 0x3a8);
+TDSNP_CHECK_OFFSET(struct ghcb, xcr0, 0x3e8);
+TDSNP_CHECK_OFFSET(struct ghcb, valid_bitmap, 0x3f0);
+TDSNP_CHECK_OFFSET(struct ghcb, x87_state_gpa, 0x400);
+TDSNP_CHECK_OFFSET(struct ghcb, shared_buffer, GHCB_SHARED_BUF_OFFSET);
+TDSNP_CHECK_OFFSET(struct ghcb, protocol_version, 0xffa);
+TDSNP_CHECK_OFFSET(struct ghcb, ghcb_usage, 0xffc);
+TDSNP_CHECK_SIZE(struct snp_psc_desc, GHCB_SHARED_BUF_SIZE);
+
+static const struct snp_ghcb_msr_ops *msr_ops;
+
+/**
+ * snp_ghcb_set_msr_ops() - how this guest reaches the GHCB MSR
+ * @ops: read/write of MSR 0xC0010130, or NULL (requests then fail -ENODEV)
+ */
+void snp_ghcb_set_msr_ops(const struct snp_ghcb_msr_ops *ops)
+{
+	msr_ops = ops;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_set_msr_ops);
+
+/* Write the GHCB MSR, VMGEXIT, read it back. */
+static int msr_vmgexit(u64 val, u64 *resp)
+{
+	struct tdsnp_regs r = { 0 };
+	u64 ret;
+
+	if (!msr_ops)
+		return -ENODEV;
+	msr_ops->write(msr_ops->ctx, val);
+	ret = tdsnp_vmgexit(&r);
+	if (ret == TDSNP_SW_NO_FIRMWARE)
+		return -ENODEV;
+	if (tdsnp_status_is_sw(ret))
+		return -EOPNOTSUPP;
+	if (resp)
+		*resp = msr_ops->read(msr_ops->ctx);
+	return 0;
+}
+
+/**
+ * snp_ghcb_msr_call() - one GHCB MSR protocol request
+ * @req: the request value (code in bits 11:0)
+ * @resp: the MSR value after the exit
+ *
+ * Return: 0, -ENODEV without MSR access or VMGEXIT, -EOPNOTSUPP when
+ * VMGEXIT faulted.
+ */
+int snp_ghcb_msr_call(u64 req, u64 *resp)
+{
+	return msr_vmgexit(req, resp);
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_call);
+
+static int msr_expect(u64 req, u64 code, u64 *resp)
+{
+	int ret = msr_vmgexit(req, resp);
+
+	if (ret)
+		return ret;
+	return (*resp & GHCB_MSR_INFO_MASK) == code ? 0 : -EPROTO;
+}
+
+/**
+ * snp_ghcb_msr_sev_info() - SEV information request (0x001)
+ * @max_proto: highest GHCB protocol version the hypervisor speaks
+ * @min_proto: lowest
+ * @cbit: position of the C-bit
+ *
+ * Return: 0, -EPROTO on a wrong response code, or the call's errno.
+ */
+int snp_ghcb_msr_sev_info(u16 *max_proto, u16 *min_proto, u8 *cbit)
+{
+	u64 v;
+	int ret = msr_expect(GHCB_MSR_SEV_INFO_REQ, GHCB_MSR_SEV_INFO_RESP, &v);
+
+	if (ret)
+		return ret;
+	*max_proto = (u16)(v >> 48);
+	*min_proto = (u16)(v >> 32);
+	*cbit = (u8)(v >> 24);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_sev_info);
+
+/**
+ * snp_ghcb_msr_register() - register the GHCB GPA (0x012)
+ * @gpa: page-aligned GPA of the GHCB
+ *
+ * Return: 0; -EINVAL for an unaligned GPA; -EPROTO when the hypervisor
+ * answers with another GFN or code; or the call's errno.
+ */
+int snp_ghcb_msr_register(tdsnp_gpa_t gpa)
+{
+	u64 gfn = tdsnp_gpa_val(gpa) >> TDSNP_PAGE_SHIFT, v;
+	int ret;
+
+	if (!tdsnp_gpa_is_aligned(gpa, TDSNP_PAGE_SIZE))
+		return -EINVAL;
+	ret = msr_expect(GHCB_MSR_REG_GPA_REQ | (gfn << 12), GHCB_MSR_REG_GPA_RESP, &v);
+	if (ret)
+		return ret;
+	return (v >> 12) == gfn ? 0 : -EPROTO;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_register);
+
+/**
+ * snp_ghcb_msr_hv_features() - hypervisor features request (0x080)
+ * @features: GHCB_HV_FT_* bitmap
+ *
+ * Return: 0 or errno.
+ */
+int snp_ghcb_msr_hv_features(u64 *features)
+{
+	u64 v;
+	int ret = msr_expect(GHCB_MSR_HV_FT_REQ, GHCB_MSR_HV_FT_RESP, &v);
+
+	if (!ret)
+		*features = v >> 12;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_hv_features);
+
+/**
+ * snp_ghcb_msr_cpuid() - one CPUID register through the MSR protocol (0x004)
+ * @fn: CPUID function (subleaf 0)
+ * @reg: GHCB_CPUID_EAX..EDX
+ * @val: the register
+ *
+ * Return: 0 or errno (-EINVAL for a bad @reg).
+ */
+int snp_ghcb_msr_cpuid(u32 fn, unsigned int reg, u32 *val)
+{
+	u64 v;
+	int ret;
+
+	if (reg > GHCB_CPUID_EDX)
+		return -EINVAL;
+	ret = msr_expect(GHCB_MSR_CPUID_REQ | ((u64)reg << 30) | ((u64)fn << 32),
+			 GHCB_MSR_CPUID_RESP, &v);
+	if (!ret)
+		*val = (u32)(v >> 32);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_cpuid);
+
+/**
+ * snp_ghcb_msr_psc() - one 4K page state change through the MSR (0x014)
+ * @gpa: the page
+ * @op: SNP_PSC_OP_PRIVATE or SNP_PSC_OP_SHARED
+ *
+ * Return: 0; -EINVAL for a bad operation or GPA; -EIO when the hypervisor
+ * reports an error in the response's bits 63:32; or the call's errno.
+ */
+int snp_ghcb_msr_psc(tdsnp_gpa_t gpa, unsigned int op)
+{
+	u64 v;
+	int ret;
+
+	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) ||
+	    !tdsnp_gpa_is_aligned(gpa, TDSNP_PAGE_SIZE) || (tdsnp_gpa_val(gpa) >> 52))
+		return -EINVAL;
+	ret = msr_expect(GHCB_MSR_PSC_REQ | tdsnp_gpa_val(gpa) | ((u64)op << SNP_PSC_OP_SHIFT),
+			 GHCB_MSR_PSC_RESP, &v);
+	if (ret)
+		return ret;
+	return (v >> 32) ? -EIO : 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_psc);
+
+/**
+ * snp_ghcb_msr_terminate() - ask the hypervisor to terminate the guest (0x100)
+ * @set: reason code set (bits 15:12)
+ * @reason: reason code (bits 23:16)
+ *
+ * Return: 0 once the request was made (a real hypervisor does not return).
+ */
+int snp_ghcb_msr_terminate(unsigned int set, unsigned int reason)
+{
+	return msr_vmgexit(GHCB_MSR_TERM_REQ | ((u64)(set & 0xf) << 12) |
+			   ((u64)(reason & 0xff) << 16), NULL);
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_terminate);
+
+/**
+ * snp_ghcb_invalidate() - clear the valid bitmap and the exit code
+ * @g: the GHCB
+ */
+void snp_ghcb_invalidate(struct snp_ghcb *g)
+{
+	memset(g->page->valid_bitmap, 0, sizeof(g->page->valid_bitmap));
+	g->page->sw_exit_code = 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_invalidate);
+
+static int ghcb_error(u64 code)
+{
+	switch (code) {
+	case GHCB_ERR_NOT_REGISTERED:
+		return -ENXIO;
+	case GHCB_ERR_INVALID_USAGE:
+		return -EPROTO;
+	case GHCB_ERR_INVALID_SCRATCH_AREA:
+		return -EFAULT;
+	case GHCB_ERR_MISSING_INPUT:
+		return -ENODATA;
+	case GHCB_ERR_INVALID_INPUT:
+		return -EINVAL;
+	case GHCB_ERR_INVALID_EVENT:
+		return -EOPNOTSUPP;
+	default:
+		return -EIO;
+	}
+}
+
+/**
+ * snp_ghcb_call() - issue a VMGEXIT through the GHCB page
+ * @g: the GHCB; fields set (with valid bits) after snp_ghcb_invalidate()
+ * @exit_code: SW_EXITCODE
+ * @info1: SW_EXITINFO1
+ * @info2: SW_EXITINFO2
+ *
+ * Return: 0 when SW_EXITINFO1[31:0] is 0; -EIO when the hypervisor asks to
+ * inject an exception (SW_EXITINFO2 holds it); for an error (2), the errno
+ * of SW_EXITINFO2: -ENXIO not registered, -EPROTO invalid usage, -EFAULT
+ * invalid scratch area, -ENODATA missing input, -EINVAL invalid input,
+ * -EOPNOTSUPP invalid event; -EIO for anything else; or the errno of the
+ * MSR/VMGEXIT step.
+ */
+int snp_ghcb_call(struct snp_ghcb *g, u64 exit_code, u64 info1, u64 info2)
+{
+	struct ghcb *p = g->page;
+	u64 res;
+	int ret;
+
+	ghcb_set(p, GHCB_OFF(sw_exit_code), exit_code);
+	ghcb_set(p, GHCB_OFF(sw_exit_info_1), info1);
+	ghcb_set(p, GHCB_OFF(sw_exit_info_2), info2);
+	p->protocol_version = GHCB_PROTOCOL_VERSION;
+	p->ghcb_usage = GHCB_USAGE_STANDARD;
+	ret = msr_vmgexit(tdsnp_gpa_val(g->gpa), NULL);
+	if (ret)
+		return ret;
+	res = p->sw_exit_info_1 & 0xffffffffULL;
+	if (res == GHCB_RESULT_OK)
+		return 0;
+	if (res == GHCB_RESULT_ERROR)
+		return ghcb_error(p->sw_exit_info_2);
+	return -EIO;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_call);
+
+static int io_size_bits(unsigned int size, u64 *bits)
+{
+	switch (size) {
+	case 1:
+		*bits = SVM_IOIO_SZ8;
+		return 0;
+	case 2:
+		*bits = SVM_IOIO_SZ16;
+		return 0;
+	case 4:
+		*bits = SVM_IOIO_SZ32;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * snp_ghcb_io_out() - OUT through the GHCB (IOIO exit)
+ * @g: the GHCB
+ * @port: I/O port
+ * @size: 1, 2 or 4
+ * @val: the value
+ *
+ * Return: 0 or errno.
+ */
+int snp_ghcb_io_out(struct snp_ghcb *g, u16 port, unsigned int size, u32 val)
+{
+	u64 sz;
+
+	if (io_size_bits(size, &sz))
+		return -EINVAL;
+	snp_ghcb_invalidate(g);
+	ghcb_set(g->page, GHCB_OFF(rax), val);
+	return snp_ghcb_call(g, SVM_EXIT_IOIO,
+			     ((u64)port << SVM_IOIO_PORT_SHIFT) | sz | SVM_IOIO_A16, 0);
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_io_out);
+
+/**
+ * snp_ghcb_io_in() - IN through the GHCB (IOIO exit)
+ * @g: the GHCB
+ * @port: I/O port
+ * @size: 1, 2 or 4
+ * @val: the value read (low @size bytes)
+ *
+ * Return: 0; -EPROTO when the hypervisor did not return RAX; or errno.
+ */
+int snp_ghcb_io_in(struct snp_ghcb *g, u16 port, unsigned int size, u32 *val)
+{
+	u64 sz;
+	int ret;
+
+	if (io_size_bits(size, &sz))
+		return -EINVAL;
+	snp_ghcb_invalidate(g);
+	ghcb_set(g->page, GHCB_OFF(rax), 0);
+	ret = snp_ghcb_call(g, SVM_EXIT_IOIO, ((u64)port << SVM_IOIO_PORT_SHIFT) | sz |
+			    SVM_IOIO_A16 | SVM_IOIO_TYPE_IN, 0);
+	if (ret)
+		return ret;
+	if (!ghcb_is_valid(g->page, GHCB_BIT(rax)))
+		return -EPROTO;
+	*val = (u32)(g->page->rax & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_io_in);
+
+static u64 shared_buf_gpa(const struct snp_ghcb *g)
+{
+	return tdsnp_gpa_val(g->gpa) + GHCB_SHARED_BUF_OFFSET;
+}
+
+/**
+ * snp_ghcb_mmio_read() - MMIO read through the GHCB (0x80000001)
+ * @g: the GHCB
+ * @gpa: the MMIO address
+ * @size: 1, 2, 4 or 8
+ * @buf: the bytes read
+ *
+ * Return: 0 or errno.
+ */
+int snp_ghcb_mmio_read(struct snp_ghcb *g, tdsnp_gpa_t gpa, unsigned int size, void *buf)
+{
+	int ret;
+
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -EINVAL;
+	snp_ghcb_invalidate(g);
+	ghcb_set(g->page, GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+	ret = snp_ghcb_call(g, SVM_VMGEXIT_MMIO_READ, tdsnp_gpa_val(gpa), size);
+	if (!ret)
+		memcpy(buf, g->page->shared_buffer, size);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_mmio_read);
+
+/**
+ * snp_ghcb_mmio_write() - MMIO write through the GHCB (0x80000002)
+ * @g: the GHCB
+ * @gpa: the MMIO address
+ * @size: 1, 2, 4 or 8
+ * @buf: the bytes to write
+ *
+ * Return: 0 or errno.
+ */
+int snp_ghcb_mmio_write(struct snp_ghcb *g, tdsnp_gpa_t gpa, unsigned int size,
+			const void *buf)
+{
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -EINVAL;
+	snp_ghcb_invalidate(g);
+	memcpy(g->page->shared_buffer, buf, size);
+	ghcb_set(g->page, GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+	return snp_ghcb_call(g, SVM_VMGEXIT_MMIO_WRITE, tdsnp_gpa_val(gpa), size);
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_mmio_write);
+
+/**
+ * snp_ghcb_rdmsr() - RDMSR through the GHCB (MSR exit, EXITINFO1 = 0)
+ * @g: the GHCB
+ * @msr: the MSR index
+ * @val: EDX:EAX
+ *
+ * Return: 0; -EIO when the hypervisor injects #GP; or errno.
+ */
+int snp_ghcb_rdmsr(struct snp_ghcb *g, u32 msr, u64 *val)
+{
+	int ret;
+
+	snp_ghcb_invalidate(g);
+	ghcb_set(g->page, GHCB_OFF(rcx), msr);
+	ret = snp_ghcb_call(g, SVM_EXIT_MSR, 0, 0);
+	if (ret)
+		return ret;
+	if (!ghcb_is_valid(g->page, GHCB_BIT(rax)) || !ghcb_is_valid(g->page, GHCB_BIT(rdx)))
+		return -EPROTO;
+	*val = (g->page->rax & 0xffffffffULL) | (g->page->rdx << 32);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_rdmsr);
+
+/**
+ * snp_ghcb_wrmsr() - WRMSR through the GHCB (MSR exit, EXITINFO1 = 1)
+ * @g: the GHCB
+ * @msr: the MSR index
+ * @val: the value
+ *
+ * Return: 0; -EIO when the hypervisor injects #GP; or errno.
+ */
+int snp_ghcb_wrmsr(struct snp_ghcb *g, u32 msr, u64 val)
+{
+	snp_ghcb_invalidate(g);
+	ghcb_set(g->page, GHCB_OFF(rcx), msr);
+	ghcb_set(g->page, GHCB_OFF(rax), val & 0xffffffffULL);
+	ghcb_set(g->page, GHCB_OFF(rdx), val >> 32);
+	return snp_ghcb_call(g, SVM_EXIT_MSR, 1, 0);
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_wrmsr);
+
+/**
+ * snp_ghcb_cpuid() - CPUID through the GHCB (CPUID exit)
+ * @g: the GHCB
+ * @fn: EAX
+ * @idx: ECX
+ * @out: EAX, EBX, ECX, EDX
+ *
+ * Return: 0; -EPROTO when a register did not come back valid; or errno.
+ */
+int snp_ghcb_cpuid(struct snp_ghcb *g, u32 fn, u32 idx, u32 out[4])
+{
+	struct ghcb *p = g->page;
+	int ret;
+
+	snp_ghcb_invalidate(g);
+	ghcb_set(p, GHCB_OFF(rax), fn);
+	ghcb_set(p, GHCB_OFF(rcx), idx);
+	if (fn == 0xd)
+		ghcb_set(p, GHCB_OFF(xcr0), 1);
+	ret = snp_ghcb_call(g, SVM_EXIT_CPUID, 0, 0);
+	if (ret)
+		return ret;
+	if (!ghcb_is_valid(p, GHCB_BIT(rax)) || !ghcb_is_valid(p, GHCB_BIT(rbx)) ||
+	    !ghcb_is_valid(p, GHCB_BIT(rcx)) || !ghcb_is_valid(p, GHCB_BIT(rdx)))
+		return -EPROTO;
+	out[0] = (u32)p->rax;
+	out[1] = (u32)p->rbx;
+	out[2] = (u32)p->rcx;
+	out[3] = (u32)p->rdx;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_cpuid);
+
+/**
+ * snp_ghcb_ap_create() - AP creation request (0x80000013)
+ * @g: the GHCB
+ * @request: SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY
+ * @apic_id: the vCPU's APIC ID
+ * @vmpl: the VMSA's VMPL (multi-VMPL hypervisors; 0 otherwise)
+ * @vmsa_gpa: GPA of the VMSA page (not 2M aligned)
+ * @sev_features: SEV_FEATURES of the VMSA (in RAX, for create requests)
+ *
+ * Return: 0; -EINVAL for a bad request, VMPL or a 2M-aligned VMSA GPA
+ * (refused before asking: KVM rejects them, snp.md 3.3.2); or errno.
+ */
+int snp_ghcb_ap_create(struct snp_ghcb *g, unsigned int request, u32 apic_id,
+		       unsigned int vmpl, tdsnp_gpa_t vmsa_gpa, u64 sev_features)
+{
+	if (request > SVM_VMGEXIT_AP_DESTROY || vmpl > 3 ||
+	    !tdsnp_gpa_is_aligned(vmsa_gpa, TDSNP_PAGE_SIZE) ||
+	    tdsnp_gpa_is_aligned(vmsa_gpa, BIT_ULL(21)))
+		return -EINVAL;
+	snp_ghcb_invalidate(g);
+	if (request != SVM_VMGEXIT_AP_DESTROY)
+		ghcb_set(g->page, GHCB_OFF(rax), sev_features);
+	return snp_ghcb_call(g, SVM_VMGEXIT_AP_CREATION,
+			     request | ((u64)vmpl << 16) | ((u64)apic_id << 32),
+			     tdsnp_gpa_val(vmsa_gpa));
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_ap_create);
+
+/**
+ * snp_ghcb_psc() - page state change through the GHCB (0x80000010)
+ * @g: the GHCB
+ * @e: the changes
+ * @n: how many (1..SNP_PSC_MAX_ENTRIES)
+ *
+ * The hypervisor may process part of the list per exit (it advances
+ * cur_entry); the request is repeated until every entry is done.  The
+ * guest must rescind (PVALIDATE 0) before making pages shared and validate
+ * after making them private (snp.md 5.5).
+ *
+ * Return: 0; -EINVAL for bad input; -EIO with the hypervisor's error left in
+ * SW_EXITINFO2; -EPROTO when the hypervisor made no progress; or errno.
+ */
+int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int n)
+{
+	struct snp_psc_desc *d = (struct snp_psc_desc *)g->page->shared_buffer;
+	unsigned int i, last;
+	int ret;
+
+	if (!n || n > SNP_PSC_MAX_ENTRIES)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < n; i++) {
+		u64 align = e[i].size_2m ? BIT_ULL(21) : TDSNP_PAGE_SIZE;
+
+		if ((e[i].op != SNP_PSC_OP_PRIVATE && e[i].op != SNP_PSC_OP_SHARED) ||
+		    !tdsnp_gpa_is_aligned(e[i].gpa, align) || (tdsnp_gpa_val(e[i].gpa) >> 52))
+			return -EINVAL;
+		d->entries[i] = tdsnp_gpa_val(e[i].gpa) | ((u64)e[i].op << SNP_PSC_OP_SHIFT) |
+				(e[i].size_2m ? SNP_PSC_PAGESIZE : 0);
+	}
+	d->hdr.cur_entry = 0;
+	d->hdr.end_entry = (u16)(n - 1);
+	while (d->hdr.cur_entry <= d->hdr.end_entry) {
+		last = d->hdr.cur_entry;
+		snp_ghcb_invalidate(g);
+		ghcb_set(g->page, GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+		ret = snp_ghcb_call(g, SVM_VMGEXIT_PSC, 0, 0);
+		if (ret)
+			return ret;
+		if (g->page->sw_exit_info_2)
+			return -EIO;
+		if (d->hdr.cur_entry <= last && d->hdr.cur_entry <= d->hdr.end_entry)
+			return -EPROTO;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_psc);

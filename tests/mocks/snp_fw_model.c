@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The SNP launch firmware (PSP) model behind struct snp_launch_ops: guest
+ * contexts and their state machine (INIT -> LAUNCH -> RUNNING), the RMP
+ * transitions the firmware makes, and the launch digest exactly as snp.md
+ * 6.2/6.3 describes: per 4K page a PAGE_INFO with the digest so far, the
+ * page's SHA-384 (NORMAL, VMSA with GUEST_TSC_SCALE/OFFSET zeroed) or zeros,
+ * the firmware's permission byte order (reserved, VMPL1, VMPL2, VMPL3) and
+ * the GPA from the RMP entry; LD = SHA-384(PAGE_INFO); the IMI chain alike.
+ *
+ * Status choices where no source fixes one (the SNP ABI PDF was not
+ * available, snp.md 9.8): a gctx address that is no guest context gives
+ * INVALID_GUEST; a page not in pre-guest state INVALID_PAGE_STATE; an RMP
+ * size other than the command's INVALID_PAGE_SIZE; an RMP ASID other than
+ * the guest's INVALID_PAGE_OWNER; reserved bits, bad page types, 2M
+ * VMSA/SECRETS/CPUID pages and a missing IMI flag INVALID_PARAM; misaligned
+ * addresses INVALID_ADDRESS.  Not modelled: the guest policy checks, the
+ * contents the firmware writes into SECRETS pages and its CPUID-page
+ * sanitising (those pages are measured as zeros, as the firmware does).
+ */
+#include <tdsnp/platform.h>
+#include <tdsnp/sha384.h>
+#include <snp/snp.h>
+#include <snp/snp_launch.h>
+#include "mock.h"
+#include "snp_mock.h"
+
+#define FW_MAX_GUESTS	16
+
+enum fw_guest_state {
+	GSTATE_FREE = 0,
+	GSTATE_INIT,
+	GSTATE_LAUNCH,
+	GSTATE_RUNNING,
+};
+
+struct fw_guest {
+	enum fw_guest_state state;
+	u64 gctx_pfn;
+	u32 asid;
+	bool imi_en;
+	u64 policy;
+	u8 ld[SHA384_DIGEST_SIZE];
+	u8 imd[SHA384_DIGEST_SIZE];
+};
+
+static struct fw_guest guests[FW_MAX_GUESTS];
+
+static struct fw_guest *find_guest(tdsnp_hpa_t gctx)
+{
+	u64 spa = tdsnp_hpa_val(gctx);
+	unsigned int i;
+
+	if (spa & ~TDSNP_PAGE_MASK)
+		return NULL;
+	for (i = 0; i < FW_MAX_GUESTS; i++)
+		if (guests[i].state != GSTATE_FREE && guests[i].gctx_pfn == spa >> TDSNP_PAGE_SHIFT)
+			return &guests[i];
+	return NULL;
+}
+
+static bool is_fw_page(const struct snp_mock_rmp_entry *e)
+{
+	return e && e->assigned && !e->asid && e->immutable && !e->size_2m;
+}
+
+static sev_ret_t fw_gctx_create(void *ctx, tdsnp_hpa_t gctx)
+{
+	u64 spa = tdsnp_hpa_val(gctx);
+	struct fw_guest *g = NULL;
+	sev_ret_t ret = sev_ret(SEV_RET_SUCCESS);
+	unsigned int i;
+
+	(void)ctx;
+	if (spa & ~TDSNP_PAGE_MASK)
+		return sev_ret(SEV_RET_INVALID_ADDRESS);
+	snp_mock_rmp_lock();
+	if (!is_fw_page(snp_mock_rmp_auth_locked(spa >> TDSNP_PAGE_SHIFT)) || find_guest(gctx)) {
+		ret = sev_ret(SEV_RET_INVALID_PAGE_STATE);
+		goto out;
+	}
+	for (i = 0; i < FW_MAX_GUESTS && !g; i++)
+		if (guests[i].state == GSTATE_FREE)
+			g = &guests[i];
+	if (!g) {
+		ret = sev_ret(SEV_RET_RESOURCE_LIMIT);
+		goto out;
+	}
+	memset(g, 0, sizeof(*g));
+	g->state = GSTATE_INIT;
+	g->gctx_pfn = spa >> TDSNP_PAGE_SHIFT;
+out:
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+static sev_ret_t fw_launch_start(void *ctx, const struct snp_launch_start *c)
+{
+	struct fw_guest *g;
+	sev_ret_t ret = sev_ret(SEV_RET_SUCCESS);
+
+	(void)ctx;
+	snp_mock_rmp_lock();
+	g = find_guest(c->gctx);
+	if (!g) {
+		ret = sev_ret(SEV_RET_INVALID_GUEST);
+	} else if (g->state != GSTATE_INIT) {
+		ret = sev_ret(SEV_RET_INVALID_GUEST_STATE);
+	} else {
+		/* The launch digest starts as 48 zero bytes (snp.md 6.3). */
+		memset(g->ld, 0, sizeof(g->ld));
+		memset(g->imd, 0, sizeof(g->imd));
+		g->policy = c->policy;
+		g->imi_en = c->imi_en;
+		g->state = GSTATE_LAUNCH;
+	}
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+static sev_ret_t fw_activate(void *ctx, tdsnp_hpa_t gctx, u32 asid)
+{
+	struct fw_guest *g;
+	sev_ret_t ret = sev_ret(SEV_RET_SUCCESS);
+	unsigned int i;
+
+	(void)ctx;
+	snp_mock_rmp_lock();
+	g = find_guest(gctx);
+	if (!g) {
+		ret = sev_ret(SEV_RET_INVALID_GUEST);
+		goto out;
+	}
+	if (g->state == GSTATE_INIT || g->asid) {
+		ret = sev_ret(SEV_RET_INVALID_GUEST_STATE);
+		goto out;
+	}
+	if (!asid) {
+		ret = sev_ret(SEV_RET_INVALID_ASID);
+		goto out;
+	}
+	for (i = 0; i < FW_MAX_GUESTS; i++) {
+		if (guests[i].state != GSTATE_FREE && guests[i].asid == asid) {
+			ret = sev_ret(SEV_RET_ASID_OWNED);
+			goto out;
+		}
+	}
+	g->asid = asid;
+out:
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+/* One PAGE_INFO link of a chain (snp.md 6.2, 6.3): chain = SHA-384(info). */
+static void extend(u8 chain[SHA384_DIGEST_SIZE], const u8 contents[SHA384_DIGEST_SIZE],
+		   u8 type, bool imi, const u8 perms[3], u64 gpa)
+{
+	struct snp_page_info info;
+
+	memset(&info, 0, sizeof(info));
+	memcpy(info.digest_cur, chain, SHA384_DIGEST_SIZE);
+	memcpy(info.contents, contents, SHA384_DIGEST_SIZE);
+	info.length = SNP_PAGE_INFO_LENGTH;
+	info.page_type = type;
+	info.imi_page = imi;
+	info.vmpl1_perms = perms[0];
+	info.vmpl2_perms = perms[1];
+	info.vmpl3_perms = perms[2];
+	info.gpa = gpa;
+	tdsnp_sha384(&info, sizeof(info), chain);
+}
+
+/* SHA-384 of a page as the firmware measures it, or zeros (snp.md 6.2). */
+static int page_contents(u8 type, u8 *page, u8 out[SHA384_DIGEST_SIZE])
+{
+	u8 *copy;
+
+	memset(out, 0, SHA384_DIGEST_SIZE);
+	switch (type) {
+	case SNP_PAGE_TYPE_NORMAL:
+		tdsnp_sha384(page, TDSNP_PAGE_SIZE, out);
+		return 0;
+	case SNP_PAGE_TYPE_VMSA:
+		/* Hashed with GUEST_TSC_SCALE and GUEST_TSC_OFFSET forced to 0. */
+		copy = tdsnp_zalloc(TDSNP_PAGE_SIZE);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, page, TDSNP_PAGE_SIZE);
+		memset(copy + SNP_VMSA_GUEST_TSC_SCALE, 0, 16);
+		tdsnp_sha384(copy, TDSNP_PAGE_SIZE, out);
+		tdsnp_free(copy);
+		return 0;
+	case SNP_PAGE_TYPE_ZERO:
+		/* The firmware fills the page with zeros and measures none. */
+		memset(page, 0, TDSNP_PAGE_SIZE);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static sev_ret_t check_update(const struct snp_launch_update_cmd *cmd, struct fw_guest **gp,
+			      u8 perms[3])
+{
+	u8 type = (cmd->page & SNP_LU_PAGE_TYPE_MASK) >> SNP_LU_PAGE_TYPE_SHIFT;
+	bool big = cmd->page & SNP_LU_PAGE_SIZE, imi = cmd->page & SNP_LU_IMI_PAGE;
+	u64 pfn = cmd->address >> TDSNP_PAGE_SHIFT, i, n = big ? SNP_PAGES_PER_2M : 1;
+	struct fw_guest *g;
+
+	perms[0] = (cmd->perms >> 8) & 0xff;
+	perms[1] = (cmd->perms >> 16) & 0xff;
+	perms[2] = (cmd->perms >> 24) & 0xff;
+	if ((cmd->page & ~(SNP_LU_PAGE_SIZE | SNP_LU_PAGE_TYPE_MASK | SNP_LU_IMI_PAGE)) ||
+	    cmd->rsvd1 || cmd->rsvd2 || (cmd->perms & 0xff) ||
+	    ((perms[0] | perms[1] | perms[2]) & ~SNP_PERM_ALL) ||
+	    type < SNP_PAGE_TYPE_NORMAL || type > SNP_PAGE_TYPE_CPUID)
+		return sev_ret(SEV_RET_INVALID_PARAM);
+	g = find_guest(tdsnp_hpa(cmd->gctx_paddr));
+	if (!g)
+		return sev_ret(SEV_RET_INVALID_GUEST);
+	if (g->state != GSTATE_LAUNCH || !g->asid)
+		return sev_ret(SEV_RET_INVALID_GUEST_STATE);
+	if (cmd->address & ((big ? SNP_PAGE_SIZE_2M : TDSNP_PAGE_SIZE) - 1))
+		return sev_ret(SEV_RET_INVALID_ADDRESS);
+	if (big && (type == SNP_PAGE_TYPE_VMSA || type == SNP_PAGE_TYPE_SECRETS ||
+		    type == SNP_PAGE_TYPE_CPUID))
+		return sev_ret(SEV_RET_INVALID_PARAM);
+	if (g->imi_en && !imi)
+		return sev_ret(SEV_RET_INVALID_PARAM);
+	for (i = 0; i < n; i++) {
+		const struct snp_mock_rmp_entry *e = snp_mock_rmp_auth_locked(pfn + i);
+
+		/* Pre-guest: assigned, immutable, not validated, ASID > 0. */
+		if (!e || !e->assigned || !e->immutable || e->validated || !e->asid)
+			return sev_ret(SEV_RET_INVALID_PAGE_STATE);
+		if (e->size_2m != big)
+			return sev_ret(SEV_RET_INVALID_PAGE_SIZE);
+		if (e->asid != g->asid)
+			return sev_ret(SEV_RET_INVALID_PAGE_OWNER);
+		if (!snp_mock_host_map(tdsnp_hpa((pfn + i) << TDSNP_PAGE_SHIFT)))
+			return sev_ret(SEV_RET_INVALID_ADDRESS);
+	}
+	*gp = g;
+	return sev_ret(SEV_RET_SUCCESS);
+}
+
+static sev_ret_t fw_launch_update(void *ctx, const struct snp_launch_update_cmd *cmd)
+{
+	u8 type = (cmd->page & SNP_LU_PAGE_TYPE_MASK) >> SNP_LU_PAGE_TYPE_SHIFT;
+	bool big = cmd->page & SNP_LU_PAGE_SIZE, imi = cmd->page & SNP_LU_IMI_PAGE;
+	u64 pfn = cmd->address >> TDSNP_PAGE_SHIFT, i, n = big ? SNP_PAGES_PER_2M : 1;
+	u8 contents[SHA384_DIGEST_SIZE], perms[3];
+	struct snp_mock_rmp_entry *e = NULL;
+	struct fw_guest *g = NULL;
+	sev_ret_t ret;
+
+	(void)ctx;
+	snp_mock_rmp_lock();
+	ret = check_update(cmd, &g, perms);
+	if (sev_ret_val(ret) != SEV_RET_SUCCESS)
+		goto out;
+	/* A 2M page is measured as 512 consecutive 4K pages, GPA += 4K. */
+	for (i = 0; i < n; i++) {
+		u64 gpa;
+
+		e = snp_mock_rmp_auth_locked(pfn + i);
+		gpa = e->gpa + (big ? i << TDSNP_PAGE_SHIFT : 0);
+		if (page_contents(type, snp_mock_host_map(tdsnp_hpa((pfn + i) << TDSNP_PAGE_SHIFT)),
+				  contents)) {
+			ret = sev_ret(SEV_RET_RESOURCE_LIMIT);
+			goto out;
+		}
+		extend(g->ld, contents, type, imi, perms, gpa);
+		if (imi)
+			extend(g->imd, contents, type, imi, perms, gpa);
+	}
+	/* GUEST_VALID: validated, mutable, VMPL1-3 perms, VMSA bit (6.3). */
+	for (i = 0; i < n; i += big ? SNP_PAGES_PER_2M : 1) {
+		e = snp_mock_rmp_auth_locked(pfn + i);
+		e->validated = true;
+		e->immutable = false;
+		e->perms[1] = perms[0];
+		e->perms[2] = perms[1];
+		e->perms[3] = perms[2];
+		e->vmsa = type == SNP_PAGE_TYPE_VMSA;
+	}
+out:
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+static sev_ret_t fw_launch_finish(void *ctx, tdsnp_hpa_t gctx)
+{
+	struct fw_guest *g;
+	sev_ret_t ret = sev_ret(SEV_RET_SUCCESS);
+
+	(void)ctx;
+	snp_mock_rmp_lock();
+	g = find_guest(gctx);
+	if (!g)
+		ret = sev_ret(SEV_RET_INVALID_GUEST);
+	else if (g->state != GSTATE_LAUNCH || !g->asid)
+		ret = sev_ret(SEV_RET_INVALID_GUEST_STATE);
+	else
+		g->state = GSTATE_RUNNING;
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+static sev_ret_t fw_decommission(void *ctx, tdsnp_hpa_t gctx)
+{
+	struct fw_guest *g;
+	sev_ret_t ret = sev_ret(SEV_RET_SUCCESS);
+
+	(void)ctx;
+	snp_mock_rmp_lock();
+	g = find_guest(gctx);
+	if (!g)
+		ret = sev_ret(SEV_RET_INVALID_GUEST);
+	else
+		memset(g, 0, sizeof(*g));
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+static sev_ret_t fw_page_reclaim(void *ctx, tdsnp_hpa_t spa)
+{
+	u64 pa = tdsnp_hpa_val(spa);
+	struct snp_mock_rmp_entry *e;
+	sev_ret_t ret = sev_ret(SEV_RET_SUCCESS);
+
+	(void)ctx;
+	if (pa & ~TDSNP_PAGE_MASK)
+		return sev_ret(SEV_RET_INVALID_ADDRESS);
+	snp_mock_rmp_lock();
+	e = snp_mock_rmp_auth_locked(pa >> TDSNP_PAGE_SHIFT);
+	/* Only immutable firmware or pre-guest pages; never a live context. */
+	if (!e || !e->assigned || !e->immutable || find_guest(spa))
+		ret = sev_ret(SEV_RET_INVALID_PAGE_STATE);
+	else if (e->size_2m)
+		ret = sev_ret(SEV_RET_INVALID_PAGE_SIZE);
+	else
+		e->immutable = false;
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+static const struct snp_launch_ops fw_ops = {
+	.gctx_create = fw_gctx_create,
+	.launch_start = fw_launch_start,
+	.activate = fw_activate,
+	.launch_update = fw_launch_update,
+	.launch_finish = fw_launch_finish,
+	.decommission = fw_decommission,
+	.page_reclaim = fw_page_reclaim,
+};
+
+/**
+ * snp_mock_launch_ops() - the launch firmware model's ops table
+ *
+ * Return: the table; valid between snp_mock_init() and snp_mock_fini().
+ */
+const struct snp_launch_ops *snp_mock_launch_ops(void)
+{
+	return &fw_ops;
+}
+
+/**
+ * snp_mock_fw_digest() - a guest's launch digest and IMI digest so far
+ * @gctx: the guest context page
+ * @ld: the launch digest (MEASUREMENT after LAUNCH_FINISH)
+ * @imd: the IMI digest, or NULL
+ *
+ * Return: 0, or -ENOENT for an unknown guest context.
+ */
+int snp_mock_fw_digest(tdsnp_hpa_t gctx, u8 ld[SHA384_DIGEST_SIZE], u8 imd[SHA384_DIGEST_SIZE])
+{
+	struct fw_guest *g;
+	int ret = -ENOENT;
+
+	snp_mock_rmp_lock();
+	g = find_guest(gctx);
+	if (g) {
+		memcpy(ld, g->ld, SHA384_DIGEST_SIZE);
+		if (imd)
+			memcpy(imd, g->imd, SHA384_DIGEST_SIZE);
+		ret = 0;
+	}
+	snp_mock_rmp_unlock();
+	return ret;
+}
+
+/**
+ * snp_mock_fw_reset() - forget every guest context
+ */
+void snp_mock_fw_reset(void)
+{
+	memset(guests, 0, sizeof(guests));
+}

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The hypervisor model behind VMGEXIT: it holds the guest's GHCB MSR,
+ * answers the MSR protocol (snp.md 5.3), and for a GHCB-page request reads
+ * the GHCB through its NPT, checks it (protocol version, usage, valid bits,
+ * scratch area) and handles AP creation (4.1), page state change (5.5,
+ * applied to the RMP model) and the IO, MMIO, MSR and CPUID exits, which go
+ * to a handler the test registers.
+ *
+ * Choices where the GHCB specification was not available: an unknown MSR
+ * protocol code is answered with 0 (no response code); a GHCB GPA other
+ * than the registered one gets NOT_REGISTERED; string and REP IOIO are
+ * INVALID_INPUT (the model emulates no string I/O); a handler error on an
+ * MSR or IO exit injects #GP; PSC operations PSMASH/UNSMASH are not modelled
+ * (INVALID_ENTRY).  Outside a guest VMGEXIT is VMMCALL: #UD here.
+ */
+#include <tdsnp/platform.h>
+#include <tdsnp/insn.h>
+#include <tdsnp/status.h>
+#include <snp/snp.h>
+#include <snp/ghcb.h>
+#include "mock.h"
+#include "snp_mock.h"
+
+#define HV_MAX_VCPUS	16
+#define HV_FEATURES	(GHCB_HV_FT_SNP | GHCB_HV_FT_AP_CREATION | GHCB_HV_FT_MULTI_VMPL)
+/* #GP as an EVENTINJ value: vector 13, type 3 (exception), error code valid, valid. */
+#define EVTINJ_GP	(13ULL | (3ULL << 8) | BIT_ULL(11) | BIT_ULL(31))
+
+static struct {
+	u64 msr;
+	u64 ghcb_gpa;
+	bool registered;
+	u64 sev_features;
+	unsigned int psc_batch;
+	u64 terminate;
+	u64 exits;
+	snp_mock_exit_fn fn;
+	void *priv;
+	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
+} hv;
+
+static u64 msr_read(void *ctx)
+{
+	(void)ctx;
+	return hv.msr;
+}
+
+static void msr_write(void *ctx, u64 val)
+{
+	(void)ctx;
+	hv.msr = val;
+}
+
+static const struct snp_ghcb_msr_ops hv_msr_ops = {
+	.read = msr_read,
+	.write = msr_write,
+};
+
+static int call_handler(struct snp_mock_exit *e)
+{
+	if (!hv.fn)
+		return -ENODEV;
+	return hv.fn(hv.priv, e);
+}
+
+/* One page state change on the RMP, as the host would do it. */
+static int psc_apply(u32 asid, u64 gpa, unsigned int op, bool big)
+{
+	struct snp_rmp_state s = { .pagesize = big };
+	u64 spa;
+
+	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) ||
+	    snp_mock_npt_lookup(asid, gpa, &spa))
+		return -EINVAL;
+	if (op == SNP_PSC_OP_PRIVATE) {
+		s.gpa = gpa;
+		s.assigned = 1;
+		s.asid = asid;
+	}
+	return snp_mock_rmp_host_update(spa, &s) ? -EIO : 0;
+}
+
+static u64 msr_protocol(u32 asid, u64 msr)
+{
+	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_CPUID };
+	u64 gfn = (msr & SNP_PSC_GFN_MASK) >> 12;
+
+	switch (msr & GHCB_MSR_INFO_MASK) {
+	case GHCB_MSR_SEV_INFO_REQ:
+		/* Protocol versions 1..2, C-bit 51. */
+		return (2ULL << 48) | (1ULL << 32) | (51ULL << 24) | GHCB_MSR_SEV_INFO_RESP;
+	case GHCB_MSR_REG_GPA_REQ:
+		hv.ghcb_gpa = (msr >> 12) << 12;
+		hv.registered = true;
+		return (msr & ~GHCB_MSR_INFO_MASK) | GHCB_MSR_REG_GPA_RESP;
+	case GHCB_MSR_HV_FT_REQ:
+		return (HV_FEATURES << 12) | GHCB_MSR_HV_FT_RESP;
+	case GHCB_MSR_CPUID_REQ:
+		e.addr = msr >> 32;
+		if (call_handler(&e))
+			return GHCB_MSR_CPUID_RESP;
+		return ((u64)e.cpuid[(msr >> 30) & 3] << 32) | GHCB_MSR_CPUID_RESP;
+	case GHCB_MSR_PSC_REQ:
+		if (psc_apply(asid, gfn << 12, (msr & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT, false))
+			return (1ULL << 32) | GHCB_MSR_PSC_RESP;
+		return GHCB_MSR_PSC_RESP;
+	case GHCB_MSR_TERM_REQ:
+		hv.terminate = msr;
+		return msr;
+	default:
+		return 0;
+	}
+}
+
+static void set_result(struct ghcb *g, u64 info1, u64 info2)
+{
+	g->sw_exit_info_1 = info1;
+	g->sw_exit_info_2 = info2;
+}
+
+static void set_error(struct ghcb *g, u64 code)
+{
+	set_result(g, GHCB_RESULT_ERROR, code);
+}
+
+static bool valid(const struct ghcb *g, size_t off)
+{
+	return ghcb_is_valid(g, (unsigned int)(off / 8));
+}
+
+static void exit_cpuid(struct ghcb *g)
+{
+	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_CPUID };
+
+	if (!valid(g, GHCB_OFF(rax)) || !valid(g, GHCB_OFF(rcx)))
+		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	e.addr = (u32)g->rax;
+	e.idx = (u32)g->rcx;
+	if (call_handler(&e))
+		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+	ghcb_set(g, GHCB_OFF(rax), e.cpuid[0]);
+	ghcb_set(g, GHCB_OFF(rbx), e.cpuid[1]);
+	ghcb_set(g, GHCB_OFF(rcx), e.cpuid[2]);
+	ghcb_set(g, GHCB_OFF(rdx), e.cpuid[3]);
+	set_result(g, GHCB_RESULT_OK, 0);
+}
+
+static void exit_ioio(struct ghcb *g)
+{
+	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_IO };
+	u64 info = g->sw_exit_info_1, sz = info & (SVM_IOIO_SZ8 | SVM_IOIO_SZ16 | SVM_IOIO_SZ32);
+	u64 mask;
+
+	/* String and REP forms (bits 2, 3) are not emulated by the model. */
+	if ((info & (BIT_ULL(2) | BIT_ULL(3))) ||
+	    (sz != SVM_IOIO_SZ8 && sz != SVM_IOIO_SZ16 && sz != SVM_IOIO_SZ32))
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	e.size = sz == SVM_IOIO_SZ8 ? 1 : sz == SVM_IOIO_SZ16 ? 2 : 4;
+	mask = e.size == 4 ? 0xffffffffULL : (1ULL << (8 * e.size)) - 1;
+	e.addr = (info >> SVM_IOIO_PORT_SHIFT) & 0xffff;
+	e.write = !(info & SVM_IOIO_TYPE_IN);
+	if (e.write) {
+		if (!valid(g, GHCB_OFF(rax)))
+			return set_error(g, GHCB_ERR_MISSING_INPUT);
+		e.data = g->rax & mask;
+	}
+	if (call_handler(&e))
+		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+	if (!e.write)
+		ghcb_set(g, GHCB_OFF(rax), (g->rax & ~mask) | (e.data & mask));
+	set_result(g, GHCB_RESULT_OK, 0);
+}
+
+static void exit_msr(struct ghcb *g)
+{
+	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_MSR };
+
+	if (g->sw_exit_info_1 > 1)
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	e.write = g->sw_exit_info_1;
+	if (!valid(g, GHCB_OFF(rcx)) ||
+	    (e.write && (!valid(g, GHCB_OFF(rax)) || !valid(g, GHCB_OFF(rdx)))))
+		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	e.addr = (u32)g->rcx;
+	e.size = 8;
+	if (e.write)
+		e.data = (g->rax & 0xffffffffULL) | (g->rdx << 32);
+	if (call_handler(&e))
+		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+	if (!e.write) {
+		ghcb_set(g, GHCB_OFF(rax), e.data & 0xffffffffULL);
+		ghcb_set(g, GHCB_OFF(rdx), e.data >> 32);
+	}
+	set_result(g, GHCB_RESULT_OK, 0);
+}
+
+/* The scratch area must lie in the GHCB's shared buffer (snp.md 5.1). */
+static bool scratch_ok(const struct ghcb *g, u64 len)
+{
+	u64 lo = hv.ghcb_gpa + GHCB_SHARED_BUF_OFFSET;
+
+	return valid(g, GHCB_OFF(sw_scratch)) && g->sw_scratch >= lo &&
+	       len <= GHCB_SHARED_BUF_SIZE && g->sw_scratch + len <= lo + GHCB_SHARED_BUF_SIZE;
+}
+
+static void exit_mmio(struct ghcb *g, bool write)
+{
+	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_MMIO, .write = write };
+	u64 size = g->sw_exit_info_2;
+	u8 *buf;
+
+	if (!valid(g, GHCB_OFF(sw_scratch)))
+		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	if (!scratch_ok(g, size))
+		return set_error(g, GHCB_ERR_INVALID_SCRATCH_AREA);
+	buf = g->shared_buffer + (g->sw_scratch - hv.ghcb_gpa - GHCB_SHARED_BUF_OFFSET);
+	e.addr = g->sw_exit_info_1;
+	e.size = (unsigned int)size;
+	if (write)
+		memcpy(&e.data, buf, size);
+	if (call_handler(&e))
+		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+	if (!write)
+		memcpy(buf, &e.data, size);
+	set_result(g, GHCB_RESULT_OK, 0);
+}
+
+static void exit_psc(struct ghcb *g, u32 asid)
+{
+	struct snp_psc_desc *d = (struct snp_psc_desc *)g->shared_buffer;
+	unsigned int done = 0;
+
+	if (!valid(g, GHCB_OFF(sw_scratch)))
+		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	if (g->sw_scratch != hv.ghcb_gpa + GHCB_SHARED_BUF_OFFSET)
+		return set_error(g, GHCB_ERR_INVALID_SCRATCH_AREA);
+	set_result(g, GHCB_RESULT_OK, 0);
+	if (d->hdr.end_entry >= SNP_PSC_MAX_ENTRIES || d->hdr.cur_entry > d->hdr.end_entry ||
+	    d->hdr.reserved)
+		return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
+	while (d->hdr.cur_entry <= d->hdr.end_entry && (!hv.psc_batch || done < hv.psc_batch)) {
+		u64 ent = d->entries[d->hdr.cur_entry];
+		unsigned int op = (ent & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
+		bool big = ent & SNP_PSC_PAGESIZE;
+		u64 gpa = ent & SNP_PSC_GFN_MASK;
+		int ret;
+
+		if ((ent & GENMASK_ULL(63, 57)) || (big && (gpa & (SNP_PAGE_SIZE_2M - 1))) ||
+		    (op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED))
+			return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
+		ret = psc_apply(asid, gpa, op, big);
+		if (ret == -EINVAL)
+			return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
+		if (ret)
+			return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_GENERIC);
+		d->entries[d->hdr.cur_entry] = (ent & ~SNP_PSC_CUR_PAGE_MASK) |
+					       (big ? SNP_PAGES_PER_2M : 1);
+		d->hdr.cur_entry++;
+		done++;
+	}
+}
+
+static struct snp_mock_vcpu *find_vcpu(u32 apic_id, unsigned int vmpl, bool alloc)
+{
+	unsigned int i;
+
+	for (i = 0; i < HV_MAX_VCPUS; i++)
+		if (hv.vcpus[i].used && hv.vcpus[i].apic_id == apic_id &&
+		    hv.vcpus[i].vmpl == vmpl)
+			return &hv.vcpus[i];
+	if (!alloc)
+		return NULL;
+	for (i = 0; i < HV_MAX_VCPUS; i++)
+		if (!hv.vcpus[i].used)
+			return &hv.vcpus[i];
+	return NULL;
+}
+
+static void exit_ap_creation(struct ghcb *g)
+{
+	u64 info = g->sw_exit_info_1, vmsa = g->sw_exit_info_2;
+	unsigned int req = info & 0xffff, vmpl = (info >> 16) & 0xf;
+	u32 apic = (u32)(info >> 32);
+	struct snp_mock_vcpu *v;
+
+	if (req > SVM_VMGEXIT_AP_DESTROY || vmpl > SNP_VMPL3)
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	if (req == SVM_VMGEXIT_AP_DESTROY) {
+		v = find_vcpu(apic, vmpl, false);
+		if (!v)
+			return set_error(g, GHCB_ERR_INVALID_INPUT);
+		memset(v, 0, sizeof(*v));
+		return set_result(g, GHCB_RESULT_OK, 0);
+	}
+	if (!valid(g, GHCB_OFF(rax)))
+		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	/* KVM: page aligned, never 2M aligned (3.3.2); features equal the VM's (S9). */
+	if ((vmsa & ~TDSNP_PAGE_MASK) || !(vmsa & (SNP_PAGE_SIZE_2M - 1)) ||
+	    g->rax != hv.sev_features)
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	v = find_vcpu(apic, vmpl, true);
+	if (!v)
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	v->used = true;
+	v->apic_id = apic;
+	v->vmpl = (u8)vmpl;
+	v->vmsa_gpa = vmsa;
+	v->sev_features = g->rax;
+	v->on_init = req == SVM_VMGEXIT_AP_CREATE_ON_INIT;
+	v->runnable = req == SVM_VMGEXIT_AP_CREATE;
+	set_result(g, GHCB_RESULT_OK, 0);
+}
+
+static void ghcb_exit(u32 asid, u64 gpa)
+{
+	struct snp_mock_rmp_entry e;
+	struct ghcb *g;
+	u64 spa;
+
+	/* The hypervisor can only read a GHCB it maps and that is shared. */
+	if (snp_mock_npt_lookup(asid, gpa, &spa))
+		return;
+	snp_mock_rmp_get(tdsnp_hpa(spa), &e);
+	if (e.assigned) {
+		/* Strict mode: the guest handed the hypervisor a private GHCB. */
+		tdsnp_mock_violation("snp: GHCB at GPA 0x%llx is private", gpa);
+		return;
+	}
+	g = snp_mock_host_map(tdsnp_hpa(spa));
+	if (!g)
+		return;
+	if (!hv.registered || gpa != hv.ghcb_gpa)
+		return set_error(g, GHCB_ERR_NOT_REGISTERED);
+	if (g->protocol_version != GHCB_PROTOCOL_VERSION || g->ghcb_usage != GHCB_USAGE_STANDARD)
+		return set_error(g, GHCB_ERR_INVALID_USAGE);
+	if (!valid(g, GHCB_OFF(sw_exit_code)) || !valid(g, GHCB_OFF(sw_exit_info_1)) ||
+	    !valid(g, GHCB_OFF(sw_exit_info_2)))
+		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	switch (g->sw_exit_code) {
+	case SVM_EXIT_CPUID:
+		return exit_cpuid(g);
+	case SVM_EXIT_IOIO:
+		return exit_ioio(g);
+	case SVM_EXIT_MSR:
+		return exit_msr(g);
+	case SVM_VMGEXIT_MMIO_READ:
+		return exit_mmio(g, false);
+	case SVM_VMGEXIT_MMIO_WRITE:
+		return exit_mmio(g, true);
+	case SVM_VMGEXIT_PSC:
+		return exit_psc(g, asid);
+	case SVM_VMGEXIT_AP_CREATION:
+		return exit_ap_creation(g);
+	case SVM_VMGEXIT_HV_FEATURES:
+		return set_result(g, GHCB_RESULT_OK, HV_FEATURES);
+	case SVM_VMGEXIT_TERM_REQUEST:
+		hv.terminate = g->sw_exit_info_1;
+		return set_result(g, GHCB_RESULT_OK, 0);
+	default:
+		return set_error(g, GHCB_ERR_INVALID_EVENT);
+	}
+}
+
+static void vmgexit_handler(void *priv, struct tdsnp_regs *r)
+{
+	u32 asid;
+
+	(void)priv;
+	if (!snp_mock_in_guest()) {
+		r->rax = TDSNP_SW_FAULT_UD;	/* VMMCALL outside a guest */
+		return;
+	}
+	asid = snp_mock_current_asid();
+	hv.exits++;
+	if (hv.msr & GHCB_MSR_INFO_MASK)
+		hv.msr = msr_protocol(asid, hv.msr);
+	else
+		ghcb_exit(asid, hv.msr);
+	r->rax = 0;
+}
+
+/**
+ * snp_mock_hv_init() - start the hypervisor model (no GHCB registered)
+ *
+ * Return: 0 or -EINVAL from the engine.
+ */
+int snp_mock_hv_init(void)
+{
+	memset(&hv, 0, sizeof(hv));
+	hv.sev_features = 1;	/* SNPActive */
+	return tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, vmgexit_handler, NULL);
+}
+
+/**
+ * snp_mock_hv_fini() - stop the hypervisor model
+ */
+void snp_mock_hv_fini(void)
+{
+	tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, NULL, NULL);
+	memset(&hv, 0, sizeof(hv));
+}
+
+/**
+ * snp_mock_ghcb_msr_ops() - the GHCB MSR as the hypervisor model holds it
+ *
+ * Return: ops for snp_ghcb_set_msr_ops().
+ */
+const struct snp_ghcb_msr_ops *snp_mock_ghcb_msr_ops(void)
+{
+	return &hv_msr_ops;
+}
+
+/**
+ * snp_mock_hv_set_exit_handler() - who handles IO, MMIO, MSR and CPUID exits
+ * @fn: the handler, or NULL (exits then inject #GP)
+ * @priv: passed to @fn
+ */
+void snp_mock_hv_set_exit_handler(snp_mock_exit_fn fn, void *priv)
+{
+	hv.fn = fn;
+	hv.priv = priv;
+}
+
+/**
+ * snp_mock_hv_set_sev_features() - the VM's VMSA SEV_FEATURES
+ * @features: what AP creation requests must carry in RAX
+ */
+void snp_mock_hv_set_sev_features(u64 features)
+{
+	hv.sev_features = features;
+}
+
+/**
+ * snp_mock_hv_set_psc_batch() - process at most @n PSC entries per exit
+ * @n: the batch (0: all), to exercise the guest's resume loop
+ */
+void snp_mock_hv_set_psc_batch(unsigned int n)
+{
+	hv.psc_batch = n;
+}
+
+/**
+ * snp_mock_hv_vcpu() - a vCPU registered through AP creation
+ * @apic_id: its APIC ID
+ * @vmpl: its VMPL
+ * @out: a copy of the record
+ *
+ * Return: 0, or -ENOENT when no such vCPU is registered.
+ */
+int snp_mock_hv_vcpu(u32 apic_id, unsigned int vmpl, struct snp_mock_vcpu *out)
+{
+	const struct snp_mock_vcpu *v = find_vcpu(apic_id, vmpl, false);
+
+	if (!v)
+		return -ENOENT;
+	*out = *v;
+	return 0;
+}
+
+/**
+ * snp_mock_hv_terminate_request() - the guest's termination request
+ *
+ * Return: the MSR value (0x100 form) or SW_EXITINFO1 of the request, or 0.
+ */
+u64 snp_mock_hv_terminate_request(void)
+{
+	return hv.terminate;
+}
+
+/**
+ * snp_mock_hv_exits() - how many VMGEXITs the model handled
+ *
+ * Return: the count since snp_mock_hv_init().
+ */
+u64 snp_mock_hv_exits(void)
+{
+	return hv.exits;
+}
