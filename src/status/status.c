@@ -385,12 +385,6 @@ int snp_ret_describe(u64 ret, char *buf, size_t len)
  */
 int tdsnp_status_describe(u64 status, char *buf, size_t len)
 {
-	struct status_buf sb;
-
-	sb_init(&sb, buf, len);
-	if (tdsnp_status_is_sw(status))
-		describe_sw(&sb, status);
-	else
-		describe_tdx(&sb, status);
-	return sb_result(&sb);
+	/* The TDX rendering already names the software class. */
+	return tdx_status_describe(status, buf, len);
 }
