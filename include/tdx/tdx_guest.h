@@ -296,4 +296,7 @@ u64 tdg_mem_page_attr_rd(tdsnp_gpa_t gpa, struct tdg_page_attr *out);
 u64 tdg_mem_page_attr_wr(tdsnp_gpa_t gpa, enum tdx_page_level level, struct tdx_gpa_attr attr,
 			 struct tdx_gpa_attr flags, struct tdg_page_attr *out);
 
+/* Policy (one layer up): accept a range, largest pages first. */
+u64 tdx_accept_range(tdsnp_gpa_t start, tdsnp_gpa_t end, tdsnp_gpa_t *failed_gpa);
+
 #endif /* TDX_TDX_GUEST_H */

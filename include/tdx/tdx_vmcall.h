@@ -80,6 +80,34 @@
 #define TDG_VMCALL_FATAL_GPA_VALID	BIT_ULL(63)
 #define TDG_VMCALL_FATAL_MSG_SIZE	64
 
+/*
+ * GetQuote shared buffer header (Linux drivers/virt/coco/tdx-guest
+ * struct tdx_quote_buf; QEMU TDX_GET_QUOTE_HDR_SIZE 24).  The TD fills
+ * version, in_len and the TDREPORT in data; the VMM sets status and out_len
+ * and replaces data with the quote.
+ */
+#define TDX_QUOTE_VERSION		1
+#define TDX_QUOTE_STATUS_SUCCESS	0x0ULL
+#define TDX_QUOTE_STATUS_IN_FLIGHT	0xFFFFFFFFFFFFFFFFULL
+#define TDX_QUOTE_STATUS_ERROR		0x8000000000000000ULL
+#define TDX_QUOTE_STATUS_QGS_UNAVAILABLE	0x8000000000000001ULL
+
+/**
+ * struct tdx_quote_hdr - header of the GetQuote shared buffer
+ * @version: TDX_QUOTE_VERSION (by the TD)
+ * @status: TDX_QUOTE_STATUS_* (by the VMM; the TD sets IN_FLIGHT first)
+ * @in_len: bytes of TDREPORT after the header (by the TD)
+ * @out_len: bytes of quote after the header (by the VMM)
+ */
+struct tdx_quote_hdr {
+	u64 version;
+	u64 status;
+	u32 in_len;
+	u32 out_len;
+} __packed;
+
+TDSNP_CHECK_SIZE(struct tdx_quote_hdr, 24);
+
 /**
  * struct tdg_vmcall_args - a raw TDG.VP.VMCALL, for vendor-specific calls
  * @expose: RCX: GPR_SELECT (15:0) and XMM_SELECT (31:16)

@@ -403,3 +403,60 @@ u64 tdg_mem_page_attr_wr(tdsnp_gpa_t gpa, enum tdx_page_level level, struct tdx_
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdg_mem_page_attr_wr);
+
+/* Try one page at @level; a page already accepted counts as done. */
+static u64 accept_one(u64 gpa, enum tdx_page_level level)
+{
+	unsigned int tries = 0;
+	u64 ret;
+
+	do {
+		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), level);
+	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < 16);
+	if ((ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED)
+		return TDX_SUCCESS;
+	return ret;
+}
+
+/**
+ * tdx_accept_range() - accept every pending private page in [start, end)
+ * @start: 4 KiB-aligned start
+ * @end: 4 KiB-aligned end
+ * @failed_gpa: where the first failure happened (may be NULL)
+ *
+ * Uses 2 MiB accepts where the range allows and falls back to 4 KiB when
+ * the module reports TDX_PAGE_SIZE_MISMATCH (the host mapped 4 KiB pages).
+ * TDX_PAGE_ALREADY_ACCEPTED counts as done; TDX_OPERAND_BUSY is retried.
+ *
+ * Return: TDX_SUCCESS, the first failing status, or TDSNP_SW_INVALID_ARG
+ * for a misaligned or empty range.
+ */
+u64 tdx_accept_range(tdsnp_gpa_t start, tdsnp_gpa_t end, tdsnp_gpa_t *failed_gpa)
+{
+	const u64 sz2m = tdx_page_level_size(TDX_PAGE_2M);
+	u64 gpa = tdsnp_gpa_val(start), stop = tdsnp_gpa_val(end), ret = TDX_SUCCESS;
+
+	if (!tdsnp_gpa_is_aligned(start, TDSNP_PAGE_SIZE) ||
+	    !tdsnp_gpa_is_aligned(end, TDSNP_PAGE_SIZE) || gpa >= stop)
+		return TDSNP_SW_INVALID_ARG;
+	while (gpa < stop) {
+		u64 step = TDSNP_PAGE_SIZE;
+
+		if (!(gpa & (sz2m - 1)) && stop - gpa >= sz2m) {
+			ret = accept_one(gpa, TDX_PAGE_2M);
+			if (!ret)
+				step = sz2m;
+			else if ((ret & TDX_STATUS_MASK) == TDX_PAGE_SIZE_MISMATCH)
+				ret = accept_one(gpa, TDX_PAGE_4K);
+		} else {
+			ret = accept_one(gpa, TDX_PAGE_4K);
+		}
+		if (ret)
+			break;
+		gpa += step;
+	}
+	if (ret && failed_gpa)
+		*failed_gpa = tdsnp_gpa(gpa);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_accept_range);

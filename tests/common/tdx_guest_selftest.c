@@ -98,6 +98,8 @@ int tdxg_env_down(struct tdxg_env *e, int ret)
 
 	tdxg_set_current(NULL);
 	tdxg_uninstall();
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_set_strict(NULL);
 	tdsnp_mock_uninstall();
 	tdsnp_mock_faults_clear();
 	for (i = 0; i < TDXG_ENV_PAGES; i++)
@@ -511,6 +513,162 @@ static int test_unmodelled_and_absent_leaves_answer_operand_invalid_rax(char *ms
 	return tdxg_env_down(&e, ret);
 }
 
+static void quiet(const char *what)
+{
+	(void)what;
+}
+
+static int test_tdcall_without_vcpu_or_host_is_a_contract_violation(char *msg, size_t len)
+{
+	struct tdg_vp_info info;
+	struct tdxg_env e;
+	u64 before, st;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	tdsnp_mock_set_strict(quiet);
+	before = tdsnp_mock_violations();
+	/* No host registered: a VMCALL has nobody to exit to. */
+	EXPECT("VMCALL without host", tdg_vp_vmcall_hlt(false, &st), TDXG_SW_UNHANDLED_TD_EXIT);
+	/* No host either for the EPT-violation TD exit of an unmapped accept. */
+	EXPECT("accept unmapped", tdg_mem_page_accept(tdxg_env_gpa(10), TDX_PAGE_4K),
+	       TDXG_SW_UNHANDLED_TD_EXIT);
+	tdxg_set_current(NULL);
+	EXPECT("no current vCPU", tdg_vp_info(&info), TDSNP_SW_NO_FIRMWARE);
+	CHECK(tdsnp_mock_violations() == before + 3, "%llu violations, want 3",
+	      tdsnp_mock_violations() - before);
+	tdsnp_mock_set_strict(NULL);
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
+static int test_busy_sept_entry_is_operand_busy_rcx(char *msg, size_t len)
+{
+	struct tdsnp_mock_fault_cfg fc = { .seed = 7 };
+	struct tdg_page_attr out;
+	struct tdxg_env e;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	CHECK(!tdxg_map(e.td, tdxg_env_gpa(8), TDX_PAGE_4K, TDXG_PAGE_PENDING, e.page[8]), "map");
+	fc.nth[TDSNP_FAULT_TDX_BUSY] = 1;
+	tdsnp_mock_faults_set(&fc);
+	EXPECT("accept busy", tdg_mem_page_accept(tdxg_env_gpa(8), TDX_PAGE_4K),
+	       TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX);
+	EXPECT("accept retried", tdg_mem_page_accept(tdxg_env_gpa(8), TDX_PAGE_4K), TDX_SUCCESS);
+	tdsnp_mock_faults_set(&fc);
+	EXPECT("ATTR.RD busy", tdg_mem_page_attr_rd(tdxg_env_gpa(8), &out),
+	       TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX);
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
+/* A stand-in for leaves the model does not implement: checks the wrappers' registers. */
+static void abi_probe(void *priv, struct tdsnp_regs *r)
+{
+	u64 *seen = priv;
+
+	seen[0] = r->rcx;
+	seen[1] = r->rdx;
+	seen[2] = r->r8;
+	seen[3] = r->r9;
+	r->rdx = 0x4444;
+	r->r8 = 0x8888;
+	r->r10 = 0xA;
+	r->r11 = 0xB;
+	r->r12 = 0xC;
+	r->r13 = 0xD;
+	r->rax = TDX_SUCCESS;
+}
+
+static int test_rdall_and_servtd_wrappers_marshal_registers(char *msg, size_t len)
+{
+	struct tdx_uuid uuid;
+	struct tdxg_env e;
+	u64 seen[4], v, next, old;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SYS_RDALL, 0, abi_probe, seen);
+	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_RD, 0, abi_probe, seen);
+	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_WR, 0, abi_probe, seen);
+	EXPECT("RDALL", tdg_sys_rdall(tdxg_env_gpa(3), 0x0A00000300000008ULL, &next), TDX_SUCCESS);
+	CHECK(seen[1] == TDXG_ENV_GPA + 3 * TDSNP_PAGE_SIZE && seen[2] == 0x0A00000300000008ULL &&
+	      next == 0x8888, "RDALL registers");
+	EXPECT("SERVTD.RD", tdg_servtd_rd(5, 0x1234, &v, &next, &uuid), TDX_SUCCESS);
+	CHECK(seen[0] == 5 && seen[1] == 0x1234 && v == 0x8888 && next == 0x4444 &&
+	      uuid.qw[0] == 0xA && uuid.qw[3] == 0xD, "SERVTD.RD registers");
+	EXPECT("SERVTD.WR", tdg_servtd_wr(6, 0x99, 0x77, 0xFF, &old), TDX_SUCCESS);
+	CHECK(seen[0] == 6 && seen[1] == 0x99 && seen[2] == 0x77 && seen[3] == 0xFF &&
+	      old == 0x8888, "SERVTD.WR registers");
+	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SYS_RDALL, 0, NULL, NULL);
+	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_RD, 0, NULL, NULL);
+	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_WR, 0, NULL, NULL);
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
+/* 2 MiB pending leaf at 2 MiB, then 4 KiB pending pages at 4 MiB: 2M, 4K fallback, mixed. */
+static int test_accept_range_uses_2m_then_falls_back_to_4k(char *msg, size_t len)
+{
+	enum tdxg_page_state st;
+	tdsnp_gpa_t failed;
+	struct tdxg_env e;
+	u64 g;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	CHECK(!tdxg_map(e.td, tdsnp_gpa(0x200000), TDX_PAGE_2M, TDXG_PAGE_PENDING, NULL),
+	      "map 2M");
+	for (g = 0x400000; g < 0x400000 + 4 * TDSNP_PAGE_SIZE; g += TDSNP_PAGE_SIZE)
+		CHECK(!tdxg_map(e.td, tdsnp_gpa(g), TDX_PAGE_4K, TDXG_PAGE_PENDING, NULL),
+		      "map 4K");
+	EXPECT("range", tdx_accept_range(tdsnp_gpa(0x200000), tdsnp_gpa(0x404000), &failed),
+	       0);
+	CHECK(!tdxg_page_info(e.td, tdsnp_gpa(0x200000), &st, NULL) && st == TDXG_PAGE_MAPPED,
+	      "2M leaf not accepted");
+	CHECK(!tdxg_page_info(e.td, tdsnp_gpa(0x403000), &st, NULL) && st == TDXG_PAGE_MAPPED,
+	      "4K page not accepted");
+	/* Again: everything already accepted is done. */
+	EXPECT("range again", tdx_accept_range(tdsnp_gpa(0x200000), tdsnp_gpa(0x404000), NULL), 0);
+	/* 0x405000 is not mapped: the EPT-violation exit has no host to resolve it. */
+	tdsnp_mock_set_strict(quiet);
+	EXPECT("unmapped", tdx_accept_range(tdsnp_gpa(0x403000), tdsnp_gpa(0x406000), &failed),
+	       TDXG_SW_UNHANDLED_TD_EXIT);
+	tdsnp_mock_set_strict(NULL);
+	CHECK(tdsnp_gpa_val(failed) == 0x404000, "failed at 0x%llx", tdsnp_gpa_val(failed));
+	EXPECT("empty", tdx_accept_range(tdsnp_gpa(0x1000), tdsnp_gpa(0x1000), NULL),
+	       TDSNP_SW_INVALID_ARG);
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
+static int test_direct_mode_reaches_the_same_model_without_traps(char *msg, size_t len)
+{
+	struct tdg_vp_info info;
+	struct tdxg_env e;
+	u64 traps;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	tdsnp_mock_set_direct(true);
+	traps = tdsnp_mock_traps();
+	EXPECT("VP.INFO direct", tdg_vp_info(&info), TDX_SUCCESS);
+	EXPECT("accept direct", tdg_mem_page_accept(tdxg_env_gpa(0), TDX_PAGE_4K),
+	       TDX_PAGE_ALREADY_ACCEPTED);
+	CHECK(tdsnp_mock_traps() == traps && info.max_vcpus == 4, "direct calls trapped");
+	tdsnp_mock_set_direct(false);
+	EXPECT("VP.INFO trapped", tdg_vp_info(&info), TDX_SUCCESS);
+	CHECK(tdsnp_mock_traps() == traps + 1, "trapping call did not trap");
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
 static const struct tdsnp_selftest tdx_guest_tests[] = {
 	{ "test_vp_info_reports_td_and_vcpu", test_vp_info_reports_td_and_vcpu },
 	{ "test_rtmr_extend_is_sha384_of_old_value_and_data",
@@ -556,6 +714,16 @@ static const struct tdsnp_selftest tdx_guest_tests[] = {
 	{ "test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io",
 	  test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io },
 	{ "test_l2_exit_cases_decode", test_l2_exit_cases_decode },
+	{ "test_tdcall_without_vcpu_or_host_is_a_contract_violation",
+	  test_tdcall_without_vcpu_or_host_is_a_contract_violation },
+	{ "test_busy_sept_entry_is_operand_busy_rcx", test_busy_sept_entry_is_operand_busy_rcx },
+	{ "test_rdall_and_servtd_wrappers_marshal_registers",
+	  test_rdall_and_servtd_wrappers_marshal_registers },
+	{ "test_grant_pages_retries_operand_busy", test_grant_pages_retries_operand_busy },
+	{ "test_accept_range_uses_2m_then_falls_back_to_4k",
+	  test_accept_range_uses_2m_then_falls_back_to_4k },
+	{ "test_direct_mode_reaches_the_same_model_without_traps",
+	  test_direct_mode_reaches_the_same_model_without_traps },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite = {

@@ -56,5 +56,6 @@ int test_vp_enter_operand_errors_and_pending_interrupt(char *msg, size_t len);
 int test_invept_and_invvpid_operands(char *msg, size_t len);
 int test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io(char *msg, size_t len);
 int test_l2_exit_cases_decode(char *msg, size_t len);
+int test_grant_pages_retries_operand_busy(char *msg, size_t len);
 
 #endif /* TDSNP_TDX_GUEST_SELFTEST_H */

@@ -365,3 +365,27 @@ int test_l2_exit_cases_decode(char *msg, size_t len)
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
+
+int test_grant_pages_retries_operand_busy(char *msg, size_t len)
+{
+	struct tdsnp_mock_fault_cfg fc = { .seed = 3 };
+	struct tdg_page_attr out;
+	struct tdxg_env e;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	/* The first ATTR.WR finds the S-EPT entry busy; the helper retries it. */
+	fc.nth[TDSNP_FAULT_TDX_BUSY] = 1;
+	tdsnp_mock_faults_set(&fc);
+	EXPECT("grant through busy", tdx_l2_grant_pages(vm_of(2), tdxg_env_gpa(3), 2,
+							TDX_GPA_ATTR_R | TDX_GPA_ATTR_XS),
+	       TDX_SUCCESS);
+	CHECK(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY) == 1, "%llu busy injected",
+	      tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY));
+	EXPECT("ATTR.RD", tdg_mem_page_attr_rd(tdxg_env_gpa(4), &out), TDX_SUCCESS);
+	CHECK(tdx_gpa_attr_vm(out.attr, 2) == 0x8005, "VM2 attrs 0x%x",
+	      tdx_gpa_attr_vm(out.attr, 2));
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}

@@ -42,7 +42,6 @@ static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
 #define VMM_PORT	0x70
 #define VMM_MMIO_GPA	0xFEC00000ULL
 #define VMM_MSR		0x1B
-#define QUOTE_MAGIC	0x51554F5445ULL	/* "QUOTE" */
 
 /* The VMM outside the TD: a port, an MMIO register, an MSR, CPUID, memory. */
 struct vmm {
@@ -88,24 +87,39 @@ static void vmm_map_gpa(struct vmm *m, struct tdx_guest_vcpu *v, struct tdsnp_re
 	r->r10 = TDG_VMCALL_SUCCESS;
 }
 
-/* GetQuote: the buffer starts with a u64 status the guest polls. */
+/*
+ * GetQuote: the VMM checks the request (version, a TDREPORT of the right
+ * length and type) and answers with a "quote": a magic and the TDREPORT's
+ * REPORTDATA, as a quoting enclave would sign it.
+ */
 static void vmm_get_quote(struct tdx_guest_vcpu *v, struct tdsnp_regs *r)
 {
 	struct tdx_guest_td *td = tdxg_vcpu_td(v);
-	u64 *buf;
+	struct tdx_quote_hdr *hdr;
+	struct tdx_report *rep;
+	u8 *data;
 
-	if (!(r->r12 & tdxg_shared_bit(td))) {
+	if (!(r->r12 & tdxg_shared_bit(td)) || r->r13 < TDSNP_PAGE_SIZE) {
 		r->r10 = TDG_VMCALL_INVALID_OPERAND;
 		return;
 	}
-	buf = tdxg_gpa_va(td, tdsnp_gpa(r->r12), 16);
-	if (!buf) {
+	hdr = tdxg_gpa_va(td, tdsnp_gpa(r->r12), TDSNP_PAGE_SIZE);
+	if (!hdr) {
 		r->r10 = TDG_VMCALL_INVALID_OPERAND;
 		return;
 	}
-	buf[1] = QUOTE_MAGIC;
-	buf[0] = 0;		/* status: done */
+	data = (u8 *)(hdr + 1);
+	rep = (struct tdx_report *)data;
 	r->r10 = TDG_VMCALL_SUCCESS;
+	if (hdr->version != TDX_QUOTE_VERSION || hdr->in_len != TDX_REPORT_SIZE ||
+	    rep->mac.report_type.type != TDX_REPORT_TYPE_TDX) {
+		hdr->status = TDX_QUOTE_STATUS_ERROR;
+		return;
+	}
+	memmove(data + 8, rep->mac.report_data, TDX_REPORTDATA_SIZE);
+	memcpy(data, "QUOTEv4", 8);
+	hdr->out_len = 8 + TDX_REPORTDATA_SIZE;
+	hdr->status = TDX_QUOTE_STATUS_SUCCESS;
 }
 
 static void vmm_vmcall(void *priv, struct tdx_guest_vcpu *v, u64 control, struct tdsnp_regs *r)
@@ -373,7 +387,10 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 	struct tdxg_env e;
 	tdsnp_gpa_t next;
 	enum tdxg_page_state st6, st7;
-	u64 st, sb, *buf;
+	struct tdx_quote_hdr *hdr;
+	const u8 *quote;
+	unsigned int i;
+	u64 st, sb;
 	int ret = -1;
 
 	if (vmm_up(&e, msg, len))
@@ -395,12 +412,29 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 	EXPECT("MapGPA misaligned", tdg_vp_vmcall_map_gpa(tdsnp_gpa(0x123), 1, NULL, &st),
 	       TDX_SUCCESS);
 	EXPECT("MapGPA misaligned status", st, TDG_VMCALL_ALIGN_ERROR);
-	/* GetQuote on the shared page: status word set to "in flight" by the guest. */
-	buf = page_address(e.page[6]);
-	buf[0] = ~0ULL;
+	/* GetQuote: a TDREPORT made in private memory, copied into the shared buffer. */
+	for (i = 0; i < TDX_REPORTDATA_SIZE; i++)
+		((u8 *)page_address(e.page[1]))[i] = (u8)(0x30 + i);
+	EXPECT("TDREPORT", tdg_mr_report(tdxg_env_gpa(4), tdxg_env_gpa(1), 0), TDX_SUCCESS);
+	hdr = page_address(e.page[6]);
+	*hdr = (struct tdx_quote_hdr){ .version = TDX_QUOTE_VERSION,
+				       .status = TDX_QUOTE_STATUS_IN_FLIGHT,
+				       .in_len = TDX_REPORT_SIZE };
+	memcpy(hdr + 1, page_address(e.page[4]), TDX_REPORT_SIZE);
 	EXPECT("GetQuote", tdg_vp_vmcall_get_quote(tdsnp_gpa(tdsnp_gpa_val(tdxg_env_gpa(6)) | sb),
 						   TDSNP_PAGE_SIZE, &st), TDX_SUCCESS);
-	CHECK(st == 0 && buf[0] == 0 && buf[1] == QUOTE_MAGIC, "quote not delivered");
+	EXPECT("GetQuote status", st, TDG_VMCALL_SUCCESS);
+	quote = (const u8 *)(hdr + 1);
+	CHECK(hdr->status == TDX_QUOTE_STATUS_SUCCESS && hdr->out_len == 72 &&
+	      !memcmp(quote, "QUOTEv4", 8) && !memcmp(quote + 8, page_address(e.page[1]), 64),
+	      "quote not delivered: status 0x%llx out_len %u", hdr->status, hdr->out_len);
+	/* A request without a TDREPORT: the VMCALL succeeds, the quote status says why not. */
+	hdr->in_len = 0;
+	EXPECT("GetQuote empty", tdg_vp_vmcall_get_quote(tdsnp_gpa(tdsnp_gpa_val(tdxg_env_gpa(6)) |
+								    sb), TDSNP_PAGE_SIZE, &st),
+	       TDX_SUCCESS);
+	CHECK(st == 0 && hdr->status == TDX_QUOTE_STATUS_ERROR, "empty request 0x%llx",
+	      hdr->status);
 	EXPECT("GetQuote private", tdg_vp_vmcall_get_quote(tdxg_env_gpa(0), TDSNP_PAGE_SIZE, &st),
 	       TDX_SUCCESS);
 	EXPECT("GetQuote private status", st, TDG_VMCALL_INVALID_OPERAND);

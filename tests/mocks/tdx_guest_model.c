@@ -702,6 +702,8 @@ static void vp_rd_wr(struct tdsnp_regs *r, bool write)
 	if (!v)
 		return;
 	c = (struct md_ctx){ v->values, TDXG_MAX_VALUES, v->td, false };
+	if (!write)
+		r->rdx = TDX_FIELD_ID_NULL;
 	if (r->rcx) {
 		r->r8 = 0;
 		r->rax = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
@@ -715,8 +717,6 @@ static void vp_rd_wr(struct tdsnp_regs *r, bool write)
 	}
 	t = vp_table(id);
 	l2 = t == TDX_TABLE_L2_VMCS;
-	if (!write)
-		r->rdx = TDX_FIELD_ID_NULL;
 	r->rax = md_access(&c, t, id, write, wval, r->r9,
 			   l2 ? TDX_ACCESS_L1VMM_RD : TDX_ACCESS_GUEST_RD,
 			   l2 ? TDX_ACCESS_L1VMM_WR : TDX_ACCESS_GUEST_WR, r, !write);
