@@ -669,6 +669,33 @@ static int test_direct_mode_reaches_the_same_model_without_traps(char *msg, size
 	return tdxg_env_down(&e, ret);
 }
 
+/* TDG.VM.RD v1 walks every guest-readable TD element once, ending with -1. */
+static int test_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+{
+	u64 id, next, v, want = 0, seen = 0;
+	struct tdxg_env e;
+	unsigned int i;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	for (i = 0; i < TDX_NR_FIELDS; i++)
+		if (tdx_fields[i].table == TDX_TABLE_TDR_TDCS &&
+		    tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
+			want += (u64)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
+	EXPECT("first", tdg_vm_rd_next(TDX_FIELD_ID_NULL, &v, &id),
+	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	while (id != TDX_FIELD_ID_NULL && seen <= want) {
+		if (EXPECT("walk", tdg_vm_rd_next(id, &v, &next), TDX_SUCCESS))
+			break;
+		seen++;
+		id = next;
+	}
+	CHECK(seen == want, "walked %llu elements, table has %llu", seen, want);
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
 static const struct tdsnp_selftest tdx_guest_tests[] = {
 	{ "test_vp_info_reports_td_and_vcpu", test_vp_info_reports_td_and_vcpu },
 	{ "test_rtmr_extend_is_sha384_of_old_value_and_data",
@@ -705,7 +732,8 @@ static const struct tdsnp_selftest tdx_guest_tests[] = {
 	  test_l2_vm_handle_refuses_l1_and_out_of_range },
 	{ "test_page_attr_wr_creates_and_removes_aliases_with_exact_errors",
 	  test_page_attr_wr_creates_and_removes_aliases_with_exact_errors },
-	{ "test_attr_rd_reports_pending_pages", test_attr_rd_reports_pending_pages },
+	{ "test_attr_rd_reports_pending_then_accepted_alias",
+	  test_attr_rd_reports_pending_then_accepted_alias },
 	{ "test_vmcs_batch_is_validated_before_anything_is_written",
 	  test_vmcs_batch_is_validated_before_anything_is_written },
 	{ "test_vp_enter_operand_errors_and_pending_interrupt",
@@ -713,7 +741,8 @@ static const struct tdsnp_selftest tdx_guest_tests[] = {
 	{ "test_invept_and_invvpid_operands", test_invept_and_invvpid_operands },
 	{ "test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io",
 	  test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io },
-	{ "test_l2_exit_cases_decode", test_l2_exit_cases_decode },
+	{ "test_vp_enter_unmarshals_every_exit_register",
+	  test_vp_enter_unmarshals_every_exit_register },
 	{ "test_tdcall_without_vcpu_or_host_is_a_contract_violation",
 	  test_tdcall_without_vcpu_or_host_is_a_contract_violation },
 	{ "test_busy_sept_entry_is_operand_busy_rcx", test_busy_sept_entry_is_operand_busy_rcx },
@@ -724,6 +753,8 @@ static const struct tdsnp_selftest tdx_guest_tests[] = {
 	  test_accept_range_uses_2m_then_falls_back_to_4k },
 	{ "test_direct_mode_reaches_the_same_model_without_traps",
 	  test_direct_mode_reaches_the_same_model_without_traps },
+	{ "test_vm_rd_next_walks_every_guest_readable_element",
+	  test_vm_rd_next_walks_every_guest_readable_element },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite = {

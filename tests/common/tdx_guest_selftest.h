@@ -50,12 +50,12 @@ int test_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len
 /* Tests in tdx_guest_tdp_selftest.c. */
 int test_l2_vm_handle_refuses_l1_and_out_of_range(char *msg, size_t len);
 int test_page_attr_wr_creates_and_removes_aliases_with_exact_errors(char *msg, size_t len);
-int test_attr_rd_reports_pending_pages(char *msg, size_t len);
+int test_attr_rd_reports_pending_then_accepted_alias(char *msg, size_t len);
 int test_vmcs_batch_is_validated_before_anything_is_written(char *msg, size_t len);
 int test_vp_enter_operand_errors_and_pending_interrupt(char *msg, size_t len);
 int test_invept_and_invvpid_operands(char *msg, size_t len);
 int test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io(char *msg, size_t len);
-int test_l2_exit_cases_decode(char *msg, size_t len);
+int test_vp_enter_unmarshals_every_exit_register(char *msg, size_t len);
 int test_grant_pages_retries_operand_busy(char *msg, size_t len);
 
 #endif /* TDSNP_TDX_GUEST_SELFTEST_H */

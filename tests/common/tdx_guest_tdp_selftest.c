@@ -135,7 +135,7 @@ int test_page_attr_wr_creates_and_removes_aliases_with_exact_errors(char *msg, s
 	return tdxg_env_down(&e, ret);
 }
 
-int test_attr_rd_reports_pending_pages(char *msg, size_t len)
+int test_attr_rd_reports_pending_then_accepted_alias(char *msg, size_t len)
 {
 	struct tdg_page_attr out;
 	struct tdxg_env e;
@@ -148,6 +148,11 @@ int test_attr_rd_reports_pending_pages(char *msg, size_t len)
 						   TDX_GPA_ATTR_R), TDX_SUCCESS);
 	EXPECT("ATTR.RD pending", tdg_mem_page_attr_rd(tdxg_env_gpa(8), &out), TDX_SUCCESS);
 	CHECK(out.pending && out.attr.raw == 0x80010000ULL, "pending %d attr 0x%llx",
+	      out.pending, out.attr.raw);
+	/* Accepting keeps the alias; the page is no longer pending. */
+	EXPECT("accept", tdg_mem_page_accept(tdxg_env_gpa(8), TDX_PAGE_4K), TDX_SUCCESS);
+	EXPECT("ATTR.RD accepted", tdg_mem_page_attr_rd(tdxg_env_gpa(8), &out), TDX_SUCCESS);
+	CHECK(!out.pending && out.attr.raw == 0x80010000ULL, "after accept: pending %d attr 0x%llx",
 	      out.pending, out.attr.raw);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
@@ -340,11 +345,14 @@ int test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io(char *msg
 	return tdxg_env_down(&e, ret);
 }
 
-int test_l2_exit_cases_decode(char *msg, size_t len)
+int test_vp_enter_unmarshals_every_exit_register(char *msg, size_t len)
 {
 	struct tdxg_l2_exit_script s = {
 		.exit_case = TDX_L2_EXIT_HOST_ROUTED_TDVMCALL, .exit_reason = VMX_EXIT_TDCALL,
-		.cpl = 3, .ext_qualification = 6,
+		.cpl = 3, .ext_qualification = 6, .qualification = 0x11, .gla = 0x22,
+		.gpa = 0x33000, .instr_len = 4, .instr_info = 0x44,
+		.cs = 0x000FFFFFA09B0010ULL, .cs_base = 0x55,
+		.intr = 0x0000000D80000B0EULL, .idt_vectoring = 0x80000020ULL,
 	};
 	struct tdx_l2_controls ctl = { .vapic_gpa = tdxg_env_gpa(PG_VAPIC) };
 	struct tdg_l2_exit exit;
@@ -361,6 +369,14 @@ int test_l2_exit_cases_decode(char *msg, size_t len)
 	      exit.exit_reason == VMX_EXIT_TDCALL && exit.cpl == 3 &&
 	      exit.ext_exit_qualification == 6, "exit case 0x%llx reason %u cpl %u",
 	      exit.exit_case, exit.exit_reason, exit.cpl);
+	/* Every output register lands in its named field (tdx-guest.md 4.2). */
+	CHECK(exit.exit_qualification == 0x11 && exit.gla == 0x22 && exit.gpa == 0x33000 &&
+	      exit.instr_len == 4 && exit.instr_info == 0x44, "qualification/GLA/GPA/instr");
+	CHECK(exit.cs_selector == 0x10 && exit.cs_ar == 0xA09B && exit.cs_limit == 0xFFFFF &&
+	      exit.cs_base == 0x55, "CS %x %x %x", exit.cs_selector, exit.cs_ar, exit.cs_limit);
+	CHECK(exit.intr_info == 0x80000B0E && exit.intr_error_code == 0xD &&
+	      exit.idt_vectoring_info == 0x80000020 && !exit.idt_vectoring_error_code,
+	      "interruption info 0x%x/0x%x", exit.intr_info, exit.intr_error_code);
 	CHECK(tdxg_vcpu_stats(e.vcpu)->last_invd == TDX_L2_INVD_INVVPID, "INVD not passed");
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);

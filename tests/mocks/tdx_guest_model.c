@@ -652,7 +652,7 @@ static void h_page_accept(void *priv, struct tdsnp_regs *r)
 static void vm_rd_wr(struct tdsnp_regs *r, bool write)
 {
 	struct tdx_guest_vcpu *v = current_or_fail(r);
-	u64 version = (r->rax >> TDG_LEAF_VERSION_SHIFT) & 0xff, wval = r->r8;
+	u64 version = (r->rax >> TDG_LEAF_VERSION_SHIFT) & 0xff, wval = r->r8, id = r->rdx;
 	struct md_ctx c;
 
 	if (!v)
@@ -669,12 +669,12 @@ static void vm_rd_wr(struct tdsnp_regs *r, bool write)
 		r->rax = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 		return;
 	}
-	if (!write && version && r->rdx == TDX_FIELD_ID_NULL) {
+	if (!write && version && id == TDX_FIELD_ID_NULL) {
 		r->rdx = next_readable(TDX_TABLE_TDR_TDCS, TDX_ACCESS_GUEST_RD, NULL, 0, 0);
 		r->rax = TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 		return;
 	}
-	r->rax = md_access(&c, TDX_TABLE_TDR_TDCS, r->rdx, write, wval, r->r9,
+	r->rax = md_access(&c, TDX_TABLE_TDR_TDCS, id, write, wval, r->r9,
 			   TDX_ACCESS_GUEST_RD, TDX_ACCESS_GUEST_WR, r, !write && version);
 }
 
@@ -985,11 +985,11 @@ static void h_vp_enter(void *priv, struct tdsnp_regs *r)
 	r->rbx = 0;
 	r->rcx = s->qualification;
 	r->rdx = s->gla;
-	r->rsi = 0;
-	r->rdi = 0;
+	r->rsi = s->cs;
+	r->rdi = s->cs_base;
 	r->r8 = s->gpa;
-	r->r9 = 0;
-	r->r10 = 0;
+	r->r9 = s->intr;
+	r->r10 = s->idt_vectoring;
 	r->r11 = ((u64)s->instr_len << 32) | s->instr_info;
 	r->r12 = s->cpl & 3;
 	r->r13 = s->ext_qualification;

@@ -109,6 +109,10 @@ struct tdxg_host {
  * @instr_info: instruction information
  * @ext_qualification: extended exit qualification (R13)
  * @cpl: L2 CPL
+ * @cs: CS selector 15:0, access rights 31:16, limit 63:32 (RSI)
+ * @cs_base: CS base (RDI)
+ * @intr: exit interruption info 31:0, error code 63:32 (R9)
+ * @idt_vectoring: IDT-vectoring info 31:0, error code 63:32 (R10)
  * @rip: L2 RIP at the exit (stored back into L2_ENTER_GUEST_STATE)
  * @rax: L2 RAX at the exit (stored back into L2_ENTER_GUEST_STATE)
  */
@@ -122,6 +126,10 @@ struct tdxg_l2_exit_script {
 	u32 instr_info;
 	u64 ext_qualification;
 	u8 cpl;
+	u64 cs;
+	u64 cs_base;
+	u64 intr;
+	u64 idt_vectoring;
 	u64 rip;
 	u64 rax;
 };
