@@ -696,6 +696,33 @@ static int test_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t 
 	return tdxg_env_down(&e, ret);
 }
 
+/* TDG.SYS.RD walks every guest-readable global element once, ending with -1. */
+static int test_sys_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+{
+	u64 id, next, v, want = 0, seen = 0;
+	struct tdxg_env e;
+	unsigned int i;
+	int ret;
+
+	if (tdxg_env_up(&e, msg, len))
+		return tdxg_env_down(&e, -1);
+	for (i = 0; i < TDX_NR_FIELDS; i++)
+		if (tdx_fields[i].table == TDX_TABLE_GLOBAL &&
+		    tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
+			want += (u64)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
+	EXPECT("first", tdg_sys_rd(TDX_FIELD_ID_NULL, &v, &id),
+	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	while (id != TDX_FIELD_ID_NULL && seen <= want) {
+		if (EXPECT("walk", tdg_sys_rd(id, &v, &next), TDX_SUCCESS))
+			break;
+		seen++;
+		id = next;
+	}
+	CHECK(seen == want, "walked %llu elements, table has %llu", seen, want);
+	ret = msg[0] ? -1 : 0;
+	return tdxg_env_down(&e, ret);
+}
+
 static const struct tdsnp_selftest tdx_guest_tests[] = {
 	{ "test_vp_info_reports_td_and_vcpu", test_vp_info_reports_td_and_vcpu },
 	{ "test_rtmr_extend_is_sha384_of_old_value_and_data",
@@ -755,6 +782,8 @@ static const struct tdsnp_selftest tdx_guest_tests[] = {
 	  test_direct_mode_reaches_the_same_model_without_traps },
 	{ "test_vm_rd_next_walks_every_guest_readable_element",
 	  test_vm_rd_next_walks_every_guest_readable_element },
+	{ "test_sys_rd_next_walks_every_guest_readable_element",
+	  test_sys_rd_next_walks_every_guest_readable_element },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite = {
