@@ -42,5 +42,6 @@ extern const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite;
 extern const struct tdsnp_selftest_suite tdsnp_decode_suite;
 extern const struct tdsnp_selftest_suite tdsnp_vmm_suite;
 extern const struct tdsnp_selftest_suite snp_rmp_suite;
+extern const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite;
 
 #endif /* TDSNP_SELFTEST_H */

@@ -38,6 +38,7 @@ const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_decode_suite,
 	&tdsnp_vmm_suite,
 	&snp_rmp_suite,
+	&tdsnp_tdx_guest_suite,
 };
 
 const size_t tdsnp_nr_selftest_suites = ARRAY_SIZE(tdsnp_selftest_suites);
