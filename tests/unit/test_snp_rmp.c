@@ -127,6 +127,7 @@ static void test_rmpupdate_4k_inside_assigned_2m_overlaps(void **state)
 	(void)state;
 	assign_2m_and_map();
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(5), &st)), SNP_RET_FAIL_OVERLAP);
+	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(0), &st)), SNP_RET_FAIL_OVERLAP);
 	/* Shared 2M again (as Linux leaves it): 4K assignments work inside. */
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(0), &shared2m)), SNP_RET_SUCCESS);
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(5), &st)), SNP_RET_SUCCESS);
@@ -384,6 +385,9 @@ static void test_errno_mapping_is_exact(void **state)
 	assert_int_equal(snp_ret_to_errno(snp_ret(SNP_SW_VMEXIT_NPF)), -EFAULT);
 	assert_int_equal(snp_ret_to_errno(snp_ret(5)), -EIO);
 	assert_false(snp_ret_ok(snp_ret(SNP_RET_FAIL_INPUT)));
+	assert_string_equal(snp_ret_str(snp_ret(SNP_RET_NO_CHANGE)), "SNP_RET_NO_CHANGE");
+	assert_string_equal(snp_ret_str(snp_ret(SNP_SW_VMEXIT_NPF)), "SNP_SW_VMEXIT_NPF");
+	assert_string_equal(snp_ret_str(snp_ret(SNP_RET_FAIL_OVERLAP)), "SNP_RET_FAIL_OVERLAP");
 }
 
 static void test_no_firmware_gives_sw_status_not_a_code(void **state)
