@@ -650,6 +650,28 @@ void snp_mock_rmp_get(tdsnp_hpa_t spa, struct snp_mock_rmp_entry *e)
 }
 
 /**
+ * snp_mock_rmp_assigned_pages() - how many RMP entries are assigned now
+ *
+ * A test that gave everything back expects 0 (or the number of pages it
+ * quarantined): this catches pages freed or leaked while assigned in the
+ * kernel too, where no arena watches frees.
+ *
+ * Return: the number of assigned entries (a 2M entry counts once).
+ */
+unsigned int snp_mock_rmp_assigned_pages(void)
+{
+	const struct rmp_node *n;
+	unsigned int b, count = 0;
+
+	tdsnp_mutex_lock(&rmp.lock);
+	for (b = 0; b < RMP_BUCKETS; b++)
+		for (n = rmp.buckets[b]; n; n = n->next)
+			count += n->e.assigned;
+	tdsnp_mutex_unlock(&rmp.lock);
+	return count;
+}
+
+/**
  * snp_mock_last_npf() - EXITINFO1 of the last modelled #VMEXIT(NPF)
  *
  * Return: SNP_NPF_* bits (0 for a page the NPT does not map).

@@ -85,6 +85,7 @@ static void end(void)
 {
 	struct tdsnp_arena_stats st;
 
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
 	snp_mock_fini();
 	tdsnp_mock_uninstall();
 	tdsnp_arena_stats(arena, &st);
