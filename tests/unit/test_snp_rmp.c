@@ -390,6 +390,21 @@ static void test_errno_mapping_is_exact(void **state)
 	assert_string_equal(snp_ret_str(snp_ret(SNP_RET_FAIL_OVERLAP)), "SNP_RET_FAIL_OVERLAP");
 }
 
+/* RMPQUERY's output layout is UNCONFIRMED: the mock acts as a CPU without it. */
+static void test_rmpquery_is_not_modelled_and_faults_ud(void **state)
+{
+	struct snp_rmpquery_out out = { 1, 2 };
+
+	(void)state;
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(snp_mock_init(), 0);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	assert_int_equal(snp_ret_val(snp_rmpquery(&out, SNP_VMPL1, &out)), TDSNP_SW_FAULT_UD);
+	snp_mock_set_host();
+	snp_mock_fini();
+	tdsnp_mock_uninstall();
+}
+
 static void test_no_firmware_gives_sw_status_not_a_code(void **state)
 {
 	(void)state;
@@ -434,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
 		cmocka_unit_test(test_raw_entry_decode_firmware_page_and_guest_page),
 		cmocka_unit_test(test_errno_mapping_is_exact),
+		cmocka_unit_test(test_rmpquery_is_not_modelled_and_faults_ud),
 		cmocka_unit_test(test_no_firmware_gives_sw_status_not_a_code),
 	};
 	struct tdsnp_arena_stats st;
