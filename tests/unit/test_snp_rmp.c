@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include <tdsnp/platform.h>
@@ -390,6 +391,68 @@ static void test_errno_mapping_is_exact(void **state)
 	assert_string_equal(snp_ret_str(snp_ret(SNP_RET_FAIL_OVERLAP)), "SNP_RET_FAIL_OVERLAP");
 }
 
+/* Direct calls (no trap) reach the same model with the same results, CF included. */
+static void test_direct_mode_gives_the_same_results_as_trapping(void **state)
+{
+	struct snp_rmp_update st = { .gpa = tdsnp_gpa(0x4000), .assigned = true, .asid = ASID };
+	void *va = page_address(frame(9));
+	u64 traps;
+
+	(void)state;
+	tdsnp_mock_set_direct(true);
+	traps = tdsnp_mock_traps();
+	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(9), &st)), SNP_RET_SUCCESS);
+	assert_int_equal(snp_mock_npt_map(ASID, st.gpa, frame_hpa(9), SNP_PAGE_4K), 0);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	assert_int_equal(snp_ret_val(snp_pvalidate(va, SNP_PAGE_4K, true)), SNP_RET_SUCCESS);
+	assert_int_equal(snp_ret_val(snp_pvalidate(va, SNP_PAGE_4K, true)), SNP_RET_NO_CHANGE);
+	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(9), &st)), SNP_RET_FAIL_PERMISSION);
+	snp_mock_set_host();
+	assert_int_equal(tdsnp_mock_traps(), traps);
+	tdsnp_mock_set_direct(false);
+}
+
+#define NR_THREADS	4
+#define ITERATIONS	200
+
+static unsigned long thread_ids[NR_THREADS], thread_bad[NR_THREADS];
+
+static void *rmp_thread(void *arg)
+{
+	unsigned long i = *(unsigned long *)arg, bad = 0;
+	struct snp_rmp_update priv = {
+		.gpa = tdsnp_gpa(i << 12), .assigned = true, .asid = ASID,
+	};
+	struct snp_rmp_update shared = { .size = SNP_PAGE_4K };
+	unsigned int n;
+
+	for (n = 0; n < ITERATIONS; n++) {
+		bad += snp_ret_val(snp_rmpupdate(frame_hpa(16 + i), &priv)) != SNP_RET_SUCCESS;
+		bad += snp_ret_val(snp_rmpupdate(frame_hpa(16 + i), &shared)) != SNP_RET_SUCCESS;
+	}
+	thread_bad[i] = bad;
+	return NULL;
+}
+
+/* Several CPUs updating their own entries at once: the model stays consistent. */
+static void test_concurrent_rmpupdates_on_distinct_pages(void **state)
+{
+	pthread_t t[NR_THREADS];
+	unsigned long i;
+
+	(void)state;
+	for (i = 0; i < NR_THREADS; i++) {
+		thread_ids[i] = i;
+		thread_bad[i] = ~0UL;
+		assert_int_equal(pthread_create(&t[i], NULL, rmp_thread, &thread_ids[i]), 0);
+	}
+	for (i = 0; i < NR_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(thread_bad[i], 0);
+	}
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+}
+
 /* RMPQUERY's output layout is UNCONFIRMED: the mock acts as a CPU without it. */
 static void test_rmpquery_is_not_modelled_and_faults_ud(void **state)
 {
@@ -429,6 +492,8 @@ RUN_2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves)
 RUN_2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused)
 RUN_2M(test_rmp_coverage_end_makes_pages_hypervisor_owned)
 RUN_2M(test_overlap_injection_is_retried_and_reproducible)
+RUN_2M(test_direct_mode_gives_the_same_results_as_trapping)
+RUN_2M(test_concurrent_rmpupdates_on_distinct_pages)
 #define T2M(fn) cmocka_unit_test(fn##_2m)
 
 int main(void)
@@ -444,6 +509,8 @@ int main(void)
 		T2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused),
 		T2M(test_rmp_coverage_end_makes_pages_hypervisor_owned),
 		T2M(test_overlap_injection_is_retried_and_reproducible),
+		T2M(test_direct_mode_gives_the_same_results_as_trapping),
+		T2M(test_concurrent_rmpupdates_on_distinct_pages),
 		cmocka_unit_test(test_strict_mode_catches_free_of_assigned_page),
 		cmocka_unit_test(test_contiguous_rmp_entry_address_and_coverage),
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
