@@ -372,6 +372,54 @@ static void test_raw_entry_decode_firmware_page_and_guest_page(void **state)
 	assert_int_equal(info.perms[3], 0);
 }
 
+static void test_segment_caps_from_cpuid_bound_the_geometry(void **state)
+{
+	static u64 rst[RST_NR_ENTRIES];
+	struct rmp_seg_caps caps;
+	struct rmp_geometry g;
+
+	(void)state;
+	/* min shift 30, max 40; 4 cached segments, NumSegReduction set. */
+	rmp_seg_caps_from_cpuid(30 | (40 << 6), 4 | BIT(10), &caps);
+	assert_int_equal(caps.min_shift, 30);
+	assert_int_equal(caps.max_shift, 40);
+	assert_int_equal(caps.nr_cached, 4);
+	assert_int_equal(caps.max_rst_entries, 4);
+	memset(rst, 0, sizeof(rst));
+	rst[0] = 0x200000000ULL | 1;
+	assert_int_equal(rmp_geometry_from_msrs(&g, 0x100000000ULL, 0,
+						RMP_CFG_SEGMENTED | (36ULL << 8), rst), 0);
+	assert_int_equal(rmp_check_seg_shift(&caps, &g), 0);
+	rst[4] = 0x300000000ULL | 1;		/* beyond the usable entries */
+	assert_int_equal(rmp_check_seg_shift(&caps, &g), -EINVAL);
+	rst[4] = 0;
+	g.seg_shift = 29;
+	assert_int_equal(rmp_check_seg_shift(&caps, &g), -EINVAL);
+	rmp_seg_caps_from_cpuid(30 | (40 << 6), 4, &caps);
+	assert_int_equal(caps.max_rst_entries, RST_NR_ENTRIES);
+}
+
+static void test_raw_entry_converts_to_rmpread_format(void **state)
+{
+	struct rmp_raw_entry raw = {
+		.lo = RMP_RAW_ASSIGNED | RMP_RAW_PAGESIZE | 0x40000000ULL |
+		      (7ULL << RMP_RAW_ASID_SHIFT) | RMP_RAW_VALIDATED,
+	};
+	struct snp_rmpentry e;
+	struct snp_rmp_info info;
+
+	(void)state;
+	rmp_raw_to_rmpentry(&raw, &e);
+	assert_int_equal(e.gpa, 0x40000000ULL);
+	assert_int_equal(e.assigned, 1);
+	assert_int_equal(e.flags, SNP_RMPENTRY_PAGESIZE);
+	assert_int_equal(e.immutable, 0);
+	assert_int_equal(e.asid, 7);
+	snp_rmpentry_decode(&e, &info);
+	assert_int_equal(info.size, SNP_PAGE_2M);
+	assert_false(info.hpage_region);
+}
+
 static void test_errno_mapping_is_exact(void **state)
 {
 	(void)state;
@@ -515,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_contiguous_rmp_entry_address_and_coverage),
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
 		cmocka_unit_test(test_raw_entry_decode_firmware_page_and_guest_page),
+		cmocka_unit_test(test_segment_caps_from_cpuid_bound_the_geometry),
+		cmocka_unit_test(test_raw_entry_converts_to_rmpread_format),
 		cmocka_unit_test(test_errno_mapping_is_exact),
 		cmocka_unit_test(test_rmpquery_is_not_modelled_and_faults_ud),
 		cmocka_unit_test(test_no_firmware_gives_sw_status_not_a_code),
