@@ -3,8 +3,10 @@
  * SEV-SNP RMP self-tests shared by userspace (cmocka, over the arena) and
  * the kernel (KTAP, over real pages): the RMP instruction wrappers against
  * the RMP model through the real instructions and their traps, and the page
- * lifetime policy.  4K pages only, so that the kernel needs no 2M-aligned
- * allocations; the 2M cases are in tests/unit/test_snp_rmp.c.
+ * lifetime policy, plus a launch with its digest and the GHCB, page state
+ * change, VMSA and AP creation round trip.  4K pages only, so that the
+ * kernel needs no 2M-aligned allocations; the 2M cases are in
+ * tests/unit/test_snp_rmp.c.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
@@ -18,36 +20,19 @@
 #include "../mocks/snp_mock.h"
 #include "selftest.h"
 
-#ifdef __KERNEL__
-#include <linux/kernel.h>
-#else
-#include <stdarg.h>
-#include <stdio.h>
-#endif
-
 #define ASID	7
 #define GPA	0x10000ULL
-
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int want_ret(char *msg, size_t len, int line, u64 got, u64 want)
 {
 	if (got == want)
 		return 0;
-	return fail(msg, len, "line %d: got 0x%llx, want 0x%llx", line, got, want);
+	return st_fail(msg, len, "line %d: got 0x%llx, want 0x%llx", line, got, want);
 }
 
 static int want_true(char *msg, size_t len, int line, bool ok, const char *what)
 {
-	return ok ? 0 : fail(msg, len, "line %d: %s is false", line, what);
+	return ok ? 0 : st_fail(msg, len, "line %d: %s is false", line, what);
 }
 
 /*
@@ -63,12 +48,12 @@ static struct page *setup(char *msg, size_t len)
 	struct page *p;
 
 	if (tdsnp_mock_install() || snp_mock_init()) {
-		fail(msg, len, "mock install failed");
+		st_fail(msg, len, "mock install failed");
 		return NULL;
 	}
 	p = tdsnp_alloc_page();
 	if (!p)
-		fail(msg, len, "no page");
+		st_fail(msg, len, "no page");
 	return p;
 }
 
@@ -92,7 +77,7 @@ static int teardown(struct page *p, int ret, char *msg, size_t len, unsigned int
 	}
 	left = snp_mock_rmp_assigned_pages();
 	if (!ret && left != expect)
-		ret = fail(msg, len, "%u pages left assigned, want %u", left, expect);
+		ret = st_fail(msg, len, "%u pages left assigned, want %u", left, expect);
 	snp_mock_fini();
 	tdsnp_mock_faults_clear();
 	tdsnp_mock_uninstall();
@@ -195,7 +180,7 @@ static int test_rmpupdate_guest_or_immutable_fails_permission(char *msg, size_t 
 		u64 q = snp_quarantined_pages();
 
 		if (snp_page_release(p) != -EPERM || snp_quarantined_pages() != q + 1)
-			ret = fail(msg, len, "immutable page was not quarantined");
+			ret = st_fail(msg, len, "immutable page was not quarantined");
 		p = NULL;
 	}
 	return teardown(p, ret, msg, len, 1);
