@@ -89,6 +89,31 @@ struct rmp_geometry {
 	const u64 *rst;
 };
 
+/* CPUID 8000_0025 (snp.md 2.6). */
+#define CPUID_RMP_SEG_MIN_SHIFT_MASK	GENMASK_ULL(5, 0)
+#define CPUID_RMP_SEG_MAX_SHIFT_MASK	GENMASK_ULL(11, 6)
+#define CPUID_RMP_NR_CACHED_MASK	GENMASK_ULL(9, 0)
+#define CPUID_RMP_NUM_SEG_REDUCTION	BIT_ULL(10)
+
+/**
+ * struct rmp_seg_caps - segmented-RMP capabilities from CPUID 8000_0025
+ * @min_shift: smallest RmpSegSize
+ * @max_shift: largest RmpSegSize
+ * @nr_cached: number of cached segments
+ * @max_rst_entries: usable RST entries (EBX[9:0] when NumSegReduction, else 512)
+ */
+struct rmp_seg_caps {
+	unsigned int min_shift;
+	unsigned int max_shift;
+	unsigned int nr_cached;
+	unsigned int max_rst_entries;
+};
+
+struct snp_rmpentry;
+
+void rmp_seg_caps_from_cpuid(u32 eax, u32 ebx, struct rmp_seg_caps *caps);
+int rmp_check_seg_shift(const struct rmp_seg_caps *caps, const struct rmp_geometry *g);
+void rmp_raw_to_rmpentry(const struct rmp_raw_entry *e, struct snp_rmpentry *out);
 int rmp_geometry_from_msrs(struct rmp_geometry *g, u64 rmp_base, u64 rmp_end, u64 rmp_cfg,
 			   const u64 *rst);
 int rmp_entry_hpa(const struct rmp_geometry *g, tdsnp_hpa_t spa, tdsnp_hpa_t *entry);

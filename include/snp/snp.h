@@ -198,6 +198,7 @@ struct snp_rmpquery_out {
 };
 
 /* The wrappers (src/rmp/rmp.c). */
+const char *snp_ret_str(snp_ret_t r);
 snp_ret_t snp_rmpupdate(tdsnp_hpa_t spa, const struct snp_rmp_update *st);
 snp_ret_t snp_psmash(tdsnp_hpa_t spa);
 snp_ret_t snp_pvalidate(const void *va, enum snp_page_size size, bool validate);

@@ -22,6 +22,26 @@ TDSNP_CHECK_OFFSET(struct snp_rmpentry, immutable, 0xa);
 TDSNP_CHECK_OFFSET(struct snp_rmpentry, asid, 0xc);
 
 /**
+ * snp_ret_str() - the name of an RMP instruction result
+ * @r: the result
+ *
+ * Return: "SNP_RET_NO_CHANGE", "SNP_SW_VMEXIT_NPF", an SNP_RET_* or TDSNP_SW_*
+ * name from snp_ret_name(), or "unknown".
+ */
+const char *snp_ret_str(snp_ret_t r)
+{
+	const char *name;
+
+	if (snp_ret_val(r) == SNP_RET_NO_CHANGE)
+		return "SNP_RET_NO_CHANGE";
+	if (snp_ret_val(r) == SNP_SW_VMEXIT_NPF)
+		return "SNP_SW_VMEXIT_NPF";
+	name = snp_ret_name(snp_ret_val(r));
+	return name ? name : "unknown";
+}
+EXPORT_SYMBOL_GPL(snp_ret_str);
+
+/**
  * snp_rmpupdate() - RMPUPDATE: set the RMP entry of a page (host only)
  * @spa: system-physical address (2M aligned for a 2M entry)
  * @st: the new state

@@ -76,11 +76,11 @@ snp_ret_t snp_rmpupdate_retry(tdsnp_hpa_t spa, const struct snp_rmp_update *st)
 		r = snp_rmpupdate(spa, st);
 		if (snp_ret_val(r) != SNP_RET_FAIL_INUSE && snp_ret_val(r) != SNP_RET_FAIL_OVERLAP)
 			return r;
-		tdsnp_dbg("snp: RMPUPDATE 0x%llx: ret %llu, retry %u\n",
-			  tdsnp_hpa_val(spa), snp_ret_val(r), i + 1);
+		tdsnp_dbg("snp: RMPUPDATE 0x%llx: %s, retry %u\n",
+			  tdsnp_hpa_val(spa), snp_ret_str(r), i + 1);
 	}
-	tdsnp_err("snp: RMPUPDATE 0x%llx: ret %llu after %u attempts\n",
-		  tdsnp_hpa_val(spa), snp_ret_val(r), SNP_RETRY_MAX);
+	tdsnp_err("snp: RMPUPDATE 0x%llx: %s after %u attempts\n",
+		  tdsnp_hpa_val(spa), snp_ret_str(r), SNP_RETRY_MAX);
 	return r;
 }
 EXPORT_SYMBOL_GPL(snp_rmpupdate_retry);

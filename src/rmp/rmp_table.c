@@ -8,6 +8,7 @@
  */
 #include <tdsnp/platform.h>
 #include <snp/rmp_table.h>
+#include <snp/snp.h>
 
 TDSNP_CHECK_SIZE(struct rmp_raw_entry, RMP_ENTRY_SIZE);
 
@@ -114,3 +115,63 @@ void rmp_raw_decode(const struct rmp_raw_entry *e, struct rmp_raw_info *info)
 		info->perms[i] = (e->hi >> (8 * i)) & 0xff;
 }
 EXPORT_SYMBOL_GPL(rmp_raw_decode);
+
+/**
+ * rmp_seg_caps_from_cpuid() - decode CPUID 8000_0025 (snp.md 2.6)
+ * @eax: EAX: 5:0 minimum segment shift, 11:6 maximum segment shift
+ * @ebx: EBX: 9:0 number of cached segments, 10 NumSegReduction
+ * @caps: the decoded capabilities
+ */
+void rmp_seg_caps_from_cpuid(u32 eax, u32 ebx, struct rmp_seg_caps *caps)
+{
+	caps->min_shift = eax & CPUID_RMP_SEG_MIN_SHIFT_MASK;
+	caps->max_shift = (eax & CPUID_RMP_SEG_MAX_SHIFT_MASK) >> 6;
+	caps->nr_cached = ebx & CPUID_RMP_NR_CACHED_MASK;
+	caps->max_rst_entries = (ebx & CPUID_RMP_NUM_SEG_REDUCTION) ? caps->nr_cached :
+				RST_NR_ENTRIES;
+}
+EXPORT_SYMBOL_GPL(rmp_seg_caps_from_cpuid);
+
+/**
+ * rmp_check_seg_shift() - is a segmented geometry within what the CPU takes?
+ * @caps: from rmp_seg_caps_from_cpuid()
+ * @g: a segmented geometry
+ *
+ * RMP_CFG.RmpSegSize outside [min, max] makes the WRMSR #GP (snp.md 2.6);
+ * RST entries beyond the usable count must not cover memory.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int rmp_check_seg_shift(const struct rmp_seg_caps *caps, const struct rmp_geometry *g)
+{
+	unsigned int i;
+
+	if (!g->segmented || g->seg_shift < caps->min_shift || g->seg_shift > caps->max_shift)
+		return -EINVAL;
+	for (i = caps->max_rst_entries; i < RST_NR_ENTRIES; i++)
+		if (g->rst[i] & RST_SIZE_GB_MASK)
+			return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(rmp_check_seg_shift);
+
+/**
+ * rmp_raw_to_rmpentry() - the architectural entry (RMPREAD format) of a raw one
+ * @e: the raw entry
+ * @out: GPA, ASSIGNED, PAGESIZE, IMMUTABLE, ASID; HPAGE_REGION_STATUS is left
+ *       0, as Linux does without RMPREAD (snp.md 1.8: computing it would mean
+ *       scanning the 2M region)
+ */
+void rmp_raw_to_rmpentry(const struct rmp_raw_entry *e, struct snp_rmpentry *out)
+{
+	struct rmp_raw_info info;
+
+	rmp_raw_decode(e, &info);
+	memset(out, 0, sizeof(*out));
+	out->gpa = tdsnp_gpa_val(info.gpa);
+	out->assigned = info.assigned;
+	out->flags = info.size_2m ? SNP_RMPENTRY_PAGESIZE : 0;
+	out->immutable = info.immutable;
+	out->asid = info.asid;
+}
+EXPORT_SYMBOL_GPL(rmp_raw_to_rmpentry);

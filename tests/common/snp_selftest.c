@@ -3,8 +3,10 @@
  * SEV-SNP RMP self-tests shared by userspace (cmocka, over the arena) and
  * the kernel (KTAP, over real pages): the RMP instruction wrappers against
  * the RMP model through the real instructions and their traps, and the page
- * lifetime policy.  4K pages only, so that the kernel needs no 2M-aligned
- * allocations; the 2M cases are in tests/unit/test_snp_rmp.c.
+ * lifetime policy, plus a launch with its digest and the GHCB, page state
+ * change, VMSA and AP creation round trip.  4K pages only, so that the
+ * kernel needs no 2M-aligned allocations; the 2M cases are in
+ * tests/unit/test_snp_rmp.c.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
@@ -18,36 +20,19 @@
 #include "../mocks/snp_mock.h"
 #include "selftest.h"
 
-#ifdef __KERNEL__
-#include <linux/kernel.h>
-#else
-#include <stdarg.h>
-#include <stdio.h>
-#endif
-
 #define ASID	7
 #define GPA	0x10000ULL
-
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int want_ret(char *msg, size_t len, int line, u64 got, u64 want)
 {
 	if (got == want)
 		return 0;
-	return fail(msg, len, "line %d: got 0x%llx, want 0x%llx", line, got, want);
+	return st_fail(msg, len, "line %d: got 0x%llx, want 0x%llx", line, got, want);
 }
 
 static int want_true(char *msg, size_t len, int line, bool ok, const char *what)
 {
-	return ok ? 0 : fail(msg, len, "line %d: %s is false", line, what);
+	return ok ? 0 : st_fail(msg, len, "line %d: %s is false", line, what);
 }
 
 /*
@@ -63,17 +48,24 @@ static struct page *setup(char *msg, size_t len)
 	struct page *p;
 
 	if (tdsnp_mock_install() || snp_mock_init()) {
-		fail(msg, len, "mock install failed");
+		st_fail(msg, len, "mock install failed");
 		return NULL;
 	}
 	p = tdsnp_alloc_page();
 	if (!p)
-		fail(msg, len, "no page");
+		st_fail(msg, len, "no page");
 	return p;
 }
 
-static void teardown(struct page *p)
+/*
+ * Give the test's page back and check that exactly @expect pages are left
+ * assigned in the RMP (quarantined ones): the leak check that works in the
+ * kernel too, where no arena watches frees.
+ */
+static int teardown(struct page *p, int ret, char *msg, size_t len, unsigned int expect)
 {
+	unsigned int left;
+
 	snp_mock_set_host();
 	if (p) {
 		struct snp_mock_rmp_entry e;
@@ -83,9 +75,13 @@ static void teardown(struct page *p)
 		if (!e.assigned || !snp_page_make_shared(p))
 			tdsnp_free_page(p);
 	}
+	left = snp_mock_rmp_assigned_pages();
+	if (!ret && left != expect)
+		ret = st_fail(msg, len, "%u pages left assigned, want %u", left, expect);
 	snp_mock_fini();
 	tdsnp_mock_faults_clear();
 	tdsnp_mock_uninstall();
+	return ret;
 }
 
 static const struct snp_rmp_update private_st = {
@@ -109,8 +105,7 @@ static int test_rmpupdate_assign_then_rmpread_reports_the_entry(char *msg, size_
 	/* Assignment grants VMPL0 everything and the others nothing (1.4). */
 	CHECK(e.perms[0] == SNP_PERM_ALL && !e.perms[1] && !e.perms[2] && !e.perms[3]);
 	CHECK(!e.validated && !e.vmsa);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int test_pvalidate_twice_reports_no_change_distinct_from_success(char *msg, size_t len)
@@ -133,8 +128,7 @@ static int test_pvalidate_twice_reports_no_change_distinct_from_success(char *ms
 	CHECK_RET(snp_pvalidate((u8 *)va + 8, SNP_PAGE_4K, true), SNP_RET_FAIL_INPUT);
 	snp_mock_set_guest(ASID, SNP_VMPL1);
 	CHECK_RET(snp_pvalidate(va, SNP_PAGE_4K, true), SNP_RET_FAIL_PERMISSION);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int test_pvalidate_wrong_asid_or_gpa_vmexits_npf(char *msg, size_t len)
@@ -158,8 +152,7 @@ static int test_pvalidate_wrong_asid_or_gpa_vmexits_npf(char *msg, size_t len)
 	/* Host context: PVALIDATE is a guest instruction (decision: #UD). */
 	snp_mock_set_host();
 	CHECK_RET(snp_pvalidate(va, SNP_PAGE_4K, true), TDSNP_SW_FAULT_UD);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int test_rmpupdate_guest_or_immutable_fails_permission(char *msg, size_t len)
@@ -187,11 +180,10 @@ static int test_rmpupdate_guest_or_immutable_fails_permission(char *msg, size_t 
 		u64 q = snp_quarantined_pages();
 
 		if (snp_page_release(p) != -EPERM || snp_quarantined_pages() != q + 1)
-			ret = fail(msg, len, "immutable page was not quarantined");
+			ret = st_fail(msg, len, "immutable page was not quarantined");
 		p = NULL;
 	}
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 1);
 }
 
 static int test_rmpupdate_reserved_bits_and_misalignment_fail_input(char *msg, size_t len)
@@ -216,8 +208,7 @@ static int test_rmpupdate_reserved_bits_and_misalignment_fail_input(char *msg, s
 		  SNP_RET_FAIL_INPUT);
 	CHECK_RET(snp_ret(tdsnp_rmpupdate(spa, &s)), SNP_RET_SUCCESS);
 	CHECK(snp_page_make_shared(p) == 0);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int test_rmpadjust_vmpl_rules_and_vmsa_bit(char *msg, size_t len)
@@ -264,8 +255,7 @@ static int test_rmpadjust_vmpl_rules_and_vmsa_bit(char *msg, size_t len)
 	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL1, 0, false), SNP_RET_SUCCESS);
 	snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
 	CHECK(!e.vmsa);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int test_rmpupdate_in_use_is_retried_then_fails_busy(char *msg, size_t len)
@@ -289,8 +279,7 @@ static int test_rmpupdate_in_use_is_retried_then_fails_busy(char *msg, size_t le
 	CHECK(snp_page_make_private(p, tdsnp_gpa(GPA), ASID, false) == -EBUSY);
 	CHECK(!snp_mock_set_in_use(tdsnp_page_hpa(p), false));
 	CHECK(snp_page_make_private(p, tdsnp_gpa(GPA), ASID, false) == 0);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int test_page_release_makes_shared_before_free(char *msg, size_t len)
@@ -308,8 +297,7 @@ static int test_page_release_makes_shared_before_free(char *msg, size_t len)
 	CHECK(snp_page_release(p) == 0);
 	p = NULL;
 	CHECK(snp_quarantined_pages() == q);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 /* snp.md 6 vector: NORMAL page of zeros at GPA 0, no VMPL permissions. */
@@ -378,8 +366,7 @@ static int test_launch_digest_matches_spec_vector_and_reference(char *msg, size_
 	if (q)
 		CHECK(snp_guest_release_page(&g, q) == 0);
 	CHECK(snp_guest_destroy(&g) == 0);
-	teardown(p);
-	return ret;
+	return teardown(p, ret, msg, len, 0);
 }
 
 static int ghcb_handler(void *priv, struct snp_mock_exit *e)
@@ -452,8 +439,7 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 		else
 			tdsnp_free_page(p);
 	}
-	teardown(ghcb_page);
-	return ret;
+	return teardown(ghcb_page, ret, msg, len, 0);
 }
 
 static const struct tdsnp_selftest snp_tests[] = {

@@ -57,6 +57,7 @@ int snp_mock_set_in_use(tdsnp_hpa_t spa, bool in_use);
 /* Inspection for tests: the authoritative entry of a page. */
 void snp_mock_rmp_get(tdsnp_hpa_t spa, struct snp_mock_rmp_entry *e);
 u64 snp_mock_last_npf(void);
+unsigned int snp_mock_rmp_assigned_pages(void);
 
 /* The last #VMEXIT(NPF): EXITINFO1 bits the model sets (snp.md 1.5, 2.4). */
 #define SNP_NPF_SIZEM		BIT_ULL(35)

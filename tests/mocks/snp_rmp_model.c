@@ -17,8 +17,9 @@
  * - PVALIDATE at VMPL > 0 returns FAIL_PERMISSION (the QEMU TCG emulation's
  *   choice; MSVC lists no code for it and Linux only runs it at VMPL0).
  * - RMPUPDATE: an SPA or GPA not aligned to the entry size, or a 2M entry at
- *   a non-2M-aligned SPA, is FAIL_INPUT; a 4K update inside an assigned 2M
- *   entry, or a 2M update while another page of the region is assigned, is
+ *   a non-2M-aligned SPA, is FAIL_INPUT; a 4K update of any page covered by
+ *   an assigned 2M entry (the 2M-aligned one too: PSMASH it or update it as
+ *   2M), or a 2M update while another page of the region is assigned, is
  *   FAIL_OVERLAP (snp.md 1.4 "inferred").
  * - RMPADJUST on a page that is not validated raises #VC (the Verismo model
  *   faults; an access to such a page is #VC PAGE_NOT_VALIDATED, snp.md 1.6).
@@ -197,7 +198,8 @@ static u64 do_rmpupdate(u64 spa, const struct snp_rmp_state *s, bool from_guest)
 	}
 	if (tdsnp_mock_inject(TDSNP_FAULT_SNP_OVERLAP))
 		return SNP_RET_FAIL_OVERLAP;
-	if (!big && pfn != head_pfn && is_2m_assigned(own_entry(head_pfn)))
+	/* Any 4K update inside an assigned 2M entry, its first page included. */
+	if (!big && is_2m_assigned(own_entry(head_pfn)))
 		return SNP_RET_FAIL_OVERLAP;
 	if (big) {
 		for (i = 1; i < SNP_PAGES_PER_2M; i++) {
@@ -645,6 +647,28 @@ void snp_mock_rmp_get(tdsnp_hpa_t spa, struct snp_mock_rmp_entry *e)
 	a = auth_entry(tdsnp_hpa_val(spa) >> TDSNP_PAGE_SHIFT, NULL);
 	*e = a ? *a : zero_entry;
 	tdsnp_mutex_unlock(&rmp.lock);
+}
+
+/**
+ * snp_mock_rmp_assigned_pages() - how many RMP entries are assigned now
+ *
+ * A test that gave everything back expects 0 (or the number of pages it
+ * quarantined): this catches pages freed or leaked while assigned in the
+ * kernel too, where no arena watches frees.
+ *
+ * Return: the number of assigned entries (a 2M entry counts once).
+ */
+unsigned int snp_mock_rmp_assigned_pages(void)
+{
+	const struct rmp_node *n;
+	unsigned int b, count = 0;
+
+	tdsnp_mutex_lock(&rmp.lock);
+	for (b = 0; b < RMP_BUCKETS; b++)
+		for (n = rmp.buckets[b]; n; n = n->next)
+			count += n->e.assigned;
+	tdsnp_mutex_unlock(&rmp.lock);
+	return count;
 }
 
 /**

@@ -83,6 +83,7 @@ static void end(void)
 	struct tdsnp_arena_stats st;
 
 	snp_mock_set_host();
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
 	tdsnp_free_page(ghcb_page);
 	snp_ghcb_set_msr_ops(NULL);
 	snp_mock_fini();

@@ -85,6 +85,7 @@ static void end(void)
 {
 	struct tdsnp_arena_stats st;
 
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
 	snp_mock_fini();
 	tdsnp_mock_uninstall();
 	tdsnp_arena_stats(arena, &st);
@@ -446,12 +447,13 @@ static sev_ret_t failing_reclaim(void *ctx, tdsnp_hpa_t spa)
 	return sev_ret(SEV_RET_INVALID_PAGE_STATE);
 }
 
-/* A context page the firmware will not give back is quarantined, counted. */
+/* Pages the firmware will not give back are quarantined and counted. */
 static void test_unreclaimable_context_page_is_quarantined(void **state)
 {
 	struct snp_launch_ops ops;
 	struct snp_guest g;
 	struct tdsnp_arena_stats st;
+	struct page *p;
 	u64 q = snp_quarantined_pages();
 
 	(void)state;
@@ -459,10 +461,18 @@ static void test_unreclaimable_context_page_is_quarantined(void **state)
 	ops = *snp_mock_launch_ops();
 	ops.page_reclaim = failing_reclaim;
 	assert_int_equal(snp_guest_create(&g, &ops, POLICY, ASID), 0);
-	assert_int_equal(snp_guest_destroy(&g), -ENOTRECOVERABLE);
+	/* A failed LAUNCH_UPDATE whose pre-guest page cannot be reclaimed. */
+	p = tdsnp_alloc_page();
+	assert_int_equal(snp_guest_add_page(&g, p, tdsnp_gpa(0), 7, NULL), -ENOTRECOVERABLE);
+	assert_int_equal(sev_ret_val(g.last_fw_error), SEV_RET_INVALID_PARAM);
 	assert_int_equal(snp_quarantined_pages(), q + 1);
+	assert_int_equal(snp_guest_destroy(&g), -ENOTRECOVERABLE);
+	assert_int_equal(snp_quarantined_pages(), q + 2);
 	tdsnp_arena_stats(arena, &st);
-	assert_int_equal(st.quarantined, 1);
+	assert_int_equal(st.quarantined, 2);
+	assert_int_equal(st.outstanding, 0);
+	/* Both still assigned in the RMP, and nothing else. */
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 2);
 	assert_int_equal(st.violations, 0);
 	snp_mock_fini();
 	tdsnp_mock_uninstall();
@@ -493,7 +503,7 @@ int main(void)
 		cmocka_unit_test(test_launch_update_wrong_page_state_size_owner_and_params),
 		cmocka_unit_test(test_full_guest_launch_and_teardown_leaves_no_page),
 		cmocka_unit_test(test_firmware_status_errno_mapping),
-		/* Last: it leaves one frame quarantined on purpose. */
+		/* Last: it leaves two frames quarantined on purpose. */
 		cmocka_unit_test(test_unreclaimable_context_page_is_quarantined),
 	};
 	int ret;

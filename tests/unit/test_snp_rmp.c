@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include <tdsnp/platform.h>
@@ -127,6 +128,7 @@ static void test_rmpupdate_4k_inside_assigned_2m_overlaps(void **state)
 	(void)state;
 	assign_2m_and_map();
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(5), &st)), SNP_RET_FAIL_OVERLAP);
+	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(0), &st)), SNP_RET_FAIL_OVERLAP);
 	/* Shared 2M again (as Linux leaves it): 4K assignments work inside. */
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(0), &shared2m)), SNP_RET_SUCCESS);
 	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(5), &st)), SNP_RET_SUCCESS);
@@ -370,6 +372,54 @@ static void test_raw_entry_decode_firmware_page_and_guest_page(void **state)
 	assert_int_equal(info.perms[3], 0);
 }
 
+static void test_segment_caps_from_cpuid_bound_the_geometry(void **state)
+{
+	static u64 rst[RST_NR_ENTRIES];
+	struct rmp_seg_caps caps;
+	struct rmp_geometry g;
+
+	(void)state;
+	/* min shift 30, max 40; 4 cached segments, NumSegReduction set. */
+	rmp_seg_caps_from_cpuid(30 | (40 << 6), 4 | BIT(10), &caps);
+	assert_int_equal(caps.min_shift, 30);
+	assert_int_equal(caps.max_shift, 40);
+	assert_int_equal(caps.nr_cached, 4);
+	assert_int_equal(caps.max_rst_entries, 4);
+	memset(rst, 0, sizeof(rst));
+	rst[0] = 0x200000000ULL | 1;
+	assert_int_equal(rmp_geometry_from_msrs(&g, 0x100000000ULL, 0,
+						RMP_CFG_SEGMENTED | (36ULL << 8), rst), 0);
+	assert_int_equal(rmp_check_seg_shift(&caps, &g), 0);
+	rst[4] = 0x300000000ULL | 1;		/* beyond the usable entries */
+	assert_int_equal(rmp_check_seg_shift(&caps, &g), -EINVAL);
+	rst[4] = 0;
+	g.seg_shift = 29;
+	assert_int_equal(rmp_check_seg_shift(&caps, &g), -EINVAL);
+	rmp_seg_caps_from_cpuid(30 | (40 << 6), 4, &caps);
+	assert_int_equal(caps.max_rst_entries, RST_NR_ENTRIES);
+}
+
+static void test_raw_entry_converts_to_rmpread_format(void **state)
+{
+	struct rmp_raw_entry raw = {
+		.lo = RMP_RAW_ASSIGNED | RMP_RAW_PAGESIZE | 0x40000000ULL |
+		      (7ULL << RMP_RAW_ASID_SHIFT) | RMP_RAW_VALIDATED,
+	};
+	struct snp_rmpentry e;
+	struct snp_rmp_info info;
+
+	(void)state;
+	rmp_raw_to_rmpentry(&raw, &e);
+	assert_int_equal(e.gpa, 0x40000000ULL);
+	assert_int_equal(e.assigned, 1);
+	assert_int_equal(e.flags, SNP_RMPENTRY_PAGESIZE);
+	assert_int_equal(e.immutable, 0);
+	assert_int_equal(e.asid, 7);
+	snp_rmpentry_decode(&e, &info);
+	assert_int_equal(info.size, SNP_PAGE_2M);
+	assert_false(info.hpage_region);
+}
+
 static void test_errno_mapping_is_exact(void **state)
 {
 	(void)state;
@@ -384,6 +434,86 @@ static void test_errno_mapping_is_exact(void **state)
 	assert_int_equal(snp_ret_to_errno(snp_ret(SNP_SW_VMEXIT_NPF)), -EFAULT);
 	assert_int_equal(snp_ret_to_errno(snp_ret(5)), -EIO);
 	assert_false(snp_ret_ok(snp_ret(SNP_RET_FAIL_INPUT)));
+	assert_string_equal(snp_ret_str(snp_ret(SNP_RET_NO_CHANGE)), "SNP_RET_NO_CHANGE");
+	assert_string_equal(snp_ret_str(snp_ret(SNP_SW_VMEXIT_NPF)), "SNP_SW_VMEXIT_NPF");
+	assert_string_equal(snp_ret_str(snp_ret(SNP_RET_FAIL_OVERLAP)), "SNP_RET_FAIL_OVERLAP");
+}
+
+/* Direct calls (no trap) reach the same model with the same results, CF included. */
+static void test_direct_mode_gives_the_same_results_as_trapping(void **state)
+{
+	struct snp_rmp_update st = { .gpa = tdsnp_gpa(0x4000), .assigned = true, .asid = ASID };
+	void *va = page_address(frame(9));
+	u64 traps;
+
+	(void)state;
+	tdsnp_mock_set_direct(true);
+	traps = tdsnp_mock_traps();
+	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(9), &st)), SNP_RET_SUCCESS);
+	assert_int_equal(snp_mock_npt_map(ASID, st.gpa, frame_hpa(9), SNP_PAGE_4K), 0);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	assert_int_equal(snp_ret_val(snp_pvalidate(va, SNP_PAGE_4K, true)), SNP_RET_SUCCESS);
+	assert_int_equal(snp_ret_val(snp_pvalidate(va, SNP_PAGE_4K, true)), SNP_RET_NO_CHANGE);
+	assert_int_equal(snp_ret_val(snp_rmpupdate(frame_hpa(9), &st)), SNP_RET_FAIL_PERMISSION);
+	snp_mock_set_host();
+	assert_int_equal(tdsnp_mock_traps(), traps);
+	tdsnp_mock_set_direct(false);
+}
+
+#define NR_THREADS	4
+#define ITERATIONS	200
+
+static unsigned long thread_ids[NR_THREADS], thread_bad[NR_THREADS];
+
+static void *rmp_thread(void *arg)
+{
+	unsigned long i = *(unsigned long *)arg, bad = 0;
+	struct snp_rmp_update priv = {
+		.gpa = tdsnp_gpa(i << 12), .assigned = true, .asid = ASID,
+	};
+	struct snp_rmp_update shared = { .size = SNP_PAGE_4K };
+	unsigned int n;
+
+	for (n = 0; n < ITERATIONS; n++) {
+		bad += snp_ret_val(snp_rmpupdate(frame_hpa(16 + i), &priv)) != SNP_RET_SUCCESS;
+		bad += snp_ret_val(snp_rmpupdate(frame_hpa(16 + i), &shared)) != SNP_RET_SUCCESS;
+	}
+	thread_bad[i] = bad;
+	return NULL;
+}
+
+/* Several CPUs updating their own entries at once: the model stays consistent. */
+static void test_concurrent_rmpupdates_on_distinct_pages(void **state)
+{
+	pthread_t t[NR_THREADS];
+	unsigned long i;
+
+	(void)state;
+	for (i = 0; i < NR_THREADS; i++) {
+		thread_ids[i] = i;
+		thread_bad[i] = ~0UL;
+		assert_int_equal(pthread_create(&t[i], NULL, rmp_thread, &thread_ids[i]), 0);
+	}
+	for (i = 0; i < NR_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(thread_bad[i], 0);
+	}
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+}
+
+/* RMPQUERY's output layout is UNCONFIRMED: the mock acts as a CPU without it. */
+static void test_rmpquery_is_not_modelled_and_faults_ud(void **state)
+{
+	struct snp_rmpquery_out out = { 1, 2 };
+
+	(void)state;
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(snp_mock_init(), 0);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	assert_int_equal(snp_ret_val(snp_rmpquery(&out, SNP_VMPL1, &out)), TDSNP_SW_FAULT_UD);
+	snp_mock_set_host();
+	snp_mock_fini();
+	tdsnp_mock_uninstall();
 }
 
 static void test_no_firmware_gives_sw_status_not_a_code(void **state)
@@ -410,6 +540,8 @@ RUN_2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves)
 RUN_2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused)
 RUN_2M(test_rmp_coverage_end_makes_pages_hypervisor_owned)
 RUN_2M(test_overlap_injection_is_retried_and_reproducible)
+RUN_2M(test_direct_mode_gives_the_same_results_as_trapping)
+RUN_2M(test_concurrent_rmpupdates_on_distinct_pages)
 #define T2M(fn) cmocka_unit_test(fn##_2m)
 
 int main(void)
@@ -425,11 +557,16 @@ int main(void)
 		T2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused),
 		T2M(test_rmp_coverage_end_makes_pages_hypervisor_owned),
 		T2M(test_overlap_injection_is_retried_and_reproducible),
+		T2M(test_direct_mode_gives_the_same_results_as_trapping),
+		T2M(test_concurrent_rmpupdates_on_distinct_pages),
 		cmocka_unit_test(test_strict_mode_catches_free_of_assigned_page),
 		cmocka_unit_test(test_contiguous_rmp_entry_address_and_coverage),
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
 		cmocka_unit_test(test_raw_entry_decode_firmware_page_and_guest_page),
+		cmocka_unit_test(test_segment_caps_from_cpuid_bound_the_geometry),
+		cmocka_unit_test(test_raw_entry_converts_to_rmpread_format),
 		cmocka_unit_test(test_errno_mapping_is_exact),
+		cmocka_unit_test(test_rmpquery_is_not_modelled_and_faults_ud),
 		cmocka_unit_test(test_no_firmware_gives_sw_status_not_a_code),
 	};
 	struct tdsnp_arena_stats st;
