@@ -27,16 +27,6 @@
 #include <string.h>
 #endif
 
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /**
  * tdxg_env_up() - a TD with two L2 VMs, one current vCPU, a VMM, and pages
  * @e: the environment to fill
@@ -65,21 +55,21 @@ int tdxg_env_up(struct tdxg_env *e, char *msg, size_t len)
 		cfg.mrowner[i] = (u8)(0x80 + i);
 	}
 	if (tdxg_install())
-		return fail(msg, len, "tdxg_install failed");
+		return st_fail(msg, len, "tdxg_install failed");
 	e->td = tdxg_td_create(&cfg);
 	if (!e->td)
-		return fail(msg, len, "tdxg_td_create failed");
+		return st_fail(msg, len, "tdxg_td_create failed");
 	e->vcpu = tdxg_vcpu_create(e->td);
 	if (!e->vcpu)
-		return fail(msg, len, "tdxg_vcpu_create failed");
+		return st_fail(msg, len, "tdxg_vcpu_create failed");
 	tdxg_set_current(e->vcpu);
 	for (i = 0; i < TDXG_ENV_PAGES; i++) {
 		e->page[i] = tdsnp_alloc_page();
 		if (!e->page[i])
-			return fail(msg, len, "page %u: no memory", i);
+			return st_fail(msg, len, "page %u: no memory", i);
 		if (i < TDXG_ENV_MAPPED &&
 		    tdxg_map(e->td, tdxg_env_gpa(i), TDX_PAGE_4K, TDXG_PAGE_MAPPED, e->page[i]))
-			return fail(msg, len, "tdxg_map(%u) failed", i);
+			return st_fail(msg, len, "tdxg_map(%u) failed", i);
 	}
 	e->violations = tdsnp_mock_violations();
 	return 0;
@@ -137,7 +127,7 @@ int tdxg_expect(char *msg, size_t len, const char *what, u64 got, u64 want)
 	if (got == want)
 		return 0;
 	if (!msg[0])
-		fail(msg, len, "%s: status 0x%016llx, want 0x%016llx", what, got, want);
+		st_fail(msg, len, "%s: status 0x%016llx, want 0x%016llx", what, got, want);
 	return -1;
 }
 

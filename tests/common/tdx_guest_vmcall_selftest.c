@@ -25,16 +25,6 @@
 #include <string.h>
 #endif
 
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Both record the first failure only, so a test reads as a list of checks. */
 #define EXPECT(what, got, want)	tdxg_expect(msg, len, what, got, want)
 #define CHECK(cond, ...)		tdxg_check(msg, len, !!(cond), __VA_ARGS__)
@@ -300,7 +290,7 @@ int test_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len)
 
 	msg[0] = '\0';
 	if (tdxg_install())
-		return fail(msg, len, "install");
+		return st_fail(msg, len, "install");
 	td = tdxg_td_create(&cfg);
 	if (td)
 		v = tdxg_vcpu_create(td);
