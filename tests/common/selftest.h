@@ -37,5 +37,6 @@ extern const size_t tdsnp_nr_selftest_suites;
 /* The suites. */
 extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite;
+extern const struct tdsnp_selftest_suite tdsnp_tdx_host_suite;
 
 #endif /* TDSNP_SELFTEST_H */

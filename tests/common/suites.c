@@ -9,6 +9,7 @@
 const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_insn_suite,
 	&tdsnp_tdx_fields_suite,
+	&tdsnp_tdx_host_suite,
 };
 
 const size_t tdsnp_nr_selftest_suites = ARRAY_SIZE(tdsnp_selftest_suites);
