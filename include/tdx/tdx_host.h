@@ -269,6 +269,8 @@ int tdx_sys_read_info(struct tdx_sys_info *info);
 int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *info);
 const struct tdx_sys_info *tdx_sysinfo(void);
 void tdx_module_forget(void);
+void tdx_global_lock(void);
+void tdx_global_unlock(void);
 int tdx_hkid_alloc(u16 *hkid);
 void tdx_hkid_free(u16 hkid);
 

@@ -181,8 +181,9 @@ EXPORT_SYMBOL_GPL(tdx_pages_quarantined);
  * tdx_reclaim_page() - reclaim a TD page and free it, or quarantine it
  * @page: a page of a TD whose HKID was freed (lifecycle TEARDOWN)
  *
- * Reclaim is not retried on failure: a failure means a bug or a fatal
- * module state (tdx-host.md pitfall P1), so the page is quarantined.
+ * Only contention (TDX_OPERAND_BUSY) is retried, a bounded number of times;
+ * any other failure means a bug or a fatal module state (tdx-host.md
+ * pitfall P1), so the page is quarantined.
  *
  * Return: 0 when the page went back to the allocator, else the errno of
  * the status (the page is then quarantined).
@@ -190,7 +191,12 @@ EXPORT_SYMBOL_GPL(tdx_pages_quarantined);
 int tdx_reclaim_page(struct page *page)
 {
 	struct tdx_page_md md;
-	u64 ret = tdh_phymem_page_reclaim(page, &md);
+	unsigned int i = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_phymem_page_reclaim(page, &md);
+	} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++i < TDX_BUSY_RETRIES);
 
 	if (ret != TDX_SUCCESS) {
 		tdsnp_err("tdx: TDH.PHYMEM.PAGE.RECLAIM 0x%llx: status 0x%llx",

@@ -16,6 +16,7 @@
 static struct tdx_sys_info sys_info;
 static bool sys_ready;
 static struct tdsnp_mutex hkid_lock;
+static struct tdsnp_mutex global_lock;
 static u64 *hkid_map;
 
 /**
@@ -228,6 +229,7 @@ int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *i
 	if (!hkid_map)
 		return -ENOMEM;
 	tdsnp_mutex_init(&hkid_lock);
+	tdsnp_mutex_init(&global_lock);
 	sys_ready = true;
 	if (info)
 		*info = sys_info;
@@ -255,6 +257,7 @@ void tdx_module_forget(void)
 		return;
 	sys_ready = false;
 	tdsnp_mutex_destroy(&hkid_lock);
+	tdsnp_mutex_destroy(&global_lock);
 	tdsnp_free(hkid_map);
 	hkid_map = NULL;
 }
@@ -301,3 +304,28 @@ void tdx_hkid_free(u16 hkid)
 	tdsnp_mutex_unlock(&hkid_lock);
 }
 EXPORT_SYMBOL_GPL(tdx_hkid_free);
+
+/**
+ * tdx_global_lock() - serialize the leaves that take module-global locks
+ *
+ * TDH.MNG.CREATE, TDH.MNG.KEY.CONFIG, TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB
+ * and TDH.MNG.KEY.FREEID take the KOT / key / write-back locks of the whole
+ * module; the policy layer runs them one at a time, as Linux does
+ * (tdx-host.md 11), so two TDs built in parallel do not starve each other.
+ */
+void tdx_global_lock(void)
+{
+	if (sys_ready)
+		tdsnp_mutex_lock(&global_lock);
+}
+EXPORT_SYMBOL_GPL(tdx_global_lock);
+
+/**
+ * tdx_global_unlock() - end of a tdx_global_lock() section
+ */
+void tdx_global_unlock(void)
+{
+	if (sys_ready)
+		tdsnp_mutex_unlock(&global_lock);
+}
+EXPORT_SYMBOL_GPL(tdx_global_unlock);

@@ -70,9 +70,11 @@ int tdx_guest_create(struct tdx_guest *g)
 		goto undo;
 	}
 	g->td.tdr_page = page;
+	tdx_global_lock();
 	do {
 		ret = tdh_mng_create(&g->td, g->hkid);
 	} while (retry_again(ret, &n));
+	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
 		err = fail("TDH.MNG.CREATE", ret);
 		g->td.tdr_page = NULL;
@@ -80,10 +82,12 @@ int tdx_guest_create(struct tdx_guest *g)
 		goto undo;
 	}
 	n = 0;
+	tdx_global_lock();
 	do {
 		ret = tdh_mng_key_config(&g->td);
 	} while ((tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) && ++n < TDX_NO_ENTROPY_RETRIES) ||
 		 retry_again(ret, &n));
+	tdx_global_unlock();
 	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED)) {
 		err = fail("TDH.MNG.KEY.CONFIG", ret);
 		goto destroy;
@@ -434,7 +438,10 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 		return fail("TDH.MEM.PAGE.REMOVE", ret);
 	g->pages[i] = g->pages[--g->nr_pages];
 	/* Lines written with the TD's key must go before the host reuses it (P4). */
-	ret = tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
+	n = 0;
+	do {
+		ret = tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
+	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
 		tdx_quarantine_page(page);
 		g->leaked++;
@@ -498,11 +505,17 @@ static void free_objects(struct tdx_guest *g)
 static u64 cache_wb(void)
 {
 	unsigned int i;
-	u64 ret = tdh_phymem_cache_wb(false);
+	unsigned int n = 0;
+	bool resume = false;
+	u64 ret;
 
-	for (i = 0; tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE) && i < TDX_RESUMABLE_RETRIES;
-	     i++)
-		ret = tdh_phymem_cache_wb(true);
+	for (i = 0; i < TDX_RESUMABLE_RETRIES; i++) {
+		ret = tdh_phymem_cache_wb(resume);
+		if (tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE))
+			resume = true;
+		else if (!retry_again(ret, &n))
+			break;
+	}
 	return ret;
 }
 
@@ -536,6 +549,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 			tdsnp_warn("tdx: TDH.VP.FLUSH: status 0x%llx", ret);
 	}
 	n = 0;
+	tdx_global_lock();
 	do {
 		ret = tdh_mng_vpflushdone(&g->td);
 	} while (retry_again(ret, &n));
@@ -548,6 +562,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 			} while (retry_again(ret, &n));
 		}
 	}
+	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
 		tdsnp_err("tdx: TD teardown stopped (status 0x%llx): HKID %u leaked", ret, g->hkid);
 		quarantine_all(g);
@@ -568,10 +583,19 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	}
 	for (i = 0; i < g->td.nr_tdcs_pages; i++)
 		reclaim(g, g->td.tdcs_pages[i]);
-	ret = tdh_phymem_page_reclaim(g->td.tdr_page, NULL);
-	if (ret == TDX_SUCCESS)
-		ret = tdh_phymem_page_wbinvd(tdx_keyed_pa(g->td.tdr_page,
-							  info ? info->global_hkid : 0));
+	n = 0;
+	do {
+		ret = tdh_phymem_page_reclaim(g->td.tdr_page, NULL);
+	} while (retry_again(ret, &n));
+	if (ret == TDX_SUCCESS) {
+		/* The TDR was written with the global KeyID (pitfall P4). */
+		tdsnp_hpa_t pa = tdx_keyed_pa(g->td.tdr_page, info ? info->global_hkid : 0);
+
+		n = 0;
+		do {
+			ret = tdh_phymem_page_wbinvd(pa);
+		} while (retry_again(ret, &n));
+	}
 	if (ret == TDX_SUCCESS) {
 		tdx_free_fw_page(g->td.tdr_page);
 	} else {

@@ -37,6 +37,12 @@
 #include "mock.h"
 #include "tdx_module_host.h"
 
+#ifdef __KERNEL__
+#include <linux/sched.h>
+#else
+#include <sched.h>
+#endif
+
 #define MAX_PA			52u
 #define MAX_TDMRS		64
 #define MIN_TDCS_PAGES		6
@@ -146,6 +152,7 @@ static struct {
 	u8 *kot;			/* per TDX KeyID */
 	u8 *kot_wb;			/* per KeyID: packages written back (bitmap) */
 	struct tl kot_lock;
+	struct tl ket_lock;		/* the key programming engine (PCONFIG) */
 	struct tl wb_lock;
 	bool wb_pending[TDX_MODULE_MAX_PKGS];
 	struct pamt_ent **pamt;
@@ -173,6 +180,16 @@ static u64 err_op(u64 status, u64 opid)
 	return status | opid;
 }
 
+/* Let a racing caller run while this one holds its object locks. */
+static void yield_cpu(void)
+{
+#ifdef __KERNEL__
+	cond_resched();
+#else
+	sched_yield();
+#endif
+}
+
 /*
  * Take an object lock, or fail as the module does when another LP holds it
  * (or when fault injection says so).  After a success the model lock is
@@ -187,6 +204,7 @@ static bool take(struct call *c, struct tl *l, bool excl)
 	l->state = excl ? -1 : l->state + 1;
 	c->held[c->n++] = l;
 	tdsnp_mutex_unlock(&m.lock);
+	yield_cpu();
 	tdsnp_mutex_lock(&m.lock);
 	return true;
 }
@@ -942,7 +960,7 @@ static u64 sys_key_config(struct call *c, struct tdsnp_regs *r)
 		return TDX_SYS_KEY_CONFIG_NOT_PENDING;
 	if (m.pkg_key[cur_pkg()])
 		return TDX_KEY_CONFIGURED;
-	if (!take(c, &m.kot_lock, true))
+	if (!take(c, &m.ket_lock, true))
 		return err_op(TDX_OPERAND_BUSY, OPID(KET));
 	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_NO_ENTROPY))
 		return TDX_KEY_GENERATION_FAILED;
@@ -1149,7 +1167,7 @@ static u64 mng_key_config(struct call *c, struct tdsnp_regs *r)
 		return TDX_LIFECYCLE_STATE_INCORRECT;
 	if (td->pkg_config_bitmap & BIT_ULL(cur_pkg()))
 		return TDX_KEY_CONFIGURED;
-	if (!take(c, &m.wb_lock, true))
+	if (!take(c, &m.ket_lock, true))
 		return err_op(TDX_OPERAND_BUSY, OPID(KET));
 	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_NO_ENTROPY))
 		return TDX_KEY_GENERATION_FAILED;
