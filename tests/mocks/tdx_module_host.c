@@ -2025,6 +2025,181 @@ static u64 mem_page_remove(struct call *c, struct tdsnp_regs *r)
 	return TDX_SUCCESS;
 }
 
+/* RUNNABLE needs the entry blocked and a TRACK after the block (PAGE.REMOVE rules). */
+static u64 blocked_and_tracked(struct tdsnp_regs *r, struct mtd *td, struct sept_ent *e)
+{
+	bool blocked = e->state == TDX_SEPT_BLOCKED || e->state == TDX_SEPT_PENDING_BLOCKED ||
+		       e->state == TDX_SEPT_NL_BLOCKED;
+
+	if (td->op_state == TDX_OP_RUNNABLE && !blocked) {
+		sept_details(r, e, e->level);
+		return err_op(TDX_GPA_RANGE_NOT_BLOCKED, OPID(RCX));
+	}
+	if (blocked && !tlb_tracked(td, e->bepoch)) {
+		sept_details(r, e, e->level);
+		return err_op(TDX_TLB_TRACKING_NOT_DONE, OPID(RCX));
+	}
+	return TDX_SUCCESS;
+}
+
+static u8 unblocked(u8 state)
+{
+	return state == TDX_SEPT_BLOCKED ? TDX_SEPT_MAPPED :
+	       state == TDX_SEPT_PENDING_BLOCKED ? TDX_SEPT_PENDING :
+	       state == TDX_SEPT_NL_BLOCKED ? TDX_SEPT_NL_MAPPED : state;
+}
+
+static void set_pamt_size(u64 pa, u32 level, u8 size)
+{
+	u64 n = 1ULL << (9 * level), i;
+
+	for (i = 0; i < n; i++)
+		pamt_get((pa >> TDSNP_PAGE_SHIFT) + i)->size = size;
+}
+
+/* Move a private page's contents to another HPA, same KeyID. */
+static void move_private(u16 hkid, u64 from, u64 to)
+{
+	u8 buf[64];
+	u64 off;
+
+	for (off = 0; off < TDSNP_PAGE_SIZE; off += sizeof(buf)) {
+		priv_read(hkid, from + off, buf, sizeof(buf));
+		priv_write(hkid, to + off, buf, sizeof(buf));
+	}
+}
+
+static u64 mem_page_relocate(struct call *c, struct tdsnp_regs *r)
+{
+	struct pamt_ent *pe;
+	struct sept_ent *e;
+	struct mtd *td;
+	u64 gpa, ret, old;
+	u32 level;
+
+	ret = mem_tdr(c, r, TDH_MEM_PAGE_RELOCATE, false, 0, &td);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	ret = gpa_entry(c, r, td, TDX_LEVEL_4K, TDX_LEVEL_4K, true, &e, &gpa, &level);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	if (!is_leaf_state(e->state))
+		return state_incorrect(r, e, level);
+	ret = blocked_and_tracked(r, td, e);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	ret = page_op(c, r->r8, OPID(R8), true, TDX_PT_NDA, &pe);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	old = e->hpa;
+	move_private(td->hkid, old, r->r8);
+	unassign(pamt_get(old >> TDSNP_PAGE_SHIFT));
+	assign(pe, TDX_PT_REG, td->tdr_pa, TDX_PS_4K);
+	e->hpa = r->r8;
+	e->state = unblocked(e->state);
+	r->rcx = old;
+	r->rdx = 0;
+	return TDX_SUCCESS;
+}
+
+static u64 mem_page_demote(struct call *c, struct tdsnp_regs *r)
+{
+	struct pamt_ent *pe;
+	struct sept_ent *e;
+	struct mtd *td;
+	u64 gpa, ret, i;
+	u32 level;
+	u8 child;
+
+	ret = mem_tdr(c, r, TDH_MEM_PAGE_DEMOTE, false, TDX_DEMOTE_L2_SEPT_ADD_MODE, &td);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	ret = gpa_entry(c, r, td, TDX_LEVEL_2M, TDX_LEVEL_1G, true, &e, &gpa, &level);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	if (!is_leaf_state(e->state))
+		return state_incorrect(r, e, level);
+	ret = blocked_and_tracked(r, td, e);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	ret = page_op(c, r->r8, OPID(R8), true, TDX_PT_NDA, &pe);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	/* Splitting 512 entries is long: the module may stop and be re-called. */
+	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_INTERRUPTED))
+		return TDX_INTERRUPTED_RESUMABLE;
+	child = unblocked(e->state);
+	for (i = 0; i < 512; i++) {
+		struct sept_ent *ce = sept_get(td, level - 1, e->gpa + i * span(level - 1));
+
+		if (!ce)
+			return err_op(TDX_OPERAND_BUSY, OPID(SEPT_TREE));
+		ce->state = child;
+		ce->hpa = e->hpa + i * span(level - 1);
+		ce->bepoch = 0;
+	}
+	set_pamt_size(e->hpa, level, (u8)(level - 1));
+	assign(pe, TDX_PT_EPT, td->tdr_pa, TDX_PS_4K);
+	scramble(r->r8, td->hkid);
+	chld_inc(td, 1);
+	e->state = TDX_SEPT_NL_MAPPED;
+	e->hpa = r->r8;
+	r->rcx = 0;
+	r->rdx = 0;
+	return TDX_SUCCESS;
+}
+
+static u64 mem_page_promote(struct call *c, struct tdsnp_regs *r)
+{
+	struct sept_ent *e, *first;
+	struct mtd *td;
+	u64 gpa, ret, i, sept_pa;
+	u32 level;
+
+	ret = mem_tdr(c, r, TDH_MEM_PAGE_PROMOTE, false, 0, &td);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	ret = gpa_entry(c, r, td, TDX_LEVEL_2M, TDX_LEVEL_1G, true, &e, &gpa, &level);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	if (e->state != TDX_SEPT_NL_MAPPED && e->state != TDX_SEPT_NL_BLOCKED)
+		return state_incorrect(r, e, level);
+	ret = blocked_and_tracked(r, td, e);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	/* 512 leaves, one state, physically contiguous and aligned (tdx-host.md 2). */
+	first = sept_find(td, level - 1, e->gpa);
+	if (!first || (first->state != TDX_SEPT_MAPPED && first->state != TDX_SEPT_PENDING) ||
+	    (first->hpa & (span(level) - 1)))
+		goto bad;
+	for (i = 1; i < 512; i++) {
+		struct sept_ent *ce = sept_find(td, level - 1, e->gpa + i * span(level - 1));
+
+		if (!ce || ce->state != first->state || ce->hpa != first->hpa + i * span(level - 1))
+			goto bad;
+	}
+	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_INTERRUPTED))
+		return TDX_INTERRUPTED_RESUMABLE;
+	sept_pa = e->hpa;
+	e->state = first->state;
+	e->hpa = first->hpa;
+	for (i = 0; i < 512; i++) {
+		struct sept_ent *ce = sept_find(td, level - 1, e->gpa + i * span(level - 1));
+
+		ce->state = TDX_SEPT_FREE;
+		ce->hpa = 0;
+	}
+	set_pamt_size(e->hpa, level, (u8)level);
+	unassign(pamt_get(sept_pa >> TDSNP_PAGE_SHIFT));
+	td->chldcnt--;
+	r->rcx = sept_pa;
+	r->rdx = 0;
+	return TDX_SUCCESS;
+bad:
+	sept_details(r, e, level);
+	return err_op(TDX_EPT_INVALID_PROMOTE_CONDITIONS, OPID(RCX));
+}
+
 static bool sept_page_empty(struct mtd *td, const struct sept_ent *e)
 {
 	u64 i;
@@ -2284,6 +2459,7 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_MEM_PAGE_ADD] = { mem_page_add, 0, true },
 	[TDH_MEM_SEPT_ADD] = { mem_sept_add, 0, true },
 	[TDH_VP_ADDCX] = { vp_addcx },
+	[TDH_MEM_PAGE_RELOCATE] = { mem_page_relocate, 0, true },
 	[TDH_MEM_PAGE_AUG] = { mem_page_aug, 0, true },
 	[TDH_MEM_RANGE_BLOCK] = { mem_range_block, 0, true },
 	[TDH_MNG_KEY_CONFIG] = { mng_key_config },
@@ -2292,6 +2468,7 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_MNG_RD] = { mng_rd, 1 },
 	[TDH_MEM_RD] = { mem_rd, 0, true },
 	[TDH_MNG_WR] = { mng_wr },
+	[TDH_MEM_PAGE_DEMOTE] = { mem_page_demote, 0, true },
 	[TDH_MEM_WR] = { mem_wr, 0, true },
 	[TDH_MR_EXTEND] = { mr_extend, 0, true },
 	[TDH_MR_FINALIZE] = { mr_finalize },
@@ -2300,6 +2477,7 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_MNG_KEY_FREEID] = { mng_key_freeid },
 	[TDH_MNG_INIT] = { mng_init },
 	[TDH_VP_INIT] = { vp_init },
+	[TDH_MEM_PAGE_PROMOTE] = { mem_page_promote, 1, true },
 	[TDH_PHYMEM_PAGE_RDMD] = { phymem_page_rdmd },
 	[TDH_MEM_SEPT_RD] = { mem_sept_rd, 0, true },
 	[TDH_VP_RD] = { vp_rd, 1 },

@@ -808,6 +808,115 @@ static void test_status_to_errno_follows_the_convention(void **state)
 	assert_true(tdx_status_is(TDX_OPERAND_BUSY | 0xA9, TDX_OPERAND_BUSY));
 }
 
+/* 512 host pages forming one 2 MiB-aligned physical run (the arena hands out low frames). */
+static struct page *alloc_2m_run(struct page **all, unsigned int n)
+{
+	struct page *head = NULL;
+	unsigned int i, start = 0;
+
+	for (i = 0; i < n; i++)
+		all[i] = tdsnp_alloc_page();
+	for (i = 0; i < n && !head; i++) {
+		if (!(page_to_pfn(all[i]) & 511) && i + 512 <= n &&
+		    page_to_pfn(all[i + 511]) == page_to_pfn(all[i]) + 511) {
+			head = all[i];
+			start = i;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!head || i < start || i >= start + 512)
+			tdsnp_free_page(all[i]);
+	return head;
+}
+
+static void test_large_page_demote_promote_and_relocate(void **state)
+{
+	u64 before = tdx_pages_outstanding(), v;
+	static struct page *all[1100];
+	struct page *head, *sept = tdx_alloc_fw_page(), *newpg = tdx_alloc_fw_page();
+	struct page *src = tdsnp_alloc_page();
+	tdsnp_gpa_t big = tdsnp_gpa(0x200000);
+	struct tdx_page_md md;
+	struct tdx_ext_err e;
+	struct tdx_guest g;
+	tdsnp_hpa_t hpa;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	memset(page_address(src), 0x6b, TDSNP_PAGE_SIZE);
+	build(&g, TDX_TD_ATTR_DEBUG, src);
+	assert_int_equal(tdx_guest_finalize(&g), 0);
+	/* A 4 KiB AUG builds the walk down to the 2 MiB level. */
+	assert_int_equal(tdx_guest_aug_page(&g, tdsnp_gpa(0x400000)), 0);
+	head = alloc_2m_run(all, ARRAY_SIZE(all));
+	assert_non_null(head);
+	assert_int_equal(tdh_mem_page_aug(&g.td, big, TDX_LEVEL_2M, head, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_phymem_page_rdmd(head, &md), TDX_SUCCESS);
+	assert_int_equal(md.page_size, TDX_PS_2M);
+	/* DEMOTE needs BLOCK + TRACK in RUNNABLE. */
+	assert_int_equal(tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
+			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
+			 TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_sept_rd(&g.td, tdsnp_gpa(0x201000), TDX_LEVEL_4K, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_PENDING);
+	assert_int_equal(e.sept_entry & TDSNP_PAGE_MASK & ~TDX_SEPT_ENTRY_SVE,
+			 page_to_phys(head) + 0x1000);
+	assert_int_equal(tdh_phymem_page_rdmd(head, &md), TDX_SUCCESS);
+	assert_int_equal(md.page_size, TDX_PS_4K);
+	/* PROMOTE back: non-leaf blocked and tracked, 512 contiguous leaves. */
+	assert_int_equal(tdh_mem_page_promote(&g.td, big, TDX_LEVEL_2M, &hpa, &e),
+			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_page_promote(&g.td, big, TDX_LEVEL_2M, &hpa, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_hpa_val(hpa), page_to_phys(sept));
+	assert_int_equal(tdh_mem_sept_rd(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_PENDING);
+	assert_int_equal(tdx_ext_err_level(&e), TDX_LEVEL_2M);
+	/* A 4 KiB region whose leaves are not contiguous cannot be promoted. */
+	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_page_promote(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &hpa, &e),
+			 TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_mem_range_unblock(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
+	/* Remove the 2 MiB page by hand; its 512 frames go back to the allocator. */
+	assert_int_equal(tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_page_remove(&g.td, big, TDX_LEVEL_2M, &hpa, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_hpa_val(hpa), page_to_phys(head));
+	for (i = 0; i < 512; i++) {
+		struct page *p = tdsnp_hpa_to_page(tdsnp_hpa(page_to_phys(head) + i * 4096ULL));
+
+		assert_false(tdx_module_page_owned(p));
+		tdsnp_free_page(p);
+	}
+	/* RELOCATE a measured 4 KiB page: contents follow it. */
+	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0x2000), TDX_LEVEL_4K, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_page_relocate(&g.td, tdsnp_gpa(0x2000), newpg, &hpa, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdsnp_hpa_val(hpa), page_to_phys(g.pages[0].page));
+	assert_int_equal(tdh_mem_rd(&g.td, tdsnp_gpa(0x2ff8), &v, &e), TDX_SUCCESS);
+	assert_int_equal(v, 0x6b6b6b6b6b6b6b6bULL);
+	assert_int_equal(tdh_phymem_page_wbinvd(tdx_keyed_pa(g.pages[0].page, g.hkid)),
+			 TDX_SUCCESS);
+	tdx_free_fw_page(g.pages[0].page);
+	g.pages[0].page = newpg;
+	tdx_free_fw_page(sept);
+	assert_int_equal(tdx_guest_destroy(&g), 0);
+	tdsnp_free_page(src);
+	assert_clean(before);
+}
+
 #define T(fn)	cmocka_unit_test_teardown(fn, down)
 
 int main(void)
@@ -818,6 +927,7 @@ int main(void)
 		T(test_metadata_access_masks_follow_the_field_table),
 		T(test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd),
 		T(test_runtime_remove_needs_block_and_tlb_track),
+		T(test_large_page_demote_promote_and_relocate),
 		T(test_operand_busy_names_the_contended_operand),
 		T(test_unflushed_handover_is_a_strict_violation),
 		T(test_freeing_a_module_page_is_refused_and_counted),
