@@ -255,6 +255,15 @@ struct tdx_sys_info {
  * @nr_tdx_keyids: how many TDX KeyIDs; the first is the global one
  * @tdmrs: the TDMR layout
  * @nr_tdmrs: its length
+ * @nr_lps: logical processors to run TDH.SYS.LP.INIT on (0: only the caller's)
+ * @nr_pkgs: packages, each needing its own key programming (0: one)
+ * @pkg_lp: for package i, one of its LPs (NULL: LP i)
+ * @move_to_lp: make the calling thread's next SEAMCALLs run on LP @lp, or
+ *              NULL when everything runs where the caller is
+ * @ctx: passed to @move_to_lp
+ *
+ * After tdx_module_init() the library moves back to LP 0 before returning,
+ * and does the same around the per-package TDH.MNG.KEY.CONFIG of each TD.
  */
 struct tdx_module_setup {
 	u32 phys_bits;
@@ -262,6 +271,11 @@ struct tdx_module_setup {
 	u16 nr_tdx_keyids;
 	const struct tdx_tdmr_region *tdmrs;
 	unsigned int nr_tdmrs;
+	unsigned int nr_lps;
+	unsigned int nr_pkgs;
+	const unsigned int *pkg_lp;
+	void (*move_to_lp)(unsigned int lp, void *ctx);
+	void *ctx;
 };
 
 u64 tdx_pamt_size(u64 tdmr_size, unsigned int page_size, u16 entry_size);
@@ -269,6 +283,9 @@ int tdx_sys_read_info(struct tdx_sys_info *info);
 int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *info);
 const struct tdx_sys_info *tdx_sysinfo(void);
 void tdx_module_forget(void);
+unsigned int tdx_nr_pkgs(void);
+void tdx_move_to_pkg(unsigned int pkg);
+void tdx_move_to_lp(unsigned int lp);
 void tdx_global_lock(void);
 void tdx_global_unlock(void);
 int tdx_hkid_alloc(u16 *hkid);

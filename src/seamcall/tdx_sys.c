@@ -17,6 +17,39 @@ static struct tdx_sys_info sys_info;
 static bool sys_ready;
 static struct tdsnp_mutex hkid_lock;
 static struct tdsnp_mutex global_lock;
+static struct tdx_module_setup topo;	/* LP/package topology and mover */
+
+/**
+ * tdx_move_to_lp() - run the next SEAMCALLs on a logical processor
+ * @lp: the LP, as numbered in struct tdx_module_setup
+ */
+void tdx_move_to_lp(unsigned int lp)
+{
+	if (topo.move_to_lp)
+		topo.move_to_lp(lp, topo.ctx);
+}
+EXPORT_SYMBOL_GPL(tdx_move_to_lp);
+
+/**
+ * tdx_nr_pkgs() - packages that each need their own key programming
+ *
+ * Return: at least 1.
+ */
+unsigned int tdx_nr_pkgs(void)
+{
+	return topo.nr_pkgs ? topo.nr_pkgs : 1;
+}
+EXPORT_SYMBOL_GPL(tdx_nr_pkgs);
+
+/**
+ * tdx_move_to_pkg() - run the next SEAMCALLs on an LP of a package
+ * @pkg: the package
+ */
+void tdx_move_to_pkg(unsigned int pkg)
+{
+	tdx_move_to_lp(topo.pkg_lp ? topo.pkg_lp[pkg] : pkg);
+}
+EXPORT_SYMBOL_GPL(tdx_move_to_pkg);
 static u64 *hkid_map;
 
 /**
@@ -146,21 +179,28 @@ out:
 
 static int key_config(void)
 {
-	unsigned int i;
+	unsigned int i, pkg;
 	u64 ret = TDX_SUCCESS;
 
 	/* Caches must hold no lines of the KeyID being programmed (6.1 step 5). */
 	tdsnp_wbinvd();
-	for (i = 0; i < TDX_NO_ENTROPY_RETRIES; i++) {
-		ret = tdh_sys_key_config();
-		if (!tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
-		    !tdx_status_is(ret, TDX_OPERAND_BUSY))
-			break;
+	for (pkg = 0; pkg < tdx_nr_pkgs(); pkg++) {
+		/* One LP per package, one package at a time (6.1 step 5). */
+		tdx_move_to_pkg(pkg);
+		for (i = 0; i < TDX_NO_ENTROPY_RETRIES; i++) {
+			ret = tdh_sys_key_config();
+			if (!tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
+			    !tdx_status_is(ret, TDX_OPERAND_BUSY))
+				break;
+		}
+		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED)) {
+			tdsnp_err("tdx: TDH.SYS.KEY.CONFIG (package %u): status 0x%llx", pkg, ret);
+			tdx_move_to_lp(0);
+			return tdx_status_to_errno(ret) ?: -EIO;
+		}
 	}
-	if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_KEY_CONFIGURED))
-		return 0;
-	tdsnp_err("tdx: TDH.SYS.KEY.CONFIG: status 0x%llx", ret);
-	return tdx_status_to_errno(ret) ?: -EIO;
+	tdx_move_to_lp(0);
+	return 0;
 }
 
 static int init_tdmrs(const struct tdx_module_setup *setup)
@@ -195,6 +235,7 @@ static int init_tdmrs(const struct tdx_module_setup *setup)
  */
 int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *info)
 {
+	unsigned int lp;
 	u64 ret;
 	int err;
 
@@ -205,11 +246,17 @@ int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *i
 		tdsnp_err("tdx: TDH.SYS.INIT: status 0x%llx", ret);
 		return tdx_status_to_errno(ret) ?: -EIO;
 	}
-	ret = tdh_sys_lp_init();
-	if (ret != TDX_SUCCESS) {
-		tdsnp_err("tdx: TDH.SYS.LP.INIT: status 0x%llx", ret);
-		return tdx_status_to_errno(ret) ?: -EIO;
+	topo = *setup;
+	for (lp = 0; lp < (setup->nr_lps ? setup->nr_lps : 1); lp++) {
+		tdx_move_to_lp(lp);
+		ret = tdh_sys_lp_init();
+		if (ret != TDX_SUCCESS) {
+			tdsnp_err("tdx: TDH.SYS.LP.INIT (LP %u): status 0x%llx", lp, ret);
+			tdx_move_to_lp(0);
+			return tdx_status_to_errno(ret) ?: -EIO;
+		}
 	}
+	tdx_move_to_lp(0);
 	memset(&sys_info, 0, sizeof(sys_info));
 	err = tdx_sys_read_info(&sys_info);
 	if (err)
@@ -256,6 +303,7 @@ void tdx_module_forget(void)
 	if (!sys_ready)
 		return;
 	sys_ready = false;
+	memset(&topo, 0, sizeof(topo));
 	tdsnp_mutex_destroy(&hkid_lock);
 	tdsnp_mutex_destroy(&global_lock);
 	tdsnp_free(hkid_map);

@@ -81,12 +81,19 @@ int tdx_guest_create(struct tdx_guest *g)
 		tdx_free_fw_page(page);
 		goto undo;
 	}
-	n = 0;
 	tdx_global_lock();
-	do {
-		ret = tdh_mng_key_config(&g->td);
-	} while ((tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) && ++n < TDX_NO_ENTROPY_RETRIES) ||
-		 retry_again(ret, &n));
+	for (i = 0; i < tdx_nr_pkgs(); i++) {
+		/* The TD key is programmed on every package (tdx-host.md 6.2 step 4). */
+		tdx_move_to_pkg(i);
+		n = 0;
+		do {
+			ret = tdh_mng_key_config(&g->td);
+		} while ((tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
+			  ++n < TDX_NO_ENTROPY_RETRIES) || retry_again(ret, &n));
+		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED))
+			break;
+	}
+	tdx_move_to_lp(0);
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED)) {
 		err = fail("TDH.MNG.KEY.CONFIG", ret);
@@ -502,12 +509,12 @@ static void free_objects(struct tdx_guest *g)
 	g->cap_pages = 0;
 }
 
-static u64 cache_wb(void)
+static u64 cache_wb_pkg(void)
 {
 	unsigned int i;
 	unsigned int n = 0;
 	bool resume = false;
-	u64 ret;
+	u64 ret = TDX_SUCCESS;
 
 	for (i = 0; i < TDX_RESUMABLE_RETRIES; i++) {
 		ret = tdh_phymem_cache_wb(resume);
@@ -516,6 +523,23 @@ static u64 cache_wb(void)
 		else if (!retry_again(ret, &n))
 			break;
 	}
+	return ret;
+}
+
+/* CACHE.WB once per package (6.4 step 4); NO_HKID_READY counts as done. */
+static u64 cache_wb(void)
+{
+	unsigned int pkg;
+	u64 ret = TDX_SUCCESS;
+
+	for (pkg = 0; pkg < tdx_nr_pkgs(); pkg++) {
+		tdx_move_to_pkg(pkg);
+		ret = cache_wb_pkg();
+		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE))
+			break;
+		ret = TDX_SUCCESS;
+	}
+	tdx_move_to_lp(0);
 	return ret;
 }
 

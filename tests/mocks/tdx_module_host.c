@@ -1836,7 +1836,7 @@ static u64 mem_page_add(struct call *c, struct tdsnp_regs *r)
 	/* shared_hpa_check_with_pwr_2_alignment(): the source is host memory. */
 	src = NULL;
 	if (!(r->r9 & ~TDSNP_PAGE_MASK) && !(r->r9 >> MAX_PA) &&
-	    hkid_bits(r->r9) <= m.cfg.first_tdx_keyid)
+	    hkid_bits(r->r9) < m.cfg.first_tdx_keyid)
 		src = host_va(r->r9);
 	if (!src)
 		return err_op(TDX_OPERAND_INVALID, OPID(R9));
@@ -2457,7 +2457,7 @@ struct leaf_desc {
 static const struct leaf_desc leaves[64] = {
 	[TDH_MNG_ADDCX] = { mng_addcx },
 	[TDH_MEM_PAGE_ADD] = { mem_page_add, 0, true },
-	[TDH_MEM_SEPT_ADD] = { mem_sept_add, 0, true },
+	[TDH_MEM_SEPT_ADD] = { mem_sept_add, 1, true },
 	[TDH_VP_ADDCX] = { vp_addcx },
 	[TDH_MEM_PAGE_RELOCATE] = { mem_page_relocate, 0, true },
 	[TDH_MEM_PAGE_AUG] = { mem_page_aug, 0, true },
@@ -2484,7 +2484,7 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_MNG_KEY_RECLAIMID] = { mng_key_reclaimid },
 	[TDH_PHYMEM_PAGE_RECLAIM] = { phymem_page_reclaim },
 	[TDH_MEM_PAGE_REMOVE] = { mem_page_remove, 0, true },
-	[TDH_MEM_SEPT_REMOVE] = { mem_sept_remove, 0, true },
+	[TDH_MEM_SEPT_REMOVE] = { mem_sept_remove, 1, true },
 	[TDH_SYS_KEY_CONFIG] = { sys_key_config },
 	[TDH_SYS_INFO] = { sys_info },
 	[TDH_SYS_INIT] = { sys_init },

@@ -917,11 +917,154 @@ static void test_large_page_demote_promote_and_relocate(void **state)
 	assert_clean(before);
 }
 
+static void good_tdmr(struct tdx_tdmr_info *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->base = 4ULL << 30;
+	t->size = 1ULL << 30;
+	t->pamt_4k_base = 5ULL << 30;
+	t->pamt_4k_size = 4ULL << 20;
+	t->pamt_2m_base = t->pamt_4k_base + t->pamt_4k_size;
+	t->pamt_2m_size = 8192;
+	t->pamt_1g_base = t->pamt_2m_base + t->pamt_2m_size;
+	t->pamt_1g_size = 4096;
+	t->reserved[0].offset = 32ULL << 20;
+	t->reserved[0].size = (1ULL << 30) - (32ULL << 20);
+}
+
+static void test_sys_config_checks_tdmrs_and_the_module_states(void **state)
+{
+	struct page *arr = tdsnp_alloc_page(), *inf = tdsnp_alloc_page();
+	struct page rsvd = { .pfn = ((4ULL << 30) + (64ULL << 20)) >> TDSNP_PAGE_SHIFT };
+	struct tdx_tdmr_info *t = page_address(inf);
+	struct tdx_page_md md;
+	tdsnp_hpa_t next;
+	u64 *pas = page_address(arr), v;
+
+	(void)state;
+	assert_int_equal(tdx_host_env_init(&env), 0);
+	tdsnp_mock_uninstall();
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	pas[0] = page_to_phys(inf);
+	good_tdmr(t);
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SYS_LP_INIT_NOT_DONE);
+	assert_int_equal(tdh_sys_init(1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+	t->base += 4096;
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_INVALID_TDMR);
+	good_tdmr(t);
+	t->pamt_4k_size = 4096;
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_INVALID_PAMT);
+	good_tdmr(t);
+	t->reserved[0].size = 0;
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_TDMR_OUTSIDE_CMRS);
+	good_tdmr(t);
+	t->pamt_4k_base = (4ULL << 30) + (16ULL << 20);
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_PAMT_OVERLAP);
+	good_tdmr(t);
+	t->reserved[1].offset = 16ULL << 20;
+	t->reserved[1].size = 4096;
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_NON_ORDERED_RESERVED_IN_TDMR);
+	good_tdmr(t);
+	assert_int_equal(tdh_sys_config(arr, 1, 33), TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8);
+	assert_int_equal(tdh_sys_config(arr, 0, 32), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SYS_CONFIG_NOT_PENDING);
+	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next), TDX_SYS_NOT_READY);
+	assert_int_equal(tdh_sys_key_config(), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_key_config(), TDX_KEY_CONFIGURED);
+	assert_int_equal(tdh_phymem_page_rdmd(arr, &md),
+			 TDX_OPERAND_ADDR_RANGE_ERROR | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(3ULL << 30), &next),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next), TDX_SUCCESS);
+	assert_int_equal(tdsnp_hpa_val(next), 5ULL << 30);
+	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next),
+			 TDX_TDMR_ALREADY_INITIALIZED);
+	assert_int_equal(tdh_phymem_page_rdmd(arr, &md), TDX_SUCCESS);
+	assert_int_equal(md.page_type, TDX_PT_NDA);
+	assert_int_equal(tdh_phymem_page_rdmd(&rsvd, &md), TDX_SUCCESS);
+	assert_int_equal(md.page_type, TDX_PT_RSVD);
+	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SYS_SHUTDOWN);
+	tdsnp_free_page(arr);
+	tdsnp_free_page(inf);
+}
+
+static void move_lp(unsigned int lp, void *ctx)
+{
+	(void)ctx;
+	tdx_module_set_lp(lp);
+}
+
+static struct page *g_spare;
+
+static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
+{
+	u64 before, v;
+	struct tdx_td td;
+	struct tdx_guest g;
+
+	(void)state;
+	assert_int_equal(tdx_host_env_init(&env), 0);
+	env.cfg.nr_pkgs = 2;
+	env.cfg.nr_lps = 4;
+	env.setup.nr_pkgs = 2;
+	env.setup.nr_lps = 4;
+	env.setup.move_to_lp = move_lp;
+	tdsnp_mock_uninstall();
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	/* Bring-up needs LP.INIT everywhere and the global key on both packages. */
+	assert_int_equal(tdx_module_init(&env.setup, NULL), 0);
+	before = tdx_pages_outstanding();
+	td.tdr_page = tdx_alloc_fw_page();
+	g_spare = tdx_alloc_fw_page();
+	assert_int_equal(tdh_mng_create(&td, 40), TDX_SUCCESS);
+	assert_int_equal(tdh_mng_key_config(&td), TDX_SUCCESS);
+	assert_int_equal(tdh_mng_key_config(&td), TDX_KEY_CONFIGURED);
+	/* One package of two programmed: the TD's keys are not configured yet. */
+	assert_int_equal(tdh_mng_addcx(&td, g_spare),
+			 TDX_TD_KEYS_NOT_CONFIGURED);
+	assert_int_equal(tdh_mng_rd(&td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v), TDX_SUCCESS);
+	assert_int_equal(v, TDX_TD_HKID_ASSIGNED);
+	tdx_module_set_lp(1);
+	assert_int_equal(tdh_mng_key_config(&td), TDX_SUCCESS);
+	assert_int_equal(tdh_mng_rd(&td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v), TDX_SUCCESS);
+	assert_int_equal(v, TDX_TD_KEYS_CONFIGURED);
+	/* Write-back must reach both packages before the HKID is free. */
+	tdx_module_set_lp(0);
+	assert_int_equal(tdh_mng_vpflushdone(&td), TDX_SUCCESS);
+	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
+	assert_int_equal(tdh_mng_key_freeid(&td), TDX_WBCACHE_NOT_COMPLETE);
+	tdx_module_set_lp(3);
+	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
+	assert_int_equal(tdh_mng_key_freeid(&td), TDX_SUCCESS);
+	assert_int_equal(tdx_reclaim_page(td.tdr_page), 0);
+	tdx_free_fw_page(g_spare);
+	tdx_module_set_lp(0);
+	/* The policy layer configures keys on every package; a vCPU stays on its LP. */
+	build(&g, 0, NULL);
+	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_PKG_CONFIG_BITMAP, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0x3);
+	tdx_module_set_lp(2);
+	assert_int_equal(tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &v), TDX_VCPU_ASSOCIATED);
+	assert_int_equal(tdh_vp_flush(g.vps[0]), TDX_VCPU_NOT_ASSOCIATED);
+	tdx_module_set_lp(0);
+	assert_int_equal(tdh_mng_vpflushdone(&g.td), TDX_FLUSHVP_NOT_DONE);
+	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_clean(before);
+}
+
 #define T(fn)	cmocka_unit_test_teardown(fn, down)
 
 int main(void)
 {
 	static const struct CMUnitTest extra[] = {
+		T(test_sys_config_checks_tdmrs_and_the_module_states),
+		T(test_keys_are_per_package_and_vcpus_per_lp),
 		T(test_td_build_leaves_refuse_wrong_order_and_bad_operands),
 		T(test_vcpu_and_sept_leaves_give_exact_status_and_ext_err),
 		T(test_metadata_access_masks_follow_the_field_table),
