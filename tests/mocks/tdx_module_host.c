@@ -1843,6 +1843,14 @@ static u64 mem_page_add(struct call *c, struct tdsnp_regs *r)
 	ret = page_op(c, r->r8, OPID(R8), true, TDX_PT_NDA, &pe);
 	if (ret != TDX_SUCCESS)
 		return ret;
+	{
+		/* A TD page as source: the host treats private memory as plaintext. */
+		struct pamt_ent *se = pamt_find(r->r9 >> TDSNP_PAGE_SHIFT);
+
+		if (se && se->type != TDX_PT_NDA && se->type != TDX_PT_RSVD)
+			tdsnp_mock_violation("tdx: PAGE.ADD source 0x%llx is a TD page (type %u)",
+					     r->r9, se->type);
+	}
 	priv_write(td->hkid, r->r8, src, TDSNP_PAGE_SIZE);
 	e->state = TDX_SEPT_MAPPED;
 	e->hpa = r->r8;

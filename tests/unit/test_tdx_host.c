@@ -404,6 +404,13 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 			 TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
 	assert_int_equal(tdh_mem_range_unblock(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
+	/* The page table holding the leaf cannot go while the leaf is there. */
+	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
+			 TDX_EPT_PAGE_NOT_FREE | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_NL_BLOCKED);
+	assert_int_equal(tdh_mem_range_unblock(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_guest_remove_page(&g, gpa), 0);
 	assert_int_equal(tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
@@ -411,6 +418,27 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 	/* The PT page is not empty-able while mapped; here it is empty but not blocked. */
 	assert_int_equal(tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
 			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
+			 TDX_SUCCESS);
+	{
+		unsigned int i;
+
+		for (i = 0; i < g.nr_sept; i++) {
+			if (page_to_phys(g.sept_pages[i].page) != tdsnp_hpa_val(hpa))
+				continue;
+			assert_false(tdx_module_page_owned(g.sept_pages[i].page));
+			assert_int_equal(tdh_phymem_page_wbinvd(tdx_keyed_pa(g.sept_pages[i].page,
+									     g.hkid)), TDX_SUCCESS);
+			tdx_free_fw_page(g.sept_pages[i].page);
+			g.sept_pages[i] = g.sept_pages[--g.nr_sept];
+			break;
+		}
+		assert_int_equal(g.nr_sept, 2);
+	}
+	assert_int_equal(tdh_mem_sept_rd(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	assert_clean(before);
 }
@@ -484,6 +512,19 @@ static void test_unflushed_handover_is_a_strict_violation(void **state)
 		build(&g, 0, NULL);
 		assert_int_equal(violations_seen, 1);
 		assert_int_equal(tdx_guest_destroy(&g), 0);
+	}
+	{
+		struct page *src = tdsnp_alloc_page();
+		struct tdx_guest g;
+
+		/* Private memory read as if it were plaintext: a TD page as a source. */
+		build(&g, 0, src);
+		assert_int_equal(violations_seen, 1);
+		assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x9000), g.pages[0].page, false),
+				 0);
+		assert_int_equal(violations_seen, 2);
+		assert_int_equal(tdx_guest_destroy(&g), 0);
+		tdsnp_free_page(src);
 	}
 	assert_int_equal(tdh_mng_vpflushdone(&td), TDX_SUCCESS);
 	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
