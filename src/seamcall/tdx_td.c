@@ -66,6 +66,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	g->td.tdcs_pages = tdsnp_zalloc(info->nr_tdcs_pages * sizeof(struct page *));
 	page = new_fw_page();
 	if (!g->td.tdcs_pages || !page) {
+		tdx_free_fw_page(page);
 		err = -ENOMEM;
 		goto undo;
 	}
@@ -633,7 +634,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 EXPORT_SYMBOL_GPL(tdx_guest_destroy);
 
 /**
- * tdx_td_rd() - read a TD-scope metadata field
+ * tdx_td_rd() - read a TD-scope metadata field (BUSY retried, bounded)
  * @td: the TD
  * @field_id: the field id
  * @value: the value
@@ -642,7 +643,13 @@ EXPORT_SYMBOL_GPL(tdx_guest_destroy);
  */
 int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value)
 {
-	return tdx_status_to_errno(tdh_mng_rd(td, field_id, value));
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_mng_rd(td, field_id, value);
+	} while (retry_again(ret, &n));
+	return tdx_status_to_errno(ret);
 }
 EXPORT_SYMBOL_GPL(tdx_td_rd);
 
@@ -656,7 +663,13 @@ EXPORT_SYMBOL_GPL(tdx_td_rd);
  */
 int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
 {
-	return tdx_status_to_errno(tdh_vp_rd(vp, field_id, value));
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_vp_rd(vp, field_id, value);
+	} while (retry_again(ret, &n));
+	return tdx_status_to_errno(ret);
 }
 EXPORT_SYMBOL_GPL(tdx_vp_rd);
 
@@ -671,7 +684,13 @@ EXPORT_SYMBOL_GPL(tdx_vp_rd);
  */
 int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask)
 {
-	return tdx_status_to_errno(tdh_vp_wr(vp, field_id, value, mask, NULL));
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_vp_wr(vp, field_id, value, mask, NULL);
+	} while (retry_again(ret, &n));
+	return tdx_status_to_errno(ret);
 }
 EXPORT_SYMBOL_GPL(tdx_vp_wr);
 

@@ -75,6 +75,15 @@ static void default_params(struct tdx_td_params *p, u64 attributes)
 	p->tsc_frequency = 100;
 }
 
+static void copy_msg(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && src[i]; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+}
+
 static int check_no_leak(u64 outstanding_before, char *msg, size_t len)
 {
 	struct tdx_module_stats st;
@@ -309,11 +318,43 @@ static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 	return err;
 }
 
+/* The lifecycle under seeded faults: complete, or fail with nothing leaked. */
+static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	u64 q = tdx_pages_quarantined(), seed;
+	int ret = tdx_host_bringup(&env, NULL);
+
+	for (seed = 1; !ret && seed <= 24; seed++) {
+		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
+
+		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
+		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
+		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		tdsnp_mock_faults_set(&cfg);
+		ret = lifecycle(msg, len);
+		tdsnp_mock_faults_clear();
+		if (ret) {
+			char why[120];
+
+			copy_msg(why, msg, sizeof(why));
+			fail(msg, len, "seed %llu: %s", seed, why);
+		} else if (tdx_pages_quarantined() != q) {
+			ret = fail(msg, len, "seed %llu quarantined pages", seed);
+		}
+	}
+	tdsnp_mock_faults_clear();
+	tdx_host_shutdown();
+	return ret;
+}
+
 static const struct tdsnp_selftest tdx_host_tests[] = {
 	{ "test_module_refuses_td_leaves_before_bringup",
 	  test_module_refuses_td_leaves_before_bringup },
 	{ "test_td_lifecycle_reclaims_every_page", test_td_lifecycle_reclaims_every_page },
 	{ "test_mrtd_reproduces_spec_vectors", test_mrtd_reproduces_spec_vectors },
+	{ "test_lifecycle_under_fault_seeds_leaks_nothing",
+	  test_lifecycle_under_fault_seeds_leaks_nothing },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_host_suite = {
