@@ -783,6 +783,24 @@ static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(v
 	assert_int_equal(v, 0xF0EBF);
 	assert_int_equal(tdh_sys_rd(0x9800000100000FFFULL, &v, NULL),
 			 TDX_METADATA_FIELD_ID_INCORRECT);
+	{
+		struct page *si = tdsnp_alloc_page(), *cmr = tdsnp_alloc_page();
+		u64 bytes = 0, max = 0, *c = page_address(cmr);
+		u8 *b = page_address(si);
+		u32 vendor;
+
+		assert_int_equal(tdh_sys_info(si, cmr, 32, &bytes, &max), TDX_SUCCESS);
+		assert_int_equal(bytes, 1024);
+		assert_int_equal(max, 32);
+		memcpy(&vendor, b + 4, 4);
+		assert_int_equal(vendor, 0x8086);
+		assert_int_equal(c[0], env.cfg.cmr_base[0]);
+		assert_int_equal(c[1], env.cfg.cmr_size[0]);
+		assert_int_equal(tdh_sys_info(si, cmr, 8, &bytes, &max),
+				 TDX_OPERAND_INVALID | TDX_OPERAND_ID_R9);
+		tdsnp_free_page(si);
+		tdsnp_free_page(cmr);
+	}
 	assert_int_equal(tdh_sys_init(0), TDX_SYS_INIT_NOT_PENDING);
 	assert_int_equal(tdh_sys_lp_init(), TDX_SYS_LP_INIT_DONE);
 	assert_int_equal(tdh_sys_key_config(), TDX_KEY_CONFIGURED);
