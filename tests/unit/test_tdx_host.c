@@ -233,6 +233,14 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 	assert_int_equal(e.sept_entry, TDX_SEPT_ENTRY_SVE);
 	assert_int_equal(tdx_ext_err_level(&e), TDX_LEVEL_PML4);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
+	/* Reserved bits of td_handle_and_flags and of the HKID operand. */
+	r = (struct tdsnp_regs){ .rax = TDH_MEM_SEPT_ADD, .rcx = TDX_LEVEL_PML4,
+				 .rdx = page_to_phys(g.td.tdr_page) | BIT_ULL(5),
+				 .r8 = page_to_phys(sept[0]) };
+	assert_int_equal(tdsnp_seamcall(&r), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
+	r = (struct tdsnp_regs){ .rax = TDH_MNG_CREATE, .rcx = page_to_phys(sept[0]),
+				 .rdx = 34 | BIT_ULL(20) };
+	assert_int_equal(tdsnp_seamcall(&r), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
 	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_PML4, sept[0], false, &e),
 			 TDX_SUCCESS);
 	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0x1000), TDX_LEVEL_1G, sept[1], false,
