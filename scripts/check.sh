@@ -80,6 +80,8 @@ echo "== tools"
 step "tdsnp-status names TDX_OPERAND_BUSY" \
 	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'
 
+step "tdsnp-bench runs (make bench)" build/tdsnp-bench 500
+
 echo "== kernel (QEMU/TCG, KTAP)"
 tap "in-kernel self-tests" "$logdir/ktest.judge.log" \
 	scripts/qemu-ktest.sh --log "$logdir/ktest.serial.log" tdsnp.ko tdsnp_ktest.ko

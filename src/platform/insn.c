@@ -293,12 +293,15 @@ EXPORT_SYMBOL_GPL(tdsnp_pvalidate);
  * @spa: system-physical address of the page (2 MiB aligned for a 2 MiB entry)
  * @new_state: the 16-byte new-state structure (snp.md 2.3)
  *
- * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status;
+ * TDSNP_SW_INVALID_ARG without issuing for a NULL @new_state).
  */
 u64 tdsnp_rmpupdate(tdsnp_hpa_t spa, const void *new_state)
 {
 	struct tdsnp_regs r = { .rax = tdsnp_hpa_val(spa), .rcx = (unsigned long)new_state };
 
+	if (!new_state)
+		return TDSNP_SW_INVALID_ARG;
 	return tdsnp_insn_issue(TDSNP_INSN_RMPUPDATE, &r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_rmpupdate);
@@ -337,8 +340,8 @@ EXPORT_SYMBOL_GPL(tdsnp_rmpadjust);
  * tdsnp_rmpquery() - RMPQUERY the permissions a lower VMPL has
  * @va: guest virtual address of the page
  * @target_vmpl: the VMPL asked about
- * @rcx_out: RCX on return (permission mask and flags)
- * @rdx_out: RDX on return
+ * @rcx_out: RCX on return (permission mask and flags), or NULL
+ * @rdx_out: RDX on return, or NULL
  *
  * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
  */
@@ -348,8 +351,10 @@ u64 tdsnp_rmpquery(unsigned long va, u32 target_vmpl, u64 *rcx_out,
 	struct tdsnp_regs r = { .rax = va, .rdx = target_vmpl };
 	u64 ret = tdsnp_insn_issue(TDSNP_INSN_RMPQUERY, &r);
 
-	*rcx_out = r.rcx;
-	*rdx_out = r.rdx;
+	if (rcx_out)
+		*rcx_out = r.rcx;
+	if (rdx_out)
+		*rdx_out = r.rdx;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdsnp_rmpquery);
@@ -359,12 +364,15 @@ EXPORT_SYMBOL_GPL(tdsnp_rmpquery);
  * @spa: system-physical address
  * @entry: 16-byte output buffer (snp.md 2.1)
  *
- * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
+ * Return: the SNP return code in EAX (or a TDSNP_SW_* status;
+ * TDSNP_SW_INVALID_ARG without issuing for a NULL @entry).
  */
 u64 tdsnp_rmpread(tdsnp_hpa_t spa, void *entry)
 {
 	struct tdsnp_regs r = { .rax = tdsnp_hpa_val(spa), .rcx = (unsigned long)entry };
 
+	if (!entry)
+		return TDSNP_SW_INVALID_ARG;
 	return tdsnp_insn_issue(TDSNP_INSN_RMPREAD, &r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_rmpread);

@@ -260,6 +260,7 @@ void tdsnp_sha384_init(struct tdsnp_sha384_ctx *ctx)
 	ctx->buflen = 0;
 	memset(ctx->buf, 0, sizeof(ctx->buf));
 }
+EXPORT_SYMBOL_GPL(tdsnp_sha384_init);
 
 void tdsnp_sha384_update(struct tdsnp_sha384_ctx *ctx, const void *data,
 			 size_t len)
@@ -298,6 +299,7 @@ void tdsnp_sha384_update(struct tdsnp_sha384_ctx *ctx, const void *data,
 		ctx->buflen = len;
 	}
 }
+EXPORT_SYMBOL_GPL(tdsnp_sha384_update);
 
 void tdsnp_sha384_final(struct tdsnp_sha384_ctx *ctx,
 			u8 out[SHA384_DIGEST_SIZE])
@@ -324,6 +326,7 @@ void tdsnp_sha384_final(struct tdsnp_sha384_ctx *ctx,
 
 	sha384_wipe(ctx, sizeof(*ctx));
 }
+EXPORT_SYMBOL_GPL(tdsnp_sha384_final);
 
 void tdsnp_sha384(const void *data, size_t len, u8 out[SHA384_DIGEST_SIZE])
 {
@@ -333,3 +336,4 @@ void tdsnp_sha384(const void *data, size_t len, u8 out[SHA384_DIGEST_SIZE])
 	tdsnp_sha384_update(&ctx, data, len);
 	tdsnp_sha384_final(&ctx, out);
 }
+EXPORT_SYMBOL_GPL(tdsnp_sha384);

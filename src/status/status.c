@@ -63,14 +63,25 @@ static int sb_result(const struct status_buf *sb)
 	return sb->need > INT_MAX ? INT_MAX : (int)sb->need;
 }
 
-/* tdsnp's software statuses, <tdsnp/status.h>. */
-struct sw_status {
+/* A code with its name and one line of meaning. */
+struct named_code {
 	u64 value;
 	const char *name;
 	const char *text;
 };
 
-static const struct sw_status sw_statuses[] = {
+static const struct named_code *find_code(const struct named_code *table, size_t n, u64 value)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (table[i].value == value)
+			return &table[i];
+	return NULL;
+}
+
+/* tdsnp's software statuses, <tdsnp/status.h>. */
+static const struct named_code sw_statuses[] = {
 	{ TDSNP_SW_ERROR, "TDSNP_SW_ERROR", "software error" },
 	{ TDSNP_SW_FAULT_UD, "TDSNP_SW_FAULT_UD", "instruction raised #UD (no firmware)" },
 	{ TDSNP_SW_FAULT_GP, "TDSNP_SW_FAULT_GP", "instruction raised #GP" },
@@ -81,19 +92,14 @@ static const struct sw_status sw_statuses[] = {
 	  "invalid argument refused; instruction not issued" },
 };
 
-static const struct sw_status *sw_lookup(u64 status)
+static const struct named_code *sw_lookup(u64 status)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sw_statuses); i++)
-		if (sw_statuses[i].value == status)
-			return &sw_statuses[i];
-	return NULL;
+	return find_code(sw_statuses, ARRAY_SIZE(sw_statuses), status);
 }
 
 static void describe_sw(struct status_buf *sb, u64 status)
 {
-	const struct sw_status *sw = sw_lookup(status);
+	const struct named_code *sw = sw_lookup(status);
 
 	if (sw)
 		sb_add(sb, "0x%016llx %s: %s", (unsigned long long)status,
@@ -112,7 +118,7 @@ static void describe_sw(struct status_buf *sb, u64 status)
  */
 const char *tdsnp_sw_status_name(u64 status)
 {
-	const struct sw_status *sw = sw_lookup(status);
+	const struct named_code *sw = sw_lookup(status);
 
 	return sw ? sw->name : NULL;
 }
@@ -298,13 +304,7 @@ int tdx_status_describe(u64 status, char *buf, size_t len)
 }
 
 /* SEV-SNP RMP instruction return codes, snp.md section 1.3. */
-struct snp_ret_info {
-	u32 code;
-	const char *name;
-	const char *text;
-};
-
-static const struct snp_ret_info snp_rets[] = {
+static const struct named_code snp_rets[] = {
 	{ SNP_RET_SUCCESS, "SNP_RET_SUCCESS", "success" },
 	{ SNP_RET_FAIL_INPUT, "SNP_RET_FAIL_INPUT",
 	  "invalid input (alignment, reserved bits or address)" },
@@ -320,14 +320,9 @@ static const struct snp_ret_info snp_rets[] = {
 	  "page does not meet the requirements for expansion (PSMASH)" },
 };
 
-static const struct snp_ret_info *snp_ret_lookup(u64 ret)
+static const struct named_code *snp_ret_lookup(u64 ret)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(snp_rets); i++)
-		if (snp_rets[i].code == ret)
-			return &snp_rets[i];
-	return NULL;
+	return find_code(snp_rets, ARRAY_SIZE(snp_rets), ret);
 }
 
 /**
@@ -339,7 +334,7 @@ static const struct snp_ret_info *snp_ret_lookup(u64 ret)
  */
 const char *snp_ret_name(u64 ret)
 {
-	const struct snp_ret_info *r = snp_ret_lookup(ret);
+	const struct named_code *r = snp_ret_lookup(ret);
 
 	return r ? r->name : tdsnp_sw_status_name(ret);
 }
@@ -359,12 +354,12 @@ const char *snp_ret_name(u64 ret)
  */
 int snp_ret_describe(u64 ret, char *buf, size_t len)
 {
-	const struct snp_ret_info *r = snp_ret_lookup(ret);
+	const struct named_code *r = snp_ret_lookup(ret);
 	struct status_buf sb;
 
 	sb_init(&sb, buf, len);
 	if (r)
-		sb_add(&sb, "%s (%u): %s", r->name, r->code, r->text);
+		sb_add(&sb, "%s (%llu): %s", r->name, r->value, r->text);
 	else if (tdsnp_status_is_sw(ret))
 		describe_sw(&sb, ret);
 	else
@@ -390,12 +385,6 @@ int snp_ret_describe(u64 ret, char *buf, size_t len)
  */
 int tdsnp_status_describe(u64 status, char *buf, size_t len)
 {
-	struct status_buf sb;
-
-	sb_init(&sb, buf, len);
-	if (tdsnp_status_is_sw(status))
-		describe_sw(&sb, status);
-	else
-		describe_tdx(&sb, status);
-	return sb_result(&sb);
+	/* The TDX rendering already names the software class. */
+	return tdx_status_describe(status, buf, len);
 }

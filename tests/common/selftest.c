@@ -25,17 +25,6 @@
 #define strscpy(d, s, n) snprintf((d), (n), "%s", (s))
 #endif
 
-/* Write why a test failed into its message buffer; returns -1 for "failed". */
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* SEAMCALL and TDCALL tests use this leaf; RAX = leaf on input. */
 #define TEST_LEAF	5
 
@@ -99,24 +88,24 @@ static int issue_and_check(unsigned int insn, bool trapping, char *msg, size_t l
 	seen[insn].count = 0;
 	ret = tdsnp_insn_issue(insn, &r);
 	if (seen[insn].count != 1)
-		return fail(msg, len, "%s: model ran %u times", d->name, seen[insn].count);
+		return st_fail(msg, len, "%s: model ran %u times", d->name, seen[insn].count);
 	for (i = 0; i < NR_GPRS; i++) {
 		if (*gpr(&seen[insn].in, i) != *gpr(&want, i))
-			return fail(msg, len, "%s: model saw reg %u = 0x%llx, want 0x%llx",
-				    d->name, i, *gpr(&seen[insn].in, i), *gpr(&want, i));
+			return st_fail(msg, len, "%s: model saw reg %u = 0x%llx, want 0x%llx",
+				       d->name, i, *gpr(&seen[insn].in, i), *gpr(&want, i));
 		if (*gpr(&r, i) != out_pattern(insn, i))
-			return fail(msg, len, "%s: caller got reg %u = 0x%llx, want 0x%llx",
-				    d->name, i, *gpr(&r, i), out_pattern(insn, i));
+			return st_fail(msg, len, "%s: caller got reg %u = 0x%llx, want 0x%llx",
+				       d->name, i, *gpr(&r, i), out_pattern(insn, i));
 	}
 	if (ret != out_pattern(insn, 0))
-		return fail(msg, len, "%s: returned 0x%llx", d->name, ret);
+		return st_fail(msg, len, "%s: returned 0x%llx", d->name, ret);
 	if ((r.rflags & (TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF)) != (TDSNP_RFLAGS_CF | TDSNP_RFLAGS_ZF))
-		return fail(msg, len, "%s: rflags 0x%llx lost CF/ZF", d->name, r.rflags);
+		return st_fail(msg, len, "%s: rflags 0x%llx lost CF/ZF", d->name, r.rflags);
 	if (tdsnp_mock_calls(insn) != calls0 + 1)
-		return fail(msg, len, "%s: engine counted %llu calls", d->name,
+		return st_fail(msg, len, "%s: engine counted %llu calls", d->name,
 		     (tdsnp_mock_calls(insn) - calls0));
 	if (tdsnp_mock_traps() != traps0 + (trapping ? 1 : 0))
-		return fail(msg, len, "%s: %llu traps, want %u", d->name,
+		return st_fail(msg, len, "%s: %llu traps, want %u", d->name,
 		     (tdsnp_mock_traps() - traps0), trapping ? 1 : 0);
 	return 0;
 }
@@ -126,7 +115,7 @@ static int setup_echo(char *msg, size_t len)
 	unsigned int insn;
 
 	if (tdsnp_mock_install())
-		return fail(msg, len, "tdsnp_mock_install failed");
+		return st_fail(msg, len, "tdsnp_mock_install failed");
 	memset(seen, 0, sizeof(seen));
 	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
 		u32 leaf = (insn == TDSNP_INSN_SEAMCALL || insn == TDSNP_INSN_TDCALL) ?
@@ -134,7 +123,7 @@ static int setup_echo(char *msg, size_t len)
 
 		insn_ids[insn] = insn;
 		if (tdsnp_mock_set_handler(insn, leaf, 0, echo_handler, &insn_ids[insn]))
-			return fail(msg, len, "set_handler(%u) failed", insn);
+			return st_fail(msg, len, "set_handler(%u) failed", insn);
 	}
 	return 0;
 }
@@ -195,21 +184,21 @@ static int test_unknown_tdx_leaf_is_operand_invalid_rax(char *msg, size_t len)
 	for (insn = TDSNP_INSN_SEAMCALL; !ret && insn <= TDSNP_INSN_TDCALL; insn++) {
 		r.rax = TEST_LEAF + 1;
 		if (tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
-			ret = fail(msg, len, "unknown leaf gave 0x%llx",
-				   r.rax);
+			ret = st_fail(msg, len, "unknown leaf gave 0x%llx",
+				      r.rax);
 		/* A version the leaf does not take is refused the same way. */
 		r.rax = TEST_LEAF | (1 << 16);
 		if (!ret && tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
-			ret = fail(msg, len, "version 1 gave 0x%llx",
-				   r.rax);
+			ret = st_fail(msg, len, "version 1 gave 0x%llx",
+				      r.rax);
 		/* Reserved bits 63:24 of RAX. */
 		r.rax = TEST_LEAF | (1ULL << 40);
 		if (!ret && tdsnp_insn_issue(insn, &r) != 0xC000010000000000ULL)
-			ret = fail(msg, len, "reserved RAX bits gave 0x%llx",
-				   r.rax);
+			ret = st_fail(msg, len, "reserved RAX bits gave 0x%llx",
+				      r.rax);
 	}
 	if (!ret && seen[TDSNP_INSN_SEAMCALL].count)
-		ret = fail(msg, len, "handler ran for a refused call");
+		ret = st_fail(msg, len, "handler ran for a refused call");
 	teardown_echo();
 	return ret;
 }
@@ -221,7 +210,7 @@ static int test_unmodelled_snp_insn_faults_as_ud(char *msg, size_t len)
 
 	tdsnp_mock_set_handler(TDSNP_INSN_PSMASH, 0, 0, NULL, NULL);
 	if (!ret && tdsnp_insn_issue(TDSNP_INSN_PSMASH, &r) != TDSNP_SW_FAULT_UD)
-		ret = fail(msg, len, "got 0x%llx", r.rax);
+		ret = st_fail(msg, len, "got 0x%llx", r.rax);
 	teardown_echo();
 	return ret;
 }
@@ -237,10 +226,10 @@ static int test_no_engine_no_feature_is_not_issued(char *msg, size_t len)
 		if (tdsnp_insn_available(insn))
 			continue;	/* real hardware: nothing to prove here */
 		if (tdsnp_insn_issue(insn, &r) != TDSNP_SW_NO_FIRMWARE)
-			return fail(msg, len, "insn %u gave 0x%llx", insn, r.rax);
+			return st_fail(msg, len, "insn %u gave 0x%llx", insn, r.rax);
 	}
 	if (tdsnp_mock_traps() != traps0)
-		return fail(msg, len, "an instruction was issued");
+		return st_fail(msg, len, "an instruction was issued");
 	return 0;
 }
 
@@ -250,12 +239,12 @@ static int test_uncaught_fault_becomes_sw_status(char *msg, size_t len)
 
 	/* The fixup with a bare trap number, as the kernel's exception table leaves it. */
 	if (tdsnp_insn_fault(&r, 6, TDSNP_INSN_SEAMCALL) != TDSNP_SW_FAULT_UD)
-		return fail(msg, len, "#UD gave 0x%llx", r.rax);
+		return st_fail(msg, len, "#UD gave 0x%llx", r.rax);
 	if (tdsnp_insn_fault(&r, 13, TDSNP_INSN_RMPUPDATE) != TDSNP_SW_FAULT_GP)
-		return fail(msg, len, "#GP gave 0x%llx", r.rax);
+		return st_fail(msg, len, "#GP gave 0x%llx", r.rax);
 	/* Claimed by a catcher but no engine: still a fault, never a model call. */
 	if (tdsnp_insn_fault(&r, TDSNP_TRAP_CAUGHT | 6, TDSNP_INSN_TDCALL) != TDSNP_SW_FAULT_UD)
-		return fail(msg, len, "caught without engine gave 0x%llx", r.rax);
+		return st_fail(msg, len, "caught without engine gave 0x%llx", r.rax);
 	return 0;
 }
 
@@ -270,13 +259,33 @@ static int test_pvalidate_marshals_operands_and_cf(char *msg, size_t len)
 	rc = tdsnp_pvalidate(0x7f0000201000UL, 1, 1, &no_change);
 	if (seen[TDSNP_INSN_PVALIDATE].in.rax != 0x7f0000201000UL ||
 	    seen[TDSNP_INSN_PVALIDATE].in.rcx != 1 || seen[TDSNP_INSN_PVALIDATE].in.rdx != 1)
-		ret = fail(msg, len, "model saw rax 0x%llx rcx %llu rdx %llu",
-			   seen[TDSNP_INSN_PVALIDATE].in.rax,
-			   seen[TDSNP_INSN_PVALIDATE].in.rcx,
-			   seen[TDSNP_INSN_PVALIDATE].in.rdx);
+		ret = st_fail(msg, len, "model saw rax 0x%llx rcx %llu rdx %llu",
+			      seen[TDSNP_INSN_PVALIDATE].in.rax,
+			      seen[TDSNP_INSN_PVALIDATE].in.rcx,
+			      seen[TDSNP_INSN_PVALIDATE].in.rdx);
 	else if (rc != out_pattern(TDSNP_INSN_PVALIDATE, 0) || !no_change)
-		ret = fail(msg, len, "rc 0x%llx no_change %d", rc,
-			   no_change);
+		ret = st_fail(msg, len, "rc 0x%llx no_change %d", rc,
+			      no_change);
+	teardown_echo();
+	return ret;
+}
+
+static int test_null_buffers_are_refused_before_issue(char *msg, size_t len)
+{
+	u64 calls = tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE) + tdsnp_mock_calls(TDSNP_INSN_RMPREAD);
+	int ret = setup_echo(msg, len);
+
+	if (ret)
+		return ret;
+	if (tdsnp_rmpupdate(tdsnp_hpa(0x200000), NULL) != TDSNP_SW_INVALID_ARG ||
+	    tdsnp_rmpread(tdsnp_hpa(0x200000), NULL) != TDSNP_SW_INVALID_ARG)
+		ret = st_fail(msg, len, "NULL buffer accepted");
+	else if (tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE) + tdsnp_mock_calls(TDSNP_INSN_RMPREAD) !=
+		 calls)
+		ret = st_fail(msg, len, "an instruction was issued");
+	/* RMPQUERY's outputs are optional. */
+	else if (tdsnp_rmpquery(0x1000, 1, NULL, NULL) != out_pattern(TDSNP_INSN_RMPQUERY, 0))
+		ret = st_fail(msg, len, "rmpquery without outputs failed");
 	teardown_echo();
 	return ret;
 }
@@ -288,11 +297,11 @@ static int test_site_lookup_is_exact(char *msg, size_t len)
 
 	if (tdsnp_insn_site_lookup((unsigned long)d->site, &fixup) != TDSNP_INSN_TDCALL ||
 	    fixup != (unsigned long)d->fixup)
-		return fail(msg, len, "site not found");
+		return st_fail(msg, len, "site not found");
 	if (tdsnp_insn_site_lookup((unsigned long)d->site + 1, &fixup) >= 0)
-		return fail(msg, len, "site + 1 matched");
+		return st_fail(msg, len, "site + 1 matched");
 	if (tdsnp_insn_desc(TDSNP_NR_INSNS))
-		return fail(msg, len, "descriptor past the end");
+		return st_fail(msg, len, "descriptor past the end");
 	return 0;
 }
 
@@ -314,14 +323,14 @@ static int test_fault_nth_trigger_fires_exactly_once(char *msg, size_t len)
 	}
 	tdsnp_mock_faults_clear();
 	if (hits != 1 || at != 5)
-		return fail(msg, len, "hits %u at %u", hits, at);
+		return st_fail(msg, len, "hits %u at %u", hits, at);
 	if (tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY) != 1 ||
 	    tdsnp_mock_fault_opportunities(TDSNP_FAULT_TDX_BUSY) != 20)
-		return fail(msg, len, "counters %llu/%llu",
-			    tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY),
-			    tdsnp_mock_fault_opportunities(TDSNP_FAULT_TDX_BUSY));
+		return st_fail(msg, len, "counters %llu/%llu",
+			       tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY),
+			       tdsnp_mock_fault_opportunities(TDSNP_FAULT_TDX_BUSY));
 	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_BUSY))
-		return fail(msg, len, "injected after clear");
+		return st_fail(msg, len, "injected after clear");
 	return 0;
 }
 
@@ -347,14 +356,14 @@ static int test_fault_rate_is_reproducible_per_seed(char *msg, size_t len)
 	unsigned int ones = (unsigned int)hweight64(a);
 
 	if (a != b)
-		return fail(msg, len, "same seed gave 0x%llx and 0x%llx", a, b);
+		return st_fail(msg, len, "same seed gave 0x%llx and 0x%llx", a, b);
 	if (a == c)
-		return fail(msg, len, "seeds 42 and 43 gave the same 0x%llx", a);
+		return st_fail(msg, len, "seeds 42 and 43 gave the same 0x%llx", a);
 	/* About a quarter of 64 draws at rate 1/4; far outside means broken. */
 	if (ones < 4 || ones > 32)
-		return fail(msg, len, "rate 1/4 injected %u of 64", ones);
+		return st_fail(msg, len, "rate 1/4 injected %u of 64", ones);
 	if (fault_pattern(7, 0) != 0 || fault_pattern(7, 65536) != ~0ULL)
-		return fail(msg, len, "rate 0 or 65536 not honoured");
+		return st_fail(msg, len, "rate 0 or 65536 not honoured");
 	return 0;
 }
 
@@ -373,9 +382,9 @@ static int test_violation_is_counted_and_reaches_hook(char *msg, size_t len)
 	tdsnp_mock_violation("page 0x%x freed while owned", 0x42);
 	tdsnp_mock_set_strict(NULL);
 	if (tdsnp_mock_violations() != before + 1)
-		return fail(msg, len, "count %llu", tdsnp_mock_violations() - before);
+		return st_fail(msg, len, "count %llu", tdsnp_mock_violations() - before);
 	if (strcmp(last_violation, "page 0x42 freed while owned") != 0)
-		return fail(msg, len, "hook got '%s'", last_violation);
+		return st_fail(msg, len, "hook got '%s'", last_violation);
 	return 0;
 }
 
@@ -397,6 +406,7 @@ static const struct tdsnp_selftest insn_tests[] = {
 	T(test_uncaught_fault_becomes_sw_status),
 	T(test_pvalidate_marshals_operands_and_cf),
 	T(test_site_lookup_is_exact),
+	T(test_null_buffers_are_refused_before_issue),
 	T(test_fault_nth_trigger_fires_exactly_once),
 	T(test_fault_rate_is_reproducible_per_seed),
 	T(test_violation_is_counted_and_reaches_hook),

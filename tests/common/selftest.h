@@ -18,6 +18,8 @@ struct tdsnp_selftest {
 	int (*fn)(char *msg, size_t len);
 };
 
+__printf(3, 4) int st_fail(char *msg, size_t len, const char *fmt, ...);
+
 /**
  * struct tdsnp_selftest_suite - a named table of self-tests
  * @name: the area they cover
@@ -38,5 +40,7 @@ extern const size_t tdsnp_nr_selftest_suites;
 extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_host_suite;
+extern const struct tdsnp_selftest_suite tdsnp_decode_suite;
+extern const struct tdsnp_selftest_suite tdsnp_vmm_suite;
 
 #endif /* TDSNP_SELFTEST_H */

@@ -15,16 +15,6 @@
 #include <string.h>
 #endif
 
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int expect(enum tdx_field_table t, u64 id, const char *name, u32 field, u32 elem,
 		  u32 vm, char *msg, size_t len)
 {
@@ -32,11 +22,11 @@ static int expect(enum tdx_field_table t, u64 id, const char *name, u32 field, u
 	int ret = tdx_field_lookup(t, id, &ref);
 
 	if (ret)
-		return fail(msg, len, "0x%llx: lookup gave %d", id, ret);
+		return st_fail(msg, len, "0x%llx: lookup gave %d", id, ret);
 	if (strcmp(ref.desc->name, name) != 0 || ref.field != field || ref.elem != elem ||
 	    ref.l2_vm != vm)
-		return fail(msg, len, "0x%llx: got %s field %u elem %u vm %u", id,
-			    ref.desc->name, ref.field, ref.elem, ref.l2_vm);
+		return st_fail(msg, len, "0x%llx: got %s field %u elem %u vm %u", id,
+			       ref.desc->name, ref.field, ref.elem, ref.l2_vm);
 	return 0;
 }
 
@@ -50,8 +40,8 @@ static int test_every_table_id_resolves_to_its_own_entry(char *msg, size_t len)
 
 		if (tdx_field_lookup(d->table, d->id, &ref) || ref.desc != d || ref.field ||
 		    ref.elem)
-			return fail(msg, len, "%s (0x%llx) does not resolve to itself",
-				    d->name, d->id);
+			return st_fail(msg, len, "%s (0x%llx) does not resolve to itself",
+				       d->name, d->id);
 	}
 	return 0;
 }
@@ -75,10 +65,10 @@ static int test_reserved_or_sequence_bits_are_refused(char *msg, size_t len)
 	    tdx_field_lookup(TDX_TABLE_GLOBAL, id | BIT_ULL(62), &ref) != -EINVAL ||
 	    tdx_field_lookup(TDX_TABLE_GLOBAL, id | BIT_ULL(34), &ref) != -EINVAL ||
 	    tdx_field_lookup(TDX_TABLE_GLOBAL, id | BIT_ULL(38), &ref) != -EINVAL)
-		return fail(msg, len, "a malformed id was accepted");
+		return st_fail(msg, len, "a malformed id was accepted");
 	if (tdx_field_lookup(TDX_TABLE_GLOBAL, id + 0x100, &ref) != -ENOENT ||
 	    tdx_field_lookup(TDX_TABLE_TDVPS, id, &ref) != -ENOENT)
-		return fail(msg, len, "an unknown id was found");
+		return st_fail(msg, len, "an unknown id was found");
 	return 0;
 }
 
@@ -104,21 +94,21 @@ static int test_vmcs_ids_compose_like_the_module_table(char *msg, size_t len)
 
 	if (tdx_td_vmcs_field_id(0x0800) != TDX_FIELD_TD_VMCS_GUEST_ES_SELECTOR ||
 	    tdx_l2_vmcs_field_id(1, 0x0800) != TDX_FIELD_L2_VMCS_GUEST_ES_SELECTOR)
-		return fail(msg, len, "composed 0x%llx / 0x%llx", tdx_td_vmcs_field_id(0x0800),
-			    tdx_l2_vmcs_field_id(1, 0x0800));
+		return st_fail(msg, len, "composed 0x%llx / 0x%llx", tdx_td_vmcs_field_id(0x0800),
+			       tdx_l2_vmcs_field_id(1, 0x0800));
 	if (tdx_l2_vmcs_field_id(0, 0x0800) != TDX_FIELD_ID_NULL ||
 	    tdx_l2_vmcs_field_id(4, 0x0800) != TDX_FIELD_ID_NULL)
-		return fail(msg, len, "L2 VM 0 or 4 accepted");
+		return st_fail(msg, len, "L2 VM 0 or 4 accepted");
 	if (expect(TDX_TABLE_L2_VMCS, tdx_l2_vmcs_field_id(3, 0x0800), "Guest ES selector", 0, 0,
 		   3, msg, len))
 		return -1;
 	/* Class 60 would be VM 4, which does not exist. */
 	if (tdx_field_lookup(TDX_TABLE_L2_VMCS, (60ULL << TDX_FIELD_CLASS_SHIFT) | 0x800,
 			     &ref) != -ENOENT)
-		return fail(msg, len, "L2 VM 4 resolved");
+		return st_fail(msg, len, "L2 VM 4 resolved");
 	/* The high half of a 64-bit field (odd encoding) is not a field. */
 	if (tdx_field_lookup(TDX_TABLE_TD_VMCS, tdx_td_vmcs_field_id(0x2001), &ref) != -ENOENT)
-		return fail(msg, len, "odd VMCS encoding resolved");
+		return st_fail(msg, len, "odd VMCS encoding resolved");
 	return 0;
 }
 
@@ -128,9 +118,9 @@ static int test_field_by_name_finds_masks(char *msg, size_t len)
 
 	if (!d || d->id != TDX_FIELD_GLOBAL_TDX_FEATURES0 || d->elem_bytes != 8 ||
 	    d->mask[TDX_ACCESS_HOST_RD_PROD] != ~0ULL || d->mask[TDX_ACCESS_HOST_WR_PROD])
-		return fail(msg, len, "TDX_FEATURES0 entry wrong");
+		return st_fail(msg, len, "TDX_FEATURES0 entry wrong");
 	if (tdx_field_by_name(TDX_TABLE_TDVPS, "TDX_FEATURES0"))
-		return fail(msg, len, "found in the wrong table");
+		return st_fail(msg, len, "found in the wrong table");
 	return 0;
 }
 

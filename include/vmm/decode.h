@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The MMIO instruction decoder and emulator of vmm-core.
+ *
+ * Pure in the sense of the bhyve and Xen emulators: vmm_insn_decode() turns
+ * instruction bytes into a struct vmm_insn and touches nothing else;
+ * vmm_insn_emulate() performs one decoded instruction against a memory
+ * operand whose guest-physical address the exit already gave (TDX EPT
+ * violation, SNP NPF/MMIO), through callbacks for registers and MMIO, so a
+ * device model only ever sees (address, size, value).
+ *
+ * Coverage (a superset of what Linux's TDX guest, COCONUT-SVSM and the TD
+ * partitioning prototype emulate, ../shared/spec/tdx-guest.md section 6):
+ * MOV to/from memory (88, 89, 8A, 8B, A0-A3 moffs, C6/C7 imm), MOVZX and
+ * MOVSX (0F B6, B7, BE, BF), MOVSXD (63), the ALU ops on memory (ADD, OR,
+ * ADC, SBB, AND, SUB, XOR, CMP in their r/m,r r,r/m and 80/81/83 immediate
+ * forms), TEST (84, 85, F6/F7 /0), XCHG (86, 87) and BT (0F A3, 0F BA /4),
+ * with legacy prefixes, REX and LOCK, in 64-bit and 32-bit modes.  String
+ * instructions, VEX/EVEX and 16-bit addressing are refused with -EOPNOTSUPP.
+ */
+#ifndef VMM_DECODE_H
+#define VMM_DECODE_H
+
+#include <tdsnp/compiler.h>
+
+#define VMM_INSN_MAX_LEN	15
+
+/* GPR numbers as the instruction encoding uses them. */
+enum vmm_gpr {
+	VMM_RAX, VMM_RCX, VMM_RDX, VMM_RBX, VMM_RSP, VMM_RBP, VMM_RSI, VMM_RDI,
+	VMM_R8, VMM_R9, VMM_R10, VMM_R11, VMM_R12, VMM_R13, VMM_R14, VMM_R15,
+	VMM_NR_GPRS
+};
+
+/**
+ * enum vmm_cpu_mode - how the guest executes the bytes
+ * @VMM_MODE_64: long mode, 64-bit code segment
+ * @VMM_MODE_32: protected mode or compatibility mode, 32-bit segment
+ */
+enum vmm_cpu_mode {
+	VMM_MODE_64,
+	VMM_MODE_32,
+};
+
+/**
+ * enum vmm_insn_kind - what the instruction does with its memory operand
+ * @VMM_INSN_STORE: MOV to memory from a register or an immediate
+ * @VMM_INSN_LOAD: MOV, MOVZX, MOVSX or MOVSXD from memory into a register
+ * @VMM_INSN_ALU: read, combine, write back (CMP, TEST and BT do not write)
+ * @VMM_INSN_XCHG: swap a register with memory
+ */
+enum vmm_insn_kind {
+	VMM_INSN_STORE,
+	VMM_INSN_LOAD,
+	VMM_INSN_ALU,
+	VMM_INSN_XCHG,
+};
+
+/**
+ * enum vmm_alu_op - the operation of a VMM_INSN_ALU instruction
+ * @VMM_ALU_ADD: ADD
+ * @VMM_ALU_OR: OR
+ * @VMM_ALU_ADC: ADC
+ * @VMM_ALU_SBB: SBB
+ * @VMM_ALU_AND: AND
+ * @VMM_ALU_SUB: SUB
+ * @VMM_ALU_XOR: XOR
+ * @VMM_ALU_CMP: CMP (flags only)
+ * @VMM_ALU_TEST: TEST (flags only)
+ * @VMM_ALU_BT: BT (CF only)
+ */
+enum vmm_alu_op {
+	VMM_ALU_ADD, VMM_ALU_OR, VMM_ALU_ADC, VMM_ALU_SBB,
+	VMM_ALU_AND, VMM_ALU_SUB, VMM_ALU_XOR, VMM_ALU_CMP,
+	VMM_ALU_TEST, VMM_ALU_BT,
+};
+
+/**
+ * struct vmm_insn - a decoded instruction with a memory operand
+ * @len: bytes the instruction occupies (RIP advances by this)
+ * @kind: enum vmm_insn_kind
+ * @alu_op: enum vmm_alu_op, for VMM_INSN_ALU
+ * @size: width of the memory access in bytes (1, 2, 4 or 8)
+ * @reg_size: width of the register operand (differs from @size for
+ *            MOVZX/MOVSX/MOVSXD)
+ * @sign_extend: a load that sign-extends (MOVSX, MOVSXD)
+ * @reg: the register operand (enum vmm_gpr), or -1 when an immediate is used
+ * @reg_high8: @reg names AH, CH, DH or BH (byte operation without REX)
+ * @to_reg: an ALU instruction whose destination is the register (the
+ *          r, r/m forms); otherwise memory is the destination
+ * @has_imm: @imm is the source operand
+ * @imm: the immediate, sign-extended to @size as the CPU does
+ * @lock: a LOCK prefix was present
+ * @seg: segment override prefix byte (0x26, 0x2e, ...), or 0
+ * @addr_size: address size in bytes (8 or 4 in 64-bit mode, 4 in 32-bit)
+ * @modrm_mod: ModRM.mod of the memory operand (3 never: memory is required)
+ * @base: base register of the address (-1 none)
+ * @index: index register (-1 none)
+ * @scale: SIB scale factor 1, 2, 4 or 8
+ * @rip_relative: the address is RIP-relative
+ * @moffs: the A0-A3 forms: an absolute offset instead of ModRM
+ * @disp: displacement (or the moffs value)
+ */
+struct vmm_insn {
+	u8 len;
+	u8 kind;
+	u8 alu_op;
+	u8 size;
+	u8 reg_size;
+	bool sign_extend;
+	s8 reg;
+	bool reg_high8;
+	bool to_reg;
+	bool has_imm;
+	u64 imm;
+	bool lock;
+	u8 seg;
+	u8 addr_size;
+	u8 modrm_mod;
+	s8 base;
+	s8 index;
+	u8 scale;
+	bool rip_relative;
+	bool moffs;
+	s64 disp;
+};
+
+/**
+ * struct vmm_emul_ops - what the emulator may touch
+ * @get_reg: read a full 64-bit GPR (enum vmm_gpr)
+ * @set_reg: write a full 64-bit GPR
+ * @get_rflags: read RFLAGS
+ * @set_rflags: write RFLAGS
+ * @mmio_read: read @size bytes at @gpa into *@val (zero-extended);
+ *             returns 0 or a negative errno
+ * @mmio_write: write the low @size bytes of @val at @gpa
+ */
+struct vmm_emul_ops {
+	u64 (*get_reg)(void *ctx, unsigned int reg);
+	void (*set_reg)(void *ctx, unsigned int reg, u64 val);
+	u64 (*get_rflags)(void *ctx);
+	void (*set_rflags)(void *ctx, u64 rflags);
+	int (*mmio_read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
+	int (*mmio_write)(void *ctx, u64 gpa, unsigned int size, u64 val);
+};
+
+int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+		    struct vmm_insn *insn);
+int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
+		     const struct vmm_emul_ops *ops, void *ctx);
+
+#endif /* VMM_DECODE_H */

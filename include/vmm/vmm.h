@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * vmm-core: VMs and vCPUs over one backend ops table.
+ *
+ * The generic layer owns object lifetimes, the GET/SET_STATE batch rules and
+ * the per-vCPU register cache; a backend (TDX host, TDX L1 VMM for L2 VMs,
+ * SNP VMPL0 paravisor, SNP host) only answers "is this state id valid",
+ * "read it from firmware" and "write it to firmware".  There is no
+ * "if (tdx)" above the ops table (STYLE.md habit 7).
+ *
+ * Batches follow the seL4 discipline (STYLE.md habit 8): a SET batch is
+ * validated whole before anything is written; if any entry is refused,
+ * nothing is written and every entry says why (refused, or -ECANCELED for
+ * the valid ones).  A GET batch reads what it can and refuses unsupported
+ * entries one by one without disturbing the rest.
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <tdsnp/compiler.h>
+#include <vmm/decode.h>
+
+#define VMM_MAX_VCPUS		64
+#define VMM_REG_CACHE_SLOTS	128
+
+/**
+ * enum vmm_backend_kind - which platform role a VM is driven from
+ * @VMM_BACKEND_TDX_HOST: KVM-like host building TDs with SEAMCALL
+ * @VMM_BACKEND_TDX_L2: L1 VMM inside a TD managing L2 VMs with TDCALL
+ * @VMM_BACKEND_SNP_VMPL: SVSM at VMPL0 managing VMPL1..3
+ * @VMM_BACKEND_SNP_HOST: SNP host with RMPUPDATE and the launch firmware
+ * @VMM_BACKEND_TEST: a software backend for tests of the generic layer
+ * @VMM_NR_BACKENDS: number of kinds
+ */
+enum vmm_backend_kind {
+	VMM_BACKEND_TDX_HOST,
+	VMM_BACKEND_TDX_L2,
+	VMM_BACKEND_SNP_VMPL,
+	VMM_BACKEND_SNP_HOST,
+	VMM_BACKEND_TEST,
+	VMM_NR_BACKENDS
+};
+
+/**
+ * enum vmm_state_type - the name space of a state entry's id
+ * @VMM_STATE_REG: a generic register (enum vmm_reg)
+ * @VMM_STATE_VMCS: a raw VMCS field encoding (TDX backends)
+ * @VMM_STATE_VMSA: a VMSA field, by its byte offset in the save area (SNP)
+ * @VMM_STATE_MSR: an MSR by index
+ * @VMM_NR_STATE_TYPES: number of types
+ */
+enum vmm_state_type {
+	VMM_STATE_REG = 1,
+	VMM_STATE_VMCS,
+	VMM_STATE_VMSA,
+	VMM_STATE_MSR,
+	VMM_NR_STATE_TYPES
+};
+
+/* Generic registers: GPRs in encoding order, then the rest. */
+enum vmm_reg {
+	VMM_REG_RAX, VMM_REG_RCX, VMM_REG_RDX, VMM_REG_RBX,
+	VMM_REG_RSP, VMM_REG_RBP, VMM_REG_RSI, VMM_REG_RDI,
+	VMM_REG_R8, VMM_REG_R9, VMM_REG_R10, VMM_REG_R11,
+	VMM_REG_R12, VMM_REG_R13, VMM_REG_R14, VMM_REG_R15,
+	VMM_REG_RIP, VMM_REG_RFLAGS,
+	VMM_REG_CR0, VMM_REG_CR2, VMM_REG_CR3, VMM_REG_CR4, VMM_REG_EFER,
+	VMM_REG_DR7, VMM_REG_XCR0,
+	VMM_REG_GDTR_BASE, VMM_REG_GDTR_LIMIT, VMM_REG_IDTR_BASE, VMM_REG_IDTR_LIMIT,
+	/* Segments: VMM_REG_SEG(seg, part). */
+	VMM_REG_SEG_FIRST = 0x40,
+	VMM_NR_REGS = VMM_REG_SEG_FIRST + 8 * 4
+};
+
+/* Segment register numbers and parts for VMM_REG_SEG(). */
+enum vmm_seg { VMM_SEG_ES, VMM_SEG_CS, VMM_SEG_SS, VMM_SEG_DS, VMM_SEG_FS, VMM_SEG_GS,
+	       VMM_SEG_LDTR, VMM_SEG_TR };
+enum vmm_seg_part { VMM_SEG_SELECTOR, VMM_SEG_BASE, VMM_SEG_LIMIT, VMM_SEG_ATTRIB };
+#define VMM_REG_SEG(seg, part)	(VMM_REG_SEG_FIRST + (seg) * 4 + (part))
+
+/**
+ * struct vmm_state_entry - one item of a GET/SET_STATE batch
+ * @type: enum vmm_state_type
+ * @status: out: 0, or the negative errno for this entry
+ * @id: the register, VMCS encoding, VMSA offset or MSR index
+ * @value: in for SET, out for GET
+ */
+struct vmm_state_entry {
+	u32 type;
+	s32 status;
+	u64 id;
+	u64 value;
+};
+
+/**
+ * struct vmm_vm_config - what to build
+ * @backend: enum vmm_backend_kind
+ * @max_vcpus: vCPUs the VM may have (1..VMM_MAX_VCPUS)
+ * @mem_base: guest-physical start of RAM (page aligned)
+ * @mem_size: bytes of RAM (page aligned, non-zero)
+ * @attributes: TDX TD ATTRIBUTES
+ * @xfam: TDX XFAM
+ * @sev_features: SNP SEV_FEATURES for the VMSAs
+ * @vm_index: TDX L2 VM index (1..3) or SNP target VMPL (1..3); 0 elsewhere
+ */
+struct vmm_vm_config {
+	u32 backend;
+	u32 max_vcpus;
+	u64 mem_base;
+	u64 mem_size;
+	u64 attributes;
+	u64 xfam;
+	u64 sev_features;
+	u32 vm_index;
+};
+
+/**
+ * struct vmm_caps - what a VM is and supports
+ * @backend: enum vmm_backend_kind
+ * @backend_name: the backend's name
+ * @vm_index: L2 VM index or VMPL, 0 when not applicable
+ * @max_vcpus: from the config
+ * @nr_vcpus: vCPUs existing now
+ * @mem_base: RAM start
+ * @mem_size: RAM size
+ * @state_types: bit n set when enum vmm_state_type n is supported
+ */
+struct vmm_caps {
+	u32 backend;
+	const char *backend_name;
+	u32 vm_index;
+	u32 max_vcpus;
+	u32 nr_vcpus;
+	u64 mem_base;
+	u64 mem_size;
+	u32 state_types;
+};
+
+/**
+ * struct vmm_stats - firmware traffic of a vCPU's state accesses
+ * @fw_reads: reads that went to the backend (cache misses)
+ * @fw_writes: writes that went to the backend (flushes of dirty entries)
+ * @cache_hits: reads served from the cache
+ */
+struct vmm_stats {
+	u64 fw_reads;
+	u64 fw_writes;
+	u64 cache_hits;
+};
+
+/**
+ * enum vmm_mem_state - what a guest page is
+ * @VMM_MEM_PRIVATE: encrypted/integrity-protected, guest-owned
+ * @VMM_MEM_SHARED: readable by the host (device buffers, GHCB, ucall pool)
+ */
+enum vmm_mem_state {
+	VMM_MEM_PRIVATE,
+	VMM_MEM_SHARED,
+};
+
+/**
+ * enum vmm_exit_reason - why vmm_vcpu_run() returned
+ * @VMM_EXIT_NONE: no exit (never returned)
+ * @VMM_EXIT_HLT: the vCPU halted
+ * @VMM_EXIT_IO: port I/O (@io)
+ * @VMM_EXIT_MMIO: an access to guest-physical memory no device model claimed
+ *                 (@mmio); for a read, put the value in @mmio.value and run
+ *                 again to complete the instruction
+ * @VMM_EXIT_CPUID: CPUID (@cpuid); fill the outputs and run again
+ * @VMM_EXIT_MSR: RDMSR/WRMSR (@msr)
+ * @VMM_EXIT_UCALL: the guest called the host through the ucall address
+ *                  (@ucall.arg is the 8-byte value it wrote)
+ * @VMM_EXIT_SHUTDOWN: the guest shut down or the VM is dead (@fail.status)
+ * @VMM_EXIT_UNHANDLED: an exit nothing could handle (@fail: status is the
+ *                      raw firmware status or a negative errno)
+ * @VMM_NR_EXITS: number of reasons
+ */
+enum vmm_exit_reason {
+	VMM_EXIT_NONE,
+	VMM_EXIT_HLT,
+	VMM_EXIT_IO,
+	VMM_EXIT_MMIO,
+	VMM_EXIT_CPUID,
+	VMM_EXIT_MSR,
+	VMM_EXIT_UCALL,
+	VMM_EXIT_SHUTDOWN,
+	VMM_EXIT_UNHANDLED,
+	VMM_NR_EXITS
+};
+
+/**
+ * struct vmm_exit - a VM exit as a typed record
+ * @reason: enum vmm_exit_reason
+ * @io: port, size, direction and value of an I/O exit
+ * @mmio: guest-physical address, size, direction and value of an access
+ * @cpuid: leaf, subleaf and the four outputs
+ * @msr: index, direction and value
+ * @ucall: the value the guest passed
+ * @fail: status and qualification of a shutdown or unhandled exit
+ */
+struct vmm_exit {
+	u32 reason;
+	union {
+		struct {
+			u16 port;
+			u8 size;
+			bool in;
+			u32 value;
+		} io;
+		struct {
+			u64 gpa;
+			u8 size;
+			bool write;
+			u64 value;
+		} mmio;
+		struct {
+			u32 leaf, subleaf;
+			u32 eax, ebx, ecx, edx;
+		} cpuid;
+		struct {
+			u32 index;
+			bool write;
+			u64 value;
+		} msr;
+		struct {
+			u64 arg;
+		} ucall;
+		struct {
+			s64 status;
+			u64 qualification;
+		} fail;
+	};
+};
+
+/**
+ * struct vmm_backend_exit - what a backend's run reports
+ * @exit: the exit; for VMM_EXIT_MMIO either fully described (@insn_len 0,
+ *        as after TDX #VE.RequestMMIO or a GHCB MMIO request) or with only
+ *        @exit.mmio.gpa set and the instruction in @insn (an EPT/NPF exit
+ *        the host must emulate)
+ * @insn: the guest's instruction bytes at RIP
+ * @insn_len: how many of them the backend could read
+ * @mode: enum vmm_cpu_mode the guest executes in
+ */
+struct vmm_backend_exit {
+	struct vmm_exit exit;
+	u8 insn[VMM_INSN_MAX_LEN];
+	u8 insn_len;
+	u8 mode;
+};
+
+/**
+ * struct vmm_mmio_ops - a device model's MMIO region
+ * @read: read @size bytes at @gpa into *@val; 0 or a negative errno
+ * @write: write the low @size bytes of @val at @gpa; 0 or a negative errno
+ */
+struct vmm_mmio_ops {
+	int (*read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
+	int (*write)(void *ctx, u64 gpa, unsigned int size, u64 val);
+};
+
+#define VMM_MAX_MMIO_REGIONS	16
+
+struct vmm_vm;
+struct vmm_vcpu;
+
+/**
+ * struct vmm_backend_ops - what a backend implements
+ * @name: for caps and logs
+ * @kind: enum vmm_backend_kind
+ * @state_types: bitmask of the enum vmm_state_type values it supports
+ * @vm_create: build the VM's firmware objects; set the VM's private data
+ * @vm_destroy: tear down everything; return the number of pages it could
+ *              not reclaim (quarantined, never freed), or a negative errno
+ * @vcpu_create: create the vCPU's firmware objects
+ * @vcpu_destroy: tear them down; same return convention as @vm_destroy
+ * @state_check: may (@type, @id) be read, or written with @value?
+ *               0, -ENOENT (no such id here), -EPERM (read-only),
+ *               -EINVAL (value not allowed)
+ * @state_read: read one item from firmware
+ * @state_write: write one item to firmware
+ * @mem_add: add one initial private page at @gpa with the 4 KiB of @src,
+ *           extending the measurement when @measured
+ * @mem_convert: turn the page at @gpa into @to (the backend's real sequence,
+ *               e.g. TDX block/track/remove or aug/accept, SNP page state
+ *               change/RMPUPDATE/PVALIDATE)
+ * @measurement: copy the launch measurement (MRTD, launch digest) into @buf
+ *               of @len bytes; return its size or a negative errno
+ * @run: enter the vCPU until the next exit the host must see
+ * @mmio_done: deliver the value of a pre-decoded MMIO read (insn_len 0) to
+ *             the guest before it next runs (may be NULL when the backend
+ *             never reports such reads)
+ */
+struct vmm_backend_ops {
+	const char *name;
+	u32 kind;
+	u32 state_types;
+	int (*vm_create)(struct vmm_vm *vm, const struct vmm_vm_config *cfg);
+	int (*vm_destroy)(struct vmm_vm *vm);
+	int (*vcpu_create)(struct vmm_vcpu *vcpu);
+	int (*vcpu_destroy)(struct vmm_vcpu *vcpu);
+	int (*state_check)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write);
+	int (*state_read)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value);
+	int (*state_write)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value);
+	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
+	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state to);
+	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
+	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
+	int (*mmio_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
+};
+
+int vmm_backend_register(const struct vmm_backend_ops *ops);
+void vmm_backend_unregister(const struct vmm_backend_ops *ops);
+
+int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out);
+int vmm_vm_destroy(struct vmm_vm *vm);
+void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps);
+void *vmm_vm_priv(struct vmm_vm *vm);
+void vmm_vm_set_priv(struct vmm_vm *vm, void *priv);
+u64 vmm_vm_last_status(struct vmm_vm *vm);
+void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status);
+
+int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured);
+int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state);
+int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
+int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len);
+
+int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio_ops *ops,
+		    void *ctx);
+int vmm_vm_set_ucall(struct vmm_vm *vm, u64 gpa);
+
+int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out);
+int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit);
+int vmm_vcpu_destroy(struct vmm_vcpu *vcpu);
+struct vmm_vm *vmm_vcpu_vm(struct vmm_vcpu *vcpu);
+u32 vmm_vcpu_index(struct vmm_vcpu *vcpu);
+void *vmm_vcpu_priv(struct vmm_vcpu *vcpu);
+void vmm_vcpu_set_priv(struct vmm_vcpu *vcpu, void *priv);
+
+int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr);
+int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr);
+int vmm_vcpu_flush(struct vmm_vcpu *vcpu);
+void vmm_vcpu_invalidate(struct vmm_vcpu *vcpu);
+void vmm_vcpu_stats(struct vmm_vcpu *vcpu, struct vmm_stats *stats);
+
+#endif /* VMM_VMM_H */

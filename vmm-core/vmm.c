@@ -1,0 +1,1110 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * vmm-core generic layer: VM and vCPU lifetimes, GET/SET_STATE batches and
+ * the per-vCPU register cache (include/vmm/vmm.h).
+ *
+ * Locking: the VM's lock protects its vCPU table; a vCPU's lock protects
+ * its cache and statistics.  Backend callbacks run under the vCPU lock (state)
+ * or the VM lock (create/destroy) and may sleep.
+ */
+#include <vmm/vmm.h>
+#include <tdsnp/platform.h>
+
+struct cache_slot {
+	u64 id;
+	u64 value;
+	u32 type;
+	bool dirty;
+};
+
+struct vmm_vcpu {
+	struct vmm_vm *vm;		/* owner; immutable */
+	u32 index;			/* immutable */
+	void *priv;			/* backend's */
+	struct tdsnp_mutex lock;	/* protects everything below */
+	struct cache_slot cache[VMM_REG_CACHE_SLOTS];
+	u32 nr_cached;
+	struct vmm_stats stats;
+	/* An MMIO read handed to the caller, completed at the next run. */
+	bool pending_read;
+	bool pending_decoded;		/* via pending_insn, else via mmio_done */
+	struct vmm_insn pending_insn;
+	u64 pending_gpa;
+};
+
+struct mmio_region {
+	u64 base, size;
+	const struct vmm_mmio_ops *ops;
+	void *ctx;
+};
+
+struct vmm_vm {
+	const struct vmm_backend_ops *ops;	/* immutable */
+	struct vmm_vm_config cfg;		/* immutable */
+	void *priv;				/* backend's */
+	u64 last_status;			/* last architectural status */
+	struct tdsnp_mutex lock;		/* protects everything below */
+	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
+	u32 nr_vcpus;
+	unsigned long *shared;			/* bit per RAM page: 1 = shared */
+	unsigned long *added;			/* bit per RAM page: initial page added */
+	struct mmio_region mmio[VMM_MAX_MMIO_REGIONS];
+	u32 nr_mmio;
+	u64 ucall_gpa;				/* 0: no ucall address */
+};
+
+#define BITS_PER_WORD	(8 * sizeof(unsigned long))
+
+static bool test_bit_(const unsigned long *map, u64 n)
+{
+	return map[n / BITS_PER_WORD] & (1UL << (n % BITS_PER_WORD));
+}
+
+static void assign_bit_(unsigned long *map, u64 n, bool v)
+{
+	if (v)
+		map[n / BITS_PER_WORD] |= 1UL << (n % BITS_PER_WORD);
+	else
+		map[n / BITS_PER_WORD] &= ~(1UL << (n % BITS_PER_WORD));
+}
+
+static const struct vmm_backend_ops *backends[VMM_NR_BACKENDS];
+
+/**
+ * vmm_backend_register() - make a backend available to vmm_vm_create()
+ * @ops: the backend; must outlive its registration
+ *
+ * Return: 0, -EINVAL for an incomplete table, -EBUSY when the kind is taken.
+ */
+int vmm_backend_register(const struct vmm_backend_ops *ops)
+{
+	const struct vmm_backend_ops *none = NULL;
+
+	if (!ops || ops->kind >= VMM_NR_BACKENDS || !ops->vm_create || !ops->vm_destroy ||
+	    !ops->vcpu_create || !ops->vcpu_destroy || !ops->state_check ||
+	    !ops->state_read || !ops->state_write || !ops->mem_add || !ops->mem_convert ||
+	    !ops->measurement || !ops->run)
+		return -EINVAL;
+	if (!__atomic_compare_exchange_n(&backends[ops->kind], &none, ops, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_backend_register);
+
+/**
+ * vmm_backend_unregister() - withdraw a backend (no VM of it may remain)
+ * @ops: the backend given to vmm_backend_register()
+ */
+void vmm_backend_unregister(const struct vmm_backend_ops *ops)
+{
+	const struct vmm_backend_ops *expected = ops;
+
+	if (ops && ops->kind < VMM_NR_BACKENDS)
+		__atomic_compare_exchange_n(&backends[ops->kind], &expected, NULL, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+EXPORT_SYMBOL_GPL(vmm_backend_unregister);
+
+static bool page_aligned(u64 v)
+{
+	return !(v & (TDSNP_PAGE_SIZE - 1));
+}
+
+/**
+ * vmm_vm_create() - build a VM
+ * @cfg: what to build
+ * @out: the VM on success
+ *
+ * Return: 0; -EINVAL for a bad configuration (vCPU count, memory range);
+ * -ENODEV when no backend of that kind is registered; -ENOMEM; or the
+ * backend's error, with nothing left behind.
+ */
+int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
+{
+	const struct vmm_backend_ops *ops;
+	struct vmm_vm *vm;
+	u64 words;
+	int ret;
+
+	*out = NULL;
+	if (cfg->backend >= VMM_NR_BACKENDS || !cfg->max_vcpus ||
+	    cfg->max_vcpus > VMM_MAX_VCPUS || !cfg->mem_size || !page_aligned(cfg->mem_base) ||
+	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base)
+		return -EINVAL;
+	ops = __atomic_load_n(&backends[cfg->backend], __ATOMIC_ACQUIRE);
+	if (!ops)
+		return -ENODEV;
+	vm = tdsnp_zalloc(sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	words = (cfg->mem_size / TDSNP_PAGE_SIZE + BITS_PER_WORD - 1) / BITS_PER_WORD;
+	vm->shared = tdsnp_zalloc(words * sizeof(unsigned long));
+	vm->added = tdsnp_zalloc(words * sizeof(unsigned long));
+	if (!vm->shared || !vm->added) {
+		ret = -ENOMEM;
+		goto free;
+	}
+	vm->ops = ops;
+	vm->cfg = *cfg;
+	tdsnp_mutex_init(&vm->lock);
+	ret = ops->vm_create(vm, cfg);
+	if (ret) {
+		tdsnp_mutex_destroy(&vm->lock);
+		goto free;
+	}
+	*out = vm;
+	return 0;
+free:
+	tdsnp_free(vm->shared);
+	tdsnp_free(vm->added);
+	tdsnp_free(vm);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_create);
+
+static int destroy_vcpu_locked(struct vmm_vcpu *vcpu)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	int ret = vm->ops->vcpu_destroy(vcpu);
+
+	vm->vcpus[vcpu->index] = NULL;
+	vm->nr_vcpus--;
+	tdsnp_mutex_destroy(&vcpu->lock);
+	tdsnp_free(vcpu);
+	return ret;
+}
+
+/**
+ * vmm_vm_destroy() - tear a VM down, vCPUs first
+ * @vm: the VM; always freed, whatever the result
+ *
+ * Every page that can be reclaimed is; one that cannot is quarantined by the
+ * backend (never returned to the allocator) and counted.
+ *
+ * Return: the number of pages that could not be reclaimed (0 on a clean
+ * teardown), or the first negative errno a backend step returned.
+ */
+int vmm_vm_destroy(struct vmm_vm *vm)
+{
+	int lost = 0, err = 0, ret;
+	u32 i;
+
+	if (!vm)
+		return 0;
+	tdsnp_mutex_lock(&vm->lock);
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		ret = destroy_vcpu_locked(vm->vcpus[i]);
+		if (ret > 0)
+			lost += ret;
+		else if (ret < 0 && !err)
+			err = ret;
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	ret = vm->ops->vm_destroy(vm);
+	if (ret > 0)
+		lost += ret;
+	else if (ret < 0 && !err)
+		err = ret;
+	tdsnp_mutex_destroy(&vm->lock);
+	tdsnp_free(vm->shared);
+	tdsnp_free(vm->added);
+	tdsnp_free(vm);
+	return err ? err : lost;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_destroy);
+
+/**
+ * vmm_vm_caps() - describe a VM
+ * @vm: the VM
+ * @caps: filled in
+ */
+void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps)
+{
+	tdsnp_mutex_lock(&vm->lock);
+	caps->backend = vm->cfg.backend;
+	caps->backend_name = vm->ops->name;
+	caps->vm_index = vm->cfg.vm_index;
+	caps->max_vcpus = vm->cfg.max_vcpus;
+	caps->nr_vcpus = vm->nr_vcpus;
+	caps->mem_base = vm->cfg.mem_base;
+	caps->mem_size = vm->cfg.mem_size;
+	caps->state_types = vm->ops->state_types;
+	tdsnp_mutex_unlock(&vm->lock);
+}
+EXPORT_SYMBOL_GPL(vmm_vm_caps);
+
+/**
+ * vmm_vm_priv() - the backend's data for a VM
+ * @vm: the VM
+ *
+ * Return: what the backend set.
+ */
+void *vmm_vm_priv(struct vmm_vm *vm)
+{
+	return vm->priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_priv);
+
+/**
+ * vmm_vm_set_priv() - set the backend's data for a VM
+ * @vm: the VM
+ * @priv: the data
+ */
+void vmm_vm_set_priv(struct vmm_vm *vm, void *priv)
+{
+	vm->priv = priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_set_priv);
+
+/**
+ * vmm_vm_last_status() - the architectural status behind the last error
+ * @vm: the VM
+ *
+ * Return: the raw firmware status a backend recorded (TDX status, SNP
+ * return code), for callers that want more than the errno.
+ */
+u64 vmm_vm_last_status(struct vmm_vm *vm)
+{
+	return READ_ONCE(vm->last_status);
+}
+EXPORT_SYMBOL_GPL(vmm_vm_last_status);
+
+/**
+ * vmm_vm_set_last_status() - record the architectural status (backends)
+ * @vm: the VM
+ * @status: the raw status
+ */
+void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status)
+{
+	WRITE_ONCE(vm->last_status, status);
+}
+EXPORT_SYMBOL_GPL(vmm_vm_set_last_status);
+
+/* Is [start, end) page aligned, non-empty and inside RAM? */
+static bool range_ok(struct vmm_vm *vm, u64 start, u64 end)
+{
+	return page_aligned(start) && page_aligned(end) && start < end &&
+	       start >= vm->cfg.mem_base && end <= vm->cfg.mem_base + vm->cfg.mem_size;
+}
+
+static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
+{
+	return (gpa - vm->cfg.mem_base) / TDSNP_PAGE_SIZE;
+}
+
+/**
+ * vmm_mem_add() - add initial private pages from a source buffer
+ * @vm: the VM, before it is finalised
+ * @gpa: guest-physical start, page aligned, inside RAM
+ * @src: the contents
+ * @size: bytes, a non-zero multiple of the page size
+ * @measured: extend the launch measurement with these pages
+ *
+ * The whole range is checked first: a range outside RAM, misaligned, or
+ * overlapping a page already added or a shared page changes nothing.
+ *
+ * Return: 0, -EINVAL for a bad range, -EEXIST for an overlap, or the
+ * backend's error (pages before the failing one stay added: initial pages
+ * cannot be removed from a TD or SNP guest before it is torn down).
+ */
+int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured)
+{
+	u64 end = gpa + size, p;
+	int ret = 0;
+
+	if (!src || end < gpa || !range_ok(vm, gpa, end))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	for (p = gpa; p < end; p += TDSNP_PAGE_SIZE) {
+		if (test_bit_(vm->added, pfn_of(vm, p)) || test_bit_(vm->shared, pfn_of(vm, p))) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	for (p = gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
+		ret = vm->ops->mem_add(vm, p, (const u8 *)src + (p - gpa), measured);
+		if (!ret)
+			assign_bit_(vm->added, pfn_of(vm, p), true);
+	}
+out:
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_mem_add);
+
+/**
+ * vmm_set_mem_state() - convert a GPA range between private and shared
+ * @vm: the VM
+ * @start: first byte, page aligned
+ * @end: one past the last byte, page aligned, > @start, inside RAM
+ * @state: the state every page of the range should end in
+ *
+ * Pages already in @state are left alone.  If the backend fails part way,
+ * the pages converted so far are converted back, so the range is as it was.
+ *
+ * Return: 0, -EINVAL for a bad range (nothing changed), or the backend's
+ * error (with the range restored when the backend allows it; -EIO when even
+ * that failed, and the pages that could not be restored keep their new
+ * state in vmm_get_mem_state()).
+ */
+int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state)
+{
+	enum vmm_mem_state back = state == VMM_MEM_SHARED ? VMM_MEM_PRIVATE : VMM_MEM_SHARED;
+	u64 p, q;
+	int ret = 0;
+
+	if ((state != VMM_MEM_PRIVATE && state != VMM_MEM_SHARED) || !range_ok(vm, start, end))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	for (p = start; p < end; p += TDSNP_PAGE_SIZE) {
+		bool shared = test_bit_(vm->shared, pfn_of(vm, p));
+		bool want_shared = state == VMM_MEM_SHARED;
+
+		if (shared == want_shared)
+			continue;
+		ret = vm->ops->mem_convert(vm, p, state);
+		if (ret)
+			break;
+		assign_bit_(vm->shared, pfn_of(vm, p), state == VMM_MEM_SHARED);
+	}
+	if (ret) {
+		/* Undo, newest first, only what this call changed. */
+		for (q = p; q > start; q -= TDSNP_PAGE_SIZE) {
+			u64 pg = q - TDSNP_PAGE_SIZE;
+
+			if (vm->ops->mem_convert(vm, pg, back)) {
+				ret = -EIO;
+				continue;
+			}
+			assign_bit_(vm->shared, pfn_of(vm, pg), back == VMM_MEM_SHARED);
+		}
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_set_mem_state);
+
+/**
+ * vmm_get_mem_state() - is a guest page private or shared?
+ * @vm: the VM
+ * @gpa: any address in the page, inside RAM
+ * @state: filled in
+ *
+ * Return: 0 or -EINVAL outside RAM.
+ */
+int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
+{
+	u64 page = gpa & TDSNP_PAGE_MASK;
+
+	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	*state = test_bit_(vm->shared, pfn_of(vm, page)) ? VMM_MEM_SHARED : VMM_MEM_PRIVATE;
+	tdsnp_mutex_unlock(&vm->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_get_mem_state);
+
+/**
+ * vmm_vm_measurement() - the launch measurement the firmware computed
+ * @vm: the VM
+ * @buf: where to copy it
+ * @len: size of @buf
+ *
+ * Return: its size in bytes (48 for MRTD and the SNP launch digest), or a
+ * negative errno (-ENOSPC when @len is too small).
+ */
+int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+{
+	int ret;
+
+	tdsnp_mutex_lock(&vm->lock);
+	ret = vm->ops->measurement(vm, buf, len);
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_measurement);
+
+/**
+ * vmm_vcpu_create() - create vCPU @index of a VM
+ * @vm: the VM
+ * @index: 0 .. max_vcpus - 1
+ * @out: the vCPU on success
+ *
+ * Return: 0, -EINVAL for an index out of range, -EEXIST when it exists,
+ * -ENOMEM, or the backend's error.
+ */
+int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out)
+{
+	struct vmm_vcpu *vcpu;
+	int ret;
+
+	*out = NULL;
+	if (index >= vm->cfg.max_vcpus)
+		return -EINVAL;
+	vcpu = tdsnp_zalloc(sizeof(*vcpu));
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->index = index;
+	tdsnp_mutex_init(&vcpu->lock);
+	tdsnp_mutex_lock(&vm->lock);
+	if (vm->vcpus[index]) {
+		ret = -EEXIST;
+	} else {
+		ret = vm->ops->vcpu_create(vcpu);
+		if (!ret) {
+			vm->vcpus[index] = vcpu;
+			vm->nr_vcpus++;
+		}
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	if (ret) {
+		tdsnp_mutex_destroy(&vcpu->lock);
+		tdsnp_free(vcpu);
+		return ret;
+	}
+	*out = vcpu;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_create);
+
+/**
+ * vmm_vcpu_destroy() - destroy a vCPU (its unflushed state is dropped)
+ * @vcpu: the vCPU; always freed
+ *
+ * Return: pages the backend could not reclaim, or a negative errno.
+ */
+int vmm_vcpu_destroy(struct vmm_vcpu *vcpu)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	int ret;
+
+	tdsnp_mutex_lock(&vm->lock);
+	ret = destroy_vcpu_locked(vcpu);
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_destroy);
+
+/**
+ * vmm_vcpu_vm() - the VM a vCPU belongs to
+ * @vcpu: the vCPU
+ *
+ * Return: its VM.
+ */
+struct vmm_vm *vmm_vcpu_vm(struct vmm_vcpu *vcpu)
+{
+	return vcpu->vm;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_vm);
+
+/**
+ * vmm_vcpu_index() - a vCPU's index in its VM
+ * @vcpu: the vCPU
+ *
+ * Return: the index given at creation.
+ */
+u32 vmm_vcpu_index(struct vmm_vcpu *vcpu)
+{
+	return vcpu->index;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_index);
+
+/**
+ * vmm_vcpu_priv() - the backend's data for a vCPU
+ * @vcpu: the vCPU
+ *
+ * Return: what the backend set.
+ */
+void *vmm_vcpu_priv(struct vmm_vcpu *vcpu)
+{
+	return vcpu->priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_priv);
+
+/**
+ * vmm_vcpu_set_priv() - set the backend's data for a vCPU
+ * @vcpu: the vCPU
+ * @priv: the data
+ */
+void vmm_vcpu_set_priv(struct vmm_vcpu *vcpu, void *priv)
+{
+	vcpu->priv = priv;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_set_priv);
+
+/*
+ * The cache is a small unordered array searched linearly: a batch touches at
+ * most a few dozen items, and a linear scan of VMM_REG_CACHE_SLOTS entries
+ * costs far less than one firmware call.
+ */
+static struct cache_slot *cache_find(struct vmm_vcpu *vcpu, u32 type, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++) {
+		struct cache_slot *s = &vcpu->cache[i];
+
+		if (s->type == type && s->id == id)
+			return s;
+	}
+	return NULL;
+}
+
+static int flush_locked(struct vmm_vcpu *vcpu)
+{
+	int err = 0, ret;
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++) {
+		struct cache_slot *s = &vcpu->cache[i];
+
+		if (!s->dirty)
+			continue;
+		ret = vcpu->vm->ops->state_write(vcpu, s->type, s->id, s->value);
+		vcpu->stats.fw_writes++;
+		if (ret) {
+			if (!err)
+				err = ret;
+			continue;	/* stays dirty: the next flush retries it */
+		}
+		s->dirty = false;
+	}
+	return err;
+}
+
+/* Drop clean entries; dirty ones stay until flushed. */
+static void drop_clean_locked(struct vmm_vcpu *vcpu)
+{
+	u32 i = 0;
+
+	while (i < vcpu->nr_cached) {
+		if (vcpu->cache[i].dirty)
+			i++;
+		else
+			vcpu->cache[i] = vcpu->cache[--vcpu->nr_cached];
+	}
+}
+
+/* A slot for (type, id), making room if the cache is full. */
+static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_slot **slot)
+{
+	struct cache_slot *s = cache_find(vcpu, type, id);
+	int ret;
+
+	if (s) {
+		*slot = s;
+		return 0;
+	}
+	if (vcpu->nr_cached == VMM_REG_CACHE_SLOTS) {
+		ret = flush_locked(vcpu);
+		if (ret)
+			return ret;
+		drop_clean_locked(vcpu);
+	}
+	s = &vcpu->cache[vcpu->nr_cached++];
+	s->type = type;
+	s->id = id;
+	s->value = 0;
+	s->dirty = false;
+	*slot = s;
+	return 0;
+}
+
+static int check_entry(struct vmm_vcpu *vcpu, const struct vmm_state_entry *e, bool write)
+{
+	const struct vmm_backend_ops *ops = vcpu->vm->ops;
+
+	if (!e->type || e->type >= VMM_NR_STATE_TYPES || !(ops->state_types & BIT(e->type)))
+		return -ENOENT;
+	return ops->state_check(vcpu, e->type, e->id, e->value, write);
+}
+
+/* One item through the cache; the caller checked the entry. */
+static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+{
+	struct cache_slot *s = cache_find(vcpu, type, id);
+	int ret;
+
+	if (s) {
+		vcpu->stats.cache_hits++;
+		*value = s->value;
+		return 0;
+	}
+	vcpu->stats.fw_reads++;
+	ret = vcpu->vm->ops->state_read(vcpu, type, id, value);
+	if (ret)
+		return ret;
+	/* Caching is an optimisation: a full, unflushable cache is fine. */
+	if (!cache_slot_for(vcpu, type, id, &s))
+		s->value = *value;
+	return 0;
+}
+
+/* One item into the cache as dirty; the caller checked the entry. */
+static int set_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+{
+	struct cache_slot *s;
+	int ret = cache_slot_for(vcpu, type, id, &s);
+
+	if (ret)
+		return ret;
+	s->value = value;
+	s->dirty = true;
+	return 0;
+}
+
+/**
+ * vmm_get_state() - read a batch of vCPU state
+ * @vcpu: the vCPU
+ * @entries: type and id in; value and status out
+ * @nr: number of entries
+ *
+ * Each entry is served from the register cache when it holds the item, else
+ * read from firmware once and cached.  An unsupported entry gets -ENOENT (or
+ * the backend's refusal) and does not disturb the others.
+ *
+ * Return: 0 when every entry succeeded, else -EINVAL (see each status).
+ */
+int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr)
+{
+	int failed = 0;
+	size_t i;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	for (i = 0; i < nr; i++) {
+		struct vmm_state_entry *e = &entries[i];
+
+		e->status = check_entry(vcpu, e, false);
+		if (!e->status)
+			e->status = get_one_locked(vcpu, e->type, e->id, &e->value);
+		if (e->status)
+			failed = 1;
+	}
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return failed ? -EINVAL : 0;
+}
+EXPORT_SYMBOL_GPL(vmm_get_state);
+
+/**
+ * vmm_set_state() - write a batch of vCPU state, all or nothing
+ * @vcpu: the vCPU
+ * @entries: type, id and value in; status out
+ * @nr: number of entries
+ *
+ * The whole batch is validated first.  If any entry is refused nothing is
+ * written: refused entries carry their reason, the others -ECANCELED.  Valid
+ * batches land in the register cache as dirty entries and reach firmware
+ * once each, at the next vmm_vcpu_flush() (which running the vCPU does).
+ * Later entries for the same item win.
+ *
+ * Return: 0; -EINVAL when the batch was refused; or the error of a flush
+ * forced by a full cache (the entries before it are in the cache).
+ */
+int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr)
+{
+	bool refused = false;
+	size_t i;
+	int ret = 0;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	for (i = 0; i < nr; i++) {
+		entries[i].status = check_entry(vcpu, &entries[i], true);
+		if (entries[i].status)
+			refused = true;
+	}
+	if (refused) {
+		for (i = 0; i < nr; i++)
+			if (!entries[i].status)
+				entries[i].status = -ECANCELED;
+		tdsnp_mutex_unlock(&vcpu->lock);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr && !ret; i++) {
+		ret = set_one_locked(vcpu, entries[i].type, entries[i].id, entries[i].value);
+		entries[i].status = ret;
+	}
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_set_state);
+
+/**
+ * vmm_vcpu_flush() - write every dirty cached item to firmware
+ * @vcpu: the vCPU
+ *
+ * Return: 0, or the first backend error (failed items stay dirty).
+ */
+int vmm_vcpu_flush(struct vmm_vcpu *vcpu)
+{
+	int ret;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	ret = flush_locked(vcpu);
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_flush);
+
+/**
+ * vmm_vcpu_invalidate() - forget cached values after the guest ran
+ * @vcpu: the vCPU
+ *
+ * Clean entries are dropped so the next read goes to firmware; dirty ones
+ * (written since the last flush) are kept.
+ */
+void vmm_vcpu_invalidate(struct vmm_vcpu *vcpu)
+{
+	tdsnp_mutex_lock(&vcpu->lock);
+	drop_clean_locked(vcpu);
+	tdsnp_mutex_unlock(&vcpu->lock);
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_invalidate);
+
+/**
+ * vmm_vcpu_stats() - firmware traffic of a vCPU's state accesses
+ * @vcpu: the vCPU
+ * @stats: filled in
+ */
+void vmm_vcpu_stats(struct vmm_vcpu *vcpu, struct vmm_stats *stats)
+{
+	tdsnp_mutex_lock(&vcpu->lock);
+	*stats = vcpu->stats;
+	tdsnp_mutex_unlock(&vcpu->lock);
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_stats);
+
+/**
+ * vmm_vm_add_mmio() - register a device model for a guest-physical range
+ * @vm: the VM
+ * @base: first address
+ * @size: bytes (non-zero)
+ * @ops: the device's read and write
+ * @ctx: passed to @ops
+ *
+ * Return: 0, -EINVAL for an empty or wrapping range, -EEXIST when it
+ * overlaps a registered range, -ENOSPC when VMM_MAX_MMIO_REGIONS are in use.
+ */
+int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio_ops *ops,
+		    void *ctx)
+{
+	int ret = 0;
+	u32 i;
+
+	if (!size || base + size < base || !ops || !ops->read || !ops->write)
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_mmio; i++)
+		if (base < vm->mmio[i].base + vm->mmio[i].size && vm->mmio[i].base < base + size)
+			ret = -EEXIST;
+	if (!ret && vm->nr_mmio == VMM_MAX_MMIO_REGIONS)
+		ret = -ENOSPC;
+	if (!ret)
+		vm->mmio[vm->nr_mmio++] = (struct mmio_region){ base, size, ops, ctx };
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_add_mmio);
+
+/**
+ * vmm_vm_set_ucall() - the address through which guest code calls the host
+ * @vm: the VM
+ * @gpa: an 8-byte aligned guest-physical address outside RAM (0 disables);
+ *       an 8-byte write there becomes a VMM_EXIT_UCALL with the value
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vmm_vm_set_ucall(struct vmm_vm *vm, u64 gpa)
+{
+	if ((gpa & 7) || (gpa >= vm->cfg.mem_base && gpa < vm->cfg.mem_base + vm->cfg.mem_size))
+		return -EINVAL;
+	WRITE_ONCE(vm->ucall_gpa, gpa);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_set_ucall);
+
+static const struct mmio_region *find_mmio(struct vmm_vm *vm, u64 gpa, unsigned int size)
+{
+	u32 i;
+
+	for (i = 0; i < vm->nr_mmio; i++)
+		if (gpa >= vm->mmio[i].base && gpa - vm->mmio[i].base + size <= vm->mmio[i].size)
+			return &vm->mmio[i];
+	return NULL;
+}
+
+/*
+ * The emulator's view of the vCPU while a run holds its lock: registers go
+ * through the cache, memory goes to the device, or is captured for the caller.
+ */
+struct emul_ctx {
+	struct vmm_vcpu *vcpu;
+	const struct mmio_region *dev;
+	int err;
+	bool have_value;	/* a pending read's value supplied by the caller */
+	u64 value;		/* that value, or what a store wrote */
+	bool wrote;
+	unsigned int size;
+};
+
+static u64 emul_get_reg(void *c, unsigned int reg)
+{
+	struct emul_ctx *e = c;
+	u64 v = 0;
+	int ret = get_one_locked(e->vcpu, VMM_STATE_REG, reg, &v);
+
+	if (ret && !e->err)
+		e->err = ret;
+	return v;
+}
+
+static void emul_set_reg(void *c, unsigned int reg, u64 val)
+{
+	struct emul_ctx *e = c;
+	int ret = set_one_locked(e->vcpu, VMM_STATE_REG, reg, val);
+
+	if (ret && !e->err)
+		e->err = ret;
+}
+
+static u64 emul_get_rflags(void *c)
+{
+	return emul_get_reg(c, VMM_REG_RFLAGS);
+}
+
+static void emul_set_rflags(void *c, u64 val)
+{
+	emul_set_reg(c, VMM_REG_RFLAGS, val);
+}
+
+static int emul_read(void *c, u64 gpa, unsigned int size, u64 *val)
+{
+	struct emul_ctx *e = c;
+
+	e->size = size;
+	if (e->dev)
+		return e->dev->ops->read(e->dev->ctx, gpa, size, val);
+	if (!e->have_value)
+		return -EAGAIN;		/* the caller must supply it */
+	*val = e->value;
+	return 0;
+}
+
+static int emul_write(void *c, u64 gpa, unsigned int size, u64 val)
+{
+	struct emul_ctx *e = c;
+
+	e->size = size;
+	if (e->dev)
+		return e->dev->ops->write(e->dev->ctx, gpa, size, val);
+	e->wrote = true;
+	e->value = val;
+	return 0;
+}
+
+static const struct vmm_emul_ops emul_ops = {
+	.get_reg = emul_get_reg,
+	.set_reg = emul_set_reg,
+	.get_rflags = emul_get_rflags,
+	.set_rflags = emul_set_rflags,
+	.mmio_read = emul_read,
+	.mmio_write = emul_write,
+};
+
+/* Emulate, then advance RIP; registers and RIP stay in the cache. */
+static int emulate_locked(struct vmm_vcpu *vcpu, const struct vmm_insn *insn, u64 gpa,
+			  struct emul_ctx *e)
+{
+	u64 rip;
+	int ret;
+
+	ret = vmm_insn_emulate(insn, gpa, &emul_ops, e);
+	if (!ret)
+		ret = e->err;
+	if (ret)
+		return ret;
+	ret = get_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, &rip);
+	if (!ret)
+		ret = set_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, rip + insn->len);
+	return ret;
+}
+
+static void set_fail(struct vmm_exit *exit, u32 reason, s64 status, u64 qual)
+{
+	exit->reason = reason;
+	exit->fail.status = status;
+	exit->fail.qualification = qual;
+}
+
+/*
+ * An MMIO exit: returns true when it was handled here and the vCPU should
+ * re-enter; false when @exit now describes what the caller must see.
+ */
+static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
+			struct vmm_exit *exit)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	struct emul_ctx e = { .vcpu = vcpu };
+	u64 gpa = bx->exit.mmio.gpa, ucall = READ_ONCE(vm->ucall_gpa);
+	struct vmm_insn insn;
+	int ret;
+
+	if (!bx->insn_len) {
+		/* Already decoded by the guest (TDVMCALL, GHCB): size and value given. */
+		const struct mmio_region *dev = find_mmio(vm, gpa, bx->exit.mmio.size);
+
+		*exit = bx->exit;
+		if (ucall && gpa == ucall && exit->mmio.write && exit->mmio.size == 8) {
+			exit->reason = VMM_EXIT_UCALL;
+			exit->ucall.arg = bx->exit.mmio.value;
+			return false;
+		}
+		if (!dev) {
+			vcpu->pending_read = !exit->mmio.write;
+			vcpu->pending_decoded = false;
+			vcpu->pending_gpa = gpa;
+			return false;
+		}
+		if (exit->mmio.write)
+			ret = dev->ops->write(dev->ctx, gpa, exit->mmio.size, exit->mmio.value);
+		else
+			ret = dev->ops->read(dev->ctx, gpa, exit->mmio.size, &exit->mmio.value);
+		if (!ret && !exit->mmio.write)
+			ret = vm->ops->mmio_done ? vm->ops->mmio_done(vcpu, exit) : -EOPNOTSUPP;
+		if (ret) {
+			set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+			return false;
+		}
+		return true;
+	}
+	ret = vmm_insn_decode(bx->insn, bx->insn_len, bx->mode, &insn);
+	if (ret) {
+		set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+		return false;
+	}
+	e.dev = find_mmio(vm, gpa, insn.size);
+	if (!e.dev && insn.kind == VMM_INSN_STORE) {
+		/* Complete the store now and show the caller address and value. */
+		ret = emulate_locked(vcpu, &insn, gpa, &e);
+		if (ret) {
+			set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+			return false;
+		}
+		if (ucall && gpa == ucall && insn.size == 8) {
+			exit->reason = VMM_EXIT_UCALL;
+			exit->ucall.arg = e.value;
+			return false;
+		}
+		exit->reason = VMM_EXIT_MMIO;
+		exit->mmio.gpa = gpa;
+		exit->mmio.size = insn.size;
+		exit->mmio.write = true;
+		exit->mmio.value = e.value;
+		return false;
+	}
+	if (!e.dev) {
+		if (insn.kind != VMM_INSN_LOAD) {
+			/* Read-modify-write without a device model: nobody to ask. */
+			set_fail(exit, VMM_EXIT_UNHANDLED, -EOPNOTSUPP, gpa);
+			return false;
+		}
+		vcpu->pending_read = true;
+		vcpu->pending_decoded = true;
+		vcpu->pending_insn = insn;
+		vcpu->pending_gpa = gpa;
+		exit->reason = VMM_EXIT_MMIO;
+		exit->mmio.gpa = gpa;
+		exit->mmio.size = insn.size;
+		exit->mmio.write = false;
+		exit->mmio.value = 0;
+		return false;
+	}
+	ret = emulate_locked(vcpu, &insn, gpa, &e);
+	if (ret) {
+		set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+		return false;
+	}
+	return true;
+}
+
+/* Finish an MMIO read the caller answered in @exit->mmio.value. */
+static int complete_pending(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct emul_ctx e = { .vcpu = vcpu, .have_value = true, .value = exit->mmio.value };
+
+	vcpu->pending_read = false;
+	if (exit->reason != VMM_EXIT_MMIO || exit->mmio.gpa != vcpu->pending_gpa ||
+	    exit->mmio.write)
+		return -EINVAL;
+	if (!vcpu->pending_decoded)
+		return vcpu->vm->ops->mmio_done ? vcpu->vm->ops->mmio_done(vcpu, exit) :
+						  -EOPNOTSUPP;
+	return emulate_locked(vcpu, &vcpu->pending_insn, vcpu->pending_gpa, &e);
+}
+
+/**
+ * vmm_vcpu_run() - run a vCPU until an exit its caller must handle
+ * @vcpu: the vCPU
+ * @exit: out: the exit; in: for a re-run after VMM_EXIT_MMIO read, the same
+ *        record with @exit->mmio.value filled in
+ *
+ * Dirty state is written to firmware before every entry and the cache is
+ * invalidated after every exit.  MMIO exits to a registered device model are
+ * emulated here (the device sees address, size and value only) and the vCPU
+ * re-enters; stores to unclaimed addresses are completed and shown to the
+ * caller; loads from them are shown to the caller and completed at the next
+ * run.  Every other exit comes back as it is; an unknown one as
+ * VMM_EXIT_UNHANDLED.
+ *
+ * Return: 0 with @exit filled in, or a negative errno when the vCPU could
+ * not be entered (a flush or the backend failed; see
+ * vmm_vm_last_status() for the architectural status).
+ */
+int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
+{
+	struct vmm_backend_exit bx;
+	int ret = 0;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	if (vcpu->pending_read) {
+		ret = complete_pending(vcpu, exit);
+		if (ret)
+			goto out;
+	}
+	for (;;) {
+		ret = flush_locked(vcpu);
+		if (ret)
+			break;
+		memset(&bx, 0, sizeof(bx));
+		ret = vcpu->vm->ops->run(vcpu, &bx);
+		drop_clean_locked(vcpu);
+		if (ret)
+			break;
+		switch (bx.exit.reason) {
+		case VMM_EXIT_MMIO:
+			if (handle_mmio(vcpu, &bx, exit))
+				continue;
+			goto out;
+		case VMM_EXIT_HLT:
+		case VMM_EXIT_IO:
+		case VMM_EXIT_CPUID:
+		case VMM_EXIT_MSR:
+		case VMM_EXIT_UCALL:
+		case VMM_EXIT_SHUTDOWN:
+		case VMM_EXIT_UNHANDLED:
+			*exit = bx.exit;
+			goto out;
+		default:
+			set_fail(exit, VMM_EXIT_UNHANDLED, -EINVAL, bx.exit.reason);
+			goto out;
+		}
+	}
+out:
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vcpu_run);
