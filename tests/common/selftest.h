@@ -39,6 +39,7 @@ extern const size_t tdsnp_nr_selftest_suites;
 /* The suites. */
 extern const struct tdsnp_selftest_suite tdsnp_insn_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite;
+extern const struct tdsnp_selftest_suite tdsnp_tdx_host_suite;
 extern const struct tdsnp_selftest_suite tdsnp_decode_suite;
 extern const struct tdsnp_selftest_suite tdsnp_vmm_suite;
 extern const struct tdsnp_selftest_suite snp_rmp_suite;

@@ -35,6 +35,7 @@ int st_fail(char *msg, size_t len, const char *fmt, ...)
 const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_insn_suite,
 	&tdsnp_tdx_fields_suite,
+	&tdsnp_tdx_host_suite,
 	&tdsnp_decode_suite,
 	&tdsnp_vmm_suite,
 	&snp_rmp_suite,

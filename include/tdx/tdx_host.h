@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The TDX host API: typed objects, one wrapper per TDH.* leaf of module
+ * 1.5.01 (src/seamcall/tdh.c), and beside it the policy layer
+ * (src/seamcall/tdx_policy.c, tdx_sys.c, tdx_td.c): retries, CLFLUSH,
+ * status to errno, page lifetime, module bring-up and TD build/teardown.
+ *
+ * Wrappers return the raw 64-bit status; every other output has a name.
+ */
+#ifndef TDX_HOST_H
+#define TDX_HOST_H
+
+#include <tdsnp/compiler.h>
+#include <tdsnp/addr.h>
+#include <tdsnp/platform.h>
+#include <tdx/tdx_arch.h>
+#include <tdx/tdx_status.h>
+
+/**
+ * struct tdx_td - what was handed to the module for one TD
+ * @tdr_page: the TD root page
+ * @tdcs_pages: the TDCS pages, in TDH.MNG.ADDCX order
+ * @nr_tdcs_pages: how many (TDCS_BASE_SIZE / 4 KiB, from metadata)
+ */
+struct tdx_td {
+	struct page *tdr_page;
+	struct page **tdcs_pages;
+	unsigned int nr_tdcs_pages;
+};
+
+/**
+ * struct tdx_vp - what was handed to the module for one vCPU
+ * @tdvpr_page: the vCPU root page
+ * @tdcx_pages: the TDCX pages, in TDH.VP.ADDCX order
+ * @nr_tdcx_pages: how many (TDVPS_BASE_SIZE / 4 KiB - 1, from metadata)
+ */
+struct tdx_vp {
+	struct page *tdvpr_page;
+	struct page **tdcx_pages;
+	unsigned int nr_tdcx_pages;
+};
+
+/**
+ * struct tdx_ext_err - extended error information of S-EPT leaves
+ * @sept_entry: RCX: the architectural S-EPT entry where the walk stopped
+ * @level_state: RDX: bits 2:0 level, 15:8 public state, 17:16 VM index
+ */
+struct tdx_ext_err {
+	u64 sept_entry;
+	u64 level_state;
+};
+
+/**
+ * tdx_ext_err_level() - level of the entry in extended error info
+ * @e: the info
+ *
+ * Return: enum tdx_level value.
+ */
+static inline unsigned int tdx_ext_err_level(const struct tdx_ext_err *e)
+{
+	return (unsigned int)(e->level_state & TDX_EXT_ERR_LEVEL_MASK);
+}
+
+/**
+ * tdx_ext_err_state() - public S-EPT state in extended error info
+ * @e: the info
+ *
+ * Return: enum tdx_sept_state value.
+ */
+static inline unsigned int tdx_ext_err_state(const struct tdx_ext_err *e)
+{
+	return (unsigned int)((e->level_state & TDX_EXT_ERR_STATE_MASK) >>
+			      TDX_EXT_ERR_STATE_SHIFT);
+}
+
+/**
+ * struct tdx_page_md - PAMT metadata of a page (RDMD, RECLAIM outputs)
+ * @page_type: enum tdx_page_type
+ * @owner: PA of the owning TDR
+ * @page_size: TDX_PS_*
+ * @bepoch: blocking epoch (RDMD only)
+ */
+struct tdx_page_md {
+	u64 page_type;
+	u64 owner;
+	u64 page_size;
+	u64 bepoch;
+};
+
+/**
+ * struct tdx_vp_enter_args - TDH.VP.ENTER inputs and outputs by name
+ * @flags: in: TDX_VP_ENTER_* bits of RCX
+ * @rcx: out: exit qualification, or for a TDVMCALL exit GPR/XMM select
+ * @rdx: in/out: guest GPR (TDVMCALL) or extended exit qualification
+ * @rbx: in/out: guest GPR passed through a TDVMCALL
+ * @rbp: in/out: idem
+ * @rsi: in/out: idem
+ * @rdi: in/out: idem
+ * @r8: in/out: idem, or the faulting GPA on an async exit
+ * @r9: in/out: idem, or exit interruption info
+ * @r10: in/out: guest GPR
+ * @r11: in/out: guest GPR
+ * @r12: in/out: guest GPR
+ * @r13: in/out: guest GPR
+ * @r14: in/out: guest GPR
+ * @r15: in/out: guest GPR
+ */
+struct tdx_vp_enter_args {
+	u64 flags;
+	u64 rcx, rdx, rbx, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Wrappers: one per leaf (src/seamcall/tdh.c). */
+u64 tdh_vp_enter(struct tdx_vp *vp, struct tdx_vp_enter_args *args);
+u64 tdh_mng_addcx(struct tdx_td *td, struct page *tdcs_page);
+u64 tdh_mem_page_add(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
+		     struct page *source, struct tdx_ext_err *err);
+u64 tdh_mem_sept_add(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+		     struct page *sept_page, bool allow_existing, struct tdx_ext_err *err);
+u64 tdh_vp_addcx(struct tdx_vp *vp, struct page *tdcx_page);
+u64 tdh_mem_page_relocate(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *new_page,
+			  tdsnp_hpa_t *old_hpa, struct tdx_ext_err *err);
+u64 tdh_mem_page_aug(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+		     struct page *page, struct tdx_ext_err *err);
+u64 tdh_mem_range_block(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			struct tdx_ext_err *err);
+u64 tdh_mng_key_config(struct tdx_td *td);
+u64 tdh_mng_create(struct tdx_td *td, u16 hkid);
+u64 tdh_vp_create(struct tdx_td *td, struct tdx_vp *vp);
+u64 tdh_mng_rd(struct tdx_td *td, u64 field_id, u64 *value);
+u64 tdh_mng_rd_next(struct tdx_td *td, u64 field_id, u64 *value, u64 *next_id);
+u64 tdh_mem_rd(struct tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_err *err);
+u64 tdh_mng_wr(struct tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_value);
+u64 tdh_mem_wr(struct tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
+	       struct tdx_ext_err *err);
+u64 tdh_mem_page_demote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			struct page *sept_page, struct tdx_ext_err *err);
+u64 tdh_mr_extend(struct tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err);
+u64 tdh_mr_finalize(struct tdx_td *td);
+u64 tdh_vp_flush(struct tdx_vp *vp);
+u64 tdh_mng_vpflushdone(struct tdx_td *td);
+u64 tdh_mng_key_freeid(struct tdx_td *td);
+u64 tdh_mng_init(struct tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subleaf);
+u64 tdh_vp_init(struct tdx_vp *vp, u64 initial_rcx);
+u64 tdh_mem_page_promote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			 tdsnp_hpa_t *freed_sept_hpa, struct tdx_ext_err *err);
+u64 tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md);
+u64 tdh_mem_sept_rd(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+		    struct tdx_ext_err *entry);
+u64 tdh_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
+u64 tdh_vp_rd_next(struct tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id);
+u64 tdh_mng_key_reclaimid(struct tdx_td *td);
+u64 tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md);
+u64 tdh_mem_page_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err);
+u64 tdh_mem_sept_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err);
+u64 tdh_sys_key_config(void);
+u64 tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries,
+		 u64 *sysinfo_bytes, u64 *max_cmrs);
+u64 tdh_sys_init(u64 attributes);
+u64 tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id);
+u64 tdh_sys_lp_init(void);
+u64 tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next);
+u64 tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id);
+u64 tdh_mem_track(struct tdx_td *td);
+u64 tdh_mem_range_unblock(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			  struct tdx_ext_err *err);
+u64 tdh_phymem_cache_wb(bool resume);
+u64 tdh_phymem_page_wbinvd(tdsnp_hpa_t keyed_pa);
+u64 tdh_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_value);
+u64 tdh_sys_lp_shutdown(void);
+u64 tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid);
+u64 tdh_sys_shutdown(u64 handoff_version);
+u64 tdh_sys_update(void);
+
+/* Policy layer (src/seamcall/tdx_policy.c). */
+
+/* Bounded retries (tdx-host.md 11). */
+#define TDX_NO_ENTROPY_RETRIES		10
+#define TDX_BUSY_RETRIES		64
+#define TDX_RESUMABLE_RETRIES		10000
+
+int tdx_status_to_errno(u64 status);
+bool tdx_status_is(u64 status, u64 base);
+void tdx_clflush_for_module(struct page *page);
+struct page *tdx_alloc_fw_page(void);
+void tdx_free_fw_page(struct page *page);
+void tdx_quarantine_page(struct page *page);
+int tdx_reclaim_page(struct page *page);
+void tdx_set_quarantine_hook(void (*hook)(struct page *page));
+u64 tdx_pages_outstanding(void);
+u64 tdx_pages_quarantined(void);
+tdsnp_hpa_t tdx_keyed_pa(struct page *page, u16 hkid);
+
+/**
+ * struct tdx_tdmr_region - one TDMR as the caller lays it out
+ * @base: 1 GiB aligned
+ * @size: 1 GiB multiple
+ * @pamt_base: where its PAMT (4K, then 2M, then 1G part) lies; must be
+ *             memory the caller gives to the module for good, outside the
+ *             non-reserved part of every TDMR
+ * @reserved: reserved areas (offset from @base), sorted; @pamt_base's range
+ *            must be inside one when it lies inside this TDMR
+ * @nr_reserved: how many
+ */
+struct tdx_tdmr_region {
+	u64 base;
+	u64 size;
+	u64 pamt_base;
+	struct tdx_tdmr_reserved reserved[TDX_MAX_RESERVED_PER_TDMR];
+	unsigned int nr_reserved;
+};
+
+/**
+ * struct tdx_sys_info - what the library read from the module (TDH.SYS.RD)
+ * @features0: TDX_FEATURES0
+ * @major: module major version
+ * @minor: module minor version
+ * @max_tdmrs: MAX_TDMRS
+ * @max_reserved_per_tdmr: MAX_RESERVED_PER_TDMR
+ * @pamt_entry_size: PAMT_4K_ENTRY_SIZE (the 2M and 1G sizes are equal in 1.5)
+ * @tdr_base_size: TDR_BASE_SIZE
+ * @nr_tdcs_pages: TDCS_BASE_SIZE / 4 KiB
+ * @nr_tdcx_pages: TDVPS_BASE_SIZE / 4 KiB - 1 (the TDVPR is not a TDCX page)
+ * @attributes_fixed0: bits of ATTRIBUTES allowed to be 1
+ * @attributes_fixed1: bits that must be 1
+ * @xfam_fixed0: bits of XFAM allowed to be 1
+ * @xfam_fixed1: bits that must be 1
+ * @num_cpuid_config: NUM_CPUID_CONFIG
+ * @num_cmrs: NUM_CMRS
+ * @global_hkid: the module's global private KeyID (set at configuration)
+ * @first_guest_hkid: first HKID for TDs
+ * @nr_guest_hkids: how many
+ * @hkid_shift: bit position of the KeyID in a physical address
+ */
+struct tdx_sys_info {
+	u64 features0;
+	u16 major, minor;
+	u16 max_tdmrs, max_reserved_per_tdmr, pamt_entry_size;
+	u32 tdr_base_size;
+	u32 nr_tdcs_pages, nr_tdcx_pages;
+	u64 attributes_fixed0, attributes_fixed1, xfam_fixed0, xfam_fixed1;
+	u32 num_cpuid_config;
+	u32 num_cmrs;
+	u16 global_hkid, first_guest_hkid, nr_guest_hkids;
+	u32 hkid_shift;
+};
+
+/**
+ * struct tdx_module_setup - what the caller knows about the platform
+ * @phys_bits: MAX_PA (CPUID 0x80000008); KeyIDs sit above it
+ * @first_tdx_keyid: first KeyID of the TDX range (MKTME partitioning MSR)
+ * @nr_tdx_keyids: how many TDX KeyIDs; the first is the global one
+ * @tdmrs: the TDMR layout
+ * @nr_tdmrs: its length
+ * @nr_lps: logical processors to run TDH.SYS.LP.INIT on (0: only the caller's)
+ * @nr_pkgs: packages, each needing its own key programming (0: one)
+ * @pkg_lp: for package i, one of its LPs (NULL: LP i)
+ * @move_to_lp: make the calling thread's next SEAMCALLs run on LP @lp, or
+ *              NULL when everything runs where the caller is
+ * @ctx: passed to @move_to_lp
+ *
+ * After tdx_module_init() the library moves back to LP 0 before returning,
+ * and does the same around the per-package TDH.MNG.KEY.CONFIG of each TD.
+ */
+struct tdx_module_setup {
+	u32 phys_bits;
+	u16 first_tdx_keyid;
+	u16 nr_tdx_keyids;
+	const struct tdx_tdmr_region *tdmrs;
+	unsigned int nr_tdmrs;
+	unsigned int nr_lps;
+	unsigned int nr_pkgs;
+	const unsigned int *pkg_lp;
+	void (*move_to_lp)(unsigned int lp, void *ctx);
+	void *ctx;
+};
+
+u64 tdx_pamt_size(u64 tdmr_size, unsigned int page_size, u16 entry_size);
+int tdx_sys_read_info(struct tdx_sys_info *info);
+int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *info);
+const struct tdx_sys_info *tdx_sysinfo(void);
+void tdx_module_forget(void);
+unsigned int tdx_nr_pkgs(void);
+void tdx_move_to_pkg(unsigned int pkg);
+void tdx_move_to_lp(unsigned int lp);
+void tdx_global_lock(void);
+void tdx_global_unlock(void);
+int tdx_hkid_alloc(u16 *hkid);
+void tdx_hkid_free(u16 hkid);
+
+/**
+ * struct tdx_guest_page - a private page mapped in a TD (policy bookkeeping)
+ * @gpa: where
+ * @page: the host page the module owns
+ */
+struct tdx_guest_page {
+	tdsnp_gpa_t gpa;
+	struct page *page;
+};
+
+/**
+ * struct tdx_guest - a TD with everything the library handed to the module
+ * @td: TDR and TDCS pages
+ * @hkid: its private KeyID (0 = none assigned or already freed)
+ * @hkid_owned: @hkid came from tdx_hkid_alloc() and returns there
+ * @keys_configured: TDH.MNG.KEY.CONFIG done
+ * @vps: vCPUs created, in creation order
+ * @nr_vps: how many
+ * @sept_pages: S-EPT pages added
+ * @nr_sept: how many
+ * @pages: private leaf pages mapped
+ * @nr_pages: how many
+ * @cap_sept: capacity of @sept_pages
+ * @cap_pages: capacity of @pages
+ * @leaked: pages that could not be reclaimed and were quarantined
+ */
+struct tdx_guest {
+	struct tdx_td td;
+	u16 hkid;
+	bool hkid_owned;
+	bool keys_configured;
+	struct tdx_vp **vps;
+	unsigned int nr_vps;
+	struct tdx_guest_page *sept_pages;
+	unsigned int nr_sept;
+	struct tdx_guest_page *pages;
+	unsigned int nr_pages;
+	unsigned int cap_sept, cap_pages;
+	unsigned int leaked;
+};
+
+int tdx_guest_create(struct tdx_guest *g);
+int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params);
+int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out);
+int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure);
+int tdx_guest_finalize(struct tdx_guest *g);
+int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
+int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
+int tdx_guest_destroy(struct tdx_guest *g);
+int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value);
+int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
+int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask);
+int tdx_vp_vmcs_read(struct tdx_vp *vp, u32 encoding, u64 *value);
+int tdx_vp_vmcs_write(struct tdx_vp *vp, u32 encoding, u64 value, u64 mask);
+int tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48]);
+
+#endif /* TDX_HOST_H */

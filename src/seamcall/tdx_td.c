@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Building, running and tearing down a TD through the policy layer
+ * (tdx-host.md 6.2-6.4): page allocation and CLFLUSH, bounded retries,
+ * S-EPT pages added on demand, and a teardown that reclaims every page the
+ * module owned or quarantines it.
+ *
+ * Retry convention: TDX_RND_NO_ENTROPY and TDX_OPERAND_BUSY are retried a
+ * bounded number of times (TDX_NO_ENTROPY_RETRIES / TDX_BUSY_RETRIES); a
+ * status still busy after that is returned as -EBUSY and the object is left
+ * as it was.  TDX_INTERRUPTED_RESUMABLE is resumed (TDX_RESUMABLE_RETRIES).
+ */
+#include <tdx/tdx_host.h>
+#include <tdx/tdx_fields.h>
+
+static bool retry_again(u64 ret, unsigned int *n)
+{
+	if (tdx_status_is(ret, TDX_RND_NO_ENTROPY))
+		return ++*n < TDX_NO_ENTROPY_RETRIES;
+	if (tdx_status_is(ret, TDX_OPERAND_BUSY))
+		return ++*n < TDX_BUSY_RETRIES;
+	return false;
+}
+
+static int fail(const char *leaf, u64 ret)
+{
+	tdsnp_err("tdx: %s: status 0x%llx", leaf, ret);
+	return tdx_status_to_errno(ret) ?: -EIO;
+}
+
+/* A page to hand over: allocated, zeroed, flushed when required. */
+static struct page *new_fw_page(void)
+{
+	struct page *page = tdx_alloc_fw_page();
+
+	if (page)
+		tdx_clflush_for_module(page);
+	return page;
+}
+
+/**
+ * tdx_guest_create() - create a TD: HKID, TDR, keys, TDCS pages
+ * @g: a zeroed guest; @g->hkid may preset a KeyID, else one is allocated
+ *
+ * On failure everything already handed to the module is torn down with
+ * tdx_guest_destroy().
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_guest_create(struct tdx_guest *g)
+{
+	const struct tdx_sys_info *info = tdx_sysinfo();
+	unsigned int i, n = 0;
+	struct page *page;
+	u64 ret;
+	int err;
+
+	if (!info)
+		return -ENODEV;
+	if (!g->hkid) {
+		err = tdx_hkid_alloc(&g->hkid);
+		if (err)
+			return err;
+		g->hkid_owned = true;
+	}
+	g->td.tdcs_pages = tdsnp_zalloc(info->nr_tdcs_pages * sizeof(struct page *));
+	page = new_fw_page();
+	if (!g->td.tdcs_pages || !page) {
+		tdx_free_fw_page(page);
+		err = -ENOMEM;
+		goto undo;
+	}
+	g->td.tdr_page = page;
+	tdx_global_lock();
+	do {
+		ret = tdh_mng_create(&g->td, g->hkid);
+	} while (retry_again(ret, &n));
+	tdx_global_unlock();
+	if (ret != TDX_SUCCESS) {
+		err = fail("TDH.MNG.CREATE", ret);
+		g->td.tdr_page = NULL;
+		tdx_free_fw_page(page);
+		goto undo;
+	}
+	tdx_global_lock();
+	for (i = 0; i < tdx_nr_pkgs(); i++) {
+		/* The TD key is programmed on every package (tdx-host.md 6.2 step 4). */
+		tdx_move_to_pkg(i);
+		n = 0;
+		do {
+			ret = tdh_mng_key_config(&g->td);
+		} while ((tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
+			  ++n < TDX_NO_ENTROPY_RETRIES) || retry_again(ret, &n));
+		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED))
+			break;
+	}
+	tdx_move_to_lp(0);
+	tdx_global_unlock();
+	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED)) {
+		err = fail("TDH.MNG.KEY.CONFIG", ret);
+		goto destroy;
+	}
+	g->keys_configured = true;
+	for (i = 0; i < info->nr_tdcs_pages; i++) {
+		page = new_fw_page();
+		if (!page) {
+			err = -ENOMEM;
+			goto destroy;
+		}
+		n = 0;
+		do {
+			ret = tdh_mng_addcx(&g->td, page);
+		} while (retry_again(ret, &n));
+		if (ret != TDX_SUCCESS) {
+			tdx_free_fw_page(page);
+			err = fail("TDH.MNG.ADDCX", ret);
+			goto destroy;
+		}
+		g->td.tdcs_pages[i] = page;
+		g->td.nr_tdcs_pages = i + 1;
+	}
+	return 0;
+destroy:
+	tdx_guest_destroy(g);
+	return err;
+undo:
+	tdsnp_free(g->td.tdcs_pages);
+	g->td.tdcs_pages = NULL;
+	if (g->hkid_owned)
+		tdx_hkid_free(g->hkid);
+	g->hkid = 0;
+	g->hkid_owned = false;
+	return err;
+}
+EXPORT_SYMBOL_GPL(tdx_guest_create);
+
+/**
+ * tdx_guest_init() - TDH.MNG.INIT with the given TD_PARAMS
+ * @g: a created guest
+ * @params: the parameters
+ *
+ * Return: 0 or a negative errno (-EINVAL for parameters the module refused;
+ * the status with its operand id is logged).
+ */
+int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
+{
+	struct page *page = tdsnp_alloc_page();
+	unsigned int n = 0;
+	u64 ret, leaf;
+
+	if (!page)
+		return -ENOMEM;
+	memcpy(page_address(page), params, sizeof(*params));
+	do {
+		ret = tdh_mng_init(&g->td, page, &leaf);
+	} while (retry_again(ret, &n));
+	tdsnp_free_page(page);
+	if (ret != TDX_SUCCESS)
+		return fail("TDH.MNG.INIT", ret);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_guest_init);
+
+static int push_vp(struct tdx_guest *g, struct tdx_vp *vp)
+{
+	struct tdx_vp **n = tdsnp_zalloc((g->nr_vps + 1) * sizeof(struct tdx_vp *));
+
+	if (!n)
+		return -ENOMEM;
+	if (g->nr_vps)
+		memcpy(n, g->vps, g->nr_vps * sizeof(struct tdx_vp *));
+	tdsnp_free(g->vps);
+	g->vps = n;
+	g->vps[g->nr_vps++] = vp;
+	return 0;
+}
+
+/**
+ * tdx_guest_add_vcpu() - create, extend and initialize one vCPU
+ * @g: an initialized guest
+ * @initial_rcx: the vCPU's initial RCX
+ * @out: the vCPU (owned by @g), or NULL
+ *
+ * Return: 0 or a negative errno.  A vCPU the module already holds stays
+ * in @g for teardown even when a later step failed.
+ */
+int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out)
+{
+	const struct tdx_sys_info *info = tdx_sysinfo();
+	struct tdx_vp *vp;
+	struct page *page;
+	unsigned int i, n = 0;
+	u64 ret;
+	int err;
+
+	if (!info)
+		return -ENODEV;
+	vp = tdsnp_zalloc(sizeof(*vp));
+	if (!vp)
+		return -ENOMEM;
+	vp->tdcx_pages = tdsnp_zalloc(info->nr_tdcx_pages * sizeof(struct page *));
+	vp->tdvpr_page = new_fw_page();
+	if (!vp->tdcx_pages || !vp->tdvpr_page || push_vp(g, vp)) {
+		tdx_free_fw_page(vp->tdvpr_page);
+		tdsnp_free(vp->tdcx_pages);
+		tdsnp_free(vp);
+		return -ENOMEM;
+	}
+	do {
+		ret = tdh_vp_create(&g->td, vp);
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS) {
+		g->nr_vps--;
+		tdx_free_fw_page(vp->tdvpr_page);
+		tdsnp_free(vp->tdcx_pages);
+		tdsnp_free(vp);
+		return fail("TDH.VP.CREATE", ret);
+	}
+	for (i = 0; i < info->nr_tdcx_pages; i++) {
+		page = new_fw_page();
+		if (!page)
+			return -ENOMEM;
+		n = 0;
+		do {
+			ret = tdh_vp_addcx(vp, page);
+		} while (retry_again(ret, &n));
+		if (ret != TDX_SUCCESS) {
+			tdx_free_fw_page(page);
+			return fail("TDH.VP.ADDCX", ret);
+		}
+		vp->tdcx_pages[i] = page;
+		vp->nr_tdcx_pages = i + 1;
+	}
+	n = 0;
+	do {
+		ret = tdh_vp_init(vp, initial_rcx);
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS)
+		return fail("TDH.VP.INIT", ret);
+	err = 0;
+	if (out)
+		*out = vp;
+	return err;
+}
+EXPORT_SYMBOL_GPL(tdx_guest_add_vcpu);
+
+static int push_page(struct tdx_guest_page **arr, unsigned int *nr, unsigned int *cap,
+		     tdsnp_gpa_t gpa, struct page *page)
+{
+	if (*nr == *cap) {
+		unsigned int ncap = *cap ? *cap * 2 : 16;
+		struct tdx_guest_page *n = tdsnp_zalloc(ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		if (*nr)
+			memcpy(n, *arr, *nr * sizeof(*n));
+		tdsnp_free(*arr);
+		*arr = n;
+		*cap = ncap;
+	}
+	(*arr)[*nr].gpa = gpa;
+	(*arr)[*nr].page = page;
+	(*nr)++;
+	return 0;
+}
+
+/* Add the S-EPT page the walk missed, at the level where it stopped. */
+static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_ext_err *e)
+{
+	unsigned int level = tdx_ext_err_level(e), n = 0;
+	u64 span = 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
+	tdsnp_gpa_t at = tdsnp_gpa(tdsnp_gpa_val(gpa) & ~(span - 1));
+	struct page *page;
+	u64 ret;
+
+	if (level < TDX_LEVEL_2M || tdx_ext_err_state(e) != TDX_SEPT_FREE)
+		return -EINVAL;
+	page = new_fw_page();
+	if (!page)
+		return -ENOMEM;
+	if (push_page(&g->sept_pages, &g->nr_sept, &g->cap_sept, at, page)) {
+		tdx_free_fw_page(page);
+		return -ENOMEM;
+	}
+	do {
+		ret = tdh_mem_sept_add(&g->td, at, level, page, false, NULL);
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS) {
+		g->nr_sept--;
+		tdx_free_fw_page(page);
+		return fail("TDH.MEM.SEPT.ADD", ret);
+	}
+	return 0;
+}
+
+static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
+		    struct page *source)
+{
+	struct tdx_ext_err e;
+	unsigned int n = 0, walks = 0;
+	u64 ret;
+	int err;
+
+	for (;;) {
+		if (source)
+			ret = tdh_mem_page_add(&g->td, gpa, page, source, &e);
+		else
+			ret = tdh_mem_page_aug(&g->td, gpa, TDX_LEVEL_4K, page, &e);
+		if (tdx_status_is(ret, TDX_EPT_WALK_FAILED) && walks++ < 5) {
+			err = add_sept_for(g, gpa, &e);
+			if (err)
+				return err;
+			continue;
+		}
+		if (!retry_again(ret, &n))
+			break;
+	}
+	if (ret != TDX_SUCCESS)
+		return fail(source ? "TDH.MEM.PAGE.ADD" : "TDH.MEM.PAGE.AUG", ret);
+	return 0;
+}
+
+static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source)
+{
+	struct page *page = new_fw_page();
+	int err;
+
+	if (!page)
+		return -ENOMEM;
+	err = push_page(&g->pages, &g->nr_pages, &g->cap_pages, gpa, page);
+	if (!err)
+		err = map_page(g, gpa, page, source);
+	if (err) {
+		if (g->nr_pages && g->pages[g->nr_pages - 1].page == page)
+			g->nr_pages--;
+		tdx_free_fw_page(page);
+	}
+	return err;
+}
+
+/**
+ * tdx_guest_add_page() - add an initial page (TDH.MEM.PAGE.ADD), measured
+ *                        with 16 TDH.MR.EXTEND when asked
+ * @g: an initialized, not finalized guest
+ * @gpa: 4 KiB aligned private GPA
+ * @source: the contents (a page of the host's)
+ * @measure: extend MRTD with the contents
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure)
+{
+	unsigned int i, n;
+	u64 ret;
+	int err = add_private(g, gpa, source);
+
+	if (err || !measure)
+		return err;
+	for (i = 0; i < TDSNP_PAGE_SIZE / TDX_MR_EXTEND_CHUNK; i++) {
+		tdsnp_gpa_t chunk = tdsnp_gpa(tdsnp_gpa_val(gpa) + (u64)i * TDX_MR_EXTEND_CHUNK);
+
+		n = 0;
+		do {
+			ret = tdh_mr_extend(&g->td, chunk, NULL);
+		} while (retry_again(ret, &n));
+		if (ret != TDX_SUCCESS)
+			return fail("TDH.MR.EXTEND", ret);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_guest_add_page);
+
+/**
+ * tdx_guest_finalize() - TDH.MR.FINALIZE
+ * @g: the guest
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_guest_finalize(struct tdx_guest *g)
+{
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_mr_finalize(&g->td);
+	} while (retry_again(ret, &n));
+	return ret == TDX_SUCCESS ? 0 : fail("TDH.MR.FINALIZE", ret);
+}
+EXPORT_SYMBOL_GPL(tdx_guest_finalize);
+
+/**
+ * tdx_guest_aug_page() - add a PENDING 4 KiB page to a running TD
+ * @g: the guest
+ * @gpa: 4 KiB aligned private GPA
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
+{
+	return add_private(g, gpa, NULL);
+}
+EXPORT_SYMBOL_GPL(tdx_guest_aug_page);
+
+/**
+ * tdx_guest_remove_page() - block, track, remove, write back and free a page
+ * @g: the guest
+ * @gpa: the page's GPA
+ *
+ * Return: 0; -ENOENT when @g has no page there; the errno of the failing
+ * leaf (the page stays the module's, or is quarantined when it was removed
+ * but could not be written back).
+ */
+int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
+{
+	struct tdx_ext_err e;
+	tdsnp_hpa_t hpa;
+	struct page *page;
+	unsigned int i, n;
+	u64 ret;
+
+	for (i = 0; i < g->nr_pages; i++)
+		if (tdsnp_gpa_val(g->pages[i].gpa) == tdsnp_gpa_val(gpa))
+			break;
+	if (i == g->nr_pages)
+		return -ENOENT;
+	page = g->pages[i].page;
+	n = 0;
+	do {
+		ret = tdh_mem_range_block(&g->td, gpa, TDX_LEVEL_4K, &e);
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_GPA_RANGE_ALREADY_BLOCKED))
+		return fail("TDH.MEM.RANGE.BLOCK", ret);
+	n = 0;
+	do {
+		ret = tdh_mem_track(&g->td);
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS)
+		return fail("TDH.MEM.TRACK", ret);
+	/* Real hosts kick every vCPU out of the TD here; none runs in this library. */
+	n = 0;
+	do {
+		ret = tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e);
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS)
+		return fail("TDH.MEM.PAGE.REMOVE", ret);
+	g->pages[i] = g->pages[--g->nr_pages];
+	/* Lines written with the TD's key must go before the host reuses it (P4). */
+	n = 0;
+	do {
+		ret = tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
+	} while (retry_again(ret, &n));
+	if (ret != TDX_SUCCESS) {
+		tdx_quarantine_page(page);
+		g->leaked++;
+		return fail("TDH.PHYMEM.PAGE.WBINVD", ret);
+	}
+	tdx_free_fw_page(page);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_guest_remove_page);
+
+static void quarantine_all(struct tdx_guest *g)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < g->nr_pages; i++)
+		tdx_quarantine_page(g->pages[i].page);
+	for (i = 0; i < g->nr_sept; i++)
+		tdx_quarantine_page(g->sept_pages[i].page);
+	for (i = 0; i < g->nr_vps; i++) {
+		for (j = 0; j < g->vps[i]->nr_tdcx_pages; j++)
+			tdx_quarantine_page(g->vps[i]->tdcx_pages[j]);
+		tdx_quarantine_page(g->vps[i]->tdvpr_page);
+	}
+	for (i = 0; i < g->td.nr_tdcs_pages; i++)
+		tdx_quarantine_page(g->td.tdcs_pages[i]);
+	tdx_quarantine_page(g->td.tdr_page);
+	g->leaked += g->nr_pages + g->nr_sept + g->td.nr_tdcs_pages + 1;
+}
+
+static void reclaim(struct tdx_guest *g, struct page *page)
+{
+	if (tdx_reclaim_page(page))
+		g->leaked++;
+}
+
+static void free_objects(struct tdx_guest *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nr_vps; i++) {
+		tdsnp_free(g->vps[i]->tdcx_pages);
+		tdsnp_free(g->vps[i]);
+	}
+	tdsnp_free(g->vps);
+	tdsnp_free(g->sept_pages);
+	tdsnp_free(g->pages);
+	tdsnp_free(g->td.tdcs_pages);
+	g->vps = NULL;
+	g->sept_pages = NULL;
+	g->pages = NULL;
+	g->td.tdcs_pages = NULL;
+	g->td.tdr_page = NULL;
+	g->nr_vps = 0;
+	g->nr_sept = 0;
+	g->nr_pages = 0;
+	g->td.nr_tdcs_pages = 0;
+	g->cap_sept = 0;
+	g->cap_pages = 0;
+}
+
+static u64 cache_wb_pkg(void)
+{
+	unsigned int i;
+	unsigned int n = 0;
+	bool resume = false;
+	u64 ret = TDX_SUCCESS;
+
+	for (i = 0; i < TDX_RESUMABLE_RETRIES; i++) {
+		ret = tdh_phymem_cache_wb(resume);
+		if (tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE))
+			resume = true;
+		else if (!retry_again(ret, &n))
+			break;
+	}
+	return ret;
+}
+
+/* CACHE.WB once per package (6.4 step 4); NO_HKID_READY counts as done. */
+static u64 cache_wb(void)
+{
+	unsigned int pkg;
+	u64 ret = TDX_SUCCESS;
+
+	for (pkg = 0; pkg < tdx_nr_pkgs(); pkg++) {
+		tdx_move_to_pkg(pkg);
+		ret = cache_wb_pkg();
+		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE))
+			break;
+		ret = TDX_SUCCESS;
+	}
+	tdx_move_to_lp(0);
+	return ret;
+}
+
+/**
+ * tdx_guest_destroy() - tear a TD down and give every page back (6.4)
+ * @g: the guest (any state after tdx_guest_create() started)
+ *
+ * Flushes the vCPUs, VPFLUSHDONE, CACHE.WB, KEY.FREEID, then reclaims every
+ * page (leaves, S-EPT, TDCX, TDVPR, TDCS, TDR last) and writes the TDR back
+ * with the global KeyID (pitfall P4).  When the HKID cannot be freed no page
+ * can be reclaimed: all are quarantined and the HKID stays allocated.
+ *
+ * Return: 0, or -EIO when some page had to be quarantined.
+ */
+int tdx_guest_destroy(struct tdx_guest *g)
+{
+	const struct tdx_sys_info *info = tdx_sysinfo();
+	unsigned int i, j, n;
+	u64 ret;
+
+	if (!g->td.tdr_page) {
+		free_objects(g);
+		return 0;
+	}
+	for (i = 0; i < g->nr_vps; i++) {
+		n = 0;
+		do {
+			ret = tdh_vp_flush(g->vps[i]);
+		} while (retry_again(ret, &n));
+		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_VCPU_NOT_ASSOCIATED))
+			tdsnp_warn("tdx: TDH.VP.FLUSH: status 0x%llx", ret);
+	}
+	n = 0;
+	tdx_global_lock();
+	do {
+		ret = tdh_mng_vpflushdone(&g->td);
+	} while (retry_again(ret, &n));
+	if (ret == TDX_SUCCESS) {
+		ret = cache_wb();
+		if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE)) {
+			n = 0;
+			do {
+				ret = tdh_mng_key_freeid(&g->td);
+			} while (retry_again(ret, &n));
+		}
+	}
+	tdx_global_unlock();
+	if (ret != TDX_SUCCESS) {
+		tdsnp_err("tdx: TD teardown stopped (status 0x%llx): HKID %u leaked", ret, g->hkid);
+		quarantine_all(g);
+		free_objects(g);
+		return -EIO;
+	}
+	if (g->hkid_owned)
+		tdx_hkid_free(g->hkid);
+	g->hkid = 0;
+	for (i = 0; i < g->nr_pages; i++)
+		reclaim(g, g->pages[i].page);
+	for (i = g->nr_sept; i-- > 0;)
+		reclaim(g, g->sept_pages[i].page);
+	for (i = 0; i < g->nr_vps; i++) {
+		for (j = 0; j < g->vps[i]->nr_tdcx_pages; j++)
+			reclaim(g, g->vps[i]->tdcx_pages[j]);
+		reclaim(g, g->vps[i]->tdvpr_page);
+	}
+	for (i = 0; i < g->td.nr_tdcs_pages; i++)
+		reclaim(g, g->td.tdcs_pages[i]);
+	n = 0;
+	do {
+		ret = tdh_phymem_page_reclaim(g->td.tdr_page, NULL);
+	} while (retry_again(ret, &n));
+	if (ret == TDX_SUCCESS) {
+		/* The TDR was written with the global KeyID (pitfall P4). */
+		tdsnp_hpa_t pa = tdx_keyed_pa(g->td.tdr_page, info ? info->global_hkid : 0);
+
+		n = 0;
+		do {
+			ret = tdh_phymem_page_wbinvd(pa);
+		} while (retry_again(ret, &n));
+	}
+	if (ret == TDX_SUCCESS) {
+		tdx_free_fw_page(g->td.tdr_page);
+	} else {
+		tdsnp_err("tdx: TDR reclaim/write-back: status 0x%llx", ret);
+		tdx_quarantine_page(g->td.tdr_page);
+		g->leaked++;
+	}
+	free_objects(g);
+	return g->leaked ? -EIO : 0;
+}
+EXPORT_SYMBOL_GPL(tdx_guest_destroy);
+
+/**
+ * tdx_td_rd() - read a TD-scope metadata field (BUSY retried, bounded)
+ * @td: the TD
+ * @field_id: the field id
+ * @value: the value
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value)
+{
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_mng_rd(td, field_id, value);
+	} while (retry_again(ret, &n));
+	return tdx_status_to_errno(ret);
+}
+EXPORT_SYMBOL_GPL(tdx_td_rd);
+
+/**
+ * tdx_vp_rd() - read a vCPU-scope metadata field
+ * @vp: the vCPU
+ * @field_id: the field id
+ * @value: the value
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
+{
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_vp_rd(vp, field_id, value);
+	} while (retry_again(ret, &n));
+	return tdx_status_to_errno(ret);
+}
+EXPORT_SYMBOL_GPL(tdx_vp_rd);
+
+/**
+ * tdx_vp_wr() - write a vCPU-scope metadata field
+ * @vp: the vCPU
+ * @field_id: the field id
+ * @value: the value
+ * @mask: bits to write
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask)
+{
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_vp_wr(vp, field_id, value, mask, NULL);
+	} while (retry_again(ret, &n));
+	return tdx_status_to_errno(ret);
+}
+EXPORT_SYMBOL_GPL(tdx_vp_wr);
+
+/**
+ * tdx_vp_vmcs_read() - read a TD-VMCS field by its VMCS encoding
+ * @vp: the vCPU
+ * @encoding: the VMCS encoding; odd (HIGH) encodings are refused
+ * @value: the value
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_vp_vmcs_read(struct tdx_vp *vp, u32 encoding, u64 *value)
+{
+	if (encoding & 1)
+		return -EINVAL;
+	return tdx_vp_rd(vp, tdx_td_vmcs_field_id(encoding), value);
+}
+EXPORT_SYMBOL_GPL(tdx_vp_vmcs_read);
+
+/**
+ * tdx_vp_vmcs_write() - write a TD-VMCS field by its VMCS encoding
+ * @vp: the vCPU
+ * @encoding: the VMCS encoding; odd (HIGH) encodings are refused
+ * @value: the value
+ * @mask: bits to write
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_vp_vmcs_write(struct tdx_vp *vp, u32 encoding, u64 value, u64 mask)
+{
+	if (encoding & 1)
+		return -EINVAL;
+	return tdx_vp_wr(vp, tdx_td_vmcs_field_id(encoding), value, mask);
+}
+EXPORT_SYMBOL_GPL(tdx_vp_vmcs_write);
+
+/**
+ * tdx_td_read_mrtd() - read a finalized TD's MRTD (6 TDH.MNG.RD)
+ * @td: the TD
+ * @mrtd: the 48 bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48])
+{
+	unsigned int i, b;
+	u64 v;
+	int err;
+
+	for (i = 0; i < 6; i++) {
+		err = tdx_td_rd(td, TDX_FIELD_TDR_TDCS_MRTD + i, &v);
+		if (err)
+			return err;
+		for (b = 0; b < 8; b++)
+			mrtd[i * 8 + b] = (u8)(v >> (8 * b));
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_td_read_mrtd);

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * TDX host side, in both builds: module bring-up through the library, a
+ * full small TD lifecycle (create, keys, TDCS, init, vCPUs, S-EPT, initial
+ * pages with measurement, finalize, runtime AUG/BLOCK/TRACK/REMOVE,
+ * teardown with every page reclaimed and the HKID freed) against the mock
+ * module, and the MRTD vectors of tdx-host.md section 10.  In the kernel
+ * this runs in ring 0 over real pages; accounting is the library's own
+ * (tdx_pages_outstanding()) and the model's.
+ */
+#include <tdx/tdx_host.h>
+#include <tdx/tdx_mrtd.h>
+#include <tdx/tdx_fields.h>
+#include "../mocks/mock.h"
+#include "selftest.h"
+#include "tdx_host_env.h"
+
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#else
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#endif
+
+static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/**
+ * tdx_host_bringup() - load the mock module and bring it up through the library
+ * @env: the platform (filled by tdx_host_env_init())
+ * @info: the module's metadata, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_host_bringup(struct tdx_host_env *env, struct tdx_sys_info *info)
+{
+	int ret = tdx_host_env_init(env);
+
+	/* Re-install: a harness may have replaced the catcher between tests. */
+	tdsnp_mock_uninstall();
+	if (!ret)
+		ret = tdsnp_mock_install();
+	if (!ret)
+		ret = tdx_module_install(&env->cfg);
+	if (!ret)
+		ret = tdx_module_init(&env->setup, info);
+	return ret;
+}
+
+/**
+ * tdx_host_shutdown() - forget the module in the library and unload the model
+ */
+void tdx_host_shutdown(void)
+{
+	tdx_module_forget();
+	tdx_module_uninstall();
+}
+
+static void default_params(struct tdx_td_params *p, u64 attributes)
+{
+	memset(p, 0, sizeof(*p));
+	p->attributes = attributes;
+	p->xfam = TDX_XFAM_FIXED1;
+	p->max_vcpus = 4;
+	p->eptp_controls = TDX_EPTP_MT_WB | TDX_EPTP_PWL_4;
+	p->config_flags = TDX_CONFIG_FLAGS_NO_RBP_MOD;
+	p->tsc_frequency = 100;
+}
+
+static void copy_msg(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && src[i]; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+}
+
+static int check_no_leak(u64 outstanding_before, char *msg, size_t len)
+{
+	struct tdx_module_stats st;
+
+	tdx_module_stats(&st);
+	if (st.pages_owned || st.tds || st.hkids_in_use)
+		return fail(msg, len, "model still owns %llu pages, %llu TDs, %llu HKIDs",
+			    st.pages_owned, st.tds, st.hkids_in_use);
+	if (tdx_pages_outstanding() != outstanding_before)
+		return fail(msg, len, "library holds %llu pages (was %llu)",
+			    tdx_pages_outstanding(), outstanding_before);
+	return 0;
+}
+
+static int build_td(struct tdx_guest *g, u64 attributes, char *msg, size_t len)
+{
+	struct tdx_td_params p;
+	int ret;
+
+	memset(g, 0, sizeof(*g));
+	ret = tdx_guest_create(g);
+	if (ret)
+		return fail(msg, len, "tdx_guest_create: %d", ret);
+	default_params(&p, attributes);
+	ret = tdx_guest_init(g, &p);
+	if (ret)
+		return fail(msg, len, "tdx_guest_init: %d", ret);
+	ret = tdx_guest_add_vcpu(g, 0x1234, NULL);
+	if (ret)
+		return fail(msg, len, "tdx_guest_add_vcpu: %d", ret);
+	return 0;
+}
+
+static int lifecycle(char *msg, size_t len)
+{
+	const struct tdx_sys_info *info = tdx_sysinfo();
+	u64 before = tdx_pages_outstanding(), v;
+	struct page *src = tdsnp_alloc_page();
+	struct tdx_guest g;
+	struct tdx_mrtd_ctx mr;
+	u8 want[TDX_MRTD_SIZE], got[TDX_MRTD_SIZE];
+	unsigned int i;
+	int ret;
+
+	if (!src)
+		return fail(msg, len, "no page");
+	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
+		((u8 *)page_address(src))[i] = (u8)(i * 7 + 1);
+	ret = build_td(&g, 0, msg, len);
+	if (ret)
+		goto out;
+	if (g.td.nr_tdcs_pages != info->nr_tdcs_pages || g.vps[0]->nr_tdcx_pages !=
+	    info->nr_tdcx_pages || info->nr_tdcs_pages != 6 || info->nr_tdcx_pages != 5) {
+		ret = fail(msg, len, "TDCS %u / TDCX %u pages", g.td.nr_tdcs_pages,
+			   g.vps[0]->nr_tdcx_pages);
+		goto destroy;
+	}
+	ret = tdx_guest_add_vcpu(&g, 0, NULL);
+	tdx_mrtd_init(&mr);
+	for (i = 0; i < 3 && !ret; i++) {
+		ret = tdx_guest_add_page(&g, tdsnp_gpa(0x100000 + i * 0x1000ULL), src,
+					 i != 1);
+		tdx_mrtd_page_add(&mr, 0x100000 + i * 0x1000ULL);
+		if (i != 1) {
+			unsigned int k;
+
+			for (k = 0; k < 16; k++)
+				tdx_mrtd_extend(&mr, 0x100000 + i * 0x1000ULL + k * 256ULL,
+						(u8 *)page_address(src) + (size_t)k * 256);
+		}
+	}
+	if (ret) {
+		ret = fail(msg, len, "adding pages: %d", ret);
+		goto destroy;
+	}
+	ret = tdx_guest_finalize(&g);
+	if (ret) {
+		ret = fail(msg, len, "finalize: %d", ret);
+		goto destroy;
+	}
+	tdx_mrtd_final(&mr, want);
+	ret = tdx_td_read_mrtd(&g.td, got);
+	if (ret || memcmp(want, got, sizeof(want)) != 0) {
+		ret = fail(msg, len, "MRTD read %d / mismatch", ret);
+		goto destroy;
+	}
+	ret = tdx_td_rd(&g.td, TDX_FIELD_TDR_TDCS_OP_STATE, &v);
+	if (ret || v != TDX_OP_RUNNABLE) {
+		ret = fail(msg, len, "OP_STATE %llu (%d)", v, ret);
+		goto destroy;
+	}
+	/* Runtime: AUG two pages (the second needs a new S-EPT page), remove one. */
+	ret = tdx_guest_aug_page(&g, tdsnp_gpa(0x103000));
+	if (!ret)
+		ret = tdx_guest_aug_page(&g, tdsnp_gpa(0x40000000));
+	if (!ret)
+		ret = tdx_guest_remove_page(&g, tdsnp_gpa(0x101000));
+	if (!ret)
+		ret = tdx_guest_remove_page(&g, tdsnp_gpa(0x40000000));
+	if (ret) {
+		ret = fail(msg, len, "runtime: %d", ret);
+		goto destroy;
+	}
+	if (g.nr_pages != 3 || g.nr_sept != 5) {
+		ret = fail(msg, len, "%u pages, %u S-EPT pages", g.nr_pages, g.nr_sept);
+		goto destroy;
+	}
+destroy:
+	if (tdx_guest_destroy(&g) && !ret)
+		ret = fail(msg, len, "teardown quarantined %u pages", g.leaked);
+	if (!ret)
+		ret = check_no_leak(before, msg, len);
+out:
+	tdsnp_free_page(src);
+	return ret;
+}
+
+static int test_td_lifecycle_reclaims_every_page(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	struct tdx_sys_info info;
+	int ret = tdx_host_bringup(&env, &info);
+
+	if (ret)
+		ret = fail(msg, len, "bring-up: %d", ret);
+	else
+		ret = lifecycle(msg, len);
+	tdx_host_shutdown();
+	return ret;
+}
+
+static int hex_eq(const u8 *b, const char *hex)
+{
+	unsigned int i;
+
+	for (i = 0; i < TDX_MRTD_SIZE; i++) {
+		unsigned int hi = (unsigned char)hex[2 * (size_t)i];
+		unsigned int lo = (unsigned char)hex[2 * (size_t)i + 1];
+
+		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+		if (b[i] != (u8)(hi << 4 | lo))
+			return 0;
+	}
+	return 1;
+}
+
+/* One TD per vector of tdx-host.md 10: PAGE.ADD (+ 16 x MR.EXTEND). */
+static int mrtd_vector(u64 gpa, bool pattern, bool measure, const char *hex, char *msg,
+		       size_t len)
+{
+	struct page *src = tdsnp_alloc_page();
+	struct tdx_guest g;
+	u8 got[TDX_MRTD_SIZE];
+	unsigned int i;
+	int ret;
+
+	if (!src)
+		return fail(msg, len, "no page");
+	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
+		((u8 *)page_address(src))[i] = pattern ? (u8)i : 0;
+	ret = build_td(&g, 0, msg, len);
+	if (!ret)
+		ret = tdx_guest_add_page(&g, tdsnp_gpa(gpa), src, measure);
+	if (!ret)
+		ret = tdx_guest_finalize(&g);
+	if (!ret)
+		ret = tdx_td_read_mrtd(&g.td, got);
+	if (ret)
+		ret = fail(msg, len, "building for 0x%llx: %d", gpa, ret);
+	else if (!hex_eq(got, hex))
+		ret = fail(msg, len, "MRTD for 0x%llx differs from the sheet", gpa);
+	tdx_guest_destroy(&g);
+	tdsnp_free_page(src);
+	return ret;
+}
+
+/* tdx-host.md 10: PAGE.ADD 0; + 16 x MR.EXTEND of zeroes; PAGE.ADD 0x1000; + k & 0xFF. */
+static const char *const mrtd_vectors[] = {
+	"8f3e9a8aca6784eab874f7aa4dda5d49104a88047f1f86695ef2a88f5691a90e34aac48ce45ffa1f5a23c7d62980d570",
+	"236f0efa607ff8843f1855d7ef80dc3dda8fb455787a186b8787212951eab0096e3193bb26f817c2b63c21f5e10f9938",
+	"fcdabf6fdf38b87d2e3a89b1ab68c242abb261dffa70ef6f1dc2220c2752d2729cdf1be92afc2e0e4297f04e2b629552",
+	"15a8464628b6214951c4a1b57775507dd950263654e8790e257995b45013c84aba1d87a3bcbc1929b5f7db6d3e92cad6",
+};
+
+static int test_mrtd_reproduces_spec_vectors(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	int ret = tdx_host_bringup(&env, NULL);
+
+	if (ret) {
+		tdx_host_shutdown();
+		return fail(msg, len, "bring-up: %d", ret);
+	}
+	ret = mrtd_vector(0, false, false, mrtd_vectors[0], msg, len);
+	if (!ret)
+		ret = mrtd_vector(0, false, true, mrtd_vectors[1], msg, len);
+	if (!ret)
+		ret = mrtd_vector(0x1000, false, false, mrtd_vectors[2], msg, len);
+	if (!ret)
+		ret = mrtd_vector(0x1000, true, true, mrtd_vectors[3], msg, len);
+	tdx_host_shutdown();
+	return ret;
+}
+
+static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	struct tdx_td td = { 0 };
+	u64 v, ret;
+	int err = tdx_host_env_init(&env);
+
+	tdsnp_mock_uninstall();
+	if (!err)
+		err = tdsnp_mock_install();
+	if (!err)
+		err = tdx_module_install(&env.cfg);
+	if (err)
+		return fail(msg, len, "setup: %d", err);
+	td.tdr_page = tdsnp_alloc_page();
+	ret = tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
+	if (ret != TDX_SYS_LP_INIT_NOT_DONE)
+		err = fail(msg, len, "SYS.RD before init: 0x%llx", ret);
+	ret = tdh_mng_create(&td, 33);
+	if (!err && ret != TDX_SYS_NOT_READY)
+		err = fail(msg, len, "MNG.CREATE before init: 0x%llx", ret);
+	ret = tdh_sys_lp_init();
+	if (!err && ret != TDX_SYS_INIT_NOT_PENDING)
+		err = fail(msg, len, "LP.INIT before SYS.INIT: 0x%llx", ret);
+	tdsnp_free_page(td.tdr_page);
+	tdx_module_uninstall();
+	return err;
+}
+
+/* The lifecycle under seeded faults: complete, or fail with nothing leaked. */
+static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	u64 q = tdx_pages_quarantined(), seed;
+	int ret = tdx_host_bringup(&env, NULL);
+
+	for (seed = 1; !ret && seed <= 24; seed++) {
+		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
+
+		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
+		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
+		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		tdsnp_mock_faults_set(&cfg);
+		ret = lifecycle(msg, len);
+		tdsnp_mock_faults_clear();
+		if (ret) {
+			char why[120];
+
+			copy_msg(why, msg, sizeof(why));
+			fail(msg, len, "seed %llu: %s", seed, why);
+		} else if (tdx_pages_quarantined() != q) {
+			ret = fail(msg, len, "seed %llu quarantined pages", seed);
+		}
+	}
+	tdsnp_mock_faults_clear();
+	tdx_host_shutdown();
+	return ret;
+}
+
+static const struct tdsnp_selftest tdx_host_tests[] = {
+	{ "test_module_refuses_td_leaves_before_bringup",
+	  test_module_refuses_td_leaves_before_bringup },
+	{ "test_td_lifecycle_reclaims_every_page", test_td_lifecycle_reclaims_every_page },
+	{ "test_mrtd_reproduces_spec_vectors", test_mrtd_reproduces_spec_vectors },
+	{ "test_lifecycle_under_fault_seeds_leaks_nothing",
+	  test_lifecycle_under_fault_seeds_leaks_nothing },
+};
+
+const struct tdsnp_selftest_suite tdsnp_tdx_host_suite = {
+	.name = "tdx_host",
+	.tests = tdx_host_tests,
+	.nr = ARRAY_SIZE(tdx_host_tests),
+};

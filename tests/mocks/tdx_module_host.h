@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The mock TDX module, host side: a model of module 1.5.01 behind the
+ * SEAMCALL leaves of tdx-host.md, registered with the mock engine.  The
+ * same sources run in userspace (over the arena) and in the kernel (over
+ * real pages).  Test-only.
+ */
+#ifndef TDX_MODULE_HOST_H
+#define TDX_MODULE_HOST_H
+
+#include <tdsnp/compiler.h>
+#include <tdsnp/platform.h>
+
+#define TDX_MODULE_MAX_CMRS	4
+#define TDX_MODULE_MAX_PKGS	4
+#define TDX_MODULE_MAX_LPS	16
+
+/**
+ * struct tdx_module_config - the platform the model pretends to run on
+ * @hkid_shift: bit of the physical address where KeyIDs start (host
+ *              physical addresses are below it); MAX_PA is 52
+ * @first_tdx_keyid: first TDX KeyID (the global one)
+ * @nr_tdx_keyids: number of TDX KeyIDs
+ * @nr_pkgs: packages
+ * @nr_lps: logical processors (LP i is in package i % @nr_pkgs)
+ * @cmr_base: convertible memory ranges
+ * @cmr_size: their sizes
+ * @nr_cmrs: how many
+ * @clflush_required: report TDX_FEATURES0.CLFLUSH_BEFORE_ALLOC and, in
+ *                    strict mode, report a page handed over unflushed
+ * @debug_leaves_unmodelled: not used yet; keep 0
+ */
+struct tdx_module_config {
+	u32 hkid_shift;
+	u16 first_tdx_keyid;
+	u16 nr_tdx_keyids;
+	u32 nr_pkgs;
+	u32 nr_lps;
+	u64 cmr_base[TDX_MODULE_MAX_CMRS];
+	u64 cmr_size[TDX_MODULE_MAX_CMRS];
+	u32 nr_cmrs;
+	bool clflush_required;
+	bool debug_leaves_unmodelled;
+};
+
+/**
+ * struct tdx_module_stats - model accounting, for leak checks
+ * @pages_owned: 4 KiB pages whose PAMT type is not PT_NDA/PT_RSVD
+ * @tds: TDs whose TDR is still owned by the module
+ * @hkids_in_use: private KeyIDs not free in the key ownership table
+ * @unflushed_handovers: pages handed over without CLFLUSH (when required)
+ */
+struct tdx_module_stats {
+	u64 pages_owned;
+	u64 tds;
+	u64 hkids_in_use;
+	u64 unflushed_handovers;
+};
+
+int tdx_module_install(const struct tdx_module_config *cfg);
+void tdx_module_uninstall(void);
+void tdx_module_set_lp(u32 lp);
+void tdx_module_stats(struct tdx_module_stats *st);
+void tdx_module_note_clflush(struct page *page);
+bool tdx_module_page_owned(struct page *page);
+
+/* Host glue (tdx_module_host_user.c / tdx_module_host_kernel.c). */
+void tdx_module_host_set_owned(struct page *page, bool owned);
+#ifndef __KERNEL__
+struct tdsnp_arena;
+void tdx_module_attach_arena(struct tdsnp_arena *arena);
+#endif
+
+#endif /* TDX_MODULE_HOST_H */
