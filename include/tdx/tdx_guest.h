@@ -23,6 +23,7 @@
 
 #include <tdsnp/compiler.h>
 #include <tdsnp/addr.h>
+#include <tdx/tdx_arch.h>
 
 /* TDCALL leaves (RAX bits 15:0), module 1.5.01. */
 #define TDG_VP_VMCALL		0
@@ -51,19 +52,7 @@
 /* RAX bits 23:16: version; only TDG.VM.RD takes version 1 in 1.5.01. */
 #define TDG_LEAF_VERSION_SHIFT	16
 
-/*
- * TD ATTRIBUTES bits the guest side needs (TDX module ABI, td_param_attributes_t).
- * Defined here until the host side's tdx_arch.h lands; the lead unifies them.
- */
-#define TDX_TD_ATTR_DEBUG		BIT_ULL(0)
-#define TDX_TD_ATTR_SEPT_VE_DISABLE	BIT_ULL(28)
-#define TDX_TD_ATTR_PKS			BIT_ULL(30)
-#define TDX_TD_ATTR_KL			BIT_ULL(31)
-#define TDX_TD_ATTR_PERFMON		BIT_ULL(63)
-
-/* TDCS CONFIG_FLAGS bits (tdx-guest.md 2, 3.1). */
-#define TDX_CONFIG_FLAGS_GPAW		BIT_ULL(0)
-#define TDX_CONFIG_FLAGS_NO_RBP_MOD	BIT_ULL(2)
+/* TD ATTRIBUTES and CONFIG_FLAGS bits: <tdx/tdx_arch.h>, shared with the host side. */
 
 /* Maximum L2 VMs per TD (VM 0 is the L1 itself), tdx-guest.md 4. */
 #define TDX_MAX_L2_VM_INDEX	3

@@ -23,16 +23,6 @@
 #include <string.h>
 #endif
 
-static __printf(3, 4) int fail(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /**
  * tdx_host_bringup() - load the mock module and bring it up through the library
  * @env: the platform (filled by tdx_host_env_init())
@@ -90,11 +80,11 @@ static int check_no_leak(u64 outstanding_before, char *msg, size_t len)
 
 	tdx_module_stats(&st);
 	if (st.pages_owned || st.tds || st.hkids_in_use)
-		return fail(msg, len, "model still owns %llu pages, %llu TDs, %llu HKIDs",
-			    st.pages_owned, st.tds, st.hkids_in_use);
+		return st_fail(msg, len, "model still owns %llu pages, %llu TDs, %llu HKIDs",
+			       st.pages_owned, st.tds, st.hkids_in_use);
 	if (tdx_pages_outstanding() != outstanding_before)
-		return fail(msg, len, "library holds %llu pages (was %llu)",
-			    tdx_pages_outstanding(), outstanding_before);
+		return st_fail(msg, len, "library holds %llu pages (was %llu)",
+			       tdx_pages_outstanding(), outstanding_before);
 	return 0;
 }
 
@@ -106,14 +96,14 @@ static int build_td(struct tdx_guest *g, u64 attributes, char *msg, size_t len)
 	memset(g, 0, sizeof(*g));
 	ret = tdx_guest_create(g);
 	if (ret)
-		return fail(msg, len, "tdx_guest_create: %d", ret);
+		return st_fail(msg, len, "tdx_guest_create: %d", ret);
 	default_params(&p, attributes);
 	ret = tdx_guest_init(g, &p);
 	if (ret)
-		return fail(msg, len, "tdx_guest_init: %d", ret);
+		return st_fail(msg, len, "tdx_guest_init: %d", ret);
 	ret = tdx_guest_add_vcpu(g, 0x1234, NULL);
 	if (ret)
-		return fail(msg, len, "tdx_guest_add_vcpu: %d", ret);
+		return st_fail(msg, len, "tdx_guest_add_vcpu: %d", ret);
 	return 0;
 }
 
@@ -129,7 +119,7 @@ static int lifecycle(char *msg, size_t len)
 	int ret;
 
 	if (!src)
-		return fail(msg, len, "no page");
+		return st_fail(msg, len, "no page");
 	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
 		((u8 *)page_address(src))[i] = (u8)(i * 7 + 1);
 	ret = build_td(&g, 0, msg, len);
@@ -137,8 +127,8 @@ static int lifecycle(char *msg, size_t len)
 		goto out;
 	if (g.td.nr_tdcs_pages != info->nr_tdcs_pages || g.vps[0]->nr_tdcx_pages !=
 	    info->nr_tdcx_pages || info->nr_tdcs_pages != 6 || info->nr_tdcx_pages != 5) {
-		ret = fail(msg, len, "TDCS %u / TDCX %u pages", g.td.nr_tdcs_pages,
-			   g.vps[0]->nr_tdcx_pages);
+		ret = st_fail(msg, len, "TDCS %u / TDCX %u pages", g.td.nr_tdcs_pages,
+			      g.vps[0]->nr_tdcx_pages);
 		goto destroy;
 	}
 	ret = tdx_guest_add_vcpu(&g, 0, NULL);
@@ -156,23 +146,23 @@ static int lifecycle(char *msg, size_t len)
 		}
 	}
 	if (ret) {
-		ret = fail(msg, len, "adding pages: %d", ret);
+		ret = st_fail(msg, len, "adding pages: %d", ret);
 		goto destroy;
 	}
 	ret = tdx_guest_finalize(&g);
 	if (ret) {
-		ret = fail(msg, len, "finalize: %d", ret);
+		ret = st_fail(msg, len, "finalize: %d", ret);
 		goto destroy;
 	}
 	tdx_mrtd_final(&mr, want);
 	ret = tdx_td_read_mrtd(&g.td, got);
 	if (ret || memcmp(want, got, sizeof(want)) != 0) {
-		ret = fail(msg, len, "MRTD read %d / mismatch", ret);
+		ret = st_fail(msg, len, "MRTD read %d / mismatch", ret);
 		goto destroy;
 	}
 	ret = tdx_td_rd(&g.td, TDX_FIELD_TDR_TDCS_OP_STATE, &v);
 	if (ret || v != TDX_OP_RUNNABLE) {
-		ret = fail(msg, len, "OP_STATE %llu (%d)", v, ret);
+		ret = st_fail(msg, len, "OP_STATE %llu (%d)", v, ret);
 		goto destroy;
 	}
 	/* Runtime: AUG two pages (the second needs a new S-EPT page), remove one. */
@@ -184,16 +174,16 @@ static int lifecycle(char *msg, size_t len)
 	if (!ret)
 		ret = tdx_guest_remove_page(&g, tdsnp_gpa(0x40000000));
 	if (ret) {
-		ret = fail(msg, len, "runtime: %d", ret);
+		ret = st_fail(msg, len, "runtime: %d", ret);
 		goto destroy;
 	}
 	if (g.nr_pages != 3 || g.nr_sept != 5) {
-		ret = fail(msg, len, "%u pages, %u S-EPT pages", g.nr_pages, g.nr_sept);
+		ret = st_fail(msg, len, "%u pages, %u S-EPT pages", g.nr_pages, g.nr_sept);
 		goto destroy;
 	}
 destroy:
 	if (tdx_guest_destroy(&g) && !ret)
-		ret = fail(msg, len, "teardown quarantined %u pages", g.leaked);
+		ret = st_fail(msg, len, "teardown quarantined %u pages", g.leaked);
 	if (!ret)
 		ret = check_no_leak(before, msg, len);
 out:
@@ -208,7 +198,7 @@ static int test_td_lifecycle_reclaims_every_page(char *msg, size_t len)
 	int ret = tdx_host_bringup(&env, &info);
 
 	if (ret)
-		ret = fail(msg, len, "bring-up: %d", ret);
+		ret = st_fail(msg, len, "bring-up: %d", ret);
 	else
 		ret = lifecycle(msg, len);
 	tdx_host_shutdown();
@@ -242,7 +232,7 @@ static int mrtd_vector(u64 gpa, bool pattern, bool measure, const char *hex, cha
 	int ret;
 
 	if (!src)
-		return fail(msg, len, "no page");
+		return st_fail(msg, len, "no page");
 	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
 		((u8 *)page_address(src))[i] = pattern ? (u8)i : 0;
 	ret = build_td(&g, 0, msg, len);
@@ -253,9 +243,9 @@ static int mrtd_vector(u64 gpa, bool pattern, bool measure, const char *hex, cha
 	if (!ret)
 		ret = tdx_td_read_mrtd(&g.td, got);
 	if (ret)
-		ret = fail(msg, len, "building for 0x%llx: %d", gpa, ret);
+		ret = st_fail(msg, len, "building for 0x%llx: %d", gpa, ret);
 	else if (!hex_eq(got, hex))
-		ret = fail(msg, len, "MRTD for 0x%llx differs from the sheet", gpa);
+		ret = st_fail(msg, len, "MRTD for 0x%llx differs from the sheet", gpa);
 	tdx_guest_destroy(&g);
 	tdsnp_free_page(src);
 	return ret;
@@ -276,7 +266,7 @@ static int test_mrtd_reproduces_spec_vectors(char *msg, size_t len)
 
 	if (ret) {
 		tdx_host_shutdown();
-		return fail(msg, len, "bring-up: %d", ret);
+		return st_fail(msg, len, "bring-up: %d", ret);
 	}
 	ret = mrtd_vector(0, false, false, mrtd_vectors[0], msg, len);
 	if (!ret)
@@ -302,17 +292,17 @@ static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 	if (!err)
 		err = tdx_module_install(&env.cfg);
 	if (err)
-		return fail(msg, len, "setup: %d", err);
+		return st_fail(msg, len, "setup: %d", err);
 	td.tdr_page = tdsnp_alloc_page();
 	ret = tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
 	if (ret != TDX_SYS_LP_INIT_NOT_DONE)
-		err = fail(msg, len, "SYS.RD before init: 0x%llx", ret);
+		err = st_fail(msg, len, "SYS.RD before init: 0x%llx", ret);
 	ret = tdh_mng_create(&td, 33);
 	if (!err && ret != TDX_SYS_NOT_READY)
-		err = fail(msg, len, "MNG.CREATE before init: 0x%llx", ret);
+		err = st_fail(msg, len, "MNG.CREATE before init: 0x%llx", ret);
 	ret = tdh_sys_lp_init();
 	if (!err && ret != TDX_SYS_INIT_NOT_PENDING)
-		err = fail(msg, len, "LP.INIT before SYS.INIT: 0x%llx", ret);
+		err = st_fail(msg, len, "LP.INIT before SYS.INIT: 0x%llx", ret);
 	tdsnp_free_page(td.tdr_page);
 	tdx_module_uninstall();
 	return err;
@@ -338,9 +328,9 @@ static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
 			char why[120];
 
 			copy_msg(why, msg, sizeof(why));
-			fail(msg, len, "seed %llu: %s", seed, why);
+			st_fail(msg, len, "seed %llu: %s", seed, why);
 		} else if (tdx_pages_quarantined() != q) {
-			ret = fail(msg, len, "seed %llu quarantined pages", seed);
+			ret = st_fail(msg, len, "seed %llu quarantined pages", seed);
 		}
 	}
 	tdsnp_mock_faults_clear();
