@@ -1272,6 +1272,32 @@ static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **stat
 	assert_clean(before);
 }
 
+/* A freshly loaded module (no TDH.SYS.SHUTDOWN before it) has no handoff data. */
+static void test_sys_update_on_a_fresh_module_is_invalid_handoff(void **state)
+{
+	u32 lp, nr;
+
+	(void)state;
+	assert_int_equal(tdx_host_env_init(&env), 0);
+	tdsnp_mock_faults_clear();
+	tdsnp_mock_uninstall();
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	/* SYS.SHUTDOWN is not among the leaves that run before SYS_READY. */
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
+	nr = env.cfg.nr_lps ? env.cfg.nr_lps : 1;
+	for (lp = 0; lp < nr; lp++) {
+		tdx_module_set_lp(lp);
+		assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+	}
+	tdx_module_set_lp(0);
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_INVALID_HANDOFF);
+	assert_int_equal(tdx_module_update_load(), -EINVAL);
+}
+
 static void move_lp(unsigned int lp, void *ctx)
 {
 	(void)ctx;
@@ -1365,6 +1391,7 @@ int main(void)
 		T(test_sys_rdall_output_page_must_be_an_aligned_shared_host_page),
 		T(test_sys_shutdown_stops_every_leaf_but_lp_shutdown),
 		T(test_sys_update_needs_sys_init_every_lp_and_handoff_data),
+		T(test_sys_update_on_a_fresh_module_is_invalid_handoff),
 		cmocka_unit_test(test_status_to_errno_follows_the_convention),
 	};
 
