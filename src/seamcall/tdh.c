@@ -820,18 +820,20 @@ EXPORT_SYMBOL_GPL(tdh_sys_tdmr_init);
 
 /**
  * tdh_sys_rdall() - TDH.SYS.RDALL: dump global metadata into a page
- * @out: the output page
- * @field_id: first field id
- * @next_id: the next field id to continue from
+ * @out: the output page (RDX); receives a metadata list (list header,
+ *       then sequences of field id + 8-byte elements)
+ * @field_id: first field id (R8), -1 for the first field
+ * @next_id: the field id to continue from (R8 out, -1 when done), or NULL
  *
- * Return: the status.
+ * Return: the status (METADATA_LIST_OVERFLOW when more fields remain).
  */
 u64 tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_RDALL, .rdx = pa_of(out), .r8 = field_id };
 	u64 ret = tdsnp_seamcall(&r);
 
-	*next_id = r.r8;
+	if (next_id)
+		*next_id = r.r8;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdh_sys_rdall);
@@ -924,7 +926,7 @@ u64 tdh_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_val
 EXPORT_SYMBOL_GPL(tdh_vp_wr);
 
 /**
- * tdh_sys_lp_shutdown() - TDH.SYS.LP.SHUTDOWN: shut the module down on this LP
+ * tdh_sys_lp_shutdown() - TDH.SYS.LP.SHUTDOWN (deprecated in 1.5: SUCCESS, no effect)
  *
  * Return: the status.
  */
@@ -957,7 +959,10 @@ EXPORT_SYMBOL_GPL(tdh_sys_config);
 
 /**
  * tdh_sys_shutdown() - TDH.SYS.SHUTDOWN: prepare a module update
- * @handoff_version: the requested handoff data version
+ * @handoff_version: the requested handoff data version (RCX)
+ *
+ * On success every later SEAMCALL except TDH.SYS.LP.SHUTDOWN answers
+ * TDX_SYS_SHUTDOWN until a new module is loaded.
  *
  * Return: the status.
  */
@@ -971,6 +976,9 @@ EXPORT_SYMBOL_GPL(tdh_sys_shutdown);
 
 /**
  * tdh_sys_update() - TDH.SYS.UPDATE: complete a module update
+ *
+ * Called on the newly loaded module after TDH.SYS.INIT and TDH.SYS.LP.INIT
+ * on every LP; it takes over the handoff data of the old module.
  *
  * Return: the status.
  */

@@ -338,6 +338,47 @@ static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
 	return ret;
 }
 
+/*
+ * TDH.SYS.RDALL into a real page, then TDH.SYS.SHUTDOWN: afterwards only
+ * TDH.SYS.LP.SHUTDOWN runs (tdx-host.md 1.1), and the model unloads cleanly.
+ */
+static int test_sys_rdall_then_shutdown_stops_the_module(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	struct page *pg = tdsnp_alloc_page();
+	u64 next = 0, v, ret, *buf;
+	int err = pg ? tdx_host_bringup(&env, NULL) : -ENOMEM;
+
+	if (err) {
+		err = st_fail(msg, len, "setup: %d", err);
+		goto out;
+	}
+	buf = page_address(pg);
+	ret = tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next);
+	if (ret != TDX_SUCCESS || next != TDX_FIELD_ID_NULL)
+		err = st_fail(msg, len, "RDALL: 0x%llx next 0x%llx", ret, next);
+	else if (buf[0] != (3128ULL | (36ULL << 16)) || buf[1] != 0x0000020200000000ULL)
+		err = st_fail(msg, len, "RDALL list header 0x%llx, first sequence 0x%llx",
+			      buf[0], buf[1]);
+	ret = tdh_sys_shutdown(0);
+	if (!err && ret != TDX_SUCCESS)
+		err = st_fail(msg, len, "SYS.SHUTDOWN: 0x%llx", ret);
+	ret = tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
+	if (!err && ret != TDX_SYS_SHUTDOWN)
+		err = st_fail(msg, len, "SYS.RD after SHUTDOWN: 0x%llx", ret);
+	ret = tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next);
+	if (!err && ret != TDX_SYS_SHUTDOWN)
+		err = st_fail(msg, len, "SYS.RDALL after SHUTDOWN: 0x%llx", ret);
+	ret = tdh_sys_lp_shutdown();
+	if (!err && ret != TDX_SUCCESS)
+		err = st_fail(msg, len, "LP.SHUTDOWN after SHUTDOWN: 0x%llx", ret);
+out:
+	tdx_host_shutdown();
+	if (pg)
+		tdsnp_free_page(pg);
+	return err;
+}
+
 static const struct tdsnp_selftest tdx_host_tests[] = {
 	{ "test_module_refuses_td_leaves_before_bringup",
 	  test_module_refuses_td_leaves_before_bringup },
@@ -345,6 +386,8 @@ static const struct tdsnp_selftest tdx_host_tests[] = {
 	{ "test_mrtd_reproduces_spec_vectors", test_mrtd_reproduces_spec_vectors },
 	{ "test_lifecycle_under_fault_seeds_leaks_nothing",
 	  test_lifecycle_under_fault_seeds_leaks_nothing },
+	{ "test_sys_rdall_then_shutdown_stops_the_module",
+	  test_sys_rdall_then_shutdown_stops_the_module },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_host_suite = {

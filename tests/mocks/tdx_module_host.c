@@ -162,6 +162,9 @@ static struct {
 	bool details_set;		/* this call wrote S-EPT details to RCX/RDX */
 	u32 md_off[TDX_NR_FIELDS];
 	u32 md_total[TDX_NR_TABLES];
+	u32 in_seam;			/* SEAMCALLs in flight (lp_is_busy) */
+	bool handoff_valid;		/* TDH.SYS.SHUTDOWN wrote handoff data */
+	u16 handoff_hv;
 } m;
 
 /* A leaf call: which object locks it holds. */
@@ -1085,12 +1088,236 @@ static u64 sys_info(struct call *c, struct tdsnp_regs *r)
 	return TDX_SUCCESS;
 }
 
+/*
+ * tdh_sys_lp_shutdown.c (intel/tdx-module, read at commit e18f1ed of the 1.5
+ * tree; the TDX_1.5.01 tag's copy is not in the index): the leaf is a
+ * deprecated placeholder that returns SUCCESS and changes nothing.  The
+ * dispatcher lets it run in every system state, SHUTDOWN included.
+ */
 static u64 sys_lp_shutdown(struct call *c, struct tdsnp_regs *r)
 {
 	(void)c;
 	(void)r;
-	m.state = SYS_SHUTDOWN;
 	return TDX_SUCCESS;
+}
+
+/*
+ * Handoff versions: the module source builds with TDX_MODULE_HV = 0,
+ * TDX_MIN_UPDATE_HV = 0 and TDX_NO_DOWNGRADE = 0 by default (makefile); the
+ * values of the released 1.5.01 binary are UNCONFIRMED.
+ */
+#define MODULE_HV	0
+#define MIN_UPDATE_HV	0
+
+static bool hv_supported(u64 hv)
+{
+	return hv - MIN_UPDATE_HV <= (u64)(MODULE_HV - MIN_UPDATE_HV);
+}
+
+/*
+ * tdh_sys_shutdown.c (commit e18f1ed): RCX = requested handoff version,
+ * checked first (outside [MIN_UPDATE_HV, MODULE_HV] -> OPERAND_INVALID+RCX);
+ * then the module-wide lock (SYS_BUSY when contended); the dispatcher has
+ * already required SYS_READY.  The module is marked SHUTDOWN, and if any
+ * other LP is inside a SEAMCALL the state goes back to READY with SYS_BUSY.
+ * Otherwise the handoff data is written and the module stays SHUTDOWN.
+ */
+static u64 sys_shutdown(struct call *c, struct tdsnp_regs *r)
+{
+	(void)c;
+	if (!hv_supported(r->rcx))
+		return err_op(TDX_OPERAND_INVALID, OPID(RCX));
+	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_BUSY))
+		return TDX_SYS_BUSY;
+	if (m.in_seam > 1)
+		return TDX_SYS_BUSY;
+	m.state = SYS_SHUTDOWN;
+	m.handoff_valid = true;
+	m.handoff_hv = (u16)r->rcx;
+	return TDX_SUCCESS;
+}
+
+/*
+ * tdh_sys_update.c (commit e18f1ed; the leaf checks the LPs itself, the
+ * dispatcher does not require this LP to be initialized): runs in the newly loaded module after
+ * TDH.SYS.INIT and TDH.SYS.LP.INIT on every LP, instead of SYS.CONFIG /
+ * KEY.CONFIG / TDMR.INIT.  Module-wide lock (SYS_BUSY), then system state
+ * SYSINIT_DONE with all LPs initialized (else SYS_STATE_INCORRECT), then
+ * valid handoff data of a supported version (else SYS_INVALID_HANDOFF).
+ * Success consumes the handoff data and makes the module READY with the
+ * state the old module handed over (TDMRs, PAMT, keys, TDs).
+ */
+static u64 sys_update(struct call *c, struct tdsnp_regs *r)
+{
+	u32 i;
+
+	(void)c;
+	(void)r;
+	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_BUSY))
+		return TDX_SYS_BUSY;
+	if (m.state != SYS_INIT_DONE)
+		return TDX_SYS_STATE_INCORRECT;
+	for (i = 0; i < m.cfg.nr_lps; i++)
+		if (!m.lp_init[i])
+			return TDX_SYS_STATE_INCORRECT;
+	if (!m.handoff_valid || !hv_supported(m.handoff_hv))
+		return TDX_SYS_INVALID_HANDOFF;
+	m.handoff_valid = false;
+	m.state = SYS_READY;
+	return TDX_SUCCESS;
+}
+
+/* Sequence header bits of a metadata list (metadata_generic.c, commit e98d963). */
+#define MD_LIST_LAST_ELEM_SHIFT		34
+#define MD_LIST_LAST_FIELD_SHIFT	38
+#define MD_LIST_HDR_KEEP		(TDX_FIELD_CODE_MASK | TDX_FIELD_ELEM_SIZE_MASK | \
+					 TDX_FIELD_INC_SIZE | TDX_FIELD_CLASS_MASK | \
+					 TDX_FIELD_NON_ARCH)
+
+static u32 md_class(u64 id)
+{
+	return (u32)((id & TDX_FIELD_CLASS_MASK) >> TDX_FIELD_CLASS_SHIFT);
+}
+
+/* One host-readable global field: a table entry and which of its fields. */
+struct md_pos {
+	const struct tdx_field_desc *d;
+	u32 field;
+};
+
+static u64 md_pos_id(const struct md_pos *p)
+{
+	return p->d->id + (u64)p->field * p->d->num_elems;
+}
+
+/* The next host-readable global field after @p (or the first if !@p->d). */
+static bool md_pos_next(struct md_pos *p)
+{
+	u32 i = 0;
+
+	if (p->d) {
+		if (++p->field < p->d->num_fields)
+			return true;
+		i = (u32)(p->d - tdx_fields) + 1;
+	}
+	for (; i < TDX_NR_FIELDS; i++) {
+		const struct tdx_field_desc *n = &tdx_fields[i];
+
+		if (n->table == TDX_TABLE_GLOBAL && n->mask[TDX_ACCESS_HOST_RD_PROD]) {
+			p->d = n;
+			p->field = 0;
+			return true;
+		}
+	}
+	p->d = NULL;
+	return false;
+}
+
+/*
+ * metadata_generic.c is_sequential_field_id() and md_dump_sequence(): the
+ * next field continues a sequence when it is in the same class, its field
+ * code follows the previous field's last element, and it has the same
+ * number of elements and the same element size.
+ */
+static bool md_sequential(const struct md_pos *a, const struct md_pos *b)
+{
+	u64 ia, ib;
+
+	if (!a->d || !b->d)
+		return false;
+	ia = md_pos_id(a);
+	ib = md_pos_id(b);
+	return md_class(ia) == md_class(ib) &&
+	       (ia & TDX_FIELD_CODE_MASK) + a->d->num_elems == (ib & TDX_FIELD_CODE_MASK) &&
+	       a->d->num_elems == b->d->num_elems &&
+	       (ia & TDX_FIELD_ELEM_SIZE_MASK) == (ib & TDX_FIELD_ELEM_SIZE_MASK);
+}
+
+/*
+ * tdh_sys_rdall.c + metadata_generic.c md_dump_list() (commit e18f1ed /
+ * e98d963): RDX = a 4 KiB aligned shared HPA (bits above MAX_PA, a private
+ * KeyID or misalignment -> OPERAND_INVALID+RDX), R8 = first field id (its
+ * context code is forced to platform; -1 = the first field).  The page gets
+ * a list header {u16 list_buff_size (bytes incl. the header), u16
+ * num_sequences, u32 0} followed by sequences: an 8-byte header (the first
+ * field's id, context 0, WRITE_MASK_VALID 0, LAST_ELEMENT_IN_FIELD =
+ * elements - 1, LAST_FIELD_IN_SEQUENCE = fields - 1) and every element as
+ * 8 bytes.  Only whole fields are written.  R8 = -1 and SUCCESS when the
+ * context is done, else R8 = the first field not written and
+ * METADATA_LIST_OVERFLOW.  A start id not in the table ->
+ * METADATA_FIELD_ID_INCORRECT with R8 = -1.
+ */
+static u64 sys_rdall(struct call *c, struct tdsnp_regs *r)
+{
+	u64 pa = r->rdx & ((1ULL << m.cfg.hkid_shift) - 1), id = r->r8;
+	struct md_pos p = { NULL, 0 }, prev = { NULL, 0 };
+	struct tdx_field_ref ref;
+	u32 left = TDSNP_PAGE_SIZE - 8, used = 8, nseq = 0;
+	u64 *out;
+
+	(void)c;
+	r->r8 = TDX_FIELD_ID_NULL;
+	if (!m.lp_init[m.cur_lp])
+		return TDX_SYS_LP_INIT_NOT_DONE;
+	/* shared_hpa_check_with_pwr_2_alignment(): shared KeyIDs are allowed. */
+	if ((r->rdx & (TDSNP_PAGE_SIZE - 1)) || (r->rdx >> MAX_PA) ||
+	    hkid_bits(r->rdx) >= m.cfg.first_tdx_keyid)
+		return err_op(TDX_OPERAND_INVALID, OPID(RDX));
+	/*
+	 * The module would write to any such address; the model can only
+	 * write memory it can map (mock limitation, see docs/tdx-host.md).
+	 */
+	out = host_va(pa);
+	if (!out)
+		return err_op(TDX_OPERAND_INVALID, OPID(RDX));
+	id &= ~TDX_FIELD_CONTEXT_MASK;
+	if ((id | TDX_FIELD_CONTEXT_MASK) == TDX_FIELD_ID_NULL) {
+		if (!md_pos_next(&p))
+			return TDX_SUCCESS;
+	} else {
+		/* A start id inside a field (element > 0): UNCONFIRMED, refused. */
+		if (tdx_field_lookup(TDX_TABLE_GLOBAL, id, &ref) || ref.elem)
+			return TDX_METADATA_FIELD_ID_INCORRECT;
+		p.d = ref.desc;
+		p.field = ref.field;
+		/* A start field the host cannot read is skipped (empty sequence). */
+		if (!p.d->mask[TDX_ACCESS_HOST_RD_PROD] && !md_pos_next(&p))
+			goto done;
+	}
+	while (p.d && left >= 8 + 8U * p.d->num_elems) {
+		u64 *hdr = &out[used / 8];
+		u32 nf = 0;
+
+		left -= 8;
+		used += 8;
+		do {
+			u64 mask = p.d->mask[TDX_ACCESS_HOST_RD_PROD] &
+				   tdx_field_elem_mask(p.d->elem_bytes);
+			u32 e;
+
+			if (left < 8U * p.d->num_elems)
+				break;
+			for (e = 0; e < p.d->num_elems; e++) {
+				out[used / 8] = sys_value(p.d, p.field) & mask;
+				used += 8;
+				left -= 8;
+			}
+			if (!nf++)
+				*hdr = (md_pos_id(&p) & MD_LIST_HDR_KEEP) |
+				       ((u64)(p.d->num_elems - 1) << MD_LIST_LAST_ELEM_SHIFT);
+			prev = p;
+		} while (md_pos_next(&p) && md_sequential(&prev, &p));
+		*hdr |= (u64)(nf - 1) << MD_LIST_LAST_FIELD_SHIFT;
+		nseq++;
+		if (p.d && md_sequential(&prev, &p))
+			break;		/* no room for the rest of this sequence */
+	}
+done:
+	out[0] = used | ((u64)nseq << 16);
+	if (!p.d)
+		return TDX_SUCCESS;
+	r->r8 = md_pos_id(&p);
+	return TDX_METADATA_LIST_OVERFLOW;
 }
 
 /* ---- TD and vCPU management ---- */
@@ -2499,6 +2726,7 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_SYS_RD] = { sys_rd },
 	[TDH_SYS_LP_INIT] = { sys_lp_init },
 	[TDH_SYS_TDMR_INIT] = { sys_tdmr_init },
+	[TDH_SYS_RDALL] = { sys_rdall },
 	[TDH_MEM_TRACK] = { mem_track },
 	[TDH_MEM_RANGE_UNBLOCK] = { mem_range_unblock, 0, true },
 	[TDH_PHYMEM_CACHE_WB] = { phymem_cache_wb },
@@ -2506,6 +2734,8 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_VP_WR] = { vp_wr },
 	[TDH_SYS_LP_SHUTDOWN] = { sys_lp_shutdown },
 	[TDH_SYS_CONFIG] = { sys_config },
+	[TDH_SYS_SHUTDOWN] = { sys_shutdown },
+	[TDH_SYS_UPDATE] = { sys_update },
 };
 
 /* Leaves that run before the module is ready (tdx_vmm_dispatcher.c). */
@@ -2526,12 +2756,13 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	(void)priv;
 	tdsnp_mutex_lock(&m.lock);
 	m.details_set = false;
+	m.in_seam++;
 	if (m.state == SYS_SHUTDOWN && leaf != TDH_SYS_LP_SHUTDOWN)
 		ret = TDX_SYS_SHUTDOWN;
 	else if (!before_ready_ok(leaf) && m.state != SYS_READY)
 		ret = TDX_SYS_NOT_READY;
 	else if (leaf != TDH_SYS_INIT && leaf != TDH_SYS_LP_INIT && leaf != TDH_SYS_LP_SHUTDOWN &&
-		 !m.lp_init[m.cur_lp])
+		 leaf != TDH_SYS_RDALL && leaf != TDH_SYS_UPDATE && !m.lp_init[m.cur_lp])
 		ret = TDX_SYS_LP_INIT_NOT_DONE;
 	else
 		ret = leaves[leaf].fn(&c, r);
@@ -2540,6 +2771,7 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 		r->rdx = 0;
 	}
 	release_all(&c);
+	m.in_seam--;
 	tdsnp_mutex_unlock(&m.lock);
 	r->rax = ret;
 }
@@ -2654,6 +2886,35 @@ void tdx_module_set_lp(u32 lp)
 		m.cur_lp = lp;
 		tdsnp_mutex_unlock(&m.lock);
 	}
+}
+
+/**
+ * tdx_module_update_load() - load a new module over one that was shut down
+ *
+ * What the P-SEAMLDR does in a TD-preserving update, as far as the host
+ * sees it: after a successful TDH.SYS.SHUTDOWN the new module starts
+ * waiting for TDH.SYS.INIT with no LP initialized, and the handoff data and
+ * the state it describes (TDMRs, PAMT, KeyIDs, TDs) survive for
+ * TDH.SYS.UPDATE.  TDH.SYS.CONFIG on such a load is not modelled (the
+ * model keeps the old TDMRs); the host is expected to call SYS.UPDATE.
+ *
+ * Return: 0, or -EINVAL when no module is installed or no valid handoff
+ * data exists.
+ */
+int tdx_module_update_load(void)
+{
+	int ret = -EINVAL;
+
+	if (!m.installed)
+		return ret;
+	tdsnp_mutex_lock(&m.lock);
+	if (m.state == SYS_SHUTDOWN && m.handoff_valid) {
+		m.state = SYS_UNINIT;
+		memset(m.lp_init, 0, sizeof(m.lp_init));
+		ret = 0;
+	}
+	tdsnp_mutex_unlock(&m.lock);
+	return ret;
 }
 
 /**

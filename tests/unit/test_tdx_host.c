@@ -761,7 +761,6 @@ static void test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax(void *
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	assert_int_equal(tdh_vp_enter(&vp, &args), OPERAND_INVALID_RAX);
-	assert_int_equal(tdh_sys_shutdown(0), OPERAND_INVALID_RAX);
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);
 	r = (struct tdsnp_regs){ .rax = TDX_LEAF(TDH_MNG_CREATE, 1) };
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);
@@ -1054,10 +1053,249 @@ static void test_sys_config_checks_tdmrs_and_the_module_states(void **state)
 	assert_int_equal(md.page_type, TDX_PT_NDA);
 	assert_int_equal(tdh_phymem_page_rdmd(&rsvd, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_type, TDX_PT_RSVD);
+	/* LP.SHUTDOWN is a no-op in 1.5; SYS.SHUTDOWN stops the module. */
 	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SUCCESS);
 	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SYS_SHUTDOWN);
 	tdsnp_free_page(arr);
 	tdsnp_free_page(inf);
+}
+
+#define LIST_LAST_ELEM(h)	((u32)(((h) >> 34) & 0xF))
+#define LIST_LAST_FIELD(h)	((u32)(((h) >> 38) & 0x1FF))
+#define ID_KEY			(TDX_FIELD_CLASS_MASK | TDX_FIELD_CODE_MASK)
+#define LIST_ID(h)		((h) & ~(GENMASK_ULL(37, 34) | GENMASK_ULL(46, 38)))
+
+/*
+ * Check one RDALL page against TDH.SYS.RD: every element id must be the next
+ * one of the SYS.RD enumeration (*@id, advanced here) and have its value.
+ * Return: the number of sequences.
+ */
+static u32 check_md_list(const u64 *buf, u64 *id)
+{
+	u32 size = (u32)(buf[0] & 0xFFFF), nseq = (u32)((buf[0] >> 16) & 0xFFFF), i, off = 1;
+
+	assert_int_equal(buf[0] >> 32, 0);
+	for (i = 0; i < nseq; i++) {
+		u64 h = buf[off++];
+		u32 f, e, nelem = LIST_LAST_ELEM(h) + 1;
+
+		assert_int_equal(h & (TDX_FIELD_CONTEXT_MASK | TDX_FIELD_WRITE_MASK_VALID), 0);
+		for (f = 0; f <= LIST_LAST_FIELD(h); f++) {
+			for (e = 0; e < nelem; e++) {
+				u64 want = LIST_ID(h) + (u64)f * nelem + e, v, next;
+
+				/*
+				 * A sequence spans fields of one class with consecutive
+				 * codes; the NON_ARCH bit of later fields is not in it.
+				 */
+				assert_int_equal(want & ID_KEY, *id & ID_KEY);
+				assert_int_equal(tdh_sys_rd(*id, &v, &next), TDX_SUCCESS);
+				assert_int_equal(buf[off++], v);
+				*id = next;
+			}
+		}
+	}
+	assert_int_equal(size, off * 8);
+	return nseq;
+}
+
+static void test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them(void **state)
+{
+	struct page *pg = tdsnp_alloc_page();
+	u64 *buf = page_address(pg), id, next = 0, first;
+	u32 n;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_ID_NULL, &first, &id),
+			 TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	memset(buf, 0xAA, TDSNP_PAGE_SIZE);
+	assert_int_equal(tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next), TDX_SUCCESS);
+	/* 354 elements of 1.5.01's global fields fit one page: no continuation. */
+	assert_int_equal(next, TDX_FIELD_ID_NULL);
+	/* NUM_PKGS and the 8 PKG_FMS fields: one class, codes 0..8, 4-byte. */
+	assert_int_equal(buf[1], 0x0000020200000000ULL);
+	assert_int_equal(buf[2], 1);
+	n = check_md_list(buf, &id);
+	assert_int_equal(n, 36);
+	assert_int_equal(buf[0] & 0xFFFF, 8 + 36 * 8 + 354 * 8);
+	/* Nothing written past the list. */
+	assert_int_equal(((u8 *)buf)[3128], 0xAA);
+	assert_int_equal(buf[TDSNP_PAGE_SIZE / 8 - 1], 0xAAAAAAAAAAAAAAAAULL);
+	/* The whole SYS.RD enumeration was covered. */
+	assert_int_equal(id, TDX_FIELD_ID_NULL);
+	tdsnp_free_page(pg);
+}
+
+static void test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones(void **state)
+{
+	struct page *pg = tdsnp_alloc_page();
+	u64 *buf = page_address(pg), next, v;
+	u64 f0 = TDX_FIELD_GLOBAL_TDX_FEATURES0;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	assert_int_equal(tdh_sys_rd(f0, &v, NULL), TDX_SUCCESS);
+	/* TDX_FEATURES0 stands alone: the next field (NUM_CMRS) is another class. */
+	assert_int_equal(tdh_sys_rdall(pg, f0, &next), TDX_SUCCESS);
+	assert_int_equal(next, TDX_FIELD_ID_NULL);
+	assert_int_equal(buf[1], f0);
+	assert_int_equal(buf[2], v);
+	/* The context code of the start id is ignored (forced to platform). */
+	memset(buf, 0, TDSNP_PAGE_SIZE);
+	assert_int_equal(tdh_sys_rdall(pg, f0 | (2ULL << TDX_FIELD_CONTEXT_SHIFT), &next),
+			 TDX_SUCCESS);
+	assert_int_equal(buf[1], f0);
+	assert_int_equal(buf[2], v);
+	next = 0;
+	assert_int_equal(tdh_sys_rdall(pg, 0x0A00000300000009ULL, &next),
+			 TDX_METADATA_FIELD_ID_INCORRECT);
+	assert_int_equal(next, TDX_FIELD_ID_NULL);
+	tdsnp_free_page(pg);
+}
+
+static void test_sys_rdall_output_page_must_be_an_aligned_shared_host_page(void **state)
+{
+	struct page *pg = tdsnp_alloc_page();
+	u64 pa = tdsnp_hpa_val(tdsnp_page_hpa(pg)), *buf = page_address(pg);
+	struct tdsnp_regs r;
+	const u64 bad[] = {
+		pa + 8, pa + 2048,			/* not 4 KiB aligned */
+		pa | (32ULL << 46),			/* the global (private) KeyID */
+		pa | (40ULL << 46),			/* a TD's private KeyID */
+		pa | BIT_ULL(52),			/* above MAX_PA */
+		1ULL << 45,				/* nothing backs it (model limit) */
+	};
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	assert_null(tdsnp_hpa_to_page(tdsnp_hpa(1ULL << 45)));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		r = (struct tdsnp_regs){ .rax = TDH_SYS_RDALL, .rdx = bad[i], .r8 = 0x1234 };
+		assert_int_equal(tdsnp_seamcall(&r), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
+		assert_int_equal(r.r8, TDX_FIELD_ID_NULL);
+	}
+	/* A shared MKTME KeyID in the address is allowed (shared_hpa_check). */
+	r = (struct tdsnp_regs){ .rax = TDH_SYS_RDALL, .rdx = pa | (1ULL << 46),
+				 .r8 = TDX_FIELD_GLOBAL_TDX_FEATURES0 };
+	assert_int_equal(tdsnp_seamcall(&r), TDX_SUCCESS);
+	assert_int_equal(buf[1], TDX_FIELD_GLOBAL_TDX_FEATURES0);
+	tdsnp_free_page(pg);
+}
+
+/* Every leaf the model implements, with version 0. */
+static const u32 modelled_leaves[] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+	25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 43, 45, 52, 53,
+};
+
+static void test_sys_shutdown_stops_every_leaf_but_lp_shutdown(void **state)
+{
+	struct tdsnp_regs r;
+	unsigned int i;
+	u64 v;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	/* LP.SHUTDOWN is a deprecated no-op in 1.5: nothing changes. */
+	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	/* Only handoff version 0 (MODULE_HV = MIN_UPDATE_HV = 0) is supported. */
+	assert_int_equal(tdh_sys_shutdown(1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_sys_shutdown(~0ULL), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	/* The module-wide lock contended: SYS_BUSY, still running. */
+	tdsnp_mock_faults_set(&(struct tdsnp_mock_fault_cfg){ .nth[TDSNP_FAULT_TDX_BUSY] = 1 });
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_BUSY);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SUCCESS);
+	for (i = 0; i < ARRAY_SIZE(modelled_leaves); i++) {
+		r = (struct tdsnp_regs){ .rax = modelled_leaves[i] };
+		assert_int_equal(tdsnp_seamcall(&r), TDX_SYS_SHUTDOWN);
+	}
+	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_SHUTDOWN);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_SHUTDOWN);
+	/* Unloading a shut-down module leaves the model re-installable. */
+	tdx_host_shutdown();
+	assert_int_equal(up(NULL), 0);
+	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdx_module_update_load(), -EINVAL);
+}
+
+static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **state)
+{
+	struct tdx_guest g;
+	u64 before = tdx_pages_outstanding(), v;
+	u32 lp, nr;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	/* A running module has no update to complete. */
+	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdx_module_update_load(), -EINVAL);
+	build(&g, TDX_TD_ATTR_DEBUG, NULL);
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SUCCESS);
+	assert_int_equal(tdx_module_update_load(), 0);
+	/* New module: before SYS.INIT, and before LP.INIT on every LP. */
+	tdx_module_set_lp(0);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdh_sys_rdall(g.td.tdr_page, TDX_FIELD_ID_NULL, &v),
+			 TDX_SYS_LP_INIT_NOT_DONE);
+	assert_int_equal(v, TDX_FIELD_ID_NULL);
+	assert_int_equal(tdh_mem_track(&g.td), TDX_SYS_NOT_READY);
+	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	nr = env.cfg.nr_lps ? env.cfg.nr_lps : 1;
+	for (lp = 0; lp + 1 < nr; lp++) {
+		tdx_module_set_lp(lp);
+		assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+	}
+	tdx_module_set_lp(nr - 1);
+	if (nr > 1)
+		assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+	tdx_module_set_lp(0);
+	tdsnp_mock_faults_set(&(struct tdsnp_mock_fault_cfg){ .nth[TDSNP_FAULT_TDX_BUSY] = 1 });
+	assert_int_equal(tdh_sys_update(), TDX_SYS_BUSY);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(tdh_sys_update(), TDX_SUCCESS);
+	/* The handoff data is consumed; the TD built before the update runs on. */
+	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES, &v), TDX_SUCCESS);
+	assert_int_equal(v, TDX_TD_ATTR_DEBUG);
+	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_clean(before);
+}
+
+/* A freshly loaded module (no TDH.SYS.SHUTDOWN before it) has no handoff data. */
+static void test_sys_update_on_a_fresh_module_is_invalid_handoff(void **state)
+{
+	u32 lp, nr;
+
+	(void)state;
+	assert_int_equal(tdx_host_env_init(&env), 0);
+	tdsnp_mock_faults_clear();
+	tdsnp_mock_uninstall();
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	/* SYS.SHUTDOWN is not among the leaves that run before SYS_READY. */
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
+	nr = env.cfg.nr_lps ? env.cfg.nr_lps : 1;
+	for (lp = 0; lp < nr; lp++) {
+		tdx_module_set_lp(lp);
+		assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+	}
+	tdx_module_set_lp(0);
+	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
+	assert_int_equal(tdh_sys_update(), TDX_SYS_INVALID_HANDOFF);
+	assert_int_equal(tdx_module_update_load(), -EINVAL);
 }
 
 static void move_lp(unsigned int lp, void *ctx)
@@ -1148,6 +1386,12 @@ int main(void)
 		T(test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax),
 		T(test_sys_rd_enumerates_global_fields_and_module_is_configured_once),
 		T(test_mrtd_equals_independent_sha384_of_blocks),
+		T(test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them),
+		T(test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones),
+		T(test_sys_rdall_output_page_must_be_an_aligned_shared_host_page),
+		T(test_sys_shutdown_stops_every_leaf_but_lp_shutdown),
+		T(test_sys_update_needs_sys_init_every_lp_and_handoff_data),
+		T(test_sys_update_on_a_fresh_module_is_invalid_handoff),
 		cmocka_unit_test(test_status_to_errno_follows_the_convention),
 	};
 
