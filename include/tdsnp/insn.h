@@ -127,6 +127,20 @@ struct tdsnp_insn_desc {
 	const void *fixup;
 };
 
+/**
+ * struct tdsnp_insn_tracer - sees every instruction the library issues
+ * @trace: called after each instruction with its inputs, outputs and the
+ *         time it took in nanoseconds (tdsnp_insn_describe() formats it)
+ * @ctx: passed to @trace
+ */
+struct tdsnp_insn_tracer {
+	void (*trace)(void *ctx, unsigned int insn, const struct tdsnp_regs *in,
+		      const struct tdsnp_regs *out, u64 ns);
+	void *ctx;
+};
+
+void tdsnp_insn_set_tracer(const struct tdsnp_insn_tracer *tracer);
+
 const struct tdsnp_insn_desc *tdsnp_insn_desc(unsigned int insn);
 int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup);
 int tdsnp_insn_set_engine(const struct tdsnp_insn_engine *engine);

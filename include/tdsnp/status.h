@@ -106,4 +106,10 @@ int snp_ret_describe(u64 ret, char *buf, size_t len);
 const char *tdsnp_sw_status_name(u64 status);
 int tdsnp_status_describe(u64 status, char *buf, size_t len);
 
+/* Traces: leaf names and one line per issued instruction. */
+struct tdsnp_regs;
+const char *tdx_leaf_name(unsigned int insn, u32 leaf);
+int tdsnp_insn_describe(char *buf, size_t len, unsigned int insn, const struct tdsnp_regs *in,
+			const struct tdsnp_regs *out, u64 ns);
+
 #endif /* TDSNP_STATUS_H */

@@ -60,6 +60,20 @@ static u64 (*const insn_raw[TDSNP_NR_INSNS])(struct tdsnp_regs *) = {
 };
 
 static const struct tdsnp_insn_engine *insn_engine;
+static const struct tdsnp_insn_tracer *insn_tracer;
+
+/**
+ * tdsnp_insn_set_tracer() - trace every instruction issued from now on
+ * @tracer: the tracer (must outlive its use), or NULL to stop tracing
+ *
+ * Tracing costs a copy of the register file and two clock reads per
+ * instruction; with no tracer it costs one load.
+ */
+void tdsnp_insn_set_tracer(const struct tdsnp_insn_tracer *tracer)
+{
+	__atomic_store_n(&insn_tracer, tracer, __ATOMIC_RELEASE);
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_set_tracer);
 
 /**
  * tdsnp_insn_desc() - static facts about an instruction
@@ -178,6 +192,8 @@ u64 tdsnp_insn_fault(struct tdsnp_regs *regs, u64 code, unsigned int insn)
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_fault);
 
+static u64 issue(unsigned int insn, struct tdsnp_regs *regs);
+
 /**
  * tdsnp_insn_issue() - issue one instruction with a full register file
  * @insn: a TDSNP_INSN_* id
@@ -187,6 +203,22 @@ EXPORT_SYMBOL_GPL(tdsnp_insn_fault);
  * when neither an engine nor the CPU feature is there.
  */
 u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs)
+{
+	const struct tdsnp_insn_tracer *tr = __atomic_load_n(&insn_tracer, __ATOMIC_ACQUIRE);
+	struct tdsnp_regs in;
+	u64 t0, ret;
+
+	if (!tr || insn >= TDSNP_NR_INSNS)
+		return issue(insn, regs);
+	in = *regs;
+	t0 = tdsnp_time_ns();
+	ret = issue(insn, regs);
+	tr->trace(tr->ctx, insn, &in, regs, tdsnp_time_ns() - t0);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_issue);
+
+static u64 issue(unsigned int insn, struct tdsnp_regs *regs)
 {
 	const struct tdsnp_insn_engine *eng = __atomic_load_n(&insn_engine, __ATOMIC_ACQUIRE);
 
@@ -205,7 +237,6 @@ u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs)
 	}
 	return insn_raw[insn](regs);
 }
-EXPORT_SYMBOL_GPL(tdsnp_insn_issue);
 
 /**
  * tdsnp_insn_issue_raw() - issue one instruction without any check

@@ -18,6 +18,7 @@
 #endif
 
 #include <tdsnp/status.h>
+#include <tdsnp/insn.h>
 
 /*
  * Output cursor with snprintf() semantics: @need counts every character the
@@ -388,3 +389,91 @@ int tdsnp_status_describe(u64 status, char *buf, size_t len)
 	/* The TDX rendering already names the software class. */
 	return tdx_status_describe(status, buf, len);
 }
+
+/* The input GPRs worth showing, in the order the ABIs list them. */
+static const struct {
+	const char *name;
+	size_t off;
+} trace_regs[] = {
+	{ "rcx", offsetof(struct tdsnp_regs, rcx) }, { "rdx", offsetof(struct tdsnp_regs, rdx) },
+	{ "r8", offsetof(struct tdsnp_regs, r8) }, { "r9", offsetof(struct tdsnp_regs, r9) },
+	{ "r10", offsetof(struct tdsnp_regs, r10) }, { "r11", offsetof(struct tdsnp_regs, r11) },
+	{ "r12", offsetof(struct tdsnp_regs, r12) }, { "r13", offsetof(struct tdsnp_regs, r13) },
+	{ "r14", offsetof(struct tdsnp_regs, r14) }, { "r15", offsetof(struct tdsnp_regs, r15) },
+	{ "rbx", offsetof(struct tdsnp_regs, rbx) }, { "rsi", offsetof(struct tdsnp_regs, rsi) },
+	{ "rdi", offsetof(struct tdsnp_regs, rdi) }, { "rbp", offsetof(struct tdsnp_regs, rbp) },
+};
+
+static u64 reg_at(const struct tdsnp_regs *r, size_t off)
+{
+	return *(const u64 *)((const u8 *)r + off);
+}
+
+/**
+ * tdsnp_insn_describe() - one readable line for an issued instruction
+ * @buf: output buffer (may be NULL when @len is 0)
+ * @len: its size
+ * @insn: TDSNP_INSN_*
+ * @in: the registers it was issued with
+ * @out: the registers it returned
+ * @ns: how long it took
+ *
+ * For example ``SEAMCALL TDH.MEM.PAGE.ADD(rcx=0x1000, rdx=0x100000000) =
+ * TDX_SUCCESS [1.500 us]``: the leaf by its spec name, the non-zero input
+ * registers (RAX, the leaf, excepted for TDX; RAX, RCX and RDX always for the
+ * SEV-SNP instructions), the status by name (or in hex when unknown).
+ *
+ * Return: the length of the full line, as snprintf() does.
+ */
+int tdsnp_insn_describe(char *buf, size_t len, unsigned int insn, const struct tdsnp_regs *in,
+			const struct tdsnp_regs *out, u64 ns)
+{
+	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(insn);
+	bool tdx = insn == TDSNP_INSN_SEAMCALL || insn == TDSNP_INSN_TDCALL;
+	const char *leaf, *status, *sep = "";
+	struct status_buf sb;
+	size_t i;
+
+	sb_init(&sb, buf, len);
+	if (!d) {
+		sb_add(&sb, "instruction %u", insn);
+		return sb_result(&sb);
+	}
+	sb_add(&sb, "%s", d->name);
+	if (tdx) {
+		leaf = tdx_leaf_name(insn, (u32)(in->rax & 0xffff));
+		if (leaf)
+			sb_add(&sb, " %s", leaf);
+		else
+			sb_add(&sb, " leaf %llu", in->rax & 0xffff);
+		if (in->rax >> 16)
+			sb_add(&sb, " v%llu", (in->rax >> 16) & 0xff);
+		sb_add(&sb, "(");
+		for (i = 0; i < ARRAY_SIZE(trace_regs); i++) {
+			u64 v = reg_at(in, trace_regs[i].off);
+
+			if (!v)
+				continue;
+			sb_add(&sb, "%s%s=0x%llx", sep, trace_regs[i].name, v);
+			sep = ", ";
+		}
+		sb_add(&sb, ")");
+		status = tdx_status_name(out->rax);
+	} else if (insn == TDSNP_INSN_VMGEXIT) {
+		sb_add(&sb, "()");
+		status = tdsnp_status_is_sw(out->rax) ? tdsnp_sw_status_name(out->rax) : NULL;
+	} else {
+		sb_add(&sb, "(rax=0x%llx, rcx=0x%llx, rdx=0x%llx)", in->rax, in->rcx, in->rdx);
+		status = snp_ret_name(out->rax);
+	}
+	if (status)
+		sb_add(&sb, " = %s", status);
+	else
+		sb_add(&sb, " = 0x%llx", out->rax);
+	if (insn == TDSNP_INSN_PVALIDATE && !tdsnp_status_is_sw(out->rax) &&
+	    (out->rflags & TDSNP_RFLAGS_CF))
+		sb_add(&sb, " CF=1");
+	sb_add(&sb, " [%llu.%03llu us]", ns / 1000, ns % 1000);
+	return sb_result(&sb);
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_describe);

@@ -290,6 +290,93 @@ static int test_null_buffers_are_refused_before_issue(char *msg, size_t len)
 	return ret;
 }
 
+struct trace_log {
+	unsigned int calls, insn;
+	u64 in_rax, in_rcx, out_rax, out_rcx;
+};
+
+static void trace_fn(void *ctx, unsigned int insn, const struct tdsnp_regs *in,
+		     const struct tdsnp_regs *out, u64 ns)
+{
+	struct trace_log *t = ctx;
+
+	(void)ns;
+	t->calls++;
+	t->insn = insn;
+	t->in_rax = in->rax;
+	t->in_rcx = in->rcx;
+	t->out_rax = out->rax;
+	t->out_rcx = out->rcx;
+}
+
+static int test_tracer_sees_inputs_and_outputs(char *msg, size_t len)
+{
+	struct trace_log log = { 0 };
+	const struct tdsnp_insn_tracer tracer = { .trace = trace_fn, .ctx = &log };
+	struct tdsnp_regs r = { .rax = TEST_LEAF, .rcx = 0x1234 };
+	int ret = setup_echo(msg, len);
+
+	if (ret)
+		return ret;
+	tdsnp_insn_set_tracer(&tracer);
+	tdsnp_seamcall(&r);
+	tdsnp_insn_set_tracer(NULL);
+	r.rax = TEST_LEAF;
+	tdsnp_seamcall(&r);
+	teardown_echo();
+	if (log.calls != 1 || log.insn != TDSNP_INSN_SEAMCALL || log.in_rax != TEST_LEAF ||
+	    log.in_rcx != 0x1234 || log.out_rax != out_pattern(TDSNP_INSN_SEAMCALL, 0) ||
+	    log.out_rcx != out_pattern(TDSNP_INSN_SEAMCALL, 2))
+		return st_fail(msg, len, "tracer saw %u calls, in rax 0x%llx out rax 0x%llx",
+			       log.calls, log.in_rax, log.out_rax);
+	return 0;
+}
+
+static int expect_line(const char *got, const char *want, char *msg, size_t len)
+{
+	if (strcmp(got, want) != 0)
+		return st_fail(msg, len, "got '%s'", got);
+	return 0;
+}
+
+static int test_describe_names_leaf_arguments_and_status(char *msg, size_t len)
+{
+	struct tdsnp_regs in = { .rax = 2, .rcx = 0x1000, .rdx = 0x100000000ULL };
+	struct tdsnp_regs out = { 0 };
+	char line[160];
+	int n;
+
+	tdsnp_insn_describe(line, sizeof(line), TDSNP_INSN_SEAMCALL, &in, &out, 1500);
+	if (expect_line(line,
+			"SEAMCALL TDH.MEM.PAGE.ADD(rcx=0x1000, rdx=0x100000000) = TDX_SUCCESS [1.500 us]",
+			msg, len))
+		return -1;
+	in = (struct tdsnp_regs){ .rax = 99 | (1 << 16) };
+	out.rax = 0xC000010000000000ULL;
+	tdsnp_insn_describe(line, sizeof(line), TDSNP_INSN_TDCALL, &in, &out, 42);
+	if (expect_line(line, "TDCALL leaf 99 v1() = TDX_OPERAND_INVALID [0.042 us]", msg, len))
+		return -1;
+	in = (struct tdsnp_regs){ .rax = 0x7000, .rdx = 1 };
+	out = (struct tdsnp_regs){ .rflags = TDSNP_RFLAGS_CF };
+	tdsnp_insn_describe(line, sizeof(line), TDSNP_INSN_PVALIDATE, &in, &out, 0);
+	if (expect_line(line,
+			"PVALIDATE(rax=0x7000, rcx=0x0, rdx=0x1) = SNP_RET_SUCCESS CF=1 [0.000 us]",
+			msg, len))
+		return -1;
+	out = (struct tdsnp_regs){ .rax = 0x55 };
+	tdsnp_insn_describe(line, sizeof(line), TDSNP_INSN_VMGEXIT, &in, &out, 2000000);
+	if (expect_line(line, "VMGEXIT() = 0x55 [2000.000 us]", msg, len))
+		return -1;
+	/* Truncated output still reports the full length, NUL-terminated. */
+	n = tdsnp_insn_describe(line, 8, TDSNP_INSN_VMGEXIT, &in, &out, 2000000);
+	if (n != 30 || strcmp(line, "VMGEXIT") != 0)
+		return st_fail(msg, len, "truncated: %d '%s'", n, line);
+	if (tdx_leaf_name(TDSNP_INSN_SEAMCALL, 46) || tdx_leaf_name(TDSNP_INSN_PSMASH, 0) ||
+	    strcmp(tdx_leaf_name(TDSNP_INSN_TDCALL, 25), "TDG.VP.ENTER") != 0)
+		return st_fail(msg, len, "leaf names wrong");
+	return 0;
+}
+
 static int test_site_lookup_is_exact(char *msg, size_t len)
 {
 	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(TDSNP_INSN_TDCALL);
@@ -407,6 +494,8 @@ static const struct tdsnp_selftest insn_tests[] = {
 	T(test_pvalidate_marshals_operands_and_cf),
 	T(test_site_lookup_is_exact),
 	T(test_null_buffers_are_refused_before_issue),
+	T(test_tracer_sees_inputs_and_outputs),
+	T(test_describe_names_leaf_arguments_and_status),
 	T(test_fault_nth_trigger_fires_exactly_once),
 	T(test_fault_rate_is_reproducible_per_seed),
 	T(test_violation_is_counted_and_reaches_hook),
