@@ -58,11 +58,6 @@ static int take(struct cursor *c, unsigned int n, s64 *v)
 	return 0;
 }
 
-static u64 size_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ULL : BIT_ULL(8 * size) - 1;
-}
-
 /* Opcodes with bit 0 clear (and 80, C6, F6) operate on bytes. */
 static void byte_op(struct vmm_insn *in)
 {
@@ -130,7 +125,7 @@ static int imm(struct cursor *c, struct vmm_insn *in, unsigned int n)
 	if (ret)
 		return ret;
 	in->has_imm = true;
-	in->imm = (u64)v & size_mask(in->size);
+	in->imm = (u64)v & tdsnp_size_mask(in->size);
 	return 0;
 }
 
@@ -360,7 +355,7 @@ static u64 read_reg(const struct vmm_insn *in, const struct vmm_emul_ops *ops, v
 
 	if (in->reg_high8)
 		v >>= 8;
-	return v & size_mask(size);
+	return v & tdsnp_size_mask(size);
 }
 
 /* Write @size bytes into a register the way the CPU does. */
@@ -376,7 +371,7 @@ static void write_reg(const struct vmm_insn *in, const struct vmm_emul_ops *ops,
 	else if (in->reg_high8)
 		old = (old & ~0xff00ULL) | ((val & 0xff) << 8);
 	else
-		old = (old & ~size_mask(size)) | (val & size_mask(size));
+		old = (old & ~tdsnp_size_mask(size)) | (val & tdsnp_size_mask(size));
 	ops->set_reg(ctx, (unsigned int)in->reg, old);
 }
 
@@ -400,7 +395,7 @@ static bool parity_even(u64 v)
 /* Result flags of ADD/ADC (sub = false) or SUB/SBB/CMP (sub = true). */
 static u64 arith_flags(u64 a, u64 b, u64 carry_in, u64 r, bool sub, unsigned int size)
 {
-	u64 sign = BIT_ULL(8 * size - 1), mask = size_mask(size), f = 0;
+	u64 sign = BIT_ULL(8 * size - 1), mask = tdsnp_size_mask(size), f = 0;
 
 	a &= mask;
 	b &= mask;
@@ -419,7 +414,7 @@ static u64 result_flags(u64 r, unsigned int size)
 {
 	u64 f = 0;
 
-	r &= size_mask(size);
+	r &= tdsnp_size_mask(size);
 	if (!r)
 		f |= RFLAGS_ZF;
 	if (r & BIT_ULL(8 * size - 1))
@@ -440,7 +435,7 @@ static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul
 	ret = ops->mmio_read(ctx, gpa, size, &mem);
 	if (ret)
 		return ret;
-	mem &= size_mask(size);
+	mem &= tdsnp_size_mask(size);
 	other = in->has_imm ? in->imm : read_reg(in, ops, ctx, size);
 	a = in->to_reg ? other : mem;
 	b = in->to_reg ? mem : other;
@@ -485,7 +480,7 @@ static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul
 	default:
 		return -EINVAL;
 	}
-	r &= size_mask(size);
+	r &= tdsnp_size_mask(size);
 	if (in->alu_op == VMM_ALU_ADD || in->alu_op == VMM_ALU_ADC || sub)
 		f = arith_flags(a, b, (in->alu_op == VMM_ALU_ADC || in->alu_op == VMM_ALU_SBB) ?
 				cf : 0, r, sub, size);
@@ -527,12 +522,12 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 	switch (insn->kind) {
 	case VMM_INSN_STORE:
 		v = insn->has_imm ? insn->imm : read_reg(insn, ops, ctx, insn->size);
-		return ops->mmio_write(ctx, gpa, insn->size, v & size_mask(insn->size));
+		return ops->mmio_write(ctx, gpa, insn->size, v & tdsnp_size_mask(insn->size));
 	case VMM_INSN_LOAD:
 		ret = ops->mmio_read(ctx, gpa, insn->size, &v);
 		if (ret)
 			return ret;
-		v &= size_mask(insn->size);
+		v &= tdsnp_size_mask(insn->size);
 		if (insn->sign_extend)
 			v = sign_extend(v, insn->size);
 		write_reg(insn, ops, ctx, insn->reg_size, v);
@@ -546,7 +541,7 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		ret = ops->mmio_write(ctx, gpa, insn->size, read_reg(insn, ops, ctx, insn->size));
 		if (ret)
 			return ret;
-		write_reg(insn, ops, ctx, insn->size, old & size_mask(insn->size));
+		write_reg(insn, ops, ctx, insn->size, old & tdsnp_size_mask(insn->size));
 		return 0;
 	default:
 		return -EINVAL;

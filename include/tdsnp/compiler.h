@@ -21,6 +21,17 @@
 #include <tdsnp/compat_user.h>
 #endif
 
+/**
+ * tdsnp_size_mask() - all ones in the low @bytes bytes
+ * @bytes: an operand width: 1, 2, 4 or 8 (8 or more gives all 64 bits)
+ *
+ * Return: the mask that truncates a value to @bytes bytes.
+ */
+static inline u64 tdsnp_size_mask(unsigned int bytes)
+{
+	return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+}
+
 /* Compile-time layout checks, usable at file scope in both builds. */
 #define TDSNP_CHECK_SIZE(type, size) \
 	static_assert(sizeof(type) == (size), "sizeof(" #type ") != " #size)

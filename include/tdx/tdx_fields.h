@@ -213,7 +213,7 @@ static inline u64 tdx_l2_vmcs_field_id(u32 vm, u32 encoding)
  */
 static inline u64 tdx_field_elem_mask(u32 elem_bytes)
 {
-	return elem_bytes >= 8 ? ~0ULL : (1ULL << (elem_bytes * 8)) - 1;
+	return tdsnp_size_mask(elem_bytes);
 }
 
 #endif /* TDX_FIELDS_H */

@@ -341,7 +341,7 @@ int snp_ghcb_io_in(struct snp_ghcb *g, u16 port, unsigned int size, u32 *val)
 		return ret;
 	if (!ghcb_is_valid(g->page, GHCB_BIT(rax)))
 		return -EPROTO;
-	*val = (u32)(g->page->rax & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1));
+	*val = (u32)(g->page->rax & tdsnp_size_mask(size));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_io_in);

@@ -133,7 +133,7 @@ u64 tdg_vp_vmcall_io_read(u16 port, u32 size, u32 *value, u64 *vmcall_status)
 	if (!value || !vmcall_status || !io_size_ok(size))
 		return TDSNP_SW_INVALID_ARG;
 	ret = vmcall_std(TDG_VMCALL_INSTRUCTION_IO, &a, vmcall_status);
-	*value = (u32)(a.r11 & (size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1));
+	*value = (u32)(a.r11 & tdsnp_size_mask(size));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdg_vp_vmcall_io_read);
@@ -226,7 +226,7 @@ u64 tdg_vp_vmcall_mmio_read(tdsnp_gpa_t gpa, u32 size, u64 *value, u64 *vmcall_s
 	if (!value || !vmcall_status || !mmio_size_ok(size))
 		return TDSNP_SW_INVALID_ARG;
 	ret = vmcall_std(TDG_VMCALL_VE_REQUEST_MMIO, &a, vmcall_status);
-	*value = size == 8 ? a.r11 : a.r11 & ((1ULL << (8 * size)) - 1);
+	*value = a.r11 & tdsnp_size_mask(size);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdg_vp_vmcall_mmio_read);

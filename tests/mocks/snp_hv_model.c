@@ -157,7 +157,7 @@ static void exit_ioio(struct ghcb *g)
 	    (sz != SVM_IOIO_SZ8 && sz != SVM_IOIO_SZ16 && sz != SVM_IOIO_SZ32))
 		return set_error(g, GHCB_ERR_INVALID_INPUT);
 	e.size = sz == SVM_IOIO_SZ8 ? 1 : sz == SVM_IOIO_SZ16 ? 2 : 4;
-	mask = e.size == 4 ? 0xffffffffULL : (1ULL << (8 * e.size)) - 1;
+	mask = tdsnp_size_mask(e.size);
 	e.addr = (info >> SVM_IOIO_PORT_SHIFT) & 0xffff;
 	e.write = !(info & SVM_IOIO_TYPE_IN);
 	if (e.write) {
