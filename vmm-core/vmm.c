@@ -47,7 +47,8 @@ struct vmm_vm {
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
 	unsigned long *shared;			/* bit per RAM page: 1 = shared */
-	unsigned long *added;			/* bit per RAM page: initial page added */
+	unsigned long *mapped;			/* bit per RAM page: 1 = private mapped */
+	bool finalized;
 	struct mmio_region mmio[VMM_MAX_MMIO_REGIONS];
 	u32 nr_mmio;
 	u64 ucall_gpa;				/* 0: no ucall address */
@@ -83,7 +84,7 @@ int vmm_backend_register(const struct vmm_backend_ops *ops)
 	if (!ops || ops->kind >= VMM_NR_BACKENDS || !ops->vm_create || !ops->vm_destroy ||
 	    !ops->vcpu_create || !ops->vcpu_destroy || !ops->state_check ||
 	    !ops->state_read || !ops->state_write || !ops->mem_add || !ops->mem_convert ||
-	    !ops->measurement || !ops->run)
+	    !ops->measurement)
 		return -EINVAL;
 	if (!__atomic_compare_exchange_n(&backends[ops->kind], &none, ops, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -140,8 +141,8 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 		return -ENOMEM;
 	words = (cfg->mem_size / TDSNP_PAGE_SIZE + BITS_PER_WORD - 1) / BITS_PER_WORD;
 	vm->shared = tdsnp_zalloc(words * sizeof(unsigned long));
-	vm->added = tdsnp_zalloc(words * sizeof(unsigned long));
-	if (!vm->shared || !vm->added) {
+	vm->mapped = tdsnp_zalloc(words * sizeof(unsigned long));
+	if (!vm->shared || !vm->mapped) {
 		ret = -ENOMEM;
 		goto free;
 	}
@@ -157,7 +158,7 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 	return 0;
 free:
 	tdsnp_free(vm->shared);
-	tdsnp_free(vm->added);
+	tdsnp_free(vm->mapped);
 	tdsnp_free(vm);
 	return ret;
 }
@@ -210,7 +211,7 @@ int vmm_vm_destroy(struct vmm_vm *vm)
 		err = ret;
 	tdsnp_mutex_destroy(&vm->lock);
 	tdsnp_free(vm->shared);
-	tdsnp_free(vm->added);
+	tdsnp_free(vm->mapped);
 	tdsnp_free(vm);
 	return err ? err : lost;
 }
@@ -232,6 +233,9 @@ void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps)
 	caps->mem_base = vm->cfg.mem_base;
 	caps->mem_size = vm->cfg.mem_size;
 	caps->state_types = vm->ops->state_types;
+	caps->flags = (vm->ops->run ? VMM_CAP_RUN : 0) |
+		      (vm->ops->finalize ? VMM_CAP_FINALIZE : 0) |
+		      (vm->finalized ? VMM_CAP_FINALIZED : 0);
 	tdsnp_mutex_unlock(&vm->lock);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_caps);
@@ -295,6 +299,23 @@ static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
 	return (gpa - vm->cfg.mem_base) / TDSNP_PAGE_SIZE;
 }
 
+static enum vmm_mem_state state_of(struct vmm_vm *vm, u64 gpa)
+{
+	u64 n = pfn_of(vm, gpa);
+
+	if (test_bit_(vm->shared, n))
+		return VMM_MEM_SHARED;
+	return test_bit_(vm->mapped, n) ? VMM_MEM_PRIVATE : VMM_MEM_UNMAPPED;
+}
+
+static void set_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state st)
+{
+	u64 n = pfn_of(vm, gpa);
+
+	assign_bit_(vm->shared, n, st == VMM_MEM_SHARED);
+	assign_bit_(vm->mapped, n, st == VMM_MEM_PRIVATE);
+}
+
 /**
  * vmm_mem_add() - add initial private pages from a source buffer
  * @vm: the VM, before it is finalised
@@ -304,11 +325,12 @@ static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
  * @measured: extend the launch measurement with these pages
  *
  * The whole range is checked first: a range outside RAM, misaligned, or
- * overlapping a page already added or a shared page changes nothing.
+ * overlapping a page that is already private or shared changes nothing.
  *
- * Return: 0, -EINVAL for a bad range, -EEXIST for an overlap, or the
- * backend's error (pages before the failing one stay added: initial pages
- * cannot be removed from a TD or SNP guest before it is torn down).
+ * Return: 0, -EINVAL for a bad range, -EEXIST for an overlap, -EBUSY once
+ * the VM is finalised, or the backend's error (pages before the failing one
+ * stay added: initial pages cannot be removed from a TD or SNP guest before
+ * it is torn down).
  */
 int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured)
 {
@@ -318,8 +340,12 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 	if (!src || end < gpa || !range_ok(vm, gpa, end))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
+	if (vm->finalized) {
+		ret = -EBUSY;
+		goto out;
+	}
 	for (p = gpa; p < end; p += TDSNP_PAGE_SIZE) {
-		if (test_bit_(vm->added, pfn_of(vm, p)) || test_bit_(vm->shared, pfn_of(vm, p))) {
+		if (state_of(vm, p) != VMM_MEM_UNMAPPED) {
 			ret = -EEXIST;
 			goto out;
 		}
@@ -327,7 +353,7 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 	for (p = gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
 		ret = vm->ops->mem_add(vm, p, (const u8 *)src + (p - gpa), measured);
 		if (!ret)
-			assign_bit_(vm->added, pfn_of(vm, p), true);
+			set_state(vm, p, VMM_MEM_PRIVATE);
 	}
 out:
 	tdsnp_mutex_unlock(&vm->lock);
@@ -335,60 +361,85 @@ out:
 }
 EXPORT_SYMBOL_GPL(vmm_mem_add);
 
+/* Two bits per page of a range: the state each page had before a call. */
+static void note_state(unsigned long *old, u64 i, enum vmm_mem_state st)
+{
+	assign_bit_(old, 2 * i, st & 1);
+	assign_bit_(old, 2 * i + 1, st & 2);
+}
+
+static enum vmm_mem_state noted_state(const unsigned long *old, u64 i)
+{
+	return (enum vmm_mem_state)(test_bit_(old, 2 * i) | test_bit_(old, 2 * i + 1) << 1);
+}
+
 /**
- * vmm_set_mem_state() - convert a GPA range between private and shared
+ * vmm_set_mem_state() - convert a GPA range between private, shared and unmapped
  * @vm: the VM
  * @start: first byte, page aligned
  * @end: one past the last byte, page aligned, > @start, inside RAM
- * @state: the state every page of the range should end in
+ * @state: the state every page of the range should end in: VMM_MEM_PRIVATE
+ *         maps runtime private memory (or converts shared pages back),
+ *         VMM_MEM_SHARED makes pages host-visible, VMM_MEM_UNMAPPED discards
+ *         pages and returns their backing
  *
  * Pages already in @state are left alone.  If the backend fails part way,
- * the pages converted so far are converted back, so the range is as it was.
+ * the pages converted so far are converted back to the state each had, so
+ * the range is as it was.
  *
- * Return: 0, -EINVAL for a bad range (nothing changed), or the backend's
- * error (with the range restored when the backend allows it; -EIO when even
- * that failed, and the pages that could not be restored keep their new
- * state in vmm_get_mem_state()).
+ * Return: 0, -EINVAL for a bad range or state (nothing changed), -ENOMEM
+ * (nothing changed), or the backend's error (with the range restored when
+ * the backend allows it; -EIO when even that failed, and the pages that
+ * could not be restored keep their new state in vmm_get_mem_state()).
  */
 int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state)
 {
-	enum vmm_mem_state back = state == VMM_MEM_SHARED ? VMM_MEM_PRIVATE : VMM_MEM_SHARED;
-	u64 p, q;
+	unsigned long *old;
+	u64 p, q, n;
 	int ret = 0;
 
-	if ((state != VMM_MEM_PRIVATE && state != VMM_MEM_SHARED) || !range_ok(vm, start, end))
+	if ((state != VMM_MEM_PRIVATE && state != VMM_MEM_SHARED &&
+	     state != VMM_MEM_UNMAPPED) || !range_ok(vm, start, end))
 		return -EINVAL;
+	n = (end - start) / TDSNP_PAGE_SIZE;
+	old = tdsnp_zalloc((2 * n + BITS_PER_WORD - 1) / BITS_PER_WORD * sizeof(unsigned long));
+	if (!old)
+		return -ENOMEM;
 	tdsnp_mutex_lock(&vm->lock);
 	for (p = start; p < end; p += TDSNP_PAGE_SIZE) {
-		bool shared = test_bit_(vm->shared, pfn_of(vm, p));
-		bool want_shared = state == VMM_MEM_SHARED;
+		enum vmm_mem_state from = state_of(vm, p);
 
-		if (shared == want_shared)
+		note_state(old, (p - start) / TDSNP_PAGE_SIZE, from);
+		if (from == state)
 			continue;
-		ret = vm->ops->mem_convert(vm, p, state);
+		ret = vm->ops->mem_convert(vm, p, from, state);
 		if (ret)
 			break;
-		assign_bit_(vm->shared, pfn_of(vm, p), state == VMM_MEM_SHARED);
+		set_state(vm, p, state);
 	}
 	if (ret) {
 		/* Undo, newest first, only what this call changed. */
 		for (q = p; q > start; q -= TDSNP_PAGE_SIZE) {
 			u64 pg = q - TDSNP_PAGE_SIZE;
+			enum vmm_mem_state was = noted_state(old, (pg - start) / TDSNP_PAGE_SIZE);
 
-			if (vm->ops->mem_convert(vm, pg, back)) {
+			if (was == state)
+				continue;
+			if (vm->ops->mem_convert(vm, pg, state, was)) {
 				ret = -EIO;
 				continue;
 			}
-			assign_bit_(vm->shared, pfn_of(vm, pg), back == VMM_MEM_SHARED);
+			set_state(vm, pg, was);
 		}
 	}
 	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_free(old);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_set_mem_state);
 
 /**
- * vmm_get_mem_state() - is a guest page private or shared?
+ * vmm_get_mem_state() - is a guest page private, shared or unmapped?
  * @vm: the VM
  * @gpa: any address in the page, inside RAM
  * @state: filled in
@@ -402,11 +453,41 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
 	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
-	*state = test_bit_(vm->shared, pfn_of(vm, page)) ? VMM_MEM_SHARED : VMM_MEM_PRIVATE;
+	*state = state_of(vm, page);
 	tdsnp_mutex_unlock(&vm->lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmm_get_mem_state);
+
+/**
+ * vmm_vm_finalize() - seal the VM's initial image
+ * @vm: the VM
+ *
+ * For backends with a finalisation step (TDX MR.FINALIZE, SNP
+ * LAUNCH_FINISH): after it the measurement is final, vmm_mem_add() is
+ * refused and the vCPUs may run.
+ *
+ * Return: 0, -EOPNOTSUPP when the backend has no such step, -EALREADY when
+ * the VM is already finalised, or the backend's error (the VM then stays
+ * unfinalised).
+ */
+int vmm_vm_finalize(struct vmm_vm *vm)
+{
+	int ret;
+
+	if (!vm->ops->finalize)
+		return -EOPNOTSUPP;
+	tdsnp_mutex_lock(&vm->lock);
+	if (vm->finalized) {
+		ret = -EALREADY;
+	} else {
+		ret = vm->ops->finalize(vm);
+		vm->finalized = !ret;
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_finalize);
 
 /**
  * vmm_vm_measurement() - the launch measurement the firmware computed
@@ -1060,15 +1141,20 @@ static int complete_pending(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
  * run.  Every other exit comes back as it is; an unknown one as
  * VMM_EXIT_UNHANDLED.
  *
- * Return: 0 with @exit filled in, or a negative errno when the vCPU could
- * not be entered (a flush or the backend failed; see
- * vmm_vm_last_status() for the architectural status).
+ * Return: 0 with @exit filled in, -EOPNOTSUPP when the backend cannot
+ * enter guests, -EBUSY before vmm_vm_finalize() on a backend that needs it,
+ * or a negative errno when the vCPU could not be entered (a flush or the
+ * backend failed; see vmm_vm_last_status() for the architectural status).
  */
 int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 {
 	struct vmm_backend_exit bx;
 	int ret = 0;
 
+	if (!vcpu->vm->ops->run)
+		return -EOPNOTSUPP;
+	if (vcpu->vm->ops->finalize && !READ_ONCE(vcpu->vm->finalized))
+		return -EBUSY;
 	tdsnp_mutex_lock(&vcpu->lock);
 	if (vcpu->pending_read) {
 		ret = complete_pending(vcpu, exit);

@@ -124,6 +124,7 @@ struct vmm_vm_config {
  * @mem_base: RAM start
  * @mem_size: RAM size
  * @state_types: bit n set when enum vmm_state_type n is supported
+ * @flags: VMM_CAP_* bits
  */
 struct vmm_caps {
 	u32 backend;
@@ -134,7 +135,13 @@ struct vmm_caps {
 	u64 mem_base;
 	u64 mem_size;
 	u32 state_types;
+	u32 flags;
 };
+
+/* struct vmm_caps.flags */
+#define VMM_CAP_RUN		BIT(0)	/* vmm_vcpu_run() can enter the guest */
+#define VMM_CAP_FINALIZE	BIT(1)	/* the initial image is sealed by vmm_vm_finalize() */
+#define VMM_CAP_FINALIZED	BIT(2)	/* ... and it has been */
 
 /**
  * struct vmm_stats - firmware traffic of a vCPU's state accesses
@@ -150,12 +157,18 @@ struct vmm_stats {
 
 /**
  * enum vmm_mem_state - what a guest page is
- * @VMM_MEM_PRIVATE: encrypted/integrity-protected, guest-owned
+ * @VMM_MEM_PRIVATE: a private page is mapped: encrypted/integrity-protected,
+ *                   guest-owned (an initial page, or runtime memory the
+ *                   backend mapped, e.g. TDX AUG or SNP assigned+validated)
  * @VMM_MEM_SHARED: readable by the host (device buffers, GHCB, ucall pool)
+ * @VMM_MEM_UNMAPPED: neither: no private page backs it and it is not shared
+ *                    (all RAM starts here; converting a page here discards
+ *                    its private contents and returns the backing page)
  */
 enum vmm_mem_state {
 	VMM_MEM_PRIVATE,
 	VMM_MEM_SHARED,
+	VMM_MEM_UNMAPPED,
 };
 
 /**
@@ -281,12 +294,18 @@ struct vmm_vcpu;
  * @state_write: write one item to firmware
  * @mem_add: add one initial private page at @gpa with the 4 KiB of @src,
  *           extending the measurement when @measured
- * @mem_convert: turn the page at @gpa into @to (the backend's real sequence,
- *               e.g. TDX block/track/remove or aug/accept, SNP page state
- *               change/RMPUPDATE/PVALIDATE)
+ * @mem_convert: turn the page at @gpa from @from into @to (the backend's
+ *               real sequence, e.g. TDX block/track/remove or aug/accept, SNP
+ *               page state change/RMPUPDATE/PVALIDATE); never called with
+ *               @from == @to; a failure must leave the page in @from
+ * @finalize: seal the initial image (TDX MR.FINALIZE, SNP LAUNCH_FINISH);
+ *            optional: NULL when the backend has no such step.  When set,
+ *            vmm_mem_add() is refused after it and vmm_vcpu_run() before it
  * @measurement: copy the launch measurement (MRTD, launch digest) into @buf
  *               of @len bytes; return its size or a negative errno
- * @run: enter the vCPU until the next exit the host must see
+ * @run: enter the vCPU until the next exit the host must see; optional: NULL
+ *       when the backend cannot enter guests (vmm_vcpu_run() then returns
+ *       -EOPNOTSUPP and struct vmm_caps has no VMM_CAP_RUN)
  * @mmio_done: deliver the value of a pre-decoded MMIO read (insn_len 0) to
  *             the guest before it next runs (may be NULL when the backend
  *             never reports such reads)
@@ -303,7 +322,9 @@ struct vmm_backend_ops {
 	int (*state_read)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value);
 	int (*state_write)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value);
 	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
-	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state to);
+	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			   enum vmm_mem_state to);
+	int (*finalize)(struct vmm_vm *vm);
 	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
 	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
 	int (*mmio_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
@@ -323,6 +344,7 @@ void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status);
 int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured);
 int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state);
 int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
+int vmm_vm_finalize(struct vmm_vm *vm);
 int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len);
 
 int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio_ops *ops,

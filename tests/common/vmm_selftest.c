@@ -34,7 +34,10 @@ struct fw_vm {
 	int vcpus_alive;
 	struct tdsnp_sha384_ctx mr;	/* over (gpa, contents) of measured pages */
 	unsigned int added, conversions;
-	u64 fail_at[2];		/* per target state, this GPA fails (0: none) */
+	unsigned int conv[3][3];	/* conversions by [from][to] */
+	u64 fail_at[3];		/* per target state, this GPA fails (0: none) */
+	unsigned int finalizes;
+	int finalize_ret;	/* what the next finalize returns */
 	/* Scripted exits for run(); when they run out the vCPU halts. */
 	struct vmm_backend_exit script[8];
 	unsigned int nr_script, next;
@@ -143,14 +146,24 @@ static int t_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 	return 0;
 }
 
-static int t_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state to)
+static int t_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			 enum vmm_mem_state to)
 {
 	struct fw_vm *f = vmm_vm_priv(vm);
 
 	if (gpa && gpa == f->fail_at[to])
 		return -EBUSY;
 	f->conversions++;
+	f->conv[from][to]++;
 	return 0;
+}
+
+static int t_finalize(struct vmm_vm *vm)
+{
+	struct fw_vm *f = vmm_vm_priv(vm);
+
+	f->finalizes++;
+	return f->finalize_ret;
 }
 
 static int t_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
@@ -206,6 +219,42 @@ static const struct vmm_backend_ops test_backend = {
 	.mmio_done = t_mmio_done,
 };
 
+/* The same backend with a finalisation step... */
+static const struct vmm_backend_ops sealed_backend = {
+	.name = "test-sealed",
+	.kind = VMM_BACKEND_TEST,
+	.state_types = BIT(VMM_STATE_REG),
+	.vm_create = t_vm_create,
+	.vm_destroy = t_vm_destroy,
+	.vcpu_create = t_vcpu_create,
+	.vcpu_destroy = t_vcpu_destroy,
+	.state_check = t_check,
+	.state_read = t_read,
+	.state_write = t_write,
+	.mem_add = t_mem_add,
+	.mem_convert = t_mem_convert,
+	.finalize = t_finalize,
+	.measurement = t_measurement,
+	.run = t_run,
+};
+
+/* ... and one that cannot enter guests. */
+static const struct vmm_backend_ops norun_backend = {
+	.name = "test-norun",
+	.kind = VMM_BACKEND_TEST,
+	.state_types = BIT(VMM_STATE_REG),
+	.vm_create = t_vm_create,
+	.vm_destroy = t_vm_destroy,
+	.vcpu_create = t_vcpu_create,
+	.vcpu_destroy = t_vcpu_destroy,
+	.state_check = t_check,
+	.state_read = t_read,
+	.state_write = t_write,
+	.mem_add = t_mem_add,
+	.mem_convert = t_mem_convert,
+	.measurement = t_measurement,
+};
+
 static const struct vmm_vm_config good_cfg = {
 	.backend = VMM_BACKEND_TEST,
 	.max_vcpus = 2,
@@ -213,33 +262,44 @@ static const struct vmm_vm_config good_cfg = {
 	.mem_size = 16 << 20,
 };
 
-static int setup(struct vmm_vm **vm, struct vmm_vcpu **vcpu, char *msg, size_t len)
+/* What teardown() unregisters: set by setup_with(), reset by teardown(). */
+static const struct vmm_backend_ops *cur_backend = &test_backend;
+
+static int setup_with(const struct vmm_backend_ops *ops, struct vmm_vm **vm,
+		      struct vmm_vcpu **vcpu, char *msg, size_t len)
 {
 	int ret;
 
 	*vm = NULL;
 	*vcpu = NULL;
-	ret = vmm_backend_register(&test_backend);
+	ret = vmm_backend_register(ops);
 	if (ret)
 		return st_fail(msg, len, "register: %d", ret);
+	cur_backend = ops;
 	ret = vmm_vm_create(&good_cfg, vm);
 	if (ret) {
-		vmm_backend_unregister(&test_backend);
+		vmm_backend_unregister(ops);
 		return st_fail(msg, len, "vm_create: %d", ret);
 	}
 	ret = vmm_vcpu_create(*vm, 0, vcpu);
 	if (ret || !*vcpu) {
 		vmm_vm_destroy(*vm);
-		vmm_backend_unregister(&test_backend);
+		vmm_backend_unregister(ops);
 		return st_fail(msg, len, "vcpu_create: %d", ret);
 	}
 	return 0;
 }
 
+static int setup(struct vmm_vm **vm, struct vmm_vcpu **vcpu, char *msg, size_t len)
+{
+	return setup_with(&test_backend, vm, vcpu, msg, len);
+}
+
 static int teardown(struct vmm_vm *vm, int ret)
 {
 	vmm_vm_destroy(vm);
-	vmm_backend_unregister(&test_backend);
+	vmm_backend_unregister(cur_backend);
+	cur_backend = &test_backend;
 	return ret;
 }
 
@@ -531,10 +591,14 @@ static int test_mem_conversion_is_ranged_and_rolls_back(char *msg, size_t len)
 	    vmm_set_mem_state(vm, 0x4000, 0x8000, 7) != -EINVAL ||
 	    vmm_get_mem_state(vm, 16 << 20, &st) != -EINVAL || f->conversions)
 		return teardown(vm, st_fail(msg, len, "a bad range was converted"));
+	/* All RAM starts unmapped. */
+	if (!states_are(vm, 0, 16 << 20, VMM_MEM_UNMAPPED))
+		return teardown(vm, st_fail(msg, len, "fresh RAM is not unmapped"));
 	if (vmm_set_mem_state(vm, 0x4000, 0x8000, VMM_MEM_SHARED) || f->conversions != 4 ||
+	    f->conv[VMM_MEM_UNMAPPED][VMM_MEM_SHARED] != 4 ||
 	    !states_are(vm, 0x4000, 0x8000, VMM_MEM_SHARED) ||
-	    !states_are(vm, 0x3000, 0x4000, VMM_MEM_PRIVATE) ||
-	    !states_are(vm, 0x8000, 0x9000, VMM_MEM_PRIVATE))
+	    !states_are(vm, 0x3000, 0x4000, VMM_MEM_UNMAPPED) ||
+	    !states_are(vm, 0x8000, 0x9000, VMM_MEM_UNMAPPED))
 		return teardown(vm, st_fail(msg, len, "shared conversion wrong (%u)",
 					    f->conversions));
 	/* Overlapping range: only the pages not yet shared are converted. */
@@ -543,13 +607,15 @@ static int test_mem_conversion_is_ranged_and_rolls_back(char *msg, size_t len)
 	/* A failure part way leaves the range exactly as it was. */
 	f->fail_at[VMM_MEM_SHARED] = 0xa000;
 	if (vmm_set_mem_state(vm, 0x8000, 0xc000, VMM_MEM_SHARED) != -EBUSY ||
-	    !states_are(vm, 0x8000, 0xc000, VMM_MEM_PRIVATE) ||
+	    !states_are(vm, 0x8000, 0xc000, VMM_MEM_UNMAPPED) ||
+	    f->conv[VMM_MEM_SHARED][VMM_MEM_UNMAPPED] != 2 ||
 	    !states_are(vm, 0x2000, 0x8000, VMM_MEM_SHARED))
 		return teardown(vm, st_fail(msg, len, "failed conversion not rolled back"));
 	/* And back to private. */
 	f->fail_at[VMM_MEM_SHARED] = 0;
 	if (vmm_set_mem_state(vm, 0x2000, 0x8000, VMM_MEM_PRIVATE) ||
-	    !states_are(vm, 0x2000, 0x8000, VMM_MEM_PRIVATE))
+	    !states_are(vm, 0x2000, 0x8000, VMM_MEM_PRIVATE) ||
+	    f->conv[VMM_MEM_SHARED][VMM_MEM_PRIVATE] != 6)
 		return teardown(vm, st_fail(msg, len, "conversion back to private failed"));
 	return teardown(vm, 0);
 }
@@ -575,6 +641,102 @@ static int test_failed_rollback_is_reported(char *msg, size_t len)
 	if (vmm_get_mem_state(vm, 0x2000, &st) || st != VMM_MEM_PRIVATE ||
 	    vmm_get_mem_state(vm, 0x3000, &st) || st != VMM_MEM_SHARED)
 		return teardown(vm, st_fail(msg, len, "states do not match the backend"));
+	return teardown(vm, 0);
+}
+
+static int test_rollback_restores_each_page_own_state(char *msg, size_t len)
+{
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	struct fw_vm *f;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vm_priv(vm);
+	memset(page_buf, 0x5a, sizeof(page_buf));
+	/* 0x10000 private (initial), 0x11000 shared, 0x12000 and 0x13000 unmapped. */
+	if (vmm_mem_add(vm, 0x10000, page_buf, 4096, true) ||
+	    vmm_set_mem_state(vm, 0x11000, 0x12000, VMM_MEM_SHARED))
+		return teardown(vm, st_fail(msg, len, "setup failed"));
+	memset(f->conv, 0, sizeof(f->conv));
+	f->fail_at[VMM_MEM_SHARED] = 0x13000;
+	if (vmm_set_mem_state(vm, 0x10000, 0x14000, VMM_MEM_SHARED) != -EBUSY)
+		return teardown(vm, st_fail(msg, len, "injected failure not returned"));
+	/* Each converted page went back to what it was, not to one common state. */
+	if (!states_are(vm, 0x10000, 0x11000, VMM_MEM_PRIVATE) ||
+	    !states_are(vm, 0x11000, 0x12000, VMM_MEM_SHARED) ||
+	    !states_are(vm, 0x12000, 0x14000, VMM_MEM_UNMAPPED) ||
+	    f->conv[VMM_MEM_PRIVATE][VMM_MEM_SHARED] != 1 ||
+	    f->conv[VMM_MEM_SHARED][VMM_MEM_PRIVATE] != 1 ||
+	    f->conv[VMM_MEM_UNMAPPED][VMM_MEM_SHARED] != 1 ||
+	    f->conv[VMM_MEM_SHARED][VMM_MEM_UNMAPPED] != 1)
+		return teardown(vm, st_fail(msg, len, "rollback did not restore per-page states"));
+	/* Discarding the range returns the private and the shared page. */
+	f->fail_at[VMM_MEM_SHARED] = 0;
+	if (vmm_set_mem_state(vm, 0x10000, 0x14000, VMM_MEM_UNMAPPED) ||
+	    !states_are(vm, 0x10000, 0x14000, VMM_MEM_UNMAPPED) ||
+	    f->conv[VMM_MEM_PRIVATE][VMM_MEM_UNMAPPED] != 1 ||
+	    f->conv[VMM_MEM_SHARED][VMM_MEM_UNMAPPED] != 2)
+		return teardown(vm, st_fail(msg, len, "discard wrong"));
+	/* A shared page cannot be added; an unmapped one can again. */
+	if (vmm_set_mem_state(vm, 0x11000, 0x12000, VMM_MEM_SHARED) ||
+	    vmm_mem_add(vm, 0x11000, page_buf, 4096, false) != -EEXIST ||
+	    vmm_mem_add(vm, 0x10000, page_buf, 4096, false) ||
+	    !states_are(vm, 0x10000, 0x11000, VMM_MEM_PRIVATE) || f->added != 2)
+		return teardown(vm, st_fail(msg, len, "add after discard wrong (%u)", f->added));
+	return teardown(vm, 0);
+}
+
+static int test_finalize_seals_the_image(char *msg, size_t len)
+{
+	struct vmm_vcpu *vcpu;
+	struct vmm_caps caps;
+	struct vmm_exit exit;
+	struct vmm_vm *vm;
+	struct fw_vm *f;
+
+	if (setup_with(&sealed_backend, &vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vm_priv(vm);
+	vmm_vm_caps(vm, &caps);
+	if (caps.flags != (VMM_CAP_RUN | VMM_CAP_FINALIZE))
+		return teardown(vm, st_fail(msg, len, "caps flags 0x%x", caps.flags));
+	if (vmm_vcpu_run(vcpu, &exit) != -EBUSY || f->entries)
+		return teardown(vm, st_fail(msg, len, "ran before finalize"));
+	/* A failed finalize leaves the VM open. */
+	f->finalize_ret = -EIO;
+	if (vmm_vm_finalize(vm) != -EIO || vmm_mem_add(vm, 0x1000, page_buf, 4096, true) ||
+	    f->added != 1)
+		return teardown(vm, st_fail(msg, len, "failed finalize sealed the VM"));
+	f->finalize_ret = 0;
+	if (vmm_vm_finalize(vm) || vmm_vm_finalize(vm) != -EALREADY || f->finalizes != 2)
+		return teardown(vm, st_fail(msg, len, "finalize ran %u times", f->finalizes));
+	vmm_vm_caps(vm, &caps);
+	if (!(caps.flags & VMM_CAP_FINALIZED))
+		return teardown(vm, st_fail(msg, len, "caps do not say finalized"));
+	if (vmm_mem_add(vm, 0x2000, page_buf, 4096, true) != -EBUSY || f->added != 1)
+		return teardown(vm, st_fail(msg, len, "page added after finalize"));
+	if (vmm_vcpu_run(vcpu, &exit) || exit.reason != VMM_EXIT_HLT || f->entries != 1)
+		return teardown(vm, st_fail(msg, len, "run after finalize failed"));
+	return teardown(vm, 0);
+}
+
+static int test_backend_without_run_or_finalize(char *msg, size_t len)
+{
+	struct vmm_vcpu *vcpu;
+	struct vmm_caps caps;
+	struct vmm_exit exit;
+	struct vmm_vm *vm;
+
+	if (setup_with(&norun_backend, &vm, &vcpu, msg, len))
+		return -1;
+	vmm_vm_caps(vm, &caps);
+	if (caps.flags || vmm_vcpu_run(vcpu, &exit) != -EOPNOTSUPP ||
+	    vmm_vm_finalize(vm) != -EOPNOTSUPP)
+		return teardown(vm, st_fail(msg, len, "flags 0x%x / run or finalize accepted",
+					    caps.flags));
+	if (vmm_mem_add(vm, 0x1000, page_buf, 4096, true))
+		return teardown(vm, st_fail(msg, len, "mem_add refused"));
 	return teardown(vm, 0);
 }
 
@@ -779,6 +941,9 @@ static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_mem_add_checks_range_and_measures),
 	T(test_mem_conversion_is_ranged_and_rolls_back),
 	T(test_failed_rollback_is_reported),
+	T(test_rollback_restores_each_page_own_state),
+	T(test_finalize_seals_the_image),
+	T(test_backend_without_run_or_finalize),
 	T(test_mmio_to_a_device_is_emulated_in_place),
 	T(test_unclaimed_mmio_goes_to_the_caller),
 	T(test_predecoded_mmio_and_other_exits),
