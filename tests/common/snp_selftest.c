@@ -258,6 +258,76 @@ static int test_rmpadjust_vmpl_rules_and_vmsa_bit(char *msg, size_t len)
 	return teardown(p, ret, msg, len, 0);
 }
 
+/*
+ * RMPQUERY (layout from openvmm/OpenHCL): RDX comes back in the RMPADJUST
+ * layout, RCX holds the page size; the failure cases follow the rules the
+ * model applies to RMPADJUST (see snp_rmp_model.c).
+ */
+static int test_rmpquery_reports_rmpadjust_attributes_and_fails_permission(char *msg,
+									   size_t len)
+{
+	struct page *p = setup(msg, len);
+	void *va = p ? page_address(p) : NULL;
+	struct snp_rmpquery_out q = { 0 };
+	u64 rcx = 0, rdx = 0;
+	int ret = 0;
+
+	if (!p)
+		return -1;
+	/* A guest instruction: from the host it is #UD (decision). */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), TDSNP_SW_FAULT_UD);
+	CHECK_RET(snp_rmpupdate(tdsnp_page_hpa(p), &private_st), SNP_RET_SUCCESS);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	/* Not mapped in the NPT for this guest yet: #VMEXIT(NPF). */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_SW_VMEXIT_NPF);
+	CHECK(snp_mock_last_npf() == 0);
+	snp_mock_set_host();
+	CHECK(!snp_mock_npt_map(ASID, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	/* Assigned but not validated: #VC, as RMPADJUST. */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), TDSNP_SW_ERROR | 29);
+	CHECK_RET(snp_pvalidate(va, SNP_PAGE_4K, true), SNP_RET_SUCCESS);
+	/* Fresh assignment: VMPL1 has nothing, no VMSA bit, a 4K entry. */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_RET_SUCCESS);
+	CHECK(q.target == SNP_VMPL1 && q.perms == 0 && !q.vmsa && q.size == SNP_PAGE_4K);
+	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL2, SNP_PERM_READ | SNP_PERM_EXEC_USER,
+				false), SNP_RET_SUCCESS);
+	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL1, SNP_PERM_ALL, true),
+		  SNP_RET_SUCCESS);
+	/* Any byte of the page: the low 12 bits are ignored (decision). */
+	CHECK_RET(snp_rmpquery((u8 *)va + 0x123, SNP_VMPL2, &q), SNP_RET_SUCCESS);
+	CHECK(q.target == SNP_VMPL2 && q.perms == (SNP_PERM_READ | SNP_PERM_EXEC_USER));
+	/* The VMSA bit is the page's: reported whatever the target. */
+	CHECK(q.vmsa && q.size == SNP_PAGE_4K);
+	/* The raw registers: RDX = 2 | 0x05 << 8 | VMSA, RCX = 0 (4K). */
+	CHECK_RET(snp_ret(tdsnp_rmpquery((unsigned long)va, SNP_VMPL2, &rcx, &rdx)),
+		  SNP_RET_SUCCESS);
+	CHECK(rdx == (2 | (0x05 << 8) | BIT_ULL(16)) && rcx == 0);
+	/* Target not below the caller, or beyond VMPL3: FAIL_PERMISSION, RCX/RDX kept. */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL0, &q), SNP_RET_FAIL_PERMISSION);
+	CHECK_RET(snp_ret(tdsnp_rmpquery((unsigned long)va, 4, &rcx, &rdx)),
+		  SNP_RET_FAIL_PERMISSION);
+	CHECK(rcx == 0 && rdx == 4);
+	snp_mock_set_guest(ASID, SNP_VMPL2);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_RET_FAIL_PERMISSION);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL2, &q), SNP_RET_FAIL_PERMISSION);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL3, &q), SNP_RET_SUCCESS);
+	CHECK(q.target == SNP_VMPL3 && q.perms == 0 && q.vmsa);
+	/* Another guest's page: #VMEXIT(NPF) with the RMP bit. */
+	snp_mock_set_host();
+	CHECK(!snp_mock_npt_map(ASID + 1, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	snp_mock_set_guest(ASID + 1, SNP_VMPL0);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_SW_VMEXIT_NPF);
+	CHECK(snp_mock_last_npf() == SNP_NPF_RMP);
+	CHECK(snp_ret_to_errno(snp_ret(SNP_RET_FAIL_PERMISSION)) == -EPERM);
+	/* Map it back to its owner and clear the VMSA bit before it goes back (4.2). */
+	snp_mock_set_host();
+	CHECK(!snp_mock_npt_map(ASID, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL1, 0, false), SNP_RET_SUCCESS);
+	return teardown(p, ret, msg, len, 0);
+}
+
 static int test_rmpupdate_in_use_is_retried_then_fails_busy(char *msg, size_t len)
 {
 	struct page *p = setup(msg, len);
@@ -455,6 +525,8 @@ static const struct tdsnp_selftest snp_tests[] = {
 	  test_rmpupdate_reserved_bits_and_misalignment_fail_input },
 	{ "test_rmpadjust_vmpl_rules_and_vmsa_bit",
 	  test_rmpadjust_vmpl_rules_and_vmsa_bit },
+	{ "test_rmpquery_reports_rmpadjust_attributes_and_fails_permission",
+	  test_rmpquery_reports_rmpadjust_attributes_and_fails_permission },
 	{ "test_rmpupdate_in_use_is_retried_then_fails_busy",
 	  test_rmpupdate_in_use_is_retried_then_fails_busy },
 	{ "test_page_release_makes_shared_before_free",
