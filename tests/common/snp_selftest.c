@@ -457,6 +457,7 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	struct vmsa_page v = { 0 };
 	struct snp_mock_rmp_entry r = { 0 };
 	struct snp_mock_vcpu vc = { 0 };
+	unsigned int vmpl = 0;
 	u64 last = 0;
 	u32 val = 0;
 	int ret = 0;
@@ -492,6 +493,12 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_CREATE, 1, 1, tdsnp_gpa(GPA),
 				 SNP_SEV_FEAT_SNP_ACTIVE) == 0);
 	CHECK(!snp_mock_hv_vcpu(1, 1, &vc) && vc.runnable && vc.vmsa_gpa == GPA);
+	/* As the SVSM on APIC 1: run the new VMPL1 VMSA, by GHCB and by MSR. */
+	snp_mock_hv_set_apic_id(1);
+	CHECK(snp_ghcb_run_vmpl(&g, SNP_VMPL1) == 0);
+	CHECK(snp_ghcb_msr_run_vmpl(SNP_VMPL1) == 0);
+	CHECK(snp_ghcb_msr_run_vmpl(SNP_VMPL2) == -EIO);
+	CHECK(snp_mock_hv_vmpl_runs(&vmpl) == 2 && vmpl == SNP_VMPL1);
 	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_DESTROY, 1, 1, tdsnp_gpa(GPA), 0) == 0);
 	/* Clear the VMSA bit, rescind, make shared again, then free. */
 	CHECK(vmsa_page_destroy(&v) == 0);
