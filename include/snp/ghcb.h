@@ -7,7 +7,8 @@
  *
  * The guest reaches the GHCB MSR (0xC0010130) through struct
  * snp_ghcb_msr_ops, so that the mock can hold the "MSR"; then it issues
- * VMGEXIT through the instruction layer.
+ * VMGEXIT through the instruction layer.  Without plugged ops the kernel
+ * build uses RDMSR/WRMSR when SNP is active (snp_ghcb_native_msr_ops()).
  */
 #ifndef SNP_GHCB_H
 #define SNP_GHCB_H
@@ -232,11 +233,18 @@ struct snp_psc_desc {
  * struct snp_ghcb_msr_ops - access to the GHCB MSR
  * @read: RDMSR 0xC0010130
  * @write: WRMSR 0xC0010130
- * @ctx: passed to both
+ * @begin: optional, called before the request writes the MSR; its result
+ *         is handed to @end (the kernel's ops disable interrupts and save
+ *         the MSR, so that the request cannot interleave with the kernel's
+ *         own GHCB use on this CPU)
+ * @end: optional, called after the request read the MSR back
+ * @ctx: passed to all of them
  */
 struct snp_ghcb_msr_ops {
 	u64 (*read)(void *ctx);
 	void (*write)(void *ctx, u64 val);
+	unsigned long (*begin)(void *ctx);
+	void (*end)(void *ctx, unsigned long token);
 	void *ctx;
 };
 
@@ -263,6 +271,7 @@ struct snp_psc_entry {
 };
 
 void snp_ghcb_set_msr_ops(const struct snp_ghcb_msr_ops *ops);
+const struct snp_ghcb_msr_ops *snp_ghcb_native_msr_ops(void);
 
 /* MSR protocol. */
 int snp_ghcb_msr_call(u64 req, u64 *resp);

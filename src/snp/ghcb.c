@@ -40,30 +40,45 @@ static const struct snp_ghcb_msr_ops *msr_ops;
 
 /**
  * snp_ghcb_set_msr_ops() - how this guest reaches the GHCB MSR
- * @ops: read/write of MSR 0xC0010130, or NULL (requests then fail -ENODEV)
+ * @ops: read/write of MSR 0xC0010130, or NULL for the default:
+ *       snp_ghcb_native_msr_ops() (the kernel's RDMSR/WRMSR when SNP is
+ *       active; none in userspace, where requests then fail -ENODEV)
  */
 void snp_ghcb_set_msr_ops(const struct snp_ghcb_msr_ops *ops)
 {
-	msr_ops = ops;
+	WRITE_ONCE(msr_ops, ops);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_set_msr_ops);
 
-/* Write the GHCB MSR, VMGEXIT, read it back. */
+/*
+ * Write the GHCB MSR, VMGEXIT, read it back, between the ops' optional
+ * begin/end (the kernel's ops run the three with interrupts off and give
+ * the MSR its previous value back, as Linux does around its own MSR
+ * protocol calls).
+ */
 static int msr_vmgexit(u64 val, u64 *resp)
 {
+	const struct snp_ghcb_msr_ops *ops = READ_ONCE(msr_ops);
 	struct tdsnp_regs r = { 0 };
+	unsigned long token = 0;
 	u64 ret;
 
-	if (!msr_ops)
+	if (!ops)
+		ops = snp_ghcb_native_msr_ops();
+	if (!ops)
 		return -ENODEV;
-	msr_ops->write(msr_ops->ctx, val);
+	if (ops->begin)
+		token = ops->begin(ops->ctx);
+	ops->write(ops->ctx, val);
 	ret = tdsnp_vmgexit(&r);
+	if (resp && !tdsnp_status_is_sw(ret))
+		*resp = ops->read(ops->ctx);
+	if (ops->end)
+		ops->end(ops->ctx, token);
 	if (ret == TDSNP_SW_NO_FIRMWARE)
 		return -ENODEV;
 	if (tdsnp_status_is_sw(ret))
 		return -EOPNOTSUPP;
-	if (resp)
-		*resp = msr_ops->read(msr_ops->ctx);
 	return 0;
 }
 

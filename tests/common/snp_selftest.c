@@ -519,6 +519,29 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	return teardown(ghcb_page, ret, msg, len, 0);
 }
 
+/*
+ * Without plugged ops the GHCB MSR is the kernel's own, and only when SNP is
+ * active (the instruction layer's check, made before any engine is
+ * installed); elsewhere (userspace, the QEMU test) requests fail -ENODEV.
+ */
+static int test_ghcb_default_msr_ops_only_when_snp_is_active(char *msg, size_t len)
+{
+	const struct snp_ghcb_msr_ops *ops = snp_ghcb_native_msr_ops();
+	bool snp = tdsnp_insn_available(TDSNP_INSN_PVALIDATE);
+	u64 ft = 0;
+	int ret = 0;
+
+	if (tdsnp_mock_installed())
+		return st_fail(msg, len, "an engine is installed: cannot see the CPU's answer");
+	CHECK(!!ops == snp);
+	if (ops)
+		CHECK(ops->read && ops->write && ops->begin && ops->end);
+	snp_ghcb_set_msr_ops(NULL);
+	if (!snp)
+		CHECK(snp_ghcb_msr_hv_features(&ft) == -ENODEV);
+	return ret;
+}
+
 static const struct tdsnp_selftest snp_tests[] = {
 	{ "test_rmpupdate_assign_then_rmpread_reports_the_entry",
 	  test_rmpupdate_assign_then_rmpread_reports_the_entry },
@@ -542,6 +565,8 @@ static const struct tdsnp_selftest snp_tests[] = {
 	  test_launch_digest_matches_spec_vector_and_reference },
 	{ "test_ghcb_io_psc_and_vmsa_ap_creation_round_trip",
 	  test_ghcb_io_psc_and_vmsa_ap_creation_round_trip },
+	{ "test_ghcb_default_msr_ops_only_when_snp_is_active",
+	  test_ghcb_default_msr_ops_only_when_snp_is_active },
 };
 
 const struct tdsnp_selftest_suite snp_rmp_suite = {
