@@ -2,11 +2,13 @@
 /*
  * The GHCB: page layout with its valid bitmap (snp.md 5.2), the GHCB MSR
  * protocol (5.3), and the VMGEXIT requests a guest needs: AP creation
- * (4.1), page state change (5.5) and the IO, MMIO, MSR and CPUID exits.
+ * (4.1), AP reset hold, run at VMPL (4.1.6), page state change (5.5) and the
+ * IO, MMIO, MSR and CPUID exits.
  *
  * The guest reaches the GHCB MSR (0xC0010130) through struct
  * snp_ghcb_msr_ops, so that the mock can hold the "MSR"; then it issues
- * VMGEXIT through the instruction layer.
+ * VMGEXIT through the instruction layer.  Without plugged ops the kernel
+ * build uses RDMSR/WRMSR when SNP is active (snp_ghcb_native_msr_ops()).
  */
 #ifndef SNP_GHCB_H
 #define SNP_GHCB_H
@@ -125,6 +127,20 @@ static inline void ghcb_set(struct ghcb *g, size_t off, u64 v)
 #define GHCB_MSR_HV_FT_RESP		0x081
 #define GHCB_MSR_TERM_REQ		0x100
 
+/*
+ * Data of the requests wrapped here (Linux sev-common.h, KVM's handler):
+ * AP reset hold response: result in [63:12], non-zero once the vCPU was
+ * woken (KVM: 1 on SIPI), zero for a return without a wake-up.  Preferred
+ * GHCB GPA response: GFN in [63:12], all ones (GHCB_MSR_PREF_GPA_NONE) when
+ * the hypervisor has no preference.  Run at VMPL: VMPL in [39:32] of the
+ * request, result in [63:32] of the response, 0 = success.
+ */
+#define GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT	12
+#define GHCB_MSR_GPA_VALUE_SHIFT	12
+#define GHCB_MSR_PREF_GPA_NONE		0xfffffffffffffULL
+#define GHCB_MSR_VMPL_SHIFT		32
+#define GHCB_MSR_VMPL_RESULT_SHIFT	32
+
 /* CPUID request (Linux sev-common.h): register in [31:30], function in [63:32]. */
 #define GHCB_CPUID_EAX			0
 #define GHCB_CPUID_EBX			1
@@ -143,8 +159,10 @@ static inline void ghcb_set(struct ghcb *g, size_t off, u64 v)
 #define SVM_EXIT_MSR			0x7c
 #define SVM_VMGEXIT_MMIO_READ		0x80000001
 #define SVM_VMGEXIT_MMIO_WRITE		0x80000002
+#define SVM_VMGEXIT_AP_HLT_LOOP		0x80000004
 #define SVM_VMGEXIT_PSC			0x80000010
 #define SVM_VMGEXIT_AP_CREATION		0x80000013
+#define SVM_VMGEXIT_SNP_RUN_VMPL	0x80000018
 #define SVM_VMGEXIT_HV_FEATURES		0x8000fffd
 #define SVM_VMGEXIT_TERM_REQUEST	0x8000fffe
 #define SVM_VMGEXIT_UNSUPPORTED_EVENT	0x8000ffff
@@ -215,11 +233,18 @@ struct snp_psc_desc {
  * struct snp_ghcb_msr_ops - access to the GHCB MSR
  * @read: RDMSR 0xC0010130
  * @write: WRMSR 0xC0010130
- * @ctx: passed to both
+ * @begin: optional, called before the request writes the MSR; its result
+ *         is handed to @end (the kernel's ops disable interrupts and save
+ *         the MSR, so that the request cannot interleave with the kernel's
+ *         own GHCB use on this CPU)
+ * @end: optional, called after the request read the MSR back
+ * @ctx: passed to all of them
  */
 struct snp_ghcb_msr_ops {
 	u64 (*read)(void *ctx);
 	void (*write)(void *ctx, u64 val);
+	unsigned long (*begin)(void *ctx);
+	void (*end)(void *ctx, unsigned long token);
 	void *ctx;
 };
 
@@ -246,6 +271,7 @@ struct snp_psc_entry {
 };
 
 void snp_ghcb_set_msr_ops(const struct snp_ghcb_msr_ops *ops);
+const struct snp_ghcb_msr_ops *snp_ghcb_native_msr_ops(void);
 
 /* MSR protocol. */
 int snp_ghcb_msr_call(u64 req, u64 *resp);
@@ -255,6 +281,9 @@ int snp_ghcb_msr_hv_features(u64 *features);
 int snp_ghcb_msr_cpuid(u32 fn, unsigned int reg, u32 *val);
 int snp_ghcb_msr_psc(tdsnp_gpa_t gpa, unsigned int op);
 int snp_ghcb_msr_terminate(unsigned int set, unsigned int reason);
+int snp_ghcb_msr_ap_reset_hold(u64 *result);
+int snp_ghcb_msr_pref_gpa(tdsnp_gpa_t *gpa);
+int snp_ghcb_msr_run_vmpl(unsigned int vmpl);
 
 /* GHCB page protocol. */
 void snp_ghcb_invalidate(struct snp_ghcb *g);
@@ -270,5 +299,7 @@ int snp_ghcb_cpuid(struct snp_ghcb *g, u32 fn, u32 idx, u32 out[4]);
 int snp_ghcb_ap_create(struct snp_ghcb *g, unsigned int request, u32 apic_id,
 		       unsigned int vmpl, tdsnp_gpa_t vmsa_gpa, u64 sev_features);
 int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int n);
+int snp_ghcb_ap_reset_hold(struct snp_ghcb *g, u64 *result);
+int snp_ghcb_run_vmpl(struct snp_ghcb *g, unsigned int vmpl);
 
 #endif /* SNP_GHCB_H */

@@ -184,17 +184,24 @@ struct snp_rmp_info {
 	u32 asid;
 };
 
+/* RMPQUERY outputs (snp.md 1.1; layout from openvmm/OpenHCL, see rmp.c). */
+#define SNP_RMPQUERY_SIZE_MASK		BIT_ULL(0)
+
 /**
- * struct snp_rmpquery_out - RMPQUERY's output registers, undecoded
- * @rcx: RCX after the instruction
- * @rdx: RDX after the instruction
+ * struct snp_rmpquery_out - what RMPQUERY reports about a page, decoded
+ * @target: RDX bits 7:0, the VMPL the permissions belong to
+ * @perms: RDX bits 15:8, that VMPL's SNP_PERM_* mask
+ * @vmsa: RDX bit 16, the page's VMSA bit
+ * @size: RCX, the page size of the RMP entry that governs the page
  *
- * Their bit layout is UNCONFIRMED (snp.md 1.1, 9.2), so they are handed back
- * raw rather than decoded into invented fields.
+ * RDX comes back in the RMPADJUST attribute layout (snp.md 1.7).  Valid only
+ * when the result is SNP_RET_SUCCESS.
  */
 struct snp_rmpquery_out {
-	u64 rcx;
-	u64 rdx;
+	enum snp_vmpl target;
+	u8 perms;
+	bool vmsa;
+	enum snp_page_size size;
 };
 
 /* The wrappers (src/rmp/rmp.c). */

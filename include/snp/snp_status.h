@@ -23,7 +23,9 @@
 #define SNP_RET_FAIL_INPUT		1
 /*
  * RMPUPDATE: ASID != 0 or entry immutable; PSMASH, RMPREAD: ASID != 0;
- * RMPADJUST: insufficient VMPL permission; RMPQUERY: meaning UNCONFIRMED.
+ * RMPADJUST: insufficient VMPL permission; RMPQUERY: the only failure code
+ * OpenHCL's driver expects (its cause is inferred: target VMPL not below the
+ * caller's, as for RMPADJUST).
  */
 #define SNP_RET_FAIL_PERMISSION		2
 /* RMPUPDATE, PSMASH: entry being changed elsewhere, or page in use by VMRUN. */

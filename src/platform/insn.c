@@ -371,8 +371,8 @@ EXPORT_SYMBOL_GPL(tdsnp_rmpadjust);
  * tdsnp_rmpquery() - RMPQUERY the permissions a lower VMPL has
  * @va: guest virtual address of the page
  * @target_vmpl: the VMPL asked about
- * @rcx_out: RCX on return (permission mask and flags), or NULL
- * @rdx_out: RDX on return, or NULL
+ * @rcx_out: RCX on return (page size), or NULL
+ * @rdx_out: RDX on return (RMPADJUST-layout attributes), or NULL
  *
  * Return: the SNP return code in EAX (or a TDSNP_SW_* status).
  */

@@ -116,17 +116,38 @@ snp_ret_t snp_rmpadjust(const void *va, enum snp_page_size size, enum snp_vmpl t
 }
 EXPORT_SYMBOL_GPL(snp_rmpadjust);
 
+/*
+ * RMPQUERY's register use, confirmed by code that runs it on hardware:
+ * OpenHCL's kernel (microsoft/OHCL-Linux-Kernel arch/x86/include/asm/sev.h
+ * rmpquery(): RAX = VA in, EAX = status, RCX = page size out, RDX =
+ * attributes in and out) and openvmm (openhcl/hcl/src/ioctl/snp.rs
+ * rmpquery_page(): RDX in carries the target VMPL in the RMPADJUST layout,
+ * RDX out is decoded as that same layout: 7:0 target VMPL, 15:8 permission
+ * mask, 16 VMSA).  RCX's encoding (0 4K, 1 2M) is inferred from the page
+ * size operand of PVALIDATE/RMPADJUST: openvmm copies it out but never
+ * decodes it.
+ */
+
 /**
  * snp_rmpquery() - RMPQUERY: read a lower VMPL's permissions on a page
  * @va: guest virtual address of the page
  * @target: the VMPL asked about
- * @out: RCX and RDX after the instruction (layout UNCONFIRMED, left raw)
+ * @out: the decoded attributes, valid when the result is SNP_RET_SUCCESS
  *
  * Return: SNP_RET_* from EAX, or a TDSNP_SW_* status.
  */
 snp_ret_t snp_rmpquery(const void *va, enum snp_vmpl target, struct snp_rmpquery_out *out)
 {
-	return snp_ret(tdsnp_rmpquery((unsigned long)va, target, &out->rcx, &out->rdx));
+	u64 rcx = 0, rdx = 0;
+	u64 ret = tdsnp_rmpquery((unsigned long)va, target, &rcx, &rdx);
+
+	if (ret != SNP_RET_SUCCESS)
+		return snp_ret(ret);
+	out->target = (enum snp_vmpl)(rdx & SNP_RMPADJUST_VMPL_MASK);
+	out->perms = (u8)((rdx & SNP_RMPADJUST_PERM_MASK) >> SNP_RMPADJUST_PERM_SHIFT);
+	out->vmsa = rdx & SNP_RMPADJUST_VMSA;
+	out->size = (rcx & SNP_RMPQUERY_SIZE_MASK) ? SNP_PAGE_2M : SNP_PAGE_4K;
+	return snp_ret(ret);
 }
 EXPORT_SYMBOL_GPL(snp_rmpquery);
 

@@ -8,6 +8,7 @@
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
+#include <snp/snp.h>
 #include <snp/ghcb.h>
 
 TDSNP_CHECK_SIZE(struct ghcb, 4096);
@@ -39,30 +40,45 @@ static const struct snp_ghcb_msr_ops *msr_ops;
 
 /**
  * snp_ghcb_set_msr_ops() - how this guest reaches the GHCB MSR
- * @ops: read/write of MSR 0xC0010130, or NULL (requests then fail -ENODEV)
+ * @ops: read/write of MSR 0xC0010130, or NULL for the default:
+ *       snp_ghcb_native_msr_ops() (the kernel's RDMSR/WRMSR when SNP is
+ *       active; none in userspace, where requests then fail -ENODEV)
  */
 void snp_ghcb_set_msr_ops(const struct snp_ghcb_msr_ops *ops)
 {
-	msr_ops = ops;
+	WRITE_ONCE(msr_ops, ops);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_set_msr_ops);
 
-/* Write the GHCB MSR, VMGEXIT, read it back. */
+/*
+ * Write the GHCB MSR, VMGEXIT, read it back, between the ops' optional
+ * begin/end (the kernel's ops run the three with interrupts off and give
+ * the MSR its previous value back, as Linux does around its own MSR
+ * protocol calls).
+ */
 static int msr_vmgexit(u64 val, u64 *resp)
 {
+	const struct snp_ghcb_msr_ops *ops = READ_ONCE(msr_ops);
 	struct tdsnp_regs r = { 0 };
+	unsigned long token = 0;
 	u64 ret;
 
-	if (!msr_ops)
+	if (!ops)
+		ops = snp_ghcb_native_msr_ops();
+	if (!ops)
 		return -ENODEV;
-	msr_ops->write(msr_ops->ctx, val);
+	if (ops->begin)
+		token = ops->begin(ops->ctx);
+	ops->write(ops->ctx, val);
 	ret = tdsnp_vmgexit(&r);
+	if (resp && !tdsnp_status_is_sw(ret))
+		*resp = ops->read(ops->ctx);
+	if (ops->end)
+		ops->end(ops->ctx, token);
 	if (ret == TDSNP_SW_NO_FIRMWARE)
 		return -ENODEV;
 	if (tdsnp_status_is_sw(ret))
 		return -EOPNOTSUPP;
-	if (resp)
-		*resp = msr_ops->read(msr_ops->ctx);
 	return 0;
 }
 
@@ -209,6 +225,79 @@ int snp_ghcb_msr_terminate(unsigned int set, unsigned int reason)
 			   ((u64)(reason & 0xff) << 16), NULL);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_msr_terminate);
+
+/**
+ * snp_ghcb_msr_ap_reset_hold() - park this vCPU until it is woken (0x006)
+ * @result: the response's bits 63:12 (non-zero: woken by the hypervisor)
+ *
+ * The hypervisor holds the vCPU and resumes it when another vCPU wakes it
+ * (a SIPI under KVM, which then answers 1).  A response with result 0 is a
+ * return without a wake-up: Linux loops on it, and so should the caller.
+ *
+ * Return: 0 once woken; -EAGAIN for a result of 0; -EPROTO on a wrong
+ * response code; or the call's errno.
+ */
+int snp_ghcb_msr_ap_reset_hold(u64 *result)
+{
+	u64 v;
+	int ret = msr_expect(GHCB_MSR_AP_RESET_HOLD_REQ, GHCB_MSR_AP_RESET_HOLD_RESP, &v);
+
+	if (ret)
+		return ret;
+	*result = v >> GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT;
+	return *result ? 0 : -EAGAIN;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_ap_reset_hold);
+
+/**
+ * snp_ghcb_msr_pref_gpa() - the GHCB GPA the hypervisor prefers (0x010)
+ * @gpa: the preferred GHCB GPA (its GFN from bits 63:12)
+ *
+ * Return: 0; -ENOENT when the hypervisor has no preference (all-ones GFN,
+ * GHCB_MSR_PREF_GPA_NONE, what KVM always answers); -EPROTO on a wrong
+ * response code; or the call's errno.
+ */
+int snp_ghcb_msr_pref_gpa(tdsnp_gpa_t *gpa)
+{
+	u64 v, gfn;
+	int ret = msr_expect(GHCB_MSR_PREF_GPA_REQ, GHCB_MSR_PREF_GPA_RESP, &v);
+
+	if (ret)
+		return ret;
+	gfn = v >> GHCB_MSR_GPA_VALUE_SHIFT;
+	if (gfn == GHCB_MSR_PREF_GPA_NONE)
+		return -ENOENT;
+	*gpa = tdsnp_gpa(gfn << TDSNP_PAGE_SHIFT);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_pref_gpa);
+
+/**
+ * snp_ghcb_msr_run_vmpl() - ask the hypervisor to run this vCPU at a VMPL (0x016)
+ * @vmpl: the VMPL whose VMSA should run (0..3)
+ *
+ * An SVSM at VMPL0 enters a lower VMPL this way; a guest at a lower VMPL
+ * calls its SVSM with VMPL 0 (snp.md 4.1.6).  The request returns when the
+ * hypervisor resumes this VMPL.
+ *
+ * Return: 0; -EINVAL for a VMPL above 3; -EIO when the hypervisor reports a
+ * non-zero result in bits 63:32; -EPROTO on a wrong response code; or the
+ * call's errno.
+ */
+int snp_ghcb_msr_run_vmpl(unsigned int vmpl)
+{
+	u64 v;
+	int ret;
+
+	if (vmpl > SNP_VMPL3)
+		return -EINVAL;
+	ret = msr_expect(GHCB_MSR_VMPL_REQ | ((u64)vmpl << GHCB_MSR_VMPL_SHIFT),
+			 GHCB_MSR_VMPL_RESP, &v);
+	if (ret)
+		return ret;
+	return (v >> GHCB_MSR_VMPL_RESULT_SHIFT) ? -EIO : 0;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_msr_run_vmpl);
 
 /**
  * snp_ghcb_invalidate() - clear the valid bitmap and the exit code
@@ -548,3 +637,45 @@ int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int
 	return 0;
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_psc);
+
+/**
+ * snp_ghcb_ap_reset_hold() - park this vCPU until it is woken (0x80000004)
+ * @g: the GHCB
+ * @result: SW_EXITINFO2 after the exit (non-zero: woken by the hypervisor)
+ *
+ * The GHCB form of snp_ghcb_msr_ap_reset_hold() (Linux calls the exit
+ * AP_HLT_LOOP): SW_EXITINFO1 = SW_EXITINFO2 = 0 on entry.
+ *
+ * Return: 0 once woken; -EAGAIN when SW_EXITINFO2 is 0 (no wake-up: call
+ * again); or the errno of snp_ghcb_call().
+ */
+int snp_ghcb_ap_reset_hold(struct snp_ghcb *g, u64 *result)
+{
+	int ret;
+
+	snp_ghcb_invalidate(g);
+	ret = snp_ghcb_call(g, SVM_VMGEXIT_AP_HLT_LOOP, 0, 0);
+	if (ret)
+		return ret;
+	*result = g->page->sw_exit_info_2;
+	return *result ? 0 : -EAGAIN;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_ap_reset_hold);
+
+/**
+ * snp_ghcb_run_vmpl() - run this vCPU at a VMPL through the GHCB (0x80000018)
+ * @g: the GHCB
+ * @vmpl: the VMPL whose VMSA should run (0..3), in SW_EXITINFO1
+ *
+ * Return: 0 when the hypervisor resumes this VMPL; -EINVAL for a VMPL above
+ * 3 (not issued) or when the hypervisor refuses it (INVALID_INPUT); or the
+ * errno of snp_ghcb_call().
+ */
+int snp_ghcb_run_vmpl(struct snp_ghcb *g, unsigned int vmpl)
+{
+	if (vmpl > SNP_VMPL3)
+		return -EINVAL;
+	snp_ghcb_invalidate(g);
+	return snp_ghcb_call(g, SVM_VMGEXIT_SNP_RUN_VMPL, vmpl, 0);
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_run_vmpl);

@@ -258,6 +258,76 @@ static int test_rmpadjust_vmpl_rules_and_vmsa_bit(char *msg, size_t len)
 	return teardown(p, ret, msg, len, 0);
 }
 
+/*
+ * RMPQUERY (layout from openvmm/OpenHCL): RDX comes back in the RMPADJUST
+ * layout, RCX holds the page size; the failure cases follow the rules the
+ * model applies to RMPADJUST (see snp_rmp_model.c).
+ */
+static int test_rmpquery_reports_rmpadjust_attributes_and_fails_permission(char *msg,
+									   size_t len)
+{
+	struct page *p = setup(msg, len);
+	void *va = p ? page_address(p) : NULL;
+	struct snp_rmpquery_out q = { 0 };
+	u64 rcx = 0, rdx = 0;
+	int ret = 0;
+
+	if (!p)
+		return -1;
+	/* A guest instruction: from the host it is #UD (decision). */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), TDSNP_SW_FAULT_UD);
+	CHECK_RET(snp_rmpupdate(tdsnp_page_hpa(p), &private_st), SNP_RET_SUCCESS);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	/* Not mapped in the NPT for this guest yet: #VMEXIT(NPF). */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_SW_VMEXIT_NPF);
+	CHECK(snp_mock_last_npf() == 0);
+	snp_mock_set_host();
+	CHECK(!snp_mock_npt_map(ASID, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	/* Assigned but not validated: #VC, as RMPADJUST. */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), TDSNP_SW_ERROR | 29);
+	CHECK_RET(snp_pvalidate(va, SNP_PAGE_4K, true), SNP_RET_SUCCESS);
+	/* Fresh assignment: VMPL1 has nothing, no VMSA bit, a 4K entry. */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_RET_SUCCESS);
+	CHECK(q.target == SNP_VMPL1 && q.perms == 0 && !q.vmsa && q.size == SNP_PAGE_4K);
+	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL2, SNP_PERM_READ | SNP_PERM_EXEC_USER,
+				false), SNP_RET_SUCCESS);
+	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL1, SNP_PERM_ALL, true),
+		  SNP_RET_SUCCESS);
+	/* Any byte of the page: the low 12 bits are ignored (decision). */
+	CHECK_RET(snp_rmpquery((u8 *)va + 0x123, SNP_VMPL2, &q), SNP_RET_SUCCESS);
+	CHECK(q.target == SNP_VMPL2 && q.perms == (SNP_PERM_READ | SNP_PERM_EXEC_USER));
+	/* The VMSA bit is the page's: reported whatever the target. */
+	CHECK(q.vmsa && q.size == SNP_PAGE_4K);
+	/* The raw registers: RDX = 2 | 0x05 << 8 | VMSA, RCX = 0 (4K). */
+	CHECK_RET(snp_ret(tdsnp_rmpquery((unsigned long)va, SNP_VMPL2, &rcx, &rdx)),
+		  SNP_RET_SUCCESS);
+	CHECK(rdx == (2 | (0x05 << 8) | BIT_ULL(16)) && rcx == 0);
+	/* Target not below the caller, or beyond VMPL3: FAIL_PERMISSION, RCX/RDX kept. */
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL0, &q), SNP_RET_FAIL_PERMISSION);
+	CHECK_RET(snp_ret(tdsnp_rmpquery((unsigned long)va, 4, &rcx, &rdx)),
+		  SNP_RET_FAIL_PERMISSION);
+	CHECK(rcx == 0 && rdx == 4);
+	snp_mock_set_guest(ASID, SNP_VMPL2);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_RET_FAIL_PERMISSION);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL2, &q), SNP_RET_FAIL_PERMISSION);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL3, &q), SNP_RET_SUCCESS);
+	CHECK(q.target == SNP_VMPL3 && q.perms == 0 && q.vmsa);
+	/* Another guest's page: #VMEXIT(NPF) with the RMP bit. */
+	snp_mock_set_host();
+	CHECK(!snp_mock_npt_map(ASID + 1, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	snp_mock_set_guest(ASID + 1, SNP_VMPL0);
+	CHECK_RET(snp_rmpquery(va, SNP_VMPL1, &q), SNP_SW_VMEXIT_NPF);
+	CHECK(snp_mock_last_npf() == SNP_NPF_RMP);
+	CHECK(snp_ret_to_errno(snp_ret(SNP_RET_FAIL_PERMISSION)) == -EPERM);
+	/* Map it back to its owner and clear the VMSA bit before it goes back (4.2). */
+	snp_mock_set_host();
+	CHECK(!snp_mock_npt_map(ASID, tdsnp_gpa(GPA), tdsnp_page_hpa(p), SNP_PAGE_4K));
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	CHECK_RET(snp_rmpadjust(va, SNP_PAGE_4K, SNP_VMPL1, 0, false), SNP_RET_SUCCESS);
+	return teardown(p, ret, msg, len, 0);
+}
+
 static int test_rmpupdate_in_use_is_retried_then_fails_busy(char *msg, size_t len)
 {
 	struct page *p = setup(msg, len);
@@ -387,6 +457,7 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	struct vmsa_page v = { 0 };
 	struct snp_mock_rmp_entry r = { 0 };
 	struct snp_mock_vcpu vc = { 0 };
+	unsigned int vmpl = 0;
 	u64 last = 0;
 	u32 val = 0;
 	int ret = 0;
@@ -422,6 +493,12 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_CREATE, 1, 1, tdsnp_gpa(GPA),
 				 SNP_SEV_FEAT_SNP_ACTIVE) == 0);
 	CHECK(!snp_mock_hv_vcpu(1, 1, &vc) && vc.runnable && vc.vmsa_gpa == GPA);
+	/* As the SVSM on APIC 1: run the new VMPL1 VMSA, by GHCB and by MSR. */
+	snp_mock_hv_set_apic_id(1);
+	CHECK(snp_ghcb_run_vmpl(&g, SNP_VMPL1) == 0);
+	CHECK(snp_ghcb_msr_run_vmpl(SNP_VMPL1) == 0);
+	CHECK(snp_ghcb_msr_run_vmpl(SNP_VMPL2) == -EIO);
+	CHECK(snp_mock_hv_vmpl_runs(&vmpl) == 2 && vmpl == SNP_VMPL1);
 	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_DESTROY, 1, 1, tdsnp_gpa(GPA), 0) == 0);
 	/* Clear the VMSA bit, rescind, make shared again, then free. */
 	CHECK(vmsa_page_destroy(&v) == 0);
@@ -442,6 +519,29 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	return teardown(ghcb_page, ret, msg, len, 0);
 }
 
+/*
+ * Without plugged ops the GHCB MSR is the kernel's own, and only when SNP is
+ * active (the instruction layer's check, made before any engine is
+ * installed); elsewhere (userspace, the QEMU test) requests fail -ENODEV.
+ */
+static int test_ghcb_default_msr_ops_only_when_snp_is_active(char *msg, size_t len)
+{
+	const struct snp_ghcb_msr_ops *ops = snp_ghcb_native_msr_ops();
+	bool snp = tdsnp_insn_available(TDSNP_INSN_PVALIDATE);
+	u64 ft = 0;
+	int ret = 0;
+
+	if (tdsnp_mock_installed())
+		return st_fail(msg, len, "an engine is installed: cannot see the CPU's answer");
+	CHECK(!!ops == snp);
+	if (ops)
+		CHECK(ops->read && ops->write && ops->begin && ops->end);
+	snp_ghcb_set_msr_ops(NULL);
+	if (!snp)
+		CHECK(snp_ghcb_msr_hv_features(&ft) == -ENODEV);
+	return ret;
+}
+
 static const struct tdsnp_selftest snp_tests[] = {
 	{ "test_rmpupdate_assign_then_rmpread_reports_the_entry",
 	  test_rmpupdate_assign_then_rmpread_reports_the_entry },
@@ -455,6 +555,8 @@ static const struct tdsnp_selftest snp_tests[] = {
 	  test_rmpupdate_reserved_bits_and_misalignment_fail_input },
 	{ "test_rmpadjust_vmpl_rules_and_vmsa_bit",
 	  test_rmpadjust_vmpl_rules_and_vmsa_bit },
+	{ "test_rmpquery_reports_rmpadjust_attributes_and_fails_permission",
+	  test_rmpquery_reports_rmpadjust_attributes_and_fails_permission },
 	{ "test_rmpupdate_in_use_is_retried_then_fails_busy",
 	  test_rmpupdate_in_use_is_retried_then_fails_busy },
 	{ "test_page_release_makes_shared_before_free",
@@ -463,6 +565,8 @@ static const struct tdsnp_selftest snp_tests[] = {
 	  test_launch_digest_matches_spec_vector_and_reference },
 	{ "test_ghcb_io_psc_and_vmsa_ap_creation_round_trip",
 	  test_ghcb_io_psc_and_vmsa_ap_creation_round_trip },
+	{ "test_ghcb_default_msr_ops_only_when_snp_is_active",
+	  test_ghcb_default_msr_ops_only_when_snp_is_active },
 };
 
 const struct tdsnp_selftest_suite snp_rmp_suite = {

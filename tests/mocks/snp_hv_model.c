@@ -13,6 +13,19 @@
  * INVALID_INPUT (the model emulates no string I/O); a handler error on an
  * MSR or IO exit injects #GP; PSC operations PSMASH/UNSMASH are not modelled
  * (INVALID_ENTRY).  Outside a guest VMGEXIT is VMMCALL: #UD here.
+ *
+ * AP reset hold (MSR 0x006, NAE 0x80000004): KVM parks the vCPU until a SIPI
+ * and then answers 1 (MSR [63:12], or SW_EXITINFO2).  The model parks and
+ * wakes the vCPU at once, deterministically, with the value a test sets
+ * (snp_mock_hv_set_ap_wake(), default KVM's 1; 0 models a return without a
+ * wake-up) and counts the holds.  Preferred GHCB GPA (0x010): the GPA a
+ * test sets, else GHCB_MSR_PREF_GPA_NONE as KVM always answers.  Run at
+ * VMPL (MSR 0x016, NAE 0x80000018), which needs HV feature MULTI_VMPL: the
+ * model's choice, the GHCB specification not being available, is to accept
+ * VMPL0 (the launch VMSA) and any VMPL for which AP creation registered a
+ * VMSA of the current vCPU (snp_mock_hv_set_apic_id(), default 0); the
+ * modelled VMPL runs and hands control back at once, and the switch is
+ * recorded.  Anything else: result 1 in MSR [63:32], or INVALID_INPUT.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
@@ -35,6 +48,12 @@ static struct {
 	unsigned int psc_batch;
 	u64 terminate;
 	u64 exits;
+	u64 pref_gpa;
+	u64 ap_wake;
+	u64 ap_holds;
+	u32 apic_id;
+	u64 vmpl_runs;
+	unsigned int last_vmpl;
 	snp_mock_exit_fn fn;
 	void *priv;
 	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
@@ -81,6 +100,8 @@ static int psc_apply(u32 asid, u64 gpa, unsigned int op, bool big)
 	return snp_mock_rmp_host_update(spa, &s) ? -EIO : 0;
 }
 
+static bool run_vmpl(u64 vmpl);
+
 static u64 msr_protocol(u32 asid, u64 msr)
 {
 	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_CPUID };
@@ -105,6 +126,17 @@ static u64 msr_protocol(u32 asid, u64 msr)
 		if (psc_apply(asid, gfn << 12, (msr & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT, false))
 			return (1ULL << 32) | GHCB_MSR_PSC_RESP;
 		return GHCB_MSR_PSC_RESP;
+	case GHCB_MSR_AP_RESET_HOLD_REQ:
+		hv.ap_holds++;
+		return (hv.ap_wake << GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT) |
+		       GHCB_MSR_AP_RESET_HOLD_RESP;
+	case GHCB_MSR_PREF_GPA_REQ:
+		return ((hv.pref_gpa >> TDSNP_PAGE_SHIFT) << GHCB_MSR_GPA_VALUE_SHIFT) |
+		       GHCB_MSR_PREF_GPA_RESP;
+	case GHCB_MSR_VMPL_REQ:
+		if (!run_vmpl((msr >> GHCB_MSR_VMPL_SHIFT) & 0xff))
+			return (1ULL << GHCB_MSR_VMPL_RESULT_SHIFT) | GHCB_MSR_VMPL_RESP;
+		return GHCB_MSR_VMPL_RESP;
 	case GHCB_MSR_TERM_REQ:
 		hv.terminate = msr;
 		return msr;
@@ -279,6 +311,29 @@ static struct snp_mock_vcpu *find_vcpu(u32 apic_id, unsigned int vmpl, bool allo
 	return NULL;
 }
 
+/* Switch the current vCPU to the VMSA of @vmpl (choices: header). */
+static bool run_vmpl(u64 vmpl)
+{
+	if (vmpl > SNP_VMPL3 || (vmpl != SNP_VMPL0 && !find_vcpu(hv.apic_id, (u32)vmpl, false)))
+		return false;
+	hv.vmpl_runs++;
+	hv.last_vmpl = (unsigned int)vmpl;
+	return true;
+}
+
+static void exit_run_vmpl(struct ghcb *g)
+{
+	if (!run_vmpl(g->sw_exit_info_1))
+		return set_error(g, GHCB_ERR_INVALID_INPUT);
+	set_result(g, GHCB_RESULT_OK, 0);
+}
+
+static void exit_ap_reset_hold(struct ghcb *g)
+{
+	hv.ap_holds++;
+	set_result(g, GHCB_RESULT_OK, hv.ap_wake);
+}
+
 static void exit_ap_creation(struct ghcb *g)
 {
 	u64 info = g->sw_exit_info_1, vmsa = g->sw_exit_info_2;
@@ -354,6 +409,10 @@ static void ghcb_exit(u32 asid, u64 gpa)
 		return exit_psc(g, asid);
 	case SVM_VMGEXIT_AP_CREATION:
 		return exit_ap_creation(g);
+	case SVM_VMGEXIT_AP_HLT_LOOP:
+		return exit_ap_reset_hold(g);
+	case SVM_VMGEXIT_SNP_RUN_VMPL:
+		return exit_run_vmpl(g);
 	case SVM_VMGEXIT_HV_FEATURES:
 		return set_result(g, GHCB_RESULT_OK, HV_FEATURES);
 	case SVM_VMGEXIT_TERM_REQUEST:
@@ -391,6 +450,8 @@ int snp_mock_hv_init(void)
 {
 	memset(&hv, 0, sizeof(hv));
 	hv.sev_features = 1;	/* SNPActive */
+	hv.pref_gpa = GHCB_MSR_PREF_GPA_NONE << TDSNP_PAGE_SHIFT;
+	hv.ap_wake = 1;		/* KVM's answer after a SIPI */
 	return tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, vmgexit_handler, NULL);
 }
 
@@ -478,4 +539,55 @@ u64 snp_mock_hv_terminate_request(void)
 u64 snp_mock_hv_exits(void)
 {
 	return hv.exits;
+}
+
+/**
+ * snp_mock_hv_set_pref_gpa() - the GHCB GPA the hypervisor prefers
+ * @gpa: page-aligned GPA, or GHCB_MSR_PREF_GPA_NONE << 12 for none (default)
+ */
+void snp_mock_hv_set_pref_gpa(u64 gpa)
+{
+	hv.pref_gpa = gpa;
+}
+
+/**
+ * snp_mock_hv_set_ap_wake() - what an AP reset hold returns when woken
+ * @result: the value for MSR [63:12] / SW_EXITINFO2 (default 1, KVM's SIPI;
+ *          0: the hypervisor returns without a wake-up)
+ */
+void snp_mock_hv_set_ap_wake(u64 result)
+{
+	hv.ap_wake = result;
+}
+
+/**
+ * snp_mock_hv_ap_holds() - how many AP reset holds the model handled
+ *
+ * Return: the count since snp_mock_hv_init().
+ */
+u64 snp_mock_hv_ap_holds(void)
+{
+	return hv.ap_holds;
+}
+
+/**
+ * snp_mock_hv_set_apic_id() - the APIC ID of the vCPU that issues VMGEXIT
+ * @apic_id: used to find its VMSAs for run-at-VMPL requests (default 0)
+ */
+void snp_mock_hv_set_apic_id(u32 apic_id)
+{
+	hv.apic_id = apic_id;
+}
+
+/**
+ * snp_mock_hv_vmpl_runs() - run-at-VMPL switches the model made
+ * @last: the VMPL of the last switch (unchanged when there was none)
+ *
+ * Return: the count since snp_mock_hv_init().
+ */
+u64 snp_mock_hv_vmpl_runs(unsigned int *last)
+{
+	if (hv.vmpl_runs)
+		*last = hv.last_vmpl;
+	return hv.vmpl_runs;
 }

@@ -141,6 +141,11 @@ void snp_mock_hv_set_psc_batch(unsigned int n);
 int snp_mock_hv_vcpu(u32 apic_id, unsigned int vmpl, struct snp_mock_vcpu *out);
 u64 snp_mock_hv_terminate_request(void);
 u64 snp_mock_hv_exits(void);
+void snp_mock_hv_set_pref_gpa(u64 gpa);
+void snp_mock_hv_set_ap_wake(u64 result);
+u64 snp_mock_hv_ap_holds(void);
+void snp_mock_hv_set_apic_id(u32 apic_id);
+u64 snp_mock_hv_vmpl_runs(unsigned int *last);
 
 /* Firmware side of the RMP, for the launch model (same lock as the RMP). */
 void snp_mock_rmp_lock(void);

@@ -2,8 +2,8 @@
 /*
  * The RMP model: one entry per 4 KiB page (kept in a hash map keyed by pfn,
  * so the same code runs over the userspace arena and over real kernel
- * pages), behind the RMPUPDATE, PSMASH, PVALIDATE, RMPADJUST and RMPREAD
- * handlers.  Every check returns the code of snp.md 1.3-1.8 and 8.
+ * pages), behind the RMPUPDATE, PSMASH, PVALIDATE, RMPADJUST, RMPQUERY and
+ * RMPREAD handlers.  Every check returns the code of snp.md 1.3-1.8 and 8.
  *
  * A 2M RMP entry lives at its 2M-aligned page; it is authoritative for the
  * whole region while it is assigned (Linux __snp_lookup_rmpentry reads the
@@ -27,8 +27,28 @@
  *   page, snp.md 3.3.1).
  * - RMPREAD of a page inside an assigned 2M entry returns that 2M entry as
  *   stored (GPA of the 2M base).
- * - RMPQUERY is not modelled: its output layout is UNCONFIRMED, so the mock
- *   behaves as a CPU without the RMPQUERY feature (#UD).
+ *
+ * RMPQUERY (F3 0F 01 FD).  Registers from OpenHCL, which runs it on hardware:
+ * microsoft/OHCL-Linux-Kernel arch/x86/include/asm/sev.h rmpquery() (RAX =
+ * VA, EAX = status, RCX = page size out, RDX = attributes in/out) and
+ * microsoft/openvmm openhcl/hcl/src/ioctl/snp.rs rmpquery_page() (RDX in =
+ * target VMPL in the RMPADJUST layout; RDX out decoded as RMPADJUST
+ * attributes: 7:0 target VMPL, 15:8 permissions, 16 VMSA).  Checks, in order:
+ * - not in a guest: #UD (inferred: the same decision as PVALIDATE/RMPADJUST);
+ * - target VMPL above 3, or not less privileged than the caller:
+ *   FAIL_PERMISSION (inferred from the RMPADJUST rule; OpenHCL's driver
+ *   (drivers/hv/mshv_vtl_main.c) accepts exactly 0 and 2 from RMPQUERY, so
+ *   FAIL_PERMISSION is the one failure code it can return, and there is no
+ *   FAIL_INPUT: the VA's low 12 bits and RDX bits 63:8 are ignored, inferred);
+ * - no NPT mapping, not assigned to the caller's ASID, GPA mismatch or
+ *   immutable: #VMEXIT(NPF), and not validated: #VC (inferred: the rules the
+ *   model applies to RMPADJUST);
+ * - no size check: RMPQUERY has no size operand; it reports the governing
+ *   entry's size in RCX as 0 (4K) or 1 (2M) (encoding inferred from the
+ *   PVALIDATE/RMPADJUST size operand).
+ * On success RDX = target | perms[target] << 8 | VMSA << 16 (the VMSA bit is
+ * the page's, whatever the target); on failure RCX and RDX are left as they
+ * were (inferred: OpenHCL copies them out only on success).
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
@@ -296,23 +316,32 @@ static void psmash_handler(void *priv, struct tdsnp_regs *r)
  * and size.  Returns 0 with *out set, or the status the instruction ends
  * with (an SNP_RET_* code, #PF, or a #VMEXIT(NPF) that the model records).
  */
-static u64 guest_page_check(u64 va, bool big, struct snp_mock_rmp_entry **out)
+static u64 guest_translate(u64 va, u64 *pfn, u64 *want_gpa)
 {
-	u64 pfn, gpa, want_gpa;
-	struct snp_mock_rmp_entry *e;
 	struct rmp_node *n;
 	tdsnp_hpa_t spa;
 
 	if (snp_mock_host_va_to_hpa(reg_ptr(va), &spa))
 		return TDSNP_SW_FAULT_PF;
-	pfn = tdsnp_hpa_val(spa) >> TDSNP_PAGE_SHIFT;
-	n = node_find(pfn);
+	*pfn = tdsnp_hpa_val(spa) >> TDSNP_PAGE_SHIFT;
+	n = node_find(*pfn);
 	/* No NPT mapping of this page for this guest: the access itself NPFs. */
 	if (!n || !n->npt_mapped || n->npt_asid != rmp.asid) {
 		rmp.last_npf = 0;
 		return SNP_SW_VMEXIT_NPF;
 	}
-	want_gpa = n->npt_gpa;
+	*want_gpa = n->npt_gpa;
+	return 0;
+}
+
+static u64 guest_page_check(u64 va, bool big, struct snp_mock_rmp_entry **out)
+{
+	u64 pfn = 0, gpa, want_gpa = 0;
+	struct snp_mock_rmp_entry *e;
+	u64 ret = guest_translate(va, &pfn, &want_gpa);
+
+	if (ret)
+		return ret;
 	if (big && !is_2m_assigned(own_entry(pfn))) {
 		/* 2M request over 4K entries: check this 4K entry, then size (6). */
 		e = own_entry(pfn);
@@ -412,6 +441,42 @@ static void rmpadjust_handler(void *priv, struct tdsnp_regs *r)
 	tdsnp_mutex_unlock(&rmp.lock);
 }
 
+/* ---- RMPQUERY (sources and decisions: header) ---- */
+
+static u64 do_rmpquery(struct tdsnp_regs *r)
+{
+	u32 target = r->rdx & SNP_RMPADJUST_VMPL_MASK;
+	u64 pfn = 0, gpa, want_gpa = 0, ret;
+	struct snp_mock_rmp_entry *e;
+
+	if (!rmp.guest)
+		return TDSNP_SW_FAULT_UD;
+	if (target >= SNP_NR_VMPLS || target <= rmp.vmpl)
+		return SNP_RET_FAIL_PERMISSION;
+	ret = guest_translate(r->rax & TDSNP_PAGE_MASK, &pfn, &want_gpa);
+	if (ret)
+		return ret;
+	e = auth_entry(pfn, &gpa);
+	if (!e || !e->assigned || e->asid != rmp.asid || e->immutable || gpa != want_gpa) {
+		rmp.last_npf = SNP_NPF_RMP;
+		return SNP_SW_VMEXIT_NPF;
+	}
+	if (!e->validated)
+		return SNP_SW_FAULT_VC;
+	r->rdx = target | ((u64)e->perms[target] << SNP_RMPADJUST_PERM_SHIFT) |
+		 (e->vmsa ? SNP_RMPADJUST_VMSA : 0);
+	r->rcx = e->size_2m ? SNP_PAGE_2M : SNP_PAGE_4K;
+	return SNP_RET_SUCCESS;
+}
+
+static void rmpquery_handler(void *priv, struct tdsnp_regs *r)
+{
+	(void)priv;
+	tdsnp_mutex_lock(&rmp.lock);
+	r->rax = do_rmpquery(r);
+	tdsnp_mutex_unlock(&rmp.lock);
+}
+
 /* ---- RMPREAD (snp.md 1.8, 2.1) ---- */
 
 static u64 do_rmpread(u64 spa, struct snp_rmpentry *out)
@@ -495,6 +560,7 @@ int snp_mock_rmp_init(void)
 	ret = ret ?: tdsnp_mock_set_handler(TDSNP_INSN_PSMASH, 0, 0, psmash_handler, NULL);
 	ret = ret ?: tdsnp_mock_set_handler(TDSNP_INSN_PVALIDATE, 0, 0, pvalidate_handler, NULL);
 	ret = ret ?: tdsnp_mock_set_handler(TDSNP_INSN_RMPADJUST, 0, 0, rmpadjust_handler, NULL);
+	ret = ret ?: tdsnp_mock_set_handler(TDSNP_INSN_RMPQUERY, 0, 0, rmpquery_handler, NULL);
 	ret = ret ?: tdsnp_mock_set_handler(TDSNP_INSN_RMPREAD, 0, 0, rmpread_handler, NULL);
 	return ret;
 }
@@ -510,6 +576,7 @@ void snp_mock_rmp_fini(void)
 	tdsnp_mock_set_handler(TDSNP_INSN_PSMASH, 0, 0, NULL, NULL);
 	tdsnp_mock_set_handler(TDSNP_INSN_PVALIDATE, 0, 0, NULL, NULL);
 	tdsnp_mock_set_handler(TDSNP_INSN_RMPADJUST, 0, 0, NULL, NULL);
+	tdsnp_mock_set_handler(TDSNP_INSN_RMPQUERY, 0, 0, NULL, NULL);
 	tdsnp_mock_set_handler(TDSNP_INSN_RMPREAD, 0, 0, NULL, NULL);
 	tdsnp_mutex_lock(&rmp.lock);
 	free_nodes();

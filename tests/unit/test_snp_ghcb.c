@@ -314,6 +314,175 @@ static void strict_hook(const char *what)
 }
 
 /* Strict mode: a GHCB the guest made private is a contract violation. */
+/* AP reset hold (0x006): parked, then woken with the hypervisor's non-zero value. */
+static void test_msr_ap_reset_hold_returns_wake_value_or_again(void **state)
+{
+	u64 res = 0;
+	u64 exits;
+
+	(void)state;
+	begin();
+	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), 0);
+	assert_int_equal(res, 1);		/* KVM's value after a SIPI */
+	snp_mock_hv_set_ap_wake(0xabcdef);
+	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), 0);
+	assert_int_equal(res, 0xabcdef);
+	/* Back without a wake-up: the caller must hold again. */
+	snp_mock_hv_set_ap_wake(0);
+	res = 7;
+	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), -EAGAIN);
+	assert_int_equal(res, 0);
+	assert_int_equal(snp_mock_hv_ap_holds(), 3);
+	/* Exactly one exit per request. */
+	exits = snp_mock_hv_exits();
+	snp_mock_hv_set_ap_wake(1);
+	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), 0);
+	assert_int_equal(snp_mock_hv_exits(), exits + 1);
+	end();
+}
+
+/* Preferred GHCB GPA (0x010): none (KVM's answer) unless the hypervisor has one. */
+static void test_msr_preferred_ghcb_gpa_none_or_hypervisors_choice(void **state)
+{
+	tdsnp_gpa_t gpa = tdsnp_gpa(0x1234000);
+	u64 v = 0;
+
+	(void)state;
+	begin();
+	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), -ENOENT);
+	assert_int_equal(tdsnp_gpa_val(gpa), 0x1234000);	/* untouched */
+	assert_int_equal(snp_ghcb_msr_call(GHCB_MSR_PREF_GPA_REQ, &v), 0);
+	assert_int_equal(v, 0xfffffffffffff011ULL);
+	snp_mock_hv_set_pref_gpa(0x7f000);
+	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), 0);
+	assert_int_equal(tdsnp_gpa_val(gpa), 0x7f000);
+	/* The preferred GPA is then registered like any other. */
+	assert_int_equal(snp_ghcb_msr_register(gpa), 0);
+	end();
+}
+
+/* Run at VMPL (0x016 and 0x80000018): VMPL0 always, others only with a VMSA. */
+static void test_run_vmpl_needs_a_registered_vmsa_msr_and_ghcb_forms(void **state)
+{
+	unsigned int last = 9;
+	u64 v = 0, exits;
+
+	(void)state;
+	begin_registered();
+	snp_mock_hv_set_sev_features(SNP_SEV_FEAT_SNP_ACTIVE);
+	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 0);
+	assert_int_equal(last, 9);
+	assert_int_equal(snp_ghcb_msr_run_vmpl(0), 0);
+	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 1);
+	assert_int_equal(last, 0);
+	/* No VMSA for VMPL1 of this vCPU: result 1 in [63:32]. */
+	assert_int_equal(snp_ghcb_msr_run_vmpl(1), -EIO);
+	assert_int_equal(snp_ghcb_msr_call(GHCB_MSR_VMPL_REQ | (1ULL << 32), &v), 0);
+	assert_int_equal(v, (1ULL << 32) | GHCB_MSR_VMPL_RESP);
+	/* A VMPL above 3 is refused before any exit; raw, the hypervisor refuses it. */
+	exits = snp_mock_hv_exits();
+	assert_int_equal(snp_ghcb_msr_run_vmpl(4), -EINVAL);
+	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 4), -EINVAL);
+	assert_int_equal(snp_mock_hv_exits(), exits);
+	assert_int_equal(snp_ghcb_msr_call(GHCB_MSR_VMPL_REQ | (4ULL << 32), &v), 0);
+	assert_int_equal(v, (1ULL << 32) | GHCB_MSR_VMPL_RESP);
+	/* AP creation registers a VMPL1 VMSA for APIC 0: now it can run. */
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_CREATE_ON_INIT, 0, 1,
+					    tdsnp_gpa(0x5000), SNP_SEV_FEAT_SNP_ACTIVE), 0);
+	assert_int_equal(snp_ghcb_msr_run_vmpl(1), 0);
+	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 2);
+	assert_int_equal(last, 1);
+	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 1), 0);
+	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_OK);
+	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 3);
+	/* The GHCB form's refusal: INVALID_INPUT. */
+	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 2), -EINVAL);
+	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_ERROR);
+	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_INVALID_INPUT);
+	/* Another vCPU has no VMPL1 VMSA. */
+	snp_mock_hv_set_apic_id(2);
+	assert_int_equal(snp_ghcb_msr_run_vmpl(1), -EIO);
+	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 1), -EINVAL);
+	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 0), 0);
+	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 4);
+	assert_int_equal(last, 0);
+	end();
+}
+
+/* AP reset hold through the GHCB (0x80000004): the result is in SW_EXITINFO2. */
+static void test_ghcb_ap_reset_hold_result_in_exit_info_2(void **state)
+{
+	u64 res = 0;
+
+	(void)state;
+	begin();
+	assert_int_equal(snp_ghcb_ap_reset_hold(&ghcb, &res), -ENXIO);	/* not registered */
+	assert_int_equal(snp_mock_hv_ap_holds(), 0);
+	assert_int_equal(snp_ghcb_msr_register(ghcb.gpa), 0);
+	assert_int_equal(snp_ghcb_ap_reset_hold(&ghcb, &res), 0);
+	assert_int_equal(res, 1);
+	assert_int_equal(ghcb.page->sw_exit_code, SVM_VMGEXIT_AP_HLT_LOOP);
+	snp_mock_hv_set_ap_wake(0);
+	assert_int_equal(snp_ghcb_ap_reset_hold(&ghcb, &res), -EAGAIN);
+	assert_int_equal(res, 0);
+	assert_int_equal(snp_mock_hv_ap_holds(), 2);
+	end();
+}
+
+/* A hypervisor answering the wrong thing: every wrapper says so, exactly. */
+static u64 forced;
+static bool force;
+
+static u64 forced_read(void *ctx)
+{
+	return force ? forced : snp_mock_ghcb_msr_ops()->read(ctx);
+}
+
+static void forced_write(void *ctx, u64 val)
+{
+	snp_mock_ghcb_msr_ops()->write(ctx, val);
+}
+
+static const struct snp_ghcb_msr_ops forced_ops = {
+	.read = forced_read,
+	.write = forced_write,
+};
+
+static void test_malformed_msr_responses_are_protocol_errors(void **state)
+{
+	tdsnp_gpa_t gpa = tdsnp_gpa(0x3000);
+	u64 res = 5;
+
+	(void)state;
+	begin();
+	snp_ghcb_set_msr_ops(&forced_ops);
+	force = true;
+	/* Wrong response codes: -EPROTO, and nothing is written back. */
+	forced = (1ULL << 12) | GHCB_MSR_CPUID_RESP;
+	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), -EPROTO);
+	assert_int_equal(res, 5);
+	forced = (0x7fULL << 12) | GHCB_MSR_REG_GPA_RESP;
+	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), -EPROTO);
+	assert_int_equal(tdsnp_gpa_val(gpa), 0x3000);
+	forced = GHCB_MSR_PSC_RESP;
+	assert_int_equal(snp_ghcb_msr_run_vmpl(0), -EPROTO);
+	/* The request echoed back unanswered (code 0x006/0x010/0x016). */
+	forced = GHCB_MSR_AP_RESET_HOLD_REQ;
+	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), -EPROTO);
+	forced = GHCB_MSR_PREF_GPA_REQ;
+	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), -EPROTO);
+	forced = GHCB_MSR_VMPL_REQ;
+	assert_int_equal(snp_ghcb_msr_run_vmpl(0), -EPROTO);
+	/* Right code, failure result: run at VMPL reports it. */
+	forced = (0x80000001ULL << 32) | GHCB_MSR_VMPL_RESP;
+	assert_int_equal(snp_ghcb_msr_run_vmpl(0), -EIO);
+	/* Right code, data in the reserved bits 31:12 of a VMPL response: still a result of 0. */
+	forced = (0xfULL << 12) | GHCB_MSR_VMPL_RESP;
+	assert_int_equal(snp_ghcb_msr_run_vmpl(0), 0);
+	force = false;
+	end();
+}
+
 static void test_strict_mode_reports_private_ghcb(void **state)
 {
 	struct snp_psc_entry e = { .gpa = (__force tdsnp_gpa_t)GHCB_GPA, .op = SNP_PSC_OP_PRIVATE };
@@ -457,6 +626,11 @@ int main(void)
 		cmocka_unit_test(test_hypervisor_rejects_bad_usage_input_scratch_and_event),
 		cmocka_unit_test(test_page_state_change_updates_rmp_in_batches),
 		cmocka_unit_test(test_page_state_change_bad_header_is_reported),
+		cmocka_unit_test(test_msr_ap_reset_hold_returns_wake_value_or_again),
+		cmocka_unit_test(test_msr_preferred_ghcb_gpa_none_or_hypervisors_choice),
+		cmocka_unit_test(test_run_vmpl_needs_a_registered_vmsa_msr_and_ghcb_forms),
+		cmocka_unit_test(test_ghcb_ap_reset_hold_result_in_exit_info_2),
+		cmocka_unit_test(test_malformed_msr_responses_are_protocol_errors),
 		cmocka_unit_test(test_strict_mode_reports_private_ghcb),
 		cmocka_unit_test(test_vmsa_init_helpers_fill_reset_and_long_mode_state),
 		cmocka_unit_test(test_vmsa_create_ap_create_destroy_follow_the_rules),

@@ -501,19 +501,41 @@ static void test_concurrent_rmpupdates_on_distinct_pages(void **state)
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
 }
 
-/* RMPQUERY's output layout is UNCONFIRMED: the mock acts as a CPU without it. */
-static void test_rmpquery_is_not_modelled_and_faults_ud(void **state)
+/*
+ * RMPQUERY on a page inside an assigned 2M entry: no size operand, no
+ * SIZEMISMATCH; RCX reports the 2M entry (1) for any of its 512 pages, and
+ * the permissions RMPADJUST set on the whole 2M page.
+ */
+static void test_rmpquery_reports_2m_entry_size_for_any_page_in_it(void **state)
 {
-	struct snp_rmpquery_out out = { 1, 2 };
+	void *head = page_address(frame(0)), *inner = page_address(frame(77));
+	struct snp_rmpquery_out q = { 0 };
+	u64 rcx = 0, rdx = 0;
 
 	(void)state;
-	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(snp_mock_init(), 0);
+	assign_2m_and_map();
 	snp_mock_set_guest(ASID, SNP_VMPL0);
-	assert_int_equal(snp_ret_val(snp_rmpquery(&out, SNP_VMPL1, &out)), TDSNP_SW_FAULT_UD);
+	assert_int_equal(snp_ret_val(snp_pvalidate(head, SNP_PAGE_2M, true)), SNP_RET_SUCCESS);
+	assert_int_equal(snp_ret_val(snp_rmpadjust(head, SNP_PAGE_2M, SNP_VMPL3,
+						   SNP_PERM_READ | SNP_PERM_WRITE, false)),
+			 SNP_RET_SUCCESS);
+	assert_int_equal(snp_ret_val(snp_rmpquery(inner, SNP_VMPL3, &q)), SNP_RET_SUCCESS);
+	assert_int_equal(q.target, SNP_VMPL3);
+	assert_int_equal(q.perms, SNP_PERM_READ | SNP_PERM_WRITE);
+	assert_false(q.vmsa);
+	assert_int_equal(q.size, SNP_PAGE_2M);
+	assert_int_equal(tdsnp_rmpquery((unsigned long)head, SNP_VMPL1, &rcx, &rdx),
+			 SNP_RET_SUCCESS);
+	assert_int_equal(rcx, 1);
+	assert_int_equal(rdx, 1);
+	/* After PSMASH every page has its own 4K entry with the copied perms. */
 	snp_mock_set_host();
-	snp_mock_fini();
-	tdsnp_mock_uninstall();
+	assert_int_equal(snp_ret_val(snp_psmash(frame_hpa(0))), SNP_RET_SUCCESS);
+	snp_mock_set_guest(ASID, SNP_VMPL0);
+	assert_int_equal(snp_ret_val(snp_rmpquery(inner, SNP_VMPL3, &q)), SNP_RET_SUCCESS);
+	assert_int_equal(q.size, SNP_PAGE_4K);
+	assert_int_equal(q.perms, SNP_PERM_READ | SNP_PERM_WRITE);
+	snp_mock_set_host();
 }
 
 static void test_no_firmware_gives_sw_status_not_a_code(void **state)
@@ -539,6 +561,7 @@ RUN_2M(test_psmash_input_expand_and_in_use_codes)
 RUN_2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves)
 RUN_2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused)
 RUN_2M(test_rmp_coverage_end_makes_pages_hypervisor_owned)
+RUN_2M(test_rmpquery_reports_2m_entry_size_for_any_page_in_it)
 RUN_2M(test_overlap_injection_is_retried_and_reproducible)
 RUN_2M(test_direct_mode_gives_the_same_results_as_trapping)
 RUN_2M(test_concurrent_rmpupdates_on_distinct_pages)
@@ -556,6 +579,7 @@ int main(void)
 		T2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves),
 		T2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused),
 		T2M(test_rmp_coverage_end_makes_pages_hypervisor_owned),
+		T2M(test_rmpquery_reports_2m_entry_size_for_any_page_in_it),
 		T2M(test_overlap_injection_is_retried_and_reproducible),
 		T2M(test_direct_mode_gives_the_same_results_as_trapping),
 		T2M(test_concurrent_rmpupdates_on_distinct_pages),
@@ -566,7 +590,6 @@ int main(void)
 		cmocka_unit_test(test_segment_caps_from_cpuid_bound_the_geometry),
 		cmocka_unit_test(test_raw_entry_converts_to_rmpread_format),
 		cmocka_unit_test(test_errno_mapping_is_exact),
-		cmocka_unit_test(test_rmpquery_is_not_modelled_and_faults_ud),
 		cmocka_unit_test(test_no_firmware_gives_sw_status_not_a_code),
 	};
 	struct tdsnp_arena_stats st;
