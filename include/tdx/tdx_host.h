@@ -316,6 +316,9 @@ struct tdx_guest_page {
  * @cap_sept: capacity of @sept_pages
  * @cap_pages: capacity of @pages
  * @leaked: pages that could not be reclaimed and were quarantined
+ * @last_status: raw status of the last leaf of this guest that failed
+ *               (TDX_SUCCESS while none did), for callers that want more
+ *               than the errno
  */
 struct tdx_guest {
 	struct tdx_td td;
@@ -330,6 +333,7 @@ struct tdx_guest {
 	unsigned int nr_pages;
 	unsigned int cap_sept, cap_pages;
 	unsigned int leaked;
+	u64 last_status;
 };
 
 int tdx_guest_create(struct tdx_guest *g);
@@ -340,11 +344,16 @@ int tdx_guest_finalize(struct tdx_guest *g);
 int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
 int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
 int tdx_guest_destroy(struct tdx_guest *g);
+/* __x() returns the raw status after the bounded retries; x() its errno. */
+u64 __tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value);
 int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value);
+u64 __tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
 int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
+u64 __tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask);
 int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask);
 int tdx_vp_vmcs_read(struct tdx_vp *vp, u32 encoding, u64 *value);
 int tdx_vp_vmcs_write(struct tdx_vp *vp, u32 encoding, u64 value, u64 mask);
+u64 __tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48]);
 int tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48]);
 
 #endif /* TDX_HOST_H */

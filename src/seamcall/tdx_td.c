@@ -22,9 +22,11 @@ static bool retry_again(u64 ret, unsigned int *n)
 	return false;
 }
 
-static int fail(const char *leaf, u64 ret)
+/* A leaf of @g's failed: log it, keep its raw status for the caller, map it. */
+static int fail(struct tdx_guest *g, const char *leaf, u64 ret)
 {
 	tdsnp_err("tdx: %s: status 0x%llx", leaf, ret);
+	g->last_status = ret;
 	return tdx_status_to_errno(ret) ?: -EIO;
 }
 
@@ -77,7 +79,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	} while (retry_again(ret, &n));
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
-		err = fail("TDH.MNG.CREATE", ret);
+		err = fail(g, "TDH.MNG.CREATE", ret);
 		g->td.tdr_page = NULL;
 		tdx_free_fw_page(page);
 		goto undo;
@@ -97,7 +99,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	tdx_move_to_lp(0);
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED)) {
-		err = fail("TDH.MNG.KEY.CONFIG", ret);
+		err = fail(g, "TDH.MNG.KEY.CONFIG", ret);
 		goto destroy;
 	}
 	g->keys_configured = true;
@@ -113,7 +115,7 @@ int tdx_guest_create(struct tdx_guest *g)
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS) {
 			tdx_free_fw_page(page);
-			err = fail("TDH.MNG.ADDCX", ret);
+			err = fail(g, "TDH.MNG.ADDCX", ret);
 			goto destroy;
 		}
 		g->td.tdcs_pages[i] = page;
@@ -156,7 +158,7 @@ int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
 	} while (retry_again(ret, &n));
 	tdsnp_free_page(page);
 	if (ret != TDX_SUCCESS)
-		return fail("TDH.MNG.INIT", ret);
+		return fail(g, "TDH.MNG.INIT", ret);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tdx_guest_init);
@@ -214,7 +216,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out
 		tdx_free_fw_page(vp->tdvpr_page);
 		tdsnp_free(vp->tdcx_pages);
 		tdsnp_free(vp);
-		return fail("TDH.VP.CREATE", ret);
+		return fail(g, "TDH.VP.CREATE", ret);
 	}
 	for (i = 0; i < info->nr_tdcx_pages; i++) {
 		page = new_fw_page();
@@ -226,7 +228,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS) {
 			tdx_free_fw_page(page);
-			return fail("TDH.VP.ADDCX", ret);
+			return fail(g, "TDH.VP.ADDCX", ret);
 		}
 		vp->tdcx_pages[i] = page;
 		vp->nr_tdcx_pages = i + 1;
@@ -236,7 +238,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out
 		ret = tdh_vp_init(vp, initial_rcx);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS)
-		return fail("TDH.VP.INIT", ret);
+		return fail(g, "TDH.VP.INIT", ret);
 	err = 0;
 	if (out)
 		*out = vp;
@@ -289,7 +291,7 @@ static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_e
 	if (ret != TDX_SUCCESS) {
 		g->nr_sept--;
 		tdx_free_fw_page(page);
-		return fail("TDH.MEM.SEPT.ADD", ret);
+		return fail(g, "TDH.MEM.SEPT.ADD", ret);
 	}
 	return 0;
 }
@@ -317,7 +319,7 @@ static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
 			break;
 	}
 	if (ret != TDX_SUCCESS)
-		return fail(source ? "TDH.MEM.PAGE.ADD" : "TDH.MEM.PAGE.AUG", ret);
+		return fail(g, source ? "TDH.MEM.PAGE.ADD" : "TDH.MEM.PAGE.AUG", ret);
 	return 0;
 }
 
@@ -365,7 +367,7 @@ int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
 			ret = tdh_mr_extend(&g->td, chunk, NULL);
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS)
-			return fail("TDH.MR.EXTEND", ret);
+			return fail(g, "TDH.MR.EXTEND", ret);
 	}
 	return 0;
 }
@@ -385,7 +387,7 @@ int tdx_guest_finalize(struct tdx_guest *g)
 	do {
 		ret = tdh_mr_finalize(&g->td);
 	} while (retry_again(ret, &n));
-	return ret == TDX_SUCCESS ? 0 : fail("TDH.MR.FINALIZE", ret);
+	return ret == TDX_SUCCESS ? 0 : fail(g, "TDH.MR.FINALIZE", ret);
 }
 EXPORT_SYMBOL_GPL(tdx_guest_finalize);
 
@@ -402,14 +404,52 @@ int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 }
 EXPORT_SYMBOL_GPL(tdx_guest_aug_page);
 
+static u64 track(struct tdx_guest *g)
+{
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_mem_track(&g->td);
+	} while (retry_again(ret, &n));
+	return ret;
+}
+
+/*
+ * Undo a RANGE.BLOCK whose removal failed, so the page is mapped as before.
+ * In RUNNABLE, UNBLOCK needs a TRACK after the block (tdx-host.md 4.3 flags);
+ * @tracked says whether one succeeded already.  A page that stays blocked
+ * is still the module's and is reclaimed at teardown.
+ */
+static void unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
+{
+	struct tdx_ext_err e;
+	unsigned int n = 0;
+	u64 ret = tracked ? TDX_SUCCESS : track(g);
+
+	if (ret == TDX_SUCCESS) {
+		do {
+			ret = tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e);
+		} while (retry_again(ret, &n));
+	}
+	if (ret != TDX_SUCCESS)
+		tdsnp_err("tdx: GPA 0x%llx stays blocked: status 0x%llx",
+			  tdsnp_gpa_val(gpa), ret);
+}
+
 /**
  * tdx_guest_remove_page() - block, track, remove, write back and free a page
  * @g: the guest
  * @gpa: the page's GPA
  *
- * Return: 0; -ENOENT when @g has no page there; the errno of the failing
- * leaf (the page stays the module's, or is quarantined when it was removed
- * but could not be written back).
+ * When a step before the removal fails, the page is unblocked again so it
+ * stays mapped as it was (tdx-host.md 6.3).  Once TDH.MEM.PAGE.REMOVE
+ * succeeded the page is out of the TD: if its write-back then fails it is
+ * quarantined and counted in @g->leaked, and the call still succeeds.
+ *
+ * Return: 0 when the page is no longer mapped; -ENOENT when @g has no page
+ * there; else the errno of the failing leaf (raw status in
+ * @g->last_status), with the page still mapped and the module's.
  */
 int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 {
@@ -418,6 +458,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	struct page *page;
 	unsigned int i, n;
 	u64 ret;
+	int err;
 
 	for (i = 0; i < g->nr_pages; i++)
 		if (tdsnp_gpa_val(g->pages[i].gpa) == tdsnp_gpa_val(gpa))
@@ -430,20 +471,23 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 		ret = tdh_mem_range_block(&g->td, gpa, TDX_LEVEL_4K, &e);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_GPA_RANGE_ALREADY_BLOCKED))
-		return fail("TDH.MEM.RANGE.BLOCK", ret);
-	n = 0;
-	do {
-		ret = tdh_mem_track(&g->td);
-	} while (retry_again(ret, &n));
-	if (ret != TDX_SUCCESS)
-		return fail("TDH.MEM.TRACK", ret);
+		return fail(g, "TDH.MEM.RANGE.BLOCK", ret);
+	ret = track(g);
+	if (ret != TDX_SUCCESS) {
+		err = fail(g, "TDH.MEM.TRACK", ret);
+		unblock(g, gpa, false);
+		return err;
+	}
 	/* Real hosts kick every vCPU out of the TD here; none runs in this library. */
 	n = 0;
 	do {
 		ret = tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e);
 	} while (retry_again(ret, &n));
-	if (ret != TDX_SUCCESS)
-		return fail("TDH.MEM.PAGE.REMOVE", ret);
+	if (ret != TDX_SUCCESS) {
+		err = fail(g, "TDH.MEM.PAGE.REMOVE", ret);
+		unblock(g, gpa, true);
+		return err;
+	}
 	g->pages[i] = g->pages[--g->nr_pages];
 	/* Lines written with the TD's key must go before the host reuses it (P4). */
 	n = 0;
@@ -451,9 +495,10 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 		ret = tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
+		fail(g, "TDH.PHYMEM.PAGE.WBINVD", ret);
 		tdx_quarantine_page(page);
 		g->leaked++;
-		return fail("TDH.PHYMEM.PAGE.WBINVD", ret);
+		return 0;
 	}
 	tdx_free_fw_page(page);
 	return 0;
@@ -477,6 +522,8 @@ static void quarantine_all(struct tdx_guest *g)
 		tdx_quarantine_page(g->td.tdcs_pages[i]);
 	tdx_quarantine_page(g->td.tdr_page);
 	g->leaked += g->nr_pages + g->nr_sept + g->td.nr_tdcs_pages + 1;
+	for (i = 0; i < g->nr_vps; i++)
+		g->leaked += g->vps[i]->nr_tdcx_pages + 1;
 }
 
 static void reclaim(struct tdx_guest *g, struct page *page)
@@ -590,6 +637,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
 		tdsnp_err("tdx: TD teardown stopped (status 0x%llx): HKID %u leaked", ret, g->hkid);
+		g->last_status = ret;
 		quarantine_all(g);
 		free_objects(g);
 		return -EIO;
@@ -625,6 +673,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 		tdx_free_fw_page(g->td.tdr_page);
 	} else {
 		tdsnp_err("tdx: TDR reclaim/write-back: status 0x%llx", ret);
+		g->last_status = ret;
 		tdx_quarantine_page(g->td.tdr_page);
 		g->leaked++;
 	}
@@ -632,6 +681,26 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	return g->leaked ? -EIO : 0;
 }
 EXPORT_SYMBOL_GPL(tdx_guest_destroy);
+
+/**
+ * __tdx_td_rd() - read a TD-scope metadata field (BUSY retried, bounded)
+ * @td: the TD
+ * @field_id: the field id
+ * @value: the value
+ *
+ * Return: the raw status of the last TDH.MNG.RD.
+ */
+u64 __tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value)
+{
+	unsigned int n = 0;
+	u64 ret;
+
+	do {
+		ret = tdh_mng_rd(td, field_id, value);
+	} while (retry_again(ret, &n));
+	return ret;
+}
+EXPORT_SYMBOL_GPL(__tdx_td_rd);
 
 /**
  * tdx_td_rd() - read a TD-scope metadata field (BUSY retried, bounded)
@@ -643,15 +712,29 @@ EXPORT_SYMBOL_GPL(tdx_guest_destroy);
  */
 int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value)
 {
+	return tdx_status_to_errno(__tdx_td_rd(td, field_id, value));
+}
+EXPORT_SYMBOL_GPL(tdx_td_rd);
+
+/**
+ * __tdx_vp_rd() - read a vCPU-scope metadata field (BUSY retried, bounded)
+ * @vp: the vCPU
+ * @field_id: the field id
+ * @value: the value
+ *
+ * Return: the raw status of the last TDH.VP.RD.
+ */
+u64 __tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
+{
 	unsigned int n = 0;
 	u64 ret;
 
 	do {
-		ret = tdh_mng_rd(td, field_id, value);
+		ret = tdh_vp_rd(vp, field_id, value);
 	} while (retry_again(ret, &n));
-	return tdx_status_to_errno(ret);
+	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_td_rd);
+EXPORT_SYMBOL_GPL(__tdx_vp_rd);
 
 /**
  * tdx_vp_rd() - read a vCPU-scope metadata field
@@ -663,15 +746,30 @@ EXPORT_SYMBOL_GPL(tdx_td_rd);
  */
 int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
 {
+	return tdx_status_to_errno(__tdx_vp_rd(vp, field_id, value));
+}
+EXPORT_SYMBOL_GPL(tdx_vp_rd);
+
+/**
+ * __tdx_vp_wr() - write a vCPU-scope metadata field (BUSY retried, bounded)
+ * @vp: the vCPU
+ * @field_id: the field id
+ * @value: the value
+ * @mask: bits to write
+ *
+ * Return: the raw status of the last TDH.VP.WR.
+ */
+u64 __tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask)
+{
 	unsigned int n = 0;
 	u64 ret;
 
 	do {
-		ret = tdh_vp_rd(vp, field_id, value);
+		ret = tdh_vp_wr(vp, field_id, value, mask, NULL);
 	} while (retry_again(ret, &n));
-	return tdx_status_to_errno(ret);
+	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_vp_rd);
+EXPORT_SYMBOL_GPL(__tdx_vp_wr);
 
 /**
  * tdx_vp_wr() - write a vCPU-scope metadata field
@@ -684,13 +782,7 @@ EXPORT_SYMBOL_GPL(tdx_vp_rd);
  */
 int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask)
 {
-	unsigned int n = 0;
-	u64 ret;
-
-	do {
-		ret = tdh_vp_wr(vp, field_id, value, mask, NULL);
-	} while (retry_again(ret, &n));
-	return tdx_status_to_errno(ret);
+	return tdx_status_to_errno(__tdx_vp_wr(vp, field_id, value, mask));
 }
 EXPORT_SYMBOL_GPL(tdx_vp_wr);
 
@@ -728,6 +820,32 @@ int tdx_vp_vmcs_write(struct tdx_vp *vp, u32 encoding, u64 value, u64 mask)
 EXPORT_SYMBOL_GPL(tdx_vp_vmcs_write);
 
 /**
+ * __tdx_td_read_mrtd() - read a finalized TD's MRTD (6 TDH.MNG.RD)
+ * @td: the TD
+ * @mrtd: the 48 bytes
+ *
+ * Before TDH.MR.FINALIZE the module's MRTD field still holds its initial
+ * value (zero); callers that want the final value finalize first.
+ *
+ * Return: the raw status (TDX_SUCCESS, or that of the failing read).
+ */
+u64 __tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48])
+{
+	unsigned int i, b;
+	u64 v = 0, ret;
+
+	for (i = 0; i < 6; i++) {
+		ret = __tdx_td_rd(td, TDX_FIELD_TDR_TDCS_MRTD + i, &v);
+		if (ret != TDX_SUCCESS)
+			return ret;
+		for (b = 0; b < 8; b++)
+			mrtd[i * 8 + b] = (u8)(v >> (8 * b));
+	}
+	return TDX_SUCCESS;
+}
+EXPORT_SYMBOL_GPL(__tdx_td_read_mrtd);
+
+/**
  * tdx_td_read_mrtd() - read a finalized TD's MRTD (6 TDH.MNG.RD)
  * @td: the TD
  * @mrtd: the 48 bytes
@@ -736,17 +854,6 @@ EXPORT_SYMBOL_GPL(tdx_vp_vmcs_write);
  */
 int tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48])
 {
-	unsigned int i, b;
-	u64 v;
-	int err;
-
-	for (i = 0; i < 6; i++) {
-		err = tdx_td_rd(td, TDX_FIELD_TDR_TDCS_MRTD + i, &v);
-		if (err)
-			return err;
-		for (b = 0; b < 8; b++)
-			mrtd[i * 8 + b] = (u8)(v >> (8 * b));
-	}
-	return 0;
+	return tdx_status_to_errno(__tdx_td_read_mrtd(td, mrtd));
 }
 EXPORT_SYMBOL_GPL(tdx_td_read_mrtd);
