@@ -39,6 +39,7 @@ const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_decode_suite,
 	&tdsnp_vmm_suite,
 	&snp_rmp_suite,
+	&tdsnp_vmm_snp_vmpl_suite,
 	&tdsnp_tdx_guest_suite,
 };
 
