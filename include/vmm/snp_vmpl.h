@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * vmm-core backend "snp_vmpl": an SVSM running at VMPL0 inside an SEV-SNP
+ * guest (a CVM) builds and manages a lower-privilege guest that runs at
+ * VMPL1..3 of the same CVM (same ASID, same guest-physical address space),
+ * with PVALIDATE, RMPADJUST, struct vmsa_page and GHCB requests
+ * (../shared/spec/snp.md 1.6, 1.7, 3, 4, 5).
+ *
+ * Preconditions (the caller is the SVSM):
+ * - the code runs at VMPL0 of an SNP guest: RMPADJUST only lowers the
+ *   permissions of numerically greater VMPLs and sets the VMSA bit at VMPL0
+ *   only, and PVALIDATE is a VMPL0 instruction (snp.md 1.6, 1.7);
+ * - the SVSM's GHCB is registered with the hypervisor (GHCB MSR protocol
+ *   0x012) and the GHCB MSR is reachable through snp_ghcb_set_msr_ops();
+ *   the hypervisor offers AP creation (HV feature bit 1) and, for a target
+ *   VMPL other than 0, the multi-VMPL AP-creation field (bit 5);
+ * - vmm_snp_vmpl_set_env() has told the backend how to reach guest memory
+ *   and where to take VMSA pages from, before the first vmm_vm_create();
+ * - the guest RAM range of every VM is hypervisor-owned (shared in the RMP,
+ *   as the hypervisor hands out memory) when the VM is created; destroy
+ *   gives it back in that state.
+ *
+ * Configuration: struct vmm_vm_config.vm_index is the target VMPL (1..3,
+ * anything else is -EINVAL) and .sev_features the SEV_FEATURES written into
+ * every VMSA (SNPActive is always added; a hypervisor such as KVM accepts
+ * only the features the VM was configured with, snp.md pitfall S9).
+ *
+ * On the mock firmware, tests/mocks/snp_svsm_setup.h sets all of this up in
+ * one call.
+ */
+#ifndef VMM_SNP_VMPL_H
+#define VMM_SNP_VMPL_H
+
+#include <tdsnp/compiler.h>
+#include <vmm/vmm.h>
+
+struct page;
+struct snp_ghcb;
+
+/*
+ * The permissions the backend grants the target VMPL on every private
+ * guest page (RMPADJUST RDX bits 15:8, snp.md 1.7, 2.4): read, write,
+ * execute at CPL3 and at CPL0-2.  Supervisor shadow stack (bit 4) is not
+ * granted: it needs VmplSSS in SEV_FEATURES.  No other VMPL gets anything.
+ */
+#define VMM_SNP_VMPL_GUEST_PERMS	0x0f
+
+/**
+ * struct vmm_snp_vmpl_env - what the SVSM lends the snp_vmpl backend
+ * @ghcb: the SVSM's registered GHCB, used for page state changes and AP
+ *        creation; the backend serialises its own use of it
+ * @map: return the SVSM's private (C-bit set, encrypted) mapping of the
+ *       4 KiB guest page at @gpa, page aligned, or NULL when it cannot map
+ *       it.  The backend maps a page only for the duration of one
+ *       operation (PVALIDATE, RMPADJUST, copying its contents) and keeps no
+ *       mapping of guest RAM between calls
+ * @unmap: drop a mapping @map returned for @gpa
+ * @alloc_private_page: a 4 KiB page of the SVSM's own memory for a VMSA:
+ *                      private (assigned to the CVM), validated, full VMPL0
+ *                      access, no lower-VMPL access; its GPA in *@gpa; NULL
+ *                      when none is left.  The backend refuses (gives back)
+ *                      a page that is 2 MiB aligned, physically or by GPA
+ *                      (snp.md 3.3.2)
+ * @free_private_page: take back a page from @alloc_private_page, in the
+ *                     state it gave it.  A VMSA page whose VMSA bit cannot
+ *                     be cleared is never given back: the backend drops it
+ *                     and counts it as lost
+ * @ctx: passed to every hook
+ */
+struct vmm_snp_vmpl_env {
+	struct snp_ghcb *ghcb;
+	void *(*map)(void *ctx, u64 gpa);
+	void (*unmap)(void *ctx, u64 gpa, void *va);
+	struct page *(*alloc_private_page)(void *ctx, u64 *gpa);
+	void (*free_private_page)(void *ctx, struct page *page, u64 gpa);
+	void *ctx;
+};
+
+extern const struct vmm_backend_ops vmm_snp_vmpl_ops;
+
+int vmm_snp_vmpl_set_env(const struct vmm_snp_vmpl_env *env);
+
+#endif /* VMM_SNP_VMPL_H */

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * An SVSM context on the SNP mock in one call (snp_svsm_setup.h): the CVM's
+ * memory, its GHCB, and the environment the vmm-core snp_vmpl backend needs
+ * (include/vmm/snp_vmpl.h).  The hypervisor's side (backing pages, NPT,
+ * reclaiming everything at the end) is done here as the hypervisor would;
+ * the SVSM's side (page state changes, PVALIDATE of its own pages) goes
+ * through the library and the real instructions.  Same code in both builds.
+ */
+#include <tdsnp/platform.h>
+#include <snp/snp.h>
+#include <snp/ghcb.h>
+#include <vmm/vmm.h>
+#include <vmm/snp_vmpl.h>
+#include "mock.h"
+#include "snp_mock.h"
+#include "snp_svsm_setup.h"
+
+struct pool_page {
+	struct page *page;
+	u64 gpa;
+	struct pool_page *next;
+};
+
+static struct {
+	bool active;
+	bool own_engine;	/* the setup installed the mock engine */
+	bool own_backend;	/* ... and registered the backend */
+	u32 asid;
+	u64 mem_base;
+	u64 nr_pages;
+	struct page **ram;	/* backing page of each RAM page */
+	struct page *ghcb_page;
+	struct snp_ghcb ghcb;
+	u64 next_gpa;		/* next SVSM pool GPA */
+	struct pool_page *pool;	/* handed to the backend */
+	struct pool_page *stuck;	/* could not be made shared again */
+	unsigned int nr_pool;
+} svsm;
+
+static struct pool_page *pool_find(u64 gpa)
+{
+	struct pool_page *pp;
+
+	for (pp = svsm.pool; pp; pp = pp->next)
+		if (pp->gpa == gpa)
+			return pp;
+	return NULL;
+}
+
+static void *env_map(void *ctx, u64 gpa)
+{
+	struct page *p = tdsnp_mock_snp_svsm_page(gpa);
+
+	(void)ctx;
+	return p ? page_address(p) : NULL;
+}
+
+/* The mock's SVSM maps through the direct map: nothing to drop. */
+static void env_unmap(void *ctx, u64 gpa, void *va)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)va;
+}
+
+static int psc_shared_retry(u64 gpa)
+{
+	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = SNP_PSC_OP_SHARED };
+	unsigned int i;
+	int ret = -EIO;
+
+	for (i = 0; i < SNP_RETRY_MAX && ret == -EIO; i++)
+		ret = snp_ghcb_psc(&svsm.ghcb, &e, 1);
+	return ret;
+}
+
+static void pool_stuck(struct pool_page *pp)
+{
+	pp->next = svsm.stuck;
+	svsm.stuck = pp;
+}
+
+/* A fresh page at a fresh GPA, made private and validated by the SVSM. */
+static struct page *env_alloc_page(void *ctx, u64 *gpa)
+{
+	struct pool_page *pp = tdsnp_zalloc(sizeof(*pp));
+	struct snp_psc_entry e = { .op = SNP_PSC_OP_PRIVATE };
+
+	(void)ctx;
+	if (!pp)
+		return NULL;
+	pp->page = tdsnp_alloc_page();
+	if (!pp->page)
+		goto free;
+	if (!(svsm.next_gpa & (SNP_PAGE_SIZE_2M - 1)))
+		svsm.next_gpa += TDSNP_PAGE_SIZE;
+	pp->gpa = svsm.next_gpa;
+	svsm.next_gpa += TDSNP_PAGE_SIZE;
+	e.gpa = tdsnp_gpa(pp->gpa);
+	if (snp_mock_npt_map(svsm.asid, e.gpa, tdsnp_page_hpa(pp->page), SNP_PAGE_4K) ||
+	    snp_ghcb_psc(&svsm.ghcb, &e, 1))
+		goto free_page;
+	if (!snp_ret_ok(snp_pvalidate(page_address(pp->page), SNP_PAGE_4K, true))) {
+		if (psc_shared_retry(pp->gpa))
+			pool_stuck(pp);
+		else
+			goto free_page;
+		return NULL;
+	}
+	pp->next = svsm.pool;
+	svsm.pool = pp;
+	svsm.nr_pool++;
+	*gpa = pp->gpa;
+	return pp->page;
+free_page:
+	tdsnp_free_page(pp->page);
+free:
+	tdsnp_free(pp);
+	return NULL;
+}
+
+/* Back from the backend: it must be as it was given (no VMSA, no lower access). */
+static void env_free_page(void *ctx, struct page *page, u64 gpa)
+{
+	struct pool_page **link, *pp;
+	struct snp_mock_rmp_entry e;
+
+	(void)ctx;
+	for (link = &svsm.pool; *link; link = &(*link)->next)
+		if ((*link)->page == page && (*link)->gpa == gpa)
+			break;
+	pp = *link;
+	if (!pp) {
+		tdsnp_mock_violation("svsm pool: free of page 0x%llx it did not hand out", gpa);
+		return;
+	}
+	*link = pp->next;
+	svsm.nr_pool--;
+	snp_mock_rmp_get(tdsnp_page_hpa(page), &e);
+	if (e.vmsa || e.perms[1] || e.perms[2] || e.perms[3])
+		tdsnp_mock_violation("svsm pool: page 0x%llx back with VMSA bit or lower access",
+				     gpa);
+	if (!snp_ret_ok(snp_pvalidate(page_address(page), SNP_PAGE_4K, false)) ||
+	    psc_shared_retry(gpa)) {
+		pool_stuck(pp);
+		return;
+	}
+	tdsnp_free_page(page);
+	tdsnp_free(pp);
+}
+
+static const struct vmm_snp_vmpl_env svsm_env = {
+	.ghcb = &svsm.ghcb,
+	.map = env_map,
+	.unmap = env_unmap,
+	.alloc_private_page = env_alloc_page,
+	.free_private_page = env_free_page,
+};
+
+/* The hypervisor takes a page back after the CVM is gone. */
+static void host_release(struct page *p)
+{
+	struct snp_mock_rmp_entry e;
+
+	if (!p)
+		return;
+	snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
+	if (e.assigned && snp_page_make_shared(p)) {
+		snp_page_quarantine(p);
+		return;
+	}
+	tdsnp_free_page(p);
+}
+
+static void release_list(struct pool_page *pp)
+{
+	while (pp) {
+		struct pool_page *next = pp->next;
+
+		host_release(pp->page);
+		tdsnp_free(pp);
+		pp = next;
+	}
+}
+
+/**
+ * tdsnp_mock_snp_svsm_teardown() - undo tdsnp_mock_snp_svsm_setup()
+ *
+ * Destroy every snp_vmpl VM first.  Clears fault injection, takes every page
+ * back as the hypervisor (a page still assigned is made shared first, and
+ * quarantined when even that fails), stops the SNP model and, when the
+ * setup installed them, the mock engine, the backend and the arena.
+ */
+void tdsnp_mock_snp_svsm_teardown(void)
+{
+	u64 i;
+
+	if (!svsm.active)
+		return;
+	tdsnp_mock_faults_clear();
+	if (svsm.own_backend)
+		vmm_backend_unregister(&vmm_snp_vmpl_ops);
+	if (vmm_snp_vmpl_set_env(NULL))
+		tdsnp_err("svsm setup: teardown while snp_vmpl VMs exist\n");
+	snp_mock_set_host();
+	for (i = 0; svsm.ram && i < svsm.nr_pages; i++)
+		host_release(svsm.ram[i]);
+	tdsnp_free(svsm.ram);
+	release_list(svsm.pool);
+	release_list(svsm.stuck);
+	host_release(svsm.ghcb_page);
+	snp_ghcb_set_msr_ops(NULL);
+	snp_mock_fini();
+	if (svsm.own_engine)
+		tdsnp_mock_uninstall();
+	tdsnp_mock_snp_svsm_host_end();
+	memset(&svsm, 0, sizeof(svsm));
+}
+
+/**
+ * tdsnp_mock_snp_svsm_setup() - run as an SVSM at VMPL0 of an SNP guest
+ * @asid: the CVM's ASID (non-zero)
+ * @mem_base: guest-physical start of the lower guest's RAM (page aligned)
+ * @mem_size: its size (page aligned, non-zero)
+ *
+ * See snp_svsm_setup.h.  Afterwards vmm_vm_create() of a
+ * VMM_BACKEND_SNP_VMPL VM whose RAM lies in the range works at once.
+ *
+ * Return: 0; -EINVAL for bad arguments; -EBUSY when already set up;
+ * -ENOMEM; or the error of the mock, the GHCB registration or the backend
+ * registration (nothing is left set up then).
+ */
+int tdsnp_mock_snp_svsm_setup(u32 asid, u64 mem_base, u64 mem_size)
+{
+	u64 end = mem_base + mem_size, i;
+	int ret;
+
+	if (svsm.active)
+		return -EBUSY;
+	if (!asid || !mem_size || ((mem_base | mem_size) & ~TDSNP_PAGE_MASK) || end < mem_base ||
+	    (end >> 51))
+		return -EINVAL;
+	ret = tdsnp_mock_snp_svsm_host_begin(mem_size / TDSNP_PAGE_SIZE);
+	if (ret)
+		return ret;
+	svsm.own_engine = !tdsnp_mock_installed();
+	ret = tdsnp_mock_install();
+	if (ret) {
+		tdsnp_mock_snp_svsm_host_end();
+		return ret;
+	}
+	svsm.active = true;
+	svsm.asid = asid;
+	svsm.mem_base = mem_base;
+	svsm.nr_pages = mem_size / TDSNP_PAGE_SIZE;
+	ret = snp_mock_init();
+	if (ret)
+		goto fail;
+	ret = -ENOMEM;
+	svsm.ram = tdsnp_zalloc(svsm.nr_pages * sizeof(struct page *));
+	if (!svsm.ram)
+		goto fail;
+	for (i = 0; i < svsm.nr_pages; i++) {
+		svsm.ram[i] = tdsnp_alloc_page();
+		if (!svsm.ram[i])
+			goto fail;
+		ret = snp_mock_npt_map(asid, tdsnp_gpa(mem_base + i * TDSNP_PAGE_SIZE),
+				       tdsnp_page_hpa(svsm.ram[i]), SNP_PAGE_4K);
+		if (ret)
+			goto fail;
+	}
+	ret = -ENOMEM;
+	svsm.ghcb_page = tdsnp_alloc_page();
+	if (!svsm.ghcb_page)
+		goto fail;
+	svsm.ghcb.page = page_address(svsm.ghcb_page);
+	svsm.ghcb.gpa = tdsnp_gpa((end + SNP_PAGE_SIZE_2M - 1) & ~(SNP_PAGE_SIZE_2M - 1));
+	svsm.next_gpa = tdsnp_gpa_val(svsm.ghcb.gpa) + TDSNP_PAGE_SIZE;
+	ret = snp_mock_npt_map(asid, svsm.ghcb.gpa, tdsnp_page_hpa(svsm.ghcb_page), SNP_PAGE_4K);
+	if (ret)
+		goto fail;
+	snp_ghcb_set_msr_ops(snp_mock_ghcb_msr_ops());
+	snp_mock_set_guest(asid, SNP_VMPL0);
+	ret = snp_ghcb_msr_register(svsm.ghcb.gpa);
+	ret = ret ?: vmm_snp_vmpl_set_env(&svsm_env);
+	if (ret)
+		goto fail;
+	ret = vmm_backend_register(&vmm_snp_vmpl_ops);
+	svsm.own_backend = !ret;
+	if (ret == -EBUSY)
+		ret = 0;
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	tdsnp_mock_snp_svsm_teardown();
+	return ret;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_page() - the page behind a GPA of the CVM
+ * @gpa: any byte of a RAM page, or of an SVSM pool page handed out
+ *
+ * Return: the backing page, or NULL.
+ */
+struct page *tdsnp_mock_snp_svsm_page(u64 gpa)
+{
+	const struct pool_page *pp;
+
+	gpa &= TDSNP_PAGE_MASK;
+	if (!svsm.active)
+		return NULL;
+	if (gpa >= svsm.mem_base && (gpa - svsm.mem_base) / TDSNP_PAGE_SIZE < svsm.nr_pages)
+		return svsm.ram[(gpa - svsm.mem_base) / TDSNP_PAGE_SIZE];
+	pp = pool_find(gpa);
+	return pp ? pp->page : NULL;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_pool_pages() - SVSM pool pages handed out, not back
+ *
+ * Return: the count: the backend's live VMSA pages plus those it lost.
+ */
+unsigned int tdsnp_mock_snp_svsm_pool_pages(void)
+{
+	return svsm.nr_pool;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_ghcb_gpa() - where the setup put the SVSM's GHCB
+ *
+ * Return: its GPA (0 when not set up).
+ */
+u64 tdsnp_mock_snp_svsm_ghcb_gpa(void)
+{
+	return tdsnp_gpa_val(svsm.ghcb.gpa);
+}
