@@ -18,7 +18,7 @@ LIB_C		:= $(filter-out %_kernel.c,$(wildcard src/*/*.c vmm-core/*.c))
 LIB_S		:= $(wildcard src/*/*.S)
 MOCK_C		:= $(filter-out %_kernel.c,$(wildcard tests/mocks/*.c tests/common/*.c))
 TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-TOOLS		:= tdsnp-status tdsnp-bench
+TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo
 
 # Every C source and header the project owns, for the linters.
 C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c)
@@ -47,7 +47,7 @@ endef
 $(eval $(call variant,plain,))
 $(eval $(call variant,asan,$(SAN_FLAGS)))
 
-.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench
+.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -66,6 +66,14 @@ $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 
 $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lpthread
+
+$(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lpthread
+
+# The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
+demo: $(O)/tdsnp-demo
+	$(O)/tdsnp-demo --trace $(O)/demo-trace.txt
+	@echo "full trace, one line per firmware call: $(O)/demo-trace.txt"
 
 # Figures as ratios against baselines measured in the same run.
 bench: $(O)/tdsnp-bench

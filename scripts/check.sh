@@ -81,6 +81,8 @@ step "tdsnp-status names TDX_OPERAND_BUSY" \
 	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'
 
 step "tdsnp-bench runs (make bench)" build/tdsnp-bench 500
+step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \
+	build/tdsnp-demo --trace "$logdir/demo-trace.txt"
 
 echo "== kernel (QEMU/TCG, KTAP)"
 tap "in-kernel self-tests" "$logdir/ktest.judge.log" \

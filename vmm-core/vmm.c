@@ -705,6 +705,36 @@ static int check_entry(struct vmm_vcpu *vcpu, const struct vmm_state_entry *e, b
 	return ops->state_check(vcpu, e->type, e->id, e->value, write);
 }
 
+/*
+ * Two names can reach one piece of state: RIP is VMM_REG_RIP and also the
+ * VMCS GUEST_RIP encoding or the VMSA's RIP offset.  Within one type the ids
+ * name disjoint state, so only entries of different types can alias.  A
+ * firmware read therefore first writes back dirty entries of other types,
+ * and a write drops clean entries of other types: nothing is ever read stale
+ * through another name, and a batch of one type costs exactly what it did.
+ */
+static bool dirty_other_type(struct vmm_vcpu *vcpu, u32 type)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++)
+		if (vcpu->cache[i].dirty && vcpu->cache[i].type != type)
+			return true;
+	return false;
+}
+
+static void drop_clean_other_types(struct vmm_vcpu *vcpu, u32 type)
+{
+	u32 i = 0;
+
+	while (i < vcpu->nr_cached) {
+		if (vcpu->cache[i].dirty || vcpu->cache[i].type == type)
+			i++;
+		else
+			vcpu->cache[i] = vcpu->cache[--vcpu->nr_cached];
+	}
+}
+
 /* One item through the cache; the caller checked the entry. */
 static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
@@ -715,6 +745,11 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 		vcpu->stats.cache_hits++;
 		*value = s->value;
 		return 0;
+	}
+	if (dirty_other_type(vcpu, type)) {
+		ret = flush_locked(vcpu);
+		if (ret)
+			return ret;
 	}
 	vcpu->stats.fw_reads++;
 	ret = vcpu->vm->ops->state_read(vcpu, type, id, value);
@@ -730,8 +765,10 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 static int set_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
 	struct cache_slot *s;
-	int ret = cache_slot_for(vcpu, type, id, &s);
+	int ret;
 
+	drop_clean_other_types(vcpu, type);
+	ret = cache_slot_for(vcpu, type, id, &s);
 	if (ret)
 		return ret;
 	s->value = value;

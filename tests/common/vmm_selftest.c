@@ -47,8 +47,12 @@ struct fw_vm {
 	unsigned int mmio_done_calls;
 };
 
+#define VMCS_GUEST_RSP_ENC	0x681c	/* the same state as VMM_REG_RSP */
+
 static int fw_item(u32 type, u64 id)
 {
+	if (type == VMM_STATE_VMCS && id == VMCS_GUEST_RSP_ENC)
+		return VMM_REG_RSP;
 	if (type == VMM_STATE_REG && id < VMM_NR_REGS)
 		return (int)id;
 	/* VMCS: even encodings below 0x2000 land at 256 + encoding / 32. */
@@ -462,7 +466,7 @@ static int test_cache_serves_reads_and_writes_back_once(char *msg, size_t len)
 	if (vmm_set_state(vcpu, w, ARRAY_SIZE(w)))
 		return teardown(vm, st_fail(msg, len, "set failed"));
 	/* Visible to the next read before any flush, without firmware reads. */
-	if (vmm_get_state(vcpu, r, ARRAY_SIZE(r)) || r[0].value != 0x2000 ||
+	if (vmm_get_state(vcpu, r, 2) || r[0].value != 0x2000 ||
 	    r[1].value != 0x18 || f->reads[rip] || f->reads[cs] || f->writes[rip])
 		return teardown(vm, st_fail(msg, len, "read-back 0x%llx 0x%llx, fw r%u w%u",
 					    r[0].value, r[1].value, f->reads[rip], f->writes[rip]));
@@ -477,8 +481,9 @@ static int test_cache_serves_reads_and_writes_back_once(char *msg, size_t len)
 					    f->writes[rip], f->value[rip]));
 	/* Repeated reads hit the cache; after invalidation they go to firmware. */
 	vmm_get_state(vcpu, r, ARRAY_SIZE(r));
+	vmm_get_state(vcpu, r, ARRAY_SIZE(r));
 	vmm_vcpu_stats(vcpu, &st);
-	if (st.fw_reads != 1 || st.cache_hits != 5 || st.fw_writes != 2)
+	if (st.fw_reads != 1 || st.cache_hits != 7 || st.fw_writes != 2)
 		return teardown(vm, st_fail(msg, len, "stats r%llu h%llu w%llu", st.fw_reads,
 					    st.cache_hits, st.fw_writes));
 	f->value[rip] = 0x3000;		/* the guest ran and moved on */
@@ -740,6 +745,44 @@ static int test_backend_without_run_or_finalize(char *msg, size_t len)
 	return teardown(vm, 0);
 }
 
+static int test_aliased_names_never_read_stale(char *msg, size_t len)
+{
+	struct vmm_state_entry vmcs = { .type = VMM_STATE_VMCS, .id = VMCS_GUEST_RSP_ENC };
+	struct vmm_state_entry reg = { .type = VMM_STATE_REG, .id = VMM_REG_RSP };
+	struct vmm_state_entry rax = { .type = VMM_STATE_REG, .id = VMM_REG_RAX };
+	struct vmm_vcpu *vcpu;
+	struct fw_vcpu *f;
+	struct vmm_vm *vm;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vcpu_priv(vcpu);
+	f->value[VMM_REG_RSP] = 0x1000;
+	/* Cache RSP under its VMCS name, then write it under its register name. */
+	if (vmm_get_state(vcpu, &vmcs, 1) || vmcs.value != 0x1000)
+		return teardown(vm, st_fail(msg, len, "first read 0x%llx", vmcs.value));
+	reg.value = 0x5000;
+	if (vmm_set_state(vcpu, &reg, 1) || f->writes[VMM_REG_RSP])
+		return teardown(vm, st_fail(msg, len, "write went through early"));
+	/* The VMCS name must not serve the old value: the write lands first. */
+	if (vmm_get_state(vcpu, &vmcs, 1) || vmcs.value != 0x5000 ||
+	    f->writes[VMM_REG_RSP] != 1 || f->reads[VMM_REG_RSP] != 2)
+		return teardown(vm, st_fail(msg, len, "stale 0x%llx (%u writes, %u reads)",
+					    vmcs.value, f->writes[VMM_REG_RSP],
+					    f->reads[VMM_REG_RSP]));
+	/* And the other way round. */
+	vmcs.value = 0x6000;
+	if (vmm_set_state(vcpu, &vmcs, 1) || vmm_get_state(vcpu, &reg, 1) ||
+	    reg.value != 0x6000 || f->writes[VMM_REG_RSP] != 2)
+		return teardown(vm, st_fail(msg, len, "register name read 0x%llx", reg.value));
+	/* Same-type traffic is unaffected: a cached register stays a hit. */
+	if (vmm_get_state(vcpu, &rax, 1))
+		return teardown(vm, st_fail(msg, len, "RAX read failed"));
+	if (vmm_get_state(vcpu, &rax, 1) || f->reads[VMM_REG_RAX] != 1)
+		return teardown(vm, st_fail(msg, len, "same-type read not cached"));
+	return teardown(vm, 0);
+}
+
 /* A device with one 64-bit register at 0xfed00000. */
 struct dev {
 	u64 reg;
@@ -938,6 +981,7 @@ static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_get_refuses_entries_one_by_one),
 	T(test_cache_serves_reads_and_writes_back_once),
 	T(test_cache_overflow_loses_no_write),
+	T(test_aliased_names_never_read_stale),
 	T(test_mem_add_checks_range_and_measures),
 	T(test_mem_conversion_is_ranged_and_rolls_back),
 	T(test_failed_rollback_is_reported),
