@@ -23,6 +23,7 @@
 #include <tdx/tdx_arch.h>
 #include <tdx/tdx_host.h>
 #include <tdx/tdx_mrtd.h>
+#include <snp/ghcb.h>
 #include <snp/vmsa.h>
 #include <vmm/vmm.h>
 #include <vmm/tdx_host.h>
@@ -45,17 +46,30 @@
 #define SNP_IMAGE_SIZE	(256 * KiB)
 
 /* The tracer: every call to the full trace, runs folded on stdout. */
+/*
+ * Within one step of the demo, the first SHOWN calls of each kind (same
+ * instruction, leaf and status) are printed; the rest are counted and
+ * summarised per kind when the step ends.  The --trace file gets every call.
+ */
+#define SHOWN		2
+#define MAX_KINDS	32
+
+struct call_kind {
+	unsigned int insn;
+	u32 leaf;
+	u64 status;
+	unsigned long count;
+	u64 ns;
+	char label[96];		/* "SEAMCALL TDH.MR.EXTEND = TDX_SUCCESS" */
+};
+
 struct trace {
 	FILE *full;
 	u64 t0;
 	unsigned long calls;
 	u64 ns;
-	/* The run being folded: same instruction, leaf and status. */
-	unsigned int insn;
-	u32 leaf;
-	u64 status;
-	unsigned long run;
-	u64 run_ns;
+	struct call_kind kind[MAX_KINDS];
+	unsigned int nr_kinds;
 };
 
 static struct trace tr;
@@ -67,39 +81,146 @@ static u32 leaf_of(unsigned int insn, const struct tdsnp_regs *in)
 	return 0;
 }
 
+/* "NAME(args) = STATUS [time]" -> "NAME = STATUS". */
+static void make_label(char *label, size_t len, const char *line)
+{
+	const char *open = strchr(line, '('), *eq = strstr(line, ") = "), *end;
+	long name_len, status_len;
+
+	if (!open || !eq) {
+		end = strstr(line, " [");
+		name_len = end ? end - line : (long)strlen(line);
+		snprintf(label, len, "%.*s", (int)(name_len < 80 ? name_len : 80), line);
+		return;
+	}
+	end = strstr(eq, " [");
+	name_len = open - line;
+	status_len = end ? end - (eq + 4) : (long)strlen(eq + 4);
+	snprintf(label, len, "%.*s = %.*s", (int)(name_len < 40 ? name_len : 40), line,
+		 (int)(status_len < 40 ? status_len : 40), eq + 4);
+}
+
 static void fold_flush(void)
 {
-	if (tr.run > 1)
-		printf("            ... and %lu more like it [%.3f ms]\n", tr.run - 1,
-		       (double)tr.run_ns / 1e6);
-	tr.run = 0;
-	tr.run_ns = 0;
+	unsigned int i;
+
+	for (i = 0; i < tr.nr_kinds; i++) {
+		const struct call_kind *k = &tr.kind[i];
+
+		if (k->count > SHOWN)
+			printf("              ... %lu more %s [%.3f ms]\n", k->count - SHOWN,
+			       k->label, (double)k->ns / 1e6);
+	}
+	tr.nr_kinds = 0;
+}
+
+static struct call_kind *kind_of(unsigned int insn, u32 leaf, u64 status)
+{
+	unsigned int i;
+
+	for (i = 0; i < tr.nr_kinds; i++) {
+		struct call_kind *k = &tr.kind[i];
+
+		if (k->insn == insn && k->leaf == leaf && k->status == status)
+			return k;
+	}
+	if (tr.nr_kinds == MAX_KINDS)
+		return NULL;
+	tr.kind[tr.nr_kinds] = (struct call_kind){ .insn = insn, .leaf = leaf, .status = status };
+	return &tr.kind[tr.nr_kinds++];
+}
+
+static const char *ghcb_exit_name(u64 code)
+{
+	switch (code) {
+	case SVM_EXIT_CPUID: return "CPUID";
+	case SVM_EXIT_IOIO: return "IOIO";
+	case SVM_EXIT_MSR: return "MSR";
+	case SVM_VMGEXIT_MMIO_READ: return "MMIO_READ";
+	case SVM_VMGEXIT_MMIO_WRITE: return "MMIO_WRITE";
+	case SVM_VMGEXIT_AP_HLT_LOOP: return "AP_RESET_HOLD";
+	case SVM_VMGEXIT_PSC: return "PAGE_STATE_CHANGE";
+	case SVM_VMGEXIT_AP_CREATION: return "AP_CREATION";
+	case SVM_VMGEXIT_SNP_RUN_VMPL: return "RUN_VMPL";
+	case SVM_VMGEXIT_HV_FEATURES: return "HV_FEATURES";
+	case SVM_VMGEXIT_TERM_REQUEST: return "TERMINATE";
+	default: return NULL;
+	}
+}
+
+static const char *ghcb_msr_name(u64 info)
+{
+	switch (info) {
+	case GHCB_MSR_SEV_INFO_RESP: return "SEV_INFO";
+	case GHCB_MSR_CPUID_RESP: return "CPUID";
+	case GHCB_MSR_AP_RESET_HOLD_RESP: return "AP_RESET_HOLD";
+	case GHCB_MSR_PREF_GPA_RESP: return "PREFERRED_GHCB_GPA";
+	case GHCB_MSR_REG_GPA_RESP: return "REGISTER_GHCB_GPA";
+	case GHCB_MSR_PSC_RESP: return "PAGE_STATE_CHANGE";
+	case GHCB_MSR_VMPL_RESP: return "RUN_VMPL";
+	case GHCB_MSR_HV_FT_RESP: return "HV_FEATURES";
+	default: return NULL;
+	}
+}
+
+/*
+ * VMGEXIT carries its request in the GHCB MSR or the GHCB page, not in
+ * registers, so the generic formatter cannot name it.  On the mock we can
+ * look: a GHCB MSR holding a response code is the MSR protocol; one holding
+ * the GHCB's address means the request is in the SVSM's GHCB page.
+ */
+static void describe_vmgexit(char *line, size_t len, u64 ns)
+{
+	const struct snp_ghcb_msr_ops *ops = snp_mock_ghcb_msr_ops();
+	u64 msr = ops->read(ops->ctx), gpa = tdsnp_mock_snp_svsm_ghcb_gpa();
+	struct page *page = gpa ? tdsnp_mock_snp_svsm_page(gpa) : NULL;
+	const struct ghcb *g;
+	const char *name;
+
+	if (msr & GHCB_MSR_INFO_MASK) {
+		name = ghcb_msr_name(msr & GHCB_MSR_INFO_MASK);
+		snprintf(line, len, "VMGEXIT GHCB-MSR %s = 0x%llx [%llu.%03llu us]",
+			 name ? name : "?", (unsigned long long)msr,
+			 (unsigned long long)ns / 1000, (unsigned long long)ns % 1000);
+		return;
+	}
+	if (!page || msr != gpa) {
+		snprintf(line, len, "VMGEXIT (GHCB at 0x%llx) [%llu.%03llu us]",
+			 (unsigned long long)msr, (unsigned long long)ns / 1000,
+			 (unsigned long long)ns % 1000);
+		return;
+	}
+	g = page_address(page);
+	name = ghcb_exit_name(g->sw_exit_code);
+	/* On return the hypervisor has replaced SW_EXITINFO1/2 with its result. */
+	snprintf(line, len, "VMGEXIT %s = exitinfo1 0x%llx, exitinfo2 0x%llx [%llu.%03llu us]",
+		 name ? name : "?", (unsigned long long)g->sw_exit_info_1,
+		 (unsigned long long)g->sw_exit_info_2, (unsigned long long)ns / 1000,
+		 (unsigned long long)ns % 1000);
 }
 
 static void on_call(void *ctx, unsigned int insn, const struct tdsnp_regs *in,
 		    const struct tdsnp_regs *out, u64 ns)
 {
-	u32 leaf = leaf_of(insn, in);
-	char line[256];
+	struct call_kind *k = kind_of(insn, leaf_of(insn, in), out->rax);
 	double ms = (double)(tdsnp_time_ns() - tr.t0) / 1e6;
+	char line[256];
 
 	(void)ctx;
 	tr.calls++;
 	tr.ns += ns;
-	tdsnp_insn_describe(line, sizeof(line), insn, in, out, ns);
+	if (insn == TDSNP_INSN_VMGEXIT)
+		describe_vmgexit(line, sizeof(line), ns);
+	else
+		tdsnp_insn_describe(line, sizeof(line), insn, in, out, ns);
 	if (tr.full)
 		fprintf(tr.full, "%10.3f ms  %s\n", ms, line);
-	if (tr.run && insn == tr.insn && leaf == tr.leaf && out->rax == tr.status) {
-		tr.run++;
-		tr.run_ns += ns;
+	if (k && k->count++ >= SHOWN) {
+		k->ns += ns;
 		return;
 	}
-	fold_flush();
-	tr.insn = insn;
-	tr.leaf = leaf;
-	tr.status = out->rax;
-	tr.run = 1;
-	tr.run_ns = ns;
+	if (k)
+		make_label(k->label, sizeof(k->label), line);
 	printf("%10.3f ms  %s\n", ms, line);
 }
 
@@ -173,15 +294,30 @@ static const char *state_type_name(u32 type)
 	}
 }
 
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case -EPERM: return "-EPERM";
+	case -ENOENT: return "-ENOENT";
+	case -EINVAL: return "-EINVAL";
+	case -ECANCELED: return "-ECANCELED";
+	case -EIO: return "-EIO";
+	case -EBUSY: return "-EBUSY";
+	default: return "error";
+	}
+}
+
 static void print_batch(const char *what, const struct vmm_state_entry *e, size_t n, int ret)
 {
 	size_t i;
 
 	fold_flush();
-	printf("  %s -> %d\n", what, ret);
+	printf("  %s -> %s\n", what, errno_name(ret));
 	for (i = 0; i < n; i++)
-		printf("    %-4s 0x%-6llx = 0x%016llx  status %d\n", state_type_name(e[i].type),
-		       (unsigned long long)e[i].id, (unsigned long long)e[i].value, e[i].status);
+		printf("    %-4s 0x%-6llx = 0x%016llx  %s\n", state_type_name(e[i].type),
+		       (unsigned long long)e[i].id, (unsigned long long)e[i].value,
+		       errno_name(e[i].status));
 }
 
 static void print_stats(struct vmm_vcpu *vcpu)

@@ -300,7 +300,7 @@ fail:
 
 /**
  * tdsnp_mock_snp_svsm_page() - the page behind a GPA of the CVM
- * @gpa: any byte of a RAM page, or of an SVSM pool page handed out
+ * @gpa: any byte of a RAM page, of the GHCB, or of an SVSM pool page handed out
  *
  * Return: the backing page, or NULL.
  */
@@ -313,6 +313,8 @@ struct page *tdsnp_mock_snp_svsm_page(u64 gpa)
 		return NULL;
 	if (gpa >= svsm.mem_base && (gpa - svsm.mem_base) / TDSNP_PAGE_SIZE < svsm.nr_pages)
 		return svsm.ram[(gpa - svsm.mem_base) / TDSNP_PAGE_SIZE];
+	if (gpa == tdsnp_gpa_val(svsm.ghcb.gpa))
+		return svsm.ghcb_page;
 	pp = pool_find(gpa);
 	return pp ? pp->page : NULL;
 }
