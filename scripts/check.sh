@@ -83,6 +83,8 @@ step "tdsnp-status names TDX_OPERAND_BUSY" \
 step "tdsnp-bench runs (make bench)" build/tdsnp-bench 500
 step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \
 	build/tdsnp-demo --trace "$logdir/demo-trace.txt"
+step "tdsnp-demo under valgrind" valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --sigill-diagnostics=no build/tdsnp-demo
 
 echo "== kernel (QEMU/TCG, KTAP)"
 tap "in-kernel self-tests" "$logdir/ktest.judge.log" \

@@ -141,6 +141,21 @@ static const struct vmm_vm_config td_cfg = {
 	.xfam = TDX_XFAM_FIXED1,
 };
 
+/* A debug TD with one vCPU. */
+static struct vmm_vm *td_create(struct vmm_vcpu **vcpu)
+{
+	struct vmm_vm *vm;
+	int ret;
+
+	ret = vmm_vm_create(&td_cfg, &vm);
+	if (ret)
+		die("vmm_vm_create", ret);
+	ret = vmm_vcpu_create(vm, 0, vcpu);
+	if (ret)
+		die("vmm_vcpu_create", ret);
+	return vm;
+}
+
 /* One TD build: create, one vCPU, BUILD_MIB measured, finalize, destroy. */
 static void td_build(u64 *add_ns, unsigned long *add_calls)
 {
@@ -149,12 +164,7 @@ static void td_build(u64 *add_ns, unsigned long *add_calls)
 	u64 t0;
 	int ret;
 
-	ret = vmm_vm_create(&td_cfg, &vm);
-	if (ret)
-		die("vmm_vm_create", ret);
-	ret = vmm_vcpu_create(vm, 0, &vcpu);
-	if (ret)
-		die("vmm_vcpu_create", ret);
+	vm = td_create(&vcpu);
 	fw_calls = 0;
 	t0 = tdsnp_time_ns();
 	ret = vmm_mem_add(vm, 1 << 20, image, sizeof(image), true);
@@ -282,12 +292,7 @@ static void bench_state(double trap)
 	unsigned int k;
 	int ret;
 
-	ret = vmm_vm_create(&td_cfg, &vm);
-	if (ret)
-		die("vmm_vm_create", ret);
-	ret = vmm_vcpu_create(vm, 0, &vcpu);
-	if (ret)
-		die("vmm_vcpu_create", ret);
+	vm = td_create(&vcpu);
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		ns = measure_state(vcpu, kinds[k].fn, &calls);
 		printf("  %-34s %5.2f calls/field %9.1f ns/field   %7.3fx one trapping call\n",

@@ -777,6 +777,36 @@ static int set_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 }
 
 /**
+ * vmm_query_state() - which state ids does this vCPU support?
+ * @vcpu: the vCPU
+ * @entries: type and id in (and value, when @write); status out
+ * @nr: number of entries
+ * @write: ask whether each entry may be written with its value, rather
+ *         than read
+ *
+ * Runs exactly the checks vmm_get_state() or vmm_set_state() would, and
+ * nothing else: no firmware call, no cache change, values untouched.
+ * Status 0 means supported; otherwise -ENOENT (no such id or type here),
+ * -EPERM (not accessible that way) or -EINVAL (value not allowed).
+ *
+ * Return: the number of supported entries.
+ */
+size_t vmm_query_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr,
+		       bool write)
+{
+	size_t i, ok = 0;
+
+	tdsnp_mutex_lock(&vcpu->lock);
+	for (i = 0; i < nr; i++) {
+		entries[i].status = check_entry(vcpu, &entries[i], write);
+		ok += !entries[i].status;
+	}
+	tdsnp_mutex_unlock(&vcpu->lock);
+	return ok;
+}
+EXPORT_SYMBOL_GPL(vmm_query_state);
+
+/**
  * vmm_get_state() - read a batch of vCPU state
  * @vcpu: the vCPU
  * @entries: type and id in; value and status out

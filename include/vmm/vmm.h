@@ -359,6 +359,8 @@ u32 vmm_vcpu_index(struct vmm_vcpu *vcpu);
 void *vmm_vcpu_priv(struct vmm_vcpu *vcpu);
 void vmm_vcpu_set_priv(struct vmm_vcpu *vcpu, void *priv);
 
+size_t vmm_query_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr,
+		       bool write);
 int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr);
 int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t nr);
 int vmm_vcpu_flush(struct vmm_vcpu *vcpu);

@@ -205,58 +205,42 @@ static int t_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	return 0;
 }
 
+/* What the three variants of the test backend share. */
+#define TEST_BACKEND_OPS			\
+	.kind = VMM_BACKEND_TEST,		\
+	.vm_create = t_vm_create,		\
+	.vm_destroy = t_vm_destroy,		\
+	.vcpu_create = t_vcpu_create,		\
+	.vcpu_destroy = t_vcpu_destroy,		\
+	.state_check = t_check,			\
+	.state_read = t_read,			\
+	.state_write = t_write,			\
+	.mem_add = t_mem_add,			\
+	.mem_convert = t_mem_convert,		\
+	.measurement = t_measurement
+
 static const struct vmm_backend_ops test_backend = {
+	TEST_BACKEND_OPS,
 	.name = "test",
-	.kind = VMM_BACKEND_TEST,
 	.state_types = BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMCS),
-	.vm_create = t_vm_create,
-	.vm_destroy = t_vm_destroy,
-	.vcpu_create = t_vcpu_create,
-	.vcpu_destroy = t_vcpu_destroy,
-	.state_check = t_check,
-	.state_read = t_read,
-	.state_write = t_write,
-	.mem_add = t_mem_add,
-	.mem_convert = t_mem_convert,
-	.measurement = t_measurement,
 	.run = t_run,
 	.mmio_done = t_mmio_done,
 };
 
 /* The same backend with a finalisation step... */
 static const struct vmm_backend_ops sealed_backend = {
+	TEST_BACKEND_OPS,
 	.name = "test-sealed",
-	.kind = VMM_BACKEND_TEST,
 	.state_types = BIT(VMM_STATE_REG),
-	.vm_create = t_vm_create,
-	.vm_destroy = t_vm_destroy,
-	.vcpu_create = t_vcpu_create,
-	.vcpu_destroy = t_vcpu_destroy,
-	.state_check = t_check,
-	.state_read = t_read,
-	.state_write = t_write,
-	.mem_add = t_mem_add,
-	.mem_convert = t_mem_convert,
 	.finalize = t_finalize,
-	.measurement = t_measurement,
 	.run = t_run,
 };
 
 /* ... and one that cannot enter guests. */
 static const struct vmm_backend_ops norun_backend = {
+	TEST_BACKEND_OPS,
 	.name = "test-norun",
-	.kind = VMM_BACKEND_TEST,
 	.state_types = BIT(VMM_STATE_REG),
-	.vm_create = t_vm_create,
-	.vm_destroy = t_vm_destroy,
-	.vcpu_create = t_vcpu_create,
-	.vcpu_destroy = t_vcpu_destroy,
-	.state_check = t_check,
-	.state_read = t_read,
-	.state_write = t_write,
-	.mem_add = t_mem_add,
-	.mem_convert = t_mem_convert,
-	.measurement = t_measurement,
 };
 
 static const struct vmm_vm_config good_cfg = {
@@ -745,6 +729,45 @@ static int test_backend_without_run_or_finalize(char *msg, size_t len)
 	return teardown(vm, 0);
 }
 
+static int test_query_reports_supported_ids_without_firmware(char *msg, size_t len)
+{
+	struct vmm_state_entry e[] = {
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RAX, .value = 7 },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_CR2 },		/* read-only */
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RFLAGS, .value = 0 },	/* bit 1 clear */
+		{ .type = VMM_STATE_VMSA, .id = 0x150 },		/* type not offered */
+		{ .type = VMM_STATE_VMCS, .id = 0x0802, .value = 9 },
+		{ .type = VMM_STATE_VMCS, .id = 0x0803 },		/* odd: no such field */
+	};
+	static const s32 want_read[] = { 0, 0, 0, -ENOENT, 0, -ENOENT };
+	static const s32 want_write[] = { 0, -EPERM, -EINVAL, -ENOENT, 0, -ENOENT };
+	struct vmm_vcpu *vcpu;
+	struct vmm_stats st;
+	struct fw_vcpu *f;
+	struct vmm_vm *vm;
+	unsigned int i;
+
+	if (setup(&vm, &vcpu, msg, len))
+		return -1;
+	f = vmm_vcpu_priv(vcpu);
+	if (vmm_query_state(vcpu, e, ARRAY_SIZE(e), false) != 4)
+		return teardown(vm, st_fail(msg, len, "read query count wrong"));
+	for (i = 0; i < ARRAY_SIZE(e); i++)
+		if (e[i].status != want_read[i])
+			return teardown(vm, st_fail(msg, len, "read %u: %d", i, e[i].status));
+	if (vmm_query_state(vcpu, e, ARRAY_SIZE(e), true) != 2)
+		return teardown(vm, st_fail(msg, len, "write query count wrong"));
+	for (i = 0; i < ARRAY_SIZE(e); i++)
+		if (e[i].status != want_write[i])
+			return teardown(vm, st_fail(msg, len, "write %u: %d", i, e[i].status));
+	/* Nothing reached firmware or the cache, and the values are untouched. */
+	vmm_vcpu_stats(vcpu, &st);
+	if (st.fw_reads || st.fw_writes || st.cache_hits || f->writes[VMM_REG_RAX] ||
+	    e[0].value != 7 || e[4].value != 9 || vmm_vcpu_flush(vcpu) || f->writes[VMM_REG_RAX])
+		return teardown(vm, st_fail(msg, len, "query had side effects"));
+	return teardown(vm, 0);
+}
+
 static int test_aliased_names_never_read_stale(char *msg, size_t len)
 {
 	struct vmm_state_entry vmcs = { .type = VMM_STATE_VMCS, .id = VMCS_GUEST_RSP_ENC };
@@ -981,6 +1004,7 @@ static const struct tdsnp_selftest vmm_tests[] = {
 	T(test_get_refuses_entries_one_by_one),
 	T(test_cache_serves_reads_and_writes_back_once),
 	T(test_cache_overflow_loses_no_write),
+	T(test_query_reports_supported_ids_without_firmware),
 	T(test_aliased_names_never_read_stale),
 	T(test_mem_add_checks_range_and_measures),
 	T(test_mem_conversion_is_ranged_and_rolls_back),
