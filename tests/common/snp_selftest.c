@@ -47,7 +47,7 @@ static struct page *setup(char *msg, size_t len)
 {
 	struct page *p;
 
-	if (tdsnp_mock_install() || snp_mock_init()) {
+	if (tdsnp_mock_install() || tdsnp_mock_snp_install()) {
 		st_fail(msg, len, "mock install failed");
 		return NULL;
 	}
@@ -78,7 +78,7 @@ static int teardown(struct page *p, int ret, char *msg, size_t len, unsigned int
 	left = snp_mock_rmp_assigned_pages();
 	if (!ret && left != expect)
 		ret = st_fail(msg, len, "%u pages left assigned, want %u", left, expect);
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_faults_clear();
 	tdsnp_mock_uninstall();
 	return ret;

@@ -54,8 +54,8 @@ int tdxg_env_up(struct tdxg_env *e, char *msg, size_t len)
 		cfg.mrtd[i] = (u8)i;
 		cfg.mrowner[i] = (u8)(0x80 + i);
 	}
-	if (tdxg_install())
-		return st_fail(msg, len, "tdxg_install failed");
+	if (tdsnp_mock_tdx_guest_install())
+		return st_fail(msg, len, "tdsnp_mock_tdx_guest_install failed");
 	e->td = tdxg_td_create(&cfg);
 	if (!e->td)
 		return st_fail(msg, len, "tdxg_td_create failed");
@@ -87,7 +87,7 @@ int tdxg_env_down(struct tdxg_env *e, int ret)
 	unsigned int i;
 
 	tdxg_set_current(NULL);
-	tdxg_uninstall();
+	tdsnp_mock_tdx_guest_uninstall();
 	tdsnp_mock_set_direct(false);
 	tdsnp_mock_set_strict(NULL);
 	tdsnp_mock_uninstall();

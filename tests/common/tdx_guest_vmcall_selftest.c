@@ -289,7 +289,7 @@ int test_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len)
 	int ret = -1;
 
 	msg[0] = '\0';
-	if (tdxg_install())
+	if (tdsnp_mock_tdx_guest_install())
 		return st_fail(msg, len, "install");
 	td = tdxg_td_create(&cfg);
 	if (td)
@@ -303,7 +303,7 @@ int test_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len)
 		ret = msg[0] ? -1 : 0;
 	}
 	tdxg_set_current(NULL);
-	tdxg_uninstall();
+	tdsnp_mock_tdx_guest_uninstall();
 	tdsnp_mock_uninstall();
 	tdsnp_free(v);
 	tdxg_td_destroy(td);

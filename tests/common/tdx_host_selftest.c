@@ -39,7 +39,7 @@ int tdx_host_bringup(struct tdx_host_env *env, struct tdx_sys_info *info)
 	if (!ret)
 		ret = tdsnp_mock_install();
 	if (!ret)
-		ret = tdx_module_install(&env->cfg);
+		ret = tdsnp_mock_tdx_module_install(&env->cfg);
 	if (!ret)
 		ret = tdx_module_init(&env->setup, info);
 	return ret;
@@ -51,7 +51,7 @@ int tdx_host_bringup(struct tdx_host_env *env, struct tdx_sys_info *info)
 void tdx_host_shutdown(void)
 {
 	tdx_module_forget();
-	tdx_module_uninstall();
+	tdsnp_mock_tdx_module_uninstall();
 }
 
 static void default_params(struct tdx_td_params *p, u64 attributes)
@@ -290,7 +290,7 @@ static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 	if (!err)
 		err = tdsnp_mock_install();
 	if (!err)
-		err = tdx_module_install(&env.cfg);
+		err = tdsnp_mock_tdx_module_install(&env.cfg);
 	if (err)
 		return st_fail(msg, len, "setup: %d", err);
 	td.tdr_page = tdsnp_alloc_page();
@@ -304,7 +304,7 @@ static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 	if (!err && ret != TDX_SYS_INIT_NOT_PENDING)
 		err = st_fail(msg, len, "LP.INIT before SYS.INIT: 0x%llx", ret);
 	tdsnp_free_page(td.tdr_page);
-	tdx_module_uninstall();
+	tdsnp_mock_tdx_module_uninstall();
 	return err;
 }
 

@@ -358,7 +358,7 @@ static const struct snp_launch_ops fw_ops = {
 /**
  * snp_mock_launch_ops() - the launch firmware model's ops table
  *
- * Return: the table; valid between snp_mock_init() and snp_mock_fini().
+ * Return: the table; valid between tdsnp_mock_snp_install() and tdsnp_mock_snp_uninstall().
  */
 const struct snp_launch_ops *snp_mock_launch_ops(void)
 {

@@ -8,14 +8,14 @@
 #include "snp_mock.h"
 
 /**
- * snp_mock_init() - start the SNP mock with an empty (all-shared) RMP
+ * tdsnp_mock_snp_install() - start the SNP mock with an empty (all-shared) RMP
  *
  * The mock engine (tdsnp_mock_install()) must be installed for the
  * instructions to reach the models.  The host context is current.
  *
  * Return: 0 or a negative errno.
  */
-int snp_mock_init(void)
+int tdsnp_mock_snp_install(void)
 {
 	int ret;
 
@@ -25,9 +25,9 @@ int snp_mock_init(void)
 }
 
 /**
- * snp_mock_fini() - stop the SNP mock and free everything it kept
+ * tdsnp_mock_snp_uninstall() - stop the SNP mock and free everything it kept
  */
-void snp_mock_fini(void)
+void tdsnp_mock_snp_uninstall(void)
 {
 	snp_mock_hv_fini();
 	snp_mock_fw_reset();

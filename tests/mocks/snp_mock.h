@@ -39,8 +39,8 @@ struct snp_mock_rmp_entry {
 };
 
 /* Lifecycle: registers the RMP instruction and VMGEXIT handlers. */
-int snp_mock_init(void);
-void snp_mock_fini(void);
+int tdsnp_mock_snp_install(void);
+void tdsnp_mock_snp_uninstall(void);
 
 /* Which context runs the next instruction: host (ASID 0) or a guest VMPL. */
 void snp_mock_set_host(void);

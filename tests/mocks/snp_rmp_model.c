@@ -538,7 +538,7 @@ static void free_nodes(void)
 /**
  * snp_mock_rmp_init() - start the RMP model with every page hypervisor-owned
  *
- * Called by snp_mock_init(); registers the RMP instruction handlers.
+ * Called by tdsnp_mock_snp_install(); registers the RMP instruction handlers.
  *
  * Return: 0 or -EINVAL from the engine.
  */

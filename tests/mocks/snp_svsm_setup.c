@@ -211,7 +211,7 @@ void tdsnp_mock_snp_svsm_teardown(void)
 	release_list(svsm.stuck);
 	host_release(svsm.ghcb_page);
 	snp_ghcb_set_msr_ops(NULL);
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	if (svsm.own_engine)
 		tdsnp_mock_uninstall();
 	tdsnp_mock_snp_svsm_host_end();
@@ -254,7 +254,7 @@ int tdsnp_mock_snp_svsm_setup(u32 asid, u64 mem_base, u64 mem_size)
 	svsm.asid = asid;
 	svsm.mem_base = mem_base;
 	svsm.nr_pages = mem_size / TDSNP_PAGE_SIZE;
-	ret = snp_mock_init();
+	ret = tdsnp_mock_snp_install();
 	if (ret)
 		goto fail;
 	ret = -ENOMEM;

@@ -1165,11 +1165,11 @@ static const struct {
 /* ---- test API ---- */
 
 /**
- * tdxg_install() - install the mock engine and the guest-side leaves
+ * tdsnp_mock_tdx_guest_install() - install the mock engine and the guest-side leaves
  *
  * Return: 0 or the engine's error.
  */
-int tdxg_install(void)
+int tdsnp_mock_tdx_guest_install(void)
 {
 	size_t i;
 	int ret = tdsnp_mock_install();
@@ -1192,9 +1192,9 @@ int tdxg_install(void)
 }
 
 /**
- * tdxg_uninstall() - forget the guest-side leaves and the current vCPU
+ * tdsnp_mock_tdx_guest_uninstall() - forget the guest-side leaves and the current vCPU
  */
-void tdxg_uninstall(void)
+void tdsnp_mock_tdx_guest_uninstall(void)
 {
 	size_t i;
 

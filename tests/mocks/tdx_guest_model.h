@@ -148,8 +148,8 @@ struct tdxg_vcpu_stats {
 	u64 invvpid_pages[TDX_MAX_VMS];
 };
 
-int tdxg_install(void);
-void tdxg_uninstall(void);
+int tdsnp_mock_tdx_guest_install(void);
+void tdsnp_mock_tdx_guest_uninstall(void);
 
 struct tdx_guest_td *tdxg_td_create(const struct tdxg_td_config *cfg);
 void tdxg_td_destroy(struct tdx_guest_td *td);

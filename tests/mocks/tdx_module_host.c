@@ -2786,7 +2786,7 @@ static void unregister(void)
 }
 
 /**
- * tdx_module_install() - load the model and route its SEAMCALL leaves to it
+ * tdsnp_mock_tdx_module_install() - load the model and route its SEAMCALL leaves to it
  * @cfg: the platform; zero fields take defaults (KeyID shift 46, KeyIDs
  *       32..47, 1 package, 1 LP)
  *
@@ -2796,7 +2796,7 @@ static void unregister(void)
  *
  * Return: 0, -EBUSY when already installed, -EINVAL, -ENOMEM.
  */
-int tdx_module_install(const struct tdx_module_config *cfg)
+int tdsnp_mock_tdx_module_install(const struct tdx_module_config *cfg)
 {
 	u32 i;
 
@@ -2840,12 +2840,12 @@ int tdx_module_install(const struct tdx_module_config *cfg)
 }
 
 /**
- * tdx_module_uninstall() - unload the model and forget all its state
+ * tdsnp_mock_tdx_module_uninstall() - unload the model and forget all its state
  *
  * Pages the model still owns are released to the host's accounting first
  * (a test that leaked them has already failed its own checks).
  */
-void tdx_module_uninstall(void)
+void tdsnp_mock_tdx_module_uninstall(void)
 {
 	u32 i;
 

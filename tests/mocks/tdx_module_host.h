@@ -57,8 +57,8 @@ struct tdx_module_stats {
 	u64 unflushed_handovers;
 };
 
-int tdx_module_install(const struct tdx_module_config *cfg);
-void tdx_module_uninstall(void);
+int tdsnp_mock_tdx_module_install(const struct tdx_module_config *cfg);
+void tdsnp_mock_tdx_module_uninstall(void);
 void tdx_module_set_lp(u32 lp);
 int tdx_module_update_load(void);
 void tdx_module_stats(struct tdx_module_stats *st);

@@ -58,7 +58,7 @@ static struct snp_ghcb ghcb;
 static void begin(void)
 {
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(snp_mock_init(), 0);
+	assert_int_equal(tdsnp_mock_snp_install(), 0);
 	snp_ghcb_set_msr_ops(snp_mock_ghcb_msr_ops());
 	snp_mock_hv_set_exit_handler(exit_handler, NULL);
 	ghcb_page = tdsnp_alloc_page();
@@ -86,7 +86,7 @@ static void end(void)
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
 	tdsnp_free_page(ghcb_page);
 	snp_ghcb_set_msr_ops(NULL);
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_uninstall();
 	tdsnp_arena_stats(arena, &st);
 	assert_int_equal(st.outstanding, 0);

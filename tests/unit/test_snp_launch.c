@@ -78,7 +78,7 @@ static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 type, u8 im
 static void begin(void)
 {
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(snp_mock_init(), 0);
+	assert_int_equal(tdsnp_mock_snp_install(), 0);
 }
 
 static void end(void)
@@ -86,7 +86,7 @@ static void end(void)
 	struct tdsnp_arena_stats st;
 
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_uninstall();
 	tdsnp_arena_stats(arena, &st);
 	assert_int_equal(st.outstanding, 0);
@@ -474,7 +474,7 @@ static void test_unreclaimable_context_page_is_quarantined(void **state)
 	/* Both still assigned in the RMP, and nothing else. */
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 2);
 	assert_int_equal(st.violations, 0);
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_uninstall();
 }
 

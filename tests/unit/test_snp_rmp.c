@@ -69,7 +69,7 @@ static void begin_2m(void)
 	for (i = 0; i < 1024; i++)
 		assert_true(tdsnp_arena_fw_owned(arena, frame(i)) == false && frame(i)->virt);
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(snp_mock_init(), 0);
+	assert_int_equal(tdsnp_mock_snp_install(), 0);
 }
 
 static void end_2m(void)
@@ -93,7 +93,7 @@ static void end_2m(void)
 		if (e.assigned)
 			assert_int_equal(snp_page_make_shared(held[i]), 0);
 	}
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_faults_clear();
 	tdsnp_mock_uninstall();
 	for (i = 0; i < nr_held; i++)
@@ -289,7 +289,7 @@ static void test_strict_mode_catches_free_of_assigned_page(void **state)
 
 	(void)state;
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(snp_mock_init(), 0);
+	assert_int_equal(tdsnp_mock_snp_install(), 0);
 	p = tdsnp_alloc_page();
 	assert_non_null(p);
 	assert_int_equal(snp_page_make_private(p, tdsnp_gpa(0x1000), ASID, false), 0);
@@ -300,7 +300,7 @@ static void test_strict_mode_catches_free_of_assigned_page(void **state)
 	assert_int_equal(st.violations, 1);
 	/* The frame was not freed: make it shared and free it properly. */
 	assert_int_equal(snp_page_release(p), 0);
-	snp_mock_fini();
+	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_uninstall();
 }
 

@@ -504,7 +504,7 @@ static void test_unflushed_handover_is_a_strict_violation(void **state)
 	tdx_host_shutdown();
 	assert_int_equal(tdx_host_env_init(&e2), 0);
 	e2.cfg.clflush_required = true;
-	assert_int_equal(tdx_module_install(&e2.cfg), 0);
+	assert_int_equal(tdsnp_mock_tdx_module_install(&e2.cfg), 0);
 	assert_int_equal(tdx_module_init(&e2.setup, NULL), 0);
 	assert_true(tdx_sysinfo()->features0 & TDX_FEATURES0_CLFLUSH_BEFORE_ALLOC);
 	before = tdx_pages_outstanding();
@@ -1011,7 +1011,7 @@ static void test_sys_config_checks_tdmrs_and_the_module_states(void **state)
 	assert_int_equal(tdx_host_env_init(&env), 0);
 	tdsnp_mock_uninstall();
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	assert_int_equal(tdsnp_mock_tdx_module_install(&env.cfg), 0);
 	pas[0] = page_to_phys(inf);
 	good_tdmr(t);
 	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SYS_LP_INIT_NOT_DONE);
@@ -1282,7 +1282,7 @@ static void test_sys_update_on_a_fresh_module_is_invalid_handoff(void **state)
 	tdsnp_mock_faults_clear();
 	tdsnp_mock_uninstall();
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	assert_int_equal(tdsnp_mock_tdx_module_install(&env.cfg), 0);
 	/* SYS.SHUTDOWN is not among the leaves that run before SYS_READY. */
 	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
 	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
@@ -1321,7 +1321,7 @@ static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
 	env.setup.move_to_lp = move_lp;
 	tdsnp_mock_uninstall();
 	assert_int_equal(tdsnp_mock_install(), 0);
-	assert_int_equal(tdx_module_install(&env.cfg), 0);
+	assert_int_equal(tdsnp_mock_tdx_module_install(&env.cfg), 0);
 	/* Bring-up needs LP.INIT everywhere and the global key on both packages. */
 	assert_int_equal(tdx_module_init(&env.setup, NULL), 0);
 	before = tdx_pages_outstanding();
