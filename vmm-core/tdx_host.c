@@ -181,6 +181,7 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (err) {
 		/* Nothing the module holds may be freed: a quarantined page stays so. */
 		tdx_guest_destroy(&t->g);
+		vmm_vm_add_lost(vm, t->g.leaked);
 		goto free;
 	}
 	tdsnp_free(params);

@@ -43,6 +43,7 @@ struct vmm_vm {
 	struct vmm_vm_config cfg;		/* immutable */
 	void *priv;				/* backend's */
 	u64 last_status;			/* last architectural status */
+	u32 create_lost;			/* pages lost undoing a failed create */
 	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
@@ -113,15 +114,19 @@ static bool page_aligned(u64 v)
 }
 
 /**
- * vmm_vm_create() - build a VM
+ * vmm_vm_create_info() - build a VM, and say why it failed
  * @cfg: what to build
  * @out: the VM on success
+ * @info: filled in whatever the result (may be NULL): the architectural
+ *        status of the firmware call that failed and the pages the backend
+ *        could not reclaim while undoing (quarantined, never freed)
  *
  * Return: 0; -EINVAL for a bad configuration (vCPU count, memory range);
  * -ENODEV when no backend of that kind is registered; -ENOMEM; or the
- * backend's error, with nothing left behind.
+ * backend's error, with nothing left behind but what @info reports lost.
  */
-int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
+int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
+		       struct vmm_create_info *info)
 {
 	const struct vmm_backend_ops *ops;
 	struct vmm_vm *vm;
@@ -129,6 +134,8 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 	int ret;
 
 	*out = NULL;
+	if (info)
+		memset(info, 0, sizeof(*info));
 	if (cfg->backend >= VMM_NR_BACKENDS || !cfg->max_vcpus ||
 	    cfg->max_vcpus > VMM_MAX_VCPUS || !cfg->mem_size || !page_aligned(cfg->mem_base) ||
 	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base)
@@ -151,6 +158,10 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 	tdsnp_mutex_init(&vm->lock);
 	ret = ops->vm_create(vm, cfg);
 	if (ret) {
+		if (info) {
+			info->status = vm->last_status;
+			info->lost_pages = vm->create_lost;
+		}
 		tdsnp_mutex_destroy(&vm->lock);
 		goto free;
 	}
@@ -162,7 +173,33 @@ free:
 	tdsnp_free(vm);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(vmm_vm_create_info);
+
+/**
+ * vmm_vm_create() - build a VM
+ * @cfg: what to build
+ * @out: the VM on success
+ *
+ * vmm_vm_create_info() without the report.
+ *
+ * Return: as vmm_vm_create_info().
+ */
+int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
+{
+	return vmm_vm_create_info(cfg, out, NULL);
+}
 EXPORT_SYMBOL_GPL(vmm_vm_create);
+
+/**
+ * vmm_vm_add_lost() - a backend's vm_create reports pages it had to give up
+ * @vm: the VM being created
+ * @pages: pages quarantined while undoing a failed create
+ */
+void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages)
+{
+	vm->create_lost += pages;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_add_lost);
 
 static int destroy_vcpu_locked(struct vmm_vcpu *vcpu)
 {

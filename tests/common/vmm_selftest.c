@@ -67,6 +67,13 @@ static int t_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 
 	if (!f)
 		return -ENOMEM;
+	if (cfg->xfam) {
+		/* Tests ask for a failed create: status in xfam, lost pages in attributes. */
+		vmm_vm_set_last_status(vm, cfg->xfam);
+		vmm_vm_add_lost(vm, (u32)cfg->attributes);
+		tdsnp_free(f);
+		return -EIO;
+	}
 	f->lost_pages = (int)cfg->attributes;	/* tests choose */
 	tdsnp_sha384_init(&f->mr);
 	vmm_vm_set_priv(vm, f);
@@ -332,6 +339,7 @@ static int test_lifecycle_and_caps(char *msg, size_t len)
 
 static int test_bad_configs_are_refused(char *msg, size_t len)
 {
+	struct vmm_create_info info;
 	struct vmm_vm_config cfg;
 	struct vmm_vm *vm = (void *)1;
 
@@ -359,6 +367,18 @@ static int test_bad_configs_are_refused(char *msg, size_t len)
 	cfg.backend = VMM_NR_BACKENDS;
 	if (vmm_vm_create(&cfg, &vm) != -EINVAL)
 		return teardown(NULL, st_fail(msg, len, "unknown backend accepted"));
+	/* A refused configuration reports no firmware status. */
+	info.status = 1;
+	if (vmm_vm_create_info(&cfg, &vm, &info) != -EINVAL || info.status || info.lost_pages)
+		return teardown(NULL, st_fail(msg, len, "refused config left an info"));
+	/* A backend failure: its status and lost pages outlive the VM. */
+	cfg = good_cfg;
+	cfg.xfam = 0xc0000b0b;
+	cfg.attributes = 2;
+	if (vmm_vm_create_info(&cfg, &vm, &info) != -EIO || vm || info.status != 0xc0000b0b ||
+	    info.lost_pages != 2)
+		return teardown(NULL, st_fail(msg, len, "create info 0x%llx, %u lost", info.status,
+					      info.lost_pages));
 	return teardown(NULL, 0);
 }
 

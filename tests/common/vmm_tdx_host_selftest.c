@@ -543,9 +543,13 @@ static int test_conversion_both_ways_follows_the_sept_state(char *msg, size_t le
 }
 
 /* Module refusals: exact status in last_status, errno, nothing changed. */
+/* TDH.MNG.INIT refusing TD_PARAMS.XFAM: OPERAND_INVALID naming XFAM (tdx-host.md). */
+#define XFAM_REFUSED	(TDX_OPERAND_INVALID | TDX_OPERAND_ID_XFAM)
+
 static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, size_t len)
 {
 	static u8 page[TDSNP_PAGE_SIZE];
+	struct vmm_create_info info;
 	struct vmm_vm_config cfg;
 	struct tdsnp_mock_fault_cfg busy = { .seed = 1 };
 	struct vmm_vcpu *vcpu;
@@ -575,8 +579,12 @@ static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, s
 		ret = st_fail(msg, len, "reserved ATTRIBUTES bit accepted");
 	cfg = base_cfg;
 	cfg.xfam = 0;
-	if (!ret && vmm_vm_create(&cfg, &e.vm) != -EINVAL)
+	if (!ret && vmm_vm_create_info(&cfg, &e.vm, &info) != -EINVAL)
 		ret = st_fail(msg, len, "XFAM without x87/SSE accepted");
+	/* The VM is gone, but the module's answer is not: TDH.MNG.INIT's status. */
+	if (!ret && (info.status != XFAM_REFUSED || info.lost_pages))
+		ret = st_fail(msg, len, "create info: status 0x%llx, %u lost", info.status,
+			      info.lost_pages);
 	if (!ret && e.vm)
 		ret = st_fail(msg, len, "a refused create returned a VM");
 	if (!ret)
