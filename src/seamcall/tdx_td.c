@@ -13,12 +13,24 @@
 #include <tdx/tdx_host.h>
 #include <tdx/tdx_fields.h>
 
+/*
+ * *n holds both counts, entropy in the low half and busy in the high half,
+ * so that one kind of retry cannot use up the other's budget.  A key that
+ * TDH.MNG.KEY.CONFIG failed to generate is an entropy failure too.
+ */
+#define RETRY_BUSY_ONE	0x10000U
+
 static bool retry_again(u64 ret, unsigned int *n)
 {
-	if (tdx_status_is(ret, TDX_RND_NO_ENTROPY))
-		return ++*n < TDX_NO_ENTROPY_RETRIES;
-	if (tdx_status_is(ret, TDX_OPERAND_BUSY))
-		return ++*n < TDX_BUSY_RETRIES;
+	if (tdx_status_is(ret, TDX_RND_NO_ENTROPY) ||
+	    tdx_status_is(ret, TDX_KEY_GENERATION_FAILED)) {
+		*n += 1;
+		return (*n & (RETRY_BUSY_ONE - 1)) < TDX_NO_ENTROPY_RETRIES;
+	}
+	if (tdx_status_is(ret, TDX_OPERAND_BUSY)) {
+		*n += RETRY_BUSY_ONE;
+		return *n / RETRY_BUSY_ONE < TDX_BUSY_RETRIES;
+	}
 	return false;
 }
 
@@ -91,8 +103,7 @@ int tdx_guest_create(struct tdx_guest *g)
 		n = 0;
 		do {
 			ret = tdh_mng_key_config(&g->td);
-		} while ((tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
-			  ++n < TDX_NO_ENTROPY_RETRIES) || retry_again(ret, &n));
+		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED))
 			break;
 	}

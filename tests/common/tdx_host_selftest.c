@@ -338,6 +338,51 @@ static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
 	return ret;
 }
 
+/* TDH.MNG.CREATE scripted: 9 x BUSY, 5 x NO_ENTROPY, then a final refusal. */
+static unsigned int scripted_calls;
+
+static void scripted_mng_create(void *priv, struct tdsnp_regs *regs)
+{
+	(void)priv;
+	scripted_calls++;
+	if (scripted_calls <= 9)
+		regs->rax = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+	else if (scripted_calls <= 14)
+		regs->rax = TDX_RND_NO_ENTROPY;
+	else
+		regs->rax = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+}
+
+/*
+ * BUSY and NO_ENTROPY have their own retry budgets (TDX_BUSY_RETRIES,
+ * TDX_NO_ENTROPY_RETRIES): nine busy answers must not use up the entropy
+ * retries, so all fifteen answers are seen and the last one is returned.
+ */
+static int test_busy_retries_leave_the_entropy_budget_alone(char *msg, size_t len)
+{
+	struct tdx_host_env env;
+	struct tdx_guest g;
+	int ret = tdx_host_bringup(&env, NULL), err = 0;
+
+	if (ret)
+		return st_fail(msg, len, "bring-up: %d", ret);
+	scripted_calls = 0;
+	if (tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, TDH_MNG_CREATE, 0, scripted_mng_create,
+				   NULL)) {
+		tdx_host_shutdown();
+		return st_fail(msg, len, "cannot script TDH.MNG.CREATE");
+	}
+	memset(&g, 0, sizeof(g));
+	ret = tdx_guest_create(&g);
+	if (ret != -EINVAL || scripted_calls != 15 ||
+	    g.last_status != (TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX))
+		err = st_fail(msg, len, "create %d after %u calls, status 0x%llx", ret,
+			      scripted_calls, g.last_status);
+	tdx_guest_destroy(&g);
+	tdx_host_shutdown();
+	return err;
+}
+
 /*
  * TDH.SYS.RDALL into a real page, then TDH.SYS.SHUTDOWN: afterwards only
  * TDH.SYS.LP.SHUTDOWN runs (tdx-host.md 1.1), and the model unloads cleanly.
@@ -386,6 +431,8 @@ static const struct tdsnp_selftest tdx_host_tests[] = {
 	{ "test_mrtd_reproduces_spec_vectors", test_mrtd_reproduces_spec_vectors },
 	{ "test_lifecycle_under_fault_seeds_leaks_nothing",
 	  test_lifecycle_under_fault_seeds_leaks_nothing },
+	{ "test_busy_retries_leave_the_entropy_budget_alone",
+	  test_busy_retries_leave_the_entropy_budget_alone },
 	{ "test_sys_rdall_then_shutdown_stops_the_module",
 	  test_sys_rdall_then_shutdown_stops_the_module },
 };
