@@ -72,7 +72,7 @@ $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
-	$(O)/tdsnp-demo --trace $(O)/demo-trace.txt
+	$(O)/tdsnp-demo --trace $(O)/demo-trace.txt $(DEMO_FLAGS)
 	@echo "full trace, one line per firmware call: $(O)/demo-trace.txt"
 
 # Figures as ratios against baselines measured in the same run.

@@ -7,9 +7,10 @@
  * converts a range to shared and back, prints the MRTD and the SVSM's launch
  * measurement, tears both down and reports leaks.  Every firmware call goes
  * through the real instruction (SEAMCALL, RMPADJUST, PVALIDATE, VMGEXIT)
- * and is trapped by the mock; the tracer prints each one.  Runs of the same
- * call with the same status are folded into one line on stdout; the full
- * trace, one line per call, goes to the file named by --trace.
+ * and is trapped by the mock; the tracer sees each one.  On stdout, the
+ * first calls of each kind (instruction, leaf, status) in each step are
+ * printed and the rest summarised per kind (--all prints every one); the
+ * full trace, one line per call, goes to the file named by --trace.
  *
  * Exit status: 0 when everything worked and nothing leaked.
  */
@@ -45,7 +46,6 @@
 #define SNP_IMAGE_GPA	(1 * MiB)
 #define SNP_IMAGE_SIZE	(256 * KiB)
 
-/* The tracer: every call to the full trace, runs folded on stdout. */
 /*
  * Within one step of the demo, the first SHOWN calls of each kind (same
  * instruction, leaf and status) are printed; the rest are counted and
@@ -65,6 +65,7 @@ struct call_kind {
 
 struct trace {
 	FILE *full;
+	bool all;		/* --all: print every call, fold nothing */
 	u64 t0;
 	unsigned long calls;
 	u64 ns;
@@ -215,7 +216,7 @@ static void on_call(void *ctx, unsigned int insn, const struct tdsnp_regs *in,
 		tdsnp_insn_describe(line, sizeof(line), insn, in, out, ns);
 	if (tr.full)
 		fprintf(tr.full, "%10.3f ms  %s\n", ms, line);
-	if (k && k->count++ >= SHOWN) {
+	if (k && k->count++ >= SHOWN && !tr.all) {
 		k->ns += ns;
 		return;
 	}
@@ -566,17 +567,24 @@ arena:
 int main(int argc, char **argv)
 {
 	u8 *image;
+	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "--trace")) {
-		tr.full = fopen(argv[2], "w");
-		if (!tr.full) {
-			perror(argv[2]);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--all")) {
+			tr.all = true;
+		} else if (!strcmp(argv[i], "--trace") && i + 1 < argc && !tr.full) {
+			tr.full = fopen(argv[++i], "w");
+			if (!tr.full) {
+				perror(argv[i]);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "usage: %s [--all] [--trace FILE]\n", argv[0]);
+			if (tr.full)
+				fclose(tr.full);
 			return 2;
 		}
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: %s [--trace FILE]\n", argv[0]);
-		return 2;
 	}
 	image = malloc(TD_IMAGE_SIZE);
 	if (!image || tdsnp_mock_install()) {
