@@ -273,7 +273,7 @@ static int launch_page(struct shvm *s, struct page *page, u64 gpa, enum snp_page
 
 /* ---- guest memory ---- */
 
-static u64 page_index(struct shvm *s, u64 gpa)
+static u64 guest_index(struct shvm *s, u64 gpa)
 {
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
@@ -291,7 +291,7 @@ static bool all_zero(const u8 *p)
 static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
 	struct shvm *s = vmm_vm_priv(vm);
-	u64 i = page_index(s, gpa);
+	u64 i = guest_index(s, gpa);
 	enum snp_page_type type;
 	struct page *page;
 	int ret;
@@ -334,14 +334,14 @@ static int make_private(struct shvm *s, u64 gpa)
 		tdsnp_free_page(page);
 		return snp_ret_to_errno(r);
 	}
-	s->pg[page_index(s, gpa)] = page;
+	s->pg[guest_index(s, gpa)] = page;
 	return 0;
 }
 
 static int make_shared(struct shvm *s, u64 gpa)
 {
 	struct snp_rmp_update st = { .size = SNP_PAGE_4K };
-	u64 i = page_index(s, gpa);
+	u64 i = guest_index(s, gpa);
 	struct page *page = s->pg[i];
 	snp_ret_t r;
 
@@ -362,9 +362,9 @@ static int sh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
 	struct shvm *s = vmm_vm_priv(vm);
-	bool backed = s->pg[page_index(s, gpa)];
+	bool backed = s->pg[guest_index(s, gpa)], was_private = from == VMM_MEM_PRIVATE;
 
-	if (backed != (from == VMM_MEM_PRIVATE))
+	if (backed != was_private)
 		return -EIO;
 	if (to == VMM_MEM_PRIVATE)
 		return make_private(s, gpa);
@@ -392,7 +392,7 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (!s)
 		goto put;
 	s->nr_pages = cfg->mem_size / TDSNP_PAGE_SIZE;
-	s->pg = tdsnp_zalloc(s->nr_pages * sizeof(*s->pg));
+	s->pg = tdsnp_zalloc(s->nr_pages * sizeof(struct page *));
 	if (!s->pg)
 		goto free;
 	s->vm = vm;
@@ -610,9 +610,9 @@ struct page *vmm_snp_host_page(struct vmm_vm *vm, u64 gpa)
 {
 	struct shvm *s = vmm_vm_priv(vm);
 
-	if (gpa < s->mem_base || page_index(s, gpa) >= s->nr_pages)
+	if (gpa < s->mem_base || guest_index(s, gpa) >= s->nr_pages)
 		return NULL;
-	return s->pg[page_index(s, gpa)];
+	return s->pg[guest_index(s, gpa)];
 }
 EXPORT_SYMBOL_GPL(vmm_snp_host_page);
 

@@ -11,9 +11,8 @@
 #include <snp/snp.h>
 #include <snp/vmsa.h>
 
-
 enum {
-	F_RO = BIT(0),		/* the SVSM must not change it: -EPERM */
+	F_RO = BIT(0),		/* the VMM must not change it: -EPERM */
 	F_EFER = BIT(1),	/* EFER.SVME must stay set (snp.md 3.3.5) */
 	F_RFLAGS = BIT(2),	/* bit 1 is fixed to 1 */
 	F_XCR0 = BIT(3),	/* x87 state (bit 0) is always enabled */

@@ -19,6 +19,10 @@
  * - vm_index: must be 0, else -EINVAL; xfam is ignored
  * - max_vcpus, mem_base, mem_size: as vmm-core documents them
  *
+ * State is read and written in the VMSA page until vmm_vm_finalize()
+ * measures it (then -EPERM); vmm-core caches writes until a flush, so call
+ * vmm_vcpu_flush() on each vCPU before finalizing.
+ *
  * The README section "vmm-core backend `snp_host`" has the full rules.
  */
 #ifndef VMM_SNP_HOST_H

@@ -157,8 +157,7 @@ static int fw_digest(struct vmm_vm *vm, u8 ld[SHA384_DIGEST_SIZE])
 	return snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), ld, NULL);
 }
 
-static int test_lifecycle_two_vcpus_digest_equals_firmware_destroy_restores_rmp(char *msg,
-										 size_t len)
+static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg, size_t len)
 {
 	struct vmm_state_entry rip = REG(VMM_REG_RIP, 0xfff0);
 	tdsnp_hpa_t held[MAX_TRACKED];
@@ -600,15 +599,14 @@ static int test_seeded_faults_over_lifecycles_leak_nothing(char *msg, size_t len
 	return ret;
 }
 
-static int test_unreclaimable_pages_at_destroy_are_quarantined_and_counted(char *msg,
-									   size_t len)
+static int test_unreclaimable_pages_at_destroy_are_counted(char *msg, size_t len)
 {
 	return faulted_lifecycle(msg, len, 42, true);
 }
 
 static const struct tdsnp_selftest vmm_snp_host_tests[] = {
-	{ "test_lifecycle_two_vcpus_digest_equals_firmware_destroy_restores_rmp",
-	  test_lifecycle_two_vcpus_digest_equals_firmware_destroy_restores_rmp },
+	{ "test_lifecycle_digest_equals_firmware_destroy_restores_rmp",
+	  test_lifecycle_digest_equals_firmware_destroy_restores_rmp },
 	{ "test_state_before_finalize_lands_in_vmsa_refused_after",
 	  test_state_before_finalize_lands_in_vmsa_refused_after },
 	{ "test_convert_both_ways_with_rmp_checked_failure_stays_in_from",
@@ -617,8 +615,8 @@ static const struct tdsnp_selftest vmm_snp_host_tests[] = {
 	  test_bad_input_every_entry_point_leaves_nothing },
 	{ "test_seeded_faults_over_lifecycles_leak_nothing",
 	  test_seeded_faults_over_lifecycles_leak_nothing },
-	{ "test_unreclaimable_pages_at_destroy_are_quarantined_and_counted",
-	  test_unreclaimable_pages_at_destroy_are_quarantined_and_counted },
+	{ "test_unreclaimable_pages_at_destroy_are_counted",
+	  test_unreclaimable_pages_at_destroy_are_counted },
 };
 
 const struct tdsnp_selftest_suite tdsnp_vmm_snp_host_suite = {
