@@ -45,6 +45,7 @@ extern const struct tdsnp_selftest_suite tdsnp_vmm_suite;
 extern const struct tdsnp_selftest_suite tdsnp_vmm_tdx_host_suite;
 extern const struct tdsnp_selftest_suite snp_rmp_suite;
 extern const struct tdsnp_selftest_suite tdsnp_vmm_snp_vmpl_suite;
+extern const struct tdsnp_selftest_suite tdsnp_vmm_snp_host_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite;
 
 #endif /* TDSNP_SELFTEST_H */

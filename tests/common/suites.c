@@ -41,6 +41,7 @@ const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_vmm_tdx_host_suite,
 	&snp_rmp_suite,
 	&tdsnp_vmm_snp_vmpl_suite,
+	&tdsnp_vmm_snp_host_suite,
 	&tdsnp_tdx_guest_suite,
 };
 
