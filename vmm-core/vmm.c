@@ -496,31 +496,47 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
 }
 EXPORT_SYMBOL_GPL(vmm_get_mem_state);
 
+static int flush_locked(struct vmm_vcpu *vcpu);
+
 /**
  * vmm_vm_finalize() - seal the VM's initial image
  * @vm: the VM
  *
  * For backends with a finalisation step (TDX MR.FINALIZE, SNP
- * LAUNCH_FINISH): after it the measurement is final, vmm_mem_add() is
- * refused and the vCPUs may run.
+ * LAUNCH_FINISH): every vCPU's dirty state is written back first (on SNP
+ * the VMSAs are part of the measured image), then the image is sealed;
+ * after it the measurement is final, vmm_mem_add() is refused and the vCPUs
+ * may run.
  *
  * Return: 0, -EOPNOTSUPP when the backend has no such step, -EALREADY when
- * the VM is already finalised, or the backend's error (the VM then stays
- * unfinalised).
+ * the VM is already finalised, or the error of a vCPU flush or of the
+ * backend (the VM then stays unfinalised).
  */
 int vmm_vm_finalize(struct vmm_vm *vm)
 {
-	int ret;
+	int ret = 0;
+	u32 i;
 
 	if (!vm->ops->finalize)
 		return -EOPNOTSUPP;
 	tdsnp_mutex_lock(&vm->lock);
 	if (vm->finalized) {
 		ret = -EALREADY;
-	} else {
+		goto out;
+	}
+	/* State written before finalisation belongs to the sealed image (an SNP VMSA). */
+	for (i = 0; i < VMM_MAX_VCPUS && !ret; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		tdsnp_mutex_lock(&vm->vcpus[i]->lock);
+		ret = flush_locked(vm->vcpus[i]);
+		tdsnp_mutex_unlock(&vm->vcpus[i]->lock);
+	}
+	if (!ret) {
 		ret = vm->ops->finalize(vm);
 		vm->finalized = !ret;
 	}
+out:
 	tdsnp_mutex_unlock(&vm->lock);
 	return ret;
 }

@@ -20,8 +20,8 @@
  * - max_vcpus, mem_base, mem_size: as vmm-core documents them
  *
  * State is read and written in the VMSA page until vmm_vm_finalize()
- * measures it (then -EPERM); vmm-core caches writes until a flush, so call
- * vmm_vcpu_flush() on each vCPU before finalizing.
+ * measures it (then -EPERM); vmm_vm_finalize() writes every vCPU's cached
+ * state back first, so what was set is what is measured.
  *
  * The README section "vmm-core backend `snp_host`" has the full rules.
  */

@@ -27,6 +27,7 @@ struct fw_vcpu {
 	u32 reads[FW_ITEMS];
 	u32 writes[FW_ITEMS];
 	bool fail_reads;
+	bool fail_writes;
 };
 
 struct fw_vm {
@@ -140,6 +141,8 @@ static int t_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	struct fw_vcpu *f = vmm_vcpu_priv(vcpu);
 	int i = fw_item(type, id);
 
+	if (f->fail_writes)
+		return -EIO;
 	f->writes[i]++;
 	f->value[i] = value;
 	return 0;
@@ -698,6 +701,8 @@ static int test_rollback_restores_each_page_own_state(char *msg, size_t len)
 
 static int test_finalize_seals_the_image(char *msg, size_t len)
 {
+	struct vmm_state_entry rbx = { .type = VMM_STATE_REG, .id = VMM_REG_RBX };
+	struct fw_vcpu *fv;
 	struct vmm_vcpu *vcpu;
 	struct vmm_caps caps;
 	struct vmm_exit exit;
@@ -712,10 +717,17 @@ static int test_finalize_seals_the_image(char *msg, size_t len)
 		return teardown(vm, st_fail(msg, len, "caps flags 0x%x", caps.flags));
 	if (vmm_vcpu_run(vcpu, &exit) != -EBUSY || f->entries)
 		return teardown(vm, st_fail(msg, len, "ran before finalize"));
-	/* A failed finalize leaves the VM open. */
+	/* Dirty state is written back before sealing; a failed write-back stops it. */
+	rbx.value = 0xb0b;
+	fv = vmm_vcpu_priv(vcpu);
+	fv->fail_writes = true;
+	if (vmm_set_state(vcpu, &rbx, 1) || vmm_vm_finalize(vm) != -EIO || f->finalizes)
+		return teardown(vm, st_fail(msg, len, "finalize with an unflushable vCPU"));
+	fv->fail_writes = false;
+	/* A failed finalize leaves the VM open (the vCPU was flushed first). */
 	f->finalize_ret = -EIO;
 	if (vmm_vm_finalize(vm) != -EIO || vmm_mem_add(vm, 0x1000, page_buf, 4096, true) ||
-	    f->added != 1)
+	    f->added != 1 || fv->writes[VMM_REG_RBX] != 1 || fv->value[VMM_REG_RBX] != 0xb0b)
 		return teardown(vm, st_fail(msg, len, "failed finalize sealed the VM"));
 	f->finalize_ret = 0;
 	if (vmm_vm_finalize(vm) || vmm_vm_finalize(vm) != -EALREADY || f->finalizes != 2)
