@@ -217,40 +217,6 @@ static int record(struct shvm *s, int err)
 
 /* ---- the launch digest, alongside the firmware (snp.md 6.2, 6.3) ---- */
 
-static int contents_of(enum snp_page_type type, const void *page, u8 out[SHA384_DIGEST_SIZE])
-{
-	u8 *copy;
-
-	memset(out, 0, SHA384_DIGEST_SIZE);
-	if (type == SNP_PAGE_TYPE_NORMAL) {
-		tdsnp_sha384(page, TDSNP_PAGE_SIZE, out);
-	} else if (type == SNP_PAGE_TYPE_VMSA) {
-		/* The firmware hashes it with GUEST_TSC_SCALE/OFFSET zeroed. */
-		copy = tdsnp_zalloc(TDSNP_PAGE_SIZE);
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, page, TDSNP_PAGE_SIZE);
-		memset(copy + SNP_VMSA_GUEST_TSC_SCALE, 0, 16);
-		tdsnp_sha384(copy, TDSNP_PAGE_SIZE, out);
-		tdsnp_free(copy);
-	}
-	return 0;
-}
-
-static void extend(struct shvm *s, enum snp_page_type type, const u8 contents[SHA384_DIGEST_SIZE],
-		   u64 gpa)
-{
-	struct snp_page_info pi;
-
-	memset(&pi, 0, sizeof(pi));
-	memcpy(pi.digest_cur, s->digest, sizeof(pi.digest_cur));
-	memcpy(pi.contents, contents, sizeof(pi.contents));
-	pi.length = SNP_PAGE_INFO_LENGTH;
-	pi.page_type = type;
-	pi.gpa = gpa;
-	tdsnp_sha384(&pi, sizeof(pi), s->digest);
-}
-
 /*
  * Hand a filled host page to the launch as @type at @gpa.  On failure the
  * page is the caller's again, or quarantined (-ENOTRECOVERABLE, counted).
@@ -260,14 +226,13 @@ static int launch_page(struct shvm *s, struct page *page, u64 gpa, enum snp_page
 	u8 contents[SHA384_DIGEST_SIZE];
 	int ret;
 
-	if (contents_of(type, page_address(page), contents))
-		return -ENOMEM;
+	snp_page_contents_digest(type, page_address(page), contents);
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	ret = record(s, snp_guest_add_page(&s->g, page, tdsnp_gpa(gpa), type, NULL));
 	if (ret == -ENOTRECOVERABLE)
 		s->lost++;
 	if (!ret)
-		extend(s, type, contents, gpa);
+		snp_launch_digest_extend(s->digest, type, gpa, contents, NULL);
 	return ret;
 }
 

@@ -329,21 +329,11 @@ static bool reclaim(struct svm *s, u64 gpa)
 
 static void measure(struct svm *s, u64 gpa, const void *src)
 {
-	struct snp_page_info pi;
+	u8 contents[SHA384_DIGEST_SIZE], perms[3] = { 0, 0, 0 };
 
-	memset(&pi, 0, sizeof(pi));
-	memcpy(pi.digest_cur, s->digest, sizeof(pi.digest_cur));
-	tdsnp_sha384(src, TDSNP_PAGE_SIZE, pi.contents);
-	pi.length = SNP_PAGE_INFO_LENGTH;
-	pi.page_type = SNP_PAGE_TYPE_NORMAL;
-	if (s->vmpl == SNP_VMPL1)
-		pi.vmpl1_perms = VMM_SNP_VMPL_GUEST_PERMS;
-	else if (s->vmpl == SNP_VMPL2)
-		pi.vmpl2_perms = VMM_SNP_VMPL_GUEST_PERMS;
-	else
-		pi.vmpl3_perms = VMM_SNP_VMPL_GUEST_PERMS;
-	pi.gpa = gpa;
-	tdsnp_sha384(&pi, sizeof(pi), s->digest);
+	perms[s->vmpl - SNP_VMPL1] = VMM_SNP_VMPL_GUEST_PERMS;
+	snp_page_contents_digest(SNP_PAGE_TYPE_NORMAL, src, contents);
+	snp_launch_digest_extend(s->digest, SNP_PAGE_TYPE_NORMAL, gpa, contents, perms);
 }
 
 static int svm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)

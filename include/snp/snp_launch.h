@@ -177,6 +177,11 @@ struct snp_launch_page {
 };
 
 /* Thin wrappers: marshal and call the op (src/snp/launch.c). */
+void snp_page_contents_digest(enum snp_page_type type, const void *page,
+			      u8 out[SHA384_DIGEST_SIZE]);
+void snp_launch_digest_extend(u8 digest[SHA384_DIGEST_SIZE], enum snp_page_type type, u64 gpa,
+			      const u8 contents[SHA384_DIGEST_SIZE], const u8 vmpl_perms[3]);
+
 sev_ret_t snp_gctx_create(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
 sev_ret_t snp_launch_start(const struct snp_launch_ops *ops, const struct snp_launch_start *c);
 sev_ret_t snp_activate(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx, u32 asid);
