@@ -711,13 +711,16 @@ static int flush_locked(struct vmm_vcpu *vcpu)
 	return err;
 }
 
-/* Drop clean entries; dirty ones stay until flushed. */
-static void drop_clean_locked(struct vmm_vcpu *vcpu)
+/*
+ * Drop clean entries, except those of type @keep (0, which no entry has:
+ * drop every clean one); dirty ones stay until flushed.
+ */
+static void drop_clean_locked(struct vmm_vcpu *vcpu, u32 keep)
 {
 	u32 i = 0;
 
 	while (i < vcpu->nr_cached) {
-		if (vcpu->cache[i].dirty)
+		if (vcpu->cache[i].dirty || vcpu->cache[i].type == keep)
 			i++;
 		else
 			vcpu->cache[i] = vcpu->cache[--vcpu->nr_cached];
@@ -738,7 +741,7 @@ static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_
 		ret = flush_locked(vcpu);
 		if (ret)
 			return ret;
-		drop_clean_locked(vcpu);
+		drop_clean_locked(vcpu, 0);
 	}
 	s = &vcpu->cache[vcpu->nr_cached++];
 	s->type = type;
@@ -776,18 +779,6 @@ static bool dirty_other_type(struct vmm_vcpu *vcpu, u32 type)
 	return false;
 }
 
-static void drop_clean_other_types(struct vmm_vcpu *vcpu, u32 type)
-{
-	u32 i = 0;
-
-	while (i < vcpu->nr_cached) {
-		if (vcpu->cache[i].dirty || vcpu->cache[i].type == type)
-			i++;
-		else
-			vcpu->cache[i] = vcpu->cache[--vcpu->nr_cached];
-	}
-}
-
 /* One item through the cache; the caller checked the entry. */
 static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
@@ -820,7 +811,7 @@ static int set_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	struct cache_slot *s;
 	int ret;
 
-	drop_clean_other_types(vcpu, type);
+	drop_clean_locked(vcpu, type);
 	ret = cache_slot_for(vcpu, type, id, &s);
 	if (ret)
 		return ret;
@@ -961,7 +952,7 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_flush);
 void vmm_vcpu_invalidate(struct vmm_vcpu *vcpu)
 {
 	tdsnp_mutex_lock(&vcpu->lock);
-	drop_clean_locked(vcpu);
+	drop_clean_locked(vcpu, 0);
 	tdsnp_mutex_unlock(&vcpu->lock);
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_invalidate);
@@ -1287,7 +1278,7 @@ int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 			break;
 		memset(&bx, 0, sizeof(bx));
 		ret = vcpu->vm->ops->run(vcpu, &bx);
-		drop_clean_locked(vcpu);
+		drop_clean_locked(vcpu, 0);
 		if (ret)
 			break;
 		switch (bx.exit.reason) {
