@@ -177,27 +177,25 @@ static void describe_vmgexit(char *line, size_t len, u64 ns)
 	struct page *page = gpa ? tdsnp_mock_snp_svsm_page(gpa) : NULL;
 	const struct ghcb *g;
 	const char *name;
+	int n;
 
 	if (msr & GHCB_MSR_INFO_MASK) {
 		name = ghcb_msr_name(msr & GHCB_MSR_INFO_MASK);
-		snprintf(line, len, "VMGEXIT GHCB-MSR %s = 0x%llx [%llu.%03llu us]",
-			 name ? name : "?", (unsigned long long)msr,
-			 (unsigned long long)ns / 1000, (unsigned long long)ns % 1000);
-		return;
+		n = snprintf(line, len, "VMGEXIT GHCB-MSR %s = 0x%llx", name ? name : "?",
+			     (unsigned long long)msr);
+	} else if (!page || msr != gpa) {
+		n = snprintf(line, len, "VMGEXIT (GHCB at 0x%llx)", (unsigned long long)msr);
+	} else {
+		g = page_address(page);
+		name = ghcb_exit_name(g->sw_exit_code);
+		/* On return the hypervisor has replaced SW_EXITINFO1/2 with its result. */
+		n = snprintf(line, len, "VMGEXIT %s = exitinfo1 0x%llx, exitinfo2 0x%llx",
+			     name ? name : "?", (unsigned long long)g->sw_exit_info_1,
+			     (unsigned long long)g->sw_exit_info_2);
 	}
-	if (!page || msr != gpa) {
-		snprintf(line, len, "VMGEXIT (GHCB at 0x%llx) [%llu.%03llu us]",
-			 (unsigned long long)msr, (unsigned long long)ns / 1000,
+	if (n >= 0 && (size_t)n < len)
+		snprintf(line + n, len - n, " [%llu.%03llu us]", (unsigned long long)ns / 1000,
 			 (unsigned long long)ns % 1000);
-		return;
-	}
-	g = page_address(page);
-	name = ghcb_exit_name(g->sw_exit_code);
-	/* On return the hypervisor has replaced SW_EXITINFO1/2 with its result. */
-	snprintf(line, len, "VMGEXIT %s = exitinfo1 0x%llx, exitinfo2 0x%llx [%llu.%03llu us]",
-		 name ? name : "?", (unsigned long long)g->sw_exit_info_1,
-		 (unsigned long long)g->sw_exit_info_2, (unsigned long long)ns / 1000,
-		 (unsigned long long)ns % 1000);
 }
 
 static void on_call(void *ctx, unsigned int insn, const struct tdsnp_regs *in,
