@@ -84,14 +84,16 @@ tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TE
 deps:
 	scripts/install-deps.sh
 
-# The kernel module (library) and the self-test module (mock + tests).
+# The kernel module (library) and the self-test module (mock + tests), built
+# in $(O)/kbuild/$(KVER) (a copy of the sources) with sparse and objtool.
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run scripts/install-deps.sh"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	scripts/kbuild-check.sh $(KVER)
 
 # Boot Debian's kernel of the same version in QEMU with both modules.
 ktest: module
-	scripts/qemu-ktest.sh --log $(O)/ktest.log tdsnp.ko tdsnp_ktest.ko
+	scripts/qemu-ktest.sh --kver $(KVER) --log $(O)/ktest.log \
+		$(O)/kbuild/$(KVER)/tdsnp.ko $(O)/kbuild/$(KVER)/tdsnp_ktest.ko
 
 sparse:
 	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
