@@ -40,7 +40,7 @@ $(O)/$(1)/libtdsnp-mock.a: $(addprefix $(O)/$(1)/obj/,$(MOCK_C:.c=.o))
 	ar rcs $$@ $$^
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/unit/%.o $(O)/$(1)/libtdsnp-mock.a $(O)/$(1)/libtdsnp.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -o $$@ $$^ -lcmocka -lpthread
+	$$(CC) $(2) -o $$@ $$^ -lcmocka -lunicorn -lpthread
 -include $$(shell find $(O)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 
@@ -65,10 +65,10 @@ $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lpthread
 
 $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+	$(CC) -o $@ $^ -lunicorn -lpthread
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+	$(CC) -o $@ $^ -lunicorn -lpthread
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
