@@ -39,7 +39,7 @@
 
 #define PAGE_SZ			4096ULL
 #define PAGE_MASK_LOW		(PAGE_SZ - 1)
-#define MAX_REGIONS		64
+#define MAX_REGIONS		512
 #define MAX_SHADOWS		64
 /* A window no guest GPA uses (below 2^52, above any 48-bit or shared GPA we map). */
 #define SCRATCH_HIGH		0x000ffffffff00000ULL
@@ -1165,6 +1165,32 @@ int mock_cpu_deliver(struct mock_cpu *cpu, struct mock_cpu_state *st,
 
 /* ---------------------------------------------------------------- run */
 
+/*
+ * QEMU reads paging structures in unmapped memory as zeros and raises #PF.
+ * On a CPU that read is an EPT/NPF violation: report it as a memory fault
+ * on the paging structure (CR2 unchanged, the instruction not executed).
+ */
+static bool pt_fault(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 cr2_before,
+		     struct mock_cpu_exit *exit)
+{
+	u32 err = saved_error_code(cpu), pf;
+	u32 access = (err & PF_I) ? MOCK_CPU_ACCESS_FETCH :
+		     (err & PF_W) ? MOCK_CPU_ACCESS_WRITE : MOCK_CPU_ACCESS_READ;
+	u64 gpa;
+
+	if (walk(cpu, st, st->cr2, access, !!(err & PF_U), &gpa, &pf) != -EFAULT)
+		return false;
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = MOCK_CPU_EXIT_MEM_FAULT;
+	exit->mem.gpa = gpa;
+	exit->mem.gla = st->cr2;
+	exit->mem.size = 8;
+	exit->mem.access = MOCK_CPU_ACCESS_READ;
+	exit->mem.mapped = false;
+	st->cr2 = cr2_before;
+	return true;
+}
+
 /**
  * mock_cpu_run() - execute the guest until the next exit
  * @cpu: the vCPU
@@ -1195,6 +1221,7 @@ int mock_cpu_run(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 budget,
 			return err < 0 ? err : 0;
 	}
 	for (;;) {
+		u64 cr2_before = st->cr2;
 		uc_err e;
 
 		err = load_state(cpu, st);
@@ -1215,6 +1242,9 @@ int mock_cpu_run(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 budget,
 		 * stopped there, and an aborted access leaves RIP at its instruction.
 		 */
 		if (cpu->have_exit)
+			return 0;
+		if (cpu->exc_vector == VEC_PF && !cpu->exc_soft &&
+		    pt_fault(cpu, st, cr2_before, exit))
 			return 0;
 		if (cpu->have_pf || cpu->exc_vector >= 0) {
 			struct mock_cpu_event ev = { 0 };
