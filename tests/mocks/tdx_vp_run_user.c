@@ -68,8 +68,19 @@ struct vcpu_ctx {
 
 struct mapped {
 	u64 gpa;
+	struct plain *p;
+};
+
+/*
+ * The plaintext of a private page while vCPUs run on it: one per page for
+ * all vCPUs of the TD (so they see each other's writes), encrypted back into
+ * the page when the last run using it ends.
+ */
+struct plain {
 	u64 hpa;
 	u8 *buf;
+	u32 refs;
+	struct plain *next;
 };
 
 struct run {
@@ -84,6 +95,7 @@ struct run {
 
 static pthread_mutex_t vcpus_lock;
 static struct vcpu_ctx *vcpus;
+static struct plain *plains;
 static struct tdx_vp_run_stats stats;
 
 /* GPRs by encoding number in the host's register file (RSP has no slot). */
@@ -194,47 +206,90 @@ static void sync_state(struct run *rn, bool store)
 
 /* ------------------------------------------------------------ memory */
 
+/* The shared plaintext of the page at @hpa, decrypted by its first user. */
+static struct plain *plain_get(struct run *rn, u64 hpa)
+{
+	struct plain *p;
+
+	pthread_mutex_lock(&vcpus_lock);
+	for (p = plains; p; p = p->next)
+		if (p->hpa == hpa)
+			break;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (p)
+			p->buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
+		if (p && !p->buf) {
+			free(p);
+			p = NULL;
+		}
+		if (p) {
+			p->hpa = hpa;
+			tdx_module_vp_priv(rn->vp, hpa, p->buf, false);
+			p->next = plains;
+			plains = p;
+		}
+	}
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&vcpus_lock);
+	return p;
+}
+
+static void plain_put(struct run *rn, struct plain *p)
+{
+	struct plain **pp;
+
+	pthread_mutex_lock(&vcpus_lock);
+	if (--p->refs) {
+		pthread_mutex_unlock(&vcpus_lock);
+		return;
+	}
+	tdx_module_vp_priv(rn->vp, p->hpa, p->buf, true);
+	for (pp = &plains; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	pthread_mutex_unlock(&vcpus_lock);
+	free(p->buf);
+	free(p);
+}
+
 static int map_private(struct run *rn, u64 gpa, u64 hpa)
 {
-	struct mapped *m;
-	u8 *buf;
+	struct plain *p;
 	int err;
 
 	if (rn->nr == rn->cap) {
 		u32 cap = rn->cap ? 2 * rn->cap : 32;
-		struct mapped *p = realloc(rn->pages, cap * sizeof(*p));
+		struct mapped *m = realloc(rn->pages, cap * sizeof(*m));
 
-		if (!p)
+		if (!m)
 			return -ENOMEM;
-		rn->pages = p;
+		rn->pages = m;
 		rn->cap = cap;
 	}
-	buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
-	if (!buf)
+	p = plain_get(rn, hpa);
+	if (!p)
 		return -ENOMEM;
-	tdx_module_vp_priv(rn->vp, hpa, buf, false);
-	err = mock_cpu_map(rn->v->cpu, gpa, PAGE_SZ, buf, MOCK_CPU_PROT_RWX);
+	err = mock_cpu_map(rn->v->cpu, gpa, PAGE_SZ, p->buf, MOCK_CPU_PROT_RWX);
 	if (err) {
-		free(buf);
+		plain_put(rn, p);
 		return err;
 	}
-	m = &rn->pages[rn->nr++];
-	m->gpa = gpa;
-	m->hpa = hpa;
-	m->buf = buf;
-	stats.pages_mapped++;
+	rn->pages[rn->nr].gpa = gpa;
+	rn->pages[rn->nr++].p = p;
+	__atomic_fetch_add(&stats.pages_mapped, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
-/* Encrypt what the guest wrote back into its pages and take them away. */
+/* Take the pages away; the last user encrypts what the guest wrote. */
 static void unmap_all(struct run *rn)
 {
 	u32 i;
 
 	for (i = 0; i < rn->nr; i++) {
-		tdx_module_vp_priv(rn->vp, rn->pages[i].hpa, rn->pages[i].buf, true);
 		mock_cpu_unmap(rn->v->cpu, rn->pages[i].gpa, PAGE_SZ);
-		free(rn->pages[i].buf);
+		plain_put(rn, rn->pages[i].p);
 	}
 	free(rn->pages);
 	rn->pages = NULL;
@@ -290,7 +345,7 @@ static int raise_ve(struct run *rn, u32 reason, u64 qual, u64 gla, u64 gpa, u32 
 		v = 0xffffffff;
 		field(rn, TDX_FIELD_TDVPS_VALID, &v, true);
 	}
-	stats.ve++;
+	__atomic_fetch_add(&stats.ve, 1, __ATOMIC_RELAXED);
 	return mock_cpu_deliver(rn->v->cpu, &rn->st, &ev, x);
 }
 
@@ -321,7 +376,7 @@ static bool vmcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
 			*host_gpr(r, i) = s->gpr[i];
 	rn->v->vmcall_pending = true;
 	rn->v->vmcall_control = control;
-	stats.vmcalls++;
+	__atomic_fetch_add(&stats.vmcalls, 1, __ATOMIC_RELAXED);
 	*status = TDX_SUCCESS | EXIT_TDCALL;
 	return true;
 }
@@ -363,7 +418,7 @@ static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
 	u64 leaf = s->gpr[0], gpa, hpa;
 	u8 state;
 
-	stats.tdcalls++;
+	__atomic_fetch_add(&stats.tdcalls, 1, __ATOMIC_RELAXED);
 	s->rip += 4;
 	if (leaf >> 16) {
 		/* Version bits: only TDG.VM.RD takes one (tdx-guest.md 1). */
@@ -440,7 +495,7 @@ static u64 triple_fault(struct run *rn, struct tdsnp_regs *r)
 {
 	clear_host_regs(r);
 	tdx_module_vp_disable(rn->vp);
-	stats.triple_faults++;
+	__atomic_fetch_add(&stats.triple_faults, 1, __ATOMIC_RELAXED);
 	return TDX_NON_RECOVERABLE_VCPU | EXIT_TRIPLE_FAULT;
 }
 
@@ -513,7 +568,7 @@ static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
 			return triple_fault(rn, r);
 		default:
 			clear_host_regs(r);
-			stats.budget_exits++;
+			__atomic_fetch_add(&stats.budget_exits, 1, __ATOMIC_RELAXED);
 			return TDX_SUCCESS | EXIT_EXTERNAL_INTERRUPT;
 		}
 	}
@@ -531,7 +586,7 @@ static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 	rn.v = vcpu_of(rn.info.tdvpr_pa);
 	if (!rn.v)
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
-	stats.entries++;
+	__atomic_fetch_add(&stats.entries, 1, __ATOMIC_RELAXED);
 	sync_state(&rn, false);
 	if (rn.v->vmcall_pending) {
 		/* The host's answer to TDG.VP.VMCALL (tdx-guest.md 3.1). */
