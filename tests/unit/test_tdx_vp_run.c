@@ -76,6 +76,19 @@ static u64 guest_rip(struct env *e)
 	return rip;
 }
 
+/* The host's own view of the private page at @gpa. */
+static const u8 *host_view(struct env *e, u64 gpa)
+{
+	struct tdx_guest *g = vmm_tdx_host_guest(e->vm);
+	unsigned int i;
+
+	for (i = 0; i < g->nr_pages; i++)
+		if (tdsnp_gpa_val(g->pages[i].gpa) == gpa)
+			return page_address(g->pages[i].page);
+	fail_msg("no private page at 0x%llx", (unsigned long long)gpa);
+	return NULL;
+}
+
 static void test_enter_before_finalize_refused(void **state)
 {
 	struct env *e = *state;
@@ -127,6 +140,9 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 	tdx_vp_run_stats(&st);
 	assert_int_equal(st.ve, 2);		/* CPUID, pending page */
 	assert_int_equal(st.vmcalls, 2);
+	/* The host reading the TD's pages through its own mapping sees noise. */
+	assert_memory_not_equal(host_view(e, TD_IMAGE_GPA), td_blob, 4096);
+	assert_memory_not_equal(host_view(e, TD_AUG_GPA), "\x34\x12\0\0\0\0\0\0", 8);
 	/* 5. Triple fault: the vCPU is gone. */
 	a.r11 = 1;
 	ret = tdh_vp_enter(e->vp, &a);

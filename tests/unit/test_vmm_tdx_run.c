@@ -130,34 +130,21 @@ static void *ap_body(void *p)
 	}
 }
 
-static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
-{
-	static const u64 want_ucalls[] = {
-		0x60,				/* IN 0x3FD: the host's LSR */
-		0x40000001, 0x6b63,		/* CPUID EAX, EDX as the host chose */
-		0xfee00900,			/* RDMSR 0x1B */
-		0x0102030405060708ULL,		/* device model read */
-		0xbeef,				/* unclaimed MMIO read the caller answered */
-		0x1234,				/* AUGed, accepted page read back */
-	};
-	struct env *e = *state;
-	struct ap ap[NR_VCPUS];
-	pthread_t th[NR_VCPUS];
-	struct vmm_exit x = { 0 };
-	u64 ucalls[16], wrmsr = 0;
-	char serial[16] = "";
-	u32 nr = 0, nserial = 0, i;
-	bool halted = false;
+struct bsp {
+	u64 ucalls[16];
+	u32 nr;
+	u64 wrmsr;
+	char serial[16];
+	u32 nserial;
+	bool halted;
+	struct vmm_exit x;
+};
 
-	/* Not before TDH.MR.FINALIZE. */
-	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), -EBUSY);
-	assert_int_equal(vmm_vm_finalize(e->vm), 0);
-	memset(ap, 0, sizeof(ap));
-	for (i = 1; i < NR_VCPUS; i++) {
-		ap[i].vcpu = e->vcpu[i];
-		ap[i].index = i;
-		assert_int_equal(pthread_create(&th[i], NULL, ap_body, &ap[i]), 0);
-	}
+/* vCPU 0's program, answered as a VMM would, until it shuts down. */
+static void run_bsp(struct env *e, struct bsp *b)
+{
+	struct vmm_exit x = { 0 };
+
 	for (;;) {
 		assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
 		if (x.reason == VMM_EXIT_SHUTDOWN)
@@ -166,8 +153,8 @@ static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
 		case VMM_EXIT_IO:
 			if (!x.io.in) {
 				assert_int_equal(x.io.port, 0x3f8);
-				assert_true(nserial < sizeof(serial) - 1);
-				serial[nserial++] = (char)x.io.value;
+				assert_true(b->nserial < sizeof(b->serial) - 1);
+				b->serial[b->nserial++] = (char)x.io.value;
 			} else {
 				assert_int_equal(x.io.port, 0x3fd);
 				x.io.value = 0x60;
@@ -183,7 +170,7 @@ static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
 		case VMM_EXIT_MSR:
 			if (x.msr.write) {
 				assert_int_equal(x.msr.index, 0xc0000100);
-				wrmsr = x.msr.value;
+				b->wrmsr = x.msr.value;
 			} else {
 				assert_int_equal(x.msr.index, 0x1b);
 				x.msr.value = 0xfee00900;
@@ -196,24 +183,60 @@ static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
 			x.mmio.value = 0xbeef;
 			break;
 		case VMM_EXIT_UCALL:
-			assert_true(nr < ARRAY_SIZE(ucalls));
-			ucalls[nr++] = x.ucall.arg;
+			assert_true(b->nr < ARRAY_SIZE(b->ucalls));
+			b->ucalls[b->nr++] = x.ucall.arg;
 			break;
 		case VMM_EXIT_HLT:
-			halted = true;
+			b->halted = true;
 			break;
 		default:
 			fail_msg("unexpected exit %u", x.reason);
 		}
 	}
+	b->x = x;
+}
+
+static const u64 want_ucalls[] = {
+	0x60,				/* IN 0x3FD: the host's LSR */
+	0x40000001, 0x6b63,		/* CPUID EAX, EDX as the host chose */
+	0xfee00900,			/* RDMSR 0x1B */
+	0x0102030405060708ULL,		/* device model read */
+	0xbeef,				/* unclaimed MMIO read the caller answered */
+	0x1234,				/* AUGed, accepted page read back */
+};
+
+static void check_bsp(const struct bsp *b)
+{
 	/* Triple fault: shutdown with exit reason 2 and a non-recoverable status. */
-	assert_int_equal(x.fail.qualification, 2);
-	assert_int_equal((u64)x.fail.status, TDX_NON_RECOVERABLE_VCPU | 2);
-	assert_string_equal(serial, "hi\n");
-	assert_int_equal(nr, ARRAY_SIZE(want_ucalls));
-	assert_memory_equal(ucalls, want_ucalls, sizeof(want_ucalls));
-	assert_int_equal(wrmsr, 0x1122334455667788ULL);
-	assert_true(halted);
+	assert_int_equal(b->x.fail.qualification, 2);
+	assert_int_equal((u64)b->x.fail.status, TDX_NON_RECOVERABLE_VCPU | 2);
+	assert_string_equal(b->serial, "hi\n");
+	assert_int_equal(b->nr, ARRAY_SIZE(want_ucalls));
+	assert_memory_equal(b->ucalls, want_ucalls, sizeof(want_ucalls));
+	assert_int_equal(b->wrmsr, 0x1122334455667788ULL);
+	assert_true(b->halted);
+}
+
+static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
+{
+	struct env *e = *state;
+	struct ap ap[NR_VCPUS];
+	pthread_t th[NR_VCPUS];
+	struct vmm_exit x = { 0 };
+	struct bsp b = { 0 };
+	u32 i;
+
+	/* Not before TDH.MR.FINALIZE. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), -EBUSY);
+	assert_int_equal(vmm_vm_finalize(e->vm), 0);
+	memset(ap, 0, sizeof(ap));
+	for (i = 1; i < NR_VCPUS; i++) {
+		ap[i].vcpu = e->vcpu[i];
+		ap[i].index = i;
+		assert_int_equal(pthread_create(&th[i], NULL, ap_body, &ap[i]), 0);
+	}
+	run_bsp(e, &b);
+	check_bsp(&b);
 	/* The device model saw address/value pairs only. */
 	assert_int_equal(e->dev.write_gpa, TDVM_DEV_GPA);
 	assert_int_equal(e->dev.write_size, 4);
@@ -239,10 +262,28 @@ static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
 	assert_int_equal(ap[3].last.reason, VMM_EXIT_HLT);
 }
 
+/* TDX_OPERAND_BUSY on every fourth try-lock while the TD runs: same result, no leak. */
+static void test_vmm_tdx_run_survives_seeded_busy(void **state)
+{
+	struct tdsnp_mock_fault_cfg cfg = { .seed = 0x7d5 };
+	struct env *e = *state;
+	struct bsp b = { 0 };
+
+	assert_int_equal(vmm_vm_finalize(e->vm), 0);
+	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 4;
+	tdsnp_mock_faults_set(&cfg);
+	run_bsp(e, &b);
+	tdsnp_mock_faults_clear();
+	check_bsp(&b);
+	assert_true(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY) > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vmm_tdx_run_exits_and_four_vcpus, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmm_tdx_run_survives_seeded_busy, setup,
 						teardown),
 	};
 
