@@ -22,7 +22,7 @@ TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo
 
 # Every C source and header the project owns, for the linters.
 C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c)
-C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h)
+C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h tools/*.h)
 
 # Variants: plain (native and valgrind) and asan (ASan + UBSan).
 define variant
@@ -64,7 +64,8 @@ tools: $(addprefix $(O)/,$(TOOLS))
 $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lpthread
 
-$(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+$(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-run.o \
+		  $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn -lpthread
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a

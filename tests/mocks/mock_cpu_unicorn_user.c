@@ -137,6 +137,9 @@ struct mock_cpu {
 	bool pending;		/* an event whose delivery met an EPT-like fault */
 	struct mock_cpu_event pending_ev;
 	struct mock_cpu_state *st;
+	/* CR0, CR3, CR4, EFER as the engine last left them (its TLB matches). */
+	u64 paging[4];
+	bool paging_valid;
 };
 
 static struct ctx_layout layout;
@@ -639,7 +642,10 @@ static int load_state(struct mock_cpu *cpu, const struct mock_cpu_state *st)
 	msr_write(cpu->uc, MSR_FMASK, st->sfmask);
 	msr_write(cpu->uc, MSR_KERNEL_GS_BASE, st->kernel_gs_base);
 	msr_write(cpu->uc, MSR_PAT, st->pat);
-	flush_tlb(cpu);
+	/* Translations the engine cached stay valid unless paging changed under it. */
+	if (!cpu->paging_valid || cpu->paging[0] != st->cr0 || cpu->paging[1] != st->cr3 ||
+	    cpu->paging[2] != st->cr4 || cpu->paging[3] != st->efer)
+		flush_tlb(cpu);
 	cpu->code_page = NULL;
 	return 0;
 }
@@ -696,6 +702,11 @@ static void save_state(struct mock_cpu *cpu, struct mock_cpu_state *st)
 	st->sfmask = msr_read(cpu->uc, MSR_FMASK);
 	st->kernel_gs_base = msr_read(cpu->uc, MSR_KERNEL_GS_BASE);
 	st->pat = msr_read(cpu->uc, MSR_PAT);
+	cpu->paging[0] = st->cr0;
+	cpu->paging[1] = st->cr3;
+	cpu->paging[2] = st->cr4;
+	cpu->paging[3] = st->efer;
+	cpu->paging_valid = true;
 }
 
 static u32 saved_error_code(struct mock_cpu *cpu)

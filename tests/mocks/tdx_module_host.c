@@ -2642,6 +2642,8 @@ static void free_td(struct mtd *td)
 	struct mtd **pp;
 	u32 i;
 
+	if (m.runner && m.runner->td_gone)
+		m.runner->td_gone(m.runner->priv, td->tdr_pa);
 	for (pp = &m.tds; *pp; pp = &(*pp)->next) {
 		if (*pp == td) {
 			*pp = td->next;
@@ -2810,6 +2812,27 @@ int tdx_module_vp_field(struct tdx_module_vp *v, u64 field_id, u64 *value, bool 
 		*value = *f;
 	tdsnp_mutex_unlock(&m.lock);
 	return f ? 0 : -ENOENT;
+}
+
+/**
+ * tdx_module_vp_slot() - where a TDVPS / TD VMCS field of a vCPU lives
+ * @v: a vCPU the runner was given
+ * @field_id: the metadata field id
+ *
+ * The slot stays valid until the TD is freed (the runner's @td_gone); the
+ * runner may use it without the model lock while it runs the vCPU, since it
+ * then holds the vCPU's TDVPR exclusively.
+ *
+ * Return: the slot, or NULL for a field the TDVPS does not have.
+ */
+u64 *tdx_module_vp_slot(struct tdx_module_vp *v, u64 field_id)
+{
+	u64 *f;
+
+	tdsnp_mutex_lock(&m.lock);
+	f = vp_field((struct mvp *)v, field_id);
+	tdsnp_mutex_unlock(&m.lock);
+	return f;
 }
 
 /**

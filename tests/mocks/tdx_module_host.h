@@ -73,10 +73,14 @@ struct tdx_module_vp;
  * @enter: run the vCPU until its next TD exit; @r holds the host's
  *         TDH.VP.ENTER registers in and the exit's registers out; return
  *         the TDH.VP.ENTER status (exit reason in 31:0)
- * @priv: passed to @enter
+ * @td_gone: the TD whose TDR page is at @tdr_pa was reclaimed: drop what
+ *           the runner keeps for it (called with the model lock held: no
+ *           tdx_module_vp_*() calls)
+ * @priv: passed to both
  */
 struct tdx_module_runner {
 	u64 (*enter)(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r);
+	void (*td_gone)(void *priv, u64 tdr_pa);
 	void *priv;
 };
 
@@ -102,6 +106,7 @@ struct tdx_module_vp_info {
 
 void tdx_module_set_runner(const struct tdx_module_runner *runner);
 int tdx_module_vp_field(struct tdx_module_vp *v, u64 field_id, u64 *value, bool write);
+u64 *tdx_module_vp_slot(struct tdx_module_vp *v, u64 field_id);
 void tdx_module_vp_info(struct tdx_module_vp *v, struct tdx_module_vp_info *info);
 void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state);
 u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa);

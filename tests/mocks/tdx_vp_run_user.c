@@ -2,8 +2,8 @@
 /*
  * TDH.VP.ENTER on the mock CPU (userspace): the model's TDVPS and TD VMCS
  * are the vCPU state (loaded at entry, stored at every TD exit), private
- * memory is what the Secure EPT maps, decrypted into a plaintext page while
- * the vCPU runs and encrypted back at the exit (the host's own view of the
+ * memory is what the Secure EPT maps, decrypted into a plaintext page the
+ * vCPUs share and encrypted back at every exit (the host's own view of the
  * page stays noise), and the guest's exits become what the module makes of
  * them (tdx-guest.md 1-3; README "TDX guests on the mock CPU"):
  *
@@ -58,17 +58,28 @@
 #define VEC_UD			6
 #define VEC_VE			20
 
-struct vcpu_ctx {
-	u64 tdvpr_pa;
-	struct mock_cpu *cpu;
-	bool vmcall_pending;
-	u64 vmcall_control;
-	struct vcpu_ctx *next;
-};
-
 struct mapped {
 	u64 gpa;
 	struct plain *p;
+};
+
+/*
+ * A vCPU's engine and the private pages mapped into it.  Pages stay mapped
+ * between entries (changing Unicorn's memory map is what costs); every exit
+ * encrypts them back, every entry checks the S-EPT still maps them there
+ * and, when no other vCPU is running on a page, decrypts it again.
+ */
+struct vcpu_ctx {
+	u64 tdvpr_pa;
+	u64 tdr_pa;
+	struct mock_cpu *cpu;
+	bool vmcall_pending;
+	u64 vmcall_control;
+	struct mapped *pages;
+	u32 nr, cap;
+	u64 *slot[15 + 11 + 4 * MOCK_CPU_NR_SEGS + 6];
+	bool slots_ready;
+	struct vcpu_ctx *next;
 };
 
 /*
@@ -88,8 +99,6 @@ struct run {
 	struct tdx_module_vp_info info;
 	struct vcpu_ctx *v;
 	struct mock_cpu_state st;
-	struct mapped *pages;
-	u32 nr, cap;
 	u64 shared_bit;
 };
 
@@ -107,7 +116,7 @@ static u64 *host_gpr(struct tdsnp_regs *r, int i)
 	return map[i];
 }
 
-static struct vcpu_ctx *vcpu_of(u64 tdvpr_pa)
+static struct vcpu_ctx *vcpu_of(u64 tdvpr_pa, u64 tdr_pa)
 {
 	struct vcpu_ctx *v;
 
@@ -123,6 +132,7 @@ static struct vcpu_ctx *vcpu_of(u64 tdvpr_pa)
 		}
 		if (v) {
 			v->tdvpr_pa = tdvpr_pa;
+			v->tdr_pa = tdr_pa;
 			v->next = vcpus;
 			vcpus = v;
 		}
@@ -152,56 +162,95 @@ static void field(struct run *rn, u64 id, u64 *v, bool write)
 		*v = 0;
 }
 
-static void vmcs(struct run *rn, u32 enc, u64 *v, bool write)
-{
-	field(rn, tdx_td_vmcs_field_id(enc), v, write);
-}
+/* The fields that hold the state, in the order sync_state() walks them. */
+enum { NR_STATE_FIELDS = 15 + 11 + 4 * MOCK_CPU_NR_SEGS + 6 };
 
-/* Load (@write false) or store the state between the TDVPS and @rn->st. */
-static void sync_state(struct run *rn, bool store)
+static void state_field_ids(u64 *id)
 {
-	struct mock_cpu_state *s = &rn->st;
-	u64 v;
-	int i;
+	static const u32 vmcs_regs[11] = {
+		/* RSP RIP RFLAGS CR0 CR3 CR4 */
+		0x681c, 0x681e, 0x6820, 0x6800, 0x6802, 0x6804,
+		/* EFER PAT, GDTR and IDTR base, GDTR limit */
+		0x2806, 0x2804, 0x6816, 0x6818, 0x4810,
+	};
+	int i, n = 0;
 
 	for (i = 0; i < 16; i++)
 		if (gpr_field[i])
-			field(rn, gpr_field[i], &s->gpr[i], store);
-	vmcs(rn, 0x681c, &s->gpr[4], store);
-	vmcs(rn, 0x681e, &s->rip, store);
-	vmcs(rn, 0x6820, &s->rflags, store);
-	vmcs(rn, 0x6800, &s->cr0, store);
-	vmcs(rn, 0x6802, &s->cr3, store);
-	vmcs(rn, 0x6804, &s->cr4, store);
-	field(rn, TDX_FIELD_TDVPS_CR2, &s->cr2, store);
-	vmcs(rn, 0x2806, &s->efer, store);
-	vmcs(rn, 0x2804, &s->pat, store);
-	vmcs(rn, 0x6816, &s->gdtr_base, store);
-	vmcs(rn, 0x6818, &s->idtr_base, store);
-	v = s->gdtr_limit;
-	vmcs(rn, 0x4810, &v, store);
-	s->gdtr_limit = (u32)v;
-	v = s->idtr_limit;
-	vmcs(rn, 0x4812, &v, store);
-	s->idtr_limit = (u32)v;
+			id[n++] = gpr_field[i];
+	for (i = 0; i < 11; i++)
+		id[n++] = tdx_td_vmcs_field_id(vmcs_regs[i]);
 	for (i = 0; i < MOCK_CPU_NR_SEGS; i++) {
-		struct mock_cpu_seg *g = &s->seg[i];
-
-		v = g->selector;
-		vmcs(rn, VMCS_SEL(i), &v, store);
-		g->selector = (u16)v;
-		v = g->limit;
-		vmcs(rn, VMCS_LIMIT(i), &v, store);
-		g->limit = (u32)v;
-		v = g->attrib;
-		vmcs(rn, VMCS_AR(i), &v, store);
-		g->attrib = (u32)v;
-		vmcs(rn, VMCS_BASE(i), &g->base, store);
+		id[n++] = tdx_td_vmcs_field_id(VMCS_SEL(i));
+		id[n++] = tdx_td_vmcs_field_id(VMCS_LIMIT(i));
+		id[n++] = tdx_td_vmcs_field_id(VMCS_AR(i));
+		id[n++] = tdx_td_vmcs_field_id(VMCS_BASE(i));
 	}
-	field(rn, TDX_FIELD_TDVPS_IA32_STAR, &s->star, store);
-	field(rn, TDX_FIELD_TDVPS_IA32_LSTAR, &s->lstar, store);
-	field(rn, TDX_FIELD_TDVPS_IA32_FMASK, &s->sfmask, store);
-	field(rn, TDX_FIELD_TDVPS_IA32_KERNEL_GS_BASE, &s->kernel_gs_base, store);
+	id[n++] = TDX_FIELD_TDVPS_CR2;
+	id[n++] = tdx_td_vmcs_field_id(0x4812);
+	id[n++] = TDX_FIELD_TDVPS_IA32_STAR;
+	id[n++] = TDX_FIELD_TDVPS_IA32_LSTAR;
+	id[n++] = TDX_FIELD_TDVPS_IA32_FMASK;
+	id[n++] = TDX_FIELD_TDVPS_IA32_KERNEL_GS_BASE;
+}
+
+/* Copy between a slot (NULL: not in this TDVPS) and a value of @bytes bytes. */
+static void xfer(u64 *slot, void *val, size_t bytes, bool store)
+{
+	u64 v = 0;
+
+	if (store) {
+		memcpy(&v, val, bytes);
+		if (slot)
+			*slot = v;
+		return;
+	}
+	if (slot)
+		v = *slot;
+	memcpy(val, &v, bytes);
+}
+
+/* Load (@store false) or store the state between the TDVPS and @rn->st. */
+static void sync_state(struct run *rn, bool store)
+{
+	struct mock_cpu_state *s = &rn->st;
+	u64 **f = rn->v->slot;
+	int i, n = 0;
+
+	if (!rn->v->slots_ready) {
+		u64 id[NR_STATE_FIELDS];
+
+		state_field_ids(id);
+		for (i = 0; i < NR_STATE_FIELDS; i++)
+			f[i] = tdx_module_vp_slot(rn->vp, id[i]);
+		rn->v->slots_ready = true;
+	}
+	for (i = 0; i < 16; i++)
+		if (gpr_field[i])
+			xfer(f[n++], &s->gpr[i], 8, store);
+	xfer(f[n++], &s->gpr[4], 8, store);
+	xfer(f[n++], &s->rip, 8, store);
+	xfer(f[n++], &s->rflags, 8, store);
+	xfer(f[n++], &s->cr0, 8, store);
+	xfer(f[n++], &s->cr3, 8, store);
+	xfer(f[n++], &s->cr4, 8, store);
+	xfer(f[n++], &s->efer, 8, store);
+	xfer(f[n++], &s->pat, 8, store);
+	xfer(f[n++], &s->gdtr_base, 8, store);
+	xfer(f[n++], &s->idtr_base, 8, store);
+	xfer(f[n++], &s->gdtr_limit, 4, store);
+	for (i = 0; i < MOCK_CPU_NR_SEGS; i++) {
+		xfer(f[n++], &s->seg[i].selector, 2, store);
+		xfer(f[n++], &s->seg[i].limit, 4, store);
+		xfer(f[n++], &s->seg[i].attrib, 4, store);
+		xfer(f[n++], &s->seg[i].base, 8, store);
+	}
+	xfer(f[n++], &s->cr2, 8, store);
+	xfer(f[n++], &s->idtr_limit, 4, store);
+	xfer(f[n++], &s->star, 8, store);
+	xfer(f[n++], &s->lstar, 8, store);
+	xfer(f[n++], &s->sfmask, 8, store);
+	xfer(f[n++], &s->kernel_gs_base, 8, store);
 }
 
 /* ------------------------------------------------------------ memory */
@@ -236,65 +285,117 @@ static struct plain *plain_get(struct run *rn, u64 hpa)
 	return p;
 }
 
-static void plain_put(struct run *rn, struct plain *p)
+/* Drop a reference (vcpus_lock held); the page's contents are not touched. */
+static void plain_drop_locked(struct plain *p)
 {
 	struct plain **pp;
 
-	pthread_mutex_lock(&vcpus_lock);
-	if (--p->refs) {
-		pthread_mutex_unlock(&vcpus_lock);
+	if (--p->refs)
 		return;
-	}
-	tdx_module_vp_priv(rn->vp, p->hpa, p->buf, true);
 	for (pp = &plains; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
-	pthread_mutex_unlock(&vcpus_lock);
 	free(p->buf);
 	free(p);
 }
 
 static int map_private(struct run *rn, u64 gpa, u64 hpa)
 {
+	struct vcpu_ctx *v = rn->v;
 	struct plain *p;
 	int err;
 
-	if (rn->nr == rn->cap) {
-		u32 cap = rn->cap ? 2 * rn->cap : 32;
-		struct mapped *m = realloc(rn->pages, cap * sizeof(*m));
+	if (v->nr == v->cap) {
+		u32 cap = v->cap ? 2 * v->cap : 32;
+		struct mapped *m = realloc(v->pages, cap * sizeof(*m));
 
 		if (!m)
 			return -ENOMEM;
-		rn->pages = m;
-		rn->cap = cap;
+		v->pages = m;
+		v->cap = cap;
 	}
 	p = plain_get(rn, hpa);
 	if (!p)
 		return -ENOMEM;
-	err = mock_cpu_map(rn->v->cpu, gpa, PAGE_SZ, p->buf, MOCK_CPU_PROT_RWX);
+	err = mock_cpu_map(v->cpu, gpa, PAGE_SZ, p->buf, MOCK_CPU_PROT_RWX);
 	if (err) {
-		plain_put(rn, p);
+		pthread_mutex_lock(&vcpus_lock);
+		plain_drop_locked(p);
+		pthread_mutex_unlock(&vcpus_lock);
 		return err;
 	}
-	rn->pages[rn->nr].gpa = gpa;
-	rn->pages[rn->nr++].p = p;
+	v->pages[v->nr].gpa = gpa;
+	v->pages[v->nr++].p = p;
 	__atomic_fetch_add(&stats.pages_mapped, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
-/* Take the pages away; the last user encrypts what the guest wrote. */
-static void unmap_all(struct run *rn)
+/* At an exit: what the guest wrote goes back into its pages, encrypted. */
+static void write_back(struct run *rn)
 {
 	u32 i;
 
-	for (i = 0; i < rn->nr; i++) {
-		mock_cpu_unmap(rn->v->cpu, rn->pages[i].gpa, PAGE_SZ);
-		plain_put(rn, rn->pages[i].p);
+	for (i = 0; i < rn->v->nr; i++)
+		tdx_module_vp_priv(rn->vp, rn->v->pages[i].p->hpa, rn->v->pages[i].p->buf, true);
+}
+
+/* At an entry: keep what the S-EPT still maps there, refreshed. */
+static void revalidate(struct run *rn)
+{
+	struct vcpu_ctx *v = rn->v;
+	u32 i = 0;
+
+	while (i < v->nr) {
+		struct mapped *m = &v->pages[i];
+		u64 hpa;
+		u8 state;
+
+		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
+		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
+			pthread_mutex_lock(&vcpus_lock);
+			if (m->p->refs == 1)
+				tdx_module_vp_priv(rn->vp, hpa, m->p->buf, false);
+			pthread_mutex_unlock(&vcpus_lock);
+			i++;
+			continue;
+		}
+		mock_cpu_unmap(v->cpu, m->gpa, PAGE_SZ);
+		pthread_mutex_lock(&vcpus_lock);
+		plain_drop_locked(m->p);
+		pthread_mutex_unlock(&vcpus_lock);
+		*m = v->pages[--v->nr];
 	}
-	free(rn->pages);
-	rn->pages = NULL;
-	rn->nr = 0;
-	rn->cap = 0;
+}
+
+/* Free a vCPU context (vcpus_lock held, unlinked by the caller). */
+static void vcpu_free_locked(struct vcpu_ctx *v)
+{
+	u32 i;
+
+	for (i = 0; i < v->nr; i++)
+		plain_drop_locked(v->pages[i].p);
+	free(v->pages);
+	mock_cpu_destroy(v->cpu);
+	free(v);
+}
+
+/* The TD is gone (its TDR reclaimed): forget its vCPUs without touching memory. */
+static void td_gone(void *priv, u64 tdr_pa)
+{
+	struct vcpu_ctx **pp, *v;
+
+	(void)priv;
+	pthread_mutex_lock(&vcpus_lock);
+	pp = &vcpus;
+	while ((v = *pp)) {
+		if (v->tdr_pa == tdr_pa) {
+			*pp = v->next;
+			vcpu_free_locked(v);
+		} else {
+			pp = &v->next;
+		}
+	}
+	pthread_mutex_unlock(&vcpus_lock);
 }
 
 /* ------------------------------------------------------------- exits */
@@ -583,7 +684,7 @@ static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 	(void)priv;
 	tdx_module_vp_info(vp, &rn.info);
 	rn.shared_bit = 1ULL << (rn.info.gpaw - 1);
-	rn.v = vcpu_of(rn.info.tdvpr_pa);
+	rn.v = vcpu_of(rn.info.tdvpr_pa, rn.info.tdr_pa);
 	if (!rn.v)
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 	__atomic_fetch_add(&stats.entries, 1, __ATOMIC_RELAXED);
@@ -597,13 +698,14 @@ static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 		rn.st.gpr[1] = rn.v->vmcall_control;
 		rn.v->vmcall_pending = false;
 	}
+	revalidate(&rn);
 	status = run_loop(&rn, r);
 	sync_state(&rn, true);
-	unmap_all(&rn);
+	write_back(&rn);
 	return status;
 }
 
-static const struct tdx_module_runner runner = { .enter = enter };
+static const struct tdx_module_runner runner = { .enter = enter, .td_gone = td_gone };
 
 /**
  * tdx_vp_run_install() - let TDH.VP.ENTER run vCPUs on the mock CPU
@@ -626,8 +728,7 @@ void tdx_vp_run_uninstall(void)
 	pthread_mutex_lock(&vcpus_lock);
 	for (v = vcpus; v; v = n) {
 		n = v->next;
-		mock_cpu_destroy(v->cpu);
-		free(v);
+		vcpu_free_locked(v);
 	}
 	vcpus = NULL;
 	pthread_mutex_unlock(&vcpus_lock);
