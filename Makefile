@@ -68,7 +68,8 @@ $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-
 		  $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn -lpthread
 
-$(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+$(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run.o \
+		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn -lpthread
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
