@@ -63,7 +63,7 @@ $(O)/guest/obj/%.o: %.c
 	$(CC) $(GUEST_CFLAGS) -MMD -MP -c -o $@ $<
 $(O)/guest/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS_BASE) -c -o $@ $<
+	$(CC) $(ASFLAGS_BASE) -MMD -MP -c -o $@ $<
 $(O)/guest/%.elf: $(O)/guest/obj/guest/tests/%.o $(GUEST_RT) guest/tdx/guest.ld
 	$(CC) -nostdlib -static -no-pie -Wl,-T,guest/tdx/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^)
