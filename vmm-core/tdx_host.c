@@ -236,7 +236,7 @@ static int th_vm_destroy(struct vmm_vm *vm)
 static int th_vcpu_create(struct vmm_vcpu *vcpu)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
-	struct tdx_vp *vp = NULL;
+	struct tdsnp_tdx_vp *vp = NULL;
 	int err;
 
 	/* TDH.VP.CREATE, VP.ADDCX, VP.INIT with RCX 0. */
@@ -453,7 +453,7 @@ static u64 enter(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a)
 
 	/* A contended TDVPR or TDR: nothing happened, enter again (tdx-host.md 3). */
 	for (i = 0; i < TH_RUN_BUSY_RETRIES; i++) {
-		status = tdh_vp_enter(vmm_vcpu_priv(vcpu), a);
+		status = tdsnp_tdh_vp_enter(vmm_vcpu_priv(vcpu), a);
 		if ((status & ~0xffffffffULL) != TDX_OPERAND_BUSY)
 			break;
 	}

@@ -2,7 +2,7 @@
 /*
  * TDH.VP.ENTER of the mock TDX module runs a real guest (td_guest.h) on the
  * mock CPU: the TD is built through vmm-core's tdx_host backend, entered
- * with tdh_vp_enter().  Expected values: tdx-guest.md 3 (exit reason 77,
+ * with tdsnp_tdh_vp_enter().  Expected values: tdx-guest.md 3 (exit reason 77,
  * GPR_SELECT), the SDM (exit reasons 10, 48, 2), and the guest's program.
  */
 #include <stdarg.h>
@@ -27,7 +27,7 @@
 struct env {
 	struct vmm_vm *vm;
 	struct vmm_vcpu *vcpu;
-	struct tdx_vp *vp;
+	struct tdsnp_tdx_vp *vp;
 };
 
 static int setup(void **state)
@@ -94,7 +94,7 @@ static void test_enter_before_finalize_refused(void **state)
 	struct env *e = *state;
 	struct tdx_vp_enter_args a = { 0 };
 
-	assert_int_equal(tdh_vp_enter(e->vp, &a), TDX_OP_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_vp_enter(e->vp, &a), TDX_OP_STATE_INCORRECT);
 }
 
 static void test_td_guest_runs_from_reset_vector(void **state)
@@ -106,7 +106,7 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 
 	assert_int_equal(vmm_vm_finalize(e->vm), 0);
 	/* 1. Instruction.IO: exit reason 77, only R10..R15 visible. */
-	ret = tdh_vp_enter(e->vp, &a);
+	ret = tdsnp_tdh_vp_enter(e->vp, &a);
 	assert_int_equal(ret, 77);
 	assert_int_equal(a.rcx, 0xfc00);
 	assert_int_equal(a.r11, 30);
@@ -121,7 +121,7 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 	a.r10 = 0;
 	a.rbx = 0x5555;		/* not exposed: must not reach the guest */
 	/* 2./3. CPUID #VE inside; then the unadded page: EPT violation, GPA in R8. */
-	ret = tdh_vp_enter(e->vp, &a);
+	ret = tdsnp_tdh_vp_enter(e->vp, &a);
 	assert_int_equal(ret, 48);
 	assert_int_equal(a.r8, TD_AUG_GPA);
 	assert_true(a.rcx & 2);
@@ -129,7 +129,7 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 			 0);
 	/* 4. The report: pending page #VE'd and accepted, write landed. */
 	memset(&a, 0, sizeof(a));
-	ret = tdh_vp_enter(e->vp, &a);
+	ret = tdsnp_tdh_vp_enter(e->vp, &a);
 	assert_int_equal(ret, 77);
 	assert_int_equal(a.rcx, 0xfc08);
 	assert_int_equal(a.r11, 0xdead);
@@ -145,9 +145,9 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 	assert_memory_not_equal(host_view(e, TD_AUG_GPA), "\x34\x12\0\0\0\0\0\0", 8);
 	/* 5. Triple fault: the vCPU is gone. */
 	a.r11 = 1;
-	ret = tdh_vp_enter(e->vp, &a);
+	ret = tdsnp_tdh_vp_enter(e->vp, &a);
 	assert_int_equal(ret, TDX_NON_RECOVERABLE_VCPU | 2);
-	assert_int_equal(tdh_vp_enter(e->vp, &a), TDX_VCPU_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_vp_enter(e->vp, &a), TDX_VCPU_STATE_INCORRECT);
 }
 
 int main(void)
