@@ -9,7 +9,7 @@ KVER		?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR		?= /usr/src/linux-headers-$(KVER)
 
 WARN		:= -Wall -Wextra -Werror
-CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -D_GNU_SOURCE -fno-strict-aliasing
+CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -fno-strict-aliasing
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 
@@ -21,8 +21,8 @@ TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo
 
 # Every C source and header the project owns, for the linters.
-C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c)
-C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h)
+C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c guest/*/*.c)
+C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h tools/*.h guest/*/*.h)
 
 # Variants: plain (native and valgrind) and asan (ASan + UBSan).
 define variant
@@ -40,12 +40,48 @@ $(O)/$(1)/libtdsnp-mock.a: $(addprefix $(O)/$(1)/obj/,$(MOCK_C:.c=.o))
 	ar rcs $$@ $$^
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/unit/%.o $(O)/$(1)/libtdsnp-mock.a $(O)/$(1)/libtdsnp.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -o $$@ $$^ -lcmocka -lpthread
+	$$(CC) $(2) -o $$@ $$^ -lcmocka -lunicorn -lpthread
 -include $$(shell find $(O)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 
 $(eval $(call variant,plain,))
 $(eval $(call variant,asan,$(SAN_FLAGS)))
+
+# Guest images (guest/): freestanding, no red zone, general registers only,
+# linked at a fixed address (guest/tdx/guest.ld) and flattened; tdsnp's own
+# TDG.* wrappers are compiled into them.  Each test_guest_* binary embeds
+# them (build/guest/images.o, symbols guest_image_<name>[_end]).
+GUEST_CFLAGS	:= -std=gnu11 -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -ffreestanding \
+		   -fno-pic -fno-pie -mcmodel=large -mno-red-zone -mgeneral-regs-only \
+		   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing
+GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o \
+		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o)
+GUEST_PROGS	:= $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
+
+$(O)/guest/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c -o $@ $<
+$(O)/guest/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS_BASE) -MMD -MP -c -o $@ $<
+$(O)/guest/%.elf: $(O)/guest/obj/guest/tests/%.o $(GUEST_RT) guest/tdx/guest.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,guest/tdx/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^)
+$(O)/guest/%.bin: $(O)/guest/%.elf
+	objcopy -O binary $< $@
+$(O)/guest/images.S: $(addprefix $(O)/guest/,$(addsuffix .bin,$(GUEST_PROGS)))
+	@mkdir -p $(dir $@)
+	@{ echo '.section .rodata'; for p in $(GUEST_PROGS); do \
+		echo ".balign 4096"; echo ".globl guest_image_$$p, guest_image_$${p}_end"; \
+		echo "guest_image_$$p: .incbin \"$(O)/guest/$$p.bin\""; \
+		echo "guest_image_$${p}_end:"; done; \
+		echo '.section .note.GNU-stack,"",@progbits'; } > $@
+$(O)/guest/images.o: $(O)/guest/images.S
+	$(CC) -c -o $@ $<
+$(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
+	$(O)/guest/images.o
+.PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
+-include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo
 .DEFAULT_GOAL := all
@@ -64,11 +100,13 @@ tools: $(addprefix $(O)/,$(TOOLS))
 $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lpthread
 
-$(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+$(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-run.o \
+		  $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn -lpthread
 
-$(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+$(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run.o \
+		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn -lpthread
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
@@ -96,11 +134,11 @@ ktest: module
 		$(O)/kbuild/$(KVER)/tdsnp.ko $(O)/kbuild/$(KVER)/tdsnp_ktest.ko
 
 sparse:
-	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
+	scripts/lint.sh sparse -- -Iinclude -Iguest/include -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
 
 tidy:
 	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c tests/unit/*.c) -- \
-		-std=gnu11 -Iinclude -D_GNU_SOURCE
+		-std=gnu11 -Iinclude -Iguest/include -D_GNU_SOURCE
 
 # Two narrow exceptions, each for what checkpatch cannot know:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks

@@ -35,6 +35,7 @@
 #include <vmm/tdx_host.h>
 #include "../tests/mocks/mock.h"
 #include "../tests/mocks/tdx_host_setup.h"
+#include "bench-run.h"
 
 #define RUNS	7
 
@@ -384,5 +385,5 @@ int main(int argc, char **argv)
 	printf("  indirect function call        %9.1f ns/call   %6.2fx of direct mode\n",
 	       fcall, fcall / direct);
 	bench_vmm(trap);
-	return 0;
+	return bench_guest_run() ? 1 : 0;
 }

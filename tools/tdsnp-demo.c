@@ -34,6 +34,7 @@
 #include "../tests/mocks/snp_svsm_setup.h"
 #include "../tests/mocks/snp_mock.h"
 #include "../tests/common/tdx_host_env.h"
+#include "demo-run.h"
 
 #define KiB		1024ULL
 #define MiB		(1024 * KiB)
@@ -594,6 +595,7 @@ int main(int argc, char **argv)
 	tdsnp_insn_set_tracer(&tracer);
 
 	demo_td(image);
+	failures += demo_td_run();
 	demo_snp(image);
 
 	tdsnp_insn_set_tracer(NULL);

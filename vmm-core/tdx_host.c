@@ -9,17 +9,32 @@
  * Every failed firmware call leaves its raw TDX status in
  * vmm_vm_last_status(); errnos follow tdx_status_to_errno().
  *
- * TDH.VP.ENTER is not modelled by the mock module yet, so this backend has
- * no run callback (vmm_vcpu_run() answers -EOPNOTSUPP).
+ * run: TDH.VP.ENTER until an exit the host must see.  TDG.VP.VMCALL
+ * sub-functions become typed exits (tdx-guest.md 3.3): Instruction.IO, HLT,
+ * CPUID, RDMSR/WRMSR, #VE.RequestMMIO (the shared bit stripped from the
+ * GPA), ReportFatalError (shutdown); MapGPA is carried out here through
+ * vmm_set_mem_state(); unknown sub-functions get SUBFUNC_UNSUPPORTED.  An
+ * EPT violation on private RAM the host has not mapped is answered by
+ * TDH.MEM.PAGE.AUG (as KVM does); elsewhere it is an unhandled exit with
+ * the GPA.  The answers go back in the exposed GPRs at the next entry.
  */
 #include <vmm/tdx_host.h>
 #include <tdx/tdx_fields.h>
 #include <tdx/tdx_mrtd.h>
+#include <tdx/tdx_vmcall.h>
+#include <tdx/tdx_partitioning.h>
 
 /* TD_PARAMS.TSC_FREQUENCY in 25 MHz units: 2.5 GHz (tdx-host.md 9). */
 #define TDX_HOST_TSC_FREQUENCY	100
 /* VMCS encodings are 16 bits wide; odd ones are the HIGH halves. */
 #define VMCS_ENCODING_LIMIT	0x10000ULL
+/* Basic exit reasons TDH.VP.ENTER reports besides vmx ones in tdx_partitioning.h. */
+#define TH_EXIT_EXTERNAL_INTERRUPT	1
+#define TH_EXIT_TRIPLE_FAULT		2
+/* Entries one run makes at most (interrupt exits, MapGPA, AUG) before giving up. */
+#define TH_RUN_MAX_ENTRIES		256
+/* TDX_OPERAND_BUSY on entry: retries before the run fails with -EBUSY. */
+#define TH_RUN_BUSY_RETRIES		16
 
 /**
  * struct tdx_host_vm - the backend's data for one VM
@@ -28,12 +43,17 @@
  *          (TDH.MEM.PAGE.ADD reads its source by physical address)
  * @debug: the TD has ATTRIBUTES.DEBUG: host access to guest state
  * @finalized: TDH.MR.FINALIZE succeeded
+ * @shared_bit: the GPA bit that makes an address shared (GPAW - 1)
+ * @args: per vCPU, the TDH.VP.ENTER registers: the last exit's, then the
+ *        host's answer for the next entry
  */
 struct tdx_host_vm {
 	struct tdx_guest g;
 	struct page *bounce;
 	bool debug;
 	bool finalized;
+	u64 shared_bit;
+	struct tdx_vp_enter_args args[VMM_MAX_VCPUS];
 };
 
 /*
@@ -167,6 +187,8 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 		goto free;
 	}
 	t->debug = cfg->attributes & TDX_TD_ATTR_DEBUG;
+	/* CONFIG_FLAGS.GPAW is not set by this backend: GPAW 48 (tdx-guest.md 2). */
+	t->shared_bit = BIT_ULL(47);
 	vmm_vm_set_priv(vm, t);
 	/* TDH.MNG.CREATE, KEY.CONFIG on every package, ADDCX (tdx-host.md 6.2). */
 	err = record(vm, tdx_guest_create(&t->g));
@@ -330,6 +352,190 @@ static int th_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 	return err ? err : TDX_MRTD_SIZE;
 }
 
+/* A TDG.VP.VMCALL exit as a typed exit; false to answer it here and re-enter. */
+static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
+			struct vmm_backend_exit *bx)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	struct vmm_exit *x = &bx->exit;
+	u64 shared = to_tvm(vm)->shared_bit, base;
+	u64 sub = a->r11;
+
+	if (a->r10 != TDG_VMCALL_STANDARD) {
+		a->r10 = TDG_VMCALL_SUBFUNC_UNSUPPORTED;
+		return false;
+	}
+	a->r10 = TDG_VMCALL_SUCCESS;
+	switch (sub) {
+	case TDG_VMCALL_INSTRUCTION_IO:
+		if (a->r12 != 1 && a->r12 != 2 && a->r12 != 4) {
+			a->r10 = TDG_VMCALL_INVALID_OPERAND;
+			return false;
+		}
+		x->reason = VMM_EXIT_IO;
+		x->io.port = (u16)a->r14;
+		x->io.size = (u8)a->r12;
+		x->io.in = a->r13 == TDG_VMCALL_IO_READ;
+		x->io.value = x->io.in ? 0 : (u32)(a->r15 & tdsnp_size_mask((u32)a->r12));
+		return true;
+	case TDG_VMCALL_INSTRUCTION_HLT:
+		x->reason = VMM_EXIT_HLT;
+		return true;
+	case TDG_VMCALL_INSTRUCTION_CPUID:
+		x->reason = VMM_EXIT_CPUID;
+		x->cpuid.leaf = (u32)a->r12;
+		x->cpuid.subleaf = (u32)a->r13;
+		return true;
+	case TDG_VMCALL_INSTRUCTION_RDMSR:
+	case TDG_VMCALL_INSTRUCTION_WRMSR:
+		x->reason = VMM_EXIT_MSR;
+		x->msr.index = (u32)a->r12;
+		x->msr.write = sub == TDG_VMCALL_INSTRUCTION_WRMSR;
+		x->msr.value = x->msr.write ? a->r13 : 0;
+		return true;
+	case TDG_VMCALL_VE_REQUEST_MMIO:
+		if (a->r12 != 1 && a->r12 != 2 && a->r12 != 4 && a->r12 != 8) {
+			a->r10 = TDG_VMCALL_INVALID_OPERAND;
+			return false;
+		}
+		x->reason = VMM_EXIT_MMIO;
+		x->mmio.gpa = a->r14 & ~shared;
+		x->mmio.size = (u8)a->r12;
+		x->mmio.write = a->r13 == TDG_VMCALL_IO_WRITE;
+		x->mmio.value = x->mmio.write ? a->r15 & tdsnp_size_mask((u32)a->r12) : 0;
+		bx->insn_len = 0;
+		return true;
+	case TDG_VMCALL_MAP_GPA:
+		base = a->r12 & ~shared;
+		if ((base | a->r13) & (TDSNP_PAGE_SIZE - 1)) {
+			a->r10 = TDG_VMCALL_ALIGN_ERROR;
+			return false;
+		}
+		/* The conversion the guest asked for, through the VM's own path. */
+		if (vmm_set_mem_state(vm, base, base + a->r13,
+				      (a->r12 & shared) ? VMM_MEM_SHARED : VMM_MEM_PRIVATE)) {
+			a->r10 = TDG_VMCALL_INVALID_OPERAND;
+			a->r11 = a->r12;
+		}
+		return false;
+	case TDG_VMCALL_REPORT_FATAL_ERROR:
+		x->reason = VMM_EXIT_SHUTDOWN;
+		x->fail.status = (s64)a->r12;
+		x->fail.qualification = sub;
+		return true;
+	default:
+		a->r10 = TDG_VMCALL_SUBFUNC_UNSUPPORTED;
+		return false;
+	}
+}
+
+/* An EPT violation: AUG unmapped private RAM and re-enter, else report it. */
+static bool ept_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a, struct vmm_exit *x)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	u64 gpa = a->r8 & ~(TDSNP_PAGE_SIZE - 1);
+	enum vmm_mem_state st;
+
+	if (!(a->r8 & to_tvm(vm)->shared_bit) && !vmm_get_mem_state(vm, gpa, &st) &&
+	    st == VMM_MEM_UNMAPPED &&
+	    !vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE))
+		return false;
+	x->reason = VMM_EXIT_UNHANDLED;
+	x->fail.status = VMX_EXIT_EPT_VIOLATION;
+	x->fail.qualification = a->r8;
+	return true;
+}
+
+static u64 enter(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a)
+{
+	u64 status = TDX_OPERAND_BUSY;
+	int i;
+
+	/* A contended TDVPR or TDR: nothing happened, enter again (tdx-host.md 3). */
+	for (i = 0; i < TH_RUN_BUSY_RETRIES; i++) {
+		status = tdsnp_tdh_vp_enter(vmm_vcpu_priv(vcpu), a);
+		if ((status & ~0xffffffffULL) != TDX_OPERAND_BUSY)
+			break;
+	}
+	return status;
+}
+
+static int th_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	struct tdx_vp_enter_args *a = &to_tvm(vm)->args[vmm_vcpu_index(vcpu)];
+	struct vmm_exit *x = &bx->exit;
+	u32 n;
+
+	bx->mode = VMM_MODE_64;
+	for (n = 0; n < TH_RUN_MAX_ENTRIES; n++) {
+		u64 status = enter(vcpu, a);
+		u32 reason = (u32)status & VMX_EXIT_REASON_BASIC_MASK;
+
+		/* Errors: nothing ran.  Bit 63 clear: a TD exit with its reason in 31:0. */
+		if (status & TDX_STATUS_ERROR)
+			return record_status(vm, status);
+		if (status & TDX_STATUS_NON_RECOVERABLE) {
+			/* Triple fault and the like: the vCPU (or TD) is done. */
+			vmm_vm_set_last_status(vm, status);
+			x->reason = VMM_EXIT_SHUTDOWN;
+			x->fail.status = (s64)status;
+			x->fail.qualification = reason;
+			return 0;
+		}
+		if (status >> 32)
+			return record_status(vm, status);
+		if (reason == VMX_EXIT_TDCALL) {
+			if (vmcall_exit(vcpu, a, bx))
+				return 0;
+		} else if (reason == VMX_EXIT_EPT_VIOLATION) {
+			if (ept_exit(vcpu, a, x))
+				return 0;
+		} else if (reason != TH_EXIT_EXTERNAL_INTERRUPT) {
+			x->reason = VMM_EXIT_UNHANDLED;
+			x->fail.status = reason;
+			x->fail.qualification = a->rcx;
+			return 0;
+		}
+	}
+	/* The guest keeps the host busy without an exit it must see. */
+	x->reason = VMM_EXIT_UNHANDLED;
+	x->fail.status = -ETIMEDOUT;
+	return 0;
+}
+
+/* The host's answer to an IO read, CPUID or RDMSR, for the next entry (3.3). */
+static int th_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct tdx_vp_enter_args *a = &to_tvm(vmm_vcpu_vm(vcpu))->args[vmm_vcpu_index(vcpu)];
+
+	switch (exit->reason) {
+	case VMM_EXIT_IO:
+		a->r11 = exit->io.value & tdsnp_size_mask(exit->io.size);
+		return 0;
+	case VMM_EXIT_MSR:
+		a->r11 = exit->msr.value;
+		return 0;
+	case VMM_EXIT_CPUID:
+		a->r12 = exit->cpuid.eax;
+		a->r13 = exit->cpuid.ebx;
+		a->r14 = exit->cpuid.ecx;
+		a->r15 = exit->cpuid.edx;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The value of a #VE.RequestMMIO read nobody's device model answered. */
+static int th_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct tdx_vp_enter_args *a = &to_tvm(vmm_vcpu_vm(vcpu))->args[vmm_vcpu_index(vcpu)];
+
+	a->r11 = exit->mmio.value & tdsnp_size_mask(exit->mmio.size);
+	return 0;
+}
+
 const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.name = "tdx_host",
 	.kind = VMM_BACKEND_TDX_HOST,
@@ -345,6 +551,9 @@ const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.mem_convert = th_mem_convert,
 	.finalize = th_finalize,
 	.measurement = th_measurement,
+	.run = th_run,
+	.mmio_done = th_mmio_done,
+	.exit_done = th_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_tdx_host_ops);
 

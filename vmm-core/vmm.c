@@ -30,6 +30,8 @@ struct vmm_vcpu {
 	bool pending_decoded;		/* via pending_insn, else via mmio_done */
 	struct vmm_insn pending_insn;
 	u64 pending_gpa;
+	/* An IO read, CPUID or RDMSR the caller answers at the next run. */
+	u32 pending_answer;		/* enum vmm_exit_reason, or 0 */
 };
 
 struct mmio_region {
@@ -1287,11 +1289,18 @@ static int complete_pending(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	return emulate_locked(vcpu, &vcpu->pending_insn, vcpu->pending_gpa, &e);
 }
 
+/* Exits whose values the caller supplies before the guest can go on. */
+static bool needs_answer(const struct vmm_exit *exit)
+{
+	return (exit->reason == VMM_EXIT_IO && exit->io.in) || exit->reason == VMM_EXIT_CPUID ||
+	       (exit->reason == VMM_EXIT_MSR && !exit->msr.write);
+}
+
 /**
  * vmm_vcpu_run() - run a vCPU until an exit its caller must handle
  * @vcpu: the vCPU
- * @exit: out: the exit; in: for a re-run after VMM_EXIT_MMIO read, the same
- *        record with @exit->mmio.value filled in
+ * @exit: out: the exit; in: for a re-run after an MMIO read, IO read,
+ *        CPUID or RDMSR exit, the same record with the value(s) filled in
  *
  * Dirty state is written to firmware before every entry and the cache is
  * invalidated after every exit.  MMIO exits to a registered device model are
@@ -1321,6 +1330,13 @@ int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 		if (ret)
 			goto out;
 	}
+	if (vcpu->pending_answer) {
+		ret = exit->reason == vcpu->pending_answer ?
+		      vcpu->vm->ops->exit_done(vcpu, exit) : -EINVAL;
+		vcpu->pending_answer = 0;
+		if (ret)
+			goto out;
+	}
 	for (;;) {
 		ret = flush_locked(vcpu);
 		if (ret)
@@ -1335,10 +1351,14 @@ int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 			if (handle_mmio(vcpu, &bx, exit))
 				continue;
 			goto out;
-		case VMM_EXIT_HLT:
 		case VMM_EXIT_IO:
 		case VMM_EXIT_CPUID:
 		case VMM_EXIT_MSR:
+			*exit = bx.exit;
+			if (vcpu->vm->ops->exit_done && needs_answer(exit))
+				vcpu->pending_answer = exit->reason;
+			goto out;
+		case VMM_EXIT_HLT:
 		case VMM_EXIT_UCALL:
 		case VMM_EXIT_SHUTDOWN:
 		case VMM_EXIT_UNHANDLED:

@@ -175,12 +175,14 @@ enum vmm_mem_state {
  * enum vmm_exit_reason - why vmm_vcpu_run() returned
  * @VMM_EXIT_NONE: no exit (never returned)
  * @VMM_EXIT_HLT: the vCPU halted
- * @VMM_EXIT_IO: port I/O (@io)
+ * @VMM_EXIT_IO: port I/O (@io); for an IN, put the value in @io.value and
+ *               run again
  * @VMM_EXIT_MMIO: an access to guest-physical memory no device model claimed
  *                 (@mmio); for a read, put the value in @mmio.value and run
  *                 again to complete the instruction
  * @VMM_EXIT_CPUID: CPUID (@cpuid); fill the outputs and run again
- * @VMM_EXIT_MSR: RDMSR/WRMSR (@msr)
+ * @VMM_EXIT_MSR: RDMSR/WRMSR (@msr); for RDMSR, put the value in
+ *                @msr.value and run again
  * @VMM_EXIT_UCALL: the guest called the host through the ucall address
  *                  (@ucall.arg is the 8-byte value it wrote)
  * @VMM_EXIT_SHUTDOWN: the guest shut down or the VM is dead (@fail.status)
@@ -312,6 +314,9 @@ struct vmm_vcpu;
  * @mmio_done: deliver the value of a pre-decoded MMIO read (insn_len 0) to
  *             the guest before it next runs (may be NULL when the backend
  *             never reports such reads)
+ * @exit_done: deliver the caller's answer to an IO read, CPUID or RDMSR exit
+ *             (the values in @exit) before the guest next runs; optional
+ *             (NULL when the backend completes those exits itself)
  */
 struct vmm_backend_ops {
 	const char *name;
@@ -331,6 +336,7 @@ struct vmm_backend_ops {
 	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
 	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
 	int (*mmio_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
+	int (*exit_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
 };
 
 int vmm_backend_register(const struct vmm_backend_ops *ops);

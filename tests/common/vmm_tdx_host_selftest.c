@@ -232,6 +232,8 @@ static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t
 	tdx_mrtd_final(&mr, want);
 	if (vmm_vm_measurement(e.vm, got, sizeof(got)) != -EBUSY)
 		return env_down(&e, st_fail(msg, len, "MRTD given before finalize"), msg, len);
+	if (vmm_vcpu_run(e.vcpu[0], &exit) != -EBUSY)
+		return env_down(&e, st_fail(msg, len, "run before finalize not refused"), msg, len);
 	ret = vmm_vm_finalize(e.vm);
 	if (ret)
 		return env_down(&e, st_fail(msg, len, "finalize: %d", ret), msg, len);
@@ -241,11 +243,17 @@ static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t
 	vmm_vm_caps(e.vm, &caps);
 	if (caps.backend != VMM_BACKEND_TDX_HOST || strcmp(caps.backend_name, "tdx_host") != 0 ||
 	    caps.nr_vcpus != 2 || caps.state_types != (BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMCS)) ||
-	    caps.flags != (VMM_CAP_FINALIZE | VMM_CAP_FINALIZED))
+	    caps.flags != (VMM_CAP_RUN | VMM_CAP_FINALIZE | VMM_CAP_FINALIZED))
 		return env_down(&e, st_fail(msg, len, "caps: flags 0x%x types 0x%x", caps.flags,
 					    caps.state_types), msg, len);
-	if (vmm_vcpu_run(e.vcpu[0], &exit) != -EOPNOTSUPP)
-		return env_down(&e, st_fail(msg, len, "run did not say -EOPNOTSUPP"), msg, len);
+	/*
+	 * No engine runs vCPUs here (the kernel, or no tdx_vp_run_install()):
+	 * TDH.VP.ENTER answers OPERAND_INVALID on RAX and run fails with it.
+	 */
+	if (vmm_vcpu_run(e.vcpu[0], &exit) >= 0 ||
+	    vmm_vm_last_status(e.vm) != (TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX))
+		return env_down(&e, st_fail(msg, len, "run without an engine: status 0x%llx",
+					    vmm_vm_last_status(e.vm)), msg, len);
 	/* A destroyed vCPU's pages stay with the TD until the TD goes. */
 	if (vmm_vcpu_destroy(e.vcpu[1]))
 		return env_down(&e, st_fail(msg, len, "vcpu_destroy failed"), msg, len);

@@ -142,6 +142,7 @@ static struct {
 	bool installed;
 	struct tdx_module_config cfg;
 	struct tdsnp_mutex lock;
+	const struct tdx_module_runner *runner;
 	enum sys_state state;
 	u32 cur_lp;
 	bool lp_init[TDX_MODULE_MAX_LPS];
@@ -1599,6 +1600,53 @@ static u64 vp_addcx(struct call *c, struct tdsnp_regs *r)
 	return TDX_SUCCESS;
 }
 
+/* The slot of a TDVPS or TD VMCS field of @vp, or NULL. */
+static u64 *vp_field(struct mvp *vp, u64 field_id)
+{
+	enum tdx_field_table t = ((field_id & TDX_FIELD_CLASS_MASK) >> TDX_FIELD_CLASS_SHIFT) ==
+				 TDX_CLASS_TD_VMCS ? TDX_TABLE_TD_VMCS : TDX_TABLE_TDVPS;
+	struct tdx_field_ref ref;
+
+	if (tdx_field_lookup(t, field_id, &ref))
+		return NULL;
+	return md_slot(vp_base(vp, t, 0), &ref);
+}
+
+/*
+ * The TD VMCS guest state TDH.VP.INIT leaves (intel/tdx-module
+ * src/common/data_structures/td_vmcs_init.c): 32-bit flat protected mode,
+ * paging off, RIP 0xFFFFFFF0.
+ */
+static void vp_init_guest_state(struct mvp *vp)
+{
+	static const struct { u32 enc; u64 v; } init[] = {
+		{ 0x681a, 0x400 },		/* DR7 */
+		{ 0x681e, 0xfffffff0 },		/* RIP */
+		{ 0x6820, 0x2 },		/* RFLAGS */
+		{ 0x4802, 0xffffffff }, { 0x4816, 0xc09b },	/* CS limit, AR */
+		{ 0x4806, 0xffffffff }, { 0x481a, 0xc093 },	/* DS */
+		{ 0x4800, 0xffffffff }, { 0x4814, 0xc093 },	/* ES */
+		{ 0x4808, 0xffffffff }, { 0x481c, 0xc093 },	/* FS */
+		{ 0x480a, 0xffffffff }, { 0x481e, 0xc093 },	/* GS */
+		{ 0x4804, 0xffffffff }, { 0x4818, 0xc093 },	/* SS */
+		{ 0x480c, 0xffff }, { 0x4820, 0x10082 },	/* LDTR */
+		{ 0x480e, 0xffff }, { 0x4822, 0x8b },		/* TR */
+		{ 0x4810, 0xffff },		/* GDTR limit */
+		{ 0x2804, 0x0007040600070406ULL },	/* IA32_PAT */
+		{ 0x2806, 0x901 },		/* IA32_EFER: SCE, LME, NXE */
+		{ 0x6800, 0x21 },		/* CR0: PE, NE */
+		{ 0x6804, 0x2040 },		/* CR4: MCE, VMXE */
+	};
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(init); i++) {
+		u64 *f = vp_field(vp, tdx_td_vmcs_field_id(init[i].enc));
+
+		if (f)
+			*f = init[i].v;
+	}
+}
+
 static u64 vp_init(struct call *c, struct tdsnp_regs *r)
 {
 	struct mvp *vp;
@@ -1620,6 +1668,7 @@ static u64 vp_init(struct call *c, struct tdsnp_regs *r)
 	b = vp_base(vp, TDX_TABLE_TDVPS, 0);
 	md_set(b, TDX_TABLE_TDVPS, "RCX", 0, r->rdx);
 	md_set(b, TDX_TABLE_TDVPS, "R8", 0, r->rdx);
+	vp_init_guest_state(vp);
 	vp->state = TDX_VCPU_READY;
 	return TDX_SUCCESS;
 }
@@ -2593,6 +2642,8 @@ static void free_td(struct mtd *td)
 	struct mtd **pp;
 	u32 i;
 
+	if (m.runner && m.runner->td_gone)
+		m.runner->td_gone(m.runner->priv, td->tdr_pa);
 	for (pp = &m.tds; *pp; pp = &(*pp)->next) {
 		if (*pp == td) {
 			*pp = td->next;
@@ -2689,6 +2740,204 @@ struct leaf_desc {
 	bool ext_err;		/* RCX/RDX carry S-EPT details, 0 by default */
 };
 
+/*
+ * TDH.VP.ENTER (tdx-host.md 2, tdx-guest.md 3): the checks are the module's;
+ * running the vCPU is the registered runner's (userspace: the mock CPU,
+ * tdx_vp_run_user.c).  The runner runs without the model lock, holding the
+ * vCPU's TDVPR exclusively and the TDR shared as the module does, and uses
+ * the tdx_module_vp_*() accessors below, which take the lock.
+ */
+static u64 vp_enter(struct call *c, struct tdsnp_regs *r)
+{
+	u64 flags = TDX_VP_ENTER_HOST_RECOVERABILITY_HINT | TDX_VP_ENTER_RESUME_L1;
+	const struct tdx_module_runner *runner = m.runner;
+	struct mvp *vp;
+	u64 ret;
+
+	ret = vp_op(c, r->rcx & ~flags, OPID(RCX), true, &vp);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	ret = td_state(vp->td, TDH_VP_ENTER);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	if (vp->state != TDX_VCPU_READY)
+		return TDX_VCPU_STATE_INCORRECT;
+	if (r->rcx & TDX_VP_ENTER_RESUME_L1)
+		return err_op(TDX_OPERAND_INVALID, OPID(RCX));
+	ret = associate(vp);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	/* No engine to run guests on (the kernel build): the leaf is not available. */
+	if (!runner)
+		return err_op(TDX_OPERAND_INVALID, OPID(RAX));
+	tdsnp_mutex_unlock(&m.lock);
+	ret = runner->enter(runner->priv, (struct tdx_module_vp *)vp, r);
+	tdsnp_mutex_lock(&m.lock);
+	return ret;
+}
+
+/**
+ * tdx_module_set_runner() - the engine TDH.VP.ENTER runs vCPUs on
+ * @runner: its callbacks, or NULL (TDH.VP.ENTER then fails with
+ *          TDX_OPERAND_INVALID on RAX)
+ */
+void tdx_module_set_runner(const struct tdx_module_runner *runner)
+{
+	tdsnp_mutex_lock(&m.lock);
+	m.runner = runner;
+	tdsnp_mutex_unlock(&m.lock);
+}
+
+/**
+ * tdx_module_vp_field() - read or write a TDVPS / TD VMCS field of a running vCPU
+ * @v: the vCPU the runner was given
+ * @field_id: the metadata field id (as TDH.VP.RD/WR take it)
+ * @value: in (write) or out (read)
+ * @write: write instead of read
+ *
+ * The module's own access: no per-caller masks apply.
+ *
+ * Return: 0 or -ENOENT for a field the TDVPS does not have.
+ */
+int tdx_module_vp_field(struct tdx_module_vp *v, u64 field_id, u64 *value, bool write)
+{
+	struct mvp *vp = (struct mvp *)v;
+	u64 *f;
+
+	tdsnp_mutex_lock(&m.lock);
+	f = vp_field(vp, field_id);
+	if (f && write)
+		*f = *value;
+	else if (f)
+		*value = *f;
+	tdsnp_mutex_unlock(&m.lock);
+	return f ? 0 : -ENOENT;
+}
+
+/**
+ * tdx_module_vp_slot() - where a TDVPS / TD VMCS field of a vCPU lives
+ * @v: a vCPU the runner was given
+ * @field_id: the metadata field id
+ *
+ * The slot stays valid until the TD is freed (the runner's @td_gone); the
+ * runner may use it without the model lock while it runs the vCPU, since it
+ * then holds the vCPU's TDVPR exclusively.
+ *
+ * Return: the slot, or NULL for a field the TDVPS does not have.
+ */
+u64 *tdx_module_vp_slot(struct tdx_module_vp *v, u64 field_id)
+{
+	u64 *f;
+
+	tdsnp_mutex_lock(&m.lock);
+	f = vp_field((struct mvp *)v, field_id);
+	tdsnp_mutex_unlock(&m.lock);
+	return f;
+}
+
+/**
+ * tdx_module_vp_info() - what a running vCPU's TD is
+ * @v: the vCPU
+ * @info: out
+ */
+void tdx_module_vp_info(struct tdx_module_vp *v, struct tdx_module_vp_info *info)
+{
+	struct mvp *vp = (struct mvp *)v;
+
+	tdsnp_mutex_lock(&m.lock);
+	info->tdvpr_pa = vp->tdvpr_pa;
+	info->tdr_pa = vp->td->tdr_pa;
+	info->index = vp->index;
+	info->num_vcpus = vp->td->num_vcpus;
+	info->max_vcpus = vp->td->max_vcpus;
+	info->attributes = vp->td->attributes;
+	info->gpaw = vp->td->gpaw ? 52 : 48;
+	tdsnp_mutex_unlock(&m.lock);
+}
+
+/**
+ * tdx_module_vp_gpa() - the private page behind a GPA, as the S-EPT says
+ * @v: a running vCPU of the TD
+ * @gpa: the guest-physical address (shared bit clear)
+ * @hpa: out: the host physical address of the byte at @gpa (0 when none)
+ * @state: out: the leaf's public S-EPT state (TDX_SEPT_FREE when none)
+ */
+void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state)
+{
+	struct mvp *vp = (struct mvp *)v;
+	struct sept_ent *e, *stop_ent = NULL;
+	u32 stop;
+
+	tdsnp_mutex_lock(&m.lock);
+	e = gpa_ok(vp->td, gpa) ? sept_leaf(vp->td, gpa, &stop, &stop_ent) : NULL;
+	*state = e ? e->state : TDX_SEPT_FREE;
+	*hpa = e ? e->hpa + (gpa - e->gpa) : 0;
+	tdsnp_mutex_unlock(&m.lock);
+}
+
+/**
+ * tdx_module_vp_accept() - TDG.MEM.PAGE.ACCEPT of one 4 KiB page
+ * @v: the running vCPU
+ * @gpa: the page
+ *
+ * Return: TDX_SUCCESS (the page is zeroed and mapped), TDX_PAGE_ALREADY_ACCEPTED,
+ * or TDX_OPERAND_INVALID when the S-EPT has no pending or mapped leaf there
+ * (the runner turns that into an EPT-violation TD exit, as the module does).
+ */
+u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa)
+{
+	struct mvp *vp = (struct mvp *)v;
+	struct sept_ent *e, *stop_ent = NULL;
+	u64 ret = err_op(TDX_OPERAND_INVALID, OPID(RCX));
+	u32 stop;
+
+	tdsnp_mutex_lock(&m.lock);
+	e = gpa_ok(vp->td, gpa) ? sept_leaf(vp->td, gpa, &stop, &stop_ent) : NULL;
+	if (e && e->level != TDX_LEVEL_4K) {
+		ret = TDX_PAGE_SIZE_MISMATCH;
+	} else if (e && e->state == TDX_SEPT_PENDING) {
+		priv_zero(vp->td->hkid, e->hpa);
+		e->state = TDX_SEPT_MAPPED;
+		ret = TDX_SUCCESS;
+	} else if (e && e->state == TDX_SEPT_MAPPED) {
+		ret = TDX_PAGE_ALREADY_ACCEPTED;
+	}
+	tdsnp_mutex_unlock(&m.lock);
+	return ret;
+}
+
+/**
+ * tdx_module_vp_priv() - copy a private page's plaintext in or out
+ * @v: a running vCPU of the TD that owns the page
+ * @hpa: its host physical address (page aligned)
+ * @buf: 4 KiB of plaintext
+ * @write: store @buf into the page (encrypted) instead of reading it
+ */
+void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write)
+{
+	struct mvp *vp = (struct mvp *)v;
+
+	tdsnp_mutex_lock(&m.lock);
+	if (write)
+		priv_write(vp->td->hkid, hpa, buf, TDSNP_PAGE_SIZE);
+	else
+		priv_read(vp->td->hkid, hpa, buf, TDSNP_PAGE_SIZE);
+	tdsnp_mutex_unlock(&m.lock);
+}
+
+/**
+ * tdx_module_vp_disable() - a triple fault: the vCPU can no longer run
+ * @v: the running vCPU
+ */
+void tdx_module_vp_disable(struct tdx_module_vp *v)
+{
+	struct mvp *vp = (struct mvp *)v;
+
+	tdsnp_mutex_lock(&m.lock);
+	vp->state = TDX_VCPU_DISABLED;
+	tdsnp_mutex_unlock(&m.lock);
+}
+
 static const struct leaf_desc leaves[64] = {
 	[TDH_MNG_ADDCX] = { mng_addcx },
 	[TDH_MEM_PAGE_ADD] = { mem_page_add, 0, true },
@@ -2712,6 +2961,7 @@ static const struct leaf_desc leaves[64] = {
 	[TDH_MNG_KEY_FREEID] = { mng_key_freeid },
 	[TDH_MNG_INIT] = { mng_init },
 	[TDH_VP_INIT] = { vp_init },
+	[TDH_VP_ENTER] = { vp_enter },
 	[TDH_MEM_PAGE_PROMOTE] = { mem_page_promote, 1, true },
 	[TDH_PHYMEM_PAGE_RDMD] = { phymem_page_rdmd },
 	[TDH_MEM_SEPT_RD] = { mem_sept_rd, 0, true },

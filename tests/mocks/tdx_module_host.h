@@ -65,6 +65,54 @@ void tdx_module_stats(struct tdx_module_stats *st);
 void tdx_module_note_clflush(struct page *page);
 bool tdx_module_page_owned(struct page *page);
 
+struct tdsnp_regs;
+struct tdx_module_vp;
+
+/**
+ * struct tdx_module_runner - the engine TDH.VP.ENTER runs a vCPU on
+ * @enter: run the vCPU until its next TD exit; @r holds the host's
+ *         TDH.VP.ENTER registers in and the exit's registers out; return
+ *         the TDH.VP.ENTER status (exit reason in 31:0)
+ * @td_gone: the TD whose TDR page is at @tdr_pa was reclaimed: drop what
+ *           the runner keeps for it (called with the model lock held: no
+ *           tdx_module_vp_*() calls)
+ * @priv: passed to both
+ */
+struct tdx_module_runner {
+	u64 (*enter)(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r);
+	void (*td_gone)(void *priv, u64 tdr_pa);
+	void *priv;
+};
+
+/**
+ * struct tdx_module_vp_info - a running vCPU and its TD
+ * @tdvpr_pa: the vCPU's TDVPR page
+ * @tdr_pa: the TD's TDR page
+ * @index: VCPU_INDEX
+ * @num_vcpus: vCPUs created so far
+ * @max_vcpus: MAX_VCPUS
+ * @attributes: TD ATTRIBUTES
+ * @gpaw: 48 or 52 (the shared bit is GPAW - 1)
+ */
+struct tdx_module_vp_info {
+	u64 tdvpr_pa;
+	u64 tdr_pa;
+	u32 index;
+	u32 num_vcpus;
+	u32 max_vcpus;
+	u64 attributes;
+	u32 gpaw;
+};
+
+void tdx_module_set_runner(const struct tdx_module_runner *runner);
+int tdx_module_vp_field(struct tdx_module_vp *v, u64 field_id, u64 *value, bool write);
+u64 *tdx_module_vp_slot(struct tdx_module_vp *v, u64 field_id);
+void tdx_module_vp_info(struct tdx_module_vp *v, struct tdx_module_vp_info *info);
+void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state);
+u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa);
+void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write);
+void tdx_module_vp_disable(struct tdx_module_vp *v);
+
 /* Host glue (tdx_module_host_user.c / tdx_module_host_kernel.c). */
 void tdx_module_host_set_owned(struct page *page, bool owned);
 #ifndef __KERNEL__

@@ -787,7 +787,9 @@ static void test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax(void *
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
-	assert_int_equal(tdsnp_tdh_vp_enter(&vp, &args), OPERAND_INVALID_RAX);
+	/* TDH.VP.ENTER is modelled: a page that is no TDVPR fails the page check on RCX. */
+	assert_int_equal(tdsnp_tdh_vp_enter(&vp, &args),
+			 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);
 	r = (struct tdsnp_regs){ .rax = TDX_LEAF(TDH_MNG_CREATE, 1) };
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);

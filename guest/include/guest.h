@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * The guest runtime for confidential test guests (TDX today): what a guest
+ * program (a guest/tests/ file) may call.  Freestanding: no libc.  The program
+ * defines guest_main(), entered on every vCPU in 64-bit mode with paging
+ * (0xFFE00000..0xFFFFFFFF mapped 1:1), its own stack and an IDT whose #VE
+ * handler serves CPUID, RDMSR/WRMSR, IN/OUT and HLT through tdsnp's own
+ * TDG.VP.VMCALL wrappers (src/tdcall/) and accepts pending pages.
+ */
+#ifndef TDSNP_GUEST_H
+#define TDSNP_GUEST_H
+
+#include <tdsnp/compiler.h>
+
+/* Guest-physical layout the host builds (guest/README in the top README). */
+#define GUEST_PT_GPA		0xfff00000ULL	/* PML4, PDPT, PD: 3 pages */
+#define GUEST_STACKS_GPA	0xfff08000ULL	/* 4 x 8 KiB stacks */
+#define GUEST_STACK_SIZE	0x2000ULL
+#define GUEST_MAX_VCPUS		4
+#define GUEST_IMAGE_GPA		0xffff0000ULL	/* 64 KiB image; reset vector at its end */
+#define GUEST_IMAGE_SIZE	0x10000ULL
+#define GUEST_UCALL_GPA		0xfe100000ULL	/* vmm_vm_set_ucall() address */
+#define GUEST_SHARED_BIT	BIT_ULL(47)	/* GPAW 48 */
+#define GUEST_COM1		0x3f8
+
+void guest_main(u32 cpu);
+
+void guest_putc(char c);
+void guest_puts(const char *s);
+void guest_putdec(u64 v);
+void guest_ucall(u64 value);
+void guest_assert_fail(const char *file, int line, const char *expr);
+void guest_halt(void);
+
+/*
+ * GUEST_ASSERT: on failure prints "ASSERT file:line: expr" on COM1 and reports
+ * TDG.VP.VMCALL ReportFatalError with the line as error code (it does not return).
+ */
+#define GUEST_ASSERT(x) do {						\
+	if (!(x))							\
+		guest_assert_fail(__FILE__, __LINE__, #x);		\
+} while (0)
+
+/* Images the Makefile builds from guest/tests/ and links into test_guest_* binaries. */
+extern const u8 guest_image_hello[], guest_image_hello_end[];
+
+#endif /* TDSNP_GUEST_H */

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The TD guest runtime (guest/include/guest.h): IDT with a #VE handler,
+ * serial console, ucall, GUEST_ASSERT.  Every host call goes through
+ * tdsnp's own guest-side wrappers (src/tdcall/tdg.c, tdg_vmcall.c,
+ * tdcall.S), compiled freestanding into the image; this file gives them the
+ * two functions the library's instruction layer would (tdsnp_tdcall() and
+ * tdsnp_insn_fault()): a guest issues TDCALL directly.
+ */
+#include <string.h>
+#include <tdsnp/insn.h>
+#include <tdsnp/status.h>
+#include <tdx/tdx_guest.h>
+#include <tdx/tdx_vmcall.h>
+#include <guest.h>
+#include "runtime.h"
+
+/* VMX basic exit reasons in VE_INFO (SDM Vol. 3C Appendix C). */
+#define EXIT_CPUID		10
+#define EXIT_HLT		12
+#define EXIT_IO			30
+#define EXIT_RDMSR		31
+#define EXIT_WRMSR		32
+#define EXIT_EPT_VIOLATION	48
+#define VEC_VE			20
+
+/* The GPRs guest_ve_stub saves, then the #VE frame the CPU pushed. */
+struct guest_regs {
+	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+struct idt_gate {
+	u64 lo, hi;
+};
+
+static struct idt_gate idt[VEC_VE + 1];
+
+/**
+ * tdsnp_tdcall() - TDCALL for the wrappers: the real instruction
+ * @regs: the register file
+ *
+ * Return: the TDX completion status.
+ */
+u64 tdsnp_tdcall(struct tdsnp_regs *regs)
+{
+	return __tdsnp_tdcall(regs);
+}
+
+/**
+ * tdsnp_insn_fault() - never reached in a guest (no fault fixups here)
+ * @regs: unused
+ * @code: unused
+ * @insn: unused
+ *
+ * Return: TDSNP_SW_FAULT_UD.
+ */
+u64 tdsnp_insn_fault(struct tdsnp_regs *regs, u64 code, unsigned int insn)
+{
+	(void)regs;
+	(void)code;
+	(void)insn;
+	return TDSNP_SW_FAULT_UD;
+}
+
+/**
+ * memset() - fill memory (the compiler may emit calls to it; no libc here)
+ * @d: destination
+ * @c: byte value
+ * @n: bytes
+ *
+ * Return: @d.
+ */
+void *memset(void *d, int c, size_t n)
+{
+	u8 *p = d;
+
+	while (n--)
+		*p++ = (u8)c;
+	return d;
+}
+
+/**
+ * memcpy() - copy memory (the compiler may emit calls to it; no libc here)
+ * @d: destination
+ * @s: source
+ * @n: bytes
+ *
+ * Return: @d.
+ */
+void *memcpy(void *d, const void *s, size_t n)
+{
+	const u8 *q = s;
+	u8 *p = d;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+/**
+ * guest_putc() - one character on COM1 (TDG.VP.VMCALL Instruction.IO)
+ * @c: the character
+ */
+void guest_putc(char c)
+{
+	u64 st;
+
+	tdg_vp_vmcall_io_write(GUEST_COM1, 1, (u8)c, &st);
+}
+
+/**
+ * guest_puts() - a string on COM1
+ * @s: NUL-terminated
+ */
+void guest_puts(const char *s)
+{
+	while (*s)
+		guest_putc(*s++);
+}
+
+/**
+ * guest_putdec() - a number in decimal on COM1
+ * @v: the number
+ */
+void guest_putdec(u64 v)
+{
+	char buf[21];
+	int i = 20;
+
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	guest_puts(&buf[i]);
+}
+
+/**
+ * guest_ucall() - report a value to the host (an 8-byte #VE.RequestMMIO
+ * write to the ucall address, shared alias)
+ * @value: what the host sees in struct vmm_exit.ucall.arg
+ */
+void guest_ucall(u64 value)
+{
+	u64 st;
+
+	tdg_vp_vmcall_mmio_write(tdsnp_gpa(GUEST_UCALL_GPA | GUEST_SHARED_BIT), 8, value, &st);
+}
+
+/**
+ * guest_halt() - TDG.VP.VMCALL Instruction.HLT
+ */
+void guest_halt(void)
+{
+	u64 st;
+
+	tdg_vp_vmcall_hlt(false, &st);
+}
+
+/**
+ * guest_assert_fail() - report a failed GUEST_ASSERT and stop
+ * @file: __FILE__
+ * @line: __LINE__
+ * @expr: the expression's text
+ */
+void guest_assert_fail(const char *file, int line, const char *expr)
+{
+	u64 st;
+
+	guest_puts("ASSERT ");
+	guest_puts(file);
+	guest_putc(':');
+	guest_putdec((u64)line);
+	guest_puts(": ");
+	guest_puts(expr);
+	guest_putc('\n');
+	for (;;)
+		tdg_vp_vmcall_report_fatal_error((u64)line, tdsnp_gpa(0), NULL, &st);
+}
+
+/* Emulate what made the #VE through the host; false when it cannot. */
+static bool emulate(struct guest_regs *r, const struct tdg_ve_info *ve)
+{
+	struct tdg_vmcall_cpuid c;
+	u32 port, size, value;
+	u64 st, v;
+
+	switch (ve->exit_reason) {
+	case EXIT_CPUID:
+		if (tdg_vp_vmcall_cpuid((u32)r->rax, (u32)r->rcx, &c, &st) || st)
+			return false;
+		r->rax = c.eax;
+		r->rbx = c.ebx;
+		r->rcx = c.ecx;
+		r->rdx = c.edx;
+		return true;
+	case EXIT_HLT:
+		return !tdg_vp_vmcall_hlt(!(r->rflags & BIT(9)), &st) && !st;
+	case EXIT_RDMSR:
+		if (tdg_vp_vmcall_rdmsr((u32)r->rcx, &v, &st) || st)
+			return false;
+		r->rax = (u32)v;
+		r->rdx = v >> 32;
+		return true;
+	case EXIT_WRMSR:
+		return !tdg_vp_vmcall_wrmsr((u32)r->rcx, (r->rdx << 32) | (u32)r->rax, &st) &&
+		       !st;
+	case EXIT_IO:
+		/* Exit qualification (SDM Table 28-5): size-1, IN, string, port. */
+		if (ve->exit_qualification & BIT(4))
+			return false;
+		size = (u32)(ve->exit_qualification & 7) + 1;
+		port = (u32)(ve->exit_qualification >> 16) & 0xffff;
+		if (ve->exit_qualification & BIT(3)) {
+			if (tdg_vp_vmcall_io_read((u16)port, size, &value, &st) || st)
+				return false;
+			r->rax = (r->rax & ~tdsnp_size_mask(size)) | value;
+			return true;
+		}
+		return !tdg_vp_vmcall_io_write((u16)port, size,
+					       (u32)(r->rax & tdsnp_size_mask(size)), &st) && !st;
+	default:
+		return false;
+	}
+}
+
+/**
+ * guest_ve() - the #VE handler (called by guest_ve_stub)
+ * @r: the interrupted GPRs and the #VE frame
+ *
+ * A pending private page is accepted (TDG.MEM.PAGE.ACCEPT) and the access
+ * runs again; an instruction the TDX module does not virtualize is
+ * emulated through TDG.VP.VMCALL and skipped.
+ */
+void guest_ve(struct guest_regs *r)
+{
+	struct tdg_ve_info ve;
+
+	if (tdg_vp_veinfo_get(&ve))
+		guest_assert_fail(__FILE__, __LINE__, "TDG.VP.VEINFO.GET");
+	if (ve.exit_reason == EXIT_EPT_VIOLATION) {
+		if (tdg_mem_page_accept(tdsnp_gpa(ve.gpa & ~0xfffULL), TDX_PAGE_4K))
+			guest_assert_fail(__FILE__, __LINE__, "TDG.MEM.PAGE.ACCEPT");
+		return;
+	}
+	if (!emulate(r, &ve))
+		guest_assert_fail(__FILE__, __LINE__, "unhandled #VE");
+	r->rip += ve.instr_len;
+}
+
+/**
+ * guest_start() - per-vCPU setup, then the program
+ * @cpu: VCPU_INDEX
+ */
+void guest_start(u32 cpu)
+{
+	u64 h = (u64)guest_ve_stub;
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
+
+	/* IA-32e interrupt gate, CS 0x08, DPL 0, present (SDM Vol. 3A 6.14.1). */
+	idt[VEC_VE].lo = (h & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+			 (((h >> 16) & 0xffff) << 48);
+	idt[VEC_VE].hi = h >> 32;
+	asm volatile("lidt %0" : : "m"(idtr));
+	guest_main(cpu);
+	for (;;)
+		guest_halt();
+}

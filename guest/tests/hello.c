@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * A TD guest program for test_guest_tdx.c.  vCPU 0 prints a line, executes
+ * CPUID, IN, RDMSR and WRMSR as plain instructions (each a #VE the runtime
+ * serves through TDG.VP.VMCALL), touches a page the host has not added (the
+ * host AUGs it, the runtime accepts it), reports each result by ucall and
+ * finally fails a GUEST_ASSERT on purpose.  Other vCPUs print and ucall
+ * their index.
+ */
+#include <guest.h>
+
+#define AUG_GPA		0xfff20000ULL
+
+static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static u8 port_in8(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+/**
+ * guest_main() - the program, on every vCPU
+ * @cpu: VCPU_INDEX
+ */
+void guest_main(u32 cpu)
+{
+	u64 *page = (u64 *)AUG_GPA;
+	u32 a, b, c, d;
+
+	guest_puts("hello from vCPU ");
+	guest_putdec(cpu);
+	guest_putc('\n');
+	if (cpu) {
+		guest_ucall(0x100 | cpu);
+		return;
+	}
+	cpuid(0x40000000, &a, &b, &c, &d);
+	guest_ucall(a);
+	guest_ucall(d);
+	guest_ucall(port_in8(0x3fd));
+	guest_ucall(rdmsr(0x1b));
+	wrmsr(0xc0000100, 0x1122334455667788ULL);
+	WRITE_ONCE(*page, 0x1234);
+	guest_ucall(READ_ONCE(*page));
+	GUEST_ASSERT(a == 0x12345678);
+}

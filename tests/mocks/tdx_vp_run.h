@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * TDH.VP.ENTER of the mock TDX module on the mock CPU (userspace only,
+ * tdx_vp_run_user.c).  Install it after the module model.
+ */
+#ifndef TDSNP_TDX_VP_RUN_H
+#define TDSNP_TDX_VP_RUN_H
+
+#include <tdsnp/compiler.h>
+
+/**
+ * struct tdx_vp_run_stats - counters since tdx_vp_run_install()
+ * @entries: TDH.VP.ENTER calls that ran the guest
+ * @tdcalls: TDCALLs the guest made
+ * @vmcalls: of them, TDG.VP.VMCALL exits to the host
+ * @ve: #VE (or #DF for a nested one) given to the guest
+ * @pages_mapped: private pages decrypted for the guest
+ * @triple_faults: vCPUs disabled by a triple fault
+ * @budget_exits: runs ended by the instruction budget
+ */
+struct tdx_vp_run_stats {
+	u64 entries;
+	u64 tdcalls;
+	u64 vmcalls;
+	u64 ve;
+	u64 pages_mapped;
+	u64 triple_faults;
+	u64 budget_exits;
+};
+
+void tdx_vp_run_install(void);
+void tdx_vp_run_uninstall(void);
+void tdx_vp_run_stats(struct tdx_vp_run_stats *out);
+
+#endif /* TDSNP_TDX_VP_RUN_H */

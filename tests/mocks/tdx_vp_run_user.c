@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * TDH.VP.ENTER on the mock CPU (userspace): the model's TDVPS and TD VMCS
+ * are the vCPU state (loaded at entry, stored at every TD exit), private
+ * memory is what the Secure EPT maps, decrypted into a plaintext page the
+ * vCPUs share and encrypted back at every exit (the host's own view of the
+ * page stays noise), and the guest's exits become what the module makes of
+ * them (tdx-guest.md 1-3; README "TDX guests on the mock CPU"):
+ *
+ * - TDG.VP.VMCALL: a TD exit with exit reason 77; RCX = the guest's GPR
+ *   selection, selected GPRs copied, others zeroed; on the next entry the
+ *   host's values of the selected GPRs go back, RAX = 0, RCX = the control.
+ *   XMM selection is accepted but XMM registers are not modelled.
+ * - CPUID, HLT, IN/OUT, RDMSR/WRMSR: a #VE with VE_INFO (exit reason,
+ *   qualification, instruction length) in the TDVPS.  Inferred: every CPUID
+ *   leaf and MSR gives #VE (the module's table of leaves and MSRs it
+ *   virtualizes itself is not modelled).
+ * - A private GPA with no page: an EPT-violation TD exit (exit reason 48,
+ *   RCX = exit qualification, R8 = GPA) so the host can AUG; a PENDING page:
+ *   #VE with exit reason 48 unless ATTRIBUTES.SEPT_VE_DISABLE; a shared GPA:
+ *   an EPT-violation TD exit (the host's shared EPT is not modelled).
+ * - Triple fault: the vCPU is disabled and TDH.VP.ENTER returns
+ *   TDX_NON_RECOVERABLE_VCPU with exit reason 2 (inferred status class).
+ * - TDCALL leaves VP.INFO, VP.VEINFO.GET and MEM.PAGE.ACCEPT are served
+ *   here on the host model's state; other leaves answer
+ *   TDX_OPERAND_INVALID (not modelled on this path yet).
+ * - An instruction budget ends a run as an external-interrupt TD exit
+ *   (exit reason 1), as a host timer would.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <tdsnp/insn.h>
+#include <tdx/tdx_arch.h>
+#include <tdx/tdx_status.h>
+#include <tdx/tdx_fields.h>
+#include <tdx/tdx_guest.h>
+#include "mock_cpu.h"
+#include "tdx_module_host.h"
+#include "tdx_vp_run.h"
+
+#define PAGE_SZ			4096ULL
+#define RUN_BUDGET		2000000ULL
+
+/* VMX basic exit reasons (SDM Vol. 3C Appendix C). */
+#define EXIT_EXTERNAL_INTERRUPT	1
+#define EXIT_TRIPLE_FAULT	2
+#define EXIT_CPUID		10
+#define EXIT_HLT		12
+#define EXIT_IO			30
+#define EXIT_RDMSR		31
+#define EXIT_WRMSR		32
+#define EXIT_INVALID_STATE	33
+#define EXIT_EPT_VIOLATION	48
+#define EXIT_TDCALL		77
+
+#define VEC_DF			8
+#define VEC_UD			6
+#define VEC_VE			20
+
+struct mapped {
+	u64 gpa;
+	struct plain *p;
+};
+
+/*
+ * A vCPU's engine and the private pages mapped into it.  Pages stay mapped
+ * between entries (changing Unicorn's memory map is what costs); every exit
+ * encrypts them back, every entry checks the S-EPT still maps them there
+ * and, when no other vCPU is running on a page, decrypts it again.
+ */
+struct vcpu_ctx {
+	u64 tdvpr_pa;
+	u64 tdr_pa;
+	struct mock_cpu *cpu;
+	bool vmcall_pending;
+	u64 vmcall_control;
+	struct mapped *pages;
+	u32 nr, cap;
+	u64 *slot[15 + 11 + 4 * MOCK_CPU_NR_SEGS + 6];
+	bool slots_ready;
+	struct vcpu_ctx *next;
+};
+
+/*
+ * The plaintext of a private page while vCPUs run on it: one per page for
+ * all vCPUs of the TD (so they see each other's writes), encrypted back into
+ * the page when the last run using it ends.
+ */
+struct plain {
+	u64 hpa;
+	u8 *buf;
+	u32 refs;
+	struct plain *next;
+};
+
+struct run {
+	struct tdx_module_vp *vp;
+	struct tdx_module_vp_info info;
+	struct vcpu_ctx *v;
+	struct mock_cpu_state st;
+	u64 shared_bit;
+};
+
+static pthread_mutex_t vcpus_lock;
+static struct vcpu_ctx *vcpus;
+static struct plain *plains;
+static struct tdx_vp_run_stats stats;
+
+/* GPRs by encoding number in the host's register file (RSP has no slot). */
+static u64 *host_gpr(struct tdsnp_regs *r, int i)
+{
+	u64 *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
+			 &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+
+	return map[i];
+}
+
+static struct vcpu_ctx *vcpu_of(u64 tdvpr_pa, u64 tdr_pa)
+{
+	struct vcpu_ctx *v;
+
+	pthread_mutex_lock(&vcpus_lock);
+	for (v = vcpus; v; v = v->next)
+		if (v->tdvpr_pa == tdvpr_pa)
+			break;
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (v && mock_cpu_create(&v->cpu)) {
+			free(v);
+			v = NULL;
+		}
+		if (v) {
+			v->tdvpr_pa = tdvpr_pa;
+			v->tdr_pa = tdr_pa;
+			v->next = vcpus;
+			vcpus = v;
+		}
+	}
+	pthread_mutex_unlock(&vcpus_lock);
+	return v;
+}
+
+/* ------------------------------------------------- TDVPS <-> CPU state */
+
+static const u64 gpr_field[16] = {
+	TDX_FIELD_TDVPS_RAX, TDX_FIELD_TDVPS_RCX, TDX_FIELD_TDVPS_RDX, TDX_FIELD_TDVPS_RBX,
+	0, TDX_FIELD_TDVPS_RBP, TDX_FIELD_TDVPS_RSI, TDX_FIELD_TDVPS_RDI,
+	TDX_FIELD_TDVPS_R8, TDX_FIELD_TDVPS_R9, TDX_FIELD_TDVPS_R10, TDX_FIELD_TDVPS_R11,
+	TDX_FIELD_TDVPS_R12, TDX_FIELD_TDVPS_R13, TDX_FIELD_TDVPS_R14, TDX_FIELD_TDVPS_R15,
+};
+
+/* TD VMCS guest-state encodings (SDM Vol. 3C Appendix B). */
+#define VMCS_SEL(i)		(0x0800u + 2u * (i))
+#define VMCS_LIMIT(i)		(0x4800u + 2u * (i))
+#define VMCS_AR(i)		(0x4814u + 2u * (i))
+#define VMCS_BASE(i)		(0x6806u + 2u * (i))
+
+static void field(struct run *rn, u64 id, u64 *v, bool write)
+{
+	if (tdx_module_vp_field(rn->vp, id, v, write) && !write)
+		*v = 0;
+}
+
+/* The fields that hold the state, in the order sync_state() walks them. */
+enum { NR_STATE_FIELDS = 15 + 11 + 4 * MOCK_CPU_NR_SEGS + 6 };
+
+static void state_field_ids(u64 *id)
+{
+	static const u32 vmcs_regs[11] = {
+		/* RSP RIP RFLAGS CR0 CR3 CR4 */
+		0x681c, 0x681e, 0x6820, 0x6800, 0x6802, 0x6804,
+		/* EFER PAT, GDTR and IDTR base, GDTR limit */
+		0x2806, 0x2804, 0x6816, 0x6818, 0x4810,
+	};
+	int i, n = 0;
+
+	for (i = 0; i < 16; i++)
+		if (gpr_field[i])
+			id[n++] = gpr_field[i];
+	for (i = 0; i < 11; i++)
+		id[n++] = tdx_td_vmcs_field_id(vmcs_regs[i]);
+	for (i = 0; i < MOCK_CPU_NR_SEGS; i++) {
+		id[n++] = tdx_td_vmcs_field_id(VMCS_SEL(i));
+		id[n++] = tdx_td_vmcs_field_id(VMCS_LIMIT(i));
+		id[n++] = tdx_td_vmcs_field_id(VMCS_AR(i));
+		id[n++] = tdx_td_vmcs_field_id(VMCS_BASE(i));
+	}
+	id[n++] = TDX_FIELD_TDVPS_CR2;
+	id[n++] = tdx_td_vmcs_field_id(0x4812);
+	id[n++] = TDX_FIELD_TDVPS_IA32_STAR;
+	id[n++] = TDX_FIELD_TDVPS_IA32_LSTAR;
+	id[n++] = TDX_FIELD_TDVPS_IA32_FMASK;
+	id[n++] = TDX_FIELD_TDVPS_IA32_KERNEL_GS_BASE;
+}
+
+/* Copy between a slot (NULL: not in this TDVPS) and a value of @bytes bytes. */
+static void xfer(u64 *slot, void *val, size_t bytes, bool store)
+{
+	u64 v = 0;
+
+	if (store) {
+		memcpy(&v, val, bytes);
+		if (slot)
+			*slot = v;
+		return;
+	}
+	if (slot)
+		v = *slot;
+	memcpy(val, &v, bytes);
+}
+
+/* Load (@store false) or store the state between the TDVPS and @rn->st. */
+static void sync_state(struct run *rn, bool store)
+{
+	struct mock_cpu_state *s = &rn->st;
+	u64 **f = rn->v->slot;
+	int i, n = 0;
+
+	if (!rn->v->slots_ready) {
+		u64 id[NR_STATE_FIELDS];
+
+		state_field_ids(id);
+		for (i = 0; i < NR_STATE_FIELDS; i++)
+			f[i] = tdx_module_vp_slot(rn->vp, id[i]);
+		rn->v->slots_ready = true;
+	}
+	for (i = 0; i < 16; i++)
+		if (gpr_field[i])
+			xfer(f[n++], &s->gpr[i], 8, store);
+	xfer(f[n++], &s->gpr[4], 8, store);
+	xfer(f[n++], &s->rip, 8, store);
+	xfer(f[n++], &s->rflags, 8, store);
+	xfer(f[n++], &s->cr0, 8, store);
+	xfer(f[n++], &s->cr3, 8, store);
+	xfer(f[n++], &s->cr4, 8, store);
+	xfer(f[n++], &s->efer, 8, store);
+	xfer(f[n++], &s->pat, 8, store);
+	xfer(f[n++], &s->gdtr_base, 8, store);
+	xfer(f[n++], &s->idtr_base, 8, store);
+	xfer(f[n++], &s->gdtr_limit, 4, store);
+	for (i = 0; i < MOCK_CPU_NR_SEGS; i++) {
+		xfer(f[n++], &s->seg[i].selector, 2, store);
+		xfer(f[n++], &s->seg[i].limit, 4, store);
+		xfer(f[n++], &s->seg[i].attrib, 4, store);
+		xfer(f[n++], &s->seg[i].base, 8, store);
+	}
+	xfer(f[n++], &s->cr2, 8, store);
+	xfer(f[n++], &s->idtr_limit, 4, store);
+	xfer(f[n++], &s->star, 8, store);
+	xfer(f[n++], &s->lstar, 8, store);
+	xfer(f[n++], &s->sfmask, 8, store);
+	xfer(f[n++], &s->kernel_gs_base, 8, store);
+}
+
+/* ------------------------------------------------------------ memory */
+
+/* The shared plaintext of the page at @hpa, decrypted by its first user. */
+static struct plain *plain_get(struct run *rn, u64 hpa)
+{
+	struct plain *p;
+
+	pthread_mutex_lock(&vcpus_lock);
+	for (p = plains; p; p = p->next)
+		if (p->hpa == hpa)
+			break;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (p)
+			p->buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
+		if (p && !p->buf) {
+			free(p);
+			p = NULL;
+		}
+		if (p) {
+			p->hpa = hpa;
+			tdx_module_vp_priv(rn->vp, hpa, p->buf, false);
+			p->next = plains;
+			plains = p;
+		}
+	}
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&vcpus_lock);
+	return p;
+}
+
+/* Drop a reference (vcpus_lock held); the page's contents are not touched. */
+static void plain_drop_locked(struct plain *p)
+{
+	struct plain **pp;
+
+	if (--p->refs)
+		return;
+	for (pp = &plains; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	free(p->buf);
+	free(p);
+}
+
+static int map_private(struct run *rn, u64 gpa, u64 hpa)
+{
+	struct vcpu_ctx *v = rn->v;
+	struct plain *p;
+	int err;
+
+	if (v->nr == v->cap) {
+		u32 cap = v->cap ? 2 * v->cap : 32;
+		struct mapped *m = realloc(v->pages, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		v->pages = m;
+		v->cap = cap;
+	}
+	p = plain_get(rn, hpa);
+	if (!p)
+		return -ENOMEM;
+	err = mock_cpu_map(v->cpu, gpa, PAGE_SZ, p->buf, MOCK_CPU_PROT_RWX);
+	if (err) {
+		pthread_mutex_lock(&vcpus_lock);
+		plain_drop_locked(p);
+		pthread_mutex_unlock(&vcpus_lock);
+		return err;
+	}
+	v->pages[v->nr].gpa = gpa;
+	v->pages[v->nr++].p = p;
+	__atomic_fetch_add(&stats.pages_mapped, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* At an exit: what the guest wrote goes back into its pages, encrypted. */
+static void write_back(struct run *rn)
+{
+	u32 i;
+
+	for (i = 0; i < rn->v->nr; i++)
+		tdx_module_vp_priv(rn->vp, rn->v->pages[i].p->hpa, rn->v->pages[i].p->buf, true);
+}
+
+/* At an entry: keep what the S-EPT still maps there, refreshed. */
+static void revalidate(struct run *rn)
+{
+	struct vcpu_ctx *v = rn->v;
+	u32 i = 0;
+
+	while (i < v->nr) {
+		struct mapped *m = &v->pages[i];
+		u64 hpa;
+		u8 state;
+
+		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
+		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
+			pthread_mutex_lock(&vcpus_lock);
+			if (m->p->refs == 1)
+				tdx_module_vp_priv(rn->vp, hpa, m->p->buf, false);
+			pthread_mutex_unlock(&vcpus_lock);
+			i++;
+			continue;
+		}
+		mock_cpu_unmap(v->cpu, m->gpa, PAGE_SZ);
+		pthread_mutex_lock(&vcpus_lock);
+		plain_drop_locked(m->p);
+		pthread_mutex_unlock(&vcpus_lock);
+		*m = v->pages[--v->nr];
+	}
+}
+
+/* Free a vCPU context (vcpus_lock held, unlinked by the caller). */
+static void vcpu_free_locked(struct vcpu_ctx *v)
+{
+	u32 i;
+
+	for (i = 0; i < v->nr; i++)
+		plain_drop_locked(v->pages[i].p);
+	free(v->pages);
+	mock_cpu_destroy(v->cpu);
+	free(v);
+}
+
+/* The TD is gone (its TDR reclaimed): forget its vCPUs without touching memory. */
+static void td_gone(void *priv, u64 tdr_pa)
+{
+	struct vcpu_ctx **pp, *v;
+
+	(void)priv;
+	pthread_mutex_lock(&vcpus_lock);
+	pp = &vcpus;
+	while ((v = *pp)) {
+		if (v->tdr_pa == tdr_pa) {
+			*pp = v->next;
+			vcpu_free_locked(v);
+		} else {
+			pp = &v->next;
+		}
+	}
+	pthread_mutex_unlock(&vcpus_lock);
+}
+
+/* ------------------------------------------------------------- exits */
+
+static void clear_host_regs(struct tdsnp_regs *r)
+{
+	u64 rflags = r->rflags;
+
+	memset(r, 0, sizeof(*r));
+	r->rflags = rflags;
+}
+
+/* An asynchronous TD exit for an EPT violation (tdx-host.md 2). */
+static u64 ept_exit(struct tdsnp_regs *r, u64 gpa, u32 access)
+{
+	clear_host_regs(r);
+	/* Exit qualification bits 0..2: read, write, fetch (SDM Table 28-7). */
+	r->rcx = (access & MOCK_CPU_ACCESS_READ ? 1 : 0) |
+		 (access & MOCK_CPU_ACCESS_WRITE ? 2 : 0) |
+		 (access & MOCK_CPU_ACCESS_FETCH ? 4 : 0);
+	r->r8 = gpa;
+	return TDX_SUCCESS | EXIT_EPT_VIOLATION;
+}
+
+/*
+ * Give the guest a #VE with this VE_INFO (TDVPS fields), or #DF when the
+ * previous #VE's information has not been read yet.  1: an exit in @x.
+ */
+static int raise_ve(struct run *rn, u32 reason, u64 qual, u64 gla, u64 gpa, u32 len,
+		    struct mock_cpu_exit *x)
+{
+	struct mock_cpu_event ev = { .vector = VEC_VE };
+	u64 valid = 0, v;
+
+	field(rn, TDX_FIELD_TDVPS_VALID, &valid, false);
+	if (valid) {
+		ev = (struct mock_cpu_event){ .vector = VEC_DF, .has_error = true };
+	} else {
+		v = reason;
+		field(rn, TDX_FIELD_TDVPS_EXIT_REASON, &v, true);
+		field(rn, TDX_FIELD_TDVPS_EXIT_QUALIFICATION, &qual, true);
+		field(rn, TDX_FIELD_TDVPS_GLA, &gla, true);
+		field(rn, TDX_FIELD_TDVPS_GPA, &gpa, true);
+		v = len;
+		field(rn, TDX_FIELD_TDVPS_INSTRUCTION_LENGTH, &v, true);
+		v = 0;
+		field(rn, TDX_FIELD_TDVPS_INSTRUCTION_INFORMATION, &v, true);
+		v = 0xffffffff;
+		field(rn, TDX_FIELD_TDVPS_VALID, &v, true);
+	}
+	__atomic_fetch_add(&stats.ve, 1, __ATOMIC_RELAXED);
+	return mock_cpu_deliver(rn->v->cpu, &rn->st, &ev, x);
+}
+
+/* I/O exit qualification (SDM Table 28-5). */
+static u64 io_qualification(const struct mock_cpu_exit *x)
+{
+	return (u64)(x->io.size - 1) | (x->io.in ? BIT(3) : 0) | (x->io.string ? BIT(4) : 0) |
+	       (x->io.rep ? BIT(5) : 0) | ((x->insn[0] & 0xf0) == 0xe0 &&
+					   !(x->insn[0] & 8) ? BIT(6) : 0) |
+	       ((u64)x->io.port << 16);
+}
+
+/* TDG.VP.VMCALL: a TD exit, or OPERAND_INVALID for a bad control (tdx-guest.md 3.1). */
+static bool vmcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
+{
+	struct mock_cpu_state *s = &rn->st;
+	u64 control = s->gpr[1];
+	int i;
+
+	if ((control >> 32) || (control & (BIT(0) | BIT(1) | BIT(4)))) {
+		s->gpr[0] = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+		return false;
+	}
+	clear_host_regs(r);
+	r->rcx = control & 0xffffffffULL;
+	for (i = 2; i < 16; i++)
+		if (i != 4 && (control & BIT(i)))
+			*host_gpr(r, i) = s->gpr[i];
+	rn->v->vmcall_pending = true;
+	rn->v->vmcall_control = control;
+	__atomic_fetch_add(&stats.vmcalls, 1, __ATOMIC_RELAXED);
+	*status = TDX_SUCCESS | EXIT_TDCALL;
+	return true;
+}
+
+static void veinfo_get(struct run *rn)
+{
+	struct mock_cpu_state *s = &rn->st;
+	u64 valid = 0, len = 0, info = 0, zero = 0;
+
+	field(rn, TDX_FIELD_TDVPS_VALID, &valid, false);
+	if (!valid) {
+		s->gpr[0] = TDX_NO_VALID_VE_INFO;
+		s->gpr[1] = 0;
+		s->gpr[2] = 0;
+		s->gpr[8] = 0;
+		s->gpr[9] = 0;
+		s->gpr[10] = 0;
+		return;
+	}
+	field(rn, TDX_FIELD_TDVPS_EXIT_REASON, &s->gpr[1], false);
+	field(rn, TDX_FIELD_TDVPS_EXIT_QUALIFICATION, &s->gpr[2], false);
+	field(rn, TDX_FIELD_TDVPS_GLA, &s->gpr[8], false);
+	field(rn, TDX_FIELD_TDVPS_GPA, &s->gpr[9], false);
+	field(rn, TDX_FIELD_TDVPS_INSTRUCTION_LENGTH, &len, false);
+	field(rn, TDX_FIELD_TDVPS_INSTRUCTION_INFORMATION, &info, false);
+	s->gpr[10] = (len & 0xffffffffULL) | (info << 32);
+	field(rn, TDX_FIELD_TDVPS_VALID, &zero, true);
+	s->gpr[0] = TDX_SUCCESS;
+}
+
+/*
+ * A TDCALL from the guest.  Return true with *status when it ends the run
+ * (a TD exit); the guest's RIP is past the TDCALL unless the module
+ * re-executes it (ACCEPT of a page the host has not added).
+ */
+static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
+{
+	struct mock_cpu_state *s = &rn->st;
+	u64 leaf = s->gpr[0], gpa, hpa;
+	u8 state;
+
+	__atomic_fetch_add(&stats.tdcalls, 1, __ATOMIC_RELAXED);
+	s->rip += 4;
+	if (leaf >> 16) {
+		/* Version bits: only TDG.VM.RD takes one (tdx-guest.md 1). */
+		s->gpr[0] = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+		return false;
+	}
+	switch (leaf) {
+	case TDG_VP_VMCALL:
+		return vmcall(rn, r, status);
+	case TDG_VP_INFO:
+		s->gpr[1] = rn->info.gpaw;
+		s->gpr[2] = rn->info.attributes;
+		s->gpr[8] = rn->info.num_vcpus | ((u64)rn->info.max_vcpus << 32);
+		s->gpr[9] = rn->info.index;
+		s->gpr[10] = 0;
+		s->gpr[11] = 0;
+		s->gpr[0] = TDX_SUCCESS;
+		return false;
+	case TDG_VP_VEINFO_GET:
+		veinfo_get(rn);
+		return false;
+	case TDG_MEM_PAGE_ACCEPT:
+		gpa = s->gpr[1] & ~0xfffULL & ((1ULL << 52) - 1);
+		if ((s->gpr[1] & 7) || (s->gpr[1] & 0xff8)) {
+			s->gpr[0] = (s->gpr[1] & 7) ? TDX_PAGE_SIZE_MISMATCH :
+				    TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+			return false;
+		}
+		tdx_module_vp_gpa(rn->vp, gpa, &hpa, &state);
+		if (state == TDX_SEPT_FREE || state == TDX_SEPT_REMOVED) {
+			/* Nothing there yet: the host AUGs and the TDCALL runs again. */
+			s->rip -= 4;
+			*status = ept_exit(r, gpa, MOCK_CPU_ACCESS_WRITE);
+			return true;
+		}
+		s->gpr[0] = tdx_module_vp_accept(rn->vp, gpa);
+		return false;
+	default:
+		s->gpr[0] = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+		return false;
+	}
+}
+
+/*
+ * A private or shared GPA the guest touched that is not mapped yet: 0 to go
+ * on, 1 for a TD exit (*status), 2 when delivering a #VE stopped with a new
+ * exit in @x, or a negative errno.
+ */
+static int mem_fault(struct run *rn, struct mock_cpu_exit *x, struct tdsnp_regs *r, u64 *status)
+{
+	u64 gpa = x->mem.gpa, hpa;
+	u8 state;
+
+	if (gpa & rn->shared_bit) {
+		*status = ept_exit(r, gpa, x->mem.access);
+		return 1;
+	}
+	tdx_module_vp_gpa(rn->vp, gpa, &hpa, &state);
+	if (state == TDX_SEPT_MAPPED)
+		return map_private(rn, gpa & ~(PAGE_SZ - 1), hpa & ~(PAGE_SZ - 1));
+	if (state == TDX_SEPT_PENDING && !(rn->info.attributes & TDX_TD_ATTR_SEPT_VE_DISABLE)) {
+		u64 qual = (x->mem.access & MOCK_CPU_ACCESS_READ ? 1 : 0) |
+			   (x->mem.access & MOCK_CPU_ACCESS_WRITE ? 2 : 0) |
+			   (x->mem.access & MOCK_CPU_ACCESS_FETCH ? 4 : 0) | BIT(7) | BIT(8);
+		int d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
+
+		return d == 1 ? 2 : d;
+	}
+	*status = ept_exit(r, gpa, x->mem.access);
+	return 1;
+}
+
+static u64 triple_fault(struct run *rn, struct tdsnp_regs *r)
+{
+	clear_host_regs(r);
+	tdx_module_vp_disable(rn->vp);
+	__atomic_fetch_add(&stats.triple_faults, 1, __ATOMIC_RELAXED);
+	return TDX_NON_RECOVERABLE_VCPU | EXIT_TRIPLE_FAULT;
+}
+
+static u32 ve_reason(u32 exit)
+{
+	switch (exit) {
+	case MOCK_CPU_EXIT_CPUID:
+		return EXIT_CPUID;
+	case MOCK_CPU_EXIT_HLT:
+		return EXIT_HLT;
+	case MOCK_CPU_EXIT_IO:
+		return EXIT_IO;
+	case MOCK_CPU_EXIT_RDMSR:
+		return EXIT_RDMSR;
+	default:
+		return EXIT_WRMSR;
+	}
+}
+
+/* Run until something ends the run; return the TDH.VP.ENTER status. */
+static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
+{
+	static const u8 tdcall_bytes[4] = { 0x66, 0x0f, 0x01, 0xcc };
+	struct mock_cpu_exit x;
+	u64 status = 0, qual;
+	bool again = false;
+	int err;
+
+	for (;;) {
+		/* A delivery that stopped on a new exit hands that exit over. */
+		if (!again) {
+			err = mock_cpu_run(rn->v->cpu, &rn->st, RUN_BUDGET, &x);
+			if (err) {
+				clear_host_regs(r);
+				return TDX_NON_RECOVERABLE_VCPU | EXIT_INVALID_STATE;
+			}
+		}
+		again = false;
+		switch (x.reason) {
+		case MOCK_CPU_EXIT_INVALID_OPCODE:
+			if (!memcmp(x.insn, tdcall_bytes, 4)) {
+				if (tdcall(rn, r, &status))
+					return status;
+				break;
+			}
+			err = mock_cpu_deliver(rn->v->cpu, &rn->st,
+					       &(struct mock_cpu_event){ .vector = VEC_UD }, &x);
+			again = err == 1;
+			break;
+		case MOCK_CPU_EXIT_CPUID:
+		case MOCK_CPU_EXIT_HLT:
+		case MOCK_CPU_EXIT_IO:
+		case MOCK_CPU_EXIT_RDMSR:
+		case MOCK_CPU_EXIT_WRMSR:
+			qual = x.reason == MOCK_CPU_EXIT_IO ? io_qualification(&x) : 0;
+			err = raise_ve(rn, ve_reason(x.reason), qual, 0, 0, x.insn_len, &x);
+			again = err == 1;
+			break;
+		case MOCK_CPU_EXIT_MEM_FAULT:
+			err = mem_fault(rn, &x, r, &status);
+			if (err == 1)
+				return status;
+			if (err < 0) {
+				clear_host_regs(r);
+				return TDX_NON_RECOVERABLE_VCPU | EXIT_INVALID_STATE;
+			}
+			again = err == 2;
+			break;
+		case MOCK_CPU_EXIT_TRIPLE_FAULT:
+			return triple_fault(rn, r);
+		default:
+			clear_host_regs(r);
+			__atomic_fetch_add(&stats.budget_exits, 1, __ATOMIC_RELAXED);
+			return TDX_SUCCESS | EXIT_EXTERNAL_INTERRUPT;
+		}
+	}
+}
+
+static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
+{
+	struct run rn = { .vp = vp };
+	u64 status;
+	int i;
+
+	(void)priv;
+	tdx_module_vp_info(vp, &rn.info);
+	rn.shared_bit = 1ULL << (rn.info.gpaw - 1);
+	rn.v = vcpu_of(rn.info.tdvpr_pa, rn.info.tdr_pa);
+	if (!rn.v)
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+	__atomic_fetch_add(&stats.entries, 1, __ATOMIC_RELAXED);
+	sync_state(&rn, false);
+	if (rn.v->vmcall_pending) {
+		/* The host's answer to TDG.VP.VMCALL (tdx-guest.md 3.1). */
+		for (i = 2; i < 16; i++)
+			if (i != 4 && (rn.v->vmcall_control & BIT(i)))
+				rn.st.gpr[i] = *host_gpr(r, i);
+		rn.st.gpr[0] = TDX_SUCCESS;
+		rn.st.gpr[1] = rn.v->vmcall_control;
+		rn.v->vmcall_pending = false;
+	}
+	revalidate(&rn);
+	status = run_loop(&rn, r);
+	sync_state(&rn, true);
+	write_back(&rn);
+	return status;
+}
+
+static const struct tdx_module_runner runner = { .enter = enter, .td_gone = td_gone };
+
+/**
+ * tdx_vp_run_install() - let TDH.VP.ENTER run vCPUs on the mock CPU
+ */
+void tdx_vp_run_install(void)
+{
+	pthread_mutex_init(&vcpus_lock, NULL);
+	memset(&stats, 0, sizeof(stats));
+	tdx_module_set_runner(&runner);
+}
+
+/**
+ * tdx_vp_run_uninstall() - stop running vCPUs and free their engines
+ */
+void tdx_vp_run_uninstall(void)
+{
+	struct vcpu_ctx *v, *n;
+
+	tdx_module_set_runner(NULL);
+	pthread_mutex_lock(&vcpus_lock);
+	for (v = vcpus; v; v = n) {
+		n = v->next;
+		vcpu_free_locked(v);
+	}
+	vcpus = NULL;
+	pthread_mutex_unlock(&vcpus_lock);
+	pthread_mutex_destroy(&vcpus_lock);
+}
+
+/**
+ * tdx_vp_run_stats() - what the runner did since tdx_vp_run_install()
+ * @out: the counters
+ */
+void tdx_vp_run_stats(struct tdx_vp_run_stats *out)
+{
+	*out = stats;
+}

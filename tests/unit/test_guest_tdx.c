@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * A guest program written in C against the guest runtime (guest/tests/
+ * hello.c, built by the Makefile into a flat image and embedded here) runs
+ * as a TD on tdx_host.  The runtime's #VE handler serves the program's
+ * CPUID, IN, RDMSR and WRMSR through tdsnp's own TDG.VP.VMCALL wrappers.
+ * Expected values: the host's choices below and the guest source (the
+ * failing GUEST_ASSERT's line is found by reading that file).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <pthread.h>
+#include <cmocka.h>
+
+#include <tdx/tdx_arch.h>
+#include <vmm/vmm.h>
+#include <vmm/tdx_host.h>
+#include "../mocks/mock.h"
+#include "../mocks/tdx_host_setup.h"
+#include "../mocks/tdx_vp_run.h"
+#include "guest.h"
+
+#define NR_VCPUS	2
+
+struct env {
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu[NR_VCPUS];
+};
+
+static int setup(void **state)
+{
+	static struct env e;
+	static u8 zero[4096];
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = NR_VCPUS, .mem_base = 0xfff00000ULL,
+		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
+	};
+	u64 gpa;
+	u32 i;
+
+	assert_int_equal(guest_image_hello_end - guest_image_hello, GUEST_IMAGE_SIZE);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(tdsnp_mock_tdx_host_setup(), 0);
+	tdsnp_mock_set_direct(true);
+	assert_int_equal(vmm_backend_register(&vmm_tdx_host_ops), 0);
+	tdx_vp_run_install();
+	assert_int_equal(vmm_vm_create(&cfg, &e.vm), 0);
+	for (i = 0; i < NR_VCPUS; i++)
+		assert_int_equal(vmm_vcpu_create(e.vm, i, &e.vcpu[i]), 0);
+	/* The image is initial measured memory: the MRTD covers the guest's code. */
+	assert_int_equal(vmm_mem_add(e.vm, GUEST_IMAGE_GPA, guest_image_hello, GUEST_IMAGE_SIZE,
+				     true), 0);
+	for (gpa = GUEST_PT_GPA; gpa < GUEST_PT_GPA + 3 * 4096ULL; gpa += 4096)
+		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
+	for (gpa = GUEST_STACKS_GPA; gpa < GUEST_STACKS_GPA + GUEST_MAX_VCPUS * GUEST_STACK_SIZE;
+	     gpa += 4096)
+		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
+	assert_int_equal(vmm_vm_set_ucall(e.vm, GUEST_UCALL_GPA), 0);
+	assert_int_equal(vmm_vm_finalize(e.vm), 0);
+	*state = &e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(vmm_vm_destroy(e->vm), 0);
+	tdx_vp_run_uninstall();
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_tdx_host_teardown();
+	return 0;
+}
+
+struct out {
+	char serial[256];
+	size_t n;
+	u64 ucalls[16];
+	u32 nr;
+	struct vmm_exit last;
+};
+
+/* Run one vCPU until it shuts down or halts, answering as a VMM would. */
+static void run_vcpu(struct vmm_vcpu *vcpu, struct out *o)
+{
+	struct vmm_exit x = { 0 };
+
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		if (x.reason == VMM_EXIT_IO && !x.io.in && x.io.port == GUEST_COM1) {
+			assert_true(o->n < sizeof(o->serial) - 1);
+			o->serial[o->n++] = (char)x.io.value;
+		} else if (x.reason == VMM_EXIT_IO && x.io.in) {
+			assert_int_equal(x.io.port, 0x3fd);
+			x.io.value = 0x60;
+		} else if (x.reason == VMM_EXIT_CPUID) {
+			assert_int_equal(x.cpuid.leaf, 0x40000000);
+			x.cpuid.eax = 0x40000001;
+			x.cpuid.ebx = 0x6e736474;
+			x.cpuid.ecx = 0x6f6d2d70;
+			x.cpuid.edx = 0x6b63;
+		} else if (x.reason == VMM_EXIT_MSR && !x.msr.write) {
+			assert_int_equal(x.msr.index, 0x1b);
+			x.msr.value = 0xfee00900;
+		} else if (x.reason == VMM_EXIT_MSR) {
+			assert_int_equal(x.msr.index, 0xc0000100);
+			assert_int_equal(x.msr.value, 0x1122334455667788ULL);
+		} else if (x.reason == VMM_EXIT_UCALL) {
+			assert_true(o->nr < ARRAY_SIZE(o->ucalls));
+			o->ucalls[o->nr++] = x.ucall.arg;
+		} else {
+			break;
+		}
+	}
+	o->last = x;
+}
+
+static void *ap_body(void *p)
+{
+	struct vmm_vcpu *vcpu = ((void **)p)[0];
+	struct out *o = ((void **)p)[1];
+
+	run_vcpu(vcpu, o);
+	return NULL;
+}
+
+/* The line of guest/tests/hello.c that holds @text, read from the source. */
+static int source_line(const char *text)
+{
+	char buf[256];
+	FILE *f = fopen("guest/tests/hello.c", "r");
+	int line = 0, found = 0;
+
+	assert_non_null(f);
+	while (!found && fgets(buf, sizeof(buf), f)) {
+		line++;
+		if (strstr(buf, text))
+			found = line;
+	}
+	fclose(f);
+	return found;
+}
+
+static void test_c_guest_runs_with_runtime_and_ve_handler(void **state)
+{
+	static const u64 want[] = { 0x40000001, 0x6b63, 0x60, 0xfee00900, 0x1234 };
+	struct env *e = *state;
+	struct out o0 = { .n = 0 }, o1 = { .n = 0 };
+	void *arg[2] = { e->vcpu[1], &o1 };
+	char expect[128];
+	pthread_t th;
+	int line = source_line("GUEST_ASSERT(a == 0x12345678)");
+
+	assert_true(line > 0);
+	assert_int_equal(pthread_create(&th, NULL, ap_body, arg), 0);
+	run_vcpu(e->vcpu[0], &o0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+
+	snprintf(expect, sizeof(expect),
+		 "hello from vCPU 0\nASSERT guest/tests/hello.c:%d: a == 0x12345678\n", line);
+	assert_string_equal(o0.serial, expect);
+	assert_int_equal(o0.nr, ARRAY_SIZE(want));
+	assert_memory_equal(o0.ucalls, want, sizeof(want));
+	/* GUEST_ASSERT: ReportFatalError with the line: a shutdown for the host. */
+	assert_int_equal(o0.last.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal(o0.last.fail.status, line);
+
+	assert_string_equal(o1.serial, "hello from vCPU 1\n");
+	assert_int_equal(o1.nr, 1);
+	assert_int_equal(o1.ucalls[0], 0x101);
+	assert_int_equal(o1.last.reason, VMM_EXIT_HLT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_c_guest_runs_with_runtime_and_ve_handler,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

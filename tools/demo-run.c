@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * tdsnp-demo, a TD that runs: tools/demo_guest.h boots from the TDX reset
+ * vector on the mock CPU (TDH.VP.ENTER of the mock module), prints through
+ * the VMM's serial port model and reports by ucall.  The firmware calls
+ * appear in the demo's trace like every other step.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <tdx/tdx_arch.h>
+#include <vmm/vmm.h>
+#include <vmm/tdx_host.h>
+#include "../tests/mocks/mock.h"
+#include "../tests/mocks/tdx_host_setup.h"
+#include "../tests/mocks/tdx_vp_run.h"
+#include "demo-run.h"
+#include "demo_guest.h"
+
+#define COM1		0x3f8
+#define MAX_EXITS	256
+
+/* The serial device model: a line buffer printed as the guest ends lines. */
+struct serial {
+	char line[128];
+	size_t len;
+};
+
+static void serial_out(struct serial *s, char c)
+{
+	if (c != '\n' && s->len < sizeof(s->line) - 1) {
+		s->line[s->len++] = c;
+		return;
+	}
+	s->line[s->len] = '\0';
+	printf("  [TD serial] %s\n", s->line);
+	s->len = 0;
+}
+
+/* Run vCPU 0 until it halts; 0 when it printed and reported 0x600D. */
+static int run_guest(struct vmm_vcpu *vcpu)
+{
+	struct serial com1 = { .len = 0 };
+	struct vmm_exit x = { 0 };
+	bool ucalled = false;
+	int i, ret;
+
+	for (i = 0; i < MAX_EXITS; i++) {
+		ret = vmm_vcpu_run(vcpu, &x);
+		if (ret) {
+			printf("  !! vmm_vcpu_run: %d\n", ret);
+			return -1;
+		}
+		if (x.reason == VMM_EXIT_HLT) {
+			printf("  [TD] halted\n");
+			return ucalled ? 0 : -1;
+		}
+		if (x.reason == VMM_EXIT_IO && !x.io.in && x.io.port == COM1) {
+			serial_out(&com1, (char)x.io.value);
+		} else if (x.reason == VMM_EXIT_UCALL) {
+			printf("  [TD ucall] 0x%llx\n", (unsigned long long)x.ucall.arg);
+			ucalled = x.ucall.arg == 0x600d;
+		} else {
+			printf("  !! unexpected exit %u\n", x.reason);
+			return -1;
+		}
+	}
+	return -1;
+}
+
+/**
+ * demo_td_run() - build a TD with the demo guest, run it, tear it down
+ *
+ * Return: the number of failed steps (0 when all went well).
+ */
+int demo_td_run(void)
+{
+	static const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = 1, .mem_base = 0xfff00000ULL,
+		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
+	};
+	static u8 zero[4096];
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	int failures = 0;
+	u64 gpa;
+
+	printf("\n== TDX: a TD boots from the reset vector on the mock CPU ==\n");
+	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
+		printf("  !! cannot bring up the TDX module model\n");
+		tdsnp_mock_tdx_host_teardown();
+		return 1;
+	}
+	tdx_vp_run_install();
+	if (vmm_vm_create(&cfg, &vm)) {
+		printf("  !! vmm_vm_create failed\n");
+		failures++;
+		goto out;
+	}
+	if (vmm_vcpu_create(vm, 0, &vcpu) ||
+	    vmm_mem_add(vm, DG_IMAGE_GPA, dg_blob, 4096, true) ||
+	    vmm_vm_set_ucall(vm, DG_UCALL_GPA)) {
+		printf("  !! building the TD failed\n");
+		failures++;
+		goto destroy;
+	}
+	for (gpa = DG_PT_GPA; gpa <= DG_STACK_GPA; gpa += 4096)
+		failures += vmm_mem_add(vm, gpa, zero, 4096, false) != 0;
+	if (failures || vmm_vm_finalize(vm)) {
+		printf("  !! adding memory or finalizing failed\n");
+		failures++;
+		goto destroy;
+	}
+	printf("  guest image: 1 measured page at 0x%llx, 6 zero pages; finalized\n",
+	       (unsigned long long)DG_IMAGE_GPA);
+	if (run_guest(vcpu)) {
+		failures++;
+	} else {
+		struct tdx_vp_run_stats st;
+
+		tdx_vp_run_stats(&st);
+		printf("  -> the guest ran: %llu TDH.VP.ENTER, %llu TDCALLs, %llu pages mapped\n",
+		       (unsigned long long)st.entries, (unsigned long long)st.tdcalls,
+		       (unsigned long long)st.pages_mapped);
+	}
+destroy:
+	if (vmm_vm_destroy(vm)) {
+		printf("  !! vmm_vm_destroy left pages behind\n");
+		failures++;
+	}
+out:
+	tdx_vp_run_uninstall();
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_tdx_host_teardown();
+	return failures;
+}
