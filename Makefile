@@ -12,6 +12,8 @@ WARN		:= -Wall -Wextra -Werror
 CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -D_GNU_SOURCE -fno-strict-aliasing
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
+# libcrypto: SHA-384 (src/platform/sha384_user.c).
+LIBS		:= -lcrypto -lpthread
 
 # Host-specific files end in _user.c or _kernel.c; everything else is shared.
 LIB_C		:= $(filter-out %_kernel.c,$(wildcard src/*/*.c vmm-core/*.c))
@@ -40,7 +42,7 @@ $(O)/$(1)/libtdsnp-mock.a: $(addprefix $(O)/$(1)/obj/,$(MOCK_C:.c=.o))
 	ar rcs $$@ $$^
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/unit/%.o $(O)/$(1)/libtdsnp-mock.a $(O)/$(1)/libtdsnp.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -o $$@ $$^ -lcmocka -lpthread
+	$$(CC) $(2) -o $$@ $$^ -lcmocka $(LIBS)
 -include $$(shell find $(O)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 
@@ -62,13 +64,13 @@ $(O)/libtdsnp-mock.a: $(O)/plain/libtdsnp-mock.a
 tools: $(addprefix $(O)/,$(TOOLS))
 
 $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+	$(CC) -o $@ $^ $(LIBS)
 
 $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+	$(CC) -o $@ $^ $(LIBS)
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+	$(CC) -o $@ $^ $(LIBS)
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
@@ -91,7 +93,7 @@ module:
 
 # Boot Debian's kernel of the same version in QEMU with both modules.
 ktest: module
-	scripts/qemu-ktest.sh --log $(O)/ktest.log tdsnp.ko tdsnp_ktest.ko
+	scripts/qemu-ktest.sh --kmod CONFIG_CRYPTO_SHA512:crypto/sha512_generic.ko --log $(O)/ktest.log tdsnp.ko tdsnp_ktest.ko
 
 sparse:
 	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)

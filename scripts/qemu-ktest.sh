@@ -6,9 +6,16 @@
 # given modules in order, then judge the serial log with ktap-judge.sh and
 # exit with its status. QEMU's own exit status is never trusted.
 #
-#   scripts/qemu-ktest.sh [--timeout SECS] --log LOGFILE MODULE.ko[:p=v,...] ...
+#   scripts/qemu-ktest.sh [--timeout SECS] [--kmod CONFIG_X:REL.ko ...] \
+#	--log LOGFILE MODULE.ko[:p=v,...] ...
 #
 # A module may carry insmod parameters after a colon, comma-separated.
+# --kmod CONFIG_X:REL.ko names a module of the booted kernel itself, relative
+# to its lib/modules/$KVER/kernel, needed when its boot/config-$KVER has
+# CONFIG_X=m (e.g. CONFIG_CRYPTO_SHA512:crypto/sha512_generic.ko, Debian
+# 6.1 builds SHA-512 as a module and tdsnp.ko needs "sha384"; 6.12 builds it
+# in).  Such modules are insmodded first, in order (the initramfs has no
+# modprobe or depmod data); =y needs nothing; unset is an error.
 #
 # Environment: KIMAGE_DIR   where the kernel image is unpacked
 #                           (default: build/tools/kernel in the repo)
@@ -17,15 +24,17 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 usage() {
-	echo "usage: $0 [--timeout SECS] --log LOGFILE MODULE.ko [MODULE.ko ...]" >&2
+	echo "usage: $0 [--timeout SECS] [--kmod CONFIG_X:REL.ko ...] --log LOGFILE MODULE.ko ..." >&2
 	exit 2
 }
 tmo=300
 log=
+kmods=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || usage; tmo=$2; shift 2 ;;
 	--log) [ $# -ge 2 ] || usage; log=$2; shift 2 ;;
+	--kmod) [ $# -ge 2 ] || usage; kmods="$kmods $2"; shift 2 ;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) break ;;
@@ -42,7 +51,9 @@ for t in qemu-system-x86_64 busybox cpio gzip timeout; do
 		{ echo "qemu-ktest.sh: $t not found; run scripts/install-deps.sh" >&2; exit 2; }
 done
 
-kernel=$("$here/get-kernel-image.sh" "${KIMAGE_DIR:-$here/../build/tools/kernel}")
+kimage_dir=${KIMAGE_DIR:-$here/../build/tools/kernel}
+kernel=$("$here/get-kernel-image.sh" "$kimage_dir")
+kver=$("$here/kver.sh")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tdsnp-ktest.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -54,6 +65,20 @@ for a in $("$root/bin/busybox" --list); do
 	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
 : >"$root/mod/list"
+kconfig=$kimage_dir/boot/config-$kver
+for k in $kmods; do
+	opt=${k%%:*}
+	case $(grep "^$opt=" "$kconfig" 2>/dev/null || true) in
+	"$opt=y") continue ;;
+	"$opt=m") ;;
+	*) echo "qemu-ktest.sh: $opt not set in $kconfig" >&2; exit 2 ;;
+	esac
+	f=$kimage_dir/lib/modules/$kver/kernel/${k#*:}
+	[ -r "$f" ] || { echo "qemu-ktest.sh: no kernel module $f" >&2; exit 2; }
+	b=$(basename "$f")
+	cp "$f" "$root/mod/$b"
+	echo "$b" >>"$root/mod/list"
+done
 for a in "$@"; do
 	m=${a%%:*}
 	params=

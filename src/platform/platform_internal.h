@@ -12,6 +12,12 @@
  */
 bool tdsnp_platform_insn_present(unsigned int insn);
 
+#ifdef __KERNEL__
+/* The kernel's shared "sha384" transform (sha384_kernel.c), at load/unload. */
+int tdsnp_sha384_setup(void);
+void tdsnp_sha384_teardown(void);
+#endif
+
 /* Labels in the instruction layer's assembly (include/tdsnp/insn_asm.S). */
 extern const u8 __tdsnp_site_seamcall[], __tdsnp_fixup_seamcall[];
 extern const u8 __tdsnp_site_tdcall[], __tdsnp_fixup_tdcall[];
