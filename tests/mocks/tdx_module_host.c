@@ -163,6 +163,7 @@ static struct {
 	u32 md_off[TDX_NR_FIELDS];
 	u32 md_total[TDX_NR_TABLES];
 	u32 in_seam;			/* SEAMCALLs in flight (lp_is_busy) */
+	u64 callers;			/* SEAMCALLs in the model or waiting for m.lock */
 	bool handoff_valid;		/* TDH.SYS.SHUTDOWN wrote handoff data */
 	u16 handoff_hv;
 } m;
@@ -196,7 +197,9 @@ static void yield_cpu(void)
 /*
  * Take an object lock, or fail as the module does when another LP holds it
  * (or when fault injection says so).  After a success the model lock is
- * dropped for a moment so other callers can meet this one.
+ * dropped for a moment so other callers can meet this one; with no other
+ * caller in flight there is nobody to meet, and the yield (a system call)
+ * is skipped.
  */
 static bool take(struct call *c, struct tl *l, bool excl)
 {
@@ -206,9 +209,11 @@ static bool take(struct call *c, struct tl *l, bool excl)
 		return false;
 	l->state = excl ? -1 : l->state + 1;
 	c->held[c->n++] = l;
-	tdsnp_mutex_unlock(&m.lock);
-	yield_cpu();
-	tdsnp_mutex_lock(&m.lock);
+	if (tdsnp_atomic64_read(&m.callers) > 1) {
+		tdsnp_mutex_unlock(&m.lock);
+		yield_cpu();
+		tdsnp_mutex_lock(&m.lock);
+	}
 	return true;
 }
 
@@ -432,20 +437,22 @@ static u64 *md_slot(u64 *base, const struct tdx_field_ref *ref)
 	return &base[m.md_off[idx] + ref->field * ref->desc->num_elems + ref->elem];
 }
 
-static u64 *md_named(u64 *base, enum tdx_field_table t, const char *name, u32 elem)
+/* Set element @elem of field @field of the entry whose first id is @id (by id, not name). */
+static void md_set_f(u64 *base, enum tdx_field_table t, u64 id, u32 field, u32 elem, u64 v)
 {
-	const struct tdx_field_desc *d = tdx_field_by_name(t, name);
-	struct tdx_field_ref ref = { .desc = d, .elem = elem };
+	struct tdx_field_ref ref;
 
-	return d ? md_slot(base, &ref) : NULL;
+	if (tdx_field_lookup(t, id, &ref) || field >= ref.desc->num_fields ||
+	    elem >= ref.desc->num_elems)
+		return;
+	ref.field = field;
+	ref.elem = elem;
+	*md_slot(base, &ref) = v;
 }
 
-static void md_set(u64 *base, enum tdx_field_table t, const char *name, u32 elem, u64 v)
+static void md_set(u64 *base, enum tdx_field_table t, u64 id, u32 elem, u64 v)
 {
-	u64 *s = md_named(base, t, name, elem);
-
-	if (s)
-		*s = v;
+	md_set_f(base, t, id, 0, elem, v);
 }
 
 /* The TDX_FEATURES0 a 1.5.01 module reports (tdx-host.md 8). */
@@ -463,49 +470,48 @@ static u64 features0(void)
 static u64 sys_value(const struct tdx_field_desc *d, u32 field)
 {
 	static const struct {
-		const char *name;
+		u64 id;
 		u64 v;
 	} fixed[] = {
-		{ "VENDOR_ID", 0x8086 }, { "BUILD_NUM", 744 }, { "BUILD_DATE", 20230920 },
-		{ "MINOR_VERSION", 5 }, { "MAJOR_VERSION", 1 }, { "UPDATE_VERSION", 1 },
-		{ "NUM_TDX_FEATURES", 1 }, { "MAX_TDMRS", MAX_TDMRS },
-		{ "MAX_RESERVED_PER_TDMR", TDX_MAX_RESERVED_PER_TDMR },
-		{ "PAMT_4K_ENTRY_SIZE", TDX_PAMT_ENTRY_SIZE },
-		{ "PAMT_2M_ENTRY_SIZE", TDX_PAMT_ENTRY_SIZE },
-		{ "PAMT_1G_ENTRY_SIZE", TDX_PAMT_ENTRY_SIZE },
-		{ "TDR_BASE_SIZE", 4096 }, { "TDCS_BASE_SIZE", MIN_TDCS_PAGES * 4096ULL },
-		{ "TDCS_SIZE_PER_L2_VM", 4096 }, { "TDVPS_BASE_SIZE", TDVPS_PAGES * 4096ULL },
-		{ "TDVPS_SIZE_PER_L2_VM", 3 * 4096ULL }, { "ATTRIBUTES_FIXED0", ATTR_FIXED0 },
-		{ "XFAM_FIXED0", XFAM_FIXED0 }, { "XFAM_FIXED1", TDX_XFAM_FIXED1 },
-		{ "NUM_CPUID_CONFIG", NUM_CPUID_CONFIG },
-		{ "CONFIG_FLAGS_FIXED0", CONFIG_FIXED0 },
+		{ TDX_FIELD_GLOBAL_VENDOR_ID, 0x8086 },
+		{ TDX_FIELD_GLOBAL_BUILD_NUM, 744 },
+		{ TDX_FIELD_GLOBAL_BUILD_DATE, 20230920 },
+		{ TDX_FIELD_GLOBAL_MINOR_VERSION, 5 },
+		{ TDX_FIELD_GLOBAL_MAJOR_VERSION, 1 },
+		{ TDX_FIELD_GLOBAL_UPDATE_VERSION, 1 },
+		{ TDX_FIELD_GLOBAL_NUM_TDX_FEATURES, 1 },
+		{ TDX_FIELD_GLOBAL_MAX_TDMRS, MAX_TDMRS },
+		{ TDX_FIELD_GLOBAL_MAX_RESERVED_PER_TDMR, TDX_MAX_RESERVED_PER_TDMR },
+		{ TDX_FIELD_GLOBAL_PAMT_4K_ENTRY_SIZE, TDX_PAMT_ENTRY_SIZE },
+		{ TDX_FIELD_GLOBAL_PAMT_2M_ENTRY_SIZE, TDX_PAMT_ENTRY_SIZE },
+		{ TDX_FIELD_GLOBAL_PAMT_1G_ENTRY_SIZE, TDX_PAMT_ENTRY_SIZE },
+		{ TDX_FIELD_GLOBAL_TDR_BASE_SIZE, 4096 },
+		{ TDX_FIELD_GLOBAL_TDCS_BASE_SIZE, MIN_TDCS_PAGES * 4096ULL },
+		{ TDX_FIELD_GLOBAL_TDCS_SIZE_PER_L2_VM, 4096 },
+		{ TDX_FIELD_GLOBAL_TDVPS_BASE_SIZE, TDVPS_PAGES * 4096ULL },
+		{ TDX_FIELD_GLOBAL_TDVPS_SIZE_PER_L2_VM, 3 * 4096ULL },
+		{ TDX_FIELD_GLOBAL_ATTRIBUTES_FIXED0, ATTR_FIXED0 },
+		{ TDX_FIELD_GLOBAL_XFAM_FIXED0, XFAM_FIXED0 },
+		{ TDX_FIELD_GLOBAL_XFAM_FIXED1, TDX_XFAM_FIXED1 },
+		{ TDX_FIELD_GLOBAL_NUM_CPUID_CONFIG, NUM_CPUID_CONFIG },
+		{ TDX_FIELD_GLOBAL_CONFIG_FLAGS_FIXED0, CONFIG_FIXED0 },
 	};
 	unsigned int i;
 
-	if (!strcmp(d->name, "NUM_PKGS"))
+	if (d->id == TDX_FIELD_GLOBAL_NUM_PKGS)
 		return m.cfg.nr_pkgs;
-	if (!strcmp(d->name, "TDX_FEATURES0"))
+	if (d->id == TDX_FIELD_GLOBAL_TDX_FEATURES0)
 		return features0();
-	if (!strcmp(d->name, "NUM_CMRS"))
+	if (d->id == TDX_FIELD_GLOBAL_NUM_CMRS)
 		return m.cfg.nr_cmrs;
-	if (!strcmp(d->name, "CMR_BASE"))
+	if (d->id == TDX_FIELD_GLOBAL_CMR_BASE)
 		return field < m.cfg.nr_cmrs ? m.cfg.cmr_base[field] : 0;
-	if (!strcmp(d->name, "CMR_SIZE"))
+	if (d->id == TDX_FIELD_GLOBAL_CMR_SIZE)
 		return field < m.cfg.nr_cmrs ? m.cfg.cmr_size[field] : 0;
 	for (i = 0; i < ARRAY_SIZE(fixed); i++)
-		if (!strcmp(d->name, fixed[i].name))
+		if (d->id == fixed[i].id)
 			return fixed[i].v;
 	return 0;
-}
-
-static void md_set_f(u64 *base, enum tdx_field_table t, const char *name, u32 field, u32 elem,
-		     u64 v)
-{
-	const struct tdx_field_desc *d = tdx_field_by_name(t, name);
-	struct tdx_field_ref ref = { .desc = d, .field = field, .elem = elem };
-
-	if (d && field < d->num_fields && elem < d->num_elems)
-		*md_slot(base, &ref) = v;
 }
 
 /* Model state into the TDR/TDCS metadata values before a read. */
@@ -514,31 +520,31 @@ static void td_sync(struct mtd *td)
 	const enum tdx_field_table t = TDX_TABLE_TDR_TDCS;
 	u32 i;
 
-	md_set(td->md, t, "FATAL", 0, td->fatal);
-	md_set(td->md, t, "NUM_TDCX", 0, td->num_tdcx);
-	md_set(td->md, t, "CHLDCNT", 0, td->chldcnt);
-	md_set(td->md, t, "LIFECYCLE_STATE", 0, td->lifecycle);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_FATAL, 0, td->fatal);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_TDCX, 0, td->num_tdcx);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_CHLDCNT, 0, td->chldcnt);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, 0, td->lifecycle);
 	for (i = 0; i < MAX_TDCS_PAGES; i++)
-		md_set_f(td->md, t, "TDCX_PA", i, 0, i < td->num_tdcx ? td->tdcx_pa[i] : 0);
-	md_set(td->md, t, "HKID", 0, td->hkid);
-	md_set(td->md, t, "PKG_CONFIG_BITMAP", 0, td->pkg_config_bitmap);
-	md_set(td->md, t, "NUM_VCPUS", 0, td->num_vcpus);
-	md_set(td->md, t, "NUM_ASSOC_VCPUS", 0, td->num_assoc_vcpus);
-	md_set(td->md, t, "OP_STATE", 0, td->op_state);
-	md_set(td->md, t, "NUM_L2_VMS", 0, td->num_l2_vms);
-	md_set(td->md, t, "ATTRIBUTES", 0, td->attributes);
-	md_set(td->md, t, "XFAM", 0, td->xfam);
-	md_set(td->md, t, "MAX_VCPUS", 0, td->max_vcpus);
-	md_set(td->md, t, "GPAW", 0, td->gpaw);
-	md_set(td->md, t, "EPTP", 0, td->eptp);
-	md_set(td->md, t, "TSC_FREQUENCY", 0, td->tsc_frequency);
-	md_set(td->md, t, "CONFIG_FLAGS", 0, td->config_flags);
-	md_set(td->md, t, "TD_EPOCH", 0, td->epoch);
+		md_set_f(td->md, t, TDX_FIELD_TDR_TDCS_TDCX_PA, i, 0, i < td->num_tdcx ? td->tdcx_pa[i] : 0);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_HKID, 0, td->hkid);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_PKG_CONFIG_BITMAP, 0, td->pkg_config_bitmap);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_VCPUS, 0, td->num_vcpus);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_ASSOC_VCPUS, 0, td->num_assoc_vcpus);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_OP_STATE, 0, td->op_state);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_L2_VMS, 0, td->num_l2_vms);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_ATTRIBUTES, 0, td->attributes);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_XFAM, 0, td->xfam);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_MAX_VCPUS, 0, td->max_vcpus);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_GPAW, 0, td->gpaw);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_EPTP, 0, td->eptp);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_TSC_FREQUENCY, 0, td->tsc_frequency);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_CONFIG_FLAGS, 0, td->config_flags);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_TD_EPOCH, 0, td->epoch);
 	for (i = 0; i < TDX_MRTD_SIZE / 8; i++) {
 		u64 v;
 
 		memcpy(&v, td->mrtd + (size_t)i * 8, 8);
-		md_set(td->md, t, "MRTD", i, v);
+		md_set(td->md, t, TDX_FIELD_TDR_TDCS_MRTD, i, v);
 	}
 }
 
@@ -559,13 +565,13 @@ static void vp_sync(struct mvp *vp)
 	const enum tdx_field_table t = TDX_TABLE_TDVPS;
 	u32 i;
 
-	md_set(b, t, "VCPU_STATE", 0, vp->state);
-	md_set(b, t, "VCPU_INDEX", 0, vp->index);
-	md_set(b, t, "NUM_TDVPS_PAGES", 0, vp->num_pages);
-	md_set(b, t, "ASSOC_LPID", 0, vp->assoc_lp < 0 ? ~0ULL : (u64)vp->assoc_lp);
-	md_set(b, t, "XFAM", 0, vp->td->xfam);
+	md_set(b, t, TDX_FIELD_TDVPS_VCPU_STATE, 0, vp->state);
+	md_set(b, t, TDX_FIELD_TDVPS_VCPU_INDEX, 0, vp->index);
+	md_set(b, t, TDX_FIELD_TDVPS_NUM_TDVPS_PAGES, 0, vp->num_pages);
+	md_set(b, t, TDX_FIELD_TDVPS_ASSOC_LPID, 0, vp->assoc_lp < 0 ? ~0ULL : (u64)vp->assoc_lp);
+	md_set(b, t, TDX_FIELD_TDVPS_XFAM, 0, vp->td->xfam);
 	for (i = 0; i < MAX_TDVPS_PAGES; i++)
-		md_set_f(b, t, "TDVPS_PAGE_PA", i, 0, i < vp->num_pages ? vp->page_pa[i] : 0);
+		md_set_f(b, t, TDX_FIELD_TDVPS_TDVPS_PAGE_PA, i, 0, i < vp->num_pages ? vp->page_pa[i] : 0);
 }
 
 /* Leaf x OP_STATE for states 0..2 (tdx-host.md 4.3); bit n = state n. */
@@ -1504,11 +1510,11 @@ static u64 mng_init(struct call *c, struct tdsnp_regs *r)
 			u64 v;
 
 			memcpy(&v, p->mr_config_id + (size_t)i * 8, 8);
-			md_set(td->md, TDX_TABLE_TDR_TDCS, "MRCONFIGID", i, v);
+			md_set(td->md, TDX_TABLE_TDR_TDCS, TDX_FIELD_TDR_TDCS_MRCONFIGID, i, v);
 			memcpy(&v, p->mr_owner + (size_t)i * 8, 8);
-			md_set(td->md, TDX_TABLE_TDR_TDCS, "MROWNER", i, v);
+			md_set(td->md, TDX_TABLE_TDR_TDCS, TDX_FIELD_TDR_TDCS_MROWNER, i, v);
 			memcpy(&v, p->mr_owner_config + (size_t)i * 8, 8);
-			md_set(td->md, TDX_TABLE_TDR_TDCS, "MROWNERCONFIG", i, v);
+			md_set(td->md, TDX_TABLE_TDR_TDCS, TDX_FIELD_TDR_TDCS_MROWNERCONFIG, i, v);
 		}
 	}
 	tdx_mrtd_init(&td->mr);
@@ -1618,8 +1624,8 @@ static u64 vp_init(struct call *c, struct tdsnp_regs *r)
 	if (ret != TDX_SUCCESS)
 		return ret;
 	b = vp_base(vp, TDX_TABLE_TDVPS, 0);
-	md_set(b, TDX_TABLE_TDVPS, "RCX", 0, r->rdx);
-	md_set(b, TDX_TABLE_TDVPS, "R8", 0, r->rdx);
+	md_set(b, TDX_TABLE_TDVPS, TDX_FIELD_TDVPS_RCX, 0, r->rdx);
+	md_set(b, TDX_TABLE_TDVPS, TDX_FIELD_TDVPS_R8, 0, r->rdx);
 	vp->state = TDX_VCPU_READY;
 	return TDX_SUCCESS;
 }
@@ -2754,6 +2760,7 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	u64 ret;
 
 	(void)priv;
+	tdsnp_atomic64_add(&m.callers, 1);
 	tdsnp_mutex_lock(&m.lock);
 	m.details_set = false;
 	m.in_seam++;
@@ -2773,6 +2780,7 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	release_all(&c);
 	m.in_seam--;
 	tdsnp_mutex_unlock(&m.lock);
+	tdsnp_atomic64_add(&m.callers, (u64)-1);
 	r->rax = ret;
 }
 
