@@ -15,6 +15,7 @@ struct cache_slot {
 	u64 value;
 	u32 type;
 	bool dirty;
+	bool readable;	/* passed the backend's read check (cleared at finalize) */
 };
 
 struct vmm_vcpu {
@@ -498,6 +499,15 @@ EXPORT_SYMBOL_GPL(vmm_get_mem_state);
 
 static int flush_locked(struct vmm_vcpu *vcpu);
 
+/* Every cached item needs the backend's read check again before a hit. */
+static void uncheck_locked(struct vmm_vcpu *vcpu)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++)
+		vcpu->cache[i].readable = false;
+}
+
 /**
  * vmm_vm_finalize() - seal the VM's initial image
  * @vm: the VM
@@ -535,6 +545,14 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 	if (!ret) {
 		ret = vm->ops->finalize(vm);
 		vm->finalized = !ret;
+	}
+	/* A backend may refuse reads once sealed (an SNP VMSA): check again. */
+	for (i = 0; i < VMM_MAX_VCPUS && !ret; i++) {
+		if (vm->vcpus[i]) {
+			tdsnp_mutex_lock(&vm->vcpus[i]->lock);
+			uncheck_locked(vm->vcpus[i]);
+			tdsnp_mutex_unlock(&vm->vcpus[i]->lock);
+		}
 	}
 out:
 	tdsnp_mutex_unlock(&vm->lock);
@@ -748,6 +766,7 @@ static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_
 	s->id = id;
 	s->value = 0;
 	s->dirty = false;
+	s->readable = false;
 	*slot = s;
 	return 0;
 }
@@ -788,6 +807,7 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	if (s) {
 		vcpu->stats.cache_hits++;
 		*value = s->value;
+		s->readable = true;
 		return 0;
 	}
 	if (dirty_other_type(vcpu, type)) {
@@ -800,8 +820,10 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	if (ret)
 		return ret;
 	/* Caching is an optimisation: a full, unflushable cache is fine. */
-	if (!cache_slot_for(vcpu, type, id, &s))
+	if (!cache_slot_for(vcpu, type, id, &s)) {
 		s->value = *value;
+		s->readable = true;
+	}
 	return 0;
 }
 
@@ -870,7 +892,15 @@ int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		struct vmm_state_entry *e = &entries[i];
+		struct cache_slot *s = cache_find(vcpu, e->type, e->id);
 
+		/* A hit that passed the read check before needs no other work. */
+		if (s && s->readable) {
+			vcpu->stats.cache_hits++;
+			e->value = s->value;
+			e->status = 0;
+			continue;
+		}
 		e->status = check_entry(vcpu, e, false);
 		if (!e->status)
 			e->status = get_one_locked(vcpu, e->type, e->id, &e->value);
