@@ -8,6 +8,7 @@
  * or the VM lock (create/destroy) and may sleep.
  */
 #include <vmm/vmm.h>
+#include <vmm/pagemap.h>
 #include <tdsnp/platform.h>
 
 struct cache_slot {
@@ -48,8 +49,7 @@ struct vmm_vm {
 	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
-	unsigned long *shared;			/* bit per RAM page: 1 = shared */
-	unsigned long *mapped;			/* bit per RAM page: 1 = private mapped */
+	struct vmm_pagemap mem;			/* per mapped RAM page: state + 1 */
 	bool finalized;
 	struct mmio_region mmio[VMM_MAX_MMIO_REGIONS];
 	u32 nr_mmio;
@@ -131,15 +131,21 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 {
 	const struct vmm_backend_ops *ops;
 	struct vmm_vm *vm;
-	u64 words;
 	int ret;
 
 	*out = NULL;
 	if (info)
 		memset(info, 0, sizeof(*info));
+	/*
+	 * Everything is checked before anything is allocated, and nothing is
+	 * sized by the RAM window: per-page state exists only where memory is
+	 * mapped (vmm_pagemap).  A guest-physical address has at most 52 bits
+	 * on x86 (MAXPHYADDR, SDM Vol. 3A 4.1.4; AMD APM Vol. 2 5.3.3).
+	 */
 	if (cfg->backend >= VMM_NR_BACKENDS || !cfg->max_vcpus ||
 	    cfg->max_vcpus > VMM_MAX_VCPUS || !cfg->mem_size || !page_aligned(cfg->mem_base) ||
-	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base)
+	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base ||
+	    cfg->mem_base + cfg->mem_size > VMM_GPA_LIMIT)
 		return -EINVAL;
 	ops = __atomic_load_n(&backends[cfg->backend], __ATOMIC_ACQUIRE);
 	if (!ops)
@@ -147,13 +153,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 	vm = tdsnp_zalloc(sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
-	words = (cfg->mem_size / TDSNP_PAGE_SIZE + BITS_PER_WORD - 1) / BITS_PER_WORD;
-	vm->shared = tdsnp_zalloc(words * sizeof(unsigned long));
-	vm->mapped = tdsnp_zalloc(words * sizeof(unsigned long));
-	if (!vm->shared || !vm->mapped) {
-		ret = -ENOMEM;
-		goto free;
-	}
+	vmm_pagemap_init(&vm->mem);
 	vm->ops = ops;
 	vm->cfg = *cfg;
 	tdsnp_mutex_init(&vm->lock);
@@ -164,15 +164,11 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 			info->lost_pages = vm->create_lost;
 		}
 		tdsnp_mutex_destroy(&vm->lock);
-		goto free;
+		tdsnp_free(vm);
+		return ret;
 	}
 	*out = vm;
 	return 0;
-free:
-	tdsnp_free(vm->shared);
-	tdsnp_free(vm->mapped);
-	tdsnp_free(vm);
-	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_create_info);
 
@@ -248,8 +244,7 @@ int vmm_vm_destroy(struct vmm_vm *vm)
 	else if (ret < 0 && !err)
 		err = ret;
 	tdsnp_mutex_destroy(&vm->lock);
-	tdsnp_free(vm->shared);
-	tdsnp_free(vm->mapped);
+	vmm_pagemap_destroy(&vm->mem);
 	tdsnp_free(vm);
 	return err ? err : lost;
 }
@@ -337,21 +332,32 @@ static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
 	return (gpa - vm->cfg.mem_base) / TDSNP_PAGE_SIZE;
 }
 
+/* A page's state is kept as state + 1; UNMAPPED is the absence of one. */
 static enum vmm_mem_state state_of(struct vmm_vm *vm, u64 gpa)
 {
-	u64 n = pfn_of(vm, gpa);
+	u64 v = vmm_pagemap_get(&vm->mem, pfn_of(vm, gpa));
 
-	if (test_bit_(vm->shared, n))
-		return VMM_MEM_SHARED;
-	return test_bit_(vm->mapped, n) ? VMM_MEM_PRIVATE : VMM_MEM_UNMAPPED;
+	return v ? (enum vmm_mem_state)(v - 1) : VMM_MEM_UNMAPPED;
 }
 
+/* Cannot fail: the caller reserved the page's chunk (reserve_range()). */
 static void set_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state st)
 {
-	u64 n = pfn_of(vm, gpa);
+	vmm_pagemap_set(&vm->mem, pfn_of(vm, gpa), st == VMM_MEM_UNMAPPED ? 0 : (u64)st + 1);
+}
 
-	assign_bit_(vm->shared, n, st == VMM_MEM_SHARED);
-	assign_bit_(vm->mapped, n, st == VMM_MEM_PRIVATE);
+/* Room for the state of every page of [start, end), or -ENOMEM. */
+static int reserve_range(struct vmm_vm *vm, u64 start, u64 end)
+{
+	u64 n = pfn_of(vm, start), last = pfn_of(vm, end - 1);
+	int ret;
+
+	for (; n <= last; n += VMM_PAGEMAP_CHUNK_PAGES - n % VMM_PAGEMAP_CHUNK_PAGES) {
+		ret = vmm_pagemap_reserve(&vm->mem, n);
+		if (ret)
+			return ret;
+	}
+	return vmm_pagemap_reserve(&vm->mem, last);
 }
 
 /**
@@ -388,12 +394,14 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 			goto out;
 		}
 	}
+	ret = reserve_range(vm, gpa, end);
 	for (p = gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
 		ret = vm->ops->mem_add(vm, p, (const u8 *)src + (p - gpa), measured);
 		if (!ret)
 			set_state(vm, p, VMM_MEM_PRIVATE);
 	}
 out:
+	vmm_pagemap_trim(&vm->mem);
 	tdsnp_mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -444,7 +452,14 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 	if (!old)
 		return -ENOMEM;
 	tdsnp_mutex_lock(&vm->lock);
-	for (p = start; p < end; p += TDSNP_PAGE_SIZE) {
+	/*
+	 * Mapping needs room for the new states; unmapping needs none (an undo
+	 * restores pages whose chunks exist until the trim below).
+	 */
+	if (state != VMM_MEM_UNMAPPED)
+		ret = reserve_range(vm, start, end);
+	p = start;
+	for (; p < end && !ret; p += TDSNP_PAGE_SIZE) {
 		enum vmm_mem_state from = state_of(vm, p);
 
 		note_state(old, (p - start) / TDSNP_PAGE_SIZE, from);
@@ -470,6 +485,7 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 			set_state(vm, pg, was);
 		}
 	}
+	vmm_pagemap_trim(&vm->mem);
 	tdsnp_mutex_unlock(&vm->lock);
 	tdsnp_free(old);
 	return ret;
