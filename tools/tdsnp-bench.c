@@ -89,7 +89,10 @@ static struct fig fig_of(u64 *t, int n, double per)
 
 static void print_fig(const char *what, struct fig f, const char *unit)
 {
-	printf("  %-36s %11.1f %-7s [%.1f .. %.1f]", what, f.med, unit, f.min, f.max);
+	int prec = strcmp(unit, "s") ? 1 : 3;
+
+	printf("  %-36s %11.*f %-7s [%.*f .. %.*f]", what, prec, f.med, unit, prec, f.min, prec,
+	       f.max);
 }
 
 static void fail(const char *what, int ret)
@@ -627,6 +630,14 @@ static void bench_tdx(u64 mib)
 		printf("vmm-core over tdx_host: the TDX module model cannot be set up (%d)\n", ret);
 		return;
 	}
+	/* First, while the model has seen no page: its per-page entries count. */
+	printf("memory: heap bookkeeping of vmm-core, tdx_host and the TDX model, direct mode:\n");
+	tdsnp_mock_set_direct(true);
+	wide = td_cfg(64);
+	bench_memory_one("TD, 66 MiB window", &wide, 16384);
+	wide.mem_size = VMM_TDX_HOST_GPA_LIMIT;
+	bench_memory_one("TD, 2^47-byte window", &wide, 16384);
+	tdsnp_mock_set_direct(false);
 	printf("vmm-core over tdx_host (TDX module model):\n");
 	if (seamcall_sig)
 		bench_td_small(false);
@@ -635,13 +646,6 @@ static void bench_tdx(u64 mib)
 	printf("state access (GET/SET_STATE over tdx_host):\n");
 	bench_state(false);
 	bench_state(true);
-	printf("memory: heap bookkeeping of vmm-core, tdx_host and the TDX model, direct mode:\n");
-	tdsnp_mock_set_direct(true);
-	wide = td_cfg(64);
-	bench_memory_one("TD, 66 MiB window", &wide, 16384);
-	wide.mem_size = VMM_TDX_HOST_GPA_LIMIT;
-	bench_memory_one("TD, 2^47-byte window", &wide, 16384);
-	tdsnp_mock_set_direct(false);
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 	tdsnp_mock_tdx_host_teardown();
 }
@@ -723,8 +727,14 @@ static void bench_snp(u64 mib)
 		printf("vmm-core over snp_host: the SNP model cannot be set up (%d)\n", ret);
 		goto out;
 	}
-	printf("vmm-core over snp_host (SNP firmware model), direct mode:\n");
 	tdsnp_mock_set_direct(true);
+	/* First, while the model has seen no page: its per-page entries count. */
+	printf("memory: heap bookkeeping of vmm-core, snp_host and the SNP models:\n");
+	wide = snp_cfg(64);
+	bench_memory_one("SNP guest, 66 MiB window", &wide, 16384);
+	wide.mem_size = 1ULL << 47;
+	bench_memory_one("SNP guest, 2^47-byte window", &wide, 16384);
+	printf("vmm-core over snp_host (SNP firmware model), direct mode:\n");
 	for (run = 0; run < BIG_RUNS && !ret; run++) {
 		ret = snp_launch(mib, &tb[run]);
 		th[run] = snp_hash_alone(mib);
@@ -740,11 +750,6 @@ static void bench_snp(u64 mib)
 		print_fig("PAGE_INFO chain hashing alone", h, "s");
 		printf("   launch = %.2fx hashing\n", b.med / h.med);
 	}
-	printf("memory: heap bookkeeping of vmm-core, snp_host and the SNP models:\n");
-	wide = snp_cfg(64);
-	bench_memory_one("SNP guest, 66 MiB window", &wide, 16384);
-	wide.mem_size = 1ULL << 47;
-	bench_memory_one("SNP guest, 2^47-byte window", &wide, 16384);
 	tdsnp_mock_set_direct(false);
 out:
 	vmm_backend_unregister(&vmm_snp_host_ops);

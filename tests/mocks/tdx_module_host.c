@@ -35,6 +35,7 @@
 #include <tdx/tdx_fields.h>
 #include <tdx/tdx_mrtd.h>
 #include "mock.h"
+#include "mock_htab.h"
 #include "tdx_module_host.h"
 
 #ifdef __KERNEL__
@@ -50,8 +51,6 @@
 #define TDVPS_PAGES		6
 #define MAX_TDVPS_PAGES		15
 #define NUM_CPUID_CONFIG	12
-#define PAMT_BUCKETS		4096
-#define SEPT_BUCKETS		512
 #define OPID(x)			TDX_OPERAND_ID_##x
 
 enum sys_state {
@@ -74,6 +73,7 @@ struct tl {
 };
 
 struct pamt_ent {
+	struct mock_hnode node;	/* key: pfn */
 	u64 pfn;
 	u8 type;
 	u8 size;
@@ -82,16 +82,15 @@ struct pamt_ent {
 	bool flushed;		/* host CLFLUSHed it since it last held it */
 	struct tl lock;
 	void *obj;		/* struct mtd for a TDR, struct mvp for a TDVPR */
-	struct pamt_ent *next;
 };
 
 struct sept_ent {
+	struct mock_hnode node;	/* key: gpa | level */
 	u64 gpa;		/* aligned to the entry's span */
 	u8 level;
 	u8 state;		/* public state, TDX_SEPT_* */
 	u64 hpa;
 	u64 bepoch;
-	struct sept_ent *next;
 };
 
 struct mvp {
@@ -126,7 +125,7 @@ struct mtd {
 	u64 epoch;
 	struct tl sept_lock;
 	struct tl epoch_lock;
-	struct sept_ent **sept;	/* SEPT_BUCKETS */
+	struct mock_htab sept;	/* struct sept_ent by gpa | level */
 	struct mvp *vps;
 	u64 *md;		/* TDR/TDCS values */
 	struct mtd *next;
@@ -155,7 +154,7 @@ static struct {
 	struct tl ket_lock;		/* the key programming engine (PCONFIG) */
 	struct tl wb_lock;
 	bool wb_pending[TDX_MODULE_MAX_PKGS];
-	struct pamt_ent **pamt;
+	struct mock_htab pamt;	/* struct pamt_ent by pfn */
 	struct mtd *tds;
 	u64 pages_owned;
 	u64 unflushed;
@@ -229,12 +228,9 @@ static void release_all(struct call *c)
 /* PAMT: hash by pfn; an entry is created on first use and never freed. */
 static struct pamt_ent *pamt_find(u64 pfn)
 {
-	struct pamt_ent *e;
+	struct mock_hnode *n = mock_htab_find(&m.pamt, pfn);
 
-	for (e = m.pamt[pfn % PAMT_BUCKETS]; e; e = e->next)
-		if (e->pfn == pfn)
-			return e;
-	return NULL;
+	return n ? container_of(n, struct pamt_ent, node) : NULL;
 }
 
 static struct pamt_ent *pamt_get(u64 pfn)
@@ -247,8 +243,10 @@ static struct pamt_ent *pamt_get(u64 pfn)
 	if (!e)
 		return NULL;
 	e->pfn = pfn;
-	e->next = m.pamt[pfn % PAMT_BUCKETS];
-	m.pamt[pfn % PAMT_BUCKETS] = e;
+	if (mock_htab_add(&m.pamt, &e->node, pfn)) {
+		tdsnp_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -637,26 +635,22 @@ static u64 span(u32 level)
 	return 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
 }
 
-static u32 sept_hash(u32 level, u64 gpa)
+/* An entry's key: its span-aligned GPA (low 12 bits clear) with its level. */
+static u64 sept_key(u32 level, u64 gpa)
 {
-	return (u32)(((gpa >> TDSNP_PAGE_SHIFT) * 0x9E3779B1u + level) % SEPT_BUCKETS);
+	return (gpa & ~(span(level) - 1)) | level;
 }
 
 static struct sept_ent *sept_find(struct mtd *td, u32 level, u64 gpa)
 {
-	struct sept_ent *e;
+	struct mock_hnode *n = mock_htab_find(&td->sept, sept_key(level, gpa));
 
-	gpa &= ~(span(level) - 1);
-	for (e = td->sept[sept_hash(level, gpa)]; e; e = e->next)
-		if (e->level == level && e->gpa == gpa)
-			return e;
-	return NULL;
+	return n ? container_of(n, struct sept_ent, node) : NULL;
 }
 
 static struct sept_ent *sept_get(struct mtd *td, u32 level, u64 gpa)
 {
 	struct sept_ent *e = sept_find(td, level, gpa);
-	u32 h;
 
 	if (e)
 		return e;
@@ -665,9 +659,10 @@ static struct sept_ent *sept_get(struct mtd *td, u32 level, u64 gpa)
 		return NULL;
 	e->gpa = gpa & ~(span(level) - 1);
 	e->level = (u8)level;
-	h = sept_hash(level, e->gpa);
-	e->next = td->sept[h];
-	td->sept[h] = e;
+	if (mock_htab_add(&td->sept, &e->node, sept_key(level, gpa))) {
+		tdsnp_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -1362,15 +1357,9 @@ static u64 mng_create(struct call *c, struct tdsnp_regs *r)
 	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_NO_ENTROPY))
 		return TDX_RND_NO_ENTROPY;
 	td = tdsnp_zalloc(sizeof(*td));
-	if (td) {
-		td->sept = tdsnp_zalloc(SEPT_BUCKETS * sizeof(struct sept_ent *));
+	if (td)
 		td->md = tdsnp_zalloc(m.md_total[TDX_TABLE_TDR_TDCS] * sizeof(u64));
-	}
-	if (!td || !td->sept || !td->md) {
-		if (td) {
-			tdsnp_free(td->sept);
-			tdsnp_free(td->md);
-		}
+	if (!td || !td->md) {
 		tdsnp_free(td);
 		return err_op(TDX_OPERAND_BUSY, OPID(RCX));
 	}
@@ -2596,8 +2585,8 @@ static u64 phymem_page_rdmd(struct call *c, struct tdsnp_regs *r)
 
 static void free_td(struct mtd *td)
 {
+	struct mock_hnode *n;
 	struct mtd **pp;
-	u32 i;
 
 	for (pp = &m.tds; *pp; pp = &(*pp)->next) {
 		if (*pp == td) {
@@ -2612,15 +2601,9 @@ static void free_td(struct mtd *td)
 		tdsnp_free(vp->md);
 		tdsnp_free(vp);
 	}
-	for (i = 0; i < SEPT_BUCKETS; i++) {
-		while (td->sept[i]) {
-			struct sept_ent *e = td->sept[i];
-
-			td->sept[i] = e->next;
-			tdsnp_free(e);
-		}
-	}
-	tdsnp_free(td->sept);
+	while ((n = mock_htab_pop(&td->sept)))
+		tdsnp_free(container_of(n, struct sept_ent, node));
+	mock_htab_fini(&td->sept);
 	tdsnp_free(td->md);
 	tdsnp_free(td);
 }
@@ -2828,11 +2811,9 @@ int tdsnp_mock_tdx_module_install(const struct tdx_module_config *cfg)
 	    (u64)m.cfg.first_tdx_keyid + m.cfg.nr_tdx_keyids >
 	    (1ULL << (MAX_PA - m.cfg.hkid_shift)))
 		return -EINVAL;
-	m.pamt = tdsnp_zalloc(PAMT_BUCKETS * sizeof(struct pamt_ent *));
 	m.kot = tdsnp_zalloc(m.cfg.nr_tdx_keyids);
 	m.kot_wb = tdsnp_zalloc(m.cfg.nr_tdx_keyids);
-	if (!m.pamt || !m.kot || !m.kot_wb) {
-		tdsnp_free(m.pamt);
+	if (!m.kot || !m.kot_wb) {
 		tdsnp_free(m.kot);
 		tdsnp_free(m.kot_wb);
 		return -ENOMEM;
@@ -2855,28 +2836,25 @@ int tdsnp_mock_tdx_module_install(const struct tdx_module_config *cfg)
  */
 void tdsnp_mock_tdx_module_uninstall(void)
 {
-	u32 i;
+	struct mock_hnode *n;
 
 	if (!m.installed)
 		return;
 	unregister();
 	while (m.tds)
 		free_td(m.tds);
-	for (i = 0; i < PAMT_BUCKETS; i++) {
-		while (m.pamt[i]) {
-			struct pamt_ent *e = m.pamt[i];
+	while ((n = mock_htab_pop(&m.pamt))) {
+		struct pamt_ent *e = container_of(n, struct pamt_ent, node);
 
-			m.pamt[i] = e->next;
-			if (e->type != TDX_PT_NDA && e->type != TDX_PT_RSVD) {
-				struct page *p = host_page(e->pfn << TDSNP_PAGE_SHIFT);
+		if (e->type != TDX_PT_NDA && e->type != TDX_PT_RSVD) {
+			struct page *p = host_page(e->pfn << TDSNP_PAGE_SHIFT);
 
-				if (p)
-					tdx_module_host_set_owned(p, false);
-			}
-			tdsnp_free(e);
+			if (p)
+				tdx_module_host_set_owned(p, false);
 		}
+		tdsnp_free(e);
 	}
-	tdsnp_free(m.pamt);
+	mock_htab_fini(&m.pamt);
 	tdsnp_free(m.kot);
 	tdsnp_free(m.kot_wb);
 	tdsnp_mutex_destroy(&m.lock);
