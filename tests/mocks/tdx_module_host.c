@@ -331,44 +331,43 @@ static u64 page_op(struct call *c, u64 pa, u64 opid, bool excl, u8 type,
 	return TDX_SUCCESS;
 }
 
-/* Key stream for private memory: host reads of TD pages see noise. */
-static u64 ks(u16 hkid, u64 pa)
+/*
+ * Key stream for private memory: host reads of TD pages see noise.  A mix
+ * of (HKID, page) once per page, then a different word per 8-byte offset,
+ * so a page costs one mix and an add per word.
+ */
+static u64 ks_page(u16 hkid, u64 page_pa)
 {
-	u64 x = pa ^ ((u64)hkid << 52) ^ 0x5bd1e9955bd1e995ULL;
+	u64 x = page_pa ^ ((u64)hkid << 52) ^ 0x5bd1e9955bd1e995ULL;
 
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
 }
 
-static void priv_write(u16 hkid, u64 pa, const void *src, size_t len)
+/* XOR @len bytes (a multiple of 8) from @s into @d with the stream at @pa. */
+static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 {
-	const u8 *s = src;
-	u8 *d = host_va(pa);
+	u64 k = 0, v;
 	size_t i;
 
 	for (i = 0; i < len; i += 8) {
-		u64 v;
-
+		if (i == 0 || !((pa + i) & ~TDSNP_PAGE_MASK))
+			k = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK);
 		memcpy(&v, s + i, 8);
-		v ^= ks(hkid, pa + i);
+		v ^= k + ((pa + i) & ~TDSNP_PAGE_MASK) * 0x9E3779B97F4A7C15ULL;
 		memcpy(d + i, &v, 8);
 	}
 }
 
+static void priv_write(u16 hkid, u64 pa, const void *src, size_t len)
+{
+	ks_xor(hkid, pa, host_va(pa), src, len);
+}
+
 static void priv_read(u16 hkid, u64 pa, void *dst, size_t len)
 {
-	const u8 *s = host_va(pa);
-	u8 *d = dst;
-	size_t i;
-
-	for (i = 0; i < len; i += 8) {
-		u64 v;
-
-		memcpy(&v, s + i, 8);
-		v ^= ks(hkid, pa + i);
-		memcpy(d + i, &v, 8);
-	}
+	ks_xor(hkid, pa, dst, host_va(pa), len);
 }
 
 static void priv_zero(u16 hkid, u64 pa)
