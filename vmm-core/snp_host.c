@@ -244,9 +244,15 @@ static u64 guest_index(struct shvm *s, u64 gpa)
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
 
+/* The map holds each page's struct page pointer as its value. */
+static struct page *page_of(u64 v)
+{
+	return (struct page *)(unsigned long)v; /* NOLINT(performance-no-int-to-ptr) */
+}
+
 static struct page *page_at(struct shvm *s, u64 gpa)
 {
-	return (struct page *)(unsigned long)vmm_pagemap_get(&s->pg, guest_index(s, gpa));
+	return page_of(vmm_pagemap_get(&s->pg, guest_index(s, gpa)));
 }
 
 /* Cannot fail once the page's slot is reserved (or when clearing it). */
@@ -399,7 +405,7 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 	u64 i = 0, v;
 
 	while (vmm_pagemap_next(&s->pg, i, &i, &v)) {
-		if (snp_guest_release_page(&s->g, (struct page *)(unsigned long)v))
+		if (snp_guest_release_page(&s->g, page_of(v)))
 			lost++;
 		i++;
 	}

@@ -23,11 +23,14 @@ static struct shash_desc *desc_of(struct tdsnp_sha384_ctx *ctx)
 	return (struct shash_desc *)ctx->opaque;
 }
 
-/*
- * Called from the module's init: allocates the shared transform and checks
- * that its descriptor fits in struct tdsnp_sha384_ctx.  Returns 0 or a
- * negative errno (-ENOENT: no "sha384" shash; CONFIG_CRYPTO_SHA512=m needs
- * sha512_generic loaded first, see MODULE_SOFTDEP in platform_kernel.c).
+/**
+ * tdsnp_sha384_setup() - allocate the shared "sha384" transform at load
+ *
+ * Checks that its descriptor fits in struct tdsnp_sha384_ctx.
+ *
+ * Return: 0 or a negative errno (-ENOENT: no "sha384" shash;
+ * CONFIG_CRYPTO_SHA512=m needs sha512_generic loaded first, see the
+ * MODULE_SOFTDEP in platform_kernel.c).
  */
 int tdsnp_sha384_setup(void)
 {
@@ -52,7 +55,9 @@ int tdsnp_sha384_setup(void)
 	return 0;
 }
 
-/* Called from the module's exit. */
+/**
+ * tdsnp_sha384_teardown() - free the shared transform at unload
+ */
 void tdsnp_sha384_teardown(void)
 {
 	crypto_free_shash(sha384_tfm);

@@ -18,7 +18,7 @@
 
 static_assert(sizeof(SHA512_CTX) <= sizeof(struct tdsnp_sha384_ctx),
 	      "SHA512_CTX does not fit in struct tdsnp_sha384_ctx");
-static_assert(_Alignof(SHA512_CTX) <= _Alignof(struct tdsnp_sha384_ctx),
+static_assert(__alignof__(SHA512_CTX) <= __alignof__(struct tdsnp_sha384_ctx),
 	      "SHA512_CTX needs a stricter alignment");
 static_assert(SHA384_DIGEST_LENGTH == SHA384_DIGEST_SIZE, "SHA-384 digest size");
 

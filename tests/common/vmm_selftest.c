@@ -1050,7 +1050,7 @@ static int test_pagemap_holds_only_mapped_chunks(char *msg, size_t len)
 	/* Chunks: [0, 512), [512, 1024), [2^40, +512), [2^40 + 512, +512). */
 	if (!ret && pm.nr != 4)
 		ret = st_fail(msg, len, "%u chunks, want 4", pm.nr);
-	if (!ret && vmm_pagemap_bytes(&pm) != 4 * 4096 + pm.cap * sizeof(*pm.chunks))
+	if (!ret && vmm_pagemap_bytes(&pm) != (size_t)4 * 4096 + pm.cap * sizeof(*pm.chunks))
 		ret = st_fail(msg, len, "%zu bytes", vmm_pagemap_bytes(&pm));
 	for (k = 0; k < ARRAY_SIZE(idx) && !ret; k++)
 		if (vmm_pagemap_get(&pm, idx[k]) != 100 + k)

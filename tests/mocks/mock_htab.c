@@ -37,7 +37,7 @@ struct mock_hnode *mock_htab_find(const struct mock_htab *t, u64 key)
 /* Move every node into 2^@bits buckets; on -ENOMEM the table is unchanged. */
 static int rehash(struct mock_htab *t, u32 bits)
 {
-	struct mock_hnode **nb = tdsnp_zalloc(sizeof(*nb) << bits), *n;
+	struct mock_hnode **nb = tdsnp_zalloc(((size_t)1 << bits) * sizeof(void *)), *n;
 	u32 i;
 
 	if (!nb)

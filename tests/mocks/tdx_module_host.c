@@ -522,7 +522,8 @@ static void td_sync(struct mtd *td)
 	md_set(td->md, t, TDX_FIELD_TDR_TDCS_CHLDCNT, 0, td->chldcnt);
 	md_set(td->md, t, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, 0, td->lifecycle);
 	for (i = 0; i < MAX_TDCS_PAGES; i++)
-		md_set_f(td->md, t, TDX_FIELD_TDR_TDCS_TDCX_PA, i, 0, i < td->num_tdcx ? td->tdcx_pa[i] : 0);
+		md_set_f(td->md, t, TDX_FIELD_TDR_TDCS_TDCX_PA, i, 0,
+			 i < td->num_tdcx ? td->tdcx_pa[i] : 0);
 	md_set(td->md, t, TDX_FIELD_TDR_TDCS_HKID, 0, td->hkid);
 	md_set(td->md, t, TDX_FIELD_TDR_TDCS_PKG_CONFIG_BITMAP, 0, td->pkg_config_bitmap);
 	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_VCPUS, 0, td->num_vcpus);
@@ -568,7 +569,8 @@ static void vp_sync(struct mvp *vp)
 	md_set(b, t, TDX_FIELD_TDVPS_ASSOC_LPID, 0, vp->assoc_lp < 0 ? ~0ULL : (u64)vp->assoc_lp);
 	md_set(b, t, TDX_FIELD_TDVPS_XFAM, 0, vp->td->xfam);
 	for (i = 0; i < MAX_TDVPS_PAGES; i++)
-		md_set_f(b, t, TDX_FIELD_TDVPS_TDVPS_PAGE_PA, i, 0, i < vp->num_pages ? vp->page_pa[i] : 0);
+		md_set_f(b, t, TDX_FIELD_TDVPS_TDVPS_PAGE_PA, i, 0,
+			 i < vp->num_pages ? vp->page_pa[i] : 0);
 }
 
 /* Leaf x OP_STATE for states 0..2 (tdx-host.md 4.3); bit n = state n. */
