@@ -90,7 +90,7 @@ echo "== tools"
 step "tdsnp-status names TDX_OPERAND_BUSY" \
 	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'
 
-step "tdsnp-bench runs (make bench)" build/tdsnp-bench 500
+step "tdsnp-bench runs (make bench, 64 MiB builds)" build/tdsnp-bench 500 64
 step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \
 	build/tdsnp-demo --trace "$logdir/demo-trace.txt"
 step "tdsnp-demo under valgrind" valgrind -q --error-exitcode=99 --leak-check=full \

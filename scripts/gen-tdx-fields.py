@@ -111,6 +111,35 @@ def main():
         c.append("\t},")
     c += ["};", "EXPORT_SYMBOL_GPL(tdx_fields);", ""]
 
+    # tdx_field_lookup() binary-searches each table's entries by (class,
+    # field code); within a table and class the code ranges must not overlap
+    # (VMCS tables: encodings step by 2 per field).
+    def span(r):
+        n = int(r["num_fields"])
+        return 2 * n - 1 if r["table"] in ("TD_VMCS", "L2_VMCS") else n * int(r["num_elems"])
+
+    def key(i):
+        fid = int(rows[i]["field_id"], 16)
+        return (TABLES.index(rows[i]["table"]), (fid >> 56) & 0x3F, fid & 0xFFFFFF)
+
+    order = sorted(range(len(rows)), key=key)
+    for a_, b_ in zip(order, order[1:]):
+        ka, kb = key(a_), key(b_)
+        if ka[:2] == kb[:2] and ka[2] + span(rows[a_]) > kb[2]:
+            die("field codes of %s and %s overlap" % (rows[a_]["name"], rows[b_]["name"]))
+    starts = [0]
+    for t in range(len(TABLES)):
+        starts.append(starts[-1] + sum(1 for r in rows if r["table"] == TABLES[t]))
+    c += ["/*", " * tdx_fields[] indices sorted by table, class and field code; table t is",
+          " * tdx_field_index[tdx_field_index_start[t] .. tdx_field_index_start[t + 1]).",
+          " */",
+          "const u16 tdx_field_index[TDX_NR_FIELDS] = {"]
+    for k in range(0, len(order), 10):
+        c.append("\t" + " ".join("%d," % i for i in order[k:k + 10]))
+    c += ["};", "",
+          "const u16 tdx_field_index_start[TDX_NR_TABLES + 1] = {",
+          "\t" + " ".join("%d," % v for v in starts), "};", ""]
+
     outs = {os.path.join(a.outdir, "include/tdx/tdx_field_ids.h"): "\n".join(h),
             os.path.join(a.outdir, "src/tdx/tdx_fields_table.c"): "\n".join(c)}
     stale = False

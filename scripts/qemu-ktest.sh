@@ -14,6 +14,12 @@
 #
 # A module may carry insmod parameters after a colon, comma-separated.
 #
+# Modules of the booted kernel itself that tdsnp.ko needs are insmodded first
+# when its boot/config-$KVER builds them as modules (the initramfs has no
+# modprobe or depmod data): crypto/sha512_generic.ko for "sha384" when
+# CONFIG_CRYPTO_SHA512=m (Debian 6.1; 6.12 builds it in).  --kmod
+# CONFIG_X:REL.ko adds one more (REL under lib/modules/$KVER/kernel).
+#
 # Environment: KIMAGE_DIR   where the kernel image is unpacked
 #                           (default: build/tools/kernel in the repo)
 #              KTEST_APPEND extra kernel command line arguments
@@ -29,11 +35,13 @@ usage() {
 tmo=300
 log=
 kver=
+kmods="CONFIG_CRYPTO_SHA512:crypto/sha512_generic.ko"
 probe=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || usage; tmo=$2; shift 2 ;;
 	--kver) [ $# -ge 2 ] || usage; kver=$2; shift 2 ;;
+	--kmod) [ $# -ge 2 ] || usage; kmods="$kmods $2"; shift 2 ;;
 	--probe) probe=1; shift ;;
 	--log) [ $# -ge 2 ] || usage; log=$2; shift 2 ;;
 	--) shift; break ;;
@@ -52,7 +60,9 @@ for t in qemu-system-x86_64 busybox cpio gzip timeout; do
 		{ echo "qemu-ktest.sh: $t not found; run scripts/install-deps.sh" >&2; exit 2; }
 done
 
-kernel=$("$here/get-kernel-image.sh" "${KIMAGE_DIR:-$here/../build/tools/kernel}" $kver)
+kimage_dir=${KIMAGE_DIR:-$here/../build/tools/kernel}
+kernel=$("$here/get-kernel-image.sh" "$kimage_dir" $kver)
+kver=${kver:-$("$here/kver.sh")}
 
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tdsnp-ktest.XXXXXX")
@@ -114,6 +124,19 @@ for a in $("$root/bin/busybox" --list); do
 	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
 : >"$root/mod/list"
+kconfig=$kimage_dir/boot/config-$kver
+for k in $kmods; do
+	opt=${k%%:*}
+	case $(grep "^$opt=" "$kconfig" 2>/dev/null || true) in
+	"$opt=y") continue ;;
+	"$opt=m") ;;
+	*) echo "qemu-ktest.sh: $opt not set in $kconfig" >&2; exit 2 ;;
+	esac
+	f=$kimage_dir/lib/modules/$kver/kernel/${k#*:}
+	[ -r "$f" ] || { echo "qemu-ktest.sh: no kernel module $f" >&2; exit 2; }
+	cp "$f" "$root/mod/$(basename "$f")"
+	echo "$(basename "$f")" >>"$root/mod/list"
+done
 for a in "$@"; do
 	m=${a%%:*}
 	params=

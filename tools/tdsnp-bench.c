@@ -1,52 +1,201 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * tdsnp-bench: what a firmware call costs on the mock, measured against
- * baselines taken in the same run on this machine.
+ * tdsnp-bench: what the mock and vmm-core cost, each figure as min / median
+ * / max over several runs and as a ratio against a baseline measured in the
+ * same run on this machine.
  *
- *   bare trap round trip     the fault a ring-3 SEAMCALL raises on this CPU
- *                            (#UD: SIGILL, or #GP: SIGSEGV), a signal
- *                            handler that skips the instruction, sigreturn:
- *                            the floor of any trap
- *   emulated SEAMCALL (trap) tdsnp_seamcall() through the real instruction,
- *                            the catcher, the fixup and the engine
- *   emulated SEAMCALL (direct) the same call routed straight to the model
- *   function call           an indirect call doing the same register work
+ *   machine        CPU, kernel, and what each raw instruction does at CPL3
+ *                  here (#UD/SIGILL, #GP/SIGSEGV, or no fault at all)
+ *   calls          a bare trap round trip, an emulated SEAMCALL through the
+ *                  trap and in direct mode, an indirect function call
+ *   TD build       vmm-core over tdx_host on the TDX module model: a small
+ *                  build trapping and direct, then a measured build of
+ *                  MEASURED_MIB (default 1 GiB) in direct mode against
+ *                  SHA-384 of the same MR.EXTEND/PAGE.ADD blocks alone
+ *   SNP launch     vmm-core over snp_host on the SNP firmware model, the
+ *                  same size, against the PAGE_INFO chain's hashing alone
+ *   state access   GET/SET_STATE per field, cold against one firmware call
+ *                  of the same mode (its own time, from the tracer), cached
+ *                  in nanoseconds
+ *   memory         vmm-core + backend + mock bookkeeping (heap bytes) per
+ *                  VM and per 4 KiB guest page, for a small RAM window and
+ *                  for one spanning 2^47 bytes
  *
- * Then vmm-core over the tdx_host backend on the TDX module model, with a
- * tracer counting firmware calls:
- *   building a TD           calls and time per MiB of measured initial
- *                           memory, against the trapping round trip above
- *   GET/SET_STATE           calls and time per field for a cold batch, a
- *                           cached batch, single-field calls and a SET batch
- *                           with its flush, against the same round trip
+ * A bench that cannot run on this machine says why and the others go on;
+ * the exit status is non-zero only for a usage error or a wrong result.
  *
- * Each figure is the median of several runs; ratios compare medians.
+ *   tdsnp-bench [ITERATIONS [MEASURED_MIB]]
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <tdsnp/insn.h>
 #include <tdsnp/platform.h>
+#include <tdsnp/sha384.h>
 #include <tdx/tdx_arch.h>
+#include <tdx/tdx_mrtd.h>
+#include <snp/snp.h>
+#include <snp/snp_launch.h>
+#include <snp/vmsa.h>
 #include <vmm/vmm.h>
 #include <vmm/tdx_host.h>
+#include <vmm/snp_host.h>
 #include "../tests/mocks/mock.h"
+#include "../tests/mocks/snp_mock.h"
 #include "../tests/mocks/tdx_host_setup.h"
 #include "bench-run.h"
+#include "../tests/common/tdx_host_env.h"
 
-#define RUNS	7
+#define RUNS		7	/* runs of each small figure */
+#define BIG_RUNS	3	/* runs of each MEASURED_MIB build */
+#define SMALL_MIB	2
+#define NR_FIELDS	16
+#define PG		TDSNP_PAGE_SIZE
+#define CHUNK		(2u << 20)	/* vmm_mem_add() granule of the big builds */
 
-static int bare_signal;
+static int failures;
+
+/* ---- figures: min / median / max ---- */
+
+struct fig {
+	double min, med, max;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @n samples in ns, each divided by @per. */
+static struct fig fig_of(u64 *t, int n, double per)
+{
+	int mid = n / 2;
+	struct fig f;
+
+	qsort(t, n, sizeof(t[0]), cmp_u64);
+	f.min = (double)t[0] / per;
+	f.med = (double)t[mid] / per;
+	f.max = (double)t[n - 1] / per;
+	return f;
+}
+
+static void print_fig(const char *what, struct fig f, const char *unit)
+{
+	int prec = strcmp(unit, "s") ? 1 : 3;
+
+	printf("  %-36s %11.*f %-7s [%.*f .. %.*f]", what, prec, f.med, unit, prec, f.min, prec,
+	       f.max);
+}
+
+static void fail(const char *what, int ret)
+{
+	printf("    %s failed: %d; this figure is skipped\n", what, ret);
+}
+
+/* ---- the machine ---- */
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon) {
+			snprintf(buf, len, "%s", colon + 2);
+			buf[strcspn(buf, "\n")] = 0;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* What the raw instruction does at CPL3 here, run in a child. */
+static const char *trap_kind(unsigned int insn, int *sig)
+{
+	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(insn);
+	u8 *code;
+	pid_t pid;
+	int st;
+
+	*sig = 0;
+	code = mmap(NULL, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	if (code == MAP_FAILED)
+		return "not probed (no executable page)";
+	memcpy(code, d->bytes, 4);
+	code[4] = 0xc3;		/* ret */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		alarm(2);
+		((void (*)(void))code)();
+		_exit(0);
+	}
+	munmap(code, PG);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return "not probed (fork)";
+	if (WIFEXITED(st))
+		return "no fault (executes: no trap to catch)";
+	*sig = WTERMSIG(st);
+	switch (*sig) {
+	case SIGILL:
+		return "#UD (SIGILL)";
+	case SIGSEGV:
+		return "#GP (SIGSEGV)";
+	case SIGALRM:
+		return "hangs";
+	default:
+		return "another signal";
+	}
+}
+
+static int seamcall_sig;	/* what a raw SEAMCALL raises here, 0: nothing */
+
+static void bench_machine(void)
+{
+	struct utsname u;
+	char cpu[128];
+	unsigned int i;
+
+	cpu_model(cpu, sizeof(cpu));
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	printf("machine: %s, %ld CPUs online; kernel %s %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
+	       u.sysname, u.release);
+	printf("raw instructions at CPL3 here:\n");
+	for (i = 0; i < TDSNP_NR_INSNS; i++) {
+		int sig;
+		const char *kind = trap_kind(i, &sig);
+
+		printf("  %-10s %s\n", tdsnp_insn_desc(i)->name, kind);
+		if (i == TDSNP_INSN_SEAMCALL)
+			seamcall_sig = sig == SIGILL || sig == SIGSEGV ? sig : 0;
+	}
+}
+
+/* ---- calls ---- */
 
 static void skip_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 
+	(void)sig;
 	(void)si;
-	__atomic_store_n(&bare_signal, sig, __ATOMIC_RELAXED);
 	uc->uc_mcontext.gregs[REG_RIP] += 4;
 }
 
@@ -54,18 +203,6 @@ static void bare_trap(void)
 {
 	/* The SEAMCALL opcode, outside the library: nobody but us catches it. */
 	__asm__ volatile(".byte 0x66, 0x0f, 0x01, 0xcf" ::: "memory");
-}
-
-/* Which fault the CPU raised for the bare SEAMCALL, for the report. */
-static const char *bare_trap_name(void)
-{
-	switch (__atomic_load_n(&bare_signal, __ATOMIC_RELAXED)) {
-	case SIGILL:
-		return "#UD";
-	case SIGSEGV:
-		return "#GP";
-	}
-	return "none";
 }
 
 static void leaf_handler(void *priv, struct tdsnp_regs *r)
@@ -79,10 +216,8 @@ static void seamcall_once(void)
 {
 	struct tdsnp_regs r = { .rax = 3, .rdx = 41 };
 
-	if (tdsnp_seamcall(&r) || r.rcx != 42) {
-		fprintf(stderr, "tdsnp-bench: emulated call returned wrong values\n");
-		exit(1);
-	}
+	if (tdsnp_seamcall(&r) || r.rcx != 42)
+		failures++;
 }
 
 static void function_once(void)
@@ -94,20 +229,12 @@ static void function_once(void)
 	__asm__("" : "+r"(fn));
 	fn(NULL, &r);
 	if (r.rcx != 42)
-		exit(1);
+		failures++;
 }
 
-static int cmp_u64(const void *a, const void *b)
+static struct fig measure(void (*fn)(void), unsigned long iters)
 {
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median over RUNS runs of @iters calls, in nanoseconds per call. */
-static double measure(void (*fn)(void), unsigned long iters)
-{
-	u64 t[RUNS], median;
+	u64 t[RUNS];
 	unsigned long i;
 	int run;
 
@@ -118,12 +245,60 @@ static double measure(void (*fn)(void), unsigned long iters)
 			fn();
 		t[run] = tdsnp_time_ns() - t0;
 	}
-	qsort(t, RUNS, sizeof(t[0]), cmp_u64);
-	median = t[RUNS / 2];
-	return (double)median / (double)iters;
+	return fig_of(t, RUNS, (double)iters);
 }
 
+/* Median ns of one trapping emulated call (0: no trap here), for later ratios. */
+static double trap_ns;
+
+static void bench_calls(unsigned long iters)
+{
+	struct sigaction sa, old;
+	struct fig bare = { 0 }, trap = { 0 }, direct, fcall;
+
+	printf("calls: %d runs; %lu trapping calls per run\n", RUNS, iters);
+	if (seamcall_sig) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = skip_handler;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(seamcall_sig, &sa, &old);
+		bare = measure(bare_trap, iters);
+		sigaction(seamcall_sig, &old, NULL);
+	}
+	if (tdsnp_mock_install() ||
+	    tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 3, 0, leaf_handler, NULL)) {
+		printf("  the mock cannot be installed: no call figures\n");
+		return;
+	}
+	if (seamcall_sig) {
+		trap = measure(seamcall_once, iters);
+		trap_ns = trap.med;
+		print_fig("bare trap round trip", bare, "ns");
+		printf("   (baseline)\n");
+		print_fig("emulated SEAMCALL, trapping", trap, "ns");
+		printf("   %.2fx bare trap\n", trap.med / bare.med);
+	} else {
+		printf("  SEAMCALL does not trap here: no trapping figures\n");
+	}
+	tdsnp_mock_set_direct(true);
+	direct = measure(seamcall_once, iters * 50);
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_uninstall();
+	fcall = measure(function_once, iters * 50);
+	print_fig("emulated SEAMCALL, direct", direct, "ns");
+	if (seamcall_sig)
+		printf("   %.0fx faster than trapping\n", trap.med / direct.med);
+	else
+		printf("\n");
+	print_fig("indirect function call", fcall, "ns");
+	printf("   %.2fx direct mode\n", fcall.med / direct.med);
+}
+
+/* ---- firmware call accounting (tracer) ---- */
+
 static unsigned long fw_calls;
+static u64 fw_ns;
 
 static void count_call(void *ctx, unsigned int insn, const struct tdsnp_regs *in,
 		       const struct tdsnp_regs *out, u64 ns)
@@ -132,90 +307,150 @@ static void count_call(void *ctx, unsigned int insn, const struct tdsnp_regs *in
 	(void)insn;
 	(void)in;
 	(void)out;
-	(void)ns;
 	fw_calls++;
+	fw_ns += ns;
 }
 
 static const struct tdsnp_insn_tracer counter = { .trace = count_call };
 
-static void die(const char *what, int ret)
+/* ---- TD build ---- */
+
+static u8 *image;	/* CHUNK bytes of initial contents */
+
+static struct vmm_vm_config td_cfg(u64 mib)
 {
-	fprintf(stderr, "tdsnp-bench: %s failed: %d\n", what, ret);
-	exit(1);
+	struct vmm_vm_config c = {
+		.backend = VMM_BACKEND_TDX_HOST,
+		.max_vcpus = 1,
+		.mem_base = 0,
+		.mem_size = (mib + 2) << 20,
+		.attributes = TDX_TD_ATTR_DEBUG,
+		.xfam = TDX_XFAM_FIXED1,
+	};
+
+	return c;
 }
 
-#define BUILD_MIB	2
-#define NR_FIELDS	16
-
-static u8 image[BUILD_MIB << 20];
-
-static const struct vmm_vm_config td_cfg = {
-	.backend = VMM_BACKEND_TDX_HOST,
-	.max_vcpus = 1,
-	.mem_base = 0,
-	.mem_size = 8 << 20,
-	.attributes = TDX_TD_ATTR_DEBUG,
-	.xfam = TDX_XFAM_FIXED1,
-};
-
-/* A debug TD with one vCPU. */
-static struct vmm_vm *td_create(struct vmm_vcpu **vcpu)
+/* Add @mib MiB of measured pages from 1 MiB on, CHUNK at a time. */
+static int add_measured(struct vmm_vm *vm, u64 mib)
 {
-	struct vmm_vm *vm;
-	int ret;
+	u64 off;
+	int ret = 0;
 
-	ret = vmm_vm_create(&td_cfg, &vm);
-	if (ret)
-		die("vmm_vm_create", ret);
-	ret = vmm_vcpu_create(vm, 0, vcpu);
-	if (ret)
-		die("vmm_vcpu_create", ret);
-	return vm;
+	for (off = 0; off < (mib << 20) && !ret; off += CHUNK)
+		ret = vmm_mem_add(vm, (1 << 20) + off, image, CHUNK, true);
+	return ret;
 }
 
-/* One TD build: create, one vCPU, BUILD_MIB measured, finalize, destroy. */
-static void td_build(u64 *add_ns, unsigned long *add_calls)
+static unsigned long add_calls;
+
+/*
+ * One build: create, a vCPU, @mib MiB measured (timed; add_calls counts its
+ * firmware calls while the tracer is on), finalize, destroy.
+ */
+static int td_build(u64 mib, u64 *ns)
 {
+	struct vmm_vm_config cfg = td_cfg(mib);
 	struct vmm_vcpu *vcpu;
 	struct vmm_vm *vm;
+	unsigned long calls;
 	u64 t0;
 	int ret;
 
-	vm = td_create(&vcpu);
-	fw_calls = 0;
+	ret = vmm_vm_create(&cfg, &vm);
+	if (ret)
+		return ret;
+	ret = vmm_vcpu_create(vm, 0, &vcpu);
+	calls = fw_calls;
 	t0 = tdsnp_time_ns();
-	ret = vmm_mem_add(vm, 1 << 20, image, sizeof(image), true);
-	*add_ns = tdsnp_time_ns() - t0;
-	*add_calls = fw_calls;
-	if (ret)
-		die("vmm_mem_add", ret);
-	ret = vmm_vm_finalize(vm);
-	if (ret)
-		die("vmm_vm_finalize", ret);
-	ret = vmm_vm_destroy(vm);
-	if (ret)
-		die("vmm_vm_destroy", ret);
+	ret = ret ?: add_measured(vm, mib);
+	*ns = tdsnp_time_ns() - t0;
+	add_calls = fw_calls - calls;
+	ret = ret ?: vmm_vm_finalize(vm);
+	if (vmm_vm_destroy(vm) && !ret)
+		ret = -EIO;
+	return ret;
 }
 
-static void bench_td_build(double trap, bool direct)
+/* The blocks MR.EXTEND and PAGE.ADD hash for the same pages, hashed alone. */
+static u64 td_hash_alone(u64 mib)
 {
-	u64 t[RUNS], ns;
+	struct tdx_mrtd_ctx mr;
+	u8 mrtd[TDX_MRTD_SIZE];
+	u64 off, gpa, t0 = tdsnp_time_ns();
+	unsigned int k;
+
+	tdx_mrtd_init(&mr);
+	for (off = 0; off < (mib << 20); off += PG) {
+		gpa = (1 << 20) + off;
+		tdx_mrtd_page_add(&mr, gpa);
+		for (k = 0; k < PG; k += TDX_MR_EXTEND_CHUNK)
+			tdx_mrtd_extend(&mr, gpa + k, image + off % CHUNK + k);
+	}
+	tdx_mrtd_final(&mr, mrtd);
+	return tdsnp_time_ns() - t0;
+}
+
+static void bench_td_small(bool direct)
+{
+	u64 t[RUNS];
 	unsigned long calls = 0;
-	double per_mib;
-	int run;
+	struct fig f;
+	int run, ret = 0;
 
 	tdsnp_mock_set_direct(direct);
-	for (run = 0; run < RUNS; run++)
-		td_build(&t[run], &calls);
+	for (run = 0; run < RUNS && !ret; run++) {
+		fw_calls = 0;
+		tdsnp_insn_set_tracer(&counter);
+		ret = td_build(SMALL_MIB, &t[run]);
+		tdsnp_insn_set_tracer(NULL);
+		calls = add_calls;
+		ret = ret ?: td_build(SMALL_MIB, &t[run]);	/* untraced, timed */
+	}
 	tdsnp_mock_set_direct(false);
-	qsort(t, RUNS, sizeof(t[0]), cmp_u64);
-	ns = t[RUNS / 2];
-	per_mib = (double)ns / BUILD_MIB;
-	printf("  TD build, %-8s %6lu calls/MiB  %9.3f ms/MiB   %7.1fx one trapping call; "
-	       "%.2fx (calls/MiB x one trapping call)\n", direct ? "direct:" : "trapping:",
-	       calls / BUILD_MIB, per_mib / 1e6, per_mib / trap,
-	       per_mib / ((double)calls / BUILD_MIB * trap));
+	if (ret) {
+		fail(direct ? "TD build (direct)" : "TD build (trapping)", ret);
+		return;
+	}
+	f = fig_of(t, RUNS, 1e6 * SMALL_MIB);
+	print_fig(direct ? "TD build per MiB, direct" : "TD build per MiB, trapping", f, "ms");
+	printf("   %lu calls/MiB", calls / SMALL_MIB);
+	if (!direct && trap_ns)
+		printf("; %.2fx (calls x one trapping call)",
+		       f.med * 1e6 / ((double)calls / SMALL_MIB * trap_ns));
+	printf("\n");
 }
+
+static void bench_td_big(u64 mib)
+{
+	u64 tb[BIG_RUNS], th[BIG_RUNS], pages;
+	struct fig b, h;
+	char what[64];
+	int run, ret = 0;
+
+	tdsnp_mock_set_direct(true);
+	for (run = 0; run < BIG_RUNS && !ret; run++) {
+		ret = td_build(mib, &tb[run]);
+		th[run] = td_hash_alone(mib);
+	}
+	tdsnp_mock_set_direct(false);
+	if (ret) {
+		fail("measured TD build", ret);
+		return;
+	}
+	b = fig_of(tb, BIG_RUNS, 1e9);
+	h = fig_of(th, BIG_RUNS, 1e9);
+	snprintf(what, sizeof(what), "TD build of %llu MiB measured, direct", mib);
+	print_fig(what, b, "s");
+	printf("\n");
+	print_fig("SHA-384 of its blocks alone", h, "s");
+	/* Per page: one 128-byte PAGE.ADD block, 16 x (128-byte block + 256 bytes). */
+	pages = (mib << 20) >> TDSNP_PAGE_SHIFT;
+	printf("   build = %.2fx hashing (%.0f MB/s hashed)\n", b.med / h.med,
+	       (double)(pages * (128 + 16 * (128 + TDX_MR_EXTEND_CHUNK))) / h.med / 1e6);
+}
+
+/* ---- state access ---- */
 
 static void fields(struct vmm_state_entry *e, u64 value)
 {
@@ -227,29 +462,6 @@ static void fields(struct vmm_state_entry *e, u64 value)
 		e[i].value = value + i;
 		e[i].status = 0;
 	}
-}
-
-/* Median over RUNS of @fn on @vcpu, per field; calls per field from the last run. */
-static double measure_state(struct vmm_vcpu *vcpu, int (*fn)(struct vmm_vcpu *vcpu),
-			    double *calls)
-{
-	u64 t[RUNS], median;
-	int run, ret;
-
-	for (run = 0; run < RUNS; run++) {
-		u64 t0;
-
-		fw_calls = 0;
-		t0 = tdsnp_time_ns();
-		ret = fn(vcpu);
-		t[run] = tdsnp_time_ns() - t0;
-		if (ret)
-			die("state access", ret);
-	}
-	*calls = (double)fw_calls / (double)NR_FIELDS;
-	qsort(t, RUNS, sizeof(t[0]), cmp_u64);
-	median = t[RUNS / 2];
-	return (double)median / (double)NR_FIELDS;
 }
 
 static int cold_batch(struct vmm_vcpu *vcpu)
@@ -292,98 +504,309 @@ static int set_and_flush(struct vmm_vcpu *vcpu)
 	return ret ? ret : vmm_vcpu_flush(vcpu);
 }
 
-static void bench_state(double trap)
+/*
+ * Per field over RUNS runs of 100 calls.  Each run is paired with a traced
+ * run just before it, which gives the firmware calls and their own time in
+ * the same moment of the machine's load; *ratio is the median over the runs
+ * of (untraced time) / (calls x the traced mean call time).
+ */
+static int measure_state(struct vmm_vcpu *vcpu, int (*fn)(struct vmm_vcpu *vcpu),
+			 struct fig *f, double *calls, double *call_ns, double *ratio)
+{
+	u64 t[RUNS], r[RUNS], ns[RUNS];
+	int run, i, ret = 0;
+
+	*calls = 0;
+	for (run = 0; run < RUNS && !ret; run++) {
+		u64 t0;
+
+		fw_calls = 0;
+		fw_ns = 0;
+		tdsnp_insn_set_tracer(&counter);
+		for (i = 0; i < 100 && !ret; i++)
+			ret = fn(vcpu);
+		tdsnp_insn_set_tracer(NULL);
+		t0 = tdsnp_time_ns();
+		for (i = 0; i < 100 && !ret; i++)
+			ret = fn(vcpu);
+		t[run] = tdsnp_time_ns() - t0;
+		*calls = (double)fw_calls / 100 / NR_FIELDS;
+		ns[run] = fw_calls ? fw_ns / fw_calls : 0;
+		/* In thousandths, to sort as integers. */
+		r[run] = fw_ns ? t[run] * 1000 / fw_ns : 0;
+	}
+	if (ret)
+		return ret;
+	*f = fig_of(t, RUNS, 100.0 * NR_FIELDS);
+	*call_ns = fig_of(ns, RUNS, 1).med;
+	*ratio = fig_of(r, RUNS, 1000).med;
+	return 0;
+}
+
+static void bench_state(bool direct)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(struct vmm_vcpu *vcpu);
 	} kinds[] = {
 		{ "GET, cold batch of 16", cold_batch },
-		{ "GET, cached batch of 16", cached_batch },
 		{ "GET, 16 cold single-field calls", cold_singles },
 		{ "SET batch of 16 + flush", set_and_flush },
+		{ "GET, cached batch of 16", cached_batch },
 	};
+	struct vmm_vm_config cfg = td_cfg(0);
 	struct vmm_vcpu *vcpu;
 	struct vmm_vm *vm;
-	double ns, calls;
+	double calls, call_ns, ratio;
 	unsigned int k;
+	struct fig f;
 	int ret;
 
-	vm = td_create(&vcpu);
-	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
-		ns = measure_state(vcpu, kinds[k].fn, &calls);
-		printf("  %-34s %5.2f calls/field %9.1f ns/field   %7.3fx one trapping call\n",
-		       kinds[k].name, calls, ns, ns / trap);
+	if (!direct && !seamcall_sig)
+		return;
+	tdsnp_mock_set_direct(direct);
+	ret = vmm_vm_create(&cfg, &vm);
+	if (ret) {
+		tdsnp_mock_set_direct(false);
+		fail("vmm_vm_create", ret);
+		return;
 	}
-	ret = vmm_vm_destroy(vm);
+	ret = vmm_vcpu_create(vm, 0, &vcpu);
+	printf("  %s, per field; a firmware call's own time from the tracer:\n",
+	       direct ? "direct" : "trapping");
+	for (k = 0; k < ARRAY_SIZE(kinds) && !ret; k++) {
+		ret = measure_state(vcpu, kinds[k].fn, &f, &calls, &call_ns, &ratio);
+		if (ret)
+			break;
+		print_fig(kinds[k].name, f, "ns");
+		if (calls)
+			printf("   %.2f calls; %.2fx one call (%.1f ns)\n", calls, ratio,
+			       call_ns);
+		else
+			printf("   no firmware call\n");
+	}
 	if (ret)
-		die("vmm_vm_destroy", ret);
+		fail("state access", ret);
+	vmm_vm_destroy(vm);
+	tdsnp_mock_set_direct(false);
 }
 
-static void bench_vmm(double trap)
+/* ---- memory ---- */
+
+static size_t heap_bytes(void)
 {
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* Heap per VM (created, one vCPU) and per page for @pages added, for @cfg. */
+static void bench_memory_one(const char *what, struct vmm_vm_config *cfg, u64 pages)
+{
+	size_t h0, h1, h2;
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
 	int ret;
 
-	ret = tdsnp_mock_tdx_host_setup();
+	h0 = heap_bytes();
+	ret = vmm_vm_create(cfg, &vm);
+	if (ret) {
+		printf("  %-36s create failed: %d\n", what, ret);
+		return;
+	}
+	ret = vmm_vcpu_create(vm, 0, &vcpu);
+	h1 = heap_bytes();
+	ret = ret ?: add_measured(vm, pages * PG >> 20);
+	h2 = heap_bytes();
 	if (ret)
-		die("tdsnp_mock_tdx_host_setup", ret);
-	ret = vmm_backend_register(&vmm_tdx_host_ops);
-	if (ret)
-		die("vmm_backend_register", ret);
-	memset(image, 0x5a, sizeof(image));
-	tdsnp_insn_set_tracer(&counter);
-	printf("vmm-core over tdx_host (TDX module model), median of %d runs; "
-	       "baseline: one trapping SEAMCALL, %.1f ns\n", RUNS, trap);
-	bench_td_build(trap, false);
-	bench_td_build(trap, true);
-	bench_state(trap);
-	tdsnp_insn_set_tracer(NULL);
+		printf("  %-36s failed: %d\n", what, ret);
+	else
+		printf("  %-36s %9zu bytes per VM   %6.2f bytes per 4 KiB page (%llu pages)\n",
+		       what, h1 - h0, (double)(h2 - h1) / (double)pages, pages);
+	vmm_vm_destroy(vm);
+}
+
+/* ---- TDX and SNP sections ---- */
+
+static void bench_tdx(u64 mib)
+{
+	struct vmm_vm_config wide;
+	int ret;
+
+	/* The measured build needs an arena of its size, and page tables. */
+	ret = tdx_host_test_arena_set_frames((mib << 20) / PG + 16384);
+	ret = ret ?: tdsnp_mock_tdx_host_setup();
+	if (!ret) {
+		ret = vmm_backend_register(&vmm_tdx_host_ops);
+		if (ret)
+			tdsnp_mock_tdx_host_teardown();
+	}
+	if (ret) {
+		printf("vmm-core over tdx_host: the TDX module model cannot be set up (%d)\n", ret);
+		return;
+	}
+	/*
+	 * First while the model has seen no page (its per-frame PAMT entries,
+	 * kept for good like the real PAMT, count), then on the same frames.
+	 */
+	printf("memory: heap bookkeeping of vmm-core, tdx_host and the TDX model, direct mode:\n");
+	tdsnp_mock_set_direct(true);
+	wide = td_cfg(64);
+	bench_memory_one("TD, 66 MiB, frames first used", &wide, 16384);
+	bench_memory_one("TD, 66 MiB window", &wide, 16384);
+	wide.mem_size = VMM_TDX_HOST_GPA_LIMIT;
+	bench_memory_one("TD, 2^47-byte window", &wide, 16384);
+	tdsnp_mock_set_direct(false);
+	printf("vmm-core over tdx_host (TDX module model):\n");
+	if (seamcall_sig)
+		bench_td_small(false);
+	bench_td_small(true);
+	bench_td_big(mib);
+	printf("state access (GET/SET_STATE over tdx_host):\n");
+	bench_state(false);
+	bench_state(true);
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 	tdsnp_mock_tdx_host_teardown();
+}
+
+#define SNP_ASID_MIN	1
+#define SNP_ASID_MAX	16
+
+static struct vmm_vm_config snp_cfg(u64 mib)
+{
+	struct vmm_vm_config c = {
+		.backend = VMM_BACKEND_SNP_HOST,
+		.max_vcpus = 1,
+		.mem_base = 0,
+		.mem_size = (mib + 2) << 20,
+		.attributes = 0x30000ULL,	/* policy: SMT allowed, ABI 0.0 */
+		.sev_features = SNP_SEV_FEAT_DEBUG_SWAP,
+	};
+
+	return c;
+}
+
+static int snp_launch(u64 mib, u64 *ns)
+{
+	struct vmm_vm_config cfg = snp_cfg(mib);
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	u64 t0;
+	int ret;
+
+	ret = vmm_vm_create(&cfg, &vm);
+	if (ret)
+		return ret;
+	ret = vmm_vcpu_create(vm, 0, &vcpu);
+	t0 = tdsnp_time_ns();
+	ret = ret ?: add_measured(vm, mib);
+	*ns = tdsnp_time_ns() - t0;
+	ret = ret ?: vmm_vm_finalize(vm);
+	if (vmm_vm_destroy(vm) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/* The PAGE_INFO chain over the same pages: SHA-384 of each page and of each PAGE_INFO. */
+static u64 snp_hash_alone(u64 mib)
+{
+	u8 digest[SHA384_DIGEST_SIZE] = { 0 }, contents[SHA384_DIGEST_SIZE];
+	u64 off, t0 = tdsnp_time_ns();
+
+	for (off = 0; off < (mib << 20); off += PG) {
+		snp_page_contents_digest(SNP_PAGE_TYPE_NORMAL, image + off % CHUNK, contents);
+		snp_launch_digest_extend(digest, SNP_PAGE_TYPE_NORMAL, (1 << 20) + off, contents,
+					 NULL);
+	}
+	return tdsnp_time_ns() - t0;
+}
+
+static void bench_snp(u64 mib)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = (mib << 20) / PG + 4096 };
+	u64 tb[BIG_RUNS], th[BIG_RUNS];
+	struct vmm_vm_config wide;
+	struct tdsnp_arena *arena;
+	struct fig b, h;
+	char what[64];
+	int run, ret;
+
+	arena = tdsnp_arena_create(&ac);
+	if (!arena) {
+		printf("vmm-core over snp_host: no arena of %zu frames\n", ac.nr_frames);
+		return;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	ret = tdsnp_mock_install();
+	ret = ret ?: tdsnp_mock_snp_install();
+	ret = ret ?: vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), SNP_ASID_MIN, SNP_ASID_MAX);
+	ret = ret ?: vmm_backend_register(&vmm_snp_host_ops);
+	if (ret) {
+		printf("vmm-core over snp_host: the SNP model cannot be set up (%d)\n", ret);
+		goto out;
+	}
+	tdsnp_mock_set_direct(true);
+	/* As for TDX: first use of the frames (RMP entries), then the same frames. */
+	printf("memory: heap bookkeeping of vmm-core, snp_host and the SNP models:\n");
+	wide = snp_cfg(64);
+	bench_memory_one("SNP guest, 66 MiB, frames first used", &wide, 16384);
+	bench_memory_one("SNP guest, 66 MiB window", &wide, 16384);
+	wide.mem_size = 1ULL << 47;
+	bench_memory_one("SNP guest, 2^47-byte window", &wide, 16384);
+	printf("vmm-core over snp_host (SNP firmware model), direct mode:\n");
+	for (run = 0; run < BIG_RUNS && !ret; run++) {
+		ret = snp_launch(mib, &tb[run]);
+		th[run] = snp_hash_alone(mib);
+	}
+	if (ret) {
+		fail("SNP launch", ret);
+	} else {
+		b = fig_of(tb, BIG_RUNS, 1e9);
+		h = fig_of(th, BIG_RUNS, 1e9);
+		snprintf(what, sizeof(what), "SNP launch of %llu MiB measured", mib);
+		print_fig(what, b, "s");
+		printf("\n");
+		print_fig("PAGE_INFO chain hashing alone", h, "s");
+		/* The chain is hashed twice: by the firmware and by snp_host (expected digest). */
+		printf("   launch = %.2fx one chain, %.2fx the two computed\n", b.med / h.med,
+		       b.med / (2 * h.med));
+	}
+	tdsnp_mock_set_direct(false);
+out:
+	vmm_backend_unregister(&vmm_snp_host_ops);
+	vmm_snp_host_set_launch_ops(NULL, 0, 0);
+	tdsnp_mock_snp_uninstall();
+	tdsnp_mock_uninstall();
+	snp_mock_set_arena(NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000;
-	struct sigaction sa, old, old_segv;
-	double bare, trap, direct, fcall;
+	u64 mib = argc > 2 ? strtoull(argv[2], NULL, 0) : 1024;
+	unsigned int i;
 
-	if (!iters) {
-		fprintf(stderr, "usage: tdsnp-bench [ITERATIONS]\n");
+	if (!iters || mib < SMALL_MIB || mib % 2 || mib > 8192 || argc > 3) {
+		fprintf(stderr, "usage: tdsnp-bench [ITERATIONS [MEASURED_MIB (even, 2..8192)]]\n");
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = skip_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	/* Whichever of #UD or #GP this CPU raises: catch both. */
-	sigaction(SIGILL, &sa, &old);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	bare = measure(bare_trap, iters);
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGILL, &old, NULL);
-
-	if (tdsnp_mock_install() ||
-	    tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 3, 0, leaf_handler, NULL)) {
-		fprintf(stderr, "tdsnp-bench: cannot install the mock\n");
+	image = malloc(CHUNK);
+	if (!image)
 		return 1;
-	}
-	trap = measure(seamcall_once, iters);
-	tdsnp_mock_set_direct(true);
-	direct = measure(seamcall_once, iters * 50);
-	tdsnp_mock_set_direct(false);
-	tdsnp_mock_uninstall();
-	fcall = measure(function_once, iters * 50);
-
-	printf("tdsnp-bench: median of %d runs, %lu trapping calls per run\n", RUNS, iters);
-	printf("  bare trap round trip (%s)    %9.1f ns/call   (baseline)\n",
-	       bare_trap_name(), bare);
-	printf("  emulated SEAMCALL, trapping   %9.1f ns/call   %6.2fx bare trap\n",
-	       trap, trap / bare);
-	printf("  emulated SEAMCALL, direct     %9.1f ns/call   %6.4fx trapping (%.0fx faster)\n",
-	       direct, direct / trap, trap / direct);
-	printf("  indirect function call        %9.1f ns/call   %6.2fx of direct mode\n",
-	       fcall, fcall / direct);
-	bench_vmm(trap);
-	return bench_guest_run() ? 1 : 0;
+	for (i = 0; i < CHUNK; i++)
+		image[i] = (u8)(i * 13 + 5);
+	printf("tdsnp-bench: figures are median [min .. max]; ratios compare medians\n");
+	bench_machine();
+	bench_calls(iters);
+	bench_tdx(mib);
+	bench_snp(mib);
+	free(image);
+	if (bench_guest_run())
+		failures++;
+	if (failures)
+		printf("tdsnp-bench: %d calls returned wrong values\n", failures);
+	return failures ? 1 : 0;
 }

@@ -42,6 +42,7 @@
  */
 #include <vmm/vmm.h>
 #include <vmm/snp_host.h>
+#include <vmm/pagemap.h>
 #include <vmm/vmsa_state.h>
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
@@ -64,7 +65,7 @@ struct shvm {
 	u64 sev_features;
 	u64 mem_base;
 	u64 nr_pages;
-	struct page **pg;			/* private page per guest page, or NULL */
+	struct vmm_pagemap pg;			/* private page per mapped guest page */
 	struct shvcpu *vcpus[VMM_MAX_VCPUS];
 	u8 digest[SHA384_DIGEST_SIZE];		/* the launch digest so far */
 	bool finalized;
@@ -243,6 +244,23 @@ static u64 guest_index(struct shvm *s, u64 gpa)
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
 
+/* The map holds each page's struct page pointer as its value. */
+static struct page *page_of(u64 v)
+{
+	return (struct page *)(unsigned long)v; /* NOLINT(performance-no-int-to-ptr) */
+}
+
+static struct page *page_at(struct shvm *s, u64 gpa)
+{
+	return page_of(vmm_pagemap_get(&s->pg, guest_index(s, gpa)));
+}
+
+/* Cannot fail once the page's slot is reserved (or when clearing it). */
+static void set_page(struct shvm *s, u64 gpa, struct page *page)
+{
+	vmm_pagemap_set(&s->pg, guest_index(s, gpa), (u64)(unsigned long)page);
+}
+
 static bool all_zero(const u8 *p)
 {
 	size_t i;
@@ -256,13 +274,15 @@ static bool all_zero(const u8 *p)
 static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
 	struct shvm *s = vmm_vm_priv(vm);
-	u64 i = guest_index(s, gpa);
 	enum snp_page_type type;
 	struct page *page;
 	int ret;
 
-	if (s->pg[i])
+	if (page_at(s, gpa))
 		return -EIO;
+	ret = vmm_pagemap_reserve(&s->pg, guest_index(s, gpa));
+	if (ret)
+		return ret;
 	if (measured)
 		type = SNP_PAGE_TYPE_NORMAL;
 	else
@@ -273,7 +293,7 @@ static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 	memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
 	ret = launch_page(s, page, gpa, type);
 	if (!ret)
-		s->pg[i] = page;
+		set_page(s, gpa, page);
 	else if (ret != -ENOTRECOVERABLE)
 		tdsnp_free_page(page);
 	return ret;
@@ -285,9 +305,12 @@ static int make_private(struct shvm *s, u64 gpa)
 		.gpa = tdsnp_gpa(gpa), .assigned = true, .size = SNP_PAGE_4K,
 		.asid = s->g.asid,
 	};
-	struct page *page = tdsnp_alloc_page();
+	struct page *page;
 	snp_ret_t r;
 
+	if (vmm_pagemap_reserve(&s->pg, guest_index(s, gpa)))
+		return -ENOMEM;
+	page = tdsnp_alloc_page();
 	if (!page)
 		return -ENOMEM;
 	memset(page_address(page), 0, TDSNP_PAGE_SIZE);
@@ -299,15 +322,14 @@ static int make_private(struct shvm *s, u64 gpa)
 		tdsnp_free_page(page);
 		return snp_ret_to_errno(r);
 	}
-	s->pg[guest_index(s, gpa)] = page;
+	set_page(s, gpa, page);
 	return 0;
 }
 
 static int make_shared(struct shvm *s, u64 gpa)
 {
 	struct snp_rmp_update st = { .size = SNP_PAGE_4K };
-	u64 i = guest_index(s, gpa);
-	struct page *page = s->pg[i];
+	struct page *page = page_at(s, gpa);
 	snp_ret_t r;
 
 	r = snp_rmpupdate_retry(tdsnp_page_hpa(page), &st);
@@ -319,7 +341,7 @@ static int make_shared(struct shvm *s, u64 gpa)
 	/* Hypervisor-owned again: the guest's ciphertext must not leak on. */
 	memset(page_address(page), 0, TDSNP_PAGE_SIZE);
 	tdsnp_free_page(page);
-	s->pg[i] = NULL;
+	set_page(s, gpa, NULL);
 	return 0;
 }
 
@@ -327,7 +349,7 @@ static int sh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
 	struct shvm *s = vmm_vm_priv(vm);
-	bool backed = s->pg[guest_index(s, gpa)], was_private = from == VMM_MEM_PRIVATE;
+	bool backed = page_at(s, gpa), was_private = from == VMM_MEM_PRIVATE;
 
 	if (backed != was_private)
 		return -EIO;
@@ -357,9 +379,7 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (!s)
 		goto put;
 	s->nr_pages = cfg->mem_size / TDSNP_PAGE_SIZE;
-	s->pg = tdsnp_zalloc(s->nr_pages * sizeof(struct page *));
-	if (!s->pg)
-		goto free;
+	vmm_pagemap_init(&s->pg);	/* sparse: nothing sized by mem_size */
 	s->vm = vm;
 	s->mem_base = cfg->mem_base;
 	s->sev_features = cfg->sev_features | SNP_SEV_FEAT_SNP_ACTIVE;
@@ -371,8 +391,6 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	vmm_vm_set_priv(vm, s);
 	return 0;
 free:
-	if (s)
-		tdsnp_free(s->pg);
 	tdsnp_free(s);
 put:
 	put_asid(asid, true);
@@ -384,18 +402,20 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 	struct shvm *s = vmm_vm_priv(vm);
 	u32 asid = s->g.asid;
 	int lost = s->lost, ret;
-	u64 i;
+	u64 i = 0, v;
 
-	for (i = 0; i < s->nr_pages; i++)
-		if (s->pg[i] && snp_guest_release_page(&s->g, s->pg[i]))
+	while (vmm_pagemap_next(&s->pg, i, &i, &v)) {
+		if (snp_guest_release_page(&s->g, page_of(v)))
 			lost++;
+		i++;
+	}
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	ret = record(s, snp_guest_destroy(&s->g));
 	if (ret)
 		lost++;		/* the context page is quarantined */
 	/* A failed DECOMMISSION may leave the ASID bound: never reuse it. */
 	put_asid(asid, !ret || sev_ret_val(s->g.last_fw_error) == SEV_RET_SUCCESS);
-	tdsnp_free(s->pg);
+	vmm_pagemap_destroy(&s->pg);
 	tdsnp_free(s);
 	vmm_vm_set_priv(vm, NULL);
 	if (lost)
@@ -577,7 +597,7 @@ struct page *vmm_snp_host_page(struct vmm_vm *vm, u64 gpa)
 
 	if (gpa < s->mem_base || guest_index(s, gpa) >= s->nr_pages)
 		return NULL;
-	return s->pg[guest_index(s, gpa)];
+	return page_at(s, gpa);
 }
 EXPORT_SYMBOL_GPL(vmm_snp_host_page);
 

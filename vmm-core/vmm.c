@@ -8,6 +8,7 @@
  * or the VM lock (create/destroy) and may sleep.
  */
 #include <vmm/vmm.h>
+#include <vmm/pagemap.h>
 #include <tdsnp/platform.h>
 
 struct cache_slot {
@@ -15,6 +16,7 @@ struct cache_slot {
 	u64 value;
 	u32 type;
 	bool dirty;
+	bool readable;	/* passed the backend's read check (cleared at finalize) */
 };
 
 struct vmm_vcpu {
@@ -49,8 +51,7 @@ struct vmm_vm {
 	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
-	unsigned long *shared;			/* bit per RAM page: 1 = shared */
-	unsigned long *mapped;			/* bit per RAM page: 1 = private mapped */
+	struct vmm_pagemap mem;			/* per mapped RAM page: state + 1 */
 	bool finalized;
 	struct mmio_region mmio[VMM_MAX_MMIO_REGIONS];
 	u32 nr_mmio;
@@ -132,15 +133,21 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 {
 	const struct vmm_backend_ops *ops;
 	struct vmm_vm *vm;
-	u64 words;
 	int ret;
 
 	*out = NULL;
 	if (info)
 		memset(info, 0, sizeof(*info));
+	/*
+	 * Everything is checked before anything is allocated, and nothing is
+	 * sized by the RAM window: per-page state exists only where memory is
+	 * mapped (vmm_pagemap).  A guest-physical address has at most 52 bits
+	 * on x86 (MAXPHYADDR, SDM Vol. 3A 4.1.4; AMD APM Vol. 2 5.3.3).
+	 */
 	if (cfg->backend >= VMM_NR_BACKENDS || !cfg->max_vcpus ||
 	    cfg->max_vcpus > VMM_MAX_VCPUS || !cfg->mem_size || !page_aligned(cfg->mem_base) ||
-	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base)
+	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base ||
+	    cfg->mem_base + cfg->mem_size > VMM_GPA_LIMIT)
 		return -EINVAL;
 	ops = __atomic_load_n(&backends[cfg->backend], __ATOMIC_ACQUIRE);
 	if (!ops)
@@ -148,13 +155,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 	vm = tdsnp_zalloc(sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
-	words = (cfg->mem_size / TDSNP_PAGE_SIZE + BITS_PER_WORD - 1) / BITS_PER_WORD;
-	vm->shared = tdsnp_zalloc(words * sizeof(unsigned long));
-	vm->mapped = tdsnp_zalloc(words * sizeof(unsigned long));
-	if (!vm->shared || !vm->mapped) {
-		ret = -ENOMEM;
-		goto free;
-	}
+	vmm_pagemap_init(&vm->mem);
 	vm->ops = ops;
 	vm->cfg = *cfg;
 	tdsnp_mutex_init(&vm->lock);
@@ -165,15 +166,11 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 			info->lost_pages = vm->create_lost;
 		}
 		tdsnp_mutex_destroy(&vm->lock);
-		goto free;
+		tdsnp_free(vm);
+		return ret;
 	}
 	*out = vm;
 	return 0;
-free:
-	tdsnp_free(vm->shared);
-	tdsnp_free(vm->mapped);
-	tdsnp_free(vm);
-	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_create_info);
 
@@ -251,8 +248,7 @@ int vmm_vm_destroy(struct vmm_vm *vm)
 	else if (ret < 0 && !err)
 		err = ret;
 	tdsnp_mutex_destroy(&vm->lock);
-	tdsnp_free(vm->shared);
-	tdsnp_free(vm->mapped);
+	vmm_pagemap_destroy(&vm->mem);
 	tdsnp_free(vm);
 	return err ? err : lost;
 }
@@ -350,21 +346,32 @@ static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
 	return (gpa - vm->cfg.mem_base) / TDSNP_PAGE_SIZE;
 }
 
+/* A page's state is kept as state + 1; UNMAPPED is the absence of one. */
 static enum vmm_mem_state state_of(struct vmm_vm *vm, u64 gpa)
 {
-	u64 n = pfn_of(vm, gpa);
+	u64 v = vmm_pagemap_get(&vm->mem, pfn_of(vm, gpa));
 
-	if (test_bit_(vm->shared, n))
-		return VMM_MEM_SHARED;
-	return test_bit_(vm->mapped, n) ? VMM_MEM_PRIVATE : VMM_MEM_UNMAPPED;
+	return v ? (enum vmm_mem_state)(v - 1) : VMM_MEM_UNMAPPED;
 }
 
+/* Cannot fail: the caller reserved the page's chunk (reserve_range()). */
 static void set_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state st)
 {
-	u64 n = pfn_of(vm, gpa);
+	vmm_pagemap_set(&vm->mem, pfn_of(vm, gpa), st == VMM_MEM_UNMAPPED ? 0 : (u64)st + 1);
+}
 
-	assign_bit_(vm->shared, n, st == VMM_MEM_SHARED);
-	assign_bit_(vm->mapped, n, st == VMM_MEM_PRIVATE);
+/* Room for the state of every page of [start, end), or -ENOMEM. */
+static int reserve_range(struct vmm_vm *vm, u64 start, u64 end)
+{
+	u64 n = pfn_of(vm, start), last = pfn_of(vm, end - 1);
+	int ret;
+
+	for (; n <= last; n += VMM_PAGEMAP_CHUNK_PAGES - n % VMM_PAGEMAP_CHUNK_PAGES) {
+		ret = vmm_pagemap_reserve(&vm->mem, n);
+		if (ret)
+			return ret;
+	}
+	return vmm_pagemap_reserve(&vm->mem, last);
 }
 
 /**
@@ -403,12 +410,14 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 			goto out;
 		}
 	}
+	ret = reserve_range(vm, gpa, end);
 	for (p = gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
 		ret = vm->ops->mem_add(vm, p, (const u8 *)src + (p - gpa), measured);
 		if (!ret)
 			set_state(vm, p, VMM_MEM_PRIVATE);
 	}
 out:
+	vmm_pagemap_trim(&vm->mem);
 	tdsnp_mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -461,7 +470,14 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 	if (!old)
 		return -ENOMEM;
 	tdsnp_mutex_lock(&vm->lock);
-	for (p = start; p < end; p += TDSNP_PAGE_SIZE) {
+	/*
+	 * Mapping needs room for the new states; unmapping needs none (an undo
+	 * restores pages whose chunks exist until the trim below).
+	 */
+	if (state != VMM_MEM_UNMAPPED)
+		ret = reserve_range(vm, start, end);
+	p = start;
+	for (; p < end && !ret; p += TDSNP_PAGE_SIZE) {
 		enum vmm_mem_state from = state_of(vm, p);
 
 		note_state(old, (p - start) / TDSNP_PAGE_SIZE, from);
@@ -487,6 +503,7 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 			set_state(vm, pg, was);
 		}
 	}
+	vmm_pagemap_trim(&vm->mem);
 	tdsnp_mutex_unlock(&vm->lock);
 	tdsnp_free(old);
 	return ret;
@@ -517,6 +534,15 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
 EXPORT_SYMBOL_GPL(vmm_get_mem_state);
 
 static int flush_locked(struct vmm_vcpu *vcpu);
+
+/* Every cached item needs the backend's read check again before a hit. */
+static void uncheck_locked(struct vmm_vcpu *vcpu)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cached; i++)
+		vcpu->cache[i].readable = false;
+}
 
 /**
  * vmm_vm_finalize() - seal the VM's initial image
@@ -555,6 +581,14 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 	if (!ret) {
 		ret = vm->ops->finalize(vm);
 		vm->finalized = !ret;
+	}
+	/* A backend may refuse reads once sealed (an SNP VMSA): check again. */
+	for (i = 0; i < VMM_MAX_VCPUS && !ret; i++) {
+		if (vm->vcpus[i]) {
+			tdsnp_mutex_lock(&vm->vcpus[i]->lock);
+			uncheck_locked(vm->vcpus[i]);
+			tdsnp_mutex_unlock(&vm->vcpus[i]->lock);
+		}
 	}
 out:
 	tdsnp_mutex_unlock(&vm->lock);
@@ -783,6 +817,7 @@ static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_
 	s->id = id;
 	s->value = 0;
 	s->dirty = false;
+	s->readable = false;
 	*slot = s;
 	return 0;
 }
@@ -823,6 +858,7 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	if (s) {
 		vcpu->stats.cache_hits++;
 		*value = s->value;
+		s->readable = true;
 		return 0;
 	}
 	if (dirty_other_type(vcpu, type)) {
@@ -835,8 +871,10 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	if (ret)
 		return ret;
 	/* Caching is an optimisation: a full, unflushable cache is fine. */
-	if (!cache_slot_for(vcpu, type, id, &s))
+	if (!cache_slot_for(vcpu, type, id, &s)) {
 		s->value = *value;
+		s->readable = true;
+	}
 	return 0;
 }
 
@@ -909,7 +947,15 @@ int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		struct vmm_state_entry *e = &entries[i];
+		struct cache_slot *s = cache_find(vcpu, e->type, e->id);
 
+		/* A hit that passed the read check before needs no other work. */
+		if (s && s->readable) {
+			vcpu->stats.cache_hits++;
+			e->value = s->value;
+			e->status = 0;
+			continue;
+		}
 		e->status = check_entry(vcpu, e, false);
 		if (!e->status)
 			e->status = get_one_locked(vcpu, e->type, e->id, &e->value);

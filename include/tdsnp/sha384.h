@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
- * SHA-384 (FIPS 180-4, section 6.5) for the tdsnp platform layer.
+ * SHA-384 (FIPS 180-4, section 6.5) for the tdsnp platform layer, from the
+ * host's maintained implementation: libcrypto (OpenSSL) in userspace
+ * (sha384_user.c), the kernel crypto API's "sha384" shash in the kernel
+ * (sha384_kernel.c).
  *
- * The same code is used by the kernel module and the userspace library.
- * All functions are synchronous, do not allocate and do not sleep; a
+ * All functions are synchronous, do not allocate and do not sleep (the
+ * kernel's sha384 shashes are synchronous and usable in atomic context); a
  * context may not be shared between threads without external locking.
  */
 #ifndef TDSNP_SHA384_H
@@ -14,32 +17,30 @@
 #define SHA384_DIGEST_SIZE	48
 #define SHA384_BLOCK_SIZE	128
 
+/* Room for the host implementation's state, checked where it is used. */
+#define TDSNP_SHA384_CTX_WORDS	48
+
 /**
- * struct tdsnp_sha384_ctx - incremental SHA-384 state
- * @state: the eight 64-bit working hash values H0..H7
- * @count: total number of message bytes processed so far
- * @buf: bytes of a partial block not yet compressed
- * @buflen: number of valid bytes in @buf (always < SHA384_BLOCK_SIZE)
+ * struct tdsnp_sha384_ctx - incremental SHA-384 state, opaque
+ * @opaque: the host implementation's context: libcrypto's SHA512_CTX in
+ *	    userspace (216 bytes), a struct shash_desc with its descriptor
+ *	    context on the kernel's "sha384" transform in the kernel; each
+ *	    implementation checks that it fits (statically in userspace, at
+ *	    module load in the kernel)
  *
- * FIPS 180-4 allows messages of up to 2^128 - 1 bits and stores the message
- * length in bits as a 128-bit field in the padding.  A 64-bit byte count is
- * enough: it covers messages of up to 2^64 - 1 bytes, far beyond anything
- * this library hashes, and the upper bits of the 128-bit field are derived
- * from it exactly, so digests are correct for every such message.
+ * Fixed-size and embedded in its user, so starting a digest never
+ * allocates and cannot fail.
  */
 struct tdsnp_sha384_ctx {
-	u64 state[8];
-	u64 count;
-	u8 buf[SHA384_BLOCK_SIZE];
-	size_t buflen;
-};
+	u64 opaque[TDSNP_SHA384_CTX_WORDS];
+} __aligned(16);
 
 /**
  * tdsnp_sha384_init() - start a new SHA-384 computation
  * @ctx: context to initialise
  *
- * Loads the FIPS 180-4 initial hash value and clears the byte count and the
- * partial block buffer.  A context may be re-initialised at any time.
+ * Loads the FIPS 180-4 initial hash value (section 5.3.4) with no message
+ * bytes.  A context may be re-initialised at any time.
  */
 void tdsnp_sha384_init(struct tdsnp_sha384_ctx *ctx);
 
@@ -62,7 +63,7 @@ void tdsnp_sha384_update(struct tdsnp_sha384_ctx *ctx, const void *data,
  * @out: receives the 48-byte digest
  *
  * Applies the FIPS 180-4 padding, writes the digest to @out and then wipes
- * the whole context.  The context must be re-initialised with
+ * the whole context (every byte zero).  The context must be re-initialised with
  * tdsnp_sha384_init() before it is used again.
  */
 void tdsnp_sha384_final(struct tdsnp_sha384_ctx *ctx,

@@ -138,6 +138,9 @@ struct tdx_field_ref {
 };
 
 extern const struct tdx_field_desc tdx_fields[TDX_NR_FIELDS];
+/* For tdx_field_lookup(): indices sorted by table, class, code (generated). */
+extern const u16 tdx_field_index[TDX_NR_FIELDS];
+extern const u16 tdx_field_index_start[TDX_NR_TABLES + 1];
 
 int tdx_field_lookup(enum tdx_field_table table, u64 id, struct tdx_field_ref *ref);
 const struct tdx_field_desc *tdx_field_by_name(enum tdx_field_table table, const char *name);

@@ -21,6 +21,8 @@
 #include <vmm/decode.h>
 
 #define VMM_MAX_VCPUS		64
+/* mem_base + mem_size may not pass this: MAXPHYADDR is at most 52 (SDM Vol. 3A 4.1.4). */
+#define VMM_GPA_LIMIT		BIT_ULL(52)
 #define VMM_REG_CACHE_SLOTS	128
 
 /**

@@ -241,6 +241,17 @@ EXPORT_SYMBOL_GPL(tdsnp_insn_fault);
 
 static u64 issue(unsigned int insn, struct tdsnp_regs *regs);
 
+static noinline u64 issue_traced(const struct tdsnp_insn_tracer *tr, unsigned int insn,
+				 struct tdsnp_regs *regs)
+{
+	struct tdsnp_regs in = *regs;
+	u64 t0 = tdsnp_time_ns(), ret;
+
+	ret = issue(insn, regs);
+	tr->trace(tr->ctx, insn, &in, regs, tdsnp_time_ns() - t0);
+	return ret;
+}
+
 /**
  * tdsnp_insn_issue() - issue one instruction with a full register file
  * @insn: a TDSNP_INSN_* id
@@ -252,16 +263,11 @@ static u64 issue(unsigned int insn, struct tdsnp_regs *regs);
 u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs)
 {
 	const struct tdsnp_insn_tracer *tr = __atomic_load_n(&insn_tracer, __ATOMIC_ACQUIRE);
-	struct tdsnp_regs in;
-	u64 t0, ret;
 
-	if (!tr || insn >= TDSNP_NR_INSNS)
-		return issue(insn, regs);
-	in = *regs;
-	t0 = tdsnp_time_ns();
-	ret = issue(insn, regs);
-	tr->trace(tr->ctx, insn, &in, regs, tdsnp_time_ns() - t0);
-	return ret;
+	/* The traced path's register copy and frame stay off the untraced one. */
+	if (unlikely(tr) && insn < TDSNP_NR_INSNS)
+		return issue_traced(tr, insn, regs);
+	return issue(insn, regs);
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_issue);
 

@@ -13,6 +13,12 @@
  */
 bool tdsnp_platform_insn_present(unsigned int insn);
 
+#ifdef __KERNEL__
+/* The kernel's shared "sha384" transform (sha384_kernel.c), at load/unload. */
+int tdsnp_sha384_setup(void);
+void tdsnp_sha384_teardown(void);
+#endif
+
 /* Layout records emitted by the instruction layer's assembly (insn_asm.S). */
 extern const struct tdsnp_insn_layout __tdsnp_layout_seamcall, __tdsnp_layout_tdcall,
 	__tdsnp_layout_pvalidate, __tdsnp_layout_rmpupdate, __tdsnp_layout_psmash,

@@ -277,6 +277,11 @@ EXPORT_SYMBOL_GPL(tdsnp_time_ns);
 
 static int __init tdsnp_init(void)
 {
+	int ret;
+
+	ret = tdsnp_sha384_setup();
+	if (ret)
+		return ret;
 	detect_features();
 	pr_info("tdsnp: loaded, instructions present: 0x%x\n", insn_present_mask);
 	return 0;
@@ -284,9 +289,12 @@ static int __init tdsnp_init(void)
 
 static void __exit tdsnp_exit(void)
 {
+	tdsnp_sha384_teardown();
 }
 
 module_init(tdsnp_init);
 module_exit(tdsnp_exit);
 MODULE_DESCRIPTION("tdsnp: typed TDX and SEV-SNP instruction wrappers");
 MODULE_LICENSE("Dual MIT/GPL");
+/* The "sha384" shash: sha512_generic when CONFIG_CRYPTO_SHA512=m (Debian). */
+MODULE_SOFTDEP("pre: crypto-sha384");

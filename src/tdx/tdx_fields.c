@@ -32,7 +32,7 @@ static u32 class_of(u64 id)
 int tdx_field_lookup(enum tdx_field_table table, u64 id, struct tdx_field_ref *ref)
 {
 	u32 cls = class_of(id), code = (u32)(id & TDX_FIELD_CODE_MASK), vm = 0;
-	unsigned int i;
+	unsigned int lo, hi;
 
 	if (table >= TDX_NR_TABLES)
 		return -EINVAL;
@@ -46,23 +46,41 @@ int tdx_field_lookup(enum tdx_field_table table, u64 id, struct tdx_field_ref *r
 		vm = (cls - TDX_CLASS_L2_VMCS_BASE) / TDX_CLASS_L2_VMCS_STRIDE + 1;
 		cls = TDX_CLASS_L2_VMCS_BASE;
 	}
-	for (i = 0; i < TDX_NR_FIELDS; i++) {
-		const struct tdx_field_desc *d = &tdx_fields[i];
+	/*
+	 * The last entry of the table's sorted slice whose (class, base code)
+	 * is not above (cls, code) is the only one that can hold the field:
+	 * the generator checks that the code ranges within a class do not
+	 * overlap.
+	 */
+	lo = tdx_field_index_start[table];
+	hi = tdx_field_index_start[table + 1];
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		const struct tdx_field_desc *d = &tdx_fields[tdx_field_index[mid]];
+		u32 dc = class_of(d->id), base = (u32)(d->id & TDX_FIELD_CODE_MASK);
+
+		if (dc < cls || (dc == cls && base <= code))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > tdx_field_index_start[table]) {
+		const struct tdx_field_desc *d = &tdx_fields[tdx_field_index[lo - 1]];
 		u32 base = (u32)(d->id & TDX_FIELD_CODE_MASK), off, span;
 
-		if (d->table != table || class_of(d->id) != cls || code < base)
-			continue;
+		if (class_of(d->id) != cls)
+			return -ENOENT;
 		off = code - base;
 		if (is_vmcs(table)) {
 			/* VMCS encodings of consecutive fields step by 2. */
 			if ((off & 1) || off / 2 >= d->num_fields)
-				continue;
+				return -ENOENT;
 			ref->field = off / 2;
 			ref->elem = 0;
 		} else {
 			span = (u32)d->num_fields * d->num_elems;
 			if (off >= span)
-				continue;
+				return -ENOENT;
 			ref->field = off / d->num_elems;
 			ref->elem = off % d->num_elems;
 		}

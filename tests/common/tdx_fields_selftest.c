@@ -124,6 +124,72 @@ static int test_field_by_name_finds_masks(char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The reference for the sorted-index lookup: a scan of the whole table for
+ * the entry of @table holding (class, code), written from tdx-fields.md 1.
+ */
+static const struct tdx_field_desc *scan_for(enum tdx_field_table table, u64 id, u32 *field,
+					     u32 *elem)
+{
+	u32 cls = (u32)((id & TDX_FIELD_CLASS_MASK) >> TDX_FIELD_CLASS_SHIFT);
+	u32 code = (u32)(id & TDX_FIELD_CODE_MASK);
+	bool vmcs = table == TDX_TABLE_TD_VMCS || table == TDX_TABLE_L2_VMCS;
+	unsigned int i;
+
+	for (i = 0; i < TDX_NR_FIELDS; i++) {
+		const struct tdx_field_desc *d = &tdx_fields[i];
+		u32 base = (u32)(d->id & TDX_FIELD_CODE_MASK);
+
+		if (d->table != table || (u32)((d->id & TDX_FIELD_CLASS_MASK) >>
+					       TDX_FIELD_CLASS_SHIFT) != cls || code < base)
+			continue;
+		if (vmcs && !((code - base) & 1) && (code - base) / 2 < d->num_fields) {
+			*field = (code - base) / 2;
+			*elem = 0;
+			return d;
+		}
+		if (!vmcs && code - base < (u32)d->num_fields * d->num_elems) {
+			*field = (code - base) / d->num_elems;
+			*elem = (code - base) % d->num_elems;
+			return d;
+		}
+	}
+	return NULL;
+}
+
+static int test_every_code_in_every_range_resolves_like_a_full_scan(char *msg, size_t len)
+{
+	unsigned int i;
+	u32 k, n, field, elem;
+
+	for (i = 0; i < TDX_NR_FIELDS; i++) {
+		const struct tdx_field_desc *d = &tdx_fields[i];
+		u64 id0 = d->id & (TDX_FIELD_CLASS_MASK | TDX_FIELD_CODE_MASK);
+
+		/* Each code of the entry, one past its end, and one below it. */
+		n = (u32)d->num_fields * (d->table == TDX_TABLE_TD_VMCS ||
+					  d->table == TDX_TABLE_L2_VMCS ? 2 : d->num_elems);
+		for (k = 0; k <= n + 1; k++) {
+			u64 id = k <= n ? id0 + k : id0 - 1;
+			const struct tdx_field_desc *want;
+			struct tdx_field_ref ref;
+			int ret;
+
+			if (k > n && !(id0 & TDX_FIELD_CODE_MASK))
+				continue;
+			want = scan_for(d->table, id, &field, &elem);
+			ret = tdx_field_lookup(d->table, id, &ref);
+			if (!want && ret != -ENOENT)
+				return st_fail(msg, len, "0x%llx: %d, no entry holds it", id, ret);
+			if (want && (ret || ref.desc != want || ref.field != field ||
+				     ref.elem != elem))
+				return st_fail(msg, len, "0x%llx: %d, want %s field %u elem %u",
+					       id, ret, want->name, field, elem);
+		}
+	}
+	return 0;
+}
+
 #define T(fn) { #fn, fn }
 static const struct tdsnp_selftest tdx_field_tests[] = {
 	T(test_every_table_id_resolves_to_its_own_entry),
@@ -132,6 +198,7 @@ static const struct tdsnp_selftest tdx_field_tests[] = {
 	T(test_multi_field_and_multi_element_ids_index_correctly),
 	T(test_vmcs_ids_compose_like_the_module_table),
 	T(test_field_by_name_finds_masks),
+	T(test_every_code_in_every_range_resolves_like_a_full_scan),
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_fields_suite = {

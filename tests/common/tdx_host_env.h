@@ -29,6 +29,7 @@ void tdx_host_shutdown(void);
 
 #ifndef __KERNEL__
 struct tdsnp_arena *tdx_host_test_arena(void);
+int tdx_host_test_arena_set_frames(u64 nr);
 #endif
 
 #endif /* TDX_HOST_ENV_H */

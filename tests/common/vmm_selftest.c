@@ -6,6 +6,7 @@
  * reaches "firmware" exactly once per flush).
  */
 #include <vmm/vmm.h>
+#include <vmm/pagemap.h>
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
 #include "selftest.h"
@@ -1029,7 +1030,51 @@ static int test_dirty_state_reaches_firmware_before_entry(char *msg, size_t len)
 }
 
 #define T(fn) { #fn, fn }
+/*
+ * The sparse page map: values at chunk edges and 2^40 pages apart, a walk
+ * that visits exactly those in order, memory that follows the mapped
+ * chunks (one page of values each) and returns to nothing after a trim.
+ */
+static int test_pagemap_holds_only_mapped_chunks(char *msg, size_t len)
+{
+	static const u64 idx[] = { 0, 511, 512, 1ULL << 40, (1ULL << 40) + 1023 };
+	struct vmm_pagemap pm;
+	u64 at = 0, v, i;
+	unsigned int k;
+	int ret = 0;
+
+	vmm_pagemap_init(&pm);
+	for (k = 0; k < ARRAY_SIZE(idx) && !ret; k++)
+		if (vmm_pagemap_set(&pm, idx[k], 100 + k))
+			ret = st_fail(msg, len, "set %llu failed", idx[k]);
+	/* Chunks: [0, 512), [512, 1024), [2^40, +512), [2^40 + 512, +512). */
+	if (!ret && pm.nr != 4)
+		ret = st_fail(msg, len, "%u chunks, want 4", pm.nr);
+	if (!ret && vmm_pagemap_bytes(&pm) != (size_t)4 * 4096 + pm.cap * sizeof(*pm.chunks))
+		ret = st_fail(msg, len, "%zu bytes", vmm_pagemap_bytes(&pm));
+	for (k = 0; k < ARRAY_SIZE(idx) && !ret; k++)
+		if (vmm_pagemap_get(&pm, idx[k]) != 100 + k)
+			ret = st_fail(msg, len, "get %llu", idx[k]);
+	if (!ret && (vmm_pagemap_get(&pm, 1) || vmm_pagemap_get(&pm, 1ULL << 39)))
+		ret = st_fail(msg, len, "a page never set has a value");
+	for (k = 0; k < ARRAY_SIZE(idx) && !ret; k++) {
+		if (!vmm_pagemap_next(&pm, at, &i, &v) || i != idx[k] || v != 100 + k)
+			ret = st_fail(msg, len, "walk step %u", k);
+		at = i + 1;
+	}
+	if (!ret && vmm_pagemap_next(&pm, at, &i, &v))
+		ret = st_fail(msg, len, "walk went past the last value");
+	for (k = 0; k < ARRAY_SIZE(idx) && !ret; k++)
+		vmm_pagemap_set(&pm, idx[k], 0);
+	vmm_pagemap_trim(&pm);
+	if (!ret && (pm.nr || vmm_pagemap_next(&pm, 0, &i, &v)))
+		ret = st_fail(msg, len, "%u chunks left after clearing and trimming", pm.nr);
+	vmm_pagemap_destroy(&pm);
+	return ret;
+}
+
 static const struct tdsnp_selftest vmm_tests[] = {
+	T(test_pagemap_holds_only_mapped_chunks),
 	T(test_lifecycle_and_caps),
 	T(test_bad_configs_are_refused),
 	T(test_set_batch_is_all_or_nothing),

@@ -606,6 +606,40 @@ static int test_unreclaimable_pages_at_destroy_are_counted(char *msg, size_t len
 	return faulted_lifecycle(msg, len, 42, true);
 }
 
+/*
+ * Issue 18 item 4: a 16 TiB guest is created (it was -ENOMEM: 8 bytes per
+ * guest page up front), pages at both ends of its window are launched and
+ * converted, and destroy gives every one back.
+ */
+static int test_16_tib_guest_costs_what_is_mapped(char *msg, size_t len)
+{
+	struct vmm_vm_config cfg = base_cfg;
+	const u64 top = BASE + (16ULL << 40) - PG;
+	struct vmm_vm *vm = NULL;
+	u8 *src;
+	int ret = begin(msg, len);
+
+	if (ret)
+		return end(ret, msg, len, 0);
+	src = tdsnp_zalloc(PG);
+	CHECK(src);
+	cfg.mem_size = 16ULL << 40;
+	EQ(vmm_vm_create(&cfg, &vm), 0);
+	if (!ret)
+		memset(src, 0x5a, PG);
+	EQ(ret ? 0 : vmm_mem_add(vm, BASE, src, PG, true), 0);
+	EQ(ret ? 0 : vmm_mem_add(vm, top, src, PG, true), 0);
+	CHECK(ret || vmm_snp_host_page(vm, top));
+	CHECK(ret || !vmm_snp_host_page(vm, BASE + (1ULL << 40)));
+	EQ(ret ? 0 : vmm_set_mem_state(vm, top - PG, top, VMM_MEM_PRIVATE), 0);
+	EQ(snp_mock_rmp_assigned_pages(), ret ? 0 : 4);	/* + the context page */
+	if (vm)
+		DESTROY_EQ(&vm, 0);
+	EQ(snp_mock_rmp_assigned_pages(), 0);
+	tdsnp_free(src);
+	return end(ret, msg, len, 0);
+}
+
 static const struct tdsnp_selftest vmm_snp_host_tests[] = {
 	{ "test_lifecycle_digest_equals_firmware_destroy_restores_rmp",
 	  test_lifecycle_digest_equals_firmware_destroy_restores_rmp },
@@ -619,6 +653,7 @@ static const struct tdsnp_selftest vmm_snp_host_tests[] = {
 	  test_seeded_faults_over_lifecycles_leak_nothing },
 	{ "test_unreclaimable_pages_at_destroy_are_counted",
 	  test_unreclaimable_pages_at_destroy_are_counted },
+	{ "test_16_tib_guest_costs_what_is_mapped", test_16_tib_guest_costs_what_is_mapped },
 };
 
 const struct tdsnp_selftest_suite tdsnp_vmm_snp_host_suite = {

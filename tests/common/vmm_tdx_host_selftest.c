@@ -846,6 +846,47 @@ static int test_lifecycles_under_fault_seeds_leak_nothing(char *msg, size_t len)
 	return ret;
 }
 
+/*
+ * Issue 18 item 4: the configuration is checked before anything is
+ * allocated, and nothing is sized by the RAM window, so base 2^48 size 2^52
+ * is -EINVAL (it was -ENOMEM: a 128 GiB bitmap first), and a TD spanning
+ * the whole 2^47-byte private GPA space builds with pages at both ends.
+ */
+static int test_bad_window_is_einval_and_a_2p47_window_costs_its_pages(char *msg, size_t len)
+{
+	static u8 page[TDSNP_PAGE_SIZE];
+	const u64 top = VMM_TDX_HOST_GPA_LIMIT - TDSNP_PAGE_SIZE;
+	struct vmm_vm_config cfg = base_cfg;
+	enum vmm_mem_state st = VMM_MEM_UNMAPPED;
+	struct env e;
+	int ret = env_up(&e, msg, len), r;
+
+	if (ret)
+		return ret;
+	cfg.mem_base = 1ULL << 48;
+	cfg.mem_size = 1ULL << 52;
+	r = vmm_vm_create(&cfg, &e.vm);
+	if (r != -EINVAL)
+		ret = st_fail(msg, len, "base 2^48 size 2^52: %d, want -EINVAL", r);
+	cfg = base_cfg;
+	cfg.mem_base = 0;
+	cfg.mem_size = VMM_TDX_HOST_GPA_LIMIT;
+	if (!ret) {
+		r = vmm_vm_create(&cfg, &e.vm);
+		if (r)
+			ret = st_fail(msg, len, "a 2^47-byte window: %d", r);
+	}
+	fill(page, 3);
+	if (!ret && (vmm_mem_add(e.vm, 0, page, TDSNP_PAGE_SIZE, true) ||
+		     vmm_mem_add(e.vm, top, page, TDSNP_PAGE_SIZE, true)))
+		ret = st_fail(msg, len, "pages at both ends of the window refused");
+	if (!ret && (vmm_get_mem_state(e.vm, top, &st) || st != VMM_MEM_PRIVATE))
+		ret = st_fail(msg, len, "top page state %d", st);
+	if (!ret && (vmm_get_mem_state(e.vm, 1ULL << 40, &st) || st != VMM_MEM_UNMAPPED))
+		ret = st_fail(msg, len, "a page never added is %d", st);
+	return env_down(&e, ret, msg, len);
+}
+
 static const struct tdsnp_selftest vmm_tdx_host_tests[] = {
 	{ "test_lifecycle_mrtd_matches_sha384_and_reclaims_all",
 	  test_lifecycle_mrtd_matches_sha384_and_reclaims_all },
@@ -861,6 +902,8 @@ static const struct tdsnp_selftest vmm_tdx_host_tests[] = {
 	  test_bad_input_gets_errno_exact_status_and_leaks_nothing },
 	{ "test_lifecycles_under_fault_seeds_leak_nothing",
 	  test_lifecycles_under_fault_seeds_leak_nothing },
+	{ "test_bad_window_is_einval_and_a_2p47_window_costs_its_pages",
+	  test_bad_window_is_einval_and_a_2p47_window_costs_its_pages },
 };
 
 const struct tdsnp_selftest_suite tdsnp_vmm_tdx_host_suite = {

@@ -55,26 +55,26 @@
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include "mock.h"
+#include "mock_htab.h"
 #include "snp_mock.h"
 
-#define RMP_BUCKETS	1024
 #define PFN_2M_MASK	(~(u64)(SNP_PAGES_PER_2M - 1))
 
 /* #VC (vector 29), in the software-status convention of <tdsnp/status.h>. */
 #define SNP_SW_FAULT_VC	(TDSNP_SW_ERROR | 29)
 
 struct rmp_node {
+	struct mock_hnode node;	/* key: pfn */
 	u64 pfn;
 	struct snp_mock_rmp_entry e;
 	bool npt_mapped;	/* the hypervisor's NPT maps this page ... */
 	u32 npt_asid;		/* ... for this guest ... */
 	u64 npt_gpa;		/* ... at this GPA */
-	struct rmp_node *next;
 };
 
 static struct {
 	struct tdsnp_mutex lock;
-	struct rmp_node *buckets[RMP_BUCKETS];
+	struct mock_htab nodes;	/* struct rmp_node by pfn: pages ever touched */
 	bool ready;
 	bool guest;
 	u32 asid;
@@ -94,35 +94,27 @@ static void *reg_ptr(u64 reg)
 	return (void *)(unsigned long)reg; /* NOLINT(performance-no-int-to-ptr) */
 }
 
-static unsigned int bucket_of(u64 pfn)
-{
-	return (unsigned int)((pfn * 0x9E3779B97F4A7C15ULL) >> 54) % RMP_BUCKETS;
-}
-
 static struct rmp_node *node_find(u64 pfn)
 {
-	struct rmp_node *n;
+	struct mock_hnode *h = mock_htab_find(&rmp.nodes, pfn);
 
-	for (n = rmp.buckets[bucket_of(pfn)]; n; n = n->next)
-		if (n->pfn == pfn)
-			return n;
-	return NULL;
+	return h ? container_of(h, struct rmp_node, node) : NULL;
 }
 
 static struct rmp_node *node_get(u64 pfn)
 {
 	struct rmp_node *n = node_find(pfn);
-	unsigned int b;
 
 	if (n)
 		return n;
 	n = tdsnp_zalloc(sizeof(*n));
 	if (!n)
 		return NULL;
-	b = bucket_of(pfn);
 	n->pfn = pfn;
-	n->next = rmp.buckets[b];
-	rmp.buckets[b] = n;
+	if (mock_htab_add(&rmp.nodes, &n->node, pfn)) {
+		tdsnp_free(n);
+		return NULL;
+	}
 	return n;
 }
 
@@ -523,16 +515,11 @@ static void rmpread_handler(void *priv, struct tdsnp_regs *r)
 
 static void free_nodes(void)
 {
-	unsigned int b;
+	struct mock_hnode *h;
 
-	for (b = 0; b < RMP_BUCKETS; b++) {
-		while (rmp.buckets[b]) {
-			struct rmp_node *n = rmp.buckets[b];
-
-			rmp.buckets[b] = n->next;
-			tdsnp_free(n);
-		}
-	}
+	while ((h = mock_htab_pop(&rmp.nodes)))
+		tdsnp_free(container_of(h, struct rmp_node, node));
+	mock_htab_fini(&rmp.nodes);
 }
 
 /**
@@ -727,13 +714,12 @@ void snp_mock_rmp_get(tdsnp_hpa_t spa, struct snp_mock_rmp_entry *e)
  */
 unsigned int snp_mock_rmp_assigned_pages(void)
 {
-	const struct rmp_node *n;
-	unsigned int b, count = 0;
+	const struct mock_hnode *h = NULL;
+	unsigned int count = 0;
 
 	tdsnp_mutex_lock(&rmp.lock);
-	for (b = 0; b < RMP_BUCKETS; b++)
-		for (n = rmp.buckets[b]; n; n = n->next)
-			count += n->e.assigned;
+	while ((h = mock_htab_next(&rmp.nodes, h)))
+		count += container_of(h, const struct rmp_node, node)->e.assigned;
 	tdsnp_mutex_unlock(&rmp.lock);
 	return count;
 }
@@ -779,19 +765,18 @@ u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s)
  */
 int snp_mock_npt_lookup(u32 asid, u64 gpa, u64 *spa)
 {
-	const struct rmp_node *n;
-	unsigned int b;
+	const struct mock_hnode *h = NULL;
 	int ret = -ENOENT;
 
+	/* A walk over every touched page: the NPT is looked up rarely (GHCB setup). */
 	tdsnp_mutex_lock(&rmp.lock);
-	for (b = 0; b < RMP_BUCKETS && ret; b++) {
-		for (n = rmp.buckets[b]; n; n = n->next) {
-			if (n->npt_mapped && n->npt_asid == asid &&
-			    n->npt_gpa == (gpa & TDSNP_PAGE_MASK)) {
-				*spa = (n->pfn << TDSNP_PAGE_SHIFT) | (gpa & ~TDSNP_PAGE_MASK);
-				ret = 0;
-				break;
-			}
+	while (ret && (h = mock_htab_next(&rmp.nodes, h))) {
+		const struct rmp_node *n = container_of(h, const struct rmp_node, node);
+
+		if (n->npt_mapped && n->npt_asid == asid &&
+		    n->npt_gpa == (gpa & TDSNP_PAGE_MASK)) {
+			*spa = (n->pfn << TDSNP_PAGE_SHIFT) | (gpa & ~TDSNP_PAGE_MASK);
+			ret = 0;
 		}
 	}
 	tdsnp_mutex_unlock(&rmp.lock);

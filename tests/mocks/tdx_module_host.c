@@ -35,6 +35,7 @@
 #include <tdx/tdx_fields.h>
 #include <tdx/tdx_mrtd.h>
 #include "mock.h"
+#include "mock_htab.h"
 #include "tdx_module_host.h"
 
 #ifdef __KERNEL__
@@ -50,8 +51,6 @@
 #define TDVPS_PAGES		6
 #define MAX_TDVPS_PAGES		15
 #define NUM_CPUID_CONFIG	12
-#define PAMT_BUCKETS		4096
-#define SEPT_BUCKETS		512
 #define OPID(x)			TDX_OPERAND_ID_##x
 
 enum sys_state {
@@ -74,6 +73,7 @@ struct tl {
 };
 
 struct pamt_ent {
+	struct mock_hnode node;	/* key: pfn */
 	u64 pfn;
 	u8 type;
 	u8 size;
@@ -82,16 +82,15 @@ struct pamt_ent {
 	bool flushed;		/* host CLFLUSHed it since it last held it */
 	struct tl lock;
 	void *obj;		/* struct mtd for a TDR, struct mvp for a TDVPR */
-	struct pamt_ent *next;
 };
 
 struct sept_ent {
+	struct mock_hnode node;	/* key: gpa | level */
 	u64 gpa;		/* aligned to the entry's span */
 	u8 level;
 	u8 state;		/* public state, TDX_SEPT_* */
 	u64 hpa;
 	u64 bepoch;
-	struct sept_ent *next;
 };
 
 struct mvp {
@@ -126,7 +125,7 @@ struct mtd {
 	u64 epoch;
 	struct tl sept_lock;
 	struct tl epoch_lock;
-	struct sept_ent **sept;	/* SEPT_BUCKETS */
+	struct mock_htab sept;	/* struct sept_ent by gpa | level */
 	struct mvp *vps;
 	u64 *md;		/* TDR/TDCS values */
 	struct mtd *next;
@@ -156,7 +155,7 @@ static struct {
 	struct tl ket_lock;		/* the key programming engine (PCONFIG) */
 	struct tl wb_lock;
 	bool wb_pending[TDX_MODULE_MAX_PKGS];
-	struct pamt_ent **pamt;
+	struct mock_htab pamt;	/* struct pamt_ent by pfn */
 	struct mtd *tds;
 	u64 pages_owned;
 	u64 unflushed;
@@ -164,6 +163,7 @@ static struct {
 	u32 md_off[TDX_NR_FIELDS];
 	u32 md_total[TDX_NR_TABLES];
 	u32 in_seam;			/* SEAMCALLs in flight (lp_is_busy) */
+	u64 callers;			/* SEAMCALLs in the model or waiting for m.lock */
 	bool handoff_valid;		/* TDH.SYS.SHUTDOWN wrote handoff data */
 	u16 handoff_hv;
 } m;
@@ -197,7 +197,9 @@ static void yield_cpu(void)
 /*
  * Take an object lock, or fail as the module does when another LP holds it
  * (or when fault injection says so).  After a success the model lock is
- * dropped for a moment so other callers can meet this one.
+ * dropped for a moment so other callers can meet this one; with no other
+ * caller in flight there is nobody to meet, and the yield (a system call)
+ * is skipped.
  */
 static bool take(struct call *c, struct tl *l, bool excl)
 {
@@ -207,9 +209,11 @@ static bool take(struct call *c, struct tl *l, bool excl)
 		return false;
 	l->state = excl ? -1 : l->state + 1;
 	c->held[c->n++] = l;
-	tdsnp_mutex_unlock(&m.lock);
-	yield_cpu();
-	tdsnp_mutex_lock(&m.lock);
+	if (tdsnp_atomic64_read(&m.callers) > 1) {
+		tdsnp_mutex_unlock(&m.lock);
+		yield_cpu();
+		tdsnp_mutex_lock(&m.lock);
+	}
 	return true;
 }
 
@@ -225,12 +229,9 @@ static void release_all(struct call *c)
 /* PAMT: hash by pfn; an entry is created on first use and never freed. */
 static struct pamt_ent *pamt_find(u64 pfn)
 {
-	struct pamt_ent *e;
+	struct mock_hnode *n = mock_htab_find(&m.pamt, pfn);
 
-	for (e = m.pamt[pfn % PAMT_BUCKETS]; e; e = e->next)
-		if (e->pfn == pfn)
-			return e;
-	return NULL;
+	return n ? container_of(n, struct pamt_ent, node) : NULL;
 }
 
 static struct pamt_ent *pamt_get(u64 pfn)
@@ -243,8 +244,10 @@ static struct pamt_ent *pamt_get(u64 pfn)
 	if (!e)
 		return NULL;
 	e->pfn = pfn;
-	e->next = m.pamt[pfn % PAMT_BUCKETS];
-	m.pamt[pfn % PAMT_BUCKETS] = e;
+	if (mock_htab_add(&m.pamt, &e->node, pfn)) {
+		tdsnp_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -329,44 +332,43 @@ static u64 page_op(struct call *c, u64 pa, u64 opid, bool excl, u8 type,
 	return TDX_SUCCESS;
 }
 
-/* Key stream for private memory: host reads of TD pages see noise. */
-static u64 ks(u16 hkid, u64 pa)
+/*
+ * Key stream for private memory: host reads of TD pages see noise.  A mix
+ * of (HKID, page) once per page, then a different word per 8-byte offset,
+ * so a page costs one mix and an add per word.
+ */
+static u64 ks_page(u16 hkid, u64 page_pa)
 {
-	u64 x = pa ^ ((u64)hkid << 52) ^ 0x5bd1e9955bd1e995ULL;
+	u64 x = page_pa ^ ((u64)hkid << 52) ^ 0x5bd1e9955bd1e995ULL;
 
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
 }
 
-static void priv_write(u16 hkid, u64 pa, const void *src, size_t len)
+/* XOR @len bytes (a multiple of 8) from @s into @d with the stream at @pa. */
+static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 {
-	const u8 *s = src;
-	u8 *d = host_va(pa);
+	u64 k = 0, v;
 	size_t i;
 
 	for (i = 0; i < len; i += 8) {
-		u64 v;
-
+		if (i == 0 || !((pa + i) & ~TDSNP_PAGE_MASK))
+			k = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK);
 		memcpy(&v, s + i, 8);
-		v ^= ks(hkid, pa + i);
+		v ^= k + ((pa + i) & ~TDSNP_PAGE_MASK) * 0x9E3779B97F4A7C15ULL;
 		memcpy(d + i, &v, 8);
 	}
 }
 
+static void priv_write(u16 hkid, u64 pa, const void *src, size_t len)
+{
+	ks_xor(hkid, pa, host_va(pa), src, len);
+}
+
 static void priv_read(u16 hkid, u64 pa, void *dst, size_t len)
 {
-	const u8 *s = host_va(pa);
-	u8 *d = dst;
-	size_t i;
-
-	for (i = 0; i < len; i += 8) {
-		u64 v;
-
-		memcpy(&v, s + i, 8);
-		v ^= ks(hkid, pa + i);
-		memcpy(d + i, &v, 8);
-	}
+	ks_xor(hkid, pa, dst, host_va(pa), len);
 }
 
 static void priv_zero(u16 hkid, u64 pa)
@@ -433,20 +435,22 @@ static u64 *md_slot(u64 *base, const struct tdx_field_ref *ref)
 	return &base[m.md_off[idx] + ref->field * ref->desc->num_elems + ref->elem];
 }
 
-static u64 *md_named(u64 *base, enum tdx_field_table t, const char *name, u32 elem)
+/* Set element @elem of field @field of the entry whose first id is @id (by id, not name). */
+static void md_set_f(u64 *base, enum tdx_field_table t, u64 id, u32 field, u32 elem, u64 v)
 {
-	const struct tdx_field_desc *d = tdx_field_by_name(t, name);
-	struct tdx_field_ref ref = { .desc = d, .elem = elem };
+	struct tdx_field_ref ref;
 
-	return d ? md_slot(base, &ref) : NULL;
+	if (tdx_field_lookup(t, id, &ref) || field >= ref.desc->num_fields ||
+	    elem >= ref.desc->num_elems)
+		return;
+	ref.field = field;
+	ref.elem = elem;
+	*md_slot(base, &ref) = v;
 }
 
-static void md_set(u64 *base, enum tdx_field_table t, const char *name, u32 elem, u64 v)
+static void md_set(u64 *base, enum tdx_field_table t, u64 id, u32 elem, u64 v)
 {
-	u64 *s = md_named(base, t, name, elem);
-
-	if (s)
-		*s = v;
+	md_set_f(base, t, id, 0, elem, v);
 }
 
 /* The TDX_FEATURES0 a 1.5.01 module reports (tdx-host.md 8). */
@@ -464,49 +468,48 @@ static u64 features0(void)
 static u64 sys_value(const struct tdx_field_desc *d, u32 field)
 {
 	static const struct {
-		const char *name;
+		u64 id;
 		u64 v;
 	} fixed[] = {
-		{ "VENDOR_ID", 0x8086 }, { "BUILD_NUM", 744 }, { "BUILD_DATE", 20230920 },
-		{ "MINOR_VERSION", 5 }, { "MAJOR_VERSION", 1 }, { "UPDATE_VERSION", 1 },
-		{ "NUM_TDX_FEATURES", 1 }, { "MAX_TDMRS", MAX_TDMRS },
-		{ "MAX_RESERVED_PER_TDMR", TDX_MAX_RESERVED_PER_TDMR },
-		{ "PAMT_4K_ENTRY_SIZE", TDX_PAMT_ENTRY_SIZE },
-		{ "PAMT_2M_ENTRY_SIZE", TDX_PAMT_ENTRY_SIZE },
-		{ "PAMT_1G_ENTRY_SIZE", TDX_PAMT_ENTRY_SIZE },
-		{ "TDR_BASE_SIZE", 4096 }, { "TDCS_BASE_SIZE", MIN_TDCS_PAGES * 4096ULL },
-		{ "TDCS_SIZE_PER_L2_VM", 4096 }, { "TDVPS_BASE_SIZE", TDVPS_PAGES * 4096ULL },
-		{ "TDVPS_SIZE_PER_L2_VM", 3 * 4096ULL }, { "ATTRIBUTES_FIXED0", ATTR_FIXED0 },
-		{ "XFAM_FIXED0", XFAM_FIXED0 }, { "XFAM_FIXED1", TDX_XFAM_FIXED1 },
-		{ "NUM_CPUID_CONFIG", NUM_CPUID_CONFIG },
-		{ "CONFIG_FLAGS_FIXED0", CONFIG_FIXED0 },
+		{ TDX_FIELD_GLOBAL_VENDOR_ID, 0x8086 },
+		{ TDX_FIELD_GLOBAL_BUILD_NUM, 744 },
+		{ TDX_FIELD_GLOBAL_BUILD_DATE, 20230920 },
+		{ TDX_FIELD_GLOBAL_MINOR_VERSION, 5 },
+		{ TDX_FIELD_GLOBAL_MAJOR_VERSION, 1 },
+		{ TDX_FIELD_GLOBAL_UPDATE_VERSION, 1 },
+		{ TDX_FIELD_GLOBAL_NUM_TDX_FEATURES, 1 },
+		{ TDX_FIELD_GLOBAL_MAX_TDMRS, MAX_TDMRS },
+		{ TDX_FIELD_GLOBAL_MAX_RESERVED_PER_TDMR, TDX_MAX_RESERVED_PER_TDMR },
+		{ TDX_FIELD_GLOBAL_PAMT_4K_ENTRY_SIZE, TDX_PAMT_ENTRY_SIZE },
+		{ TDX_FIELD_GLOBAL_PAMT_2M_ENTRY_SIZE, TDX_PAMT_ENTRY_SIZE },
+		{ TDX_FIELD_GLOBAL_PAMT_1G_ENTRY_SIZE, TDX_PAMT_ENTRY_SIZE },
+		{ TDX_FIELD_GLOBAL_TDR_BASE_SIZE, 4096 },
+		{ TDX_FIELD_GLOBAL_TDCS_BASE_SIZE, MIN_TDCS_PAGES * 4096ULL },
+		{ TDX_FIELD_GLOBAL_TDCS_SIZE_PER_L2_VM, 4096 },
+		{ TDX_FIELD_GLOBAL_TDVPS_BASE_SIZE, TDVPS_PAGES * 4096ULL },
+		{ TDX_FIELD_GLOBAL_TDVPS_SIZE_PER_L2_VM, 3 * 4096ULL },
+		{ TDX_FIELD_GLOBAL_ATTRIBUTES_FIXED0, ATTR_FIXED0 },
+		{ TDX_FIELD_GLOBAL_XFAM_FIXED0, XFAM_FIXED0 },
+		{ TDX_FIELD_GLOBAL_XFAM_FIXED1, TDX_XFAM_FIXED1 },
+		{ TDX_FIELD_GLOBAL_NUM_CPUID_CONFIG, NUM_CPUID_CONFIG },
+		{ TDX_FIELD_GLOBAL_CONFIG_FLAGS_FIXED0, CONFIG_FIXED0 },
 	};
 	unsigned int i;
 
-	if (!strcmp(d->name, "NUM_PKGS"))
+	if (d->id == TDX_FIELD_GLOBAL_NUM_PKGS)
 		return m.cfg.nr_pkgs;
-	if (!strcmp(d->name, "TDX_FEATURES0"))
+	if (d->id == TDX_FIELD_GLOBAL_TDX_FEATURES0)
 		return features0();
-	if (!strcmp(d->name, "NUM_CMRS"))
+	if (d->id == TDX_FIELD_GLOBAL_NUM_CMRS)
 		return m.cfg.nr_cmrs;
-	if (!strcmp(d->name, "CMR_BASE"))
+	if (d->id == TDX_FIELD_GLOBAL_CMR_BASE)
 		return field < m.cfg.nr_cmrs ? m.cfg.cmr_base[field] : 0;
-	if (!strcmp(d->name, "CMR_SIZE"))
+	if (d->id == TDX_FIELD_GLOBAL_CMR_SIZE)
 		return field < m.cfg.nr_cmrs ? m.cfg.cmr_size[field] : 0;
 	for (i = 0; i < ARRAY_SIZE(fixed); i++)
-		if (!strcmp(d->name, fixed[i].name))
+		if (d->id == fixed[i].id)
 			return fixed[i].v;
 	return 0;
-}
-
-static void md_set_f(u64 *base, enum tdx_field_table t, const char *name, u32 field, u32 elem,
-		     u64 v)
-{
-	const struct tdx_field_desc *d = tdx_field_by_name(t, name);
-	struct tdx_field_ref ref = { .desc = d, .field = field, .elem = elem };
-
-	if (d && field < d->num_fields && elem < d->num_elems)
-		*md_slot(base, &ref) = v;
 }
 
 /* Model state into the TDR/TDCS metadata values before a read. */
@@ -515,31 +518,32 @@ static void td_sync(struct mtd *td)
 	const enum tdx_field_table t = TDX_TABLE_TDR_TDCS;
 	u32 i;
 
-	md_set(td->md, t, "FATAL", 0, td->fatal);
-	md_set(td->md, t, "NUM_TDCX", 0, td->num_tdcx);
-	md_set(td->md, t, "CHLDCNT", 0, td->chldcnt);
-	md_set(td->md, t, "LIFECYCLE_STATE", 0, td->lifecycle);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_FATAL, 0, td->fatal);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_TDCX, 0, td->num_tdcx);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_CHLDCNT, 0, td->chldcnt);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, 0, td->lifecycle);
 	for (i = 0; i < MAX_TDCS_PAGES; i++)
-		md_set_f(td->md, t, "TDCX_PA", i, 0, i < td->num_tdcx ? td->tdcx_pa[i] : 0);
-	md_set(td->md, t, "HKID", 0, td->hkid);
-	md_set(td->md, t, "PKG_CONFIG_BITMAP", 0, td->pkg_config_bitmap);
-	md_set(td->md, t, "NUM_VCPUS", 0, td->num_vcpus);
-	md_set(td->md, t, "NUM_ASSOC_VCPUS", 0, td->num_assoc_vcpus);
-	md_set(td->md, t, "OP_STATE", 0, td->op_state);
-	md_set(td->md, t, "NUM_L2_VMS", 0, td->num_l2_vms);
-	md_set(td->md, t, "ATTRIBUTES", 0, td->attributes);
-	md_set(td->md, t, "XFAM", 0, td->xfam);
-	md_set(td->md, t, "MAX_VCPUS", 0, td->max_vcpus);
-	md_set(td->md, t, "GPAW", 0, td->gpaw);
-	md_set(td->md, t, "EPTP", 0, td->eptp);
-	md_set(td->md, t, "TSC_FREQUENCY", 0, td->tsc_frequency);
-	md_set(td->md, t, "CONFIG_FLAGS", 0, td->config_flags);
-	md_set(td->md, t, "TD_EPOCH", 0, td->epoch);
+		md_set_f(td->md, t, TDX_FIELD_TDR_TDCS_TDCX_PA, i, 0,
+			 i < td->num_tdcx ? td->tdcx_pa[i] : 0);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_HKID, 0, td->hkid);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_PKG_CONFIG_BITMAP, 0, td->pkg_config_bitmap);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_VCPUS, 0, td->num_vcpus);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_ASSOC_VCPUS, 0, td->num_assoc_vcpus);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_OP_STATE, 0, td->op_state);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_NUM_L2_VMS, 0, td->num_l2_vms);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_ATTRIBUTES, 0, td->attributes);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_XFAM, 0, td->xfam);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_MAX_VCPUS, 0, td->max_vcpus);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_GPAW, 0, td->gpaw);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_EPTP, 0, td->eptp);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_TSC_FREQUENCY, 0, td->tsc_frequency);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_CONFIG_FLAGS, 0, td->config_flags);
+	md_set(td->md, t, TDX_FIELD_TDR_TDCS_TD_EPOCH, 0, td->epoch);
 	for (i = 0; i < TDX_MRTD_SIZE / 8; i++) {
 		u64 v;
 
 		memcpy(&v, td->mrtd + (size_t)i * 8, 8);
-		md_set(td->md, t, "MRTD", i, v);
+		md_set(td->md, t, TDX_FIELD_TDR_TDCS_MRTD, i, v);
 	}
 }
 
@@ -560,13 +564,14 @@ static void vp_sync(struct mvp *vp)
 	const enum tdx_field_table t = TDX_TABLE_TDVPS;
 	u32 i;
 
-	md_set(b, t, "VCPU_STATE", 0, vp->state);
-	md_set(b, t, "VCPU_INDEX", 0, vp->index);
-	md_set(b, t, "NUM_TDVPS_PAGES", 0, vp->num_pages);
-	md_set(b, t, "ASSOC_LPID", 0, vp->assoc_lp < 0 ? ~0ULL : (u64)vp->assoc_lp);
-	md_set(b, t, "XFAM", 0, vp->td->xfam);
+	md_set(b, t, TDX_FIELD_TDVPS_VCPU_STATE, 0, vp->state);
+	md_set(b, t, TDX_FIELD_TDVPS_VCPU_INDEX, 0, vp->index);
+	md_set(b, t, TDX_FIELD_TDVPS_NUM_TDVPS_PAGES, 0, vp->num_pages);
+	md_set(b, t, TDX_FIELD_TDVPS_ASSOC_LPID, 0, vp->assoc_lp < 0 ? ~0ULL : (u64)vp->assoc_lp);
+	md_set(b, t, TDX_FIELD_TDVPS_XFAM, 0, vp->td->xfam);
 	for (i = 0; i < MAX_TDVPS_PAGES; i++)
-		md_set_f(b, t, "TDVPS_PAGE_PA", i, 0, i < vp->num_pages ? vp->page_pa[i] : 0);
+		md_set_f(b, t, TDX_FIELD_TDVPS_TDVPS_PAGE_PA, i, 0,
+			 i < vp->num_pages ? vp->page_pa[i] : 0);
 }
 
 /* Leaf x OP_STATE for states 0..2 (tdx-host.md 4.3); bit n = state n. */
@@ -632,26 +637,22 @@ static u64 span(u32 level)
 	return 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
 }
 
-static u32 sept_hash(u32 level, u64 gpa)
+/* An entry's key: its span-aligned GPA (low 12 bits clear) with its level. */
+static u64 sept_key(u32 level, u64 gpa)
 {
-	return (u32)(((gpa >> TDSNP_PAGE_SHIFT) * 0x9E3779B1u + level) % SEPT_BUCKETS);
+	return (gpa & ~(span(level) - 1)) | level;
 }
 
 static struct sept_ent *sept_find(struct mtd *td, u32 level, u64 gpa)
 {
-	struct sept_ent *e;
+	struct mock_hnode *n = mock_htab_find(&td->sept, sept_key(level, gpa));
 
-	gpa &= ~(span(level) - 1);
-	for (e = td->sept[sept_hash(level, gpa)]; e; e = e->next)
-		if (e->level == level && e->gpa == gpa)
-			return e;
-	return NULL;
+	return n ? container_of(n, struct sept_ent, node) : NULL;
 }
 
 static struct sept_ent *sept_get(struct mtd *td, u32 level, u64 gpa)
 {
 	struct sept_ent *e = sept_find(td, level, gpa);
-	u32 h;
 
 	if (e)
 		return e;
@@ -660,9 +661,10 @@ static struct sept_ent *sept_get(struct mtd *td, u32 level, u64 gpa)
 		return NULL;
 	e->gpa = gpa & ~(span(level) - 1);
 	e->level = (u8)level;
-	h = sept_hash(level, e->gpa);
-	e->next = td->sept[h];
-	td->sept[h] = e;
+	if (mock_htab_add(&td->sept, &e->node, sept_key(level, gpa))) {
+		tdsnp_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -1357,15 +1359,9 @@ static u64 mng_create(struct call *c, struct tdsnp_regs *r)
 	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_NO_ENTROPY))
 		return TDX_RND_NO_ENTROPY;
 	td = tdsnp_zalloc(sizeof(*td));
-	if (td) {
-		td->sept = tdsnp_zalloc(SEPT_BUCKETS * sizeof(struct sept_ent *));
+	if (td)
 		td->md = tdsnp_zalloc(m.md_total[TDX_TABLE_TDR_TDCS] * sizeof(u64));
-	}
-	if (!td || !td->sept || !td->md) {
-		if (td) {
-			tdsnp_free(td->sept);
-			tdsnp_free(td->md);
-		}
+	if (!td || !td->md) {
 		tdsnp_free(td);
 		return err_op(TDX_OPERAND_BUSY, OPID(RCX));
 	}
@@ -1505,11 +1501,11 @@ static u64 mng_init(struct call *c, struct tdsnp_regs *r)
 			u64 v;
 
 			memcpy(&v, p->mr_config_id + (size_t)i * 8, 8);
-			md_set(td->md, TDX_TABLE_TDR_TDCS, "MRCONFIGID", i, v);
+			md_set(td->md, TDX_TABLE_TDR_TDCS, TDX_FIELD_TDR_TDCS_MRCONFIGID, i, v);
 			memcpy(&v, p->mr_owner + (size_t)i * 8, 8);
-			md_set(td->md, TDX_TABLE_TDR_TDCS, "MROWNER", i, v);
+			md_set(td->md, TDX_TABLE_TDR_TDCS, TDX_FIELD_TDR_TDCS_MROWNER, i, v);
 			memcpy(&v, p->mr_owner_config + (size_t)i * 8, 8);
-			md_set(td->md, TDX_TABLE_TDR_TDCS, "MROWNERCONFIG", i, v);
+			md_set(td->md, TDX_TABLE_TDR_TDCS, TDX_FIELD_TDR_TDCS_MROWNERCONFIG, i, v);
 		}
 	}
 	tdx_mrtd_init(&td->mr);
@@ -1666,8 +1662,8 @@ static u64 vp_init(struct call *c, struct tdsnp_regs *r)
 	if (ret != TDX_SUCCESS)
 		return ret;
 	b = vp_base(vp, TDX_TABLE_TDVPS, 0);
-	md_set(b, TDX_TABLE_TDVPS, "RCX", 0, r->rdx);
-	md_set(b, TDX_TABLE_TDVPS, "R8", 0, r->rdx);
+	md_set(b, TDX_TABLE_TDVPS, TDX_FIELD_TDVPS_RCX, 0, r->rdx);
+	md_set(b, TDX_TABLE_TDVPS, TDX_FIELD_TDVPS_R8, 0, r->rdx);
 	vp_init_guest_state(vp);
 	vp->state = TDX_VCPU_READY;
 	return TDX_SUCCESS;
@@ -2639,8 +2635,8 @@ static u64 phymem_page_rdmd(struct call *c, struct tdsnp_regs *r)
 
 static void free_td(struct mtd *td)
 {
+	struct mock_hnode *n;
 	struct mtd **pp;
-	u32 i;
 
 	if (m.runner && m.runner->td_gone)
 		m.runner->td_gone(m.runner->priv, td->tdr_pa);
@@ -2657,15 +2653,9 @@ static void free_td(struct mtd *td)
 		tdsnp_free(vp->md);
 		tdsnp_free(vp);
 	}
-	for (i = 0; i < SEPT_BUCKETS; i++) {
-		while (td->sept[i]) {
-			struct sept_ent *e = td->sept[i];
-
-			td->sept[i] = e->next;
-			tdsnp_free(e);
-		}
-	}
-	tdsnp_free(td->sept);
+	while ((n = mock_htab_pop(&td->sept)))
+		tdsnp_free(container_of(n, struct sept_ent, node));
+	mock_htab_fini(&td->sept);
 	tdsnp_free(td->md);
 	tdsnp_free(td);
 }
@@ -3004,6 +2994,7 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	u64 ret;
 
 	(void)priv;
+	tdsnp_atomic64_add(&m.callers, 1);
 	tdsnp_mutex_lock(&m.lock);
 	m.details_set = false;
 	m.in_seam++;
@@ -3023,6 +3014,7 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	release_all(&c);
 	m.in_seam--;
 	tdsnp_mutex_unlock(&m.lock);
+	tdsnp_atomic64_add(&m.callers, (u64)-1);
 	r->rax = ret;
 }
 
@@ -3070,11 +3062,9 @@ int tdsnp_mock_tdx_module_install(const struct tdx_module_config *cfg)
 	    (u64)m.cfg.first_tdx_keyid + m.cfg.nr_tdx_keyids >
 	    (1ULL << (MAX_PA - m.cfg.hkid_shift)))
 		return -EINVAL;
-	m.pamt = tdsnp_zalloc(PAMT_BUCKETS * sizeof(struct pamt_ent *));
 	m.kot = tdsnp_zalloc(m.cfg.nr_tdx_keyids);
 	m.kot_wb = tdsnp_zalloc(m.cfg.nr_tdx_keyids);
-	if (!m.pamt || !m.kot || !m.kot_wb) {
-		tdsnp_free(m.pamt);
+	if (!m.kot || !m.kot_wb) {
 		tdsnp_free(m.kot);
 		tdsnp_free(m.kot_wb);
 		return -ENOMEM;
@@ -3097,28 +3087,25 @@ int tdsnp_mock_tdx_module_install(const struct tdx_module_config *cfg)
  */
 void tdsnp_mock_tdx_module_uninstall(void)
 {
-	u32 i;
+	struct mock_hnode *n;
 
 	if (!m.installed)
 		return;
 	unregister();
 	while (m.tds)
 		free_td(m.tds);
-	for (i = 0; i < PAMT_BUCKETS; i++) {
-		while (m.pamt[i]) {
-			struct pamt_ent *e = m.pamt[i];
+	while ((n = mock_htab_pop(&m.pamt))) {
+		struct pamt_ent *e = container_of(n, struct pamt_ent, node);
 
-			m.pamt[i] = e->next;
-			if (e->type != TDX_PT_NDA && e->type != TDX_PT_RSVD) {
-				struct page *p = host_page(e->pfn << TDSNP_PAGE_SHIFT);
+		if (e->type != TDX_PT_NDA && e->type != TDX_PT_RSVD) {
+			struct page *p = host_page(e->pfn << TDSNP_PAGE_SHIFT);
 
-				if (p)
-					tdx_module_host_set_owned(p, false);
-			}
-			tdsnp_free(e);
+			if (p)
+				tdx_module_host_set_owned(p, false);
 		}
+		tdsnp_free(e);
 	}
-	tdsnp_free(m.pamt);
+	mock_htab_fini(&m.pamt);
 	tdsnp_free(m.kot);
 	tdsnp_free(m.kot_wb);
 	tdsnp_mutex_destroy(&m.lock);

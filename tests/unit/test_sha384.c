@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Unit tests for the platform SHA-384: FIPS 180-4 example vectors, padding
- * boundaries, incremental updates split at every offset, unaligned input
- * and context wiping.
+ * Unit tests for the platform SHA-384 wrapper over libcrypto: FIPS 180-4
+ * example vectors, padding boundaries, incremental updates split at every
+ * offset, unaligned input and context wiping.
  */
 #include <stdarg.h>
 #include <stddef.h>
