@@ -44,6 +44,7 @@ struct vmm_vm {
 	void *priv;				/* backend's */
 	u64 last_status;			/* last architectural status */
 	u32 create_lost;			/* pages lost undoing a failed create */
+	u32 create_lost_keys;			/* key IDs lost undoing it */
 	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
@@ -118,8 +119,9 @@ static bool page_aligned(u64 v)
  * @cfg: what to build
  * @out: the VM on success
  * @info: filled in whatever the result (may be NULL): the architectural
- *        status of the firmware call that failed and the pages the backend
- *        could not reclaim while undoing (quarantined, never freed)
+ *        status of the firmware call that failed, the pages the backend
+ *        could not reclaim while undoing (quarantined, never freed) and the
+ *        key IDs it had to leave allocated
  *
  * Return: 0; -EINVAL for a bad configuration (vCPU count, memory range);
  * -ENODEV when no backend of that kind is registered; -ENOMEM; or the
@@ -161,6 +163,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 		if (info) {
 			info->status = vm->last_status;
 			info->lost_pages = vm->create_lost;
+			info->lost_keys = vm->create_lost_keys;
 		}
 		tdsnp_mutex_destroy(&vm->lock);
 		goto free;
@@ -191,13 +194,16 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 EXPORT_SYMBOL_GPL(vmm_vm_create);
 
 /**
- * vmm_vm_add_lost() - a backend's vm_create reports pages it had to give up
+ * vmm_vm_add_lost() - a backend's vm_create reports what it had to give up
  * @vm: the VM being created
  * @pages: pages quarantined while undoing a failed create
+ * @keys: key IDs (HKIDs, ASIDs) left allocated because the firmware may
+ *        still bind them
  */
-void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages)
+void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages, u32 keys)
 {
 	vm->create_lost += pages;
+	vm->create_lost_keys += keys;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_add_lost);
 

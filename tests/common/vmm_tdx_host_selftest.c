@@ -776,6 +776,49 @@ static int test_failed_removal_under_contention_leaves_page_as_it_was(char *msg,
 }
 
 /*
+ * TDH.MNG.CREATE succeeds, then every lock is busy for good: KEY.CONFIG
+ * fails and so does the teardown's VPFLUSHDONE, so the TDR stays the
+ * module's (quarantined) and the HKID stays bound.  The create info says
+ * so: one page and one key lost, exactly what the library and model hold.
+ */
+static int test_failed_create_reports_quarantined_page_and_leaked_hkid(char *msg, size_t len)
+{
+	struct fail_after f = {
+		.arm_leaf = TDH_MNG_CREATE, .fail_leaf = TDH_MNG_KEY_CONFIG, .limit = ~0u,
+	};
+	struct tdsnp_insn_tracer t = { .trace = trace_fail_after, .ctx = &f };
+	struct vmm_create_info info;
+	struct tdx_module_stats st;
+	struct vmm_vm *vm = NULL;
+	struct env e;
+	u64 q;
+	int ret = env_up(&e, msg, len), r;
+
+	if (ret)
+		return ret;
+	q = tdx_pages_quarantined();
+	tdsnp_insn_set_tracer(&t);
+	r = vmm_vm_create_info(&base_cfg, &vm, &info);
+	tdsnp_insn_set_tracer(NULL);
+	tdsnp_mock_faults_clear();
+	tdx_module_stats(&st);
+	if (r != -EBUSY || vm || !f.armed)
+		ret = st_fail(msg, len, "create: %d (armed %d)", r, f.armed);
+	else if (tdx_pages_quarantined() - q != 1 || st.pages_owned != 1 || st.hkids_in_use != 1)
+		ret = st_fail(msg, len, "%llu quarantined, model owns %llu pages, %llu HKIDs",
+			      tdx_pages_quarantined() - q, st.pages_owned, st.hkids_in_use);
+	else if (info.lost_pages != 1 || info.lost_keys != 1)
+		ret = st_fail(msg, len, "create info: %u pages, %u keys lost, want 1 and 1",
+			      info.lost_pages, info.lost_keys);
+	else if (tdx_pages_outstanding() != e.outstanding)
+		ret = st_fail(msg, len, "library holds %llu pages (was %llu)",
+			      tdx_pages_outstanding(), e.outstanding);
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_tdx_host_teardown();
+	return ret;
+}
+
+/*
  * vmm-core's view of each page agrees with the module's S-EPT: private is
  * MAPPED or PENDING, anything else has no leaf (FREE, or no S-EPT page).
  */
@@ -909,6 +952,8 @@ static const struct tdsnp_selftest vmm_tdx_host_tests[] = {
 	  test_failed_removal_unblocks_the_page_again },
 	{ "test_failed_removal_under_contention_leaves_page_as_it_was",
 	  test_failed_removal_under_contention_leaves_page_as_it_was },
+	{ "test_failed_create_reports_quarantined_page_and_leaked_hkid",
+	  test_failed_create_reports_quarantined_page_and_leaked_hkid },
 	{ "test_bad_input_gets_errno_exact_status_and_leaks_nothing",
 	  test_bad_input_gets_errno_exact_status_and_leaks_nothing },
 	{ "test_lifecycles_under_fault_seeds_leak_nothing",
