@@ -31,7 +31,7 @@ $(O)/$(1)/obj/%.o: %.c
 	$$(CC) $$(CFLAGS_BASE) $(2) -MMD -MP -c -o $$@ $$<
 $(O)/$(1)/obj/%.o: %.S
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ASFLAGS_BASE) $(2) -c -o $$@ $$<
+	$$(CC) $$(ASFLAGS_BASE) $(2) -MMD -MP -c -o $$@ $$<
 $(O)/$(1)/libtdsnp.a: $(addprefix $(O)/$(1)/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.o))
 	@rm -f $$@
 	ar rcs $$@ $$^
