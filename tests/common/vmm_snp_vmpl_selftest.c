@@ -438,10 +438,10 @@ static int test_convert_both_ways_with_rmp_checked_and_rollback(char *msg, size_
 		always.rate[TDSNP_FAULT_SNP_INUSE] = 65536;
 		tdsnp_mock_faults_set(&always);
 	}
-	EQ(ret ? 0 : vmm_set_mem_state(vm, lo, lo + PG, VMM_MEM_PRIVATE), -EIO);
+	EQ(ret ? 0 : vmm_set_mem_state(vm, lo, lo + PG, VMM_MEM_PRIVATE), -EBUSY);
 	EQ(vmm_vm_last_status(vm), SNP_PSC_ERR_GENERIC);
 	CHECK(rmp_hv(lo));
-	EQ(ret ? 0 : vmm_set_mem_state(vm, lo + PG, hi, VMM_MEM_SHARED), -EIO);
+	EQ(ret ? 0 : vmm_set_mem_state(vm, lo + PG, hi, VMM_MEM_SHARED), -EBUSY);
 	tdsnp_mock_faults_clear();
 	/* Rescind and revoke undone: private with its contents. */
 	for (p = lo + PG; !ret && p < hi; p += PG)
@@ -453,6 +453,59 @@ static int test_convert_both_ways_with_rmp_checked_and_rollback(char *msg, size_
 	EQ(destroyed, 0);
 	for (p = BASE; !ret && p < BASE + NR_PAGES * PG; p += PG)
 		CHECK(rmp_hv(p));
+	return end(ret, msg, len);
+}
+
+/*
+ * The hypervisor refuses a page state change now and then (its RMPUPDATE
+ * finds the entry in use, snp.md S1): at 1/64 every forward conversion
+ * still succeeds, because it is retried.  When it refuses every time, the
+ * conversion fails with -EBUSY (transient, the page as it was), not -EIO
+ * (which means a page whose undo failed too).
+ */
+static int test_forward_conversions_retry_transient_refusals(char *msg, size_t len)
+{
+	struct tdsnp_mock_fault_cfg fc = { 0 };
+	const u64 lo = BASE, hi = BASE + NR_PAGES * PG;
+	enum vmm_mem_state st = VMM_MEM_UNMAPPED;
+	struct vmm_vm *vm = NULL;
+	u64 seed, p, injected = 0;
+	int ret = begin(msg, len), destroyed;
+
+	if (ret)
+		return ret;
+	EQ(vmm_vm_create(&base_cfg, &vm), 0);
+	for (seed = 1; !ret && seed <= 8; seed++) {
+		fc.seed = seed;
+		fc.rate[TDSNP_FAULT_SNP_INUSE] = 65536 / 64;
+		tdsnp_mock_faults_set(&fc);
+		EQ(vmm_set_mem_state(vm, lo, hi, VMM_MEM_PRIVATE), 0);
+		EQ(vmm_set_mem_state(vm, lo, hi, VMM_MEM_SHARED), 0);
+		EQ(vmm_set_mem_state(vm, lo, hi, VMM_MEM_PRIVATE), 0);
+		EQ(vmm_set_mem_state(vm, lo, hi, VMM_MEM_UNMAPPED), 0);
+		tdsnp_mock_faults_clear();
+		injected += tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE);
+	}
+	CHECK(injected > 0);
+	for (p = lo; !ret && p < hi; p += PG)
+		CHECK(rmp_hv(p));
+	/* Refused every time: -EBUSY, nothing moved. */
+	EQ(ret ? 0 : vmm_set_mem_state(vm, lo + PG, lo + 2 * PG, VMM_MEM_PRIVATE), 0);
+	if (!ret) {
+		memset(bytes_of(lo + PG), 0x5a, PG);
+		fc.rate[TDSNP_FAULT_SNP_INUSE] = 65536;
+		tdsnp_mock_faults_set(&fc);
+	}
+	EQ(ret ? 0 : vmm_set_mem_state(vm, lo, lo + PG, VMM_MEM_PRIVATE), -EBUSY);
+	EQ(ret ? 0 : vmm_set_mem_state(vm, lo + PG, lo + 2 * PG, VMM_MEM_SHARED), -EBUSY);
+	tdsnp_mock_faults_clear();
+	CHECK(rmp_hv(lo) && rmp_private(lo + PG, base_cfg.vm_index));
+	CHECK(!ret && bytes_of(lo + PG)[9] == 0x5a);
+	EQ(ret ? 0 : vmm_get_mem_state(vm, lo + PG, &st), 0);
+	EQ(st, VMM_MEM_PRIVATE);
+	tdsnp_mock_faults_clear();
+	destroyed = vm ? vmm_vm_destroy(vm) : 0;	/* always, even after a failure */
+	EQ(destroyed, 0);
 	return end(ret, msg, len);
 }
 
@@ -672,6 +725,8 @@ static const struct tdsnp_selftest vmm_snp_vmpl_tests[] = {
 	  test_cache_write_visible_at_once_reaches_vmsa_once_at_flush },
 	{ "test_convert_both_ways_with_rmp_checked_and_rollback",
 	  test_convert_both_ways_with_rmp_checked_and_rollback },
+	{ "test_forward_conversions_retry_transient_refusals",
+	  test_forward_conversions_retry_transient_refusals },
 	{ "test_bad_input_every_entry_point_leaks_nothing",
 	  test_bad_input_every_entry_point_leaks_nothing },
 	{ "test_seeded_faults_over_lifecycles_leak_nothing",
