@@ -79,6 +79,8 @@ done
 echo "== tools"
 step "tdsnp-status names TDX_OPERAND_BUSY" \
 	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'
+step "tdsnp-status: unwritable output fails, --snp takes 32 bits" \
+	tests/tools/test-tdsnp-status.sh build/tdsnp-status
 
 step "tdsnp-bench runs (make bench)" build/tdsnp-bench 500
 step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \

@@ -96,7 +96,7 @@ static u64 nr_vms;
 int vmm_snp_vmpl_set_env(const struct vmm_snp_vmpl_env *env)
 {
 	if (env && (!env->ghcb || !env->map || !env->unmap || !env->alloc_private_page ||
-		    !env->free_private_page))
+		    !env->free_private_page || !env->lose_private_page))
 		return -EINVAL;
 	if (tdsnp_atomic64_read(&nr_vms))
 		return -EBUSY;
@@ -464,7 +464,11 @@ static struct page *vmsa_page_get(const struct vmm_snp_vmpl_env *env, u64 *gpa)
 	return q;
 }
 
-/* Clear the VMSA bit, scrub, give the page back; false when it is lost. */
+/*
+ * Clear the VMSA bit, scrub, give the page back; false when it is lost:
+ * still a VMSA, never reused (S4), so quarantined and forgotten by the
+ * environment.
+ */
 static bool vmsa_put(struct svm *s, struct svcpu *c)
 {
 	int ret;
@@ -473,7 +477,9 @@ static bool vmsa_put(struct svm *s, struct svcpu *c)
 		ret = vmsa_page_destroy(&c->vmsa);
 		if (ret) {
 			vmm_vm_set_last_status(s->vm, vmsa_errno_status(ret));
-			return false;	/* still a VMSA: never reused (S4) */
+			snp_page_quarantine(c->vmsa.page);
+			s->env->lose_private_page(s->env->ctx, c->vmsa.page, c->gpa);
+			return false;
 		}
 	}
 	memset(vmsa_page_sa(&c->vmsa), 0, SNP_VMSA_SIZE);

@@ -150,12 +150,32 @@ static void env_free_page(void *ctx, struct page *page, u64 gpa)
 	tdsnp_free(pp);
 }
 
+/* The backend quarantined a page it could not give back: drop it from the pool. */
+static void env_lose_page(void *ctx, struct page *page, u64 gpa)
+{
+	struct pool_page **link, *pp;
+
+	(void)ctx;
+	for (link = &svsm.pool; *link; link = &(*link)->next)
+		if ((*link)->page == page && (*link)->gpa == gpa)
+			break;
+	pp = *link;
+	if (!pp) {
+		tdsnp_mock_violation("svsm pool: loss of page 0x%llx it did not hand out", gpa);
+		return;
+	}
+	*link = pp->next;
+	svsm.nr_pool--;
+	tdsnp_free(pp);
+}
+
 static const struct vmm_snp_vmpl_env svsm_env = {
 	.ghcb = &svsm.ghcb,
 	.map = env_map,
 	.unmap = env_unmap,
 	.alloc_private_page = env_alloc_page,
 	.free_private_page = env_free_page,
+	.lose_private_page = env_lose_page,
 };
 
 /* The hypervisor takes a page back after the CVM is gone. */
