@@ -11,6 +11,9 @@ KDIR		?= /usr/src/linux-headers-$(KVER)
 WARN		:= -Wall -Wextra -Werror
 CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -D_GNU_SOURCE -fno-strict-aliasing
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN_FLAGS	:= -fsanitize=thread -fno-omit-frame-pointer
+# The multi-threaded tests, also built under ThreadSanitizer (make tsan).
+TSAN_TESTS	:= test_vmm_threads
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 
 # Host-specific files end in _user.c or _kernel.c; everything else is shared.
@@ -46,8 +49,10 @@ endef
 
 $(eval $(call variant,plain,))
 $(eval $(call variant,asan,$(SAN_FLAGS)))
+$(eval $(call variant,tsan,$(TSAN_FLAGS)))
 
-.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo
+.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
+	tsan
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -83,6 +88,11 @@ tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TE
 
 deps:
 	scripts/install-deps.sh
+
+# The multi-threaded tests under ThreadSanitizer: any report fails.
+tsan: $(addprefix $(O)/tsan/tests/,$(TSAN_TESTS))
+	@for t in $^; do echo "== $$t"; \
+		TSAN_OPTIONS=halt_on_error=1:exitcode=66 $$t || exit 1; done
 
 # The kernel module (library) and the self-test module (mock + tests).
 module:

@@ -76,6 +76,9 @@ for t in build/plain/tests/test_*; do
 		--errors-for-leak-kinds=definite,indirect --sigill-diagnostics=no "$t"
 done
 
+echo "== concurrency (ThreadSanitizer)"
+step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan
+
 echo "== tools"
 step "tdsnp-status names TDX_OPERAND_BUSY" \
 	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'

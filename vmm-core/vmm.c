@@ -4,7 +4,7 @@
  * the per-vCPU register cache (include/vmm/vmm.h).
  *
  * Locking: the VM's lock protects its vCPU table; a vCPU's lock protects
- * its cache and statistics.  Backend callbacks run under the vCPU lock (state)
+ * its cache and statistics.  Lock order: the VM's lock, then a vCPU's.  Backend callbacks run under the vCPU lock (state)
  * or the VM lock (create/destroy) and may sleep.
  */
 #include <vmm/vmm.h>
@@ -530,12 +530,18 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 		ret = -EALREADY;
 		goto out;
 	}
-	/* State written before finalisation belongs to the sealed image (an SNP VMSA). */
+	/*
+	 * State written before finalisation belongs to the sealed image (an
+	 * SNP VMSA): each vCPU is flushed and its part of the image sealed
+	 * under its lock, so no state write can slip in between.
+	 */
 	for (i = 0; i < VMM_MAX_VCPUS && !ret; i++) {
 		if (!vm->vcpus[i])
 			continue;
 		tdsnp_mutex_lock(&vm->vcpus[i]->lock);
 		ret = flush_locked(vm->vcpus[i]);
+		if (!ret && vm->ops->finalize_vcpu)
+			ret = vm->ops->finalize_vcpu(vm->vcpus[i]);
 		tdsnp_mutex_unlock(&vm->vcpus[i]->lock);
 	}
 	if (!ret) {

@@ -301,6 +301,10 @@ struct vmm_vcpu;
  *               real sequence, e.g. TDX block/track/remove or aug/accept, SNP
  *               page state change/RMPUPDATE/PVALIDATE); never called with
  *               @from == @to; a failure must leave the page in @from
+ * @finalize_vcpu: seal one vCPU's part of the initial image (SNP: measure
+ *                 its VMSA); optional.  Called by vmm_vm_finalize() for each
+ *                 vCPU in index order, under the VM lock and that vCPU's
+ *                 lock, right after its state was flushed, before @finalize
  * @finalize: seal the initial image (TDX MR.FINALIZE, SNP LAUNCH_FINISH);
  *            optional: NULL when the backend has no such step.  When set,
  *            vmm_mem_add() is refused after it and vmm_vcpu_run() before it
@@ -327,6 +331,7 @@ struct vmm_backend_ops {
 	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
 	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			   enum vmm_mem_state to);
+	int (*finalize_vcpu)(struct vmm_vcpu *vcpu);
 	int (*finalize)(struct vmm_vm *vm);
 	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
 	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
