@@ -52,7 +52,7 @@ $(eval $(call variant,asan,$(SAN_FLAGS)))
 $(eval $(call variant,tsan,$(TSAN_FLAGS)))
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
-	tsan
+	tsan campaign
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -88,6 +88,15 @@ tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TE
 
 deps:
 	scripts/install-deps.sh
+
+# Fault campaigns over every backend (tests/campaign): make check runs a few
+# hundred seeds per backend, make campaign SEEDS=N (default 1000) per rate.
+SEEDS		?= 1000
+$(O)/%/tdsnp-campaign: $(O)/%/obj/tests/campaign/campaign.o $(O)/%/libtdsnp-mock.a $(O)/%/libtdsnp.a
+	$(CC) $(if $(filter asan,$*),$(SAN_FLAGS)) -o $@ $^ -lpthread
+
+campaign: $(O)/plain/tdsnp-campaign
+	$< --seeds $(SEEDS)
 
 # The multi-threaded tests under ThreadSanitizer: any report fails.
 tsan: $(addprefix $(O)/tsan/tests/,$(TSAN_TESTS))

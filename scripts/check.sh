@@ -76,6 +76,10 @@ for t in build/plain/tests/test_*; do
 		--errors-for-leak-kinds=definite,indirect --sigill-diagnostics=no "$t"
 done
 
+echo "== fault campaigns (forked child per seed; table in the log)"
+step "fault campaign: 60 seeds x 5 rates x 3 backends" \
+	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60'
+
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan
 

@@ -64,15 +64,21 @@ static void env_unmap(void *ctx, u64 gpa, void *va)
 	(void)va;
 }
 
-static int psc_shared_retry(u64 gpa)
+/* A page state change, retried while the hypervisor refuses it (transient). */
+static int psc_retry(u64 gpa, unsigned int op)
 {
-	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = SNP_PSC_OP_SHARED };
+	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = op };
 	unsigned int i;
 	int ret = -EIO;
 
 	for (i = 0; i < SNP_RETRY_MAX && ret == -EIO; i++)
 		ret = snp_ghcb_psc(&svsm.ghcb, &e, 1);
 	return ret;
+}
+
+static int psc_shared_retry(u64 gpa)
+{
+	return psc_retry(gpa, SNP_PSC_OP_SHARED);
 }
 
 static void pool_stuck(struct pool_page *pp)
@@ -85,7 +91,6 @@ static void pool_stuck(struct pool_page *pp)
 static struct page *env_alloc_page(void *ctx, u64 *gpa)
 {
 	struct pool_page *pp = tdsnp_zalloc(sizeof(*pp));
-	struct snp_psc_entry e = { .op = SNP_PSC_OP_PRIVATE };
 
 	(void)ctx;
 	if (!pp)
@@ -97,9 +102,9 @@ static struct page *env_alloc_page(void *ctx, u64 *gpa)
 		svsm.next_gpa += TDSNP_PAGE_SIZE;
 	pp->gpa = svsm.next_gpa;
 	svsm.next_gpa += TDSNP_PAGE_SIZE;
-	e.gpa = tdsnp_gpa(pp->gpa);
-	if (snp_mock_npt_map(svsm.asid, e.gpa, tdsnp_page_hpa(pp->page), SNP_PAGE_4K) ||
-	    snp_ghcb_psc(&svsm.ghcb, &e, 1))
+	if (snp_mock_npt_map(svsm.asid, tdsnp_gpa(pp->gpa), tdsnp_page_hpa(pp->page),
+			     SNP_PAGE_4K) ||
+	    psc_retry(pp->gpa, SNP_PSC_OP_PRIVATE))
 		goto free_page;
 	if (!snp_ret_ok(snp_pvalidate(page_address(pp->page), SNP_PAGE_4K, true))) {
 		if (psc_shared_retry(pp->gpa))
@@ -347,6 +352,25 @@ struct page *tdsnp_mock_snp_svsm_page(u64 gpa)
 unsigned int tdsnp_mock_snp_svsm_pool_pages(void)
 {
 	return svsm.nr_pool;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_stuck_pages() - SVSM pages the hypervisor would not take back
+ *
+ * Pages of the SVSM's own pool whose page state change to shared failed
+ * (after retries) when the pool gave them up; they stay assigned until
+ * teardown.  The backend gave them back correctly: not its loss.
+ *
+ * Return: the count.
+ */
+unsigned int tdsnp_mock_snp_svsm_stuck_pages(void)
+{
+	struct pool_page *pp;
+	unsigned int n = 0;
+
+	for (pp = svsm.stuck; pp; pp = pp->next)
+		n++;
+	return n;
 }
 
 /**
