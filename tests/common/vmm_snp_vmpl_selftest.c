@@ -617,9 +617,15 @@ static int states_agree(char *msg, size_t len, struct vmm_vm *vm, unsigned int v
 	return ret;
 }
 
+/*
+ * What an injected RMPUPDATE failure (FAIL_INUSE, FAIL_OVERLAP) may make a
+ * call return: -EBUSY (still refused after the retries, nothing changed),
+ * -EIO (an undo failed too), -ENOTRECOVERABLE (a page had to be
+ * quarantined); anything else is a bug.
+ */
 static bool errno_ok(int r)
 {
-	return r == 0 || (r < 0 && r > -4096);
+	return r == 0 || r == -EBUSY || r == -EIO || r == -ENOTRECOVERABLE;
 }
 
 static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown)
