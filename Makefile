@@ -52,7 +52,7 @@ $(eval $(call variant,asan,$(SAN_FLAGS)))
 $(eval $(call variant,tsan,$(TSAN_FLAGS)))
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
-	tsan campaign
+	tsan campaign fuzz-api
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -88,6 +88,38 @@ tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TE
 
 deps:
 	scripts/install-deps.sh
+
+# libFuzzer targets over vmm-core's API, one per backend (tests/fuzz), built
+# with clang: make check runs each for FUZZ_SECONDS on its checked-in corpus
+# (scripts/fuzz-api.sh); make fuzz-api runs them for FUZZ_LONG seconds each.
+FUZZ_CC		:= clang-14
+# clang 14 also warns of designated initializers that leave fields zero
+# (-Wmissing-field-initializers); gcc, which builds everything else, does not.
+FUZZ_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer -Wno-missing-field-initializers
+FUZZ_TARGETS	:= tdx_host snp_host snp_vmpl
+FUZZ_SECONDS	?= 10
+FUZZ_LONG	?= 3600
+$(O)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+$(O)/fuzz/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ASFLAGS_BASE) -c -o $@ $<
+$(O)/fuzz/libtdsnp-all.a: $(addprefix $(O)/fuzz/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.o) $(MOCK_C:.c=.o))
+	@rm -f $@
+	ar rcs $@ $^
+FUZZ_OBJS	:= $(patsubst %,$(O)/fuzz/obj/fuzz_%.o,$(FUZZ_TARGETS))
+$(FUZZ_OBJS): $(O)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_vmm_api.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_BACKEND=$(if $(filter tdx_host,$*),0,$(if $(filter snp_host,$*),1,2)) -MMD -MP -c -o $@ $<
+$(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fuzz_%.o \
+		$(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lpthread
+-include $(shell find $(O)/fuzz/obj -name '*.d' 2>/dev/null)
+
+fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
+	scripts/fuzz-api.sh $(FUZZ_LONG) $(FUZZ_TARGETS)
 
 # Fault campaigns over every backend (tests/campaign): make check runs a few
 # hundred seeds per backend, make campaign SEEDS=N (default 1000) per rate.

@@ -80,6 +80,10 @@ echo "== fault campaigns (forked child per seed; table in the log)"
 step "fault campaign: 60 seeds x 5 rates x 3 backends" \
 	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60'
 
+echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
+step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
+
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan
 
