@@ -154,8 +154,9 @@ tidy:
 # Two narrow exceptions, each for what checkpatch cannot know:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
-# - cmocka's test table type is struct CMUnitTest (CamelCase not ours).
-CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_*)
+# - cmocka's test table type is struct CMUnitTest and libFuzzer's entry
+#   points are LLVMFuzzer* (CamelCase not ours).
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*)
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:
 	scripts/lint.sh checkpatch $(filter-out $(CMOCKA_FILES) include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))

@@ -4,8 +4,9 @@
  * the per-vCPU register cache (include/vmm/vmm.h).
  *
  * Locking: the VM's lock protects its vCPU table; a vCPU's lock protects
- * its cache and statistics.  Lock order: the VM's lock, then a vCPU's.  Backend callbacks run under the vCPU lock (state)
- * or the VM lock (create/destroy) and may sleep.
+ * its cache and statistics.  Lock order: the VM's lock, then a vCPU's.
+ * Backend callbacks run under the vCPU lock (state), the VM lock
+ * (create/destroy) or both (finalize_vcpu) and may sleep.
  */
 #include <vmm/vmm.h>
 #include <tdsnp/platform.h>

@@ -102,7 +102,7 @@ struct run {
 
 static struct result *shared;
 
-static void bad(struct run *r, int oc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static __printf(3, 4) void bad(struct run *r, int oc, const char *fmt, ...);
 
 static void bad(struct run *r, int oc, const char *fmt, ...)
 {
@@ -196,6 +196,7 @@ static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io
 	struct tdx_ext_err e;
 	enum vmm_mem_state st;
 	unsigned int s, n;
+	bool leaf, priv;
 	u64 gpa, ret;
 
 	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
@@ -212,7 +213,9 @@ static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io
 		/* A page whose undo failed (-EIO) may stay blocked: still the TD's. */
 		if (s == TDX_SEPT_BLOCKED && st == VMM_MEM_PRIVATE && gpa >= io_lo && gpa < io_hi)
 			continue;
-		if ((s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING) != (st == VMM_MEM_PRIVATE)) {
+		leaf = s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING;
+		priv = st == VMM_MEM_PRIVATE;
+		if (leaf != priv) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, S-EPT state 0x%x",
 			    (unsigned long long)gpa, st, s);
 			return false;
@@ -237,7 +240,7 @@ static void run_tdx_host(struct run *r, u32 rate)
 	enum vmm_mem_state to;
 	struct vmm_vm *vm = NULL;
 	u8 mrtd[48];
-	unsigned int i;
+	unsigned int i, keys;
 	int lost = 0, ret;
 	bool ok;
 
@@ -302,9 +305,10 @@ static void run_tdx_host(struct run *r, u32 rate)
 		    (unsigned long long)(tdx_pages_quarantined() - q0), lost,
 		    vm ? 0 : info.lost_pages);
 	/* A failed create reports its HKID; a destroy that lost pages lost it too. */
-	if (st.hkids_in_use > (vm ? (lost > 0) : info.lost_keys))
+	keys = vm ? lost > 0 : info.lost_keys;
+	if (st.hkids_in_use > keys)
 		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
-		    (unsigned long long)st.hkids_in_use, vm ? 0 : info.lost_keys);
+		    (unsigned long long)st.hkids_in_use, keys);
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 	tdsnp_mock_tdx_host_teardown();
 }
@@ -325,13 +329,15 @@ static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
 	struct snp_mock_rmp_entry e;
 	enum vmm_mem_state st;
 	struct page *p;
+	bool priv;
 	u64 gpa;
 
 	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
 		if (vmm_get_mem_state(vm, gpa, &st))
 			return false;
 		p = vmm_snp_host_page(vm, gpa);
-		if ((st == VMM_MEM_PRIVATE) != !!p) {
+		priv = st == VMM_MEM_PRIVATE;
+		if (priv != !!p) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, backend page %p",
 			    (unsigned long long)gpa, st, (void *)p);
 			return false;
@@ -685,8 +691,8 @@ int main(int argc, char **argv)
 			verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [--seeds N] [--backend B] [--rate R] [--seed S] [-v]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [--seeds N] [--backend B] [--rate R] %s\n",
+				argv[0], "[--seed S] [-v]");
 			return 2;
 		}
 	}
@@ -727,7 +733,8 @@ int main(int argc, char **argv)
 			memset(count, 0, sizeof(count));
 			fired_total = 0;
 			for (seed = first; seed < first + nr_seeds; seed++) {
-				oc = (unsigned int)one(&backends[bi], rates[ri], seed, &inj, detail);
+				oc = (unsigned int)one(&backends[bi], rates[ri], seed, &inj,
+						       detail);
 				count[oc]++;
 				fired_total += inj;
 				if (oc > OC_FAILED_CLEANLY && (verbose || shown < 20)) {

@@ -38,6 +38,7 @@
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
 #include "../common/tdx_host_env.h"
+#include "fuzz_vmm_api.h"
 
 #ifndef FUZZ_BACKEND
 #define FUZZ_BACKEND	0
@@ -159,9 +160,6 @@ static void check_states(struct fvm *f)
 }
 
 /* ---- per-process setup and the end-of-input check ---- */
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -298,12 +296,12 @@ static void op_state(struct fvm *f, struct in *in)
 {
 	struct vmm_state_entry e[8];
 	u8 b = get8(in);
-	struct vmm_vcpu *v;
+	struct vmm_vcpu *v = f->vcpu[(b >> 4) & 3];
 	unsigned int nr = b % 9, i;
 	size_t ok;
 	int ret;
 
-	if (!f->vm || !(v = f->vcpu[(b >> 4) & 3]))
+	if (!f->vm || !v)
 		return;
 	for (i = 0; i < nr; i++) {
 		u8 t = get8(in);
