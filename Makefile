@@ -148,7 +148,8 @@ sparse:
 	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
 
 tidy:
-	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c tests/unit/*.c) -- \
+	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c tests/unit/*.c) \
+		$(wildcard tests/campaign/*.c tests/fuzz/*.c) -- \
 		-std=gnu11 -Iinclude -D_GNU_SOURCE
 
 # Two narrow exceptions, each for what checkpatch cannot know:

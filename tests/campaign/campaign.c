@@ -411,7 +411,7 @@ static void run_snp_host(struct run *r, u32 rate)
 		if (ret != SHA384_DIGEST_SIZE)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
 		else if (snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), fw,
-					    NULL) || memcmp(ld, fw, sizeof(ld)))
+					    NULL) || memcmp(ld, fw, sizeof(ld)) != 0)
 			bad(r, OC_STATE_MISMATCH, "launch digest differs from the firmware's");
 	}
 	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
@@ -642,7 +642,8 @@ static int one(const struct backend *be, u32 rate, u64 seed, u64 *injected, char
 		exit(2);
 	}
 	*injected = shared->injected;
-	strcpy(detail, shared->detail);
+	memcpy(detail, shared->detail, sizeof(shared->detail));
+	detail[sizeof(shared->detail) - 1] = 0;
 	if (WIFSIGNALED(status)) {
 		snprintf(detail, 200, "signal %d", WTERMSIG(status));
 		return WTERMSIG(status) == SIGALRM ? OC_HUNG : OC_CRASHED;
@@ -725,7 +726,7 @@ int main(int argc, char **argv)
 		       "errno");
 	printf(" %9s\n", "faults");
 	for (bi = 0; bi < ARRAY_SIZE(backends); bi++) {
-		if (only_backend && strcmp(only_backend, backends[bi].name))
+		if (only_backend && strcmp(only_backend, backends[bi].name) != 0)
 			continue;
 		for (ri = 0; ri < nr_rates; ri++) {
 			u64 seed, inj;
@@ -760,6 +761,6 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("columns: complete = completed, failed = failed cleanly; any other count fails\n");
 	printf("%s in %.1f s\n", failed ? "FAILED" : "passed",
-	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return failed ? 1 : 0;
 }
