@@ -161,6 +161,13 @@ static void check_states(struct fvm *f)
 
 /* ---- per-process setup and the end-of-input check ---- */
 
+/**
+ * LLVMFuzzerInitialize() - set up the mock firmware and the backend once
+ * @argc: libFuzzer's argument count (unused)
+ * @argv: libFuzzer's arguments (unused)
+ *
+ * Return: 0 (aborts when the setup fails).
+ */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -413,6 +420,16 @@ static void op_finalize(struct fvm *f, struct in *in)
 	check_states(f);
 }
 
+/**
+ * LLVMFuzzerTestOneInput() - run one input as a program of vmm-core calls
+ * @data: the input
+ * @size: its length
+ *
+ * Aborts on any disagreement between vmm-core, the firmware model and the
+ * arena, or when something is left behind after the input.
+ *
+ * Return: 0.
+ */
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct in in = { .p = data, .n = size };
