@@ -316,6 +316,11 @@ int main(void)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 4096 };
 	const struct CMUnitTest tests[] = {
+		/*
+		 * The TDX setup leaves the mock engine installed (with handlers
+		 * cmocka removes after the test) and the platform's memory on
+		 * its own arena: the SNP tests run before it.
+		 */
 		cmocka_unit_test(test_snp_vmpl_conversions_and_vcpu_state_from_threads),
 		cmocka_unit_test(test_snp_host_finalize_while_state_is_written),
 		cmocka_unit_test(test_tdx_host_conversions_and_vcpu_state_from_threads),
