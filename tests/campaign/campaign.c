@@ -248,6 +248,7 @@ static void run_tdx_host(struct run *r, u32 rate)
 		bad(r, OC_CRASHED, "setup failed");
 		return;
 	}
+	tdx_module_set_yield(false);	/* one thread: nobody to meet */
 	tdsnp_arena_stats(tdx_host_test_arena(), &a0);
 	q0 = tdx_pages_quarantined();
 	out0 = tdx_pages_outstanding();
