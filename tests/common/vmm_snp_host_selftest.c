@@ -423,7 +423,7 @@ static int test_bad_input_every_entry_point_leaves_nothing(char *msg, size_t len
 {
 	struct snp_launch_ops partial = *snp_mock_launch_ops();
 	struct vmm_vm_config cfg = base_cfg;
-	struct vmm_create_info info;
+	struct vmm_create_info info = { 0 };
 	struct vmm_vm *vm[3] = { NULL, NULL, NULL }, *bad = NULL;
 	struct vmm_vcpu *vcpu = NULL;
 	struct snp_guest squatter = { 0 };
@@ -515,7 +515,7 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	u8 ld[SHA384_DIGEST_SIZE], fw[SHA384_DIGEST_SIZE];
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
 	struct vmm_vm *vm = NULL;
-	struct vmm_create_info info;
+	struct vmm_create_info info = { 0 };
 	struct vmm_caps caps;
 	unsigned int i, expect = 0;
 	u64 s = seed, a, b;
