@@ -135,14 +135,16 @@ tsan: $(addprefix $(O)/tsan/tests/,$(TSAN_TESTS))
 	@for t in $^; do echo "== $$t"; \
 		TSAN_OPTIONS=halt_on_error=1:exitcode=66 $$t || exit 1; done
 
-# The kernel module (library) and the self-test module (mock + tests).
+# The kernel module (library) and the self-test module (mock + tests), built
+# in $(O)/kbuild/$(KVER) (a copy of the sources) with sparse and objtool.
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run scripts/install-deps.sh"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	scripts/kbuild-check.sh $(KVER)
 
 # Boot Debian's kernel of the same version in QEMU with both modules.
 ktest: module
-	scripts/qemu-ktest.sh --log $(O)/ktest.log tdsnp.ko tdsnp_ktest.ko
+	scripts/qemu-ktest.sh --kver $(KVER) --log $(O)/ktest.log \
+		$(O)/kbuild/$(KVER)/tdsnp.ko $(O)/kbuild/$(KVER)/tdsnp_ktest.ko
 
 sparse:
 	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)

@@ -38,14 +38,14 @@
 
 #define RUNS	7
 
-static volatile sig_atomic_t bare_signal;
+static int bare_signal;
 
 static void skip_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 
 	(void)si;
-	bare_signal = sig;
+	__atomic_store_n(&bare_signal, sig, __ATOMIC_RELAXED);
 	uc->uc_mcontext.gregs[REG_RIP] += 4;
 }
 
@@ -58,7 +58,7 @@ static void bare_trap(void)
 /* Which fault the CPU raised for the bare SEAMCALL, for the report. */
 static const char *bare_trap_name(void)
 {
-	switch (bare_signal) {
+	switch (__atomic_load_n(&bare_signal, __ATOMIC_RELAXED)) {
 	case SIGILL:
 		return "#UD";
 	case SIGSEGV:

@@ -203,6 +203,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_create);
  */
 void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages, u32 keys)
 {
+	if (!vm)
+		return;
 	vm->create_lost += pages;
 	vm->create_lost_keys += keys;
 }
@@ -268,6 +270,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_destroy);
  */
 void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps)
 {
+	if (!vm)
+		return;
 	tdsnp_mutex_lock(&vm->lock);
 	caps->backend = vm->cfg.backend;
 	caps->backend_name = vm->ops->name;
@@ -292,6 +296,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_caps);
  */
 void *vmm_vm_priv(struct vmm_vm *vm)
 {
+	if (!vm)
+		return NULL;
 	return vm->priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_priv);
@@ -303,6 +309,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_priv);
  */
 void vmm_vm_set_priv(struct vmm_vm *vm, void *priv)
 {
+	if (!vm)
+		return;
 	vm->priv = priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_set_priv);
@@ -316,6 +324,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_set_priv);
  */
 u64 vmm_vm_last_status(struct vmm_vm *vm)
 {
+	if (!vm)
+		return 0;
 	return READ_ONCE(vm->last_status);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_last_status);
@@ -327,6 +337,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_last_status);
  */
 void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status)
 {
+	if (!vm)
+		return;
 	WRITE_ONCE(vm->last_status, status);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_set_last_status);
@@ -381,6 +393,8 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 	u64 end = gpa + size, p;
 	int ret = 0;
 
+	if (!vm)
+		return -EINVAL;
 	if (!src || end < gpa || !range_ok(vm, gpa, end))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
@@ -442,6 +456,8 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 	u64 p, q, n;
 	int ret = 0;
 
+	if (!vm)
+		return -EINVAL;
 	if ((state != VMM_MEM_PRIVATE && state != VMM_MEM_SHARED &&
 	     state != VMM_MEM_UNMAPPED) || !range_ok(vm, start, end))
 		return -EINVAL;
@@ -494,6 +510,8 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
 {
 	u64 page = gpa & TDSNP_PAGE_MASK;
 
+	if (!vm)
+		return -EINVAL;
 	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
@@ -568,6 +586,8 @@ int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
 	int ret;
 
+	if (!vm)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
 	ret = vm->ops->measurement(vm, buf, len);
 	tdsnp_mutex_unlock(&vm->lock);
@@ -589,6 +609,8 @@ int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out)
 	struct vmm_vcpu *vcpu;
 	int ret;
 
+	if (!vm)
+		return -EINVAL;
 	*out = NULL;
 	if (index >= vm->cfg.max_vcpus)
 		return -EINVAL;
@@ -627,9 +649,12 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_create);
  */
 int vmm_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
-	struct vmm_vm *vm = vcpu->vm;
+	struct vmm_vm *vm;
 	int ret;
 
+	if (!vcpu)
+		return -EINVAL;
+	vm = vcpu->vm;
 	tdsnp_mutex_lock(&vm->lock);
 	ret = destroy_vcpu_locked(vcpu);
 	tdsnp_mutex_unlock(&vm->lock);
@@ -645,6 +670,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_destroy);
  */
 struct vmm_vm *vmm_vcpu_vm(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return NULL;
 	return vcpu->vm;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_vm);
@@ -657,6 +684,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_vm);
  */
 u32 vmm_vcpu_index(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return 0;
 	return vcpu->index;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_index);
@@ -669,6 +698,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_index);
  */
 void *vmm_vcpu_priv(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return NULL;
 	return vcpu->priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_priv);
@@ -680,6 +711,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_priv);
  */
 void vmm_vcpu_set_priv(struct vmm_vcpu *vcpu, void *priv)
 {
+	if (!vcpu)
+		return;
 	vcpu->priv = priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_set_priv);
@@ -853,6 +886,8 @@ size_t vmm_query_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, s
 {
 	size_t i, ok = 0;
 
+	if (!vcpu)
+		return 0;
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		entries[i].status = check_entry(vcpu, &entries[i], write);
@@ -880,6 +915,8 @@ int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	int failed = 0;
 	size_t i;
 
+	if (!vcpu)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		struct vmm_state_entry *e = &entries[i];
@@ -916,6 +953,8 @@ int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	size_t i;
 	int ret = 0;
 
+	if (!vcpu)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		entries[i].status = check_entry(vcpu, &entries[i], true);
@@ -948,6 +987,8 @@ int vmm_vcpu_flush(struct vmm_vcpu *vcpu)
 {
 	int ret;
 
+	if (!vcpu)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vcpu->lock);
 	ret = flush_locked(vcpu);
 	tdsnp_mutex_unlock(&vcpu->lock);
@@ -960,10 +1001,12 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_flush);
  * @vcpu: the vCPU
  *
  * Clean entries are dropped so the next read goes to firmware; dirty ones
- * (written since the last flush) are kept.
+ * (written since the last flush) are kept.  A NULL @vcpu is ignored.
  */
 void vmm_vcpu_invalidate(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return;
 	tdsnp_mutex_lock(&vcpu->lock);
 	drop_clean_locked(vcpu, 0);
 	tdsnp_mutex_unlock(&vcpu->lock);
@@ -977,6 +1020,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_invalidate);
  */
 void vmm_vcpu_stats(struct vmm_vcpu *vcpu, struct vmm_stats *stats)
 {
+	if (!vcpu)
+		return;
 	tdsnp_mutex_lock(&vcpu->lock);
 	*stats = vcpu->stats;
 	tdsnp_mutex_unlock(&vcpu->lock);
@@ -1000,6 +1045,8 @@ int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio
 	int ret = 0;
 	u32 i;
 
+	if (!vm)
+		return -EINVAL;
 	if (!size || base + size < base || !ops || !ops->read || !ops->write)
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
@@ -1025,6 +1072,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_add_mmio);
  */
 int vmm_vm_set_ucall(struct vmm_vm *vm, u64 gpa)
 {
+	if (!vm)
+		return -EINVAL;
 	if ((gpa & 7) || (gpa >= vm->cfg.mem_base && gpa < vm->cfg.mem_base + vm->cfg.mem_size))
 		return -EINVAL;
 	WRITE_ONCE(vm->ucall_gpa, gpa);

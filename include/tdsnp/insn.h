@@ -193,7 +193,7 @@ struct tdsnp_insn_tracer {
 void tdsnp_insn_set_tracer(const struct tdsnp_insn_tracer *tracer);
 
 const struct tdsnp_insn_desc *tdsnp_insn_desc(unsigned int insn);
-unsigned long tdsnp_insn_spot(unsigned int insn, enum tdsnp_insn_spot spot);
+const void *tdsnp_insn_spot(unsigned int insn, enum tdsnp_insn_spot spot);
 int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup, bool *completed);
 int tdsnp_insn_set_engine(const struct tdsnp_insn_engine *engine);
 void tdsnp_insn_clear_engine(const struct tdsnp_insn_engine *engine);

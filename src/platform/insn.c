@@ -86,28 +86,31 @@ EXPORT_SYMBOL_GPL(tdsnp_insn_desc);
  * @insn: a TDSNP_INSN_* id
  * @spot: which place
  *
- * Return: the address, or 0 for an id or spot out of range.
+ * Return: the address, or NULL for an id or spot out of range.
  */
-unsigned long tdsnp_insn_spot(unsigned int insn, enum tdsnp_insn_spot spot)
+const void *tdsnp_insn_spot(unsigned int insn, enum tdsnp_insn_spot spot)
 {
 	const struct tdsnp_insn_desc *d;
+	const u8 *real, *mock;
 
 	if (insn >= TDSNP_NR_INSNS)
-		return 0;
+		return NULL;
 	d = &insn_descs[insn];
+	real = (const u8 *)d->routine;
+	mock = (const u8 *)d->mock_routine;
 	switch (spot) {
 	case TDSNP_SPOT_SITE:
-		return (unsigned long)d->routine + d->layout->site;
+		return real + d->layout->site;
 	case TDSNP_SPOT_FIXUP:
-		return (unsigned long)d->routine + d->layout->fixup;
+		return real + d->layout->fixup;
 	case TDSNP_SPOT_MOCK_SITE:
-		return (unsigned long)d->mock_routine + d->layout->mock_site;
+		return mock + d->layout->mock_site;
 	case TDSNP_SPOT_MOCK_POST:
-		return (unsigned long)d->mock_routine + d->layout->mock_post;
+		return mock + d->layout->mock_post;
 	case TDSNP_SPOT_MOCK_FIXUP:
-		return (unsigned long)d->mock_routine + d->layout->mock_fixup;
+		return mock + d->layout->mock_fixup;
 	}
-	return 0;
+	return NULL;
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_spot);
 
@@ -132,19 +135,20 @@ int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup, bool *complet
 
 	for (i = 0; i < TDSNP_NR_INSNS; i++) {
 		const struct tdsnp_insn_desc *d = &insn_descs[i];
-		unsigned long site = tdsnp_insn_spot(i, TDSNP_SPOT_SITE);
-		unsigned long msite = tdsnp_insn_spot(i, TDSNP_SPOT_MOCK_SITE);
-		unsigned long mpost = tdsnp_insn_spot(i, TDSNP_SPOT_MOCK_POST);
-		bool post = ip == mpost;
+		const u8 *site = tdsnp_insn_spot(i, TDSNP_SPOT_SITE);
+		const u8 *msite = tdsnp_insn_spot(i, TDSNP_SPOT_MOCK_SITE);
+		const u8 *mpost = tdsnp_insn_spot(i, TDSNP_SPOT_MOCK_POST);
+		bool real = ip == (unsigned long)site;
+		bool post = ip == (unsigned long)mpost;
 
-		if (ip != site && ip != msite && !post)
+		if (!real && !post && ip != (unsigned long)msite)
 			continue;
-		if (memcmp((const void *)(ip == site ? site : msite), d->bytes,
-			   sizeof(d->bytes)) != 0)
+		if (memcmp(real ? site : msite, d->bytes, sizeof(d->bytes)) != 0)
 			return -ENOENT;
-		if (post && memcmp((const void *)mpost, ud2_bytes, sizeof(ud2_bytes)) != 0)
+		if (post && memcmp(mpost, ud2_bytes, sizeof(ud2_bytes)) != 0)
 			return -ENOENT;
-		*fixup = tdsnp_insn_spot(i, ip == site ? TDSNP_SPOT_FIXUP : TDSNP_SPOT_MOCK_FIXUP);
+		*fixup = (unsigned long)tdsnp_insn_spot(i, real ? TDSNP_SPOT_FIXUP :
+							TDSNP_SPOT_MOCK_FIXUP);
 		if (completed)
 			*completed = post;
 		return (int)i;

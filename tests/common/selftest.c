@@ -379,24 +379,28 @@ static int test_describe_names_leaf_arguments_and_status(char *msg, size_t len)
 
 static int test_site_lookup_is_exact(char *msg, size_t len)
 {
-	unsigned long site = tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_SITE);
-	unsigned long msite = tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_SITE);
-	unsigned long mpost = tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_POST);
-	const u8 *post_bytes = (const u8 *)mpost;
+	const u8 *post_bytes = tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_POST);
+	unsigned long site = (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_SITE);
+	unsigned long msite = (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL,
+							     TDSNP_SPOT_MOCK_SITE);
+	unsigned long mpost = (unsigned long)post_bytes;
 	unsigned long fixup = 0;
 	bool completed = true;
 
 	if (tdsnp_insn_site_lookup(site, &fixup, &completed) != TDSNP_INSN_TDCALL ||
-	    fixup != tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_FIXUP) || completed)
+	    fixup != (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_FIXUP) ||
+	    completed)
 		return st_fail(msg, len, "real site not found");
 	if (tdsnp_insn_site_lookup(msite, &fixup, &completed) != TDSNP_INSN_TDCALL ||
-	    fixup != tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_FIXUP) || completed)
+	    fixup != (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_FIXUP) ||
+	    completed)
 		return st_fail(msg, len, "mock site not found");
 	/* The TDCALL is 4 bytes (66 0f 01 cc), the UD2 (0f 0b) right after it. */
 	if (mpost != msite + 4 || post_bytes[0] != 0x0f || post_bytes[1] != 0x0b)
 		return st_fail(msg, len, "no UD2 right after the mock TDCALL");
 	if (tdsnp_insn_site_lookup(mpost, &fixup, &completed) != TDSNP_INSN_TDCALL ||
-	    fixup != tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_FIXUP) || !completed)
+	    fixup != (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_FIXUP) ||
+	    !completed)
 		return st_fail(msg, len, "UD2 after the mock site not found");
 	if (tdsnp_insn_site_lookup(site + 1, &fixup, NULL) >= 0 ||
 	    tdsnp_insn_site_lookup(msite + 1, &fixup, NULL) >= 0 ||
@@ -448,14 +452,15 @@ static int test_catcher_claims_ud_gp_pf_and_completion_on_any_cpu(char *msg, siz
 
 	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
-			unsigned long ip = tdsnp_insn_spot(insn, cases[i].spot);
+			unsigned long ip = (unsigned long)tdsnp_insn_spot(insn, cases[i].spot);
 			unsigned long ip0 = ip;
 			u64 kind0 = tdsnp_mock_trap_kind_count(cases[i].kind);
 			u64 rax = 0;
 			int got = tdsnp_mock_catch(cases[i].trapno, &ip, &rax);
 			bool real = cases[i].spot == TDSNP_SPOT_SITE;
-			unsigned long want_ip = tdsnp_insn_spot(insn, real ? TDSNP_SPOT_FIXUP :
-								TDSNP_SPOT_MOCK_FIXUP);
+			unsigned long want_ip =
+				(unsigned long)tdsnp_insn_spot(insn, real ? TDSNP_SPOT_FIXUP :
+							       TDSNP_SPOT_MOCK_FIXUP);
 
 			if (!cases[i].claimed) {
 				if (got >= 0 || ip != ip0 || rax)
@@ -465,9 +470,9 @@ static int test_catcher_claims_ud_gp_pf_and_completion_on_any_cpu(char *msg, siz
 			}
 			if (got != (int)insn || ip != want_ip ||
 			    rax != (TDSNP_TRAP_CAUGHT | cases[i].code))
-				return st_fail(msg, len, "%s case %u: got %d ip %s rax 0x%llx",
+				return st_fail(msg, len, "%s case %u: got %d fixup %d rax 0x%llx",
 					       tdsnp_insn_desc(insn)->name, i, got,
-					       ip == want_ip ? "fixup" : "wrong", rax);
+					       ip == want_ip, rax);
 			if (tdsnp_mock_trap_kind_count(cases[i].kind) != kind0 + 1)
 				return st_fail(msg, len, "%s case %u not counted as kind %u",
 					       tdsnp_insn_desc(insn)->name, i, cases[i].kind);

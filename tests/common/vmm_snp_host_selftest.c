@@ -193,7 +193,7 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 		held[nr_held++] = tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx);
 	}
 	for (i = 0; i < 2; i++) {
-		struct sev_es_save_area *sa;
+		struct tdsnp_sev_es_save_area *sa;
 		struct page *p;
 
 		EQ(ret ? 0 : vmm_vcpu_create(vm, i, &vcpu[i]), 0);
@@ -295,7 +295,7 @@ static int test_state_before_finalize_lands_in_vmsa_refused_after(char *msg, siz
 		REG(VMM_REG_RIP, 0), REG(VMM_REG_SEG(VMM_SEG_CS, VMM_SEG_ATTRIB), 0),
 		VMSA(0x3e8, 0), VMSA(0x3e9, 0),
 	};
-	struct sev_es_save_area *sa = NULL;
+	struct tdsnp_sev_es_save_area *sa = NULL;
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
 	int ret = begin(msg, len);
@@ -322,7 +322,8 @@ static int test_state_before_finalize_lands_in_vmsa_refused_after(char *msg, siz
 	EQ(bad[1].status, -EPERM);
 	EQ(bad[2].status, -EINVAL);
 	CHECK(!ret && sa->rbx == 0);
-	vmm_vcpu_invalidate(vcpu);
+	if (!ret)
+		vmm_vcpu_invalidate(vcpu);
 	EQ(ret ? 0 : vmm_get_state(vcpu, get, ARRAY_SIZE(get)), -EINVAL);
 	EQ(get[0].value, 0x401000);
 	EQ(get[1].value, 0xa09b);
@@ -330,7 +331,8 @@ static int test_state_before_finalize_lands_in_vmsa_refused_after(char *msg, siz
 	EQ(get[3].status, -ENOENT);	/* inside XCR0: no field starts there */
 	EQ(vmm_vm_finalize(vm), 0);
 	/* The VMSA is the guest's: reads and writes refused, the cache too. */
-	vmm_vcpu_invalidate(vcpu);
+	if (!ret)
+		vmm_vcpu_invalidate(vcpu);
 	get[3].id = 0x3e8;
 	EQ(ret ? 0 : vmm_get_state(vcpu, get, ARRAY_SIZE(get)), -EINVAL);
 	EQ(get[0].status, -EPERM);
