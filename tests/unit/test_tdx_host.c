@@ -456,7 +456,7 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 			 TDX_SUCCESS);
 	{
 		unsigned int i;
-		u64 pa;
+		tdsnp_hpa_t pa;
 
 		for (i = 0; i < g.nr_sept; i++) {
 			if (page_to_phys(g.sept_pages[i].page) != tdsnp_hpa_val(hpa))
