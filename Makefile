@@ -159,7 +159,7 @@ tidy:
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
 # - cmocka's test table type is struct CMUnitTest and libFuzzer's entry
 #   points are LLVMFuzzer* (CamelCase not ours).
-CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*)
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.[ch])
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:
 	scripts/lint.sh checkpatch $(filter-out $(CMOCKA_FILES) include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))
