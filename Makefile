@@ -11,6 +11,9 @@ KDIR		?= /usr/src/linux-headers-$(KVER)
 WARN		:= -Wall -Wextra -Werror
 CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -fno-strict-aliasing
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN_FLAGS	:= -fsanitize=thread -fno-omit-frame-pointer
+# The multi-threaded tests, also built under ThreadSanitizer (make tsan).
+TSAN_TESTS	:= test_vmm_threads
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 # libcrypto: SHA-384 (src/platform/sha384_user.c).
 LIBS		:= -lcrypto -lpthread
@@ -48,6 +51,7 @@ endef
 
 $(eval $(call variant,plain,))
 $(eval $(call variant,asan,$(SAN_FLAGS)))
+$(eval $(call variant,tsan,$(TSAN_FLAGS)))
 
 # Guest images (guest/): freestanding, no red zone, general registers only,
 # linked at a fixed address (guest/tdx/guest.ld) and flattened; tdsnp's own
@@ -85,7 +89,8 @@ $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/test
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
-.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo
+.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
+	tsan campaign fuzz-api
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -124,6 +129,52 @@ tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TE
 deps:
 	scripts/install-deps.sh
 
+# libFuzzer targets over vmm-core's API, one per backend (tests/fuzz), built
+# with clang: make check runs each for FUZZ_SECONDS on its checked-in corpus
+# (scripts/fuzz-api.sh); make fuzz-api runs them for FUZZ_LONG seconds each.
+FUZZ_CC		:= clang-14
+# clang 14 also warns of designated initializers that leave fields zero
+# (-Wmissing-field-initializers); gcc, which builds everything else, does not.
+FUZZ_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer -Wno-missing-field-initializers
+FUZZ_TARGETS	:= tdx_host snp_host snp_vmpl
+FUZZ_SECONDS	?= 10
+FUZZ_LONG	?= 3600
+$(O)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+$(O)/fuzz/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ASFLAGS_BASE) -c -o $@ $<
+$(O)/fuzz/libtdsnp-all.a: $(addprefix $(O)/fuzz/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.o) $(MOCK_C:.c=.o))
+	@rm -f $@
+	ar rcs $@ $^
+FUZZ_OBJS	:= $(patsubst %,$(O)/fuzz/obj/fuzz_%.o,$(FUZZ_TARGETS))
+$(FUZZ_OBJS): $(O)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_vmm_api.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_BACKEND=$(if $(filter tdx_host,$*),0,$(if $(filter snp_host,$*),1,2)) -MMD -MP -c -o $@ $<
+$(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fuzz_%.o \
+		$(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
+-include $(shell find $(O)/fuzz/obj -name '*.d' 2>/dev/null)
+
+fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
+	scripts/fuzz-api.sh $(FUZZ_LONG) $(FUZZ_TARGETS)
+
+# Fault campaigns over every backend (tests/campaign): make check runs a few
+# hundred seeds per backend, make campaign SEEDS=N (default 1000) per rate.
+SEEDS		?= 1000
+$(O)/%/tdsnp-campaign: $(O)/%/obj/tests/campaign/campaign.o $(O)/%/libtdsnp-mock.a $(O)/%/libtdsnp.a
+	$(CC) $(if $(filter asan,$*),$(SAN_FLAGS)) -o $@ $^ -lunicorn $(LIBS)
+
+campaign: $(O)/plain/tdsnp-campaign
+	$< --seeds $(SEEDS)
+
+# The multi-threaded tests under ThreadSanitizer: any report fails.
+tsan: $(addprefix $(O)/tsan/tests/,$(TSAN_TESTS))
+	@for t in $^; do echo "== $$t"; \
+		TSAN_OPTIONS=halt_on_error=1:exitcode=66 $$t || exit 1; done
+
 # The kernel module (library) and the self-test module (mock + tests), built
 # in $(O)/kbuild/$(KVER) (a copy of the sources) with sparse and objtool.
 module:
@@ -139,15 +190,17 @@ sparse:
 	scripts/lint.sh sparse -- -Iinclude -Iguest/include -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)
 
 tidy:
-	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c tests/unit/*.c) -- \
+	scripts/lint.sh clang-tidy $(LIB_C) $(MOCK_C) $(wildcard tools/*.c tests/unit/*.c) \
+		$(wildcard tests/campaign/*.c tests/fuzz/*.c) -- \
 		-std=gnu11 -Iinclude -Iguest/include -D_GNU_SOURCE
 
 # Three narrow exceptions, each for what checkpatch cannot know:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
-# - cmocka's test table type is struct CMUnitTest (CamelCase not ours);
+# - cmocka's test table type is struct CMUnitTest and libFuzzer's entry
+#   points are LLVMFuzzer* (CamelCase not ours);
 # - libcrypto's SHA384_Init/Update/Final (CamelCase not ours either).
-CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_*)
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.[ch])
 OPENSSL_FILES	:= src/platform/sha384_user.c
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:

@@ -86,9 +86,22 @@ for t in build/plain/tests/test_*; do
 		--errors-for-leak-kinds=definite,indirect --sigill-diagnostics=no "$t"
 done
 
+echo "== fault campaigns (forked child per seed; table in the log)"
+step "fault campaign: 60 seeds x 5 rates x 3 backends" \
+	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60'
+
+echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
+step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
+
+echo "== concurrency (ThreadSanitizer)"
+step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan
+
 echo "== tools"
 step "tdsnp-status names TDX_OPERAND_BUSY" \
 	sh -c 'build/tdsnp-status 0x8000020000000000 | grep -q "TDX_OPERAND_BUSY"'
+step "tdsnp-status: unwritable output fails, --snp takes 32 bits" \
+	tests/tools/test-tdsnp-status.sh build/tdsnp-status
 
 step "tdsnp-bench runs (make bench, 64 MiB builds)" build/tdsnp-bench 500 64
 step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \

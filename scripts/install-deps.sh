@@ -8,7 +8,7 @@
 #   scripts/install-deps.sh --print  only print the apt-get line for what is missing
 set -eu
 
-pkgs="build-essential make gcc clang-tidy libcmocka-dev sparse \
+pkgs="build-essential make gcc clang-tidy clang-14 libclang-rt-14-dev libcmocka-dev sparse \
 valgrind qemu-system-x86 busybox-static cpio xz-utils perl libunicorn-dev \
 linux-headers-cloud-amd64 linux-headers-6.12-cloud-amd64 linux-source-6.1 libssl-dev"
 

@@ -143,6 +143,14 @@ int main(int argc, char **argv)
 			free(values);
 			return EXIT_USAGE;
 		}
+		/* RMP instructions return EAX (snp.md 2.4); only our own statuses are wider. */
+		if (snp && values[i] > 0xffffffffULL && !tdsnp_status_is_sw(values[i])) {
+			fprintf(stderr, "tdsnp-status: not a 32-bit SNP return code: '%s'\n",
+				argv[optind + i]);
+			usage_error();
+			free(values);
+			return EXIT_USAGE;
+		}
 	}
 
 	for (i = 0; i < n; i++) {
@@ -153,5 +161,10 @@ int main(int argc, char **argv)
 		}
 	}
 	free(values);
+	/* Output that could not be written is a failure, not a silent success. */
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("tdsnp-status: stdout");
+		return EXIT_FAILURE;
+	}
 	return EXIT_SUCCESS;
 }

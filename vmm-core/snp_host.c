@@ -10,7 +10,8 @@
  * firmware zeroes the page and measures no contents) and UNMEASURED
  * otherwise (contents kept, not measured), snp.md 6.1-6.3.  finalize
  * LAUNCH_UPDATEs every vCPU's VMSA (type VMSA, at VMM_SNP_HOST_VMSA_GPA) in
- * vCPU index order, then LAUNCH_FINISH.
+ * vCPU index order, each under its vCPU lock (finalize_vcpu), then
+ * LAUNCH_FINISH.
  *
  * Measurement.  The PSP command set has no read-back of the launch digest
  * (it reaches the guest's attestation report only), so the backend computes
@@ -36,9 +37,10 @@
  * page, in the order the policy layer requires.  The ASID is returned to the
  * range unless DECOMMISSION failed (the firmware may still bind it).
  *
- * Locking: vmm-core calls VM and memory ops under the VM lock and state ops
- * under the vCPU lock; the launch ops and the ASID table are guarded by
- * cfg_lock.
+ * Locking: vmm-core calls VM and memory ops under the VM lock, state ops
+ * under the vCPU lock, and finalize_vcpu under both, so a vCPU's launched
+ * flag and its VMSA never change while a state op reads or writes them; the
+ * launch ops and the ASID table are guarded by cfg_lock.
  */
 #include <vmm/vmm.h>
 #include <vmm/snp_host.h>
@@ -499,31 +501,42 @@ static int sh_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 
 /* ---- launch finish ---- */
 
-static int sh_finalize(struct vmm_vm *vm)
+/*
+ * One vCPU's VMSA into the launch, under its vCPU lock (and the VM lock),
+ * so no state write can change it while LAUNCH_UPDATE measures it.
+ * vmm-core calls this in vCPU index order; a retry after a failure skips
+ * the measured ones.
+ */
+static int sh_finalize_vcpu(struct vmm_vcpu *vcpu)
 {
-	struct shvm *s = vmm_vm_priv(vm);
-	struct shvcpu *c;
-	unsigned int i;
+	struct shvm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct shvcpu *c = vmm_vcpu_priv(vcpu);
 	int ret;
 
 	if (s->broken)
 		return -EIO;
-	/* VMSAs in vCPU order; a retry after a failure skips the measured ones. */
-	for (i = 0; i < VMM_MAX_VCPUS; i++) {
-		c = s->vcpus[i];
-		if (!c || c->launched)
-			continue;
-		ret = launch_page(s, c->vmsa, VMM_SNP_HOST_VMSA_GPA, SNP_PAGE_TYPE_VMSA);
-		if (ret == -ENOTRECOVERABLE) {
-			/* Quarantined: this vCPU has no VMSA and the launch cannot finish. */
-			c->vmsa = NULL;
-			c->launched = true;
-			s->broken = true;
-		}
-		if (ret)
-			return ret;
+	if (c->launched)
+		return 0;
+	ret = launch_page(s, c->vmsa, VMM_SNP_HOST_VMSA_GPA, SNP_PAGE_TYPE_VMSA);
+	if (ret == -ENOTRECOVERABLE) {
+		/* Quarantined: this vCPU has no VMSA and the launch cannot finish. */
+		c->vmsa = NULL;
 		c->launched = true;
+		s->broken = true;
 	}
+	if (ret)
+		return ret;
+	c->launched = true;
+	return 0;
+}
+
+static int sh_finalize(struct vmm_vm *vm)
+{
+	struct shvm *s = vmm_vm_priv(vm);
+	int ret;
+
+	if (s->broken)
+		return -EIO;
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	ret = record(s, snp_guest_finish(&s->g));
 	if (!ret)
@@ -562,6 +575,7 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 	.state_write = sh_state_write,
 	.mem_add = sh_mem_add,
 	.mem_convert = sh_mem_convert,
+	.finalize_vcpu = sh_finalize_vcpu,
 	.finalize = sh_finalize,
 	.measurement = sh_measurement,
 };

@@ -15,8 +15,11 @@
  *               shared.
  * The page is zeroed after PVALIDATE and before the grant, so a page the
  * hypervisor gives back with old contents never shows them to the lower
- * VMPL (coconut-svsm does the same, snp.md 1.6).  A failing step is undone
- * in reverse; a page whose undo fails too is marked unknown, refuses further
+ * VMPL (coconut-svsm does the same, snp.md 1.6).  A page state change the
+ * hypervisor refuses (its RMPUPDATE in use or overlapping, transient) is
+ * retried up to SNP_RETRY_MAX times, then the conversion fails with -EBUSY.
+ * A failing step is undone in reverse; a page whose undo fails too is
+ * marked unknown, the conversion says -EIO, the page refuses further
  * conversions with -EIO, and is recovered (or counted lost) by vm_destroy.
  *
  * Measurement.  The SVSM, not the PSP, measures what it loads into the lower
@@ -93,7 +96,7 @@ static u64 nr_vms;
 int vmm_snp_vmpl_set_env(const struct vmm_snp_vmpl_env *env)
 {
 	if (env && (!env->ghcb || !env->map || !env->unmap || !env->alloc_private_page ||
-		    !env->free_private_page))
+		    !env->free_private_page || !env->lose_private_page))
 		return -EINVAL;
 	if (tdsnp_atomic64_read(&nr_vms))
 		return -EBUSY;
@@ -149,35 +152,44 @@ static u64 ghcb_status(const struct snp_ghcb *g, int err)
 	return g->page->sw_exit_info_2;
 }
 
-static int psc_once(struct svm *s, u64 gpa, unsigned int op)
+static int psc_once(struct svm *s, u64 gpa, unsigned int op, u64 *status)
 {
 	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = op };
 	struct snp_ghcb *g = s->env->ghcb;
-	u64 status = 0;
 	int ret;
 
+	*status = 0;
 	tdsnp_mutex_lock(&ghcb_lock);
 	ret = snp_ghcb_psc(g, &e, 1);
 	if (ret)
-		status = ghcb_status(g, ret);
+		*status = ghcb_status(g, ret);
 	tdsnp_mutex_unlock(&ghcb_lock);
 	if (ret)
-		vmm_vm_set_last_status(s->vm, status);
+		vmm_vm_set_last_status(s->vm, *status);
 	return ret;
 }
 
 /*
- * Undo and teardown must not give up on a transient hypervisor failure
- * (its RMPUPDATE in use or overlapping, snp.md S1, S3): retry those.
+ * A page state change, retried while the hypervisor refuses it with the
+ * generic error (its RMPUPDATE found the entry in use or overlapping,
+ * snp.md S1, S3: transient).  The page state did not change on a refusal,
+ * so when the refusals outlast SNP_RETRY_MAX the result is -EBUSY; any
+ * other failure is returned as it is.
  */
 static int psc_retry(struct svm *s, u64 gpa, unsigned int op)
 {
 	unsigned int i;
-	int ret = -EIO;
+	u64 status;
+	int ret;
 
-	for (i = 0; i < SNP_RETRY_MAX && ret == -EIO; i++)
-		ret = psc_once(s, gpa, op);
-	return ret;
+	for (i = 0; i < SNP_RETRY_MAX; i++) {
+		ret = psc_once(s, gpa, op, &status);
+		if (!ret)
+			return 0;
+		if (ret != -EIO || status != SNP_PSC_ERR_GENERIC)
+			return ret;
+	}
+	return -EBUSY;
 }
 
 static int ap_request(struct svm *s, unsigned int req, u32 apic_id, u64 gpa, u64 features)
@@ -215,7 +227,7 @@ static int make_private(struct svm *s, u64 gpa, const void *src)
 	void *va;
 	int ret;
 
-	ret = psc_once(s, gpa, SNP_PSC_OP_PRIVATE);
+	ret = psc_retry(s, gpa, SNP_PSC_OP_PRIVATE);
 	if (ret)
 		return ret;
 	va = env->map(env->ctx, gpa);
@@ -253,6 +265,7 @@ undo_psc:
 	if (broken) {
 		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", gpa);
 		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
+		return -EIO;
 	}
 	return ret;
 }
@@ -283,7 +296,7 @@ static int make_shared(struct svm *s, u64 gpa)
 		ret = rmp_fail(s, r);
 		goto undo_revoke;
 	}
-	ret = psc_once(s, gpa, SNP_PSC_OP_SHARED);
+	ret = psc_retry(s, gpa, SNP_PSC_OP_SHARED);
 	if (ret)
 		goto undo_rescind;
 	env->unmap(env->ctx, gpa, va);
@@ -301,6 +314,7 @@ undo_revoke:
 	if (broken) {
 		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", gpa);
 		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
+		return -EIO;
 	}
 	return ret;
 }
@@ -450,7 +464,11 @@ static struct page *vmsa_page_get(const struct vmm_snp_vmpl_env *env, u64 *gpa)
 	return q;
 }
 
-/* Clear the VMSA bit, scrub, give the page back; false when it is lost. */
+/*
+ * Clear the VMSA bit, scrub, give the page back; false when it is lost:
+ * still a VMSA, never reused (S4), so quarantined and forgotten by the
+ * environment.
+ */
 static bool vmsa_put(struct svm *s, struct svcpu *c)
 {
 	int ret;
@@ -459,7 +477,9 @@ static bool vmsa_put(struct svm *s, struct svcpu *c)
 		ret = vmsa_page_destroy(&c->vmsa);
 		if (ret) {
 			vmm_vm_set_last_status(s->vm, vmsa_errno_status(ret));
-			return false;	/* still a VMSA: never reused (S4) */
+			snp_page_quarantine(c->vmsa.page);
+			s->env->lose_private_page(s->env->ctx, c->vmsa.page, c->gpa);
+			return false;
 		}
 	}
 	memset(vmsa_page_sa(&c->vmsa), 0, SNP_VMSA_SIZE);

@@ -192,8 +192,11 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	vmm_vm_set_priv(vm, t);
 	/* TDH.MNG.CREATE, KEY.CONFIG on every package, ADDCX (tdx-host.md 6.2). */
 	err = record(vm, tdx_guest_create(&t->g));
-	if (err)
+	if (err) {
+		/* Its undo may have quarantined pages and kept the HKID bound. */
+		vmm_vm_add_lost(vm, t->g.leaked, t->g.hkid ? 1 : 0);
 		goto free;
+	}
 	params->attributes = cfg->attributes;
 	params->xfam = cfg->xfam;
 	params->max_vcpus = (u16)cfg->max_vcpus;
@@ -203,7 +206,7 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (err) {
 		/* Nothing the module holds may be freed: a quarantined page stays so. */
 		tdx_guest_destroy(&t->g);
-		vmm_vm_add_lost(vm, t->g.leaked);
+		vmm_vm_add_lost(vm, t->g.leaked, t->g.hkid ? 1 : 0);
 		goto free;
 	}
 	tdsnp_free(params);

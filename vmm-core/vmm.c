@@ -4,8 +4,9 @@
  * the per-vCPU register cache (include/vmm/vmm.h).
  *
  * Locking: the VM's lock protects its vCPU table; a vCPU's lock protects
- * its cache and statistics.  Backend callbacks run under the vCPU lock (state)
- * or the VM lock (create/destroy) and may sleep.
+ * its cache and statistics.  Lock order: the VM's lock, then a vCPU's.
+ * Backend callbacks run under the vCPU lock (state), the VM lock
+ * (create/destroy) or both (finalize_vcpu) and may sleep.
  */
 #include <vmm/vmm.h>
 #include <vmm/pagemap.h>
@@ -48,6 +49,7 @@ struct vmm_vm {
 	void *priv;				/* backend's */
 	u64 last_status;			/* last architectural status */
 	u32 create_lost;			/* pages lost undoing a failed create */
+	u32 create_lost_keys;			/* key IDs lost undoing it */
 	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
@@ -121,8 +123,9 @@ static bool page_aligned(u64 v)
  * @cfg: what to build
  * @out: the VM on success
  * @info: filled in whatever the result (may be NULL): the architectural
- *        status of the firmware call that failed and the pages the backend
- *        could not reclaim while undoing (quarantined, never freed)
+ *        status of the firmware call that failed, the pages the backend
+ *        could not reclaim while undoing (quarantined, never freed) and the
+ *        key IDs it had to leave allocated
  *
  * Return: 0; -EINVAL for a bad configuration (vCPU count, memory range);
  * -ENODEV when no backend of that kind is registered; -ENOMEM; or the
@@ -164,6 +167,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 		if (info) {
 			info->status = vm->last_status;
 			info->lost_pages = vm->create_lost;
+			info->lost_keys = vm->create_lost_keys;
 		}
 		tdsnp_mutex_destroy(&vm->lock);
 		tdsnp_free(vm);
@@ -190,15 +194,18 @@ int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out)
 EXPORT_SYMBOL_GPL(vmm_vm_create);
 
 /**
- * vmm_vm_add_lost() - a backend's vm_create reports pages it had to give up
+ * vmm_vm_add_lost() - a backend's vm_create reports what it had to give up
  * @vm: the VM being created
  * @pages: pages quarantined while undoing a failed create
+ * @keys: key IDs (HKIDs, ASIDs) left allocated because the firmware may
+ *        still bind them
  */
-void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages)
+void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages, u32 keys)
 {
 	if (!vm)
 		return;
 	vm->create_lost += pages;
+	vm->create_lost_keys += keys;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_add_lost);
 
@@ -570,12 +577,18 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 		ret = -EALREADY;
 		goto out;
 	}
-	/* State written before finalisation belongs to the sealed image (an SNP VMSA). */
+	/*
+	 * State written before finalisation belongs to the sealed image (an
+	 * SNP VMSA): each vCPU is flushed and its part of the image sealed
+	 * under its lock, so no state write can slip in between.
+	 */
 	for (i = 0; i < VMM_MAX_VCPUS && !ret; i++) {
 		if (!vm->vcpus[i])
 			continue;
 		tdsnp_mutex_lock(&vm->vcpus[i]->lock);
 		ret = flush_locked(vm->vcpus[i]);
+		if (!ret && vm->ops->finalize_vcpu)
+			ret = vm->ops->finalize_vcpu(vm->vcpus[i]);
 		tdsnp_mutex_unlock(&vm->vcpus[i]->lock);
 	}
 	if (!ret) {

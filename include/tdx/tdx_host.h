@@ -181,6 +181,11 @@ u64 tdsnp_tdh_sys_update(void);
 #define TDX_NO_ENTROPY_RETRIES		10
 #define TDX_BUSY_RETRIES		64
 #define TDX_RESUMABLE_RETRIES		10000
+/*
+ * Our policy, not the spec's: rounds of TRACK + UNBLOCK (each with the BUSY
+ * retries above) that undoing a failed removal gets before it gives up.
+ */
+#define TDX_UNBLOCK_ROUNDS		16
 
 int tdx_status_to_errno(u64 status);
 bool tdx_status_is(u64 status, u64 base);

@@ -63,8 +63,11 @@ struct snp_ghcb;
  *                      (snp.md 3.3.2)
  * @free_private_page: take back a page from @alloc_private_page, in the
  *                     state it gave it.  A VMSA page whose VMSA bit cannot
- *                     be cleared is never given back: the backend drops it
- *                     and counts it as lost
+ *                     be cleared is never given back: see @lose_private_page
+ * @lose_private_page: forget a page from @alloc_private_page for good: its
+ *                     VMSA bit could not be cleared, so the backend counted
+ *                     it as lost and quarantined it (snp_page_quarantine());
+ *                     the environment must never free or reuse it
  * @ctx: passed to every hook
  */
 struct vmm_snp_vmpl_env {
@@ -73,6 +76,7 @@ struct vmm_snp_vmpl_env {
 	void (*unmap)(void *ctx, u64 gpa, void *va);
 	struct page *(*alloc_private_page)(void *ctx, u64 *gpa);
 	void (*free_private_page)(void *ctx, struct page *page, u64 gpa);
+	void (*lose_private_page)(void *ctx, struct page *page, u64 gpa);
 	void *ctx;
 };
 

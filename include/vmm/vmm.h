@@ -288,8 +288,8 @@ struct vmm_vcpu;
  * @state_types: bitmask of the enum vmm_state_type values it supports
  * @vm_create: build the VM's firmware objects; set the VM's private data.
  *             On failure undo everything, record the failing status with
- *             vmm_vm_set_last_status() and pages it had to quarantine with
- *             vmm_vm_add_lost()
+ *             vmm_vm_set_last_status() and pages and key IDs it had to
+ *             give up with vmm_vm_add_lost()
  * @vm_destroy: tear down everything; return the number of pages it could
  *              not reclaim (quarantined, never freed), or a negative errno
  * @vcpu_create: create the vCPU's firmware objects
@@ -305,6 +305,10 @@ struct vmm_vcpu;
  *               real sequence, e.g. TDX block/track/remove or aug/accept, SNP
  *               page state change/RMPUPDATE/PVALIDATE); never called with
  *               @from == @to; a failure must leave the page in @from
+ * @finalize_vcpu: seal one vCPU's part of the initial image (SNP: measure
+ *                 its VMSA); optional.  Called by vmm_vm_finalize() for each
+ *                 vCPU in index order, under the VM lock and that vCPU's
+ *                 lock, right after its state was flushed, before @finalize
  * @finalize: seal the initial image (TDX MR.FINALIZE, SNP LAUNCH_FINISH);
  *            optional: NULL when the backend has no such step.  When set,
  *            vmm_mem_add() is refused after it and vmm_vcpu_run() before it
@@ -334,6 +338,7 @@ struct vmm_backend_ops {
 	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
 	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			   enum vmm_mem_state to);
+	int (*finalize_vcpu)(struct vmm_vcpu *vcpu);
 	int (*finalize)(struct vmm_vm *vm);
 	int (*measurement)(struct vmm_vm *vm, u8 *buf, size_t len);
 	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
@@ -350,16 +355,19 @@ void vmm_backend_unregister(const struct vmm_backend_ops *ops);
  *          building (0 when none failed), as vmm_vm_last_status() would say
  * @lost_pages: pages the backend could not reclaim while undoing a failed
  *              create (quarantined, never freed); 0 on success
+ * @lost_keys: key IDs (a TDX HKID, an SNP ASID) the firmware may still bind
+ *             after a failed create: never freed or reused; 0 on success
  */
 struct vmm_create_info {
 	u64 status;
 	u32 lost_pages;
+	u32 lost_keys;
 };
 
 int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out);
 int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 		       struct vmm_create_info *info);
-void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages);
+void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages, u32 keys);
 int vmm_vm_destroy(struct vmm_vm *vm);
 void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps);
 void *vmm_vm_priv(struct vmm_vm *vm);

@@ -429,23 +429,36 @@ static u64 track(struct tdx_guest *g)
 /*
  * Undo a RANGE.BLOCK whose removal failed, so the page is mapped as before.
  * In RUNNABLE, UNBLOCK needs a TRACK after the block (tdx-host.md 4.3 flags);
- * @tracked says whether one succeeded already.  A page that stays blocked
- * is still the module's and is reclaimed at teardown.
+ * @tracked says whether one succeeded already.  Contention is transient, so
+ * TRACK and UNBLOCK get up to TDX_UNBLOCK_ROUNDS rounds of their bounded
+ * retries.  Returns false when the page stays blocked: it is still the TD's
+ * (reclaimed at teardown) and a later removal of it skips the BLOCK.
  */
-static void unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
+static bool unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
 {
 	struct tdx_ext_err e;
-	unsigned int n = 0;
-	u64 ret = tracked ? TDX_SUCCESS : track(g);
+	unsigned int round, n;
+	u64 ret = TDX_SUCCESS;
 
-	if (ret == TDX_SUCCESS) {
+	for (round = 0; round < TDX_UNBLOCK_ROUNDS; round++) {
+		if (!tracked) {
+			ret = track(g);
+			if (ret != TDX_SUCCESS)
+				continue;
+			tracked = true;
+		}
+		n = 0;
 		do {
 			ret = tdsnp_tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e);
 		} while (retry_again(ret, &n));
+		if (ret == TDX_SUCCESS)
+			return true;
+		if (!tdx_status_is(ret, TDX_OPERAND_BUSY))
+			break;
 	}
-	if (ret != TDX_SUCCESS)
-		tdsnp_err("tdx: GPA 0x%llx stays blocked: status 0x%llx",
-			  tdsnp_gpa_val(gpa), ret);
+	fail(g, "TDH.MEM.RANGE.UNBLOCK", ret);
+	tdsnp_err("tdx: GPA 0x%llx stays blocked", tdsnp_gpa_val(gpa));
+	return false;
 }
 
 /**
@@ -454,13 +467,15 @@ static void unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
  * @gpa: the page's GPA
  *
  * When a step before the removal fails, the page is unblocked again so it
- * stays mapped as it was (tdx-host.md 6.3).  Once TDH.MEM.PAGE.REMOVE
+ * stays mapped as it was (tdx-host.md 6.3); when even that fails within its
+ * budget the page stays BLOCKED (still the TD's) and the call says -EIO.  Once TDH.MEM.PAGE.REMOVE
  * succeeded the page is out of the TD: if its write-back then fails it is
  * quarantined and counted in @g->leaked, and the call still succeeds.
  *
  * Return: 0 when the page is no longer mapped; -ENOENT when @g has no page
- * there; else the errno of the failing leaf (raw status in
- * @g->last_status), with the page still mapped and the module's.
+ * there; -EIO when the page stays blocked; else the errno of the failing
+ * leaf (raw status in @g->last_status), with the page still mapped and the
+ * module's.
  */
 int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 {
@@ -486,8 +501,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	ret = track(g);
 	if (ret != TDX_SUCCESS) {
 		err = fail(g, "TDH.MEM.TRACK", ret);
-		unblock(g, gpa, false);
-		return err;
+		return unblock(g, gpa, false) ? err : -EIO;
 	}
 	/* Real hosts kick every vCPU out of the TD here; none runs in this library. */
 	n = 0;
@@ -496,8 +510,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
 		err = fail(g, "TDH.MEM.PAGE.REMOVE", ret);
-		unblock(g, gpa, true);
-		return err;
+		return unblock(g, gpa, true) ? err : -EIO;
 	}
 	g->pages[i] = g->pages[--g->nr_pages];
 	/* Lines written with the TD's key must go before the host reuses it (P4). */

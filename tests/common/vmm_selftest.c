@@ -72,7 +72,7 @@ static int t_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (cfg->xfam) {
 		/* Tests ask for a failed create: status in xfam, lost pages in attributes. */
 		vmm_vm_set_last_status(vm, cfg->xfam);
-		vmm_vm_add_lost(vm, (u32)cfg->attributes);
+		vmm_vm_add_lost(vm, (u32)cfg->attributes, 0);
 		tdsnp_free(f);
 		return -EIO;
 	}

@@ -654,7 +654,7 @@ static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, s
  */
 struct fail_after {
 	u32 arm_leaf, fail_leaf;
-	unsigned int fails;
+	unsigned int fails, limit;	/* limit 0: TDX_BUSY_RETRIES */
 	bool armed, done;
 };
 
@@ -673,7 +673,8 @@ static void trace_fail_after(void *ctx, unsigned int insn, const struct tdsnp_re
 	if (!f->armed && leaf == f->arm_leaf && out->rax == TDX_SUCCESS) {
 		f->armed = true;
 		tdsnp_mock_faults_set(&always_busy);
-	} else if (f->armed && leaf == f->fail_leaf && ++f->fails == TDX_BUSY_RETRIES) {
+	} else if (f->armed && leaf == f->fail_leaf &&
+		   ++f->fails == (f->limit ? f->limit : TDX_BUSY_RETRIES)) {
 		tdsnp_mock_faults_clear();
 		f->done = true;
 	}
@@ -723,6 +724,107 @@ static int test_failed_removal_unblocks_the_page_again(char *msg, size_t len)
 	if (!ret)
 		ret = expect_state(&e, MEM_BASE, VMM_MEM_SHARED, TDX_SEPT_FREE, msg, len);
 	return env_down(&e, ret, msg, len);
+}
+
+/*
+ * TRACK stays busy through the removal's bounded retries and the first round
+ * of the undo's: the undo keeps trying (within its budget), so the failed
+ * conversion leaves the page MAPPED and vmm-core's state PRIVATE.  When
+ * TRACK never comes free the page stays BLOCKED and the call says -EIO;
+ * once the module cooperates the same conversion completes.
+ */
+static int test_failed_removal_under_contention_leaves_page_as_it_was(char *msg, size_t len)
+{
+	struct fail_after never = {
+		.arm_leaf = TDH_MEM_RANGE_BLOCK, .fail_leaf = TDH_MEM_TRACK, .limit = ~0u,
+	};
+	struct tdsnp_insn_tracer t2 = { .trace = trace_fail_after, .ctx = &never };
+	struct fail_after f = {
+		.arm_leaf = TDH_MEM_RANGE_BLOCK, .fail_leaf = TDH_MEM_TRACK,
+		.limit = 2 * TDX_BUSY_RETRIES,
+	};
+	struct tdsnp_insn_tracer t = { .trace = trace_fail_after, .ctx = &f };
+	static u8 page[TDSNP_PAGE_SIZE];
+	unsigned int s = ~0u;
+	struct env e;
+	int ret = env_up(&e, msg, len), r;
+
+	if (ret)
+		return ret;
+	fill(page, 6);
+	ret = build(&e, 0, 1, msg, len);
+	if (!ret && (vmm_mem_add(e.vm, MEM_BASE, page, TDSNP_PAGE_SIZE, true) ||
+		     vmm_vm_finalize(e.vm)))
+		ret = st_fail(msg, len, "build failed");
+	if (!ret) {
+		tdsnp_insn_set_tracer(&t);
+		r = vmm_set_mem_state(e.vm, MEM_BASE, MEM_BASE + TDSNP_PAGE_SIZE, VMM_MEM_SHARED);
+		tdsnp_insn_set_tracer(NULL);
+		tdsnp_mock_faults_clear();
+		if (!f.done || r != -EBUSY)
+			ret = st_fail(msg, len, "TRACK busy %u times: %d", f.fails, r);
+	}
+	if (!ret)
+		ret = expect_state(&e, MEM_BASE, VMM_MEM_PRIVATE, TDX_SEPT_MAPPED, msg, len);
+	/* TRACK never comes free: -EIO, the page is still the TD's (blocked). */
+	if (!ret) {
+		tdsnp_insn_set_tracer(&t2);
+		r = vmm_set_mem_state(e.vm, MEM_BASE, MEM_BASE + TDSNP_PAGE_SIZE, VMM_MEM_SHARED);
+		tdsnp_insn_set_tracer(NULL);
+		tdsnp_mock_faults_clear();
+		if (r != -EIO)
+			ret = st_fail(msg, len, "TRACK always busy: %d, want -EIO", r);
+	}
+	if (!ret)
+		ret = expect_state(&e, MEM_BASE, VMM_MEM_PRIVATE, TDX_SEPT_BLOCKED, msg, len);
+	if (!ret && vmm_set_mem_state(e.vm, MEM_BASE, MEM_BASE + TDSNP_PAGE_SIZE, VMM_MEM_SHARED))
+		ret = st_fail(msg, len, "the blocked page does not convert afterwards");
+	if (!ret && sept_state(e.vm, MEM_BASE, &s) == 0 && s != TDX_SEPT_FREE)
+		ret = st_fail(msg, len, "S-EPT state 0x%x after the conversion", s);
+	return env_down(&e, ret, msg, len);
+}
+
+/*
+ * TDH.MNG.CREATE succeeds, then every lock is busy for good: KEY.CONFIG
+ * fails and so does the teardown's VPFLUSHDONE, so the TDR stays the
+ * module's (quarantined) and the HKID stays bound.  The create info says
+ * so: one page and one key lost, exactly what the library and model hold.
+ */
+static int test_failed_create_reports_quarantined_page_and_leaked_hkid(char *msg, size_t len)
+{
+	struct fail_after f = {
+		.arm_leaf = TDH_MNG_CREATE, .fail_leaf = TDH_MNG_KEY_CONFIG, .limit = ~0u,
+	};
+	struct tdsnp_insn_tracer t = { .trace = trace_fail_after, .ctx = &f };
+	struct vmm_create_info info;
+	struct tdx_module_stats st;
+	struct vmm_vm *vm = NULL;
+	struct env e;
+	u64 q;
+	int ret = env_up(&e, msg, len), r;
+
+	if (ret)
+		return ret;
+	q = tdx_pages_quarantined();
+	tdsnp_insn_set_tracer(&t);
+	r = vmm_vm_create_info(&base_cfg, &vm, &info);
+	tdsnp_insn_set_tracer(NULL);
+	tdsnp_mock_faults_clear();
+	tdx_module_stats(&st);
+	if (r != -EBUSY || vm || !f.armed)
+		ret = st_fail(msg, len, "create: %d (armed %d)", r, f.armed);
+	else if (tdx_pages_quarantined() - q != 1 || st.pages_owned != 1 || st.hkids_in_use != 1)
+		ret = st_fail(msg, len, "%llu quarantined, model owns %llu pages, %llu HKIDs",
+			      tdx_pages_quarantined() - q, st.pages_owned, st.hkids_in_use);
+	else if (info.lost_pages != 1 || info.lost_keys != 1)
+		ret = st_fail(msg, len, "create info: %u pages, %u keys lost, want 1 and 1",
+			      info.lost_pages, info.lost_keys);
+	else if (tdx_pages_outstanding() != e.outstanding)
+		ret = st_fail(msg, len, "library holds %llu pages (was %llu)",
+			      tdx_pages_outstanding(), e.outstanding);
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_tdx_host_teardown();
+	return ret;
 }
 
 /*
@@ -898,6 +1000,10 @@ static const struct tdsnp_selftest vmm_tdx_host_tests[] = {
 	  test_conversion_both_ways_follows_the_sept_state },
 	{ "test_failed_removal_unblocks_the_page_again",
 	  test_failed_removal_unblocks_the_page_again },
+	{ "test_failed_removal_under_contention_leaves_page_as_it_was",
+	  test_failed_removal_under_contention_leaves_page_as_it_was },
+	{ "test_failed_create_reports_quarantined_page_and_leaked_hkid",
+	  test_failed_create_reports_quarantined_page_and_leaked_hkid },
 	{ "test_bad_input_gets_errno_exact_status_and_leaks_nothing",
 	  test_bad_input_gets_errno_exact_status_and_leaks_nothing },
 	{ "test_lifecycles_under_fault_seeds_leak_nothing",

@@ -64,15 +64,21 @@ static void env_unmap(void *ctx, u64 gpa, void *va)
 	(void)va;
 }
 
-static int psc_shared_retry(u64 gpa)
+/* A page state change, retried while the hypervisor refuses it (transient). */
+static int psc_retry(u64 gpa, unsigned int op)
 {
-	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = SNP_PSC_OP_SHARED };
+	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = op };
 	unsigned int i;
 	int ret = -EIO;
 
 	for (i = 0; i < SNP_RETRY_MAX && ret == -EIO; i++)
 		ret = snp_ghcb_psc(&svsm.ghcb, &e, 1);
 	return ret;
+}
+
+static int psc_shared_retry(u64 gpa)
+{
+	return psc_retry(gpa, SNP_PSC_OP_SHARED);
 }
 
 static void pool_stuck(struct pool_page *pp)
@@ -85,7 +91,6 @@ static void pool_stuck(struct pool_page *pp)
 static struct page *env_alloc_page(void *ctx, u64 *gpa)
 {
 	struct pool_page *pp = tdsnp_zalloc(sizeof(*pp));
-	struct snp_psc_entry e = { .op = SNP_PSC_OP_PRIVATE };
 
 	(void)ctx;
 	if (!pp)
@@ -97,9 +102,9 @@ static struct page *env_alloc_page(void *ctx, u64 *gpa)
 		svsm.next_gpa += TDSNP_PAGE_SIZE;
 	pp->gpa = svsm.next_gpa;
 	svsm.next_gpa += TDSNP_PAGE_SIZE;
-	e.gpa = tdsnp_gpa(pp->gpa);
-	if (snp_mock_npt_map(svsm.asid, e.gpa, tdsnp_page_hpa(pp->page), SNP_PAGE_4K) ||
-	    snp_ghcb_psc(&svsm.ghcb, &e, 1))
+	if (snp_mock_npt_map(svsm.asid, tdsnp_gpa(pp->gpa), tdsnp_page_hpa(pp->page),
+			     SNP_PAGE_4K) ||
+	    psc_retry(pp->gpa, SNP_PSC_OP_PRIVATE))
 		goto free_page;
 	if (!snp_ret_ok(snp_pvalidate(page_address(pp->page), SNP_PAGE_4K, true))) {
 		if (psc_shared_retry(pp->gpa))
@@ -150,12 +155,32 @@ static void env_free_page(void *ctx, struct page *page, u64 gpa)
 	tdsnp_free(pp);
 }
 
+/* The backend quarantined a page it could not give back: drop it from the pool. */
+static void env_lose_page(void *ctx, struct page *page, u64 gpa)
+{
+	struct pool_page **link, *pp;
+
+	(void)ctx;
+	for (link = &svsm.pool; *link; link = &(*link)->next)
+		if ((*link)->page == page && (*link)->gpa == gpa)
+			break;
+	pp = *link;
+	if (!pp) {
+		tdsnp_mock_violation("svsm pool: loss of page 0x%llx it did not hand out", gpa);
+		return;
+	}
+	*link = pp->next;
+	svsm.nr_pool--;
+	tdsnp_free(pp);
+}
+
 static const struct vmm_snp_vmpl_env svsm_env = {
 	.ghcb = &svsm.ghcb,
 	.map = env_map,
 	.unmap = env_unmap,
 	.alloc_private_page = env_alloc_page,
 	.free_private_page = env_free_page,
+	.lose_private_page = env_lose_page,
 };
 
 /* The hypervisor takes a page back after the CVM is gone. */
@@ -327,6 +352,25 @@ struct page *tdsnp_mock_snp_svsm_page(u64 gpa)
 unsigned int tdsnp_mock_snp_svsm_pool_pages(void)
 {
 	return svsm.nr_pool;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_stuck_pages() - SVSM pages the hypervisor would not take back
+ *
+ * Pages of the SVSM's own pool whose page state change to shared failed
+ * (after retries) when the pool gave them up; they stay assigned until
+ * teardown.  The backend gave them back correctly: not its loss.
+ *
+ * Return: the count.
+ */
+unsigned int tdsnp_mock_snp_svsm_stuck_pages(void)
+{
+	struct pool_page *pp;
+	unsigned int n = 0;
+
+	for (pp = svsm.stuck; pp; pp = pp->next)
+		n++;
+	return n;
 }
 
 /**

@@ -40,6 +40,7 @@ void tdsnp_mock_snp_svsm_teardown(void);
 /* Inspection for tests. */
 struct page *tdsnp_mock_snp_svsm_page(u64 gpa);
 unsigned int tdsnp_mock_snp_svsm_pool_pages(void);
+unsigned int tdsnp_mock_snp_svsm_stuck_pages(void);
 u64 tdsnp_mock_snp_svsm_ghcb_gpa(void);
 
 /* Host-specific part (snp_svsm_setup_user.c / _kernel.c). */

@@ -184,9 +184,24 @@ static u64 err_op(u64 status, u64 opid)
 	return status | opid;
 }
 
+static bool yield_off;
+
+/**
+ * tdx_module_set_yield() - whether the model yields the CPU at each lock
+ * @on: true (the default) lets racing callers meet; single-threaded
+ *      campaigns and fuzzers turn it off, since on a loaded machine every
+ *      yield costs a time slice
+ */
+void tdx_module_set_yield(bool on)
+{
+	WRITE_ONCE(yield_off, !on);
+}
+
 /* Let a racing caller run while this one holds its object locks. */
 static void yield_cpu(void)
 {
+	if (READ_ONCE(yield_off))
+		return;
 #ifdef __KERNEL__
 	cond_resched();
 #else

@@ -62,6 +62,7 @@ void tdsnp_mock_tdx_module_uninstall(void);
 void tdx_module_set_lp(u32 lp);
 int tdx_module_update_load(void);
 void tdx_module_stats(struct tdx_module_stats *st);
+void tdx_module_set_yield(bool on);
 void tdx_module_note_clflush(struct page *page);
 bool tdx_module_page_owned(struct page *page);
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <tdsnp/platform.h>
+#include <snp/snp.h>
 #include <vmm/vmm.h>
 #include "../common/cmocka_runner.h"
 #include "../mocks/mock.h"
@@ -17,6 +18,12 @@
 #include "../mocks/snp_svsm_setup.h"
 
 static struct tdsnp_arena *arena;
+static u64 quarantined_before;
+
+static void quarantine_in_arena(void *ctx, struct page *page)
+{
+	tdsnp_arena_quarantine(ctx, page);
+}
 
 /* Two lines and a VM: with no arena installed the setup brings one. */
 static void test_setup_without_arena_brings_its_own(void **state)
@@ -61,13 +68,18 @@ static void test_arena_balanced_after_suite(void **state)
 	(void)state;
 	tdsnp_arena_stats(arena, &st);
 	assert_int_equal(st.outstanding, 0);
-	assert_int_equal(st.fw_owned, 0);
 	assert_int_equal(st.violations, 0);
+	/* Every page the library quarantined is one the arena holds as such. */
+	assert_int_equal(st.quarantined - quarantined_before, snp_quarantined_pages());
+	assert_true(st.quarantined > 0);
+	/* A frame the firmware still owns is a quarantined one (the stolen VMSA). */
+	assert_true(st.fw_owned <= st.quarantined - quarantined_before);
 }
 
 int main(void)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
+	struct tdsnp_arena_stats st;
 	const struct CMUnitTest extra[] = {
 		cmocka_unit_test(test_setup_without_arena_brings_its_own),
 		cmocka_unit_test(test_setup_rejects_bad_arguments),
@@ -80,7 +92,11 @@ int main(void)
 		return 1;
 	tdsnp_arena_install(arena);
 	snp_mock_set_arena(arena);
+	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	tdsnp_arena_stats(arena, &st);
+	quarantined_before = st.quarantined;
 	ret = tdsnp_run_suite_cmocka(&tdsnp_vmm_snp_vmpl_suite, extra, ARRAY_SIZE(extra));
+	snp_set_quarantine_hook(NULL, NULL);
 	snp_mock_set_arena(NULL);
 	tdsnp_arena_install(NULL);
 	tdsnp_arena_destroy(arena);

@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Fault campaigns over every vmm-core backend (tdx_host, snp_host,
+ * snp_vmpl) on the mock firmware.  For each backend, fault rate and seed a
+ * forked child runs one whole VM lifecycle (create with its report, vCPUs,
+ * state, initial pages, finalize and measurement, random conversions,
+ * destroy) with the backend's fault kinds injected at that rate, checks
+ * everything it can see after every step and after teardown, and reports
+ * one outcome:
+ *
+ *   completed        every step succeeded, everything agrees
+ *   failed cleanly   some step failed with an errno a fault may cause and
+ *                    nothing below happened
+ *   crashed          the child died of a signal or an unexpected exit
+ *   hung             the child outlived its alarm
+ *   leaked           a page neither freed nor quarantined, or owned by the
+ *                    firmware without being quarantined
+ *   freed fw-owned   a page freed while the firmware owned it (arena
+ *                    violation), or a mock contract violation
+ *   loss unreported  quarantined pages or key IDs differ from what
+ *                    vmm_vm_destroy()/vmm_vm_create_info() reported
+ *   state mismatch   vmm-core's page state or measurement differs from the
+ *                    firmware model's
+ *   bad errno        a call returned an errno no fault explains
+ *
+ * Anything but the first two fails the campaign, and so does a row in which
+ * no fault fired.  Usage:
+ *   tdsnp-campaign [--seeds N] [--backend tdx_host|snp_host|snp_vmpl]
+ *                  [--rate R] [--seed S] [--verbose]
+ * Rates are in 1/65536 (the mock's unit); by default 1/64, 1/16, 1/4, 1/2
+ * and 0.95 are run.  A failing (backend, rate, seed) reproduces with
+ * --backend, --rate and --seed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tdsnp/platform.h>
+#include <tdsnp/sha384.h>
+#include <snp/snp.h>
+#include <snp/snp_launch.h>
+#include <snp/vmsa.h>
+#include <tdx/tdx_arch.h>
+#include <tdx/tdx_host.h>
+#include <vmm/vmm.h>
+#include <vmm/snp_host.h>
+#include <vmm/snp_vmpl.h>
+#include <vmm/tdx_host.h>
+#include "../mocks/mock.h"
+#include "../mocks/snp_mock.h"
+#include "../mocks/snp_svsm_setup.h"
+#include "../mocks/tdx_host_setup.h"
+#include "../mocks/tdx_module_host.h"
+#include "../common/tdx_host_env.h"
+
+#define PG		TDSNP_PAGE_SIZE
+#define BASE		0x100000ULL
+#define NR_PAGES	16
+#define HANG_SECONDS	20
+#define NR_CONVERSIONS	24
+
+enum outcome {
+	OC_COMPLETED,
+	OC_FAILED_CLEANLY,
+	OC_CRASHED,
+	OC_HUNG,
+	OC_LEAKED,
+	OC_FREED_FW_OWNED,
+	OC_LOSS_UNREPORTED,
+	OC_STATE_MISMATCH,
+	OC_BAD_ERRNO,
+	NR_OUTCOMES
+};
+
+static const char *const outcome_name[NR_OUTCOMES] = {
+	"completed", "failed cleanly", "crashed", "hung", "leaked", "freed fw-owned",
+	"loss unreported", "state mismatch", "bad errno",
+};
+
+/* What a child reports through shared memory. */
+struct result {
+	int outcome;
+	u64 injected;
+	char detail[200];
+};
+
+struct run {
+	u64 seed, rng;
+	bool failed;		/* some step failed with an allowed errno */
+	int outcome;		/* the worst failing outcome seen, or -1 */
+	char detail[200];
+	u64 injected;
+};
+
+static struct result *shared;
+
+static __printf(3, 4) void bad(struct run *r, int oc, const char *fmt, ...);
+
+static void bad(struct run *r, int oc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->outcome >= 0)
+		return;		/* the first is the one to reproduce */
+	r->outcome = oc;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A call's result: 0, or an errno an injected fault can explain (busy,
+ * transient, a page given up, a broken page), or a bad errno.
+ */
+static bool step(struct run *r, int ret, const char *what)
+{
+	if (!ret)
+		return true;
+	if (ret == -EBUSY || ret == -EAGAIN || ret == -EIO || ret == -ENOTRECOVERABLE) {
+		r->failed = true;
+		return false;
+	}
+	bad(r, OC_BAD_ERRNO, "%s returned %d", what, ret);
+	return false;
+}
+
+static u64 rnd(struct run *r)
+{
+	r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return r->rng >> 33;
+}
+
+static void fault_on(u64 seed, const enum tdsnp_mock_fault *kinds, unsigned int n, u32 rate)
+{
+	struct tdsnp_mock_fault_cfg fc = { .seed = seed };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		fc.rate[kinds[i]] = rate;
+	tdsnp_mock_faults_set(&fc);
+}
+
+static u64 fired(const enum tdsnp_mock_fault *kinds, unsigned int n)
+{
+	u64 t = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		t += tdsnp_mock_faults_injected(kinds[i]);
+	return t;
+}
+
+/* A random range and target state; the call's result goes to @r. */
+static int random_conversion(struct run *r, struct vmm_vm *vm, u64 *a, u64 *b,
+			     enum vmm_mem_state *to)
+{
+	static const enum vmm_mem_state states[3] = {
+		VMM_MEM_PRIVATE, VMM_MEM_SHARED, VMM_MEM_UNMAPPED,
+	};
+
+	*a = BASE + (rnd(r) % NR_PAGES) * PG;
+	*b = *a + (1 + rnd(r) % 4) * PG;
+	if (*b > BASE + NR_PAGES * PG)
+		*b = BASE + NR_PAGES * PG;
+	*to = states[rnd(r) % 3];
+	return vmm_set_mem_state(vm, *a, *b, *to);
+}
+
+static void lifecycle_state(struct run *r, struct vmm_vcpu *vcpu)
+{
+	struct vmm_state_entry e[2] = {
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RIP, .value = 0x1000 },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RBX, .value = r->seed },
+	};
+
+	if (step(r, vmm_set_state(vcpu, e, 2), "vmm_set_state"))
+		step(r, vmm_vcpu_flush(vcpu), "vmm_vcpu_flush");
+}
+
+/* ---- tdx_host ---- */
+
+static const enum tdsnp_mock_fault tdx_kinds[] = {
+	TDSNP_FAULT_TDX_BUSY, TDSNP_FAULT_TDX_NO_ENTROPY, TDSNP_FAULT_TDX_INTERRUPTED,
+};
+
+static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io_hi)
+{
+	struct tdx_ext_err e;
+	enum vmm_mem_state st;
+	unsigned int s, n;
+	bool leaf, priv;
+	u64 gpa, ret;
+
+	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
+		if (vmm_get_mem_state(vm, gpa, &st))
+			return false;
+		/* Faults stay on: the read itself may find the TDR busy. */
+		n = 0;
+		do {
+			ret = tdsnp_tdh_mem_sept_rd(&vmm_tdx_host_guest(vm)->td, tdsnp_gpa(gpa),
+						    TDX_LEVEL_4K, &e);
+		} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++n < 100000);
+		/* Without an S-EPT page for the GPA there is no leaf: not private. */
+		s = ret == TDX_SUCCESS ? tdx_ext_err_state(&e) : TDX_SEPT_FREE;
+		/* A page whose undo failed (-EIO) may stay blocked: still the TD's. */
+		if (s == TDX_SEPT_BLOCKED && st == VMM_MEM_PRIVATE && gpa >= io_lo && gpa < io_hi)
+			continue;
+		leaf = s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING;
+		priv = st == VMM_MEM_PRIVATE;
+		if (leaf != priv) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, S-EPT state 0x%x",
+			    (unsigned long long)gpa, st, s);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_tdx_host(struct run *r, u32 rate)
+{
+	static const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = 2, .mem_base = BASE,
+		.mem_size = NR_PAGES * PG, .xfam = TDX_XFAM_FIXED1,
+		.attributes = TDX_TD_ATTR_DEBUG,
+	};
+	struct tdsnp_arena_stats a0, a1;
+	struct vmm_create_info info;
+	struct tdx_module_stats st;
+	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
+	u64 q0, out0, v0, io_lo = 0, io_hi = 0, a, b;
+	static u8 page[PG];
+	enum vmm_mem_state to;
+	struct vmm_vm *vm = NULL;
+	u8 mrtd[48];
+	unsigned int i, keys;
+	int lost = 0, ret;
+	bool ok;
+
+	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	tdx_module_set_yield(false);	/* one thread: nobody to meet */
+	tdsnp_arena_stats(tdx_host_test_arena(), &a0);
+	q0 = tdx_pages_quarantined();
+	out0 = tdx_pages_outstanding();
+	v0 = tdsnp_mock_violations();
+	memset(page, (int)r->seed, sizeof(page));
+	fault_on(r->seed, tdx_kinds, ARRAY_SIZE(tdx_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	for (i = 0; ok && i < 2; i++)
+		ok = step(r, vmm_vcpu_create(vm, i, &vcpu[i]), "vmm_vcpu_create");
+	for (i = 0; ok && i < 2; i++)
+		lifecycle_state(r, vcpu[i]);
+	if (ok)
+		ok = step(r, vmm_mem_add(vm, BASE, page, PG, true), "vmm_mem_add");
+	if (ok)
+		ok = step(r, vmm_mem_add(vm, BASE + PG, page, PG, false), "vmm_mem_add");
+	if (ok)
+		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
+	if (ok) {
+		ret = vmm_vm_measurement(vm, mrtd, sizeof(mrtd));
+		if (ret != 48)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
+	}
+	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
+		ret = random_conversion(r, vm, &a, &b, &to);
+		step(r, ret, "vmm_set_mem_state");
+		if (ret == -EIO) {
+			io_lo = a;
+			io_hi = b;
+		}
+		if (!tdx_states_agree(r, vm, io_lo, io_hi))
+			break;
+	}
+	if (vm) {
+		lost = vmm_vm_destroy(vm);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected = fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	tdsnp_mock_faults_clear();
+	tdx_module_stats(&st);
+	tdsnp_arena_stats(tdx_host_test_arena(), &a1);
+	if (tdx_pages_outstanding() != out0)
+		bad(r, OC_LEAKED, "library holds %lld pages more",
+		    (long long)(tdx_pages_outstanding() - out0));
+	if (st.pages_owned > tdx_pages_quarantined() - q0)
+		bad(r, OC_LEAKED, "module owns %llu pages, %llu quarantined",
+		    (unsigned long long)st.pages_owned,
+		    (unsigned long long)(tdx_pages_quarantined() - q0));
+	if (a1.violations != a0.violations || tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    a1.violations - a0.violations,
+		    (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (lost >= 0 && tdx_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
+		    (unsigned long long)(tdx_pages_quarantined() - q0), lost,
+		    vm ? 0 : info.lost_pages);
+	/* A failed create reports its HKID; a destroy that lost pages lost it too. */
+	keys = vm ? lost > 0 : info.lost_keys;
+	if (st.hkids_in_use > keys)
+		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
+		    (unsigned long long)st.hkids_in_use, keys);
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_tdx_host_teardown();
+}
+
+/* ---- snp_host ---- */
+
+static const enum tdsnp_mock_fault snp_kinds[] = {
+	TDSNP_FAULT_SNP_INUSE, TDSNP_FAULT_SNP_OVERLAP,
+};
+
+static void quarantine_in_arena(void *ctx, struct page *page)
+{
+	tdsnp_arena_quarantine(ctx, page);
+}
+
+static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
+{
+	struct snp_mock_rmp_entry e;
+	enum vmm_mem_state st;
+	struct page *p;
+	bool priv;
+	u64 gpa;
+
+	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
+		if (vmm_get_mem_state(vm, gpa, &st))
+			return false;
+		p = vmm_snp_host_page(vm, gpa);
+		priv = st == VMM_MEM_PRIVATE;
+		if (priv != !!p) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, backend page %p",
+			    (unsigned long long)gpa, st, (void *)p);
+			return false;
+		}
+		if (!p)
+			continue;
+		snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
+		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_guest(vm)->asid) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx private, RMP assigned %d gpa 0x%llx",
+			    (unsigned long long)gpa, e.assigned, (unsigned long long)e.gpa);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_snp_host(struct run *r, u32 rate)
+{
+	static const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 2, .mem_base = BASE,
+		.mem_size = NR_PAGES * PG, .attributes = 0x30000ULL,
+		.sev_features = SNP_SEV_FEAT_DEBUG_SWAP,
+	};
+	struct tdsnp_arena_config ac = { .nr_frames = 1024 };
+	u8 ld[SHA384_DIGEST_SIZE], fw[SHA384_DIGEST_SIZE];
+	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
+	struct tdsnp_arena_stats st;
+	struct vmm_create_info info;
+	struct tdsnp_arena *arena;
+	struct vmm_vm *vm = NULL;
+	static u8 src[4 * PG];
+	enum vmm_mem_state to;
+	unsigned int i;
+	u64 q0, v0, a, b;
+	int lost = 0, ret;
+	bool ok;
+
+	arena = tdsnp_arena_create(&ac);
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
+	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 10) ||
+	    vmm_backend_register(&vmm_snp_host_ops)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	q0 = snp_quarantined_pages();
+	v0 = tdsnp_mock_violations();
+	for (i = 0; i < 3 * PG; i++)
+		src[i] = (u8)(r->seed + i);
+	fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	for (i = 0; ok && i < 2; i++)
+		ok = step(r, vmm_vcpu_create(vm, i, &vcpu[i]), "vmm_vcpu_create");
+	for (i = 0; ok && i < 2; i++)
+		lifecycle_state(r, vcpu[i]);
+	if (ok)
+		ok = step(r, vmm_mem_add(vm, BASE, src, 2 * PG, true), "vmm_mem_add");
+	if (ok)
+		ok = step(r, vmm_mem_add(vm, BASE + 2 * PG, src + 2 * PG, 2 * PG, false),
+			  "vmm_mem_add");
+	if (ok)
+		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
+	if (ok) {
+		ret = vmm_vm_measurement(vm, ld, sizeof(ld));
+		if (ret != SHA384_DIGEST_SIZE)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
+		else if (snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), fw,
+					    NULL) || memcmp(ld, fw, sizeof(ld)) != 0)
+			bad(r, OC_STATE_MISMATCH, "launch digest differs from the firmware's");
+	}
+	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
+		step(r, random_conversion(r, vm, &a, &b, &to), "vmm_set_mem_state");
+		if (!snp_host_states_agree(r, vm))
+			break;
+	}
+	if (vm) {
+		lost = vmm_vm_destroy(vm);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
+	tdsnp_mock_faults_clear();
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding)
+		bad(r, OC_LEAKED, "%zu pages neither freed nor quarantined", st.outstanding);
+	if (snp_mock_rmp_assigned_pages() > snp_quarantined_pages() - q0)
+		bad(r, OC_LEAKED, "%u pages assigned, %llu quarantined",
+		    snp_mock_rmp_assigned_pages(),
+		    (unsigned long long)(snp_quarantined_pages() - q0));
+	if (st.violations || tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (lost >= 0 && snp_quarantined_pages() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
+		    (unsigned long long)(snp_quarantined_pages() - q0), lost,
+		    vm ? 0 : info.lost_pages);
+}
+
+/* ---- snp_vmpl ---- */
+
+#define VMPL_ASID	5
+
+static bool vmpl_private(u64 gpa, unsigned int vmpl)
+{
+	struct snp_mock_rmp_entry e;
+	unsigned int i;
+
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(gpa)), &e);
+	if (!e.assigned || e.asid != VMPL_ASID || e.gpa != gpa || !e.validated || e.vmsa)
+		return false;
+	for (i = 1; i < SNP_NR_VMPLS; i++)
+		if (e.perms[i] != (i == vmpl ? VMM_SNP_VMPL_GUEST_PERMS : 0))
+			return false;
+	return true;
+}
+
+static bool vmpl_hv(u64 gpa)
+{
+	struct snp_mock_rmp_entry e;
+
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(gpa)), &e);
+	return !e.assigned && !e.validated && !e.vmsa;
+}
+
+/* Pages of a conversion that said -EIO are broken (unknown): not compared. */
+static bool vmpl_states_agree(struct run *r, struct vmm_vm *vm, unsigned int vmpl,
+			      const bool *broken)
+{
+	enum vmm_mem_state st;
+	u64 gpa;
+
+	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
+		if (broken[(gpa - BASE) / PG])
+			continue;
+		if (vmm_get_mem_state(vm, gpa, &st))
+			return false;
+		if (st == VMM_MEM_PRIVATE ? !vmpl_private(gpa, vmpl) : !vmpl_hv(gpa)) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, RMP disagrees",
+			    (unsigned long long)gpa, st);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_snp_vmpl(struct run *r, u32 rate)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = 2, .mem_base = BASE,
+		.mem_size = NR_PAGES * PG,
+	};
+	struct tdsnp_arena_config ac = { .nr_frames = 1024 };
+	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
+	struct tdsnp_arena_stats st;
+	struct vmm_create_info info;
+	struct tdsnp_arena *arena;
+	struct vmm_vm *vm = NULL;
+	bool broken[NR_PAGES] = { false };
+	static u8 src[4 * PG];
+	enum vmm_mem_state to;
+	unsigned int i, assigned0, stuck;
+	u64 q0, v0, a, b, p;
+	int lost = 0, ret;
+	bool ok;
+
+	cfg.vm_index = 1 + r->seed % 3;
+	arena = tdsnp_arena_create(&ac);
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, BASE, NR_PAGES * PG)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	assigned0 = snp_mock_rmp_assigned_pages();
+	q0 = snp_quarantined_pages();
+	v0 = tdsnp_mock_violations();
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (u8)(r->seed * 3 + i);
+	fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	for (i = 0; ok && i < 2; i++) {
+		ret = vmm_vcpu_create(vm, i, &vcpu[i]);
+		/* The SVSM's allocator gave up (its page state change refused): no VMSA page. */
+		if (ret == -ENOMEM) {
+			r->failed = true;
+			ok = false;
+		} else {
+			ok = step(r, ret, "vmm_vcpu_create");
+		}
+	}
+	for (i = 0; ok && i < 2; i++)
+		lifecycle_state(r, vcpu[i]);
+	if (ok) {
+		ret = vmm_mem_add(vm, BASE, src, sizeof(src), true);
+		step(r, ret, "vmm_mem_add");
+		if (ret == -EIO)
+			for (i = 0; i < 4; i++)
+				broken[i] = true;
+		ok = vmpl_states_agree(r, vm, cfg.vm_index, broken);
+	}
+	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
+		ret = random_conversion(r, vm, &a, &b, &to);
+		step(r, ret, "vmm_set_mem_state");
+		if (ret == -EIO)
+			for (p = a; p < b; p += PG)
+				broken[(p - BASE) / PG] = true;
+		if (!vmpl_states_agree(r, vm, cfg.vm_index, broken))
+			break;
+	}
+	if (vm) {
+		lost = vmm_vm_destroy(vm);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
+	tdsnp_mock_faults_clear();
+	/*
+	 * Every page not given back is still assigned, and was counted; pages
+	 * the SVSM pool itself could not return to the hypervisor are its own.
+	 */
+	stuck = tdsnp_mock_snp_svsm_stuck_pages();
+	if (lost >= 0 && snp_mock_rmp_assigned_pages() != assigned0 + (unsigned int)lost + stuck)
+		bad(r, snp_mock_rmp_assigned_pages() > assigned0 + (unsigned int)lost + stuck ?
+		    OC_LEAKED : OC_LOSS_UNREPORTED,
+		    "%u pages assigned, %u before, %d reported lost, %u stuck in the SVSM pool",
+		    snp_mock_rmp_assigned_pages(), assigned0, lost, stuck);
+	if (tdsnp_mock_snp_svsm_pool_pages())
+		bad(r, OC_LEAKED, "%u SVSM pool pages not given back",
+		    tdsnp_mock_snp_svsm_pool_pages());
+	if (lost >= 0 && snp_quarantined_pages() - q0 > (u64)lost)
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d reported",
+		    (unsigned long long)(snp_quarantined_pages() - q0), lost);
+	if (!vm && info.lost_pages)
+		bad(r, OC_LOSS_UNREPORTED, "create lost %u pages", info.lost_pages);
+	tdsnp_mock_snp_svsm_teardown();
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding)
+		bad(r, OC_LEAKED, "%zu arena pages neither freed nor quarantined", st.outstanding);
+	if (st.violations || tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
+}
+
+/* ---- the campaign ---- */
+
+struct backend {
+	const char *name;
+	void (*run)(struct run *r, u32 rate);
+};
+
+static const struct backend backends[] = {
+	{ "tdx_host", run_tdx_host },
+	{ "snp_host", run_snp_host },
+	{ "snp_vmpl", run_snp_vmpl },
+};
+
+static const u32 default_rates[] = { 65536 / 64, 65536 / 16, 65536 / 4, 65536 / 2, 62259 };
+
+static void child(const struct backend *be, u32 rate, u64 seed)
+{
+	struct run r = { .seed = seed, .rng = seed, .outcome = -1 };
+
+	alarm(HANG_SECONDS);
+	be->run(&r, rate);
+	shared->outcome = r.outcome >= 0 ? r.outcome :
+			  r.failed ? OC_FAILED_CLEANLY : OC_COMPLETED;
+	shared->injected = r.injected;
+	memcpy(shared->detail, r.detail, sizeof(shared->detail));
+	fflush(NULL);
+	_exit(0);
+}
+
+/* One seed in a forked child; the outcome, with a crash or hang counted. */
+static int one(const struct backend *be, u32 rate, u64 seed, u64 *injected, char *detail)
+{
+	int status;
+	pid_t pid;
+
+	memset(shared, 0, sizeof(*shared));
+	shared->outcome = -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (!pid)
+		child(be, rate, seed);
+	if (waitpid(pid, &status, 0) != pid) {
+		perror("waitpid");
+		exit(2);
+	}
+	*injected = shared->injected;
+	memcpy(detail, shared->detail, sizeof(shared->detail));
+	detail[sizeof(shared->detail) - 1] = 0;
+	if (WIFSIGNALED(status)) {
+		snprintf(detail, 200, "signal %d", WTERMSIG(status));
+		return WTERMSIG(status) == SIGALRM ? OC_HUNG : OC_CRASHED;
+	}
+	if (WEXITSTATUS(status) || shared->outcome < 0 || shared->outcome >= NR_OUTCOMES) {
+		snprintf(detail, 200, "exit %d", WEXITSTATUS(status));
+		return OC_CRASHED;
+	}
+	return shared->outcome;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seeds", required_argument, NULL, 'n' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	u64 nr_seeds = 100, first = 1, only_seed = 0, count[NR_OUTCOMES], fired_total;
+	const char *only_backend = NULL;
+	u32 rates[ARRAY_SIZE(default_rates)], only_rate = 0;
+	unsigned int nr_rates = ARRAY_SIZE(default_rates), bi, ri, oc, shown = 0;
+	bool verbose = false, failed = false;
+	char detail[200];
+	struct timespec t0, t1;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "n:b:r:s:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			nr_seeds = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			only_backend = optarg;
+			break;
+		case 'r':
+			only_rate = (u32)strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			only_seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [--seeds N] [--backend B] [--rate R] %s\n",
+				argv[0], "[--seed S] [-v]");
+			return 2;
+		}
+	}
+	if (!nr_seeds || (only_rate && only_rate > 65536)) {
+		fprintf(stderr, "bad --seeds or --rate\n");
+		return 2;
+	}
+	memcpy(rates, default_rates, sizeof(rates));
+	if (only_rate) {
+		rates[0] = only_rate;
+		nr_rates = 1;
+	}
+	if (only_seed) {
+		first = only_seed;
+		nr_seeds = 1;
+	}
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	if (shared == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf("%-9s %-7s %6s", "backend", "rate", "seeds");
+	for (oc = 0; oc < NR_OUTCOMES; oc++)
+		printf(" %*s", oc < 2 ? 8 : 6, oc == 0 ? "complete" : oc == 1 ? "failed" :
+		       oc == OC_CRASHED ? "crash" : oc == OC_HUNG ? "hung" :
+		       oc == OC_LEAKED ? "leak" : oc == OC_FREED_FW_OWNED ? "fwfree" :
+		       oc == OC_LOSS_UNREPORTED ? "unrep" : oc == OC_STATE_MISMATCH ? "state" :
+		       "errno");
+	printf(" %9s\n", "faults");
+	for (bi = 0; bi < ARRAY_SIZE(backends); bi++) {
+		if (only_backend && strcmp(only_backend, backends[bi].name) != 0)
+			continue;
+		for (ri = 0; ri < nr_rates; ri++) {
+			u64 seed, inj;
+
+			memset(count, 0, sizeof(count));
+			fired_total = 0;
+			for (seed = first; seed < first + nr_seeds; seed++) {
+				oc = (unsigned int)one(&backends[bi], rates[ri], seed, &inj,
+						       detail);
+				count[oc]++;
+				fired_total += inj;
+				if (oc > OC_FAILED_CLEANLY && (verbose || shown < 20)) {
+					shown++;
+					printf("  %s: --backend %s --rate %u --seed %llu: %s\n",
+					       outcome_name[oc], backends[bi].name, rates[ri],
+					       (unsigned long long)seed, detail);
+				}
+			}
+			printf("%-9s %7.4f %6llu", backends[bi].name, rates[ri] / 65536.0,
+			       (unsigned long long)nr_seeds);
+			for (oc = 0; oc < NR_OUTCOMES; oc++) {
+				printf(" %*llu", oc < 2 ? 8 : 6, (unsigned long long)count[oc]);
+				if (oc > OC_FAILED_CLEANLY && count[oc])
+					failed = true;
+			}
+			printf(" %9llu%s\n", (unsigned long long)fired_total,
+			       fired_total ? "" : "  <- no fault fired");
+			if (!fired_total)
+				failed = true;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("columns: complete = completed, failed = failed cleanly; any other count fails\n");
+	printf("%s in %.1f s\n", failed ? "FAILED" : "passed",
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return failed ? 1 : 0;
+}
