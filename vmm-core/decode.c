@@ -29,10 +29,11 @@ struct cursor {
 
 static int next(struct cursor *c, u8 *b)
 {
-	if (c->pos >= c->avail)
-		return -ENODATA;
+	/* A 16th byte is #GP whatever follows: check the limit first. */
 	if (c->pos >= VMM_INSN_MAX_LEN)
 		return -EINVAL;
+	if (c->pos >= c->avail)
+		return -ENODATA;
 	*b = c->p[c->pos++];
 	return 0;
 }
@@ -499,6 +500,47 @@ static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul
 	return 0;
 }
 
+static bool valid_size(unsigned int size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/*
+ * The emulator takes its struct from the caller: refuse anything that
+ * vmm_insn_decode() cannot produce before a callback sees it.
+ */
+static bool insn_valid(const struct vmm_insn *in)
+{
+	bool uses_reg = !in->has_imm;
+
+	if (!valid_size(in->size) || !valid_size(in->reg_size))
+		return false;
+	switch (in->kind) {
+	case VMM_INSN_STORE:
+		break;
+	case VMM_INSN_LOAD:
+		if (in->has_imm || in->reg_size < in->size)
+			return false;
+		break;
+	case VMM_INSN_ALU:
+		if (in->alu_op > VMM_ALU_BT)
+			return false;
+		uses_reg = !in->has_imm || in->to_reg;
+		break;
+	case VMM_INSN_XCHG:
+		if (in->has_imm)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (uses_reg && (in->reg < 0 || in->reg >= VMM_NR_GPRS))
+		return false;
+	if (in->reg_high8 && (in->reg > VMM_RBX || in->reg_size != 1))
+		return false;
+	return true;
+}
+
 /**
  * vmm_insn_emulate() - perform a decoded instruction on an MMIO operand
  * @insn: from vmm_insn_decode()
@@ -517,7 +559,7 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 	u64 v, old;
 	int ret;
 
-	if (insn->size != 1 && insn->size != 2 && insn->size != 4 && insn->size != 8)
+	if (!insn_valid(insn))
 		return -EINVAL;
 	switch (insn->kind) {
 	case VMM_INSN_STORE:

@@ -105,6 +105,14 @@ static const struct dcase dcases[] = {
 	{ "lock mov is #UD", { 0xf0, 0x89, 0x07 }, 3, M64, -EINVAL, .len = 0 },
 	{ "16 bytes of prefixes", { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 	  0x66, 0x66, 0x66, 0x66, 0x89, 0x07 }, 16, M64, -EINVAL, .len = 0 },
+	{ "16th byte needed with exactly 15 available", { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66 }, 15, M64, -EINVAL, .len = 0 },
+	{ "disp32 crossing byte 15 with exactly 15 available", { 0x66, 0x66, 0x66, 0x66, 0x66,
+	  0x66, 0x66, 0x66, 0x66, 0x66, 0x8b, 0x05, 0x10, 0x00, 0x00 }, 15, M64, -EINVAL,
+	  .len = 0 },
+	{ "15-byte instruction is accepted", { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	  0x66, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00 }, 15, M64, 0, 15, LD, 0, 2, 2, VMM_RAX,
+	  .rip = true, .base = -1, .index = -1, .scale = 1, .disp = 0x10 },
 	{ "REX not last is ignored", { 0x48, 0x66, 0x89, 0x07 }, 4, M64, 0, 4, ST, 0, 2, 2,
 	  VMM_RAX, .base = VMM_RDI, .index = -1, .scale = 1 },
 };
@@ -144,16 +152,29 @@ struct emu {
 	u64 mmio;
 	u64 last_gpa;
 	unsigned int reads, writes, last_size;
+	unsigned int bad_reg;	/* accesses to a register number out of range */
 };
 
 static u64 e_get(void *ctx, unsigned int r)
 {
-	return ((struct emu *)ctx)->gpr[r];
+	struct emu *e = ctx;
+
+	if (r >= VMM_NR_GPRS) {
+		e->bad_reg++;
+		return 0;
+	}
+	return e->gpr[r];
 }
 
 static void e_set(void *ctx, unsigned int r, u64 v)
 {
-	((struct emu *)ctx)->gpr[r] = v;
+	struct emu *e = ctx;
+
+	if (r >= VMM_NR_GPRS) {
+		e->bad_reg++;
+		return;
+	}
+	e->gpr[r] = v;
 }
 
 static u64 e_getf(void *ctx)
@@ -306,6 +327,82 @@ static int test_callback_error_stops_emulation(char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * vmm_insn_emulate() takes a struct from its caller: one not produced by
+ * vmm_insn_decode() must be refused before any callback sees a register
+ * number or a size outside the architecture.
+ */
+static int test_emulate_refuses_a_hand_built_insn(char *msg, size_t len)
+{
+	static const u8 movl[] = { 0x89, 0x07 };
+	struct vmm_insn good, bad;
+	unsigned int i;
+	int ret;
+
+	if (vmm_insn_decode(movl, sizeof(movl), VMM_MODE_64, &good))
+		return st_fail(msg, len, "mov [rdi],eax did not decode");
+	for (i = 0; i < 12; i++) {
+		struct emu e = { .mmio = 0x55 };
+
+		bad = good;
+		switch (i) {
+		case 0:
+			bad.reg = -1;
+			break;
+		case 1:
+			bad.reg = VMM_NR_GPRS;
+			break;
+		case 2:
+			bad.reg = 127;
+			break;
+		case 3:
+			bad.kind = VMM_INSN_LOAD;
+			bad.reg = -1;
+			break;
+		case 4:
+			bad.kind = VMM_INSN_XCHG;
+			bad.reg = -1;
+			break;
+		case 5:
+			bad.kind = VMM_INSN_ALU;
+			bad.alu_op = VMM_ALU_ADD;
+			bad.reg = -1;
+			break;
+		case 6:
+			bad.kind = VMM_INSN_ALU;
+			bad.alu_op = 200;
+			break;
+		case 7:
+			bad.reg_high8 = true;
+			bad.size = 1;
+			bad.reg_size = 1;
+			bad.reg = 9;
+			break;
+		case 8:
+			bad.kind = VMM_INSN_LOAD;
+			bad.reg_size = 3;
+			break;
+		case 9:
+			bad.kind = VMM_INSN_LOAD;
+			bad.reg_size = 1;
+			bad.size = 4;
+			break;
+		case 10:
+			bad.kind = 77;
+			break;
+		default:
+			bad.size = 16;
+			break;
+		}
+		ret = vmm_insn_emulate(&bad, 0x1000, &emu_ops, &e);
+		if (ret != -EINVAL || e.bad_reg || e.reads || e.writes || e.mmio != 0x55)
+			return st_fail(msg, len,
+				       "hand-built case %u: returned %d, %u bad register accesses, %u reads, %u writes",
+				       i, ret, e.bad_reg, e.reads, e.writes);
+	}
+	return 0;
+}
+
 static u64 xorshift(u64 *s)
 {
 	*s ^= *s << 13;
@@ -386,6 +483,7 @@ static const struct tdsnp_selftest decode_tests[] = {
 	T(test_alu_results_and_flags),
 	T(test_xchg_swaps_register_and_mmio),
 	T(test_callback_error_stops_emulation),
+	T(test_emulate_refuses_a_hand_built_insn),
 	T(test_fuzz_decoder_keeps_its_invariants),
 };
 
