@@ -5,10 +5,10 @@
  * Decoding follows the Intel SDM vol. 2 chapter 2 encoding rules: legacy
  * prefixes, REX (64-bit mode only, and only when it immediately precedes the
  * opcode), the one-byte map and the 0F map, ModRM, SIB, displacement and
- * immediate.  Everything is bounds-checked against the bytes available:
- * running out is -ENODATA, an encoding the CPU rejects (#UD) or a length
- * over 15 is -EINVAL, a valid instruction that is not a plain memory access
- * we emulate is -EOPNOTSUPP.
+ * immediate, one phase each.  Everything is bounds-checked against the bytes
+ * available: running out is -ENODATA, an encoding the CPU rejects (#UD) or a
+ * length over 15 is -EINVAL, a valid instruction that is not a plain memory
+ * access we emulate is -EOPNOTSUPP.
  */
 #include <vmm/decode.h>
 #include <tdsnp/platform.h>
@@ -21,113 +21,465 @@
 #define RFLAGS_OF	BIT_ULL(11)
 #define RFLAGS_ARITH	(RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
-struct cursor {
+/*
+ * The one error type of the decoder's phases; vmm_insn_decode() maps it to
+ * an errno at the end.
+ */
+enum dec_err {
+	DEC_OK,
+	DEC_SHORT,	/* the bytes available end inside the instruction */
+	DEC_TOO_LONG,	/* a 16th byte would be needed: #GP (SDM vol. 2 2.3.11) */
+	DEC_UD,		/* an encoding the CPU rejects with #UD */
+	DEC_UNSUPPORTED,	/* valid, but not a memory access emulated here */
+};
+
+/* Flags of an opcode descriptor. */
+#define D_BYTE		BIT(0)	/* operates on bytes (opcode bit 0 clear) */
+#define D_TO_REG	BIT(1)	/* the register is the destination */
+#define D_LOCK		BIT(2)	/* LOCK allowed (with a memory destination) */
+#define D_GROUP		BIT(3)	/* ModRM.reg selects the operation */
+#define D_MOFFS		BIT(4)	/* A0-A3: no ModRM, an address-size offset */
+
+/* Immediate kinds. */
+enum { IMM_NONE, IMM_8S, IMM_8U, IMM_Z };
+
+struct opdesc {
+	u8 kind;
+	u8 alu_op;
+	u8 flags;
+	u8 imm;
+	u8 mem_size;	/* fixed memory width (MOVZX/MOVSX), 0 = operand size */
+};
+
+/* Decoder state shared by the phases. */
+struct dec {
 	const u8 *p;
 	size_t avail;
 	size_t pos;
+	enum vmm_cpu_mode mode;
+	bool opsize_prefix;
+	bool addr_prefix;
+	u8 rex;
+	u8 rep;
+	bool map0f;
+	u8 op;
+	u8 mod;
+	u8 reg;		/* ModRM.reg with REX.R */
+	u8 rm;
+	u8 disp_len;
+	unsigned int opsize;
+	struct opdesc d;
 };
 
-static int next(struct cursor *c, u8 *b)
+static enum dec_err next(struct dec *c, u8 *b)
 {
 	/* A 16th byte is #GP whatever follows: check the limit first. */
 	if (c->pos >= VMM_INSN_MAX_LEN)
-		return -EINVAL;
+		return DEC_TOO_LONG;
 	if (c->pos >= c->avail)
-		return -ENODATA;
+		return DEC_SHORT;
 	*b = c->p[c->pos++];
-	return 0;
+	return DEC_OK;
 }
 
-/* Little-endian immediate or displacement of @n bytes, sign-extended. */
-static int take(struct cursor *c, unsigned int n, s64 *v)
+/* Little-endian value of @n bytes, sign-extended. */
+static enum dec_err take(struct dec *c, unsigned int n, s64 *v)
 {
+	enum dec_err err;
 	u64 x = 0;
 	unsigned int i;
 	u8 b;
-	int ret;
 
 	*v = 0;
 	for (i = 0; i < n; i++) {
-		ret = next(c, &b);
-		if (ret)
-			return ret;
+		err = next(c, &b);
+		if (err)
+			return err;
 		x |= (u64)b << (8 * i);
 	}
-	if (n < 8 && (x & BIT_ULL(8 * n - 1)))
+	if (n && n < 8 && (x & BIT_ULL(8 * n - 1)))
 		x |= ~0ULL << (8 * n);
 	*v = (s64)x;
-	return 0;
+	return DEC_OK;
 }
 
-/* Opcodes with bit 0 clear (and 80, C6, F6) operate on bytes. */
-static void byte_op(struct vmm_insn *in)
+static bool is_legacy_prefix(u8 b)
 {
-	in->size = 1;
-	in->reg_size = 1;
+	switch (b) {
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*
- * ModRM (and SIB and displacement) of an instruction whose r/m operand must
- * be memory.  Returns the reg field (with REX.R).
+ * Phase 1: legacy prefixes in any order and REX (64-bit mode), which counts
+ * only when it immediately precedes the opcode (SDM vol. 2 2.2.1).  Leaves
+ * the first opcode byte in c->op.
  */
-static int modrm(struct cursor *c, enum vmm_cpu_mode mode, u8 rex, struct vmm_insn *in,
-		 unsigned int *reg)
+static enum dec_err phase_prefixes(struct dec *c, struct vmm_insn *in)
 {
-	u8 m, sib, mod, rm;
-	s64 disp = 0;
-	int ret;
+	enum dec_err err;
+	u8 b;
 
-	*reg = 0;
-	ret = next(c, &m);
-	if (ret)
-		return ret;
-	mod = m >> 6;
-	rm = m & 7;
-	*reg = ((m >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	in->modrm_mod = mod;
+	for (;;) {
+		err = next(c, &b);
+		if (err)
+			return err;
+		if (c->mode == VMM_MODE_64 && (b & 0xf0) == 0x40) {
+			c->rex = b;
+			continue;
+		}
+		if (!is_legacy_prefix(b))
+			break;
+		c->rex = 0;
+		switch (b) {
+		case 0x66:
+			c->opsize_prefix = true;
+			break;
+		case 0x67:
+			c->addr_prefix = true;
+			break;
+		case 0xf0:
+			in->lock = true;
+			break;
+		case 0xf2:
+		case 0xf3:
+			c->rep = b;
+			break;
+		default:
+			in->seg = b;
+			break;
+		}
+	}
+	c->op = b;
+	/* Operand and address size (SDM vol. 1 3.6 and table 3-4). */
+	switch (c->mode) {
+	case VMM_MODE_64:
+		c->opsize = (c->rex & 8) ? 8 : c->opsize_prefix ? 2 : 4;
+		in->addr_size = c->addr_prefix ? 4 : 8;
+		break;
+	case VMM_MODE_32:
+		c->opsize = c->opsize_prefix ? 2 : 4;
+		in->addr_size = c->addr_prefix ? 2 : 4;
+		break;
+	default:
+		c->opsize = c->opsize_prefix ? 4 : 2;
+		in->addr_size = c->addr_prefix ? 4 : 2;
+		break;
+	}
+	return DEC_OK;
+}
+
+/* Phase 2, one-byte map (SDM vol. 2 table A-2). */
+static enum dec_err opcode_1byte(struct dec *c)
+{
+	struct opdesc *d = &c->d;
+	u8 op = c->op;
+
+	if (op < 0x40 && (op & 7) < 4) {
+		/* ADD OR ADC SBB AND SUB XOR CMP: op bits 5:3. */
+		d->kind = VMM_INSN_ALU;
+		d->alu_op = (op >> 3) & 7;
+		d->flags = ((op & 1) ? 0 : D_BYTE) | ((op & 2) ? D_TO_REG : 0) |
+			   (d->alu_op != VMM_ALU_CMP ? D_LOCK : 0);
+		return DEC_OK;
+	}
+	switch (op) {
+	case 0x63:
+		if (c->mode != VMM_MODE_64)
+			return DEC_UNSUPPORTED;	/* ARPL */
+		d->kind = VMM_INSN_LOAD;
+		d->flags = D_TO_REG;
+		/* REX.W: sign-extend a dword; otherwise a plain 16/32-bit MOV. */
+		d->mem_size = c->opsize == 8 ? 4 : 0;
+		return DEC_OK;
+	case 0x80: case 0x81: case 0x82: case 0x83:
+		if (op == 0x82 && c->mode == VMM_MODE_64)
+			return DEC_UD;		/* 82 (alias of 80) is invalid in 64-bit mode */
+		d->kind = VMM_INSN_ALU;
+		d->flags = D_GROUP | D_LOCK | ((op & 1) ? 0 : D_BYTE);
+		d->imm = op == 0x81 ? IMM_Z : IMM_8S;
+		return DEC_OK;
+	case 0x84: case 0x85:
+		d->kind = VMM_INSN_ALU;
+		d->alu_op = VMM_ALU_TEST;
+		d->flags = (op & 1) ? 0 : D_BYTE;
+		return DEC_OK;
+	case 0x86: case 0x87:
+		d->kind = VMM_INSN_XCHG;
+		d->flags = D_LOCK | ((op & 1) ? 0 : D_BYTE);
+		return DEC_OK;
+	case 0x88: case 0x89: case 0x8a: case 0x8b:
+		d->kind = op <= 0x89 ? VMM_INSN_STORE : VMM_INSN_LOAD;
+		d->flags = ((op & 1) ? 0 : D_BYTE) | (op >= 0x8a ? D_TO_REG : 0);
+		return DEC_OK;
+	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+		d->kind = op <= 0xa1 ? VMM_INSN_LOAD : VMM_INSN_STORE;
+		d->flags = D_MOFFS | ((op & 1) ? 0 : D_BYTE) | (op <= 0xa1 ? D_TO_REG : 0);
+		return DEC_OK;
+	case 0xc6: case 0xc7:
+		d->kind = VMM_INSN_STORE;
+		d->flags = D_GROUP | ((op & 1) ? 0 : D_BYTE);
+		d->imm = (op & 1) ? IMM_Z : IMM_8S;
+		return DEC_OK;
+	case 0xf6: case 0xf7:
+		d->kind = VMM_INSN_ALU;
+		d->alu_op = VMM_ALU_TEST;
+		d->flags = D_GROUP | ((op & 1) ? 0 : D_BYTE);
+		d->imm = (op & 1) ? IMM_Z : IMM_8S;
+		return DEC_OK;
+	default:
+		/* Strings, port I/O, VEX/EVEX/XOP (C4 C5 62 8F) and the rest. */
+		return DEC_UNSUPPORTED;
+	}
+}
+
+/* Phase 2, two-byte map 0F (SDM vol. 2 table A-3). */
+static enum dec_err opcode_0f(struct dec *c)
+{
+	struct opdesc *d = &c->d;
+	u8 op = c->op;
+
+	switch (op) {
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+		d->kind = VMM_INSN_LOAD;
+		d->flags = D_TO_REG;
+		d->mem_size = (op & 1) ? 2 : 1;
+		return DEC_OK;
+	case 0xa3: case 0xab: case 0xb3: case 0xbb:
+		d->kind = VMM_INSN_ALU;
+		d->alu_op = op == 0xa3 ? VMM_ALU_BT : op == 0xab ? VMM_ALU_BTS :
+			    op == 0xb3 ? VMM_ALU_BTR : VMM_ALU_BTC;
+		d->flags = op == 0xa3 ? 0 : D_LOCK;
+		return DEC_OK;
+	case 0xba:
+		d->kind = VMM_INSN_ALU;
+		d->flags = D_GROUP | D_LOCK;
+		d->imm = IMM_8U;
+		return DEC_OK;
+	case 0xb0: case 0xb1:
+		d->kind = VMM_INSN_CMPXCHG;
+		d->flags = D_LOCK | ((op & 1) ? 0 : D_BYTE);
+		return DEC_OK;
+	case 0xc0: case 0xc1:
+		d->kind = VMM_INSN_XADD;
+		d->flags = D_LOCK | ((op & 1) ? 0 : D_BYTE);
+		return DEC_OK;
+	case 0xc3:
+		/* MOVNTI: NP 0F C3 /r, 32 or 64 bits (SDM vol. 2 MOVNTI). */
+		if (c->opsize_prefix)
+			return DEC_UD;
+		d->kind = VMM_INSN_STORE;
+		c->opsize = (c->rex & 8) ? 8 : 4;
+		return DEC_OK;
+	default:
+		return DEC_UNSUPPORTED;
+	}
+}
+
+static enum dec_err phase_opcode(struct dec *c)
+{
+	enum dec_err err;
+
+	if (c->op != 0x0f)
+		return opcode_1byte(c);
+	c->map0f = true;
+	err = next(c, &c->op);
+	if (err)
+		return err;
+	if (c->rep)
+		return DEC_UNSUPPORTED;	/* F2/F3 0F select other instructions */
+	return opcode_0f(c);
+}
+
+/* 16-bit addressing, SDM vol. 2 table 2-1. */
+static const s8 base16[8] = { VMM_RBX, VMM_RBX, VMM_RBP, VMM_RBP, -1, -1, VMM_RBP, VMM_RBX };
+static const s8 index16[8] = { VMM_RSI, VMM_RDI, VMM_RSI, VMM_RDI, VMM_RSI, VMM_RDI, -1, -1 };
+
+/* Phase 3: ModRM and SIB; sets the address registers and c->disp_len. */
+static enum dec_err phase_modrm(struct dec *c, struct vmm_insn *in)
+{
+	enum dec_err err;
+	u8 m, sib;
+
 	in->base = -1;
 	in->index = -1;
 	in->scale = 1;
-	if (mod == 3)
-		return -EOPNOTSUPP;	/* register operand: not a memory access */
-	if (rm == 4) {
-		ret = next(c, &sib);
-		if (ret)
-			return ret;
-		in->scale = 1 << (sib >> 6);
-		if ((((sib >> 3) & 7) | ((rex & 2) ? 8 : 0)) != VMM_RSP)
-			in->index = (s8)(((sib >> 3) & 7) | ((rex & 2) ? 8 : 0));
-		if ((sib & 7) == 5 && mod == 0)
-			ret = take(c, 4, &disp);	/* no base, disp32 */
-		else
-			in->base = (s8)((sib & 7) | ((rex & 1) ? 8 : 0));
-	} else if (rm == 5 && mod == 0) {
-		/* 64-bit mode: RIP-relative (EIP-relative with 0x67); else absolute. */
-		ret = take(c, 4, &disp);
-		in->rip_relative = mode == VMM_MODE_64;
-	} else {
-		in->base = (s8)(rm | ((rex & 1) ? 8 : 0));
+	if (c->d.flags & D_MOFFS) {
+		in->moffs = true;
+		return DEC_OK;
 	}
-	if (ret)
-		return ret;
-	if (mod == 1)
-		ret = take(c, 1, &disp);
-	else if (mod == 2)
-		ret = take(c, 4, &disp);
-	in->disp = disp;
-	return ret;
+	err = next(c, &m);
+	if (err)
+		return err;
+	c->mod = m >> 6;
+	c->rm = m & 7;
+	c->reg = ((m >> 3) & 7) | ((c->rex & 4) ? 8 : 0);
+	in->modrm_mod = c->mod;
+	if (c->mod == 3)
+		return DEC_UNSUPPORTED;	/* register operand: not a memory access */
+	if (in->addr_size == 2) {
+		if (c->mod == 0 && c->rm == 6) {
+			c->disp_len = 2;	/* disp16, no base */
+			return DEC_OK;
+		}
+		in->base = base16[c->rm];
+		in->index = index16[c->rm];
+		c->disp_len = c->mod == 1 ? 1 : c->mod == 2 ? 2 : 0;
+		return DEC_OK;
+	}
+	c->disp_len = c->mod == 1 ? 1 : c->mod == 2 ? 4 : 0;
+	if (c->rm == 4) {
+		u8 idx, base;
+
+		err = next(c, &sib);
+		if (err)
+			return err;
+		idx = ((sib >> 3) & 7) | ((c->rex & 2) ? 8 : 0);
+		base = (sib & 7) | ((c->rex & 1) ? 8 : 0);
+		in->scale = 1 << (sib >> 6);
+		if (idx != VMM_RSP)
+			in->index = (s8)idx;
+		if ((sib & 7) == 5 && c->mod == 0)
+			c->disp_len = 4;	/* no base, disp32 (REX.B ignored) */
+		else
+			in->base = (s8)base;
+	} else if (c->rm == 5 && c->mod == 0) {
+		/* 64-bit mode: RIP-relative (EIP-relative with 67); else absolute. */
+		c->disp_len = 4;
+		in->rip_relative = c->mode == VMM_MODE_64;
+	} else {
+		in->base = (s8)(c->rm | ((c->rex & 1) ? 8 : 0));
+	}
+	return DEC_OK;
 }
 
-static int imm(struct cursor *c, struct vmm_insn *in, unsigned int n)
+/* Phase 4: the displacement, or the moffs of A0-A3. */
+static enum dec_err phase_disp(struct dec *c, struct vmm_insn *in)
 {
+	enum dec_err err;
 	s64 v;
-	int ret = take(c, n, &v);
 
-	if (ret)
-		return ret;
+	if (in->moffs) {
+		err = take(c, in->addr_size, &v);
+		in->disp = (s64)((u64)v & tdsnp_size_mask(in->addr_size));
+		return err;
+	}
+	err = take(c, c->disp_len, &v);
+	in->disp = v;
+	return err;
+}
+
+/* Group opcodes: ModRM.reg picks the operation (SDM vol. 2 table A-6). */
+static enum dec_err phase_group(struct dec *c)
+{
+	struct opdesc *d = &c->d;
+	unsigned int r = c->reg & 7;
+
+	if (!(d->flags & D_GROUP))
+		return DEC_OK;
+	if (c->map0f) {
+		/* 0F BA: /4 BT /5 BTS /6 BTR /7 BTC; /0-/3 #UD. */
+		if (r < 4)
+			return DEC_UD;
+		d->alu_op = VMM_ALU_BT + (r - 4);
+		if (r == 4)
+			d->flags &= ~D_LOCK;
+		return DEC_OK;
+	}
+	switch (c->op) {
+	case 0xc6: case 0xc7:
+		return r ? DEC_UD : DEC_OK;	/* only /0 is MOV with memory */
+	case 0xf6: case 0xf7:
+		/* /0 and /1 are TEST; NOT NEG MUL IMUL DIV IDIV are not emulated. */
+		return r > 1 ? DEC_UNSUPPORTED : DEC_OK;
+	default:
+		d->alu_op = (u8)r;	/* 80-83 */
+		if (r == VMM_ALU_CMP)
+			d->flags &= ~D_LOCK;
+		return DEC_OK;
+	}
+}
+
+/* Phase 5: the immediate, sign-extended to the operand size. */
+static enum dec_err phase_imm(struct dec *c, struct vmm_insn *in)
+{
+	enum dec_err err;
+	unsigned int n;
+	s64 v;
+
+	switch (c->d.imm) {
+	case IMM_NONE:
+		return DEC_OK;
+	case IMM_Z:
+		n = c->opsize == 2 ? 2 : 4;
+		break;
+	default:
+		n = 1;
+		break;
+	}
+	err = take(c, n, &v);
+	if (err)
+		return err;
 	in->has_imm = true;
-	in->imm = (u64)v & tdsnp_size_mask(in->size);
-	return 0;
+	if (c->d.imm == IMM_8U)
+		in->imm = (u64)v & 0xff;
+	else
+		in->imm = (u64)v & tdsnp_size_mask(in->size);
+	return DEC_OK;
+}
+
+/* Phase 6: fill in the operands and apply the rules that need all of it. */
+static enum dec_err phase_finish(struct dec *c, struct vmm_insn *in)
+{
+	const struct opdesc *d = &c->d;
+
+	in->kind = d->kind;
+	in->alu_op = d->alu_op;
+	in->to_reg = d->kind == VMM_INSN_ALU && (d->flags & D_TO_REG);
+	in->reg_size = (d->flags & D_BYTE) ? 1 : (u8)c->opsize;
+	in->size = d->mem_size ? d->mem_size : in->reg_size;
+	in->sign_extend = d->kind == VMM_INSN_LOAD && d->mem_size &&
+			  (c->op == 0x63 || c->op >= 0xbe);
+	if (d->flags & D_MOFFS)
+		in->reg = VMM_RAX;
+	else if (!d->imm)
+		in->reg = (s8)c->reg;
+	/* Byte registers 4-7 are AH CH DH BH unless a REX prefix is present. */
+	if (in->reg >= 4 && in->reg <= 7 && in->reg_size == 1 && !c->rex) {
+		in->reg_high8 = true;
+		in->reg -= 4;
+	}
+	/* LOCK needs a lockable instruction with a memory destination (SDM LOCK). */
+	if (in->lock && (!(d->flags & D_LOCK) || (d->flags & D_TO_REG)))
+		return DEC_UD;
+	in->len = (u8)c->pos;
+	return DEC_OK;
+}
+
+static enum dec_err decode(struct dec *c, struct vmm_insn *in)
+{
+	enum dec_err err;
+
+	err = phase_prefixes(c, in);
+	if (!err)
+		err = phase_opcode(c);
+	if (!err)
+		err = phase_modrm(c, in);
+	if (!err)
+		err = phase_group(c);
+	if (!err) {
+		in->size = (c->d.flags & D_BYTE) ? 1 : (u8)c->opsize;
+		err = phase_disp(c, in);
+	}
+	if (!err)
+		err = phase_imm(c, in);
+	if (!err)
+		err = phase_finish(c, in);
+	return err;
 }
 
 /**
@@ -138,242 +490,75 @@ static int imm(struct cursor *c, struct vmm_insn *in, unsigned int n)
  * @insn: filled in on success
  *
  * Return: 0; -ENODATA when @avail ends inside the instruction; -EINVAL for
- * an encoding the CPU itself rejects or one longer than 15 bytes;
- * -EOPNOTSUPP for a valid instruction this emulator does not handle (string
- * and VEX instructions, register-only forms, other opcodes).
+ * an encoding the CPU itself rejects (#UD) or one longer than 15 bytes
+ * (#GP), or an unknown @mode; -EOPNOTSUPP for a valid instruction this
+ * emulator does not handle (string, port-I/O, VEX and SSE instructions,
+ * register-only forms, other opcodes).
  */
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn)
 {
-	struct cursor c = { .p = bytes, .avail = avail };
-	bool opsize16 = false, addrsize = false;
-	unsigned int reg, opsize;
-	u8 b, rex = 0, op;
-	s64 moffs;
-	int ret;
+	struct dec c = { .p = bytes, .avail = avail, .mode = mode };
 
 	memset(insn, 0, sizeof(*insn));
 	insn->reg = -1;
-	for (;;) {
-		ret = next(&c, &b);
-		if (ret)
-			return ret;
-		switch (b) {
-		case 0x66:
-			opsize16 = true;
-			break;
-		case 0x67:
-			addrsize = true;
-			break;
-		case 0xf0:
-			insn->lock = true;
-			break;
-		case 0xf2:
-		case 0xf3:
-			return -EOPNOTSUPP;	/* REP/REPNE: string or SSE forms */
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-			insn->seg = b;
-			break;
-		default:
-			if (mode == VMM_MODE_64 && (b & 0xf0) == 0x40) {
-				/* REX counts only right before the opcode. */
-				rex = b;
-				ret = next(&c, &b);
-				if (ret)
-					return ret;
-				if (b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 ||
-				    b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
-				    b == 0x65 || (b & 0xf0) == 0x40) {
-					rex = 0;
-					c.pos--;
-					continue;
-				}
-			}
-			goto opcode;
-		}
-	}
-opcode:
-	op = b;
-	insn->addr_size = mode == VMM_MODE_64 ? (addrsize ? 4 : 8) : (addrsize ? 2 : 4);
-	if (insn->addr_size == 2)
-		return -EOPNOTSUPP;	/* 16-bit addressing */
-	opsize = (rex & 8) ? 8 : opsize16 ? 2 : 4;
-	insn->size = (u8)opsize;
-	insn->reg_size = (u8)opsize;
-
-	if (op == 0xc4 || op == 0xc5 || op == 0x62 || op == 0x8f) {
-		/* VEX/EVEX/XOP in 64-bit mode; LES/LDS/BOUND/POP in 32-bit. */
-		return -EOPNOTSUPP;
-	}
-	if (op == 0x0f) {
-		ret = next(&c, &op);
-		if (ret)
-			return ret;
-		switch (op) {
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
-			insn->kind = VMM_INSN_LOAD;
-			insn->size = (op & 1) ? 2 : 1;
-			insn->sign_extend = op >= 0xbe;
-			ret = modrm(&c, mode, rex, insn, &reg);
-			insn->reg = (s8)reg;
-			break;
-		case 0xa3:
-			insn->kind = VMM_INSN_ALU;
-			insn->alu_op = VMM_ALU_BT;
-			ret = modrm(&c, mode, rex, insn, &reg);
-			insn->reg = (s8)reg;
-			break;
-		case 0xba:
-			insn->kind = VMM_INSN_ALU;
-			insn->alu_op = VMM_ALU_BT;
-			ret = modrm(&c, mode, rex, insn, &reg);
-			if (!ret && (reg & 7) < 4)
-				return -EINVAL;		/* 0F BA /0-/3: #UD */
-			if (!ret && (reg & 7) != 4)
-				return -EOPNOTSUPP;	/* BTS, BTR, BTC */
-			if (!ret) {
-				s64 v = 0;
-
-				ret = take(&c, 1, &v);
-				insn->has_imm = true;
-				insn->imm = (u64)v & 0xff;
-			}
-			break;
-		default:
-			return -EOPNOTSUPP;
-		}
-		goto done;
-	}
-
-	if (op < 0x40 && (op & 7) < 4) {
-		/* ALU family: op bits 5:3 = ADD OR ADC SBB AND SUB XOR CMP. */
-		insn->kind = VMM_INSN_ALU;
-		insn->alu_op = (op >> 3) & 7;
-		if (!(op & 1))
-			byte_op(insn);
-		insn->to_reg = op & 2;
-		ret = modrm(&c, mode, rex, insn, &reg);
-		insn->reg = (s8)reg;
-		goto done;
-	}
-
-	switch (op) {
-	case 0x63:
-		if (mode != VMM_MODE_64)
-			return -EOPNOTSUPP;	/* ARPL */
-		insn->kind = VMM_INSN_LOAD;
-		insn->size = opsize == 8 ? 4 : (u8)opsize;
-		insn->sign_extend = opsize == 8;
-		ret = modrm(&c, mode, rex, insn, &reg);
-		insn->reg = (s8)reg;
-		break;
-	case 0x80: case 0x81: case 0x83:
-		insn->kind = VMM_INSN_ALU;
-		if (op == 0x80)
-			byte_op(insn);
-		ret = modrm(&c, mode, rex, insn, &reg);
-		insn->alu_op = reg & 7;
-		if (!ret)
-			ret = imm(&c, insn, op == 0x81 ? (opsize == 2 ? 2 : 4) : 1);
-		break;
-	case 0x84: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b:
-		if (!(op & 1))
-			byte_op(insn);
-		if (op <= 0x85) {
-			insn->kind = VMM_INSN_ALU;
-			insn->alu_op = VMM_ALU_TEST;
-		} else if (op <= 0x87) {
-			insn->kind = VMM_INSN_XCHG;
-		} else {
-			insn->kind = op <= 0x89 ? VMM_INSN_STORE : VMM_INSN_LOAD;
-		}
-		ret = modrm(&c, mode, rex, insn, &reg);
-		insn->reg = (s8)reg;
-		break;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
-		if (!(op & 1))
-			byte_op(insn);
-		insn->kind = op <= 0xa1 ? VMM_INSN_LOAD : VMM_INSN_STORE;
-		insn->reg = VMM_RAX;
-		insn->moffs = true;
-		insn->base = -1;
-		insn->index = -1;
-		insn->scale = 1;
-		ret = take(&c, insn->addr_size, &moffs);
-		insn->disp = moffs;
-		if (insn->addr_size == 4)
-			insn->disp = (s64)((u64)moffs & 0xffffffffULL);
-		break;
-	case 0xc6: case 0xc7:
-		insn->kind = VMM_INSN_STORE;
-		if (op == 0xc6)
-			byte_op(insn);
-		ret = modrm(&c, mode, rex, insn, &reg);
-		if (!ret && (reg & 7))
-			return -EINVAL;		/* only /0 is MOV */
-		if (!ret)
-			ret = imm(&c, insn, op == 0xc6 ? 1 : (opsize == 2 ? 2 : 4));
-		break;
-	case 0xf6: case 0xf7:
-		if (op == 0xf6)
-			byte_op(insn);
-		ret = modrm(&c, mode, rex, insn, &reg);
-		if (!ret && (reg & 7) > 1)
-			return -EOPNOTSUPP;	/* NOT NEG MUL IMUL DIV IDIV */
-		insn->kind = VMM_INSN_ALU;
-		insn->alu_op = VMM_ALU_TEST;
-		if (!ret)
-			ret = imm(&c, insn, op == 0xf6 ? 1 : (opsize == 2 ? 2 : 4));
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
-done:
-	if (ret)
-		return ret;
-	/* Byte registers 4-7 are AH CH DH BH unless a REX prefix is present. */
-	if (insn->reg >= 4 && insn->reg <= 7 && insn->reg_size == 1 && !rex) {
-		insn->reg_high8 = true;
-		insn->reg -= 4;
-	}
-	/* MOVZX/MOVSX into a byte-sized register does not exist. */
-	if (insn->kind == VMM_INSN_LOAD && insn->reg_size < insn->size)
+	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16)
 		return -EINVAL;
-	if (insn->lock && insn->kind != VMM_INSN_ALU && insn->kind != VMM_INSN_XCHG)
-		return -EINVAL;		/* LOCK on a plain MOV: #UD */
-	if (insn->lock && (insn->alu_op == VMM_ALU_CMP || insn->alu_op == VMM_ALU_TEST ||
-			   insn->alu_op == VMM_ALU_BT || insn->to_reg))
-		return -EINVAL;		/* LOCK needs a memory destination */
-	insn->len = (u8)c.pos;
-	return 0;
+	switch (decode(&c, insn)) {
+	case DEC_OK:
+		return 0;
+	case DEC_SHORT:
+		return -ENODATA;
+	case DEC_UNSUPPORTED:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
 
-static u64 read_reg(const struct vmm_insn *in, const struct vmm_emul_ops *ops, void *ctx,
-		    unsigned int size)
+static u64 get_gpr(const struct vmm_emul_ops *ops, void *ctx, unsigned int reg, bool high8,
+		   unsigned int size)
 {
-	u64 v = ops->get_reg(ctx, (unsigned int)in->reg);
+	u64 v = ops->get_reg(ctx, reg);
 
-	if (in->reg_high8)
+	if (high8)
 		v >>= 8;
 	return v & tdsnp_size_mask(size);
 }
 
 /* Write @size bytes into a register the way the CPU does. */
-static void write_reg(const struct vmm_insn *in, const struct vmm_emul_ops *ops, void *ctx,
-		      unsigned int size, u64 val)
+static void set_gpr(const struct vmm_emul_ops *ops, void *ctx, unsigned int reg, bool high8,
+		    unsigned int size, u64 val)
 {
-	u64 old = ops->get_reg(ctx, (unsigned int)in->reg);
+	u64 old;
 
-	if (size == 8)
-		old = val;
-	else if (size == 4)
-		old = val & 0xffffffffULL;	/* 32-bit writes zero bits 63:32 */
-	else if (in->reg_high8)
+	if (size == 8) {
+		ops->set_reg(ctx, reg, val);
+		return;
+	}
+	if (size == 4) {
+		ops->set_reg(ctx, reg, val & 0xffffffffULL);	/* zeroes bits 63:32 */
+		return;
+	}
+	old = ops->get_reg(ctx, reg);
+	if (high8)
 		old = (old & ~0xff00ULL) | ((val & 0xff) << 8);
 	else
 		old = (old & ~tdsnp_size_mask(size)) | (val & tdsnp_size_mask(size));
-	ops->set_reg(ctx, (unsigned int)in->reg, old);
+	ops->set_reg(ctx, reg, old);
+}
+
+static u64 read_reg(const struct vmm_insn *in, const struct vmm_emul_ops *ops, void *ctx,
+		    unsigned int size)
+{
+	return get_gpr(ops, ctx, (unsigned int)in->reg, in->reg_high8, size);
+}
+
+static void write_reg(const struct vmm_insn *in, const struct vmm_emul_ops *ops, void *ctx,
+		      unsigned int size, u64 val)
+{
+	set_gpr(ops, ctx, (unsigned int)in->reg, in->reg_high8, size, val);
 }
 
 static u64 sign_extend(u64 v, unsigned int from)
@@ -393,7 +578,7 @@ static bool parity_even(u64 v)
 	return !(b & 1);
 }
 
-/* Result flags of ADD/ADC (sub = false) or SUB/SBB/CMP (sub = true). */
+/* CF OF AF of ADD/ADC (sub = false) or SUB/SBB/CMP (sub = true). */
 static u64 arith_flags(u64 a, u64 b, u64 carry_in, u64 r, bool sub, unsigned int size)
 {
 	u64 sign = BIT_ULL(8 * size - 1), mask = tdsnp_size_mask(size), f = 0;
@@ -411,6 +596,7 @@ static u64 arith_flags(u64 a, u64 b, u64 carry_in, u64 r, bool sub, unsigned int
 	return f;
 }
 
+/* ZF SF PF of a result. */
 static u64 result_flags(u64 r, unsigned int size)
 {
 	u64 f = 0;
@@ -425,11 +611,39 @@ static u64 result_flags(u64 r, unsigned int size)
 	return f;
 }
 
+/* BT, BTS, BTR, BTC: CF is the bit; the other flags keep their values. */
+static int emulate_bt(const struct vmm_insn *in, u64 gpa, const struct vmm_emul_ops *ops,
+		      void *ctx, u64 mem, u64 offset)
+{
+	unsigned int size = in->size;
+	u64 rflags = ops->get_rflags(ctx), bit = BIT_ULL(offset & (8 * size - 1)), r = mem;
+	int ret;
+
+	/*
+	 * The exit's GPA is the operand-sized unit the CPU accessed (for a
+	 * register offset outside the operand, see vmm_insn_ea()): the bit
+	 * inside it is the offset modulo the width.
+	 */
+	if (in->alu_op == VMM_ALU_BTS)
+		r = mem | bit;
+	else if (in->alu_op == VMM_ALU_BTR)
+		r = mem & ~bit;
+	else if (in->alu_op == VMM_ALU_BTC)
+		r = mem ^ bit;
+	if (in->alu_op != VMM_ALU_BT) {
+		ret = ops->mmio_write(ctx, gpa, size, r);
+		if (ret)
+			return ret;
+	}
+	ops->set_rflags(ctx, (rflags & ~RFLAGS_CF) | ((mem & bit) ? RFLAGS_CF : 0));
+	return 0;
+}
+
 static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul_ops *ops,
 		       void *ctx)
 {
 	unsigned int size = in->size;
-	u64 rflags = ops->get_rflags(ctx), mem, other, a, b, r = 0, f, cf = rflags & RFLAGS_CF;
+	u64 rflags, mem, other, a, b, r = 0, f, cf;
 	bool write = true, sub = false;
 	int ret;
 
@@ -438,6 +652,10 @@ static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul
 		return ret;
 	mem &= tdsnp_size_mask(size);
 	other = in->has_imm ? in->imm : read_reg(in, ops, ctx, size);
+	if (in->alu_op >= VMM_ALU_BT)
+		return emulate_bt(in, gpa, ops, ctx, mem, other);
+	rflags = ops->get_rflags(ctx);
+	cf = rflags & RFLAGS_CF;
 	a = in->to_reg ? other : mem;
 	b = in->to_reg ? mem : other;
 	switch (in->alu_op) {
@@ -469,17 +687,10 @@ static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul
 	case VMM_ALU_XOR:
 		r = a ^ b;
 		break;
-	case VMM_ALU_TEST:
+	default:	/* VMM_ALU_TEST */
 		r = a & b;
 		write = false;
 		break;
-	case VMM_ALU_BT:
-		/* The exit's GPA is the byte range the CPU accessed: offset mod width. */
-		f = (mem >> (other & (8 * size - 1))) & 1 ? RFLAGS_CF : 0;
-		ops->set_rflags(ctx, (rflags & ~RFLAGS_CF) | f);
-		return 0;
-	default:
-		return -EINVAL;
 	}
 	r &= tdsnp_size_mask(size);
 	if (in->alu_op == VMM_ALU_ADD || in->alu_op == VMM_ALU_ADC || sub)
@@ -497,6 +708,58 @@ static int emulate_alu(const struct vmm_insn *in, u64 gpa, const struct vmm_emul
 			return ret;
 	}
 	ops->set_rflags(ctx, (rflags & ~RFLAGS_ARITH) | f);
+	return 0;
+}
+
+/* XADD: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP; flags of the ADD. */
+static int emulate_xadd(const struct vmm_insn *in, u64 gpa, const struct vmm_emul_ops *ops,
+			void *ctx)
+{
+	unsigned int size = in->size;
+	u64 mem, src, r;
+	int ret;
+
+	ret = ops->mmio_read(ctx, gpa, size, &mem);
+	if (ret)
+		return ret;
+	mem &= tdsnp_size_mask(size);
+	src = read_reg(in, ops, ctx, size);
+	r = (mem + src) & tdsnp_size_mask(size);
+	ret = ops->mmio_write(ctx, gpa, size, r);
+	if (ret)
+		return ret;
+	write_reg(in, ops, ctx, size, mem);
+	ops->set_rflags(ctx, (ops->get_rflags(ctx) & ~RFLAGS_ARITH) |
+			arith_flags(mem, src, 0, r, false, size) | result_flags(r, size));
+	return 0;
+}
+
+/*
+ * CMPXCHG: flags of CMP accumulator,DEST; equal: DEST = SRC; else the
+ * accumulator gets DEST, and DEST is written back unchanged ("the
+ * destination operand receives a write cycle without regard to the result
+ * of the comparison", SDM vol. 2 CMPXCHG).
+ */
+static int emulate_cmpxchg(const struct vmm_insn *in, u64 gpa, const struct vmm_emul_ops *ops,
+			   void *ctx)
+{
+	unsigned int size = in->size;
+	u64 mem, acc, r, f;
+	int ret;
+
+	ret = ops->mmio_read(ctx, gpa, size, &mem);
+	if (ret)
+		return ret;
+	mem &= tdsnp_size_mask(size);
+	acc = get_gpr(ops, ctx, VMM_RAX, false, size);
+	r = (acc - mem) & tdsnp_size_mask(size);
+	f = arith_flags(acc, mem, 0, r, true, size) | result_flags(r, size);
+	ret = ops->mmio_write(ctx, gpa, size, acc == mem ? read_reg(in, ops, ctx, size) : mem);
+	if (ret)
+		return ret;
+	if (acc != mem)
+		set_gpr(ops, ctx, VMM_RAX, false, size, mem);
+	ops->set_rflags(ctx, (ops->get_rflags(ctx) & ~RFLAGS_ARITH) | f);
 	return 0;
 }
 
@@ -523,11 +786,13 @@ static bool insn_valid(const struct vmm_insn *in)
 			return false;
 		break;
 	case VMM_INSN_ALU:
-		if (in->alu_op > VMM_ALU_BT)
+		if (in->alu_op > VMM_ALU_BTC)
 			return false;
 		uses_reg = !in->has_imm || in->to_reg;
 		break;
 	case VMM_INSN_XCHG:
+	case VMM_INSN_XADD:
+	case VMM_INSN_CMPXCHG:
 		if (in->has_imm)
 			return false;
 		break;
@@ -576,7 +841,11 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		return 0;
 	case VMM_INSN_ALU:
 		return emulate_alu(insn, gpa, ops, ctx);
-	case VMM_INSN_XCHG:
+	case VMM_INSN_XADD:
+		return emulate_xadd(insn, gpa, ops, ctx);
+	case VMM_INSN_CMPXCHG:
+		return emulate_cmpxchg(insn, gpa, ops, ctx);
+	default:	/* VMM_INSN_XCHG */
 		ret = ops->mmio_read(ctx, gpa, insn->size, &old);
 		if (ret)
 			return ret;
@@ -585,8 +854,50 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 			return ret;
 		write_reg(insn, ops, ctx, insn->size, old & tdsnp_size_mask(insn->size));
 		return 0;
-	default:
-		return -EINVAL;
 	}
 }
 EXPORT_SYMBOL_GPL(vmm_insn_emulate);
+
+/**
+ * vmm_insn_ea() - the effective address the instruction accesses
+ * @insn: from vmm_insn_decode()
+ * @rip: the guest's RIP at the instruction (RIP-relative forms add @insn->len)
+ * @ops: register callbacks
+ * @ctx: passed to @ops
+ * @ea: out: base + index * scale + displacement, wrapped to the address size
+ *      (the offset within the segment; the caller adds the segment base)
+ *
+ * For BT, BTS, BTR and BTC with a register bit offset the offset selects
+ * an operand-sized unit outside the addressed one too: @ea is that unit
+ * (SDM vol. 2 BT, "bit base" and signed offset).  Used to translate a GVA
+ * when the exit does not give the GPA, and to check the decoder against the
+ * CPU.
+ *
+ * Return: 0, or -EINVAL for an instruction not from vmm_insn_decode().
+ */
+int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops *ops,
+		void *ctx, u64 *ea)
+{
+	u64 a = (u64)insn->disp;
+
+	*ea = 0;
+	if (!insn_valid(insn) || insn->base >= VMM_NR_GPRS || insn->index >= VMM_NR_GPRS ||
+	    (insn->addr_size != 2 && insn->addr_size != 4 && insn->addr_size != 8))
+		return -EINVAL;
+	if (insn->rip_relative)
+		a += rip + insn->len;
+	if (insn->base >= 0)
+		a += ops->get_reg(ctx, (unsigned int)insn->base);
+	if (insn->index >= 0)
+		a += ops->get_reg(ctx, (unsigned int)insn->index) * insn->scale;
+	if (insn->kind == VMM_INSN_ALU && insn->alu_op >= VMM_ALU_BT && !insn->has_imm) {
+		unsigned int bits = 8 * insn->size;
+		s64 off = (s64)sign_extend(read_reg(insn, ops, ctx, insn->size), insn->size);
+
+		/* Arithmetic shift: floor(offset / bits) units of insn->size bytes. */
+		a += (u64)(off >> (bits == 16 ? 4 : bits == 32 ? 5 : 6)) * insn->size;
+	}
+	*ea = a & tdsnp_size_mask(insn->addr_size);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_insn_ea);

@@ -9,14 +9,21 @@
  * violation, SNP NPF/MMIO), through callbacks for registers and MMIO, so a
  * device model only ever sees (address, size, value).
  *
- * Coverage (a superset of what Linux's TDX guest, COCONUT-SVSM and the TD
- * partitioning prototype emulate, ../shared/spec/tdx-guest.md section 6):
- * MOV to/from memory (88, 89, 8A, 8B, A0-A3 moffs, C6/C7 imm), MOVZX and
- * MOVSX (0F B6, B7, BE, BF), MOVSXD (63), the ALU ops on memory (ADD, OR,
- * ADC, SBB, AND, SUB, XOR, CMP in their r/m,r r,r/m and 80/81/83 immediate
- * forms), TEST (84, 85, F6/F7 /0), XCHG (86, 87) and BT (0F A3, 0F BA /4),
- * with legacy prefixes, REX and LOCK, in 64-bit and 32-bit modes.  String
- * instructions, VEX/EVEX and 16-bit addressing are refused with -EOPNOTSUPP.
+ * The decoder runs in phases (legacy prefixes and REX, opcode, ModRM and
+ * SIB, displacement, immediate or moffs, then the #UD rules that need the
+ * whole instruction), each returning one typed error that the public call
+ * maps to an errno.
+ *
+ * Coverage: MOV to/from memory (88, 89, 8A, 8B, A0-A3 moffs of every
+ * address size, C6/C7 imm), MOVZX and MOVSX (0F B6, B7, BE, BF), MOVSXD
+ * (63, 64-bit mode), MOVNTI (0F C3), the ALU ops on memory (ADD, OR, ADC,
+ * SBB, AND, SUB, XOR, CMP in their r/m,r r,r/m and 80/81/82/83 immediate
+ * forms), TEST (84, 85, F6/F7 /0 and /1), XCHG (86, 87), XADD (0F C0, C1),
+ * CMPXCHG (0F B0, B1) and BT, BTS, BTR, BTC (0F A3, AB, B3, BB and
+ * 0F BA /4-/7), with legacy prefixes, REX and LOCK, in 64-bit, 32-bit and
+ * 16-bit code, and 64-, 32- and 16-bit addressing where the mode allows it.
+ * String and port-I/O instructions, VEX/EVEX and SSE forms are refused
+ * with -EOPNOTSUPP.
  */
 #ifndef VMM_DECODE_H
 #define VMM_DECODE_H
@@ -36,10 +43,13 @@ enum vmm_gpr {
  * enum vmm_cpu_mode - how the guest executes the bytes
  * @VMM_MODE_64: long mode, 64-bit code segment
  * @VMM_MODE_32: protected mode or compatibility mode, 32-bit segment
+ * @VMM_MODE_16: real mode or a 16-bit protected-mode segment (default
+ *               operand and address size 16 bits)
  */
 enum vmm_cpu_mode {
 	VMM_MODE_64,
 	VMM_MODE_32,
+	VMM_MODE_16,
 };
 
 /**
@@ -48,12 +58,19 @@ enum vmm_cpu_mode {
  * @VMM_INSN_LOAD: MOV, MOVZX, MOVSX or MOVSXD from memory into a register
  * @VMM_INSN_ALU: read, combine, write back (CMP, TEST and BT do not write)
  * @VMM_INSN_XCHG: swap a register with memory
+ * @VMM_INSN_XADD: memory gets memory + register, the register the old value
+ * @VMM_INSN_CMPXCHG: compare the accumulator with memory; store the
+ *                    register if equal, else load the accumulator (memory
+ *                    is written back unchanged, as the SDM describes)
  */
 enum vmm_insn_kind {
 	VMM_INSN_STORE,
 	VMM_INSN_LOAD,
 	VMM_INSN_ALU,
 	VMM_INSN_XCHG,
+	VMM_INSN_XADD,
+	VMM_INSN_CMPXCHG,
+	VMM_INSN_NR_KINDS
 };
 
 /**
@@ -68,11 +85,14 @@ enum vmm_insn_kind {
  * @VMM_ALU_CMP: CMP (flags only)
  * @VMM_ALU_TEST: TEST (flags only)
  * @VMM_ALU_BT: BT (CF only)
+ * @VMM_ALU_BTS: BTS (CF, then the bit is set)
+ * @VMM_ALU_BTR: BTR (CF, then the bit is cleared)
+ * @VMM_ALU_BTC: BTC (CF, then the bit is complemented)
  */
 enum vmm_alu_op {
 	VMM_ALU_ADD, VMM_ALU_OR, VMM_ALU_ADC, VMM_ALU_SBB,
 	VMM_ALU_AND, VMM_ALU_SUB, VMM_ALU_XOR, VMM_ALU_CMP,
-	VMM_ALU_TEST, VMM_ALU_BT,
+	VMM_ALU_TEST, VMM_ALU_BT, VMM_ALU_BTS, VMM_ALU_BTR, VMM_ALU_BTC,
 };
 
 /**
@@ -92,14 +112,16 @@ enum vmm_alu_op {
  * @imm: the immediate, sign-extended to @size as the CPU does
  * @lock: a LOCK prefix was present
  * @seg: segment override prefix byte (0x26, 0x2e, ...), or 0
- * @addr_size: address size in bytes (8 or 4 in 64-bit mode, 4 in 32-bit)
+ * @addr_size: address size in bytes (8 or 4 in 64-bit mode, 4 or 2 in
+ *             32-bit and 16-bit modes)
  * @modrm_mod: ModRM.mod of the memory operand (3 never: memory is required)
- * @base: base register of the address (-1 none)
- * @index: index register (-1 none)
+ * @base: base register of the address (-1 none); with 16-bit addressing
+ *        BX or BP
+ * @index: index register (-1 none); with 16-bit addressing SI or DI
  * @scale: SIB scale factor 1, 2, 4 or 8
  * @rip_relative: the address is RIP-relative
  * @moffs: the A0-A3 forms: an absolute offset instead of ModRM
- * @disp: displacement (or the moffs value)
+ * @disp: displacement, sign-extended (or the moffs value, zero-extended)
  */
 struct vmm_insn {
 	u8 len;
@@ -148,5 +170,7 @@ int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn);
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx);
+int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops *ops,
+		void *ctx, u64 *ea);
 
 #endif /* VMM_DECODE_H */
