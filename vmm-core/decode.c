@@ -18,6 +18,7 @@
 #define RFLAGS_AF	BIT_ULL(4)
 #define RFLAGS_ZF	BIT_ULL(6)
 #define RFLAGS_SF	BIT_ULL(7)
+#define RFLAGS_DF	BIT_ULL(10)
 #define RFLAGS_OF	BIT_ULL(11)
 #define RFLAGS_ARITH	(RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
@@ -39,6 +40,8 @@ enum dec_err {
 #define D_LOCK		BIT(2)	/* LOCK allowed (with a memory destination) */
 #define D_GROUP		BIT(3)	/* ModRM.reg selects the operation */
 #define D_MOFFS		BIT(4)	/* A0-A3: no ModRM, an address-size offset */
+#define D_NOMODRM	BIT(5)	/* string and port instructions: no ModRM */
+#define D_MAX32		BIT(6)	/* port I/O: REX.W does not make it 64-bit */
 
 /* Immediate kinds. */
 enum { IMM_NONE, IMM_8S, IMM_8U, IMM_Z };
@@ -49,6 +52,7 @@ struct opdesc {
 	u8 flags;
 	u8 imm;
 	u8 mem_size;	/* fixed memory width (MOVZX/MOVSX), 0 = operand size */
+	u8 str_op;
 };
 
 /* Decoder state shared by the phases. */
@@ -231,8 +235,26 @@ static enum dec_err opcode_1byte(struct dec *c)
 		d->flags = D_GROUP | ((op & 1) ? 0 : D_BYTE);
 		d->imm = (op & 1) ? IMM_Z : IMM_8S;
 		return DEC_OK;
+	case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+		d->kind = VMM_INSN_STRING;
+		d->str_op = op <= 0x6d ? VMM_STR_INS : VMM_STR_OUTS;
+		d->flags = D_NOMODRM | D_MAX32 | ((op & 1) ? 0 : D_BYTE);
+		return DEC_OK;
+	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
+	case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
+		d->kind = VMM_INSN_STRING;
+		d->str_op = op <= 0xa5 ? VMM_STR_MOVS : op <= 0xa7 ? VMM_STR_CMPS :
+			    op <= 0xab ? VMM_STR_STOS : op <= 0xad ? VMM_STR_LODS : VMM_STR_SCAS;
+		d->flags = D_NOMODRM | ((op & 1) ? 0 : D_BYTE);
+		return DEC_OK;
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+	case 0xec: case 0xed: case 0xee: case 0xef:
+		d->kind = VMM_INSN_PORT;
+		d->flags = D_NOMODRM | D_MAX32 | ((op & 1) ? 0 : D_BYTE);
+		d->imm = op <= 0xe7 ? IMM_8U : IMM_NONE;
+		return DEC_OK;
 	default:
-		/* Strings, port I/O, VEX/EVEX/XOP (C4 C5 62 8F) and the rest. */
+		/* VEX/EVEX/XOP (C4 C5 62 8F) and everything else. */
 		return DEC_UNSUPPORTED;
 	}
 }
@@ -308,6 +330,8 @@ static enum dec_err phase_modrm(struct dec *c, struct vmm_insn *in)
 	in->base = -1;
 	in->index = -1;
 	in->scale = 1;
+	if (c->d.flags & D_NOMODRM)
+		return DEC_OK;
 	if (c->d.flags & D_MOFFS) {
 		in->moffs = true;
 		return DEC_OK;
@@ -439,6 +463,8 @@ static enum dec_err phase_finish(struct dec *c, struct vmm_insn *in)
 
 	in->kind = d->kind;
 	in->alu_op = d->alu_op;
+	in->str_op = d->str_op;
+	in->port_in = d->kind == VMM_INSN_PORT && !(c->op & 2);
 	in->to_reg = d->kind == VMM_INSN_ALU && (d->flags & D_TO_REG);
 	in->reg_size = (d->flags & D_BYTE) ? 1 : (u8)c->opsize;
 	in->size = d->mem_size ? d->mem_size : in->reg_size;
@@ -446,8 +472,16 @@ static enum dec_err phase_finish(struct dec *c, struct vmm_insn *in)
 			  (c->op == 0x63 || c->op >= 0xbe);
 	if (d->flags & D_MOFFS)
 		in->reg = VMM_RAX;
-	else if (!d->imm)
+	else if (!d->imm && !(d->flags & D_NOMODRM))
 		in->reg = (s8)c->reg;
+	if (c->rep) {
+		/* F3/F2 on other instructions: hints or other opcodes; not emulated. */
+		if (d->kind != VMM_INSN_STRING)
+			return DEC_UNSUPPORTED;
+		if (c->rep == 0xf2 && d->str_op != VMM_STR_CMPS && d->str_op != VMM_STR_SCAS)
+			return DEC_UNSUPPORTED;
+		in->rep = c->rep == 0xf3 ? VMM_REP_E : VMM_REP_NE;
+	}
 	/* Byte registers 4-7 are AH CH DH BH unless a REX prefix is present. */
 	if (in->reg >= 4 && in->reg <= 7 && in->reg_size == 1 && !c->rex) {
 		in->reg_high8 = true;
@@ -472,6 +506,8 @@ static enum dec_err decode(struct dec *c, struct vmm_insn *in)
 	if (!err)
 		err = phase_group(c);
 	if (!err) {
+		if ((c->d.flags & D_MAX32) && c->opsize == 8)
+			c->opsize = 4;	/* port I/O ignores REX.W (SDM IN, OUT, INS, OUTS) */
 		in->size = (c->d.flags & D_BYTE) ? 1 : (u8)c->opsize;
 		err = phase_disp(c, in);
 	}
@@ -824,6 +860,8 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 	u64 v, old;
 	int ret;
 
+	if (insn->kind == VMM_INSN_STRING || insn->kind == VMM_INSN_PORT)
+		return -EOPNOTSUPP;	/* vmm_insn_emulate_string() */
 	if (!insn_valid(insn))
 		return -EINVAL;
 	switch (insn->kind) {
@@ -857,6 +895,223 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 	}
 }
 EXPORT_SYMBOL_GPL(vmm_insn_emulate);
+
+#define PAGE_MASK_4K	0xfffULL
+
+/*
+ * One guest memory access by linear address: translated page by page, so an
+ * access that crosses a page boundary goes out as bytes (each page may map
+ * to a different place, RAM or MMIO).
+ */
+static int mem_access(const struct vmm_emul_ops *ops, void *ctx, u64 gva, unsigned int size,
+		      bool write, u64 *val, struct vmm_fault *fault)
+{
+	unsigned int i, n = size;
+	u64 gpa, v = 0, b;
+	int ret;
+
+	if (((gva & PAGE_MASK_4K) + size) <= PAGE_MASK_4K + 1)
+		n = 1;		/* one page: one access */
+	for (i = 0; i < n; i++) {
+		u64 a = gva + (n == 1 ? 0 : i);
+		unsigned int sz = n == 1 ? size : 1;
+
+		if (ops->translate) {
+			ret = ops->translate(ctx, a, write, &gpa, fault);
+			if (ret)
+				return ret;
+		} else {
+			gpa = a;
+		}
+		if (write) {
+			ret = ops->mmio_write(ctx, gpa, sz,
+					      n == 1 ? *val : (*val >> (8 * i)) & 0xff);
+		} else {
+			ret = ops->mmio_read(ctx, gpa, sz, &b);
+			v |= (b & tdsnp_size_mask(sz)) << (8 * i);
+		}
+		if (ret)
+			return ret;
+	}
+	if (!write)
+		*val = v;
+	return 0;
+}
+
+static u64 seg_base(const struct vmm_emul_ops *ops, void *ctx, unsigned int seg)
+{
+	return ops->seg_base ? ops->seg_base(ctx, seg) : 0;
+}
+
+/* enum vmm_seg of a segment-override prefix byte (DS when none). */
+static unsigned int prefix_seg(u8 prefix)
+{
+	switch (prefix) {
+	case 0x26:
+		return VMM_SEG_ES;
+	case 0x2e:
+		return VMM_SEG_CS;
+	case 0x36:
+		return VMM_SEG_SS;
+	case 0x64:
+		return VMM_SEG_FS;
+	case 0x65:
+		return VMM_SEG_GS;
+	default:
+		return VMM_SEG_DS;
+	}
+}
+
+/*
+ * One iteration of a string instruction; rSI/rDI/rCX are advanced by the
+ * caller only when it returns 0, so a fault leaves them at this iteration.
+ */
+static int string_once(const struct vmm_insn *in, const struct vmm_emul_ops *ops, void *ctx,
+		       u64 si, u64 di, struct vmm_fault *fault)
+{
+	unsigned int size = in->size;
+	u64 src_lin = seg_base(ops, ctx, prefix_seg(in->seg)) + si;
+	u64 dst_lin = seg_base(ops, ctx, VMM_SEG_ES) + di;
+	u64 a = 0, b = 0, r, f;
+	u16 port = (u16)ops->get_reg(ctx, VMM_RDX);
+	int ret = 0;
+
+	/* In 64-bit mode ES/DS bases are 0; segment limits are not checked. */
+	switch (in->str_op) {
+	case VMM_STR_MOVS:
+		ret = mem_access(ops, ctx, src_lin, size, false, &a, fault);
+		if (!ret)
+			ret = mem_access(ops, ctx, dst_lin, size, true, &a, fault);
+		return ret;
+	case VMM_STR_STOS:
+		a = get_gpr(ops, ctx, VMM_RAX, false, size);
+		return mem_access(ops, ctx, dst_lin, size, true, &a, fault);
+	case VMM_STR_LODS:
+		ret = mem_access(ops, ctx, src_lin, size, false, &a, fault);
+		if (!ret)
+			set_gpr(ops, ctx, VMM_RAX, false, size, a);
+		return ret;
+	case VMM_STR_INS:
+		/* The destination is checked (translated) before the port is read. */
+		ret = ops->translate ? ops->translate(ctx, dst_lin, true, &r, fault) : 0;
+		if (!ret)
+			ret = ops->port_in(ctx, port, size, &a);
+		if (!ret)
+			ret = mem_access(ops, ctx, dst_lin, size, true, &a, fault);
+		return ret;
+	case VMM_STR_OUTS:
+		ret = mem_access(ops, ctx, src_lin, size, false, &a, fault);
+		if (!ret)
+			ret = ops->port_out(ctx, port, size, a & tdsnp_size_mask(size));
+		return ret;
+	default:	/* CMPS, SCAS: flags of a - b */
+		if (in->str_op == VMM_STR_CMPS)
+			ret = mem_access(ops, ctx, src_lin, size, false, &a, fault);
+		else
+			a = get_gpr(ops, ctx, VMM_RAX, false, size);
+		if (!ret)
+			ret = mem_access(ops, ctx, dst_lin, size, false, &b, fault);
+		if (ret)
+			return ret;
+		a &= tdsnp_size_mask(size);
+		b &= tdsnp_size_mask(size);
+		r = (a - b) & tdsnp_size_mask(size);
+		f = arith_flags(a, b, 0, r, true, size) | result_flags(r, size);
+		ops->set_rflags(ctx, (ops->get_rflags(ctx) & ~RFLAGS_ARITH) | f);
+		return 0;
+	}
+}
+
+/**
+ * vmm_insn_emulate_string() - run a string or port-I/O instruction
+ * @insn: a VMM_INSN_STRING or VMM_INSN_PORT instruction from vmm_insn_decode()
+ * @ops: register, memory, translation and port callbacks
+ * @ctx: passed to @ops
+ * @max_iter: iterations to run before giving the vCPU back (at least 1)
+ * @fault: out: the exception, when VMM_EMUL_FAULT is returned
+ *
+ * Memory operands are DS:rSI (or the segment override) and ES:rDI, at the
+ * instruction's address size; every access is translated by @ops->translate
+ * and performed through @ops->mmio_read/@ops->mmio_write, so RAM and MMIO
+ * both work on either side.  rSI and rDI move by the element size, down when
+ * RFLAGS.DF is set.  With a REP prefix rCX counts iterations (0: nothing
+ * happens); REPE/REPNE also stop CMPS/SCAS when ZF says so.  Between
+ * iterations the registers are exactly what the CPU leaves when it takes an
+ * interrupt there, so a fault or the @max_iter budget stop it cleanly: the
+ * guest re-executes the instruction and continues.
+ *
+ * Return: 0 when the instruction completed (the caller advances RIP by
+ * @insn->len); VMM_EMUL_AGAIN when iterations remain (RIP stays);
+ * VMM_EMUL_FAULT with @fault filled (inject it, RIP stays); a negative errno
+ * from a callback; -EINVAL for a struct not from vmm_insn_decode() or a
+ * missing port callback.
+ */
+int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_ops *ops,
+			    void *ctx, unsigned int max_iter, struct vmm_fault *fault)
+{
+	unsigned int as = insn->addr_size, size = insn->size, n;
+	u64 si, di, cx, v, step;
+	bool down;
+	int ret;
+
+	if ((insn->kind != VMM_INSN_STRING && insn->kind != VMM_INSN_PORT) || !valid_size(size) ||
+	    (as != 2 && as != 4 && as != 8) || insn->str_op > VMM_STR_OUTS ||
+	    insn->rep > VMM_REP_NE || !max_iter)
+		return -EINVAL;
+	if ((insn->kind == VMM_INSN_PORT || insn->str_op == VMM_STR_INS ||
+	     insn->str_op == VMM_STR_OUTS) && (size > 4 || !ops->port_in || !ops->port_out))
+		return -EINVAL;
+	if (insn->kind == VMM_INSN_PORT) {
+		u16 port = insn->has_imm ? (u16)insn->imm : (u16)ops->get_reg(ctx, VMM_RDX);
+
+		if (!insn->port_in)
+			return ops->port_out(ctx, port, size,
+					     get_gpr(ops, ctx, VMM_RAX, false, size));
+		ret = ops->port_in(ctx, port, size, &v);
+		if (!ret)
+			set_gpr(ops, ctx, VMM_RAX, false, size, v);
+		return ret;
+	}
+	down = ops->get_rflags(ctx) & RFLAGS_DF;
+	step = down ? -(u64)size : size;
+	si = get_gpr(ops, ctx, VMM_RSI, false, as);
+	di = get_gpr(ops, ctx, VMM_RDI, false, as);
+	cx = get_gpr(ops, ctx, VMM_RCX, false, as);
+	for (n = 0; ; n++) {
+		bool uses_si, uses_di;
+
+		if (insn->rep && !cx)
+			return 0;
+		if (n == max_iter)
+			return VMM_EMUL_AGAIN;
+		ret = string_once(insn, ops, ctx, si, di, fault);
+		if (ret)
+			return ret;
+		uses_si = insn->str_op == VMM_STR_MOVS || insn->str_op == VMM_STR_CMPS ||
+			  insn->str_op == VMM_STR_LODS || insn->str_op == VMM_STR_OUTS;
+		uses_di = insn->str_op != VMM_STR_LODS && insn->str_op != VMM_STR_OUTS;
+		/* Address-size register writes: 32-bit zero-extends, 16-bit merges. */
+		if (uses_si) {
+			si = (si + step) & tdsnp_size_mask(as);
+			set_gpr(ops, ctx, VMM_RSI, false, as, si);
+		}
+		if (uses_di) {
+			di = (di + step) & tdsnp_size_mask(as);
+			set_gpr(ops, ctx, VMM_RDI, false, as, di);
+		}
+		if (!insn->rep)
+			return 0;
+		cx = (cx - 1) & tdsnp_size_mask(as);
+		set_gpr(ops, ctx, VMM_RCX, false, as, cx);
+		if (insn->str_op == VMM_STR_CMPS || insn->str_op == VMM_STR_SCAS) {
+			bool zf = ops->get_rflags(ctx) & RFLAGS_ZF;
+
+			if (zf ^ (insn->rep == VMM_REP_E))
+				return 0;
+		}
+	}
+}
+EXPORT_SYMBOL_GPL(vmm_insn_emulate_string);
 
 /**
  * vmm_insn_ea() - the effective address the instruction accesses

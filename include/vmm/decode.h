@@ -22,7 +22,10 @@
  * CMPXCHG (0F B0, B1) and BT, BTS, BTR, BTC (0F A3, AB, B3, BB and
  * 0F BA /4-/7), with legacy prefixes, REX and LOCK, in 64-bit, 32-bit and
  * 16-bit code, and 64-, 32- and 16-bit addressing where the mode allows it.
- * String and port-I/O instructions, VEX/EVEX and SSE forms are refused
+ * The string instructions MOVS, CMPS, STOS, LODS, SCAS, INS and OUTS
+ * (with REP, REPE, REPNE) and IN/OUT (imm8 and DX) decode too; they run
+ * through vmm_insn_emulate_string(), which reaches guest memory by linear
+ * address through a translate callback.  VEX/EVEX and SSE forms are refused
  * with -EOPNOTSUPP.
  */
 #ifndef VMM_DECODE_H
@@ -70,8 +73,34 @@ enum vmm_insn_kind {
 	VMM_INSN_XCHG,
 	VMM_INSN_XADD,
 	VMM_INSN_CMPXCHG,
+	VMM_INSN_STRING,
+	VMM_INSN_PORT,
 	VMM_INSN_NR_KINDS
 };
+
+/**
+ * enum vmm_str_op - the operation of a VMM_INSN_STRING instruction
+ * @VMM_STR_MOVS: ES:[rDI] = DS:[rSI]
+ * @VMM_STR_CMPS: flags of DS:[rSI] - ES:[rDI]
+ * @VMM_STR_STOS: ES:[rDI] = accumulator
+ * @VMM_STR_LODS: accumulator = DS:[rSI]
+ * @VMM_STR_SCAS: flags of accumulator - ES:[rDI]
+ * @VMM_STR_INS: ES:[rDI] = port DX
+ * @VMM_STR_OUTS: port DX = DS:[rSI]
+ */
+enum vmm_str_op {
+	VMM_STR_MOVS, VMM_STR_CMPS, VMM_STR_STOS, VMM_STR_LODS,
+	VMM_STR_SCAS, VMM_STR_INS, VMM_STR_OUTS,
+};
+
+/* Repeat prefixes of a string instruction (struct vmm_insn.rep). */
+#define VMM_REP_NONE	0
+#define VMM_REP_E	1	/* F3: REP, or REPE/REPZ for CMPS and SCAS */
+#define VMM_REP_NE	2	/* F2: REPNE/REPNZ, CMPS and SCAS only */
+
+/* Segment registers, Sreg encoding order (SDM vol. 2 3.1.1.3), then LDTR, TR. */
+enum vmm_seg { VMM_SEG_ES, VMM_SEG_CS, VMM_SEG_SS, VMM_SEG_DS, VMM_SEG_FS, VMM_SEG_GS,
+	       VMM_SEG_LDTR, VMM_SEG_TR };
 
 /**
  * enum vmm_alu_op - the operation of a VMM_INSN_ALU instruction
@@ -121,6 +150,10 @@ enum vmm_alu_op {
  * @scale: SIB scale factor 1, 2, 4 or 8
  * @rip_relative: the address is RIP-relative
  * @moffs: the A0-A3 forms: an absolute offset instead of ModRM
+ * @str_op: enum vmm_str_op, for VMM_INSN_STRING
+ * @rep: VMM_REP_NONE, VMM_REP_E or VMM_REP_NE
+ * @port_in: VMM_INSN_PORT: IN (else OUT); the port is @imm when @has_imm,
+ *           else DX
  * @disp: displacement, sign-extended (or the moffs value, zero-extended)
  */
 struct vmm_insn {
@@ -145,7 +178,26 @@ struct vmm_insn {
 	bool rip_relative;
 	bool moffs;
 	s64 disp;
+	u8 str_op;
+	u8 rep;
+	bool port_in;
 };
+
+/**
+ * struct vmm_fault - an exception the emulation raises in the guest
+ * @vector: 13 (#GP) or 14 (#PF), as the translate callback reports it
+ * @error_code: the exception's error code
+ * @cr2: the faulting linear address, for #PF
+ */
+struct vmm_fault {
+	u8 vector;
+	u32 error_code;
+	u64 cr2;
+};
+
+/* Results of vmm_insn_emulate_string() besides 0 and a negative errno. */
+#define VMM_EMUL_AGAIN	1	/* iterations remain: re-enter without advancing RIP */
+#define VMM_EMUL_FAULT	2	/* inject the struct vmm_fault; RIP stays */
 
 /**
  * struct vmm_emul_ops - what the emulator may touch
@@ -156,6 +208,17 @@ struct vmm_insn {
  * @mmio_read: read @size bytes at @gpa into *@val (zero-extended);
  *             returns 0 or a negative errno
  * @mmio_write: write the low @size bytes of @val at @gpa
+ * @translate: string instructions: guest page-table walk of the linear
+ *             address @gva for a read or @write; returns 0 with *@gpa,
+ *             VMM_EMUL_FAULT with *@fault filled (#PF, or #GP for a
+ *             non-canonical address), or a negative errno.  NULL: paging
+ *             is off, the linear address is the physical one
+ * @seg_base: the base of segment @seg (enum vmm_seg); NULL: all zero
+ * @port_in: read @size bytes from I/O port @port
+ * @port_out: write @size bytes to I/O port @port
+ *
+ * @mmio_read and @mmio_write see every guest-physical access the emulator
+ * makes, RAM as well as MMIO: the caller routes them.
  */
 struct vmm_emul_ops {
 	u64 (*get_reg)(void *ctx, unsigned int reg);
@@ -164,12 +227,18 @@ struct vmm_emul_ops {
 	void (*set_rflags)(void *ctx, u64 rflags);
 	int (*mmio_read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
 	int (*mmio_write)(void *ctx, u64 gpa, unsigned int size, u64 val);
+	int (*translate)(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fault *fault);
+	u64 (*seg_base)(void *ctx, unsigned int seg);
+	int (*port_in)(void *ctx, u16 port, unsigned int size, u64 *val);
+	int (*port_out)(void *ctx, u16 port, unsigned int size, u64 val);
 };
 
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn);
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx);
+int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_ops *ops,
+			    void *ctx, unsigned int max_iter, struct vmm_fault *fault);
 int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops *ops,
 		void *ctx, u64 *ea);
 
