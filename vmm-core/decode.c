@@ -1105,8 +1105,9 @@ int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_o
 		set_gpr(ops, ctx, VMM_RCX, false, as, cx);
 		if (insn->str_op == VMM_STR_CMPS || insn->str_op == VMM_STR_SCAS) {
 			bool zf = ops->get_rflags(ctx) & RFLAGS_ZF;
+			bool repe = insn->rep == VMM_REP_E;
 
-			if (zf ^ (insn->rep == VMM_REP_E))
+			if (zf != repe)
 				return 0;
 		}
 	}

@@ -323,7 +323,8 @@ static int check_table(const struct dcase *t, size_t nr, char *msg, size_t len)
 		    in.reg_high8 != d->high8 || in.sign_extend != d->sext ||
 		    in.to_reg != d->to_reg || in.has_imm != d->has_imm || in.imm != d->imm ||
 		    in.rip_relative != d->rip || in.base != d->base || in.index != d->index ||
-		    in.scale != d->scale || in.disp != d->disp || (d->as && in.addr_size != d->as) ||
+		    in.scale != d->scale || in.disp != d->disp ||
+		    (d->as && in.addr_size != d->as) ||
 		    in.lock != d->lock || in.moffs != d->moffs || in.port_in != d->port_in ||
 		    in.str_op != d->str_op || in.rep != d->rep)
 			return st_fail(msg, len,
