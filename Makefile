@@ -47,7 +47,8 @@ endef
 $(eval $(call variant,plain,))
 $(eval $(call variant,asan,$(SAN_FLAGS)))
 
-.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo
+.PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
+	fuzz fuzz-check
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -81,6 +82,31 @@ bench: $(O)/tdsnp-bench
 
 tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TESTS))
 
+# The decoder against Zydis (tests only): a libFuzzer target built with clang.
+# `make fuzz` runs FUZZ_TIME seconds and keeps what it finds in build/fuzz/corpus;
+# `make fuzz-check` (in `make check`) replays the checked-in corpus, then fuzzes
+# FUZZ_CHECK_TIME seconds without saving anything.
+FUZZ_CC		?= clang
+FUZZ_FLAGS	:= -std=gnu11 -g -O1 $(WARN) -Iinclude -D_GNU_SOURCE \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME	?= 600
+FUZZ_CHECK_TIME	?= 20
+FUZZ_CORPUS	:= tests/fuzz/corpus/decode_zydis
+$(O)/fuzz/fuzz_decode_zydis: tests/fuzz/fuzz_decode_zydis.c vmm-core/decode.c include/vmm/decode.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_decode_zydis.c vmm-core/decode.c -lZydis
+
+fuzz: $(O)/fuzz/fuzz_decode_zydis
+	@mkdir -p $(O)/fuzz/corpus
+	$< -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ \
+		$(O)/fuzz/corpus $(FUZZ_CORPUS)
+
+fuzz-check: $(O)/fuzz/fuzz_decode_zydis
+	$< -runs=0 -artifact_prefix=$(O)/fuzz/ $(FUZZ_CORPUS)
+	@rm -rf $(O)/fuzz/scratch && mkdir -p $(O)/fuzz/scratch
+	$< -max_total_time=$(FUZZ_CHECK_TIME) -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ \
+		$(O)/fuzz/scratch $(FUZZ_CORPUS)
+
 deps:
 	scripts/install-deps.sh
 
@@ -103,8 +129,9 @@ tidy:
 # Two narrow exceptions, each for what checkpatch cannot know:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
-# - cmocka's test table type is struct CMUnitTest (CamelCase not ours).
-CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_*)
+# - cmocka's test table type is struct CMUnitTest, Zydis's API is CamelCase
+#   and libFuzzer's entry point is LLVMFuzzerTestOneInput (none of them ours).
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.c)
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:
 	scripts/lint.sh checkpatch $(filter-out $(CMOCKA_FILES) include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))

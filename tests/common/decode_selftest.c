@@ -103,7 +103,7 @@ static const struct dcase mov_cases[] = {
 	{ "mov ax,[0x1234] (16-bit disp16)", { 0x8b, 0x06, 0x34, 0x12 }, 4, M16, 0, 4, LD, 0, 2,
 	  2, VMM_RAX, NOMEM, .disp = 0x1234, .as = 2 },
 	{ "mov ax,[si-0x8000]", { 0x8b, 0x84, 0x00, 0x80 }, 4, M16, 0, 4, LD, 0, 2, 2, VMM_RAX,
-	  .base = -1, .index = VMM_RSI, .scale = 1, .disp = -0x8000, .as = 2 },
+	  AT(VMM_RSI), .disp = -0x8000, .as = 2 },
 	{ "mov eax,[bx] (32-bit code, 67)", { 0x67, 0x8b, 0x07 }, 3, M32, 0, 3, LD, 0, 4, 4,
 	  VMM_RAX, AT(VMM_RBX), .as = 2 },
 	{ "mov ax,[edi] (16-bit code, 67)", { 0x67, 0x8b, 0x07 }, 3, M16, 0, 3, LD, 0, 2, 2,
