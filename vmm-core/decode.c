@@ -318,9 +318,8 @@ static enum dec_err phase_opcode(struct dec *c)
 }
 
 /* 16-bit addressing, SDM vol. 2 table 2-1 (a lone SI or DI is the base). */
-static const s8 base16[8] = {
-	VMM_RBX, VMM_RBX, VMM_RBP, VMM_RBP, VMM_RSI, VMM_RDI, VMM_RBP, VMM_RBX
-};
+static const s8 base16[8] = { VMM_RBX, VMM_RBX, VMM_RBP, VMM_RBP,
+			      VMM_RSI, VMM_RDI, VMM_RBP, VMM_RBX };
 static const s8 index16[8] = { VMM_RSI, VMM_RDI, VMM_RSI, VMM_RDI, -1, -1, -1, -1 };
 
 /* Phase 3: ModRM and SIB; sets the address registers and c->disp_len. */
