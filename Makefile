@@ -65,8 +65,9 @@ tools: $(addprefix $(O)/,$(TOOLS))
 $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lpthread
 
-$(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lpthread
+$(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-decode.o \
+		$(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lpthread -lZydis
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lpthread
@@ -131,7 +132,7 @@ tidy:
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
 # - cmocka's test table type is struct CMUnitTest, Zydis's API is CamelCase
 #   and libFuzzer's entry point is LLVMFuzzerTestOneInput (none of them ours).
-CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.c)
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.c) tools/bench-decode.c
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:
 	scripts/lint.sh checkpatch $(filter-out $(CMOCKA_FILES) include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))

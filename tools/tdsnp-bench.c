@@ -33,6 +33,7 @@
 #include <vmm/tdx_host.h>
 #include "../tests/mocks/mock.h"
 #include "../tests/mocks/tdx_host_setup.h"
+#include "bench-decode.h"
 
 #define RUNS	7
 
@@ -364,5 +365,6 @@ int main(int argc, char **argv)
 	printf("  indirect function call        %9.1f ns/call   %6.2fx of direct mode\n",
 	       fcall, fcall / direct);
 	bench_vmm(trap);
+	tdsnp_bench_decode();
 	return 0;
 }

@@ -65,6 +65,10 @@ enum vmm_cpu_mode {
  * @VMM_INSN_CMPXCHG: compare the accumulator with memory; store the
  *                    register if equal, else load the accumulator (memory
  *                    is written back unchanged, as the SDM describes)
+ * @VMM_INSN_STRING: MOVS CMPS STOS LODS SCAS INS OUTS (enum vmm_str_op),
+ *                   run by vmm_insn_emulate_string()
+ * @VMM_INSN_PORT: IN or OUT, run by vmm_insn_emulate_string()
+ * @VMM_INSN_NR_KINDS: the number of kinds
  */
 enum vmm_insn_kind {
 	VMM_INSN_STORE,
