@@ -31,7 +31,7 @@ $(O)/$(1)/obj/%.o: %.c
 	$$(CC) $$(CFLAGS_BASE) $(2) -MMD -MP -c -o $$@ $$<
 $(O)/$(1)/obj/%.o: %.S
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ASFLAGS_BASE) $(2) -c -o $$@ $$<
+	$$(CC) $$(ASFLAGS_BASE) $(2) -MMD -MP -c -o $$@ $$<
 $(O)/$(1)/libtdsnp.a: $(addprefix $(O)/$(1)/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.o))
 	@rm -f $$@
 	ar rcs $$@ $$^
@@ -111,14 +111,16 @@ fuzz-check: $(O)/fuzz/fuzz_decode_zydis
 deps:
 	scripts/install-deps.sh
 
-# The kernel module (library) and the self-test module (mock + tests).
+# The kernel module (library) and the self-test module (mock + tests), built
+# in $(O)/kbuild/$(KVER) (a copy of the sources) with sparse and objtool.
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run scripts/install-deps.sh"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	scripts/kbuild-check.sh $(KVER)
 
 # Boot Debian's kernel of the same version in QEMU with both modules.
 ktest: module
-	scripts/qemu-ktest.sh --log $(O)/ktest.log tdsnp.ko tdsnp_ktest.ko
+	scripts/qemu-ktest.sh --kver $(KVER) --log $(O)/ktest.log \
+		$(O)/kbuild/$(KVER)/tdsnp.ko $(O)/kbuild/$(KVER)/tdsnp_ktest.ko
 
 sparse:
 	scripts/lint.sh sparse -- -Iinclude -D_GNU_SOURCE -- $(LIB_C) $(MOCK_C) $(wildcard tests/unit/*.c) $(wildcard tools/*.c)

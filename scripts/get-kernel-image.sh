@@ -5,15 +5,15 @@
 # kver.sh) and unpack it into OUTDIR without installing it. Prints the path
 # of OUTDIR/boot/vmlinuz-$KVER. Does nothing when that file already exists.
 #
-#   scripts/get-kernel-image.sh OUTDIR
+#   scripts/get-kernel-image.sh OUTDIR [KVER]
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 OUTDIR" >&2
+if [ $# -ne 1 ] && [ $# -ne 2 ]; then
+	echo "usage: $0 OUTDIR [KVER]" >&2
 	exit 2
 fi
 out=$1
-kver=$("$(dirname "$0")/kver.sh")
+kver=${2:-$("$(dirname "$0")/kver.sh")}
 img="$out/boot/vmlinuz-$kver"
 if [ -s "$img" ]; then
 	echo "$img"

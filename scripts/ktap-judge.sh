@@ -4,17 +4,29 @@
 # Judge a QEMU serial log written by qemu-ktest.sh. Passes (exit 0) only if
 # the log holds KTAP output whose every plan matches its results, no
 # "not ok", the TDSNP-KTEST-DONE terminator, every "insmod NAME: rc=0", and no
-# sign of a kernel panic, oops, BUG or WARNING. Prints each test result and
-# a last line "ktap: N passed, M failed" (N, M count leaf results; a SKIP
-# counts as passed). Kernel timestamps "[    1.234567] " (and a printk
-# caller id "[T1] ") are stripped; indentation marks subtests.
-# KTAP lines must be printed bare, without a pr_fmt() prefix.
+# sign of trouble in the kernel: panic, oops, BUG, WARNING, a sanitizer
+# (UBSAN, KASAN, KFENCE, KCSAN, kmemleak), lockdep, an RCU stall or a hung
+# task.  With --expect FILE (one test name a line, in order; see
+# ktest-expected.py) the top-level results must be exactly those tests, by
+# number and name: a missing, extra or renamed test fails.  Prints each test
+# result and a last line "ktap: N passed, M failed, K skipped" (leaf results;
+# "# SKIP" results are counted as skipped, not passed). Kernel timestamps
+# "[    1.234567] " (and a printk caller id "[T1] ") are stripped;
+# indentation marks subtests.  KTAP lines must be printed bare, without a
+# pr_fmt() prefix.
 #
-#   scripts/ktap-judge.sh LOGFILE
+#   scripts/ktap-judge.sh [--expect FILE] LOGFILE
 set -eu
 
+expect=/dev/null
+if [ "${1:-}" = --expect ]; then
+	[ $# -ge 2 ] || { echo "usage: $0 [--expect FILE] LOGFILE" >&2; exit 2; }
+	expect=$2
+	[ -r "$expect" ] || { echo "ktap-judge.sh: cannot read $expect" >&2; exit 2; }
+	shift 2
+fi
 if [ $# -ne 1 ]; then
-	echo "usage: $0 LOGFILE" >&2
+	echo "usage: $0 [--expect FILE] LOGFILE" >&2
 	exit 2
 fi
 if [ ! -r "$1" ]; then
@@ -29,7 +41,7 @@ function depth_of(s) { match(s, /^[ \t]*/); return RLENGTH }
 function open_block(d,   k, top) {
 	top = 1
 	for (k in isopen) if (k + 0 < d) top = 0
-	isopen[d] = 1; plan[d] = ""; cnt[d] = 0; istop[d] = top; start[d] = NR
+	isopen[d] = 1; plan[d] = ""; cnt[d] = 0; istop[d] = top; start[d] = FNR
 }
 function close_block(d) {
 	if (plan[d] != "" && plan[d] + 0 != cnt[d])
@@ -45,6 +57,10 @@ function close_deeper(d,   k, n, i, had) {
 	for (i = 1; i <= n; i++) { if (cnt[todo[i]] > 0) had = 1; close_block(todo[i]) }
 	return had
 }
+!logfile {
+	if ($0 != "") want[++nwant] = $0
+	next
+}
 {
 	line = $0
 	sub(/\r+$/, "", line)
@@ -52,10 +68,11 @@ function close_deeper(d,   k, n, i, had) {
 		sub(/^\[ *[TC][0-9]+\]/, "", line)
 		sub(/^ /, "", line)
 	}
-	if (line ~ /Kernel panic|BUG:|kernel BUG at|Oops|WARNING:|Call Trace|general protection fault|invalid opcode:/)
-		fail("log line " NR ": " line)
+	if (line ~ /Kernel panic|BUG:|kernel BUG at|Oops|WARNING:|Call Trace|general protection fault|invalid opcode:/ ||
+	    line ~ /UBSAN:|KASAN|KFENCE|KCSAN|kmemleak|possible recursive locking|circular locking dependency|inconsistent lock state|lockdep|INFO: rcu_|rcu: INFO|self-detected stall|detected stalls|INFO: task .* blocked for more than|hung_task/)
+		fail("log line " FNR ": " line)
 	if (line ~ /^insmod .*: rc=/ && line !~ /: rc=0$/)
-		fail("log line " NR ": " line)
+		fail("log line " FNR ": " line)
 	if (line == "TDSNP-KTEST-DONE")
 		done = 1
 	d = depth_of(line)
@@ -80,17 +97,32 @@ function close_deeper(d,   k, n, i, had) {
 		cnt[d]++
 		print line
 		bad = body ~ /^not ok/
-		if (bad) fail("log line " NR ": " body)
-		if (!parent) { if (bad) nfail++; else npass++ }
+		skip = body ~ /#[ \t]*SKIP/
+		if (bad) fail("log line " FNR ": " body)
+		if (!parent) { if (bad) nfail++; else if (skip) nskip++; else npass++ }
+		if (d == 0 && nwant) {
+			num = body; sub(/^(not )?ok /, "", num)
+			name = num; sub(/^[0-9]+[ \t]*(- )?/, "", name); sub(/[ \t]*#.*$/, "", name)
+			sub(/[^0-9].*$/, "", num)
+			got[num + 0] = name; ngot++
+		}
 	} else if (body ~ /^Bail out!/) {
 		seen = 1
-		fail("log line " NR ": " body)
+		fail("log line " FNR ": " body)
 	}
 }
 END {
 	close_deeper(-1)
 	if (!seen) fail("no KTAP output in the log")
 	if (!done) fail("terminator line TDSNP-KTEST-DONE missing (hang, crash or timeout?)")
-	printf "ktap: %d passed, %d failed\n", npass, nfail
+	if (nwant) {
+		for (i = 1; i <= nwant; i++) {
+			if (!(i in got)) fail("expected test " i " " want[i] " not reported")
+			else if (got[i] != want[i]) fail("test " i " is " got[i] ", expected " want[i])
+		}
+		for (k in got) if (k + 0 > nwant) fail("unexpected test " k " " got[k])
+		if (ngot != nwant) fail(ngot " top-level results, the sources define " nwant)
+	}
+	printf "ktap: %d passed, %d failed, %d skipped\n", npass, nfail, nskip
 	exit nerr > 0
-}' "$1"
+}' "$expect" logfile=1 "$1"

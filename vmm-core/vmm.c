@@ -197,6 +197,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_create);
  */
 void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages)
 {
+	if (!vm)
+		return;
 	vm->create_lost += pages;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_add_lost);
@@ -261,6 +263,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_destroy);
  */
 void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps)
 {
+	if (!vm)
+		return;
 	tdsnp_mutex_lock(&vm->lock);
 	caps->backend = vm->cfg.backend;
 	caps->backend_name = vm->ops->name;
@@ -285,6 +289,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_caps);
  */
 void *vmm_vm_priv(struct vmm_vm *vm)
 {
+	if (!vm)
+		return NULL;
 	return vm->priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_priv);
@@ -296,6 +302,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_priv);
  */
 void vmm_vm_set_priv(struct vmm_vm *vm, void *priv)
 {
+	if (!vm)
+		return;
 	vm->priv = priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_set_priv);
@@ -309,6 +317,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_set_priv);
  */
 u64 vmm_vm_last_status(struct vmm_vm *vm)
 {
+	if (!vm)
+		return 0;
 	return READ_ONCE(vm->last_status);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_last_status);
@@ -320,6 +330,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_last_status);
  */
 void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status)
 {
+	if (!vm)
+		return;
 	WRITE_ONCE(vm->last_status, status);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_set_last_status);
@@ -374,6 +386,8 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 	u64 end = gpa + size, p;
 	int ret = 0;
 
+	if (!vm)
+		return -EINVAL;
 	if (!src || end < gpa || !range_ok(vm, gpa, end))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
@@ -435,6 +449,8 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 	u64 p, q, n;
 	int ret = 0;
 
+	if (!vm)
+		return -EINVAL;
 	if ((state != VMM_MEM_PRIVATE && state != VMM_MEM_SHARED &&
 	     state != VMM_MEM_UNMAPPED) || !range_ok(vm, start, end))
 		return -EINVAL;
@@ -487,6 +503,8 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
 {
 	u64 page = gpa & TDSNP_PAGE_MASK;
 
+	if (!vm)
+		return -EINVAL;
 	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
@@ -555,6 +573,8 @@ int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
 	int ret;
 
+	if (!vm)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
 	ret = vm->ops->measurement(vm, buf, len);
 	tdsnp_mutex_unlock(&vm->lock);
@@ -576,6 +596,8 @@ int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out)
 	struct vmm_vcpu *vcpu;
 	int ret;
 
+	if (!vm)
+		return -EINVAL;
 	*out = NULL;
 	if (index >= vm->cfg.max_vcpus)
 		return -EINVAL;
@@ -614,9 +636,12 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_create);
  */
 int vmm_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
-	struct vmm_vm *vm = vcpu->vm;
+	struct vmm_vm *vm;
 	int ret;
 
+	if (!vcpu)
+		return -EINVAL;
+	vm = vcpu->vm;
 	tdsnp_mutex_lock(&vm->lock);
 	ret = destroy_vcpu_locked(vcpu);
 	tdsnp_mutex_unlock(&vm->lock);
@@ -632,6 +657,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_destroy);
  */
 struct vmm_vm *vmm_vcpu_vm(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return NULL;
 	return vcpu->vm;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_vm);
@@ -644,6 +671,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_vm);
  */
 u32 vmm_vcpu_index(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return 0;
 	return vcpu->index;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_index);
@@ -656,6 +685,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_index);
  */
 void *vmm_vcpu_priv(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return NULL;
 	return vcpu->priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_priv);
@@ -667,6 +698,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_priv);
  */
 void vmm_vcpu_set_priv(struct vmm_vcpu *vcpu, void *priv)
 {
+	if (!vcpu)
+		return;
 	vcpu->priv = priv;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_set_priv);
@@ -840,6 +873,8 @@ size_t vmm_query_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, s
 {
 	size_t i, ok = 0;
 
+	if (!vcpu)
+		return 0;
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		entries[i].status = check_entry(vcpu, &entries[i], write);
@@ -867,6 +902,8 @@ int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	int failed = 0;
 	size_t i;
 
+	if (!vcpu)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		struct vmm_state_entry *e = &entries[i];
@@ -903,6 +940,8 @@ int vmm_set_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 	size_t i;
 	int ret = 0;
 
+	if (!vcpu)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vcpu->lock);
 	for (i = 0; i < nr; i++) {
 		entries[i].status = check_entry(vcpu, &entries[i], true);
@@ -935,6 +974,8 @@ int vmm_vcpu_flush(struct vmm_vcpu *vcpu)
 {
 	int ret;
 
+	if (!vcpu)
+		return -EINVAL;
 	tdsnp_mutex_lock(&vcpu->lock);
 	ret = flush_locked(vcpu);
 	tdsnp_mutex_unlock(&vcpu->lock);
@@ -947,10 +988,12 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_flush);
  * @vcpu: the vCPU
  *
  * Clean entries are dropped so the next read goes to firmware; dirty ones
- * (written since the last flush) are kept.
+ * (written since the last flush) are kept.  A NULL @vcpu is ignored.
  */
 void vmm_vcpu_invalidate(struct vmm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return;
 	tdsnp_mutex_lock(&vcpu->lock);
 	drop_clean_locked(vcpu, 0);
 	tdsnp_mutex_unlock(&vcpu->lock);
@@ -964,6 +1007,8 @@ EXPORT_SYMBOL_GPL(vmm_vcpu_invalidate);
  */
 void vmm_vcpu_stats(struct vmm_vcpu *vcpu, struct vmm_stats *stats)
 {
+	if (!vcpu)
+		return;
 	tdsnp_mutex_lock(&vcpu->lock);
 	*stats = vcpu->stats;
 	tdsnp_mutex_unlock(&vcpu->lock);
@@ -987,6 +1032,8 @@ int vmm_vm_add_mmio(struct vmm_vm *vm, u64 base, u64 size, const struct vmm_mmio
 	int ret = 0;
 	u32 i;
 
+	if (!vm)
+		return -EINVAL;
 	if (!size || base + size < base || !ops || !ops->read || !ops->write)
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
@@ -1012,6 +1059,8 @@ EXPORT_SYMBOL_GPL(vmm_vm_add_mmio);
  */
 int vmm_vm_set_ucall(struct vmm_vm *vm, u64 gpa)
 {
+	if (!vm)
+		return -EINVAL;
 	if ((gpa & 7) || (gpa >= vm->cfg.mem_base && gpa < vm->cfg.mem_base + vm->cfg.mem_size))
 		return -EINVAL;
 	WRITE_ONCE(vm->ucall_gpa, gpa);

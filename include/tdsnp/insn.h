@@ -59,6 +59,16 @@
  */
 #define TDSNP_TRAP_CAUGHT	0x100
 
+/*
+ * Pseudo trap number a catcher reports when the instruction did not fault
+ * at all and the UD2 after it in the mock routine did (a hypervisor executed
+ * a ring-3 VMGEXIT as VMMCALL and resumed the thread).
+ */
+#define TDSNP_TRAP_COMPLETED	0xff
+
+/* Or-ed into the instruction id by the mock routines' fixup. */
+#define TDSNP_INSN_FROM_MOCK	0x100
+
 #ifndef __ASSEMBLY__
 #include <tdsnp/compiler.h>
 #include <tdsnp/addr.h>
@@ -102,6 +112,9 @@ struct tdsnp_regs {
  * @ctx: passed to @run
  * @direct: when true the library calls @run directly instead of issuing the
  *          instruction and trapping (fast path for large tests and benches)
+ * @claim: optional; asked about a fault at a mock routine that no catcher
+ *         marked TDSNP_TRAP_CAUGHT (@code is the plain trap number): return
+ *         true to run the instruction anyway
  *
  * The mock firmware registers one.  Production builds never do, and then an
  * instruction is issued only when the CPU reports the feature.
@@ -111,20 +124,58 @@ struct tdsnp_insn_engine {
 	void (*run)(void *ctx, unsigned int insn, struct tdsnp_regs *regs);
 	void *ctx;
 	bool direct;
+	bool (*claim)(void *ctx, unsigned int insn, u64 code);
+};
+
+/**
+ * struct tdsnp_insn_layout - where things are inside the two routines
+ * @site: offset of the instruction in the real routine
+ * @fixup: offset of the real routine's fault landing
+ * @mock_site: offset of the instruction in the mock routine
+ * @mock_post: offset of the UD2 right after it in the mock routine
+ * @mock_fixup: offset of the mock routine's landing
+ *
+ * Emitted by the assembly as constants (include/tdsnp/insn_asm.S), so that
+ * no data refers into the middle of a function.
+ */
+struct tdsnp_insn_layout {
+	u32 site;
+	u32 fixup;
+	u32 mock_site;
+	u32 mock_post;
+	u32 mock_fixup;
 };
 
 /**
  * struct tdsnp_insn_desc - static facts about one instruction
  * @name: mnemonic
  * @bytes: the opcode bytes the instruction layer emits
- * @site: address of the instruction in the instruction layer
- * @fixup: where a catcher resumes after claiming a fault at @site
+ * @routine: the routine that issues it on real hardware
+ * @mock_routine: the routine used while a trapping engine is registered
+ * @layout: offsets of the sites and landings inside both routines
  */
 struct tdsnp_insn_desc {
 	const char *name;
 	u8 bytes[4];
-	const void *site;
-	const void *fixup;
+	u64 (*routine)(struct tdsnp_regs *regs);
+	u64 (*mock_routine)(struct tdsnp_regs *regs);
+	const struct tdsnp_insn_layout *layout;
+};
+
+/**
+ * enum tdsnp_insn_spot - a place inside the instruction layer's routines
+ * @TDSNP_SPOT_SITE: the instruction in the real routine
+ * @TDSNP_SPOT_FIXUP: the real routine's fault landing
+ * @TDSNP_SPOT_MOCK_SITE: the instruction in the mock routine
+ * @TDSNP_SPOT_MOCK_POST: the UD2 after it in the mock routine
+ * @TDSNP_SPOT_MOCK_FIXUP: the mock routine's landing
+ */
+enum tdsnp_insn_spot {
+	TDSNP_SPOT_SITE,
+	TDSNP_SPOT_FIXUP,
+	TDSNP_SPOT_MOCK_SITE,
+	TDSNP_SPOT_MOCK_POST,
+	TDSNP_SPOT_MOCK_FIXUP,
 };
 
 /**
@@ -142,7 +193,8 @@ struct tdsnp_insn_tracer {
 void tdsnp_insn_set_tracer(const struct tdsnp_insn_tracer *tracer);
 
 const struct tdsnp_insn_desc *tdsnp_insn_desc(unsigned int insn);
-int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup);
+const void *tdsnp_insn_spot(unsigned int insn, enum tdsnp_insn_spot spot);
+int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup, bool *completed);
 int tdsnp_insn_set_engine(const struct tdsnp_insn_engine *engine);
 void tdsnp_insn_clear_engine(const struct tdsnp_insn_engine *engine);
 bool tdsnp_insn_available(unsigned int insn);
@@ -175,6 +227,15 @@ u64 __tdsnp_rmpadjust(struct tdsnp_regs *regs);
 u64 __tdsnp_rmpquery(struct tdsnp_regs *regs);
 u64 __tdsnp_rmpread(struct tdsnp_regs *regs);
 u64 __tdsnp_vmgexit(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_seamcall(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_tdcall(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_pvalidate(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_rmpupdate(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_psmash(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_rmpadjust(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_rmpquery(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_rmpread(struct tdsnp_regs *regs);
+u64 __tdsnp_mock_vmgexit(struct tdsnp_regs *regs);
 
 #endif /* __ASSEMBLY__ */
 #endif /* TDSNP_INSN_H */

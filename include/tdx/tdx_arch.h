@@ -211,8 +211,8 @@ struct tdx_cpuid_value {
  * @mr_owner_config: idem
  * @ia32_arch_capabilities_config: virtual IA32_ARCH_CAPABILITIES
  * @reserved_e8: must be 0
- * @cpuid_values: CPUID_CONFIG values in the module's CPUID_CONFIG_LEAVES order
- * @reserved_400: pads the rest (768 - 16N bytes used as reserved)
+ * @cpuid_values: CPUID_CONFIG values in the module's CPUID_CONFIG_LEAVES order;
+ *                the array fills the rest of the 1024 bytes
  *
  * Layout per tdx-host.md 9 (intel/tdx-module td_params_t, packed).
  */

@@ -30,8 +30,9 @@ TDSNP_CHECK_OFFSET(struct tdsnp_regs, rflags, TDSNP_REGS_RFLAGS);
 	[(id)] = {							\
 		.name = (mnemonic),					\
 		.bytes = { (b0), (b1), (b2), (b3) },			\
-		.site = __tdsnp_site_##sym,				\
-		.fixup = __tdsnp_fixup_##sym,				\
+		.routine = __tdsnp_##sym,				\
+		.mock_routine = __tdsnp_mock_##sym,			\
+		.layout = &__tdsnp_layout_##sym,			\
 	}
 
 /* Opcode bytes: tdx-host.md 1, tdx-guest.md 1, snp.md 1.1. */
@@ -47,17 +48,8 @@ static const struct tdsnp_insn_desc insn_descs[TDSNP_NR_INSNS] = {
 	INSN_DESC(TDSNP_INSN_VMGEXIT, "VMGEXIT", vmgexit, 0xf3, 0x0f, 0x01, 0xd9),
 };
 
-static u64 (*const insn_raw[TDSNP_NR_INSNS])(struct tdsnp_regs *) = {
-	[TDSNP_INSN_SEAMCALL] = __tdsnp_seamcall,
-	[TDSNP_INSN_TDCALL] = __tdsnp_tdcall,
-	[TDSNP_INSN_PVALIDATE] = __tdsnp_pvalidate,
-	[TDSNP_INSN_RMPUPDATE] = __tdsnp_rmpupdate,
-	[TDSNP_INSN_PSMASH] = __tdsnp_psmash,
-	[TDSNP_INSN_RMPADJUST] = __tdsnp_rmpadjust,
-	[TDSNP_INSN_RMPQUERY] = __tdsnp_rmpquery,
-	[TDSNP_INSN_RMPREAD] = __tdsnp_rmpread,
-	[TDSNP_INSN_VMGEXIT] = __tdsnp_vmgexit,
-};
+/* UD2, which follows the instruction in every mock routine. */
+static const u8 ud2_bytes[2] = { 0x0f, 0x0b };
 
 static const struct tdsnp_insn_engine *insn_engine;
 static const struct tdsnp_insn_tracer *insn_tracer;
@@ -90,29 +82,75 @@ const struct tdsnp_insn_desc *tdsnp_insn_desc(unsigned int insn)
 EXPORT_SYMBOL_GPL(tdsnp_insn_desc);
 
 /**
+ * tdsnp_insn_spot() - the address of a place inside an instruction's routines
+ * @insn: a TDSNP_INSN_* id
+ * @spot: which place
+ *
+ * Return: the address, or NULL for an id or spot out of range.
+ */
+const void *tdsnp_insn_spot(unsigned int insn, enum tdsnp_insn_spot spot)
+{
+	const struct tdsnp_insn_desc *d;
+	const u8 *real, *mock;
+
+	if (insn >= TDSNP_NR_INSNS)
+		return NULL;
+	d = &insn_descs[insn];
+	real = (const u8 *)d->routine;
+	mock = (const u8 *)d->mock_routine;
+	switch (spot) {
+	case TDSNP_SPOT_SITE:
+		return real + d->layout->site;
+	case TDSNP_SPOT_FIXUP:
+		return real + d->layout->fixup;
+	case TDSNP_SPOT_MOCK_SITE:
+		return mock + d->layout->mock_site;
+	case TDSNP_SPOT_MOCK_POST:
+		return mock + d->layout->mock_post;
+	case TDSNP_SPOT_MOCK_FIXUP:
+		return mock + d->layout->mock_fixup;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_spot);
+
+/**
  * tdsnp_insn_site_lookup() - is @ip one of the instruction layer's sites?
  * @ip: a faulting instruction pointer
  * @fixup: where to resume when it is
+ * @completed: set to true when @ip is the UD2 after a mock routine's
+ *             instruction, that is the instruction itself did not fault;
+ *             may be NULL
  *
  * A catcher acts only when this says yes: the address must be exactly one
- * of the nine sites and the bytes there must still be the opcode.  Safe to
- * call from a signal handler or an exception notifier (no locks, no
- * allocation).
+ * of the instructions (in either routine) with the opcode bytes in place,
+ * or the UD2 that follows the instruction in a mock routine.  Safe to call
+ * from a signal handler or an exception notifier (no locks, no allocation).
  *
  * Return: the TDSNP_INSN_* id, or -ENOENT.
  */
-int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup)
+int tdsnp_insn_site_lookup(unsigned long ip, unsigned long *fixup, bool *completed)
 {
 	unsigned int i;
 
 	for (i = 0; i < TDSNP_NR_INSNS; i++) {
 		const struct tdsnp_insn_desc *d = &insn_descs[i];
+		const u8 *site = tdsnp_insn_spot(i, TDSNP_SPOT_SITE);
+		const u8 *msite = tdsnp_insn_spot(i, TDSNP_SPOT_MOCK_SITE);
+		const u8 *mpost = tdsnp_insn_spot(i, TDSNP_SPOT_MOCK_POST);
+		bool real = ip == (unsigned long)site;
+		bool post = ip == (unsigned long)mpost;
 
-		if (ip != (unsigned long)d->site)
+		if (!real && !post && ip != (unsigned long)msite)
 			continue;
-		if (memcmp(d->site, d->bytes, sizeof(d->bytes)) != 0)
+		if (memcmp(real ? site : msite, d->bytes, sizeof(d->bytes)) != 0)
 			return -ENOENT;
-		*fixup = (unsigned long)d->fixup;
+		if (post && memcmp(mpost, ud2_bytes, sizeof(ud2_bytes)) != 0)
+			return -ENOENT;
+		*fixup = (unsigned long)tdsnp_insn_spot(i, real ? TDSNP_SPOT_FIXUP :
+							TDSNP_SPOT_MOCK_FIXUP);
+		if (completed)
+			*completed = post;
 		return (int)i;
 	}
 	return -ENOENT;
@@ -168,21 +206,30 @@ EXPORT_SYMBOL_GPL(tdsnp_insn_available);
 /**
  * tdsnp_insn_fault() - decide the outputs of an instruction that faulted
  * @regs: the register file, still holding the inputs
- * @code: what the catcher left in RAX: a trap number, with
- *        TDSNP_TRAP_CAUGHT when a mock catcher claimed the fault
- * @insn: which instruction faulted
+ * @code: what the catcher left in RAX: a trap number (or
+ *        TDSNP_TRAP_COMPLETED), with TDSNP_TRAP_CAUGHT when a mock catcher
+ *        claimed the fault
+ * @insn: which instruction faulted, with TDSNP_INSN_FROM_MOCK when the
+ *        mock routine landed here
  *
  * Called from the assembly fixup, in the normal context of the caller (not
  * in a signal handler or an exception notifier), so an engine may lock,
- * allocate and take its time.
+ * allocate and take its time.  A fault nobody caught at a mock routine may
+ * still be the engine's: a catcher cannot see every trap (in the kernel a
+ * #PF goes to the exception table, not to the die chain), so the engine's
+ * claim() decides.
  *
  * Return: the output RAX, also stored in @regs->rax.
  */
 u64 tdsnp_insn_fault(struct tdsnp_regs *regs, u64 code, unsigned int insn)
 {
 	const struct tdsnp_insn_engine *eng = __atomic_load_n(&insn_engine, __ATOMIC_ACQUIRE);
+	bool from_mock = insn & TDSNP_INSN_FROM_MOCK;
 
-	if ((code & TDSNP_TRAP_CAUGHT) && eng && insn < TDSNP_NR_INSNS) {
+	insn &= ~TDSNP_INSN_FROM_MOCK;
+	if (eng && insn < TDSNP_NR_INSNS &&
+	    ((code & TDSNP_TRAP_CAUGHT) ||
+	     (from_mock && eng->claim && eng->claim(eng->ctx, insn, code)))) {
 		regs->rflags = 0;
 		eng->run(eng->ctx, insn, regs);
 		return regs->rax;
@@ -231,11 +278,13 @@ static u64 issue(unsigned int insn, struct tdsnp_regs *regs)
 		eng->run(eng->ctx, insn, regs);
 		return regs->rax;
 	}
-	if (!eng && !tdsnp_platform_insn_present(insn)) {
+	if (eng)
+		return insn_descs[insn].mock_routine(regs);
+	if (!tdsnp_platform_insn_present(insn)) {
 		regs->rax = TDSNP_SW_NO_FIRMWARE;
 		return regs->rax;
 	}
-	return insn_raw[insn](regs);
+	return insn_descs[insn].routine(regs);
 }
 
 /**
@@ -256,7 +305,7 @@ u64 tdsnp_insn_issue_raw(unsigned int insn, struct tdsnp_regs *regs)
 		regs->rax = TDSNP_SW_INVALID_ARG;
 		return regs->rax;
 	}
-	return insn_raw[insn](regs);
+	return insn_descs[insn].routine(regs);
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_issue_raw);
 

@@ -4,6 +4,7 @@
 #define TDSNP_PLATFORM_INTERNAL_H
 
 #include <tdsnp/compiler.h>
+#include <tdsnp/insn.h>
 
 /*
  * Does the CPU (and its current mode) support @insn?  Userspace: never, all
@@ -12,15 +13,10 @@
  */
 bool tdsnp_platform_insn_present(unsigned int insn);
 
-/* Labels in the instruction layer's assembly (include/tdsnp/insn_asm.S). */
-extern const u8 __tdsnp_site_seamcall[], __tdsnp_fixup_seamcall[];
-extern const u8 __tdsnp_site_tdcall[], __tdsnp_fixup_tdcall[];
-extern const u8 __tdsnp_site_pvalidate[], __tdsnp_fixup_pvalidate[];
-extern const u8 __tdsnp_site_rmpupdate[], __tdsnp_fixup_rmpupdate[];
-extern const u8 __tdsnp_site_psmash[], __tdsnp_fixup_psmash[];
-extern const u8 __tdsnp_site_rmpadjust[], __tdsnp_fixup_rmpadjust[];
-extern const u8 __tdsnp_site_rmpquery[], __tdsnp_fixup_rmpquery[];
-extern const u8 __tdsnp_site_rmpread[], __tdsnp_fixup_rmpread[];
-extern const u8 __tdsnp_site_vmgexit[], __tdsnp_fixup_vmgexit[];
+/* Layout records emitted by the instruction layer's assembly (insn_asm.S). */
+extern const struct tdsnp_insn_layout __tdsnp_layout_seamcall, __tdsnp_layout_tdcall,
+	__tdsnp_layout_pvalidate, __tdsnp_layout_rmpupdate, __tdsnp_layout_psmash,
+	__tdsnp_layout_rmpadjust, __tdsnp_layout_rmpquery, __tdsnp_layout_rmpread,
+	__tdsnp_layout_vmgexit;
 
 #endif /* TDSNP_PLATFORM_INTERNAL_H */

@@ -12,16 +12,19 @@
 
 #ifdef __KERNEL__
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
 static inline u64 sha384_load_be64(const u8 *p)
 {
-	return get_unaligned_be64(p);
+	return ((u64)p[0] << 56) | ((u64)p[1] << 48) | ((u64)p[2] << 40) | ((u64)p[3] << 32) |
+	       ((u64)p[4] << 24) | ((u64)p[5] << 16) | ((u64)p[6] << 8) | p[7];
 }
 
 static inline void sha384_store_be64(u8 *p, u64 v)
 {
-	put_unaligned_be64(v, p);
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (u8)(v >> (56 - 8 * i));
 }
 
 static inline void sha384_wipe(void *p, size_t len)

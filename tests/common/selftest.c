@@ -379,17 +379,131 @@ static int test_describe_names_leaf_arguments_and_status(char *msg, size_t len)
 
 static int test_site_lookup_is_exact(char *msg, size_t len)
 {
-	const struct tdsnp_insn_desc *d = tdsnp_insn_desc(TDSNP_INSN_TDCALL);
+	const u8 *post_bytes = tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_POST);
+	unsigned long site = (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_SITE);
+	unsigned long msite = (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL,
+							     TDSNP_SPOT_MOCK_SITE);
+	unsigned long mpost = (unsigned long)post_bytes;
 	unsigned long fixup = 0;
+	bool completed = true;
 
-	if (tdsnp_insn_site_lookup((unsigned long)d->site, &fixup) != TDSNP_INSN_TDCALL ||
-	    fixup != (unsigned long)d->fixup)
-		return st_fail(msg, len, "site not found");
-	if (tdsnp_insn_site_lookup((unsigned long)d->site + 1, &fixup) >= 0)
-		return st_fail(msg, len, "site + 1 matched");
-	if (tdsnp_insn_desc(TDSNP_NR_INSNS))
+	if (tdsnp_insn_site_lookup(site, &fixup, &completed) != TDSNP_INSN_TDCALL ||
+	    fixup != (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_FIXUP) ||
+	    completed)
+		return st_fail(msg, len, "real site not found");
+	if (tdsnp_insn_site_lookup(msite, &fixup, &completed) != TDSNP_INSN_TDCALL ||
+	    fixup != (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_FIXUP) ||
+	    completed)
+		return st_fail(msg, len, "mock site not found");
+	/* The TDCALL is 4 bytes (66 0f 01 cc), the UD2 (0f 0b) right after it. */
+	if (mpost != msite + 4 || post_bytes[0] != 0x0f || post_bytes[1] != 0x0b)
+		return st_fail(msg, len, "no UD2 right after the mock TDCALL");
+	if (tdsnp_insn_site_lookup(mpost, &fixup, &completed) != TDSNP_INSN_TDCALL ||
+	    fixup != (unsigned long)tdsnp_insn_spot(TDSNP_INSN_TDCALL, TDSNP_SPOT_MOCK_FIXUP) ||
+	    !completed)
+		return st_fail(msg, len, "UD2 after the mock site not found");
+	if (tdsnp_insn_site_lookup(site + 1, &fixup, NULL) >= 0 ||
+	    tdsnp_insn_site_lookup(msite + 1, &fixup, NULL) >= 0 ||
+	    tdsnp_insn_site_lookup(mpost + 1, &fixup, NULL) >= 0 ||
+	    tdsnp_insn_site_lookup(site + 4, &fixup, NULL) >= 0)
+		return st_fail(msg, len, "an address next to a site matched");
+	if (tdsnp_insn_desc(TDSNP_NR_INSNS) || tdsnp_insn_spot(TDSNP_NR_INSNS, TDSNP_SPOT_SITE))
 		return st_fail(msg, len, "descriptor past the end");
 	return 0;
+}
+
+/*
+ * Which exception a CPU raises for one of the nine instructions differs
+ * between machines (#UD or #GP for a ring-3 SEAMCALL; #PF or no fault at
+ * all for a VMGEXIT a hypervisor runs as VMMCALL; always #UD under
+ * valgrind).  The catchers of both builds decide through tdsnp_mock_catch();
+ * feed it every case so each path runs on every machine, whatever this CPU
+ * raises for real.
+ */
+static int test_catcher_claims_ud_gp_pf_and_completion_on_any_cpu(char *msg, size_t len)
+{
+	static const struct {
+		enum tdsnp_insn_spot spot;
+		u64 trapno;
+		bool claimed;
+		u64 code;
+		unsigned int kind;
+	} cases[] = {
+		{ TDSNP_SPOT_SITE, TDSNP_X86_TRAP_UD, true, TDSNP_X86_TRAP_UD, TDSNP_MOCK_TRAP_UD },
+		{ TDSNP_SPOT_SITE, TDSNP_X86_TRAP_GP, true, TDSNP_X86_TRAP_GP, TDSNP_MOCK_TRAP_GP },
+		{ TDSNP_SPOT_SITE, TDSNP_X86_TRAP_PF, true, TDSNP_X86_TRAP_PF, TDSNP_MOCK_TRAP_PF },
+		{ TDSNP_SPOT_SITE, 3, false, 0, 0 },
+		{ TDSNP_SPOT_MOCK_SITE, TDSNP_X86_TRAP_UD, true, TDSNP_X86_TRAP_UD,
+		  TDSNP_MOCK_TRAP_UD },
+		{ TDSNP_SPOT_MOCK_SITE, TDSNP_X86_TRAP_GP, true, TDSNP_X86_TRAP_GP,
+		  TDSNP_MOCK_TRAP_GP },
+		{ TDSNP_SPOT_MOCK_SITE, TDSNP_X86_TRAP_PF, true, TDSNP_X86_TRAP_PF,
+		  TDSNP_MOCK_TRAP_PF },
+		{ TDSNP_SPOT_MOCK_POST, TDSNP_X86_TRAP_UD, true, TDSNP_TRAP_COMPLETED,
+		  TDSNP_MOCK_TRAP_COMPLETED },
+		/* Only the UD2 itself can fault at the post site. */
+		{ TDSNP_SPOT_MOCK_POST, TDSNP_X86_TRAP_GP, false, 0, 0 },
+		{ TDSNP_SPOT_MOCK_POST, TDSNP_X86_TRAP_PF, false, 0, 0 },
+		/* A fixup is no site. */
+		{ TDSNP_SPOT_FIXUP, TDSNP_X86_TRAP_UD, false, 0, 0 },
+		{ TDSNP_SPOT_MOCK_FIXUP, TDSNP_X86_TRAP_UD, false, 0, 0 },
+	};
+	unsigned int insn, i;
+
+	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			unsigned long ip = (unsigned long)tdsnp_insn_spot(insn, cases[i].spot);
+			unsigned long ip0 = ip;
+			u64 kind0 = tdsnp_mock_trap_kind_count(cases[i].kind);
+			u64 rax = 0;
+			int got = tdsnp_mock_catch(cases[i].trapno, &ip, &rax);
+			bool real = cases[i].spot == TDSNP_SPOT_SITE;
+			unsigned long want_ip =
+				(unsigned long)tdsnp_insn_spot(insn, real ? TDSNP_SPOT_FIXUP :
+							       TDSNP_SPOT_MOCK_FIXUP);
+
+			if (!cases[i].claimed) {
+				if (got >= 0 || ip != ip0 || rax)
+					return st_fail(msg, len, "%s case %u claimed",
+						       tdsnp_insn_desc(insn)->name, i);
+				continue;
+			}
+			if (got != (int)insn || ip != want_ip ||
+			    rax != (TDSNP_TRAP_CAUGHT | cases[i].code))
+				return st_fail(msg, len, "%s case %u: got %d fixup %d rax 0x%llx",
+					       tdsnp_insn_desc(insn)->name, i, got,
+					       ip == want_ip, rax);
+			if (tdsnp_mock_trap_kind_count(cases[i].kind) != kind0 + 1)
+				return st_fail(msg, len, "%s case %u not counted as kind %u",
+					       tdsnp_insn_desc(insn)->name, i, cases[i].kind);
+		}
+	}
+	return 0;
+}
+
+/*
+ * What the fixup makes of each code: an instruction that completed without
+ * a fault (the UD2 after it fired) still runs the model, with the inputs
+ * the struct kept.
+ */
+static int test_completed_insn_runs_model_on_struct_inputs(char *msg, size_t len)
+{
+	struct tdsnp_regs r;
+	int ret = setup_echo(msg, len);
+
+	if (ret)
+		return ret;
+	fill(&r, TDSNP_INSN_VMGEXIT, false);
+	seen[TDSNP_INSN_VMGEXIT].count = 0;
+	tdsnp_insn_fault(&r, TDSNP_TRAP_CAUGHT | TDSNP_TRAP_COMPLETED,
+			 TDSNP_INSN_VMGEXIT | TDSNP_INSN_FROM_MOCK);
+	if (seen[TDSNP_INSN_VMGEXIT].count != 1 ||
+	    seen[TDSNP_INSN_VMGEXIT].in.rcx != in_pattern(TDSNP_INSN_VMGEXIT, 2) ||
+	    r.rcx != out_pattern(TDSNP_INSN_VMGEXIT, 2))
+		ret = st_fail(msg, len, "model ran %u times, saw rcx 0x%llx",
+			      seen[TDSNP_INSN_VMGEXIT].count, seen[TDSNP_INSN_VMGEXIT].in.rcx);
+	teardown_echo();
+	return ret;
 }
 
 static int test_fault_nth_trigger_fires_exactly_once(char *msg, size_t len)
@@ -493,6 +607,8 @@ static const struct tdsnp_selftest insn_tests[] = {
 	T(test_uncaught_fault_becomes_sw_status),
 	T(test_pvalidate_marshals_operands_and_cf),
 	T(test_site_lookup_is_exact),
+	T(test_catcher_claims_ud_gp_pf_and_completion_on_any_cpu),
+	T(test_completed_insn_runs_model_on_struct_inputs),
 	T(test_null_buffers_are_refused_before_issue),
 	T(test_tracer_sees_inputs_and_outputs),
 	T(test_describe_names_leaf_arguments_and_status),

@@ -322,7 +322,8 @@ static int test_state_before_finalize_lands_in_vmsa_refused_after(char *msg, siz
 	EQ(bad[1].status, -EPERM);
 	EQ(bad[2].status, -EINVAL);
 	CHECK(!ret && sa->rbx == 0);
-	vmm_vcpu_invalidate(vcpu);
+	if (!ret)
+		vmm_vcpu_invalidate(vcpu);
 	EQ(ret ? 0 : vmm_get_state(vcpu, get, ARRAY_SIZE(get)), -EINVAL);
 	EQ(get[0].value, 0x401000);
 	EQ(get[1].value, 0xa09b);
@@ -330,7 +331,8 @@ static int test_state_before_finalize_lands_in_vmsa_refused_after(char *msg, siz
 	EQ(get[3].status, -ENOENT);	/* inside XCR0: no field starts there */
 	EQ(vmm_vm_finalize(vm), 0);
 	/* The VMSA is the guest's: reads and writes refused, the cache too. */
-	vmm_vcpu_invalidate(vcpu);
+	if (!ret)
+		vmm_vcpu_invalidate(vcpu);
 	get[3].id = 0x3e8;
 	EQ(ret ? 0 : vmm_get_state(vcpu, get, ARRAY_SIZE(get)), -EINVAL);
 	EQ(get[0].status, -EPERM);

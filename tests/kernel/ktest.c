@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
+#include <asm/cpufeature.h>
 
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
@@ -22,9 +23,23 @@ module_param(no_catcher, bool, 0444);
 MODULE_PARM_DESC(no_catcher, "do not register the die notifier (the tests must fail)");
 
 /*
+ * Under a hypervisor VMGEXIT (F3 0F 01 D9) outside an SEV-ES guest is
+ * VMMCALL: KVM on AMD runs it as a hypercall and resumes the guest, KVM on
+ * Intel emulates the #UD by rewriting it into VMCALL, which faults (#PF) on
+ * read-only kernel text.  Either is what that CPU does; neither is a crash.
+ */
+static bool vmgexit_may_complete(unsigned int insn, u64 ret)
+{
+	if (insn != TDSNP_INSN_VMGEXIT || !boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return false;
+	return !tdsnp_status_is_sw(ret) || ret == (TDSNP_SW_ERROR | 14);
+}
+
+/*
  * Ring 0 only: with no catcher at all, every instruction is issued for real,
  * faults (#UD under QEMU TCG) and comes back through the exception table as a
- * software-class status instead of an oops.
+ * software-class status instead of an oops.  RAX holds no hypercall number a
+ * hypervisor defines, in case VMGEXIT reaches one.
  */
 static int test_uncaught_insn_returns_sw_status_via_extable(char *msg, size_t len)
 {
@@ -32,13 +47,14 @@ static int test_uncaught_insn_returns_sw_status_via_extable(char *msg, size_t le
 
 	tdsnp_mock_uninstall();
 	for (insn = 0; insn < TDSNP_NR_INSNS; insn++) {
-		struct tdsnp_regs r = { .rax = 5, .rcx = 0x1234 };
+		struct tdsnp_regs r = { .rax = 0x7e5700000005ULL, .rcx = 0x1234 };
 		u64 ret;
 
 		if (tdsnp_insn_available(insn))
 			continue;	/* real hardware: it would not fault */
 		ret = tdsnp_insn_issue_raw(insn, &r);
-		if (ret != TDSNP_SW_FAULT_UD && ret != TDSNP_SW_FAULT_GP) {
+		if (ret != TDSNP_SW_FAULT_UD && ret != TDSNP_SW_FAULT_GP &&
+		    !vmgexit_may_complete(insn, ret)) {
 			snprintf(msg, len, "%s gave 0x%llx", tdsnp_insn_desc(insn)->name, ret);
 			return -1;
 		}

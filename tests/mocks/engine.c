@@ -28,6 +28,7 @@ struct mock_handler {
 static struct mock_handler handlers[TDSNP_NR_INSNS][TDSNP_MOCK_MAX_LEAF];
 static u64 calls[TDSNP_NR_INSNS];
 static u64 traps;
+static u64 trap_kinds[TDSNP_MOCK_NR_TRAP_KINDS];
 static bool installed;
 static bool catcher_disabled;
 static bool catcher_on;
@@ -82,9 +83,20 @@ static void mock_run(void *ctx, unsigned int insn, struct tdsnp_regs *r)
 	h->fn(h->priv, r);
 }
 
+static bool mock_claim(void *ctx, unsigned int insn, u64 code)
+{
+	(void)ctx;
+	(void)insn;
+	if (!READ_ONCE(catcher_on) || !tdsnp_mock_catcher_claims(code))
+		return false;
+	tdsnp_mock_count_trap(code);
+	return true;
+}
+
 static struct tdsnp_insn_engine mock_engine = {
 	.name = "tdsnp-mock",
 	.run = mock_run,
+	.claim = mock_claim,
 };
 
 /**
@@ -222,12 +234,79 @@ u64 tdsnp_mock_traps(void)
 	return tdsnp_atomic64_read(&traps);
 }
 
+static unsigned int trap_kind(u64 code)
+{
+	switch (code & 0xff) {
+	case TDSNP_X86_TRAP_UD:
+		return TDSNP_MOCK_TRAP_UD;
+	case TDSNP_X86_TRAP_GP:
+		return TDSNP_MOCK_TRAP_GP;
+	case TDSNP_X86_TRAP_PF:
+		return TDSNP_MOCK_TRAP_PF;
+	case TDSNP_TRAP_COMPLETED:
+		return TDSNP_MOCK_TRAP_COMPLETED;
+	}
+	return TDSNP_MOCK_TRAP_OTHER;
+}
+
 /**
  * tdsnp_mock_count_trap() - count one claimed fault (catcher use only)
+ * @code: the trap number (or TDSNP_TRAP_COMPLETED) in its low byte
  */
-void tdsnp_mock_count_trap(void)
+void tdsnp_mock_count_trap(u64 code)
 {
 	tdsnp_atomic64_add(&traps, 1);
+	tdsnp_atomic64_add(&trap_kinds[trap_kind(code)], 1);
+}
+
+/**
+ * tdsnp_mock_catch() - the catchers' decision, the same in both builds
+ * @trapno: the exception the CPU raised (TDSNP_X86_TRAP_*)
+ * @ip: the faulting instruction pointer; the fixup on a claim
+ * @rax: set on a claim to TDSNP_TRAP_CAUGHT | the trap number, or
+ *       TDSNP_TRAP_CAUGHT | TDSNP_TRAP_COMPLETED when @ip was the UD2 after
+ *       a mock routine's instruction (the instruction did not fault)
+ *
+ * Claims #UD, #GP and #PF at an instruction site and #UD at the UD2 after
+ * one; everything else belongs to someone else.  Safe in a signal handler
+ * or a die notifier.
+ *
+ * Return: the TDSNP_INSN_* id on a claim, -ENOENT otherwise.
+ */
+int tdsnp_mock_catch(u64 trapno, unsigned long *ip, u64 *rax)
+{
+	unsigned long fixup;
+	bool completed = false;
+	int insn;
+
+	if (trapno != TDSNP_X86_TRAP_UD && trapno != TDSNP_X86_TRAP_GP &&
+	    trapno != TDSNP_X86_TRAP_PF)
+		return -ENOENT;
+	insn = tdsnp_insn_site_lookup(*ip, &fixup, &completed);
+	if (insn < 0 || (completed && trapno != TDSNP_X86_TRAP_UD))
+		return -ENOENT;
+	if (completed)
+		trapno = TDSNP_TRAP_COMPLETED;
+	tdsnp_mock_count_trap(trapno);
+	*rax = TDSNP_TRAP_CAUGHT | trapno;
+	*ip = fixup;
+	return insn;
+}
+
+/**
+ * tdsnp_mock_trap_kind_count() - how many claimed faults were of one kind
+ * @kind: a TDSNP_MOCK_TRAP_* kind
+ *
+ * Which kind an instruction raises depends on the CPU (#UD or #GP for a
+ * ring-3 SEAMCALL), on the hypervisor (a ring-3 VMGEXIT may complete as a
+ * hypercall) and on valgrind (always #UD); tests use this to show which
+ * path they exercised.
+ *
+ * Return: the count since the last tdsnp_mock_reset_stats().
+ */
+u64 tdsnp_mock_trap_kind_count(unsigned int kind)
+{
+	return kind < TDSNP_MOCK_NR_TRAP_KINDS ? tdsnp_atomic64_read(&trap_kinds[kind]) : 0;
 }
 
 /**
@@ -239,5 +318,7 @@ void tdsnp_mock_reset_stats(void)
 
 	for (i = 0; i < TDSNP_NR_INSNS; i++)
 		__atomic_store_n(&calls[i], 0, __ATOMIC_RELAXED);
+	for (i = 0; i < TDSNP_MOCK_NR_TRAP_KINDS; i++)
+		__atomic_store_n(&trap_kinds[i], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&traps, 0, __ATOMIC_RELAXED);
 }

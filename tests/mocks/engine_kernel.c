@@ -8,10 +8,12 @@
  *
  * Order matters: for #UD the kernel asks the die chain before the exception
  * table, so the notifier sees every #UD at a site.  For #GP, Linux 6.1
- * consults the exception table first (gp_try_fixup_and_notify()), so a #GP at
- * a site lands on the fixup as a plain trap number and yields
- * TDSNP_SW_FAULT_GP, exactly what a caller sees on hardware whose
- * instruction #GPs; the DIE_GPF case below serves kernels that notify first.
+ * consults the exception table first (gp_try_fixup_and_notify()), and a #PF
+ * never reaches the die chain, so those land on the fixup as plain trap
+ * numbers: at the real routines that is TDSNP_SW_FAULT_GP (what a caller
+ * sees on hardware whose instruction #GPs); at the mock routines the engine
+ * asks tdsnp_mock_catcher_claims() and runs the model.  The DIE_GPF case
+ * below serves kernels that notify first.
  */
 #include <linux/kdebug.h>
 #include <linux/notifier.h>
@@ -25,16 +27,39 @@ static int mock_die(struct notifier_block *nb, unsigned long val, void *data)
 {
 	struct die_args *args = data;
 	struct pt_regs *regs = args->regs;
-	unsigned long fixup;
+	unsigned long ip = regs->ip;
+	u64 trapnr, ax;
 
-	if (!(val == DIE_TRAP && args->trapnr == X86_TRAP_UD) && val != DIE_GPF)
+	if (val == DIE_TRAP && args->trapnr == X86_TRAP_UD)
+		trapnr = TDSNP_X86_TRAP_UD;
+	else if (val == DIE_GPF)
+		trapnr = TDSNP_X86_TRAP_GP;
+	else
 		return NOTIFY_DONE;
-	if (user_mode(regs) || tdsnp_insn_site_lookup(regs->ip, &fixup) < 0)
+	if (user_mode(regs) || tdsnp_mock_catch(trapnr, &ip, &ax) < 0)
 		return NOTIFY_DONE;
-	tdsnp_mock_count_trap();
-	regs->ax = TDSNP_TRAP_CAUGHT | (val == DIE_GPF ? X86_TRAP_GP : X86_TRAP_UD);
-	regs->ip = fixup;
+	regs->ax = ax;
+	regs->ip = ip;
 	return NOTIFY_STOP;
+}
+
+/**
+ * tdsnp_mock_catcher_claims() - claim a fault the die notifier never saw?
+ * @code: the trap number the exception table left
+ *
+ * Only asked about faults at the mock routines, and only while the catcher
+ * is installed.  A #GP goes to the exception table before the die chain on
+ * Linux 6.1.  A #PF at the instruction never passes the die chain: it
+ * happens when KVM on Intel emulates the #UD of a VMMCALL-encoded VMGEXIT
+ * by rewriting it into VMCALL in guest memory and the write faults on
+ * read-only kernel text.  Both are still the instruction the mock is there
+ * to catch.
+ *
+ * Return: true for a #GP or a #PF.
+ */
+bool tdsnp_mock_catcher_claims(u64 code)
+{
+	return (code & 0xff) == TDSNP_X86_TRAP_GP || (code & 0xff) == TDSNP_X86_TRAP_PF;
 }
 
 static struct notifier_block mock_die_nb = {

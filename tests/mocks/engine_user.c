@@ -16,9 +16,6 @@
 #include <tdsnp/platform.h>
 #include "mock.h"
 
-#define X86_TRAP_UD	6
-#define X86_TRAP_GP	13
-
 static struct sigaction old_ill, old_segv;
 static bool catching;
 
@@ -43,20 +40,38 @@ static void catcher(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *gregs = uc->uc_mcontext.gregs;
-	unsigned long fixup;
-	u64 trapnr;
+	unsigned long ip = (unsigned long)gregs[REG_RIP];
+	u64 trapnr, rax;
 
+	/*
+	 * SIGILL is #UD.  SIGSEGV is #GP or a #PF at the instruction (a
+	 * hypervisor that write-faults while rewriting VMMCALL); valgrind's
+	 * SIGSEGV may carry no trap number at all: call it #GP.
+	 */
+	trapnr = sig == SIGILL ? TDSNP_X86_TRAP_UD : (u64)gregs[REG_TRAPNO];
+	if (sig != SIGILL && trapnr != TDSNP_X86_TRAP_GP && trapnr != TDSNP_X86_TRAP_PF)
+		trapnr = TDSNP_X86_TRAP_GP;
 	if (!__atomic_load_n(&catching, __ATOMIC_ACQUIRE) ||
-	    tdsnp_insn_site_lookup((unsigned long)gregs[REG_RIP], &fixup) < 0) {
+	    tdsnp_mock_catch(trapnr, &ip, &rax) < 0) {
 		chain(sig, si, ucv);
 		return;
 	}
-	trapnr = sig == SIGILL ? X86_TRAP_UD : (u64)gregs[REG_TRAPNO];
-	if (sig != SIGILL && trapnr != X86_TRAP_GP && trapnr != 14)
-		trapnr = X86_TRAP_GP;
-	tdsnp_mock_count_trap();
-	gregs[REG_RAX] = (greg_t)(TDSNP_TRAP_CAUGHT | trapnr);
-	gregs[REG_RIP] = (greg_t)fixup;
+	gregs[REG_RAX] = (greg_t)rax;
+	gregs[REG_RIP] = (greg_t)ip;
+}
+
+/**
+ * tdsnp_mock_catcher_claims() - claim a fault the signal handler did not?
+ * @code: the trap number
+ *
+ * In userspace every fault at a site arrives as a signal, so never.
+ *
+ * Return: false.
+ */
+bool tdsnp_mock_catcher_claims(u64 code)
+{
+	(void)code;
+	return false;
 }
 
 /**

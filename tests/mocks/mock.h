@@ -77,10 +77,29 @@ __printf(1, 2) void tdsnp_mock_violation(const char *fmt, ...);
 void tdsnp_mock_set_strict(void (*hook)(const char *what));
 u64 tdsnp_mock_violations(void);
 
+/* x86 exception vectors a catcher sees (SDM Vol. 3 6.3.1). */
+#define TDSNP_X86_TRAP_UD	6
+#define TDSNP_X86_TRAP_GP	13
+#define TDSNP_X86_TRAP_PF	14
+
+/* What a claimed fault was, for tdsnp_mock_trap_kind_count(). */
+enum {
+	TDSNP_MOCK_TRAP_UD,		/* #UD: SIGILL, or DIE_TRAP 6 */
+	TDSNP_MOCK_TRAP_GP,		/* #GP: SIGSEGV, or DIE_GPF */
+	TDSNP_MOCK_TRAP_PF,		/* #PF at the instruction (SIGSEGV) */
+	TDSNP_MOCK_TRAP_COMPLETED,	/* no fault: the UD2 after it */
+	TDSNP_MOCK_TRAP_OTHER,
+	TDSNP_MOCK_NR_TRAP_KINDS
+};
+
+u64 tdsnp_mock_trap_kind_count(unsigned int kind);
+
 /* Host-specific catcher, used by the engine (engine_user.c / engine_kernel.c). */
 int tdsnp_mock_catcher_install(void);
 void tdsnp_mock_catcher_uninstall(void);
-void tdsnp_mock_count_trap(void);
+bool tdsnp_mock_catcher_claims(u64 code);
+void tdsnp_mock_count_trap(u64 code);
+int tdsnp_mock_catch(u64 trapno, unsigned long *ip, u64 *rax);
 
 #ifndef __KERNEL__
 #include <stddef.h>
