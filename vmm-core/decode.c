@@ -32,6 +32,7 @@ enum dec_err {
 	DEC_TOO_LONG,	/* a 16th byte would be needed: #GP (SDM vol. 2 2.3.11) */
 	DEC_UD,		/* an encoding the CPU rejects with #UD */
 	DEC_UNSUPPORTED,	/* valid, but not a memory access emulated here */
+	DEC_NOT_SSE,	/* internal: not an SSE move, try the integer opcodes */
 };
 
 /* Flags of an opcode descriptor. */
@@ -42,6 +43,7 @@ enum dec_err {
 #define D_MOFFS		BIT(4)	/* A0-A3: no ModRM, an address-size offset */
 #define D_NOMODRM	BIT(5)	/* string and port instructions: no ModRM */
 #define D_MAX32		BIT(6)	/* port I/O: REX.W does not make it 64-bit */
+#define D_VEC		BIT(7)	/* SSE/AVX: reg is a vector register */
 
 /* Immediate kinds. */
 enum { IMM_NONE, IMM_8S, IMM_8U, IMM_Z };
@@ -57,6 +59,8 @@ struct opdesc {
 	unsigned int imm;
 	unsigned int mem_size;	/* fixed memory width (MOVZX/MOVSX), 0 = operand size */
 	unsigned int str_op;
+	unsigned int vec_len;
+	unsigned int align;
 };
 
 /* Decoder state shared by the phases. */
@@ -69,6 +73,9 @@ struct dec {
 	bool addr_prefix;
 	u8 rex;
 	u8 rep;
+	bool vex;
+	u8 vex_l;
+	bool lock;
 	bool map0f;
 	u8 op;
 	u8 reg;		/* ModRM.reg with REX.R */
@@ -150,6 +157,7 @@ static enum dec_err phase_prefixes(struct dec *c, struct vmm_insn *in)
 			break;
 		case 0xf0:
 			in->lock = true;
+			c->lock = true;
 			break;
 		case 0xf2:
 		case 0xf3:
@@ -304,15 +312,134 @@ static enum dec_err opcode_0f(struct dec *c)
 	}
 }
 
+/* A vector move: @load, memory width @size, alignment @align (0: none). */
+static enum dec_err vec(struct dec *c, bool load, unsigned int size, unsigned int align)
+{
+	struct opdesc *d = &c->d;
+
+	d->kind = load ? VMM_INSN_VEC_LOAD : VMM_INSN_VEC_STORE;
+	d->flags = D_VEC;
+	d->mem_size = size;
+	d->vec_len = load ? (c->vex ? 32 : 16) : 0;
+	d->align = align;
+	return DEC_OK;
+}
+
+/*
+ * SSE moves in map 0F, selected by the mandatory prefix @pfx (0, 0x66,
+ * 0xf3, 0xf2), or their VEX forms (@c->vex, width from VEX.L); SDM vol. 2
+ * MOVUPS ... MOVNTDQ, tables A-3 and the VEX opcode map.
+ */
+static enum dec_err opcode_sse(struct dec *c, u8 pfx)
+{
+	unsigned int w16 = c->vex && c->vex_l ? 32 : 16;
+	u8 op = c->op;
+
+	switch (op) {
+	case 0x10: case 0x11:
+		if (pfx == 0 || pfx == 0x66)
+			return vec(c, op == 0x10, w16, 0);	/* (V)MOVUPS, (V)MOVUPD */
+		if (c->vex)
+			return DEC_UNSUPPORTED;			/* VMOVSS/VMOVSD */
+		return vec(c, op == 0x10, pfx == 0xf3 ? 4 : 8, 0);	/* MOVSS, MOVSD */
+	case 0x28: case 0x29:
+		if (pfx == 0 || pfx == 0x66)
+			return vec(c, op == 0x28, w16, w16);	/* (V)MOVAPS, (V)MOVAPD */
+		return DEC_UNSUPPORTED;
+	case 0x2b:
+		if (pfx == 0 || pfx == 0x66)
+			return vec(c, false, w16, w16);	/* (V)MOVNTPS, (V)MOVNTPD */
+		return DEC_UNSUPPORTED;
+	case 0x6f: case 0x7f:
+		if (pfx == 0x66)
+			return vec(c, op == 0x6f, w16, w16);	/* (V)MOVDQA */
+		if (pfx == 0xf3)
+			return vec(c, op == 0x6f, w16, 0);	/* (V)MOVDQU */
+		return DEC_UNSUPPORTED;			/* MMX MOVQ */
+	case 0xe7:
+		if (pfx == 0x66)
+			return vec(c, false, w16, w16);	/* (V)MOVNTDQ */
+		return DEC_UNSUPPORTED;			/* MMX MOVNTQ */
+	case 0x6e:
+		if (pfx == 0x66 && !c->vex)		/* MOVD/MOVQ xmm, r/m */
+			return vec(c, true, (c->rex & 8) ? 8 : 4, 0);
+		return DEC_UNSUPPORTED;
+	case 0x7e:
+		if (pfx == 0x66 && !c->vex)		/* MOVD/MOVQ r/m, xmm */
+			return vec(c, false, (c->rex & 8) ? 8 : 4, 0);
+		if (pfx == 0xf3 && !c->vex)		/* MOVQ xmm, m64 */
+			return vec(c, true, 8, 0);
+		return DEC_UNSUPPORTED;
+	case 0xd6:
+		if (pfx == 0x66 && !c->vex)		/* MOVQ m64, xmm */
+			return vec(c, false, 8, 0);
+		return DEC_UNSUPPORTED;
+	default:
+		return DEC_NOT_SSE;
+	}
+}
+
+/*
+ * VEX (C4/C5, 64-bit mode only here): R, X, B, W, vvvv, L, pp and map;
+ * SDM vol. 2 2.3.5-2.3.6.  A VEX prefix after 66, F2, F3, REX or LOCK is
+ * #UD; the moves emulated here take no vvvv operand (1111 required).
+ */
+static enum dec_err phase_vex(struct dec *c)
+{
+	static const u8 pp_pfx[4] = { 0, 0x66, 0xf3, 0xf2 };
+	enum dec_err err;
+	u8 b1, b2, map = 1;
+	bool rex = c->rex;	/* a REX right before it (one before a prefix is void) */
+
+	err = next(c, &b1);
+	if (err)
+		return err;
+	if (c->op == 0xc4) {
+		err = next(c, &b2);
+		if (err)
+			return err;
+		map = b1 & 0x1f;
+		c->rex = (u8)(((b1 & 0x80) ? 0 : 4) | ((b1 & 0x40) ? 0 : 2) |
+			      ((b1 & 0x20) ? 0 : 1) | ((b2 & 0x80) ? 8 : 0));
+	} else {
+		b2 = b1;
+		c->rex = (b1 & 0x80) ? 0 : 4;
+	}
+	if (c->opsize_prefix || c->rep || rex || c->lock)
+		return DEC_UD;
+	c->vex = true;
+	c->vex_l = (b2 >> 2) & 1;
+	err = next(c, &c->op);
+	if (err)
+		return err;
+	if (map != 1)
+		return DEC_UNSUPPORTED;	/* 0F38, 0F3A and the rest */
+	c->map0f = true;
+	err = opcode_sse(c, pp_pfx[b2 & 3]);
+	if (err == DEC_NOT_SSE)
+		return DEC_UNSUPPORTED;
+	if (!err && ((b2 >> 3) & 0xf) != 0xf)
+		return DEC_UD;		/* VEX.vvvv must be 1111 */
+	return err;
+}
+
 static enum dec_err phase_opcode(struct dec *c)
 {
 	enum dec_err err;
+	u8 pfx;
 
+	if ((c->op == 0xc4 || c->op == 0xc5) && c->mode == VMM_MODE_64)
+		return phase_vex(c);
 	if (c->op != 0x0f)
 		return opcode_1byte(c);
 	c->map0f = true;
 	err = next(c, &c->op);
 	if (err)
+		return err;
+	/* The mandatory prefix: the last of F2/F3, else 66. */
+	pfx = c->rep ? c->rep : c->opsize_prefix ? 0x66 : 0;
+	err = opcode_sse(c, pfx);
+	if (err != DEC_NOT_SSE)
 		return err;
 	if (c->rep)
 		return DEC_UNSUPPORTED;	/* F2/F3 0F select other instructions */
@@ -469,9 +596,13 @@ static enum dec_err phase_finish(struct dec *c, struct vmm_insn *in)
 	in->kind = d->kind;
 	in->alu_op = d->alu_op;
 	in->str_op = d->str_op;
+	in->vec_len = (u8)d->vec_len;
+	in->align = (u8)d->align;
 	in->port_in = d->kind == VMM_INSN_PORT && !(c->op & 2);
 	in->to_reg = d->kind == VMM_INSN_ALU && (d->flags & D_TO_REG);
 	in->reg_size = (d->flags & D_BYTE) ? 1 : (u8)c->opsize;
+	if (d->flags & D_VEC)
+		in->reg_size = (u8)d->mem_size;
 	in->size = d->mem_size ? d->mem_size : in->reg_size;
 	in->sign_extend = d->kind == VMM_INSN_LOAD && d->mem_size &&
 			  (c->op == 0x63 || c->op >= 0xbe);
@@ -479,7 +610,7 @@ static enum dec_err phase_finish(struct dec *c, struct vmm_insn *in)
 		in->reg = VMM_RAX;
 	else if (!d->imm && !(d->flags & D_NOMODRM))
 		in->reg = (s8)c->reg;
-	if (c->rep) {
+	if (c->rep && !(d->flags & D_VEC)) {
 		/* F3/F2 on other instructions: hints or other opcodes; not emulated. */
 		if (d->kind != VMM_INSN_STRING)
 			return DEC_UNSUPPORTED;
@@ -514,6 +645,8 @@ static enum dec_err decode(struct dec *c, struct vmm_insn *in)
 		if ((c->d.flags & D_MAX32) && c->opsize == 8)
 			c->opsize = 4;	/* port I/O ignores REX.W (SDM IN, OUT, INS, OUTS) */
 		in->size = (c->d.flags & D_BYTE) ? 1 : (u8)c->opsize;
+		if (c->d.mem_size)
+			in->size = (u8)c->d.mem_size;
 		err = phase_disp(c, in);
 	}
 	if (!err)
@@ -810,6 +943,52 @@ static bool valid_size(unsigned int size)
 }
 
 /*
+ * SSE/AVX moves: memory wider than 8 bytes goes out as 8-byte accesses in
+ * ascending order (a device sees 2 or 4 of them); a misaligned MOVDQA,
+ * MOVAPS, MOVNT* is #GP(0) (the GPA has the linear address's alignment:
+ * the page offset is the same).
+ */
+static int emulate_vec(const struct vmm_insn *in, u64 gpa, const struct vmm_emul_ops *ops,
+		       void *ctx)
+{
+	unsigned int size = in->size, off, n;
+	u8 buf[32] = { 0 };
+	u64 v;
+	int ret;
+
+	if ((size != 4 && size != 8 && size != 16 && size != 32) || in->reg < 0 ||
+	    in->reg >= VMM_NR_GPRS || (in->kind == VMM_INSN_VEC_LOAD &&
+	    (in->vec_len < size || in->vec_len > sizeof(buf))) ||
+	    (in->align && in->align != size))
+		return -EINVAL;
+	if (!ops->get_vec || !ops->set_vec)
+		return -EOPNOTSUPP;
+	if (in->align && (gpa & (in->align - 1)))
+		return VMM_EMUL_FAULT;		/* #GP(0) */
+	if (in->kind == VMM_INSN_VEC_STORE) {
+		ret = ops->get_vec(ctx, (unsigned int)in->reg, buf, size);
+		if (ret)
+			return ret;
+	}
+	for (off = 0; off < size; off += n) {
+		n = size - off < 8 ? size - off : 8;
+		if (in->kind == VMM_INSN_VEC_STORE) {
+			memcpy(&v, buf + off, 8);
+			ret = ops->mmio_write(ctx, gpa + off, n, v & tdsnp_size_mask(n));
+		} else {
+			ret = ops->mmio_read(ctx, gpa + off, n, &v);
+			v &= tdsnp_size_mask(n);
+			memcpy(buf + off, &v, n);
+		}
+		if (ret)
+			return ret;
+	}
+	if (in->kind == VMM_INSN_VEC_LOAD)
+		return ops->set_vec(ctx, (unsigned int)in->reg, buf, in->vec_len);
+	return 0;
+}
+
+/*
  * The emulator takes its struct from the caller: refuse anything that
  * vmm_insn_decode() cannot produce before a callback sees it.
  */
@@ -857,7 +1036,10 @@ static bool insn_valid(const struct vmm_insn *in)
  * Does not advance RIP: the caller adds @insn->len once this returns 0.
  *
  * Return: 0, or the first error a callback returned (nothing after it is
- * written), or -EINVAL for an instruction not from vmm_insn_decode().
+ * written), or -EINVAL for an instruction not from vmm_insn_decode();
+ * -EOPNOTSUPP for a string or port instruction (vmm_insn_emulate_string())
+ * or an SSE/AVX move without @ops->get_vec/@ops->set_vec; VMM_EMUL_FAULT
+ * for a misaligned MOVDQA/MOVAPS/MOVNT* (inject #GP(0); RIP stays).
  */
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx)
@@ -867,6 +1049,8 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 
 	if (insn->kind == VMM_INSN_STRING || insn->kind == VMM_INSN_PORT)
 		return -EOPNOTSUPP;	/* vmm_insn_emulate_string() */
+	if (insn->kind == VMM_INSN_VEC_LOAD || insn->kind == VMM_INSN_VEC_STORE)
+		return emulate_vec(insn, gpa, ops, ctx);
 	if (!insn_valid(insn))
 		return -EINVAL;
 	switch (insn->kind) {

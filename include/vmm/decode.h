@@ -25,8 +25,11 @@
  * The string instructions MOVS, CMPS, STOS, LODS, SCAS, INS and OUTS
  * (with REP, REPE, REPNE) and IN/OUT (imm8 and DX) decode too; they run
  * through vmm_insn_emulate_string(), which reaches guest memory by linear
- * address through a translate callback.  VEX/EVEX and SSE forms are refused
- * with -EOPNOTSUPP.
+ * address through a translate callback.  SSE moves (MOVUPS/UPD, MOVAPS/APD,
+ * MOVSS/SD, MOVNTPS/PD, MOVD/MOVQ, MOVDQA/DQU, MOVNTDQ) and their VEX forms
+ * (VMOVUPS/UPD, VMOVAPS/APD, VMOVDQA/DQU, VMOVNTDQ, VMOVNTPS/PD, 64-bit
+ * mode) move a vector register through get_vec/set_vec.  EVEX, MMX and
+ * MOVDIR64B are refused with -EOPNOTSUPP.
  */
 #ifndef VMM_DECODE_H
 #define VMM_DECODE_H
@@ -68,6 +71,8 @@ enum vmm_cpu_mode {
  * @VMM_INSN_STRING: MOVS CMPS STOS LODS SCAS INS OUTS (enum vmm_str_op),
  *                   run by vmm_insn_emulate_string()
  * @VMM_INSN_PORT: IN or OUT, run by vmm_insn_emulate_string()
+ * @VMM_INSN_VEC_LOAD: SSE/AVX move from memory into XMM/YMM register @reg
+ * @VMM_INSN_VEC_STORE: SSE/AVX move of XMM/YMM register @reg to memory
  * @VMM_INSN_NR_KINDS: the number of kinds
  */
 enum vmm_insn_kind {
@@ -79,6 +84,8 @@ enum vmm_insn_kind {
 	VMM_INSN_CMPXCHG,
 	VMM_INSN_STRING,
 	VMM_INSN_PORT,
+	VMM_INSN_VEC_LOAD,
+	VMM_INSN_VEC_STORE,
 	VMM_INSN_NR_KINDS
 };
 
@@ -158,6 +165,10 @@ enum vmm_alu_op {
  * @rep: VMM_REP_NONE, VMM_REP_E or VMM_REP_NE
  * @port_in: VMM_INSN_PORT: IN (else OUT); the port is @imm when @has_imm,
  *           else DX
+ * @vec_len: VMM_INSN_VEC_LOAD: bytes of the vector register the load
+ *           writes, zero-extending the @size bytes read (16 for SSE, 32
+ *           for VEX, whose upper bits are zeroed; AVX-512 is not modelled)
+ * @align: the alignment the instruction requires (16 or 32), or 0
  * @disp: displacement, sign-extended (or the moffs value, zero-extended)
  */
 struct vmm_insn {
@@ -185,6 +196,8 @@ struct vmm_insn {
 	u8 str_op;
 	u8 rep;
 	bool port_in;
+	u8 vec_len;
+	u8 align;
 };
 
 /**
@@ -220,6 +233,9 @@ struct vmm_fault {
  * @seg_base: the base of segment @seg (enum vmm_seg); NULL: all zero
  * @port_in: read @size bytes from I/O port @port
  * @port_out: write @size bytes to I/O port @port
+ * @get_vec: SSE/AVX forms: copy the low @len bytes of XMM/YMM @reg to @buf
+ * @set_vec: write the low @len bytes of XMM/YMM @reg from @buf, leaving
+ *           the bytes above @len as they are
  *
  * @mmio_read and @mmio_write see every guest-physical access the emulator
  * makes, RAM as well as MMIO: the caller routes them.
@@ -235,6 +251,8 @@ struct vmm_emul_ops {
 	u64 (*seg_base)(void *ctx, unsigned int seg);
 	int (*port_in)(void *ctx, u16 port, unsigned int size, u64 *val);
 	int (*port_out)(void *ctx, u16 port, unsigned int size, u64 val);
+	int (*get_vec)(void *ctx, unsigned int reg, u8 *buf, unsigned int len);
+	int (*set_vec)(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
 };
 
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,

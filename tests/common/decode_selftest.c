@@ -283,6 +283,46 @@ static const struct dcase port_cases[] = {
 	{ "lock in is #UD", { 0xf0, 0xec }, 2, M64, BAD(-EINVAL) },
 };
 
+/* SSE and AVX moves to and from memory. */
+#define VL VMM_INSN_VEC_LOAD
+#define VS VMM_INSN_VEC_STORE
+static const struct dcase vec_cases[] = {
+	{ "movd xmm1,[rdi]", { 0x66, 0x0f, 0x6e, 0x0f }, 4, M64, 0, 4, VL, 0, 4, 4, 1,
+	  AT(VMM_RDI) },
+	{ "movq xmm9,[rdi] (66 REX.W 6e)", { 0x66, 0x4c, 0x0f, 0x6e, 0x0f }, 5, M64, 0, 5, VL, 0,
+	  8, 8, 9, AT(VMM_RDI) },
+	{ "movd [rdi],xmm2", { 0x66, 0x0f, 0x7e, 0x17 }, 4, M64, 0, 4, VS, 0, 4, 4, 2,
+	  AT(VMM_RDI) },
+	{ "movq xmm0,[rdi] (f3 0f 7e)", { 0xf3, 0x0f, 0x7e, 0x07 }, 4, M64, 0, 4, VL, 0, 8, 8, 0,
+	  AT(VMM_RDI) },
+	{ "movq [rdi],xmm3 (66 0f d6)", { 0x66, 0x0f, 0xd6, 0x1f }, 4, M64, 0, 4, VS, 0, 8, 8, 3,
+	  AT(VMM_RDI) },
+	{ "movdqa xmm0,[rdi]", { 0x66, 0x0f, 0x6f, 0x07 }, 4, M64, 0, 4, VL, 0, 16, 16, 0,
+	  AT(VMM_RDI) },
+	{ "movdqu [rdi],xmm15", { 0xf3, 0x44, 0x0f, 0x7f, 0x3f }, 5, M64, 0, 5, VS, 0, 16, 16,
+	  15, AT(VMM_RDI) },
+	{ "movups xmm1,[rdi+8]", { 0x0f, 0x10, 0x4f, 0x08 }, 4, M64, 0, 4, VL, 0, 16, 16, 1,
+	  AT(VMM_RDI), .disp = 8 },
+	{ "movaps [rdi],xmm1", { 0x0f, 0x29, 0x0f }, 3, M64, 0, 3, VS, 0, 16, 16, 1,
+	  AT(VMM_RDI) },
+	{ "movntdq [rdi],xmm1", { 0x66, 0x0f, 0xe7, 0x0f }, 4, M64, 0, 4, VS, 0, 16, 16, 1,
+	  AT(VMM_RDI) },
+	{ "movss xmm1,[rdi]", { 0xf3, 0x0f, 0x10, 0x0f }, 4, M64, 0, 4, VL, 0, 4, 4, 1,
+	  AT(VMM_RDI) },
+	{ "vmovdqu ymm1,[rdi] (c5 fe 6f)", { 0xc5, 0xfe, 0x6f, 0x0f }, 4, M64, 0, 4, VL, 0, 32,
+	  32, 1, AT(VMM_RDI) },
+	{ "vmovdqu [rdi],xmm1 (c5 fa 7f)", { 0xc5, 0xfa, 0x7f, 0x0f }, 4, M64, 0, 4, VS, 0, 16,
+	  16, 1, AT(VMM_RDI) },
+	{ "vmovdqu ymm9,[r8] (c4 41 7e 6f)", { 0xc4, 0x41, 0x7e, 0x6f, 0x08 }, 5, M64, 0, 5, VL,
+	  0, 32, 32, 9, AT(VMM_R8) },
+	{ "vmovdqa ymm0,[rdi]", { 0xc5, 0xfd, 0x6f, 0x07 }, 4, M64, 0, 4, VL, 0, 32, 32, 0,
+	  AT(VMM_RDI) },
+	{ "vex with vvvv != 1111 is #UD", { 0xc5, 0xf6, 0x6f, 0x0f }, 4, M64, BAD(-EINVAL) },
+	{ "66 before vex is #UD", { 0x66, 0xc5, 0xfe, 0x6f, 0x0f }, 5, M64, BAD(-EINVAL) },
+	{ "mmx movq is not emulated", { 0x0f, 0x6f, 0x07 }, 3, M64, BAD(-EOPNOTSUPP) },
+	{ "lock movdqu is #UD", { 0xf0, 0xf3, 0x0f, 0x6f, 0x07 }, 5, M64, BAD(-EINVAL) },
+};
+
 /* Refusals: what the CPU rejects, what is cut short, what is not emulated. */
 static const struct dcase reject_cases[] = {
 	{ "mov eax,eax is not memory", { 0x89, 0xc0 }, 2, M64, BAD(-EOPNOTSUPP) },
@@ -371,6 +411,11 @@ static int test_port_forms_decode_exactly(char *msg, size_t len)
 	return check_table(port_cases, ARRAY_SIZE(port_cases), msg, len);
 }
 
+static int test_sse_and_avx_moves_decode_exactly(char *msg, size_t len)
+{
+	return check_table(vec_cases, ARRAY_SIZE(vec_cases), msg, len);
+}
+
 static int test_refused_encodings_get_their_error(char *msg, size_t len)
 {
 	return check_table(reject_cases, ARRAY_SIZE(reject_cases), msg, len);
@@ -384,6 +429,7 @@ struct emu {
 	u64 last_gpa;
 	unsigned int reads, writes, last_size;
 	unsigned int bad_reg;	/* accesses to a register number out of range */
+	u8 vec[16][32];		/* YMM0-15 */
 };
 
 static u64 e_get(void *ctx, unsigned int r)
@@ -450,9 +496,30 @@ static int e_pout(void *ctx, u16 port, unsigned int size, u64 v)
 	return e_write(ctx, port, size, v);
 }
 
+static int e_getv(void *ctx, unsigned int r, u8 *buf, unsigned int len)
+{
+	struct emu *e = ctx;
+
+	if (r >= 16 || len > 32)
+		return -EINVAL;
+	memcpy(buf, e->vec[r], len);
+	return 0;
+}
+
+static int e_setv(void *ctx, unsigned int r, const u8 *buf, unsigned int len)
+{
+	struct emu *e = ctx;
+
+	if (r >= 16 || len > 32)
+		return -EINVAL;
+	memcpy(e->vec[r], buf, len);
+	return 0;
+}
+
 static const struct vmm_emul_ops emu_ops = {
 	.get_reg = e_get, .set_reg = e_set, .get_rflags = e_getf, .set_rflags = e_setf,
 	.mmio_read = e_read, .mmio_write = e_write, .port_in = e_pin, .port_out = e_pout,
+	.get_vec = e_getv, .set_vec = e_setv,
 };
 
 static int run(const u8 *bytes, size_t n, struct emu *e)
@@ -927,6 +994,88 @@ static int test_string_address_size_wraps_and_extends_like_the_cpu(char *msg, si
 	return 0;
 }
 
+/* A device that logs each access of a vector move. */
+struct vlog {
+	struct emu r;
+	u64 gpa[8], val[8];
+	unsigned int size[8], n;
+};
+
+static int v_read(void *ctx, u64 gpa, unsigned int size, u64 *v)
+{
+	struct vlog *l = ctx;
+
+	if (l->n >= 8)
+		return -EIO;
+	l->gpa[l->n] = gpa;
+	l->size[l->n] = size;
+	*v = 0x0706050403020100ULL + 0x0808080808080808ULL * l->n;
+	l->val[l->n++] = *v;
+	return 0;
+}
+
+static int v_write(void *ctx, u64 gpa, unsigned int size, u64 v)
+{
+	struct vlog *l = ctx;
+
+	if (l->n >= 8)
+		return -EIO;
+	l->gpa[l->n] = gpa;
+	l->size[l->n] = size;
+	l->val[l->n++] = v;
+	return 0;
+}
+
+static const struct vmm_emul_ops v_ops = {
+	.get_reg = e_get, .set_reg = e_set, .get_rflags = e_getf, .set_rflags = e_setf,
+	.mmio_read = v_read, .mmio_write = v_write, .get_vec = e_getv, .set_vec = e_setv,
+};
+
+static int test_vector_moves_split_into_8_byte_accesses_and_check_alignment(char *msg, size_t len)
+{
+	static const u8 movdqu_st[] = { 0xf3, 0x0f, 0x7f, 0x0f };	/* movdqu [rdi],xmm1 */
+	static const u8 vmovdqu_ld[] = { 0xc5, 0xfa, 0x6f, 0x0f };	/* vmovdqu xmm1,[rdi] */
+	static const u8 movd_ld[] = { 0x66, 0x0f, 0x6e, 0x0f };	/* movd xmm1,[rdi] */
+	static const u8 movdqa_st[] = { 0x66, 0x0f, 0x7f, 0x0f };	/* movdqa [rdi],xmm1 */
+	static struct vlog l;
+	struct vmm_insn in;
+	unsigned int i;
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < 32; i++)
+		l.r.vec[1][i] = (u8)(0xa0 + i);
+	/* Store of 16 bytes: two 8-byte writes, ascending, little-endian. */
+	if (vmm_insn_decode(movdqu_st, 4, VMM_MODE_64, &in) ||
+	    vmm_insn_emulate(&in, 0xfed00008, &v_ops, &l) || l.n != 2 ||
+	    l.gpa[0] != 0xfed00008 || l.gpa[1] != 0xfed00010 || l.size[0] != 8 ||
+	    l.val[0] != 0xa7a6a5a4a3a2a1a0ULL || l.val[1] != 0xafaeadacabaaa9a8ULL)
+		return st_fail(msg, len, "movdqu store: %u accesses", l.n);
+	/* VEX.128 load: 16 bytes read, bytes 16-31 of YMM1 zeroed. */
+	l.n = 0;
+	if (vmm_insn_decode(vmovdqu_ld, 4, VMM_MODE_64, &in) ||
+	    vmm_insn_emulate(&in, 0xfed00000, &v_ops, &l) || l.n != 2 ||
+	    l.r.vec[1][0] != 0 || l.r.vec[1][8] != 8 || l.r.vec[1][15] != 15 ||
+	    l.r.vec[1][16] != 0 || l.r.vec[1][31] != 0)
+		return st_fail(msg, len, "vmovdqu load: %u accesses", l.n);
+	/* Legacy SSE MOVD: one 4-byte read, bytes 4-15 zeroed, 16-31 kept. */
+	memset(l.r.vec[1], 0xee, 32);
+	l.n = 0;
+	if (vmm_insn_decode(movd_ld, 4, VMM_MODE_64, &in) ||
+	    vmm_insn_emulate(&in, 0xfed00000, &v_ops, &l) || l.n != 1 || l.size[0] != 4 ||
+	    l.r.vec[1][3] != 3 || l.r.vec[1][4] != 0 || l.r.vec[1][15] != 0 ||
+	    l.r.vec[1][16] != 0xee)
+		return st_fail(msg, len, "movd load: %u accesses", l.n);
+	/* MOVDQA at an address not 16-aligned: #GP, no access. */
+	l.n = 0;
+	ret = vmm_insn_decode(movdqa_st, 4, VMM_MODE_64, &in);
+	if (!ret)
+		ret = vmm_insn_emulate(&in, 0xfed00008, &v_ops, &l);
+	if (ret != VMM_EMUL_FAULT || l.n)
+		return st_fail(msg, len, "misaligned movdqa: returned %d, %u accesses", ret, l.n);
+	return 0;
+}
+
 static u64 xorshift(u64 *s)
 {
 	*s ^= *s << 13;
@@ -976,7 +1125,9 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 			continue;
 		ok++;
 		if (!in.len || in.len > VMM_INSN_MAX_LEN || in.len > n ||
-		    (in.size != 1 && in.size != 2 && in.size != 4 && in.size != 8) ||
+		    (in.size != 1 && in.size != 2 && in.size != 4 && in.size != 8 &&
+		     !((in.kind == VMM_INSN_VEC_LOAD || in.kind == VMM_INSN_VEC_STORE) &&
+		       (in.size == 16 || in.size == 32))) ||
 		    in.reg < -1 || in.reg >= VMM_NR_GPRS || in.base < -1 ||
 		    in.base >= VMM_NR_GPRS || in.index < -1 || in.index >= VMM_NR_GPRS ||
 		    (in.scale != 1 && in.scale != 2 && in.scale != 4 && in.scale != 8))
@@ -1002,7 +1153,7 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 					       round);
 			continue;
 		}
-		if (vmm_insn_emulate(&in, 0x1000, &emu_ops, &e))
+		if (vmm_insn_emulate(&in, 0x1000, &emu_ops, &e))	/* 0x1000: aligned */
 			return st_fail(msg, len, "round %u: emulation failed", round);
 	}
 	if (ok < FUZZ_ROUNDS / 50)
@@ -1020,6 +1171,8 @@ static const struct tdsnp_selftest decode_tests[] = {
 	T(test_bit_test_forms_decode_exactly),
 	T(test_string_forms_decode_exactly),
 	T(test_port_forms_decode_exactly),
+	T(test_sse_and_avx_moves_decode_exactly),
+	T(test_vector_moves_split_into_8_byte_accesses_and_check_alignment),
 	T(test_refused_encodings_get_their_error),
 	T(test_loads_extend_and_merge_like_the_cpu),
 	T(test_stores_write_the_operand_width),

@@ -133,6 +133,24 @@ static int mnemonic_matches(const struct vmm_insn *in, ZydisMnemonic m)
 		return in->str_op < 7 && str[in->str_op][lg] == m;
 	case VMM_INSN_PORT:
 		return m == (in->port_in ? ZYDIS_MNEMONIC_IN : ZYDIS_MNEMONIC_OUT);
+	case VMM_INSN_VEC_LOAD:
+	case VMM_INSN_VEC_STORE:
+		switch (m) {
+		case ZYDIS_MNEMONIC_MOVUPS: case ZYDIS_MNEMONIC_MOVUPD:
+		case ZYDIS_MNEMONIC_MOVAPS: case ZYDIS_MNEMONIC_MOVAPD:
+		case ZYDIS_MNEMONIC_MOVSS: case ZYDIS_MNEMONIC_MOVSD:
+		case ZYDIS_MNEMONIC_MOVNTPS: case ZYDIS_MNEMONIC_MOVNTPD:
+		case ZYDIS_MNEMONIC_MOVD: case ZYDIS_MNEMONIC_MOVQ:
+		case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_MOVDQU:
+		case ZYDIS_MNEMONIC_MOVNTDQ: case ZYDIS_MNEMONIC_VMOVUPS:
+		case ZYDIS_MNEMONIC_VMOVUPD: case ZYDIS_MNEMONIC_VMOVAPS:
+		case ZYDIS_MNEMONIC_VMOVAPD: case ZYDIS_MNEMONIC_VMOVDQA:
+		case ZYDIS_MNEMONIC_VMOVDQU: case ZYDIS_MNEMONIC_VMOVNTDQ:
+		case ZYDIS_MNEMONIC_VMOVNTPS: case ZYDIS_MNEMONIC_VMOVNTPD:
+			return 1;
+		default:
+			return 0;
+		}
 	default:
 		return 0;
 	}
@@ -218,6 +236,14 @@ static void compare(const u8 *b, size_t n, int mode, const struct vmm_insn *in,
 	if (((u64)mem->mem.disp.value & mask(in->addr_size)) !=
 	    ((u64)in->disp & mask(in->addr_size)))
 		disagree(b, n, mode, "displacement");
+	if (in->kind == VMM_INSN_VEC_LOAD || in->kind == VMM_INSN_VEC_STORE) {
+		ZydisRegister want = (in->size == 32 ? ZYDIS_REGISTER_YMM0 : ZYDIS_REGISTER_XMM0) +
+				     in->reg;
+
+		if (!reg || reg->reg.value != want)
+			disagree(b, n, mode, "vector register");
+		return;
+	}
 	if (in->reg >= 0) {
 		int zr;
 
