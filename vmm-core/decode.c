@@ -1324,9 +1324,13 @@ int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops 
 		void *ctx, u64 *ea)
 {
 	u64 a = (u64)insn->disp;
+	bool vec = insn->kind == VMM_INSN_VEC_LOAD || insn->kind == VMM_INSN_VEC_STORE;
 
 	*ea = 0;
-	if (!insn_valid(insn) || insn->base >= VMM_NR_GPRS || insn->index >= VMM_NR_GPRS ||
+	if (vec ? (insn->size != 4 && insn->size != 8 && insn->size != 16 && insn->size != 32) :
+		  !insn_valid(insn))
+		return -EINVAL;
+	if (insn->base >= VMM_NR_GPRS || insn->index >= VMM_NR_GPRS ||
 	    (insn->addr_size != 2 && insn->addr_size != 4 && insn->addr_size != 8))
 		return -EINVAL;
 	if (insn->rip_relative)

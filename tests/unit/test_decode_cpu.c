@@ -39,13 +39,15 @@
 struct cpu_state {
 	u64 gpr[16];
 	u64 rflags;
+	u8 vec[16][32];		/* YMM0-15, at offset 136 */
 };
 
 /*
- * The thunk around the instruction under test: load every GPR but RSP and
- * RFLAGS from the state (pointer in RDI), run the instruction, store them
- * back.  Prologue and epilogue are copied around the instruction bytes on
- * an executable page.
+ * The thunk around the instruction under test: load every GPR but RSP,
+ * RFLAGS and YMM0-15 from the state (pointer in RDI), run the instruction,
+ * store them back (AVX is required; without it every test skips).  Prologue
+ * and epilogue are copied around the instruction bytes on an executable
+ * page.
  */
 asm(".pushsection .text\n"
 	".globl oracle_pro, oracle_pro_end, oracle_epi, oracle_epi_end\n"
@@ -53,6 +55,22 @@ asm(".pushsection .text\n"
 	"push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
 	"push %rdi\n"
 	"pushq 128(%rdi)\n popfq\n"
+	"vmovdqu 136(%rdi),%ymm0\n"
+	"vmovdqu 168(%rdi),%ymm1\n"
+	"vmovdqu 200(%rdi),%ymm2\n"
+	"vmovdqu 232(%rdi),%ymm3\n"
+	"vmovdqu 264(%rdi),%ymm4\n"
+	"vmovdqu 296(%rdi),%ymm5\n"
+	"vmovdqu 328(%rdi),%ymm6\n"
+	"vmovdqu 360(%rdi),%ymm7\n"
+	"vmovdqu 392(%rdi),%ymm8\n"
+	"vmovdqu 424(%rdi),%ymm9\n"
+	"vmovdqu 456(%rdi),%ymm10\n"
+	"vmovdqu 488(%rdi),%ymm11\n"
+	"vmovdqu 520(%rdi),%ymm12\n"
+	"vmovdqu 552(%rdi),%ymm13\n"
+	"vmovdqu 584(%rdi),%ymm14\n"
+	"vmovdqu 616(%rdi),%ymm15\n"
 	"mov 0(%rdi),%rax\n mov 8(%rdi),%rcx\n mov 16(%rdi),%rdx\n mov 24(%rdi),%rbx\n"
 	"mov 40(%rdi),%rbp\n mov 48(%rdi),%rsi\n mov 64(%rdi),%r8\n mov 72(%rdi),%r9\n"
 	"mov 80(%rdi),%r10\n mov 88(%rdi),%r11\n mov 96(%rdi),%r12\n mov 104(%rdi),%r13\n"
@@ -64,6 +82,23 @@ asm(".pushsection .text\n"
 	"mov %rsi,48(%rax)\n mov %rdi,56(%rax)\n mov %r8,64(%rax)\n mov %r9,72(%rax)\n"
 	"mov %r10,80(%rax)\n mov %r11,88(%rax)\n mov %r12,96(%rax)\n mov %r13,104(%rax)\n"
 	"mov %r14,112(%rax)\n mov %r15,120(%rax)\n"
+	"vmovdqu %ymm0,136(%rax)\n"
+	"vmovdqu %ymm1,168(%rax)\n"
+	"vmovdqu %ymm2,200(%rax)\n"
+	"vmovdqu %ymm3,232(%rax)\n"
+	"vmovdqu %ymm4,264(%rax)\n"
+	"vmovdqu %ymm5,296(%rax)\n"
+	"vmovdqu %ymm6,328(%rax)\n"
+	"vmovdqu %ymm7,360(%rax)\n"
+	"vmovdqu %ymm8,392(%rax)\n"
+	"vmovdqu %ymm9,424(%rax)\n"
+	"vmovdqu %ymm10,456(%rax)\n"
+	"vmovdqu %ymm11,488(%rax)\n"
+	"vmovdqu %ymm12,520(%rax)\n"
+	"vmovdqu %ymm13,552(%rax)\n"
+	"vmovdqu %ymm14,584(%rax)\n"
+	"vmovdqu %ymm15,616(%rax)\n"
+	"vzeroupper\n"
 	"add $8,%rsp\n pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
 	"cld\n ret\n"
 	"oracle_epi_end:\n"
@@ -127,9 +162,21 @@ static void catch_faults(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
+static bool have_avx;
+
 static int setup(void **state)
 {
+	unsigned int a, b, c, d;
+
 	(void)state;
+	/* CPUID.1:ECX.AVX[28] and OSXSAVE[27], XCR0 SSE|AVX state enabled. */
+	__cpuid(1, a, b, c, d);
+	if ((c & (3U << 27)) == (3U << 27)) {
+		u32 lo, hi;
+
+		asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		have_avx = (lo & 6) == 6;
+	}
 	if (RUNNING_ON_VALGRIND)
 		return 0;	/* valgrind's JIT is not the CPU: the tests skip */
 	region = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -238,9 +285,21 @@ static int m_write(void *c, u64 gpa, unsigned int size, u64 v)
 	return 0;
 }
 
+static int g_vec(void *c, unsigned int r, u8 *buf, unsigned int len)
+{
+	memcpy(buf, ((struct emu_ctx *)c)->s.vec[r], len);
+	return 0;
+}
+
+static int s_vec(void *c, unsigned int r, const u8 *buf, unsigned int len)
+{
+	memcpy(((struct emu_ctx *)c)->s.vec[r], buf, len);
+	return 0;
+}
+
 static const struct vmm_emul_ops ops = {
 	.get_reg = g_reg, .set_reg = s_reg, .get_rflags = g_fl, .set_rflags = s_fl,
-	.mmio_read = m_read, .mmio_write = m_write,
+	.mmio_read = m_read, .mmio_write = m_write, .get_vec = g_vec, .set_vec = s_vec,
 };
 
 static void random_state(struct cpu_state *s)
@@ -250,6 +309,8 @@ static void random_state(struct cpu_state *s)
 	for (i = 0; i < 16; i++)
 		s->gpr[i] = rnd();
 	s->gpr[4] = 0;		/* RSP is never an operand here */
+	for (i = 0; i < sizeof(s->vec); i++)
+		s->vec[i / 32][i % 32] = (u8)rnd();
 	/* Random status flags and DF; IF is always 1 in user mode. */
 	s->rflags = 0x202 | (rnd() & (F_ARITH | F_DF));
 }
@@ -401,7 +462,7 @@ static u8 emit_addr(struct enc *e, const struct addr *a, unsigned int reg, struc
 }
 
 /* Instruction families of r/m forms. */
-enum fam { F_MOV, F_EXT, F_ALU, F_ATOMIC, F_BT };
+enum fam { F_MOV, F_EXT, F_ALU, F_ATOMIC, F_BT, F_VEC };
 
 #define F_LOGIC (F_CF | F_PF | F_ZF | F_SF | F_OF)	/* AF undefined */
 
@@ -571,6 +632,94 @@ static u64 build(enum fam f, struct enc *e, struct cpu_state *s)
 	return flags;
 }
 
+/* SSE/AVX moves: mandatory prefix or VEX.pp, opcode, direction, width, alignment. */
+struct vform {
+	u8 pfx, op;
+	bool load;
+	u8 size;	/* 0: 16 (32 with VEX.L) */
+	bool aligned, vex;
+};
+
+static const struct vform vforms[] = {
+	{ 0, 0x10, true, 0, false, false }, { 0, 0x11, false, 0, false, false },
+	{ 0x66, 0x10, true, 0, false, false }, { 0x66, 0x11, false, 0, false, false },
+	{ 0xf3, 0x10, true, 4, false, false }, { 0xf3, 0x11, false, 4, false, false },
+	{ 0xf2, 0x10, true, 8, false, false }, { 0xf2, 0x11, false, 8, false, false },
+	{ 0, 0x28, true, 0, true, false }, { 0, 0x29, false, 0, true, false },
+	{ 0x66, 0x28, true, 0, true, false }, { 0x66, 0x29, false, 0, true, false },
+	{ 0, 0x2b, false, 0, true, false }, { 0x66, 0x2b, false, 0, true, false },
+	{ 0x66, 0x6f, true, 0, true, false }, { 0x66, 0x7f, false, 0, true, false },
+	{ 0xf3, 0x6f, true, 0, false, false }, { 0xf3, 0x7f, false, 0, false, false },
+	{ 0x66, 0xe7, false, 0, true, false },
+	{ 0x66, 0x6e, true, 4, false, false }, { 0x66, 0x7e, false, 4, false, false },
+	{ 0xf3, 0x7e, true, 8, false, false }, { 0x66, 0xd6, false, 8, false, false },
+	{ 0, 0x10, true, 0, false, true }, { 0, 0x11, false, 0, false, true },
+	{ 0x66, 0x10, true, 0, false, true }, { 0x66, 0x11, false, 0, false, true },
+	{ 0, 0x28, true, 0, true, true }, { 0x66, 0x29, false, 0, true, true },
+	{ 0, 0x2b, false, 0, true, true }, { 0x66, 0xe7, false, 0, true, true },
+	{ 0x66, 0x6f, true, 0, true, true }, { 0x66, 0x7f, false, 0, true, true },
+	{ 0xf3, 0x6f, true, 0, false, true }, { 0xf3, 0x7f, false, 0, false, true },
+};
+
+/* One random SSE/AVX move with a memory operand into @e, operands in @s. */
+static void build_vec(struct enc *e, struct cpu_state *s)
+{
+	const struct vform *f = &vforms[rnd() % ARRAY_SIZE(vforms)];
+	bool a32 = rnd() % 4 == 0, l256 = f->vex && (rnd() & 1);
+	bool w = !f->vex && (f->op == 0x6e || f->op == 0x7e) && f->pfx == 0x66 && (rnd() & 1);
+	unsigned int reg = (unsigned int)(rnd() % 16), size = f->size ? f->size : l256 ? 32 : 16;
+	u64 target = TARGET_LO + rnd() % (TARGET_HI - TARGET_LO - 64);
+	struct enc tail = { .n = 0 };
+	struct addr a;
+	int rip_at = -1;
+	u8 rex;
+
+	if (w)
+		size = 8;
+	if (f->aligned)
+		target &= ~(u64)(size - 1);
+	e->n = 0;
+	if (a32)
+		e->b[e->n++] = 0x67;
+	pick_addr(&a, false, 16);
+	if (!f->vex)
+		tail.b[tail.n++] = 0x0f;
+	tail.b[tail.n++] = f->op;
+	rex = emit_addr(&tail, &a, reg, s, target, a32, &rip_at);
+	if (reg >= 8)
+		rex |= 4;
+	if (w)
+		rex |= 8;
+	if (f->vex) {
+		u8 pp = f->pfx == 0x66 ? 1 : f->pfx == 0xf3 ? 2 : f->pfx == 0xf2 ? 3 : 0;
+		u8 last = (u8)(0x78 | (l256 ? 4 : 0) | pp);	/* vvvv = 1111 */
+
+		if (!(rex & 3) && (rnd() & 1)) {
+			e->b[e->n++] = 0xc5;
+			e->b[e->n++] = (u8)(((rex & 4) ? 0 : 0x80) | last);
+		} else {
+			e->b[e->n++] = 0xc4;
+			e->b[e->n++] = (u8)(((rex & 4) ? 0 : 0x80) | ((rex & 2) ? 0 : 0x40) |
+					    ((rex & 1) ? 0 : 0x20) | 1);
+			e->b[e->n++] = last;
+		}
+	} else {
+		if (f->pfx)
+			e->b[e->n++] = f->pfx;
+		if (rex || (rnd() % 4 == 0))
+			e->b[e->n++] = (u8)(0x40 | rex);
+	}
+	if (rip_at >= 0)
+		rip_at += (int)e->n;
+	memcpy(e->b + e->n, tail.b, tail.n);
+	e->n += tail.n;
+	if (rip_at >= 0) {
+		s64 d = (s64)((u64)(uintptr_t)data + target - (insn_addr() + e->n));
+
+		memcpy(e->b + rip_at, &d, 4);
+	}
+}
+
 static void random_data(void)
 {
 	unsigned int i;
@@ -603,8 +752,8 @@ static void report_diff(const struct cpu_state *init, const struct cpu_state *cp
 /* Under valgrind the "native" run would be valgrind's JIT, not the CPU. */
 #define NEED_CPU()							\
 	do {								\
-		if (RUNNING_ON_VALGRIND) {				\
-			print_message("  skipped: needs the real CPU\n");	\
+		if (RUNNING_ON_VALGRIND || !have_avx) {			\
+			print_message("  skipped: needs the real CPU with AVX\n"); \
 			skip();						\
 		}							\
 	} while (0)
@@ -623,7 +772,12 @@ static void check_family(enum fam f)
 		int ret;
 
 		random_state(&init);
-		flags = build(f, &e, &init);
+		if (f == F_VEC) {
+			build_vec(&e, &init);
+			flags = F_ARITH;
+		} else {
+			flags = build(f, &e, &init);
+		}
 		ret = vmm_insn_decode(e.b, e.n, VMM_MODE_64, &in);
 		if (ret) {
 			print_message("  vmm_insn_decode returned %d for %zu bytes\n", ret, e.n);
@@ -652,6 +806,8 @@ static void check_family(enum fam f)
 		if (in.kind == VMM_INSN_STORE || in.kind == VMM_INSN_LOAD ||
 		    in.kind == VMM_INSN_XCHG)
 			mask = F_ARITH | F_DF;	/* unchanged */
+		if (differs(cpu.vec, emu.s.vec, sizeof(cpu.vec)))
+			fail_bytes("vector registers differ", e.b, e.n);
 		if (differs(cpu.gpr, emu.s.gpr, sizeof(cpu.gpr)) ||
 		    ((cpu.rflags ^ emu.s.rflags) & mask) || differs(data, shadow, DATA_SIZE))
 			report_diff(&init, &cpu, &emu.s, mask, e.b, e.n);
@@ -687,6 +843,13 @@ static void test_cpu_agrees_on_xchg_xadd_cmpxchg(void **state)
 	(void)state;
 	NEED_CPU();
 	check_family(F_ATOMIC);
+}
+
+static void test_cpu_agrees_on_sse_and_avx_moves(void **state)
+{
+	(void)state;
+	NEED_CPU();
+	check_family(F_VEC);
 }
 
 static void test_cpu_agrees_on_bt_bts_btr_btc(void **state)
@@ -916,6 +1079,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_agrees_on_alu_and_test),
 		cmocka_unit_test(test_cpu_agrees_on_xchg_xadd_cmpxchg),
 		cmocka_unit_test(test_cpu_agrees_on_bt_bts_btr_btc),
+		cmocka_unit_test(test_cpu_agrees_on_sse_and_avx_moves),
 		cmocka_unit_test(test_cpu_agrees_on_string_instructions),
 		cmocka_unit_test(test_cpu_sib_base_101_with_rex_b_and_67_has_no_base),
 		cmocka_unit_test(test_cpu_movsxd_with_66_writes_16_bits_and_reads_per_vendor),
