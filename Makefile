@@ -90,7 +90,7 @@ $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/test
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
-	tsan campaign fuzz-api
+	tsan campaign fuzz-api fuzz fuzz-check
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -108,8 +108,8 @@ $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ $(LIBS)
 
 $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-run.o \
-		  $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
-	$(CC) -o $@ $^ -lunicorn $(LIBS)
+		  $(O)/plain/obj/tools/bench-decode.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn -lZydis $(LIBS)
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run.o \
 		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
@@ -125,6 +125,32 @@ bench: $(O)/tdsnp-bench
 	$(O)/tdsnp-bench
 
 tests: $(addprefix $(O)/plain/tests/,$(TESTS)) $(addprefix $(O)/asan/tests/,$(TESTS))
+
+# The decoder against Zydis (tests only): a libFuzzer target built with clang.
+# `make fuzz` runs FUZZ_TIME seconds and keeps what it finds in build/fuzz/corpus;
+# `make fuzz-check` (in `make check`) replays the checked-in corpus, then fuzzes
+# FUZZ_CHECK_TIME seconds without saving anything.
+DECODE_FUZZ_CC	?= clang
+DECODE_FUZZ_FLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -D_GNU_SOURCE \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME	?= 600
+FUZZ_CHECK_TIME	?= 20
+FUZZ_CORPUS	:= tests/fuzz/corpus/decode_zydis
+$(O)/fuzz/fuzz_decode_zydis: tests/fuzz/fuzz_decode_zydis.c vmm-core/decode.c include/vmm/decode.h
+	@mkdir -p $(dir $@)
+	$(DECODE_FUZZ_CC) $(DECODE_FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_decode_zydis.c vmm-core/decode.c \
+		-lZydis
+
+fuzz: $(O)/fuzz/fuzz_decode_zydis
+	@mkdir -p $(O)/fuzz/corpus
+	$< -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ \
+		$(O)/fuzz/corpus $(FUZZ_CORPUS)
+
+fuzz-check: $(O)/fuzz/fuzz_decode_zydis
+	$< -runs=0 -artifact_prefix=$(O)/fuzz/ $(FUZZ_CORPUS)
+	@rm -rf $(O)/fuzz/scratch && mkdir -p $(O)/fuzz/scratch
+	$< -max_total_time=$(FUZZ_CHECK_TIME) -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ \
+		$(O)/fuzz/scratch $(FUZZ_CORPUS)
 
 deps:
 	scripts/install-deps.sh
@@ -197,10 +223,11 @@ tidy:
 # Three narrow exceptions, each for what checkpatch cannot know:
 # - compat_user.h defines, for userspace, the kernel macros checkpatch asks
 #   for (__packed, READ_ONCE, EXPORT_SYMBOL_GPL, gfp_t);
-# - cmocka's test table type is struct CMUnitTest and libFuzzer's entry
-#   points are LLVMFuzzer* (CamelCase not ours);
+# - cmocka's test table type is struct CMUnitTest, Zydis's API is CamelCase
+#   and libFuzzer's entry points are LLVMFuzzer* (none of them ours);
 # - libcrypto's SHA384_Init/Update/Final (CamelCase not ours either).
-CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.[ch])
+CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.[ch]) \
+		   tools/bench-decode.c
 OPENSSL_FILES	:= src/platform/sha384_user.c
 COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:

@@ -136,6 +136,9 @@ step "clang-tidy" make -s tidy
 step "checkpatch --strict" make -s checkpatch
 step "kernel-doc on every public function" make -s kdoc
 
+echo "== fuzz"
+step "decoder vs Zydis: checked-in corpus + 20 s (make fuzz-check)" make -s fuzz-check
+
 echo
 if [ "$fail" != 0 ]; then
 	echo "failed: ${failed[*]}"

@@ -53,6 +53,7 @@
 #include "../tests/mocks/tdx_host_setup.h"
 #include "bench-run.h"
 #include "../tests/common/tdx_host_env.h"
+#include "bench-decode.h"
 
 #define RUNS		7	/* runs of each small figure */
 #define BIG_RUNS	3	/* runs of each MEASURED_MIB build */
@@ -806,6 +807,7 @@ int main(int argc, char **argv)
 	free(image);
 	if (bench_guest_run())
 		failures++;
+	tdsnp_bench_decode();
 	if (failures)
 		printf("tdsnp-bench: %d calls returned wrong values\n", failures);
 	return failures ? 1 : 0;

@@ -9,14 +9,27 @@
  * violation, SNP NPF/MMIO), through callbacks for registers and MMIO, so a
  * device model only ever sees (address, size, value).
  *
- * Coverage (a superset of what Linux's TDX guest, COCONUT-SVSM and the TD
- * partitioning prototype emulate, ../shared/spec/tdx-guest.md section 6):
- * MOV to/from memory (88, 89, 8A, 8B, A0-A3 moffs, C6/C7 imm), MOVZX and
- * MOVSX (0F B6, B7, BE, BF), MOVSXD (63), the ALU ops on memory (ADD, OR,
- * ADC, SBB, AND, SUB, XOR, CMP in their r/m,r r,r/m and 80/81/83 immediate
- * forms), TEST (84, 85, F6/F7 /0), XCHG (86, 87) and BT (0F A3, 0F BA /4),
- * with legacy prefixes, REX and LOCK, in 64-bit and 32-bit modes.  String
- * instructions, VEX/EVEX and 16-bit addressing are refused with -EOPNOTSUPP.
+ * The decoder runs in phases (legacy prefixes and REX, opcode, ModRM and
+ * SIB, displacement, immediate or moffs, then the #UD rules that need the
+ * whole instruction), each returning one typed error that the public call
+ * maps to an errno.
+ *
+ * Coverage: MOV to/from memory (88, 89, 8A, 8B, A0-A3 moffs of every
+ * address size, C6/C7 imm), MOVZX and MOVSX (0F B6, B7, BE, BF), MOVSXD
+ * (63, 64-bit mode), MOVNTI (0F C3), the ALU ops on memory (ADD, OR, ADC,
+ * SBB, AND, SUB, XOR, CMP in their r/m,r r,r/m and 80/81/82/83 immediate
+ * forms), TEST (84, 85, F6/F7 /0 and /1), XCHG (86, 87), XADD (0F C0, C1),
+ * CMPXCHG (0F B0, B1) and BT, BTS, BTR, BTC (0F A3, AB, B3, BB and
+ * 0F BA /4-/7), with legacy prefixes, REX and LOCK, in 64-bit, 32-bit and
+ * 16-bit code, and 64-, 32- and 16-bit addressing where the mode allows it.
+ * The string instructions MOVS, CMPS, STOS, LODS, SCAS, INS and OUTS
+ * (with REP, REPE, REPNE) and IN/OUT (imm8 and DX) decode too; they run
+ * through vmm_insn_emulate_string(), which reaches guest memory by linear
+ * address through a translate callback.  SSE moves (MOVUPS/UPD, MOVAPS/APD,
+ * MOVSS/SD, MOVNTPS/PD, MOVD/MOVQ, MOVDQA/DQU, MOVNTDQ) and their VEX forms
+ * (VMOVUPS/UPD, VMOVAPS/APD, VMOVDQA/DQU, VMOVNTDQ, VMOVNTPS/PD, 64-bit
+ * mode) move a vector register through get_vec/set_vec.  EVEX, MMX and
+ * MOVDIR64B are refused with -EOPNOTSUPP.
  */
 #ifndef VMM_DECODE_H
 #define VMM_DECODE_H
@@ -36,10 +49,13 @@ enum vmm_gpr {
  * enum vmm_cpu_mode - how the guest executes the bytes
  * @VMM_MODE_64: long mode, 64-bit code segment
  * @VMM_MODE_32: protected mode or compatibility mode, 32-bit segment
+ * @VMM_MODE_16: real mode or a 16-bit protected-mode segment (default
+ *               operand and address size 16 bits)
  */
 enum vmm_cpu_mode {
 	VMM_MODE_64,
 	VMM_MODE_32,
+	VMM_MODE_16,
 };
 
 /**
@@ -48,13 +64,54 @@ enum vmm_cpu_mode {
  * @VMM_INSN_LOAD: MOV, MOVZX, MOVSX or MOVSXD from memory into a register
  * @VMM_INSN_ALU: read, combine, write back (CMP, TEST and BT do not write)
  * @VMM_INSN_XCHG: swap a register with memory
+ * @VMM_INSN_XADD: memory gets memory + register, the register the old value
+ * @VMM_INSN_CMPXCHG: compare the accumulator with memory; store the
+ *                    register if equal, else load the accumulator (memory
+ *                    is written back unchanged, as the SDM describes)
+ * @VMM_INSN_STRING: MOVS CMPS STOS LODS SCAS INS OUTS (enum vmm_str_op),
+ *                   run by vmm_insn_emulate_string()
+ * @VMM_INSN_PORT: IN or OUT, run by vmm_insn_emulate_string()
+ * @VMM_INSN_VEC_LOAD: SSE/AVX move from memory into XMM/YMM register @reg
+ * @VMM_INSN_VEC_STORE: SSE/AVX move of XMM/YMM register @reg to memory
+ * @VMM_INSN_NR_KINDS: the number of kinds
  */
 enum vmm_insn_kind {
 	VMM_INSN_STORE,
 	VMM_INSN_LOAD,
 	VMM_INSN_ALU,
 	VMM_INSN_XCHG,
+	VMM_INSN_XADD,
+	VMM_INSN_CMPXCHG,
+	VMM_INSN_STRING,
+	VMM_INSN_PORT,
+	VMM_INSN_VEC_LOAD,
+	VMM_INSN_VEC_STORE,
+	VMM_INSN_NR_KINDS
 };
+
+/**
+ * enum vmm_str_op - the operation of a VMM_INSN_STRING instruction
+ * @VMM_STR_MOVS: ES:[rDI] = DS:[rSI]
+ * @VMM_STR_CMPS: flags of DS:[rSI] - ES:[rDI]
+ * @VMM_STR_STOS: ES:[rDI] = accumulator
+ * @VMM_STR_LODS: accumulator = DS:[rSI]
+ * @VMM_STR_SCAS: flags of accumulator - ES:[rDI]
+ * @VMM_STR_INS: ES:[rDI] = port DX
+ * @VMM_STR_OUTS: port DX = DS:[rSI]
+ */
+enum vmm_str_op {
+	VMM_STR_MOVS, VMM_STR_CMPS, VMM_STR_STOS, VMM_STR_LODS,
+	VMM_STR_SCAS, VMM_STR_INS, VMM_STR_OUTS,
+};
+
+/* Repeat prefixes of a string instruction (struct vmm_insn.rep). */
+#define VMM_REP_NONE	0
+#define VMM_REP_E	1	/* F3: REP, or REPE/REPZ for CMPS and SCAS */
+#define VMM_REP_NE	2	/* F2: REPNE/REPNZ, CMPS and SCAS only */
+
+/* Segment registers, Sreg encoding order (SDM vol. 2 3.1.1.3), then LDTR, TR. */
+enum vmm_seg { VMM_SEG_ES, VMM_SEG_CS, VMM_SEG_SS, VMM_SEG_DS, VMM_SEG_FS, VMM_SEG_GS,
+	       VMM_SEG_LDTR, VMM_SEG_TR };
 
 /**
  * enum vmm_alu_op - the operation of a VMM_INSN_ALU instruction
@@ -68,11 +125,14 @@ enum vmm_insn_kind {
  * @VMM_ALU_CMP: CMP (flags only)
  * @VMM_ALU_TEST: TEST (flags only)
  * @VMM_ALU_BT: BT (CF only)
+ * @VMM_ALU_BTS: BTS (CF, then the bit is set)
+ * @VMM_ALU_BTR: BTR (CF, then the bit is cleared)
+ * @VMM_ALU_BTC: BTC (CF, then the bit is complemented)
  */
 enum vmm_alu_op {
 	VMM_ALU_ADD, VMM_ALU_OR, VMM_ALU_ADC, VMM_ALU_SBB,
 	VMM_ALU_AND, VMM_ALU_SUB, VMM_ALU_XOR, VMM_ALU_CMP,
-	VMM_ALU_TEST, VMM_ALU_BT,
+	VMM_ALU_TEST, VMM_ALU_BT, VMM_ALU_BTS, VMM_ALU_BTR, VMM_ALU_BTC,
 };
 
 /**
@@ -92,14 +152,24 @@ enum vmm_alu_op {
  * @imm: the immediate, sign-extended to @size as the CPU does
  * @lock: a LOCK prefix was present
  * @seg: segment override prefix byte (0x26, 0x2e, ...), or 0
- * @addr_size: address size in bytes (8 or 4 in 64-bit mode, 4 in 32-bit)
+ * @addr_size: address size in bytes (8 or 4 in 64-bit mode, 4 or 2 in
+ *             32-bit and 16-bit modes)
  * @modrm_mod: ModRM.mod of the memory operand (3 never: memory is required)
- * @base: base register of the address (-1 none)
- * @index: index register (-1 none)
+ * @base: base register of the address (-1 none); with 16-bit addressing
+ *        BX or BP
+ * @index: index register (-1 none); with 16-bit addressing SI or DI
  * @scale: SIB scale factor 1, 2, 4 or 8
  * @rip_relative: the address is RIP-relative
  * @moffs: the A0-A3 forms: an absolute offset instead of ModRM
- * @disp: displacement (or the moffs value)
+ * @str_op: enum vmm_str_op, for VMM_INSN_STRING
+ * @rep: VMM_REP_NONE, VMM_REP_E or VMM_REP_NE
+ * @port_in: VMM_INSN_PORT: IN (else OUT); the port is @imm when @has_imm,
+ *           else DX
+ * @vec_len: VMM_INSN_VEC_LOAD: bytes of the vector register the load
+ *           writes, zero-extending the @size bytes read (16 for SSE, 32
+ *           for VEX, whose upper bits are zeroed; AVX-512 is not modelled)
+ * @align: the alignment the instruction requires (16 or 32), or 0
+ * @disp: displacement, sign-extended (or the moffs value, zero-extended)
  */
 struct vmm_insn {
 	u8 len;
@@ -123,7 +193,28 @@ struct vmm_insn {
 	bool rip_relative;
 	bool moffs;
 	s64 disp;
+	u8 str_op;
+	u8 rep;
+	bool port_in;
+	u8 vec_len;
+	u8 align;
 };
+
+/**
+ * struct vmm_fault - an exception the emulation raises in the guest
+ * @vector: 13 (#GP) or 14 (#PF), as the translate callback reports it
+ * @error_code: the exception's error code
+ * @cr2: the faulting linear address, for #PF
+ */
+struct vmm_fault {
+	u8 vector;
+	u32 error_code;
+	u64 cr2;
+};
+
+/* Results of vmm_insn_emulate_string() besides 0 and a negative errno. */
+#define VMM_EMUL_AGAIN	1	/* iterations remain: re-enter without advancing RIP */
+#define VMM_EMUL_FAULT	2	/* inject the struct vmm_fault; RIP stays */
 
 /**
  * struct vmm_emul_ops - what the emulator may touch
@@ -134,6 +225,20 @@ struct vmm_insn {
  * @mmio_read: read @size bytes at @gpa into *@val (zero-extended);
  *             returns 0 or a negative errno
  * @mmio_write: write the low @size bytes of @val at @gpa
+ * @translate: string instructions: guest page-table walk of the linear
+ *             address @gva for a read or @write; returns 0 with *@gpa,
+ *             VMM_EMUL_FAULT with *@fault filled (#PF, or #GP for a
+ *             non-canonical address), or a negative errno.  NULL: paging
+ *             is off, the linear address is the physical one
+ * @seg_base: the base of segment @seg (enum vmm_seg); NULL: all zero
+ * @port_in: read @size bytes from I/O port @port
+ * @port_out: write @size bytes to I/O port @port
+ * @get_vec: SSE/AVX forms: copy the low @len bytes of XMM/YMM @reg to @buf
+ * @set_vec: write the low @len bytes of XMM/YMM @reg from @buf, leaving
+ *           the bytes above @len as they are
+ *
+ * @mmio_read and @mmio_write see every guest-physical access the emulator
+ * makes, RAM as well as MMIO: the caller routes them.
  */
 struct vmm_emul_ops {
 	u64 (*get_reg)(void *ctx, unsigned int reg);
@@ -142,11 +247,21 @@ struct vmm_emul_ops {
 	void (*set_rflags)(void *ctx, u64 rflags);
 	int (*mmio_read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
 	int (*mmio_write)(void *ctx, u64 gpa, unsigned int size, u64 val);
+	int (*translate)(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fault *fault);
+	u64 (*seg_base)(void *ctx, unsigned int seg);
+	int (*port_in)(void *ctx, u16 port, unsigned int size, u64 *val);
+	int (*port_out)(void *ctx, u16 port, unsigned int size, u64 val);
+	int (*get_vec)(void *ctx, unsigned int reg, u8 *buf, unsigned int len);
+	int (*set_vec)(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
 };
 
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn);
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx);
+int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_ops *ops,
+			    void *ctx, unsigned int max_iter, struct vmm_fault *fault);
+int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops *ops,
+		void *ctx, u64 *ea);
 
 #endif /* VMM_DECODE_H */

@@ -74,9 +74,7 @@ enum vmm_reg {
 	VMM_NR_REGS = VMM_REG_SEG_FIRST + 8 * 4
 };
 
-/* Segment register numbers and parts for VMM_REG_SEG(). */
-enum vmm_seg { VMM_SEG_ES, VMM_SEG_CS, VMM_SEG_SS, VMM_SEG_DS, VMM_SEG_FS, VMM_SEG_GS,
-	       VMM_SEG_LDTR, VMM_SEG_TR };
+/* Segment parts for VMM_REG_SEG() (enum vmm_seg is in vmm/decode.h). */
 enum vmm_seg_part { VMM_SEG_SELECTOR, VMM_SEG_BASE, VMM_SEG_LIMIT, VMM_SEG_ATTRIB };
 #define VMM_REG_SEG(seg, part)	(VMM_REG_SEG_FIRST + (seg) * 4 + (part))
 
