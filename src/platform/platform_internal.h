@@ -13,6 +13,31 @@
  */
 bool tdsnp_platform_insn_present(unsigned int insn);
 
+/*
+ * Kernel tracepoints (trace_kernel.c, tdsnp_trace.h): tdsnp_insn_issue()
+ * asks whether the event is on and emits it.  Userspace has no tracepoints;
+ * its way to see every call is the tracer (tdsnp_insn_set_tracer()).
+ */
+#ifdef __KERNEL__
+bool tdsnp_trace_insn_enabled(void);
+void tdsnp_trace_insn(unsigned int insn, const struct tdsnp_regs *in,
+		      const struct tdsnp_regs *out, u64 ns);
+#else
+static inline bool tdsnp_trace_insn_enabled(void)
+{
+	return false;
+}
+
+static inline void tdsnp_trace_insn(unsigned int insn, const struct tdsnp_regs *in,
+				    const struct tdsnp_regs *out, u64 ns)
+{
+	(void)insn;
+	(void)in;
+	(void)out;
+	(void)ns;
+}
+#endif
+
 /* Layout records emitted by the instruction layer's assembly (insn_asm.S). */
 extern const struct tdsnp_insn_layout __tdsnp_layout_seamcall, __tdsnp_layout_tdcall,
 	__tdsnp_layout_pvalidate, __tdsnp_layout_rmpupdate, __tdsnp_layout_psmash,
