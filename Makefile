@@ -95,7 +95,7 @@ DIST		:= $(O)/dist/libtdsnp.a $(O)/dist/libtdsnp-mock.a $(SO_LIB) $(SO_MOCK) \
 		   $(O)/dist/tdsnp.pc $(O)/dist/tdsnp-mock.pc
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
-	dist install FORCE
+	dist install install-dkms dkms-check install-check FORCE
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -196,6 +196,24 @@ checkpatch:
 kdoc:
 	scripts/check-kdoc.sh $(filter-out tests/unit/% tests/common/% tests/kernel/%,$(C_SOURCES)) \
 		$(C_HEADERS)
+
+# The kernel module's sources and dkms.conf in $(DESTDIR)/usr/src/tdsnp-$(VERSION),
+# where `dkms add/build/install tdsnp/$(VERSION)` finds them.
+DKMS_SRC	= $(DESTDIR)/usr/src/tdsnp-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)
+	find Kbuild include src vmm-core -type f \( -name Kbuild -o -name '*.[chS]' \) \
+		! -name '*_user.c' ! -name '*.mod.c' -print | while read -r f; do \
+		install -D -m 644 $$f $(DKMS_SRC)/$$f || exit 1; done
+	sed 's|@VERSION@|$(VERSION)|' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+# DKMS builds tdsnp.ko in a private tree for $(KVER) (nothing installed).
+dkms-check:
+	scripts/dkms-check.sh $(VERSION) $(KVER)
+
+# make install into a temporary prefix, an out-of-tree VMM through pkg-config.
+install-check:
+	scripts/install-check.sh
 
 check:
 	@scripts/check.sh

@@ -10,7 +10,8 @@ set -eu
 
 pkgs="build-essential make gcc clang-tidy libcmocka-dev sparse \
 valgrind qemu-system-x86 busybox-static cpio xz-utils perl \
-linux-headers-cloud-amd64 linux-headers-6.12-cloud-amd64 linux-source-6.1"
+linux-headers-cloud-amd64 linux-headers-6.12-cloud-amd64 linux-source-6.1 \
+dkms pkgconf"
 
 missing=""
 for p in $pkgs; do
