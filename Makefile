@@ -34,7 +34,7 @@ MOCK_PUB_H	:= tests/mocks/mock.h tests/mocks/snp_mock.h tests/mocks/snp_svsm_set
 PUB_H		:= $(wildcard include/*/*.h include/*/*.S)
 
 # Every C source and header the project owns, for the linters.
-C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c)
+C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c examples/*.c)
 C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h)
 
 # Variants: plain (native and valgrind) and asan (ASan + UBSan).
@@ -95,7 +95,7 @@ DIST		:= $(O)/dist/libtdsnp.a $(O)/dist/libtdsnp-mock.a $(SO_LIB) $(SO_MOCK) \
 		   $(O)/dist/tdsnp.pc $(O)/dist/tdsnp-mock.pc
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
-	dist install install-dkms dkms-check install-check FORCE
+	dist docs install install-dkms dkms-check install-check FORCE
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -206,6 +206,13 @@ install-dkms:
 		! -name '*_user.c' ! -name '*.mod.c' -print | while read -r f; do \
 		install -D -m 644 $$f $(DKMS_SRC)/$$f || exit 1; done
 	sed 's|@VERSION@|$(VERSION)|' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+# The public API's kernel-doc as man pages (build/docs/man9), rendered by the
+# kernel's scripts/kernel-doc; any warning fails.  Each host-specific pair
+# (_user.c, _kernel.c) documents the same functions: the _user.c half is used.
+DOC_FILES	:= $(PUB_H) $(LIB_C) $(MOCK_PUB_H) $(MOCK_PUB_C)
+docs:
+	scripts/docs.sh $(O)/docs $(filter %.h %.c,$(DOC_FILES))
 
 # DKMS builds tdsnp.ko in a private tree for $(KVER) (nothing installed).
 dkms-check:
