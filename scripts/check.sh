@@ -70,6 +70,8 @@ kvers=$(scripts/kver.sh --all 2>/dev/null)
 for kv in $kvers; do
 	step "kernel module build for $kv (make C=2: sparse, objtool, zero warnings)" \
 		scripts/kbuild-check.sh "$kv"
+	step "$kv: no export or type of Linux's TDX/SEV code; headers build beside <asm/tdx.h>, <asm/svm.h>, <asm/sev.h>" \
+		scripts/check-kernel-names.sh "$kv"
 done
 
 echo "== unit tests"

@@ -294,6 +294,14 @@ def stamp(status_path, operands_path):
     ]
 
 
+def status_literal(value):
+    """A status as Linux spells it (asm/tdx.h, asm/shared/tdx_errno.h): 16
+    upper-case hex digits, or 0ULL for success, and operand ids in lower
+    case.  A macro both define is then an identical redefinition, which C
+    allows, so a module may include tdsnp's header and the kernel's."""
+    return '0ULL' if value == 0 else '0x%016XULL' % value
+
+
 def class_macro(name):
     return 'TDX_CLASS_' + name.upper().replace('-', '_')
 
@@ -429,7 +437,7 @@ def gen_header(module, newer, operands, newer_operands, classes, paths):
     out += define_block([(class_macro(n), '0x%02X' % c)
                          for c, n in sorted(classes.items())])
     out += ['', '/* TDX module 1.5.01 status codes. */']
-    out += define_block([(e['macro'], '0x%016XULL' % e['value'])
+    out += define_block([(e['macro'], status_literal(e['value']))
                          for e in module if not e['sentinel']])
     out += ['', '/* Module-internal "uninitialized" sentinel; no leaf returns it. */']
     out += define_block([(e['macro'], '0x%016XULL' % e['value'])
@@ -441,10 +449,10 @@ def gen_header(module, newer, operands, newer_operands, classes, paths):
     out += define_block([(e['macro'], '0x%016XULL' % e['value'])
                          for e in newer])
     out += ['', '/* Operand ids (status details for operand errors), module 1.5.01. */']
-    out += define_block([(o['macro'], '0x%02X' % o['value'])
+    out += define_block([(o['macro'], '0x%02x' % o['value'])
                          for o in operands])
     out += ['', '/* UNCONFIRMED: operand ids of newer modules, not in 1.5.01. */']
-    out += define_block([(o['macro'], '0x%02X' % o['value'])
+    out += define_block([(o['macro'], '0x%02x' % o['value'])
                          for o in newer_operands])
     out += ['', '#endif /* TDX_TDX_STATUS_H */', '']
     return '\n'.join(out)

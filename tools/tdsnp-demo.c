@@ -134,17 +134,17 @@ static struct call_kind *kind_of(unsigned int insn, u32 leaf, u64 status)
 static const char *ghcb_exit_name(u64 code)
 {
 	switch (code) {
-	case SVM_EXIT_CPUID: return "CPUID";
-	case SVM_EXIT_IOIO: return "IOIO";
-	case SVM_EXIT_MSR: return "MSR";
-	case SVM_VMGEXIT_MMIO_READ: return "MMIO_READ";
-	case SVM_VMGEXIT_MMIO_WRITE: return "MMIO_WRITE";
-	case SVM_VMGEXIT_AP_HLT_LOOP: return "AP_RESET_HOLD";
-	case SVM_VMGEXIT_PSC: return "PAGE_STATE_CHANGE";
-	case SVM_VMGEXIT_AP_CREATION: return "AP_CREATION";
-	case SVM_VMGEXIT_SNP_RUN_VMPL: return "RUN_VMPL";
-	case SVM_VMGEXIT_HV_FEATURES: return "HV_FEATURES";
-	case SVM_VMGEXIT_TERM_REQUEST: return "TERMINATE";
+	case TDSNP_SVM_EXIT_CPUID: return "CPUID";
+	case TDSNP_SVM_EXIT_IOIO: return "IOIO";
+	case TDSNP_SVM_EXIT_MSR: return "MSR";
+	case TDSNP_SVM_VMGEXIT_MMIO_READ: return "MMIO_READ";
+	case TDSNP_SVM_VMGEXIT_MMIO_WRITE: return "MMIO_WRITE";
+	case TDSNP_SVM_VMGEXIT_AP_HLT_LOOP: return "AP_RESET_HOLD";
+	case TDSNP_SVM_VMGEXIT_PSC: return "PAGE_STATE_CHANGE";
+	case TDSNP_SVM_VMGEXIT_AP_CREATION: return "AP_CREATION";
+	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL: return "RUN_VMPL";
+	case TDSNP_SVM_VMGEXIT_HV_FEATURES: return "HV_FEATURES";
+	case TDSNP_SVM_VMGEXIT_TERM_REQUEST: return "TERMINATE";
 	default: return NULL;
 	}
 }
@@ -152,14 +152,14 @@ static const char *ghcb_exit_name(u64 code)
 static const char *ghcb_msr_name(u64 info)
 {
 	switch (info) {
-	case GHCB_MSR_SEV_INFO_RESP: return "SEV_INFO";
-	case GHCB_MSR_CPUID_RESP: return "CPUID";
-	case GHCB_MSR_AP_RESET_HOLD_RESP: return "AP_RESET_HOLD";
-	case GHCB_MSR_PREF_GPA_RESP: return "PREFERRED_GHCB_GPA";
-	case GHCB_MSR_REG_GPA_RESP: return "REGISTER_GHCB_GPA";
-	case GHCB_MSR_PSC_RESP: return "PAGE_STATE_CHANGE";
-	case GHCB_MSR_VMPL_RESP: return "RUN_VMPL";
-	case GHCB_MSR_HV_FT_RESP: return "HV_FEATURES";
+	case TDSNP_GHCB_MSR_SEV_INFO_RESP: return "SEV_INFO";
+	case TDSNP_GHCB_MSR_CPUID_RESP: return "CPUID";
+	case TDSNP_GHCB_MSR_AP_RESET_HOLD_RESP: return "AP_RESET_HOLD";
+	case TDSNP_GHCB_MSR_PREF_GPA_RESP: return "PREFERRED_GHCB_GPA";
+	case TDSNP_GHCB_MSR_REG_GPA_RESP: return "REGISTER_GHCB_GPA";
+	case TDSNP_GHCB_MSR_PSC_RESP: return "PAGE_STATE_CHANGE";
+	case TDSNP_GHCB_MSR_VMPL_RESP: return "RUN_VMPL";
+	case TDSNP_GHCB_MSR_HV_FT_RESP: return "HV_FEATURES";
 	default: return NULL;
 	}
 }
@@ -175,12 +175,12 @@ static void describe_vmgexit(char *line, size_t len, u64 ns)
 	const struct snp_ghcb_msr_ops *ops = snp_mock_ghcb_msr_ops();
 	u64 msr = ops->read(ops->ctx), gpa = tdsnp_mock_snp_svsm_ghcb_gpa();
 	struct page *page = gpa ? tdsnp_mock_snp_svsm_page(gpa) : NULL;
-	const struct ghcb *g;
+	const struct tdsnp_ghcb *g;
 	const char *name;
 	int n;
 
-	if (msr & GHCB_MSR_INFO_MASK) {
-		name = ghcb_msr_name(msr & GHCB_MSR_INFO_MASK);
+	if (msr & TDSNP_GHCB_MSR_INFO_MASK) {
+		name = ghcb_msr_name(msr & TDSNP_GHCB_MSR_INFO_MASK);
 		n = snprintf(line, len, "VMGEXIT GHCB-MSR %s = 0x%llx", name ? name : "?",
 			     (unsigned long long)msr);
 	} else if (!page || msr != gpa) {
@@ -486,7 +486,7 @@ static void demo_snp(u8 *image)
 		{ VMM_STATE_REG, 0, VMM_REG_RIP, 0 },
 		{ VMM_STATE_REG, 0, VMM_REG_RDI, 0 },
 		{ VMM_STATE_REG, 0, VMM_REG_CR0, 0 },
-		{ VMM_STATE_VMSA, 0, offsetof(struct sev_es_save_area, rip), 0 },
+		{ VMM_STATE_VMSA, 0, offsetof(struct tdsnp_sev_es_save_area, rip), 0 },
 		{ VMM_STATE_VMSA, 0, 0xfff, 0 },	/* not a field */
 	};
 	struct tdsnp_arena_config acfg = { .nr_frames = 4096 };

@@ -470,7 +470,7 @@ static bool vmsa_put(struct svm *s, struct svcpu *c)
 static int svm_vcpu_create(struct vmm_vcpu *vcpu)
 {
 	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct sev_es_save_area *sa;
+	struct tdsnp_sev_es_save_area *sa;
 	struct svcpu *c;
 	struct page *p;
 	int ret;
@@ -497,7 +497,7 @@ static int svm_vcpu_create(struct vmm_vcpu *vcpu)
 		vmm_vm_set_last_status(s->vm, vmsa_errno_status(ret));
 		goto put;
 	}
-	ret = ap_request(s, SVM_VMGEXIT_AP_CREATE_ON_INIT, vmm_vcpu_index(vcpu), c->gpa,
+	ret = ap_request(s, TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, vmm_vcpu_index(vcpu), c->gpa,
 			 sa->sev_features);
 	if (ret)
 		goto put;
@@ -521,7 +521,7 @@ static int svm_vcpu_destroy(struct vmm_vcpu *vcpu)
 	 * the VMSA bit below makes any VMRUN of it fail (snp.md 3.3.4), so the
 	 * teardown goes on.
 	 */
-	ap_request(s, SVM_VMGEXIT_AP_DESTROY, vmm_vcpu_index(vcpu), c->gpa, 0);
+	ap_request(s, TDSNP_SVM_VMGEXIT_AP_DESTROY, vmm_vcpu_index(vcpu), c->gpa, 0);
 	lost = vmsa_put(s, c) ? 0 : 1;
 	tdsnp_free(c);
 	vmm_vcpu_set_priv(vcpu, NULL);

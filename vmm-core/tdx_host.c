@@ -214,7 +214,7 @@ static int th_vm_destroy(struct vmm_vm *vm)
 static int th_vcpu_create(struct vmm_vcpu *vcpu)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
-	struct tdx_vp *vp = NULL;
+	struct tdsnp_tdx_vp *vp = NULL;
 	int err;
 
 	/* TDH.VP.CREATE, VP.ADDCX, VP.INIT with RCX 0. */

@@ -36,7 +36,7 @@ struct vmsa_field {
 
 /*
  * Every non-reserved field after the ten segment registers (snp.md 3.1,
- * checked against struct sev_es_save_area below); the large register
+ * checked against struct tdsnp_sev_es_save_area below); the large register
  * arrays are reached 8 bytes at a time.
  */
 static const struct vmsa_field vmsa_fields[] = {
@@ -67,19 +67,19 @@ static const struct vmsa_field vmsa_fields[] = {
 	{ 0x770, 8, 11, 0 },		/* LBR_SELECT .. IC_IBS_EXTD_CTL */
 };
 
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, pl0_ssp, 0x0a0);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, u_cet, 0x0a0 + 4 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, dr6, 0x140 + 5 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, dr3_addr_mask, 0x178 + 8 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, cr2, 0x1d8 + 13 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, last_excp_to, 0x270 + 4 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, reg_prot_nonce, 0x2f0 + 2 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, r15, 0x328 + 10 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, sev_features, 0x390 + 4 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, event_inj, 0x3c8 + 3 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, x87_cs, 0x40c + 5 * 2);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, lbr_select, 0x420 + 106 * 8);
-TDSNP_CHECK_OFFSET(struct sev_es_save_area, ic_ibs_extd_ctl, 0x770 + 10 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pl0_ssp, 0x0a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, u_cet, 0x0a0 + 4 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr6, 0x140 + 5 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr3_addr_mask, 0x178 + 8 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cr2, 0x1d8 + 13 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, last_excp_to, 0x270 + 4 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, reg_prot_nonce, 0x2f0 + 2 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r15, 0x328 + 10 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, sev_features, 0x390 + 4 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, event_inj, 0x3c8 + 3 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_cs, 0x40c + 5 * 2);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, lbr_select, 0x420 + 106 * 8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ic_ibs_extd_ctl, 0x770 + 10 * 8);
 
 #define VMSA_SEG_END		0x0a0	/* ES .. TR, 16 bytes each */
 
@@ -300,7 +300,7 @@ int vmm_vmsa_state_check(u32 type, u64 id, u64 value, bool write)
  *
  * Return: 0 or -ENOENT.
  */
-int vmm_vmsa_state_read(const struct sev_es_save_area *sa, u32 type, u64 id, u64 *value)
+int vmm_vmsa_state_read(const struct tdsnp_sev_es_save_area *sa, u32 type, u64 id, u64 *value)
 {
 	unsigned int width, flags;
 	u64 off, v = 0;
@@ -324,7 +324,7 @@ int vmm_vmsa_state_read(const struct sev_es_save_area *sa, u32 type, u64 id, u64
  *
  * Return: 0 or -ENOENT.
  */
-int vmm_vmsa_state_write(struct sev_es_save_area *sa, u32 type, u64 id, u64 value)
+int vmm_vmsa_state_write(struct tdsnp_sev_es_save_area *sa, u32 type, u64 id, u64 value)
 {
 	unsigned int width, flags;
 	bool attr;

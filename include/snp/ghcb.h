@@ -19,11 +19,11 @@
 #define MSR_AMD64_SEV_ES_GHCB		0xc0010130
 
 /*
- * struct ghcb - the 4 KiB GHCB page (snp.md 5.2): the save-area part uses
+ * struct tdsnp_ghcb - the 4 KiB GHCB page (snp.md 5.2): the save-area part uses
  * the VMSA offsets; a field is valid when its bit (offset / 8) is set in
  * valid_bitmap.  Reserved ranges are named by offset.
  */
-struct ghcb {
+struct tdsnp_ghcb {
 	u8 reserved_0x000[0xcb];
 	u8 cpl;
 	u8 reserved_0x0cc[0x74];
@@ -64,21 +64,21 @@ struct ghcb {
 	u32 ghcb_usage;
 } __packed;
 
-#define GHCB_SHARED_BUF_OFFSET		0x800
-#define GHCB_SHARED_BUF_SIZE		0x7f0
-#define GHCB_PROTOCOL_VERSION		2
-#define GHCB_USAGE_STANDARD		0
+#define TDSNP_GHCB_SHARED_BUF_OFFSET		0x800
+#define TDSNP_GHCB_SHARED_BUF_SIZE		0x7f0
+#define TDSNP_GHCB_PROTOCOL_VERSION		2
+#define TDSNP_GHCB_USAGE_STANDARD		0
 
 /* Offset of a field, and its bit in the valid bitmap. */
-#define GHCB_OFF(field)		offsetof(struct ghcb, field)
-#define GHCB_BIT(field)		(GHCB_OFF(field) / 8)
+#define TDSNP_GHCB_OFF(field)		offsetof(struct tdsnp_ghcb, field)
+#define TDSNP_GHCB_BIT(field)		(TDSNP_GHCB_OFF(field) / 8)
 
 /**
  * ghcb_set_valid() - mark a field valid
  * @g: the GHCB
- * @bit: GHCB_BIT(field)
+ * @bit: TDSNP_GHCB_BIT(field)
  */
-static inline void ghcb_set_valid(struct ghcb *g, unsigned int bit)
+static inline void ghcb_set_valid(struct tdsnp_ghcb *g, unsigned int bit)
 {
 	g->valid_bitmap[bit / 8] |= (u8)(1u << (bit % 8));
 }
@@ -86,11 +86,11 @@ static inline void ghcb_set_valid(struct ghcb *g, unsigned int bit)
 /**
  * ghcb_is_valid() - is a field marked valid?
  * @g: the GHCB
- * @bit: GHCB_BIT(field)
+ * @bit: TDSNP_GHCB_BIT(field)
  *
  * Return: true when the bit is set.
  */
-static inline bool ghcb_is_valid(const struct ghcb *g, unsigned int bit)
+static inline bool ghcb_is_valid(const struct tdsnp_ghcb *g, unsigned int bit)
 {
 	return g->valid_bitmap[bit / 8] & (1u << (bit % 8));
 }
@@ -98,98 +98,98 @@ static inline bool ghcb_is_valid(const struct ghcb *g, unsigned int bit)
 /**
  * ghcb_set() - set a u64 field of the GHCB and mark it valid
  * @g: the GHCB
- * @off: GHCB_OFF(field) of a u64 field (all are 8-byte aligned)
+ * @off: TDSNP_GHCB_OFF(field) of a u64 field (all are 8-byte aligned)
  * @v: the value
  */
-static inline void ghcb_set(struct ghcb *g, size_t off, u64 v)
+static inline void ghcb_set(struct tdsnp_ghcb *g, size_t off, u64 v)
 {
 	*(u64 *)((u8 *)g + off) = v;
 	ghcb_set_valid(g, (unsigned int)(off / 8));
 }
 
 /* GHCB MSR protocol (snp.md 5.3): GHCBData[11:0] is the request code. */
-#define GHCB_MSR_INFO_MASK		0xfffULL
-#define GHCB_MSR_SEV_INFO_REQ		0x001
-#define GHCB_MSR_SEV_INFO_RESP		0x002
-#define GHCB_MSR_CPUID_REQ		0x004
-#define GHCB_MSR_CPUID_RESP		0x005
-#define GHCB_MSR_AP_RESET_HOLD_REQ	0x006
-#define GHCB_MSR_AP_RESET_HOLD_RESP	0x007
-#define GHCB_MSR_PREF_GPA_REQ		0x010
-#define GHCB_MSR_PREF_GPA_RESP		0x011
-#define GHCB_MSR_REG_GPA_REQ		0x012
-#define GHCB_MSR_REG_GPA_RESP		0x013
-#define GHCB_MSR_PSC_REQ		0x014
-#define GHCB_MSR_PSC_RESP		0x015
-#define GHCB_MSR_VMPL_REQ		0x016
-#define GHCB_MSR_VMPL_RESP		0x017
-#define GHCB_MSR_HV_FT_REQ		0x080
-#define GHCB_MSR_HV_FT_RESP		0x081
-#define GHCB_MSR_TERM_REQ		0x100
+#define TDSNP_GHCB_MSR_INFO_MASK		0xfffULL
+#define TDSNP_GHCB_MSR_SEV_INFO_REQ		0x001
+#define TDSNP_GHCB_MSR_SEV_INFO_RESP		0x002
+#define TDSNP_GHCB_MSR_CPUID_REQ		0x004
+#define TDSNP_GHCB_MSR_CPUID_RESP		0x005
+#define TDSNP_GHCB_MSR_AP_RESET_HOLD_REQ	0x006
+#define TDSNP_GHCB_MSR_AP_RESET_HOLD_RESP	0x007
+#define TDSNP_GHCB_MSR_PREF_GPA_REQ		0x010
+#define TDSNP_GHCB_MSR_PREF_GPA_RESP		0x011
+#define TDSNP_GHCB_MSR_REG_GPA_REQ		0x012
+#define TDSNP_GHCB_MSR_REG_GPA_RESP		0x013
+#define TDSNP_GHCB_MSR_PSC_REQ		0x014
+#define TDSNP_GHCB_MSR_PSC_RESP		0x015
+#define TDSNP_GHCB_MSR_VMPL_REQ		0x016
+#define TDSNP_GHCB_MSR_VMPL_RESP		0x017
+#define TDSNP_GHCB_MSR_HV_FT_REQ		0x080
+#define TDSNP_GHCB_MSR_HV_FT_RESP		0x081
+#define TDSNP_GHCB_MSR_TERM_REQ		0x100
 
 /*
  * Data of the requests wrapped here (Linux sev-common.h, KVM's handler):
  * AP reset hold response: result in [63:12], non-zero once the vCPU was
  * woken (KVM: 1 on SIPI), zero for a return without a wake-up.  Preferred
- * GHCB GPA response: GFN in [63:12], all ones (GHCB_MSR_PREF_GPA_NONE) when
+ * GHCB GPA response: GFN in [63:12], all ones (TDSNP_GHCB_MSR_PREF_GPA_NONE) when
  * the hypervisor has no preference.  Run at VMPL: VMPL in [39:32] of the
  * request, result in [63:32] of the response, 0 = success.
  */
-#define GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT	12
-#define GHCB_MSR_GPA_VALUE_SHIFT	12
-#define GHCB_MSR_PREF_GPA_NONE		0xfffffffffffffULL
-#define GHCB_MSR_VMPL_SHIFT		32
-#define GHCB_MSR_VMPL_RESULT_SHIFT	32
+#define TDSNP_GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT	12
+#define TDSNP_GHCB_MSR_GPA_VALUE_SHIFT	12
+#define TDSNP_GHCB_MSR_PREF_GPA_NONE		0xfffffffffffffULL
+#define TDSNP_GHCB_MSR_VMPL_SHIFT		32
+#define TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT	32
 
 /* CPUID request (Linux sev-common.h): register in [31:30], function in [63:32]. */
-#define GHCB_CPUID_EAX			0
-#define GHCB_CPUID_EBX			1
-#define GHCB_CPUID_ECX			2
-#define GHCB_CPUID_EDX			3
+#define TDSNP_GHCB_CPUID_EAX			0
+#define TDSNP_GHCB_CPUID_EBX			1
+#define TDSNP_GHCB_CPUID_ECX			2
+#define TDSNP_GHCB_CPUID_EDX			3
 
 /* HV features (snp.md 5.3). */
-#define GHCB_HV_FT_SNP			BIT_ULL(0)
-#define GHCB_HV_FT_AP_CREATION		BIT_ULL(1)
-#define GHCB_HV_FT_MULTI_VMPL		BIT_ULL(5)
-#define GHCB_HV_FT_PSC			BIT_ULL(6)
+#define TDSNP_GHCB_HV_FT_SNP			BIT_ULL(0)
+#define TDSNP_GHCB_HV_FT_AP_CREATION		BIT_ULL(1)
+#define TDSNP_GHCB_HV_FT_MULTI_VMPL		BIT_ULL(5)
+#define TDSNP_GHCB_HV_FT_PSC			BIT_ULL(6)
 
 /* SW_EXITCODE values (snp.md 5.4). */
-#define SVM_EXIT_CPUID			0x72
-#define SVM_EXIT_IOIO			0x7b
-#define SVM_EXIT_MSR			0x7c
-#define SVM_VMGEXIT_MMIO_READ		0x80000001
-#define SVM_VMGEXIT_MMIO_WRITE		0x80000002
-#define SVM_VMGEXIT_AP_HLT_LOOP		0x80000004
-#define SVM_VMGEXIT_PSC			0x80000010
-#define SVM_VMGEXIT_AP_CREATION		0x80000013
-#define SVM_VMGEXIT_SNP_RUN_VMPL	0x80000018
-#define SVM_VMGEXIT_HV_FEATURES		0x8000fffd
-#define SVM_VMGEXIT_TERM_REQUEST	0x8000fffe
-#define SVM_VMGEXIT_UNSUPPORTED_EVENT	0x8000ffff
+#define TDSNP_SVM_EXIT_CPUID			0x72
+#define TDSNP_SVM_EXIT_IOIO			0x7b
+#define TDSNP_SVM_EXIT_MSR			0x7c
+#define TDSNP_SVM_VMGEXIT_MMIO_READ		0x80000001
+#define TDSNP_SVM_VMGEXIT_MMIO_WRITE		0x80000002
+#define TDSNP_SVM_VMGEXIT_AP_HLT_LOOP		0x80000004
+#define TDSNP_SVM_VMGEXIT_PSC			0x80000010
+#define TDSNP_SVM_VMGEXIT_AP_CREATION		0x80000013
+#define TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL	0x80000018
+#define TDSNP_SVM_VMGEXIT_HV_FEATURES		0x8000fffd
+#define TDSNP_SVM_VMGEXIT_TERM_REQUEST	0x8000fffe
+#define TDSNP_SVM_VMGEXIT_UNSUPPORTED_EVENT	0x8000ffff
 
 /* AP creation requests, SW_EXITINFO1[15:0] (snp.md 4.1). */
-#define SVM_VMGEXIT_AP_CREATE_ON_INIT	0
-#define SVM_VMGEXIT_AP_CREATE		1
-#define SVM_VMGEXIT_AP_DESTROY		2
+#define TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT	0
+#define TDSNP_SVM_VMGEXIT_AP_CREATE		1
+#define TDSNP_SVM_VMGEXIT_AP_DESTROY		2
 
 /* IOIO SW_EXITINFO1 (APM vol. 2, IOIO intercept): type, size, port. */
-#define SVM_IOIO_TYPE_IN		BIT_ULL(0)
-#define SVM_IOIO_SZ8			BIT_ULL(4)
-#define SVM_IOIO_SZ16			BIT_ULL(5)
-#define SVM_IOIO_SZ32			BIT_ULL(6)
-#define SVM_IOIO_A16			BIT_ULL(7)
-#define SVM_IOIO_PORT_SHIFT		16
+#define TDSNP_SVM_IOIO_TYPE_IN		BIT_ULL(0)
+#define TDSNP_SVM_IOIO_SZ8			BIT_ULL(4)
+#define TDSNP_SVM_IOIO_SZ16			BIT_ULL(5)
+#define TDSNP_SVM_IOIO_SZ32			BIT_ULL(6)
+#define TDSNP_SVM_IOIO_A16			BIT_ULL(7)
+#define TDSNP_SVM_IOIO_PORT_SHIFT		16
 
 /* SW_EXITINFO1[31:0] after the exit and the errors in SW_EXITINFO2 (5.1). */
-#define GHCB_RESULT_OK			0
-#define GHCB_RESULT_EXCEPTION		1
-#define GHCB_RESULT_ERROR		2
-#define GHCB_ERR_NOT_REGISTERED		1
-#define GHCB_ERR_INVALID_USAGE		2
-#define GHCB_ERR_INVALID_SCRATCH_AREA	3
-#define GHCB_ERR_MISSING_INPUT		4
-#define GHCB_ERR_INVALID_INPUT		5
-#define GHCB_ERR_INVALID_EVENT		6
+#define TDSNP_GHCB_RESULT_OK			0
+#define TDSNP_GHCB_RESULT_EXCEPTION		1
+#define TDSNP_GHCB_RESULT_ERROR		2
+#define TDSNP_GHCB_ERR_NOT_REGISTERED		1
+#define TDSNP_GHCB_ERR_INVALID_USAGE		2
+#define TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA	3
+#define TDSNP_GHCB_ERR_MISSING_INPUT		4
+#define TDSNP_GHCB_ERR_INVALID_INPUT		5
+#define TDSNP_GHCB_ERR_INVALID_EVENT		6
 
 /* Page state change (snp.md 5.5). */
 #define SNP_PSC_OP_PRIVATE		1
@@ -220,11 +220,11 @@ struct snp_psc_hdr {
 } __packed;
 
 /**
- * struct snp_psc_desc - page state change buffer (in the GHCB shared buffer)
+ * struct tdsnp_snp_psc_desc - page state change buffer (in the GHCB shared buffer)
  * @hdr: header
  * @entries: cur_page 11:0, GFN 51:12, operation 55:52, page size 56
  */
-struct snp_psc_desc {
+struct tdsnp_snp_psc_desc {
 	struct snp_psc_hdr hdr;
 	u64 entries[SNP_PSC_MAX_ENTRIES];
 } __packed;
@@ -254,7 +254,7 @@ struct snp_ghcb_msr_ops {
  * @gpa: its guest-physical address (registered with the hypervisor)
  */
 struct snp_ghcb {
-	struct ghcb *page;
+	struct tdsnp_ghcb *page;
 	tdsnp_gpa_t gpa;
 };
 

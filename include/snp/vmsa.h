@@ -15,13 +15,13 @@
 struct page;
 
 /**
- * struct vmcb_seg - a segment register in the save area (16 bytes)
+ * struct tdsnp_vmcb_seg - a segment register in the save area (16 bytes)
  * @selector: selector
  * @attrib: attributes, packed: (attr & 0xff) | ((attr & 0xf000) >> 4)
  * @limit: limit
  * @base: base
  */
-struct vmcb_seg {
+struct tdsnp_vmcb_seg {
 	u16 selector;
 	u16 attrib;
 	u32 limit;
@@ -29,22 +29,22 @@ struct vmcb_seg {
 } __packed;
 
 /*
- * struct sev_es_save_area - the VMSA, field by field at the offsets of
+ * struct tdsnp_sev_es_save_area - the VMSA, field by field at the offsets of
  * snp.md 3.1 (coconut-svsm cpuarch/src/vmsa.rs, Linux svm.h, AMD firmware
  * sev_es.h); reserved ranges are named by offset.  Every offset is checked
  * at build time in src/snp/vmsa.c.
  */
-struct sev_es_save_area {
-	struct vmcb_seg es;
-	struct vmcb_seg cs;
-	struct vmcb_seg ss;
-	struct vmcb_seg ds;
-	struct vmcb_seg fs;
-	struct vmcb_seg gs;
-	struct vmcb_seg gdtr;
-	struct vmcb_seg ldtr;
-	struct vmcb_seg idtr;
-	struct vmcb_seg tr;
+struct tdsnp_sev_es_save_area {
+	struct tdsnp_vmcb_seg es;
+	struct tdsnp_vmcb_seg cs;
+	struct tdsnp_vmcb_seg ss;
+	struct tdsnp_vmcb_seg ds;
+	struct tdsnp_vmcb_seg fs;
+	struct tdsnp_vmcb_seg gs;
+	struct tdsnp_vmcb_seg gdtr;
+	struct tdsnp_vmcb_seg ldtr;
+	struct tdsnp_vmcb_seg idtr;
+	struct tdsnp_vmcb_seg tr;
 	u64 pl0_ssp;
 	u64 pl1_ssp;
 	u64 pl2_ssp;
@@ -188,10 +188,10 @@ struct vmsa_page {
 
 u16 vmsa_seg_attrib(u16 attr);
 struct page *vmsa_alloc_page(void);
-struct sev_es_save_area *vmsa_page_sa(const struct vmsa_page *v);
-void vmsa_init_reset(struct sev_es_save_area *sa, enum snp_vmpl vmpl, u64 sev_features,
+struct tdsnp_sev_es_save_area *vmsa_page_sa(const struct vmsa_page *v);
+void vmsa_init_reset(struct tdsnp_sev_es_save_area *sa, enum snp_vmpl vmpl, u64 sev_features,
 		     u32 start_ip);
-void vmsa_init_long_mode(struct sev_es_save_area *sa, enum snp_vmpl vmpl, u64 sev_features,
+void vmsa_init_long_mode(struct tdsnp_sev_es_save_area *sa, enum snp_vmpl vmpl, u64 sev_features,
 			 u64 rip, u64 rsp, u64 cr3);
 int vmsa_page_prepare(struct vmsa_page *v, struct page *page, enum snp_vmpl vmpl);
 int vmsa_page_commit(struct vmsa_page *v);

@@ -17,24 +17,24 @@
 #include <tdx/tdx_status.h>
 
 /**
- * struct tdx_td - what was handed to the module for one TD
+ * struct tdsnp_tdx_td - what was handed to the module for one TD
  * @tdr_page: the TD root page
  * @tdcs_pages: the TDCS pages, in TDH.MNG.ADDCX order
  * @nr_tdcs_pages: how many (TDCS_BASE_SIZE / 4 KiB, from metadata)
  */
-struct tdx_td {
+struct tdsnp_tdx_td {
 	struct page *tdr_page;
 	struct page **tdcs_pages;
 	unsigned int nr_tdcs_pages;
 };
 
 /**
- * struct tdx_vp - what was handed to the module for one vCPU
+ * struct tdsnp_tdx_vp - what was handed to the module for one vCPU
  * @tdvpr_page: the vCPU root page
  * @tdcx_pages: the TDCX pages, in TDH.VP.ADDCX order
  * @nr_tdcx_pages: how many (TDVPS_BASE_SIZE / 4 KiB - 1, from metadata)
  */
-struct tdx_vp {
+struct tdsnp_tdx_vp {
 	struct page *tdvpr_page;
 	struct page **tdcx_pages;
 	unsigned int nr_tdcx_pages;
@@ -112,68 +112,68 @@ struct tdx_vp_enter_args {
 };
 
 /* Wrappers: one per leaf (src/seamcall/tdh.c). */
-u64 tdh_vp_enter(struct tdx_vp *vp, struct tdx_vp_enter_args *args);
-u64 tdh_mng_addcx(struct tdx_td *td, struct page *tdcs_page);
-u64 tdh_mem_page_add(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
-		     struct page *source, struct tdx_ext_err *err);
-u64 tdh_mem_sept_add(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-		     struct page *sept_page, bool allow_existing, struct tdx_ext_err *err);
-u64 tdh_vp_addcx(struct tdx_vp *vp, struct page *tdcx_page);
-u64 tdh_mem_page_relocate(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *new_page,
-			  tdsnp_hpa_t *old_hpa, struct tdx_ext_err *err);
-u64 tdh_mem_page_aug(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-		     struct page *page, struct tdx_ext_err *err);
-u64 tdh_mem_range_block(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			struct tdx_ext_err *err);
-u64 tdh_mng_key_config(struct tdx_td *td);
-u64 tdh_mng_create(struct tdx_td *td, u16 hkid);
-u64 tdh_vp_create(struct tdx_td *td, struct tdx_vp *vp);
-u64 tdh_mng_rd(struct tdx_td *td, u64 field_id, u64 *value);
-u64 tdh_mng_rd_next(struct tdx_td *td, u64 field_id, u64 *value, u64 *next_id);
-u64 tdh_mem_rd(struct tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_err *err);
-u64 tdh_mng_wr(struct tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_value);
-u64 tdh_mem_wr(struct tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
-	       struct tdx_ext_err *err);
-u64 tdh_mem_page_demote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			struct page *sept_page, struct tdx_ext_err *err);
-u64 tdh_mr_extend(struct tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err);
-u64 tdh_mr_finalize(struct tdx_td *td);
-u64 tdh_vp_flush(struct tdx_vp *vp);
-u64 tdh_mng_vpflushdone(struct tdx_td *td);
-u64 tdh_mng_key_freeid(struct tdx_td *td);
-u64 tdh_mng_init(struct tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subleaf);
-u64 tdh_vp_init(struct tdx_vp *vp, u64 initial_rcx);
-u64 tdh_mem_page_promote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			 tdsnp_hpa_t *freed_sept_hpa, struct tdx_ext_err *err);
-u64 tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md);
-u64 tdh_mem_sept_rd(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-		    struct tdx_ext_err *entry);
-u64 tdh_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
-u64 tdh_vp_rd_next(struct tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id);
-u64 tdh_mng_key_reclaimid(struct tdx_td *td);
-u64 tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md);
-u64 tdh_mem_page_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err);
-u64 tdh_mem_sept_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err);
-u64 tdh_sys_key_config(void);
-u64 tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries,
-		 u64 *sysinfo_bytes, u64 *max_cmrs);
-u64 tdh_sys_init(u64 attributes);
-u64 tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id);
-u64 tdh_sys_lp_init(void);
-u64 tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next);
-u64 tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id);
-u64 tdh_mem_track(struct tdx_td *td);
-u64 tdh_mem_range_unblock(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			  struct tdx_ext_err *err);
-u64 tdh_phymem_cache_wb(bool resume);
-u64 tdh_phymem_page_wbinvd(tdsnp_hpa_t keyed_pa);
-u64 tdh_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_value);
-u64 tdh_sys_lp_shutdown(void);
-u64 tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid);
-u64 tdh_sys_shutdown(u64 handoff_version);
-u64 tdh_sys_update(void);
+u64 tdsnp_tdh_vp_enter(struct tdsnp_tdx_vp *vp, struct tdx_vp_enter_args *args);
+u64 tdsnp_tdh_mng_addcx(struct tdsnp_tdx_td *td, struct page *tdcs_page);
+u64 tdsnp_tdh_mem_page_add(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
+			   struct page *source, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mem_sept_add(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			   struct page *sept_page, bool allow_existing, struct tdx_ext_err *err);
+u64 tdsnp_tdh_vp_addcx(struct tdsnp_tdx_vp *vp, struct page *tdcx_page);
+u64 tdsnp_tdh_mem_page_relocate(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *new_page,
+				tdsnp_hpa_t *old_hpa, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mem_page_aug(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			   struct page *page, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mem_range_block(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      struct tdx_ext_err *err);
+u64 tdsnp_tdh_mng_key_config(struct tdsnp_tdx_td *td);
+u64 tdsnp_tdh_mng_create(struct tdsnp_tdx_td *td, u16 hkid);
+u64 tdsnp_tdh_vp_create(struct tdsnp_tdx_td *td, struct tdsnp_tdx_vp *vp);
+u64 tdsnp_tdh_mng_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
+u64 tdsnp_tdh_mng_rd_next(struct tdsnp_tdx_td *td, u64 field_id, u64 *value, u64 *next_id);
+u64 tdsnp_tdh_mem_rd(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mng_wr(struct tdsnp_tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_value);
+u64 tdsnp_tdh_mem_wr(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
+		     struct tdx_ext_err *err);
+u64 tdsnp_tdh_mem_page_demote(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      struct page *sept_page, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mr_extend(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mr_finalize(struct tdsnp_tdx_td *td);
+u64 tdsnp_tdh_vp_flush(struct tdsnp_tdx_vp *vp);
+u64 tdsnp_tdh_mng_vpflushdone(struct tdsnp_tdx_td *td);
+u64 tdsnp_tdh_mng_key_freeid(struct tdsnp_tdx_td *td);
+u64 tdsnp_tdh_mng_init(struct tdsnp_tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subleaf);
+u64 tdsnp_tdh_vp_init(struct tdsnp_tdx_vp *vp, u64 initial_rcx);
+u64 tdsnp_tdh_mem_page_promote(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			       tdsnp_hpa_t *freed_sept_hpa, struct tdx_ext_err *err);
+u64 tdsnp_tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md);
+u64 tdsnp_tdh_mem_sept_rd(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			  struct tdx_ext_err *entry);
+u64 tdsnp_tdh_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value);
+u64 tdsnp_tdh_vp_rd_next(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id);
+u64 tdsnp_tdh_mng_key_reclaimid(struct tdsnp_tdx_td *td);
+u64 tdsnp_tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md);
+u64 tdsnp_tdh_mem_page_remove(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err);
+u64 tdsnp_tdh_mem_sept_remove(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err);
+u64 tdsnp_tdh_sys_key_config(void);
+u64 tdsnp_tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries,
+		       u64 *sysinfo_bytes, u64 *max_cmrs);
+u64 tdsnp_tdh_sys_init(u64 attributes);
+u64 tdsnp_tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id);
+u64 tdsnp_tdh_sys_lp_init(void);
+u64 tdsnp_tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next);
+u64 tdsnp_tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id);
+u64 tdsnp_tdh_mem_track(struct tdsnp_tdx_td *td);
+u64 tdsnp_tdh_mem_range_unblock(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+				struct tdx_ext_err *err);
+u64 tdsnp_tdh_phymem_cache_wb(bool resume);
+u64 tdsnp_tdh_phymem_page_wbinvd(tdsnp_hpa_t keyed_pa);
+u64 tdsnp_tdh_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_value);
+u64 tdsnp_tdh_sys_lp_shutdown(void);
+u64 tdsnp_tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid);
+u64 tdsnp_tdh_sys_shutdown(u64 handoff_version);
+u64 tdsnp_tdh_sys_update(void);
 
 /* Policy layer (src/seamcall/tdx_policy.c). */
 
@@ -214,7 +214,7 @@ struct tdx_tdmr_region {
 };
 
 /**
- * struct tdx_sys_info - what the library read from the module (TDH.SYS.RD)
+ * struct tdsnp_tdx_sys_info - what the library read from the module (TDH.SYS.RD)
  * @features0: TDX_FEATURES0
  * @major: module major version
  * @minor: module minor version
@@ -235,7 +235,7 @@ struct tdx_tdmr_region {
  * @nr_guest_hkids: how many
  * @hkid_shift: bit position of the KeyID in a physical address
  */
-struct tdx_sys_info {
+struct tdsnp_tdx_sys_info {
 	u64 features0;
 	u16 major, minor;
 	u16 max_tdmrs, max_reserved_per_tdmr, pamt_entry_size;
@@ -279,9 +279,9 @@ struct tdx_module_setup {
 };
 
 u64 tdx_pamt_size(u64 tdmr_size, unsigned int page_size, u16 entry_size);
-int tdx_sys_read_info(struct tdx_sys_info *info);
-int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *info);
-const struct tdx_sys_info *tdx_sysinfo(void);
+int tdx_sys_read_info(struct tdsnp_tdx_sys_info *info);
+int tdx_module_init(const struct tdx_module_setup *setup, struct tdsnp_tdx_sys_info *info);
+const struct tdsnp_tdx_sys_info *tdx_sysinfo(void);
 void tdx_module_forget(void);
 unsigned int tdx_nr_pkgs(void);
 void tdx_move_to_pkg(unsigned int pkg);
@@ -321,11 +321,11 @@ struct tdx_guest_page {
  *               than the errno
  */
 struct tdx_guest {
-	struct tdx_td td;
+	struct tdsnp_tdx_td td;
 	u16 hkid;
 	bool hkid_owned;
 	bool keys_configured;
-	struct tdx_vp **vps;
+	struct tdsnp_tdx_vp **vps;
 	unsigned int nr_vps;
 	struct tdx_guest_page *sept_pages;
 	unsigned int nr_sept;
@@ -338,22 +338,22 @@ struct tdx_guest {
 
 int tdx_guest_create(struct tdx_guest *g);
 int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params);
-int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out);
+int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp **out);
 int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure);
 int tdx_guest_finalize(struct tdx_guest *g);
 int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
 int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
 int tdx_guest_destroy(struct tdx_guest *g);
 /* __x() returns the raw status after the bounded retries; x() its errno. */
-u64 __tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value);
-int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value);
-u64 __tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
-int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value);
-u64 __tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask);
-int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask);
-int tdx_vp_vmcs_read(struct tdx_vp *vp, u32 encoding, u64 *value);
-int tdx_vp_vmcs_write(struct tdx_vp *vp, u32 encoding, u64 value, u64 mask);
-u64 __tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48]);
-int tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48]);
+u64 __tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
+int tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
+u64 __tdx_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value);
+int tdx_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value);
+u64 __tdx_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask);
+int tdx_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask);
+int tdx_vp_vmcs_read(struct tdsnp_tdx_vp *vp, u32 encoding, u64 *value);
+int tdx_vp_vmcs_write(struct tdsnp_tdx_vp *vp, u32 encoding, u64 value, u64 mask);
+u64 __tdx_td_read_mrtd(struct tdsnp_tdx_td *td, u8 mrtd[48]);
+int tdx_td_read_mrtd(struct tdsnp_tdx_td *td, u8 mrtd[48]);
 
 #endif /* TDX_HOST_H */

@@ -14,10 +14,10 @@
 
 #include <tdsnp/compiler.h>
 
-struct sev_es_save_area;
+struct tdsnp_sev_es_save_area;
 
 int vmm_vmsa_state_check(u32 type, u64 id, u64 value, bool write);
-int vmm_vmsa_state_read(const struct sev_es_save_area *sa, u32 type, u64 id, u64 *value);
-int vmm_vmsa_state_write(struct sev_es_save_area *sa, u32 type, u64 id, u64 value);
+int vmm_vmsa_state_read(const struct tdsnp_sev_es_save_area *sa, u32 type, u64 id, u64 *value);
+int vmm_vmsa_state_write(struct tdsnp_sev_es_save_area *sa, u32 type, u64 id, u64 value);
 
 #endif /* VMM_VMSA_STATE_H */

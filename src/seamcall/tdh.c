@@ -13,12 +13,12 @@ static u64 pa_of(const struct page *page)
 	return tdsnp_hpa_val(tdsnp_page_hpa(page));
 }
 
-static u64 tdr_pa(const struct tdx_td *td)
+static u64 tdr_pa(const struct tdsnp_tdx_td *td)
 {
 	return pa_of(td->tdr_page);
 }
 
-static u64 tdvpr_pa(const struct tdx_vp *vp)
+static u64 tdvpr_pa(const struct tdsnp_tdx_vp *vp)
 {
 	return pa_of(vp->tdvpr_page);
 }
@@ -47,13 +47,13 @@ static void page_md(const struct tdsnp_regs *r, struct tdx_page_md *md, bool bep
 }
 
 /**
- * tdh_vp_enter() - TDH.VP.ENTER: enter or resume a TD vCPU
+ * tdsnp_tdh_vp_enter() - TDH.VP.ENTER: enter or resume a TD vCPU
  * @vp: the vCPU
  * @args: flags and guest GPRs in, exit information out
  *
  * Return: the exit status (class in 63:32, VMX exit reason in 31:0).
  */
-u64 tdh_vp_enter(struct tdx_vp *vp, struct tdx_vp_enter_args *args)
+u64 tdsnp_tdh_vp_enter(struct tdsnp_tdx_vp *vp, struct tdx_vp_enter_args *args)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_VP_ENTER, .rcx = tdvpr_pa(vp) | args->flags,
@@ -80,16 +80,16 @@ u64 tdh_vp_enter(struct tdx_vp *vp, struct tdx_vp_enter_args *args)
 	args->r15 = r.r15;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_vp_enter);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_enter);
 
 /**
- * tdh_mng_addcx() - TDH.MNG.ADDCX: add one TDCS page
+ * tdsnp_tdh_mng_addcx() - TDH.MNG.ADDCX: add one TDCS page
  * @td: the TD
  * @tdcs_page: the new TDCS page
  *
  * Return: the status.
  */
-u64 tdh_mng_addcx(struct tdx_td *td, struct page *tdcs_page)
+u64 tdsnp_tdh_mng_addcx(struct tdsnp_tdx_td *td, struct page *tdcs_page)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MNG_ADDCX, .rcx = pa_of(tdcs_page), .rdx = tdr_pa(td),
@@ -97,10 +97,10 @@ u64 tdh_mng_addcx(struct tdx_td *td, struct page *tdcs_page)
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mng_addcx);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_addcx);
 
 /**
- * tdh_mem_page_add() - TDH.MEM.PAGE.ADD: copy a page into a TD being built
+ * tdsnp_tdh_mem_page_add() - TDH.MEM.PAGE.ADD: copy a page into a TD being built
  * @td: the TD
  * @gpa: 4 KiB aligned GPA
  * @page: the new private page
@@ -109,8 +109,8 @@ EXPORT_SYMBOL_GPL(tdh_mng_addcx);
  *
  * Return: the status.
  */
-u64 tdh_mem_page_add(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
-		     struct page *source, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_page_add(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
+			   struct page *source, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_PAGE_ADD, .rcx = page_info(gpa, TDX_LEVEL_4K),
@@ -121,10 +121,10 @@ u64 tdh_mem_page_add(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_page_add);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_add);
 
 /**
- * tdh_mem_sept_add() - TDH.MEM.SEPT.ADD (version 0): add a Secure-EPT page
+ * tdsnp_tdh_mem_sept_add() - TDH.MEM.SEPT.ADD (version 0): add a Secure-EPT page
  * @td: the TD
  * @gpa: GPA the entry maps, aligned to @level
  * @level: level of the entry that will point to the new page (1..PWL)
@@ -134,8 +134,8 @@ EXPORT_SYMBOL_GPL(tdh_mem_page_add);
  *
  * Return: the status.
  */
-u64 tdh_mem_sept_add(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-		     struct page *sept_page, bool allow_existing, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_sept_add(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			   struct page *sept_page, bool allow_existing, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_SEPT_ADD, .rcx = page_info(gpa, level),
@@ -147,16 +147,16 @@ u64 tdh_mem_sept_add(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_sept_add);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_sept_add);
 
 /**
- * tdh_vp_addcx() - TDH.VP.ADDCX: add one TDCX page to a vCPU
+ * tdsnp_tdh_vp_addcx() - TDH.VP.ADDCX: add one TDCX page to a vCPU
  * @vp: the vCPU
  * @tdcx_page: the new page
  *
  * Return: the status.
  */
-u64 tdh_vp_addcx(struct tdx_vp *vp, struct page *tdcx_page)
+u64 tdsnp_tdh_vp_addcx(struct tdsnp_tdx_vp *vp, struct page *tdcx_page)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_VP_ADDCX, .rcx = pa_of(tdcx_page), .rdx = tdvpr_pa(vp),
@@ -164,10 +164,10 @@ u64 tdh_vp_addcx(struct tdx_vp *vp, struct page *tdcx_page)
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_vp_addcx);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_addcx);
 
 /**
- * tdh_mem_page_relocate() - TDH.MEM.PAGE.RELOCATE: move a private 4 KiB page
+ * tdsnp_tdh_mem_page_relocate() - TDH.MEM.PAGE.RELOCATE: move a private 4 KiB page
  * @td: the TD
  * @gpa: its GPA
  * @new_page: the page to move it to
@@ -176,8 +176,8 @@ EXPORT_SYMBOL_GPL(tdh_vp_addcx);
  *
  * Return: the status.
  */
-u64 tdh_mem_page_relocate(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *new_page,
-			  tdsnp_hpa_t *old_hpa, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_page_relocate(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *new_page,
+				tdsnp_hpa_t *old_hpa, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_PAGE_RELOCATE, .rcx = page_info(gpa, TDX_LEVEL_4K),
@@ -191,10 +191,10 @@ u64 tdh_mem_page_relocate(struct tdx_td *td, tdsnp_gpa_t gpa, struct page *new_p
 		ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_page_relocate);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_relocate);
 
 /**
- * tdh_mem_page_aug() - TDH.MEM.PAGE.AUG: add a PENDING page to a running TD
+ * tdsnp_tdh_mem_page_aug() - TDH.MEM.PAGE.AUG: add a PENDING page to a running TD
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: TDX_LEVEL_4K or TDX_LEVEL_2M
@@ -203,8 +203,8 @@ EXPORT_SYMBOL_GPL(tdh_mem_page_relocate);
  *
  * Return: the status.
  */
-u64 tdh_mem_page_aug(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-		     struct page *page, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_page_aug(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			   struct page *page, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_PAGE_AUG, .rcx = page_info(gpa, level),
@@ -215,10 +215,10 @@ u64 tdh_mem_page_aug(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_page_aug);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_aug);
 
 /**
- * tdh_mem_range_block() - TDH.MEM.RANGE.BLOCK: block a GPA range
+ * tdsnp_tdh_mem_range_block() - TDH.MEM.RANGE.BLOCK: block a GPA range
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: level of the entry to block
@@ -226,8 +226,8 @@ EXPORT_SYMBOL_GPL(tdh_mem_page_aug);
  *
  * Return: the status.
  */
-u64 tdh_mem_range_block(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_range_block(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_RANGE_BLOCK, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -237,61 +237,61 @@ u64 tdh_mem_range_block(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_range_block);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_range_block);
 
 /**
- * tdh_mng_key_config() - TDH.MNG.KEY.CONFIG: program the TD key on this package
+ * tdsnp_tdh_mng_key_config() - TDH.MNG.KEY.CONFIG: program the TD key on this package
  * @td: the TD
  *
  * Return: the status.
  */
-u64 tdh_mng_key_config(struct tdx_td *td)
+u64 tdsnp_tdh_mng_key_config(struct tdsnp_tdx_td *td)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_KEY_CONFIG, .rcx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mng_key_config);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_config);
 
 /**
- * tdh_mng_create() - TDH.MNG.CREATE: create a TD on @td->tdr_page
+ * tdsnp_tdh_mng_create() - TDH.MNG.CREATE: create a TD on @td->tdr_page
  * @td: the TD (its TDR page)
  * @hkid: the private KeyID to assign
  *
  * Return: the status.
  */
-u64 tdh_mng_create(struct tdx_td *td, u16 hkid)
+u64 tdsnp_tdh_mng_create(struct tdsnp_tdx_td *td, u16 hkid)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_CREATE, .rcx = tdr_pa(td), .rdx = hkid };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mng_create);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_create);
 
 /**
- * tdh_vp_create() - TDH.VP.CREATE: create a vCPU on @vp->tdvpr_page
+ * tdsnp_tdh_vp_create() - TDH.VP.CREATE: create a vCPU on @vp->tdvpr_page
  * @td: the TD
  * @vp: the vCPU (its TDVPR page)
  *
  * Return: the status.
  */
-u64 tdh_vp_create(struct tdx_td *td, struct tdx_vp *vp)
+u64 tdsnp_tdh_vp_create(struct tdsnp_tdx_td *td, struct tdsnp_tdx_vp *vp)
 {
 	struct tdsnp_regs r = { .rax = TDH_VP_CREATE, .rcx = tdvpr_pa(vp), .rdx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_vp_create);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_create);
 
 /**
- * tdh_mng_rd() - TDH.MNG.RD (version 0): read one TD-scope field
+ * tdsnp_tdh_mng_rd() - TDH.MNG.RD (version 0): read one TD-scope field
  * @td: the TD
  * @field_id: the field id
  * @value: the value read (0 on error)
  *
  * Return: the status.
  */
-u64 tdh_mng_rd(struct tdx_td *td, u64 field_id, u64 *value)
+u64 tdsnp_tdh_mng_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_RD, .rcx = tdr_pa(td), .rdx = field_id };
 	u64 ret = tdsnp_seamcall(&r);
@@ -299,10 +299,10 @@ u64 tdh_mng_rd(struct tdx_td *td, u64 field_id, u64 *value)
 	*value = r.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mng_rd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_rd);
 
 /**
- * tdh_mng_rd_next() - TDH.MNG.RD (version 1): read a field and get the next id
+ * tdsnp_tdh_mng_rd_next() - TDH.MNG.RD (version 1): read a field and get the next id
  * @td: the TD
  * @field_id: the field id, or TDX_FIELD_ID_NULL for the first readable one
  * @value: the value read
@@ -310,7 +310,7 @@ EXPORT_SYMBOL_GPL(tdh_mng_rd);
  *
  * Return: the status.
  */
-u64 tdh_mng_rd_next(struct tdx_td *td, u64 field_id, u64 *value, u64 *next_id)
+u64 tdsnp_tdh_mng_rd_next(struct tdsnp_tdx_td *td, u64 field_id, u64 *value, u64 *next_id)
 {
 	struct tdsnp_regs r = {
 		.rax = TDX_LEAF(TDH_MNG_RD, 1), .rcx = tdr_pa(td), .rdx = field_id,
@@ -321,10 +321,10 @@ u64 tdh_mng_rd_next(struct tdx_td *td, u64 field_id, u64 *value, u64 *next_id)
 	*next_id = r.rdx;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mng_rd_next);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_rd_next);
 
 /**
- * tdh_mem_rd() - TDH.MEM.RD: debug read of 8 bytes of private memory
+ * tdsnp_tdh_mem_rd() - TDH.MEM.RD: debug read of 8 bytes of private memory
  * @td: the TD (must be a debug TD)
  * @gpa: 8-byte aligned GPA
  * @value: the bytes read
@@ -332,7 +332,7 @@ EXPORT_SYMBOL_GPL(tdh_mng_rd_next);
  *
  * Return: the status.
  */
-u64 tdh_mem_rd(struct tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_rd(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = { .rax = TDH_MEM_RD, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td) };
 	u64 ret = tdsnp_seamcall(&r);
@@ -341,10 +341,10 @@ u64 tdh_mem_rd(struct tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_er
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_rd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_rd);
 
 /**
- * tdh_mng_wr() - TDH.MNG.WR: write one TD-scope field
+ * tdsnp_tdh_mng_wr() - TDH.MNG.WR: write one TD-scope field
  * @td: the TD
  * @field_id: the field id
  * @value: the value
@@ -353,7 +353,7 @@ EXPORT_SYMBOL_GPL(tdh_mem_rd);
  *
  * Return: the status.
  */
-u64 tdh_mng_wr(struct tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_value)
+u64 tdsnp_tdh_mng_wr(struct tdsnp_tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_value)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MNG_WR, .rcx = tdr_pa(td), .rdx = field_id, .r8 = value, .r9 = mask,
@@ -364,10 +364,10 @@ u64 tdh_mng_wr(struct tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_va
 		*old_value = r.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mng_wr);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_wr);
 
 /**
- * tdh_mem_wr() - TDH.MEM.WR: debug write of 8 bytes of private memory
+ * tdsnp_tdh_mem_wr() - TDH.MEM.WR: debug write of 8 bytes of private memory
  * @td: the TD (must be a debug TD)
  * @gpa: 8-byte aligned GPA
  * @value: the bytes to write
@@ -376,8 +376,8 @@ EXPORT_SYMBOL_GPL(tdh_mng_wr);
  *
  * Return: the status.
  */
-u64 tdh_mem_wr(struct tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
-	       struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_wr(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
+		     struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_WR, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td), .r8 = value,
@@ -389,10 +389,10 @@ u64 tdh_mem_wr(struct tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_wr);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_wr);
 
 /**
- * tdh_mem_page_demote() - TDH.MEM.PAGE.DEMOTE: split a 2 MiB / 1 GiB mapping
+ * tdsnp_tdh_mem_page_demote() - TDH.MEM.PAGE.DEMOTE: split a 2 MiB / 1 GiB mapping
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: TDX_LEVEL_2M or TDX_LEVEL_1G
@@ -401,8 +401,8 @@ EXPORT_SYMBOL_GPL(tdh_mem_wr);
  *
  * Return: the status.
  */
-u64 tdh_mem_page_demote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			struct page *sept_page, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_page_demote(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      struct page *sept_page, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_PAGE_DEMOTE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -413,17 +413,17 @@ u64 tdh_mem_page_demote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_page_demote);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_demote);
 
 /**
- * tdh_mr_extend() - TDH.MR.EXTEND: measure 256 bytes of TD memory into MRTD
+ * tdsnp_tdh_mr_extend() - TDH.MR.EXTEND: measure 256 bytes of TD memory into MRTD
  * @td: the TD
  * @gpa: 256-byte aligned GPA
  * @err: extended error info, or NULL
  *
  * Return: the status.
  */
-u64 tdh_mr_extend(struct tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mr_extend(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MR_EXTEND, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td),
@@ -433,66 +433,66 @@ u64 tdh_mr_extend(struct tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err)
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mr_extend);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mr_extend);
 
 /**
- * tdh_mr_finalize() - TDH.MR.FINALIZE: finalize MRTD, make the TD runnable
+ * tdsnp_tdh_mr_finalize() - TDH.MR.FINALIZE: finalize MRTD, make the TD runnable
  * @td: the TD
  *
  * Return: the status.
  */
-u64 tdh_mr_finalize(struct tdx_td *td)
+u64 tdsnp_tdh_mr_finalize(struct tdsnp_tdx_td *td)
 {
 	struct tdsnp_regs r = { .rax = TDH_MR_FINALIZE, .rcx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mr_finalize);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mr_finalize);
 
 /**
- * tdh_vp_flush() - TDH.VP.FLUSH: flush a vCPU from this LP and dissociate it
+ * tdsnp_tdh_vp_flush() - TDH.VP.FLUSH: flush a vCPU from this LP and dissociate it
  * @vp: the vCPU
  *
  * Return: the status.
  */
-u64 tdh_vp_flush(struct tdx_vp *vp)
+u64 tdsnp_tdh_vp_flush(struct tdsnp_tdx_vp *vp)
 {
 	struct tdsnp_regs r = { .rax = TDH_VP_FLUSH, .rcx = tdvpr_pa(vp) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_vp_flush);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_flush);
 
 /**
- * tdh_mng_vpflushdone() - TDH.MNG.VPFLUSHDONE: confirm every vCPU was flushed
+ * tdsnp_tdh_mng_vpflushdone() - TDH.MNG.VPFLUSHDONE: confirm every vCPU was flushed
  * @td: the TD
  *
  * Return: the status.
  */
-u64 tdh_mng_vpflushdone(struct tdx_td *td)
+u64 tdsnp_tdh_mng_vpflushdone(struct tdsnp_tdx_td *td)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_VPFLUSHDONE, .rcx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mng_vpflushdone);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_vpflushdone);
 
 /**
- * tdh_mng_key_freeid() - TDH.MNG.KEY.FREEID: free the TD's HKID
+ * tdsnp_tdh_mng_key_freeid() - TDH.MNG.KEY.FREEID: free the TD's HKID
  * @td: the TD
  *
  * Return: the status.
  */
-u64 tdh_mng_key_freeid(struct tdx_td *td)
+u64 tdsnp_tdh_mng_key_freeid(struct tdsnp_tdx_td *td)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_KEY_FREEID, .rcx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mng_key_freeid);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_freeid);
 
 /**
- * tdh_mng_init() - TDH.MNG.INIT: initialize the TD from TD_PARAMS
+ * tdsnp_tdh_mng_init() - TDH.MNG.INIT: initialize the TD from TD_PARAMS
  * @td: the TD
  * @td_params: a page holding struct tdx_td_params at offset 0
  * @cpuid_leaf_subleaf: on a CPUID_CONFIG error, the failing leaf (31:0) and
@@ -500,7 +500,7 @@ EXPORT_SYMBOL_GPL(tdh_mng_key_freeid);
  *
  * Return: the status.
  */
-u64 tdh_mng_init(struct tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subleaf)
+u64 tdsnp_tdh_mng_init(struct tdsnp_tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subleaf)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_INIT, .rcx = tdr_pa(td), .rdx = pa_of(td_params) };
 	u64 ret = tdsnp_seamcall(&r);
@@ -509,10 +509,10 @@ u64 tdh_mng_init(struct tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subl
 		*cpuid_leaf_subleaf = r.rcx;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mng_init);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_init);
 
 /**
- * tdh_vp_init() - TDH.VP.INIT (version 0): initialize a vCPU
+ * tdsnp_tdh_vp_init() - TDH.VP.INIT (version 0): initialize a vCPU
  * @vp: the vCPU
  * @initial_rcx: the guest's initial RCX (and R8)
  *
@@ -520,16 +520,16 @@ EXPORT_SYMBOL_GPL(tdh_mng_init);
  *
  * Return: the status.
  */
-u64 tdh_vp_init(struct tdx_vp *vp, u64 initial_rcx)
+u64 tdsnp_tdh_vp_init(struct tdsnp_tdx_vp *vp, u64 initial_rcx)
 {
 	struct tdsnp_regs r = { .rax = TDH_VP_INIT, .rcx = tdvpr_pa(vp), .rdx = initial_rcx };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_vp_init);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_init);
 
 /**
- * tdh_mem_page_promote() - TDH.MEM.PAGE.PROMOTE: merge 512 mappings into one
+ * tdsnp_tdh_mem_page_promote() - TDH.MEM.PAGE.PROMOTE: merge 512 mappings into one
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: TDX_LEVEL_2M or TDX_LEVEL_1G
@@ -538,8 +538,8 @@ EXPORT_SYMBOL_GPL(tdh_vp_init);
  *
  * Return: the status.
  */
-u64 tdh_mem_page_promote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			 tdsnp_hpa_t *freed_sept_hpa, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_page_promote(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			       tdsnp_hpa_t *freed_sept_hpa, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_PAGE_PROMOTE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -552,16 +552,16 @@ u64 tdh_mem_page_promote(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level leve
 		ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_page_promote);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_promote);
 
 /**
- * tdh_phymem_page_rdmd() - TDH.PHYMEM.PAGE.RDMD: read a page's PAMT metadata
+ * tdsnp_tdh_phymem_page_rdmd() - TDH.PHYMEM.PAGE.RDMD: read a page's PAMT metadata
  * @page: a page inside a TDMR
  * @md: the metadata
  *
  * Return: the status.
  */
-u64 tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md)
+u64 tdsnp_tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md)
 {
 	struct tdsnp_regs r = { .rax = TDH_PHYMEM_PAGE_RDMD, .rcx = pa_of(page) };
 	u64 ret = tdsnp_seamcall(&r);
@@ -569,10 +569,10 @@ u64 tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md)
 	page_md(&r, md, true);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_phymem_page_rdmd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_rdmd);
 
 /**
- * tdh_mem_sept_rd() - TDH.MEM.SEPT.RD: read a Secure-EPT entry
+ * tdsnp_tdh_mem_sept_rd() - TDH.MEM.SEPT.RD: read a Secure-EPT entry
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: level of the entry
@@ -580,8 +580,8 @@ EXPORT_SYMBOL_GPL(tdh_phymem_page_rdmd);
  *
  * Return: the status.
  */
-u64 tdh_mem_sept_rd(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-		    struct tdx_ext_err *entry)
+u64 tdsnp_tdh_mem_sept_rd(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			  struct tdx_ext_err *entry)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_SEPT_RD, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -591,17 +591,17 @@ u64 tdh_mem_sept_rd(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 	ext_err(&r, entry);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_sept_rd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_sept_rd);
 
 /**
- * tdh_vp_rd() - TDH.VP.RD (version 0): read one vCPU-scope field
+ * tdsnp_tdh_vp_rd() - TDH.VP.RD (version 0): read one vCPU-scope field
  * @vp: the vCPU
  * @field_id: the field id (TDVPS or TD-VMCS)
  * @value: the value (0 on error)
  *
  * Return: the status.
  */
-u64 tdh_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
+u64 tdsnp_tdh_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value)
 {
 	struct tdsnp_regs r = { .rax = TDH_VP_RD, .rcx = tdvpr_pa(vp), .rdx = field_id };
 	u64 ret = tdsnp_seamcall(&r);
@@ -609,10 +609,10 @@ u64 tdh_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
 	*value = r.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_vp_rd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_rd);
 
 /**
- * tdh_vp_rd_next() - TDH.VP.RD (version 1): read a field and get the next id
+ * tdsnp_tdh_vp_rd_next() - TDH.VP.RD (version 1): read a field and get the next id
  * @vp: the vCPU
  * @field_id: the field id, or TDX_FIELD_ID_NULL for the first readable one
  * @value: the value
@@ -620,7 +620,7 @@ EXPORT_SYMBOL_GPL(tdh_vp_rd);
  *
  * Return: the status.
  */
-u64 tdh_vp_rd_next(struct tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id)
+u64 tdsnp_tdh_vp_rd_next(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id)
 {
 	struct tdsnp_regs r = {
 		.rax = TDX_LEAF(TDH_VP_RD, 1), .rcx = tdvpr_pa(vp), .rdx = field_id,
@@ -631,30 +631,30 @@ u64 tdh_vp_rd_next(struct tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id)
 	*next_id = r.rdx;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_vp_rd_next);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_rd_next);
 
 /**
- * tdh_mng_key_reclaimid() - TDH.MNG.KEY.RECLAIMID (a no-op kept by 1.5.01)
+ * tdsnp_tdh_mng_key_reclaimid() - TDH.MNG.KEY.RECLAIMID (a no-op kept by 1.5.01)
  * @td: the TD
  *
  * Return: the status.
  */
-u64 tdh_mng_key_reclaimid(struct tdx_td *td)
+u64 tdsnp_tdh_mng_key_reclaimid(struct tdsnp_tdx_td *td)
 {
 	struct tdsnp_regs r = { .rax = TDH_MNG_KEY_RECLAIMID, .rcx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mng_key_reclaimid);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_reclaimid);
 
 /**
- * tdh_phymem_page_reclaim() - TDH.PHYMEM.PAGE.RECLAIM: take a page back
+ * tdsnp_tdh_phymem_page_reclaim() - TDH.PHYMEM.PAGE.RECLAIM: take a page back
  * @page: a page of a TD in TEARDOWN
  * @md: the page's former type, owner and size
  *
  * Return: the status.
  */
-u64 tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md)
+u64 tdsnp_tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md)
 {
 	struct tdsnp_regs r = { .rax = TDH_PHYMEM_PAGE_RECLAIM, .rcx = pa_of(page) };
 	u64 ret = tdsnp_seamcall(&r);
@@ -662,10 +662,10 @@ u64 tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md)
 	page_md(&r, md, false);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_phymem_page_reclaim);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_reclaim);
 
 /**
- * tdh_mem_page_remove() - TDH.MEM.PAGE.REMOVE: remove a blocked private page
+ * tdsnp_tdh_mem_page_remove() - TDH.MEM.PAGE.REMOVE: remove a blocked private page
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: level of the mapping
@@ -674,8 +674,8 @@ EXPORT_SYMBOL_GPL(tdh_phymem_page_reclaim);
  *
  * Return: the status.
  */
-u64 tdh_mem_page_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_page_remove(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_PAGE_REMOVE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -688,10 +688,10 @@ u64 tdh_mem_page_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level
 		ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_page_remove);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_remove);
 
 /**
- * tdh_mem_sept_remove() - TDH.MEM.SEPT.REMOVE: remove an empty S-EPT page
+ * tdsnp_tdh_mem_sept_remove() - TDH.MEM.SEPT.REMOVE: remove an empty S-EPT page
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: level of the entry pointing to the page
@@ -700,8 +700,8 @@ EXPORT_SYMBOL_GPL(tdh_mem_page_remove);
  *
  * Return: the status.
  */
-u64 tdh_mem_sept_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_sept_remove(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+			      tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_SEPT_REMOVE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -714,23 +714,23 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level
 		ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_sept_remove);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_sept_remove);
 
 /**
- * tdh_sys_key_config() - TDH.SYS.KEY.CONFIG: program the global key (this package)
+ * tdsnp_tdh_sys_key_config() - TDH.SYS.KEY.CONFIG: program the global key (this package)
  *
  * Return: the status.
  */
-u64 tdh_sys_key_config(void)
+u64 tdsnp_tdh_sys_key_config(void)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_KEY_CONFIG };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_key_config);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_key_config);
 
 /**
- * tdh_sys_info() - TDH.SYS.INFO: legacy enumeration
+ * tdsnp_tdh_sys_info() - TDH.SYS.INFO: legacy enumeration
  * @sysinfo: page for TDSYSINFO_STRUCT (1024 B)
  * @cmr_info: page for the CMR_INFO array
  * @nr_cmr_entries: entries that fit in @cmr_info
@@ -739,8 +739,8 @@ EXPORT_SYMBOL_GPL(tdh_sys_key_config);
  *
  * Return: the status.
  */
-u64 tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries,
-		 u64 *sysinfo_bytes, u64 *max_cmrs)
+u64 tdsnp_tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries,
+		       u64 *sysinfo_bytes, u64 *max_cmrs)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_SYS_INFO, .rcx = pa_of(sysinfo), .rdx = 1024,
@@ -752,31 +752,31 @@ u64 tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries
 	*max_cmrs = r.r9;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_sys_info);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_info);
 
 /**
- * tdh_sys_init() - TDH.SYS.INIT: global module initialization
+ * tdsnp_tdh_sys_init() - TDH.SYS.INIT: global module initialization
  * @attributes: SYS attributes (0 in 1.5.01: all reserved)
  *
  * Return: the status.
  */
-u64 tdh_sys_init(u64 attributes)
+u64 tdsnp_tdh_sys_init(u64 attributes)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_INIT, .rcx = attributes };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_init);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_init);
 
 /**
- * tdh_sys_rd() - TDH.SYS.RD: read one global metadata field
+ * tdsnp_tdh_sys_rd() - TDH.SYS.RD: read one global metadata field
  * @field_id: the field id, or TDX_FIELD_ID_NULL for the first
  * @value: the value
  * @next_id: the next field id, or NULL
  *
  * Return: the status.
  */
-u64 tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id)
+u64 tdsnp_tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_RD, .rdx = field_id };
 	u64 ret = tdsnp_seamcall(&r);
@@ -786,29 +786,29 @@ u64 tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id)
 		*next_id = r.rdx;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_sys_rd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_rd);
 
 /**
- * tdh_sys_lp_init() - TDH.SYS.LP.INIT: initialize this logical processor
+ * tdsnp_tdh_sys_lp_init() - TDH.SYS.LP.INIT: initialize this logical processor
  *
  * Return: the status.
  */
-u64 tdh_sys_lp_init(void)
+u64 tdsnp_tdh_sys_lp_init(void)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_LP_INIT };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_lp_init);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_lp_init);
 
 /**
- * tdh_sys_tdmr_init() - TDH.SYS.TDMR.INIT: initialize part of a TDMR's PAMT
+ * tdsnp_tdh_sys_tdmr_init() - TDH.SYS.TDMR.INIT: initialize part of a TDMR's PAMT
  * @tdmr_base: the TDMR's base
  * @next: the next address still to initialize
  *
  * Return: the status.
  */
-u64 tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next)
+u64 tdsnp_tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_TDMR_INIT, .rcx = tdsnp_hpa_val(tdmr_base) };
 	u64 ret = tdsnp_seamcall(&r);
@@ -816,10 +816,10 @@ u64 tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next)
 	*next = tdsnp_hpa(r.rdx);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_sys_tdmr_init);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_tdmr_init);
 
 /**
- * tdh_sys_rdall() - TDH.SYS.RDALL: dump global metadata into a page
+ * tdsnp_tdh_sys_rdall() - TDH.SYS.RDALL: dump global metadata into a page
  * @out: the output page (RDX); receives a metadata list (list header,
  *       then sequences of field id + 8-byte elements)
  * @field_id: first field id (R8), -1 for the first field
@@ -827,7 +827,7 @@ EXPORT_SYMBOL_GPL(tdh_sys_tdmr_init);
  *
  * Return: the status (METADATA_LIST_OVERFLOW when more fields remain).
  */
-u64 tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id)
+u64 tdsnp_tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_RDALL, .rdx = pa_of(out), .r8 = field_id };
 	u64 ret = tdsnp_seamcall(&r);
@@ -836,24 +836,24 @@ u64 tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id)
 		*next_id = r.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_sys_rdall);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_rdall);
 
 /**
- * tdh_mem_track() - TDH.MEM.TRACK: advance the TD's TLB epoch
+ * tdsnp_tdh_mem_track() - TDH.MEM.TRACK: advance the TD's TLB epoch
  * @td: the TD
  *
  * Return: the status.
  */
-u64 tdh_mem_track(struct tdx_td *td)
+u64 tdsnp_tdh_mem_track(struct tdsnp_tdx_td *td)
 {
 	struct tdsnp_regs r = { .rax = TDH_MEM_TRACK, .rcx = tdr_pa(td) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_mem_track);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_track);
 
 /**
- * tdh_mem_range_unblock() - TDH.MEM.RANGE.UNBLOCK: unblock a blocked range
+ * tdsnp_tdh_mem_range_unblock() - TDH.MEM.RANGE.UNBLOCK: unblock a blocked range
  * @td: the TD
  * @gpa: GPA, aligned to @level
  * @level: level of the entry
@@ -861,8 +861,8 @@ EXPORT_SYMBOL_GPL(tdh_mem_track);
  *
  * Return: the status.
  */
-u64 tdh_mem_range_unblock(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
-			  struct tdx_ext_err *err)
+u64 tdsnp_tdh_mem_range_unblock(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
+				struct tdx_ext_err *err)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_MEM_RANGE_UNBLOCK, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
@@ -872,38 +872,38 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level lev
 	ext_err(&r, err);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_mem_range_unblock);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_range_unblock);
 
 /**
- * tdh_phymem_cache_wb() - TDH.PHYMEM.CACHE.WB: write back caches of freed HKIDs
+ * tdsnp_tdh_phymem_cache_wb() - TDH.PHYMEM.CACHE.WB: write back caches of freed HKIDs
  * @resume: continue an interrupted write-back
  *
  * Return: the status.
  */
-u64 tdh_phymem_cache_wb(bool resume)
+u64 tdsnp_tdh_phymem_cache_wb(bool resume)
 {
 	struct tdsnp_regs r = { .rax = TDH_PHYMEM_CACHE_WB, .rcx = resume ? 1 : 0 };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_phymem_cache_wb);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_cache_wb);
 
 /**
- * tdh_phymem_page_wbinvd() - TDH.PHYMEM.PAGE.WBINVD: flush one page for a key
+ * tdsnp_tdh_phymem_page_wbinvd() - TDH.PHYMEM.PAGE.WBINVD: flush one page for a key
  * @keyed_pa: the page's PA with the KeyID in its upper bits (tdx_keyed_pa())
  *
  * Return: the status.
  */
-u64 tdh_phymem_page_wbinvd(tdsnp_hpa_t keyed_pa)
+u64 tdsnp_tdh_phymem_page_wbinvd(tdsnp_hpa_t keyed_pa)
 {
 	struct tdsnp_regs r = { .rax = TDH_PHYMEM_PAGE_WBINVD, .rcx = tdsnp_hpa_val(keyed_pa) };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_phymem_page_wbinvd);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_wbinvd);
 
 /**
- * tdh_vp_wr() - TDH.VP.WR: write one vCPU-scope field
+ * tdsnp_tdh_vp_wr() - TDH.VP.WR: write one vCPU-scope field
  * @vp: the vCPU
  * @field_id: the field id (TDVPS or TD-VMCS)
  * @value: the value
@@ -912,7 +912,7 @@ EXPORT_SYMBOL_GPL(tdh_phymem_page_wbinvd);
  *
  * Return: the status.
  */
-u64 tdh_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_value)
+u64 tdsnp_tdh_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_value)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_VP_WR, .rcx = tdvpr_pa(vp), .rdx = field_id, .r8 = value, .r9 = mask,
@@ -923,30 +923,30 @@ u64 tdh_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_val
 		*old_value = r.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdh_vp_wr);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_wr);
 
 /**
- * tdh_sys_lp_shutdown() - TDH.SYS.LP.SHUTDOWN (deprecated in 1.5: SUCCESS, no effect)
+ * tdsnp_tdh_sys_lp_shutdown() - TDH.SYS.LP.SHUTDOWN (deprecated in 1.5: SUCCESS, no effect)
  *
  * Return: the status.
  */
-u64 tdh_sys_lp_shutdown(void)
+u64 tdsnp_tdh_sys_lp_shutdown(void)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_LP_SHUTDOWN };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_lp_shutdown);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_lp_shutdown);
 
 /**
- * tdh_sys_config() - TDH.SYS.CONFIG: configure TDMRs, PAMTs and the global KeyID
+ * tdsnp_tdh_sys_config() - TDH.SYS.CONFIG: configure TDMRs, PAMTs and the global KeyID
  * @tdmr_pa_array: page holding the PAs of the TDMR_INFO structures
  * @nr_tdmrs: how many
  * @global_hkid: the module's global private KeyID
  *
  * Return: the status.
  */
-u64 tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid)
+u64 tdsnp_tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid)
 {
 	struct tdsnp_regs r = {
 		.rax = TDH_SYS_CONFIG, .rcx = pa_of(tdmr_pa_array), .rdx = nr_tdmrs,
@@ -955,10 +955,10 @@ u64 tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid)
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_config);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_config);
 
 /**
- * tdh_sys_shutdown() - TDH.SYS.SHUTDOWN: prepare a module update
+ * tdsnp_tdh_sys_shutdown() - TDH.SYS.SHUTDOWN: prepare a module update
  * @handoff_version: the requested handoff data version (RCX)
  *
  * On success every later SEAMCALL except TDH.SYS.LP.SHUTDOWN answers
@@ -966,26 +966,26 @@ EXPORT_SYMBOL_GPL(tdh_sys_config);
  *
  * Return: the status.
  */
-u64 tdh_sys_shutdown(u64 handoff_version)
+u64 tdsnp_tdh_sys_shutdown(u64 handoff_version)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_SHUTDOWN, .rcx = handoff_version };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_shutdown);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_shutdown);
 
 /**
- * tdh_sys_update() - TDH.SYS.UPDATE: complete a module update
+ * tdsnp_tdh_sys_update() - TDH.SYS.UPDATE: complete a module update
  *
  * Called on the newly loaded module after TDH.SYS.INIT and TDH.SYS.LP.INIT
  * on every LP; it takes over the handoff data of the old module.
  *
  * Return: the status.
  */
-u64 tdh_sys_update(void)
+u64 tdsnp_tdh_sys_update(void)
 {
 	struct tdsnp_regs r = { .rax = TDH_SYS_UPDATE };
 
 	return tdsnp_seamcall(&r);
 }
-EXPORT_SYMBOL_GPL(tdh_sys_update);
+EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_update);

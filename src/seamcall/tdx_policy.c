@@ -95,7 +95,7 @@ EXPORT_SYMBOL_GPL(tdx_status_to_errno);
  */
 void tdx_clflush_for_module(struct page *page)
 {
-	const struct tdx_sys_info *info = tdx_sysinfo();
+	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 
 	if (!info || (info->features0 & TDX_FEATURES0_CLFLUSH_BEFORE_ALLOC))
 		tdsnp_clflush_page(page);
@@ -195,7 +195,7 @@ int tdx_reclaim_page(struct page *page)
 	u64 ret;
 
 	do {
-		ret = tdh_phymem_page_reclaim(page, &md);
+		ret = tdsnp_tdh_phymem_page_reclaim(page, &md);
 	} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++i < TDX_BUSY_RETRIES);
 
 	if (ret != TDX_SUCCESS) {
@@ -218,7 +218,7 @@ EXPORT_SYMBOL_GPL(tdx_reclaim_page);
  */
 tdsnp_hpa_t tdx_keyed_pa(struct page *page, u16 hkid)
 {
-	const struct tdx_sys_info *info = tdx_sysinfo();
+	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	u32 shift = info ? info->hkid_shift : 52;
 
 	return tdsnp_hpa(tdsnp_hpa_val(tdsnp_page_hpa(page)) | ((u64)hkid << shift));

@@ -7,13 +7,13 @@
  * the allocator of TD private KeyIDs.
  *
  * This runs on the calling logical processor.  On a machine with several
- * LPs or packages the caller runs tdh_sys_lp_init() on every other LP and
- * tdh_sys_key_config() on one LP of every other package itself.
+ * LPs or packages the caller runs tdsnp_tdh_sys_lp_init() on every other LP and
+ * tdsnp_tdh_sys_key_config() on one LP of every other package itself.
  */
 #include <tdx/tdx_host.h>
 #include <tdx/tdx_fields.h>
 
-static struct tdx_sys_info sys_info;
+static struct tdsnp_tdx_sys_info sys_info;
 static bool sys_ready;
 static struct tdsnp_mutex hkid_lock;
 static struct tdsnp_mutex global_lock;
@@ -70,7 +70,7 @@ EXPORT_SYMBOL_GPL(tdx_pamt_size);
 
 static int rd(u64 id, u64 *v)
 {
-	u64 ret = tdh_sys_rd(id, v, NULL);
+	u64 ret = tdsnp_tdh_sys_rd(id, v, NULL);
 
 	if (ret != TDX_SUCCESS) {
 		tdsnp_err("tdx: TDH.SYS.RD 0x%llx: status 0x%llx", id, ret);
@@ -85,7 +85,7 @@ static int rd(u64 id, u64 *v)
  *
  * Return: 0 or the errno of the first failing TDH.SYS.RD.
  */
-int tdx_sys_read_info(struct tdx_sys_info *info)
+int tdx_sys_read_info(struct tdsnp_tdx_sys_info *info)
 {
 	int ret;
 	static const u64 ids[] = {
@@ -164,7 +164,7 @@ static int config_tdmrs(const struct tdx_module_setup *setup, u16 esz)
 		fill_tdmr_info(page_address(info[i]), &setup->tdmrs[i], esz);
 		pas[i] = page_to_phys(info[i]);
 	}
-	ret = tdh_sys_config(array, setup->nr_tdmrs, setup->first_tdx_keyid);
+	ret = tdsnp_tdh_sys_config(array, setup->nr_tdmrs, setup->first_tdx_keyid);
 	err = tdx_status_to_errno(ret);
 	if (ret != TDX_SUCCESS)
 		tdsnp_err("tdx: TDH.SYS.CONFIG: status 0x%llx", ret);
@@ -188,7 +188,7 @@ static int key_config(void)
 		/* One LP per package, one package at a time (6.1 step 5). */
 		tdx_move_to_pkg(pkg);
 		for (i = 0; i < TDX_NO_ENTROPY_RETRIES; i++) {
-			ret = tdh_sys_key_config();
+			ret = tdsnp_tdh_sys_key_config();
 			if (!tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
 			    !tdx_status_is(ret, TDX_OPERAND_BUSY))
 				break;
@@ -213,7 +213,7 @@ static int init_tdmrs(const struct tdx_module_setup *setup)
 
 		/* Each call initializes one chunk; loop to the end (6.1 step 6). */
 		while (tdsnp_hpa_val(next) < r->base + r->size) {
-			u64 ret = tdh_sys_tdmr_init(tdsnp_hpa(r->base), &next);
+			u64 ret = tdsnp_tdh_sys_tdmr_init(tdsnp_hpa(r->base), &next);
 
 			if (ret != TDX_SUCCESS) {
 				tdsnp_err("tdx: TDH.SYS.TDMR.INIT 0x%llx: status 0x%llx",
@@ -233,7 +233,7 @@ static int init_tdmrs(const struct tdx_module_setup *setup)
  * Return: 0; -ENODEV without a module; -EINVAL for a layout the module
  * refuses; another errno from the failing leaf.
  */
-int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *info)
+int tdx_module_init(const struct tdx_module_setup *setup, struct tdsnp_tdx_sys_info *info)
 {
 	unsigned int lp;
 	u64 ret;
@@ -241,7 +241,7 @@ int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *i
 
 	if (!setup->nr_tdx_keyids || setup->nr_tdx_keyids < 2 || !setup->phys_bits)
 		return -EINVAL;
-	ret = tdh_sys_init(0);
+	ret = tdsnp_tdh_sys_init(0);
 	if (ret != TDX_SUCCESS) {
 		tdsnp_err("tdx: TDH.SYS.INIT: status 0x%llx", ret);
 		return tdx_status_to_errno(ret) ?: -EIO;
@@ -249,7 +249,7 @@ int tdx_module_init(const struct tdx_module_setup *setup, struct tdx_sys_info *i
 	topo = *setup;
 	for (lp = 0; lp < (setup->nr_lps ? setup->nr_lps : 1); lp++) {
 		tdx_move_to_lp(lp);
-		ret = tdh_sys_lp_init();
+		ret = tdsnp_tdh_sys_lp_init();
 		if (ret != TDX_SUCCESS) {
 			tdsnp_err("tdx: TDH.SYS.LP.INIT (LP %u): status 0x%llx", lp, ret);
 			tdx_move_to_lp(0);
@@ -289,7 +289,7 @@ EXPORT_SYMBOL_GPL(tdx_module_init);
  *
  * Return: the info, or NULL before a successful tdx_module_init().
  */
-const struct tdx_sys_info *tdx_sysinfo(void)
+const struct tdsnp_tdx_sys_info *tdx_sysinfo(void)
 {
 	return sys_ready ? &sys_info : NULL;
 }

@@ -63,7 +63,7 @@ static struct page *new_fw_page(void)
  */
 int tdx_guest_create(struct tdx_guest *g)
 {
-	const struct tdx_sys_info *info = tdx_sysinfo();
+	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	unsigned int i, n = 0;
 	struct page *page;
 	u64 ret;
@@ -87,7 +87,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	g->td.tdr_page = page;
 	tdx_global_lock();
 	do {
-		ret = tdh_mng_create(&g->td, g->hkid);
+		ret = tdsnp_tdh_mng_create(&g->td, g->hkid);
 	} while (retry_again(ret, &n));
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
@@ -102,7 +102,7 @@ int tdx_guest_create(struct tdx_guest *g)
 		tdx_move_to_pkg(i);
 		n = 0;
 		do {
-			ret = tdh_mng_key_config(&g->td);
+			ret = tdsnp_tdh_mng_key_config(&g->td);
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED))
 			break;
@@ -122,7 +122,7 @@ int tdx_guest_create(struct tdx_guest *g)
 		}
 		n = 0;
 		do {
-			ret = tdh_mng_addcx(&g->td, page);
+			ret = tdsnp_tdh_mng_addcx(&g->td, page);
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS) {
 			tdx_free_fw_page(page);
@@ -165,7 +165,7 @@ int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
 		return -ENOMEM;
 	memcpy(page_address(page), params, sizeof(*params));
 	do {
-		ret = tdh_mng_init(&g->td, page, &leaf);
+		ret = tdsnp_tdh_mng_init(&g->td, page, &leaf);
 	} while (retry_again(ret, &n));
 	tdsnp_free_page(page);
 	if (ret != TDX_SUCCESS)
@@ -174,14 +174,14 @@ int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
 }
 EXPORT_SYMBOL_GPL(tdx_guest_init);
 
-static int push_vp(struct tdx_guest *g, struct tdx_vp *vp)
+static int push_vp(struct tdx_guest *g, struct tdsnp_tdx_vp *vp)
 {
-	struct tdx_vp **n = tdsnp_zalloc((g->nr_vps + 1) * sizeof(struct tdx_vp *));
+	struct tdsnp_tdx_vp **n = tdsnp_zalloc((g->nr_vps + 1) * sizeof(struct tdsnp_tdx_vp *));
 
 	if (!n)
 		return -ENOMEM;
 	if (g->nr_vps)
-		memcpy(n, g->vps, g->nr_vps * sizeof(struct tdx_vp *));
+		memcpy(n, g->vps, g->nr_vps * sizeof(struct tdsnp_tdx_vp *));
 	tdsnp_free(g->vps);
 	g->vps = n;
 	g->vps[g->nr_vps++] = vp;
@@ -197,10 +197,10 @@ static int push_vp(struct tdx_guest *g, struct tdx_vp *vp)
  * Return: 0 or a negative errno.  A vCPU the module already holds stays
  * in @g for teardown even when a later step failed.
  */
-int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out)
+int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp **out)
 {
-	const struct tdx_sys_info *info = tdx_sysinfo();
-	struct tdx_vp *vp;
+	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
+	struct tdsnp_tdx_vp *vp;
 	struct page *page;
 	unsigned int i, n = 0;
 	u64 ret;
@@ -220,7 +220,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out
 		return -ENOMEM;
 	}
 	do {
-		ret = tdh_vp_create(&g->td, vp);
+		ret = tdsnp_tdh_vp_create(&g->td, vp);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
 		g->nr_vps--;
@@ -235,7 +235,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out
 			return -ENOMEM;
 		n = 0;
 		do {
-			ret = tdh_vp_addcx(vp, page);
+			ret = tdsnp_tdh_vp_addcx(vp, page);
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS) {
 			tdx_free_fw_page(page);
@@ -246,7 +246,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdx_vp **out
 	}
 	n = 0;
 	do {
-		ret = tdh_vp_init(vp, initial_rcx);
+		ret = tdsnp_tdh_vp_init(vp, initial_rcx);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS)
 		return fail(g, "TDH.VP.INIT", ret);
@@ -297,7 +297,7 @@ static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_e
 		return -ENOMEM;
 	}
 	do {
-		ret = tdh_mem_sept_add(&g->td, at, level, page, false, NULL);
+		ret = tdsnp_tdh_mem_sept_add(&g->td, at, level, page, false, NULL);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
 		g->nr_sept--;
@@ -317,9 +317,9 @@ static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
 
 	for (;;) {
 		if (source)
-			ret = tdh_mem_page_add(&g->td, gpa, page, source, &e);
+			ret = tdsnp_tdh_mem_page_add(&g->td, gpa, page, source, &e);
 		else
-			ret = tdh_mem_page_aug(&g->td, gpa, TDX_LEVEL_4K, page, &e);
+			ret = tdsnp_tdh_mem_page_aug(&g->td, gpa, TDX_LEVEL_4K, page, &e);
 		if (tdx_status_is(ret, TDX_EPT_WALK_FAILED) && walks++ < 5) {
 			err = add_sept_for(g, gpa, &e);
 			if (err)
@@ -375,7 +375,7 @@ int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
 
 		n = 0;
 		do {
-			ret = tdh_mr_extend(&g->td, chunk, NULL);
+			ret = tdsnp_tdh_mr_extend(&g->td, chunk, NULL);
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS)
 			return fail(g, "TDH.MR.EXTEND", ret);
@@ -396,7 +396,7 @@ int tdx_guest_finalize(struct tdx_guest *g)
 	u64 ret;
 
 	do {
-		ret = tdh_mr_finalize(&g->td);
+		ret = tdsnp_tdh_mr_finalize(&g->td);
 	} while (retry_again(ret, &n));
 	return ret == TDX_SUCCESS ? 0 : fail(g, "TDH.MR.FINALIZE", ret);
 }
@@ -421,7 +421,7 @@ static u64 track(struct tdx_guest *g)
 	u64 ret;
 
 	do {
-		ret = tdh_mem_track(&g->td);
+		ret = tdsnp_tdh_mem_track(&g->td);
 	} while (retry_again(ret, &n));
 	return ret;
 }
@@ -440,7 +440,7 @@ static void unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
 
 	if (ret == TDX_SUCCESS) {
 		do {
-			ret = tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e);
+			ret = tdsnp_tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e);
 		} while (retry_again(ret, &n));
 	}
 	if (ret != TDX_SUCCESS)
@@ -479,7 +479,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	page = g->pages[i].page;
 	n = 0;
 	do {
-		ret = tdh_mem_range_block(&g->td, gpa, TDX_LEVEL_4K, &e);
+		ret = tdsnp_tdh_mem_range_block(&g->td, gpa, TDX_LEVEL_4K, &e);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_GPA_RANGE_ALREADY_BLOCKED))
 		return fail(g, "TDH.MEM.RANGE.BLOCK", ret);
@@ -492,7 +492,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	/* Real hosts kick every vCPU out of the TD here; none runs in this library. */
 	n = 0;
 	do {
-		ret = tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e);
+		ret = tdsnp_tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e);
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
 		err = fail(g, "TDH.MEM.PAGE.REMOVE", ret);
@@ -503,7 +503,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	/* Lines written with the TD's key must go before the host reuses it (P4). */
 	n = 0;
 	do {
-		ret = tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
+		ret = tdsnp_tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
 	} while (retry_again(ret, &n));
 	if (ret != TDX_SUCCESS) {
 		fail(g, "TDH.PHYMEM.PAGE.WBINVD", ret);
@@ -576,7 +576,7 @@ static u64 cache_wb_pkg(void)
 	u64 ret = TDX_SUCCESS;
 
 	for (i = 0; i < TDX_RESUMABLE_RETRIES; i++) {
-		ret = tdh_phymem_cache_wb(resume);
+		ret = tdsnp_tdh_phymem_cache_wb(resume);
 		if (tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE))
 			resume = true;
 		else if (!retry_again(ret, &n))
@@ -615,7 +615,7 @@ static u64 cache_wb(void)
  */
 int tdx_guest_destroy(struct tdx_guest *g)
 {
-	const struct tdx_sys_info *info = tdx_sysinfo();
+	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	unsigned int i, j, n;
 	u64 ret;
 
@@ -626,7 +626,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	for (i = 0; i < g->nr_vps; i++) {
 		n = 0;
 		do {
-			ret = tdh_vp_flush(g->vps[i]);
+			ret = tdsnp_tdh_vp_flush(g->vps[i]);
 		} while (retry_again(ret, &n));
 		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_VCPU_NOT_ASSOCIATED))
 			tdsnp_warn("tdx: TDH.VP.FLUSH: status 0x%llx", ret);
@@ -634,14 +634,14 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	n = 0;
 	tdx_global_lock();
 	do {
-		ret = tdh_mng_vpflushdone(&g->td);
+		ret = tdsnp_tdh_mng_vpflushdone(&g->td);
 	} while (retry_again(ret, &n));
 	if (ret == TDX_SUCCESS) {
 		ret = cache_wb();
 		if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE)) {
 			n = 0;
 			do {
-				ret = tdh_mng_key_freeid(&g->td);
+				ret = tdsnp_tdh_mng_key_freeid(&g->td);
 			} while (retry_again(ret, &n));
 		}
 	}
@@ -669,7 +669,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 		reclaim(g, g->td.tdcs_pages[i]);
 	n = 0;
 	do {
-		ret = tdh_phymem_page_reclaim(g->td.tdr_page, NULL);
+		ret = tdsnp_tdh_phymem_page_reclaim(g->td.tdr_page, NULL);
 	} while (retry_again(ret, &n));
 	if (ret == TDX_SUCCESS) {
 		/* The TDR was written with the global KeyID (pitfall P4). */
@@ -677,7 +677,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 
 		n = 0;
 		do {
-			ret = tdh_phymem_page_wbinvd(pa);
+			ret = tdsnp_tdh_phymem_page_wbinvd(pa);
 		} while (retry_again(ret, &n));
 	}
 	if (ret == TDX_SUCCESS) {
@@ -701,13 +701,13 @@ EXPORT_SYMBOL_GPL(tdx_guest_destroy);
  *
  * Return: the raw status of the last TDH.MNG.RD.
  */
-u64 __tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value)
+u64 __tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value)
 {
 	unsigned int n = 0;
 	u64 ret;
 
 	do {
-		ret = tdh_mng_rd(td, field_id, value);
+		ret = tdsnp_tdh_mng_rd(td, field_id, value);
 	} while (retry_again(ret, &n));
 	return ret;
 }
@@ -721,7 +721,7 @@ EXPORT_SYMBOL_GPL(__tdx_td_rd);
  *
  * Return: 0 or a negative errno.
  */
-int tdx_td_rd(struct tdx_td *td, u64 field_id, u64 *value)
+int tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value)
 {
 	return tdx_status_to_errno(__tdx_td_rd(td, field_id, value));
 }
@@ -735,13 +735,13 @@ EXPORT_SYMBOL_GPL(tdx_td_rd);
  *
  * Return: the raw status of the last TDH.VP.RD.
  */
-u64 __tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
+u64 __tdx_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value)
 {
 	unsigned int n = 0;
 	u64 ret;
 
 	do {
-		ret = tdh_vp_rd(vp, field_id, value);
+		ret = tdsnp_tdh_vp_rd(vp, field_id, value);
 	} while (retry_again(ret, &n));
 	return ret;
 }
@@ -755,7 +755,7 @@ EXPORT_SYMBOL_GPL(__tdx_vp_rd);
  *
  * Return: 0 or a negative errno.
  */
-int tdx_vp_rd(struct tdx_vp *vp, u64 field_id, u64 *value)
+int tdx_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value)
 {
 	return tdx_status_to_errno(__tdx_vp_rd(vp, field_id, value));
 }
@@ -770,13 +770,13 @@ EXPORT_SYMBOL_GPL(tdx_vp_rd);
  *
  * Return: the raw status of the last TDH.VP.WR.
  */
-u64 __tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask)
+u64 __tdx_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask)
 {
 	unsigned int n = 0;
 	u64 ret;
 
 	do {
-		ret = tdh_vp_wr(vp, field_id, value, mask, NULL);
+		ret = tdsnp_tdh_vp_wr(vp, field_id, value, mask, NULL);
 	} while (retry_again(ret, &n));
 	return ret;
 }
@@ -791,7 +791,7 @@ EXPORT_SYMBOL_GPL(__tdx_vp_wr);
  *
  * Return: 0 or a negative errno.
  */
-int tdx_vp_wr(struct tdx_vp *vp, u64 field_id, u64 value, u64 mask)
+int tdx_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask)
 {
 	return tdx_status_to_errno(__tdx_vp_wr(vp, field_id, value, mask));
 }
@@ -805,7 +805,7 @@ EXPORT_SYMBOL_GPL(tdx_vp_wr);
  *
  * Return: 0 or a negative errno.
  */
-int tdx_vp_vmcs_read(struct tdx_vp *vp, u32 encoding, u64 *value)
+int tdx_vp_vmcs_read(struct tdsnp_tdx_vp *vp, u32 encoding, u64 *value)
 {
 	if (encoding & 1)
 		return -EINVAL;
@@ -822,7 +822,7 @@ EXPORT_SYMBOL_GPL(tdx_vp_vmcs_read);
  *
  * Return: 0 or a negative errno.
  */
-int tdx_vp_vmcs_write(struct tdx_vp *vp, u32 encoding, u64 value, u64 mask)
+int tdx_vp_vmcs_write(struct tdsnp_tdx_vp *vp, u32 encoding, u64 value, u64 mask)
 {
 	if (encoding & 1)
 		return -EINVAL;
@@ -840,7 +840,7 @@ EXPORT_SYMBOL_GPL(tdx_vp_vmcs_write);
  *
  * Return: the raw status (TDX_SUCCESS, or that of the failing read).
  */
-u64 __tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48])
+u64 __tdx_td_read_mrtd(struct tdsnp_tdx_td *td, u8 mrtd[48])
 {
 	unsigned int i, b;
 	u64 v = 0, ret;
@@ -863,7 +863,7 @@ EXPORT_SYMBOL_GPL(__tdx_td_read_mrtd);
  *
  * Return: 0 or a negative errno.
  */
-int tdx_td_read_mrtd(struct tdx_td *td, u8 mrtd[48])
+int tdx_td_read_mrtd(struct tdsnp_tdx_td *td, u8 mrtd[48])
 {
 	return tdx_status_to_errno(__tdx_td_read_mrtd(td, mrtd));
 }

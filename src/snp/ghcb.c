@@ -11,30 +11,30 @@
 #include <snp/snp.h>
 #include <snp/ghcb.h>
 
-TDSNP_CHECK_SIZE(struct ghcb, 4096);
-TDSNP_CHECK_OFFSET(struct ghcb, cpl, 0x0cb);
-TDSNP_CHECK_OFFSET(struct ghcb, xss, 0x140);
-TDSNP_CHECK_OFFSET(struct ghcb, dr7, 0x160);
-TDSNP_CHECK_OFFSET(struct ghcb, rax, 0x1f8);
-TDSNP_CHECK_OFFSET(struct ghcb, rcx, 0x308);
-TDSNP_CHECK_OFFSET(struct ghcb, rdx, 0x310);
-TDSNP_CHECK_OFFSET(struct ghcb, rbx, 0x318);
-TDSNP_CHECK_OFFSET(struct ghcb, rbp, 0x328);
-TDSNP_CHECK_OFFSET(struct ghcb, rsi, 0x330);
-TDSNP_CHECK_OFFSET(struct ghcb, rdi, 0x338);
-TDSNP_CHECK_OFFSET(struct ghcb, r8, 0x340);
-TDSNP_CHECK_OFFSET(struct ghcb, r15, 0x378);
-TDSNP_CHECK_OFFSET(struct ghcb, sw_exit_code, 0x390);
-TDSNP_CHECK_OFFSET(struct ghcb, sw_exit_info_1, 0x398);
-TDSNP_CHECK_OFFSET(struct ghcb, sw_exit_info_2, 0x3a0);
-TDSNP_CHECK_OFFSET(struct ghcb, sw_scratch, 0x3a8);
-TDSNP_CHECK_OFFSET(struct ghcb, xcr0, 0x3e8);
-TDSNP_CHECK_OFFSET(struct ghcb, valid_bitmap, 0x3f0);
-TDSNP_CHECK_OFFSET(struct ghcb, x87_state_gpa, 0x400);
-TDSNP_CHECK_OFFSET(struct ghcb, shared_buffer, GHCB_SHARED_BUF_OFFSET);
-TDSNP_CHECK_OFFSET(struct ghcb, protocol_version, 0xffa);
-TDSNP_CHECK_OFFSET(struct ghcb, ghcb_usage, 0xffc);
-TDSNP_CHECK_SIZE(struct snp_psc_desc, GHCB_SHARED_BUF_SIZE);
+TDSNP_CHECK_SIZE(struct tdsnp_ghcb, 4096);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, cpl, 0x0cb);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xss, 0x140);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, dr7, 0x160);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rax, 0x1f8);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rcx, 0x308);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rdx, 0x310);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rbx, 0x318);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rbp, 0x328);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rsi, 0x330);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rdi, 0x338);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, r8, 0x340);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, r15, 0x378);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_code, 0x390);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_info_1, 0x398);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_info_2, 0x3a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_scratch, 0x3a8);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xcr0, 0x3e8);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, valid_bitmap, 0x3f0);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, x87_state_gpa, 0x400);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, shared_buffer, TDSNP_GHCB_SHARED_BUF_OFFSET);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, protocol_version, 0xffa);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, ghcb_usage, 0xffc);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_psc_desc, TDSNP_GHCB_SHARED_BUF_SIZE);
 
 static const struct snp_ghcb_msr_ops *msr_ops;
 
@@ -102,7 +102,7 @@ static int msr_expect(u64 req, u64 code, u64 *resp)
 
 	if (ret)
 		return ret;
-	return (*resp & GHCB_MSR_INFO_MASK) == code ? 0 : -EPROTO;
+	return (*resp & TDSNP_GHCB_MSR_INFO_MASK) == code ? 0 : -EPROTO;
 }
 
 /**
@@ -116,7 +116,7 @@ static int msr_expect(u64 req, u64 code, u64 *resp)
 int snp_ghcb_msr_sev_info(u16 *max_proto, u16 *min_proto, u8 *cbit)
 {
 	u64 v;
-	int ret = msr_expect(GHCB_MSR_SEV_INFO_REQ, GHCB_MSR_SEV_INFO_RESP, &v);
+	int ret = msr_expect(TDSNP_GHCB_MSR_SEV_INFO_REQ, TDSNP_GHCB_MSR_SEV_INFO_RESP, &v);
 
 	if (ret)
 		return ret;
@@ -141,7 +141,7 @@ int snp_ghcb_msr_register(tdsnp_gpa_t gpa)
 
 	if (!tdsnp_gpa_is_aligned(gpa, TDSNP_PAGE_SIZE))
 		return -EINVAL;
-	ret = msr_expect(GHCB_MSR_REG_GPA_REQ | (gfn << 12), GHCB_MSR_REG_GPA_RESP, &v);
+	ret = msr_expect(TDSNP_GHCB_MSR_REG_GPA_REQ | (gfn << 12), TDSNP_GHCB_MSR_REG_GPA_RESP, &v);
 	if (ret)
 		return ret;
 	return (v >> 12) == gfn ? 0 : -EPROTO;
@@ -157,7 +157,7 @@ EXPORT_SYMBOL_GPL(snp_ghcb_msr_register);
 int snp_ghcb_msr_hv_features(u64 *features)
 {
 	u64 v;
-	int ret = msr_expect(GHCB_MSR_HV_FT_REQ, GHCB_MSR_HV_FT_RESP, &v);
+	int ret = msr_expect(TDSNP_GHCB_MSR_HV_FT_REQ, TDSNP_GHCB_MSR_HV_FT_RESP, &v);
 
 	if (!ret)
 		*features = v >> 12;
@@ -168,7 +168,7 @@ EXPORT_SYMBOL_GPL(snp_ghcb_msr_hv_features);
 /**
  * snp_ghcb_msr_cpuid() - one CPUID register through the MSR protocol (0x004)
  * @fn: CPUID function (subleaf 0)
- * @reg: GHCB_CPUID_EAX..EDX
+ * @reg: TDSNP_GHCB_CPUID_EAX..EDX
  * @val: the register
  *
  * Return: 0 or errno (-EINVAL for a bad @reg).
@@ -178,10 +178,10 @@ int snp_ghcb_msr_cpuid(u32 fn, unsigned int reg, u32 *val)
 	u64 v;
 	int ret;
 
-	if (reg > GHCB_CPUID_EDX)
+	if (reg > TDSNP_GHCB_CPUID_EDX)
 		return -EINVAL;
-	ret = msr_expect(GHCB_MSR_CPUID_REQ | ((u64)reg << 30) | ((u64)fn << 32),
-			 GHCB_MSR_CPUID_RESP, &v);
+	ret = msr_expect(TDSNP_GHCB_MSR_CPUID_REQ | ((u64)reg << 30) | ((u64)fn << 32),
+			 TDSNP_GHCB_MSR_CPUID_RESP, &v);
 	if (!ret)
 		*val = (u32)(v >> 32);
 	return ret;
@@ -204,8 +204,8 @@ int snp_ghcb_msr_psc(tdsnp_gpa_t gpa, unsigned int op)
 	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) ||
 	    !tdsnp_gpa_is_aligned(gpa, TDSNP_PAGE_SIZE) || (tdsnp_gpa_val(gpa) >> 52))
 		return -EINVAL;
-	ret = msr_expect(GHCB_MSR_PSC_REQ | tdsnp_gpa_val(gpa) | ((u64)op << SNP_PSC_OP_SHIFT),
-			 GHCB_MSR_PSC_RESP, &v);
+	ret = msr_expect(TDSNP_GHCB_MSR_PSC_REQ | tdsnp_gpa_val(gpa) |
+			 ((u64)op << SNP_PSC_OP_SHIFT), TDSNP_GHCB_MSR_PSC_RESP, &v);
 	if (ret)
 		return ret;
 	return (v >> 32) ? -EIO : 0;
@@ -221,7 +221,7 @@ EXPORT_SYMBOL_GPL(snp_ghcb_msr_psc);
  */
 int snp_ghcb_msr_terminate(unsigned int set, unsigned int reason)
 {
-	return msr_vmgexit(GHCB_MSR_TERM_REQ | ((u64)(set & 0xf) << 12) |
+	return msr_vmgexit(TDSNP_GHCB_MSR_TERM_REQ | ((u64)(set & 0xf) << 12) |
 			   ((u64)(reason & 0xff) << 16), NULL);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_msr_terminate);
@@ -240,11 +240,12 @@ EXPORT_SYMBOL_GPL(snp_ghcb_msr_terminate);
 int snp_ghcb_msr_ap_reset_hold(u64 *result)
 {
 	u64 v;
-	int ret = msr_expect(GHCB_MSR_AP_RESET_HOLD_REQ, GHCB_MSR_AP_RESET_HOLD_RESP, &v);
+	int ret = msr_expect(TDSNP_GHCB_MSR_AP_RESET_HOLD_REQ,
+			     TDSNP_GHCB_MSR_AP_RESET_HOLD_RESP, &v);
 
 	if (ret)
 		return ret;
-	*result = v >> GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT;
+	*result = v >> TDSNP_GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT;
 	return *result ? 0 : -EAGAIN;
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_msr_ap_reset_hold);
@@ -254,18 +255,18 @@ EXPORT_SYMBOL_GPL(snp_ghcb_msr_ap_reset_hold);
  * @gpa: the preferred GHCB GPA (its GFN from bits 63:12)
  *
  * Return: 0; -ENOENT when the hypervisor has no preference (all-ones GFN,
- * GHCB_MSR_PREF_GPA_NONE, what KVM always answers); -EPROTO on a wrong
+ * TDSNP_GHCB_MSR_PREF_GPA_NONE, what KVM always answers); -EPROTO on a wrong
  * response code; or the call's errno.
  */
 int snp_ghcb_msr_pref_gpa(tdsnp_gpa_t *gpa)
 {
 	u64 v, gfn;
-	int ret = msr_expect(GHCB_MSR_PREF_GPA_REQ, GHCB_MSR_PREF_GPA_RESP, &v);
+	int ret = msr_expect(TDSNP_GHCB_MSR_PREF_GPA_REQ, TDSNP_GHCB_MSR_PREF_GPA_RESP, &v);
 
 	if (ret)
 		return ret;
-	gfn = v >> GHCB_MSR_GPA_VALUE_SHIFT;
-	if (gfn == GHCB_MSR_PREF_GPA_NONE)
+	gfn = v >> TDSNP_GHCB_MSR_GPA_VALUE_SHIFT;
+	if (gfn == TDSNP_GHCB_MSR_PREF_GPA_NONE)
 		return -ENOENT;
 	*gpa = tdsnp_gpa(gfn << TDSNP_PAGE_SHIFT);
 	return 0;
@@ -291,11 +292,11 @@ int snp_ghcb_msr_run_vmpl(unsigned int vmpl)
 
 	if (vmpl > SNP_VMPL3)
 		return -EINVAL;
-	ret = msr_expect(GHCB_MSR_VMPL_REQ | ((u64)vmpl << GHCB_MSR_VMPL_SHIFT),
-			 GHCB_MSR_VMPL_RESP, &v);
+	ret = msr_expect(TDSNP_GHCB_MSR_VMPL_REQ | ((u64)vmpl << TDSNP_GHCB_MSR_VMPL_SHIFT),
+			 TDSNP_GHCB_MSR_VMPL_RESP, &v);
 	if (ret)
 		return ret;
-	return (v >> GHCB_MSR_VMPL_RESULT_SHIFT) ? -EIO : 0;
+	return (v >> TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT) ? -EIO : 0;
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_msr_run_vmpl);
 
@@ -313,17 +314,17 @@ EXPORT_SYMBOL_GPL(snp_ghcb_invalidate);
 static int ghcb_error(u64 code)
 {
 	switch (code) {
-	case GHCB_ERR_NOT_REGISTERED:
+	case TDSNP_GHCB_ERR_NOT_REGISTERED:
 		return -ENXIO;
-	case GHCB_ERR_INVALID_USAGE:
+	case TDSNP_GHCB_ERR_INVALID_USAGE:
 		return -EPROTO;
-	case GHCB_ERR_INVALID_SCRATCH_AREA:
+	case TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA:
 		return -EFAULT;
-	case GHCB_ERR_MISSING_INPUT:
+	case TDSNP_GHCB_ERR_MISSING_INPUT:
 		return -ENODATA;
-	case GHCB_ERR_INVALID_INPUT:
+	case TDSNP_GHCB_ERR_INVALID_INPUT:
 		return -EINVAL;
-	case GHCB_ERR_INVALID_EVENT:
+	case TDSNP_GHCB_ERR_INVALID_EVENT:
 		return -EOPNOTSUPP;
 	default:
 		return -EIO;
@@ -346,22 +347,22 @@ static int ghcb_error(u64 code)
  */
 int snp_ghcb_call(struct snp_ghcb *g, u64 exit_code, u64 info1, u64 info2)
 {
-	struct ghcb *p = g->page;
+	struct tdsnp_ghcb *p = g->page;
 	u64 res;
 	int ret;
 
-	ghcb_set(p, GHCB_OFF(sw_exit_code), exit_code);
-	ghcb_set(p, GHCB_OFF(sw_exit_info_1), info1);
-	ghcb_set(p, GHCB_OFF(sw_exit_info_2), info2);
-	p->protocol_version = GHCB_PROTOCOL_VERSION;
-	p->ghcb_usage = GHCB_USAGE_STANDARD;
+	ghcb_set(p, TDSNP_GHCB_OFF(sw_exit_code), exit_code);
+	ghcb_set(p, TDSNP_GHCB_OFF(sw_exit_info_1), info1);
+	ghcb_set(p, TDSNP_GHCB_OFF(sw_exit_info_2), info2);
+	p->protocol_version = TDSNP_GHCB_PROTOCOL_VERSION;
+	p->ghcb_usage = TDSNP_GHCB_USAGE_STANDARD;
 	ret = msr_vmgexit(tdsnp_gpa_val(g->gpa), NULL);
 	if (ret)
 		return ret;
 	res = p->sw_exit_info_1 & 0xffffffffULL;
-	if (res == GHCB_RESULT_OK)
+	if (res == TDSNP_GHCB_RESULT_OK)
 		return 0;
-	if (res == GHCB_RESULT_ERROR)
+	if (res == TDSNP_GHCB_RESULT_ERROR)
 		return ghcb_error(p->sw_exit_info_2);
 	return -EIO;
 }
@@ -371,13 +372,13 @@ static int io_size_bits(unsigned int size, u64 *bits)
 {
 	switch (size) {
 	case 1:
-		*bits = SVM_IOIO_SZ8;
+		*bits = TDSNP_SVM_IOIO_SZ8;
 		return 0;
 	case 2:
-		*bits = SVM_IOIO_SZ16;
+		*bits = TDSNP_SVM_IOIO_SZ16;
 		return 0;
 	case 4:
-		*bits = SVM_IOIO_SZ32;
+		*bits = TDSNP_SVM_IOIO_SZ32;
 		return 0;
 	default:
 		return -EINVAL;
@@ -400,9 +401,9 @@ int snp_ghcb_io_out(struct snp_ghcb *g, u16 port, unsigned int size, u32 val)
 	if (io_size_bits(size, &sz))
 		return -EINVAL;
 	snp_ghcb_invalidate(g);
-	ghcb_set(g->page, GHCB_OFF(rax), val);
-	return snp_ghcb_call(g, SVM_EXIT_IOIO,
-			     ((u64)port << SVM_IOIO_PORT_SHIFT) | sz | SVM_IOIO_A16, 0);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(rax), val);
+	return snp_ghcb_call(g, TDSNP_SVM_EXIT_IOIO,
+			     ((u64)port << TDSNP_SVM_IOIO_PORT_SHIFT) | sz | TDSNP_SVM_IOIO_A16, 0);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_io_out);
 
@@ -423,12 +424,12 @@ int snp_ghcb_io_in(struct snp_ghcb *g, u16 port, unsigned int size, u32 *val)
 	if (io_size_bits(size, &sz))
 		return -EINVAL;
 	snp_ghcb_invalidate(g);
-	ghcb_set(g->page, GHCB_OFF(rax), 0);
-	ret = snp_ghcb_call(g, SVM_EXIT_IOIO, ((u64)port << SVM_IOIO_PORT_SHIFT) | sz |
-			    SVM_IOIO_A16 | SVM_IOIO_TYPE_IN, 0);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(rax), 0);
+	ret = snp_ghcb_call(g, TDSNP_SVM_EXIT_IOIO, ((u64)port << TDSNP_SVM_IOIO_PORT_SHIFT) | sz |
+			    TDSNP_SVM_IOIO_A16 | TDSNP_SVM_IOIO_TYPE_IN, 0);
 	if (ret)
 		return ret;
-	if (!ghcb_is_valid(g->page, GHCB_BIT(rax)))
+	if (!ghcb_is_valid(g->page, TDSNP_GHCB_BIT(rax)))
 		return -EPROTO;
 	*val = (u32)(g->page->rax & tdsnp_size_mask(size));
 	return 0;
@@ -437,7 +438,7 @@ EXPORT_SYMBOL_GPL(snp_ghcb_io_in);
 
 static u64 shared_buf_gpa(const struct snp_ghcb *g)
 {
-	return tdsnp_gpa_val(g->gpa) + GHCB_SHARED_BUF_OFFSET;
+	return tdsnp_gpa_val(g->gpa) + TDSNP_GHCB_SHARED_BUF_OFFSET;
 }
 
 /**
@@ -456,8 +457,8 @@ int snp_ghcb_mmio_read(struct snp_ghcb *g, tdsnp_gpa_t gpa, unsigned int size, v
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return -EINVAL;
 	snp_ghcb_invalidate(g);
-	ghcb_set(g->page, GHCB_OFF(sw_scratch), shared_buf_gpa(g));
-	ret = snp_ghcb_call(g, SVM_VMGEXIT_MMIO_READ, tdsnp_gpa_val(gpa), size);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+	ret = snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_MMIO_READ, tdsnp_gpa_val(gpa), size);
 	if (!ret)
 		memcpy(buf, g->page->shared_buffer, size);
 	return ret;
@@ -480,8 +481,8 @@ int snp_ghcb_mmio_write(struct snp_ghcb *g, tdsnp_gpa_t gpa, unsigned int size,
 		return -EINVAL;
 	snp_ghcb_invalidate(g);
 	memcpy(g->page->shared_buffer, buf, size);
-	ghcb_set(g->page, GHCB_OFF(sw_scratch), shared_buf_gpa(g));
-	return snp_ghcb_call(g, SVM_VMGEXIT_MMIO_WRITE, tdsnp_gpa_val(gpa), size);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+	return snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_MMIO_WRITE, tdsnp_gpa_val(gpa), size);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_mmio_write);
 
@@ -498,11 +499,12 @@ int snp_ghcb_rdmsr(struct snp_ghcb *g, u32 msr, u64 *val)
 	int ret;
 
 	snp_ghcb_invalidate(g);
-	ghcb_set(g->page, GHCB_OFF(rcx), msr);
-	ret = snp_ghcb_call(g, SVM_EXIT_MSR, 0, 0);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(rcx), msr);
+	ret = snp_ghcb_call(g, TDSNP_SVM_EXIT_MSR, 0, 0);
 	if (ret)
 		return ret;
-	if (!ghcb_is_valid(g->page, GHCB_BIT(rax)) || !ghcb_is_valid(g->page, GHCB_BIT(rdx)))
+	if (!ghcb_is_valid(g->page, TDSNP_GHCB_BIT(rax)) ||
+	    !ghcb_is_valid(g->page, TDSNP_GHCB_BIT(rdx)))
 		return -EPROTO;
 	*val = (g->page->rax & 0xffffffffULL) | (g->page->rdx << 32);
 	return 0;
@@ -520,10 +522,10 @@ EXPORT_SYMBOL_GPL(snp_ghcb_rdmsr);
 int snp_ghcb_wrmsr(struct snp_ghcb *g, u32 msr, u64 val)
 {
 	snp_ghcb_invalidate(g);
-	ghcb_set(g->page, GHCB_OFF(rcx), msr);
-	ghcb_set(g->page, GHCB_OFF(rax), val & 0xffffffffULL);
-	ghcb_set(g->page, GHCB_OFF(rdx), val >> 32);
-	return snp_ghcb_call(g, SVM_EXIT_MSR, 1, 0);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(rcx), msr);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(rax), val & 0xffffffffULL);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(rdx), val >> 32);
+	return snp_ghcb_call(g, TDSNP_SVM_EXIT_MSR, 1, 0);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_wrmsr);
 
@@ -538,19 +540,19 @@ EXPORT_SYMBOL_GPL(snp_ghcb_wrmsr);
  */
 int snp_ghcb_cpuid(struct snp_ghcb *g, u32 fn, u32 idx, u32 out[4])
 {
-	struct ghcb *p = g->page;
+	struct tdsnp_ghcb *p = g->page;
 	int ret;
 
 	snp_ghcb_invalidate(g);
-	ghcb_set(p, GHCB_OFF(rax), fn);
-	ghcb_set(p, GHCB_OFF(rcx), idx);
+	ghcb_set(p, TDSNP_GHCB_OFF(rax), fn);
+	ghcb_set(p, TDSNP_GHCB_OFF(rcx), idx);
 	if (fn == 0xd)
-		ghcb_set(p, GHCB_OFF(xcr0), 1);
-	ret = snp_ghcb_call(g, SVM_EXIT_CPUID, 0, 0);
+		ghcb_set(p, TDSNP_GHCB_OFF(xcr0), 1);
+	ret = snp_ghcb_call(g, TDSNP_SVM_EXIT_CPUID, 0, 0);
 	if (ret)
 		return ret;
-	if (!ghcb_is_valid(p, GHCB_BIT(rax)) || !ghcb_is_valid(p, GHCB_BIT(rbx)) ||
-	    !ghcb_is_valid(p, GHCB_BIT(rcx)) || !ghcb_is_valid(p, GHCB_BIT(rdx)))
+	if (!ghcb_is_valid(p, TDSNP_GHCB_BIT(rax)) || !ghcb_is_valid(p, TDSNP_GHCB_BIT(rbx)) ||
+	    !ghcb_is_valid(p, TDSNP_GHCB_BIT(rcx)) || !ghcb_is_valid(p, TDSNP_GHCB_BIT(rdx)))
 		return -EPROTO;
 	out[0] = (u32)p->rax;
 	out[1] = (u32)p->rbx;
@@ -563,7 +565,7 @@ EXPORT_SYMBOL_GPL(snp_ghcb_cpuid);
 /**
  * snp_ghcb_ap_create() - AP creation request (0x80000013)
  * @g: the GHCB
- * @request: SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY
+ * @request: TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY
  * @apic_id: the vCPU's APIC ID
  * @vmpl: the VMSA's VMPL (multi-VMPL hypervisors; 0 otherwise)
  * @vmsa_gpa: GPA of the VMSA page (not 2M aligned)
@@ -575,14 +577,14 @@ EXPORT_SYMBOL_GPL(snp_ghcb_cpuid);
 int snp_ghcb_ap_create(struct snp_ghcb *g, unsigned int request, u32 apic_id,
 		       unsigned int vmpl, tdsnp_gpa_t vmsa_gpa, u64 sev_features)
 {
-	if (request > SVM_VMGEXIT_AP_DESTROY || vmpl > 3 ||
+	if (request > TDSNP_SVM_VMGEXIT_AP_DESTROY || vmpl > 3 ||
 	    !tdsnp_gpa_is_aligned(vmsa_gpa, TDSNP_PAGE_SIZE) ||
 	    tdsnp_gpa_is_aligned(vmsa_gpa, BIT_ULL(21)))
 		return -EINVAL;
 	snp_ghcb_invalidate(g);
-	if (request != SVM_VMGEXIT_AP_DESTROY)
-		ghcb_set(g->page, GHCB_OFF(rax), sev_features);
-	return snp_ghcb_call(g, SVM_VMGEXIT_AP_CREATION,
+	if (request != TDSNP_SVM_VMGEXIT_AP_DESTROY)
+		ghcb_set(g->page, TDSNP_GHCB_OFF(rax), sev_features);
+	return snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_AP_CREATION,
 			     request | ((u64)vmpl << 16) | ((u64)apic_id << 32),
 			     tdsnp_gpa_val(vmsa_gpa));
 }
@@ -604,7 +606,7 @@ EXPORT_SYMBOL_GPL(snp_ghcb_ap_create);
  */
 int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int n)
 {
-	struct snp_psc_desc *d = (struct snp_psc_desc *)g->page->shared_buffer;
+	struct tdsnp_snp_psc_desc *d = (struct tdsnp_snp_psc_desc *)g->page->shared_buffer;
 	unsigned int i, last;
 	int ret;
 
@@ -625,8 +627,8 @@ int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int
 	while (d->hdr.cur_entry <= d->hdr.end_entry) {
 		last = d->hdr.cur_entry;
 		snp_ghcb_invalidate(g);
-		ghcb_set(g->page, GHCB_OFF(sw_scratch), shared_buf_gpa(g));
-		ret = snp_ghcb_call(g, SVM_VMGEXIT_PSC, 0, 0);
+		ghcb_set(g->page, TDSNP_GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+		ret = snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_PSC, 0, 0);
 		if (ret)
 			return ret;
 		if (g->page->sw_exit_info_2)
@@ -654,7 +656,7 @@ int snp_ghcb_ap_reset_hold(struct snp_ghcb *g, u64 *result)
 	int ret;
 
 	snp_ghcb_invalidate(g);
-	ret = snp_ghcb_call(g, SVM_VMGEXIT_AP_HLT_LOOP, 0, 0);
+	ret = snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_AP_HLT_LOOP, 0, 0);
 	if (ret)
 		return ret;
 	*result = g->page->sw_exit_info_2;
@@ -676,6 +678,6 @@ int snp_ghcb_run_vmpl(struct snp_ghcb *g, unsigned int vmpl)
 	if (vmpl > SNP_VMPL3)
 		return -EINVAL;
 	snp_ghcb_invalidate(g);
-	return snp_ghcb_call(g, SVM_VMGEXIT_SNP_RUN_VMPL, vmpl, 0);
+	return snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL, vmpl, 0);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_run_vmpl);

@@ -490,7 +490,7 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	if (p)
 		snp_mock_rmp_get(tdsnp_page_hpa(p), &r);
 	CHECK(r.vmsa && r.assigned && r.asid == ASID);
-	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_CREATE, 1, 1, tdsnp_gpa(GPA),
+	CHECK(snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_CREATE, 1, 1, tdsnp_gpa(GPA),
 				 SNP_SEV_FEAT_SNP_ACTIVE) == 0);
 	CHECK(!snp_mock_hv_vcpu(1, 1, &vc) && vc.runnable && vc.vmsa_gpa == GPA);
 	/* As the SVSM on APIC 1: run the new VMPL1 VMSA, by GHCB and by MSR. */
@@ -499,7 +499,7 @@ static int test_ghcb_io_psc_and_vmsa_ap_creation_round_trip(char *msg, size_t le
 	CHECK(snp_ghcb_msr_run_vmpl(SNP_VMPL1) == 0);
 	CHECK(snp_ghcb_msr_run_vmpl(SNP_VMPL2) == -EIO);
 	CHECK(snp_mock_hv_vmpl_runs(&vmpl) == 2 && vmpl == SNP_VMPL1);
-	CHECK(snp_ghcb_ap_create(&g, SVM_VMGEXIT_AP_DESTROY, 1, 1, tdsnp_gpa(GPA), 0) == 0);
+	CHECK(snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_DESTROY, 1, 1, tdsnp_gpa(GPA), 0) == 0);
 	/* Clear the VMSA bit, rescind, make shared again, then free. */
 	CHECK(vmsa_page_destroy(&v) == 0);
 	if (p)

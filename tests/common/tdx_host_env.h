@@ -24,7 +24,7 @@ struct tdx_host_env {
 
 int tdx_host_env_init(struct tdx_host_env *env);
 
-int tdx_host_bringup(struct tdx_host_env *env, struct tdx_sys_info *info);
+int tdx_host_bringup(struct tdx_host_env *env, struct tdsnp_tdx_sys_info *info);
 void tdx_host_shutdown(void);
 
 #ifndef __KERNEL__

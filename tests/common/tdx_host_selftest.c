@@ -78,7 +78,7 @@ static int build_td(struct tdx_guest *g, u64 attributes, char *msg, size_t len)
 
 static int lifecycle(char *msg, size_t len)
 {
-	const struct tdx_sys_info *info = tdx_sysinfo();
+	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	u64 before = tdx_pages_outstanding(), v;
 	struct page *src = tdsnp_alloc_page();
 	struct tdx_guest g;
@@ -163,7 +163,7 @@ out:
 static int test_td_lifecycle_reclaims_every_page(char *msg, size_t len)
 {
 	struct tdx_host_env env;
-	struct tdx_sys_info info;
+	struct tdsnp_tdx_sys_info info;
 	int ret = tdx_host_bringup(&env, &info);
 
 	if (ret)
@@ -251,7 +251,7 @@ static int test_mrtd_reproduces_spec_vectors(char *msg, size_t len)
 static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 {
 	struct tdx_host_env env;
-	struct tdx_td td = { 0 };
+	struct tdsnp_tdx_td td = { 0 };
 	u64 v, ret;
 	int err = tdx_host_env_init(&env);
 
@@ -263,13 +263,13 @@ static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 	if (err)
 		return st_fail(msg, len, "setup: %d", err);
 	td.tdr_page = tdsnp_alloc_page();
-	ret = tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
+	ret = tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
 	if (ret != TDX_SYS_LP_INIT_NOT_DONE)
 		err = st_fail(msg, len, "SYS.RD before init: 0x%llx", ret);
-	ret = tdh_mng_create(&td, 33);
+	ret = tdsnp_tdh_mng_create(&td, 33);
 	if (!err && ret != TDX_SYS_NOT_READY)
 		err = st_fail(msg, len, "MNG.CREATE before init: 0x%llx", ret);
-	ret = tdh_sys_lp_init();
+	ret = tdsnp_tdh_sys_lp_init();
 	if (!err && ret != TDX_SYS_INIT_NOT_PENDING)
 		err = st_fail(msg, len, "LP.INIT before SYS.INIT: 0x%llx", ret);
 	tdsnp_free_page(td.tdr_page);
@@ -368,22 +368,22 @@ static int test_sys_rdall_then_shutdown_stops_the_module(char *msg, size_t len)
 		goto out;
 	}
 	buf = page_address(pg);
-	ret = tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next);
+	ret = tdsnp_tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next);
 	if (ret != TDX_SUCCESS || next != TDX_FIELD_ID_NULL)
 		err = st_fail(msg, len, "RDALL: 0x%llx next 0x%llx", ret, next);
 	else if (buf[0] != (3128ULL | (36ULL << 16)) || buf[1] != 0x0000020200000000ULL)
 		err = st_fail(msg, len, "RDALL list header 0x%llx, first sequence 0x%llx",
 			      buf[0], buf[1]);
-	ret = tdh_sys_shutdown(0);
+	ret = tdsnp_tdh_sys_shutdown(0);
 	if (!err && ret != TDX_SUCCESS)
 		err = st_fail(msg, len, "SYS.SHUTDOWN: 0x%llx", ret);
-	ret = tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
+	ret = tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL);
 	if (!err && ret != TDX_SYS_SHUTDOWN)
 		err = st_fail(msg, len, "SYS.RD after SHUTDOWN: 0x%llx", ret);
-	ret = tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next);
+	ret = tdsnp_tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next);
 	if (!err && ret != TDX_SYS_SHUTDOWN)
 		err = st_fail(msg, len, "SYS.RDALL after SHUTDOWN: 0x%llx", ret);
-	ret = tdh_sys_lp_shutdown();
+	ret = tdsnp_tdh_sys_lp_shutdown();
 	if (!err && ret != TDX_SUCCESS)
 		err = st_fail(msg, len, "LP.SHUTDOWN after SHUTDOWN: 0x%llx", ret);
 out:

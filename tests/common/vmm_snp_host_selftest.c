@@ -193,7 +193,7 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 		held[nr_held++] = tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx);
 	}
 	for (i = 0; i < 2; i++) {
-		struct sev_es_save_area *sa;
+		struct tdsnp_sev_es_save_area *sa;
 		struct page *p;
 
 		EQ(ret ? 0 : vmm_vcpu_create(vm, i, &vcpu[i]), 0);
@@ -295,7 +295,7 @@ static int test_state_before_finalize_lands_in_vmsa_refused_after(char *msg, siz
 		REG(VMM_REG_RIP, 0), REG(VMM_REG_SEG(VMM_SEG_CS, VMM_SEG_ATTRIB), 0),
 		VMSA(0x3e8, 0), VMSA(0x3e9, 0),
 	};
-	struct sev_es_save_area *sa = NULL;
+	struct tdsnp_sev_es_save_area *sa = NULL;
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
 	int ret = begin(msg, len);

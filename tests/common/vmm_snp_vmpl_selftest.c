@@ -163,7 +163,7 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 		   BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMSA) | BIT(VMM_STATE_MSR));
 	}
 	for (i = 0; i < 2; i++) {
-		struct sev_es_save_area *sa;
+		struct tdsnp_sev_es_save_area *sa;
 
 		EQ(ret ? 0 : vmm_vcpu_create(vm, i, &vcpu[i]), 0);
 		/* The hypervisor registered the VMSA (CREATE_ON_INIT) at its GPA. */
@@ -177,7 +177,7 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 		CHECK(e.assigned && e.validated && e.vmsa && e.gpa == hv.vmsa_gpa);
 		EQ(e.perms[vmpl], SNP_PERM_READ);
 		CHECK(!tdsnp_hpa_is_aligned(hpa_of(hv.vmsa_gpa), SNP_PAGE_SIZE_2M));
-		sa = (struct sev_es_save_area *)bytes_of(hv.vmsa_gpa);
+		sa = (struct tdsnp_sev_es_save_area *)bytes_of(hv.vmsa_gpa);
 		EQ(sa->vmpl, vmpl);
 		EQ(sa->rip, 0xfff0);
 		EQ(sa->cs.base, 0xffff0000);
@@ -236,7 +236,7 @@ static int test_lifecycle_vmpl3_two_vcpus_measured_destroy_restores_rmp(char *ms
 
 /* A VM with one vCPU whose VMSA the test reads directly. */
 static int one_vcpu(char *msg, size_t len, unsigned int vmpl, struct vmm_vm **vm,
-		    struct vmm_vcpu **vcpu, struct sev_es_save_area **sa)
+		    struct vmm_vcpu **vcpu, struct tdsnp_sev_es_save_area **sa)
 {
 	struct vmm_vm_config cfg = base_cfg;
 	struct snp_mock_vcpu hv;
@@ -249,7 +249,7 @@ static int one_vcpu(char *msg, size_t len, unsigned int vmpl, struct vmm_vm **vm
 	EQ(ret ? 0 : vmm_vcpu_create(*vm, 0, vcpu), 0);
 	EQ(ret ? 0 : snp_mock_hv_vcpu(0, vmpl, &hv), 0);
 	if (!ret)
-		*sa = (struct sev_es_save_area *)bytes_of(hv.vmsa_gpa);
+		*sa = (struct tdsnp_sev_es_save_area *)bytes_of(hv.vmsa_gpa);
 	return ret;
 }
 
@@ -297,7 +297,7 @@ static int test_state_batches_land_at_vmsa_offsets_all_or_nothing(char *msg, siz
 		VMSA(0x3b0, 0), VMSA(0x0c9, 0), REG(VMM_REG_RAX, 0), MSR(0xc0000080, 0),
 		VMSA(0x0ca, 0),
 	};
-	struct sev_es_save_area *sa = NULL;
+	struct tdsnp_sev_es_save_area *sa = NULL;
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
 	unsigned int i;
@@ -357,7 +357,7 @@ static int test_cache_write_visible_at_once_reaches_vmsa_once_at_flush(char *msg
 {
 	struct vmm_state_entry e = REG(VMM_REG_RBX, 0x5555);
 	struct vmm_state_entry r = REG(VMM_REG_RBX, 0);
-	struct sev_es_save_area *sa = NULL;
+	struct tdsnp_sev_es_save_area *sa = NULL;
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
 	struct vmm_stats st = { 0 };
@@ -495,7 +495,7 @@ static int test_bad_input_every_entry_point_leaks_nothing(char *msg, size_t len)
 	/* The hypervisor refuses AP creation (other SEV_FEATURES): page given back. */
 	snp_mock_hv_set_sev_features(SNP_SEV_FEAT_SNP_ACTIVE | SNP_SEV_FEAT_DEBUG_SWAP);
 	EQ(ret ? 0 : vmm_vcpu_create(vm, 0, &vcpu), -EINVAL);
-	EQ(vmm_vm_last_status(vm), GHCB_ERR_INVALID_INPUT);
+	EQ(vmm_vm_last_status(vm), TDSNP_GHCB_ERR_INVALID_INPUT);
 	EQ(tdsnp_mock_snp_svsm_pool_pages(), 0);
 	EQ(snp_mock_hv_vcpu(0, 1, &hv), -ENOENT);
 	snp_mock_hv_set_sev_features(SNP_SEV_FEAT_SNP_ACTIVE);

@@ -19,7 +19,7 @@
  * wakes the vCPU at once, deterministically, with the value a test sets
  * (snp_mock_hv_set_ap_wake(), default KVM's 1; 0 models a return without a
  * wake-up) and counts the holds.  Preferred GHCB GPA (0x010): the GPA a
- * test sets, else GHCB_MSR_PREF_GPA_NONE as KVM always answers.  Run at
+ * test sets, else TDSNP_GHCB_MSR_PREF_GPA_NONE as KVM always answers.  Run at
  * VMPL (MSR 0x016, NAE 0x80000018), which needs HV feature MULTI_VMPL: the
  * model's choice, the GHCB specification not being available, is to accept
  * VMPL0 (the launch VMSA) and any VMPL for which AP creation registered a
@@ -36,7 +36,8 @@
 #include "snp_mock.h"
 
 #define HV_MAX_VCPUS	16
-#define HV_FEATURES	(GHCB_HV_FT_SNP | GHCB_HV_FT_AP_CREATION | GHCB_HV_FT_MULTI_VMPL)
+#define HV_FEATURES	(TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION | \
+			 TDSNP_GHCB_HV_FT_MULTI_VMPL)
 /* #GP as an EVENTINJ value: vector 13, type 3 (exception), error code valid, valid. */
 #define EVTINJ_GP	(13ULL | (3ULL << 8) | BIT_ULL(11) | BIT_ULL(31))
 
@@ -107,37 +108,38 @@ static u64 msr_protocol(u32 asid, u64 msr)
 	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_CPUID };
 	u64 gfn = (msr & SNP_PSC_GFN_MASK) >> 12;
 
-	switch (msr & GHCB_MSR_INFO_MASK) {
-	case GHCB_MSR_SEV_INFO_REQ:
+	switch (msr & TDSNP_GHCB_MSR_INFO_MASK) {
+	case TDSNP_GHCB_MSR_SEV_INFO_REQ:
 		/* Protocol versions 1..2, C-bit 51. */
-		return (2ULL << 48) | (1ULL << 32) | (51ULL << 24) | GHCB_MSR_SEV_INFO_RESP;
-	case GHCB_MSR_REG_GPA_REQ:
+		return (2ULL << 48) | (1ULL << 32) | (51ULL << 24) | TDSNP_GHCB_MSR_SEV_INFO_RESP;
+	case TDSNP_GHCB_MSR_REG_GPA_REQ:
 		hv.ghcb_gpa = (msr >> 12) << 12;
 		hv.registered = true;
-		return (msr & ~GHCB_MSR_INFO_MASK) | GHCB_MSR_REG_GPA_RESP;
-	case GHCB_MSR_HV_FT_REQ:
-		return (HV_FEATURES << 12) | GHCB_MSR_HV_FT_RESP;
-	case GHCB_MSR_CPUID_REQ:
+		return (msr & ~TDSNP_GHCB_MSR_INFO_MASK) | TDSNP_GHCB_MSR_REG_GPA_RESP;
+	case TDSNP_GHCB_MSR_HV_FT_REQ:
+		return (HV_FEATURES << 12) | TDSNP_GHCB_MSR_HV_FT_RESP;
+	case TDSNP_GHCB_MSR_CPUID_REQ:
 		e.addr = msr >> 32;
 		if (call_handler(&e))
-			return GHCB_MSR_CPUID_RESP;
-		return ((u64)e.cpuid[(msr >> 30) & 3] << 32) | GHCB_MSR_CPUID_RESP;
-	case GHCB_MSR_PSC_REQ:
+			return TDSNP_GHCB_MSR_CPUID_RESP;
+		return ((u64)e.cpuid[(msr >> 30) & 3] << 32) | TDSNP_GHCB_MSR_CPUID_RESP;
+	case TDSNP_GHCB_MSR_PSC_REQ:
 		if (psc_apply(asid, gfn << 12, (msr & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT, false))
-			return (1ULL << 32) | GHCB_MSR_PSC_RESP;
-		return GHCB_MSR_PSC_RESP;
-	case GHCB_MSR_AP_RESET_HOLD_REQ:
+			return (1ULL << 32) | TDSNP_GHCB_MSR_PSC_RESP;
+		return TDSNP_GHCB_MSR_PSC_RESP;
+	case TDSNP_GHCB_MSR_AP_RESET_HOLD_REQ:
 		hv.ap_holds++;
-		return (hv.ap_wake << GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT) |
-		       GHCB_MSR_AP_RESET_HOLD_RESP;
-	case GHCB_MSR_PREF_GPA_REQ:
-		return ((hv.pref_gpa >> TDSNP_PAGE_SHIFT) << GHCB_MSR_GPA_VALUE_SHIFT) |
-		       GHCB_MSR_PREF_GPA_RESP;
-	case GHCB_MSR_VMPL_REQ:
-		if (!run_vmpl((msr >> GHCB_MSR_VMPL_SHIFT) & 0xff))
-			return (1ULL << GHCB_MSR_VMPL_RESULT_SHIFT) | GHCB_MSR_VMPL_RESP;
-		return GHCB_MSR_VMPL_RESP;
-	case GHCB_MSR_TERM_REQ:
+		return (hv.ap_wake << TDSNP_GHCB_MSR_AP_RESET_HOLD_RESULT_SHIFT) |
+		       TDSNP_GHCB_MSR_AP_RESET_HOLD_RESP;
+	case TDSNP_GHCB_MSR_PREF_GPA_REQ:
+		return ((hv.pref_gpa >> TDSNP_PAGE_SHIFT) << TDSNP_GHCB_MSR_GPA_VALUE_SHIFT) |
+		       TDSNP_GHCB_MSR_PREF_GPA_RESP;
+	case TDSNP_GHCB_MSR_VMPL_REQ:
+		if (!run_vmpl((msr >> TDSNP_GHCB_MSR_VMPL_SHIFT) & 0xff))
+			return (1ULL << TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT) |
+			       TDSNP_GHCB_MSR_VMPL_RESP;
+		return TDSNP_GHCB_MSR_VMPL_RESP;
+	case TDSNP_GHCB_MSR_TERM_REQ:
 		hv.terminate = msr;
 		return msr;
 	default:
@@ -145,134 +147,136 @@ static u64 msr_protocol(u32 asid, u64 msr)
 	}
 }
 
-static void set_result(struct ghcb *g, u64 info1, u64 info2)
+static void set_result(struct tdsnp_ghcb *g, u64 info1, u64 info2)
 {
 	g->sw_exit_info_1 = info1;
 	g->sw_exit_info_2 = info2;
 }
 
-static void set_error(struct ghcb *g, u64 code)
+static void set_error(struct tdsnp_ghcb *g, u64 code)
 {
-	set_result(g, GHCB_RESULT_ERROR, code);
+	set_result(g, TDSNP_GHCB_RESULT_ERROR, code);
 }
 
-static bool valid(const struct ghcb *g, size_t off)
+static bool valid(const struct tdsnp_ghcb *g, size_t off)
 {
 	return ghcb_is_valid(g, (unsigned int)(off / 8));
 }
 
-static void exit_cpuid(struct ghcb *g)
+static void exit_cpuid(struct tdsnp_ghcb *g)
 {
 	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_CPUID };
 
-	if (!valid(g, GHCB_OFF(rax)) || !valid(g, GHCB_OFF(rcx)))
-		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	if (!valid(g, TDSNP_GHCB_OFF(rax)) || !valid(g, TDSNP_GHCB_OFF(rcx)))
+		return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
 	e.addr = (u32)g->rax;
 	e.idx = (u32)g->rcx;
 	if (call_handler(&e))
-		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
-	ghcb_set(g, GHCB_OFF(rax), e.cpuid[0]);
-	ghcb_set(g, GHCB_OFF(rbx), e.cpuid[1]);
-	ghcb_set(g, GHCB_OFF(rcx), e.cpuid[2]);
-	ghcb_set(g, GHCB_OFF(rdx), e.cpuid[3]);
-	set_result(g, GHCB_RESULT_OK, 0);
+		return set_result(g, TDSNP_GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+	ghcb_set(g, TDSNP_GHCB_OFF(rax), e.cpuid[0]);
+	ghcb_set(g, TDSNP_GHCB_OFF(rbx), e.cpuid[1]);
+	ghcb_set(g, TDSNP_GHCB_OFF(rcx), e.cpuid[2]);
+	ghcb_set(g, TDSNP_GHCB_OFF(rdx), e.cpuid[3]);
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
-static void exit_ioio(struct ghcb *g)
+static void exit_ioio(struct tdsnp_ghcb *g)
 {
 	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_IO };
-	u64 info = g->sw_exit_info_1, sz = info & (SVM_IOIO_SZ8 | SVM_IOIO_SZ16 | SVM_IOIO_SZ32);
+	u64 info = g->sw_exit_info_1;
+	u64 sz = info & (TDSNP_SVM_IOIO_SZ8 | TDSNP_SVM_IOIO_SZ16 | TDSNP_SVM_IOIO_SZ32);
 	u64 mask;
 
 	/* String and REP forms (bits 2, 3) are not emulated by the model. */
 	if ((info & (BIT_ULL(2) | BIT_ULL(3))) ||
-	    (sz != SVM_IOIO_SZ8 && sz != SVM_IOIO_SZ16 && sz != SVM_IOIO_SZ32))
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
-	e.size = sz == SVM_IOIO_SZ8 ? 1 : sz == SVM_IOIO_SZ16 ? 2 : 4;
+	    (sz != TDSNP_SVM_IOIO_SZ8 && sz != TDSNP_SVM_IOIO_SZ16 && sz != TDSNP_SVM_IOIO_SZ32))
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
+	e.size = sz == TDSNP_SVM_IOIO_SZ8 ? 1 : sz == TDSNP_SVM_IOIO_SZ16 ? 2 : 4;
 	mask = tdsnp_size_mask(e.size);
-	e.addr = (info >> SVM_IOIO_PORT_SHIFT) & 0xffff;
-	e.write = !(info & SVM_IOIO_TYPE_IN);
+	e.addr = (info >> TDSNP_SVM_IOIO_PORT_SHIFT) & 0xffff;
+	e.write = !(info & TDSNP_SVM_IOIO_TYPE_IN);
 	if (e.write) {
-		if (!valid(g, GHCB_OFF(rax)))
-			return set_error(g, GHCB_ERR_MISSING_INPUT);
+		if (!valid(g, TDSNP_GHCB_OFF(rax)))
+			return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
 		e.data = g->rax & mask;
 	}
 	if (call_handler(&e))
-		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+		return set_result(g, TDSNP_GHCB_RESULT_EXCEPTION, EVTINJ_GP);
 	if (!e.write)
-		ghcb_set(g, GHCB_OFF(rax), (g->rax & ~mask) | (e.data & mask));
-	set_result(g, GHCB_RESULT_OK, 0);
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), (g->rax & ~mask) | (e.data & mask));
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
-static void exit_msr(struct ghcb *g)
+static void exit_msr(struct tdsnp_ghcb *g)
 {
 	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_MSR };
 
 	if (g->sw_exit_info_1 > 1)
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 	e.write = g->sw_exit_info_1;
-	if (!valid(g, GHCB_OFF(rcx)) ||
-	    (e.write && (!valid(g, GHCB_OFF(rax)) || !valid(g, GHCB_OFF(rdx)))))
-		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	if (!valid(g, TDSNP_GHCB_OFF(rcx)) ||
+	    (e.write && (!valid(g, TDSNP_GHCB_OFF(rax)) || !valid(g, TDSNP_GHCB_OFF(rdx)))))
+		return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
 	e.addr = (u32)g->rcx;
 	e.size = 8;
 	if (e.write)
 		e.data = (g->rax & 0xffffffffULL) | (g->rdx << 32);
 	if (call_handler(&e))
-		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+		return set_result(g, TDSNP_GHCB_RESULT_EXCEPTION, EVTINJ_GP);
 	if (!e.write) {
-		ghcb_set(g, GHCB_OFF(rax), e.data & 0xffffffffULL);
-		ghcb_set(g, GHCB_OFF(rdx), e.data >> 32);
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), e.data & 0xffffffffULL);
+		ghcb_set(g, TDSNP_GHCB_OFF(rdx), e.data >> 32);
 	}
-	set_result(g, GHCB_RESULT_OK, 0);
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
 /* The scratch area must lie in the GHCB's shared buffer (snp.md 5.1). */
-static bool scratch_ok(const struct ghcb *g, u64 len)
+static bool scratch_ok(const struct tdsnp_ghcb *g, u64 len)
 {
-	u64 lo = hv.ghcb_gpa + GHCB_SHARED_BUF_OFFSET;
+	u64 lo = hv.ghcb_gpa + TDSNP_GHCB_SHARED_BUF_OFFSET;
 
-	return valid(g, GHCB_OFF(sw_scratch)) && g->sw_scratch >= lo &&
-	       len <= GHCB_SHARED_BUF_SIZE && g->sw_scratch + len <= lo + GHCB_SHARED_BUF_SIZE;
+	return valid(g, TDSNP_GHCB_OFF(sw_scratch)) && g->sw_scratch >= lo &&
+	       len <= TDSNP_GHCB_SHARED_BUF_SIZE &&
+	       g->sw_scratch + len <= lo + TDSNP_GHCB_SHARED_BUF_SIZE;
 }
 
-static void exit_mmio(struct ghcb *g, bool write)
+static void exit_mmio(struct tdsnp_ghcb *g, bool write)
 {
 	struct snp_mock_exit e = { .type = SNP_MOCK_EXIT_MMIO, .write = write };
 	u64 size = g->sw_exit_info_2;
 	u8 *buf;
 
-	if (!valid(g, GHCB_OFF(sw_scratch)))
-		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	if (!valid(g, TDSNP_GHCB_OFF(sw_scratch)))
+		return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
 	if (size != 1 && size != 2 && size != 4 && size != 8)
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 	if (!scratch_ok(g, size))
-		return set_error(g, GHCB_ERR_INVALID_SCRATCH_AREA);
-	buf = g->shared_buffer + (g->sw_scratch - hv.ghcb_gpa - GHCB_SHARED_BUF_OFFSET);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+	buf = g->shared_buffer + (g->sw_scratch - hv.ghcb_gpa - TDSNP_GHCB_SHARED_BUF_OFFSET);
 	e.addr = g->sw_exit_info_1;
 	e.size = (unsigned int)size;
 	if (write)
 		memcpy(&e.data, buf, size);
 	if (call_handler(&e))
-		return set_result(g, GHCB_RESULT_EXCEPTION, EVTINJ_GP);
+		return set_result(g, TDSNP_GHCB_RESULT_EXCEPTION, EVTINJ_GP);
 	if (!write)
 		memcpy(buf, &e.data, size);
-	set_result(g, GHCB_RESULT_OK, 0);
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
-static void exit_psc(struct ghcb *g, u32 asid)
+static void exit_psc(struct tdsnp_ghcb *g, u32 asid)
 {
-	struct snp_psc_desc *d = (struct snp_psc_desc *)g->shared_buffer;
+	struct tdsnp_snp_psc_desc *d = (struct tdsnp_snp_psc_desc *)g->shared_buffer;
 	unsigned int done = 0;
 
-	if (!valid(g, GHCB_OFF(sw_scratch)))
-		return set_error(g, GHCB_ERR_MISSING_INPUT);
-	if (g->sw_scratch != hv.ghcb_gpa + GHCB_SHARED_BUF_OFFSET)
-		return set_error(g, GHCB_ERR_INVALID_SCRATCH_AREA);
-	set_result(g, GHCB_RESULT_OK, 0);
+	if (!valid(g, TDSNP_GHCB_OFF(sw_scratch)))
+		return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
+	if (g->sw_scratch != hv.ghcb_gpa + TDSNP_GHCB_SHARED_BUF_OFFSET)
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	if (d->hdr.end_entry >= SNP_PSC_MAX_ENTRIES || d->hdr.cur_entry > d->hdr.end_entry ||
 	    d->hdr.reserved)
-		return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
+		return set_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
 	while (d->hdr.cur_entry <= d->hdr.end_entry && (!hv.psc_batch || done < hv.psc_batch)) {
 		u64 ent = d->entries[d->hdr.cur_entry];
 		unsigned int op = (ent & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
@@ -282,12 +286,12 @@ static void exit_psc(struct ghcb *g, u32 asid)
 
 		if ((ent & GENMASK_ULL(63, 57)) || (big && (gpa & (SNP_PAGE_SIZE_2M - 1))) ||
 		    (op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED))
-			return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
+			return set_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
 		ret = psc_apply(asid, gpa, op, big);
 		if (ret == -EINVAL)
-			return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
+			return set_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
 		if (ret)
-			return set_result(g, GHCB_RESULT_OK, SNP_PSC_ERR_GENERIC);
+			return set_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_GENERIC);
 		d->entries[d->hdr.cur_entry] = (ent & ~SNP_PSC_CUR_PAGE_MASK) |
 					       (big ? SNP_PAGES_PER_2M : 1);
 		d->hdr.cur_entry++;
@@ -321,58 +325,58 @@ static bool run_vmpl(u64 vmpl)
 	return true;
 }
 
-static void exit_run_vmpl(struct ghcb *g)
+static void exit_run_vmpl(struct tdsnp_ghcb *g)
 {
 	if (!run_vmpl(g->sw_exit_info_1))
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
-	set_result(g, GHCB_RESULT_OK, 0);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
-static void exit_ap_reset_hold(struct ghcb *g)
+static void exit_ap_reset_hold(struct tdsnp_ghcb *g)
 {
 	hv.ap_holds++;
-	set_result(g, GHCB_RESULT_OK, hv.ap_wake);
+	set_result(g, TDSNP_GHCB_RESULT_OK, hv.ap_wake);
 }
 
-static void exit_ap_creation(struct ghcb *g)
+static void exit_ap_creation(struct tdsnp_ghcb *g)
 {
 	u64 info = g->sw_exit_info_1, vmsa = g->sw_exit_info_2;
 	unsigned int req = info & 0xffff, vmpl = (info >> 16) & 0xf;
 	u32 apic = (u32)(info >> 32);
 	struct snp_mock_vcpu *v;
 
-	if (req > SVM_VMGEXIT_AP_DESTROY || vmpl > SNP_VMPL3)
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
-	if (req == SVM_VMGEXIT_AP_DESTROY) {
+	if (req > TDSNP_SVM_VMGEXIT_AP_DESTROY || vmpl > SNP_VMPL3)
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
+	if (req == TDSNP_SVM_VMGEXIT_AP_DESTROY) {
 		v = find_vcpu(apic, vmpl, false);
 		if (!v)
-			return set_error(g, GHCB_ERR_INVALID_INPUT);
+			return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 		memset(v, 0, sizeof(*v));
-		return set_result(g, GHCB_RESULT_OK, 0);
+		return set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	}
-	if (!valid(g, GHCB_OFF(rax)))
-		return set_error(g, GHCB_ERR_MISSING_INPUT);
+	if (!valid(g, TDSNP_GHCB_OFF(rax)))
+		return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
 	/* KVM: page aligned, never 2M aligned (3.3.2); features equal the VM's (S9). */
 	if ((vmsa & ~TDSNP_PAGE_MASK) || !(vmsa & (SNP_PAGE_SIZE_2M - 1)) ||
 	    g->rax != hv.sev_features)
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 	v = find_vcpu(apic, vmpl, true);
 	if (!v)
-		return set_error(g, GHCB_ERR_INVALID_INPUT);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 	v->used = true;
 	v->apic_id = apic;
 	v->vmpl = (u8)vmpl;
 	v->vmsa_gpa = vmsa;
 	v->sev_features = g->rax;
-	v->on_init = req == SVM_VMGEXIT_AP_CREATE_ON_INIT;
-	v->runnable = req == SVM_VMGEXIT_AP_CREATE;
-	set_result(g, GHCB_RESULT_OK, 0);
+	v->on_init = req == TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT;
+	v->runnable = req == TDSNP_SVM_VMGEXIT_AP_CREATE;
+	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
 static void ghcb_exit(u32 asid, u64 gpa)
 {
 	struct snp_mock_rmp_entry e;
-	struct ghcb *g;
+	struct tdsnp_ghcb *g;
 	u64 spa;
 
 	/* The hypervisor can only read a GHCB it maps and that is shared. */
@@ -388,38 +392,39 @@ static void ghcb_exit(u32 asid, u64 gpa)
 	if (!g)
 		return;
 	if (!hv.registered || gpa != hv.ghcb_gpa)
-		return set_error(g, GHCB_ERR_NOT_REGISTERED);
-	if (g->protocol_version != GHCB_PROTOCOL_VERSION || g->ghcb_usage != GHCB_USAGE_STANDARD)
-		return set_error(g, GHCB_ERR_INVALID_USAGE);
-	if (!valid(g, GHCB_OFF(sw_exit_code)) || !valid(g, GHCB_OFF(sw_exit_info_1)) ||
-	    !valid(g, GHCB_OFF(sw_exit_info_2)))
-		return set_error(g, GHCB_ERR_MISSING_INPUT);
+		return set_error(g, TDSNP_GHCB_ERR_NOT_REGISTERED);
+	if (g->protocol_version != TDSNP_GHCB_PROTOCOL_VERSION ||
+	    g->ghcb_usage != TDSNP_GHCB_USAGE_STANDARD)
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_USAGE);
+	if (!valid(g, TDSNP_GHCB_OFF(sw_exit_code)) || !valid(g, TDSNP_GHCB_OFF(sw_exit_info_1)) ||
+	    !valid(g, TDSNP_GHCB_OFF(sw_exit_info_2)))
+		return set_error(g, TDSNP_GHCB_ERR_MISSING_INPUT);
 	switch (g->sw_exit_code) {
-	case SVM_EXIT_CPUID:
+	case TDSNP_SVM_EXIT_CPUID:
 		return exit_cpuid(g);
-	case SVM_EXIT_IOIO:
+	case TDSNP_SVM_EXIT_IOIO:
 		return exit_ioio(g);
-	case SVM_EXIT_MSR:
+	case TDSNP_SVM_EXIT_MSR:
 		return exit_msr(g);
-	case SVM_VMGEXIT_MMIO_READ:
+	case TDSNP_SVM_VMGEXIT_MMIO_READ:
 		return exit_mmio(g, false);
-	case SVM_VMGEXIT_MMIO_WRITE:
+	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return exit_mmio(g, true);
-	case SVM_VMGEXIT_PSC:
+	case TDSNP_SVM_VMGEXIT_PSC:
 		return exit_psc(g, asid);
-	case SVM_VMGEXIT_AP_CREATION:
+	case TDSNP_SVM_VMGEXIT_AP_CREATION:
 		return exit_ap_creation(g);
-	case SVM_VMGEXIT_AP_HLT_LOOP:
+	case TDSNP_SVM_VMGEXIT_AP_HLT_LOOP:
 		return exit_ap_reset_hold(g);
-	case SVM_VMGEXIT_SNP_RUN_VMPL:
+	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
 		return exit_run_vmpl(g);
-	case SVM_VMGEXIT_HV_FEATURES:
-		return set_result(g, GHCB_RESULT_OK, HV_FEATURES);
-	case SVM_VMGEXIT_TERM_REQUEST:
+	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
+		return set_result(g, TDSNP_GHCB_RESULT_OK, HV_FEATURES);
+	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
 		hv.terminate = g->sw_exit_info_1;
-		return set_result(g, GHCB_RESULT_OK, 0);
+		return set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	default:
-		return set_error(g, GHCB_ERR_INVALID_EVENT);
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_EVENT);
 	}
 }
 
@@ -434,7 +439,7 @@ static void vmgexit_handler(void *priv, struct tdsnp_regs *r)
 	}
 	asid = snp_mock_current_asid();
 	hv.exits++;
-	if (hv.msr & GHCB_MSR_INFO_MASK)
+	if (hv.msr & TDSNP_GHCB_MSR_INFO_MASK)
 		hv.msr = msr_protocol(asid, hv.msr);
 	else
 		ghcb_exit(asid, hv.msr);
@@ -450,7 +455,7 @@ int snp_mock_hv_init(void)
 {
 	memset(&hv, 0, sizeof(hv));
 	hv.sev_features = 1;	/* SNPActive */
-	hv.pref_gpa = GHCB_MSR_PREF_GPA_NONE << TDSNP_PAGE_SHIFT;
+	hv.pref_gpa = TDSNP_GHCB_MSR_PREF_GPA_NONE << TDSNP_PAGE_SHIFT;
 	hv.ap_wake = 1;		/* KVM's answer after a SIPI */
 	return tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, vmgexit_handler, NULL);
 }
@@ -543,7 +548,7 @@ u64 snp_mock_hv_exits(void)
 
 /**
  * snp_mock_hv_set_pref_gpa() - the GHCB GPA the hypervisor prefers
- * @gpa: page-aligned GPA, or GHCB_MSR_PREF_GPA_NONE << 12 for none (default)
+ * @gpa: page-aligned GPA, or TDSNP_GHCB_MSR_PREF_GPA_NONE << 12 for none (default)
  */
 void snp_mock_hv_set_pref_gpa(u64 gpa)
 {

@@ -17,7 +17,7 @@ static struct tdx_host_env setup_env;
  *
  * Return: 0 or a negative errno.
  */
-int tdx_host_bringup(struct tdx_host_env *env, struct tdx_sys_info *info)
+int tdx_host_bringup(struct tdx_host_env *env, struct tdsnp_tdx_sys_info *info)
 {
 	int ret = tdx_host_env_init(env);
 

@@ -107,12 +107,13 @@ static void test_msr_protocol_sev_info_features_register_cpuid_terminate(void **
 	assert_int_equal(min, 1);
 	assert_int_equal(cbit, 51);
 	assert_int_equal(snp_ghcb_msr_hv_features(&ft), 0);
-	assert_int_equal(ft, GHCB_HV_FT_SNP | GHCB_HV_FT_AP_CREATION | GHCB_HV_FT_MULTI_VMPL);
+	assert_int_equal(ft, TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION |
+			 TDSNP_GHCB_HV_FT_MULTI_VMPL);
 	assert_int_equal(snp_ghcb_msr_register(tdsnp_gpa(GHCB_GPA + 8)), -EINVAL);
 	assert_int_equal(snp_ghcb_msr_register(ghcb.gpa), 0);
-	assert_int_equal(snp_ghcb_msr_cpuid(0x8000001f, GHCB_CPUID_ECX, &v), 0);
+	assert_int_equal(snp_ghcb_msr_cpuid(0x8000001f, TDSNP_GHCB_CPUID_ECX, &v), 0);
 	assert_int_equal(v, 0);		/* ECX = subleaf 0 in this handler */
-	assert_int_equal(snp_ghcb_msr_cpuid(0x8000001f, GHCB_CPUID_EAX, &v), 0);
+	assert_int_equal(snp_ghcb_msr_cpuid(0x8000001f, TDSNP_GHCB_CPUID_EAX, &v), 0);
 	assert_int_equal(v, 0x80000020);
 	assert_int_equal(snp_ghcb_msr_cpuid(1, 4, &v), -EINVAL);
 	/* Unknown code: no response code comes back. */
@@ -142,8 +143,8 @@ static void test_ghcb_request_before_registration_is_not_registered(void **state
 	(void)state;
 	begin();
 	assert_int_equal(snp_ghcb_io_out(&ghcb, 0x80, 1, 0x12), -ENXIO);
-	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_ERROR);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_NOT_REGISTERED);
+	assert_int_equal(ghcb.page->sw_exit_info_1, TDSNP_GHCB_RESULT_ERROR);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_NOT_REGISTERED);
 	assert_int_equal(nr_seen, 0);
 	end();
 }
@@ -168,7 +169,7 @@ static void test_io_exits_reach_handler_and_refusal_injects_gp(void **state)
 	assert_int_equal(snp_ghcb_io_out(&ghcb, 0x80, 3, 0), -EINVAL);
 	refuse = true;
 	assert_int_equal(snp_ghcb_io_in(&ghcb, 0x60, 4, &v), -EIO);
-	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_EXCEPTION);
+	assert_int_equal(ghcb.page->sw_exit_info_1, TDSNP_GHCB_RESULT_EXCEPTION);
 	assert_int_equal(ghcb.page->sw_exit_info_2, EVTINJ_GP);
 	end();
 }
@@ -213,29 +214,29 @@ static void test_hypervisor_rejects_bad_usage_input_scratch_and_event(void **sta
 	begin_registered();
 	/* Missing RAX/RCX for CPUID. */
 	snp_ghcb_invalidate(&ghcb);
-	assert_int_equal(snp_ghcb_call(&ghcb, SVM_EXIT_CPUID, 0, 0), -ENODATA);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_MISSING_INPUT);
+	assert_int_equal(snp_ghcb_call(&ghcb, TDSNP_SVM_EXIT_CPUID, 0, 0), -ENODATA);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_MISSING_INPUT);
 	/* MMIO scratch outside the shared buffer. */
 	snp_ghcb_invalidate(&ghcb);
-	ghcb_set(ghcb.page, GHCB_OFF(sw_scratch), GHCB_GPA + 0x100);
-	assert_int_equal(snp_ghcb_call(&ghcb, SVM_VMGEXIT_MMIO_READ, 0xfee00000, 4), -EFAULT);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_INVALID_SCRATCH_AREA);
-	ghcb_set(ghcb.page, GHCB_OFF(sw_scratch), GHCB_GPA + 0x800 + 0x7f0 - 2);
-	assert_int_equal(snp_ghcb_call(&ghcb, SVM_VMGEXIT_MMIO_READ, 0xfee00000, 4), -EFAULT);
+	ghcb_set(ghcb.page, TDSNP_GHCB_OFF(sw_scratch), GHCB_GPA + 0x100);
+	assert_int_equal(snp_ghcb_call(&ghcb, TDSNP_SVM_VMGEXIT_MMIO_READ, 0xfee00000, 4), -EFAULT);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+	ghcb_set(ghcb.page, TDSNP_GHCB_OFF(sw_scratch), GHCB_GPA + 0x800 + 0x7f0 - 2);
+	assert_int_equal(snp_ghcb_call(&ghcb, TDSNP_SVM_VMGEXIT_MMIO_READ, 0xfee00000, 4), -EFAULT);
 	/* Bad MMIO size, bad MSR direction, unknown exit code. */
-	ghcb_set(ghcb.page, GHCB_OFF(sw_scratch), GHCB_GPA + 0x800);
-	assert_int_equal(snp_ghcb_call(&ghcb, SVM_VMGEXIT_MMIO_READ, 0xfee00000, 3), -EINVAL);
-	assert_int_equal(snp_ghcb_call(&ghcb, SVM_EXIT_MSR, 2, 0), -EINVAL);
+	ghcb_set(ghcb.page, TDSNP_GHCB_OFF(sw_scratch), GHCB_GPA + 0x800);
+	assert_int_equal(snp_ghcb_call(&ghcb, TDSNP_SVM_VMGEXIT_MMIO_READ, 0xfee00000, 3), -EINVAL);
+	assert_int_equal(snp_ghcb_call(&ghcb, TDSNP_SVM_EXIT_MSR, 2, 0), -EINVAL);
 	assert_int_equal(snp_ghcb_call(&ghcb, 0x12345, 0, 0), -EOPNOTSUPP);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_INVALID_EVENT);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_INVALID_EVENT);
 	/* A GHCB with protocol version 1: invalid usage. */
 	snp_ghcb_invalidate(&ghcb);
-	ghcb_set(ghcb.page, GHCB_OFF(sw_exit_code), SVM_EXIT_CPUID);
+	ghcb_set(ghcb.page, TDSNP_GHCB_OFF(sw_exit_code), TDSNP_SVM_EXIT_CPUID);
 	ghcb.page->protocol_version = 1;
 	snp_mock_ghcb_msr_ops()->write(NULL, GHCB_GPA);
 	assert_int_equal(tdsnp_vmgexit(&regs), 0);
-	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_ERROR);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_INVALID_USAGE);
+	assert_int_equal(ghcb.page->sw_exit_info_1, TDSNP_GHCB_RESULT_ERROR);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_INVALID_USAGE);
 	assert_int_equal(nr_seen, 0);
 	end();
 }
@@ -351,7 +352,7 @@ static void test_msr_preferred_ghcb_gpa_none_or_hypervisors_choice(void **state)
 	begin();
 	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), -ENOENT);
 	assert_int_equal(tdsnp_gpa_val(gpa), 0x1234000);	/* untouched */
-	assert_int_equal(snp_ghcb_msr_call(GHCB_MSR_PREF_GPA_REQ, &v), 0);
+	assert_int_equal(snp_ghcb_msr_call(TDSNP_GHCB_MSR_PREF_GPA_REQ, &v), 0);
 	assert_int_equal(v, 0xfffffffffffff011ULL);
 	snp_mock_hv_set_pref_gpa(0x7f000);
 	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), 0);
@@ -377,28 +378,28 @@ static void test_run_vmpl_needs_a_registered_vmsa_msr_and_ghcb_forms(void **stat
 	assert_int_equal(last, 0);
 	/* No VMSA for VMPL1 of this vCPU: result 1 in [63:32]. */
 	assert_int_equal(snp_ghcb_msr_run_vmpl(1), -EIO);
-	assert_int_equal(snp_ghcb_msr_call(GHCB_MSR_VMPL_REQ | (1ULL << 32), &v), 0);
-	assert_int_equal(v, (1ULL << 32) | GHCB_MSR_VMPL_RESP);
+	assert_int_equal(snp_ghcb_msr_call(TDSNP_GHCB_MSR_VMPL_REQ | (1ULL << 32), &v), 0);
+	assert_int_equal(v, (1ULL << 32) | TDSNP_GHCB_MSR_VMPL_RESP);
 	/* A VMPL above 3 is refused before any exit; raw, the hypervisor refuses it. */
 	exits = snp_mock_hv_exits();
 	assert_int_equal(snp_ghcb_msr_run_vmpl(4), -EINVAL);
 	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 4), -EINVAL);
 	assert_int_equal(snp_mock_hv_exits(), exits);
-	assert_int_equal(snp_ghcb_msr_call(GHCB_MSR_VMPL_REQ | (4ULL << 32), &v), 0);
-	assert_int_equal(v, (1ULL << 32) | GHCB_MSR_VMPL_RESP);
+	assert_int_equal(snp_ghcb_msr_call(TDSNP_GHCB_MSR_VMPL_REQ | (4ULL << 32), &v), 0);
+	assert_int_equal(v, (1ULL << 32) | TDSNP_GHCB_MSR_VMPL_RESP);
 	/* AP creation registers a VMPL1 VMSA for APIC 0: now it can run. */
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_CREATE_ON_INIT, 0, 1,
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 0, 1,
 					    tdsnp_gpa(0x5000), SNP_SEV_FEAT_SNP_ACTIVE), 0);
 	assert_int_equal(snp_ghcb_msr_run_vmpl(1), 0);
 	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 2);
 	assert_int_equal(last, 1);
 	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 1), 0);
-	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_OK);
+	assert_int_equal(ghcb.page->sw_exit_info_1, TDSNP_GHCB_RESULT_OK);
 	assert_int_equal(snp_mock_hv_vmpl_runs(&last), 3);
 	/* The GHCB form's refusal: INVALID_INPUT. */
 	assert_int_equal(snp_ghcb_run_vmpl(&ghcb, 2), -EINVAL);
-	assert_int_equal(ghcb.page->sw_exit_info_1, GHCB_RESULT_ERROR);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_INVALID_INPUT);
+	assert_int_equal(ghcb.page->sw_exit_info_1, TDSNP_GHCB_RESULT_ERROR);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_INVALID_INPUT);
 	/* Another vCPU has no VMPL1 VMSA. */
 	snp_mock_hv_set_apic_id(2);
 	assert_int_equal(snp_ghcb_msr_run_vmpl(1), -EIO);
@@ -421,7 +422,7 @@ static void test_ghcb_ap_reset_hold_result_in_exit_info_2(void **state)
 	assert_int_equal(snp_ghcb_msr_register(ghcb.gpa), 0);
 	assert_int_equal(snp_ghcb_ap_reset_hold(&ghcb, &res), 0);
 	assert_int_equal(res, 1);
-	assert_int_equal(ghcb.page->sw_exit_code, SVM_VMGEXIT_AP_HLT_LOOP);
+	assert_int_equal(ghcb.page->sw_exit_code, TDSNP_SVM_VMGEXIT_AP_HLT_LOOP);
 	snp_mock_hv_set_ap_wake(0);
 	assert_int_equal(snp_ghcb_ap_reset_hold(&ghcb, &res), -EAGAIN);
 	assert_int_equal(res, 0);
@@ -458,26 +459,26 @@ static void test_malformed_msr_responses_are_protocol_errors(void **state)
 	snp_ghcb_set_msr_ops(&forced_ops);
 	force = true;
 	/* Wrong response codes: -EPROTO, and nothing is written back. */
-	forced = (1ULL << 12) | GHCB_MSR_CPUID_RESP;
+	forced = (1ULL << 12) | TDSNP_GHCB_MSR_CPUID_RESP;
 	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), -EPROTO);
 	assert_int_equal(res, 5);
-	forced = (0x7fULL << 12) | GHCB_MSR_REG_GPA_RESP;
+	forced = (0x7fULL << 12) | TDSNP_GHCB_MSR_REG_GPA_RESP;
 	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), -EPROTO);
 	assert_int_equal(tdsnp_gpa_val(gpa), 0x3000);
-	forced = GHCB_MSR_PSC_RESP;
+	forced = TDSNP_GHCB_MSR_PSC_RESP;
 	assert_int_equal(snp_ghcb_msr_run_vmpl(0), -EPROTO);
 	/* The request echoed back unanswered (code 0x006/0x010/0x016). */
-	forced = GHCB_MSR_AP_RESET_HOLD_REQ;
+	forced = TDSNP_GHCB_MSR_AP_RESET_HOLD_REQ;
 	assert_int_equal(snp_ghcb_msr_ap_reset_hold(&res), -EPROTO);
-	forced = GHCB_MSR_PREF_GPA_REQ;
+	forced = TDSNP_GHCB_MSR_PREF_GPA_REQ;
 	assert_int_equal(snp_ghcb_msr_pref_gpa(&gpa), -EPROTO);
-	forced = GHCB_MSR_VMPL_REQ;
+	forced = TDSNP_GHCB_MSR_VMPL_REQ;
 	assert_int_equal(snp_ghcb_msr_run_vmpl(0), -EPROTO);
 	/* Right code, failure result: run at VMPL reports it. */
-	forced = (0x80000001ULL << 32) | GHCB_MSR_VMPL_RESP;
+	forced = (0x80000001ULL << 32) | TDSNP_GHCB_MSR_VMPL_RESP;
 	assert_int_equal(snp_ghcb_msr_run_vmpl(0), -EIO);
 	/* Right code, data in the reserved bits 31:12 of a VMPL response: still a result of 0. */
-	forced = (0xfULL << 12) | GHCB_MSR_VMPL_RESP;
+	forced = (0xfULL << 12) | TDSNP_GHCB_MSR_VMPL_RESP;
 	assert_int_equal(snp_ghcb_msr_run_vmpl(0), 0);
 	force = false;
 	end();
@@ -505,23 +506,23 @@ static void test_strict_mode_reports_private_ghcb(void **state)
 
 static void test_page_state_change_bad_header_is_reported(void **state)
 {
-	struct snp_psc_desc *d;
+	struct tdsnp_snp_psc_desc *d;
 
 	(void)state;
 	begin_registered();
-	d = (struct snp_psc_desc *)ghcb.page->shared_buffer;
+	d = (struct tdsnp_snp_psc_desc *)ghcb.page->shared_buffer;
 	memset(d, 0, sizeof(*d));
 	d->hdr.end_entry = SNP_PSC_MAX_ENTRIES;
 	snp_ghcb_invalidate(&ghcb);
-	ghcb_set(ghcb.page, GHCB_OFF(sw_scratch), GHCB_GPA + GHCB_SHARED_BUF_OFFSET);
-	assert_int_equal(snp_ghcb_call(&ghcb, SVM_VMGEXIT_PSC, 0, 0), 0);
+	ghcb_set(ghcb.page, TDSNP_GHCB_OFF(sw_scratch), GHCB_GPA + TDSNP_GHCB_SHARED_BUF_OFFSET);
+	assert_int_equal(snp_ghcb_call(&ghcb, TDSNP_SVM_VMGEXIT_PSC, 0, 0), 0);
 	assert_int_equal(ghcb.page->sw_exit_info_2, SNP_PSC_ERR_INVALID_HDR);
 	end();
 }
 
 static void test_vmsa_init_helpers_fill_reset_and_long_mode_state(void **state)
 {
-	static struct sev_es_save_area sa;
+	static struct tdsnp_sev_es_save_area sa;
 
 	(void)state;
 	vmsa_init_reset(&sa, SNP_VMPL1, SNP_SEV_FEAT_DEBUG_SWAP, 0xfffffff0);
@@ -585,24 +586,24 @@ static void test_vmsa_create_ap_create_destroy_follow_the_rules(void **state)
 	assert_int_equal(r.perms[1], SNP_PERM_READ);
 	assert_int_equal(r.perms[2], 0);
 	/* AP creation: features must match, VMSA never 2M aligned. */
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_CREATE, 1, 1,
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_CREATE, 1, 1,
 					    tdsnp_gpa(VMSA_GPA), 0x21), -EINVAL);
-	assert_int_equal(ghcb.page->sw_exit_info_2, GHCB_ERR_INVALID_INPUT);
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_CREATE, 1, 1,
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_INVALID_INPUT);
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_CREATE, 1, 1,
 					    tdsnp_gpa(0x200000), SNP_SEV_FEAT_SNP_ACTIVE), -EINVAL);
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_CREATE, 1, 1,
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_CREATE, 1, 1,
 					    tdsnp_gpa(VMSA_GPA), SNP_SEV_FEAT_SNP_ACTIVE), 0);
 	assert_int_equal(snp_mock_hv_vcpu(1, 1, &vc), 0);
 	assert_true(vc.runnable && !vc.on_init);
 	assert_int_equal(vc.vmsa_gpa, VMSA_GPA);
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_CREATE_ON_INIT, 2, 1,
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 2, 1,
 					    tdsnp_gpa(VMSA_GPA), SNP_SEV_FEAT_SNP_ACTIVE), 0);
 	assert_int_equal(snp_mock_hv_vcpu(2, 1, &vc), 0);
 	assert_true(vc.on_init && !vc.runnable);
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_DESTROY, 1, 1,
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_DESTROY, 1, 1,
 					    tdsnp_gpa(VMSA_GPA), 0), 0);
 	assert_int_equal(snp_mock_hv_vcpu(1, 1, &vc), -ENOENT);
-	assert_int_equal(snp_ghcb_ap_create(&ghcb, SVM_VMGEXIT_AP_DESTROY, 1, 1,
+	assert_int_equal(snp_ghcb_ap_create(&ghcb, TDSNP_SVM_VMGEXIT_AP_DESTROY, 1, 1,
 					    tdsnp_gpa(VMSA_GPA), 0), -EINVAL);
 	/* Teardown: clear the VMSA bit, then the page may go back. */
 	assert_int_equal(vmsa_page_destroy(&v), 0);

@@ -98,13 +98,13 @@ static void adopt(struct tdx_guest *g, struct page *page)
 	n[g->nr_pages++].gpa = tdsnp_gpa(~0ULL);
 }
 
-static u64 init_with(struct tdx_td *td, const struct tdx_td_params *p)
+static u64 init_with(struct tdsnp_tdx_td *td, const struct tdx_td_params *p)
 {
 	struct page *pg = tdsnp_alloc_page();
 	u64 leaf, ret;
 
 	memcpy(page_address(pg), p, sizeof(*p));
-	ret = tdh_mng_init(td, pg, &leaf);
+	ret = tdsnp_tdh_mng_init(td, pg, &leaf);
 	tdsnp_free_page(pg);
 	return ret;
 }
@@ -113,9 +113,9 @@ static void test_td_build_leaves_refuse_wrong_order_and_bad_operands(void **stat
 {
 	u64 before = tdx_pages_outstanding();
 	struct page *pages[12], *other = tdx_alloc_fw_page();
-	struct tdx_td td = { .tdr_page = tdx_alloc_fw_page() };
+	struct tdsnp_tdx_td td = { .tdr_page = tdx_alloc_fw_page() };
 	struct page fake = { .pfn = (6ULL << 30) >> TDSNP_PAGE_SHIFT };
-	struct tdx_td bogus = { .tdr_page = &fake };
+	struct tdsnp_tdx_td bogus = { .tdr_page = &fake };
 	struct tdx_td_params p;
 	struct tdx_page_md md;
 	unsigned int i;
@@ -126,28 +126,30 @@ static void test_td_build_leaves_refuse_wrong_order_and_bad_operands(void **stat
 	for (i = 0; i < ARRAY_SIZE(pages); i++)
 		pages[i] = tdx_alloc_fw_page();
 	/* MNG.CREATE: HKID range, TDMR range, page type, HKID in use. */
-	assert_int_equal(tdh_mng_create(&td, 32), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
-	assert_int_equal(tdh_mng_create(&td, 48), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
-	assert_int_equal(tdh_mng_create(&bogus, 33),
+	assert_int_equal(tdsnp_tdh_mng_create(&td, 32), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
+	assert_int_equal(tdsnp_tdh_mng_create(&td, 48), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
+	assert_int_equal(tdsnp_tdh_mng_create(&bogus, 33),
 			 TDX_OPERAND_ADDR_RANGE_ERROR | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mng_create(&td, hkid), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_create(&td, 34), TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdsnp_tdh_mng_create(&td, hkid), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_create(&td, 34), TDX_PAGE_METADATA_INCORRECT |
+			 TDX_OPERAND_ID_RCX);
 	{
-		struct tdx_td td2 = { .tdr_page = other };
+		struct tdsnp_tdx_td td2 = { .tdr_page = other };
 
-		assert_int_equal(tdh_mng_create(&td2, hkid), TDX_HKID_NOT_FREE);
+		assert_int_equal(tdsnp_tdh_mng_create(&td2, hkid), TDX_HKID_NOT_FREE);
 	}
 	/* Keys before TDCS; TDCS before INIT. */
-	assert_int_equal(tdh_mng_addcx(&td, pages[0]), TDX_TD_KEYS_NOT_CONFIGURED);
-	assert_int_equal(tdh_mng_key_config(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_config(&td), TDX_LIFECYCLE_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_mng_addcx(&td, pages[0]), TDX_TD_KEYS_NOT_CONFIGURED);
+	assert_int_equal(tdsnp_tdh_mng_key_config(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_config(&td), TDX_LIFECYCLE_STATE_INCORRECT);
 	params(&p, 0);
 	assert_int_equal(init_with(&td, &p), TDX_TDCS_NOT_ALLOCATED);
 	/* The TDR is already locked as RDX: the same page as RCX collides. */
-	assert_int_equal(tdh_mng_addcx(&td, td.tdr_page), TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdsnp_tdh_mng_addcx(&td, td.tdr_page), TDX_OPERAND_BUSY |
+			 TDX_OPERAND_ID_RCX);
 	for (i = 0; i < 6; i++)
-		assert_int_equal(tdh_mng_addcx(&td, pages[i]), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_addcx(&td, pages[0]),
+		assert_int_equal(tdsnp_tdh_mng_addcx(&td, pages[i]), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_addcx(&td, pages[0]),
 			 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_RCX);
 	/* TD_PARAMS: each bad field with its operand id (tdx-host.md 9). */
 	p.attributes = BIT_ULL(1);
@@ -173,26 +175,28 @@ static void test_td_build_leaves_refuse_wrong_order_and_bad_operands(void **stat
 	params(&p, 0);
 	assert_int_equal(init_with(&td, &p), TDX_SUCCESS);
 	assert_int_equal(init_with(&td, &p), TDX_OP_STATE_INCORRECT);
-	assert_int_equal(tdh_mng_addcx(&td, pages[6]), TDX_OP_STATE_INCORRECT);
-	assert_int_equal(tdh_mr_finalize(&td), TDX_NO_VCPUS);
+	assert_int_equal(tdsnp_tdh_mng_addcx(&td, pages[6]), TDX_OP_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_mr_finalize(&td), TDX_NO_VCPUS);
 	/* Teardown in the wrong order. */
-	assert_int_equal(tdh_phymem_page_reclaim(pages[0], &md), TDX_LIFECYCLE_STATE_INCORRECT);
-	assert_int_equal(tdh_mng_key_freeid(&td), TDX_LIFECYCLE_STATE_INCORRECT);
-	assert_int_equal(tdh_mng_vpflushdone(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_freeid(&td), TDX_WBCACHE_NOT_COMPLETE);
-	assert_int_equal(tdh_phymem_cache_wb(true), TDX_WBCACHE_RESUME_ERROR);
-	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
-	assert_int_equal(tdh_phymem_cache_wb(false), TDX_NO_HKID_READY_TO_WBCACHE);
-	assert_int_equal(tdh_mng_key_freeid(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_phymem_page_reclaim(td.tdr_page, &md), TDX_TD_ASSOCIATED_PAGES_EXIST);
+	assert_int_equal(tdsnp_tdh_phymem_page_reclaim(pages[0], &md),
+			 TDX_LIFECYCLE_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_mng_key_freeid(&td), TDX_LIFECYCLE_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_mng_vpflushdone(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_freeid(&td), TDX_WBCACHE_NOT_COMPLETE);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(true), TDX_WBCACHE_RESUME_ERROR);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(false), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(false), TDX_NO_HKID_READY_TO_WBCACHE);
+	assert_int_equal(tdsnp_tdh_mng_key_freeid(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_reclaim(td.tdr_page, &md),
+			 TDX_TD_ASSOCIATED_PAGES_EXIST);
 	for (i = 0; i < 6; i++) {
-		assert_int_equal(tdh_phymem_page_reclaim(pages[i], &md), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_phymem_page_reclaim(pages[i], &md), TDX_SUCCESS);
 		assert_int_equal(md.page_type, TDX_PT_TDCX);
 		assert_int_equal(md.owner, page_to_phys(td.tdr_page));
 	}
-	assert_int_equal(tdh_phymem_page_reclaim(pages[0], &md),
+	assert_int_equal(tdsnp_tdh_phymem_page_reclaim(pages[0], &md),
 			 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_phymem_page_reclaim(td.tdr_page, &md), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_reclaim(td.tdr_page, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_type, TDX_PT_TDR);
 	for (i = 0; i < ARRAY_SIZE(pages); i++)
 		tdx_free_fw_page(pages[i]);
@@ -208,7 +212,7 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 	struct page *sept[3];
 	struct tdx_guest g;
 	struct tdx_ext_err e;
-	struct tdx_vp vp = { 0 };
+	struct tdsnp_tdx_vp vp = { 0 };
 	struct tdsnp_regs r;
 	unsigned int i;
 
@@ -221,14 +225,14 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 	r = (struct tdsnp_regs){ .rax = TDX_LEAF(TDH_VP_INIT, 1),
 				 .rcx = page_to_phys(g.vps[0]->tdvpr_page) };
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);
-	assert_int_equal(tdh_vp_init(g.vps[0], 0), TDX_VCPU_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_vp_init(g.vps[0], 0), TDX_VCPU_STATE_INCORRECT);
 	vp.tdvpr_page = tdx_alloc_fw_page();
-	assert_int_equal(tdh_vp_create(&g.td, &vp), TDX_SUCCESS);
-	assert_int_equal(tdh_vp_init(&vp, 0), TDX_TDCX_NUM_INCORRECT);
-	assert_int_equal(tdh_vp_create(&g.td, &(struct tdx_vp){ .tdvpr_page = pg }),
+	assert_int_equal(tdsnp_tdh_vp_create(&g.td, &vp), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_vp_init(&vp, 0), TDX_TDCX_NUM_INCORRECT);
+	assert_int_equal(tdsnp_tdh_vp_create(&g.td, &(struct tdsnp_tdx_vp){ .tdvpr_page = pg }),
 			 TDX_MAX_VCPUS_EXCEEDED);
 	/* No S-EPT yet: the walk stops at the PML4 entry, which is FREE. */
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), pg, src, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), pg, src, &e),
 			 TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
 	assert_int_equal(e.sept_entry, TDX_SEPT_ENTRY_SVE);
 	assert_int_equal(tdx_ext_err_level(&e), TDX_LEVEL_PML4);
@@ -241,53 +245,64 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 	r = (struct tdsnp_regs){ .rax = TDH_MNG_CREATE, .rcx = page_to_phys(sept[0]),
 				 .rdx = 34 | BIT_ULL(20) };
 	assert_int_equal(tdsnp_seamcall(&r), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_PML4, sept[0], false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_PML4, sept[0], false,
+						&e),
 			 TDX_SUCCESS);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0x1000), TDX_LEVEL_1G, sept[1], false,
-					  &e), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, sept[1], false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0x1000), TDX_LEVEL_1G, sept[1],
+						false,
+						&e), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, sept[1], false,
+						&e),
 			 TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdx_ext_err_level(&e), TDX_LEVEL_1G);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_1G, sept[1], false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_1G, sept[1], false,
+						&e),
 			 TDX_SUCCESS);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_1G, sept[2], false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_1G, sept[2], false,
+						&e),
 			 TDX_EPT_ENTRY_NOT_FREE | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_NL_MAPPED);
 	assert_int_equal(e.sept_entry & TDSNP_PAGE_MASK & ~TDX_SEPT_ENTRY_SVE,
 			 page_to_phys(sept[1]));
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_1G, sept[2], true, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_1G, sept[2], true,
+						&e),
 			 TDX_SUCCESS);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, sept[1], false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, sept[1], false,
+						&e),
 			 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_R8);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, sept[2], false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, sept[2], false,
+						&e),
 			 TDX_SUCCESS);
 	/* PAGE.ADD: page_info, target type, state; MR.EXTEND alignment and walk. */
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x5010), pg, src, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x5010), pg, src, &e),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), g.td.tdr_page, src, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), g.td.tdr_page, src, &e),
 			 TDX_OPERAND_BUSY | TDX_OPERAND_ID_R8);
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), g.td.tdcs_pages[0], src, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), g.td.tdcs_pages[0], src,
+						&e),
 			 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_R8);
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), pg, src, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), pg, src, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), pg, src, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x5000), pg, src, &e),
 			 TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_MAPPED);
 	assert_int_equal(tdx_ext_err_level(&e), TDX_LEVEL_4K);
-	assert_int_equal(tdh_mr_extend(&g.td, tdsnp_gpa(0x5080), &e),
+	assert_int_equal(tdsnp_tdh_mr_extend(&g.td, tdsnp_gpa(0x5080), &e),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mr_extend(&g.td, tdsnp_gpa(0x6000), &e),
+	assert_int_equal(tdsnp_tdh_mr_extend(&g.td, tdsnp_gpa(0x6000), &e),
 			 TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_sept_rd(&g.td, tdsnp_gpa(0x5000), TDX_LEVEL_4K, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, tdsnp_gpa(0x5000), TDX_LEVEL_4K, &e),
+			 TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_MAPPED);
 	assert_int_equal(e.sept_entry & TDSNP_PAGE_MASK, page_to_phys(pg));
 	/* Hand the raw-built objects to the guest so teardown reclaims them. */
 	for (i = 0; i < 5; i++) {
 		struct page *cx = tdx_alloc_fw_page();
 
-		assert_int_equal(tdh_vp_addcx(&vp, cx), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_vp_addcx(&vp, cx), TDX_SUCCESS);
 		adopt(&g, cx);
 	}
-	assert_int_equal(tdh_vp_addcx(&vp, src), TDX_TDCX_NUM_INCORRECT);
+	assert_int_equal(tdsnp_tdh_vp_addcx(&vp, src), TDX_TDCX_NUM_INCORRECT);
 	adopt(&g, vp.tdvpr_page);
 	adopt(&g, pg);
 	for (i = 0; i < 3; i++)
@@ -306,39 +321,44 @@ static void test_metadata_access_masks_follow_the_field_table(void **state)
 	assert_int_equal(up(NULL), 0);
 	build(&g, 0, NULL);
 	build(&dbg, TDX_TD_ATTR_DEBUG, NULL);
-	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v),
+			 TDX_SUCCESS);
 	assert_int_equal(v, TDX_TD_KEYS_CONFIGURED);
-	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES | BIT_ULL(24), &v),
+	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES | BIT_ULL(24), &v),
 			 TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(v, 0);
 	/* Debug-TD-only fields (tdx-fields.md 6). */
-	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_NOTIFY_ENABLES, &v),
+	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_NOTIFY_ENABLES, &v),
 			 TDX_METADATA_FIELD_NOT_READABLE);
-	assert_int_equal(tdh_mng_rd(&dbg.td, TDX_FIELD_TDR_TDCS_NOTIFY_ENABLES, &v), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_wr(&g.td, TDX_FIELD_TDR_TDCS_HP_LOCK_TIMEOUT, 1234, ~0ULL, &old),
+	assert_int_equal(tdsnp_tdh_mng_rd(&dbg.td, TDX_FIELD_TDR_TDCS_NOTIFY_ENABLES, &v),
+			 TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_wr(&g.td, TDX_FIELD_TDR_TDCS_HP_LOCK_TIMEOUT, 1234, ~0ULL,
+					  &old),
 			 TDX_SUCCESS);
 	assert_int_equal(old, 0);
-	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_HP_LOCK_TIMEOUT, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_HP_LOCK_TIMEOUT, &v),
+			 TDX_SUCCESS);
 	assert_int_equal(v, 1234);
-	assert_int_equal(tdh_mng_wr(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES, 1, ~0ULL, &old),
+	assert_int_equal(tdsnp_tdh_mng_wr(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES, 1, ~0ULL, &old),
 			 TDX_METADATA_FIELD_NOT_WRITABLE);
 	/* Version 1: enumerate from the null id. */
-	assert_int_equal(tdh_mng_rd_next(&g.td, TDX_FIELD_ID_NULL, &v, &next),
+	assert_int_equal(tdsnp_tdh_mng_rd_next(&g.td, TDX_FIELD_ID_NULL, &v, &next),
 			 TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 	assert_int_not_equal(next, TDX_FIELD_ID_NULL);
-	assert_int_equal(tdh_mng_rd_next(&g.td, next, &v, &next), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_rd_next(&g.td, next, &v, &next), TDX_SUCCESS);
 	/* vCPU scope: TDVPS and TD VMCS with prod/debug masks. */
-	assert_int_equal(tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &v), TDX_SUCCESS);
 	assert_int_equal(v, 0);
-	assert_int_equal(tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_RCX, &v),
+	assert_int_equal(tdsnp_tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_RCX, &v),
 			 TDX_METADATA_FIELD_NOT_READABLE);
-	assert_int_equal(tdh_vp_rd(dbg.vps[0], TDX_FIELD_TDVPS_RCX, &v), TDX_SUCCESS);
-	assert_int_equal(tdh_vp_wr(g.vps[0], TDX_FIELD_TDVPS_PEND_NMI, 1, 1, &old), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], TDX_FIELD_TDVPS_RCX, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_vp_wr(g.vps[0], TDX_FIELD_TDVPS_PEND_NMI, 1, 1, &old),
+			 TDX_SUCCESS);
 	assert_int_equal(tdx_vp_vmcs_write(g.vps[0], 0x0002, 0xF2, 0xFF), 0);
 	assert_int_equal(tdx_vp_vmcs_read(g.vps[0], 0x0002, &v), 0);
 	assert_int_equal(v, 0xF2);
 	assert_int_equal(tdx_vp_vmcs_read(g.vps[0], 0x0003, &v), -EINVAL);
-	assert_int_equal(tdh_vp_wr(g.vps[0], TDX_FIELD_TD_VMCS_GUEST_RIP, 0, ~0ULL, &old),
+	assert_int_equal(tdsnp_tdh_vp_wr(g.vps[0], TDX_FIELD_TD_VMCS_GUEST_RIP, 0, ~0ULL, &old),
 			 TDX_METADATA_FIELD_NOT_WRITABLE);
 	assert_int_equal(tdx_vp_vmcs_write(g.vps[0], 0x681E, 0, ~0ULL), -EPERM);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
@@ -362,17 +382,18 @@ static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void 
 	build(&dbg, TDX_TD_ATTR_DEBUG, src);
 	assert_memory_not_equal(page_address(g.pages[0].page), page_address(src), 64);
 	assert_memory_not_equal(page_address(dbg.pages[0].page), page_address(src), 64);
-	assert_int_equal(tdh_mem_rd(&g.td, tdsnp_gpa(0x2000), &v, &e), TDX_TD_NON_DEBUG);
-	assert_int_equal(tdh_mem_rd(&dbg.td, tdsnp_gpa(0x2008), &v, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_rd(&g.td, tdsnp_gpa(0x2000), &v, &e), TDX_TD_NON_DEBUG);
+	assert_int_equal(tdsnp_tdh_mem_rd(&dbg.td, tdsnp_gpa(0x2008), &v, &e), TDX_SUCCESS);
 	assert_memory_equal(&v, (u8 *)page_address(src) + 8, 8);
-	assert_int_equal(tdh_mem_rd(&dbg.td, tdsnp_gpa(0x2004), &v, &e),
+	assert_int_equal(tdsnp_tdh_mem_rd(&dbg.td, tdsnp_gpa(0x2004), &v, &e),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_wr(&dbg.td, tdsnp_gpa(0x2008), 0x1122334455667788ULL, &old, &e),
+	assert_int_equal(tdsnp_tdh_mem_wr(&dbg.td, tdsnp_gpa(0x2008), 0x1122334455667788ULL, &old,
+					  &e),
 			 TDX_SUCCESS);
 	assert_memory_equal(&old, (u8 *)page_address(src) + 8, 8);
-	assert_int_equal(tdh_mem_rd(&dbg.td, tdsnp_gpa(0x2008), &v, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_rd(&dbg.td, tdsnp_gpa(0x2008), &v, &e), TDX_SUCCESS);
 	assert_int_equal(v, 0x1122334455667788ULL);
-	assert_int_equal(tdh_mem_rd(&dbg.td, tdsnp_gpa(0x9000), &v, &e),
+	assert_int_equal(tdsnp_tdh_mem_rd(&dbg.td, tdsnp_gpa(0x9000), &v, &e),
 			 TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	assert_int_equal(tdx_guest_destroy(&dbg), 0);
@@ -394,58 +415,62 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 	build(&g, 0, NULL);
 	assert_int_equal(tdx_guest_finalize(&g), 0);
 	assert_int_equal(tdx_guest_aug_page(&g, gpa), 0);
-	assert_int_equal(tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_PENDING);
-	assert_int_equal(tdh_mem_page_aug(&g.td, gpa, TDX_LEVEL_4K, g.pages[0].page, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_aug(&g.td, gpa, TDX_LEVEL_4K, g.pages[0].page, &e),
 			 TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_page_remove(&g.td, gpa, TDX_LEVEL_4K, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_remove(&g.td, gpa, TDX_LEVEL_4K, &hpa, &e),
 			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_range_block(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_range_block(&g.td, gpa, TDX_LEVEL_4K, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, gpa, TDX_LEVEL_4K, &e),
 			 TDX_GPA_RANGE_ALREADY_BLOCKED);
-	assert_int_equal(tdh_phymem_page_rdmd(g.pages[0].page, &md), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(g.pages[0].page, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_type, TDX_PT_REG);
 	assert_int_equal(md.owner, page_to_phys(g.td.tdr_page));
-	assert_int_equal(tdh_mem_page_remove(&g.td, gpa, TDX_LEVEL_4K, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_remove(&g.td, gpa, TDX_LEVEL_4K, &hpa, &e),
 			 TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_range_unblock(&g.td, gpa, TDX_LEVEL_4K, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_unblock(&g.td, gpa, TDX_LEVEL_4K, &e),
 			 TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_range_unblock(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_range_unblock(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
 	/* The page table holding the leaf cannot go while the leaf is there. */
-	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
 			 TDX_EPT_PAGE_NOT_FREE | TDX_OPERAND_ID_RCX);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_NL_BLOCKED);
-	assert_int_equal(tdh_mem_range_unblock(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_range_unblock(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
 	assert_int_equal(tdx_guest_remove_page(&g, gpa), 0);
-	assert_int_equal(tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
 	assert_int_equal(tdx_guest_remove_page(&g, gpa), -ENOENT);
 	/* The PT page is not empty-able while mapped; here it is empty but not blocked. */
-	assert_int_equal(tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
 			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
 			 TDX_SUCCESS);
 	{
 		unsigned int i;
+		tdsnp_hpa_t pa;
 
 		for (i = 0; i < g.nr_sept; i++) {
 			if (page_to_phys(g.sept_pages[i].page) != tdsnp_hpa_val(hpa))
 				continue;
 			assert_false(tdx_module_page_owned(g.sept_pages[i].page));
-			assert_int_equal(tdh_phymem_page_wbinvd(tdx_keyed_pa(g.sept_pages[i].page,
-									     g.hkid)), TDX_SUCCESS);
+			pa = tdx_keyed_pa(g.sept_pages[i].page, g.hkid);
+			assert_int_equal(tdsnp_tdh_phymem_page_wbinvd(pa), TDX_SUCCESS);
 			tdx_free_fw_page(g.sept_pages[i].page);
 			g.sept_pages[i] = g.sept_pages[--g.nr_sept];
 			break;
 		}
 		assert_int_equal(g.nr_sept, 2);
 	}
-	assert_int_equal(tdh_mem_sept_rd(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	assert_clean(before);
@@ -465,20 +490,21 @@ static void test_operand_busy_names_the_contended_operand(void **state)
 	/* The Nth lock a leaf takes is the one that collides. */
 	cfg.nth[TDSNP_FAULT_TDX_BUSY] = 1;
 	tdsnp_mock_faults_set(&cfg);
-	assert_int_equal(tdh_mem_page_add(&g.td, tdsnp_gpa(0x4000), pg, pg, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_add(&g.td, tdsnp_gpa(0x4000), pg, pg, &e),
 			 TDX_OPERAND_BUSY | TDX_OPERAND_ID_RDX);
 	cfg.nth[TDSNP_FAULT_TDX_BUSY] = 2;
 	tdsnp_mock_faults_set(&cfg);
-	assert_int_equal(tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_PML4, pg, false, &e),
+	assert_int_equal(tdsnp_tdh_mem_sept_add(&g.td, tdsnp_gpa(0), TDX_LEVEL_PML4, pg, false, &e),
 			 TDX_OPERAND_BUSY | TDX_OPERAND_ID_SEPT_TREE);
 	tdsnp_mock_faults_set(&cfg);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_OPERAND_BUSY | TDX_OPERAND_ID_TD_EPOCH);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_OPERAND_BUSY | TDX_OPERAND_ID_TD_EPOCH);
 	tdsnp_mock_faults_set(&cfg);
-	assert_int_equal(tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &e.sept_entry),
+	assert_int_equal(tdsnp_tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &e.sept_entry),
 			 TDX_OPERAND_BUSY | TDX_OPERAND_ID_TDR);
 	cfg.nth[TDSNP_FAULT_TDX_BUSY] = 1;
 	tdsnp_mock_faults_set(&cfg);
-	assert_int_equal(tdh_phymem_cache_wb(false), TDX_OPERAND_BUSY | TDX_OPERAND_ID_WBCACHE);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(false), TDX_OPERAND_BUSY |
+			 TDX_OPERAND_ID_WBCACHE);
 	tdsnp_mock_faults_clear();
 	tdx_free_fw_page(pg);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
@@ -496,7 +522,7 @@ static void count_violation(const char *what)
 static void test_unflushed_handover_is_a_strict_violation(void **state)
 {
 	struct tdx_host_env e2;
-	struct tdx_td td;
+	struct tdsnp_tdx_td td;
 	u64 before;
 
 	(void)state;
@@ -511,7 +537,7 @@ static void test_unflushed_handover_is_a_strict_violation(void **state)
 	violations_seen = 0;
 	tdsnp_mock_set_strict(count_violation);
 	td.tdr_page = tdx_alloc_fw_page();
-	assert_int_equal(tdh_mng_create(&td, 40), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_create(&td, 40), TDX_SUCCESS);
 	assert_int_equal(violations_seen, 1);
 	{
 		struct tdx_guest g;
@@ -534,9 +560,9 @@ static void test_unflushed_handover_is_a_strict_violation(void **state)
 		assert_int_equal(tdx_guest_destroy(&g), 0);
 		tdsnp_free_page(src);
 	}
-	assert_int_equal(tdh_mng_vpflushdone(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_freeid(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_vpflushdone(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(false), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_freeid(&td), TDX_SUCCESS);
 	assert_int_equal(tdx_reclaim_page(td.tdr_page), 0);
 	tdsnp_mock_set_strict(NULL);
 	assert_clean(before);
@@ -674,12 +700,13 @@ static void *race_body(void *p)
 	pthread_barrier_wait(&race_start);
 	for (i = 0; i < RACE_ITERS; i++) {
 		if (r->kind == 0)
-			ret = tdh_mng_wr(&r->g->td, TDX_FIELD_TDR_TDCS_HP_LOCK_TIMEOUT, i, ~0ULL,
-					 &v);
+			ret = tdsnp_tdh_mng_wr(&r->g->td, TDX_FIELD_TDR_TDCS_HP_LOCK_TIMEOUT, i,
+					       ~0ULL,
+					       &v);
 		else if (r->kind == 1)
-			ret = tdh_mng_rd(&r->g->td, TDX_FIELD_TDR_TDCS_OP_STATE, &v);
+			ret = tdsnp_tdh_mng_rd(&r->g->td, TDX_FIELD_TDR_TDCS_OP_STATE, &v);
 		else
-			ret = tdh_mem_track(&r->g->td);
+			ret = tdsnp_tdh_mem_track(&r->g->td);
 		if (ret == TDX_SUCCESS)
 			r->success++;
 		else if (ret == (TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX))
@@ -755,12 +782,12 @@ static void test_two_threads_building_tds_concurrently_both_finish(void **state)
 static void test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax(void **state)
 {
 	struct tdx_vp_enter_args args = { 0 };
-	struct tdx_vp vp = { .tdvpr_page = tdsnp_alloc_page() };
+	struct tdsnp_tdx_vp vp = { .tdvpr_page = tdsnp_alloc_page() };
 	struct tdsnp_regs r = { .rax = TDH_MEM_SEPT_WR };
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
-	assert_int_equal(tdh_vp_enter(&vp, &args), OPERAND_INVALID_RAX);
+	assert_int_equal(tdsnp_tdh_vp_enter(&vp, &args), OPERAND_INVALID_RAX);
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);
 	r = (struct tdsnp_regs){ .rax = TDX_LEAF(TDH_MNG_CREATE, 1) };
 	assert_int_equal(tdsnp_seamcall(&r), OPERAND_INVALID_RAX);
@@ -776,19 +803,19 @@ static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(v
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_ID_NULL, &v, &id),
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_ID_NULL, &v, &id),
 			 TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 	while (id != TDX_FIELD_ID_NULL && n < 10000) {
-		assert_int_equal(tdh_sys_rd(id, &v, &next), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_sys_rd(id, &v, &next), TDX_SUCCESS);
 		id = next;
 		n++;
 	}
 	assert_true(n > 50);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDCS_BASE_SIZE, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDCS_BASE_SIZE, &v, NULL), TDX_SUCCESS);
 	assert_int_equal(v, 6 * 4096);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
 	assert_int_equal(v, 0xF0EBF);
-	assert_int_equal(tdh_sys_rd(0x9800000100000FFFULL, &v, NULL),
+	assert_int_equal(tdsnp_tdh_sys_rd(0x9800000100000FFFULL, &v, NULL),
 			 TDX_METADATA_FIELD_ID_INCORRECT);
 	{
 		struct page *si = tdsnp_alloc_page(), *cmr = tdsnp_alloc_page();
@@ -796,22 +823,22 @@ static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(v
 		u8 *b = page_address(si);
 		u32 vendor;
 
-		assert_int_equal(tdh_sys_info(si, cmr, 32, &bytes, &max), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_sys_info(si, cmr, 32, &bytes, &max), TDX_SUCCESS);
 		assert_int_equal(bytes, 1024);
 		assert_int_equal(max, 32);
 		memcpy(&vendor, b + 4, 4);
 		assert_int_equal(vendor, 0x8086);
 		assert_int_equal(c[0], env.cfg.cmr_base[0]);
 		assert_int_equal(c[1], env.cfg.cmr_size[0]);
-		assert_int_equal(tdh_sys_info(si, cmr, 8, &bytes, &max),
+		assert_int_equal(tdsnp_tdh_sys_info(si, cmr, 8, &bytes, &max),
 				 TDX_OPERAND_INVALID | TDX_OPERAND_ID_R9);
 		tdsnp_free_page(si);
 		tdsnp_free_page(cmr);
 	}
-	assert_int_equal(tdh_sys_init(0), TDX_SYS_INIT_NOT_PENDING);
-	assert_int_equal(tdh_sys_lp_init(), TDX_SYS_LP_INIT_DONE);
-	assert_int_equal(tdh_sys_key_config(), TDX_KEY_CONFIGURED);
-	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(env.tdmr.base), &(tdsnp_hpa_t){ 0 }),
+	assert_int_equal(tdsnp_tdh_sys_init(0), TDX_SYS_INIT_NOT_PENDING);
+	assert_int_equal(tdsnp_tdh_sys_lp_init(), TDX_SYS_LP_INIT_DONE);
+	assert_int_equal(tdsnp_tdh_sys_key_config(), TDX_KEY_CONFIGURED);
+	assert_int_equal(tdsnp_tdh_sys_tdmr_init(tdsnp_hpa(env.tdmr.base), &(tdsnp_hpa_t){ 0 }),
 			 TDX_TDMR_ALREADY_INITIALIZED);
 }
 
@@ -838,7 +865,7 @@ static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 	assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x7000), src, false), 0);
 	assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x8000), src, true), 0);
 	assert_int_equal(tdx_guest_finalize(&g), 0);
-	assert_int_equal(tdh_mng_key_reclaimid(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_reclaimid(&g.td), TDX_SUCCESS);
 	block(p, "MEM.PAGE.ADD", 0x7000);
 	p += 128;
 	block(p, "MEM.PAGE.ADD", 0x8000);
@@ -917,46 +944,50 @@ static void test_large_page_demote_promote_and_relocate(void **state)
 	assert_int_equal(tdx_guest_aug_page(&g, tdsnp_gpa(0x400000)), 0);
 	head = alloc_2m_run(all, ARRAY_SIZE(all));
 	assert_non_null(head);
-	assert_int_equal(tdh_mem_page_aug(&g.td, big, TDX_LEVEL_2M, head, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_phymem_page_rdmd(head, &md), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_aug(&g.td, big, TDX_LEVEL_2M, head, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(head, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_size, TDX_PS_2M);
 	/* DEMOTE needs BLOCK + TRACK in RUNNABLE. */
-	assert_int_equal(tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
 			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
 			 TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_sept_rd(&g.td, tdsnp_gpa(0x201000), TDX_LEVEL_4K, &e),
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_demote(&g.td, big, TDX_LEVEL_2M, sept, &e),
+			 TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, tdsnp_gpa(0x201000), TDX_LEVEL_4K, &e),
 			 TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_PENDING);
 	assert_int_equal(e.sept_entry & TDSNP_PAGE_MASK & ~TDX_SEPT_ENTRY_SVE,
 			 page_to_phys(head) + 0x1000);
-	assert_int_equal(tdh_phymem_page_rdmd(head, &md), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(head, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_size, TDX_PS_4K);
 	/* PROMOTE back: non-leaf blocked and tracked, 512 contiguous leaves. */
-	assert_int_equal(tdh_mem_page_promote(&g.td, big, TDX_LEVEL_2M, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_page_promote(&g.td, big, TDX_LEVEL_2M, &hpa, &e),
 			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_promote(&g.td, big, TDX_LEVEL_2M, &hpa, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_promote(&g.td, big, TDX_LEVEL_2M, &hpa, &e),
+			 TDX_SUCCESS);
 	assert_int_equal(tdsnp_hpa_val(hpa), page_to_phys(sept));
-	assert_int_equal(tdh_mem_sept_rd(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_PENDING);
 	assert_int_equal(tdx_ext_err_level(&e), TDX_LEVEL_2M);
 	/* A 4 KiB region whose leaves are not contiguous cannot be promoted. */
-	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &e),
 			 TDX_SUCCESS);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_promote(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_promote(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &hpa,
+						    &e),
 			 TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_mem_range_unblock(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_unblock(&g.td, tdsnp_gpa(0x400000), TDX_LEVEL_2M, &e),
 			 TDX_SUCCESS);
 	/* Remove the 2 MiB page by hand; its 512 frames go back to the allocator. */
-	assert_int_equal(tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_remove(&g.td, big, TDX_LEVEL_2M, &hpa, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, big, TDX_LEVEL_2M, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_remove(&g.td, big, TDX_LEVEL_2M, &hpa, &e),
+			 TDX_SUCCESS);
 	assert_int_equal(tdsnp_hpa_val(hpa), page_to_phys(head));
 	for (i = 0; i < 512; i++) {
 		struct page *p = tdsnp_hpa_to_page(tdsnp_hpa(page_to_phys(head) + i * 4096ULL));
@@ -965,15 +996,15 @@ static void test_large_page_demote_promote_and_relocate(void **state)
 		tdsnp_free_page(p);
 	}
 	/* RELOCATE a measured 4 KiB page: contents follow it. */
-	assert_int_equal(tdh_mem_range_block(&g.td, tdsnp_gpa(0x2000), TDX_LEVEL_4K, &e),
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, tdsnp_gpa(0x2000), TDX_LEVEL_4K, &e),
 			 TDX_SUCCESS);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SUCCESS);
-	assert_int_equal(tdh_mem_page_relocate(&g.td, tdsnp_gpa(0x2000), newpg, &hpa, &e),
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_page_relocate(&g.td, tdsnp_gpa(0x2000), newpg, &hpa, &e),
 			 TDX_SUCCESS);
 	assert_int_equal(tdsnp_hpa_val(hpa), page_to_phys(g.pages[0].page));
-	assert_int_equal(tdh_mem_rd(&g.td, tdsnp_gpa(0x2ff8), &v, &e), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mem_rd(&g.td, tdsnp_gpa(0x2ff8), &v, &e), TDX_SUCCESS);
 	assert_int_equal(v, 0x6b6b6b6b6b6b6b6bULL);
-	assert_int_equal(tdh_phymem_page_wbinvd(tdx_keyed_pa(g.pages[0].page, g.hkid)),
+	assert_int_equal(tdsnp_tdh_phymem_page_wbinvd(tdx_keyed_pa(g.pages[0].page, g.hkid)),
 			 TDX_SUCCESS);
 	tdx_free_fw_page(g.pages[0].page);
 	g.pages[0].page = newpg;
@@ -1014,50 +1045,52 @@ static void test_sys_config_checks_tdmrs_and_the_module_states(void **state)
 	assert_int_equal(tdsnp_mock_tdx_module_install(&env.cfg), 0);
 	pas[0] = page_to_phys(inf);
 	good_tdmr(t);
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SYS_LP_INIT_NOT_DONE);
-	assert_int_equal(tdh_sys_init(1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_SYS_LP_INIT_NOT_DONE);
+	assert_int_equal(tdsnp_tdh_sys_init(1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdsnp_tdh_sys_init(0), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_lp_init(), TDX_SUCCESS);
 	t->base += 4096;
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_INVALID_TDMR);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_INVALID_TDMR);
 	good_tdmr(t);
 	t->pamt_4k_size = 4096;
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_INVALID_PAMT);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_INVALID_PAMT);
 	good_tdmr(t);
 	t->reserved[0].size = 0;
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_TDMR_OUTSIDE_CMRS);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_TDMR_OUTSIDE_CMRS);
 	good_tdmr(t);
 	t->pamt_4k_base = (4ULL << 30) + (16ULL << 20);
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_PAMT_OVERLAP);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_PAMT_OVERLAP);
 	good_tdmr(t);
 	t->reserved[1].offset = 16ULL << 20;
 	t->reserved[1].size = 4096;
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_NON_ORDERED_RESERVED_IN_TDMR);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_NON_ORDERED_RESERVED_IN_TDMR);
 	good_tdmr(t);
-	assert_int_equal(tdh_sys_config(arr, 1, 33), TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8);
-	assert_int_equal(tdh_sys_config(arr, 0, 32), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_config(arr, 1, 32), TDX_SYS_CONFIG_NOT_PENDING);
-	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next), TDX_SYS_NOT_READY);
-	assert_int_equal(tdh_sys_key_config(), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_key_config(), TDX_KEY_CONFIGURED);
-	assert_int_equal(tdh_phymem_page_rdmd(arr, &md),
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 33), TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 0, 32), TDX_OPERAND_INVALID |
+			 TDX_OPERAND_ID_RDX);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_config(arr, 1, 32), TDX_SYS_CONFIG_NOT_PENDING);
+	assert_int_equal(tdsnp_tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next), TDX_SYS_NOT_READY);
+	assert_int_equal(tdsnp_tdh_sys_key_config(), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_key_config(), TDX_KEY_CONFIGURED);
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(arr, &md),
 			 TDX_OPERAND_ADDR_RANGE_ERROR | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(3ULL << 30), &next),
+	assert_int_equal(tdsnp_tdh_sys_tdmr_init(tdsnp_hpa(3ULL << 30), &next),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next), TDX_SUCCESS);
 	assert_int_equal(tdsnp_hpa_val(next), 5ULL << 30);
-	assert_int_equal(tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next),
+	assert_int_equal(tdsnp_tdh_sys_tdmr_init(tdsnp_hpa(4ULL << 30), &next),
 			 TDX_TDMR_ALREADY_INITIALIZED);
-	assert_int_equal(tdh_phymem_page_rdmd(arr, &md), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(arr, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_type, TDX_PT_NDA);
-	assert_int_equal(tdh_phymem_page_rdmd(&rsvd, &md), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(&rsvd, &md), TDX_SUCCESS);
 	assert_int_equal(md.page_type, TDX_PT_RSVD);
 	/* LP.SHUTDOWN is a no-op in 1.5; SYS.SHUTDOWN stops the module. */
-	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SYS_SHUTDOWN);
+	assert_int_equal(tdsnp_tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL),
+			 TDX_SYS_SHUTDOWN);
 	tdsnp_free_page(arr);
 	tdsnp_free_page(inf);
 }
@@ -1091,7 +1124,7 @@ static u32 check_md_list(const u64 *buf, u64 *id)
 				 * codes; the NON_ARCH bit of later fields is not in it.
 				 */
 				assert_int_equal(want & ID_KEY, *id & ID_KEY);
-				assert_int_equal(tdh_sys_rd(*id, &v, &next), TDX_SUCCESS);
+				assert_int_equal(tdsnp_tdh_sys_rd(*id, &v, &next), TDX_SUCCESS);
 				assert_int_equal(buf[off++], v);
 				*id = next;
 			}
@@ -1109,10 +1142,10 @@ static void test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them(void **s
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_ID_NULL, &first, &id),
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_ID_NULL, &first, &id),
 			 TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 	memset(buf, 0xAA, TDSNP_PAGE_SIZE);
-	assert_int_equal(tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rdall(pg, TDX_FIELD_ID_NULL, &next), TDX_SUCCESS);
 	/* 354 elements of 1.5.01's global fields fit one page: no continuation. */
 	assert_int_equal(next, TDX_FIELD_ID_NULL);
 	/* NUM_PKGS and the 8 PKG_FMS fields: one class, codes 0..8, 4-byte. */
@@ -1137,20 +1170,20 @@ static void test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones(void *
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
-	assert_int_equal(tdh_sys_rd(f0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(f0, &v, NULL), TDX_SUCCESS);
 	/* TDX_FEATURES0 stands alone: the next field (NUM_CMRS) is another class. */
-	assert_int_equal(tdh_sys_rdall(pg, f0, &next), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rdall(pg, f0, &next), TDX_SUCCESS);
 	assert_int_equal(next, TDX_FIELD_ID_NULL);
 	assert_int_equal(buf[1], f0);
 	assert_int_equal(buf[2], v);
 	/* The context code of the start id is ignored (forced to platform). */
 	memset(buf, 0, TDSNP_PAGE_SIZE);
-	assert_int_equal(tdh_sys_rdall(pg, f0 | (2ULL << TDX_FIELD_CONTEXT_SHIFT), &next),
+	assert_int_equal(tdsnp_tdh_sys_rdall(pg, f0 | (2ULL << TDX_FIELD_CONTEXT_SHIFT), &next),
 			 TDX_SUCCESS);
 	assert_int_equal(buf[1], f0);
 	assert_int_equal(buf[2], v);
 	next = 0;
-	assert_int_equal(tdh_sys_rdall(pg, 0x0A00000300000009ULL, &next),
+	assert_int_equal(tdsnp_tdh_sys_rdall(pg, 0x0A00000300000009ULL, &next),
 			 TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(next, TDX_FIELD_ID_NULL);
 	tdsnp_free_page(pg);
@@ -1201,29 +1234,29 @@ static void test_sys_shutdown_stops_every_leaf_but_lp_shutdown(void **state)
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	/* LP.SHUTDOWN is a deprecated no-op in 1.5: nothing changes. */
-	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
 	/* Only handoff version 0 (MODULE_HV = MIN_UPDATE_HV = 0) is supported. */
-	assert_int_equal(tdh_sys_shutdown(1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_sys_shutdown(~0ULL), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(~0ULL), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
 	/* The module-wide lock contended: SYS_BUSY, still running. */
 	tdsnp_mock_faults_set(&(struct tdsnp_mock_fault_cfg){ .nth[TDSNP_FAULT_TDX_BUSY] = 1 });
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_BUSY);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SYS_BUSY);
 	tdsnp_mock_faults_clear();
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SUCCESS);
 	for (i = 0; i < ARRAY_SIZE(modelled_leaves); i++) {
 		r = (struct tdsnp_regs){ .rax = modelled_leaves[i] };
 		assert_int_equal(tdsnp_seamcall(&r), TDX_SYS_SHUTDOWN);
 	}
-	assert_int_equal(tdh_sys_lp_shutdown(), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_SHUTDOWN);
-	assert_int_equal(tdh_sys_update(), TDX_SYS_SHUTDOWN);
+	assert_int_equal(tdsnp_tdh_sys_lp_shutdown(), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SYS_SHUTDOWN);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_SHUTDOWN);
 	/* Unloading a shut-down module leaves the model re-installable. */
 	tdx_host_shutdown();
 	assert_int_equal(up(NULL), 0);
-	assert_int_equal(tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_rd(TDX_FIELD_GLOBAL_TDX_FEATURES0, &v, NULL), TDX_SUCCESS);
 	assert_int_equal(tdx_module_update_load(), -EINVAL);
 }
 
@@ -1236,37 +1269,37 @@ static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **stat
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	/* A running module has no update to complete. */
-	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
 	assert_int_equal(tdx_module_update_load(), -EINVAL);
 	build(&g, TDX_TD_ATTR_DEBUG, NULL);
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SUCCESS);
 	assert_int_equal(tdx_module_update_load(), 0);
 	/* New module: before SYS.INIT, and before LP.INIT on every LP. */
 	tdx_module_set_lp(0);
-	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
-	assert_int_equal(tdh_sys_rdall(g.td.tdr_page, TDX_FIELD_ID_NULL, &v),
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_sys_rdall(g.td.tdr_page, TDX_FIELD_ID_NULL, &v),
 			 TDX_SYS_LP_INIT_NOT_DONE);
 	assert_int_equal(v, TDX_FIELD_ID_NULL);
-	assert_int_equal(tdh_mem_track(&g.td), TDX_SYS_NOT_READY);
-	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
-	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SYS_NOT_READY);
+	assert_int_equal(tdsnp_tdh_sys_init(0), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
 	nr = env.cfg.nr_lps ? env.cfg.nr_lps : 1;
 	for (lp = 0; lp + 1 < nr; lp++) {
 		tdx_module_set_lp(lp);
-		assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_sys_lp_init(), TDX_SUCCESS);
 	}
 	tdx_module_set_lp(nr - 1);
 	if (nr > 1)
-		assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
-	assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_sys_lp_init(), TDX_SUCCESS);
 	tdx_module_set_lp(0);
 	tdsnp_mock_faults_set(&(struct tdsnp_mock_fault_cfg){ .nth[TDSNP_FAULT_TDX_BUSY] = 1 });
-	assert_int_equal(tdh_sys_update(), TDX_SYS_BUSY);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_BUSY);
 	tdsnp_mock_faults_clear();
-	assert_int_equal(tdh_sys_update(), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SUCCESS);
 	/* The handoff data is consumed; the TD built before the update runs on. */
-	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
-	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES, &v), TDX_SUCCESS);
 	assert_int_equal(v, TDX_TD_ATTR_DEBUG);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	assert_clean(before);
@@ -1284,17 +1317,17 @@ static void test_sys_update_on_a_fresh_module_is_invalid_handoff(void **state)
 	assert_int_equal(tdsnp_mock_install(), 0);
 	assert_int_equal(tdsnp_mock_tdx_module_install(&env.cfg), 0);
 	/* SYS.SHUTDOWN is not among the leaves that run before SYS_READY. */
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
-	assert_int_equal(tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
-	assert_int_equal(tdh_sys_init(0), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
+	assert_int_equal(tdsnp_tdh_sys_init(0), TDX_SUCCESS);
 	nr = env.cfg.nr_lps ? env.cfg.nr_lps : 1;
 	for (lp = 0; lp < nr; lp++) {
 		tdx_module_set_lp(lp);
-		assert_int_equal(tdh_sys_lp_init(), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_sys_lp_init(), TDX_SUCCESS);
 	}
 	tdx_module_set_lp(0);
-	assert_int_equal(tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
-	assert_int_equal(tdh_sys_update(), TDX_SYS_INVALID_HANDOFF);
+	assert_int_equal(tdsnp_tdh_sys_shutdown(0), TDX_SYS_NOT_READY);
+	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_INVALID_HANDOFF);
 	assert_int_equal(tdx_module_update_load(), -EINVAL);
 }
 
@@ -1309,7 +1342,7 @@ static struct page *g_spare;
 static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
 {
 	u64 before, v;
-	struct tdx_td td;
+	struct tdsnp_tdx_td td;
 	struct tdx_guest g;
 
 	(void)state;
@@ -1327,38 +1360,42 @@ static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
 	before = tdx_pages_outstanding();
 	td.tdr_page = tdx_alloc_fw_page();
 	g_spare = tdx_alloc_fw_page();
-	assert_int_equal(tdh_mng_create(&td, 40), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_config(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_config(&td), TDX_KEY_CONFIGURED);
+	assert_int_equal(tdsnp_tdh_mng_create(&td, 40), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_config(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_config(&td), TDX_KEY_CONFIGURED);
 	/* One package of two programmed: the TD's keys are not configured yet. */
-	assert_int_equal(tdh_mng_addcx(&td, g_spare),
+	assert_int_equal(tdsnp_tdh_mng_addcx(&td, g_spare),
 			 TDX_TD_KEYS_NOT_CONFIGURED);
-	assert_int_equal(tdh_mng_rd(&td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_rd(&td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v),
+			 TDX_SUCCESS);
 	assert_int_equal(v, TDX_TD_HKID_ASSIGNED);
 	tdx_module_set_lp(1);
-	assert_int_equal(tdh_mng_key_config(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_rd(&td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_config(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_rd(&td, TDX_FIELD_TDR_TDCS_LIFECYCLE_STATE, &v),
+			 TDX_SUCCESS);
 	assert_int_equal(v, TDX_TD_KEYS_CONFIGURED);
 	/* Write-back must reach both packages before the HKID is free. */
 	tdx_module_set_lp(0);
-	assert_int_equal(tdh_mng_vpflushdone(&td), TDX_SUCCESS);
-	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_freeid(&td), TDX_WBCACHE_NOT_COMPLETE);
+	assert_int_equal(tdsnp_tdh_mng_vpflushdone(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(false), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_freeid(&td), TDX_WBCACHE_NOT_COMPLETE);
 	tdx_module_set_lp(3);
-	assert_int_equal(tdh_phymem_cache_wb(false), TDX_SUCCESS);
-	assert_int_equal(tdh_mng_key_freeid(&td), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_phymem_cache_wb(false), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_key_freeid(&td), TDX_SUCCESS);
 	assert_int_equal(tdx_reclaim_page(td.tdr_page), 0);
 	tdx_free_fw_page(g_spare);
 	tdx_module_set_lp(0);
 	/* The policy layer configures keys on every package; a vCPU stays on its LP. */
 	build(&g, 0, NULL);
-	assert_int_equal(tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_PKG_CONFIG_BITMAP, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_PKG_CONFIG_BITMAP, &v),
+			 TDX_SUCCESS);
 	assert_int_equal(v, 0x3);
 	tdx_module_set_lp(2);
-	assert_int_equal(tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &v), TDX_VCPU_ASSOCIATED);
-	assert_int_equal(tdh_vp_flush(g.vps[0]), TDX_VCPU_NOT_ASSOCIATED);
+	assert_int_equal(tdsnp_tdh_vp_rd(g.vps[0], TDX_FIELD_TDVPS_VCPU_INDEX, &v),
+			 TDX_VCPU_ASSOCIATED);
+	assert_int_equal(tdsnp_tdh_vp_flush(g.vps[0]), TDX_VCPU_NOT_ASSOCIATED);
 	tdx_module_set_lp(0);
-	assert_int_equal(tdh_mng_vpflushdone(&g.td), TDX_FLUSHVP_NOT_DONE);
+	assert_int_equal(tdsnp_tdh_mng_vpflushdone(&g.td), TDX_FLUSHVP_NOT_DONE);
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	assert_clean(before);
 }
