@@ -17,7 +17,9 @@
 #
 # With --trace-events SYSTEM the log must also hold the line
 # "TDSNP-TRACE: N SYSTEM events" (qemu-ktest.sh --trace-events) with N > 0:
-# tracefs recorded the module's tracepoints; it prints "trace: N SYSTEM events".
+# tracefs recorded the module's tracepoints, and one of the sample event
+# lines printed before it carries every field of SYSTEM_insn (instruction,
+# leaf, rcx, rdx, r8, r9, status, ns); it prints "trace: N SYSTEM events".
 #
 #   scripts/ktap-judge.sh [--expect FILE] [--trace-events SYSTEM] LOGFILE
 set -eu
@@ -87,6 +89,8 @@ function close_deeper(d,   k, n, i, had) {
 		fail("log line " FNR ": " line)
 	if (line == "TDSNP-KTEST-DONE")
 		done = 1
+	if (tsys != "" && line ~ (" " tsys "_insn: [A-Z]+ leaf=0x[0-9a-f]+ rcx=0x[0-9a-f]+ rdx=0x[0-9a-f]+ r8=0x[0-9a-f]+ r9=0x[0-9a-f]+ status=0x[0-9a-f]+ ns=[0-9]+$"))
+		tfields = 1
 	if (tsys != "" && line ~ ("^TDSNP-TRACE: [0-9]+ " tsys " events$")) {
 		ntrace = line; sub(/^TDSNP-TRACE: /, "", ntrace); sub(/ .*/, "", ntrace)
 		traced = 1
@@ -133,6 +137,7 @@ END {
 	if (!done) fail("terminator line TDSNP-KTEST-DONE missing (hang, crash or timeout?)")
 	if (tsys != "" && !traced) fail("no TDSNP-TRACE line: " tsys " events were never counted")
 	else if (tsys != "" && ntrace + 0 == 0) fail("tracefs recorded no " tsys " events")
+	else if (tsys != "" && !tfields) fail("no " tsys "_insn event line with all its fields")
 	else if (tsys != "") printf "trace: %d %s events recorded through tracefs\n", ntrace, tsys
 	if (nwant) {
 		for (i = 1; i <= nwant; i++) {
