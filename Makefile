@@ -25,8 +25,21 @@ MOCK_C		:= $(filter-out %_kernel.c,$(wildcard tests/mocks/*.c tests/common/*.c))
 TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo
 
+# What `make install` ships: the library, and the mock firmware without the
+# shared self-test suites (tests/common/ but the userspace test platform the
+# one-call set-ups use), as static and shared libraries.
+VERSION		:= 0.1.0
+SOVERSION	:= 0
+PREFIX		?= /usr/local
+DESTDIR		?=
+MOCK_PUB_C	:= $(filter-out %_kernel.c,$(wildcard tests/mocks/*.c)) tests/common/tdx_host_env_user.c
+MOCK_PUB_H	:= tests/mocks/mock.h tests/mocks/snp_mock.h tests/mocks/snp_svsm_setup.h \
+		   tests/mocks/tdx_host_setup.h tests/mocks/tdx_module_host.h \
+		   tests/mocks/tdx_guest_model.h
+PUB_H		:= $(wildcard include/*/*.h include/*/*.S)
+
 # Every C source and header the project owns, for the linters.
-C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c guest/*/*.c)
+C_SOURCES	:= $(wildcard src/*/*.c vmm-core/*.c tests/*/*.c tools/*.c guest/*/*.c examples/*.c)
 C_HEADERS	:= $(wildcard include/*/*.h src/*/*.h tests/*/*.h tools/*.h guest/*/*.h)
 
 # Variants: plain (native and valgrind) and asan (ASan + UBSan).
@@ -89,7 +102,44 @@ $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/test
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
+
+$(eval $(call variant,pic,-fPIC))
+
+# Installed libraries: static from the plain objects, shared from the -fPIC
+# ones, each shared library with a soname (libNAME.so.$(SOVERSION)).
+LIB_OBJS	= $(addprefix $(O)/$(1)/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.o))
+MOCK_PUB_OBJS	= $(addprefix $(O)/$(1)/obj/,$(MOCK_PUB_C:.c=.o))
+SO_LIB		:= $(O)/dist/libtdsnp.so.$(VERSION)
+SO_MOCK		:= $(O)/dist/libtdsnp-mock.so.$(VERSION)
+
+$(O)/dist/libtdsnp.a: $(call LIB_OBJS,plain)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+$(O)/dist/libtdsnp-mock.a: $(call MOCK_PUB_OBJS,plain)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+$(SO_LIB): $(call LIB_OBJS,pic)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libtdsnp.so.$(SOVERSION) -Wl,--no-undefined -Wl,-z,noexecstack \
+		-o $@ $^ $(LIBS)
+	ln -sf $(notdir $@) $(O)/dist/libtdsnp.so.$(SOVERSION)
+	ln -sf $(notdir $@) $(O)/dist/libtdsnp.so
+$(SO_MOCK): $(call MOCK_PUB_OBJS,pic) $(SO_LIB)
+	$(CC) -shared -Wl,-soname,libtdsnp-mock.so.$(SOVERSION) -Wl,--no-undefined -Wl,-z,noexecstack \
+		-o $@ $(call MOCK_PUB_OBJS,pic) -L$(O)/dist -ltdsnp -lunicorn $(LIBS)
+	ln -sf $(notdir $@) $(O)/dist/libtdsnp-mock.so.$(SOVERSION)
+	ln -sf $(notdir $@) $(O)/dist/libtdsnp-mock.so
+$(O)/dist/%.pc: scripts/%.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< >$@
+
+DIST		:= $(O)/dist/libtdsnp.a $(O)/dist/libtdsnp-mock.a $(SO_LIB) $(SO_MOCK) \
+		   $(O)/dist/tdsnp.pc $(O)/dist/tdsnp-mock.pc
+
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
+	dist docs install install-dkms dkms-check install-check FORCE \
 	tsan campaign fuzz-api fuzz fuzz-check
 .DEFAULT_GOAL := all
 
@@ -103,6 +153,37 @@ $(O)/libtdsnp-mock.a: $(O)/plain/libtdsnp-mock.a
 	cp $< $@
 
 tools: $(addprefix $(O)/,$(TOOLS))
+
+# The .pc files carry PREFIX: rebuild them whenever it may have changed.
+$(O)/dist/tdsnp.pc $(O)/dist/tdsnp-mock.pc: FORCE
+FORCE:
+
+dist: $(DIST)
+
+# Headers under $(PREFIX)/include/tdsnp/ (include with <tdsnp/insn.h>,
+# <vmm/vmm.h>, <mock/mock.h> and -I$(PREFIX)/include/tdsnp, as the .pc files
+# say), libraries, tools, pkg-config files and man pages.
+INC_DIR		= $(DESTDIR)$(PREFIX)/include/tdsnp
+LIB_DIR		= $(DESTDIR)$(PREFIX)/lib
+install: $(DIST) tools
+	for d in $(sort $(dir $(PUB_H))); do \
+		install -d $(INC_DIR)/$${d#include/}; \
+		install -m 644 $$d*.h $(INC_DIR)/$${d#include/}; \
+	done
+	install -m 644 include/tdsnp/insn_asm.S $(INC_DIR)/tdsnp/
+	install -d $(INC_DIR)/mock
+	install -m 644 $(MOCK_PUB_H) $(INC_DIR)/mock/
+	install -d $(LIB_DIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(O)/dist/libtdsnp.a $(O)/dist/libtdsnp-mock.a $(LIB_DIR)/
+	install -m 755 $(SO_LIB) $(SO_MOCK) $(LIB_DIR)/
+	for l in libtdsnp libtdsnp-mock; do \
+		ln -sf $$l.so.$(VERSION) $(LIB_DIR)/$$l.so.$(SOVERSION); \
+		ln -sf $$l.so.$(SOVERSION) $(LIB_DIR)/$$l.so; \
+	done
+	install -m 644 $(O)/dist/tdsnp.pc $(O)/dist/tdsnp-mock.pc $(LIB_DIR)/pkgconfig/
+	install -m 755 $(addprefix $(O)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(addprefix man/,$(addsuffix .1,$(TOOLS))) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 $(O)/tdsnp-status: $(O)/plain/obj/tools/tdsnp-status.o $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ $(LIBS)
@@ -239,6 +320,31 @@ checkpatch:
 kdoc:
 	scripts/check-kdoc.sh $(filter-out tests/unit/% tests/common/% tests/kernel/%,$(C_SOURCES)) \
 		$(C_HEADERS)
+
+# The kernel module's sources and dkms.conf in $(DESTDIR)/usr/src/tdsnp-$(VERSION),
+# where `dkms add/build/install tdsnp/$(VERSION)` finds them.
+DKMS_SRC	= $(DESTDIR)/usr/src/tdsnp-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)
+	find Kbuild include src vmm-core -type f \( -name Kbuild -o -name '*.[chS]' \) \
+		! -name '*_user.c' ! -name '*.mod.c' -print | while read -r f; do \
+		install -D -m 644 $$f $(DKMS_SRC)/$$f || exit 1; done
+	sed 's|@VERSION@|$(VERSION)|' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+# The public API's kernel-doc as man pages (build/docs/man9), rendered by the
+# kernel's scripts/kernel-doc; any warning fails.  Each host-specific pair
+# (_user.c, _kernel.c) documents the same functions: the _user.c half is used.
+DOC_FILES	:= $(PUB_H) $(LIB_C) $(MOCK_PUB_H) $(MOCK_PUB_C)
+docs:
+	scripts/docs.sh $(O)/docs $(filter %.h %.c,$(DOC_FILES))
+
+# DKMS builds tdsnp.ko in a private tree for $(KVER) (nothing installed).
+dkms-check:
+	scripts/dkms-check.sh $(VERSION) $(KVER)
+
+# make install into a temporary prefix, an out-of-tree VMM through pkg-config.
+install-check:
+	scripts/install-check.sh
 
 check:
 	@scripts/check.sh

@@ -109,6 +109,18 @@ step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \
 step "tdsnp-demo under valgrind" valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --sigill-diagnostics=no build/tdsnp-demo
 
+echo "== install and packaging"
+step "make install to a temporary prefix; an out-of-tree VMM through pkg-config, static and shared" \
+	scripts/install-check.sh
+step "make docs: kernel-doc of the public API into man pages, no warning" make -s docs
+dkver=$(scripts/kver.sh 2>/dev/null) || dkver=
+if [ -n "$dkver" ] && command -v dkms >/dev/null; then
+	step "DKMS: dkms add and build tdsnp.ko for $dkver (private tree)" \
+		make -s dkms-check KVER="$dkver"
+else
+	bad "DKMS build (dkms or kernel headers missing)" "$logdir"
+fi
+
 echo "== kernel (QEMU, KTAP: the tests the sources define, by number and name)"
 accel=$(scripts/qemu-ktest.sh --probe 2>/dev/null) || accel=tcg
 export KTEST_ACCEL=$accel
@@ -117,12 +129,18 @@ last=
 for kv in $kvers; do
 	kd=build/kbuild/$kv
 	tap "in-kernel self-tests on $kv" "$logdir/ktest.$kv.judge.log" \
-		scripts/qemu-ktest.sh --kver "$kv" --log "$logdir/ktest.$kv.serial.log" \
-		"$kd/tdsnp.ko" "$kd/tdsnp_ktest.ko"
-	grep -E '^ktap:' "$logdir/ktest.$kv.judge.log" | sed "s/^/        $kv /"
+		scripts/qemu-ktest.sh --kver "$kv" --trace-events tdsnp \
+		--log "$logdir/ktest.$kv.serial.log" "$kd/tdsnp.ko" "$kd/tdsnp_ktest.ko"
+	grep -E '^(ktap|trace):' "$logdir/ktest.$kv.judge.log" | sed "s/^/        $kv /"
 	last=$kv
 done
 if [ -n "$last" ]; then
+	# The trace check can fail: the same serial log with the count set to 0.
+	step "negative control on $last: the judge fails a log where tracefs recorded no tdsnp event" \
+		sh -c 'sed "s/TDSNP-TRACE: [0-9]* tdsnp/TDSNP-TRACE: 0 tdsnp/" "$1" >"$1.notrace" &&
+			! scripts/ktap-judge.sh --trace-events tdsnp "$1.notrace" &&
+			grep -q "^TDSNP-TRACE: [1-9][0-9]* tdsnp events" "$1"' sh \
+		"$logdir/ktest.$last.serial.log"
 	step "negative control on $last: no_catcher=1 fails because the model ran 0 times" \
 		scripts/ktest-negative.sh --kver "$last" --log "$logdir/ktest.negative.serial.log" \
 		"build/kbuild/$last/tdsnp.ko" "build/kbuild/$last/tdsnp_ktest.ko"

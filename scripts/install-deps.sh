@@ -11,7 +11,7 @@ set -eu
 pkgs="build-essential make gcc clang-tidy clang-14 libclang-rt-14-dev libcmocka-dev sparse \
 valgrind qemu-system-x86 busybox-static cpio xz-utils perl libunicorn-dev \
 linux-headers-cloud-amd64 linux-headers-6.12-cloud-amd64 linux-source-6.1 libssl-dev \
-libzydis-dev clang"
+libzydis-dev clang dkms pkgconf"
 
 missing=""
 for p in $pkgs; do

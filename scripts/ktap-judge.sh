@@ -15,20 +15,34 @@
 # indentation marks subtests.  KTAP lines must be printed bare, without a
 # pr_fmt() prefix.
 #
-#   scripts/ktap-judge.sh [--expect FILE] LOGFILE
+# With --trace-events SYSTEM the log must also hold the line
+# "TDSNP-TRACE: N SYSTEM events" (qemu-ktest.sh --trace-events) with N > 0:
+# tracefs recorded the module's tracepoints, and one of the sample event
+# lines printed before it carries every field of SYSTEM_insn (instruction,
+# leaf, rcx, rdx, r8, r9, status, ns); it prints "trace: N SYSTEM events".
+#
+#   scripts/ktap-judge.sh [--expect FILE] [--trace-events SYSTEM] LOGFILE
 set -eu
 
 expect=/dev/null
-if [ "${1:-}" = --expect ]; then
-	[ $# -ge 2 ] || { echo "usage: $0 [--expect FILE] LOGFILE" >&2; exit 2; }
-	expect=$2
-	[ -r "$expect" ] || { echo "ktap-judge.sh: cannot read $expect" >&2; exit 2; }
-	shift 2
-fi
-if [ $# -ne 1 ]; then
-	echo "usage: $0 [--expect FILE] LOGFILE" >&2
+tsys=
+usage() {
+	echo "usage: $0 [--expect FILE] [--trace-events SYSTEM] LOGFILE" >&2
 	exit 2
-fi
+}
+while [ $# -gt 1 ]; do
+	case $1 in
+	--expect)
+		[ $# -ge 2 ] || usage
+		expect=$2
+		[ -r "$expect" ] || { echo "ktap-judge.sh: cannot read $expect" >&2; exit 2; }
+		shift 2
+		;;
+	--trace-events) [ $# -ge 2 ] || usage; tsys=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || usage
 if [ ! -r "$1" ]; then
 	echo "ktap-judge.sh: cannot read log $1" >&2
 	exit 2
@@ -75,6 +89,12 @@ function close_deeper(d,   k, n, i, had) {
 		fail("log line " FNR ": " line)
 	if (line == "TDSNP-KTEST-DONE")
 		done = 1
+	if (tsys != "" && line ~ (" " tsys "_insn: [A-Z]+ leaf=0x[0-9a-f]+ rcx=0x[0-9a-f]+ rdx=0x[0-9a-f]+ r8=0x[0-9a-f]+ r9=0x[0-9a-f]+ status=0x[0-9a-f]+ ns=[0-9]+$"))
+		tfields = 1
+	if (tsys != "" && line ~ ("^TDSNP-TRACE: [0-9]+ " tsys " events$")) {
+		ntrace = line; sub(/^TDSNP-TRACE: /, "", ntrace); sub(/ .*/, "", ntrace)
+		traced = 1
+	}
 	d = depth_of(line)
 	body = substr(line, d + 1)
 	if (body ~ /^K?TAP version [0-9]+$/) {
@@ -115,6 +135,10 @@ END {
 	close_deeper(-1)
 	if (!seen) fail("no KTAP output in the log")
 	if (!done) fail("terminator line TDSNP-KTEST-DONE missing (hang, crash or timeout?)")
+	if (tsys != "" && !traced) fail("no TDSNP-TRACE line: " tsys " events were never counted")
+	else if (tsys != "" && ntrace + 0 == 0) fail("tracefs recorded no " tsys " events")
+	else if (tsys != "" && !tfields) fail("no " tsys "_insn event line with all its fields")
+	else if (tsys != "") printf "trace: %d %s events recorded through tracefs\n", ntrace, tsys
 	if (nwant) {
 		for (i = 1; i <= nwant; i++) {
 			if (!(i in got)) fail("expected test " i " " want[i] " not reported")
@@ -125,4 +149,4 @@ END {
 	}
 	printf "ktap: %d passed, %d failed, %d skipped\n", npass, nfail, nskip
 	exit nerr > 0
-}' "$expect" logfile=1 "$1"
+}' tsys="$tsys" "$expect" logfile=1 "$1"

@@ -8,7 +8,8 @@
 # status. QEMU's own exit status is never trusted.  KVM is used when
 # /dev/kvm works, TCG otherwise; the first line printed says which.
 #
-#   scripts/qemu-ktest.sh [--timeout SECS] [--kver KVER] --log LOGFILE MODULE.ko[:p=v,...] ...
+#   scripts/qemu-ktest.sh [--timeout SECS] [--kver KVER] [--trace-events SYSTEM]
+#                         --log LOGFILE MODULE.ko[:p=v,...] ...
 #   scripts/qemu-ktest.sh [--kver KVER] --probe   print the accelerator choice
 #                                                  (a KTEST_ACCEL value) and exit
 #
@@ -19,6 +20,11 @@
 # modprobe or depmod data): crypto/sha512_generic.ko for "sha384" when
 # CONFIG_CRYPTO_SHA512=m (Debian 6.1; 6.12 builds it in).  --kmod
 # CONFIG_X:REL.ko adds one more (REL under lib/modules/$KVER/kernel).
+#
+# --trace-events SYSTEM: mount tracefs and enable events/SYSTEM/ as soon as
+# a loaded module has created it (so before the next module loads); after
+# the last module, print how many SYSTEM events the trace holds (and the
+# first few); the judge fails unless there was at least one.
 #
 # Environment: KIMAGE_DIR   where the kernel image is unpacked
 #                           (default: build/tools/kernel in the repo)
@@ -37,12 +43,14 @@ log=
 kver=
 kmods="CONFIG_CRYPTO_SHA512:crypto/sha512_generic.ko"
 probe=
+tsys=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || usage; tmo=$2; shift 2 ;;
 	--kver) [ $# -ge 2 ] || usage; kver=$2; shift 2 ;;
 	--kmod) [ $# -ge 2 ] || usage; kmods="$kmods $2"; shift 2 ;;
 	--probe) probe=1; shift ;;
+	--trace-events) [ $# -ge 2 ] || usage; tsys=$2; shift 2 ;;
 	--log) [ $# -ge 2 ] || usage; log=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -51,6 +59,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$probe" ] || { [ -n "$log" ] && [ $# -ge 1 ]; } || usage
 case $tmo in '' | *[!0-9]*) echo "qemu-ktest.sh: bad --timeout $tmo" >&2; exit 2 ;; esac
+case $tsys in *[!A-Za-z0-9_]*) echo "qemu-ktest.sh: bad --trace-events $tsys" >&2; exit 2 ;; esac
 for a in "$@"; do
 	m=${a%%:*}
 	[ -r "$m" ] || { echo "qemu-ktest.sh: cannot read module $m" >&2; exit 2; }
@@ -146,6 +155,7 @@ for a in "$@"; do
 	cp "$m" "$root/mod/$b"
 	echo "$b $params" >>"$root/mod/list"
 done
+echo "$tsys" >"$root/mod/trace-system"
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 export PATH=/bin
@@ -153,11 +163,28 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
+read -r tsys </mod/trace-system
+t=/sys/kernel/tracing
+if [ -n "$tsys" ]; then
+	mount -t tracefs tracefs $t
+	echo "tracefs: rc=$?"
+fi
 while read -r m params; do
 	# shellcheck disable=SC2086
 	insmod "/mod/$m" $params
 	echo "insmod $m: rc=$?"
+	if [ -n "$tsys" ] && [ -e "$t/events/$tsys/enable" ] &&
+	    [ "$(cat "$t/events/$tsys/enable")" = 0 ]; then
+		echo 1 >"$t/events/$tsys/enable"
+		echo "trace events $tsys enabled: rc=$?"
+	fi
 done </mod/list
+if [ -n "$tsys" ]; then
+	echo 0 >"$t/tracing_on"
+	n=$(grep -c " ${tsys}_" "$t/trace")
+	grep " ${tsys}_" "$t/trace" | head -n 3
+	echo "TDSNP-TRACE: $n $tsys events"
+fi
 echo TDSNP-KTEST-DONE
 poweroff -f
 INIT
@@ -185,5 +212,5 @@ fi
 [ -e "$log" ] || { echo "qemu-ktest.sh: no serial log $log written" >&2; exit 1; }
 "$here/ktest-expected.py" >"$work/expected" || exit 1
 rc=0
-"$here/ktap-judge.sh" --expect "$work/expected" "$log" || rc=$?
+"$here/ktap-judge.sh" --expect "$work/expected" ${tsys:+--trace-events "$tsys"} "$log" || rc=$?
 exit "$rc"

@@ -59,7 +59,9 @@ static const struct tdsnp_insn_tracer *insn_tracer;
  * @tracer: the tracer (must outlive its use), or NULL to stop tracing
  *
  * Tracing costs a copy of the register file and two clock reads per
- * instruction; with no tracer it costs one load.
+ * instruction; with no tracer it costs one load.  In the kernel the
+ * tdsnp:tdsnp_insn tracepoint (tracefs, perf, trace-cmd) records the same
+ * fields, with or without a tracer.
  */
 void tdsnp_insn_set_tracer(const struct tdsnp_insn_tracer *tracer)
 {
@@ -241,14 +243,18 @@ EXPORT_SYMBOL_GPL(tdsnp_insn_fault);
 
 static u64 issue(unsigned int insn, struct tdsnp_regs *regs);
 
-static noinline u64 issue_traced(const struct tdsnp_insn_tracer *tr, unsigned int insn,
-				 struct tdsnp_regs *regs)
+static noinline u64 issue_traced(const struct tdsnp_insn_tracer *tr, bool tp,
+				 unsigned int insn, struct tdsnp_regs *regs)
 {
 	struct tdsnp_regs in = *regs;
-	u64 t0 = tdsnp_time_ns(), ret;
+	u64 t0 = tdsnp_time_ns(), ns, ret;
 
 	ret = issue(insn, regs);
-	tr->trace(tr->ctx, insn, &in, regs, tdsnp_time_ns() - t0);
+	ns = tdsnp_time_ns() - t0;
+	if (tr)
+		tr->trace(tr->ctx, insn, &in, regs, ns);
+	if (tp)
+		tdsnp_trace_insn(insn, &in, regs, ns);
 	return ret;
 }
 
@@ -263,10 +269,11 @@ static noinline u64 issue_traced(const struct tdsnp_insn_tracer *tr, unsigned in
 u64 tdsnp_insn_issue(unsigned int insn, struct tdsnp_regs *regs)
 {
 	const struct tdsnp_insn_tracer *tr = __atomic_load_n(&insn_tracer, __ATOMIC_ACQUIRE);
+	bool tp = tdsnp_trace_insn_enabled();
 
 	/* The traced path's register copy and frame stay off the untraced one. */
-	if (unlikely(tr) && insn < TDSNP_NR_INSNS)
-		return issue_traced(tr, insn, regs);
+	if (unlikely(tr || tp) && insn < TDSNP_NR_INSNS)
+		return issue_traced(tr, tp, insn, regs);
 	return issue(insn, regs);
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_issue);

@@ -13,10 +13,32 @@
  */
 bool tdsnp_platform_insn_present(unsigned int insn);
 
+/*
+ * Kernel tracepoints (trace_kernel.c, tdsnp_trace.h): tdsnp_insn_issue()
+ * asks whether the event is on and emits it.  Userspace has no tracepoints;
+ * its way to see every call is the tracer (tdsnp_insn_set_tracer()).
+ */
 #ifdef __KERNEL__
 /* The kernel's shared "sha384" transform (sha384_kernel.c), at load/unload. */
 int tdsnp_sha384_setup(void);
 void tdsnp_sha384_teardown(void);
+bool tdsnp_trace_insn_enabled(void);
+void tdsnp_trace_insn(unsigned int insn, const struct tdsnp_regs *in,
+		      const struct tdsnp_regs *out, u64 ns);
+#else
+static inline bool tdsnp_trace_insn_enabled(void)
+{
+	return false;
+}
+
+static inline void tdsnp_trace_insn(unsigned int insn, const struct tdsnp_regs *in,
+				    const struct tdsnp_regs *out, u64 ns)
+{
+	(void)insn;
+	(void)in;
+	(void)out;
+	(void)ns;
+}
 #endif
 
 /* Layout records emitted by the instruction layer's assembly (insn_asm.S). */

@@ -23,37 +23,6 @@
 #include <string.h>
 #endif
 
-/**
- * tdx_host_bringup() - load the mock module and bring it up through the library
- * @env: the platform (filled by tdx_host_env_init())
- * @info: the module's metadata, or NULL
- *
- * Return: 0 or a negative errno.
- */
-int tdx_host_bringup(struct tdx_host_env *env, struct tdsnp_tdx_sys_info *info)
-{
-	int ret = tdx_host_env_init(env);
-
-	/* Re-install: a harness may have replaced the catcher between tests. */
-	tdsnp_mock_uninstall();
-	if (!ret)
-		ret = tdsnp_mock_install();
-	if (!ret)
-		ret = tdsnp_mock_tdx_module_install(&env->cfg);
-	if (!ret)
-		ret = tdx_module_init(&env->setup, info);
-	return ret;
-}
-
-/**
- * tdx_host_shutdown() - forget the module in the library and unload the model
- */
-void tdx_host_shutdown(void)
-{
-	tdx_module_forget();
-	tdsnp_mock_tdx_module_uninstall();
-}
-
 static void default_params(struct tdx_td_params *p, u64 attributes)
 {
 	memset(p, 0, sizeof(*p));

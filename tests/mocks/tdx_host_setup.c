@@ -5,9 +5,41 @@
  * tdx_host_env*.c: an arena at 4 GiB in userspace, RAM in the kernel).
  */
 #include "../common/tdx_host_env.h"
+#include "mock.h"
 #include "tdx_host_setup.h"
 
 static struct tdx_host_env setup_env;
+
+/**
+ * tdx_host_bringup() - load the mock module and bring it up through the library
+ * @env: the platform (filled by tdx_host_env_init())
+ * @info: the module's metadata, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int tdx_host_bringup(struct tdx_host_env *env, struct tdsnp_tdx_sys_info *info)
+{
+	int ret = tdx_host_env_init(env);
+
+	/* Re-install: a harness may have replaced the catcher between tests. */
+	tdsnp_mock_uninstall();
+	if (!ret)
+		ret = tdsnp_mock_install();
+	if (!ret)
+		ret = tdsnp_mock_tdx_module_install(&env->cfg);
+	if (!ret)
+		ret = tdx_module_init(&env->setup, info);
+	return ret;
+}
+
+/**
+ * tdx_host_shutdown() - forget the module in the library and unload the model
+ */
+void tdx_host_shutdown(void)
+{
+	tdx_module_forget();
+	tdsnp_mock_tdx_module_uninstall();
+}
 
 /**
  * tdsnp_mock_tdx_host_setup() - install the mock TDX module and bring it up
