@@ -35,6 +35,17 @@
 #define TH_RUN_MAX_ENTRIES		256
 /* TDX_OPERAND_BUSY on entry: retries before the run fails with -EBUSY. */
 #define TH_RUN_BUSY_RETRIES		16
+/*
+ * The host's shared EPT (SDM Vol. 3C 29.3.2, 4-level): R/W/X in bits 2:0,
+ * memory type WB (6) in bits 5:3 of a leaf, the next table or page in bits
+ * 51:12.  The TD VMCS SHARED_EPTP (0x203C) points at its root; the host may
+ * write bits 51:12 of it (tdx-fields.md, TD VMCS table).
+ */
+#define TH_EPT_RWX			0x7ULL
+#define TH_EPT_MT_WB			(6ULL << 3)
+#define TH_EPT_ADDR			0x000ffffffffff000ULL
+#define TH_EPT_LEVELS			4
+#define TH_EPTP_HOST_MASK		0x000ffffffffff000ULL
 
 /**
  * struct tdx_host_vm - the backend's data for one VM
@@ -44,6 +55,7 @@
  * @debug: the TD has ATTRIBUTES.DEBUG: host access to guest state
  * @finalized: TDH.MR.FINALIZE succeeded
  * @shared_bit: the GPA bit that makes an address shared (GPAW - 1)
+ * @shared_root: the root of the shared EPT that maps the VM's shared pages
  * @args: per vCPU, the TDH.VP.ENTER registers: the last exit's, then the
  *        host's answer for the next entry
  */
@@ -53,6 +65,7 @@ struct tdx_host_vm {
 	bool debug;
 	bool finalized;
 	u64 shared_bit;
+	struct page *shared_root;
 	struct tdx_vp_enter_args args[VMM_MAX_VCPUS];
 };
 
@@ -180,9 +193,11 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 		return -ENODEV;
 	t = tdsnp_zalloc(sizeof(*t));
 	params = tdsnp_zalloc(sizeof(*params));
-	if (t)
+	if (t) {
 		t->bounce = tdsnp_alloc_page();
-	if (!t || !params || !t->bounce) {
+		t->shared_root = tdsnp_alloc_page();
+	}
+	if (!t || !params || !t->bounce || !t->shared_root) {
 		err = -ENOMEM;
 		goto free;
 	}
@@ -213,11 +228,85 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	return 0;
 free:
 	vmm_vm_set_priv(vm, NULL);
-	if (t && t->bounce)
+	if (t) {
 		tdsnp_free_page(t->bounce);
+		tdsnp_free_page(t->shared_root);
+	}
 	tdsnp_free(t);
 	tdsnp_free(params);
 	return err;
+}
+
+/* The table or page an EPT entry points at. */
+static struct page *ept_target(u64 entry)
+{
+	return pfn_to_page((entry & TH_EPT_ADDR) >> TDSNP_PAGE_SHIFT);
+}
+
+/* Free a shared-EPT table at @level (3 = root) and everything below it. */
+static void shared_ept_free(struct page *table, int level)
+{
+	u64 *e = page_address(table);
+	int i;
+
+	for (i = 0; i < 512; i++)
+		if (e[i] & TH_EPT_RWX) {
+			if (level)
+				shared_ept_free(ept_target(e[i]), level - 1);
+			else
+				tdsnp_free_page(ept_target(e[i]));
+		}
+	tdsnp_free_page(table);
+}
+
+/*
+ * The leaf entry of the shared EPT for shared GPA @gpa (shared bit set),
+ * with the tables on the way created when @create; NULL when absent or out
+ * of memory.
+ */
+static u64 *shared_pte(struct tdx_host_vm *t, u64 gpa, bool create)
+{
+	u64 *table = page_address(t->shared_root);
+	int level;
+
+	for (level = TH_EPT_LEVELS - 1; level > 0; level--) {
+		u64 *e = &table[(gpa >> (TDSNP_PAGE_SHIFT + 9 * level)) & 511];
+
+		if (!(*e & TH_EPT_RWX)) {
+			struct page *pg = create ? tdsnp_alloc_page() : NULL;
+
+			if (!pg)
+				return NULL;
+			*e = page_to_phys(pg) | TH_EPT_RWX;
+		}
+		table = page_address(ept_target(*e));
+	}
+	return &table[(gpa >> TDSNP_PAGE_SHIFT) & 511];
+}
+
+/* A zeroed host page for the shared GPA of private address @gpa. */
+static int shared_map(struct tdx_host_vm *t, u64 gpa)
+{
+	u64 *pte = shared_pte(t, gpa | t->shared_bit, true);
+	struct page *pg;
+
+	if (!pte)
+		return -ENOMEM;
+	pg = tdsnp_alloc_page();
+	if (!pg)
+		return -ENOMEM;
+	*pte = page_to_phys(pg) | TH_EPT_RWX | TH_EPT_MT_WB;
+	return 0;
+}
+
+static void shared_unmap(struct tdx_host_vm *t, u64 gpa)
+{
+	u64 *pte = shared_pte(t, gpa | t->shared_bit, false);
+
+	if (pte && (*pte & TH_EPT_RWX)) {
+		tdsnp_free_page(ept_target(*pte));
+		*pte = 0;
+	}
 }
 
 static int th_vm_destroy(struct vmm_vm *vm)
@@ -230,6 +319,7 @@ static int th_vm_destroy(struct vmm_vm *vm)
 	if (t->g.last_status != TDX_SUCCESS)
 		vmm_vm_set_last_status(vm, t->g.last_status);
 	lost = (int)t->g.leaked;
+	shared_ept_free(t->shared_root, TH_EPT_LEVELS - 1);
 	tdsnp_free_page(t->bounce);
 	tdsnp_free(t);
 	vmm_vm_set_priv(vm, NULL);
@@ -244,6 +334,12 @@ static int th_vcpu_create(struct vmm_vcpu *vcpu)
 
 	/* TDH.VP.CREATE, VP.ADDCX, VP.INIT with RCX 0. */
 	err = record(vm, tdx_guest_add_vcpu(&to_tvm(vm)->g, 0, &vp));
+	if (err)
+		return err;
+	/* The vCPU translates shared GPAs through the host's shared EPT. */
+	err = record_status(vm, __tdx_vp_wr(vp, TDX_FIELD_TD_VMCS_SHARED_EPTP,
+					    page_to_phys(to_tvm(vm)->shared_root),
+					    TH_EPTP_HOST_MASK));
 	if (!err)
 		vmm_vcpu_set_priv(vcpu, vp);
 	return err;
@@ -320,15 +416,33 @@ static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
 	struct tdx_host_vm *t = to_tvm(vm);
+	int err;
 
-	/* AUG: the page is PENDING until the guest's TDG.MEM.PAGE.ACCEPT. */
-	if (to == VMM_MEM_PRIVATE)
-		return record(vm, tdx_guest_aug_page(&t->g, tdsnp_gpa(gpa)));
-	/* BLOCK, TRACK, REMOVE, write-back, free (or quarantine). */
-	if (from == VMM_MEM_PRIVATE)
-		return record(vm, tdx_guest_remove_page(&t->g, tdsnp_gpa(gpa)));
 	/* Shared memory is the host's own shared-EPT mapping: no module call. */
-	return 0;
+	if (to == VMM_MEM_SHARED && from != VMM_MEM_PRIVATE)
+		return shared_map(t, gpa);
+	/* AUG: the page is PENDING until the guest's TDG.MEM.PAGE.ACCEPT. */
+	if (to == VMM_MEM_PRIVATE) {
+		err = record(vm, tdx_guest_aug_page(&t->g, tdsnp_gpa(gpa)));
+		if (!err && from == VMM_MEM_SHARED)
+			shared_unmap(t, gpa);
+		return err;
+	}
+	if (from == VMM_MEM_SHARED) {
+		shared_unmap(t, gpa);
+		return 0;
+	}
+	/* Private to shared or unmapped: a shared page first, so a failure undoes nothing. */
+	if (to == VMM_MEM_SHARED) {
+		err = shared_map(t, gpa);
+		if (err)
+			return err;
+	}
+	/* BLOCK, TRACK, REMOVE, write-back, free (or quarantine). */
+	err = record(vm, tdx_guest_remove_page(&t->g, tdsnp_gpa(gpa)));
+	if (err && to == VMM_MEM_SHARED)
+		shared_unmap(t, gpa);
+	return err;
 }
 
 static int th_finalize(struct vmm_vm *vm)
@@ -559,6 +673,35 @@ const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.exit_done = th_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_tdx_host_ops);
+
+/**
+ * vmm_tdx_host_shared() - the host's mapping of a shared guest page
+ * @vm: a VM of the tdx_host backend
+ * @gpa: a guest-physical address inside RAM, with or without the shared bit
+ *
+ * The page is the one the VM's shared EPT maps at @gpa with the shared bit
+ * set: what the guest reads and writes there in plaintext.  It stays valid
+ * until the page leaves the VMM_MEM_SHARED state (vmm_set_mem_state(), or
+ * the guest's MapGPA during a run of any vCPU) or the VM is destroyed.
+ *
+ * Return: the host address of the byte at @gpa, or NULL when the page is
+ * not shared.
+ */
+void *vmm_tdx_host_shared(struct vmm_vm *vm, u64 gpa)
+{
+	struct tdx_host_vm *t = to_tvm(vm);
+	enum vmm_mem_state st;
+	u64 *pte;
+
+	gpa &= ~t->shared_bit;
+	if (vmm_get_mem_state(vm, gpa, &st) || st != VMM_MEM_SHARED)
+		return NULL;
+	pte = shared_pte(t, gpa | t->shared_bit, false);
+	if (!pte || !(*pte & TH_EPT_RWX))
+		return NULL;
+	return (u8 *)page_address(ept_target(*pte)) + (gpa & (TDSNP_PAGE_SIZE - 1));
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_host_shared);
 
 /**
  * vmm_tdx_host_guest() - the TD behind a tdx_host VM

@@ -31,6 +31,7 @@ void guest_putdec(u64 v);
 void guest_ucall(u64 value);
 void guest_assert_fail(const char *file, int line, const char *expr);
 void guest_halt(void);
+u64 guest_map_gpa(u64 gpa, u64 size, bool shared);
 
 /*
  * GUEST_ASSERT: on failure prints "ASSERT file:line: expr" on COM1 and reports
@@ -43,5 +44,6 @@ void guest_halt(void);
 
 /* Images the Makefile builds from guest/tests/ and links into test_guest_* binaries. */
 extern const u8 guest_image_hello[], guest_image_hello_end[];
+extern const u8 guest_image_shared[], guest_image_shared_end[];
 
 #endif /* TDSNP_GUEST_H */

@@ -150,6 +150,30 @@ void guest_ucall(u64 value)
 }
 
 /**
+ * guest_map_gpa() - convert guest memory between private and shared
+ * @gpa: first page (page aligned, without the shared bit)
+ * @size: bytes, a non-zero multiple of the page size
+ * @shared: convert to shared (else back to private)
+ *
+ * TDG.VP.VMCALL<MapGPA> (tdx-guest.md 3.3) through tdsnp's own wrapper,
+ * the shared bit set in the GPA for a conversion to shared.  Pages made
+ * private again are PENDING until the guest accepts them (the #VE handler
+ * does so on first touch).
+ *
+ * Return: 0, or the VMCALL status (R10) the host answered, or the TDCALL
+ * status when the call itself failed.
+ */
+u64 guest_map_gpa(u64 gpa, u64 size, bool shared)
+{
+	tdsnp_gpa_t retry;
+	u64 st = 0, ret;
+
+	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(shared ? gpa | GUEST_SHARED_BIT : gpa), size,
+				    &retry, &st);
+	return ret ? ret : st;
+}
+
+/**
  * guest_halt() - TDG.VP.VMCALL Instruction.HLT
  */
 void guest_halt(void)

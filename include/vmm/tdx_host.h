@@ -36,5 +36,6 @@
 extern const struct vmm_backend_ops vmm_tdx_host_ops;
 
 struct tdx_guest *vmm_tdx_host_guest(struct vmm_vm *vm);
+void *vmm_tdx_host_shared(struct vmm_vm *vm, u64 gpa);
 
 #endif /* VMM_TDX_HOST_H */

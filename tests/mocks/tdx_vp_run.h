@@ -15,6 +15,7 @@
  * @vmcalls: of them, TDG.VP.VMCALL exits to the host
  * @ve: #VE (or #DF for a nested one) given to the guest
  * @pages_mapped: private pages decrypted for the guest
+ * @shared_mapped: host pages mapped at shared GPAs through the shared EPT
  * @triple_faults: vCPUs disabled by a triple fault
  * @budget_exits: runs ended by the instruction budget
  */
@@ -24,6 +25,7 @@ struct tdx_vp_run_stats {
 	u64 vmcalls;
 	u64 ve;
 	u64 pages_mapped;
+	u64 shared_mapped;
 	u64 triple_faults;
 	u64 budget_exits;
 };

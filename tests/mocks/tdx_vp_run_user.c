@@ -17,8 +17,13 @@
  *   virtualizes itself is not modelled).
  * - A private GPA with no page: an EPT-violation TD exit (exit reason 48,
  *   RCX = exit qualification, R8 = GPA) so the host can AUG; a PENDING page:
- *   #VE with exit reason 48 unless ATTRIBUTES.SEPT_VE_DISABLE; a shared GPA:
- *   an EPT-violation TD exit (the host's shared EPT is not modelled).
+ *   #VE with exit reason 48 unless ATTRIBUTES.SEPT_VE_DISABLE.
+ * - A shared GPA (the GPAW shared bit set): translated through the host's
+ *   shared EPT (TD VMCS SHARED_EPTP, 4 levels, SDM Vol. 3C 29.3.2) and
+ *   mapped to the host's page itself, which both sides see in plaintext; no
+ *   leaf: an EPT-violation TD exit.  Large shared-EPT pages and EPT memory
+ *   types are not modelled; a vCPU already running on a shared page keeps it
+ *   until its next entry (the host's TLB shootdown is not modelled).
  * - Triple fault: the vCPU is disabled and TDH.VP.ENTER returns
  *   TDX_NON_RECOVERABLE_VCPU with exit reason 2 (inferred status class).
  * - TDCALL leaves VP.INFO, VP.VEINFO.GET and MEM.PAGE.ACCEPT are served
@@ -58,8 +63,10 @@
 #define VEC_UD			6
 #define VEC_VE			20
 
+/* A page mapped into a vCPU: private (@p its plaintext) or shared (@p NULL). */
 struct mapped {
 	u64 gpa;
+	u64 shared_hpa;
 	struct plain *p;
 };
 
@@ -325,8 +332,61 @@ static int map_private(struct run *rn, u64 gpa, u64 hpa)
 		return err;
 	}
 	v->pages[v->nr].gpa = gpa;
+	v->pages[v->nr].shared_hpa = 0;
 	v->pages[v->nr++].p = p;
 	__atomic_fetch_add(&stats.pages_mapped, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* EPT entry bits (SDM Vol. 3C 29.3.2): R/W/X, large page, address 51:12. */
+#define EPT_RWX			0x7ULL
+#define EPT_LARGE		BIT(7)
+#define EPT_ADDR		0x000ffffffffff000ULL
+
+/* The host page the shared EPT maps at @gpa (4 KiB leaves), or 0. */
+static u64 shared_walk(struct run *rn, u64 gpa)
+{
+	u64 e = 0, *table;
+	struct page *pg;
+	int level;
+
+	field(rn, TDX_FIELD_TD_VMCS_SHARED_EPTP, &e, false);
+	for (level = 3; level >= 0; level--) {
+		pg = pfn_to_page((e & EPT_ADDR) >> 12);
+		if (!pg)
+			return 0;
+		table = page_address(pg);
+		e = table[(gpa >> (12 + 9 * level)) & 511];
+		if ((e & EPT_RWX) != EPT_RWX || (level && (e & EPT_LARGE)))
+			return 0;
+	}
+	return e & EPT_ADDR;
+}
+
+static int map_shared(struct run *rn, u64 gpa, u64 hpa)
+{
+	struct vcpu_ctx *v = rn->v;
+	struct page *pg = pfn_to_page(hpa >> 12);
+	int err;
+
+	if (!pg)
+		return -EFAULT;
+	if (v->nr == v->cap) {
+		u32 cap = v->cap ? 2 * v->cap : 32;
+		struct mapped *m = realloc(v->pages, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		v->pages = m;
+		v->cap = cap;
+	}
+	err = mock_cpu_map(v->cpu, gpa, PAGE_SZ, page_address(pg), MOCK_CPU_PROT_RWX);
+	if (err)
+		return err;
+	v->pages[v->nr].gpa = gpa;
+	v->pages[v->nr].shared_hpa = hpa;
+	v->pages[v->nr++].p = NULL;
+	__atomic_fetch_add(&stats.shared_mapped, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -336,7 +396,9 @@ static void write_back(struct run *rn)
 	u32 i;
 
 	for (i = 0; i < rn->v->nr; i++)
-		tdx_module_vp_priv(rn->vp, rn->v->pages[i].p->hpa, rn->v->pages[i].p->buf, true);
+		if (rn->v->pages[i].p)
+			tdx_module_vp_priv(rn->vp, rn->v->pages[i].p->hpa,
+					   rn->v->pages[i].p->buf, true);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
@@ -350,6 +412,16 @@ static void revalidate(struct run *rn)
 		u64 hpa;
 		u8 state;
 
+		if (!m->p) {
+			/* Shared: still the page the host's shared EPT maps there? */
+			if (shared_walk(rn, m->gpa) == m->shared_hpa) {
+				i++;
+				continue;
+			}
+			mock_cpu_unmap(v->cpu, m->gpa, PAGE_SZ);
+			*m = v->pages[--v->nr];
+			continue;
+		}
 		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
 		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
 			pthread_mutex_lock(&vcpus_lock);
@@ -373,7 +445,8 @@ static void vcpu_free_locked(struct vcpu_ctx *v)
 	u32 i;
 
 	for (i = 0; i < v->nr; i++)
-		plain_drop_locked(v->pages[i].p);
+		if (v->pages[i].p)
+			plain_drop_locked(v->pages[i].p);
 	free(v->pages);
 	mock_cpu_destroy(v->cpu);
 	free(v);
@@ -574,6 +647,9 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x, struct tdsnp_regs 
 	u8 state;
 
 	if (gpa & rn->shared_bit) {
+		hpa = shared_walk(rn, gpa);
+		if (hpa)
+			return map_shared(rn, gpa & ~(PAGE_SZ - 1), hpa);
 		*status = ept_exit(r, gpa, x->mem.access);
 		return 1;
 	}

@@ -21,6 +21,7 @@
 #include <vmm/tdx_host.h>
 #include "../mocks/mock.h"
 #include "../mocks/tdx_host_setup.h"
+#include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_vp_run.h"
 #include "guest.h"
 
@@ -31,7 +32,7 @@ struct env {
 	struct vmm_vcpu *vcpu[NR_VCPUS];
 };
 
-static int setup(void **state)
+static int setup_image(void **state, const u8 *image, const u8 *end)
 {
 	static struct env e;
 	static u8 zero[4096];
@@ -42,7 +43,7 @@ static int setup(void **state)
 	u64 gpa;
 	u32 i;
 
-	assert_int_equal(guest_image_hello_end - guest_image_hello, GUEST_IMAGE_SIZE);
+	assert_int_equal(end - image, GUEST_IMAGE_SIZE);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(tdsnp_mock_tdx_host_setup(), 0);
 	tdsnp_mock_set_direct(true);
@@ -52,7 +53,7 @@ static int setup(void **state)
 	for (i = 0; i < NR_VCPUS; i++)
 		assert_int_equal(vmm_vcpu_create(e.vm, i, &e.vcpu[i]), 0);
 	/* The image is initial measured memory: the MRTD covers the guest's code. */
-	assert_int_equal(vmm_mem_add(e.vm, GUEST_IMAGE_GPA, guest_image_hello, GUEST_IMAGE_SIZE,
+	assert_int_equal(vmm_mem_add(e.vm, GUEST_IMAGE_GPA, image, GUEST_IMAGE_SIZE,
 				     true), 0);
 	for (gpa = GUEST_PT_GPA; gpa < GUEST_PT_GPA + 3 * 4096ULL; gpa += 4096)
 		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
@@ -63,6 +64,16 @@ static int setup(void **state)
 	assert_int_equal(vmm_vm_finalize(e.vm), 0);
 	*state = &e;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_image(state, guest_image_hello, guest_image_hello_end);
+}
+
+static int setup_shared(void **state)
+{
+	return setup_image(state, guest_image_shared, guest_image_shared_end);
 }
 
 static int teardown(void **state)
@@ -176,11 +187,86 @@ static void test_c_guest_runs_with_runtime_and_ve_handler(void **state)
 	assert_int_equal(o1.last.reason, VMM_EXIT_HLT);
 }
 
+#define FRESH_GPA	0xfff30000ULL
+#define PRIV_GPA	0xfff34000ULL
+
+/* The next exit of vCPU 0 must be a ucall; its value. */
+static u64 next_ucall(struct vmm_vcpu *vcpu)
+{
+	struct vmm_exit x = { 0 };
+
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	if (x.reason != VMM_EXIT_UCALL)
+		print_message("exit %u status %lld qual 0x%llx\n", x.reason,
+			      (long long)x.fail.status, (unsigned long long)x.fail.qualification);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	return x.ucall.arg;
+}
+
+static void assert_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state want)
+{
+	enum vmm_mem_state st;
+
+	assert_int_equal(vmm_get_mem_state(vm, gpa, &st), 0);
+	assert_int_equal(st, want);
+}
+
+static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void **state)
+{
+	struct env *e = *state;
+	struct tdx_module_stats before, after;
+	struct vmm_exit x = { 0 };
+	u64 *page, *page2;
+
+	assert_null(vmm_tdx_host_shared(e->vm, FRESH_GPA));
+	/* MapGPA(shared) done through vmm_set_mem_state(): TDG.VP.VMCALL success 0. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	assert_state(e->vm, FRESH_GPA, VMM_MEM_SHARED);
+	page = vmm_tdx_host_shared(e->vm, FRESH_GPA | BIT_ULL(47));
+	assert_non_null(page);
+	assert_ptr_equal(vmm_tdx_host_shared(e->vm, FRESH_GPA + 8), page + 1);
+	assert_int_equal(page[0], 0);
+	page[0] = 0x1111;
+
+	/* A private page the guest wrote (AUGed on demand, accepted by the runtime). */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0xdeadbeefULL);
+	assert_state(e->vm, PRIV_GPA, VMM_MEM_PRIVATE);
+	assert_null(vmm_tdx_host_shared(e->vm, PRIV_GPA));
+	tdx_module_stats(&before);
+	/* Private -> shared: the module's page is removed, a zeroed host page replaces it. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	tdx_module_stats(&after);
+	assert_int_equal(after.pages_owned, before.pages_owned - 1);
+	assert_state(e->vm, PRIV_GPA, VMM_MEM_SHARED);
+	page2 = vmm_tdx_host_shared(e->vm, PRIV_GPA);
+	assert_non_null(page2);
+	assert_int_equal(page2[0], 0);
+
+	/* A misaligned GPA: TDG.VP.VMCALL_ALIGN_ERROR (tdx-guest.md 3.2), nothing changes. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x8000000000000002ULL);
+	assert_state(e->vm, FRESH_GPA, VMM_MEM_SHARED);
+	/* Back to private: AUGed (PENDING), the host's shared page is gone. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	assert_state(e->vm, FRESH_GPA, VMM_MEM_PRIVATE);
+	assert_null(vmm_tdx_host_shared(e->vm, FRESH_GPA));
+	/* The guest sees a fresh accepted page, not the host's 0x1111. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x5a5a);
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+
+	/* The host takes the other page back. */
+	assert_int_equal(vmm_set_mem_state(e->vm, PRIV_GPA, PRIV_GPA + 4096, VMM_MEM_UNMAPPED), 0);
+	assert_null(vmm_tdx_host_shared(e->vm, PRIV_GPA));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_guest_runs_with_runtime_and_ve_handler,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext,
+						setup_shared, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
