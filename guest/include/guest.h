@@ -22,6 +22,12 @@
 #define GUEST_UCALL_GPA		0xfe100000ULL	/* vmm_vm_set_ucall() address */
 #define GUEST_SHARED_BIT	BIT_ULL(47)	/* GPAW 48 */
 #define GUEST_COM1		0x3f8
+/*
+ * Linear alias of 0xFFE00000..0xFFFFFFFF with the shared bit (a 2 MiB page
+ * at PD entry 510): where a program reaches the pages it made shared.
+ */
+#define GUEST_SHARED_ALIAS	0xffc00000ULL
+#define GUEST_PRIVATE_BASE	0xffe00000ULL
 
 void guest_main(u32 cpu);
 
@@ -32,6 +38,7 @@ void guest_ucall(u64 value);
 void guest_assert_fail(const char *file, int line, const char *expr);
 void guest_halt(void);
 u64 guest_map_gpa(u64 gpa, u64 size, bool shared);
+void *guest_shared_ptr(u64 gpa);
 
 /*
  * GUEST_ASSERT: on failure prints "ASSERT file:line: expr" on COM1 and reports

@@ -174,6 +174,31 @@ u64 guest_map_gpa(u64 gpa, u64 size, bool shared)
 }
 
 /**
+ * guest_shared_ptr() - where the program reaches a GPA through its shared alias
+ * @gpa: a guest-physical address in 0xFFE00000..0xFFFFFFFF, without the
+ *       shared bit
+ *
+ * Enters the alias into the page tables on first use: PD entry 510, a
+ * present, writable 2 MiB page (SDM Vol. 3A 4.5) whose address carries the
+ * shared bit, so accesses through it use the host's shared memory.
+ *
+ * Return: the linear address, or NULL for a GPA outside the range.
+ */
+void *guest_shared_ptr(u64 gpa)
+{
+	u64 *pd = (u64 *)(GUEST_PT_GPA + 2 * 4096), want, cr3;
+
+	if (gpa < GUEST_PRIVATE_BASE || gpa > 0xffffffffULL)
+		return NULL;
+	want = GUEST_SHARED_BIT | GUEST_PRIVATE_BASE | 0x83;
+	if (READ_ONCE(pd[510]) != want) {
+		WRITE_ONCE(pd[510], want);
+		asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+	}
+	return (void *)(GUEST_SHARED_ALIAS + (gpa - GUEST_PRIVATE_BASE));
+}
+
+/**
  * guest_halt() - TDG.VP.VMCALL Instruction.HLT
  */
 void guest_halt(void)

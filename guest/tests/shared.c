@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * A TD guest program for test_guest_tdx.c: private <-> shared conversion
- * with MapGPA (guest_map_gpa()).  vCPU 0 converts a page it never used and
- * a private page it has written to shared, reporting each step by ucall,
- * then converts the first one back to private and touches it (the runtime
- * accepts the page the host AUGed).  vCPU 1 returns (halts).
- *
- * The guest does not read the shared pages itself: that needs a page-table
- * entry with the shared bit (GPA bit 47), which the Unicorn 2.0.1 engine
- * rejects as a reserved-bit #PF (its TCG CPU has 40 physical address bits).
+ * A TD guest program for test_guest_tdx.c: shared memory with the host.
+ * vCPU 0 converts a page it never used and a private page it has written to
+ * shared with MapGPA (guest_map_gpa()), exchanges values with the host
+ * through them (guest_shared_ptr()), reads a shared GPA it never converted
+ * (the host has no page there: an EPT-violation exit the host answers by
+ * converting it), converts the first page back to private and touches it
+ * (the runtime accepts the page the host AUGed).  Each step is a ucall.
+ * vCPU 1 returns (halts).
  */
 #include <guest.h>
 
 #define FRESH_GPA	0xfff30000ULL	/* never private: UNMAPPED -> SHARED */
 #define PRIV_GPA	0xfff34000ULL	/* AUGed, accepted, written, then shared */
+#define HOLE_GPA	0xfff38000ULL	/* shared only after the host's EPT exit */
 
 /**
  * guest_main() - the program, on every vCPU
@@ -22,13 +22,30 @@
 void guest_main(u32 cpu)
 {
 	volatile u64 *priv = (u64 *)PRIV_GPA, *fresh = (u64 *)FRESH_GPA;
+	volatile u64 *buf = guest_shared_ptr(FRESH_GPA), *buf2 = guest_shared_ptr(PRIV_GPA);
+	volatile u64 *hole = guest_shared_ptr(HOLE_GPA);
 
 	if (cpu)
 		return;
 	guest_ucall(guest_map_gpa(FRESH_GPA, 4096, true));
+	/* A fresh shared page: what the host put there. */
+	guest_ucall(buf[0]);
+	buf[1] = 0x5348415245442d31ULL;
+	buf[2] = 0x0123456789abcdefULL;
+	guest_ucall(1);
+	/* The host answered in buf[3] (its function of what we wrote). */
+	guest_ucall(buf[3]);
+
 	priv[0] = 0xdeadbeefULL;
 	guest_ucall(priv[0]);
 	guest_ucall(guest_map_gpa(PRIV_GPA, 4096, true));
+	/* Shared now: the host's zeroed page, not the private data. */
+	guest_ucall(buf2[0]);
+	buf2[5] = 0xfeedULL;
+	guest_ucall(2);
+
+	guest_ucall(hole[0]);
+
 	/* Misaligned: the host refuses with ALIGN_ERROR. */
 	guest_ucall(guest_map_gpa(FRESH_GPA + 8, 4096, false));
 	guest_ucall(guest_map_gpa(FRESH_GPA, 4096, false));

@@ -27,6 +27,13 @@
  *   where they can; an access through a linear address that is not a mapped
  *   GPA gets a shadow page at that linear address carrying the permissions
  *   of the GPA it translates to (the data still goes to the GPA).
+ * - Unicorn 2.0.1's TCG CPU has 40 physical address bits: a paging entry
+ *   with a higher address bit (a TD's shared bit, GPA bit 47 or 51) is a
+ *   reserved-bit #PF to it.  When the engine's own walk (52 bits) finds a
+ *   mapped GPA there, the engine performs the access itself: the
+ *   instruction is decoded and run on that memory by vmm-core's decoder
+ *   (vmm_insn_decode()/vmm_insn_emulate(): the MOV/ALU/SSE forms it
+ *   knows; others get the #PF); an unmapped one is a MEM_FAULT exit.
  * Inferred behaviour: the error code of an exception Unicorn raises is the
  * one QEMU computed; IA-32e delivery follows the SDM; delivery in legacy
  * protected mode is not modelled (-EOPNOTSUPP).
@@ -35,6 +42,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <unicorn/unicorn.h>
+#include <vmm/decode.h>
 #include "mock_cpu.h"
 
 #define PAGE_SZ			4096ULL
@@ -1202,6 +1210,111 @@ static bool pt_fault(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 cr2_be
 	return true;
 }
 
+/* Physical address bits of Unicorn 2.0.1's x86 TCG CPU (QEMU TCG_PHYS_ADDR_BITS). */
+#define UC_PHYS_BITS		40
+
+struct high_ctx {
+	struct mock_cpu_state *st;
+	struct region *r;
+};
+
+static u64 hi_get_reg(void *ctx, unsigned int reg)
+{
+	return ((struct high_ctx *)ctx)->st->gpr[reg];
+}
+
+static void hi_set_reg(void *ctx, unsigned int reg, u64 val)
+{
+	((struct high_ctx *)ctx)->st->gpr[reg] = val;
+}
+
+static u64 hi_get_rflags(void *ctx)
+{
+	return ((struct high_ctx *)ctx)->st->rflags;
+}
+
+static void hi_set_rflags(void *ctx, u64 rflags)
+{
+	((struct high_ctx *)ctx)->st->rflags = rflags;
+}
+
+/* The access stays in the region the fault found (a page-crossing one does not). */
+static u8 *hi_ptr(struct high_ctx *c, u64 gpa, unsigned int size)
+{
+	if (gpa < c->r->gpa || gpa - c->r->gpa > c->r->size - size)
+		return NULL;
+	return c->r->host + (gpa - c->r->gpa);
+}
+
+static int hi_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	u8 *p = hi_ptr(ctx, gpa, size);
+
+	if (!p || !(((struct high_ctx *)ctx)->r->prot & MOCK_CPU_PROT_R))
+		return -EFAULT;
+	*val = 0;
+	memcpy(val, p, size);
+	return 0;
+}
+
+static int hi_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	u8 *p = hi_ptr(ctx, gpa, size);
+
+	if (!p || !(((struct high_ctx *)ctx)->r->prot & MOCK_CPU_PROT_W))
+		return -EFAULT;
+	memcpy(p, &val, size);
+	return 0;
+}
+
+static const struct vmm_emul_ops high_ops = {
+	.get_reg = hi_get_reg, .set_reg = hi_set_reg,
+	.get_rflags = hi_get_rflags, .set_rflags = hi_set_rflags,
+	.mmio_read = hi_read, .mmio_write = hi_write,
+};
+
+/*
+ * A #PF Unicorn raised for a data access whose GPA lies above its physical
+ * address bits (see the top of the file): true when the access was done
+ * here (RIP advanced) or became a MEM_FAULT exit (*@exit); false to deliver
+ * the #PF.
+ */
+static bool high_access(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 cr2_before,
+			struct mock_cpu_exit *exit)
+{
+	u32 err = saved_error_code(cpu), pf;
+	u32 access = (err & PF_W) ? MOCK_CPU_ACCESS_WRITE : MOCK_CPU_ACCESS_READ;
+	struct high_ctx c = { .st = st };
+	struct vmm_insn insn;
+	u8 bytes[15];
+	u32 n;
+	u64 gpa;
+
+	if (!(err & PF_RSVD) || (err & PF_I) || (err & PF_U))
+		return false;
+	if (walk(cpu, st, st->cr2, access, false, &gpa, &pf) || gpa < BIT_ULL(UC_PHYS_BITS))
+		return false;
+	c.r = region_of(cpu, gpa);
+	if (!c.r) {
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = MOCK_CPU_EXIT_MEM_FAULT;
+		exit->mem.gpa = gpa;
+		exit->mem.gla = st->cr2;
+		exit->mem.size = 8;
+		exit->mem.access = access;
+		st->cr2 = cr2_before;
+		return true;
+	}
+	for (n = 0; n < sizeof(bytes) && !fetch(cpu, st->rip + n, &bytes[n], 1); n++)
+		;
+	if (vmm_insn_decode(bytes, n, VMM_MODE_64, &insn) ||
+	    vmm_insn_emulate(&insn, gpa, &high_ops, &c))
+		return false;
+	st->rip += insn.len;
+	st->cr2 = cr2_before;
+	return true;
+}
+
 /**
  * mock_cpu_run() - execute the guest until the next exit
  * @cpu: the vCPU
@@ -1257,6 +1370,18 @@ int mock_cpu_run(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 budget,
 		if (cpu->exc_vector == VEC_PF && !cpu->exc_soft &&
 		    pt_fault(cpu, st, cr2_before, exit))
 			return 0;
+		if (cpu->exc_vector == VEC_PF && !cpu->exc_soft &&
+		    high_access(cpu, st, cr2_before, exit)) {
+			if (exit->reason == MOCK_CPU_EXIT_MEM_FAULT)
+				return 0;
+			if (++cpu->executed >= cpu->budget) {
+				exit->reason = MOCK_CPU_EXIT_BUDGET;
+				return 0;
+			}
+			cpu->budget -= cpu->executed;
+			cpu->executed = 0;
+			continue;
+		}
 		if (cpu->have_pf || cpu->exc_vector >= 0) {
 			struct mock_cpu_event ev = { 0 };
 

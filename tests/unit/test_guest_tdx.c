@@ -189,6 +189,7 @@ static void test_c_guest_runs_with_runtime_and_ve_handler(void **state)
 
 #define FRESH_GPA	0xfff30000ULL
 #define PRIV_GPA	0xfff34000ULL
+#define HOLE_GPA	0xfff38000ULL
 
 /* The next exit of vCPU 0 must be a ucall; its value. */
 static u64 next_ucall(struct vmm_vcpu *vcpu)
@@ -215,8 +216,9 @@ static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void
 {
 	struct env *e = *state;
 	struct tdx_module_stats before, after;
+	struct tdx_vp_run_stats rs;
 	struct vmm_exit x = { 0 };
-	u64 *page, *page2;
+	u64 *page, *page2, *hole;
 
 	assert_null(vmm_tdx_host_shared(e->vm, FRESH_GPA));
 	/* MapGPA(shared) done through vmm_set_mem_state(): TDG.VP.VMCALL success 0. */
@@ -226,7 +228,14 @@ static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void
 	assert_non_null(page);
 	assert_ptr_equal(vmm_tdx_host_shared(e->vm, FRESH_GPA + 8), page + 1);
 	assert_int_equal(page[0], 0);
-	page[0] = 0x1111;
+	page[0] = 0x1111222233334444ULL;
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x1111222233334444ULL);
+	assert_int_equal(next_ucall(e->vcpu[0]), 1);
+	/* What the guest wrote, in plaintext in the host's page. */
+	assert_int_equal(page[1], 0x5348415245442d31ULL);
+	assert_int_equal(page[2], 0x0123456789abcdefULL);
+	page[3] = page[1] ^ page[2];
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x5348415245442d31ULL ^ 0x0123456789abcdefULL);
 
 	/* A private page the guest wrote (AUGed on demand, accepted by the runtime). */
 	assert_int_equal(next_ucall(e->vcpu[0]), 0xdeadbeefULL);
@@ -240,7 +249,21 @@ static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void
 	assert_state(e->vm, PRIV_GPA, VMM_MEM_SHARED);
 	page2 = vmm_tdx_host_shared(e->vm, PRIV_GPA);
 	assert_non_null(page2);
-	assert_int_equal(page2[0], 0);
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	assert_int_equal(next_ucall(e->vcpu[0]), 2);
+	assert_int_equal(page2[5], 0xfeedULL);
+
+	/* A shared GPA the host has no page for: EPT violation with the GPA as is. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, 48);
+	assert_int_equal(x.fail.qualification, HOLE_GPA | BIT_ULL(47));
+	/* The host maps it and the guest's read goes on. */
+	assert_int_equal(vmm_set_mem_state(e->vm, HOLE_GPA, HOLE_GPA + 4096, VMM_MEM_SHARED), 0);
+	hole = vmm_tdx_host_shared(e->vm, HOLE_GPA);
+	assert_non_null(hole);
+	hole[0] = 0x77;
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x77);
 
 	/* A misaligned GPA: TDG.VP.VMCALL_ALIGN_ERROR (tdx-guest.md 3.2), nothing changes. */
 	assert_int_equal(next_ucall(e->vcpu[0]), 0x8000000000000002ULL);
@@ -249,13 +272,16 @@ static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void
 	assert_int_equal(next_ucall(e->vcpu[0]), 0);
 	assert_state(e->vm, FRESH_GPA, VMM_MEM_PRIVATE);
 	assert_null(vmm_tdx_host_shared(e->vm, FRESH_GPA));
-	/* The guest sees a fresh accepted page, not the host's 0x1111. */
+	/* The guest sees a fresh accepted page, not the host's data. */
 	assert_int_equal(next_ucall(e->vcpu[0]), 0);
 	assert_int_equal(next_ucall(e->vcpu[0]), 0x5a5a);
 	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	tdx_vp_run_stats(&rs);
+	/* The three shared pages came from the host's shared EPT. */
+	assert_int_equal(rs.shared_mapped, 3);
 
-	/* The host takes the other page back. */
+	/* The host takes the other pages back. */
 	assert_int_equal(vmm_set_mem_state(e->vm, PRIV_GPA, PRIV_GPA + 4096, VMM_MEM_UNMAPPED), 0);
 	assert_null(vmm_tdx_host_shared(e->vm, PRIV_GPA));
 }
