@@ -21,36 +21,36 @@
  */
 void guest_main(u32 cpu)
 {
-	volatile u64 *priv = (u64 *)PRIV_GPA, *fresh = (u64 *)FRESH_GPA;
-	volatile u64 *buf = guest_shared_ptr(FRESH_GPA), *buf2 = guest_shared_ptr(PRIV_GPA);
-	volatile u64 *hole = guest_shared_ptr(HOLE_GPA);
+	u64 *priv = (u64 *)PRIV_GPA, *fresh = (u64 *)FRESH_GPA;
+	u64 *buf = guest_shared_ptr(FRESH_GPA), *buf2 = guest_shared_ptr(PRIV_GPA);
+	u64 *hole = guest_shared_ptr(HOLE_GPA);
 
 	if (cpu)
 		return;
 	guest_ucall(guest_map_gpa(FRESH_GPA, 4096, true));
 	/* A fresh shared page: what the host put there. */
-	guest_ucall(buf[0]);
-	buf[1] = 0x5348415245442d31ULL;
-	buf[2] = 0x0123456789abcdefULL;
+	guest_ucall(READ_ONCE(buf[0]));
+	WRITE_ONCE(buf[1], 0x5348415245442d31ULL);
+	WRITE_ONCE(buf[2], 0x0123456789abcdefULL);
 	guest_ucall(1);
 	/* The host answered in buf[3] (its function of what we wrote). */
-	guest_ucall(buf[3]);
+	guest_ucall(READ_ONCE(buf[3]));
 
-	priv[0] = 0xdeadbeefULL;
-	guest_ucall(priv[0]);
+	WRITE_ONCE(priv[0], 0xdeadbeefULL);
+	guest_ucall(READ_ONCE(priv[0]));
 	guest_ucall(guest_map_gpa(PRIV_GPA, 4096, true));
 	/* Shared now: the host's zeroed page, not the private data. */
-	guest_ucall(buf2[0]);
-	buf2[5] = 0xfeedULL;
+	guest_ucall(READ_ONCE(buf2[0]));
+	WRITE_ONCE(buf2[5], 0xfeedULL);
 	guest_ucall(2);
 
-	guest_ucall(hole[0]);
+	guest_ucall(READ_ONCE(hole[0]));
 
 	/* Misaligned: the host refuses with ALIGN_ERROR. */
 	guest_ucall(guest_map_gpa(FRESH_GPA + 8, 4096, false));
 	guest_ucall(guest_map_gpa(FRESH_GPA, 4096, false));
 	/* Private again: AUGed by the host, accepted by the #VE handler, zeroed. */
-	guest_ucall(fresh[0]);
-	fresh[0] = 0x5a5a;
-	guest_ucall(fresh[0]);
+	guest_ucall(READ_ONCE(fresh[0]));
+	WRITE_ONCE(fresh[0], 0x5a5a);
+	guest_ucall(READ_ONCE(fresh[0]));
 }
