@@ -13,7 +13,10 @@
  * sub-functions become typed exits (tdx-guest.md 3.3): Instruction.IO, HLT,
  * CPUID, RDMSR/WRMSR, #VE.RequestMMIO (the shared bit stripped from the
  * GPA), ReportFatalError (shutdown); MapGPA is carried out here through
- * vmm_set_mem_state(); unknown sub-functions get SUBFUNC_UNSUPPORTED.  An
+ * vmm_set_mem_state(); unknown sub-functions get SUBFUNC_UNSUPPORTED.
+ * tdsnp's vendor-specific ucall (vmm/ucall.h) reads the guest's record from
+ * the shared page and becomes VMM_EXIT_UCALL.  Shared pages are host pages
+ * in a 4-level shared EPT whose root every vCPU gets in SHARED_EPTP.  An
  * EPT violation on private RAM the host has not mapped is answered by
  * TDH.MEM.PAGE.AUG (as KVM does); elsewhere it is an unhandled exit with
  * the GPA.  The answers go back in the exposed GPRs at the next entry.
@@ -469,6 +472,43 @@ static int th_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 	return err ? err : TDX_MRTD_SIZE;
 }
 
+/*
+ * tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in R12, read
+ * from the host's shared page into the exit.  False (R10 set) when the GPA
+ * or the record is bad.
+ */
+static bool ucall_exit(struct vmm_vm *vm, struct tdx_vp_enter_args *a, struct vmm_exit *x)
+{
+	struct tdx_host_vm *t = to_tvm(vm);
+	const struct vmm_ucall *src;
+	struct vmm_ucall uc;
+
+	a->r10 = TDG_VMCALL_INVALID_OPERAND;
+	if (!(a->r12 & t->shared_bit) ||
+	    (a->r12 & (TDSNP_PAGE_SIZE - 1)) > TDSNP_PAGE_SIZE - sizeof(uc) || (a->r12 & 7))
+		return false;
+	src = vmm_tdx_host_shared(vm, a->r12);
+	if (!src)
+		return false;
+	/* One snapshot: the guest may change the record while the host looks. */
+	memcpy(&uc, src, sizeof(uc));
+	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
+	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved ||
+	    !memchr(uc.file, 0, sizeof(uc.file)))
+		return false;
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_UCALL;
+	x->ucall.gpa = a->r12 & ~t->shared_bit;
+	x->ucall.cmd = (u32)uc.cmd;
+	x->ucall.nr_args = (u32)uc.nr_args;
+	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
+	x->ucall.arg = uc.args[0];
+	x->ucall.line = uc.line;
+	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
+	a->r10 = TDG_VMCALL_SUCCESS;
+	return true;
+}
+
 /* A TDG.VP.VMCALL exit as a typed exit; false to answer it here and re-enter. */
 static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 			struct vmm_backend_exit *bx)
@@ -478,6 +518,8 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 	u64 shared = to_tvm(vm)->shared_bit, base;
 	u64 sub = a->r11;
 
+	if (a->r10 == VMM_TDX_UCALL_LEAF)
+		return ucall_exit(vm, a, x);
 	if (a->r10 != TDG_VMCALL_STANDARD) {
 		a->r10 = TDG_VMCALL_SUBFUNC_UNSUPPORTED;
 		return false;

@@ -1251,7 +1251,7 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
 {
 	struct vmm_vm *vm = vcpu->vm;
 	struct emul_ctx e = { .vcpu = vcpu };
-	u64 gpa = bx->exit.mmio.gpa, ucall = READ_ONCE(vm->ucall_gpa);
+	u64 gpa = bx->exit.mmio.gpa, ucall = READ_ONCE(vm->ucall_gpa), value;
 	struct vmm_insn insn;
 	int ret;
 
@@ -1261,8 +1261,12 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
 
 		*exit = bx->exit;
 		if (ucall && gpa == ucall && exit->mmio.write && exit->mmio.size == 8) {
+			value = bx->exit.mmio.value;
+			memset(exit, 0, sizeof(*exit));
 			exit->reason = VMM_EXIT_UCALL;
-			exit->ucall.arg = bx->exit.mmio.value;
+			exit->ucall.arg = value;
+			exit->ucall.nr_args = 1;
+			exit->ucall.args[0] = value;
 			return false;
 		}
 		if (!dev) {
@@ -1297,8 +1301,11 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
 			return false;
 		}
 		if (ucall && gpa == ucall && insn.size == 8) {
+			memset(exit, 0, sizeof(*exit));
 			exit->reason = VMM_EXIT_UCALL;
 			exit->ucall.arg = e.value;
+			exit->ucall.nr_args = 1;
+			exit->ucall.args[0] = e.value;
 			return false;
 		}
 		exit->reason = VMM_EXIT_MMIO;

@@ -19,7 +19,8 @@
 #define GUEST_MAX_VCPUS		4
 #define GUEST_IMAGE_GPA		0xffff0000ULL	/* 64 KiB image; reset vector at its end */
 #define GUEST_IMAGE_SIZE	0x10000ULL
-#define GUEST_UCALL_GPA		0xfe100000ULL	/* vmm_vm_set_ucall() address */
+/* Per-vCPU ucall records (vmm/ucall.h), one shared page each, made shared at start. */
+#define GUEST_UCALL_POOL_GPA	0xfff40000ULL
 #define GUEST_SHARED_BIT	BIT_ULL(47)	/* GPAW 48 */
 #define GUEST_COM1		0x3f8
 /*
@@ -35,14 +36,17 @@ void guest_putc(char c);
 void guest_puts(const char *s);
 void guest_putdec(u64 v);
 void guest_ucall(u64 value);
+u64 guest_ucall_args(u32 nr, const u64 *args);
+u64 guest_ucall_init(u32 cpu);
 void guest_assert_fail(const char *file, int line, const char *expr);
 void guest_halt(void);
 u64 guest_map_gpa(u64 gpa, u64 size, bool shared);
 void *guest_shared_ptr(u64 gpa);
 
 /*
- * GUEST_ASSERT: on failure prints "ASSERT file:line: expr" on COM1 and reports
- * TDG.VP.VMCALL ReportFatalError with the line as error code (it does not return).
+ * GUEST_ASSERT: on failure prints "ASSERT file:line: expr" on COM1, reports
+ * file and line in a VMM_UCALL_ASSERT ucall, then TDG.VP.VMCALL
+ * ReportFatalError with the line as error code (it does not return).
  */
 #define GUEST_ASSERT(x) do {						\
 	if (!(x))							\

@@ -12,6 +12,7 @@
 #include <tdsnp/status.h>
 #include <tdx/tdx_guest.h>
 #include <tdx/tdx_vmcall.h>
+#include <vmm/ucall.h>
 #include <guest.h>
 #include "runtime.h"
 
@@ -137,16 +138,80 @@ void guest_putdec(u64 v)
 	guest_puts(&buf[i]);
 }
 
+/* This vCPU's ucall record (its page of the pool, through the shared alias). */
+static struct vmm_ucall *ucall_record(u64 *gpa)
+{
+	struct tdg_vp_info info;
+
+	if (tdg_vp_info(&info) || info.vcpu_index >= GUEST_MAX_VCPUS)
+		return NULL;
+	*gpa = GUEST_UCALL_POOL_GPA + (u64)info.vcpu_index * 4096;
+	return guest_shared_ptr(*gpa);
+}
+
+/*
+ * Fill this vCPU's record and pass its GPA to the host: the vendor-specific
+ * TDG.VP.VMCALL of vmm/ucall.h, through tdsnp's raw wrapper.  Returns the
+ * VMCALL status (0 when the host took the record).
+ */
+static u64 ucall_send(u64 cmd, u32 nr, const u64 *args, const char *file, u32 line)
+{
+	struct tdg_vmcall_args a = { .expose = BIT(10) | BIT(11) | BIT(12),
+				     .r10 = VMM_TDX_UCALL_LEAF };
+	struct vmm_ucall *uc;
+	u64 gpa = 0;
+	u32 i;
+
+	uc = ucall_record(&gpa);
+	if (!uc || nr > VMM_UCALL_MAX_ARGS)
+		return TDG_VMCALL_INVALID_OPERAND;
+	WRITE_ONCE(uc->cmd, cmd);
+	WRITE_ONCE(uc->nr_args, nr);
+	for (i = 0; i < VMM_UCALL_MAX_ARGS; i++)
+		WRITE_ONCE(uc->args[i], i < nr ? args[i] : 0);
+	WRITE_ONCE(uc->line, line);
+	WRITE_ONCE(uc->reserved, 0);
+	for (i = 0; i + 1 < VMM_UCALL_FILE_LEN && file && file[i]; i++)
+		WRITE_ONCE(uc->file[i], file[i]);
+	WRITE_ONCE(uc->file[i], '\0');
+	a.r12 = gpa | GUEST_SHARED_BIT;
+	if (tdg_vp_vmcall(&a))
+		return TDG_VMCALL_INVALID_OPERAND;
+	return a.r10;
+}
+
 /**
- * guest_ucall() - report a value to the host (an 8-byte #VE.RequestMMIO
- * write to the ucall address, shared alias)
- * @value: what the host sees in struct vmm_exit.ucall.arg
+ * guest_ucall_init() - make this vCPU's ucall record shared memory
+ * @cpu: VCPU_INDEX
+ *
+ * Return: 0, or the MapGPA status.
+ */
+u64 guest_ucall_init(u32 cpu)
+{
+	return guest_map_gpa(GUEST_UCALL_POOL_GPA + (u64)cpu * 4096, 4096, true);
+}
+
+/**
+ * guest_ucall() - report a value to the host
+ * @value: what the host sees in struct vmm_exit.ucall.arg (and args[0])
+ *
+ * A VMM_UCALL_REPORT record with one argument, passed by GPA.
  */
 void guest_ucall(u64 value)
 {
-	u64 st;
+	ucall_send(VMM_UCALL_REPORT, 1, &value, NULL, 0);
+}
 
-	tdg_vp_vmcall_mmio_write(tdsnp_gpa(GUEST_UCALL_GPA | GUEST_SHARED_BIT), 8, value, &st);
+/**
+ * guest_ucall_args() - report up to VMM_UCALL_MAX_ARGS values to the host
+ * @nr: how many
+ * @args: the values (struct vmm_exit.ucall.args)
+ *
+ * Return: 0 when the host took the record, else the VMCALL status.
+ */
+u64 guest_ucall_args(u32 nr, const u64 *args)
+{
+	return ucall_send(VMM_UCALL_REPORT, nr, args, NULL, 0);
 }
 
 /**
@@ -225,6 +290,8 @@ void guest_assert_fail(const char *file, int line, const char *expr)
 	guest_puts(": ");
 	guest_puts(expr);
 	guest_putc('\n');
+	/* file:line in the ucall record; then the TD stops (ReportFatalError). */
+	ucall_send(VMM_UCALL_ASSERT, 0, NULL, file, (u32)line);
 	for (;;)
 		tdg_vp_vmcall_report_fatal_error((u64)line, tdsnp_gpa(0), NULL, &st);
 }
@@ -316,6 +383,8 @@ void guest_start(u32 cpu)
 			 (((h >> 16) & 0xffff) << 48);
 	idt[VEC_VE].hi = h >> 32;
 	asm volatile("lidt %0" : : "m"(idtr));
+	if (guest_ucall_init(cpu))
+		guest_assert_fail(__FILE__, __LINE__, "guest_ucall_init(cpu) == 0");
 	guest_main(cpu);
 	for (;;)
 		guest_halt();

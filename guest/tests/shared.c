@@ -6,9 +6,12 @@
  * through them (guest_shared_ptr()), reads a shared GPA it never converted
  * (the host has no page there: an EPT-violation exit the host answers by
  * converting it), converts the first page back to private and touches it
- * (the runtime accepts the page the host AUGed).  Each step is a ucall.
+ * (the runtime accepts the page the host AUGed), makes a three-value ucall
+ * and one whose record GPA is private.  Each step is a ucall.
  * vCPU 1 returns (halts).
  */
+#include <tdx/tdx_vmcall.h>
+#include <vmm/ucall.h>
 #include <guest.h>
 
 #define FRESH_GPA	0xfff30000ULL	/* never private: UNMAPPED -> SHARED */
@@ -24,6 +27,9 @@ void guest_main(u32 cpu)
 	u64 *priv = (u64 *)PRIV_GPA, *fresh = (u64 *)FRESH_GPA;
 	u64 *buf = guest_shared_ptr(FRESH_GPA), *buf2 = guest_shared_ptr(PRIV_GPA);
 	u64 *hole = guest_shared_ptr(HOLE_GPA);
+	struct tdg_vmcall_args bad = { .expose = BIT(10) | BIT(11) | BIT(12),
+				       .r10 = VMM_TDX_UCALL_LEAF, .r12 = GUEST_UCALL_POOL_GPA };
+	const u64 args[3] = { 0xa1, 0xb2, 0xc3 };
 
 	if (cpu)
 		return;
@@ -53,4 +59,10 @@ void guest_main(u32 cpu)
 	guest_ucall(READ_ONCE(fresh[0]));
 	WRITE_ONCE(fresh[0], 0x5a5a);
 	guest_ucall(READ_ONCE(fresh[0]));
+
+	/* Several values in one record. */
+	guest_ucall(guest_ucall_args(3, args));
+	/* A ucall record at a private GPA: the host cannot read it and refuses. */
+	tdg_vp_vmcall(&bad);
+	guest_ucall(bad.r10);
 }

@@ -19,6 +19,7 @@
 
 #include <tdsnp/compiler.h>
 #include <vmm/decode.h>
+#include <vmm/ucall.h>
 
 #define VMM_MAX_VCPUS		64
 /* mem_base + mem_size may not pass this: MAXPHYADDR is at most 52 (SDM Vol. 3A 4.1.4). */
@@ -183,8 +184,10 @@ enum vmm_mem_state {
  * @VMM_EXIT_CPUID: CPUID (@cpuid); fill the outputs and run again
  * @VMM_EXIT_MSR: RDMSR/WRMSR (@msr); for RDMSR, put the value in
  *                @msr.value and run again
- * @VMM_EXIT_UCALL: the guest called the host through the ucall address
- *                  (@ucall.arg is the 8-byte value it wrote)
+ * @VMM_EXIT_UCALL: the guest called the host: through the ucall doorbell
+ *                  address (@ucall.cmd VMM_UCALL_VALUE, @ucall.arg the
+ *                  8-byte value it wrote) or with a ucall record in shared
+ *                  memory (vmm/ucall.h; its values in @ucall)
  * @VMM_EXIT_SHUTDOWN: the guest shut down or the VM is dead (@fail.status)
  * @VMM_EXIT_UNHANDLED: an exit nothing could handle (@fail: status is the
  *                      raw firmware status or a negative errno)
@@ -210,7 +213,10 @@ enum vmm_exit_reason {
  * @mmio: guest-physical address, size, direction and value of an access
  * @cpuid: leaf, subleaf and the four outputs
  * @msr: index, direction and value
- * @ucall: the value the guest passed
+ * @ucall: what the guest passed: @ucall.cmd (enum vmm_ucall_cmd),
+ *         @ucall.arg (the doorbell value, or the record's first argument),
+ *         @ucall.gpa (the record's GPA, 0 for the doorbell), the record's
+ *         @ucall.nr_args, @ucall.args, @ucall.line and @ucall.file
  * @fail: status and qualification of a shutdown or unhandled exit
  */
 struct vmm_exit {
@@ -239,6 +245,12 @@ struct vmm_exit {
 		} msr;
 		struct {
 			u64 arg;
+			u64 gpa;
+			u32 cmd;
+			u32 nr_args;
+			u64 args[VMM_UCALL_MAX_ARGS];
+			u32 line;
+			char file[VMM_UCALL_FILE_LEN];
 		} ucall;
 		struct {
 			s64 status;

@@ -60,7 +60,6 @@ static int setup_image(void **state, const u8 *image, const u8 *end)
 	for (gpa = GUEST_STACKS_GPA; gpa < GUEST_STACKS_GPA + GUEST_MAX_VCPUS * GUEST_STACK_SIZE;
 	     gpa += 4096)
 		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
-	assert_int_equal(vmm_vm_set_ucall(e.vm, GUEST_UCALL_GPA), 0);
 	assert_int_equal(vmm_vm_finalize(e.vm), 0);
 	*state = &e;
 	return 0;
@@ -93,6 +92,7 @@ struct out {
 	size_t n;
 	u64 ucalls[16];
 	u32 nr;
+	struct vmm_exit assert_exit;
 	struct vmm_exit last;
 };
 
@@ -121,7 +121,15 @@ static void run_vcpu(struct vmm_vcpu *vcpu, struct out *o)
 		} else if (x.reason == VMM_EXIT_MSR) {
 			assert_int_equal(x.msr.index, 0xc0000100);
 			assert_int_equal(x.msr.value, 0x1122334455667788ULL);
+		} else if (x.reason == VMM_EXIT_UCALL && x.ucall.cmd == VMM_UCALL_ASSERT) {
+			o->assert_exit = x;
 		} else if (x.reason == VMM_EXIT_UCALL) {
+			/* The record in this vCPU's page of the guest's shared pool. */
+			assert_int_equal(x.ucall.cmd, VMM_UCALL_REPORT);
+			assert_int_equal(x.ucall.nr_args, 1);
+			assert_int_equal(x.ucall.args[0], x.ucall.arg);
+			assert_true(x.ucall.gpa == GUEST_UCALL_POOL_GPA ||
+				    x.ucall.gpa == GUEST_UCALL_POOL_GPA + 4096);
 			assert_true(o->nr < ARRAY_SIZE(o->ucalls));
 			o->ucalls[o->nr++] = x.ucall.arg;
 		} else {
@@ -177,7 +185,12 @@ static void test_c_guest_runs_with_runtime_and_ve_handler(void **state)
 	assert_string_equal(o0.serial, expect);
 	assert_int_equal(o0.nr, ARRAY_SIZE(want));
 	assert_memory_equal(o0.ucalls, want, sizeof(want));
-	/* GUEST_ASSERT: ReportFatalError with the line: a shutdown for the host. */
+	/* GUEST_ASSERT: file and line in the ucall record ... */
+	assert_int_equal(o0.assert_exit.reason, VMM_EXIT_UCALL);
+	assert_int_equal(o0.assert_exit.ucall.gpa, GUEST_UCALL_POOL_GPA);
+	assert_int_equal(o0.assert_exit.ucall.line, line);
+	assert_string_equal(o0.assert_exit.ucall.file, "guest/tests/hello.c");
+	/* ... then ReportFatalError with the line: a shutdown for the host. */
 	assert_int_equal(o0.last.reason, VMM_EXIT_SHUTDOWN);
 	assert_int_equal(o0.last.fail.status, line);
 
@@ -275,11 +288,25 @@ static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void
 	/* The guest sees a fresh accepted page, not the host's data. */
 	assert_int_equal(next_ucall(e->vcpu[0]), 0);
 	assert_int_equal(next_ucall(e->vcpu[0]), 0x5a5a);
+	/* A record with three values. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.cmd, VMM_UCALL_REPORT);
+	assert_int_equal(x.ucall.nr_args, 3);
+	assert_int_equal(x.ucall.args[0], 0xa1);
+	assert_int_equal(x.ucall.args[1], 0xb2);
+	assert_int_equal(x.ucall.args[2], 0xc3);
+	assert_int_equal(x.ucall.args[3], 0);
+	assert_int_equal(x.ucall.gpa, GUEST_UCALL_POOL_GPA);
+	/* The guest saw VMCALL success for it. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	/* A record GPA without the shared bit: TDG.VP.VMCALL_INVALID_OPERAND, no exit. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x8000000000000000ULL);
 	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
 	tdx_vp_run_stats(&rs);
-	/* The three shared pages came from the host's shared EPT. */
-	assert_int_equal(rs.shared_mapped, 3);
+	/* The three shared pages and vCPU 0's ucall page came from the host's shared EPT. */
+	assert_int_equal(rs.shared_mapped, 4);
 
 	/* The host takes the other pages back. */
 	assert_int_equal(vmm_set_mem_state(e->vm, PRIV_GPA, PRIV_GPA + 4096, VMM_MEM_UNMAPPED), 0);
