@@ -56,5 +56,6 @@ void *guest_shared_ptr(u64 gpa);
 /* Images the Makefile builds from guest/tests/ and links into test_guest_* binaries. */
 extern const u8 guest_image_hello[], guest_image_hello_end[];
 extern const u8 guest_image_shared[], guest_image_shared_end[];
+extern const u8 guest_image_tdcalls[], guest_image_tdcalls_end[];
 
 #endif /* TDSNP_GUEST_H */

@@ -33,5 +33,6 @@ struct tdx_vp_run_stats {
 void tdx_vp_run_install(void);
 void tdx_vp_run_uninstall(void);
 void tdx_vp_run_stats(struct tdx_vp_run_stats *out);
+void tdx_vp_run_use_guest_model(bool on);
 
 #endif /* TDSNP_TDX_VP_RUN_H */

@@ -27,8 +27,15 @@
  * - Triple fault: the vCPU is disabled and TDH.VP.ENTER returns
  *   TDX_NON_RECOVERABLE_VCPU with exit reason 2 (inferred status class).
  * - TDCALL leaves VP.INFO, VP.VEINFO.GET and MEM.PAGE.ACCEPT are served
- *   here on the host model's state; other leaves answer
- *   TDX_OPERAND_INVALID (not modelled on this path yet).
+ *   here on the host model's state.  Other leaves (MR.REPORT,
+ *   MR.RTMR.EXTEND, VM.RD/WR, SYS.RD, ...) go to the guest-side model
+ *   (tdx_guest_model.c) after tdx_vp_run_use_guest_model(true), with a
+ *   model TD per running TD (ATTRIBUTES, GPAW, MAX_VCPUS from the host
+ *   model; its MRTD and MRCONFIGID/MROWNER/MROWNERCONFIG are zero: not
+ *   carried over) and its vCPU of this VCPU_INDEX current; the pages they
+ *   name are the guest's plaintext, mapped into the model for the call from
+ *   the S-EPT (a GPA the S-EPT does not map is the model's unhandled
+ *   TD-exit status).  Without it they answer TDX_OPERAND_INVALID.
  * - An instruction budget ends a run as an external-interrupt TD exit
  *   (exit reason 1), as a host timer would.
  */
@@ -41,6 +48,7 @@
 #include <tdx/tdx_fields.h>
 #include <tdx/tdx_guest.h>
 #include "mock_cpu.h"
+#include "tdx_guest_model.h"
 #include "tdx_module_host.h"
 #include "tdx_vp_run.h"
 
@@ -109,6 +117,29 @@ struct run {
 	u64 shared_bit;
 };
 
+/* The guest-side model's TD for a running TD, and its vCPUs by VCPU_INDEX. */
+struct model_td {
+	u64 tdr_pa;
+	struct tdx_guest_td *td;
+	struct tdx_guest_vcpu **vcpu;
+	u32 nr_vcpus;
+	struct model_td *next;
+};
+
+/* Pages mapped into the model for one TDCALL (struct page wrappers of plaintext). */
+#define MODEL_MAX_PAGES		8
+
+struct model_call {
+	struct run *rn;
+	struct tdx_guest_td *td;
+	struct page pg[MODEL_MAX_PAGES];
+	u64 gpa[MODEL_MAX_PAGES];
+	u32 nr;
+};
+
+static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct model_td *models;
+static bool use_model;
 static pthread_mutex_t vcpus_lock;
 static struct vcpu_ctx *vcpus;
 static struct plain *plains;
@@ -453,11 +484,14 @@ static void vcpu_free_locked(struct vcpu_ctx *v)
 }
 
 /* The TD is gone (its TDR reclaimed): forget its vCPUs without touching memory. */
+static void model_td_gone(u64 tdr_pa);
+
 static void td_gone(void *priv, u64 tdr_pa)
 {
 	struct vcpu_ctx **pp, *v;
 
 	(void)priv;
+	model_td_gone(tdr_pa);
 	pthread_mutex_lock(&vcpus_lock);
 	pp = &vcpus;
 	while ((v = *pp)) {
@@ -581,6 +615,144 @@ static void veinfo_get(struct run *rn)
 	s->gpr[0] = TDX_SUCCESS;
 }
 
+/* The model TD for @rn's TD and its vCPU of @rn's index (model_lock held). */
+static struct tdx_guest_vcpu *model_vcpu_locked(struct run *rn)
+{
+	struct model_td *mt;
+
+	for (mt = models; mt; mt = mt->next)
+		if (mt->tdr_pa == rn->info.tdr_pa)
+			break;
+	if (!mt) {
+		struct tdxg_td_config cfg = {
+			.attributes = rn->info.attributes,
+			.config_flags = rn->info.gpaw == 52 ? TDX_CONFIG_FLAGS_GPAW : 0,
+			.max_vcpus = rn->info.max_vcpus,
+		};
+
+		mt = calloc(1, sizeof(*mt));
+		if (!mt)
+			return NULL;
+		mt->vcpu = calloc(rn->info.max_vcpus, sizeof(*mt->vcpu));
+		mt->td = tdxg_td_create(&cfg);
+		if (!mt->vcpu || !mt->td) {
+			if (mt->td)
+				tdxg_td_destroy(mt->td);
+			free(mt->vcpu);
+			free(mt);
+			return NULL;
+		}
+		mt->tdr_pa = rn->info.tdr_pa;
+		mt->next = models;
+		models = mt;
+	}
+	if (rn->info.index >= rn->info.max_vcpus)
+		return NULL;
+	/* The model numbers vCPUs as it creates them. */
+	while (mt->nr_vcpus <= rn->info.index) {
+		mt->vcpu[mt->nr_vcpus] = tdxg_vcpu_create(mt->td);
+		if (!mt->vcpu[mt->nr_vcpus])
+			return NULL;
+		mt->nr_vcpus++;
+	}
+	return mt->vcpu[rn->info.index];
+}
+
+/* The model needs a page: the guest's plaintext of what the S-EPT maps there. */
+static bool model_ept(void *priv, struct tdx_guest_vcpu *vcpu, tdsnp_gpa_t gpa,
+		      enum tdx_page_level level)
+{
+	struct model_call *c = priv;
+	struct run *rn = c->rn;
+	u64 g = tdsnp_gpa_val(gpa) & ~(PAGE_SZ - 1), hpa;
+	struct plain *p = NULL;
+	u32 i;
+	u8 state;
+
+	(void)vcpu;
+	if (level != TDX_PAGE_4K || c->nr == MODEL_MAX_PAGES || (g & rn->shared_bit))
+		return false;
+	tdx_module_vp_gpa(rn->vp, g, &hpa, &state);
+	if (state != TDX_SEPT_MAPPED)
+		return false;
+	for (i = 0; i < rn->v->nr; i++)
+		if (rn->v->pages[i].p && rn->v->pages[i].gpa == g)
+			p = rn->v->pages[i].p;
+	if (!p) {
+		if (map_private(rn, g, hpa & ~(PAGE_SZ - 1)))
+			return false;
+		p = rn->v->pages[rn->v->nr - 1].p;
+	}
+	c->pg[c->nr] = (struct page){ .pfn = hpa >> 12, .virt = p->buf };
+	if (tdxg_map(c->td, tdsnp_gpa(g), TDX_PAGE_4K, TDXG_PAGE_MAPPED, &c->pg[c->nr]))
+		return false;
+	c->gpa[c->nr++] = g;
+	return true;
+}
+
+/* A TDCALL leaf the guest-side model answers, on the guest's registers. */
+static void model_tdcall(struct run *rn)
+{
+	struct mock_cpu_state *s = &rn->st;
+	struct model_call c = { .rn = rn };
+	struct tdxg_host host = { .ept_violation = model_ept, .priv = &c };
+	struct tdx_guest_vcpu *vcpu;
+	struct tdsnp_regs r = { 0 };
+	u32 i;
+
+	pthread_mutex_lock(&model_lock);
+	vcpu = model_vcpu_locked(rn);
+	if (!vcpu) {
+		pthread_mutex_unlock(&model_lock);
+		s->gpr[0] = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RAX;
+		return;
+	}
+	c.td = tdxg_vcpu_td(vcpu);
+	tdxg_set_host(c.td, &host);
+	tdxg_set_current(vcpu);
+	for (i = 0; i < 16; i++)
+		if (i != 4)
+			*host_gpr(&r, (int)i) = s->gpr[i];
+	r.rflags = s->rflags;
+	tdsnp_tdcall(&r);
+	for (i = 0; i < 16; i++)
+		if (i != 4)
+			s->gpr[i] = *host_gpr(&r, (int)i);
+	tdxg_set_current(NULL);
+	tdxg_set_host(c.td, NULL);
+	for (i = 0; i < c.nr; i++)
+		tdxg_unmap(c.td, tdsnp_gpa(c.gpa[i]));
+	pthread_mutex_unlock(&model_lock);
+}
+
+static void model_free(struct model_td *mt)
+{
+	u32 i;
+
+	tdxg_td_destroy(mt->td);
+	for (i = 0; i < mt->nr_vcpus; i++)
+		tdsnp_free(mt->vcpu[i]);
+	free(mt->vcpu);
+	free(mt);
+}
+
+/* The TD is gone (@tdr_pa), or every TD (0): forget their model TDs. */
+static void model_td_gone(u64 tdr_pa)
+{
+	struct model_td **pp = &models, *mt;
+
+	pthread_mutex_lock(&model_lock);
+	while ((mt = *pp)) {
+		if (!tdr_pa || mt->tdr_pa == tdr_pa) {
+			*pp = mt->next;
+			model_free(mt);
+		} else {
+			pp = &mt->next;
+		}
+	}
+	pthread_mutex_unlock(&model_lock);
+}
+
 /*
  * A TDCALL from the guest.  Return true with *status when it ends the run
  * (a TD exit); the guest's RIP is past the TDCALL unless the module
@@ -594,6 +766,11 @@ static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
 
 	__atomic_fetch_add(&stats.tdcalls, 1, __ATOMIC_RELAXED);
 	s->rip += 4;
+	if (use_model && (leaf & 0xffff) != TDG_VP_VMCALL && (leaf & 0xffff) != TDG_VP_INFO &&
+	    (leaf & 0xffff) != TDG_VP_VEINFO_GET && (leaf & 0xffff) != TDG_MEM_PAGE_ACCEPT) {
+		model_tdcall(rn);
+		return false;
+	}
 	if (leaf >> 16) {
 		/* Version bits: only TDG.VM.RD takes one (tdx-guest.md 1). */
 		s->gpr[0] = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
@@ -809,6 +986,19 @@ void tdx_vp_run_uninstall(void)
 	vcpus = NULL;
 	pthread_mutex_unlock(&vcpus_lock);
 	pthread_mutex_destroy(&vcpus_lock);
+	model_td_gone(0);
+	use_model = false;
+}
+
+/**
+ * tdx_vp_run_use_guest_model() - send the guest's other TDCALLs to the guest-side model
+ * @on: route MR.REPORT, MR.RTMR.EXTEND, VM.RD/WR, ... to tdx_guest_model.c
+ *      (installed by the caller with tdsnp_mock_tdx_guest_install()), or
+ *      answer them TDX_OPERAND_INVALID
+ */
+void tdx_vp_run_use_guest_model(bool on)
+{
+	use_model = on;
 }
 
 /**

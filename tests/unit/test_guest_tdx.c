@@ -15,6 +15,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <cmocka.h>
+#include <openssl/sha.h>
 
 #include <tdx/tdx_arch.h>
 #include <vmm/vmm.h>
@@ -22,6 +23,7 @@
 #include "../mocks/mock.h"
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
+#include "../mocks/tdx_guest_model.h"
 #include "../mocks/tdx_vp_run.h"
 #include "guest.h"
 
@@ -73,6 +75,13 @@ static int setup(void **state)
 static int setup_shared(void **state)
 {
 	return setup_image(state, guest_image_shared, guest_image_shared_end);
+}
+
+static int setup_tdcalls(void **state)
+{
+	assert_int_equal(tdsnp_mock_tdx_guest_install(), 0);
+	tdx_vp_run_use_guest_model(true);
+	return setup_image(state, guest_image_tdcalls, guest_image_tdcalls_end);
 }
 
 static int teardown(void **state)
@@ -217,6 +226,14 @@ static u64 next_ucall(struct vmm_vcpu *vcpu)
 	return x.ucall.arg;
 }
 
+static int teardown_tdcalls(void **state)
+{
+	int ret = teardown(state);
+
+	tdsnp_mock_tdx_guest_uninstall();
+	return ret;
+}
+
 static void assert_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state want)
 {
 	enum vmm_mem_state st;
@@ -313,6 +330,60 @@ static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void
 	assert_null(vmm_tdx_host_shared(e->vm, PRIV_GPA));
 }
 
+/* The next exit of @vcpu must be a ucall record with @n values; copy them. */
+static void next_args(struct vmm_vcpu *vcpu, u32 n, u64 *out)
+{
+	struct vmm_exit x = { 0 };
+
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.cmd, VMM_UCALL_REPORT);
+	assert_int_equal(x.ucall.nr_args, n);
+	memcpy(out, x.ucall.args, n * sizeof(u64));
+}
+
+static void test_guest_tdcalls_reach_guest_model_with_running_td(void **state)
+{
+	struct env *e = *state;
+	u8 rtmr[48] = { 0 }, buf[96], want_le[48];
+	u64 v[6];
+	int i;
+
+	/* TDG.VP.INFO: GPAW 48 (GPA bit 47 shared), ATTRIBUTES 0, 2 of 2 vCPUs, index 0. */
+	next_args(e->vcpu[0], 5, v);
+	assert_int_equal(v[0], 48);
+	assert_int_equal(v[1], 0);
+	assert_int_equal(v[2], NR_VCPUS);
+	assert_int_equal(v[3], NR_VCPUS);
+	assert_int_equal(v[4], 0);
+	/* Two RTMR[2] extensions: TDX_SUCCESS. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	/* TDG.MR.REPORT: TDX_SUCCESS. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	/* RTMR = SHA384(RTMR || data), from zero (tdx-guest.md, TDG.MR.RTMR.EXTEND), by libcrypto. */
+	for (i = 0; i < 48; i++)
+		buf[48 + i] = (u8)(3 * i + 1);
+	memcpy(buf, rtmr, 48);
+	SHA384(buf, sizeof(buf), rtmr);
+	for (i = 0; i < 48; i++)
+		buf[48 + i] = (u8)(0xa0 ^ i);
+	memcpy(buf, rtmr, 48);
+	SHA384(buf, sizeof(buf), rtmr);
+	next_args(e->vcpu[0], 6, v);
+	memcpy(want_le, v, sizeof(want_le));
+	assert_memory_equal(want_le, rtmr, 48);
+	/* REPORTDATA bytes 56..63 echoed in the report. */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x3f3e3d3c3b3a3938ULL);
+	/* RTMR index 4: TDX_OPERAND_INVALID (0xC0000100_00000000) with operand RDX (2). */
+	assert_int_equal(next_ucall(e->vcpu[0]), 0xC000010000000002ULL);
+
+	/* vCPU 1's TDG.VP.INFO: index 1. */
+	next_args(e->vcpu[1], 5, v);
+	assert_int_equal(v[0], 48);
+	assert_int_equal(v[4], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +391,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext,
 						setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_tdcalls_reach_guest_model_with_running_td,
+						setup_tdcalls, teardown_tdcalls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

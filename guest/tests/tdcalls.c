@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * A TD guest program for test_guest_tdx.c: the guest's own TDCALLs through
+ * tdsnp's wrappers, answered by the guest-side module model for this TD.
+ * vCPU 0 reports TDG.VP.INFO, extends RTMR[2] twice with known data, reads
+ * the RTMRs back with TDG.MR.REPORT, and reports RTMR[2] (six ucall values)
+ * and the REPORTDATA echo; then an RTMR index out of range.  vCPU 1 reports
+ * its TDG.VP.INFO.
+ */
+#include <tdx/tdx_guest.h>
+#include <tdx/tdx_report.h>
+#include <guest.h>
+
+static u8 extend_data[TDX_MEASUREMENT_SIZE] __aligned(64);
+static u8 report_data[TDX_REPORTDATA_SIZE] __aligned(64);
+static u8 report[TDX_REPORT_SIZE] __aligned(1024);
+
+static u64 le64(const u8 *p)
+{
+	u64 v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void report_info(void)
+{
+	struct tdg_vp_info info;
+	u64 v[5];
+
+	GUEST_ASSERT(tdg_vp_info(&info) == 0);
+	v[0] = info.gpaw;
+	v[1] = info.attributes;
+	v[2] = info.num_vcpus;
+	v[3] = info.max_vcpus;
+	v[4] = info.vcpu_index;
+	guest_ucall_args(5, v);
+}
+
+/**
+ * guest_main() - the program, on every vCPU
+ * @cpu: VCPU_INDEX
+ */
+void guest_main(u32 cpu)
+{
+	const struct tdx_report *rep = (const struct tdx_report *)report;
+	u64 v[6];
+	int i;
+
+	report_info();
+	if (cpu)
+		return;
+	for (i = 0; i < TDX_MEASUREMENT_SIZE; i++)
+		extend_data[i] = (u8)(3 * i + 1);
+	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)extend_data), TDX_RTMR2));
+	for (i = 0; i < TDX_MEASUREMENT_SIZE; i++)
+		extend_data[i] = (u8)(0xa0 ^ i);
+	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)extend_data), TDX_RTMR2));
+	for (i = 0; i < TDX_REPORTDATA_SIZE; i++)
+		report_data[i] = (u8)i;
+	guest_ucall(tdg_mr_report(tdsnp_gpa((u64)report), tdsnp_gpa((u64)report_data), 0));
+	for (i = 0; i < 6; i++)
+		v[i] = le64(&rep->td_info.rtmr[2][8 * i]);
+	guest_ucall_args(6, v);
+	guest_ucall(le64(&rep->mac.report_data[56]));
+	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)extend_data), (enum tdx_rtmr)4));
+}
