@@ -11,9 +11,14 @@
 #include <tdx/tdx_report.h>
 #include <guest.h>
 
-static u8 extend_data[TDX_MEASUREMENT_SIZE] __aligned(64);
-static u8 report_data[TDX_REPORTDATA_SIZE] __aligned(64);
-static u8 report[TDX_REPORT_SIZE] __aligned(1024);
+/*
+ * Buffers in a page of runtime private memory (AUGed by the host on first
+ * touch, accepted by the runtime), away from the image's code pages.
+ */
+#define BUF_GPA		0xfff50000ULL
+#define EXTEND_BUF	((u8 *)BUF_GPA)				/* 48 bytes, 64-aligned */
+#define RDATA_BUF	((u8 *)(BUF_GPA + 0x40))		/* 64 bytes, 64-aligned */
+#define REPORT_BUF	((u8 *)(BUF_GPA + 0x400))		/* 1024 bytes, 1024-aligned */
 
 static u64 le64(const u8 *p)
 {
@@ -45,7 +50,7 @@ static void report_info(void)
  */
 void guest_main(u32 cpu)
 {
-	const struct tdx_report *rep = (const struct tdx_report *)report;
+	const struct tdx_report *rep = (const struct tdx_report *)REPORT_BUF;
 	u64 v[6];
 	int i;
 
@@ -53,17 +58,17 @@ void guest_main(u32 cpu)
 	if (cpu)
 		return;
 	for (i = 0; i < TDX_MEASUREMENT_SIZE; i++)
-		extend_data[i] = (u8)(3 * i + 1);
-	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)extend_data), TDX_RTMR2));
+		EXTEND_BUF[i] = (u8)(3 * i + 1);
+	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)EXTEND_BUF), TDX_RTMR2));
 	for (i = 0; i < TDX_MEASUREMENT_SIZE; i++)
-		extend_data[i] = (u8)(0xa0 ^ i);
-	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)extend_data), TDX_RTMR2));
+		EXTEND_BUF[i] = (u8)(0xa0 ^ i);
+	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)EXTEND_BUF), TDX_RTMR2));
 	for (i = 0; i < TDX_REPORTDATA_SIZE; i++)
-		report_data[i] = (u8)i;
-	guest_ucall(tdg_mr_report(tdsnp_gpa((u64)report), tdsnp_gpa((u64)report_data), 0));
+		RDATA_BUF[i] = (u8)i;
+	guest_ucall(tdg_mr_report(tdsnp_gpa((u64)REPORT_BUF), tdsnp_gpa((u64)RDATA_BUF), 0));
 	for (i = 0; i < 6; i++)
 		v[i] = le64(&rep->td_info.rtmr[2][8 * i]);
 	guest_ucall_args(6, v);
 	guest_ucall(le64(&rep->mac.report_data[56]));
-	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)extend_data), (enum tdx_rtmr)4));
+	guest_ucall(tdg_mr_rtmr_extend(tdsnp_gpa((u64)EXTEND_BUF), (enum tdx_rtmr)4));
 }
