@@ -7,7 +7,7 @@
  * its values.  tdsnp's own ABI (like KVM selftests' ucall, which passes a
  * pointer to a struct); no specification defines it.
  *
- * On a TD the call is a vendor-specific TDG.VP.VMCALL (R10 !=  0 selects a
+ * On a TD the call is a vendor-specific TDG.VP.VMCALL (R10 != 0 selects a
  * VMM-defined call, tdx-guest.md 3.1): R10 = VMM_TDX_UCALL_LEAF, R12 = the
  * record's GPA with the shared bit; GPR_SELECT exposes R10..R12.  R10 comes
  * back 0 when the host took the record, TDG.VP.VMCALL_INVALID_OPERAND when
@@ -29,13 +29,12 @@
  *                   (vmm_vm_set_ucall(); no record)
  * @VMM_UCALL_REPORT: values for the host (@args)
  * @VMM_UCALL_ASSERT: a failed GUEST_ASSERT at @file:@line
- * @VMM_UCALL_DONE: the guest program finished
+ * @VMM_NR_UCALL_CMDS: number of commands (a record's @cmd is below it)
  */
 enum vmm_ucall_cmd {
 	VMM_UCALL_VALUE,
 	VMM_UCALL_REPORT,
 	VMM_UCALL_ASSERT,
-	VMM_UCALL_DONE,
 	VMM_NR_UCALL_CMDS
 };
 
@@ -57,8 +56,9 @@ struct vmm_ucall {
 	char file[VMM_UCALL_FILE_LEN];
 };
 
-_Static_assert(sizeof(struct vmm_ucall) == 136, "vmm_ucall size");
-_Static_assert(__builtin_offsetof(struct vmm_ucall, line) == 64, "vmm_ucall line offset");
-_Static_assert(__builtin_offsetof(struct vmm_ucall, file) == 72, "vmm_ucall file offset");
+TDSNP_CHECK_SIZE(struct vmm_ucall, 136);
+TDSNP_CHECK_OFFSET(struct vmm_ucall, args, 16);
+TDSNP_CHECK_OFFSET(struct vmm_ucall, line, 64);
+TDSNP_CHECK_OFFSET(struct vmm_ucall, file, 72);
 
 #endif /* VMM_UCALL_H */

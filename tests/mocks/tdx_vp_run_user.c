@@ -137,7 +137,7 @@ struct model_call {
 	u32 nr;
 };
 
-static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t model_lock;
 static struct model_td *models;
 static bool use_model;
 static pthread_mutex_t vcpus_lock;
@@ -633,7 +633,7 @@ static struct tdx_guest_vcpu *model_vcpu_locked(struct run *rn)
 		mt = calloc(1, sizeof(*mt));
 		if (!mt)
 			return NULL;
-		mt->vcpu = calloc(rn->info.max_vcpus, sizeof(*mt->vcpu));
+		mt->vcpu = calloc(rn->info.max_vcpus, sizeof(struct tdx_guest_vcpu *));
 		mt->td = tdxg_td_create(&cfg);
 		if (!mt->vcpu || !mt->td) {
 			if (mt->td)
@@ -966,6 +966,7 @@ static const struct tdx_module_runner runner = { .enter = enter, .td_gone = td_g
 void tdx_vp_run_install(void)
 {
 	pthread_mutex_init(&vcpus_lock, NULL);
+	pthread_mutex_init(&model_lock, NULL);
 	memset(&stats, 0, sizeof(stats));
 	tdx_module_set_runner(&runner);
 }
@@ -987,6 +988,7 @@ void tdx_vp_run_uninstall(void)
 	pthread_mutex_unlock(&vcpus_lock);
 	pthread_mutex_destroy(&vcpus_lock);
 	model_td_gone(0);
+	pthread_mutex_destroy(&model_lock);
 	use_model = false;
 }
 

@@ -242,7 +242,7 @@ static void assert_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state want)
 	assert_int_equal(st, want);
 }
 
-static void test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext(void **state)
+static void test_guest_mapgpa_shares_plaintext_pages_with_host(void **state)
 {
 	struct env *e = *state;
 	struct tdx_module_stats before, after;
@@ -342,7 +342,7 @@ static void next_args(struct vmm_vcpu *vcpu, u32 n, u64 *out)
 	memcpy(out, x.ucall.args, n * sizeof(u64));
 }
 
-static void test_guest_tdcalls_reach_guest_model_with_running_td(void **state)
+static void test_guest_tdcalls_reach_model_of_running_td(void **state)
 {
 	struct env *e = *state;
 	u8 rtmr[48] = { 0 }, buf[96], want_le[48];
@@ -361,7 +361,7 @@ static void test_guest_tdcalls_reach_guest_model_with_running_td(void **state)
 	assert_int_equal(next_ucall(e->vcpu[0]), 0);
 	/* TDG.MR.REPORT: TDX_SUCCESS. */
 	assert_int_equal(next_ucall(e->vcpu[0]), 0);
-	/* RTMR = SHA384(RTMR || data), from zero (tdx-guest.md, TDG.MR.RTMR.EXTEND), by libcrypto. */
+	/* RTMR = SHA384(RTMR || data) from zero (TDG.MR.RTMR.EXTEND), by libcrypto. */
 	for (i = 0; i < 48; i++)
 		buf[48 + i] = (u8)(3 * i + 1);
 	memcpy(buf, rtmr, 48);
@@ -389,9 +389,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_guest_runs_with_runtime_and_ve_handler,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guest_mapgpa_converts_pages_and_host_sees_shared_plaintext,
+		cmocka_unit_test_setup_teardown(test_guest_mapgpa_shares_plaintext_pages_with_host,
 						setup_shared, teardown),
-		cmocka_unit_test_setup_teardown(test_guest_tdcalls_reach_guest_model_with_running_td,
+		cmocka_unit_test_setup_teardown(test_guest_tdcalls_reach_model_of_running_td,
 						setup_tdcalls, teardown_tdcalls),
 	};
 
