@@ -188,11 +188,16 @@ int bench_guest_run(void)
 	for (r = 0; r < RUNS; r++) {
 		bare[r] = bare_hook();
 		exitv[r] = mock_cpu_exit();
-		if (bare[r] < 0 || exitv[r] < 0)
+		if (bare[r] < 0 || exitv[r] < 0) {
+			printf("guests on the mock CPU: the engine's round trips failed\n");
 			return -1;
+		}
 	}
-	if (tdsnp_mock_tdx_host_setup())
+	err = tdsnp_mock_tdx_host_setup();
+	if (err) {
+		printf("guests on the mock CPU: the TDX module model cannot be set up (%d)\n", err);
 		return -1;
+	}
 	tdsnp_mock_set_direct(true);
 	if (vmm_backend_register(&vmm_tdx_host_ops)) {
 		err = -1;
@@ -206,8 +211,10 @@ int bench_guest_run(void)
 out:
 	tdsnp_mock_set_direct(false);
 	tdsnp_mock_tdx_host_teardown();
-	if (err)
+	if (err) {
+		printf("guests on the mock CPU: a TD run failed (%d)\n", err);
 		return -1;
+	}
 	b = median(bare);
 	e = median(exitv);
 	bt = median(boot);

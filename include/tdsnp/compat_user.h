@@ -42,6 +42,7 @@ typedef long long s64;
 #define __always_inline		inline __attribute__((__always_inline__))
 #endif
 #define __maybe_unused		__attribute__((__unused__))
+#define __noreturn		__attribute__((__noreturn__))
 #define __printf(a, b)		__attribute__((__format__(printf, a, b)))
 
 #define likely(x)		__builtin_expect(!!(x), 1)

@@ -57,7 +57,7 @@ static void init_once(void)
 	done = 1;
 }
 
-static void disagree(const u8 *b, size_t n, int mode, const char *what)
+static __noreturn void disagree(const u8 *b, size_t n, int mode, const char *what)
 {
 	size_t i;
 
