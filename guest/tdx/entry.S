@@ -44,8 +44,8 @@ guest_entry64:
 
 /* #VE: save the GPRs in struct guest_regs order, call guest_ve(regs). */
 	.text
-	.globl guest_ve_stub
-guest_ve_stub:
+	.globl guest_ve_entry
+guest_ve_entry:
 	pushq	%r15
 	pushq	%r14
 	pushq	%r13

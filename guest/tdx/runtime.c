@@ -25,7 +25,7 @@
 #define EXIT_EPT_VIOLATION	48
 #define VEC_VE			20
 
-/* The GPRs guest_ve_stub saves, then the #VE frame the CPU pushed. */
+/* The GPRs guest_ve_entry saves, then the #VE frame the CPU pushed. */
 struct guest_regs {
 	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -343,7 +343,7 @@ static bool emulate(struct guest_regs *r, const struct tdg_ve_info *ve)
 }
 
 /**
- * guest_ve() - the #VE handler (called by guest_ve_stub)
+ * guest_ve() - the #VE handler (called by guest_ve_entry)
  * @r: the interrupted GPRs and the #VE frame
  *
  * A pending private page is accepted (TDG.MEM.PAGE.ACCEPT) and the access
@@ -372,7 +372,7 @@ void guest_ve(struct guest_regs *r)
  */
 void guest_start(u32 cpu)
 {
-	u64 h = (u64)guest_ve_stub;
+	u64 h = (u64)guest_ve_entry;
 	struct {
 		u16 limit;
 		u64 base;

@@ -7,7 +7,7 @@
 
 struct guest_regs;
 
-void guest_ve_stub(void);
+void guest_ve_entry(void);
 void guest_start(u32 cpu);
 void guest_ve(struct guest_regs *r);
 
