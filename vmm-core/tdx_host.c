@@ -4,7 +4,7 @@
  * SEAMCALL wrappers, through the TDX host policy layer (struct tdx_guest in
  * src/seamcall/tdx_td.c), which owns retries, CLFLUSH, S-EPT pages and page
  * lifetime.  This file only maps vmm-core's requests onto it
- * (include/vmm/tdx_host.h; README "vmm-core backend tdx_host").
+ * (include/vmm/tdx_host.h; docs/vmm-core.md "vmm-core backend tdx_host").
  *
  * Every failed firmware call leaves its raw TDX status in
  * vmm_vm_last_status(); errnos follow tdx_status_to_errno().

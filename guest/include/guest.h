@@ -12,7 +12,7 @@
 
 #include <tdsnp/compiler.h>
 
-/* Guest-physical layout the host builds (guest/README in the top README). */
+/* Guest-physical layout the host builds (docs/vmm-core.md, the guest runtime). */
 #define GUEST_PT_GPA		0xfff00000ULL	/* PML4, PDPT, PD: 3 pages */
 #define GUEST_STACKS_GPA	0xfff08000ULL	/* 4 x 8 KiB stacks */
 #define GUEST_STACK_SIZE	0x2000ULL

@@ -23,7 +23,7 @@
  * measures it (then -EPERM); vmm_vm_finalize() writes every vCPU's cached
  * state back first, so what was set is what is measured.
  *
- * The README section "vmm-core backend `snp_host`" has the full rules.
+ * docs/vmm-core.md, "vmm-core backend `snp_host`", has the full rules.
  */
 #ifndef VMM_SNP_HOST_H
 #define VMM_SNP_HOST_H

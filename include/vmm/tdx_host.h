@@ -21,7 +21,7 @@
  * State: VMM_STATE_VMCS ids are TD-VMCS field encodings (even, < 0x10000);
  * VMM_STATE_REG ids are enum vmm_reg, mapped to TD-VMCS guest-state fields
  * and TDVPS GPR/CR2/XCR0 fields, which the module exposes to the host only
- * for a debug TD.  The README section "vmm-core backend `tdx_host`" has the
+ * for a debug TD.  docs/vmm-core.md, "vmm-core backend `tdx_host`", has the
  * full mapping and rules.
  */
 #ifndef VMM_TDX_HOST_H

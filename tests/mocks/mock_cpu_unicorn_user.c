@@ -2,7 +2,7 @@
 /*
  * The mock CPU on Unicorn 2.0.1 (Debian libunicorn-dev), tests/mocks/mock_cpu.h.
  *
- * What Unicorn gives and what this file adds (README "The mock CPU"):
+ * What Unicorn gives and what this file adds (docs/mock.md, "The mock CPU"):
  * - Unicorn executes the guest's instructions (QEMU TCG).  Intercepts are
  *   taken before the instruction executes, from a per-instruction code hook
  *   that looks at the opcode (CPUID, RDMSR, WRMSR, HLT, IN/OUT/INS/OUTS):

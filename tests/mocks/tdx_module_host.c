@@ -26,7 +26,7 @@
  * entry state, source/R9, target/R8; explicit page checks: alignment and
  * KeyID bits -> OPERAND_INVALID, outside a TDMR -> OPERAND_ADDR_RANGE_ERROR,
  * PAMT lock -> OPERAND_BUSY, type -> PAGE_METADATA_INCORRECT, each with the
- * operand id).  Other orders are inferred and listed in the README ("TDX host side").
+ * operand id).  Other orders are inferred and listed in docs/tdx-host.md.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
@@ -1283,7 +1283,7 @@ static u64 sys_rdall(struct call *c, struct tdsnp_regs *r)
 		return err_op(TDX_OPERAND_INVALID, OPID(RDX));
 	/*
 	 * The module would write to any such address; the model can only
-	 * write memory it can map (mock limitation, see the README, "TDX host side").
+	 * write memory it can map (mock limitation, see docs/tdx-host.md).
 	 */
 	out = host_va(pa);
 	if (!out)

@@ -5,7 +5,7 @@
  * memory is what the Secure EPT maps, decrypted into a plaintext page the
  * vCPUs share and encrypted back at every exit (the host's own view of the
  * page stays noise), and the guest's exits become what the module makes of
- * them (tdx-guest.md 1-3; README "TDX guests on the mock CPU"):
+ * them (tdx-guest.md 1-3; docs/mock.md):
  *
  * - TDG.VP.VMCALL: a TD exit with exit reason 77; RCX = the guest's GPR
  *   selection, selected GPRs copied, others zeroed; on the next entry the
