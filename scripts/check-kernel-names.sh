@@ -19,17 +19,22 @@ symvers=$top/build/kbuild/$kver/Module.symvers
 [ -r "$symvers" ] || { echo "check-kernel-names: no $symvers; run kbuild-check.sh $kver" >&2; exit 2; }
 bad=0
 
-exports=$(awk -F"\t" '$3 ~ /\/tdsnp$/ { print $2 }' "$symvers" | sort -u)
-n=$(printf '%s\n' "$exports" | grep -c .)
+work=$top/build/kbuild/$kver
+# Sorted name lists, one a line, for comm(1).
+awk -F"\t" '$3 ~ /\/tdsnp$/ { print $2 }' "$symvers" | sort -u >"$work/exports.txt"
+awk '$1 == "sym" { print $2 }' "$list" | sort -u >"$work/linux-syms.txt"
+awk '$1 == "type" { print $2 }' "$list" | sort -u >"$work/linux-types.txt"
+n=$(grep -c . "$work/exports.txt")
 [ "$n" -gt 100 ] || { echo "check-kernel-names: only $n exports of tdsnp.ko in $symvers" >&2; exit 1; }
-clash=$(awk '$1 == "sym" { print $2 }' "$list" | sort -u | comm -12 - "$(printf '%s\n' "$exports" >"$top/build/kbuild/$kver/exports.txt"; echo "$top/build/kbuild/$kver/exports.txt")")
+clash=$(comm -12 "$work/linux-syms.txt" "$work/exports.txt")
 if [ -n "$clash" ]; then
 	echo "tdsnp.ko exports names Linux exports:" $clash
 	bad=1
 fi
 headers=$(cd "$top/include" && find tdsnp tdx snp vmm -name '*.h' ! -name compat_user.h | sort)
-tags=$(cd "$top/include" && cat $headers | sed -nE 's/^(struct|union|enum) ([a-z_0-9]+) \{.*/\2/p' | sort -u)
-clash=$(awk '$1 == "type" { print $2 }' "$list" | sort -u | comm -12 - "$(printf '%s\n' "$tags" >"$top/build/kbuild/$kver/tags.txt"; echo "$top/build/kbuild/$kver/tags.txt")")
+(cd "$top/include" && cat $headers) |
+	sed -nE 's/^(struct|union|enum) ([a-z_0-9]+) \{.*/\2/p' | sort -u >"$work/tags.txt"
+clash=$(comm -12 "$work/linux-types.txt" "$work/tags.txt")
 if [ -n "$clash" ]; then
 	echo "tdsnp headers define types Linux defines:" $clash
 	bad=1
@@ -57,7 +62,7 @@ log=$(make -C "$kdir" M="$out" modules 2>&1) || { printf '%s\n' "$log"; bad=1; }
 if printf '%s\n' "$log" | grep -E 'warning|error' | grep -v 'Skipping BTF generation'; then
 	bad=1
 fi
-[ "$bad" = 0 ] && echo "check-kernel-names: $n exports and $(printf '%s\n' "$tags" | grep -c .) types" \
+[ "$bad" = 0 ] && echo "check-kernel-names: $n exports and $(grep -c . "$work/tags.txt") types" \
 	"clear of Linux's TDX/SEV names; all $(printf '%s\n' $headers | grep -c .) headers" \
 	"build with <asm/tdx.h>, <asm/svm.h>, <asm/sev.h> on $kver"
 exit "$bad"
