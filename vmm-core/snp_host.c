@@ -388,8 +388,11 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	/* GCTX_CREATE, LAUNCH_START with the policy, ACTIVATE. */
 	ret = record(s, snp_guest_create(&s->g, ops, cfg->attributes, asid));
-	if (ret)
+	if (ret) {
+		/* The context page the firmware kept is quarantined: report it. */
+		vmm_vm_add_lost(vm, s->g.create_lost, 0);
 		goto free;
+	}
 	vmm_vm_set_priv(vm, s);
 	return 0;
 free:
@@ -404,6 +407,7 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 	struct shvm *s = vmm_vm_priv(vm);
 	u32 asid = s->g.asid;
 	int lost = s->lost, ret;
+	bool free_asid;
 	u64 i = 0, v;
 
 	while (vmm_pagemap_next(&s->pg, i, &i, &v)) {
@@ -416,7 +420,10 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 	if (ret)
 		lost++;		/* the context page is quarantined */
 	/* A failed DECOMMISSION may leave the ASID bound: never reuse it. */
-	put_asid(asid, !ret || sev_ret_val(s->g.last_fw_error) == SEV_RET_SUCCESS);
+	free_asid = !ret || sev_ret_val(s->g.last_fw_error) == SEV_RET_SUCCESS;
+	put_asid(asid, free_asid);
+	if (!free_asid)
+		vmm_vm_add_lost(vm, 0, 1);
 	vmm_pagemap_destroy(&s->pg);
 	tdsnp_free(s);
 	vmm_vm_set_priv(vm, NULL);

@@ -322,6 +322,9 @@ static int th_vm_destroy(struct vmm_vm *vm)
 	if (t->g.last_status != TDX_SUCCESS)
 		vmm_vm_set_last_status(vm, t->g.last_status);
 	lost = (int)t->g.leaked;
+	/* KEY.FREEID did not run: the HKID stays bound, never reused. */
+	if (t->g.hkid)
+		vmm_vm_add_lost(vm, 0, 1);
 	shared_ept_free(t->shared_root, TH_EPT_LEVELS - 1);
 	tdsnp_free_page(t->bounce);
 	tdsnp_free(t);

@@ -195,8 +195,9 @@ EXPORT_SYMBOL_GPL(vmm_vm_create);
 
 /**
  * vmm_vm_add_lost() - a backend's vm_create reports what it had to give up
- * @vm: the VM being created
- * @pages: pages quarantined while undoing a failed create
+ * @vm: the VM being created (or, from vm_destroy, torn down)
+ * @pages: pages quarantined while undoing a failed create (ignored from
+ *         vm_destroy, whose return value counts them)
  * @keys: key IDs (HKIDs, ASIDs) left allocated because the firmware may
  *        still bind them
  */
@@ -222,8 +223,11 @@ static int destroy_vcpu_locked(struct vmm_vcpu *vcpu)
 }
 
 /**
- * vmm_vm_destroy() - tear a VM down, vCPUs first
+ * vmm_vm_destroy_info() - tear a VM down, vCPUs first, and report losses
  * @vm: the VM; always freed, whatever the result
+ * @info: filled in whatever the result (may be NULL): the last failing
+ *        architectural status, the pages that could not be reclaimed and
+ *        the key IDs the backend had to leave bound
  *
  * Every page that can be reclaimed is; one that cannot is quarantined by the
  * backend (never returned to the allocator) and counted.
@@ -231,11 +235,13 @@ static int destroy_vcpu_locked(struct vmm_vcpu *vcpu)
  * Return: the number of pages that could not be reclaimed (0 on a clean
  * teardown), or the first negative errno a backend step returned.
  */
-int vmm_vm_destroy(struct vmm_vm *vm)
+int vmm_vm_destroy_info(struct vmm_vm *vm, struct vmm_destroy_info *info)
 {
 	int lost = 0, err = 0, ret;
 	u32 i;
 
+	if (info)
+		memset(info, 0, sizeof(*info));
 	if (!vm)
 		return 0;
 	tdsnp_mutex_lock(&vm->lock);
@@ -249,15 +255,35 @@ int vmm_vm_destroy(struct vmm_vm *vm)
 			err = ret;
 	}
 	tdsnp_mutex_unlock(&vm->lock);
+	vm->create_lost_keys = 0;	/* from here: keys the teardown leaves bound */
 	ret = vm->ops->vm_destroy(vm);
 	if (ret > 0)
 		lost += ret;
 	else if (ret < 0 && !err)
 		err = ret;
+	if (info) {
+		info->status = vm->last_status;
+		info->lost_pages = (u32)lost;
+		info->lost_keys = vm->create_lost_keys;
+	}
 	tdsnp_mutex_destroy(&vm->lock);
 	vmm_pagemap_destroy(&vm->mem);
 	tdsnp_free(vm);
 	return err ? err : lost;
+}
+EXPORT_SYMBOL_GPL(vmm_vm_destroy_info);
+
+/**
+ * vmm_vm_destroy() - tear a VM down, vCPUs first
+ * @vm: the VM; always freed, whatever the result
+ *
+ * vmm_vm_destroy_info() without the report.
+ *
+ * Return: as vmm_vm_destroy_info().
+ */
+int vmm_vm_destroy(struct vmm_vm *vm)
+{
+	return vmm_vm_destroy_info(vm, NULL);
 }
 EXPORT_SYMBOL_GPL(vmm_vm_destroy);
 

@@ -203,12 +203,15 @@ sev_ret_t snp_page_reclaim(const struct snp_launch_ops *ops, tdsnp_hpa_t spa);
  * @gctx: the guest context page (firmware-owned while the guest lives)
  * @asid: the ASID bound by SNP_ACTIVATE
  * @last_fw_error: status of the last failed firmware command
+ * @create_lost: pages a failed snp_guest_create() had to quarantine while
+ *               undoing (the context page the firmware kept), 0 otherwise
  */
 struct snp_guest {
 	const struct snp_launch_ops *ops;
 	struct page *gctx;
 	u32 asid;
 	sev_ret_t last_fw_error;
+	u32 create_lost;
 };
 
 int sev_ret_to_errno(sev_ret_t r);

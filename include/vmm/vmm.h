@@ -301,7 +301,8 @@ struct vmm_vcpu;
  *             vmm_vm_set_last_status() and pages and key IDs it had to
  *             give up with vmm_vm_add_lost()
  * @vm_destroy: tear down everything; return the number of pages it could
- *              not reclaim (quarantined, never freed), or a negative errno
+ *              not reclaim (quarantined, never freed), or a negative errno;
+ *              report key IDs it had to leave bound with vmm_vm_add_lost()
  * @vcpu_create: create the vCPU's firmware objects
  * @vcpu_destroy: tear them down; same return convention as @vm_destroy
  * @state_check: may (@type, @id) be read, or written with @value?
@@ -374,11 +375,27 @@ struct vmm_create_info {
 	u32 lost_keys;
 };
 
+/**
+ * struct vmm_destroy_info - what vmm_vm_destroy_info() reports
+ * @status: the architectural status of the last failing firmware call
+ *          during the VM's life or teardown (0 when none failed)
+ * @lost_pages: pages the backend could not reclaim (quarantined, never
+ *              freed): what vmm_vm_destroy() returns
+ * @lost_keys: key IDs (a TDX HKID, an SNP ASID) the firmware may still bind
+ *             after the teardown: never freed or reused
+ */
+struct vmm_destroy_info {
+	u64 status;
+	u32 lost_pages;
+	u32 lost_keys;
+};
+
 int vmm_vm_create(const struct vmm_vm_config *cfg, struct vmm_vm **out);
 int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 		       struct vmm_create_info *info);
 void vmm_vm_add_lost(struct vmm_vm *vm, u32 pages, u32 keys);
 int vmm_vm_destroy(struct vmm_vm *vm);
+int vmm_vm_destroy_info(struct vmm_vm *vm, struct vmm_destroy_info *info);
 void vmm_vm_caps(struct vmm_vm *vm, struct vmm_caps *caps);
 void *vmm_vm_priv(struct vmm_vm *vm);
 void vmm_vm_set_priv(struct vmm_vm *vm, void *priv);

@@ -195,7 +195,7 @@ static int reclaim_and_free(const struct snp_launch_ops *ops, struct page *page)
  * @asid: the ASID to bind
  *
  * On failure nothing is left behind: the context page is given back (or
- * quarantined when the firmware keeps it).
+ * quarantined when the firmware keeps it, counted in @g->create_lost).
  *
  * Return: 0, -ENOMEM, or the errno of the failing step.
  */
@@ -209,6 +209,7 @@ int snp_guest_create(struct snp_guest *g, const struct snp_launch_ops *ops, u64 
 	g->ops = ops;
 	g->asid = 0;
 	g->last_fw_error = sev_ret(SEV_RET_SUCCESS);
+	g->create_lost = 0;
 	g->gctx = tdsnp_alloc_page();
 	if (!g->gctx)
 		return -ENOMEM;
@@ -233,7 +234,8 @@ int snp_guest_create(struct snp_guest *g, const struct snp_launch_ops *ops, u64 
 	}
 	snp_decommission(ops, gctx);
 out_reclaim:
-	reclaim_and_free(ops, g->gctx);
+	if (reclaim_and_free(ops, g->gctx))
+		g->create_lost = 1;
 	g->gctx = NULL;
 	return ret;
 }

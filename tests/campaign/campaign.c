@@ -232,6 +232,7 @@ static void run_tdx_host(struct run *r, u32 rate)
 		.attributes = TDX_TD_ATTR_DEBUG,
 	};
 	struct tdsnp_arena_stats a0, a1;
+	struct vmm_destroy_info dinfo = { 0 };
 	struct vmm_create_info info;
 	struct tdx_module_stats st;
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
@@ -282,7 +283,7 @@ static void run_tdx_host(struct run *r, u32 rate)
 			break;
 	}
 	if (vm) {
-		lost = vmm_vm_destroy(vm);
+		lost = vmm_vm_destroy_info(vm, &dinfo);
 		if (lost < 0)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
 	}
@@ -305,9 +306,9 @@ static void run_tdx_host(struct run *r, u32 rate)
 		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
 		    (unsigned long long)(tdx_pages_quarantined() - q0), lost,
 		    vm ? 0 : info.lost_pages);
-	/* A failed create reports its HKID; a destroy that lost pages lost it too. */
-	keys = vm ? lost > 0 : info.lost_keys;
-	if (st.hkids_in_use > keys)
+	/* The HKIDs still bound are exactly those create or destroy reported. */
+	keys = vm ? dinfo.lost_keys : info.lost_keys;
+	if (st.hkids_in_use != keys)
 		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
 		    (unsigned long long)st.hkids_in_use, keys);
 	vmm_backend_unregister(&vmm_tdx_host_ops);
