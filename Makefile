@@ -140,7 +140,7 @@ DIST		:= $(O)/dist/libtdsnp.a $(O)/dist/libtdsnp-mock.a $(SO_LIB) $(SO_MOCK) \
 
 .PHONY: all lib tests tools module ktest check sparse tidy checkpatch kdoc clean deps bench demo \
 	dist docs install install-dkms dkms-check install-check FORCE \
-	tsan campaign fuzz-api fuzz fuzz-check
+	tsan campaign fuzz-api fuzz fuzz-check fuzz-guest
 .DEFAULT_GOAL := all
 
 all: lib tools tests
@@ -267,6 +267,16 @@ $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fu
 
 fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	scripts/fuzz-api.sh $(FUZZ_LONG) $(FUZZ_TARGETS)
+
+# Hostile-guest targets (tests/fuzz/fuzz_guest_*.c): the guest's requests as
+# the host receives them; run like the API targets (make check, fuzz-guest).
+GUEST_FUZZ	:= guest_tdx
+$(addprefix $(O)/fuzz/fuzz_,$(GUEST_FUZZ)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o \
+		$(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
+
+fuzz-guest: $(addprefix $(O)/fuzz/fuzz_,$(GUEST_FUZZ))
+	scripts/fuzz-api.sh $(FUZZ_LONG) $(GUEST_FUZZ)
 
 # Fault campaigns over every backend (tests/campaign): make check runs a few
 # hundred seeds per backend, make campaign SEEDS=N (default 1000) per rate.

@@ -94,6 +94,10 @@ echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in cor
 step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
 
+echo "== hostile guest (libFuzzer; 10 s per target from the checked-in corpus)"
+step "fuzz the guest-facing surface: guest_tdx" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx && scripts/fuzz-api.sh 10 guest_tdx' "$jobs"
+
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan
 

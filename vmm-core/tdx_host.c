@@ -530,7 +530,8 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 	a->r10 = TDG_VMCALL_SUCCESS;
 	switch (sub) {
 	case TDG_VMCALL_INSTRUCTION_IO:
-		if (a->r12 != 1 && a->r12 != 2 && a->r12 != 4) {
+		/* Direction 0 (in) or 1 (out): anything else is not a request. */
+		if ((a->r12 != 1 && a->r12 != 2 && a->r12 != 4) || a->r13 > 1) {
 			a->r10 = TDG_VMCALL_INVALID_OPERAND;
 			return false;
 		}
@@ -556,7 +557,7 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 		x->msr.value = x->msr.write ? a->r13 : 0;
 		return true;
 	case TDG_VMCALL_VE_REQUEST_MMIO:
-		if (a->r12 != 1 && a->r12 != 2 && a->r12 != 4 && a->r12 != 8) {
+		if ((a->r12 != 1 && a->r12 != 2 && a->r12 != 4 && a->r12 != 8) || a->r13 > 1) {
 			a->r10 = TDG_VMCALL_INVALID_OPERAND;
 			return false;
 		}
