@@ -23,8 +23,10 @@
  *                    firmware model's
  *   bad errno        a call returned an errno no fault explains
  *
- * Anything but the first two fails the campaign, and so does a row in which
- * no fault fired.  Usage:
+ * Anything but the first two fails the campaign (a step that failed in a
+ * seed where no fault was injected is a bad errno), and so does a row whose
+ * injected-fault count does not match its rate over the fault opportunities
+ * the mock counted (binomial, 6 standard deviations).  Usage:
  *   tdsnp-campaign [--seeds N] [--backend tdx_host|snp_host|snp_vmpl]
  *                  [--rate R] [--seed S] [--verbose]
  * Rates are in 1/65536 (the mock's unit); by default 1/64, 1/16, 1/4, 1/2
@@ -89,6 +91,7 @@ static const char *const outcome_name[NR_OUTCOMES] = {
 struct result {
 	int outcome;
 	u64 injected;
+	u64 opportunities;
 	char detail[200];
 };
 
@@ -98,6 +101,7 @@ struct run {
 	int outcome;		/* the worst failing outcome seen, or -1 */
 	char detail[200];
 	u64 injected;
+	u64 opportunities;	/* chances the mock had to inject one */
 };
 
 static struct result *shared;
@@ -155,6 +159,16 @@ static u64 fired(const enum tdsnp_mock_fault *kinds, unsigned int n)
 
 	for (i = 0; i < n; i++)
 		t += tdsnp_mock_faults_injected(kinds[i]);
+	return t;
+}
+
+static u64 chances(const enum tdsnp_mock_fault *kinds, unsigned int n)
+{
+	u64 t = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		t += tdsnp_mock_fault_opportunities(kinds[i]);
 	return t;
 }
 
@@ -288,6 +302,7 @@ static void run_tdx_host(struct run *r, u32 rate)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
 	}
 	r->injected = fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	r->opportunities = chances(tdx_kinds, ARRAY_SIZE(tdx_kinds));
 	tdsnp_mock_faults_clear();
 	tdx_module_stats(&st);
 	tdsnp_arena_stats(tdx_host_test_arena(), &a1);
@@ -427,6 +442,7 @@ static void run_snp_host(struct run *r, u32 rate)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
 	}
 	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
+	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
 	tdsnp_mock_faults_clear();
 	tdsnp_arena_stats(arena, &st);
 	if (st.outstanding)
@@ -566,6 +582,7 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
 	}
 	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
+	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
 	tdsnp_mock_faults_clear();
 	/*
 	 * Every page not given back is still assigned, and was counted; pages
@@ -615,16 +632,35 @@ static void child(const struct backend *be, u32 rate, u64 seed)
 
 	alarm(HANG_SECONDS);
 	be->run(&r, rate);
+	/* Only an injected fault may make a step fail. */
+	if (r.failed && !r.injected)
+		bad(&r, OC_BAD_ERRNO, "a step failed but no fault was injected");
 	shared->outcome = r.outcome >= 0 ? r.outcome :
 			  r.failed ? OC_FAILED_CLEANLY : OC_COMPLETED;
 	shared->injected = r.injected;
+	shared->opportunities = r.opportunities;
 	memcpy(shared->detail, r.detail, sizeof(shared->detail));
 	fflush(NULL);
 	_exit(0);
 }
 
+/*
+ * Did the mock inject as many faults as the rate says?  Each chance is an
+ * independent draw with probability p = rate / 65536, so the count is
+ * binomial: it must lie within 6 standard deviations (plus 3 for tiny
+ * counts) of chances * p.  Too few means faults were not reaching the
+ * backend (or a seed's chances were not counted); too many, the opposite.
+ */
+static bool fired_as_rated(u64 fired, u64 chances, u32 rate)
+{
+	double p = rate / 65536.0, d = (double)fired - (double)chances * p;
+
+	return fired && d * d <= 36.0 * (double)chances * p * (1.0 - p) + 9.0;
+}
+
 /* One seed in a forked child; the outcome, with a crash or hang counted. */
-static int one(const struct backend *be, u32 rate, u64 seed, u64 *injected, char *detail)
+static int one(const struct backend *be, u32 rate, u64 seed, u64 *injected, u64 *chances,
+	       char *detail)
 {
 	int status;
 	pid_t pid;
@@ -644,6 +680,7 @@ static int one(const struct backend *be, u32 rate, u64 seed, u64 *injected, char
 		exit(2);
 	}
 	*injected = shared->injected;
+	*chances = shared->opportunities;
 	memcpy(detail, shared->detail, sizeof(shared->detail));
 	detail[sizeof(shared->detail) - 1] = 0;
 	if (WIFSIGNALED(status)) {
@@ -668,6 +705,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	u64 nr_seeds = 100, first = 1, only_seed = 0, count[NR_OUTCOMES], fired_total;
+	u64 chances_total, hit;
 	const char *only_backend = NULL;
 	u32 rates[ARRAY_SIZE(default_rates)], only_rate = 0;
 	unsigned int nr_rates = ARRAY_SIZE(default_rates), bi, ri, oc, shown = 0;
@@ -726,20 +764,24 @@ int main(int argc, char **argv)
 		       oc == OC_LEAKED ? "leak" : oc == OC_FREED_FW_OWNED ? "fwfree" :
 		       oc == OC_LOSS_UNREPORTED ? "unrep" : oc == OC_STATE_MISMATCH ? "state" :
 		       "errno");
-	printf(" %9s\n", "faults");
+	printf(" %10s %9s %6s\n", "chances", "faults", "hit");
 	for (bi = 0; bi < ARRAY_SIZE(backends); bi++) {
 		if (only_backend && strcmp(only_backend, backends[bi].name) != 0)
 			continue;
 		for (ri = 0; ri < nr_rates; ri++) {
-			u64 seed, inj;
+			u64 seed, inj, ch;
 
 			memset(count, 0, sizeof(count));
 			fired_total = 0;
+			chances_total = 0;
+			hit = 0;
 			for (seed = first; seed < first + nr_seeds; seed++) {
-				oc = (unsigned int)one(&backends[bi], rates[ri], seed, &inj,
+				oc = (unsigned int)one(&backends[bi], rates[ri], seed, &inj, &ch,
 						       detail);
 				count[oc]++;
 				fired_total += inj;
+				chances_total += ch;
+				hit += inj > 0;
 				if (oc > OC_FAILED_CLEANLY && (verbose || shown < 20)) {
 					shown++;
 					printf("  %s: --backend %s --rate %u --seed %llu: %s\n",
@@ -754,14 +796,21 @@ int main(int argc, char **argv)
 				if (oc > OC_FAILED_CLEANLY && count[oc])
 					failed = true;
 			}
-			printf(" %9llu%s\n", (unsigned long long)fired_total,
-			       fired_total ? "" : "  <- no fault fired");
-			if (!fired_total)
+			printf(" %10llu %9llu %6llu", (unsigned long long)chances_total,
+			       (unsigned long long)fired_total, (unsigned long long)hit);
+			if (!fired_as_rated(fired_total, chances_total, rates[ri])) {
+				printf("  <- %s fired, %.0f expected",
+				       fired_total ? "not as many as rated" : "no fault",
+				       chances_total * (rates[ri] / 65536.0));
 				failed = true;
+			}
+			printf("\n");
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("columns: complete = completed, failed = failed cleanly; any other count fails\n");
+	printf("columns: complete = completed, failed = failed cleanly; any other count fails;\n"
+	       "chances = fault opportunities, faults = injected (must match the rate),\n"
+	       "hit = seeds with at least one fault\n");
 	printf("%s in %.1f s\n", failed ? "FAILED" : "passed",
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return failed ? 1 : 0;
