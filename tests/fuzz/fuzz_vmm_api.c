@@ -84,6 +84,32 @@ static u64 get64(struct in *in)
 	}								\
 } while (0)
 
+/*
+ * No fault is injected here, so a call may fail only for what its caller
+ * did: each call's documented errnos for bad input or order (vmm/vmm.h),
+ * never one that means contention or a broken page.  ERRNO_IN(ret, ...) is
+ * 0 or one of the listed errnos.
+ */
+static bool errno_in(int ret, const int *ok, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ret == ok[i])
+			return true;
+	return false;
+}
+
+#define ERRNO_IN(ret, ...)						\
+	errno_in(ret, (const int[]){ 0, __VA_ARGS__ },			\
+		 sizeof((const int[]){ 0, __VA_ARGS__ }) / sizeof(int))
+
+/* What a per-entry status of a state batch may be (vmm_get_state() & co.). */
+static bool entry_status_ok(s64 st)
+{
+	return st == 0 || st == -EPERM || st == -ENOENT || st == -EINVAL || st == -ECANCELED;
+}
+
 struct fvm {
 	struct vmm_vm *vm;
 	struct vmm_vm_config cfg;
@@ -157,6 +183,26 @@ static void check_states(struct fvm *f)
 		}
 #endif
 	}
+}
+
+/*
+ * snp_vmpl: does the SVSM back every page of [start, end)?  One it cannot
+ * map fails the conversion with -EIO (RAM outside the SVSM's is the
+ * caller's contract); other backends back all of their RAM.
+ */
+static bool svsm_backs(u64 start, u64 end)
+{
+#if FUZZ_BACKEND == 2
+	u64 p;
+
+	for (p = start & ~(PG - 1); p < end; p += PG)
+		if (!tdsnp_mock_snp_svsm_page(p))
+			return false;
+#else
+	(void)start;
+	(void)end;
+#endif
+	return true;
 }
 
 /* ---- per-process setup and the end-of-input check ---- */
@@ -259,7 +305,7 @@ static void op_create(struct fvm *f, struct in *in)
 	c.sev_features = how & 16 ? get64(in) : 0;
 	c.vm_index = FUZZ_BACKEND == 2 && !(how & 32) ? 1 + get8(in) % 3 : get8(in) % 5;
 	ret = vmm_vm_create_info(&c, &f->vm, &info);
-	CHECK(ret <= 0);
+	CHECK(ERRNO_IN(ret, -EINVAL));
 	CHECK(!ret == !!f->vm);
 	CHECK(info.lost_pages == 0 && info.lost_keys == 0);
 	if (!ret) {
@@ -293,7 +339,21 @@ static void op_vcpu(struct fvm *f, struct in *in)
 		return;
 	}
 	ret = vmm_vcpu_create(f->vm, idx, &v);
-	CHECK(ret <= 0 && !ret == !!v);
+	CHECK(!ret == !!v);
+#if FUZZ_BACKEND == 0
+	/*
+	 * The module refuses a vCPU after finalize (OP_STATE_INCORRECT) and one
+	 * past MAX_VCPUS, counting destroyed ones (MAX_VCPUS_EXCEEDED): tdx_host
+	 * reports both as -EIO, with the status.
+	 */
+	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST) ||
+	      (ret == -EIO && (vmm_vm_last_status(f->vm) == TDX_OP_STATE_INCORRECT ||
+			       vmm_vm_last_status(f->vm) == TDX_MAX_VCPUS_EXCEEDED)));
+#elif FUZZ_BACKEND == 1
+	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST, -EPERM));	/* -EPERM: after finalize */
+#else
+	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST));
+#endif
 	if (!ret) {
 		CHECK(idx < 4 && !f->vcpu[idx]);
 		f->vcpu[idx] = v;
@@ -326,19 +386,19 @@ static void op_state(struct fvm *f, struct in *in)
 		ok = vmm_query_state(v, e, nr, b & 8);
 		CHECK(ok <= nr);
 		for (i = 0; i < nr; i++)
-			CHECK(e[i].status <= 0);
+			CHECK(entry_status_ok(e[i].status) && e[i].status != -ECANCELED);
 		break;
 	case 1:
 		ret = vmm_get_state(v, e, nr);
-		CHECK(ret <= 0);
+		CHECK(ERRNO_IN(ret, -EINVAL));
 		for (i = 0; i < nr; i++)
-			CHECK(e[i].status <= 0);
+			CHECK(entry_status_ok(e[i].status) && e[i].status != -ECANCELED);
 		break;
 	case 2:
 		ret = vmm_set_state(v, e, nr);
-		CHECK(ret <= 0);
+		CHECK(ERRNO_IN(ret, -EINVAL));
 		for (i = 0; i < nr; i++)
-			CHECK(e[i].status <= 0);
+			CHECK(entry_status_ok(e[i].status));
 		/* All or nothing: a refused batch names its culprits. */
 		if (ret == -EINVAL)
 			for (i = 0; i < nr; i++)
@@ -348,7 +408,7 @@ static void op_state(struct fvm *f, struct in *in)
 		if (b & 8)
 			vmm_vcpu_invalidate(v);
 		else
-			CHECK(vmm_vcpu_flush(v) <= 0);
+			CHECK(vmm_vcpu_flush(v) == 0);
 		break;
 	}
 }
@@ -369,7 +429,8 @@ static void op_mem_add(struct fvm *f, struct in *in)
 		size |= b & 0x3f;
 	memset(src, b, sizeof(src));
 	ret = vmm_mem_add(f->vm, gpa, src, size, b & 0x20);
-	CHECK(ret <= 0);
+	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST, -EBUSY) ||
+	      (ret == -EIO && !svsm_backs(gpa, gpa + size)));
 	check_states(f);
 }
 
@@ -387,7 +448,7 @@ static void op_convert(struct fvm *f, struct in *in)
 		end = get64(in);
 	}
 	ret = vmm_set_mem_state(f->vm, start, end, (enum vmm_mem_state)(b % 5));
-	CHECK(ret <= 0);
+	CHECK(ERRNO_IN(ret, -EINVAL) || (ret == -EIO && !svsm_backs(start, end)));
 	check_states(f);
 }
 
@@ -405,7 +466,9 @@ static void op_finalize(struct fvm *f, struct in *in)
 		return;
 	}
 	ret = vmm_vm_finalize(f->vm);
-	CHECK(ret <= 0);
+	/* tdx_host: TDH.MR.FINALIZE without an initialised vCPU is TDX_NO_VCPUS, -EIO. */
+	CHECK(ERRNO_IN(ret, -EALREADY, -EOPNOTSUPP) ||
+	      (FUZZ_BACKEND == 0 && ret == -EIO && vmm_vm_last_status(f->vm) == TDX_NO_VCPUS));
 	if (!ret) {
 		CHECK(!f->finalized);
 		f->finalized = true;
