@@ -801,7 +801,7 @@ int main(int argc, char **argv)
 			if (!fired_as_rated(fired_total, chances_total, rates[ri])) {
 				printf("  <- %s fired, %.0f expected",
 				       fired_total ? "not as many as rated" : "no fault",
-				       chances_total * (rates[ri] / 65536.0));
+				       (double)chances_total * (rates[ri] / 65536.0));
 				failed = true;
 			}
 			printf("\n");
