@@ -95,8 +95,8 @@ step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
 
 echo "== hostile guest (libFuzzer; 10 s per target from the checked-in corpus)"
-step "fuzz the guest-facing surface: guest_tdx" \
-	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx && scripts/fuzz-api.sh 10 guest_tdx' "$jobs"
+step "fuzz the guest-facing surface: guest_tdx, guest_snp" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx build/fuzz/fuzz_guest_snp && scripts/fuzz-api.sh 10 guest_tdx guest_snp' "$jobs"
 
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan

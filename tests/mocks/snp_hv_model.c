@@ -235,9 +235,10 @@ static bool scratch_ok(const struct tdsnp_ghcb *g, u64 len)
 {
 	u64 lo = hv.ghcb_gpa + TDSNP_GHCB_SHARED_BUF_OFFSET;
 
+	/* Differences only: SW_SCRATCH + len must not wrap past the buffer. */
 	return valid(g, TDSNP_GHCB_OFF(sw_scratch)) && g->sw_scratch >= lo &&
 	       len <= TDSNP_GHCB_SHARED_BUF_SIZE &&
-	       g->sw_scratch + len <= lo + TDSNP_GHCB_SHARED_BUF_SIZE;
+	       g->sw_scratch - lo <= TDSNP_GHCB_SHARED_BUF_SIZE - len;
 }
 
 static void exit_mmio(struct tdsnp_ghcb *g, bool write)
