@@ -41,6 +41,7 @@
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
 #include <tdx/tdx_arch.h>
+#include <tdx/tdx_host.h>
 #include <tdx/tdx_mrtd.h>
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
@@ -63,6 +64,7 @@
 #define CHUNK		(2u << 20)	/* vmm_mem_add() granule of the big builds */
 
 static int failures;
+static int run_in_child(int (*fn)(void));
 
 /* ---- figures: min / median / max ---- */
 
@@ -294,6 +296,162 @@ static void bench_calls(unsigned long iters)
 		printf("\n");
 	print_fig("indirect function call", fcall, "ns");
 	printf("   %.2fx direct mode\n", fcall.med / direct.med);
+}
+
+/* ---- wrapper instructions on the real-hardware path ---- */
+
+/*
+ * Linux's generic SEAMCALL path for TDH.MEM.PAGE.ADD, estimated (not
+ * measured: no TDX host kernel here): its C wrapper fills a 13-word struct
+ * tdx_module_args and copies two outputs (about 25 instructions), the
+ * assembly moves 6 registers in and 6 out around SEAMCALL (about 20).
+ */
+#define LINUX_SEAMCALL_PATH	45
+
+static unsigned long ss_steps;	/* counted by the handlers, atomically */
+static const u8 *ss_expect;	/* opcode bytes the fault handler may step over */
+
+static void ss_trap(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	(void)ucv;
+	__atomic_fetch_add(&ss_steps, 1, __ATOMIC_RELAXED);
+}
+
+/* The instruction faults here (no such CPU): step over it, count it as one. */
+static void ss_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t rip = uc->uc_mcontext.gregs[REG_RIP];
+	const u8 *ip = (const u8 *)rip; /* NOLINT(performance-no-int-to-ptr) */
+
+	(void)sig;
+	(void)si;
+	if (!ss_expect || memcmp(ip, ss_expect, 4) != 0)
+		_exit(3);
+	uc->uc_mcontext.gregs[REG_RIP] += 4;
+	__atomic_fetch_add(&ss_steps, 1, __ATOMIC_RELAXED);
+}
+
+typedef u64 (*page_add_fn)(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
+			   struct page *source, struct tdx_ext_err *err);
+typedef snp_ret_t (*rmpupdate_fn)(tdsnp_hpa_t spa, const struct snp_rmp_update *st);
+
+static noinline u64 page_add_empty(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
+				   struct page *source, struct tdx_ext_err *err)
+{
+	(void)td;
+	(void)gpa;
+	(void)page;
+	(void)source;
+	(void)err;
+	__asm__ volatile("");
+	return 0;
+}
+
+static noinline snp_ret_t rmpupdate_empty(tdsnp_hpa_t spa, const struct snp_rmp_update *st)
+{
+	(void)spa;
+	(void)st;
+	__asm__ volatile("");
+	return snp_ret(0);
+}
+
+/* RFLAGS.TF on and off: a #DB (SIGTRAP) after every instruction in between. */
+static __always_inline void tf_on(void)
+{
+	__asm__ volatile("pushf; orq $0x100, (%%rsp); popf" ::: "memory", "cc");
+}
+
+static __always_inline void tf_off(void)
+{
+	__asm__ volatile("pushf; andq $~0x100, (%%rsp); popf" ::: "memory", "cc");
+}
+
+static unsigned long steps_page_add(page_add_fn fn, struct tdsnp_tdx_td *td, struct page *pg,
+				    struct tdx_ext_err *err)
+{
+	__asm__("" : "+r"(fn));		/* the same indirect call for both targets */
+	__atomic_store_n(&ss_steps, 0, __ATOMIC_RELAXED);
+	tf_on();
+	fn(td, tdsnp_gpa(0x100000), pg, pg + 1, err);
+	tf_off();
+	return __atomic_load_n(&ss_steps, __ATOMIC_RELAXED);
+}
+
+static unsigned long steps_rmpupdate(rmpupdate_fn fn, const struct snp_rmp_update *st)
+{
+	__asm__("" : "+r"(fn));
+	__atomic_store_n(&ss_steps, 0, __ATOMIC_RELAXED);
+	tf_on();
+	fn(tdsnp_hpa(0x200000), st);
+	tf_off();
+	return __atomic_load_n(&ss_steps, __ATOMIC_RELAXED);
+}
+
+/*
+ * In a child: the wrappers as they run on a CPU that has the instructions
+ * with nothing hooked (tdsnp_insn_plain_mask set as tdsnp_insn_refresh()
+ * sets it there), single-stepped with the trap flag.  The instruction
+ * itself faults on this CPU; the handler steps over it and counts it as
+ * one.  Each count is the difference to an empty function of the same
+ * type called the same way, plus that function's own two instructions.
+ */
+static int insn_counts_child(void)
+{
+	static const u8 seamcall_op[4] = { 0x66, 0x0f, 0x01, 0xcf };
+	static const u8 rmpupdate_op[4] = { 0xf2, 0x0f, 0x01, 0xfe };
+	struct snp_rmp_update st = { .gpa = tdsnp_gpa(0x1000), .assigned = true };
+	struct page pg[3] = { { .pfn = 0x100 }, { .pfn = 0x200 }, { .pfn = 0x300 } };
+	struct tdsnp_tdx_td td = { .tdr_page = &pg[2] };
+	unsigned long base, n, empty_len;
+	struct tdx_ext_err err;
+	struct sigaction sa;
+	int pass;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = ss_trap;
+	sigaction(SIGTRAP, &sa, NULL);
+	sa.sa_sigaction = ss_fault;
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	__atomic_store_n(&tdsnp_insn_plain_mask,
+			 BIT(TDSNP_INSN_SEAMCALL) | BIT(TDSNP_INSN_RMPUPDATE), __ATOMIC_SEQ_CST);
+	empty_len = 2;	/* xor eax, eax; ret */
+	for (pass = 0; pass < 2; pass++) {	/* the first pass resolves the PLT */
+		ss_expect = seamcall_op;
+		base = steps_page_add(page_add_empty, &td, pg, &err);
+		n = steps_page_add(tdsnp_tdh_mem_page_add, &td, pg, &err);
+	}
+	if (!base || n <= base) {
+		printf("  the trap flag does not single-step here: no counts\n");
+		return 0;
+	}
+	n = n - base + empty_len;
+	printf("  %-34s %4lu instructions   Linux's generic path ~%d (estimate): %s\n",
+	       "tdsnp_tdh_mem_page_add()", n, LINUX_SEAMCALL_PATH,
+	       n <= LINUX_SEAMCALL_PATH ? "MET" : "MISSED");
+	for (pass = 0; pass < 2; pass++) {
+		ss_expect = rmpupdate_op;
+		base = steps_rmpupdate(rmpupdate_empty, &st);
+		n = steps_rmpupdate(snp_rmpupdate, &st);
+	}
+	n = n > base ? n - base + empty_len : 0;
+	printf("  %-34s %4lu instructions   Linux's generic path ~%d (estimate): %s\n",
+	       "snp_rmpupdate()", n, LINUX_SEAMCALL_PATH,
+	       n && n <= LINUX_SEAMCALL_PATH ? "MET" : "MISSED");
+	return 0;
+}
+
+static void bench_insn_counts(void)
+{
+	printf("wrapper instructions per call, real-hardware path\n"
+	       "(single-stepped; the instruction itself counts 1):\n");
+	if (run_in_child(insn_counts_child))
+		printf("  the single-step count failed on this machine\n");
 }
 
 /* ---- firmware call accounting (tracer) ---- */
@@ -822,6 +980,7 @@ int main(int argc, char **argv)
 		image[i] = (u8)(i * 13 + 5);
 	printf("tdsnp-bench: figures are median [min .. max]; ratios compare medians\n");
 	bench_machine();
+	bench_insn_counts();
 	bench_calls(iters);
 	/*
 	 * The guest figures first, in a child: the TDX sections below grow the

@@ -372,8 +372,8 @@ static u64 ks_page(u16 hkid, u64 page_pa)
 static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 {
 	static const u64 lane[8] = {
-		0 * 8 * KS_STEP, 1 * 8 * KS_STEP, 2 * 8 * KS_STEP, 3 * 8 * KS_STEP,
-		4 * 8 * KS_STEP, 5 * 8 * KS_STEP, 6 * 8 * KS_STEP, 7 * 8 * KS_STEP,
+		0, KS_STEP * 8, KS_STEP * 16, KS_STEP * 24,
+		KS_STEP * 32, KS_STEP * 40, KS_STEP * 48, KS_STEP * 56,
 	};
 	size_t i = 0, j, n, q;
 	u64 off, w, v[8];
@@ -382,13 +382,13 @@ static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 		off = (pa + i) & ~TDSNP_PAGE_MASK;
 		n = TDSNP_PAGE_SIZE - off < len - i ? TDSNP_PAGE_SIZE - off : len - i;
 		w = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK) + off * KS_STEP;
-		for (j = 0; j + sizeof(v) <= n; j += sizeof(v), w += sizeof(v) * KS_STEP) {
+		for (j = 0; j + sizeof(v) <= n; j += sizeof(v), w += KS_STEP * sizeof(v)) {
 			memcpy(v, s + i + j, sizeof(v));
 			for (q = 0; q < 8; q++)
 				v[q] ^= w + lane[q];
 			memcpy(d + i + j, v, sizeof(v));
 		}
-		for (; j < n; j += 8, w += 8 * KS_STEP) {
+		for (; j < n; j += 8, w += KS_STEP * 8) {
 			memcpy(v, s + i + j, 8);
 			v[0] ^= w;
 			memcpy(d + i + j, v, 8);
