@@ -158,7 +158,8 @@ static void print_targets(void)
 {
 	unsigned int i;
 
-	printf("targets of issue 15 (each judged on the figure above; MET when at most the limit):\n");
+	printf("targets of issue 15 (each judged on its figure above;\n"
+	       "MET when at most the limit):\n");
 	for (i = 0; i < NR_TARGETS; i++) {
 		const struct target *t = &targets[i];
 
