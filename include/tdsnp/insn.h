@@ -241,8 +241,10 @@ u64 tdsnp_rmpread(tdsnp_hpa_t spa, void *entry);
  * @r10: GPR, in and out
  * @r11: GPR, in and out
  *
- * Every TDH.* leaf of module 1.5.01 but TDH.VP.ENTER (tdx-host.md 2).  The
- * plain routine __tdsnp_seamcall_plain() moves these seven and nothing else.
+ * Every TDH.* leaf tdsnp wraps but TDH.VP.ENTER (tdx-host.md 2; the leaves
+ * that also pass R12/R13, TDH.SERVTD.BIND and the migration leaves, have no
+ * wrapper).  The plain routines move these seven and nothing else, so a
+ * leaf that passes any other register must not use them.
  */
 struct tdsnp_sc_args {
 	u64 rax, rcx, rdx, r8, r9, r10, r11;

@@ -11,8 +11,8 @@ TDSNP_INSN seamcall, TDSNP_INSN_SEAMCALL, 0x66, 0x0f, 0x01, 0xcf
 
 /*
  * The real-hardware fast path for every leaf that passes nothing outside
- * RAX, RCX, RDX and R8-R11 (all but TDH.VP.ENTER), struct tdsnp_sc_args in
- * RDI:
+ * RAX, RCX, RDX and R8-R11 (every wrapped leaf but TDH.VP.ENTER), struct
+ * tdsnp_sc_args in RDI:
  *
  * u64 __tdsnp_seamcall_plain(struct tdsnp_sc_args *args): seven loads,
  * SEAMCALL, six stores (RCX, RDX, R8-R11 out);

@@ -9,12 +9,12 @@
 #include <tdx/tdx_host.h>
 
 /*
- * Every leaf but TDH.VP.ENTER passes RAX, RCX, RDX and R8-R11 only (struct
- * tdsnp_sc_args).  On real hardware with nothing hooked, sc() is the plain
- * routine: seven register loads, SEAMCALL, six stores.  Otherwise (the mock
- * firmware, a tracer, the tracepoint, no SEAMCALL on this CPU) the call goes
- * through the instruction layer with the full register file, which serves
- * them all.
+ * Every leaf wrapped here but TDH.VP.ENTER passes RAX, RCX, RDX and R8-R11
+ * only (struct tdsnp_sc_args).  On real hardware with nothing hooked, sc()
+ * is the plain routine: seven register loads, SEAMCALL, six stores (sc_ext():
+ * two).  Otherwise (the mock firmware, a tracer, the tracepoint, no SEAMCALL
+ * on this CPU) the call goes through the instruction layer with the full
+ * register file, which serves them all.
  */
 static noinline u64 sc_full(struct tdsnp_sc_args *a)
 {
