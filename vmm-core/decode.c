@@ -423,6 +423,19 @@ static enum dec_err phase_vex(struct dec *c)
 	return err;
 }
 
+/*
+ * Map 0F38 (SDM vol. 2 table A-4): MOVDIR64B, 66 0F 38 F8 /r, only; with
+ * F3 it is ENQCMDS, with F2 ENQCMD (SDM vol. 2 MOVDIR64B, ENQCMD).
+ */
+static enum dec_err opcode_0f38(struct dec *c, u8 pfx)
+{
+	if (c->op != 0xf8 || pfx != 0x66)
+		return DEC_UNSUPPORTED;
+	c->d.kind = VMM_INSN_MOVDIR64B;
+	c->d.mem_size = 64;
+	return DEC_OK;
+}
+
 static enum dec_err phase_opcode(struct dec *c)
 {
 	enum dec_err err;
@@ -438,6 +451,10 @@ static enum dec_err phase_opcode(struct dec *c)
 		return err;
 	/* The mandatory prefix: the last of F2/F3, else 66. */
 	pfx = c->rep ? c->rep : c->opsize_prefix ? 0x66 : 0;
+	if (c->op == 0x38) {
+		err = next(c, &c->op);
+		return err ? err : opcode_0f38(c, pfx);
+	}
 	err = opcode_sse(c, pfx);
 	if (err != DEC_NOT_SSE)
 		return err;
@@ -475,8 +492,8 @@ static enum dec_err phase_modrm(struct dec *c, struct vmm_insn *in)
 	rm = m & 7;
 	c->reg = (u8)(((m >> 3) & 7) | ((rex & 4) ? 8 : 0));
 	in->modrm_mod = (u8)mod;
-	if (mod == 3)
-		return DEC_UNSUPPORTED;	/* register operand: not a memory access */
+	if (mod == 3)	/* a register operand: not a memory access (MOVDIR64B: #UD) */
+		return c->d.kind == VMM_INSN_MOVDIR64B ? DEC_UD : DEC_UNSUPPORTED;
 	if (in->addr_size == 2) {
 		if (mod == 0 && rm == 6) {
 			c->disp_len = 2;	/* disp16, no base */
@@ -603,6 +620,8 @@ static enum dec_err phase_finish(struct dec *c, struct vmm_insn *in)
 	in->reg_size = (d->flags & D_BYTE) ? 1 : (u8)c->opsize;
 	if (d->flags & D_VEC)
 		in->reg_size = (u8)d->mem_size;
+	if (d->kind == VMM_INSN_MOVDIR64B)
+		in->reg_size = in->addr_size;	/* the destination address register */
 	in->size = d->mem_size ? d->mem_size : in->reg_size;
 	in->sign_extend = d->kind == VMM_INSN_LOAD && d->mem_size &&
 			  (c->op == 0x63 || c->op >= 0xbe);
@@ -1052,9 +1071,10 @@ static bool insn_valid(const struct vmm_insn *in)
  *
  * Return: 0, or the first error a callback returned (nothing after it is
  * written), or -EINVAL for an instruction not from vmm_insn_decode();
- * -EOPNOTSUPP for a string or port instruction (vmm_insn_emulate_string())
- * or an SSE/AVX move without @ops->get_vec/@ops->set_vec; VMM_EMUL_FAULT
- * for a misaligned MOVDQA/MOVAPS/MOVNT* (inject #GP(0); RIP stays).
+ * -EOPNOTSUPP for a string or port instruction (vmm_insn_emulate_string()),
+ * MOVDIR64B (vmm_emulate_insn()) or an SSE/AVX move without
+ * @ops->get_vec/@ops->set_vec; VMM_EMUL_FAULT for a misaligned
+ * MOVDQA/MOVAPS/MOVNT* (inject #GP(0); RIP stays).
  */
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx)
@@ -1062,8 +1082,9 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 	u64 v, old;
 	int ret;
 
-	if (insn->kind == VMM_INSN_STRING || insn->kind == VMM_INSN_PORT)
-		return -EOPNOTSUPP;	/* vmm_insn_emulate_string() */
+	if (insn->kind == VMM_INSN_STRING || insn->kind == VMM_INSN_PORT ||
+	    insn->kind == VMM_INSN_MOVDIR64B)
+		return -EOPNOTSUPP;	/* vmm_insn_emulate_string(), vmm_emulate_insn() */
 	if (insn->kind == VMM_INSN_VEC_LOAD || insn->kind == VMM_INSN_VEC_STORE)
 		return emulate_vec(insn, gpa, ops, ctx);
 	if (!insn_valid(insn))
@@ -1358,7 +1379,8 @@ int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops 
 	bool vec = insn->kind == VMM_INSN_VEC_LOAD || insn->kind == VMM_INSN_VEC_STORE;
 
 	*ea = 0;
-	if (vec ? (insn->size != 4 && insn->size != 8 && insn->size != 16 && insn->size != 32) :
+	if (insn->kind == VMM_INSN_MOVDIR64B ? insn->size != 64 :
+	    vec ? (insn->size != 4 && insn->size != 8 && insn->size != 16 && insn->size != 32) :
 		  !insn_valid(insn))
 		return -EINVAL;
 	if (insn->base >= VMM_NR_GPRS || insn->index >= VMM_NR_GPRS ||
@@ -1383,32 +1405,32 @@ int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops 
 EXPORT_SYMBOL_GPL(vmm_insn_ea);
 
 /* Paging control bits (SDM vol. 3A 2.5, 4.1.1; EFER: 2.2.1). */
-#define CR0_WP		BIT_ULL(16)
-#define CR0_PG		BIT_ULL(31)
-#define CR4_PSE		BIT_ULL(4)
-#define CR4_PAE		BIT_ULL(5)
-#define CR4_LA57	BIT_ULL(12)
-#define CR4_SMEP	BIT_ULL(20)
-#define CR4_SMAP	BIT_ULL(21)
-#define CR4_PKE		BIT_ULL(22)
-#define CR4_PKS		BIT_ULL(24)
-#define EFER_LMA	BIT_ULL(10)
-#define EFER_NXE	BIT_ULL(11)
-#define RFLAGS_AC	BIT_ULL(18)
+#define W_CR0_WP		BIT_ULL(16)
+#define W_CR0_PG		BIT_ULL(31)
+#define W_CR4_PSE		BIT_ULL(4)
+#define W_CR4_PAE		BIT_ULL(5)
+#define W_CR4_LA57	BIT_ULL(12)
+#define W_CR4_SMEP	BIT_ULL(20)
+#define W_CR4_SMAP	BIT_ULL(21)
+#define W_CR4_PKE		BIT_ULL(22)
+#define W_CR4_PKS		BIT_ULL(24)
+#define W_EFER_LMA	BIT_ULL(10)
+#define W_EFER_NXE	BIT_ULL(11)
+#define W_RFLAGS_AC	BIT_ULL(18)
 
 /* Paging-structure entry bits (SDM vol. 3A tables 4-4 to 4-20). */
-#define PTE_P		BIT_ULL(0)
-#define PTE_RW		BIT_ULL(1)
-#define PTE_US		BIT_ULL(2)
-#define PTE_A		BIT_ULL(5)
-#define PTE_D		BIT_ULL(6)
-#define PTE_PS		BIT_ULL(7)
-#define PTE_XD		BIT_ULL(63)
+#define W_PTE_P		BIT_ULL(0)
+#define W_PTE_RW		BIT_ULL(1)
+#define W_PTE_US		BIT_ULL(2)
+#define W_PTE_A		BIT_ULL(5)
+#define W_PTE_D		BIT_ULL(6)
+#define W_PTE_PS		BIT_ULL(7)
+#define W_PTE_XD		BIT_ULL(63)
 
 /* Page-fault error code bits besides the VMM_ACC_* ones (SDM vol. 3A 4.7). */
-#define PFEC_P		BIT(0)
-#define PFEC_RSVD	BIT(3)
-#define PFEC_PK		BIT(5)
+#define W_PFEC_P		BIT(0)
+#define W_PFEC_RSVD	BIT(3)
+#define W_PFEC_PK		BIT(5)
 
 static int raise_fault(struct vmm_fault *f, u8 vector, u32 error_code, u64 cr2)
 {
@@ -1437,15 +1459,15 @@ static u64 rsvd_bits(const struct vmm_paging *pg, unsigned int level, bool pae, 
 {
 	u64 r = (BIT_ULL(52) - 1) & ~(BIT_ULL(maxpa) - 1);
 
-	if (!(pg->efer & EFER_NXE))
-		r |= PTE_XD;
+	if (!(pg->efer & W_EFER_NXE))
+		r |= W_PTE_XD;
 	if (pae && level == 3)
-		return r | PTE_XD | 0x1e6ULL;	/* PDPTE: bits 2:1, 8:5 and 63 */
+		return r | W_PTE_XD | 0x1e6ULL;	/* PDPTE: bits 2:1, 8:5 and 63 */
 	if (level >= 4)
-		return r | PTE_PS;
-	if (level == 3 && (pte & PTE_PS))
+		return r | W_PTE_PS;
+	if (level == 3 && (pte & W_PTE_PS))
 		return r | (BIT_ULL(30) - 1 - (BIT_ULL(13) - 1));	/* 1 GiB: bits 29:13 */
-	if (level == 2 && (pte & PTE_PS))
+	if (level == 2 && (pte & W_PTE_PS))
 		return r | (BIT_ULL(21) - 1 - (BIT_ULL(13) - 1));	/* 2 MiB: bits 20:13 */
 	return r;
 }
@@ -1458,21 +1480,21 @@ static bool leaf_denied(const struct vmm_paging *pg, unsigned int access, bool u
 
 	if (user && !us)
 		return true;
-	if (write && !rw && (user || (pg->cr0 & CR0_WP)))
+	if (write && !rw && (user || (pg->cr0 & W_CR0_WP)))
 		return true;
 	if (fetch && xd)
 		return true;
-	if (!user && us && fetch && (pg->cr4 & CR4_SMEP))
+	if (!user && us && fetch && (pg->cr4 & W_CR4_SMEP))
 		return true;
-	if (!user && us && !fetch && (pg->cr4 & CR4_SMAP) && !(pg->rflags & RFLAGS_AC))
+	if (!user && us && !fetch && (pg->cr4 & W_CR4_SMAP) && !(pg->rflags & W_RFLAGS_AC))
 		return true;
 	/* Protection keys: user-mode addresses, data accesses (SDM vol. 3A 4.6.2). */
-	if (long_mode && us && !fetch && (pg->cr4 & CR4_PKE)) {
+	if (long_mode && us && !fetch && (pg->cr4 & W_CR4_PKE)) {
 		unsigned int key = (unsigned int)(leaf >> 59) & 0xf;
 		bool ad = (pg->pkru >> (2 * key)) & 1, wd = (pg->pkru >> (2 * key + 1)) & 1;
 
-		if (ad || (write && wd && (user || (pg->cr0 & CR0_WP)))) {
-			*ec |= PFEC_PK;
+		if (ad || (write && wd && (user || (pg->cr0 & W_CR0_WP)))) {
+			*ec |= W_PFEC_PK;
 			return true;
 		}
 	}
@@ -1489,8 +1511,8 @@ static int set_ad(const struct vmm_walk_ops *ops, void *ctx, const struct walk_l
 	if (!ops->set_ad)
 		return 0;
 	for (i = 0; i < n; i++) {
-		u64 want = lv[i].pte | (lv[i].has_a ? PTE_A : 0) |
-			   (i == n - 1 && write ? PTE_D : 0);
+		u64 want = lv[i].pte | (lv[i].has_a ? W_PTE_A : 0) |
+			   (i == n - 1 && write ? W_PTE_D : 0);
 
 		if (want == lv[i].pte)
 			continue;
@@ -1505,7 +1527,7 @@ static int walk_once(const struct vmm_paging *pg, u64 gva, unsigned int access,
 		     const struct vmm_walk_ops *ops, void *ctx, u64 *gpa, struct vmm_fault *fault)
 {
 	unsigned int maxpa = pg->maxphyaddr ? pg->maxphyaddr : 52, levels, level, n = 0, size;
-	bool long_mode = pg->efer & EFER_LMA, pae = !long_mode && (pg->cr4 & CR4_PAE);
+	bool long_mode = pg->efer & W_EFER_LMA, pae = !long_mode && (pg->cr4 & W_CR4_PAE);
 	bool user = pg->cpl == 3 || (access & VMM_ACC_USER), rw = true, us = true, xd = false;
 	u64 frame_mask = (BIT_ULL(maxpa) - 1) & ~0xfffULL, table, pte = 0, page_mask = 0xfff;
 	struct walk_level lv[5];
@@ -1514,11 +1536,11 @@ static int walk_once(const struct vmm_paging *pg, u64 gva, unsigned int access,
 
 	ec = (access & (VMM_ACC_WRITE | VMM_ACC_FETCH)) | (user ? VMM_ACC_USER : 0);
 	/* I/D is reported only with SMEP, or NXE under PAE/4-level paging. */
-	if ((access & VMM_ACC_FETCH) && !(pg->cr4 & CR4_SMEP) &&
-	    !((long_mode || pae) && (pg->efer & EFER_NXE)))
+	if ((access & VMM_ACC_FETCH) && !(pg->cr4 & W_CR4_SMEP) &&
+	    !((long_mode || pae) && (pg->efer & W_EFER_NXE)))
 		ec &= ~VMM_ACC_FETCH;
 	if (long_mode) {
-		unsigned int bits = (pg->cr4 & CR4_LA57) ? 57 : 48;
+		unsigned int bits = (pg->cr4 & W_CR4_LA57) ? 57 : 48;
 
 		if ((u64)((s64)(gva << (64 - bits)) >> (64 - bits)) != gva)
 			return raise_fault(fault, VMM_VEC_GP, 0, 0);	/* non-canonical */
@@ -1556,17 +1578,17 @@ static int walk_once(const struct vmm_paging *pg, u64 gva, unsigned int access,
 		if (size == 4)
 			pte &= 0xffffffffULL;
 		lv[n++].pte = pte;
-		if (!(pte & PTE_P))
+		if (!(pte & W_PTE_P))
 			return raise_fault(fault, VMM_VEC_PF, ec, gva);
 		if (size == 8 && (pte & rsvd_bits(pg, level, pae, pte, maxpa)))
-			return raise_fault(fault, VMM_VEC_PF, ec | PFEC_P | PFEC_RSVD, gva);
+			return raise_fault(fault, VMM_VEC_PF, ec | W_PFEC_P | W_PFEC_RSVD, gva);
 		if (!(pae && level == 3)) {
-			rw = rw && (pte & PTE_RW);
-			us = us && (pte & PTE_US);
-			xd = xd || ((pg->efer & EFER_NXE) && size == 8 && (pte & PTE_XD));
+			rw = rw && (pte & W_PTE_RW);
+			us = us && (pte & W_PTE_US);
+			xd = xd || ((pg->efer & W_EFER_NXE) && size == 8 && (pte & W_PTE_XD));
 		}
-		leaf = level == 1 || ((pte & PTE_PS) && (level == 2 || (level == 3 && !pae)) &&
-				      (size == 8 || (pg->cr4 & CR4_PSE)));
+		leaf = level == 1 || ((pte & W_PTE_PS) && (level == 2 || (level == 3 && !pae)) &&
+				      (size == 8 || (pg->cr4 & W_CR4_PSE)));
 		if (leaf) {
 			page_mask = BIT_ULL(shift) - 1;
 			break;
@@ -1578,13 +1600,13 @@ static int walk_once(const struct vmm_paging *pg, u64 gva, unsigned int access,
 		u64 high = (pte >> 13) & 0xff;
 
 		if ((pte & BIT_ULL(21)) || (maxpa < 40 && (high >> (maxpa - 32))))
-			return raise_fault(fault, VMM_VEC_PF, ec | PFEC_P | PFEC_RSVD, gva);
+			return raise_fault(fault, VMM_VEC_PF, ec | W_PFEC_P | W_PFEC_RSVD, gva);
 		*gpa = (pte & 0xffc00000ULL) | (high << 32) | (gva & page_mask);
 	} else {
 		*gpa = (pte & frame_mask & ~page_mask) | (gva & page_mask);
 	}
 	if (leaf_denied(pg, access, user, rw, us, xd, pte, long_mode, &ec))
-		return raise_fault(fault, VMM_VEC_PF, ec | PFEC_P, gva);
+		return raise_fault(fault, VMM_VEC_PF, ec | W_PFEC_P, gva);
 	return set_ad(ops, ctx, lv, n, access & VMM_ACC_WRITE);
 }
 
@@ -1627,11 +1649,11 @@ int vmm_gva_walk(const struct vmm_paging *pg, u64 gva, unsigned int access,
 	if (!pg || !ops || !ops->read || !gpa || !fault)
 		return -EINVAL;
 	*gpa = 0;
-	if (!(pg->cr0 & CR0_PG)) {
-		*gpa = (pg->efer & EFER_LMA) ? gva : gva & 0xffffffffULL;
+	if (!(pg->cr0 & W_CR0_PG)) {
+		*gpa = (pg->efer & W_EFER_LMA) ? gva : gva & 0xffffffffULL;
 		return 0;
 	}
-	if (pg->cr4 & CR4_PKS)
+	if (pg->cr4 & W_CR4_PKS)
 		return -EOPNOTSUPP;
 	if (pg->maxphyaddr > 52 || (pg->maxphyaddr && pg->maxphyaddr < 32))
 		return -EINVAL;
@@ -1715,6 +1737,44 @@ static int fetch_decode(const struct vmm_emul_req *req, const struct vmm_emul_op
 	}
 }
 
+/*
+ * MOVDIR64B (SDM vol. 2 MOVDIR64B): 64 bytes from the ModRM operand to
+ * ES:[reg] of the address size.  A destination that is not 64-byte aligned
+ * is #GP(0) before anything is read; the source is read (page by page),
+ * the destination translated for a write, and only then written: as eight
+ * 8-byte writes in ascending order, because a device model takes at most 8
+ * bytes at a time (the single 64-byte write the CPU makes is not
+ * reproduced, nor its atomicity).
+ */
+static int emulate_movdir64b(const struct vmm_insn *in, u64 rip,
+			     const struct vmm_emul_ops *ops, void *ctx, struct vmm_fault *fault)
+{
+	u64 dst, src, ea, gpa, v[8];
+	unsigned int i;
+	int ret;
+
+	if (in->reg < 0 || in->reg >= VMM_NR_GPRS || in->size != 64)
+		return -EINVAL;
+	dst = linear(in, ops, ctx, VMM_SEG_ES,
+		     get_gpr(ops, ctx, (unsigned int)in->reg, false, in->addr_size));
+	if (dst & 63)
+		return raise_fault(fault, VMM_VEC_GP, 0, 0);
+	ret = vmm_insn_ea(in, rip, ops, ctx, &ea);
+	if (ret)
+		return ret;
+	for (i = 0; i < 8; i++) {
+		src = linear(in, ops, ctx, ea_seg(in),
+			     (ea + 8ULL * i) & tdsnp_size_mask(in->addr_size));
+		ret = mem_access(ops, ctx, src, 8, false, &v[i], fault);
+		if (ret)
+			return ret;
+	}
+	ret = xlate(ops, ctx, dst, VMM_ACC_WRITE, &gpa, fault);
+	for (i = 0; !ret && i < 8; i++)
+		ret = ops->mmio_write(ctx, gpa + 8ULL * i, 8, v[i]);
+	return ret;
+}
+
 /**
  * vmm_emulate_insn() - emulate the instruction an exit gives
  * @req: the exit: instruction bytes (or where to fetch them), mode, the
@@ -1725,7 +1785,8 @@ static int fetch_decode(const struct vmm_emul_req *req, const struct vmm_emul_op
  *
  * This is the entry point for a backend or vmm-core: it decodes (fetching
  * through the guest's page tables when @req->bytes is NULL), then runs
- * string and port instructions with vmm_insn_emulate_string(), and the rest
+ * string and port instructions with vmm_insn_emulate_string(), MOVDIR64B
+ * on its two translated operands (@req->gpa is not used), and the rest
  * with vmm_insn_emulate() on @req->gpa or, without one, on the effective
  * address translated through @ops->translate (segment base added, page
  * crossings checked on both pages).  Every guest exception comes back as
@@ -1778,6 +1839,8 @@ int vmm_emulate_insn(const struct vmm_emul_req *req, const struct vmm_emul_ops *
 	if (in->kind == VMM_INSN_STRING || in->kind == VMM_INSN_PORT)
 		return vmm_insn_emulate_string(in, ops, ctx, req->max_iter ? req->max_iter : 1,
 					       &res->fault);
+	if (in->kind == VMM_INSN_MOVDIR64B)	/* two operands: both translated */
+		return emulate_movdir64b(in, req->rip, ops, ctx, &res->fault);
 	if (req->has_gpa) {
 		gpa = req->gpa;
 	} else {

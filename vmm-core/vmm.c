@@ -38,7 +38,7 @@ struct vmm_vcpu {
 	u8 emul_len;
 	u8 emul_mode;
 	bool emul_has_gpa;		/* pending_gpa is the exit's operand GPA */
-	bool emul_ram;			/* a string instruction: may reach RAM */
+	bool emul_ram;			/* string, MOVDIR64B: may reach RAM */
 	u64 pending_gpa;
 	/* An IO read, CPUID or RDMSR the caller answers at the next run. */
 	u32 pending_answer;		/* enum vmm_exit_reason, or 0 */
@@ -1430,7 +1430,7 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 		.bytes = vcpu->emul_bytes, .nbytes = vcpu->emul_len, .mode = vcpu->emul_mode,
 		.has_gpa = vcpu->emul_has_gpa, .gpa = vcpu->pending_gpa, .max_iter = 1,
 	};
-	struct vmm_emul_res res;
+	struct vmm_emul_res res = { 0 };
 	unsigned int i;
 	u64 rip = 0;
 	int ret;
@@ -1499,7 +1499,8 @@ static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx
 		 !(insn.kind == VMM_INSN_STRING &&
 		   (insn.str_op == VMM_STR_INS || insn.str_op == VMM_STR_OUTS)))
 		ret = -EINVAL;	/* an I/O exit for an instruction that does no I/O */
-	if (!ret && insn.kind == VMM_INSN_STRING && !vcpu->vm->ops->mem_rw)
+	if (!ret && (insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B) &&
+	    !vcpu->vm->ops->mem_rw)
 		ret = -EOPNOTSUPP;	/* no way to reach guest memory */
 	if (ret) {
 		set_fail(exit, VMM_EXIT_UNHANDLED, ret, bx->exit.mmio.gpa);
@@ -1510,7 +1511,7 @@ static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx
 	vcpu->emul_mode = bx->mode;
 	vcpu->emul_has_gpa = bx->exit.reason == VMM_EXIT_MMIO;
 	vcpu->pending_gpa = bx->exit.reason == VMM_EXIT_MMIO ? bx->exit.mmio.gpa : 0;
-	e.ram = insn.kind == VMM_INSN_STRING;
+	e.ram = insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B;
 	vcpu->emul_ram = e.ram;
 	return emul_run(vcpu, &e, exit);
 }

@@ -151,6 +151,8 @@ static int mnemonic_matches(const struct vmm_insn *in, ZydisMnemonic m)
 		default:
 			return 0;
 		}
+	case VMM_INSN_MOVDIR64B:
+		return m == ZYDIS_MNEMONIC_MOVDIR64B;
 	default:
 		return 0;
 	}

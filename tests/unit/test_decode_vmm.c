@@ -509,6 +509,30 @@ static void test_vector_store_to_a_device_and_in_from_the_caller(void **state)
 	fixture_down(&f);
 }
 
+static void test_movdir64b_from_ram_to_a_device(void **state)
+{
+	struct fixture f;
+	struct vmm_exit exit;
+	unsigned int i;
+
+	(void)state;
+	fixture_up(&f, &backend);
+	for (i = 0; i < 64; i++)
+		f.t->ram[0x5000 + i] = (u8)(0xc0 + i);
+	f.t->reg[VMM_REG_RSI] = 0x5000;
+	f.t->reg[VMM_REG_RDI] = 0x10040;	/* the device, 64-byte aligned */
+	/* movdir64b rdi,[rsi]: the exit's GPA is the destination's */
+	script(&f, VMM_EXIT_MMIO, DEV_GPA + 0x40, "\x66\x0f\x38\xf8\x3e", 5);
+	assert_int_equal(vmm_vcpu_run(f.vcpu, &exit), 0);
+	assert_int_equal(exit.reason, VMM_EXIT_HLT);
+	assert_int_equal(f.dev.nlog, 8);
+	assert_int_equal(f.dev.sizes, 8);
+	assert_int_equal(f.dev.log[0], 0xc7c6c5c4c3c2c1c0ULL);
+	assert_int_equal(f.dev.log[7], 0xfffefdfcfbfaf9f8ULL);
+	assert_int_equal(f.t->reg[VMM_REG_RIP], 0x8005);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -518,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_a_fault_in_a_rep_is_injected_with_exact_registers),
 		cmocka_unit_test(test_ud_and_pf_without_inject_come_back_unhandled),
 		cmocka_unit_test(test_vector_store_to_a_device_and_in_from_the_caller),
+		cmocka_unit_test(test_movdir64b_from_ram_to_a_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
