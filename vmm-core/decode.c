@@ -33,6 +33,7 @@ enum dec_err {
 	DEC_UD,		/* an encoding the CPU rejects with #UD */
 	DEC_UNSUPPORTED,	/* valid, but not a memory access emulated here */
 	DEC_NOT_SSE,	/* internal: not an SSE move, try the integer opcodes */
+	DEC_SLOW,	/* internal: not a fast-path form, run the phases */
 };
 
 /* Flags of an opcode descriptor. */
@@ -706,8 +707,9 @@ static enum dec_err decode(struct dec *c, struct vmm_insn *in)
 	return err;
 }
 
-static enum dec_err decode_bytes(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
-				 struct vmm_insn *insn)
+/* All phases, from a clean struct vmm_insn. */
+static enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+				struct vmm_insn *insn)
 {
 	struct dec c = { .p = bytes, .avail = avail, .mode = mode };
 
@@ -715,6 +717,108 @@ static enum dec_err decode_bytes(const u8 *bytes, size_t avail, enum vmm_cpu_mod
 	insn->reg = -1;
 	insn->mode = (u8)mode;
 	return decode(&c, insn);
+}
+
+/*
+ * The fast path for the forms nearly every MMIO access uses: MOV 88-8B and
+ * C6/C7 /0 with a ModRM memory operand (any base, SIB, disp8/disp32,
+ * RIP-relative or absolute), at most a 66 prefix and then a REX, in 32- and
+ * 64-bit code with their default address size.  It fills exactly what the phases would (the Zydis
+ * differential runs through it, and checks it against the phases by
+ * decoding the same bytes behind a DS prefix, which only the phases take);
+ * anything else, and bytes that end early, return DEC_SLOW for the phases.
+ */
+static enum dec_err decode_fast(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
+				struct vmm_insn *in)
+{
+	unsigned int pos = 0, op, m, mod, rm, rex = 0, size, dl, il, sib = 0;
+	u32 d32;
+
+	if (mode == VMM_MODE_16 || avail < 2)
+		return DEC_SLOW;
+	if (p[0] == 0x66)
+		pos = 1;
+	if (mode == VMM_MODE_64 && (p[pos] & 0xf0) == 0x40)
+		rex = p[pos++];
+	if (pos + 2 > avail)
+		return DEC_SLOW;
+	op = p[pos];
+	m = p[pos + 1];
+	mod = m >> 6;
+	rm = m & 7;
+	if (((op & 0xfc) != 0x88 && ((op & 0xfe) != 0xc6 || (m & 0x38))) || mod == 3)
+		return DEC_SLOW;
+	pos += 2;
+	if (rm == 4) {
+		if (pos >= avail)
+			return DEC_SLOW;
+		sib = p[pos++];
+	}
+	size = !(op & 1) ? 1 : (rex & 8) ? 8 : p[0] == 0x66 ? 2 : 4;
+	/* disp32 without a base: mod 00 with rm 101, or with SIB base 101 */
+	dl = mod == 1 ? 1 : (mod == 2 || (rm == 4 ? (sib & 7) : rm) == 5) ? 4 : 0;
+	il = op < 0xc6 ? 0 : size == 1 ? 1 : size == 2 ? 2 : 4;
+	if (pos + dl + il > avail)
+		return DEC_SLOW;
+	in->len = (u8)(pos + dl + il);
+	in->kind = op == 0x8a || op == 0x8b ? VMM_INSN_LOAD : VMM_INSN_STORE;
+	in->size = (u8)size;
+	in->reg_size = (u8)size;
+	in->addr_size = mode == VMM_MODE_64 ? 8 : 4;
+	in->modrm_mod = (u8)mod;
+	in->index = -1;
+	in->scale = 1;
+	if (rm == 4) {
+		unsigned int idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
+
+		in->scale = (u8)(1 << (sib >> 6));
+		if (idx != VMM_RSP)
+			in->index = (s8)idx;
+		if (mod != 0 || (sib & 7) != 5)
+			in->base = (s8)((sib & 7) | ((rex & 1) << 3));
+		else
+			in->base = -1;
+	} else if (mod == 0 && rm == 5) {
+		in->base = -1;
+		in->rip_relative = mode == VMM_MODE_64;
+	} else {
+		in->base = (s8)(rm | ((rex & 1) << 3));
+	}
+	if (dl == 1) {
+		in->disp = (s64)p[pos] - ((p[pos] & 0x80) ? 0x100 : 0);
+	} else if (dl == 4) {
+		d32 = (u32)p[pos] | (u32)p[pos + 1] << 8 | (u32)p[pos + 2] << 16 |
+		      (u32)p[pos + 3] << 24;
+		in->disp = (s32)d32;
+	}
+	pos += dl;
+	if (il) {
+		d32 = il == 1 ? (u32)(s32)(s8)p[pos] :
+		      il == 2 ? (u32)(s32)(s16)(p[pos] | p[pos + 1] << 8) :
+		      (u32)p[pos] | (u32)p[pos + 1] << 8 | (u32)p[pos + 2] << 16 |
+		      (u32)p[pos + 3] << 24;
+		in->has_imm = true;
+		in->imm = (u64)(s64)(s32)d32 & tdsnp_size_mask(size);
+		return DEC_OK;
+	}
+	in->reg = (s8)(((m >> 3) & 7) | ((rex & 4) << 1));
+	/* Byte registers 4-7 are AH CH DH BH unless a REX prefix is present. */
+	if (size == 1 && !rex && in->reg >= 4) {
+		in->reg_high8 = true;
+		in->reg -= 4;
+	}
+	return DEC_OK;
+}
+
+static enum dec_err decode_bytes(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+				 struct vmm_insn *insn)
+{
+	memset(insn, 0, sizeof(*insn));
+	insn->reg = -1;
+	insn->mode = (u8)mode;
+	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
+		return DEC_OK;
+	return decode_slow(bytes, avail, mode, insn);
 }
 
 static int dec_errno(enum dec_err err)
@@ -747,12 +851,14 @@ static int dec_errno(enum dec_err err)
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn)
 {
-	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16) {
-		memset(insn, 0, sizeof(*insn));
-		insn->reg = -1;
+	memset(insn, 0, sizeof(*insn));
+	insn->reg = -1;
+	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16)
 		return -EINVAL;
-	}
-	return dec_errno(decode_bytes(bytes, avail, mode, insn));
+	insn->mode = (u8)mode;
+	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
+		return 0;
+	return dec_errno(decode_slow(bytes, avail, mode, insn));
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
 
@@ -1004,7 +1110,7 @@ static int emulate_cmpxchg(const struct vmm_insn *in, u64 gpa, const struct vmm_
 
 static bool valid_size(unsigned int size)
 {
-	return size == 1 || size == 2 || size == 4 || size == 8;
+	return size <= 8 && ((0x116U >> size) & 1);	/* 1, 2, 4 or 8 */
 }
 
 /*
@@ -1093,24 +1199,9 @@ static bool insn_valid(const struct vmm_insn *in)
 	return true;
 }
 
-/**
- * vmm_insn_emulate() - perform a decoded instruction on an MMIO operand
- * @insn: from vmm_insn_decode()
- * @gpa: guest-physical address of the memory operand, from the exit
- * @ops: register and MMIO callbacks
- * @ctx: passed to @ops
- *
- * Does not advance RIP: the caller adds @insn->len once this returns 0.
- *
- * Return: 0, or the first error a callback returned (nothing after it is
- * written), or -EINVAL for an instruction not from vmm_insn_decode();
- * -EOPNOTSUPP for a string or port instruction (vmm_insn_emulate_string()),
- * MOVDIR64B (vmm_emulate_insn()) or an SSE/AVX move without
- * @ops->get_vec/@ops->set_vec; VMM_EMUL_FAULT for a misaligned
- * MOVDQA/MOVAPS/MOVNT* (inject #GP(0); RIP stays).
- */
-int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
-		     const struct vmm_emul_ops *ops, void *ctx)
+/* Everything but the common store: vmm_insn_emulate() stays small for that. */
+static noinline int emulate_general(const struct vmm_insn *insn, u64 gpa,
+				    const struct vmm_emul_ops *ops, void *ctx)
 {
 	u64 v, old;
 	int ret;
@@ -1151,6 +1242,34 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		write_reg(insn, ops, ctx, insn->size, old & tdsnp_size_mask(insn->size));
 		return 0;
 	}
+}
+
+/**
+ * vmm_insn_emulate() - perform a decoded instruction on an MMIO operand
+ * @insn: from vmm_insn_decode()
+ * @gpa: guest-physical address of the memory operand, from the exit
+ * @ops: register and MMIO callbacks
+ * @ctx: passed to @ops
+ *
+ * Does not advance RIP: the caller adds @insn->len once this returns 0.
+ *
+ * Return: 0, or the first error a callback returned (nothing after it is
+ * written), or -EINVAL for an instruction not from vmm_insn_decode();
+ * -EOPNOTSUPP for a string or port instruction (vmm_insn_emulate_string()),
+ * MOVDIR64B (vmm_emulate_insn()) or an SSE/AVX move without
+ * @ops->get_vec/@ops->set_vec; VMM_EMUL_FAULT for a misaligned
+ * MOVDQA/MOVAPS/MOVNT* (inject #GP(0); RIP stays).
+ */
+int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
+		     const struct vmm_emul_ops *ops, void *ctx)
+{
+	/* The common case first: a full register stored to MMIO (insn_valid()'s checks). */
+	if (insn->kind == VMM_INSN_STORE && !insn->has_imm && !insn->reg_high8 &&
+	    (u8)insn->reg < VMM_NR_GPRS && insn->reg_size == insn->size && valid_size(insn->size))
+		return ops->mmio_write(ctx, gpa, insn->size,
+				       ops->get_reg(ctx, (unsigned int)insn->reg) &
+				       tdsnp_size_mask(insn->size));
+	return emulate_general(insn, gpa, ops, ctx);
 }
 EXPORT_SYMBOL_GPL(vmm_insn_emulate);
 
