@@ -707,9 +707,9 @@ static enum dec_err decode(struct dec *c, struct vmm_insn *in)
 	return err;
 }
 
-/* All phases, from a clean struct vmm_insn. */
-static enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
-				struct vmm_insn *insn)
+/* All phases, from a clean struct vmm_insn (out of line: the fast path needs no frame). */
+static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+					 struct vmm_insn *insn)
 {
 	struct dec c = { .p = bytes, .avail = avail, .mode = mode };
 
@@ -723,19 +723,44 @@ static enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm_cpu_mode
  * The fast path for the forms nearly every MMIO access uses: MOV 88-8B and
  * C6/C7 /0 with a ModRM memory operand (any base, SIB, disp8/disp32,
  * RIP-relative or absolute), at most a 66 prefix and then a REX, in 32- and
- * 64-bit code with their default address size.  It fills exactly what the phases would (the Zydis
- * differential runs through it, and checks it against the phases by
+ * 64-bit code with their default address size; first of all the plain
+ * MOV 88-8B with [base] or [base+disp8] that readl()/writel() compile to.
+ * It fills exactly what the phases would (the Zydis differential runs
+ * through it, and checks it against the phases by
  * decoding the same bytes behind a DS prefix, which only the phases take);
  * anything else, and bytes that end early, return DEC_SLOW for the phases.
  */
-static enum dec_err decode_fast(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
-				struct vmm_insn *in)
+static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
+						enum vmm_cpu_mode mode, struct vmm_insn *in)
 {
 	unsigned int pos = 0, op, m, mod, rm, rex = 0, size, dl, il, sib = 0;
 	u32 d32;
 
 	if (mode == VMM_MODE_16 || avail < 2)
 		return DEC_SLOW;
+	/* No prefix, MOV 88-8B, [base] or [base+disp8]: most MMIO accesses. */
+	op = p[0];
+	m = p[1];
+	if ((op & 0xfc) == 0x88 && (m & 0x80) == 0 && (m & 7) != 4 && (m & 0xc7) != 5 &&
+	    avail >= 2U + (m >> 6)) {
+		in->kind = op >= 0x8a ? VMM_INSN_LOAD : VMM_INSN_STORE;
+		in->size = (op & 1) ? 4 : 1;
+		in->reg_size = in->size;
+		in->addr_size = mode == VMM_MODE_64 ? 8 : 4;
+		in->modrm_mod = (u8)(m >> 6);
+		in->base = (s8)(m & 7);
+		in->index = -1;
+		in->scale = 1;
+		in->len = (u8)(2 + (m >> 6));
+		if (m & 0x40)
+			in->disp = (s64)p[2] - ((p[2] & 0x80) ? 0x100 : 0);
+		in->reg = (s8)((m >> 3) & 7);
+		if (!(op & 1) && in->reg >= 4) {
+			in->reg_high8 = true;
+			in->reg -= 4;
+		}
+		return DEC_OK;
+	}
 	if (p[0] == 0x66)
 		pos = 1;
 	if (mode == VMM_MODE_64 && (p[pos] & 0xf0) == 0x40)
@@ -787,16 +812,17 @@ static enum dec_err decode_fast(const u8 *p, size_t avail, enum vmm_cpu_mode mod
 	if (dl == 1) {
 		in->disp = (s64)p[pos] - ((p[pos] & 0x80) ? 0x100 : 0);
 	} else if (dl == 4) {
-		d32 = (u32)p[pos] | (u32)p[pos + 1] << 8 | (u32)p[pos + 2] << 16 |
-		      (u32)p[pos + 3] << 24;
+		memcpy(&d32, p + pos, 4);	/* x86 is little-endian */
 		in->disp = (s32)d32;
 	}
 	pos += dl;
 	if (il) {
-		d32 = il == 1 ? (u32)(s32)(s8)p[pos] :
-		      il == 2 ? (u32)(s32)(s16)(p[pos] | p[pos + 1] << 8) :
-		      (u32)p[pos] | (u32)p[pos + 1] << 8 | (u32)p[pos + 2] << 16 |
-		      (u32)p[pos + 3] << 24;
+		if (il == 4)
+			memcpy(&d32, p + pos, 4);
+		else if (il == 2)
+			d32 = (u32)(s32)(s16)(p[pos] | p[pos + 1] << 8);
+		else
+			d32 = (u32)(s32)(s8)p[pos];
 		in->has_imm = true;
 		in->imm = (u64)(s64)(s32)d32 & tdsnp_size_mask(size);
 		return DEC_OK;
@@ -835,6 +861,12 @@ static int dec_errno(enum dec_err err)
 	}
 }
 
+static noinline int decode_slow_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+				      struct vmm_insn *insn)
+{
+	return dec_errno(decode_slow(bytes, avail, mode, insn));
+}
+
 /**
  * vmm_insn_decode() - decode one instruction that accesses memory
  * @bytes: the instruction bytes, from the guest's RIP
@@ -858,7 +890,7 @@ int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 	insn->mode = (u8)mode;
 	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
 		return 0;
-	return dec_errno(decode_slow(bytes, avail, mode, insn));
+	return decode_slow_errno(bytes, avail, mode, insn);
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
 
@@ -1263,12 +1295,17 @@ static noinline int emulate_general(const struct vmm_insn *insn, u64 gpa,
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx)
 {
-	/* The common case first: a full register stored to MMIO (insn_valid()'s checks). */
-	if (insn->kind == VMM_INSN_STORE && !insn->has_imm && !insn->reg_high8 &&
-	    (u8)insn->reg < VMM_NR_GPRS && insn->reg_size == insn->size && valid_size(insn->size))
-		return ops->mmio_write(ctx, gpa, insn->size,
-				       ops->get_reg(ctx, (unsigned int)insn->reg) &
-				       tdsnp_size_mask(insn->size));
+	/* The common cases first: a full register or an immediate stored (insn_valid()). */
+	if (insn->kind == VMM_INSN_STORE && insn->reg_size == insn->size && !insn->reg_high8 &&
+	    valid_size(insn->size)) {
+		if (insn->has_imm)
+			return ops->mmio_write(ctx, gpa, insn->size,
+					       insn->imm & tdsnp_size_mask(insn->size));
+		if ((u8)insn->reg < VMM_NR_GPRS)
+			return ops->mmio_write(ctx, gpa, insn->size,
+					       ops->get_reg(ctx, (unsigned int)insn->reg) &
+					       tdsnp_size_mask(insn->size));
+	}
 	return emulate_general(insn, gpa, ops, ctx);
 }
 EXPORT_SYMBOL_GPL(vmm_insn_emulate);
