@@ -1503,7 +1503,8 @@ static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx
 	    !vcpu->vm->ops->mem_rw)
 		ret = -EOPNOTSUPP;	/* no way to reach guest memory */
 	if (ret) {
-		set_fail(exit, VMM_EXIT_UNHANDLED, ret, bx->exit.mmio.gpa);
+		set_fail(exit, VMM_EXIT_UNHANDLED, ret,
+			 bx->exit.reason == VMM_EXIT_MMIO ? bx->exit.mmio.gpa : bx->exit.io.port);
 		return false;
 	}
 	memcpy(vcpu->emul_bytes, bx->insn, bx->insn_len);
