@@ -478,6 +478,8 @@ static u64 next_request(struct tdsnp_regs *r)
 		x->at_entry = true;
 		if (r->r10 == UCALL_LEAF)
 			expect_ucall(x, r->r12);
+		else if (!r->r10)
+			expect_ghci(x, r);	/* a raw R10 of 0 is a GHCI request */
 		else
 			x->r10 = R10_UNSUPP;	/* no other vendor leaf here */
 		return EXIT_TDCALL;
