@@ -23,7 +23,7 @@ LIB_C		:= $(filter-out %_kernel.c,$(wildcard src/*/*.c vmm-core/*.c))
 LIB_S		:= $(wildcard src/*/*.S)
 MOCK_C		:= $(filter-out %_kernel.c,$(wildcard tests/mocks/*.c tests/common/*.c))
 TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo
+TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo tdsnp-uvmm
 
 # What `make install` ships: the library, and the mock firmware without the
 # shared self-test suites (tests/common/ but the userspace test platform the
@@ -195,6 +195,16 @@ $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run.o \
 		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn $(LIBS)
+
+$(O)/tdsnp-uvmm: $(O)/plain/obj/tools/tdsnp-uvmm.o $(O)/plain/obj/tools/uvmm.o \
+		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn $(LIBS)
+
+# The user-mode VMM ABI tests link the example VMM and the guest images.
+$(foreach v,plain asan,$(foreach t,$(filter test_uabi%,$(TESTS)),$(O)/$(v)/tests/$(t))): \
+	$(O)/guest/images.o
+$(O)/plain/tests/test_uabi: $(O)/plain/obj/tools/uvmm.o
+$(O)/asan/tests/test_uabi: $(O)/asan/obj/tools/uvmm.o
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
