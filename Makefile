@@ -200,11 +200,13 @@ $(O)/tdsnp-uvmm: $(O)/plain/obj/tools/tdsnp-uvmm.o $(O)/plain/obj/tools/uvmm.o \
 		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn $(LIBS)
 
-# The user-mode VMM ABI tests link the example VMM and the guest images.
-$(foreach v,plain asan,$(foreach t,$(filter test_uabi%,$(TESTS)),$(O)/$(v)/tests/$(t))): \
-	$(O)/guest/images.o
-$(O)/plain/tests/test_uabi: $(O)/plain/obj/tools/uvmm.o
-$(O)/asan/tests/test_uabi: $(O)/asan/obj/tools/uvmm.o
+# The user-mode VMM ABI test links the example VMM and the guest images.
+$(O)/plain/tests/test_uabi: $(O)/plain/obj/tests/unit/test_uabi.o $(O)/plain/obj/tools/uvmm.o \
+		$(O)/guest/images.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/tools/uvmm.o \
+		$(O)/guest/images.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo

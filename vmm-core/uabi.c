@@ -960,6 +960,9 @@ static void take_answers(struct uabi_vcpu *uv)
 	const struct tdsnp_run *r = uv->run;
 	struct vmm_exit *x = &uv->exit;
 
+	/* Only the exit user mode was shown takes answers from the page. */
+	if (READ_ONCE(r->exit_reason) != x->reason)
+		return;
 	switch (x->reason) {
 	case VMM_EXIT_IO:
 		if (x->io.in)
@@ -984,10 +987,9 @@ static void take_answers(struct uabi_vcpu *uv)
 	}
 }
 
-/* The exit record into the run page (every byte written: no stale data). */
-static void post_exit(struct uabi_vcpu *uv)
+/* An exit record into the run page (every byte written: no stale data). */
+static void post_exit(struct uabi_vcpu *uv, const struct vmm_exit *x)
 {
-	const struct vmm_exit *x = &uv->exit;
 	struct tdsnp_run r;
 
 	memset(&r, 0, sizeof(r));
@@ -1040,6 +1042,8 @@ static void post_exit(struct uabi_vcpu *uv)
 static long vcpu_wait(struct uabi_vcpu *uv)
 {
 	struct uabi_dev *dev = uv->obj.dev;
+	struct vmm_exit fail = { .reason = VMM_EXIT_UNHANDLED };
+	const struct vmm_exit *shown = &uv->exit;
 	struct uabi_event *ev;
 	struct tdsnp_event req;
 	int ret;
@@ -1066,18 +1070,22 @@ static long vcpu_wait(struct uabi_vcpu *uv)
 		req.vcpu = vmm_vcpu_index(uv->vcpu);
 		ret = event_round_trip(ev, &req);
 		uabi_obj_put(&ev->obj);
+		if (uv->exit.io.in)
+			uv->exit.io.value = ret ? 0xffffffffU : (u32)req.value;
 		if (ret) {
-			uv->exit.reason = VMM_EXIT_UNHANDLED;
-			uv->exit.fail.status = ret;
-			uv->exit.fail.qualification = req.addr;
+			/*
+			 * Shown as unhandled; vmm-core still completes the port
+			 * access (an IN reads all ones) if the vCPU runs again.
+			 */
+			fail.fail.status = ret;
+			fail.fail.qualification = req.addr;
+			shown = &fail;
 			ret = 0;
 			break;
 		}
-		if (uv->exit.io.in)
-			uv->exit.io.value = (u32)req.value;
 	}
 	if (!ret)
-		post_exit(uv);
+		post_exit(uv, shown);
 	tdsnp_mutex_lock(&dev->lock);
 	uv->running = false;
 	tdsnp_mutex_unlock(&dev->lock);
