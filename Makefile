@@ -277,6 +277,10 @@ $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fu
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
 -include $(shell find $(O)/fuzz/obj -name '*.d' 2>/dev/null)
 
+# The user-mode VMM ABI dispatcher's target (corpus tests/fuzz/corpus/uabi).
+$(O)/fuzz/fuzz_uabi: $(O)/fuzz/obj/tests/fuzz/fuzz_uabi.o $(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
+
 fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	scripts/fuzz-api.sh $(FUZZ_LONG) $(FUZZ_TARGETS)
 

@@ -93,6 +93,8 @@ step "fault campaign: 60 seeds x 5 rates x 3 backends" \
 echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
 step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
+step "fuzz the user-mode VMM ABI dispatcher (10 s)" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_uabi && scripts/fuzz-api.sh 10 uabi' "$jobs"
 
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan
