@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 		for (j = 0; j < out->nr_ucalls[i]; j++)
 			printf("vCPU %u ucall: 0x%llx\n", i, (unsigned long long)out->ucalls[i][j]);
 		if (out->assert_line[i])
-			printf("vCPU %u assert: %s:%u\n", i, out->assert_file[i], out->assert_line[i]);
+			printf("vCPU %u assert: %s:%u\n", i, out->assert_file[i],
+			       out->assert_line[i]);
 		printf("vCPU %u ended: exit %u status %lld\n", i, out->last_exit[i],
 		       (long long)out->last_status[i]);
 	}

@@ -31,7 +31,8 @@
 /* TCG PC Client Platform TPM Profile (PTP) 1.05, 6.5.3: CRB locality 0 at 0xFED40000. */
 #define CRB_BASE	0xfed40000ULL
 #define CRB_SIZE	0x1000ULL
-#define CRB_LOC_STATE	0x00	/* tpmEstablished 0, locAssigned 1, activeLocality 4:2, tpmRegValidSts 7 */
+/* LOC_STATE: tpmEstablished 0, locAssigned 1, activeLocality 4:2, tpmRegValidSts 7 */
+#define CRB_LOC_STATE	0x00
 #define CRB_LOC_CTRL	0x08	/* requestAccess 0, relinquish 1 */
 #define CRB_LOC_STS	0x0c	/* Granted 0 */
 #define CRB_INTF_ID	0x30	/* InterfaceType 3:0 (1 = CRB), InterfaceVersion 7:4 (1 = CRB) */
@@ -212,7 +213,10 @@ static bool handle_exit(struct vcpu_thread *t)
 			r->cpuid.ecx = UVMM_CPUID_ECX;
 			r->cpuid.edx = UVMM_CPUID_EDX;
 		} else {
-			r->cpuid.eax = r->cpuid.ebx = r->cpuid.ecx = r->cpuid.edx = 0;
+			r->cpuid.eax = 0;
+			r->cpuid.ebx = 0;
+			r->cpuid.ecx = 0;
+			r->cpuid.edx = 0;
 		}
 		return true;
 	case TDSNP_EXIT_MSR:
@@ -267,7 +271,7 @@ static int load_image(struct tdsnp_client *c, int vm, const struct uvmm_guest *g
 	struct tdsnp_load l[3] = {
 		{ .gpa = GUEST_IMAGE_GPA, .src = (u64)(uintptr_t)g->image, .size = g->size,
 		  .flags = TDSNP_LOAD_MEASURED },
-		{ .gpa = GUEST_PT_GPA, .src = (u64)(uintptr_t)zero, .size = 3 * 4096 },
+		{ .gpa = GUEST_PT_GPA, .src = (u64)(uintptr_t)zero, .size = 3 * 4096ULL },
 		{ .gpa = GUEST_STACKS_GPA, .src = (u64)(uintptr_t)zero, .size = sizeof(zero) },
 	};
 	struct tdsnp_call calls[3];
@@ -279,7 +283,8 @@ static int load_image(struct tdsnp_client *c, int vm, const struct uvmm_guest *g
 
 	for (i = 0; i < 3; i++)
 		calls[i] = (struct tdsnp_call){ .call = TDSNP_CALL_VM_LOAD, .handle = vm,
-						.user_data = 0x10ad0 + i, .arg = (u64)(uintptr_t)&l[i] };
+						.user_data = 0x10ad0 + i,
+						.arg = (u64)(uintptr_t)&l[i] };
 	ret = tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_BATCH, &b);
 	if (ret)
 		return ret < 0 ? (int)ret : -EIO;

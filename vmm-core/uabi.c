@@ -1134,8 +1134,8 @@ out:
 	return ret;
 }
 
-_Static_assert(sizeof(struct tdsnp_state_entry) == sizeof(struct vmm_state_entry),
-	       "uapi state entry matches vmm-core's");
+static_assert(sizeof(struct tdsnp_state_entry) == sizeof(struct vmm_state_entry),
+	      "uapi state entry matches vmm-core's");
 
 /* ---- dispatch ---- */
 
@@ -1249,8 +1249,8 @@ static long call_batch(const struct uabi_caller *c, u64 arg)
 		goto out;
 	/* Whole batch checked first: no nesting and no blocking call. */
 	for (i = 0; i < b.nr; i++)
-		if (calls[i].call == TDSNP_CALL_BATCH || calls[i].call == TDSNP_CALL_WAIT_FOR_EVENT ||
-		    !handle_type_of(calls[i].call)) {
+		if (calls[i].call == TDSNP_CALL_BATCH ||
+		    calls[i].call == TDSNP_CALL_WAIT_FOR_EVENT || !handle_type_of(calls[i].call)) {
 			ret = -EINVAL;
 			goto out;
 		}

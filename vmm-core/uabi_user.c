@@ -61,7 +61,7 @@ int uabi_copy_from(void *dst, u64 src, size_t size)
 {
 	if (!src || src + size < src)
 		return -EFAULT;
-	memcpy(dst, (const void *)(uintptr_t)src, size);
+	memcpy(dst, (const void *)(uintptr_t)src, size); /* NOLINT(performance-no-int-to-ptr) */
 	return 0;
 }
 
@@ -77,7 +77,7 @@ int uabi_copy_to(u64 dst, const void *src, size_t size)
 {
 	if (!dst || dst + size < dst)
 		return -EFAULT;
-	memcpy((void *)(uintptr_t)dst, src, size);
+	memcpy((void *)(uintptr_t)dst, src, size); /* NOLINT(performance-no-int-to-ptr) */
 	return 0;
 }
 

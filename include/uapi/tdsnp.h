@@ -21,14 +21,19 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#else
+#include <assert.h>
+#endif
 
 #define TDSNP_ABI_VERSION	1
 #define TDSNP_PAGE_BYTES	4096
 
-/* Layout checks (C11). */
-#define TDSNP_UAPI_SIZE(t, n)	_Static_assert(sizeof(t) == (n), #t " size")
+/* Layout checks (C11 static_assert). */
+#define TDSNP_UAPI_SIZE(t, n)	static_assert(sizeof(t) == (n), #t " size")
 #define TDSNP_UAPI_OFF(t, f, n)	\
-	_Static_assert(__builtin_offsetof(t, f) == (n), #t "." #f " offset")
+	static_assert(__builtin_offsetof(t, f) == (n), #t "." #f " offset")
 
 /* Call numbers: the ioctl nr and the BATCH entry's @call. */
 enum tdsnp_call_nr {
@@ -87,6 +92,7 @@ struct tdsnp_capabilities {
 	__u64 features;
 	__u8 backend[TDSNP_MAX_VMS];
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_capabilities, 56);
 TDSNP_UAPI_OFF(struct tdsnp_capabilities, backend, 24);
 
@@ -117,6 +123,7 @@ struct tdsnp_vm_open {
 	__s32 handle;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_vm_open, 56);
 TDSNP_UAPI_OFF(struct tdsnp_vm_open, handle, 48);
 
@@ -147,6 +154,7 @@ struct tdsnp_vm_caps {
 	__u32 state_types;
 	__u32 flags;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_vm_caps, 40);
 
 /**
@@ -159,6 +167,7 @@ struct tdsnp_vcpu_create {
 	__u32 index;
 	__s32 handle;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_vcpu_create, 8);
 
 /* GET/SET_STATE entry types (enum vmm_state_type) */
@@ -181,6 +190,7 @@ struct tdsnp_state_entry {
 	__u64 id;
 	__u64 value;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_state_entry, 24);
 
 #define TDSNP_STATE_MAX		256
@@ -201,6 +211,7 @@ struct tdsnp_state_batch {
 	__u32 nr;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_state_batch, 16);
 
 /* enum vmm_mem_state */
@@ -223,6 +234,7 @@ struct tdsnp_mem_state {
 	__u32 state;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_mem_state, 24);
 
 /**
@@ -241,6 +253,7 @@ struct tdsnp_event_range {
 	__s32 handle;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_event_range, 24);
 
 #define TDSNP_EVENT_MMIO	1
@@ -273,6 +286,7 @@ struct tdsnp_event {
 	__s32 result;
 	__u64 value;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_event, 40);
 TDSNP_UAPI_OFF(struct tdsnp_event, value, 32);
 
@@ -300,6 +314,7 @@ TDSNP_UAPI_OFF(struct tdsnp_event, value, 32);
  * @msr: index, write; value (in: the answer to RDMSR)
  * @ucall: what the guest passed (enum vmm_ucall_cmd, args, file:line)
  * @fail: status and qualification of a shutdown or unhandled exit
+ * @raw: the union's size, fixed for later exit kinds
  *
  * Answers are read from here by the next WAIT_FOR_EVENT on the vCPU.
  */
@@ -345,6 +360,7 @@ struct tdsnp_run {
 		__u8 raw[256];
 	};
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_run, 264);
 TDSNP_UAPI_OFF(struct tdsnp_run, io.value, 12);
 TDSNP_UAPI_OFF(struct tdsnp_run, mmio.value, 24);
@@ -367,6 +383,7 @@ struct tdsnp_wait {
 	__u32 flags;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_wait, 8);
 
 #define TDSNP_ACCESS_WRITE	1
@@ -387,6 +404,7 @@ struct tdsnp_access {
 	__u32 flags;
 	__u64 value;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_access, 24);
 
 /**
@@ -406,6 +424,7 @@ struct tdsnp_physmem {
 	__s32 handle;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_physmem, 24);
 
 /**
@@ -423,6 +442,7 @@ struct tdsnp_load {
 	__u32 flags;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_load, 32);
 #define TDSNP_LOAD_MEASURED	1
 
@@ -439,6 +459,7 @@ struct tdsnp_call {
 	__u64 user_data;
 	__u64 arg;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_call, 24);
 
 /**
@@ -450,6 +471,7 @@ struct tdsnp_result {
 	__s64 ret;
 	__u64 user_data;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_result, 16);
 
 #define TDSNP_BATCH_MAX		64
@@ -470,25 +492,35 @@ struct tdsnp_batch {
 	__u32 nr;
 	__u32 reserved;
 };
+
 TDSNP_UAPI_SIZE(struct tdsnp_batch, 24);
 
 /* The Linux incarnation: ioctls on /dev/tdsnp and the handles it returns. */
 #define TDSNP_IOC_MAGIC		0xDA
-#define TDSNP_IOC_CAPABILITIES	_IOR(TDSNP_IOC_MAGIC, TDSNP_CALL_CAPABILITIES, struct tdsnp_capabilities)
+#define TDSNP_IOC_CAPABILITIES \
+	_IOR(TDSNP_IOC_MAGIC, TDSNP_CALL_CAPABILITIES, struct tdsnp_capabilities)
 #define TDSNP_IOC_VM_OPEN	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_OPEN, struct tdsnp_vm_open)
-#define TDSNP_IOC_VM_CAPABILITIES _IOR(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_CAPABILITIES, struct tdsnp_vm_caps)
-#define TDSNP_IOC_VCPU_CREATE	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_VCPU_CREATE, struct tdsnp_vcpu_create)
-#define TDSNP_IOC_GET_STATE	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_GET_STATE, struct tdsnp_state_batch)
-#define TDSNP_IOC_SET_STATE	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_SET_STATE, struct tdsnp_state_batch)
-#define TDSNP_IOC_SET_MEM_STATE	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_SET_MEM_STATE, struct tdsnp_mem_state)
-#define TDSNP_IOC_MMIO_EVENT	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_MMIO_EVENT, struct tdsnp_event_range)
-#define TDSNP_IOC_IOIO_EVENT	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_IOIO_EVENT, struct tdsnp_event_range)
+#define TDSNP_IOC_VM_CAPABILITIES \
+	_IOR(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_CAPABILITIES, struct tdsnp_vm_caps)
+#define TDSNP_IOC_VCPU_CREATE \
+	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_VCPU_CREATE, struct tdsnp_vcpu_create)
+#define TDSNP_IOC_GET_STATE \
+	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_GET_STATE, struct tdsnp_state_batch)
+#define TDSNP_IOC_SET_STATE \
+	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_SET_STATE, struct tdsnp_state_batch)
+#define TDSNP_IOC_SET_MEM_STATE \
+	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_SET_MEM_STATE, struct tdsnp_mem_state)
+#define TDSNP_IOC_MMIO_EVENT \
+	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_MMIO_EVENT, struct tdsnp_event_range)
+#define TDSNP_IOC_IOIO_EVENT \
+	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_IOIO_EVENT, struct tdsnp_event_range)
 #define TDSNP_IOC_WAIT_FOR_EVENT _IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_WAIT_FOR_EVENT, struct tdsnp_wait)
 #define TDSNP_IOC_BATCH		_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_BATCH, struct tdsnp_batch)
 #define TDSNP_IOC_ACCESS_MSR	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_ACCESS_MSR, struct tdsnp_access)
 #define TDSNP_IOC_ACCESS_IO	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_ACCESS_IO, struct tdsnp_access)
 #define TDSNP_IOC_ACCESS_MMIO	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_ACCESS_MMIO, struct tdsnp_access)
-#define TDSNP_IOC_OPEN_PHYSMEM	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_OPEN_PHYSMEM, struct tdsnp_physmem)
+#define TDSNP_IOC_OPEN_PHYSMEM \
+	_IOWR(TDSNP_IOC_MAGIC, TDSNP_CALL_OPEN_PHYSMEM, struct tdsnp_physmem)
 #define TDSNP_IOC_VM_LOAD	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_LOAD, struct tdsnp_load)
 #define TDSNP_IOC_VM_FINALIZE	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_FINALIZE, struct tdsnp_wait)
 

@@ -69,15 +69,19 @@ static int s_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool writ
 
 static int s_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
+	struct script_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+
 	(void)type;
-	*value = ((struct script_vm *)vmm_vm_priv(vmm_vcpu_vm(vcpu)))->regs[vmm_vcpu_index(vcpu)][id];
+	*value = s->regs[vmm_vcpu_index(vcpu)][id];
 	return 0;
 }
 
 static int s_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
+	struct script_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+
 	(void)type;
-	((struct script_vm *)vmm_vm_priv(vmm_vcpu_vm(vcpu)))->regs[vmm_vcpu_index(vcpu)][id] = value;
+	s->regs[vmm_vcpu_index(vcpu)][id] = value;
 	return 0;
 }
 

@@ -253,7 +253,7 @@ static void make_args(struct in *in, int dev, u32 call, struct args *a)
 		break;
 	case TDSNP_CALL_VM_LOAD:
 		n = get8(in) % 3;
-		len = in->n < n * 4096 ? in->n : n * 4096;
+		len = in->n < n * 4096UL ? in->n : n * 4096UL;
 		memcpy(a->page, in->p, len);
 		in->p += len;
 		in->n -= len;
@@ -331,7 +331,7 @@ static void batch(struct in *in)
 	struct tdsnp_call calls[6];
 	struct tdsnp_result res[6];
 	struct tdsnp_batch b = { (u64)(uintptr_t)calls, (u64)(uintptr_t)res, 0, 0 };
-	struct fh *k[6];
+	struct fh *k[6] = { NULL };
 	int dev = get8(in) & 1, d, i;
 	long ret;
 
@@ -381,7 +381,7 @@ static void map_or_scribble(struct in *in)
 	if (maps[i].addr) {
 		if (get8(in) % 2) {
 			p = maps[i].addr;
-			p[get8(in) * 16] = get8(in);	/* within the page */
+			p[(size_t)get8(in) * 16] = get8(in);	/* within the page */
 			memcpy(p, in->p, in->n < 64 ? in->n : 64);
 		} else {
 			CHECK(!tdsnp_unmap(cl[maps[i].dev], maps[i].addr));

@@ -186,8 +186,8 @@ static void test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi(void **state
 {
 	static const u64 want[] = { 0x40000001, 0x6b63, 0x60, 0xfee00900, 0x1234 };
 	struct env *e = *state;
-	struct uvmm_guest g = { guest_image_hello, (size_t)(guest_image_hello_end - guest_image_hello),
-				2 };
+	struct uvmm_guest g = { guest_image_hello,
+				(size_t)(guest_image_hello_end - guest_image_hello), 2 };
 	static struct uvmm_out o;
 	int line = source_line("guest/tests/hello.c", "GUEST_ASSERT(a == 0x12345678)");
 	char expect[128];
@@ -219,7 +219,8 @@ static void test_uvmm_crb_guest_talks_to_the_mmio_event_model(void **state)
 	/* INTF_ID: CRB type/version 1/1; LOC_STATE: regValid|locAssigned; Granted; not idle. */
 	static const u64 want[] = { 0x11, 0x82, 0x1, 0x0 };
 	struct env *e = *state;
-	struct uvmm_guest g = { guest_image_crb, (size_t)(guest_image_crb_end - guest_image_crb), 2 };
+	struct uvmm_guest g = { guest_image_crb,
+				(size_t)(guest_image_crb_end - guest_image_crb), 2 };
 	static struct uvmm_out o;
 
 	assert_int_equal(uvmm_run(e->t, VMM_BACKEND_TDX_HOST, &g, &o), 0);
@@ -822,38 +823,26 @@ static void test_access_calls_are_validated_before_the_channel(void **state)
 			 -EOPNOTSUPP);
 }
 
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uvmm_crb_guest_talks_to_the_mmio_event_model,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_capabilities_report_the_vm_bitmap_and_features,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_handle_types_get_ebadf_and_change_nothing,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vm_open_is_exclusive_until_every_handle_is_closed,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vm_open_bad_inputs_leave_the_index_free,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_state_batch_is_validated_whole_before_anything_is_written,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_echoes_user_data_and_completes_every_call,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_ranges_may_not_overlap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mmio_and_io_events_complete_real_instructions,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_model_errors_and_closed_events_stop_the_vcpu,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closing_vcpu_and_vm_while_the_vcpu_runs_is_safe,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_mem_state_fails_while_physmem_maps_the_range,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vm_load_and_finalize_refuse_bad_inputs,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_access_calls_are_validated_before_the_channel,
-						setup, teardown),
+		T(test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi),
+		T(test_uvmm_crb_guest_talks_to_the_mmio_event_model),
+		T(test_capabilities_report_the_vm_bitmap_and_features),
+		T(test_wrong_handle_types_get_ebadf_and_change_nothing),
+		T(test_vm_open_is_exclusive_until_every_handle_is_closed),
+		T(test_vm_open_bad_inputs_leave_the_index_free),
+		T(test_set_state_batch_is_validated_whole_before_anything_is_written),
+		T(test_batch_echoes_user_data_and_completes_every_call),
+		T(test_event_ranges_may_not_overlap),
+		T(test_mmio_and_io_events_complete_real_instructions),
+		T(test_device_model_errors_and_closed_events_stop_the_vcpu),
+		T(test_closing_vcpu_and_vm_while_the_vcpu_runs_is_safe),
+		T(test_set_mem_state_fails_while_physmem_maps_the_range),
+		T(test_vm_load_and_finalize_refuse_bad_inputs),
+		T(test_access_calls_are_validated_before_the_channel),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
