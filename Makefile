@@ -208,6 +208,10 @@ $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/to
 		$(O)/guest/images.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
+# The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
+$(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c include/uapi/tdsnp.h
+	$(CC) -std=gnu11 -O2 $(WARN) -Iinclude -D_GNU_SOURCE -static -o $@ $< -lpthread
+
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
 	$(O)/tdsnp-demo --trace $(O)/demo-trace.txt $(DEMO_FLAGS)

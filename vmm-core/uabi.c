@@ -398,14 +398,15 @@ static long finish_handle(const struct uabi_caller *c, u64 arg, void *args, size
 {
 	int ret = uabi_copy_to(arg, args, size);
 
-	if (ret) {
+	if (ret)
 		c->ops->cancel(c->ctx, handle);
+	else
+		ret = c->ops->commit(c->ctx, handle, obj);
+	if (ret) {
 		uabi_obj_close(obj);
 		uabi_obj_put(obj);
-		return ret;
 	}
-	c->ops->commit(c->ctx, handle, obj);
-	return 0;
+	return ret;
 }
 
 /* ---- calls on the device ---- */
@@ -1215,10 +1216,15 @@ static long call_one(const struct uabi_caller *c, struct uabi_obj *obj, u32 call
 	ret = uabi_copy_from(&w, arg, sizeof(w));
 	if (ret)
 		return ret;
-	if (w.flags || w.reserved)
+	if (w.reserved || (w.flags && (obj->type != TDSNP_HANDLE_EVENT ||
+					 w.flags != TDSNP_WAIT_SHUTDOWN)))
 		return -EINVAL;
 	if (call == TDSNP_CALL_VM_FINALIZE)
 		return vmm_vm_finalize(container_of(obj, struct uabi_vm, obj)->vm);
+	if (w.flags) {
+		uabi_obj_close(obj);
+		return 0;
+	}
 	if (obj->type == TDSNP_HANDLE_EVENT)
 		return event_wait(container_of(obj, struct uabi_event, obj));
 	return vcpu_wait(container_of(obj, struct uabi_vcpu, obj));

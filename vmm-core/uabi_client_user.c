@@ -67,13 +67,14 @@ static int c_reserve(void *ctx)
 	return ret;
 }
 
-static void c_commit(void *ctx, s32 handle, struct uabi_obj *obj)
+static int c_commit(void *ctx, s32 handle, struct uabi_obj *obj)
 {
 	struct tdsnp_client *c = ctx;
 
 	tdsnp_mutex_lock(&c->lock);
 	c->handles[handle] = obj;
 	tdsnp_mutex_unlock(&c->lock);
+	return 0;
 }
 
 static void c_cancel(void *ctx, s32 handle)

@@ -369,7 +369,7 @@ TDSNP_UAPI_OFF(struct tdsnp_run, ucall.file, 84);
 
 /**
  * struct tdsnp_wait - WAIT_FOR_EVENT (on a vCPU or event handle)
- * @flags: must be zero
+ * @flags: 0, or TDSNP_WAIT_SHUTDOWN on an event
  * @reserved: must be zero
  *
  * On a vCPU: completes the previous exit with the answers in the run page,
@@ -377,7 +377,11 @@ TDSNP_UAPI_OFF(struct tdsnp_run, ucall.file, 84);
  * (in the run page).  IO exits in an IOIO_EVENT range and MMIO accesses in
  * an MMIO_EVENT range go to the event's waiter instead.  -EBUSY when another
  * thread is already waiting on the vCPU; -EINTR on a signal (kernel).
- * On an event: see struct tdsnp_event.  -ENODEV once the VM is gone.
+ * On an event: see struct tdsnp_event; with TDSNP_WAIT_SHUTDOWN it only
+ * shuts the event down: the request it holds fails (-ENODEV), no new one
+ * reaches it, and every wait on it, present or future, returns -ENODEV
+ * (what closing its last reference does; a thread blocked in a wait holds a
+ * reference in the kernel, so its peer shuts the event down first).
  */
 struct tdsnp_wait {
 	__u32 flags;
@@ -385,6 +389,7 @@ struct tdsnp_wait {
 };
 
 TDSNP_UAPI_SIZE(struct tdsnp_wait, 8);
+#define TDSNP_WAIT_SHUTDOWN	1
 
 #define TDSNP_ACCESS_WRITE	1
 

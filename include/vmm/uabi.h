@@ -96,13 +96,15 @@ struct uabi_dev_config {
  * @get: the object @handle names, with a reference, if it has @type
  *       (0 = any); -EBADF otherwise
  * @reserve: a free handle number, or a negative errno
- * @commit: bind the reserved @handle to @obj (takes over one reference)
+ * @commit: bind the reserved @handle to @obj, taking over one reference;
+ *          or fail (a negative errno), giving the handle back and leaving
+ *          the reference with the caller
  * @cancel: give a reserved handle back unused
  */
 struct uabi_caller_ops {
 	int (*get)(void *ctx, s32 handle, u32 type, struct uabi_obj **obj);
 	int (*reserve)(void *ctx);
-	void (*commit)(void *ctx, s32 handle, struct uabi_obj *obj);
+	int (*commit)(void *ctx, s32 handle, struct uabi_obj *obj);
 	void (*cancel)(void *ctx, s32 handle);
 };
 
@@ -122,6 +124,12 @@ int uabi_dev_create(const struct uabi_dev_config *cfg, struct uabi_dev **out);
 void uabi_dev_destroy(struct uabi_dev *dev);
 struct uabi_obj *uabi_dev_obj(struct uabi_dev *dev);
 u32 uabi_dev_live(struct uabi_dev *dev);
+
+#ifdef __KERNEL__
+struct uabi_chardev;
+int uabi_chardev_register(const struct uabi_dev_config *cfg, struct uabi_chardev **out);
+int uabi_chardev_unregister(struct uabi_chardev *cd);
+#endif
 
 long uabi_call(const struct uabi_caller *caller, struct uabi_obj *obj, u32 call, u64 arg);
 void uabi_obj_get(struct uabi_obj *obj);

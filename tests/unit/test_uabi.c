@@ -702,6 +702,32 @@ static void test_closing_vcpu_and_vm_while_the_vcpu_runs_is_safe(void **state)
 	assert_int_equal(tdsnp_close(e->c, vm), 0);
 }
 
+static void test_event_shutdown_ends_every_wait(void **state)
+{
+	struct env *e = *state;
+	int vm = open_script_vm(e), vcpu = create_vcpu(e->c, vm, 0);
+	struct tdsnp_event_range r = { .base = 0x60, .size = 1 };
+	struct tdsnp_wait w = { .flags = TDSNP_WAIT_SHUTDOWN };
+	struct model m = { .n = 1 };
+
+	assert_int_equal(call(e->c, vcpu, TDSNP_CALL_WAIT_FOR_EVENT, &w), -EINVAL);
+	start_model(e, vm, &m, TDSNP_CALL_IOIO_EVENT, 0x60, 1);
+	w.flags = 2;
+	assert_int_equal(call(e->c, m.handle, TDSNP_CALL_WAIT_FOR_EVENT, &w), -EINVAL);
+	w.flags = TDSNP_WAIT_SHUTDOWN;
+	/* The model's blocked wait ends; so does every later one. */
+	assert_int_equal(call(e->c, m.handle, TDSNP_CALL_WAIT_FOR_EVENT, &w), 0);
+	assert_int_equal(pthread_join(m.th, NULL), 0);
+	assert_int_equal(m.last, -ENODEV);
+	assert_int_equal(m.nr_seen, 0);
+	w.flags = 0;
+	assert_int_equal(call(e->c, m.handle, TDSNP_CALL_WAIT_FOR_EVENT, &w), -ENODEV);
+	/* Its range is free of it: port 0x60 now exits to the vCPU's thread. */
+	r.base = 0x61;
+	assert_int_equal(call(e->c, vm, TDSNP_CALL_IOIO_EVENT, &r), 0);
+	assert_int_equal(tdsnp_unmap(e->c, m.area), 0);
+}
+
 static void test_set_mem_state_fails_while_physmem_maps_the_range(void **state)
 {
 	struct env *e = *state;
@@ -840,6 +866,7 @@ int main(void)
 		T(test_mmio_and_io_events_complete_real_instructions),
 		T(test_device_model_errors_and_closed_events_stop_the_vcpu),
 		T(test_closing_vcpu_and_vm_while_the_vcpu_runs_is_safe),
+		T(test_event_shutdown_ends_every_wait),
 		T(test_set_mem_state_fails_while_physmem_maps_the_range),
 		T(test_vm_load_and_finalize_refuse_bad_inputs),
 		T(test_access_calls_are_validated_before_the_channel),
