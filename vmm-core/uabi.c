@@ -1216,8 +1216,8 @@ static long call_one(const struct uabi_caller *c, struct uabi_obj *obj, u32 call
 	ret = uabi_copy_from(&w, arg, sizeof(w));
 	if (ret)
 		return ret;
-	if (w.reserved || (w.flags && (obj->type != TDSNP_HANDLE_EVENT ||
-					 w.flags != TDSNP_WAIT_SHUTDOWN)))
+	if (w.reserved ||
+	    (w.flags && (obj->type != TDSNP_HANDLE_EVENT || w.flags != TDSNP_WAIT_SHUTDOWN)))
 		return -EINVAL;
 	if (call == TDSNP_CALL_VM_FINALIZE)
 		return vmm_vm_finalize(container_of(obj, struct uabi_vm, obj)->vm);

@@ -27,7 +27,8 @@ MODULE_PARM_DESC(no_catcher, "do not register the die notifier (the tests must f
 
 static bool uabi_only;
 module_param(uabi_only, bool, 0444);
-MODULE_PARM_DESC(uabi_only, "only create /dev/tdsnp over the scripted exit source (VM index 1) for a user-mode test program");
+MODULE_PARM_DESC(uabi_only,
+		 "only create /dev/tdsnp on the scripted exit source for a user-mode test program");
 static struct uabi_chardev *uabi_cd;
 
 /* /dev/tdsnp with VM index 1 on the scripted exit source (tests/common/uabi_script.h). */

@@ -29,10 +29,13 @@
 #define CODE_GPA	0x1000ULL
 #define TABLE_GPA	0x1800ULL
 #define DEV_GPA		0xfed40000ULL
+#define BIT_ULL(n)	(1ULL << (n))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* tests/common/uabi_script.h's script entries (its header needs vmm-core). */
-#define S_MMIO		(1ULL << 62)
+#define S_MMIO		BIT_ULL(62)
 #define S_IO(port, size, in, len) \
-	((1ULL << 63) | (port) | ((__u64)(size) << 16) | ((in) ? 1ULL << 20 : 0) | ((__u64)(len) << 24))
+	(BIT_ULL(63) | (port) | ((__u64)(size) << 16) | ((in) ? BIT_ULL(20) : 0) | \
+	 ((__u64)(len) << 24))
 #define VR_RAX		0
 #define VR_RCX		1
 #define VR_RBX		3
@@ -42,12 +45,15 @@
 
 static char why[200];
 
-#define EXPECT(cond) do {						\
-	if (!(cond)) {							\
-		snprintf(why, sizeof(why), "line %d: %s (errno %d)", __LINE__, #cond, errno); \
-		return -1;						\
-	}								\
-} while (0)
+/* True (and the reason noted) when @bad. */
+static int failed(int bad, int line, const char *what)
+{
+	if (bad)
+		snprintf(why, sizeof(why), "line %d: %s (errno %d)", line, what, errno);
+	return bad;
+}
+
+#define FAILED(cond)	failed(!(cond), __LINE__, #cond)
 
 static int xioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -99,7 +105,7 @@ static __u64 get_reg(int vcpu, __u64 id)
 
 static int load(int vm, const __u8 *code, size_t len, const __u64 *script, size_t n)
 {
-	static __u8 page[4096] __attribute__((aligned(4096)));
+	static __u8 page[4096];
 	struct tdsnp_load l = { .gpa = CODE_GPA, .src = (__u64)(uintptr_t)page, .size = 4096 };
 
 	memset(page, 0xcc, sizeof(page));
@@ -111,18 +117,30 @@ static int load(int vm, const __u8 *code, size_t len, const __u64 *script, size_
 static int t_capabilities(void)
 {
 	struct tdsnp_capabilities caps;
+	unsigned long cmd;
 	int dev = open_dev();
 
-	EXPECT(dev >= 0);
+	if (FAILED(dev >= 0))
+		return -1;
 	memset(&caps, 0xa5, sizeof(caps));
-	EXPECT(xioctl(dev, TDSNP_IOC_CAPABILITIES, &caps) == 0);
-	EXPECT(caps.abi_version == 1 && caps.reserved == 0);
-	EXPECT(caps.vm_bitmap == 1U << VM_INDEX);
-	EXPECT(caps.backend[VM_INDEX] == 5);	/* VMM_BACKEND_TEST + 1 */
-	EXPECT(caps.features == TDSNP_PLATFORM_NATIVE);
-	EXPECT(xioctl(dev, TDSNP_IOC_CAPABILITIES, NULL) == -EFAULT);
-	EXPECT(xioctl(dev, _IOR(TDSNP_IOC_MAGIC, TDSNP_CALL_CAPABILITIES, int), &caps) == -ENOTTY);
-	EXPECT(xioctl(dev, _IO('T', 1), NULL) == -ENOTTY);
+	if (FAILED(xioctl(dev, TDSNP_IOC_CAPABILITIES, &caps) == 0))
+		return -1;
+	if (FAILED(caps.abi_version == 1 && caps.reserved == 0))
+		return -1;
+	if (FAILED(caps.vm_bitmap == 1U << VM_INDEX))
+		return -1;
+	if (FAILED(caps.backend[VM_INDEX] == 5))	/* VMM_BACKEND_TEST + 1 */
+		return -1;
+	if (FAILED(caps.features == TDSNP_PLATFORM_NATIVE))
+		return -1;
+	if (FAILED(xioctl(dev, TDSNP_IOC_CAPABILITIES, NULL) == -EFAULT))
+		return -1;
+	/* A known number with the wrong size is not the call. */
+	cmd = _IOR(TDSNP_IOC_MAGIC, TDSNP_CALL_CAPABILITIES, int);
+	if (FAILED(xioctl(dev, cmd, &caps) == -ENOTTY))
+		return -1;
+	if (FAILED(xioctl(dev, _IO('T', 1), NULL) == -ENOTTY))
+		return -1;
 	close(dev);
 	return 0;
 }
@@ -141,32 +159,52 @@ static int t_lifecycle_and_batches(void)
 	struct tdsnp_batch b = { (__u64)(uintptr_t)calls, (__u64)(uintptr_t)res, 2, 0 };
 	int dev = open_dev(), vm, vcpu;
 
-	EXPECT(dev >= 0);
+	if (FAILED(dev >= 0))
+		return -1;
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
+	if (FAILED(vm >= 0))
+		return -1;
 	vcpu = vcpu_create(vm, 0);
-	EXPECT(vcpu >= 0);
-	EXPECT(vcpu_create(vm, 0) == -EEXIST);
-	EXPECT(vcpu_create(vm, 2) == -EINVAL);
+	if (FAILED(vcpu >= 0))
+		return -1;
+	if (FAILED(vcpu_create(vm, 0) == -EEXIST))
+		return -1;
+	if (FAILED(vcpu_create(vm, 2) == -EINVAL))
+		return -1;
 	/* Wrong handle types. */
-	EXPECT(xioctl(dev, TDSNP_IOC_VM_CAPABILITIES, &caps) == -EBADF);
-	EXPECT(xioctl(vm, TDSNP_IOC_GET_STATE, &sb) == -EBADF);
-	EXPECT(xioctl(vcpu, TDSNP_IOC_VCPU_CREATE, &caps) == -EBADF);
+	if (FAILED(xioctl(dev, TDSNP_IOC_VM_CAPABILITIES, &caps) == -EBADF))
+		return -1;
+	if (FAILED(xioctl(vm, TDSNP_IOC_GET_STATE, &sb) == -EBADF))
+		return -1;
+	if (FAILED(xioctl(vcpu, TDSNP_IOC_VCPU_CREATE, &caps) == -EBADF))
+		return -1;
 	/* SET validated whole: nothing written. */
-	EXPECT(xioctl(vcpu, TDSNP_IOC_SET_STATE, &sb) == -EINVAL);
-	EXPECT(e[0].status == -ECANCELED && e[1].status == -ENOENT && e[2].status == -ECANCELED);
-	EXPECT(get_reg(vcpu, VR_RAX) == 0 && get_reg(vcpu, VR_RFLAGS) == 2);
+	if (FAILED(xioctl(vcpu, TDSNP_IOC_SET_STATE, &sb) == -EINVAL))
+		return -1;
+	if (FAILED(e[0].status == -ECANCELED && e[1].status == -ENOENT &&
+		   e[2].status == -ECANCELED))
+		return -1;
+	if (FAILED(get_reg(vcpu, VR_RAX) == 0 && get_reg(vcpu, VR_RFLAGS) == 2))
+		return -1;
 	e[1] = e[0];
-	EXPECT(xioctl(vcpu, TDSNP_IOC_SET_STATE, &sb) == 0);
-	EXPECT(get_reg(vcpu, VR_RAX) == 1 && get_reg(vcpu, VR_RFLAGS) == 0x202);
+	if (FAILED(xioctl(vcpu, TDSNP_IOC_SET_STATE, &sb) == 0))
+		return -1;
+	if (FAILED(get_reg(vcpu, VR_RAX) == 1 && get_reg(vcpu, VR_RFLAGS) == 0x202))
+		return -1;
 	/* BATCH: user_data echoed, one bad entry fails alone. */
-	calls[0] = (struct tdsnp_call){ TDSNP_CALL_VM_CAPABILITIES, vm, 0xabc, (__u64)(uintptr_t)&caps };
+	calls[0] = (struct tdsnp_call){ TDSNP_CALL_VM_CAPABILITIES, vm, 0xabc,
+					(__u64)(uintptr_t)&caps };
 	calls[1] = (struct tdsnp_call){ TDSNP_CALL_VM_CAPABILITIES, vcpu, 0xdef,
 					(__u64)(uintptr_t)&caps };
-	EXPECT(ioctl(dev, TDSNP_IOC_BATCH, &b) == 1);
-	EXPECT(res[0].ret == 0 && res[0].user_data == 0xabc);
-	EXPECT(res[1].ret == -EBADF && res[1].user_data == 0xdef);
-	EXPECT(caps.nr_vcpus == 1 && caps.vm_index == VM_INDEX && (caps.flags & TDSNP_VM_CAN_RUN));
+	if (FAILED(ioctl(dev, TDSNP_IOC_BATCH, &b) == 1))
+		return -1;
+	if (FAILED(res[0].ret == 0 && res[0].user_data == 0xabc))
+		return -1;
+	if (FAILED(res[1].ret == -EBADF && res[1].user_data == 0xdef))
+		return -1;
+	if (FAILED(caps.nr_vcpus == 1 && caps.vm_index == VM_INDEX &&
+		   (caps.flags & TDSNP_VM_CAN_RUN)))
+		return -1;
 	close(vcpu);
 	close(vm);
 	close(dev);
@@ -179,22 +217,30 @@ static int t_set_mem_state(void)
 	struct tdsnp_physmem pm = { .start = 0x4000, .end = 0x5000 };
 	int dev = open_dev(), vm;
 
-	EXPECT(dev >= 0);
+	if (FAILED(dev >= 0))
+		return -1;
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
-	EXPECT(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == 0);
+	if (FAILED(vm >= 0))
+		return -1;
+	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == 0))
+		return -1;
 	ms.state = TDSNP_MEM_PRIVATE;
-	EXPECT(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == 0);
+	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == 0))
+		return -1;
 	ms.start = 0x4800;
-	EXPECT(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL);
+	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL))
+		return -1;
 	ms.start = 0x4000;
 	ms.end = 0x20000;
-	EXPECT(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL);
+	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL))
+		return -1;
 	ms.end = 0x6000;
 	ms.reserved = 1;
-	EXPECT(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL);
+	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL))
+		return -1;
 	/* The scripted source has no host mapping of shared pages. */
-	EXPECT(xioctl(vm, TDSNP_IOC_OPEN_PHYSMEM, &pm) == -EOPNOTSUPP);
+	if (FAILED(xioctl(vm, TDSNP_IOC_OPEN_PHYSMEM, &pm) == -EOPNOTSUPP))
+		return -1;
 	close(vm);
 	close(dev);
 	return 0;
@@ -205,12 +251,16 @@ static int t_exclusive_open_across_processes(void)
 	int dev = open_dev(), vm, vcpu, st;
 	pid_t pid;
 
-	EXPECT(dev >= 0);
+	if (FAILED(dev >= 0))
+		return -1;
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
+	if (FAILED(vm >= 0))
+		return -1;
 	vcpu = vcpu_create(vm, 0);
-	EXPECT(vcpu >= 0);
-	EXPECT(vm_open(dev) == -EBUSY);
+	if (FAILED(vcpu >= 0))
+		return -1;
+	if (FAILED(vm_open(dev) == -EBUSY))
+		return -1;
 	close(vm);	/* the vCPU still holds the VM */
 	pid = fork();
 	if (!pid) {
@@ -218,7 +268,8 @@ static int t_exclusive_open_across_processes(void)
 
 		_exit(d >= 0 && vm_open(d) == -EBUSY ? 0 : 1);
 	}
-	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
+	if (FAILED(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st)))
+		return -1;
 	close(vcpu);
 	pid = fork();
 	if (!pid) {
@@ -226,10 +277,12 @@ static int t_exclusive_open_across_processes(void)
 
 		_exit(d >= 0 && vm_open(d) >= 0 ? 0 : 1);
 	}
-	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
+	if (FAILED(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st)))
+		return -1;
 	/* The child's exit closed its VM: the index is free here again. */
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
+	if (FAILED(vm >= 0))
+		return -1;
 	close(vm);
 	close(dev);
 	return 0;
@@ -306,31 +359,50 @@ static int t_event_round_trip_decodes_in_kernel(void)
 	struct tdsnp_run *run;
 	int dev = open_dev(), vm, vcpu;
 
-	EXPECT(dev >= 0);
+	if (FAILED(dev >= 0))
+		return -1;
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
+	if (FAILED(vm >= 0))
+		return -1;
 	vcpu = vcpu_create(vm, 0);
-	EXPECT(vcpu >= 0);
-	EXPECT(load(vm, code, sizeof(code), script, 5) == 0);
-	EXPECT(set_regs(vcpu, ids, vals, 5) == 0);
-	EXPECT(start_model(vm, &mm, TDSNP_IOC_MMIO_EVENT, DEV_GPA, 0x1000) == 0);
-	EXPECT(start_model(vm, &io, TDSNP_IOC_IOIO_EVENT, 0x3f8, 8) == 0);
+	if (FAILED(vcpu >= 0))
+		return -1;
+	if (FAILED(load(vm, code, sizeof(code), script, 5) == 0))
+		return -1;
+	if (FAILED(set_regs(vcpu, ids, vals, 5) == 0))
+		return -1;
+	if (FAILED(start_model(vm, &mm, TDSNP_IOC_MMIO_EVENT, DEV_GPA, 0x1000) == 0))
+		return -1;
+	if (FAILED(start_model(vm, &io, TDSNP_IOC_IOIO_EVENT, 0x3f8, 8) == 0))
+		return -1;
 	run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	EXPECT(run != MAP_FAILED);
-	EXPECT(xioctl(vcpu, TDSNP_IOC_WAIT_FOR_EVENT, &w) == 0);
-	EXPECT(run->exit_reason == TDSNP_EXIT_HLT);
-	EXPECT(mm.nr_seen == 2 && io.nr_seen == 2);
-	EXPECT(mm.seen[0].kind == TDSNP_EVENT_MMIO && mm.seen[0].addr == DEV_GPA &&
-	       mm.seen[0].size == 4 && !mm.seen[0].write);
-	EXPECT(mm.seen[1].addr == DEV_GPA + 4 && mm.seen[1].write &&
-	       mm.seen[1].value == 0xabcdef01);
-	EXPECT(io.seen[0].kind == TDSNP_EVENT_IO && io.seen[0].addr == 0x3f8 &&
-	       io.seen[0].write && io.seen[0].value == 0x41 && io.seen[0].vcpu == 0);
-	EXPECT(io.seen[1].addr == 0x3f9 && !io.seen[1].write);
-	EXPECT(get_reg(vcpu, VR_RAX) == 0x5a5a0099);
-	EXPECT(get_reg(vcpu, VR_RIP) == CODE_GPA + sizeof(code));
-	EXPECT(stop_model(&mm) == -ENODEV);
-	EXPECT(stop_model(&io) == -ENODEV);
+	if (FAILED(run != MAP_FAILED))
+		return -1;
+	if (FAILED(xioctl(vcpu, TDSNP_IOC_WAIT_FOR_EVENT, &w) == 0))
+		return -1;
+	if (FAILED(run->exit_reason == TDSNP_EXIT_HLT))
+		return -1;
+	if (FAILED(mm.nr_seen == 2 && io.nr_seen == 2))
+		return -1;
+	if (FAILED(mm.seen[0].kind == TDSNP_EVENT_MMIO && mm.seen[0].addr == DEV_GPA &&
+		   mm.seen[0].size == 4 && !mm.seen[0].write))
+		return -1;
+	if (FAILED(mm.seen[1].addr == DEV_GPA + 4 && mm.seen[1].write &&
+		   mm.seen[1].value == 0xabcdef01))
+		return -1;
+	if (FAILED(io.seen[0].kind == TDSNP_EVENT_IO && io.seen[0].addr == 0x3f8 &&
+		   io.seen[0].write && io.seen[0].value == 0x41 && io.seen[0].vcpu == 0))
+		return -1;
+	if (FAILED(io.seen[1].addr == 0x3f9 && !io.seen[1].write))
+		return -1;
+	if (FAILED(get_reg(vcpu, VR_RAX) == 0x5a5a0099))
+		return -1;
+	if (FAILED(get_reg(vcpu, VR_RIP) == CODE_GPA + sizeof(code)))
+		return -1;
+	if (FAILED(stop_model(&mm) == -ENODEV))
+		return -1;
+	if (FAILED(stop_model(&io) == -ENODEV))
+		return -1;
 	munmap(run, 4096);
 	close(vcpu);
 	close(vm);
@@ -366,30 +438,44 @@ static int t_close_while_running(void)
 	struct runner run;
 	int dev = open_dev(), vm, ev;
 
-	EXPECT(dev >= 0);
+	if (FAILED(dev >= 0))
+		return -1;
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
+	if (FAILED(vm >= 0))
+		return -1;
 	run.vcpu = vcpu_create(vm, 0);
-	EXPECT(run.vcpu >= 0);
-	EXPECT(load(vm, code, sizeof(code), script, 2) == 0);
-	EXPECT(set_regs(run.vcpu, ids, vals, 3) == 0);
-	EXPECT(xioctl(vm, TDSNP_IOC_MMIO_EVENT, &r) == 0);
+	if (FAILED(run.vcpu >= 0))
+		return -1;
+	if (FAILED(load(vm, code, sizeof(code), script, 2) == 0))
+		return -1;
+	if (FAILED(set_regs(run.vcpu, ids, vals, 3) == 0))
+		return -1;
+	if (FAILED(xioctl(vm, TDSNP_IOC_MMIO_EVENT, &r) == 0))
+		return -1;
 	ev = r.handle;
 	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ev, 0);
-	EXPECT(area != MAP_FAILED);
-	EXPECT(pthread_create(&run.th, NULL, runner_body, &run) == 0);
-	EXPECT(xioctl(ev, TDSNP_IOC_WAIT_FOR_EVENT, &w) == 0);	/* the vCPU is in the guest */
-	EXPECT(area->addr == DEV_GPA);
+	if (FAILED(area != MAP_FAILED))
+		return -1;
+	if (FAILED(pthread_create(&run.th, NULL, runner_body, &run) == 0))
+		return -1;
+	/* The request arrives: the vCPU is inside WAIT_FOR_EVENT now. */
+	if (FAILED(xioctl(ev, TDSNP_IOC_WAIT_FOR_EVENT, &w) == 0))
+		return -1;
+	if (FAILED(area->addr == DEV_GPA))
+		return -1;
 	close(run.vcpu);
 	close(vm);
 	munmap(area, 4096);
 	close(ev);	/* the taken request fails: -ENODEV */
 	pthread_join(run.th, NULL);
-	EXPECT(run.ret == 0);
-	EXPECT(run.ret_after == -EBADF);
+	if (FAILED(run.ret == 0))
+		return -1;
+	if (FAILED(run.ret_after == -EBADF))
+		return -1;
 	/* Everything is gone: the index opens again. */
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
+	if (FAILED(vm >= 0))
+		return -1;
 	close(vm);
 	close(dev);
 	return 0;
@@ -422,17 +508,24 @@ static int t_wait_is_interrupted_by_signals(void)
 	struct waiter wt = { .ret = 1 };
 	int dev = open_dev(), vm;
 
-	EXPECT(dev >= 0);
-	EXPECT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	if (FAILED(dev >= 0))
+		return -1;
+	if (FAILED(sigaction(SIGUSR1, &sa, NULL) == 0))
+		return -1;
 	vm = vm_open(dev);
-	EXPECT(vm >= 0);
-	EXPECT(xioctl(vm, TDSNP_IOC_IOIO_EVENT, &r) == 0);
+	if (FAILED(vm >= 0))
+		return -1;
+	if (FAILED(xioctl(vm, TDSNP_IOC_IOIO_EVENT, &r) == 0))
+		return -1;
 	wt.fd = r.handle;
-	EXPECT(pthread_create(&wt.th, NULL, waiter_body, &wt) == 0);
+	if (FAILED(pthread_create(&wt.th, NULL, waiter_body, &wt) == 0))
+		return -1;
 	usleep(200000);
-	EXPECT(pthread_kill(wt.th, SIGUSR1) == 0);
+	if (FAILED(pthread_kill(wt.th, SIGUSR1) == 0))
+		return -1;
 	pthread_join(wt.th, NULL);
-	EXPECT(wt.ret == -EINTR);
+	if (FAILED(wt.ret == -EINTR))
+		return -1;
 	close(wt.fd);
 	close(vm);
 	close(dev);
@@ -454,7 +547,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned int i, n = sizeof(tests) / sizeof(tests[0]);
+	unsigned int i, n = ARRAY_SIZE(tests);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "--list")) {
