@@ -408,8 +408,11 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 		if (vt[i].err && !ret)
 			ret = vt[i].err;
 	}
-	/* Closing an event ends its model's wait (-ENODEV). */
+	/* Shutting an event down ends its model's wait (-ENODEV), on any transport. */
 	for (i = 0; i < nr_dev; i++) {
+		struct tdsnp_wait sd = { .flags = TDSNP_WAIT_SHUTDOWN };
+
+		tdsnp_call(c, dt[i].handle, TDSNP_CALL_WAIT_FOR_EVENT, &sd);
 		tdsnp_unmap(c, dt[i].area);
 		tdsnp_close(c, dt[i].handle);
 		pthread_join(dt[i].th, NULL);
