@@ -209,8 +209,9 @@ $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/to
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
-$(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c include/uapi/tdsnp.h
-	$(CC) -std=gnu11 -O2 $(WARN) -Iinclude -D_GNU_SOURCE -static -o $@ $< -lpthread
+$(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \
+		include/vmm/uabi_client.h
+	$(CC) -std=gnu11 -O2 $(WARN) -Iinclude -D_GNU_SOURCE -static -o $@ $(filter %.c,$^) -lpthread
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo

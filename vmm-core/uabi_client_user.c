@@ -1,151 +1,139 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * The in-process transport of the user-mode VMM ABI (include/vmm/uabi_client.h):
- * handles are indices into a per-client table (1 is the device), "mmap"
- * hands out the dispatcher's own pages with a reference held until
- * tdsnp_unmap(), and blocking calls block the calling thread, exactly as
- * the ioctls of /dev/tdsnp do.
+ * The client library of the user-mode VMM ABI (include/vmm/uabi_client.h):
+ * the calls a VMM makes, dispatched to its client's transport, and the
+ * kernel transport itself: /dev/tdsnp's ioctls, mmap and close.  This file
+ * needs only the C library and include/uapi/tdsnp.h (a VMM that talks to
+ * the kernel links nothing else of tdsnp).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <vmm/uabi_client.h>
-#include <tdsnp/platform.h>
 
-#define CLIENT_MAX_HANDLES	256
-#define CLIENT_MAX_MAPS		256
-#define CLIENT_DEV_HANDLE	1
-
-/* A reserved handle before commit: not resolvable, not free. */
-#define RESERVED	((struct uabi_obj *)1)
-
-struct client_map {
-	void *addr;
-	struct uabi_obj *obj;
+/* The ioctl command of each call (include/uapi/tdsnp.h). */
+static const unsigned long call_cmd[TDSNP_NR_CALLS] = {
+	[TDSNP_CALL_CAPABILITIES] = TDSNP_IOC_CAPABILITIES,
+	[TDSNP_CALL_VM_OPEN] = TDSNP_IOC_VM_OPEN,
+	[TDSNP_CALL_VM_CAPABILITIES] = TDSNP_IOC_VM_CAPABILITIES,
+	[TDSNP_CALL_VCPU_CREATE] = TDSNP_IOC_VCPU_CREATE,
+	[TDSNP_CALL_GET_STATE] = TDSNP_IOC_GET_STATE,
+	[TDSNP_CALL_SET_STATE] = TDSNP_IOC_SET_STATE,
+	[TDSNP_CALL_SET_MEM_STATE] = TDSNP_IOC_SET_MEM_STATE,
+	[TDSNP_CALL_MMIO_EVENT] = TDSNP_IOC_MMIO_EVENT,
+	[TDSNP_CALL_IOIO_EVENT] = TDSNP_IOC_IOIO_EVENT,
+	[TDSNP_CALL_WAIT_FOR_EVENT] = TDSNP_IOC_WAIT_FOR_EVENT,
+	[TDSNP_CALL_BATCH] = TDSNP_IOC_BATCH,
+	[TDSNP_CALL_ACCESS_MSR] = TDSNP_IOC_ACCESS_MSR,
+	[TDSNP_CALL_ACCESS_IO] = TDSNP_IOC_ACCESS_IO,
+	[TDSNP_CALL_ACCESS_MMIO] = TDSNP_IOC_ACCESS_MMIO,
+	[TDSNP_CALL_OPEN_PHYSMEM] = TDSNP_IOC_OPEN_PHYSMEM,
+	[TDSNP_CALL_VM_LOAD] = TDSNP_IOC_VM_LOAD,
+	[TDSNP_CALL_VM_FINALIZE] = TDSNP_IOC_VM_FINALIZE,
 };
 
-struct tdsnp_client {
-	struct uabi_dev *dev;
-	struct tdsnp_mutex lock;	/* the tables */
-	struct uabi_obj *handles[CLIENT_MAX_HANDLES];
-	struct client_map maps[CLIENT_MAX_MAPS];
-};
-
-static int c_get(void *ctx, s32 handle, u32 type, struct uabi_obj **obj)
+static long dev_call(struct tdsnp_client *c, int handle, u32 call, void *arg)
 {
-	struct tdsnp_client *c = ctx;
-	struct uabi_obj *o = NULL;
+	int ret;
 
-	if (handle <= 0 || handle >= CLIENT_MAX_HANDLES)
-		return -EBADF;
-	tdsnp_mutex_lock(&c->lock);
-	o = c->handles[handle];
-	if (o == RESERVED || (o && type && o->type != type))
-		o = NULL;
-	if (o)
-		uabi_obj_get(o);
-	tdsnp_mutex_unlock(&c->lock);
-	if (!o)
-		return -EBADF;
-	*obj = o;
-	return 0;
+	(void)c;
+	if (call >= TDSNP_NR_CALLS || !call_cmd[call])
+		return -ENOTTY;
+	ret = ioctl(handle, call_cmd[call], arg);
+	return ret < 0 ? -errno : ret;
 }
 
-static int c_reserve(void *ctx)
+static void *dev_map(struct tdsnp_client *c, int handle, u64 offset)
 {
-	struct tdsnp_client *c = ctx;
-	int h, ret = -EMFILE;
+	void *p;
 
-	tdsnp_mutex_lock(&c->lock);
-	for (h = CLIENT_DEV_HANDLE + 1; h < CLIENT_MAX_HANDLES; h++)
-		if (!c->handles[h]) {
-			c->handles[h] = RESERVED;
-			ret = h;
-			break;
-		}
-	tdsnp_mutex_unlock(&c->lock);
-	return ret;
+	(void)c;
+	p = mmap(NULL, TDSNP_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, handle,
+		 (off_t)offset);
+	return p == MAP_FAILED ? NULL : p;
 }
 
-static int c_commit(void *ctx, s32 handle, struct uabi_obj *obj)
+static int dev_unmap(struct tdsnp_client *c, void *addr)
 {
-	struct tdsnp_client *c = ctx;
-
-	tdsnp_mutex_lock(&c->lock);
-	c->handles[handle] = obj;
-	tdsnp_mutex_unlock(&c->lock);
-	return 0;
+	(void)c;
+	return munmap(addr, TDSNP_PAGE_BYTES) ? -errno : 0;
 }
 
-static void c_cancel(void *ctx, s32 handle)
+static int dev_close(struct tdsnp_client *c, int handle)
 {
-	struct tdsnp_client *c = ctx;
-
-	tdsnp_mutex_lock(&c->lock);
-	c->handles[handle] = NULL;
-	tdsnp_mutex_unlock(&c->lock);
+	if (handle == c->dev)
+		return -EBADF;		/* closed by tdsnp_client_close() */
+	return close(handle) ? -errno : 0;
 }
 
-static const struct uabi_caller_ops client_ops = {
-	.get = c_get,
-	.reserve = c_reserve,
-	.commit = c_commit,
-	.cancel = c_cancel,
+static void dev_free(struct tdsnp_client *c)
+{
+	close(c->dev);
+	free(c);
+}
+
+static const struct tdsnp_client_ops dev_ops = {
+	.call = dev_call,
+	.map = dev_map,
+	.unmap = dev_unmap,
+	.close = dev_close,
+	.free = dev_free,
 };
 
 /**
- * tdsnp_client_inproc() - a client served in this process by @dev
- * @dev: the dispatcher's device (uabi_dev_create())
- * @out: the client; its device handle is tdsnp_client_dev()
+ * tdsnp_client_open() - a client of the kernel's character device
+ * @path: the device, normally "/dev/tdsnp"
+ * @out: the client
  *
- * Return: 0, -EINVAL or -ENOMEM.
+ * Handles are file descriptors (close-on-exec); what the process does not
+ * close, exit closes.
+ *
+ * Return: 0, or the negative errno of open(2), -ENOMEM.
  */
-int tdsnp_client_inproc(struct uabi_dev *dev, struct tdsnp_client **out)
+int tdsnp_client_open(const char *path, struct tdsnp_client **out)
 {
-	struct tdsnp_client *c;
+	struct tdsnp_client *c = calloc(1, sizeof(*c));
+	int fd;
 
-	if (!dev || !out)
-		return -EINVAL;
-	c = tdsnp_zalloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->dev = dev;
-	tdsnp_mutex_init(&c->lock);
-	c->handles[CLIENT_DEV_HANDLE] = uabi_dev_obj(dev);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		free(c);
+		return fd;
+	}
+	c->ops = &dev_ops;
+	c->dev = fd;
 	*out = c;
 	return 0;
 }
 
 /**
- * tdsnp_client_close() - close every handle and mapping left, free the client
+ * tdsnp_client_close() - close the client (in-process: every handle and
+ *                        mapping left too)
  * @c: the client, or NULL
  */
 void tdsnp_client_close(struct tdsnp_client *c)
 {
-	int i;
-
-	if (!c)
-		return;
-	for (i = 0; i < CLIENT_MAX_MAPS; i++)
-		if (c->maps[i].addr)
-			tdsnp_unmap(c, c->maps[i].addr);
-	for (i = CLIENT_DEV_HANDLE + 1; i < CLIENT_MAX_HANDLES; i++)
-		if (c->handles[i] && c->handles[i] != RESERVED)
-			tdsnp_close(c, i);
-	tdsnp_mutex_destroy(&c->lock);
-	tdsnp_free(c);
+	if (c)
+		c->ops->free(c);
 }
 
 /**
- * tdsnp_client_dev() - the device handle (what /dev/tdsnp's fd is)
+ * tdsnp_client_dev() - the device handle (the CAPABILITIES, VM_OPEN, BATCH
+ *                      and ACCESS_* calls go to it)
  * @c: the client
  *
  * Return: the handle.
  */
 int tdsnp_client_dev(struct tdsnp_client *c)
 {
-	(void)c;
-	return CLIENT_DEV_HANDLE;
+	return c->dev;
 }
 
 /**
@@ -156,64 +144,27 @@ int tdsnp_client_dev(struct tdsnp_client *c)
  * @arg: the call's argument structure
  *
  * Return: what the call returns (0, a count, or a negative errno; -EBADF
- * for a handle that is not open).
+ * for a handle that is not open, -ENOTTY for an unknown call).
  */
 long tdsnp_call(struct tdsnp_client *c, int handle, u32 call, void *arg)
 {
-	struct uabi_caller caller = { .ops = &client_ops, .ctx = c };
-	struct uabi_obj *obj;
-	long ret;
-
-	ret = c_get(c, handle, 0, &obj);
-	if (ret)
-		return ret;
-	ret = uabi_call(&caller, obj, call, (u64)(uintptr_t)arg);
-	uabi_obj_put(obj);
-	return ret;
+	return c->ops->call(c, handle, call, arg);
 }
 
 /**
- * tdsnp_map() - map a handle's page (a vCPU's run page, an event's area, a
- *               physmem window's page at @offset)
+ * tdsnp_map() - map one page of a handle: a vCPU's run page, an event's
+ *               area (offset 0), a physmem window's page at @offset
  * @c: the client
  * @handle: the handle
  * @offset: byte offset, page aligned
  *
- * The mapping holds the object until tdsnp_unmap(), as a VMA holds a file.
+ * The mapping keeps the object alive until tdsnp_unmap().
  *
- * Return: the page, or NULL (errno set to the positive error).
+ * Return: the page, or NULL (errno says why).
  */
 void *tdsnp_map(struct tdsnp_client *c, int handle, u64 offset)
 {
-	struct uabi_obj *obj;
-	void *page = NULL;
-	int ret, i;
-
-	ret = c_get(c, handle, 0, &obj);
-	if (ret) {
-		errno = -ret;
-		return NULL;
-	}
-	ret = uabi_obj_map(obj, offset, &page);
-	if (ret) {
-		uabi_obj_put(obj);
-		errno = -ret;
-		return NULL;
-	}
-	tdsnp_mutex_lock(&c->lock);
-	for (i = 0; i < CLIENT_MAX_MAPS; i++)
-		if (!c->maps[i].addr) {
-			c->maps[i].addr = page;
-			c->maps[i].obj = obj;
-			break;
-		}
-	tdsnp_mutex_unlock(&c->lock);
-	if (i == CLIENT_MAX_MAPS) {
-		uabi_obj_put(obj);
-		errno = ENOMEM;
-		return NULL;
-	}
-	return page;
+	return c->ops->map(c, handle, offset);
 }
 
 /**
@@ -225,49 +176,22 @@ void *tdsnp_map(struct tdsnp_client *c, int handle, u64 offset)
  */
 int tdsnp_unmap(struct tdsnp_client *c, void *addr)
 {
-	struct uabi_obj *obj = NULL;
-	int i;
-
-	tdsnp_mutex_lock(&c->lock);
-	for (i = 0; i < CLIENT_MAX_MAPS && !obj; i++)
-		if (addr && c->maps[i].addr == addr) {
-			obj = c->maps[i].obj;
-			c->maps[i].addr = NULL;
-			c->maps[i].obj = NULL;
-		}
-	tdsnp_mutex_unlock(&c->lock);
-	if (!obj)
-		return -EINVAL;
-	uabi_obj_put(obj);
-	return 0;
+	return c->ops->unmap(c, addr);
 }
 
 /**
- * tdsnp_close() - close a handle
+ * tdsnp_close() - close a handle (not the device handle)
  * @c: the client
- * @handle: the handle (the device handle stays open until tdsnp_client_close())
+ * @handle: the handle
  *
- * Calls in progress on the handle finish first with their own reference; an
- * event's waiting request is failed (-ENODEV) now; a physmem window pins
- * its range until its last mapping is gone too.
+ * A call in progress on the handle finishes first.  In the kernel an
+ * event's blocked wait holds its file, so shut an event down first
+ * (WAIT_FOR_EVENT with TDSNP_WAIT_SHUTDOWN); in-process, closing shuts it
+ * down at once.
  *
  * Return: 0, or -EBADF.
  */
 int tdsnp_close(struct tdsnp_client *c, int handle)
 {
-	struct uabi_obj *obj = NULL;
-
-	if (handle <= CLIENT_DEV_HANDLE || handle >= CLIENT_MAX_HANDLES)
-		return -EBADF;
-	tdsnp_mutex_lock(&c->lock);
-	if (c->handles[handle] != RESERVED) {
-		obj = c->handles[handle];
-		c->handles[handle] = NULL;
-	}
-	tdsnp_mutex_unlock(&c->lock);
-	if (!obj)
-		return -EBADF;
-	uabi_obj_close(obj);
-	uabi_obj_put(obj);
-	return 0;
+	return c->ops->close(c, handle);
 }
