@@ -1113,20 +1113,31 @@ static long call_state(struct uabi_vcpu *uv, bool set, u64 arg)
 	ret = uabi_copy_from(e, b.entries, size);
 	if (ret)
 		goto out;
-	for (i = 0; i < b.nr; i++) {
+	/* A VmcsField encoding is a u32: a wider id is refused by the ABI itself. */
+	for (i = 0; i < b.nr && set; i++) {
 		e[i].status = 0;
 		if (e[i].type == TDSNP_STATE_VMCS && e[i].id > 0xffffffffU)
-			e[i].status = -EINVAL;	/* VmcsField.encoding is a u32 */
+			e[i].status = -EINVAL;
 	}
-	for (i = 0; i < b.nr && !ret; i++)
+	for (i = 0; i < b.nr && set && !ret; i++)
 		if (e[i].status)
 			ret = -EINVAL;
 	if (ret) {
+		/* SET is all or nothing: the valid entries say why they were not written. */
 		for (i = 0; i < b.nr; i++)
 			if (!e[i].status)
 				e[i].status = -ECANCELED;
+	} else if (set) {
+		ret = vmm_set_state(uv->vcpu, e, b.nr);
 	} else {
-		ret = set ? vmm_set_state(uv->vcpu, e, b.nr) : vmm_get_state(uv->vcpu, e, b.nr);
+		/* GET reads what it can; a too-wide encoding is refused alone. */
+		ret = vmm_get_state(uv->vcpu, e, b.nr);
+		for (i = 0; i < b.nr; i++)
+			if (e[i].type == TDSNP_STATE_VMCS && e[i].id > 0xffffffffU) {
+				e[i].status = -EINVAL;
+				e[i].value = 0;
+				ret = -EINVAL;
+			}
 	}
 	if (uabi_copy_to(b.entries, e, size))
 		ret = -EFAULT;

@@ -384,6 +384,17 @@ static void test_set_state_batch_is_validated_whole_before_anything_is_written(v
 	assert_int_equal(ent[2].status, -EINVAL);
 	assert_int_equal(ent[3].status, -ECANCELED);
 	assert_int_equal(get_reg(e, vcpu, VMM_REG_RFLAGS), 2);
+	/* GET reads the valid entries and refuses the bad one alone. */
+	ent[0].value = 0x77;
+	assert_int_equal(call(e->c, vcpu, TDSNP_CALL_GET_STATE, &b), -EINVAL);
+	assert_int_equal(ent[0].status, 0);
+	assert_int_equal(ent[0].value, 0);	/* RAX as it is: nothing was written */
+	assert_int_equal(ent[2].status, -EINVAL);
+	assert_int_equal(ent[3].status, 0);
+	assert_int_equal(ent[3].value, 2);
+	ent[0].value = 1;
+	ent[1].value = 2;
+	ent[3].value = 0x202;
 	b.nr = 0;
 	assert_int_equal(call(e->c, vcpu, TDSNP_CALL_SET_STATE, &b), -EINVAL);
 	b.nr = TDSNP_STATE_MAX + 1;
