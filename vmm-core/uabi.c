@@ -23,6 +23,7 @@
  */
 #include <vmm/uabi.h>
 #include <vmm/tdx_host.h>
+#include <tdx/tdx_vmcall.h>
 #include <tdsnp/platform.h>
 
 #define UABI_MAX_IO_EVENTS	16
@@ -528,6 +529,54 @@ static long call_access(struct uabi_dev *dev, u32 call, u64 arg)
 		return ret;
 	return write ? 0 : uabi_copy_to(arg, &a, sizeof(a));
 }
+
+/*
+ * The ACCESS_* channel of a TD guest (an SVSM or L1 VMM inside a TD):
+ * TDG.VP.VMCALL Instruction.RDMSR/WRMSR/IO and #VE.RequestMMIO through
+ * tdsnp's wrappers, which only ring 0 (or the mock) may issue.  A failing
+ * TDCALL or a non-zero TDG.VP.VMCALL status is -EIO.
+ */
+static int tdv_msr(void *ctx, u32 index, bool write, u64 *val)
+{
+	u64 st = 0;
+
+	(void)ctx;
+	if (write)
+		return tdg_vp_vmcall_wrmsr(index, *val, &st) || st ? -EIO : 0;
+	return tdg_vp_vmcall_rdmsr(index, val, &st) || st ? -EIO : 0;
+}
+
+static int tdv_io(void *ctx, u16 port, u32 size, bool write, u64 *val)
+{
+	u32 v = 0;
+	u64 st = 0;
+
+	(void)ctx;
+	if (write)
+		return tdg_vp_vmcall_io_write(port, size, (u32)*val, &st) || st ? -EIO : 0;
+	if (tdg_vp_vmcall_io_read(port, size, &v, &st) || st)
+		return -EIO;
+	*val = v;
+	return 0;
+}
+
+static int tdv_mmio(void *ctx, u64 gpa, u32 size, bool write, u64 *val)
+{
+	u64 st = 0;
+
+	(void)ctx;
+	if (write)
+		return tdg_vp_vmcall_mmio_write(tdsnp_gpa(gpa), size, *val, &st) || st ? -EIO : 0;
+	return tdg_vp_vmcall_mmio_read(tdsnp_gpa(gpa), size, val, &st) || st ? -EIO : 0;
+}
+
+/* Exported as the channel a device config names (struct uabi_dev_config.access). */
+const struct uabi_access_ops uabi_access_tdvmcall = {
+	.msr = tdv_msr,
+	.io = tdv_io,
+	.mmio = tdv_mmio,
+};
+EXPORT_SYMBOL_GPL(uabi_access_tdvmcall);
 
 /* ---- calls on a VM ---- */
 

@@ -120,6 +120,9 @@ struct uabi_caller {
 
 struct uabi_dev;
 
+/* ACCESS_* through TDG.VP.VMCALL (a VMM inside a TD; vmm-core/uabi.c). */
+extern const struct uabi_access_ops uabi_access_tdvmcall;
+
 int uabi_dev_create(const struct uabi_dev_config *cfg, struct uabi_dev **out);
 void uabi_dev_destroy(struct uabi_dev *dev);
 struct uabi_obj *uabi_dev_obj(struct uabi_dev *dev);

@@ -23,6 +23,7 @@
 #include <vmm/uabi_client.h>
 #include <vmm/ucall.h>
 #include "../common/uabi_script.h"
+#include "../mocks/tdx_guest_model.h"
 #include "../../tools/uvmm.h"
 #include "guest.h"
 
@@ -860,6 +861,108 @@ static void test_access_calls_are_validated_before_the_channel(void **state)
 			 -EOPNOTSUPP);
 }
 
+/* The VMM outside the TD the ACCESS_* channel talks to (GHCI TDG.VP.VMCALL leaves). */
+struct vmcall_log {
+	u32 n;
+	u64 r11[8], r12[8], r13[8], r14[8], r15[8];
+};
+
+static struct vmcall_log vlog;
+
+static void outer_vmm(void *priv, struct tdx_guest_vcpu *vcpu, u64 control, struct tdsnp_regs *r)
+{
+	u32 i = vlog.n < 8 ? vlog.n++ : 7;
+	u64 leaf = r->r11;
+
+	(void)priv;
+	(void)vcpu;
+	(void)control;
+	vlog.r11[i] = r->r11;
+	vlog.r12[i] = r->r12;
+	vlog.r13[i] = r->r13;
+	vlog.r14[i] = r->r14;
+	vlog.r15[i] = r->r15;
+	r->r10 = 0;
+	r->r11 = 0;
+	if (leaf == 31)			/* Instruction.RDMSR */
+		r->r11 = 0xfee00900;
+	else if (leaf == 30 && !r->r13)	/* Instruction.IO, read */
+		r->r11 = 0x60;
+	else if (leaf == 48 && !r->r13)	/* #VE.RequestMMIO, read */
+		r->r11 = 0x4011;
+}
+
+static void test_access_calls_go_through_tdg_vp_vmcall_inside_a_td(void **state)
+{
+	struct tdxg_td_config tc = { .attributes = TDX_TD_ATTR_SEPT_VE_DISABLE, .xfam = 0x3,
+				     .max_vcpus = 1 };
+	struct tdxg_host host = { .vmcall = outer_vmm };
+	struct uabi_dev_config cfg = { .features = TDSNP_PLATFORM_TDP,
+				       .access = &uabi_access_tdvmcall };
+	struct tdsnp_access a = { .addr = 0x1b, .size = 8 };
+	struct tdsnp_capabilities caps;
+	struct tdx_guest_vcpu *v;
+	struct tdx_guest_td *td;
+	struct tdsnp_client *c;
+	struct uabi_dev *dev;
+	int d;
+
+	(void)state;
+	memset(&vlog, 0, sizeof(vlog));
+	assert_int_equal(tdsnp_mock_tdx_guest_install(), 0);
+	td = tdxg_td_create(&tc);
+	assert_non_null(td);
+	v = tdxg_vcpu_create(td);
+	assert_non_null(v);
+	tdxg_set_host(td, &host);
+	tdxg_set_current(v);
+	assert_int_equal(uabi_dev_create(&cfg, &dev), 0);
+	assert_int_equal(tdsnp_client_inproc(dev, &c), 0);
+	d = tdsnp_client_dev(c);
+	assert_int_equal(call(c, d, TDSNP_CALL_CAPABILITIES, &caps), 0);
+	assert_int_equal(caps.features, TDSNP_PLATFORM_TDP | TDSNP_FEAT_ACCESS);
+
+	assert_int_equal(call(c, d, TDSNP_CALL_ACCESS_MSR, &a), 0);
+	assert_int_equal(a.value, 0xfee00900);
+	a = (struct tdsnp_access){ .addr = 0xc0000100, .size = 8, .flags = TDSNP_ACCESS_WRITE,
+				   .value = 0x1122334455667788ULL };
+	assert_int_equal(call(c, d, TDSNP_CALL_ACCESS_MSR, &a), 0);
+	a = (struct tdsnp_access){ .addr = 0x3fd, .size = 1 };
+	assert_int_equal(call(c, d, TDSNP_CALL_ACCESS_IO, &a), 0);
+	assert_int_equal(a.value, 0x60);
+	a = (struct tdsnp_access){ .addr = 0x3f8, .size = 1, .flags = TDSNP_ACCESS_WRITE,
+				   .value = 'A' };
+	assert_int_equal(call(c, d, TDSNP_CALL_ACCESS_IO, &a), 0);
+	a = (struct tdsnp_access){ .addr = 0xfed40030, .size = 4 };
+	assert_int_equal(call(c, d, TDSNP_CALL_ACCESS_MMIO, &a), 0);
+	assert_int_equal(a.value, 0x4011);
+	/* What the VMM outside saw: GHCI leaf numbers and operands, by hand. */
+	assert_int_equal(vlog.n, 5);
+	assert_int_equal(vlog.r11[0], 31);
+	assert_int_equal(vlog.r12[0], 0x1b);
+	assert_int_equal(vlog.r11[1], 32);
+	assert_int_equal(vlog.r12[1], 0xc0000100);
+	assert_int_equal(vlog.r13[1], 0x1122334455667788ULL);
+	assert_int_equal(vlog.r11[2], 30);
+	assert_int_equal(vlog.r12[2], 1);	/* size */
+	assert_int_equal(vlog.r13[2], 0);	/* read */
+	assert_int_equal(vlog.r14[2], 0x3fd);
+	assert_int_equal(vlog.r11[3], 30);
+	assert_int_equal(vlog.r13[3], 1);	/* write */
+	assert_int_equal(vlog.r14[3], 0x3f8);
+	assert_int_equal(vlog.r15[3], 'A');
+	assert_int_equal(vlog.r11[4], 48);
+	assert_int_equal(vlog.r12[4], 4);
+	assert_int_equal(vlog.r14[4], 0xfed40030);
+
+	tdsnp_client_close(c);
+	uabi_dev_destroy(dev);
+	tdxg_set_current(NULL);
+	tdsnp_free(v);		/* the model's vCPUs are the caller's to free */
+	tdxg_td_destroy(td);
+	tdsnp_mock_tdx_guest_uninstall();
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -881,6 +984,7 @@ int main(void)
 		T(test_set_mem_state_fails_while_physmem_maps_the_range),
 		T(test_vm_load_and_finalize_refuse_bad_inputs),
 		T(test_access_calls_are_validated_before_the_channel),
+		cmocka_unit_test(test_access_calls_go_through_tdg_vp_vmcall_inside_a_td),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
