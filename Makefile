@@ -99,6 +99,9 @@ $(O)/guest/images.o: $(O)/guest/images.S
 	$(CC) -c -o $@ $<
 $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
 	$(O)/guest/images.o
+# Other tests and the tools that run guest-runtime programs on tdx_host.
+$(foreach t,test_vmm_tdx_run test_tdx_vp_run,$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)) \
+	$(O)/tdsnp-bench $(O)/tdsnp-demo: $(O)/guest/images.o
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 

@@ -9,6 +9,8 @@
  *   tdx_host IO exit         a TD's TDG.VP.VMCALL Instruction.IO through
  *                            vmm_vcpu_run(): TDH.VP.ENTER, TD exit 77, the
  *                            typed exit, the answer, the next entry
+ *   tdx_host OUT exit        the same from an OUT instruction: a #VE the
+ *                            guest runtime's handler turns into that VMCALL
  *   boot to first ucall      from the first vmm_vcpu_run() of a finalized TD
  *                            (reset vector, long mode) to its first ucall
  * Each figure is the median of several runs.
@@ -26,13 +28,15 @@
 #include "../tests/mocks/mock_cpu.h"
 #include "../tests/mocks/tdx_host_setup.h"
 #include "../tests/mocks/tdx_vp_run.h"
+#include "../tests/mocks/tdx_guest_image.h"
+#include "../guest/tests/bench.h"
 #include "bench-run.h"
-#include "bench_guest.h"
+#include "guest.h"
 
 #define RUNS		5
 #define LOOP_GPA	0x1000ULL
 #define EXITS		20000UL
-#define TD_EXITS	2000UL
+#define TD_EXITS	((unsigned long)BENCH_VMCALL_EXITS)
 
 /* out %al, $0x80; jmp back */
 static const u8 out_loop[] = { 0xe6, 0x80, 0xeb, 0xfc };
@@ -128,20 +132,13 @@ static struct vmm_vm *td_up(struct vmm_vcpu **vcpu)
 		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = 1, .mem_base = 0xfff00000ULL,
 		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
 	};
-	static u8 zero[4096];
 	struct vmm_vm *vm;
-	u64 gpa;
 
 	if (vmm_vm_create(&cfg, &vm))
 		return NULL;
 	if (vmm_vcpu_create(vm, 0, vcpu) ||
-	    vmm_mem_add(vm, BG_IMAGE_GPA, bg_blob, 4096, true) ||
-	    vmm_vm_set_ucall(vm, BG_UCALL_GPA))
-		goto fail;
-	for (gpa = BG_PT_GPA; gpa <= BG_STACK_GPA; gpa += 4096)
-		if (vmm_mem_add(vm, gpa, zero, 4096, false))
-			goto fail;
-	if (vmm_vm_finalize(vm))
+	    tdx_guest_image_load(vm, guest_image_bench, guest_image_bench_end) ||
+	    vmm_vm_finalize(vm))
 		goto fail;
 	return vm;
 fail:
@@ -149,8 +146,8 @@ fail:
 	return NULL;
 }
 
-/* Boot to the first ucall, then TD_EXITS IO exits: ns of each, or -1. */
-static int td_measure(double *boot, double *io)
+/* Boot to the first ucall, then TD_EXITS IO exits of each kind: ns of each, or -1. */
+static int td_measure(double *boot, double *io, double *out)
 {
 	struct vmm_vcpu *vcpu;
 	struct vmm_exit x;
@@ -166,9 +163,16 @@ static int td_measure(double *boot, double *io)
 	*boot = (double)(tdsnp_time_ns() - t0);
 	t0 = tdsnp_time_ns();
 	for (i = 0; i < TD_EXITS; i++)
-		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != 0x80)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != BENCH_PORT_VMCALL)
 			goto fail;
 	*io = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
+	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL || x.ucall.arg != 1)
+		goto fail;
+	t0 = tdsnp_time_ns();
+	for (i = 0; i < TD_EXITS; i++)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != BENCH_PORT_OUT)
+			goto fail;
+	*out = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
 	return vmm_vm_destroy(vm) ? -1 : 0;
 fail:
 	vmm_vm_destroy(vm);
@@ -182,7 +186,7 @@ fail:
  */
 int bench_guest_run(void)
 {
-	double bare[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], b, e, bt, t;
+	double bare[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], out[RUNS], b, e, bt, t, o;
 	int r, err = 0;
 
 	for (r = 0; r < RUNS; r++) {
@@ -205,7 +209,7 @@ int bench_guest_run(void)
 	}
 	tdx_vp_run_install();
 	for (r = 0; r < RUNS && !err; r++)
-		err = td_measure(&boot[r], &io[r]);
+		err = td_measure(&boot[r], &io[r], &out[r]);
 	tdx_vp_run_uninstall();
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 out:
@@ -219,10 +223,12 @@ out:
 	e = median(exitv);
 	bt = median(boot);
 	t = median(io);
+	o = median(out);
 	printf("guests on the mock CPU (Unicorn), median of %d runs\n", RUNS);
 	printf("  bare hook round trip (OUT)    %9.1f ns/exit   (baseline)\n", b);
 	printf("  mock CPU exit round trip      %9.1f ns/exit   %7.1fx bare hook\n", e, e / b);
 	printf("  tdx_host IO exit round trip   %9.1f ns/exit   %7.1fx bare hook\n", t, t / b);
+	printf("  tdx_host OUT exit round trip  %9.1f ns/exit   %7.1fx bare hook\n", o, o / b);
 	printf("  tdx_host boot to first ucall  %9.3f ms        %7.0fx one IO exit\n",
 	       bt / 1e6, bt / t);
 	return 0;

@@ -38,6 +38,9 @@ struct idt_gate {
 
 static struct idt_gate idt[VEC_VE + 1];
 
+u64 guest_last_ve_reason;
+u64 guest_last_accept_status;
+
 /**
  * tdsnp_tdcall() - TDCALL for the wrappers: the real instruction
  * @regs: the register file
@@ -356,8 +359,12 @@ void guest_ve(struct guest_regs *r)
 
 	if (tdg_vp_veinfo_get(&ve))
 		guest_assert_fail(__FILE__, __LINE__, "TDG.VP.VEINFO.GET");
+	WRITE_ONCE(guest_last_ve_reason, ve.exit_reason);
 	if (ve.exit_reason == EXIT_EPT_VIOLATION) {
-		if (tdg_mem_page_accept(tdsnp_gpa(ve.gpa & ~0xfffULL), TDX_PAGE_4K))
+		u64 st = tdg_mem_page_accept(tdsnp_gpa(ve.gpa & ~0xfffULL), TDX_PAGE_4K);
+
+		WRITE_ONCE(guest_last_accept_status, st);
+		if (st)
 			guest_assert_fail(__FILE__, __LINE__, "TDG.MEM.PAGE.ACCEPT");
 		return;
 	}

@@ -25,6 +25,7 @@
 #include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_guest_model.h"
 #include "../mocks/tdx_vp_run.h"
+#include "../mocks/tdx_guest_image.h"
 #include "guest.h"
 
 #define NR_VCPUS	2
@@ -37,12 +38,10 @@ struct env {
 static int setup_image(void **state, const u8 *image, const u8 *end)
 {
 	static struct env e;
-	static u8 zero[4096];
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = NR_VCPUS, .mem_base = 0xfff00000ULL,
 		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
 	};
-	u64 gpa;
 	u32 i;
 
 	assert_int_equal(end - image, GUEST_IMAGE_SIZE);
@@ -55,13 +54,7 @@ static int setup_image(void **state, const u8 *image, const u8 *end)
 	for (i = 0; i < NR_VCPUS; i++)
 		assert_int_equal(vmm_vcpu_create(e.vm, i, &e.vcpu[i]), 0);
 	/* The image is initial measured memory: the MRTD covers the guest's code. */
-	assert_int_equal(vmm_mem_add(e.vm, GUEST_IMAGE_GPA, image, GUEST_IMAGE_SIZE,
-				     true), 0);
-	for (gpa = GUEST_PT_GPA; gpa < GUEST_PT_GPA + 3 * 4096ULL; gpa += 4096)
-		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
-	for (gpa = GUEST_STACKS_GPA; gpa < GUEST_STACKS_GPA + GUEST_MAX_VCPUS * GUEST_STACK_SIZE;
-	     gpa += 4096)
-		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
+	assert_int_equal(tdx_guest_image_load(e.vm, image, end), 0);
 	assert_int_equal(vmm_vm_finalize(e.vm), 0);
 	*state = &e;
 	return 0;
