@@ -32,7 +32,7 @@ void guest_main(u32 cpu)
 	guest_ucall(d);
 	guest_ucall(guest_inb(0x3fd));
 	guest_ucall(guest_rdmsr(0x1b));
-	guest_wrmsr(0xc0000100, 0x1122334455667788ULL);
+	guest_wrmsr(0x4b564d00, 0x1122334455667788ULL);
 	WRITE_ONCE(*page, 0x1234);
 	guest_ucall(READ_ONCE(*page));
 	GUEST_ASSERT(a == 0x12345678);

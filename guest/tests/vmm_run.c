@@ -5,7 +5,8 @@
  *
  * vCPU 0 prints "hi\n" on COM1; reads port 0x3FD (IN, a #VE) and reports
  * the byte; CPUID 0x40000000 (reports EAX, EDX); RDMSR 0x1B (reports it);
- * WRMSR 0xC0000100 = 0x1122334455667788; #VE.RequestMMIO: writes 4 bytes
+ * WRMSR 0x4B564D00 = 0x1122334455667788 (outside the MSR bitmap: a #VE);
+ * #VE.RequestMMIO: writes 4 bytes
  * 0xABCD1234 to VMRUN_DEV_GPA, reads 8 bytes at +8 (reports them) and 2
  * bytes from the unclaimed VMRUN_NODEV_GPA (reports them); writes 0x1234 to
  * VMRUN_AUG_GPA, a page the host has not added (AUG on the EPT violation,
@@ -44,7 +45,7 @@ void guest_main(u32 cpu)
 	guest_ucall(a);
 	guest_ucall(d);
 	guest_ucall(guest_rdmsr(0x1b));
-	guest_wrmsr(0xc0000100, 0x1122334455667788ULL);
+	guest_wrmsr(0x4b564d00, 0x1122334455667788ULL);
 	GUEST_ASSERT(!tdg_vp_vmcall_mmio_write(tdsnp_gpa(VMRUN_DEV_GPA | GUEST_SHARED_BIT), 4,
 					       0xabcd1234, &st) && !st);
 	GUEST_ASSERT(!tdg_vp_vmcall_mmio_read(tdsnp_gpa((VMRUN_DEV_GPA + 8) | GUEST_SHARED_BIT), 8,

@@ -2857,6 +2857,7 @@ void tdx_module_vp_info(struct tdx_module_vp *v, struct tdx_module_vp_info *info
 	info->max_vcpus = vp->td->max_vcpus;
 	info->attributes = vp->td->attributes;
 	info->gpaw = vp->td->gpaw ? 52 : 48;
+	info->xfam = vp->td->xfam;
 	tdsnp_mutex_unlock(&m.lock);
 }
 

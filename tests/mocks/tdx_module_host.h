@@ -94,6 +94,7 @@ struct tdx_module_runner {
  * @max_vcpus: MAX_VCPUS
  * @attributes: TD ATTRIBUTES
  * @gpaw: 48 or 52 (the shared bit is GPAW - 1)
+ * @xfam: TD XFAM
  */
 struct tdx_module_vp_info {
 	u64 tdvpr_pa;
@@ -103,6 +104,7 @@ struct tdx_module_vp_info {
 	u32 max_vcpus;
 	u64 attributes;
 	u32 gpaw;
+	u64 xfam;
 };
 
 void tdx_module_set_runner(const struct tdx_module_runner *runner);

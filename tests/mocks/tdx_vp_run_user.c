@@ -11,10 +11,12 @@
  *   selection, selected GPRs copied, others zeroed; on the next entry the
  *   host's values of the selected GPRs go back, RAX = 0, RCX = the control.
  *   XMM selection is accepted but XMM registers are not modelled.
- * - CPUID, HLT, IN/OUT, RDMSR/WRMSR: a #VE with VE_INFO (exit reason,
- *   qualification, instruction length) in the TDVPS.  Inferred: every CPUID
- *   leaf and MSR gives #VE (the module's table of leaves and MSRs it
- *   virtualizes itself is not modelled).
+ * - HLT, IN/OUT: a #VE with VE_INFO (exit reason, qualification,
+ *   instruction length) in the TDVPS.  CPUID, RDMSR/WRMSR: per the module's
+ *   CPUID and MSR virtualization tables (tdx_virt_user.c): answered by the
+ *   module (no TD exit; CPUID from its virtual values, native MSRs from the
+ *   TD's own state: the TD VMCS/TDVPS fields where the TDVPS has one, else
+ *   a per-vCPU store), #GP(0), or a #VE like the others.
  * - A private GPA with no page: an EPT-violation TD exit (exit reason 48,
  *   RCX = exit qualification, R8 = GPA) so the host can AUG; a PENDING page:
  *   #VE with exit reason 48 unless ATTRIBUTES.SEPT_VE_DISABLE.
@@ -51,6 +53,7 @@
 #include "tdx_guest_model.h"
 #include "tdx_module_host.h"
 #include "tdx_vp_run.h"
+#include "tdx_virt.h"
 
 #define PAGE_SZ			4096ULL
 #define RUN_BUDGET		2000000ULL
@@ -69,7 +72,11 @@
 
 #define VEC_DF			8
 #define VEC_UD			6
+#define VEC_GP			13
 #define VEC_VE			20
+
+/* Native or module-answered MSRs with no TD VMCS/TDVPS field: per vCPU. */
+#define VCPU_MSRS		32
 
 /* A page mapped into a vCPU: private (@p its plaintext) or shared (@p NULL). */
 struct mapped {
@@ -94,6 +101,11 @@ struct vcpu_ctx {
 	u32 nr, cap;
 	u64 *slot[15 + 11 + 4 * MOCK_CPU_NR_SEGS + 6];
 	bool slots_ready;
+	struct {
+		u32 index;
+		u64 value;
+	} msr[VCPU_MSRS];
+	u32 nr_msr;
 	struct vcpu_ctx *next;
 };
 
@@ -869,6 +881,167 @@ static u32 ve_reason(u32 exit)
 	}
 }
 
+/* ------------------------------------------------- CPUID and MSRs */
+
+/* MSR indices the TD's own state holds (SDM Vol. 4 Table 2-2). */
+#define MSR_SYSENTER_CS		0x174
+#define MSR_SYSENTER_ESP	0x175
+#define MSR_SYSENTER_EIP	0x176
+#define MSR_PAT			0x277
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_FMASK		0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_TSC			0x10
+#define EFER_SCE		BIT_ULL(0)
+#define EFER_LMA		BIT_ULL(10)
+
+/* The TDVPS or TD VMCS field of a native MSR, 0 when it has none. */
+static u64 msr_field_id(u32 msr)
+{
+	switch (msr) {
+	case 0x48:
+		return TDX_FIELD_TDVPS_IA32_SPEC_CTRL;
+	case 0x600:
+		return TDX_FIELD_TDVPS_IA32_DS_AREA;
+	case 0xda0:
+		return TDX_FIELD_TDVPS_IA32_XSS;
+	case 0x1b01:
+		return TDX_FIELD_TDVPS_IA32_UARCH_MISC_CTL;
+	case 0xc0000103:
+		return TDX_FIELD_TDVPS_IA32_TSC_AUX;
+	case MSR_SYSENTER_CS:
+		return tdx_td_vmcs_field_id(0x482a);
+	case MSR_SYSENTER_ESP:
+		return tdx_td_vmcs_field_id(0x6824);
+	case MSR_SYSENTER_EIP:
+		return tdx_td_vmcs_field_id(0x6826);
+	default:
+		return 0;
+	}
+}
+
+/* The loaded state's copy of @msr, or NULL. */
+static u64 *msr_state(struct mock_cpu_state *s, u32 msr)
+{
+	switch (msr) {
+	case MSR_PAT:
+		return &s->pat;
+	case MSR_EFER:
+		return &s->efer;
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_FMASK:
+		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case MSR_FS_BASE:
+		return &s->seg[MOCK_CPU_FS].base;
+	case MSR_GS_BASE:
+		return &s->seg[MOCK_CPU_GS].base;
+	default:
+		return NULL;
+	}
+}
+
+/* The per-vCPU store's slot for @msr (a new one holding 0), or NULL when full. */
+static u64 *msr_store(struct vcpu_ctx *v, u32 msr)
+{
+	u32 i;
+
+	for (i = 0; i < v->nr_msr; i++)
+		if (v->msr[i].index == msr)
+			return &v->msr[i].value;
+	if (v->nr_msr == VCPU_MSRS)
+		return NULL;
+	v->msr[v->nr_msr].index = msr;
+	v->msr[v->nr_msr].value = 0;
+	return &v->msr[v->nr_msr++].value;
+}
+
+/* RDMSR/WRMSR the module answers; false when the model has no room (#VE then). */
+static bool msr_module(struct run *rn, u32 msr, bool write, u64 *val)
+{
+	u64 id = msr_field_id(msr), *p = msr_state(&rn->st, msr);
+
+	if (!write && msr == MSR_TSC) {
+		/* Inferred: the host's TSC (offsetting and scaling not modelled). */
+		*val = __builtin_ia32_rdtsc();
+		return true;
+	}
+	if (id) {
+		field(rn, id, val, write);
+		return true;
+	}
+	if (!p)
+		p = msr_store(rn->v, msr);
+	if (!p)
+		return false;
+	if (write)
+		*p = *val;
+	else
+		*val = *p;
+	return true;
+}
+
+/*
+ * CPUID, RDMSR or WRMSR as the module's tables say: 0 when answered (RIP
+ * advanced), 1 when the #VE or #GP delivery stopped on a new exit in @x, or
+ * 3 when it is the guest's #VE to raise.
+ */
+static int virt_exit(struct run *rn, struct mock_cpu_exit *x)
+{
+	struct mock_cpu_state *s = &rn->st;
+	struct tdx_virt_cpu c = {
+		.vcpu_index = rn->info.index, .cr4 = s->cr4,
+		.long_mode = (s->efer & EFER_LMA) && (s->seg[MOCK_CPU_CS].attrib & MOCK_CPU_AR_L),
+	};
+	u32 msr = (u32)s->gpr[1], out[4];
+	bool write = x->reason == MOCK_CPU_EXIT_WRMSR;
+	enum tdx_virt_action act;
+	u64 v;
+
+	if (x->reason == MOCK_CPU_EXIT_CPUID) {
+		if (tdx_virt_cpuid((u32)s->gpr[0], (u32)s->gpr[1], &c, out) != TDX_VIRT_MODULE)
+			return 3;
+		/* EAX, EBX, ECX, EDX into GPRs 0, 3, 1, 2 (encoding order). */
+		s->gpr[0] = out[0];
+		s->gpr[3] = out[1];
+		s->gpr[1] = out[2];
+		s->gpr[2] = out[3];
+		s->rip += x->insn_len;
+		__atomic_fetch_add(&stats.module_cpuid, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	act = tdx_virt_msr(msr, write, rn->info.attributes, rn->info.xfam);
+	if (act == TDX_VIRT_GP)
+		return mock_cpu_deliver(rn->v->cpu, s, &(struct mock_cpu_event){
+						.vector = VEC_GP, .has_error = true }, x) == 1;
+	if (act == TDX_VIRT_VE)
+		return 3;
+	v = (s->gpr[2] << 32) | (u32)s->gpr[0];
+	/* IA32_EFER: only SCE may change (LMA is read-only), else #VE. */
+	if (write && msr == MSR_EFER) {
+		if ((v ^ s->efer) & ~(EFER_SCE | EFER_LMA))
+			return 3;
+		v = (v & ~EFER_LMA) | (s->efer & EFER_LMA);
+	}
+	if (!msr_module(rn, msr, write, &v))
+		return 3;
+	if (!write) {
+		s->gpr[0] = (u32)v;
+		s->gpr[2] = v >> 32;
+	}
+	s->rip += x->insn_len;
+	__atomic_fetch_add(&stats.module_msr, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* Run until something ends the run; return the TDH.VP.ENTER status. */
 static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
 {
@@ -900,10 +1073,16 @@ static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
 			again = err == 1;
 			break;
 		case MOCK_CPU_EXIT_CPUID:
-		case MOCK_CPU_EXIT_HLT:
-		case MOCK_CPU_EXIT_IO:
 		case MOCK_CPU_EXIT_RDMSR:
 		case MOCK_CPU_EXIT_WRMSR:
+			err = virt_exit(rn, &x);
+			if (err != 3) {
+				again = err == 1;
+				break;
+			}
+			__attribute__((fallthrough));
+		case MOCK_CPU_EXIT_HLT:
+		case MOCK_CPU_EXIT_IO:
 			qual = x.reason == MOCK_CPU_EXIT_IO ? io_qualification(&x) : 0;
 			err = raise_ve(rn, ve_reason(x.reason), qual, 0, 0, x.insn_len, &x);
 			again = err == 1;

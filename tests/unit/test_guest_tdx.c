@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <cmocka.h>
 #include <openssl/sha.h>
+#include <cpuid.h>
 
 #include <tdx/tdx_arch.h>
 #include <vmm/vmm.h>
@@ -121,7 +122,7 @@ static void run_vcpu(struct vmm_vcpu *vcpu, struct out *o)
 			assert_int_equal(x.msr.index, 0x1b);
 			x.msr.value = 0xfee00900;
 		} else if (x.reason == VMM_EXIT_MSR) {
-			assert_int_equal(x.msr.index, 0xc0000100);
+			assert_int_equal(x.msr.index, 0x4b564d00);
 			assert_int_equal(x.msr.value, 0x1122334455667788ULL);
 		} else if (x.reason == VMM_EXIT_UCALL && x.ucall.cmd == VMM_UCALL_ASSERT) {
 			o->assert_exit = x;
@@ -377,6 +378,138 @@ static void test_guest_tdcalls_reach_model_of_running_td(void **state)
 	assert_int_equal(v[4], 1);
 }
 
+static int setup_cpuid_msr(void **state)
+{
+	return setup_image(state, guest_image_cpuid_msr, guest_image_cpuid_msr_end);
+}
+
+/* The host's answers to the #VE'd accesses, and what it saw. */
+struct virt_host {
+	u32 leaves[8];
+	u32 nr_leaves;
+	u32 msrs[8];
+	u64 msr_values[8];
+	bool msr_write[8];
+	u32 nr_msrs;
+	u64 ucalls[16][4];
+	u32 nr_args[16];
+	u32 nr;
+};
+
+static void run_virt(struct vmm_vcpu *vcpu, struct virt_host *h, struct vmm_exit *last)
+{
+	struct vmm_exit x = { 0 };
+
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		if (x.reason == VMM_EXIT_CPUID) {
+			assert_true(h->nr_leaves < ARRAY_SIZE(h->leaves));
+			h->leaves[h->nr_leaves++] = x.cpuid.leaf;
+			x.cpuid.eax = 0x1000 + x.cpuid.leaf;
+			x.cpuid.ebx = 0x2000 + x.cpuid.leaf;
+			x.cpuid.ecx = 0x3000 + x.cpuid.leaf;
+			x.cpuid.edx = 0x4000 + x.cpuid.leaf;
+		} else if (x.reason == VMM_EXIT_MSR) {
+			assert_true(h->nr_msrs < ARRAY_SIZE(h->msrs));
+			h->msrs[h->nr_msrs] = x.msr.index;
+			h->msr_write[h->nr_msrs] = x.msr.write;
+			h->msr_values[h->nr_msrs++] = x.msr.value;
+			if (!x.msr.write)
+				x.msr.value = 0xfee00900;
+		} else if (x.reason == VMM_EXIT_UCALL) {
+			assert_int_equal(x.ucall.cmd, VMM_UCALL_REPORT);
+			assert_true(h->nr < ARRAY_SIZE(h->ucalls));
+			h->nr_args[h->nr] = x.ucall.nr_args;
+			memcpy(h->ucalls[h->nr++], x.ucall.args, 4 * sizeof(u64));
+		} else {
+			break;
+		}
+	}
+	*last = x;
+}
+
+/* A 4-value ucall that must equal @a..@d. */
+static void assert_regs(const struct virt_host *h, u32 i, u32 a, u32 b, u32 c, u32 d)
+{
+	assert_int_equal(h->nr_args[i], 4);
+	assert_int_equal(h->ucalls[i][0], a);
+	assert_int_equal(h->ucalls[i][1], b);
+	assert_int_equal(h->ucalls[i][2], c);
+	assert_int_equal(h->ucalls[i][3], d);
+}
+
+/*
+ * The module answers the CPUID leaves of its lookup table and the MSRs its
+ * bitmap passes through, with no host exit; the rest reach the host as
+ * CPUID/MSR exits and the host's values reach the guest.  Expected module
+ * values: this CPU's own CPUID (the model's inferred source) with the
+ * dynamic fields the TDX module spec defines, computed here by hand.
+ */
+static void test_module_virtualizes_cpuid_msr_host_sees_only_ve_ones(void **state)
+{
+	static const u32 want_leaves[] = { 0x40000001, 0x6, 0xb };
+	struct env *e = *state;
+	struct virt_host h0 = { .nr = 0 }, h1 = { .nr = 0 };
+	struct tdx_vp_run_stats st;
+	struct vmm_exit last0, last1;
+	u32 a, b, c, d, i;
+
+	run_virt(e->vcpu[0], &h0, &last0);
+	run_virt(e->vcpu[1], &h1, &last1);
+	assert_int_equal(last0.reason, VMM_EXIT_HLT);
+	assert_int_equal(h0.nr, 15);
+	/* CPUID 0: the module's value, the CPU's own here. */
+	__cpuid_count(0, 0, a, b, c, d);
+	assert_regs(&h0, 0, a, b, c, d);
+	/* CPUID 1: initial APIC ID = VCPU_INDEX 0, OSXSAVE = CR4.OSXSAVE = 0. */
+	__cpuid_count(1, 0, a, b, c, d);
+	assert_regs(&h0, 1, a, b & 0x00ffffffu, c & ~BIT(27), d);
+	/* CPUID 0x80000001: SYSCALL (EDX bit 11) set in 64-bit mode. */
+	__cpuid_count(0x80000001, 0, a, b, c, d);
+	assert_regs(&h0, 2, a, b, c, d | BIT(11));
+	/* #VE leaves: the host's answers, and only these reached it. */
+	for (i = 0; i < 3; i++)
+		assert_regs(&h0, 3 + i, 0x1000 + want_leaves[i], 0x2000 + want_leaves[i],
+			    0x3000 + want_leaves[i], 0x4000 + want_leaves[i]);
+	assert_int_equal(h0.nr_leaves, 3);
+	assert_memory_equal(h0.leaves, want_leaves, sizeof(want_leaves));
+	/* Native MSRs: what the TD wrote, without the host. */
+	assert_int_equal(h0.ucalls[6][0], 0x0000123456789abcULL);
+	assert_int_equal(h0.ucalls[7][0], 0x0007040600070406ULL);
+	assert_int_equal(h0.ucalls[8][0], 0);
+	assert_int_equal(h0.ucalls[9][0], 1);
+	assert_int_equal(h0.ucalls[10][0], 0x20);
+	/*
+	 * EFER: LME and LMA in long mode (SDM Vol. 3A 2.2.1), SCE cleared through
+	 * the module (the engine keeps no NXE: Unicorn's CPU model has no NX).
+	 */
+	assert_int_equal(h0.ucalls[11][0], 0x500);
+	/* Setting NXE is not the module's to allow: a #VE, the host's WRMSR exit. */
+	assert_int_equal(h0.ucalls[12][0], 0x500);
+	assert_int_equal(h0.ucalls[13][0], 0xfee00900);
+	assert_int_equal(h0.ucalls[14][0], 0xd0e);
+	assert_int_equal(h0.nr_msrs, 3);
+	assert_int_equal(h0.msrs[0], 0xc0000080);
+	assert_true(h0.msr_write[0]);
+	assert_int_equal(h0.msr_values[0], 0xd00);
+	assert_int_equal(h0.msrs[1], 0x1b);
+	assert_false(h0.msr_write[1]);
+	assert_int_equal(h0.msrs[2], 0x4b564d00);
+	assert_true(h0.msr_write[2]);
+	assert_int_equal(h0.msr_values[2], 0x600d);
+
+	/* vCPU 1: its index in CPUID(1).EBX[31:24]; #GP(0) with no handler ends it. */
+	__cpuid_count(1, 0, a, b, c, d);
+	assert_int_equal(h1.nr, 1);
+	assert_int_equal(h1.ucalls[0][0], (b & 0x00ffffffu) | (1u << 24));
+	assert_int_equal(h1.nr_msrs, 0);
+	assert_int_equal(last1.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal((u64)last1.fail.status, TDX_NON_RECOVERABLE_VCPU | 2);
+	tdx_vp_run_stats(&st);
+	assert_int_equal(st.module_cpuid, 4);
+	assert_int_equal(st.module_msr, 14);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +519,8 @@ int main(void)
 						setup_shared, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_tdcalls_reach_model_of_running_td,
 						setup_tdcalls, teardown_tdcalls),
+		cmocka_unit_test_setup_teardown(test_module_virtualizes_cpuid_msr_host_sees_only_ve_ones,
+						setup_cpuid_msr, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

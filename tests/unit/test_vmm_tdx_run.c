@@ -173,7 +173,7 @@ static void run_bsp(struct env *e, struct bsp *b)
 			break;
 		case VMM_EXIT_MSR:
 			if (x.msr.write) {
-				assert_int_equal(x.msr.index, 0xc0000100);
+				assert_int_equal(x.msr.index, 0x4b564d00);
 				b->wrmsr = x.msr.value;
 			} else {
 				assert_int_equal(x.msr.index, 0x1b);
