@@ -74,7 +74,7 @@ GUEST_CFLAGS	:= -std=gnu11 -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -
 		   -fno-pic -fno-pie -mcmodel=large -mno-red-zone -mgeneral-regs-only \
 		   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing
 GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o \
-		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o)
+		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o vmm-core/decode.o)
 GUEST_PROGS	:= $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
 
 $(O)/guest/obj/%.o: %.c

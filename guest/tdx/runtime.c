@@ -13,6 +13,7 @@
 #include <tdx/tdx_guest.h>
 #include <tdx/tdx_vmcall.h>
 #include <vmm/ucall.h>
+#include <vmm/decode.h>
 #include <guest.h>
 #include "runtime.h"
 
@@ -329,7 +330,7 @@ static bool emulate(struct guest_regs *r, const struct tdg_ve_info *ve)
 	case EXIT_IO:
 		/* Exit qualification (SDM Table 28-5): size-1, IN, string, port. */
 		if (ve->exit_qualification & BIT(4))
-			return false;
+			return false;	/* INS/OUTS: emulate_insn() */
 		size = (u32)(ve->exit_qualification & 7) + 1;
 		port = (u32)(ve->exit_qualification >> 16) & 0xffff;
 		if (ve->exit_qualification & BIT(3)) {
@@ -345,13 +346,240 @@ static bool emulate(struct guest_regs *r, const struct tdg_ve_info *ve)
 	}
 }
 
+/* ------------------------------------------------------ MMIO (#VE) */
+
+/* The saved GPR of enum vmm_gpr @reg (RSP is in the #VE frame). */
+static u64 *gpr(struct guest_regs *r, unsigned int reg)
+{
+	if (reg == VMM_RSP)
+		return &r->rsp;
+	return reg < VMM_RSP ? &(&r->rax)[reg] : &(&r->rax)[reg - 1];
+}
+
+static u64 emu_get_reg(void *ctx, unsigned int reg)
+{
+	return *gpr(ctx, reg);
+}
+
+static void emu_set_reg(void *ctx, unsigned int reg, u64 val)
+{
+	*gpr(ctx, reg) = val;
+}
+
+static u64 emu_get_rflags(void *ctx)
+{
+	return ((struct guest_regs *)ctx)->rflags;
+}
+
+static void emu_set_rflags(void *ctx, u64 rflags)
+{
+	((struct guest_regs *)ctx)->rflags = rflags;
+}
+
+/*
+ * Where the runtime reaches RAM at @gpa (shared through the alias, private
+ * 1:1), or NULL for a GPA outside the VM's RAM (GUEST_PT_GPA..4 GiB): MMIO.
+ */
+static void *ram_ptr(u64 gpa)
+{
+	u64 pa = gpa & ~GUEST_SHARED_BIT;
+
+	if (pa < GUEST_PT_GPA || pa > 0xffffffffULL)
+		return NULL;
+	return (gpa & GUEST_SHARED_BIT) ? guest_shared_ptr(pa) : (void *)pa;
+}
+
+/* Every access of the emulator: RAM directly, anything else by #VE.RequestMMIO. */
+static int emu_mmio_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	u8 *p = ram_ptr(gpa);
+	u64 st = 0;
+
+	(void)ctx;
+	if (p) {
+		*val = 0;
+		memcpy(val, p, size);
+		return 0;
+	}
+	if (!(gpa & GUEST_SHARED_BIT) ||
+	    tdg_vp_vmcall_mmio_read(tdsnp_gpa(gpa), size, val, &st) || st)
+		return -EIO;
+	return 0;
+}
+
+static int emu_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	u8 *p = ram_ptr(gpa);
+	u64 st = 0;
+
+	(void)ctx;
+	if (p) {
+		memcpy(p, &val, size);
+		return 0;
+	}
+	if (!(gpa & GUEST_SHARED_BIT) ||
+	    tdg_vp_vmcall_mmio_write(tdsnp_gpa(gpa), size, val, &st) || st)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * The runtime's paging (guest_entry32, guest_shared_ptr()): the shared
+ * alias 0xFFC00000..0xFFDFFFFF is 0xFFE00000.. with the shared bit, and
+ * 0xFFE00000..0xFFFFFFFF is 1:1; anything else is not present (#PF).
+ */
+static int emu_translate(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fault *fault)
+{
+	(void)ctx;
+	if (gva >= GUEST_SHARED_ALIAS && gva < GUEST_PRIVATE_BASE) {
+		*gpa = (gva - GUEST_SHARED_ALIAS + GUEST_PRIVATE_BASE) | GUEST_SHARED_BIT;
+		return 0;
+	}
+	if (gva >= GUEST_PRIVATE_BASE && gva <= 0xffffffffULL) {
+		*gpa = gva;
+		return 0;
+	}
+	/* #PF, not present, supervisor (SDM Vol. 3A 4.7). */
+	fault->vector = 14;
+	fault->error_code = write ? 2 : 0;
+	fault->cr2 = gva;
+	return VMM_EMUL_FAULT;
+}
+
+static int emu_port_in(void *ctx, u16 port, unsigned int size, u64 *val)
+{
+	u32 v = 0;
+	u64 st = 0;
+
+	(void)ctx;
+	if (tdg_vp_vmcall_io_read(port, size, &v, &st) || st)
+		return -EIO;
+	*val = v;
+	return 0;
+}
+
+static int emu_port_out(void *ctx, u16 port, unsigned int size, u64 val)
+{
+	u64 st = 0;
+
+	(void)ctx;
+	if (tdg_vp_vmcall_io_write(port, size, (u32)val, &st) || st)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * XMM registers of the interrupted code: still live, as the runtime is
+ * built with general registers only (-mgeneral-regs-only).
+ */
+#define XMM_STORE(n)	case n: asm volatile("movdqu %%xmm" #n ", %0" : "=m"(x)); break
+#define XMM_LOAD(n)	case n: asm volatile("movdqu %0, %%xmm" #n : : "m"(x)); break
+
+struct xmm {
+	u8 b[16];
+};
+
+static void xmm_get(unsigned int reg, struct xmm *out)
+{
+	struct xmm x;
+
+	switch (reg) {
+	XMM_STORE(0); XMM_STORE(1); XMM_STORE(2); XMM_STORE(3);
+	XMM_STORE(4); XMM_STORE(5); XMM_STORE(6); XMM_STORE(7);
+	XMM_STORE(8); XMM_STORE(9); XMM_STORE(10); XMM_STORE(11);
+	XMM_STORE(12); XMM_STORE(13); XMM_STORE(14); XMM_STORE(15);
+	default:
+		memset(&x, 0, sizeof(x));
+	}
+	*out = x;
+}
+
+static void xmm_set(unsigned int reg, const struct xmm *in)
+{
+	struct xmm x = *in;
+
+	switch (reg) {
+	XMM_LOAD(0); XMM_LOAD(1); XMM_LOAD(2); XMM_LOAD(3);
+	XMM_LOAD(4); XMM_LOAD(5); XMM_LOAD(6); XMM_LOAD(7);
+	XMM_LOAD(8); XMM_LOAD(9); XMM_LOAD(10); XMM_LOAD(11);
+	XMM_LOAD(12); XMM_LOAD(13); XMM_LOAD(14); XMM_LOAD(15);
+	default:
+		break;
+	}
+}
+
+static int emu_get_vec(void *ctx, unsigned int reg, u8 *buf, unsigned int len)
+{
+	struct xmm x;
+
+	(void)ctx;
+	if (len > sizeof(x))
+		return -EOPNOTSUPP;	/* YMM: the runtime enables no AVX state */
+	xmm_get(reg, &x);
+	memcpy(buf, x.b, len);
+	return 0;
+}
+
+static int emu_set_vec(void *ctx, unsigned int reg, const u8 *buf, unsigned int len)
+{
+	struct xmm x;
+
+	(void)ctx;
+	if (len > sizeof(x))
+		return -EOPNOTSUPP;
+	xmm_get(reg, &x);
+	memcpy(x.b, buf, len);
+	xmm_set(reg, &x);
+	return 0;
+}
+
+static const struct vmm_emul_ops emul_ops = {
+	.get_reg = emu_get_reg, .set_reg = emu_set_reg,
+	.get_rflags = emu_get_rflags, .set_rflags = emu_set_rflags,
+	.mmio_read = emu_mmio_read, .mmio_write = emu_mmio_write,
+	.translate = emu_translate,
+	.port_in = emu_port_in, .port_out = emu_port_out,
+	.get_vec = emu_get_vec, .set_vec = emu_set_vec,
+};
+
+/*
+ * The instruction at RIP touched emulated MMIO (a #VE for a shared GPA the
+ * host left without a page), or is a string IN/OUT: decode it with
+ * vmm-core's decoder and emulate it through #VE.RequestMMIO and
+ * Instruction.IO.  False when it cannot be emulated.
+ */
+static bool emulate_insn(struct guest_regs *r, const struct tdg_ve_info *ve)
+{
+	u64 avail = 0x100000000ULL - r->rip;
+	struct vmm_fault fault;
+	struct vmm_insn insn;
+	int ret;
+
+	if (r->rip < GUEST_PRIVATE_BASE || r->rip > 0xffffffffULL ||
+	    vmm_insn_decode((const u8 *)r->rip, avail < 15 ? avail : 15, VMM_MODE_64, &insn))
+		return false;
+	if (insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_PORT)
+		ret = vmm_insn_emulate_string(&insn, &emul_ops, r, 4096, &fault);
+	else if (ve->exit_reason == EXIT_EPT_VIOLATION)
+		ret = vmm_insn_emulate(&insn, ve->gpa, &emul_ops, r);
+	else
+		return false;
+	if (ret == VMM_EMUL_AGAIN)
+		return true;
+	if (ret)
+		return false;
+	r->rip += insn.len;
+	return true;
+}
+
 /**
  * guest_ve() - the #VE handler (called by guest_ve_entry)
  * @r: the interrupted GPRs and the #VE frame
  *
  * A pending private page is accepted (TDG.MEM.PAGE.ACCEPT) and the access
- * runs again; an instruction the TDX module does not virtualize is
- * emulated through TDG.VP.VMCALL and skipped.
+ * runs again; an access to emulated MMIO (a shared GPA) and a string IN/OUT
+ * are decoded and emulated (emulate_insn()); an instruction the TDX module
+ * does not virtualize is emulated through TDG.VP.VMCALL and skipped.
  */
 void guest_ve(struct guest_regs *r)
 {
@@ -360,6 +588,12 @@ void guest_ve(struct guest_regs *r)
 	if (tdg_vp_veinfo_get(&ve))
 		guest_assert_fail(__FILE__, __LINE__, "TDG.VP.VEINFO.GET");
 	WRITE_ONCE(guest_last_ve_reason, ve.exit_reason);
+	if ((ve.exit_reason == EXIT_EPT_VIOLATION && (ve.gpa & GUEST_SHARED_BIT)) ||
+	    (ve.exit_reason == EXIT_IO && (ve.exit_qualification & BIT(4)))) {
+		if (!emulate_insn(r, &ve))
+			guest_assert_fail(__FILE__, __LINE__, "MMIO instruction not emulated");
+		return;
+	}
 	if (ve.exit_reason == EXIT_EPT_VIOLATION) {
 		u64 st = tdg_mem_page_accept(tdsnp_gpa(ve.gpa & ~0xfffULL), TDX_PAGE_4K);
 
@@ -390,6 +624,8 @@ void guest_start(u32 cpu)
 			 (((h >> 16) & 0xffff) << 48);
 	idt[VEC_VE].hi = h >> 32;
 	asm volatile("lidt %0" : : "m"(idtr));
+	/* CR4.OSFXSR and OSXMMEXCPT (bits 9, 10): SSE instructions run. */
+	asm volatile("mov %%cr4, %0; or $0x600, %0; mov %0, %%cr4" : "=&r"(h));
 	if (guest_ucall_init(cpu))
 		guest_assert_fail(__FILE__, __LINE__, "guest_ucall_init(cpu) == 0");
 	guest_main(cpu);

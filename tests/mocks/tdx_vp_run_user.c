@@ -23,7 +23,9 @@
  * - A shared GPA (the GPAW shared bit set): translated through the host's
  *   shared EPT (TD VMCS SHARED_EPTP, 4 levels, SDM Vol. 3C 29.3.2) and
  *   mapped to the host's page itself, which both sides see in plaintext; no
- *   leaf: an EPT-violation TD exit.  Large shared-EPT pages and EPT memory
+ *   leaf: an EPT-violation TD exit, or the guest's #VE (exit reason 48, the
+ *   GPA with the shared bit) when the non-present entry has suppress-#VE
+ *   (bit 63) clear, as the host marks emulated MMIO.  Large shared-EPT pages and EPT memory
  *   types are not modelled; a vCPU already running on a shared page keeps it
  *   until its next entry (the host's TLB shootdown is not modelled).
  * - Triple fault: the vCPU is disabled and TDH.VP.ENTER returns
@@ -386,13 +388,21 @@ static int map_private(struct run *rn, u64 gpa, u64 hpa)
 #define EPT_LARGE		BIT(7)
 #define EPT_ADDR		0x000ffffffffff000ULL
 
-/* The host page the shared EPT maps at @gpa (4 KiB leaves), or 0. */
-static u64 shared_walk(struct run *rn, u64 gpa)
+#define EPT_SVE			BIT_ULL(63)
+
+/*
+ * The host page the shared EPT maps at @gpa (4 KiB leaves), or 0; *@ve set
+ * when the walk stopped at a non-present entry whose suppress-#VE bit (63)
+ * is clear: the TD has EPT-violation #VE enabled, so that access is the
+ * guest's #VE, not a TD exit (SDM Vol. 3C 29.3.3.2, 26.5.7).
+ */
+static u64 shared_walk(struct run *rn, u64 gpa, bool *ve)
 {
 	u64 e = 0, *table;
 	struct page *pg;
 	int level;
 
+	*ve = false;
 	field(rn, TDX_FIELD_TD_VMCS_SHARED_EPTP, &e, false);
 	for (level = 3; level >= 0; level--) {
 		pg = pfn_to_page((e & EPT_ADDR) >> 12);
@@ -400,6 +410,8 @@ static u64 shared_walk(struct run *rn, u64 gpa)
 			return 0;
 		table = page_address(pg);
 		e = table[(gpa >> (12 + 9 * level)) & 511];
+		if (!(e & EPT_RWX))
+			*ve = !(e & EPT_SVE);
 		if ((e & EPT_RWX) != EPT_RWX || (level && (e & EPT_LARGE)))
 			return 0;
 	}
@@ -448,6 +460,7 @@ static void write_back(struct run *rn)
 static void revalidate(struct run *rn)
 {
 	struct vcpu_ctx *v = rn->v;
+	bool ve;
 	u32 i = 0;
 
 	while (i < v->nr) {
@@ -457,7 +470,7 @@ static void revalidate(struct run *rn)
 
 		if (!m->p) {
 			/* Shared: still the page the host's shared EPT maps there? */
-			if (shared_walk(rn, m->gpa) == m->shared_hpa) {
+			if (shared_walk(rn, m->gpa, &ve) == m->shared_hpa) {
 				i++;
 				continue;
 			}
@@ -832,13 +845,24 @@ static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
  */
 static int mem_fault(struct run *rn, struct mock_cpu_exit *x, struct tdsnp_regs *r, u64 *status)
 {
-	u64 gpa = x->mem.gpa, hpa;
+	u64 gpa = x->mem.gpa, hpa, qual;
+	bool ve;
 	u8 state;
+	int d;
 
+	/* Exit qualification bits 0..2 R/W/X, 7 GLA valid, 8 linear access (SDM Table 28-7). */
+	qual = (x->mem.access & MOCK_CPU_ACCESS_READ ? 1 : 0) |
+	       (x->mem.access & MOCK_CPU_ACCESS_WRITE ? 2 : 0) |
+	       (x->mem.access & MOCK_CPU_ACCESS_FETCH ? 4 : 0) | BIT(7) | BIT(8);
 	if (gpa & rn->shared_bit) {
-		hpa = shared_walk(rn, gpa);
+		hpa = shared_walk(rn, gpa, &ve);
 		if (hpa)
 			return map_shared(rn, gpa & ~(PAGE_SZ - 1), hpa);
+		if (ve) {
+			/* Emulated MMIO: the guest's #VE with the GPA as it is. */
+			d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
+			return d == 1 ? 2 : d;
+		}
 		*status = ept_exit(r, gpa, x->mem.access);
 		return 1;
 	}
@@ -846,11 +870,7 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x, struct tdsnp_regs 
 	if (state == TDX_SEPT_MAPPED)
 		return map_private(rn, gpa & ~(PAGE_SZ - 1), hpa & ~(PAGE_SZ - 1));
 	if (state == TDX_SEPT_PENDING && !(rn->info.attributes & TDX_TD_ATTR_SEPT_VE_DISABLE)) {
-		u64 qual = (x->mem.access & MOCK_CPU_ACCESS_READ ? 1 : 0) |
-			   (x->mem.access & MOCK_CPU_ACCESS_WRITE ? 2 : 0) |
-			   (x->mem.access & MOCK_CPU_ACCESS_FETCH ? 4 : 0) | BIT(7) | BIT(8);
-		int d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
-
+		d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
 		return d == 1 ? 2 : d;
 	}
 	*status = ept_exit(r, gpa, x->mem.access);

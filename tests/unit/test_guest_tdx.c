@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <openssl/sha.h>
 #include <cpuid.h>
+#include <sys/mman.h>
 
 #include <tdx/tdx_arch.h>
 #include <vmm/vmm.h>
@@ -28,6 +29,8 @@
 #include "../mocks/tdx_vp_run.h"
 #include "../mocks/tdx_guest_image.h"
 #include "guest.h"
+#define MMIO_FORMS_NATIVE
+#include "../../guest/tests/mmio_forms.h"
 
 #define NR_VCPUS	2
 
@@ -510,6 +513,179 @@ static void test_module_virtualizes_cpuid_msr_host_sees_only_ve_ones(void **stat
 	assert_int_equal(st.module_msr, 14);
 }
 
+/* A device whose 4 KiB of registers behave as memory; it logs nothing but bytes. */
+struct regfile {
+	u8 regs[4096];
+	u32 reads, writes;
+};
+
+static int regfile_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct regfile *d = ctx;
+	u64 off = gpa - MMIO_FORMS_GPA;
+
+	assert_true(off + size <= sizeof(d->regs));
+	*val = 0;
+	memcpy(val, d->regs + off, size);
+	d->reads++;
+	return 0;
+}
+
+static int regfile_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	struct regfile *d = ctx;
+	u64 off = gpa - MMIO_FORMS_GPA;
+
+	assert_true(off + size <= sizeof(d->regs));
+	memcpy(d->regs + off, &val, size);
+	d->writes++;
+	return 0;
+}
+
+static const struct vmm_mmio_ops regfile_ops = { .read = regfile_read, .write = regfile_write };
+static struct regfile regfile;
+
+static void regfile_pattern(u8 *p)
+{
+	u32 i;
+
+	for (i = 0; i < 4096; i++)
+		p[i] = (u8)(i * 37 + 11);
+}
+
+static int setup_mmio(void **state)
+{
+	struct env *e;
+
+	setup_image(state, guest_image_mmio, guest_image_mmio_end);
+	e = *state;
+	regfile_pattern(regfile.regs);
+	regfile.reads = 0;
+	regfile.writes = 0;
+	assert_int_equal(vmm_vm_add_mmio(e->vm, MMIO_FORMS_GPA, 4096, &regfile_ops, &regfile), 0);
+	return 0;
+}
+
+/* Port data the host gives the string INs, in order (rep insl: two dwords). */
+static const u32 port_in_data[] = { 0xa5, 0x11223344, 0x55667788 };
+
+/*
+ * The forms the CPU cannot run here, by hand on @mem (the native page):
+ * the moffs forms (SDM Vol. 2 MOV: A0/A1 load AL/RAX from the absolute
+ * address, A2/A3 store AL/EAX there; flags untouched) and the port string
+ * forms (INS/OUTS: one element per iteration, RSI/RDI step by the size,
+ * RCX counts down to 0, flags untouched).  @out collects the OUTs' data.
+ */
+static void form_by_hand(const char *name, u8 *mem, struct mmio_form_out *o, u32 *out,
+			 u32 *nout)
+{
+	memset(o, 0, sizeof(*o));
+	if (!strncmp(name, "moffs", 5)) {
+		if (!strcmp(name, "moffs_ld8")) {
+			o->rax = ~0xffULL | mem[0x30];
+		} else if (!strcmp(name, "moffs_ld64")) {
+			memcpy(&o->rax, mem + 0x30, 8);
+		} else if (!strcmp(name, "moffs_st8")) {
+			o->rax = 0xa5;
+			mem[0x38] = 0xa5;
+		} else {
+			o->rax = 0xc001d00d;
+			memcpy(mem + 0x3c, &o->rax, 4);
+		}
+		return;
+	}
+	o->rdx = MMIO_FORMS_PORT;
+	if (!strcmp(name, "outsb")) {
+		out[(*nout)++] = mem[0x140];
+		o->rsi = 0x141;
+	} else if (!strcmp(name, "rep_outsw")) {
+		out[(*nout)++] = mem[0x142] | (mem[0x143] << 8);
+		out[(*nout)++] = mem[0x144] | (mem[0x145] << 8);
+		o->rsi = 0x146;
+	} else if (!strcmp(name, "insb")) {
+		mem[0x178] = (u8)port_in_data[0];
+		o->rdi = 0x179;
+	} else {
+		memcpy(mem + 0x17c, &port_in_data[1], 8);
+		o->rdi = 0x184;
+	}
+}
+
+/*
+ * Every instruction form vmm-core's decoder emulates, executed by a TD on
+ * an emulated MMIO page (each access a #VE its runtime decodes and turns
+ * into #VE.RequestMMIO, the device model behind vmm-core answering), gives
+ * the registers, flags and memory the CPU itself gives running the same
+ * instructions on a RAM page (moffs and port string forms: by hand).
+ */
+static void test_guest_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	struct env *e = *state;
+	struct mmio_form_out o;
+	struct vmm_exit x = { 0 };
+	u32 outs[8], want_outs[8], nout = 0, nwant = 0, nin = 0, i, n = 0;
+	u64 got[2 * ARRAY_SIZE(mmio_forms)][6];
+	u8 *mem;
+
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+		if (x.reason == VMM_EXIT_UCALL) {
+			assert_true(n < ARRAY_SIZE(got));
+			memcpy(got[n++], x.ucall.args, sizeof(got[0]));
+		} else if (x.reason == VMM_EXIT_IO && x.io.port == MMIO_FORMS_PORT && !x.io.in) {
+			assert_true(nout < ARRAY_SIZE(outs));
+			outs[nout++] = x.io.value;
+		} else if (x.reason == VMM_EXIT_IO && x.io.port == MMIO_FORMS_PORT) {
+			assert_true(nin < ARRAY_SIZE(port_in_data));
+			x.io.value = port_in_data[nin++];
+		} else {
+			break;
+		}
+	}
+	if (x.reason != VMM_EXIT_HLT)
+		print_message("exit %u status %lld after %u ucalls\n", x.reason,
+			      (long long)x.fail.status, n);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(n, 2 * ARRAY_SIZE(mmio_forms));
+
+	regfile_pattern(mem);
+	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
+		const u64 *r = got[2 * i], *v = got[2 * i + 1];
+
+		memset(&o, 0, sizeof(o));
+		if (mmio_forms[i].native)
+			mmio_forms[i].run((u64)mem, &o);
+		else
+			form_by_hand(mmio_forms[i].name, mem, &o, want_outs, &nwant);
+		if (r[0] != o.rax || r[1] != o.rdx || r[2] != o.rcx || r[3] != o.rsi ||
+		    r[4] != o.rdi || r[5] != o.flags || v[0] != o.xmm[0] || v[1] != o.xmm[1] ||
+		    memcmp(&v[2], o.buf, 16))
+			fail_msg("%s: guest rax %llx rdx %llx rcx %llx rsi %llx rdi %llx fl %llx "
+				 "xmm %llx:%llx, CPU %llx %llx %llx %llx %llx %llx %llx:%llx",
+				 mmio_forms[i].name, (unsigned long long)r[0],
+				 (unsigned long long)r[1], (unsigned long long)r[2],
+				 (unsigned long long)r[3], (unsigned long long)r[4],
+				 (unsigned long long)r[5], (unsigned long long)v[0],
+				 (unsigned long long)v[1], (unsigned long long)o.rax,
+				 (unsigned long long)o.rdx, (unsigned long long)o.rcx,
+				 (unsigned long long)o.rsi, (unsigned long long)o.rdi,
+				 (unsigned long long)o.flags, (unsigned long long)o.xmm[0],
+				 (unsigned long long)o.xmm[1]);
+	}
+	/* The device's registers end as the CPU left the RAM page. */
+	for (i = 0; i < 4096; i++)
+		if (regfile.regs[i] != mem[i])
+			fail_msg("register byte 0x%x: device 0x%02x, CPU 0x%02x", i,
+				 regfile.regs[i], mem[i]);
+	assert_int_equal(nout, nwant);
+	assert_memory_equal(outs, want_outs, nout * sizeof(outs[0]));
+	assert_int_equal(nin, ARRAY_SIZE(port_in_data));
+	assert_true(regfile.reads > 0 && regfile.writes > 0);
+	munmap(mem, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +697,8 @@ int main(void)
 						setup_tdcalls, teardown_tdcalls),
 		cmocka_unit_test_setup_teardown(test_module_virtualizes_cpuid_msr_host_sees_only_ve_ones,
 						setup_cpuid_msr, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_mmio_every_decoder_form_matches_cpu,
+						setup_mmio, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
