@@ -90,8 +90,9 @@ struct mapped {
 /*
  * A vCPU's engine and the private pages mapped into it.  Pages stay mapped
  * between entries (changing Unicorn's memory map is what costs); every exit
- * encrypts them back, every entry checks the S-EPT still maps them there
- * and, when no other vCPU is running on a page, decrypts it again.
+ * encrypts back the pages the guest wrote, every entry checks the S-EPT
+ * still maps them there and, when no other vCPU is running on a page whose
+ * ciphertext changed behind the runner's back, decrypts it again (plain_sync()).
  */
 struct vcpu_ctx {
 	u64 tdvpr_pa;
@@ -119,6 +120,8 @@ struct vcpu_ctx {
 struct plain {
 	u64 hpa;
 	u8 *buf;
+	u8 *clean;	/* the plaintext as of the last sync with the module's page */
+	u8 *cipher;	/* the module's page (ciphertext) as of that sync */
 	u32 refs;
 	struct plain *next;
 };
@@ -307,6 +310,50 @@ static void sync_state(struct run *rn, bool store)
 
 /* ------------------------------------------------------------ memory */
 
+static void plain_free(struct plain *p)
+{
+	free(p->buf);
+	free(p->clean);
+	free(p->cipher);
+	free(p);
+}
+
+/* The module's page behind @p: its ciphertext as the host's mapping sees it. */
+static const u8 *plain_cipher(const struct plain *p)
+{
+	return page_address(tdsnp_hpa_to_page(tdsnp_hpa(p->hpa & TDSNP_PAGE_MASK)));
+}
+
+/*
+ * Decrypt the module's page into @p->buf (@store false) or encrypt @p->buf
+ * into it, and remember both sides: plain_dirty() and plain_stale() then
+ * tell with a comparison whether either side changed since.
+ */
+static void plain_sync(struct run *rn, struct plain *p, bool store)
+{
+	if (store) {
+		/* One snapshot: another vCPU may be writing the page meanwhile. */
+		memcpy(p->clean, p->buf, PAGE_SZ);
+		tdx_module_vp_priv(rn->vp, p->hpa, p->clean, true);
+	} else {
+		tdx_module_vp_priv(rn->vp, p->hpa, p->buf, false);
+		memcpy(p->clean, p->buf, PAGE_SZ);
+	}
+	memcpy(p->cipher, plain_cipher(p), PAGE_SZ);
+}
+
+/* The guest wrote the page since the last sync. */
+static bool plain_dirty(const struct plain *p)
+{
+	return memcmp(p->buf, p->clean, PAGE_SZ) != 0;
+}
+
+/* The module's page changed since the last sync (not through this runner). */
+static bool plain_stale(const struct plain *p)
+{
+	return memcmp(plain_cipher(p), p->cipher, PAGE_SZ) != 0;
+}
+
 /* The shared plaintext of the page at @hpa, decrypted by its first user. */
 static struct plain *plain_get(struct run *rn, u64 hpa)
 {
@@ -318,15 +365,18 @@ static struct plain *plain_get(struct run *rn, u64 hpa)
 			break;
 	if (!p) {
 		p = calloc(1, sizeof(*p));
-		if (p)
+		if (p) {
 			p->buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
-		if (p && !p->buf) {
-			free(p);
+			p->clean = malloc(PAGE_SZ);
+			p->cipher = malloc(PAGE_SZ);
+		}
+		if (p && (!p->buf || !p->clean || !p->cipher)) {
+			plain_free(p);
 			p = NULL;
 		}
 		if (p) {
 			p->hpa = hpa;
-			tdx_module_vp_priv(rn->vp, hpa, p->buf, false);
+			plain_sync(rn, p, false);
 			p->next = plains;
 			plains = p;
 		}
@@ -347,8 +397,7 @@ static void plain_drop_locked(struct plain *p)
 	for (pp = &plains; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
-	free(p->buf);
-	free(p);
+	plain_free(p);
 }
 
 static int map_private(struct run *rn, u64 gpa, u64 hpa)
@@ -451,9 +500,8 @@ static void write_back(struct run *rn)
 	u32 i;
 
 	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p)
-			tdx_module_vp_priv(rn->vp, rn->v->pages[i].p->hpa,
-					   rn->v->pages[i].p->buf, true);
+		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p))
+			plain_sync(rn, rn->v->pages[i].p, true);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
@@ -481,8 +529,8 @@ static void revalidate(struct run *rn)
 		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
 		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
 			pthread_mutex_lock(&vcpus_lock);
-			if (m->p->refs == 1)
-				tdx_module_vp_priv(rn->vp, hpa, m->p->buf, false);
+			if (m->p->refs == 1 && plain_stale(m->p))
+				plain_sync(rn, m->p, false);
 			pthread_mutex_unlock(&vcpus_lock);
 			i++;
 			continue;
