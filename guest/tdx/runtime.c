@@ -428,7 +428,8 @@ static int emu_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
  * alias 0xFFC00000..0xFFDFFFFF is 0xFFE00000.. with the shared bit, and
  * 0xFFE00000..0xFFFFFFFF is 1:1; anything else is not present (#PF).
  */
-static int emu_translate(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fault *fault)
+static int emu_translate(void *ctx, u64 gva, unsigned int access, u64 *gpa,
+			 struct vmm_fault *fault)
 {
 	(void)ctx;
 	if (gva >= GUEST_SHARED_ALIAS && gva < GUEST_PRIVATE_BASE) {
@@ -439,9 +440,9 @@ static int emu_translate(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fa
 		*gpa = gva;
 		return 0;
 	}
-	/* #PF, not present, supervisor (SDM Vol. 3A 4.7). */
+	/* #PF, not present; W/R, U/S and I/D from the access (SDM Vol. 3A 4.7). */
 	fault->vector = 14;
-	fault->error_code = write ? 2 : 0;
+	fault->error_code = access & (VMM_ACC_WRITE | VMM_ACC_USER | VMM_ACC_FETCH);
 	fault->cr2 = gva;
 	return VMM_EMUL_FAULT;
 }
