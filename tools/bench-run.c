@@ -11,9 +11,12 @@
  *   mock CPU exit            the OUT loop through mock_cpu_run(): every OUT
  *                            ends the run (its exit detection runs on every
  *                            instruction), the caller advances RIP, re-enters
- *   tdx_host IO exit         a TD's TDG.VP.VMCALL<Instruction.IO> through
- *                            vmm_vcpu_run(): TDH.VP.ENTER, TD exit 77, the
- *                            typed exit, the caller's answer, the next entry
+ *   tdx_host IO exit         a TD's TDG.VP.VMCALL<Instruction.IO> (tdsnp's
+ *                            wrapper) through vmm_vcpu_run(): TDH.VP.ENTER,
+ *                            TD exit 77, the typed exit, the caller's answer,
+ *                            the next entry
+ *   bare TDCALL              the same VMCALL with its registers set inline:
+ *                            the exit machinery without guest code
  *   tdx_host OUT exit        the same from an OUT instruction: a #VE the
  *                            guest runtime's handler turns into that VMCALL
  *   boot to first ucall      from the first vmm_vcpu_run() of a finalized TD
@@ -204,8 +207,24 @@ fail:
 	return NULL;
 }
 
+/* TD_EXITS IO exits on @port after a ucall of @seq: ns per exit, or -1. */
+static double td_loop(struct vmm_vcpu *vcpu, u64 seq, u16 port)
+{
+	struct vmm_exit x;
+	unsigned long i;
+	u64 t0;
+
+	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL || x.ucall.arg != seq)
+		return -1;
+	t0 = tdsnp_time_ns();
+	for (i = 0; i < TD_EXITS; i++)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != port)
+			return -1;
+	return (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
+}
+
 /* Boot to the first ucall, then TD_EXITS IO exits of each kind: ns of each, or -1. */
-static int td_measure(double *boot, double *io, double *out)
+static int td_measure(double *boot, double *io, double *raw, double *out)
 {
 	struct vmm_vcpu *vcpu;
 	struct vmm_exit x;
@@ -221,16 +240,14 @@ static int td_measure(double *boot, double *io, double *out)
 	*boot = (double)(tdsnp_time_ns() - t0);
 	t0 = tdsnp_time_ns();
 	for (i = 0; i < TD_EXITS; i++)
-		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != BENCH_PORT_VMCALL)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO ||
+		    x.io.port != BENCH_PORT_VMCALL)
 			goto fail;
 	*io = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
-	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL || x.ucall.arg != 1)
+	*raw = td_loop(vcpu, 1, BENCH_PORT_VMCALL);
+	*out = td_loop(vcpu, 2, BENCH_PORT_OUT);
+	if (*raw < 0 || *out < 0)
 		goto fail;
-	t0 = tdsnp_time_ns();
-	for (i = 0; i < TD_EXITS; i++)
-		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != BENCH_PORT_OUT)
-			goto fail;
-	*out = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
 	return vmm_vm_destroy(vm) ? -1 : 0;
 fail:
 	vmm_vm_destroy(vm);
@@ -244,8 +261,8 @@ fail:
  */
 int bench_guest_run(void)
 {
-	double bare[RUNS], rt[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], out[RUNS];
-	struct fig3 r, b, e, bt, t, o;
+	double bare[RUNS], rt[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], raw[RUNS], out[RUNS];
+	struct fig3 r, b, e, bt, t, w, o;
 	int i, err = 0;
 
 	for (i = 0; i < RUNS; i++) {
@@ -269,7 +286,7 @@ int bench_guest_run(void)
 	}
 	tdx_vp_run_install();
 	for (i = 0; i < RUNS && !err; i++)
-		err = td_measure(&boot[i], &io[i], &out[i]);
+		err = td_measure(&boot[i], &io[i], &raw[i], &out[i]);
 	tdx_vp_run_uninstall();
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 out:
@@ -284,6 +301,7 @@ out:
 	e = fig3(exitv);
 	bt = fig3(boot);
 	t = fig3(io);
+	w = fig3(raw);
 	o = fig3(out);
 	printf("guests on the mock CPU (Unicorn), %d runs each; TD figures: firmware model in direct mode\n",
 	       RUNS);
@@ -292,6 +310,8 @@ out:
 	print3("mock CPU exit round trip", e, "ns/exit", "baseline", r.med);
 	print3("tdx_host IO exit, VMCALL", t, "ns/exit", "baseline", r.med);
 	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", t.med / e.med);
+	print3("tdx_host IO exit, bare TDCALL", w, "ns/exit", "baseline", r.med);
+	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", w.med / e.med);
 	print3("tdx_host IO exit, OUT (#VE)", o, "ns/exit", "baseline", r.med);
 	bt.min /= 1e3;
 	bt.med /= 1e3;
