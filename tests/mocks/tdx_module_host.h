@@ -115,6 +115,7 @@ void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state);
 u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa);
 void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write);
 void tdx_module_vp_disable(struct tdx_module_vp *v);
+u64 tdx_module_priv_gen(void);
 
 /* Host glue (tdx_module_host_user.c / tdx_module_host_kernel.c). */
 void tdx_module_host_set_owned(struct page *page, bool owned);

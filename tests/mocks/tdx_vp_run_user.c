@@ -122,6 +122,7 @@ struct plain {
 	u8 *buf;
 	u8 *clean;	/* the plaintext as of the last sync with the module's page */
 	u8 *cipher;	/* the module's page (ciphertext) as of that sync */
+	u64 gen;	/* tdx_module_priv_gen() when @cipher was last known current */
 	u32 refs;
 	struct plain *next;
 };
@@ -340,6 +341,7 @@ static void plain_sync(struct run *rn, struct plain *p, bool store)
 		memcpy(p->clean, p->buf, PAGE_SZ);
 	}
 	memcpy(p->cipher, plain_cipher(p), PAGE_SZ);
+	p->gen = tdx_module_priv_gen();
 }
 
 /* The guest wrote the page since the last sync. */
@@ -348,10 +350,22 @@ static bool plain_dirty(const struct plain *p)
 	return memcmp(p->buf, p->clean, PAGE_SZ) != 0;
 }
 
-/* The module's page changed since the last sync (not through this runner). */
-static bool plain_stale(const struct plain *p)
+/*
+ * The module's page changed since the last sync (not through this runner):
+ * looked at only after the module wrote private memory at all.  Inferred
+ * limit: a host writing the page through its own mapping (no module
+ * operation) reaches a running guest only when the page is mapped anew.
+ */
+static bool plain_stale(struct plain *p)
 {
-	return memcmp(plain_cipher(p), p->cipher, PAGE_SZ) != 0;
+	u64 gen = tdx_module_priv_gen();
+
+	if (p->gen == gen)
+		return false;
+	if (memcmp(plain_cipher(p), p->cipher, PAGE_SZ))
+		return true;
+	p->gen = gen;
+	return false;
 }
 
 /* The shared plaintext of the page at @hpa, decrypted by its first user. */
