@@ -303,8 +303,8 @@ out:
 	t = fig3(io);
 	w = fig3(raw);
 	o = fig3(out);
-	printf("guests on the mock CPU (Unicorn), %d runs each; TD figures: firmware model in direct mode\n",
-	       RUNS);
+	printf("guests on the mock CPU (Unicorn), %d runs each; %s\n", RUNS,
+	       "TD figures: firmware model in direct mode");
 	print3("engine round trip (OUT)", r, "ns/exit", "(baseline: stop, re-enter)", r.med);
 	print3("engine hook, no stop (OUT)", b, "ns/exit", "baseline", r.med);
 	print3("mock CPU exit round trip", e, "ns/exit", "baseline", r.med);

@@ -473,64 +473,58 @@ static int emu_port_out(void *ctx, u16 port, unsigned int size, u64 val)
  * XMM registers of the interrupted code: still live, as the runtime is
  * built with general registers only (-mgeneral-regs-only).
  */
-#define XMM_STORE(n)	case n: asm volatile("movdqu %%xmm" #n ", %0" : "=m"(x)); break
-#define XMM_LOAD(n)	case n: asm volatile("movdqu %0, %%xmm" #n : : "m"(x)); break
-
 struct xmm {
 	u8 b[16];
 };
 
-static void xmm_get(unsigned int reg, struct xmm *out)
+static void xmm_save_all(struct xmm *x)
 {
-	struct xmm x;
-
-	switch (reg) {
-	XMM_STORE(0); XMM_STORE(1); XMM_STORE(2); XMM_STORE(3);
-	XMM_STORE(4); XMM_STORE(5); XMM_STORE(6); XMM_STORE(7);
-	XMM_STORE(8); XMM_STORE(9); XMM_STORE(10); XMM_STORE(11);
-	XMM_STORE(12); XMM_STORE(13); XMM_STORE(14); XMM_STORE(15);
-	default:
-		memset(&x, 0, sizeof(x));
-	}
-	*out = x;
+	asm volatile("movdqu %%xmm0, 0(%0); movdqu %%xmm1, 16(%0)\n\t"
+		     "movdqu %%xmm2, 32(%0); movdqu %%xmm3, 48(%0)\n\t"
+		     "movdqu %%xmm4, 64(%0); movdqu %%xmm5, 80(%0)\n\t"
+		     "movdqu %%xmm6, 96(%0); movdqu %%xmm7, 112(%0)\n\t"
+		     "movdqu %%xmm8, 128(%0); movdqu %%xmm9, 144(%0)\n\t"
+		     "movdqu %%xmm10, 160(%0); movdqu %%xmm11, 176(%0)\n\t"
+		     "movdqu %%xmm12, 192(%0); movdqu %%xmm13, 208(%0)\n\t"
+		     "movdqu %%xmm14, 224(%0); movdqu %%xmm15, 240(%0)"
+		     : : "r"(x) : "memory");
 }
 
-static void xmm_set(unsigned int reg, const struct xmm *in)
+static void xmm_load_all(const struct xmm *x)
 {
-	struct xmm x = *in;
-
-	switch (reg) {
-	XMM_LOAD(0); XMM_LOAD(1); XMM_LOAD(2); XMM_LOAD(3);
-	XMM_LOAD(4); XMM_LOAD(5); XMM_LOAD(6); XMM_LOAD(7);
-	XMM_LOAD(8); XMM_LOAD(9); XMM_LOAD(10); XMM_LOAD(11);
-	XMM_LOAD(12); XMM_LOAD(13); XMM_LOAD(14); XMM_LOAD(15);
-	default:
-		break;
-	}
+	asm volatile("movdqu 0(%0), %%xmm0; movdqu 16(%0), %%xmm1\n\t"
+		     "movdqu 32(%0), %%xmm2; movdqu 48(%0), %%xmm3\n\t"
+		     "movdqu 64(%0), %%xmm4; movdqu 80(%0), %%xmm5\n\t"
+		     "movdqu 96(%0), %%xmm6; movdqu 112(%0), %%xmm7\n\t"
+		     "movdqu 128(%0), %%xmm8; movdqu 144(%0), %%xmm9\n\t"
+		     "movdqu 160(%0), %%xmm10; movdqu 176(%0), %%xmm11\n\t"
+		     "movdqu 192(%0), %%xmm12; movdqu 208(%0), %%xmm13\n\t"
+		     "movdqu 224(%0), %%xmm14; movdqu 240(%0), %%xmm15"
+		     : : "r"(x) : "memory");
 }
 
 static int emu_get_vec(void *ctx, unsigned int reg, u8 *buf, unsigned int len)
 {
-	struct xmm x;
+	struct xmm x[16];
 
 	(void)ctx;
-	if (len > sizeof(x))
+	if (reg >= 16 || len > sizeof(x[0]))
 		return -EOPNOTSUPP;	/* YMM: the runtime enables no AVX state */
-	xmm_get(reg, &x);
-	memcpy(buf, x.b, len);
+	xmm_save_all(x);
+	memcpy(buf, x[reg].b, len);
 	return 0;
 }
 
 static int emu_set_vec(void *ctx, unsigned int reg, const u8 *buf, unsigned int len)
 {
-	struct xmm x;
+	struct xmm x[16];
 
 	(void)ctx;
-	if (len > sizeof(x))
+	if (reg >= 16 || len > sizeof(x[0]))
 		return -EOPNOTSUPP;
-	xmm_get(reg, &x);
-	memcpy(x.b, buf, len);
-	xmm_set(reg, &x);
+	xmm_save_all(x);
+	memcpy(x[reg].b, buf, len);
+	xmm_load_all(x);
 	return 0;
 }
 

@@ -30,7 +30,8 @@ void guest_main(u32 cpu)
 	for (i = 0; i < BENCH_VMCALL_EXITS; i++) {
 		/* TDG.VP.VMCALL<Instruction.IO> write, R10..R15 exposed (tdx-guest.md 3). */
 		register u64 r10 asm("r10") = 0, r11 asm("r11") = 30, r12 asm("r12") = 1;
-		register u64 r13 asm("r13") = 1, r14 asm("r14") = BENCH_PORT_VMCALL, r15 asm("r15") = i;
+		register u64 r13 asm("r13") = 1, r14 asm("r14") = BENCH_PORT_VMCALL;
+		register u64 r15 asm("r15") = i;
 
 		asm volatile(".byte 0x66, 0x0f, 0x01, 0xcc"
 			     : "+r"(r10), "+r"(r11), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)

@@ -23,7 +23,7 @@
  * registers; a guest runtime program is built with general registers only.
  */
 #ifdef MMIO_FORMS_NATIVE
-#define MMIO_XMM_CLOBBERS	, "xmm1", "xmm9"
+#define MMIO_XMM_CLOBBERS	"xmm1", "xmm9",
 #else
 #define MMIO_XMM_CLOBBERS
 #endif
@@ -90,7 +90,7 @@ static void mmio_form_##name(u64 base, struct mmio_form_out *o)			\
 										\
 	asm volatile("movdqu %[x], %%xmm1\n\t" insn "\n\tmovdqu %%xmm1, %[o]"	\
 		     : [o] "=m"(o->xmm) : [m] "b"(base), [x] "m"(x1)		\
-		     : "memory" MMIO_XMM_CLOBBERS);				\
+		     : MMIO_XMM_CLOBBERS "memory");				\
 }
 
 MMIO_FORM(mov_st8, "movb %%al, 0x00(%[m])",

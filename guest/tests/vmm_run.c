@@ -26,6 +26,7 @@
  */
 void guest_main(u32 cpu)
 {
+	u64 *aug = (u64 *)VMRUN_AUG_GPA, *nomem = (u64 *)VMRUN_NOMEM_GPA;
 	u32 a, b, c, d, n;
 	u64 v = 0, st;
 
@@ -35,7 +36,7 @@ void guest_main(u32 cpu)
 		if (cpu == 1)
 			tdg_vp_vmcall_report_fatal_error(42, tdsnp_gpa(0), NULL, &st);
 		if (cpu == 2)
-			v = READ_ONCE(*(volatile u64 *)VMRUN_NOMEM_GPA);
+			v = READ_ONCE(*nomem);
 		(void)v;
 		return;
 	}
@@ -54,8 +55,8 @@ void guest_main(u32 cpu)
 	GUEST_ASSERT(!tdg_vp_vmcall_mmio_read(tdsnp_gpa(VMRUN_NODEV_GPA | GUEST_SHARED_BIT), 2,
 					      &v, &st) && !st);
 	guest_ucall(v);
-	WRITE_ONCE(*(volatile u64 *)VMRUN_AUG_GPA, 0x1234);
-	guest_ucall(READ_ONCE(*(volatile u64 *)VMRUN_AUG_GPA));
+	WRITE_ONCE(*aug, 0x1234);
+	guest_ucall(READ_ONCE(*aug));
 	asm volatile("hlt");
 	guest_triple_fault();
 }

@@ -29,19 +29,19 @@ void guest_main(u32 cpu)
 	struct tdg_vmcall_args raw = {
 		.expose = 0xfc00, .r11 = 0xbeef, .r12 = 0x2222, .rbx = 0x1111,
 	};
+	u64 *aug = (u64 *)VP_AUG_GPA, v[6];
 	u32 a, b, c, d;
-	u64 v[6];
 
 	if (cpu)
 		return;
 	guest_putc('H');
 	tdg_vp_vmcall(&raw);
 	guest_cpuid(0x40000000, 0, &a, &b, &c, &d);
-	WRITE_ONCE(*(volatile u64 *)VP_AUG_GPA, 0x1234);
+	WRITE_ONCE(*aug, 0x1234);
 	v[0] = raw.rbx;
 	v[1] = raw.r12;
 	v[2] = a;
-	v[3] = READ_ONCE(*(volatile u64 *)VP_AUG_GPA);
+	v[3] = READ_ONCE(*aug);
 	v[4] = READ_ONCE(guest_last_ve_reason);
 	v[5] = READ_ONCE(guest_last_accept_status);
 	guest_ucall_args(6, v);

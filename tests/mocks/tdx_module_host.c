@@ -2933,7 +2933,8 @@ void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write)
 
 	tdsnp_mutex_lock(&m.lock);
 	if (write)
-		ks_xor(vp->td->hkid, hpa, host_va(hpa), buf, TDSNP_PAGE_SIZE);	/* not a module write */
+		/* The runner's own copy back: not a module write (priv_gen). */
+		ks_xor(vp->td->hkid, hpa, host_va(hpa), buf, TDSNP_PAGE_SIZE);
 	else
 		priv_read(vp->td->hkid, hpa, buf, TDSNP_PAGE_SIZE);
 	tdsnp_mutex_unlock(&m.lock);

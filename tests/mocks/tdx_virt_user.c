@@ -40,13 +40,13 @@
 #define VE		TDX_VIRT_VE
 #define GP		TDX_VIRT_GP
 #define ACTION_MASK	0xf
-#define PERF		(1 << 4)
-#define PT		(2 << 4)
-#define CET		(3 << 4)
-#define ULI		(4 << 4)
-#define LBR		(5 << 4)
-#define PKS		(6 << 4)
-#define OFF		(7 << 4)
+#define PERF		0x10
+#define PT		0x20
+#define CET		0x30
+#define ULI		0x40
+#define LBR		0x50
+#define PKS		0x60
+#define OFF		0x70
 
 #define XFAM_PT		BIT_ULL(8)
 #define XFAM_CET	(BIT_ULL(11) | BIT_ULL(12))

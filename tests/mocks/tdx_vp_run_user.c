@@ -362,7 +362,7 @@ static bool plain_stale(struct plain *p)
 
 	if (p->gen == gen)
 		return false;
-	if (memcmp(plain_cipher(p), p->cipher, PAGE_SZ))
+	if (memcmp(plain_cipher(p), p->cipher, PAGE_SZ) != 0)
 		return true;
 	p->gen = gen;
 	return false;
@@ -1052,8 +1052,11 @@ static bool msr_module(struct run *rn, u32 msr, bool write, u64 *val)
 	u64 id = msr_field_id(msr), *p = msr_state(&rn->st, msr);
 
 	if (!write && msr == MSR_TSC) {
+		u32 lo, hi;
+
 		/* Inferred: the host's TSC (offsetting and scaling not modelled). */
-		*val = __builtin_ia32_rdtsc();
+		asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		*val = ((u64)hi << 32) | lo;
 		return true;
 	}
 	if (id) {
