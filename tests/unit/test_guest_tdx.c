@@ -17,7 +17,10 @@
 #include <cmocka.h>
 #include <openssl/sha.h>
 #include <cpuid.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <tdx/tdx_arch.h>
 #include <vmm/vmm.h>
@@ -611,6 +614,68 @@ static void form_by_hand(const char *name, u8 *mem, struct mmio_form_out *o, u32
 	}
 }
 
+/* This binary, as started (under valgrind /proc/self/exe is valgrind's tool). */
+static const char *self_path;
+
+/* What the CPU gives for every form, run in order on one RAM page. */
+struct mmio_oracle {
+	struct mmio_form_out out[ARRAY_SIZE(mmio_forms)];
+	u8 mem[4096];
+	u32 outs[8];
+	u32 nout;
+};
+
+static void mmio_oracle_run(struct mmio_oracle *orc)
+{
+	u8 *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	u32 i;
+
+	if (mem == MAP_FAILED)
+		exit(2);
+	regfile_pattern(mem);
+	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
+		memset(&orc->out[i], 0, sizeof(orc->out[i]));
+		if (mmio_forms[i].native)
+			mmio_forms[i].run((u64)mem, &orc->out[i]);
+		else
+			form_by_hand(mmio_forms[i].name, mem, &orc->out[i], orc->outs, &orc->nout);
+	}
+	memcpy(orc->mem, mem, sizeof(orc->mem));
+	munmap(mem, 4096);
+}
+
+/*
+ * The oracle in a process of its own (this binary again, "--mmio-oracle"):
+ * valgrind does not instrument an exec'd child by default, and its VEX
+ * lacks some of these instructions (plain CMPS), so the CPU runs them
+ * natively even when the test runs under valgrind.
+ */
+static void mmio_oracle_get(struct mmio_oracle *orc)
+{
+	int fd[2], status;
+	size_t got = 0;
+	ssize_t r;
+	pid_t pid;
+
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execlp(self_path, self_path, "--mmio-oracle", (char *)NULL);
+		_exit(3);
+	}
+	close(fd[1]);
+	while (got < sizeof(*orc) &&
+	       (r = read(fd[0], (u8 *)orc + got, sizeof(*orc) - got)) > 0)
+		got += (size_t)r;
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(got, sizeof(*orc));
+}
+
 /*
  * Every instruction form vmm-core's decoder emulates, executed by a TD on
  * an emulated MMIO page (each access a #VE its runtime decodes and turns
@@ -620,15 +685,12 @@ static void form_by_hand(const char *name, u8 *mem, struct mmio_form_out *o, u32
  */
 static void test_guest_mmio_every_decoder_form_matches_cpu(void **state)
 {
-	struct env *e = *state;
-	struct mmio_form_out o;
-	struct vmm_exit x = { 0 };
-	u32 outs[8], want_outs[8], nout = 0, nwant = 0, nin = 0, i, n = 0;
+	static struct mmio_oracle orc;
 	static u64 got[2 * ARRAY_SIZE(mmio_forms)][6];
-	u8 *mem;
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	u32 outs[8], nout = 0, nin = 0, i, n = 0;
 
-	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(mem != MAP_FAILED);
 	for (;;) {
 		assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
 		if (x.reason == VMM_EXIT_UCALL) {
@@ -650,46 +712,42 @@ static void test_guest_mmio_every_decoder_form_matches_cpu(void **state)
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
 	assert_int_equal(n, 2 * ARRAY_SIZE(mmio_forms));
 
-	regfile_pattern(mem);
+	mmio_oracle_get(&orc);
 	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
 		const u64 *r = got[(size_t)2 * i], *v = got[(size_t)2 * i + 1];
+		const struct mmio_form_out *o = &orc.out[i];
 
-		memset(&o, 0, sizeof(o));
-		if (mmio_forms[i].native)
-			mmio_forms[i].run((u64)mem, &o);
-		else
-			form_by_hand(mmio_forms[i].name, mem, &o, want_outs, &nwant);
-		if (r[0] != o.rax || r[1] != o.rdx || r[2] != o.rcx || r[3] != o.rsi ||
-		    r[4] != o.rdi || r[5] != o.flags || v[0] != o.xmm[0] || v[1] != o.xmm[1] ||
-		    memcmp(&v[2], o.buf, 16) != 0) {
+		if (r[0] != o->rax || r[1] != o->rdx || r[2] != o->rcx || r[3] != o->rsi ||
+		    r[4] != o->rdi || r[5] != o->flags || v[0] != o->xmm[0] ||
+		    v[1] != o->xmm[1] || memcmp(&v[2], o->buf, 16) != 0) {
 			print_message("guest: %llx %llx %llx %llx %llx %llx %llx:%llx\n",
 				      (unsigned long long)r[0], (unsigned long long)r[1],
 				      (unsigned long long)r[2], (unsigned long long)r[3],
 				      (unsigned long long)r[4], (unsigned long long)r[5],
 				      (unsigned long long)v[0], (unsigned long long)v[1]);
 			print_message("CPU:   %llx %llx %llx %llx %llx %llx %llx:%llx\n",
-				      (unsigned long long)o.rax, (unsigned long long)o.rdx,
-				      (unsigned long long)o.rcx, (unsigned long long)o.rsi,
-				      (unsigned long long)o.rdi, (unsigned long long)o.flags,
-				      (unsigned long long)o.xmm[0], (unsigned long long)o.xmm[1]);
+				      (unsigned long long)o->rax, (unsigned long long)o->rdx,
+				      (unsigned long long)o->rcx, (unsigned long long)o->rsi,
+				      (unsigned long long)o->rdi, (unsigned long long)o->flags,
+				      (unsigned long long)o->xmm[0], (unsigned long long)o->xmm[1]);
 			fail_msg("form %s: the guest's RAX RDX RCX RSI RDI flags XMM1 differ",
 				 mmio_forms[i].name);
 		}
 	}
 	/* The device's registers end as the CPU left the RAM page. */
 	for (i = 0; i < 4096; i++)
-		if (regfile.regs[i] != mem[i])
+		if (regfile.regs[i] != orc.mem[i])
 			fail_msg("register byte 0x%x: device 0x%02x, CPU 0x%02x", i,
-				 regfile.regs[i], mem[i]);
-	assert_int_equal(nout, nwant);
-	assert_memory_equal(outs, want_outs, nout * sizeof(outs[0]));
+				 regfile.regs[i], orc.mem[i]);
+	assert_int_equal(nout, orc.nout);
+	assert_memory_equal(outs, orc.outs, nout * sizeof(outs[0]));
 	assert_int_equal(nin, ARRAY_SIZE(port_in_data));
 	assert_true(regfile.reads > 0 && regfile.writes > 0);
-	munmap(mem, 4096);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	static struct mmio_oracle orc;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_guest_runs_with_runtime_and_ve_handler,
 						setup, teardown),
@@ -703,5 +761,10 @@ int main(void)
 						setup_mmio, teardown),
 	};
 
+	self_path = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle")) {
+		mmio_oracle_run(&orc);
+		return fwrite(&orc, sizeof(orc), 1, stdout) == 1 ? 0 : 1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
