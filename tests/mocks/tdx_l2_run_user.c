@@ -415,14 +415,17 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 					stats.host_routed++;
 				}
 				e->reason = VMX_EXIT_TDCALL;
+				e->insn_len = 4;
 				return;
 			}
 			if (x.insn_len >= 3 && !memcmp(x.insn, vmcall_bytes, 3)) {
 				e->reason = VMX_EXIT_VMCALL;
+				e->insn_len = 3;
 				return;
 			}
 			if (vmcs(c, VMCS_EXCEPTION_BITMAP) & BIT(VEC_UD)) {
 				e->reason = EXIT_EXCEPTION;
+				e->insn_len = 0;
 				e->intr = VEC_UD | (INTR_TYPE_HW_EXC << 8) | INTR_VALID;
 				return;
 			}
