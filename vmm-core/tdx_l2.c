@@ -1046,8 +1046,9 @@ static int l2_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	return 0;
 }
 
-/**
- * vmm_tdx_l2_ops: the tdx_l2 backend, for vmm_backend_register().
+/*
+ * vmm_tdx_l2_ops: the tdx_l2 backend, for vmm_backend_register().  No
+ * finalize: an L2 has no launch measurement (the L1 vouches for it).
  */
 const struct vmm_backend_ops vmm_tdx_l2_ops = {
 	.name = "tdx_l2",

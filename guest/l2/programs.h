@@ -27,8 +27,7 @@ extern const unsigned char l2_irq[], l2_irq_end[];
 extern const unsigned char l2_store[], l2_store_end[];
 extern const unsigned char l2_peek[], l2_peek_end[];
 
-asm(
-	".pushsection .rodata\n"
+asm(".pushsection .rodata\n"
 
 	/* Print the string through COM1, polling LSR bit 5 (THR empty); HLT. */
 	".globl l2_serial, l2_serial_end\n"

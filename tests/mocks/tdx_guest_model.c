@@ -259,7 +259,7 @@ static u64 *msr_bitmap_qword(const struct md_ctx *c, const struct tdx_field_ref 
 	const char *n = ref->desc->name;
 	u32 vm;
 
-	if (!c->vcpu || strncmp(n, "L2_MSR_BITMAPS_", 15) || n[16])
+	if (!c->vcpu || strncmp(n, "L2_MSR_BITMAPS_", 15) != 0 || n[16])
 		return NULL;
 	vm = (u32)(n[15] - '0');
 	if (vm < 1 || vm > TDX_MAX_L2_VMS || ref->field >= TDXG_MSR_BITMAP_QWORDS)

@@ -378,7 +378,7 @@ static void test_l2_mmio_in_every_decoder_form_reaches_the_device_model(void **s
 	assert_int_equal(get_reg(vcpu, VMM_REG_RSI), 0x7a);	/* xchg: old value */
 	assert_int_equal(get_reg(vcpu, VMM_REG_RDX), 0x77);	/* xadd: old value */
 	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0x7a);	/* cmpxchg matched */
-	/* 21 instructions touch the device; 8 of them (ADD OR AND XOR XCHG XADD CMPXCHG BTS) read and write. */
+	/* 21 instructions touch the device; 8 read and write it (ALU, XCHG, XADD, CMPXCHG, BTS). */
 	assert_int_equal(g.dev_accesses, 29);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
@@ -538,8 +538,9 @@ static void test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall(void **
 		.mem_size = RAM_SIZE,
 	};
 	struct vmm_state_entry e[] = {
-		{ .type = VMM_STATE_VMCS, .id = 0x4004, .value = 0x40 },	/* exception bitmap */
-		{ .type = VMM_STATE_VMCS, .id = 0x2004, .value = 0x1000 },	/* MSR bitmap: L1 wr 0 */
+		/* The exception bitmap, and the MSR-bitmap address (L1 write mask 0). */
+		{ .type = VMM_STATE_VMCS, .id = 0x4004, .value = 0x40 },
+		{ .type = VMM_STATE_VMCS, .id = 0x2004, .value = 0x1000 },
 	};
 	struct vmm_state_entry rip = { .type = VMM_STATE_VMCS, .id = 0x681E, .value = 0x1234 };
 	struct vmm_state_entry reg = { .type = VMM_STATE_REG, .id = VMM_REG_RIP, .value = 0x5678 };
@@ -681,30 +682,21 @@ static void test_destroy_returns_every_page_to_the_l1(void **state)
 	}
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_l2_prints_through_the_l1_serial_device_model,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_l2_mmio_in_every_decoder_form_reaches_the_device_model, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_l2_cpuid_and_msrs_are_emulated_by_the_l1,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_interrupt_injected_by_l1_is_handled_by_l2,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_revoking_write_makes_the_next_store_an_ept_violation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_l2_vms_cannot_read_each_others_pages,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_seeded_busy_pending_interrupt_and_host_exits_are_survived, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_set_mem_state_converts_both_ways_and_rolls_back,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_returns_every_page_to_the_l1, setup,
-						teardown),
+		T(test_l2_prints_through_the_l1_serial_device_model),
+		T(test_l2_mmio_in_every_decoder_form_reaches_the_device_model),
+		T(test_l2_cpuid_and_msrs_are_emulated_by_the_l1),
+		T(test_interrupt_injected_by_l1_is_handled_by_l2),
+		T(test_revoking_write_makes_the_next_store_an_ept_violation),
+		T(test_two_l2_vms_cannot_read_each_others_pages),
+		T(test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall),
+		T(test_seeded_busy_pending_interrupt_and_host_exits_are_survived),
+		T(test_set_mem_state_converts_both_ways_and_rolls_back),
+		T(test_destroy_returns_every_page_to_the_l1),
 	};
 	struct tdsnp_arena_config cfg = { .nr_frames = 128 };
 	struct tdsnp_arena *arena = tdsnp_arena_create(&cfg);
