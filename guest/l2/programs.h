@@ -26,6 +26,7 @@ extern const unsigned char l2_cpuid_msr[], l2_cpuid_msr_end[];
 extern const unsigned char l2_irq[], l2_irq_end[];
 extern const unsigned char l2_store[], l2_store_end[];
 extern const unsigned char l2_peek[], l2_peek_end[];
+extern const unsigned char l2_string_io[], l2_string_io_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -165,6 +166,26 @@ asm(".pushsection .rodata\n"
 	"	mov	(%rdi), %eax\n"
 	"	hlt\n"
 	"l2_peek_end:\n"
+
+	/*
+	 * REP OUTSB "OUTS!" to COM1, then REP INSB 4 bytes from COM1 into a
+	 * buffer and load it into EAX; HLT.
+	 */
+	".globl l2_string_io, l2_string_io_end\n"
+	"l2_string_io:\n"
+	"	lea	1f(%rip), %rsi\n"
+	"	mov	$5, %ecx\n"
+	"	mov	$0x3f8, %dx\n"
+	"	cld\n"
+	"	rep outsb\n"
+	"	lea	2f(%rip), %rdi\n"
+	"	mov	$4, %ecx\n"
+	"	rep insb\n"
+	"	mov	2f(%rip), %eax\n"
+	"	hlt\n"
+	"1:	.ascii	\"OUTS!\"\n"
+	"2:	.long	0\n"
+	"l2_string_io_end:\n"
 
 	".popsection\n");
 

@@ -383,6 +383,41 @@ static void test_l2_mmio_in_every_decoder_form_reaches_the_device_model(void **s
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+static void test_l2_rep_outs_and_rep_ins_go_through_the_l1_port_model(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	char out[8];
+	int n = 0, in = 0;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_string_io, l2_string_io_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		if (x.reason == VMM_EXIT_HLT)
+			break;
+		assert_int_equal(x.reason, VMM_EXIT_IO);
+		assert_int_equal(x.io.port, L2_COM1);
+		assert_int_equal(x.io.size, 1);
+		if (x.io.in) {
+			assert_true(in < 4);
+			x.io.value = (u32)('a' + in++);
+		} else {
+			assert_true(n < 5);
+			out[n++] = (char)x.io.value;
+		}
+	}
+	out[n] = '\0';
+	/* One exit per iteration: 5 out, then 4 in, in order. */
+	assert_string_equal(out, "OUTS!");
+	assert_int_equal(in, 4);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0x64636261);	/* "abcd" */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 0);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 static void test_l2_cpuid_and_msrs_are_emulated_by_the_l1(void **state)
 {
 	struct vmm_vm *vm;
@@ -689,6 +724,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_l2_prints_through_the_l1_serial_device_model),
 		T(test_l2_mmio_in_every_decoder_form_reaches_the_device_model),
+		T(test_l2_rep_outs_and_rep_ins_go_through_the_l1_port_model),
 		T(test_l2_cpuid_and_msrs_are_emulated_by_the_l1),
 		T(test_interrupt_injected_by_l1_is_handled_by_l2),
 		T(test_revoking_write_makes_the_next_store_an_ept_violation),
