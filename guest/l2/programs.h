@@ -27,6 +27,7 @@ extern const unsigned char l2_irq[], l2_irq_end[];
 extern const unsigned char l2_store[], l2_store_end[];
 extern const unsigned char l2_peek[], l2_peek_end[];
 extern const unsigned char l2_string_io[], l2_string_io_end[];
+extern const unsigned char l2_ud2[], l2_ud2_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -186,6 +187,12 @@ asm(".pushsection .rodata\n"
 	"1:	.ascii	\"OUTS!\"\n"
 	"2:	.long	0\n"
 	"l2_string_io_end:\n"
+
+	/* UD2: #UD through whatever IDT the L1 gave it. */
+	".globl l2_ud2, l2_ud2_end\n"
+	"l2_ud2:\n"
+	"	ud2\n"
+	"l2_ud2_end:\n"
 
 	".popsection\n");
 

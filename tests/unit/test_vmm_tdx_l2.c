@@ -690,6 +690,34 @@ static void test_set_mem_state_converts_both_ways_and_rolls_back(void **state)
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+static void test_triple_fault_and_bad_guest_state_are_typed_exits(void **state)
+{
+	struct vmm_state_entry cr0 = { .type = VMM_STATE_REG, .id = VMM_REG_CR0, .value = 0x11 };
+	struct tdx_l2_exit_info info;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	/* UD2, empty IDT: neither #UD nor the #DF after it delivers: triple fault (SDM 6.15). */
+	make_vm(1, RAM1, 0, l2_ud2, l2_ud2_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal(x.fail.qualification, 2);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	/* Paging off with EFER.LMA set: VM-entry failure, reason 33 with bit 31. */
+	make_vm(1, RAM1, 0, l2_peek, l2_peek_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_set_state(vcpu, &cr0, 1), 0);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EINVAL);
+	assert_int_equal(x.fail.qualification, 0x80000021);
+	assert_int_equal(vmm_tdx_l2_last_exit(vcpu, &info), 0);
+	assert_int_equal(info.raw.exit_case, TDX_SUCCESS);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 static void test_destroy_returns_every_page_to_the_l1(void **state)
 {
 	struct vmm_vm *vm;
@@ -732,6 +760,7 @@ int main(void)
 		T(test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall),
 		T(test_seeded_busy_pending_interrupt_and_host_exits_are_survived),
 		T(test_set_mem_state_converts_both_ways_and_rolls_back),
+		T(test_triple_fault_and_bad_guest_state_are_typed_exits),
 		T(test_destroy_returns_every_page_to_the_l1),
 	};
 	struct tdsnp_arena_config cfg = { .nr_frames = 128 };
