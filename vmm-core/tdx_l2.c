@@ -1189,6 +1189,9 @@ static int l2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		tdx_l2_decode_exit(ret, &raw, &c->last);
 		if (kase != TDX_SUCCESS)
 			take_interrupts(v);
+		/* The host completed the L2's TDG.VP.VMCALL (4.3): nothing left for the L1. */
+		if (kase == TDX_L2_EXIT_HOST_ROUTED_TDVMCALL)
+			continue;
 		if (to_vmm_exit(v, c, bx))
 			return 0;
 	}

@@ -28,6 +28,7 @@ extern const unsigned char l2_store[], l2_store_end[];
 extern const unsigned char l2_peek[], l2_peek_end[];
 extern const unsigned char l2_string_io[], l2_string_io_end[];
 extern const unsigned char l2_ud2[], l2_ud2_end[];
+extern const unsigned char l2_tdvmcall[], l2_tdvmcall_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -193,6 +194,21 @@ asm(".pushsection .rodata\n"
 	"l2_ud2:\n"
 	"	ud2\n"
 	"l2_ud2_end:\n"
+
+	/*
+	 * The one TD-aware instruction: TDG.VP.VMCALL (TDCALL leaf 0) exposing
+	 * R10-R12, sub-function 0x10077 (R11) with R12 = 0x1234; then HLT.
+	 */
+	".globl l2_tdvmcall, l2_tdvmcall_end\n"
+	"l2_tdvmcall:\n"
+	"	xor	%eax, %eax\n"
+	"	mov	$0x1c00, %ecx\n"
+	"	xor	%r10d, %r10d\n"
+	"	mov	$0x10077, %r11d\n"
+	"	mov	$0x1234, %r12d\n"
+	"	.byte	0x66, 0x0f, 0x01, 0xcc\n"
+	"	hlt\n"
+	"l2_tdvmcall_end:\n"
 
 	".popsection\n");
 

@@ -113,6 +113,11 @@ static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 	(void)priv;
 	(void)vcpu;
 	(void)control;
+	if (r->r11 == 0x10077) {	/* the L2's own request (l2_tdvmcall) */
+		r->r10 = 0;
+		r->r12 += 1;
+		return;
+	}
 	if (r->r11 != TDG_VMCALL_MAP_GPA) {
 		r->r10 = TDG_VMCALL_INVALID_OPERAND;
 		return;
@@ -520,6 +525,42 @@ static void test_revoking_write_makes_the_next_store_an_ept_violation(void **sta
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+/*
+ * The model honours the invalidation rules (tdx-guest.md 4.1, 4.6): an alias
+ * revoked behind the backend's back, with no INVEPT, leaves the cached
+ * translation usable; TDG.VP.INVEPT drops it.
+ */
+static void test_revoke_without_invept_stays_stale_until_tdg_vp_invept(void **state)
+{
+	struct vmm_state_entry rip = { .type = VMM_STATE_REG, .id = VMM_REG_RIP,
+				       .value = RAM1 + OFF_CODE };
+	struct tdx_l2_vm l2 = { .idx = 1 };
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(tdx_l2_grant_pages(l2, tdsnp_gpa(RAM1 + OFF_DATA), 1, TDX_GPA_ATTR_R),
+			 TDX_SUCCESS);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 1), 0x8001);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(tdxg_vcpu_stats(g.vcpu)->last_invd, TDX_L2_INVD_NONE);
+	assert_int_equal(*data, 2);	/* the stale writable translation */
+	assert_int_equal(tdg_vp_invept(tdx_l2_vm_bit(l2)), TDX_SUCCESS);
+	assert_int_equal(vmm_set_state(vcpu, &rip, 1), 0);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EACCES);
+	assert_int_equal(*data, 2);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 static void test_two_l2_vms_cannot_read_each_others_pages(void **state)
 {
 	struct vmm_vm_config cfg = {
@@ -690,6 +731,34 @@ static void test_set_mem_state_converts_both_ways_and_rolls_back(void **state)
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+static void test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it(void **state)
+{
+	struct tdx_l2_run_stats st;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	/* ENABLE_TDVMCALL: the host answers, the L1 sees only the HLT after it. */
+	make_vm(1, RAM1, TDX_L2_CTLS_ENABLE_TDVMCALL, l2_tdvmcall, l2_tdvmcall_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0);	/* TDCALL status */
+	assert_int_equal(get_reg(vcpu, VMM_REG_R10), 0);	/* TDVMCALL status */
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), 0x1235);
+	tdx_l2_run_stats(&st);
+	assert_int_equal(st.host_routed, 1);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	/* Without it the TDCALL is an exit to the L1 (exit reason 77), RAX the leaf. */
+	make_vm(1, RAM1, 0, l2_tdvmcall, l2_tdvmcall_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.arg, 0);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), 0x1234);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 static void test_triple_fault_and_bad_guest_state_are_typed_exits(void **state)
 {
 	struct vmm_state_entry cr0 = { .type = VMM_STATE_REG, .id = VMM_REG_CR0, .value = 0x11 };
@@ -756,10 +825,12 @@ int main(void)
 		T(test_l2_cpuid_and_msrs_are_emulated_by_the_l1),
 		T(test_interrupt_injected_by_l1_is_handled_by_l2),
 		T(test_revoking_write_makes_the_next_store_an_ept_violation),
+		T(test_revoke_without_invept_stays_stale_until_tdg_vp_invept),
 		T(test_two_l2_vms_cannot_read_each_others_pages),
 		T(test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall),
 		T(test_seeded_busy_pending_interrupt_and_host_exits_are_survived),
 		T(test_set_mem_state_converts_both_ways_and_rolls_back),
+		T(test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it),
 		T(test_triple_fault_and_bad_guest_state_are_typed_exits),
 		T(test_destroy_returns_every_page_to_the_l1),
 	};
