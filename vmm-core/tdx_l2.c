@@ -269,7 +269,8 @@ static int l2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	if (cfg->vm_index > num)
 		return -EINVAL;
 	ret = tdg_vp_info(&info);
-	if (ret) {
+	if (ret || (info.gpaw != 48 && info.gpaw != 52)) {
+		/* GPAW is 48 or 52 (tdx-guest.md 2, TDG.VP.INFO). */
 		vmm_vm_set_last_status(vm, ret);
 		return -EIO;
 	}
