@@ -28,8 +28,9 @@
  * address through a translate callback.  SSE moves (MOVUPS/UPD, MOVAPS/APD,
  * MOVSS/SD, MOVNTPS/PD, MOVD/MOVQ, MOVDQA/DQU, MOVNTDQ) and their VEX forms
  * (VMOVUPS/UPD, VMOVAPS/APD, VMOVDQA/DQU, VMOVNTDQ, VMOVNTPS/PD, 64-bit
- * mode) move a vector register through get_vec/set_vec.  EVEX, MMX and
- * MOVDIR64B are refused with -EOPNOTSUPP.
+ * mode) move a vector register through get_vec/set_vec.  MOVDIR64B
+ * (66 0F 38 F8 /r) moves 64 bytes memory to memory through
+ * vmm_emulate_insn().  EVEX and MMX are refused with -EOPNOTSUPP.
  *
  * vmm_emulate_insn() is the one call for an exit that gives an instruction
  * rather than a port and value: it fetches (or takes) the bytes, decodes,
@@ -80,6 +81,9 @@ enum vmm_cpu_mode {
  * @VMM_INSN_PORT: IN or OUT, run by vmm_insn_emulate_string()
  * @VMM_INSN_VEC_LOAD: SSE/AVX move from memory into XMM/YMM register @reg
  * @VMM_INSN_VEC_STORE: SSE/AVX move of XMM/YMM register @reg to memory
+ * @VMM_INSN_MOVDIR64B: MOVDIR64B: 64 bytes from the ModRM memory operand to
+ *                      ES:[@reg] (@reg_size: the address size), run by
+ *                      vmm_emulate_insn()
  * @VMM_INSN_NR_KINDS: the number of kinds
  */
 enum vmm_insn_kind {
@@ -93,6 +97,7 @@ enum vmm_insn_kind {
 	VMM_INSN_PORT,
 	VMM_INSN_VEC_LOAD,
 	VMM_INSN_VEC_STORE,
+	VMM_INSN_MOVDIR64B,
 	VMM_INSN_NR_KINDS
 };
 
@@ -147,7 +152,8 @@ enum vmm_alu_op {
  * @len: bytes the instruction occupies (RIP advances by this)
  * @kind: enum vmm_insn_kind
  * @alu_op: enum vmm_alu_op, for VMM_INSN_ALU
- * @size: width of the memory access in bytes (1, 2, 4 or 8)
+ * @size: width of the memory access in bytes (1, 2, 4 or 8; 4 to 32 for
+ *        SSE/AVX moves, 64 for MOVDIR64B)
  * @reg_size: width of the register operand (differs from @size for
  *            MOVZX/MOVSX/MOVSXD)
  * @sign_extend: a load that sign-extends (MOVSX, MOVSXD)

@@ -323,6 +323,34 @@ static const struct dcase vec_cases[] = {
 	{ "lock movdqu is #UD", { 0xf0, 0xf3, 0x0f, 0x6f, 0x07 }, 5, M64, BAD(-EINVAL) },
 };
 
+/*
+ * MOVDIR64B (SDM vol. 2 MOVDIR64B, "66 0F 38 F8 /r MOVDIR64B r16/r32/r64,
+ * m512"): the register is the destination address, of the address size.
+ */
+#define D64 VMM_INSN_MOVDIR64B
+static const struct dcase movdir64b_cases[] = {
+	{ "movdir64b rax,[rdi]", { 0x66, 0x0f, 0x38, 0xf8, 0x07 }, 5, M64, 0, 5, D64, 0, 64, 8,
+	  VMM_RAX, AT(VMM_RDI), .as = 8 },
+	{ "movdir64b eax,[edi] (67)", { 0x67, 0x66, 0x0f, 0x38, 0xf8, 0x07 }, 6, M64, 0, 6, D64,
+	  0, 64, 4, VMM_RAX, AT(VMM_RDI), .as = 4 },
+	{ "movdir64b r8,[rsp] (REX.R, SIB)", { 0x66, 0x44, 0x0f, 0x38, 0xf8, 0x04, 0x24 }, 7,
+	  M64, 0, 7, D64, 0, 64, 8, VMM_R8, AT(VMM_RSP), .as = 8 },
+	{ "movdir64b rsi,[rdi+0x40], REX.W ignored", { 0x66, 0x48, 0x0f, 0x38, 0xf8, 0x77, 0x40 },
+	  7, M64, 0, 7, D64, 0, 64, 8, VMM_RSI, AT(VMM_RDI), .disp = 0x40, .as = 8 },
+	{ "movdir64b edx,[ebx] (32-bit code)", { 0x66, 0x0f, 0x38, 0xf8, 0x13 }, 5, M32, 0, 5,
+	  D64, 0, 64, 4, VMM_RDX, AT(VMM_RBX), .as = 4 },
+	{ "movdir64b ax,[bx] (16-bit code)", { 0x66, 0x0f, 0x38, 0xf8, 0x07 }, 5, M16, 0, 5, D64,
+	  0, 64, 2, VMM_RAX, AT(VMM_RBX), .as = 2 },
+	{ "movdir64b with a register source is #UD", { 0x66, 0x0f, 0x38, 0xf8, 0xc7 }, 5, M64,
+	  BAD(-EINVAL) },
+	{ "lock movdir64b is #UD", { 0xf0, 0x66, 0x0f, 0x38, 0xf8, 0x07 }, 6, M64,
+	  BAD(-EINVAL) },
+	{ "f3 66 0f 38 f8 is enqcmds", { 0xf3, 0x66, 0x0f, 0x38, 0xf8, 0x07 }, 6, M64,
+	  BAD(-EOPNOTSUPP) },
+	{ "np 0f 38 f8 is not movdir64b", { 0x0f, 0x38, 0xf8, 0x07 }, 4, M64, BAD(-EOPNOTSUPP) },
+	{ "truncated after 0f 38", { 0x66, 0x0f, 0x38 }, 3, M64, BAD(-ENODATA) },
+};
+
 /* Refusals: what the CPU rejects, what is cut short, what is not emulated. */
 static const struct dcase reject_cases[] = {
 	{ "mov eax,eax is not memory", { 0x89, 0xc0 }, 2, M64, BAD(-EOPNOTSUPP) },
@@ -414,6 +442,11 @@ static int test_port_forms_decode_exactly(char *msg, size_t len)
 static int test_sse_and_avx_moves_decode_exactly(char *msg, size_t len)
 {
 	return check_table(vec_cases, ARRAY_SIZE(vec_cases), msg, len);
+}
+
+static int test_movdir64b_decodes_exactly(char *msg, size_t len)
+{
+	return check_table(movdir64b_cases, ARRAY_SIZE(movdir64b_cases), msg, len);
 }
 
 static int test_refused_encodings_get_their_error(char *msg, size_t len)
@@ -1154,6 +1187,12 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 					       round);
 			continue;
 		}
+		if (in.kind == VMM_INSN_MOVDIR64B) {
+			if (vmm_insn_emulate(&in, 0x1000, &emu_ops, &e) != -EOPNOTSUPP)
+				return st_fail(msg, len, "round %u: movdir64b not refused",
+					       round);
+			continue;
+		}
 		if (vmm_insn_emulate(&in, 0x1000, &emu_ops, &e))	/* 0x1000: aligned */
 			return st_fail(msg, len, "round %u: emulation failed", round);
 	}
@@ -1533,6 +1572,50 @@ static int test_emulate_insn_fetches_translates_and_faults(char *msg, size_t len
 	return 0;
 }
 
+/*
+ * MOVDIR64B on the string guest: 64 bytes of RAM to the FIFO device as
+ * eight 8-byte writes; a misaligned destination is #GP(0) and a source
+ * reaching into the hole #PF, both before anything is written.
+ */
+static int test_movdir64b_moves_64_bytes_to_an_aligned_destination(char *msg, size_t len)
+{
+	static const u8 movdir64b[] = { 0x66, 0x0f, 0x38, 0xf8, 0x37 };	/* rsi,[rdi] */
+	struct vmm_emul_req req = { .bytes = movdir64b, .nbytes = sizeof(movdir64b),
+				    .mode = VMM_MODE_64, .has_gpa = true, .gpa = 0x1234 };
+	static struct sguest g;
+	struct vmm_emul_res res;
+	unsigned int i;
+	int ret;
+
+	memset(&g, 0, sizeof(g));
+	for (i = 0; i < 64; i++)
+		g.ram[0x100 + i] = (u8)i;
+	g.r.gpr[VMM_RDI] = S_RAM + 0x100;
+	g.r.gpr[VMM_RSI] = S_FIFO + 0x40;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret || res.insn.len != 5 || g.nlog != 8 || g.log_sizes != 8 ||
+	    g.log[0] != 0x0706050403020100ULL || g.log[7] != 0x3f3e3d3c3b3a3938ULL)
+		return st_fail(msg, len, "ret %d, %u writes, first 0x%llx", ret, g.nlog, g.log[0]);
+	/* The destination 32 bytes off a 64-byte boundary. */
+	g.nlog = 0;
+	g.r.gpr[VMM_RSI] = S_FIFO + 0x20;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_FAULT || res.fault.vector != 13 || res.fault.error_code || g.nlog)
+		return st_fail(msg, len, "misaligned: ret %d vector %u, %u writes", ret,
+			       res.fault.vector, g.nlog);
+	/* A source whose last 8 bytes are in the hole after RAM. */
+	g.r.gpr[VMM_RSI] = S_FIFO;
+	g.r.gpr[VMM_RDI] = S_RAM + S_RAM_SIZE - 56;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_FAULT || res.fault.vector != 14 || res.fault.cr2 != S_HOLE || g.nlog)
+		return st_fail(msg, len, "source fault: ret %d vector %u cr2 0x%llx, %u writes",
+			       ret, res.fault.vector, res.fault.cr2, g.nlog);
+	/* Needs both addresses: vmm_insn_emulate() refuses it. */
+	if (vmm_insn_emulate(&res.insn, S_FIFO, &s_ops, &g) != -EOPNOTSUPP)
+		return st_fail(msg, len, "vmm_insn_emulate() accepted movdir64b");
+	return 0;
+}
+
 #define T(fn) { #fn, fn }
 static const struct tdsnp_selftest decode_tests[] = {
 	T(test_mov_forms_decode_exactly),
@@ -1561,6 +1644,8 @@ static const struct tdsnp_selftest decode_tests[] = {
 	T(test_gva_walk_sets_accessed_and_dirty_flags),
 	T(test_gva_walk_refuses_bad_arguments),
 	T(test_emulate_insn_fetches_translates_and_faults),
+	T(test_movdir64b_decodes_exactly),
+	T(test_movdir64b_moves_64_bytes_to_an_aligned_destination),
 };
 
 const struct tdsnp_selftest_suite tdsnp_decode_suite = {
