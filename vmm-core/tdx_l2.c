@@ -27,7 +27,8 @@
  * the caller answers).  An EPT violation outside the VM's RAM is MMIO: the
  * L2's instruction is fetched through its own page tables (vmm_gva_walk()
  * over the VM's private pages), and vmm-core decodes and emulates it.
- * INS/OUTS run one iteration per exit with vmm_emulate_insn().
+ * INS/OUTS exits carry the instruction bytes and vmm-core emulates them
+ * (and string MMIO) over the VM's private pages through @mem_rw.
  */
 #include <vmm/vmm.h>
 #include <vmm/tdx_l2.h>
@@ -106,10 +107,6 @@ struct l2_vcpu {
 	struct tdx_l2_enter_guest_state *gs;
 	struct tdx_l2_exit_info last;
 	u32 answer_len;			/* instruction length of an exit awaiting an answer */
-	bool str_in;			/* an INS awaits the caller's port value */
-	u8 str_insn[VMM_INSN_MAX_LEN];	/* ... its bytes and mode */
-	u8 str_len;
-	u8 str_mode;
 };
 
 static const struct vmm_tdx_l2_env *cur_env;
@@ -857,55 +854,16 @@ static void advance(struct l2_vcpu *c, u32 len)
 	c->gs->rip += len;
 }
 
-/*
- * INS/OUTS (tdx-guest.md 4.4: I/O always exits to the L1): one iteration per
- * exit through vmm_emulate_insn(), the L2's memory reached through its page
- * tables and only its own private pages; RIP stays until the last one.
- */
-struct str_ctx {
-	struct l2_vm *v;
-	struct l2_vcpu *c;
-	struct vmm_paging pg;
-	bool have_in;		/* INS: the caller's value is in @val */
-	bool out;		/* OUTS: the value written is in @val */
-	u64 val;
-};
-
-static u64 str_get_reg(void *ctx, unsigned int reg)
+/* The VM's RAM as vmm-core's emulator reaches it: its own private pages only. */
+static int l2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len, bool write)
 {
-	struct str_ctx *s = ctx;
-
-	return reg < VMM_NR_GPRS ? (&s->c->gs->rax)[reg] : 0;
-}
-
-static void str_set_reg(void *ctx, unsigned int reg, u64 val)
-{
-	struct str_ctx *s = ctx;
-
-	if (reg < VMM_NR_GPRS)
-		(&s->c->gs->rax)[reg] = val;
-}
-
-static u64 str_get_rflags(void *ctx)
-{
-	return ((struct str_ctx *)ctx)->c->gs->rflags;
-}
-
-static void str_set_rflags(void *ctx, u64 val)
-{
-	((struct str_ctx *)ctx)->c->gs->rflags = val;
-}
-
-/* The L2's RAM as the emulator reaches it: its private pages only. */
-static int str_mem(struct str_ctx *s, u64 gpa, unsigned int size, u64 *val, bool write)
-{
-	struct l2_vm *v = s->v;
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 	u8 *va;
 	u8 st;
 
-	if (gpa < v->mem_base || i >= v->nr_pages || size > 8 ||
-	    (gpa & ~TDSNP_PAGE_MASK) + size > TDSNP_PAGE_SIZE)
+	if (gpa < v->mem_base || i >= v->nr_pages || !len || len > 8 ||
+	    (gpa & ~TDSNP_PAGE_MASK) + len > TDSNP_PAGE_SIZE)
 		return -EFAULT;
 	tdsnp_mutex_lock(&v->lock);
 	st = v->pg[i];
@@ -915,126 +873,12 @@ static int str_mem(struct str_ctx *s, u64 gpa, unsigned int size, u64 *val, bool
 	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
 	if (!va)
 		return -EFAULT;
-	if (write) {
-		memcpy(va + (gpa & ~TDSNP_PAGE_MASK), val, size);
-	} else {
-		*val = 0;
-		memcpy(val, va + (gpa & ~TDSNP_PAGE_MASK), size);
-	}
+	if (write)
+		memcpy(va + (gpa & ~TDSNP_PAGE_MASK), buf, len);
+	else
+		memcpy(buf, va + (gpa & ~TDSNP_PAGE_MASK), len);
 	v->env->unmap(v->env->ctx, gpa & TDSNP_PAGE_MASK, va);
 	return 0;
-}
-
-static int str_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
-{
-	return str_mem(ctx, gpa, size, val, false);
-}
-
-static int str_write(void *ctx, u64 gpa, unsigned int size, u64 val)
-{
-	return str_mem(ctx, gpa, size, &val, true);
-}
-
-static int str_translate(void *ctx, u64 gva, unsigned int access, u64 *gpa,
-			 struct vmm_fault *fault)
-{
-	struct str_ctx *s = ctx;
-	struct walk_ctx w = { s->v };
-
-	if (s->pg.cpl == 3)
-		access |= VMM_ACC_USER;
-	return vmm_gva_walk(&s->pg, gva, access, &walk_ops, &w, gpa, fault);
-}
-
-static u64 str_seg_base(void *ctx, unsigned int seg)
-{
-	return seg < 8 ? vmcs_rd(((struct str_ctx *)ctx)->v, ENC_BASE(seg)) : 0;
-}
-
-static int str_port_in(void *ctx, u16 port, unsigned int size, u64 *val)
-{
-	struct str_ctx *s = ctx;
-
-	(void)port;
-	(void)size;
-	if (!s->have_in)
-		return -EAGAIN;
-	*val = s->val;
-	return 0;
-}
-
-static int str_port_out(void *ctx, u16 port, unsigned int size, u64 val)
-{
-	struct str_ctx *s = ctx;
-
-	(void)port;
-	s->out = true;
-	s->val = size == 8 ? val : val & ((1ULL << (8 * size)) - 1);
-	return 0;
-}
-
-static const struct vmm_emul_ops str_ops = {
-	.get_reg = str_get_reg, .set_reg = str_set_reg,
-	.get_rflags = str_get_rflags, .set_rflags = str_set_rflags,
-	.mmio_read = str_read, .mmio_write = str_write,
-	.translate = str_translate, .seg_base = str_seg_base,
-	.port_in = str_port_in, .port_out = str_port_out,
-};
-
-/* One iteration of the string I/O instruction at RIP; RIP advances after the last. */
-static int str_step(struct l2_vm *v, struct l2_vcpu *c, bool have_in, u64 in_val, u64 *out_val)
-{
-	struct str_ctx s = {
-		.v = v, .c = c, .have_in = have_in, .val = in_val,
-		.pg = { .cr0 = vmcs_rd(v, VMCS_GUEST_CR0), .cr3 = vmcs_rd(v, VMCS_GUEST_CR3),
-			.cr4 = vmcs_rd(v, VMCS_GUEST_CR4), .efer = vmcs_rd(v, ENC_EFER),
-			.rflags = c->gs->rflags, .cpl = c->last.raw.cpl },
-	};
-	struct vmm_emul_req req = {
-		.bytes = c->str_insn, .nbytes = c->str_len, .mode = c->str_mode,
-		.rip = c->gs->rip, .max_iter = 1,
-	};
-	struct vmm_emul_res res;
-	int ret;
-
-	ret = vmm_emulate_insn(&req, &str_ops, &s, &res);
-	if (ret == 0)
-		advance(c, res.insn.len);
-	if (ret < 0 || ret == VMM_EMUL_FAULT)
-		return ret < 0 ? ret : -EFAULT;
-	if (out_val)
-		*out_val = s.val;
-	return 0;
-}
-
-/* INS/OUTS: an OUTS iteration is done now, an INS one when the caller answers. */
-static void string_io(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
-{
-	const struct tdx_l2_exit_info *x = &c->last;
-	u64 val = 0;
-	int ret;
-
-	ret = fetch_insn(v, c, bx);
-	if (!ret) {
-		memcpy(c->str_insn, bx->insn, sizeof(c->str_insn));
-		c->str_len = bx->insn_len;
-		c->str_mode = bx->mode;
-		bx->insn_len = 0;
-		if (!x->io_in)
-			ret = str_step(v, c, false, 0, &val);
-	}
-	if (ret) {
-		bx->exit.reason = VMM_EXIT_UNHANDLED;
-		bx->exit.fail.status = ret;
-		bx->exit.fail.qualification = x->raw.exit_qualification;
-		return;
-	}
-	bx->exit.reason = VMM_EXIT_IO;
-	bx->exit.io.port = x->io_port;
-	bx->exit.io.size = x->io_size;
-	bx->exit.io.in = x->io_in;
-	bx->exit.io.value = (u32)val;
-	c->str_in = x->io_in;
 }
 
 /* An EPT violation: MMIO outside RAM, else a forbidden access to the VM's memory. */
@@ -1089,14 +933,19 @@ static bool to_vmm_exit(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_e
 		bx->exit.fail.qualification = EXIT_TRIPLE_FAULT;
 		return true;
 	case VMX_EXIT_IO:
-		if (x->io_string) {
-			string_io(v, c, bx);
-			return true;
-		}
 		bx->exit.reason = VMM_EXIT_IO;
 		bx->exit.io.port = x->io_port;
 		bx->exit.io.size = x->io_size;
 		bx->exit.io.in = x->io_in;
+		if (x->io_string) {
+			/* INS/OUTS: vmm-core emulates them from the bytes (mem_rw). */
+			if (fetch_insn(v, c, bx)) {
+				bx->exit.reason = VMM_EXIT_UNHANDLED;
+				bx->exit.fail.status = -EFAULT;
+				bx->exit.fail.qualification = c->gs->rip;
+			}
+			return true;
+		}
 		if (!x->io_in) {
 			bx->exit.io.value = (u32)(gs->rax & (x->io_size == 4 ? 0xFFFFFFFFu :
 							     (1u << (8 * x->io_size)) - 1));
@@ -1209,10 +1058,6 @@ static int l2_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	struct tdx_l2_enter_guest_state *gs = c->gs;
 	u64 mask;
 
-	if (exit->reason == VMM_EXIT_IO && c->str_in) {
-		c->str_in = false;
-		return str_step(vmm_vm_priv(vmm_vcpu_vm(vcpu)), c, true, exit->io.value, NULL);
-	}
 	switch (exit->reason) {
 	case VMM_EXIT_IO:
 		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends (SDM Vol. 2 IN). */
@@ -1255,6 +1100,7 @@ const struct vmm_backend_ops vmm_tdx_l2_ops = {
 	.mem_add = l2_mem_add,
 	.mem_convert = l2_mem_convert,
 	.measurement = l2_measurement,
+	.mem_rw = l2_mem_rw,
 	.run = l2_run,
 	.exit_done = l2_exit_done,
 };

@@ -29,6 +29,7 @@ extern const unsigned char l2_peek[], l2_peek_end[];
 extern const unsigned char l2_string_io[], l2_string_io_end[];
 extern const unsigned char l2_ud2[], l2_ud2_end[];
 extern const unsigned char l2_tdvmcall[], l2_tdvmcall_end[];
+extern const unsigned char l2_movs[], l2_movs_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -209,6 +210,24 @@ asm(".pushsection .rodata\n"
 	"	.byte	0x66, 0x0f, 0x01, 0xcc\n"
 	"	hlt\n"
 	"l2_tdvmcall_end:\n"
+
+	/* REP MOVSB 4 bytes from RAM to MMIO, then 4 back into RAM; load them; HLT. */
+	".globl l2_movs, l2_movs_end\n"
+	"l2_movs:\n"
+	"	cld\n"
+	"	lea	1f(%rip), %rsi\n"
+	"	mov	$0xc0000040, %edi\n"
+	"	mov	$4, %ecx\n"
+	"	rep movsb\n"
+	"	mov	$0xc0000050, %esi\n"
+	"	lea	2f(%rip), %rdi\n"
+	"	mov	$4, %ecx\n"
+	"	rep movsb\n"
+	"	mov	2f(%rip), %eax\n"
+	"	hlt\n"
+	"1:	.ascii	\"MOVS\"\n"
+	"2:	.long	0\n"
+	"l2_movs_end:\n"
 
 	".popsection\n");
 

@@ -423,6 +423,27 @@ static void test_l2_rep_outs_and_rep_ins_go_through_the_l1_port_model(void **sta
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+static void test_l2_rep_movs_between_ram_and_mmio_is_emulated(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_movs, l2_movs_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &dev_ops, NULL), 0);
+	memcpy(g.dev + 0x50, "wxyz", 4);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_memory_equal(g.dev + 0x40, "MOVS", 4);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0x7a797877);	/* "wxyz" */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 0);
+	/* One device access per byte each way. */
+	assert_int_equal(g.dev_accesses, 8);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 static void test_l2_cpuid_and_msrs_are_emulated_by_the_l1(void **state)
 {
 	struct vmm_vm *vm;
@@ -822,6 +843,7 @@ int main(void)
 		T(test_l2_prints_through_the_l1_serial_device_model),
 		T(test_l2_mmio_in_every_decoder_form_reaches_the_device_model),
 		T(test_l2_rep_outs_and_rep_ins_go_through_the_l1_port_model),
+		T(test_l2_rep_movs_between_ram_and_mmio_is_emulated),
 		T(test_l2_cpuid_and_msrs_are_emulated_by_the_l1),
 		T(test_interrupt_injected_by_l1_is_handled_by_l2),
 		T(test_revoking_write_makes_the_next_store_an_ept_violation),
