@@ -74,7 +74,7 @@ GUEST_CFLAGS	:= -std=gnu11 -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -
 		   -fno-pic -fno-pie -mcmodel=large -mno-red-zone -mgeneral-regs-only \
 		   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing
 GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o \
-		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o)
+		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o vmm-core/decode.o)
 GUEST_PROGS	:= $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
 
 $(O)/guest/obj/%.o: %.c
@@ -99,6 +99,9 @@ $(O)/guest/images.o: $(O)/guest/images.S
 	$(CC) -c -o $@ $<
 $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
 	$(O)/guest/images.o
+# Other tests and the tools that run guest-runtime programs on tdx_host.
+$(foreach t,test_vmm_tdx_run test_tdx_vp_run,$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)) \
+	$(O)/tdsnp-bench $(O)/tdsnp-demo: $(O)/guest/images.o
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
@@ -193,6 +196,7 @@ $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-
 	$(CC) -o $@ $^ -lunicorn -lZydis $(LIBS)
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run.o \
+		 $(O)/plain/obj/tools/demo-l2.o \
 		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn $(LIBS)
 
