@@ -204,7 +204,7 @@ static void test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi(void **state
 	assert_string_equal(o.assert_file[0], "guest/tests/hello.c");
 	assert_int_equal(o.last_exit[0], TDSNP_EXIT_SHUTDOWN);
 	assert_int_equal(o.last_status[0], line);
-	assert_int_equal(o.wrmsr[0], 0xc0000100);
+	assert_int_equal(o.wrmsr[0], 0x4b564d00);	/* guest/tests/hello.c */
 	assert_int_equal(o.wrmsr[1], 0x1122334455667788ULL);
 	assert_string_equal(o.serial[1], "hello from vCPU 1\n");
 	assert_int_equal(o.nr_ucalls[1], 1);
