@@ -30,8 +30,15 @@ struct vmm_vcpu {
 	struct vmm_stats stats;
 	/* An MMIO read handed to the caller, completed at the next run. */
 	bool pending_read;
-	bool pending_decoded;		/* via pending_insn, else via mmio_done */
-	struct vmm_insn pending_insn;
+	bool pending_decoded;		/* resumes emul_*, else via mmio_done */
+	u32 pending_reason;		/* VMM_EXIT_MMIO or VMM_EXIT_IO */
+	u64 pending_addr;		/* the GPA or port the caller answers */
+	/* The instruction of the last exit that gave one (vmm_emulate_insn()). */
+	u8 emul_bytes[VMM_INSN_MAX_LEN];
+	u8 emul_len;
+	u8 emul_mode;
+	bool emul_has_gpa;		/* pending_gpa is the exit's operand GPA */
+	bool emul_ram;			/* string, MOVDIR64B: may reach RAM */
 	u64 pending_gpa;
 	/* An IO read, CPUID or RDMSR the caller answers at the next run. */
 	u32 pending_answer;		/* enum vmm_exit_reason, or 0 */
@@ -1141,17 +1148,27 @@ static const struct mmio_region *find_mmio(struct vmm_vm *vm, u64 gpa, unsigned 
 
 /*
  * The emulator's view of the vCPU while a run holds its lock: registers go
- * through the cache, memory goes to the device, or is captured for the caller.
+ * through the cache; memory goes to a device model, to guest RAM through
+ * the backend (string instructions, page walks, fetches), or to the caller,
+ * who sees at most one access per iteration: a write or an OUT is shown
+ * after the iteration completed, a read or an IN stops it before anything
+ * was written and is answered at the next vmm_vcpu_run().
  */
 struct emul_ctx {
 	struct vmm_vcpu *vcpu;
-	const struct mmio_region *dev;
 	int err;
-	bool have_value;	/* a pending read's value supplied by the caller */
-	u64 value;		/* that value, or what a store wrote */
-	bool wrote;
+	bool ram;		/* accesses may go to guest RAM (not the exit's GPA) */
+	bool have_value;	/* the caller's answer to the access shown last */
+	u64 value;
+	u32 need;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a value is needed */
+	u32 shown;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a write/OUT to show */
+	u64 addr;		/* GPA or port of that access */
 	unsigned int size;
+	u64 out;		/* the value written */
 };
+
+/* Iterations of a REP instruction emulated per exit before the guest runs again. */
+#define EMUL_ITER_BUDGET	256
 
 static u64 emul_get_reg(void *c, unsigned int reg)
 {
@@ -1183,29 +1200,160 @@ static void emul_set_rflags(void *c, u64 val)
 	emul_set_reg(c, VMM_REG_RFLAGS, val);
 }
 
+static bool in_ram(const struct vmm_vm *vm, u64 gpa, unsigned int size)
+{
+	return gpa >= vm->cfg.mem_base && gpa - vm->cfg.mem_base + size <= vm->cfg.mem_size;
+}
+
+/* An access for the caller: a read needs its answer, a write is shown. */
+static int emul_caller(struct emul_ctx *e, u32 reason, u64 addr, unsigned int size, bool write,
+		       u64 *val)
+{
+	if (write) {
+		if (e->shown)
+			return -EOPNOTSUPP;	/* a second one in one iteration */
+		e->shown = reason;
+		e->addr = addr;
+		e->size = size;
+		e->out = *val;
+		return 0;
+	}
+	if (e->have_value) {
+		/* The answer is for this access: the iteration runs again from its start. */
+		e->have_value = false;
+		*val = e->value & tdsnp_size_mask(size);
+		return 0;
+	}
+	if (e->need || e->shown)
+		return -EOPNOTSUPP;	/* two caller accesses in one iteration */
+	e->need = reason;
+	e->addr = addr;
+	e->size = size;
+	return -EAGAIN;
+}
+
+static int emul_mem(struct emul_ctx *e, u64 gpa, unsigned int size, bool write, u64 *val)
+{
+	struct vmm_vm *vm = e->vcpu->vm;
+	const struct mmio_region *dev = find_mmio(vm, gpa, size);
+
+	if (dev)
+		return write ? dev->ops->write(dev->ctx, gpa, size, *val) :
+			       dev->ops->read(dev->ctx, gpa, size, val);
+	if (e->ram && in_ram(vm, gpa, size)) {
+		if (!vm->ops->mem_rw)
+			return -EOPNOTSUPP;
+		if (!write)
+			*val = 0;
+		return vm->ops->mem_rw(e->vcpu, gpa, val, size, write);	/* little-endian */
+	}
+	return emul_caller(e, VMM_EXIT_MMIO, gpa, size, write, val);
+}
+
 static int emul_read(void *c, u64 gpa, unsigned int size, u64 *val)
 {
-	struct emul_ctx *e = c;
-
-	e->size = size;
-	if (e->dev)
-		return e->dev->ops->read(e->dev->ctx, gpa, size, val);
-	if (!e->have_value)
-		return -EAGAIN;		/* the caller must supply it */
-	*val = e->value;
-	return 0;
+	return emul_mem(c, gpa, size, false, val);
 }
 
 static int emul_write(void *c, u64 gpa, unsigned int size, u64 val)
 {
+	return emul_mem(c, gpa, size, true, &val);
+}
+
+static int emul_port_in(void *c, u16 port, unsigned int size, u64 *val)
+{
+	return emul_caller(c, VMM_EXIT_IO, port, size, false, val);
+}
+
+static int emul_port_out(void *c, u16 port, unsigned int size, u64 val)
+{
+	return emul_caller(c, VMM_EXIT_IO, port, size, true, &val);
+}
+
+static u64 emul_seg_base(void *c, unsigned int seg)
+{
+	return emul_get_reg(c, VMM_REG_SEG(seg, VMM_SEG_BASE));
+}
+
+static int emul_vec(void *c, unsigned int reg, u8 *buf, unsigned int len, bool write)
+{
 	struct emul_ctx *e = c;
 
-	e->size = size;
-	if (e->dev)
-		return e->dev->ops->write(e->dev->ctx, gpa, size, val);
-	e->wrote = true;
-	e->value = val;
-	return 0;
+	if (!e->vcpu->vm->ops->vec_rw)
+		return -EOPNOTSUPP;
+	return e->vcpu->vm->ops->vec_rw(e->vcpu, reg, buf, len, write);
+}
+
+static int emul_get_vec(void *c, unsigned int reg, u8 *buf, unsigned int len)
+{
+	return emul_vec(c, reg, buf, len, false);
+}
+
+static int emul_set_vec(void *c, unsigned int reg, const u8 *buf, unsigned int len)
+{
+	u8 tmp[32];
+
+	if (len > sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	return emul_vec(c, reg, tmp, len, true);
+}
+
+static int walk_read(void *c, u64 gpa, unsigned int size, u64 *val)
+{
+	struct emul_ctx *e = c;
+
+	*val = 0;
+	if (!in_ram(e->vcpu->vm, gpa, size))
+		return -EFAULT;		/* paging structures outside RAM */
+	return e->vcpu->vm->ops->mem_rw(e->vcpu, gpa, val, size, false);
+}
+
+/*
+ * The A/D update as read, compare, write under the vCPU lock: the backend
+ * interface has no atomic operation on guest memory, so another vCPU
+ * changing the same entry at the same moment can lose its change (inferred
+ * limitation, see docs/vmm-core.md).
+ */
+static int walk_set_ad(void *c, u64 gpa, unsigned int size, u64 old, u64 val)
+{
+	struct emul_ctx *e = c;
+	u64 now = 0;
+	int ret = e->vcpu->vm->ops->mem_rw(e->vcpu, gpa, &now, size, false);
+
+	if (ret)
+		return ret;
+	if (now != old)
+		return -EAGAIN;
+	return e->vcpu->vm->ops->mem_rw(e->vcpu, gpa, &val, size, true);
+}
+
+static const struct vmm_walk_ops walk_ops = { .read = walk_read, .set_ad = walk_set_ad };
+
+/*
+ * The guest's paging state from its registers; CPL is CS.RPL (equal to
+ * CPL outside conforming code segments, SDM vol. 3A 5.5).  PKRU and
+ * MAXPHYADDR are not in the state set: taken as 0 (all keys allowed) and
+ * 52.
+ */
+static int emul_translate(void *c, u64 gva, unsigned int access, u64 *gpa,
+			  struct vmm_fault *fault)
+{
+	struct emul_ctx *e = c;
+	struct vmm_paging pg = {
+		.cr0 = emul_get_reg(c, VMM_REG_CR0),
+		.cr3 = emul_get_reg(c, VMM_REG_CR3),
+		.cr4 = emul_get_reg(c, VMM_REG_CR4),
+		.efer = emul_get_reg(c, VMM_REG_EFER),
+		.rflags = emul_get_reg(c, VMM_REG_RFLAGS),
+		.cpl = (u8)(emul_get_reg(c, VMM_REG_SEG(VMM_SEG_CS, VMM_SEG_SELECTOR)) & 3),
+	};
+
+	if (e->err)
+		return e->err;
+	if (!e->vcpu->vm->ops->mem_rw)
+		return -EOPNOTSUPP;
+	return vmm_gva_walk(&pg, gva, access, &walk_ops, c, gpa, fault);
 }
 
 static const struct vmm_emul_ops emul_ops = {
@@ -1215,31 +1363,158 @@ static const struct vmm_emul_ops emul_ops = {
 	.set_rflags = emul_set_rflags,
 	.mmio_read = emul_read,
 	.mmio_write = emul_write,
+	.translate = emul_translate,
+	.seg_base = emul_seg_base,
+	.port_in = emul_port_in,
+	.port_out = emul_port_out,
+	.get_vec = emul_get_vec,
+	.set_vec = emul_set_vec,
 };
-
-/* Emulate, then advance RIP; registers and RIP stay in the cache. */
-static int emulate_locked(struct vmm_vcpu *vcpu, const struct vmm_insn *insn, u64 gpa,
-			  struct emul_ctx *e)
-{
-	u64 rip;
-	int ret;
-
-	ret = vmm_insn_emulate(insn, gpa, &emul_ops, e);
-	if (!ret)
-		ret = e->err;
-	if (ret)
-		return ret;
-	ret = get_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, &rip);
-	if (!ret)
-		ret = set_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, rip + insn->len);
-	return ret;
-}
 
 static void set_fail(struct vmm_exit *exit, u32 reason, s64 status, u64 qual)
 {
 	exit->reason = reason;
 	exit->fail.status = status;
 	exit->fail.qualification = qual;
+}
+
+/* A store of 8 bytes to the ucall address becomes a ucall exit. */
+static bool ucall_exit(struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 value,
+		       struct vmm_exit *exit)
+{
+	u64 ucall = READ_ONCE(vcpu->vm->ucall_gpa);
+
+	if (!ucall || gpa != ucall || size != 8)
+		return false;
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = VMM_EXIT_UCALL;
+	exit->ucall.arg = value;
+	exit->ucall.nr_args = 1;
+	exit->ucall.args[0] = value;
+	return true;
+}
+
+/* Show the caller the access an iteration stopped at or made. */
+static void emul_show(struct vmm_vcpu *vcpu, const struct emul_ctx *e, bool write,
+		      struct vmm_exit *exit)
+{
+	u64 value = write ? e->out : 0;
+
+	if (write && e->shown == VMM_EXIT_MMIO && ucall_exit(vcpu, e->addr, e->size, value, exit))
+		return;
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = write ? e->shown : e->need;
+	if (exit->reason == VMM_EXIT_IO) {
+		exit->io.port = (u16)e->addr;
+		exit->io.size = (u8)e->size;
+		exit->io.in = !write;
+		exit->io.value = (u32)value;
+	} else {
+		exit->mmio.gpa = e->addr;
+		exit->mmio.size = (u8)e->size;
+		exit->mmio.write = write;
+		exit->mmio.value = value;
+	}
+}
+
+/*
+ * Emulate the instruction saved in the vCPU (vcpu->emul_*) one iteration at
+ * a time until it completes, needs or shows the caller an access, faults,
+ * or has run EMUL_ITER_BUDGET iterations (the guest then re-executes the
+ * REP instruction from the registers left exact).  Returns true when the
+ * vCPU should re-enter, false when @exit says what the caller must see.
+ */
+static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit *exit)
+{
+	struct vmm_emul_req req = {
+		.bytes = vcpu->emul_bytes, .nbytes = vcpu->emul_len, .mode = vcpu->emul_mode,
+		.has_gpa = vcpu->emul_has_gpa, .gpa = vcpu->pending_gpa, .max_iter = 1,
+	};
+	struct vmm_emul_res res = { 0 };
+	unsigned int i;
+	u64 rip = 0;
+	int ret;
+
+	for (i = 0; i < EMUL_ITER_BUDGET; i++) {
+		ret = get_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, &rip);
+		req.rip = rip;
+		e->need = 0;
+		e->shown = 0;
+		if (!ret)
+			ret = vmm_emulate_insn(&req, &emul_ops, e, &res);
+		e->have_value = false;	/* an answer serves one iteration */
+		if (ret >= 0 && e->err)
+			ret = e->err;
+		if (ret == -EAGAIN && e->need) {
+			vcpu->pending_read = true;
+			vcpu->pending_decoded = true;
+			vcpu->pending_reason = e->need;
+			vcpu->pending_addr = e->addr;
+			emul_show(vcpu, e, false, exit);
+			return false;
+		}
+		if (ret == VMM_EMUL_FAULT) {
+			if (!vcpu->vm->ops->inject) {
+				set_fail(exit, VMM_EXIT_UNHANDLED, -EFAULT,
+					 (u64)res.fault.error_code << 32 | res.fault.vector);
+				return false;
+			}
+			ret = vcpu->vm->ops->inject(vcpu, &res.fault);
+			if (!ret)
+				return true;
+		}
+		if (ret < 0) {
+			set_fail(exit, VMM_EXIT_UNHANDLED, ret, req.gpa);
+			return false;
+		}
+		if (!ret && set_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, rip + res.insn.len)) {
+			set_fail(exit, VMM_EXIT_UNHANDLED, -EIO, req.gpa);
+			return false;
+		}
+		if (e->shown) {
+			emul_show(vcpu, e, true, exit);
+			return false;
+		}
+		if (!ret)
+			return true;
+	}
+	return true;
+}
+
+/*
+ * An exit that gives the instruction (MMIO by EPT violation/NPF, or port
+ * I/O): save it in the vCPU so an access the caller answers can resume it.
+ */
+static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx,
+			struct vmm_exit *exit)
+{
+	struct emul_ctx e = { .vcpu = vcpu };
+	struct vmm_insn insn;
+	int ret;
+
+	ret = vmm_insn_decode(bx->insn, bx->insn_len, bx->mode, &insn);
+	if (ret == -EINVAL && bx->mode <= VMM_MODE_16 && bx->exit.reason == VMM_EXIT_MMIO)
+		ret = 0;	/* #UD or #GP: vmm_emulate_insn() raises it */
+	else if (!ret && bx->exit.reason == VMM_EXIT_IO && insn.kind != VMM_INSN_PORT &&
+		 !(insn.kind == VMM_INSN_STRING &&
+		   (insn.str_op == VMM_STR_INS || insn.str_op == VMM_STR_OUTS)))
+		ret = -EINVAL;	/* an I/O exit for an instruction that does no I/O */
+	if (!ret && (insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B) &&
+	    !vcpu->vm->ops->mem_rw)
+		ret = -EOPNOTSUPP;	/* no way to reach guest memory */
+	if (ret) {
+		set_fail(exit, VMM_EXIT_UNHANDLED, ret,
+			 bx->exit.reason == VMM_EXIT_MMIO ? bx->exit.mmio.gpa : bx->exit.io.port);
+		return false;
+	}
+	memcpy(vcpu->emul_bytes, bx->insn, bx->insn_len);
+	vcpu->emul_len = bx->insn_len;
+	vcpu->emul_mode = bx->mode;
+	vcpu->emul_has_gpa = bx->exit.reason == VMM_EXIT_MMIO;
+	vcpu->pending_gpa = bx->exit.reason == VMM_EXIT_MMIO ? bx->exit.mmio.gpa : 0;
+	e.ram = insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B;
+	vcpu->emul_ram = e.ram;
+	return emul_run(vcpu, &e, exit);
 }
 
 /*
@@ -1250,89 +1525,30 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
 			struct vmm_exit *exit)
 {
 	struct vmm_vm *vm = vcpu->vm;
-	struct emul_ctx e = { .vcpu = vcpu };
-	u64 gpa = bx->exit.mmio.gpa, ucall = READ_ONCE(vm->ucall_gpa), value;
-	struct vmm_insn insn;
+	u64 gpa = bx->exit.mmio.gpa;
+	const struct mmio_region *dev;
 	int ret;
 
-	if (!bx->insn_len) {
-		/* Already decoded by the guest (TDVMCALL, GHCB): size and value given. */
-		const struct mmio_region *dev = find_mmio(vm, gpa, bx->exit.mmio.size);
-
-		*exit = bx->exit;
-		if (ucall && gpa == ucall && exit->mmio.write && exit->mmio.size == 8) {
-			value = bx->exit.mmio.value;
-			memset(exit, 0, sizeof(*exit));
-			exit->reason = VMM_EXIT_UCALL;
-			exit->ucall.arg = value;
-			exit->ucall.nr_args = 1;
-			exit->ucall.args[0] = value;
-			return false;
-		}
-		if (!dev) {
-			vcpu->pending_read = !exit->mmio.write;
-			vcpu->pending_decoded = false;
-			vcpu->pending_gpa = gpa;
-			return false;
-		}
-		if (exit->mmio.write)
-			ret = dev->ops->write(dev->ctx, gpa, exit->mmio.size, exit->mmio.value);
-		else
-			ret = dev->ops->read(dev->ctx, gpa, exit->mmio.size, &exit->mmio.value);
-		if (!ret && !exit->mmio.write)
-			ret = vm->ops->mmio_done ? vm->ops->mmio_done(vcpu, exit) : -EOPNOTSUPP;
-		if (ret) {
-			set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
-			return false;
-		}
-		return true;
-	}
-	ret = vmm_insn_decode(bx->insn, bx->insn_len, bx->mode, &insn);
-	if (ret) {
-		set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
+	if (bx->insn_len)
+		return handle_insn(vcpu, bx, exit);
+	/* Already decoded by the guest (TDVMCALL, GHCB): size and value given. */
+	dev = find_mmio(vm, gpa, bx->exit.mmio.size);
+	*exit = bx->exit;
+	if (exit->mmio.write && ucall_exit(vcpu, gpa, exit->mmio.size, bx->exit.mmio.value, exit))
+		return false;
+	if (!dev) {
+		vcpu->pending_read = !exit->mmio.write;
+		vcpu->pending_decoded = false;
+		vcpu->pending_reason = VMM_EXIT_MMIO;
+		vcpu->pending_addr = gpa;
 		return false;
 	}
-	e.dev = find_mmio(vm, gpa, insn.size);
-	if (!e.dev && insn.kind == VMM_INSN_STORE) {
-		/* Complete the store now and show the caller address and value. */
-		ret = emulate_locked(vcpu, &insn, gpa, &e);
-		if (ret) {
-			set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
-			return false;
-		}
-		if (ucall && gpa == ucall && insn.size == 8) {
-			memset(exit, 0, sizeof(*exit));
-			exit->reason = VMM_EXIT_UCALL;
-			exit->ucall.arg = e.value;
-			exit->ucall.nr_args = 1;
-			exit->ucall.args[0] = e.value;
-			return false;
-		}
-		exit->reason = VMM_EXIT_MMIO;
-		exit->mmio.gpa = gpa;
-		exit->mmio.size = insn.size;
-		exit->mmio.write = true;
-		exit->mmio.value = e.value;
-		return false;
-	}
-	if (!e.dev) {
-		if (insn.kind != VMM_INSN_LOAD) {
-			/* Read-modify-write without a device model: nobody to ask. */
-			set_fail(exit, VMM_EXIT_UNHANDLED, -EOPNOTSUPP, gpa);
-			return false;
-		}
-		vcpu->pending_read = true;
-		vcpu->pending_decoded = true;
-		vcpu->pending_insn = insn;
-		vcpu->pending_gpa = gpa;
-		exit->reason = VMM_EXIT_MMIO;
-		exit->mmio.gpa = gpa;
-		exit->mmio.size = insn.size;
-		exit->mmio.write = false;
-		exit->mmio.value = 0;
-		return false;
-	}
-	ret = emulate_locked(vcpu, &insn, gpa, &e);
+	if (exit->mmio.write)
+		ret = dev->ops->write(dev->ctx, gpa, exit->mmio.size, exit->mmio.value);
+	else
+		ret = dev->ops->read(dev->ctx, gpa, exit->mmio.size, &exit->mmio.value);
+	if (!ret && !exit->mmio.write)
+		ret = vm->ops->mmio_done ? vm->ops->mmio_done(vcpu, exit) : -EOPNOTSUPP;
 	if (ret) {
 		set_fail(exit, VMM_EXIT_UNHANDLED, ret, gpa);
 		return false;
@@ -1340,19 +1556,28 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
 	return true;
 }
 
-/* Finish an MMIO read the caller answered in @exit->mmio.value. */
-static int complete_pending(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+/*
+ * Finish the read or IN the caller answered in @exit: returns 0 and sets
+ * *@reenter (false: @exit describes the next thing the caller must see), or
+ * -EINVAL when @exit does not answer it.
+ */
+static int complete_pending(struct vmm_vcpu *vcpu, struct vmm_exit *exit, bool *reenter)
 {
-	struct emul_ctx e = { .vcpu = vcpu, .have_value = true, .value = exit->mmio.value };
+	struct emul_ctx e = { .vcpu = vcpu, .have_value = true, .ram = vcpu->emul_ram };
+	bool io = vcpu->pending_reason == VMM_EXIT_IO;
 
 	vcpu->pending_read = false;
-	if (exit->reason != VMM_EXIT_MMIO || exit->mmio.gpa != vcpu->pending_gpa ||
-	    exit->mmio.write)
+	*reenter = true;
+	if (exit->reason != vcpu->pending_reason ||
+	    (io ? !exit->io.in || exit->io.port != vcpu->pending_addr :
+		  exit->mmio.write || exit->mmio.gpa != vcpu->pending_addr))
 		return -EINVAL;
 	if (!vcpu->pending_decoded)
 		return vcpu->vm->ops->mmio_done ? vcpu->vm->ops->mmio_done(vcpu, exit) :
 						  -EOPNOTSUPP;
-	return emulate_locked(vcpu, &vcpu->pending_insn, vcpu->pending_gpa, &e);
+	e.value = io ? exit->io.value : exit->mmio.value;
+	*reenter = emul_run(vcpu, &e, exit);
+	return 0;
 }
 
 /* Exits whose values the caller supplies before the guest can go on. */
@@ -1392,8 +1617,10 @@ int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 		return -EBUSY;
 	tdsnp_mutex_lock(&vcpu->lock);
 	if (vcpu->pending_read) {
-		ret = complete_pending(vcpu, exit);
-		if (ret)
+		bool reenter;
+
+		ret = complete_pending(vcpu, exit, &reenter);
+		if (ret || !reenter)
 			goto out;
 	}
 	if (vcpu->pending_answer) {
@@ -1412,6 +1639,12 @@ int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 		drop_clean_locked(vcpu, 0);
 		if (ret)
 			break;
+		if (bx.exit.reason == VMM_EXIT_IO && bx.insn_len) {
+			/* IN, OUT, INS, OUTS given as the instruction: emulate it. */
+			if (handle_insn(vcpu, &bx, exit))
+				continue;
+			goto out;
+		}
 		switch (bx.exit.reason) {
 		case VMM_EXIT_MMIO:
 			if (handle_mmio(vcpu, &bx, exit))

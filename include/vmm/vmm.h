@@ -264,7 +264,9 @@ struct vmm_exit {
  * @exit: the exit; for VMM_EXIT_MMIO either fully described (@insn_len 0,
  *        as after TDX #VE.RequestMMIO or a GHCB MMIO request) or with only
  *        @exit.mmio.gpa set and the instruction in @insn (an EPT/NPF exit
- *        the host must emulate)
+ *        the host must emulate); for VMM_EXIT_IO either described (@insn_len
+ *        0) or given as the instruction in @insn (IN, OUT, INS, OUTS with
+ *        REP: vmm-core emulates it through vmm_emulate_insn())
  * @insn: the guest's instruction bytes at RIP
  * @insn_len: how many of them the backend could read
  * @mode: enum vmm_cpu_mode the guest executes in
@@ -333,6 +335,18 @@ struct vmm_vcpu;
  * @exit_done: deliver the caller's answer to an IO read, CPUID or RDMSR exit
  *             (the values in @exit) before the guest next runs; optional
  *             (NULL when the backend completes those exits itself)
+ * @mem_rw: read or write @len (1..8) bytes of guest RAM at @gpa, as the
+ *          guest sees them; optional: without it vmm-core cannot walk the
+ *          guest's page tables, fetch instructions or run string
+ *          instructions (those exits come back as VMM_EXIT_UNHANDLED with
+ *          -EOPNOTSUPP)
+ * @vec_rw: read or write the low @len bytes of XMM/YMM register @reg
+ *          (writes leave the bytes above @len alone); optional: without it
+ *          SSE/AVX moves to MMIO come back as VMM_EXIT_UNHANDLED
+ * @inject: raise the exception @fault in the guest at its next entry (RIP
+ *          stays at the faulting instruction); optional: without it an
+ *          emulation fault comes back as VMM_EXIT_UNHANDLED with status
+ *          -EFAULT and qualification (error_code << 32 | vector)
  */
 struct vmm_backend_ops {
 	const char *name;
@@ -354,6 +368,10 @@ struct vmm_backend_ops {
 	int (*run)(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx);
 	int (*mmio_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
 	int (*exit_done)(struct vmm_vcpu *vcpu, const struct vmm_exit *exit);
+	int (*mem_rw)(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len, bool write);
+	int (*vec_rw)(struct vmm_vcpu *vcpu, unsigned int reg, u8 *buf, unsigned int len,
+		      bool write);
+	int (*inject)(struct vmm_vcpu *vcpu, const struct vmm_fault *fault);
 };
 
 int vmm_backend_register(const struct vmm_backend_ops *ops);
