@@ -584,9 +584,8 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	ret = tdx_retry(tdsnp_tdh_mng_vpflushdone(&g->td));
 	if (ret == TDX_SUCCESS) {
 		ret = cache_wb();
-		if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE)) {
+		if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE))
 			ret = tdx_retry(tdsnp_tdh_mng_key_freeid(&g->td));
-		}
 	}
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
