@@ -23,7 +23,7 @@ LIB_C		:= $(filter-out %_kernel.c,$(wildcard src/*/*.c vmm-core/*.c))
 LIB_S		:= $(wildcard src/*/*.S)
 MOCK_C		:= $(filter-out %_kernel.c,$(wildcard tests/mocks/*.c tests/common/*.c))
 TESTS		:= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo
+TOOLS		:= tdsnp-status tdsnp-bench tdsnp-demo tdsnp-uvmm
 
 # What `make install` ships: the library, and the mock firmware without the
 # shared self-test suites (tests/common/ but the userspace test platform the
@@ -74,7 +74,7 @@ GUEST_CFLAGS	:= -std=gnu11 -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -
 		   -fno-pic -fno-pie -mcmodel=large -mno-red-zone -mgeneral-regs-only \
 		   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing
 GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o \
-		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o)
+		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o vmm-core/decode.o)
 GUEST_PROGS	:= $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
 
 $(O)/guest/obj/%.o: %.c
@@ -99,6 +99,9 @@ $(O)/guest/images.o: $(O)/guest/images.S
 	$(CC) -c -o $@ $<
 $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
 	$(O)/guest/images.o
+# Other tests and the tools that run guest-runtime programs on tdx_host.
+$(foreach t,test_vmm_tdx_run test_tdx_vp_run,$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)) \
+	$(O)/tdsnp-bench $(O)/tdsnp-demo: $(O)/guest/images.o
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
@@ -193,8 +196,26 @@ $(O)/tdsnp-bench: $(O)/plain/obj/tools/tdsnp-bench.o $(O)/plain/obj/tools/bench-
 	$(CC) -o $@ $^ -lunicorn -lZydis $(LIBS)
 
 $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run.o \
+		 $(O)/plain/obj/tools/demo-l2.o \
 		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn $(LIBS)
+
+$(O)/tdsnp-uvmm: $(O)/plain/obj/tools/tdsnp-uvmm.o $(O)/plain/obj/tools/uvmm.o \
+		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn $(LIBS)
+
+# The user-mode VMM ABI test links the example VMM and the guest images.
+$(O)/plain/tests/test_uabi: $(O)/plain/obj/tests/unit/test_uabi.o $(O)/plain/obj/tools/uvmm.o \
+		$(O)/guest/images.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/tools/uvmm.o \
+		$(O)/guest/images.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+
+# The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
+$(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \
+		include/vmm/uabi_client.h
+	$(CC) -std=gnu11 -O2 $(WARN) -Iinclude -D_GNU_SOURCE -static -o $@ $(filter %.c,$^) -lpthread
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
@@ -264,6 +285,10 @@ $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fu
 		$(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
 -include $(shell find $(O)/fuzz/obj -name '*.d' 2>/dev/null)
+
+# The user-mode VMM ABI dispatcher's target (corpus tests/fuzz/corpus/uabi).
+$(O)/fuzz/fuzz_uabi: $(O)/fuzz/obj/tests/fuzz/fuzz_uabi.o $(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
 
 fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	scripts/fuzz-api.sh $(FUZZ_LONG) $(FUZZ_TARGETS)

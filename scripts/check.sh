@@ -93,6 +93,8 @@ step "fault campaign: 60 seeds x 5 rates x 3 backends" \
 echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
 step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
+step "fuzz the user-mode VMM ABI dispatcher (10 s)" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_uabi && scripts/fuzz-api.sh 10 uabi' "$jobs"
 
 echo "== hostile guest (libFuzzer; 10 s per target from the checked-in corpus)"
 step "fuzz the guest-facing surface: guest_tdx, guest_snp" \
@@ -148,6 +150,11 @@ if [ -n "$last" ]; then
 	step "negative control on $last: no_catcher=1 fails because the model ran 0 times" \
 		scripts/ktest-negative.sh --kver "$last" --log "$logdir/ktest.negative.serial.log" \
 		"build/kbuild/$last/tdsnp.ko" "build/kbuild/$last/tdsnp_ktest.ko"
+	tap "/dev/tdsnp from user mode on $last (the user-mode VMM ABI)" "$logdir/ktest.uabi.judge.log" \
+		sh -c 'make -s build/uabi-ktest && scripts/qemu-ktest.sh --timeout 120 --kver "$0" \
+			--exec build/uabi-ktest --log "$1" "build/kbuild/$0/tdsnp.ko" \
+			"build/kbuild/$0/tdsnp_ktest.ko:uabi_only=1"' "$last" "$logdir/ktest.uabi.serial.log"
+	grep -E '^ktap:' "$logdir/ktest.uabi.judge.log" | sed "s/^/        $last uabi /"
 else
 	bad "kernel tests (no kernel headers installed)" "$logdir"
 fi

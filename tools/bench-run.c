@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * tdsnp-bench, guests running on the mock CPU (Unicorn), with the baseline
- * measured in the same run:
- *   bare hook round trip     OUT in a loop under plain Unicorn, a hook that
- *                            returns at once: the engine's floor per exit
- *   mock CPU exit            the same loop through mock_cpu_run(): every OUT
- *                            ends the run, the host skips it and re-enters
- *   tdx_host IO exit         a TD's TDG.VP.VMCALL Instruction.IO through
- *                            vmm_vcpu_run(): TDH.VP.ENTER, TD exit 77, the
- *                            typed exit, the answer, the next entry
+ * tdsnp-bench, guests running on the mock CPU (Unicorn), with the baselines
+ * measured in the same run (each figure: median [min .. max] of RUNS runs):
+ *   engine round trip        THE baseline: OUT in a loop under plain Unicorn,
+ *                            a hook that stops the engine on each OUT, the
+ *                            caller advancing RIP by 2 and starting it again:
+ *                            the engine stopping on a hook and being
+ *                            re-entered with a minimal state change
+ *   engine hook, no stop     the same hook returning at once (no exit)
+ *   mock CPU exit            the OUT loop through mock_cpu_run(): every OUT
+ *                            ends the run (its exit detection runs on every
+ *                            instruction), the caller advances RIP, re-enters
+ *   tdx_host IO exit         a TD's TDG.VP.VMCALL<Instruction.IO> (tdsnp's
+ *                            wrapper) through vmm_vcpu_run(): TDH.VP.ENTER,
+ *                            TD exit 77, the typed exit, the caller's answer,
+ *                            the next entry
+ *   bare TDCALL              the same VMCALL with its registers set inline:
+ *                            the exit machinery without guest code
+ *   tdx_host OUT exit        the same from an OUT instruction: a #VE the
+ *                            guest runtime's handler turns into that VMCALL
  *   boot to first ucall      from the first vmm_vcpu_run() of a finalized TD
- *                            (reset vector, long mode) to its first ucall
- * Each figure is the median of several runs.
+ *                            (reset vector, long mode, runtime set-up) to its
+ *                            first ucall
+ * The TD figures call the firmware model in direct mode (a function call,
+ * no SIGILL trap); guest exits never trap either way (the mock CPU's hooks).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +38,15 @@
 #include "../tests/mocks/mock_cpu.h"
 #include "../tests/mocks/tdx_host_setup.h"
 #include "../tests/mocks/tdx_vp_run.h"
+#include "../tests/mocks/tdx_guest_image.h"
+#include "../guest/tests/bench.h"
 #include "bench-run.h"
-#include "bench_guest.h"
+#include "guest.h"
 
-#define RUNS		5
+#define RUNS		7
 #define LOOP_GPA	0x1000ULL
 #define EXITS		20000UL
-#define TD_EXITS	2000UL
+#define TD_EXITS	((unsigned long)BENCH_VMCALL_EXITS)
 
 /* out %al, $0x80; jmp back */
 static const u8 out_loop[] = { 0xe6, 0x80, 0xeb, 0xfc };
@@ -44,10 +58,23 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v)
+struct fig3 {
+	double min, med, max;
+};
+
+static struct fig3 fig3(double *v)
 {
 	qsort(v, RUNS, sizeof(v[0]), cmp_double);
-	return v[RUNS / 2];
+	return (struct fig3){ v[0], v[RUNS / 2], v[RUNS - 1] };
+}
+
+static void print3(const char *what, struct fig3 f, const char *unit, const char *ratio,
+		   double base)
+{
+	printf("  %-30s %10.1f %-7s [%.1f .. %.1f]", what, f.med, unit, f.min, f.max);
+	if (ratio)
+		printf("   %7.2fx %s", f.med / base, ratio);
+	printf("\n");
 }
 
 static void hook_out(uc_engine *uc, u32 port, int size, u32 value, void *user)
@@ -57,6 +84,44 @@ static void hook_out(uc_engine *uc, u32 port, int size, u32 value, void *user)
 	(void)size;
 	(void)value;
 	(*(unsigned long *)user)++;
+}
+
+static void hook_out_stop(uc_engine *uc, u32 port, int size, u32 value, void *user)
+{
+	(void)port;
+	(void)size;
+	(void)value;
+	(*(unsigned long *)user)++;
+	uc_emu_stop(uc);
+}
+
+/*
+ * ns per OUT when the hook stops the engine and the caller re-enters it
+ * past the OUT (RIP + 2): the baseline of every exit figure.
+ */
+static double engine_round_trip(void)
+{
+	unsigned long outs = 0, i;
+	uc_engine *uc;
+	uc_hook h;
+	u64 t0, rip = LOOP_GPA;
+
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc))
+		return -1;
+	uc_mem_map(uc, LOOP_GPA, 4096, UC_PROT_ALL);
+	uc_mem_write(uc, LOOP_GPA, out_loop, sizeof(out_loop));
+	uc_hook_add(uc, &h, UC_HOOK_INSN, hook_out_stop, &outs, 1, 0, UC_X86_INS_OUT);
+	t0 = tdsnp_time_ns();
+	for (i = 0; i < EXITS; i++) {
+		if (uc_emu_start(uc, rip, 0, 0, 0))
+			break;
+		/* Stopped at the OUT (it has run): the next one is 4 bytes on, past the JMP. */
+		uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+		rip = LOOP_GPA + ((rip - LOOP_GPA + 2) % sizeof(out_loop));
+	}
+	t0 = tdsnp_time_ns() - t0;
+	uc_close(uc);
+	return outs == EXITS ? (double)t0 / (double)outs : -1;
 }
 
 /* ns per OUT with Unicorn's own hook handling it (no exit). */
@@ -128,20 +193,13 @@ static struct vmm_vm *td_up(struct vmm_vcpu **vcpu)
 		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = 1, .mem_base = 0xfff00000ULL,
 		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
 	};
-	static u8 zero[4096];
 	struct vmm_vm *vm;
-	u64 gpa;
 
 	if (vmm_vm_create(&cfg, &vm))
 		return NULL;
 	if (vmm_vcpu_create(vm, 0, vcpu) ||
-	    vmm_mem_add(vm, BG_IMAGE_GPA, bg_blob, 4096, true) ||
-	    vmm_vm_set_ucall(vm, BG_UCALL_GPA))
-		goto fail;
-	for (gpa = BG_PT_GPA; gpa <= BG_STACK_GPA; gpa += 4096)
-		if (vmm_mem_add(vm, gpa, zero, 4096, false))
-			goto fail;
-	if (vmm_vm_finalize(vm))
+	    tdx_guest_image_load(vm, guest_image_bench, guest_image_bench_end) ||
+	    vmm_vm_finalize(vm))
 		goto fail;
 	return vm;
 fail:
@@ -149,8 +207,24 @@ fail:
 	return NULL;
 }
 
-/* Boot to the first ucall, then TD_EXITS IO exits: ns of each, or -1. */
-static int td_measure(double *boot, double *io)
+/* TD_EXITS IO exits on @port after a ucall of @seq: ns per exit, or -1. */
+static double td_loop(struct vmm_vcpu *vcpu, u64 seq, u16 port)
+{
+	struct vmm_exit x;
+	unsigned long i;
+	u64 t0;
+
+	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL || x.ucall.arg != seq)
+		return -1;
+	t0 = tdsnp_time_ns();
+	for (i = 0; i < TD_EXITS; i++)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != port)
+			return -1;
+	return (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
+}
+
+/* Boot to the first ucall, then TD_EXITS IO exits of each kind: ns of each, or -1. */
+static int td_measure(double *boot, double *io, double *raw, double *out)
 {
 	struct vmm_vcpu *vcpu;
 	struct vmm_exit x;
@@ -166,9 +240,14 @@ static int td_measure(double *boot, double *io)
 	*boot = (double)(tdsnp_time_ns() - t0);
 	t0 = tdsnp_time_ns();
 	for (i = 0; i < TD_EXITS; i++)
-		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != 0x80)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO ||
+		    x.io.port != BENCH_PORT_VMCALL)
 			goto fail;
 	*io = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
+	*raw = td_loop(vcpu, 1, BENCH_PORT_VMCALL);
+	*out = td_loop(vcpu, 2, BENCH_PORT_OUT);
+	if (*raw < 0 || *out < 0)
+		goto fail;
 	return vmm_vm_destroy(vm) ? -1 : 0;
 fail:
 	vmm_vm_destroy(vm);
@@ -182,13 +261,15 @@ fail:
  */
 int bench_guest_run(void)
 {
-	double bare[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], b, e, bt, t;
-	int r, err = 0;
+	double bare[RUNS], rt[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], raw[RUNS], out[RUNS];
+	struct fig3 r, b, e, bt, t, w, o;
+	int i, err = 0;
 
-	for (r = 0; r < RUNS; r++) {
-		bare[r] = bare_hook();
-		exitv[r] = mock_cpu_exit();
-		if (bare[r] < 0 || exitv[r] < 0) {
+	for (i = 0; i < RUNS; i++) {
+		rt[i] = engine_round_trip();
+		bare[i] = bare_hook();
+		exitv[i] = mock_cpu_exit();
+		if (rt[i] < 0 || bare[i] < 0 || exitv[i] < 0) {
 			printf("guests on the mock CPU: the engine's round trips failed\n");
 			return -1;
 		}
@@ -204,8 +285,8 @@ int bench_guest_run(void)
 		goto out;
 	}
 	tdx_vp_run_install();
-	for (r = 0; r < RUNS && !err; r++)
-		err = td_measure(&boot[r], &io[r]);
+	for (i = 0; i < RUNS && !err; i++)
+		err = td_measure(&boot[i], &io[i], &raw[i], &out[i]);
 	tdx_vp_run_uninstall();
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 out:
@@ -215,15 +296,26 @@ out:
 		printf("guests on the mock CPU: a TD run failed (%d)\n", err);
 		return -1;
 	}
-	b = median(bare);
-	e = median(exitv);
-	bt = median(boot);
-	t = median(io);
-	printf("guests on the mock CPU (Unicorn), median of %d runs\n", RUNS);
-	printf("  bare hook round trip (OUT)    %9.1f ns/exit   (baseline)\n", b);
-	printf("  mock CPU exit round trip      %9.1f ns/exit   %7.1fx bare hook\n", e, e / b);
-	printf("  tdx_host IO exit round trip   %9.1f ns/exit   %7.1fx bare hook\n", t, t / b);
-	printf("  tdx_host boot to first ucall  %9.3f ms        %7.0fx one IO exit\n",
-	       bt / 1e6, bt / t);
+	r = fig3(rt);
+	b = fig3(bare);
+	e = fig3(exitv);
+	bt = fig3(boot);
+	t = fig3(io);
+	w = fig3(raw);
+	o = fig3(out);
+	printf("guests on the mock CPU (Unicorn), %d runs each; %s\n", RUNS,
+	       "TD figures: firmware model in direct mode");
+	print3("engine round trip (OUT)", r, "ns/exit", "(baseline: stop, re-enter)", r.med);
+	print3("engine hook, no stop (OUT)", b, "ns/exit", "baseline", r.med);
+	print3("mock CPU exit round trip", e, "ns/exit", "baseline", r.med);
+	print3("tdx_host IO exit, VMCALL", t, "ns/exit", "baseline", r.med);
+	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", t.med / e.med);
+	print3("tdx_host IO exit, bare TDCALL", w, "ns/exit", "baseline", r.med);
+	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", w.med / e.med);
+	print3("tdx_host IO exit, OUT (#VE)", o, "ns/exit", "baseline", r.med);
+	bt.min /= 1e3;
+	bt.med /= 1e3;
+	bt.max /= 1e3;
+	print3("tdx_host boot to first ucall", bt, "us", NULL, 0);
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * tdsnp-demo, a TD that runs: tools/demo_guest.h boots from the TDX reset
- * vector on the mock CPU (TDH.VP.ENTER of the mock module), prints through
+ * tdsnp-demo, a TD that runs: the guest-runtime program guest/tests/demo.c
+ * boots from the TDX reset vector on the mock CPU (TDH.VP.ENTER of the mock module), prints through
  * the VMM's serial port model and reports by ucall.  The firmware calls
  * appear in the demo's trace like every other step.
  */
@@ -14,8 +14,9 @@
 #include "../tests/mocks/mock.h"
 #include "../tests/mocks/tdx_host_setup.h"
 #include "../tests/mocks/tdx_vp_run.h"
+#include "../tests/mocks/tdx_guest_image.h"
 #include "demo-run.h"
-#include "demo_guest.h"
+#include "guest.h"
 
 #define COM1		0x3f8
 #define MAX_EXITS	256
@@ -58,7 +59,8 @@ static int run_guest(struct vmm_vcpu *vcpu)
 		if (x.reason == VMM_EXIT_IO && !x.io.in && x.io.port == COM1) {
 			serial_out(&com1, (char)x.io.value);
 		} else if (x.reason == VMM_EXIT_UCALL) {
-			printf("  [TD ucall] 0x%llx\n", (unsigned long long)x.ucall.arg);
+			printf("  [TD ucall] 0x%llx (record at GPA 0x%llx)\n",
+			       (unsigned long long)x.ucall.arg, (unsigned long long)x.ucall.gpa);
 			ucalled = x.ucall.arg == 0x600d;
 		} else {
 			printf("  !! unexpected exit %u\n", x.reason);
@@ -79,11 +81,9 @@ int demo_td_run(void)
 		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = 1, .mem_base = 0xfff00000ULL,
 		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
 	};
-	static u8 zero[4096];
 	struct vmm_vcpu *vcpu;
 	struct vmm_vm *vm;
 	int failures = 0;
-	u64 gpa;
 
 	printf("\n== TDX: a TD boots from the reset vector on the mock CPU ==\n");
 	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
@@ -98,21 +98,18 @@ int demo_td_run(void)
 		goto out;
 	}
 	if (vmm_vcpu_create(vm, 0, &vcpu) ||
-	    vmm_mem_add(vm, DG_IMAGE_GPA, dg_blob, 4096, true) ||
-	    vmm_vm_set_ucall(vm, DG_UCALL_GPA)) {
+	    tdx_guest_image_load(vm, guest_image_demo, guest_image_demo_end)) {
 		printf("  !! building the TD failed\n");
 		failures++;
 		goto destroy;
 	}
-	for (gpa = DG_PT_GPA; gpa <= DG_STACK_GPA; gpa += 4096)
-		failures += vmm_mem_add(vm, gpa, zero, 4096, false) != 0;
-	if (failures || vmm_vm_finalize(vm)) {
-		printf("  !! adding memory or finalizing failed\n");
+	if (vmm_vm_finalize(vm)) {
+		printf("  !! finalizing failed\n");
 		failures++;
 		goto destroy;
 	}
-	printf("  guest image: 1 measured page at 0x%llx, 6 zero pages; finalized\n",
-	       (unsigned long long)DG_IMAGE_GPA);
+	printf("  guest image (guest/tests/demo.c): %llu measured pages at 0x%llx; finalized\n",
+	       (unsigned long long)(GUEST_IMAGE_SIZE / 4096), (unsigned long long)GUEST_IMAGE_GPA);
 	if (run_guest(vcpu)) {
 		failures++;
 	} else {

@@ -35,6 +35,7 @@
 #include "../tests/mocks/snp_mock.h"
 #include "../tests/common/tdx_host_env.h"
 #include "demo-run.h"
+#include "demo-l2.h"
 
 #define KiB		1024ULL
 #define MiB		(1024 * KiB)
@@ -596,6 +597,7 @@ int main(int argc, char **argv)
 
 	demo_td(image);
 	failures += demo_td_run();
+	failures += demo_l2_run();
 	demo_snp(image);
 
 	tdsnp_insn_set_tracer(NULL);

@@ -49,6 +49,14 @@
 #define TH_EPT_ADDR			0x000ffffffffff000ULL
 #define TH_EPT_LEVELS			4
 #define TH_EPTP_HOST_MASK		0x000ffffffffff000ULL
+/*
+ * Suppress #VE (bit 63, SDM Vol. 3C 29.3.3.2): an EPT violation on a
+ * non-present entry with it set is a TD exit to the host; with it clear the
+ * TDX module gives the guest a #VE (EPT-violation #VE, which it enables for
+ * every TD).  Every non-present entry carries it except the leaves of
+ * emulated MMIO, which the guest handles with #VE.RequestMMIO (as KVM does).
+ */
+#define TH_EPT_SVE			BIT_ULL(63)
 
 /**
  * struct tdx_host_vm - the backend's data for one VM
@@ -183,6 +191,21 @@ static int record_status(struct vmm_vm *vm, u64 status)
 	return tdx_status_to_errno(status) ?: -EIO;
 }
 
+/* A shared-EPT table whose entries are all non-present with #VE suppressed. */
+static struct page *shared_table_alloc(void)
+{
+	struct page *pg = tdsnp_alloc_page();
+	u64 *e;
+	int i;
+
+	if (pg) {
+		e = page_address(pg);
+		for (i = 0; i < 512; i++)
+			e[i] = TH_EPT_SVE;
+	}
+	return pg;
+}
+
 static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 {
 	struct tdx_td_params *params;
@@ -198,7 +221,7 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	params = tdsnp_zalloc(sizeof(*params));
 	if (t) {
 		t->bounce = tdsnp_alloc_page();
-		t->shared_root = tdsnp_alloc_page();
+		t->shared_root = shared_table_alloc();
 	}
 	if (!t || !params || !t->bounce || !t->shared_root) {
 		err = -ENOMEM;
@@ -276,7 +299,7 @@ static u64 *shared_pte(struct tdx_host_vm *t, u64 gpa, bool create)
 		u64 *e = &table[(gpa >> (TDSNP_PAGE_SHIFT + 9 * level)) & 511];
 
 		if (!(*e & TH_EPT_RWX)) {
-			struct page *pg = create ? tdsnp_alloc_page() : NULL;
+			struct page *pg = create ? shared_table_alloc() : NULL;
 
 			if (!pg)
 				return NULL;
@@ -308,8 +331,24 @@ static void shared_unmap(struct tdx_host_vm *t, u64 gpa)
 
 	if (pte && (*pte & TH_EPT_RWX)) {
 		tdsnp_free_page(ept_target(*pte));
-		*pte = 0;
+		*pte = TH_EPT_SVE;
 	}
+}
+
+/*
+ * Emulated MMIO at shared GPA @gpa (shared bit set): a non-present leaf with
+ * #VE not suppressed, so the guest's accesses become #VE and it asks for
+ * them with #VE.RequestMMIO.
+ */
+static int shared_mmio(struct tdx_host_vm *t, u64 gpa)
+{
+	u64 *pte = shared_pte(t, gpa, true);
+
+	if (!pte)
+		return -ENOMEM;
+	if (!(*pte & TH_EPT_RWX))
+		*pte = 0;
+	return 0;
 }
 
 static int th_vm_destroy(struct vmm_vm *vm)
@@ -592,16 +631,24 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 	}
 }
 
-/* An EPT violation: AUG unmapped private RAM and re-enter, else report it. */
+/*
+ * An EPT violation: AUG unmapped private RAM and re-enter; a shared GPA
+ * outside RAM is MMIO: mark it so in the shared EPT and re-enter (the guest
+ * gets its #VE); else report it.
+ */
 static bool ept_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a, struct vmm_exit *x)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	u64 shared = to_tvm(vm)->shared_bit;
 	u64 gpa = a->r8 & ~(TDSNP_PAGE_SIZE - 1);
 	enum vmm_mem_state st;
 
-	if (!(a->r8 & to_tvm(vm)->shared_bit) && !vmm_get_mem_state(vm, gpa, &st) &&
+	if (!(a->r8 & shared) && !vmm_get_mem_state(vm, gpa, &st) &&
 	    st == VMM_MEM_UNMAPPED &&
 	    !vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE))
+		return false;
+	if ((a->r8 & shared) && vmm_get_mem_state(vm, gpa & ~shared, &st) &&
+	    !shared_mmio(to_tvm(vm), gpa))
 		return false;
 	x->reason = VMM_EXIT_UNHANDLED;
 	x->fail.status = VMX_EXIT_EPT_VIOLATION;

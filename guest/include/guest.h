@@ -57,5 +57,62 @@ void *guest_shared_ptr(u64 gpa);
 extern const u8 guest_image_hello[], guest_image_hello_end[];
 extern const u8 guest_image_shared[], guest_image_shared_end[];
 extern const u8 guest_image_tdcalls[], guest_image_tdcalls_end[];
+extern const u8 guest_image_vmm_run[], guest_image_vmm_run_end[];
+extern const u8 guest_image_vp_run[], guest_image_vp_run_end[];
+extern const u8 guest_image_bench[], guest_image_bench_end[];
+extern const u8 guest_image_demo[], guest_image_demo_end[];
+extern const u8 guest_image_cpuid_msr[], guest_image_cpuid_msr_end[];
+extern const u8 guest_image_mmio[], guest_image_mmio_end[];
+
+/*
+ * What the runtime's #VE handler saw last on this TD (any vCPU): the VE_INFO
+ * exit reason and, for a pending page, the TDG.MEM.PAGE.ACCEPT status.
+ */
+extern u64 guest_last_ve_reason;
+extern u64 guest_last_accept_status;
+
+/* Port I/O as plain instructions (each a #VE the runtime serves). */
+static inline u8 guest_inb(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void guest_outb(u16 port, u8 v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/* A triple fault: no IDT (limit 0), then UD2 (SDM Vol. 3A 6.15). */
+static inline void guest_triple_fault(void)
+{
+	static const struct {
+		u16 limit;
+		u64 base;
+	} __packed zero_idtr;
+
+	asm volatile("lidt %0; ud2" : : "m"(zero_idtr));
+}
+
+/* CPUID, RDMSR and WRMSR as plain instructions. */
+static inline void guest_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(subleaf));
+}
+
+static inline u64 guest_rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void guest_wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
 
 #endif /* TDSNP_GUEST_H */

@@ -61,6 +61,7 @@ guest_ve_entry:
 	pushq	%rdx
 	pushq	%rcx
 	pushq	%rax
+	cld				/* the C ABI's DF = 0; IRETQ restores the guest's */
 	movq	%rsp, %rdi
 	call	guest_ve
 	popq	%rax

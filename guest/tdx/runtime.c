@@ -13,6 +13,7 @@
 #include <tdx/tdx_guest.h>
 #include <tdx/tdx_vmcall.h>
 #include <vmm/ucall.h>
+#include <vmm/decode.h>
 #include <guest.h>
 #include "runtime.h"
 
@@ -37,6 +38,9 @@ struct idt_gate {
 };
 
 static struct idt_gate idt[VEC_VE + 1];
+
+u64 guest_last_ve_reason;
+u64 guest_last_accept_status;
 
 /**
  * tdsnp_tdcall() - TDCALL for the wrappers: the real instruction
@@ -326,7 +330,7 @@ static bool emulate(struct guest_regs *r, const struct tdg_ve_info *ve)
 	case EXIT_IO:
 		/* Exit qualification (SDM Table 28-5): size-1, IN, string, port. */
 		if (ve->exit_qualification & BIT(4))
-			return false;
+			return false;	/* INS/OUTS: emulate_insn() */
 		size = (u32)(ve->exit_qualification & 7) + 1;
 		port = (u32)(ve->exit_qualification >> 16) & 0xffff;
 		if (ve->exit_qualification & BIT(3)) {
@@ -342,13 +346,235 @@ static bool emulate(struct guest_regs *r, const struct tdg_ve_info *ve)
 	}
 }
 
+/* ------------------------------------------------------ MMIO (#VE) */
+
+/* The saved GPR of enum vmm_gpr @reg (RSP is in the #VE frame). */
+static u64 *gpr(struct guest_regs *r, unsigned int reg)
+{
+	if (reg == VMM_RSP)
+		return &r->rsp;
+	return reg < VMM_RSP ? &(&r->rax)[reg] : &(&r->rax)[reg - 1];
+}
+
+static u64 emu_get_reg(void *ctx, unsigned int reg)
+{
+	return *gpr(ctx, reg);
+}
+
+static void emu_set_reg(void *ctx, unsigned int reg, u64 val)
+{
+	*gpr(ctx, reg) = val;
+}
+
+static u64 emu_get_rflags(void *ctx)
+{
+	return ((struct guest_regs *)ctx)->rflags;
+}
+
+static void emu_set_rflags(void *ctx, u64 rflags)
+{
+	((struct guest_regs *)ctx)->rflags = rflags;
+}
+
+/*
+ * Where the runtime reaches RAM at @gpa (shared through the alias, private
+ * 1:1), or NULL for a GPA outside the VM's RAM (GUEST_PT_GPA..4 GiB): MMIO.
+ */
+static void *ram_ptr(u64 gpa)
+{
+	u64 pa = gpa & ~GUEST_SHARED_BIT;
+
+	if (pa < GUEST_PT_GPA || pa > 0xffffffffULL)
+		return NULL;
+	return (gpa & GUEST_SHARED_BIT) ? guest_shared_ptr(pa) : (void *)pa;
+}
+
+/* Every access of the emulator: RAM directly, anything else by #VE.RequestMMIO. */
+static int emu_mmio_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	u8 *p = ram_ptr(gpa);
+	u64 st = 0;
+
+	(void)ctx;
+	if (p) {
+		*val = 0;
+		memcpy(val, p, size);
+		return 0;
+	}
+	if (!(gpa & GUEST_SHARED_BIT) ||
+	    tdg_vp_vmcall_mmio_read(tdsnp_gpa(gpa), size, val, &st) || st)
+		return -EIO;
+	return 0;
+}
+
+static int emu_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	u8 *p = ram_ptr(gpa);
+	u64 st = 0;
+
+	(void)ctx;
+	if (p) {
+		memcpy(p, &val, size);
+		return 0;
+	}
+	if (!(gpa & GUEST_SHARED_BIT) ||
+	    tdg_vp_vmcall_mmio_write(tdsnp_gpa(gpa), size, val, &st) || st)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * The runtime's paging (guest_entry32, guest_shared_ptr()): the shared
+ * alias 0xFFC00000..0xFFDFFFFF is 0xFFE00000.. with the shared bit, and
+ * 0xFFE00000..0xFFFFFFFF is 1:1; anything else is not present (#PF).
+ */
+static int emu_translate(void *ctx, u64 gva, unsigned int access, u64 *gpa,
+			 struct vmm_fault *fault)
+{
+	(void)ctx;
+	if (gva >= GUEST_SHARED_ALIAS && gva < GUEST_PRIVATE_BASE) {
+		*gpa = (gva - GUEST_SHARED_ALIAS + GUEST_PRIVATE_BASE) | GUEST_SHARED_BIT;
+		return 0;
+	}
+	if (gva >= GUEST_PRIVATE_BASE && gva <= 0xffffffffULL) {
+		*gpa = gva;
+		return 0;
+	}
+	/* #PF, not present; W/R, U/S and I/D from the access (SDM Vol. 3A 4.7). */
+	fault->vector = 14;
+	fault->error_code = access & (VMM_ACC_WRITE | VMM_ACC_USER | VMM_ACC_FETCH);
+	fault->cr2 = gva;
+	return VMM_EMUL_FAULT;
+}
+
+static int emu_port_in(void *ctx, u16 port, unsigned int size, u64 *val)
+{
+	u32 v = 0;
+	u64 st = 0;
+
+	(void)ctx;
+	if (tdg_vp_vmcall_io_read(port, size, &v, &st) || st)
+		return -EIO;
+	*val = v;
+	return 0;
+}
+
+static int emu_port_out(void *ctx, u16 port, unsigned int size, u64 val)
+{
+	u64 st = 0;
+
+	(void)ctx;
+	if (tdg_vp_vmcall_io_write(port, size, (u32)val, &st) || st)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * XMM registers of the interrupted code: still live, as the runtime is
+ * built with general registers only (-mgeneral-regs-only).
+ */
+struct xmm {
+	u8 b[16];
+};
+
+static void xmm_save_all(struct xmm *x)
+{
+	asm volatile("movdqu %%xmm0, 0(%0); movdqu %%xmm1, 16(%0)\n\t"
+		     "movdqu %%xmm2, 32(%0); movdqu %%xmm3, 48(%0)\n\t"
+		     "movdqu %%xmm4, 64(%0); movdqu %%xmm5, 80(%0)\n\t"
+		     "movdqu %%xmm6, 96(%0); movdqu %%xmm7, 112(%0)\n\t"
+		     "movdqu %%xmm8, 128(%0); movdqu %%xmm9, 144(%0)\n\t"
+		     "movdqu %%xmm10, 160(%0); movdqu %%xmm11, 176(%0)\n\t"
+		     "movdqu %%xmm12, 192(%0); movdqu %%xmm13, 208(%0)\n\t"
+		     "movdqu %%xmm14, 224(%0); movdqu %%xmm15, 240(%0)"
+		     : : "r"(x) : "memory");
+}
+
+static void xmm_load_all(const struct xmm *x)
+{
+	asm volatile("movdqu 0(%0), %%xmm0; movdqu 16(%0), %%xmm1\n\t"
+		     "movdqu 32(%0), %%xmm2; movdqu 48(%0), %%xmm3\n\t"
+		     "movdqu 64(%0), %%xmm4; movdqu 80(%0), %%xmm5\n\t"
+		     "movdqu 96(%0), %%xmm6; movdqu 112(%0), %%xmm7\n\t"
+		     "movdqu 128(%0), %%xmm8; movdqu 144(%0), %%xmm9\n\t"
+		     "movdqu 160(%0), %%xmm10; movdqu 176(%0), %%xmm11\n\t"
+		     "movdqu 192(%0), %%xmm12; movdqu 208(%0), %%xmm13\n\t"
+		     "movdqu 224(%0), %%xmm14; movdqu 240(%0), %%xmm15"
+		     : : "r"(x) : "memory");
+}
+
+static int emu_get_vec(void *ctx, unsigned int reg, u8 *buf, unsigned int len)
+{
+	struct xmm x[16];
+
+	(void)ctx;
+	if (reg >= 16 || len > sizeof(x[0]))
+		return -EOPNOTSUPP;	/* YMM: the runtime enables no AVX state */
+	xmm_save_all(x);
+	memcpy(buf, x[reg].b, len);
+	return 0;
+}
+
+static int emu_set_vec(void *ctx, unsigned int reg, const u8 *buf, unsigned int len)
+{
+	struct xmm x[16];
+
+	(void)ctx;
+	if (reg >= 16 || len > sizeof(x[0]))
+		return -EOPNOTSUPP;
+	xmm_save_all(x);
+	memcpy(x[reg].b, buf, len);
+	xmm_load_all(x);
+	return 0;
+}
+
+static const struct vmm_emul_ops emul_ops = {
+	.get_reg = emu_get_reg, .set_reg = emu_set_reg,
+	.get_rflags = emu_get_rflags, .set_rflags = emu_set_rflags,
+	.mmio_read = emu_mmio_read, .mmio_write = emu_mmio_write,
+	.translate = emu_translate,
+	.port_in = emu_port_in, .port_out = emu_port_out,
+	.get_vec = emu_get_vec, .set_vec = emu_set_vec,
+};
+
+/*
+ * The instruction at RIP touched emulated MMIO (a #VE for a shared GPA the
+ * host left without a page), or is a string IN/OUT: decode it with
+ * vmm-core's decoder and emulate it through #VE.RequestMMIO and
+ * Instruction.IO.  False when it cannot be emulated.
+ */
+static bool emulate_insn(struct guest_regs *r, const struct tdg_ve_info *ve)
+{
+	u64 avail = 0x100000000ULL - r->rip;
+	struct vmm_fault fault;
+	struct vmm_insn insn;
+	int ret;
+
+	if (r->rip < GUEST_PRIVATE_BASE || r->rip > 0xffffffffULL ||
+	    vmm_insn_decode((const u8 *)r->rip, avail < 15 ? avail : 15, VMM_MODE_64, &insn))
+		return false;
+	if (insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_PORT)
+		ret = vmm_insn_emulate_string(&insn, &emul_ops, r, 4096, &fault);
+	else if (ve->exit_reason == EXIT_EPT_VIOLATION)
+		ret = vmm_insn_emulate(&insn, ve->gpa, &emul_ops, r);
+	else
+		return false;
+	if (ret == VMM_EMUL_AGAIN)
+		return true;
+	if (ret)
+		return false;
+	r->rip += insn.len;
+	return true;
+}
+
 /**
  * guest_ve() - the #VE handler (called by guest_ve_entry)
  * @r: the interrupted GPRs and the #VE frame
  *
  * A pending private page is accepted (TDG.MEM.PAGE.ACCEPT) and the access
- * runs again; an instruction the TDX module does not virtualize is
- * emulated through TDG.VP.VMCALL and skipped.
+ * runs again; an access to emulated MMIO (a shared GPA) and a string IN/OUT
+ * are decoded and emulated (emulate_insn()); an instruction the TDX module
+ * does not virtualize is emulated through TDG.VP.VMCALL and skipped.
  */
 void guest_ve(struct guest_regs *r)
 {
@@ -356,8 +582,18 @@ void guest_ve(struct guest_regs *r)
 
 	if (tdg_vp_veinfo_get(&ve))
 		guest_assert_fail(__FILE__, __LINE__, "TDG.VP.VEINFO.GET");
+	WRITE_ONCE(guest_last_ve_reason, ve.exit_reason);
+	if ((ve.exit_reason == EXIT_EPT_VIOLATION && (ve.gpa & GUEST_SHARED_BIT)) ||
+	    (ve.exit_reason == EXIT_IO && (ve.exit_qualification & BIT(4)))) {
+		if (!emulate_insn(r, &ve))
+			guest_assert_fail(__FILE__, __LINE__, "MMIO instruction not emulated");
+		return;
+	}
 	if (ve.exit_reason == EXIT_EPT_VIOLATION) {
-		if (tdg_mem_page_accept(tdsnp_gpa(ve.gpa & ~0xfffULL), TDX_PAGE_4K))
+		u64 st = tdg_mem_page_accept(tdsnp_gpa(ve.gpa & ~0xfffULL), TDX_PAGE_4K);
+
+		WRITE_ONCE(guest_last_accept_status, st);
+		if (st)
 			guest_assert_fail(__FILE__, __LINE__, "TDG.MEM.PAGE.ACCEPT");
 		return;
 	}
@@ -383,6 +619,8 @@ void guest_start(u32 cpu)
 			 (((h >> 16) & 0xffff) << 48);
 	idt[VEC_VE].hi = h >> 32;
 	asm volatile("lidt %0" : : "m"(idtr));
+	/* CR4.OSFXSR and OSXMMEXCPT (bits 9, 10): SSE instructions run. */
+	asm volatile("mov %%cr4, %0; or $0x600, %0; mov %0, %%cr4" : "=&r"(h));
 	if (guest_ucall_init(cpu))
 		guest_assert_fail(__FILE__, __LINE__, "guest_ucall_init(cpu) == 0");
 	guest_main(cpu);

@@ -11,32 +11,6 @@
 
 #define AUG_GPA		0xfff20000ULL
 
-static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
-static u8 port_in8(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
-}
-
 /**
  * guest_main() - the program, on every vCPU
  * @cpu: VCPU_INDEX
@@ -53,12 +27,12 @@ void guest_main(u32 cpu)
 		guest_ucall(0x100 | cpu);
 		return;
 	}
-	cpuid(0x40000000, &a, &b, &c, &d);
+	guest_cpuid(0x40000000, 0, &a, &b, &c, &d);
 	guest_ucall(a);
 	guest_ucall(d);
-	guest_ucall(port_in8(0x3fd));
-	guest_ucall(rdmsr(0x1b));
-	wrmsr(0xc0000100, 0x1122334455667788ULL);
+	guest_ucall(guest_inb(0x3fd));
+	guest_ucall(guest_rdmsr(0x1b));
+	guest_wrmsr(0x4b564d00, 0x1122334455667788ULL);
 	WRITE_ONCE(*page, 0x1234);
 	guest_ucall(READ_ONCE(*page));
 	GUEST_ASSERT(a == 0x12345678);

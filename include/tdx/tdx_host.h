@@ -187,6 +187,42 @@ u64 tdsnp_tdh_sys_update(void);
  */
 #define TDX_UNBLOCK_ROUNDS		16
 
+/**
+ * struct tdx_retry - the budgets of one bounded retry (tdx-host.md 11)
+ * @entropy: calls that failed for lack of entropy so far
+ * @busy: calls that failed on contention so far
+ *
+ * The two are counted apart so that one kind of retry cannot use up the
+ * other's budget.  Zero-initialize one per SEAMCALL site.
+ */
+struct tdx_retry {
+	unsigned int entropy;
+	unsigned int busy;
+};
+
+bool tdx_retry_again(struct tdx_retry *r, u64 status);
+
+/**
+ * tdx_retry() - run one TDH.* call, retrying it the bounded TDX way
+ * @call: the wrapper call, an expression yielding the raw status
+ *
+ * TDX_RND_NO_ENTROPY and TDX_KEY_GENERATION_FAILED are retried until
+ * TDX_NO_ENTROPY_RETRIES calls failed that way, TDX_OPERAND_BUSY until
+ * TDX_BUSY_RETRIES did; any other status ends the loop.
+ *
+ * Return: the status of the last call.
+ */
+#define tdx_retry(call)						\
+	({							\
+		struct tdx_retry __tr = { 0, 0 };		\
+		u64 __tret;					\
+								\
+		do {						\
+			__tret = (call);			\
+		} while (tdx_retry_again(&__tr, __tret));	\
+		__tret;						\
+	})
+
 int tdx_status_to_errno(u64 status);
 bool tdx_status_is(u64 status, u64 base);
 void tdx_clflush_for_module(struct page *page);

@@ -3,11 +3,12 @@
  * TD partitioning: an L1 VMM inside a TD running up to three L2 VMs.
  * ../shared/spec/tdx-guest.md section 4.
  *
- * Leaf wrappers (raw TDCALL status returned): tdg_vp_enter(),
- * tdg_vp_invept(), tdg_vp_invvpid() / tdg_vp_invvpid_list().  The page
- * attribute leaves are in tdx_guest.h.  Helpers for the L1 VMM (one layer
- * up, they may loop and validate): L2 VMCS batches, L2 controls, page
- * grants, enter-and-decode.
+ * Leaf wrappers (raw TDCALL status returned; src/tdcall/tdg_partitioning.c):
+ * tdg_vp_enter(), tdg_vp_invept(), tdg_vp_invvpid() / tdg_vp_invvpid_list().
+ * The page attribute leaves are in tdx_guest.h.  Helpers for the L1 VMM
+ * (one layer up, they may loop and validate; tdg_partitioning_l1.c): L2
+ * VMCS batches, L2 controls, page grants, enter-and-decode.  The vmm-core
+ * backend over them is include/vmm/tdx_l2.h.
  */
 #ifndef TDX_TDX_PARTITIONING_H
 #define TDX_TDX_PARTITIONING_H

@@ -30,6 +30,30 @@ bool tdx_status_is(u64 status, u64 base)
 EXPORT_SYMBOL_GPL(tdx_status_is);
 
 /**
+ * tdx_retry_again() - count one failed call and say whether to call again
+ * @r: the budgets of this call site (zeroed before the first call)
+ * @status: the status the call returned
+ *
+ * The one retry rule of the TDX policy layer (tdx-host.md 11): missing
+ * entropy (TDX_RND_NO_ENTROPY, or TDX_KEY_GENERATION_FAILED from a
+ * KEY.CONFIG leaf) gets TDX_NO_ENTROPY_RETRIES calls, contention
+ * (TDX_OPERAND_BUSY) TDX_BUSY_RETRIES calls, each budget its own.  Every
+ * other status, success included, is final.
+ *
+ * Return: true when the call should be made again.
+ */
+bool tdx_retry_again(struct tdx_retry *r, u64 status)
+{
+	if (tdx_status_is(status, TDX_RND_NO_ENTROPY) ||
+	    tdx_status_is(status, TDX_KEY_GENERATION_FAILED))
+		return ++r->entropy < TDX_NO_ENTROPY_RETRIES;
+	if (tdx_status_is(status, TDX_OPERAND_BUSY))
+		return ++r->busy < TDX_BUSY_RETRIES;
+	return false;
+}
+EXPORT_SYMBOL_GPL(tdx_retry_again);
+
+/**
  * tdx_status_to_errno() - the errno a caller of the policy layer sees
  * @status: RAX from SEAMCALL, or a TDSNP_SW_* status
  *
@@ -181,8 +205,8 @@ EXPORT_SYMBOL_GPL(tdx_pages_quarantined);
  * tdx_reclaim_page() - reclaim a TD page and free it, or quarantine it
  * @page: a page of a TD whose HKID was freed (lifecycle TEARDOWN)
  *
- * Only contention (TDX_OPERAND_BUSY) is retried, a bounded number of times;
- * any other failure means a bug or a fatal module state (tdx-host.md
+ * Retried the bounded TDX way (tdx_retry()); any other failure means a
+ * bug or a fatal module state (tdx-host.md
  * pitfall P1), so the page is quarantined.
  *
  * Return: 0 when the page went back to the allocator, else the errno of
@@ -191,12 +215,7 @@ EXPORT_SYMBOL_GPL(tdx_pages_quarantined);
 int tdx_reclaim_page(struct page *page)
 {
 	struct tdx_page_md md;
-	unsigned int i = 0;
-	u64 ret;
-
-	do {
-		ret = tdsnp_tdh_phymem_page_reclaim(page, &md);
-	} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++i < TDX_BUSY_RETRIES);
+	u64 ret = tdx_retry(tdsnp_tdh_phymem_page_reclaim(page, &md));
 
 	if (ret != TDX_SUCCESS) {
 		tdsnp_err("tdx: TDH.PHYMEM.PAGE.RECLAIM 0x%llx: status 0x%llx",

@@ -179,7 +179,7 @@ out:
 
 static int key_config(void)
 {
-	unsigned int i, pkg;
+	unsigned int pkg;
 	u64 ret = TDX_SUCCESS;
 
 	/* Caches must hold no lines of the KeyID being programmed (6.1 step 5). */
@@ -187,12 +187,7 @@ static int key_config(void)
 	for (pkg = 0; pkg < tdx_nr_pkgs(); pkg++) {
 		/* One LP per package, one package at a time (6.1 step 5). */
 		tdx_move_to_pkg(pkg);
-		for (i = 0; i < TDX_NO_ENTROPY_RETRIES; i++) {
-			ret = tdsnp_tdh_sys_key_config();
-			if (!tdx_status_is(ret, TDX_KEY_GENERATION_FAILED) &&
-			    !tdx_status_is(ret, TDX_OPERAND_BUSY))
-				break;
-		}
+		ret = tdx_retry(tdsnp_tdh_sys_key_config());
 		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED)) {
 			tdsnp_err("tdx: TDH.SYS.KEY.CONFIG (package %u): status 0x%llx", pkg, ret);
 			tdx_move_to_lp(0);

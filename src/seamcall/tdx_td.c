@@ -5,34 +5,14 @@
  * S-EPT pages added on demand, and a teardown that reclaims every page the
  * module owned or quarantines it.
  *
- * Retry convention: TDX_RND_NO_ENTROPY and TDX_OPERAND_BUSY are retried a
- * bounded number of times (TDX_NO_ENTROPY_RETRIES / TDX_BUSY_RETRIES); a
+ * Retry convention: every leaf goes through tdx_retry() (tdx_policy.c):
+ * TDX_RND_NO_ENTROPY and TDX_OPERAND_BUSY are retried a bounded number of
+ * times (TDX_NO_ENTROPY_RETRIES / TDX_BUSY_RETRIES); a
  * status still busy after that is returned as -EBUSY and the object is left
  * as it was.  TDX_INTERRUPTED_RESUMABLE is resumed (TDX_RESUMABLE_RETRIES).
  */
 #include <tdx/tdx_host.h>
 #include <tdx/tdx_fields.h>
-
-/*
- * *n holds both counts, entropy in the low half and busy in the high half,
- * so that one kind of retry cannot use up the other's budget.  A key that
- * TDH.MNG.KEY.CONFIG failed to generate is an entropy failure too.
- */
-#define RETRY_BUSY_ONE	0x10000U
-
-static bool retry_again(u64 ret, unsigned int *n)
-{
-	if (tdx_status_is(ret, TDX_RND_NO_ENTROPY) ||
-	    tdx_status_is(ret, TDX_KEY_GENERATION_FAILED)) {
-		*n += 1;
-		return (*n & (RETRY_BUSY_ONE - 1)) < TDX_NO_ENTROPY_RETRIES;
-	}
-	if (tdx_status_is(ret, TDX_OPERAND_BUSY)) {
-		*n += RETRY_BUSY_ONE;
-		return *n / RETRY_BUSY_ONE < TDX_BUSY_RETRIES;
-	}
-	return false;
-}
 
 /* A leaf of @g's failed: log it, keep its raw status for the caller, map it. */
 static int fail(struct tdx_guest *g, const char *leaf, u64 ret)
@@ -64,7 +44,7 @@ static struct page *new_fw_page(void)
 int tdx_guest_create(struct tdx_guest *g)
 {
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
-	unsigned int i, n = 0;
+	unsigned int i;
 	struct page *page;
 	u64 ret;
 	int err;
@@ -86,9 +66,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	}
 	g->td.tdr_page = page;
 	tdx_global_lock();
-	do {
-		ret = tdsnp_tdh_mng_create(&g->td, g->hkid);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mng_create(&g->td, g->hkid));
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
 		err = fail(g, "TDH.MNG.CREATE", ret);
@@ -100,10 +78,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	for (i = 0; i < tdx_nr_pkgs(); i++) {
 		/* The TD key is programmed on every package (tdx-host.md 6.2 step 4). */
 		tdx_move_to_pkg(i);
-		n = 0;
-		do {
-			ret = tdsnp_tdh_mng_key_config(&g->td);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_mng_key_config(&g->td));
 		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_KEY_CONFIGURED))
 			break;
 	}
@@ -120,10 +95,7 @@ int tdx_guest_create(struct tdx_guest *g)
 			err = -ENOMEM;
 			goto destroy;
 		}
-		n = 0;
-		do {
-			ret = tdsnp_tdh_mng_addcx(&g->td, page);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_mng_addcx(&g->td, page));
 		if (ret != TDX_SUCCESS) {
 			tdx_free_fw_page(page);
 			err = fail(g, "TDH.MNG.ADDCX", ret);
@@ -158,15 +130,12 @@ EXPORT_SYMBOL_GPL(tdx_guest_create);
 int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
 {
 	struct page *page = tdsnp_alloc_page();
-	unsigned int n = 0;
 	u64 ret, leaf;
 
 	if (!page)
 		return -ENOMEM;
 	memcpy(page_address(page), params, sizeof(*params));
-	do {
-		ret = tdsnp_tdh_mng_init(&g->td, page, &leaf);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mng_init(&g->td, page, &leaf));
 	tdsnp_free_page(page);
 	if (ret != TDX_SUCCESS)
 		return fail(g, "TDH.MNG.INIT", ret);
@@ -202,7 +171,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	struct tdsnp_tdx_vp *vp;
 	struct page *page;
-	unsigned int i, n = 0;
+	unsigned int i;
 	u64 ret;
 	int err;
 
@@ -219,9 +188,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 		tdsnp_free(vp);
 		return -ENOMEM;
 	}
-	do {
-		ret = tdsnp_tdh_vp_create(&g->td, vp);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_vp_create(&g->td, vp));
 	if (ret != TDX_SUCCESS) {
 		g->nr_vps--;
 		tdx_free_fw_page(vp->tdvpr_page);
@@ -233,10 +200,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 		page = new_fw_page();
 		if (!page)
 			return -ENOMEM;
-		n = 0;
-		do {
-			ret = tdsnp_tdh_vp_addcx(vp, page);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_vp_addcx(vp, page));
 		if (ret != TDX_SUCCESS) {
 			tdx_free_fw_page(page);
 			return fail(g, "TDH.VP.ADDCX", ret);
@@ -244,10 +208,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 		vp->tdcx_pages[i] = page;
 		vp->nr_tdcx_pages = i + 1;
 	}
-	n = 0;
-	do {
-		ret = tdsnp_tdh_vp_init(vp, initial_rcx);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_vp_init(vp, initial_rcx));
 	if (ret != TDX_SUCCESS)
 		return fail(g, "TDH.VP.INIT", ret);
 	err = 0;
@@ -281,7 +242,7 @@ static int push_page(struct tdx_guest_page **arr, unsigned int *nr, unsigned int
 /* Add the S-EPT page the walk missed, at the level where it stopped. */
 static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_ext_err *e)
 {
-	unsigned int level = tdx_ext_err_level(e), n = 0;
+	unsigned int level = tdx_ext_err_level(e);
 	u64 span = 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
 	tdsnp_gpa_t at = tdsnp_gpa(tdsnp_gpa_val(gpa) & ~(span - 1));
 	struct page *page;
@@ -296,9 +257,7 @@ static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_e
 		tdx_free_fw_page(page);
 		return -ENOMEM;
 	}
-	do {
-		ret = tdsnp_tdh_mem_sept_add(&g->td, at, level, page, false, NULL);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mem_sept_add(&g->td, at, level, page, false, NULL));
 	if (ret != TDX_SUCCESS) {
 		g->nr_sept--;
 		tdx_free_fw_page(page);
@@ -311,7 +270,8 @@ static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
 		    struct page *source)
 {
 	struct tdx_ext_err e;
-	unsigned int n = 0, walks = 0;
+	struct tdx_retry r = { 0, 0 };
+	unsigned int walks = 0;
 	u64 ret;
 	int err;
 
@@ -326,7 +286,7 @@ static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
 				return err;
 			continue;
 		}
-		if (!retry_again(ret, &n))
+		if (!tdx_retry_again(&r, ret))
 			break;
 	}
 	if (ret != TDX_SUCCESS)
@@ -364,7 +324,7 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
  */
 int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure)
 {
-	unsigned int i, n;
+	unsigned int i;
 	u64 ret;
 	int err = add_private(g, gpa, source);
 
@@ -373,10 +333,7 @@ int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
 	for (i = 0; i < TDSNP_PAGE_SIZE / TDX_MR_EXTEND_CHUNK; i++) {
 		tdsnp_gpa_t chunk = tdsnp_gpa(tdsnp_gpa_val(gpa) + (u64)i * TDX_MR_EXTEND_CHUNK);
 
-		n = 0;
-		do {
-			ret = tdsnp_tdh_mr_extend(&g->td, chunk, NULL);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_mr_extend(&g->td, chunk, NULL));
 		if (ret != TDX_SUCCESS)
 			return fail(g, "TDH.MR.EXTEND", ret);
 	}
@@ -392,12 +349,9 @@ EXPORT_SYMBOL_GPL(tdx_guest_add_page);
  */
 int tdx_guest_finalize(struct tdx_guest *g)
 {
-	unsigned int n = 0;
 	u64 ret;
 
-	do {
-		ret = tdsnp_tdh_mr_finalize(&g->td);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mr_finalize(&g->td));
 	return ret == TDX_SUCCESS ? 0 : fail(g, "TDH.MR.FINALIZE", ret);
 }
 EXPORT_SYMBOL_GPL(tdx_guest_finalize);
@@ -417,12 +371,9 @@ EXPORT_SYMBOL_GPL(tdx_guest_aug_page);
 
 static u64 track(struct tdx_guest *g)
 {
-	unsigned int n = 0;
 	u64 ret;
 
-	do {
-		ret = tdsnp_tdh_mem_track(&g->td);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mem_track(&g->td));
 	return ret;
 }
 
@@ -437,7 +388,7 @@ static u64 track(struct tdx_guest *g)
 static bool unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
 {
 	struct tdx_ext_err e;
-	unsigned int round, n;
+	unsigned int round;
 	u64 ret = TDX_SUCCESS;
 
 	for (round = 0; round < TDX_UNBLOCK_ROUNDS; round++) {
@@ -447,10 +398,7 @@ static bool unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
 				continue;
 			tracked = true;
 		}
-		n = 0;
-		do {
-			ret = tdsnp_tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e));
 		if (ret == TDX_SUCCESS)
 			return true;
 		if (!tdx_status_is(ret, TDX_OPERAND_BUSY))
@@ -482,7 +430,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	struct tdx_ext_err e;
 	tdsnp_hpa_t hpa;
 	struct page *page;
-	unsigned int i, n;
+	unsigned int i;
 	u64 ret;
 	int err;
 
@@ -492,10 +440,7 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	if (i == g->nr_pages)
 		return -ENOENT;
 	page = g->pages[i].page;
-	n = 0;
-	do {
-		ret = tdsnp_tdh_mem_range_block(&g->td, gpa, TDX_LEVEL_4K, &e);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mem_range_block(&g->td, gpa, TDX_LEVEL_4K, &e));
 	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_GPA_RANGE_ALREADY_BLOCKED))
 		return fail(g, "TDH.MEM.RANGE.BLOCK", ret);
 	ret = track(g);
@@ -504,20 +449,14 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 		return unblock(g, gpa, false) ? err : -EIO;
 	}
 	/* Real hosts kick every vCPU out of the TD here; none runs in this library. */
-	n = 0;
-	do {
-		ret = tdsnp_tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e));
 	if (ret != TDX_SUCCESS) {
 		err = fail(g, "TDH.MEM.PAGE.REMOVE", ret);
 		return unblock(g, gpa, true) ? err : -EIO;
 	}
 	g->pages[i] = g->pages[--g->nr_pages];
 	/* Lines written with the TD's key must go before the host reuses it (P4). */
-	n = 0;
-	do {
-		ret = tdsnp_tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid));
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_phymem_page_wbinvd(tdx_keyed_pa(page, g->hkid)));
 	if (ret != TDX_SUCCESS) {
 		fail(g, "TDH.PHYMEM.PAGE.WBINVD", ret);
 		tdx_quarantine_page(page);
@@ -584,7 +523,7 @@ static void free_objects(struct tdx_guest *g)
 static u64 cache_wb_pkg(void)
 {
 	unsigned int i;
-	unsigned int n = 0;
+	struct tdx_retry r = { 0, 0 };
 	bool resume = false;
 	u64 ret = TDX_SUCCESS;
 
@@ -592,7 +531,7 @@ static u64 cache_wb_pkg(void)
 		ret = tdsnp_tdh_phymem_cache_wb(resume);
 		if (tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE))
 			resume = true;
-		else if (!retry_again(ret, &n))
+		else if (!tdx_retry_again(&r, ret))
 			break;
 	}
 	return ret;
@@ -629,7 +568,7 @@ static u64 cache_wb(void)
 int tdx_guest_destroy(struct tdx_guest *g)
 {
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
-	unsigned int i, j, n;
+	unsigned int i, j;
 	u64 ret;
 
 	if (!g->td.tdr_page) {
@@ -637,26 +576,16 @@ int tdx_guest_destroy(struct tdx_guest *g)
 		return 0;
 	}
 	for (i = 0; i < g->nr_vps; i++) {
-		n = 0;
-		do {
-			ret = tdsnp_tdh_vp_flush(g->vps[i]);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_vp_flush(g->vps[i]));
 		if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_VCPU_NOT_ASSOCIATED))
 			tdsnp_warn("tdx: TDH.VP.FLUSH: status 0x%llx", ret);
 	}
-	n = 0;
 	tdx_global_lock();
-	do {
-		ret = tdsnp_tdh_mng_vpflushdone(&g->td);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mng_vpflushdone(&g->td));
 	if (ret == TDX_SUCCESS) {
 		ret = cache_wb();
-		if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE)) {
-			n = 0;
-			do {
-				ret = tdsnp_tdh_mng_key_freeid(&g->td);
-			} while (retry_again(ret, &n));
-		}
+		if (ret == TDX_SUCCESS || tdx_status_is(ret, TDX_NO_HKID_READY_TO_WBCACHE))
+			ret = tdx_retry(tdsnp_tdh_mng_key_freeid(&g->td));
 	}
 	tdx_global_unlock();
 	if (ret != TDX_SUCCESS) {
@@ -680,18 +609,12 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	}
 	for (i = 0; i < g->td.nr_tdcs_pages; i++)
 		reclaim(g, g->td.tdcs_pages[i]);
-	n = 0;
-	do {
-		ret = tdsnp_tdh_phymem_page_reclaim(g->td.tdr_page, NULL);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_phymem_page_reclaim(g->td.tdr_page, NULL));
 	if (ret == TDX_SUCCESS) {
 		/* The TDR was written with the global KeyID (pitfall P4). */
 		tdsnp_hpa_t pa = tdx_keyed_pa(g->td.tdr_page, info ? info->global_hkid : 0);
 
-		n = 0;
-		do {
-			ret = tdsnp_tdh_phymem_page_wbinvd(pa);
-		} while (retry_again(ret, &n));
+		ret = tdx_retry(tdsnp_tdh_phymem_page_wbinvd(pa));
 	}
 	if (ret == TDX_SUCCESS) {
 		tdx_free_fw_page(g->td.tdr_page);
@@ -716,12 +639,9 @@ EXPORT_SYMBOL_GPL(tdx_guest_destroy);
  */
 u64 __tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value)
 {
-	unsigned int n = 0;
 	u64 ret;
 
-	do {
-		ret = tdsnp_tdh_mng_rd(td, field_id, value);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_mng_rd(td, field_id, value));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(__tdx_td_rd);
@@ -750,12 +670,9 @@ EXPORT_SYMBOL_GPL(tdx_td_rd);
  */
 u64 __tdx_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value)
 {
-	unsigned int n = 0;
 	u64 ret;
 
-	do {
-		ret = tdsnp_tdh_vp_rd(vp, field_id, value);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_vp_rd(vp, field_id, value));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(__tdx_vp_rd);
@@ -785,12 +702,9 @@ EXPORT_SYMBOL_GPL(tdx_vp_rd);
  */
 u64 __tdx_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask)
 {
-	unsigned int n = 0;
 	u64 ret;
 
-	do {
-		ret = tdsnp_tdh_vp_wr(vp, field_id, value, mask, NULL);
-	} while (retry_again(ret, &n));
+	ret = tdx_retry(tdsnp_tdh_vp_wr(vp, field_id, value, mask, NULL));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(__tdx_vp_wr);

@@ -15,12 +15,40 @@
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
 
+#include <vmm/uabi.h>
+
 #include "../common/selftest.h"
+#include "../common/uabi_script.h"
 #include "../mocks/mock.h"
 
 static bool no_catcher;
 module_param(no_catcher, bool, 0444);
 MODULE_PARM_DESC(no_catcher, "do not register the die notifier (the tests must fail)");
+
+static bool uabi_only;
+module_param(uabi_only, bool, 0444);
+MODULE_PARM_DESC(uabi_only,
+		 "only create /dev/tdsnp on the scripted exit source for a user-mode test program");
+static struct uabi_chardev *uabi_cd;
+
+/* /dev/tdsnp with VM index 1 on the scripted exit source (tests/common/uabi_script.h). */
+static int uabi_setup(void)
+{
+	struct uabi_dev_config cfg = { .features = TDSNP_PLATFORM_NATIVE };
+	int ret;
+
+	cfg.slots[1].backend = VMM_BACKEND_TEST + 1;
+	ret = vmm_backend_register(&uabi_script_ops);
+	if (ret)
+		return ret;
+	ret = uabi_chardev_register(&cfg, &uabi_cd);
+	if (ret) {
+		vmm_backend_unregister(&uabi_script_ops);
+		uabi_cd = NULL;
+	}
+	pr_info("tdsnp_ktest: /dev/tdsnp on the scripted exit source: %d\n", ret);
+	return ret;
+}
 
 /*
  * Under a hypervisor VMGEXIT (F3 0F 01 D9) outside an SEV-ES guest is
@@ -88,6 +116,8 @@ static int __init tdsnp_ktest_init(void)
 {
 	size_t i, j, total = ARRAY_SIZE(kernel_tests), nr = 0;
 
+	if (uabi_only)
+		return uabi_setup();
 	if (no_catcher)
 		tdsnp_mock_disable_catcher();
 	for (i = 0; i < tdsnp_nr_selftest_suites; i++)
@@ -104,6 +134,8 @@ static int __init tdsnp_ktest_init(void)
 
 static void __exit tdsnp_ktest_exit(void)
 {
+	if (uabi_cd && !uabi_chardev_unregister(uabi_cd))
+		vmm_backend_unregister(&uabi_script_ops);
 	tdsnp_mock_uninstall();
 }
 

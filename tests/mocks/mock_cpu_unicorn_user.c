@@ -148,6 +148,20 @@ struct mock_cpu {
 	/* CR0, CR3, CR4, EFER as the engine last left them (its TLB matches). */
 	u64 paging[4];
 	bool paging_valid;
+	/*
+	 * XMM0-15 and MXCSR as the guest last left them: every load starts from
+	 * a reset context, and the SSE state must survive exits as it does on a
+	 * CPU (the model's state struct does not carry it).
+	 */
+	u8 xmm[16][16];
+	u32 mxcsr;
+	bool sse_valid;
+	/*
+	 * The state the engine holds since the last save: a load that changes
+	 * only general registers and RFLAGS writes just those.
+	 */
+	struct mock_cpu_state last;
+	bool have_last;
 };
 
 static struct ctx_layout layout;
@@ -604,6 +618,18 @@ static int load_state(struct mock_cpu *cpu, const struct mock_cpu_state *st)
 	uc_x86_mmr dt;
 	int i, err;
 
+	if (cpu->have_last && !(st->rflags & RFLAGS_VM) &&
+	    !memcmp(&cpu->last.cr0, &st->cr0, sizeof(*st) - offsetof(struct mock_cpu_state, cr0))) {
+		/* The engine still holds everything else (and the SSE state). */
+		for (i = 0; i < 16; i++)
+			if (st->gpr[i] != cpu->last.gpr[i])
+				uc_reg_write(cpu->uc, gpr_ids[i], &st->gpr[i]);
+		if (st->rflags != cpu->last.rflags)
+			uc_reg_write(cpu->uc, UC_X86_REG_RFLAGS, &st->rflags);
+		cpu->code_page = NULL;
+		return 0;
+	}
+	cpu->have_last = false;
 	if (!(st->cr0 & CR0_PE) || (st->rflags & RFLAGS_VM) ||
 	    lma != ((st->cr0 & CR0_PG) && (st->efer & EFER_LME)))
 		return -EOPNOTSUPP;
@@ -650,6 +676,11 @@ static int load_state(struct mock_cpu *cpu, const struct mock_cpu_state *st)
 	msr_write(cpu->uc, MSR_FMASK, st->sfmask);
 	msr_write(cpu->uc, MSR_KERNEL_GS_BASE, st->kernel_gs_base);
 	msr_write(cpu->uc, MSR_PAT, st->pat);
+	if (cpu->sse_valid) {
+		for (i = 0; i < 16; i++)
+			uc_reg_write(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
+		uc_reg_write(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
+	}
 	/* Translations the engine cached stay valid unless paging changed under it. */
 	if (!cpu->paging_valid || cpu->paging[0] != st->cr0 || cpu->paging[1] != st->cr3 ||
 	    cpu->paging[2] != st->cr4 || cpu->paging[3] != st->efer)
@@ -672,6 +703,10 @@ static void save_state(struct mock_cpu *cpu, struct mock_cpu_state *st)
 
 	for (i = 0; i < 16; i++)
 		uc_reg_read(cpu->uc, gpr_ids[i], &st->gpr[i]);
+	for (i = 0; i < 16; i++)
+		uc_reg_read(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
+	uc_reg_read(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
+	cpu->sse_valid = true;
 	uc_reg_read(cpu->uc, UC_X86_REG_RIP, &st->rip);
 	uc_reg_read(cpu->uc, UC_X86_REG_RFLAGS, &st->rflags);
 	uc_reg_read(cpu->uc, UC_X86_REG_CR0, &st->cr0);
@@ -715,6 +750,8 @@ static void save_state(struct mock_cpu *cpu, struct mock_cpu_state *st)
 	cpu->paging[2] = st->cr4;
 	cpu->paging[3] = st->efer;
 	cpu->paging_valid = true;
+	cpu->last = *st;
+	cpu->have_last = true;
 }
 
 static u32 saved_error_code(struct mock_cpu *cpu)

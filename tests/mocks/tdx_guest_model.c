@@ -59,9 +59,12 @@ struct tdx_guest_vcpu {
 	struct tdxg_l2_exit_script script[TDXG_MAX_SCRIPT];
 	u32 script_head, script_len;
 	struct tdxg_vcpu_stats stats;
+	/* L2 MSR exit bitmaps of VM 1..3 (TDVPS classes 37/45/53), dense. */
+	u64 msr_bitmap[TDX_MAX_L2_VMS][TDXG_MSR_BITMAP_QWORDS];
 };
 
 static struct tdx_guest_vcpu *cur;
+static const struct tdxg_l2_runner *l2_runner;
 static struct value sys_values[16];
 
 /*
@@ -247,15 +250,33 @@ struct md_ctx {
 	size_t nvals;
 	struct tdx_guest_td *td;	/* the TD (NULL for the global context) */
 	bool td_scope;			/* measurements come from @td */
+	struct tdx_guest_vcpu *vcpu;	/* the vCPU for vCPU-context fields, or NULL */
 };
+
+/* The qword of an L2 MSR exit bitmap @ref names (dense store), or NULL. */
+static u64 *msr_bitmap_qword(const struct md_ctx *c, const struct tdx_field_ref *ref)
+{
+	const char *n = ref->desc->name;
+	u32 vm;
+
+	if (!c->vcpu || strncmp(n, "L2_MSR_BITMAPS_", 15) != 0 || n[16])
+		return NULL;
+	vm = (u32)(n[15] - '0');
+	if (vm < 1 || vm > TDX_MAX_L2_VMS || ref->field >= TDXG_MSR_BITMAP_QWORDS)
+		return NULL;
+	return &c->vcpu->msr_bitmap[vm - 1][ref->field];
+}
 
 static u64 md_get(const struct md_ctx *c, const struct tdx_field_ref *ref)
 {
 	struct value *s;
-	u64 v;
+	u64 v, *q;
 
 	if (c->td_scope && td_special_value(c->td, ref, &v))
 		return v;
+	q = msr_bitmap_qword(c, ref);
+	if (q)
+		return *q;
 	s = value_slot(c->vals, c->nvals, value_key(ref), false);
 	return s ? s->val : 0;
 }
@@ -333,6 +354,11 @@ static u64 md_access(const struct md_ctx *c, enum tdx_field_table t, u64 id, boo
 	 */
 	if ((wval ^ cur_val) & wmask & ~wm & elem_mask)
 		return TDX_METADATA_FIELD_VALUE_NOT_VALID;
+	if (msr_bitmap_qword(c, &ref)) {
+		*msr_bitmap_qword(c, &ref) = (cur_val & ~eff) | (wval & eff);
+		r->r8 = cur_val & rmask;
+		return TDX_SUCCESS;
+	}
 	s = value_slot(c->vals, c->nvals, value_key(&ref), true);
 	if (!s)
 		return TDX_OPERAND_BUSY;	/* the model's table is full: test bug */
@@ -357,7 +383,7 @@ static enum tdx_field_table vp_table(u64 id)
 
 static u64 l2_vmcs_get(struct tdx_guest_vcpu *v, u32 vm, u32 encoding)
 {
-	struct md_ctx c = { v->values, TDXG_MAX_VALUES, v->td, false };
+	struct md_ctx c = { v->values, TDXG_MAX_VALUES, v->td, false, v };
 	struct tdx_field_ref ref;
 
 	if (tdx_field_lookup(TDX_TABLE_L2_VMCS, tdx_l2_vmcs_field_id(vm, encoding), &ref))
@@ -657,7 +683,7 @@ static void vm_rd_wr(struct tdsnp_regs *r, bool write)
 
 	if (!v)
 		return;
-	c = (struct md_ctx){ v->td->values, TDXG_MAX_VALUES, v->td, true };
+	c = (struct md_ctx){ v->td->values, TDXG_MAX_VALUES, v->td, true, NULL };
 	if (!write && version)
 		r->rdx = TDX_FIELD_ID_NULL;
 	r->r8 = 0;
@@ -701,7 +727,7 @@ static void vp_rd_wr(struct tdsnp_regs *r, bool write)
 
 	if (!v)
 		return;
-	c = (struct md_ctx){ v->values, TDXG_MAX_VALUES, v->td, false };
+	c = (struct md_ctx){ v->values, TDXG_MAX_VALUES, v->td, false, v };
 	if (!write)
 		r->rdx = TDX_FIELD_ID_NULL;
 	if (r->rcx) {
@@ -738,7 +764,7 @@ static void h_vp_wr(void *priv, struct tdsnp_regs *r)
 static void h_sys_rd(void *priv, struct tdsnp_regs *r)
 {
 	struct tdx_guest_vcpu *v = current_or_fail(r);
-	struct md_ctx c = { sys_values, ARRAY_SIZE(sys_values), NULL, false };
+	struct md_ctx c = { sys_values, ARRAY_SIZE(sys_values), NULL, false, NULL };
 
 	(void)priv;
 	if (!v)
@@ -963,7 +989,7 @@ static void h_vp_enter(void *priv, struct tdsnp_regs *r)
 			h_vp_enter(priv, r);
 		return;
 	}
-	if (!v->script_len) {
+	if (!v->script_len && !l2_runner) {
 		tdsnp_mock_violation("tdx guest: TDG.VP.ENTER into VM %u, no exit scripted", vm);
 		r->rax = TDXG_SW_UNHANDLED_TD_EXIT;
 		return;
@@ -975,6 +1001,14 @@ static void h_vp_enter(void *priv, struct tdsnp_regs *r)
 	/* Entry loads RSP/RFLAGS/RIP into the L2 VMCS; the exit stores them back. */
 	l2_vmcs_set(v, vm, VMCS_GUEST_RSP, gs->rsp);
 	l2_vmcs_set(v, vm, VMCS_GUEST_RFLAGS, gs->rflags);
+	if (!v->script_len) {
+		/* Run the L2 vCPU (tdx_l2_run_user.c): it sets every output register. */
+		r->rax = l2_runner->enter(l2_runner->priv, v, vm, v->stats.last_invd, gs, r);
+		l2_vmcs_set(v, vm, VMCS_GUEST_RSP, gs->rsp);
+		l2_vmcs_set(v, vm, VMCS_GUEST_RFLAGS, gs->rflags);
+		l2_vmcs_set(v, vm, VMCS_GUEST_RIP, gs->rip);
+		return;
+	}
 	s = &v->script[v->script_head];
 	v->script_head = (v->script_head + 1) % TDXG_MAX_SCRIPT;
 	v->script_len--;
@@ -1201,6 +1235,7 @@ void tdsnp_mock_tdx_guest_uninstall(void)
 	for (i = 0; i < ARRAY_SIZE(leaves); i++)
 		tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, leaves[i].leaf, 0, NULL, NULL);
 	cur = NULL;
+	l2_runner = NULL;
 }
 
 /**
@@ -1517,7 +1552,8 @@ int tdxg_peek_field(struct tdx_guest_vcpu *vcpu, u64 field_id, u64 *value)
 	enum tdx_field_table t = ctx == TDX_CONTEXT_TD ? TDX_TABLE_TDR_TDCS : vp_table(field_id);
 	struct tdx_guest_td *td = vcpu->td;
 	struct md_ctx c = { ctx == TDX_CONTEXT_TD ? td->values : vcpu->values,
-			    TDXG_MAX_VALUES, td, ctx == TDX_CONTEXT_TD };
+			    TDXG_MAX_VALUES, td, ctx == TDX_CONTEXT_TD,
+			    ctx == TDX_CONTEXT_TD ? NULL : vcpu };
 	struct tdx_field_ref ref;
 
 	if (tdx_field_lookup(t, field_id, &ref))
@@ -1547,4 +1583,106 @@ const struct tdxg_vcpu_stats *tdxg_vcpu_stats(struct tdx_guest_vcpu *vcpu)
 const u8 *tdxg_rtmr(struct tdx_guest_td *td, enum tdx_rtmr rtmr)
 {
 	return td->rtmr[rtmr & 3];
+}
+
+/**
+ * tdxg_set_l2_runner() - run L2 vCPUs for TDG.VP.ENTER
+ * @runner: the runner (tdx_l2_run_user.c), or NULL: only scripted exits
+ *
+ * A scripted exit (tdxg_script_l2_exit()) still takes precedence.
+ */
+void tdxg_set_l2_runner(const struct tdxg_l2_runner *runner)
+{
+	l2_runner = runner;
+}
+
+/**
+ * tdxg_l2_vmcs() - read or write an L2 VMCS field as the module does (no masks)
+ * @vcpu: the L1 vCPU
+ * @vm: the L2 VM, 1..3
+ * @encoding: the VMCS encoding
+ * @val: in for @write, out otherwise (0 for a field never written)
+ * @write: write
+ *
+ * Return: 0 or -ENOENT for an encoding the module's L2 VMCS table lacks.
+ */
+int tdxg_l2_vmcs(struct tdx_guest_vcpu *vcpu, u32 vm, u32 encoding, u64 *val, bool write)
+{
+	struct tdx_field_ref ref;
+
+	if (vm < 1 || vm > TDX_MAX_L2_VMS ||
+	    tdx_field_lookup(TDX_TABLE_L2_VMCS, tdx_l2_vmcs_field_id(vm, encoding), &ref))
+		return -ENOENT;
+	if (write)
+		l2_vmcs_set(vcpu, vm, encoding, *val);
+	else
+		*val = l2_vmcs_get(vcpu, vm, encoding);
+	return 0;
+}
+
+/**
+ * tdxg_l2_alias() - the L2 alias of a private 4 KiB page
+ * @td: the TD
+ * @vm: the L2 VM, 1..3
+ * @gpa: the page (bits 11:0 ignored)
+ * @attr: out: the VM's GPA_ATTR slot (0 when it has no alias)
+ *
+ * Return: the page's backing when it is mapped (accepted, not blocked) and
+ * backed, else NULL (then *@attr is 0).
+ */
+void *tdxg_l2_alias(struct tdx_guest_td *td, u32 vm, u64 gpa, u16 *attr)
+{
+	struct mapping *m;
+
+	*attr = 0;
+	if (vm < 1 || vm > TDX_MAX_L2_VMS || !gpa_private_ok(td, gpa))
+		return NULL;
+	m = find_map(td, gpa & TDSNP_PAGE_MASK, false);
+	if (!m || m->state != TDXG_PAGE_MAPPED || !map_va(m, gpa & TDSNP_PAGE_MASK))
+		return NULL;
+	*attr = m->attr[vm];
+	return map_va(m, gpa & TDSNP_PAGE_MASK);
+}
+
+/**
+ * tdxg_l2_msr_exits() - does an L2 RDMSR/WRMSR exit to the L1 (tdx-guest.md 4.5)
+ * @vcpu: the L1 vCPU
+ * @vm: the L2 VM, 1..3
+ * @msr: the MSR index
+ * @write: WRMSR
+ *
+ * Qword (msr & 0x1FFF) / 64, +128 for 0xC0000000..0xC0001FFF, +256 for
+ * writes; MSRs outside both ranges always exit (SDM Vol. 3C 25.6.9).
+ *
+ * Return: true when the bitmap bit is set.
+ */
+bool tdxg_l2_msr_exits(struct tdx_guest_vcpu *vcpu, u32 vm, u32 msr, bool write)
+{
+	u32 q = (msr & 0x1FFF) / 64;
+
+	if (vm < 1 || vm > TDX_MAX_L2_VMS)
+		return true;
+	if (msr >= 0xC0000000 && msr <= 0xC0001FFF)
+		q += 128;
+	else if (msr > 0x1FFF)
+		return true;
+	if (write)
+		q += 256;
+	return vcpu->msr_bitmap[vm - 1][q] & BIT_ULL(msr % 64);
+}
+
+/**
+ * tdxg_host_vmcall() - hand a TDG.VP.VMCALL to the registered host
+ * @vcpu: the vCPU
+ * @control: RCX of the call
+ * @regs: the host's view in, its answer out
+ *
+ * Return: true when a host with a vmcall handler is registered.
+ */
+bool tdxg_host_vmcall(struct tdx_guest_vcpu *vcpu, u64 control, struct tdsnp_regs *regs)
+{
+	if (!vcpu->td->host.vmcall)
+		return false;
+	vcpu->td->host.vmcall(vcpu->td->host.priv, vcpu, control, regs);
+	return true;
 }

@@ -39,6 +39,8 @@ struct tdx_guest_vcpu;
 #define TDXG_MAX_MAPPINGS	128
 #define TDXG_MAX_VALUES		192
 #define TDXG_MAX_SCRIPT		16
+/* An L2 MSR exit bitmap: 512 qwords (tdx-guest.md 4.5). */
+#define TDXG_MSR_BITMAP_QWORDS	512
 
 /**
  * enum tdxg_page_state - S-EPT state of a private mapping, as the guest sees it
@@ -148,6 +150,20 @@ struct tdxg_vcpu_stats {
 	u64 invvpid_pages[TDX_MAX_VMS];
 };
 
+/**
+ * struct tdxg_l2_runner - what runs an L2 vCPU for TDG.VP.ENTER
+ * @enter: run VM @vm's vCPU on the L1 vCPU @vcpu from @gs (GPRs, RIP,
+ *         RFLAGS, RSP in; stored back at the exit) and the L2 VMCS, with
+ *         the TLB invalidation @invd (enum tdx_l2_invd) first; set the
+ *         output registers of tdx-guest.md 4.2 in @r and return RAX
+ * @priv: passed to @enter
+ */
+struct tdxg_l2_runner {
+	u64 (*enter)(void *priv, struct tdx_guest_vcpu *vcpu, u32 vm, u32 invd,
+		     struct tdx_l2_enter_guest_state *gs, struct tdsnp_regs *r);
+	void *priv;
+};
+
 int tdsnp_mock_tdx_guest_install(void);
 void tdsnp_mock_tdx_guest_uninstall(void);
 
@@ -178,5 +194,11 @@ const struct tdxg_vcpu_stats *tdxg_vcpu_stats(struct tdx_guest_vcpu *vcpu);
 const u8 *tdxg_rtmr(struct tdx_guest_td *td, enum tdx_rtmr rtmr);
 void tdxg_report_mac(const struct tdx_reportmac *m, u8 mac[32]);
 void tdxg_mr_seam(u8 out[TDX_MEASUREMENT_SIZE]);
+
+void tdxg_set_l2_runner(const struct tdxg_l2_runner *runner);
+int tdxg_l2_vmcs(struct tdx_guest_vcpu *vcpu, u32 vm, u32 encoding, u64 *val, bool write);
+void *tdxg_l2_alias(struct tdx_guest_td *td, u32 vm, u64 gpa, u16 *attr);
+bool tdxg_l2_msr_exits(struct tdx_guest_vcpu *vcpu, u32 vm, u32 msr, bool write);
+bool tdxg_host_vmcall(struct tdx_guest_vcpu *vcpu, u64 control, struct tdsnp_regs *regs);
 
 #endif /* TDSNP_TDX_GUEST_MODEL_H */

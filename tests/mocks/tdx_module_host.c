@@ -397,9 +397,17 @@ static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 	}
 }
 
+/*
+ * Bumped whenever the module itself writes private memory (PAGE.ADD, AUG
+ * zeroing, MEM.WR, relocation, ...): a runner holding plaintext copies
+ * (tdx_vp_run_user.c) needs to look again only when it moved.
+ */
+static u64 priv_gen;
+
 static void priv_write(u16 hkid, u64 pa, const void *src, size_t len)
 {
 	ks_xor(hkid, pa, host_va(pa), src, len);
+	tdsnp_atomic64_add(&priv_gen, 1);
 }
 
 static void priv_read(u16 hkid, u64 pa, void *dst, size_t len)
@@ -2878,6 +2886,7 @@ void tdx_module_vp_info(struct tdx_module_vp *v, struct tdx_module_vp_info *info
 	info->max_vcpus = vp->td->max_vcpus;
 	info->attributes = vp->td->attributes;
 	info->gpaw = vp->td->gpaw ? 52 : 48;
+	info->xfam = vp->td->xfam;
 	tdsnp_mutex_unlock(&m.lock);
 }
 
@@ -2945,10 +2954,22 @@ void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write)
 
 	tdsnp_mutex_lock(&m.lock);
 	if (write)
-		priv_write(vp->td->hkid, hpa, buf, TDSNP_PAGE_SIZE);
+		/* The runner's own copy back: not a module write (priv_gen). */
+		ks_xor(vp->td->hkid, hpa, host_va(hpa), buf, TDSNP_PAGE_SIZE);
 	else
 		priv_read(vp->td->hkid, hpa, buf, TDSNP_PAGE_SIZE);
 	tdsnp_mutex_unlock(&m.lock);
+}
+
+/**
+ * tdx_module_priv_gen() - a counter of the module's own writes to private memory
+ *
+ * Return: a value that changes whenever the module wrote private memory
+ * (not through tdx_module_vp_priv()).
+ */
+u64 tdx_module_priv_gen(void)
+{
+	return tdsnp_atomic64_read(&priv_gen);
 }
 
 /**

@@ -94,6 +94,7 @@ struct tdx_module_runner {
  * @max_vcpus: MAX_VCPUS
  * @attributes: TD ATTRIBUTES
  * @gpaw: 48 or 52 (the shared bit is GPAW - 1)
+ * @xfam: TD XFAM
  */
 struct tdx_module_vp_info {
 	u64 tdvpr_pa;
@@ -103,6 +104,7 @@ struct tdx_module_vp_info {
 	u32 max_vcpus;
 	u64 attributes;
 	u32 gpaw;
+	u64 xfam;
 };
 
 void tdx_module_set_runner(const struct tdx_module_runner *runner);
@@ -113,6 +115,7 @@ void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state);
 u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa);
 void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write);
 void tdx_module_vp_disable(struct tdx_module_vp *v);
+u64 tdx_module_priv_gen(void);
 
 /* Host glue (tdx_module_host_user.c / tdx_module_host_kernel.c). */
 void tdx_module_host_set_owned(struct page *page, bool owned);

@@ -18,6 +18,8 @@
  * @shared_mapped: host pages mapped at shared GPAs through the shared EPT
  * @triple_faults: vCPUs disabled by a triple fault
  * @budget_exits: runs ended by the instruction budget
+ * @module_cpuid: CPUIDs the module answered itself (no #VE)
+ * @module_msr: RDMSR/WRMSRs the module answered itself (native or module)
  */
 struct tdx_vp_run_stats {
 	u64 entries;
@@ -28,6 +30,8 @@ struct tdx_vp_run_stats {
 	u64 shared_mapped;
 	u64 triple_faults;
 	u64 budget_exits;
+	u64 module_cpuid;
+	u64 module_msr;
 };
 
 void tdx_vp_run_install(void);

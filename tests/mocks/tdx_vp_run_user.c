@@ -11,17 +11,21 @@
  *   selection, selected GPRs copied, others zeroed; on the next entry the
  *   host's values of the selected GPRs go back, RAX = 0, RCX = the control.
  *   XMM selection is accepted but XMM registers are not modelled.
- * - CPUID, HLT, IN/OUT, RDMSR/WRMSR: a #VE with VE_INFO (exit reason,
- *   qualification, instruction length) in the TDVPS.  Inferred: every CPUID
- *   leaf and MSR gives #VE (the module's table of leaves and MSRs it
- *   virtualizes itself is not modelled).
+ * - HLT, IN/OUT: a #VE with VE_INFO (exit reason, qualification,
+ *   instruction length) in the TDVPS.  CPUID, RDMSR/WRMSR: per the module's
+ *   CPUID and MSR virtualization tables (tdx_virt_user.c): answered by the
+ *   module (no TD exit; CPUID from its virtual values, native MSRs from the
+ *   TD's own state: the TD VMCS/TDVPS fields where the TDVPS has one, else
+ *   a per-vCPU store), #GP(0), or a #VE like the others.
  * - A private GPA with no page: an EPT-violation TD exit (exit reason 48,
  *   RCX = exit qualification, R8 = GPA) so the host can AUG; a PENDING page:
  *   #VE with exit reason 48 unless ATTRIBUTES.SEPT_VE_DISABLE.
  * - A shared GPA (the GPAW shared bit set): translated through the host's
  *   shared EPT (TD VMCS SHARED_EPTP, 4 levels, SDM Vol. 3C 29.3.2) and
  *   mapped to the host's page itself, which both sides see in plaintext; no
- *   leaf: an EPT-violation TD exit.  Large shared-EPT pages and EPT memory
+ *   leaf: an EPT-violation TD exit, or the guest's #VE (exit reason 48, the
+ *   GPA with the shared bit) when the non-present entry has suppress-#VE
+ *   (bit 63) clear, as the host marks emulated MMIO.  Large shared-EPT pages and EPT memory
  *   types are not modelled; a vCPU already running on a shared page keeps it
  *   until its next entry (the host's TLB shootdown is not modelled).
  * - Triple fault: the vCPU is disabled and TDH.VP.ENTER returns
@@ -51,6 +55,7 @@
 #include "tdx_guest_model.h"
 #include "tdx_module_host.h"
 #include "tdx_vp_run.h"
+#include "tdx_virt.h"
 
 #define PAGE_SZ			4096ULL
 #define RUN_BUDGET		2000000ULL
@@ -69,7 +74,11 @@
 
 #define VEC_DF			8
 #define VEC_UD			6
+#define VEC_GP			13
 #define VEC_VE			20
+
+/* Native or module-answered MSRs with no TD VMCS/TDVPS field: per vCPU. */
+#define VCPU_MSRS		32
 
 /* A page mapped into a vCPU: private (@p its plaintext) or shared (@p NULL). */
 struct mapped {
@@ -81,8 +90,9 @@ struct mapped {
 /*
  * A vCPU's engine and the private pages mapped into it.  Pages stay mapped
  * between entries (changing Unicorn's memory map is what costs); every exit
- * encrypts them back, every entry checks the S-EPT still maps them there
- * and, when no other vCPU is running on a page, decrypts it again.
+ * encrypts back the pages the guest wrote, every entry checks the S-EPT
+ * still maps them there and, when no other vCPU is running on a page whose
+ * ciphertext changed behind the runner's back, decrypts it again (plain_sync()).
  */
 struct vcpu_ctx {
 	u64 tdvpr_pa;
@@ -94,6 +104,11 @@ struct vcpu_ctx {
 	u32 nr, cap;
 	u64 *slot[15 + 11 + 4 * MOCK_CPU_NR_SEGS + 6];
 	bool slots_ready;
+	struct {
+		u32 index;
+		u64 value;
+	} msr[VCPU_MSRS];
+	u32 nr_msr;
 	struct vcpu_ctx *next;
 };
 
@@ -105,6 +120,9 @@ struct vcpu_ctx {
 struct plain {
 	u64 hpa;
 	u8 *buf;
+	u8 *clean;	/* the plaintext as of the last sync with the module's page */
+	u8 *cipher;	/* the module's page (ciphertext) as of that sync */
+	u64 gen;	/* tdx_module_priv_gen() when @cipher was last known current */
 	u32 refs;
 	struct plain *next;
 };
@@ -293,6 +311,63 @@ static void sync_state(struct run *rn, bool store)
 
 /* ------------------------------------------------------------ memory */
 
+static void plain_free(struct plain *p)
+{
+	free(p->buf);
+	free(p->clean);
+	free(p->cipher);
+	free(p);
+}
+
+/* The module's page behind @p: its ciphertext as the host's mapping sees it. */
+static const u8 *plain_cipher(const struct plain *p)
+{
+	return page_address(tdsnp_hpa_to_page(tdsnp_hpa(p->hpa & TDSNP_PAGE_MASK)));
+}
+
+/*
+ * Decrypt the module's page into @p->buf (@store false) or encrypt @p->buf
+ * into it, and remember both sides: plain_dirty() and plain_stale() then
+ * tell with a comparison whether either side changed since.
+ */
+static void plain_sync(struct run *rn, struct plain *p, bool store)
+{
+	if (store) {
+		/* One snapshot: another vCPU may be writing the page meanwhile. */
+		memcpy(p->clean, p->buf, PAGE_SZ);
+		tdx_module_vp_priv(rn->vp, p->hpa, p->clean, true);
+	} else {
+		tdx_module_vp_priv(rn->vp, p->hpa, p->buf, false);
+		memcpy(p->clean, p->buf, PAGE_SZ);
+	}
+	memcpy(p->cipher, plain_cipher(p), PAGE_SZ);
+	p->gen = tdx_module_priv_gen();
+}
+
+/* The guest wrote the page since the last sync. */
+static bool plain_dirty(const struct plain *p)
+{
+	return memcmp(p->buf, p->clean, PAGE_SZ) != 0;
+}
+
+/*
+ * The module's page changed since the last sync (not through this runner):
+ * looked at only after the module wrote private memory at all.  Inferred
+ * limit: a host writing the page through its own mapping (no module
+ * operation) reaches a running guest only when the page is mapped anew.
+ */
+static bool plain_stale(struct plain *p)
+{
+	u64 gen = tdx_module_priv_gen();
+
+	if (p->gen == gen)
+		return false;
+	if (memcmp(plain_cipher(p), p->cipher, PAGE_SZ) != 0)
+		return true;
+	p->gen = gen;
+	return false;
+}
+
 /* The shared plaintext of the page at @hpa, decrypted by its first user. */
 static struct plain *plain_get(struct run *rn, u64 hpa)
 {
@@ -304,15 +379,18 @@ static struct plain *plain_get(struct run *rn, u64 hpa)
 			break;
 	if (!p) {
 		p = calloc(1, sizeof(*p));
-		if (p)
+		if (p) {
 			p->buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
-		if (p && !p->buf) {
-			free(p);
+			p->clean = malloc(PAGE_SZ);
+			p->cipher = malloc(PAGE_SZ);
+		}
+		if (p && (!p->buf || !p->clean || !p->cipher)) {
+			plain_free(p);
 			p = NULL;
 		}
 		if (p) {
 			p->hpa = hpa;
-			tdx_module_vp_priv(rn->vp, hpa, p->buf, false);
+			plain_sync(rn, p, false);
 			p->next = plains;
 			plains = p;
 		}
@@ -333,8 +411,7 @@ static void plain_drop_locked(struct plain *p)
 	for (pp = &plains; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
-	free(p->buf);
-	free(p);
+	plain_free(p);
 }
 
 static int map_private(struct run *rn, u64 gpa, u64 hpa)
@@ -374,13 +451,21 @@ static int map_private(struct run *rn, u64 gpa, u64 hpa)
 #define EPT_LARGE		BIT(7)
 #define EPT_ADDR		0x000ffffffffff000ULL
 
-/* The host page the shared EPT maps at @gpa (4 KiB leaves), or 0. */
-static u64 shared_walk(struct run *rn, u64 gpa)
+#define EPT_SVE			BIT_ULL(63)
+
+/*
+ * The host page the shared EPT maps at @gpa (4 KiB leaves), or 0; *@ve set
+ * when the walk stopped at a non-present entry whose suppress-#VE bit (63)
+ * is clear: the TD has EPT-violation #VE enabled, so that access is the
+ * guest's #VE, not a TD exit (SDM Vol. 3C 29.3.3.2, 26.5.7).
+ */
+static u64 shared_walk(struct run *rn, u64 gpa, bool *ve)
 {
 	u64 e = 0, *table;
 	struct page *pg;
 	int level;
 
+	*ve = false;
 	field(rn, TDX_FIELD_TD_VMCS_SHARED_EPTP, &e, false);
 	for (level = 3; level >= 0; level--) {
 		pg = pfn_to_page((e & EPT_ADDR) >> 12);
@@ -388,6 +473,8 @@ static u64 shared_walk(struct run *rn, u64 gpa)
 			return 0;
 		table = page_address(pg);
 		e = table[(gpa >> (12 + 9 * level)) & 511];
+		if (!(e & EPT_RWX))
+			*ve = !(e & EPT_SVE);
 		if ((e & EPT_RWX) != EPT_RWX || (level && (e & EPT_LARGE)))
 			return 0;
 	}
@@ -427,15 +514,15 @@ static void write_back(struct run *rn)
 	u32 i;
 
 	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p)
-			tdx_module_vp_priv(rn->vp, rn->v->pages[i].p->hpa,
-					   rn->v->pages[i].p->buf, true);
+		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p))
+			plain_sync(rn, rn->v->pages[i].p, true);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
 static void revalidate(struct run *rn)
 {
 	struct vcpu_ctx *v = rn->v;
+	bool ve;
 	u32 i = 0;
 
 	while (i < v->nr) {
@@ -445,7 +532,7 @@ static void revalidate(struct run *rn)
 
 		if (!m->p) {
 			/* Shared: still the page the host's shared EPT maps there? */
-			if (shared_walk(rn, m->gpa) == m->shared_hpa) {
+			if (shared_walk(rn, m->gpa, &ve) == m->shared_hpa) {
 				i++;
 				continue;
 			}
@@ -456,8 +543,8 @@ static void revalidate(struct run *rn)
 		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
 		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
 			pthread_mutex_lock(&vcpus_lock);
-			if (m->p->refs == 1)
-				tdx_module_vp_priv(rn->vp, hpa, m->p->buf, false);
+			if (m->p->refs == 1 && plain_stale(m->p))
+				plain_sync(rn, m->p, false);
 			pthread_mutex_unlock(&vcpus_lock);
 			i++;
 			continue;
@@ -820,13 +907,24 @@ static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
  */
 static int mem_fault(struct run *rn, struct mock_cpu_exit *x, struct tdsnp_regs *r, u64 *status)
 {
-	u64 gpa = x->mem.gpa, hpa;
+	u64 gpa = x->mem.gpa, hpa, qual;
+	bool ve;
 	u8 state;
+	int d;
 
+	/* Exit qualification bits 0..2 R/W/X, 7 GLA valid, 8 linear access (SDM Table 28-7). */
+	qual = (x->mem.access & MOCK_CPU_ACCESS_READ ? 1 : 0) |
+	       (x->mem.access & MOCK_CPU_ACCESS_WRITE ? 2 : 0) |
+	       (x->mem.access & MOCK_CPU_ACCESS_FETCH ? 4 : 0) | BIT(7) | BIT(8);
 	if (gpa & rn->shared_bit) {
-		hpa = shared_walk(rn, gpa);
+		hpa = shared_walk(rn, gpa, &ve);
 		if (hpa)
 			return map_shared(rn, gpa & ~(PAGE_SZ - 1), hpa);
+		if (ve) {
+			/* Emulated MMIO: the guest's #VE with the GPA as it is. */
+			d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
+			return d == 1 ? 2 : d;
+		}
 		*status = ept_exit(r, gpa, x->mem.access);
 		return 1;
 	}
@@ -834,11 +932,7 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x, struct tdsnp_regs 
 	if (state == TDX_SEPT_MAPPED)
 		return map_private(rn, gpa & ~(PAGE_SZ - 1), hpa & ~(PAGE_SZ - 1));
 	if (state == TDX_SEPT_PENDING && !(rn->info.attributes & TDX_TD_ATTR_SEPT_VE_DISABLE)) {
-		u64 qual = (x->mem.access & MOCK_CPU_ACCESS_READ ? 1 : 0) |
-			   (x->mem.access & MOCK_CPU_ACCESS_WRITE ? 2 : 0) |
-			   (x->mem.access & MOCK_CPU_ACCESS_FETCH ? 4 : 0) | BIT(7) | BIT(8);
-		int d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
-
+		d = raise_ve(rn, EXIT_EPT_VIOLATION, qual, x->mem.gla, gpa, 0, x);
 		return d == 1 ? 2 : d;
 	}
 	*status = ept_exit(r, gpa, x->mem.access);
@@ -867,6 +961,170 @@ static u32 ve_reason(u32 exit)
 	default:
 		return EXIT_WRMSR;
 	}
+}
+
+/* ------------------------------------------------- CPUID and MSRs */
+
+/* MSR indices the TD's own state holds (SDM Vol. 4 Table 2-2). */
+#define MSR_SYSENTER_CS		0x174
+#define MSR_SYSENTER_ESP	0x175
+#define MSR_SYSENTER_EIP	0x176
+#define MSR_PAT			0x277
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_FMASK		0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_TSC			0x10
+#define EFER_SCE		BIT_ULL(0)
+#define EFER_LMA		BIT_ULL(10)
+
+/* The TDVPS or TD VMCS field of a native MSR, 0 when it has none. */
+static u64 msr_field_id(u32 msr)
+{
+	switch (msr) {
+	case 0x48:
+		return TDX_FIELD_TDVPS_IA32_SPEC_CTRL;
+	case 0x600:
+		return TDX_FIELD_TDVPS_IA32_DS_AREA;
+	case 0xda0:
+		return TDX_FIELD_TDVPS_IA32_XSS;
+	case 0x1b01:
+		return TDX_FIELD_TDVPS_IA32_UARCH_MISC_CTL;
+	case 0xc0000103:
+		return TDX_FIELD_TDVPS_IA32_TSC_AUX;
+	case MSR_SYSENTER_CS:
+		return tdx_td_vmcs_field_id(0x482a);
+	case MSR_SYSENTER_ESP:
+		return tdx_td_vmcs_field_id(0x6824);
+	case MSR_SYSENTER_EIP:
+		return tdx_td_vmcs_field_id(0x6826);
+	default:
+		return 0;
+	}
+}
+
+/* The loaded state's copy of @msr, or NULL. */
+static u64 *msr_state(struct mock_cpu_state *s, u32 msr)
+{
+	switch (msr) {
+	case MSR_PAT:
+		return &s->pat;
+	case MSR_EFER:
+		return &s->efer;
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_FMASK:
+		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case MSR_FS_BASE:
+		return &s->seg[MOCK_CPU_FS].base;
+	case MSR_GS_BASE:
+		return &s->seg[MOCK_CPU_GS].base;
+	default:
+		return NULL;
+	}
+}
+
+/* The per-vCPU store's slot for @msr (a new one holding 0), or NULL when full. */
+static u64 *msr_store(struct vcpu_ctx *v, u32 msr)
+{
+	u32 i;
+
+	for (i = 0; i < v->nr_msr; i++)
+		if (v->msr[i].index == msr)
+			return &v->msr[i].value;
+	if (v->nr_msr == VCPU_MSRS)
+		return NULL;
+	v->msr[v->nr_msr].index = msr;
+	v->msr[v->nr_msr].value = 0;
+	return &v->msr[v->nr_msr++].value;
+}
+
+/* RDMSR/WRMSR the module answers; false when the model has no room (#VE then). */
+static bool msr_module(struct run *rn, u32 msr, bool write, u64 *val)
+{
+	u64 id = msr_field_id(msr), *p = msr_state(&rn->st, msr);
+
+	if (!write && msr == MSR_TSC) {
+		u32 lo, hi;
+
+		/* Inferred: the host's TSC (offsetting and scaling not modelled). */
+		asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		*val = ((u64)hi << 32) | lo;
+		return true;
+	}
+	if (id) {
+		field(rn, id, val, write);
+		return true;
+	}
+	if (!p)
+		p = msr_store(rn->v, msr);
+	if (!p)
+		return false;
+	if (write)
+		*p = *val;
+	else
+		*val = *p;
+	return true;
+}
+
+/*
+ * CPUID, RDMSR or WRMSR as the module's tables say: 0 when answered (RIP
+ * advanced), 1 when the #VE or #GP delivery stopped on a new exit in @x, or
+ * 3 when it is the guest's #VE to raise.
+ */
+static int virt_exit(struct run *rn, struct mock_cpu_exit *x)
+{
+	struct mock_cpu_state *s = &rn->st;
+	struct tdx_virt_cpu c = {
+		.vcpu_index = rn->info.index, .cr4 = s->cr4,
+		.long_mode = (s->efer & EFER_LMA) && (s->seg[MOCK_CPU_CS].attrib & MOCK_CPU_AR_L),
+	};
+	u32 msr = (u32)s->gpr[1], out[4];
+	bool write = x->reason == MOCK_CPU_EXIT_WRMSR;
+	enum tdx_virt_action act;
+	u64 v;
+
+	if (x->reason == MOCK_CPU_EXIT_CPUID) {
+		if (tdx_virt_cpuid((u32)s->gpr[0], (u32)s->gpr[1], &c, out) != TDX_VIRT_MODULE)
+			return 3;
+		/* EAX, EBX, ECX, EDX into GPRs 0, 3, 1, 2 (encoding order). */
+		s->gpr[0] = out[0];
+		s->gpr[3] = out[1];
+		s->gpr[1] = out[2];
+		s->gpr[2] = out[3];
+		s->rip += x->insn_len;
+		__atomic_fetch_add(&stats.module_cpuid, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	act = tdx_virt_msr(msr, write, rn->info.attributes, rn->info.xfam);
+	if (act == TDX_VIRT_GP)
+		return mock_cpu_deliver(rn->v->cpu, s, &(struct mock_cpu_event){
+						.vector = VEC_GP, .has_error = true }, x) == 1;
+	if (act == TDX_VIRT_VE)
+		return 3;
+	v = (s->gpr[2] << 32) | (u32)s->gpr[0];
+	/* IA32_EFER: only SCE may change (LMA is read-only), else #VE. */
+	if (write && msr == MSR_EFER) {
+		if ((v ^ s->efer) & ~(EFER_SCE | EFER_LMA))
+			return 3;
+		v = (v & ~EFER_LMA) | (s->efer & EFER_LMA);
+	}
+	if (!msr_module(rn, msr, write, &v))
+		return 3;
+	if (!write) {
+		s->gpr[0] = (u32)v;
+		s->gpr[2] = v >> 32;
+	}
+	s->rip += x->insn_len;
+	__atomic_fetch_add(&stats.module_msr, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* Run until something ends the run; return the TDH.VP.ENTER status. */
@@ -900,10 +1158,16 @@ static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
 			again = err == 1;
 			break;
 		case MOCK_CPU_EXIT_CPUID:
-		case MOCK_CPU_EXIT_HLT:
-		case MOCK_CPU_EXIT_IO:
 		case MOCK_CPU_EXIT_RDMSR:
 		case MOCK_CPU_EXIT_WRMSR:
+			err = virt_exit(rn, &x);
+			if (err != 3) {
+				again = err == 1;
+				break;
+			}
+			__attribute__((fallthrough));
+		case MOCK_CPU_EXIT_HLT:
+		case MOCK_CPU_EXIT_IO:
 			qual = x.reason == MOCK_CPU_EXIT_IO ? io_qualification(&x) : 0;
 			err = raise_ve(rn, ve_reason(x.reason), qual, 0, 0, x.insn_len, &x);
 			again = err == 1;

@@ -16,6 +16,11 @@
 #include <pthread.h>
 #include <cmocka.h>
 #include <openssl/sha.h>
+#include <cpuid.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <tdx/tdx_arch.h>
 #include <vmm/vmm.h>
@@ -25,7 +30,10 @@
 #include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_guest_model.h"
 #include "../mocks/tdx_vp_run.h"
+#include "../mocks/tdx_guest_image.h"
 #include "guest.h"
+#define MMIO_FORMS_NATIVE
+#include "../../guest/tests/mmio_forms.h"
 
 #define NR_VCPUS	2
 
@@ -37,12 +45,10 @@ struct env {
 static int setup_image(void **state, const u8 *image, const u8 *end)
 {
 	static struct env e;
-	static u8 zero[4096];
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = NR_VCPUS, .mem_base = 0xfff00000ULL,
 		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
 	};
-	u64 gpa;
 	u32 i;
 
 	assert_int_equal(end - image, GUEST_IMAGE_SIZE);
@@ -55,13 +61,7 @@ static int setup_image(void **state, const u8 *image, const u8 *end)
 	for (i = 0; i < NR_VCPUS; i++)
 		assert_int_equal(vmm_vcpu_create(e.vm, i, &e.vcpu[i]), 0);
 	/* The image is initial measured memory: the MRTD covers the guest's code. */
-	assert_int_equal(vmm_mem_add(e.vm, GUEST_IMAGE_GPA, image, GUEST_IMAGE_SIZE,
-				     true), 0);
-	for (gpa = GUEST_PT_GPA; gpa < GUEST_PT_GPA + 3 * 4096ULL; gpa += 4096)
-		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
-	for (gpa = GUEST_STACKS_GPA; gpa < GUEST_STACKS_GPA + GUEST_MAX_VCPUS * GUEST_STACK_SIZE;
-	     gpa += 4096)
-		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
+	assert_int_equal(tdx_guest_image_load(e.vm, image, end), 0);
 	assert_int_equal(vmm_vm_finalize(e.vm), 0);
 	*state = &e;
 	return 0;
@@ -128,7 +128,7 @@ static void run_vcpu(struct vmm_vcpu *vcpu, struct out *o)
 			assert_int_equal(x.msr.index, 0x1b);
 			x.msr.value = 0xfee00900;
 		} else if (x.reason == VMM_EXIT_MSR) {
-			assert_int_equal(x.msr.index, 0xc0000100);
+			assert_int_equal(x.msr.index, 0x4b564d00);
 			assert_int_equal(x.msr.value, 0x1122334455667788ULL);
 		} else if (x.reason == VMM_EXIT_UCALL && x.ucall.cmd == VMM_UCALL_ASSERT) {
 			o->assert_exit = x;
@@ -384,8 +384,370 @@ static void test_guest_tdcalls_reach_model_of_running_td(void **state)
 	assert_int_equal(v[4], 1);
 }
 
-int main(void)
+static int setup_cpuid_msr(void **state)
 {
+	return setup_image(state, guest_image_cpuid_msr, guest_image_cpuid_msr_end);
+}
+
+/* The host's answers to the #VE'd accesses, and what it saw. */
+struct virt_host {
+	u32 leaves[8];
+	u32 nr_leaves;
+	u32 msrs[8];
+	u64 msr_values[8];
+	bool msr_write[8];
+	u32 nr_msrs;
+	u64 ucalls[16][4];
+	u32 nr_args[16];
+	u32 nr;
+};
+
+static void run_virt(struct vmm_vcpu *vcpu, struct virt_host *h, struct vmm_exit *last)
+{
+	struct vmm_exit x = { 0 };
+
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		if (x.reason == VMM_EXIT_CPUID) {
+			assert_true(h->nr_leaves < ARRAY_SIZE(h->leaves));
+			h->leaves[h->nr_leaves++] = x.cpuid.leaf;
+			x.cpuid.eax = 0x1000 + x.cpuid.leaf;
+			x.cpuid.ebx = 0x2000 + x.cpuid.leaf;
+			x.cpuid.ecx = 0x3000 + x.cpuid.leaf;
+			x.cpuid.edx = 0x4000 + x.cpuid.leaf;
+		} else if (x.reason == VMM_EXIT_MSR) {
+			assert_true(h->nr_msrs < ARRAY_SIZE(h->msrs));
+			h->msrs[h->nr_msrs] = x.msr.index;
+			h->msr_write[h->nr_msrs] = x.msr.write;
+			h->msr_values[h->nr_msrs++] = x.msr.value;
+			if (!x.msr.write)
+				x.msr.value = 0xfee00900;
+		} else if (x.reason == VMM_EXIT_UCALL) {
+			assert_int_equal(x.ucall.cmd, VMM_UCALL_REPORT);
+			assert_true(h->nr < ARRAY_SIZE(h->ucalls));
+			h->nr_args[h->nr] = x.ucall.nr_args;
+			memcpy(h->ucalls[h->nr++], x.ucall.args, 4 * sizeof(u64));
+		} else {
+			break;
+		}
+	}
+	*last = x;
+}
+
+/* A 4-value ucall that must equal @a..@d. */
+static void assert_regs(const struct virt_host *h, u32 i, u32 a, u32 b, u32 c, u32 d)
+{
+	assert_int_equal(h->nr_args[i], 4);
+	assert_int_equal(h->ucalls[i][0], a);
+	assert_int_equal(h->ucalls[i][1], b);
+	assert_int_equal(h->ucalls[i][2], c);
+	assert_int_equal(h->ucalls[i][3], d);
+}
+
+/*
+ * The module answers the CPUID leaves of its lookup table and the MSRs its
+ * bitmap passes through, with no host exit; the rest reach the host as
+ * CPUID/MSR exits and the host's values reach the guest.  Expected module
+ * values: this CPU's own CPUID (the model's inferred source) with the
+ * dynamic fields the TDX module spec defines, computed here by hand.
+ */
+static void test_cpuid_msr_module_answers_ve_ones_reach_host(void **state)
+{
+	static const u32 want_leaves[] = { 0x40000001, 0x6, 0xb };
+	struct env *e = *state;
+	struct virt_host h0 = { .nr = 0 }, h1 = { .nr = 0 };
+	struct tdx_vp_run_stats st;
+	struct vmm_exit last0, last1;
+	u32 a, b, c, d, i;
+
+	run_virt(e->vcpu[0], &h0, &last0);
+	run_virt(e->vcpu[1], &h1, &last1);
+	assert_int_equal(last0.reason, VMM_EXIT_HLT);
+	assert_int_equal(h0.nr, 15);
+	/* CPUID 0: the module's value, the CPU's own here. */
+	__cpuid_count(0, 0, a, b, c, d);
+	assert_regs(&h0, 0, a, b, c, d);
+	/* CPUID 1: initial APIC ID = VCPU_INDEX 0, OSXSAVE = CR4.OSXSAVE = 0. */
+	__cpuid_count(1, 0, a, b, c, d);
+	assert_regs(&h0, 1, a, b & 0x00ffffffu, c & ~BIT(27), d);
+	/* CPUID 0x80000001: SYSCALL (EDX bit 11) set in 64-bit mode. */
+	__cpuid_count(0x80000001, 0, a, b, c, d);
+	assert_regs(&h0, 2, a, b, c, d | BIT(11));
+	/* #VE leaves: the host's answers, and only these reached it. */
+	for (i = 0; i < 3; i++)
+		assert_regs(&h0, 3 + i, 0x1000 + want_leaves[i], 0x2000 + want_leaves[i],
+			    0x3000 + want_leaves[i], 0x4000 + want_leaves[i]);
+	assert_int_equal(h0.nr_leaves, 3);
+	assert_memory_equal(h0.leaves, want_leaves, sizeof(want_leaves));
+	/* Native MSRs: what the TD wrote, without the host. */
+	assert_int_equal(h0.ucalls[6][0], 0x0000123456789abcULL);
+	assert_int_equal(h0.ucalls[7][0], 0x0007040600070406ULL);
+	assert_int_equal(h0.ucalls[8][0], 0);
+	assert_int_equal(h0.ucalls[9][0], 1);
+	assert_int_equal(h0.ucalls[10][0], 0x20);
+	/*
+	 * EFER: LME and LMA in long mode (SDM Vol. 3A 2.2.1), SCE cleared through
+	 * the module (the engine keeps no NXE: Unicorn's CPU model has no NX).
+	 */
+	assert_int_equal(h0.ucalls[11][0], 0x500);
+	/* Setting NXE is not the module's to allow: a #VE, the host's WRMSR exit. */
+	assert_int_equal(h0.ucalls[12][0], 0x500);
+	assert_int_equal(h0.ucalls[13][0], 0xfee00900);
+	assert_int_equal(h0.ucalls[14][0], 0xd0e);
+	assert_int_equal(h0.nr_msrs, 3);
+	assert_int_equal(h0.msrs[0], 0xc0000080);
+	assert_true(h0.msr_write[0]);
+	assert_int_equal(h0.msr_values[0], 0xd00);
+	assert_int_equal(h0.msrs[1], 0x1b);
+	assert_false(h0.msr_write[1]);
+	assert_int_equal(h0.msrs[2], 0x4b564d00);
+	assert_true(h0.msr_write[2]);
+	assert_int_equal(h0.msr_values[2], 0x600d);
+
+	/* vCPU 1: its index in CPUID(1).EBX[31:24]; #GP(0) with no handler ends it. */
+	__cpuid_count(1, 0, a, b, c, d);
+	assert_int_equal(h1.nr, 1);
+	assert_int_equal(h1.ucalls[0][0], (b & 0x00ffffffu) | (1u << 24));
+	assert_int_equal(h1.nr_msrs, 0);
+	assert_int_equal(last1.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal((u64)last1.fail.status, TDX_NON_RECOVERABLE_VCPU | 2);
+	tdx_vp_run_stats(&st);
+	assert_int_equal(st.module_cpuid, 4);
+	assert_int_equal(st.module_msr, 14);
+}
+
+/* A device whose 4 KiB of registers behave as memory; it logs nothing but bytes. */
+struct regfile {
+	u8 regs[4096];
+	u32 reads, writes;
+};
+
+static int regfile_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct regfile *d = ctx;
+	u64 off = gpa - MMIO_FORMS_GPA;
+
+	assert_true(off + size <= sizeof(d->regs));
+	*val = 0;
+	memcpy(val, d->regs + off, size);
+	d->reads++;
+	return 0;
+}
+
+static int regfile_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	struct regfile *d = ctx;
+	u64 off = gpa - MMIO_FORMS_GPA;
+
+	assert_true(off + size <= sizeof(d->regs));
+	memcpy(d->regs + off, &val, size);
+	d->writes++;
+	return 0;
+}
+
+static const struct vmm_mmio_ops regfile_ops = { .read = regfile_read, .write = regfile_write };
+static struct regfile regfile;
+
+static void regfile_pattern(u8 *p)
+{
+	u32 i;
+
+	for (i = 0; i < 4096; i++)
+		p[i] = (u8)(i * 37 + 11);
+}
+
+static int setup_mmio(void **state)
+{
+	struct env *e;
+
+	setup_image(state, guest_image_mmio, guest_image_mmio_end);
+	e = *state;
+	regfile_pattern(regfile.regs);
+	regfile.reads = 0;
+	regfile.writes = 0;
+	assert_int_equal(vmm_vm_add_mmio(e->vm, MMIO_FORMS_GPA, 4096, &regfile_ops, &regfile), 0);
+	return 0;
+}
+
+/* Port data the host gives the string INs, in order (rep insl: two dwords). */
+static const u32 port_in_data[] = { 0xa5, 0x11223344, 0x55667788 };
+
+/*
+ * The forms the CPU cannot run here, by hand on @mem (the native page):
+ * the moffs forms (SDM Vol. 2 MOV: A0/A1 load AL/RAX from the absolute
+ * address, A2/A3 store AL/EAX there; flags untouched) and the port string
+ * forms (INS/OUTS: one element per iteration, RSI/RDI step by the size,
+ * RCX counts down to 0, flags untouched).  @out collects the OUTs' data.
+ */
+static void form_by_hand(const char *name, u8 *mem, struct mmio_form_out *o, u32 *out,
+			 u32 *nout)
+{
+	memset(o, 0, sizeof(*o));
+	if (!strncmp(name, "moffs", 5)) {
+		if (!strcmp(name, "moffs_ld8")) {
+			o->rax = ~0xffULL | mem[0x30];
+		} else if (!strcmp(name, "moffs_ld64")) {
+			memcpy(&o->rax, mem + 0x30, 8);
+		} else if (!strcmp(name, "moffs_st8")) {
+			o->rax = 0xa5;
+			mem[0x38] = 0xa5;
+		} else {
+			o->rax = 0xc001d00d;
+			memcpy(mem + 0x3c, &o->rax, 4);
+		}
+		return;
+	}
+	o->rdx = MMIO_FORMS_PORT;
+	if (!strcmp(name, "outsb")) {
+		out[(*nout)++] = mem[0x140];
+		o->rsi = 0x141;
+	} else if (!strcmp(name, "rep_outsw")) {
+		out[(*nout)++] = mem[0x142] | (mem[0x143] << 8);
+		out[(*nout)++] = mem[0x144] | (mem[0x145] << 8);
+		o->rsi = 0x146;
+	} else if (!strcmp(name, "insb")) {
+		mem[0x178] = (u8)port_in_data[0];
+		o->rdi = 0x179;
+	} else {
+		memcpy(mem + 0x17c, &port_in_data[1], 8);
+		o->rdi = 0x184;
+	}
+}
+
+/* This binary, as started (under valgrind /proc/self/exe is valgrind's tool). */
+static const char *self_path;
+
+/* What the CPU gives for every form, run in order on one RAM page. */
+struct mmio_oracle {
+	struct mmio_form_out out[ARRAY_SIZE(mmio_forms)];
+	u8 mem[4096];
+	u32 outs[8];
+	u32 nout;
+};
+
+static void mmio_oracle_run(struct mmio_oracle *orc)
+{
+	u8 *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	u32 i;
+
+	if (mem == MAP_FAILED)
+		exit(2);
+	regfile_pattern(mem);
+	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
+		memset(&orc->out[i], 0, sizeof(orc->out[i]));
+		if (mmio_forms[i].native)
+			mmio_forms[i].run((u64)mem, &orc->out[i]);
+		else
+			form_by_hand(mmio_forms[i].name, mem, &orc->out[i], orc->outs, &orc->nout);
+	}
+	memcpy(orc->mem, mem, sizeof(orc->mem));
+	munmap(mem, 4096);
+}
+
+/*
+ * The oracle in a process of its own (this binary again, "--mmio-oracle"):
+ * valgrind does not instrument an exec'd child by default, and its VEX
+ * lacks some of these instructions (plain CMPS), so the CPU runs them
+ * natively even when the test runs under valgrind.
+ */
+static void mmio_oracle_get(struct mmio_oracle *orc)
+{
+	int fd[2], status;
+	size_t got = 0;
+	ssize_t r;
+	pid_t pid;
+
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execlp(self_path, self_path, "--mmio-oracle", (char *)NULL);
+		_exit(3);
+	}
+	close(fd[1]);
+	while (got < sizeof(*orc) &&
+	       (r = read(fd[0], (u8 *)orc + got, sizeof(*orc) - got)) > 0)
+		got += (size_t)r;
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(got, sizeof(*orc));
+}
+
+/*
+ * Every instruction form vmm-core's decoder emulates, executed by a TD on
+ * an emulated MMIO page (each access a #VE its runtime decodes and turns
+ * into #VE.RequestMMIO, the device model behind vmm-core answering), gives
+ * the registers, flags and memory the CPU itself gives running the same
+ * instructions on a RAM page (moffs and port string forms: by hand).
+ */
+static void test_guest_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	static struct mmio_oracle orc;
+	static u64 got[2 * ARRAY_SIZE(mmio_forms)][6];
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	u32 outs[8], nout = 0, nin = 0, i, n = 0;
+
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+		if (x.reason == VMM_EXIT_UCALL) {
+			assert_true(n < ARRAY_SIZE(got));
+			memcpy(got[n++], x.ucall.args, sizeof(got[0]));
+		} else if (x.reason == VMM_EXIT_IO && x.io.port == MMIO_FORMS_PORT && !x.io.in) {
+			assert_true(nout < ARRAY_SIZE(outs));
+			outs[nout++] = x.io.value;
+		} else if (x.reason == VMM_EXIT_IO && x.io.port == MMIO_FORMS_PORT) {
+			x.io.value = nin < ARRAY_SIZE(port_in_data) ? port_in_data[nin] : 0;
+			nin++;
+		} else {
+			break;
+		}
+	}
+	if (x.reason != VMM_EXIT_HLT)
+		print_message("exit %u status %lld after %u ucalls\n", x.reason,
+			      (long long)x.fail.status, n);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(n, 2 * ARRAY_SIZE(mmio_forms));
+
+	mmio_oracle_get(&orc);
+	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
+		const u64 *r = got[(size_t)2 * i], *v = got[(size_t)2 * i + 1];
+		const struct mmio_form_out *o = &orc.out[i];
+
+		if (r[0] != o->rax || r[1] != o->rdx || r[2] != o->rcx || r[3] != o->rsi ||
+		    r[4] != o->rdi || r[5] != o->flags || v[0] != o->xmm[0] ||
+		    v[1] != o->xmm[1] || memcmp(&v[2], o->buf, 16) != 0) {
+			print_message("guest: %llx %llx %llx %llx %llx %llx %llx:%llx\n",
+				      (unsigned long long)r[0], (unsigned long long)r[1],
+				      (unsigned long long)r[2], (unsigned long long)r[3],
+				      (unsigned long long)r[4], (unsigned long long)r[5],
+				      (unsigned long long)v[0], (unsigned long long)v[1]);
+			print_message("CPU:   %llx %llx %llx %llx %llx %llx %llx:%llx\n",
+				      (unsigned long long)o->rax, (unsigned long long)o->rdx,
+				      (unsigned long long)o->rcx, (unsigned long long)o->rsi,
+				      (unsigned long long)o->rdi, (unsigned long long)o->flags,
+				      (unsigned long long)o->xmm[0], (unsigned long long)o->xmm[1]);
+			fail_msg("form %s: the guest's RAX RDX RCX RSI RDI flags XMM1 differ",
+				 mmio_forms[i].name);
+		}
+	}
+	/* The device's registers end as the CPU left the RAM page. */
+	for (i = 0; i < 4096; i++)
+		if (regfile.regs[i] != orc.mem[i])
+			fail_msg("register byte 0x%x: device 0x%02x, CPU 0x%02x", i,
+				 regfile.regs[i], orc.mem[i]);
+	assert_int_equal(nout, orc.nout);
+	assert_memory_equal(outs, orc.outs, nout * sizeof(outs[0]));
+	assert_int_equal(nin, ARRAY_SIZE(port_in_data));
+	assert_true(regfile.reads > 0 && regfile.writes > 0);
+}
+
+int main(int argc, char **argv)
+{
+	static struct mmio_oracle orc;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_guest_runs_with_runtime_and_ve_handler,
 						setup, teardown),
@@ -393,7 +755,16 @@ int main(void)
 						setup_shared, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_tdcalls_reach_model_of_running_td,
 						setup_tdcalls, teardown_tdcalls),
+		cmocka_unit_test_setup_teardown(test_cpuid_msr_module_answers_ve_ones_reach_host,
+						setup_cpuid_msr, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_mmio_every_decoder_form_matches_cpu,
+						setup_mmio, teardown),
 	};
 
+	self_path = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle")) {
+		mmio_oracle_run(&orc);
+		return fwrite(&orc, sizeof(orc), 1, stdout) == 1 ? 0 : 1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

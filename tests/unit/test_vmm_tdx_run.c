@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * vmm_vcpu_run() on the tdx_host backend: a TD (td_vmm_guest.h) boots from
- * the reset vector on the mock CPU and talks to the host only through
- * TDG.VP.VMCALL.  The expected values are the guest program's and the
- * host's own choices; exit reasons per tdx-guest.md 3 and the SDM.
+ * vmm_vcpu_run() on the tdx_host backend: a TD running the guest-runtime
+ * program guest/tests/vmm_run.c boots from the reset vector on the mock CPU
+ * and talks to the host only through TDG.VP.VMCALL (its own and the
+ * runtime's #VE handler's) and ucall records in its shared pool.  The
+ * expected values are the guest program's and the host's own choices; exit
+ * reasons per tdx-guest.md 3 and the SDM.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +22,9 @@
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_vp_run.h"
-#include "td_vmm_guest.h"
+#include "../mocks/tdx_guest_image.h"
+#include "../../guest/tests/vmm_run.h"
+#include "guest.h"
 
 #define MEM_BASE	0xfff00000ULL
 #define MEM_SIZE	0x100000ULL
@@ -64,12 +68,10 @@ static const struct vmm_mmio_ops dev_ops = { .read = dev_read, .write = dev_writ
 static int setup(void **state)
 {
 	static struct env e;
-	static u8 zero[4096];
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = NR_VCPUS, .mem_base = MEM_BASE,
 		.mem_size = MEM_SIZE, .xfam = TDX_XFAM_FIXED1,
 	};
-	u64 gpa;
 	int i;
 
 	memset(&e, 0, sizeof(e));
@@ -81,11 +83,9 @@ static int setup(void **state)
 	assert_int_equal(vmm_vm_create(&cfg, &e.vm), 0);
 	for (i = 0; i < NR_VCPUS; i++)
 		assert_int_equal(vmm_vcpu_create(e.vm, (u32)i, &e.vcpu[i]), 0);
-	assert_int_equal(vmm_mem_add(e.vm, TDVM_IMAGE_GPA, tdvm_blob, 4096, true), 0);
-	for (gpa = TDVM_PT_GPA; gpa <= TDVM_STACK_GPA; gpa += 4096)
-		assert_int_equal(vmm_mem_add(e.vm, gpa, zero, 4096, false), 0);
-	assert_int_equal(vmm_vm_add_mmio(e.vm, TDVM_DEV_GPA, 0x1000, &dev_ops, &e.dev), 0);
-	assert_int_equal(vmm_vm_set_ucall(e.vm, TDVM_UCALL_GPA), 0);
+	assert_int_equal(tdx_guest_image_load(e.vm, guest_image_vmm_run, guest_image_vmm_run_end),
+			 0);
+	assert_int_equal(vmm_vm_add_mmio(e.vm, VMRUN_DEV_GPA, 0x1000, &dev_ops, &e.dev), 0);
 	*state = &e;
 	return 0;
 }
@@ -124,6 +124,10 @@ static void *ap_body(void *p)
 		if (a->err)
 			return NULL;
 		if (a->last.reason != VMM_EXIT_UCALL)
+			return NULL;
+		/* A one-value report in this vCPU's page of the shared pool. */
+		if (a->last.ucall.cmd != VMM_UCALL_REPORT || a->last.ucall.nr_args != 1 ||
+		    a->last.ucall.gpa != GUEST_UCALL_POOL_GPA + 4096ULL * a->index)
 			return NULL;
 		if (a->nr < 8)
 			a->ucalls[a->nr++] = a->last.ucall.arg;
@@ -169,7 +173,7 @@ static void run_bsp(struct env *e, struct bsp *b)
 			break;
 		case VMM_EXIT_MSR:
 			if (x.msr.write) {
-				assert_int_equal(x.msr.index, 0xc0000100);
+				assert_int_equal(x.msr.index, 0x4b564d00);
 				b->wrmsr = x.msr.value;
 			} else {
 				assert_int_equal(x.msr.index, 0x1b);
@@ -177,12 +181,15 @@ static void run_bsp(struct env *e, struct bsp *b)
 			}
 			break;
 		case VMM_EXIT_MMIO:
-			assert_int_equal(x.mmio.gpa, TDVM_NODEV_GPA);
+			assert_int_equal(x.mmio.gpa, VMRUN_NODEV_GPA);
 			assert_false(x.mmio.write);
 			assert_int_equal(x.mmio.size, 2);
 			x.mmio.value = 0xbeef;
 			break;
 		case VMM_EXIT_UCALL:
+			assert_int_equal(x.ucall.cmd, VMM_UCALL_REPORT);
+			assert_int_equal(x.ucall.nr_args, 1);
+			assert_int_equal(x.ucall.gpa, GUEST_UCALL_POOL_GPA);
 			assert_true(b->nr < ARRAY_SIZE(b->ucalls));
 			b->ucalls[b->nr++] = x.ucall.arg;
 			break;
@@ -217,18 +224,14 @@ static void check_bsp(const struct bsp *b)
 	assert_true(b->halted);
 }
 
-static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
+/* vCPUs 1..3 on their own threads, then vCPU 0 here; everything checked as unfaulted. */
+static void run_all_and_check(struct env *e)
 {
-	struct env *e = *state;
 	struct ap ap[NR_VCPUS];
 	pthread_t th[NR_VCPUS];
-	struct vmm_exit x = { 0 };
 	struct bsp b = { 0 };
-	u32 i;
+	u32 i, n;
 
-	/* Not before TDH.MR.FINALIZE. */
-	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), -EBUSY);
-	assert_int_equal(vmm_vm_finalize(e->vm), 0);
 	memset(ap, 0, sizeof(ap));
 	for (i = 1; i < NR_VCPUS; i++) {
 		ap[i].vcpu = e->vcpu[i];
@@ -237,44 +240,56 @@ static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
 	}
 	run_bsp(e, &b);
 	check_bsp(&b);
-	/* The device model saw address/value pairs only. */
-	assert_int_equal(e->dev.write_gpa, TDVM_DEV_GPA);
-	assert_int_equal(e->dev.write_size, 4);
-	assert_int_equal(e->dev.write_value, 0xabcd1234);
-	assert_int_equal(e->dev.read_gpa, TDVM_DEV_GPA + 8);
-	assert_int_equal(e->dev.read_size, 8);
-
 	for (i = 1; i < NR_VCPUS; i++) {
-		u32 n;
-
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(ap[i].err, 0);
 		assert_int_equal(ap[i].nr, 4);
 		for (n = 0; n < 4; n++)
 			assert_int_equal(ap[i].ucalls[n], (i << 8) | n);
 	}
-	/* vCPU 1: ReportFatalError(42); 2: no memory at 0xFFE10000; 3: HLT. */
 	assert_int_equal(ap[1].last.reason, VMM_EXIT_SHUTDOWN);
 	assert_int_equal(ap[1].last.fail.status, 42);
 	assert_int_equal(ap[2].last.reason, VMM_EXIT_UNHANDLED);
 	assert_int_equal(ap[2].last.fail.status, 48);
-	assert_int_equal(ap[2].last.fail.qualification, TDVM_NOMEM_GPA);
+	assert_int_equal(ap[2].last.fail.qualification, VMRUN_NOMEM_GPA);
 	assert_int_equal(ap[3].last.reason, VMM_EXIT_HLT);
 }
 
-/* TDX_OPERAND_BUSY on every fourth try-lock while the TD runs: same result, no leak. */
+static void test_vmm_tdx_run_exits_and_four_vcpus(void **state)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+
+	/* Not before TDH.MR.FINALIZE. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), -EBUSY);
+	assert_int_equal(vmm_vm_finalize(e->vm), 0);
+	run_all_and_check(e);
+	/* The device model saw address/value pairs only. */
+	assert_int_equal(e->dev.write_gpa, VMRUN_DEV_GPA);
+	assert_int_equal(e->dev.write_size, 4);
+	assert_int_equal(e->dev.write_value, 0xabcd1234);
+	assert_int_equal(e->dev.read_gpa, VMRUN_DEV_GPA + 8);
+	assert_int_equal(e->dev.read_size, 8);
+}
+
+/*
+ * Seeded firmware faults while four vCPUs run at once: TDX_OPERAND_BUSY on
+ * every fourth try-lock (TDH.VP.ENTER, and the AUG, MapGPA conversions and
+ * TDCALLs in between) and TDX_INTERRUPTED_RESUMABLE in every fourth
+ * resumable leaf.  The guests see the same results, and the teardown finds
+ * no page left with the module (nothing leaked).
+ */
 static void test_vmm_tdx_run_survives_seeded_busy(void **state)
 {
 	struct tdsnp_mock_fault_cfg cfg = { .seed = 0x7d5 };
 	struct env *e = *state;
-	struct bsp b = { 0 };
 
 	assert_int_equal(vmm_vm_finalize(e->vm), 0);
 	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 4;
+	cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 4;
 	tdsnp_mock_faults_set(&cfg);
-	run_bsp(e, &b);
+	run_all_and_check(e);
 	tdsnp_mock_faults_clear();
-	check_bsp(&b);
 	assert_true(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY) > 0);
 }
 

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * L2 guest programs for the tdx_l2 backend's tests: 64-bit, position
+ * independent, NOT TD-aware.  They use raw IN/OUT, MOV to MMIO, CPUID,
+ * RDMSR/WRMSR, HLT and VMCALL, each of which is a VM exit to the L1 VMM
+ * under TD partitioning (in a TD they would be #VEs).  The L1 copies a
+ * program to L2_CODE_GPA of its L2's RAM (see test_vmm_tdx_l2.c for the
+ * page layout) and starts it in IA-32e mode at its first byte.
+ *
+ * Each program is the bytes between l2_<name> and l2_<name>_end.
+ */
+#ifndef GUEST_L2_PROGRAMS_H
+#define GUEST_L2_PROGRAMS_H
+
+/* The MMIO device window the programs touch (outside every L2's RAM). */
+#define L2_MMIO_GPA	0xC0000000ULL
+/* The serial port (COM1 THR and LSR, 8250 UART). */
+#define L2_COM1		0x3F8
+#define L2_COM1_LSR	0x3FD
+/* The vector the interrupt program handles. */
+#define L2_IRQ_VECTOR	0x40
+
+extern const unsigned char l2_serial[], l2_serial_end[];
+extern const unsigned char l2_mmio[], l2_mmio_end[];
+extern const unsigned char l2_cpuid_msr[], l2_cpuid_msr_end[];
+extern const unsigned char l2_irq[], l2_irq_end[];
+extern const unsigned char l2_store[], l2_store_end[];
+extern const unsigned char l2_peek[], l2_peek_end[];
+extern const unsigned char l2_string_io[], l2_string_io_end[];
+extern const unsigned char l2_ud2[], l2_ud2_end[];
+extern const unsigned char l2_tdvmcall[], l2_tdvmcall_end[];
+extern const unsigned char l2_movs[], l2_movs_end[];
+
+asm(".pushsection .rodata\n"
+
+	/* Print the string through COM1, polling LSR bit 5 (THR empty); HLT. */
+	".globl l2_serial, l2_serial_end\n"
+	"l2_serial:\n"
+	"	lea	1f(%rip), %rsi\n"
+	"2:	movzbl	(%rsi), %ebx\n"
+	"	test	%bl, %bl\n"
+	"	jz	4f\n"
+	"	mov	$0x3fd, %dx\n"
+	"3:	inb	%dx, %al\n"
+	"	test	$0x20, %al\n"
+	"	jz	3b\n"
+	"	mov	%ebx, %eax\n"
+	"	mov	$0x3f8, %dx\n"
+	"	outb	%al, %dx\n"
+	"	inc	%rsi\n"
+	"	jmp	2b\n"
+	"4:	hlt\n"
+	"	jmp	4b\n"
+	"1:	.asciz	\"hello from L2\\n\"\n"
+	"l2_serial_end:\n"
+
+	/*
+	 * MMIO at 0xC0000000 in the decoder's forms: stores of every width
+	 * (C6, 66 C7, C7, REX.W 89), loads (8A, 8B, A1 moffs64), MOVZX/MOVSX
+	 * (0F B6, 0F B7, 0F BE, REX.W 0F BF), MOVSXD (63), ALU on memory
+	 * (83 /0, 80 /1, 21, 31), TEST (F7 /0), XCHG (87), XADD (0F C1),
+	 * CMPXCHG (0F B1), BTS (0F BA /5); then HLT.
+	 */
+	".globl l2_mmio, l2_mmio_end\n"
+	"l2_mmio:\n"
+	"	mov	$0xc0000000, %edi\n"
+	"	movb	$0x11, (%rdi)\n"
+	"	movw	$0x2233, 2(%rdi)\n"
+	"	movl	$0x44556677, 4(%rdi)\n"
+	"	movabs	$0x8899aabbccddeeff, %rax\n"
+	"	mov	%rax, 8(%rdi)\n"
+	"	mov	8(%rdi), %rbx\n"
+	"	mov	2(%rdi), %cl\n"
+	"	movabs	0xc0000004, %eax\n"
+	"	mov	%eax, %r8d\n"
+	"	movzbl	0x10(%rdi), %r9d\n"
+	"	movzwl	0x10(%rdi), %r10d\n"
+	"	movsbq	0x10(%rdi), %r11\n"
+	"	movswq	0x10(%rdi), %r12\n"
+	"	movslq	0x14(%rdi), %r13\n"
+	"	addl	$5, 4(%rdi)\n"
+	"	orb	$0x80, (%rdi)\n"
+	"	mov	$0xff00, %edx\n"
+	"	and	%edx, 0x18(%rdi)\n"
+	"	mov	$0x0f0f, %edx\n"
+	"	xor	%edx, 0x18(%rdi)\n"
+	"	testl	$0x100, 0x18(%rdi)\n"
+	"	setnz	%r14b\n"
+	"	mov	$0x77, %esi\n"
+	"	xchg	%esi, 0x20(%rdi)\n"
+	"	mov	$3, %edx\n"
+	"	xadd	%edx, 0x20(%rdi)\n"
+	"	mov	$0x7a, %eax\n"
+	"	mov	$0x99, %r15d\n"
+	"	cmpxchg	%r15d, 0x20(%rdi)\n"
+	"	btsl	$4, 0x24(%rdi)\n"
+	"	hlt\n"
+	"l2_mmio_end:\n"
+
+	/* CPUID 0x40000000, RDMSR 0x1B, WRMSR 0x8B; results in R8..R13; HLT. */
+	".globl l2_cpuid_msr, l2_cpuid_msr_end\n"
+	"l2_cpuid_msr:\n"
+	"	mov	$0x40000000, %eax\n"
+	"	mov	$7, %ecx\n"
+	"	cpuid\n"
+	"	mov	%eax, %r8d\n"
+	"	mov	%ebx, %r9d\n"
+	"	mov	%ecx, %r10d\n"
+	"	mov	%edx, %r11d\n"
+	"	mov	$0x1b, %ecx\n"
+	"	rdmsr\n"
+	"	mov	%eax, %r12d\n"
+	"	mov	%edx, %r13d\n"
+	"	mov	$0x8b, %ecx\n"
+	"	mov	$0x12345678, %eax\n"
+	"	mov	$0x9abcdef0, %edx\n"
+	"	wrmsr\n"
+	"	hlt\n"
+	"l2_cpuid_msr_end:\n"
+
+	/*
+	 * Install a handler for vector 0x40 in the IDT at RDI (the L1 put its
+	 * address there), LIDT, STI, HLT.  The handler counts in R15 and
+	 * writes the count to port 0x80.  After the HLT: VMCALL with RAX = R15.
+	 */
+	".globl l2_irq, l2_irq_end\n"
+	"l2_irq:\n"
+	"	lea	5f(%rip), %rax\n"
+	"	lea	0x400(%rdi), %rsi\n"
+	"	mov	%ax, (%rsi)\n"
+	"	movw	$8, 2(%rsi)\n"
+	"	movw	$0x8e00, 4(%rsi)\n"
+	"	shr	$16, %rax\n"
+	"	mov	%ax, 6(%rsi)\n"
+	"	shr	$16, %rax\n"
+	"	mov	%eax, 8(%rsi)\n"
+	"	movl	$0, 12(%rsi)\n"
+	"	lea	6f(%rip), %rax\n"
+	"	mov	%rdi, 2(%rax)\n"
+	"	lidt	(%rax)\n"
+	"	xor	%r15d, %r15d\n"
+	"	sti\n"
+	"	hlt\n"
+	"	mov	%r15, %rax\n"
+	"	vmcall\n"
+	"7:	hlt\n"
+	"	jmp	7b\n"
+	"5:	inc	%r15\n"
+	"	mov	%r15d, %eax\n"
+	"	outb	%al, $0x80\n"
+	"	iretq\n"
+	"	.balign	8\n"
+	"6:	.word	0xfff\n"
+	"	.quad	0\n"
+	"l2_irq_end:\n"
+
+	/* Store 1 to [RDI], VMCALL, store 2 to [RDI], HLT. */
+	".globl l2_store, l2_store_end\n"
+	"l2_store:\n"
+	"	movl	$1, (%rdi)\n"
+	"	vmcall\n"
+	"	movl	$2, (%rdi)\n"
+	"	hlt\n"
+	"l2_store_end:\n"
+
+	/* Load from [RDI] into EAX, then HLT. */
+	".globl l2_peek, l2_peek_end\n"
+	"l2_peek:\n"
+	"	mov	(%rdi), %eax\n"
+	"	hlt\n"
+	"l2_peek_end:\n"
+
+	/*
+	 * REP OUTSB "OUTS!" to COM1, then REP INSB 4 bytes from COM1 into a
+	 * buffer and load it into EAX; HLT.
+	 */
+	".globl l2_string_io, l2_string_io_end\n"
+	"l2_string_io:\n"
+	"	lea	1f(%rip), %rsi\n"
+	"	mov	$5, %ecx\n"
+	"	mov	$0x3f8, %dx\n"
+	"	cld\n"
+	"	rep outsb\n"
+	"	lea	2f(%rip), %rdi\n"
+	"	mov	$4, %ecx\n"
+	"	rep insb\n"
+	"	mov	2f(%rip), %eax\n"
+	"	hlt\n"
+	"1:	.ascii	\"OUTS!\"\n"
+	"2:	.long	0\n"
+	"l2_string_io_end:\n"
+
+	/* UD2: #UD through whatever IDT the L1 gave it. */
+	".globl l2_ud2, l2_ud2_end\n"
+	"l2_ud2:\n"
+	"	ud2\n"
+	"l2_ud2_end:\n"
+
+	/*
+	 * The one TD-aware instruction: TDG.VP.VMCALL (TDCALL leaf 0) exposing
+	 * R10-R12, sub-function 0x10077 (R11) with R12 = 0x1234; then HLT.
+	 */
+	".globl l2_tdvmcall, l2_tdvmcall_end\n"
+	"l2_tdvmcall:\n"
+	"	xor	%eax, %eax\n"
+	"	mov	$0x1c00, %ecx\n"
+	"	xor	%r10d, %r10d\n"
+	"	mov	$0x10077, %r11d\n"
+	"	mov	$0x1234, %r12d\n"
+	"	.byte	0x66, 0x0f, 0x01, 0xcc\n"
+	"	hlt\n"
+	"l2_tdvmcall_end:\n"
+
+	/* REP MOVSB 4 bytes from RAM to MMIO, then 4 back into RAM; load them; HLT. */
+	".globl l2_movs, l2_movs_end\n"
+	"l2_movs:\n"
+	"	cld\n"
+	"	lea	1f(%rip), %rsi\n"
+	"	mov	$0xc0000040, %edi\n"
+	"	mov	$4, %ecx\n"
+	"	rep movsb\n"
+	"	mov	$0xc0000050, %esi\n"
+	"	lea	2f(%rip), %rdi\n"
+	"	mov	$4, %ecx\n"
+	"	rep movsb\n"
+	"	mov	2f(%rip), %eax\n"
+	"	hlt\n"
+	"1:	.ascii	\"MOVS\"\n"
+	"2:	.long	0\n"
+	"l2_movs_end:\n"
+
+	".popsection\n");
+
+#endif /* GUEST_L2_PROGRAMS_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * vmm-core backend "tdx_l2": an L1 VMM inside a TD (TD partitioning) builds
+ * and runs L2 VMs with TDCALL only (../shared/spec/tdx-guest.md section 4,
+ * tdx-fields.md section 9; docs/tdx-l2.md).
+ *
+ * Preconditions (the caller is the L1, in its kernel: TDCALL faults at CPL > 0):
+ * - the TD was built with NUM_L2_VMS >= 1 (TDG.VM.RD NUM_L2_VMS);
+ * - vmm_tdx_l2_set_env() told the backend how to reach the L1's own memory
+ *   before the first vmm_vm_create();
+ * - TDCALLs act on the calling L1 vCPU: L2 vCPU n is created, accessed and
+ *   run on L1 vCPU n (as the Intel prototype binds them), so the caller
+ *   runs each vCPU's operations there.
+ *
+ * struct vmm_vm_config for this backend:
+ * - backend: VMM_BACKEND_TDX_L2
+ * - vm_index: the L2 VM, 1..NUM_L2_VMS; 0, a larger index or one another
+ *   VM of this backend uses is refused (-EINVAL, -EINVAL, -EBUSY)
+ * - mem_base, mem_size: the L2's RAM, a range of the L1's private GPAs
+ *   below the TD's shared bit (L2 GPA = L1 GPA; TD partitioning aliases)
+ * - attributes: L2_CTLS[vm] (VMM_TDX_L2_CTLS_ALLOWED: shared EPTP,
+ *   TDVMCALL); xfam and sev_features must be 0
+ *
+ * Memory: a page that becomes VMM_MEM_PRIVATE is the L1's own private page
+ * at that GPA, zeroed (or filled by vmm_mem_add()) and granted to the VM by
+ * TDG.MEM.PAGE.ATTR.WR with VMM_TDX_L2_GUEST_ATTRS; a page another L2 VM
+ * already has an alias of is refused (-EBUSY) unless vmm_tdx_l2_share()
+ * grants it explicitly.  Leaving PRIVATE revokes the alias, and the next
+ * entry flushes the VM's EPT translations (INVD_TRANSLATIONS = INVEPT);
+ * destroy revokes everything and issues TDG.VP.INVEPT.  VMM_MEM_SHARED is
+ * the L1's page converted with MapGPA (and accepted again when it returns);
+ * the L2 reaches it at GPA | shared bit when L2_CTLS enables the shared EPTP.
+ *
+ * State: VMM_STATE_REG GPRs, RIP and RFLAGS live in the vCPU's
+ * L2_ENTER_GUEST_STATE buffer (never TDG.VP.WR: the module overwrites the
+ * VMCS copies at every entry); CRs, EFER, DR7, descriptor tables and
+ * segments are L2 VMCS fields.  VMM_STATE_VMCS ids are raw L2 VMCS
+ * encodings, checked against the module's L1 VMM masks (tdx-fields.md 9)
+ * before any TDCALL: unreadable -EPERM/-ENOENT, a write outside the L1
+ * write mask -EPERM (bits outside it -EINVAL), and the fields the guest-state
+ * buffer carries (RSP, RIP, RFLAGS, SSP, guest interrupt status) -EPERM.
+ */
+#ifndef VMM_TDX_L2_H
+#define VMM_TDX_L2_H
+
+#include <vmm/vmm.h>
+#include <tdx/tdx_partitioning.h>
+
+/* L2_CTLS bits the module 1.5 accepts (tdx-guest.md 4.5). */
+#define VMM_TDX_L2_CTLS_ALLOWED	(TDX_L2_CTLS_ENABLE_SHARED_EPTP | TDX_L2_CTLS_ENABLE_TDVMCALL)
+
+/* What a private page grants the L2: read, write, supervisor and user execute. */
+#define VMM_TDX_L2_GUEST_ATTRS	(TDX_GPA_ATTR_R | TDX_GPA_ATTR_W | TDX_GPA_ATTR_XS | \
+				 TDX_GPA_ATTR_XU)
+
+/**
+ * struct vmm_tdx_l2_env - what the L1 lends the tdx_l2 backend
+ * @map: the L1's mapping of its private 4 KiB page at @gpa, or NULL
+ * @unmap: drop a mapping @map returned
+ * @alloc_private_page: a private, accepted 4 KiB page of the L1's own
+ *                      memory outside every L2 VM's RAM, for an
+ *                      L2_ENTER_GUEST_STATE buffer or a virtual-APIC page;
+ *                      0 with its GPA in *@gpa, or a negative errno
+ * @free_private_page: give such a page back
+ * @take_interrupts: optional: let the L1 take the interrupts pending for it
+ *                   (TDG.VP.ENTER returned PENDING_INTERRUPT or an L2 exit
+ *                   to service one); in a kernel, open an interrupt window
+ * @ctx: passed to every hook
+ */
+struct vmm_tdx_l2_env {
+	void *(*map)(void *ctx, u64 gpa);
+	void (*unmap)(void *ctx, u64 gpa, void *va);
+	int (*alloc_private_page)(void *ctx, u64 *gpa);
+	void (*free_private_page)(void *ctx, u64 gpa);
+	void (*take_interrupts)(void *ctx);
+	void *ctx;
+};
+
+extern const struct vmm_backend_ops vmm_tdx_l2_ops;
+
+int vmm_tdx_l2_set_env(const struct vmm_tdx_l2_env *env);
+int vmm_tdx_l2_protect(struct vmm_vm *vm, u64 gpa, u64 size, u16 attrs);
+int vmm_tdx_l2_share(struct vmm_vm *vm, u64 gpa, u16 attrs);
+int vmm_tdx_l2_inject_irq(struct vmm_vcpu *vcpu, u8 vector);
+int vmm_tdx_l2_last_exit(struct vmm_vcpu *vcpu, struct tdx_l2_exit_info *info);
+
+#endif /* VMM_TDX_L2_H */

@@ -1,0 +1,870 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The tdx_l2 backend: this process is the L1 VMM inside a TD (its TDCALLs
+ * reach the guest-side model); its L2 guests (guest/l2/programs.h) are not
+ * TD-aware and run on the mock CPU (tests/mocks/tdx_l2_run_user.c).
+ * Expected values are worked out by hand from the programs, the SDM and
+ * tdx-guest.md 4 (exit registers, qualifications, GPA attributes).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <tdsnp/platform.h>
+#include <tdx/tdx_status.h>
+#include <tdx/tdx_fields.h>
+#include <tdx/tdx_guest.h>
+#include <tdx/tdx_vmcall.h>
+#include <vmm/tdx_l2.h>
+#include "../mocks/mock.h"
+#include "../mocks/tdx_guest_model.h"
+#include "../mocks/tdx_l2_run.h"
+#include "../../guest/l2/programs.h"
+
+#define RAM_SIZE	0x10000ULL		/* 16 pages per L2 VM */
+#define RAM_PAGES	16
+#define RAM1		0x100000ULL
+#define RAM2		0x200000ULL
+#define POOL_GPA	0x400000ULL		/* L1 pages for guest state and vAPIC */
+#define POOL_PAGES	8
+#define SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
+
+/* An L2's RAM (offsets from its base): page tables, code, data, IDT, GDT, stack. */
+#define OFF_PML4	0x0000
+#define OFF_PDPT	0x1000
+#define OFF_PD		0x2000
+#define OFF_PD_MMIO	0x3000
+#define OFF_CODE	0x4000
+#define OFF_DATA	0x5000
+#define OFF_IDT		0x6000
+#define OFF_GDT		0x7000
+#define OFF_STACK_TOP	0x10000
+
+struct l1 {
+	struct tdx_guest_td *td;
+	struct tdx_guest_vcpu *vcpu;
+	struct page *ram[2][RAM_PAGES];
+	struct page *pool[POOL_PAGES];
+	bool pool_used[POOL_PAGES];
+	int outstanding;
+	int took_interrupts;
+	struct vmm_tdx_l2_env env;
+	struct tdxg_host host;
+	u8 dev[0x100];
+	u32 dev_accesses;
+};
+
+static struct l1 g;
+
+static void *env_map(void *ctx, u64 gpa)
+{
+	enum tdxg_page_state st;
+
+	(void)ctx;
+	if (tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
+		return NULL;
+	return tdxg_gpa_va(g.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
+}
+
+static void env_unmap(void *ctx, u64 gpa, void *va)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)va;
+}
+
+static int env_alloc(void *ctx, u64 *gpa)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < POOL_PAGES; i++) {
+		if (!g.pool_used[i]) {
+			g.pool_used[i] = true;
+			g.outstanding++;
+			*gpa = POOL_GPA + (u64)i * TDSNP_PAGE_SIZE;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void env_free(void *ctx, u64 gpa)
+{
+	(void)ctx;
+	g.pool_used[(gpa - POOL_GPA) / TDSNP_PAGE_SIZE] = false;
+	g.outstanding--;
+}
+
+static void env_take_interrupts(void *ctx)
+{
+	(void)ctx;
+	g.took_interrupts++;
+	tdxg_set_l1_interrupt_pending(g.vcpu, false);
+}
+
+/* The host outside the TD: MapGPA only (tdx-guest.md 3.3). */
+static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
+			struct tdsnp_regs *r)
+{
+	(void)priv;
+	(void)vcpu;
+	(void)control;
+	if (r->r11 == 0x10077) {	/* the L2's own request (l2_tdvmcall) */
+		r->r10 = 0;
+		r->r12 += 1;
+		return;
+	}
+	if (r->r11 != TDG_VMCALL_MAP_GPA) {
+		r->r10 = TDG_VMCALL_INVALID_OPERAND;
+		return;
+	}
+	r->r10 = tdxg_convert(g.td, tdsnp_gpa(r->r12), r->r13, r->r12 & SHARED_BIT) ?
+		 TDG_VMCALL_INVALID_OPERAND : 0;
+}
+
+static int setup(void **state)
+{
+	struct tdxg_td_config cfg = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
+	int i, j;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(tdsnp_mock_tdx_guest_install(), 0);
+	/* cmocka owns SIGILL while a test runs: call the model directly. */
+	tdsnp_mock_set_direct(true);
+	g.td = tdxg_td_create(&cfg);
+	assert_non_null(g.td);
+	g.vcpu = tdxg_vcpu_create(g.td);
+	assert_non_null(g.vcpu);
+	tdxg_set_current(g.vcpu);
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < RAM_PAGES; i++) {
+			g.ram[j][i] = tdsnp_alloc_page();
+			assert_non_null(g.ram[j][i]);
+			assert_int_equal(tdxg_map(g.td, tdsnp_gpa((j ? RAM2 : RAM1) +
+							   (u64)i * TDSNP_PAGE_SIZE),
+						  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.ram[j][i]), 0);
+		}
+	}
+	for (i = 0; i < POOL_PAGES; i++) {
+		g.pool[i] = tdsnp_alloc_page();
+		assert_non_null(g.pool[i]);
+		assert_int_equal(tdxg_map(g.td, tdsnp_gpa(POOL_GPA + (u64)i * TDSNP_PAGE_SIZE),
+					  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.pool[i]), 0);
+	}
+	g.host = (struct tdxg_host){ .vmcall = host_vmcall };
+	tdxg_set_host(g.td, &g.host);
+	tdx_l2_run_install();
+	g.env = (struct vmm_tdx_l2_env){
+		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
+		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
+	};
+	assert_int_equal(vmm_backend_register(&vmm_tdx_l2_ops), 0);
+	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int i, j;
+
+	(void)state;
+	assert_int_equal(vmm_tdx_l2_set_env(NULL), 0);
+	vmm_backend_unregister(&vmm_tdx_l2_ops);
+	tdx_l2_run_uninstall();
+	tdxg_set_current(NULL);
+	tdsnp_mock_tdx_guest_uninstall();
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_uninstall();
+	tdsnp_mock_faults_clear();
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < RAM_PAGES; i++)
+			tdsnp_free_page(g.ram[j][i]);
+	for (i = 0; i < POOL_PAGES; i++)
+		tdsnp_free_page(g.pool[i]);
+	tdsnp_free(g.vcpu);
+	tdxg_td_destroy(g.td);
+	return 0;
+}
+
+/* 4-level tables: 0..4 MiB and 0xC0000000 identity-mapped with 2 MiB pages. */
+static void build_image(u8 *img, u64 base, const u8 *code, const u8 *code_end)
+{
+	u64 *pml4 = (u64 *)(img + OFF_PML4), *pdpt = (u64 *)(img + OFF_PDPT);
+	u64 *pd = (u64 *)(img + OFF_PD), *pd_mmio = (u64 *)(img + OFF_PD_MMIO);
+	u64 *gdt = (u64 *)(img + OFF_GDT);
+
+	memset(img, 0, RAM_SIZE);
+	pml4[0] = (base + OFF_PDPT) | 3;
+	pdpt[0] = (base + OFF_PD) | 3;
+	pdpt[3] = (base + OFF_PD_MMIO) | 3;
+	pd[0] = 0x000000 | 0x83;
+	pd[1] = 0x200000 | 0x83;
+	pd_mmio[0] = L2_MMIO_GPA | 0x83;
+	gdt[1] = 0x00AF9B000000FFFFULL;	/* 64-bit code, DPL 0 */
+	gdt[2] = 0x00CF93000000FFFFULL;	/* data, DPL 0 */
+	memcpy(img + OFF_CODE, code, (size_t)(code_end - code));
+}
+
+/* A VM at @base running @code with RDI = @rdi, one vCPU. */
+static void make_vm(u32 index, u64 base, u64 l2_ctls, const u8 *code, const u8 *code_end,
+		    u64 rdi, struct vmm_vm **vm, struct vmm_vcpu **vcpu)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 1, .mem_base = base,
+		.mem_size = RAM_SIZE, .attributes = l2_ctls, .vm_index = index,
+	};
+	struct vmm_state_entry e[] = {
+		{ .type = VMM_STATE_REG, .id = VMM_REG_CR3, .value = base + OFF_PML4 },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RIP, .value = base + OFF_CODE },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RSP, .value = base + OFF_STACK_TOP },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RDI, .value = rdi },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = base + OFF_GDT },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_IDTR_BASE, .value = base + OFF_IDT },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_IDTR_LIMIT, .value = 0xfff },
+	};
+	static u8 img[RAM_SIZE];
+
+	assert_int_equal(vmm_vm_create(&cfg, vm), 0);
+	build_image(img, base, code, code_end);
+	assert_int_equal(vmm_mem_add(*vm, base, img, RAM_SIZE, false), 0);
+	assert_int_equal(vmm_vcpu_create(*vm, 0, vcpu), 0);
+	assert_int_equal(vmm_set_state(*vcpu, e, ARRAY_SIZE(e)), 0);
+}
+
+static u64 get_reg(struct vmm_vcpu *vcpu, u32 reg)
+{
+	struct vmm_state_entry e = { .type = VMM_STATE_REG, .id = reg };
+
+	assert_int_equal(vmm_get_state(vcpu, &e, 1), 0);
+	return e.value;
+}
+
+static u16 alias_of(u64 gpa, u32 vm)
+{
+	enum tdxg_page_state st;
+	u16 attr[TDX_MAX_VMS];
+
+	assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, attr), 0);
+	return attr[vm];
+}
+
+/*
+ * Run the serial program's I/O: LSR reads say "THR empty", THR writes
+ * collect.  @x: zeroed, or the previous exit answered.
+ */
+static void run_serial_from(struct vmm_vcpu *vcpu, struct vmm_exit *px, char *out, size_t len)
+{
+	struct vmm_exit x = *px;
+	size_t n = 0;
+
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		if (x.reason == VMM_EXIT_HLT)
+			break;
+		assert_int_equal(x.reason, VMM_EXIT_IO);
+		assert_int_equal(x.io.size, 1);
+		if (x.io.in) {
+			assert_int_equal(x.io.port, L2_COM1_LSR);
+			x.io.value = 0x60;
+		} else {
+			assert_int_equal(x.io.port, L2_COM1);
+			assert_true(n + 1 < len);
+			out[n++] = (char)x.io.value;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void run_serial(struct vmm_vcpu *vcpu, char *out, size_t len)
+{
+	struct vmm_exit x;
+
+	memset(&x, 0, sizeof(x));
+	run_serial_from(vcpu, &x, out, len);
+}
+
+static void test_l2_prints_through_the_l1_serial_device_model(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct tdx_l2_exit_info info;
+	struct vmm_exit x;
+	char out[64];
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_serial, l2_serial_end, 0, &vm, &vcpu);
+	/* The first exit: IN AL, DX at port 0x3FD (SDM Table 28-5: size 0, IN bit 3). */
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_IO);
+	assert_int_equal(vmm_tdx_l2_last_exit(vcpu, &info), 0);
+	assert_int_equal(info.raw.exit_case, TDX_SUCCESS);
+	assert_int_equal(info.raw.exit_reason, 30);
+	assert_int_equal(info.raw.exit_qualification, 0x03FD0008ULL);
+	assert_int_equal(info.raw.instr_len, 1);
+	assert_int_equal(info.raw.cs_selector, 0x08);
+	assert_int_equal(info.raw.cs_ar, 0xA09B);
+	assert_int_equal(info.raw.cpl, 0);
+	x.io.value = 0x60;
+	run_serial_from(vcpu, &x, out, sizeof(out));
+	assert_string_equal(out, "hello from L2\n");
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	assert_int_equal(g.outstanding, 0);
+}
+
+static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	(void)ctx;
+	*val = 0;
+	memcpy(val, g.dev + (gpa - L2_MMIO_GPA), size);
+	g.dev_accesses++;
+	return 0;
+}
+
+static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	(void)ctx;
+	memcpy(g.dev + (gpa - L2_MMIO_GPA), &val, size);
+	g.dev_accesses++;
+	return 0;
+}
+
+static const struct vmm_mmio_ops dev_ops = { .read = dev_read, .write = dev_write };
+
+static u64 dev_u64(unsigned int off)
+{
+	u64 v;
+
+	memcpy(&v, g.dev + off, 8);
+	return v;
+}
+
+static void test_l2_mmio_in_every_decoder_form_reaches_the_device_model(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_mmio, l2_mmio_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &dev_ops, NULL), 0);
+	g.dev[0x10] = 0x80;
+	g.dev[0x11] = 0xff;
+	memcpy(g.dev + 0x14, "\x00\x00\x00\x80", 4);
+	memcpy(g.dev + 0x18, "\x34\x12\x00\x00", 4);
+	g.dev[0x20] = 0x7a;
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* Device after the stores and read-modify-writes (programs.h, by hand). */
+	assert_int_equal(g.dev[0], 0x91);		/* 0x11 | 0x80 */
+	assert_int_equal(g.dev[2] | g.dev[3] << 8, 0x2233);
+	assert_int_equal(dev_u64(4) & 0xffffffff, 0x4455667C);	/* + 5 */
+	assert_int_equal(dev_u64(8), 0x8899aabbccddeeffULL);
+	assert_int_equal(dev_u64(0x18) & 0xffffffff, 0x1D0F);	/* (0x1234 & 0xff00) ^ 0x0f0f */
+	assert_int_equal(dev_u64(0x20) & 0xffffffff, 0x99);	/* xchg 0x77, xadd +3, cmpxchg */
+	assert_int_equal(dev_u64(0x24) & 0xffffffff, 0x10);	/* bts 4 */
+	/* Registers after the loads. */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RBX), 0x8899aabbccddeeffULL);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 0x33);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R8), 0x44556677);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R9), 0x80);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R10), 0xff80);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R11), 0xffffffffffffff80ULL);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), 0xffffffffffffff80ULL);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R13), 0xffffffff80000000ULL);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R14), 1);	/* test saw bit 8 set */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RSI), 0x7a);	/* xchg: old value */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RDX), 0x77);	/* xadd: old value */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0x7a);	/* cmpxchg matched */
+	/* 21 instructions touch the device; 8 read and write it (ALU, XCHG, XADD, CMPXCHG, BTS). */
+	assert_int_equal(g.dev_accesses, 29);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_l2_rep_outs_and_rep_ins_go_through_the_l1_port_model(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	char out[8];
+	int n = 0, in = 0;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_string_io, l2_string_io_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		if (x.reason == VMM_EXIT_HLT)
+			break;
+		assert_int_equal(x.reason, VMM_EXIT_IO);
+		assert_int_equal(x.io.port, L2_COM1);
+		assert_int_equal(x.io.size, 1);
+		if (x.io.in) {
+			assert_true(in < 4);
+			x.io.value = (u32)('a' + in++);
+		} else {
+			assert_true(n < 5);
+			out[n++] = (char)x.io.value;
+		}
+	}
+	out[n] = '\0';
+	/* One exit per iteration: 5 out, then 4 in, in order. */
+	assert_string_equal(out, "OUTS!");
+	assert_int_equal(in, 4);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0x64636261);	/* "abcd" */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 0);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_l2_rep_movs_between_ram_and_mmio_is_emulated(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_movs, l2_movs_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &dev_ops, NULL), 0);
+	memcpy(g.dev + 0x50, "wxyz", 4);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_memory_equal(g.dev + 0x40, "MOVS", 4);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0x7a797877);	/* "wxyz" */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 0);
+	/* One device access per byte each way. */
+	assert_int_equal(g.dev_accesses, 8);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_l2_cpuid_and_msrs_are_emulated_by_the_l1(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_cpuid_msr, l2_cpuid_msr_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	assert_int_equal(x.cpuid.leaf, 0x40000000);
+	assert_int_equal(x.cpuid.subleaf, 7);
+	x.cpuid.eax = 0x40000001;
+	x.cpuid.ebx = 0x4c315f31;
+	x.cpuid.ecx = 0x564d4d5f;
+	x.cpuid.edx = 0x74647832;
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_MSR);
+	assert_int_equal(x.msr.index, 0x1b);
+	assert_false(x.msr.write);
+	x.msr.value = 0x00000001fee00900ULL;
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_MSR);
+	assert_int_equal(x.msr.index, 0x8b);
+	assert_true(x.msr.write);
+	assert_int_equal(x.msr.value, 0x9abcdef012345678ULL);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R8), 0x40000001);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R9), 0x4c315f31);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R10), 0x564d4d5f);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R11), 0x74647832);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), 0xfee00900);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R13), 1);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_interrupt_injected_by_l1_is_handled_by_l2(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	u64 info = 1;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_irq, l2_irq_end, RAM1 + OFF_IDT, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(vmm_tdx_l2_inject_irq(vcpu, 31), -EINVAL);
+	assert_int_equal(vmm_tdx_l2_inject_irq(vcpu, L2_IRQ_VECTOR), 0);
+	/* The handler runs first: OUT 0x80 with the count. */
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_IO);
+	assert_int_equal(x.io.port, 0x80);
+	assert_false(x.io.in);
+	assert_int_equal(x.io.value, 1);
+	/* The entry consumed the event: valid bit 31 clear (SDM Vol. 3C 27.6). */
+	assert_int_equal(tdxg_peek_field(g.vcpu, tdx_l2_vmcs_field_id(1, 0x4016), &info), 0);
+	assert_int_equal(info & BIT(31), 0);
+	/* IRETQ back after the HLT; VMCALL with RAX = the count. */
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.arg, 1);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_revoking_write_makes_the_next_store_an_ept_violation(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct tdx_l2_exit_info info;
+	struct vmm_exit x;
+	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(*data, 1);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 1), 0x800F);	/* VALID | Xu Xs W R */
+	assert_int_equal(vmm_tdx_l2_protect(vm, RAM1 + OFF_DATA, TDSNP_PAGE_SIZE,
+					    TDX_GPA_ATTR_R), 0);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 1), 0x8001);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EACCES);
+	assert_int_equal(x.fail.qualification, RAM1 + OFF_DATA);
+	/* The entry flushed the VM's EPT translations (INVD_TRANSLATIONS = 1). */
+	assert_int_equal(tdxg_vcpu_stats(g.vcpu)->last_invd, TDX_L2_INVD_INVEPT);
+	assert_int_equal(vmm_tdx_l2_last_exit(vcpu, &info), 0);
+	assert_int_equal(info.basic_reason, VMX_EXIT_EPT_VIOLATION);
+	/* Write (bit 1), readable (bit 3), GLA valid (7), final translation (8). */
+	assert_int_equal(info.raw.exit_qualification, 0x18A);
+	assert_int_equal(info.raw.gpa, RAM1 + OFF_DATA);
+	assert_int_equal(info.raw.gla, RAM1 + OFF_DATA);
+	assert_int_equal(*data, 1);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+/*
+ * The model honours the invalidation rules (tdx-guest.md 4.1, 4.6): an alias
+ * revoked behind the backend's back, with no INVEPT, leaves the cached
+ * translation usable; TDG.VP.INVEPT drops it.
+ */
+static void test_revoke_without_invept_stays_stale_until_tdg_vp_invept(void **state)
+{
+	struct vmm_state_entry rip = { .type = VMM_STATE_REG, .id = VMM_REG_RIP,
+				       .value = RAM1 + OFF_CODE };
+	struct tdx_l2_vm l2 = { .idx = 1 };
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(tdx_l2_grant_pages(l2, tdsnp_gpa(RAM1 + OFF_DATA), 1, TDX_GPA_ATTR_R),
+			 TDX_SUCCESS);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 1), 0x8001);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(tdxg_vcpu_stats(g.vcpu)->last_invd, TDX_L2_INVD_NONE);
+	assert_int_equal(*data, 2);	/* the stale writable translation */
+	assert_int_equal(tdg_vp_invept(tdx_l2_vm_bit(l2)), TDX_SUCCESS);
+	assert_int_equal(vmm_set_state(vcpu, &rip, 1), 0);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EACCES);
+	assert_int_equal(*data, 2);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_two_l2_vms_cannot_read_each_others_pages(void **state)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 1, .mem_base = RAM1,
+		.mem_size = RAM_SIZE, .vm_index = 2,
+	};
+	struct vmm_vm *vm1, *vm2;
+	struct vmm_vcpu *c1, *c2;
+	struct vmm_exit x;
+	static u8 page[TDSNP_PAGE_SIZE];
+	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm1, &c1);
+	*data = 0x5ec7e7;
+	/* VM 2 over VM 1's RAM: the pages are VM 1's, refused. */
+	assert_int_equal(vmm_vm_create(&cfg, &vm2), 0);
+	assert_int_equal(vmm_mem_add(vm2, RAM1 + OFF_DATA, page, TDSNP_PAGE_SIZE, false), -EBUSY);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 2), 0);
+	assert_int_equal(vmm_vm_destroy(vm2), 0);
+	/* VM 2 in its own RAM reads VM 1's page: no alias, so an exit, no data. */
+	make_vm(2, RAM2, 0, l2_peek, l2_peek_end, RAM1 + OFF_DATA, &vm2, &c2);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(c2, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_MMIO);
+	assert_int_equal(x.mmio.gpa, RAM1 + OFF_DATA);
+	assert_int_equal(x.mmio.size, 4);
+	assert_false(x.mmio.write);
+	x.mmio.value = 0;
+	assert_int_equal(vmm_vcpu_run(c2, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(get_reg(c2, VMM_REG_RAX), 0);
+	assert_int_equal(vmm_vm_destroy(vm2), 0);
+	/* Shared on request: now VM 2 reads it. */
+	make_vm(2, RAM2, 0, l2_peek, l2_peek_end, RAM1 + OFF_DATA, &vm2, &c2);
+	assert_int_equal(vmm_tdx_l2_share(vm2, RAM2, TDX_GPA_ATTR_R), -EINVAL);
+	assert_int_equal(vmm_tdx_l2_share(vm2, RAM1 + OFF_DATA, TDX_GPA_ATTR_R), 0);
+	assert_int_equal(vmm_vcpu_run(c2, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(get_reg(c2, VMM_REG_RAX), 0x5ec7e7);
+	assert_int_equal(vmm_vm_destroy(vm2), 0);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 2), 0);
+	assert_int_equal(alias_of(RAM1 + OFF_DATA, 1), 0x800F);
+	assert_int_equal(vmm_vm_destroy(vm1), 0);
+}
+
+static void test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall(void **state)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 1, .mem_base = RAM1,
+		.mem_size = RAM_SIZE,
+	};
+	struct vmm_state_entry e[] = {
+		/* The exception bitmap, and the MSR-bitmap address (L1 write mask 0). */
+		{ .type = VMM_STATE_VMCS, .id = 0x4004, .value = 0x40 },
+		{ .type = VMM_STATE_VMCS, .id = 0x2004, .value = 0x1000 },
+	};
+	struct vmm_state_entry rip = { .type = VMM_STATE_VMCS, .id = 0x681E, .value = 0x1234 };
+	struct vmm_state_entry reg = { .type = VMM_STATE_REG, .id = VMM_REG_RIP, .value = 0x5678 };
+	struct vmm_vm *vm, *other;
+	struct vmm_vcpu *vcpu;
+	u64 v = 1, calls;
+
+	(void)state;
+	cfg.vm_index = 0;
+	assert_int_equal(vmm_vm_create(&cfg, &vm), -EINVAL);
+	cfg.vm_index = 3;	/* NUM_L2_VMS is 2 */
+	assert_int_equal(vmm_vm_create(&cfg, &vm), -EINVAL);
+	cfg.vm_index = 4;
+	assert_int_equal(vmm_vm_create(&cfg, &vm), -EINVAL);
+	cfg.vm_index = 1;
+	cfg.attributes = BIT(2);	/* ENABLE_EXTENDED_VE: not in 1.5 */
+	assert_int_equal(vmm_vm_create(&cfg, &vm), -EINVAL);
+	cfg.attributes = TDX_L2_CTLS_ENABLE_TDVMCALL;
+	assert_int_equal(vmm_vm_create(&cfg, &vm), 0);
+	assert_int_equal(vmm_vm_create(&cfg, &other), -EBUSY);
+	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_L2_CTLS + 1, &v), 0);
+	assert_int_equal(v, TDX_L2_CTLS_ENABLE_TDVMCALL);
+	assert_true(tdxg_l2_msr_exits(g.vcpu, 1, 0x1b, false));
+	assert_true(tdxg_l2_msr_exits(g.vcpu, 1, 0xc0000080, true));
+	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), 0);
+	/* One field the L1 may not write: nothing is written. */
+	calls = tdsnp_mock_calls(TDSNP_INSN_TDCALL);
+	assert_int_equal(vmm_set_state(vcpu, e, 2), -EINVAL);
+	assert_int_equal(e[1].status, -EPERM);
+	assert_int_equal(e[0].status, -ECANCELED);
+	assert_int_equal(vmm_vcpu_flush(vcpu), 0);
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_TDCALL), calls);
+	assert_int_equal(tdxg_peek_field(g.vcpu, tdx_l2_vmcs_field_id(1, 0x4004), &v), 0);
+	assert_int_equal(v, 0);
+	/* RIP goes through the guest-state buffer, never TDG.VP.WR. */
+	assert_int_equal(vmm_set_state(vcpu, &rip, 1), -EINVAL);
+	assert_int_equal(rip.status, -EPERM);
+	assert_int_equal(vmm_set_state(vcpu, &reg, 1), 0);
+	assert_int_equal(vmm_vcpu_flush(vcpu), 0);
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_TDCALL), calls);
+	assert_int_equal(tdxg_peek_field(g.vcpu, tdx_l2_vmcs_field_id(1, 0x681E), &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RIP), 0x5678);
+	/* The valid field alone is written. */
+	e[1] = e[0];
+	assert_int_equal(vmm_set_state(vcpu, e, 1), 0);
+	assert_int_equal(vmm_vcpu_flush(vcpu), 0);
+	assert_int_equal(tdxg_peek_field(g.vcpu, tdx_l2_vmcs_field_id(1, 0x4004), &v), 0);
+	assert_int_equal(v, 0x40);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	assert_int_equal(g.outstanding, 0);
+}
+
+static void test_seeded_busy_pending_interrupt_and_host_exits_are_survived(void **state)
+{
+	struct tdsnp_mock_fault_cfg fc = { .seed = 1 };
+	struct tdx_l2_run_stats st;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	char out[64];
+
+	(void)state;
+	fc.nth[TDSNP_FAULT_TDX_BUSY] = 3;
+	tdsnp_mock_faults_set(&fc);
+	make_vm(1, RAM1, 0, l2_serial, l2_serial_end, 0, &vm, &vcpu);
+	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY), 1);
+	tdxg_set_l1_interrupt_pending(g.vcpu, true);
+	tdx_l2_run_set_budget(4);
+	run_serial(vcpu, out, sizeof(out));
+	assert_string_equal(out, "hello from L2\n");
+	tdx_l2_run_stats(&st);
+	assert_true(st.host_routed > 0);
+	/* Once for PENDING_INTERRUPT, once per host-routed exit. */
+	assert_int_equal((u64)g.took_interrupts, 1 + st.host_routed);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_set_mem_state_converts_both_ways_and_rolls_back(void **state)
+{
+	struct vmm_vm *vm, *vm2;
+	struct vmm_vcpu *vcpu, *c2;
+	enum tdxg_page_state st;
+	enum vmm_mem_state ms;
+	u64 p8 = RAM1 + 8 * TDSNP_PAGE_SIZE, p10 = RAM1 + 10 * TDSNP_PAGE_SIZE;
+	u64 p11 = RAM1 + 11 * TDSNP_PAGE_SIZE;
+
+	(void)state;
+	make_vm(1, RAM1, TDX_L2_CTLS_ENABLE_SHARED_EPTP, l2_peek, l2_peek_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_set_mem_state(vm, p8, p10, VMM_MEM_SHARED), 0);
+	assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(p8), &st, NULL), 0);
+	assert_int_equal(st, TDXG_PAGE_SHARED);
+	assert_int_equal(vmm_set_mem_state(vm, p8, p10, VMM_MEM_PRIVATE), 0);
+	assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(p8 + TDSNP_PAGE_SIZE), &st, NULL), 0);
+	assert_int_equal(st, TDXG_PAGE_MAPPED);
+	assert_int_equal(alias_of(p8 + TDSNP_PAGE_SIZE, 1), 0x800F);
+	/* Page 11 is given to VM 2: making 10..12 private again fails at 11, 10 rolls back. */
+	assert_int_equal(vmm_set_mem_state(vm, p10, p10 + 2 * TDSNP_PAGE_SIZE,
+					   VMM_MEM_UNMAPPED), 0);
+	assert_int_equal(alias_of(p10, 1), 0);
+	make_vm(2, RAM2, 0, l2_peek, l2_peek_end, 0, &vm2, &c2);
+	assert_int_equal(vmm_tdx_l2_share(vm2, p11, TDX_GPA_ATTR_R), 0);
+	assert_int_equal(vmm_set_mem_state(vm, p10, p10 + 3 * TDSNP_PAGE_SIZE,
+					   VMM_MEM_PRIVATE), -EBUSY);
+	assert_int_equal(vmm_get_mem_state(vm, p10, &ms), 0);
+	assert_int_equal(ms, VMM_MEM_UNMAPPED);
+	assert_int_equal(alias_of(p10, 1), 0);
+	assert_int_equal(alias_of(p11, 1), 0);
+	assert_int_equal(vmm_vm_destroy(vm2), 0);
+	assert_int_equal(vmm_set_mem_state(vm, p10, p10 + 3 * TDSNP_PAGE_SIZE,
+					   VMM_MEM_PRIVATE), 0);
+	assert_int_equal(alias_of(p11, 1), 0x800F);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it(void **state)
+{
+	struct tdx_l2_run_stats st;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	/* ENABLE_TDVMCALL: the host answers, the L1 sees only the HLT after it. */
+	make_vm(1, RAM1, TDX_L2_CTLS_ENABLE_TDVMCALL, l2_tdvmcall, l2_tdvmcall_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RAX), 0);	/* TDCALL status */
+	assert_int_equal(get_reg(vcpu, VMM_REG_R10), 0);	/* TDVMCALL status */
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), 0x1235);
+	tdx_l2_run_stats(&st);
+	assert_int_equal(st.host_routed, 1);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	/* Without it the TDCALL is an exit to the L1 (exit reason 77), RAX the leaf. */
+	make_vm(1, RAM1, 0, l2_tdvmcall, l2_tdvmcall_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.arg, 0);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), 0x1234);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_triple_fault_and_bad_guest_state_are_typed_exits(void **state)
+{
+	struct vmm_state_entry cr0 = { .type = VMM_STATE_REG, .id = VMM_REG_CR0, .value = 0x11 };
+	struct tdx_l2_exit_info info;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	/* UD2, empty IDT: neither #UD nor the #DF after it delivers: triple fault (SDM 6.15). */
+	make_vm(1, RAM1, 0, l2_ud2, l2_ud2_end, 0, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal(x.fail.qualification, 2);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	/* Paging off with EFER.LMA set: VM-entry failure, reason 33 with bit 31. */
+	make_vm(1, RAM1, 0, l2_peek, l2_peek_end, 0, &vm, &vcpu);
+	assert_int_equal(vmm_set_state(vcpu, &cr0, 1), 0);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EINVAL);
+	assert_int_equal(x.fail.qualification, 0x80000021);
+	assert_int_equal(vmm_tdx_l2_last_exit(vcpu, &info), 0);
+	assert_int_equal(info.raw.exit_case, TDX_SUCCESS);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static void test_destroy_returns_every_page_to_the_l1(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	enum tdxg_page_state st;
+	u64 inv, gpa;
+	char out[64];
+	int i;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_serial, l2_serial_end, 0, &vm, &vcpu);
+	run_serial(vcpu, out, sizeof(out));
+	assert_int_equal(vmm_set_mem_state(vm, RAM1 + 12 * TDSNP_PAGE_SIZE,
+					   RAM1 + 14 * TDSNP_PAGE_SIZE, VMM_MEM_SHARED), 0);
+	assert_int_equal(g.outstanding, 2);	/* guest state + vAPIC */
+	inv = tdxg_vcpu_stats(g.vcpu)->invept[1];
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	assert_int_equal(tdxg_vcpu_stats(g.vcpu)->invept[1], inv + 1);	/* TDG.VP.INVEPT */
+	assert_int_equal(g.outstanding, 0);
+	for (i = 0; i < RAM_PAGES; i++) {
+		gpa = RAM1 + (u64)i * TDSNP_PAGE_SIZE;
+		assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, NULL), 0);
+		assert_int_equal(st, TDXG_PAGE_MAPPED);
+		assert_int_equal(alias_of(gpa, 1), 0);
+	}
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_l2_prints_through_the_l1_serial_device_model),
+		T(test_l2_mmio_in_every_decoder_form_reaches_the_device_model),
+		T(test_l2_rep_outs_and_rep_ins_go_through_the_l1_port_model),
+		T(test_l2_rep_movs_between_ram_and_mmio_is_emulated),
+		T(test_l2_cpuid_and_msrs_are_emulated_by_the_l1),
+		T(test_interrupt_injected_by_l1_is_handled_by_l2),
+		T(test_revoking_write_makes_the_next_store_an_ept_violation),
+		T(test_revoke_without_invept_stays_stale_until_tdg_vp_invept),
+		T(test_two_l2_vms_cannot_read_each_others_pages),
+		T(test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall),
+		T(test_seeded_busy_pending_interrupt_and_host_exits_are_survived),
+		T(test_set_mem_state_converts_both_ways_and_rolls_back),
+		T(test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it),
+		T(test_triple_fault_and_bad_guest_state_are_typed_exits),
+		T(test_destroy_returns_every_page_to_the_l1),
+	};
+	struct tdsnp_arena_config cfg = { .nr_frames = 128 };
+	struct tdsnp_arena *arena = tdsnp_arena_create(&cfg);
+	int ret;
+
+	if (!arena)
+		return 1;
+	tdsnp_arena_install(arena);
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+	return ret;
+}

@@ -1,0 +1,1107 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * vmm-core backend "tdx_l2": an L1 VMM inside a TD running L2 VMs with
+ * TDCALL only (include/vmm/tdx_l2.h; ../shared/spec/tdx-guest.md 4,
+ * tdx-fields.md 9; docs/tdx-l2.md).
+ *
+ * VM create writes, on the calling L1 vCPU, L2_CTLS[vm], TSC_DEADLINE[vm]
+ * (all ones: no deadline armed; the value's meaning is inferred from its
+ * name, the sheet gives none) and the VM's whole MSR exit bitmap as all
+ * ones, so every RDMSR/WRMSR of the L2 exits to the L1 (tdx-guest.md 4.5;
+ * an L2 that is not TD-aware sees the L1's MSR emulation).
+ *
+ * vCPU create takes two private pages of the L1 (env): the
+ * L2_ENTER_GUEST_STATE buffer and the virtual-APIC page TDG.VP.ENTER
+ * requires (4.1), and writes the initial IA-32e state into the L2 VMCS in
+ * one batch that is validated whole against the module's L1 VMM write
+ * masks before the first TDG.VP.WR (tdx_l2_vmcs_write_batch()).  The
+ * reset state (real mode) is not offered: the mock CPU cannot run it.
+ *
+ * run enters with TDG.VP.ENTER and turns the exit registers (4.2) into
+ * vmm-core exits; the cases of 4.3: PENDING_INTERRUPT (not entered) and
+ * the host-routed and pending-interrupt L2 exits let the L1 take its
+ * interrupts (env->take_interrupts) and enter again, up to
+ * TDX_L2_MAX_REENTER times, then report VMM_EXIT_UNHANDLED with -EINTR.
+ * RIP is advanced by the exit's instruction length for the exits the L1
+ * completes (OUT, WRMSR, HLT, VMCALL/TDCALL at once; IN, CPUID, RDMSR when
+ * the caller answers).  An EPT violation outside the VM's RAM is MMIO: the
+ * L2's instruction is fetched through its own page tables (vmm_gva_walk()
+ * over the VM's private pages), and vmm-core decodes and emulates it.
+ * INS/OUTS exits carry the instruction bytes and vmm-core emulates them
+ * (and string MMIO) over the VM's private pages through @mem_rw.
+ */
+#include <vmm/vmm.h>
+#include <vmm/tdx_l2.h>
+#include <vmm/decode.h>
+#include <tdsnp/platform.h>
+#include <tdsnp/status.h>
+#include <tdx/tdx_status.h>
+#include <tdx/tdx_fields.h>
+#include <tdx/tdx_guest.h>
+#include <tdx/tdx_vmcall.h>
+#include <tdx/tdx_host.h>
+
+#define TDX_L2_MAX_REENTER	64
+#define TDX_L2_MAX_SHARED	16
+#define TDX_L2_BUSY_RETRIES	16
+
+/* VMX exit reasons besides those tdx_partitioning.h names (SDM Vol. 3C App. C). */
+#define EXIT_EXTERNAL_INTERRUPT	1
+#define EXIT_TRIPLE_FAULT	2
+#define EXIT_ENTRY_FAILURE	BIT(31)
+
+/* L2 VMCS guest-state encodings (SDM Vol. 3C Appendix B). */
+#define ENC_SEL(s)		(0x0800u + 2u * (s))
+#define ENC_LIMIT(s)		(0x4800u + 2u * (s))
+#define ENC_AR(s)		(0x4814u + 2u * (s))
+#define ENC_BASE(s)		(0x6806u + 2u * (s))
+#define ENC_GUEST_INTR_STATUS	0x0810u
+#define ENC_EFER		0x2806u
+#define ENC_GDTR_LIMIT		0x4810u
+#define ENC_IDTR_LIMIT		0x4812u
+#define ENC_ENTRY_INTR_INFO	0x4016u
+#define ENC_GDTR_BASE		0x6816u
+#define ENC_IDTR_BASE		0x6818u
+#define ENC_DR7			0x681Au
+#define ENC_SSP			0x682Au
+
+/* VM-entry interruption information (SDM Vol. 3C 25.8.3): external interrupt. */
+#define INTR_VALID		BIT(31)
+
+/* Initial IA-32e state (SDM Vol. 3A 9.8.5; access rights: SDM Vol. 3C Table 25-2). */
+#define L2_CR0			0x80000011ULL	/* PG, ET, PE */
+#define L2_CR4			0x20ULL		/* PAE */
+#define L2_EFER			0x500ULL	/* LMA, LME */
+#define L2_CS_SEL		0x08
+#define L2_DS_SEL		0x10
+#define L2_AR_CODE64		0xA09B		/* G, L, P, S, execute/read accessed */
+#define L2_AR_DATA		0xC093		/* G, D/B, P, S, read/write accessed */
+#define L2_AR_TSS64		0x008B		/* P, 64-bit busy TSS */
+#define L2_AR_UNUSABLE		0x10000
+#define VMCS_ENTRY_IA32E	0x200		/* VM-entry controls: IA-32e mode guest */
+
+enum pg_state {
+	PG_NONE,	/* vmm-core UNMAPPED: the L1's private page, no alias */
+	PG_PRIVATE,	/* aliased in this VM */
+	PG_SHARED,	/* converted to shared with MapGPA */
+	PG_UNKNOWN,	/* an undo failed: recovered by destroy */
+};
+
+struct l2_vm {
+	struct vmm_vm *vm;
+	const struct vmm_tdx_l2_env *env;
+	struct tdx_l2_vm l2;
+	u64 mem_base;
+	u64 nr_pages;
+	u64 shared_bit;
+	u8 *pg;
+	bool need_invept;
+	u64 shared[TDX_L2_MAX_SHARED];	/* pages granted by vmm_tdx_l2_share() */
+	u32 nr_shared;
+	struct tdsnp_mutex lock;	/* pg, need_invept, shared */
+};
+
+struct l2_vcpu {
+	u64 gs_gpa;
+	u64 vapic_gpa;
+	struct tdx_l2_enter_guest_state *gs;
+	struct tdx_l2_exit_info last;
+	u32 answer_len;			/* instruction length of an exit awaiting an answer */
+};
+
+static const struct vmm_tdx_l2_env *cur_env;
+static u64 nr_vms;
+static u32 used_vms;			/* bit n: L2 VM n is in use */
+static struct tdsnp_mutex used_lock;
+static bool used_lock_ready;
+
+/**
+ * vmm_tdx_l2_set_env() - tell the backend how to reach the L1's memory
+ * @env: the hooks (must outlive every VM), or NULL to withdraw them
+ *
+ * Return: 0, -EINVAL for an incomplete @env, -EBUSY while a VM exists.
+ */
+int vmm_tdx_l2_set_env(const struct vmm_tdx_l2_env *env)
+{
+	if (env && (!env->map || !env->unmap || !env->alloc_private_page ||
+		    !env->free_private_page))
+		return -EINVAL;
+	if (tdsnp_atomic64_read(&nr_vms))
+		return -EBUSY;
+	if (!used_lock_ready) {
+		tdsnp_mutex_init(&used_lock);
+		used_lock_ready = true;
+	}
+	WRITE_ONCE(cur_env, env);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_set_env);
+
+static int fail(struct l2_vm *v, u64 status)
+{
+	vmm_vm_set_last_status(v->vm, status);
+	if ((status & TDX_STATUS_MASK) == TDX_OPERAND_BUSY)
+		return -EBUSY;
+	return tdx_status_to_errno(status) ?: -EIO;
+}
+
+static u64 page_gpa(struct l2_vm *v, u64 i)
+{
+	return v->mem_base + i * TDSNP_PAGE_SIZE;
+}
+
+/* ---- page aliases (TDG.MEM.PAGE.ATTR.RD/WR, tdx-guest.md 4.5) ---- */
+
+/* Does an L2 VM other than @v's have an alias of the page? */
+static int aliased_elsewhere(struct l2_vm *v, u64 gpa, bool *other)
+{
+	struct tdg_page_attr out;
+	unsigned int tries = 0;
+	u32 vm;
+	u64 ret;
+
+	/* OPERAND_BUSY: the host holds the S-EPT entry for a moment; retry. */
+	do {
+		ret = tdg_mem_page_attr_rd(tdsnp_gpa(gpa), &out);
+	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < TDX_L2_BUSY_RETRIES);
+	if (ret)
+		return fail(v, ret);
+	*other = false;
+	for (vm = 1; vm <= TDX_MAX_L2_VM_INDEX; vm++)
+		if (vm != v->l2.idx && (tdx_gpa_attr_vm(out.attr, vm) & TDX_GPA_ATTR_RWX))
+			*other = true;
+	return 0;
+}
+
+/* Grant @attrs (0: revoke) on one page; a revoke needs an INVEPT before the next entry. */
+static int set_attrs(struct l2_vm *v, u64 gpa, u16 attrs)
+{
+	u64 ret = tdx_l2_grant_pages(v->l2, tdsnp_gpa(gpa), 1, attrs);
+
+	if (ret)
+		return fail(v, ret);
+	v->need_invept = true;
+	return 0;
+}
+
+static int fill_page(struct l2_vm *v, u64 gpa, const void *src)
+{
+	void *va = v->env->map(v->env->ctx, gpa);
+
+	if (!va)
+		return -EFAULT;
+	if (src)
+		memcpy(va, src, TDSNP_PAGE_SIZE);
+	else
+		memset(va, 0, TDSNP_PAGE_SIZE);
+	v->env->unmap(v->env->ctx, gpa, va);
+	return 0;
+}
+
+/* The L1's page becomes private to the VM: zeroed or filled, then granted. */
+static int to_private(struct l2_vm *v, u64 gpa, const void *src)
+{
+	bool other;
+	int ret;
+
+	ret = aliased_elsewhere(v, gpa, &other);
+	if (ret)
+		return ret;
+	if (other)
+		return -EBUSY;
+	ret = fill_page(v, gpa, src);
+	if (ret)
+		return ret;
+	return set_attrs(v, gpa, VMM_TDX_L2_GUEST_ATTRS);
+}
+
+/* MapGPA the page to shared or back to private (then accept it again). */
+static int map_gpa(struct l2_vm *v, u64 gpa, bool shared)
+{
+	tdsnp_gpa_t retry;
+	u64 ret, vs = 0;
+
+	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)),
+				    TDSNP_PAGE_SIZE, &retry, &vs);
+	if (ret || vs) {
+		vmm_vm_set_last_status(v->vm, ret ? ret : vs);
+		return -EIO;
+	}
+	if (shared)
+		return 0;
+	ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
+	if (ret && (ret & TDX_STATUS_MASK) != TDX_PAGE_ALREADY_ACCEPTED)
+		return fail(v, ret);
+	return 0;
+}
+
+/* ---- VM lifetime ---- */
+
+/* L2 MSR exit bitmaps: TDVPS classes 37/45/53, 512 qwords (tdx-fields.md 2, 7). */
+#define TDX_L2_MSR_BITMAP_QWORDS	512
+static const u64 msr_bitmap_id[TDX_MAX_VMS] = {
+	0, TDX_FIELD_TDVPS_L2_MSR_BITMAPS_1, TDX_FIELD_TDVPS_L2_MSR_BITMAPS_2,
+	TDX_FIELD_TDVPS_L2_MSR_BITMAPS_3,
+};
+
+static int l2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
+{
+	const struct vmm_tdx_l2_env *env = READ_ONCE(cur_env);
+	struct tdg_vp_info info;
+	struct l2_vm *v;
+	u64 num = 0, ret, id;
+	u32 q;
+	int err;
+
+	if (!env)
+		return -ENODEV;
+	if (cfg->vm_index < 1 || cfg->vm_index > TDX_MAX_L2_VM_INDEX || cfg->xfam ||
+	    cfg->sev_features || (cfg->attributes & ~VMM_TDX_L2_CTLS_ALLOWED))
+		return -EINVAL;
+	ret = tdg_vm_rd(TDX_FIELD_TDR_TDCS_NUM_L2_VMS, &num);
+	if (ret) {
+		vmm_vm_set_last_status(vm, ret);
+		return -EIO;
+	}
+	if (cfg->vm_index > num)
+		return -EINVAL;
+	ret = tdg_vp_info(&info);
+	if (ret || (info.gpaw != 48 && info.gpaw != 52)) {
+		/* GPAW is 48 or 52 (tdx-guest.md 2, TDG.VP.INFO). */
+		vmm_vm_set_last_status(vm, ret);
+		return -EIO;
+	}
+	if (cfg->mem_base + cfg->mem_size > BIT_ULL(info.gpaw - 1))
+		return -EINVAL;
+	tdsnp_mutex_lock(&used_lock);
+	if (used_vms & BIT(cfg->vm_index)) {
+		tdsnp_mutex_unlock(&used_lock);
+		return -EBUSY;
+	}
+	used_vms |= BIT(cfg->vm_index);
+	tdsnp_mutex_unlock(&used_lock);
+
+	err = -ENOMEM;
+	v = tdsnp_zalloc(sizeof(*v));
+	if (!v)
+		goto release;
+	v->nr_pages = cfg->mem_size / TDSNP_PAGE_SIZE;
+	v->pg = tdsnp_zalloc(v->nr_pages);
+	if (!v->pg)
+		goto free;
+	v->vm = vm;
+	v->env = env;
+	tdx_l2_vm_from_index(cfg->vm_index, &v->l2);
+	v->mem_base = cfg->mem_base;
+	v->shared_bit = BIT_ULL(info.gpaw - 1);
+	tdsnp_mutex_init(&v->lock);
+
+	/* L2_CTLS, TSC deadline, MSR exit bitmap: TDVPS of this L1 vCPU (4.5). */
+	ret = tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, cfg->attributes, ~0ULL, NULL);
+	if (!ret)
+		ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, ~0ULL, ~0ULL, NULL);
+	id = msr_bitmap_id[cfg->vm_index];
+	for (q = 0; !ret && q < TDX_L2_MSR_BITMAP_QWORDS; q++)
+		ret = tdg_vp_wr(id + q, ~0ULL, ~0ULL, NULL);
+	if (ret) {
+		err = fail(v, ret);
+		tdsnp_mutex_destroy(&v->lock);
+		goto free;
+	}
+	tdsnp_atomic64_add(&nr_vms, 1);
+	vmm_vm_set_priv(vm, v);
+	return 0;
+free:
+	if (v)
+		tdsnp_free(v->pg);
+	tdsnp_free(v);
+release:
+	tdsnp_mutex_lock(&used_lock);
+	used_vms &= ~BIT(cfg->vm_index);
+	tdsnp_mutex_unlock(&used_lock);
+	return err;
+}
+
+/* Give a page back to the L1 as a private page with no alias: true on success. */
+static bool reclaim(struct l2_vm *v, u64 gpa, u8 st)
+{
+	if (st == PG_PRIVATE || st == PG_UNKNOWN) {
+		if (set_attrs(v, gpa, 0) && st == PG_PRIVATE)
+			return false;
+	}
+	if (st == PG_SHARED || st == PG_UNKNOWN) {
+		/* UNKNOWN: whichever it is, MapGPA private + accept ends private. */
+		if (map_gpa(v, gpa, false))
+			return st == PG_UNKNOWN && !set_attrs(v, gpa, 0);
+	}
+	return true;
+}
+
+static int l2_vm_destroy(struct vmm_vm *vm)
+{
+	struct l2_vm *v = vmm_vm_priv(vm);
+	int lost = 0;
+	u64 i, ret;
+
+	for (i = 0; i < v->nr_pages; i++)
+		if (v->pg[i] != PG_NONE && !reclaim(v, page_gpa(v, i), v->pg[i]))
+			lost++;
+	for (i = 0; i < v->nr_shared; i++)
+		if (set_attrs(v, v->shared[i], 0))
+			lost++;
+	/* The revokes must reach the TLBs before the pages are the L1's again (4.6). */
+	ret = tdg_vp_invept(tdx_l2_vm_bit(v->l2));
+	if (ret) {
+		vmm_vm_set_last_status(vm, ret);
+		lost = lost ?: 1;
+	}
+	tdsnp_mutex_lock(&used_lock);
+	used_vms &= ~BIT(v->l2.idx);
+	tdsnp_mutex_unlock(&used_lock);
+	tdsnp_mutex_destroy(&v->lock);
+	tdsnp_free(v->pg);
+	tdsnp_free(v);
+	vmm_vm_set_priv(vm, NULL);
+	tdsnp_atomic64_add(&nr_vms, (u64)-1);
+	if (lost)
+		tdsnp_err("tdx_l2: %d pages could not be returned to the L1\n", lost);
+	return lost;
+}
+
+/* ---- memory ---- */
+
+static int l2_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+{
+	struct l2_vm *v = vmm_vm_priv(vm);
+	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+	int ret;
+
+	/* The L1 measures nothing for an L2: there is no L2 launch digest. */
+	if (measured)
+		return -EOPNOTSUPP;
+	tdsnp_mutex_lock(&v->lock);
+	ret = to_private(v, gpa, src);
+	if (!ret)
+		v->pg[i] = PG_PRIVATE;
+	tdsnp_mutex_unlock(&v->lock);
+	return ret;
+}
+
+static int convert_locked(struct l2_vm *v, u64 gpa, enum vmm_mem_state from,
+			  enum vmm_mem_state to)
+{
+	int ret;
+
+	if (from == VMM_MEM_PRIVATE) {
+		ret = set_attrs(v, gpa, 0);
+		if (ret || to == VMM_MEM_UNMAPPED)
+			return ret;
+		ret = map_gpa(v, gpa, true);
+		if (ret && set_attrs(v, gpa, VMM_TDX_L2_GUEST_ATTRS))
+			return -EIO;	/* cannot restore: the caller marks it */
+		return ret;
+	}
+	if (from == VMM_MEM_SHARED) {
+		ret = map_gpa(v, gpa, false);
+		if (ret || to == VMM_MEM_UNMAPPED)
+			return ret;
+		ret = to_private(v, gpa, NULL);
+		if (ret && map_gpa(v, gpa, true))
+			return -EIO;
+		return ret;
+	}
+	if (to == VMM_MEM_SHARED)
+		return map_gpa(v, gpa, true);
+	return to_private(v, gpa, NULL);
+}
+
+static int l2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			  enum vmm_mem_state to)
+{
+	static const u8 st[] = { [VMM_MEM_PRIVATE] = PG_PRIVATE, [VMM_MEM_SHARED] = PG_SHARED,
+				 [VMM_MEM_UNMAPPED] = PG_NONE };
+	struct l2_vm *v = vmm_vm_priv(vm);
+	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+	int ret;
+
+	tdsnp_mutex_lock(&v->lock);
+	if (v->pg[i] == PG_UNKNOWN) {
+		tdsnp_mutex_unlock(&v->lock);
+		return -EIO;
+	}
+	ret = convert_locked(v, gpa, from, to);
+	if (!ret)
+		v->pg[i] = st[to];
+	else if (ret == -EIO)
+		v->pg[i] = PG_UNKNOWN;
+	tdsnp_mutex_unlock(&v->lock);
+	return ret;
+}
+
+/* No L2 launch digest exists: the L1 loads and vouches for its L2 itself. */
+static int l2_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+{
+	(void)vm;
+	(void)buf;
+	(void)len;
+	return -EOPNOTSUPP;
+}
+
+/**
+ * vmm_tdx_l2_protect() - change what the L2 may do with its private pages
+ * @vm: a tdx_l2 VM
+ * @gpa: first page (aligned), inside RAM
+ * @size: bytes, a non-zero multiple of 4 KiB
+ * @attrs: R/W/Xs/Xu (TDX_GPA_ATTR_*, within VMM_TDX_L2_GUEST_ATTRS); 0
+ *         removes the alias while the page stays the VM's
+ *
+ * Every page must be private to the VM.  The next entry flushes the VM's
+ * EPT translations, so the L2's next forbidden access is an EPT violation.
+ * Pages before a failing one keep their new attributes.
+ *
+ * Return: 0, -EINVAL for a bad range or attributes, -EPERM for a page that
+ * is not private, or the TDCALL's errno (vmm_vm_last_status()).
+ */
+int vmm_tdx_l2_protect(struct vmm_vm *vm, u64 gpa, u64 size, u16 attrs)
+{
+	struct l2_vm *v = vmm_vm_priv(vm);
+	u64 i, first, n;
+	int ret = 0;
+
+	if (!v || (attrs & ~VMM_TDX_L2_GUEST_ATTRS) || !size || ((gpa | size) & ~TDSNP_PAGE_MASK) ||
+	    gpa < v->mem_base || gpa + size > page_gpa(v, v->nr_pages) || gpa + size < gpa)
+		return -EINVAL;
+	first = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+	n = size / TDSNP_PAGE_SIZE;
+	tdsnp_mutex_lock(&v->lock);
+	for (i = first; i < first + n; i++)
+		if (v->pg[i] != PG_PRIVATE)
+			ret = -EPERM;
+	for (i = first; !ret && i < first + n; i++)
+		ret = set_attrs(v, page_gpa(v, i), attrs);
+	tdsnp_mutex_unlock(&v->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_protect);
+
+/**
+ * vmm_tdx_l2_share() - grant the VM a page another L2 VM may alias too
+ * @vm: a tdx_l2 VM
+ * @gpa: an L1 private page outside @vm's RAM (e.g. in another VM's RAM)
+ * @attrs: R/W/Xs/Xu, non-zero, within VMM_TDX_L2_GUEST_ATTRS
+ *
+ * The one way two L2 VMs see the same page: asked for explicitly.  The
+ * grant is revoked when @vm is destroyed.
+ *
+ * Return: 0, -EINVAL, -ENOSPC (TDX_L2_MAX_SHARED grants), or the TDCALL's errno.
+ */
+int vmm_tdx_l2_share(struct vmm_vm *vm, u64 gpa, u16 attrs)
+{
+	struct l2_vm *v = vmm_vm_priv(vm);
+	int ret;
+
+	if (!v || !attrs || (attrs & ~VMM_TDX_L2_GUEST_ATTRS) || (gpa & ~TDSNP_PAGE_MASK) ||
+	    (gpa & v->shared_bit) ||
+	    (gpa >= v->mem_base && gpa < page_gpa(v, v->nr_pages)))
+		return -EINVAL;
+	tdsnp_mutex_lock(&v->lock);
+	ret = v->nr_shared < TDX_L2_MAX_SHARED ? set_attrs(v, gpa, attrs) : -ENOSPC;
+	if (!ret)
+		v->shared[v->nr_shared++] = gpa;
+	tdsnp_mutex_unlock(&v->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_share);
+
+/* ---- vCPU lifetime ---- */
+
+/* The initial IA-32e state; CR3, RIP, RSP, GDTR/IDTR come from SET_STATE. */
+static void initial_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
+{
+	static const u32 data_segs[] = { VMM_SEG_ES, VMM_SEG_SS, VMM_SEG_DS, VMM_SEG_FS,
+					 VMM_SEG_GS };
+	size_t k = 0, i;
+
+#define PUT(enc, val) (e[k++] = (struct tdx_l2_vmcs_entry){ .encoding = (enc), .value = (val) })
+	PUT(VMCS_VIRTUAL_APIC_PAGE_ADDR, vapic_gpa);
+	PUT(VMCS_ENTRY_CTLS, VMCS_ENTRY_IA32E);
+	PUT(VMCS_GUEST_CR0, L2_CR0);
+	PUT(VMCS_GUEST_CR4, L2_CR4);
+	PUT(ENC_EFER, L2_EFER);
+	PUT(ENC_SEL(VMM_SEG_CS), L2_CS_SEL);
+	PUT(ENC_LIMIT(VMM_SEG_CS), 0xFFFFFFFF);
+	PUT(ENC_AR(VMM_SEG_CS), L2_AR_CODE64);
+	for (i = 0; i < ARRAY_SIZE(data_segs); i++) {
+		PUT(ENC_SEL(data_segs[i]), L2_DS_SEL);
+		PUT(ENC_LIMIT(data_segs[i]), 0xFFFFFFFF);
+		PUT(ENC_AR(data_segs[i]), L2_AR_DATA);
+	}
+	PUT(ENC_AR(VMM_SEG_LDTR), L2_AR_UNUSABLE);
+	PUT(ENC_LIMIT(VMM_SEG_TR), 0x67);
+	PUT(ENC_AR(VMM_SEG_TR), L2_AR_TSS64);
+#undef PUT
+	*n = k;
+}
+
+#define L2_INITIAL_FIELDS	26
+
+static int l2_vcpu_create(struct vmm_vcpu *vcpu)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdx_l2_vmcs_entry e[L2_INITIAL_FIELDS];
+	struct l2_vcpu *c;
+	size_t n;
+	u64 ret;
+	int err;
+
+	c = tdsnp_zalloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = v->env->alloc_private_page(v->env->ctx, &c->gs_gpa);
+	if (err)
+		goto free;
+	err = v->env->alloc_private_page(v->env->ctx, &c->vapic_gpa);
+	if (err)
+		goto put_gs;
+	c->gs = v->env->map(v->env->ctx, c->gs_gpa);
+	if (!c->gs) {
+		err = -EFAULT;
+		goto put_vapic;
+	}
+	err = fill_page(v, c->vapic_gpa, NULL);
+	if (err)
+		goto unmap;
+	memset(c->gs, 0, sizeof(*c->gs));
+	c->gs->rflags = BIT(1);
+	initial_state(e, &n, c->vapic_gpa);
+	ret = tdx_l2_vmcs_write_batch(v->l2, e, n);
+	if (ret) {
+		err = ret == TDSNP_SW_INVALID_ARG ? -EINVAL : fail(v, ret);
+		goto unmap;
+	}
+	vmm_vcpu_set_priv(vcpu, c);
+	return 0;
+unmap:
+	v->env->unmap(v->env->ctx, c->gs_gpa, c->gs);
+put_vapic:
+	v->env->free_private_page(v->env->ctx, c->vapic_gpa);
+put_gs:
+	v->env->free_private_page(v->env->ctx, c->gs_gpa);
+free:
+	tdsnp_free(c);
+	return err;
+}
+
+static int l2_vcpu_destroy(struct vmm_vcpu *vcpu)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+
+	memset(c->gs, 0, sizeof(*c->gs));
+	v->env->unmap(v->env->ctx, c->gs_gpa, c->gs);
+	v->env->free_private_page(v->env->ctx, c->gs_gpa);
+	v->env->free_private_page(v->env->ctx, c->vapic_gpa);
+	tdsnp_free(c);
+	vmm_vcpu_set_priv(vcpu, NULL);
+	return 0;
+}
+
+/* ---- vCPU state ---- */
+
+/* The L2 VMCS encoding behind a generic register, or 0 (not a VMCS field). */
+static u32 reg_encoding(u64 id)
+{
+	static const u32 enc[] = {
+		[VMM_REG_CR0] = VMCS_GUEST_CR0, [VMM_REG_CR3] = VMCS_GUEST_CR3,
+		[VMM_REG_CR4] = VMCS_GUEST_CR4, [VMM_REG_EFER] = ENC_EFER,
+		[VMM_REG_DR7] = ENC_DR7, [VMM_REG_GDTR_BASE] = ENC_GDTR_BASE,
+		[VMM_REG_GDTR_LIMIT] = ENC_GDTR_LIMIT, [VMM_REG_IDTR_BASE] = ENC_IDTR_BASE,
+		[VMM_REG_IDTR_LIMIT] = ENC_IDTR_LIMIT,
+	};
+	u32 seg, part;
+
+	if (id < ARRAY_SIZE(enc))
+		return enc[id];
+	if (id < VMM_REG_SEG_FIRST || id >= VMM_NR_REGS)
+		return 0;
+	seg = (u32)(id - VMM_REG_SEG_FIRST) / 4;
+	part = (u32)(id - VMM_REG_SEG_FIRST) % 4;
+	switch (part) {
+	case VMM_SEG_SELECTOR:
+		return ENC_SEL(seg);
+	case VMM_SEG_BASE:
+		return ENC_BASE(seg);
+	case VMM_SEG_LIMIT:
+		return ENC_LIMIT(seg);
+	default:
+		return ENC_AR(seg);
+	}
+}
+
+/* Registers the guest-state buffer carries: GPRs, RIP, RFLAGS (4.1). */
+static u64 *gs_slot(struct l2_vcpu *c, u64 id)
+{
+	if (id < VMM_REG_RIP)
+		return &c->gs->rax + id;
+	if (id == VMM_REG_RIP)
+		return &c->gs->rip;
+	if (id == VMM_REG_RFLAGS)
+		return &c->gs->rflags;
+	return NULL;
+}
+
+/* The L1 VMM masks of an L2 VMCS field (tdx-fields.md 9). */
+static int vmcs_masks(u32 vm, u64 enc, u64 *rd, u64 *wr)
+{
+	struct tdx_field_ref ref;
+	u64 em;
+
+	if (enc > 0xFFFF || (enc & 1) ||
+	    tdx_field_lookup(TDX_TABLE_L2_VMCS, tdx_l2_vmcs_field_id(vm, (u32)enc), &ref))
+		return -ENOENT;
+	em = tdx_field_elem_mask(ref.desc->elem_bytes);
+	*rd = ref.desc->mask[TDX_ACCESS_L1VMM_RD] & em;
+	*wr = ref.desc->mask[TDX_ACCESS_L1VMM_WR] & em;
+	return 0;
+}
+
+/* Fields TDG.VP.ENTER loads from the guest-state buffer: never TDG.VP.WR them. */
+static bool buffer_field(u64 enc)
+{
+	return enc == VMCS_GUEST_RSP || enc == VMCS_GUEST_RIP || enc == VMCS_GUEST_RFLAGS ||
+	       enc == ENC_SSP || enc == ENC_GUEST_INTR_STATUS;
+}
+
+static int l2_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	u64 rd, wr;
+	int ret;
+
+	if (type == VMM_STATE_REG) {
+		if (id < VMM_REG_RIP || id == VMM_REG_RIP || id == VMM_REG_RFLAGS)
+			return 0;
+		id = reg_encoding(id);
+		if (!id)
+			return -ENOENT;
+	} else if (type != VMM_STATE_VMCS) {
+		return -ENOENT;
+	}
+	ret = vmcs_masks(v->l2.idx, id, &rd, &wr);
+	if (ret)
+		return ret;
+	if (!write)
+		return rd ? 0 : -EPERM;
+	if (!wr || buffer_field(id))
+		return -EPERM;
+	return (value & ~wr) ? -EINVAL : 0;
+}
+
+static int l2_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	u64 *slot, ret;
+
+	if (type == VMM_STATE_REG) {
+		slot = gs_slot(c, id);
+		if (slot) {
+			*value = *slot;
+			return 0;
+		}
+		id = reg_encoding(id);
+	}
+	ret = tdg_vp_rd(tdx_l2_vmcs_field_id(v->l2.idx, (u32)id), value, NULL);
+	return ret ? fail(v, ret) : 0;
+}
+
+static int l2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	u64 *slot, rd, wr, ret;
+
+	if (type == VMM_STATE_REG) {
+		slot = gs_slot(c, id);
+		if (slot) {
+			*slot = value;
+			return 0;
+		}
+		id = reg_encoding(id);
+	}
+	if (vmcs_masks(v->l2.idx, id, &rd, &wr))
+		return -ENOENT;
+	ret = tdg_vp_wr(tdx_l2_vmcs_field_id(v->l2.idx, (u32)id), value, wr, NULL);
+	return ret ? fail(v, ret) : 0;
+}
+
+/**
+ * vmm_tdx_l2_inject_irq() - inject an external interrupt at the next entry
+ * @vcpu: a tdx_l2 vCPU
+ * @vector: 32..255
+ *
+ * Writes the VM-entry interruption-information field (type external
+ * interrupt, SDM Vol. 3C 25.8.3) through vmm_set_state(): the CPU delivers
+ * it through the L2's IDT when TDG.VP.ENTER enters.  Whether the L2 can take
+ * it (RFLAGS.IF, interruptibility) is the caller's to check.
+ *
+ * Return: 0, -EINVAL for a vector below 32, or vmm_set_state()'s error.
+ */
+int vmm_tdx_l2_inject_irq(struct vmm_vcpu *vcpu, u8 vector)
+{
+	struct vmm_state_entry e = {
+		.type = VMM_STATE_VMCS, .id = ENC_ENTRY_INTR_INFO, .value = INTR_VALID | vector,
+	};
+
+	if (vector < 32)
+		return -EINVAL;
+	return vmm_set_state(vcpu, &e, 1);
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_inject_irq);
+
+/**
+ * vmm_tdx_l2_last_exit() - the raw decoded exit behind the last vmm_vcpu_run()
+ * @vcpu: a tdx_l2 vCPU
+ * @info: the exit (exit case, reason, qualification, GPA, ...)
+ *
+ * Return: 0, or -EINVAL for a vCPU of another backend.
+ */
+int vmm_tdx_l2_last_exit(struct vmm_vcpu *vcpu, struct tdx_l2_exit_info *info)
+{
+	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+
+	if (!c || !info)
+		return -EINVAL;
+	*info = c->last;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_last_exit);
+
+/* ---- run ---- */
+
+struct walk_ctx {
+	struct l2_vm *v;
+};
+
+/* Paging-structure reads for the L2's walk: only its own private pages. */
+static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct walk_ctx *w = ctx;
+	struct l2_vm *v = w->v;
+	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+	void *va;
+	u8 st;
+
+	if (gpa < v->mem_base || i >= v->nr_pages || (gpa & (size - 1)))
+		return -EFAULT;
+	tdsnp_mutex_lock(&v->lock);
+	st = v->pg[i];
+	tdsnp_mutex_unlock(&v->lock);
+	if (st != PG_PRIVATE)
+		return -EFAULT;
+	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
+	if (!va)
+		return -EFAULT;
+	*val = 0;
+	memcpy(val, (u8 *)va + (gpa & ~TDSNP_PAGE_MASK), size);
+	v->env->unmap(v->env->ctx, gpa & TDSNP_PAGE_MASK, va);
+	return 0;
+}
+
+static const struct vmm_walk_ops walk_ops = { .read = walk_read };
+
+static u64 vmcs_rd(struct l2_vm *v, u32 enc)
+{
+	u64 val = 0;
+
+	tdg_vp_rd(tdx_l2_vmcs_field_id(v->l2.idx, enc), &val, NULL);
+	return val;
+}
+
+/* Fetch the L2's instruction at CS:RIP through its page tables. */
+static int fetch_insn(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
+{
+	struct vmm_paging pg = {
+		.cr0 = vmcs_rd(v, VMCS_GUEST_CR0), .cr3 = vmcs_rd(v, VMCS_GUEST_CR3),
+		.cr4 = vmcs_rd(v, VMCS_GUEST_CR4), .efer = vmcs_rd(v, ENC_EFER),
+		.rflags = c->gs->rflags, .cpl = c->last.raw.cpl,
+	};
+	struct walk_ctx w = { v };
+	struct vmm_fault f;
+	u64 gla = c->last.raw.cs_base + c->gs->rip, gpa, b;
+	unsigned int n = 0;
+	int ret;
+
+	bx->mode = (c->last.raw.cs_ar & BIT(13)) ? VMM_MODE_64 :
+		   (c->last.raw.cs_ar & BIT(14)) ? VMM_MODE_32 : VMM_MODE_16;
+	if (bx->mode == VMM_MODE_64)
+		gla = c->gs->rip;
+	while (n < VMM_INSN_MAX_LEN) {
+		ret = vmm_gva_walk(&pg, gla + n, VMM_ACC_FETCH, &walk_ops, &w, &gpa, &f);
+		if (ret)
+			break;
+		ret = walk_read(&w, gpa, 1, &b);
+		if (ret)
+			break;
+		bx->insn[n++] = (u8)b;
+	}
+	bx->insn_len = (u8)n;
+	return n ? 0 : -EFAULT;
+}
+
+static void advance(struct l2_vcpu *c, u32 len)
+{
+	c->gs->rip += len;
+}
+
+/* The VM's RAM as vmm-core's emulator reaches it: its own private pages only. */
+static int l2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len, bool write)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+	u8 *va;
+	u8 st;
+
+	if (gpa < v->mem_base || i >= v->nr_pages || !len || len > 8 ||
+	    (gpa & ~TDSNP_PAGE_MASK) + len > TDSNP_PAGE_SIZE)
+		return -EFAULT;
+	tdsnp_mutex_lock(&v->lock);
+	st = v->pg[i];
+	tdsnp_mutex_unlock(&v->lock);
+	if (st != PG_PRIVATE)
+		return -EFAULT;
+	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
+	if (!va)
+		return -EFAULT;
+	if (write)
+		memcpy(va + (gpa & ~TDSNP_PAGE_MASK), buf, len);
+	else
+		memcpy(buf, va + (gpa & ~TDSNP_PAGE_MASK), len);
+	v->env->unmap(v->env->ctx, gpa & TDSNP_PAGE_MASK, va);
+	return 0;
+}
+
+/* An EPT violation: MMIO outside RAM, else a forbidden access to the VM's memory. */
+static int ept_violation(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
+{
+	u64 gpa = tdsnp_gpa_val(c->last.ept_gpa), i;
+	bool ram = !(gpa & v->shared_bit) && gpa >= v->mem_base &&
+		   gpa < page_gpa(v, v->nr_pages);
+	u32 k;
+
+	for (k = 0; k < v->nr_shared; k++)
+		if ((gpa & TDSNP_PAGE_MASK) == v->shared[k])
+			ram = true;
+	if (ram || (gpa & v->shared_bit)) {
+		i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+		bx->exit.reason = VMM_EXIT_UNHANDLED;
+		bx->exit.fail.status = ram && i < v->nr_pages && v->pg[i] == PG_PRIVATE ?
+				       -EACCES : -EFAULT;
+		bx->exit.fail.qualification = gpa;
+		return 0;
+	}
+	if (fetch_insn(v, c, bx)) {
+		bx->exit.reason = VMM_EXIT_UNHANDLED;
+		bx->exit.fail.status = -EFAULT;
+		bx->exit.fail.qualification = c->gs->rip;
+		return 0;
+	}
+	bx->exit.reason = VMM_EXIT_MMIO;
+	bx->exit.mmio.gpa = gpa;
+	return 0;
+}
+
+/* Turn one decoded L2 exit into a vmm-core exit; false: enter again. */
+static bool to_vmm_exit(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
+{
+	const struct tdx_l2_exit_info *x = &c->last;
+	struct tdx_l2_enter_guest_state *gs = c->gs;
+	u32 len = x->raw.instr_len;
+
+	if (x->raw.exit_reason & EXIT_ENTRY_FAILURE) {
+		bx->exit.reason = VMM_EXIT_UNHANDLED;
+		bx->exit.fail.status = -EINVAL;
+		bx->exit.fail.qualification = x->raw.exit_reason;
+		return true;
+	}
+	switch (x->basic_reason) {
+	case EXIT_EXTERNAL_INTERRUPT:
+		return false;
+	case EXIT_TRIPLE_FAULT:
+		bx->exit.reason = VMM_EXIT_SHUTDOWN;
+		bx->exit.fail.status = 0;
+		bx->exit.fail.qualification = EXIT_TRIPLE_FAULT;
+		return true;
+	case VMX_EXIT_IO:
+		bx->exit.reason = VMM_EXIT_IO;
+		bx->exit.io.port = x->io_port;
+		bx->exit.io.size = x->io_size;
+		bx->exit.io.in = x->io_in;
+		if (x->io_string) {
+			/* INS/OUTS: vmm-core emulates them from the bytes (mem_rw). */
+			if (fetch_insn(v, c, bx)) {
+				bx->exit.reason = VMM_EXIT_UNHANDLED;
+				bx->exit.fail.status = -EFAULT;
+				bx->exit.fail.qualification = c->gs->rip;
+			}
+			return true;
+		}
+		if (!x->io_in) {
+			bx->exit.io.value = (u32)(gs->rax & (x->io_size == 4 ? 0xFFFFFFFFu :
+							     (1u << (8 * x->io_size)) - 1));
+			advance(c, len);
+		} else {
+			c->answer_len = len;
+		}
+		return true;
+	case VMX_EXIT_EPT_VIOLATION:
+		ept_violation(v, c, bx);
+		return true;
+	case VMX_EXIT_CPUID:
+		bx->exit.reason = VMM_EXIT_CPUID;
+		bx->exit.cpuid.leaf = (u32)gs->rax;
+		bx->exit.cpuid.subleaf = (u32)gs->rcx;
+		c->answer_len = len;
+		return true;
+	case VMX_EXIT_RDMSR:
+	case VMX_EXIT_WRMSR:
+		bx->exit.reason = VMM_EXIT_MSR;
+		bx->exit.msr.index = (u32)gs->rcx;
+		bx->exit.msr.write = x->msr_write;
+		if (x->msr_write) {
+			bx->exit.msr.value = (gs->rdx << 32) | (u32)gs->rax;
+			advance(c, len);
+		} else {
+			c->answer_len = len;
+		}
+		return true;
+	case VMX_EXIT_HLT:
+		advance(c, len);
+		bx->exit.reason = VMM_EXIT_HLT;
+		return true;
+	case VMX_EXIT_VMCALL:
+	case VMX_EXIT_TDCALL:
+		/* The L2 calls its VMM: RAX is the request; RIP goes past the call. */
+		advance(c, len);
+		bx->exit.reason = VMM_EXIT_UCALL;
+		bx->exit.ucall.cmd = VMM_UCALL_VALUE;
+		bx->exit.ucall.arg = gs->rax;
+		bx->exit.ucall.nr_args = 1;
+		bx->exit.ucall.args[0] = gs->rax;
+		return true;
+	default:
+		bx->exit.reason = VMM_EXIT_UNHANDLED;
+		bx->exit.fail.status = -EOPNOTSUPP;
+		bx->exit.fail.qualification = x->raw.exit_reason;
+		return true;
+	}
+}
+
+static void take_interrupts(struct l2_vm *v)
+{
+	if (v->env->take_interrupts)
+		v->env->take_interrupts(v->env->ctx);
+}
+
+static int l2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+{
+	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdg_l2_exit raw;
+	unsigned int n, busy = 0;
+	enum tdx_l2_invd invd;
+	u64 ret, kase;
+
+	for (n = 0; n < TDX_L2_MAX_REENTER; n++) {
+		tdsnp_mutex_lock(&v->lock);
+		invd = v->need_invept ? TDX_L2_INVD_INVEPT : TDX_L2_INVD_NONE;
+		tdsnp_mutex_unlock(&v->lock);
+		ret = tdg_vp_enter(v->l2, invd, tdsnp_gpa(c->gs_gpa), &raw);
+		kase = ret & TDX_STATUS_MASK;
+		if (kase == TDX_PENDING_INTERRUPT) {
+			/* Not entered (4.3): the L1 takes its interrupt first. */
+			take_interrupts(v);
+			continue;
+		}
+		if (kase == TDX_OPERAND_BUSY && ++busy < TDX_L2_BUSY_RETRIES) {
+			n--;
+			continue;
+		}
+		if (kase != TDX_SUCCESS && kase != TDX_L2_EXIT_HOST_ROUTED_ASYNC &&
+		    kase != TDX_L2_EXIT_HOST_ROUTED_TDVMCALL &&
+		    kase != TDX_L2_EXIT_PENDING_INTERRUPT)
+			return fail(v, ret);
+		if (invd == TDX_L2_INVD_INVEPT) {
+			tdsnp_mutex_lock(&v->lock);
+			v->need_invept = false;
+			tdsnp_mutex_unlock(&v->lock);
+		}
+		tdx_l2_decode_exit(ret, &raw, &c->last);
+		if (kase != TDX_SUCCESS)
+			take_interrupts(v);
+		/* The host completed the L2's TDG.VP.VMCALL (4.3): nothing left for the L1. */
+		if (kase == TDX_L2_EXIT_HOST_ROUTED_TDVMCALL)
+			continue;
+		if (to_vmm_exit(v, c, bx))
+			return 0;
+	}
+	bx->exit.reason = VMM_EXIT_UNHANDLED;
+	bx->exit.fail.status = -EINTR;
+	bx->exit.fail.qualification = c->last.raw.exit_reason;
+	return 0;
+}
+
+/* The caller's answer to IN, CPUID or RDMSR; then RIP goes past the instruction. */
+static int l2_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdx_l2_enter_guest_state *gs = c->gs;
+	u64 mask;
+
+	switch (exit->reason) {
+	case VMM_EXIT_IO:
+		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends (SDM Vol. 2 IN). */
+		mask = exit->io.size == 4 ? ~0ULL : (1ULL << (8 * exit->io.size)) - 1;
+		gs->rax = (gs->rax & ~mask) | (exit->io.value & mask);
+		break;
+	case VMM_EXIT_CPUID:
+		gs->rax = exit->cpuid.eax;
+		gs->rbx = exit->cpuid.ebx;
+		gs->rcx = exit->cpuid.ecx;
+		gs->rdx = exit->cpuid.edx;
+		break;
+	case VMM_EXIT_MSR:
+		gs->rax = (u32)exit->msr.value;
+		gs->rdx = exit->msr.value >> 32;
+		break;
+	default:
+		return -EINVAL;
+	}
+	advance(c, c->answer_len);
+	c->answer_len = 0;
+	return 0;
+}
+
+/*
+ * vmm_tdx_l2_ops: the tdx_l2 backend, for vmm_backend_register().  No
+ * finalize: an L2 has no launch measurement (the L1 vouches for it).
+ */
+const struct vmm_backend_ops vmm_tdx_l2_ops = {
+	.name = "tdx_l2",
+	.kind = VMM_BACKEND_TDX_L2,
+	.state_types = BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMCS),
+	.vm_create = l2_vm_create,
+	.vm_destroy = l2_vm_destroy,
+	.vcpu_create = l2_vcpu_create,
+	.vcpu_destroy = l2_vcpu_destroy,
+	.state_check = l2_state_check,
+	.state_read = l2_state_read,
+	.state_write = l2_state_write,
+	.mem_add = l2_mem_add,
+	.mem_convert = l2_mem_convert,
+	.measurement = l2_measurement,
+	.mem_rw = l2_mem_rw,
+	.run = l2_run,
+	.exit_done = l2_exit_done,
+};
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_ops);
