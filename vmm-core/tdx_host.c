@@ -48,6 +48,8 @@
 #define TH_EPT_MT_WB			(6ULL << 3)
 #define TH_EPT_ADDR			0x000ffffffffff000ULL
 #define TH_EPT_LEVELS			4
+/* GPAW 48: CONFIG_FLAGS.GPAW is left clear (tdx-guest.md 2). */
+#define TH_GPAW				48
 #define TH_EPTP_HOST_MASK		0x000ffffffffff000ULL
 /*
  * Suppress #VE (bit 63, SDM Vol. 3C 29.3.3.2): an EPT violation on a
@@ -647,8 +649,9 @@ static bool ept_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a, struct 
 	    st == VMM_MEM_UNMAPPED &&
 	    !vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE))
 		return false;
-	if ((a->r8 & shared) && vmm_get_mem_state(vm, gpa & ~shared, &st) &&
-	    !shared_mmio(to_tvm(vm), gpa))
+	/* Only a GPA inside the TD's width (GPAW 48) has a shared-EPT entry. */
+	if ((a->r8 & shared) && !(a->r8 >> TH_GPAW) &&
+	    vmm_get_mem_state(vm, gpa & ~shared, &st) && !shared_mmio(to_tvm(vm), gpa))
 		return false;
 	x->reason = VMM_EXIT_UNHANDLED;
 	x->fail.status = VMX_EXIT_EPT_VIOLATION;

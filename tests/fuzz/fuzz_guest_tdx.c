@@ -493,6 +493,14 @@ static u64 next_request(struct tdsnp_regs *r)
 			x->map_start = r->r8 & ~(PG - 1);
 			x->map_end = x->map_start + PG;
 			x->map_to = VMM_MEM_PRIVATE;
+		} else if ((r->r8 & SHARED_BIT) && !(r->r8 >> 48) &&
+			   !in_ram(r->r8 & ~SHARED_BIT & ~(PG - 1),
+				   (r->r8 & ~SHARED_BIT & ~(PG - 1)) + PG)) {
+			/*
+			 * A shared GPA outside RAM is MMIO: the host marks it so
+			 * in the shared EPT and re-enters, so that the guest
+			 * gets its #VE; the host sees no exit.
+			 */
 		} else {
 			x->has_exit = true;
 			x->exit.reason = VMM_EXIT_UNHANDLED;
