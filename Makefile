@@ -100,6 +100,28 @@ $(O)/guest/images.o: $(O)/guest/images.S
 $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
 	$(O)/guest/images.o
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
+
+# SEV-SNP guest images (guest/snp/, guest/snp_tests/): the same flags, linked
+# at 0xFFFF0000 (guest/snp/guest.ld) with tdsnp's GHCB wrappers and vmm-core's
+# decoder; embedded as guest_image_snp_<name> in test_guest_snp* binaries.
+SNP_GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/snp/entry.o guest/snp/runtime.o \
+		   src/snp/ghcb.o vmm-core/decode.o)
+SNP_GUEST_PROGS	:= $(patsubst guest/snp_tests/%.c,%,$(wildcard guest/snp_tests/*.c))
+$(O)/guest/snp_%.elf: $(O)/guest/obj/guest/snp_tests/%.o $(SNP_GUEST_RT) guest/snp/guest.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,guest/snp/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^)
+$(O)/guest/snp_images.S: $(addprefix $(O)/guest/snp_,$(addsuffix .bin,$(SNP_GUEST_PROGS)))
+	@mkdir -p $(dir $@)
+	@{ echo '.section .rodata'; for p in $(SNP_GUEST_PROGS); do \
+		echo ".balign 4096"; echo ".globl guest_image_snp_$$p, guest_image_snp_$${p}_end"; \
+		echo "guest_image_snp_$$p: .incbin \"$(O)/guest/snp_$$p.bin\""; \
+		echo "guest_image_snp_$${p}_end:"; done; \
+		echo '.section .note.GNU-stack,"",@progbits'; } > $@
+.PRECIOUS: $(O)/guest/snp_%.elf $(O)/guest/snp_%.bin
+$(O)/guest/snp_images.o: $(O)/guest/snp_images.S
+	$(CC) -c -o $@ $<
+$(foreach t,$(filter test_guest_snp%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
+	$(O)/guest/snp_images.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
 
