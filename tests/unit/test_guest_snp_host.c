@@ -56,6 +56,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
+	struct tdsnp_arena_stats as;
 	u32 i;
 
 	for (i = 0; i < e->nr; i++)
@@ -63,8 +64,11 @@ static int teardown(void **state)
 			assert_int_equal(vmm_vcpu_destroy(e->vcpu[i]), 0);
 	if (e->vm)
 		assert_int_equal(vmm_vm_destroy(e->vm), 0);
-	/* Nothing left assigned in the RMP: every page came back. */
+	/* Nothing left assigned in the RMP, nothing outstanding: every page came back. */
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+	tdsnp_arena_stats(arena, &as);
+	assert_int_equal(as.outstanding, 0);
+	assert_int_equal(as.violations, 0);
 	snp_vcpu_run_uninstall();
 	vmm_backend_unregister(&vmm_snp_host_ops);
 	vmm_snp_host_set_run_ops(NULL);
@@ -380,6 +384,57 @@ static void test_run_before_finalize_refused(void **state)
 	assert_int_equal(rs.vmruns, 0);
 }
 
+/* FAIL_INUSE once on the RMPUPDATE of a page state change: retried, unseen. */
+static void test_inuse_during_psc_is_retried(void **state)
+{
+	struct env *e = *state;
+	struct tdsnp_mock_fault_cfg f = { .seed = 11 };
+	struct vmm_exit x = { 0 };
+
+	boot(e, guest_image_snp_memory, guest_image_snp_memory_end, 1, true);
+	assert_int_equal(vmm_set_mem_state(e->vm, PAGE_A, PAGE_B + 0x1000, VMM_MEM_PRIVATE), 0);
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0x5ca1ab1e5ca1ab1eULL, 0 });
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 0, 0, 0, 1 });
+	f.nth[TDSNP_FAULT_SNP_INUSE] = 1;
+	tdsnp_mock_faults_set(&f);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.args[0], PAGE_B);
+	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE), 1);
+	tdsnp_mock_faults_clear();
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0x676e6970 });
+}
+
+/*
+ * The host cannot carry out a page state change (RMPUPDATE stays in use):
+ * the guest's conversion fails, its GUEST_ASSERT reports it, the page stays
+ * private and the teardown gets every page back.
+ */
+static void test_refused_psc_reaches_guest_assert(void **state)
+{
+	struct env *e = *state;
+	struct tdsnp_mock_fault_cfg f = { .seed = 12 };
+	enum vmm_mem_state st;
+	struct vmm_exit x = { 0 };
+
+	boot(e, guest_image_snp_memory, guest_image_snp_memory_end, 1, true);
+	assert_int_equal(vmm_set_mem_state(e->vm, PAGE_A, PAGE_B + 0x1000, VMM_MEM_PRIVATE), 0);
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0x5ca1ab1e5ca1ab1eULL, 0 });
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 0, 0, 0, 1 });
+	f.rate[TDSNP_FAULT_SNP_INUSE] = 65536;
+	tdsnp_mock_faults_set(&f);
+	run_until(e, 0, &x);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.cmd, VMM_UCALL_ASSERT);
+	assert_string_equal(x.ucall.file, "guest/snp_tests/memory.c");
+	assert_int_equal(x.ucall.line, 38);
+	assert_int_equal(vmm_get_mem_state(e->vm, PAGE_B, &st), 0);
+	assert_int_equal(st, VMM_MEM_PRIVATE);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
+}
+
 struct ap {
 	struct env *e;
 	u32 index;
@@ -435,6 +490,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_before_finalize_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_four_vcpus_ucall_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inuse_during_psc_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_psc_reaches_guest_assert, setup,
+						teardown),
 	};
 	int ret;
 
