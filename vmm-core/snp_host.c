@@ -70,6 +70,7 @@ struct shvcpu {
 	u64 ghcb_gfn;		/* registered GHCB GFN (MSR protocol 0x012), 0: none */
 	u64 pending_ghcb;	/* GHCB GPA awaiting the host's answer */
 	u64 pending_scratch;	/* MMIO read buffer GPA awaiting the value */
+	u64 ap_vmsa_gpa;	/* AP creation: the guest's VMSA at this GPA runs, 0: none */
 };
 
 struct shvm {
@@ -868,6 +869,30 @@ static bool mmio_request(struct vmm_vm *vm, struct shvcpu *c, struct tdsnp_ghcb 
 	return true;
 }
 
+/*
+ * AP creation (snp.md 4.1, 5.4): EXITINFO1 = request [15:0] (0 CREATE_ON_INIT,
+ * 1 CREATE, 2 DESTROY), VMPL [31:16], APIC ID [63:32]; EXITINFO2 = the VMSA's
+ * GPA, a private page of the guest (the CPU checks its VMSA bit at VMRUN).
+ * The vCPU with index APIC ID runs that VMSA from its next vmm_vcpu_run()
+ * on (CREATE_ON_INIT as well: the backend has no INIT to wait for); DESTROY
+ * goes back to the vCPU's launch VMSA.
+ */
+static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
+{
+	u64 req = g->sw_exit_info_1 & 0xffff, vmpl = (g->sw_exit_info_1 >> 16) & 0xffff;
+	u64 apic = g->sw_exit_info_1 >> 32, gpa = g->sw_exit_info_2;
+	struct shvcpu *c = apic < VMM_MAX_VCPUS ? s->vcpus[apic] : NULL;
+
+	if (!c || vmpl || req > TDSNP_SVM_VMGEXIT_AP_DESTROY ||
+	    (req != TDSNP_SVM_VMGEXIT_AP_DESTROY &&
+	     (!in_ram(s, gpa) || (gpa & (TDSNP_PAGE_SIZE - 1)) || !vmm_snp_host_page(vm, gpa)))) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return;
+	}
+	WRITE_ONCE(c->ap_vmsa_gpa, req == TDSNP_SVM_VMGEXIT_AP_DESTROY ? 0 : gpa);
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+}
+
 /* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
 static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx)
@@ -898,10 +923,14 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 	case TDSNP_SVM_VMGEXIT_PSC:
 		psc_request(vm, g);
 		return false;
+	case TDSNP_SVM_VMGEXIT_AP_CREATION:
+		ap_request(vm, vmm_vm_priv(vm), g);
+		return false;
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(vm, g, x);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP);
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK,
+			    TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION);
 		return false;
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
 		/* EXITINFO1: reason set [3:0], reason code [11:4]. */
@@ -934,7 +963,8 @@ static bool msr_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_exit
 				   TDSNP_GHCB_MSR_REG_GPA_RESP;
 		return false;
 	case TDSNP_GHCB_MSR_HV_FT_REQ:
-		c->vmcb.ghcb_gpa = (TDSNP_GHCB_HV_FT_SNP << 12) | TDSNP_GHCB_MSR_HV_FT_RESP;
+		c->vmcb.ghcb_gpa = ((TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION) << 12) |
+				   TDSNP_GHCB_MSR_HV_FT_RESP;
 		return false;
 	case TDSNP_GHCB_MSR_PSC_REQ:
 		/* GFN [51:12], operation [55:52]; error in [63:32] of the response. */
@@ -992,12 +1022,21 @@ static int sh_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		.vmsa = c->vmsa, .sev_features = s->sev_features, .npt = sh_npt, .npt_ctx = s,
 	};
 	struct vmm_exit *x = &bx->exit;
+	u64 ap = READ_ONCE(c->ap_vmsa_gpa);
 	u32 n;
 	int ret;
 
 	if (!ops)
 		return -ENODEV;
-	if (!c->vmsa)
+	if (ap) {
+		/* The guest's own VMSA (AP creation); it must still be private. */
+		r.vmsa = vmm_snp_host_page(vm, ap);
+		if (!r.vmsa) {
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_VMGEXIT_AP_CREATION, ap);
+			return 0;
+		}
+	}
+	if (!r.vmsa)
 		return -EIO;
 	bx->mode = VMM_MODE_64;
 	if (c->dead) {

@@ -30,16 +30,20 @@
  * outside the VM's RAM (0xFFF00000.., 1 MiB), so an MMIO device lives there.
  */
 #define GUEST_SNP_MMIO_BASE	0xffe00000ULL
+/* VMSA pages of vCPUs started by guest_snp_start_ap(): this + index pages. */
+#define GUEST_SNP_AP_VMSA_GPA	0xfff58000ULL
 
 u64 guest_snp_cbit(void);
 u64 guest_snp_pvalidate(u64 va, bool validate, bool *no_change);
 u64 guest_snp_rmpadjust(u64 va, u64 attrs);
 void guest_snp_terminate(unsigned int set, unsigned int reason);
+u64 guest_snp_start_ap(u32 cpu);
 
 /* Images the Makefile builds from guest/snp_tests/ (guest_image_snp_<name>). */
 extern const u8 guest_image_snp_hello[], guest_image_snp_hello_end[];
 extern const u8 guest_image_snp_devices[], guest_image_snp_devices_end[];
 extern const u8 guest_image_snp_memory[], guest_image_snp_memory_end[];
 extern const u8 guest_image_snp_faults[], guest_image_snp_faults_end[];
+extern const u8 guest_image_snp_aps[], guest_image_snp_aps_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

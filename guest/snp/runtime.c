@@ -14,6 +14,7 @@
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/ghcb.h>
+#include <snp/vmsa.h>
 #include <vmm/decode.h>
 #include <vmm/ucall.h>
 #include <vmm/snp_host.h>
@@ -386,6 +387,60 @@ void guest_assert_fail(const char *file, int line, const char *expr)
 	guest_putc('\n');
 	ucall_send(VMM_UCALL_ASSERT, 0, NULL, file, (u32)line);
 	guest_snp_terminate(0, 0);
+}
+
+/* A VMSA segment: packed attributes (snp.md 3.1). */
+static void vmsa_seg(struct tdsnp_vmcb_seg *sg, u16 sel, u16 attrib, u32 limit)
+{
+	sg->selector = sel;
+	sg->attrib = attrib;
+	sg->limit = limit;
+	sg->base = 0;
+}
+
+/**
+ * guest_snp_start_ap() - start vCPU @cpu through the GHCB AP creation event
+ * @cpu: its index = APIC ID (1..GUEST_MAX_VCPUS-1)
+ *
+ * Its VMSA page (GUEST_SNP_AP_VMSA_GPA + @cpu pages) is made private and
+ * validated, filled with the boot protocol's 64-bit entry state (the same
+ * as the host gives the BSP), marked as a VMSA with RMPADJUST (VMSA bit,
+ * target VMPL1, no permissions: Linux's snp_set_vmsa), then AP creation
+ * CREATE (snp.md 4.1, 5.4).
+ *
+ * Return: 0, or 1 when a step failed.
+ */
+u64 guest_snp_start_ap(u32 cpu)
+{
+	u64 gpa = GUEST_SNP_AP_VMSA_GPA + (u64)cpu * TDSNP_PAGE_SIZE, cr3;
+	struct tdsnp_sev_es_save_area *sa = (struct tdsnp_sev_es_save_area *)gpa;
+	struct snp_ghcb g = this_ghcb();
+
+	if (!cpu || cpu >= GUEST_MAX_VCPUS || guest_map_gpa(gpa, TDSNP_PAGE_SIZE, false))
+		return 1;
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	vmsa_seg(&sa->cs, 0x08, 0x29b, 0xffffffff);
+	vmsa_seg(&sa->ds, 0x10, 0xc93, 0xffffffff);
+	vmsa_seg(&sa->es, 0x10, 0xc93, 0xffffffff);
+	vmsa_seg(&sa->ss, 0x10, 0xc93, 0xffffffff);
+	vmsa_seg(&sa->fs, 0x10, 0xc93, 0xffffffff);
+	vmsa_seg(&sa->gs, 0x10, 0xc93, 0xffffffff);
+	vmsa_seg(&sa->tr, 0, 0x8b, 0x67);
+	sa->cr0 = 0x80010033ULL;
+	sa->cr4 = 0x20;
+	sa->cr3 = cr3;
+	sa->efer = 0x500 | SNP_EFER_SVME;	/* LME | LMA | SVME */
+	sa->rflags = 2;
+	sa->rip = GUEST_IMAGE_GPA;
+	sa->rsp = GUEST_STACKS_GPA + (GUEST_MAX_VCPUS - cpu) * GUEST_STACK_SIZE;
+	sa->rsi = cpu;
+	sa->g_pat = 0x0007040600070406ULL;
+	sa->xcr0 = 1;
+	sa->sev_features = SNP_SEV_FEAT_SNP_ACTIVE;
+	if (guest_snp_rmpadjust(gpa, SNP_RMPADJUST_VMSA | 1))
+		return 1;
+	return snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_CREATE, cpu, 0, tdsnp_gpa(gpa),
+				  SNP_SEV_FEAT_SNP_ACTIVE) ? 1 : 0;
 }
 
 /* ---- MMIO emulation: vmm-core's decoder on the interrupted state ---- */

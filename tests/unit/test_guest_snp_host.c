@@ -452,8 +452,8 @@ static void *ap_body(void *p)
 	return NULL;
 }
 
-/* Four vCPUs, each on its own thread, each reports its own ucall. */
-static void test_four_vcpus_ucall_at_once(void **state)
+/* Four vCPUs from launch VMSAs, each on its own thread, each reports its own ucall. */
+static void test_four_launch_vcpus_ucall_at_once(void **state)
 {
 	struct env *e = *state;
 	pthread_t t[GUEST_MAX_VCPUS];
@@ -474,6 +474,32 @@ static void test_four_vcpus_ucall_at_once(void **state)
 	}
 }
 
+/*
+ * vCPU 0 starts 1..3 through the GHCB AP creation event with VMSAs it built
+ * in its own private memory; then all four run at once, each on a thread.
+ */
+static void test_aps_created_through_ghcb_ucall_at_once(void **state)
+{
+	struct env *e = *state;
+	pthread_t t[GUEST_MAX_VCPUS];
+	struct ap a[GUEST_MAX_VCPUS];
+	struct vmm_exit x = { 0 };
+	u32 i;
+
+	boot(e, guest_image_snp_aps, guest_image_snp_aps_end, GUEST_MAX_VCPUS, true);
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0xa9, 3 });
+	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
+		a[i] = (struct ap){ .e = e, .index = i };
+		assert_int_equal(pthread_create(&t[i], NULL, ap_body, &a[i]), 0);
+	}
+	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(a[i].err, 0);
+		assert_int_equal(a[i].x.reason, VMM_EXIT_UCALL);
+		assert_int_equal(a[i].x.ucall.args[0], 0x5a00 + i);
+	}
+}
+
 int main(void)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 2048 };
@@ -489,7 +515,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unclaimed_mmio_read_answered_by_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_before_finalize_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_four_vcpus_ucall_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_four_launch_vcpus_ucall_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aps_created_through_ghcb_ucall_at_once, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_inuse_during_psc_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_psc_reaches_guest_assert, setup,
 						teardown),
