@@ -218,6 +218,8 @@ $(O)/tdsnp-demo: $(O)/plain/obj/tools/tdsnp-demo.o $(O)/plain/obj/tools/demo-run
 		 $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
 	$(CC) -o $@ $^ -lunicorn $(LIBS)
 
+$(O)/tdsnp-demo $(O)/tdsnp-bench: $(O)/guest/snp_images.o
+
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo
 	$(O)/tdsnp-demo --trace $(O)/demo-trace.txt $(DEMO_FLAGS)

@@ -597,6 +597,7 @@ int main(int argc, char **argv)
 	demo_td(image);
 	failures += demo_td_run();
 	demo_snp(image);
+	failures += demo_snp_run();
 
 	tdsnp_insn_set_tracer(NULL);
 	heading("Summary");
