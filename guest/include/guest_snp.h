@@ -45,5 +45,6 @@ extern const u8 guest_image_snp_devices[], guest_image_snp_devices_end[];
 extern const u8 guest_image_snp_memory[], guest_image_snp_memory_end[];
 extern const u8 guest_image_snp_faults[], guest_image_snp_faults_end[];
 extern const u8 guest_image_snp_aps[], guest_image_snp_aps_end[];
+extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

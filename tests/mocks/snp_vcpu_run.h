@@ -43,5 +43,6 @@ void snp_vcpu_run_install(void);
 void snp_vcpu_run_uninstall(void);
 const struct vmm_snp_run_ops *snp_vcpu_run_ops(void);
 void snp_vcpu_run_stats(struct snp_vcpu_run_stats *out);
+void snp_vcpu_run_forget(u64 hpa);
 
 #endif /* TDSNP_SNP_VCPU_RUN_H */

@@ -121,6 +121,8 @@ struct run {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Guards ciphers only; innermost (taken under the RMP model's lock too). */
+static pthread_mutex_t cipher_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vcpu_ctx *vcpus;
 static struct plain *plains;
 static struct cipher *ciphers;
@@ -172,13 +174,25 @@ static struct cipher *cipher_find_locked(u64 hpa)
 	return NULL;
 }
 
+/* Does host memory hold ciphertext of @hpa for this ASID and GPA? */
+static bool is_cipher(u64 hpa, u32 asid, u64 gpa)
+{
+	struct cipher *c;
+	bool ret;
+
+	pthread_mutex_lock(&cipher_lock);
+	c = cipher_find_locked(hpa);
+	ret = c && c->asid == asid && c->gpa == gpa;
+	pthread_mutex_unlock(&cipher_lock);
+	return ret;
+}
+
 /* Read a private page's plaintext out of host memory. */
 static void decrypt_locked(u64 hpa, u32 asid, u64 gpa, u8 *buf)
 {
-	struct cipher *c = cipher_find_locked(hpa);
 	const u8 *host = page_address(pfn_to_page(hpa >> 12));
 
-	if (c && c->asid == asid && c->gpa == gpa)
+	if (is_cipher(hpa, asid, gpa))
 		crypt(buf, host, asid, hpa);
 	else
 		memcpy(buf, host, PAGE_SZ);
@@ -187,14 +201,18 @@ static void decrypt_locked(u64 hpa, u32 asid, u64 gpa, u8 *buf)
 /* Store a private page's plaintext into host memory, encrypted. */
 static void encrypt_locked(u64 hpa, u32 asid, u64 gpa, const u8 *buf)
 {
-	struct cipher *c = cipher_find_locked(hpa);
+	struct cipher *c;
 
 	if (!owned_by(hpa, asid, gpa))
 		return;		/* the host took the page back meanwhile */
+	pthread_mutex_lock(&cipher_lock);
+	c = cipher_find_locked(hpa);
 	if (!c) {
 		c = calloc(1, sizeof(*c));
-		if (!c)
+		if (!c) {
+			pthread_mutex_unlock(&cipher_lock);
 			return;
+		}
 		c->hpa = hpa;
 		c->next = ciphers;
 		ciphers = c;
@@ -202,6 +220,7 @@ static void encrypt_locked(u64 hpa, u32 asid, u64 gpa, const u8 *buf)
 	c->asid = asid;
 	c->gpa = gpa;
 	crypt(page_address(pfn_to_page(hpa >> 12)), buf, asid, hpa);
+	pthread_mutex_unlock(&cipher_lock);
 }
 
 static struct plain *plain_get_locked(u64 hpa, u32 asid, u64 gpa)
@@ -757,11 +776,36 @@ void snp_vcpu_run_uninstall(void)
 		free(v->pages);
 		free(v);
 	}
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&cipher_lock);
 	while ((c = ciphers)) {
 		ciphers = c->next;
 		free(c);
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&cipher_lock);
+}
+
+/**
+ * snp_vcpu_run_forget() - an RMP entry changed: its page is not ciphertext now
+ * @hpa: the page (the RMP model calls this on every RMPUPDATE and launch
+ *       update of it, through snp_mock_host_set_owned())
+ *
+ * Models the new key binding: whatever the page holds is taken as it is.
+ */
+void snp_vcpu_run_forget(u64 hpa)
+{
+	struct cipher **pp, *c;
+
+	hpa &= ~(PAGE_SZ - 1);
+	pthread_mutex_lock(&cipher_lock);
+	for (pp = &ciphers; (c = *pp); pp = &c->next) {
+		if (c->hpa == hpa) {
+			*pp = c->next;
+			free(c);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cipher_lock);
 }
 
 /**
