@@ -83,6 +83,9 @@
 /* A page mapped into a vCPU's engine; @p is NULL for a shared page. */
 struct mapped {
 	u64 addr;
+	u64 gpa;
+	u64 hpa;
+	u32 gen;
 	struct plain *p;
 };
 
@@ -91,6 +94,7 @@ struct plain {
 	u64 hpa;
 	u32 asid;
 	u64 gpa;
+	u32 gen;
 	u8 *buf;
 	u32 refs;
 	struct plain *next;
@@ -127,6 +131,19 @@ static struct vcpu_ctx *vcpus;
 static struct plain *plains;
 static struct cipher *ciphers;
 static struct snp_vcpu_run_stats stats;
+
+/*
+ * Per host page (hashed), how often its RMP entry changed owner, GPA or
+ * size (snp_vcpu_run_forget()): a mapping or plaintext made before a change
+ * is stale even when the new entry looks the same (a reused ASID).
+ */
+#define GEN_SLOTS		4096
+static u32 rmp_gen[GEN_SLOTS];
+
+static u32 gen_of(u64 hpa)
+{
+	return __atomic_load_n(&rmp_gen[(hpa >> 12) % GEN_SLOTS], __ATOMIC_ACQUIRE);
+}
 
 static void count(u64 *c)
 {
@@ -228,7 +245,7 @@ static struct plain *plain_get_locked(u64 hpa, u32 asid, u64 gpa)
 	struct plain *p;
 
 	for (p = plains; p; p = p->next)
-		if (p->hpa == hpa && p->asid == asid && p->gpa == gpa)
+		if (p->hpa == hpa && p->asid == asid && p->gpa == gpa && p->gen == gen_of(hpa))
 			break;
 	if (!p) {
 		p = calloc(1, sizeof(*p));
@@ -242,6 +259,7 @@ static struct plain *plain_get_locked(u64 hpa, u32 asid, u64 gpa)
 		p->hpa = hpa;
 		p->asid = asid;
 		p->gpa = gpa;
+		p->gen = gen_of(hpa);
 		decrypt_locked(hpa, asid, gpa, p->buf);
 		p->next = plains;
 		plains = p;
@@ -256,7 +274,8 @@ static void plain_put_locked(struct plain *p)
 
 	if (--p->refs)
 		return;
-	encrypt_locked(p->hpa, p->asid, p->gpa, p->buf);
+	if (p->gen == gen_of(p->hpa))
+		encrypt_locked(p->hpa, p->asid, p->gpa, p->buf);
 	for (pp = &plains; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
@@ -291,42 +310,121 @@ static struct vcpu_ctx *vcpu_of(struct page *vmsa)
 	return v;
 }
 
-static int map_page(struct run *rn, u64 addr, void *host, struct plain *p)
+static int map_page(struct run *rn, u64 addr, u64 gpa, u64 hpa, void *host, struct plain *p,
+		    u32 prot)
 {
 	struct vcpu_ctx *v = rn->v;
+	struct mapped *m;
 	int err;
 
 	if (v->nr == v->cap) {
 		u32 cap = v->cap ? 2 * v->cap : 32;
-		struct mapped *m = realloc(v->pages, cap * sizeof(*m));
 
+		m = realloc(v->pages, cap * sizeof(*m));
 		if (!m)
 			return -ENOMEM;
 		v->pages = m;
 		v->cap = cap;
 	}
-	err = mock_cpu_map(v->cpu, addr, PAGE_SZ, host, MOCK_CPU_PROT_RWX);
+	err = mock_cpu_map(v->cpu, addr, PAGE_SZ, host, prot);
 	if (err)
 		return err;
-	v->pages[v->nr].addr = addr;
-	v->pages[v->nr++].p = p;
+	m = &v->pages[v->nr++];
+	m->addr = addr;
+	m->gpa = gpa;
+	m->hpa = hpa;
+	m->gen = gen_of(hpa);
+	m->p = p;
 	return 0;
 }
 
-/* At a #VMEXIT: every page leaves the engine, private ones encrypted back. */
-static void unmap_all(struct run *rn)
+static void unmap_locked(struct vcpu_ctx *v, u32 i)
+{
+	mock_cpu_unmap(v->cpu, v->pages[i].addr, PAGE_SZ);
+	if (v->pages[i].p)
+		plain_put_locked(v->pages[i].p);
+	v->pages[i] = v->pages[--v->nr];
+}
+
+/* Drop every mapping of @gpa from this vCPU (its validation was rescinded). */
+static void unmap_gpa(struct run *rn, u64 gpa)
+{
+	struct vcpu_ctx *v = rn->v;
+	u32 i = 0;
+
+	pthread_mutex_lock(&lock);
+	while (i < v->nr) {
+		if (v->pages[i].gpa == gpa)
+			unmap_locked(v, i);
+		else
+			i++;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* At a #VMEXIT: what the guest wrote goes back into its pages, encrypted. */
+static void write_back(struct run *rn)
 {
 	struct vcpu_ctx *v = rn->v;
 	u32 i;
 
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < v->nr; i++) {
-		mock_cpu_unmap(v->cpu, v->pages[i].addr, PAGE_SZ);
-		if (v->pages[i].p)
-			plain_put_locked(v->pages[i].p);
+		struct plain *p = v->pages[i].p;
+
+		if (p && p->gen == gen_of(p->hpa))
+			encrypt_locked(p->hpa, p->asid, p->gpa, p->buf);
 	}
-	v->nr = 0;
 	pthread_mutex_unlock(&lock);
+}
+
+/* Is a mapping still what the NPT and the RMP allow? */
+static bool still_valid(struct run *rn, const struct mapped *m)
+{
+	const struct vmm_snp_vmrun *r = rn->r;
+	struct snp_mock_rmp_entry e;
+	struct page *page = NULL;
+
+	if (m->gen != gen_of(m->hpa) || r->npt(r->npt_ctx, m->gpa, &page) != VMM_SNP_NPT_PAGE ||
+	    page_to_phys(page) != m->hpa)
+		return false;
+	snp_mock_rmp_get(tdsnp_hpa(m->hpa), &e);
+	if (!m->p)
+		return !e.assigned;
+	return m->p->asid == r->asid && e.assigned && e.asid == r->asid && e.gpa == m->gpa &&
+	       e.validated && !e.immutable;
+}
+
+/*
+ * At a VMRUN: pages stay mapped between runs (changing the engine's memory
+ * map is what costs); keep those the NPT and the RMP still allow.  A page
+ * another vCPU changed meanwhile is seen at this vCPU's next VMRUN (TLB
+ * shootdown is not modelled).
+ */
+static void revalidate(struct run *rn)
+{
+	struct vcpu_ctx *v = rn->v;
+	u32 i = 0;
+
+	while (i < v->nr) {
+		if (still_valid(rn, &v->pages[i])) {
+			i++;
+			continue;
+		}
+		pthread_mutex_lock(&lock);
+		unmap_locked(v, i);
+		pthread_mutex_unlock(&lock);
+	}
+}
+
+/* Engine permissions of a private page at a VMPL (snp.md 2.4). */
+static u32 vmpl_prot(const struct snp_mock_rmp_entry *e, u32 vmpl)
+{
+	u8 perms = e->perms[vmpl];
+
+	return (perms & SNP_PERM_READ ? MOCK_CPU_PROT_R : 0) |
+	       (perms & SNP_PERM_WRITE ? MOCK_CPU_PROT_W : 0) |
+	       (perms & SNP_PERM_EXEC_SUPER ? MOCK_CPU_PROT_X : 0);
 }
 
 /* ------------------------------------------------------- VMSA <-> state */
@@ -497,7 +595,7 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 			vmexit(rn, VMM_SNP_EXIT_NPF, NPF_P | SNP_NPF_RMP | npf_code(access), gpa);
 			return 1;
 		}
-		return map_page(rn, addr, page_address(page), NULL);
+		return map_page(rn, addr, gpa, hpa, page_address(page), NULL, MOCK_CPU_PROT_RWX);
 	}
 	if (!e.assigned || e.asid != r->asid || e.gpa != gpa || e.immutable) {
 		count(&stats.npf);
@@ -525,7 +623,7 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 	pthread_mutex_unlock(&lock);
 	if (!p)
 		return -ENOMEM;
-	err = map_page(rn, addr, p->buf, p);
+	err = map_page(rn, addr, gpa, hpa, p->buf, p, vmpl_prot(&e, r->vmpl));
 	if (err) {
 		pthread_mutex_lock(&lock);
 		plain_put_locked(p);
@@ -593,6 +691,8 @@ static int rmp_insn(struct run *rn, struct mock_cpu_exit *x, bool pvalidate)
 		err = deliver(rn, &ev, x);
 		return err == 1 ? 2 : err;
 	}
+	if (pvalidate && !status && !rn->st.gpr[2])
+		unmap_gpa(rn, gpa);	/* rescinded: the next access faults again */
 	rn->st.gpr[0] = status;
 	rn->st.rflags &= ~RFLAGS_ARITH;
 	if (pvalidate && no_change)
@@ -725,9 +825,10 @@ static int vmrun(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb)
 	decrypt_locked(vmsa_hpa, r->asid, e.gpa, sa);
 	pthread_mutex_unlock(&lock);
 	sync_state(&rn, (struct tdsnp_sev_es_save_area *)sa, false);
+	revalidate(&rn);
 	count(&stats.vmruns);
 	err = run_loop(&rn);
-	unmap_all(&rn);
+	write_back(&rn);
 	if (!err) {
 		sync_state(&rn, (struct tdsnp_sev_es_save_area *)sa, true);
 		pthread_mutex_lock(&lock);
@@ -772,6 +873,8 @@ void snp_vcpu_run_uninstall(void)
 	pthread_mutex_lock(&lock);
 	while ((v = vcpus)) {
 		vcpus = v->next;
+		while (v->nr)
+			unmap_locked(v, 0);
 		mock_cpu_destroy(v->cpu);
 		free(v->pages);
 		free(v);
@@ -797,6 +900,7 @@ void snp_vcpu_run_forget(u64 hpa)
 	struct cipher **pp, *c;
 
 	hpa &= ~(PAGE_SZ - 1);
+	__atomic_fetch_add(&rmp_gen[(hpa >> 12) % GEN_SLOTS], 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&cipher_lock);
 	for (pp = &ciphers; (c = *pp); pp = &c->next) {
 		if (c->hpa == hpa) {
