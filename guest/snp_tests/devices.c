@@ -14,7 +14,7 @@
 
 void guest_main(u32 cpu)
 {
-	volatile u8 *dev = guest_shared_ptr(GUEST_SNP_MMIO_BASE);
+	u8 *dev = guest_shared_ptr(GUEST_SNP_MMIO_BASE);
 	u32 a, b, c, d, lo, hi;
 	u64 args[4], q;
 	u16 w;
@@ -38,10 +38,10 @@ void guest_main(u32 cpu)
 	args[1] = w;
 	GUEST_ASSERT(guest_ucall_args(2, args) == 0);
 
-	*(volatile u32 *)(dev + 0x10) = 0xdeadbeef;
-	q = *(volatile u64 *)(dev + 0x20);
-	dev[0x30] = 0x41;
-	w = *(volatile u16 *)(dev + 0x40);
+	WRITE_ONCE(*(u32 *)(dev + 0x10), 0xdeadbeef);
+	q = READ_ONCE(*(u64 *)(dev + 0x20));
+	WRITE_ONCE(dev[0x30], 0x41);
+	w = READ_ONCE(*(u16 *)(dev + 0x40));
 	args[0] = q;
 	args[1] = w;
 	GUEST_ASSERT(guest_ucall_args(2, args) == 0);

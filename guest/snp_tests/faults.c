@@ -16,7 +16,7 @@ void guest_main(u32 cpu)
 		u64 base;
 	} __packed empty = { 0, 0 };
 	u32 a, b, c, d;
-	volatile u32 *mmio = guest_shared_ptr(GUEST_SNP_MMIO_BASE + 0x800);
+	u32 *mmio = guest_shared_ptr(GUEST_SNP_MMIO_BASE + 0x800);
 
 	(void)cpu;
 	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000001), "c"(0));
@@ -28,10 +28,10 @@ void guest_main(u32 cpu)
 		asm volatile("lidt %0; ud2" : : "m"(empty));
 		break;
 	case 3:
-		guest_ucall(*(volatile u64 *)0xfff70000ULL);
+		guest_ucall(READ_ONCE(*(u64 *)0xfff70000ULL));
 		break;
 	case 4:
-		guest_ucall(*mmio);
+		guest_ucall(READ_ONCE(*mmio));
 		break;
 	default:
 		break;

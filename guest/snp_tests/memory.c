@@ -18,15 +18,15 @@
 
 void guest_main(u32 cpu)
 {
-	volatile u64 *a = (volatile u64 *)PAGE_A;
-	volatile u64 *sh;
+	u64 *a = (u64 *)PAGE_A;
+	u64 *sh;
 	u64 args[4];
 	bool nc1 = true, nc2 = false;
 
 	(void)cpu;
-	a[0] = 0x5ca1ab1e5ca1ab1eULL;
-	args[0] = a[0];
-	args[1] = a[1];
+	WRITE_ONCE(a[0], 0x5ca1ab1e5ca1ab1eULL);
+	args[0] = READ_ONCE(a[0]);
+	args[1] = READ_ONCE(a[1]);
 	GUEST_ASSERT(guest_ucall_args(2, args) == 0);
 
 	args[0] = guest_snp_pvalidate(PAGE_B, true, &nc1);
@@ -37,10 +37,10 @@ void guest_main(u32 cpu)
 
 	GUEST_ASSERT(guest_map_gpa(PAGE_B, 4096, true) == 0);
 	sh = guest_shared_ptr(PAGE_B);
-	sh[0] = 0x676e6970;	/* "ping" */
+	WRITE_ONCE(sh[0], 0x676e6970);	/* "ping" */
 	guest_ucall(PAGE_B);
-	guest_ucall(sh[0]);
+	guest_ucall(READ_ONCE(sh[0]));
 
 	GUEST_ASSERT(guest_map_gpa(PAGE_B, 4096, false) == 0);
-	guest_ucall(*(volatile u64 *)PAGE_B);
+	guest_ucall(READ_ONCE(*(u64 *)PAGE_B));
 }

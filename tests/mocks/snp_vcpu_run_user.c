@@ -677,8 +677,8 @@ static int rmp_insn(struct run *rn, struct mock_cpu_exit *x, bool pvalidate)
 		return 1;
 	}
 	if (status == TDSNP_SW_FAULT_UD || status == TDSNP_SW_FAULT_GP) {
-		struct mock_cpu_event ev = { .vector = status == TDSNP_SW_FAULT_UD ? VEC_UD : VEC_GP,
-					     .has_error = status == TDSNP_SW_FAULT_GP };
+		bool gp = status == TDSNP_SW_FAULT_GP;
+		struct mock_cpu_event ev = { .vector = gp ? VEC_GP : VEC_UD, .has_error = gp };
 
 		err = deliver(rn, &ev, x);
 		return err == 1 ? 2 : err;

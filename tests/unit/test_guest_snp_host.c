@@ -307,7 +307,9 @@ static void faults_until(struct env *e, u32 which, struct vmm_exit *x)
 	assert_int_equal(x->reason, VMM_EXIT_CPUID);
 	assert_int_equal(x->cpuid.leaf, 0x40000001);
 	x->cpuid.eax = which;
-	x->cpuid.ebx = x->cpuid.ecx = x->cpuid.edx = 0;
+	x->cpuid.ebx = 0;
+	x->cpuid.ecx = 0;
+	x->cpuid.edx = 0;
 	run_until(e, 0, x);
 }
 
@@ -515,7 +517,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unclaimed_mmio_read_answered_by_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_before_finalize_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_four_launch_vcpus_ucall_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_four_launch_vcpus_ucall_at_once, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_aps_created_through_ghcb_ucall_at_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inuse_during_psc_is_retried, setup, teardown),
