@@ -12,6 +12,10 @@
  */
 #include <guest_snp.h>
 
+/**
+ * guest_main() - the program described above, on every vCPU
+ * @cpu: vCPU index
+ */
 void guest_main(u32 cpu)
 {
 	u8 *dev = guest_shared_ptr(GUEST_SNP_MMIO_BASE);

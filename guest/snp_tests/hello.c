@@ -5,6 +5,10 @@
  */
 #include <guest_snp.h>
 
+/**
+ * guest_main() - the program described above, on every vCPU
+ * @cpu: vCPU index
+ */
 void guest_main(u32 cpu)
 {
 	u64 args[2] = { 0x5a00 + cpu, guest_snp_cbit() };

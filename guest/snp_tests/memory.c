@@ -16,6 +16,10 @@
 #define PAGE_A	0xfff60000ULL
 #define PAGE_B	0xfff61000ULL
 
+/**
+ * guest_main() - the program described above, on every vCPU
+ * @cpu: vCPU index
+ */
 void guest_main(u32 cpu)
 {
 	u64 *a = (u64 *)PAGE_A;

@@ -320,11 +320,11 @@ static void test_guest_assert_reports_file_and_line(void **state)
 	struct vmm_exit x = { 0 };
 
 	faults_until(e, 1, &x);
-	assert_string_equal(e->serial, "ASSERT guest/snp_tests/faults.c:25: 1 + 1 == 3\n");
+	assert_string_equal(e->serial, "ASSERT guest/snp_tests/faults.c:29: 1 + 1 == 3\n");
 	assert_int_equal(x.reason, VMM_EXIT_UCALL);
 	assert_int_equal(x.ucall.cmd, VMM_UCALL_ASSERT);
 	assert_string_equal(x.ucall.file, "guest/snp_tests/faults.c");
-	assert_int_equal(x.ucall.line, 25);
+	assert_int_equal(x.ucall.line, 29);
 	run_until(e, 0, &x);
 	/* Termination request (GHCB MSR protocol 0x100): set 0, reason 0. */
 	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
@@ -430,7 +430,7 @@ static void test_refused_psc_reaches_guest_assert(void **state)
 	assert_int_equal(x.reason, VMM_EXIT_UCALL);
 	assert_int_equal(x.ucall.cmd, VMM_UCALL_ASSERT);
 	assert_string_equal(x.ucall.file, "guest/snp_tests/memory.c");
-	assert_int_equal(x.ucall.line, 38);
+	assert_int_equal(x.ucall.line, 42);
 	assert_int_equal(vmm_get_mem_state(e->vm, PAGE_B, &st), 0);
 	assert_int_equal(st, VMM_MEM_PRIVATE);
 	run_until(e, 0, &x);
