@@ -8,7 +8,7 @@
 #include <guest_snp.h>
 #include "snp_guest_boot.h"
 
-#define PG		4096u
+#define PG		4096ULL
 #define PTE_P		BIT_ULL(0)
 #define PTE_W		BIT_ULL(1)
 #define PTE_PS		BIT_ULL(7)

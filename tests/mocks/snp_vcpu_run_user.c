@@ -340,10 +340,13 @@ static int map_page(struct run *rn, u64 addr, u64 gpa, u64 hpa, void *host, stru
 
 static void unmap_locked(struct vcpu_ctx *v, u32 i)
 {
+	struct plain *p = v->pages[i].p;
+
 	mock_cpu_unmap(v->cpu, v->pages[i].addr, PAGE_SZ);
-	if (v->pages[i].p)
-		plain_put_locked(v->pages[i].p);
 	v->pages[i] = v->pages[--v->nr];
+	/* p->refs counts every mapping of it: freed with the last one only. */
+	if (p)
+		plain_put_locked(p); /* NOLINT(clang-analyzer-unix.Malloc) */
 }
 
 /* Drop every mapping of @gpa from this vCPU (its validation was rescinded). */
@@ -744,8 +747,6 @@ static int run_loop(struct run *rn)
 			if (err)
 				return err;
 		}
-		again = false;
-		err = 0;
 		switch (x.reason) {
 		case MOCK_CPU_EXIT_INVALID_OPCODE:
 			if (!memcmp(x.insn, vmgexit_b, 4)) {
