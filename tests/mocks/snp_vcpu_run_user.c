@@ -124,9 +124,10 @@ struct run {
 	u64 ghcb_msr;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lock;
 /* Guards ciphers only; innermost (taken under the RMP model's lock too). */
-static pthread_mutex_t cipher_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t cipher_lock;
+static bool installed;
 static struct vcpu_ctx *vcpus;
 static struct plain *plains;
 static struct cipher *ciphers;
@@ -856,11 +857,14 @@ const struct vmm_snp_run_ops *snp_vcpu_run_ops(void)
 }
 
 /**
- * snp_vcpu_run_install() - start counting; engines are made at first VMRUN
+ * snp_vcpu_run_install() - set up the run model; engines are made at first VMRUN
  */
 void snp_vcpu_run_install(void)
 {
+	pthread_mutex_init(&lock, NULL);
+	pthread_mutex_init(&cipher_lock, NULL);
 	memset(&stats, 0, sizeof(stats));
+	__atomic_store_n(&installed, true, __ATOMIC_RELEASE);
 }
 
 /**
@@ -882,11 +886,14 @@ void snp_vcpu_run_uninstall(void)
 	}
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_lock(&cipher_lock);
+	__atomic_store_n(&installed, false, __ATOMIC_RELEASE);
 	while ((c = ciphers)) {
 		ciphers = c->next;
 		free(c);
 	}
 	pthread_mutex_unlock(&cipher_lock);
+	pthread_mutex_destroy(&cipher_lock);
+	pthread_mutex_destroy(&lock);
 }
 
 /**
@@ -902,6 +909,8 @@ void snp_vcpu_run_forget(u64 hpa)
 
 	hpa &= ~(PAGE_SZ - 1);
 	__atomic_fetch_add(&rmp_gen[(hpa >> 12) % GEN_SLOTS], 1, __ATOMIC_RELEASE);
+	if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
+		return;		/* no run model: nothing encrypted */
 	pthread_mutex_lock(&cipher_lock);
 	for (pp = &ciphers; (c = *pp); pp = &c->next) {
 		if (c->hpa == hpa) {
