@@ -656,6 +656,31 @@ static enum dec_err decode(struct dec *c, struct vmm_insn *in)
 	return err;
 }
 
+static enum dec_err decode_bytes(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+				 struct vmm_insn *insn)
+{
+	struct dec c = { .p = bytes, .avail = avail, .mode = mode };
+
+	memset(insn, 0, sizeof(*insn));
+	insn->reg = -1;
+	insn->mode = (u8)mode;
+	return decode(&c, insn);
+}
+
+static int dec_errno(enum dec_err err)
+{
+	switch (err) {
+	case DEC_OK:
+		return 0;
+	case DEC_SHORT:
+		return -ENODATA;
+	case DEC_UNSUPPORTED:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+}
+
 /**
  * vmm_insn_decode() - decode one instruction that accesses memory
  * @bytes: the instruction bytes, from the guest's RIP
@@ -672,22 +697,12 @@ static enum dec_err decode(struct dec *c, struct vmm_insn *in)
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn)
 {
-	struct dec c = { .p = bytes, .avail = avail, .mode = mode };
-
-	memset(insn, 0, sizeof(*insn));
-	insn->reg = -1;
-	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16)
-		return -EINVAL;
-	switch (decode(&c, insn)) {
-	case DEC_OK:
-		return 0;
-	case DEC_SHORT:
-		return -ENODATA;
-	case DEC_UNSUPPORTED:
-		return -EOPNOTSUPP;
-	default:
+	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16) {
+		memset(insn, 0, sizeof(*insn));
+		insn->reg = -1;
 		return -EINVAL;
 	}
+	return dec_errno(decode_bytes(bytes, avail, mode, insn));
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
 
@@ -1106,7 +1121,7 @@ static int mem_access(const struct vmm_emul_ops *ops, void *ctx, u64 gva, unsign
 		unsigned int sz = n == 1 ? size : 1;
 
 		if (ops->translate) {
-			ret = ops->translate(ctx, a, write, &gpa, fault);
+			ret = ops->translate(ctx, a, write ? VMM_ACC_WRITE : 0, &gpa, fault);
 			if (ret)
 				return ret;
 		} else {
@@ -1127,9 +1142,25 @@ static int mem_access(const struct vmm_emul_ops *ops, void *ctx, u64 gva, unsign
 	return 0;
 }
 
-static u64 seg_base(const struct vmm_emul_ops *ops, void *ctx, unsigned int seg)
+/*
+ * The base of segment @seg; in 64-bit mode only FS and GS have one (SDM
+ * vol. 1 3.4.2.1).
+ */
+static u64 seg_base(unsigned int mode, const struct vmm_emul_ops *ops, void *ctx,
+		    unsigned int seg)
 {
+	if (mode == VMM_MODE_64 && seg != VMM_SEG_FS && seg != VMM_SEG_GS)
+		return 0;
 	return ops->seg_base ? ops->seg_base(ctx, seg) : 0;
+}
+
+/* A linear address: segment base + offset, 32 bits wide outside 64-bit mode. */
+static u64 linear(const struct vmm_insn *in, const struct vmm_emul_ops *ops, void *ctx,
+		  unsigned int seg, u64 off)
+{
+	u64 lin = seg_base(in->mode, ops, ctx, seg) + off;
+
+	return in->mode == VMM_MODE_64 ? lin : lin & 0xffffffffULL;
 }
 
 /* enum vmm_seg of a segment-override prefix byte (DS when none). */
@@ -1159,13 +1190,13 @@ static int string_once(const struct vmm_insn *in, const struct vmm_emul_ops *ops
 		       u64 si, u64 di, struct vmm_fault *fault)
 {
 	unsigned int size = in->size;
-	u64 src_lin = seg_base(ops, ctx, prefix_seg(in->seg)) + si;
-	u64 dst_lin = seg_base(ops, ctx, VMM_SEG_ES) + di;
+	u64 src_lin = linear(in, ops, ctx, prefix_seg(in->seg), si);
+	u64 dst_lin = linear(in, ops, ctx, VMM_SEG_ES, di);
 	u64 a = 0, b = 0, r, f;
 	u16 port = (u16)ops->get_reg(ctx, VMM_RDX);
 	int ret = 0;
 
-	/* In 64-bit mode ES/DS bases are 0; segment limits are not checked. */
+	/* Segment limits are not checked (64-bit mode has none). */
 	switch (in->str_op) {
 	case VMM_STR_MOVS:
 		ret = mem_access(ops, ctx, src_lin, size, false, &a, fault);
@@ -1182,7 +1213,7 @@ static int string_once(const struct vmm_insn *in, const struct vmm_emul_ops *ops
 		return ret;
 	case VMM_STR_INS:
 		/* The destination is checked (translated) before the port is read. */
-		ret = ops->translate ? ops->translate(ctx, dst_lin, true, &r, fault) : 0;
+		ret = ops->translate ? ops->translate(ctx, dst_lin, VMM_ACC_WRITE, &r, fault) : 0;
 		if (!ret)
 			ret = ops->port_in(ctx, port, size, &a);
 		if (!ret)
@@ -1350,3 +1381,430 @@ int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops 
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmm_insn_ea);
+
+/* Paging control bits (SDM vol. 3A 2.5, 4.1.1; EFER: 2.2.1). */
+#define CR0_WP		BIT_ULL(16)
+#define CR0_PG		BIT_ULL(31)
+#define CR4_PSE		BIT_ULL(4)
+#define CR4_PAE		BIT_ULL(5)
+#define CR4_LA57	BIT_ULL(12)
+#define CR4_SMEP	BIT_ULL(20)
+#define CR4_SMAP	BIT_ULL(21)
+#define CR4_PKE		BIT_ULL(22)
+#define CR4_PKS		BIT_ULL(24)
+#define EFER_LMA	BIT_ULL(10)
+#define EFER_NXE	BIT_ULL(11)
+#define RFLAGS_AC	BIT_ULL(18)
+
+/* Paging-structure entry bits (SDM vol. 3A tables 4-4 to 4-20). */
+#define PTE_P		BIT_ULL(0)
+#define PTE_RW		BIT_ULL(1)
+#define PTE_US		BIT_ULL(2)
+#define PTE_A		BIT_ULL(5)
+#define PTE_D		BIT_ULL(6)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_XD		BIT_ULL(63)
+
+/* Page-fault error code bits besides the VMM_ACC_* ones (SDM vol. 3A 4.7). */
+#define PFEC_P		BIT(0)
+#define PFEC_RSVD	BIT(3)
+#define PFEC_PK		BIT(5)
+
+static int raise_fault(struct vmm_fault *f, u8 vector, u32 error_code, u64 cr2)
+{
+	f->vector = vector;
+	f->error_code = error_code;
+	f->cr2 = cr2;
+	return VMM_EMUL_FAULT;
+}
+
+/* One level of a walk: where the entry is, and what it maps. */
+struct walk_level {
+	u64 gpa;	/* of the entry */
+	u64 pte;
+	unsigned int size;	/* of the entry: 4 or 8 */
+	bool has_a;	/* the entry has an accessed flag (not a PAE PDPTE) */
+};
+
+/*
+ * Reserved bits of a present 8-byte entry at @level (1 = PTE) of 4-level,
+ * 5-level or PAE paging (SDM vol. 3A tables 4-8 to 4-20): physical-address
+ * bits at or above MAXPHYADDR, XD without EFER.NXE, PS in a PML5E/PML4E,
+ * and the bits under a large page's frame above its PAT bit.
+ */
+static u64 rsvd_bits(const struct vmm_paging *pg, unsigned int level, bool pae, u64 pte,
+		     unsigned int maxpa)
+{
+	u64 r = (BIT_ULL(52) - 1) & ~(BIT_ULL(maxpa) - 1);
+
+	if (!(pg->efer & EFER_NXE))
+		r |= PTE_XD;
+	if (pae && level == 3)
+		return r | PTE_XD | 0x1e6ULL;	/* PDPTE: bits 2:1, 8:5 and 63 */
+	if (level >= 4)
+		return r | PTE_PS;
+	if (level == 3 && (pte & PTE_PS))
+		return r | (BIT_ULL(30) - 1 - (BIT_ULL(13) - 1));	/* 1 GiB: bits 29:13 */
+	if (level == 2 && (pte & PTE_PS))
+		return r | (BIT_ULL(21) - 1 - (BIT_ULL(13) - 1));	/* 2 MiB: bits 20:13 */
+	return r;
+}
+
+/* A protection fault on a translation that reached a leaf (P = 1). */
+static bool leaf_denied(const struct vmm_paging *pg, unsigned int access, bool user, bool rw,
+			bool us, bool xd, u64 leaf, bool long_mode, u32 *ec)
+{
+	bool write = access & VMM_ACC_WRITE, fetch = access & VMM_ACC_FETCH;
+
+	if (user && !us)
+		return true;
+	if (write && !rw && (user || (pg->cr0 & CR0_WP)))
+		return true;
+	if (fetch && xd)
+		return true;
+	if (!user && us && fetch && (pg->cr4 & CR4_SMEP))
+		return true;
+	if (!user && us && !fetch && (pg->cr4 & CR4_SMAP) && !(pg->rflags & RFLAGS_AC))
+		return true;
+	/* Protection keys: user-mode addresses, data accesses (SDM vol. 3A 4.6.2). */
+	if (long_mode && us && !fetch && (pg->cr4 & CR4_PKE)) {
+		unsigned int key = (unsigned int)(leaf >> 59) & 0xf;
+		bool ad = (pg->pkru >> (2 * key)) & 1, wd = (pg->pkru >> (2 * key + 1)) & 1;
+
+		if (ad || (write && wd && (user || (pg->cr0 & CR0_WP)))) {
+			*ec |= PFEC_PK;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Set the accessed flags of every level and the dirty flag of the leaf. */
+static int set_ad(const struct vmm_walk_ops *ops, void *ctx, const struct walk_level *lv,
+		  unsigned int n, bool write)
+{
+	unsigned int i;
+	int ret;
+
+	if (!ops->set_ad)
+		return 0;
+	for (i = 0; i < n; i++) {
+		u64 want = lv[i].pte | (lv[i].has_a ? PTE_A : 0) |
+			   (i == n - 1 && write ? PTE_D : 0);
+
+		if (want == lv[i].pte)
+			continue;
+		ret = ops->set_ad(ctx, lv[i].gpa, lv[i].size, lv[i].pte, want);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int walk_once(const struct vmm_paging *pg, u64 gva, unsigned int access,
+		     const struct vmm_walk_ops *ops, void *ctx, u64 *gpa, struct vmm_fault *fault)
+{
+	unsigned int maxpa = pg->maxphyaddr ? pg->maxphyaddr : 52, levels, level, n = 0, size;
+	bool long_mode = pg->efer & EFER_LMA, pae = !long_mode && (pg->cr4 & CR4_PAE);
+	bool user = pg->cpl == 3 || (access & VMM_ACC_USER), rw = true, us = true, xd = false;
+	u64 frame_mask = (BIT_ULL(maxpa) - 1) & ~0xfffULL, table, pte = 0, page_mask = 0xfff;
+	struct walk_level lv[5];
+	u32 ec;
+	int ret;
+
+	ec = (access & (VMM_ACC_WRITE | VMM_ACC_FETCH)) | (user ? VMM_ACC_USER : 0);
+	/* I/D is reported only with SMEP, or NXE under PAE/4-level paging. */
+	if ((access & VMM_ACC_FETCH) && !(pg->cr4 & CR4_SMEP) &&
+	    !((long_mode || pae) && (pg->efer & EFER_NXE)))
+		ec &= ~VMM_ACC_FETCH;
+	if (long_mode) {
+		unsigned int bits = (pg->cr4 & CR4_LA57) ? 57 : 48;
+
+		if ((u64)((s64)(gva << (64 - bits)) >> (64 - bits)) != gva)
+			return raise_fault(fault, VMM_VEC_GP, 0, 0);	/* non-canonical */
+		levels = bits == 57 ? 5 : 4;
+		table = pg->cr3 & frame_mask;
+		size = 8;
+	} else if (pae) {
+		gva &= 0xffffffffULL;
+		levels = 3;
+		table = pg->cr3 & 0xffffffe0ULL;
+		size = 8;
+	} else {
+		gva &= 0xffffffffULL;
+		levels = 2;
+		table = pg->cr3 & 0xfffff000ULL;
+		size = 4;
+	}
+	for (level = levels; level >= 1; level--) {
+		unsigned int shift, idx;
+		bool leaf;
+
+		if (size == 4) {
+			shift = level == 2 ? 22 : 12;
+			idx = (unsigned int)(gva >> shift) & 0x3ff;
+		} else {
+			shift = 12 + 9 * (level - 1);
+			idx = (unsigned int)(gva >> shift) & (pae && level == 3 ? 3 : 0x1ff);
+		}
+		lv[n].gpa = table + (u64)idx * size;
+		lv[n].size = size;
+		lv[n].has_a = !(pae && level == 3);
+		ret = ops->read(ctx, lv[n].gpa, size, &pte);
+		if (ret)
+			return ret;
+		if (size == 4)
+			pte &= 0xffffffffULL;
+		lv[n++].pte = pte;
+		if (!(pte & PTE_P))
+			return raise_fault(fault, VMM_VEC_PF, ec, gva);
+		if (size == 8 && (pte & rsvd_bits(pg, level, pae, pte, maxpa)))
+			return raise_fault(fault, VMM_VEC_PF, ec | PFEC_P | PFEC_RSVD, gva);
+		if (!(pae && level == 3)) {
+			rw = rw && (pte & PTE_RW);
+			us = us && (pte & PTE_US);
+			xd = xd || ((pg->efer & EFER_NXE) && size == 8 && (pte & PTE_XD));
+		}
+		leaf = level == 1 || ((pte & PTE_PS) && (level == 2 || (level == 3 && !pae)) &&
+				      (size == 8 || (pg->cr4 & CR4_PSE)));
+		if (leaf) {
+			page_mask = BIT_ULL(shift) - 1;
+			break;
+		}
+		table = pte & frame_mask;
+	}
+	if (size == 4 && page_mask != 0xfff) {
+		/* A 4 MiB page: PA bits 39:32 in PDE bits 20:13, bit 21 reserved. */
+		u64 high = (pte >> 13) & 0xff;
+
+		if ((pte & BIT_ULL(21)) || (maxpa < 40 && (high >> (maxpa - 32))))
+			return raise_fault(fault, VMM_VEC_PF, ec | PFEC_P | PFEC_RSVD, gva);
+		*gpa = (pte & 0xffc00000ULL) | (high << 32) | (gva & page_mask);
+	} else {
+		*gpa = (pte & frame_mask & ~page_mask) | (gva & page_mask);
+	}
+	if (leaf_denied(pg, access, user, rw, us, xd, pte, long_mode, &ec))
+		return raise_fault(fault, VMM_VEC_PF, ec | PFEC_P, gva);
+	return set_ad(ops, ctx, lv, n, access & VMM_ACC_WRITE);
+}
+
+/**
+ * vmm_gva_walk() - translate a linear address through the guest's page tables
+ * @pg: the guest's paging state
+ * @gva: the linear address
+ * @access: VMM_ACC_WRITE, VMM_ACC_FETCH, or 0 for a data read; with
+ *          VMM_ACC_USER (or @pg->cpl 3) a user-mode access
+ * @ops: reads the paging-structure entries (and sets A/D flags)
+ * @ctx: passed to @ops
+ * @gpa: out: the guest-physical address
+ * @fault: out: the exception, when VMM_EMUL_FAULT is returned
+ *
+ * Paging off (CR0.PG clear): the address is the physical one.  Otherwise
+ * 32-bit paging (4 MiB pages with CR4.PSE), PAE paging, 4-level or 5-level
+ * paging (EFER.LMA, CR4.LA57) with 2 MiB and 1 GiB pages, as SDM vol. 3A
+ * chapter 4 describes: present, reserved-bit (MAXPHYADDR, XD without NXE,
+ * PS where it is reserved), R/W with CR0.WP, U/S, XD, SMEP, SMAP (with
+ * RFLAGS.AC lifting it; every emulated access is an explicit one) and
+ * protection-key checks, and the #PF error code the CPU would push.  A
+ * non-canonical address in long mode is #GP(0) (#SS for stack accesses is
+ * not told apart).  PAE PDPTEs are read from memory at each walk, where
+ * the CPU uses the copies it loaded at MOV CR3 (inferred difference: only
+ * a guest that changes a PDPTE without reloading CR3 sees it).  Accessed
+ * and dirty flags are set once the translation succeeded, through
+ * @ops->set_ad.
+ *
+ * Return: 0 with @gpa; VMM_EMUL_FAULT with @fault (#PF or #GP); a negative
+ * errno from @ops->read; -EOPNOTSUPP with CR4.PKS set (supervisor
+ * protection keys need IA32_PKRS, not modelled); -EAGAIN when the entries
+ * kept changing under @ops->set_ad; -EINVAL for a NULL argument.
+ */
+int vmm_gva_walk(const struct vmm_paging *pg, u64 gva, unsigned int access,
+		 const struct vmm_walk_ops *ops, void *ctx, u64 *gpa, struct vmm_fault *fault)
+{
+	unsigned int tries;
+	int ret = -EAGAIN;
+
+	if (!pg || !ops || !ops->read || !gpa || !fault)
+		return -EINVAL;
+	*gpa = 0;
+	if (!(pg->cr0 & CR0_PG)) {
+		*gpa = (pg->efer & EFER_LMA) ? gva : gva & 0xffffffffULL;
+		return 0;
+	}
+	if (pg->cr4 & CR4_PKS)
+		return -EOPNOTSUPP;
+	if (pg->maxphyaddr > 52 || (pg->maxphyaddr && pg->maxphyaddr < 32))
+		return -EINVAL;
+	for (tries = 0; tries < 8 && ret == -EAGAIN; tries++)
+		ret = walk_once(pg, gva, access, ops, ctx, gpa, fault);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_gva_walk);
+
+/* The default segment of a ModRM operand: SS with a base of rSP or rBP. */
+static unsigned int ea_seg(const struct vmm_insn *in)
+{
+	if (in->seg)
+		return prefix_seg(in->seg);
+	if (!in->moffs && (in->base == VMM_RSP || in->base == VMM_RBP))
+		return VMM_SEG_SS;
+	return VMM_SEG_DS;
+}
+
+/* What the instruction does to its memory operand, for the page walk. */
+static unsigned int insn_access(const struct vmm_insn *in)
+{
+	switch (in->kind) {
+	case VMM_INSN_LOAD:
+	case VMM_INSN_VEC_LOAD:
+		return 0;
+	case VMM_INSN_ALU:
+		if (in->to_reg || in->alu_op == VMM_ALU_CMP || in->alu_op == VMM_ALU_TEST ||
+		    in->alu_op == VMM_ALU_BT)
+			return 0;
+		return VMM_ACC_WRITE;
+	default:
+		return VMM_ACC_WRITE;
+	}
+}
+
+static int xlate(const struct vmm_emul_ops *ops, void *ctx, u64 lin, unsigned int access,
+		 u64 *gpa, struct vmm_fault *fault)
+{
+	if (!ops->translate) {
+		*gpa = lin;
+		return 0;
+	}
+	return ops->translate(ctx, lin, access, gpa, fault);
+}
+
+/*
+ * Fetch and decode the instruction at CS:RIP, page by page: a fault on the
+ * next page counts only when the instruction reaches into it.
+ */
+static int fetch_decode(const struct vmm_emul_req *req, const struct vmm_emul_ops *ops,
+			void *ctx, struct vmm_emul_res *res)
+{
+	u64 lin = seg_base(req->mode, ops, ctx, VMM_SEG_CS) + req->rip, gpa, v;
+	unsigned int n = 0, chunk, i;
+	u8 buf[VMM_INSN_MAX_LEN];
+	enum dec_err err;
+	int ret;
+
+	if (req->mode != VMM_MODE_64)
+		lin &= 0xffffffffULL;
+	for (;;) {
+		u64 at = req->mode == VMM_MODE_64 ? lin + n : (lin + n) & 0xffffffffULL;
+
+		chunk = (unsigned int)(PAGE_MASK_4K + 1 - (at & PAGE_MASK_4K));
+		if (chunk > VMM_INSN_MAX_LEN - n)
+			chunk = VMM_INSN_MAX_LEN - n;
+		ret = xlate(ops, ctx, at, VMM_ACC_FETCH, &gpa, &res->fault);
+		if (ret)
+			return ret;
+		for (i = 0; i < chunk; i++) {
+			ret = ops->mmio_read(ctx, gpa + i, 1, &v);
+			if (ret)
+				return ret;
+			buf[n + i] = (u8)v;
+		}
+		n += chunk;
+		err = decode_bytes(buf, n, req->mode, &res->insn);
+		if (err != DEC_SHORT || n == VMM_INSN_MAX_LEN)
+			return (int)err;
+	}
+}
+
+/**
+ * vmm_emulate_insn() - emulate the instruction an exit gives
+ * @req: the exit: instruction bytes (or where to fetch them), mode, the
+ *       memory operand's GPA if the exit gave one, RIP, the REP budget
+ * @ops: register, memory, translation, port and vector callbacks
+ * @ctx: passed to @ops
+ * @res: out: the decoded instruction, the fault, the operand's GPA
+ *
+ * This is the entry point for a backend or vmm-core: it decodes (fetching
+ * through the guest's page tables when @req->bytes is NULL), then runs
+ * string and port instructions with vmm_insn_emulate_string(), and the rest
+ * with vmm_insn_emulate() on @req->gpa or, without one, on the effective
+ * address translated through @ops->translate (segment base added, page
+ * crossings checked on both pages).  Every guest exception comes back as
+ * VMM_EMUL_FAULT with @res->fault set, never as an error: #UD for an
+ * encoding the CPU rejects, #GP(0) for more than 15 bytes, a misaligned
+ * aligned-only vector move or a non-canonical address, #PF from the walk.
+ * Nothing is written to the guest before a fault except the iterations of a
+ * REP instruction that completed (its registers say how far it got).
+ *
+ * Return: 0 when the instruction completed (advance RIP by
+ * @res->insn.len); VMM_EMUL_AGAIN when a REP instruction stopped after
+ * @req->max_iter iterations (RIP stays; enter the guest or call again);
+ * VMM_EMUL_FAULT (inject @res->fault; RIP stays); -ENODATA when @req->bytes
+ * end inside the instruction; -EOPNOTSUPP for an instruction not emulated
+ * here or an operand crossing into a page that is not physically next;
+ * -EINVAL for a bad argument; or the negative errno a callback returned.
+ */
+int vmm_emulate_insn(const struct vmm_emul_req *req, const struct vmm_emul_ops *ops, void *ctx,
+		     struct vmm_emul_res *res)
+{
+	struct vmm_insn *in;
+	enum dec_err err;
+	u64 ea, lin, gpa, gpa2;
+	unsigned int access;
+	int ret;
+
+	if (!req || !ops || !res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	in = &res->insn;
+	if (req->mode != VMM_MODE_64 && req->mode != VMM_MODE_32 && req->mode != VMM_MODE_16)
+		return -EINVAL;
+	if (!ops->get_reg || !ops->set_reg || !ops->get_rflags || !ops->set_rflags ||
+	    !ops->mmio_read || !ops->mmio_write)
+		return -EINVAL;
+	if (req->bytes) {
+		err = decode_bytes(req->bytes, req->nbytes, req->mode, in);
+	} else {
+		ret = fetch_decode(req, ops, ctx, res);
+		if (ret < 0 || ret == VMM_EMUL_FAULT)
+			return ret;
+		err = (enum dec_err)ret;
+	}
+	if (err == DEC_UD)
+		return raise_fault(&res->fault, VMM_VEC_UD, 0, 0);
+	if (err == DEC_TOO_LONG)
+		return raise_fault(&res->fault, VMM_VEC_GP, 0, 0);
+	if (err)
+		return dec_errno(err);
+	if (in->kind == VMM_INSN_STRING || in->kind == VMM_INSN_PORT)
+		return vmm_insn_emulate_string(in, ops, ctx, req->max_iter ? req->max_iter : 1,
+					       &res->fault);
+	if (req->has_gpa) {
+		gpa = req->gpa;
+	} else {
+		ret = vmm_insn_ea(in, req->rip, ops, ctx, &ea);
+		if (ret)
+			return ret;
+		lin = linear(in, ops, ctx, ea_seg(in), ea);
+		access = insn_access(in);
+		ret = xlate(ops, ctx, lin, access, &gpa, &res->fault);
+		if (ret)
+			return ret;
+		if ((lin & PAGE_MASK_4K) + in->size > PAGE_MASK_4K + 1) {
+			u64 next = (lin | PAGE_MASK_4K) + 1;
+
+			if (in->mode != VMM_MODE_64)
+				next &= 0xffffffffULL;
+			ret = xlate(ops, ctx, next, access, &gpa2, &res->fault);
+			if (ret)
+				return ret;
+			if (gpa2 != (gpa | PAGE_MASK_4K) + 1)
+				return -EOPNOTSUPP;
+		}
+	}
+	res->gpa = gpa;
+	ret = vmm_insn_emulate(in, gpa, ops, ctx);
+	if (ret == VMM_EMUL_FAULT)
+		return raise_fault(&res->fault, VMM_VEC_GP, 0, 0);	/* misaligned */
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_emulate_insn);

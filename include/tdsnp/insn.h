@@ -69,6 +69,19 @@
 /* Or-ed into the instruction id by the mock routines' fixup. */
 #define TDSNP_INSN_FROM_MOCK	0x100
 
+/* Offsets of struct tdsnp_sc_args, shared with the assembly. */
+#define TDSNP_SC_RAX		0
+#define TDSNP_SC_RCX		8
+#define TDSNP_SC_RDX		16
+#define TDSNP_SC_R8		24
+#define TDSNP_SC_R9		32
+#define TDSNP_SC_R10		40
+#define TDSNP_SC_R11		48
+#define TDSNP_SC_SIZE		56
+
+/* TDSNP_SW_ERROR (status.h) without the C suffix, for the assembly. */
+#define TDSNP_SW_ERROR_ASM	0x8000FF0000000000
+
 #ifndef __ASSEMBLY__
 #include <tdsnp/compiler.h>
 #include <tdsnp/addr.h>
@@ -216,6 +229,82 @@ u64 tdsnp_rmpadjust(unsigned long va, u32 page_size, u64 attrs);
 u64 tdsnp_rmpquery(unsigned long va, u32 target_vmpl, u64 *rcx_out,
 		   u64 *rdx_out);
 u64 tdsnp_rmpread(tdsnp_hpa_t spa, void *entry);
+
+/**
+ * struct tdsnp_sc_args - the registers of a SEAMCALL leaf that passes
+ *                        nothing outside RAX, RCX, RDX and R8-R11
+ * @rax: leaf and version in, status out
+ * @rcx: GPR, in and out
+ * @rdx: GPR, in and out
+ * @r8: GPR, in and out
+ * @r9: GPR, in and out
+ * @r10: GPR, in and out
+ * @r11: GPR, in and out
+ *
+ * Every TDH.* leaf tdsnp wraps but TDH.VP.ENTER (tdx-host.md 2; the leaves
+ * that also pass R12/R13, TDH.SERVTD.BIND and the migration leaves, have no
+ * wrapper).  The plain routines move these seven and nothing else, so a
+ * leaf that passes any other register must not use them.
+ */
+struct tdsnp_sc_args {
+	u64 rax, rcx, rdx, r8, r9, r10, r11;
+};
+
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, rax, TDSNP_SC_RAX);
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, rcx, TDSNP_SC_RCX);
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, rdx, TDSNP_SC_RDX);
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, r8, TDSNP_SC_R8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, r9, TDSNP_SC_R9);
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, r10, TDSNP_SC_R10);
+TDSNP_CHECK_OFFSET(struct tdsnp_sc_args, r11, TDSNP_SC_R11);
+TDSNP_CHECK_SIZE(struct tdsnp_sc_args, TDSNP_SC_SIZE);
+
+/*
+ * Bit n set: instruction n goes straight to the CPU, through its plain
+ * routine: the CPU has it and no engine and no tracer is registered.  Kept
+ * by tdsnp_insn_refresh(); read by tdsnp_insn_plain().
+ */
+extern u32 tdsnp_insn_plain_mask;
+
+void tdsnp_insn_refresh(void);
+
+#ifdef __KERNEL__
+bool tdsnp_trace_insn_enabled(void);
+#endif
+
+/**
+ * tdsnp_insn_plain() - may @insn skip the instruction layer's dispatch?
+ * @insn: a TDSNP_INSN_* id (a constant at every call site)
+ *
+ * The real-hardware fast path: true when the CPU has the instruction, no
+ * engine (mock firmware) and no tracer is registered and, in the kernel,
+ * the tdsnp:tdsnp_insn tracepoint is off.  Then a wrapper may call the
+ * instruction's plain routine (__tdsnp_seamcall_plain(),
+ * __tdsnp_rmpupdate_plain()) instead of tdsnp_insn_issue(); otherwise it
+ * must take tdsnp_insn_issue(), which serves the engine and the tracers.
+ *
+ * Return: whether the plain routine may be used.
+ */
+static inline bool tdsnp_insn_plain(unsigned int insn)
+{
+	if (!(__atomic_load_n(&tdsnp_insn_plain_mask, __ATOMIC_RELAXED) & BIT(insn)))
+		return false;
+#ifdef __KERNEL__
+	return !tdsnp_trace_insn_enabled();
+#else
+	return true;
+#endif
+}
+
+/*
+ * The plain routines (assembly): the instruction with only its own
+ * registers moved, for the real-hardware fast path.  A fault (no module, no
+ * feature) returns TDSNP_SW_ERROR | trap number through the exception
+ * table, as the full routines do when no engine is registered.
+ */
+u64 __tdsnp_seamcall_plain(struct tdsnp_sc_args *args);
+u64 __tdsnp_seamcall_plain_ext(struct tdsnp_sc_args *args);
+u64 __tdsnp_rmpupdate_plain(u64 spa, const void *new_state);
 
 /* The raw routines (assembly); only the instruction layer calls them. */
 u64 __tdsnp_seamcall(struct tdsnp_regs *regs);

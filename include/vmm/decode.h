@@ -30,6 +30,13 @@
  * (VMOVUPS/UPD, VMOVAPS/APD, VMOVDQA/DQU, VMOVNTDQ, VMOVNTPS/PD, 64-bit
  * mode) move a vector register through get_vec/set_vec.  EVEX, MMX and
  * MOVDIR64B are refused with -EOPNOTSUPP.
+ *
+ * vmm_emulate_insn() is the one call for an exit that gives an instruction
+ * rather than a port and value: it fetches (or takes) the bytes, decodes,
+ * finds the operand (the exit's GPA, or the effective address translated
+ * through the guest's page tables with vmm_gva_walk() behind the translate
+ * callback) and runs the right emulation, returning every guest exception
+ * (#UD, #GP, #PF) as a struct vmm_fault for the caller to inject.
  */
 #ifndef VMM_DECODE_H
 #define VMM_DECODE_H
@@ -170,6 +177,8 @@ enum vmm_alu_op {
  *           for VEX, whose upper bits are zeroed; AVX-512 is not modelled)
  * @align: the alignment the instruction requires (16 or 32), or 0
  * @disp: displacement, sign-extended (or the moffs value, zero-extended)
+ * @mode: enum vmm_cpu_mode the bytes were decoded in (64-bit mode ignores
+ *        the ES, CS, SS and DS bases)
  */
 struct vmm_insn {
 	u8 len;
@@ -198,12 +207,19 @@ struct vmm_insn {
 	bool port_in;
 	u8 vec_len;
 	u8 align;
+	u8 mode;
 };
+
+/* Exception vectors the emulation raises (SDM vol. 3A table 6-1). */
+#define VMM_VEC_UD	6	/* invalid opcode: no error code */
+#define VMM_VEC_GP	13	/* general protection: error code (0 here) */
+#define VMM_VEC_PF	14	/* page fault: error code and CR2 */
 
 /**
  * struct vmm_fault - an exception the emulation raises in the guest
- * @vector: 13 (#GP) or 14 (#PF), as the translate callback reports it
- * @error_code: the exception's error code
+ * @vector: VMM_VEC_UD, VMM_VEC_GP or VMM_VEC_PF
+ * @error_code: the exception's error code (#GP, #PF; 0 and not delivered
+ *              for #UD)
  * @cr2: the faulting linear address, for #PF
  */
 struct vmm_fault {
@@ -211,6 +227,14 @@ struct vmm_fault {
 	u32 error_code;
 	u64 cr2;
 };
+
+/*
+ * The access a translation is for; the values are the page-fault error
+ * code bits they set (SDM vol. 3A 4.7).  0 is a data read.
+ */
+#define VMM_ACC_WRITE	BIT(1)	/* a data write (PFEC.W/R) */
+#define VMM_ACC_USER	BIT(2)	/* a CPL 3 access (PFEC.U/S) */
+#define VMM_ACC_FETCH	BIT(4)	/* an instruction fetch (PFEC.I/D) */
 
 /* Results of vmm_insn_emulate_string() besides 0 and a negative errno. */
 #define VMM_EMUL_AGAIN	1	/* iterations remain: re-enter without advancing RIP */
@@ -225,11 +249,12 @@ struct vmm_fault {
  * @mmio_read: read @size bytes at @gpa into *@val (zero-extended);
  *             returns 0 or a negative errno
  * @mmio_write: write the low @size bytes of @val at @gpa
- * @translate: string instructions: guest page-table walk of the linear
- *             address @gva for a read or @write; returns 0 with *@gpa,
- *             VMM_EMUL_FAULT with *@fault filled (#PF, or #GP for a
- *             non-canonical address), or a negative errno.  NULL: paging
- *             is off, the linear address is the physical one
+ * @translate: guest page-table walk of the linear address @gva for
+ *             @access (VMM_ACC_WRITE, VMM_ACC_FETCH or 0 for a read; the
+ *             callback adds VMM_ACC_USER at CPL 3), e.g. with
+ *             vmm_gva_walk(); returns 0 with *@gpa, VMM_EMUL_FAULT with
+ *             *@fault filled (#PF), or a negative errno.  NULL: paging is
+ *             off, the linear address is the physical one
  * @seg_base: the base of segment @seg (enum vmm_seg); NULL: all zero
  * @port_in: read @size bytes from I/O port @port
  * @port_out: write @size bytes to I/O port @port
@@ -247,12 +272,87 @@ struct vmm_emul_ops {
 	void (*set_rflags)(void *ctx, u64 rflags);
 	int (*mmio_read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
 	int (*mmio_write)(void *ctx, u64 gpa, unsigned int size, u64 val);
-	int (*translate)(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fault *fault);
+	int (*translate)(void *ctx, u64 gva, unsigned int access, u64 *gpa,
+			 struct vmm_fault *fault);
 	u64 (*seg_base)(void *ctx, unsigned int seg);
 	int (*port_in)(void *ctx, u16 port, unsigned int size, u64 *val);
 	int (*port_out)(void *ctx, u16 port, unsigned int size, u64 val);
 	int (*get_vec)(void *ctx, unsigned int reg, u8 *buf, unsigned int len);
 	int (*set_vec)(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
+};
+
+/**
+ * struct vmm_paging - the guest state a page-table walk depends on
+ * @cr0: CR0 (PG bit 31, WP bit 16)
+ * @cr3: CR3 (the root table; PCID bits are ignored)
+ * @cr4: CR4 (PSE bit 4, PAE bit 5, LA57 bit 12, SMEP bit 20, SMAP bit 21,
+ *       PKE bit 22, PKS bit 24)
+ * @efer: IA32_EFER (LMA bit 10, NXE bit 11)
+ * @rflags: RFLAGS (AC bit 18 lifts SMAP for explicit accesses)
+ * @pkru: PKRU, used when CR4.PKE is set
+ * @cpl: the current privilege level (3: user-mode accesses)
+ * @maxphyaddr: physical-address width in bits (CPUID 0x80000008 EAX[7:0]);
+ *              0 means 52
+ */
+struct vmm_paging {
+	u64 cr0;
+	u64 cr3;
+	u64 cr4;
+	u64 efer;
+	u64 rflags;
+	u32 pkru;
+	u8 cpl;
+	u8 maxphyaddr;
+};
+
+/**
+ * struct vmm_walk_ops - how a page-table walk reaches guest memory
+ * @read: read the @size-byte (4 or 8) paging-structure entry at @gpa
+ * @set_ad: optional: replace the entry at @gpa, which must still hold
+ *          @old, with @val (the accessed and dirty bits the CPU sets), as
+ *          one atomic compare-and-exchange; -EAGAIN when it no longer held
+ *          @old (the walk starts again).  NULL: A/D bits are left alone
+ */
+struct vmm_walk_ops {
+	int (*read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
+	int (*set_ad)(void *ctx, u64 gpa, unsigned int size, u64 old, u64 val);
+};
+
+/**
+ * struct vmm_emul_req - an exit that gives an instruction to emulate
+ * @bytes: the instruction bytes at RIP, or NULL to fetch them through
+ *         @ops->translate (VMM_ACC_FETCH) and @ops->mmio_read at CS:RIP
+ * @nbytes: how many of @bytes are valid
+ * @mode: enum vmm_cpu_mode
+ * @has_gpa: the exit gave the guest-physical address of the memory operand
+ *           (TDX EPT violation, SNP NPF); else the address is computed from
+ *           the registers and translated through the guest's page tables
+ * @gpa: that address
+ * @rip: the guest's RIP at the instruction
+ * @max_iter: iterations of a REP string instruction to run before handing
+ *            the vCPU back (0 means 1)
+ */
+struct vmm_emul_req {
+	const u8 *bytes;
+	size_t nbytes;
+	u8 mode;
+	bool has_gpa;
+	u64 gpa;
+	u64 rip;
+	unsigned int max_iter;
+};
+
+/**
+ * struct vmm_emul_res - what vmm_emulate_insn() did
+ * @insn: the decoded instruction (@insn.len: how far RIP advances)
+ * @fault: the exception to inject when VMM_EMUL_FAULT is returned
+ * @gpa: the guest-physical address of the memory operand (0 for string,
+ *       port and MOVDIR64B instructions, which translate per access)
+ */
+struct vmm_emul_res {
+	struct vmm_insn insn;
+	struct vmm_fault fault;
+	u64 gpa;
 };
 
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
@@ -263,5 +363,9 @@ int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_o
 			    void *ctx, unsigned int max_iter, struct vmm_fault *fault);
 int vmm_insn_ea(const struct vmm_insn *insn, u64 rip, const struct vmm_emul_ops *ops,
 		void *ctx, u64 *ea);
+int vmm_gva_walk(const struct vmm_paging *pg, u64 gva, unsigned int access,
+		 const struct vmm_walk_ops *ops, void *ctx, u64 *gpa, struct vmm_fault *fault);
+int vmm_emulate_insn(const struct vmm_emul_req *req, const struct vmm_emul_ops *ops, void *ctx,
+		     struct vmm_emul_res *res);
 
 #endif /* VMM_DECODE_H */

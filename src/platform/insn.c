@@ -54,6 +54,36 @@ static const u8 ud2_bytes[2] = { 0x0f, 0x0b };
 static const struct tdsnp_insn_engine *insn_engine;
 static const struct tdsnp_insn_tracer *insn_tracer;
 
+u32 tdsnp_insn_plain_mask;
+static_assert(TDSNP_SW_ERROR_ASM == TDSNP_SW_ERROR, "TDSNP_SW_ERROR_ASM");
+
+/**
+ * tdsnp_insn_refresh() - recompute which instructions go straight to the CPU
+ *
+ * Called whenever an engine or a tracer comes or goes, and by the platform
+ * once it knows the CPU's features.  A stale zero only sends calls down the
+ * full path, which is always right; a stale bit is never left behind: after
+ * storing a non-zero mask the hooks are looked at again, and a hook that
+ * appeared meanwhile clears it.
+ */
+void tdsnp_insn_refresh(void)
+{
+	unsigned int i;
+	u32 mask;
+
+	do {
+		mask = 0;
+		if (!__atomic_load_n(&insn_engine, __ATOMIC_SEQ_CST) &&
+		    !__atomic_load_n(&insn_tracer, __ATOMIC_SEQ_CST))
+			for (i = 0; i < TDSNP_NR_INSNS; i++)
+				if (tdsnp_platform_insn_present(i))
+					mask |= BIT(i);
+		__atomic_store_n(&tdsnp_insn_plain_mask, mask, __ATOMIC_SEQ_CST);
+	} while (mask && (__atomic_load_n(&insn_engine, __ATOMIC_SEQ_CST) ||
+			  __atomic_load_n(&insn_tracer, __ATOMIC_SEQ_CST)));
+}
+EXPORT_SYMBOL_GPL(tdsnp_insn_refresh);
+
 /**
  * tdsnp_insn_set_tracer() - trace every instruction issued from now on
  * @tracer: the tracer (must outlive its use), or NULL to stop tracing
@@ -65,7 +95,8 @@ static const struct tdsnp_insn_tracer *insn_tracer;
  */
 void tdsnp_insn_set_tracer(const struct tdsnp_insn_tracer *tracer)
 {
-	__atomic_store_n(&insn_tracer, tracer, __ATOMIC_RELEASE);
+	__atomic_store_n(&insn_tracer, tracer, __ATOMIC_SEQ_CST);
+	tdsnp_insn_refresh();
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_set_tracer);
 
@@ -171,8 +202,10 @@ int tdsnp_insn_set_engine(const struct tdsnp_insn_engine *engine)
 	if (!engine || !engine->run)
 		return -EINVAL;
 	if (__atomic_compare_exchange_n(&insn_engine, &(const struct tdsnp_insn_engine *){ NULL },
-					engine, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					engine, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		tdsnp_insn_refresh();
 		return 0;
+	}
 	return -EBUSY;
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_set_engine);
@@ -184,7 +217,8 @@ EXPORT_SYMBOL_GPL(tdsnp_insn_set_engine);
 void tdsnp_insn_clear_engine(const struct tdsnp_insn_engine *engine)
 {
 	__atomic_compare_exchange_n(&insn_engine, &engine, NULL, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	tdsnp_insn_refresh();
 }
 EXPORT_SYMBOL_GPL(tdsnp_insn_clear_engine);
 

@@ -283,6 +283,7 @@ static int __init tdsnp_init(void)
 	if (ret)
 		return ret;
 	detect_features();
+	tdsnp_insn_refresh();
 	pr_info("tdsnp: loaded, instructions present: 0x%x\n", insn_present_mask);
 	return 0;
 }

@@ -58,6 +58,9 @@ snp_ret_t snp_rmpupdate(tdsnp_hpa_t spa, const struct snp_rmp_update *st)
 		.asid = st->asid,
 	};
 
+	/* Real hardware, nothing hooked: the instruction and nothing else. */
+	if (tdsnp_insn_plain(TDSNP_INSN_RMPUPDATE))
+		return snp_ret(__tdsnp_rmpupdate_plain(tdsnp_hpa_val(spa), &s));
 	return snp_ret(tdsnp_rmpupdate(spa, &s));
 }
 EXPORT_SYMBOL_GPL(snp_rmpupdate);

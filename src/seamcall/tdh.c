@@ -8,6 +8,46 @@
 #include <tdsnp/insn.h>
 #include <tdx/tdx_host.h>
 
+/*
+ * Every leaf wrapped here but TDH.VP.ENTER passes RAX, RCX, RDX and R8-R11
+ * only (struct tdsnp_sc_args).  On real hardware with nothing hooked, sc()
+ * is the plain routine: seven register loads, SEAMCALL, six stores (sc_ext():
+ * two).  Otherwise (the mock firmware, a tracer, the tracepoint, no SEAMCALL
+ * on this CPU) the call goes through the instruction layer with the full
+ * register file, which serves them all.
+ */
+static noinline u64 sc_full(struct tdsnp_sc_args *a)
+{
+	struct tdsnp_regs r = {
+		.rax = a->rax, .rcx = a->rcx, .rdx = a->rdx,
+		.r8 = a->r8, .r9 = a->r9, .r10 = a->r10, .r11 = a->r11,
+	};
+	u64 ret = tdsnp_seamcall(&r);
+
+	a->rcx = r.rcx;
+	a->rdx = r.rdx;
+	a->r8 = r.r8;
+	a->r9 = r.r9;
+	a->r10 = r.r10;
+	a->r11 = r.r11;
+	return ret;
+}
+
+static __always_inline u64 sc(struct tdsnp_sc_args *a)
+{
+	if (likely(tdsnp_insn_plain(TDSNP_INSN_SEAMCALL)))
+		return __tdsnp_seamcall_plain(a);
+	return sc_full(a);
+}
+
+/* The same for a leaf whose wrapper reads no output but RCX and RDX. */
+static __always_inline u64 sc_ext(struct tdsnp_sc_args *a)
+{
+	if (likely(tdsnp_insn_plain(TDSNP_INSN_SEAMCALL)))
+		return __tdsnp_seamcall_plain_ext(a);
+	return sc_full(a);
+}
+
 static u64 pa_of(const struct page *page)
 {
 	return tdsnp_hpa_val(tdsnp_page_hpa(page));
@@ -28,7 +68,7 @@ static u64 page_info(tdsnp_gpa_t gpa, enum tdx_level level)
 	return tdsnp_gpa_val(gpa) | (u64)level;
 }
 
-static void ext_err(const struct tdsnp_regs *r, struct tdx_ext_err *err)
+static void ext_err(const struct tdsnp_sc_args *r, struct tdx_ext_err *err)
 {
 	if (err) {
 		err->sept_entry = r->rcx;
@@ -36,7 +76,7 @@ static void ext_err(const struct tdsnp_regs *r, struct tdx_ext_err *err)
 	}
 }
 
-static void page_md(const struct tdsnp_regs *r, struct tdx_page_md *md, bool bepoch)
+static void page_md(const struct tdsnp_sc_args *r, struct tdx_page_md *md, bool bepoch)
 {
 	if (md) {
 		md->page_type = r->rcx;
@@ -91,11 +131,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_enter);
  */
 u64 tdsnp_tdh_mng_addcx(struct tdsnp_tdx_td *td, struct page *tdcs_page)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MNG_ADDCX, .rcx = pa_of(tdcs_page), .rdx = tdr_pa(td),
 	};
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_addcx);
 
@@ -112,11 +152,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_addcx);
 u64 tdsnp_tdh_mem_page_add(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *page,
 			   struct page *source, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_PAGE_ADD, .rcx = page_info(gpa, TDX_LEVEL_4K),
 		.rdx = tdr_pa(td), .r8 = pa_of(page), .r9 = pa_of(source),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -137,12 +177,12 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_add);
 u64 tdsnp_tdh_mem_sept_add(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			   struct page *sept_page, bool allow_existing, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_SEPT_ADD, .rcx = page_info(gpa, level),
 		.rdx = tdr_pa(td) | (allow_existing ? TDX_SEPT_ADD_ALLOW_EXISTING : 0),
 		.r8 = pa_of(sept_page),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -158,11 +198,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_sept_add);
  */
 u64 tdsnp_tdh_vp_addcx(struct tdsnp_tdx_vp *vp, struct page *tdcx_page)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_VP_ADDCX, .rcx = pa_of(tdcx_page), .rdx = tdvpr_pa(vp),
 	};
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_addcx);
 
@@ -179,11 +219,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_addcx);
 u64 tdsnp_tdh_mem_page_relocate(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct page *new_page,
 				tdsnp_hpa_t *old_hpa, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_PAGE_RELOCATE, .rcx = page_info(gpa, TDX_LEVEL_4K),
 		.rdx = tdr_pa(td), .r8 = pa_of(new_page),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	if (old_hpa)
 		*old_hpa = tdsnp_hpa(ret == TDX_SUCCESS ? r.rcx : 0);
@@ -206,11 +246,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_relocate);
 u64 tdsnp_tdh_mem_page_aug(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			   struct page *page, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_PAGE_AUG, .rcx = page_info(gpa, level),
 		.rdx = tdr_pa(td), .r8 = pa_of(page),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -229,10 +269,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_aug);
 u64 tdsnp_tdh_mem_range_block(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			      struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_RANGE_BLOCK, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -247,9 +287,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_range_block);
  */
 u64 tdsnp_tdh_mng_key_config(struct tdsnp_tdx_td *td)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_KEY_CONFIG, .rcx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_MNG_KEY_CONFIG, .rcx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_config);
 
@@ -262,9 +302,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_config);
  */
 u64 tdsnp_tdh_mng_create(struct tdsnp_tdx_td *td, u16 hkid)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_CREATE, .rcx = tdr_pa(td), .rdx = hkid };
+	struct tdsnp_sc_args r = { .rax = TDH_MNG_CREATE, .rcx = tdr_pa(td), .rdx = hkid };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_create);
 
@@ -277,9 +317,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_create);
  */
 u64 tdsnp_tdh_vp_create(struct tdsnp_tdx_td *td, struct tdsnp_tdx_vp *vp)
 {
-	struct tdsnp_regs r = { .rax = TDH_VP_CREATE, .rcx = tdvpr_pa(vp), .rdx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_VP_CREATE, .rcx = tdvpr_pa(vp), .rdx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_create);
 
@@ -293,8 +333,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_create);
  */
 u64 tdsnp_tdh_mng_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_RD, .rcx = tdr_pa(td), .rdx = field_id };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_MNG_RD, .rcx = tdr_pa(td), .rdx = field_id };
+	u64 ret = sc(&r);
 
 	*value = r.r8;
 	return ret;
@@ -312,10 +352,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_rd);
  */
 u64 tdsnp_tdh_mng_rd_next(struct tdsnp_tdx_td *td, u64 field_id, u64 *value, u64 *next_id)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDX_LEAF(TDH_MNG_RD, 1), .rcx = tdr_pa(td), .rdx = field_id,
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc(&r);
 
 	*value = r.r8;
 	*next_id = r.rdx;
@@ -334,8 +374,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_rd_next);
  */
 u64 tdsnp_tdh_mem_rd(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, u64 *value, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = { .rax = TDH_MEM_RD, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td) };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = {
+		.rax = TDH_MEM_RD, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td),
+	};
+	u64 ret = sc(&r);
 
 	*value = r.r8;
 	ext_err(&r, err);
@@ -355,10 +397,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_rd);
  */
 u64 tdsnp_tdh_mng_wr(struct tdsnp_tdx_td *td, u64 field_id, u64 value, u64 mask, u64 *old_value)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MNG_WR, .rcx = tdr_pa(td), .rdx = field_id, .r8 = value, .r9 = mask,
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc(&r);
 
 	if (old_value)
 		*old_value = r.r8;
@@ -379,10 +421,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_wr);
 u64 tdsnp_tdh_mem_wr(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, u64 value, u64 *old_value,
 		     struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_WR, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td), .r8 = value,
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc(&r);
 
 	if (old_value)
 		*old_value = r.r8;
@@ -404,11 +446,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_wr);
 u64 tdsnp_tdh_mem_page_demote(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			      struct page *sept_page, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_PAGE_DEMOTE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 		.r8 = pa_of(sept_page),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -425,10 +467,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_demote);
  */
 u64 tdsnp_tdh_mr_extend(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MR_EXTEND, .rcx = tdsnp_gpa_val(gpa), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -443,9 +485,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mr_extend);
  */
 u64 tdsnp_tdh_mr_finalize(struct tdsnp_tdx_td *td)
 {
-	struct tdsnp_regs r = { .rax = TDH_MR_FINALIZE, .rcx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_MR_FINALIZE, .rcx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mr_finalize);
 
@@ -457,9 +499,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mr_finalize);
  */
 u64 tdsnp_tdh_vp_flush(struct tdsnp_tdx_vp *vp)
 {
-	struct tdsnp_regs r = { .rax = TDH_VP_FLUSH, .rcx = tdvpr_pa(vp) };
+	struct tdsnp_sc_args r = { .rax = TDH_VP_FLUSH, .rcx = tdvpr_pa(vp) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_flush);
 
@@ -471,9 +513,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_flush);
  */
 u64 tdsnp_tdh_mng_vpflushdone(struct tdsnp_tdx_td *td)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_VPFLUSHDONE, .rcx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_MNG_VPFLUSHDONE, .rcx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_vpflushdone);
 
@@ -485,9 +527,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_vpflushdone);
  */
 u64 tdsnp_tdh_mng_key_freeid(struct tdsnp_tdx_td *td)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_KEY_FREEID, .rcx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_MNG_KEY_FREEID, .rcx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_freeid);
 
@@ -502,8 +544,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_freeid);
  */
 u64 tdsnp_tdh_mng_init(struct tdsnp_tdx_td *td, struct page *td_params, u64 *cpuid_leaf_subleaf)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_INIT, .rcx = tdr_pa(td), .rdx = pa_of(td_params) };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = {
+		.rax = TDH_MNG_INIT, .rcx = tdr_pa(td), .rdx = pa_of(td_params),
+	};
+	u64 ret = sc_ext(&r);
 
 	if (cpuid_leaf_subleaf)
 		*cpuid_leaf_subleaf = r.rcx;
@@ -522,9 +566,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_init);
  */
 u64 tdsnp_tdh_vp_init(struct tdsnp_tdx_vp *vp, u64 initial_rcx)
 {
-	struct tdsnp_regs r = { .rax = TDH_VP_INIT, .rcx = tdvpr_pa(vp), .rdx = initial_rcx };
+	struct tdsnp_sc_args r = { .rax = TDH_VP_INIT, .rcx = tdvpr_pa(vp), .rdx = initial_rcx };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_init);
 
@@ -541,10 +585,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_init);
 u64 tdsnp_tdh_mem_page_promote(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			       tdsnp_hpa_t *freed_sept_hpa, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_PAGE_PROMOTE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	if (freed_sept_hpa)
 		*freed_sept_hpa = tdsnp_hpa(ret == TDX_SUCCESS ? r.rcx : 0);
@@ -563,8 +607,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_promote);
  */
 u64 tdsnp_tdh_phymem_page_rdmd(struct page *page, struct tdx_page_md *md)
 {
-	struct tdsnp_regs r = { .rax = TDH_PHYMEM_PAGE_RDMD, .rcx = pa_of(page) };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_PHYMEM_PAGE_RDMD, .rcx = pa_of(page) };
+	u64 ret = sc(&r);
 
 	page_md(&r, md, true);
 	return ret;
@@ -583,10 +627,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_rdmd);
 u64 tdsnp_tdh_mem_sept_rd(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			  struct tdx_ext_err *entry)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_SEPT_RD, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, entry);
 	return ret;
@@ -603,8 +647,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_sept_rd);
  */
 u64 tdsnp_tdh_vp_rd(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value)
 {
-	struct tdsnp_regs r = { .rax = TDH_VP_RD, .rcx = tdvpr_pa(vp), .rdx = field_id };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_VP_RD, .rcx = tdvpr_pa(vp), .rdx = field_id };
+	u64 ret = sc(&r);
 
 	*value = r.r8;
 	return ret;
@@ -622,10 +666,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_rd);
  */
 u64 tdsnp_tdh_vp_rd_next(struct tdsnp_tdx_vp *vp, u64 field_id, u64 *value, u64 *next_id)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDX_LEAF(TDH_VP_RD, 1), .rcx = tdvpr_pa(vp), .rdx = field_id,
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc(&r);
 
 	*value = r.r8;
 	*next_id = r.rdx;
@@ -641,9 +685,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_rd_next);
  */
 u64 tdsnp_tdh_mng_key_reclaimid(struct tdsnp_tdx_td *td)
 {
-	struct tdsnp_regs r = { .rax = TDH_MNG_KEY_RECLAIMID, .rcx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_MNG_KEY_RECLAIMID, .rcx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_reclaimid);
 
@@ -656,8 +700,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mng_key_reclaimid);
  */
 u64 tdsnp_tdh_phymem_page_reclaim(struct page *page, struct tdx_page_md *md)
 {
-	struct tdsnp_regs r = { .rax = TDH_PHYMEM_PAGE_RECLAIM, .rcx = pa_of(page) };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_PHYMEM_PAGE_RECLAIM, .rcx = pa_of(page) };
+	u64 ret = sc(&r);
 
 	page_md(&r, md, false);
 	return ret;
@@ -677,10 +721,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_reclaim);
 u64 tdsnp_tdh_mem_page_remove(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			      tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_PAGE_REMOVE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	if (removed_hpa)
 		*removed_hpa = tdsnp_hpa(ret == TDX_SUCCESS ? r.rcx : 0);
@@ -703,10 +747,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_page_remove);
 u64 tdsnp_tdh_mem_sept_remove(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 			      tdsnp_hpa_t *removed_hpa, struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_SEPT_REMOVE, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	if (removed_hpa)
 		*removed_hpa = tdsnp_hpa(ret == TDX_SUCCESS ? r.rcx : 0);
@@ -723,9 +767,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_sept_remove);
  */
 u64 tdsnp_tdh_sys_key_config(void)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_KEY_CONFIG };
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_KEY_CONFIG };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_key_config);
 
@@ -742,11 +786,11 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_key_config);
 u64 tdsnp_tdh_sys_info(struct page *sysinfo, struct page *cmr_info, u32 nr_cmr_entries,
 		       u64 *sysinfo_bytes, u64 *max_cmrs)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_SYS_INFO, .rcx = pa_of(sysinfo), .rdx = 1024,
 		.r8 = pa_of(cmr_info), .r9 = nr_cmr_entries,
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc(&r);
 
 	*sysinfo_bytes = r.rdx;
 	*max_cmrs = r.r9;
@@ -762,9 +806,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_info);
  */
 u64 tdsnp_tdh_sys_init(u64 attributes)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_INIT, .rcx = attributes };
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_INIT, .rcx = attributes };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_init);
 
@@ -778,8 +822,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_init);
  */
 u64 tdsnp_tdh_sys_rd(u64 field_id, u64 *value, u64 *next_id)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_RD, .rdx = field_id };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_RD, .rdx = field_id };
+	u64 ret = sc(&r);
 
 	*value = r.r8;
 	if (next_id)
@@ -795,9 +839,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_rd);
  */
 u64 tdsnp_tdh_sys_lp_init(void)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_LP_INIT };
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_LP_INIT };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_lp_init);
 
@@ -810,8 +854,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_lp_init);
  */
 u64 tdsnp_tdh_sys_tdmr_init(tdsnp_hpa_t tdmr_base, tdsnp_hpa_t *next)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_TDMR_INIT, .rcx = tdsnp_hpa_val(tdmr_base) };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_TDMR_INIT, .rcx = tdsnp_hpa_val(tdmr_base) };
+	u64 ret = sc_ext(&r);
 
 	*next = tdsnp_hpa(r.rdx);
 	return ret;
@@ -829,8 +873,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_tdmr_init);
  */
 u64 tdsnp_tdh_sys_rdall(struct page *out, u64 field_id, u64 *next_id)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_RDALL, .rdx = pa_of(out), .r8 = field_id };
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_RDALL, .rdx = pa_of(out), .r8 = field_id };
+	u64 ret = sc(&r);
 
 	if (next_id)
 		*next_id = r.r8;
@@ -846,9 +890,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_rdall);
  */
 u64 tdsnp_tdh_mem_track(struct tdsnp_tdx_td *td)
 {
-	struct tdsnp_regs r = { .rax = TDH_MEM_TRACK, .rcx = tdr_pa(td) };
+	struct tdsnp_sc_args r = { .rax = TDH_MEM_TRACK, .rcx = tdr_pa(td) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_track);
 
@@ -864,10 +908,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_track);
 u64 tdsnp_tdh_mem_range_unblock(struct tdsnp_tdx_td *td, tdsnp_gpa_t gpa, enum tdx_level level,
 				struct tdx_ext_err *err)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_MEM_RANGE_UNBLOCK, .rcx = page_info(gpa, level), .rdx = tdr_pa(td),
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc_ext(&r);
 
 	ext_err(&r, err);
 	return ret;
@@ -882,9 +926,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_mem_range_unblock);
  */
 u64 tdsnp_tdh_phymem_cache_wb(bool resume)
 {
-	struct tdsnp_regs r = { .rax = TDH_PHYMEM_CACHE_WB, .rcx = resume ? 1 : 0 };
+	struct tdsnp_sc_args r = { .rax = TDH_PHYMEM_CACHE_WB, .rcx = resume ? 1 : 0 };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_cache_wb);
 
@@ -896,9 +940,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_cache_wb);
  */
 u64 tdsnp_tdh_phymem_page_wbinvd(tdsnp_hpa_t keyed_pa)
 {
-	struct tdsnp_regs r = { .rax = TDH_PHYMEM_PAGE_WBINVD, .rcx = tdsnp_hpa_val(keyed_pa) };
+	struct tdsnp_sc_args r = { .rax = TDH_PHYMEM_PAGE_WBINVD, .rcx = tdsnp_hpa_val(keyed_pa) };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_wbinvd);
 
@@ -914,10 +958,10 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_phymem_page_wbinvd);
  */
 u64 tdsnp_tdh_vp_wr(struct tdsnp_tdx_vp *vp, u64 field_id, u64 value, u64 mask, u64 *old_value)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_VP_WR, .rcx = tdvpr_pa(vp), .rdx = field_id, .r8 = value, .r9 = mask,
 	};
-	u64 ret = tdsnp_seamcall(&r);
+	u64 ret = sc(&r);
 
 	if (old_value)
 		*old_value = r.r8;
@@ -932,9 +976,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_vp_wr);
  */
 u64 tdsnp_tdh_sys_lp_shutdown(void)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_LP_SHUTDOWN };
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_LP_SHUTDOWN };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_lp_shutdown);
 
@@ -948,12 +992,12 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_lp_shutdown);
  */
 u64 tdsnp_tdh_sys_config(struct page *tdmr_pa_array, u32 nr_tdmrs, u16 global_hkid)
 {
-	struct tdsnp_regs r = {
+	struct tdsnp_sc_args r = {
 		.rax = TDH_SYS_CONFIG, .rcx = pa_of(tdmr_pa_array), .rdx = nr_tdmrs,
 		.r8 = global_hkid,
 	};
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_config);
 
@@ -968,9 +1012,9 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_config);
  */
 u64 tdsnp_tdh_sys_shutdown(u64 handoff_version)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_SHUTDOWN, .rcx = handoff_version };
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_SHUTDOWN, .rcx = handoff_version };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_shutdown);
 
@@ -984,8 +1028,8 @@ EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_shutdown);
  */
 u64 tdsnp_tdh_sys_update(void)
 {
-	struct tdsnp_regs r = { .rax = TDH_SYS_UPDATE };
+	struct tdsnp_sc_args r = { .rax = TDH_SYS_UPDATE };
 
-	return tdsnp_seamcall(&r);
+	return sc_ext(&r);
 }
 EXPORT_SYMBOL_GPL(tdsnp_tdh_sys_update);

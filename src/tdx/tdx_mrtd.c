@@ -8,16 +8,32 @@
 #include <tdx/tdx_arch.h>
 #include <tdsnp/platform.h>
 
-static void add_block(struct tdx_mrtd_ctx *ctx, const char *name, u64 gpa)
-{
-	u8 block[TDX_MR_BLOCK_SIZE] = { 0 };
-	unsigned int i;
+/*
+ * The two 128-byte block headers: the operation name zero padded to 16
+ * bytes, then the GPA (bytes 16..23, written per call), then zeros.  Built
+ * once; a call copies its template and stores the GPA.
+ */
+struct mr_block {
+	u8 b[TDX_MR_BLOCK_SIZE];
+};
 
-	for (i = 0; i < 16 && name[i]; i++)	/* zero padded */
-		block[i] = (u8)name[i];
-	for (i = 0; i < 8; i++)
-		block[16 + i] = (u8)(gpa >> (8 * i));	/* little-endian */
-	tdsnp_sha384_update(&ctx->sha, block, sizeof(block));
+static const struct mr_block page_add_block = { .b = "MEM.PAGE.ADD" };
+static const struct mr_block mr_extend_block = { .b = "MR.EXTEND" };
+
+static void add_block(struct tdx_mrtd_ctx *ctx, const struct mr_block *tmpl, u64 gpa)
+{
+	struct mr_block block = *tmpl;
+
+	/* Little-endian, byte by byte (the compiler merges the stores). */
+	block.b[16] = (u8)gpa;
+	block.b[17] = (u8)(gpa >> 8);
+	block.b[18] = (u8)(gpa >> 16);
+	block.b[19] = (u8)(gpa >> 24);
+	block.b[20] = (u8)(gpa >> 32);
+	block.b[21] = (u8)(gpa >> 40);
+	block.b[22] = (u8)(gpa >> 48);
+	block.b[23] = (u8)(gpa >> 56);
+	tdsnp_sha384_update(&ctx->sha, block.b, sizeof(block.b));
 }
 
 /**
@@ -37,7 +53,7 @@ EXPORT_SYMBOL_GPL(tdx_mrtd_init);
  */
 void tdx_mrtd_page_add(struct tdx_mrtd_ctx *ctx, u64 gpa)
 {
-	add_block(ctx, "MEM.PAGE.ADD", gpa);
+	add_block(ctx, &page_add_block, gpa);
 }
 EXPORT_SYMBOL_GPL(tdx_mrtd_page_add);
 
@@ -49,7 +65,7 @@ EXPORT_SYMBOL_GPL(tdx_mrtd_page_add);
  */
 void tdx_mrtd_extend(struct tdx_mrtd_ctx *ctx, u64 gpa, const void *chunk)
 {
-	add_block(ctx, "MR.EXTEND", gpa);
+	add_block(ctx, &mr_extend_block, gpa);
 	tdsnp_sha384_update(&ctx->sha, chunk, TDX_MR_EXTEND_CHUNK);
 }
 EXPORT_SYMBOL_GPL(tdx_mrtd_extend);

@@ -715,7 +715,7 @@ static int test_emulate_refuses_a_hand_built_insn(char *msg, size_t len)
  * A guest for the string instructions: 8 KiB of RAM at GPA 0x10000, a
  * FIFO device at 0xfed00000 (reads give 0x10, 0x11, ...; writes are
  * logged) over 4 KiB, I/O port 0x3f8 that behaves the same, segment bases
- * DS 0x1000 and ES 0x10000 (others 0), and page tables that map linear =
+ * DS 0x1000, ES 0x10000 and SS 0x11000 (others 0), and page tables that map linear =
  * physical except the page right after RAM, which is not present.
  */
 #define S_RAM		0x10000ULL
@@ -766,12 +766,12 @@ static int s_write(void *ctx, u64 gpa, unsigned int size, u64 v)
 	return -EFAULT;
 }
 
-static int s_translate(void *ctx, u64 gva, bool write, u64 *gpa, struct vmm_fault *f)
+static int s_translate(void *ctx, u64 gva, unsigned int access, u64 *gpa, struct vmm_fault *f)
 {
 	(void)ctx;
 	if ((gva & ~0xfffULL) == S_HOLE) {
 		f->vector = 14;
-		f->error_code = write ? 2 : 0;	/* not present, W/R */
+		f->error_code = (access & VMM_ACC_WRITE) ? 2 : 0;	/* not present, W/R */
 		f->cr2 = gva;
 		return VMM_EMUL_FAULT;
 	}
@@ -792,7 +792,8 @@ static int s_pout(void *ctx, u16 port, unsigned int size, u64 v)
 static u64 s_seg_base(void *ctx, unsigned int seg)
 {
 	(void)ctx;
-	return seg == VMM_SEG_DS ? 0x1000 : seg == VMM_SEG_ES ? S_RAM : 0;
+	return seg == VMM_SEG_DS ? 0x1000 : seg == VMM_SEG_ES ? S_RAM :
+	       seg == VMM_SEG_SS ? S_RAM + 0x1000 : 0;
 }
 
 static const struct vmm_emul_ops s_ops = {
@@ -1162,6 +1163,376 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * Guest page tables for vmm_gva_walk(), as a sparse store of entries
+ * written by hand from SDM vol. 3A chapter 4 (tables 4-4 to 4-20):
+ *
+ * 4-level, CR3 0x100000: PML4[0] -> PDPT 0x101000 (P RW US);
+ *   PDPT[0] -> PD 0x102000 (P RW US); PDPT[1] = 1 GiB page 0x40000000 (P RW US PS);
+ *   PD[0] -> PT 0x103000 (P RW US); PD[1] = 2 MiB page 0x600000 (P RW PS);
+ *   PT[0x10] = 0xfed00000 (P RW, supervisor); PT[0x11] = 0x200000 (P US, read-only);
+ *   PT[0x12] not present; PT[0x13] = 0x300000 (P RW US XD);
+ *   PT[0x14] = 0x400000 with bit 51 set (P RW US); PT[0x15] = 0x500000 (P RW US, key 1).
+ * 5-level, CR3 0x104000: PML5[0] -> the PML4 above (P RW US).
+ * 32-bit, CR3 0x105000: PD[0] -> PT 0x106000 (P RW US); PT[5] = 0xabc000 (P RW US);
+ *   PD[1] = 4 MiB page 0x3_ffc00000 (P RW US PS, PA bits 33:32 in PDE bits 14:13).
+ * PAE, CR3 0x107000: PDPT[0] -> PD 0x108000 (P); PD[0] -> PT 0x109000 (P RW US);
+ *   PT[7] = 0x777000 (P RW US XD).
+ */
+struct pt_entry {
+	u64 gpa, val;
+};
+
+struct ptmem {
+	struct pt_entry e[32];
+	unsigned int n, reads, ad_writes;
+};
+
+static void pt_set(struct ptmem *m, u64 gpa, u64 val)
+{
+	m->e[m->n].gpa = gpa;
+	m->e[m->n++].val = val;
+}
+
+static struct pt_entry *pt_find(struct ptmem *m, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->e[i].gpa == gpa)
+			return &m->e[i];
+	return NULL;
+}
+
+static int pt_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct ptmem *m = ctx;
+	struct pt_entry *e = pt_find(m, gpa);
+
+	m->reads++;
+	*val = e ? (size == 4 ? e->val & 0xffffffffULL : e->val) : 0;
+	return 0;
+}
+
+static int pt_set_ad(void *ctx, u64 gpa, unsigned int size, u64 old, u64 val)
+{
+	struct ptmem *m = ctx;
+	struct pt_entry *e = pt_find(m, gpa);
+
+	(void)size;
+	if (!e || e->val != old)
+		return -EAGAIN;
+	e->val = val;
+	m->ad_writes++;
+	return 0;
+}
+
+static const struct vmm_walk_ops pt_ops = { .read = pt_read, .set_ad = pt_set_ad };
+
+#define XD_BIT BIT_ULL(63)
+
+static void pt_build(struct ptmem *m)
+{
+	memset(m, 0, sizeof(*m));
+	pt_set(m, 0x100000, 0x101007);
+	pt_set(m, 0x101000, 0x102007);
+	pt_set(m, 0x101008, 0x40000087);
+	pt_set(m, 0x102000, 0x103007);
+	pt_set(m, 0x102008, 0x600083);
+	pt_set(m, 0x103000 + 0x10 * 8, 0xfed00003);
+	pt_set(m, 0x103000 + 0x11 * 8, 0x200005);
+	pt_set(m, 0x103000 + 0x13 * 8, 0x300007 | XD_BIT);
+	pt_set(m, 0x103000 + 0x14 * 8, 0x400007 | (1ULL << 51));
+	pt_set(m, 0x103000 + 0x15 * 8, 0x500007 | (1ULL << 59));
+	pt_set(m, 0x104000, 0x100007);
+	pt_set(m, 0x105000, 0x106007);
+	pt_set(m, 0x105004, 0xffc06087);
+	pt_set(m, 0x106000 + 5 * 4, 0xabc007);
+	pt_set(m, 0x107000, 0x108001);
+	pt_set(m, 0x108000, 0x109007);
+	pt_set(m, 0x109000 + 7 * 8, 0x777007 | XD_BIT);
+}
+
+#define CR0_PG_WP	((1ULL << 31) | (1ULL << 16) | 1)
+#define EFER_LMA_NXE	((1ULL << 10) | (1ULL << 11))
+
+struct wcase {
+	const char *what;
+	u64 cr0, cr3, cr4, efer, rflags;
+	u32 pkru;
+	u8 cpl, maxpa;
+	u64 gva;
+	unsigned int access;
+	int ret;
+	u64 gpa;	/* ret 0 */
+	u8 vector;	/* ret VMM_EMUL_FAULT */
+	u32 ec;
+};
+
+static const struct wcase walk_cases[] = {
+	{ "4K read", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0, 0x10123, 0, 0,
+	  0xfed00123, 0, 0 },
+	{ "1G page", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0, 0x41234567, 0, 0,
+	  0x41234567, 0, 0 },
+	{ "2M page", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0, 0x21abcd, VMM_ACC_WRITE,
+	  0, 0x61abcd, 0, 0 },
+	{ "user read of a supervisor page", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 3, 0,
+	  0x10000, 0, VMM_EMUL_FAULT, 0, 14, 5 },
+	{ "user write of a read-only page", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 3, 0,
+	  0x11000, VMM_ACC_WRITE, VMM_EMUL_FAULT, 0, 14, 7 },
+	{ "user read of a read-only page", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 3, 0,
+	  0x11008, 0, 0, 0x200008, 0, 0 },
+	{ "supervisor write, CR0.WP", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0, 0x11000,
+	  VMM_ACC_WRITE, VMM_EMUL_FAULT, 0, 14, 3 },
+	{ "supervisor write, no CR0.WP", 0x80000001, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0,
+	  0x11000, VMM_ACC_WRITE, 0, 0x200000, 0, 0 },
+	{ "not present read", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0, 0x12345, 0,
+	  VMM_EMUL_FAULT, 0, 14, 0 },
+	{ "not present user write", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 3, 0, 0x12000,
+	  VMM_ACC_WRITE, VMM_EMUL_FAULT, 0, 14, 6 },
+	{ "fetch from an XD page", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0, 0x13000,
+	  VMM_ACC_FETCH, VMM_EMUL_FAULT, 0, 14, 0x11 },
+	{ "XD without EFER.NXE is reserved", CR0_PG_WP, 0x100000, 0x20, 1ULL << 10, 2, 0, 0, 0,
+	  0x13000, VMM_ACC_FETCH, VMM_EMUL_FAULT, 0, 14, 9 },
+	{ "bit 51 above MAXPHYADDR 48", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 48,
+	  0x14000, 0, VMM_EMUL_FAULT, 0, 14, 9 },
+	{ "bit 51 under MAXPHYADDR 52", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 52,
+	  0x14000, 0, 0, 0x8000000400000ULL, 0, 0 },
+	{ "SMAP, AC clear", CR0_PG_WP, 0x100000, 0x20 | (1ULL << 21), EFER_LMA_NXE, 2, 0, 0, 0,
+	  0x11000, 0, VMM_EMUL_FAULT, 0, 14, 1 },
+	{ "SMAP, AC set", CR0_PG_WP, 0x100000, 0x20 | (1ULL << 21), EFER_LMA_NXE, 2 | (1ULL << 18),
+	  0, 0, 0, 0x11000, 0, 0, 0x200000, 0, 0 },
+	{ "SMEP fetch of a user page", CR0_PG_WP, 0x100000, 0x20 | (1ULL << 20), EFER_LMA_NXE, 2,
+	  0, 0, 0, 0x11000, VMM_ACC_FETCH, VMM_EMUL_FAULT, 0, 14, 0x11 },
+	{ "PKRU.AD of key 1", CR0_PG_WP, 0x100000, 0x20 | (1ULL << 22), EFER_LMA_NXE, 2, 4, 3, 0,
+	  0x15000, 0, VMM_EMUL_FAULT, 0, 14, 0x25 },
+	{ "PKRU.WD of key 1, read", CR0_PG_WP, 0x100000, 0x20 | (1ULL << 22), EFER_LMA_NXE, 2, 8,
+	  3, 0, 0x15000, 0, 0, 0x500000, 0, 0 },
+	{ "PKRU.WD of key 1, write", CR0_PG_WP, 0x100000, 0x20 | (1ULL << 22), EFER_LMA_NXE, 2, 8,
+	  3, 0, 0x15000, VMM_ACC_WRITE, VMM_EMUL_FAULT, 0, 14, 0x27 },
+	{ "non-canonical", CR0_PG_WP, 0x100000, 0x20, EFER_LMA_NXE, 2, 0, 0, 0,
+	  0x0000800000000000ULL, 0, VMM_EMUL_FAULT, 0, 13, 0 },
+	{ "5-level", CR0_PG_WP, 0x104000, 0x20 | (1ULL << 12), EFER_LMA_NXE, 2, 0, 0, 0, 0x10008,
+	  0, 0, 0xfed00008, 0, 0 },
+	{ "5-level accepts bit 47", CR0_PG_WP, 0x104000, 0x20 | (1ULL << 12), EFER_LMA_NXE, 2, 0,
+	  0, 0, 0x0000800000000000ULL, 0, VMM_EMUL_FAULT, 0, 14, 0 },
+	{ "32-bit 4K", CR0_PG_WP, 0x105000, 0x10, 0, 2, 0, 0, 0, 0x5123, 0, 0, 0xabc123, 0, 0 },
+	{ "32-bit 4M PSE-36", CR0_PG_WP, 0x105000, 0x10, 0, 2, 0, 0, 40, 0x401234, 0, 0,
+	  0x3ffc01234ULL, 0, 0 },
+	{ "32-bit 4M over MAXPHYADDR", CR0_PG_WP, 0x105000, 0x10, 0, 2, 0, 0, 33, 0x401234, 0,
+	  VMM_EMUL_FAULT, 0, 14, 9 },
+	{ "32-bit fetch: no I/D without SMEP", CR0_PG_WP, 0x105000, 0x10, 0, 2, 0, 3, 0, 0x6000,
+	  VMM_ACC_FETCH, VMM_EMUL_FAULT, 0, 14, 4 },
+	{ "PAE", CR0_PG_WP, 0x107000, 0x20, 1ULL << 11, 2, 0, 0, 0, 0x7010, 0, 0, 0x777010, 0, 0 },
+	{ "PAE fetch from XD", CR0_PG_WP, 0x107000, 0x20, 1ULL << 11, 2, 0, 0, 0, 0x7010,
+	  VMM_ACC_FETCH, VMM_EMUL_FAULT, 0, 14, 0x11 },
+	{ "paging off", 0x11, 0, 0, 0, 2, 0, 0, 0, 0x12345678, VMM_ACC_WRITE, 0, 0x12345678, 0,
+	  0 },
+};
+
+static int test_gva_walk_translates_and_faults_like_the_sdm(char *msg, size_t len)
+{
+	static struct ptmem m;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(walk_cases); i++) {
+		const struct wcase *w = &walk_cases[i];
+		struct vmm_paging pg = { .cr0 = w->cr0, .cr3 = w->cr3, .cr4 = w->cr4,
+					 .efer = w->efer, .rflags = w->rflags, .pkru = w->pkru,
+					 .cpl = w->cpl, .maxphyaddr = w->maxpa };
+		struct vmm_fault f = { 0 };
+		u64 gpa = 0;
+		int ret;
+
+		pt_build(&m);
+		ret = vmm_gva_walk(&pg, w->gva, w->access, &pt_ops, &m, &gpa, &f);
+		if (ret != w->ret)
+			return st_fail(msg, len, "%s: returned %d, want %d (vector %u ec 0x%x)",
+				       w->what, ret, w->ret, f.vector, f.error_code);
+		if (!ret && gpa != w->gpa)
+			return st_fail(msg, len, "%s: gpa 0x%llx, want 0x%llx", w->what, gpa,
+				       w->gpa);
+		if (ret && (f.vector != w->vector || f.error_code != w->ec ||
+			    f.cr2 != (w->vector == 14 ? w->gva : 0)))
+			return st_fail(msg, len, "%s: vector %u ec 0x%x cr2 0x%llx, want %u 0x%x",
+				       w->what, f.vector, f.error_code, f.cr2, w->vector, w->ec);
+	}
+	return 0;
+}
+
+static int test_gva_walk_sets_accessed_and_dirty_flags(char *msg, size_t len)
+{
+	struct vmm_paging pg = { .cr0 = CR0_PG_WP, .cr3 = 0x100000, .cr4 = 0x20,
+				 .efer = EFER_LMA_NXE };
+	static struct ptmem m;
+	struct vmm_fault f;
+	u64 gpa;
+	int ret;
+
+	pt_build(&m);
+	ret = vmm_gva_walk(&pg, 0x10000, 0, &pt_ops, &m, &gpa, &f);
+	/* A (bit 5) on all four levels, D (bit 6) nowhere. */
+	if (ret || pt_find(&m, 0x100000)->val != 0x101027 ||
+	    pt_find(&m, 0x101000)->val != 0x102027 || pt_find(&m, 0x102000)->val != 0x103027 ||
+	    pt_find(&m, 0x103080)->val != 0xfed00023 || m.ad_writes != 4)
+		return st_fail(msg, len, "read: ret %d, PTE 0x%llx, %u A/D writes", ret,
+			       pt_find(&m, 0x103080)->val, m.ad_writes);
+	ret = vmm_gva_walk(&pg, 0x10000, VMM_ACC_WRITE, &pt_ops, &m, &gpa, &f);
+	if (ret || pt_find(&m, 0x103080)->val != 0xfed00063 || m.ad_writes != 5)
+		return st_fail(msg, len, "write: ret %d, PTE 0x%llx", ret,
+			       pt_find(&m, 0x103080)->val);
+	/* A fault sets nothing. */
+	pt_build(&m);
+	ret = vmm_gva_walk(&pg, 0x12000, 0, &pt_ops, &m, &gpa, &f);
+	if (ret != VMM_EMUL_FAULT || m.ad_writes)
+		return st_fail(msg, len, "fault: ret %d, %u A/D writes", ret, m.ad_writes);
+	/* PAE PDPTEs have no A flag; the PD entry and the PTE get one. */
+	pg.cr3 = 0x107000;
+	pg.efer = 1ULL << 11;	/* NXE: bit 63 of the PTE is XD */
+	ret = vmm_gva_walk(&pg, 0x7000, 0, &pt_ops, &m, &gpa, &f);
+	if (ret || pt_find(&m, 0x107000)->val != 0x108001 ||
+	    pt_find(&m, 0x108000)->val != 0x109027)
+		return st_fail(msg, len, "PAE: ret %d PDPTE 0x%llx", ret,
+			       pt_find(&m, 0x107000)->val);
+	return 0;
+}
+
+static int test_gva_walk_refuses_bad_arguments(char *msg, size_t len)
+{
+	struct vmm_paging pg = { .cr0 = CR0_PG_WP, .cr3 = 0x100000, .cr4 = 0x20 | (1ULL << 24),
+				 .efer = EFER_LMA_NXE };
+	static const struct vmm_walk_ops no_read = { 0 };
+	static struct ptmem m;
+	struct vmm_fault f;
+	u64 gpa;
+
+	pt_build(&m);
+	if (vmm_gva_walk(&pg, 0x10000, 0, &pt_ops, &m, &gpa, &f) != -EOPNOTSUPP)
+		return st_fail(msg, len, "CR4.PKS not refused");
+	pg.cr4 = 0x20;
+	pg.maxphyaddr = 60;
+	if (vmm_gva_walk(&pg, 0x10000, 0, &pt_ops, &m, &gpa, &f) != -EINVAL)
+		return st_fail(msg, len, "MAXPHYADDR 60 not refused");
+	pg.maxphyaddr = 0;
+	if (vmm_gva_walk(&pg, 0x10000, 0, &no_read, &m, &gpa, &f) != -EINVAL ||
+	    vmm_gva_walk(NULL, 0x10000, 0, &pt_ops, &m, &gpa, &f) != -EINVAL ||
+	    m.reads)
+		return st_fail(msg, len, "NULL arguments not refused");
+	return 0;
+}
+
+/* vmm_emulate_insn() on the string guest: fetch, translate, fault, #UD. */
+static int test_emulate_insn_fetches_translates_and_faults(char *msg, size_t len)
+{
+	static struct sguest g;
+	struct vmm_emul_req req = { .mode = VMM_MODE_64, .max_iter = 1 };
+	struct vmm_emul_res res;
+	static const u8 lock_load[] = { 0xf0, 0x8b, 0x07 };
+	static const u8 rep_movsb[] = { 0xf3, 0xa4 };
+	u8 too_long[16];
+	int ret;
+
+	memset(&g, 0, sizeof(g));
+	/* mov [rdi],eax fetched from RAM at 0x10100, RDI at the FIFO. */
+	g.ram[0x100] = 0x89;
+	g.ram[0x101] = 0x07;
+	g.r.gpr[VMM_RAX] = 0x11223344;
+	g.r.gpr[VMM_RDI] = S_FIFO + 8;
+	g.r.rflags = 2;
+	req.rip = S_RAM + 0x100;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret || res.insn.len != 2 || res.gpa != S_FIFO + 8 || g.nlog != 1 ||
+	    g.log[0] != 0x11223344)
+		return st_fail(msg, len, "fetched store: ret %d len %u gpa 0x%llx, %u writes", ret,
+			       res.insn.len, res.gpa, g.nlog);
+	/* The same two bytes ending at the last byte of RAM: no fault. */
+	g.ram[S_RAM_SIZE - 2] = 0x89;
+	g.ram[S_RAM_SIZE - 1] = 0x07;
+	req.rip = S_RAM + S_RAM_SIZE - 2;
+	if (vmm_emulate_insn(&req, &s_ops, &g, &res) || g.nlog != 2)
+		return st_fail(msg, len, "store at the end of RAM failed");
+	/* One byte before the hole: the fetch of the second byte faults. */
+	g.ram[S_RAM_SIZE - 1] = 0x89;
+	req.rip = S_RAM + S_RAM_SIZE - 1;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_FAULT || res.fault.vector != 14 || res.fault.cr2 != S_HOLE ||
+	    g.nlog != 2)
+		return st_fail(msg, len, "fetch across into the hole: ret %d vector %u cr2 0x%llx",
+			       ret, res.fault.vector, res.fault.cr2);
+	/* A data operand crossing into the hole: #PF for a write, nothing written. */
+	req.bytes = (const u8 *)"\x48\x89\x07";	/* mov [rdi],rax */
+	req.nbytes = 3;
+	g.r.gpr[VMM_RDI] = S_RAM + S_RAM_SIZE - 4;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_FAULT || res.fault.vector != 14 || res.fault.cr2 != S_HOLE ||
+	    res.fault.error_code != 2 || g.ram[S_RAM_SIZE - 4])
+		return st_fail(msg, len, "operand across into the hole: ret %d ec 0x%x", ret,
+			       res.fault.error_code);
+	/* The exit's GPA wins over the registers. */
+	req.has_gpa = true;
+	req.gpa = S_FIFO;
+	if (vmm_emulate_insn(&req, &s_ops, &g, &res) || g.nlog != 3 || g.log[2] != 0x11223344)
+		return st_fail(msg, len, "store to the exit's GPA failed");
+	req.has_gpa = false;
+	/* 64-bit mode ignores the DS base (0x1000 in s_ops_seg); 16-bit code uses it. */
+	g.r.gpr[VMM_RDI] = S_RAM + 0x10;
+	if (vmm_emulate_insn(&req, &s_ops_seg, &g, &res) || res.gpa != S_RAM + 0x10)
+		return st_fail(msg, len, "64-bit mode: gpa 0x%llx", res.gpa);
+	req.mode = VMM_MODE_16;
+	req.bytes = (const u8 *)"\x89\x05";	/* mov [di],ax */
+	req.nbytes = 2;
+	g.r.gpr[VMM_RDI] = 0xf020;
+	if (vmm_emulate_insn(&req, &s_ops_seg, &g, &res) || res.gpa != 0x10020)
+		return st_fail(msg, len, "16-bit DS:DI: gpa 0x%llx", res.gpa);
+	/* [bp+si] defaults to SS and wraps at 16 bits; an ES override takes ES's. */
+	req.bytes = (const u8 *)"\x89\x02";	/* mov [bp+si],ax */
+	g.r.gpr[VMM_RBP] = 0x10000;
+	g.r.gpr[VMM_RSI] = 4;
+	if (vmm_emulate_insn(&req, &s_ops_seg, &g, &res) || res.gpa != S_RAM + 0x1004)
+		return st_fail(msg, len, "16-bit SS:[BP+SI]: gpa 0x%llx", res.gpa);
+	req.bytes = (const u8 *)"\x26\x89\x02";	/* mov es:[bp+si],ax */
+	req.nbytes = 3;
+	if (vmm_emulate_insn(&req, &s_ops_seg, &g, &res) || res.gpa != S_RAM + 4)
+		return st_fail(msg, len, "16-bit ES:[BP+SI]: gpa 0x%llx", res.gpa);
+	/* LOCK on a load is #UD; 16 bytes are #GP(0); neither touches anything. */
+	req.mode = VMM_MODE_64;
+	req.bytes = lock_load;
+	req.nbytes = sizeof(lock_load);
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_FAULT || res.fault.vector != 6)
+		return st_fail(msg, len, "lock mov load: ret %d vector %u", ret, res.fault.vector);
+	memset(too_long, 0x66, sizeof(too_long));
+	too_long[14] = 0x89;
+	too_long[15] = 0x07;
+	req.bytes = too_long;
+	req.nbytes = sizeof(too_long);
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_FAULT || res.fault.vector != 13 || res.fault.error_code)
+		return st_fail(msg, len, "16 bytes: ret %d vector %u", ret, res.fault.vector);
+	/* A REP runs max_iter iterations at a time. */
+	req.bytes = rep_movsb;
+	req.nbytes = sizeof(rep_movsb);
+	req.max_iter = 2;
+	g.r.gpr[VMM_RSI] = S_RAM;
+	g.r.gpr[VMM_RDI] = S_RAM + 0x200;
+	g.r.gpr[VMM_RCX] = 3;
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret != VMM_EMUL_AGAIN || g.r.gpr[VMM_RCX] != 1 || g.r.gpr[VMM_RDI] != S_RAM + 0x202)
+		return st_fail(msg, len, "rep movsb: ret %d rcx %llu", ret, g.r.gpr[VMM_RCX]);
+	ret = vmm_emulate_insn(&req, &s_ops, &g, &res);
+	if (ret || g.r.gpr[VMM_RCX] || res.insn.len != 2)
+		return st_fail(msg, len, "rep movsb end: ret %d rcx %llu", ret, g.r.gpr[VMM_RCX]);
+	/* Short bytes and bad arguments. */
+	req.nbytes = 1;
+	if (vmm_emulate_insn(&req, &s_ops, &g, &res) != -ENODATA ||
+	    vmm_emulate_insn(NULL, &s_ops, &g, &res) != -EINVAL)
+		return st_fail(msg, len, "short or NULL request not refused");
+	req.mode = 7;
+	if (vmm_emulate_insn(&req, &s_ops, &g, &res) != -EINVAL)
+		return st_fail(msg, len, "bad mode not refused");
+	return 0;
+}
+
 #define T(fn) { #fn, fn }
 static const struct tdsnp_selftest decode_tests[] = {
 	T(test_mov_forms_decode_exactly),
@@ -1186,6 +1557,10 @@ static const struct tdsnp_selftest decode_tests[] = {
 	T(test_repe_cmps_and_repne_scas_stop_on_zf),
 	T(test_string_address_size_wraps_and_extends_like_the_cpu),
 	T(test_fuzz_decoder_keeps_its_invariants),
+	T(test_gva_walk_translates_and_faults_like_the_sdm),
+	T(test_gva_walk_sets_accessed_and_dirty_flags),
+	T(test_gva_walk_refuses_bad_arguments),
+	T(test_emulate_insn_fetches_translates_and_faults),
 };
 
 const struct tdsnp_selftest_suite tdsnp_decode_suite = {

@@ -361,18 +361,39 @@ static u64 ks_page(u16 hkid, u64 page_pa)
 	return x ^ (x >> 31);
 }
 
-/* XOR @len bytes (a multiple of 8) from @s into @d with the stream at @pa. */
+#define KS_STEP	0x9E3779B97F4A7C15ULL
+
+/*
+ * XOR @len bytes (a multiple of 8) from @s into @d with the stream at @pa:
+ * the word at page offset o gets ks_page() + o * KS_STEP.  That is a running
+ * sum, taken 8 words at a time (a fixed-length inner loop the compiler can
+ * vectorise) with no multiply or branch per word.
+ */
 static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 {
-	u64 k = 0, v;
-	size_t i;
+	static const u64 lane[8] = {
+		0, KS_STEP * 8, KS_STEP * 16, KS_STEP * 24,
+		KS_STEP * 32, KS_STEP * 40, KS_STEP * 48, KS_STEP * 56,
+	};
+	size_t i = 0, j, n, q;
+	u64 off, w, v[8];
 
-	for (i = 0; i < len; i += 8) {
-		if (i == 0 || !((pa + i) & ~TDSNP_PAGE_MASK))
-			k = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK);
-		memcpy(&v, s + i, 8);
-		v ^= k + ((pa + i) & ~TDSNP_PAGE_MASK) * 0x9E3779B97F4A7C15ULL;
-		memcpy(d + i, &v, 8);
+	while (i < len) {
+		off = (pa + i) & ~TDSNP_PAGE_MASK;
+		n = TDSNP_PAGE_SIZE - off < len - i ? TDSNP_PAGE_SIZE - off : len - i;
+		w = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK) + off * KS_STEP;
+		for (j = 0; j + sizeof(v) <= n; j += sizeof(v), w += KS_STEP * sizeof(v)) {
+			memcpy(v, s + i + j, sizeof(v));
+			for (q = 0; q < 8; q++)
+				v[q] ^= w + lane[q];
+			memcpy(d + i + j, v, sizeof(v));
+		}
+		for (; j < n; j += 8, w += KS_STEP * 8) {
+			memcpy(v, s + i + j, 8);
+			v[0] ^= w;
+			memcpy(d + i + j, v, 8);
+		}
+		i += n;
 	}
 }
 
