@@ -103,6 +103,28 @@ $(foreach t,$(filter test_guest_%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/test
 $(foreach t,test_vmm_tdx_run test_tdx_vp_run,$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)) \
 	$(O)/tdsnp-bench $(O)/tdsnp-demo: $(O)/guest/images.o
 .PRECIOUS: $(O)/guest/%.elf $(O)/guest/%.bin $(O)/guest/obj/%.o
+
+# SEV-SNP guest images (guest/snp/, guest/snp_tests/): the same flags, linked
+# at 0xFFFF0000 (guest/snp/guest.ld) with tdsnp's GHCB wrappers and vmm-core's
+# decoder; embedded as guest_image_snp_<name> in test_guest_snp* binaries.
+SNP_GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/snp/entry.o guest/snp/runtime.o \
+		   src/snp/ghcb.o vmm-core/decode.o)
+SNP_GUEST_PROGS	:= $(patsubst guest/snp_tests/%.c,%,$(wildcard guest/snp_tests/*.c))
+$(O)/guest/snp_%.elf: $(O)/guest/obj/guest/snp_tests/%.o $(SNP_GUEST_RT) guest/snp/guest.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,guest/snp/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^)
+$(O)/guest/snp_images.S: $(addprefix $(O)/guest/snp_,$(addsuffix .bin,$(SNP_GUEST_PROGS)))
+	@mkdir -p $(dir $@)
+	@{ echo '.section .rodata'; for p in $(SNP_GUEST_PROGS); do \
+		echo ".balign 4096"; echo ".globl guest_image_snp_$$p, guest_image_snp_$${p}_end"; \
+		echo "guest_image_snp_$$p: .incbin \"$(O)/guest/snp_$$p.bin\""; \
+		echo "guest_image_snp_$${p}_end:"; done; \
+		echo '.section .note.GNU-stack,"",@progbits'; } > $@
+.PRECIOUS: $(O)/guest/snp_%.elf $(O)/guest/snp_%.bin
+$(O)/guest/snp_images.o: $(O)/guest/snp_images.S
+	$(CC) -c -o $@ $<
+$(foreach t,$(filter test_guest_snp%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
+	$(O)/guest/snp_images.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)
 
 
@@ -216,6 +238,8 @@ $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/to
 $(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \
 		include/vmm/uabi_client.h
 	$(CC) -std=gnu11 -O2 $(WARN) -Iinclude -D_GNU_SOURCE -static -o $@ $(filter %.c,$^) -lpthread
+
+$(O)/tdsnp-demo $(O)/tdsnp-bench: $(O)/guest/snp_images.o
 
 # The main job: a TD and an SNP VMPL guest on the mock, with a call trace.
 demo: $(O)/tdsnp-demo

@@ -40,6 +40,11 @@
 #include "../tests/mocks/tdx_vp_run.h"
 #include "../tests/mocks/tdx_guest_image.h"
 #include "../guest/tests/bench.h"
+#include <vmm/snp_host.h>
+#include <guest_snp.h>
+#include "../tests/mocks/snp_mock.h"
+#include "../tests/mocks/snp_guest_boot.h"
+#include "../tests/mocks/snp_vcpu_run.h"
 #include "bench-run.h"
 #include "guest.h"
 
@@ -254,6 +259,71 @@ fail:
 	return -1;
 }
 
+/* An snp_host guest running guest/snp_tests/bench.c: boot to its ucall, then IO exits. */
+static int snp_measure(double *boot, double *io)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.attributes = 0x30000,
+	};
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	struct vmm_vm *vm;
+	unsigned long i;
+	u64 t0;
+
+	if (vmm_vm_create(&cfg, &vm))
+		return -1;
+	if (vmm_vcpu_create(vm, 0, &vcpu) || snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT) ||
+	    snp_guest_boot_load(vm, guest_image_snp_bench, guest_image_snp_bench_end,
+				SNP_VCPU_RUN_CBIT) || vmm_vm_finalize(vm))
+		goto fail;
+	t0 = tdsnp_time_ns();
+	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL)
+		goto fail;
+	*boot = (double)(tdsnp_time_ns() - t0);
+	t0 = tdsnp_time_ns();
+	for (i = 0; i < TD_EXITS; i++)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != 0x80)
+			goto fail;
+	*io = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
+	return vmm_vm_destroy(vm) ? -1 : 0;
+fail:
+	vmm_vm_destroy(vm);
+	return -1;
+}
+
+/* RUNS snp_host measurements over their own arena and SNP models. */
+static int snp_runs(double *boot, double *io)
+{
+	struct tdsnp_arena_config acfg = { .nr_frames = 1024 };
+	struct tdsnp_arena *arena = tdsnp_arena_create(&acfg);
+	int r, err = -1;
+
+	if (!arena)
+		return -1;
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	if (!tdsnp_mock_snp_install() &&
+	    !vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 1, 4) &&
+	    !vmm_snp_host_set_run_ops(snp_vcpu_run_ops()) &&
+	    !vmm_backend_register(&vmm_snp_host_ops)) {
+		snp_vcpu_run_install();
+		for (r = 0, err = 0; r < RUNS && !err; r++)
+			err = snp_measure(&boot[r], &io[r]);
+		snp_vcpu_run_uninstall();
+	}
+	vmm_backend_unregister(&vmm_snp_host_ops);
+	vmm_snp_host_set_run_ops(NULL);
+	vmm_snp_host_set_launch_ops(NULL, 0, 0);
+	tdsnp_mock_snp_uninstall();
+	snp_mock_set_arena(NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+	return err;
+}
+
 /**
  * bench_guest_run() - print the guest-execution figures
  *
@@ -262,6 +332,7 @@ fail:
 int bench_guest_run(void)
 {
 	double bare[RUNS], rt[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], raw[RUNS], out[RUNS];
+	double sboot[RUNS], sio[RUNS];
 	struct fig3 r, b, e, bt, t, w, o;
 	int i, err = 0;
 
@@ -290,10 +361,16 @@ int bench_guest_run(void)
 	tdx_vp_run_uninstall();
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 out:
-	tdsnp_mock_set_direct(false);
 	tdsnp_mock_tdx_host_teardown();
 	if (err) {
+		tdsnp_mock_set_direct(false);
 		printf("guests on the mock CPU: a TD run failed (%d)\n", err);
+		return -1;
+	}
+	err = snp_runs(sboot, sio);
+	tdsnp_mock_set_direct(false);
+	if (err) {
+		printf("guests on the mock CPU: an SNP guest run failed (%d)\n", err);
 		return -1;
 	}
 	r = fig3(rt);
@@ -304,7 +381,7 @@ out:
 	w = fig3(raw);
 	o = fig3(out);
 	printf("guests on the mock CPU (Unicorn), %d runs each; %s\n", RUNS,
-	       "TD figures: firmware model in direct mode");
+	       "TD and SNP figures: firmware model in direct mode");
 	print3("engine round trip (OUT)", r, "ns/exit", "(baseline: stop, re-enter)", r.med);
 	print3("engine hook, no stop (OUT)", b, "ns/exit", "baseline", r.med);
 	print3("mock CPU exit round trip", e, "ns/exit", "baseline", r.med);
@@ -317,5 +394,13 @@ out:
 	bt.med /= 1e3;
 	bt.max /= 1e3;
 	print3("tdx_host boot to first ucall", bt, "us", NULL, 0);
+	t = fig3(sio);
+	print3("snp_host IO exit round trip", t, "ns/exit", "baseline", r.med);
+	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", t.med / e.med);
+	bt = fig3(sboot);
+	bt.min /= 1e3;
+	bt.med /= 1e3;
+	bt.max /= 1e3;
+	print3("snp_host boot to first ucall", bt, "us", NULL, 0);
 	return 0;
 }

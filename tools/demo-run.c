@@ -15,6 +15,11 @@
 #include "../tests/mocks/tdx_host_setup.h"
 #include "../tests/mocks/tdx_vp_run.h"
 #include "../tests/mocks/tdx_guest_image.h"
+#include <vmm/snp_host.h>
+#include <guest_snp.h>
+#include "../tests/mocks/snp_mock.h"
+#include "../tests/mocks/snp_guest_boot.h"
+#include "../tests/mocks/snp_vcpu_run.h"
 #include "demo-run.h"
 #include "guest.h"
 
@@ -34,12 +39,12 @@ static void serial_out(struct serial *s, char c)
 		return;
 	}
 	s->line[s->len] = '\0';
-	printf("  [TD serial] %s\n", s->line);
+	printf("  [guest serial] %s\n", s->line);
 	s->len = 0;
 }
 
-/* Run vCPU 0 until it halts; 0 when it printed and reported 0x600D. */
-static int run_guest(struct vmm_vcpu *vcpu)
+/* Run vCPU 0 until it halts; 0 when it printed and reported @want. */
+static int run_guest(struct vmm_vcpu *vcpu, u64 want)
 {
 	struct serial com1 = { .len = 0 };
 	struct vmm_exit x = { 0 };
@@ -53,15 +58,15 @@ static int run_guest(struct vmm_vcpu *vcpu)
 			return -1;
 		}
 		if (x.reason == VMM_EXIT_HLT) {
-			printf("  [TD] halted\n");
+			printf("  [guest] halted\n");
 			return ucalled ? 0 : -1;
 		}
 		if (x.reason == VMM_EXIT_IO && !x.io.in && x.io.port == COM1) {
 			serial_out(&com1, (char)x.io.value);
 		} else if (x.reason == VMM_EXIT_UCALL) {
-			printf("  [TD ucall] 0x%llx (record at GPA 0x%llx)\n",
+			printf("  [guest ucall] 0x%llx (record at GPA 0x%llx)\n",
 			       (unsigned long long)x.ucall.arg, (unsigned long long)x.ucall.gpa);
-			ucalled = x.ucall.arg == 0x600d;
+			ucalled = x.ucall.arg == want;
 		} else {
 			printf("  !! unexpected exit %u\n", x.reason);
 			return -1;
@@ -110,7 +115,7 @@ int demo_td_run(void)
 	}
 	printf("  guest image (guest/tests/demo.c): %llu measured pages at 0x%llx; finalized\n",
 	       (unsigned long long)(GUEST_IMAGE_SIZE / 4096), (unsigned long long)GUEST_IMAGE_GPA);
-	if (run_guest(vcpu)) {
+	if (run_guest(vcpu, 0x600d)) {
 		failures++;
 	} else {
 		struct tdx_vp_run_stats st;
@@ -129,5 +134,92 @@ out:
 	tdx_vp_run_uninstall();
 	vmm_backend_unregister(&vmm_tdx_host_ops);
 	tdsnp_mock_tdx_host_teardown();
+	return failures;
+}
+
+/* Build, launch and run the SNP hello guest on an snp_host VM; failures. */
+static int snp_guest(void)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.attributes = 0x30000,
+	};
+	struct snp_vcpu_run_stats st;
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	int failures = 0;
+
+	if (vmm_vm_create(&cfg, &vm)) {
+		printf("  !! vmm_vm_create failed\n");
+		return 1;
+	}
+	if (vmm_vcpu_create(vm, 0, &vcpu) ||
+	    snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT) ||
+	    snp_guest_boot_load(vm, guest_image_snp_hello, guest_image_snp_hello_end,
+				SNP_VCPU_RUN_CBIT) || vmm_vm_finalize(vm)) {
+		printf("  !! building or launching the guest failed\n");
+		failures++;
+	} else {
+		printf("  guest image: %zu measured pages at 0x%llx; LAUNCH_FINISH done\n",
+		       (size_t)(guest_image_snp_hello_end - guest_image_snp_hello + 4095) / 4096,
+		       (unsigned long long)GUEST_IMAGE_GPA);
+		/* hello.c reports 0x5a00 + vCPU index, then returns: HLT. */
+		if (run_guest(vcpu, 0x5a00)) {
+			failures++;
+		} else {
+			snp_vcpu_run_stats(&st);
+			printf("  -> the guest ran: %llu VMRUNs, %llu #VC, %llu VMGEXITs\n",
+			       (unsigned long long)st.vmruns, (unsigned long long)st.vc,
+			       (unsigned long long)st.vmgexits);
+		}
+	}
+	if (vmm_vm_destroy(vm)) {
+		printf("  !! vmm_vm_destroy left pages behind\n");
+		failures++;
+	}
+	return failures;
+}
+
+/**
+ * demo_snp_run() - an SNP guest on snp_host: launch, run, tear down
+ *
+ * The guest/snp_tests/hello.c image on the mock CPU (VMRUN of
+ * tests/mocks/snp_vcpu_run_user.c), over its own arena of physical memory.
+ *
+ * Return: the number of failed steps (0 when all went well).
+ */
+int demo_snp_run(void)
+{
+	struct tdsnp_arena_config acfg = { .nr_frames = 1024 };
+	struct tdsnp_arena *arena;
+	int failures;
+
+	printf("\n== SEV-SNP: a guest launches and runs on the mock CPU (snp_host) ==\n");
+	arena = tdsnp_arena_create(&acfg);
+	if (!arena) {
+		printf("  !! no arena\n");
+		return 1;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	if (tdsnp_mock_snp_install() ||
+	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 1, 4) ||
+	    vmm_snp_host_set_run_ops(snp_vcpu_run_ops()) ||
+	    vmm_backend_register(&vmm_snp_host_ops)) {
+		printf("  !! cannot bring up the SNP models\n");
+		failures = 1;
+	} else {
+		snp_vcpu_run_install();
+		failures = snp_guest();
+		snp_vcpu_run_uninstall();
+	}
+	vmm_backend_unregister(&vmm_snp_host_ops);
+	vmm_snp_host_set_run_ops(NULL);
+	vmm_snp_host_set_launch_ops(NULL, 0, 0);
+	tdsnp_mock_snp_uninstall();
+	snp_mock_set_arena(NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
 	return failures;
 }

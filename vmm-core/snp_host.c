@@ -27,8 +27,10 @@
  * to hypervisor-owned, then the page is freed; when that RMPUPDATE fails
  * (after the policy layer's retries) the page stays assigned and PRIVATE,
  * and vm_destroy tries again and quarantines it if it still cannot.  Shared
- * memory is the caller's own hypervisor-owned memory: UNMAPPED <-> SHARED
- * changes nothing in the RMP.
+ * memory is hypervisor-owned: a SHARED page is a zeroed host page the
+ * backend allocates (vmm_snp_host_shared() reaches it) and frees, zeroed,
+ * when the page leaves SHARED; UNMAPPED <-> SHARED changes nothing in the
+ * RMP.
  *
  * Teardown.  Every guest page and VMSA goes back through
  * snp_guest_release_page() (PAGE_RECLAIM first for a still immutable page,
@@ -51,14 +53,24 @@
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
+#include <snp/ghcb.h>
 #include <snp/vmsa.h>
 
 /* More ASIDs than any SNP part has (CPUID Fn8000_001F ECX). */
 #define ASID_RANGE_MAX		0x10000u
 
+/* #VMEXITs one run makes at most (interrupts, answered GHCB requests). */
+#define SH_RUN_MAX_ENTRIES	4096
+
 struct shvcpu {
 	struct page *vmsa;	/* NULL once quarantined */
 	bool launched;		/* LAUNCH_UPDATE took it: the guest's now */
+	bool dead;		/* shut down: never entered again */
+	struct vmm_snp_vmcb vmcb;	/* the last VMRUN's control fields */
+	u64 ghcb_gfn;		/* registered GHCB GFN (MSR protocol 0x012), 0: none */
+	u64 pending_ghcb;	/* GHCB GPA awaiting the host's answer */
+	u64 pending_scratch;	/* MMIO read buffer GPA awaiting the value */
+	u64 ap_vmsa_gpa;	/* AP creation: the guest's VMSA at this GPA runs, 0: none */
 };
 
 struct shvm {
@@ -68,6 +80,8 @@ struct shvm {
 	u64 mem_base;
 	u64 nr_pages;
 	struct vmm_pagemap pg;			/* private page per mapped guest page */
+	struct vmm_pagemap sh;			/* host page per shared guest page */
+	struct tdsnp_mutex mem_lock;		/* pg and sh against running vCPUs */
 	struct shvcpu *vcpus[VMM_MAX_VCPUS];
 	u8 digest[SHA384_DIGEST_SIZE];		/* the launch digest so far */
 	bool finalized;
@@ -78,6 +92,7 @@ struct shvm {
 static struct tdsnp_mutex cfg_lock;
 static bool cfg_lock_ready;
 static const struct snp_launch_ops *cur_ops;
+static const struct vmm_snp_run_ops *run_ops;
 static u32 cfg_asid_min, cfg_asid_nr;
 static u8 *asid_used;
 static u64 nr_vms;
@@ -347,19 +362,69 @@ static int make_shared(struct shvm *s, u64 gpa)
 	return 0;
 }
 
+static struct page *shared_at(struct shvm *s, u64 gpa)
+{
+	return page_of(vmm_pagemap_get(&s->sh, guest_index(s, gpa)));
+}
+
+/* The host page behind a shared GPA goes (zeroed: it may hold guest data). */
+static void drop_shared(struct shvm *s, u64 gpa)
+{
+	struct page *page = shared_at(s, gpa);
+
+	if (!page)
+		return;
+	memset(page_address(page), 0, TDSNP_PAGE_SIZE);
+	tdsnp_free_page(page);
+	vmm_pagemap_set(&s->sh, guest_index(s, gpa), 0);
+}
+
+static int convert_locked(struct shvm *s, u64 gpa, enum vmm_mem_state from,
+			  enum vmm_mem_state to)
+{
+	struct page *host = NULL;
+	int ret;
+
+	if (to == VMM_MEM_SHARED) {
+		/* The host's page for the GPA first, so a failure changes nothing. */
+		if (vmm_pagemap_reserve(&s->sh, guest_index(s, gpa)))
+			return -ENOMEM;
+		host = tdsnp_alloc_page();
+		if (!host)
+			return -ENOMEM;
+		memset(page_address(host), 0, TDSNP_PAGE_SIZE);
+	}
+	if (to == VMM_MEM_PRIVATE)
+		ret = make_private(s, gpa);
+	else if (from == VMM_MEM_PRIVATE)
+		ret = make_shared(s, gpa);
+	else
+		ret = 0;
+	if (ret) {
+		if (host)
+			tdsnp_free_page(host);
+		return ret;
+	}
+	if (from == VMM_MEM_SHARED)
+		drop_shared(s, gpa);
+	if (host)
+		vmm_pagemap_set(&s->sh, guest_index(s, gpa), (u64)(unsigned long)host);
+	return 0;
+}
+
 static int sh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
 	struct shvm *s = vmm_vm_priv(vm);
 	bool backed = page_at(s, gpa), was_private = from == VMM_MEM_PRIVATE;
+	int ret;
 
 	if (backed != was_private)
 		return -EIO;
-	if (to == VMM_MEM_PRIVATE)
-		return make_private(s, gpa);
-	if (from == VMM_MEM_PRIVATE)
-		return make_shared(s, gpa);
-	return 0;	/* UNMAPPED <-> SHARED: the host's own page, no RMP change */
+	tdsnp_mutex_lock(&s->mem_lock);
+	ret = convert_locked(s, gpa, from, to);
+	tdsnp_mutex_unlock(&s->mem_lock);
+	return ret;
 }
 
 /* ---- VM lifetime ---- */
@@ -382,6 +447,8 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 		goto put;
 	s->nr_pages = cfg->mem_size / TDSNP_PAGE_SIZE;
 	vmm_pagemap_init(&s->pg);	/* sparse: nothing sized by mem_size */
+	vmm_pagemap_init(&s->sh);
+	tdsnp_mutex_init(&s->mem_lock);
 	s->vm = vm;
 	s->mem_base = cfg->mem_base;
 	s->sev_features = cfg->sev_features | SNP_SEV_FEAT_SNP_ACTIVE;
@@ -396,6 +463,9 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	vmm_vm_set_priv(vm, s);
 	return 0;
 free:
+	tdsnp_mutex_destroy(&s->mem_lock);
+	vmm_pagemap_destroy(&s->sh);
+	vmm_pagemap_destroy(&s->pg);
 	tdsnp_free(s);
 put:
 	put_asid(asid, true);
@@ -415,6 +485,11 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 			lost++;
 		i++;
 	}
+	i = 0;
+	while (vmm_pagemap_next(&s->sh, i, &i, &v)) {
+		drop_shared(s, s->mem_base + i * TDSNP_PAGE_SIZE);
+		i++;
+	}
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	ret = record(s, snp_guest_destroy(&s->g));
 	if (ret)
@@ -425,6 +500,8 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 	if (!free_asid)
 		vmm_vm_add_lost(vm, 0, 1);
 	vmm_pagemap_destroy(&s->pg);
+	vmm_pagemap_destroy(&s->sh);
+	tdsnp_mutex_destroy(&s->mem_lock);
 	tdsnp_free(s);
 	vmm_vm_set_priv(vm, NULL);
 	if (lost)
@@ -564,10 +641,508 @@ static int sh_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 	return SHA384_DIGEST_SIZE;
 }
 
+/* ---- running the guest ---- */
+
+/**
+ * vmm_snp_host_set_run_ops() - register how the backend enters guests
+ * @ops: VMRUN (on the mock: snp_vcpu_run_ops()), which must outlive every
+ *       VM; NULL withdraws it (vmm_vcpu_run() then fails with -ENODEV)
+ *
+ * Return: 0, -EINVAL without @ops->vmrun, -EBUSY while a VM exists.
+ */
+int vmm_snp_host_set_run_ops(const struct vmm_snp_run_ops *ops)
+{
+	int ret = 0;
+
+	if (ops && !ops->vmrun)
+		return -EINVAL;
+	if (!cfg_lock_ready) {
+		tdsnp_mutex_init(&cfg_lock);
+		cfg_lock_ready = true;
+	}
+	tdsnp_mutex_lock(&cfg_lock);
+	if (nr_vms)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(run_ops, ops);
+	tdsnp_mutex_unlock(&cfg_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_snp_host_set_run_ops);
+
+static bool in_ram(struct shvm *s, u64 gpa)
+{
+	return gpa >= s->mem_base && guest_index(s, gpa) < s->nr_pages;
+}
+
 /*
- * vmm_snp_host_ops: the snp_host backend, for vmm_backend_register().  No
- * run: the library does not enter SNP guests (vmm_vcpu_run() returns
- * -EOPNOTSUPP).
+ * The nested page table: RAM is a private page, a shared host page or not
+ * present; everything outside RAM is MMIO (KVM marks such GPAs with
+ * reserved bits so that an SEV-ES guest takes #VC, not an exit).
+ */
+static enum vmm_snp_npt sh_npt(void *ctx, u64 gpa, struct page **page)
+{
+	struct shvm *s = ctx;
+	enum vmm_snp_npt ret = VMM_SNP_NPT_NONE;
+
+	if (!in_ram(s, gpa))
+		return VMM_SNP_NPT_MMIO;
+	tdsnp_mutex_lock(&s->mem_lock);
+	*page = page_at(s, gpa);
+	if (!*page)
+		*page = shared_at(s, gpa);
+	if (*page)
+		ret = VMM_SNP_NPT_PAGE;
+	tdsnp_mutex_unlock(&s->mem_lock);
+	return ret;
+}
+
+/**
+ * vmm_snp_host_shared() - the host's mapping of a shared guest page
+ * @vm: a VM of the snp_host backend
+ * @gpa: a guest-physical address in RAM
+ *
+ * The page stays valid until it leaves VMM_MEM_SHARED (vmm_set_mem_state(),
+ * or the guest's page state change during a run) or the VM is destroyed.
+ *
+ * Return: the host address of the byte at @gpa, or NULL when the page is
+ * not shared.
+ */
+void *vmm_snp_host_shared(struct vmm_vm *vm, u64 gpa)
+{
+	struct shvm *s = vmm_vm_priv(vm);
+	struct page *page = NULL;
+
+	if (!in_ram(s, gpa))
+		return NULL;
+	tdsnp_mutex_lock(&s->mem_lock);
+	page = shared_at(s, gpa);
+	tdsnp_mutex_unlock(&s->mem_lock);
+	if (!page)
+		return NULL;
+	return (u8 *)page_address(page) + (gpa & (TDSNP_PAGE_SIZE - 1));
+}
+EXPORT_SYMBOL_GPL(vmm_snp_host_shared);
+
+/* @len bytes at a shared GPA, within one page; NULL otherwise. */
+static void *shared_buf(struct vmm_vm *vm, u64 gpa, u64 len)
+{
+	if (!len || len > TDSNP_PAGE_SIZE || (gpa & (TDSNP_PAGE_SIZE - 1)) + len > TDSNP_PAGE_SIZE)
+		return NULL;
+	return vmm_snp_host_shared(vm, gpa);
+}
+
+static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
+{
+	x->reason = reason;
+	x->fail.status = status;
+	x->fail.qualification = qual;
+}
+
+/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
+static void ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2)
+{
+	g->sw_exit_info_1 = info1;
+	g->sw_exit_info_2 = info2;
+}
+
+/* One page of a page state change, through the VM's own conversion. */
+static int psc_page(struct vmm_vm *vm, u64 entry)
+{
+	u64 op = (entry & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
+	u64 gpa = entry & SNP_PSC_GFN_MASK;
+	enum vmm_mem_state cur, to;
+
+	if (entry & SNP_PSC_PAGESIZE)
+		return -EINVAL;		/* the backend has 4 KiB pages only */
+	if (op == SNP_PSC_OP_PRIVATE)
+		to = VMM_MEM_PRIVATE;
+	else if (op == SNP_PSC_OP_SHARED)
+		to = VMM_MEM_SHARED;
+	else
+		return -EINVAL;
+	if (vmm_get_mem_state(vm, gpa, &cur))
+		return -EINVAL;
+	if (cur == to)
+		return 0;
+	return vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, to);
+}
+
+/*
+ * A page state change request (snp.md 5.5): the entries from cur_entry to
+ * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
+ * past every page done, SW_EXITINFO2 says why it stopped.
+ */
+static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g)
+{
+	struct tdsnp_snp_psc_desc *d;
+	u64 err = 0;
+	u16 i;
+
+	d = shared_buf(vm, g->sw_scratch, sizeof(struct snp_psc_hdr));
+	if (!d || d->hdr.end_entry >= SNP_PSC_MAX_ENTRIES ||
+	    !shared_buf(vm, g->sw_scratch, sizeof(d->hdr) + 8ULL * (d->hdr.end_entry + 1u))) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return;
+	}
+	if (d->hdr.cur_entry > d->hdr.end_entry || d->hdr.reserved) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
+		return;
+	}
+	for (i = d->hdr.cur_entry; i <= d->hdr.end_entry; i++) {
+		int ret = psc_page(vm, d->entries[i]);
+
+		if (ret) {
+			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
+			break;
+		}
+		d->hdr.cur_entry = i + 1;
+	}
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
+}
+
+/* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
+static bool ucall_request(struct vmm_vm *vm, struct tdsnp_ghcb *g, struct vmm_exit *x)
+{
+	u64 gpa = g->sw_exit_info_1;
+	const struct vmm_ucall *src = (gpa & 7) ? NULL : shared_buf(vm, gpa, sizeof(*src));
+	struct vmm_ucall uc;
+
+	ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+	if (!src)
+		return false;
+	/* One snapshot: the guest may change the record while the host looks. */
+	memcpy(&uc, src, sizeof(uc));
+	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
+	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved || !memchr(uc.file, 0, sizeof(uc.file)))
+		return false;
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_UCALL;
+	x->ucall.gpa = gpa;
+	x->ucall.cmd = (u32)uc.cmd;
+	x->ucall.nr_args = (u32)uc.nr_args;
+	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
+	x->ucall.arg = uc.args[0];
+	x->ucall.line = uc.line;
+	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+/* IOIO (EXITINFO1 as the SVM IOIO intercept, APM Vol. 2 15.10.2). */
+static bool io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
+{
+	u64 info = g->sw_exit_info_1;
+	u8 size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+
+	/* String and REP forms carry their data in SW_SCRATCH: not offered. */
+	if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	x->reason = VMM_EXIT_IO;
+	x->io.port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+	x->io.size = size;
+	x->io.in = info & TDSNP_SVM_IOIO_TYPE_IN;
+	x->io.value = x->io.in ? 0 : (u32)(g->rax & tdsnp_size_mask(size));
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+static bool mmio_request(struct vmm_vm *vm, struct shvcpu *c, struct tdsnp_ghcb *g,
+			 struct vmm_backend_exit *bx, bool write)
+{
+	u64 size = g->sw_exit_info_2, v = 0;
+	struct vmm_exit *x = &bx->exit;
+	u8 *buf;
+
+	buf = (size == 1 || size == 2 || size == 4 || size == 8) ?
+	      shared_buf(vm, g->sw_scratch, size) : NULL;
+	if (!buf) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	if (write)
+		memcpy(&v, buf, size);
+	x->reason = VMM_EXIT_MMIO;
+	x->mmio.gpa = g->sw_exit_info_1;
+	x->mmio.size = (u8)size;
+	x->mmio.write = write;
+	x->mmio.value = v;
+	bx->insn_len = 0;
+	c->pending_scratch = write ? 0 : g->sw_scratch;
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+/*
+ * AP creation (snp.md 4.1, 5.4): EXITINFO1 = request [15:0] (0 CREATE_ON_INIT,
+ * 1 CREATE, 2 DESTROY), VMPL [31:16], APIC ID [63:32]; EXITINFO2 = the VMSA's
+ * GPA, a private page of the guest (the CPU checks its VMSA bit at VMRUN).
+ * The vCPU with index APIC ID runs that VMSA from its next vmm_vcpu_run()
+ * on (CREATE_ON_INIT as well: the backend has no INIT to wait for); DESTROY
+ * goes back to the vCPU's launch VMSA.
+ */
+static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
+{
+	u64 req = g->sw_exit_info_1 & 0xffff, vmpl = (g->sw_exit_info_1 >> 16) & 0xffff;
+	u64 apic = g->sw_exit_info_1 >> 32, gpa = g->sw_exit_info_2;
+	struct shvcpu *c = apic < VMM_MAX_VCPUS ? s->vcpus[apic] : NULL;
+
+	if (!c || vmpl || req > TDSNP_SVM_VMGEXIT_AP_DESTROY ||
+	    (req != TDSNP_SVM_VMGEXIT_AP_DESTROY &&
+	     (!in_ram(s, gpa) || (gpa & (TDSNP_PAGE_SIZE - 1)) || !vmm_snp_host_page(vm, gpa)))) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return;
+	}
+	WRITE_ONCE(c->ap_vmsa_gpa, req == TDSNP_SVM_VMGEXIT_AP_DESTROY ? 0 : gpa);
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+}
+
+/* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
+static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_ghcb *g,
+			 struct vmm_backend_exit *bx)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	struct vmm_exit *x = &bx->exit;
+
+	switch (g->sw_exit_code) {
+	case TDSNP_SVM_EXIT_IOIO:
+		return io_request(g, x);
+	case TDSNP_SVM_EXIT_CPUID:
+		x->reason = VMM_EXIT_CPUID;
+		x->cpuid.leaf = (u32)g->rax;
+		x->cpuid.subleaf = (u32)g->rcx;
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		return true;
+	case TDSNP_SVM_EXIT_MSR:
+		x->reason = VMM_EXIT_MSR;
+		x->msr.index = (u32)g->rcx;
+		x->msr.write = g->sw_exit_info_1 == 1;
+		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		return true;
+	case TDSNP_SVM_VMGEXIT_MMIO_READ:
+		return mmio_request(vm, c, g, bx, false);
+	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
+		return mmio_request(vm, c, g, bx, true);
+	case TDSNP_SVM_VMGEXIT_PSC:
+		psc_request(vm, g);
+		return false;
+	case TDSNP_SVM_VMGEXIT_AP_CREATION:
+		ap_request(vm, vmm_vm_priv(vm), g);
+		return false;
+	case VMM_SNP_UCALL_EXIT_CODE:
+		return ucall_request(vm, g, x);
+	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK,
+			    TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION);
+		return false;
+	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
+		/* EXITINFO1: reason set [3:0], reason code [11:4]. */
+		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)TDSNP_SVM_VMGEXIT_TERM_REQUEST,
+			  g->sw_exit_info_1 & 0xfff);
+		c->dead = true;
+		return true;
+	default:
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
+		return false;
+	}
+}
+
+/* The GHCB MSR protocol (snp.md 5.3): true when the host must see it. */
+static bool msr_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_exit *x)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	const struct vmm_snp_run_ops *ops = READ_ONCE(run_ops);
+	u64 v = c->vmcb.ghcb_gpa, gfn = v >> TDSNP_GHCB_MSR_GPA_VALUE_SHIFT;
+
+	switch (v & TDSNP_GHCB_MSR_INFO_MASK) {
+	case TDSNP_GHCB_MSR_SEV_INFO_REQ:
+		/* GHCB protocol versions 2..2, the CPU's C-bit position. */
+		c->vmcb.ghcb_gpa = (2ULL << 48) | (2ULL << 32) | ((u64)ops->cbit << 24) |
+				   TDSNP_GHCB_MSR_SEV_INFO_RESP;
+		return false;
+	case TDSNP_GHCB_MSR_REG_GPA_REQ:
+		c->ghcb_gfn = gfn;
+		c->vmcb.ghcb_gpa = (gfn << TDSNP_GHCB_MSR_GPA_VALUE_SHIFT) |
+				   TDSNP_GHCB_MSR_REG_GPA_RESP;
+		return false;
+	case TDSNP_GHCB_MSR_HV_FT_REQ:
+		c->vmcb.ghcb_gpa = ((TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION) << 12) |
+				   TDSNP_GHCB_MSR_HV_FT_RESP;
+		return false;
+	case TDSNP_GHCB_MSR_PSC_REQ:
+		/* GFN [51:12], operation [55:52]; error in [63:32] of the response. */
+		c->vmcb.ghcb_gpa = TDSNP_GHCB_MSR_PSC_RESP |
+				   (psc_page(vm, v & (SNP_PSC_GFN_MASK | SNP_PSC_OP_MASK)) ?
+				    BIT_ULL(32) : 0);
+		return false;
+	case TDSNP_GHCB_MSR_TERM_REQ:
+		/* Reason set [15:12], code [23:16]: as the GHCB form's EXITINFO1. */
+		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)TDSNP_SVM_VMGEXIT_TERM_REQUEST,
+			  (v >> 12) & 0xfff);
+		c->dead = true;
+		return true;
+	default:
+		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_VMGEXIT, v);
+		return true;
+	}
+}
+
+static bool vmgexit(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_backend_exit *bx)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	u64 gpa = c->vmcb.ghcb_gpa;
+	struct tdsnp_ghcb *g;
+
+	if (gpa & TDSNP_GHCB_MSR_INFO_MASK)
+		return msr_request(vcpu, c, &bx->exit);
+	g = shared_buf(vm, gpa, TDSNP_PAGE_SIZE);
+	if (!g) {
+		/* A GHCB the host cannot read: nothing to answer through. */
+		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_VMGEXIT, gpa);
+		return true;
+	}
+	if (gpa >> TDSNP_GHCB_MSR_GPA_VALUE_SHIFT != c->ghcb_gfn) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_NOT_REGISTERED);
+		return false;
+	}
+	if (g->protocol_version != TDSNP_GHCB_PROTOCOL_VERSION ||
+	    g->ghcb_usage != TDSNP_GHCB_USAGE_STANDARD) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_USAGE);
+		return false;
+	}
+	c->pending_ghcb = gpa;
+	return ghcb_request(vcpu, c, g, bx);
+}
+
+static int sh_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+{
+	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
+	struct shvm *s = vmm_vm_priv(vm);
+	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	const struct vmm_snp_run_ops *ops = READ_ONCE(run_ops);
+	struct vmm_snp_vmrun r = {
+		.asid = s->g.asid, .vmpl = SNP_VMPL0, .vcpu_index = vmm_vcpu_index(vcpu),
+		.vmsa = c->vmsa, .sev_features = s->sev_features, .npt = sh_npt, .npt_ctx = s,
+	};
+	struct vmm_exit *x = &bx->exit;
+	u64 ap = READ_ONCE(c->ap_vmsa_gpa);
+	u32 n;
+	int ret;
+
+	if (!ops)
+		return -ENODEV;
+	if (ap) {
+		/* The guest's own VMSA (AP creation); it must still be private. */
+		r.vmsa = vmm_snp_host_page(vm, ap);
+		if (!r.vmsa) {
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_VMGEXIT_AP_CREATION, ap);
+			return 0;
+		}
+	}
+	if (!r.vmsa)
+		return -EIO;
+	bx->mode = VMM_MODE_64;
+	if (c->dead) {
+		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
+		return 0;
+	}
+	for (n = 0; n < SH_RUN_MAX_ENTRIES; n++) {
+		c->pending_ghcb = 0;
+		ret = ops->vmrun(&r, &c->vmcb);
+		if (ret)
+			return ret;
+		switch (c->vmcb.exit_code) {
+		case VMM_SNP_EXIT_INTR:
+			continue;
+		case VMM_SNP_EXIT_HLT:
+			x->reason = VMM_EXIT_HLT;
+			return 0;
+		case VMM_SNP_EXIT_SHUTDOWN:
+			/* A triple fault: the vCPU is done (APM Vol. 2 15.6). */
+			c->dead = true;
+			fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
+			return 0;
+		case VMM_SNP_EXIT_NPF:
+			/* EXITINFO2 = GPA, EXITINFO1 = error code: the host decides. */
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
+				  c->vmcb.exit_info_2);
+			return 0;
+		case VMM_SNP_EXIT_VMGEXIT:
+			if (vmgexit(vcpu, c, bx))
+				return 0;
+			continue;
+		default:
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)c->vmcb.exit_code,
+				  c->vmcb.exit_info_1);
+			return 0;
+		}
+	}
+	/* The guest keeps the host busy without an exit it must see. */
+	fail_exit(x, VMM_EXIT_UNHANDLED, -ETIMEDOUT, 0);
+	return 0;
+}
+
+/* The pending GHCB of this vCPU, with the result fields to be written. */
+static struct tdsnp_ghcb *pending(struct vmm_vcpu *vcpu)
+{
+	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+
+	if (!c->pending_ghcb)
+		return NULL;
+	return shared_buf(vmm_vcpu_vm(vcpu), c->pending_ghcb, TDSNP_PAGE_SIZE);
+}
+
+/* The host's answer to an IN, CPUID or RDMSR, into the GHCB (snp.md 5.2). */
+static int sh_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct tdsnp_ghcb *g = pending(vcpu);
+
+	if (!g)
+		return -EINVAL;
+	switch (exit->reason) {
+	case VMM_EXIT_IO:
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), (g->rax & ~tdsnp_size_mask(exit->io.size)) |
+			 (exit->io.value & tdsnp_size_mask(exit->io.size)));
+		return 0;
+	case VMM_EXIT_MSR:
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), (u32)exit->msr.value);
+		ghcb_set(g, TDSNP_GHCB_OFF(rdx), exit->msr.value >> 32);
+		return 0;
+	case VMM_EXIT_CPUID:
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), exit->cpuid.eax);
+		ghcb_set(g, TDSNP_GHCB_OFF(rbx), exit->cpuid.ebx);
+		ghcb_set(g, TDSNP_GHCB_OFF(rcx), exit->cpuid.ecx);
+		ghcb_set(g, TDSNP_GHCB_OFF(rdx), exit->cpuid.edx);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* An MMIO read's value into the request's scratch buffer. */
+static int sh_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	u8 *buf;
+
+	if (!c->pending_scratch)
+		return -EINVAL;
+	buf = shared_buf(vmm_vcpu_vm(vcpu), c->pending_scratch, exit->mmio.size);
+	if (!buf)
+		return -EINVAL;
+	memcpy(buf, &exit->mmio.value, exit->mmio.size);
+	c->pending_scratch = 0;
+	return 0;
+}
+
+/*
+ * vmm_snp_host_ops: the snp_host backend, for vmm_backend_register().
+ * vmm_vcpu_run() enters the guest through the registered run ops
+ * (vmm_snp_host_set_run_ops()).
  */
 const struct vmm_backend_ops vmm_snp_host_ops = {
 	.name = "snp_host",
@@ -585,6 +1160,9 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 	.finalize_vcpu = sh_finalize_vcpu,
 	.finalize = sh_finalize,
 	.measurement = sh_measurement,
+	.run = sh_run,
+	.mmio_done = sh_mmio_done,
+	.exit_done = sh_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
 

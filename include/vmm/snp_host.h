@@ -51,4 +51,87 @@ struct snp_guest *vmm_snp_host_guest(struct vmm_vm *vm);
 struct page *vmm_snp_host_page(struct vmm_vm *vm, u64 gpa);
 struct page *vmm_snp_host_vmsa(struct vmm_vcpu *vcpu);
 
+/*
+ * Entering the guest.  On hardware the host's VMRUN (KVM's); on the mock the
+ * model CPU (tests/mocks/snp_vcpu_run_user.c).  The backend hands one vCPU's
+ * VMSA page, its ASID and the nested page table (as a lookup) to the
+ * registered vmrun, which runs the guest until a #VMEXIT and fills the VMCB
+ * control-area fields below.
+ *
+ * SVM exit codes the backend handles (APM Vol. 2 Appendix C, Table C-1;
+ * VMGEXIT 0x403 from APM Vol. 2 15.35.2, snp.md 5.1).
+ */
+#define VMM_SNP_EXIT_INTR		0x060ULL
+#define VMM_SNP_EXIT_HLT		0x078ULL
+#define VMM_SNP_EXIT_SHUTDOWN		0x07fULL
+#define VMM_SNP_EXIT_NPF		0x400ULL
+#define VMM_SNP_EXIT_VMGEXIT		0x403ULL
+
+/**
+ * struct vmm_snp_vmcb - the VMCB control-area fields of one VMRUN
+ * @exit_code: EXITCODE (VMCB 0x070)
+ * @exit_info_1: EXITINFO1 (VMCB 0x078): for NPF the page-fault error code
+ * @exit_info_2: EXITINFO2 (VMCB 0x080): for NPF the faulting GPA
+ * @ghcb_gpa: the guest's GHCB MSR (VMCB 0x0A0): in and out, so the host
+ *            answers MSR-protocol requests by writing it
+ */
+struct vmm_snp_vmcb {
+	u64 exit_code;
+	u64 exit_info_1;
+	u64 exit_info_2;
+	u64 ghcb_gpa;
+};
+
+/* What the nested page table has at a GPA (struct vmm_snp_vmrun.npt). */
+enum vmm_snp_npt {
+	VMM_SNP_NPT_NONE,	/* not present: an access is #VMEXIT(NPF) */
+	VMM_SNP_NPT_PAGE,	/* a host page (private or shared) */
+	VMM_SNP_NPT_MMIO,	/* reserved bits set: the guest gets #VC(NPF) */
+};
+
+/**
+ * struct vmm_snp_vmrun - one VMRUN
+ * @asid: the guest's ASID
+ * @vmpl: the VMPL of the VMSA
+ * @vcpu_index: the vCPU (for the engine's per-vCPU context)
+ * @vmsa: the VMSA page (the guest's state; the engine loads and saves it)
+ * @sev_features: SEV_FEATURES of the VMSA
+ * @npt: the nested page table: the page mapped at a 4 KiB-aligned @gpa
+ *       (in *@page for VMM_SNP_NPT_PAGE)
+ * @npt_ctx: first argument of @npt
+ */
+struct vmm_snp_vmrun {
+	u32 asid;
+	u32 vmpl;
+	u32 vcpu_index;
+	struct page *vmsa;
+	u64 sev_features;
+	enum vmm_snp_npt (*npt)(void *npt_ctx, u64 gpa, struct page **page);
+	void *npt_ctx;
+};
+
+/**
+ * struct vmm_snp_run_ops - how the backend enters guests
+ * @vmrun: run until the next #VMEXIT; 0 with @vmcb filled, or a negative
+ *         errno when the guest could not be entered
+ * @cbit: the C-bit position the CPU reports (CPUID Fn8000_001F EBX[5:0]),
+ *        given to the guest in the SEV information MSR protocol response
+ */
+struct vmm_snp_run_ops {
+	int (*vmrun)(const struct vmm_snp_vmrun *run, struct vmm_snp_vmcb *vmcb);
+	u8 cbit;
+};
+
+/*
+ * tdsnp's ucall on SNP (vmm/ucall.h): a GHCB NAE event with this
+ * SW_EXITCODE and the record's GPA (a shared page) in SW_EXITINFO1.  Not a
+ * GHCB-specification code: tdsnp's own, from the range the GHCB spec leaves
+ * unassigned (snp.md 5.4).  SW_EXITINFO1 comes back 0 when the host took
+ * the record, else 2 with SW_EXITINFO2 = 5 (invalid input).
+ */
+#define VMM_SNP_UCALL_EXIT_CODE		0x80000f00ULL
+
+int vmm_snp_host_set_run_ops(const struct vmm_snp_run_ops *ops);
+void *vmm_snp_host_shared(struct vmm_vm *vm, u64 gpa);
+
 #endif /* VMM_SNP_HOST_H */

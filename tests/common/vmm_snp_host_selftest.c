@@ -183,7 +183,7 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 		vmm_vm_caps(vm, &caps);
 		CHECK(!strcmp(caps.backend_name, "snp_host"));
 		EQ(caps.backend, VMM_BACKEND_SNP_HOST);
-		EQ(caps.flags, VMM_CAP_FINALIZE);
+		EQ(caps.flags, VMM_CAP_RUN | VMM_CAP_FINALIZE);
 		EQ(caps.state_types,
 		   BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMSA) | BIT(VMM_STATE_MSR));
 		asid = vmm_snp_host_guest(vm)->asid;
@@ -243,7 +243,7 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 	EQ(vmm_vm_finalize(vm), 0);
 	if (!ret) {
 		vmm_vm_caps(vm, &caps);
-		EQ(caps.flags, VMM_CAP_FINALIZE | VMM_CAP_FINALIZED);
+		EQ(caps.flags, VMM_CAP_RUN | VMM_CAP_FINALIZE | VMM_CAP_FINALIZED);
 	}
 	for (i = 0; !ret && i < 2; i++)
 		CHECK(rmp_guest(vmm_snp_host_vmsa(vcpu[i]), asid, VMM_SNP_HOST_VMSA_GPA, true,

@@ -26,7 +26,8 @@
  *   address of an access.  Guests map memory 1:1 (linear = guest-physical)
  *   where they can; an access through a linear address that is not a mapped
  *   GPA gets a shadow page at that linear address carrying the permissions
- *   of the GPA it translates to (the data still goes to the GPA).
+ *   of the GPA it translates to, backed by the GPA's memory (the data still
+ *   goes to the GPA; instruction fetches read through the shadow).
  * - Unicorn 2.0.1's TCG CPU has 40 physical address bits: a paging entry
  *   with a higher address bit (a TD's shared bit, GPA bit 47 or 51) is a
  *   reserved-bit #PF to it.  When the engine's own walk (52 bits) finds a
@@ -957,9 +958,14 @@ static bool hook_mem(uc_engine *uc, uc_mem_type type, u64 addr, int size, s64 va
 		r = region_of(cpu, gpa);
 		if (r && (r->prot & access) && page != (gpa & ~PAGE_MASK_LOW) &&
 		    cpu->nr_shadow < MAX_SHADOWS) {
-			/* Linear != physical: give Unicorn's linear-address check a page to see. */
+			/*
+			 * Linear != physical: give Unicorn's linear-address check a page
+			 * to see, backed by the GPA's own memory (instruction fetches
+			 * read through it).
+			 */
 			drop_shadows(cpu, page, PAGE_SZ);
-			if (!uc_mem_map(uc, page, PAGE_SZ, mcpu_uc_prot(r->prot))) {
+			if (!uc_mem_map_ptr(uc, page, PAGE_SZ, mcpu_uc_prot(r->prot),
+					    r->host + ((gpa & ~PAGE_MASK_LOW) - r->gpa))) {
 				cpu->shadow[cpu->nr_shadow].gla = page;
 				cpu->shadow[cpu->nr_shadow++].prot = r->prot;
 				return true;

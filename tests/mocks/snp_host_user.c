@@ -7,6 +7,7 @@
 #include <tdsnp/platform.h>
 #include "mock.h"
 #include "snp_mock.h"
+#include "snp_vcpu_run.h"
 
 static struct tdsnp_arena *snp_arena;
 
@@ -37,7 +38,7 @@ int snp_mock_host_va_to_hpa(const void *va, tdsnp_hpa_t *spa)
 }
 
 /**
- * snp_mock_host_set_owned() - mirror RMP assignment into the arena
+ * snp_mock_host_set_owned() - mirror RMP assignment into the arena and the run model
  * @spa: the page
  * @owned: assigned in the RMP (guest or firmware)
  */
@@ -45,6 +46,8 @@ void snp_mock_host_set_owned(tdsnp_hpa_t spa, bool owned)
 {
 	struct page *p;
 
+	/* New owner, GPA or size: what the run model encrypted there is gone. */
+	snp_vcpu_run_forget(tdsnp_hpa_val(spa));
 	if (!snp_arena)
 		return;
 	p = tdsnp_arena_pfn_to_page(snp_arena, tdsnp_hpa_val(spa) >> TDSNP_PAGE_SHIFT);
