@@ -643,13 +643,19 @@ out:
 EXPORT_SYMBOL_GPL(vmm_vm_finalize);
 
 /**
- * vmm_vm_measurement() - the launch measurement the firmware computed
+ * vmm_vm_measurement() - the VM's launch measurement (48 bytes)
  * @vm: the VM
  * @buf: where to copy it
- * @len: size of @buf
+ * @len: size of @buf, at least SHA384_DIGEST_SIZE
  *
- * Return: its size in bytes (48 for MRTD and the SNP launch digest), or a
- * negative errno (-ENOSPC when @len is too small).
+ * tdx_host reads MRTD from the TDX module after TDH.MR.FINALIZE; snp_host and
+ * snp_vmpl return the launch digest the library computed over the pages it
+ * gave LAUNCH_UPDATE (SNP firmware hands its own value only to the guest, in
+ * the attestation report).
+ *
+ * Return: 0 with SHA384_DIGEST_SIZE bytes in @buf, or a negative errno
+ * (-ENOSPC when @len is too small, -EBUSY before finalize, -EOPNOTSUPP for a
+ * backend without a launch measurement).
  */
 int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
@@ -660,7 +666,8 @@ int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 	tdsnp_mutex_lock(&vm->lock);
 	ret = vm->ops->measurement(vm, buf, len);
 	tdsnp_mutex_unlock(&vm->lock);
-	return ret;
+	/* The backends return the size they copied; callers get 0 or -errno. */
+	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_measurement);
 

@@ -327,6 +327,7 @@ struct vmm_vcpu;
  *            vmm_mem_add() is refused after it and vmm_vcpu_run() before it
  * @measurement: copy the launch measurement (MRTD, launch digest) into @buf
  *               of @len bytes; return its size or a negative errno
+ *               (vmm_vm_measurement() turns the size into 0)
  * @run: enter the vCPU until the next exit the host must see; optional: NULL
  *       when the backend cannot enter guests (vmm_vcpu_run() then returns
  *       -EOPNOTSUPP and struct vmm_caps has no VMM_CAP_RUN)

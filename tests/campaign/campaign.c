@@ -283,7 +283,7 @@ static void run_tdx_host(struct run *r, u32 rate)
 		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
 	if (ok) {
 		ret = vmm_vm_measurement(vm, mrtd, sizeof(mrtd));
-		if (ret != 48)
+		if (ret != 0)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
 	}
 	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
@@ -425,7 +425,7 @@ static void run_snp_host(struct run *r, u32 rate)
 		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
 	if (ok) {
 		ret = vmm_vm_measurement(vm, ld, sizeof(ld));
-		if (ret != SHA384_DIGEST_SIZE)
+		if (ret != 0)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
 		else if (snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), fw,
 					    NULL) || memcmp(ld, fw, sizeof(ld)) != 0)

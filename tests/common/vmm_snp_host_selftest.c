@@ -248,7 +248,7 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 	for (i = 0; !ret && i < 2; i++)
 		CHECK(rmp_guest(vmm_snp_host_vmsa(vcpu[i]), asid, VMM_SNP_HOST_VMSA_GPA, true,
 				true));
-	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), SHA384_DIGEST_SIZE);
+	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
 	EQ(ret ? 0 : fw_digest(vm, fw), 0);
 	CHECK(!ret && !memcmp(ld, fw, sizeof(ld)));
 	/* The chain of snp.md 6.2/6.3, in launch order, VMSAs in vCPU order. */
@@ -562,7 +562,7 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	r = vmm_vm_finalize(vm);
 	CHECK(errno_ok(r));
 	if (!r) {
-		EQ(vmm_vm_measurement(vm, ld, sizeof(ld)), SHA384_DIGEST_SIZE);
+		EQ(vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
 		EQ(fw_digest(vm, fw), 0);
 		CHECK(!memcmp(ld, fw, sizeof(ld)));
 	}

@@ -198,7 +198,7 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 	CHECK(!ret && !memcmp(bytes_of(BASE), src, PG));
 	CHECK(!ret && !memcmp(bytes_of(BASE + PG), src + PG, PG));
 	CHECK(!ret && !memcmp(bytes_of(BASE + 4 * PG), src + 2 * PG, PG));
-	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), SHA384_DIGEST_SIZE);
+	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
 	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, 47), -ENOSPC);
 	if (!ret) {
 		ref_extend(ref, src, vmpl, BASE);

@@ -238,7 +238,7 @@ static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t
 	if (ret)
 		return env_down(&e, st_fail(msg, len, "finalize: %d", ret), msg, len);
 	ret = vmm_vm_measurement(e.vm, got, sizeof(got));
-	if (ret != TDX_MRTD_SIZE || memcmp(want, got, sizeof(want)) != 0)
+	if (ret != 0 || memcmp(want, got, sizeof(want)) != 0)
 		return env_down(&e, st_fail(msg, len, "MRTD %d / differs", ret), msg, len);
 	vmm_vm_caps(e.vm, &caps);
 	if (caps.backend != VMM_BACKEND_TDX_HOST || strcmp(caps.backend_name, "tdx_host") != 0 ||

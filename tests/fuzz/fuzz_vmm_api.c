@@ -462,7 +462,7 @@ static void op_finalize(struct fvm *f, struct in *in)
 		return;
 	if (b & 1) {
 		ret = vmm_vm_measurement(f->vm, ld, b % 65);
-		CHECK(ret == -ENOSPC || ret == -EBUSY || ret == -EOPNOTSUPP || ret == 48);
+		CHECK(ret == -ENOSPC || ret == -EBUSY || ret == -EOPNOTSUPP || ret == 0);
 		return;
 	}
 	ret = vmm_vm_finalize(f->vm);
@@ -473,7 +473,7 @@ static void op_finalize(struct fvm *f, struct in *in)
 		CHECK(!f->finalized);
 		f->finalized = true;
 #if FUZZ_BACKEND == 1
-		CHECK(vmm_vm_measurement(f->vm, ld, sizeof(ld)) == SHA384_DIGEST_SIZE);
+		CHECK(vmm_vm_measurement(f->vm, ld, sizeof(ld)) == 0);
 		CHECK(!snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(f->vm)->gctx), fw,
 					  NULL));
 		CHECK(!memcmp(ld, fw, sizeof(fw)));
