@@ -415,7 +415,7 @@ static void demo_td(u8 *image)
 	expected_mrtd(image, want);
 	print_hex("MRTD    ", mrtd, sizeof(mrtd));
 	print_hex("expected", want, sizeof(want));
-	if (ret != TDX_MRTD_SIZE || memcmp(mrtd, want, sizeof(want)) != 0) {
+	if (ret != 0 || memcmp(mrtd, want, sizeof(want)) != 0) {
 		printf("  !! MRTD differs from the independent computation\n");
 		failures++;
 	} else {
