@@ -39,12 +39,35 @@
  * with APIC ID = vCPU index (snp.md 4.1 step 5: what an SVSM uses for guest
  * VMSAs; the vCPU does not start before the VMM set its state).
  *
+ * Running.  vmm_vcpu_run() asks the hypervisor to run the target VMPL of
+ * the vCPU (GHCB NAE 0x80000018 SNP_RUN_VMPL, SW_EXITINFO1 = the VMPL,
+ * through snp_ghcb_run_vmpl(); snp.md 4.1 step 6, 5.4).  The request
+ * returns when the lower VMPL hands control back to VMPL0; why is in the
+ * vCPU's VMSA: GUEST_EXIT_CODE, GUEST_EXIT_INFO_1/2 (snp.md 3.1).  Which
+ * exits the hypervisor hands back is its policy, not specified: this
+ * backend expects (inferred, as the mock hypervisor does it,
+ * tests/mocks/snp_vmpl_run_user.c) HLT, SHUTDOWN, #VMEXIT(NPF) (EXITINFO1
+ * the error code, EXITINFO2 the GPA) and VMGEXIT with the lower guest's
+ * GHCB MSR in GUEST_EXIT_INFO_1.  The SVSM is the lower guest's VMM: it
+ * reads the guest's GHCB through its shared mapping (env->map_shared) and
+ * decodes the NAE event (snp.md 5.4) into vmm-core's typed exits: IOIO,
+ * CPUID, MSR, MMIO read/write (already decoded by the guest's #VC handler),
+ * ucall (VMM_SNP_UCALL_EXIT_CODE), page state change (carried out with
+ * vmm_set_mem_state(), i.e. the conversions above: the SVSM validates, the
+ * lower guest cannot), HV features, termination (MSR 0x100 or NAE) and an
+ * SVSM call (a request to run VMPL0: VMM_SNP_VMPL_SVSM_CALL).  AP creation
+ * from the lower guest is refused (INVALID_INPUT): its vCPUs are the VMM's.
+ *
  * Locking: vmm-core calls vm/memory ops under the VM lock and state ops
- * under the vCPU lock; the SVSM's GHCB is shared by all VMs and guarded by
- * ghcb_lock.  The environment may only change while no VM exists.
+ * and run under the vCPU lock; the SVSM's GHCB is shared by all VMs and
+ * guarded by ghcb_lock, held for one run request (vCPUs of the SVSM's one
+ * GHCB enter their lower VMPL in turn).  The environment may only change
+ * while no VM exists.
  */
 #include <vmm/vmm.h>
 #include <vmm/snp_vmpl.h>
+#include <vmm/snp_host.h>
+#include <vmm/ucall.h>
 #include <vmm/vmsa_state.h>
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
@@ -73,10 +96,23 @@ struct svm {
 	int lost;			/* pages lost outside destroy */
 };
 
+/*
+ * @pending_ghcb: GPA of the lower guest's GHCB whose request the VMM is
+ * answering (exit_done), @pending_scratch: the MMIO read's buffer
+ * (mmio_done); @dead: the guest shut down or asked for termination.
+ */
 struct svcpu {
 	struct vmsa_page vmsa;
 	u64 gpa;
+	u64 pending_ghcb;
+	u64 pending_scratch;
+	bool dead;
 };
+
+/* Runs at the target VMPL per vmm_vcpu_run() before it gives up (INTR exits). */
+#define SVM_RUN_MAX_ENTRIES	4096
+/* VMEXIT_INVALID (APM Vol. 2 Table C-1): "no exit recorded" before a run. */
+#define SVM_EXIT_NONE		((u64)-1)
 
 static const struct vmm_snp_vmpl_env *cur_env;
 static struct tdsnp_mutex ghcb_lock;
@@ -570,13 +606,434 @@ static int svm_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	return vmm_vmsa_state_write(vmsa_page_sa(&c->vmsa), type, id, value);
 }
 
+/* ---- running the lower VMPL ---- */
+
+static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
+{
+	x->reason = reason;
+	x->fail.status = status;
+	x->fail.qualification = qual;
+}
+
+/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
+static void ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2)
+{
+	g->sw_exit_info_1 = info1;
+	g->sw_exit_info_2 = info2;
+}
+
+/*
+ * @len bytes at @gpa, within one hypervisor-owned page of the VM's RAM,
+ * through the SVSM's shared mapping; NULL otherwise.  Drop with shunmap().
+ */
+static u8 *shmap(struct svm *s, u64 gpa, u64 len, void **base)
+{
+	u64 page = gpa & ~(TDSNP_PAGE_SIZE - 1);
+
+	if (!len || len > TDSNP_PAGE_SIZE || (gpa & (TDSNP_PAGE_SIZE - 1)) + len > TDSNP_PAGE_SIZE ||
+	    gpa < s->mem_base || guest_page_index(s, gpa) >= s->nr_pages ||
+	    s->pg[guest_page_index(s, gpa)] != PG_HV)
+		return NULL;
+	*base = s->env->map_shared(s->env->ctx, page);
+	return *base ? (u8 *)*base + (gpa - page) : NULL;
+}
+
+static void shunmap(struct svm *s, u64 gpa, void *base)
+{
+	s->env->unmap(s->env->ctx, gpa & ~(TDSNP_PAGE_SIZE - 1), base);
+}
+
+/* Ask the hypervisor to run the target VMPL of vCPU @index (file header). */
+static int run_request(struct svm *s, u32 index)
+{
+	struct snp_ghcb *g = s->env->ghcb;
+	u64 status = 0;
+	int ret;
+
+	tdsnp_mutex_lock(&ghcb_lock);
+	if (s->env->select_cpu)
+		s->env->select_cpu(s->env->ctx, index);
+	ret = snp_ghcb_run_vmpl(g, s->vmpl);
+	if (ret)
+		status = ghcb_status(g, ret);
+	tdsnp_mutex_unlock(&ghcb_lock);
+	if (ret)
+		vmm_vm_set_last_status(s->vm, status);
+	return ret;
+}
+
+/* One page of a page state change, through the VM's own conversion. */
+static int psc_page(struct vmm_vm *vm, u64 entry)
+{
+	u64 op = (entry & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
+	u64 gpa = entry & SNP_PSC_GFN_MASK;
+	enum vmm_mem_state cur, to;
+
+	if (entry & SNP_PSC_PAGESIZE)
+		return -EINVAL;		/* the backend has 4 KiB pages only */
+	if (op == SNP_PSC_OP_PRIVATE)
+		to = VMM_MEM_PRIVATE;
+	else if (op == SNP_PSC_OP_SHARED)
+		to = VMM_MEM_SHARED;
+	else
+		return -EINVAL;
+	if (vmm_get_mem_state(vm, gpa, &cur))
+		return -EINVAL;
+	if (cur == to)
+		return 0;
+	return vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, to);
+}
+
+/*
+ * A page state change request (snp.md 5.5): the entries from cur_entry to
+ * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
+ * past every page done, SW_EXITINFO2 says why it stopped.
+ */
+static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
+{
+	u64 scratch = g->sw_scratch, err = 0;
+	struct tdsnp_snp_psc_desc *d;
+	void *base;
+	u16 i, end;
+
+	d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(struct snp_psc_hdr), &base);
+	if (!d) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return;
+	}
+	end = READ_ONCE(d->hdr.end_entry);
+	shunmap(s, scratch, base);
+	if (end >= SNP_PSC_MAX_ENTRIES ||
+	    !(d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
+						     &base))) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return;
+	}
+	if (d->hdr.cur_entry > end || d->hdr.reserved) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
+		shunmap(s, scratch, base);
+		return;
+	}
+	for (i = d->hdr.cur_entry; i <= end; i++) {
+		int ret = psc_page(s->vm, READ_ONCE(d->entries[i]));
+
+		if (ret) {
+			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
+			break;
+		}
+		d->hdr.cur_entry = i + 1;
+	}
+	shunmap(s, scratch, base);
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
+}
+
+/* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
+static bool ucall_request(struct svm *s, struct tdsnp_ghcb *g, struct vmm_exit *x)
+{
+	u64 gpa = g->sw_exit_info_1;
+	const struct vmm_ucall *src;
+	struct vmm_ucall uc;
+	void *base;
+
+	ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+	src = (gpa & 7) ? NULL : (const struct vmm_ucall *)shmap(s, gpa, sizeof(*src), &base);
+	if (!src)
+		return false;
+	/* One snapshot: the guest may change the record while the host looks. */
+	memcpy(&uc, src, sizeof(uc));
+	shunmap(s, gpa, base);
+	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
+	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved || !memchr(uc.file, 0, sizeof(uc.file)))
+		return false;
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_UCALL;
+	x->ucall.gpa = gpa;
+	x->ucall.cmd = (u32)uc.cmd;
+	x->ucall.nr_args = (u32)uc.nr_args;
+	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
+	x->ucall.arg = uc.args[0];
+	x->ucall.line = uc.line;
+	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+/* IOIO (EXITINFO1 as the SVM IOIO intercept, APM Vol. 2 15.10.2). */
+static bool io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
+{
+	u64 info = g->sw_exit_info_1;
+	u8 size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+
+	/* String and REP forms carry their data in SW_SCRATCH: not offered. */
+	if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	x->reason = VMM_EXIT_IO;
+	x->io.port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+	x->io.size = size;
+	x->io.in = info & TDSNP_SVM_IOIO_TYPE_IN;
+	x->io.value = x->io.in ? 0 : (u32)(g->rax & tdsnp_size_mask(size));
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+/* MMIO read/write (0x80000001/2): GPA, size, data in SW_SCRATCH (snp.md 5.4). */
+static bool mmio_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
+			 struct vmm_backend_exit *bx, bool write)
+{
+	u64 size = g->sw_exit_info_2, scratch = g->sw_scratch, v = 0;
+	struct vmm_exit *x = &bx->exit;
+	void *base;
+	u8 *buf;
+
+	buf = (size == 1 || size == 2 || size == 4 || size == 8) ?
+	      shmap(s, scratch, size, &base) : NULL;
+	if (!buf) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	if (write)
+		memcpy(&v, buf, size);
+	shunmap(s, scratch, base);
+	x->reason = VMM_EXIT_MMIO;
+	x->mmio.gpa = g->sw_exit_info_1;
+	x->mmio.size = (u8)size;
+	x->mmio.write = write;
+	x->mmio.value = v;
+	bx->insn_len = 0;
+	c->pending_scratch = write ? 0 : scratch;
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+/* A NAE event through the lower guest's GHCB: true when the VMM must see it. */
+static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
+			 const struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
+{
+	struct vmm_exit *x = &bx->exit;
+
+	switch (g->sw_exit_code) {
+	case TDSNP_SVM_EXIT_IOIO:
+		return io_request(g, x);
+	case TDSNP_SVM_EXIT_CPUID:
+		x->reason = VMM_EXIT_CPUID;
+		x->cpuid.leaf = (u32)g->rax;
+		x->cpuid.subleaf = (u32)g->rcx;
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		return true;
+	case TDSNP_SVM_EXIT_MSR:
+		x->reason = VMM_EXIT_MSR;
+		x->msr.index = (u32)g->rcx;
+		x->msr.write = g->sw_exit_info_1 == 1;
+		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		return true;
+	case TDSNP_SVM_VMGEXIT_MMIO_READ:
+		return mmio_request(s, c, g, bx, false);
+	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
+		return mmio_request(s, c, g, bx, true);
+	case TDSNP_SVM_VMGEXIT_PSC:
+		psc_request(s, g);
+		return false;
+	case VMM_SNP_UCALL_EXIT_CODE:
+		return ucall_request(s, g, x);
+	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP);
+		return false;
+	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
+		if (g->sw_exit_info_1) {
+			ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+			return false;
+		}
+		/* Run VMPL0: the lower guest calls its SVSM (header). */
+		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		return true;
+	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
+		/* EXITINFO1: reason set [3:0], reason code [11:4]. */
+		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)TDSNP_SVM_VMGEXIT_TERM_REQUEST,
+			  g->sw_exit_info_1 & 0xfff);
+		c->dead = true;
+		return true;
+	case TDSNP_SVM_VMGEXIT_AP_CREATION:
+		/* The lower guest's vCPUs are the VMM's (vmm_vcpu_create()). */
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	default:
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
+		return false;
+	}
+}
+
+/*
+ * The lower guest's VMGEXIT, its GHCB MSR in GUEST_EXIT_INFO_1 (header):
+ * true when the VMM must see it, false to run on.
+ */
+static bool vmgexit(struct svm *s, struct svcpu *c, const struct tdsnp_sev_es_save_area *sa,
+		    struct vmm_backend_exit *bx)
+{
+	u64 msr = sa->guest_exit_info_1;
+	struct tdsnp_ghcb *g;
+	void *base;
+	bool ret;
+
+	switch (msr & TDSNP_GHCB_MSR_INFO_MASK) {
+	case 0:
+		break;
+	case TDSNP_GHCB_MSR_TERM_REQ:
+		/* Reason set [15:12], code [23:16]: as the GHCB form's EXITINFO1. */
+		fail_exit(&bx->exit, VMM_EXIT_SHUTDOWN, (s64)TDSNP_SVM_VMGEXIT_TERM_REQUEST,
+			  (msr >> 12) & 0xfff);
+		c->dead = true;
+		return true;
+	case TDSNP_GHCB_MSR_VMPL_RESP:
+		/* The hypervisor granted a run of VMPL0: an SVSM call (MSR form). */
+		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		return true;
+	default:
+		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_VMGEXIT, msr);
+		return true;
+	}
+	g = (struct tdsnp_ghcb *)shmap(s, msr, TDSNP_PAGE_SIZE, &base);
+	if (!g) {
+		/* A GHCB the SVSM cannot read: nothing to answer through. */
+		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_VMGEXIT, msr);
+		return true;
+	}
+	if (g->protocol_version != TDSNP_GHCB_PROTOCOL_VERSION ||
+	    g->ghcb_usage != TDSNP_GHCB_USAGE_STANDARD) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_USAGE);
+		shunmap(s, msr, base);
+		return false;
+	}
+	c->pending_ghcb = msr;
+	ret = ghcb_request(s, c, g, sa, bx);
+	shunmap(s, msr, base);
+	return ret;
+}
+
+static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+{
+	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
+	struct vmm_exit *x = &bx->exit;
+	u32 n, index = vmm_vcpu_index(vcpu);
+	int ret;
+
+	if (!s->env->map_shared || (index && !s->env->select_cpu))
+		return -ENODEV;
+	bx->mode = VMM_MODE_64;
+	if (c->dead) {
+		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
+		return 0;
+	}
+	for (n = 0; n < SVM_RUN_MAX_ENTRIES; n++) {
+		c->pending_ghcb = 0;
+		/*
+		 * VMEXIT_INVALID until the CPU records an exit: a hypervisor
+		 * that answers without running the VMPL is seen as such.
+		 */
+		WRITE_ONCE(sa->guest_exit_code, SVM_EXIT_NONE);
+		ret = run_request(s, index);
+		if (ret)
+			return ret;
+		switch (READ_ONCE(sa->guest_exit_code)) {
+		case SVM_EXIT_NONE:
+			fail_exit(x, VMM_EXIT_UNHANDLED, -EAGAIN, 0);
+			return 0;
+		case VMM_SNP_EXIT_INTR:
+			continue;
+		case VMM_SNP_EXIT_HLT:
+			x->reason = VMM_EXIT_HLT;
+			return 0;
+		case VMM_SNP_EXIT_SHUTDOWN:
+			/* A triple fault: the vCPU is done (APM Vol. 2 15.6). */
+			c->dead = true;
+			fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
+			return 0;
+		case VMM_SNP_EXIT_NPF:
+			/* GUEST_EXIT_INFO_2 = GPA, _1 = error code: the VMM decides. */
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF, sa->guest_exit_info_2);
+			return 0;
+		case VMM_SNP_EXIT_VMGEXIT:
+			if (vmgexit(s, c, sa, bx))
+				return 0;
+			continue;
+		default:
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)sa->guest_exit_code,
+				  sa->guest_exit_info_1);
+			return 0;
+		}
+	}
+	/* The guest keeps the SVSM busy without an exit the VMM must see. */
+	fail_exit(x, VMM_EXIT_UNHANDLED, -ETIMEDOUT, 0);
+	return 0;
+}
+
+/* The answer to an IN, CPUID or RDMSR, into the pending GHCB (snp.md 5.2). */
+static int svm_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdsnp_ghcb *g;
+	void *base;
+	int ret = 0;
+
+	g = c->pending_ghcb ? (struct tdsnp_ghcb *)shmap(s, c->pending_ghcb, TDSNP_PAGE_SIZE,
+							 &base) : NULL;
+	if (!g)
+		return -EINVAL;
+	switch (exit->reason) {
+	case VMM_EXIT_IO:
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), (g->rax & ~tdsnp_size_mask(exit->io.size)) |
+			 (exit->io.value & tdsnp_size_mask(exit->io.size)));
+		break;
+	case VMM_EXIT_MSR:
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), (u32)exit->msr.value);
+		ghcb_set(g, TDSNP_GHCB_OFF(rdx), exit->msr.value >> 32);
+		break;
+	case VMM_EXIT_CPUID:
+		ghcb_set(g, TDSNP_GHCB_OFF(rax), exit->cpuid.eax);
+		ghcb_set(g, TDSNP_GHCB_OFF(rbx), exit->cpuid.ebx);
+		ghcb_set(g, TDSNP_GHCB_OFF(rcx), exit->cpuid.ecx);
+		ghcb_set(g, TDSNP_GHCB_OFF(rdx), exit->cpuid.edx);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	shunmap(s, c->pending_ghcb, base);
+	return ret;
+}
+
+/* An MMIO read's value into the request's scratch buffer. */
+static int svm_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+{
+	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	void *base;
+	u8 *buf;
+
+	if (!c->pending_scratch)
+		return -EINVAL;
+	buf = shmap(s, c->pending_scratch, exit->mmio.size, &base);
+	if (!buf)
+		return -EINVAL;
+	memcpy(buf, &exit->mmio.value, exit->mmio.size);
+	shunmap(s, c->pending_scratch, base);
+	c->pending_scratch = 0;
+	return 0;
+}
+
 /*
  * vmm_snp_vmpl_ops: the snp_vmpl backend, for vmm_backend_register().
  *
  * No finalize (the SVSM's measurement is a running chain, see the file
- * header) and no run (entering a lower VMPL needs the hypervisor to execute
- * the guest, which the library does not drive): vmm_vcpu_run() returns
- * -EOPNOTSUPP.
+ * header).  vmm_vcpu_run() enters the target VMPL through the hypervisor's
+ * run-at-VMPL request (file header); it needs env->map_shared, and
+ * env->select_cpu for vCPUs other than 0 (else -ENODEV).
  */
 const struct vmm_backend_ops vmm_snp_vmpl_ops = {
 	.name = "snp_vmpl",
@@ -592,5 +1049,8 @@ const struct vmm_backend_ops vmm_snp_vmpl_ops = {
 	.mem_add = svm_mem_add,
 	.mem_convert = svm_mem_convert,
 	.measurement = svm_measurement,
+	.run = svm_run,
+	.mmio_done = svm_mmio_done,
+	.exit_done = svm_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_snp_vmpl_ops);

@@ -69,6 +69,15 @@ struct snp_ghcb;
  *                     it as lost and quarantined it (snp_page_quarantine());
  *                     the environment must never free or reuse it
  * @ctx: passed to every hook
+ * @map_shared: for vmm_vcpu_run() (optional otherwise): the SVSM's shared
+ *              (C-bit clear) mapping of the hypervisor-owned 4 KiB guest
+ *              page at @gpa, page aligned, or NULL; dropped with @unmap.
+ *              The lower guest's GHCB, ucall records and MMIO scratch
+ *              buffers are read and answered through it
+ * @select_cpu: optional: the next GHCB request (a run at the target VMPL)
+ *              is issued by the SVSM vCPU whose APIC ID is @index, the one
+ *              whose lower-VMPL VMSA AP creation registered with APIC ID
+ *              @index.  NULL: the SVSM has one vCPU and runs vCPU 0 only
  */
 struct vmm_snp_vmpl_env {
 	struct snp_ghcb *ghcb;
@@ -78,7 +87,19 @@ struct vmm_snp_vmpl_env {
 	void (*free_private_page)(void *ctx, struct page *page, u64 gpa);
 	void (*lose_private_page)(void *ctx, struct page *page, u64 gpa);
 	void *ctx;
+	void *(*map_shared)(void *ctx, u64 gpa);
+	void (*select_cpu)(void *ctx, u32 index);
 };
+
+/*
+ * An SVSM call from the lower guest (a request to run VMPL0, GHCB NAE
+ * 0x80000018 with SW_EXITINFO1 = 0 or MSR protocol 0x016 with VMPL 0,
+ * snp.md 4.1 step 6) comes back from vmm_vcpu_run() as VMM_EXIT_UNHANDLED
+ * with this status and the guest's RAX (SVSM protocol [63:32], call [31:0]
+ * in the SVSM calling convention) as qualification.  The VMM answers by
+ * writing RAX (and other registers) with vmm_set_state() and runs again.
+ */
+#define VMM_SNP_VMPL_SVSM_CALL		0x80000018LL
 
 extern const struct vmm_backend_ops vmm_snp_vmpl_ops;
 

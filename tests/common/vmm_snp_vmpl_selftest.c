@@ -158,7 +158,7 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 		vmm_vm_caps(vm, &caps);
 		CHECK(!strcmp(caps.backend_name, "snp_vmpl"));
 		EQ(caps.vm_index, vmpl);
-		EQ(caps.flags, 0);	/* neither run nor finalize */
+		EQ(caps.flags, VMM_CAP_RUN);	/* run, no finalize */
 		EQ(caps.state_types,
 		   BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMSA) | BIT(VMM_STATE_MSR));
 	}
@@ -205,7 +205,9 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 		ref_extend(ref, src + PG, vmpl, BASE + PG);
 	}
 	CHECK(!memcmp(ld, ref, sizeof(ld)));
-	EQ(ret ? 0 : vmm_vcpu_run(vcpu[0], &exit), -EOPNOTSUPP);
+	/* No VMPL runner on this hypervisor model: it answers without running. */
+	EQ(ret ? 0 : vmm_vcpu_run(vcpu[0], &exit), 0);
+	CHECK(ret || (exit.reason == VMM_EXIT_UNHANDLED && exit.fail.status == -EAGAIN));
 	EQ(ret ? 0 : vmm_vm_finalize(vm), -EOPNOTSUPP);
 	destroyed = vm ? vmm_vm_destroy(vm) : 0;
 	EQ(destroyed, 0);

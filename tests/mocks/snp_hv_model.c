@@ -26,6 +26,10 @@
  * VMSA of the current vCPU (snp_mock_hv_set_apic_id(), default 0); the
  * modelled VMPL runs and hands control back at once, and the switch is
  * recorded.  Anything else: result 1 in MSR [63:32], or INVALID_INPUT.
+ * With a VMPL runner registered (snp_mock_hv_set_vmpl_runner(), userspace:
+ * snp_vcpu_run_vmpl_install()) a switch to VMPL1..3 executes that VMSA
+ * until the lower VMPL hands control back, and the request returns then
+ * (the runner records why in the VMSA).
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
@@ -55,6 +59,7 @@ static struct {
 	u32 apic_id;
 	u64 vmpl_runs;
 	unsigned int last_vmpl;
+	snp_mock_vmpl_run_fn vmpl_runner;
 	snp_mock_exit_fn fn;
 	void *priv;
 	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
@@ -101,7 +106,7 @@ static int psc_apply(u32 asid, u64 gpa, unsigned int op, bool big)
 	return snp_mock_rmp_host_update(spa, &s) ? -EIO : 0;
 }
 
-static bool run_vmpl(u64 vmpl);
+static bool run_vmpl(u32 asid, u64 vmpl);
 
 static u64 msr_protocol(u32 asid, u64 msr)
 {
@@ -135,7 +140,7 @@ static u64 msr_protocol(u32 asid, u64 msr)
 		return ((hv.pref_gpa >> TDSNP_PAGE_SHIFT) << TDSNP_GHCB_MSR_GPA_VALUE_SHIFT) |
 		       TDSNP_GHCB_MSR_PREF_GPA_RESP;
 	case TDSNP_GHCB_MSR_VMPL_REQ:
-		if (!run_vmpl((msr >> TDSNP_GHCB_MSR_VMPL_SHIFT) & 0xff))
+		if (!run_vmpl(asid, (msr >> TDSNP_GHCB_MSR_VMPL_SHIFT) & 0xff))
 			return (1ULL << TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT) |
 			       TDSNP_GHCB_MSR_VMPL_RESP;
 		return TDSNP_GHCB_MSR_VMPL_RESP;
@@ -317,18 +322,29 @@ static struct snp_mock_vcpu *find_vcpu(u32 apic_id, unsigned int vmpl, bool allo
 }
 
 /* Switch the current vCPU to the VMSA of @vmpl (choices: header). */
-static bool run_vmpl(u64 vmpl)
+static bool run_vmpl(u32 asid, u64 vmpl)
 {
-	if (vmpl > SNP_VMPL3 || (vmpl != SNP_VMPL0 && !find_vcpu(hv.apic_id, (u32)vmpl, false)))
+	struct snp_mock_vcpu *v = NULL, rec;
+
+	if (vmpl > SNP_VMPL3)
 		return false;
+	if (vmpl != SNP_VMPL0) {
+		v = find_vcpu(hv.apic_id, (u32)vmpl, false);
+		if (!v)
+			return false;
+	}
 	hv.vmpl_runs++;
 	hv.last_vmpl = (unsigned int)vmpl;
-	return true;
+	if (!v || !hv.vmpl_runner)
+		return true;
+	/* A copy: the lower VMPL may not change the record while it runs. */
+	rec = *v;
+	return !hv.vmpl_runner(asid, &rec);
 }
 
-static void exit_run_vmpl(struct tdsnp_ghcb *g)
+static void exit_run_vmpl(struct tdsnp_ghcb *g, u32 asid)
 {
-	if (!run_vmpl(g->sw_exit_info_1))
+	if (!run_vmpl(asid, g->sw_exit_info_1))
 		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
@@ -418,7 +434,7 @@ static void ghcb_exit(u32 asid, u64 gpa)
 	case TDSNP_SVM_VMGEXIT_AP_HLT_LOOP:
 		return exit_ap_reset_hold(g);
 	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
-		return exit_run_vmpl(g);
+		return exit_run_vmpl(g, asid);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
 		return set_result(g, TDSNP_GHCB_RESULT_OK, HV_FEATURES);
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
@@ -596,4 +612,30 @@ u64 snp_mock_hv_vmpl_runs(unsigned int *last)
 	if (hv.vmpl_runs)
 		*last = hv.last_vmpl;
 	return hv.vmpl_runs;
+}
+
+/**
+ * snp_mock_hv_set_vmpl_runner() - who executes a lower VMPL's VMSA
+ * @fn: called for a run-at-VMPL request for VMPL1..3 of the current vCPU
+ *      with the CVM's ASID and the AP-creation record of that VMSA; returns
+ *      0 when the VMPL ran and handed control back, or a negative errno
+ *      (the request then fails); NULL: the switch is only recorded
+ */
+void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn)
+{
+	hv.vmpl_runner = fn;
+}
+
+/**
+ * snp_mock_hv_psc() - one 4 KiB page state change as the hypervisor does it
+ * @asid: the guest
+ * @gpa: the page (its NPT mapping names the host page)
+ * @op: SNP_PSC_OP_PRIVATE or SNP_PSC_OP_SHARED
+ *
+ * Return: 0, -EINVAL for a bad @op or an unmapped @gpa, -EIO when the
+ * RMPUPDATE failed.
+ */
+int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op)
+{
+	return psc_apply(asid, gpa, op, false);
 }

@@ -174,6 +174,13 @@ static void env_lose_page(void *ctx, struct page *page, u64 gpa)
 	tdsnp_free(pp);
 }
 
+/* The SVSM's vCPU @index issues the next request (the hypervisor model's APIC ID). */
+static void env_select_cpu(void *ctx, u32 index)
+{
+	(void)ctx;
+	snp_mock_hv_set_apic_id(index);
+}
+
 static const struct vmm_snp_vmpl_env svsm_env = {
 	.ghcb = &svsm.ghcb,
 	.map = env_map,
@@ -181,6 +188,9 @@ static const struct vmm_snp_vmpl_env svsm_env = {
 	.alloc_private_page = env_alloc_page,
 	.free_private_page = env_free_page,
 	.lose_private_page = env_lose_page,
+	/* Shared or private, the mock's SVSM reaches a page through the direct map. */
+	.map_shared = env_map,
+	.select_cpu = env_select_cpu,
 };
 
 /* The hypervisor takes a page back after the CVM is gone. */

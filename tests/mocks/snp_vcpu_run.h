@@ -45,4 +45,11 @@ const struct vmm_snp_run_ops *snp_vcpu_run_ops(void);
 void snp_vcpu_run_stats(struct snp_vcpu_run_stats *out);
 void snp_vcpu_run_forget(u64 hpa);
 
+/* A lower VMPL run by the hypervisor for an SVSM (snp_vmpl_run_user.c). */
+struct vmm_snp_vmrun;
+struct vmm_snp_vmcb;
+int snp_vcpu_run_plain(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb);
+void snp_vcpu_run_vmpl_install(void);
+void snp_vcpu_run_vmpl_uninstall(void);
+
 #endif /* TDSNP_SNP_VCPU_RUN_H */

@@ -80,12 +80,18 @@
 /* The RMP model's status for RMPADJUST of a page not validated: #VC (snp_rmp_model.c). */
 #define SNP_SW_FAULT_VC		(TDSNP_SW_ERROR | 29)
 
-/* A page mapped into a vCPU's engine; @p is NULL for a shared page. */
+/*
+ * A page mapped into a vCPU's engine: @priv for a private access (then @p
+ * is its plaintext buffer, or NULL in the VMPL0 view where host memory is
+ * the plaintext), @prot the engine permissions it was mapped with.
+ */
 struct mapped {
 	u64 addr;
 	u64 gpa;
 	u64 hpa;
 	u32 gen;
+	bool priv;
+	u32 prot;
 	struct plain *p;
 };
 
@@ -116,12 +122,18 @@ struct vcpu_ctx {
 	struct vcpu_ctx *next;
 };
 
+/*
+ * One VMRUN.  @plain: the VMPL0 view (snp_vcpu_run_plain()): the CVM's
+ * private memory is plaintext in host memory, as the SVSM's own accesses
+ * see it, so nothing is encrypted or decrypted.
+ */
 struct run {
 	const struct vmm_snp_vmrun *r;
 	struct vmm_snp_vmcb *vmcb;
 	struct vcpu_ctx *v;
 	struct mock_cpu_state st;
 	u64 ghcb_msr;
+	bool plain;
 };
 
 static pthread_mutex_t lock;
@@ -312,7 +324,7 @@ static struct vcpu_ctx *vcpu_of(struct page *vmsa)
 }
 
 static int map_page(struct run *rn, u64 addr, u64 gpa, u64 hpa, void *host, struct plain *p,
-		    u32 prot)
+		    bool priv, u32 prot)
 {
 	struct vcpu_ctx *v = rn->v;
 	struct mapped *m;
@@ -335,6 +347,8 @@ static int map_page(struct run *rn, u64 addr, u64 gpa, u64 hpa, void *host, stru
 	m->gpa = gpa;
 	m->hpa = hpa;
 	m->gen = gen_of(hpa);
+	m->priv = priv;
+	m->prot = prot;
 	m->p = p;
 	return 0;
 }
@@ -382,6 +396,16 @@ static void write_back(struct run *rn)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Engine permissions of a private page at a VMPL (snp.md 2.4). */
+static u32 vmpl_prot(const struct snp_mock_rmp_entry *e, u32 vmpl)
+{
+	u8 perms = e->perms[vmpl];
+
+	return (perms & SNP_PERM_READ ? MOCK_CPU_PROT_R : 0) |
+	       (perms & SNP_PERM_WRITE ? MOCK_CPU_PROT_W : 0) |
+	       (perms & SNP_PERM_EXEC_SUPER ? MOCK_CPU_PROT_X : 0);
+}
+
 /* Is a mapping still what the NPT and the RMP allow? */
 static bool still_valid(struct run *rn, const struct mapped *m)
 {
@@ -393,10 +417,10 @@ static bool still_valid(struct run *rn, const struct mapped *m)
 	    page_to_phys(page) != m->hpa)
 		return false;
 	snp_mock_rmp_get(tdsnp_hpa(m->hpa), &e);
-	if (!m->p)
+	if (!m->priv)
 		return !e.assigned;
-	return m->p->asid == r->asid && e.assigned && e.asid == r->asid && e.gpa == m->gpa &&
-	       e.validated && !e.immutable;
+	return (!m->p || m->p->asid == r->asid) && e.assigned && e.asid == r->asid &&
+	       e.gpa == m->gpa && e.validated && !e.immutable && vmpl_prot(&e, r->vmpl) == m->prot;
 }
 
 /*
@@ -419,16 +443,6 @@ static void revalidate(struct run *rn)
 		unmap_locked(v, i);
 		pthread_mutex_unlock(&lock);
 	}
-}
-
-/* Engine permissions of a private page at a VMPL (snp.md 2.4). */
-static u32 vmpl_prot(const struct snp_mock_rmp_entry *e, u32 vmpl)
-{
-	u8 perms = e->perms[vmpl];
-
-	return (perms & SNP_PERM_READ ? MOCK_CPU_PROT_R : 0) |
-	       (perms & SNP_PERM_WRITE ? MOCK_CPU_PROT_W : 0) |
-	       (perms & SNP_PERM_EXEC_SUPER ? MOCK_CPU_PROT_X : 0);
 }
 
 /* ------------------------------------------------------- VMSA <-> state */
@@ -599,7 +613,8 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 			vmexit(rn, VMM_SNP_EXIT_NPF, NPF_P | SNP_NPF_RMP | npf_code(access), gpa);
 			return 1;
 		}
-		return map_page(rn, addr, gpa, hpa, page_address(page), NULL, MOCK_CPU_PROT_RWX);
+		return map_page(rn, addr, gpa, hpa, page_address(page), NULL, false,
+				MOCK_CPU_PROT_RWX);
 	}
 	if (!e.assigned || e.asid != r->asid || e.gpa != gpa || e.immutable) {
 		count(&stats.npf);
@@ -622,12 +637,15 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 		vmexit(rn, VMM_SNP_EXIT_NPF, NPF_P | SNP_NPF_RMP | npf_code(access), gpa);
 		return 1;
 	}
+	if (rn->plain)
+		return map_page(rn, addr, gpa, hpa, page_address(page), NULL, true,
+				vmpl_prot(&e, r->vmpl));
 	pthread_mutex_lock(&lock);
 	p = plain_get_locked(hpa, r->asid, gpa);
 	pthread_mutex_unlock(&lock);
 	if (!p)
 		return -ENOMEM;
-	err = map_page(rn, addr, gpa, hpa, p->buf, p, vmpl_prot(&e, r->vmpl));
+	err = map_page(rn, addr, gpa, hpa, p->buf, p, true, vmpl_prot(&e, r->vmpl));
 	if (err) {
 		pthread_mutex_lock(&lock);
 		plain_put_locked(p);
@@ -645,8 +663,10 @@ static int rmp_insn(struct run *rn, struct mock_cpu_exit *x, bool pvalidate)
 {
 	const struct vmm_snp_vmrun *r = rn->r;
 	u64 gla = rn->st.gpr[0], gpa, status;
+	bool was_guest = snp_mock_in_guest(), no_change = false;
+	enum snp_vmpl was_vmpl = snp_mock_current_vmpl();
+	u32 was_asid = snp_mock_current_asid();
 	struct page *page = NULL;
-	bool no_change = false;
 	u32 pf_error = 0;
 	int err;
 
@@ -672,7 +692,11 @@ static int rmp_insn(struct run *rn, struct mock_cpu_exit *x, bool pvalidate)
 	else
 		status = tdsnp_rmpadjust((unsigned long)page_address(page) + (gla & (PAGE_SZ - 1)),
 					 (u32)rn->st.gpr[1], rn->st.gpr[2]);
-	snp_mock_set_host();
+	/* Back to the context that entered the guest (the host, or an SVSM). */
+	if (was_guest)
+		snp_mock_set_guest(was_asid, was_vmpl);
+	else
+		snp_mock_set_host();
 	pthread_mutex_unlock(&lock);
 	count(pvalidate ? &stats.pvalidates : &stats.rmpadjusts);
 	if (status == SNP_SW_VMEXIT_NPF) {
@@ -802,9 +826,23 @@ static int run_loop(struct run *rn)
 	}
 }
 
-static int vmrun(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb)
+/*
+ * The exit into the VMSA's GUEST_EXIT_CODE/INFO_1/INFO_2 (snp.md 3.1
+ * offsets 0x3C0, 0x390, 0x398): the VMSA is the only place a VMPL0 above
+ * the exiting VMPL can read it from.  That the CPU writes these fields at
+ * every #VMEXIT is inferred from their names (the APM text was not at
+ * hand); VMGEXIT's EXITINFO1/2 are the VMCB's (0 here).
+ */
+static void record_exit(struct tdsnp_sev_es_save_area *sa, const struct vmm_snp_vmcb *vmcb)
 {
-	struct run rn = { .r = r, .vmcb = vmcb, .ghcb_msr = vmcb->ghcb_gpa };
+	sa->guest_exit_code = vmcb->exit_code;
+	sa->guest_exit_info_1 = vmcb->exit_info_1;
+	sa->guest_exit_info_2 = vmcb->exit_info_2;
+}
+
+static int vmrun_core(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb, bool plain)
+{
+	struct run rn = { .r = r, .vmcb = vmcb, .ghcb_msr = vmcb->ghcb_gpa, .plain = plain };
 	u64 vmsa_hpa = page_to_phys(r->vmsa);
 	struct snp_mock_rmp_entry e;
 	u8 *sa;
@@ -823,25 +861,59 @@ static int vmrun(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb)
 	if (!sa)
 		return -ENOMEM;
 	snp_mock_set_in_use(tdsnp_hpa(vmsa_hpa), true);
-	pthread_mutex_lock(&lock);
-	decrypt_locked(vmsa_hpa, r->asid, e.gpa, sa);
-	pthread_mutex_unlock(&lock);
+	if (plain) {
+		memcpy(sa, page_address(r->vmsa), PAGE_SZ);
+	} else {
+		pthread_mutex_lock(&lock);
+		decrypt_locked(vmsa_hpa, r->asid, e.gpa, sa);
+		pthread_mutex_unlock(&lock);
+	}
 	sync_state(&rn, (struct tdsnp_sev_es_save_area *)sa, false);
 	revalidate(&rn);
 	count(&stats.vmruns);
 	err = run_loop(&rn);
-	write_back(&rn);
+	if (!plain)
+		write_back(&rn);
 	if (!err) {
 		sync_state(&rn, (struct tdsnp_sev_es_save_area *)sa, true);
-		pthread_mutex_lock(&lock);
-		encrypt_locked(vmsa_hpa, r->asid, e.gpa, sa);
-		pthread_mutex_unlock(&lock);
+		record_exit((struct tdsnp_sev_es_save_area *)sa, vmcb);
+		if (plain) {
+			memcpy(page_address(r->vmsa), sa, PAGE_SZ);
+		} else {
+			pthread_mutex_lock(&lock);
+			encrypt_locked(vmsa_hpa, r->asid, e.gpa, sa);
+			pthread_mutex_unlock(&lock);
+		}
 		vmcb->ghcb_gpa = rn.ghcb_msr;
 	}
 	snp_mock_set_in_use(tdsnp_hpa(vmsa_hpa), false);
 	memset(sa, 0, PAGE_SZ);
 	free(sa);
 	return err;
+}
+
+static int vmrun(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb)
+{
+	return vmrun_core(r, vmcb, false);
+}
+
+/**
+ * snp_vcpu_run_plain() - VMRUN seen from inside the CVM (the VMPL0 view)
+ * @r: the VMRUN, as for the snp_host run ops
+ * @vmcb: in: the GHCB MSR; out: the #VMEXIT
+ *
+ * The same CPU model as snp_vcpu_run_ops(), for a VMSA of a lower VMPL that
+ * an SVSM at VMPL0 of the same CVM manages (snp_vcpu_run_vmpl_install()):
+ * the SVSM reads and writes the CVM's private pages and the VMSA through
+ * its own (C-bit) mappings, which the mock models as host memory holding
+ * the plaintext, so nothing is encrypted.
+ *
+ * Return: 0 with the exit in @vmcb (and in the VMSA's GUEST_EXIT_* fields),
+ * or a negative errno when the guest could not be entered.
+ */
+int snp_vcpu_run_plain(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb)
+{
+	return vmrun_core(r, vmcb, true);
 }
 
 static const struct vmm_snp_run_ops ops = { .vmrun = vmrun, .cbit = SNP_VCPU_RUN_CBIT };
