@@ -46,5 +46,6 @@ extern const u8 guest_image_snp_memory[], guest_image_snp_memory_end[];
 extern const u8 guest_image_snp_faults[], guest_image_snp_faults_end[];
 extern const u8 guest_image_snp_aps[], guest_image_snp_aps_end[];
 extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
+extern const u8 guest_image_snp_vmpl[], guest_image_snp_vmpl_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

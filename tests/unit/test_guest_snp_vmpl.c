@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * SNP guests (guest/snp_tests/) at VMPL1 and VMPL2, run by an SVSM at VMPL0
+ * with the snp_vmpl backend: every entry is the SVSM's run-at-VMPL request
+ * (GHCB NAE 0x80000018) to the mock hypervisor, which executes the lower
+ * VMSA on the mock CPU and hands control back with the exit in the VMSA.
+ * Expected values are the guest programs' and the test's own choices, and
+ * the architecture's by hand: SEV_STATUS bits (snp.md 3.2), RMPADJUST's
+ * target rule (snp.md 1.7), #NPF error code bits (APM Vol. 2 15.25.6:
+ * P bit 0, W bit 1; RMP bit 31), GHCB MSR codes (snp.md 5.3).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <pthread.h>
+#include <cmocka.h>
+
+#include <tdsnp/platform.h>
+#include <snp/snp.h>
+#include <snp/ghcb.h>
+#include <vmm/snp_vmpl.h>
+#include <guest_snp.h>
+#include "../mocks/mock.h"
+#include "../mocks/snp_mock.h"
+#include "../mocks/snp_guest_boot.h"
+#include "../mocks/snp_svsm_setup.h"
+#include "../mocks/snp_vcpu_run.h"
+
+#define ASID		5
+#define CBIT		SNP_VCPU_RUN_CBIT
+/* VMSA offsets of GUEST_EXIT_INFO_1 / _2 / GUEST_EXIT_CODE (snp.md 3.1). */
+#define VMSA_EXIT_INFO_1	0x390
+#define VMSA_EXIT_INFO_2	0x398
+#define VMSA_EXIT_CODE		0x3c0
+/* A RAM page the boot protocol does not use (guest/snp_tests/faults.c case 3). */
+#define SVSM_PAGE	0xfff70000ULL
+
+struct env {
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu[GUEST_MAX_VCPUS];
+	u32 nr;
+	char serial[GUEST_MAX_VCPUS][128];
+	u32 nserial[GUEST_MAX_VCPUS];
+};
+
+static struct env env;
+
+static int setup(void **state)
+{
+	memset(&env, 0, sizeof(env));
+	/* cmocka owns SIGILL while a test runs: call the models directly. */
+	tdsnp_mock_set_direct(true);
+	assert_int_equal(tdsnp_mock_snp_svsm_setup(ASID, SNP_GUEST_BOOT_MEM_BASE,
+						   SNP_GUEST_BOOT_MEM_SIZE), 0);
+	snp_vcpu_run_install();
+	snp_vcpu_run_vmpl_install();
+	*state = &env;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	u32 i;
+
+	for (i = 0; i < e->nr; i++)
+		if (e->vcpu[i])
+			assert_int_equal(vmm_vcpu_destroy(e->vcpu[i]), 0);
+	if (e->vm)
+		assert_int_equal(vmm_vm_destroy(e->vm), 0);
+	/* The VM's pages went back; the SVSM holds only its GHCB's neighbours. */
+	assert_int_equal(tdsnp_mock_snp_svsm_pool_pages(), 0);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+	snp_vcpu_run_vmpl_uninstall();
+	snp_vcpu_run_uninstall();
+	tdsnp_mock_snp_svsm_teardown();
+	tdsnp_mock_set_direct(false);
+	return 0;
+}
+
+/* A VMPL @vmpl guest running @image on @nr vCPUs. */
+static void boot(struct env *e, const u8 *image, const u8 *end, u32 vmpl, u32 nr)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = GUEST_MAX_VCPUS,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.vm_index = vmpl,
+	};
+	struct vmm_caps caps;
+	u32 i;
+
+	assert_int_equal(vmm_vm_create(&cfg, &e->vm), 0);
+	vmm_vm_caps(e->vm, &caps);
+	assert_int_equal(caps.flags & VMM_CAP_RUN, VMM_CAP_RUN);
+	e->nr = nr;
+	for (i = 0; i < nr; i++) {
+		assert_int_equal(vmm_vcpu_create(e->vm, i, &e->vcpu[i]), 0);
+		assert_int_equal(snp_guest_boot_vcpu(e->vcpu[i], i, CBIT), 0);
+	}
+	assert_int_equal(snp_guest_boot_load(e->vm, image, end, CBIT), 0);
+}
+
+/* Run vCPU @i, collecting COM1 output, until an exit that is not serial. */
+static void run_until(struct env *e, u32 i, struct vmm_exit *x)
+{
+	for (;;) {
+		assert_int_equal(vmm_vcpu_run(e->vcpu[i], x), 0);
+		if (x->reason != VMM_EXIT_IO || x->io.port != GUEST_COM1 || x->io.in)
+			return;
+		assert_int_equal(x->io.size, 1);
+		if (e->nserial[i] + 1 < sizeof(e->serial[i]))
+			e->serial[i][e->nserial[i]++] = (char)x->io.value;
+	}
+}
+
+static void expect_ucall(struct env *e, u32 i, struct vmm_exit *x, u32 nr, const u64 *want)
+{
+	u32 k;
+
+	run_until(e, i, x);
+	assert_int_equal(x->reason, VMM_EXIT_UCALL);
+	assert_int_equal(x->ucall.cmd, VMM_UCALL_REPORT);
+	assert_int_equal(x->ucall.nr_args, nr);
+	for (k = 0; k < nr; k++)
+		assert_int_equal(x->ucall.args[k], want[k]);
+}
+
+static u64 get(struct vmm_vcpu *vcpu, u32 type, u64 id)
+{
+	struct vmm_state_entry s = { .type = type, .id = id };
+
+	assert_int_equal(vmm_get_state(vcpu, &s, 1), 0);
+	return s.value;
+}
+
+static void hello_at(void **state, u32 vmpl)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	unsigned int last = 0;
+
+	boot(e, guest_image_snp_hello, guest_image_snp_hello_end, vmpl, 1);
+	run_until(e, 0, &x);
+	assert_string_equal(e->serial[0], "hello from vCPU 0\n");
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.nr_args, 2);
+	assert_int_equal(x.ucall.args[0], 0x5a00);
+	assert_int_equal(x.ucall.args[1], 1ULL << CBIT);
+	assert_int_equal(x.ucall.gpa, GUEST_UCALL_POOL_GPA);
+	/* Every entry was the SVSM's run-at-VMPL request for this VMPL. */
+	assert_true(snp_mock_hv_vmpl_runs(&last) > 18);
+	assert_int_equal(last, vmpl);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* The HLT is in the VMSA as the SVSM read it: exit code 0x78. */
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_CODE), 0x78);
+}
+
+/* COM1 output through the IO exits, a ucall by GPA, then HLT: at VMPL1. */
+static void test_vmpl1_serial_ucall_hlt(void **state)
+{
+	hello_at(state, SNP_VMPL1);
+}
+
+/* The same at VMPL2. */
+static void test_vmpl2_serial_ucall_hlt(void **state)
+{
+	hello_at(state, SNP_VMPL2);
+}
+
+struct dev {
+	u32 nr_writes;
+	u64 write_gpa[4], write_value[4];
+	u32 write_size[4];
+	u32 nr_reads;
+	u64 read_gpa[4];
+	u32 read_size[4];
+};
+
+static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct dev *d = ctx;
+
+	if (d->nr_reads < 4) {
+		d->read_gpa[d->nr_reads] = gpa;
+		d->read_size[d->nr_reads] = size;
+	}
+	d->nr_reads++;
+	*val = 0x0102030405060708ULL & (size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1);
+	return 0;
+}
+
+static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	struct dev *d = ctx;
+
+	if (d->nr_writes < 4) {
+		d->write_gpa[d->nr_writes] = gpa;
+		d->write_size[d->nr_writes] = size;
+		d->write_value[d->nr_writes] = val;
+	}
+	d->nr_writes++;
+	return 0;
+}
+
+static const struct vmm_mmio_ops dev_ops = { .read = dev_read, .write = dev_write };
+
+/* CPUID, MSRs, port reads and a device model's MMIO, at VMPL2. */
+static void test_vmpl2_cpuid_msr_io_mmio(void **state)
+{
+	struct env *e = *state;
+	static struct dev d;
+	struct vmm_exit x = { 0 };
+
+	memset(&d, 0, sizeof(d));
+	boot(e, guest_image_snp_devices, guest_image_snp_devices_end, SNP_VMPL2, 1);
+	assert_int_equal(vmm_vm_add_mmio(e->vm, GUEST_SNP_MMIO_BASE, 0x1000, &dev_ops, &d), 0);
+
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	assert_int_equal(x.cpuid.leaf, 0x40000000);
+	assert_int_equal(x.cpuid.subleaf, 3);
+	x.cpuid.eax = 0x11111111;
+	x.cpuid.ebx = 0x22222222;
+	x.cpuid.ecx = 0x33333333;
+	x.cpuid.edx = 0x44444444;
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 0x11111111, 0x22222222, 0x33333333, 0x44444444 });
+
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_MSR);
+	assert_int_equal(x.msr.index, 0x40000010);
+	assert_false(x.msr.write);
+	x.msr.value = 0xfedcba9876543210ULL;
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0xfedcba9876543210ULL });
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_MSR);
+	assert_int_equal(x.msr.index, 0x40000011);
+	assert_true(x.msr.write);
+	assert_int_equal(x.msr.value, 0x0123456789abcdefULL);
+
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_IO);
+	assert_true(x.io.in);
+	assert_int_equal(x.io.port, 0x60);
+	assert_int_equal(x.io.size, 1);
+	x.io.value = 0xa5;
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_IO);
+	assert_true(x.io.in);
+	assert_int_equal(x.io.port, 0x1f0);
+	assert_int_equal(x.io.size, 2);
+	x.io.value = 0xbeef;
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0xa5, 0xbeef });
+
+	/* The device saw address, size and value only. */
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0x0102030405060708ULL, 0x0708 });
+	assert_int_equal(d.nr_writes, 2);
+	assert_int_equal(d.write_gpa[0], GUEST_SNP_MMIO_BASE + 0x10);
+	assert_int_equal(d.write_size[0], 4);
+	assert_int_equal(d.write_value[0], 0xdeadbeef);
+	assert_int_equal(d.write_gpa[1], GUEST_SNP_MMIO_BASE + 0x30);
+	assert_int_equal(d.write_size[1], 1);
+	assert_int_equal(d.write_value[1], 0x41);
+	assert_int_equal(d.nr_reads, 2);
+	assert_int_equal(d.read_gpa[0], GUEST_SNP_MMIO_BASE + 0x20);
+	assert_int_equal(d.read_size[0], 8);
+	assert_int_equal(d.read_gpa[1], GUEST_SNP_MMIO_BASE + 0x40);
+	assert_int_equal(d.read_size[1], 2);
+}
+
+/*
+ * SEV_STATUS, RMPADJUST at the guest's VMPL, state across a HLT and an SVSM
+ * call.  RMPADJUST target VMPL2: allowed from VMPL1 (0), refused at VMPL2
+ * (FAIL_PERMISSION 2: the target must be less privileged, snp.md 1.7).
+ */
+static void vmpl_program(void **state, u32 vmpl, u64 rmpadjust_rax)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	struct vmm_state_entry rbx = { .type = VMM_STATE_REG, .id = VMM_REG_RBX,
+				       .value = 0xfeedface12345678ULL };
+	struct vmm_state_entry rax = { .type = VMM_STATE_REG, .id = VMM_REG_RAX, .value = 0 };
+
+	boot(e, guest_image_snp_vmpl, guest_image_snp_vmpl_end, vmpl, 1);
+	/* SEV_STATUS: SEV (0) | SEV-ES (1) | SNPActive (SEV_FEATURES bit 0 -> 2). */
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0x7, rmpadjust_rax });
+
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* What the guest did is in its VMSA; what the SVSM writes is what it runs with. */
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_REG, VMM_REG_R12), 0x1122334455667788ULL);
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, 0xca), vmpl);	/* VMSA.VMPL */
+	assert_int_equal(vmm_set_state(e->vcpu[0], &rbx, 1), 0);
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0xfeedface12345678ULL });
+
+	/* The SVSM call: RAX = protocol 1, call 2; the SVSM answers RAX = 0. */
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, VMM_SNP_VMPL_SVSM_CALL);
+	assert_int_equal(x.fail.qualification, 0x0000000100000002ULL);
+	assert_int_equal(vmm_set_state(e->vcpu[0], &rax, 1), 0);
+	/* RAX the SVSM wrote; GHCB MSR 0x017: run-at-VMPL response, result 0. */
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0, 0x017 });
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+}
+
+static void test_vmpl1_state_rmpadjust_svsm_call(void **state)
+{
+	vmpl_program(state, SNP_VMPL1, 0);
+}
+
+static void test_vmpl2_state_rmpadjust_svsm_call(void **state)
+{
+	vmpl_program(state, SNP_VMPL2, SNP_RET_FAIL_PERMISSION);
+}
+
+/* The SVSM's GHCB, as the setup registered it. */
+static struct snp_ghcb svsm_ghcb(void)
+{
+	u64 gpa = tdsnp_mock_snp_svsm_ghcb_gpa();
+
+	return (struct snp_ghcb){ .page = page_address(tdsnp_mock_snp_svsm_page(gpa)),
+				  .gpa = tdsnp_gpa(gpa) };
+}
+
+/*
+ * A page the SVSM made private and validated for itself but did not
+ * RMPADJUST-permit for the lower VMPL: the guest's read of it is
+ * #VMEXIT(NPF) with P and the RMP bit, not W (APM Vol. 2 15.36.10; snp.md
+ * 2.4), handed back to VMPL0 with the GPA.
+ */
+static void unpermitted_at(void **state, u32 vmpl)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	struct snp_psc_entry pe = { .gpa = tdsnp_gpa(SVSM_PAGE), .op = SNP_PSC_OP_PRIVATE };
+	struct snp_ghcb g = svsm_ghcb();
+	void *va = page_address(tdsnp_mock_snp_svsm_page(SVSM_PAGE));
+	struct snp_mock_rmp_entry re;
+	u64 info1;
+
+	boot(e, guest_image_snp_faults, guest_image_snp_faults_end, vmpl, 1);
+	assert_int_equal(snp_ghcb_psc(&g, &pe, 1), 0);
+	assert_true(snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, true)));
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(SVSM_PAGE)), &re);
+	assert_true(re.assigned && re.validated && !re.perms[vmpl]);
+
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	x.cpuid.eax = 3;
+	x.cpuid.ebx = 0;
+	x.cpuid.ecx = 0;
+	x.cpuid.edx = 0;
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, 0x400);
+	assert_int_equal(x.fail.qualification, SVSM_PAGE);
+	info1 = get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_INFO_1);
+	assert_int_equal(info1 & (BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(31)), BIT_ULL(0) | BIT_ULL(31));
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_INFO_2), SVSM_PAGE);
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_CODE), 0x400);
+
+	/* The SVSM takes its page back. */
+	pe.op = SNP_PSC_OP_SHARED;
+	assert_true(snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, false)));
+	assert_int_equal(snp_ghcb_psc(&g, &pe, 1), 0);
+}
+
+static void test_vmpl1_unpermitted_page_is_npf_to_vmpl0(void **state)
+{
+	unpermitted_at(state, SNP_VMPL1);
+}
+
+static void test_vmpl2_unpermitted_page_is_npf_to_vmpl0(void **state)
+{
+	unpermitted_at(state, SNP_VMPL2);
+}
+
+/* GUEST_ASSERT at VMPL1: file and line by ucall, then the termination request. */
+static void test_vmpl1_guest_assert_then_termination(void **state)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+
+	boot(e, guest_image_snp_faults, guest_image_snp_faults_end, SNP_VMPL1, 1);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	x.cpuid.eax = 1;
+	x.cpuid.ebx = 0;
+	x.cpuid.ecx = 0;
+	x.cpuid.edx = 0;
+	run_until(e, 0, &x);
+	assert_string_equal(e->serial[0], "ASSERT guest/snp_tests/faults.c:29: 1 + 1 == 3\n");
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.cmd, VMM_UCALL_ASSERT);
+	assert_string_equal(x.ucall.file, "guest/snp_tests/faults.c");
+	assert_int_equal(x.ucall.line, 29);
+	run_until(e, 0, &x);
+	/* Termination request (GHCB MSR protocol 0x100): set 0, reason 0. */
+	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal(x.fail.status, TDSNP_SVM_VMGEXIT_TERM_REQUEST);
+	assert_int_equal(x.fail.qualification, 0);
+	/* The vCPU stays down. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
+}
+
+/* A triple fault at VMPL2 (empty IDT, UD2): SHUTDOWN 0x7F back at VMPL0. */
+static void test_vmpl2_triple_fault_is_shutdown(void **state)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+
+	boot(e, guest_image_snp_faults, guest_image_snp_faults_end, SNP_VMPL2, 1);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	x.cpuid.eax = 2;
+	x.cpuid.ebx = 0;
+	x.cpuid.ecx = 0;
+	x.cpuid.edx = 0;
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_SHUTDOWN);
+	assert_int_equal(x.fail.status, 0x7f);
+}
+
+struct runner {
+	struct env *e;
+	u32 i;
+	struct vmm_exit x;
+	int ret;
+};
+
+static void *vcpu_thread(void *arg)
+{
+	struct runner *r = arg;
+	struct env *e = r->e;
+
+	for (;;) {
+		r->ret = vmm_vcpu_run(e->vcpu[r->i], &r->x);
+		if (r->ret || r->x.reason != VMM_EXIT_IO || r->x.io.port != GUEST_COM1 ||
+		    r->x.io.in)
+			return NULL;
+		if (e->nserial[r->i] + 1 < sizeof(e->serial[r->i]))
+			e->serial[r->i][e->nserial[r->i]++] = (char)r->x.io.value;
+	}
+}
+
+/* 4 vCPUs at VMPL2, each on its own thread: each prints and reports its own index. */
+static void test_vmpl2_four_vcpus_on_threads(void **state)
+{
+	struct env *e = *state;
+	struct runner r[GUEST_MAX_VCPUS];
+	pthread_t t[GUEST_MAX_VCPUS];
+	char want[64];
+	u32 i;
+
+	boot(e, guest_image_snp_hello, guest_image_snp_hello_end, SNP_VMPL2, GUEST_MAX_VCPUS);
+	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
+		r[i] = (struct runner){ .e = e, .i = i };
+		assert_int_equal(pthread_create(&t[i], NULL, vcpu_thread, &r[i]), 0);
+	}
+	for (i = 0; i < GUEST_MAX_VCPUS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
+		assert_int_equal(r[i].ret, 0);
+		assert_int_equal(r[i].x.reason, VMM_EXIT_UCALL);
+		assert_int_equal(r[i].x.ucall.args[0], 0x5a00 + i);
+		assert_int_equal(r[i].x.ucall.gpa, GUEST_UCALL_POOL_GPA + i * TDSNP_PAGE_SIZE);
+		snprintf(want, sizeof(want), "hello from vCPU %u\n", i);
+		assert_string_equal(e->serial[i], want);
+	}
+}
+
+int main(void)
+{
+	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
+	struct tdsnp_arena_stats st;
+	struct tdsnp_arena *arena;
+	int ret;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_vmpl1_serial_ucall_hlt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_serial_ucall_hlt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_cpuid_msr_io_mmio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_state_rmpadjust_svsm_call, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_state_rmpadjust_svsm_call, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_unpermitted_page_is_npf_to_vmpl0, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_unpermitted_page_is_npf_to_vmpl0, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_guest_assert_then_termination, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_triple_fault_is_shutdown, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_four_vcpus_on_threads, setup, teardown),
+	};
+
+	arena = tdsnp_arena_create(&cfg);
+	if (!arena)
+		return 1;
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Every page the SVSM and its hypervisor took came back, none misused. */
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding || st.violations) {
+		fprintf(stderr, "arena: %llu outstanding, %llu violations\n",
+			(unsigned long long)st.outstanding, (unsigned long long)st.violations);
+		ret = 1;
+	}
+	snp_mock_set_arena(NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+	return ret;
+}
