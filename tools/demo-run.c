@@ -20,6 +20,8 @@
 #include "../tests/mocks/snp_mock.h"
 #include "../tests/mocks/snp_guest_boot.h"
 #include "../tests/mocks/snp_vcpu_run.h"
+#include <vmm/snp_vmpl.h>
+#include "../tests/mocks/snp_svsm_setup.h"
 #include "demo-run.h"
 #include "guest.h"
 
@@ -218,6 +220,85 @@ int demo_snp_run(void)
 	vmm_snp_host_set_run_ops(NULL);
 	vmm_snp_host_set_launch_ops(NULL, 0, 0);
 	tdsnp_mock_snp_uninstall();
+	snp_mock_set_arena(NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+	return failures;
+}
+
+/**
+ * demo_snp_vmpl_run() - an SNP guest at VMPL1 run by an SVSM (snp_vmpl)
+ *
+ * The SVSM at VMPL0 builds a VMPL1 guest from guest/snp_tests/hello.c with
+ * the snp_vmpl backend and runs it: every vmm_vcpu_run() is its GHCB
+ * run-at-VMPL request (0x80000018) to the mock hypervisor, which executes
+ * the VMPL1 VMSA on the mock CPU (tests/mocks/snp_vmpl_run_user.c).
+ *
+ * Return: the number of failed steps (0 when all went well).
+ */
+int demo_snp_vmpl_run(void)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = 1, .vm_index = 1,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+	};
+	struct tdsnp_arena_config acfg = { .nr_frames = 2048 };
+	struct snp_vcpu_run_stats st;
+	struct tdsnp_arena *arena;
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+	unsigned int last = 0;
+	int failures = 0;
+
+	printf("\n== SEV-SNP: an SVSM at VMPL0 runs a VMPL1 guest on the mock CPU (snp_vmpl) ==\n");
+	arena = tdsnp_arena_create(&acfg);
+	if (!arena) {
+		printf("  !! no arena\n");
+		return 1;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	if (tdsnp_mock_snp_svsm_setup(3, SNP_GUEST_BOOT_MEM_BASE, SNP_GUEST_BOOT_MEM_SIZE)) {
+		printf("  !! cannot set up the SVSM\n");
+		failures = 1;
+		goto no_svsm;
+	}
+	snp_vcpu_run_install();
+	snp_vcpu_run_vmpl_install();
+	if (vmm_vm_create(&cfg, &vm)) {
+		printf("  !! vmm_vm_create failed\n");
+		failures++;
+		goto out;
+	}
+	if (vmm_vcpu_create(vm, 0, &vcpu) ||
+	    snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT) ||
+	    snp_guest_boot_load(vm, guest_image_snp_hello, guest_image_snp_hello_end,
+				SNP_VCPU_RUN_CBIT)) {
+		printf("  !! building the VMPL1 guest failed\n");
+		failures++;
+	} else {
+		printf("  VMPL1 guest: %zu pages validated by the SVSM and RMPADJUSTed to VMPL1\n",
+		       (size_t)(guest_image_snp_hello_end - guest_image_snp_hello + 4095) / 4096);
+		if (run_guest(vcpu, 0x5a00)) {
+			failures++;
+		} else {
+			u64 runs = snp_mock_hv_vmpl_runs(&last);
+
+			snp_vcpu_run_stats(&st);
+			printf("  -> the guest ran: %llu run-at-VMPL requests (VMPL%u), %llu VMRUNs, %llu #VC\n",
+			       (unsigned long long)runs, last,
+			       (unsigned long long)st.vmruns, (unsigned long long)st.vc);
+		}
+	}
+	if (vmm_vm_destroy(vm)) {
+		printf("  !! vmm_vm_destroy left pages behind\n");
+		failures++;
+	}
+out:
+	snp_vcpu_run_vmpl_uninstall();
+	snp_vcpu_run_uninstall();
+	tdsnp_mock_snp_svsm_teardown();
+no_svsm:
 	snp_mock_set_arena(NULL);
 	tdsnp_arena_install(NULL);
 	tdsnp_arena_destroy(arena);

@@ -5,5 +5,6 @@
 
 int demo_td_run(void);
 int demo_snp_run(void);
+int demo_snp_vmpl_run(void);
 
 #endif /* TDSNP_TOOLS_DEMO_RUN_H */

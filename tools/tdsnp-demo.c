@@ -600,6 +600,7 @@ int main(int argc, char **argv)
 	failures += demo_l2_run();
 	demo_snp(image);
 	failures += demo_snp_run();
+	failures += demo_snp_vmpl_run();
 
 	tdsnp_insn_set_tracer(NULL);
 	heading("Summary");
