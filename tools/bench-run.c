@@ -22,6 +22,12 @@
  *   boot to first ucall      from the first vmm_vcpu_run() of a finalized TD
  *                            (reset vector, long mode, runtime set-up) to its
  *                            first ucall
+ *   snp_vmpl IO exit         the same OUT at VMPL1 of a CVM whose SVSM
+ *                            (VMPL0) runs it with the snp_vmpl backend: each
+ *                            exit is the SVSM's run-at-VMPL GHCB request to
+ *                            the mock hypervisor, the VMPL1 VMRUN, the #VC,
+ *                            the lower guest's GHCB IOIO request handed back
+ *                            to VMPL0 and decoded there
  * The TD figures call the firmware model in direct mode (a function call,
  * no SIGILL trap); guest exits never trap either way (the mock CPU's hooks).
  */
@@ -45,6 +51,8 @@
 #include "../tests/mocks/snp_mock.h"
 #include "../tests/mocks/snp_guest_boot.h"
 #include "../tests/mocks/snp_vcpu_run.h"
+#include <vmm/snp_vmpl.h>
+#include "../tests/mocks/snp_svsm_setup.h"
 #include "bench-run.h"
 #include "guest.h"
 
@@ -324,6 +332,66 @@ static int snp_runs(double *boot, double *io)
 	return err;
 }
 
+/* A VMPL1 guest of an SVSM running guest/snp_tests/bench.c: boot to its ucall, then IO exits. */
+static int vmpl_measure(double *boot, double *io)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = 1, .vm_index = 1,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+	};
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	struct vmm_vm *vm;
+	unsigned long i;
+	u64 t0;
+
+	if (vmm_vm_create(&cfg, &vm))
+		return -1;
+	if (vmm_vcpu_create(vm, 0, &vcpu) || snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT) ||
+	    snp_guest_boot_load(vm, guest_image_snp_bench, guest_image_snp_bench_end,
+				SNP_VCPU_RUN_CBIT))
+		goto fail;
+	t0 = tdsnp_time_ns();
+	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL)
+		goto fail;
+	*boot = (double)(tdsnp_time_ns() - t0);
+	t0 = tdsnp_time_ns();
+	for (i = 0; i < TD_EXITS; i++)
+		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != 0x80)
+			goto fail;
+	*io = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
+	return vmm_vm_destroy(vm) ? -1 : 0;
+fail:
+	vmm_vm_destroy(vm);
+	return -1;
+}
+
+/* RUNS snp_vmpl measurements over their own arena and SVSM set-up. */
+static int vmpl_runs(double *boot, double *io)
+{
+	struct tdsnp_arena_config acfg = { .nr_frames = 2048 };
+	struct tdsnp_arena *arena = tdsnp_arena_create(&acfg);
+	int r, err = -1;
+
+	if (!arena)
+		return -1;
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	if (!tdsnp_mock_snp_svsm_setup(3, SNP_GUEST_BOOT_MEM_BASE, SNP_GUEST_BOOT_MEM_SIZE)) {
+		snp_vcpu_run_install();
+		snp_vcpu_run_vmpl_install();
+		for (r = 0, err = 0; r < RUNS && !err; r++)
+			err = vmpl_measure(&boot[r], &io[r]);
+		snp_vcpu_run_vmpl_uninstall();
+		snp_vcpu_run_uninstall();
+		tdsnp_mock_snp_svsm_teardown();
+	}
+	snp_mock_set_arena(NULL);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+	return err;
+}
+
 /**
  * bench_guest_run() - print the guest-execution figures
  *
@@ -332,7 +400,7 @@ static int snp_runs(double *boot, double *io)
 int bench_guest_run(void)
 {
 	double bare[RUNS], rt[RUNS], exitv[RUNS], boot[RUNS], io[RUNS], raw[RUNS], out[RUNS];
-	double sboot[RUNS], sio[RUNS];
+	double sboot[RUNS], sio[RUNS], vboot[RUNS], vio[RUNS];
 	struct fig3 r, b, e, bt, t, w, o;
 	int i, err = 0;
 
@@ -368,6 +436,8 @@ out:
 		return -1;
 	}
 	err = snp_runs(sboot, sio);
+	if (!err && vmpl_runs(vboot, vio))
+		err = -2;
 	tdsnp_mock_set_direct(false);
 	if (err) {
 		printf("guests on the mock CPU: an SNP guest run failed (%d)\n", err);
@@ -402,5 +472,13 @@ out:
 	bt.med /= 1e3;
 	bt.max /= 1e3;
 	print3("snp_host boot to first ucall", bt, "us", NULL, 0);
+	t = fig3(vio);
+	print3("snp_vmpl IO exit round trip", t, "ns/exit", "baseline", r.med);
+	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", t.med / e.med);
+	bt = fig3(vboot);
+	bt.min /= 1e3;
+	bt.med /= 1e3;
+	bt.max /= 1e3;
+	print3("snp_vmpl boot to first ucall", bt, "us", NULL, 0);
 	return 0;
 }
