@@ -285,8 +285,9 @@ int demo_snp_vmpl_run(void)
 			u64 runs = snp_mock_hv_vmpl_runs(&last);
 
 			snp_vcpu_run_stats(&st);
-			printf("  -> the guest ran: %llu run-at-VMPL requests (VMPL%u), %llu VMRUNs, %llu #VC\n",
-			       (unsigned long long)runs, last,
+			printf("  -> the guest ran: %llu run-at-VMPL requests (VMPL%u), ",
+			       (unsigned long long)runs, last);
+			printf("%llu VMRUNs, %llu #VC\n",
 			       (unsigned long long)st.vmruns, (unsigned long long)st.vc);
 		}
 	}

@@ -630,7 +630,7 @@ static u8 *shmap(struct svm *s, u64 gpa, u64 len, void **base)
 {
 	u64 page = gpa & ~(TDSNP_PAGE_SIZE - 1);
 
-	if (!len || len > TDSNP_PAGE_SIZE || (gpa & (TDSNP_PAGE_SIZE - 1)) + len > TDSNP_PAGE_SIZE ||
+	if (!len || len > TDSNP_PAGE_SIZE || gpa - page + len > TDSNP_PAGE_SIZE ||
 	    gpa < s->mem_base || guest_page_index(s, gpa) >= s->nr_pages ||
 	    s->pg[guest_page_index(s, gpa)] != PG_HV)
 		return NULL;
@@ -703,9 +703,10 @@ static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
 	}
 	end = READ_ONCE(d->hdr.end_entry);
 	shunmap(s, scratch, base);
-	if (end >= SNP_PSC_MAX_ENTRIES ||
-	    !(d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
-						     &base))) {
+	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
+	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
+					       &base);
+	if (!d) {
 		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
@@ -956,7 +957,8 @@ static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 			return 0;
 		case VMM_SNP_EXIT_NPF:
 			/* GUEST_EXIT_INFO_2 = GPA, _1 = error code: the VMM decides. */
-			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF, sa->guest_exit_info_2);
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
+				  sa->guest_exit_info_2);
 			return 0;
 		case VMM_SNP_EXIT_VMGEXIT:
 			if (vmgexit(s, c, sa, bx))

@@ -28,7 +28,6 @@
  * choice: the VMCB field is the hypervisor's, the SVSM needs the GHCB GPA).
  */
 #include <stdlib.h>
-#include <stdint.h>
 #include <pthread.h>
 #include <tdsnp/platform.h>
 #include <snp/snp.h>
@@ -48,7 +47,7 @@ struct lower {
 	struct lower *next;
 };
 
-static pthread_mutex_t lower_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lower_lock;
 static struct lower *lowers;
 
 static struct lower *lower_of(u64 spa)
@@ -76,7 +75,7 @@ static enum vmm_snp_npt npt(void *ctx, u64 gpa, struct page **page)
 {
 	u64 spa;
 
-	if (snp_mock_npt_lookup((u32)(uintptr_t)ctx, gpa, &spa))
+	if (snp_mock_npt_lookup(*(const u32 *)ctx, gpa, &spa))
 		return VMM_SNP_NPT_MMIO;
 	*page = pfn_to_page(spa >> 12);
 	return VMM_SNP_NPT_PAGE;
@@ -103,7 +102,8 @@ static bool msr_kept(u32 asid, struct vmm_snp_vmcb *vmcb)
 		return true;
 	case TDSNP_GHCB_MSR_PSC_REQ:
 		vmcb->ghcb_gpa = TDSNP_GHCB_MSR_PSC_RESP |
-				 (snp_mock_hv_psc(asid, v & SNP_PSC_GFN_MASK, op) ? BIT_ULL(32) : 0);
+				 (snp_mock_hv_psc(asid, v & SNP_PSC_GFN_MASK, op) ?
+				  BIT_ULL(32) : 0);
 		return true;
 	case TDSNP_GHCB_MSR_VMPL_REQ:
 		/* Run VMPL0 (an SVSM call): granted, and VMPL0 runs now. */
@@ -120,9 +120,10 @@ static bool msr_kept(u32 asid, struct vmm_snp_vmcb *vmcb)
 
 static int run_lower(u32 asid, const struct snp_mock_vcpu *v)
 {
+	u32 npt_asid = asid;
 	struct vmm_snp_vmrun r = {
 		.asid = asid, .vmpl = v->vmpl, .vcpu_index = v->apic_id,
-		.sev_features = v->sev_features, .npt = npt, .npt_ctx = (void *)(uintptr_t)asid,
+		.sev_features = v->sev_features, .npt = npt, .npt_ctx = &npt_asid,
 	};
 	struct tdsnp_sev_es_save_area *sa;
 	struct lower *l;
@@ -159,6 +160,7 @@ static int run_lower(u32 asid, const struct snp_mock_vcpu *v)
  */
 void snp_vcpu_run_vmpl_install(void)
 {
+	pthread_mutex_init(&lower_lock, NULL);
 	snp_mock_hv_set_vmpl_runner(run_lower);
 }
 
@@ -176,4 +178,5 @@ void snp_vcpu_run_vmpl_uninstall(void)
 		free(l);
 	}
 	pthread_mutex_unlock(&lower_lock);
+	pthread_mutex_destroy(&lower_lock);
 }
