@@ -269,6 +269,22 @@ static int psc(u64 gpa, bool shared)
 }
 
 /**
+ * guest_snp_psc() - a page state change of one 4 KiB page, nothing else
+ * @gpa: the page (page aligned)
+ * @shared: to shared, else to private
+ *
+ * The request alone, no PVALIDATE: for a guest at VMPL1..3, whose SVSM
+ * validates and rescinds for it (the snp_vmpl backend does both as part of
+ * the conversion).
+ *
+ * Return: 0, or 1 when the hypervisor (or SVSM) refused it.
+ */
+u64 guest_snp_psc(u64 gpa, bool shared)
+{
+	return psc(gpa, shared) ? 1 : 0;
+}
+
+/**
  * guest_map_gpa() - convert validated private RAM to shared, or back
  * @gpa: first page (page aligned)
  * @size: bytes, a non-zero multiple of the page size

@@ -427,6 +427,106 @@ static void test_vmpl2_triple_fault_is_shutdown(void **state)
 	assert_int_equal(x.fail.status, 0x7f);
 }
 
+#define SHARED_PAGE	0xfff61000ULL
+
+/* The SVSM's view of a RAM page (its direct map in the mock). */
+static u64 *svsm_view(u64 gpa)
+{
+	return page_address(tdsnp_mock_snp_svsm_page(gpa));
+}
+
+/* Boot guest/snp_tests/vmpl_shared.c at VMPL1 with its page private. */
+static void shared_boot(struct env *e)
+{
+	struct snp_mock_rmp_entry re;
+	struct vmm_exit x = { 0 };
+
+	boot(e, guest_image_snp_vmpl_shared, guest_image_snp_vmpl_shared_end, SNP_VMPL1, 1);
+	assert_int_equal(vmm_set_mem_state(e->vm, SHARED_PAGE, SHARED_PAGE + TDSNP_PAGE_SIZE,
+					   VMM_MEM_PRIVATE), 0);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(SHARED_PAGE)), &re);
+	assert_true(re.assigned && re.validated && re.perms[SNP_VMPL1] == VMM_SNP_VMPL_GUEST_PERMS);
+	svsm_view(SHARED_PAGE)[0] = 0x5ec7e7;	/* the SVSM's own bytes: never seen shared */
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 1 });	/* booted */
+}
+
+/*
+ * The guest's page state changes are the SVSM's conversions: to shared
+ * (revoke, rescind, hypervisor-owned: the host sees what the guest wrote
+ * there), and back (assigned, validated, zeroed, granted to VMPL1 again).
+ */
+static void test_vmpl1_buffer_shared_and_back(void **state)
+{
+	struct env *e = *state;
+	struct snp_mock_rmp_entry re;
+	struct vmm_exit x = { 0 };
+	enum vmm_mem_state st;
+
+	shared_boot(e);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.args[0], SHARED_PAGE);
+	assert_int_equal(vmm_get_mem_state(e->vm, SHARED_PAGE, &st), 0);
+	assert_int_equal(st, VMM_MEM_SHARED);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(SHARED_PAGE)), &re);
+	assert_false(re.assigned);
+	assert_int_equal(svsm_view(SHARED_PAGE)[0], 0x676e6970);	/* "ping" */
+	svsm_view(SHARED_PAGE)[0] = 0x676e6f70;				/* "pong" */
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0x676e6f70 });
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0 });
+	assert_int_equal(vmm_get_mem_state(e->vm, SHARED_PAGE, &st), 0);
+	assert_int_equal(st, VMM_MEM_PRIVATE);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(SHARED_PAGE)), &re);
+	assert_true(re.assigned && re.validated && re.perms[SNP_VMPL1] == VMM_SNP_VMPL_GUEST_PERMS);
+}
+
+/* FAIL_INUSE once on the hypervisor's RMPUPDATE: the SVSM retries, the guest never knows. */
+static void test_vmpl1_inuse_during_conversion_is_retried(void **state)
+{
+	struct env *e = *state;
+	struct tdsnp_mock_fault_cfg f = { .seed = 21 };
+	struct vmm_exit x = { 0 };
+
+	shared_boot(e);
+	f.nth[TDSNP_FAULT_SNP_INUSE] = 1;
+	tdsnp_mock_faults_set(&f);
+	run_until(e, 0, &x);
+	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE), 1);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.args[0], SHARED_PAGE);
+	assert_int_equal(svsm_view(SHARED_PAGE)[0], 0x676e6970);
+}
+
+/*
+ * The hypervisor never carries the change out: the SVSM undoes its steps,
+ * the guest's request fails (its GUEST_ASSERT reports it), the page stays
+ * private with the SVSM's bytes, and the teardown gets every page back.
+ */
+static void test_vmpl1_refused_conversion_reaches_guest_assert(void **state)
+{
+	struct env *e = *state;
+	struct tdsnp_mock_fault_cfg f = { .seed = 22 };
+	struct snp_mock_rmp_entry re;
+	struct vmm_exit x = { 0 };
+	enum vmm_mem_state st;
+
+	shared_boot(e);
+	f.rate[TDSNP_FAULT_SNP_INUSE] = 65536;
+	tdsnp_mock_faults_set(&f);
+	run_until(e, 0, &x);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.cmd, VMM_UCALL_ASSERT);
+	assert_string_equal(x.ucall.file, "guest/snp_tests/vmpl_shared.c");
+	assert_int_equal(x.ucall.line, 25);
+	assert_int_equal(vmm_get_mem_state(e->vm, SHARED_PAGE, &st), 0);
+	assert_int_equal(st, VMM_MEM_PRIVATE);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(SHARED_PAGE)), &re);
+	assert_true(re.assigned && re.validated && re.perms[SNP_VMPL1] == VMM_SNP_VMPL_GUEST_PERMS);
+	assert_int_equal(svsm_view(SHARED_PAGE)[0], 0x5ec7e7);
+}
+
 struct runner {
 	struct env *e;
 	u32 i;
@@ -498,6 +598,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vmpl2_triple_fault_is_shutdown, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_four_vcpus_on_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_buffer_shared_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_inuse_during_conversion_is_retried, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_refused_conversion_reaches_guest_assert,
+						setup, teardown),
 	};
 
 	arena = tdsnp_arena_create(&cfg);
