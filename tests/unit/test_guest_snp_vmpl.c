@@ -600,8 +600,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vmpl2_four_vcpus_on_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_buffer_shared_and_back, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_vmpl1_inuse_during_conversion_is_retried, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_inuse_during_conversion_is_retried,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_refused_conversion_reaches_guest_assert,
 						setup, teardown),
 	};
