@@ -57,6 +57,10 @@
  * lower guest cannot), HV features, termination (MSR 0x100 or NAE) and an
  * SVSM call (a request to run VMPL0: VMM_SNP_VMPL_SVSM_CALL).  AP creation
  * from the lower guest is refused (INVALID_INPUT): its vCPUs are the VMM's.
+ * A VM created with ReflectVC in its SEV_FEATURES gets no #VC: CPUID, MSR,
+ * IOIO and MMIO NPF come back as exits (reflect_exit(), mmio_npf()) that the
+ * SVSM emulates from the VMSA, MMIO with vmm-core's decoder and emulator on
+ * the instruction fetched through the guest's page tables.
  *
  * Locking: vmm-core calls vm/memory ops under the VM lock and state ops
  * and run under the vCPU lock; the SVSM's GHCB is shared by all VMs and
@@ -68,6 +72,7 @@
 #include <vmm/snp_vmpl.h>
 #include <vmm/snp_host.h>
 #include <vmm/ucall.h>
+#include <vmm/decode.h>
 #include <vmm/vmsa_state.h>
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
@@ -99,13 +104,17 @@ struct svm {
 /*
  * @pending_ghcb: GPA of the lower guest's GHCB whose request the VMM is
  * answering (exit_done), @pending_scratch: the MMIO read's buffer
- * (mmio_done); @dead: the guest shut down or asked for termination.
+ * (mmio_done), @pending_reflect: the exit code of a reflected #VC whose
+ * answer goes into the VMSA (exit_done; @pending_io_size for an IN);
+ * @dead: the guest shut down or asked for termination.
  */
 struct svcpu {
 	struct vmsa_page vmsa;
 	u64 gpa;
 	u64 pending_ghcb;
 	u64 pending_scratch;
+	u64 pending_reflect;
+	u8 pending_io_size;
 	bool dead;
 };
 
@@ -113,6 +122,14 @@ struct svcpu {
 #define SVM_RUN_MAX_ENTRIES	4096
 /* VMEXIT_INVALID (APM Vol. 2 Table C-1): "no exit recorded" before a run. */
 #define SVM_EXIT_NONE		((u64)-1)
+/* #VC PAGE_NOT_VALIDATED (snp.md 1.6), reflected with ReflectVC. */
+#define SVM_EXIT_NOT_VALIDATED	0x404ULL
+/* #NPF error code: reserved bit set in the NPT (APM Vol. 2 15.25.6). */
+#define NPF_RSV			BIT_ULL(3)
+/* VMSA segment attributes, packed (snp.md 3.1): L bit 9, D/B bit 10. */
+#define SEG_ATTR_L		BIT(9)
+#define SEG_ATTR_DB		BIT(10)
+#define EFER_LMA		BIT_ULL(10)
 
 static const struct vmm_snp_vmpl_env *cur_env;
 static struct tdsnp_mutex ghcb_lock;
@@ -915,6 +932,133 @@ static bool vmgexit(struct svm *s, struct svcpu *c, const struct tdsnp_sev_es_sa
 	return ret;
 }
 
+/*
+ * A reflected #VC (ReflectVC in SEV_FEATURES, snp.md 3.2): the lower guest
+ * got no #VC; the exit is in its VMSA with RIP at the instruction and
+ * GUEST_NRIP past it, as the intercept would report it (CPUID 0x72; MSR
+ * 0x7C, EXITINFO1 1 for WRMSR; IOIO 0x7B, EXITINFO1 as APM Vol. 2 15.10.2,
+ * EXITINFO2 the next RIP).  The SVSM emulates from the VMSA, as a
+ * paravisor does for a lower VTL (OpenHCL): writes complete here, reads
+ * when the VMM answers (svm_exit_done()).
+ */
+static void reflect_exit(struct svcpu *c, struct tdsnp_sev_es_save_area *sa,
+			 struct vmm_exit *x)
+{
+	u64 info = sa->guest_exit_info_1;
+	u8 size;
+
+	switch (sa->guest_exit_code) {
+	case TDSNP_SVM_EXIT_CPUID:
+		x->reason = VMM_EXIT_CPUID;
+		x->cpuid.leaf = (u32)sa->rax;
+		x->cpuid.subleaf = (u32)sa->rcx;
+		c->pending_reflect = TDSNP_SVM_EXIT_CPUID;
+		return;
+	case TDSNP_SVM_EXIT_MSR:
+		x->reason = VMM_EXIT_MSR;
+		x->msr.index = (u32)sa->rcx;
+		x->msr.write = info & 1;
+		x->msr.value = x->msr.write ? (sa->rdx << 32) | (u32)sa->rax : 0;
+		if (x->msr.write)
+			sa->rip = sa->guest_nrip;
+		else
+			c->pending_reflect = TDSNP_SVM_EXIT_MSR;
+		return;
+	default:	/* TDSNP_SVM_EXIT_IOIO */
+		size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		       (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+		/* String and REP forms: their memory operands are not emulated here. */
+		if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_EXIT_IOIO, info);
+			return;
+		}
+		x->reason = VMM_EXIT_IO;
+		x->io.port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+		x->io.size = size;
+		x->io.in = info & TDSNP_SVM_IOIO_TYPE_IN;
+		x->io.value = x->io.in ? 0 : (u32)(sa->rax & tdsnp_size_mask(size));
+		if (x->io.in) {
+			c->pending_reflect = TDSNP_SVM_EXIT_IOIO;
+			c->pending_io_size = size;
+		} else {
+			sa->rip = sa->guest_exit_info_2;
+		}
+		return;
+	}
+}
+
+struct walk_ctx {
+	struct svm *s;
+};
+
+/* Paging-structure and instruction reads: the lower guest's private pages only. */
+static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct svm *s = ((struct walk_ctx *)ctx)->s;
+	u64 page;
+	void *va;
+
+	if (s->env->cbit)
+		gpa &= ~BIT_ULL(s->env->cbit);
+	page = gpa & ~(TDSNP_PAGE_SIZE - 1);
+	if (gpa < s->mem_base || guest_page_index(s, gpa) >= s->nr_pages || (gpa & (size - 1)) ||
+	    s->pg[guest_page_index(s, gpa)] != PG_PRIVATE)
+		return -EFAULT;
+	va = s->env->map(s->env->ctx, page);
+	if (!va)
+		return -EFAULT;
+	*val = 0;
+	memcpy(val, (u8 *)va + (gpa - page), size);
+	s->env->unmap(s->env->ctx, page, va);
+	return 0;
+}
+
+static const struct vmm_walk_ops walk_ops = { .read = walk_read };
+
+/*
+ * A reflected #VC(NPF) on a GPA outside RAM (the NPT marks MMIO with
+ * reserved bits): the instruction at CS:RIP, fetched through the lower
+ * guest's page tables (vmm_gva_walk()), goes to vmm-core's decoder and
+ * emulator with the GPA; RIP stays at the instruction until it completes.
+ */
+static void mmio_npf(struct svm *s, const struct tdsnp_sev_es_save_area *sa,
+		     struct vmm_backend_exit *bx)
+{
+	struct vmm_paging pg = {
+		.cr0 = sa->cr0, .cr3 = sa->cr3, .cr4 = sa->cr4, .efer = sa->efer,
+		.rflags = sa->rflags, .cpl = sa->cpl,
+	};
+	struct walk_ctx w = { s };
+	u64 gla = sa->rip, gpa, b;
+	struct vmm_fault f;
+	unsigned int n = 0;
+
+	if ((sa->efer & EFER_LMA) && (sa->cs.attrib & SEG_ATTR_L)) {
+		bx->mode = VMM_MODE_64;
+	} else {
+		bx->mode = (sa->cs.attrib & SEG_ATTR_DB) ? VMM_MODE_32 : VMM_MODE_16;
+		gla = (sa->cs.base + sa->rip) & 0xffffffffULL;
+	}
+	while (n < VMM_INSN_MAX_LEN) {
+		if (vmm_gva_walk(&pg, gla + n, VMM_ACC_FETCH, &walk_ops, &w, &gpa, &f) ||
+		    walk_read(&w, gpa, 1, &b))
+			break;
+		bx->insn[n++] = (u8)b;
+	}
+	if (!n) {
+		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, -EFAULT, sa->rip);
+		return;
+	}
+	bx->insn_len = (u8)n;
+	bx->exit.reason = VMM_EXIT_MMIO;
+	bx->exit.mmio.gpa = sa->guest_exit_info_2;
+}
+
+static bool in_ram(struct svm *s, u64 gpa)
+{
+	return gpa >= s->mem_base && guest_page_index(s, gpa) < s->nr_pages;
+}
+
 static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
 	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
@@ -933,6 +1077,7 @@ static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 	}
 	for (n = 0; n < SVM_RUN_MAX_ENTRIES; n++) {
 		c->pending_ghcb = 0;
+		c->pending_reflect = 0;
 		/*
 		 * VMEXIT_INVALID until the CPU records an exit: a hypervisor
 		 * that answers without running the VMPL is seen as such.
@@ -956,8 +1101,23 @@ static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 			fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
 			return 0;
 		case VMM_SNP_EXIT_NPF:
+			if ((sa->guest_exit_info_1 & NPF_RSV) &&
+			    !in_ram(s, sa->guest_exit_info_2)) {
+				mmio_npf(s, sa, bx);
+				return 0;
+			}
 			/* GUEST_EXIT_INFO_2 = GPA, _1 = error code: the VMM decides. */
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
+				  sa->guest_exit_info_2);
+			return 0;
+		case TDSNP_SVM_EXIT_CPUID:
+		case TDSNP_SVM_EXIT_MSR:
+		case TDSNP_SVM_EXIT_IOIO:
+			reflect_exit(c, sa, x);
+			return 0;
+		case SVM_EXIT_NOT_VALIDATED:
+			/* The SVSM validates every page it maps: the VMM decides. */
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)SVM_EXIT_NOT_VALIDATED,
 				  sa->guest_exit_info_2);
 			return 0;
 		case VMM_SNP_EXIT_VMGEXIT:
@@ -975,6 +1135,38 @@ static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 	return 0;
 }
 
+/* The answer to a reflected IN, CPUID or RDMSR, into the VMSA; RIP past it. */
+static int reflect_done(struct svcpu *c, const struct vmm_exit *exit)
+{
+	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
+	u64 mask = tdsnp_size_mask(c->pending_io_size);
+
+	switch (c->pending_reflect) {
+	case TDSNP_SVM_EXIT_IOIO:
+		if (exit->reason != VMM_EXIT_IO)
+			return -EINVAL;
+		sa->rax = (sa->rax & ~mask) | (exit->io.value & mask);
+		break;
+	case TDSNP_SVM_EXIT_MSR:
+		if (exit->reason != VMM_EXIT_MSR)
+			return -EINVAL;
+		sa->rax = (u32)exit->msr.value;
+		sa->rdx = exit->msr.value >> 32;
+		break;
+	default:	/* TDSNP_SVM_EXIT_CPUID: the outputs zero-extended */
+		if (exit->reason != VMM_EXIT_CPUID)
+			return -EINVAL;
+		sa->rax = exit->cpuid.eax;
+		sa->rbx = exit->cpuid.ebx;
+		sa->rcx = exit->cpuid.ecx;
+		sa->rdx = exit->cpuid.edx;
+		break;
+	}
+	sa->rip = sa->guest_nrip;
+	c->pending_reflect = 0;
+	return 0;
+}
+
 /* The answer to an IN, CPUID or RDMSR, into the pending GHCB (snp.md 5.2). */
 static int svm_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
@@ -984,6 +1176,8 @@ static int svm_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	void *base;
 	int ret = 0;
 
+	if (c->pending_reflect)
+		return reflect_done(c, exit);
 	g = c->pending_ghcb ? (struct tdsnp_ghcb *)shmap(s, c->pending_ghcb, TDSNP_PAGE_SIZE,
 							 &base) : NULL;
 	if (!g)

@@ -78,6 +78,9 @@ struct snp_ghcb;
  *              is issued by the SVSM vCPU whose APIC ID is @index, the one
  *              whose lower-VMPL VMSA AP creation registered with APIC ID
  *              @index.  NULL: the SVSM has one vCPU and runs vCPU 0 only
+ * @cbit: the CVM's C-bit position (CPUID Fn8000_001F EBX[5:0]), masked off
+ *        the addresses in the lower guest's page tables when the backend
+ *        walks them (instruction fetch for MMIO emulation); 0: none
  */
 struct vmm_snp_vmpl_env {
 	struct snp_ghcb *ghcb;
@@ -89,6 +92,7 @@ struct vmm_snp_vmpl_env {
 	void *ctx;
 	void *(*map_shared)(void *ctx, u64 gpa);
 	void (*select_cpu)(void *ctx, u32 index);
+	u8 cbit;
 };
 
 /*

@@ -191,6 +191,8 @@ static const struct vmm_snp_vmpl_env svsm_env = {
 	/* Shared or private, the mock's SVSM reaches a page through the direct map. */
 	.map_shared = env_map,
 	.select_cpu = env_select_cpu,
+	/* The mock CPU's C-bit (snp_vcpu_run.h SNP_VCPU_RUN_CBIT). */
+	.cbit = 39,
 };
 
 /* The hypervisor takes a page back after the CVM is gone. */

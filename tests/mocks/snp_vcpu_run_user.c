@@ -71,6 +71,7 @@
 /* #NPF error code bits (APM Vol. 2 15.25.6, snp.md 1.5). */
 #define NPF_P			BIT_ULL(0)
 #define NPF_W			BIT_ULL(1)
+#define NPF_RSV			BIT_ULL(3)
 #define NPF_X			BIT_ULL(4)
 
 #define MSR_GHCB		0xc0010130u
@@ -133,6 +134,7 @@ struct run {
 	struct vcpu_ctx *v;
 	struct mock_cpu_state st;
 	u64 ghcb_msr;
+	u64 nrip;
 	bool plain;
 };
 
@@ -556,6 +558,34 @@ static u64 npf_code(u32 access)
 	       (access & MOCK_CPU_ACCESS_FETCH ? NPF_X : 0);
 }
 
+/*
+ * ReflectVC (SEV_FEATURES bit 2, snp.md 3.2): what would be a #VC is a
+ * #VMEXIT with the #VC's error code as exit code, RIP left at the
+ * instruction and the next RIP in the VMSA's GUEST_NRIP, so that VMPL0
+ * emulates it from the VMSA (as OpenHCL's paravisor handles a lower VTL's
+ * exits).  EXITINFO1/2 as the intercept would give them (IOIO: the IOIO
+ * information and the next RIP; RDMSR/WRMSR: 0/1; NPF: error code and
+ * GPA); for PAGE_NOT_VALIDATED EXITINFO2 = the linear address (inferred).
+ * True when the #VMEXIT is set.
+ */
+static bool reflected(struct run *rn, u64 code, u64 info1, u64 info2, u64 nrip)
+{
+	if (!(rn->r->sev_features & SNP_SEV_FEAT_REFLECT_VC))
+		return false;
+	vmexit(rn, code, info1, info2);
+	rn->nrip = nrip;
+	return true;
+}
+
+/* SVM IOIO intercept information (APM Vol. 2 15.10.2) of an IN/OUT exit, 64-bit mode. */
+static u64 ioio_info(const struct mock_cpu_exit *x)
+{
+	return ((u64)x->io.port << 16) | BIT_ULL(9) /* A64 */ |
+	       (x->io.size == 4 ? BIT_ULL(6) : x->io.size == 2 ? BIT_ULL(5) : BIT_ULL(4)) |
+	       (x->io.rep ? BIT_ULL(3) : 0) | (x->io.string ? BIT_ULL(2) : 0) |
+	       (x->io.in ? BIT_ULL(0) : 0);
+}
+
 /* Deliver @ev; 1 when that ended in another exit (in @x), 0, or -errno. */
 static int deliver(struct run *rn, const struct mock_cpu_event *ev, struct mock_cpu_exit *x)
 {
@@ -596,6 +626,9 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 	}
 	kind = r->npt(r->npt_ctx, gpa, &page);
 	if (kind == VMM_SNP_NPT_MMIO && !priv) {
+		if (reflected(rn, VC_NPF, NPF_P | NPF_RSV | npf_code(access), x->mem.gpa & ~CBIT,
+			      rn->st.rip))
+			return 1;
 		err = vc(rn, VC_NPF, x);
 		return err == 1 ? 2 : err;
 	}
@@ -626,6 +659,8 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 					     .error_code = VC_NOT_VALIDATED, .set_cr2 = true,
 					     .cr2 = x->mem.gla };
 
+		if (reflected(rn, VC_NOT_VALIDATED, 0, x->mem.gla, rn->st.rip))
+			return 1;
 		err = deliver(rn, &ev, x);
 		return err == 1 ? 2 : err;
 	}
@@ -716,6 +751,8 @@ static int rmp_insn(struct run *rn, struct mock_cpu_exit *x, bool pvalidate)
 					     .error_code = VC_NOT_VALIDATED, .set_cr2 = true,
 					     .cr2 = gla };
 
+		if (reflected(rn, VC_NOT_VALIDATED, 0, gla, rn->st.rip))
+			return 1;
 		err = deliver(rn, &ev, x);
 		return err == 1 ? 2 : err;
 	}
@@ -729,7 +766,10 @@ static int rmp_insn(struct run *rn, struct mock_cpu_exit *x, bool pvalidate)
 	return 0;
 }
 
-/* RDMSR/WRMSR: the CPU serves the GHCB MSR and SEV_STATUS; others #VC. */
+/*
+ * RDMSR/WRMSR: the CPU serves the GHCB MSR and SEV_STATUS; others #VC (or
+ * with ReflectVC a #VMEXIT: 1).  2 when a delivery ended in @x, 0 to run on.
+ */
 static int msr(struct run *rn, struct mock_cpu_exit *x)
 {
 	u32 index = (u32)rn->st.gpr[1];
@@ -745,6 +785,8 @@ static int msr(struct run *rn, struct mock_cpu_exit *x)
 		/* Bit 0 SEV, 1 SEV-ES, n + 2 = SEV_FEATURES bit n (snp.md 3.2). */
 		v = 3 | (rn->r->sev_features << 2);
 	} else {
+		if (reflected(rn, VC_MSR, write ? 1 : 0, 0, rn->st.rip + 2))
+			return 1;
 		err = vc(rn, VC_MSR, x);
 		return err == 1 ? 2 : err;
 	}
@@ -791,16 +833,23 @@ static int run_loop(struct run *rn)
 			again = err == 1;
 			break;
 		case MOCK_CPU_EXIT_CPUID:
+			if (reflected(rn, VC_CPUID, 0, 0, rn->st.rip + 2))
+				return 0;
 			err = vc(rn, VC_CPUID, &x);
 			again = err == 1;
 			break;
 		case MOCK_CPU_EXIT_IO:
+			if (reflected(rn, VC_IOIO, ioio_info(&x), rn->st.rip + x.insn_len,
+				      rn->st.rip + x.insn_len))
+				return 0;
 			err = vc(rn, VC_IOIO, &x);
 			again = err == 1;
 			break;
 		case MOCK_CPU_EXIT_RDMSR:
 		case MOCK_CPU_EXIT_WRMSR:
 			err = msr(rn, &x);
+			if (err == 1)
+				return 0;
 			again = err == 2;
 			break;
 		case MOCK_CPU_EXIT_HLT:
@@ -827,17 +876,19 @@ static int run_loop(struct run *rn)
 }
 
 /*
- * The exit into the VMSA's GUEST_EXIT_CODE/INFO_1/INFO_2 (snp.md 3.1
- * offsets 0x3C0, 0x390, 0x398): the VMSA is the only place a VMPL0 above
+ * The exit into the VMSA's GUEST_EXIT_CODE/INFO_1/INFO_2 and GUEST_NRIP
+ * (snp.md 3.1 offsets 0x3C0, 0x390, 0x398, 0x3A8; NRIP set for reflected
+ * #VC exits only): the VMSA is the only place a VMPL0 above
  * the exiting VMPL can read it from.  That the CPU writes these fields at
  * every #VMEXIT is inferred from their names (the APM text was not at
  * hand); VMGEXIT's EXITINFO1/2 are the VMCB's (0 here).
  */
-static void record_exit(struct tdsnp_sev_es_save_area *sa, const struct vmm_snp_vmcb *vmcb)
+static void record_exit(struct tdsnp_sev_es_save_area *sa, const struct run *rn)
 {
-	sa->guest_exit_code = vmcb->exit_code;
-	sa->guest_exit_info_1 = vmcb->exit_info_1;
-	sa->guest_exit_info_2 = vmcb->exit_info_2;
+	sa->guest_exit_code = rn->vmcb->exit_code;
+	sa->guest_exit_info_1 = rn->vmcb->exit_info_1;
+	sa->guest_exit_info_2 = rn->vmcb->exit_info_2;
+	sa->guest_nrip = rn->nrip;
 }
 
 static int vmrun_core(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb, bool plain)
@@ -876,7 +927,7 @@ static int vmrun_core(const struct vmm_snp_vmrun *r, struct vmm_snp_vmcb *vmcb, 
 		write_back(&rn);
 	if (!err) {
 		sync_state(&rn, (struct tdsnp_sev_es_save_area *)sa, true);
-		record_exit((struct tdsnp_sev_es_save_area *)sa, vmcb);
+		record_exit((struct tdsnp_sev_es_save_area *)sa, &rn);
 		if (plain) {
 			memcpy(page_address(r->vmsa), sa, PAGE_SZ);
 		} else {

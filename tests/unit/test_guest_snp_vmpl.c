@@ -35,6 +35,9 @@
 #define VMSA_EXIT_INFO_1	0x390
 #define VMSA_EXIT_INFO_2	0x398
 #define VMSA_EXIT_CODE		0x3c0
+/* SEV_FEATURES bits (snp.md 3.2). */
+#define FEAT_SNP_ACTIVE		BIT_ULL(0)
+#define FEAT_REFLECT_VC		BIT_ULL(2)
 /* A RAM page the boot protocol does not use (guest/snp_tests/faults.c case 3). */
 #define SVSM_PAGE	0xfff70000ULL
 
@@ -81,13 +84,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A VMPL @vmpl guest running @image on @nr vCPUs. */
-static void boot(struct env *e, const u8 *image, const u8 *end, u32 vmpl, u32 nr)
+/* A VMPL @vmpl guest with these SEV_FEATURES running @image on @nr vCPUs. */
+static void boot_features(struct env *e, const u8 *image, const u8 *end, u32 vmpl, u32 nr,
+			  u64 features)
 {
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = GUEST_MAX_VCPUS,
 		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
-		.vm_index = vmpl,
+		.vm_index = vmpl, .sev_features = features,
 	};
 	struct vmm_caps caps;
 	u32 i;
@@ -101,6 +105,11 @@ static void boot(struct env *e, const u8 *image, const u8 *end, u32 vmpl, u32 nr
 		assert_int_equal(snp_guest_boot_vcpu(e->vcpu[i], i, CBIT), 0);
 	}
 	assert_int_equal(snp_guest_boot_load(e->vm, image, end, CBIT), 0);
+}
+
+static void boot(struct env *e, const u8 *image, const u8 *end, u32 vmpl, u32 nr)
+{
+	boot_features(e, image, end, vmpl, nr, 0);
 }
 
 /* Run vCPU @i, collecting COM1 output, until an exit that is not serial. */
@@ -208,15 +217,15 @@ static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
 
 static const struct vmm_mmio_ops dev_ops = { .read = dev_read, .write = dev_write };
 
-/* CPUID, MSRs, port reads and a device model's MMIO, at VMPL2. */
-static void test_vmpl2_cpuid_msr_io_mmio(void **state)
+/* The devices program at @vmpl: the same exits with or without ReflectVC. */
+static void devices_at(struct env *e, u32 vmpl, u64 features)
 {
-	struct env *e = *state;
 	static struct dev d;
 	struct vmm_exit x = { 0 };
 
 	memset(&d, 0, sizeof(d));
-	boot(e, guest_image_snp_devices, guest_image_snp_devices_end, SNP_VMPL2, 1);
+	boot_features(e, guest_image_snp_devices, guest_image_snp_devices_end, vmpl, 1,
+		      features);
 	assert_int_equal(vmm_vm_add_mmio(e->vm, GUEST_SNP_MMIO_BASE, 0x1000, &dev_ops, &d), 0);
 
 	run_until(e, 0, &x);
@@ -269,6 +278,58 @@ static void test_vmpl2_cpuid_msr_io_mmio(void **state)
 	assert_int_equal(d.read_size[0], 8);
 	assert_int_equal(d.read_gpa[1], GUEST_SNP_MMIO_BASE + 0x40);
 	assert_int_equal(d.read_size[1], 2);
+}
+
+/* CPUID, MSRs, port reads and a device model's MMIO, through the guest's #VC handler. */
+static void test_vmpl2_cpuid_msr_io_mmio(void **state)
+{
+	devices_at(*state, SNP_VMPL2, 0);
+}
+
+/*
+ * With ReflectVC (SEV_FEATURES bit 2) the guest gets no #VC at all: each
+ * event is an exit VMPL0 emulates from the VMSA, MMIO through vmm-core's
+ * decoder on the instruction fetched through the guest's page tables.
+ */
+static void test_vmpl1_reflect_vc_cpuid_msr_io_mmio_without_vc(void **state)
+{
+	struct snp_vcpu_run_stats rs;
+
+	snp_mock_hv_set_sev_features(FEAT_SNP_ACTIVE | FEAT_REFLECT_VC);
+	devices_at(*state, SNP_VMPL1, FEAT_REFLECT_VC);
+	snp_vcpu_run_stats(&rs);
+	assert_int_equal(rs.vc, 0);
+}
+
+/*
+ * ReflectVC, a dword load from MMIO no device claims (faults.c case 4): the
+ * caller sees the decoded read, answers it, and the guest reports the value.
+ */
+static void test_vmpl2_reflect_vc_unclaimed_mmio_read_to_caller(void **state)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+
+	snp_mock_hv_set_sev_features(FEAT_SNP_ACTIVE | FEAT_REFLECT_VC);
+	boot_features(e, guest_image_snp_faults, guest_image_snp_faults_end, SNP_VMPL2, 1,
+		      FEAT_REFLECT_VC);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	assert_int_equal(x.cpuid.leaf, 0x40000001);
+	x.cpuid.eax = 4;
+	x.cpuid.ebx = 0;
+	x.cpuid.ecx = 0;
+	x.cpuid.edx = 0;
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_MMIO);
+	assert_int_equal(x.mmio.gpa, GUEST_SNP_MMIO_BASE + 0x800);
+	assert_int_equal(x.mmio.size, 4);
+	assert_false(x.mmio.write);
+	/* The reflected NPF: GUEST_EXIT_CODE 0x400, P and reserved-bit in EXITINFO1. */
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_CODE), 0x400);
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_INFO_1) & 0x9, 0x9);
+	x.mmio.value = 0x600dcafe;
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0x600dcafe });
 }
 
 /*
@@ -585,6 +646,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vmpl1_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_cpuid_msr_io_mmio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_reflect_vc_cpuid_msr_io_mmio_without_vc,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_unclaimed_mmio_read_to_caller,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_state_rmpadjust_svsm_call, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_state_rmpadjust_svsm_call, setup,
