@@ -411,3 +411,6 @@ check:
 clean:
 	rm -rf $(O)
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1 || true
+# snp_vmpl guests on four threads (test_guest_snp_vmpl) under TSan too.
+TSAN_TESTS	+= test_guest_snp_vmpl
+$(O)/tsan/tests/test_guest_snp_vmpl: $(O)/guest/snp_images.o
