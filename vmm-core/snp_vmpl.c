@@ -129,7 +129,7 @@ struct svcpu {
 /* VMSA segment attributes, packed (snp.md 3.1): L bit 9, D/B bit 10. */
 #define SEG_ATTR_L		BIT(9)
 #define SEG_ATTR_DB		BIT(10)
-#define EFER_LMA		BIT_ULL(10)
+#define SVM_EFER_LMA		BIT_ULL(10)
 
 static const struct vmm_snp_vmpl_env *cur_env;
 static struct tdsnp_mutex ghcb_lock;
@@ -1033,7 +1033,7 @@ static void mmio_npf(struct svm *s, const struct tdsnp_sev_es_save_area *sa,
 	struct vmm_fault f;
 	unsigned int n = 0;
 
-	if ((sa->efer & EFER_LMA) && (sa->cs.attrib & SEG_ATTR_L)) {
+	if ((sa->efer & SVM_EFER_LMA) && (sa->cs.attrib & SEG_ATTR_L)) {
 		bx->mode = VMM_MODE_64;
 	} else {
 		bx->mode = (sa->cs.attrib & SEG_ATTR_DB) ? VMM_MODE_32 : VMM_MODE_16;
