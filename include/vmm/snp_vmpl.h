@@ -13,7 +13,10 @@
  * - the SVSM's GHCB is registered with the hypervisor (GHCB MSR protocol
  *   0x012) and the GHCB MSR is reachable through snp_ghcb_set_msr_ops();
  *   the hypervisor offers AP creation (HV feature bit 1) and, for a target
- *   VMPL other than 0, the multi-VMPL AP-creation field (bit 5);
+ *   VMPL other than 0, the multi-VMPL AP-creation field (bit 5); to run the
+ *   lower VMPL (vmm_vcpu_run()) it runs a VMPL's VMSA on the run-at-VMPL
+ *   request (GHCB NAE 0x80000018) and records why it handed control back
+ *   in that VMSA's GUEST_EXIT_* fields (vmm-core/snp_vmpl.c, "Running");
  * - vmm_snp_vmpl_set_env() has told the backend how to reach guest memory
  *   and where to take VMSA pages from, before the first vmm_vm_create();
  * - the guest RAM range of every VM is hypervisor-owned (shared in the RMP,
