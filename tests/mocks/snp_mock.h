@@ -62,6 +62,7 @@ unsigned int snp_mock_rmp_assigned_pages(void);
 /* The last #VMEXIT(NPF): EXITINFO1 bits the model sets (snp.md 1.5, 2.4). */
 #define SNP_NPF_SIZEM		BIT_ULL(35)
 #define SNP_NPF_RMP		BIT_ULL(31)
+#define SNP_NPF_VMPL		BIT_ULL(36)
 
 /* The launch firmware model (snp_fw_model.c). */
 struct snp_launch_ops;

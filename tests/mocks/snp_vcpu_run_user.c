@@ -664,12 +664,17 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 		err = deliver(rn, &ev, x);
 		return err == 1 ? 2 : err;
 	}
-	/* VMPL permission mask: R, W, user X, supervisor X (snp.md 2.4). */
+	/*
+	 * VMPL permission mask: R, W, user X, supervisor X; a denied access is
+	 * #VMEXIT(NPF) with the VMPL bit 36 (snp.md 2.4).  The RMP bit is set
+	 * too (inferred: the VMPL check is part of the RMP check).
+	 */
 	if (((access & MOCK_CPU_ACCESS_READ) && !(e.perms[r->vmpl] & SNP_PERM_READ)) ||
 	    ((access & MOCK_CPU_ACCESS_WRITE) && !(e.perms[r->vmpl] & SNP_PERM_WRITE)) ||
 	    ((access & MOCK_CPU_ACCESS_FETCH) && !(e.perms[r->vmpl] & SNP_PERM_EXEC_SUPER))) {
 		count(&stats.npf);
-		vmexit(rn, VMM_SNP_EXIT_NPF, NPF_P | SNP_NPF_RMP | npf_code(access), gpa);
+		vmexit(rn, VMM_SNP_EXIT_NPF,
+		       NPF_P | SNP_NPF_RMP | SNP_NPF_VMPL | npf_code(access), gpa);
 		return 1;
 	}
 	if (rn->plain)

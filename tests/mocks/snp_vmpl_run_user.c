@@ -20,9 +20,9 @@
  *   lower guest: IO, MMIO, CPUID, MSR, page state change, ucall, AP
  *   creation, termination), the MSR-protocol termination request, a
  *   request to run VMPL0 (an SVSM call, answered 0x017 with result 0 before
- *   control goes back), HLT, #VMEXIT(NPF) (an unassigned page, or one the
- *   SVSM did not RMPADJUST-permit for that VMPL: APM Vol. 2 15.36.10, the
- *   RMP bit in EXITINFO1) and SHUTDOWN.
+ *   control goes back), HLT, #VMEXIT(NPF) (an unassigned page: the RMP
+ *   bit in EXITINFO1; or one the SVSM did not RMPADJUST-permit for that
+ *   VMPL: the VMPL bit 36, snp.md 2.4) and SHUTDOWN.
  * The exit is in the lower VMSA's GUEST_EXIT_CODE/INFO_1/INFO_2; for a
  * VMGEXIT GUEST_EXIT_INFO_1 holds the lower VMPL's GHCB MSR (the model's
  * choice: the VMCB field is the hypervisor's, the SVSM needs the GHCB GPA).

@@ -7,7 +7,8 @@
  * Expected values are the guest programs' and the test's own choices, and
  * the architecture's by hand: SEV_STATUS bits (snp.md 3.2), RMPADJUST's
  * target rule (snp.md 1.7), #NPF error code bits (APM Vol. 2 15.25.6:
- * P bit 0, W bit 1; RMP bit 31), GHCB MSR codes (snp.md 5.3).
+ * P bit 0, W bit 1, reserved bit 3; VMPL bit 36, snp.md 2.4), GHCB MSR
+ * codes (snp.md 5.3).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -391,8 +392,8 @@ static struct snp_ghcb svsm_ghcb(void)
 /*
  * A page the SVSM made private and validated for itself but did not
  * RMPADJUST-permit for the lower VMPL: the guest's read of it is
- * #VMEXIT(NPF) with P and the RMP bit, not W (APM Vol. 2 15.36.10; snp.md
- * 2.4), handed back to VMPL0 with the GPA.
+ * #VMEXIT(NPF) with P and the VMPL bit 36, not W (snp.md 2.4; APM Vol. 2
+ * 15.25.6 for P and W), handed back to VMPL0 with the GPA.
  */
 static void unpermitted_at(void **state, u32 vmpl)
 {
@@ -421,7 +422,7 @@ static void unpermitted_at(void **state, u32 vmpl)
 	assert_int_equal(x.fail.status, 0x400);
 	assert_int_equal(x.fail.qualification, SVSM_PAGE);
 	info1 = get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_INFO_1);
-	assert_int_equal(info1 & (BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(31)), BIT_ULL(0) | BIT_ULL(31));
+	assert_int_equal(info1 & (BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(36)), BIT_ULL(0) | BIT_ULL(36));
 	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_INFO_2), SVSM_PAGE);
 	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_CODE), 0x400);
 
