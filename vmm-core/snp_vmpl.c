@@ -718,7 +718,7 @@ static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
 		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	end = READ_ONCE(d->hdr.end_entry);
+	end = d->hdr.end_entry;	/* one read: the bound for the rest */
 	shunmap(s, scratch, base);
 	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
 	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
@@ -1082,11 +1082,11 @@ static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		 * VMEXIT_INVALID until the CPU records an exit: a hypervisor
 		 * that answers without running the VMPL is seen as such.
 		 */
-		WRITE_ONCE(sa->guest_exit_code, SVM_EXIT_NONE);
+		sa->guest_exit_code = SVM_EXIT_NONE;
 		ret = run_request(s, index);
 		if (ret)
 			return ret;
-		switch (READ_ONCE(sa->guest_exit_code)) {
+		switch (sa->guest_exit_code) {
 		case SVM_EXIT_NONE:
 			fail_exit(x, VMM_EXIT_UNHANDLED, -EAGAIN, 0);
 			return 0;
