@@ -432,6 +432,40 @@ static void unpermitted_at(void **state, u32 vmpl)
 	assert_int_equal(snp_ghcb_psc(&g, &pe, 1), 0);
 }
 
+/*
+ * ReflectVC: a page assigned to the CVM but validated by nobody gives
+ * #VC PAGE_NOT_VALIDATED (0x404, snp.md 1.6), which comes back to VMPL0 as
+ * that exit (the linear address in EXITINFO2) instead of reaching the guest.
+ */
+static void test_vmpl2_reflect_vc_unvalidated_page_exits_to_vmpl0(void **state)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	struct snp_psc_entry pe = { .gpa = tdsnp_gpa(SVSM_PAGE), .op = SNP_PSC_OP_PRIVATE };
+	struct snp_ghcb g = svsm_ghcb();
+	struct snp_vcpu_run_stats rs;
+
+	snp_mock_hv_set_sev_features(FEAT_SNP_ACTIVE | FEAT_REFLECT_VC);
+	boot_features(e, guest_image_snp_faults, guest_image_snp_faults_end, SNP_VMPL2, 1,
+		      FEAT_REFLECT_VC);
+	assert_int_equal(snp_ghcb_psc(&g, &pe, 1), 0);
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_CPUID);
+	x.cpuid.eax = 3;
+	x.cpuid.ebx = 0;
+	x.cpuid.ecx = 0;
+	x.cpuid.edx = 0;
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, 0x404);
+	assert_int_equal(x.fail.qualification, SVSM_PAGE);	/* the page tables map 1:1 */
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_VMSA, VMSA_EXIT_CODE), 0x404);
+	snp_vcpu_run_stats(&rs);
+	assert_int_equal(rs.vc, 0);
+	pe.op = SNP_PSC_OP_SHARED;
+	assert_int_equal(snp_ghcb_psc(&g, &pe, 1), 0);
+}
+
 static void test_vmpl1_unpermitted_page_is_npf_to_vmpl0(void **state)
 {
 	unpermitted_at(state, SNP_VMPL1);
@@ -659,6 +693,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_unpermitted_page_is_npf_to_vmpl0, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_unvalidated_page_exits_to_vmpl0,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_guest_assert_then_termination, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_triple_fault_is_shutdown, setup,
