@@ -437,7 +437,7 @@ static void unpermitted_at(void **state, u32 vmpl)
  * #VC PAGE_NOT_VALIDATED (0x404, snp.md 1.6), which comes back to VMPL0 as
  * that exit (the linear address in EXITINFO2) instead of reaching the guest.
  */
-static void test_vmpl2_reflect_vc_unvalidated_page_exits_to_vmpl0(void **state)
+static void test_vmpl2_reflect_vc_unvalidated_page_to_vmpl0(void **state)
 {
 	struct env *e = *state;
 	struct vmm_exit x = { 0 };
@@ -693,7 +693,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_unpermitted_page_is_npf_to_vmpl0, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_unvalidated_page_exits_to_vmpl0,
+		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_unvalidated_page_to_vmpl0,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_guest_assert_then_termination, setup,
 						teardown),
