@@ -33,7 +33,6 @@ enum dec_err {
 	DEC_UD,		/* an encoding the CPU rejects with #UD */
 	DEC_UNSUPPORTED,	/* valid, but not a memory access emulated here */
 	DEC_NOT_SSE,	/* internal: not an SSE move, try the integer opcodes */
-	DEC_SLOW,	/* internal: not a fast-path form, run the phases */
 };
 
 /* Flags of an opcode descriptor. */
@@ -720,63 +719,319 @@ static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm
 }
 
 /*
- * The fast path for the forms nearly every MMIO access uses: MOV 88-8B and
- * C6/C7 /0 with a ModRM memory operand (any base, SIB, disp8/disp32,
- * RIP-relative or absolute), at most a 66 prefix and then a REX, in 32- and
- * 64-bit code with their default address size; first of all the plain
- * MOV 88-8B with [base] or [base+disp8] that readl()/writel() compile to.
- * It fills exactly what the phases would (the Zydis differential runs
- * through it, and checks it against the phases by
- * decoding the same bytes behind a DS prefix, which only the phases take);
- * anything else, and bytes that end early, return DEC_SLOW for the phases.
+ * The fast path for the forms nearly every MMIO access uses (Linux's
+ * readl()/writel() and friends compile to them): MOV 88-8B and C6/C7 /0
+ * with a ModRM memory operand (any base, SIB, disp8/disp32, RIP-relative
+ * or absolute), at most a 66 prefix and then a REX, in 64- and 32-bit code
+ * with their default address size.  Two tables replace the phases' case
+ * analysis: fast_op[] classifies the opcode byte and fast_modrm[] the
+ * ModRM byte, so a fast form runs straight through with no call.  It fills
+ * exactly what the phases would (the Zydis differential runs through it,
+ * and checks it against the phases by decoding the same bytes behind a DS
+ * prefix, which only the phases take); anything else, and bytes that end
+ * early, return false for the phases.
  */
-static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
-						enum vmm_cpu_mode mode, struct vmm_insn *in)
+#define FO_BYTE		BIT(0)	/* MOV of a byte (opcode bit 0 clear) */
+#define FO_LOAD		BIT(1)	/* 8A, 8B: memory to register */
+#define FO_IMM		BIT(2)	/* C6, C7: an immediate, ModRM.reg must be 0 */
+#define FO_IL_SHIFT	3	/* bits 6:3: immediate bytes without a 66 prefix */
+#define FO_FAST		BIT(7)	/* a fast-path opcode */
+
+
+#define FM_DISP		0x7	/* displacement bytes: 0, 1 or 4 */
+#define FM_SIB		BIT(3)	/* rm 100: a SIB byte follows */
+#define FM_MEM		BIT(7)	/* a memory operand (mod is not 11) */
+
+
+/*
+ * The fast path writes struct vmm_insn as seven 64-bit words built in
+ * registers (no memset, then no byte stores over it for vmm_insn_emulate()
+ * to read back through a partly forwarded store).  INSN_AT() places a
+ * field's byte in its word; the checks below pin each field used to the
+ * word the code builds it in (x86 is little-endian).
+ */
+#define INSN_WORDS	7
+#define INSN_AT(field, v)	((u64)(u8)(v) << (8 * (offsetof(struct vmm_insn, field) % 8)))
+#define INSN_IN_WORD(field, w) \
+	static_assert(offsetof(struct vmm_insn, field) / 8 == (w) && \
+		      sizeof(((struct vmm_insn *)0)->field) == 1, #field " is not a byte of word " #w)
+
+TDSNP_CHECK_SIZE(struct vmm_insn, INSN_WORDS * 8);
+INSN_IN_WORD(len, 0);
+INSN_IN_WORD(kind, 0);
+INSN_IN_WORD(size, 0);
+INSN_IN_WORD(reg_size, 0);
+INSN_IN_WORD(reg, 0);
+INSN_IN_WORD(reg_high8, 0);
+INSN_IN_WORD(has_imm, 1);
+TDSNP_CHECK_OFFSET(struct vmm_insn, imm, 16);
+INSN_IN_WORD(lock, 3);
+TDSNP_CHECK_OFFSET(struct vmm_insn, lock, 24);
+INSN_IN_WORD(addr_size, 3);
+INSN_IN_WORD(modrm_mod, 3);
+INSN_IN_WORD(base, 3);
+INSN_IN_WORD(index, 3);
+INSN_IN_WORD(scale, 3);
+INSN_IN_WORD(rip_relative, 3);
+TDSNP_CHECK_OFFSET(struct vmm_insn, disp, 40);
+INSN_IN_WORD(mode, 6);
+
+/* One 64-bit store of word @i of @in. */
+static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
+{
+	memcpy((u8 *)in + 8 * i, &w, sizeof(w));
+}
+
+/*
+ * Word 3 of struct vmm_insn for a ModRM memory operand in 64-bit (row 0)
+ * and 32-bit (row 1) code, indexed by ModRM & 0xc7 (mod and rm; 0 for
+ * mod 11, a register operand): address size, mod,
+ * base (none for disp32 alone), no index, scale 1, RIP-relative in 64-bit
+ * mode (SDM vol. 2 table 2-2, 2.2.1.6).  The lock byte, 0 in every fast
+ * form, carries the FM_* flags instead and is cleared before the store.
+ */
+#define FM_FLAGS(mod, rm) \
+	((mod) == 3 ? 0 : FM_MEM | ((rm) == 4 ? FM_SIB : 0) | \
+	 ((mod) == 1 ? 1 : (mod) == 2 || ((mod) == 0 && (rm) == 5) ? 4 : 0))
+#define W3(m64, mod, rm) \
+	(FM_FLAGS(mod, rm) | INSN_AT(addr_size, (m64) ? 8 : 4) | INSN_AT(modrm_mod, mod) | \
+	 INSN_AT(base, (mod) == 0 && (rm) == 5 ? 0xff : (rm)) | INSN_AT(index, 0xff) | \
+	 INSN_AT(scale, 1) | INSN_AT(rip_relative, (m64) && (mod) == 0 && (rm) == 5))
+
+static const u64 fast_w3[2][0xc8] = {
+	[0] = {	/* 64-bit mode */
+		[0x00] = W3(1, 0, 0),
+		[0x01] = W3(1, 0, 1),
+		[0x02] = W3(1, 0, 2),
+		[0x03] = W3(1, 0, 3),
+		[0x04] = W3(1, 0, 4),
+		[0x05] = W3(1, 0, 5),
+		[0x06] = W3(1, 0, 6),
+		[0x07] = W3(1, 0, 7),
+		[0x40] = W3(1, 1, 0),
+		[0x41] = W3(1, 1, 1),
+		[0x42] = W3(1, 1, 2),
+		[0x43] = W3(1, 1, 3),
+		[0x44] = W3(1, 1, 4),
+		[0x45] = W3(1, 1, 5),
+		[0x46] = W3(1, 1, 6),
+		[0x47] = W3(1, 1, 7),
+		[0x80] = W3(1, 2, 0),
+		[0x81] = W3(1, 2, 1),
+		[0x82] = W3(1, 2, 2),
+		[0x83] = W3(1, 2, 3),
+		[0x84] = W3(1, 2, 4),
+		[0x85] = W3(1, 2, 5),
+		[0x86] = W3(1, 2, 6),
+		[0x87] = W3(1, 2, 7),
+	},
+	[1] = {	/* 32-bit mode */
+		[0x00] = W3(0, 0, 0),
+		[0x01] = W3(0, 0, 1),
+		[0x02] = W3(0, 0, 2),
+		[0x03] = W3(0, 0, 3),
+		[0x04] = W3(0, 0, 4),
+		[0x05] = W3(0, 0, 5),
+		[0x06] = W3(0, 0, 6),
+		[0x07] = W3(0, 0, 7),
+		[0x40] = W3(0, 1, 0),
+		[0x41] = W3(0, 1, 1),
+		[0x42] = W3(0, 1, 2),
+		[0x43] = W3(0, 1, 3),
+		[0x44] = W3(0, 1, 4),
+		[0x45] = W3(0, 1, 5),
+		[0x46] = W3(0, 1, 6),
+		[0x47] = W3(0, 1, 7),
+		[0x80] = W3(0, 2, 0),
+		[0x81] = W3(0, 2, 1),
+		[0x82] = W3(0, 2, 2),
+		[0x83] = W3(0, 2, 3),
+		[0x84] = W3(0, 2, 4),
+		[0x85] = W3(0, 2, 5),
+		[0x86] = W3(0, 2, 6),
+		[0x87] = W3(0, 2, 7),
+	},
+};
+
+
+/*
+ * Word 0 of struct vmm_insn for a fast opcode with no prefix: kind, size,
+ * register size, and no register (0xff) for the immediate forms; its
+ * alu_op byte, 0 in every MOV, carries the FO_* flags (cleared before the
+ * store).
+ */
+#define W0(k, sz, fl) \
+	(INSN_AT(kind, k) | INSN_AT(size, sz) | INSN_AT(reg_size, sz) | \
+	 INSN_AT(alu_op, fl) | ((fl) & FO_IMM ? INSN_AT(reg, 0xff) : 0))
+
+static const u64 fast_w0[256] = {
+	[0x88] = W0(VMM_INSN_STORE, 1, FO_FAST | FO_BYTE),
+	[0x89] = W0(VMM_INSN_STORE, 4, FO_FAST),
+	[0x8a] = W0(VMM_INSN_LOAD, 1, FO_FAST | FO_BYTE | FO_LOAD),
+	[0x8b] = W0(VMM_INSN_LOAD, 4, FO_FAST | FO_LOAD),
+	[0xc6] = W0(VMM_INSN_STORE, 1, FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),
+	[0xc7] = W0(VMM_INSN_STORE, 4, FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),
+};
+
+#define W0_FLAGS	INSN_AT(alu_op, 0xff)
+#define W0_FLAG(f)	INSN_AT(alu_op, f)
+
+/*
+ * The fast forms with no prefix and no SIB, nearly every MMIO access:
+ * two table loads and straight-line code.
+ */
+static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
+				       struct vmm_insn *in)
+{
+	u64 t0 = fast_w0[p[0]], t3 = fast_w3[mode][p[1] & 0xc7];
+	unsigned int dl = t3 & FM_DISP, il = (t0 >> (8 * offsetof(struct vmm_insn, alu_op) +
+					      FO_IL_SHIFT)) & 0xf, r;
+	u32 d32;
+
+	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || (t3 & FM_SIB) || !(t3 & FM_MEM) ||
+		     ((t0 & W0_FLAG(FO_IMM)) && (p[1] & 0x38)) || 2 + dl + il > avail))
+		return false;
+	put_word(in, 3, t3 & ~0xffULL);
+	put_word(in, 4, 0);
+	put_word(in, 6, INSN_AT(mode, mode));
+	if (dl == 1) {
+		put_word(in, 5, (u64)(s64)(s8)p[2]);
+	} else if (dl == 4) {
+		memcpy(&d32, p + 2, 4);
+		put_word(in, 5, (u64)(s64)(s32)d32);
+	} else {
+		put_word(in, 5, 0);
+	}
+	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, 2 + dl + il);
+	if (il) {
+		if (il == 4) {
+			memcpy(&d32, p + 2 + dl, 4);
+			put_word(in, 2, d32);
+		} else {
+			put_word(in, 2, p[2 + dl]);
+		}
+		put_word(in, 1, INSN_AT(has_imm, 1));
+		put_word(in, 0, t0);
+		return true;
+	}
+	put_word(in, 2, 0);
+	put_word(in, 1, 0);
+	r = (p[1] >> 3) & 7;
+	/* Byte registers 4-7 are AH CH DH BH (no REX here). */
+	if ((t0 & INSN_AT(size, 1)) && r >= 4)
+		t0 |= INSN_AT(reg, r - 4) | INSN_AT(reg_high8, 1);
+	else
+		t0 |= INSN_AT(reg, r);
+	put_word(in, 0, t0);
+	return true;
+}
+
+/*
+ * REX (64-bit mode) and then a fast form, SIB included: the same tables,
+ * then REX.W (64-bit operand; imm32 sign-extended), REX.R (register 8-15,
+ * no AH-BH), REX.X (index 8-15) and REX.B (base 8-15; not for disp32
+ * alone or for a SIB base 101 with mod 00, SDM vol. 2 table 2-5).
+ */
+static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn *in)
+{
+	unsigned int rex, m, dl, il, pos = 3, r;
+	u64 t0, t3;
+	u32 d32;
+
+	if (unlikely(avail < 3))
+		return false;
+	rex = p[0];
+	m = p[2];
+	t0 = fast_w0[p[1]];
+	t3 = fast_w3[VMM_MODE_64][m & 0xc7];
+	dl = t3 & FM_DISP;
+	il = (t0 >> (8 * offsetof(struct vmm_insn, alu_op) + FO_IL_SHIFT)) & 0xf;
+	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || !(t3 & FM_MEM) ||
+		     ((t0 & W0_FLAG(FO_IMM)) && (m & 0x38))))
+		return false;
+	if (t3 & FM_SIB) {
+		unsigned int s, idx, base;
+
+		if (unlikely(avail < 4))
+			return false;
+		s = p[3];
+		pos = 4;
+		idx = ((s >> 3) & 7) | ((rex & 2) << 2);
+		base = (s & 7) | ((rex & 1) << 3);
+		if (m < 0x40 && (s & 7) == 5) {
+			base = 0xff;		/* mod 00: no base, disp32 (REX.B ignored) */
+			dl = 4;
+		}
+		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
+			     0xffULL)) | INSN_AT(base, base) | INSN_AT(index, idx == VMM_RSP ? 0xff : idx) |
+		     INSN_AT(scale, 1U << (s >> 6));
+	} else {
+		t3 &= ~0xffULL;
+		if ((t3 & INSN_AT(base, 0xff)) != INSN_AT(base, 0xff))
+			t3 += INSN_AT(base, (rex & 1) << 3);
+	}
+	if (unlikely(pos + dl + il > avail))
+		return false;
+	put_word(in, 3, t3);
+	put_word(in, 4, 0);
+	put_word(in, 6, INSN_AT(mode, VMM_MODE_64));
+	if (dl == 1) {
+		put_word(in, 5, (u64)(s64)(s8)p[pos]);
+	} else if (dl == 4) {
+		memcpy(&d32, p + pos, 4);
+		put_word(in, 5, (u64)(s64)(s32)d32);
+	} else {
+		put_word(in, 5, 0);
+	}
+	pos += dl;
+	if ((rex & 8) && !(t0 & W0_FLAG(FO_BYTE)))
+		t0 += INSN_AT(size, 4) | INSN_AT(reg_size, 4);	/* REX.W: 4 -> 8 */
+	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, pos + il);
+	if (il) {
+		if (il == 4) {
+			memcpy(&d32, p + pos, 4);
+			/* imm32 sign-extended to a 64-bit operand (REX.W) */
+			put_word(in, 2, (rex & 8) ? (u64)(s64)(s32)d32 : d32);
+		} else {
+			put_word(in, 2, p[pos]);
+		}
+		put_word(in, 1, INSN_AT(has_imm, 1));
+		put_word(in, 0, t0);
+		return true;
+	}
+	put_word(in, 2, 0);
+	put_word(in, 1, 0);
+	r = ((m >> 3) & 7) | ((rex & 4) << 1);		/* REX.R */
+	put_word(in, 0, t0 | INSN_AT(reg, r));
+	return true;
+}
+
+/*
+ * Any fast form, also behind 66 and/or REX and with SIB, into an @in that
+ * is all zero but reg -1 and mode.
+ */
+static __always_inline bool fast_general(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
+					 struct vmm_insn *in)
 {
 	unsigned int pos = 0, op, m, mod, rm, rex = 0, size, dl, il, sib = 0;
 	u32 d32;
 
-	if (mode == VMM_MODE_16 || avail < 2)
-		return DEC_SLOW;
-	/* No prefix, MOV 88-8B, [base] or [base+disp8]: most MMIO accesses. */
-	op = p[0];
-	m = p[1];
-	if ((op & 0xfc) == 0x88 && (m & 0x80) == 0 && (m & 7) != 4 && (m & 0xc7) != 5 &&
-	    avail >= 2U + (m >> 6)) {
-		in->kind = op >= 0x8a ? VMM_INSN_LOAD : VMM_INSN_STORE;
-		in->size = (op & 1) ? 4 : 1;
-		in->reg_size = in->size;
-		in->addr_size = mode == VMM_MODE_64 ? 8 : 4;
-		in->modrm_mod = (u8)(m >> 6);
-		in->base = (s8)(m & 7);
-		in->index = -1;
-		in->scale = 1;
-		in->len = (u8)(2 + (m >> 6));
-		if (m & 0x40)
-			in->disp = (s64)p[2] - ((p[2] & 0x80) ? 0x100 : 0);
-		in->reg = (s8)((m >> 3) & 7);
-		if (!(op & 1) && in->reg >= 4) {
-			in->reg_high8 = true;
-			in->reg -= 4;
-		}
-		return DEC_OK;
-	}
 	if (p[0] == 0x66)
 		pos = 1;
 	if (mode == VMM_MODE_64 && (p[pos] & 0xf0) == 0x40)
 		rex = p[pos++];
 	if (pos + 2 > avail)
-		return DEC_SLOW;
+		return false;
 	op = p[pos];
 	m = p[pos + 1];
 	mod = m >> 6;
 	rm = m & 7;
 	if (((op & 0xfc) != 0x88 && ((op & 0xfe) != 0xc6 || (m & 0x38))) || mod == 3)
-		return DEC_SLOW;
+		return false;
 	pos += 2;
 	if (rm == 4) {
 		if (pos >= avail)
-			return DEC_SLOW;
+			return false;
 		sib = p[pos++];
 	}
 	size = !(op & 1) ? 1 : (rex & 8) ? 8 : p[0] == 0x66 ? 2 : 4;
@@ -784,7 +1039,7 @@ static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
 	dl = mod == 1 ? 1 : (mod == 2 || (rm == 4 ? (sib & 7) : rm) == 5) ? 4 : 0;
 	il = op < 0xc6 ? 0 : size == 1 ? 1 : size == 2 ? 2 : 4;
 	if (pos + dl + il > avail)
-		return DEC_SLOW;
+		return false;
 	in->len = (u8)(pos + dl + il);
 	in->kind = op == 0x8a || op == 0x8b ? VMM_INSN_LOAD : VMM_INSN_STORE;
 	in->size = (u8)size;
@@ -825,7 +1080,7 @@ static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
 			d32 = (u32)(s32)(s8)p[pos];
 		in->has_imm = true;
 		in->imm = (u64)(s64)(s32)d32 & tdsnp_size_mask(size);
-		return DEC_OK;
+		return true;
 	}
 	in->reg = (s8)(((m >> 3) & 7) | ((rex & 4) << 1));
 	/* Byte registers 4-7 are AH CH DH BH unless a REX prefix is present. */
@@ -833,17 +1088,30 @@ static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
 		in->reg_high8 = true;
 		in->reg -= 4;
 	}
-	return DEC_OK;
+	return true;
+}
+
+/* The phases' starting point: all zero but reg -1 and the mode. */
+static __always_inline void insn_clear(struct vmm_insn *in, enum vmm_cpu_mode mode)
+{
+	memset(in, 0, sizeof(*in));
+	in->reg = -1;
+	in->mode = (u8)mode;
 }
 
 static enum dec_err decode_bytes(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 				 struct vmm_insn *insn)
 {
-	memset(insn, 0, sizeof(*insn));
-	insn->reg = -1;
-	insn->mode = (u8)mode;
-	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
-		return DEC_OK;
+	if ((unsigned int)mode <= VMM_MODE_32 && avail >= 2) {
+		if (fast_plain(bytes, avail, mode, insn))
+			return DEC_OK;
+		if (mode == VMM_MODE_64 && (bytes[0] & 0xf0) == 0x40 &&
+		    fast_rex(bytes, avail, insn))
+			return DEC_OK;
+		insn_clear(insn, mode);
+		if (fast_general(bytes, avail, mode, insn))
+			return DEC_OK;
+	}
 	return decode_slow(bytes, avail, mode, insn);
 }
 
@@ -864,7 +1132,39 @@ static int dec_errno(enum dec_err err)
 static noinline int decode_slow_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 				      struct vmm_insn *insn)
 {
+	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16) {
+		memset(insn, 0, sizeof(*insn));
+		insn->reg = -1;
+		return -EINVAL;
+	}
 	return dec_errno(decode_slow(bytes, avail, mode, insn));
+}
+
+/* vmm_insn_decode() beyond fast_plain(): the other fast forms, else the phases. */
+static noinline int decode_general_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+					 struct vmm_insn *insn)
+{
+	insn_clear(insn, mode);
+	if (fast_general(bytes, avail, mode, insn))
+		return 0;
+	return decode_slow_errno(bytes, avail, mode, insn);
+}
+
+/* vmm_insn_decode() from a MOV opcode byte: fast_plain(), else the rest. */
+static noinline int decode_plain_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+				       struct vmm_insn *insn)
+{
+	if (likely(fast_plain(bytes, avail, mode, insn)))
+		return 0;
+	return decode_general_errno(bytes, avail, mode, insn);
+}
+
+/* vmm_insn_decode() from a REX prefix (64-bit mode): fast_rex(), else the rest. */
+static noinline int decode_rex_errno(const u8 *bytes, size_t avail, struct vmm_insn *insn)
+{
+	if (likely(fast_rex(bytes, avail, insn)))
+		return 0;
+	return decode_general_errno(bytes, avail, VMM_MODE_64, insn);
 }
 
 /**
@@ -883,14 +1183,14 @@ static noinline int decode_slow_errno(const u8 *bytes, size_t avail, enum vmm_cp
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn)
 {
-	memset(insn, 0, sizeof(*insn));
-	insn->reg = -1;
-	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16)
-		return -EINVAL;
-	insn->mode = (u8)mode;
-	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
-		return 0;
-	return decode_slow_errno(bytes, avail, mode, insn);
+	/* Every way off the prefix-free fast form is a tail call: no frame here. */
+	if (unlikely((unsigned int)mode > VMM_MODE_32 || avail < 2))
+		return decode_slow_errno(bytes, avail, mode, insn);
+	if (likely(fast_w0[bytes[0]]))
+		return decode_plain_errno(bytes, avail, mode, insn);
+	if (mode == VMM_MODE_64 && (bytes[0] & 0xf0) == 0x40)
+		return decode_rex_errno(bytes, avail, insn);
+	return decode_general_errno(bytes, avail, mode, insn);
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
 
@@ -1295,16 +1595,22 @@ static noinline int emulate_general(const struct vmm_insn *insn, u64 gpa,
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx)
 {
+	/* tdsnp_size_mask() of the widths valid_size() accepts, 0 for the rest */
+	static const u64 store_mask[9] = {
+		[1] = 0xff, [2] = 0xffff, [4] = 0xffffffff, [8] = ~0ULL,
+	};
+	unsigned int size = insn->size;
+	u64 mask;
+
 	/* The common cases first: a full register or an immediate stored (insn_valid()). */
-	if (insn->kind == VMM_INSN_STORE && insn->reg_size == insn->size && !insn->reg_high8 &&
-	    valid_size(insn->size)) {
-		if (insn->has_imm)
-			return ops->mmio_write(ctx, gpa, insn->size,
-					       insn->imm & tdsnp_size_mask(insn->size));
-		if ((u8)insn->reg < VMM_NR_GPRS)
-			return ops->mmio_write(ctx, gpa, insn->size,
-					       ops->get_reg(ctx, (unsigned int)insn->reg) &
-					       tdsnp_size_mask(insn->size));
+	if (likely(size <= 8 && insn->kind == VMM_INSN_STORE && insn->reg_size == size &&
+		   !insn->reg_high8)) {
+		mask = store_mask[size];
+		if (insn->has_imm && mask)
+			return ops->mmio_write(ctx, gpa, size, insn->imm & mask);
+		if ((u8)insn->reg < VMM_NR_GPRS && mask)
+			return ops->mmio_write(ctx, gpa, size,
+					       ops->get_reg(ctx, (u8)insn->reg) & mask);
 	}
 	return emulate_general(insn, gpa, ops, ctx);
 }
