@@ -740,6 +740,7 @@ static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm
 
 #define FM_DISP		0x7	/* displacement bytes: 0, 1 or 4 */
 #define FM_SIB		BIT(3)	/* rm 100: a SIB byte follows */
+#define FM_NOBASE	BIT(4)	/* mod 00 rm 101: disp32 alone, no base for REX.B */
 #define FM_MEM		BIT(7)	/* a memory operand (mod is not 11) */
 
 
@@ -792,6 +793,7 @@ static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
  */
 #define FM_FLAGS(mod, rm) \
 	((mod) == 3 ? 0 : FM_MEM | ((rm) == 4 ? FM_SIB : 0) | \
+	 ((mod) == 0 && (rm) == 5 ? FM_NOBASE : 0) | \
 	 ((mod) == 1 ? 1 : (mod) == 2 || ((mod) == 0 && (rm) == 5) ? 4 : 0))
 #define W3(m64, mod, rm) \
 	(FM_FLAGS(mod, rm) | INSN_AT(addr_size, (m64) ? 8 : 4) | INSN_AT(modrm_mod, mod) | \
@@ -927,6 +929,51 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 }
 
 /*
+ * Base, index and scale of a SIB byte (SDM vol. 2 table 2-3) placed in
+ * word 3, before REX: index 100 is none; base 101 with mod 00 is none with
+ * a disp32, which the FS_BASE5 flag in the lock byte marks.
+ */
+#define FS_BASE5	BIT(0)
+#define SB(s) \
+	(INSN_AT(base, (s) & 7) | INSN_AT(index, ((s) >> 3 & 7) == 4 ? 0xff : (s) >> 3 & 7) | \
+	 INSN_AT(scale, 1 << ((s) >> 6)) | (((s) & 7) == 5 ? FS_BASE5 : 0))
+
+static const u64 fast_sib[256] = {
+	SB(0x00), SB(0x01), SB(0x02), SB(0x03), SB(0x04), SB(0x05), SB(0x06), SB(0x07),
+	SB(0x08), SB(0x09), SB(0x0a), SB(0x0b), SB(0x0c), SB(0x0d), SB(0x0e), SB(0x0f),
+	SB(0x10), SB(0x11), SB(0x12), SB(0x13), SB(0x14), SB(0x15), SB(0x16), SB(0x17),
+	SB(0x18), SB(0x19), SB(0x1a), SB(0x1b), SB(0x1c), SB(0x1d), SB(0x1e), SB(0x1f),
+	SB(0x20), SB(0x21), SB(0x22), SB(0x23), SB(0x24), SB(0x25), SB(0x26), SB(0x27),
+	SB(0x28), SB(0x29), SB(0x2a), SB(0x2b), SB(0x2c), SB(0x2d), SB(0x2e), SB(0x2f),
+	SB(0x30), SB(0x31), SB(0x32), SB(0x33), SB(0x34), SB(0x35), SB(0x36), SB(0x37),
+	SB(0x38), SB(0x39), SB(0x3a), SB(0x3b), SB(0x3c), SB(0x3d), SB(0x3e), SB(0x3f),
+	SB(0x40), SB(0x41), SB(0x42), SB(0x43), SB(0x44), SB(0x45), SB(0x46), SB(0x47),
+	SB(0x48), SB(0x49), SB(0x4a), SB(0x4b), SB(0x4c), SB(0x4d), SB(0x4e), SB(0x4f),
+	SB(0x50), SB(0x51), SB(0x52), SB(0x53), SB(0x54), SB(0x55), SB(0x56), SB(0x57),
+	SB(0x58), SB(0x59), SB(0x5a), SB(0x5b), SB(0x5c), SB(0x5d), SB(0x5e), SB(0x5f),
+	SB(0x60), SB(0x61), SB(0x62), SB(0x63), SB(0x64), SB(0x65), SB(0x66), SB(0x67),
+	SB(0x68), SB(0x69), SB(0x6a), SB(0x6b), SB(0x6c), SB(0x6d), SB(0x6e), SB(0x6f),
+	SB(0x70), SB(0x71), SB(0x72), SB(0x73), SB(0x74), SB(0x75), SB(0x76), SB(0x77),
+	SB(0x78), SB(0x79), SB(0x7a), SB(0x7b), SB(0x7c), SB(0x7d), SB(0x7e), SB(0x7f),
+	SB(0x80), SB(0x81), SB(0x82), SB(0x83), SB(0x84), SB(0x85), SB(0x86), SB(0x87),
+	SB(0x88), SB(0x89), SB(0x8a), SB(0x8b), SB(0x8c), SB(0x8d), SB(0x8e), SB(0x8f),
+	SB(0x90), SB(0x91), SB(0x92), SB(0x93), SB(0x94), SB(0x95), SB(0x96), SB(0x97),
+	SB(0x98), SB(0x99), SB(0x9a), SB(0x9b), SB(0x9c), SB(0x9d), SB(0x9e), SB(0x9f),
+	SB(0xa0), SB(0xa1), SB(0xa2), SB(0xa3), SB(0xa4), SB(0xa5), SB(0xa6), SB(0xa7),
+	SB(0xa8), SB(0xa9), SB(0xaa), SB(0xab), SB(0xac), SB(0xad), SB(0xae), SB(0xaf),
+	SB(0xb0), SB(0xb1), SB(0xb2), SB(0xb3), SB(0xb4), SB(0xb5), SB(0xb6), SB(0xb7),
+	SB(0xb8), SB(0xb9), SB(0xba), SB(0xbb), SB(0xbc), SB(0xbd), SB(0xbe), SB(0xbf),
+	SB(0xc0), SB(0xc1), SB(0xc2), SB(0xc3), SB(0xc4), SB(0xc5), SB(0xc6), SB(0xc7),
+	SB(0xc8), SB(0xc9), SB(0xca), SB(0xcb), SB(0xcc), SB(0xcd), SB(0xce), SB(0xcf),
+	SB(0xd0), SB(0xd1), SB(0xd2), SB(0xd3), SB(0xd4), SB(0xd5), SB(0xd6), SB(0xd7),
+	SB(0xd8), SB(0xd9), SB(0xda), SB(0xdb), SB(0xdc), SB(0xdd), SB(0xde), SB(0xdf),
+	SB(0xe0), SB(0xe1), SB(0xe2), SB(0xe3), SB(0xe4), SB(0xe5), SB(0xe6), SB(0xe7),
+	SB(0xe8), SB(0xe9), SB(0xea), SB(0xeb), SB(0xec), SB(0xed), SB(0xee), SB(0xef),
+	SB(0xf0), SB(0xf1), SB(0xf2), SB(0xf3), SB(0xf4), SB(0xf5), SB(0xf6), SB(0xf7),
+	SB(0xf8), SB(0xf9), SB(0xfa), SB(0xfb), SB(0xfc), SB(0xfd), SB(0xfe), SB(0xff),
+};
+
+/*
  * REX (64-bit mode) and then a fast form, SIB included: the same tables,
  * then REX.W (64-bit operand; imm32 sign-extended), REX.R (register 8-15,
  * no AH-BH), REX.X (index 8-15) and REX.B (base 8-15; not for disp32
@@ -950,25 +997,26 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		     ((t0 & W0_FLAG(FO_IMM)) && (m & 0x38))))
 		return false;
 	if (t3 & FM_SIB) {
-		unsigned int s, idx, base;
+		u64 st;
 
 		if (unlikely(avail < 4))
 			return false;
-		s = p[3];
+		st = fast_sib[p[3]];
 		pos = 4;
-		idx = ((s >> 3) & 7) | ((rex & 2) << 2);
-		base = (s & 7) | ((rex & 1) << 3);
-		if (m < 0x40 && (s & 7) == 5) {
-			base = 0xff;		/* mod 00: no base, disp32 (REX.B ignored) */
-			dl = 4;
-		}
 		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
-			     0xffULL)) | INSN_AT(base, base) | INSN_AT(index, idx == VMM_RSP ? 0xff : idx) |
-		     INSN_AT(scale, 1U << (s >> 6));
-	} else {
-		t3 &= ~0xffULL;
-		if ((t3 & INSN_AT(base, 0xff)) != INSN_AT(base, 0xff))
+			     0xffULL)) | (st & ~0xffULL);
+		if (rex & 2)		/* REX.X: index 8-15, 1100 included */
+			t3 = (t3 & ~INSN_AT(index, 0xff)) | INSN_AT(index, ((p[3] >> 3) & 7) | 8);
+		if ((st & FS_BASE5) && m < 0x40) {
+			t3 |= INSN_AT(base, 0xff);	/* mod 00: no base, disp32 (REX.B ignored) */
+			dl = 4;
+		} else {
 			t3 += INSN_AT(base, (rex & 1) << 3);
+		}
+	} else {
+		if (!(t3 & FM_NOBASE))
+			t3 += INSN_AT(base, (rex & 1) << 3);
+		t3 &= ~0xffULL;
 	}
 	if (unlikely(pos + dl + il > avail))
 		return false;
@@ -1150,15 +1198,6 @@ static noinline int decode_general_errno(const u8 *bytes, size_t avail, enum vmm
 	return decode_slow_errno(bytes, avail, mode, insn);
 }
 
-/* vmm_insn_decode() from a MOV opcode byte: fast_plain(), else the rest. */
-static noinline int decode_plain_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
-				       struct vmm_insn *insn)
-{
-	if (likely(fast_plain(bytes, avail, mode, insn)))
-		return 0;
-	return decode_general_errno(bytes, avail, mode, insn);
-}
-
 /* vmm_insn_decode() from a REX prefix (64-bit mode): fast_rex(), else the rest. */
 static noinline int decode_rex_errno(const u8 *bytes, size_t avail, struct vmm_insn *insn)
 {
@@ -1186,10 +1225,10 @@ int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 	/* Every way off the prefix-free fast form is a tail call: no frame here. */
 	if (unlikely((unsigned int)mode > VMM_MODE_32 || avail < 2))
 		return decode_slow_errno(bytes, avail, mode, insn);
-	if (likely(fast_w0[bytes[0]]))
-		return decode_plain_errno(bytes, avail, mode, insn);
 	if (mode == VMM_MODE_64 && (bytes[0] & 0xf0) == 0x40)
 		return decode_rex_errno(bytes, avail, insn);
+	if (likely(fast_plain(bytes, avail, mode, insn)))
+		return 0;
 	return decode_general_errno(bytes, avail, mode, insn);
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
