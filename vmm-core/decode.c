@@ -800,7 +800,7 @@ static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 	 INSN_AT(base, (mod) == 0 && (rm) == 5 ? 0xff : (rm)) | INSN_AT(index, 0xff) | \
 	 INSN_AT(scale, 1) | INSN_AT(rip_relative, (m64) && (mod) == 0 && (rm) == 5))
 
-static const u64 fast_w3[2][0xc8] = {
+static const u64 fast_w3[2][256] = {
 	[0] = {	/* 64-bit mode */
 		[0x00] = W3(1, 0, 0),
 		[0x01] = W3(1, 0, 1),
@@ -896,13 +896,13 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 	put_word(in, 3, t3 & ~0xffULL);
 	put_word(in, 4, 0);
 	put_word(in, 6, INSN_AT(mode, mode));
-	if (dl == 1) {
+	if (likely(!dl)) {
+		put_word(in, 5, 0);
+	} else if (dl == 1) {
 		put_word(in, 5, (u64)(s64)(s8)p[2]);
-	} else if (dl == 4) {
+	} else {
 		memcpy(&d32, p + 2, 4);
 		put_word(in, 5, (u64)(s64)(s32)d32);
-	} else {
-		put_word(in, 5, 0);
 	}
 	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, 2 + dl + il);
 	if (il) {
@@ -920,7 +920,7 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 	put_word(in, 1, 0);
 	r = (p[1] >> 3) & 7;
 	/* Byte registers 4-7 are AH CH DH BH (no REX here). */
-	if ((t0 & INSN_AT(size, 1)) && r >= 4)
+	if (unlikely((t0 & INSN_AT(size, 1)) && r >= 4))
 		t0 |= INSN_AT(reg, r - 4) | INSN_AT(reg_high8, 1);
 	else
 		t0 |= INSN_AT(reg, r);
@@ -997,22 +997,22 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		     ((t0 & W0_FLAG(FO_IMM)) && (m & 0x38))))
 		return false;
 	if (t3 & FM_SIB) {
-		u64 st;
+		u64 st, xidx;
+		bool nobase;
 
 		if (unlikely(avail < 4))
 			return false;
 		st = fast_sib[p[3]];
+		xidx = INSN_AT(index, ((p[3] >> 3) & 7) | 8);
 		pos = 4;
 		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
 			     0xffULL)) | (st & ~0xffULL);
-		if (rex & 2)		/* REX.X: index 8-15, 1100 included */
-			t3 = (t3 & ~INSN_AT(index, 0xff)) | INSN_AT(index, ((p[3] >> 3) & 7) | 8);
-		if ((st & FS_BASE5) && m < 0x40) {
-			t3 |= INSN_AT(base, 0xff);	/* mod 00: no base, disp32 (REX.B ignored) */
-			dl = 4;
-		} else {
-			t3 += INSN_AT(base, (rex & 1) << 3);
-		}
+		/* REX.X: index 8-15, 1100 included */
+		t3 = (rex & 2) ? (t3 & ~INSN_AT(index, 0xff)) | xidx : t3;
+		/* SIB base 101 with mod 00: no base, disp32 (REX.B ignored) */
+		nobase = (st & FS_BASE5) && m < 0x40;
+		t3 = nobase ? t3 | INSN_AT(base, 0xff) : t3 + INSN_AT(base, (rex & 1) << 3);
+		dl = nobase ? 4 : dl;
 	} else {
 		if (!(t3 & FM_NOBASE))
 			t3 += INSN_AT(base, (rex & 1) << 3);
@@ -1032,8 +1032,9 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		put_word(in, 5, 0);
 	}
 	pos += dl;
-	if ((rex & 8) && !(t0 & W0_FLAG(FO_BYTE)))
-		t0 += INSN_AT(size, 4) | INSN_AT(reg_size, 4);	/* REX.W: 4 -> 8 */
+	/* REX.W: size 4 -> 8 but for a byte MOV */
+	t0 += (u64)((rex >> 3) & ~(t0 >> (8 * offsetof(struct vmm_insn, alu_op))) & 1) *
+	      (INSN_AT(size, 4) | INSN_AT(reg_size, 4));
 	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, pos + il);
 	if (il) {
 		if (il == 4) {
@@ -1225,7 +1226,7 @@ int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 	/* Every way off the prefix-free fast form is a tail call: no frame here. */
 	if (unlikely((unsigned int)mode > VMM_MODE_32 || avail < 2))
 		return decode_slow_errno(bytes, avail, mode, insn);
-	if (mode == VMM_MODE_64 && (bytes[0] & 0xf0) == 0x40)
+	if (unlikely((bytes[0] & 0xf0) == 0x40) && mode == VMM_MODE_64)
 		return decode_rex_errno(bytes, avail, insn);
 	if (likely(fast_plain(bytes, avail, mode, insn)))
 		return 0;
