@@ -721,61 +721,46 @@ static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm
 /*
  * The fast path for the forms nearly every MMIO access uses (Linux's
  * readl()/writel() and friends compile to them): MOV 88-8B and C6/C7 /0
- * with a ModRM memory operand (any base, SIB, disp8/disp32, RIP-relative
- * or absolute), at most a 66 prefix and then a REX, in 64- and 32-bit code
- * with their default address size.  Two tables replace the phases' case
- * analysis: fast_op[] classifies the opcode byte and fast_modrm[] the
- * ModRM byte, so a fast form runs straight through with no call.  It fills
- * exactly what the phases would (the Zydis differential runs through it,
- * and checks it against the phases by decoding the same bytes behind a DS
- * prefix, which only the phases take); anything else, and bytes that end
- * early, return false for the phases.
- */
-#define FO_BYTE		BIT(0)	/* MOV of a byte (opcode bit 0 clear) */
-#define FO_LOAD		BIT(1)	/* 8A, 8B: memory to register */
-#define FO_IMM		BIT(2)	/* C6, C7: an immediate, ModRM.reg must be 0 */
-#define FO_IL_SHIFT	3	/* bits 6:3: immediate bytes without a 66 prefix */
-#define FO_FAST		BIT(7)	/* a fast-path opcode */
-
-
-#define FM_DISP		0x7	/* displacement bytes: 0, 1 or 4 */
-#define FM_SIB		BIT(3)	/* rm 100: a SIB byte follows */
-#define FM_NOBASE	BIT(4)	/* mod 00 rm 101: disp32 alone, no base for REX.B */
-#define FM_MEM		BIT(7)	/* a memory operand (mod is not 11) */
-
-
-/*
- * The fast path writes struct vmm_insn as seven 64-bit words built in
- * registers (no memset, then no byte stores over it for vmm_insn_emulate()
- * to read back through a partly forwarded store).  INSN_AT() places a
- * field's byte in its word; the checks below pin each field used to the
- * word the code builds it in (x86 is little-endian).
+ * with a ModRM memory operand (any base, disp8/disp32, RIP-relative or
+ * absolute; SIB too behind REX), with no prefix or one REX, in 64- and
+ * 32-bit code with their default address size.  Tables replace the phases'
+ * case analysis: fast_w0[] gives word 0 of struct vmm_insn for the opcode
+ * byte, fast_w3[] word 3 for the ModRM byte, and the fast path runs
+ * straight through with no call.  It fills exactly what the phases would
+ * (test_fast_path_decodes_like_the_phases checks every ModRM form against
+ * them, and the Zydis differential compares each accepted instruction with
+ * its decoding behind a DS prefix, which only the phases take); anything
+ * else, and bytes that end early, go to the other fast forms and the
+ * phases.
+ *
+ * struct vmm_insn is written as seven 64-bit words built in registers (no
+ * memset, then no byte stores over it for vmm_insn_emulate() to read back
+ * through a partly forwarded store).  INSN_AT() places a field's byte in
+ * its word; the checks below pin every field used to its offset (x86 is
+ * little-endian), and every field not named is 0.
  */
 #define INSN_WORDS	7
 #define INSN_AT(field, v)	((u64)(u8)(v) << (8 * (offsetof(struct vmm_insn, field) % 8)))
-#define INSN_IN_WORD(field, w) \
-	static_assert(offsetof(struct vmm_insn, field) / 8 == (w) && \
-		      sizeof(((struct vmm_insn *)0)->field) == 1, #field " is not a byte of word " #w)
 
 TDSNP_CHECK_SIZE(struct vmm_insn, INSN_WORDS * 8);
-INSN_IN_WORD(len, 0);
-INSN_IN_WORD(kind, 0);
-INSN_IN_WORD(size, 0);
-INSN_IN_WORD(reg_size, 0);
-INSN_IN_WORD(reg, 0);
-INSN_IN_WORD(reg_high8, 0);
-INSN_IN_WORD(has_imm, 1);
+TDSNP_CHECK_OFFSET(struct vmm_insn, len, 0);
+TDSNP_CHECK_OFFSET(struct vmm_insn, kind, 1);
+TDSNP_CHECK_OFFSET(struct vmm_insn, alu_op, 2);
+TDSNP_CHECK_OFFSET(struct vmm_insn, size, 3);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg_size, 4);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg, 6);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg_high8, 7);
+TDSNP_CHECK_OFFSET(struct vmm_insn, has_imm, 9);
 TDSNP_CHECK_OFFSET(struct vmm_insn, imm, 16);
-INSN_IN_WORD(lock, 3);
 TDSNP_CHECK_OFFSET(struct vmm_insn, lock, 24);
-INSN_IN_WORD(addr_size, 3);
-INSN_IN_WORD(modrm_mod, 3);
-INSN_IN_WORD(base, 3);
-INSN_IN_WORD(index, 3);
-INSN_IN_WORD(scale, 3);
-INSN_IN_WORD(rip_relative, 3);
+TDSNP_CHECK_OFFSET(struct vmm_insn, addr_size, 26);
+TDSNP_CHECK_OFFSET(struct vmm_insn, modrm_mod, 27);
+TDSNP_CHECK_OFFSET(struct vmm_insn, base, 28);
+TDSNP_CHECK_OFFSET(struct vmm_insn, index, 29);
+TDSNP_CHECK_OFFSET(struct vmm_insn, scale, 30);
+TDSNP_CHECK_OFFSET(struct vmm_insn, rip_relative, 31);
 TDSNP_CHECK_OFFSET(struct vmm_insn, disp, 40);
-INSN_IN_WORD(mode, 6);
+TDSNP_CHECK_OFFSET(struct vmm_insn, mode, 53);
 
 /* One 64-bit store of word @i of @in. */
 static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
@@ -784,99 +769,113 @@ static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 }
 
 /*
- * Word 3 of struct vmm_insn for a ModRM memory operand in 64-bit (row 0)
- * and 32-bit (row 1) code, indexed by ModRM & 0xc7 (mod and rm; 0 for
- * mod 11, a register operand): address size, mod,
- * base (none for disp32 alone), no index, scale 1, RIP-relative in 64-bit
- * mode (SDM vol. 2 table 2-2, 2.2.1.6).  The lock byte, 0 in every fast
- * form, carries the FM_* flags instead and is cleared before the store.
+ * Flags of a fast opcode, in the alu_op byte of its fast_w0[] entry (0 in
+ * every MOV; cleared before the store).
  */
-#define FM_FLAGS(mod, rm) \
-	((mod) == 3 ? 0 : FM_MEM | ((rm) == 4 ? FM_SIB : 0) | \
-	 ((mod) == 0 && (rm) == 5 ? FM_NOBASE : 0) | \
-	 ((mod) == 1 ? 1 : (mod) == 2 || ((mod) == 0 && (rm) == 5) ? 4 : 0))
-#define W3(m64, mod, rm) \
-	(FM_FLAGS(mod, rm) | INSN_AT(addr_size, (m64) ? 8 : 4) | INSN_AT(modrm_mod, mod) | \
-	 INSN_AT(base, (mod) == 0 && (rm) == 5 ? 0xff : (rm)) | INSN_AT(index, 0xff) | \
-	 INSN_AT(scale, 1) | INSN_AT(rip_relative, (m64) && (mod) == 0 && (rm) == 5))
-
-static const u64 fast_w3[2][256] = {
-	[0] = {	/* 64-bit mode */
-		[0x00] = W3(1, 0, 0),
-		[0x01] = W3(1, 0, 1),
-		[0x02] = W3(1, 0, 2),
-		[0x03] = W3(1, 0, 3),
-		[0x04] = W3(1, 0, 4),
-		[0x05] = W3(1, 0, 5),
-		[0x06] = W3(1, 0, 6),
-		[0x07] = W3(1, 0, 7),
-		[0x40] = W3(1, 1, 0),
-		[0x41] = W3(1, 1, 1),
-		[0x42] = W3(1, 1, 2),
-		[0x43] = W3(1, 1, 3),
-		[0x44] = W3(1, 1, 4),
-		[0x45] = W3(1, 1, 5),
-		[0x46] = W3(1, 1, 6),
-		[0x47] = W3(1, 1, 7),
-		[0x80] = W3(1, 2, 0),
-		[0x81] = W3(1, 2, 1),
-		[0x82] = W3(1, 2, 2),
-		[0x83] = W3(1, 2, 3),
-		[0x84] = W3(1, 2, 4),
-		[0x85] = W3(1, 2, 5),
-		[0x86] = W3(1, 2, 6),
-		[0x87] = W3(1, 2, 7),
-	},
-	[1] = {	/* 32-bit mode */
-		[0x00] = W3(0, 0, 0),
-		[0x01] = W3(0, 0, 1),
-		[0x02] = W3(0, 0, 2),
-		[0x03] = W3(0, 0, 3),
-		[0x04] = W3(0, 0, 4),
-		[0x05] = W3(0, 0, 5),
-		[0x06] = W3(0, 0, 6),
-		[0x07] = W3(0, 0, 7),
-		[0x40] = W3(0, 1, 0),
-		[0x41] = W3(0, 1, 1),
-		[0x42] = W3(0, 1, 2),
-		[0x43] = W3(0, 1, 3),
-		[0x44] = W3(0, 1, 4),
-		[0x45] = W3(0, 1, 5),
-		[0x46] = W3(0, 1, 6),
-		[0x47] = W3(0, 1, 7),
-		[0x80] = W3(0, 2, 0),
-		[0x81] = W3(0, 2, 1),
-		[0x82] = W3(0, 2, 2),
-		[0x83] = W3(0, 2, 3),
-		[0x84] = W3(0, 2, 4),
-		[0x85] = W3(0, 2, 5),
-		[0x86] = W3(0, 2, 6),
-		[0x87] = W3(0, 2, 7),
-	},
-};
-
-
-/*
- * Word 0 of struct vmm_insn for a fast opcode with no prefix: kind, size,
- * register size, and no register (0xff) for the immediate forms; its
- * alu_op byte, 0 in every MOV, carries the FO_* flags (cleared before the
- * store).
- */
-#define W0(k, sz, fl) \
-	(INSN_AT(kind, k) | INSN_AT(size, sz) | INSN_AT(reg_size, sz) | \
-	 INSN_AT(alu_op, fl) | ((fl) & FO_IMM ? INSN_AT(reg, 0xff) : 0))
-
-static const u64 fast_w0[256] = {
-	[0x88] = W0(VMM_INSN_STORE, 1, FO_FAST | FO_BYTE),
-	[0x89] = W0(VMM_INSN_STORE, 4, FO_FAST),
-	[0x8a] = W0(VMM_INSN_LOAD, 1, FO_FAST | FO_BYTE | FO_LOAD),
-	[0x8b] = W0(VMM_INSN_LOAD, 4, FO_FAST | FO_LOAD),
-	[0xc6] = W0(VMM_INSN_STORE, 1, FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),
-	[0xc7] = W0(VMM_INSN_STORE, 4, FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),
-};
-
+#define FO_BYTE		BIT(0)	/* MOV of a byte (opcode bit 0 clear) */
+#define FO_LOAD		BIT(1)	/* 8A, 8B: memory to register */
+#define FO_IMM		BIT(2)	/* C6, C7: an immediate, ModRM.reg must be 0 */
+#define FO_IL_SHIFT	3	/* bits 6:3: immediate bytes (without a 66 prefix) */
+#define FO_FAST		BIT(7)	/* a fast-path opcode */
 #define W0_FLAGS	INSN_AT(alu_op, 0xff)
 #define W0_FLAG(f)	INSN_AT(alu_op, f)
+#define W0_IL(t0)	(((t0) >> (8 * offsetof(struct vmm_insn, alu_op) + FO_IL_SHIFT)) & 0xf)
+
+/*
+ * Word 0 for a fast opcode (SDM vol. 2 table A-2, MOV): kind, size and
+ * register size without a prefix, no register (-1) for the immediate
+ * forms, and the FO_* flags; 0 for every other opcode.
+ */
+static const u64 fast_w0[256] = {
+	[0x88] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+		 W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
+	[0x89] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+		 W0_FLAG(FO_FAST),					/* MOV r/m, r */
+	[0x8a] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+		 W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
+	[0x8b] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+		 W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
+	[0xc6] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+		 INSN_AT(reg, 0xff) |
+		 W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
+	[0xc7] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+		 INSN_AT(reg, 0xff) |
+		 W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+};
+
+/* Flags of a ModRM byte, in the lock byte of its fast_w3[] entry (cleared before the store). */
+#define FM_DISP		0x7	/* displacement bytes: 0, 1 or 4 */
+#define FM_SIB		BIT(3)	/* rm 100: a SIB byte follows */
+#define FM_NOBASE	BIT(4)	/* mod 00 rm 101: disp32 alone, no base for REX.B */
+#define FM_MEM		BIT(7)	/* a memory operand (mod is not 11) */
+#define W3_64		(FM_MEM | INSN_AT(addr_size, 8) | INSN_AT(index, 0xff) | INSN_AT(scale, 1))
+#define W3_32		(FM_MEM | INSN_AT(addr_size, 4) | INSN_AT(index, 0xff) | INSN_AT(scale, 1))
+#define W3_MOD(mod)	INSN_AT(modrm_mod, mod)
+#define W3_BASE(rm)	INSN_AT(base, rm)
+#define W3_NOBASE	(FM_NOBASE | 4 | INSN_AT(base, 0xff))
+#define W3_RIP		INSN_AT(rip_relative, 1)
+
+/*
+ * Word 3 for a ModRM memory operand with 64-bit (64-bit mode) and 32-bit
+ * (32-bit mode) addressing, indexed by ModRM & 0xc7 (mod and rm): address
+ * size, mod, base (none for disp32 alone, RIP-relative in 64-bit mode), no
+ * index, scale 1, and the FM_* flags; SDM vol. 2 table 2-2 and 2.2.1.6.
+ * mod 11 (a register operand) and the bytes in between are 0.
+ */
+static const u64 fast_w3[2][256] = {
+	[VMM_MODE_64] = {
+		[0x00] = W3_64 | W3_BASE(0),
+		[0x01] = W3_64 | W3_BASE(1),
+		[0x02] = W3_64 | W3_BASE(2),
+		[0x03] = W3_64 | W3_BASE(3),
+		[0x04] = W3_64 | W3_BASE(4) | FM_SIB,
+		[0x05] = W3_64 | W3_NOBASE | W3_RIP,
+		[0x06] = W3_64 | W3_BASE(6),
+		[0x07] = W3_64 | W3_BASE(7),
+		[0x40] = W3_64 | W3_MOD(1) | 1 | W3_BASE(0),
+		[0x41] = W3_64 | W3_MOD(1) | 1 | W3_BASE(1),
+		[0x42] = W3_64 | W3_MOD(1) | 1 | W3_BASE(2),
+		[0x43] = W3_64 | W3_MOD(1) | 1 | W3_BASE(3),
+		[0x44] = W3_64 | W3_MOD(1) | 1 | W3_BASE(4) | FM_SIB,
+		[0x45] = W3_64 | W3_MOD(1) | 1 | W3_BASE(5),
+		[0x46] = W3_64 | W3_MOD(1) | 1 | W3_BASE(6),
+		[0x47] = W3_64 | W3_MOD(1) | 1 | W3_BASE(7),
+		[0x80] = W3_64 | W3_MOD(2) | 4 | W3_BASE(0),
+		[0x81] = W3_64 | W3_MOD(2) | 4 | W3_BASE(1),
+		[0x82] = W3_64 | W3_MOD(2) | 4 | W3_BASE(2),
+		[0x83] = W3_64 | W3_MOD(2) | 4 | W3_BASE(3),
+		[0x84] = W3_64 | W3_MOD(2) | 4 | W3_BASE(4) | FM_SIB,
+		[0x85] = W3_64 | W3_MOD(2) | 4 | W3_BASE(5),
+		[0x86] = W3_64 | W3_MOD(2) | 4 | W3_BASE(6),
+		[0x87] = W3_64 | W3_MOD(2) | 4 | W3_BASE(7),
+	},
+	[VMM_MODE_32] = {
+		[0x00] = W3_32 | W3_BASE(0),
+		[0x01] = W3_32 | W3_BASE(1),
+		[0x02] = W3_32 | W3_BASE(2),
+		[0x03] = W3_32 | W3_BASE(3),
+		[0x04] = W3_32 | W3_BASE(4) | FM_SIB,
+		[0x05] = W3_32 | W3_NOBASE,
+		[0x06] = W3_32 | W3_BASE(6),
+		[0x07] = W3_32 | W3_BASE(7),
+		[0x40] = W3_32 | W3_MOD(1) | 1 | W3_BASE(0),
+		[0x41] = W3_32 | W3_MOD(1) | 1 | W3_BASE(1),
+		[0x42] = W3_32 | W3_MOD(1) | 1 | W3_BASE(2),
+		[0x43] = W3_32 | W3_MOD(1) | 1 | W3_BASE(3),
+		[0x44] = W3_32 | W3_MOD(1) | 1 | W3_BASE(4) | FM_SIB,
+		[0x45] = W3_32 | W3_MOD(1) | 1 | W3_BASE(5),
+		[0x46] = W3_32 | W3_MOD(1) | 1 | W3_BASE(6),
+		[0x47] = W3_32 | W3_MOD(1) | 1 | W3_BASE(7),
+		[0x80] = W3_32 | W3_MOD(2) | 4 | W3_BASE(0),
+		[0x81] = W3_32 | W3_MOD(2) | 4 | W3_BASE(1),
+		[0x82] = W3_32 | W3_MOD(2) | 4 | W3_BASE(2),
+		[0x83] = W3_32 | W3_MOD(2) | 4 | W3_BASE(3),
+		[0x84] = W3_32 | W3_MOD(2) | 4 | W3_BASE(4) | FM_SIB,
+		[0x85] = W3_32 | W3_MOD(2) | 4 | W3_BASE(5),
+		[0x86] = W3_32 | W3_MOD(2) | 4 | W3_BASE(6),
+		[0x87] = W3_32 | W3_MOD(2) | 4 | W3_BASE(7),
+	},
+};
 
 /*
  * The fast forms with no prefix and no SIB, nearly every MMIO access:
@@ -886,8 +885,7 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 				       struct vmm_insn *in)
 {
 	u64 t0 = fast_w0[p[0]], t3 = fast_w3[mode][p[1] & 0xc7];
-	unsigned int dl = t3 & FM_DISP, il = (t0 >> (8 * offsetof(struct vmm_insn, alu_op) +
-					      FO_IL_SHIFT)) & 0xf, r;
+	unsigned int dl = t3 & FM_DISP, il = W0_IL(t0), r;
 	u32 d32;
 
 	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || (t3 & FM_SIB) || !(t3 & FM_MEM) ||
@@ -929,48 +927,78 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 }
 
 /*
- * Base, index and scale of a SIB byte (SDM vol. 2 table 2-3) placed in
- * word 3, before REX: index 100 is none; base 101 with mod 00 is none with
- * a disp32, which the FS_BASE5 flag in the lock byte marks.
+ * Base, index and scale of a SIB byte before REX, SDM vol. 2 table 2-3:
+ * index 100 is none; base 101 with mod 00 is none with a disp32, which the
+ * FS_BASE5 flag in the lock byte marks (cleared before the store).
  */
 #define FS_BASE5	BIT(0)
-#define SB(s) \
-	(INSN_AT(base, (s) & 7) | INSN_AT(index, ((s) >> 3 & 7) == 4 ? 0xff : (s) >> 3 & 7) | \
-	 INSN_AT(scale, 1 << ((s) >> 6)) | (((s) & 7) == 5 ? FS_BASE5 : 0))
+#define SIB(b, i, s)	(INSN_AT(base, b) | INSN_AT(index, i) | INSN_AT(scale, s))
 
 static const u64 fast_sib[256] = {
-	SB(0x00), SB(0x01), SB(0x02), SB(0x03), SB(0x04), SB(0x05), SB(0x06), SB(0x07),
-	SB(0x08), SB(0x09), SB(0x0a), SB(0x0b), SB(0x0c), SB(0x0d), SB(0x0e), SB(0x0f),
-	SB(0x10), SB(0x11), SB(0x12), SB(0x13), SB(0x14), SB(0x15), SB(0x16), SB(0x17),
-	SB(0x18), SB(0x19), SB(0x1a), SB(0x1b), SB(0x1c), SB(0x1d), SB(0x1e), SB(0x1f),
-	SB(0x20), SB(0x21), SB(0x22), SB(0x23), SB(0x24), SB(0x25), SB(0x26), SB(0x27),
-	SB(0x28), SB(0x29), SB(0x2a), SB(0x2b), SB(0x2c), SB(0x2d), SB(0x2e), SB(0x2f),
-	SB(0x30), SB(0x31), SB(0x32), SB(0x33), SB(0x34), SB(0x35), SB(0x36), SB(0x37),
-	SB(0x38), SB(0x39), SB(0x3a), SB(0x3b), SB(0x3c), SB(0x3d), SB(0x3e), SB(0x3f),
-	SB(0x40), SB(0x41), SB(0x42), SB(0x43), SB(0x44), SB(0x45), SB(0x46), SB(0x47),
-	SB(0x48), SB(0x49), SB(0x4a), SB(0x4b), SB(0x4c), SB(0x4d), SB(0x4e), SB(0x4f),
-	SB(0x50), SB(0x51), SB(0x52), SB(0x53), SB(0x54), SB(0x55), SB(0x56), SB(0x57),
-	SB(0x58), SB(0x59), SB(0x5a), SB(0x5b), SB(0x5c), SB(0x5d), SB(0x5e), SB(0x5f),
-	SB(0x60), SB(0x61), SB(0x62), SB(0x63), SB(0x64), SB(0x65), SB(0x66), SB(0x67),
-	SB(0x68), SB(0x69), SB(0x6a), SB(0x6b), SB(0x6c), SB(0x6d), SB(0x6e), SB(0x6f),
-	SB(0x70), SB(0x71), SB(0x72), SB(0x73), SB(0x74), SB(0x75), SB(0x76), SB(0x77),
-	SB(0x78), SB(0x79), SB(0x7a), SB(0x7b), SB(0x7c), SB(0x7d), SB(0x7e), SB(0x7f),
-	SB(0x80), SB(0x81), SB(0x82), SB(0x83), SB(0x84), SB(0x85), SB(0x86), SB(0x87),
-	SB(0x88), SB(0x89), SB(0x8a), SB(0x8b), SB(0x8c), SB(0x8d), SB(0x8e), SB(0x8f),
-	SB(0x90), SB(0x91), SB(0x92), SB(0x93), SB(0x94), SB(0x95), SB(0x96), SB(0x97),
-	SB(0x98), SB(0x99), SB(0x9a), SB(0x9b), SB(0x9c), SB(0x9d), SB(0x9e), SB(0x9f),
-	SB(0xa0), SB(0xa1), SB(0xa2), SB(0xa3), SB(0xa4), SB(0xa5), SB(0xa6), SB(0xa7),
-	SB(0xa8), SB(0xa9), SB(0xaa), SB(0xab), SB(0xac), SB(0xad), SB(0xae), SB(0xaf),
-	SB(0xb0), SB(0xb1), SB(0xb2), SB(0xb3), SB(0xb4), SB(0xb5), SB(0xb6), SB(0xb7),
-	SB(0xb8), SB(0xb9), SB(0xba), SB(0xbb), SB(0xbc), SB(0xbd), SB(0xbe), SB(0xbf),
-	SB(0xc0), SB(0xc1), SB(0xc2), SB(0xc3), SB(0xc4), SB(0xc5), SB(0xc6), SB(0xc7),
-	SB(0xc8), SB(0xc9), SB(0xca), SB(0xcb), SB(0xcc), SB(0xcd), SB(0xce), SB(0xcf),
-	SB(0xd0), SB(0xd1), SB(0xd2), SB(0xd3), SB(0xd4), SB(0xd5), SB(0xd6), SB(0xd7),
-	SB(0xd8), SB(0xd9), SB(0xda), SB(0xdb), SB(0xdc), SB(0xdd), SB(0xde), SB(0xdf),
-	SB(0xe0), SB(0xe1), SB(0xe2), SB(0xe3), SB(0xe4), SB(0xe5), SB(0xe6), SB(0xe7),
-	SB(0xe8), SB(0xe9), SB(0xea), SB(0xeb), SB(0xec), SB(0xed), SB(0xee), SB(0xef),
-	SB(0xf0), SB(0xf1), SB(0xf2), SB(0xf3), SB(0xf4), SB(0xf5), SB(0xf6), SB(0xf7),
-	SB(0xf8), SB(0xf9), SB(0xfa), SB(0xfb), SB(0xfc), SB(0xfd), SB(0xfe), SB(0xff),
+	SIB(0, 0, 1), SIB(1, 0, 1), SIB(2, 0, 1), SIB(3, 0, 1),
+	SIB(4, 0, 1), SIB(5, 0, 1) | FS_BASE5, SIB(6, 0, 1), SIB(7, 0, 1),
+	SIB(0, 1, 1), SIB(1, 1, 1), SIB(2, 1, 1), SIB(3, 1, 1),
+	SIB(4, 1, 1), SIB(5, 1, 1) | FS_BASE5, SIB(6, 1, 1), SIB(7, 1, 1),
+	SIB(0, 2, 1), SIB(1, 2, 1), SIB(2, 2, 1), SIB(3, 2, 1),
+	SIB(4, 2, 1), SIB(5, 2, 1) | FS_BASE5, SIB(6, 2, 1), SIB(7, 2, 1),
+	SIB(0, 3, 1), SIB(1, 3, 1), SIB(2, 3, 1), SIB(3, 3, 1),
+	SIB(4, 3, 1), SIB(5, 3, 1) | FS_BASE5, SIB(6, 3, 1), SIB(7, 3, 1),
+	SIB(0, 0xff, 1), SIB(1, 0xff, 1), SIB(2, 0xff, 1), SIB(3, 0xff, 1),
+	SIB(4, 0xff, 1), SIB(5, 0xff, 1) | FS_BASE5, SIB(6, 0xff, 1), SIB(7, 0xff, 1),
+	SIB(0, 5, 1), SIB(1, 5, 1), SIB(2, 5, 1), SIB(3, 5, 1),
+	SIB(4, 5, 1), SIB(5, 5, 1) | FS_BASE5, SIB(6, 5, 1), SIB(7, 5, 1),
+	SIB(0, 6, 1), SIB(1, 6, 1), SIB(2, 6, 1), SIB(3, 6, 1),
+	SIB(4, 6, 1), SIB(5, 6, 1) | FS_BASE5, SIB(6, 6, 1), SIB(7, 6, 1),
+	SIB(0, 7, 1), SIB(1, 7, 1), SIB(2, 7, 1), SIB(3, 7, 1),
+	SIB(4, 7, 1), SIB(5, 7, 1) | FS_BASE5, SIB(6, 7, 1), SIB(7, 7, 1),
+	SIB(0, 0, 2), SIB(1, 0, 2), SIB(2, 0, 2), SIB(3, 0, 2),
+	SIB(4, 0, 2), SIB(5, 0, 2) | FS_BASE5, SIB(6, 0, 2), SIB(7, 0, 2),
+	SIB(0, 1, 2), SIB(1, 1, 2), SIB(2, 1, 2), SIB(3, 1, 2),
+	SIB(4, 1, 2), SIB(5, 1, 2) | FS_BASE5, SIB(6, 1, 2), SIB(7, 1, 2),
+	SIB(0, 2, 2), SIB(1, 2, 2), SIB(2, 2, 2), SIB(3, 2, 2),
+	SIB(4, 2, 2), SIB(5, 2, 2) | FS_BASE5, SIB(6, 2, 2), SIB(7, 2, 2),
+	SIB(0, 3, 2), SIB(1, 3, 2), SIB(2, 3, 2), SIB(3, 3, 2),
+	SIB(4, 3, 2), SIB(5, 3, 2) | FS_BASE5, SIB(6, 3, 2), SIB(7, 3, 2),
+	SIB(0, 0xff, 2), SIB(1, 0xff, 2), SIB(2, 0xff, 2), SIB(3, 0xff, 2),
+	SIB(4, 0xff, 2), SIB(5, 0xff, 2) | FS_BASE5, SIB(6, 0xff, 2), SIB(7, 0xff, 2),
+	SIB(0, 5, 2), SIB(1, 5, 2), SIB(2, 5, 2), SIB(3, 5, 2),
+	SIB(4, 5, 2), SIB(5, 5, 2) | FS_BASE5, SIB(6, 5, 2), SIB(7, 5, 2),
+	SIB(0, 6, 2), SIB(1, 6, 2), SIB(2, 6, 2), SIB(3, 6, 2),
+	SIB(4, 6, 2), SIB(5, 6, 2) | FS_BASE5, SIB(6, 6, 2), SIB(7, 6, 2),
+	SIB(0, 7, 2), SIB(1, 7, 2), SIB(2, 7, 2), SIB(3, 7, 2),
+	SIB(4, 7, 2), SIB(5, 7, 2) | FS_BASE5, SIB(6, 7, 2), SIB(7, 7, 2),
+	SIB(0, 0, 4), SIB(1, 0, 4), SIB(2, 0, 4), SIB(3, 0, 4),
+	SIB(4, 0, 4), SIB(5, 0, 4) | FS_BASE5, SIB(6, 0, 4), SIB(7, 0, 4),
+	SIB(0, 1, 4), SIB(1, 1, 4), SIB(2, 1, 4), SIB(3, 1, 4),
+	SIB(4, 1, 4), SIB(5, 1, 4) | FS_BASE5, SIB(6, 1, 4), SIB(7, 1, 4),
+	SIB(0, 2, 4), SIB(1, 2, 4), SIB(2, 2, 4), SIB(3, 2, 4),
+	SIB(4, 2, 4), SIB(5, 2, 4) | FS_BASE5, SIB(6, 2, 4), SIB(7, 2, 4),
+	SIB(0, 3, 4), SIB(1, 3, 4), SIB(2, 3, 4), SIB(3, 3, 4),
+	SIB(4, 3, 4), SIB(5, 3, 4) | FS_BASE5, SIB(6, 3, 4), SIB(7, 3, 4),
+	SIB(0, 0xff, 4), SIB(1, 0xff, 4), SIB(2, 0xff, 4), SIB(3, 0xff, 4),
+	SIB(4, 0xff, 4), SIB(5, 0xff, 4) | FS_BASE5, SIB(6, 0xff, 4), SIB(7, 0xff, 4),
+	SIB(0, 5, 4), SIB(1, 5, 4), SIB(2, 5, 4), SIB(3, 5, 4),
+	SIB(4, 5, 4), SIB(5, 5, 4) | FS_BASE5, SIB(6, 5, 4), SIB(7, 5, 4),
+	SIB(0, 6, 4), SIB(1, 6, 4), SIB(2, 6, 4), SIB(3, 6, 4),
+	SIB(4, 6, 4), SIB(5, 6, 4) | FS_BASE5, SIB(6, 6, 4), SIB(7, 6, 4),
+	SIB(0, 7, 4), SIB(1, 7, 4), SIB(2, 7, 4), SIB(3, 7, 4),
+	SIB(4, 7, 4), SIB(5, 7, 4) | FS_BASE5, SIB(6, 7, 4), SIB(7, 7, 4),
+	SIB(0, 0, 8), SIB(1, 0, 8), SIB(2, 0, 8), SIB(3, 0, 8),
+	SIB(4, 0, 8), SIB(5, 0, 8) | FS_BASE5, SIB(6, 0, 8), SIB(7, 0, 8),
+	SIB(0, 1, 8), SIB(1, 1, 8), SIB(2, 1, 8), SIB(3, 1, 8),
+	SIB(4, 1, 8), SIB(5, 1, 8) | FS_BASE5, SIB(6, 1, 8), SIB(7, 1, 8),
+	SIB(0, 2, 8), SIB(1, 2, 8), SIB(2, 2, 8), SIB(3, 2, 8),
+	SIB(4, 2, 8), SIB(5, 2, 8) | FS_BASE5, SIB(6, 2, 8), SIB(7, 2, 8),
+	SIB(0, 3, 8), SIB(1, 3, 8), SIB(2, 3, 8), SIB(3, 3, 8),
+	SIB(4, 3, 8), SIB(5, 3, 8) | FS_BASE5, SIB(6, 3, 8), SIB(7, 3, 8),
+	SIB(0, 0xff, 8), SIB(1, 0xff, 8), SIB(2, 0xff, 8), SIB(3, 0xff, 8),
+	SIB(4, 0xff, 8), SIB(5, 0xff, 8) | FS_BASE5, SIB(6, 0xff, 8), SIB(7, 0xff, 8),
+	SIB(0, 5, 8), SIB(1, 5, 8), SIB(2, 5, 8), SIB(3, 5, 8),
+	SIB(4, 5, 8), SIB(5, 5, 8) | FS_BASE5, SIB(6, 5, 8), SIB(7, 5, 8),
+	SIB(0, 6, 8), SIB(1, 6, 8), SIB(2, 6, 8), SIB(3, 6, 8),
+	SIB(4, 6, 8), SIB(5, 6, 8) | FS_BASE5, SIB(6, 6, 8), SIB(7, 6, 8),
+	SIB(0, 7, 8), SIB(1, 7, 8), SIB(2, 7, 8), SIB(3, 7, 8),
+	SIB(4, 7, 8), SIB(5, 7, 8) | FS_BASE5, SIB(6, 7, 8), SIB(7, 7, 8),
 };
 
 /*
@@ -992,7 +1020,7 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 	t0 = fast_w0[p[1]];
 	t3 = fast_w3[VMM_MODE_64][m & 0xc7];
 	dl = t3 & FM_DISP;
-	il = (t0 >> (8 * offsetof(struct vmm_insn, alu_op) + FO_IL_SHIFT)) & 0xf;
+	il = W0_IL(t0);
 	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || !(t3 & FM_MEM) ||
 		     ((t0 & W0_FLAG(FO_IMM)) && (m & 0x38))))
 		return false;
