@@ -1203,7 +1203,8 @@ static int test_fast_path_decodes_like_the_phases(char *msg, size_t len)
 				unsigned int m = (i >> 8) & 0xff, si = i & 0xff;
 				u8 b[VMM_INSN_MAX_LEN];
 
-				nsib = (m & 7) != 4 || m >= 0xc0 ? 1 : all_sib ? 256 : ARRAY_SIZE(sibs);
+				nsib = (m & 7) != 4 || m >= 0xc0 ? 1 :
+				       all_sib ? 256 : ARRAY_SIZE(sibs);
 				if (si >= nsib)
 					continue;
 				np = 0;
