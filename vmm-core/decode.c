@@ -784,24 +784,34 @@ static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 /*
  * Word 0 for a fast opcode (SDM vol. 2 table A-2, MOV): kind, size and
  * register size without a prefix, no register (-1) for the immediate
- * forms, and the FO_* flags; 0 for every other opcode.
+ * forms, and the FO_* flags; 0 for every other opcode (fast_w0_of()).
  */
-static const u64 fast_w0[256] = {
-	[0x88] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+#define FAST_OP0	0x88	/* fast_w0[] covers opcodes 88-C7 */
+
+static const u64 fast_w0[0x40] = {
+	[0x88 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
 		 W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
-	[0x89] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+	[0x89 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
 		 W0_FLAG(FO_FAST),					/* MOV r/m, r */
-	[0x8a] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+	[0x8a - FAST_OP0] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
 		 W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
-	[0x8b] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+	[0x8b - FAST_OP0] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
 		 W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
-	[0xc6] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+	[0xc6 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
 		 INSN_AT(reg, 0xff) |
 		 W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
-	[0xc7] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+	[0xc7 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
 		 INSN_AT(reg, 0xff) |
 		 W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
 };
+
+/* fast_w0[] of opcode byte @op, 0 outside 88-C7. */
+static __always_inline u64 fast_w0_of(unsigned int op)
+{
+	unsigned int i = (op - FAST_OP0) & 0xff;
+
+	return i < ARRAY_SIZE(fast_w0) ? fast_w0[i] : 0;
+}
 
 /* Flags of a ModRM byte, in the lock byte of its fast_w3[] entry (cleared before the store). */
 #define FM_DISP		0x7	/* displacement bytes: 0, 1 or 4 */
@@ -809,72 +819,45 @@ static const u64 fast_w0[256] = {
 #define FM_NOBASE	BIT(4)	/* mod 00 rm 101: disp32 alone, no base for REX.B */
 #define FM_MEM		BIT(7)	/* a memory operand (mod is not 11) */
 #define W3_64		(FM_MEM | INSN_AT(addr_size, 8) | INSN_AT(index, 0xff) | INSN_AT(scale, 1))
-#define W3_32		(FM_MEM | INSN_AT(addr_size, 4) | INSN_AT(index, 0xff) | INSN_AT(scale, 1))
 #define W3_MOD(mod)	INSN_AT(modrm_mod, mod)
 #define W3_BASE(rm)	INSN_AT(base, rm)
 #define W3_NOBASE	(FM_NOBASE | 4 | INSN_AT(base, 0xff))
 #define W3_RIP		INSN_AT(rip_relative, 1)
+#define W3_TO_32(t3)	(((t3) ^ INSN_AT(addr_size, 8 ^ 4)) & ~W3_RIP)
 
 /*
- * Word 3 for a ModRM memory operand with 64-bit (64-bit mode) and 32-bit
- * (32-bit mode) addressing, indexed by ModRM & 0xc7 (mod and rm): address
- * size, mod, base (none for disp32 alone, RIP-relative in 64-bit mode), no
- * index, scale 1, and the FM_* flags; SDM vol. 2 table 2-2 and 2.2.1.6.
+ * Word 3 for a ModRM memory operand with 64-bit addressing, indexed by
+ * ModRM & 0xc7 (mod and rm): address size, mod, base (none for disp32
+ * alone, which is RIP-relative), no index, scale 1, and the FM_* flags; SDM
+ * vol. 2 table 2-2 and 2.2.1.6.  32-bit addressing has the same table but
+ * for address size 4 and no RIP (disp32 alone is absolute): W3_TO_32.
  * mod 11 (a register operand) and the bytes in between are 0.
  */
-static const u64 fast_w3[2][256] = {
-	[VMM_MODE_64] = {
-		[0x00] = W3_64 | W3_BASE(0),
-		[0x01] = W3_64 | W3_BASE(1),
-		[0x02] = W3_64 | W3_BASE(2),
-		[0x03] = W3_64 | W3_BASE(3),
-		[0x04] = W3_64 | W3_BASE(4) | FM_SIB,
-		[0x05] = W3_64 | W3_NOBASE | W3_RIP,
-		[0x06] = W3_64 | W3_BASE(6),
-		[0x07] = W3_64 | W3_BASE(7),
-		[0x40] = W3_64 | W3_MOD(1) | 1 | W3_BASE(0),
-		[0x41] = W3_64 | W3_MOD(1) | 1 | W3_BASE(1),
-		[0x42] = W3_64 | W3_MOD(1) | 1 | W3_BASE(2),
-		[0x43] = W3_64 | W3_MOD(1) | 1 | W3_BASE(3),
-		[0x44] = W3_64 | W3_MOD(1) | 1 | W3_BASE(4) | FM_SIB,
-		[0x45] = W3_64 | W3_MOD(1) | 1 | W3_BASE(5),
-		[0x46] = W3_64 | W3_MOD(1) | 1 | W3_BASE(6),
-		[0x47] = W3_64 | W3_MOD(1) | 1 | W3_BASE(7),
-		[0x80] = W3_64 | W3_MOD(2) | 4 | W3_BASE(0),
-		[0x81] = W3_64 | W3_MOD(2) | 4 | W3_BASE(1),
-		[0x82] = W3_64 | W3_MOD(2) | 4 | W3_BASE(2),
-		[0x83] = W3_64 | W3_MOD(2) | 4 | W3_BASE(3),
-		[0x84] = W3_64 | W3_MOD(2) | 4 | W3_BASE(4) | FM_SIB,
-		[0x85] = W3_64 | W3_MOD(2) | 4 | W3_BASE(5),
-		[0x86] = W3_64 | W3_MOD(2) | 4 | W3_BASE(6),
-		[0x87] = W3_64 | W3_MOD(2) | 4 | W3_BASE(7),
-	},
-	[VMM_MODE_32] = {
-		[0x00] = W3_32 | W3_BASE(0),
-		[0x01] = W3_32 | W3_BASE(1),
-		[0x02] = W3_32 | W3_BASE(2),
-		[0x03] = W3_32 | W3_BASE(3),
-		[0x04] = W3_32 | W3_BASE(4) | FM_SIB,
-		[0x05] = W3_32 | W3_NOBASE,
-		[0x06] = W3_32 | W3_BASE(6),
-		[0x07] = W3_32 | W3_BASE(7),
-		[0x40] = W3_32 | W3_MOD(1) | 1 | W3_BASE(0),
-		[0x41] = W3_32 | W3_MOD(1) | 1 | W3_BASE(1),
-		[0x42] = W3_32 | W3_MOD(1) | 1 | W3_BASE(2),
-		[0x43] = W3_32 | W3_MOD(1) | 1 | W3_BASE(3),
-		[0x44] = W3_32 | W3_MOD(1) | 1 | W3_BASE(4) | FM_SIB,
-		[0x45] = W3_32 | W3_MOD(1) | 1 | W3_BASE(5),
-		[0x46] = W3_32 | W3_MOD(1) | 1 | W3_BASE(6),
-		[0x47] = W3_32 | W3_MOD(1) | 1 | W3_BASE(7),
-		[0x80] = W3_32 | W3_MOD(2) | 4 | W3_BASE(0),
-		[0x81] = W3_32 | W3_MOD(2) | 4 | W3_BASE(1),
-		[0x82] = W3_32 | W3_MOD(2) | 4 | W3_BASE(2),
-		[0x83] = W3_32 | W3_MOD(2) | 4 | W3_BASE(3),
-		[0x84] = W3_32 | W3_MOD(2) | 4 | W3_BASE(4) | FM_SIB,
-		[0x85] = W3_32 | W3_MOD(2) | 4 | W3_BASE(5),
-		[0x86] = W3_32 | W3_MOD(2) | 4 | W3_BASE(6),
-		[0x87] = W3_32 | W3_MOD(2) | 4 | W3_BASE(7),
-	},
+static const u64 fast_w3[0xc8] = {
+	[0x00] = W3_64 | W3_BASE(0),
+	[0x01] = W3_64 | W3_BASE(1),
+	[0x02] = W3_64 | W3_BASE(2),
+	[0x03] = W3_64 | W3_BASE(3),
+	[0x04] = W3_64 | W3_BASE(4) | FM_SIB,
+	[0x05] = W3_64 | W3_NOBASE | W3_RIP,
+	[0x06] = W3_64 | W3_BASE(6),
+	[0x07] = W3_64 | W3_BASE(7),
+	[0x40] = W3_64 | W3_MOD(1) | 1 | W3_BASE(0),
+	[0x41] = W3_64 | W3_MOD(1) | 1 | W3_BASE(1),
+	[0x42] = W3_64 | W3_MOD(1) | 1 | W3_BASE(2),
+	[0x43] = W3_64 | W3_MOD(1) | 1 | W3_BASE(3),
+	[0x44] = W3_64 | W3_MOD(1) | 1 | W3_BASE(4) | FM_SIB,
+	[0x45] = W3_64 | W3_MOD(1) | 1 | W3_BASE(5),
+	[0x46] = W3_64 | W3_MOD(1) | 1 | W3_BASE(6),
+	[0x47] = W3_64 | W3_MOD(1) | 1 | W3_BASE(7),
+	[0x80] = W3_64 | W3_MOD(2) | 4 | W3_BASE(0),
+	[0x81] = W3_64 | W3_MOD(2) | 4 | W3_BASE(1),
+	[0x82] = W3_64 | W3_MOD(2) | 4 | W3_BASE(2),
+	[0x83] = W3_64 | W3_MOD(2) | 4 | W3_BASE(3),
+	[0x84] = W3_64 | W3_MOD(2) | 4 | W3_BASE(4) | FM_SIB,
+	[0x85] = W3_64 | W3_MOD(2) | 4 | W3_BASE(5),
+	[0x86] = W3_64 | W3_MOD(2) | 4 | W3_BASE(6),
+	[0x87] = W3_64 | W3_MOD(2) | 4 | W3_BASE(7),
 };
 
 /*
@@ -884,13 +867,15 @@ static const u64 fast_w3[2][256] = {
 static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
 				       struct vmm_insn *in)
 {
-	u64 t0 = fast_w0[p[0]], t3 = fast_w3[mode][p[1] & 0xc7];
+	u64 t0 = fast_w0_of(p[0]), t3 = fast_w3[p[1] & 0xc7];
 	unsigned int dl = t3 & FM_DISP, il = W0_IL(t0), r;
 	u32 d32;
 
 	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || (t3 & FM_SIB) || !(t3 & FM_MEM) ||
 		     ((t0 & W0_FLAG(FO_IMM)) && (p[1] & 0x38)) || 2 + dl + il > avail))
 		return false;
+	if (mode == VMM_MODE_32)
+		t3 = W3_TO_32(t3);
 	put_word(in, 3, t3 & ~0xffULL);
 	put_word(in, 4, 0);
 	put_word(in, 6, INSN_AT(mode, mode));
@@ -927,14 +912,16 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 }
 
 /*
- * Base, index and scale of a SIB byte before REX, SDM vol. 2 table 2-3:
- * index 100 is none; base 101 with mod 00 is none with a disp32, which the
- * FS_BASE5 flag in the lock byte marks (cleared before the store).
+ * Base, index and scale of a SIB byte before REX, SDM vol. 2 table 2-3, as
+ * bytes 4-6 of word 3 shifted down by 32 (base, index and scale are pinned
+ * at offsets 28-30 above): index 100 is none; base 101 with mod 00 is none
+ * with a disp32, which the FS_BASE5 flag in byte 3 marks (the rip_relative
+ * byte once shifted; cleared before the merge).
  */
-#define FS_BASE5	BIT(0)
-#define SIB(b, i, s)	(INSN_AT(base, b) | INSN_AT(index, i) | INSN_AT(scale, s))
+#define FS_BASE5	BIT(24)
+#define SIB(b, i, s)	((u32)(b) | (u32)(i) << 8 | (u32)(s) << 16)
 
-static const u64 fast_sib[256] = {
+static const u32 fast_sib[256] = {
 	SIB(0, 0, 1), SIB(1, 0, 1), SIB(2, 0, 1), SIB(3, 0, 1),
 	SIB(4, 0, 1), SIB(5, 0, 1) | FS_BASE5, SIB(6, 0, 1), SIB(7, 0, 1),
 	SIB(0, 1, 1), SIB(1, 1, 1), SIB(2, 1, 1), SIB(3, 1, 1),
@@ -1017,8 +1004,8 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		return false;
 	rex = p[0];
 	m = p[2];
-	t0 = fast_w0[p[1]];
-	t3 = fast_w3[VMM_MODE_64][m & 0xc7];
+	t0 = fast_w0_of(p[1]);
+	t3 = fast_w3[m & 0xc7];
 	dl = t3 & FM_DISP;
 	il = W0_IL(t0);
 	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || !(t3 & FM_MEM) ||
@@ -1030,15 +1017,15 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 
 		if (unlikely(avail < 4))
 			return false;
-		st = fast_sib[p[3]];
+		st = (u64)fast_sib[p[3]] << 32;
 		xidx = INSN_AT(index, ((p[3] >> 3) & 7) | 8);
 		pos = 4;
 		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
-			     0xffULL)) | (st & ~0xffULL);
+			     0xffULL)) | (st & ~INSN_AT(rip_relative, 0xff));
 		/* REX.X: index 8-15, 1100 included */
 		t3 = (rex & 2) ? (t3 & ~INSN_AT(index, 0xff)) | xidx : t3;
 		/* SIB base 101 with mod 00: no base, disp32 (REX.B ignored) */
-		nobase = (st & FS_BASE5) && m < 0x40;
+		nobase = (st & (u64)FS_BASE5 << 32) && m < 0x40;
 		t3 = nobase ? t3 | INSN_AT(base, 0xff) : t3 + INSN_AT(base, (rex & 1) << 3);
 		dl = nobase ? 4 : dl;
 	} else {
