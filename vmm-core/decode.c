@@ -789,20 +789,26 @@ static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 #define FAST_OP0	0x88	/* fast_w0[] covers opcodes 88-C7 */
 
 static const u64 fast_w0[0x40] = {
-	[0x88 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
-		 W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
-	[0x89 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
-		 W0_FLAG(FO_FAST),					/* MOV r/m, r */
-	[0x8a - FAST_OP0] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
-		 W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
-	[0x8b - FAST_OP0] = INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
-		 W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
-	[0xc6 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
-		 INSN_AT(reg, 0xff) |
-		 W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
-	[0xc7 - FAST_OP0] = INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
-		 INSN_AT(reg, 0xff) |
-		 W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+	[0x88 - FAST_OP0] =
+		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+		W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
+	[0x89 - FAST_OP0] =
+		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+		W0_FLAG(FO_FAST),					/* MOV r/m, r */
+	[0x8a - FAST_OP0] =
+		INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+		W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
+	[0x8b - FAST_OP0] =
+		INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+		W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
+	[0xc6 - FAST_OP0] =
+		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+		INSN_AT(reg, 0xff) |
+		W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
+	[0xc7 - FAST_OP0] =
+		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+		INSN_AT(reg, 0xff) |
+		W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
 };
 
 /* fast_w0[] of opcode byte @op, 0 outside 88-C7. */
