@@ -920,78 +920,76 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 /*
  * Base, index and scale of a SIB byte before REX, SDM vol. 2 table 2-3, as
  * bytes 4-6 of word 3 shifted down by 32 (base, index and scale are pinned
- * at offsets 28-30 above): index 100 is none; base 101 with mod 00 is none
- * with a disp32, which the FS_BASE5 flag in byte 3 marks (the rip_relative
- * byte once shifted; cleared before the merge).
+ * at offsets 28-30 above): index 100 is none (base 101 with mod 00, none
+ * with a disp32, is left to fast_rex()).
  */
-#define FS_BASE5	BIT(24)
 #define SIB(b, i, s)	((u32)(b) | (u32)(i) << 8 | (u32)(s) << 16)
 
 static const u32 fast_sib[256] = {
 	SIB(0, 0, 1), SIB(1, 0, 1), SIB(2, 0, 1), SIB(3, 0, 1),
-	SIB(4, 0, 1), SIB(5, 0, 1) | FS_BASE5, SIB(6, 0, 1), SIB(7, 0, 1),
+	SIB(4, 0, 1), SIB(5, 0, 1), SIB(6, 0, 1), SIB(7, 0, 1),
 	SIB(0, 1, 1), SIB(1, 1, 1), SIB(2, 1, 1), SIB(3, 1, 1),
-	SIB(4, 1, 1), SIB(5, 1, 1) | FS_BASE5, SIB(6, 1, 1), SIB(7, 1, 1),
+	SIB(4, 1, 1), SIB(5, 1, 1), SIB(6, 1, 1), SIB(7, 1, 1),
 	SIB(0, 2, 1), SIB(1, 2, 1), SIB(2, 2, 1), SIB(3, 2, 1),
-	SIB(4, 2, 1), SIB(5, 2, 1) | FS_BASE5, SIB(6, 2, 1), SIB(7, 2, 1),
+	SIB(4, 2, 1), SIB(5, 2, 1), SIB(6, 2, 1), SIB(7, 2, 1),
 	SIB(0, 3, 1), SIB(1, 3, 1), SIB(2, 3, 1), SIB(3, 3, 1),
-	SIB(4, 3, 1), SIB(5, 3, 1) | FS_BASE5, SIB(6, 3, 1), SIB(7, 3, 1),
+	SIB(4, 3, 1), SIB(5, 3, 1), SIB(6, 3, 1), SIB(7, 3, 1),
 	SIB(0, 0xff, 1), SIB(1, 0xff, 1), SIB(2, 0xff, 1), SIB(3, 0xff, 1),
-	SIB(4, 0xff, 1), SIB(5, 0xff, 1) | FS_BASE5, SIB(6, 0xff, 1), SIB(7, 0xff, 1),
+	SIB(4, 0xff, 1), SIB(5, 0xff, 1), SIB(6, 0xff, 1), SIB(7, 0xff, 1),
 	SIB(0, 5, 1), SIB(1, 5, 1), SIB(2, 5, 1), SIB(3, 5, 1),
-	SIB(4, 5, 1), SIB(5, 5, 1) | FS_BASE5, SIB(6, 5, 1), SIB(7, 5, 1),
+	SIB(4, 5, 1), SIB(5, 5, 1), SIB(6, 5, 1), SIB(7, 5, 1),
 	SIB(0, 6, 1), SIB(1, 6, 1), SIB(2, 6, 1), SIB(3, 6, 1),
-	SIB(4, 6, 1), SIB(5, 6, 1) | FS_BASE5, SIB(6, 6, 1), SIB(7, 6, 1),
+	SIB(4, 6, 1), SIB(5, 6, 1), SIB(6, 6, 1), SIB(7, 6, 1),
 	SIB(0, 7, 1), SIB(1, 7, 1), SIB(2, 7, 1), SIB(3, 7, 1),
-	SIB(4, 7, 1), SIB(5, 7, 1) | FS_BASE5, SIB(6, 7, 1), SIB(7, 7, 1),
+	SIB(4, 7, 1), SIB(5, 7, 1), SIB(6, 7, 1), SIB(7, 7, 1),
 	SIB(0, 0, 2), SIB(1, 0, 2), SIB(2, 0, 2), SIB(3, 0, 2),
-	SIB(4, 0, 2), SIB(5, 0, 2) | FS_BASE5, SIB(6, 0, 2), SIB(7, 0, 2),
+	SIB(4, 0, 2), SIB(5, 0, 2), SIB(6, 0, 2), SIB(7, 0, 2),
 	SIB(0, 1, 2), SIB(1, 1, 2), SIB(2, 1, 2), SIB(3, 1, 2),
-	SIB(4, 1, 2), SIB(5, 1, 2) | FS_BASE5, SIB(6, 1, 2), SIB(7, 1, 2),
+	SIB(4, 1, 2), SIB(5, 1, 2), SIB(6, 1, 2), SIB(7, 1, 2),
 	SIB(0, 2, 2), SIB(1, 2, 2), SIB(2, 2, 2), SIB(3, 2, 2),
-	SIB(4, 2, 2), SIB(5, 2, 2) | FS_BASE5, SIB(6, 2, 2), SIB(7, 2, 2),
+	SIB(4, 2, 2), SIB(5, 2, 2), SIB(6, 2, 2), SIB(7, 2, 2),
 	SIB(0, 3, 2), SIB(1, 3, 2), SIB(2, 3, 2), SIB(3, 3, 2),
-	SIB(4, 3, 2), SIB(5, 3, 2) | FS_BASE5, SIB(6, 3, 2), SIB(7, 3, 2),
+	SIB(4, 3, 2), SIB(5, 3, 2), SIB(6, 3, 2), SIB(7, 3, 2),
 	SIB(0, 0xff, 2), SIB(1, 0xff, 2), SIB(2, 0xff, 2), SIB(3, 0xff, 2),
-	SIB(4, 0xff, 2), SIB(5, 0xff, 2) | FS_BASE5, SIB(6, 0xff, 2), SIB(7, 0xff, 2),
+	SIB(4, 0xff, 2), SIB(5, 0xff, 2), SIB(6, 0xff, 2), SIB(7, 0xff, 2),
 	SIB(0, 5, 2), SIB(1, 5, 2), SIB(2, 5, 2), SIB(3, 5, 2),
-	SIB(4, 5, 2), SIB(5, 5, 2) | FS_BASE5, SIB(6, 5, 2), SIB(7, 5, 2),
+	SIB(4, 5, 2), SIB(5, 5, 2), SIB(6, 5, 2), SIB(7, 5, 2),
 	SIB(0, 6, 2), SIB(1, 6, 2), SIB(2, 6, 2), SIB(3, 6, 2),
-	SIB(4, 6, 2), SIB(5, 6, 2) | FS_BASE5, SIB(6, 6, 2), SIB(7, 6, 2),
+	SIB(4, 6, 2), SIB(5, 6, 2), SIB(6, 6, 2), SIB(7, 6, 2),
 	SIB(0, 7, 2), SIB(1, 7, 2), SIB(2, 7, 2), SIB(3, 7, 2),
-	SIB(4, 7, 2), SIB(5, 7, 2) | FS_BASE5, SIB(6, 7, 2), SIB(7, 7, 2),
+	SIB(4, 7, 2), SIB(5, 7, 2), SIB(6, 7, 2), SIB(7, 7, 2),
 	SIB(0, 0, 4), SIB(1, 0, 4), SIB(2, 0, 4), SIB(3, 0, 4),
-	SIB(4, 0, 4), SIB(5, 0, 4) | FS_BASE5, SIB(6, 0, 4), SIB(7, 0, 4),
+	SIB(4, 0, 4), SIB(5, 0, 4), SIB(6, 0, 4), SIB(7, 0, 4),
 	SIB(0, 1, 4), SIB(1, 1, 4), SIB(2, 1, 4), SIB(3, 1, 4),
-	SIB(4, 1, 4), SIB(5, 1, 4) | FS_BASE5, SIB(6, 1, 4), SIB(7, 1, 4),
+	SIB(4, 1, 4), SIB(5, 1, 4), SIB(6, 1, 4), SIB(7, 1, 4),
 	SIB(0, 2, 4), SIB(1, 2, 4), SIB(2, 2, 4), SIB(3, 2, 4),
-	SIB(4, 2, 4), SIB(5, 2, 4) | FS_BASE5, SIB(6, 2, 4), SIB(7, 2, 4),
+	SIB(4, 2, 4), SIB(5, 2, 4), SIB(6, 2, 4), SIB(7, 2, 4),
 	SIB(0, 3, 4), SIB(1, 3, 4), SIB(2, 3, 4), SIB(3, 3, 4),
-	SIB(4, 3, 4), SIB(5, 3, 4) | FS_BASE5, SIB(6, 3, 4), SIB(7, 3, 4),
+	SIB(4, 3, 4), SIB(5, 3, 4), SIB(6, 3, 4), SIB(7, 3, 4),
 	SIB(0, 0xff, 4), SIB(1, 0xff, 4), SIB(2, 0xff, 4), SIB(3, 0xff, 4),
-	SIB(4, 0xff, 4), SIB(5, 0xff, 4) | FS_BASE5, SIB(6, 0xff, 4), SIB(7, 0xff, 4),
+	SIB(4, 0xff, 4), SIB(5, 0xff, 4), SIB(6, 0xff, 4), SIB(7, 0xff, 4),
 	SIB(0, 5, 4), SIB(1, 5, 4), SIB(2, 5, 4), SIB(3, 5, 4),
-	SIB(4, 5, 4), SIB(5, 5, 4) | FS_BASE5, SIB(6, 5, 4), SIB(7, 5, 4),
+	SIB(4, 5, 4), SIB(5, 5, 4), SIB(6, 5, 4), SIB(7, 5, 4),
 	SIB(0, 6, 4), SIB(1, 6, 4), SIB(2, 6, 4), SIB(3, 6, 4),
-	SIB(4, 6, 4), SIB(5, 6, 4) | FS_BASE5, SIB(6, 6, 4), SIB(7, 6, 4),
+	SIB(4, 6, 4), SIB(5, 6, 4), SIB(6, 6, 4), SIB(7, 6, 4),
 	SIB(0, 7, 4), SIB(1, 7, 4), SIB(2, 7, 4), SIB(3, 7, 4),
-	SIB(4, 7, 4), SIB(5, 7, 4) | FS_BASE5, SIB(6, 7, 4), SIB(7, 7, 4),
+	SIB(4, 7, 4), SIB(5, 7, 4), SIB(6, 7, 4), SIB(7, 7, 4),
 	SIB(0, 0, 8), SIB(1, 0, 8), SIB(2, 0, 8), SIB(3, 0, 8),
-	SIB(4, 0, 8), SIB(5, 0, 8) | FS_BASE5, SIB(6, 0, 8), SIB(7, 0, 8),
+	SIB(4, 0, 8), SIB(5, 0, 8), SIB(6, 0, 8), SIB(7, 0, 8),
 	SIB(0, 1, 8), SIB(1, 1, 8), SIB(2, 1, 8), SIB(3, 1, 8),
-	SIB(4, 1, 8), SIB(5, 1, 8) | FS_BASE5, SIB(6, 1, 8), SIB(7, 1, 8),
+	SIB(4, 1, 8), SIB(5, 1, 8), SIB(6, 1, 8), SIB(7, 1, 8),
 	SIB(0, 2, 8), SIB(1, 2, 8), SIB(2, 2, 8), SIB(3, 2, 8),
-	SIB(4, 2, 8), SIB(5, 2, 8) | FS_BASE5, SIB(6, 2, 8), SIB(7, 2, 8),
+	SIB(4, 2, 8), SIB(5, 2, 8), SIB(6, 2, 8), SIB(7, 2, 8),
 	SIB(0, 3, 8), SIB(1, 3, 8), SIB(2, 3, 8), SIB(3, 3, 8),
-	SIB(4, 3, 8), SIB(5, 3, 8) | FS_BASE5, SIB(6, 3, 8), SIB(7, 3, 8),
+	SIB(4, 3, 8), SIB(5, 3, 8), SIB(6, 3, 8), SIB(7, 3, 8),
 	SIB(0, 0xff, 8), SIB(1, 0xff, 8), SIB(2, 0xff, 8), SIB(3, 0xff, 8),
-	SIB(4, 0xff, 8), SIB(5, 0xff, 8) | FS_BASE5, SIB(6, 0xff, 8), SIB(7, 0xff, 8),
+	SIB(4, 0xff, 8), SIB(5, 0xff, 8), SIB(6, 0xff, 8), SIB(7, 0xff, 8),
 	SIB(0, 5, 8), SIB(1, 5, 8), SIB(2, 5, 8), SIB(3, 5, 8),
-	SIB(4, 5, 8), SIB(5, 5, 8) | FS_BASE5, SIB(6, 5, 8), SIB(7, 5, 8),
+	SIB(4, 5, 8), SIB(5, 5, 8), SIB(6, 5, 8), SIB(7, 5, 8),
 	SIB(0, 6, 8), SIB(1, 6, 8), SIB(2, 6, 8), SIB(3, 6, 8),
-	SIB(4, 6, 8), SIB(5, 6, 8) | FS_BASE5, SIB(6, 6, 8), SIB(7, 6, 8),
+	SIB(4, 6, 8), SIB(5, 6, 8), SIB(6, 6, 8), SIB(7, 6, 8),
 	SIB(0, 7, 8), SIB(1, 7, 8), SIB(2, 7, 8), SIB(3, 7, 8),
-	SIB(4, 7, 8), SIB(5, 7, 8) | FS_BASE5, SIB(6, 7, 8), SIB(7, 7, 8),
+	SIB(4, 7, 8), SIB(5, 7, 8), SIB(6, 7, 8), SIB(7, 7, 8),
 };
 
 /*
@@ -1027,11 +1025,11 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		xidx = INSN_AT(index, ((p[3] >> 3) & 7) | 8);
 		pos = 4;
 		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
-			     0xffULL)) | (st & ~INSN_AT(rip_relative, 0xff));
+			     0xffULL)) | st;
 		/* REX.X: index 8-15, 1100 included */
 		t3 = (rex & 2) ? (t3 & ~INSN_AT(index, 0xff)) | xidx : t3;
 		/* SIB base 101 with mod 00: no base, disp32 (REX.B ignored) */
-		nobase = (st & (u64)FS_BASE5 << 32) && m < 0x40;
+		nobase = (p[3] & 7) == 5 && m < 0x40;
 		t3 = nobase ? t3 | INSN_AT(base, 0xff) : t3 + INSN_AT(base, (rex & 1) << 3);
 		dl = nobase ? 4 : dl;
 	} else {
