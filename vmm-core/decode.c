@@ -762,6 +762,15 @@ TDSNP_CHECK_OFFSET(struct vmm_insn, rip_relative, 31);
 TDSNP_CHECK_OFFSET(struct vmm_insn, disp, 40);
 TDSNP_CHECK_OFFSET(struct vmm_insn, mode, 53);
 
+/*
+ * The hot entry points start on a cache line: where the linker happened to
+ * put them moved the bench's figures by two cycles.
+ */
+int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+		    struct vmm_insn *insn) __aligned(64);
+int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa, const struct vmm_emul_ops *ops,
+		     void *ctx) __aligned(64);
+
 /* One 64-bit store of word @i of @in. */
 static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 {
@@ -783,40 +792,63 @@ static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 
 /*
  * Word 0 for a fast opcode (SDM vol. 2 table A-2, MOV): kind, size and
- * register size without a prefix, no register (-1) for the immediate
+ * register size without a prefix (row 0) and with REX.W (row 1), no register (-1) for the immediate
  * forms, and the FO_* flags; 0 for every other opcode (fast_w0_of()).
  */
 #define FAST_OP0	0x88	/* fast_w0[] covers opcodes 88-C7 */
 
-static const u64 fast_w0[0x40] = {
-	[0x88 - FAST_OP0] =
-		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
-		W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
-	[0x89 - FAST_OP0] =
-		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
-		W0_FLAG(FO_FAST),					/* MOV r/m, r */
-	[0x8a - FAST_OP0] =
-		INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
-		W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
-	[0x8b - FAST_OP0] =
-		INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
-		W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
-	[0xc6 - FAST_OP0] =
-		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
-		INSN_AT(reg, 0xff) |
-		W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
-	[0xc7 - FAST_OP0] =
-		INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
-		INSN_AT(reg, 0xff) |
-		W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+static const u64 fast_w0[2][0x40] = {
+	{
+		[0x88 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
+		[0x89 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+			W0_FLAG(FO_FAST),					/* MOV r/m, r */
+		[0x8a - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
+		[0x8b - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+			W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
+		[0xc6 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
+		[0xc7 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+	}, {	/* REX.W: 64-bit operand */
+		[0x88 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
+		[0x89 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 8) | INSN_AT(reg_size, 8) |
+			W0_FLAG(FO_FAST),					/* MOV r/m, r */
+		[0x8a - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
+		[0x8b - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 8) | INSN_AT(reg_size, 8) |
+			W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
+		[0xc6 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
+		[0xc7 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 8) | INSN_AT(reg_size, 8) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+	},
 };
 
-/* fast_w0[] of opcode byte @op, 0 outside 88-C7. */
-static __always_inline u64 fast_w0_of(unsigned int op)
+/* fast_w0[] of opcode byte @op (@w: REX.W), 0 outside 88-C7. */
+static __always_inline u64 fast_w0_of(unsigned int op, unsigned int w)
 {
 	unsigned int i = (op - FAST_OP0) & 0xff;
 
-	return i < ARRAY_SIZE(fast_w0) ? fast_w0[i] : 0;
+	return i < ARRAY_SIZE(fast_w0[0]) ? fast_w0[w][i] : 0;
 }
 
 /* Flags of a ModRM byte, in the lock byte of its fast_w3[] entry (cleared before the store). */
@@ -873,7 +905,7 @@ static const u64 fast_w3[0xc8] = {
 static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
 				       struct vmm_insn *in)
 {
-	u64 t0 = fast_w0_of(p[0]), t3 = fast_w3[p[1] & 0xc7];
+	u64 t0 = fast_w0_of(p[0], 0), t3 = fast_w3[p[1] & 0xc7];
 	unsigned int dl = t3 & FM_DISP, il = W0_IL(t0), r;
 	u32 d32;
 
@@ -920,76 +952,144 @@ static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_m
 /*
  * Base, index and scale of a SIB byte before REX, SDM vol. 2 table 2-3, as
  * bytes 4-6 of word 3 shifted down by 32 (base, index and scale are pinned
- * at offsets 28-30 above): index 100 is none (base 101 with mod 00, none
- * with a disp32, is left to fast_rex()).
+ * at offsets 28-30 above), without (row 0) and with (row 1) REX.X: index
+ * 100 is none but with REX.X (R12); base 101 with mod 00, none with a
+ * disp32, is left to fast_rex(), as is REX.B.
  */
 #define SIB(b, i, s)	((u32)(b) | (u32)(i) << 8 | (u32)(s) << 16)
 
-static const u32 fast_sib[256] = {
-	SIB(0, 0, 1), SIB(1, 0, 1), SIB(2, 0, 1), SIB(3, 0, 1),
-	SIB(4, 0, 1), SIB(5, 0, 1), SIB(6, 0, 1), SIB(7, 0, 1),
-	SIB(0, 1, 1), SIB(1, 1, 1), SIB(2, 1, 1), SIB(3, 1, 1),
-	SIB(4, 1, 1), SIB(5, 1, 1), SIB(6, 1, 1), SIB(7, 1, 1),
-	SIB(0, 2, 1), SIB(1, 2, 1), SIB(2, 2, 1), SIB(3, 2, 1),
-	SIB(4, 2, 1), SIB(5, 2, 1), SIB(6, 2, 1), SIB(7, 2, 1),
-	SIB(0, 3, 1), SIB(1, 3, 1), SIB(2, 3, 1), SIB(3, 3, 1),
-	SIB(4, 3, 1), SIB(5, 3, 1), SIB(6, 3, 1), SIB(7, 3, 1),
-	SIB(0, 0xff, 1), SIB(1, 0xff, 1), SIB(2, 0xff, 1), SIB(3, 0xff, 1),
-	SIB(4, 0xff, 1), SIB(5, 0xff, 1), SIB(6, 0xff, 1), SIB(7, 0xff, 1),
-	SIB(0, 5, 1), SIB(1, 5, 1), SIB(2, 5, 1), SIB(3, 5, 1),
-	SIB(4, 5, 1), SIB(5, 5, 1), SIB(6, 5, 1), SIB(7, 5, 1),
-	SIB(0, 6, 1), SIB(1, 6, 1), SIB(2, 6, 1), SIB(3, 6, 1),
-	SIB(4, 6, 1), SIB(5, 6, 1), SIB(6, 6, 1), SIB(7, 6, 1),
-	SIB(0, 7, 1), SIB(1, 7, 1), SIB(2, 7, 1), SIB(3, 7, 1),
-	SIB(4, 7, 1), SIB(5, 7, 1), SIB(6, 7, 1), SIB(7, 7, 1),
-	SIB(0, 0, 2), SIB(1, 0, 2), SIB(2, 0, 2), SIB(3, 0, 2),
-	SIB(4, 0, 2), SIB(5, 0, 2), SIB(6, 0, 2), SIB(7, 0, 2),
-	SIB(0, 1, 2), SIB(1, 1, 2), SIB(2, 1, 2), SIB(3, 1, 2),
-	SIB(4, 1, 2), SIB(5, 1, 2), SIB(6, 1, 2), SIB(7, 1, 2),
-	SIB(0, 2, 2), SIB(1, 2, 2), SIB(2, 2, 2), SIB(3, 2, 2),
-	SIB(4, 2, 2), SIB(5, 2, 2), SIB(6, 2, 2), SIB(7, 2, 2),
-	SIB(0, 3, 2), SIB(1, 3, 2), SIB(2, 3, 2), SIB(3, 3, 2),
-	SIB(4, 3, 2), SIB(5, 3, 2), SIB(6, 3, 2), SIB(7, 3, 2),
-	SIB(0, 0xff, 2), SIB(1, 0xff, 2), SIB(2, 0xff, 2), SIB(3, 0xff, 2),
-	SIB(4, 0xff, 2), SIB(5, 0xff, 2), SIB(6, 0xff, 2), SIB(7, 0xff, 2),
-	SIB(0, 5, 2), SIB(1, 5, 2), SIB(2, 5, 2), SIB(3, 5, 2),
-	SIB(4, 5, 2), SIB(5, 5, 2), SIB(6, 5, 2), SIB(7, 5, 2),
-	SIB(0, 6, 2), SIB(1, 6, 2), SIB(2, 6, 2), SIB(3, 6, 2),
-	SIB(4, 6, 2), SIB(5, 6, 2), SIB(6, 6, 2), SIB(7, 6, 2),
-	SIB(0, 7, 2), SIB(1, 7, 2), SIB(2, 7, 2), SIB(3, 7, 2),
-	SIB(4, 7, 2), SIB(5, 7, 2), SIB(6, 7, 2), SIB(7, 7, 2),
-	SIB(0, 0, 4), SIB(1, 0, 4), SIB(2, 0, 4), SIB(3, 0, 4),
-	SIB(4, 0, 4), SIB(5, 0, 4), SIB(6, 0, 4), SIB(7, 0, 4),
-	SIB(0, 1, 4), SIB(1, 1, 4), SIB(2, 1, 4), SIB(3, 1, 4),
-	SIB(4, 1, 4), SIB(5, 1, 4), SIB(6, 1, 4), SIB(7, 1, 4),
-	SIB(0, 2, 4), SIB(1, 2, 4), SIB(2, 2, 4), SIB(3, 2, 4),
-	SIB(4, 2, 4), SIB(5, 2, 4), SIB(6, 2, 4), SIB(7, 2, 4),
-	SIB(0, 3, 4), SIB(1, 3, 4), SIB(2, 3, 4), SIB(3, 3, 4),
-	SIB(4, 3, 4), SIB(5, 3, 4), SIB(6, 3, 4), SIB(7, 3, 4),
-	SIB(0, 0xff, 4), SIB(1, 0xff, 4), SIB(2, 0xff, 4), SIB(3, 0xff, 4),
-	SIB(4, 0xff, 4), SIB(5, 0xff, 4), SIB(6, 0xff, 4), SIB(7, 0xff, 4),
-	SIB(0, 5, 4), SIB(1, 5, 4), SIB(2, 5, 4), SIB(3, 5, 4),
-	SIB(4, 5, 4), SIB(5, 5, 4), SIB(6, 5, 4), SIB(7, 5, 4),
-	SIB(0, 6, 4), SIB(1, 6, 4), SIB(2, 6, 4), SIB(3, 6, 4),
-	SIB(4, 6, 4), SIB(5, 6, 4), SIB(6, 6, 4), SIB(7, 6, 4),
-	SIB(0, 7, 4), SIB(1, 7, 4), SIB(2, 7, 4), SIB(3, 7, 4),
-	SIB(4, 7, 4), SIB(5, 7, 4), SIB(6, 7, 4), SIB(7, 7, 4),
-	SIB(0, 0, 8), SIB(1, 0, 8), SIB(2, 0, 8), SIB(3, 0, 8),
-	SIB(4, 0, 8), SIB(5, 0, 8), SIB(6, 0, 8), SIB(7, 0, 8),
-	SIB(0, 1, 8), SIB(1, 1, 8), SIB(2, 1, 8), SIB(3, 1, 8),
-	SIB(4, 1, 8), SIB(5, 1, 8), SIB(6, 1, 8), SIB(7, 1, 8),
-	SIB(0, 2, 8), SIB(1, 2, 8), SIB(2, 2, 8), SIB(3, 2, 8),
-	SIB(4, 2, 8), SIB(5, 2, 8), SIB(6, 2, 8), SIB(7, 2, 8),
-	SIB(0, 3, 8), SIB(1, 3, 8), SIB(2, 3, 8), SIB(3, 3, 8),
-	SIB(4, 3, 8), SIB(5, 3, 8), SIB(6, 3, 8), SIB(7, 3, 8),
-	SIB(0, 0xff, 8), SIB(1, 0xff, 8), SIB(2, 0xff, 8), SIB(3, 0xff, 8),
-	SIB(4, 0xff, 8), SIB(5, 0xff, 8), SIB(6, 0xff, 8), SIB(7, 0xff, 8),
-	SIB(0, 5, 8), SIB(1, 5, 8), SIB(2, 5, 8), SIB(3, 5, 8),
-	SIB(4, 5, 8), SIB(5, 5, 8), SIB(6, 5, 8), SIB(7, 5, 8),
-	SIB(0, 6, 8), SIB(1, 6, 8), SIB(2, 6, 8), SIB(3, 6, 8),
-	SIB(4, 6, 8), SIB(5, 6, 8), SIB(6, 6, 8), SIB(7, 6, 8),
-	SIB(0, 7, 8), SIB(1, 7, 8), SIB(2, 7, 8), SIB(3, 7, 8),
-	SIB(4, 7, 8), SIB(5, 7, 8), SIB(6, 7, 8), SIB(7, 7, 8),
+static const u32 fast_sib[2][256] = {
+	{
+		SIB(0, 0, 1), SIB(1, 0, 1), SIB(2, 0, 1), SIB(3, 0, 1),
+		SIB(4, 0, 1), SIB(5, 0, 1), SIB(6, 0, 1), SIB(7, 0, 1),
+		SIB(0, 1, 1), SIB(1, 1, 1), SIB(2, 1, 1), SIB(3, 1, 1),
+		SIB(4, 1, 1), SIB(5, 1, 1), SIB(6, 1, 1), SIB(7, 1, 1),
+		SIB(0, 2, 1), SIB(1, 2, 1), SIB(2, 2, 1), SIB(3, 2, 1),
+		SIB(4, 2, 1), SIB(5, 2, 1), SIB(6, 2, 1), SIB(7, 2, 1),
+		SIB(0, 3, 1), SIB(1, 3, 1), SIB(2, 3, 1), SIB(3, 3, 1),
+		SIB(4, 3, 1), SIB(5, 3, 1), SIB(6, 3, 1), SIB(7, 3, 1),
+		SIB(0, 0xff, 1), SIB(1, 0xff, 1), SIB(2, 0xff, 1), SIB(3, 0xff, 1),
+		SIB(4, 0xff, 1), SIB(5, 0xff, 1), SIB(6, 0xff, 1), SIB(7, 0xff, 1),
+		SIB(0, 5, 1), SIB(1, 5, 1), SIB(2, 5, 1), SIB(3, 5, 1),
+		SIB(4, 5, 1), SIB(5, 5, 1), SIB(6, 5, 1), SIB(7, 5, 1),
+		SIB(0, 6, 1), SIB(1, 6, 1), SIB(2, 6, 1), SIB(3, 6, 1),
+		SIB(4, 6, 1), SIB(5, 6, 1), SIB(6, 6, 1), SIB(7, 6, 1),
+		SIB(0, 7, 1), SIB(1, 7, 1), SIB(2, 7, 1), SIB(3, 7, 1),
+		SIB(4, 7, 1), SIB(5, 7, 1), SIB(6, 7, 1), SIB(7, 7, 1),
+		SIB(0, 0, 2), SIB(1, 0, 2), SIB(2, 0, 2), SIB(3, 0, 2),
+		SIB(4, 0, 2), SIB(5, 0, 2), SIB(6, 0, 2), SIB(7, 0, 2),
+		SIB(0, 1, 2), SIB(1, 1, 2), SIB(2, 1, 2), SIB(3, 1, 2),
+		SIB(4, 1, 2), SIB(5, 1, 2), SIB(6, 1, 2), SIB(7, 1, 2),
+		SIB(0, 2, 2), SIB(1, 2, 2), SIB(2, 2, 2), SIB(3, 2, 2),
+		SIB(4, 2, 2), SIB(5, 2, 2), SIB(6, 2, 2), SIB(7, 2, 2),
+		SIB(0, 3, 2), SIB(1, 3, 2), SIB(2, 3, 2), SIB(3, 3, 2),
+		SIB(4, 3, 2), SIB(5, 3, 2), SIB(6, 3, 2), SIB(7, 3, 2),
+		SIB(0, 0xff, 2), SIB(1, 0xff, 2), SIB(2, 0xff, 2), SIB(3, 0xff, 2),
+		SIB(4, 0xff, 2), SIB(5, 0xff, 2), SIB(6, 0xff, 2), SIB(7, 0xff, 2),
+		SIB(0, 5, 2), SIB(1, 5, 2), SIB(2, 5, 2), SIB(3, 5, 2),
+		SIB(4, 5, 2), SIB(5, 5, 2), SIB(6, 5, 2), SIB(7, 5, 2),
+		SIB(0, 6, 2), SIB(1, 6, 2), SIB(2, 6, 2), SIB(3, 6, 2),
+		SIB(4, 6, 2), SIB(5, 6, 2), SIB(6, 6, 2), SIB(7, 6, 2),
+		SIB(0, 7, 2), SIB(1, 7, 2), SIB(2, 7, 2), SIB(3, 7, 2),
+		SIB(4, 7, 2), SIB(5, 7, 2), SIB(6, 7, 2), SIB(7, 7, 2),
+		SIB(0, 0, 4), SIB(1, 0, 4), SIB(2, 0, 4), SIB(3, 0, 4),
+		SIB(4, 0, 4), SIB(5, 0, 4), SIB(6, 0, 4), SIB(7, 0, 4),
+		SIB(0, 1, 4), SIB(1, 1, 4), SIB(2, 1, 4), SIB(3, 1, 4),
+		SIB(4, 1, 4), SIB(5, 1, 4), SIB(6, 1, 4), SIB(7, 1, 4),
+		SIB(0, 2, 4), SIB(1, 2, 4), SIB(2, 2, 4), SIB(3, 2, 4),
+		SIB(4, 2, 4), SIB(5, 2, 4), SIB(6, 2, 4), SIB(7, 2, 4),
+		SIB(0, 3, 4), SIB(1, 3, 4), SIB(2, 3, 4), SIB(3, 3, 4),
+		SIB(4, 3, 4), SIB(5, 3, 4), SIB(6, 3, 4), SIB(7, 3, 4),
+		SIB(0, 0xff, 4), SIB(1, 0xff, 4), SIB(2, 0xff, 4), SIB(3, 0xff, 4),
+		SIB(4, 0xff, 4), SIB(5, 0xff, 4), SIB(6, 0xff, 4), SIB(7, 0xff, 4),
+		SIB(0, 5, 4), SIB(1, 5, 4), SIB(2, 5, 4), SIB(3, 5, 4),
+		SIB(4, 5, 4), SIB(5, 5, 4), SIB(6, 5, 4), SIB(7, 5, 4),
+		SIB(0, 6, 4), SIB(1, 6, 4), SIB(2, 6, 4), SIB(3, 6, 4),
+		SIB(4, 6, 4), SIB(5, 6, 4), SIB(6, 6, 4), SIB(7, 6, 4),
+		SIB(0, 7, 4), SIB(1, 7, 4), SIB(2, 7, 4), SIB(3, 7, 4),
+		SIB(4, 7, 4), SIB(5, 7, 4), SIB(6, 7, 4), SIB(7, 7, 4),
+		SIB(0, 0, 8), SIB(1, 0, 8), SIB(2, 0, 8), SIB(3, 0, 8),
+		SIB(4, 0, 8), SIB(5, 0, 8), SIB(6, 0, 8), SIB(7, 0, 8),
+		SIB(0, 1, 8), SIB(1, 1, 8), SIB(2, 1, 8), SIB(3, 1, 8),
+		SIB(4, 1, 8), SIB(5, 1, 8), SIB(6, 1, 8), SIB(7, 1, 8),
+		SIB(0, 2, 8), SIB(1, 2, 8), SIB(2, 2, 8), SIB(3, 2, 8),
+		SIB(4, 2, 8), SIB(5, 2, 8), SIB(6, 2, 8), SIB(7, 2, 8),
+		SIB(0, 3, 8), SIB(1, 3, 8), SIB(2, 3, 8), SIB(3, 3, 8),
+		SIB(4, 3, 8), SIB(5, 3, 8), SIB(6, 3, 8), SIB(7, 3, 8),
+		SIB(0, 0xff, 8), SIB(1, 0xff, 8), SIB(2, 0xff, 8), SIB(3, 0xff, 8),
+		SIB(4, 0xff, 8), SIB(5, 0xff, 8), SIB(6, 0xff, 8), SIB(7, 0xff, 8),
+		SIB(0, 5, 8), SIB(1, 5, 8), SIB(2, 5, 8), SIB(3, 5, 8),
+		SIB(4, 5, 8), SIB(5, 5, 8), SIB(6, 5, 8), SIB(7, 5, 8),
+		SIB(0, 6, 8), SIB(1, 6, 8), SIB(2, 6, 8), SIB(3, 6, 8),
+		SIB(4, 6, 8), SIB(5, 6, 8), SIB(6, 6, 8), SIB(7, 6, 8),
+		SIB(0, 7, 8), SIB(1, 7, 8), SIB(2, 7, 8), SIB(3, 7, 8),
+		SIB(4, 7, 8), SIB(5, 7, 8), SIB(6, 7, 8), SIB(7, 7, 8),
+	}, {	/* REX.X: index 8-15, 1100 included */
+		SIB(0, 8, 1), SIB(1, 8, 1), SIB(2, 8, 1), SIB(3, 8, 1),
+		SIB(4, 8, 1), SIB(5, 8, 1), SIB(6, 8, 1), SIB(7, 8, 1),
+		SIB(0, 9, 1), SIB(1, 9, 1), SIB(2, 9, 1), SIB(3, 9, 1),
+		SIB(4, 9, 1), SIB(5, 9, 1), SIB(6, 9, 1), SIB(7, 9, 1),
+		SIB(0, 10, 1), SIB(1, 10, 1), SIB(2, 10, 1), SIB(3, 10, 1),
+		SIB(4, 10, 1), SIB(5, 10, 1), SIB(6, 10, 1), SIB(7, 10, 1),
+		SIB(0, 11, 1), SIB(1, 11, 1), SIB(2, 11, 1), SIB(3, 11, 1),
+		SIB(4, 11, 1), SIB(5, 11, 1), SIB(6, 11, 1), SIB(7, 11, 1),
+		SIB(0, 12, 1), SIB(1, 12, 1), SIB(2, 12, 1), SIB(3, 12, 1),
+		SIB(4, 12, 1), SIB(5, 12, 1), SIB(6, 12, 1), SIB(7, 12, 1),
+		SIB(0, 13, 1), SIB(1, 13, 1), SIB(2, 13, 1), SIB(3, 13, 1),
+		SIB(4, 13, 1), SIB(5, 13, 1), SIB(6, 13, 1), SIB(7, 13, 1),
+		SIB(0, 14, 1), SIB(1, 14, 1), SIB(2, 14, 1), SIB(3, 14, 1),
+		SIB(4, 14, 1), SIB(5, 14, 1), SIB(6, 14, 1), SIB(7, 14, 1),
+		SIB(0, 15, 1), SIB(1, 15, 1), SIB(2, 15, 1), SIB(3, 15, 1),
+		SIB(4, 15, 1), SIB(5, 15, 1), SIB(6, 15, 1), SIB(7, 15, 1),
+		SIB(0, 8, 2), SIB(1, 8, 2), SIB(2, 8, 2), SIB(3, 8, 2),
+		SIB(4, 8, 2), SIB(5, 8, 2), SIB(6, 8, 2), SIB(7, 8, 2),
+		SIB(0, 9, 2), SIB(1, 9, 2), SIB(2, 9, 2), SIB(3, 9, 2),
+		SIB(4, 9, 2), SIB(5, 9, 2), SIB(6, 9, 2), SIB(7, 9, 2),
+		SIB(0, 10, 2), SIB(1, 10, 2), SIB(2, 10, 2), SIB(3, 10, 2),
+		SIB(4, 10, 2), SIB(5, 10, 2), SIB(6, 10, 2), SIB(7, 10, 2),
+		SIB(0, 11, 2), SIB(1, 11, 2), SIB(2, 11, 2), SIB(3, 11, 2),
+		SIB(4, 11, 2), SIB(5, 11, 2), SIB(6, 11, 2), SIB(7, 11, 2),
+		SIB(0, 12, 2), SIB(1, 12, 2), SIB(2, 12, 2), SIB(3, 12, 2),
+		SIB(4, 12, 2), SIB(5, 12, 2), SIB(6, 12, 2), SIB(7, 12, 2),
+		SIB(0, 13, 2), SIB(1, 13, 2), SIB(2, 13, 2), SIB(3, 13, 2),
+		SIB(4, 13, 2), SIB(5, 13, 2), SIB(6, 13, 2), SIB(7, 13, 2),
+		SIB(0, 14, 2), SIB(1, 14, 2), SIB(2, 14, 2), SIB(3, 14, 2),
+		SIB(4, 14, 2), SIB(5, 14, 2), SIB(6, 14, 2), SIB(7, 14, 2),
+		SIB(0, 15, 2), SIB(1, 15, 2), SIB(2, 15, 2), SIB(3, 15, 2),
+		SIB(4, 15, 2), SIB(5, 15, 2), SIB(6, 15, 2), SIB(7, 15, 2),
+		SIB(0, 8, 4), SIB(1, 8, 4), SIB(2, 8, 4), SIB(3, 8, 4),
+		SIB(4, 8, 4), SIB(5, 8, 4), SIB(6, 8, 4), SIB(7, 8, 4),
+		SIB(0, 9, 4), SIB(1, 9, 4), SIB(2, 9, 4), SIB(3, 9, 4),
+		SIB(4, 9, 4), SIB(5, 9, 4), SIB(6, 9, 4), SIB(7, 9, 4),
+		SIB(0, 10, 4), SIB(1, 10, 4), SIB(2, 10, 4), SIB(3, 10, 4),
+		SIB(4, 10, 4), SIB(5, 10, 4), SIB(6, 10, 4), SIB(7, 10, 4),
+		SIB(0, 11, 4), SIB(1, 11, 4), SIB(2, 11, 4), SIB(3, 11, 4),
+		SIB(4, 11, 4), SIB(5, 11, 4), SIB(6, 11, 4), SIB(7, 11, 4),
+		SIB(0, 12, 4), SIB(1, 12, 4), SIB(2, 12, 4), SIB(3, 12, 4),
+		SIB(4, 12, 4), SIB(5, 12, 4), SIB(6, 12, 4), SIB(7, 12, 4),
+		SIB(0, 13, 4), SIB(1, 13, 4), SIB(2, 13, 4), SIB(3, 13, 4),
+		SIB(4, 13, 4), SIB(5, 13, 4), SIB(6, 13, 4), SIB(7, 13, 4),
+		SIB(0, 14, 4), SIB(1, 14, 4), SIB(2, 14, 4), SIB(3, 14, 4),
+		SIB(4, 14, 4), SIB(5, 14, 4), SIB(6, 14, 4), SIB(7, 14, 4),
+		SIB(0, 15, 4), SIB(1, 15, 4), SIB(2, 15, 4), SIB(3, 15, 4),
+		SIB(4, 15, 4), SIB(5, 15, 4), SIB(6, 15, 4), SIB(7, 15, 4),
+		SIB(0, 8, 8), SIB(1, 8, 8), SIB(2, 8, 8), SIB(3, 8, 8),
+		SIB(4, 8, 8), SIB(5, 8, 8), SIB(6, 8, 8), SIB(7, 8, 8),
+		SIB(0, 9, 8), SIB(1, 9, 8), SIB(2, 9, 8), SIB(3, 9, 8),
+		SIB(4, 9, 8), SIB(5, 9, 8), SIB(6, 9, 8), SIB(7, 9, 8),
+		SIB(0, 10, 8), SIB(1, 10, 8), SIB(2, 10, 8), SIB(3, 10, 8),
+		SIB(4, 10, 8), SIB(5, 10, 8), SIB(6, 10, 8), SIB(7, 10, 8),
+		SIB(0, 11, 8), SIB(1, 11, 8), SIB(2, 11, 8), SIB(3, 11, 8),
+		SIB(4, 11, 8), SIB(5, 11, 8), SIB(6, 11, 8), SIB(7, 11, 8),
+		SIB(0, 12, 8), SIB(1, 12, 8), SIB(2, 12, 8), SIB(3, 12, 8),
+		SIB(4, 12, 8), SIB(5, 12, 8), SIB(6, 12, 8), SIB(7, 12, 8),
+		SIB(0, 13, 8), SIB(1, 13, 8), SIB(2, 13, 8), SIB(3, 13, 8),
+		SIB(4, 13, 8), SIB(5, 13, 8), SIB(6, 13, 8), SIB(7, 13, 8),
+		SIB(0, 14, 8), SIB(1, 14, 8), SIB(2, 14, 8), SIB(3, 14, 8),
+		SIB(4, 14, 8), SIB(5, 14, 8), SIB(6, 14, 8), SIB(7, 14, 8),
+		SIB(0, 15, 8), SIB(1, 15, 8), SIB(2, 15, 8), SIB(3, 15, 8),
+		SIB(4, 15, 8), SIB(5, 15, 8), SIB(6, 15, 8), SIB(7, 15, 8),
+	},
 };
 
 /*
@@ -1008,7 +1108,7 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		return false;
 	rex = p[0];
 	m = p[2];
-	t0 = fast_w0_of(p[1]);
+	t0 = fast_w0_of(p[1], (rex >> 3) & 1);
 	t3 = fast_w3[m & 0xc7];
 	dl = t3 & FM_DISP;
 	il = W0_IL(t0);
@@ -1016,18 +1116,15 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		     ((t0 & W0_FLAG(FO_IMM)) && (m & 0x38))))
 		return false;
 	if (t3 & FM_SIB) {
-		u64 st, xidx;
+		u64 st;
 		bool nobase;
 
 		if (unlikely(avail < 4))
 			return false;
-		st = (u64)fast_sib[p[3]] << 32;
-		xidx = INSN_AT(index, ((p[3] >> 3) & 7) | 8);
+		st = (u64)fast_sib[(rex >> 1) & 1][p[3]] << 32;
 		pos = 4;
 		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
 			     0xffULL)) | st;
-		/* REX.X: index 8-15, 1100 included */
-		t3 = (rex & 2) ? (t3 & ~INSN_AT(index, 0xff)) | xidx : t3;
 		/* SIB base 101 with mod 00: no base, disp32 (REX.B ignored) */
 		nobase = (p[3] & 7) == 5 && m < 0x40;
 		t3 = nobase ? t3 | INSN_AT(base, 0xff) : t3 + INSN_AT(base, (rex & 1) << 3);
@@ -1051,9 +1148,6 @@ static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn 
 		put_word(in, 5, 0);
 	}
 	pos += dl;
-	/* REX.W: size 4 -> 8 but for a byte MOV */
-	t0 += (u64)((rex >> 3) & ~(t0 >> (8 * offsetof(struct vmm_insn, alu_op))) & 1) *
-	      (INSN_AT(size, 4) | INSN_AT(reg_size, 4));
 	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, pos + il);
 	if (il) {
 		if (il == 4) {
@@ -1219,7 +1313,8 @@ static noinline int decode_general_errno(const u8 *bytes, size_t avail, enum vmm
 }
 
 /* vmm_insn_decode() from a REX prefix (64-bit mode): fast_rex(), else the rest. */
-static noinline int decode_rex_errno(const u8 *bytes, size_t avail, struct vmm_insn *insn)
+static noinline __aligned(64) int decode_rex_errno(const u8 *bytes, size_t avail,
+						   struct vmm_insn *insn)
 {
 	if (likely(fast_rex(bytes, avail, insn)))
 		return 0;
