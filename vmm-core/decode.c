@@ -739,10 +739,10 @@ static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm
  * its word; the checks below pin every field used to its offset (x86 is
  * little-endian), and every field not named is 0.
  */
-#define INSN_WORDS	7
+#define INSN_WORDS	7U
 #define INSN_AT(field, v)	((u64)(u8)(v) << (8 * (offsetof(struct vmm_insn, field) % 8)))
 
-TDSNP_CHECK_SIZE(struct vmm_insn, INSN_WORDS * 8);
+TDSNP_CHECK_SIZE(struct vmm_insn, (size_t)INSN_WORDS * 8);
 TDSNP_CHECK_OFFSET(struct vmm_insn, len, 0);
 TDSNP_CHECK_OFFSET(struct vmm_insn, kind, 1);
 TDSNP_CHECK_OFFSET(struct vmm_insn, alu_op, 2);
@@ -774,7 +774,7 @@ int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa, const struct vmm_emul
 /* One 64-bit store of word @i of @in. */
 static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
 {
-	memcpy((u8 *)in + 8 * i, &w, sizeof(w));
+	memcpy((u8 *)in + (size_t)8 * i, &w, sizeof(w));
 }
 
 /*
