@@ -33,7 +33,6 @@ enum dec_err {
 	DEC_UD,		/* an encoding the CPU rejects with #UD */
 	DEC_UNSUPPORTED,	/* valid, but not a memory access emulated here */
 	DEC_NOT_SSE,	/* internal: not an SSE move, try the integer opcodes */
-	DEC_SLOW,	/* internal: not a fast-path form, run the phases */
 };
 
 /* Flags of an opcode descriptor. */
@@ -720,63 +719,481 @@ static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm
 }
 
 /*
- * The fast path for the forms nearly every MMIO access uses: MOV 88-8B and
- * C6/C7 /0 with a ModRM memory operand (any base, SIB, disp8/disp32,
- * RIP-relative or absolute), at most a 66 prefix and then a REX, in 32- and
- * 64-bit code with their default address size; first of all the plain
- * MOV 88-8B with [base] or [base+disp8] that readl()/writel() compile to.
- * It fills exactly what the phases would (the Zydis differential runs
- * through it, and checks it against the phases by
- * decoding the same bytes behind a DS prefix, which only the phases take);
- * anything else, and bytes that end early, return DEC_SLOW for the phases.
+ * The fast path for the forms nearly every MMIO access uses (Linux's
+ * readl()/writel() and friends compile to them): MOV 88-8B and C6/C7 /0
+ * with a ModRM memory operand (any base, disp8/disp32, RIP-relative or
+ * absolute; SIB too behind REX), with no prefix or one REX, in 64- and
+ * 32-bit code with their default address size.  Tables replace the phases'
+ * case analysis: fast_w0[] gives word 0 of struct vmm_insn for the opcode
+ * byte, fast_w3[] word 3 for the ModRM byte, and the fast path runs
+ * straight through with no call.  It fills exactly what the phases would
+ * (test_fast_path_decodes_like_the_phases checks every ModRM form against
+ * them, and the Zydis differential compares each accepted instruction with
+ * its decoding behind a DS prefix, which only the phases take); anything
+ * else, and bytes that end early, go to the other fast forms and the
+ * phases.
+ *
+ * struct vmm_insn is written as seven 64-bit words built in registers (no
+ * memset, then no byte stores over it for vmm_insn_emulate() to read back
+ * through a partly forwarded store).  INSN_AT() places a field's byte in
+ * its word; the checks below pin every field used to its offset (x86 is
+ * little-endian), and every field not named is 0.
  */
-static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
-						enum vmm_cpu_mode mode, struct vmm_insn *in)
+#define INSN_WORDS	7U
+#define INSN_AT(field, v)	((u64)(u8)(v) << (8 * (offsetof(struct vmm_insn, field) % 8)))
+
+TDSNP_CHECK_SIZE(struct vmm_insn, (size_t)INSN_WORDS * 8);
+TDSNP_CHECK_OFFSET(struct vmm_insn, len, 0);
+TDSNP_CHECK_OFFSET(struct vmm_insn, kind, 1);
+TDSNP_CHECK_OFFSET(struct vmm_insn, alu_op, 2);
+TDSNP_CHECK_OFFSET(struct vmm_insn, size, 3);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg_size, 4);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg, 6);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg_high8, 7);
+TDSNP_CHECK_OFFSET(struct vmm_insn, has_imm, 9);
+TDSNP_CHECK_OFFSET(struct vmm_insn, imm, 16);
+TDSNP_CHECK_OFFSET(struct vmm_insn, lock, 24);
+TDSNP_CHECK_OFFSET(struct vmm_insn, addr_size, 26);
+TDSNP_CHECK_OFFSET(struct vmm_insn, modrm_mod, 27);
+TDSNP_CHECK_OFFSET(struct vmm_insn, base, 28);
+TDSNP_CHECK_OFFSET(struct vmm_insn, index, 29);
+TDSNP_CHECK_OFFSET(struct vmm_insn, scale, 30);
+TDSNP_CHECK_OFFSET(struct vmm_insn, rip_relative, 31);
+TDSNP_CHECK_OFFSET(struct vmm_insn, disp, 40);
+TDSNP_CHECK_OFFSET(struct vmm_insn, mode, 53);
+
+/*
+ * The hot entry points start on a cache line: where the linker happened to
+ * put them moved the bench's figures by two cycles.
+ */
+int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+		    struct vmm_insn *insn) __aligned(64);
+int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa, const struct vmm_emul_ops *ops,
+		     void *ctx) __aligned(64);
+
+/* One 64-bit store of word @i of @in. */
+static __always_inline void put_word(struct vmm_insn *in, unsigned int i, u64 w)
+{
+	memcpy((u8 *)in + (size_t)8 * i, &w, sizeof(w));
+}
+
+/*
+ * Flags of a fast opcode, in the alu_op byte of its fast_w0[] entry (0 in
+ * every MOV; cleared before the store).
+ */
+#define FO_BYTE		BIT(0)	/* MOV of a byte (opcode bit 0 clear) */
+#define FO_LOAD		BIT(1)	/* 8A, 8B: memory to register */
+#define FO_IMM		BIT(2)	/* C6, C7: an immediate, ModRM.reg must be 0 */
+#define FO_IL_SHIFT	3	/* bits 6:3: immediate bytes (without a 66 prefix) */
+#define FO_FAST		BIT(7)	/* a fast-path opcode */
+#define W0_FLAGS	INSN_AT(alu_op, 0xff)
+#define W0_FLAG(f)	INSN_AT(alu_op, f)
+#define W0_IL(t0)	(((t0) >> (8 * offsetof(struct vmm_insn, alu_op) + FO_IL_SHIFT)) & 0xf)
+
+/*
+ * Word 0 for a fast opcode (SDM vol. 2 table A-2, MOV): kind, size and
+ * register size without a prefix (row 0) and with REX.W (row 1), no register (-1) for the immediate
+ * forms, and the FO_* flags; 0 for every other opcode (fast_w0_of()).
+ */
+#define FAST_OP0	0x88	/* fast_w0[] covers opcodes 88-C7 */
+
+static const u64 fast_w0[2][0x40] = {
+	{
+		[0x88 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
+		[0x89 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+			W0_FLAG(FO_FAST),					/* MOV r/m, r */
+		[0x8a - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
+		[0x8b - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+			W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
+		[0xc6 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
+		[0xc7 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 4) | INSN_AT(reg_size, 4) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+	}, {	/* REX.W: 64-bit operand */
+		[0x88 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE),				/* MOV r/m8, r8 */
+		[0x89 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 8) | INSN_AT(reg_size, 8) |
+			W0_FLAG(FO_FAST),					/* MOV r/m, r */
+		[0x8a - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_LOAD),			/* MOV r8, r/m8 */
+		[0x8b - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_LOAD) | INSN_AT(size, 8) | INSN_AT(reg_size, 8) |
+			W0_FLAG(FO_FAST | FO_LOAD),				/* MOV r, r/m */
+		[0xc6 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 1) | INSN_AT(reg_size, 1) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_BYTE | FO_IMM | 1 << FO_IL_SHIFT),	/* MOV r/m8, imm8 */
+		[0xc7 - FAST_OP0] =
+			INSN_AT(kind, VMM_INSN_STORE) | INSN_AT(size, 8) | INSN_AT(reg_size, 8) |
+			INSN_AT(reg, 0xff) |
+			W0_FLAG(FO_FAST | FO_IMM | 4 << FO_IL_SHIFT),		/* MOV r/m, imm32 */
+	},
+};
+
+/* fast_w0[] of opcode byte @op (@w: REX.W), 0 outside 88-C7. */
+static __always_inline u64 fast_w0_of(unsigned int op, unsigned int w)
+{
+	unsigned int i = (op - FAST_OP0) & 0xff;
+
+	return i < ARRAY_SIZE(fast_w0[0]) ? fast_w0[w][i] : 0;
+}
+
+/* Flags of a ModRM byte, in the lock byte of its fast_w3[] entry (cleared before the store). */
+#define FM_DISP		0x7	/* displacement bytes: 0, 1 or 4 */
+#define FM_SIB		BIT(3)	/* rm 100: a SIB byte follows */
+#define FM_NOBASE	BIT(4)	/* mod 00 rm 101: disp32 alone, no base for REX.B */
+#define FM_MEM		BIT(7)	/* a memory operand (mod is not 11) */
+#define W3_64		(FM_MEM | INSN_AT(addr_size, 8) | INSN_AT(index, 0xff) | INSN_AT(scale, 1))
+#define W3_MOD(mod)	INSN_AT(modrm_mod, mod)
+#define W3_BASE(rm)	INSN_AT(base, rm)
+#define W3_NOBASE	(FM_NOBASE | 4 | INSN_AT(base, 0xff))
+#define W3_RIP		INSN_AT(rip_relative, 1)
+#define W3_TO_32(t3)	(((t3) ^ INSN_AT(addr_size, 8 ^ 4)) & ~W3_RIP)
+
+/*
+ * Word 3 for a ModRM memory operand with 64-bit addressing, indexed by
+ * ModRM & 0xc7 (mod and rm): address size, mod, base (none for disp32
+ * alone, which is RIP-relative), no index, scale 1, and the FM_* flags; SDM
+ * vol. 2 table 2-2 and 2.2.1.6.  32-bit addressing has the same table but
+ * for address size 4 and no RIP (disp32 alone is absolute): W3_TO_32.
+ * mod 11 (a register operand) and the bytes in between are 0.
+ */
+static const u64 fast_w3[0xc8] = {
+	[0x00] = W3_64 | W3_BASE(0),
+	[0x01] = W3_64 | W3_BASE(1),
+	[0x02] = W3_64 | W3_BASE(2),
+	[0x03] = W3_64 | W3_BASE(3),
+	[0x04] = W3_64 | W3_BASE(4) | FM_SIB,
+	[0x05] = W3_64 | W3_NOBASE | W3_RIP,
+	[0x06] = W3_64 | W3_BASE(6),
+	[0x07] = W3_64 | W3_BASE(7),
+	[0x40] = W3_64 | W3_MOD(1) | 1 | W3_BASE(0),
+	[0x41] = W3_64 | W3_MOD(1) | 1 | W3_BASE(1),
+	[0x42] = W3_64 | W3_MOD(1) | 1 | W3_BASE(2),
+	[0x43] = W3_64 | W3_MOD(1) | 1 | W3_BASE(3),
+	[0x44] = W3_64 | W3_MOD(1) | 1 | W3_BASE(4) | FM_SIB,
+	[0x45] = W3_64 | W3_MOD(1) | 1 | W3_BASE(5),
+	[0x46] = W3_64 | W3_MOD(1) | 1 | W3_BASE(6),
+	[0x47] = W3_64 | W3_MOD(1) | 1 | W3_BASE(7),
+	[0x80] = W3_64 | W3_MOD(2) | 4 | W3_BASE(0),
+	[0x81] = W3_64 | W3_MOD(2) | 4 | W3_BASE(1),
+	[0x82] = W3_64 | W3_MOD(2) | 4 | W3_BASE(2),
+	[0x83] = W3_64 | W3_MOD(2) | 4 | W3_BASE(3),
+	[0x84] = W3_64 | W3_MOD(2) | 4 | W3_BASE(4) | FM_SIB,
+	[0x85] = W3_64 | W3_MOD(2) | 4 | W3_BASE(5),
+	[0x86] = W3_64 | W3_MOD(2) | 4 | W3_BASE(6),
+	[0x87] = W3_64 | W3_MOD(2) | 4 | W3_BASE(7),
+};
+
+/*
+ * The fast forms with no prefix and no SIB, nearly every MMIO access:
+ * two table loads and straight-line code.
+ */
+static __always_inline bool fast_plain(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
+				       struct vmm_insn *in)
+{
+	u64 t0 = fast_w0_of(p[0], 0), t3 = fast_w3[p[1] & 0xc7];
+	unsigned int dl = t3 & FM_DISP, il = W0_IL(t0), r;
+	u32 d32;
+
+	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || (t3 & FM_SIB) || !(t3 & FM_MEM) ||
+		     ((t0 & W0_FLAG(FO_IMM)) && (p[1] & 0x38)) || 2 + dl + il > avail))
+		return false;
+	if (mode == VMM_MODE_32)
+		t3 = W3_TO_32(t3);
+	put_word(in, 3, t3 & ~0xffULL);
+	put_word(in, 4, 0);
+	put_word(in, 6, INSN_AT(mode, mode));
+	if (likely(!dl)) {
+		put_word(in, 5, 0);
+	} else if (dl == 1) {
+		put_word(in, 5, (u64)(s64)(s8)p[2]);
+	} else {
+		memcpy(&d32, p + 2, 4);
+		put_word(in, 5, (u64)(s64)(s32)d32);
+	}
+	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, 2 + dl + il);
+	if (il) {
+		if (il == 4) {
+			memcpy(&d32, p + 2 + dl, 4);
+			put_word(in, 2, d32);
+		} else {
+			put_word(in, 2, p[2 + dl]);
+		}
+		put_word(in, 1, INSN_AT(has_imm, 1));
+		put_word(in, 0, t0);
+		return true;
+	}
+	put_word(in, 2, 0);
+	put_word(in, 1, 0);
+	r = (p[1] >> 3) & 7;
+	/* Byte registers 4-7 are AH CH DH BH (no REX here). */
+	if (unlikely((t0 & INSN_AT(size, 1)) && r >= 4))
+		t0 |= INSN_AT(reg, r - 4) | INSN_AT(reg_high8, 1);
+	else
+		t0 |= INSN_AT(reg, r);
+	put_word(in, 0, t0);
+	return true;
+}
+
+/*
+ * Base, index and scale of a SIB byte before REX, SDM vol. 2 table 2-3, as
+ * bytes 4-6 of word 3 shifted down by 32 (base, index and scale are pinned
+ * at offsets 28-30 above), without (row 0) and with (row 1) REX.X: index
+ * 100 is none but with REX.X (R12); base 101 with mod 00, none with a
+ * disp32, is left to fast_rex(), as is REX.B.
+ */
+#define SIB(b, i, s)	((u32)(b) | (u32)(i) << 8 | (u32)(s) << 16)
+
+static const u32 fast_sib[2][256] = {
+	{
+		SIB(0, 0, 1), SIB(1, 0, 1), SIB(2, 0, 1), SIB(3, 0, 1),
+		SIB(4, 0, 1), SIB(5, 0, 1), SIB(6, 0, 1), SIB(7, 0, 1),
+		SIB(0, 1, 1), SIB(1, 1, 1), SIB(2, 1, 1), SIB(3, 1, 1),
+		SIB(4, 1, 1), SIB(5, 1, 1), SIB(6, 1, 1), SIB(7, 1, 1),
+		SIB(0, 2, 1), SIB(1, 2, 1), SIB(2, 2, 1), SIB(3, 2, 1),
+		SIB(4, 2, 1), SIB(5, 2, 1), SIB(6, 2, 1), SIB(7, 2, 1),
+		SIB(0, 3, 1), SIB(1, 3, 1), SIB(2, 3, 1), SIB(3, 3, 1),
+		SIB(4, 3, 1), SIB(5, 3, 1), SIB(6, 3, 1), SIB(7, 3, 1),
+		SIB(0, 0xff, 1), SIB(1, 0xff, 1), SIB(2, 0xff, 1), SIB(3, 0xff, 1),
+		SIB(4, 0xff, 1), SIB(5, 0xff, 1), SIB(6, 0xff, 1), SIB(7, 0xff, 1),
+		SIB(0, 5, 1), SIB(1, 5, 1), SIB(2, 5, 1), SIB(3, 5, 1),
+		SIB(4, 5, 1), SIB(5, 5, 1), SIB(6, 5, 1), SIB(7, 5, 1),
+		SIB(0, 6, 1), SIB(1, 6, 1), SIB(2, 6, 1), SIB(3, 6, 1),
+		SIB(4, 6, 1), SIB(5, 6, 1), SIB(6, 6, 1), SIB(7, 6, 1),
+		SIB(0, 7, 1), SIB(1, 7, 1), SIB(2, 7, 1), SIB(3, 7, 1),
+		SIB(4, 7, 1), SIB(5, 7, 1), SIB(6, 7, 1), SIB(7, 7, 1),
+		SIB(0, 0, 2), SIB(1, 0, 2), SIB(2, 0, 2), SIB(3, 0, 2),
+		SIB(4, 0, 2), SIB(5, 0, 2), SIB(6, 0, 2), SIB(7, 0, 2),
+		SIB(0, 1, 2), SIB(1, 1, 2), SIB(2, 1, 2), SIB(3, 1, 2),
+		SIB(4, 1, 2), SIB(5, 1, 2), SIB(6, 1, 2), SIB(7, 1, 2),
+		SIB(0, 2, 2), SIB(1, 2, 2), SIB(2, 2, 2), SIB(3, 2, 2),
+		SIB(4, 2, 2), SIB(5, 2, 2), SIB(6, 2, 2), SIB(7, 2, 2),
+		SIB(0, 3, 2), SIB(1, 3, 2), SIB(2, 3, 2), SIB(3, 3, 2),
+		SIB(4, 3, 2), SIB(5, 3, 2), SIB(6, 3, 2), SIB(7, 3, 2),
+		SIB(0, 0xff, 2), SIB(1, 0xff, 2), SIB(2, 0xff, 2), SIB(3, 0xff, 2),
+		SIB(4, 0xff, 2), SIB(5, 0xff, 2), SIB(6, 0xff, 2), SIB(7, 0xff, 2),
+		SIB(0, 5, 2), SIB(1, 5, 2), SIB(2, 5, 2), SIB(3, 5, 2),
+		SIB(4, 5, 2), SIB(5, 5, 2), SIB(6, 5, 2), SIB(7, 5, 2),
+		SIB(0, 6, 2), SIB(1, 6, 2), SIB(2, 6, 2), SIB(3, 6, 2),
+		SIB(4, 6, 2), SIB(5, 6, 2), SIB(6, 6, 2), SIB(7, 6, 2),
+		SIB(0, 7, 2), SIB(1, 7, 2), SIB(2, 7, 2), SIB(3, 7, 2),
+		SIB(4, 7, 2), SIB(5, 7, 2), SIB(6, 7, 2), SIB(7, 7, 2),
+		SIB(0, 0, 4), SIB(1, 0, 4), SIB(2, 0, 4), SIB(3, 0, 4),
+		SIB(4, 0, 4), SIB(5, 0, 4), SIB(6, 0, 4), SIB(7, 0, 4),
+		SIB(0, 1, 4), SIB(1, 1, 4), SIB(2, 1, 4), SIB(3, 1, 4),
+		SIB(4, 1, 4), SIB(5, 1, 4), SIB(6, 1, 4), SIB(7, 1, 4),
+		SIB(0, 2, 4), SIB(1, 2, 4), SIB(2, 2, 4), SIB(3, 2, 4),
+		SIB(4, 2, 4), SIB(5, 2, 4), SIB(6, 2, 4), SIB(7, 2, 4),
+		SIB(0, 3, 4), SIB(1, 3, 4), SIB(2, 3, 4), SIB(3, 3, 4),
+		SIB(4, 3, 4), SIB(5, 3, 4), SIB(6, 3, 4), SIB(7, 3, 4),
+		SIB(0, 0xff, 4), SIB(1, 0xff, 4), SIB(2, 0xff, 4), SIB(3, 0xff, 4),
+		SIB(4, 0xff, 4), SIB(5, 0xff, 4), SIB(6, 0xff, 4), SIB(7, 0xff, 4),
+		SIB(0, 5, 4), SIB(1, 5, 4), SIB(2, 5, 4), SIB(3, 5, 4),
+		SIB(4, 5, 4), SIB(5, 5, 4), SIB(6, 5, 4), SIB(7, 5, 4),
+		SIB(0, 6, 4), SIB(1, 6, 4), SIB(2, 6, 4), SIB(3, 6, 4),
+		SIB(4, 6, 4), SIB(5, 6, 4), SIB(6, 6, 4), SIB(7, 6, 4),
+		SIB(0, 7, 4), SIB(1, 7, 4), SIB(2, 7, 4), SIB(3, 7, 4),
+		SIB(4, 7, 4), SIB(5, 7, 4), SIB(6, 7, 4), SIB(7, 7, 4),
+		SIB(0, 0, 8), SIB(1, 0, 8), SIB(2, 0, 8), SIB(3, 0, 8),
+		SIB(4, 0, 8), SIB(5, 0, 8), SIB(6, 0, 8), SIB(7, 0, 8),
+		SIB(0, 1, 8), SIB(1, 1, 8), SIB(2, 1, 8), SIB(3, 1, 8),
+		SIB(4, 1, 8), SIB(5, 1, 8), SIB(6, 1, 8), SIB(7, 1, 8),
+		SIB(0, 2, 8), SIB(1, 2, 8), SIB(2, 2, 8), SIB(3, 2, 8),
+		SIB(4, 2, 8), SIB(5, 2, 8), SIB(6, 2, 8), SIB(7, 2, 8),
+		SIB(0, 3, 8), SIB(1, 3, 8), SIB(2, 3, 8), SIB(3, 3, 8),
+		SIB(4, 3, 8), SIB(5, 3, 8), SIB(6, 3, 8), SIB(7, 3, 8),
+		SIB(0, 0xff, 8), SIB(1, 0xff, 8), SIB(2, 0xff, 8), SIB(3, 0xff, 8),
+		SIB(4, 0xff, 8), SIB(5, 0xff, 8), SIB(6, 0xff, 8), SIB(7, 0xff, 8),
+		SIB(0, 5, 8), SIB(1, 5, 8), SIB(2, 5, 8), SIB(3, 5, 8),
+		SIB(4, 5, 8), SIB(5, 5, 8), SIB(6, 5, 8), SIB(7, 5, 8),
+		SIB(0, 6, 8), SIB(1, 6, 8), SIB(2, 6, 8), SIB(3, 6, 8),
+		SIB(4, 6, 8), SIB(5, 6, 8), SIB(6, 6, 8), SIB(7, 6, 8),
+		SIB(0, 7, 8), SIB(1, 7, 8), SIB(2, 7, 8), SIB(3, 7, 8),
+		SIB(4, 7, 8), SIB(5, 7, 8), SIB(6, 7, 8), SIB(7, 7, 8),
+	}, {	/* REX.X: index 8-15, 1100 included */
+		SIB(0, 8, 1), SIB(1, 8, 1), SIB(2, 8, 1), SIB(3, 8, 1),
+		SIB(4, 8, 1), SIB(5, 8, 1), SIB(6, 8, 1), SIB(7, 8, 1),
+		SIB(0, 9, 1), SIB(1, 9, 1), SIB(2, 9, 1), SIB(3, 9, 1),
+		SIB(4, 9, 1), SIB(5, 9, 1), SIB(6, 9, 1), SIB(7, 9, 1),
+		SIB(0, 10, 1), SIB(1, 10, 1), SIB(2, 10, 1), SIB(3, 10, 1),
+		SIB(4, 10, 1), SIB(5, 10, 1), SIB(6, 10, 1), SIB(7, 10, 1),
+		SIB(0, 11, 1), SIB(1, 11, 1), SIB(2, 11, 1), SIB(3, 11, 1),
+		SIB(4, 11, 1), SIB(5, 11, 1), SIB(6, 11, 1), SIB(7, 11, 1),
+		SIB(0, 12, 1), SIB(1, 12, 1), SIB(2, 12, 1), SIB(3, 12, 1),
+		SIB(4, 12, 1), SIB(5, 12, 1), SIB(6, 12, 1), SIB(7, 12, 1),
+		SIB(0, 13, 1), SIB(1, 13, 1), SIB(2, 13, 1), SIB(3, 13, 1),
+		SIB(4, 13, 1), SIB(5, 13, 1), SIB(6, 13, 1), SIB(7, 13, 1),
+		SIB(0, 14, 1), SIB(1, 14, 1), SIB(2, 14, 1), SIB(3, 14, 1),
+		SIB(4, 14, 1), SIB(5, 14, 1), SIB(6, 14, 1), SIB(7, 14, 1),
+		SIB(0, 15, 1), SIB(1, 15, 1), SIB(2, 15, 1), SIB(3, 15, 1),
+		SIB(4, 15, 1), SIB(5, 15, 1), SIB(6, 15, 1), SIB(7, 15, 1),
+		SIB(0, 8, 2), SIB(1, 8, 2), SIB(2, 8, 2), SIB(3, 8, 2),
+		SIB(4, 8, 2), SIB(5, 8, 2), SIB(6, 8, 2), SIB(7, 8, 2),
+		SIB(0, 9, 2), SIB(1, 9, 2), SIB(2, 9, 2), SIB(3, 9, 2),
+		SIB(4, 9, 2), SIB(5, 9, 2), SIB(6, 9, 2), SIB(7, 9, 2),
+		SIB(0, 10, 2), SIB(1, 10, 2), SIB(2, 10, 2), SIB(3, 10, 2),
+		SIB(4, 10, 2), SIB(5, 10, 2), SIB(6, 10, 2), SIB(7, 10, 2),
+		SIB(0, 11, 2), SIB(1, 11, 2), SIB(2, 11, 2), SIB(3, 11, 2),
+		SIB(4, 11, 2), SIB(5, 11, 2), SIB(6, 11, 2), SIB(7, 11, 2),
+		SIB(0, 12, 2), SIB(1, 12, 2), SIB(2, 12, 2), SIB(3, 12, 2),
+		SIB(4, 12, 2), SIB(5, 12, 2), SIB(6, 12, 2), SIB(7, 12, 2),
+		SIB(0, 13, 2), SIB(1, 13, 2), SIB(2, 13, 2), SIB(3, 13, 2),
+		SIB(4, 13, 2), SIB(5, 13, 2), SIB(6, 13, 2), SIB(7, 13, 2),
+		SIB(0, 14, 2), SIB(1, 14, 2), SIB(2, 14, 2), SIB(3, 14, 2),
+		SIB(4, 14, 2), SIB(5, 14, 2), SIB(6, 14, 2), SIB(7, 14, 2),
+		SIB(0, 15, 2), SIB(1, 15, 2), SIB(2, 15, 2), SIB(3, 15, 2),
+		SIB(4, 15, 2), SIB(5, 15, 2), SIB(6, 15, 2), SIB(7, 15, 2),
+		SIB(0, 8, 4), SIB(1, 8, 4), SIB(2, 8, 4), SIB(3, 8, 4),
+		SIB(4, 8, 4), SIB(5, 8, 4), SIB(6, 8, 4), SIB(7, 8, 4),
+		SIB(0, 9, 4), SIB(1, 9, 4), SIB(2, 9, 4), SIB(3, 9, 4),
+		SIB(4, 9, 4), SIB(5, 9, 4), SIB(6, 9, 4), SIB(7, 9, 4),
+		SIB(0, 10, 4), SIB(1, 10, 4), SIB(2, 10, 4), SIB(3, 10, 4),
+		SIB(4, 10, 4), SIB(5, 10, 4), SIB(6, 10, 4), SIB(7, 10, 4),
+		SIB(0, 11, 4), SIB(1, 11, 4), SIB(2, 11, 4), SIB(3, 11, 4),
+		SIB(4, 11, 4), SIB(5, 11, 4), SIB(6, 11, 4), SIB(7, 11, 4),
+		SIB(0, 12, 4), SIB(1, 12, 4), SIB(2, 12, 4), SIB(3, 12, 4),
+		SIB(4, 12, 4), SIB(5, 12, 4), SIB(6, 12, 4), SIB(7, 12, 4),
+		SIB(0, 13, 4), SIB(1, 13, 4), SIB(2, 13, 4), SIB(3, 13, 4),
+		SIB(4, 13, 4), SIB(5, 13, 4), SIB(6, 13, 4), SIB(7, 13, 4),
+		SIB(0, 14, 4), SIB(1, 14, 4), SIB(2, 14, 4), SIB(3, 14, 4),
+		SIB(4, 14, 4), SIB(5, 14, 4), SIB(6, 14, 4), SIB(7, 14, 4),
+		SIB(0, 15, 4), SIB(1, 15, 4), SIB(2, 15, 4), SIB(3, 15, 4),
+		SIB(4, 15, 4), SIB(5, 15, 4), SIB(6, 15, 4), SIB(7, 15, 4),
+		SIB(0, 8, 8), SIB(1, 8, 8), SIB(2, 8, 8), SIB(3, 8, 8),
+		SIB(4, 8, 8), SIB(5, 8, 8), SIB(6, 8, 8), SIB(7, 8, 8),
+		SIB(0, 9, 8), SIB(1, 9, 8), SIB(2, 9, 8), SIB(3, 9, 8),
+		SIB(4, 9, 8), SIB(5, 9, 8), SIB(6, 9, 8), SIB(7, 9, 8),
+		SIB(0, 10, 8), SIB(1, 10, 8), SIB(2, 10, 8), SIB(3, 10, 8),
+		SIB(4, 10, 8), SIB(5, 10, 8), SIB(6, 10, 8), SIB(7, 10, 8),
+		SIB(0, 11, 8), SIB(1, 11, 8), SIB(2, 11, 8), SIB(3, 11, 8),
+		SIB(4, 11, 8), SIB(5, 11, 8), SIB(6, 11, 8), SIB(7, 11, 8),
+		SIB(0, 12, 8), SIB(1, 12, 8), SIB(2, 12, 8), SIB(3, 12, 8),
+		SIB(4, 12, 8), SIB(5, 12, 8), SIB(6, 12, 8), SIB(7, 12, 8),
+		SIB(0, 13, 8), SIB(1, 13, 8), SIB(2, 13, 8), SIB(3, 13, 8),
+		SIB(4, 13, 8), SIB(5, 13, 8), SIB(6, 13, 8), SIB(7, 13, 8),
+		SIB(0, 14, 8), SIB(1, 14, 8), SIB(2, 14, 8), SIB(3, 14, 8),
+		SIB(4, 14, 8), SIB(5, 14, 8), SIB(6, 14, 8), SIB(7, 14, 8),
+		SIB(0, 15, 8), SIB(1, 15, 8), SIB(2, 15, 8), SIB(3, 15, 8),
+		SIB(4, 15, 8), SIB(5, 15, 8), SIB(6, 15, 8), SIB(7, 15, 8),
+	},
+};
+
+/*
+ * REX (64-bit mode) and then a fast form, SIB included: the same tables,
+ * then REX.W (64-bit operand; imm32 sign-extended), REX.R (register 8-15,
+ * no AH-BH), REX.X (index 8-15) and REX.B (base 8-15; not for disp32
+ * alone or for a SIB base 101 with mod 00, SDM vol. 2 table 2-5).
+ */
+static __always_inline bool fast_rex(const u8 *p, size_t avail, struct vmm_insn *in)
+{
+	unsigned int rex, m, dl, il, pos = 3, r;
+	u64 t0, t3;
+	u32 d32;
+
+	if (unlikely(avail < 3))
+		return false;
+	rex = p[0];
+	m = p[2];
+	t0 = fast_w0_of(p[1], (rex >> 3) & 1);
+	t3 = fast_w3[m & 0xc7];
+	dl = t3 & FM_DISP;
+	il = W0_IL(t0);
+	if (unlikely(!(t0 & W0_FLAG(FO_FAST)) || !(t3 & FM_MEM) ||
+		     ((t0 & W0_FLAG(FO_IMM)) && (m & 0x38))))
+		return false;
+	if (t3 & FM_SIB) {
+		u64 st;
+		bool nobase;
+
+		if (unlikely(avail < 4))
+			return false;
+		st = (u64)fast_sib[(rex >> 1) & 1][p[3]] << 32;
+		pos = 4;
+		t3 = (t3 & ~(INSN_AT(base, 0xff) | INSN_AT(index, 0xff) | INSN_AT(scale, 0xff) |
+			     0xffULL)) | st;
+		/* SIB base 101 with mod 00: no base, disp32 (REX.B ignored) */
+		nobase = (p[3] & 7) == 5 && m < 0x40;
+		t3 = nobase ? t3 | INSN_AT(base, 0xff) : t3 + INSN_AT(base, (rex & 1) << 3);
+		dl = nobase ? 4 : dl;
+	} else {
+		if (!(t3 & FM_NOBASE))
+			t3 += INSN_AT(base, (rex & 1) << 3);
+		t3 &= ~0xffULL;
+	}
+	if (unlikely(pos + dl + il > avail))
+		return false;
+	put_word(in, 3, t3);
+	put_word(in, 4, 0);
+	put_word(in, 6, INSN_AT(mode, VMM_MODE_64));
+	if (dl == 1) {
+		put_word(in, 5, (u64)(s64)(s8)p[pos]);
+	} else if (dl == 4) {
+		memcpy(&d32, p + pos, 4);
+		put_word(in, 5, (u64)(s64)(s32)d32);
+	} else {
+		put_word(in, 5, 0);
+	}
+	pos += dl;
+	t0 = (t0 & ~W0_FLAGS) | INSN_AT(len, pos + il);
+	if (il) {
+		if (il == 4) {
+			memcpy(&d32, p + pos, 4);
+			/* imm32 sign-extended to a 64-bit operand (REX.W) */
+			put_word(in, 2, (rex & 8) ? (u64)(s64)(s32)d32 : d32);
+		} else {
+			put_word(in, 2, p[pos]);
+		}
+		put_word(in, 1, INSN_AT(has_imm, 1));
+		put_word(in, 0, t0);
+		return true;
+	}
+	put_word(in, 2, 0);
+	put_word(in, 1, 0);
+	r = ((m >> 3) & 7) | ((rex & 4) << 1);		/* REX.R */
+	put_word(in, 0, t0 | INSN_AT(reg, r));
+	return true;
+}
+
+/*
+ * Any fast form, also behind 66 and/or REX and with SIB, into an @in that
+ * is all zero but reg -1 and mode.
+ */
+static __always_inline bool fast_general(const u8 *p, size_t avail, enum vmm_cpu_mode mode,
+					 struct vmm_insn *in)
 {
 	unsigned int pos = 0, op, m, mod, rm, rex = 0, size, dl, il, sib = 0;
 	u32 d32;
 
-	if (mode == VMM_MODE_16 || avail < 2)
-		return DEC_SLOW;
-	/* No prefix, MOV 88-8B, [base] or [base+disp8]: most MMIO accesses. */
-	op = p[0];
-	m = p[1];
-	if ((op & 0xfc) == 0x88 && (m & 0x80) == 0 && (m & 7) != 4 && (m & 0xc7) != 5 &&
-	    avail >= 2U + (m >> 6)) {
-		in->kind = op >= 0x8a ? VMM_INSN_LOAD : VMM_INSN_STORE;
-		in->size = (op & 1) ? 4 : 1;
-		in->reg_size = in->size;
-		in->addr_size = mode == VMM_MODE_64 ? 8 : 4;
-		in->modrm_mod = (u8)(m >> 6);
-		in->base = (s8)(m & 7);
-		in->index = -1;
-		in->scale = 1;
-		in->len = (u8)(2 + (m >> 6));
-		if (m & 0x40)
-			in->disp = (s64)p[2] - ((p[2] & 0x80) ? 0x100 : 0);
-		in->reg = (s8)((m >> 3) & 7);
-		if (!(op & 1) && in->reg >= 4) {
-			in->reg_high8 = true;
-			in->reg -= 4;
-		}
-		return DEC_OK;
-	}
 	if (p[0] == 0x66)
 		pos = 1;
 	if (mode == VMM_MODE_64 && (p[pos] & 0xf0) == 0x40)
 		rex = p[pos++];
 	if (pos + 2 > avail)
-		return DEC_SLOW;
+		return false;
 	op = p[pos];
 	m = p[pos + 1];
 	mod = m >> 6;
 	rm = m & 7;
 	if (((op & 0xfc) != 0x88 && ((op & 0xfe) != 0xc6 || (m & 0x38))) || mod == 3)
-		return DEC_SLOW;
+		return false;
 	pos += 2;
 	if (rm == 4) {
 		if (pos >= avail)
-			return DEC_SLOW;
+			return false;
 		sib = p[pos++];
 	}
 	size = !(op & 1) ? 1 : (rex & 8) ? 8 : p[0] == 0x66 ? 2 : 4;
@@ -784,7 +1201,7 @@ static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
 	dl = mod == 1 ? 1 : (mod == 2 || (rm == 4 ? (sib & 7) : rm) == 5) ? 4 : 0;
 	il = op < 0xc6 ? 0 : size == 1 ? 1 : size == 2 ? 2 : 4;
 	if (pos + dl + il > avail)
-		return DEC_SLOW;
+		return false;
 	in->len = (u8)(pos + dl + il);
 	in->kind = op == 0x8a || op == 0x8b ? VMM_INSN_LOAD : VMM_INSN_STORE;
 	in->size = (u8)size;
@@ -825,7 +1242,7 @@ static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
 			d32 = (u32)(s32)(s8)p[pos];
 		in->has_imm = true;
 		in->imm = (u64)(s64)(s32)d32 & tdsnp_size_mask(size);
-		return DEC_OK;
+		return true;
 	}
 	in->reg = (s8)(((m >> 3) & 7) | ((rex & 4) << 1));
 	/* Byte registers 4-7 are AH CH DH BH unless a REX prefix is present. */
@@ -833,17 +1250,30 @@ static __always_inline enum dec_err decode_fast(const u8 *p, size_t avail,
 		in->reg_high8 = true;
 		in->reg -= 4;
 	}
-	return DEC_OK;
+	return true;
+}
+
+/* The phases' starting point: all zero but reg -1 and the mode. */
+static __always_inline void insn_clear(struct vmm_insn *in, enum vmm_cpu_mode mode)
+{
+	memset(in, 0, sizeof(*in));
+	in->reg = -1;
+	in->mode = (u8)mode;
 }
 
 static enum dec_err decode_bytes(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 				 struct vmm_insn *insn)
 {
-	memset(insn, 0, sizeof(*insn));
-	insn->reg = -1;
-	insn->mode = (u8)mode;
-	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
-		return DEC_OK;
+	if ((unsigned int)mode <= VMM_MODE_32 && avail >= 2) {
+		if (fast_plain(bytes, avail, mode, insn))
+			return DEC_OK;
+		if (mode == VMM_MODE_64 && (bytes[0] & 0xf0) == 0x40 &&
+		    fast_rex(bytes, avail, insn))
+			return DEC_OK;
+		insn_clear(insn, mode);
+		if (fast_general(bytes, avail, mode, insn))
+			return DEC_OK;
+	}
 	return decode_slow(bytes, avail, mode, insn);
 }
 
@@ -864,7 +1294,31 @@ static int dec_errno(enum dec_err err)
 static noinline int decode_slow_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 				      struct vmm_insn *insn)
 {
+	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16) {
+		memset(insn, 0, sizeof(*insn));
+		insn->reg = -1;
+		return -EINVAL;
+	}
 	return dec_errno(decode_slow(bytes, avail, mode, insn));
+}
+
+/* vmm_insn_decode() beyond fast_plain(): the other fast forms, else the phases. */
+static noinline int decode_general_errno(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
+					 struct vmm_insn *insn)
+{
+	insn_clear(insn, mode);
+	if (fast_general(bytes, avail, mode, insn))
+		return 0;
+	return decode_slow_errno(bytes, avail, mode, insn);
+}
+
+/* vmm_insn_decode() from a REX prefix (64-bit mode): fast_rex(), else the rest. */
+static noinline __aligned(64) int decode_rex_errno(const u8 *bytes, size_t avail,
+						   struct vmm_insn *insn)
+{
+	if (likely(fast_rex(bytes, avail, insn)))
+		return 0;
+	return decode_general_errno(bytes, avail, VMM_MODE_64, insn);
 }
 
 /**
@@ -883,14 +1337,14 @@ static noinline int decode_slow_errno(const u8 *bytes, size_t avail, enum vmm_cp
 int vmm_insn_decode(const u8 *bytes, size_t avail, enum vmm_cpu_mode mode,
 		    struct vmm_insn *insn)
 {
-	memset(insn, 0, sizeof(*insn));
-	insn->reg = -1;
-	if (mode != VMM_MODE_64 && mode != VMM_MODE_32 && mode != VMM_MODE_16)
-		return -EINVAL;
-	insn->mode = (u8)mode;
-	if (decode_fast(bytes, avail, mode, insn) == DEC_OK)
+	/* Every way off the prefix-free fast form is a tail call: no frame here. */
+	if (unlikely((unsigned int)mode > VMM_MODE_32 || avail < 2))
+		return decode_slow_errno(bytes, avail, mode, insn);
+	if (unlikely((bytes[0] & 0xf0) == 0x40) && mode == VMM_MODE_64)
+		return decode_rex_errno(bytes, avail, insn);
+	if (likely(fast_plain(bytes, avail, mode, insn)))
 		return 0;
-	return decode_slow_errno(bytes, avail, mode, insn);
+	return decode_general_errno(bytes, avail, mode, insn);
 }
 EXPORT_SYMBOL_GPL(vmm_insn_decode);
 
@@ -1295,16 +1749,22 @@ static noinline int emulate_general(const struct vmm_insn *insn, u64 gpa,
 int vmm_insn_emulate(const struct vmm_insn *insn, u64 gpa,
 		     const struct vmm_emul_ops *ops, void *ctx)
 {
+	/* tdsnp_size_mask() of the widths valid_size() accepts, 0 for the rest */
+	static const u64 store_mask[9] = {
+		[1] = 0xff, [2] = 0xffff, [4] = 0xffffffff, [8] = ~0ULL,
+	};
+	unsigned int size = insn->size;
+	u64 mask;
+
 	/* The common cases first: a full register or an immediate stored (insn_valid()). */
-	if (insn->kind == VMM_INSN_STORE && insn->reg_size == insn->size && !insn->reg_high8 &&
-	    valid_size(insn->size)) {
-		if (insn->has_imm)
-			return ops->mmio_write(ctx, gpa, insn->size,
-					       insn->imm & tdsnp_size_mask(insn->size));
-		if ((u8)insn->reg < VMM_NR_GPRS)
-			return ops->mmio_write(ctx, gpa, insn->size,
-					       ops->get_reg(ctx, (unsigned int)insn->reg) &
-					       tdsnp_size_mask(insn->size));
+	if (likely(size <= 8 && insn->kind == VMM_INSN_STORE && insn->reg_size == size &&
+		   !insn->reg_high8)) {
+		mask = store_mask[size];
+		if (insn->has_imm && mask)
+			return ops->mmio_write(ctx, gpa, size, insn->imm & mask);
+		if ((u8)insn->reg < VMM_NR_GPRS && mask)
+			return ops->mmio_write(ctx, gpa, size,
+					       ops->get_reg(ctx, (u8)insn->reg) & mask);
 	}
 	return emulate_general(insn, gpa, ops, ctx);
 }

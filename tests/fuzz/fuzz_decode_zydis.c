@@ -284,10 +284,11 @@ static bool same_fields(const struct vmm_insn *x, const struct vmm_insn *y)
 }
 
 /*
- * The fast path (decode_fast() in vmm-core/decode.c) against the phases:
- * the same bytes behind a DS segment prefix, which only the phases take,
- * must decode to the same fields but the length and (when the instruction
- * had no segment prefix of its own) the segment.
+ * The fast paths (fast_plain(), fast_rex() and fast_general() in
+ * vmm-core/decode.c) against the phases: the same bytes behind a DS segment
+ * prefix, which only the phases take, must decode to the same fields but the
+ * length and (when the instruction had no segment prefix of its own) the
+ * segment.
  */
 static void compare_behind_ds(const u8 *b, size_t n, int mode, const struct vmm_insn *in)
 {
