@@ -211,6 +211,59 @@ static void test_launch_digest_of_mixed_layout_equals_independent_computation(vo
 	end();
 }
 
+/*
+ * The RMP entry keeps GPA bits 50:12 only (snp.md 2.2) and PAGE_INFO.GPA is
+ * the GPA of the page's RMP entry (snp.md 6.2), so GPAs that differ only in
+ * bits 63:51 are the same page to the firmware: 0xFFFFFFFFFFFFF000 and
+ * 0x000FFFFFFFFFF000 are measured as 0x7FFFFFFFFF000 (bits 50:12 set:
+ * 2^51 - 2^12, by hand), and so is 0x7FFFFFFFFF000 itself.
+ */
+static void test_launch_digest_measures_rmp_gpa_bits_50_12_only(void **state)
+{
+	static const u64 aliases[] = {
+		0xFFFFFFFFFFFFF000ULL, 0x000FFFFFFFFFF000ULL, 0x7FFFFFFFFF000ULL,
+	};
+	u8 got[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE], unmasked[SHA384_DIGEST_SIZE];
+	u8 page[4096];
+	struct lp lp = { 0, SNP_PAGE_TYPE_NORMAL, { 0, 0, 0 }, 0x5a };
+	unsigned int i;
+
+	(void)state;
+	begin();
+	memset(page, lp.fill, sizeof(page));
+	memset(ref, 0, sizeof(ref));
+	ref_extend(ref, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms, 0x7FFFFFFFFF000ULL);
+	memset(unmasked, 0, sizeof(unmasked));
+	ref_extend(unmasked, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms, 0xFFFFFFFFFFFFF000ULL);
+	assert_memory_not_equal(ref, unmasked, SHA384_DIGEST_SIZE);
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		lp.gpa = aliases[i];
+		launch_4k(&lp, 1, got);
+		assert_memory_equal(got, ref, SHA384_DIGEST_SIZE);
+		assert_memory_equal(library_digest(&lp, 1), ref, SHA384_DIGEST_SIZE);
+	}
+	end();
+}
+
+/* RMPUPDATE stores bits 50:12 of the GPA; RMPREAD returns them (snp.md 2.1, 2.2). */
+static void test_rmpupdate_stores_gpa_bits_50_12_only(void **state)
+{
+	struct snp_rmp_info info;
+	struct page *pg;
+
+	(void)state;
+	begin();
+	pg = tdsnp_alloc_page();
+	assert_non_null(pg);
+	assert_int_equal(snp_page_make_private(pg, tdsnp_gpa(0xFFFFFFFFFFFFF000ULL), ASID, false),
+			 0);
+	assert_int_equal(snp_ret_val(snp_rmpread(tdsnp_page_hpa(pg), &info)), SNP_RET_SUCCESS);
+	assert_int_equal(tdsnp_gpa_val(info.gpa), 0x7FFFFFFFFF000ULL);
+	assert_int_equal(snp_page_make_shared(pg), 0);
+	tdsnp_free_page(pg);
+	end();
+}
+
 /* VMSA pages are hashed with GUEST_TSC_SCALE/OFFSET zeroed (snp.md 6.3). */
 static void test_vmsa_page_measured_with_tsc_fields_zeroed(void **state)
 {
@@ -518,6 +571,8 @@ int main(void)
 		cmocka_unit_test(test_launch_digest_matches_spec_vectors),
 		cmocka_unit_test(test_launch_digest_of_mixed_layout_equals_independent_computation),
 		cmocka_unit_test(test_vmsa_page_measured_with_tsc_fields_zeroed),
+		cmocka_unit_test(test_launch_digest_measures_rmp_gpa_bits_50_12_only),
+		cmocka_unit_test(test_rmpupdate_stores_gpa_bits_50_12_only),
 		cmocka_unit_test(test_2m_page_and_imi_chain_equal_independent_computation),
 		cmocka_unit_test(test_launch_commands_out_of_order_fail_guest_state),
 		cmocka_unit_test(test_launch_update_wrong_page_state_size_owner_and_params),
