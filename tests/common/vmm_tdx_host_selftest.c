@@ -442,12 +442,16 @@ static int test_non_debug_td_refuses_registers_before_any_seamcall(char *msg, si
 		ret = st_fail(msg, len, "refused writes reached the module");
 	if (ret)
 		return env_down(&e, ret, msg, len);
-	/* Known only to the module: a changed read-only bit of a partly writable field. */
+	/*
+	 * Known only to the module: a changed read-only bit of a partly
+	 * writable field is METADATA_FIELD_VALUE_NOT_VALID (the module's
+	 * md_vp_write_element), -EINVAL.
+	 */
 	if (vmm_set_state(e.vcpu[0], &pin, 1) || pin.status)
 		return env_down(&e, st_fail(msg, len, "pin-based write refused up front"), msg,
 				len);
 	ret = vmm_vcpu_flush(e.vcpu[0]);
-	if (ret != -EPERM || vmm_vm_last_status(e.vm) != TDX_METADATA_FIELD_NOT_WRITABLE)
+	if (ret != -EINVAL || vmm_vm_last_status(e.vm) != TDX_METADATA_FIELD_VALUE_NOT_VALID)
 		return env_down(&e, st_fail(msg, len, "flush %d, status 0x%llx", ret,
 					    vmm_vm_last_status(e.vm)), msg, len);
 	/* The same item with bit 7 only goes through and replaces the dirty value. */

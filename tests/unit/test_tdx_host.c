@@ -366,6 +366,41 @@ static void test_metadata_access_masks_follow_the_field_table(void **state)
 	assert_clean(before);
 }
 
+/*
+ * TDH.VP.WR on a partly writable field, by the TDX module's rule
+ * (metadata_vp.c md_vp_write_element, tests/mocks/tdx_md.h): no writable bit
+ * selected is METADATA_FIELD_NOT_WRITABLE, a selected read-only bit that
+ * would change is METADATA_FIELD_VALUE_NOT_VALID, and a write that keeps the
+ * read-only bits goes through.  Pin-based controls: the host writes bit 7
+ * only (tdx-fields.md, the field table).
+ */
+static void test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid(void **state)
+{
+	const u64 pin = TDX_FIELD_TD_VMCS_PIN_BASED_VM_EXECTION_CONTROLS;
+	u64 before = tdx_pages_outstanding(), v, old;
+	struct tdx_guest dbg;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	build(&dbg, TDX_TD_ATTR_DEBUG, NULL);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v ^ 1, 1, &old),
+			 TDX_METADATA_FIELD_NOT_WRITABLE);
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v ^ 1, ~0ULL, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	/* A bit above the 32-bit element counts as a read-only bit too. */
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v | BIT_ULL(40), ~0ULL, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &old), TDX_SUCCESS);
+	assert_int_equal(old, v);
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v ^ 0x80, ~0ULL, &old), TDX_SUCCESS);
+	assert_int_equal(old, v);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &old), TDX_SUCCESS);
+	assert_int_equal(old, v ^ 0x80);
+	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_clean(before);
+}
+
 static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v, old;
@@ -896,6 +931,7 @@ static void test_status_to_errno_follows_the_convention(void **state)
 	assert_int_equal(tdx_status_to_errno(TDX_INTERRUPTED_RESUMABLE), -EAGAIN);
 	assert_int_equal(tdx_status_to_errno(TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX), -EINVAL);
 	assert_int_equal(tdx_status_to_errno(TDX_METADATA_FIELD_NOT_READABLE), -EPERM);
+	assert_int_equal(tdx_status_to_errno(TDX_METADATA_FIELD_VALUE_NOT_VALID), -EINVAL);
 	assert_int_equal(tdx_status_to_errno(TDX_EPT_WALK_FAILED | 1), -ENOENT);
 	assert_int_equal(tdx_status_to_errno(TDX_EPT_ENTRY_NOT_FREE | 1), -EEXIST);
 	assert_int_equal(tdx_status_to_errno(TDSNP_SW_FAULT_UD), -EACCES);
@@ -1412,6 +1448,7 @@ int main(void)
 		T(test_td_build_leaves_refuse_wrong_order_and_bad_operands),
 		T(test_vcpu_and_sept_leaves_give_exact_status_and_ext_err),
 		T(test_metadata_access_masks_follow_the_field_table),
+		T(test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid),
 		T(test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd),
 		T(test_runtime_remove_needs_block_and_tlb_track),
 		T(test_large_page_demote_promote_and_relocate),
