@@ -401,6 +401,73 @@ static void test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid(void **st
 	assert_clean(before);
 }
 
+/* Readable elements of the vCPU context for the host, counted from the field table. */
+static unsigned int vp_readable_elements(bool debug)
+{
+	enum tdx_field_access acc = debug ? TDX_ACCESS_HOST_RD_DEBUG : TDX_ACCESS_HOST_RD_PROD;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TDX_NR_FIELDS; i++)
+		if ((tdx_fields[i].table == TDX_TABLE_TDVPS ||
+		     tdx_fields[i].table == TDX_TABLE_TD_VMCS) && tdx_fields[i].mask[acc])
+			n += (unsigned int)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
+	return n;
+}
+
+/*
+ * TDH.VP.RD version 1 (tdx-host.md 2 and the leaf table: RDX = -1 starts,
+ * RDX returns the next id): the null id answers
+ * METADATA_FIRST_FIELD_ID_IN_CONTEXT with R8 = 0; the walk then visits every
+ * element the host may read (prod or debug masks) exactly once, each read
+ * equal to a version 0 read of the same id, and ends with the null id.
+ */
+static void walk_vp_rd_next(struct tdsnp_tdx_vp *vp, bool debug)
+{
+	unsigned int want = vp_readable_elements(debug), n = 0;
+	u64 id, next, v = 1, v0, prev_seen = TDX_FIELD_ID_NULL;
+	bool saw_rcx = false;
+
+	assert_int_equal(tdsnp_tdh_vp_rd_next(vp, TDX_FIELD_ID_NULL, &v, &id),
+			 TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	assert_int_equal(v, 0);
+	while (id != TDX_FIELD_ID_NULL) {
+		assert_true(n < want);
+		assert_int_equal(tdsnp_tdh_vp_rd_next(vp, id, &v, &next), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_vp_rd(vp, id, &v0), TDX_SUCCESS);
+		assert_int_equal(v, v0);
+		assert_int_not_equal(next, id);
+		assert_int_not_equal(next, prev_seen);
+		saw_rcx |= id == TDX_FIELD_TDVPS_RCX;
+		prev_seen = id;
+		id = next;
+		n++;
+	}
+	assert_int_equal(n, want);
+	/* Guest GPRs are readable by the host of a debug TD only (tdx-fields.md 7). */
+	assert_int_equal(saw_rcx, debug);
+}
+
+static void test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once(void **state)
+{
+	u64 before = tdx_pages_outstanding(), v = 1, next = 0;
+	struct tdx_guest g, dbg;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	build(&g, 0, NULL);
+	build(&dbg, TDX_TD_ATTR_DEBUG, NULL);
+	assert_true(vp_readable_elements(false) < vp_readable_elements(true));
+	walk_vp_rd_next(g.vps[0], false);
+	walk_vp_rd_next(dbg.vps[0], true);
+	/* A field the host may not read: NOT_READABLE, R8 = 0. */
+	assert_int_equal(tdsnp_tdh_vp_rd_next(g.vps[0], TDX_FIELD_TDVPS_RCX, &v, &next),
+			 TDX_METADATA_FIELD_NOT_READABLE);
+	assert_int_equal(v, 0);
+	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_clean(before);
+}
+
 static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v, old;
@@ -1449,6 +1516,7 @@ int main(void)
 		T(test_vcpu_and_sept_leaves_give_exact_status_and_ext_err),
 		T(test_metadata_access_masks_follow_the_field_table),
 		T(test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid),
+		T(test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once),
 		T(test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd),
 		T(test_runtime_remove_needs_block_and_tlb_track),
 		T(test_large_page_demote_promote_and_relocate),
