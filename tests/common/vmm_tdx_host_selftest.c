@@ -10,11 +10,11 @@
  */
 #include <vmm/tdx_host.h>
 #include <tdx/tdx_fields.h>
-#include <tdx/tdx_mrtd.h>
 #include "../mocks/mock.h"
 #include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_host_setup.h"
 #include "selftest.h"
+#include "oracle.h"
 
 #ifdef __KERNEL__
 #include <linux/kernel.h>
@@ -200,8 +200,9 @@ static int sept_state(struct vmm_vm *vm, u64 gpa, unsigned int *state)
 static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t len)
 {
 	static u8 page[3][TDSNP_PAGE_SIZE];
-	u8 want[TDX_MRTD_SIZE], got[TDX_MRTD_SIZE];
-	struct tdx_mrtd_ctx mr;
+	static u8 blocks[3 * MRTD_BLOCK + 32 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK)];
+	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
+	struct mrtd_oracle mr;
 	struct vmm_exit exit;
 	struct vmm_caps caps;
 	struct env e;
@@ -217,19 +218,23 @@ static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t
 	for (i = 0; i < 3; i++)
 		fill(page[i], i + 1);
 	/* Two measured pages at the start of RAM, one unmeasured at 2 MiB. */
-	tdx_mrtd_init(&mr);
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
 	ret = vmm_mem_add(e.vm, MEM_BASE, page[0], 2 * TDSNP_PAGE_SIZE, true);
 	if (!ret)
 		ret = vmm_mem_add(e.vm, MEM_BASE + 0x200000, page[2], TDSNP_PAGE_SIZE, false);
 	if (ret)
 		return env_down(&e, st_fail(msg, len, "mem_add: %d", ret), msg, len);
+	/* The expected MRTD: the spec's blocks, hashed by the oracle (oracle.h). */
 	for (i = 0; i < 2; i++) {
-		tdx_mrtd_page_add(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE);
-		for (k = 0; k < TDSNP_PAGE_SIZE; k += TDX_MR_EXTEND_CHUNK)
-			tdx_mrtd_extend(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE + k, page[i] + k);
+		mrtd_oracle_page_add(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE);
+		for (k = 0; k < TDSNP_PAGE_SIZE; k += MRTD_EXTEND_CHUNK)
+			mrtd_oracle_extend(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE + k,
+					   page[i] + k);
 	}
-	tdx_mrtd_page_add(&mr, MEM_BASE + 0x200000);
-	tdx_mrtd_final(&mr, want);
+	mrtd_oracle_page_add(&mr, MEM_BASE + 0x200000);
+	ret = mrtd_oracle_final(&mr, want);
+	if (ret)
+		return env_down(&e, st_fail(msg, len, "oracle: %d", ret), msg, len);
 	if (vmm_vm_measurement(e.vm, got, sizeof(got)) != -EBUSY)
 		return env_down(&e, st_fail(msg, len, "MRTD given before finalize"), msg, len);
 	if (vmm_vcpu_run(e.vcpu[0], &exit) != -EBUSY)
@@ -566,7 +571,7 @@ static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, s
 	struct vmm_vm_config cfg;
 	struct tdsnp_mock_fault_cfg busy = { .seed = 1 };
 	struct vmm_vcpu *vcpu;
-	u8 mrtd[TDX_MRTD_SIZE];
+	u8 mrtd[ORACLE_SHA384_SIZE];
 	struct env e;
 	unsigned int s = ~0u;
 	int ret = env_up(&e, msg, len);
@@ -866,7 +871,7 @@ static int faulty_lifecycle(bool *created, bool *agree)
 	struct vmm_vm_config cfg = base_cfg;
 	struct vmm_vcpu *vcpu, *other;
 	struct vmm_vm *vm;
-	u8 mrtd[TDX_MRTD_SIZE];
+	u8 mrtd[ORACLE_SHA384_SIZE];
 	int ret;
 
 	fill(page, 5);

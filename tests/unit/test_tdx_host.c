@@ -23,6 +23,7 @@
 #include "../mocks/tdx_module_host.h"
 #include "../common/cmocka_runner.h"
 #include "../common/tdx_host_env.h"
+#include "../common/oracle.h"
 
 #define OPERAND_INVALID_RAX	(TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX)
 
@@ -946,18 +947,63 @@ static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(v
 			 TDX_TDMR_ALREADY_INITIALIZED);
 }
 
-static void block(u8 *b, const char *name, u64 gpa)
+static void unhex(const char *s, u8 *out, size_t n)
 {
-	memset(b, 0, 128);
-	strncpy((char *)b, name, 16);
-	memcpy(b + 16, &gpa, 8);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int hi = (unsigned char)s[2 * i], lo = (unsigned char)s[2 * i + 1];
+
+		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+		out[i] = (u8)(hi << 4 | lo);
+	}
 }
 
+/* The oracle itself against tdx-host.md 10: its vectors and its block bytes. */
+static void test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes(void **state)
+{
+	static u8 blocks[MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK)];
+	u8 page[TDSNP_PAGE_SIZE], got[ORACLE_SHA384_SIZE], want[ORACLE_SHA384_SIZE];
+	u8 head[32];
+	struct mrtd_oracle mr;
+	unsigned int i;
+
+	(void)state;
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
+	assert_int_equal(mrtd_oracle_final(&mr, got), 0);
+	unhex("38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
+	      want, sizeof(want));
+	assert_memory_equal(got, want, sizeof(want));
+	for (i = 0; i < sizeof(page); i++)
+		page[i] = (u8)i;
+	mrtd_oracle_page_add(&mr, 0x1000);
+	unhex("4d454d2e504147452e4144440000000000100000000000000000000000000000", head,
+	      sizeof(head));
+	assert_memory_equal(blocks, head, sizeof(head));
+	for (i = 0; i < 16; i++)
+		mrtd_oracle_extend(&mr, 0x1000 + i * 0x100ULL, page + i * 0x100);
+	unhex("4d522e455854454e440000000000000000110000000000000000000000000000", head,
+	      sizeof(head));
+	assert_memory_equal(blocks + MRTD_BLOCK + (MRTD_BLOCK + MRTD_EXTEND_CHUNK), head,
+			    sizeof(head));
+	assert_int_equal(mrtd_oracle_final(&mr, got), 0);
+	unhex("15a8464628b6214951c4a1b57775507dd950263654e8790e257995b45013c84aba1d87a3bcbc1929b5f7db6d3e92cad6",
+	      want, sizeof(want));
+	assert_memory_equal(got, want, sizeof(want));
+	/* One block more than the buffer holds: the digest is refused. */
+	mrtd_oracle_page_add(&mr, 0x2000);
+	assert_int_equal(mrtd_oracle_final(&mr, got), -ENOSPC);
+}
+
+/* The expected MRTD from the spec's blocks, hashed by libcrypto (tests/common/oracle.h). */
 static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 {
+	static u8 blocks[2 * MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK)];
 	u64 before = tdx_pages_outstanding();
 	struct page *src = tdsnp_alloc_page();
-	u8 *buf = malloc(128 * 2 + 16 * (128 + 256)), *p = buf, want[48], got[48];
+	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
+	struct mrtd_oracle mr;
 	struct tdx_guest g;
 	unsigned int i;
 
@@ -970,19 +1016,15 @@ static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 	assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x8000), src, true), 0);
 	assert_int_equal(tdx_guest_finalize(&g), 0);
 	assert_int_equal(tdsnp_tdh_mng_key_reclaimid(&g.td), TDX_SUCCESS);
-	block(p, "MEM.PAGE.ADD", 0x7000);
-	p += 128;
-	block(p, "MEM.PAGE.ADD", 0x8000);
-	p += 128;
-	for (i = 0; i < 16; i++) {
-		block(p, "MR.EXTEND", 0x8000 + i * 256ULL);
-		memcpy(p + 128, (u8 *)page_address(src) + i * 256ULL, 256);
-		p += 128 + 256;
-	}
-	tdsnp_sha384(buf, (size_t)(p - buf), want);
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
+	mrtd_oracle_page_add(&mr, 0x7000);
+	mrtd_oracle_page_add(&mr, 0x8000);
+	for (i = 0; i < 16; i++)
+		mrtd_oracle_extend(&mr, 0x8000 + i * 256ULL, (u8 *)page_address(src) + i * 256ULL);
+	assert_int_equal(mrtd_oracle_final(&mr, want), 0);
+	assert_int_equal(mr.len, sizeof(blocks));
 	assert_int_equal(tdx_td_read_mrtd(&g.td, got), 0);
-	assert_memory_equal(want, got, 48);
-	free(buf);
+	assert_memory_equal(want, got, sizeof(want));
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	tdsnp_free_page(src);
 	assert_clean(before);
@@ -1530,6 +1572,7 @@ int main(void)
 		T(test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax),
 		T(test_sys_rd_enumerates_global_fields_and_module_is_configured_once),
 		T(test_mrtd_equals_independent_sha384_of_blocks),
+		cmocka_unit_test(test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes),
 		T(test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them),
 		T(test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones),
 		T(test_sys_rdall_output_page_must_be_an_aligned_shared_host_page),
