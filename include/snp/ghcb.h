@@ -66,6 +66,7 @@ struct tdsnp_ghcb {
 	u16 protocol_version;
 	u32 ghcb_usage;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct tdsnp_ghcb, 4096);
 TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, cpl, 0x0cb);
 TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xss, 0x140);
@@ -252,6 +253,7 @@ struct tdsnp_snp_psc_desc {
 	struct snp_psc_hdr hdr;
 	u64 entries[SNP_PSC_MAX_ENTRIES];
 } __packed;
+
 TDSNP_CHECK_SIZE(struct tdsnp_snp_psc_desc, TDSNP_GHCB_SHARED_BUF_SIZE);
 
 /**

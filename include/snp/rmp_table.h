@@ -47,6 +47,7 @@ struct rmp_raw_entry {
 	u64 lo;
 	u64 hi;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct rmp_raw_entry, RMP_ENTRY_SIZE);
 
 /**

@@ -126,6 +126,7 @@ struct snp_rmp_state {
 	u8 rsvd;
 	u32 asid;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct snp_rmp_state, 16);
 TDSNP_CHECK_OFFSET(struct snp_rmp_state, gpa, 0x0);
 TDSNP_CHECK_OFFSET(struct snp_rmp_state, assigned, 0x8);
@@ -154,6 +155,7 @@ struct snp_rmpentry {
 	u8 rsvd;
 	u32 asid;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct snp_rmpentry, 16);
 TDSNP_CHECK_OFFSET(struct snp_rmpentry, gpa, 0x0);
 TDSNP_CHECK_OFFSET(struct snp_rmpentry, assigned, 0x8);

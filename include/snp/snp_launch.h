@@ -89,6 +89,7 @@ struct snp_launch_update_cmd {
 	u32 perms;
 	u32 rsvd2;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct snp_launch_update_cmd, 32);
 TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, page, 0x08);
 TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, address, 0x10);
@@ -121,6 +122,7 @@ struct snp_page_info {
 	u8 vmpl3_perms;
 	u64 gpa;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct snp_page_info, SNP_PAGE_INFO_LENGTH);
 TDSNP_CHECK_OFFSET(struct snp_page_info, contents, 0x30);
 TDSNP_CHECK_OFFSET(struct snp_page_info, length, 0x60);
@@ -130,7 +132,6 @@ TDSNP_CHECK_OFFSET(struct snp_page_info, rsvd, 0x64);
 TDSNP_CHECK_OFFSET(struct snp_page_info, vmpl1_perms, 0x65);
 TDSNP_CHECK_OFFSET(struct snp_page_info, vmpl3_perms, 0x67);
 TDSNP_CHECK_OFFSET(struct snp_page_info, gpa, 0x68);
-
 
 /* VMSA fields the firmware zeroes before hashing a VMSA page (snp.md 6.3). */
 #define SNP_VMSA_GUEST_TSC_SCALE	0x2f0

@@ -27,6 +27,7 @@ struct tdsnp_vmcb_seg {
 	u32 limit;
 	u64 base;
 } __packed;
+
 TDSNP_CHECK_SIZE(struct tdsnp_vmcb_seg, 16);
 
 #define SNP_VMSA_SIZE			4096
@@ -158,6 +159,7 @@ struct tdsnp_sev_es_save_area {
 	u64 ic_ibs_extd_ctl;
 	u8 reserved_0x7c8[2104];
 } __packed;
+
 TDSNP_CHECK_SIZE(struct tdsnp_sev_es_save_area, SNP_VMSA_SIZE);
 TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, es, 0x000);
 TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cs, 0x010);
@@ -269,7 +271,6 @@ TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_op_data3, 0x7a8);
 TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_dc_linaddr, 0x7b0);
 TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, bp_ibstgt_rip, 0x7b8);
 TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ic_ibs_extd_ctl, 0x7c0);
-
 
 /* EFER, CR and segment values used by the init helpers. */
 #define SNP_EFER_SCE			BIT_ULL(0)

@@ -110,6 +110,7 @@ struct tdsnp_regs {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 	u64 rflags;
 };
+
 TDSNP_CHECK_SIZE(struct tdsnp_regs, TDSNP_REGS_SIZE);
 TDSNP_CHECK_OFFSET(struct tdsnp_regs, rax, TDSNP_REGS_RAX);
 TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbx, TDSNP_REGS_RBX);

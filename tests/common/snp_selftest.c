@@ -23,25 +23,8 @@
 #define ASID	7
 #define GPA	0x10000ULL
 
-static int want_ret(char *msg, size_t len, int line, u64 got, u64 want)
-{
-	if (got == want)
-		return 0;
-	return st_fail(msg, len, "line %d: got 0x%llx, want 0x%llx", line, got, want);
-}
-
-static int want_true(char *msg, size_t len, int line, bool ok, const char *what)
-{
-	return ok ? 0 : st_fail(msg, len, "line %d: %s is false", line, what);
-}
-
-/*
- * Checks in sequence: once one failed, later ones are not evaluated (the
- * GNU "?:" short-circuits), so a test stops at its first failure.
- */
-#define CHECK_RET(call, want) \
-	(ret = ret ?: want_ret(msg, len, __LINE__, snp_ret_val(call), (want)))
-#define CHECK(cond) (ret = ret ?: want_true(msg, len, __LINE__, (cond), #cond))
+/* An RMP instruction's result, checked with the shared library (selftest.h). */
+#define CHECK_RET(call, want)	EQ_HEX(snp_ret_val(call), (want))
 
 static struct page *setup(char *msg, size_t len)
 {

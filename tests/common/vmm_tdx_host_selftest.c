@@ -860,8 +860,14 @@ static bool states_agree(struct vmm_vm *vm, u64 start, u64 end)
 	return true;
 }
 
-/* One lifecycle where any step may fail; returns pages vm_destroy reported. */
-static int faulty_lifecycle(bool *created, bool *agree)
+/*
+ * One lifecycle where any step may fail; returns pages vm_destroy reported.
+ * Each call is judged (FAULTED()): it succeeds, or a fault fired during it
+ * and it returns what a retry budget running out gives: -EBUSY
+ * (OPERAND_BUSY) or -EAGAIN (RND_NO_ENTROPY).
+ */
+static int faulty_lifecycle(char *msg, size_t len, struct st_faults *f, bool *created,
+			    bool *agree, int *lost)
 {
 	static u8 page[TDSNP_PAGE_SIZE];
 	struct vmm_state_entry ent[] = {
@@ -869,65 +875,86 @@ static int faulty_lifecycle(bool *created, bool *agree)
 		{ .type = VMM_STATE_REG, .id = VMM_REG_RBX, .value = 7 },
 	};
 	struct vmm_vm_config cfg = base_cfg;
-	struct vmm_vcpu *vcpu, *other;
-	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu = NULL, *other = NULL;
+	struct vmm_vm *vm = NULL;
 	u8 mrtd[ORACLE_SHA384_SIZE];
-	int ret;
+	int ret = 0, r;
 
 	fill(page, 5);
 	cfg.attributes = TDX_TD_ATTR_DEBUG;
 	*agree = true;
-	*created = !vmm_vm_create(&cfg, &vm);
-	if (!*created)
-		return 0;
-	ret = vmm_vcpu_create(vm, 0, &vcpu);
-	if (!ret)
-		vmm_vcpu_create(vm, 1, &other);
-	if (!ret)
-		ret = vmm_mem_add(vm, MEM_BASE, page, TDSNP_PAGE_SIZE, true);
-	if (!ret)
-		ret = vmm_mem_add(vm, MEM_BASE + 0x200000, page, TDSNP_PAGE_SIZE, false);
-	if (!ret)
-		ret = vmm_vm_finalize(vm);
-	if (!ret)
-		vmm_vm_measurement(vm, mrtd, sizeof(mrtd));
-	if (!ret && !vmm_set_state(vcpu, ent, ARRAY_SIZE(ent)))
-		vmm_vcpu_flush(vcpu);
-	if (!ret)
-		vmm_set_mem_state(vm, MEM_BASE + 0x10000, MEM_BASE + 0x13000, VMM_MEM_PRIVATE);
-	if (!ret)
-		vmm_set_mem_state(vm, MEM_BASE, MEM_BASE + 0x12000, VMM_MEM_SHARED);
-	if (!ret)
-		vmm_set_mem_state(vm, MEM_BASE + 0x11000, MEM_BASE + 0x13000, VMM_MEM_UNMAPPED);
+	*lost = 0;
+	FAULTED(f, r, vmm_vm_create(&cfg, &vm), -EBUSY, -EAGAIN);
+	*created = !r;
+	if (r)
+		return ret;
+	FAULTED(f, r, vmm_vcpu_create(vm, 0, &vcpu), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vcpu_create(vm, 1, &other), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_mem_add(vm, MEM_BASE, page, TDSNP_PAGE_SIZE, true), -EBUSY,
+			-EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_mem_add(vm, MEM_BASE + 0x200000, page, TDSNP_PAGE_SIZE, false),
+			-EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vm_finalize(vm), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vm_measurement(vm, mrtd, sizeof(mrtd)), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_state(vcpu, ent, ARRAY_SIZE(ent)), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vcpu_flush(vcpu), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_mem_state(vm, MEM_BASE + 0x10000, MEM_BASE + 0x13000,
+						VMM_MEM_PRIVATE), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_mem_state(vm, MEM_BASE, MEM_BASE + 0x12000, VMM_MEM_SHARED),
+			-EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_mem_state(vm, MEM_BASE + 0x11000, MEM_BASE + 0x13000,
+						VMM_MEM_UNMAPPED), -EBUSY, -EAGAIN);
 	/* Whatever failed, each page is in the state it started or ended in. */
 	tdsnp_mock_faults_clear();
 	*agree = states_agree(vm, MEM_BASE, MEM_BASE + 0x14000);
-	return vmm_vm_destroy(vm);
+	*lost = vmm_vm_destroy(vm);
+	return ret;
 }
 
 static int test_lifecycles_under_fault_seeds_leak_nothing(char *msg, size_t len)
 {
+	struct tdsnp_mock_fault_cfg cfg = { 0 };
+	struct st_fault_run run;
+	struct st_faults f = { 0 };
 	struct tdx_module_stats st;
 	u64 seed, injected = 0;
 	unsigned int failed_creates = 0;
 	struct env e;
 	int ret = env_up(&e, msg, len);
 
+	memset(&run, 0, sizeof(run));
+	/* Busy often enough that bounded retries of multi-lock leaves run out. */
+	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 * 2 / 3;
+	cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 16;
+	/*
+	 * No INTERRUPTED_RESUMABLE: its leaves (key teardown, WBINVD) run in
+	 * destroy, which runs without faults here (the model counted 0
+	 * opportunities before destroy).
+	 */
 	for (seed = 1; !ret && seed <= 24; seed++) {
-		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
 		u64 q = tdx_pages_quarantined();
 		bool created, agree;
 		int lost;
 
-		/* Busy often enough that bounded retries of multi-lock leaves run out. */
-		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 * 2 / 3;
-		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 16;
-		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		cfg.seed = seed;
 		tdsnp_mock_faults_set(&cfg);
-		lost = faulty_lifecycle(&created, &agree);
+		ret = faulty_lifecycle(msg, len, &f, &created, &agree, &lost);
 		injected += tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY);
 		tdsnp_mock_faults_clear();
+		st_fault_run_add(&run);
 		failed_creates += !created;
+		if (ret)
+			break;
 		if (lost < 0)
 			ret = st_fail(msg, len, "seed %llu: destroy %d", seed, lost);
 		else if (!agree)
@@ -942,6 +969,10 @@ static int test_lifecycles_under_fault_seeds_leak_nothing(char *msg, size_t len)
 	}
 	if (!ret && !injected)
 		ret = st_fail(msg, len, "no fault was injected");
+	FAULTS_FIRED_AS_RATED(&run, &cfg);
+	/* Every fault fired inside a judged call; some were absorbed, some not. */
+	EQ(f.fired, run.injected[TDSNP_FAULT_TDX_BUSY] + run.injected[TDSNP_FAULT_TDX_NO_ENTROPY]);
+	CHECK(f.failed > 0 && f.faulted > f.failed);
 	/* Every page the model still owns is one the library quarantined. */
 	tdx_module_stats(&st);
 	if (!ret && st.pages_owned > tdx_pages_quarantined() - e.quarantined)

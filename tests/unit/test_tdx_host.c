@@ -24,6 +24,7 @@
 #include "../common/cmocka_runner.h"
 #include "../common/tdx_host_env.h"
 #include "../common/oracle.h"
+#include "../common/selftest.h"
 
 #define OPERAND_INVALID_RAX	(TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX)
 
@@ -756,23 +757,27 @@ static int lifecycle(u64 gpa_base)
 static void test_lifecycle_under_fault_injection_seeds_leaks_nothing(void **state)
 {
 	u64 before = tdx_pages_outstanding(), q = tdx_pages_quarantined();
+	struct tdsnp_mock_fault_cfg cfg = { 0 };
 	struct tdsnp_arena_stats st0, st1;
 	unsigned int seed, ok = 0;
+	struct st_fault_run run;
+	char msg[160];
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	tdsnp_mock_set_direct(true);
 	tdsnp_arena_stats(tdx_host_test_arena(), &st0);
+	memset(&run, 0, sizeof(run));
+	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
+	cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
+	cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
 	for (seed = 1; seed <= 300; seed++) {
-		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
-
-		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
-		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
-		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		cfg.seed = seed;
 		tdsnp_mock_faults_set(&cfg);
 		if (!lifecycle(0x100000))
 			ok++;
 		tdsnp_mock_faults_clear();
+		st_fault_run_add(&run);
 		assert_clean(before);
 		assert_int_equal(tdx_pages_quarantined(), q);
 	}
@@ -781,6 +786,10 @@ static void test_lifecycle_under_fault_injection_seeds_leaks_nothing(void **stat
 	assert_int_equal(st1.violations, st0.violations);
 	/* Bounded retries absorb these rates: every seed completes. */
 	assert_int_equal(ok, 300);
+	/* ... and the three kinds fired, as often as their rates predict. */
+	msg[0] = '\0';
+	if (__st_fault_run_check(msg, sizeof(msg), &run, &cfg))
+		fail_msg("%s", msg);
 	tdsnp_mock_set_direct(false);
 }
 
