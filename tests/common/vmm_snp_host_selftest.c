@@ -19,6 +19,7 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "selftest.h"
+#include "oracle.h"
 
 #define ASID_MIN	3
 #define ASID_MAX	10
@@ -101,23 +102,6 @@ static bool rmp_hv_hpa(tdsnp_hpa_t hpa)
 	snp_mock_rmp_get(hpa, &e);
 	return !e.assigned && !e.asid && !e.immutable && !e.validated && !e.vmsa &&
 	       !e.perms[0];
-}
-
-/* PAGE_INFO by its offsets (snp.md 6.2), independent of struct snp_page_info. */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 type, u64 gpa)
-{
-	u8 buf[0x70];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	if (page)
-		tdsnp_sha384(page, PG, buf + 0x30);
-	buf[0x60] = 0x70;
-	buf[0x62] = type;
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
 }
 
 /* Destroy (always, even after a failed check) and check the count. */
@@ -236,14 +220,14 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 	CHECK(!ret && !memcmp(ld, fw, sizeof(ld)));
 	/* The chain of snp.md 6.2/6.3, in launch order, VMSAs in vCPU order. */
 	if (!ret) {
-		ref_extend(ref, src, SNP_PAGE_TYPE_NORMAL, BASE);
-		ref_extend(ref, src + PG, SNP_PAGE_TYPE_NORMAL, BASE + PG);
-		ref_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, BASE + 4 * PG);
-		ref_extend(ref, NULL, SNP_PAGE_TYPE_ZERO, BASE + 5 * PG);
-		for (i = 0; i < 2; i++) {
-			memset(vmsa_copy[i] + 0x2f0, 0, 16);
-			ref_extend(ref, vmsa_copy[i], SNP_PAGE_TYPE_VMSA, VMM_SNP_HOST_VMSA_GPA);
-		}
+		EQ(snp_oracle_extend(ref, src, SNP_PAGE_TYPE_NORMAL, 0, NULL, BASE), 0);
+		EQ(snp_oracle_extend(ref, src + PG, SNP_PAGE_TYPE_NORMAL, 0, NULL, BASE + PG), 0);
+		EQ(snp_oracle_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, 0, NULL, BASE + 4 * PG),
+		   0);
+		EQ(snp_oracle_extend(ref, NULL, SNP_PAGE_TYPE_ZERO, 0, NULL, BASE + 5 * PG), 0);
+		for (i = 0; i < 2; i++)
+			EQ(snp_oracle_extend(ref, vmsa_copy[i], SNP_PAGE_TYPE_VMSA, 0, NULL,
+					     VMM_SNP_HOST_VMSA_GPA), 0);
 		CHECK(!memcmp(ld, ref, sizeof(ld)));
 	}
 	/* Sealed: no more pages, no more vCPUs; nothing assigned for them. */

@@ -18,7 +18,9 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_svsm_setup.h"
+#include <snp/snp_launch.h>
 #include "selftest.h"
+#include "oracle.h"
 
 #define ASID		5
 #define BASE		0x100000ULL
@@ -94,28 +96,11 @@ static bool rmp_hv(u64 gpa)
 	       !e.perms[2] && !e.perms[3];
 }
 
-/* PAGE_INFO by its offsets (snp.md 6.2), independent of struct snp_page_info. */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, unsigned int vmpl, u64 gpa)
-{
-	u8 buf[0x70];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	tdsnp_sha384(page, PG, buf + 0x30);
-	buf[0x60] = 0x70;
-	buf[0x62] = 1;				/* NORMAL */
-	buf[0x64 + vmpl] = VMM_SNP_VMPL_GUEST_PERMS;	/* 0x65 VMPL1 .. 0x67 VMPL3 */
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
-}
-
 static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 {
 	struct snp_mock_rmp_entry before[NR_PAGES], e;
 	struct vmm_vm_config cfg = base_cfg;
-	u8 ld[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 };
+	u8 ld[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 }, perms[3] = { 0 };
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
 	struct snp_mock_vcpu hv;
 	struct vmm_vm *vm = NULL;
@@ -183,10 +168,11 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 	CHECK(!ret && !memcmp(bytes_of(BASE + 4 * PG), src + 2 * PG, PG));
 	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
 	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, 47), -ENOSPC);
-	if (!ret) {
-		ref_extend(ref, src, vmpl, BASE);
-		ref_extend(ref, src + PG, vmpl, BASE + PG);
-	}
+	/* The oracle (oracle.h): PAGE_INFO by offset, the VM's VMPL gets the guest perms. */
+	perms[vmpl - 1] = VMM_SNP_VMPL_GUEST_PERMS;
+	EQ(ret ? 0 : snp_oracle_extend(ref, src, SNP_PAGE_TYPE_NORMAL, 0, perms, BASE), 0);
+	EQ(ret ? 0 : snp_oracle_extend(ref, src + PG, SNP_PAGE_TYPE_NORMAL, 0, perms, BASE + PG),
+	   0);
 	CHECK(!memcmp(ld, ref, sizeof(ld)));
 	EQ(ret ? 0 : vmm_vcpu_run(vcpu[0], &exit), -EOPNOTSUPP);
 	EQ(ret ? 0 : vmm_vm_finalize(vm), -EOPNOTSUPP);

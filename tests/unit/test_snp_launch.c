@@ -18,6 +18,7 @@
 #include <snp/snp_launch.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
+#include "../common/oracle.h"
 
 #define NR_FRAMES	1536
 #define ASID		5
@@ -44,35 +45,6 @@ static void hex(const char *s, u8 out[SHA384_DIGEST_SIZE])
 
 	for (i = 0; i < SHA384_DIGEST_SIZE; i++)
 		out[i] = (u8)(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
-}
-
-/*
- * The reference: PAGE_INFO built by offsets (snp.md 6.2), not through
- * struct snp_page_info, so a layout mistake there cannot hide here.
- */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 type, u8 imi,
-		       const u8 perms[3], u64 gpa)
-{
-	u8 buf[0x70], tmp[4096];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	if (type == SNP_PAGE_TYPE_NORMAL || type == SNP_PAGE_TYPE_VMSA) {
-		memcpy(tmp, page, sizeof(tmp));
-		if (type == SNP_PAGE_TYPE_VMSA)
-			memset(tmp + 0x2f0, 0, 16);
-		tdsnp_sha384(tmp, sizeof(tmp), buf + 0x30);
-	}
-	buf[0x60] = 0x70;
-	buf[0x62] = type;
-	buf[0x63] = imi;
-	buf[0x65] = perms[0];
-	buf[0x66] = perms[1];
-	buf[0x67] = perms[2];
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
 }
 
 static void begin(void)
@@ -172,8 +144,9 @@ static void test_launch_digest_matches_spec_vectors(void **state)
 		hex(vec_ld[v], want);
 		memset(ref, 0, sizeof(ref));
 		for (i = 0; i < vec[v].n; i++)
-			ref_extend(ref, zero_page, vec[v].pages[i].type, 0, vec[v].pages[i].perms,
-				   vec[v].pages[i].gpa);
+			assert_int_equal(snp_oracle_extend(ref, zero_page, vec[v].pages[i].type, 0,
+							   vec[v].pages[i].perms,
+							   vec[v].pages[i].gpa), 0);
 		assert_memory_equal(got, want, SHA384_DIGEST_SIZE);
 		assert_memory_equal(got, ref, SHA384_DIGEST_SIZE);
 		assert_memory_equal(got, library_digest(vec[v].pages, vec[v].n),
@@ -204,7 +177,8 @@ static void test_launch_digest_of_mixed_layout_equals_independent_computation(vo
 	memset(ref, 0, sizeof(ref));
 	for (i = 0; i < ARRAY_SIZE(layout); i++) {
 		memset(page, layout[i].fill, sizeof(page));
-		ref_extend(ref, page, layout[i].type, 0, layout[i].perms, layout[i].gpa);
+		assert_int_equal(snp_oracle_extend(ref, page, layout[i].type, 0, layout[i].perms,
+						   layout[i].gpa), 0);
 	}
 	assert_memory_equal(got, ref, SHA384_DIGEST_SIZE);
 	assert_memory_equal(got, library_digest(layout, ARRAY_SIZE(layout)), SHA384_DIGEST_SIZE);
@@ -232,9 +206,11 @@ static void test_launch_digest_measures_rmp_gpa_bits_50_12_only(void **state)
 	begin();
 	memset(page, lp.fill, sizeof(page));
 	memset(ref, 0, sizeof(ref));
-	ref_extend(ref, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms, 0x7FFFFFFFFF000ULL);
+	assert_int_equal(snp_oracle_extend(ref, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms,
+					   0x7FFFFFFFFF000ULL), 0);
 	memset(unmasked, 0, sizeof(unmasked));
-	ref_extend(unmasked, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms, 0xFFFFFFFFFFFFF000ULL);
+	assert_int_equal(snp_oracle_extend(unmasked, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms,
+					   0xFFFFFFFFFFFFF000ULL), 0);
 	assert_memory_not_equal(ref, unmasked, SHA384_DIGEST_SIZE);
 	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
 		lp.gpa = aliases[i];
@@ -337,9 +313,10 @@ static void test_2m_page_and_imi_chain_equal_independent_computation(void **stat
 	for (i = 0; i < 512; i++) {
 		u8 *page = page_address(tdsnp_arena_pfn_to_page(arena, base_pfn + i));
 
-		ref_extend(ref_ld, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms, 0x400000 + i * 4096ULL);
-		ref_extend(ref_imd, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms,
-			   0x400000 + i * 4096ULL);
+		assert_int_equal(snp_oracle_extend(ref_ld, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms,
+						   0x400000 + i * 4096ULL), 0);
+		assert_int_equal(snp_oracle_extend(ref_imd, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms,
+						   0x400000 + i * 4096ULL), 0);
 	}
 	assert_memory_equal(ld, ref_ld, SHA384_DIGEST_SIZE);
 	assert_memory_equal(imd, ref_imd, SHA384_DIGEST_SIZE);
