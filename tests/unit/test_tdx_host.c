@@ -996,7 +996,7 @@ static void test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes(void 
 	      sizeof(head));
 	assert_memory_equal(blocks, head, sizeof(head));
 	for (i = 0; i < 16; i++)
-		mrtd_oracle_extend(&mr, 0x1000 + i * 0x100ULL, page + i * 0x100);
+		mrtd_oracle_extend(&mr, 0x1000 + i * 0x100ULL, page + (size_t)i * 0x100);
 	unhex("4d522e455854454e440000000000000000110000000000000000000000000000", head,
 	      sizeof(head));
 	assert_memory_equal(blocks + MRTD_BLOCK + (MRTD_BLOCK + MRTD_EXTEND_CHUNK), head,
