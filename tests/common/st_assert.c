@@ -99,6 +99,39 @@ u64 st_rnd(u64 *state)
 	return *state >> 33;
 }
 
+static int st_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/**
+ * st_unhex() - bytes from a hex string (a test vector)
+ * @hex: 2 * @n hex digits
+ * @out: the bytes
+ * @n: how many
+ *
+ * Return: 0, or -EINVAL at the first character that is not a hex digit.
+ */
+int st_unhex(const char *hex, u8 *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int hi = st_nibble(hex[2 * i]), lo = hi < 0 ? -1 : st_nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (u8)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 /**
  * st_faults_injected() - faults of every kind the mock injected since the
  * last tdsnp_mock_faults_set()

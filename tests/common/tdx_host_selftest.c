@@ -181,18 +181,9 @@ static int test_td_lifecycle_reclaims_every_page(char *msg, size_t len)
 
 static int hex_eq(const u8 *b, const char *hex)
 {
-	unsigned int i;
+	u8 want[ORACLE_SHA384_SIZE];
 
-	for (i = 0; i < ORACLE_SHA384_SIZE; i++) {
-		unsigned int hi = (unsigned char)hex[2 * (size_t)i];
-		unsigned int lo = (unsigned char)hex[2 * (size_t)i + 1];
-
-		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
-		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
-		if (b[i] != (u8)(hi << 4 | lo))
-			return 0;
-	}
-	return 1;
+	return !st_unhex(hex, want, sizeof(want)) && !memcmp(b, want, sizeof(want));
 }
 
 /* One TD per vector of tdx-host.md 10: PAGE.ADD (+ 16 x MR.EXTEND). */

@@ -19,6 +19,7 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "../common/oracle.h"
+#include "../common/selftest.h"
 
 #define NR_FRAMES	1536
 #define ASID		5
@@ -29,22 +30,6 @@ static struct tdsnp_arena *arena;
 static void quarantine_in_arena(void *ctx, struct page *page)
 {
 	tdsnp_arena_quarantine(ctx, page);
-}
-
-static u8 nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (u8)(c - '0');
-	assert_true(c >= 'a' && c <= 'f');
-	return (u8)(c - 'a' + 10);
-}
-
-static void hex(const char *s, u8 out[SHA384_DIGEST_SIZE])
-{
-	size_t i;
-
-	for (i = 0; i < SHA384_DIGEST_SIZE; i++)
-		out[i] = (u8)(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
 }
 
 static void begin(void)
@@ -141,7 +126,7 @@ static void test_launch_digest_matches_spec_vectors(void **state)
 	begin();
 	for (v = 0; v < ARRAY_SIZE(vec); v++) {
 		launch_4k(vec[v].pages, vec[v].n, got);
-		hex(vec_ld[v], want);
+		assert_int_equal(st_unhex(vec_ld[v], want, SHA384_DIGEST_SIZE), 0);
 		memset(ref, 0, sizeof(ref));
 		for (i = 0; i < vec[v].n; i++)
 			assert_int_equal(snp_oracle_extend(ref, zero_page, vec[v].pages[i].type, 0,
@@ -152,7 +137,7 @@ static void test_launch_digest_matches_spec_vectors(void **state)
 		assert_memory_equal(got, library_digest(vec[v].pages, vec[v].n),
 				    SHA384_DIGEST_SIZE);
 	}
-	hex(vec_ld[4], measure_order);
+	assert_int_equal(st_unhex(vec_ld[4], measure_order, SHA384_DIGEST_SIZE), 0);
 	assert_memory_not_equal(got, measure_order, SHA384_DIGEST_SIZE);
 	end();
 }

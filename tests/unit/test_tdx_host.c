@@ -956,23 +956,16 @@ static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(v
 			 TDX_TDMR_ALREADY_INITIALIZED);
 }
 
-static void unhex(const char *s, u8 *out, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned int hi = (unsigned char)s[2 * i], lo = (unsigned char)s[2 * i + 1];
-
-		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
-		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
-		out[i] = (u8)(hi << 4 | lo);
-	}
-}
-
-/* tdx-host.md 10: MRTD of nothing; of PAGE.ADD 0x1000 + 16 x MR.EXTEND of k & 0xFF. */
+/*
+ * tdx-host.md 10: MRTD of nothing; of PAGE.ADD 0x1000 + 16 x MR.EXTEND of
+ * k & 0xFF; the first 32 bytes of the PAGE.ADD @0x1000 and MR.EXTEND @0x1100
+ * blocks.
+ */
 static const char *const mrtd_sheet[] = {
 	"38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
 	"15a8464628b6214951c4a1b57775507dd950263654e8790e257995b45013c84aba1d87a3bcbc1929b5f7db6d3e92cad6",
+	"4d454d2e504147452e4144440000000000100000000000000000000000000000",
+	"4d522e455854454e440000000000000000110000000000000000000000000000",
 };
 
 /* The oracle itself against tdx-host.md 10: its vectors and its block bytes. */
@@ -987,22 +980,20 @@ static void test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes(void 
 	(void)state;
 	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
 	assert_int_equal(mrtd_oracle_final(&mr, got), 0);
-	unhex(mrtd_sheet[0], want, sizeof(want));
+	assert_int_equal(st_unhex(mrtd_sheet[0], want, sizeof(want)), 0);
 	assert_memory_equal(got, want, sizeof(want));
 	for (i = 0; i < sizeof(page); i++)
 		page[i] = (u8)i;
 	mrtd_oracle_page_add(&mr, 0x1000);
-	unhex("4d454d2e504147452e4144440000000000100000000000000000000000000000", head,
-	      sizeof(head));
+	assert_int_equal(st_unhex(mrtd_sheet[2], head, sizeof(head)), 0);
 	assert_memory_equal(blocks, head, sizeof(head));
 	for (i = 0; i < 16; i++)
 		mrtd_oracle_extend(&mr, 0x1000 + i * 0x100ULL, page + (size_t)i * 0x100);
-	unhex("4d522e455854454e440000000000000000110000000000000000000000000000", head,
-	      sizeof(head));
+	assert_int_equal(st_unhex(mrtd_sheet[3], head, sizeof(head)), 0);
 	assert_memory_equal(blocks + MRTD_BLOCK + (MRTD_BLOCK + MRTD_EXTEND_CHUNK), head,
 			    sizeof(head));
 	assert_int_equal(mrtd_oracle_final(&mr, got), 0);
-	unhex(mrtd_sheet[1], want, sizeof(want));
+	assert_int_equal(st_unhex(mrtd_sheet[1], want, sizeof(want)), 0);
 	assert_memory_equal(got, want, sizeof(want));
 	/* One block more than the buffer holds: the digest is refused. */
 	mrtd_oracle_page_add(&mr, 0x2000);
