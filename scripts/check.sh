@@ -164,6 +164,7 @@ step "sparse (userspace, -Wbitwise)" make -s sparse
 step "clang-tidy" make -s tidy
 step "checkpatch --strict" make -s checkpatch
 step "kernel-doc on every public function" make -s kdoc
+step "layout checks live in the header that defines the layout" scripts/check-layout-asserts.sh
 
 echo "== fuzz"
 step "decoder vs Zydis: checked-in corpus + 20 s (make fuzz-check)" make -s fuzz-check

@@ -18,6 +18,9 @@
 
 #define MSR_AMD64_SEV_ES_GHCB		0xc0010130
 
+#define TDSNP_GHCB_SHARED_BUF_OFFSET		0x800
+#define TDSNP_GHCB_SHARED_BUF_SIZE		0x7f0
+
 /*
  * struct tdsnp_ghcb - the 4 KiB GHCB page (snp.md 5.2): the save-area part uses
  * the VMSA offsets; a field is valid when its bit (offset / 8) is set in
@@ -64,8 +67,30 @@ struct tdsnp_ghcb {
 	u32 ghcb_usage;
 } __packed;
 
-#define TDSNP_GHCB_SHARED_BUF_OFFSET		0x800
-#define TDSNP_GHCB_SHARED_BUF_SIZE		0x7f0
+TDSNP_CHECK_SIZE(struct tdsnp_ghcb, 4096);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, cpl, 0x0cb);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xss, 0x140);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, dr7, 0x160);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rax, 0x1f8);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rcx, 0x308);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rdx, 0x310);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rbx, 0x318);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rbp, 0x328);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rsi, 0x330);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rdi, 0x338);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, r8, 0x340);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, r15, 0x378);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_code, 0x390);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_info_1, 0x398);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_info_2, 0x3a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_scratch, 0x3a8);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xcr0, 0x3e8);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, valid_bitmap, 0x3f0);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, x87_state_gpa, 0x400);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, shared_buffer, TDSNP_GHCB_SHARED_BUF_OFFSET);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, protocol_version, 0xffa);
+TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, ghcb_usage, 0xffc);
+
 #define TDSNP_GHCB_PROTOCOL_VERSION		2
 #define TDSNP_GHCB_USAGE_STANDARD		0
 
@@ -228,6 +253,8 @@ struct tdsnp_snp_psc_desc {
 	struct snp_psc_hdr hdr;
 	u64 entries[SNP_PSC_MAX_ENTRIES];
 } __packed;
+
+TDSNP_CHECK_SIZE(struct tdsnp_snp_psc_desc, TDSNP_GHCB_SHARED_BUF_SIZE);
 
 /**
  * struct snp_ghcb_msr_ops - access to the GHCB MSR

@@ -48,6 +48,8 @@ struct rmp_raw_entry {
 	u64 hi;
 } __packed;
 
+TDSNP_CHECK_SIZE(struct rmp_raw_entry, RMP_ENTRY_SIZE);
+
 /**
  * struct rmp_raw_info - a raw RMP entry, decoded
  * @gpa: guest-physical address

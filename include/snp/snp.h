@@ -127,6 +127,13 @@ struct snp_rmp_state {
 	u32 asid;
 } __packed;
 
+TDSNP_CHECK_SIZE(struct snp_rmp_state, 16);
+TDSNP_CHECK_OFFSET(struct snp_rmp_state, gpa, 0x0);
+TDSNP_CHECK_OFFSET(struct snp_rmp_state, assigned, 0x8);
+TDSNP_CHECK_OFFSET(struct snp_rmp_state, pagesize, 0x9);
+TDSNP_CHECK_OFFSET(struct snp_rmp_state, immutable, 0xa);
+TDSNP_CHECK_OFFSET(struct snp_rmp_state, asid, 0xc);
+
 /* RMPREAD output (snp.md 2.1): byte 9 flags. */
 #define SNP_RMPENTRY_PAGESIZE		BIT(0)
 #define SNP_RMPENTRY_HPAGE_REGION	BIT(1)
@@ -148,6 +155,13 @@ struct snp_rmpentry {
 	u8 rsvd;
 	u32 asid;
 } __packed;
+
+TDSNP_CHECK_SIZE(struct snp_rmpentry, 16);
+TDSNP_CHECK_OFFSET(struct snp_rmpentry, gpa, 0x0);
+TDSNP_CHECK_OFFSET(struct snp_rmpentry, assigned, 0x8);
+TDSNP_CHECK_OFFSET(struct snp_rmpentry, flags, 0x9);
+TDSNP_CHECK_OFFSET(struct snp_rmpentry, immutable, 0xa);
+TDSNP_CHECK_OFFSET(struct snp_rmpentry, asid, 0xc);
 
 /**
  * struct snp_rmp_update - what RMPUPDATE should make of an entry (typed)

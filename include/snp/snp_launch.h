@@ -90,6 +90,13 @@ struct snp_launch_update_cmd {
 	u32 rsvd2;
 } __packed;
 
+TDSNP_CHECK_SIZE(struct snp_launch_update_cmd, 32);
+TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, page, 0x08);
+TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, address, 0x10);
+TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, perms, 0x18);
+
+#define SNP_PAGE_INFO_LENGTH		0x70
+
 /**
  * struct snp_page_info - what the firmware hashes per 4K page (snp.md 6.2)
  * @digest_cur: the launch digest so far (or the IMD for the IMI chain)
@@ -116,7 +123,15 @@ struct snp_page_info {
 	u64 gpa;
 } __packed;
 
-#define SNP_PAGE_INFO_LENGTH		0x70
+TDSNP_CHECK_SIZE(struct snp_page_info, SNP_PAGE_INFO_LENGTH);
+TDSNP_CHECK_OFFSET(struct snp_page_info, contents, 0x30);
+TDSNP_CHECK_OFFSET(struct snp_page_info, length, 0x60);
+TDSNP_CHECK_OFFSET(struct snp_page_info, page_type, 0x62);
+TDSNP_CHECK_OFFSET(struct snp_page_info, imi_page, 0x63);
+TDSNP_CHECK_OFFSET(struct snp_page_info, rsvd, 0x64);
+TDSNP_CHECK_OFFSET(struct snp_page_info, vmpl1_perms, 0x65);
+TDSNP_CHECK_OFFSET(struct snp_page_info, vmpl3_perms, 0x67);
+TDSNP_CHECK_OFFSET(struct snp_page_info, gpa, 0x68);
 
 /* VMSA fields the firmware zeroes before hashing a VMSA page (snp.md 6.3). */
 #define SNP_VMSA_GUEST_TSC_SCALE	0x2f0

@@ -28,11 +28,15 @@ struct tdsnp_vmcb_seg {
 	u64 base;
 } __packed;
 
+TDSNP_CHECK_SIZE(struct tdsnp_vmcb_seg, 16);
+
+#define SNP_VMSA_SIZE			4096
+
 /*
  * struct tdsnp_sev_es_save_area - the VMSA, field by field at the offsets of
  * snp.md 3.1 (coconut-svsm cpuarch/src/vmsa.rs, Linux svm.h, AMD firmware
  * sev_es.h); reserved ranges are named by offset.  Every offset is checked
- * at build time in src/snp/vmsa.c.
+ * at build time right after the definition.
  */
 struct tdsnp_sev_es_save_area {
 	struct tdsnp_vmcb_seg es;
@@ -156,7 +160,117 @@ struct tdsnp_sev_es_save_area {
 	u8 reserved_0x7c8[2104];
 } __packed;
 
-#define SNP_VMSA_SIZE			4096
+TDSNP_CHECK_SIZE(struct tdsnp_sev_es_save_area, SNP_VMSA_SIZE);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, es, 0x000);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cs, 0x010);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ss, 0x020);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ds, 0x030);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, fs, 0x040);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, gs, 0x050);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, gdtr, 0x060);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ldtr, 0x070);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, idtr, 0x080);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, tr, 0x090);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pl0_ssp, 0x0a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pl1_ssp, 0x0a8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pl2_ssp, 0x0b0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pl3_ssp, 0x0b8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, u_cet, 0x0c0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, vmpl, 0x0ca);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cpl, 0x0cb);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, efer, 0x0d0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, xss, 0x140);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cr4, 0x148);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cr3, 0x150);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cr0, 0x158);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr7, 0x160);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr6, 0x168);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rflags, 0x170);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rip, 0x178);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr0, 0x180);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr1, 0x188);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr2, 0x190);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr3, 0x198);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr0_addr_mask, 0x1a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr1_addr_mask, 0x1a8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr2_addr_mask, 0x1b0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dr3_addr_mask, 0x1b8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rsp, 0x1d8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, s_cet, 0x1e0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ssp, 0x1e8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, isst_addr, 0x1f0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rax, 0x1f8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, star, 0x200);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, lstar, 0x208);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cstar, 0x210);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, sfmask, 0x218);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, kernel_gs_base, 0x220);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, sysenter_cs, 0x228);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, sysenter_esp, 0x230);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, sysenter_eip, 0x238);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, cr2, 0x240);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, g_pat, 0x268);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, dbgctl, 0x270);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, br_from, 0x278);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, br_to, 0x280);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, last_excp_from, 0x288);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, last_excp_to, 0x290);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pkru, 0x2e8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, tsc_aux, 0x2ec);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_tsc_scale, 0x2f0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_tsc_offset, 0x2f8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, reg_prot_nonce, 0x300);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rcx, 0x308);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rdx, 0x310);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rbx, 0x318);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, reserved_0x320, 0x320);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rbp, 0x328);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rsi, 0x330);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, rdi, 0x338);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r8, 0x340);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r9, 0x348);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r10, 0x350);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r11, 0x358);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r12, 0x360);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r13, 0x368);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r14, 0x370);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, r15, 0x378);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_exit_info_1, 0x390);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_exit_info_2, 0x398);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_exit_int_info, 0x3a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_nrip, 0x3a8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, sev_features, 0x3b0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, vintr_ctrl, 0x3b8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, guest_exit_code, 0x3c0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, virtual_tom, 0x3c8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, tlb_id, 0x3d0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, pcpu_id, 0x3d8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, event_inj, 0x3e0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, xcr0, 0x3e8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_dp, 0x400);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, mxcsr, 0x408);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_ftw, 0x40c);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_fsw, 0x40e);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_fcw, 0x410);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_fop, 0x412);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_ds, 0x414);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_cs, 0x416);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, x87_rip, 0x418);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, fpreg_x87, 0x420);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, fpreg_xmm, 0x470);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, fpreg_ymm, 0x570);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, lbr_stack, 0x670);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, lbr_select, 0x770);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_fetch_ctl, 0x778);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_fetch_linaddr, 0x780);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_op_ctl, 0x788);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_op_rip, 0x790);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_op_data, 0x798);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_op_data2, 0x7a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_op_data3, 0x7a8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ibs_dc_linaddr, 0x7b0);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, bp_ibstgt_rip, 0x7b8);
+TDSNP_CHECK_OFFSET(struct tdsnp_sev_es_save_area, ic_ibs_extd_ctl, 0x7c0);
 
 /* EFER, CR and segment values used by the init helpers. */
 #define SNP_EFER_SCE			BIT_ULL(0)

@@ -111,6 +111,24 @@ struct tdsnp_regs {
 	u64 rflags;
 };
 
+TDSNP_CHECK_SIZE(struct tdsnp_regs, TDSNP_REGS_SIZE);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rax, TDSNP_REGS_RAX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbx, TDSNP_REGS_RBX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rcx, TDSNP_REGS_RCX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rdx, TDSNP_REGS_RDX);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rsi, TDSNP_REGS_RSI);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rdi, TDSNP_REGS_RDI);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbp, TDSNP_REGS_RBP);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r8, TDSNP_REGS_R8);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r9, TDSNP_REGS_R9);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r10, TDSNP_REGS_R10);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r11, TDSNP_REGS_R11);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r12, TDSNP_REGS_R12);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r13, TDSNP_REGS_R13);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r14, TDSNP_REGS_R14);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, r15, TDSNP_REGS_R15);
+TDSNP_CHECK_OFFSET(struct tdsnp_regs, rflags, TDSNP_REGS_RFLAGS);
+
 #define TDSNP_RFLAGS_CF		BIT_ULL(0)
 #define TDSNP_RFLAGS_PF		BIT_ULL(2)
 #define TDSNP_RFLAGS_AF		BIT_ULL(4)

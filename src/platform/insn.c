@@ -8,24 +8,6 @@
 #include <tdsnp/status.h>
 #include "platform_internal.h"
 
-TDSNP_CHECK_SIZE(struct tdsnp_regs, TDSNP_REGS_SIZE);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rax, TDSNP_REGS_RAX);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbx, TDSNP_REGS_RBX);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rcx, TDSNP_REGS_RCX);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rdx, TDSNP_REGS_RDX);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rsi, TDSNP_REGS_RSI);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rdi, TDSNP_REGS_RDI);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rbp, TDSNP_REGS_RBP);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r8, TDSNP_REGS_R8);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r9, TDSNP_REGS_R9);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r10, TDSNP_REGS_R10);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r11, TDSNP_REGS_R11);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r12, TDSNP_REGS_R12);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r13, TDSNP_REGS_R13);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r14, TDSNP_REGS_R14);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, r15, TDSNP_REGS_R15);
-TDSNP_CHECK_OFFSET(struct tdsnp_regs, rflags, TDSNP_REGS_RFLAGS);
-
 #define INSN_DESC(id, mnemonic, sym, b0, b1, b2, b3)			\
 	[(id)] = {							\
 		.name = (mnemonic),					\

@@ -8,19 +8,6 @@
 #include <tdsnp/platform.h>
 #include <snp/snp.h>
 
-TDSNP_CHECK_SIZE(struct snp_rmp_state, 16);
-TDSNP_CHECK_OFFSET(struct snp_rmp_state, gpa, 0x0);
-TDSNP_CHECK_OFFSET(struct snp_rmp_state, assigned, 0x8);
-TDSNP_CHECK_OFFSET(struct snp_rmp_state, pagesize, 0x9);
-TDSNP_CHECK_OFFSET(struct snp_rmp_state, immutable, 0xa);
-TDSNP_CHECK_OFFSET(struct snp_rmp_state, asid, 0xc);
-TDSNP_CHECK_SIZE(struct snp_rmpentry, 16);
-TDSNP_CHECK_OFFSET(struct snp_rmpentry, gpa, 0x0);
-TDSNP_CHECK_OFFSET(struct snp_rmpentry, assigned, 0x8);
-TDSNP_CHECK_OFFSET(struct snp_rmpentry, flags, 0x9);
-TDSNP_CHECK_OFFSET(struct snp_rmpentry, immutable, 0xa);
-TDSNP_CHECK_OFFSET(struct snp_rmpentry, asid, 0xc);
-
 /**
  * snp_ret_str() - the name of an RMP instruction result
  * @r: the result

@@ -10,8 +10,6 @@
 #include <snp/rmp_table.h>
 #include <snp/snp.h>
 
-TDSNP_CHECK_SIZE(struct rmp_raw_entry, RMP_ENTRY_SIZE);
-
 /* Contiguous RMP: one segment covering everything (snp.md 2.6). */
 #define RMP_CONTIG_SHIFT	52
 

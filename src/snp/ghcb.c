@@ -11,31 +11,6 @@
 #include <snp/snp.h>
 #include <snp/ghcb.h>
 
-TDSNP_CHECK_SIZE(struct tdsnp_ghcb, 4096);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, cpl, 0x0cb);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xss, 0x140);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, dr7, 0x160);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rax, 0x1f8);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rcx, 0x308);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rdx, 0x310);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rbx, 0x318);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rbp, 0x328);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rsi, 0x330);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, rdi, 0x338);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, r8, 0x340);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, r15, 0x378);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_code, 0x390);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_info_1, 0x398);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_exit_info_2, 0x3a0);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, sw_scratch, 0x3a8);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, xcr0, 0x3e8);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, valid_bitmap, 0x3f0);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, x87_state_gpa, 0x400);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, shared_buffer, TDSNP_GHCB_SHARED_BUF_OFFSET);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, protocol_version, 0xffa);
-TDSNP_CHECK_OFFSET(struct tdsnp_ghcb, ghcb_usage, 0xffc);
-TDSNP_CHECK_SIZE(struct tdsnp_snp_psc_desc, TDSNP_GHCB_SHARED_BUF_SIZE);
-
 static const struct snp_ghcb_msr_ops *msr_ops;
 
 /**

@@ -8,20 +8,6 @@
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
 
-TDSNP_CHECK_SIZE(struct snp_launch_update_cmd, 32);
-TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, page, 0x08);
-TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, address, 0x10);
-TDSNP_CHECK_OFFSET(struct snp_launch_update_cmd, perms, 0x18);
-TDSNP_CHECK_SIZE(struct snp_page_info, SNP_PAGE_INFO_LENGTH);
-TDSNP_CHECK_OFFSET(struct snp_page_info, contents, 0x30);
-TDSNP_CHECK_OFFSET(struct snp_page_info, length, 0x60);
-TDSNP_CHECK_OFFSET(struct snp_page_info, page_type, 0x62);
-TDSNP_CHECK_OFFSET(struct snp_page_info, imi_page, 0x63);
-TDSNP_CHECK_OFFSET(struct snp_page_info, rsvd, 0x64);
-TDSNP_CHECK_OFFSET(struct snp_page_info, vmpl1_perms, 0x65);
-TDSNP_CHECK_OFFSET(struct snp_page_info, vmpl3_perms, 0x67);
-TDSNP_CHECK_OFFSET(struct snp_page_info, gpa, 0x68);
-
 /**
  * snp_gctx_create() - SNP_GCTX_CREATE
  * @ops: the launch firmware

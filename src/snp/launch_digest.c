@@ -6,6 +6,7 @@
  */
 #include <tdsnp/platform.h>
 #include <snp/snp_launch.h>
+#include <snp/rmp_table.h>
 
 /**
  * snp_page_contents_digest() - the CONTENTS field of a page's PAGE_INFO
@@ -52,7 +53,9 @@ EXPORT_SYMBOL_GPL(snp_page_contents_digest);
  *              in that order (NULL: none)
  *
  * New digest = SHA-384(PAGE_INFO{digest, contents, 0x70, type, IMI 0,
- * perms, gpa}).
+ * perms, gpa}).  The firmware takes PAGE_INFO.GPA from the page's RMP entry,
+ * which holds GPA bits 50:12 only (snp.md 2.2, 6.2), so those are the bits
+ * measured: GPAs differing only in bits 63:51 give the same digest.
  */
 void snp_launch_digest_extend(u8 digest[SHA384_DIGEST_SIZE], enum snp_page_type type, u64 gpa,
 			      const u8 contents[SHA384_DIGEST_SIZE], const u8 vmpl_perms[3])
@@ -69,7 +72,7 @@ void snp_launch_digest_extend(u8 digest[SHA384_DIGEST_SIZE], enum snp_page_type 
 		pi.vmpl2_perms = vmpl_perms[1];
 		pi.vmpl3_perms = vmpl_perms[2];
 	}
-	pi.gpa = gpa;
+	pi.gpa = gpa & RMP_RAW_GPA_MASK;
 	tdsnp_sha384(&pi, sizeof(pi), digest);
 }
 EXPORT_SYMBOL_GPL(snp_launch_digest_extend);

@@ -62,6 +62,7 @@
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
 #include "../common/tdx_host_env.h"
+#include "../common/selftest.h"
 
 #define PG		TDSNP_PAGE_SIZE
 #define BASE		0x100000ULL
@@ -136,12 +137,6 @@ static bool step(struct run *r, int ret, const char *what)
 	return false;
 }
 
-static u64 rnd(struct run *r)
-{
-	r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	return r->rng >> 33;
-}
-
 static void fault_on(u64 seed, const enum tdsnp_mock_fault *kinds, unsigned int n, u32 rate)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = seed };
@@ -180,11 +175,11 @@ static int random_conversion(struct run *r, struct vmm_vm *vm, u64 *a, u64 *b,
 		VMM_MEM_PRIVATE, VMM_MEM_SHARED, VMM_MEM_UNMAPPED,
 	};
 
-	*a = BASE + (rnd(r) % NR_PAGES) * PG;
-	*b = *a + (1 + rnd(r) % 4) * PG;
+	*a = BASE + (st_rnd(&r->rng) % NR_PAGES) * PG;
+	*b = *a + (1 + st_rnd(&r->rng) % 4) * PG;
 	if (*b > BASE + NR_PAGES * PG)
 		*b = BASE + NR_PAGES * PG;
-	*to = states[rnd(r) % 3];
+	*to = states[st_rnd(&r->rng) % 3];
 	return vmm_set_mem_state(vm, *a, *b, *to);
 }
 

@@ -19,29 +19,13 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "selftest.h"
+#include "oracle.h"
 
 #define ASID	7
 #define GPA	0x10000ULL
 
-static int want_ret(char *msg, size_t len, int line, u64 got, u64 want)
-{
-	if (got == want)
-		return 0;
-	return st_fail(msg, len, "line %d: got 0x%llx, want 0x%llx", line, got, want);
-}
-
-static int want_true(char *msg, size_t len, int line, bool ok, const char *what)
-{
-	return ok ? 0 : st_fail(msg, len, "line %d: %s is false", line, what);
-}
-
-/*
- * Checks in sequence: once one failed, later ones are not evaluated (the
- * GNU "?:" short-circuits), so a test stops at its first failure.
- */
-#define CHECK_RET(call, want) \
-	(ret = ret ?: want_ret(msg, len, __LINE__, snp_ret_val(call), (want)))
-#define CHECK(cond) (ret = ret ?: want_true(msg, len, __LINE__, (cond), #cond))
+/* An RMP instruction's result, checked with the shared library (selftest.h). */
+#define CHECK_RET(call, want)	EQ_HEX(snp_ret_val(call), (want))
 
 static struct page *setup(char *msg, size_t len)
 {
@@ -378,23 +362,6 @@ static const u8 ld_zero_page_gpa0[SHA384_DIGEST_SIZE] = {
 	0x08, 0xb2, 0x7f, 0x8f, 0x47, 0x1d, 0x94, 0x3b, 0xc6, 0xf5, 0x3a, 0x20,
 };
 
-/* PAGE_INFO by offsets (snp.md 6.2), independent of struct snp_page_info. */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 perm1, u64 gpa)
-{
-	u8 buf[0x70];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	tdsnp_sha384(page, TDSNP_PAGE_SIZE, buf + 0x30);
-	buf[0x60] = 0x70;
-	buf[0x62] = SNP_PAGE_TYPE_NORMAL;
-	buf[0x65] = perm1;
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
-}
-
 static int test_launch_digest_matches_spec_vector_and_reference(char *msg, size_t len)
 {
 	static const u8 perms[3] = { SNP_PERM_READ, 0, 0 };
@@ -424,8 +391,9 @@ static int test_launch_digest_matches_spec_vector_and_reference(char *msg, size_
 
 		CHECK(zpage);
 		if (zpage) {
-			ref_extend(ref, zpage, 0, 0);
-			ref_extend(ref, page_address(q), SNP_PERM_READ, 0x1000);
+			EQ(snp_oracle_extend(ref, zpage, SNP_PAGE_TYPE_NORMAL, 0, NULL, 0), 0);
+			EQ(snp_oracle_extend(ref, page_address(q), SNP_PAGE_TYPE_NORMAL, 0, perms,
+					     0x1000), 0);
 			tdsnp_free(zpage);
 		}
 		CHECK(!memcmp(ld, ref, sizeof(ld)));

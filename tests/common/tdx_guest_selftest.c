@@ -131,33 +131,6 @@ int tdxg_expect(char *msg, size_t len, const char *what, u64 got, u64 want)
 	return -1;
 }
 
-/**
- * tdxg_check() - record a failed condition (the first one wins)
- * @msg: failure message buffer
- * @len: its size
- * @ok: the condition
- * @fmt: what failed, printf style
- *
- * Return: 0 when @ok, else -1 (with @msg, unless it already holds a failure).
- */
-int tdxg_check(char *msg, size_t len, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return 0;
-	if (!msg[0]) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* Both record the first failure only, so a test reads as a list of checks. */
-#define EXPECT(what, got, want)	tdxg_expect(msg, len, what, got, want)
-#define CHECK(cond, ...)		tdxg_check(msg, len, !!(cond), __VA_ARGS__)
-
 static u8 *env_va(struct tdxg_env *e, unsigned int i)
 {
 	return page_address(e->page[i]);
@@ -172,10 +145,10 @@ static int test_vp_info_reports_td_and_vcpu(char *msg, size_t len)
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	EXPECT("tdg_vp_info", tdg_vp_info(&info), TDX_SUCCESS);
-	CHECK(info.gpaw == 48 && info.attributes == TDX_TD_ATTR_SEPT_VE_DISABLE &&
-	      info.num_vcpus == 1 && info.max_vcpus == 4 && info.vcpu_index == 0 &&
-	      info.sys_rd_available, "info: gpaw %u attr 0x%llx vcpus %u/%u idx %u",
-	      info.gpaw, info.attributes, info.num_vcpus, info.max_vcpus, info.vcpu_index);
+	CHECKF(info.gpaw == 48 && info.attributes == TDX_TD_ATTR_SEPT_VE_DISABLE &&
+	       info.num_vcpus == 1 && info.max_vcpus == 4 && info.vcpu_index == 0 &&
+	       info.sys_rd_available, "info: gpaw %u attr 0x%llx vcpus %u/%u idx %u",
+	       info.gpaw, info.attributes, info.num_vcpus, info.max_vcpus, info.vcpu_index);
 	EXPECT("tdg_vp_info(NULL)", tdg_vp_info(NULL), TDSNP_SW_INVALID_ARG);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
@@ -196,18 +169,18 @@ static int test_rtmr_extend_is_sha384_of_old_value_and_data(char *msg, size_t le
 	tdsnp_sha384(buf, sizeof(buf), want);
 	EXPECT("extend RTMR2", tdg_mr_rtmr_extend(tdsnp_gpa(TDXG_ENV_GPA + 64), TDX_RTMR2),
 	       TDX_SUCCESS);
-	CHECK(!memcmp(tdxg_rtmr(e.td, TDX_RTMR2), want, sizeof(want)), "RTMR2 != SHA384(0||data)");
+	CHECKF(!memcmp(tdxg_rtmr(e.td, TDX_RTMR2), want, sizeof(want)), "RTMR2 != SHA384(0||data)");
 	/* The same value through TDG.VM.RD: RTMR[2] element 0 (guest readable). */
 	EXPECT("VM.RD RTMR[2][0]", tdg_vm_rd(TDX_FIELD_TDR_TDCS_RTMR + 12, &q0), TDX_SUCCESS);
-	CHECK(q0 == ((u64)want[7] << 56 | (u64)want[6] << 48 | (u64)want[5] << 40 |
-		     (u64)want[4] << 32 | (u64)want[3] << 24 | (u64)want[2] << 16 |
-		     (u64)want[1] << 8 | want[0]), "VM.RD RTMR gave 0x%llx", q0);
+	CHECKF(q0 == ((u64)want[7] << 56 | (u64)want[6] << 48 | (u64)want[5] << 40 |
+		      (u64)want[4] << 32 | (u64)want[3] << 24 | (u64)want[2] << 16 |
+		      (u64)want[1] << 8 | want[0]), "VM.RD RTMR gave 0x%llx", q0);
 	/* A second extend chains. */
 	memcpy(buf, want, sizeof(want));
 	tdsnp_sha384(buf, sizeof(buf), want);
 	EXPECT("extend RTMR2 again", tdg_mr_rtmr_extend(tdsnp_gpa(TDXG_ENV_GPA + 64), TDX_RTMR2),
 	       TDX_SUCCESS);
-	CHECK(!memcmp(tdxg_rtmr(e.td, TDX_RTMR2), want, sizeof(want)), "RTMR2 did not chain");
+	CHECKF(!memcmp(tdxg_rtmr(e.td, TDX_RTMR2), want, sizeof(want)), "RTMR2 did not chain");
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -230,7 +203,7 @@ static int test_rtmr_extend_errors_name_the_operand(char *msg, size_t len)
 	tdsnp_mock_faults_set(&fc);
 	EXPECT("RTMR busy", tdg_mr_rtmr_extend(tdxg_env_gpa(0), TDX_RTMR0),
 	       TDX_OPERAND_BUSY | TDX_OPERAND_ID_RTMR);
-	CHECK(tdxg_rtmr(e.td, TDX_RTMR0)[0] == 0, "a busy extend changed the RTMR");
+	CHECKF(tdxg_rtmr(e.td, TDX_RTMR0)[0] == 0, "a busy extend changed the RTMR");
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -248,21 +221,21 @@ static int test_report_follows_layout_and_verifies(char *msg, size_t len)
 	for (i = 0; i < TDX_REPORTDATA_SIZE; i++)
 		env_va(&e, 1)[i] = (u8)(0xA0 + i);
 	EXPECT("tdg_mr_report", tdg_mr_report(tdxg_env_gpa(0), tdxg_env_gpa(1), 0), TDX_SUCCESS);
-	CHECK(rep->mac.report_type.type == 0x81 && !rep->mac.report_type.subtype,
-	      "REPORTTYPE %02x/%02x", rep->mac.report_type.type, rep->mac.report_type.subtype);
-	CHECK(!memcmp(rep->mac.report_data, env_va(&e, 1), TDX_REPORTDATA_SIZE),
-	      "REPORTDATA not copied");
-	CHECK(rep->td_info.attributes == TDX_TD_ATTR_SEPT_VE_DISABLE && rep->td_info.xfam == 3 &&
-	      rep->td_info.mrtd[5] == 5 && rep->td_info.mrowner[5] == 0x85,
-	      "TDINFO does not carry the TD's configuration");
+	CHECKF(rep->mac.report_type.type == 0x81 && !rep->mac.report_type.subtype,
+	       "REPORTTYPE %02x/%02x", rep->mac.report_type.type, rep->mac.report_type.subtype);
+	CHECKF(!memcmp(rep->mac.report_data, env_va(&e, 1), TDX_REPORTDATA_SIZE),
+	       "REPORTDATA not copied");
+	CHECKF(rep->td_info.attributes == TDX_TD_ATTR_SEPT_VE_DISABLE && rep->td_info.xfam == 3 &&
+	       rep->td_info.mrtd[5] == 5 && rep->td_info.mrowner[5] == 0x85,
+	       "TDINFO does not carry the TD's configuration");
 	tdsnp_sha384(&rep->td_info, sizeof(rep->td_info), hash);
-	CHECK(!memcmp(hash, rep->mac.tee_info_hash, sizeof(hash)), "TEE_INFO_HASH wrong");
+	CHECKF(!memcmp(hash, rep->mac.tee_info_hash, sizeof(hash)), "TEE_INFO_HASH wrong");
 	tdsnp_sha384(&rep->tee_tcb_info, sizeof(rep->tee_tcb_info), hash);
-	CHECK(!memcmp(hash, rep->mac.tee_tcb_info_hash, sizeof(hash)), "TEE_TCB_INFO_HASH wrong");
+	CHECKF(!memcmp(hash, rep->mac.tee_tcb_info_hash, sizeof(hash)), "TEE_TCB_INFO_HASH wrong");
 	tdxg_mr_seam(seam);
-	CHECK(!memcmp(seam, rep->tee_tcb_info.mr_seam, sizeof(seam)), "MRSEAM wrong");
+	CHECKF(!memcmp(seam, rep->tee_tcb_info.mr_seam, sizeof(seam)), "MRSEAM wrong");
 	tdxg_report_mac(&rep->mac, mac);
-	CHECK(!memcmp(mac, rep->mac.mac, sizeof(mac)), "MAC wrong");
+	CHECKF(!memcmp(mac, rep->mac.mac, sizeof(mac)), "MAC wrong");
 	/* REPORTMACSTRUCT is the first 256 bytes of the 1024-aligned report. */
 	EXPECT("verifyreport", tdg_mr_verifyreport(tdxg_env_gpa(0)), TDX_SUCCESS);
 	rep->mac.report_data[3] ^= 1;
@@ -302,13 +275,13 @@ static int test_accept_pending_page_zeroes_it_then_already_accepted(char *msg, s
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	memset(env_va(&e, 8), 0x5a, TDSNP_PAGE_SIZE);
-	CHECK(!tdxg_map(e.td, tdxg_env_gpa(8), TDX_PAGE_4K, TDXG_PAGE_PENDING, e.page[8]),
-	      "map");
+	CHECKF(!tdxg_map(e.td, tdxg_env_gpa(8), TDX_PAGE_4K, TDXG_PAGE_PENDING, e.page[8]),
+	       "map");
 	EXPECT("accept", tdg_mem_page_accept(tdxg_env_gpa(8), TDX_PAGE_4K), TDX_SUCCESS);
-	CHECK(!tdxg_page_info(e.td, tdxg_env_gpa(8), &st, NULL) && st == TDXG_PAGE_MAPPED,
-	      "page not MAPPED after accept");
-	CHECK(env_va(&e, 8)[0] == 0 && env_va(&e, 8)[TDSNP_PAGE_SIZE - 1] == 0,
-	      "accept did not zero the page");
+	CHECKF(!tdxg_page_info(e.td, tdxg_env_gpa(8), &st, NULL) && st == TDXG_PAGE_MAPPED,
+	       "page not MAPPED after accept");
+	CHECKF(env_va(&e, 8)[0] == 0 && env_va(&e, 8)[TDSNP_PAGE_SIZE - 1] == 0,
+	       "accept did not zero the page");
 	EXPECT("accept again", tdg_mem_page_accept(tdxg_env_gpa(8), TDX_PAGE_4K),
 	       0x00000B0A00000000ULL);
 	ret = msg[0] ? -1 : 0;
@@ -326,7 +299,7 @@ static int test_accept_sizes_mismatch_and_levels(char *msg, size_t len)
 	EXPECT("2M over 4K", tdg_mem_page_accept(tdsnp_gpa(0), TDX_PAGE_2M),
 	       0xC0000B0B00000001ULL);
 	/* A pending 2 MiB leaf at 4 MiB: accepted whole. */
-	CHECK(!tdxg_map(e.td, tdsnp_gpa(0x400000), TDX_PAGE_2M, TDXG_PAGE_PENDING, NULL), "map");
+	CHECKF(!tdxg_map(e.td, tdsnp_gpa(0x400000), TDX_PAGE_2M, TDXG_PAGE_PENDING, NULL), "map");
 	EXPECT("2M pending", tdg_mem_page_accept(tdsnp_gpa(0x400000), TDX_PAGE_2M), TDX_SUCCESS);
 	/* 4 KiB inside an accepted 2 MiB leaf: already accepted at level 1. */
 	EXPECT("4K in 2M", tdg_mem_page_accept(tdsnp_gpa(0x401000), TDX_PAGE_4K),
@@ -365,7 +338,7 @@ static int test_accept_unmapped_gpa_exits_to_host_then_succeeds(char *msg, size_
 	tdxg_set_host(e.td, &host);
 	ept_exits = 0;
 	EXPECT("accept unmapped", tdg_mem_page_accept(tdxg_env_gpa(9), TDX_PAGE_4K), TDX_SUCCESS);
-	CHECK(ept_exits == 1, "%u EPT-violation exits, want 1", ept_exits);
+	CHECKF(ept_exits == 1, "%u EPT-violation exits, want 1", ept_exits);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -380,30 +353,30 @@ static int test_vm_rd_wr_follow_guest_masks(char *msg, size_t len)
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	EXPECT("RD ATTRIBUTES", tdg_vm_rd(TDX_FIELD_TDR_TDCS_ATTRIBUTES, &v), TDX_SUCCESS);
-	CHECK(v == TDX_TD_ATTR_SEPT_VE_DISABLE, "ATTRIBUTES 0x%llx", v);
+	CHECKF(v == TDX_TD_ATTR_SEPT_VE_DISABLE, "ATTRIBUTES 0x%llx", v);
 	EXPECT("RD NUM_L2_VMS", tdg_vm_rd(TDX_FIELD_TDR_TDCS_NUM_L2_VMS, &v), TDX_SUCCESS);
-	CHECK(v == 2, "NUM_L2_VMS %llu", v);
+	CHECKF(v == 2, "NUM_L2_VMS %llu", v);
 	/* Linux's shortened id (class | code) names the same field. */
 	EXPECT("RD short id", tdg_vm_rd((17ULL << 56) | 0, &v), TDX_SUCCESS);
 	EXPECT("RD TDR FATAL", tdg_vm_rd(0x8010000000000001ULL, &v),
 	       TDX_METADATA_FIELD_NOT_READABLE);
-	CHECK(v == 0, "R8 not 0 on error");
+	CHECKF(v == 0, "R8 not 0 on error");
 	EXPECT("RD reserved bit", tdg_vm_rd(TDX_FIELD_TDR_TDCS_ATTRIBUTES | BIT_ULL(24), &v),
 	       TDX_METADATA_FIELD_ID_INCORRECT);
 	EXPECT("WR ATTRIBUTES", tdg_vm_wr(TDX_FIELD_TDR_TDCS_ATTRIBUTES, 1, ~0ULL, &old),
 	       TDX_METADATA_FIELD_NOT_WRITABLE);
 	EXPECT("WR TD_CTLS bit 0", tdg_vm_wr(TDX_FIELD_TDR_TDCS_TD_CTLS, 1, 1, &old), TDX_SUCCESS);
-	CHECK(old == 0, "old TD_CTLS 0x%llx", old);
+	CHECKF(old == 0, "old TD_CTLS 0x%llx", old);
 	EXPECT("WR TD_CTLS bit 1", tdg_vm_wr(TDX_FIELD_TDR_TDCS_TD_CTLS, 2, 2, &old),
 	       TDX_METADATA_FIELD_NOT_WRITABLE);
 	EXPECT("WR TD_CTLS changes bit 1", tdg_vm_wr(TDX_FIELD_TDR_TDCS_TD_CTLS, 2, ~0ULL, &old),
 	       TDX_METADATA_FIELD_VALUE_NOT_VALID);
 	EXPECT("RD TD_CTLS", tdg_vm_rd(TDX_FIELD_TDR_TDCS_TD_CTLS, &v), TDX_SUCCESS);
-	CHECK(v == 1, "TD_CTLS 0x%llx", v);
+	CHECKF(v == 1, "TD_CTLS 0x%llx", v);
 	EXPECT("RD v1 null", tdg_vm_rd_next(TDX_FIELD_ID_NULL, &v, &next),
 	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
-	CHECK(next != TDX_FIELD_ID_NULL && !tdg_vm_rd(next, &v), "first id 0x%llx unreadable",
-	      next);
+	CHECKF(next != TDX_FIELD_ID_NULL && !tdg_vm_rd(next, &v), "first id 0x%llx unreadable",
+	       next);
 	/* VM index in RCX must be 0 in 1.5 (raw, the wrapper cannot get it wrong). */
 	r.rax = TDG_VM_RD;
 	r.rcx = 1;
@@ -424,18 +397,18 @@ static int test_vp_rd_wr_tdvps_and_cpuidve(char *msg, size_t len)
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	EXPECT("RD VCPU_INDEX", tdg_vp_rd(TDX_FIELD_TDVPS_VCPU_INDEX, &v, NULL), TDX_SUCCESS);
-	CHECK(v == 0, "VCPU_INDEX %llu", v);
+	CHECKF(v == 0, "VCPU_INDEX %llu", v);
 	EXPECT("WR VCPU_INDEX", tdg_vp_wr(TDX_FIELD_TDVPS_VCPU_INDEX, 1, ~0ULL, &old),
 	       TDX_METADATA_FIELD_NOT_WRITABLE);
 	EXPECT("CPUIDVE.SET 3", tdg_vp_cpuidve_set(TDG_CPUIDVE_SUPERVISOR | TDG_CPUIDVE_USER),
 	       TDX_SUCCESS);
 	EXPECT("RD CPUID_USER_VE", tdg_vp_rd(0xA020000000000008ULL, &v, NULL), TDX_SUCCESS);
-	CHECK(v == 1, "CPUID_USER_VE %llu", v);
+	CHECKF(v == 1, "CPUID_USER_VE %llu", v);
 	EXPECT("CPUIDVE.SET 4", tdg_vp_cpuidve_set(4), 0xC000010000000001ULL);
 	EXPECT("WR L2_CTLS[1]", tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + 1, 3, ~0ULL, &old),
 	       TDX_SUCCESS);
 	EXPECT("RD L2_CTLS[1]", tdg_vp_rd(TDX_FIELD_TDVPS_L2_CTLS + 1, &v, NULL), TDX_SUCCESS);
-	CHECK(v == 3, "L2_CTLS[1] 0x%llx", v);
+	CHECKF(v == 3, "L2_CTLS[1] 0x%llx", v);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -449,17 +422,17 @@ static int test_sys_rd_guest_readable_fields(char *msg, size_t len)
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	EXPECT("MINOR", tdg_sys_rd(TDX_FIELD_GLOBAL_MINOR_VERSION, &v, &next), TDX_SUCCESS);
-	CHECK(v == 5 && next == TDX_FIELD_GLOBAL_MAJOR_VERSION, "minor %llu next 0x%llx", v, next);
+	CHECKF(v == 5 && next == TDX_FIELD_GLOBAL_MAJOR_VERSION, "minor %llu next 0x%llx", v, next);
 	EXPECT("MAJOR", tdg_sys_rd(TDX_FIELD_GLOBAL_MAJOR_VERSION, &v, NULL), TDX_SUCCESS);
-	CHECK(v == 1, "major %llu", v);
+	CHECKF(v == 1, "major %llu", v);
 	EXPECT("L2 attr mask", tdg_sys_rd(TDX_FIELD_GLOBAL_GUEST_L2_GPA_ATTR_MASK, &v, NULL),
 	       TDX_SUCCESS);
-	CHECK(v == 0x807F, "GUEST_L2_GPA_ATTR_MASK 0x%llx", v);
+	CHECKF(v == 0x807F, "GUEST_L2_GPA_ATTR_MASK 0x%llx", v);
 	EXPECT("NUM_PKGS", tdg_sys_rd(0x0000000200000000ULL, &v, NULL),
 	       TDX_METADATA_FIELD_NOT_READABLE);
 	EXPECT("null id", tdg_sys_rd(TDX_FIELD_ID_NULL, &v, &next),
 	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
-	CHECK(next == 0x0800000200000000ULL, "first global id 0x%llx (want VENDOR_ID)", next);
+	CHECKF(next == 0x0800000200000000ULL, "first global id 0x%llx (want VENDOR_ID)", next);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -477,8 +450,8 @@ static int test_veinfo_get_once_per_ve(char *msg, size_t len)
 	EXPECT("no #VE", tdg_vp_veinfo_get(&got), TDX_NO_VALID_VE_INFO);
 	tdxg_inject_ve(e.vcpu, &ve);
 	EXPECT("#VE", tdg_vp_veinfo_get(&got), TDX_SUCCESS);
-	CHECK(got.exit_reason == 48 && got.exit_qualification == 0x181 && got.gla == 0x7000 &&
-	      got.gpa == 0x9000 && got.instr_len == 3 && got.instr_info == 7, "wrong #VE info");
+	CHECKF(got.exit_reason == 48 && got.exit_qualification == 0x181 && got.gla == 0x7000 &&
+	       got.gpa == 0x9000 && got.instr_len == 3 && got.instr_info == 7, "wrong #VE info");
 	EXPECT("consumed", tdg_vp_veinfo_get(&got), TDX_NO_VALID_VE_INFO);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
@@ -526,8 +499,8 @@ static int test_tdcall_without_vcpu_or_host_is_a_contract_violation(char *msg, s
 	       TDXG_SW_UNHANDLED_TD_EXIT);
 	tdxg_set_current(NULL);
 	EXPECT("no current vCPU", tdg_vp_info(&info), TDSNP_SW_NO_FIRMWARE);
-	CHECK(tdsnp_mock_violations() == before + 3, "%llu violations, want 3",
-	      tdsnp_mock_violations() - before);
+	CHECKF(tdsnp_mock_violations() == before + 3, "%llu violations, want 3",
+	       tdsnp_mock_violations() - before);
 	tdsnp_mock_set_strict(NULL);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
@@ -542,7 +515,7 @@ static int test_busy_sept_entry_is_operand_busy_rcx(char *msg, size_t len)
 
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
-	CHECK(!tdxg_map(e.td, tdxg_env_gpa(8), TDX_PAGE_4K, TDXG_PAGE_PENDING, e.page[8]), "map");
+	CHECKF(!tdxg_map(e.td, tdxg_env_gpa(8), TDX_PAGE_4K, TDXG_PAGE_PENDING, e.page[8]), "map");
 	fc.nth[TDSNP_FAULT_TDX_BUSY] = 1;
 	tdsnp_mock_faults_set(&fc);
 	EXPECT("accept busy", tdg_mem_page_accept(tdxg_env_gpa(8), TDX_PAGE_4K),
@@ -586,14 +559,14 @@ static int test_rdall_and_servtd_wrappers_marshal_registers(char *msg, size_t le
 	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_RD, 0, abi_probe, seen);
 	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_WR, 0, abi_probe, seen);
 	EXPECT("RDALL", tdg_sys_rdall(tdxg_env_gpa(3), 0x0A00000300000008ULL, &next), TDX_SUCCESS);
-	CHECK(seen[1] == TDXG_ENV_GPA + 3 * TDSNP_PAGE_SIZE && seen[2] == 0x0A00000300000008ULL &&
-	      next == 0x8888, "RDALL registers");
+	CHECKF(seen[1] == TDXG_ENV_GPA + 3 * TDSNP_PAGE_SIZE && seen[2] == 0x0A00000300000008ULL &&
+	       next == 0x8888, "RDALL registers");
 	EXPECT("SERVTD.RD", tdg_servtd_rd(5, 0x1234, &v, &next, &uuid), TDX_SUCCESS);
-	CHECK(seen[0] == 5 && seen[1] == 0x1234 && v == 0x8888 && next == 0x4444 &&
-	      uuid.qw[0] == 0xA && uuid.qw[3] == 0xD, "SERVTD.RD registers");
+	CHECKF(seen[0] == 5 && seen[1] == 0x1234 && v == 0x8888 && next == 0x4444 &&
+	       uuid.qw[0] == 0xA && uuid.qw[3] == 0xD, "SERVTD.RD registers");
 	EXPECT("SERVTD.WR", tdg_servtd_wr(6, 0x99, 0x77, 0xFF, &old), TDX_SUCCESS);
-	CHECK(seen[0] == 6 && seen[1] == 0x99 && seen[2] == 0x77 && seen[3] == 0xFF &&
-	      old == 0x8888, "SERVTD.WR registers");
+	CHECKF(seen[0] == 6 && seen[1] == 0x99 && seen[2] == 0x77 && seen[3] == 0xFF &&
+	       old == 0x8888, "SERVTD.WR registers");
 	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SYS_RDALL, 0, NULL, NULL);
 	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_RD, 0, NULL, NULL);
 	tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, TDG_SERVTD_WR, 0, NULL, NULL);
@@ -612,17 +585,17 @@ static int test_accept_range_uses_2m_then_falls_back_to_4k(char *msg, size_t len
 
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
-	CHECK(!tdxg_map(e.td, tdsnp_gpa(0x200000), TDX_PAGE_2M, TDXG_PAGE_PENDING, NULL),
-	      "map 2M");
+	CHECKF(!tdxg_map(e.td, tdsnp_gpa(0x200000), TDX_PAGE_2M, TDXG_PAGE_PENDING, NULL),
+	       "map 2M");
 	for (g = 0x400000; g < 0x400000 + 4 * TDSNP_PAGE_SIZE; g += TDSNP_PAGE_SIZE)
-		CHECK(!tdxg_map(e.td, tdsnp_gpa(g), TDX_PAGE_4K, TDXG_PAGE_PENDING, NULL),
-		      "map 4K");
+		CHECKF(!tdxg_map(e.td, tdsnp_gpa(g), TDX_PAGE_4K, TDXG_PAGE_PENDING, NULL),
+		       "map 4K");
 	EXPECT("range", tdx_accept_range(tdsnp_gpa(0x200000), tdsnp_gpa(0x404000), &failed),
 	       0);
-	CHECK(!tdxg_page_info(e.td, tdsnp_gpa(0x200000), &st, NULL) && st == TDXG_PAGE_MAPPED,
-	      "2M leaf not accepted");
-	CHECK(!tdxg_page_info(e.td, tdsnp_gpa(0x403000), &st, NULL) && st == TDXG_PAGE_MAPPED,
-	      "4K page not accepted");
+	CHECKF(!tdxg_page_info(e.td, tdsnp_gpa(0x200000), &st, NULL) && st == TDXG_PAGE_MAPPED,
+	       "2M leaf not accepted");
+	CHECKF(!tdxg_page_info(e.td, tdsnp_gpa(0x403000), &st, NULL) && st == TDXG_PAGE_MAPPED,
+	       "4K page not accepted");
 	/* Again: everything already accepted is done. */
 	EXPECT("range again", tdx_accept_range(tdsnp_gpa(0x200000), tdsnp_gpa(0x404000), NULL), 0);
 	/* 0x405000 is not mapped: the EPT-violation exit has no host to resolve it. */
@@ -630,7 +603,7 @@ static int test_accept_range_uses_2m_then_falls_back_to_4k(char *msg, size_t len
 	EXPECT("unmapped", tdx_accept_range(tdsnp_gpa(0x403000), tdsnp_gpa(0x406000), &failed),
 	       TDXG_SW_UNHANDLED_TD_EXIT);
 	tdsnp_mock_set_strict(NULL);
-	CHECK(tdsnp_gpa_val(failed) == 0x404000, "failed at 0x%llx", tdsnp_gpa_val(failed));
+	CHECKF(tdsnp_gpa_val(failed) == 0x404000, "failed at 0x%llx", tdsnp_gpa_val(failed));
 	EXPECT("empty", tdx_accept_range(tdsnp_gpa(0x1000), tdsnp_gpa(0x1000), NULL),
 	       TDSNP_SW_INVALID_ARG);
 	ret = msg[0] ? -1 : 0;
@@ -651,10 +624,10 @@ static int test_direct_mode_reaches_the_same_model_without_traps(char *msg, size
 	EXPECT("VP.INFO direct", tdg_vp_info(&info), TDX_SUCCESS);
 	EXPECT("accept direct", tdg_mem_page_accept(tdxg_env_gpa(0), TDX_PAGE_4K),
 	       TDX_PAGE_ALREADY_ACCEPTED);
-	CHECK(tdsnp_mock_traps() == traps && info.max_vcpus == 4, "direct calls trapped");
+	CHECKF(tdsnp_mock_traps() == traps && info.max_vcpus == 4, "direct calls trapped");
 	tdsnp_mock_set_direct(false);
 	EXPECT("VP.INFO trapped", tdg_vp_info(&info), TDX_SUCCESS);
-	CHECK(tdsnp_mock_traps() == traps + 1, "trapping call did not trap");
+	CHECKF(tdsnp_mock_traps() == traps + 1, "trapping call did not trap");
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -681,7 +654,7 @@ static int test_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t 
 		seen++;
 		id = next;
 	}
-	CHECK(seen == want, "walked %llu elements, table has %llu", seen, want);
+	CHECKF(seen == want, "walked %llu elements, table has %llu", seen, want);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -708,7 +681,7 @@ static int test_sys_rd_next_walks_every_guest_readable_element(char *msg, size_t
 		seen++;
 		id = next;
 	}
-	CHECK(seen == want, "walked %llu elements, table has %llu", seen, want);
+	CHECKF(seen == want, "walked %llu elements, table has %llu", seen, want);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }

@@ -36,7 +36,12 @@ int tdxg_env_up(struct tdxg_env *e, char *msg, size_t len);
 int tdxg_env_down(struct tdxg_env *e, int ret);
 tdsnp_gpa_t tdxg_env_gpa(unsigned int i);
 int tdxg_expect(char *msg, size_t len, const char *what, u64 got, u64 want);
-__printf(4, 5) int tdxg_check(char *msg, size_t len, bool ok, const char *fmt, ...);
+
+/*
+ * EXPECT() and CHECKF() (selftest.h) record the first failure only, so a
+ * test reads as a list of checks.
+ */
+#define EXPECT(what, got, want)	tdxg_expect(msg, len, what, got, want)
 
 /* Tests in tdx_guest_vmcall_selftest.c, listed in the one tdx_guest suite. */
 int test_each_vmcall_wrapper_exposes_exactly_its_registers(char *msg, size_t len);

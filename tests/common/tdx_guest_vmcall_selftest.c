@@ -25,10 +25,6 @@
 #include <string.h>
 #endif
 
-/* Both record the first failure only, so a test reads as a list of checks. */
-#define EXPECT(what, got, want)	tdxg_expect(msg, len, what, got, want)
-#define CHECK(cond, ...)		tdxg_check(msg, len, !!(cond), __VA_ARGS__)
-
 #define VMM_PORT	0x70
 #define VMM_MMIO_GPA	0xFEC00000ULL
 #define VMM_MSR		0x1B
@@ -212,8 +208,8 @@ static int vmm_up(struct tdxg_env *e, char *msg, size_t len)
 static void exposes(char *msg, size_t len, const char *what, u64 status, u64 want)
 {
 	tdxg_expect(msg, len, what, status, TDX_SUCCESS);
-	tdxg_check(msg, len, the_vmm.control == want, "%s exposed 0x%llx, want 0x%llx", what,
-		   the_vmm.control, want);
+	__st_checkf(msg, len, the_vmm.control == want, "%s exposed 0x%llx, want 0x%llx", what,
+		    the_vmm.control, want);
 }
 
 int test_each_vmcall_wrapper_exposes_exactly_its_registers(char *msg, size_t len)
@@ -247,7 +243,7 @@ int test_each_vmcall_wrapper_exposes_exactly_its_registers(char *msg, size_t len
 		tdg_vp_vmcall_setup_event_notify_interrupt(0x40, &st), 0x1C00);
 	exposes(msg, len, "Service",
 		tdg_vp_vmcall_service(tdsnp_gpa(0), tdsnp_gpa(0), 0, 0, &st), 0xFC00);
-	CHECK(the_vmm.exits == 15, "%u exits", the_vmm.exits);
+	CHECKF(the_vmm.exits == 15, "%u exits", the_vmm.exits);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -266,9 +262,9 @@ int test_forbidden_exposure_fails_the_tdcall_without_exit(char *msg, size_t len)
 		a = (struct tdg_vmcall_args){ .expose = TDG_VMCALL_EXPOSE_R12 | bad[i],
 					      .r11 = TDG_VMCALL_INSTRUCTION_HLT, .r10 = 0x55 };
 		EXPECT("forbidden exposure", tdg_vp_vmcall(&a), 0xC000010000000001ULL);
-		CHECK(a.r10 == 0x55, "R10 changed without an exit");
+		CHECKF(a.r10 == 0x55, "R10 changed without an exit");
 	}
-	CHECK(the_vmm.exits == 0, "the VMM saw %u exits", the_vmm.exits);
+	CHECKF(the_vmm.exits == 0, "the VMM saw %u exits", the_vmm.exits);
 	/* RBP may be exposed unless the TD has CONFIG_FLAGS.NO_RBP_MOD. */
 	a = (struct tdg_vmcall_args){ .expose = TDG_VMCALL_EXPOSE_R12 | TDG_VMCALL_EXPOSE(RBP),
 				      .r11 = TDG_VMCALL_INSTRUCTION_HLT };
@@ -321,11 +317,11 @@ int test_vmm_sees_only_exposed_gprs_and_returns_only_them(char *msg, size_t len)
 	if (vmm_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	EXPECT("narrow CPUID", tdg_vp_vmcall(&a), TDX_SUCCESS);
-	CHECK(the_vmm.seen.r12 == 1 && !the_vmm.seen.r13 && !the_vmm.seen.r14 &&
-	      !the_vmm.seen.rbx, "the VMM saw a GPR that was not exposed");
+	CHECKF(the_vmm.seen.r12 == 1 && !the_vmm.seen.r13 && !the_vmm.seen.r14 &&
+	       !the_vmm.seen.rbx, "the VMM saw a GPR that was not exposed");
 	/* The VMM wrote R12..R15; only R12 (exposed) comes back. */
-	CHECK(a.r12 == 0x756E6547 && a.r13 == 0x1313 && a.r14 == 0x1414 && a.rbx == 0xbb,
-	      "non-exposed GPRs changed: r13 0x%llx r14 0x%llx", a.r13, a.r14);
+	CHECKF(a.r12 == 0x756E6547 && a.r13 == 0x1313 && a.r14 == 0x1414 && a.rbx == 0xbb,
+	       "non-exposed GPRs changed: r13 0x%llx r14 0x%llx", a.r13, a.r14);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }
@@ -343,7 +339,7 @@ int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
 	EXPECT("OUT", tdg_vp_vmcall_io_write(VMM_PORT, 1, 0x1AB, &st), TDX_SUCCESS);
 	EXPECT("OUT status", st, TDG_VMCALL_SUCCESS);
 	EXPECT("IN", tdg_vp_vmcall_io_read(VMM_PORT, 1, &io, &st), TDX_SUCCESS);
-	CHECK(io == 0xAB && st == TDG_VMCALL_SUCCESS, "IN gave 0x%x status 0x%llx", io, st);
+	CHECKF(io == 0xAB && st == TDG_VMCALL_SUCCESS, "IN gave 0x%x status 0x%llx", io, st);
 	/* A port the VMM does not emulate: TDCALL fine, VMCALL failed. */
 	EXPECT("IN other port", tdg_vp_vmcall_io_read(0x71, 1, &io, &st), TDX_SUCCESS);
 	EXPECT("IN other port status", st, TDG_VMCALL_INVALID_OPERAND);
@@ -352,17 +348,17 @@ int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
 						      0x1122334455667788ULL, &st), TDX_SUCCESS);
 	EXPECT("MMIO read", tdg_vp_vmcall_mmio_read(tdsnp_gpa(VMM_MMIO_GPA), 2, &v, &st),
 	       TDX_SUCCESS);
-	CHECK(v == 0x7788, "MMIO 2-byte read 0x%llx", v);
+	CHECKF(v == 0x7788, "MMIO 2-byte read 0x%llx", v);
 	EXPECT("WRMSR", tdg_vp_vmcall_wrmsr(VMM_MSR, 0xFEE00900ULL, &st), TDX_SUCCESS);
 	EXPECT("RDMSR", tdg_vp_vmcall_rdmsr(VMM_MSR, &v, &st), TDX_SUCCESS);
-	CHECK(v == 0xFEE00900ULL, "RDMSR 0x%llx", v);
+	CHECKF(v == 0xFEE00900ULL, "RDMSR 0x%llx", v);
 	EXPECT("CPUID", tdg_vp_vmcall_cpuid(0, 0, &c, &st), TDX_SUCCESS);
-	CHECK(c.eax == 0x756E6547 && c.ebx == 0x756E6548 && c.ecx == 0x6C65746E &&
-	      c.edx == 0x49656E69, "CPUID %x %x %x %x", c.eax, c.ebx, c.ecx, c.edx);
+	CHECKF(c.eax == 0x756E6547 && c.ebx == 0x756E6548 && c.ecx == 0x6C65746E &&
+	       c.edx == 0x49656E69, "CPUID %x %x %x %x", c.eax, c.ebx, c.ecx, c.edx);
 	EXPECT("info leaf 1", tdg_vp_vmcall_get_td_vm_call_info(1, info, &st), TDX_SUCCESS);
-	CHECK(info[0] == BIT_ULL(1) && st == 0, "GetTdVmCallInfo(1) 0x%llx", info[0]);
+	CHECKF(info[0] == BIT_ULL(1) && st == 0, "GetTdVmCallInfo(1) 0x%llx", info[0]);
 	EXPECT("notify 0x40", tdg_vp_vmcall_setup_event_notify_interrupt(0x40, &st), TDX_SUCCESS);
-	CHECK(the_vmm.notify_vector == 0x40 && st == 0, "notify vector %u", the_vmm.notify_vector);
+	CHECKF(the_vmm.notify_vector == 0x40 && st == 0, "notify vector %u", the_vmm.notify_vector);
 	EXPECT("notify 8", tdg_vp_vmcall_setup_event_notify_interrupt(8, &st), TDX_SUCCESS);
 	EXPECT("notify 8 status", st, TDG_VMCALL_INVALID_OPERAND);
 	EXPECT("Service", tdg_vp_vmcall_service(tdsnp_gpa(0), tdsnp_gpa(0), 0, 0, &st),
@@ -391,14 +387,14 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 	EXPECT("MapGPA", tdg_vp_vmcall_map_gpa(tdsnp_gpa(tdsnp_gpa_val(tdxg_env_gpa(6)) | sb),
 					       2 * TDSNP_PAGE_SIZE, &next, &st), TDX_SUCCESS);
 	EXPECT("MapGPA status", st, TDG_VMCALL_RETRY);
-	CHECK(tdsnp_gpa_val(next) == (tdsnp_gpa_val(tdxg_env_gpa(7)) | sb), "retry GPA 0x%llx",
-	      tdsnp_gpa_val(next));
+	CHECKF(tdsnp_gpa_val(next) == (tdsnp_gpa_val(tdxg_env_gpa(7)) | sb), "retry GPA 0x%llx",
+	       tdsnp_gpa_val(next));
 	EXPECT("MapGPA rest", tdg_vp_vmcall_map_gpa(next, TDSNP_PAGE_SIZE, &next, &st),
 	       TDX_SUCCESS);
 	EXPECT("MapGPA rest status", st, TDG_VMCALL_SUCCESS);
-	CHECK(!tdxg_page_info(e.td, tdxg_env_gpa(6), &st6, NULL) &&
-	      !tdxg_page_info(e.td, tdxg_env_gpa(7), &st7, NULL) &&
-	      st6 == TDXG_PAGE_SHARED && st7 == TDXG_PAGE_SHARED, "pages not shared");
+	CHECKF(!tdxg_page_info(e.td, tdxg_env_gpa(6), &st6, NULL) &&
+	       !tdxg_page_info(e.td, tdxg_env_gpa(7), &st7, NULL) &&
+	       st6 == TDXG_PAGE_SHARED && st7 == TDXG_PAGE_SHARED, "pages not shared");
 	EXPECT("MapGPA misaligned", tdg_vp_vmcall_map_gpa(tdsnp_gpa(0x123), 1, NULL, &st),
 	       TDX_SUCCESS);
 	EXPECT("MapGPA misaligned status", st, TDG_VMCALL_ALIGN_ERROR);
@@ -415,16 +411,16 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 						   TDSNP_PAGE_SIZE, &st), TDX_SUCCESS);
 	EXPECT("GetQuote status", st, TDG_VMCALL_SUCCESS);
 	quote = (const u8 *)(hdr + 1);
-	CHECK(hdr->status == TDX_QUOTE_STATUS_SUCCESS && hdr->out_len == 72 &&
-	      !memcmp(quote, "QUOTEv4", 8) && !memcmp(quote + 8, page_address(e.page[1]), 64),
-	      "quote not delivered: status 0x%llx out_len %u", hdr->status, hdr->out_len);
+	CHECKF(hdr->status == TDX_QUOTE_STATUS_SUCCESS && hdr->out_len == 72 &&
+	       !memcmp(quote, "QUOTEv4", 8) && !memcmp(quote + 8, page_address(e.page[1]), 64),
+	       "quote not delivered: status 0x%llx out_len %u", hdr->status, hdr->out_len);
 	/* A request without a TDREPORT: the VMCALL succeeds, the quote status says why not. */
 	hdr->in_len = 0;
 	EXPECT("GetQuote empty", tdg_vp_vmcall_get_quote(tdsnp_gpa(tdsnp_gpa_val(tdxg_env_gpa(6)) |
 								    sb), TDSNP_PAGE_SIZE, &st),
 	       TDX_SUCCESS);
-	CHECK(st == 0 && hdr->status == TDX_QUOTE_STATUS_ERROR, "empty request 0x%llx",
-	      hdr->status);
+	CHECKF(st == 0 && hdr->status == TDX_QUOTE_STATUS_ERROR, "empty request 0x%llx",
+	       hdr->status);
 	EXPECT("GetQuote private", tdg_vp_vmcall_get_quote(tdxg_env_gpa(0), TDSNP_PAGE_SIZE, &st),
 	       TDX_SUCCESS);
 	EXPECT("GetQuote private status", st, TDG_VMCALL_INVALID_OPERAND);
@@ -432,8 +428,8 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 	EXPECT("MapGPA private", tdg_vp_vmcall_map_gpa(tdxg_env_gpa(6), TDSNP_PAGE_SIZE, NULL, &st),
 	       TDX_SUCCESS);
 	EXPECT("MapGPA private status", st, TDG_VMCALL_SUCCESS);
-	CHECK(!tdxg_page_info(e.td, tdxg_env_gpa(6), &st6, NULL) && st6 == TDXG_PAGE_PENDING,
-	      "page not pending after conversion to private");
+	CHECKF(!tdxg_page_info(e.td, tdxg_env_gpa(6), &st6, NULL) && st6 == TDXG_PAGE_PENDING,
+	       "page not pending after conversion to private");
 	EXPECT("accept", tdg_mem_page_accept(tdxg_env_gpa(6), TDX_PAGE_4K), TDX_SUCCESS);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
@@ -452,10 +448,10 @@ int test_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len
 	EXPECT("ReportFatalError", tdg_vp_vmcall_report_fatal_error(TDG_VMCALL_FATAL_GPA_VALID | 7,
 								    tdsnp_gpa(0x1000), text, &st),
 	       TDX_SUCCESS);
-	CHECK(the_vmm.seen.r12 == (TDG_VMCALL_FATAL_GPA_VALID | 7) && the_vmm.seen.r13 == 0x1000,
-	      "error code / GPA not passed");
-	CHECK(!memcmp(the_vmm.fatal_msg, text, TDG_VMCALL_FATAL_MSG_SIZE), "message was '%s'",
-	      the_vmm.fatal_msg);
+	CHECKF(the_vmm.seen.r12 == (TDG_VMCALL_FATAL_GPA_VALID | 7) && the_vmm.seen.r13 == 0x1000,
+	       "error code / GPA not passed");
+	CHECKF(!memcmp(the_vmm.fatal_msg, text, TDG_VMCALL_FATAL_MSG_SIZE), "message was '%s'",
+	       the_vmm.fatal_msg);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
 }

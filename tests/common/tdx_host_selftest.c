@@ -9,10 +9,10 @@
  * (tdx_pages_outstanding()) and the model's.
  */
 #include <tdx/tdx_host.h>
-#include <tdx/tdx_mrtd.h>
 #include <tdx/tdx_fields.h>
 #include "../mocks/mock.h"
 #include "selftest.h"
+#include "oracle.h"
 #include "tdx_host_env.h"
 
 #ifdef __KERNEL__
@@ -81,9 +81,10 @@ static int lifecycle(char *msg, size_t len)
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	u64 before = tdx_pages_outstanding(), v;
 	struct page *src = tdsnp_alloc_page();
+	static u8 blocks[3 * (MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK))];
 	struct tdx_guest g;
-	struct tdx_mrtd_ctx mr;
-	u8 want[TDX_MRTD_SIZE], got[TDX_MRTD_SIZE];
+	struct mrtd_oracle mr;
+	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
 	unsigned int i;
 	int ret;
 
@@ -101,17 +102,17 @@ static int lifecycle(char *msg, size_t len)
 		goto destroy;
 	}
 	ret = tdx_guest_add_vcpu(&g, 0, NULL);
-	tdx_mrtd_init(&mr);
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
 	for (i = 0; i < 3 && !ret; i++) {
 		ret = tdx_guest_add_page(&g, tdsnp_gpa(0x100000 + i * 0x1000ULL), src,
 					 i != 1);
-		tdx_mrtd_page_add(&mr, 0x100000 + i * 0x1000ULL);
+		mrtd_oracle_page_add(&mr, 0x100000 + i * 0x1000ULL);
 		if (i != 1) {
 			unsigned int k;
 
 			for (k = 0; k < 16; k++)
-				tdx_mrtd_extend(&mr, 0x100000 + i * 0x1000ULL + k * 256ULL,
-						(u8 *)page_address(src) + (size_t)k * 256);
+				mrtd_oracle_extend(&mr, 0x100000 + i * 0x1000ULL + k * 256ULL,
+						   (u8 *)page_address(src) + (size_t)k * 256);
 		}
 	}
 	if (ret) {
@@ -123,10 +124,14 @@ static int lifecycle(char *msg, size_t len)
 		ret = st_fail(msg, len, "finalize: %d", ret);
 		goto destroy;
 	}
-	tdx_mrtd_final(&mr, want);
+	ret = mrtd_oracle_final(&mr, want);
+	if (ret) {
+		ret = st_fail(msg, len, "oracle: %d", ret);
+		goto destroy;
+	}
 	ret = tdx_td_read_mrtd(&g.td, got);
 	if (ret || memcmp(want, got, sizeof(want)) != 0) {
-		ret = st_fail(msg, len, "MRTD read %d / mismatch", ret);
+		ret = st_fail(msg, len, "MRTD read %d / differs from the spec's blocks", ret);
 		goto destroy;
 	}
 	ret = tdx_td_rd(&g.td, TDX_FIELD_TDR_TDCS_OP_STATE, &v);
@@ -176,18 +181,9 @@ static int test_td_lifecycle_reclaims_every_page(char *msg, size_t len)
 
 static int hex_eq(const u8 *b, const char *hex)
 {
-	unsigned int i;
+	u8 want[ORACLE_SHA384_SIZE];
 
-	for (i = 0; i < TDX_MRTD_SIZE; i++) {
-		unsigned int hi = (unsigned char)hex[2 * (size_t)i];
-		unsigned int lo = (unsigned char)hex[2 * (size_t)i + 1];
-
-		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
-		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
-		if (b[i] != (u8)(hi << 4 | lo))
-			return 0;
-	}
-	return 1;
+	return !st_unhex(hex, want, sizeof(want)) && !memcmp(b, want, sizeof(want));
 }
 
 /* One TD per vector of tdx-host.md 10: PAGE.ADD (+ 16 x MR.EXTEND). */
@@ -196,7 +192,7 @@ static int mrtd_vector(u64 gpa, bool pattern, bool measure, const char *hex, cha
 {
 	struct page *src = tdsnp_alloc_page();
 	struct tdx_guest g;
-	u8 got[TDX_MRTD_SIZE];
+	u8 got[ORACLE_SHA384_SIZE];
 	unsigned int i;
 	int ret;
 
@@ -248,6 +244,104 @@ static int test_mrtd_reproduces_spec_vectors(char *msg, size_t len)
 	return ret;
 }
 
+/*
+ * One TD of guest-physical width @gpaw (48: 4-level EPT; 52: 5-level and
+ * CONFIG_FLAGS.GPAW) with a measured page at each of @gpas, checked against
+ * the spec's blocks; a page at the shared bit (47 or 51) is refused and
+ * leaves the measurement alone.
+ */
+static int mrtd_width(unsigned int gpaw, const u64 *gpas, unsigned int n, char *msg, size_t len)
+{
+	static u8 blocks[4 * (MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK))];
+	u64 shared = 1ULL << (gpaw - 1);
+	struct page *src = tdsnp_alloc_page();
+	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
+	struct mrtd_oracle mr;
+	struct tdx_td_params p;
+	struct tdx_guest g;
+	unsigned int i, k;
+	int ret;
+
+	if (!src)
+		return st_fail(msg, len, "no page");
+	if (n > 4) {
+		tdsnp_free_page(src);
+		return st_fail(msg, len, "%u pages, the buffer holds 4", n);
+	}
+	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
+		((u8 *)page_address(src))[i] = (u8)(i * 13 + gpaw);
+	memset(&g, 0, sizeof(g));
+	default_params(&p, 0);
+	if (gpaw == 52) {
+		p.eptp_controls = TDX_EPTP_MT_WB | TDX_EPTP_PWL_5;
+		p.config_flags |= TDX_CONFIG_FLAGS_GPAW;
+	}
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
+	ret = tdx_guest_create(&g);
+	if (!ret)
+		ret = tdx_guest_init(&g, &p);
+	if (!ret)
+		ret = tdx_guest_add_vcpu(&g, 0, NULL);
+	for (i = 0; i < n && !ret; i++) {
+		ret = tdx_guest_add_page(&g, tdsnp_gpa(gpas[i]), src, true);
+		mrtd_oracle_page_add(&mr, gpas[i]);
+		for (k = 0; k < 16; k++)
+			mrtd_oracle_extend(&mr, gpas[i] + k * 256ULL,
+					   (u8 *)page_address(src) + (size_t)k * 256);
+	}
+	if (ret) {
+		ret = st_fail(msg, len, "GPAW %u: building page %u: %d", gpaw, i, ret);
+		goto out;
+	}
+	/* The shared bit names a shared GPA: no private page there (tdx-host.md 5). */
+	ret = tdx_guest_add_page(&g, tdsnp_gpa(shared), src, true);
+	if (ret != -EINVAL) {
+		ret = st_fail(msg, len, "GPAW %u: page at shared bit 0x%llx: %d, want -EINVAL",
+			      gpaw, shared, ret);
+		goto out;
+	}
+	ret = tdx_guest_finalize(&g);
+	if (!ret)
+		ret = tdx_td_read_mrtd(&g.td, got);
+	if (ret) {
+		ret = st_fail(msg, len, "GPAW %u: finalize/read: %d", gpaw, ret);
+		goto out;
+	}
+	ret = mrtd_oracle_final(&mr, want);
+	if (ret)
+		ret = st_fail(msg, len, "oracle: %d", ret);
+	else if (memcmp(want, got, sizeof(want)) != 0)
+		ret = st_fail(msg, len, "GPAW %u: MRTD differs from the spec's blocks", gpaw);
+out:
+	tdx_guest_destroy(&g);
+	tdsnp_free_page(src);
+	return ret;
+}
+
+static int test_mrtd_of_pages_across_the_gpa_width_equals_spec_blocks(char *msg, size_t len)
+{
+	/* Low, above 2^40, and the highest private page below each shared bit. */
+	static const u64 w48[] = { 0x5000, (1ULL << 40) + 0x3000, (1ULL << 47) - 0x1000 };
+	static const u64 w52[] = {
+		0x5000, (1ULL << 40) + 0x3000, 1ULL << 47, (1ULL << 51) - 0x1000,
+	};
+	u64 before = tdx_pages_outstanding();
+	struct tdx_host_env env;
+	int ret = tdx_host_bringup(&env, NULL);
+
+	if (ret) {
+		tdx_host_shutdown();
+		return st_fail(msg, len, "bring-up: %d", ret);
+	}
+	ret = mrtd_width(48, w48, ARRAY_SIZE(w48), msg, len);
+	if (!ret)
+		ret = mrtd_width(52, w52, ARRAY_SIZE(w52), msg, len);
+	if (!ret)
+		ret = check_no_leak(before, msg, len);
+	tdx_host_shutdown();
+	return ret;
+}
+
 static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 {
 	struct tdx_host_env env;
@@ -280,19 +374,23 @@ static int test_module_refuses_td_leaves_before_bringup(char *msg, size_t len)
 /* The lifecycle under seeded faults: complete, or fail with nothing leaked. */
 static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
 {
+	struct tdsnp_mock_fault_cfg cfg = { 0 };
+	struct st_fault_run run;
 	struct tdx_host_env env;
 	u64 q = tdx_pages_quarantined(), seed;
 	int ret = tdx_host_bringup(&env, NULL);
 
+	memset(&run, 0, sizeof(run));
+	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
+	cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
+	cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
 	for (seed = 1; !ret && seed <= 24; seed++) {
-		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
-
-		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
-		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
-		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		/* Every outcome: the lifecycle completes (the retries absorb these rates). */
+		cfg.seed = seed;
 		tdsnp_mock_faults_set(&cfg);
 		ret = lifecycle(msg, len);
 		tdsnp_mock_faults_clear();
+		st_fault_run_add(&run);
 		if (ret) {
 			char why[120];
 
@@ -302,6 +400,8 @@ static int test_lifecycle_under_fault_seeds_leaks_nothing(char *msg, size_t len)
 			ret = st_fail(msg, len, "seed %llu quarantined pages", seed);
 		}
 	}
+	/* All three kinds fired, as often as their rates predict. */
+	FAULTS_FIRED_AS_RATED(&run, &cfg);
 	tdsnp_mock_faults_clear();
 	tdx_host_shutdown();
 	return ret;
@@ -398,6 +498,8 @@ static const struct tdsnp_selftest tdx_host_tests[] = {
 	  test_module_refuses_td_leaves_before_bringup },
 	{ "test_td_lifecycle_reclaims_every_page", test_td_lifecycle_reclaims_every_page },
 	{ "test_mrtd_reproduces_spec_vectors", test_mrtd_reproduces_spec_vectors },
+	{ "test_mrtd_of_pages_across_the_gpa_width_equals_spec_blocks",
+	  test_mrtd_of_pages_across_the_gpa_width_equals_spec_blocks },
 	{ "test_lifecycle_under_fault_seeds_leaks_nothing",
 	  test_lifecycle_under_fault_seeds_leaks_nothing },
 	{ "test_busy_retries_leave_the_entropy_budget_alone",

@@ -19,6 +19,7 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "selftest.h"
+#include "oracle.h"
 
 #define ASID_MIN	3
 #define ASID_MAX	10
@@ -28,23 +29,6 @@
 #define POLICY		0x30000ULL	/* SMT allowed, ABI 0.0 */
 /* Every page a test may hold at once: RAM, VMSAs, context pages. */
 #define MAX_TRACKED	(NR_PAGES + 8)
-
-static int want_eq(char *msg, size_t len, int line, s64 got, s64 want)
-{
-	if (got == want)
-		return 0;
-	return st_fail(msg, len, "line %d: got %lld (0x%llx), want %lld (0x%llx)", line,
-		       got, got, want, want);
-}
-
-static int want_true(char *msg, size_t len, int line, bool ok, const char *what)
-{
-	return ok ? 0 : st_fail(msg, len, "line %d: %s is false", line, what);
-}
-
-/* Checks in sequence; after the first failure the rest are skipped. */
-#define EQ(got, want) (ret = ret ?: want_eq(msg, len, __LINE__, (s64)(got), (s64)(want)))
-#define CHECK(cond) (ret = ret ?: want_true(msg, len, __LINE__, (cond), #cond))
 
 #define REG(r, v)	{ .type = VMM_STATE_REG, .id = (r), .value = (v) }
 #define VMSA(o, v)	{ .type = VMM_STATE_VMSA, .id = (o), .value = (v) }
@@ -118,23 +102,6 @@ static bool rmp_hv_hpa(tdsnp_hpa_t hpa)
 	snp_mock_rmp_get(hpa, &e);
 	return !e.assigned && !e.asid && !e.immutable && !e.validated && !e.vmsa &&
 	       !e.perms[0];
-}
-
-/* PAGE_INFO by its offsets (snp.md 6.2), independent of struct snp_page_info. */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 type, u64 gpa)
-{
-	u8 buf[0x70];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	if (page)
-		tdsnp_sha384(page, PG, buf + 0x30);
-	buf[0x60] = 0x70;
-	buf[0x62] = type;
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
 }
 
 /* Destroy (always, even after a failed check) and check the count. */
@@ -253,14 +220,14 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 	CHECK(!ret && !memcmp(ld, fw, sizeof(ld)));
 	/* The chain of snp.md 6.2/6.3, in launch order, VMSAs in vCPU order. */
 	if (!ret) {
-		ref_extend(ref, src, SNP_PAGE_TYPE_NORMAL, BASE);
-		ref_extend(ref, src + PG, SNP_PAGE_TYPE_NORMAL, BASE + PG);
-		ref_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, BASE + 4 * PG);
-		ref_extend(ref, NULL, SNP_PAGE_TYPE_ZERO, BASE + 5 * PG);
-		for (i = 0; i < 2; i++) {
-			memset(vmsa_copy[i] + 0x2f0, 0, 16);
-			ref_extend(ref, vmsa_copy[i], SNP_PAGE_TYPE_VMSA, VMM_SNP_HOST_VMSA_GPA);
-		}
+		EQ(snp_oracle_extend(ref, src, SNP_PAGE_TYPE_NORMAL, 0, NULL, BASE), 0);
+		EQ(snp_oracle_extend(ref, src + PG, SNP_PAGE_TYPE_NORMAL, 0, NULL, BASE + PG), 0);
+		EQ(snp_oracle_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, 0, NULL, BASE + 4 * PG),
+		   0);
+		EQ(snp_oracle_extend(ref, NULL, SNP_PAGE_TYPE_ZERO, 0, NULL, BASE + 5 * PG), 0);
+		for (i = 0; i < 2; i++)
+			EQ(snp_oracle_extend(ref, vmsa_copy[i], SNP_PAGE_TYPE_VMSA, 0, NULL,
+					     VMM_SNP_HOST_VMSA_GPA), 0);
 		CHECK(!memcmp(ld, ref, sizeof(ld)));
 	}
 	/* Sealed: no more pages, no more vCPUs; nothing assigned for them. */
@@ -487,28 +454,17 @@ static int test_bad_input_every_entry_point_leaves_nothing(char *msg, size_t len
 
 /*
  * What an injected RMPUPDATE failure (FAIL_INUSE, FAIL_OVERLAP) may make a
- * call return: -EBUSY (still refused after the retries, nothing changed),
- * -EIO (an undo failed too), -ENOTRECOVERABLE (a page had to be
- * quarantined); anything else is a bug.
+ * call return, per call (FAULTED() lists them): -EBUSY (still refused after
+ * the retries, nothing changed), -EIO (an undo failed too),
+ * -ENOTRECOVERABLE (a page had to be quarantined).
  */
-static bool errno_ok(int r)
-{
-	return r == 0 || r == -EBUSY || r == -EIO || r == -ENOTRECOVERABLE;
-}
-
-static u64 rnd(u64 *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 33;
-}
-
 /*
  * A full lifecycle with RMPUPDATE in use or overlapping at random.  With
  * @fail_teardown every RMPUPDATE fails during destroy: the private pages,
  * the VMSAs and the context page are quarantined and counted.
  */
 static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown,
-			     unsigned int *ran)
+			     unsigned int *ran, struct st_faults *f)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = seed };
 	struct vmm_state_entry e[2] = {
@@ -520,7 +476,7 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	struct vmm_create_info info = { 0 };
 	struct vmm_caps caps;
 	unsigned int i, expect = 0;
-	u64 s = seed, a, b;
+	u64 s = seed, a, b, fired_at_start = f->fired;
 	enum vmm_mem_state st;
 	u8 *src;
 	int ret = begin(msg, len), r, lost = 0;
@@ -534,10 +490,11 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	fc.rate[TDSNP_FAULT_SNP_INUSE] = 8192;
 	fc.rate[TDSNP_FAULT_SNP_OVERLAP] = 4096;
 	tdsnp_mock_faults_set(&fc);
-	r = ret ? -EINVAL : vmm_vm_create_info(&base_cfg, &vm, &info);
-	CHECK(errno_ok(r));
+	FAULTED(f, r, vmm_vm_create_info(&base_cfg, &vm, &info), -EBUSY, -EIO,
+		-ENOTRECOVERABLE);
 	if (ret || r) {
 		/* A failed create leaves nothing but what it reports lost. */
+		EQ(f->fired - fired_at_start, st_faults_injected());
 		tdsnp_mock_faults_clear();
 		CHECK(tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE) +
 		      tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_OVERLAP) > 0);
@@ -548,19 +505,17 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	}
 	*ran += 1;
 	for (i = 0; i < 2; i++) {
-		r = vmm_vcpu_create(vm, i, &vcpu[i]);
-		CHECK(r == 0);
+		/* Its VMSA page is made firmware-owned with the retries: never fails. */
+		FAULTED(f, r, vmm_vcpu_create(vm, i, &vcpu[i]), 0);
 		if (!r) {
 			CHECK(vmm_set_state(vcpu[i], e, 2) == 0);
 			CHECK(vmm_vcpu_flush(vcpu[i]) == 0);
 		}
 	}
-	r = vmm_mem_add(vm, BASE, src, 2 * PG, true);
-	CHECK(errno_ok(r));
-	r = vmm_mem_add(vm, BASE + 2 * PG, src + 2 * PG, 2 * PG, false);
-	CHECK(errno_ok(r));
-	r = vmm_vm_finalize(vm);
-	CHECK(errno_ok(r));
+	FAULTED(f, r, vmm_mem_add(vm, BASE, src, 2 * PG, true), -EBUSY, -EIO, -ENOTRECOVERABLE);
+	FAULTED(f, r, vmm_mem_add(vm, BASE + 2 * PG, src + 2 * PG, 2 * PG, false), -EBUSY, -EIO,
+		-ENOTRECOVERABLE);
+	FAULTED(f, r, vmm_vm_finalize(vm), -EBUSY, -EIO, -ENOTRECOVERABLE);
 	if (!r) {
 		EQ(vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
 		EQ(fw_digest(vm, fw), 0);
@@ -571,18 +526,20 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 			VMM_MEM_PRIVATE, VMM_MEM_SHARED, VMM_MEM_UNMAPPED,
 		};
 
-		a = BASE + (rnd(&s) % NR_PAGES) * PG;
-		b = a + (1 + rnd(&s) % 4) * PG;
+		a = BASE + (st_rnd(&s) % NR_PAGES) * PG;
+		b = a + (1 + st_rnd(&s) % 4) * PG;
 		if (b > BASE + NR_PAGES * PG)
 			b = BASE + NR_PAGES * PG;
-		r = vmm_set_mem_state(vm, a, b, to[rnd(&s) % 3]);
-		CHECK(errno_ok(r));
+		FAULTED(f, r, vmm_set_mem_state(vm, a, b, to[st_rnd(&s) % 3]), -EBUSY, -EIO,
+			-ENOTRECOVERABLE);
 		/* vmm-core's view and the backend's agree on every page. */
 		for (a = BASE; !ret && a < BASE + NR_PAGES * PG; a += PG) {
 			EQ(vmm_get_mem_state(vm, a, &st), 0);
 			CHECK(!ret && (st == VMM_MEM_PRIVATE) == !!vmm_snp_host_page(vm, a));
 		}
 	}
+	/* Every fault injected so far fired inside a judged call. */
+	EQ(f->fired - fired_at_start, st_faults_injected());
 	if (fail_teardown) {
 		for (a = BASE; a < BASE + NR_PAGES * PG; a += PG)
 			expect += !!vmm_snp_host_page(vm, a);
@@ -608,22 +565,27 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 
 static int test_seeded_faults_over_lifecycles_leak_nothing(char *msg, size_t len)
 {
+	struct st_faults f = { 0 };
 	unsigned int ran = 0;
 	u64 seed;
 	int ret = 0;
 
 	for (seed = 1; !ret && seed <= 6; seed++)
-		ret = faulted_lifecycle(msg, len, seed, false, &ran);
+		ret = faulted_lifecycle(msg, len, seed, false, &ran, &f);
 	/* Every seed got past create: the lifecycles were exercised, not skipped. */
 	if (!ret && ran != 6)
 		ret = st_fail(msg, len, "%u of 6 lifecycles ran", ran);
+	/* 6 x 30 judged calls; faults fired in some and every one was judged. */
+	EQ(f.calls, 6 * 30);
+	CHECK(f.faulted > 0 && f.fired >= f.faulted);
 	return ret;
 }
 
 static int test_unreclaimable_pages_at_destroy_are_counted(char *msg, size_t len)
 {
+	struct st_faults f = { 0 };
 	unsigned int ran = 0;
-	int ret = faulted_lifecycle(msg, len, 42, true, &ran);
+	int ret = faulted_lifecycle(msg, len, 42, true, &ran, &f);
 
 	if (!ret && ran != 1)
 		ret = st_fail(msg, len, "the lifecycle did not run");

@@ -18,29 +18,14 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_svsm_setup.h"
+#include <snp/snp_launch.h>
 #include "selftest.h"
+#include "oracle.h"
 
 #define ASID		5
 #define BASE		0x100000ULL
 #define NR_PAGES	16
 #define PG		TDSNP_PAGE_SIZE
-
-static int want_eq(char *msg, size_t len, int line, s64 got, s64 want)
-{
-	if (got == want)
-		return 0;
-	return st_fail(msg, len, "line %d: got %lld (0x%llx), want %lld (0x%llx)", line,
-		       got, got, want, want);
-}
-
-static int want_true(char *msg, size_t len, int line, bool ok, const char *what)
-{
-	return ok ? 0 : st_fail(msg, len, "line %d: %s is false", line, what);
-}
-
-/* Checks in sequence; after the first failure the rest are skipped. */
-#define EQ(got, want) (ret = ret ?: want_eq(msg, len, __LINE__, (s64)(got), (s64)(want)))
-#define CHECK(cond) (ret = ret ?: want_true(msg, len, __LINE__, (cond), #cond))
 
 static const struct vmm_vm_config base_cfg = {
 	.backend = VMM_BACKEND_SNP_VMPL,
@@ -111,28 +96,11 @@ static bool rmp_hv(u64 gpa)
 	       !e.perms[2] && !e.perms[3];
 }
 
-/* PAGE_INFO by its offsets (snp.md 6.2), independent of struct snp_page_info. */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, unsigned int vmpl, u64 gpa)
-{
-	u8 buf[0x70];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	tdsnp_sha384(page, PG, buf + 0x30);
-	buf[0x60] = 0x70;
-	buf[0x62] = 1;				/* NORMAL */
-	buf[0x64 + vmpl] = VMM_SNP_VMPL_GUEST_PERMS;	/* 0x65 VMPL1 .. 0x67 VMPL3 */
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
-}
-
 static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 {
 	struct snp_mock_rmp_entry before[NR_PAGES], e;
 	struct vmm_vm_config cfg = base_cfg;
-	u8 ld[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 };
+	u8 ld[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 }, perms[3] = { 0 };
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
 	struct snp_mock_vcpu hv;
 	struct vmm_vm *vm = NULL;
@@ -200,10 +168,11 @@ static int lifecycle(char *msg, size_t len, unsigned int vmpl)
 	CHECK(!ret && !memcmp(bytes_of(BASE + 4 * PG), src + 2 * PG, PG));
 	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
 	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, 47), -ENOSPC);
-	if (!ret) {
-		ref_extend(ref, src, vmpl, BASE);
-		ref_extend(ref, src + PG, vmpl, BASE + PG);
-	}
+	/* The oracle (oracle.h): PAGE_INFO by offset, the VM's VMPL gets the guest perms. */
+	perms[vmpl - 1] = VMM_SNP_VMPL_GUEST_PERMS;
+	EQ(ret ? 0 : snp_oracle_extend(ref, src, SNP_PAGE_TYPE_NORMAL, 0, perms, BASE), 0);
+	EQ(ret ? 0 : snp_oracle_extend(ref, src + PG, SNP_PAGE_TYPE_NORMAL, 0, perms, BASE + PG),
+	   0);
 	CHECK(!memcmp(ld, ref, sizeof(ld)));
 	/* No VMPL runner on this hypervisor model: it answers without running. */
 	EQ(ret ? 0 : vmm_vcpu_run(vcpu[0], &exit), 0);
@@ -588,13 +557,6 @@ static int test_bad_input_every_entry_point_leaks_nothing(char *msg, size_t len)
 	return end(ret, msg, len);
 }
 
-/* The test's own generator: which page the "hostile hypervisor" takes. */
-static u64 rnd(u64 *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 33;
-}
-
 /*
  * Whatever failed, a page vmm-core calls private is private in the RMP and
  * a shared or unmapped one is hypervisor-owned, unless the test's hostile
@@ -621,16 +583,13 @@ static int states_agree(char *msg, size_t len, struct vmm_vm *vm, unsigned int v
 
 /*
  * What an injected RMPUPDATE failure (FAIL_INUSE, FAIL_OVERLAP) may make a
- * call return: -EBUSY (still refused after the retries, nothing changed),
- * -EIO (an undo failed too), -ENOTRECOVERABLE (a page had to be
- * quarantined); anything else is a bug.
+ * call return, per call (FAULTED() lists them): -EBUSY (still refused after
+ * the retries, nothing changed), -EIO (an undo failed too),
+ * -ENOTRECOVERABLE (a page had to be quarantined).  The test's own
+ * generator (st_rnd()) picks the page the "hostile hypervisor" takes.
  */
-static bool errno_ok(int r)
-{
-	return r == 0 || r == -EBUSY || r == -EIO || r == -ENOTRECOVERABLE;
-}
-
-static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown)
+static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown,
+			     struct st_faults *f)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = seed };
 	struct vmm_vm_config cfg = base_cfg;
@@ -638,7 +597,7 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
 	struct vmm_vm *vm = NULL;
 	unsigned int assigned, vmpl = 1 + seed % 3, i, nr_private = 0;
-	u64 s = seed, stolen = 0, a, b;
+	u64 s = seed, stolen = 0, a, b, fired_at_start = f->fired;
 	enum vmm_mem_state st;
 	u8 *src;
 	int ret = begin(msg, len), r, lost;
@@ -658,27 +617,26 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	fc.rate[TDSNP_FAULT_SNP_OVERLAP] = 4096;
 	tdsnp_mock_faults_set(&fc);
 	for (i = 0; i < 2; i++) {
-		r = vmm_vcpu_create(vm, i, &vcpu[i]);
-		CHECK(errno_ok(r));
+		FAULTED(f, r, vmm_vcpu_create(vm, i, &vcpu[i]), -EBUSY, -EIO, -ENOTRECOVERABLE);
 		if (!r) {
 			CHECK(vmm_set_state(vcpu[i], e, 2) == 0);
 			CHECK(vmm_vcpu_flush(vcpu[i]) == 0);
 		}
 	}
-	r = src ? vmm_mem_add(vm, BASE, src, 4 * PG, true) : 0;
-	CHECK(errno_ok(r));
+	FAULTED(f, r, src ? vmm_mem_add(vm, BASE, src, 4 * PG, true) : 0, -EBUSY, -EIO,
+		-ENOTRECOVERABLE);
 	ret = ret ?: states_agree(msg, len, vm, vmpl, 0);
 	for (i = 0; !ret && i < 24; i++) {
 		static const enum vmm_mem_state to[3] = {
 			VMM_MEM_PRIVATE, VMM_MEM_SHARED, VMM_MEM_UNMAPPED,
 		};
 
-		a = BASE + (rnd(&s) % NR_PAGES) * PG;
-		b = a + (1 + rnd(&s) % 4) * PG;
+		a = BASE + (st_rnd(&s) % NR_PAGES) * PG;
+		b = a + (1 + st_rnd(&s) % 4) * PG;
 		if (b > BASE + NR_PAGES * PG)
 			b = BASE + NR_PAGES * PG;
-		r = vmm_set_mem_state(vm, a, b, to[rnd(&s) % 3]);
-		CHECK(errno_ok(r));
+		FAULTED(f, r, vmm_set_mem_state(vm, a, b, to[st_rnd(&s) % 3]), -EBUSY, -EIO,
+			-ENOTRECOVERABLE);
 		if (i == 6 && !stolen && !vmm_get_mem_state(vm, a, &st) && st == VMM_MEM_PRIVATE) {
 			/* The hostile hypervisor makes a private page shared. */
 			struct snp_rmp_state shared = { 0 };
@@ -690,8 +648,10 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 	}
 	for (i = 0; i < 2; i++)
 		if (vcpu[i])
-			EQ(vmm_vcpu_destroy(vcpu[i]), 0);
+			FAULTED(f, r, vmm_vcpu_destroy(vcpu[i]), 0);	/* retries absorb */
 	EQ(tdsnp_mock_snp_svsm_pool_pages(), 0);
+	/* Every fault injected so far fired inside a judged call. */
+	EQ(f->fired - fired_at_start, st_faults_injected());
 	if (fail_teardown) {
 		/* The hypervisor now refuses every page state change. */
 		for (a = BASE; a < BASE + NR_PAGES * PG; a += PG)
@@ -715,17 +675,23 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 
 static int test_seeded_faults_over_lifecycles_leak_nothing(char *msg, size_t len)
 {
+	struct st_faults f = { 0 };
 	u64 seed;
 	int ret = 0;
 
 	for (seed = 1; !ret && seed <= 6; seed++)
-		ret = faulted_lifecycle(msg, len, seed, false);
+		ret = faulted_lifecycle(msg, len, seed, false, &f);
+	/* 6 x 29 judged calls; faults fired in some and every one was judged. */
+	EQ(f.calls, 6 * 29);
+	CHECK(f.faulted > 0 && f.fired >= f.faulted);
 	return ret;
 }
 
 static int test_unreclaimable_pages_at_destroy_are_counted(char *msg, size_t len)
 {
-	return faulted_lifecycle(msg, len, 42, true);
+	struct st_faults f = { 0 };
+
+	return faulted_lifecycle(msg, len, 42, true, &f);
 }
 
 static const struct tdsnp_selftest vmm_snp_vmpl_tests[] = {

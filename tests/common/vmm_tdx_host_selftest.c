@@ -10,11 +10,11 @@
  */
 #include <vmm/tdx_host.h>
 #include <tdx/tdx_fields.h>
-#include <tdx/tdx_mrtd.h>
 #include "../mocks/mock.h"
 #include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_host_setup.h"
 #include "selftest.h"
+#include "oracle.h"
 
 #ifdef __KERNEL__
 #include <linux/kernel.h>
@@ -200,8 +200,9 @@ static int sept_state(struct vmm_vm *vm, u64 gpa, unsigned int *state)
 static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t len)
 {
 	static u8 page[3][TDSNP_PAGE_SIZE];
-	u8 want[TDX_MRTD_SIZE], got[TDX_MRTD_SIZE];
-	struct tdx_mrtd_ctx mr;
+	static u8 blocks[3 * MRTD_BLOCK + 32 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK)];
+	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
+	struct mrtd_oracle mr;
 	struct vmm_exit exit;
 	struct vmm_caps caps;
 	struct env e;
@@ -217,19 +218,23 @@ static int test_lifecycle_mrtd_matches_sha384_and_reclaims_all(char *msg, size_t
 	for (i = 0; i < 3; i++)
 		fill(page[i], i + 1);
 	/* Two measured pages at the start of RAM, one unmeasured at 2 MiB. */
-	tdx_mrtd_init(&mr);
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
 	ret = vmm_mem_add(e.vm, MEM_BASE, page[0], 2 * TDSNP_PAGE_SIZE, true);
 	if (!ret)
 		ret = vmm_mem_add(e.vm, MEM_BASE + 0x200000, page[2], TDSNP_PAGE_SIZE, false);
 	if (ret)
 		return env_down(&e, st_fail(msg, len, "mem_add: %d", ret), msg, len);
+	/* The expected MRTD: the spec's blocks, hashed by the oracle (oracle.h). */
 	for (i = 0; i < 2; i++) {
-		tdx_mrtd_page_add(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE);
-		for (k = 0; k < TDSNP_PAGE_SIZE; k += TDX_MR_EXTEND_CHUNK)
-			tdx_mrtd_extend(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE + k, page[i] + k);
+		mrtd_oracle_page_add(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE);
+		for (k = 0; k < TDSNP_PAGE_SIZE; k += MRTD_EXTEND_CHUNK)
+			mrtd_oracle_extend(&mr, MEM_BASE + (u64)i * TDSNP_PAGE_SIZE + k,
+					   page[i] + k);
 	}
-	tdx_mrtd_page_add(&mr, MEM_BASE + 0x200000);
-	tdx_mrtd_final(&mr, want);
+	mrtd_oracle_page_add(&mr, MEM_BASE + 0x200000);
+	ret = mrtd_oracle_final(&mr, want);
+	if (ret)
+		return env_down(&e, st_fail(msg, len, "oracle: %d", ret), msg, len);
 	if (vmm_vm_measurement(e.vm, got, sizeof(got)) != -EBUSY)
 		return env_down(&e, st_fail(msg, len, "MRTD given before finalize"), msg, len);
 	if (vmm_vcpu_run(e.vcpu[0], &exit) != -EBUSY)
@@ -442,12 +447,16 @@ static int test_non_debug_td_refuses_registers_before_any_seamcall(char *msg, si
 		ret = st_fail(msg, len, "refused writes reached the module");
 	if (ret)
 		return env_down(&e, ret, msg, len);
-	/* Known only to the module: a changed read-only bit of a partly writable field. */
+	/*
+	 * Known only to the module: a changed read-only bit of a partly
+	 * writable field is METADATA_FIELD_VALUE_NOT_VALID (the module's
+	 * md_vp_write_element), -EINVAL.
+	 */
 	if (vmm_set_state(e.vcpu[0], &pin, 1) || pin.status)
 		return env_down(&e, st_fail(msg, len, "pin-based write refused up front"), msg,
 				len);
 	ret = vmm_vcpu_flush(e.vcpu[0]);
-	if (ret != -EPERM || vmm_vm_last_status(e.vm) != TDX_METADATA_FIELD_NOT_WRITABLE)
+	if (ret != -EINVAL || vmm_vm_last_status(e.vm) != TDX_METADATA_FIELD_VALUE_NOT_VALID)
 		return env_down(&e, st_fail(msg, len, "flush %d, status 0x%llx", ret,
 					    vmm_vm_last_status(e.vm)), msg, len);
 	/* The same item with bit 7 only goes through and replaces the dirty value. */
@@ -562,7 +571,7 @@ static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, s
 	struct vmm_vm_config cfg;
 	struct tdsnp_mock_fault_cfg busy = { .seed = 1 };
 	struct vmm_vcpu *vcpu;
-	u8 mrtd[TDX_MRTD_SIZE];
+	u8 mrtd[ORACLE_SHA384_SIZE];
 	struct env e;
 	unsigned int s = ~0u;
 	int ret = env_up(&e, msg, len);
@@ -851,8 +860,14 @@ static bool states_agree(struct vmm_vm *vm, u64 start, u64 end)
 	return true;
 }
 
-/* One lifecycle where any step may fail; returns pages vm_destroy reported. */
-static int faulty_lifecycle(bool *created, bool *agree)
+/*
+ * One lifecycle where any step may fail; returns pages vm_destroy reported.
+ * Each call is judged (FAULTED()): it succeeds, or a fault fired during it
+ * and it returns what a retry budget running out gives: -EBUSY
+ * (OPERAND_BUSY) or -EAGAIN (RND_NO_ENTROPY).
+ */
+static int faulty_lifecycle(char *msg, size_t len, struct st_faults *f, bool *created,
+			    bool *agree, int *lost)
 {
 	static u8 page[TDSNP_PAGE_SIZE];
 	struct vmm_state_entry ent[] = {
@@ -860,65 +875,86 @@ static int faulty_lifecycle(bool *created, bool *agree)
 		{ .type = VMM_STATE_REG, .id = VMM_REG_RBX, .value = 7 },
 	};
 	struct vmm_vm_config cfg = base_cfg;
-	struct vmm_vcpu *vcpu, *other;
-	struct vmm_vm *vm;
-	u8 mrtd[TDX_MRTD_SIZE];
-	int ret;
+	struct vmm_vcpu *vcpu = NULL, *other = NULL;
+	struct vmm_vm *vm = NULL;
+	u8 mrtd[ORACLE_SHA384_SIZE];
+	int ret = 0, r;
 
 	fill(page, 5);
 	cfg.attributes = TDX_TD_ATTR_DEBUG;
 	*agree = true;
-	*created = !vmm_vm_create(&cfg, &vm);
-	if (!*created)
-		return 0;
-	ret = vmm_vcpu_create(vm, 0, &vcpu);
-	if (!ret)
-		vmm_vcpu_create(vm, 1, &other);
-	if (!ret)
-		ret = vmm_mem_add(vm, MEM_BASE, page, TDSNP_PAGE_SIZE, true);
-	if (!ret)
-		ret = vmm_mem_add(vm, MEM_BASE + 0x200000, page, TDSNP_PAGE_SIZE, false);
-	if (!ret)
-		ret = vmm_vm_finalize(vm);
-	if (!ret)
-		vmm_vm_measurement(vm, mrtd, sizeof(mrtd));
-	if (!ret && !vmm_set_state(vcpu, ent, ARRAY_SIZE(ent)))
-		vmm_vcpu_flush(vcpu);
-	if (!ret)
-		vmm_set_mem_state(vm, MEM_BASE + 0x10000, MEM_BASE + 0x13000, VMM_MEM_PRIVATE);
-	if (!ret)
-		vmm_set_mem_state(vm, MEM_BASE, MEM_BASE + 0x12000, VMM_MEM_SHARED);
-	if (!ret)
-		vmm_set_mem_state(vm, MEM_BASE + 0x11000, MEM_BASE + 0x13000, VMM_MEM_UNMAPPED);
+	*lost = 0;
+	FAULTED(f, r, vmm_vm_create(&cfg, &vm), -EBUSY, -EAGAIN);
+	*created = !r;
+	if (r)
+		return ret;
+	FAULTED(f, r, vmm_vcpu_create(vm, 0, &vcpu), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vcpu_create(vm, 1, &other), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_mem_add(vm, MEM_BASE, page, TDSNP_PAGE_SIZE, true), -EBUSY,
+			-EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_mem_add(vm, MEM_BASE + 0x200000, page, TDSNP_PAGE_SIZE, false),
+			-EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vm_finalize(vm), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vm_measurement(vm, mrtd, sizeof(mrtd)), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_state(vcpu, ent, ARRAY_SIZE(ent)), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_vcpu_flush(vcpu), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_mem_state(vm, MEM_BASE + 0x10000, MEM_BASE + 0x13000,
+						VMM_MEM_PRIVATE), -EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_mem_state(vm, MEM_BASE, MEM_BASE + 0x12000, VMM_MEM_SHARED),
+			-EBUSY, -EAGAIN);
+	if (!r)
+		FAULTED(f, r, vmm_set_mem_state(vm, MEM_BASE + 0x11000, MEM_BASE + 0x13000,
+						VMM_MEM_UNMAPPED), -EBUSY, -EAGAIN);
 	/* Whatever failed, each page is in the state it started or ended in. */
 	tdsnp_mock_faults_clear();
 	*agree = states_agree(vm, MEM_BASE, MEM_BASE + 0x14000);
-	return vmm_vm_destroy(vm);
+	*lost = vmm_vm_destroy(vm);
+	return ret;
 }
 
 static int test_lifecycles_under_fault_seeds_leak_nothing(char *msg, size_t len)
 {
+	struct tdsnp_mock_fault_cfg cfg = { 0 };
+	struct st_fault_run run;
+	struct st_faults f = { 0 };
 	struct tdx_module_stats st;
 	u64 seed, injected = 0;
 	unsigned int failed_creates = 0;
 	struct env e;
 	int ret = env_up(&e, msg, len);
 
+	memset(&run, 0, sizeof(run));
+	/* Busy often enough that bounded retries of multi-lock leaves run out. */
+	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 * 2 / 3;
+	cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 16;
+	/*
+	 * No INTERRUPTED_RESUMABLE: its leaves (key teardown, WBINVD) run in
+	 * destroy, which runs without faults here (the model counted 0
+	 * opportunities before destroy).
+	 */
 	for (seed = 1; !ret && seed <= 24; seed++) {
-		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
 		u64 q = tdx_pages_quarantined();
 		bool created, agree;
 		int lost;
 
-		/* Busy often enough that bounded retries of multi-lock leaves run out. */
-		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 * 2 / 3;
-		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 16;
-		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		cfg.seed = seed;
 		tdsnp_mock_faults_set(&cfg);
-		lost = faulty_lifecycle(&created, &agree);
+		ret = faulty_lifecycle(msg, len, &f, &created, &agree, &lost);
 		injected += tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_BUSY);
 		tdsnp_mock_faults_clear();
+		st_fault_run_add(&run);
 		failed_creates += !created;
+		if (ret)
+			break;
 		if (lost < 0)
 			ret = st_fail(msg, len, "seed %llu: destroy %d", seed, lost);
 		else if (!agree)
@@ -933,6 +969,10 @@ static int test_lifecycles_under_fault_seeds_leak_nothing(char *msg, size_t len)
 	}
 	if (!ret && !injected)
 		ret = st_fail(msg, len, "no fault was injected");
+	FAULTS_FIRED_AS_RATED(&run, &cfg);
+	/* Every fault fired inside a judged call; some were absorbed, some not. */
+	EQ(f.fired, run.injected[TDSNP_FAULT_TDX_BUSY] + run.injected[TDSNP_FAULT_TDX_NO_ENTROPY]);
+	CHECK(f.failed > 0 && f.faulted > f.failed);
 	/* Every page the model still owns is one the library quarantined. */
 	tdx_module_stats(&st);
 	if (!ret && st.pages_owned > tdx_pages_quarantined() - e.quarantined)

@@ -43,12 +43,7 @@
 #define NR_PSC		8		/* mapped 4 KiB pages from PSC_BASE */
 #define BUF_GPA		(GHCB_GPA + TDSNP_GHCB_SHARED_BUF_OFFSET)
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_guest_snp: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz_check.h"
 
 /* Hand-written from snp.md 5.1, 5.5 (the GHCB specification's values). */
 #define RES_OK		0

@@ -74,10 +74,8 @@
 
 static void fail(int line, const char *what);
 
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		fail(__LINE__, #cond);					\
-} while (0)
+#define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
+#include "fuzz_check.h"
 
 struct in {
 	const u8 *p;

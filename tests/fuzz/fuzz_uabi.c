@@ -40,12 +40,7 @@
 #define SCRIPT_PAGES	8
 #define TDX_BASE	0xfff00000ULL
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_uabi: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz_check.h"
 
 struct in {
 	const u8 *p;

@@ -77,12 +77,7 @@ static u64 get64(struct in *in)
 	return v;
 }
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_vmm_api: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz_check.h"
 
 /*
  * No fault is injected here, so a call may fail only for what its caller

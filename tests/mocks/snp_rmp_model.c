@@ -54,6 +54,7 @@
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
 #include <snp/snp.h>
+#include <snp/rmp_table.h>
 #include "mock.h"
 #include "mock_htab.h"
 #include "snp_mock.h"
@@ -225,7 +226,14 @@ static u64 do_rmpupdate(u64 spa, const struct snp_rmp_state *s, bool from_guest)
 	if (!n)
 		return TDSNP_SW_ERROR | 12;	/* the model ran out of memory */
 	e = &n->e;
-	gpa = s->gpa;
+	/*
+	 * The entry has room for GPA bits 50:12 only (snp.md 2.2, the raw
+	 * entry; APM Table 15-34 names one Guest_Physical_Address field):
+	 * higher bits are dropped, as coconut-svsm#22 saw for 0xFFFFFFFFF000.
+	 * That RMPUPDATE drops them rather than failing is inferred from that
+	 * report.
+	 */
+	gpa = s->gpa & RMP_RAW_GPA_MASK;
 	changed = e->assigned != !!s->assigned || e->asid != s->asid || e->gpa != gpa ||
 		  e->size_2m != big;
 	e->assigned = s->assigned;
@@ -322,7 +330,8 @@ static u64 guest_translate(u64 va, u64 *pfn, u64 *want_gpa)
 		rmp.last_npf = 0;
 		return SNP_SW_VMEXIT_NPF;
 	}
-	*want_gpa = n->npt_gpa;
+	/* The RMP check compares the bits an entry holds (50:12, snp.md 2.2). */
+	*want_gpa = n->npt_gpa & RMP_RAW_GPA_MASK;
 	return 0;
 }
 

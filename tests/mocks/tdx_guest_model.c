@@ -19,6 +19,7 @@
 #include <tdx/tdx_vmcall.h>
 #include "mock.h"
 #include "tdx_guest_model.h"
+#include "tdx_md.h"
 
 /* One private or shared mapping. */
 struct mapping {
@@ -322,7 +323,7 @@ static u64 md_access(const struct md_ctx *c, enum tdx_field_table t, u64 id, boo
 		     enum tdx_field_access wr_acc, struct tdsnp_regs *r, bool want_next)
 {
 	struct tdx_field_ref ref;
-	u64 rmask, wm, cur_val, eff, elem_mask;
+	u64 rmask, wm, cur_val, nv, ret, elem_mask;
 	struct value *s;
 
 	r->r8 = 0;
@@ -344,25 +345,19 @@ static u64 md_access(const struct md_ctx *c, enum tdx_field_table t, u64 id, boo
 		return TDX_SUCCESS;
 	}
 	wm = ref.desc->mask[wr_acc] & elem_mask;
-	eff = wmask & wm;
-	if (!eff)
-		return TDX_METADATA_FIELD_NOT_WRITABLE;
-	/*
-	 * Bits the caller selected but may not write must keep their value
-	 * (md_check_forbidden_bits_unchanged); the status for a change is
-	 * METADATA_FIELD_VALUE_NOT_VALID (UNCONFIRMED, tdx-fields.md 1).
-	 */
-	if ((wval ^ cur_val) & wmask & ~wm & elem_mask)
-		return TDX_METADATA_FIELD_VALUE_NOT_VALID;
+	/* The module's rule, shared with the host model (tdx_md.h). */
+	ret = tdx_md_write_element(cur_val, wval, wmask, wm, &nv);
+	if (ret != TDX_SUCCESS)
+		return ret;
 	if (msr_bitmap_qword(c, &ref)) {
-		*msr_bitmap_qword(c, &ref) = (cur_val & ~eff) | (wval & eff);
+		*msr_bitmap_qword(c, &ref) = nv;
 		r->r8 = cur_val & rmask;
 		return TDX_SUCCESS;
 	}
 	s = value_slot(c->vals, c->nvals, value_key(&ref), true);
 	if (!s)
 		return TDX_OPERAND_BUSY;	/* the model's table is full: test bug */
-	s->val = (cur_val & ~eff) | (wval & eff);
+	s->val = nv;
 	r->r8 = cur_val & rmask;
 	return TDX_SUCCESS;
 }

@@ -37,6 +37,7 @@
 #include "mock.h"
 #include "mock_htab.h"
 #include "tdx_module_host.h"
+#include "tdx_md.h"
 
 #ifdef __KERNEL__
 #include <linux/sched.h>
@@ -1840,23 +1841,19 @@ static u64 md_rd(u64 *slot, const struct tdx_field_ref *ref, bool debug, u64 *ou
 	return TDX_SUCCESS;
 }
 
-/*
- * Write: bits outside the caller's write mask that R9 selects must keep
- * their value (metadata_generic.h md_check_forbidden_bits_unchanged).
- */
+/* Write: the module's rule, shared with the guest model (tdx_md.h). */
 static u64 md_wr(u64 *slot, const struct tdx_field_ref *ref, bool debug, u64 val, u64 sel,
 		 u64 *old)
 {
 	u64 wmask = ref->desc->mask[debug ? TDX_ACCESS_HOST_WR_DEBUG : TDX_ACCESS_HOST_WR_PROD];
 	u64 emask = tdx_field_elem_mask(ref->desc->elem_bytes);
+	u64 cur = *slot & emask, nv, ret;
 
-	wmask &= emask;
-	if (!(wmask & sel))
-		return TDX_METADATA_FIELD_NOT_WRITABLE;
-	if ((val ^ *slot) & sel & ~wmask & emask)
-		return TDX_METADATA_FIELD_NOT_WRITABLE;
-	*old = *slot & emask;
-	*slot = (*slot & ~(wmask & sel)) | (val & wmask & sel);
+	ret = tdx_md_write_element(cur, val, sel, wmask & emask, &nv);
+	if (ret != TDX_SUCCESS)
+		return ret;
+	*old = cur;
+	*slot = (*slot & ~emask) | nv;
 	return TDX_SUCCESS;
 }
 

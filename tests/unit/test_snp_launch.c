@@ -18,6 +18,8 @@
 #include <snp/snp_launch.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
+#include "../common/oracle.h"
+#include "../common/selftest.h"
 
 #define NR_FRAMES	1536
 #define ASID		5
@@ -28,51 +30,6 @@ static struct tdsnp_arena *arena;
 static void quarantine_in_arena(void *ctx, struct page *page)
 {
 	tdsnp_arena_quarantine(ctx, page);
-}
-
-static u8 nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (u8)(c - '0');
-	assert_true(c >= 'a' && c <= 'f');
-	return (u8)(c - 'a' + 10);
-}
-
-static void hex(const char *s, u8 out[SHA384_DIGEST_SIZE])
-{
-	size_t i;
-
-	for (i = 0; i < SHA384_DIGEST_SIZE; i++)
-		out[i] = (u8)(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
-}
-
-/*
- * The reference: PAGE_INFO built by offsets (snp.md 6.2), not through
- * struct snp_page_info, so a layout mistake there cannot hide here.
- */
-static void ref_extend(u8 ld[SHA384_DIGEST_SIZE], const u8 *page, u8 type, u8 imi,
-		       const u8 perms[3], u64 gpa)
-{
-	u8 buf[0x70], tmp[4096];
-	unsigned int i;
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, ld, SHA384_DIGEST_SIZE);
-	if (type == SNP_PAGE_TYPE_NORMAL || type == SNP_PAGE_TYPE_VMSA) {
-		memcpy(tmp, page, sizeof(tmp));
-		if (type == SNP_PAGE_TYPE_VMSA)
-			memset(tmp + 0x2f0, 0, 16);
-		tdsnp_sha384(tmp, sizeof(tmp), buf + 0x30);
-	}
-	buf[0x60] = 0x70;
-	buf[0x62] = type;
-	buf[0x63] = imi;
-	buf[0x65] = perms[0];
-	buf[0x66] = perms[1];
-	buf[0x67] = perms[2];
-	for (i = 0; i < 8; i++)
-		buf[0x68 + i] = (u8)(gpa >> (8 * i));
-	tdsnp_sha384(buf, sizeof(buf), ld);
 }
 
 static void begin(void)
@@ -169,17 +126,18 @@ static void test_launch_digest_matches_spec_vectors(void **state)
 	begin();
 	for (v = 0; v < ARRAY_SIZE(vec); v++) {
 		launch_4k(vec[v].pages, vec[v].n, got);
-		hex(vec_ld[v], want);
+		assert_int_equal(st_unhex(vec_ld[v], want, SHA384_DIGEST_SIZE), 0);
 		memset(ref, 0, sizeof(ref));
 		for (i = 0; i < vec[v].n; i++)
-			ref_extend(ref, zero_page, vec[v].pages[i].type, 0, vec[v].pages[i].perms,
-				   vec[v].pages[i].gpa);
+			assert_int_equal(snp_oracle_extend(ref, zero_page, vec[v].pages[i].type, 0,
+							   vec[v].pages[i].perms,
+							   vec[v].pages[i].gpa), 0);
 		assert_memory_equal(got, want, SHA384_DIGEST_SIZE);
 		assert_memory_equal(got, ref, SHA384_DIGEST_SIZE);
 		assert_memory_equal(got, library_digest(vec[v].pages, vec[v].n),
 				    SHA384_DIGEST_SIZE);
 	}
-	hex(vec_ld[4], measure_order);
+	assert_int_equal(st_unhex(vec_ld[4], measure_order, SHA384_DIGEST_SIZE), 0);
 	assert_memory_not_equal(got, measure_order, SHA384_DIGEST_SIZE);
 	end();
 }
@@ -204,10 +162,66 @@ static void test_launch_digest_of_mixed_layout_equals_independent_computation(vo
 	memset(ref, 0, sizeof(ref));
 	for (i = 0; i < ARRAY_SIZE(layout); i++) {
 		memset(page, layout[i].fill, sizeof(page));
-		ref_extend(ref, page, layout[i].type, 0, layout[i].perms, layout[i].gpa);
+		assert_int_equal(snp_oracle_extend(ref, page, layout[i].type, 0, layout[i].perms,
+						   layout[i].gpa), 0);
 	}
 	assert_memory_equal(got, ref, SHA384_DIGEST_SIZE);
 	assert_memory_equal(got, library_digest(layout, ARRAY_SIZE(layout)), SHA384_DIGEST_SIZE);
+	end();
+}
+
+/*
+ * The RMP entry keeps GPA bits 50:12 only (snp.md 2.2) and PAGE_INFO.GPA is
+ * the GPA of the page's RMP entry (snp.md 6.2), so GPAs that differ only in
+ * bits 63:51 are the same page to the firmware: 0xFFFFFFFFFFFFF000 and
+ * 0x000FFFFFFFFFF000 are measured as 0x7FFFFFFFFF000 (bits 50:12 set:
+ * 2^51 - 2^12, by hand), and so is 0x7FFFFFFFFF000 itself.
+ */
+static void test_launch_digest_measures_rmp_gpa_bits_50_12_only(void **state)
+{
+	static const u64 aliases[] = {
+		0xFFFFFFFFFFFFF000ULL, 0x000FFFFFFFFFF000ULL, 0x7FFFFFFFFF000ULL,
+	};
+	u8 got[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE], unmasked[SHA384_DIGEST_SIZE];
+	u8 page[4096];
+	struct lp lp = { 0, SNP_PAGE_TYPE_NORMAL, { 0, 0, 0 }, 0x5a };
+	unsigned int i;
+
+	(void)state;
+	begin();
+	memset(page, lp.fill, sizeof(page));
+	memset(ref, 0, sizeof(ref));
+	assert_int_equal(snp_oracle_extend(ref, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms,
+					   0x7FFFFFFFFF000ULL), 0);
+	memset(unmasked, 0, sizeof(unmasked));
+	assert_int_equal(snp_oracle_extend(unmasked, page, SNP_PAGE_TYPE_NORMAL, 0, lp.perms,
+					   0xFFFFFFFFFFFFF000ULL), 0);
+	assert_memory_not_equal(ref, unmasked, SHA384_DIGEST_SIZE);
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		lp.gpa = aliases[i];
+		launch_4k(&lp, 1, got);
+		assert_memory_equal(got, ref, SHA384_DIGEST_SIZE);
+		assert_memory_equal(library_digest(&lp, 1), ref, SHA384_DIGEST_SIZE);
+	}
+	end();
+}
+
+/* RMPUPDATE stores bits 50:12 of the GPA; RMPREAD returns them (snp.md 2.1, 2.2). */
+static void test_rmpupdate_stores_gpa_bits_50_12_only(void **state)
+{
+	struct snp_rmp_info info;
+	struct page *pg;
+
+	(void)state;
+	begin();
+	pg = tdsnp_alloc_page();
+	assert_non_null(pg);
+	assert_int_equal(snp_page_make_private(pg, tdsnp_gpa(0xFFFFFFFFFFFFF000ULL), ASID, false),
+			 0);
+	assert_int_equal(snp_ret_val(snp_rmpread(tdsnp_page_hpa(pg), &info)), SNP_RET_SUCCESS);
+	assert_int_equal(tdsnp_gpa_val(info.gpa), 0x7FFFFFFFFF000ULL);
+	assert_int_equal(snp_page_make_shared(pg), 0);
+	tdsnp_free_page(pg);
 	end();
 }
 
@@ -284,9 +298,10 @@ static void test_2m_page_and_imi_chain_equal_independent_computation(void **stat
 	for (i = 0; i < 512; i++) {
 		u8 *page = page_address(tdsnp_arena_pfn_to_page(arena, base_pfn + i));
 
-		ref_extend(ref_ld, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms, 0x400000 + i * 4096ULL);
-		ref_extend(ref_imd, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms,
-			   0x400000 + i * 4096ULL);
+		assert_int_equal(snp_oracle_extend(ref_ld, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms,
+						   0x400000 + i * 4096ULL), 0);
+		assert_int_equal(snp_oracle_extend(ref_imd, page, SNP_PAGE_TYPE_NORMAL, 1, no_perms,
+						   0x400000 + i * 4096ULL), 0);
 	}
 	assert_memory_equal(ld, ref_ld, SHA384_DIGEST_SIZE);
 	assert_memory_equal(imd, ref_imd, SHA384_DIGEST_SIZE);
@@ -518,6 +533,8 @@ int main(void)
 		cmocka_unit_test(test_launch_digest_matches_spec_vectors),
 		cmocka_unit_test(test_launch_digest_of_mixed_layout_equals_independent_computation),
 		cmocka_unit_test(test_vmsa_page_measured_with_tsc_fields_zeroed),
+		cmocka_unit_test(test_launch_digest_measures_rmp_gpa_bits_50_12_only),
+		cmocka_unit_test(test_rmpupdate_stores_gpa_bits_50_12_only),
 		cmocka_unit_test(test_2m_page_and_imi_chain_equal_independent_computation),
 		cmocka_unit_test(test_launch_commands_out_of_order_fail_guest_state),
 		cmocka_unit_test(test_launch_update_wrong_page_state_size_owner_and_params),

@@ -23,6 +23,8 @@
 #include "../mocks/tdx_module_host.h"
 #include "../common/cmocka_runner.h"
 #include "../common/tdx_host_env.h"
+#include "../common/oracle.h"
+#include "../common/selftest.h"
 
 #define OPERAND_INVALID_RAX	(TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX)
 
@@ -366,6 +368,108 @@ static void test_metadata_access_masks_follow_the_field_table(void **state)
 	assert_clean(before);
 }
 
+/*
+ * TDH.VP.WR on a partly writable field, by the TDX module's rule
+ * (metadata_vp.c md_vp_write_element, tests/mocks/tdx_md.h): no writable bit
+ * selected is METADATA_FIELD_NOT_WRITABLE, a selected read-only bit that
+ * would change is METADATA_FIELD_VALUE_NOT_VALID, and a write that keeps the
+ * read-only bits goes through.  Pin-based controls: the host writes bit 7
+ * only (tdx-fields.md, the field table).
+ */
+static void test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid(void **state)
+{
+	const u64 pin = TDX_FIELD_TD_VMCS_PIN_BASED_VM_EXECTION_CONTROLS;
+	u64 before = tdx_pages_outstanding(), v, old;
+	struct tdx_guest dbg;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	build(&dbg, TDX_TD_ATTR_DEBUG, NULL);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &v), TDX_SUCCESS);
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v ^ 1, 1, &old),
+			 TDX_METADATA_FIELD_NOT_WRITABLE);
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v ^ 1, ~0ULL, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	/* A bit above the 32-bit element counts as a read-only bit too. */
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v | BIT_ULL(40), ~0ULL, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &old), TDX_SUCCESS);
+	assert_int_equal(old, v);
+	assert_int_equal(tdsnp_tdh_vp_wr(dbg.vps[0], pin, v ^ 0x80, ~0ULL, &old), TDX_SUCCESS);
+	assert_int_equal(old, v);
+	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &old), TDX_SUCCESS);
+	assert_int_equal(old, v ^ 0x80);
+	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_clean(before);
+}
+
+/* Readable elements of the vCPU context for the host, counted from the field table. */
+static unsigned int vp_readable_elements(bool debug)
+{
+	enum tdx_field_access acc = debug ? TDX_ACCESS_HOST_RD_DEBUG : TDX_ACCESS_HOST_RD_PROD;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TDX_NR_FIELDS; i++)
+		if ((tdx_fields[i].table == TDX_TABLE_TDVPS ||
+		     tdx_fields[i].table == TDX_TABLE_TD_VMCS) && tdx_fields[i].mask[acc])
+			n += (unsigned int)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
+	return n;
+}
+
+/*
+ * TDH.VP.RD version 1 (tdx-host.md 2 and the leaf table: RDX = -1 starts,
+ * RDX returns the next id): the null id answers
+ * METADATA_FIRST_FIELD_ID_IN_CONTEXT with R8 = 0; the walk then visits every
+ * element the host may read (prod or debug masks) exactly once, each read
+ * equal to a version 0 read of the same id, and ends with the null id.
+ */
+static void walk_vp_rd_next(struct tdsnp_tdx_vp *vp, bool debug)
+{
+	unsigned int want = vp_readable_elements(debug), n = 0;
+	u64 id, next, v = 1, v0, prev_seen = TDX_FIELD_ID_NULL;
+	bool saw_rcx = false;
+
+	assert_int_equal(tdsnp_tdh_vp_rd_next(vp, TDX_FIELD_ID_NULL, &v, &id),
+			 TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	assert_int_equal(v, 0);
+	while (id != TDX_FIELD_ID_NULL) {
+		assert_true(n < want);
+		assert_int_equal(tdsnp_tdh_vp_rd_next(vp, id, &v, &next), TDX_SUCCESS);
+		assert_int_equal(tdsnp_tdh_vp_rd(vp, id, &v0), TDX_SUCCESS);
+		assert_int_equal(v, v0);
+		assert_int_not_equal(next, id);
+		assert_int_not_equal(next, prev_seen);
+		saw_rcx |= id == TDX_FIELD_TDVPS_RCX;
+		prev_seen = id;
+		id = next;
+		n++;
+	}
+	assert_int_equal(n, want);
+	/* Guest GPRs are readable by the host of a debug TD only (tdx-fields.md 7). */
+	assert_int_equal(saw_rcx, debug);
+}
+
+static void test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once(void **state)
+{
+	u64 before = tdx_pages_outstanding(), v = 1, next = 0;
+	struct tdx_guest g, dbg;
+
+	(void)state;
+	assert_int_equal(up(NULL), 0);
+	build(&g, 0, NULL);
+	build(&dbg, TDX_TD_ATTR_DEBUG, NULL);
+	assert_true(vp_readable_elements(false) < vp_readable_elements(true));
+	walk_vp_rd_next(g.vps[0], false);
+	walk_vp_rd_next(dbg.vps[0], true);
+	/* A field the host may not read: NOT_READABLE, R8 = 0. */
+	assert_int_equal(tdsnp_tdh_vp_rd_next(g.vps[0], TDX_FIELD_TDVPS_RCX, &v, &next),
+			 TDX_METADATA_FIELD_NOT_READABLE);
+	assert_int_equal(v, 0);
+	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_clean(before);
+}
+
 static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v, old;
@@ -653,23 +757,27 @@ static int lifecycle(u64 gpa_base)
 static void test_lifecycle_under_fault_injection_seeds_leaks_nothing(void **state)
 {
 	u64 before = tdx_pages_outstanding(), q = tdx_pages_quarantined();
+	struct tdsnp_mock_fault_cfg cfg = { 0 };
 	struct tdsnp_arena_stats st0, st1;
 	unsigned int seed, ok = 0;
+	struct st_fault_run run;
+	char msg[160];
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	tdsnp_mock_set_direct(true);
 	tdsnp_arena_stats(tdx_host_test_arena(), &st0);
+	memset(&run, 0, sizeof(run));
+	cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
+	cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
+	cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
 	for (seed = 1; seed <= 300; seed++) {
-		struct tdsnp_mock_fault_cfg cfg = { .seed = seed };
-
-		cfg.rate[TDSNP_FAULT_TDX_BUSY] = 65536 / 8;
-		cfg.rate[TDSNP_FAULT_TDX_NO_ENTROPY] = 65536 / 6;
-		cfg.rate[TDSNP_FAULT_TDX_INTERRUPTED] = 65536 / 3;
+		cfg.seed = seed;
 		tdsnp_mock_faults_set(&cfg);
 		if (!lifecycle(0x100000))
 			ok++;
 		tdsnp_mock_faults_clear();
+		st_fault_run_add(&run);
 		assert_clean(before);
 		assert_int_equal(tdx_pages_quarantined(), q);
 	}
@@ -678,6 +786,10 @@ static void test_lifecycle_under_fault_injection_seeds_leaks_nothing(void **stat
 	assert_int_equal(st1.violations, st0.violations);
 	/* Bounded retries absorb these rates: every seed completes. */
 	assert_int_equal(ok, 300);
+	/* ... and the three kinds fired, as often as their rates predict. */
+	msg[0] = '\0';
+	if (__st_fault_run_check(msg, sizeof(msg), &run, &cfg))
+		fail_msg("%s", msg);
 	tdsnp_mock_set_direct(false);
 }
 
@@ -844,18 +956,58 @@ static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(v
 			 TDX_TDMR_ALREADY_INITIALIZED);
 }
 
-static void block(u8 *b, const char *name, u64 gpa)
+/*
+ * tdx-host.md 10: MRTD of nothing; of PAGE.ADD 0x1000 + 16 x MR.EXTEND of
+ * k & 0xFF; the first 32 bytes of the PAGE.ADD @0x1000 and MR.EXTEND @0x1100
+ * blocks.
+ */
+static const char *const mrtd_sheet[] = {
+	"38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b",
+	"15a8464628b6214951c4a1b57775507dd950263654e8790e257995b45013c84aba1d87a3bcbc1929b5f7db6d3e92cad6",
+	"4d454d2e504147452e4144440000000000100000000000000000000000000000",
+	"4d522e455854454e440000000000000000110000000000000000000000000000",
+};
+
+/* The oracle itself against tdx-host.md 10: its vectors and its block bytes. */
+static void test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes(void **state)
 {
-	memset(b, 0, 128);
-	strncpy((char *)b, name, 16);
-	memcpy(b + 16, &gpa, 8);
+	static u8 blocks[MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK)];
+	u8 page[TDSNP_PAGE_SIZE], got[ORACLE_SHA384_SIZE], want[ORACLE_SHA384_SIZE];
+	u8 head[32];
+	struct mrtd_oracle mr;
+	unsigned int i;
+
+	(void)state;
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
+	assert_int_equal(mrtd_oracle_final(&mr, got), 0);
+	assert_int_equal(st_unhex(mrtd_sheet[0], want, sizeof(want)), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	for (i = 0; i < sizeof(page); i++)
+		page[i] = (u8)i;
+	mrtd_oracle_page_add(&mr, 0x1000);
+	assert_int_equal(st_unhex(mrtd_sheet[2], head, sizeof(head)), 0);
+	assert_memory_equal(blocks, head, sizeof(head));
+	for (i = 0; i < 16; i++)
+		mrtd_oracle_extend(&mr, 0x1000 + i * 0x100ULL, page + (size_t)i * 0x100);
+	assert_int_equal(st_unhex(mrtd_sheet[3], head, sizeof(head)), 0);
+	assert_memory_equal(blocks + MRTD_BLOCK + (MRTD_BLOCK + MRTD_EXTEND_CHUNK), head,
+			    sizeof(head));
+	assert_int_equal(mrtd_oracle_final(&mr, got), 0);
+	assert_int_equal(st_unhex(mrtd_sheet[1], want, sizeof(want)), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	/* One block more than the buffer holds: the digest is refused. */
+	mrtd_oracle_page_add(&mr, 0x2000);
+	assert_int_equal(mrtd_oracle_final(&mr, got), -ENOSPC);
 }
 
+/* The expected MRTD from the spec's blocks, hashed by libcrypto (tests/common/oracle.h). */
 static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 {
+	static u8 blocks[2 * MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK)];
 	u64 before = tdx_pages_outstanding();
 	struct page *src = tdsnp_alloc_page();
-	u8 *buf = malloc(128 * 2 + 16 * (128 + 256)), *p = buf, want[48], got[48];
+	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
+	struct mrtd_oracle mr;
 	struct tdx_guest g;
 	unsigned int i;
 
@@ -868,19 +1020,15 @@ static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 	assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x8000), src, true), 0);
 	assert_int_equal(tdx_guest_finalize(&g), 0);
 	assert_int_equal(tdsnp_tdh_mng_key_reclaimid(&g.td), TDX_SUCCESS);
-	block(p, "MEM.PAGE.ADD", 0x7000);
-	p += 128;
-	block(p, "MEM.PAGE.ADD", 0x8000);
-	p += 128;
-	for (i = 0; i < 16; i++) {
-		block(p, "MR.EXTEND", 0x8000 + i * 256ULL);
-		memcpy(p + 128, (u8 *)page_address(src) + i * 256ULL, 256);
-		p += 128 + 256;
-	}
-	tdsnp_sha384(buf, (size_t)(p - buf), want);
+	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
+	mrtd_oracle_page_add(&mr, 0x7000);
+	mrtd_oracle_page_add(&mr, 0x8000);
+	for (i = 0; i < 16; i++)
+		mrtd_oracle_extend(&mr, 0x8000 + i * 256ULL, (u8 *)page_address(src) + i * 256ULL);
+	assert_int_equal(mrtd_oracle_final(&mr, want), 0);
+	assert_int_equal(mr.len, sizeof(blocks));
 	assert_int_equal(tdx_td_read_mrtd(&g.td, got), 0);
-	assert_memory_equal(want, got, 48);
-	free(buf);
+	assert_memory_equal(want, got, sizeof(want));
 	assert_int_equal(tdx_guest_destroy(&g), 0);
 	tdsnp_free_page(src);
 	assert_clean(before);
@@ -896,6 +1044,7 @@ static void test_status_to_errno_follows_the_convention(void **state)
 	assert_int_equal(tdx_status_to_errno(TDX_INTERRUPTED_RESUMABLE), -EAGAIN);
 	assert_int_equal(tdx_status_to_errno(TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX), -EINVAL);
 	assert_int_equal(tdx_status_to_errno(TDX_METADATA_FIELD_NOT_READABLE), -EPERM);
+	assert_int_equal(tdx_status_to_errno(TDX_METADATA_FIELD_VALUE_NOT_VALID), -EINVAL);
 	assert_int_equal(tdx_status_to_errno(TDX_EPT_WALK_FAILED | 1), -ENOENT);
 	assert_int_equal(tdx_status_to_errno(TDX_EPT_ENTRY_NOT_FREE | 1), -EEXIST);
 	assert_int_equal(tdx_status_to_errno(TDSNP_SW_FAULT_UD), -EACCES);
@@ -1412,6 +1561,8 @@ int main(void)
 		T(test_td_build_leaves_refuse_wrong_order_and_bad_operands),
 		T(test_vcpu_and_sept_leaves_give_exact_status_and_ext_err),
 		T(test_metadata_access_masks_follow_the_field_table),
+		T(test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid),
+		T(test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once),
 		T(test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd),
 		T(test_runtime_remove_needs_block_and_tlb_track),
 		T(test_large_page_demote_promote_and_relocate),
@@ -1425,6 +1576,7 @@ int main(void)
 		T(test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax),
 		T(test_sys_rd_enumerates_global_fields_and_module_is_configured_once),
 		T(test_mrtd_equals_independent_sha384_of_blocks),
+		cmocka_unit_test(test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes),
 		T(test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them),
 		T(test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones),
 		T(test_sys_rdall_output_page_must_be_an_aligned_shared_host_page),
