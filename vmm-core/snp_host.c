@@ -308,7 +308,8 @@ static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 		type = SNP_PAGE_TYPE_NORMAL;
 	else
 		type = all_zero(src) ? SNP_PAGE_TYPE_ZERO : SNP_PAGE_TYPE_UNMEASURED;
-	page = tdsnp_alloc_page();
+	/* Not zeroed: the copy fills every byte (tdsnp_free_page() frees it). */
+	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
 	memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
