@@ -1192,6 +1192,31 @@ static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
 	}
 }
 
+static struct tdx_vp_run_snap *snap_next;
+
+static void snap_take(struct run *rn)
+{
+	struct tdx_vp_run_snap *s = __atomic_exchange_n(&snap_next, NULL, __ATOMIC_ACQ_REL);
+	u32 i;
+
+	if (!s)
+		return;
+	s->st = rn->st;
+	for (i = 0; i < rn->v->nr && s->nr < TDX_VP_RUN_SNAP_PAGES; i++) {
+		struct mapped *m = &rn->v->pages[i];
+		u8 *copy;
+
+		if (!m->p)
+			continue;
+		copy = malloc(PAGE_SZ);
+		if (!copy)
+			continue;
+		memcpy(copy, m->p->buf, PAGE_SZ);
+		s->gpa[s->nr] = m->gpa;
+		s->page[s->nr++] = copy;
+	}
+}
+
 static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 {
 	struct run rn = { .vp = vp };
@@ -1219,10 +1244,23 @@ static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 	status = run_loop(&rn, r);
 	sync_state(&rn, true);
 	write_back(&rn);
+	if (__atomic_load_n(&snap_next, __ATOMIC_RELAXED))
+		snap_take(&rn);
 	return status;
 }
 
 static const struct tdx_module_runner runner = { .enter = enter, .td_gone = td_gone };
+
+/**
+ * tdx_vp_run_snap_arm() - copy the next TD exit's state and plaintext pages
+ * @snap: filled (pages malloc()ed) by the next exit of any vCPU, zeroed now;
+ *        a page whose copy cannot be allocated is left out
+ */
+void tdx_vp_run_snap_arm(struct tdx_vp_run_snap *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	__atomic_store_n(&snap_next, snap, __ATOMIC_RELEASE);
+}
 
 /**
  * tdx_vp_run_install() - let TDH.VP.ENTER run vCPUs on the mock CPU
