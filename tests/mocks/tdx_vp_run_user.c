@@ -508,14 +508,30 @@ static int map_shared(struct run *rn, u64 gpa, u64 hpa)
 	return 0;
 }
 
-/* At an exit: what the guest wrote goes back into its pages, encrypted. */
+/*
+ * At an exit: what the guest wrote goes back into its pages, encrypted.
+ * Those writes move tdx_module_priv_gen() like any module write; when
+ * nothing else wrote private memory meanwhile (the counter moved by exactly
+ * this many), a page that was current before is current still, and the
+ * next entry need not compare its ciphertext (plain_stale()).
+ */
 static void write_back(struct run *rn)
 {
+	u64 before = tdx_module_priv_gen(), n = 0;
 	u32 i;
 
 	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p))
+		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p)) {
 			plain_sync(rn, rn->v->pages[i].p, true);
+			n++;
+		}
+	if (!n || tdx_module_priv_gen() != before + n)
+		return;
+	pthread_mutex_lock(&vcpus_lock);
+	for (i = 0; i < rn->v->nr; i++)
+		if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
+			rn->v->pages[i].p->gen = before + n;
+	pthread_mutex_unlock(&vcpus_lock);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
