@@ -99,12 +99,25 @@ struct pamt_chunk {
 };
 
 struct sept_ent {
-	struct mock_hnode node;	/* key: gpa | level */
 	u64 gpa;		/* aligned to the entry's span */
 	u8 level;
 	u8 state;		/* public state, TDX_SEPT_* */
+	bool used;		/* created by sept_get() */
 	u64 hpa;
 	u64 bepoch;
+};
+
+/*
+ * The S-EPT as the 512 entries of one table page per chunk, allocated when
+ * one of them is first used, found by a hash of the span the page maps and
+ * its level: a walk and a run of pages (a TD build) find theirs in the
+ * table's hints, and cost follows the GPAs mapped.
+ */
+#define SEPT_CHUNK	512u
+
+struct sept_chunk {
+	struct mock_hnode node;	/* key: sept_chunk_key() */
+	struct sept_ent e[SEPT_CHUNK];
 };
 
 struct mvp {
@@ -139,7 +152,7 @@ struct mtd {
 	u64 epoch;
 	struct tl sept_lock;
 	struct tl epoch_lock;
-	struct mock_htab sept;	/* struct sept_ent by gpa | level */
+	struct mock_htab sept;	/* struct sept_chunk by sept_chunk_key() */
 	struct mvp *vps;
 	u64 *md;		/* TDR/TDCS values */
 	struct mtd *next;
@@ -696,35 +709,51 @@ static u64 span(u32 level)
 	return 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
 }
 
-/* An entry's key: its span-aligned GPA (low 12 bits clear) with its level. */
-static u64 sept_key(u32 level, u64 gpa)
+/* A chunk's key: the GPA aligned to the span of its table page, with the level. */
+static u64 sept_chunk_key(u32 level, u64 gpa)
 {
-	return (gpa & ~(span(level) - 1)) | level;
+	return (gpa & ~(span(level + 1) - 1)) | level;
+}
+
+static struct sept_ent *sept_slot(struct mtd *td, u32 level, u64 gpa, bool create)
+{
+	u64 key = sept_chunk_key(level, gpa);
+	struct mock_hnode *n = mock_htab_find(&td->sept, key);
+	struct sept_chunk *ch;
+	struct sept_ent *e;
+
+	if (n) {
+		ch = container_of(n, struct sept_chunk, node);
+	} else {
+		if (!create)
+			return NULL;
+		ch = tdsnp_zalloc(sizeof(*ch));
+		if (!ch)
+			return NULL;
+		if (mock_htab_add(&td->sept, &ch->node, key)) {
+			tdsnp_free(ch);
+			return NULL;
+		}
+	}
+	e = &ch->e[(gpa >> (TDSNP_PAGE_SHIFT + 9 * level)) & (SEPT_CHUNK - 1)];
+	if (!e->used) {
+		if (!create)
+			return NULL;
+		e->used = true;
+		e->gpa = gpa & ~(span(level) - 1);
+		e->level = (u8)level;
+	}
+	return e;
 }
 
 static struct sept_ent *sept_find(struct mtd *td, u32 level, u64 gpa)
 {
-	struct mock_hnode *n = mock_htab_find(&td->sept, sept_key(level, gpa));
-
-	return n ? container_of(n, struct sept_ent, node) : NULL;
+	return sept_slot(td, level, gpa, false);
 }
 
 static struct sept_ent *sept_get(struct mtd *td, u32 level, u64 gpa)
 {
-	struct sept_ent *e = sept_find(td, level, gpa);
-
-	if (e)
-		return e;
-	e = tdsnp_zalloc(sizeof(*e));
-	if (!e)
-		return NULL;
-	e->gpa = gpa & ~(span(level) - 1);
-	e->level = (u8)level;
-	if (mock_htab_add(&td->sept, &e->node, sept_key(level, gpa))) {
-		tdsnp_free(e);
-		return NULL;
-	}
-	return e;
+	return sept_slot(td, level, gpa, true);
 }
 
 static u8 sept_state(const struct sept_ent *e)
@@ -2713,7 +2742,7 @@ static void free_td(struct mtd *td)
 		tdsnp_free(vp);
 	}
 	while ((n = mock_htab_pop(&td->sept)))
-		tdsnp_free(container_of(n, struct sept_ent, node));
+		tdsnp_free(container_of(n, struct sept_chunk, node));
 	mock_htab_fini(&td->sept);
 	tdsnp_free(td->md);
 	tdsnp_free(td);
