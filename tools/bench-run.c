@@ -262,7 +262,8 @@ static double engine_same_loop(struct tdx_vp_run_snap *snap, unsigned long exits
 		if (uc_emu_start(uc, rip, 0, 0, 0) != UC_ERR_INSN_INVALID)
 			goto out;
 		uc_reg_read(uc, UC_X86_REG_RIP, &rip);
-		if (uc_mem_read(uc, rip, insn, sizeof(insn)) || memcmp(insn, tdcall, sizeof(insn)))
+		if (uc_mem_read(uc, rip, insn, sizeof(insn)) ||
+		    memcmp(insn, tdcall, sizeof(insn)) != 0)
 			goto out;
 		rip += sizeof(tdcall);
 	}

@@ -91,7 +91,7 @@ struct pamt_ent {
  * frames (a TD build) shares one chunk, cost follows the frames used.
  */
 #define PAMT_CHUNK_SHIFT	9
-#define PAMT_CHUNK		(1u << PAMT_CHUNK_SHIFT)
+#define PAMT_CHUNK		BIT(PAMT_CHUNK_SHIFT)
 
 struct pamt_chunk {
 	struct mock_hnode node;	/* key: pfn >> PAMT_CHUNK_SHIFT */
