@@ -4,5 +4,6 @@
 #define TDSNP_TOOLS_BENCH_RUN_H
 
 int bench_guest_run(void);
+void bench_set_io_ratio(double ratio);
 
 #endif /* TDSNP_TOOLS_BENCH_RUN_H */

@@ -19,7 +19,9 @@
  * its own copy with the same PAGE_INFO (snp.md 6.2: the digest so far, the
  * page's SHA-384 for NORMAL and for VMSA with GUEST_TSC_SCALE/OFFSET zeroed,
  * zeros otherwise, the page type, no VMPL permissions, the GPA).  The hashes
- * are taken from the host's copy before the page is handed over.
+ * are taken from the host's copy before the page is handed over.  A VM
+ * created with VMM_VM_NO_DIGEST keeps no copy (one SHA-384 chain per
+ * launch instead of two on the mock) and has no vmm_vm_measurement().
  *
  * Runtime memory.  UNMAPPED or SHARED to PRIVATE: a zeroed host page is
  * assigned to the guest's ASID at the GPA by RMPUPDATE (mutable, not
@@ -84,6 +86,7 @@ struct shvm {
 	struct tdsnp_mutex mem_lock;		/* pg and sh against running vCPUs */
 	struct shvcpu *vcpus[VMM_MAX_VCPUS];
 	u8 digest[SHA384_DIGEST_SIZE];		/* the launch digest so far */
+	bool no_digest;				/* VMM_VM_NO_DIGEST: none kept */
 	bool finalized;
 	bool broken;				/* a VMSA was lost in finalize */
 	int lost;				/* pages quarantined outside destroy */
@@ -244,12 +247,13 @@ static int launch_page(struct shvm *s, struct page *page, u64 gpa, enum snp_page
 	u8 contents[SHA384_DIGEST_SIZE];
 	int ret;
 
-	snp_page_contents_digest(type, page_address(page), contents);
+	if (!s->no_digest)
+		snp_page_contents_digest(type, page_address(page), contents);
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	ret = record(s, snp_guest_add_page(&s->g, page, tdsnp_gpa(gpa), type, NULL));
 	if (ret == -ENOTRECOVERABLE)
 		s->lost++;
-	if (!ret)
+	if (!ret && !s->no_digest)
 		snp_launch_digest_extend(s->digest, type, gpa, contents, NULL);
 	return ret;
 }
@@ -304,7 +308,8 @@ static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 		type = SNP_PAGE_TYPE_NORMAL;
 	else
 		type = all_zero(src) ? SNP_PAGE_TYPE_ZERO : SNP_PAGE_TYPE_UNMEASURED;
-	page = tdsnp_alloc_page();
+	/* Not zeroed: the copy fills every byte (tdsnp_free_page() frees it). */
+	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
 	memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
@@ -452,6 +457,7 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	s->vm = vm;
 	s->mem_base = cfg->mem_base;
 	s->sev_features = cfg->sev_features | SNP_SEV_FEAT_SNP_ACTIVE;
+	s->no_digest = cfg->flags & VMM_VM_NO_DIGEST;
 	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
 	/* GCTX_CREATE, LAUNCH_START with the policy, ACTIVATE. */
 	ret = record(s, snp_guest_create(&s->g, ops, cfg->attributes, asid));
@@ -634,6 +640,8 @@ static int sh_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 
 	if (len < SHA384_DIGEST_SIZE)
 		return -ENOSPC;
+	if (s->no_digest)
+		return -EOPNOTSUPP;
 	/* Before LAUNCH_FINISH the digest is not the measurement yet. */
 	if (!s->finalized)
 		return -EBUSY;

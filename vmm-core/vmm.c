@@ -157,7 +157,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 	if (cfg->backend >= VMM_NR_BACKENDS || !cfg->max_vcpus ||
 	    cfg->max_vcpus > VMM_MAX_VCPUS || !cfg->mem_size || !page_aligned(cfg->mem_base) ||
 	    !page_aligned(cfg->mem_size) || cfg->mem_base + cfg->mem_size < cfg->mem_base ||
-	    cfg->mem_base + cfg->mem_size > VMM_GPA_LIMIT)
+	    cfg->mem_base + cfg->mem_size > VMM_GPA_LIMIT || (cfg->flags & ~VMM_VM_FLAGS))
 		return -EINVAL;
 	ops = __atomic_load_n(&backends[cfg->backend], __ATOMIC_ACQUIRE);
 	if (!ops)

@@ -17,6 +17,9 @@
  *   firmware checks it; the backend does not interpret it)
  * - sev_features: SEV_FEATURES of every VMSA (SNPActive is always added)
  * - vm_index: must be 0, else -EINVAL; xfam is ignored
+ * - flags: VMM_VM_NO_DIGEST skips the backend's own launch digest (a
+ *   second SHA-384 of every launched page): vmm_vm_measurement() is then
+ *   -EOPNOTSUPP, the guest's attestation report still carries the digest
  * - max_vcpus, mem_base, mem_size: as vmm-core documents them
  *
  * State is read and written in the VMSA page until vmm_vm_finalize()

@@ -103,6 +103,7 @@ struct vmm_state_entry {
  * @xfam: TDX XFAM
  * @sev_features: SNP SEV_FEATURES for the VMSAs
  * @vm_index: TDX L2 VM index (1..3) or SNP target VMPL (1..3); 0 elsewhere
+ * @flags: VMM_VM_* bits, 0 for the defaults; unknown bits are -EINVAL
  */
 struct vmm_vm_config {
 	u32 backend;
@@ -113,7 +114,19 @@ struct vmm_vm_config {
 	u64 xfam;
 	u64 sev_features;
 	u32 vm_index;
+	u32 flags;
 };
+
+/*
+ * struct vmm_vm_config.flags: keep no launch digest of the library's own.
+ * Where the firmware has no read-back of the measurement (snp_host: the
+ * PSP reports it only in the guest's attestation report), the backend
+ * hashes every launched page a second time to predict it; with this flag
+ * it does not, and vmm_vm_measurement() answers -EOPNOTSUPP.  Backends
+ * that read the measurement from the firmware (tdx_host) ignore it.
+ */
+#define VMM_VM_NO_DIGEST	BIT(0)
+#define VMM_VM_FLAGS		VMM_VM_NO_DIGEST
 
 /**
  * struct vmm_caps - what a VM is and supports

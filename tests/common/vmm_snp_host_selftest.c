@@ -626,6 +626,56 @@ static int test_16_tib_guest_costs_what_is_mapped(char *msg, size_t len)
 	return end(ret, msg, len, 0);
 }
 
+/*
+ * VMM_VM_NO_DIGEST: the launch is the same (the firmware's digest is the
+ * chain of snp.md 6.2/6.3 over the pages and the VMSA), the backend keeps
+ * no digest of its own (-EOPNOTSUPP), and an unknown flag is refused.
+ */
+static int test_no_digest_flag_same_launch_no_own_measurement(char *msg, size_t len)
+{
+	struct vmm_vm_config cfg = base_cfg;
+	u8 fw[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 }, ld[SHA384_DIGEST_SIZE];
+	struct vmm_vcpu *vcpu = NULL;
+	struct vmm_vm *vm = NULL;
+	u8 *src, *vmsa = NULL;
+	unsigned int i;
+	int ret = begin(msg, len);
+
+	if (ret)
+		return end(ret, msg, len, 0);
+	src = tdsnp_zalloc(2 * PG);
+	vmsa = tdsnp_zalloc(PG);
+	CHECK(src && vmsa);
+	for (i = 0; !ret && i < 2 * PG; i++)
+		src[i] = (u8)(i * 7 + 3);
+	cfg.flags = BIT(31);
+	EQ(vmm_vm_create(&cfg, &vm), -EINVAL);
+	cfg.flags = VMM_VM_NO_DIGEST;
+	EQ(vmm_vm_create(&cfg, &vm), 0);
+	EQ(ret ? 0 : vmm_vcpu_create(vm, 0, &vcpu), 0);
+	EQ(ret ? 0 : vmm_mem_add(vm, BASE, src, PG, true), 0);
+	EQ(ret ? 0 : vmm_mem_add(vm, BASE + PG, src + PG, PG, false), 0);
+	EQ(ret ? 0 : vmm_vcpu_flush(vcpu), 0);
+	if (!ret)
+		memcpy(vmsa, page_address(vmm_snp_host_vmsa(vcpu)), PG);
+	EQ(ret ? 0 : vmm_vm_finalize(vm), 0);
+	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), -EOPNOTSUPP);
+	EQ(ret ? 0 : fw_digest(vm, fw), 0);
+	if (!ret) {
+		ref_extend(ref, src, SNP_PAGE_TYPE_NORMAL, BASE);
+		ref_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, BASE + PG);
+		memset(vmsa + 0x2f0, 0, 16);
+		ref_extend(ref, vmsa, SNP_PAGE_TYPE_VMSA, VMM_SNP_HOST_VMSA_GPA);
+		CHECK(!memcmp(fw, ref, sizeof(fw)));
+	}
+	if (vm)
+		DESTROY_EQ(&vm, 0);
+	EQ(snp_mock_rmp_assigned_pages(), 0);
+	tdsnp_free(vmsa);
+	tdsnp_free(src);
+	return end(ret, msg, len, 0);
+}
+
 static const struct tdsnp_selftest vmm_snp_host_tests[] = {
 	{ "test_lifecycle_digest_equals_firmware_destroy_restores_rmp",
 	  test_lifecycle_digest_equals_firmware_destroy_restores_rmp },
@@ -640,6 +690,8 @@ static const struct tdsnp_selftest vmm_snp_host_tests[] = {
 	{ "test_unreclaimable_pages_at_destroy_are_counted",
 	  test_unreclaimable_pages_at_destroy_are_counted },
 	{ "test_16_tib_guest_costs_what_is_mapped", test_16_tib_guest_costs_what_is_mapped },
+	{ "test_no_digest_flag_same_launch_no_own_measurement",
+	  test_no_digest_flag_same_launch_no_own_measurement },
 };
 
 const struct tdsnp_selftest_suite tdsnp_vmm_snp_host_suite = {

@@ -141,6 +141,7 @@ struct mock_cpu {
 	u64 budget, executed;
 	u64 last_rip;
 	u32 last_size;
+	bool insn_lazy;		/* exit->insn not copied yet for last_rip */
 	u64 code_page_gla;
 	u8 *code_page;
 	bool pending;		/* an event whose delivery met an EPT-like fault */
@@ -820,11 +821,38 @@ static bool io_allowed(struct mock_cpu *cpu)
 	return cur_cpl(cpu) <= ((rflags >> 12) & 3);
 }
 
+/* The instruction could be an exit: 0F xx (CPUID, RDMSR, WRMSR), HLT, port I/O. */
+static bool exit_opcode(u8 op)
+{
+	return op == 0x0f || op == 0xf4 || (op >= 0xe4 && op <= 0xe7) ||
+	       (op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f);
+}
+
+/*
+ * The bytes of the last instruction into the exit, for the exits that are
+ * not the code hook's own: it copies them only for an instruction that may
+ * exit, most instructions are not (exit->insn holds the last instruction's
+ * bytes at every exit, as if the hook had copied them each time).
+ */
+static void insn_copy(struct mock_cpu *cpu)
+{
+	u8 b[MOCK_CPU_INSN_MAX];
+	u32 n = (u32)min_u64(cpu->last_size, MOCK_CPU_INSN_MAX);
+
+	cpu->insn_lazy = false;
+	if (fetch(cpu, cpu->last_rip, b, n))
+		return;
+	memcpy(cpu->exit->insn, b, n);
+	cpu->exit->insn_len = (u8)cpu->last_size;
+}
+
 static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 {
 	struct mock_cpu *cpu = user;
-	u8 b[MOCK_CPU_INSN_MAX];
+	u8 buf[MOCK_CPU_INSN_MAX];
+	const u8 *b = buf;
 	u32 i = 0, n = (u32)min_u64(size, MOCK_CPU_INSN_MAX);
+	u64 off = address & PAGE_MASK_LOW;
 	bool opsize = false, rep = false;
 	u8 op;
 
@@ -832,11 +860,17 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 	cpu->last_rip = address;
 	cpu->last_size = size;
 	if (cpu->executed++ >= cpu->budget) {
+		cpu->insn_lazy = true;
 		stop_with(cpu, MOCK_CPU_EXIT_BUDGET);
 		return;
 	}
-	if (fetch(cpu, address, b, n))
+	/* Straight from the cached code page when the instruction lies in it. */
+	if (cpu->code_page && cpu->code_page_gla == address - off && off + n <= PAGE_SZ) {
+		b = cpu->code_page + off;
+	} else if (fetch(cpu, address, buf, n)) {
+		cpu->insn_lazy = false;
 		return;	/* Unicorn itself reports the fetch */
+	}
 	/* Legacy prefixes, then REX (a 0x4x byte in a longer instruction). */
 	while (i + 1 < n) {
 		u8 p = b[i];
@@ -851,6 +885,11 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 		i++;
 	}
 	op = b[i];
+	if (!exit_opcode(op)) {
+		cpu->insn_lazy = true;
+		return;
+	}
+	cpu->insn_lazy = false;
 	memcpy(cpu->exit->insn, b, n);
 	cpu->exit->insn_len = (u8)size;
 	if (op == 0x0f && i + 1 < n) {
@@ -902,6 +941,7 @@ static bool hook_invalid(uc_engine *uc, void *user)
 		if (fetch(cpu, rip + n, &cpu->exit->insn[n], 1))
 			break;
 	cpu->exit->insn_len = rip == cpu->last_rip ? (u8)cpu->last_size : 0;
+	cpu->insn_lazy = false;
 	stop_with(cpu, MOCK_CPU_EXIT_INVALID_OPCODE);
 	return true;
 }
@@ -1402,7 +1442,10 @@ int mock_cpu_run(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 budget,
 		cpu->have_pf = false;
 		cpu->last_rip = st->rip;
 		cpu->last_size = 0;
+		cpu->insn_lazy = false;
 		e = uc_emu_start(cpu->uc, st->rip, 0, 0, 0);
+		if (cpu->insn_lazy)
+			insn_copy(cpu);
 		save_state(cpu, st);
 		/*
 		 * Fault-like: the code hook stored RIP = the instruction before it

@@ -22,15 +22,19 @@ static u32 bucket(u64 key, u32 bits)
  *
  * Return: the node, or NULL.
  */
-struct mock_hnode *mock_htab_find(const struct mock_htab *t, u64 key)
+struct mock_hnode *mock_htab_find(struct mock_htab *t, u64 key)
 {
-	struct mock_hnode *n;
+	struct mock_hnode **hint = &t->hint[key % MOCK_HTAB_HINTS], *n = *hint;
 
+	if (n && n->key == key)
+		return n;
 	if (!t->b)
 		return NULL;
 	for (n = t->b[bucket(key, t->bits)]; n; n = n->next)
-		if (n->key == key)
+		if (n->key == key) {
+			*hint = n;
 			return n;
+		}
 	return NULL;
 }
 
@@ -80,6 +84,7 @@ int mock_htab_add(struct mock_htab *t, struct mock_hnode *n, u64 key)
 	n->next = t->b[h];
 	t->b[h] = n;
 	t->count++;
+	t->hint[key % MOCK_HTAB_HINTS] = n;
 	if (h < t->low)
 		t->low = h;
 	return 0;
@@ -95,6 +100,7 @@ struct mock_hnode *mock_htab_pop(struct mock_htab *t)
 {
 	struct mock_hnode *n;
 
+	memset(t->hint, 0, sizeof(t->hint));
 	for (; t->b && t->count && t->low < (1u << t->bits); t->low++) {
 		n = t->b[t->low];
 		if (n) {

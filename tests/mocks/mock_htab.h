@@ -21,21 +21,29 @@ struct mock_hnode {
 	u64 key;
 };
 
+#define MOCK_HTAB_HINTS	8
+
 /**
  * struct mock_htab - the table
  * @b: 2^@bits bucket heads, NULL until the first add
  * @bits: log2 of the bucket count
  * @count: nodes in the table
  * @low: no bucket below it holds a node (mock_htab_pop() starts there)
+ * @hint: the node last found or added in each slot (key modulo
+ *        MOCK_HTAB_HINTS), checked before the buckets: an S-EPT walk finds
+ *        the same upper-level entries (their keys differ in the level bits)
+ *        and a run of calls the same TDR; nodes are only unlinked by
+ *        mock_htab_pop(), which clears the hints
  */
 struct mock_htab {
 	struct mock_hnode **b;
 	u32 bits;
 	u32 low;
 	u64 count;
+	struct mock_hnode *hint[MOCK_HTAB_HINTS];
 };
 
-struct mock_hnode *mock_htab_find(const struct mock_htab *t, u64 key);
+struct mock_hnode *mock_htab_find(struct mock_htab *t, u64 key);
 int mock_htab_add(struct mock_htab *t, struct mock_hnode *n, u64 key);
 struct mock_hnode *mock_htab_pop(struct mock_htab *t);
 struct mock_hnode *mock_htab_next(const struct mock_htab *t, const struct mock_hnode *n);

@@ -74,8 +74,8 @@ struct tl {
 };
 
 struct pamt_ent {
-	struct mock_hnode node;	/* key: pfn */
 	u64 pfn;
+	bool used;		/* created by pamt_get() */
 	u8 type;
 	u8 size;
 	u64 owner;		/* TDR PA */
@@ -85,13 +85,40 @@ struct pamt_ent {
 	void *obj;		/* struct mtd for a TDR, struct mvp for a TDVPR */
 };
 
+/*
+ * The PAMT is an array per TDMR in the module; the model keeps it as
+ * chunks of PAMT_CHUNK consecutive frames, allocated when one of their
+ * frames is first used and found by a hash of the chunk number: a run of
+ * frames (a TD build) shares one chunk, cost follows the frames used.
+ */
+#define PAMT_CHUNK_SHIFT	9
+#define PAMT_CHUNK		BIT(PAMT_CHUNK_SHIFT)
+
+struct pamt_chunk {
+	struct mock_hnode node;	/* key: pfn >> PAMT_CHUNK_SHIFT */
+	struct pamt_ent e[PAMT_CHUNK];
+};
+
 struct sept_ent {
-	struct mock_hnode node;	/* key: gpa | level */
 	u64 gpa;		/* aligned to the entry's span */
 	u8 level;
 	u8 state;		/* public state, TDX_SEPT_* */
+	bool used;		/* created by sept_get() */
 	u64 hpa;
 	u64 bepoch;
+};
+
+/*
+ * The S-EPT as the 512 entries of one table page per chunk, allocated when
+ * one of them is first used, found by a hash of the span the page maps and
+ * its level: a walk and a run of pages (a TD build) find theirs in the
+ * table's hints, and cost follows the GPAs mapped.
+ */
+#define SEPT_CHUNK	512u
+
+struct sept_chunk {
+	struct mock_hnode node;	/* key: sept_chunk_key() */
+	struct sept_ent e[SEPT_CHUNK];
 };
 
 struct mvp {
@@ -126,7 +153,7 @@ struct mtd {
 	u64 epoch;
 	struct tl sept_lock;
 	struct tl epoch_lock;
-	struct mock_htab sept;	/* struct sept_ent by gpa | level */
+	struct mock_htab sept;	/* struct sept_chunk by sept_chunk_key() */
 	struct mvp *vps;
 	u64 *md;		/* TDR/TDCS values */
 	struct mtd *next;
@@ -156,7 +183,7 @@ static struct {
 	struct tl ket_lock;		/* the key programming engine (PCONFIG) */
 	struct tl wb_lock;
 	bool wb_pending[TDX_MODULE_MAX_PKGS];
-	struct mock_htab pamt;	/* struct pamt_ent by pfn */
+	struct mock_htab pamt;	/* struct pamt_chunk by pfn >> PAMT_CHUNK_SHIFT */
 	struct mtd *tds;
 	u64 pages_owned;
 	u64 unflushed;
@@ -242,27 +269,39 @@ static void release_all(struct call *c)
 	}
 }
 
-/* PAMT: hash by pfn; an entry is created on first use and never freed. */
+/* PAMT: an entry is created on first use and never freed. */
 static struct pamt_ent *pamt_find(u64 pfn)
 {
-	struct mock_hnode *n = mock_htab_find(&m.pamt, pfn);
+	struct mock_hnode *n = mock_htab_find(&m.pamt, pfn >> PAMT_CHUNK_SHIFT);
+	struct pamt_ent *e;
 
-	return n ? container_of(n, struct pamt_ent, node) : NULL;
+	if (!n)
+		return NULL;
+	e = &container_of(n, struct pamt_chunk, node)->e[pfn & (PAMT_CHUNK - 1)];
+	return e->used ? e : NULL;
 }
 
 static struct pamt_ent *pamt_get(u64 pfn)
 {
-	struct pamt_ent *e = pamt_find(pfn);
+	struct mock_hnode *n = mock_htab_find(&m.pamt, pfn >> PAMT_CHUNK_SHIFT);
+	struct pamt_chunk *ch;
+	struct pamt_ent *e;
 
-	if (e)
-		return e;
-	e = tdsnp_zalloc(sizeof(*e));
-	if (!e)
-		return NULL;
-	e->pfn = pfn;
-	if (mock_htab_add(&m.pamt, &e->node, pfn)) {
-		tdsnp_free(e);
-		return NULL;
+	if (n) {
+		ch = container_of(n, struct pamt_chunk, node);
+	} else {
+		ch = tdsnp_zalloc(sizeof(*ch));
+		if (!ch)
+			return NULL;
+		if (mock_htab_add(&m.pamt, &ch->node, pfn >> PAMT_CHUNK_SHIFT)) {
+			tdsnp_free(ch);
+			return NULL;
+		}
+	}
+	e = &ch->e[pfn & (PAMT_CHUNK - 1)];
+	if (!e->used) {
+		e->pfn = pfn;
+		e->used = true;
 	}
 	return e;
 }
@@ -366,33 +405,22 @@ static u64 ks_page(u16 hkid, u64 page_pa)
 
 /*
  * XOR @len bytes (a multiple of 8) from @s into @d with the stream at @pa:
- * the word at page offset o gets ks_page() + o * KS_STEP.  That is a running
- * sum, taken 8 words at a time (a fixed-length inner loop the compiler can
- * vectorise) with no multiply or branch per word.
+ * the word at page offset o gets ks_page() + o * KS_STEP: one load, add,
+ * XOR and store per word, no multiply or branch.
  */
 static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 {
-	static const u64 lane[8] = {
-		0, KS_STEP * 8, KS_STEP * 16, KS_STEP * 24,
-		KS_STEP * 32, KS_STEP * 40, KS_STEP * 48, KS_STEP * 56,
-	};
-	size_t i = 0, j, n, q;
-	u64 off, w, v[8];
+	size_t i = 0, j, n;
+	u64 off, w, v;
 
 	while (i < len) {
 		off = (pa + i) & ~TDSNP_PAGE_MASK;
 		n = TDSNP_PAGE_SIZE - off < len - i ? TDSNP_PAGE_SIZE - off : len - i;
 		w = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK) + off * KS_STEP;
-		for (j = 0; j + sizeof(v) <= n; j += sizeof(v), w += KS_STEP * sizeof(v)) {
-			memcpy(v, s + i + j, sizeof(v));
-			for (q = 0; q < 8; q++)
-				v[q] ^= w + lane[q];
-			memcpy(d + i + j, v, sizeof(v));
-		}
-		for (; j < n; j += 8, w += KS_STEP * 8) {
-			memcpy(v, s + i + j, 8);
-			v[0] ^= w;
-			memcpy(d + i + j, v, 8);
+		for (j = 0; j < n; j += sizeof(v)) {
+			memcpy(&v, s + i + j, sizeof(v));
+			v ^= w + j * KS_STEP;
+			memcpy(d + i + j, &v, sizeof(v));
 		}
 		i += n;
 	}
@@ -682,35 +710,51 @@ static u64 span(u32 level)
 	return 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
 }
 
-/* An entry's key: its span-aligned GPA (low 12 bits clear) with its level. */
-static u64 sept_key(u32 level, u64 gpa)
+/* A chunk's key: the GPA aligned to the span of its table page, with the level. */
+static u64 sept_chunk_key(u32 level, u64 gpa)
 {
-	return (gpa & ~(span(level) - 1)) | level;
+	return (gpa & ~(span(level + 1) - 1)) | level;
+}
+
+static struct sept_ent *sept_slot(struct mtd *td, u32 level, u64 gpa, bool create)
+{
+	u64 key = sept_chunk_key(level, gpa);
+	struct mock_hnode *n = mock_htab_find(&td->sept, key);
+	struct sept_chunk *ch;
+	struct sept_ent *e;
+
+	if (n) {
+		ch = container_of(n, struct sept_chunk, node);
+	} else {
+		if (!create)
+			return NULL;
+		ch = tdsnp_zalloc(sizeof(*ch));
+		if (!ch)
+			return NULL;
+		if (mock_htab_add(&td->sept, &ch->node, key)) {
+			tdsnp_free(ch);
+			return NULL;
+		}
+	}
+	e = &ch->e[(gpa >> (TDSNP_PAGE_SHIFT + 9 * level)) & (SEPT_CHUNK - 1)];
+	if (!e->used) {
+		if (!create)
+			return NULL;
+		e->used = true;
+		e->gpa = gpa & ~(span(level) - 1);
+		e->level = (u8)level;
+	}
+	return e;
 }
 
 static struct sept_ent *sept_find(struct mtd *td, u32 level, u64 gpa)
 {
-	struct mock_hnode *n = mock_htab_find(&td->sept, sept_key(level, gpa));
-
-	return n ? container_of(n, struct sept_ent, node) : NULL;
+	return sept_slot(td, level, gpa, false);
 }
 
 static struct sept_ent *sept_get(struct mtd *td, u32 level, u64 gpa)
 {
-	struct sept_ent *e = sept_find(td, level, gpa);
-
-	if (e)
-		return e;
-	e = tdsnp_zalloc(sizeof(*e));
-	if (!e)
-		return NULL;
-	e->gpa = gpa & ~(span(level) - 1);
-	e->level = (u8)level;
-	if (mock_htab_add(&td->sept, &e->node, sept_key(level, gpa))) {
-		tdsnp_free(e);
-		return NULL;
-	}
-	return e;
+	return sept_slot(td, level, gpa, true);
 }
 
 static u8 sept_state(const struct sept_ent *e)
@@ -2695,7 +2739,7 @@ static void free_td(struct mtd *td)
 		tdsnp_free(vp);
 	}
 	while ((n = mock_htab_pop(&td->sept)))
-		tdsnp_free(container_of(n, struct sept_ent, node));
+		tdsnp_free(container_of(n, struct sept_chunk, node));
 	mock_htab_fini(&td->sept);
 	tdsnp_free(td->md);
 	tdsnp_free(td);
@@ -3149,15 +3193,20 @@ void tdsnp_mock_tdx_module_uninstall(void)
 	while (m.tds)
 		free_td(m.tds);
 	while ((n = mock_htab_pop(&m.pamt))) {
-		struct pamt_ent *e = container_of(n, struct pamt_ent, node);
+		struct pamt_chunk *ch = container_of(n, struct pamt_chunk, node);
+		u32 i;
 
-		if (e->type != TDX_PT_NDA && e->type != TDX_PT_RSVD) {
-			struct page *p = host_page(e->pfn << TDSNP_PAGE_SHIFT);
+		for (i = 0; i < PAMT_CHUNK; i++) {
+			struct pamt_ent *e = &ch->e[i];
 
-			if (p)
-				tdx_module_host_set_owned(p, false);
+			if (e->used && e->type != TDX_PT_NDA && e->type != TDX_PT_RSVD) {
+				struct page *p = host_page(e->pfn << TDSNP_PAGE_SHIFT);
+
+				if (p)
+					tdx_module_host_set_owned(p, false);
+			}
 		}
-		tdsnp_free(e);
+		tdsnp_free(ch);
 	}
 	mock_htab_fini(&m.pamt);
 	tdsnp_free(m.kot);

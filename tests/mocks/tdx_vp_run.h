@@ -7,6 +7,7 @@
 #define TDSNP_TDX_VP_RUN_H
 
 #include <tdsnp/compiler.h>
+#include "mock_cpu.h"
 
 /**
  * struct tdx_vp_run_stats - counters since tdx_vp_run_install()
@@ -34,6 +35,24 @@ struct tdx_vp_run_stats {
 	u64 module_msr;
 };
 
+#define TDX_VP_RUN_SNAP_PAGES	64
+
+/**
+ * struct tdx_vp_run_snap - a vCPU as one TD exit left it, for replaying its
+ *                          guest code on a bare engine (tools/bench-run.c)
+ * @st: the register state at the exit (RIP past the exiting instruction)
+ * @nr: private pages copied
+ * @gpa: each page's GPA
+ * @page: each page's plaintext, a malloc()ed copy the caller frees
+ */
+struct tdx_vp_run_snap {
+	struct mock_cpu_state st;
+	u32 nr;
+	u64 gpa[TDX_VP_RUN_SNAP_PAGES];
+	u8 *page[TDX_VP_RUN_SNAP_PAGES];
+};
+
+void tdx_vp_run_snap_arm(struct tdx_vp_run_snap *snap);
 void tdx_vp_run_install(void);
 void tdx_vp_run_uninstall(void);
 void tdx_vp_run_stats(struct tdx_vp_run_stats *out);

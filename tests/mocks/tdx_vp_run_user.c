@@ -508,14 +508,30 @@ static int map_shared(struct run *rn, u64 gpa, u64 hpa)
 	return 0;
 }
 
-/* At an exit: what the guest wrote goes back into its pages, encrypted. */
+/*
+ * At an exit: what the guest wrote goes back into its pages, encrypted.
+ * Those writes move tdx_module_priv_gen() like any module write; when
+ * nothing else wrote private memory meanwhile (the counter moved by exactly
+ * this many), a page that was current before is current still, and the
+ * next entry need not compare its ciphertext (plain_stale()).
+ */
 static void write_back(struct run *rn)
 {
+	u64 before = tdx_module_priv_gen(), n = 0;
 	u32 i;
 
 	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p))
+		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p)) {
 			plain_sync(rn, rn->v->pages[i].p, true);
+			n++;
+		}
+	if (!n || tdx_module_priv_gen() != before + n)
+		return;
+	pthread_mutex_lock(&vcpus_lock);
+	for (i = 0; i < rn->v->nr; i++)
+		if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
+			rn->v->pages[i].p->gen = before + n;
+	pthread_mutex_unlock(&vcpus_lock);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
@@ -1192,6 +1208,31 @@ static u64 run_loop(struct run *rn, struct tdsnp_regs *r)
 	}
 }
 
+static struct tdx_vp_run_snap *snap_next;
+
+static void snap_take(struct run *rn)
+{
+	struct tdx_vp_run_snap *s = __atomic_exchange_n(&snap_next, NULL, __ATOMIC_ACQ_REL);
+	u32 i;
+
+	if (!s)
+		return;
+	s->st = rn->st;
+	for (i = 0; i < rn->v->nr && s->nr < TDX_VP_RUN_SNAP_PAGES; i++) {
+		struct mapped *m = &rn->v->pages[i];
+		u8 *copy;
+
+		if (!m->p)
+			continue;
+		copy = malloc(PAGE_SZ);
+		if (!copy)
+			continue;
+		memcpy(copy, m->p->buf, PAGE_SZ);
+		s->gpa[s->nr] = m->gpa;
+		s->page[s->nr++] = copy;
+	}
+}
+
 static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 {
 	struct run rn = { .vp = vp };
@@ -1219,10 +1260,23 @@ static u64 enter(void *priv, struct tdx_module_vp *vp, struct tdsnp_regs *r)
 	status = run_loop(&rn, r);
 	sync_state(&rn, true);
 	write_back(&rn);
+	if (__atomic_load_n(&snap_next, __ATOMIC_RELAXED))
+		snap_take(&rn);
 	return status;
 }
 
 static const struct tdx_module_runner runner = { .enter = enter, .td_gone = td_gone };
+
+/**
+ * tdx_vp_run_snap_arm() - copy the next TD exit's state and plaintext pages
+ * @snap: filled (pages malloc()ed) by the next exit of any vCPU, zeroed now;
+ *        a page whose copy cannot be allocated is left out
+ */
+void tdx_vp_run_snap_arm(struct tdx_vp_run_snap *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	__atomic_store_n(&snap_next, snap, __ATOMIC_RELEASE);
+}
 
 /**
  * tdx_vp_run_install() - let TDH.VP.ENTER run vCPUs on the mock CPU
