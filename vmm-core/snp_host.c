@@ -6,9 +6,8 @@
  * snp_guest_create() (GCTX_CREATE, LAUNCH_START with the config's policy,
  * ACTIVATE).  vmm_mem_add() pages go through snp_guest_add_page(): RMPUPDATE
  * to pre-guest (assigned, immutable) and SNP_LAUNCH_UPDATE, type NORMAL when
- * measured; unmeasured pages are ZERO when their contents are all zero (the
- * firmware zeroes the page and measures no contents) and UNMEASURED
- * otherwise (contents kept, not measured), snp.md 6.1-6.3.  finalize
+ * measured, UNMEASURED when not; vmm_mem_add_region() takes the type from
+ * the caller (ZERO, SECRETS and CPUID too), snp.md 6.1-6.3.  finalize
  * LAUNCH_UPDATEs every vCPU's VMSA (type VMSA, at VMM_SNP_HOST_VMSA_GPA) in
  * vCPU index order, each under its vCPU lock (finalize_vcpu), then
  * LAUNCH_FINISH.
@@ -278,20 +277,16 @@ static void set_page(struct shvm *s, u64 gpa, struct page *page)
 	vmm_pagemap_set(&s->pg, guest_index(s, gpa), (u64)(unsigned long)page);
 }
 
-static bool all_zero(const u8 *p)
+/*
+ * One initial page: a host page with the contents (zeros for ZERO and
+ * SECRETS, whose contents the firmware writes), made pre-guest and given to
+ * SNP_LAUNCH_UPDATE as @type.  When the firmware refuses a CPUID page it
+ * leaves its corrected table in the page (snp.md 6.3); the page is the
+ * host's again then and its contents are copied to @fw_out.
+ */
+static int add_initial(struct shvm *s, u64 gpa, const void *src, enum snp_page_type type,
+		       void *fw_out)
 {
-	size_t i;
-
-	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
-{
-	struct shvm *s = vmm_vm_priv(vm);
-	enum snp_page_type type;
 	struct page *page;
 	int ret;
 
@@ -300,20 +295,50 @@ static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 	ret = vmm_pagemap_reserve(&s->pg, guest_index(s, gpa));
 	if (ret)
 		return ret;
-	if (measured)
-		type = SNP_PAGE_TYPE_NORMAL;
-	else
-		type = all_zero(src) ? SNP_PAGE_TYPE_ZERO : SNP_PAGE_TYPE_UNMEASURED;
 	page = tdsnp_alloc_page();
 	if (!page)
 		return -ENOMEM;
-	memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
+	if (src)
+		memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
+	else
+		memset(page_address(page), 0, TDSNP_PAGE_SIZE);
 	ret = launch_page(s, page, gpa, type);
-	if (!ret)
+	if (!ret) {
 		set_page(s, gpa, page);
-	else if (ret != -ENOTRECOVERABLE)
-		tdsnp_free_page(page);
+		return 0;
+	}
+	if (ret == -ENOTRECOVERABLE)
+		return ret;
+	if (fw_out)
+		memcpy(fw_out, page_address(page), TDSNP_PAGE_SIZE);
+	tdsnp_free_page(page);
 	return ret;
+}
+
+/* vmm_mem_add(): NORMAL when measured, else UNMEASURED (never guessed from the contents). */
+static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+{
+	return add_initial(vmm_vm_priv(vm), gpa, src,
+			   measured ? SNP_PAGE_TYPE_NORMAL : SNP_PAGE_TYPE_UNMEASURED, NULL);
+}
+
+/* vmm_mem_add_region(): the SNP_LAUNCH_UPDATE page type the caller chose (snp.md 6.1). */
+static int sh_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
+			   const struct vmm_mem_region *r)
+{
+	static const u8 type_of[VMM_NR_PAGE_KINDS] = {
+		[VMM_PAGE_MEASURED] = SNP_PAGE_TYPE_NORMAL,
+		[VMM_PAGE_UNMEASURED] = SNP_PAGE_TYPE_UNMEASURED,
+		[VMM_PAGE_ZERO] = SNP_PAGE_TYPE_ZERO,
+		[VMM_PAGE_SECRETS] = SNP_PAGE_TYPE_SECRETS,
+		[VMM_PAGE_CPUID] = SNP_PAGE_TYPE_CPUID,
+	};
+
+	/* SNP measures whole pages: there are no 256-byte chunks. */
+	if (r->kind >= VMM_NR_PAGE_KINDS || !type_of[r->kind])
+		return -EOPNOTSUPP;
+	return add_initial(vmm_vm_priv(vm), gpa, src, (enum snp_page_type)type_of[r->kind],
+			   r->fw_out);
 }
 
 static int make_private(struct shvm *s, u64 gpa)
@@ -1156,6 +1181,7 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 	.state_read = sh_state_read,
 	.state_write = sh_state_write,
 	.mem_add = sh_mem_add,
+	.mem_add_kind = sh_mem_add_kind,
 	.mem_convert = sh_mem_convert,
 	.finalize_vcpu = sh_finalize_vcpu,
 	.finalize = sh_finalize,

@@ -459,6 +459,33 @@ static int th_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 	return record(vm, tdx_guest_add_page(&t->g, tdsnp_gpa(gpa), t->bounce, measured));
 }
 
+/*
+ * TDX has no ZERO, SECRETS or CPUID page: initial pages are TDH.MEM.PAGE.ADD
+ * with TDH.MR.EXTEND of all, some or none of their 256-byte chunks.
+ */
+static int th_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
+			   const struct vmm_mem_region *r)
+{
+	struct tdx_host_vm *t = to_tvm(vm);
+	u32 chunks;
+
+	switch (r->kind) {
+	case VMM_PAGE_MEASURED:
+		chunks = TDX_MR_EXTEND_ALL_CHUNKS;
+		break;
+	case VMM_PAGE_UNMEASURED:
+		chunks = 0;
+		break;
+	case VMM_PAGE_CHUNKS:
+		chunks = r->chunks;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	memcpy(page_address(t->bounce), src, TDSNP_PAGE_SIZE);
+	return record(vm, tdx_guest_add_page_chunks(&t->g, tdsnp_gpa(gpa), t->bounce, chunks));
+}
+
 static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
@@ -761,6 +788,7 @@ const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.state_read = th_state_read,
 	.state_write = th_state_write,
 	.mem_add = th_mem_add,
+	.mem_add_kind = th_mem_add_kind,
 	.mem_convert = th_mem_convert,
 	.finalize = th_finalize,
 	.measurement = th_measurement,

@@ -381,6 +381,8 @@ int tdx_guest_create(struct tdx_guest *g);
 int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params);
 int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp **out);
 int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure);
+int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source,
+			      u32 chunks);
 int tdx_guest_finalize(struct tdx_guest *g);
 int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
 int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa);

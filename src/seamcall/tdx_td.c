@@ -324,22 +324,46 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
  */
 int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure)
 {
+	return tdx_guest_add_page_chunks(g, gpa, source,
+					 measure ? TDX_MR_EXTEND_ALL_CHUNKS : 0);
+}
+EXPORT_SYMBOL_GPL(tdx_guest_add_page);
+
+/**
+ * tdx_guest_add_page_chunks() - add an initial page (TDH.MEM.PAGE.ADD) and
+ *                               extend MRTD with the chosen 256-byte chunks
+ * @g: an initialized, not finalized guest
+ * @gpa: 4 KiB aligned private GPA
+ * @source: the contents (a page of the host's)
+ * @chunks: bit i set: TDH.MR.EXTEND of the chunk at @gpa + i * 256, in
+ *          ascending order (bits 0..15; 0 measures no contents)
+ *
+ * Return: 0, -EINVAL for bits above 15 (nothing added), or a negative errno.
+ */
+int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source,
+			      u32 chunks)
+{
 	unsigned int i;
 	u64 ret;
-	int err = add_private(g, gpa, source);
+	int err;
 
-	if (err || !measure)
+	if (chunks & ~TDX_MR_EXTEND_ALL_CHUNKS)
+		return -EINVAL;
+	err = add_private(g, gpa, source);
+	if (err)
 		return err;
 	for (i = 0; i < TDSNP_PAGE_SIZE / TDX_MR_EXTEND_CHUNK; i++) {
 		tdsnp_gpa_t chunk = tdsnp_gpa(tdsnp_gpa_val(gpa) + (u64)i * TDX_MR_EXTEND_CHUNK);
 
+		if (!(chunks & BIT(i)))
+			continue;
 		ret = tdx_retry(tdsnp_tdh_mr_extend(&g->td, chunk, NULL));
 		if (ret != TDX_SUCCESS)
 			return fail(g, "TDH.MR.EXTEND", ret);
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_add_page);
+EXPORT_SYMBOL_GPL(tdx_guest_add_page_chunks);
 
 /**
  * tdx_guest_finalize() - TDH.MR.FINALIZE
