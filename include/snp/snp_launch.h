@@ -176,6 +176,107 @@ struct snp_launch_page {
 	u8 vmpl_perms[3];
 };
 
+/*
+ * The SECRETS page the firmware writes at SNP_LAUNCH_UPDATE (SNP firmware
+ * ABI 8.17.2.5 "PAGE_TYPE_SECRETS"; layout as edk2 SnpSecretsPage.h and
+ * COCONUT-SVSM secrets_page.rs give it; version 3 per snp.md 6.3).  The
+ * OS area (0xA0, 96 bytes) belongs to the guest (GHCB spec 2.7); the
+ * firmware leaves it zero.
+ */
+#define SNP_SECRETS_VERSION		3
+#define SNP_VMPCK_SIZE			32
+#define SNP_NR_VMPCKS			4
+
+/**
+ * struct snp_secrets_page - PAGE_TYPE_SECRETS
+ * @version: layout version
+ * @imien: bit 0: the guest was launched with IMI_EN
+ * @fms: family, model, stepping (CPUID Fn0000_0001 EAX)
+ * @rsvd1: reserved
+ * @gosvw: guest OS-visible workarounds
+ * @vmpck: VMPCK0..3, the keys of the guest-request messages of each VMPL
+ * @os_area: guest-defined (message sequence numbers, GHCB spec 2.7)
+ * @vmsa_tweak_bitmap: VMSA register protection tweak bitmap
+ * @rsvd2: reserved (the SVSM fields of newer layouts live here)
+ * @tsc_factor: the Secure TSC scaling factor
+ * @rsvd3: reserved to the end of the page
+ */
+struct snp_secrets_page {
+	u32 version;
+	u32 imien;
+	u32 fms;
+	u32 rsvd1;
+	u8 gosvw[16];
+	u8 vmpck[SNP_NR_VMPCKS][SNP_VMPCK_SIZE];
+	u8 os_area[96];
+	u8 vmsa_tweak_bitmap[64];
+	u8 rsvd2[32];
+	u32 tsc_factor;
+	u8 rsvd3[3740];
+} __packed;
+TDSNP_CHECK_SIZE(struct snp_secrets_page, 4096);
+TDSNP_CHECK_OFFSET(struct snp_secrets_page, fms, 0x08);
+TDSNP_CHECK_OFFSET(struct snp_secrets_page, gosvw, 0x10);
+TDSNP_CHECK_OFFSET(struct snp_secrets_page, vmpck, 0x20);
+TDSNP_CHECK_OFFSET(struct snp_secrets_page, os_area, 0xa0);
+TDSNP_CHECK_OFFSET(struct snp_secrets_page, vmsa_tweak_bitmap, 0x100);
+TDSNP_CHECK_OFFSET(struct snp_secrets_page, tsc_factor, 0x160);
+
+/*
+ * The CPUID page a host gives SNP_LAUNCH_UPDATE (SNP firmware ABI 8.17.2.6,
+ * as Linux struct snp_cpuid_table and AMD's firmware cpuid_lookup.h lay it
+ * out): a count, then at most 64 functions of 48 bytes.  Standard functions
+ * 0x0..0xFFFF, extended 0x80000000..0x8000FFFF.
+ */
+#define SNP_CPUID_COUNT_MAX		64
+#define SNP_CPUID_STD_MAX		0x0000ffffu
+#define SNP_CPUID_EXT_MIN		0x80000000u
+#define SNP_CPUID_EXT_MAX		0x8000ffffu
+
+/**
+ * struct snp_cpuid_fn - one CPUID function of the CPUID page
+ * @eax_in: the function
+ * @ecx_in: the subfunction
+ * @xcr0_in: XCR0 the values are for (functions 0xD)
+ * @xss_in: IA32_XSS the values are for
+ * @eax: output EAX
+ * @ebx: output EBX
+ * @ecx: output ECX
+ * @edx: output EDX
+ * @rsvd: reserved, zero
+ */
+struct snp_cpuid_fn {
+	u32 eax_in;
+	u32 ecx_in;
+	u64 xcr0_in;
+	u64 xss_in;
+	u32 eax;
+	u32 ebx;
+	u32 ecx;
+	u32 edx;
+	u64 rsvd;
+} __packed;
+TDSNP_CHECK_SIZE(struct snp_cpuid_fn, 48);
+TDSNP_CHECK_OFFSET(struct snp_cpuid_fn, xcr0_in, 0x08);
+TDSNP_CHECK_OFFSET(struct snp_cpuid_fn, eax, 0x18);
+TDSNP_CHECK_OFFSET(struct snp_cpuid_fn, rsvd, 0x28);
+
+/**
+ * struct snp_cpuid_table - PAGE_TYPE_CPUID contents
+ * @count: functions in use (0..SNP_CPUID_COUNT_MAX)
+ * @rsvd1: reserved, zero
+ * @rsvd2: reserved, zero
+ * @fn: the functions
+ */
+struct snp_cpuid_table {
+	u32 count;
+	u32 rsvd1;
+	u64 rsvd2;
+	struct snp_cpuid_fn fn[SNP_CPUID_COUNT_MAX];
+} __packed;
+TDSNP_CHECK_SIZE(struct snp_cpuid_table, 16 + 64 * 48);
+TDSNP_CHECK_OFFSET(struct snp_cpuid_table, fn, 0x10);
+
 /* Thin wrappers: marshal and call the op (src/snp/launch.c). */
 void snp_page_contents_digest(enum snp_page_type type, const void *page,
 			      u8 out[SHA384_DIGEST_SIZE]);

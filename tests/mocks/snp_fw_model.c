@@ -14,9 +14,28 @@
  * size other than the command's INVALID_PAGE_SIZE; an RMP ASID other than
  * the guest's INVALID_PAGE_OWNER; reserved bits, bad page types, 2M
  * VMSA/SECRETS/CPUID pages and a missing IMI flag INVALID_PARAM; misaligned
- * addresses INVALID_ADDRESS.  Not modelled: the guest policy checks, the
- * contents the firmware writes into SECRETS pages and its CPUID-page
- * sanitising (those pages are measured as zeros, as the firmware does).
+ * addresses INVALID_ADDRESS.  Not modelled: the guest policy checks.
+ *
+ * SECRETS and CPUID pages (measured as zeros, snp.md 6.2), as AMD's firmware
+ * (ASPFW sev_mcmd.c, snp_mcmd_launch_update) handles them: a SECRETS page
+ * is zeroed and filled with version 3, IMI_EN, the FMS (CPUID Fn0000_0001
+ * EAX of the CPU the mock runs on), the four VMPCKs of the guest context and
+ * TSC_FACTOR (ASPFW's Genoa value, 200); GOSVW and the VMSA tweak bitmap stay
+ * zero (the model has neither).  The VMPCKs are derived when the context
+ * is created, SHA-384 of a creation counter and the key index: the mock has
+ * no TRNG, so they are distinct but not secret.  A CPUID page with non-zero
+ * header reserved fields or more than 64 functions is refused with
+ * INVALID_PARAM, unchanged; otherwise every function in the standard or
+ * extended range is checked (ASPFW cpuid_lookup.c, sanitize_cpuid_list):
+ * a non-zero reserved qword fails it, and the feature registers of
+ * Fn0000_0001 (ECX without OSXSAVE and bit 31, EDX), Fn0000_0007/0 (EBX, ECX,
+ * EDX) and Fn8000_0001 (ECX, EDX) may not set a bit the CPU the mock runs on
+ * does not report (ASPFW's bitmask rule, the platform being this CPU); a
+ * failed check clears the extra bits, the corrected table is written back
+ * into the page and the command fails with INVALID_PARAM, the page still
+ * pre-guest.  Inferred/not modelled: the firmware's rules for the other
+ * functions (exact and less-than rules, zero for unknown functions) are
+ * AMD's per-platform table; the mock accepts those functions unchanged.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
@@ -42,9 +61,35 @@ struct fw_guest {
 	u64 policy;
 	u8 ld[SHA384_DIGEST_SIZE];
 	u8 imd[SHA384_DIGEST_SIZE];
+	u8 vmpck[SNP_NR_VMPCKS][SNP_VMPCK_SIZE];
 };
 
 static struct fw_guest guests[FW_MAX_GUESTS];
+static u64 contexts_created;
+
+/* ASPFW sev_rmp.h TSC_FACTOR_GENOA: (100000 - 99600) / 2. */
+#define FW_TSC_FACTOR		200u
+
+static void platform_cpuid(u32 leaf, u32 sub, u32 r[4])
+{
+	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		     : "a"(leaf), "c"(sub));
+}
+
+/* Distinct per context and key; not secret (the mock has no TRNG). */
+static void derive_vmpcks(struct fw_guest *g)
+{
+	u8 seed[16], out[SHA384_DIGEST_SIZE];
+	unsigned int i;
+
+	for (i = 0; i < SNP_NR_VMPCKS; i++) {
+		memcpy(seed, &contexts_created, 8);
+		memset(seed + 8, 0, 8);
+		seed[8] = (u8)i;
+		tdsnp_sha384(seed, sizeof(seed), out);
+		memcpy(g->vmpck[i], out, SNP_VMPCK_SIZE);
+	}
+}
 
 static struct fw_guest *find_guest(tdsnp_hpa_t gctx)
 {
@@ -89,6 +134,8 @@ static sev_ret_t fw_gctx_create(void *ctx, tdsnp_hpa_t gctx)
 	memset(g, 0, sizeof(*g));
 	g->state = GSTATE_INIT;
 	g->gctx_pfn = spa >> TDSNP_PAGE_SHIFT;
+	contexts_created++;
+	derive_vmpcks(g);
 out:
 	snp_mock_rmp_unlock();
 	return ret;
@@ -244,6 +291,71 @@ static sev_ret_t check_update(const struct snp_launch_update_cmd *cmd, struct fw
 	return sev_ret(SEV_RET_SUCCESS);
 }
 
+static void fill_secrets(const struct fw_guest *g, struct snp_secrets_page *sp)
+{
+	u32 r[4];
+
+	memset(sp, 0, sizeof(*sp));
+	platform_cpuid(1, 0, r);
+	sp->version = SNP_SECRETS_VERSION;
+	sp->imien = g->imi_en;
+	sp->fms = r[0];
+	memcpy(sp->vmpck, g->vmpck, sizeof(sp->vmpck));
+	sp->tsc_factor = FW_TSC_FACTOR;
+}
+
+/* Bits of the CPU's register @reg (0 EAX .. 3 EDX) the table may not pass. */
+static bool cpuid_mask(u32 leaf, u32 sub, unsigned int reg, u32 *allowed)
+{
+	u32 r[4];
+
+	if (!((leaf == 1 && sub == 0 && reg >= 2) || (leaf == 7 && sub == 0 && reg >= 1) ||
+	      (leaf == 0x80000001 && reg >= 2)))
+		return false;
+	platform_cpuid(leaf, sub, r);
+	*allowed = r[reg];
+	/* Fn0000_0001 ECX: OSXSAVE (27) and bit 31 are unchecked. */
+	if (leaf == 1 && reg == 2)
+		*allowed |= BIT(27) | BIT(31);
+	return true;
+}
+
+static bool cpuid_fn_ok(struct snp_cpuid_fn *f)
+{
+	u32 out[4] = { f->eax, f->ebx, f->ecx, f->edx }, allowed;
+	bool ok = !f->rsvd;
+	unsigned int reg;
+
+	for (reg = 0; reg < 4; reg++) {
+		if (!cpuid_mask(f->eax_in, f->ecx_in, reg, &allowed) || !(out[reg] & ~allowed))
+			continue;
+		out[reg] &= allowed;
+		ok = false;
+	}
+	f->eax = out[0];
+	f->ebx = out[1];
+	f->ecx = out[2];
+	f->edx = out[3];
+	return ok;
+}
+
+/* Check a CPUID page; on failure correct it in place (ASPFW copies it back). */
+static sev_ret_t check_cpuid_page(struct snp_cpuid_table *t)
+{
+	bool ok = true;
+	u32 i;
+
+	if (t->rsvd1 || t->rsvd2 || t->count > SNP_CPUID_COUNT_MAX)
+		return sev_ret(SEV_RET_INVALID_PARAM);
+	for (i = 0; i < t->count; i++) {
+		u32 fn = t->fn[i].eax_in;
+
+		if (fn <= SNP_CPUID_STD_MAX || (fn >= SNP_CPUID_EXT_MIN && fn <= SNP_CPUID_EXT_MAX))
+			ok &= cpuid_fn_ok(&t->fn[i]);
+	}
+	return sev_ret(ok ? SEV_RET_SUCCESS : SEV_RET_INVALID_PARAM);
+}
+
 static sev_ret_t fw_launch_update(void *ctx, const struct snp_launch_update_cmd *cmd)
 {
 	u8 type = (cmd->page & SNP_LU_PAGE_TYPE_MASK) >> SNP_LU_PAGE_TYPE_SHIFT;
@@ -259,6 +371,12 @@ static sev_ret_t fw_launch_update(void *ctx, const struct snp_launch_update_cmd 
 	ret = check_update(cmd, &g, perms);
 	if (sev_ret_val(ret) != SEV_RET_SUCCESS)
 		goto out;
+	/* SECRETS and CPUID are 4K only (check_update): one page. */
+	if (type == SNP_PAGE_TYPE_CPUID) {
+		ret = check_cpuid_page(snp_mock_host_map(tdsnp_hpa(cmd->address)));
+		if (sev_ret_val(ret) != SEV_RET_SUCCESS)
+			goto out;
+	}
 	/* A 2M page is measured as 512 consecutive 4K pages, GPA += 4K. */
 	for (i = 0; i < n; i++) {
 		u64 gpa;
@@ -274,6 +392,8 @@ static sev_ret_t fw_launch_update(void *ctx, const struct snp_launch_update_cmd 
 		if (imi)
 			extend(g->imd, contents, type, imi, perms, gpa);
 	}
+	if (type == SNP_PAGE_TYPE_SECRETS)
+		fill_secrets(g, snp_mock_host_map(tdsnp_hpa(cmd->address)));
 	/* GUEST_VALID: validated, mutable, VMPL1-3 perms, VMSA bit (6.3). */
 	for (i = 0; i < n; i += big ? SNP_PAGES_PER_2M : 1) {
 		e = snp_mock_rmp_auth_locked(pfn + i);
@@ -396,4 +516,29 @@ int snp_mock_fw_digest(tdsnp_hpa_t gctx, u8 ld[SHA384_DIGEST_SIZE], u8 imd[SHA38
 void snp_mock_fw_reset(void)
 {
 	memset(guests, 0, sizeof(guests));
+}
+
+/**
+ * snp_mock_fw_vmpck() - a guest context's VMPCK, as the firmware keeps it
+ * @gctx: the guest context page
+ * @index: 0..3
+ * @key: out: the 32-byte key
+ *
+ * Return: 0, -EINVAL for a bad index, -ENOENT for an unknown guest context.
+ */
+int snp_mock_fw_vmpck(tdsnp_hpa_t gctx, unsigned int index, u8 key[SNP_VMPCK_SIZE])
+{
+	struct fw_guest *g;
+	int ret = -ENOENT;
+
+	if (index >= SNP_NR_VMPCKS)
+		return -EINVAL;
+	snp_mock_rmp_lock();
+	g = find_guest(gctx);
+	if (g) {
+		memcpy(key, g->vmpck[index], SNP_VMPCK_SIZE);
+		ret = 0;
+	}
+	snp_mock_rmp_unlock();
+	return ret;
 }

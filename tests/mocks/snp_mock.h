@@ -68,6 +68,7 @@ struct snp_launch_ops;
 const struct snp_launch_ops *snp_mock_launch_ops(void);
 int snp_mock_fw_digest(tdsnp_hpa_t gctx, u8 ld[48], u8 imd[48]);
 void snp_mock_fw_reset(void);
+int snp_mock_fw_vmpck(tdsnp_hpa_t gctx, unsigned int index, u8 key[32]);
 
 /* The parts (snp_rmp_model.c, snp_hv_model.c, snp_fw_model.c). */
 int snp_mock_rmp_init(void);
