@@ -218,11 +218,22 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 }
 EXPORT_SYMBOL_GPL(tdx_guest_add_vcpu);
 
-static int push_page(struct tdx_guest_page **arr, unsigned int *nr, unsigned int *cap,
-		     tdsnp_gpa_t gpa, struct page *page)
+/*
+ * A page list's room is implied by its length: none for an empty list
+ * (the array is replaced on the next push), else 16 or the next power of
+ * two, whichever is more.  A push grows the array when the length reaches
+ * that room.
+ */
+static bool list_full(unsigned int nr)
 {
-	if (*nr == *cap) {
-		unsigned int ncap = *cap ? *cap * 2 : 16;
+	return !nr || (nr >= 16 && !(nr & (nr - 1)));
+}
+
+static int push_page(struct tdx_guest_page **arr, unsigned int *nr, tdsnp_gpa_t gpa,
+		     struct page *page)
+{
+	if (list_full(*nr)) {
+		unsigned int ncap = *nr ? *nr * 2 : 16;
 		struct tdx_guest_page *n = tdsnp_zalloc(ncap * sizeof(*n));
 
 		if (!n)
@@ -231,7 +242,6 @@ static int push_page(struct tdx_guest_page **arr, unsigned int *nr, unsigned int
 			memcpy(n, *arr, *nr * sizeof(*n));
 		tdsnp_free(*arr);
 		*arr = n;
-		*cap = ncap;
 	}
 	(*arr)[*nr].gpa = gpa;
 	(*arr)[*nr].page = page;
@@ -253,7 +263,7 @@ static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_e
 	page = new_fw_page();
 	if (!page)
 		return -ENOMEM;
-	if (push_page(&g->sept_pages, &g->nr_sept, &g->cap_sept, at, page)) {
+	if (push_page(&g->sept_pages, &g->nr_sept, at, page)) {
 		tdx_free_fw_page(page);
 		return -ENOMEM;
 	}
@@ -301,7 +311,7 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
 
 	if (!page)
 		return -ENOMEM;
-	err = push_page(&g->pages, &g->nr_pages, &g->cap_pages, gpa, page);
+	err = push_page(&g->pages, &g->nr_pages, gpa, page);
 	if (!err)
 		err = map_page(g, gpa, page, source);
 	if (err) {
@@ -364,6 +374,23 @@ int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page 
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tdx_guest_add_page_chunks);
+
+/**
+ * tdx_guest_adopt_page() - hand the guest a page the caller gave the module
+ * @g: the guest
+ * @page: a page the caller made module-owned for this TD with the raw
+ *        wrappers (TDH.VP.ADDCX, TDH.MEM.SEPT.ADD, TDH.MEM.PAGE.ADD, ...)
+ *
+ * tdx_guest_destroy() then reclaims it with the TD's other pages (or
+ * quarantines it), so that the TDR, reclaimed last, has no child left.
+ *
+ * Return: 0, or -ENOMEM (the page stays the caller's to account for).
+ */
+int tdx_guest_adopt_page(struct tdx_guest *g, struct page *page)
+{
+	return push_page(&g->pages, &g->nr_pages, tdsnp_gpa(~0ULL), page);
+}
+EXPORT_SYMBOL_GPL(tdx_guest_adopt_page);
 
 /**
  * tdx_guest_finalize() - TDH.MR.FINALIZE
@@ -540,8 +567,6 @@ static void free_objects(struct tdx_guest *g)
 	g->nr_sept = 0;
 	g->nr_pages = 0;
 	g->td.nr_tdcs_pages = 0;
-	g->cap_sept = 0;
-	g->cap_pages = 0;
 }
 
 static u64 cache_wb_pkg(void)
