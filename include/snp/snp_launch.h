@@ -28,11 +28,13 @@ typedef u32 __bitwise sev_ret_t;
 #define SEV_RET_ASID_OWNED		0x0C
 #define SEV_RET_INVALID_ASID		0x0D
 #define SEV_RET_INVALID_GUEST		0x10
+#define SEV_RET_UNSUPPORTED		0x15
 #define SEV_RET_INVALID_PARAM		0x16
 #define SEV_RET_RESOURCE_LIMIT		0x17
 #define SEV_RET_INVALID_PAGE_SIZE	0x19
 #define SEV_RET_INVALID_PAGE_STATE	0x1A
 #define SEV_RET_INVALID_PAGE_OWNER	0x1C
+#define SEV_RET_AEAD_OFLOW		0x1D
 
 /**
  * sev_ret() - type a raw firmware status
@@ -135,6 +137,20 @@ struct snp_launch_start {
 };
 
 /**
+ * struct snp_guest_request_cmd - SNP_GUEST_REQUEST command buffer (ASPFW
+ *                                snp_mcmd_guest_request_t)
+ * @gctx_paddr: system-physical address of the guest context page
+ * @request_paddr: the request message (a hypervisor-owned page)
+ * @response_paddr: where the firmware writes the response (a firmware page)
+ */
+struct snp_guest_request_cmd {
+	u64 gctx_paddr;
+	u64 request_paddr;
+	u64 response_paddr;
+} __packed;
+TDSNP_CHECK_SIZE(struct snp_guest_request_cmd, 24);
+
+/**
  * struct snp_launch_ops - the launch firmware, as a PSP driver or a mock
  * @gctx_create: SNP_GCTX_CREATE on a firmware-owned page
  * @launch_start: SNP_LAUNCH_START
@@ -144,6 +160,10 @@ struct snp_launch_start {
  * @decommission: SNP_DECOMMISSION: forget the guest (its pages stay)
  * @page_reclaim: SNP_PAGE_RECLAIM: make an immutable firmware or pre-guest
  *                page mutable so that the host can make it shared
+ * @guest_request: SNP_GUEST_REQUEST: hand a running guest's encrypted
+ *                 message to the firmware; the answer lands in the response
+ *                 page, which must be firmware-owned (ASPFW
+ *                 snp_mcmd_guest_request); NULL when the driver has none
  * @ctx: passed to every op
  *
  * Every op returns the firmware status; none of them sleeps on the caller's
@@ -157,6 +177,7 @@ struct snp_launch_ops {
 	sev_ret_t (*launch_finish)(void *ctx, tdsnp_hpa_t gctx);
 	sev_ret_t (*decommission)(void *ctx, tdsnp_hpa_t gctx);
 	sev_ret_t (*page_reclaim)(void *ctx, tdsnp_hpa_t spa);
+	sev_ret_t (*guest_request)(void *ctx, const struct snp_guest_request_cmd *cmd);
 	void *ctx;
 };
 
@@ -291,6 +312,8 @@ sev_ret_t snp_launch_update(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx,
 sev_ret_t snp_launch_finish(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
 sev_ret_t snp_decommission(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
 sev_ret_t snp_page_reclaim(const struct snp_launch_ops *ops, tdsnp_hpa_t spa);
+sev_ret_t snp_guest_request(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx, tdsnp_hpa_t req,
+			    tdsnp_hpa_t rsp);
 
 /*
  * Policy: a launched guest and its pages.  Owns the guest context page;
@@ -323,5 +346,6 @@ int snp_guest_add_page(struct snp_guest *g, struct page *page, tdsnp_gpa_t gpa,
 int snp_guest_finish(struct snp_guest *g);
 int snp_guest_release_page(struct snp_guest *g, struct page *page);
 int snp_guest_destroy(struct snp_guest *g);
+int snp_guest_message(struct snp_guest *g, const void *req, void *rsp, sev_ret_t *fw_status);
 
 #endif /* SNP_SNP_LAUNCH_H */

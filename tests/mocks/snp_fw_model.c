@@ -36,11 +36,30 @@
  * pre-guest.  Inferred/not modelled: the firmware's rules for the other
  * functions (exact and less-than rules, zero for unknown functions) are
  * AMD's per-platform table; the mock accepts those functions unchanged.
+ *
+ * SNP_GUEST_REQUEST (ASPFW snp_mcmd_guest_request; include/snp/
+ * snp_guest_msg.h): the context must be a RUNNING guest's (INVALID_GUEST,
+ * INVALID_GUEST_STATE), the response page firmware-owned
+ * (INVALID_PAGE_STATE), both pages 4K (INVALID_PAGE_SIZE); a header that
+ * is not version 1, size 0x60, AES-256-GCM with a non-zero 16-byte-aligned
+ * MSG_SIZE inside the page, or names a VMPCK above 3, is INVALID_PARAM; a
+ * payload whose tag does not verify is BAD_MEASUREMENT (ASPFW's tag check),
+ * a MSG_SEQNO other than the VMPCK's count + 1 AEAD_OFLOW.  Only
+ * MSG_REPORT_REQ (version 1) is modelled; other types are INVALID_PARAM, as
+ * ASPFW answers unknown ones.  The report: version 2, the policy, the VMPL
+ * asked for (below the VMPCK's: status INVALID_PARAM in the response, as
+ * are non-zero reserved fields; KEY_SEL 2 or 3 INVALID_KEY, the model has
+ * no VLEK), REPORT_DATA and MEASUREMENT = the launch digest; TCB versions,
+ * chip ID, ID block fields and HOST_DATA are zero, and the report is not
+ * signed (the model has no VCEK): SIGNING_KEY 7 (none), SIGNATURE zero.
+ * The AEAD is libcrypto's in userspace; the kernel build has none
+ * (snp_fw_aead_kernel.c) and answers UNSUPPORTED.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/sha384.h>
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
+#include <snp/snp_guest_msg.h>
 #include "mock.h"
 #include "snp_mock.h"
 
@@ -62,6 +81,7 @@ struct fw_guest {
 	u8 ld[SHA384_DIGEST_SIZE];
 	u8 imd[SHA384_DIGEST_SIZE];
 	u8 vmpck[SNP_NR_VMPCKS][SNP_VMPCK_SIZE];
+	u64 msg_count[SNP_NR_VMPCKS];
 };
 
 static struct fw_guest guests[FW_MAX_GUESTS];
@@ -465,6 +485,143 @@ static sev_ret_t fw_page_reclaim(void *ctx, tdsnp_hpa_t spa)
 	return ret;
 }
 
+#define SEV_RET_BAD_MEASUREMENT		0x0B	/* ASPFW: a tag that does not verify */
+#define SEV_RET_INVALID_KEY		0x27	/* Linux psp-sev.h */
+#define REPORT_SIGNING_KEY_NONE		7	/* ASPFW sev_rmp.h */
+
+/* Check the header and pages of SNP_GUEST_REQUEST (the RMP lock held). */
+static sev_ret_t check_guest_request(const struct snp_guest_request_cmd *cmd,
+				     struct fw_guest **gp, struct snp_guest_msg_hdr **req,
+				     u8 **rsp)
+{
+	const struct snp_mock_rmp_entry *rq, *rs;
+	struct snp_guest_msg_hdr *h;
+	struct fw_guest *g;
+
+	g = find_guest(tdsnp_hpa(cmd->gctx_paddr));
+	if (!g)
+		return sev_ret(SEV_RET_INVALID_GUEST);
+	rq = snp_mock_rmp_auth_locked(cmd->request_paddr >> TDSNP_PAGE_SHIFT);
+	rs = snp_mock_rmp_auth_locked(cmd->response_paddr >> TDSNP_PAGE_SHIFT);
+	if (!rq || !rs || (cmd->request_paddr | cmd->response_paddr) & ~TDSNP_PAGE_MASK)
+		return sev_ret(SEV_RET_INVALID_ADDRESS);
+	if (!is_fw_page(rs))
+		return sev_ret(SEV_RET_INVALID_PAGE_STATE);
+	if (rq->size_2m)
+		return sev_ret(SEV_RET_INVALID_PAGE_SIZE);
+	if (g->state != GSTATE_RUNNING)
+		return sev_ret(SEV_RET_INVALID_GUEST_STATE);
+	h = snp_mock_host_map(tdsnp_hpa(cmd->request_paddr));
+	*rsp = snp_mock_host_map(tdsnp_hpa(cmd->response_paddr));
+	if (!h || !*rsp)
+		return sev_ret(SEV_RET_INVALID_ADDRESS);
+	if (h->hdr_version != SNP_MSG_HDR_VERSION || h->hdr_size != SNP_MSG_HDR_SIZE ||
+	    h->algo != SNP_MSG_AEAD_AES_256_GCM || !h->msg_size || h->msg_size % 16 ||
+	    (u64)SNP_MSG_HDR_SIZE + h->msg_size > TDSNP_PAGE_SIZE || h->msg_vmpck >= SNP_NR_VMPCKS)
+		return sev_ret(SEV_RET_INVALID_PARAM);
+	*gp = g;
+	*req = h;
+	return sev_ret(SEV_RET_SUCCESS);
+}
+
+static void msg_iv(u64 seqno, u8 iv[SNP_MSG_IV_SIZE])
+{
+	memset(iv, 0, SNP_MSG_IV_SIZE);
+	memcpy(iv, &seqno, sizeof(seqno));
+}
+
+/* MSG_REPORT_REQ -> MSG_REPORT_RSP (ASPFW snp_mcmd_guest_request, REPORT_REQ). */
+static void make_report(const struct fw_guest *g, const struct snp_report_req *rq, u8 vmpck,
+			struct snp_report_rsp *rs)
+{
+	static const u8 zero[sizeof(rq->rsvd)];
+	u32 status = SEV_RET_SUCCESS;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->report_size = sizeof(rs->report);
+	if (memcmp(rq->rsvd, zero, sizeof(zero)) || (rq->key_sel & ~3u))
+		status = SEV_RET_INVALID_PARAM;
+	else if (rq->key_sel >= 2)
+		status = SEV_RET_INVALID_KEY;
+	else if (rq->vmpl < vmpck)
+		status = SEV_RET_INVALID_PARAM;
+	if (status) {
+		rs->status = status;
+		return;
+	}
+	rs->report.version = SNP_REPORT_VERSION;
+	rs->report.policy = g->policy;
+	rs->report.vmpl = rq->vmpl;
+	rs->report.signature_algo = SNP_REPORT_SIG_ECDSA_P384;
+	rs->report.flags = REPORT_SIGNING_KEY_NONE << 2;
+	memcpy(rs->report.report_data, rq->report_data, sizeof(rq->report_data));
+	memcpy(rs->report.measurement, g->ld, sizeof(g->ld));
+}
+
+static sev_ret_t fw_guest_request(void *ctx, const struct snp_guest_request_cmd *cmd)
+{
+	struct snp_guest_msg_hdr *req = NULL, *out;
+	struct snp_report_req rq;
+	struct snp_report_rsp *rs = NULL;
+	u8 iv[SNP_MSG_IV_SIZE], *rsp = NULL, tag[SNP_MSG_TAG_SIZE];
+	struct fw_guest *g = NULL;
+	sev_ret_t ret;
+	int err;
+
+	(void)ctx;
+	rs = tdsnp_zalloc(sizeof(*rs));
+	if (!rs)
+		return sev_ret(SEV_RET_RESOURCE_LIMIT);
+	snp_mock_rmp_lock();
+	ret = check_guest_request(cmd, &g, &req, &rsp);
+	if (sev_ret_val(ret) != SEV_RET_SUCCESS)
+		goto out;
+	if (req->msg_type != SNP_MSG_REPORT_REQ || req->msg_version != SNP_MSG_REPORT_VERSION ||
+	    req->msg_size < sizeof(rq)) {
+		ret = sev_ret(SEV_RET_INVALID_PARAM);
+		goto out;
+	}
+	msg_iv(req->msg_seqno, iv);
+	err = snp_mock_aes256gcm(false, g->vmpck[req->msg_vmpck], iv, &req->algo,
+				 SNP_MSG_AAD_SIZE, (u8 *)(req + 1), sizeof(rq), (u8 *)&rq,
+				 req->authtag);
+	if (err) {
+		ret = sev_ret(err == -EBADMSG ? SEV_RET_BAD_MEASUREMENT : SEV_RET_UNSUPPORTED);
+		goto out;
+	}
+	if (g->msg_count[req->msg_vmpck] >= ~0ULL - 1 ||
+	    req->msg_seqno != g->msg_count[req->msg_vmpck] + 1) {
+		ret = sev_ret(SEV_RET_AEAD_OFLOW);
+		goto out;
+	}
+	make_report(g, &rq, req->msg_vmpck, rs);
+	out = (struct snp_guest_msg_hdr *)rsp;
+	memset(out, 0, SNP_MSG_HDR_SIZE);
+	out->msg_seqno = req->msg_seqno + 1;
+	out->algo = SNP_MSG_AEAD_AES_256_GCM;
+	out->hdr_version = SNP_MSG_HDR_VERSION;
+	out->hdr_size = SNP_MSG_HDR_SIZE;
+	out->msg_type = SNP_MSG_REPORT_RSP;
+	out->msg_version = SNP_MSG_REPORT_VERSION;
+	out->msg_size = sizeof(*rs);
+	out->msg_vmpck = req->msg_vmpck;
+	msg_iv(out->msg_seqno, iv);
+	err = snp_mock_aes256gcm(true, g->vmpck[req->msg_vmpck], iv, &out->algo,
+				 SNP_MSG_AAD_SIZE, (u8 *)rs, sizeof(*rs), rsp + SNP_MSG_HDR_SIZE, tag);
+	if (err) {
+		memset(rsp, 0, SNP_MSG_HDR_SIZE);
+		ret = sev_ret(SEV_RET_UNSUPPORTED);
+		goto out;
+	}
+	memcpy(out->authtag, tag, sizeof(tag));
+	g->msg_count[req->msg_vmpck] += 2;
+out:
+	snp_mock_rmp_unlock();
+	memset(&rq, 0, sizeof(rq));
+	tdsnp_free(rs);
+	return ret;
+}
+
 static const struct snp_launch_ops fw_ops = {
 	.gctx_create = fw_gctx_create,
 	.launch_start = fw_launch_start,
@@ -473,6 +630,7 @@ static const struct snp_launch_ops fw_ops = {
 	.launch_finish = fw_launch_finish,
 	.decommission = fw_decommission,
 	.page_reclaim = fw_page_reclaim,
+	.guest_request = fw_guest_request,
 };
 
 /**
