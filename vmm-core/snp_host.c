@@ -52,6 +52,7 @@
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
+#include <snp/snp_guest_msg.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
 
@@ -925,6 +926,37 @@ static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
 	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
+/*
+ * KVM's hypervisor error in SW_EXITINFO2[63:32] when the host could not
+ * pass a guest request on (inferred: the GHCB spec names only 1 INVALID_LEN
+ * and 2 BUSY; KVM answers other failures with all ones).
+ */
+#define SH_GUEST_REQ_VMM_ERR	0xffffffffULL
+
+/*
+ * SNP guest request (GHCB spec 4.1.7): EXITINFO1 the request message's GPA,
+ * EXITINFO2 the response's, both shared pages.  The message goes to the
+ * firmware as it is (snp_guest_message()); SW_EXITINFO1 comes back 0 and
+ * SW_EXITINFO2 = hypervisor error << 32 | firmware status.
+ */
+static void guest_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
+{
+	u8 *req = shared_buf(vm, g->sw_exit_info_1, TDSNP_PAGE_SIZE);
+	u8 *rsp = shared_buf(vm, g->sw_exit_info_2, TDSNP_PAGE_SIZE);
+	sev_ret_t fw;
+	int ret;
+
+	if (!req || !rsp) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return;
+	}
+	ret = snp_guest_message(&s->g, req, rsp, &fw);
+	if (ret == -ENOTRECOVERABLE)
+		s->lost++;
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK,
+		    ret ? SH_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw));
+}
+
 /* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
 static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx)
@@ -960,6 +992,9 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 		return false;
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(vm, g, x);
+	case SNP_VMGEXIT_GUEST_REQUEST:
+		guest_request(vm, vmm_vm_priv(vm), g);
+		return false;
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
 		ghcb_result(g, TDSNP_GHCB_RESULT_OK,
 			    TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION);

@@ -38,6 +38,7 @@ u64 guest_snp_pvalidate(u64 va, bool validate, bool *no_change);
 u64 guest_snp_rmpadjust(u64 va, u64 attrs);
 void guest_snp_terminate(unsigned int set, unsigned int reason);
 u64 guest_snp_start_ap(u32 cpu);
+u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa);
 
 /* Images the Makefile builds from guest/snp_tests/ (guest_image_snp_<name>). */
 extern const u8 guest_image_snp_hello[], guest_image_snp_hello_end[];
@@ -46,5 +47,6 @@ extern const u8 guest_image_snp_memory[], guest_image_snp_memory_end[];
 extern const u8 guest_image_snp_faults[], guest_image_snp_faults_end[];
 extern const u8 guest_image_snp_aps[], guest_image_snp_aps_end[];
 extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
+extern const u8 guest_image_snp_report[], guest_image_snp_report_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

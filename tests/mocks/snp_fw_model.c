@@ -503,11 +503,12 @@ static sev_ret_t check_guest_request(const struct snp_guest_request_cmd *cmd,
 		return sev_ret(SEV_RET_INVALID_GUEST);
 	rq = snp_mock_rmp_auth_locked(cmd->request_paddr >> TDSNP_PAGE_SHIFT);
 	rs = snp_mock_rmp_auth_locked(cmd->response_paddr >> TDSNP_PAGE_SHIFT);
-	if (!rq || !rs || (cmd->request_paddr | cmd->response_paddr) & ~TDSNP_PAGE_MASK)
+	/* No entry: a page that never left the all-zero (hypervisor, 4K) state. */
+	if ((cmd->request_paddr | cmd->response_paddr) & ~TDSNP_PAGE_MASK)
 		return sev_ret(SEV_RET_INVALID_ADDRESS);
 	if (!is_fw_page(rs))
 		return sev_ret(SEV_RET_INVALID_PAGE_STATE);
-	if (rq->size_2m)
+	if (rq && rq->size_2m)
 		return sev_ret(SEV_RET_INVALID_PAGE_SIZE);
 	if (g->state != GSTATE_RUNNING)
 		return sev_ret(SEV_RET_INVALID_GUEST_STATE);
