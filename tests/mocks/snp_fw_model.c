@@ -531,25 +531,27 @@ static void msg_iv(u64 seqno, u8 iv[SNP_MSG_IV_SIZE])
 	memcpy(iv, &seqno, sizeof(seqno));
 }
 
+/* Reserved fields, then the key, then the VMPL, in ASPFW's order. */
+static u32 report_req_status(const struct snp_report_req *rq, u8 vmpck)
+{
+	static const u8 zero[sizeof(rq->rsvd)];
+
+	if (memcmp(rq->rsvd, zero, sizeof(zero)) != 0 || (rq->key_sel & ~3u))
+		return SEV_RET_INVALID_PARAM;
+	if (rq->key_sel >= 2)
+		return SEV_RET_INVALID_KEY;
+	return rq->vmpl < vmpck ? SEV_RET_INVALID_PARAM : SEV_RET_SUCCESS;
+}
+
 /* MSG_REPORT_REQ -> MSG_REPORT_RSP (ASPFW snp_mcmd_guest_request, REPORT_REQ). */
 static void make_report(const struct fw_guest *g, const struct snp_report_req *rq, u8 vmpck,
 			struct snp_report_rsp *rs)
 {
-	static const u8 zero[sizeof(rq->rsvd)];
-	u32 status = SEV_RET_SUCCESS;
-
 	memset(rs, 0, sizeof(*rs));
 	rs->report_size = sizeof(rs->report);
-	if (memcmp(rq->rsvd, zero, sizeof(zero)) || (rq->key_sel & ~3u))
-		status = SEV_RET_INVALID_PARAM;
-	else if (rq->key_sel >= 2)
-		status = SEV_RET_INVALID_KEY;
-	else if (rq->vmpl < vmpck)
-		status = SEV_RET_INVALID_PARAM;
-	if (status) {
-		rs->status = status;
+	rs->status = report_req_status(rq, vmpck);
+	if (rs->status)
 		return;
-	}
 	rs->report.version = SNP_REPORT_VERSION;
 	rs->report.policy = g->policy;
 	rs->report.vmpl = rq->vmpl;

@@ -551,7 +551,7 @@ static u64 le64(const u8 *p)
  * offsets (ASPFW snp_attestation_report_t), and the replayed message is
  * refused with AEAD_OFLOW (0x1D).
  */
-static void test_attestation_report_through_guest_request(void **state)
+static void test_attestation_report_via_guest_request(void **state)
 {
 	const struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1,
@@ -653,7 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aps_created_through_ghcb_ucall_at_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inuse_during_psc_is_retried, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_attestation_report_through_guest_request, setup,
+		cmocka_unit_test_setup_teardown(test_attestation_report_via_guest_request, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_psc_reaches_guest_assert, setup,
 						teardown),

@@ -28,7 +28,7 @@
 #include "../mocks/snp_mock.h"
 #include "../mocks/tdx_host_setup.h"
 
-#define PG		4096u
+#define PG		4096ULL
 #define BASE		0x100000ULL
 #define NR_PAGES	16
 
@@ -70,7 +70,7 @@ static void sha384_of(const void *p, size_t n, u8 out[48])
 
 static void put_le64(u8 *p, u64 v)
 {
-	unsigned int i;
+	u64 i;
 
 	for (i = 0; i < 8; i++)
 		p[i] = (u8)(v >> (8 * i));
@@ -81,7 +81,7 @@ static void mrtd_block(struct ref_sha *r, const char *name, u64 gpa)
 {
 	u8 b[128] = { 0 };
 
-	memcpy(b, name, strlen(name));
+	memcpy(b, name, strlen(name) + 1);	/* <= 15 characters: the NUL is padding */
 	put_le64(b + 16, gpa);
 	ref_update(r, b, sizeof(b));
 }
@@ -120,7 +120,7 @@ static void test_tdx_mr_extend_only_chosen_chunks_mrtd_matches_libcrypto(void **
 	struct vmm_vcpu *vcpu;
 	struct ref_sha r;
 	struct vmm_vm *vm;
-	unsigned int i;
+	u64 i;
 
 	(void)state;
 	fill(src, sizeof(src), 3);
@@ -235,15 +235,15 @@ static void wr32(u8 *p, u32 v)
 }
 
 /* CPUID page by offset: count at 0, functions of 48 bytes from 0x10. */
-static u8 *cpuid_fn(u8 *page, unsigned int i)
+static u8 *cpuid_fn(u8 *page, u64 i)
 {
 	return page + 0x10 + 48 * i;
 }
 
-static void cpuid_put(u8 *page, unsigned int i, u32 leaf, u32 sub, const u32 out[4])
+static void cpuid_put(u8 *page, u64 i, u32 leaf, u32 sub, const u32 out[4])
 {
 	u8 *f = cpuid_fn(page, i);
-	unsigned int k;
+	u64 k;
 
 	wr32(f, leaf);
 	wr32(f + 4, sub);
@@ -285,7 +285,7 @@ static void test_snp_page_types_chosen_by_caller_digest_matches_libcrypto(void *
 	const u8 *sp;
 	struct vmm_vcpu *vcpu;
 	struct vmm_vm *vm;
-	unsigned int i, j;
+	u64 i, j;
 	u32 r[4];
 
 	(void)state;
@@ -447,7 +447,7 @@ static void test_region_fields_that_do_not_fit_the_kind_are_einval(void **state)
 	};
 	enum vmm_mem_state st;
 	struct vmm_vm *vm;
-	unsigned int i;
+	u64 i;
 
 	(void)state;
 	snp_up();
