@@ -22,35 +22,35 @@
 /* GHCB NAE event: SNP guest request (GHCB spec 4.1.7; snp.md 5.4 table). */
 #define SNP_VMGEXIT_GUEST_REQUEST	0x80000011ULL
 
-#define SNP_MSG_HDR_SIZE		0x60
-#define SNP_MSG_HDR_VERSION		1
-#define SNP_MSG_AAD_OFFSET		0x30
-#define SNP_MSG_AAD_SIZE		0x30
-#define SNP_MSG_AEAD_AES_256_GCM	1
-#define SNP_MSG_IV_SIZE			12
-#define SNP_MSG_TAG_SIZE		16
+#define SNP_GMSG_HDR_SIZE		0x60
+#define SNP_GMSG_HDR_VERSION		1
+#define SNP_GMSG_AAD_OFFSET		0x30
+#define SNP_GMSG_AAD_SIZE		0x30
+#define SNP_GMSG_AEAD_AES_256_GCM	1
+#define SNP_GMSG_IV_SIZE			12
+#define SNP_GMSG_TAG_SIZE		16
 
 /* MSG_TYPE (ASPFW sev_rmp.h). */
-#define SNP_MSG_REPORT_REQ		5
-#define SNP_MSG_REPORT_RSP		6
-#define SNP_MSG_REPORT_VERSION		1
+#define SNP_GMSG_REPORT_REQ		5
+#define SNP_GMSG_REPORT_RSP		6
+#define SNP_GMSG_REPORT_VERSION		1
 
 /**
- * struct snp_guest_msg_hdr - the header of a guest message
+ * struct tdsnp_snp_msg_hdr - the header of a guest message
  * @authtag: the AEAD tag in bytes 15:0, zero above
  * @msg_seqno: message sequence number (the IV)
  * @rsvd1: reserved
- * @algo: SNP_MSG_AEAD_AES_256_GCM
- * @hdr_version: SNP_MSG_HDR_VERSION
- * @hdr_size: SNP_MSG_HDR_SIZE
- * @msg_type: SNP_MSG_*
+ * @algo: SNP_GMSG_AEAD_AES_256_GCM
+ * @hdr_version: SNP_GMSG_HDR_VERSION
+ * @hdr_size: SNP_GMSG_HDR_SIZE
+ * @msg_type: SNP_GMSG_*
  * @msg_version: version of the message type
  * @msg_size: bytes of payload after the header (a multiple of 16)
  * @rsvd2: reserved
  * @msg_vmpck: which VMPCK (0..3) protects the message
  * @rsvd3: reserved
  */
-struct snp_guest_msg_hdr {
+struct tdsnp_snp_msg_hdr {
 	u8 authtag[32];
 	u64 msg_seqno;
 	u8 rsvd1[8];
@@ -64,35 +64,35 @@ struct snp_guest_msg_hdr {
 	u8 msg_vmpck;
 	u8 rsvd3[35];
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_guest_msg_hdr, SNP_MSG_HDR_SIZE);
-TDSNP_CHECK_OFFSET(struct snp_guest_msg_hdr, msg_seqno, 0x20);
-TDSNP_CHECK_OFFSET(struct snp_guest_msg_hdr, algo, SNP_MSG_AAD_OFFSET);
-TDSNP_CHECK_OFFSET(struct snp_guest_msg_hdr, hdr_size, 0x32);
-TDSNP_CHECK_OFFSET(struct snp_guest_msg_hdr, msg_type, 0x34);
-TDSNP_CHECK_OFFSET(struct snp_guest_msg_hdr, msg_size, 0x36);
-TDSNP_CHECK_OFFSET(struct snp_guest_msg_hdr, msg_vmpck, 0x3c);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_msg_hdr, SNP_GMSG_HDR_SIZE);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_msg_hdr, msg_seqno, 0x20);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_msg_hdr, algo, SNP_GMSG_AAD_OFFSET);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_msg_hdr, hdr_size, 0x32);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_msg_hdr, msg_type, 0x34);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_msg_hdr, msg_size, 0x36);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_msg_hdr, msg_vmpck, 0x3c);
 
 /**
- * struct snp_report_req - MSG_REPORT_REQ payload
+ * struct tdsnp_snp_report_req - MSG_REPORT_REQ payload
  * @report_data: guest data the report carries
  * @vmpl: the VMPL the report states (not below the VMPCK's)
  * @key_sel: bits 1:0 which key signs (0 VLEK or VCEK), rest reserved
  * @rsvd: reserved
  */
-struct snp_report_req {
+struct tdsnp_snp_report_req {
 	u8 report_data[64];
 	u32 vmpl;
 	u32 key_sel;
 	u8 rsvd[24];
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_report_req, 0x60);
-TDSNP_CHECK_OFFSET(struct snp_report_req, vmpl, 0x40);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_report_req, 0x60);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_report_req, vmpl, 0x40);
 
 #define SNP_REPORT_VERSION		2
 #define SNP_REPORT_SIG_ECDSA_P384	1
 
 /**
- * struct snp_attestation_report - ATTESTATION_REPORT (version 2)
+ * struct tdsnp_snp_attestation_report - ATTESTATION_REPORT (version 2)
  * @version: SNP_REPORT_VERSION
  * @guest_svn: from the ID block
  * @policy: the guest policy
@@ -127,7 +127,7 @@ TDSNP_CHECK_OFFSET(struct snp_report_req, vmpl, 0x40);
  * @rsvd5: reserved
  * @signature: the signature over bytes 0x0..0x29F
  */
-struct snp_attestation_report {
+struct tdsnp_snp_attestation_report {
 	u32 version;
 	u32 guest_svn;
 	u64 policy;
@@ -162,35 +162,35 @@ struct snp_attestation_report {
 	u8 rsvd5[168];
 	u8 signature[512];
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_attestation_report, 0x4a0);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, policy, 0x08);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, vmpl, 0x30);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, current_tcb, 0x38);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, flags, 0x48);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, report_data, 0x50);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, measurement, 0x90);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, host_data, 0xc0);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, report_id, 0x140);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, reported_tcb, 0x180);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, chip_id, 0x1a0);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, committed_tcb, 0x1e0);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, launch_tcb, 0x1f0);
-TDSNP_CHECK_OFFSET(struct snp_attestation_report, signature, 0x2a0);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_attestation_report, 0x4a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, policy, 0x08);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, vmpl, 0x30);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, current_tcb, 0x38);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, flags, 0x48);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, report_data, 0x50);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, measurement, 0x90);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, host_data, 0xc0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, report_id, 0x140);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, reported_tcb, 0x180);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, chip_id, 0x1a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, committed_tcb, 0x1e0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, launch_tcb, 0x1f0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_attestation_report, signature, 0x2a0);
 
 /**
- * struct snp_report_rsp - MSG_REPORT_RSP payload
+ * struct tdsnp_snp_report_rsp - MSG_REPORT_RSP payload
  * @status: 0, or the firmware status that refused the request
- * @report_size: sizeof(struct snp_attestation_report)
+ * @report_size: sizeof(struct tdsnp_snp_attestation_report)
  * @rsvd: reserved
  * @report: the report
  */
-struct snp_report_rsp {
+struct tdsnp_snp_report_rsp {
 	u32 status;
 	u32 report_size;
 	u8 rsvd[24];
-	struct snp_attestation_report report;
+	struct tdsnp_snp_attestation_report report;
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_report_rsp, 0x20 + 0x4a0);
-TDSNP_CHECK_OFFSET(struct snp_report_rsp, report, 0x20);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_report_rsp, 0x20 + 0x4a0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_report_rsp, report, 0x20);
 
 #endif /* SNP_SNP_GUEST_MSG_H */

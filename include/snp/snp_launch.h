@@ -209,7 +209,7 @@ struct snp_launch_page {
 #define SNP_NR_VMPCKS			4
 
 /**
- * struct snp_secrets_page - PAGE_TYPE_SECRETS
+ * struct tdsnp_snp_secrets_page - PAGE_TYPE_SECRETS
  * @version: layout version
  * @imien: bit 0: the guest was launched with IMI_EN
  * @fms: family, model, stepping (CPUID Fn0000_0001 EAX)
@@ -222,7 +222,7 @@ struct snp_launch_page {
  * @tsc_factor: the Secure TSC scaling factor
  * @rsvd3: reserved to the end of the page
  */
-struct snp_secrets_page {
+struct tdsnp_snp_secrets_page {
 	u32 version;
 	u32 imien;
 	u32 fms;
@@ -235,17 +235,17 @@ struct snp_secrets_page {
 	u32 tsc_factor;
 	u8 rsvd3[3740];
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_secrets_page, 4096);
-TDSNP_CHECK_OFFSET(struct snp_secrets_page, fms, 0x08);
-TDSNP_CHECK_OFFSET(struct snp_secrets_page, gosvw, 0x10);
-TDSNP_CHECK_OFFSET(struct snp_secrets_page, vmpck, 0x20);
-TDSNP_CHECK_OFFSET(struct snp_secrets_page, os_area, 0xa0);
-TDSNP_CHECK_OFFSET(struct snp_secrets_page, vmsa_tweak_bitmap, 0x100);
-TDSNP_CHECK_OFFSET(struct snp_secrets_page, tsc_factor, 0x160);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_secrets_page, 4096);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, fms, 0x08);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, gosvw, 0x10);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, vmpck, 0x20);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, os_area, 0xa0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, vmsa_tweak_bitmap, 0x100);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, tsc_factor, 0x160);
 
 /*
  * The CPUID page a host gives SNP_LAUNCH_UPDATE (SNP firmware ABI 8.17.2.6,
- * as Linux struct snp_cpuid_table and AMD's firmware cpuid_lookup.h lay it
+ * as Linux struct tdsnp_snp_cpuid_table and AMD's firmware cpuid_lookup.h lay it
  * out): a count, then at most 64 functions of 48 bytes.  Standard functions
  * 0x0..0xFFFF, extended 0x80000000..0x8000FFFF.
  */
@@ -255,7 +255,7 @@ TDSNP_CHECK_OFFSET(struct snp_secrets_page, tsc_factor, 0x160);
 #define SNP_CPUID_EXT_MAX		0x8000ffffu
 
 /**
- * struct snp_cpuid_fn - one CPUID function of the CPUID page
+ * struct tdsnp_snp_cpuid_fn - one CPUID function of the CPUID page
  * @eax_in: the function
  * @ecx_in: the subfunction
  * @xcr0_in: XCR0 the values are for (functions 0xD)
@@ -266,7 +266,7 @@ TDSNP_CHECK_OFFSET(struct snp_secrets_page, tsc_factor, 0x160);
  * @edx: output EDX
  * @rsvd: reserved, zero
  */
-struct snp_cpuid_fn {
+struct tdsnp_snp_cpuid_fn {
 	u32 eax_in;
 	u32 ecx_in;
 	u64 xcr0_in;
@@ -277,26 +277,26 @@ struct snp_cpuid_fn {
 	u32 edx;
 	u64 rsvd;
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_cpuid_fn, 48);
-TDSNP_CHECK_OFFSET(struct snp_cpuid_fn, xcr0_in, 0x08);
-TDSNP_CHECK_OFFSET(struct snp_cpuid_fn, eax, 0x18);
-TDSNP_CHECK_OFFSET(struct snp_cpuid_fn, rsvd, 0x28);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_cpuid_fn, 48);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_fn, xcr0_in, 0x08);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_fn, eax, 0x18);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_fn, rsvd, 0x28);
 
 /**
- * struct snp_cpuid_table - PAGE_TYPE_CPUID contents
+ * struct tdsnp_snp_cpuid_table - PAGE_TYPE_CPUID contents
  * @count: functions in use (0..SNP_CPUID_COUNT_MAX)
  * @rsvd1: reserved, zero
  * @rsvd2: reserved, zero
  * @fn: the functions
  */
-struct snp_cpuid_table {
+struct tdsnp_snp_cpuid_table {
 	u32 count;
 	u32 rsvd1;
 	u64 rsvd2;
-	struct snp_cpuid_fn fn[SNP_CPUID_COUNT_MAX];
+	struct tdsnp_snp_cpuid_fn fn[SNP_CPUID_COUNT_MAX];
 } __packed;
-TDSNP_CHECK_SIZE(struct snp_cpuid_table, 16 + 64 * 48);
-TDSNP_CHECK_OFFSET(struct snp_cpuid_table, fn, 0x10);
+TDSNP_CHECK_SIZE(struct tdsnp_snp_cpuid_table, 16 + 64 * 48);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_table, fn, 0x10);
 
 /* Thin wrappers: marshal and call the op (src/snp/launch.c). */
 void snp_page_contents_digest(enum snp_page_type type, const void *page,

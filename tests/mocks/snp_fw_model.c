@@ -311,7 +311,7 @@ static sev_ret_t check_update(const struct snp_launch_update_cmd *cmd, struct fw
 	return sev_ret(SEV_RET_SUCCESS);
 }
 
-static void fill_secrets(const struct fw_guest *g, struct snp_secrets_page *sp)
+static void fill_secrets(const struct fw_guest *g, struct tdsnp_snp_secrets_page *sp)
 {
 	u32 r[4];
 
@@ -340,7 +340,7 @@ static bool cpuid_mask(u32 leaf, u32 sub, unsigned int reg, u32 *allowed)
 	return true;
 }
 
-static bool cpuid_fn_ok(struct snp_cpuid_fn *f)
+static bool cpuid_fn_ok(struct tdsnp_snp_cpuid_fn *f)
 {
 	u32 out[4] = { f->eax, f->ebx, f->ecx, f->edx }, allowed;
 	bool ok = !f->rsvd;
@@ -360,7 +360,7 @@ static bool cpuid_fn_ok(struct snp_cpuid_fn *f)
 }
 
 /* Check a CPUID page; on failure correct it in place (ASPFW copies it back). */
-static sev_ret_t check_cpuid_page(struct snp_cpuid_table *t)
+static sev_ret_t check_cpuid_page(struct tdsnp_snp_cpuid_table *t)
 {
 	bool ok = true;
 	u32 i;
@@ -491,11 +491,11 @@ static sev_ret_t fw_page_reclaim(void *ctx, tdsnp_hpa_t spa)
 
 /* Check the header and pages of SNP_GUEST_REQUEST (the RMP lock held). */
 static sev_ret_t check_guest_request(const struct snp_guest_request_cmd *cmd,
-				     struct fw_guest **gp, struct snp_guest_msg_hdr **req,
+				     struct fw_guest **gp, struct tdsnp_snp_msg_hdr **req,
 				     u8 **rsp)
 {
 	const struct snp_mock_rmp_entry *rq, *rs;
-	struct snp_guest_msg_hdr *h;
+	struct tdsnp_snp_msg_hdr *h;
 	struct fw_guest *g;
 
 	g = find_guest(tdsnp_hpa(cmd->gctx_paddr));
@@ -516,23 +516,23 @@ static sev_ret_t check_guest_request(const struct snp_guest_request_cmd *cmd,
 	*rsp = snp_mock_host_map(tdsnp_hpa(cmd->response_paddr));
 	if (!h || !*rsp)
 		return sev_ret(SEV_RET_INVALID_ADDRESS);
-	if (h->hdr_version != SNP_MSG_HDR_VERSION || h->hdr_size != SNP_MSG_HDR_SIZE ||
-	    h->algo != SNP_MSG_AEAD_AES_256_GCM || !h->msg_size || h->msg_size % 16 ||
-	    (u64)SNP_MSG_HDR_SIZE + h->msg_size > TDSNP_PAGE_SIZE || h->msg_vmpck >= SNP_NR_VMPCKS)
+	if (h->hdr_version != SNP_GMSG_HDR_VERSION || h->hdr_size != SNP_GMSG_HDR_SIZE ||
+	    h->algo != SNP_GMSG_AEAD_AES_256_GCM || !h->msg_size || h->msg_size % 16 ||
+	    (u64)SNP_GMSG_HDR_SIZE + h->msg_size > TDSNP_PAGE_SIZE || h->msg_vmpck >= SNP_NR_VMPCKS)
 		return sev_ret(SEV_RET_INVALID_PARAM);
 	*gp = g;
 	*req = h;
 	return sev_ret(SEV_RET_SUCCESS);
 }
 
-static void msg_iv(u64 seqno, u8 iv[SNP_MSG_IV_SIZE])
+static void msg_iv(u64 seqno, u8 iv[SNP_GMSG_IV_SIZE])
 {
-	memset(iv, 0, SNP_MSG_IV_SIZE);
+	memset(iv, 0, SNP_GMSG_IV_SIZE);
 	memcpy(iv, &seqno, sizeof(seqno));
 }
 
 /* Reserved fields, then the key, then the VMPL, in ASPFW's order. */
-static u32 report_req_status(const struct snp_report_req *rq, u8 vmpck)
+static u32 report_req_status(const struct tdsnp_snp_report_req *rq, u8 vmpck)
 {
 	static const u8 zero[sizeof(rq->rsvd)];
 
@@ -544,8 +544,8 @@ static u32 report_req_status(const struct snp_report_req *rq, u8 vmpck)
 }
 
 /* MSG_REPORT_REQ -> MSG_REPORT_RSP (ASPFW snp_mcmd_guest_request, REPORT_REQ). */
-static void make_report(const struct fw_guest *g, const struct snp_report_req *rq, u8 vmpck,
-			struct snp_report_rsp *rs)
+static void make_report(const struct fw_guest *g, const struct tdsnp_snp_report_req *rq, u8 vmpck,
+			struct tdsnp_snp_report_rsp *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	rs->report_size = sizeof(rs->report);
@@ -563,10 +563,10 @@ static void make_report(const struct fw_guest *g, const struct snp_report_req *r
 
 static sev_ret_t fw_guest_request(void *ctx, const struct snp_guest_request_cmd *cmd)
 {
-	struct snp_guest_msg_hdr *req = NULL, *out;
-	struct snp_report_req rq;
-	struct snp_report_rsp *rs = NULL;
-	u8 iv[SNP_MSG_IV_SIZE], *rsp = NULL, tag[SNP_MSG_TAG_SIZE];
+	struct tdsnp_snp_msg_hdr *req = NULL, *out;
+	struct tdsnp_snp_report_req rq;
+	struct tdsnp_snp_report_rsp *rs = NULL;
+	u8 iv[SNP_GMSG_IV_SIZE], *rsp = NULL, tag[SNP_GMSG_TAG_SIZE];
 	struct fw_guest *g = NULL;
 	sev_ret_t ret;
 	int err;
@@ -579,14 +579,14 @@ static sev_ret_t fw_guest_request(void *ctx, const struct snp_guest_request_cmd 
 	ret = check_guest_request(cmd, &g, &req, &rsp);
 	if (sev_ret_val(ret) != SEV_RET_SUCCESS)
 		goto out;
-	if (req->msg_type != SNP_MSG_REPORT_REQ || req->msg_version != SNP_MSG_REPORT_VERSION ||
+	if (req->msg_type != SNP_GMSG_REPORT_REQ || req->msg_version != SNP_GMSG_REPORT_VERSION ||
 	    req->msg_size < sizeof(rq)) {
 		ret = sev_ret(SEV_RET_INVALID_PARAM);
 		goto out;
 	}
 	msg_iv(req->msg_seqno, iv);
 	err = snp_mock_aes256gcm(false, g->vmpck[req->msg_vmpck], iv, &req->algo,
-				 SNP_MSG_AAD_SIZE, (u8 *)(req + 1), sizeof(rq), (u8 *)&rq,
+				 SNP_GMSG_AAD_SIZE, (u8 *)(req + 1), sizeof(rq), (u8 *)&rq,
 				 req->authtag);
 	if (err) {
 		ret = sev_ret(err == -EBADMSG ? SEV_RET_BAD_MEASUREMENT : SEV_RET_UNSUPPORTED);
@@ -598,21 +598,22 @@ static sev_ret_t fw_guest_request(void *ctx, const struct snp_guest_request_cmd 
 		goto out;
 	}
 	make_report(g, &rq, req->msg_vmpck, rs);
-	out = (struct snp_guest_msg_hdr *)rsp;
-	memset(out, 0, SNP_MSG_HDR_SIZE);
+	out = (struct tdsnp_snp_msg_hdr *)rsp;
+	memset(out, 0, SNP_GMSG_HDR_SIZE);
 	out->msg_seqno = req->msg_seqno + 1;
-	out->algo = SNP_MSG_AEAD_AES_256_GCM;
-	out->hdr_version = SNP_MSG_HDR_VERSION;
-	out->hdr_size = SNP_MSG_HDR_SIZE;
-	out->msg_type = SNP_MSG_REPORT_RSP;
-	out->msg_version = SNP_MSG_REPORT_VERSION;
+	out->algo = SNP_GMSG_AEAD_AES_256_GCM;
+	out->hdr_version = SNP_GMSG_HDR_VERSION;
+	out->hdr_size = SNP_GMSG_HDR_SIZE;
+	out->msg_type = SNP_GMSG_REPORT_RSP;
+	out->msg_version = SNP_GMSG_REPORT_VERSION;
 	out->msg_size = sizeof(*rs);
 	out->msg_vmpck = req->msg_vmpck;
 	msg_iv(out->msg_seqno, iv);
 	err = snp_mock_aes256gcm(true, g->vmpck[req->msg_vmpck], iv, &out->algo,
-				 SNP_MSG_AAD_SIZE, (u8 *)rs, sizeof(*rs), rsp + SNP_MSG_HDR_SIZE, tag);
+				 SNP_GMSG_AAD_SIZE, (u8 *)rs, sizeof(*rs),
+				 rsp + SNP_GMSG_HDR_SIZE, tag);
 	if (err) {
-		memset(rsp, 0, SNP_MSG_HDR_SIZE);
+		memset(rsp, 0, SNP_GMSG_HDR_SIZE);
 		ret = sev_ret(SEV_RET_UNSUPPORTED);
 		goto out;
 	}
