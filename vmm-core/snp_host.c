@@ -6,9 +6,8 @@
  * snp_guest_create() (GCTX_CREATE, LAUNCH_START with the config's policy,
  * ACTIVATE).  vmm_mem_add() pages go through snp_guest_add_page(): RMPUPDATE
  * to pre-guest (assigned, immutable) and SNP_LAUNCH_UPDATE, type NORMAL when
- * measured; unmeasured pages are ZERO when their contents are all zero (the
- * firmware zeroes the page and measures no contents) and UNMEASURED
- * otherwise (contents kept, not measured), snp.md 6.1-6.3.  finalize
+ * measured, UNMEASURED when not; vmm_mem_add_region() takes the type from
+ * the caller (ZERO, SECRETS and CPUID too), snp.md 6.1-6.3.  finalize
  * LAUNCH_UPDATEs every vCPU's VMSA (type VMSA, at VMM_SNP_HOST_VMSA_GPA) in
  * vCPU index order, each under its vCPU lock (finalize_vcpu), then
  * LAUNCH_FINISH.
@@ -55,6 +54,7 @@
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
+#include <snp/snp_guest_msg.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
 
@@ -282,20 +282,16 @@ static void set_page(struct shvm *s, u64 gpa, struct page *page)
 	vmm_pagemap_set(&s->pg, guest_index(s, gpa), (u64)(unsigned long)page);
 }
 
-static bool all_zero(const u8 *p)
+/*
+ * One initial page: a host page with the contents (zeros for ZERO and
+ * SECRETS, whose contents the firmware writes), made pre-guest and given to
+ * SNP_LAUNCH_UPDATE as @type.  When the firmware refuses a CPUID page it
+ * leaves its corrected table in the page (snp.md 6.3); the page is the
+ * host's again then and its contents are copied to @fw_out.
+ */
+static int add_initial(struct shvm *s, u64 gpa, const void *src, enum snp_page_type type,
+		       void *fw_out)
 {
-	size_t i;
-
-	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
-{
-	struct shvm *s = vmm_vm_priv(vm);
-	enum snp_page_type type;
 	struct page *page;
 	int ret;
 
@@ -304,21 +300,51 @@ static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 	ret = vmm_pagemap_reserve(&s->pg, guest_index(s, gpa));
 	if (ret)
 		return ret;
-	if (measured)
-		type = SNP_PAGE_TYPE_NORMAL;
-	else
-		type = all_zero(src) ? SNP_PAGE_TYPE_ZERO : SNP_PAGE_TYPE_UNMEASURED;
-	/* Not zeroed: the copy fills every byte (tdsnp_free_page() frees it). */
+	/* Not zeroed: the copy or the memset below fills every byte (tdsnp_free_page() frees it). */
 	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
-	memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
+	if (src)
+		memcpy(page_address(page), src, TDSNP_PAGE_SIZE);
+	else
+		memset(page_address(page), 0, TDSNP_PAGE_SIZE);
 	ret = launch_page(s, page, gpa, type);
-	if (!ret)
+	if (!ret) {
 		set_page(s, gpa, page);
-	else if (ret != -ENOTRECOVERABLE)
-		tdsnp_free_page(page);
+		return 0;
+	}
+	if (ret == -ENOTRECOVERABLE)
+		return ret;
+	if (fw_out)
+		memcpy(fw_out, page_address(page), TDSNP_PAGE_SIZE);
+	tdsnp_free_page(page);
 	return ret;
+}
+
+/* vmm_mem_add(): NORMAL when measured, else UNMEASURED (never guessed from the contents). */
+static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+{
+	return add_initial(vmm_vm_priv(vm), gpa, src,
+			   measured ? SNP_PAGE_TYPE_NORMAL : SNP_PAGE_TYPE_UNMEASURED, NULL);
+}
+
+/* vmm_mem_add_region(): the SNP_LAUNCH_UPDATE page type the caller chose (snp.md 6.1). */
+static int sh_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
+			   const struct vmm_mem_region *r)
+{
+	static const u8 type_of[VMM_NR_PAGE_KINDS] = {
+		[VMM_PAGE_MEASURED] = SNP_PAGE_TYPE_NORMAL,
+		[VMM_PAGE_UNMEASURED] = SNP_PAGE_TYPE_UNMEASURED,
+		[VMM_PAGE_ZERO] = SNP_PAGE_TYPE_ZERO,
+		[VMM_PAGE_SECRETS] = SNP_PAGE_TYPE_SECRETS,
+		[VMM_PAGE_CPUID] = SNP_PAGE_TYPE_CPUID,
+	};
+
+	/* SNP measures whole pages: there are no 256-byte chunks. */
+	if (r->kind >= VMM_NR_PAGE_KINDS || !type_of[r->kind])
+		return -EOPNOTSUPP;
+	return add_initial(vmm_vm_priv(vm), gpa, src, (enum snp_page_type)type_of[r->kind],
+			   r->fw_out);
 }
 
 static int make_private(struct shvm *s, u64 gpa)
@@ -908,6 +934,37 @@ static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
 	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
+/*
+ * KVM's hypervisor error in SW_EXITINFO2[63:32] when the host could not
+ * pass a guest request on (inferred: the GHCB spec names only 1 INVALID_LEN
+ * and 2 BUSY; KVM answers other failures with all ones).
+ */
+#define SH_GUEST_REQ_VMM_ERR	0xffffffffULL
+
+/*
+ * SNP guest request (GHCB spec 4.1.7): EXITINFO1 the request message's GPA,
+ * EXITINFO2 the response's, both shared pages.  The message goes to the
+ * firmware as it is (snp_guest_message()); SW_EXITINFO1 comes back 0 and
+ * SW_EXITINFO2 = hypervisor error << 32 | firmware status.
+ */
+static void guest_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
+{
+	u8 *req = shared_buf(vm, g->sw_exit_info_1, TDSNP_PAGE_SIZE);
+	u8 *rsp = shared_buf(vm, g->sw_exit_info_2, TDSNP_PAGE_SIZE);
+	sev_ret_t fw;
+	int ret;
+
+	if (!req || !rsp) {
+		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return;
+	}
+	ret = snp_guest_message(&s->g, req, rsp, &fw);
+	if (ret == -ENOTRECOVERABLE)
+		s->lost++;
+	ghcb_result(g, TDSNP_GHCB_RESULT_OK,
+		    ret ? SH_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw));
+}
+
 /* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
 static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx)
@@ -943,6 +1000,9 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 		return false;
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(vm, g, x);
+	case SNP_VMGEXIT_GUEST_REQUEST:
+		guest_request(vm, vmm_vm_priv(vm), g);
+		return false;
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
 		ghcb_result(g, TDSNP_GHCB_RESULT_OK,
 			    TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION);
@@ -1164,6 +1224,7 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 	.state_read = sh_state_read,
 	.state_write = sh_state_write,
 	.mem_add = sh_mem_add,
+	.mem_add_kind = sh_mem_add_kind,
 	.mem_convert = sh_mem_convert,
 	.finalize_vcpu = sh_finalize_vcpu,
 	.finalize = sh_finalize,

@@ -459,6 +459,33 @@ static int th_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 	return record(vm, tdx_guest_add_page(&t->g, tdsnp_gpa(gpa), t->bounce, measured));
 }
 
+/*
+ * TDX has no ZERO, SECRETS or CPUID page: initial pages are TDH.MEM.PAGE.ADD
+ * with TDH.MR.EXTEND of all, some or none of their 256-byte chunks.
+ */
+static int th_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
+			   const struct vmm_mem_region *r)
+{
+	struct tdx_host_vm *t = to_tvm(vm);
+	u32 chunks;
+
+	switch (r->kind) {
+	case VMM_PAGE_MEASURED:
+		chunks = TDX_MR_EXTEND_ALL_CHUNKS;
+		break;
+	case VMM_PAGE_UNMEASURED:
+		chunks = 0;
+		break;
+	case VMM_PAGE_CHUNKS:
+		chunks = r->chunks;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	memcpy(page_address(t->bounce), src, TDSNP_PAGE_SIZE);
+	return record(vm, tdx_guest_add_page_chunks(&t->g, tdsnp_gpa(gpa), t->bounce, chunks));
+}
+
 static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
@@ -761,6 +788,7 @@ const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.state_read = th_state_read,
 	.state_write = th_state_write,
 	.mem_add = th_mem_add,
+	.mem_add_kind = th_mem_add_kind,
 	.mem_convert = th_mem_convert,
 	.finalize = th_finalize,
 	.measurement = th_measurement,
@@ -800,16 +828,44 @@ void *vmm_tdx_host_shared(struct vmm_vm *vm, u64 gpa)
 EXPORT_SYMBOL_GPL(vmm_tdx_host_shared);
 
 /**
- * vmm_tdx_host_guest() - the TD behind a tdx_host VM
+ * vmm_tdx_host_sept_rd() - TDH.MEM.SEPT.RD of the VM's TD
  * @vm: a VM of the tdx_host backend
+ * @gpa: the guest-physical address (level bits are taken from @level)
+ * @level: the S-EPT level to read (TDX_LEVEL_4K, TDX_LEVEL_2M, ...)
+ * @e: out: the entry and its level and state (the module's extended error
+ *     registers, tdx-host.md 2)
  *
- * For callers that issue their own SEAMCALLs on the TD (TDH.MEM.SEPT.RD,
- * TDH.MNG.RD, ...); the VM keeps owning it.
+ * For callers that check what the module itself maps against
+ * vmm_get_mem_state(); the call changes nothing and may race with the
+ * VM's own SEAMCALLs (TDX_OPERAND_BUSY is then the caller's to retry).
  *
- * Return: the guest.
+ * Return: the module's raw status.
  */
-struct tdx_guest *vmm_tdx_host_guest(struct vmm_vm *vm)
+u64 vmm_tdx_host_sept_rd(struct vmm_vm *vm, u64 gpa, unsigned int level, struct tdx_ext_err *e)
 {
-	return &to_tvm(vm)->g;
+	return tdsnp_tdh_mem_sept_rd(&to_tvm(vm)->g.td, tdsnp_gpa(gpa), level, e);
 }
-EXPORT_SYMBOL_GPL(vmm_tdx_host_guest);
+EXPORT_SYMBOL_GPL(vmm_tdx_host_sept_rd);
+
+/**
+ * vmm_tdx_host_page() - the host page the module maps privately at a GPA
+ * @vm: a VM of the tdx_host backend
+ * @gpa: a 4 KiB aligned guest-physical address
+ *
+ * The page belongs to the module (its contents are ciphertext on hardware;
+ * the mock keeps plaintext) until the GPA leaves VMM_MEM_PRIVATE or the VM
+ * is destroyed.  Call under no lock of the VM's while it runs no vCPU.
+ *
+ * Return: the page, or NULL when no private page is mapped at @gpa.
+ */
+struct page *vmm_tdx_host_page(struct vmm_vm *vm, u64 gpa)
+{
+	struct tdx_guest *g = &to_tvm(vm)->g;
+	unsigned int i;
+
+	for (i = 0; i < g->nr_pages; i++)
+		if (tdsnp_gpa_val(g->pages[i].gpa) == gpa)
+			return g->pages[i].page;
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_host_page);

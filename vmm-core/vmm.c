@@ -432,27 +432,82 @@ static int reserve_range(struct vmm_vm *vm, u64 start, u64 end)
  */
 int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured)
 {
-	u64 end = gpa + size, p;
+	struct vmm_mem_region r = {
+		.gpa = gpa, .src = src, .size = size,
+		.kind = measured ? VMM_PAGE_MEASURED : VMM_PAGE_UNMEASURED,
+	};
+
+	return vmm_mem_add_region(vm, &r);
+}
+EXPORT_SYMBOL_GPL(vmm_mem_add);
+
+static bool region_ok(const struct vmm_mem_region *r)
+{
+	bool no_src = r->kind == VMM_PAGE_ZERO || r->kind == VMM_PAGE_SECRETS;
+
+	if (r->kind >= VMM_NR_PAGE_KINDS || !r->src != no_src)
+		return false;
+	if (r->kind == VMM_PAGE_CHUNKS)
+		return r->chunks < BIT(VMM_MEM_CHUNKS_PER_PAGE);
+	return !r->chunks && (!r->fw_out || r->kind == VMM_PAGE_CPUID);
+}
+
+static int add_one(struct vmm_vm *vm, const struct vmm_mem_region *r, u64 p)
+{
+	u64 off = p - r->gpa;
+	const u8 *src = r->src ? (const u8 *)r->src + off : NULL;
+
+	if (vm->ops->mem_add_kind) {
+		struct vmm_mem_region one = *r;
+
+		one.fw_out = r->fw_out ? (u8 *)r->fw_out + off : NULL;
+		return vm->ops->mem_add_kind(vm, p, src, &one);
+	}
+	if (r->kind != VMM_PAGE_MEASURED && r->kind != VMM_PAGE_UNMEASURED)
+		return -EOPNOTSUPP;
+	return vm->ops->mem_add(vm, p, src, r->kind == VMM_PAGE_MEASURED);
+}
+
+/**
+ * vmm_mem_add_region() - add initial private pages of one kind
+ * @vm: the VM, before it is finalised
+ * @r: the pages: where, their contents and how they enter the launch
+ *     (struct vmm_mem_region, enum vmm_page_kind)
+ *
+ * The whole range is checked first: a range outside RAM, misaligned, or
+ * overlapping a page that is already private or shared, a kind the fields
+ * do not fit, changes nothing.
+ *
+ * Return: 0, -EINVAL for a bad range or region, -EEXIST for an overlap,
+ * -EBUSY once the VM is finalised, -EOPNOTSUPP for a kind the backend has
+ * no such page for (on the first page: nothing added), or the backend's
+ * error (pages before the failing one stay added: initial pages cannot be
+ * removed from a TD or SNP guest before it is torn down).
+ */
+int vmm_mem_add_region(struct vmm_vm *vm, const struct vmm_mem_region *r)
+{
+	u64 end, p;
 	int ret = 0;
 
-	if (!vm)
+	if (!vm || !r || !region_ok(r))
 		return -EINVAL;
-	if (!src || end < gpa || !range_ok(vm, gpa, end))
+	end = r->gpa + r->size;
+	if (end < r->gpa || !range_ok(vm, r->gpa, end))
 		return -EINVAL;
 	tdsnp_mutex_lock(&vm->lock);
 	if (vm->finalized) {
 		ret = -EBUSY;
 		goto out;
 	}
-	for (p = gpa; p < end; p += TDSNP_PAGE_SIZE) {
+	for (p = r->gpa; p < end; p += TDSNP_PAGE_SIZE) {
 		if (state_of(vm, p) != VMM_MEM_UNMAPPED) {
 			ret = -EEXIST;
 			goto out;
 		}
 	}
-	ret = reserve_range(vm, gpa, end);
-	for (p = gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
-		ret = vm->ops->mem_add(vm, p, (const u8 *)src + (p - gpa), measured);
+	ret = reserve_range(vm, r->gpa, end);
+	for (p = r->gpa; p < end && !ret; p += TDSNP_PAGE_SIZE) {
+		ret = add_one(vm, r, p);
 		if (!ret)
 			set_state(vm, p, VMM_MEM_PRIVATE);
 	}
@@ -461,7 +516,7 @@ out:
 	tdsnp_mutex_unlock(&vm->lock);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(vmm_mem_add);
+EXPORT_SYMBOL_GPL(vmm_mem_add_region);
 
 /* Two bits per page of a range: the state each page had before a call. */
 static void note_state(unsigned long *old, u64 i, enum vmm_mem_state st)

@@ -39,6 +39,7 @@ u64 guest_snp_rmpadjust(u64 va, u64 attrs);
 void guest_snp_terminate(unsigned int set, unsigned int reason);
 u64 guest_snp_start_ap(u32 cpu);
 u64 guest_snp_psc(u64 gpa, bool shared);
+u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa);
 
 /* Images the Makefile builds from guest/snp_tests/ (guest_image_snp_<name>). */
 extern const u8 guest_image_snp_hello[], guest_image_snp_hello_end[];
@@ -49,5 +50,6 @@ extern const u8 guest_image_snp_aps[], guest_image_snp_aps_end[];
 extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
 extern const u8 guest_image_snp_vmpl[], guest_image_snp_vmpl_end[];
 extern const u8 guest_image_snp_vmpl_shared[], guest_image_snp_vmpl_shared_end[];
+extern const u8 guest_image_snp_report[], guest_image_snp_report_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

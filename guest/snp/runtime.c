@@ -152,6 +152,24 @@ u64 guest_snp_cbit(void)
 }
 
 /**
+ * guest_snp_guest_request() - pass a guest message to the firmware
+ * @req_gpa: the request message's page (shared)
+ * @rsp_gpa: the page for the response message (shared)
+ *
+ * Return: SW_EXITINFO2 (hypervisor error << 32 | firmware status; 0 when
+ * the firmware answered), or ~0 when the GHCB call itself failed.
+ */
+u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa)
+{
+	struct snp_ghcb g = this_ghcb();
+	u64 status = ~0ULL;
+
+	if (snp_ghcb_guest_request(&g, tdsnp_gpa(req_gpa), tdsnp_gpa(rsp_gpa), &status))
+		return ~0ULL;
+	return status;
+}
+
+/**
  * guest_snp_pvalidate() - PVALIDATE one 4 KiB page
  * @va: its linear address (page aligned, mapped private)
  * @validate: validate, else rescind

@@ -328,5 +328,6 @@ int snp_ghcb_ap_create(struct snp_ghcb *g, unsigned int request, u32 apic_id,
 int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int n);
 int snp_ghcb_ap_reset_hold(struct snp_ghcb *g, u64 *result);
 int snp_ghcb_run_vmpl(struct snp_ghcb *g, unsigned int vmpl);
+int snp_ghcb_guest_request(struct snp_ghcb *g, tdsnp_gpa_t req, tdsnp_gpa_t rsp, u64 *status);
 
 #endif /* SNP_GHCB_H */

@@ -28,11 +28,13 @@ typedef u32 __bitwise sev_ret_t;
 #define SEV_RET_ASID_OWNED		0x0C
 #define SEV_RET_INVALID_ASID		0x0D
 #define SEV_RET_INVALID_GUEST		0x10
+#define SEV_RET_UNSUPPORTED		0x15
 #define SEV_RET_INVALID_PARAM		0x16
 #define SEV_RET_RESOURCE_LIMIT		0x17
 #define SEV_RET_INVALID_PAGE_SIZE	0x19
 #define SEV_RET_INVALID_PAGE_STATE	0x1A
 #define SEV_RET_INVALID_PAGE_OWNER	0x1C
+#define SEV_RET_AEAD_OFLOW		0x1D
 
 /**
  * sev_ret() - type a raw firmware status
@@ -150,6 +152,20 @@ struct snp_launch_start {
 };
 
 /**
+ * struct snp_guest_request_cmd - SNP_GUEST_REQUEST command buffer (ASPFW
+ *                                snp_mcmd_guest_request_t)
+ * @gctx_paddr: system-physical address of the guest context page
+ * @request_paddr: the request message (a hypervisor-owned page)
+ * @response_paddr: where the firmware writes the response (a firmware page)
+ */
+struct snp_guest_request_cmd {
+	u64 gctx_paddr;
+	u64 request_paddr;
+	u64 response_paddr;
+} __packed;
+TDSNP_CHECK_SIZE(struct snp_guest_request_cmd, 24);
+
+/**
  * struct snp_launch_ops - the launch firmware, as a PSP driver or a mock
  * @gctx_create: SNP_GCTX_CREATE on a firmware-owned page
  * @launch_start: SNP_LAUNCH_START
@@ -159,6 +175,10 @@ struct snp_launch_start {
  * @decommission: SNP_DECOMMISSION: forget the guest (its pages stay)
  * @page_reclaim: SNP_PAGE_RECLAIM: make an immutable firmware or pre-guest
  *                page mutable so that the host can make it shared
+ * @guest_request: SNP_GUEST_REQUEST: hand a running guest's encrypted
+ *                 message to the firmware; the answer lands in the response
+ *                 page, which must be firmware-owned (ASPFW
+ *                 snp_mcmd_guest_request); NULL when the driver has none
  * @ctx: passed to every op
  *
  * Every op returns the firmware status; none of them sleeps on the caller's
@@ -172,6 +192,7 @@ struct snp_launch_ops {
 	sev_ret_t (*launch_finish)(void *ctx, tdsnp_hpa_t gctx);
 	sev_ret_t (*decommission)(void *ctx, tdsnp_hpa_t gctx);
 	sev_ret_t (*page_reclaim)(void *ctx, tdsnp_hpa_t spa);
+	sev_ret_t (*guest_request)(void *ctx, const struct snp_guest_request_cmd *cmd);
 	void *ctx;
 };
 
@@ -191,6 +212,107 @@ struct snp_launch_page {
 	u8 vmpl_perms[3];
 };
 
+/*
+ * The SECRETS page the firmware writes at SNP_LAUNCH_UPDATE (SNP firmware
+ * ABI 8.17.2.5 "PAGE_TYPE_SECRETS"; layout as edk2 SnpSecretsPage.h and
+ * COCONUT-SVSM secrets_page.rs give it; version 3 per snp.md 6.3).  The
+ * OS area (0xA0, 96 bytes) belongs to the guest (GHCB spec 2.7); the
+ * firmware leaves it zero.
+ */
+#define SNP_SECRETS_VERSION		3
+#define SNP_VMPCK_SIZE			32
+#define SNP_NR_VMPCKS			4
+
+/**
+ * struct tdsnp_snp_secrets_page - PAGE_TYPE_SECRETS
+ * @version: layout version
+ * @imien: bit 0: the guest was launched with IMI_EN
+ * @fms: family, model, stepping (CPUID Fn0000_0001 EAX)
+ * @rsvd1: reserved
+ * @gosvw: guest OS-visible workarounds
+ * @vmpck: VMPCK0..3, the keys of the guest-request messages of each VMPL
+ * @os_area: guest-defined (message sequence numbers, GHCB spec 2.7)
+ * @vmsa_tweak_bitmap: VMSA register protection tweak bitmap
+ * @rsvd2: reserved (the SVSM fields of newer layouts live here)
+ * @tsc_factor: the Secure TSC scaling factor
+ * @rsvd3: reserved to the end of the page
+ */
+struct tdsnp_snp_secrets_page {
+	u32 version;
+	u32 imien;
+	u32 fms;
+	u32 rsvd1;
+	u8 gosvw[16];
+	u8 vmpck[SNP_NR_VMPCKS][SNP_VMPCK_SIZE];
+	u8 os_area[96];
+	u8 vmsa_tweak_bitmap[64];
+	u8 rsvd2[32];
+	u32 tsc_factor;
+	u8 rsvd3[3740];
+} __packed;
+TDSNP_CHECK_SIZE(struct tdsnp_snp_secrets_page, 4096);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, fms, 0x08);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, gosvw, 0x10);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, vmpck, 0x20);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, os_area, 0xa0);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, vmsa_tweak_bitmap, 0x100);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_secrets_page, tsc_factor, 0x160);
+
+/*
+ * The CPUID page a host gives SNP_LAUNCH_UPDATE (SNP firmware ABI 8.17.2.6,
+ * as Linux struct tdsnp_snp_cpuid_table and AMD's firmware cpuid_lookup.h lay it
+ * out): a count, then at most 64 functions of 48 bytes.  Standard functions
+ * 0x0..0xFFFF, extended 0x80000000..0x8000FFFF.
+ */
+#define SNP_CPUID_COUNT_MAX		64
+#define SNP_CPUID_STD_MAX		0x0000ffffu
+#define SNP_CPUID_EXT_MIN		0x80000000u
+#define SNP_CPUID_EXT_MAX		0x8000ffffu
+
+/**
+ * struct tdsnp_snp_cpuid_fn - one CPUID function of the CPUID page
+ * @eax_in: the function
+ * @ecx_in: the subfunction
+ * @xcr0_in: XCR0 the values are for (functions 0xD)
+ * @xss_in: IA32_XSS the values are for
+ * @eax: output EAX
+ * @ebx: output EBX
+ * @ecx: output ECX
+ * @edx: output EDX
+ * @rsvd: reserved, zero
+ */
+struct tdsnp_snp_cpuid_fn {
+	u32 eax_in;
+	u32 ecx_in;
+	u64 xcr0_in;
+	u64 xss_in;
+	u32 eax;
+	u32 ebx;
+	u32 ecx;
+	u32 edx;
+	u64 rsvd;
+} __packed;
+TDSNP_CHECK_SIZE(struct tdsnp_snp_cpuid_fn, 48);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_fn, xcr0_in, 0x08);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_fn, eax, 0x18);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_fn, rsvd, 0x28);
+
+/**
+ * struct tdsnp_snp_cpuid_table - PAGE_TYPE_CPUID contents
+ * @count: functions in use (0..SNP_CPUID_COUNT_MAX)
+ * @rsvd1: reserved, zero
+ * @rsvd2: reserved, zero
+ * @fn: the functions
+ */
+struct tdsnp_snp_cpuid_table {
+	u32 count;
+	u32 rsvd1;
+	u64 rsvd2;
+	struct tdsnp_snp_cpuid_fn fn[SNP_CPUID_COUNT_MAX];
+} __packed;
+TDSNP_CHECK_SIZE(struct tdsnp_snp_cpuid_table, 16 + 64 * 48);
+TDSNP_CHECK_OFFSET(struct tdsnp_snp_cpuid_table, fn, 0x10);
+
 /* Thin wrappers: marshal and call the op (src/snp/launch.c). */
 void snp_page_contents_digest(enum snp_page_type type, const void *page,
 			      u8 out[SHA384_DIGEST_SIZE]);
@@ -205,6 +327,8 @@ sev_ret_t snp_launch_update(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx,
 sev_ret_t snp_launch_finish(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
 sev_ret_t snp_decommission(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx);
 sev_ret_t snp_page_reclaim(const struct snp_launch_ops *ops, tdsnp_hpa_t spa);
+sev_ret_t snp_guest_request(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx, tdsnp_hpa_t req,
+			    tdsnp_hpa_t rsp);
 
 /*
  * Policy: a launched guest and its pages.  Owns the guest context page;
@@ -237,5 +361,6 @@ int snp_guest_add_page(struct snp_guest *g, struct page *page, tdsnp_gpa_t gpa,
 int snp_guest_finish(struct snp_guest *g);
 int snp_guest_release_page(struct snp_guest *g, struct page *page);
 int snp_guest_destroy(struct snp_guest *g);
+int snp_guest_message(struct snp_guest *g, const void *req, void *rsp, sev_ret_t *fw_status);
 
 #endif /* SNP_SNP_LAUNCH_H */

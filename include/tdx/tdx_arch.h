@@ -295,5 +295,7 @@ TDSNP_CHECK_OFFSET(struct tdx_tdmr_info, reserved, 64);
 /* MRTD extension block (tdx-host.md 10): 16 B name, 8 B GPA, 104 B zero. */
 #define TDX_MR_BLOCK_SIZE		128
 #define TDX_MR_EXTEND_CHUNK		256
+/* Bits 0..15: every 256-byte chunk of a 4 KiB page. */
+#define TDX_MR_EXTEND_ALL_CHUNKS	0xffffu
 
 #endif /* TDX_ARCH_H */

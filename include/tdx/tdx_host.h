@@ -352,10 +352,9 @@ struct tdx_guest_page {
  * @nr_vps: how many
  * @sept_pages: S-EPT pages added
  * @nr_sept: how many
- * @pages: private leaf pages mapped
+ * @pages: private leaf pages mapped (and pages handed over with
+ *         tdx_guest_adopt_page(), at GPA ~0)
  * @nr_pages: how many
- * @cap_sept: capacity of @sept_pages
- * @cap_pages: capacity of @pages
  * @leaked: pages that could not be reclaimed and were quarantined
  * @last_status: raw status of the last leaf of this guest that failed
  *               (TDX_SUCCESS while none did), for callers that want more
@@ -372,7 +371,6 @@ struct tdx_guest {
 	unsigned int nr_sept;
 	struct tdx_guest_page *pages;
 	unsigned int nr_pages;
-	unsigned int cap_sept, cap_pages;
 	unsigned int leaked;
 	u64 last_status;
 };
@@ -381,6 +379,9 @@ int tdx_guest_create(struct tdx_guest *g);
 int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params);
 int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp **out);
 int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure);
+int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source,
+			      u32 chunks);
+int tdx_guest_adopt_page(struct tdx_guest *g, struct page *page);
 int tdx_guest_finalize(struct tdx_guest *g);
 int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
 int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa);

@@ -35,7 +35,8 @@
 
 extern const struct vmm_backend_ops vmm_tdx_host_ops;
 
-struct tdx_guest *vmm_tdx_host_guest(struct vmm_vm *vm);
+u64 vmm_tdx_host_sept_rd(struct vmm_vm *vm, u64 gpa, unsigned int level, struct tdx_ext_err *e);
+struct page *vmm_tdx_host_page(struct vmm_vm *vm, u64 gpa);
 void *vmm_tdx_host_shared(struct vmm_vm *vm, u64 gpa);
 
 #endif /* VMM_TDX_HOST_H */

@@ -303,6 +303,63 @@ struct vmm_mmio_ops {
 
 #define VMM_MAX_MMIO_REGIONS	16
 
+/**
+ * enum vmm_page_kind - how an initial page enters the launch (vmm_mem_add_region())
+ * @VMM_PAGE_MEASURED: contents kept and measured (TDX: TDH.MEM.PAGE.ADD and
+ *                     16 TDH.MR.EXTEND; SNP: SNP_LAUNCH_UPDATE type NORMAL)
+ * @VMM_PAGE_UNMEASURED: contents kept, not measured (TDX: TDH.MEM.PAGE.ADD
+ *                       only; SNP: type UNMEASURED)
+ * @VMM_PAGE_CHUNKS: TDX only: TDH.MEM.PAGE.ADD, then TDH.MR.EXTEND of the
+ *                   256-byte chunks whose bit is set in
+ *                   struct vmm_mem_region.chunks (tdx-host.md 4.1, leaf 16)
+ * @VMM_PAGE_ZERO: SNP only: type ZERO, the firmware zeroes the page and
+ *                 measures no contents (struct vmm_mem_region.src is NULL)
+ * @VMM_PAGE_SECRETS: SNP only: type SECRETS, the firmware writes the
+ *                    secrets page (VMPCKs; struct vmm_mem_region.src is NULL)
+ * @VMM_PAGE_CPUID: SNP only: type CPUID, the firmware checks the CPUID table
+ *                  in the source and refuses it when an entry asks for more
+ *                  than the platform has
+ * @VMM_NR_PAGE_KINDS: number of kinds
+ *
+ * SNP page types: snp.md 6.1; a SECRETS, CPUID or ZERO page measures as 48
+ * zero bytes of contents (snp.md 6.2).
+ */
+enum vmm_page_kind {
+	VMM_PAGE_MEASURED,
+	VMM_PAGE_UNMEASURED,
+	VMM_PAGE_CHUNKS,
+	VMM_PAGE_ZERO,
+	VMM_PAGE_SECRETS,
+	VMM_PAGE_CPUID,
+	VMM_NR_PAGE_KINDS
+};
+
+/* 256-byte TDH.MR.EXTEND chunks per 4 KiB page (tdx-host.md leaf 16). */
+#define VMM_MEM_CHUNKS_PER_PAGE	16
+
+/**
+ * struct vmm_mem_region - initial pages for vmm_mem_add_region()
+ * @gpa: guest-physical start, page aligned, inside RAM
+ * @src: the contents, @size bytes; NULL for VMM_PAGE_ZERO and
+ *       VMM_PAGE_SECRETS (the firmware writes those pages), else non-NULL
+ * @size: bytes, a non-zero multiple of the page size
+ * @kind: enum vmm_page_kind, the same for every page of the region
+ * @chunks: for VMM_PAGE_CHUNKS, bit i set extends the chunk at byte i * 256
+ *          of every page (bits 0..15); must be 0 for the other kinds
+ * @fw_out: for VMM_PAGE_CPUID, optional: when the firmware refuses the
+ *          table, the page as the firmware left it (its corrected table,
+ *          4 KiB per page) is copied here; NULL otherwise
+ */
+struct vmm_mem_region {
+	u64 gpa;
+	const void *src;
+	u64 size;
+	u32 kind;
+	u32 chunks;
+	void *fw_out;
+};
+
+
 struct vmm_vm;
 struct vmm_vcpu;
 
@@ -327,6 +384,11 @@ struct vmm_vcpu;
  * @state_write: write one item to firmware
  * @mem_add: add one initial private page at @gpa with the 4 KiB of @src,
  *           extending the measurement when @measured
+ * @mem_add_kind: add one initial page of region @r at @gpa with the 4 KiB of
+ *                @src (NULL for ZERO and SECRETS) as @r->kind says; optional: without it vmm-core maps
+ *                VMM_PAGE_MEASURED and VMM_PAGE_UNMEASURED to @mem_add and
+ *                refuses the other kinds with -EOPNOTSUPP; a backend refuses
+ *                a kind it has no such page for with -EOPNOTSUPP
  * @mem_convert: turn the page at @gpa from @from into @to (the backend's
  *               real sequence, e.g. TDX block/track/remove or aug/accept, SNP
  *               page state change/RMPUPDATE/PVALIDATE); never called with
@@ -375,6 +437,8 @@ struct vmm_backend_ops {
 	int (*state_read)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value);
 	int (*state_write)(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value);
 	int (*mem_add)(struct vmm_vm *vm, u64 gpa, const void *src, bool measured);
+	int (*mem_add_kind)(struct vmm_vm *vm, u64 gpa, const void *src,
+			    const struct vmm_mem_region *r);
 	int (*mem_convert)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			   enum vmm_mem_state to);
 	int (*finalize_vcpu)(struct vmm_vcpu *vcpu);
@@ -435,6 +499,7 @@ u64 vmm_vm_last_status(struct vmm_vm *vm);
 void vmm_vm_set_last_status(struct vmm_vm *vm, u64 status);
 
 int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool measured);
+int vmm_mem_add_region(struct vmm_vm *vm, const struct vmm_mem_region *r);
 int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state);
 int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
 int vmm_vm_finalize(struct vmm_vm *vm);

@@ -218,11 +218,22 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 }
 EXPORT_SYMBOL_GPL(tdx_guest_add_vcpu);
 
-static int push_page(struct tdx_guest_page **arr, unsigned int *nr, unsigned int *cap,
-		     tdsnp_gpa_t gpa, struct page *page)
+/*
+ * A page list's room is implied by its length: none for an empty list
+ * (the array is replaced on the next push), else 16 or the next power of
+ * two, whichever is more.  A push grows the array when the length reaches
+ * that room.
+ */
+static bool list_full(unsigned int nr)
 {
-	if (*nr == *cap) {
-		unsigned int ncap = *cap ? *cap * 2 : 16;
+	return !nr || (nr >= 16 && !(nr & (nr - 1)));
+}
+
+static int push_page(struct tdx_guest_page **arr, unsigned int *nr, tdsnp_gpa_t gpa,
+		     struct page *page)
+{
+	if (list_full(*nr)) {
+		unsigned int ncap = *nr ? *nr * 2 : 16;
 		struct tdx_guest_page *n = tdsnp_zalloc(ncap * sizeof(*n));
 
 		if (!n)
@@ -231,7 +242,6 @@ static int push_page(struct tdx_guest_page **arr, unsigned int *nr, unsigned int
 			memcpy(n, *arr, *nr * sizeof(*n));
 		tdsnp_free(*arr);
 		*arr = n;
-		*cap = ncap;
 	}
 	(*arr)[*nr].gpa = gpa;
 	(*arr)[*nr].page = page;
@@ -253,7 +263,7 @@ static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_e
 	page = new_fw_page();
 	if (!page)
 		return -ENOMEM;
-	if (push_page(&g->sept_pages, &g->nr_sept, &g->cap_sept, at, page)) {
+	if (push_page(&g->sept_pages, &g->nr_sept, at, page)) {
 		tdx_free_fw_page(page);
 		return -ENOMEM;
 	}
@@ -301,7 +311,7 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
 
 	if (!page)
 		return -ENOMEM;
-	err = push_page(&g->pages, &g->nr_pages, &g->cap_pages, gpa, page);
+	err = push_page(&g->pages, &g->nr_pages, gpa, page);
 	if (!err)
 		err = map_page(g, gpa, page, source);
 	if (err) {
@@ -324,22 +334,63 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
  */
 int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure)
 {
+	return tdx_guest_add_page_chunks(g, gpa, source,
+					 measure ? TDX_MR_EXTEND_ALL_CHUNKS : 0);
+}
+EXPORT_SYMBOL_GPL(tdx_guest_add_page);
+
+/**
+ * tdx_guest_add_page_chunks() - add an initial page (TDH.MEM.PAGE.ADD) and
+ *                               extend MRTD with the chosen 256-byte chunks
+ * @g: an initialized, not finalized guest
+ * @gpa: 4 KiB aligned private GPA
+ * @source: the contents (a page of the host's)
+ * @chunks: bit i set: TDH.MR.EXTEND of the chunk at @gpa + i * 256, in
+ *          ascending order (bits 0..15; 0 measures no contents)
+ *
+ * Return: 0, -EINVAL for bits above 15 (nothing added), or a negative errno.
+ */
+int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source,
+			      u32 chunks)
+{
 	unsigned int i;
 	u64 ret;
-	int err = add_private(g, gpa, source);
+	int err;
 
-	if (err || !measure)
+	if (chunks & ~TDX_MR_EXTEND_ALL_CHUNKS)
+		return -EINVAL;
+	err = add_private(g, gpa, source);
+	if (err)
 		return err;
 	for (i = 0; i < TDSNP_PAGE_SIZE / TDX_MR_EXTEND_CHUNK; i++) {
 		tdsnp_gpa_t chunk = tdsnp_gpa(tdsnp_gpa_val(gpa) + (u64)i * TDX_MR_EXTEND_CHUNK);
 
+		if (!(chunks & BIT(i)))
+			continue;
 		ret = tdx_retry(tdsnp_tdh_mr_extend(&g->td, chunk, NULL));
 		if (ret != TDX_SUCCESS)
 			return fail(g, "TDH.MR.EXTEND", ret);
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_add_page);
+EXPORT_SYMBOL_GPL(tdx_guest_add_page_chunks);
+
+/**
+ * tdx_guest_adopt_page() - hand the guest a page the caller gave the module
+ * @g: the guest
+ * @page: a page the caller made module-owned for this TD with the raw
+ *        wrappers (TDH.VP.ADDCX, TDH.MEM.SEPT.ADD, TDH.MEM.PAGE.ADD, ...)
+ *
+ * tdx_guest_destroy() then reclaims it with the TD's other pages (or
+ * quarantines it), so that the TDR, reclaimed last, has no child left.
+ *
+ * Return: 0, or -ENOMEM (the page stays the caller's to account for).
+ */
+int tdx_guest_adopt_page(struct tdx_guest *g, struct page *page)
+{
+	return push_page(&g->pages, &g->nr_pages, tdsnp_gpa(~0ULL), page);
+}
+EXPORT_SYMBOL_GPL(tdx_guest_adopt_page);
 
 /**
  * tdx_guest_finalize() - TDH.MR.FINALIZE
@@ -516,8 +567,6 @@ static void free_objects(struct tdx_guest *g)
 	g->nr_sept = 0;
 	g->nr_pages = 0;
 	g->td.nr_tdcs_pages = 0;
-	g->cap_sept = 0;
-	g->cap_pages = 0;
 }
 
 static u64 cache_wb_pkg(void)

@@ -10,6 +10,7 @@
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/ghcb.h>
+#include <snp/snp_guest_msg.h>
 
 static const struct snp_ghcb_msr_ops *msr_ops;
 
@@ -656,3 +657,27 @@ int snp_ghcb_run_vmpl(struct snp_ghcb *g, unsigned int vmpl)
 	return snp_ghcb_call(g, TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL, vmpl, 0);
 }
 EXPORT_SYMBOL_GPL(snp_ghcb_run_vmpl);
+
+/**
+ * snp_ghcb_guest_request() - an SNP guest request through the GHCB (0x80000011)
+ * @g: the GHCB
+ * @req: GPA of the request message (a shared page)
+ * @rsp: GPA of the page the response message is written to (shared)
+ * @status: out: SW_EXITINFO2: the hypervisor's error in bits 63:32, the
+ *          firmware status in bits 31:0 (GHCB spec 4.1.7)
+ *
+ * Return: 0 when the hypervisor answered (*@status says what), or the errno
+ * of snp_ghcb_call().
+ */
+int snp_ghcb_guest_request(struct snp_ghcb *g, tdsnp_gpa_t req, tdsnp_gpa_t rsp, u64 *status)
+{
+	int ret;
+
+	snp_ghcb_invalidate(g);
+	ret = snp_ghcb_call(g, SNP_VMGEXIT_GUEST_REQUEST, tdsnp_gpa_val(req), tdsnp_gpa_val(rsp));
+	if (!ret)
+		*status = g->page->sw_exit_info_2;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_guest_request);
+

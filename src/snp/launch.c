@@ -113,6 +113,31 @@ sev_ret_t snp_page_reclaim(const struct snp_launch_ops *ops, tdsnp_hpa_t spa)
 EXPORT_SYMBOL_GPL(snp_page_reclaim);
 
 /**
+ * snp_guest_request() - SNP_GUEST_REQUEST
+ * @ops: the launch firmware
+ * @gctx: the guest context page
+ * @req: the page holding the guest's request message
+ * @rsp: a firmware-owned page the response is written to
+ *
+ * Return: the firmware status; SEV_RET_UNSUPPORTED when @ops has no
+ * guest_request.
+ */
+sev_ret_t snp_guest_request(const struct snp_launch_ops *ops, tdsnp_hpa_t gctx, tdsnp_hpa_t req,
+			    tdsnp_hpa_t rsp)
+{
+	struct snp_guest_request_cmd cmd = {
+		.gctx_paddr = tdsnp_hpa_val(gctx),
+		.request_paddr = tdsnp_hpa_val(req),
+		.response_paddr = tdsnp_hpa_val(rsp),
+	};
+
+	if (!ops->guest_request)
+		return sev_ret(SEV_RET_UNSUPPORTED);
+	return ops->guest_request(ops->ctx, &cmd);
+}
+EXPORT_SYMBOL_GPL(snp_guest_request);
+
+/**
  * sev_ret_to_errno() - map a firmware status to an errno
  * @r: the status
  *
@@ -265,6 +290,59 @@ int snp_guest_add_page(struct snp_guest *g, struct page *page, tdsnp_gpa_t gpa,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(snp_guest_add_page);
+
+/**
+ * snp_guest_message() - pass one guest message to the firmware and back
+ * @g: a launched guest
+ * @req: the guest's request message, one page (header and encrypted payload)
+ * @rsp: out: the firmware's response message, one page (zeros when refused)
+ * @fw_status: out: the firmware status of SNP_GUEST_REQUEST
+ *
+ * The request is copied into a hypervisor page; the response page is made
+ * firmware-owned for the command (ASPFW snp_mcmd_guest_request), then
+ * reclaimed, made shared and read.  A page that cannot be given back is
+ * quarantined, never freed.
+ *
+ * Return: 0 when the firmware took the command (*@fw_status tells what it
+ * answered), -ENOMEM, -ENOTRECOVERABLE when the response page was lost
+ * (quarantined), or the errno of an RMP step.
+ */
+int snp_guest_message(struct snp_guest *g, const void *req, void *rsp, sev_ret_t *fw_status)
+{
+	struct page *rq = tdsnp_alloc_page(), *rs = tdsnp_alloc_page();
+	int ret = -ENOMEM;
+
+	memset(rsp, 0, TDSNP_PAGE_SIZE);
+	*fw_status = sev_ret(SEV_RET_SUCCESS);
+	if (!rq || !rs)
+		goto out;
+	memcpy(page_address(rq), req, TDSNP_PAGE_SIZE);
+	ret = snp_page_make_firmware(rs);
+	if (ret)
+		goto out;
+	*fw_status = snp_guest_request(g->ops, tdsnp_page_hpa(g->gctx), tdsnp_page_hpa(rq),
+				       tdsnp_page_hpa(rs));
+	if (sev_ret_val(snp_page_reclaim(g->ops, tdsnp_page_hpa(rs))) != SEV_RET_SUCCESS ||
+	    snp_page_make_shared(rs)) {
+		snp_page_quarantine(rs);
+		rs = NULL;
+		ret = -ENOTRECOVERABLE;
+		goto out;
+	}
+	if (sev_ret_val(*fw_status) == SEV_RET_SUCCESS)
+		memcpy(rsp, page_address(rs), TDSNP_PAGE_SIZE);
+	else
+		fw_errno(g, *fw_status, "SNP_GUEST_REQUEST");
+out:
+	if (rs) {
+		memset(page_address(rs), 0, TDSNP_PAGE_SIZE);
+		tdsnp_free_page(rs);
+	}
+	if (rq)
+		tdsnp_free_page(rq);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_guest_message);
 
 /**
  * snp_guest_finish() - SNP_LAUNCH_FINISH

@@ -214,8 +214,7 @@ static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io
 		/* Faults stay on: the read itself may find the TDR busy. */
 		n = 0;
 		do {
-			ret = tdsnp_tdh_mem_sept_rd(&vmm_tdx_host_guest(vm)->td, tdsnp_gpa(gpa),
-						    TDX_LEVEL_4K, &e);
+			ret = vmm_tdx_host_sept_rd(vm, gpa, TDX_LEVEL_4K, &e);
 		} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++n < 100000);
 		/* Without an S-EPT page for the GPA there is no leaf: not private. */
 		s = ret == TDX_SUCCESS ? tdx_ext_err_state(&e) : TDX_SEPT_FREE;

@@ -127,6 +127,9 @@ static int fw_digest(struct vmm_vm *vm, u8 ld[SHA384_DIGEST_SIZE])
 static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg, size_t len)
 {
 	struct vmm_state_entry rip = REG(VMM_REG_RIP, 0xfff0);
+	const struct vmm_mem_region zero_page = {
+		.gpa = BASE + 5 * PG, .size = PG, .kind = VMM_PAGE_ZERO,
+	};
 	tdsnp_hpa_t held[MAX_TRACKED];
 	u8 ld[SHA384_DIGEST_SIZE], fw[SHA384_DIGEST_SIZE], ref[SHA384_DIGEST_SIZE] = { 0 };
 	u8 *src = NULL, *vmsa_copy[2] = { NULL, NULL };
@@ -179,9 +182,10 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 		CHECK(sa->efer & SNP_EFER_SVME);
 		held[nr_held++] = tdsnp_page_hpa(p);
 	}
-	/* Two measured pages, an unmeasured one, an unmeasured zero one. */
+	/* Two measured pages, an unmeasured one, a ZERO one (the caller's choice). */
 	EQ(ret ? 0 : vmm_mem_add(vm, BASE, src, 2 * PG, true), 0);
-	EQ(ret ? 0 : vmm_mem_add(vm, BASE + 4 * PG, src + 2 * PG, 2 * PG, false), 0);
+	EQ(ret ? 0 : vmm_mem_add(vm, BASE + 4 * PG, src + 2 * PG, PG, false), 0);
+	EQ(ret ? 0 : vmm_mem_add_region(vm, &zero_page), 0);
 	for (i = 0; !ret && i < NR_PAGES; i++) {
 		u64 gpa = BASE + i * PG;
 		struct page *p = vmm_snp_host_page(vm, gpa);

@@ -188,8 +188,7 @@ static void fill(u8 *buf, unsigned int seed)
 static int sept_state(struct vmm_vm *vm, u64 gpa, unsigned int *state)
 {
 	struct tdx_ext_err e;
-	u64 ret = tdsnp_tdh_mem_sept_rd(&vmm_tdx_host_guest(vm)->td, tdsnp_gpa(gpa),
-					TDX_LEVEL_4K, &e);
+	u64 ret = vmm_tdx_host_sept_rd(vm, gpa, TDX_LEVEL_4K, &e);
 
 	if (ret != TDX_SUCCESS)
 		return -EIO;

@@ -579,8 +579,7 @@ static void check_states(void)
 	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
 		CHECK(vmm_get_mem_state(g.vm, gpa, &st) == 0);
 		s = TDX_SEPT_FREE;
-		if (tdsnp_tdh_mem_sept_rd(&vmm_tdx_host_guest(g.vm)->td, tdsnp_gpa(gpa),
-					  TDX_LEVEL_4K, &e) == TDX_SUCCESS)
+		if (vmm_tdx_host_sept_rd(g.vm, gpa, TDX_LEVEL_4K, &e) == TDX_SUCCESS)
 			s = tdx_ext_err_state(&e);
 		CHECK((s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING) == (st == VMM_MEM_PRIVATE));
 		/* A shared page is one the host maps for the guest, and only then. */

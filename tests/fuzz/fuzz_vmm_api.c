@@ -140,8 +140,7 @@ static void check_states(struct fvm *f)
 			struct tdx_ext_err e;
 			unsigned int s = TDX_SEPT_FREE;
 
-			if (tdsnp_tdh_mem_sept_rd(&vmm_tdx_host_guest(f->vm)->td, tdsnp_gpa(gpa),
-						  TDX_LEVEL_4K, &e) == TDX_SUCCESS)
+			if (vmm_tdx_host_sept_rd(f->vm, gpa, TDX_LEVEL_4K, &e) == TDX_SUCCESS)
 				s = tdx_ext_err_state(&e);
 			CHECK((s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING) ==
 			      (st == VMM_MEM_PRIVATE));

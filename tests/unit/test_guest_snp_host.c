@@ -12,6 +12,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include <tdsnp/platform.h>
 #include <snp/snp.h>
@@ -502,6 +503,136 @@ static void test_aps_created_through_ghcb_ucall_at_once(void **state)
 	}
 }
 
+/* ---- the attestation report through the guest-request path ---- */
+
+#define REQ_PRIVATE	0xfff60000ULL
+#define SECRETS_GPA	0xfff61000ULL
+#define REQ_SHARED	0xfff62000ULL
+#define RSP_FIRST	0xfff63000ULL
+#define RSP_REPLAY	0xfff64000ULL
+
+/* AES-256-GCM with libcrypto: IV = seqno little-endian, then zeros (snp_guest_msg.h). */
+static void gcm(bool enc, const u8 key[32], u64 seqno, const u8 aad[0x30], const u8 *in,
+		int len, u8 *out, u8 tag[16])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	u8 iv[12] = { 0 };
+	int n = 0, i;
+
+	for (i = 0; i < 8; i++)
+		iv[i] = (u8)(seqno >> (8 * i));
+	assert_non_null(c);
+	assert_int_equal(EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv, enc), 1);
+	assert_int_equal(EVP_CipherUpdate(c, NULL, &n, aad, 0x30), 1);
+	assert_int_equal(EVP_CipherUpdate(c, out, &n, in, len), 1);
+	if (!enc)
+		assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag), 1);
+	assert_int_equal(EVP_CipherFinal_ex(c, out + n, &n), 1);
+	if (enc)
+		assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+static u32 le32(const u8 *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24;
+}
+
+static u64 le64(const u8 *p)
+{
+	return le32(p) | (u64)le32(p + 4) << 32;
+}
+
+/*
+ * The guest asks for its report (guest/snp_tests/report.c) with a message
+ * this test sealed with VMPCK0 as the firmware wrote it into the SECRETS
+ * page; the response, opened here with libcrypto, carries the launch
+ * digest, REPORT_DATA, the VMPL and the policy at the ATTESTATION_REPORT
+ * offsets (ASPFW snp_attestation_report_t), and the replayed message is
+ * refused with AEAD_OFLOW (0x1D).
+ */
+static void test_attestation_report_via_guest_request(void **state)
+{
+	const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.attributes = 0x30000,
+	};
+	const struct vmm_mem_region secrets = {
+		.gpa = SECRETS_GPA, .size = 4096, .kind = VMM_PAGE_SECRETS,
+	};
+	static u8 msg[4096], payload[0x60], plain[0x4c0];
+	u8 vmpck0[32], ld[48], zero[512] = { 0 };
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	const u8 *rsp, *rep;
+	unsigned int i;
+
+	assert_int_equal(vmm_vm_create(&cfg, &e->vm), 0);
+	e->nr = 1;
+	assert_int_equal(vmm_vcpu_create(e->vm, 0, &e->vcpu[0]), 0);
+	assert_int_equal(snp_guest_boot_vcpu(e->vcpu[0], 0, CBIT), 0);
+	assert_int_equal(snp_guest_boot_load(e->vm, guest_image_snp_report,
+					     guest_image_snp_report_end, CBIT), 0);
+	assert_int_equal(vmm_mem_add_region(e->vm, &secrets), 0);
+	/* VMPCK0 at 0x20 of the SECRETS page (plaintext in the mock). */
+	memcpy(vmpck0, (u8 *)page_address(vmm_snp_host_page(e->vm, SECRETS_GPA)) + 0x20, 32);
+
+	/* MSG_REPORT_REQ: REPORT_DATA 0..63, VMPL 2, KEY_SEL 0. */
+	for (i = 0; i < 64; i++)
+		payload[i] = (u8)(0xa0 + i);
+	payload[0x40] = 2;
+	memset(msg, 0, sizeof(msg));
+	msg[0x20] = 1;			/* MSG_SEQNO */
+	msg[0x30] = 1;			/* ALGO: AES-256-GCM */
+	msg[0x31] = 1;			/* HDR_VERSION */
+	msg[0x32] = 0x60;		/* HDR_SIZE */
+	msg[0x34] = 5;			/* MSG_TYPE: REPORT_REQ */
+	msg[0x35] = 1;			/* MSG_VERSION */
+	msg[0x36] = 0x60;		/* MSG_SIZE */
+	msg[0x3c] = 0;			/* MSG_VMPCK */
+	gcm(true, vmpck0, 1, msg + 0x30, payload, 0x60, msg + 0x60, msg);
+	assert_int_equal(vmm_mem_add(e->vm, REQ_PRIVATE, msg, 4096, true), 0);
+	assert_int_equal(vmm_set_mem_state(e->vm, REQ_SHARED, RSP_REPLAY + 4096, VMM_MEM_SHARED),
+			 0);
+	assert_int_equal(vmm_vm_finalize(e->vm), 0);
+	assert_int_equal(vmm_vm_measurement(e->vm, ld, sizeof(ld)), 0);
+
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.nr_args, 2);
+	assert_int_equal(x.ucall.args[0], 0);
+	assert_int_equal(x.ucall.args[1], 0x1d);	/* AEAD_OFLOW: a replay */
+
+	/* The response header (offsets of snp_guest_message_header_t). */
+	rsp = vmm_snp_host_shared(e->vm, RSP_FIRST);
+	assert_non_null(rsp);
+	assert_int_equal(le64(rsp + 0x20), 2);		/* MSG_SEQNO + 1 */
+	assert_int_equal(rsp[0x30], 1);
+	assert_int_equal(rsp[0x31], 1);
+	assert_int_equal(rsp[0x32] | rsp[0x33] << 8, 0x60);
+	assert_int_equal(rsp[0x34], 6);			/* REPORT_RSP */
+	assert_int_equal(rsp[0x35], 1);
+	assert_int_equal(rsp[0x36] | rsp[0x37] << 8, 0x4c0);
+	assert_int_equal(rsp[0x3c], 0);
+	gcm(false, vmpck0, 2, rsp + 0x30, rsp + 0x60, 0x4c0, plain, (u8 *)rsp);
+
+	/* MSG_REPORT_RSP: STATUS, REPORT_SIZE, then the report at 0x20. */
+	assert_int_equal(le32(plain), 0);
+	assert_int_equal(le32(plain + 4), 0x4a0);
+	rep = plain + 0x20;
+	assert_int_equal(le32(rep + 0x00), 2);		/* VERSION */
+	assert_int_equal(le64(rep + 0x08), 0x30000);	/* POLICY */
+	assert_int_equal(le32(rep + 0x30), 2);		/* VMPL asked for */
+	assert_int_equal(le32(rep + 0x34), 1);		/* ECDSA P-384 with SHA-384 */
+	assert_int_equal((le32(rep + 0x48) >> 2) & 7, 7);	/* SIGNING_KEY: none */
+	assert_memory_equal(rep + 0x50, payload, 64);	/* REPORT_DATA */
+	assert_memory_equal(rep + 0x90, ld, 48);	/* MEASUREMENT */
+	assert_memory_equal(rep + 0x2a0, zero, 512);	/* unsigned: no VCEK in the model */
+	/* The refused replay leaves its response page zero. */
+	assert_memory_equal(vmm_snp_host_shared(e->vm, RSP_REPLAY), zero, 512);
+}
+
 int main(void)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 2048 };
@@ -522,6 +653,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aps_created_through_ghcb_ucall_at_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inuse_during_psc_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attestation_report_via_guest_request, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_psc_reaches_guest_assert, setup,
 						teardown),
 	};

@@ -88,16 +88,7 @@ static void assert_clean(u64 outstanding)
 /* Put a module-owned page the test created by hand into the teardown list. */
 static void adopt(struct tdx_guest *g, struct page *page)
 {
-	struct tdx_guest_page *n = tdsnp_zalloc((g->nr_pages + 1) * sizeof(*n));
-
-	assert_non_null(n);
-	if (g->nr_pages)
-		memcpy(n, g->pages, g->nr_pages * sizeof(*n));
-	tdsnp_free(g->pages);
-	g->pages = n;
-	g->cap_pages = g->nr_pages + 1;
-	n[g->nr_pages].page = page;
-	n[g->nr_pages++].gpa = tdsnp_gpa(~0ULL);
+	assert_int_equal(tdx_guest_adopt_page(g, page), 0);
 }
 
 static u64 init_with(struct tdsnp_tdx_td *td, const struct tdx_td_params *p)

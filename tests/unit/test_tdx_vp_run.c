@@ -83,12 +83,10 @@ static u64 guest_rip(struct env *e)
 /* The host's own view of the private page at @gpa. */
 static const u8 *host_view(struct env *e, u64 gpa)
 {
-	struct tdx_guest *g = vmm_tdx_host_guest(e->vm);
-	unsigned int i;
+	struct page *p = vmm_tdx_host_page(e->vm, gpa);
 
-	for (i = 0; i < g->nr_pages; i++)
-		if (tdsnp_gpa_val(g->pages[i].gpa) == gpa)
-			return page_address(g->pages[i].page);
+	if (p)
+		return page_address(p);
 	fail_msg("no private page at 0x%llx", (unsigned long long)gpa);
 	return NULL;
 }
