@@ -666,10 +666,11 @@ static int test_no_digest_flag_same_launch_no_own_measurement(char *msg, size_t 
 	EQ(ret ? 0 : vmm_vm_measurement(vm, ld, sizeof(ld)), -EOPNOTSUPP);
 	EQ(ret ? 0 : fw_digest(vm, fw), 0);
 	if (!ret) {
-		ref_extend(ref, src, SNP_PAGE_TYPE_NORMAL, BASE);
-		ref_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, BASE + PG);
+		EQ(snp_oracle_extend(ref, src, SNP_PAGE_TYPE_NORMAL, 0, NULL, BASE), 0);
+		EQ(snp_oracle_extend(ref, NULL, SNP_PAGE_TYPE_UNMEASURED, 0, NULL, BASE + PG), 0);
 		memset(vmsa + 0x2f0, 0, 16);
-		ref_extend(ref, vmsa, SNP_PAGE_TYPE_VMSA, VMM_SNP_HOST_VMSA_GPA);
+		EQ(snp_oracle_extend(ref, vmsa, SNP_PAGE_TYPE_VMSA, 0, NULL,
+				     VMM_SNP_HOST_VMSA_GPA), 0);
 		CHECK(!memcmp(fw, ref, sizeof(fw)));
 	}
 	if (vm)
