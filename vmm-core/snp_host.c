@@ -300,7 +300,7 @@ static int add_initial(struct shvm *s, u64 gpa, const void *src, enum snp_page_t
 	ret = vmm_pagemap_reserve(&s->pg, guest_index(s, gpa));
 	if (ret)
 		return ret;
-	/* Not zeroed: the copy or the memset below fills every byte (tdsnp_free_page() frees it). */
+	/* Not zeroed: the copy or the memset fills it (tdsnp_free_page() frees it). */
 	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;

@@ -359,7 +359,6 @@ struct vmm_mem_region {
 	void *fw_out;
 };
 
-
 struct vmm_vm;
 struct vmm_vcpu;
 
@@ -385,7 +384,8 @@ struct vmm_vcpu;
  * @mem_add: add one initial private page at @gpa with the 4 KiB of @src,
  *           extending the measurement when @measured
  * @mem_add_kind: add one initial page of region @r at @gpa with the 4 KiB of
- *                @src (NULL for ZERO and SECRETS) as @r->kind says; optional: without it vmm-core maps
+ *                @src (NULL for ZERO and SECRETS) as @r->kind says;
+ *                optional: without it vmm-core maps
  *                VMM_PAGE_MEASURED and VMM_PAGE_UNMEASURED to @mem_add and
  *                refuses the other kinds with -EOPNOTSUPP; a backend refuses
  *                a kind it has no such page for with -EOPNOTSUPP
