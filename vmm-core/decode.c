@@ -736,31 +736,11 @@ static noinline enum dec_err decode_slow(const u8 *bytes, size_t avail, enum vmm
  * struct vmm_insn is written as seven 64-bit words built in registers (no
  * memset, then no byte stores over it for vmm_insn_emulate() to read back
  * through a partly forwarded store).  INSN_AT() places a field's byte in
- * its word; the checks below pin every field used to its offset (x86 is
- * little-endian), and every field not named is 0.
+ * its word; the checks beside struct vmm_insn in decode.h pin every field
+ * used to its offset (x86 is little-endian), and every field not named is 0.
  */
-#define INSN_WORDS	7U
+#define INSN_WORDS	((unsigned int)(sizeof(struct vmm_insn) / 8))	/* 7: see decode.h */
 #define INSN_AT(field, v)	((u64)(u8)(v) << (8 * (offsetof(struct vmm_insn, field) % 8)))
-
-TDSNP_CHECK_SIZE(struct vmm_insn, (size_t)INSN_WORDS * 8);
-TDSNP_CHECK_OFFSET(struct vmm_insn, len, 0);
-TDSNP_CHECK_OFFSET(struct vmm_insn, kind, 1);
-TDSNP_CHECK_OFFSET(struct vmm_insn, alu_op, 2);
-TDSNP_CHECK_OFFSET(struct vmm_insn, size, 3);
-TDSNP_CHECK_OFFSET(struct vmm_insn, reg_size, 4);
-TDSNP_CHECK_OFFSET(struct vmm_insn, reg, 6);
-TDSNP_CHECK_OFFSET(struct vmm_insn, reg_high8, 7);
-TDSNP_CHECK_OFFSET(struct vmm_insn, has_imm, 9);
-TDSNP_CHECK_OFFSET(struct vmm_insn, imm, 16);
-TDSNP_CHECK_OFFSET(struct vmm_insn, lock, 24);
-TDSNP_CHECK_OFFSET(struct vmm_insn, addr_size, 26);
-TDSNP_CHECK_OFFSET(struct vmm_insn, modrm_mod, 27);
-TDSNP_CHECK_OFFSET(struct vmm_insn, base, 28);
-TDSNP_CHECK_OFFSET(struct vmm_insn, index, 29);
-TDSNP_CHECK_OFFSET(struct vmm_insn, scale, 30);
-TDSNP_CHECK_OFFSET(struct vmm_insn, rip_relative, 31);
-TDSNP_CHECK_OFFSET(struct vmm_insn, disp, 40);
-TDSNP_CHECK_OFFSET(struct vmm_insn, mode, 53);
 
 /*
  * The hot entry points start on a cache line: where the linker happened to

@@ -216,6 +216,27 @@ struct vmm_insn {
 	u8 mode;
 };
 
+/* decode.c's fast path builds the struct as seven words by these offsets. */
+TDSNP_CHECK_SIZE(struct vmm_insn, 56);
+TDSNP_CHECK_OFFSET(struct vmm_insn, len, 0);
+TDSNP_CHECK_OFFSET(struct vmm_insn, kind, 1);
+TDSNP_CHECK_OFFSET(struct vmm_insn, alu_op, 2);
+TDSNP_CHECK_OFFSET(struct vmm_insn, size, 3);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg_size, 4);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg, 6);
+TDSNP_CHECK_OFFSET(struct vmm_insn, reg_high8, 7);
+TDSNP_CHECK_OFFSET(struct vmm_insn, has_imm, 9);
+TDSNP_CHECK_OFFSET(struct vmm_insn, imm, 16);
+TDSNP_CHECK_OFFSET(struct vmm_insn, lock, 24);
+TDSNP_CHECK_OFFSET(struct vmm_insn, addr_size, 26);
+TDSNP_CHECK_OFFSET(struct vmm_insn, modrm_mod, 27);
+TDSNP_CHECK_OFFSET(struct vmm_insn, base, 28);
+TDSNP_CHECK_OFFSET(struct vmm_insn, index, 29);
+TDSNP_CHECK_OFFSET(struct vmm_insn, scale, 30);
+TDSNP_CHECK_OFFSET(struct vmm_insn, rip_relative, 31);
+TDSNP_CHECK_OFFSET(struct vmm_insn, disp, 40);
+TDSNP_CHECK_OFFSET(struct vmm_insn, mode, 53);
+
 /* Exception vectors the emulation raises (SDM vol. 3A table 6-1). */
 #define VMM_VEC_UD	6	/* invalid opcode: no error code */
 #define VMM_VEC_GP	13	/* general protection: error code (0 here) */

@@ -282,7 +282,7 @@ static void test_snp_page_types_chosen_by_caller_digest_matches_libcrypto(void *
 	};
 	static const u8 types[] = { 1, 4, 3, 5, 6 };	/* snp.md 6.1 */
 	u8 ld[48] = { 0 }, got[48], zero_key[32] = { 0 };
-	const u8 *sp;
+	const u8 *sp, *zp;
 	struct vmm_vcpu *vcpu;
 	struct vmm_vm *vm;
 	u64 i, j;
@@ -334,9 +334,9 @@ static void test_snp_page_types_chosen_by_caller_digest_matches_libcrypto(void *
 		if (i < 0x160 || i >= 0x164)
 			assert_int_equal(sp[i], 0);
 	/* ZERO is zero, CPUID kept as given. */
+	zp = page_address(vmm_snp_host_page(vm, BASE + 2 * PG));
 	for (i = 0; i < PG; i++)
-		assert_int_equal(((const u8 *)page_address(vmm_snp_host_page(vm, BASE + 2 * PG)))[i],
-				 0);
+		assert_int_equal(zp[i], 0);
 	assert_memory_equal(page_address(vmm_snp_host_page(vm, BASE + 4 * PG)), cpuid, PG);
 
 	assert_int_equal(vmm_vm_destroy(vm), 0);
