@@ -60,6 +60,7 @@ static struct {
 	u64 vmpl_runs;
 	unsigned int last_vmpl;
 	snp_mock_vmpl_run_fn vmpl_runner;
+	u8 cbit;
 	snp_mock_exit_fn fn;
 	void *priv;
 	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
@@ -115,8 +116,9 @@ static u64 msr_protocol(u32 asid, u64 msr)
 
 	switch (msr & TDSNP_GHCB_MSR_INFO_MASK) {
 	case TDSNP_GHCB_MSR_SEV_INFO_REQ:
-		/* Protocol versions 1..2, C-bit 51. */
-		return (2ULL << 48) | (1ULL << 32) | (51ULL << 24) | TDSNP_GHCB_MSR_SEV_INFO_RESP;
+		/* Protocol versions 1..2, the C-bit of the CPU (51 by default). */
+		return (2ULL << 48) | (1ULL << 32) | ((u64)hv.cbit << 24) |
+		       TDSNP_GHCB_MSR_SEV_INFO_RESP;
 	case TDSNP_GHCB_MSR_REG_GPA_REQ:
 		hv.ghcb_gpa = (msr >> 12) << 12;
 		hv.registered = true;
@@ -474,6 +476,7 @@ int snp_mock_hv_init(void)
 	hv.sev_features = 1;	/* SNPActive */
 	hv.pref_gpa = TDSNP_GHCB_MSR_PREF_GPA_NONE << TDSNP_PAGE_SHIFT;
 	hv.ap_wake = 1;		/* KVM's answer after a SIPI */
+	hv.cbit = 51;		/* a real part's C-bit position (APM Vol. 2 7.10.1) */
 	return tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, vmgexit_handler, NULL);
 }
 
@@ -612,6 +615,17 @@ u64 snp_mock_hv_vmpl_runs(unsigned int *last)
 	if (hv.vmpl_runs)
 		*last = hv.last_vmpl;
 	return hv.vmpl_runs;
+}
+
+/**
+ * snp_mock_hv_set_cbit() - the C-bit position the hypervisor reports
+ * @cbit: CPUID Fn8000_001F EBX[5:0] of the CPU the guest runs on; the
+ *        SEV_INFO response of the GHCB MSR protocol carries it (GHCB spec
+ *        2.3.1), so a model CPU with another C-bit sets it here
+ */
+void snp_mock_hv_set_cbit(u8 cbit)
+{
+	hv.cbit = cbit;
 }
 
 /**

@@ -153,6 +153,7 @@ void snp_mock_hv_set_apic_id(u32 apic_id);
 u64 snp_mock_hv_vmpl_runs(unsigned int *last);
 typedef int (*snp_mock_vmpl_run_fn)(u32 asid, const struct snp_mock_vcpu *v);
 void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn);
+void snp_mock_hv_set_cbit(u8 cbit);
 int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op);
 
 /* Firmware side of the RMP, for the launch model (same lock as the RMP). */

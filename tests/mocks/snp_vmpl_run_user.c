@@ -161,6 +161,8 @@ static int run_lower(u32 asid, const struct snp_mock_vcpu *v)
 void snp_vcpu_run_vmpl_install(void)
 {
 	pthread_mutex_init(&lower_lock, NULL);
+	/* The SVSM and its lower VMPLs run on the mock CPU: one C-bit for all. */
+	snp_mock_hv_set_cbit(SNP_VCPU_RUN_CBIT);
 	snp_mock_hv_set_vmpl_runner(run_lower);
 }
 

@@ -170,6 +170,23 @@ static void hello_at(void **state, u32 vmpl)
 }
 
 /* COM1 output through the IO exits, a ucall by GPA, then HLT: at VMPL1. */
+/*
+ * The SVSM learns the C-bit from the hypervisor (GHCB spec 2.3.1 SEV_INFO);
+ * its lower VMPLs run on the same mock CPU, whose C-bit is 39
+ * (snp_vcpu_run.h), so the hypervisor must report 39, not a real part's 51.
+ */
+static void test_svsm_sev_info_reports_the_mock_cpus_cbit(void **state)
+{
+	u16 max, min;
+	u8 cbit = 0;
+
+	(void)state;
+	assert_int_equal(snp_ghcb_msr_sev_info(&max, &min, &cbit), 0);
+	assert_int_equal(cbit, 39);
+	assert_int_equal(max, 2);
+	assert_int_equal(min, 1);
+}
+
 static void test_vmpl1_serial_ucall_hlt(void **state)
 {
 	hello_at(state, SNP_VMPL1);
@@ -678,6 +695,8 @@ int main(void)
 	struct tdsnp_arena *arena;
 	int ret;
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_svsm_sev_info_reports_the_mock_cpus_cbit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_cpuid_msr_io_mmio, setup, teardown),
