@@ -175,7 +175,7 @@ static void hello_at(void **state, u32 vmpl)
  * its lower VMPLs run on the same mock CPU, whose C-bit is 39
  * (snp_vcpu_run.h), so the hypervisor must report 39, not a real part's 51.
  */
-static void test_svsm_sev_info_reports_the_mock_cpus_cbit(void **state)
+static void test_svsm_sev_info_reports_mock_cpu_cbit(void **state)
 {
 	u16 max, min;
 	u8 cbit = 0;
@@ -695,8 +695,7 @@ int main(void)
 	struct tdsnp_arena *arena;
 	int ret;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_svsm_sev_info_reports_the_mock_cpus_cbit, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_svsm_sev_info_reports_mock_cpu_cbit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_cpuid_msr_io_mmio, setup, teardown),
