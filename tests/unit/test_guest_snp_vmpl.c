@@ -695,7 +695,8 @@ int main(void)
 	struct tdsnp_arena *arena;
 	int ret;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_svsm_sev_info_reports_mock_cpu_cbit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_svsm_sev_info_reports_mock_cpu_cbit,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_serial_ucall_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_cpuid_msr_io_mmio, setup, teardown),
