@@ -62,7 +62,12 @@ EXPORT_SYMBOL_GPL(tdx_retry_again);
  * malformed operands to -EINVAL, access refused by metadata masks or a
  * non-debug TD to -EPERM, a failed S-EPT walk to -ENOENT, an occupied
  * entry to -EEXIST; no module at all to -ENODEV (as Linux maps
- * VMFAILINVALID), #GP to -EOPNOTSUPP, #UD to -EACCES; anything else -EIO.
+ * VMFAILINVALID), #GP to -EOPNOTSUPP, #UD to -EACCES.  The ordinary
+ * refusals of a TD's life cycle are not failures of the module: a leaf the
+ * TD's state does not allow (TDX_OP_STATE_INCORRECT, e.g. TDH.VP.CREATE
+ * after TDH.MR.FINALIZE) maps to -EPERM, TDH.MR.FINALIZE without a vCPU
+ * (TDX_NO_VCPUS) to -EINVAL, a vCPU past MAX_VCPUS (TDX_MAX_VCPUS_EXCEEDED)
+ * to -ENOSPC.  Anything else is -EIO.
  *
  * Return: 0 or a negative errno.
  */
@@ -104,6 +109,12 @@ int tdx_status_to_errno(u64 status)
 		return -EEXIST;
 	if (code == TDX_SYS_NOT_READY || code == TDX_SYS_SHUTDOWN)
 		return -ENODEV;
+	if (code == TDX_OP_STATE_INCORRECT)
+		return -EPERM;
+	if (code == TDX_NO_VCPUS)
+		return -EINVAL;
+	if (code == TDX_MAX_VCPUS_EXCEEDED)
+		return -ENOSPC;
 	return -EIO;
 }
 EXPORT_SYMBOL_GPL(tdx_status_to_errno);

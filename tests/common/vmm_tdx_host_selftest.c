@@ -608,11 +608,11 @@ static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, s
 		ret = check_clean(&e, msg, len);
 	if (ret)
 		return env_down(&e, ret, msg, len);
-	/* MR.FINALIZE without a vCPU: TDX_NO_VCPUS. */
+	/* MR.FINALIZE without a vCPU: TDX_NO_VCPUS, an ordinary refusal (-EINVAL). */
 	ret = build(&e, 0, 0, msg, len);
 	if (ret)
 		return env_down(&e, ret, msg, len);
-	if (vmm_vm_finalize(e.vm) != -EIO || vmm_vm_last_status(e.vm) != TDX_NO_VCPUS)
+	if (vmm_vm_finalize(e.vm) != -EINVAL || vmm_vm_last_status(e.vm) != TDX_NO_VCPUS)
 		return env_down(&e, st_fail(msg, len, "finalize without vCPUs: status 0x%llx",
 					    vmm_vm_last_status(e.vm)), msg, len);
 	if (vmm_vm_measurement(e.vm, mrtd, sizeof(mrtd) - 1) != -ENOSPC ||
@@ -626,8 +626,8 @@ static int test_bad_input_gets_errno_exact_status_and_leaks_nothing(char *msg, s
 	if (vmm_vcpu_create(e.vm, 0, &e.vcpu[0]) ||
 	    vmm_mem_add(e.vm, MEM_BASE, page, TDSNP_PAGE_SIZE, true) || vmm_vm_finalize(e.vm))
 		return env_down(&e, st_fail(msg, len, "build after the refusals"), msg, len);
-	/* TDH.VP.CREATE after finalize: OP_STATE_INCORRECT, no page kept. */
-	if (vmm_vcpu_create(e.vm, 1, &vcpu) != -EIO ||
+	/* TDH.VP.CREATE after finalize: OP_STATE_INCORRECT (-EPERM), no page kept. */
+	if (vmm_vcpu_create(e.vm, 1, &vcpu) != -EPERM ||
 	    vmm_vm_last_status(e.vm) != TDX_OP_STATE_INCORRECT)
 		return env_down(&e, st_fail(msg, len, "VP.CREATE after finalize: 0x%llx",
 					    vmm_vm_last_status(e.vm)), msg, len);

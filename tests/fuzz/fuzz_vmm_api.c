@@ -338,11 +338,11 @@ static void op_vcpu(struct fvm *f, struct in *in)
 	/*
 	 * The module refuses a vCPU after finalize (OP_STATE_INCORRECT) and one
 	 * past MAX_VCPUS, counting destroyed ones (MAX_VCPUS_EXCEEDED): tdx_host
-	 * reports both as -EIO, with the status.
+	 * reports them as -EPERM and -ENOSPC, with the status.
 	 */
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST) ||
-	      (ret == -EIO && (vmm_vm_last_status(f->vm) == TDX_OP_STATE_INCORRECT ||
-			       vmm_vm_last_status(f->vm) == TDX_MAX_VCPUS_EXCEEDED)));
+	      (ret == -EPERM && vmm_vm_last_status(f->vm) == TDX_OP_STATE_INCORRECT) ||
+	      (ret == -ENOSPC && vmm_vm_last_status(f->vm) == TDX_MAX_VCPUS_EXCEEDED));
 #elif FUZZ_BACKEND == 1
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST, -EPERM));	/* -EPERM: after finalize */
 #else
@@ -460,9 +460,9 @@ static void op_finalize(struct fvm *f, struct in *in)
 		return;
 	}
 	ret = vmm_vm_finalize(f->vm);
-	/* tdx_host: TDH.MR.FINALIZE without an initialised vCPU is TDX_NO_VCPUS, -EIO. */
+	/* tdx_host: TDH.MR.FINALIZE without an initialised vCPU is TDX_NO_VCPUS, -EINVAL. */
 	CHECK(ERRNO_IN(ret, -EALREADY, -EOPNOTSUPP) ||
-	      (FUZZ_BACKEND == 0 && ret == -EIO && vmm_vm_last_status(f->vm) == TDX_NO_VCPUS));
+	      (FUZZ_BACKEND == 0 && ret == -EINVAL && vmm_vm_last_status(f->vm) == TDX_NO_VCPUS));
 	if (!ret) {
 		CHECK(!f->finalized);
 		f->finalized = true;

@@ -1040,6 +1040,10 @@ static void test_status_to_errno_follows_the_convention(void **state)
 	assert_int_equal(tdx_status_to_errno(TDX_EPT_ENTRY_NOT_FREE | 1), -EEXIST);
 	assert_int_equal(tdx_status_to_errno(TDSNP_SW_FAULT_UD), -EACCES);
 	assert_int_equal(tdx_status_to_errno(TDX_TD_FATAL), -EIO);
+	/* Ordinary refusals of a TD's life cycle, not broken firmware (-EIO). */
+	assert_int_equal(tdx_status_to_errno(TDX_OP_STATE_INCORRECT), -EPERM);
+	assert_int_equal(tdx_status_to_errno(TDX_NO_VCPUS), -EINVAL);
+	assert_int_equal(tdx_status_to_errno(TDX_MAX_VCPUS_EXCEEDED), -ENOSPC);
 	assert_true(tdx_status_is(TDX_OPERAND_BUSY | 0xA9, TDX_OPERAND_BUSY));
 }
 
