@@ -13,7 +13,8 @@
  * sub-functions become typed exits (tdx-guest.md 3.3): Instruction.IO, HLT,
  * CPUID, RDMSR/WRMSR, #VE.RequestMMIO (the shared bit stripped from the
  * GPA), ReportFatalError (shutdown); MapGPA is carried out here through
- * vmm_set_mem_state(); unknown sub-functions get SUBFUNC_UNSUPPORTED.
+ * vmm_set_mem_state(); GetTdVmCallInfo is answered here (no optional
+ * sub-functions); unknown sub-functions get SUBFUNC_UNSUPPORTED.
  * tdsnp's vendor-specific ucall (vmm/ucall.h) reads the guest's record from
  * the shared page and becomes VMM_EXIT_UCALL.  Shared pages are host pages
  * in a 4-level shared EPT whose root every vCPU gets in SHARED_EPTP.  An
@@ -654,6 +655,25 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 		x->fail.status = (s64)a->r12;
 		x->fail.qualification = sub;
 		return true;
+	case TDG_VMCALL_GET_TD_VM_CALL_INFO:
+		/*
+		 * Part of the base set every VMM implements (tdx-guest.md 3.2).
+		 * Leaf 0: R11-R14 are 0.  Leaf 1 enumerates the non-base
+		 * sub-functions this host offers: none (no GetQuote, no
+		 * SetupEventNotifyInterrupt), so every output register is 0
+		 * whichever of them carries the bitmap.  Other leaves are
+		 * invalid operands.
+		 */
+		if (a->r12 > 1) {
+			a->r10 = TDG_VMCALL_INVALID_OPERAND;
+			return false;
+		}
+		a->r11 = 0;
+		a->r12 = 0;
+		a->r13 = 0;
+		a->r14 = 0;
+		a->r15 = 0;
+		return false;
 	default:
 		a->r10 = TDG_VMCALL_SUBFUNC_UNSUPPORTED;
 		return false;

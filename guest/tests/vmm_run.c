@@ -28,7 +28,7 @@ void guest_main(u32 cpu)
 {
 	u64 *aug = (u64 *)VMRUN_AUG_GPA, *nomem = (u64 *)VMRUN_NOMEM_GPA;
 	u32 a, b, c, d, n;
-	u64 v = 0, st;
+	u64 v = 0, st, info[4] = { 1, 1, 1, 1 };
 
 	if (cpu) {
 		for (n = 0; n < 4; n++)
@@ -57,6 +57,11 @@ void guest_main(u32 cpu)
 	guest_ucall(v);
 	WRITE_ONCE(*aug, 0x1234);
 	guest_ucall(READ_ONCE(*aug));
+	/* GetTdVmCallInfo (GHCI base set): leaf 0 answers R11-R14 = 0, leaf 2 is invalid. */
+	GUEST_ASSERT(!tdg_vp_vmcall_get_td_vm_call_info(0, info, &st) && st == 0);
+	GUEST_ASSERT(!info[0] && !info[1] && !info[2] && !info[3]);
+	GUEST_ASSERT(!tdg_vp_vmcall_get_td_vm_call_info(2, info, &st) &&
+		     st == TDG_VMCALL_INVALID_OPERAND);
 	asm volatile("hlt");
 	guest_triple_fault();
 }

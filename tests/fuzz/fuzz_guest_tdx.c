@@ -136,6 +136,8 @@ struct expect {
 	u64 r10;
 	bool has_r11;
 	u64 r11;
+	bool info_zero;		/* GetTdVmCallInfo: each exposed R11-R15 is 0 */
+	u64 mask;		/* the registers the guest exposed (RCX) */
 	bool has_cpuid;
 	u32 cpuid[4];
 	bool has_exit;		/* vmm_vcpu_run() must return this */
@@ -373,8 +375,20 @@ static void expect_ghci(struct expect *x, const struct tdsnp_regs *r)
 		x->exit.fail.status = (s64)r->r12;
 		x->exit.fail.qualification = r->r11;
 		break;
+	case TDG_VMCALL_GET_TD_VM_CALL_INFO:
+		/*
+		 * Base set (tdx-guest.md 3.2): leaf 0 answers R11-R14 = 0; leaf 1
+		 * the optional sub-functions, none on this host, so 0 too.
+		 */
+		if (r->r12 > 1) {
+			x->r10 = R10_INVALID;
+			break;
+		}
+		x->info_zero = true;
+		x->mask = r->rcx;
+		break;
 	default:
-		/* GetQuote, GetTdVmCallInfo, ...: this host implements none of them. */
+		/* GetQuote, SetupEventNotifyInterrupt, ...: this host implements none of them. */
 		x->r10 = R10_UNSUPP;
 		break;
 	}
@@ -406,6 +420,11 @@ static void check_answer(const struct tdsnp_regs *r)
 	CHECK(r->r10 == x->r10);
 	if (x->has_r11)
 		CHECK(r->r11 == x->r11);
+	if (x->info_zero)
+		CHECK((!(x->mask & TDG_VMCALL_EXPOSE(R11)) || !r->r11) &&
+		      (!(x->mask & TDG_VMCALL_EXPOSE(R12)) || !r->r12) &&
+		      (!(x->mask & TDG_VMCALL_EXPOSE(R13)) || !r->r13) &&
+		      (!(x->mask & TDG_VMCALL_EXPOSE(R14)) || !r->r14));
 	if (x->has_cpuid)
 		CHECK(r->r12 == x->cpuid[0] && r->r13 == x->cpuid[1] &&
 		      r->r14 == x->cpuid[2] && r->r15 == x->cpuid[3]);
