@@ -612,12 +612,19 @@ int main(int argc, char **argv)
 	tr.t0 = tdsnp_time_ns();
 	tdsnp_insn_set_tracer(&tracer);
 
+	/* Each part starts with the previous part's folded calls printed. */
 	demo_td(image);
+	fold_flush();
 	failures += demo_td_run();
+	fold_flush();
 	failures += demo_l2_run();
+	fold_flush();
 	demo_snp(image);
+	fold_flush();
 	failures += demo_snp_run();
+	fold_flush();
 	failures += demo_snp_vmpl_run();
+	fold_flush();
 
 	tdsnp_insn_set_tracer(NULL);
 	heading("Summary");
