@@ -46,6 +46,7 @@
  * launch ops and the ASID table are guarded by cfg_lock.
  */
 #include <vmm/vmm.h>
+#include <vmm/ucall.h>
 #include <vmm/snp_host.h>
 #include <vmm/pagemap.h>
 #include <vmm/vmsa_state.h>
@@ -57,6 +58,7 @@
 #include <snp/snp_guest_msg.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
+#include "snp_ghcb_req.h"
 
 /* More ASIDs than any SNP part has (CPUID Fn8000_001F ECX). */
 #define ASID_RANGE_MAX		0x10000u
@@ -774,34 +776,6 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 }
 
 /* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
-static void ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2)
-{
-	g->sw_exit_info_1 = info1;
-	g->sw_exit_info_2 = info2;
-}
-
-/* One page of a page state change, through the VM's own conversion. */
-static int psc_page(struct vmm_vm *vm, u64 entry)
-{
-	u64 op = (entry & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
-	u64 gpa = entry & SNP_PSC_GFN_MASK;
-	enum vmm_mem_state cur, to;
-
-	if (entry & SNP_PSC_PAGESIZE)
-		return -EINVAL;		/* the backend has 4 KiB pages only */
-	if (op == SNP_PSC_OP_PRIVATE)
-		to = VMM_MEM_PRIVATE;
-	else if (op == SNP_PSC_OP_SHARED)
-		to = VMM_MEM_SHARED;
-	else
-		return -EINVAL;
-	if (vmm_get_mem_state(vm, gpa, &cur))
-		return -EINVAL;
-	if (cur == to)
-		return 0;
-	return vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, to);
-}
-
 /*
  * A page state change request (snp.md 5.5): the entries from cur_entry to
  * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
@@ -810,29 +784,17 @@ static int psc_page(struct vmm_vm *vm, u64 entry)
 static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g)
 {
 	struct tdsnp_snp_psc_desc *d;
-	u64 err = 0;
-	u16 i;
+	u16 end;
 
 	d = shared_buf(vm, g->sw_scratch, sizeof(struct snp_psc_hdr));
-	if (!d || d->hdr.end_entry >= SNP_PSC_MAX_ENTRIES ||
-	    !shared_buf(vm, g->sw_scratch, sizeof(d->hdr) + 8ULL * (d->hdr.end_entry + 1u))) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+	end = d ? READ_ONCE(d->hdr.end_entry) : 0;	/* one read: the bound for the rest */
+	if (!d || end >= SNP_PSC_MAX_ENTRIES ||
+	    !shared_buf(vm, g->sw_scratch, sizeof(d->hdr) + 8ULL * (end + 1u))) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	if (d->hdr.cur_entry > d->hdr.end_entry || d->hdr.reserved) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
-		return;
-	}
-	for (i = d->hdr.cur_entry; i <= d->hdr.end_entry; i++) {
-		int ret = psc_page(vm, d->entries[i]);
-
-		if (ret) {
-			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
-			break;
-		}
-		d->hdr.cur_entry = i + 1;
-	}
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
+	vmm_snp_psc_entries(vm, d, end, g);
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -840,47 +802,12 @@ static bool ucall_request(struct vmm_vm *vm, struct tdsnp_ghcb *g, struct vmm_ex
 {
 	u64 gpa = g->sw_exit_info_1;
 	const struct vmm_ucall *src = (gpa & 7) ? NULL : shared_buf(vm, gpa, sizeof(*src));
-	struct vmm_ucall uc;
 
-	ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
-	if (!src)
-		return false;
-	/* One snapshot: the guest may change the record while the host looks. */
-	memcpy(&uc, src, sizeof(uc));
-	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
-	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved || !memchr(uc.file, 0, sizeof(uc.file)))
-		return false;
-	memset(x, 0, sizeof(*x));
-	x->reason = VMM_EXIT_UCALL;
-	x->ucall.gpa = gpa;
-	x->ucall.cmd = (u32)uc.cmd;
-	x->ucall.nr_args = (u32)uc.nr_args;
-	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
-	x->ucall.arg = uc.args[0];
-	x->ucall.line = uc.line;
-	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-	return true;
-}
-
-/* IOIO (EXITINFO1 as the SVM IOIO intercept, APM Vol. 2 15.10.2). */
-static bool io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
-{
-	u64 info = g->sw_exit_info_1;
-	u8 size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
-		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
-
-	/* String and REP forms carry their data in SW_SCRATCH: not offered. */
-	if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+	if (!src || vmm_ucall_from_record(src, gpa, x)) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return false;
 	}
-	x->reason = VMM_EXIT_IO;
-	x->io.port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
-	x->io.size = size;
-	x->io.in = info & TDSNP_SVM_IOIO_TYPE_IN;
-	x->io.value = x->io.in ? 0 : (u32)(g->rax & tdsnp_size_mask(size));
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return true;
 }
 
@@ -894,7 +821,7 @@ static bool mmio_request(struct vmm_vm *vm, struct shvcpu *c, struct tdsnp_ghcb 
 	buf = (size == 1 || size == 2 || size == 4 || size == 8) ?
 	      shared_buf(vm, g->sw_scratch, size) : NULL;
 	if (!buf) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return false;
 	}
 	if (write)
@@ -906,7 +833,7 @@ static bool mmio_request(struct vmm_vm *vm, struct shvcpu *c, struct tdsnp_ghcb 
 	x->mmio.value = v;
 	bx->insn_len = 0;
 	c->pending_scratch = write ? 0 : g->sw_scratch;
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return true;
 }
 
@@ -927,11 +854,11 @@ static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
 	if (!c || vmpl || req > TDSNP_SVM_VMGEXIT_AP_DESTROY ||
 	    (req != TDSNP_SVM_VMGEXIT_AP_DESTROY &&
 	     (!in_ram(s, gpa) || (gpa & (TDSNP_PAGE_SIZE - 1)) || !vmm_snp_host_page(vm, gpa)))) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return;
 	}
 	WRITE_ONCE(c->ap_vmsa_gpa, req == TDSNP_SVM_VMGEXIT_AP_DESTROY ? 0 : gpa);
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
 /*
@@ -955,14 +882,14 @@ static void guest_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *
 	int ret;
 
 	if (!req || !rsp) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return;
 	}
 	ret = snp_guest_message(&s->g, req, rsp, &fw);
 	if (ret == -ENOTRECOVERABLE)
 		s->lost++;
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK,
-		    ret ? SH_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw));
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK,
+			    ret ? SH_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw));
 }
 
 /* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
@@ -974,19 +901,19 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 
 	switch (g->sw_exit_code) {
 	case TDSNP_SVM_EXIT_IOIO:
-		return io_request(g, x);
+		return vmm_snp_io_request(g, x);
 	case TDSNP_SVM_EXIT_CPUID:
 		x->reason = VMM_EXIT_CPUID;
 		x->cpuid.leaf = (u32)g->rax;
 		x->cpuid.subleaf = (u32)g->rcx;
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 		return true;
 	case TDSNP_SVM_EXIT_MSR:
 		x->reason = VMM_EXIT_MSR;
 		x->msr.index = (u32)g->rcx;
 		x->msr.write = g->sw_exit_info_1 == 1;
 		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 		return true;
 	case TDSNP_SVM_VMGEXIT_MMIO_READ:
 		return mmio_request(vm, c, g, bx, false);
@@ -1004,8 +931,8 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 		guest_request(vm, vmm_vm_priv(vm), g);
 		return false;
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK,
-			    TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK,
+				    TDSNP_GHCB_HV_FT_SNP | TDSNP_GHCB_HV_FT_AP_CREATION);
 		return false;
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
 		/* EXITINFO1: reason set [3:0], reason code [11:4]. */
@@ -1014,7 +941,7 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 		c->dead = true;
 		return true;
 	default:
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
 		return false;
 	}
 }
@@ -1044,7 +971,7 @@ static bool msr_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_exit
 	case TDSNP_GHCB_MSR_PSC_REQ:
 		/* GFN [51:12], operation [55:52]; error in [63:32] of the response. */
 		c->vmcb.ghcb_gpa = TDSNP_GHCB_MSR_PSC_RESP |
-				   (psc_page(vm, v & (SNP_PSC_GFN_MASK | SNP_PSC_OP_MASK)) ?
+				   (vmm_snp_psc_page(vm, v & (SNP_PSC_GFN_MASK | SNP_PSC_OP_MASK)) ?
 				    BIT_ULL(32) : 0);
 		return false;
 	case TDSNP_GHCB_MSR_TERM_REQ:
@@ -1074,12 +1001,12 @@ static bool vmgexit(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_backend_
 		return true;
 	}
 	if (gpa >> TDSNP_GHCB_MSR_GPA_VALUE_SHIFT != c->ghcb_gfn) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_NOT_REGISTERED);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_NOT_REGISTERED);
 		return false;
 	}
 	if (g->protocol_version != TDSNP_GHCB_PROTOCOL_VERSION ||
 	    g->ghcb_usage != TDSNP_GHCB_USAGE_STANDARD) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_USAGE);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_USAGE);
 		return false;
 	}
 	c->pending_ghcb = gpa;

@@ -81,6 +81,7 @@
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
 #include <snp/snp_launch.h>
+#include "snp_ghcb_req.h"
 
 /* What the backend knows of a guest page. */
 enum pg_state {
@@ -633,12 +634,6 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 }
 
 /* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
-static void ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2)
-{
-	g->sw_exit_info_1 = info1;
-	g->sw_exit_info_2 = info2;
-}
-
 /*
  * @len bytes at @gpa, within one hypervisor-owned page of the VM's RAM,
  * through the SVSM's shared mapping; NULL otherwise.  Drop with shunmap().
@@ -679,28 +674,6 @@ static int run_request(struct svm *s, u32 index)
 	return ret;
 }
 
-/* One page of a page state change, through the VM's own conversion. */
-static int psc_page(struct vmm_vm *vm, u64 entry)
-{
-	u64 op = (entry & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
-	u64 gpa = entry & SNP_PSC_GFN_MASK;
-	enum vmm_mem_state cur, to;
-
-	if (entry & SNP_PSC_PAGESIZE)
-		return -EINVAL;		/* the backend has 4 KiB pages only */
-	if (op == SNP_PSC_OP_PRIVATE)
-		to = VMM_MEM_PRIVATE;
-	else if (op == SNP_PSC_OP_SHARED)
-		to = VMM_MEM_SHARED;
-	else
-		return -EINVAL;
-	if (vmm_get_mem_state(vm, gpa, &cur))
-		return -EINVAL;
-	if (cur == to)
-		return 0;
-	return vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, to);
-}
-
 /*
  * A page state change request (snp.md 5.5): the entries from cur_entry to
  * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
@@ -708,41 +681,29 @@ static int psc_page(struct vmm_vm *vm, u64 entry)
  */
 static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
 {
-	u64 scratch = g->sw_scratch, err = 0;
+	u64 scratch = g->sw_scratch;
 	struct tdsnp_snp_psc_desc *d;
 	void *base;
-	u16 i, end;
+	u16 end;
 
 	d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(struct snp_psc_hdr), &base);
 	if (!d) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	end = d->hdr.end_entry;	/* one read: the bound for the rest */
+	end = READ_ONCE(d->hdr.end_entry);	/* one read: the bound for the rest */
 	shunmap(s, scratch, base);
 	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
 	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
 					       &base);
 	if (!d) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	if (d->hdr.cur_entry > end || d->hdr.reserved) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
-		shunmap(s, scratch, base);
-		return;
-	}
-	for (i = d->hdr.cur_entry; i <= end; i++) {
-		int ret = psc_page(s->vm, READ_ONCE(d->entries[i]));
-
-		if (ret) {
-			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
-			break;
-		}
-		d->hdr.cur_entry = i + 1;
-	}
+	vmm_snp_psc_entries(s->vm, d, end, g);
 	shunmap(s, scratch, base);
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -750,50 +711,21 @@ static bool ucall_request(struct svm *s, struct tdsnp_ghcb *g, struct vmm_exit *
 {
 	u64 gpa = g->sw_exit_info_1;
 	const struct vmm_ucall *src;
-	struct vmm_ucall uc;
 	void *base;
+	int ret;
 
-	ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 	src = (gpa & 7) ? NULL : (const struct vmm_ucall *)shmap(s, gpa, sizeof(*src), &base);
-	if (!src)
-		return false;
-	/* One snapshot: the guest may change the record while the host looks. */
-	memcpy(&uc, src, sizeof(uc));
-	shunmap(s, gpa, base);
-	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
-	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved || !memchr(uc.file, 0, sizeof(uc.file)))
-		return false;
-	memset(x, 0, sizeof(*x));
-	x->reason = VMM_EXIT_UCALL;
-	x->ucall.gpa = gpa;
-	x->ucall.cmd = (u32)uc.cmd;
-	x->ucall.nr_args = (u32)uc.nr_args;
-	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
-	x->ucall.arg = uc.args[0];
-	x->ucall.line = uc.line;
-	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-	return true;
-}
-
-/* IOIO (EXITINFO1 as the SVM IOIO intercept, APM Vol. 2 15.10.2). */
-static bool io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
-{
-	u64 info = g->sw_exit_info_1;
-	u8 size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
-		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
-
-	/* String and REP forms carry their data in SW_SCRATCH: not offered. */
-	if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+	if (!src) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return false;
 	}
-	x->reason = VMM_EXIT_IO;
-	x->io.port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
-	x->io.size = size;
-	x->io.in = info & TDSNP_SVM_IOIO_TYPE_IN;
-	x->io.value = x->io.in ? 0 : (u32)(g->rax & tdsnp_size_mask(size));
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	ret = vmm_ucall_from_record(src, gpa, x);
+	shunmap(s, gpa, base);
+	if (ret) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return true;
 }
 
@@ -809,7 +741,7 @@ static bool mmio_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 	buf = (size == 1 || size == 2 || size == 4 || size == 8) ?
 	      shmap(s, scratch, size, &base) : NULL;
 	if (!buf) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return false;
 	}
 	if (write)
@@ -822,7 +754,7 @@ static bool mmio_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 	x->mmio.value = v;
 	bx->insn_len = 0;
 	c->pending_scratch = write ? 0 : scratch;
-	ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return true;
 }
 
@@ -834,19 +766,19 @@ static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 
 	switch (g->sw_exit_code) {
 	case TDSNP_SVM_EXIT_IOIO:
-		return io_request(g, x);
+		return vmm_snp_io_request(g, x);
 	case TDSNP_SVM_EXIT_CPUID:
 		x->reason = VMM_EXIT_CPUID;
 		x->cpuid.leaf = (u32)g->rax;
 		x->cpuid.subleaf = (u32)g->rcx;
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 		return true;
 	case TDSNP_SVM_EXIT_MSR:
 		x->reason = VMM_EXIT_MSR;
 		x->msr.index = (u32)g->rcx;
 		x->msr.write = g->sw_exit_info_1 == 1;
 		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 		return true;
 	case TDSNP_SVM_VMGEXIT_MMIO_READ:
 		return mmio_request(s, c, g, bx, false);
@@ -858,15 +790,16 @@ static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(s, g, x);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP);
 		return false;
 	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
 		if (g->sw_exit_info_1) {
-			ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+			vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+					    TDSNP_GHCB_ERR_INVALID_INPUT);
 			return false;
 		}
 		/* Run VMPL0: the lower guest calls its SVSM (header). */
-		ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
 		return true;
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
@@ -877,10 +810,10 @@ static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 		return true;
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
 		/* The lower guest's vCPUs are the VMM's (vmm_vcpu_create()). */
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 		return false;
 	default:
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
 		return false;
 	}
 }
@@ -922,7 +855,7 @@ static bool vmgexit(struct svm *s, struct svcpu *c, const struct tdsnp_sev_es_sa
 	}
 	if (g->protocol_version != TDSNP_GHCB_PROTOCOL_VERSION ||
 	    g->ghcb_usage != TDSNP_GHCB_USAGE_STANDARD) {
-		ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_USAGE);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_USAGE);
 		shunmap(s, msr, base);
 		return false;
 	}

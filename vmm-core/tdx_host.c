@@ -553,30 +553,14 @@ static bool ucall_exit(struct vmm_vm *vm, struct tdx_vp_enter_args *a, struct vm
 {
 	struct tdx_host_vm *t = to_tvm(vm);
 	const struct vmm_ucall *src;
-	struct vmm_ucall uc;
 
 	a->r10 = TDG_VMCALL_INVALID_OPERAND;
 	if (!(a->r12 & t->shared_bit) ||
-	    (a->r12 & (TDSNP_PAGE_SIZE - 1)) > TDSNP_PAGE_SIZE - sizeof(uc) || (a->r12 & 7))
+	    (a->r12 & (TDSNP_PAGE_SIZE - 1)) > TDSNP_PAGE_SIZE - sizeof(*src) || (a->r12 & 7))
 		return false;
 	src = vmm_tdx_host_shared(vm, a->r12);
-	if (!src)
+	if (!src || vmm_ucall_from_record(src, a->r12 & ~t->shared_bit, x))
 		return false;
-	/* One snapshot: the guest may change the record while the host looks. */
-	memcpy(&uc, src, sizeof(uc));
-	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
-	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved ||
-	    !memchr(uc.file, 0, sizeof(uc.file)))
-		return false;
-	memset(x, 0, sizeof(*x));
-	x->reason = VMM_EXIT_UCALL;
-	x->ucall.gpa = a->r12 & ~t->shared_bit;
-	x->ucall.cmd = (u32)uc.cmd;
-	x->ucall.nr_args = (u32)uc.nr_args;
-	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
-	x->ucall.arg = uc.args[0];
-	x->ucall.line = uc.line;
-	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
 	a->r10 = TDG_VMCALL_SUCCESS;
 	return true;
 }

@@ -9,6 +9,7 @@
  * (create/destroy) or both (finalize_vcpu) and may sleep.
  */
 #include <vmm/vmm.h>
+#include <vmm/ucall.h>
 #include <vmm/pagemap.h>
 #include <tdsnp/platform.h>
 
@@ -1761,3 +1762,34 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_run);
+
+/**
+ * vmm_ucall_from_record() - a guest's ucall record (vmm/ucall.h) as an exit
+ * @src: the record in shared memory (the guest may change it meanwhile:
+ *       it is read once)
+ * @gpa: its GPA, without a shared bit, for the exit
+ * @x: the exit to fill
+ *
+ * Return: 0, or -EINVAL for a record no guest runtime writes (command out
+ * of range or the value command, too many arguments, reserved bits, an
+ * unterminated file name); @x is untouched then.
+ */
+int vmm_ucall_from_record(const struct vmm_ucall *src, u64 gpa, struct vmm_exit *x)
+{
+	struct vmm_ucall uc;
+
+	memcpy(&uc, src, sizeof(uc));
+	if (uc.cmd == VMM_UCALL_VALUE || uc.cmd >= VMM_NR_UCALL_CMDS ||
+	    uc.nr_args > VMM_UCALL_MAX_ARGS || uc.reserved || !memchr(uc.file, 0, sizeof(uc.file)))
+		return -EINVAL;
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_UCALL;
+	x->ucall.gpa = gpa;
+	x->ucall.cmd = (u32)uc.cmd;
+	x->ucall.nr_args = (u32)uc.nr_args;
+	memcpy(x->ucall.args, uc.args, sizeof(uc.args));
+	x->ucall.arg = uc.args[0];
+	x->ucall.line = uc.line;
+	memcpy(x->ucall.file, uc.file, sizeof(uc.file));
+	return 0;
+}

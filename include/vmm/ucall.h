@@ -61,4 +61,9 @@ TDSNP_CHECK_OFFSET(struct vmm_ucall, args, 16);
 TDSNP_CHECK_OFFSET(struct vmm_ucall, line, 64);
 TDSNP_CHECK_OFFSET(struct vmm_ucall, file, 72);
 
+struct vmm_exit;
+
+/* For backends: a guest's record at a shared GPA as a VMM_EXIT_UCALL (vmm.c). */
+int vmm_ucall_from_record(const struct vmm_ucall *src, u64 gpa, struct vmm_exit *x);
+
 #endif /* VMM_UCALL_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * GHCB requests as snp_host and snp_vmpl both answer them (snp.md 5.4,
+ * 5.5).
+ */
+#include <vmm/vmm.h>
+#include <vmm/ucall.h>
+#include <tdsnp/platform.h>
+#include <snp/snp.h>
+#include <snp/ghcb.h>
+#include "snp_ghcb_req.h"
+
+/**
+ * vmm_snp_ghcb_result() - the answer of a GHCB request
+ * @g: the guest's GHCB
+ * @info1: SW_EXITINFO1 (TDSNP_GHCB_RESULT_OK or _ERROR)
+ * @info2: SW_EXITINFO2 (the error or the request's own result)
+ */
+void vmm_snp_ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2)
+{
+	g->sw_exit_info_1 = info1;
+	g->sw_exit_info_2 = info2;
+}
+
+/**
+ * vmm_snp_psc_page() - one page of a page state change (a PSC entry or the
+ * GHCB MSR protocol's request), through the VM's own conversion
+ * @vm: the VM
+ * @entry: GFN and operation as a PSC entry carries them (snp.md 5.5)
+ *
+ * Return: 0, -EINVAL for a 2 MiB entry, an unknown operation or a GPA
+ * outside the VM, or vmm_set_mem_state()'s error.
+ */
+int vmm_snp_psc_page(struct vmm_vm *vm, u64 entry)
+{
+	u64 op = (entry & SNP_PSC_OP_MASK) >> SNP_PSC_OP_SHIFT;
+	u64 gpa = entry & SNP_PSC_GFN_MASK;
+	enum vmm_mem_state cur, to;
+
+	if (entry & SNP_PSC_PAGESIZE)
+		return -EINVAL;		/* the backends have 4 KiB pages only */
+	if (op == SNP_PSC_OP_PRIVATE)
+		to = VMM_MEM_PRIVATE;
+	else if (op == SNP_PSC_OP_SHARED)
+		to = VMM_MEM_SHARED;
+	else
+		return -EINVAL;
+	if (vmm_get_mem_state(vm, gpa, &cur))
+		return -EINVAL;
+	if (cur == to)
+		return 0;
+	return vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, to);
+}
+
+/**
+ * vmm_snp_psc_entries() - carry out a page state change request (snp.md 5.5)
+ * @vm: the VM whose memory changes, through vmm_set_mem_state()
+ * @d: the request in shared memory, reachable up to entry @end
+ * @end: end_entry as the caller read it once and bounded
+ *       (< SNP_PSC_MAX_ENTRIES): the guest may rewrite the header meanwhile,
+ *       and only @end says how far @d may be read
+ * @g: the GHCB that gets the answer
+ *
+ * cur_entry advances past every page done; SW_EXITINFO2 says why the walk
+ * stopped (0, INVALID_HDR, INVALID_ENTRY, GENERIC).
+ */
+void vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end,
+			 struct tdsnp_ghcb *g)
+{
+	u16 i, cur = READ_ONCE(d->hdr.cur_entry);
+	u64 err = 0;
+
+	if (cur > end || READ_ONCE(d->hdr.reserved)) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
+		return;
+	}
+	for (i = cur; i <= end; i++) {
+		int ret = vmm_snp_psc_page(vm, READ_ONCE(d->entries[i]));
+
+		if (ret) {
+			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
+			break;
+		}
+		WRITE_ONCE(d->hdr.cur_entry, i + 1);
+	}
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
+}
+
+/**
+ * vmm_snp_io_request() - an IOIO request (SW_EXITINFO1 as the SVM IOIO
+ * intercept's EXITINFO1, APM Vol. 2 15.10.2) as a typed exit
+ * @g: the guest's GHCB
+ * @x: the exit to fill
+ *
+ * String and REP forms carry their data in SW_SCRATCH and are refused.
+ *
+ * Return: true with @x filled, false with the GHCB answered INVALID_INPUT.
+ */
+bool vmm_snp_io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
+{
+	u64 info = g->sw_exit_info_1;
+	u8 size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+
+	if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	x->reason = VMM_EXIT_IO;
+	x->io.port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+	x->io.size = size;
+	x->io.in = info & TDSNP_SVM_IOIO_TYPE_IN;
+	x->io.value = x->io.in ? 0 : (u32)(g->rax & tdsnp_size_mask(size));
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}

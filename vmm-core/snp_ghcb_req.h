@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * What snp_host (the hypervisor) and snp_vmpl (the SVSM at VMPL0) both do
+ * with a guest's GHCB request once they have reached its buffers: one
+ * implementation, so the two backends give a guest the same answers.
+ * Internal to vmm-core.
+ */
+#ifndef VMM_SNP_GHCB_REQ_H
+#define VMM_SNP_GHCB_REQ_H
+
+#include <tdsnp/compiler.h>
+#include <snp/ghcb.h>
+#include <vmm/vmm.h>
+#include <vmm/ucall.h>
+
+void vmm_snp_ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2);
+int vmm_snp_psc_page(struct vmm_vm *vm, u64 entry);
+void vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end,
+			 struct tdsnp_ghcb *g);
+bool vmm_snp_io_request(struct tdsnp_ghcb *g, struct vmm_exit *x);
+
+#endif /* VMM_SNP_GHCB_REQ_H */
