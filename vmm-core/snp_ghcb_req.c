@@ -67,10 +67,10 @@ int vmm_snp_psc_page(struct vmm_vm *vm, u64 entry)
 void vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end,
 			 struct tdsnp_ghcb *g)
 {
-	u16 i, cur = READ_ONCE(d->hdr.cur_entry);
+	u16 i, cur = d->hdr.cur_entry;	/* packed: a plain read, once */
 	u64 err = 0;
 
-	if (cur > end || READ_ONCE(d->hdr.reserved)) {
+	if (cur > end || d->hdr.reserved) {
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
 		return;
 	}
@@ -81,7 +81,7 @@ void vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 en
 			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
 			break;
 		}
-		WRITE_ONCE(d->hdr.cur_entry, i + 1);
+		d->hdr.cur_entry = i + 1;
 	}
 	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
 }

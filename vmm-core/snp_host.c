@@ -787,7 +787,7 @@ static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g)
 	u16 end;
 
 	d = shared_buf(vm, g->sw_scratch, sizeof(struct snp_psc_hdr));
-	end = d ? READ_ONCE(d->hdr.end_entry) : 0;	/* one read: the bound for the rest */
+	end = d ? d->hdr.end_entry : 0;	/* one read: the bound for the rest */
 	if (!d || end >= SNP_PSC_MAX_ENTRIES ||
 	    !shared_buf(vm, g->sw_scratch, sizeof(d->hdr) + 8ULL * (end + 1u))) {
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,

@@ -692,7 +692,7 @@ static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
 				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	end = READ_ONCE(d->hdr.end_entry);	/* one read: the bound for the rest */
+	end = d->hdr.end_entry;	/* one read: the bound for the rest */
 	shunmap(s, scratch, base);
 	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
 	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
