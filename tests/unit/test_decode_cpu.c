@@ -1217,7 +1217,7 @@ asm(".pushsection .text\n"
 #define LDT_DS	0x7U		/* LDT entry 0, TI = 1, RPL 3 */
 
 static u8 *low32;		/* compat code page, then STACK32 of state and stack */
-static bool have_ldt;
+static bool have_ldt;	/* 16-bit addressing forms are generated */
 
 /* An LDT data segment based at the data (struct user_desc of modify_ldt(2)). */
 static bool set_ldt_data(void)
@@ -1485,7 +1485,11 @@ static void test_cpu_agrees_in_32bit_mode_and_16bit_addressing(void **state)
 	low32 = mmap(NULL, PAGE + STACK32, PROT_READ | PROT_WRITE | PROT_EXEC,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	assert_true(low32 != MAP_FAILED);
-	have_ldt = set_ldt_data();
+	/*
+	 * Valgrind has no modify_ldt (amd64 syscall 154 unhandled) nor far
+	 * transfers to 0x23: there the forms are only decoded and emulated.
+	 */
+	have_ldt = !native || set_ldt_data();
 	if (!have_ldt)
 		fail_msg("modify_ldt refused an LDT data segment: no 16-bit addressing oracle");
 	memset(&s, 0, sizeof(s));
