@@ -531,7 +531,7 @@ static bool vmsa_put(struct svm *s, struct svcpu *c)
 		ret = vmsa_page_destroy(&c->vmsa);
 		if (ret) {
 			vmm_vm_set_last_status(s->vm, vmsa_errno_status(ret));
-			snp_page_quarantine(c->vmsa.page);
+			snp_quarantine_page(c->vmsa.page);
 			s->env->lose_private_page(s->env->ctx, c->vmsa.page, c->gpa);
 			return false;
 		}
