@@ -853,16 +853,25 @@ static int fetch_insn(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exi
 	};
 	struct walk_ctx w = { v };
 	struct vmm_fault f;
-	u64 gla = c->last.raw.cs_base + c->gs->rip, gpa, b;
+	u64 gla = c->gs->rip, mask = ~0ULL, gpa, b;
 	unsigned int n = 0;
 	int ret;
 
-	bx->mode = (c->last.raw.cs_ar & BIT(13)) ? VMM_MODE_64 :
-		   (c->last.raw.cs_ar & BIT(14)) ? VMM_MODE_32 : VMM_MODE_16;
-	if (bx->mode == VMM_MODE_64)
-		gla = c->gs->rip;
+	/*
+	 * CS.L (access rights bit 13) means 64-bit code only in IA-32e mode
+	 * (EFER.LMA, bit 10); otherwise CS.D/B (bit 14) picks 32 or 16 bits,
+	 * and the linear address CS.base + EIP is 32 bits wide (SDM vol. 3
+	 * 3.4.5, 5.2.1).
+	 */
+	if ((pg.efer & BIT_ULL(10)) && (c->last.raw.cs_ar & BIT(13))) {
+		bx->mode = VMM_MODE_64;
+	} else {
+		bx->mode = (c->last.raw.cs_ar & BIT(14)) ? VMM_MODE_32 : VMM_MODE_16;
+		mask = 0xffffffffULL;
+		gla = c->last.raw.cs_base + (u32)gla;
+	}
 	while (n < VMM_INSN_MAX_LEN) {
-		ret = vmm_gva_walk(&pg, gla + n, VMM_ACC_FETCH, &walk_ops, &w, &gpa, &f);
+		ret = vmm_gva_walk(&pg, (gla + n) & mask, VMM_ACC_FETCH, &walk_ops, &w, &gpa, &f);
 		if (ret)
 			break;
 		ret = walk_read(&w, gpa, 1, &b);
