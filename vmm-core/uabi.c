@@ -630,11 +630,24 @@ static long call_vcpu_create(const struct uabi_caller *c, struct uabi_vm *uvm, u
 	ret = new_handle(c, &h);
 	if (ret)
 		goto fail;
+	/*
+	 * The index is claimed under the VM object's lock and the vCPU created
+	 * outside it: a running vCPU takes that lock (an MMIO event) under its
+	 * own, which vmm-core's finalize takes after its launch lock, the one
+	 * vCPU creation takes.
+	 */
 	tdsnp_mutex_lock(&uvm->lock);
-	ret = uvm->vcpu_open[a.index] ? -EEXIST : vmm_vcpu_create(uvm->vm, a.index, &uv->vcpu);
-	if (!ret)
-		uvm->vcpu_open[a.index] = true;
+	ret = uvm->vcpu_open[a.index] ? -EEXIST : 0;
+	uvm->vcpu_open[a.index] = true;
 	tdsnp_mutex_unlock(&uvm->lock);
+	if (!ret) {
+		ret = vmm_vcpu_create(uvm->vm, a.index, &uv->vcpu);
+		if (ret) {
+			tdsnp_mutex_lock(&uvm->lock);
+			uvm->vcpu_open[a.index] = false;
+			tdsnp_mutex_unlock(&uvm->lock);
+		}
+	}
 	if (ret) {
 		c->ops->cancel(c->ctx, h);
 		goto fail;
