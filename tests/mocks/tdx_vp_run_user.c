@@ -160,8 +160,8 @@ static struct model_td *models;
 static bool use_model;
 static pthread_mutex_t vcpus_lock;
 /*
- * Held while a plaintext page is filled from the module's page or checked
- * for staleness: the module's lock is taken under it (plain_sync()), never
+ * Held while a plaintext page is filled from the module's page, written
+ * back to it or checked for staleness: the module's lock is taken under it (plain_sync()), never
  * under vcpus_lock, which the module's own teardown takes under its lock
  * (td_gone()).  Order: sync_lock, then the module's lock, then vcpus_lock.
  */
@@ -556,21 +556,25 @@ static int map_shared(struct run *rn, u64 gpa, u64 hpa)
  */
 static void write_back(struct run *rn)
 {
-	u64 before = tdx_module_priv_gen(), n = 0;
+	u64 before, n = 0;
 	u32 i;
 
+	/* A page two vCPUs map: their exits compare and store it in turn. */
+	pthread_mutex_lock(&sync_lock);
+	before = tdx_module_priv_gen();
 	for (i = 0; i < rn->v->nr; i++)
 		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p)) {
 			plain_sync(rn, rn->v->pages[i].p, true);
 			n++;
 		}
-	if (!n || tdx_module_priv_gen() != before + n)
-		return;
-	pthread_mutex_lock(&vcpus_lock);
-	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
-			rn->v->pages[i].p->gen = before + n;
-	pthread_mutex_unlock(&vcpus_lock);
+	if (n && tdx_module_priv_gen() == before + n) {
+		pthread_mutex_lock(&vcpus_lock);
+		for (i = 0; i < rn->v->nr; i++)
+			if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
+				rn->v->pages[i].p->gen = before + n;
+		pthread_mutex_unlock(&vcpus_lock);
+	}
+	pthread_mutex_unlock(&sync_lock);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
