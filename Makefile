@@ -229,9 +229,11 @@ $(O)/tdsnp-uvmm: $(O)/plain/obj/tools/tdsnp-uvmm.o $(O)/plain/obj/tools/uvmm.o \
 # The user-mode VMM ABI test links the example VMM and the guest images.
 $(O)/plain/tests/test_uabi: $(O)/plain/obj/tests/unit/test_uabi.o $(O)/plain/obj/tools/uvmm.o \
 		$(O)/guest/images.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/tools/uvmm.o \
 		$(O)/guest/images.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
@@ -413,3 +415,9 @@ clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1 || true
 # snp_vmpl guests on four threads (test_guest_snp_vmpl, in TSAN_TESTS) under TSan too.
 $(O)/tsan/tests/test_guest_snp_vmpl: $(O)/guest/snp_images.o
+# The ABI test (threads per vCPU, event waits) under TSan: test_uabi joins TSAN_TESTS.
+TSAN_TESTS	+= test_uabi
+$(O)/tsan/tests/test_uabi: $(O)/tsan/obj/tests/unit/test_uabi.o $(O)/tsan/obj/tools/uvmm.o \
+		$(O)/guest/images.o $(O)/tsan/libtdsnp-mock.a $(O)/tsan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
