@@ -13,7 +13,7 @@ CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TSAN_FLAGS	:= -fsanitize=thread -fno-omit-frame-pointer
 # The multi-threaded tests, also built under ThreadSanitizer (make tsan).
-TSAN_TESTS	:= test_vmm_threads test_guest_snp_vmpl
+TSAN_TESTS	:= test_vmm_threads test_guest_snp_vmpl test_uabi
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 # libcrypto: SHA-384 (src/platform/sha384_user.c).
 LIBS		:= -lcrypto -lpthread
@@ -415,8 +415,7 @@ clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1 || true
 # snp_vmpl guests on four threads (test_guest_snp_vmpl, in TSAN_TESTS) under TSan too.
 $(O)/tsan/tests/test_guest_snp_vmpl: $(O)/guest/snp_images.o
-# The ABI test (threads per vCPU, event waits) under TSan: test_uabi joins TSAN_TESTS.
-TSAN_TESTS	+= test_uabi
+# The ABI test (threads per vCPU, event waits) under TSan (in TSAN_TESTS).
 $(O)/tsan/tests/test_uabi: $(O)/tsan/obj/tests/unit/test_uabi.o $(O)/tsan/obj/tools/uvmm.o \
 		$(O)/guest/images.o $(O)/tsan/libtdsnp-mock.a $(O)/tsan/libtdsnp.a
 	@mkdir -p $(dir $@)
