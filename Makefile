@@ -420,3 +420,13 @@ $(O)/tsan/tests/test_uabi: $(O)/tsan/obj/tests/unit/test_uabi.o $(O)/tsan/obj/to
 		$(O)/guest/images.o $(O)/tsan/libtdsnp-mock.a $(O)/tsan/libtdsnp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TSAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# The README's user-mode VMM skeleton, compiled and run (make check); the
+# README's code block must equal the file between its README markers.
+$(O)/uvmm_skeleton: $(O)/plain/obj/examples/uvmm_skeleton.o $(O)/plain/obj/tools/uvmm.o \
+		    $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn $(LIBS)
+readme-example: $(O)/uvmm_skeleton $(O)/guest/hello.bin
+	scripts/readme-example.sh README.md examples/uvmm_skeleton.c
+	out=$$($(O)/uvmm_skeleton $(O)/guest/hello.bin) && echo "$$out" && \
+		echo "$$out" | grep -q '^hello from vCPU 0$$'
+.PHONY: readme-example
