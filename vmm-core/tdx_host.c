@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * vmm-core backend "tdx_host": a KVM-like host that builds a TD with the
- * SEAMCALL wrappers, through the TDX host policy layer (struct tdx_guest in
+ * SEAMCALL wrappers, through the TDX host policy layer (struct tdx_host_td in
  * src/seamcall/tdx_td.c), which owns retries, CLFLUSH, S-EPT pages and page
  * lifetime.  This file only maps vmm-core's requests onto it
  * (include/vmm/tdx_host.h; docs/vmm-core.md "vmm-core backend tdx_host").
@@ -74,7 +74,7 @@
  *        host's answer for the next entry
  */
 struct tdx_host_vm {
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	struct page *bounce;
 	bool debug;
 	bool finalized;
@@ -235,7 +235,7 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	t->shared_bit = BIT_ULL(47);
 	vmm_vm_set_priv(vm, t);
 	/* TDH.MNG.CREATE, KEY.CONFIG on every package, ADDCX (tdx-host.md 6.2). */
-	err = record(vm, tdx_guest_create(&t->g));
+	err = record(vm, tdx_host_td_create(&t->g));
 	if (err) {
 		/* Its undo may have quarantined pages and kept the HKID bound. */
 		vmm_vm_add_lost(vm, t->g.leaked, t->g.hkid ? 1 : 0);
@@ -246,10 +246,10 @@ static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	params->max_vcpus = (u16)cfg->max_vcpus;
 	params->eptp_controls = TDX_EPTP_MT_WB | TDX_EPTP_PWL_4;
 	params->tsc_frequency = TDX_HOST_TSC_FREQUENCY;
-	err = record(vm, tdx_guest_init(&t->g, params));
+	err = record(vm, tdx_host_td_init(&t->g, params));
 	if (err) {
 		/* Nothing the module holds may be freed: a quarantined page stays so. */
-		tdx_guest_destroy(&t->g);
+		tdx_host_td_destroy(&t->g);
 		vmm_vm_add_lost(vm, t->g.leaked, t->g.hkid ? 1 : 0);
 		goto free;
 	}
@@ -360,7 +360,7 @@ static int th_vm_destroy(struct vmm_vm *vm)
 	int lost;
 
 	/* vCPUs, VPFLUSHDONE, CACHE.WB, KEY.FREEID, RECLAIM of every page (6.4). */
-	tdx_guest_destroy(&t->g);
+	tdx_host_td_destroy(&t->g);
 	if (t->g.last_status != TDX_SUCCESS)
 		vmm_vm_set_last_status(vm, t->g.last_status);
 	lost = (int)t->g.leaked;
@@ -381,7 +381,7 @@ static int th_vcpu_create(struct vmm_vcpu *vcpu)
 	int err;
 
 	/* TDH.VP.CREATE, VP.ADDCX, VP.INIT with RCX 0. */
-	err = record(vm, tdx_guest_add_vcpu(&to_tvm(vm)->g, 0, &vp));
+	err = record(vm, tdx_host_td_add_vcpu(&to_tvm(vm)->g, 0, &vp));
 	if (err)
 		return err;
 	/* The vCPU translates shared GPAs through the host's shared EPT. */
@@ -395,7 +395,7 @@ static int th_vcpu_create(struct vmm_vcpu *vcpu)
 
 /*
  * TDX has no leaf that takes one vCPU out of a TD: its TDVPR and TDCX pages
- * stay with the TD (in struct tdx_guest) and are reclaimed by vm_destroy.
+ * stay with the TD (in struct tdx_host_td) and are reclaimed by vm_destroy.
  */
 static int th_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
@@ -457,7 +457,7 @@ static int th_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 
 	memcpy(page_address(t->bounce), src, TDSNP_PAGE_SIZE);
 	/* TDH.MEM.PAGE.ADD (+ SEPT.ADD as needed), 16 x TDH.MR.EXTEND when measured. */
-	return record(vm, tdx_guest_add_page(&t->g, tdsnp_gpa(gpa), t->bounce, measured));
+	return record(vm, tdx_host_td_add_page(&t->g, tdsnp_gpa(gpa), t->bounce, measured));
 }
 
 /*
@@ -484,7 +484,7 @@ static int th_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
 		return -EOPNOTSUPP;
 	}
 	memcpy(page_address(t->bounce), src, TDSNP_PAGE_SIZE);
-	return record(vm, tdx_guest_add_page_chunks(&t->g, tdsnp_gpa(gpa), t->bounce, chunks));
+	return record(vm, tdx_host_td_add_page_chunks(&t->g, tdsnp_gpa(gpa), t->bounce, chunks));
 }
 
 static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
@@ -498,7 +498,7 @@ static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 		return shared_map(t, gpa);
 	/* AUG: the page is PENDING until the guest's TDG.MEM.PAGE.ACCEPT. */
 	if (to == VMM_MEM_PRIVATE) {
-		err = record(vm, tdx_guest_aug_page(&t->g, tdsnp_gpa(gpa)));
+		err = record(vm, tdx_host_td_aug_page(&t->g, tdsnp_gpa(gpa)));
 		if (!err && from == VMM_MEM_SHARED)
 			shared_unmap(t, gpa);
 		return err;
@@ -514,7 +514,7 @@ static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			return err;
 	}
 	/* BLOCK, TRACK, REMOVE, write-back, free (or quarantine). */
-	err = record(vm, tdx_guest_remove_page(&t->g, tdsnp_gpa(gpa)));
+	err = record(vm, tdx_host_td_remove_page(&t->g, tdsnp_gpa(gpa)));
 	if (err && to == VMM_MEM_SHARED)
 		shared_unmap(t, gpa);
 	return err;
@@ -523,7 +523,7 @@ static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 static int th_finalize(struct vmm_vm *vm)
 {
 	struct tdx_host_vm *t = to_tvm(vm);
-	int err = record(vm, tdx_guest_finalize(&t->g));
+	int err = record(vm, tdx_host_td_finalize(&t->g));
 
 	if (!err)
 		t->finalized = true;
@@ -864,7 +864,7 @@ EXPORT_SYMBOL_GPL(vmm_tdx_host_sept_rd);
  */
 struct page *vmm_tdx_host_page(struct vmm_vm *vm, u64 gpa)
 {
-	struct tdx_guest *g = &to_tvm(vm)->g;
+	struct tdx_host_td *g = &to_tvm(vm)->g;
 	unsigned int i;
 
 	for (i = 0; i < g->nr_pages; i++)

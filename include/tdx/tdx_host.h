@@ -333,17 +333,17 @@ int tdx_hkid_alloc(u16 *hkid);
 void tdx_hkid_free(u16 hkid);
 
 /**
- * struct tdx_guest_page - a private page mapped in a TD (policy bookkeeping)
+ * struct tdx_host_td_page - a private page mapped in a TD (policy bookkeeping)
  * @gpa: where
  * @page: the host page the module owns
  */
-struct tdx_guest_page {
+struct tdx_host_td_page {
 	tdsnp_gpa_t gpa;
 	struct page *page;
 };
 
 /**
- * struct tdx_guest - a TD with everything the library handed to the module
+ * struct tdx_host_td - a TD with everything the library handed to the module
  * @td: TDR and TDCS pages
  * @hkid: its private KeyID (0 = none assigned or already freed)
  * @hkid_owned: @hkid came from tdx_hkid_alloc() and returns there
@@ -353,39 +353,39 @@ struct tdx_guest_page {
  * @sept_pages: S-EPT pages added
  * @nr_sept: how many
  * @pages: private leaf pages mapped (and pages handed over with
- *         tdx_guest_adopt_page(), at GPA ~0)
+ *         tdx_host_td_adopt_page(), at GPA ~0)
  * @nr_pages: how many
  * @leaked: pages that could not be reclaimed and were quarantined
  * @last_status: raw status of the last leaf of this guest that failed
  *               (TDX_SUCCESS while none did), for callers that want more
  *               than the errno
  */
-struct tdx_guest {
+struct tdx_host_td {
 	struct tdsnp_tdx_td td;
 	u16 hkid;
 	bool hkid_owned;
 	bool keys_configured;
 	struct tdsnp_tdx_vp **vps;
 	unsigned int nr_vps;
-	struct tdx_guest_page *sept_pages;
+	struct tdx_host_td_page *sept_pages;
 	unsigned int nr_sept;
-	struct tdx_guest_page *pages;
+	struct tdx_host_td_page *pages;
 	unsigned int nr_pages;
 	unsigned int leaked;
 	u64 last_status;
 };
 
-int tdx_guest_create(struct tdx_guest *g);
-int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params);
-int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp **out);
-int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure);
-int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source,
-			      u32 chunks);
-int tdx_guest_adopt_page(struct tdx_guest *g, struct page *page);
-int tdx_guest_finalize(struct tdx_guest *g);
-int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
-int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa);
-int tdx_guest_destroy(struct tdx_guest *g);
+int tdx_host_td_create(struct tdx_host_td *g);
+int tdx_host_td_init(struct tdx_host_td *g, const struct tdx_td_params *params);
+int tdx_host_td_add_vcpu(struct tdx_host_td *g, u64 initial_rcx, struct tdsnp_tdx_vp **out);
+int tdx_host_td_add_page(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *source, bool measure);
+int tdx_host_td_add_page_chunks(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *source,
+				u32 chunks);
+int tdx_host_td_adopt_page(struct tdx_host_td *g, struct page *page);
+int tdx_host_td_finalize(struct tdx_host_td *g);
+int tdx_host_td_aug_page(struct tdx_host_td *g, tdsnp_gpa_t gpa);
+int tdx_host_td_remove_page(struct tdx_host_td *g, tdsnp_gpa_t gpa);
+int tdx_host_td_destroy(struct tdx_host_td *g);
 /* __x() returns the raw status after the bounded retries; x() its errno. */
 u64 __tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
 int tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);

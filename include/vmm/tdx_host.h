@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * vmm-core backend "tdx_host": a KVM-like host building a TD with the
- * SEAMCALL wrappers, over the TDX host policy layer (struct tdx_guest).
+ * SEAMCALL wrappers, over the TDX host policy layer (struct tdx_host_td).
  *
  * Preconditions: the TDX module is initialised (tdx_module_init(), or on the
  * mock tdsnp_mock_tdx_host_setup()) before vmm_vm_create(), and the caller

@@ -15,7 +15,7 @@
 #include <tdx/tdx_fields.h>
 
 /* A leaf of @g's failed: log it, keep its raw status for the caller, map it. */
-static int fail(struct tdx_guest *g, const char *leaf, u64 ret)
+static int fail(struct tdx_host_td *g, const char *leaf, u64 ret)
 {
 	tdsnp_err("tdx: %s: status 0x%llx", leaf, ret);
 	g->last_status = ret;
@@ -33,15 +33,15 @@ static struct page *new_fw_page(void)
 }
 
 /**
- * tdx_guest_create() - create a TD: HKID, TDR, keys, TDCS pages
+ * tdx_host_td_create() - create a TD: HKID, TDR, keys, TDCS pages
  * @g: a zeroed guest; @g->hkid may preset a KeyID, else one is allocated
  *
  * On failure everything already handed to the module is torn down with
- * tdx_guest_destroy().
+ * tdx_host_td_destroy().
  *
  * Return: 0 or a negative errno.
  */
-int tdx_guest_create(struct tdx_guest *g)
+int tdx_host_td_create(struct tdx_host_td *g)
 {
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	unsigned int i;
@@ -106,7 +106,7 @@ int tdx_guest_create(struct tdx_guest *g)
 	}
 	return 0;
 destroy:
-	tdx_guest_destroy(g);
+	tdx_host_td_destroy(g);
 	return err;
 undo:
 	tdsnp_free(g->td.tdcs_pages);
@@ -117,17 +117,17 @@ undo:
 	g->hkid_owned = false;
 	return err;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_create);
+EXPORT_SYMBOL_GPL(tdx_host_td_create);
 
 /**
- * tdx_guest_init() - TDH.MNG.INIT with the given TD_PARAMS
+ * tdx_host_td_init() - TDH.MNG.INIT with the given TD_PARAMS
  * @g: a created guest
  * @params: the parameters
  *
  * Return: 0 or a negative errno (-EINVAL for parameters the module refused;
  * the status with its operand id is logged).
  */
-int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
+int tdx_host_td_init(struct tdx_host_td *g, const struct tdx_td_params *params)
 {
 	struct page *page = tdsnp_alloc_page();
 	u64 ret, leaf;
@@ -141,9 +141,9 @@ int tdx_guest_init(struct tdx_guest *g, const struct tdx_td_params *params)
 		return fail(g, "TDH.MNG.INIT", ret);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_init);
+EXPORT_SYMBOL_GPL(tdx_host_td_init);
 
-static int push_vp(struct tdx_guest *g, struct tdsnp_tdx_vp *vp)
+static int push_vp(struct tdx_host_td *g, struct tdsnp_tdx_vp *vp)
 {
 	struct tdsnp_tdx_vp **n = tdsnp_zalloc((g->nr_vps + 1) * sizeof(struct tdsnp_tdx_vp *));
 
@@ -158,7 +158,7 @@ static int push_vp(struct tdx_guest *g, struct tdsnp_tdx_vp *vp)
 }
 
 /**
- * tdx_guest_add_vcpu() - create, extend and initialize one vCPU
+ * tdx_host_td_add_vcpu() - create, extend and initialize one vCPU
  * @g: an initialized guest
  * @initial_rcx: the vCPU's initial RCX
  * @out: the vCPU (owned by @g), or NULL
@@ -166,7 +166,7 @@ static int push_vp(struct tdx_guest *g, struct tdsnp_tdx_vp *vp)
  * Return: 0 or a negative errno.  A vCPU the module already holds stays
  * in @g for teardown even when a later step failed.
  */
-int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp **out)
+int tdx_host_td_add_vcpu(struct tdx_host_td *g, u64 initial_rcx, struct tdsnp_tdx_vp **out)
 {
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	struct tdsnp_tdx_vp *vp;
@@ -216,7 +216,7 @@ int tdx_guest_add_vcpu(struct tdx_guest *g, u64 initial_rcx, struct tdsnp_tdx_vp
 		*out = vp;
 	return err;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_add_vcpu);
+EXPORT_SYMBOL_GPL(tdx_host_td_add_vcpu);
 
 /*
  * A page list's room is implied by its length: none for an empty list
@@ -229,12 +229,12 @@ static bool list_full(unsigned int nr)
 	return !nr || (nr >= 16 && !(nr & (nr - 1)));
 }
 
-static int push_page(struct tdx_guest_page **arr, unsigned int *nr, tdsnp_gpa_t gpa,
+static int push_page(struct tdx_host_td_page **arr, unsigned int *nr, tdsnp_gpa_t gpa,
 		     struct page *page)
 {
 	if (list_full(*nr)) {
 		unsigned int ncap = *nr ? *nr * 2 : 16;
-		struct tdx_guest_page *n = tdsnp_zalloc(ncap * sizeof(*n));
+		struct tdx_host_td_page *n = tdsnp_zalloc(ncap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -250,7 +250,7 @@ static int push_page(struct tdx_guest_page **arr, unsigned int *nr, tdsnp_gpa_t 
 }
 
 /* Add the S-EPT page the walk missed, at the level where it stopped. */
-static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_ext_err *e)
+static int add_sept_for(struct tdx_host_td *g, tdsnp_gpa_t gpa, const struct tdx_ext_err *e)
 {
 	unsigned int level = tdx_ext_err_level(e);
 	u64 span = 1ULL << (TDSNP_PAGE_SHIFT + 9 * level);
@@ -276,7 +276,7 @@ static int add_sept_for(struct tdx_guest *g, tdsnp_gpa_t gpa, const struct tdx_e
 	return 0;
 }
 
-static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
+static int map_page(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *page,
 		    struct page *source)
 {
 	struct tdx_ext_err e;
@@ -304,7 +304,7 @@ static int map_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *page,
 	return 0;
 }
 
-static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source)
+static int add_private(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *source)
 {
 	struct page *page = new_fw_page();
 	int err;
@@ -323,7 +323,7 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
 }
 
 /**
- * tdx_guest_add_page() - add an initial page (TDH.MEM.PAGE.ADD), measured
+ * tdx_host_td_add_page() - add an initial page (TDH.MEM.PAGE.ADD), measured
  *                        with 16 TDH.MR.EXTEND when asked
  * @g: an initialized, not finalized guest
  * @gpa: 4 KiB aligned private GPA
@@ -332,15 +332,15 @@ static int add_private(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source
  *
  * Return: 0 or a negative errno.
  */
-int tdx_guest_add_page(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source, bool measure)
+int tdx_host_td_add_page(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *source, bool measure)
 {
-	return tdx_guest_add_page_chunks(g, gpa, source,
+	return tdx_host_td_add_page_chunks(g, gpa, source,
 					 measure ? TDX_MR_EXTEND_ALL_CHUNKS : 0);
 }
-EXPORT_SYMBOL_GPL(tdx_guest_add_page);
+EXPORT_SYMBOL_GPL(tdx_host_td_add_page);
 
 /**
- * tdx_guest_add_page_chunks() - add an initial page (TDH.MEM.PAGE.ADD) and
+ * tdx_host_td_add_page_chunks() - add an initial page (TDH.MEM.PAGE.ADD) and
  *                               extend MRTD with the chosen 256-byte chunks
  * @g: an initialized, not finalized guest
  * @gpa: 4 KiB aligned private GPA
@@ -350,8 +350,8 @@ EXPORT_SYMBOL_GPL(tdx_guest_add_page);
  *
  * Return: 0, -EINVAL for bits above 15 (nothing added), or a negative errno.
  */
-int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page *source,
-			      u32 chunks)
+int tdx_host_td_add_page_chunks(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *source,
+				u32 chunks)
 {
 	unsigned int i;
 	u64 ret;
@@ -373,54 +373,54 @@ int tdx_guest_add_page_chunks(struct tdx_guest *g, tdsnp_gpa_t gpa, struct page 
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_add_page_chunks);
+EXPORT_SYMBOL_GPL(tdx_host_td_add_page_chunks);
 
 /**
- * tdx_guest_adopt_page() - hand the guest a page the caller gave the module
+ * tdx_host_td_adopt_page() - hand the guest a page the caller gave the module
  * @g: the guest
  * @page: a page the caller made module-owned for this TD with the raw
  *        wrappers (TDH.VP.ADDCX, TDH.MEM.SEPT.ADD, TDH.MEM.PAGE.ADD, ...)
  *
- * tdx_guest_destroy() then reclaims it with the TD's other pages (or
+ * tdx_host_td_destroy() then reclaims it with the TD's other pages (or
  * quarantines it), so that the TDR, reclaimed last, has no child left.
  *
  * Return: 0, or -ENOMEM (the page stays the caller's to account for).
  */
-int tdx_guest_adopt_page(struct tdx_guest *g, struct page *page)
+int tdx_host_td_adopt_page(struct tdx_host_td *g, struct page *page)
 {
 	return push_page(&g->pages, &g->nr_pages, tdsnp_gpa(~0ULL), page);
 }
-EXPORT_SYMBOL_GPL(tdx_guest_adopt_page);
+EXPORT_SYMBOL_GPL(tdx_host_td_adopt_page);
 
 /**
- * tdx_guest_finalize() - TDH.MR.FINALIZE
+ * tdx_host_td_finalize() - TDH.MR.FINALIZE
  * @g: the guest
  *
  * Return: 0 or a negative errno.
  */
-int tdx_guest_finalize(struct tdx_guest *g)
+int tdx_host_td_finalize(struct tdx_host_td *g)
 {
 	u64 ret;
 
 	ret = tdx_retry(tdsnp_tdh_mr_finalize(&g->td));
 	return ret == TDX_SUCCESS ? 0 : fail(g, "TDH.MR.FINALIZE", ret);
 }
-EXPORT_SYMBOL_GPL(tdx_guest_finalize);
+EXPORT_SYMBOL_GPL(tdx_host_td_finalize);
 
 /**
- * tdx_guest_aug_page() - add a PENDING 4 KiB page to a running TD
+ * tdx_host_td_aug_page() - add a PENDING 4 KiB page to a running TD
  * @g: the guest
  * @gpa: 4 KiB aligned private GPA
  *
  * Return: 0 or a negative errno.
  */
-int tdx_guest_aug_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
+int tdx_host_td_aug_page(struct tdx_host_td *g, tdsnp_gpa_t gpa)
 {
 	return add_private(g, gpa, NULL);
 }
-EXPORT_SYMBOL_GPL(tdx_guest_aug_page);
+EXPORT_SYMBOL_GPL(tdx_host_td_aug_page);
 
-static u64 track(struct tdx_guest *g)
+static u64 track(struct tdx_host_td *g)
 {
 	u64 ret;
 
@@ -436,7 +436,7 @@ static u64 track(struct tdx_guest *g)
  * retries.  Returns false when the page stays blocked: it is still the TD's
  * (reclaimed at teardown) and a later removal of it skips the BLOCK.
  */
-static bool unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
+static bool unblock(struct tdx_host_td *g, tdsnp_gpa_t gpa, bool tracked)
 {
 	struct tdx_ext_err e;
 	unsigned int round;
@@ -461,7 +461,7 @@ static bool unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
 }
 
 /**
- * tdx_guest_remove_page() - block, track, remove, write back and free a page
+ * tdx_host_td_remove_page() - block, track, remove, write back and free a page
  * @g: the guest
  * @gpa: the page's GPA
  *
@@ -476,7 +476,7 @@ static bool unblock(struct tdx_guest *g, tdsnp_gpa_t gpa, bool tracked)
  * leaf (raw status in @g->last_status), with the page still mapped and the
  * module's.
  */
-int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
+int tdx_host_td_remove_page(struct tdx_host_td *g, tdsnp_gpa_t gpa)
 {
 	struct tdx_ext_err e;
 	tdsnp_hpa_t hpa;
@@ -517,9 +517,9 @@ int tdx_guest_remove_page(struct tdx_guest *g, tdsnp_gpa_t gpa)
 	tdx_free_fw_page(page);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_remove_page);
+EXPORT_SYMBOL_GPL(tdx_host_td_remove_page);
 
-static void quarantine_all(struct tdx_guest *g)
+static void quarantine_all(struct tdx_host_td *g)
 {
 	unsigned int i, j;
 
@@ -540,13 +540,13 @@ static void quarantine_all(struct tdx_guest *g)
 		g->leaked += g->vps[i]->nr_tdcx_pages + 1;
 }
 
-static void reclaim(struct tdx_guest *g, struct page *page)
+static void reclaim(struct tdx_host_td *g, struct page *page)
 {
 	if (tdx_reclaim_page(page))
 		g->leaked++;
 }
 
-static void free_objects(struct tdx_guest *g)
+static void free_objects(struct tdx_host_td *g)
 {
 	unsigned int i;
 
@@ -604,8 +604,8 @@ static u64 cache_wb(void)
 }
 
 /**
- * tdx_guest_destroy() - tear a TD down and give every page back (6.4)
- * @g: the guest (any state after tdx_guest_create() started)
+ * tdx_host_td_destroy() - tear a TD down and give every page back (6.4)
+ * @g: the guest (any state after tdx_host_td_create() started)
  *
  * Flushes the vCPUs, VPFLUSHDONE, CACHE.WB, KEY.FREEID, then reclaims every
  * page (leaves, S-EPT, TDCX, TDVPR, TDCS, TDR last) and writes the TDR back
@@ -614,7 +614,7 @@ static u64 cache_wb(void)
  *
  * Return: 0, or -EIO when some page had to be quarantined.
  */
-int tdx_guest_destroy(struct tdx_guest *g)
+int tdx_host_td_destroy(struct tdx_host_td *g)
 {
 	const struct tdsnp_tdx_sys_info *info = tdx_sysinfo();
 	unsigned int i, j;
@@ -676,7 +676,7 @@ int tdx_guest_destroy(struct tdx_guest *g)
 	free_objects(g);
 	return g->leaked ? -EIO : 0;
 }
-EXPORT_SYMBOL_GPL(tdx_guest_destroy);
+EXPORT_SYMBOL_GPL(tdx_host_td_destroy);
 
 /**
  * __tdx_td_rd() - read a TD-scope metadata field (BUSY retried, bounded)

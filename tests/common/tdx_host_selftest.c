@@ -57,22 +57,22 @@ static int check_no_leak(u64 outstanding_before, char *msg, size_t len)
 	return 0;
 }
 
-static int build_td(struct tdx_guest *g, u64 attributes, char *msg, size_t len)
+static int build_td(struct tdx_host_td *g, u64 attributes, char *msg, size_t len)
 {
 	struct tdx_td_params p;
 	int ret;
 
 	memset(g, 0, sizeof(*g));
-	ret = tdx_guest_create(g);
+	ret = tdx_host_td_create(g);
 	if (ret)
-		return st_fail(msg, len, "tdx_guest_create: %d", ret);
+		return st_fail(msg, len, "tdx_host_td_create: %d", ret);
 	default_params(&p, attributes);
-	ret = tdx_guest_init(g, &p);
+	ret = tdx_host_td_init(g, &p);
 	if (ret)
-		return st_fail(msg, len, "tdx_guest_init: %d", ret);
-	ret = tdx_guest_add_vcpu(g, 0x1234, NULL);
+		return st_fail(msg, len, "tdx_host_td_init: %d", ret);
+	ret = tdx_host_td_add_vcpu(g, 0x1234, NULL);
 	if (ret)
-		return st_fail(msg, len, "tdx_guest_add_vcpu: %d", ret);
+		return st_fail(msg, len, "tdx_host_td_add_vcpu: %d", ret);
 	return 0;
 }
 
@@ -82,7 +82,7 @@ static int lifecycle(char *msg, size_t len)
 	u64 before = tdx_pages_outstanding(), v;
 	struct page *src = tdsnp_alloc_page();
 	static u8 blocks[3 * (MRTD_BLOCK + 16 * (MRTD_BLOCK + MRTD_EXTEND_CHUNK))];
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	struct mrtd_oracle mr;
 	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
 	unsigned int i;
@@ -101,11 +101,11 @@ static int lifecycle(char *msg, size_t len)
 			      g.vps[0]->nr_tdcx_pages);
 		goto destroy;
 	}
-	ret = tdx_guest_add_vcpu(&g, 0, NULL);
+	ret = tdx_host_td_add_vcpu(&g, 0, NULL);
 	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
 	for (i = 0; i < 3 && !ret; i++) {
-		ret = tdx_guest_add_page(&g, tdsnp_gpa(0x100000 + i * 0x1000ULL), src,
-					 i != 1);
+		ret = tdx_host_td_add_page(&g, tdsnp_gpa(0x100000 + i * 0x1000ULL), src,
+					   i != 1);
 		mrtd_oracle_page_add(&mr, 0x100000 + i * 0x1000ULL);
 		if (i != 1) {
 			unsigned int k;
@@ -119,7 +119,7 @@ static int lifecycle(char *msg, size_t len)
 		ret = st_fail(msg, len, "adding pages: %d", ret);
 		goto destroy;
 	}
-	ret = tdx_guest_finalize(&g);
+	ret = tdx_host_td_finalize(&g);
 	if (ret) {
 		ret = st_fail(msg, len, "finalize: %d", ret);
 		goto destroy;
@@ -140,13 +140,13 @@ static int lifecycle(char *msg, size_t len)
 		goto destroy;
 	}
 	/* Runtime: AUG two pages (the second needs a new S-EPT page), remove one. */
-	ret = tdx_guest_aug_page(&g, tdsnp_gpa(0x103000));
+	ret = tdx_host_td_aug_page(&g, tdsnp_gpa(0x103000));
 	if (!ret)
-		ret = tdx_guest_aug_page(&g, tdsnp_gpa(0x40000000));
+		ret = tdx_host_td_aug_page(&g, tdsnp_gpa(0x40000000));
 	if (!ret)
-		ret = tdx_guest_remove_page(&g, tdsnp_gpa(0x101000));
+		ret = tdx_host_td_remove_page(&g, tdsnp_gpa(0x101000));
 	if (!ret)
-		ret = tdx_guest_remove_page(&g, tdsnp_gpa(0x40000000));
+		ret = tdx_host_td_remove_page(&g, tdsnp_gpa(0x40000000));
 	if (ret) {
 		ret = st_fail(msg, len, "runtime: %d", ret);
 		goto destroy;
@@ -156,7 +156,7 @@ static int lifecycle(char *msg, size_t len)
 		goto destroy;
 	}
 destroy:
-	if (tdx_guest_destroy(&g) && !ret)
+	if (tdx_host_td_destroy(&g) && !ret)
 		ret = st_fail(msg, len, "teardown quarantined %u pages", g.leaked);
 	if (!ret)
 		ret = check_no_leak(before, msg, len);
@@ -191,7 +191,7 @@ static int mrtd_vector(u64 gpa, bool pattern, bool measure, const char *hex, cha
 		       size_t len)
 {
 	struct page *src = tdsnp_alloc_page();
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	u8 got[ORACLE_SHA384_SIZE];
 	unsigned int i;
 	int ret;
@@ -202,16 +202,16 @@ static int mrtd_vector(u64 gpa, bool pattern, bool measure, const char *hex, cha
 		((u8 *)page_address(src))[i] = pattern ? (u8)i : 0;
 	ret = build_td(&g, 0, msg, len);
 	if (!ret)
-		ret = tdx_guest_add_page(&g, tdsnp_gpa(gpa), src, measure);
+		ret = tdx_host_td_add_page(&g, tdsnp_gpa(gpa), src, measure);
 	if (!ret)
-		ret = tdx_guest_finalize(&g);
+		ret = tdx_host_td_finalize(&g);
 	if (!ret)
 		ret = tdx_td_read_mrtd(&g.td, got);
 	if (ret)
 		ret = st_fail(msg, len, "building for 0x%llx: %d", gpa, ret);
 	else if (!hex_eq(got, hex))
 		ret = st_fail(msg, len, "MRTD for 0x%llx differs from the sheet", gpa);
-	tdx_guest_destroy(&g);
+	tdx_host_td_destroy(&g);
 	tdsnp_free_page(src);
 	return ret;
 }
@@ -258,7 +258,7 @@ static int mrtd_width(unsigned int gpaw, const u64 *gpas, unsigned int n, char *
 	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
 	struct mrtd_oracle mr;
 	struct tdx_td_params p;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	unsigned int i, k;
 	int ret;
 
@@ -277,13 +277,13 @@ static int mrtd_width(unsigned int gpaw, const u64 *gpas, unsigned int n, char *
 		p.config_flags |= TDX_CONFIG_FLAGS_GPAW;
 	}
 	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
-	ret = tdx_guest_create(&g);
+	ret = tdx_host_td_create(&g);
 	if (!ret)
-		ret = tdx_guest_init(&g, &p);
+		ret = tdx_host_td_init(&g, &p);
 	if (!ret)
-		ret = tdx_guest_add_vcpu(&g, 0, NULL);
+		ret = tdx_host_td_add_vcpu(&g, 0, NULL);
 	for (i = 0; i < n && !ret; i++) {
-		ret = tdx_guest_add_page(&g, tdsnp_gpa(gpas[i]), src, true);
+		ret = tdx_host_td_add_page(&g, tdsnp_gpa(gpas[i]), src, true);
 		mrtd_oracle_page_add(&mr, gpas[i]);
 		for (k = 0; k < 16; k++)
 			mrtd_oracle_extend(&mr, gpas[i] + k * 256ULL,
@@ -294,13 +294,13 @@ static int mrtd_width(unsigned int gpaw, const u64 *gpas, unsigned int n, char *
 		goto out;
 	}
 	/* The shared bit names a shared GPA: no private page there (tdx-host.md 5). */
-	ret = tdx_guest_add_page(&g, tdsnp_gpa(shared), src, true);
+	ret = tdx_host_td_add_page(&g, tdsnp_gpa(shared), src, true);
 	if (ret != -EINVAL) {
 		ret = st_fail(msg, len, "GPAW %u: page at shared bit 0x%llx: %d, want -EINVAL",
 			      gpaw, shared, ret);
 		goto out;
 	}
-	ret = tdx_guest_finalize(&g);
+	ret = tdx_host_td_finalize(&g);
 	if (!ret)
 		ret = tdx_td_read_mrtd(&g.td, got);
 	if (ret) {
@@ -313,7 +313,7 @@ static int mrtd_width(unsigned int gpaw, const u64 *gpas, unsigned int n, char *
 	else if (memcmp(want, got, sizeof(want)) != 0)
 		ret = st_fail(msg, len, "GPAW %u: MRTD differs from the spec's blocks", gpaw);
 out:
-	tdx_guest_destroy(&g);
+	tdx_host_td_destroy(&g);
 	tdsnp_free_page(src);
 	return ret;
 }
@@ -430,7 +430,7 @@ static void scripted_mng_create(void *priv, struct tdsnp_regs *regs)
 static int test_busy_retries_leave_the_entropy_budget_alone(char *msg, size_t len)
 {
 	struct tdx_host_env env;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	int ret = tdx_host_bringup(&env, NULL), err = 0;
 
 	if (ret)
@@ -442,12 +442,12 @@ static int test_busy_retries_leave_the_entropy_budget_alone(char *msg, size_t le
 		return st_fail(msg, len, "cannot script TDH.MNG.CREATE");
 	}
 	memset(&g, 0, sizeof(g));
-	ret = tdx_guest_create(&g);
+	ret = tdx_host_td_create(&g);
 	if (ret != -EINVAL || scripted_calls != 15 ||
 	    g.last_status != (TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX))
 		err = st_fail(msg, len, "create %d after %u calls, status 0x%llx", ret,
 			      scripted_calls, g.last_status);
-	tdx_guest_destroy(&g);
+	tdx_host_td_destroy(&g);
 	tdx_host_shutdown();
 	return err;
 }

@@ -47,7 +47,7 @@ void tdx_host_shutdown(void)
  * Installs the mock engine (re-installing it, so a harness that replaced
  * the fault catcher is overridden), loads the TDX module model on the test
  * platform and runs tdx_module_init() on it, exactly as the TDX host tests
- * do.  Afterwards TDs can be built (tdx_guest_create(), or vmm_vm_create()
+ * do.  Afterwards TDs can be built (tdx_host_td_create(), or vmm_vm_create()
  * with the tdx_host backend).  Call tdsnp_mock_tdx_host_teardown() when
  * done, after destroying every TD.
  *

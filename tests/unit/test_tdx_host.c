@@ -61,17 +61,17 @@ static void params(struct tdx_td_params *p, u64 attributes)
 }
 
 /* A TD built through the policy layer up to (not including) FINALIZE. */
-static void build(struct tdx_guest *g, u64 attributes, struct page *src)
+static void build(struct tdx_host_td *g, u64 attributes, struct page *src)
 {
 	struct tdx_td_params p;
 
 	memset(g, 0, sizeof(*g));
 	params(&p, attributes);
-	assert_int_equal(tdx_guest_create(g), 0);
-	assert_int_equal(tdx_guest_init(g, &p), 0);
-	assert_int_equal(tdx_guest_add_vcpu(g, 0, NULL), 0);
+	assert_int_equal(tdx_host_td_create(g), 0);
+	assert_int_equal(tdx_host_td_init(g, &p), 0);
+	assert_int_equal(tdx_host_td_add_vcpu(g, 0, NULL), 0);
 	if (src)
-		assert_int_equal(tdx_guest_add_page(g, tdsnp_gpa(0x2000), src, true), 0);
+		assert_int_equal(tdx_host_td_add_page(g, tdsnp_gpa(0x2000), src, true), 0);
 }
 
 static void assert_clean(u64 outstanding)
@@ -86,9 +86,9 @@ static void assert_clean(u64 outstanding)
 }
 
 /* Put a module-owned page the test created by hand into the teardown list. */
-static void adopt(struct tdx_guest *g, struct page *page)
+static void adopt(struct tdx_host_td *g, struct page *page)
 {
-	assert_int_equal(tdx_guest_adopt_page(g, page), 0);
+	assert_int_equal(tdx_host_td_adopt_page(g, page), 0);
 }
 
 static u64 init_with(struct tdsnp_tdx_td *td, const struct tdx_td_params *p)
@@ -203,7 +203,7 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 	u64 before = tdx_pages_outstanding();
 	struct page *src = tdsnp_alloc_page(), *pg = tdx_alloc_fw_page();
 	struct page *sept[3];
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	struct tdx_ext_err e;
 	struct tdsnp_tdx_vp vp = { 0 };
 	struct tdsnp_regs r;
@@ -300,7 +300,7 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 	adopt(&g, pg);
 	for (i = 0; i < 3; i++)
 		adopt(&g, sept[i]);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	tdsnp_free_page(src);
 	assert_clean(before);
 }
@@ -308,7 +308,7 @@ static void test_vcpu_and_sept_leaves_give_exact_status_and_ext_err(void **state
 static void test_metadata_access_masks_follow_the_field_table(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v, next, old;
-	struct tdx_guest g, dbg;
+	struct tdx_host_td g, dbg;
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
@@ -354,8 +354,8 @@ static void test_metadata_access_masks_follow_the_field_table(void **state)
 	assert_int_equal(tdsnp_tdh_vp_wr(g.vps[0], TDX_FIELD_TD_VMCS_GUEST_RIP, 0, ~0ULL, &old),
 			 TDX_METADATA_FIELD_NOT_WRITABLE);
 	assert_int_equal(tdx_vp_vmcs_write(g.vps[0], 0x681E, 0, ~0ULL), -EPERM);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
-	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&dbg), 0);
 	assert_clean(before);
 }
 
@@ -371,7 +371,7 @@ static void test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid(void **st
 {
 	const u64 pin = TDX_FIELD_TD_VMCS_PIN_BASED_VM_EXECTION_CONTROLS;
 	u64 before = tdx_pages_outstanding(), v, old;
-	struct tdx_guest dbg;
+	struct tdx_host_td dbg;
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
@@ -390,7 +390,7 @@ static void test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid(void **st
 	assert_int_equal(old, v);
 	assert_int_equal(tdsnp_tdh_vp_rd(dbg.vps[0], pin, &old), TDX_SUCCESS);
 	assert_int_equal(old, v ^ 0x80);
-	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_int_equal(tdx_host_td_destroy(&dbg), 0);
 	assert_clean(before);
 }
 
@@ -443,7 +443,7 @@ static void walk_vp_rd_next(struct tdsnp_tdx_vp *vp, bool debug)
 static void test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v = 1, next = 0;
-	struct tdx_guest g, dbg;
+	struct tdx_host_td g, dbg;
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
@@ -456,8 +456,8 @@ static void test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once(void **st
 	assert_int_equal(tdsnp_tdh_vp_rd_next(g.vps[0], TDX_FIELD_TDVPS_RCX, &v, &next),
 			 TDX_METADATA_FIELD_NOT_READABLE);
 	assert_int_equal(v, 0);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
-	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&dbg), 0);
 	assert_clean(before);
 }
 
@@ -465,7 +465,7 @@ static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void 
 {
 	u64 before = tdx_pages_outstanding(), v, old;
 	struct page *src = tdsnp_alloc_page();
-	struct tdx_guest g, dbg;
+	struct tdx_host_td g, dbg;
 	struct tdx_ext_err e;
 	unsigned int i;
 
@@ -490,8 +490,8 @@ static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void 
 	assert_int_equal(v, 0x1122334455667788ULL);
 	assert_int_equal(tdsnp_tdh_mem_rd(&dbg.td, tdsnp_gpa(0x9000), &v, &e),
 			 TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
-	assert_int_equal(tdx_guest_destroy(&dbg), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&dbg), 0);
 	tdsnp_free_page(src);
 	assert_clean(before);
 }
@@ -499,7 +499,7 @@ static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void 
 static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 {
 	u64 before = tdx_pages_outstanding();
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	struct tdx_ext_err e;
 	struct tdx_page_md md;
 	tdsnp_hpa_t hpa;
@@ -508,8 +508,8 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	build(&g, 0, NULL);
-	assert_int_equal(tdx_guest_finalize(&g), 0);
-	assert_int_equal(tdx_guest_aug_page(&g, gpa), 0);
+	assert_int_equal(tdx_host_td_finalize(&g), 0);
+	assert_int_equal(tdx_host_td_aug_page(&g, gpa), 0);
 	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_PENDING);
 	assert_int_equal(tdsnp_tdh_mem_page_aug(&g.td, gpa, TDX_LEVEL_4K, g.pages[0].page, &e),
@@ -537,10 +537,10 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_NL_BLOCKED);
 	assert_int_equal(tdsnp_tdh_mem_range_unblock(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e),
 			 TDX_SUCCESS);
-	assert_int_equal(tdx_guest_remove_page(&g, gpa), 0);
+	assert_int_equal(tdx_host_td_remove_page(&g, gpa), 0);
 	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, gpa, TDX_LEVEL_4K, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
-	assert_int_equal(tdx_guest_remove_page(&g, gpa), -ENOENT);
+	assert_int_equal(tdx_host_td_remove_page(&g, gpa), -ENOENT);
 	/* The PT page is not empty-able while mapped; here it is empty but not blocked. */
 	assert_int_equal(tdsnp_tdh_mem_sept_remove(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &hpa, &e),
 			 TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX);
@@ -567,7 +567,7 @@ static void test_runtime_remove_needs_block_and_tlb_track(void **state)
 	}
 	assert_int_equal(tdsnp_tdh_mem_sept_rd(&g.td, tdsnp_gpa(0), TDX_LEVEL_2M, &e), TDX_SUCCESS);
 	assert_int_equal(tdx_ext_err_state(&e), TDX_SEPT_FREE);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	assert_clean(before);
 }
 
@@ -576,7 +576,7 @@ static void test_operand_busy_names_the_contended_operand(void **state)
 	u64 before = tdx_pages_outstanding();
 	struct tdsnp_mock_fault_cfg cfg = { .seed = 1 };
 	struct page *pg = tdx_alloc_fw_page();
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	struct tdx_ext_err e;
 
 	(void)state;
@@ -602,7 +602,7 @@ static void test_operand_busy_names_the_contended_operand(void **state)
 			 TDX_OPERAND_ID_WBCACHE);
 	tdsnp_mock_faults_clear();
 	tdx_free_fw_page(pg);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	assert_clean(before);
 }
 
@@ -635,24 +635,24 @@ static void test_unflushed_handover_is_a_strict_violation(void **state)
 	assert_int_equal(tdsnp_tdh_mng_create(&td, 40), TDX_SUCCESS);
 	assert_int_equal(violations_seen, 1);
 	{
-		struct tdx_guest g;
+		struct tdx_host_td g;
 
 		/* The policy layer flushes every page it hands over. */
 		build(&g, 0, NULL);
 		assert_int_equal(violations_seen, 1);
-		assert_int_equal(tdx_guest_destroy(&g), 0);
+		assert_int_equal(tdx_host_td_destroy(&g), 0);
 	}
 	{
 		struct page *src = tdsnp_alloc_page();
-		struct tdx_guest g;
+		struct tdx_host_td g;
 
 		/* Private memory read as if it were plaintext: a TD page as a source. */
 		build(&g, 0, src);
 		assert_int_equal(violations_seen, 1);
-		assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x9000), g.pages[0].page, false),
-				 0);
+		assert_int_equal(tdx_host_td_add_page(&g, tdsnp_gpa(0x9000), g.pages[0].page,
+						      false), 0);
 		assert_int_equal(violations_seen, 2);
-		assert_int_equal(tdx_guest_destroy(&g), 0);
+		assert_int_equal(tdx_host_td_destroy(&g), 0);
 		tdsnp_free_page(src);
 	}
 	assert_int_equal(tdsnp_tdh_mng_vpflushdone(&td), TDX_SUCCESS);
@@ -666,7 +666,7 @@ static void test_unflushed_handover_is_a_strict_violation(void **state)
 static void test_freeing_a_module_page_is_refused_and_counted(void **state)
 {
 	struct tdsnp_arena_stats st0, st1;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
@@ -678,7 +678,7 @@ static void test_freeing_a_module_page_is_refused_and_counted(void **state)
 	assert_int_equal(st1.violations, st0.violations + 1);
 	assert_int_equal(st1.free, st0.free);
 	assert_true(tdx_module_page_owned(g.td.tdcs_pages[0]));
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 }
 
 static struct page *hooked;
@@ -715,28 +715,28 @@ static int lifecycle(u64 gpa_base)
 {
 	struct page *src = tdsnp_alloc_page();
 	struct tdx_td_params p;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	int ret;
 
 	memset(&g, 0, sizeof(g));
 	params(&p, 0);
-	ret = tdx_guest_create(&g);
+	ret = tdx_host_td_create(&g);
 	if (!ret)
-		ret = tdx_guest_init(&g, &p);
+		ret = tdx_host_td_init(&g, &p);
 	if (!ret)
-		ret = tdx_guest_add_vcpu(&g, 0, NULL);
+		ret = tdx_host_td_add_vcpu(&g, 0, NULL);
 	if (!ret)
-		ret = tdx_guest_add_page(&g, tdsnp_gpa(gpa_base), src, true);
+		ret = tdx_host_td_add_page(&g, tdsnp_gpa(gpa_base), src, true);
 	if (!ret)
-		ret = tdx_guest_add_page(&g, tdsnp_gpa(gpa_base + 0x1000), src, false);
+		ret = tdx_host_td_add_page(&g, tdsnp_gpa(gpa_base + 0x1000), src, false);
 	if (!ret)
-		ret = tdx_guest_finalize(&g);
+		ret = tdx_host_td_finalize(&g);
 	if (!ret)
-		ret = tdx_guest_aug_page(&g, tdsnp_gpa(gpa_base + 0x200000));
+		ret = tdx_host_td_aug_page(&g, tdsnp_gpa(gpa_base + 0x200000));
 	if (!ret)
-		ret = tdx_guest_remove_page(&g, tdsnp_gpa(gpa_base + 0x1000));
+		ret = tdx_host_td_remove_page(&g, tdsnp_gpa(gpa_base + 0x1000));
 	if (g.td.tdr_page || g.hkid) {
-		int d = tdx_guest_destroy(&g);
+		int d = tdx_host_td_destroy(&g);
 
 		if (!ret)
 			ret = d;
@@ -789,7 +789,7 @@ static void test_lifecycle_under_fault_injection_seeds_leaks_nothing(void **stat
 static pthread_barrier_t race_start;
 
 struct racer {
-	struct tdx_guest *g;
+	struct tdx_host_td *g;
 	int kind;
 	u64 success, busy, other;
 };
@@ -825,13 +825,13 @@ static void test_two_threads_racing_on_a_td_see_only_operand_busy(void **state)
 	u64 before = tdx_pages_outstanding();
 	struct racer r[3];
 	pthread_t th[3];
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	unsigned int i;
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
 	build(&g, 0, NULL);
-	assert_int_equal(tdx_guest_finalize(&g), 0);
+	assert_int_equal(tdx_host_td_finalize(&g), 0);
 	assert_int_equal(pthread_barrier_init(&race_start, NULL, 3), 0);
 	for (i = 0; i < 3; i++) {
 		r[i] = (struct racer){ .g = &g, .kind = (int)i };
@@ -850,7 +850,7 @@ static void test_two_threads_racing_on_a_td_see_only_operand_busy(void **state)
 	assert_true(r[0].success + r[1].success + r[2].success > 0);
 	pthread_barrier_destroy(&race_start);
 	print_message("busy seen: wr %llu rd %llu track %llu\n", r[0].busy, r[1].busy, r[2].busy);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	assert_clean(before);
 }
 
@@ -999,7 +999,7 @@ static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 	struct page *src = tdsnp_alloc_page();
 	u8 want[ORACLE_SHA384_SIZE], got[ORACLE_SHA384_SIZE];
 	struct mrtd_oracle mr;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	unsigned int i;
 
 	(void)state;
@@ -1007,9 +1007,9 @@ static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 	for (i = 0; i < TDSNP_PAGE_SIZE; i++)
 		((u8 *)page_address(src))[i] = (u8)(i ^ 0x5a);
 	build(&g, 0, NULL);
-	assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x7000), src, false), 0);
-	assert_int_equal(tdx_guest_add_page(&g, tdsnp_gpa(0x8000), src, true), 0);
-	assert_int_equal(tdx_guest_finalize(&g), 0);
+	assert_int_equal(tdx_host_td_add_page(&g, tdsnp_gpa(0x7000), src, false), 0);
+	assert_int_equal(tdx_host_td_add_page(&g, tdsnp_gpa(0x8000), src, true), 0);
+	assert_int_equal(tdx_host_td_finalize(&g), 0);
 	assert_int_equal(tdsnp_tdh_mng_key_reclaimid(&g.td), TDX_SUCCESS);
 	mrtd_oracle_init(&mr, blocks, sizeof(blocks));
 	mrtd_oracle_page_add(&mr, 0x7000);
@@ -1020,7 +1020,7 @@ static void test_mrtd_equals_independent_sha384_of_blocks(void **state)
 	assert_int_equal(mr.len, sizeof(blocks));
 	assert_int_equal(tdx_td_read_mrtd(&g.td, got), 0);
 	assert_memory_equal(want, got, sizeof(want));
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	tdsnp_free_page(src);
 	assert_clean(before);
 }
@@ -1077,7 +1077,7 @@ static void test_large_page_demote_promote_and_relocate(void **state)
 	tdsnp_gpa_t big = tdsnp_gpa(0x200000);
 	struct tdx_page_md md;
 	struct tdx_ext_err e;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	tdsnp_hpa_t hpa;
 	unsigned int i;
 
@@ -1085,9 +1085,9 @@ static void test_large_page_demote_promote_and_relocate(void **state)
 	assert_int_equal(up(NULL), 0);
 	memset(page_address(src), 0x6b, TDSNP_PAGE_SIZE);
 	build(&g, TDX_TD_ATTR_DEBUG, src);
-	assert_int_equal(tdx_guest_finalize(&g), 0);
+	assert_int_equal(tdx_host_td_finalize(&g), 0);
 	/* A 4 KiB AUG builds the walk down to the 2 MiB level. */
-	assert_int_equal(tdx_guest_aug_page(&g, tdsnp_gpa(0x400000)), 0);
+	assert_int_equal(tdx_host_td_aug_page(&g, tdsnp_gpa(0x400000)), 0);
 	head = alloc_2m_run(all, ARRAY_SIZE(all));
 	assert_non_null(head);
 	assert_int_equal(tdsnp_tdh_mem_page_aug(&g.td, big, TDX_LEVEL_2M, head, &e), TDX_SUCCESS);
@@ -1155,7 +1155,7 @@ static void test_large_page_demote_promote_and_relocate(void **state)
 	tdx_free_fw_page(g.pages[0].page);
 	g.pages[0].page = newpg;
 	tdx_free_fw_page(sept);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	tdsnp_free_page(src);
 	assert_clean(before);
 }
@@ -1408,7 +1408,7 @@ static void test_sys_shutdown_stops_every_leaf_but_lp_shutdown(void **state)
 
 static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **state)
 {
-	struct tdx_guest g;
+	struct tdx_host_td g;
 	u64 before = tdx_pages_outstanding(), v;
 	u32 lp, nr;
 
@@ -1447,7 +1447,7 @@ static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **stat
 	assert_int_equal(tdsnp_tdh_sys_update(), TDX_SYS_STATE_INCORRECT);
 	assert_int_equal(tdsnp_tdh_mng_rd(&g.td, TDX_FIELD_TDR_TDCS_ATTRIBUTES, &v), TDX_SUCCESS);
 	assert_int_equal(v, TDX_TD_ATTR_DEBUG);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	assert_clean(before);
 }
 
@@ -1489,7 +1489,7 @@ static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
 {
 	u64 before, v;
 	struct tdsnp_tdx_td td;
-	struct tdx_guest g;
+	struct tdx_host_td g;
 
 	(void)state;
 	assert_int_equal(tdx_host_env_init(&env), 0);
@@ -1542,7 +1542,7 @@ static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
 	assert_int_equal(tdsnp_tdh_vp_flush(g.vps[0]), TDX_VCPU_NOT_ASSOCIATED);
 	tdx_module_set_lp(0);
 	assert_int_equal(tdsnp_tdh_mng_vpflushdone(&g.td), TDX_FLUSHVP_NOT_DONE);
-	assert_int_equal(tdx_guest_destroy(&g), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
 	assert_clean(before);
 }
 
