@@ -13,7 +13,7 @@ CFLAGS_BASE	:= -std=gnu11 -g -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TSAN_FLAGS	:= -fsanitize=thread -fno-omit-frame-pointer
 # The multi-threaded tests, also built under ThreadSanitizer (make tsan).
-TSAN_TESTS	:= test_vmm_threads test_guest_snp_vmpl
+TSAN_TESTS	:= test_vmm_threads test_guest_snp_vmpl test_uabi
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 # libcrypto: SHA-384 (src/platform/sha384_user.c).
 LIBS		:= -lcrypto -lpthread
@@ -229,9 +229,11 @@ $(O)/tdsnp-uvmm: $(O)/plain/obj/tools/tdsnp-uvmm.o $(O)/plain/obj/tools/uvmm.o \
 # The user-mode VMM ABI test links the example VMM and the guest images.
 $(O)/plain/tests/test_uabi: $(O)/plain/obj/tests/unit/test_uabi.o $(O)/plain/obj/tools/uvmm.o \
 		$(O)/guest/images.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/tools/uvmm.o \
 		$(O)/guest/images.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
@@ -413,3 +415,18 @@ clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1 || true
 # snp_vmpl guests on four threads (test_guest_snp_vmpl, in TSAN_TESTS) under TSan too.
 $(O)/tsan/tests/test_guest_snp_vmpl: $(O)/guest/snp_images.o
+# The ABI test (threads per vCPU, event waits) under TSan (in TSAN_TESTS).
+$(O)/tsan/tests/test_uabi: $(O)/tsan/obj/tests/unit/test_uabi.o $(O)/tsan/obj/tools/uvmm.o \
+		$(O)/guest/images.o $(O)/tsan/libtdsnp-mock.a $(O)/tsan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# The README's user-mode VMM skeleton, compiled and run (make check); the
+# README's code block must equal the file between its README markers.
+$(O)/uvmm_skeleton: $(O)/plain/obj/examples/uvmm_skeleton.o $(O)/plain/obj/tools/uvmm.o \
+		    $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	$(CC) -o $@ $^ -lunicorn $(LIBS)
+readme-example: $(O)/uvmm_skeleton $(O)/guest/hello.bin
+	scripts/readme-example.sh README.md examples/uvmm_skeleton.c
+	out=$$($(O)/uvmm_skeleton $(O)/guest/hello.bin) && echo "$$out" && \
+		echo "$$out" | grep -q '^hello from vCPU 0$$'
+.PHONY: readme-example

@@ -109,6 +109,8 @@ step "tdsnp-status names TDX_OPERAND_BUSY" \
 step "tdsnp-status: unwritable output fails, --snp takes 32 bits" \
 	tests/tools/test-tdsnp-status.sh build/tdsnp-status
 
+step "README's user-mode VMM skeleton: quoted exactly, built, runs hello.bin (make readme-example)" \
+	make -s readme-example
 step "tdsnp-bench runs (make bench, 64 MiB builds)" build/tdsnp-bench 500 64
 step "tdsnp-demo (make demo): TD + SNP VMPL guest, nothing leaked" \
 	build/tdsnp-demo --trace "$logdir/demo-trace.txt"

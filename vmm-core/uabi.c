@@ -24,6 +24,7 @@
 #include <vmm/uabi.h>
 #include <vmm/tdx_host.h>
 #include <tdx/tdx_vmcall.h>
+#include <snp/ghcb.h>
 #include <tdsnp/platform.h>
 
 #define UABI_MAX_IO_EVENTS	16
@@ -578,6 +579,94 @@ const struct uabi_access_ops uabi_access_tdvmcall = {
 };
 EXPORT_SYMBOL_GPL(uabi_access_tdvmcall);
 
+/*
+ * The ACCESS_* channel of an SNP guest (an SVSM at VMPL0 or any VMPL with
+ * a GHCB): GHCB requests SVM_EXIT_MSR (0x7c), SVM_EXIT_IOIO (0x7b) and
+ * MMIO read/write (0x80000001/0x80000002), GHCB spec 4.1, through the
+ * library's guest-side helpers.  The hypervisor refusing one (an exception
+ * to inject) is -EIO, as on TDX.
+ */
+static int ghcb_msr(void *ctx, u32 index, bool write, u64 *val)
+{
+	struct uabi_ghcb_channel *ch = ctx;
+	int ret;
+
+	tdsnp_mutex_lock(&ch->lock);
+	ret = write ? snp_ghcb_wrmsr(ch->ghcb, index, *val) : snp_ghcb_rdmsr(ch->ghcb, index, val);
+	tdsnp_mutex_unlock(&ch->lock);
+	return ret;
+}
+
+static int ghcb_io(void *ctx, u16 port, u32 size, bool write, u64 *val)
+{
+	struct uabi_ghcb_channel *ch = ctx;
+	u32 v = 0;
+	int ret;
+
+	tdsnp_mutex_lock(&ch->lock);
+	if (write) {
+		ret = snp_ghcb_io_out(ch->ghcb, port, size, (u32)*val);
+	} else {
+		ret = snp_ghcb_io_in(ch->ghcb, port, size, &v);
+		if (!ret)
+			*val = v;
+	}
+	tdsnp_mutex_unlock(&ch->lock);
+	return ret;
+}
+
+static int ghcb_mmio(void *ctx, u64 gpa, u32 size, bool write, u64 *val)
+{
+	struct uabi_ghcb_channel *ch = ctx;
+	u8 buf[8] = { 0 };
+	int ret;
+
+	/* x86 is little-endian: the low @size bytes of the value, in order. */
+	if (write)
+		memcpy(buf, val, size);
+	tdsnp_mutex_lock(&ch->lock);
+	if (write)
+		ret = snp_ghcb_mmio_write(ch->ghcb, tdsnp_gpa(gpa), size, buf);
+	else
+		ret = snp_ghcb_mmio_read(ch->ghcb, tdsnp_gpa(gpa), size, buf);
+	tdsnp_mutex_unlock(&ch->lock);
+	if (!ret && !write) {
+		*val = 0;
+		memcpy(val, buf, size);
+	}
+	return ret;
+}
+
+/* Exported as the channel a device config names (struct uabi_dev_config.access). */
+const struct uabi_access_ops uabi_access_ghcb = {
+	.msr = ghcb_msr,
+	.io = ghcb_io,
+	.mmio = ghcb_mmio,
+};
+EXPORT_SYMBOL_GPL(uabi_access_ghcb);
+
+/**
+ * uabi_ghcb_channel_init() - an ACCESS_* channel through a registered GHCB
+ * @ch: the channel (uabi_dev_config.access_ctx with uabi_access_ghcb)
+ * @ghcb: the GHCB; it must outlive the channel
+ */
+void uabi_ghcb_channel_init(struct uabi_ghcb_channel *ch, struct snp_ghcb *ghcb)
+{
+	ch->ghcb = ghcb;
+	tdsnp_mutex_init(&ch->lock);
+}
+EXPORT_SYMBOL_GPL(uabi_ghcb_channel_init);
+
+/**
+ * uabi_ghcb_channel_destroy() - end a channel (no device uses it any more)
+ * @ch: the channel
+ */
+void uabi_ghcb_channel_destroy(struct uabi_ghcb_channel *ch)
+{
+	tdsnp_mutex_destroy(&ch->lock);
+}
+EXPORT_SYMBOL_GPL(uabi_ghcb_channel_destroy);
+
 /* ---- calls on a VM ---- */
 
 static long call_vm_caps(struct uabi_vm *uvm, u64 arg)
@@ -630,11 +719,24 @@ static long call_vcpu_create(const struct uabi_caller *c, struct uabi_vm *uvm, u
 	ret = new_handle(c, &h);
 	if (ret)
 		goto fail;
+	/*
+	 * The index is claimed under the VM object's lock and the vCPU created
+	 * outside it: a running vCPU takes that lock (an MMIO event) under its
+	 * own, which vmm-core's finalize takes after its launch lock, the one
+	 * vCPU creation takes.
+	 */
 	tdsnp_mutex_lock(&uvm->lock);
-	ret = uvm->vcpu_open[a.index] ? -EEXIST : vmm_vcpu_create(uvm->vm, a.index, &uv->vcpu);
-	if (!ret)
-		uvm->vcpu_open[a.index] = true;
+	ret = uvm->vcpu_open[a.index] ? -EEXIST : 0;
+	uvm->vcpu_open[a.index] = true;
 	tdsnp_mutex_unlock(&uvm->lock);
+	if (!ret) {
+		ret = vmm_vcpu_create(uvm->vm, a.index, &uv->vcpu);
+		if (ret) {
+			tdsnp_mutex_lock(&uvm->lock);
+			uvm->vcpu_open[a.index] = false;
+			tdsnp_mutex_unlock(&uvm->lock);
+		}
+	}
 	if (ret) {
 		c->ops->cancel(c->ctx, h);
 		goto fail;

@@ -58,6 +58,14 @@ struct vmm_vm {
 	u64 last_status;			/* last architectural status */
 	u32 create_lost;			/* pages lost undoing a failed create */
 	u32 create_lost_keys;			/* key IDs lost undoing it */
+	/*
+	 * Lock order: launch_lock, then a vCPU's lock, then lock.  launch_lock
+	 * serialises what builds the launch image (vmm_mem_add_region(), vCPU
+	 * create and destroy, vmm_vm_finalize()); lock is the innermost, so a
+	 * running vCPU (its lock held) may convert memory through
+	 * vmm_set_mem_state().  vcpus[] and nr_vcpus change under both.
+	 */
+	struct tdsnp_mutex launch_lock;
 	struct tdsnp_mutex lock;		/* protects everything below */
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	u32 nr_vcpus;
@@ -169,6 +177,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 	vmm_pagemap_init(&vm->mem);
 	vm->ops = ops;
 	vm->cfg = *cfg;
+	tdsnp_mutex_init(&vm->launch_lock);
 	tdsnp_mutex_init(&vm->lock);
 	ret = ops->vm_create(vm, cfg);
 	if (ret) {
@@ -178,6 +187,7 @@ int vmm_vm_create_info(const struct vmm_vm_config *cfg, struct vmm_vm **out,
 			info->lost_keys = vm->create_lost_keys;
 		}
 		tdsnp_mutex_destroy(&vm->lock);
+		tdsnp_mutex_destroy(&vm->launch_lock);
 		tdsnp_free(vm);
 		return ret;
 	}
@@ -252,6 +262,7 @@ int vmm_vm_destroy_info(struct vmm_vm *vm, struct vmm_destroy_info *info)
 		memset(info, 0, sizeof(*info));
 	if (!vm)
 		return 0;
+	tdsnp_mutex_lock(&vm->launch_lock);
 	tdsnp_mutex_lock(&vm->lock);
 	for (i = 0; i < VMM_MAX_VCPUS; i++) {
 		if (!vm->vcpus[i])
@@ -263,6 +274,7 @@ int vmm_vm_destroy_info(struct vmm_vm *vm, struct vmm_destroy_info *info)
 			err = ret;
 	}
 	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_mutex_unlock(&vm->launch_lock);
 	vm->create_lost_keys = 0;	/* from here: keys the teardown leaves bound */
 	ret = vm->ops->vm_destroy(vm);
 	if (ret > 0)
@@ -275,6 +287,7 @@ int vmm_vm_destroy_info(struct vmm_vm *vm, struct vmm_destroy_info *info)
 		info->lost_keys = vm->create_lost_keys;
 	}
 	tdsnp_mutex_destroy(&vm->lock);
+	tdsnp_mutex_destroy(&vm->launch_lock);
 	vmm_pagemap_destroy(&vm->mem);
 	tdsnp_free(vm);
 	return err ? err : lost;
@@ -495,6 +508,7 @@ int vmm_mem_add_region(struct vmm_vm *vm, const struct vmm_mem_region *r)
 	end = r->gpa + r->size;
 	if (end < r->gpa || !range_ok(vm, r->gpa, end))
 		return -EINVAL;
+	tdsnp_mutex_lock(&vm->launch_lock);
 	tdsnp_mutex_lock(&vm->lock);
 	if (vm->finalized) {
 		ret = -EBUSY;
@@ -515,6 +529,7 @@ int vmm_mem_add_region(struct vmm_vm *vm, const struct vmm_mem_region *r)
 out:
 	vmm_pagemap_trim(&vm->mem);
 	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_mutex_unlock(&vm->launch_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_mem_add_region);
@@ -661,8 +676,13 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 
 	if (!vm->ops->finalize)
 		return -EOPNOTSUPP;
-	tdsnp_mutex_lock(&vm->lock);
-	if (vm->finalized) {
+	/*
+	 * launch_lock keeps memory and vCPUs from being added meanwhile; the
+	 * VM lock is taken inside each vCPU's, in the order a running vCPU
+	 * takes them (its lock, then the VM's for a conversion).
+	 */
+	tdsnp_mutex_lock(&vm->launch_lock);
+	if (READ_ONCE(vm->finalized)) {
 		ret = -EALREADY;
 		goto out;
 	}
@@ -676,13 +696,18 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 			continue;
 		tdsnp_mutex_lock(&vm->vcpus[i]->lock);
 		ret = flush_locked(vm->vcpus[i]);
-		if (!ret && vm->ops->finalize_vcpu)
+		if (!ret && vm->ops->finalize_vcpu) {
+			tdsnp_mutex_lock(&vm->lock);
 			ret = vm->ops->finalize_vcpu(vm->vcpus[i]);
+			tdsnp_mutex_unlock(&vm->lock);
+		}
 		tdsnp_mutex_unlock(&vm->vcpus[i]->lock);
 	}
 	if (!ret) {
+		tdsnp_mutex_lock(&vm->lock);
 		ret = vm->ops->finalize(vm);
-		vm->finalized = !ret;
+		WRITE_ONCE(vm->finalized, !ret);
+		tdsnp_mutex_unlock(&vm->lock);
 	}
 	/* A backend may refuse reads once sealed (an SNP VMSA): check again. */
 	for (i = 0; i < VMM_MAX_VCPUS && !ret; i++) {
@@ -693,7 +718,7 @@ int vmm_vm_finalize(struct vmm_vm *vm)
 		}
 	}
 out:
-	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_mutex_unlock(&vm->launch_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_vm_finalize);
@@ -752,6 +777,7 @@ int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out)
 	vcpu->vm = vm;
 	vcpu->index = index;
 	tdsnp_mutex_init(&vcpu->lock);
+	tdsnp_mutex_lock(&vm->launch_lock);
 	tdsnp_mutex_lock(&vm->lock);
 	if (vm->vcpus[index]) {
 		ret = -EEXIST;
@@ -763,6 +789,7 @@ int vmm_vcpu_create(struct vmm_vm *vm, u32 index, struct vmm_vcpu **out)
 		}
 	}
 	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_mutex_unlock(&vm->launch_lock);
 	if (ret) {
 		tdsnp_mutex_destroy(&vcpu->lock);
 		tdsnp_free(vcpu);
@@ -787,9 +814,11 @@ int vmm_vcpu_destroy(struct vmm_vcpu *vcpu)
 	if (!vcpu)
 		return -EINVAL;
 	vm = vcpu->vm;
+	tdsnp_mutex_lock(&vm->launch_lock);
 	tdsnp_mutex_lock(&vm->lock);
 	ret = destroy_vcpu_locked(vcpu);
 	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_mutex_unlock(&vm->launch_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmm_vcpu_destroy);

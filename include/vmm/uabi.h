@@ -123,6 +123,27 @@ struct uabi_dev;
 /* ACCESS_* through TDG.VP.VMCALL (a VMM inside a TD; vmm-core/uabi.c). */
 extern const struct uabi_access_ops uabi_access_tdvmcall;
 
+struct snp_ghcb;
+
+/**
+ * struct uabi_ghcb_channel - the ACCESS_* channel of an SNP guest (an SVSM)
+ * @ghcb: the registered GHCB its requests go through
+ * @lock: one request at a time in that one page
+ *
+ * Set up with uabi_ghcb_channel_init(); name uabi_access_ghcb as the
+ * device's access ops and the channel as its access_ctx.
+ */
+struct uabi_ghcb_channel {
+	struct snp_ghcb *ghcb;
+	struct tdsnp_mutex lock;
+};
+
+/* ACCESS_* through GHCB MSR, IOIO and MMIO requests (vmm-core/uabi.c). */
+extern const struct uabi_access_ops uabi_access_ghcb;
+
+void uabi_ghcb_channel_init(struct uabi_ghcb_channel *ch, struct snp_ghcb *ghcb);
+void uabi_ghcb_channel_destroy(struct uabi_ghcb_channel *ch);
+
 int uabi_dev_create(const struct uabi_dev_config *cfg, struct uabi_dev **out);
 void uabi_dev_destroy(struct uabi_dev *dev);
 struct uabi_obj *uabi_dev_obj(struct uabi_dev *dev);

@@ -419,6 +419,46 @@ int mock_cpu_write_gpa(struct mock_cpu *cpu, u64 gpa, const void *buf, size_t le
 /* ---------------------------------------------------------- page walk */
 
 /*
+ * A paging-structure entry (8 bytes, 8-aligned) in guest memory that other
+ * vCPUs walk at the same time: read it atomically and set its accessed and
+ * dirty flags with one locked OR, as the CPU's own update is locked (SDM
+ * Vol. 3A 4.8), so a flag another vCPU sets meanwhile is never lost.
+ */
+static u64 *pte_at(struct mock_cpu *cpu, u64 gpa)
+{
+	struct region *r = region_of(cpu, gpa);
+
+	if (!r || (gpa & 7) || gpa + 8 > r->gpa + r->size)
+		return NULL;
+	return (u64 *)(r->host + (gpa - r->gpa));
+}
+
+static int pte_read(struct mock_cpu *cpu, u64 gpa, u64 *v)
+{
+	u64 *p = pte_at(cpu, gpa);
+
+	if (!p)
+		return mock_cpu_read_gpa(cpu, gpa, v, 8);
+	*v = __atomic_load_n(p, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void pte_set_flags(struct mock_cpu *cpu, u64 gpa, u64 flags)
+{
+	u64 *p = pte_at(cpu, gpa);
+	u64 v;
+
+	if (p) {
+		__atomic_fetch_or(p, flags, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!mock_cpu_read_gpa(cpu, gpa, &v, 8)) {
+		v |= flags;
+		mock_cpu_write_gpa(cpu, gpa, &v, 8);
+	}
+}
+
+/*
  * The walk a CPU makes for @gla (SDM Vol. 3A 4.4, 4.5), with accessed and
  * dirty bits set when it succeeds.  Return 0 with *gpa; 1 when the guest
  * takes #PF (*pf_error is its error code); -EFAULT with *gpa = the
@@ -454,7 +494,7 @@ static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, 
 		u64 idx = (gla >> shift) & (levels == 3 && lvl == 3 ? 3 : 511);
 		u64 eg = (levels == 3 && lvl == 3 ? table : table & PTE_ADDR) + idx * 8;
 
-		if (mock_cpu_read_gpa(cpu, eg, &e, 8)) {
+		if (pte_read(cpu, eg, &e)) {
 			*gpa = eg;
 			return -EFAULT;
 		}
@@ -484,15 +524,11 @@ static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, 
 				goto prot;
 			*gpa = base | (gla & (span - 1));
 			for (i = 0; i < n; i++) {
-				u64 v;
-
-				mock_cpu_read_gpa(cpu, ent_gpa[i], &v, 8);
 				if (levels == 3 && i == 0)
 					continue;
-				v |= PTE_A;
-				if (i == n - 1 && (access & MOCK_CPU_ACCESS_WRITE))
-					v |= PTE_D;
-				mock_cpu_write_gpa(cpu, ent_gpa[i], &v, 8);
+				pte_set_flags(cpu, ent_gpa[i], PTE_A |
+					      (i == n - 1 && (access & MOCK_CPU_ACCESS_WRITE) ?
+					       PTE_D : 0));
 			}
 			return 0;
 		}

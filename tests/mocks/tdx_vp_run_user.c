@@ -159,6 +159,13 @@ static pthread_mutex_t model_lock;
 static struct model_td *models;
 static bool use_model;
 static pthread_mutex_t vcpus_lock;
+/*
+ * Held while a plaintext page is filled from the module's page, written
+ * back to it or checked for staleness: the module's lock is taken under it (plain_sync()), never
+ * under vcpus_lock, which the module's own teardown takes under its lock
+ * (td_gone()).  Order: sync_lock, then the module's lock, then vcpus_lock.
+ */
+static pthread_mutex_t sync_lock;
 static struct vcpu_ctx *vcpus;
 static struct plain *plains;
 static struct tdx_vp_run_stats stats;
@@ -326,6 +333,32 @@ static const u8 *plain_cipher(const struct plain *p)
 }
 
 /*
+ * The guest's plaintext as other vCPUs write it meanwhile (their stores are
+ * word-sized or narrower): read it a word at a time, atomically, as a device
+ * reading guest memory would, never torn within a word.
+ */
+static void buf_snapshot(u8 *dst, const u8 *buf)
+{
+	const u64 *s = (const u64 *)buf;
+	u64 *d = (u64 *)dst;
+	size_t i;
+
+	for (i = 0; i < PAGE_SZ / 8; i++)
+		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
+static bool buf_differs(const u8 *buf, const u8 *clean)
+{
+	const u64 *s = (const u64 *)buf, *c = (const u64 *)clean;
+	size_t i;
+
+	for (i = 0; i < PAGE_SZ / 8; i++)
+		if (__atomic_load_n(&s[i], __ATOMIC_RELAXED) != c[i])
+			return true;
+	return false;
+}
+
+/*
  * Decrypt the module's page into @p->buf (@store false) or encrypt @p->buf
  * into it, and remember both sides: plain_dirty() and plain_stale() then
  * tell with a comparison whether either side changed since.
@@ -334,7 +367,7 @@ static void plain_sync(struct run *rn, struct plain *p, bool store)
 {
 	if (store) {
 		/* One snapshot: another vCPU may be writing the page meanwhile. */
-		memcpy(p->clean, p->buf, PAGE_SZ);
+		buf_snapshot(p->clean, p->buf);
 		tdx_module_vp_priv(rn->vp, p->hpa, p->clean, true);
 	} else {
 		tdx_module_vp_priv(rn->vp, p->hpa, p->buf, false);
@@ -347,7 +380,7 @@ static void plain_sync(struct run *rn, struct plain *p, bool store)
 /* The guest wrote the page since the last sync. */
 static bool plain_dirty(const struct plain *p)
 {
-	return memcmp(p->buf, p->clean, PAGE_SZ) != 0;
+	return buf_differs(p->buf, p->clean);
 }
 
 /*
@@ -373,10 +406,15 @@ static struct plain *plain_get(struct run *rn, u64 hpa)
 {
 	struct plain *p;
 
+	/* Only holders of sync_lock add pages: none can appear meanwhile. */
+	pthread_mutex_lock(&sync_lock);
 	pthread_mutex_lock(&vcpus_lock);
 	for (p = plains; p; p = p->next)
 		if (p->hpa == hpa)
 			break;
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&vcpus_lock);
 	if (!p) {
 		p = calloc(1, sizeof(*p));
 		if (p) {
@@ -391,13 +429,14 @@ static struct plain *plain_get(struct run *rn, u64 hpa)
 		if (p) {
 			p->hpa = hpa;
 			plain_sync(rn, p, false);
+			pthread_mutex_lock(&vcpus_lock);
+			p->refs = 1;
 			p->next = plains;
 			plains = p;
+			pthread_mutex_unlock(&vcpus_lock);
 		}
 	}
-	if (p)
-		p->refs++;
-	pthread_mutex_unlock(&vcpus_lock);
+	pthread_mutex_unlock(&sync_lock);
 	return p;
 }
 
@@ -517,21 +556,25 @@ static int map_shared(struct run *rn, u64 gpa, u64 hpa)
  */
 static void write_back(struct run *rn)
 {
-	u64 before = tdx_module_priv_gen(), n = 0;
+	u64 before, n = 0;
 	u32 i;
 
+	/* A page two vCPUs map: their exits compare and store it in turn. */
+	pthread_mutex_lock(&sync_lock);
+	before = tdx_module_priv_gen();
 	for (i = 0; i < rn->v->nr; i++)
 		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p)) {
 			plain_sync(rn, rn->v->pages[i].p, true);
 			n++;
 		}
-	if (!n || tdx_module_priv_gen() != before + n)
-		return;
-	pthread_mutex_lock(&vcpus_lock);
-	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
-			rn->v->pages[i].p->gen = before + n;
-	pthread_mutex_unlock(&vcpus_lock);
+	if (n && tdx_module_priv_gen() == before + n) {
+		pthread_mutex_lock(&vcpus_lock);
+		for (i = 0; i < rn->v->nr; i++)
+			if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
+				rn->v->pages[i].p->gen = before + n;
+		pthread_mutex_unlock(&vcpus_lock);
+	}
+	pthread_mutex_unlock(&sync_lock);
 }
 
 /* At an entry: keep what the S-EPT still maps there, refreshed. */
@@ -558,10 +601,16 @@ static void revalidate(struct run *rn)
 		}
 		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
 		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
+			bool stale;
+
+			/* refs cannot grow while sync_lock is held (plain_get()). */
+			pthread_mutex_lock(&sync_lock);
 			pthread_mutex_lock(&vcpus_lock);
-			if (m->p->refs == 1 && plain_stale(m->p))
-				plain_sync(rn, m->p, false);
+			stale = m->p->refs == 1 && plain_stale(m->p);
 			pthread_mutex_unlock(&vcpus_lock);
+			if (stale)
+				plain_sync(rn, m->p, false);
+			pthread_mutex_unlock(&sync_lock);
 			i++;
 			continue;
 		}
@@ -1284,6 +1333,7 @@ void tdx_vp_run_snap_arm(struct tdx_vp_run_snap *snap)
 void tdx_vp_run_install(void)
 {
 	pthread_mutex_init(&vcpus_lock, NULL);
+	pthread_mutex_init(&sync_lock, NULL);
 	pthread_mutex_init(&model_lock, NULL);
 	memset(&stats, 0, sizeof(stats));
 	tdx_module_set_runner(&runner);
@@ -1305,6 +1355,7 @@ void tdx_vp_run_uninstall(void)
 	vcpus = NULL;
 	pthread_mutex_unlock(&vcpus_lock);
 	pthread_mutex_destroy(&vcpus_lock);
+	pthread_mutex_destroy(&sync_lock);
 	model_td_gone(0);
 	pthread_mutex_destroy(&model_lock);
 	use_model = false;
