@@ -249,7 +249,8 @@ static int l2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	const struct vmm_tdx_l2_env *env = READ_ONCE(cur_env);
 	struct tdg_vp_info info;
 	struct l2_vm *v;
-	u64 num = 0, ret, id;
+	u64 num = 0, ret, id, old_ctls = 0, old_tsc = 0;
+	enum { UNDO_NONE, UNDO_CTLS, UNDO_TSC } undo = UNDO_NONE;
 	u32 q;
 	int err;
 
@@ -296,15 +297,39 @@ static int l2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	v->shared_bit = BIT_ULL(info.gpaw - 1);
 	tdsnp_mutex_init(&v->lock);
 
-	/* L2_CTLS, TSC deadline, MSR exit bitmap: TDVPS of this L1 vCPU (4.5). */
-	ret = tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, cfg->attributes, ~0ULL, NULL);
+	/*
+	 * L2_CTLS, TSC deadline, MSR exit bitmap: TDVPS of this L1 vCPU (4.5).
+	 * The first two are read first and put back if a later write fails,
+	 * so a failed create leaves them as they were.  The bitmap is not put
+	 * back: a partly written one only makes more MSR accesses exit, and
+	 * the next create writes all of it.
+	 */
+	ret = tdg_vp_rd(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, &old_ctls, NULL);
 	if (!ret)
+		ret = tdg_vp_rd(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, &old_tsc, NULL);
+	if (!ret)
+		ret = tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, cfg->attributes, ~0ULL,
+				NULL);
+	if (!ret) {
 		ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, ~0ULL, ~0ULL, NULL);
+		undo = UNDO_CTLS;
+	}
+	if (!ret)
+		undo = UNDO_TSC;
 	id = msr_bitmap_id[cfg->vm_index];
 	for (q = 0; !ret && q < TDX_L2_MSR_BITMAP_QWORDS; q++)
 		ret = tdg_vp_wr(id + q, ~0ULL, ~0ULL, NULL);
 	if (ret) {
 		err = fail(v, ret);
+		ret = 0;
+		if (undo == UNDO_TSC)
+			ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, old_tsc,
+					~0ULL, NULL);
+		if (undo != UNDO_NONE)
+			ret |= tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, old_ctls, ~0ULL,
+					 NULL);
+		if (ret)
+			tdsnp_err("tdx_l2: L2 VM %u controls not restored\n", cfg->vm_index);
 		tdsnp_mutex_destroy(&v->lock);
 		goto free;
 	}

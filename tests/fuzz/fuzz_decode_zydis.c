@@ -2,7 +2,8 @@
 /*
  * Differential fuzzer: vmm_insn_decode() against Zydis (Debian libzydis-dev,
  * tests only).  libFuzzer gives the bytes; the first selects the mode
- * (64-, 32- or 16-bit code), the rest are the instruction.  For every
+ * (64-, 32- or 16-bit code; 32-bit alternately against Zydis's compatibility
+ * and legacy 32-bit modes), the rest are the instruction.  For every
  * instruction vmm-core accepts, Zydis must accept it too with the same
  * length, mnemonic, operand and address size, memory operand (base, index,
  * scale, displacement), register and immediate operands, LOCK and REP;
@@ -31,7 +32,7 @@
 
 #include <vmm/decode.h>
 
-static ZydisDecoder zdec[3];
+static ZydisDecoder zdec[4];	/* by enum vmm_cpu_mode, then LEGACY_32 */
 static unsigned long long exceptions[2], accepted[VMM_INSN_NR_KINDS], refused[3];
 
 static void report(void)
@@ -58,6 +59,7 @@ static void init_once(void)
 	ZydisDecoderInit(&zdec[VMM_MODE_32], ZYDIS_MACHINE_MODE_LONG_COMPAT_32,
 			 ZYDIS_STACK_WIDTH_32);
 	ZydisDecoderInit(&zdec[VMM_MODE_16], ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
+	ZydisDecoderInit(&zdec[3], ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 	done = 1;
 }
 
@@ -322,16 +324,22 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct vmm_insn in;
 	ZyanStatus zs;
 	size_t n;
-	int mode, ret;
+	int mode, ret, zmode;
 
 	init_once();
 	if (!size)
 		return 0;
 	mode = data[0] % 3;
+	/*
+	 * 32-bit code is compared with Zydis's compatibility mode and, on
+	 * every other selector, with its legacy protected mode (where TDX and
+	 * SNP guests start): the two must decode these forms alike.
+	 */
+	zmode = mode == VMM_MODE_32 && (data[0] / 3) % 2 ? 3 : mode;
 	data++;
 	n = size - 1;
 	ret = vmm_insn_decode(data, n, (enum vmm_cpu_mode)mode, &in);
-	zs = ZydisDecoderDecodeFull(&zdec[mode], data, n, &z, op);
+	zs = ZydisDecoderDecodeFull(&zdec[zmode], data, n, &z, op);
 	if (ret == 0) {
 		if (!ZYAN_SUCCESS(zs))
 			disagree(data, n, mode, "vmm-core accepts, Zydis refuses");

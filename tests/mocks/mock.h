@@ -45,6 +45,13 @@ enum tdsnp_mock_fault {
 	TDSNP_FAULT_TDX_INTERRUPTED,	/* TDX_INTERRUPTED_RESUMABLE in a resumable leaf */
 	TDSNP_FAULT_SNP_INUSE,		/* FAIL_INUSE from RMPUPDATE/PSMASH */
 	TDSNP_FAULT_SNP_OVERLAP,	/* FAIL_OVERLAP from RMPUPDATE */
+	/*
+	 * TDX_OPERAND_BUSY from TDG.VP.WR.  Inferred, not from the sheet: the
+	 * module names no lock there; this kind exists so a caller's undo
+	 * after a failed later write can be tested, and is its own kind so
+	 * the TDX_BUSY opportunity counts other tests rely on do not move.
+	 */
+	TDSNP_FAULT_TDX_VP_WR_BUSY,
 	TDSNP_NR_FAULTS
 };
 

@@ -736,6 +736,12 @@ static void vp_rd_wr(struct tdsnp_regs *r, bool write)
 		r->rax = TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 		return;
 	}
+	if (write && tdsnp_mock_inject(TDSNP_FAULT_TDX_VP_WR_BUSY)) {
+		/* Nothing written; R8 = 0 as on every other failure here. */
+		r->r8 = 0;
+		r->rax = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RDX;
+		return;
+	}
 	t = vp_table(id);
 	l2 = t == TDX_TABLE_L2_VMCS;
 	r->rax = md_access(&c, t, id, write, wval, r->r9,

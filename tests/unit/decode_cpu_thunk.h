@@ -11,5 +11,9 @@ void oracle_pro(void);
 void oracle_pro_end(void);
 void oracle_epi(void);
 void oracle_epi_end(void);
+void compat_pro(void);
+void compat_pro_end(void);
+void compat_epi(void);
+void compat_epi_end(void);
 
 #endif /* TDSNP_DECODE_CPU_THUNK_H */

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 #include <cpuid.h>
 #include <valgrind/valgrind.h>
@@ -1145,6 +1147,364 @@ static void test_cpu_movdir64b_when_the_cpu_has_it(void **state)
 	print_message("  MOVDIR64B: the CPU and the emulator agree\n");
 }
 
+/*
+ * 32-bit code (compatibility mode) against the decoder in VMM_MODE_32.
+ *
+ * The compat thunk is copied to a page below 2 GiB (MAP_32BIT): its 64-bit
+ * entry saves the callee-saved registers and RSP in the state, moves to a
+ * stack in the same low mapping, and far-returns to its 32-bit part through
+ * the user 32-bit code selector 0x23 (Linux __USER32_CS, GDT entry 4).  The
+ * 32-bit part loads DS from the state (flat 0x2b, __USER_DS, or an LDT data
+ * segment based at the data for 16-bit addressing, whose offsets cannot reach
+ * a mapping), EFLAGS and EAX-EDI, runs the instruction, stores them back
+ * through SS (always flat), and far-returns to 0x33 (__USER_CS), where the
+ * 64-bit tail restores DS, RSP and the saved registers.
+ */
+struct cpu32 {
+	u32 gpr[8];	/* EAX..EDI; ESP is the thunk's and not compared */
+	u32 eflags;	/* offset 32 */
+	u32 pad;
+	u64 saved_rsp;	/* offset 40 */
+	u32 ds;		/* offset 48: DS for the instruction */
+	u32 ds64;	/* offset 52: DS of the 64-bit caller */
+};
+
+asm(".pushsection .text\n"
+	".globl compat_pro, compat_pro_end, compat_epi, compat_epi_end\n"
+	".code64\n"
+	"compat_pro:\n"
+	"push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+	"mov %rsp,40(%rdi)\n"
+	"mov %ds,%ecx\n mov %ecx,52(%rdi)\n"
+	"lea 16384(%rdi),%rsp\n"
+	"push %rdi\n"
+	"lea 1f(%rip),%rax\n"
+	"pushq $0x23\n push %rax\n lretq\n"
+	".code32\n"
+	"1:\n"
+	"mov (%esp),%eax\n"
+	"mov %ss:48(%eax),%ecx\n mov %ecx,%ds\n"
+	"pushl %ss:32(%eax)\n popfl\n"
+	"mov %ss:4(%eax),%ecx\n mov %ss:8(%eax),%edx\n mov %ss:12(%eax),%ebx\n"
+	"mov %ss:20(%eax),%ebp\n mov %ss:24(%eax),%esi\n mov %ss:28(%eax),%edi\n"
+	"mov %ss:0(%eax),%eax\n"
+	"compat_pro_end:\n"
+	"compat_epi:\n"
+	"pushfl\n push %eax\n mov 8(%esp),%eax\n popl %ss:0(%eax)\n popl %ss:32(%eax)\n"
+	"mov %ecx,%ss:4(%eax)\n mov %edx,%ss:8(%eax)\n mov %ebx,%ss:12(%eax)\n"
+	"mov %ebp,%ss:20(%eax)\n mov %esi,%ss:24(%eax)\n mov %edi,%ss:28(%eax)\n"
+	"cld\n"
+	"call 2f\n"
+	"2:\n pop %ecx\n add $(3f-2b),%ecx\n"
+	"pushl $0x33\n push %ecx\n lret\n"
+	".code64\n"
+	"3:\n"
+	"mov %eax,%eax\n"
+	"mov 52(%rax),%ecx\n mov %ecx,%ds\n"
+	"mov 40(%rax),%rsp\n"
+	"pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+	"ret\n"
+	"compat_epi_end:\n"
+	".popsection\n");
+
+#define CPRO	((const u8 *)(const void *)compat_pro)
+#define CPRO_LEN	((size_t)((uintptr_t)compat_pro_end - (uintptr_t)compat_pro))
+#define CEPI	((const u8 *)(const void *)compat_epi)
+#define CEPI_LEN	((size_t)((uintptr_t)compat_epi_end - (uintptr_t)compat_epi))
+
+#define STACK32	(4 * PAGE)	/* state at the bottom, the thunk's stack above */
+#define USER_DS	0x2bU		/* __USER_DS, GDT entry 5, RPL 3 */
+#define LDT_DS	0x7U		/* LDT entry 0, TI = 1, RPL 3 */
+
+static u8 *low32;		/* compat code page, then STACK32 of state and stack */
+static bool have_ldt;	/* 16-bit addressing forms are generated */
+
+/* An LDT data segment based at the data (struct user_desc of modify_ldt(2)). */
+static bool set_ldt_data(void)
+{
+	struct {
+		u32 entry_number, base_addr, limit;
+		u32 flags;
+	} d = {
+		.entry_number = 0,
+		.base_addr = (u32)(uintptr_t)data,
+		.limit = 0xfffff,
+		/* seg_32bit (bit 0), contents 0 (data), limit_in_pages (bit 4), usable (bit 6) */
+		.flags = 1U | (1U << 4) | (1U << 6),
+	};
+
+	return syscall(SYS_modify_ldt, 1, &d, sizeof(d)) == 0;
+}
+
+/* Run @len bytes of 32-bit code on @s with DS = @ds; -1 when it faulted. */
+static int run_compat(const u8 *bytes, size_t len, struct cpu32 *s, u32 ds)
+{
+	struct cpu32 *st = (struct cpu32 *)(void *)(low32 + PAGE);
+	void (*fn)(struct cpu32 *state);
+
+	memcpy(low32, CPRO, CPRO_LEN);
+	memcpy(low32 + CPRO_LEN, bytes, len);
+	memcpy(low32 + CPRO_LEN + len, CEPI, CEPI_LEN);
+	*st = *s;
+	st->ds = ds;
+	fn = (void (*)(struct cpu32 *state))(void *)low32;
+	catch_faults();
+	if (sigsetjmp(fault_jmp, 1))
+		return -1;
+	fn(st);
+	*s = *st;
+	return 0;
+}
+
+/*
+ * One random 32-bit-mode instruction: MOV, the ALU group, TEST, XCHG, XADD,
+ * MOVZX/MOVSX, with 66 (16-bit operand) and 67 (16-bit addressing, the
+ * eight [bx+si]-style ModRM forms; BP-based ones carry a 3E DS override
+ * because SS is flat) at random.  Returns the flags the SDM defines; *@a16
+ * says whether the address is 16-bit (then relative to the LDT data segment).
+ */
+static u64 build32(struct enc *e, struct cpu32 *s, bool *a16)
+{
+	/* ModRM rm 0-7: BX BX BP BP SI DI BP BX, plus SI DI SI DI for rm 0-3 */
+	static const u8 rm16_base[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
+	static const s8 rm16_index[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };
+	u64 flags = F_ARITH, target = TARGET_LO + rnd() % (TARGET_HI - TARGET_LO - 64);
+	bool o16 = rnd() % 3 == 0, byte = false, grp = false, lock = false;
+	unsigned int reg = any_reg(false), op = (unsigned int)(rnd() % 8), imm_len = 0;
+	u8 opc[2];
+	unsigned int opc_len = 1, i;
+
+	*a16 = have_ldt && rnd() % 2;
+	switch (rnd() % 6) {
+	case 0:		/* MOV 88-8B, C6/C7 */
+		if (op < 4) {
+			opc[0] = (u8)(0x88 + op);
+			byte = !(op & 1);
+		} else {
+			opc[0] = op & 1 ? 0xc7 : 0xc6;
+			byte = !(op & 1);
+			grp = true;
+			reg = 0;
+		}
+		flags = 0;
+		break;
+	case 1:		/* op r/m,r and op r,r/m */
+		opc[0] = (u8)((op << 3) | (rnd() % 4));
+		byte = !(opc[0] & 1);
+		lock = !(opc[0] & 2) && op != 7 && rnd() % 4 == 0;
+		break;
+	case 2:		/* 80/81/82/83 /op (82 is valid outside 64-bit mode) */
+		opc[0] = (u8)(0x80 + rnd() % 4);
+		byte = opc[0] == 0x80 || opc[0] == 0x82;
+		reg = op;
+		grp = true;
+		lock = op != 7 && rnd() % 4 == 0;
+		break;
+	case 3:		/* TEST 84/85, F6/F7 /0 */
+		if (rnd() % 2) {
+			opc[0] = (u8)(0x84 + rnd() % 2);
+		} else {
+			opc[0] = (u8)(0xf6 + rnd() % 2);
+			grp = true;
+			reg = 0;
+		}
+		byte = !(opc[0] & 1);
+		op = 4;
+		break;
+	case 4:		/* XCHG 86/87, XADD 0F C0/C1 */
+		byte = rnd() % 2;
+		lock = rnd() % 2;
+		if (rnd() % 2) {
+			opc[0] = byte ? 0x86 : 0x87;
+			flags = 0;
+		} else {
+			opc[0] = 0x0f;
+			opc[1] = (u8)(0xc0 + !byte);
+			opc_len = 2;
+		}
+		break;
+	default:	/* MOVZX/MOVSX 0F B6/B7/BE/BF */
+		opc[0] = 0x0f;
+		opc[1] = (u8)((rnd() % 2 ? 0xb6 : 0xbe) + rnd() % 2);
+		opc_len = 2;
+		flags = 0;
+		break;
+	}
+	if (op == 1 || op == 4 || op == 6)
+		flags &= F_LOGIC;
+	if (byte)
+		o16 = false;
+	if (grp)
+		imm_len = byte || opc[0] == 0x83 ? 1 : o16 ? 2 : 4;
+	e->n = 0;
+	if (o16)
+		e->b[e->n++] = 0x66;
+	if (lock)
+		e->b[e->n++] = 0xf0;
+	if (*a16) {
+		unsigned int rm = (unsigned int)(rnd() % 8), mod = (unsigned int)(rnd() % 3);
+		u16 disp = (u16)rnd(), idx = (u16)(rnd() % 64);
+
+		e->b[e->n++] = 0x67;
+		if (rm16_base[rm] == 5 && !(rm == 6 && mod == 0))
+			e->b[e->n++] = 0x3e;	/* DS:, not SS: */
+		for (i = 0; i < opc_len; i++)
+			e->b[e->n++] = opc[i];
+		e->b[e->n++] = (u8)((mod << 6) | ((reg & 7) << 3) | rm);
+		if (mod == 1)
+			disp = (u16)(s16)(s8)disp;
+		if (rm == 6 && mod == 0) {
+			put(e, target, 2);	/* [disp16] */
+		} else {
+			s8 ix = rm16_index[rm];
+			u16 base = (u16)(target - (mod ? disp : 0) - (ix >= 0 ? idx : 0));
+
+			if (ix >= 0)
+				s->gpr[ix] = (s->gpr[ix] & 0xffff0000U) | idx;
+			s->gpr[rm16_base[rm]] = (s->gpr[rm16_base[rm]] & 0xffff0000U) | base;
+			if (mod)
+				put(e, disp, mod == 1 ? 1 : 2);
+		}
+		if ((rm16_base[rm] == reg || rm16_index[rm] == (s8)reg) && !grp)
+			return ~0ULL;	/* register operand is an address register */
+	} else {
+		u32 ea = (u32)(uintptr_t)data + (u32)target;
+		unsigned int kind = (unsigned int)(rnd() % 4), base, index;
+		s32 disp = kind == 2 ? (s8)rnd() : (s32)(rnd() % 0x10000) - 0x8000;
+
+		for (i = 0; i < opc_len; i++)
+			e->b[e->n++] = opc[i];
+		if (kind == 0) {		/* mod 00 rm 101: disp32, not EIP-relative */
+			e->b[e->n++] = (u8)(((reg & 7) << 3) | 5);
+			put(e, ea, 4);
+		} else {
+			do {
+				base = (unsigned int)(rnd() % 8);
+			} while (base == 4 || base == reg);
+			do {
+				index = (unsigned int)(rnd() % 8);
+			} while (index == base || index == reg);
+			/* kind 3: SIB with index (100: none) and scale */
+			e->b[e->n++] = (u8)(((kind == 2 ? 1 : 2) << 6) | ((reg & 7) << 3) |
+					    (kind == 3 ? 4 : base));
+			if (kind == 3) {
+				unsigned int sc = (unsigned int)(rnd() % 4);
+				u32 iv = index == 4 ? 0 : (u32)(rnd() % 64);
+
+				e->b[e->n++] = (u8)((sc << 6) | (index << 3) | base);
+				if (index != 4)
+					s->gpr[index] = iv;
+				ea -= iv << sc;
+			}
+			s->gpr[base] = ea - (u32)disp;
+			put(e, (u64)(s64)disp, kind == 2 ? 1 : 4);
+		}
+	}
+	if (imm_len)
+		put(e, rnd(), imm_len);
+	return flags;
+}
+
+static void check_mode32(void)
+{
+	unsigned int r, done = 0, n16 = 0;
+	time_t t0 = time(NULL);
+
+	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+		struct cpu32 init, cpu;
+		struct emu_ctx emu;
+		struct vmm_insn in;
+		struct enc e;
+		u64 flags, ea, seg, mask;
+		bool a16;
+		int ret;
+
+		memset(&init, 0, sizeof(init));
+		for (ret = 0; ret < 8; ret++)
+			init.gpr[ret] = (u32)rnd();
+		init.gpr[4] = 0;
+		init.eflags = (u32)(0x202 | (rnd() & (F_ARITH | F_DF)));
+		flags = build32(&e, &init, &a16);
+		if (flags == ~0ULL)
+			continue;
+		ret = vmm_insn_decode(e.b, e.n, VMM_MODE_32, &in);
+		if (ret)
+			fail_bytes("vmm_insn_decode (32-bit) refused a form it claims", e.b, e.n);
+		if (in.len != e.n)
+			fail_bytes("32-bit length differs from the encoding", e.b, e.n);
+		if (in.addr_size != (a16 ? 2 : 4))
+			fail_bytes("32-bit address size", e.b, e.n);
+		random_data();
+		memset(&emu, 0, sizeof(emu));
+		for (ret = 0; ret < 8; ret++)
+			emu.s.gpr[ret] = init.gpr[ret];
+		emu.s.rflags = init.eflags;
+		if (vmm_insn_ea(&in, (u64)(uintptr_t)low32 + CPRO_LEN, &ops, &emu, &ea))
+			fail_bytes("vmm_insn_ea (32-bit)", e.b, e.n);
+		seg = a16 ? (u64)(uintptr_t)data : 0;
+		memcpy(shadow, data, DATA_SIZE);
+		cpu = init;
+		if (native && run_compat(e.b, e.n, &cpu, a16 ? LDT_DS : USER_DS))
+			fail_bytes("the CPU faulted in compatibility mode", e.b, e.n);
+		if (vmm_insn_emulate(&in, seg + ea, &ops, &emu) || emu.bad)
+			fail_bytes("32-bit emulation failed or went outside the data", e.b, e.n);
+		for (ret = 0; native && ret < 8; ret++)
+			if (ret != 4 && cpu.gpr[ret] != (u32)emu.s.gpr[ret]) {
+				print_message("  r%d cpu 0x%x emu 0x%llx (before 0x%x)\n", ret,
+					      cpu.gpr[ret], emu.s.gpr[ret], init.gpr[ret]);
+				fail_bytes("32-bit: registers differ", e.b, e.n);
+			}
+		mask = flags | F_DF | (flags ? 0 : F_ARITH);	/* MOV, XCHG: all unchanged */
+		if (native && ((cpu.eflags ^ emu.s.rflags) & mask)) {
+			print_message("  eflags cpu 0x%x emu 0x%llx before 0x%x, compared 0x%llx\n",
+				      cpu.eflags, emu.s.rflags, init.eflags, mask);
+			fail_bytes("32-bit: flags differ", e.b, e.n);
+		}
+		if (native && differs(data, shadow, DATA_SIZE))
+			fail_bytes("32-bit: memory differs", e.b, e.n);
+		n16 += a16;
+		done++;
+	}
+	print_message("  %u 32-bit-mode instructions (%u with 16-bit addressing) %s\n", done, n16,
+		      native ? "compared with the CPU in compatibility mode" :
+		      "decoded and emulated");
+	assert_true(done >= MIN_ROUNDS);
+	assert_true(n16 >= done / 4);
+}
+
+/*
+ * Compatibility mode must work here (kernel 6.18, CONFIG_IA32_EMULATION=y):
+ * a refusal (ia32_emulation=0 marks the 32-bit code segment not present,
+ * or no modify_ldt) fails the test, it does not skip it.
+ */
+static void test_cpu_agrees_in_32bit_mode_and_16bit_addressing(void **state)
+{
+	static const u8 nop = 0x90;
+	struct cpu32 s;
+
+	(void)state;
+	NEED_CPU();
+	low32 = mmap(NULL, PAGE + STACK32, PROT_READ | PROT_WRITE | PROT_EXEC,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	assert_true(low32 != MAP_FAILED);
+	/*
+	 * Valgrind has no modify_ldt (amd64 syscall 154 unhandled) nor far
+	 * transfers to 0x23: there the forms are only decoded and emulated.
+	 */
+	have_ldt = !native || set_ldt_data();
+	if (!have_ldt)
+		fail_msg("modify_ldt refused an LDT data segment: no 16-bit addressing oracle");
+	memset(&s, 0, sizeof(s));
+	s.eflags = 0x202;
+	s.gpr[VMM_RBX] = 0x12345678;
+	if (native && run_compat(&nop, 1, &s, USER_DS))
+		fail_msg("%s", "compat mode refused (far return to 0x23): ia32_emulation=0?");
+	if (native)
+		assert_int_equal(s.gpr[VMM_RBX], 0x12345678);
+	check_mode32();
+	munmap(low32, PAGE + STACK32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1159,6 +1519,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_sib_base_101_with_rex_b_and_67_has_no_base),
 		cmocka_unit_test(test_cpu_movsxd_with_66_writes_16_bits_and_reads_per_vendor),
 		cmocka_unit_test(test_cpu_movdir64b_when_the_cpu_has_it),
+		cmocka_unit_test(test_cpu_agrees_in_32bit_mode_and_16bit_addressing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -57,6 +57,9 @@ struct l1 {
 	u32 dev_accesses;
 };
 
+/* Qwords in one L2 MSR exit bitmap (tdx-fields.md 2: 4 KiB). */
+#define TDX_L2_MSR_BITMAP_QWORDS_TEST	512
+
 static struct l1 g;
 
 static void *env_map(void *ctx, u64 gpa)
@@ -691,6 +694,51 @@ static void test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall(void **
 	assert_int_equal(g.outstanding, 0);
 }
 
+/* A write after L2_CTLS fails once: L2_CTLS/TSC_DEADLINE and the L1 pages end as before. */
+static void test_failed_vm_or_vcpu_create_leaves_l2_state_and_pages_as_before(void **state)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 1, .mem_base = RAM1,
+		.mem_size = RAM_SIZE, .vm_index = 1,
+		.attributes = TDX_L2_CTLS_ENABLE_TDVMCALL,
+	};
+	struct tdsnp_mock_fault_cfg fc = { .seed = 7 };
+	u64 ctls0, tsc0, v, nth;
+	struct vmm_vcpu *vcpu;
+	struct vmm_vm *vm;
+
+	(void)state;
+	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_L2_CTLS + 1, &ctls0), 0);
+	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_TSC_DEADLINE + 1, &tsc0), 0);
+	/* Writes: 1 L2_CTLS, 2 TSC_DEADLINE, 3 the first bitmap qword, 514 the last. */
+	for (nth = 2; nth <= 2 + TDX_L2_MSR_BITMAP_QWORDS_TEST; nth += 256) {
+		fc.nth[TDSNP_FAULT_TDX_VP_WR_BUSY] = nth;
+		tdsnp_mock_faults_set(&fc);
+		assert_int_equal(vmm_vm_create(&cfg, &vm), -EBUSY);
+		tdsnp_mock_faults_clear();
+		assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_VP_WR_BUSY), 1);
+		assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_L2_CTLS + 1, &v), 0);
+		assert_int_equal(v, ctls0);
+		assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_TSC_DEADLINE + 1, &v), 0);
+		assert_int_equal(v, tsc0);
+	}
+	/* The index was released: the same create now succeeds. */
+	assert_int_equal(vmm_vm_create(&cfg, &vm), 0);
+	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_L2_CTLS + 1, &v), 0);
+	assert_int_equal(v, TDX_L2_CTLS_ENABLE_TDVMCALL);
+	/* A vCPU create whose VMCS batch fails gives both its pages back. */
+	fc.nth[TDSNP_FAULT_TDX_VP_WR_BUSY] = 3;
+	tdsnp_mock_faults_set(&fc);
+	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), -EBUSY);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_VP_WR_BUSY), 1);
+	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), 0);
+	assert_int_equal(g.outstanding, 2);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	assert_int_equal(g.outstanding, 0);
+}
+
 static void test_seeded_busy_pending_interrupt_and_host_exits_are_survived(void **state)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = 1 };
@@ -850,6 +898,7 @@ int main(void)
 		T(test_revoke_without_invept_stays_stale_until_tdg_vp_invept),
 		T(test_two_l2_vms_cannot_read_each_others_pages),
 		T(test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall),
+		T(test_failed_vm_or_vcpu_create_leaves_l2_state_and_pages_as_before),
 		T(test_seeded_busy_pending_interrupt_and_host_exits_are_survived),
 		T(test_set_mem_state_converts_both_ways_and_rolls_back),
 		T(test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it),
