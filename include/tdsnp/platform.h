@@ -61,6 +61,10 @@ struct page {
  * @pfn_to_page: the frame for a pfn, or NULL when the pfn is not memory
  * @clflush: notification that the host flushed a frame's cache lines
  * @wbinvd: notification that the host wrote back and invalidated all caches
+ * @alloc_2m: return 512 free, physically contiguous frames starting at a
+ *            2 MiB-aligned address (zeroed when @zero), or NULL; optional
+ * @free_2m: take back a run from @alloc_2m whole; the provider may refuse
+ *           and keep it (for example when the firmware owns any part)
  */
 struct tdsnp_phys_ops {
 	struct page *(*alloc_page)(void *ctx, bool zero);
@@ -68,6 +72,8 @@ struct tdsnp_phys_ops {
 	struct page *(*pfn_to_page)(void *ctx, u64 pfn);
 	void (*clflush)(void *ctx, struct page *page);
 	void (*wbinvd)(void *ctx);
+	struct page *(*alloc_2m)(void *ctx, bool zero);
+	void (*free_2m)(void *ctx, struct page *head);
 };
 
 void tdsnp_platform_set_phys(const struct tdsnp_phys_ops *ops, void *ctx);
@@ -132,6 +138,23 @@ void tdsnp_free(void *ptr);
 /* Pages: the only allocator for memory that may be handed to firmware. */
 struct page *tdsnp_alloc_page(void);
 void tdsnp_free_page(struct page *page);
+
+/* 2 MiB pages: 512 contiguous frames, 2 MiB aligned, freed only whole. */
+#define TDSNP_PAGES_PER_2M	512u
+struct page *tdsnp_alloc_pages_2m(void);
+void tdsnp_free_pages_2m(struct page *head);
+
+/**
+ * tdsnp_page_nth() - the frame @i places after @head in a contiguous run
+ * @head: the first frame of a run from tdsnp_alloc_pages_2m()
+ * @i: frame index, below %TDSNP_PAGES_PER_2M
+ *
+ * Return: the frame.
+ */
+static inline struct page *tdsnp_page_nth(struct page *head, unsigned int i)
+{
+	return pfn_to_page(page_to_pfn(head) + i);
+}
 
 /**
  * tdsnp_page_hpa() - host-physical address of a page

@@ -220,6 +220,34 @@ void tdsnp_free_page(struct page *page)
 }
 EXPORT_SYMBOL_GPL(tdsnp_free_page);
 
+/* Order of a 2 MiB block in the buddy allocator: 2^9 pages of 4 KiB. */
+#define TDSNP_ORDER_2M	9
+
+/**
+ * tdsnp_alloc_pages_2m() - allocate a zeroed 2 MiB page that may go to firmware
+ *
+ * The buddy allocator aligns a block to its size, so the order-9 block is
+ * physically contiguous and starts at a 2 MiB-aligned address.
+ *
+ * Return: the first of its 512 pages, or NULL.
+ */
+struct page *tdsnp_alloc_pages_2m(void)
+{
+	return alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, TDSNP_ORDER_2M);
+}
+EXPORT_SYMBOL_GPL(tdsnp_alloc_pages_2m);
+
+/**
+ * tdsnp_free_pages_2m() - free a 2 MiB page from tdsnp_alloc_pages_2m()
+ * @head: its first page, or NULL; no part may be owned by firmware any more
+ */
+void tdsnp_free_pages_2m(struct page *head)
+{
+	if (head)
+		__free_pages(head, TDSNP_ORDER_2M);
+}
+EXPORT_SYMBOL_GPL(tdsnp_free_pages_2m);
+
 /**
  * tdsnp_hpa_to_page() - the page at a host-physical address
  * @hpa: the address (any offset inside the page)

@@ -67,6 +67,32 @@ void __free_page(struct page *page)
 }
 
 /**
+ * tdsnp_alloc_pages_2m() - allocate a zeroed 2 MiB page that may go to firmware
+ *
+ * Return: the first of 512 physically contiguous frames whose address is
+ * 2 MiB aligned, or NULL when the provider has no such run (or no 2 MiB
+ * allocator).
+ */
+struct page *tdsnp_alloc_pages_2m(void)
+{
+	if (!phys_ops || !phys_ops->alloc_2m) {
+		tdsnp_err("%s: no 2 MiB physical memory provider installed", __func__);
+		return NULL;
+	}
+	return phys_ops->alloc_2m(phys_ctx, true);
+}
+
+/**
+ * tdsnp_free_pages_2m() - free a 2 MiB page from tdsnp_alloc_pages_2m()
+ * @head: its first frame, or NULL; no part may be owned by firmware
+ */
+void tdsnp_free_pages_2m(struct page *head)
+{
+	if (phys_ops && phys_ops->free_2m && head)
+		phys_ops->free_2m(phys_ctx, head);
+}
+
+/**
  * tdsnp_set_log_sink() - capture the library's log lines
  * @sink: called with each line (level, text without newline) at or above
  *        @max_level, or NULL for stderr

@@ -24,6 +24,11 @@ enum frame_state {
 
 #define FRAME_STATE_MASK	0xffu
 #define FRAME_FW_OWNED		0x100u
+#define FRAME_RUN		0x200u	/* one of the 512 frames of a 2 MiB run */
+#define FRAME_RUN_HEAD		0x400u	/* the first frame of a 2 MiB run */
+
+/* 4 KiB frames in a 2 MiB page: 2^21 / 2^12 (a buddy order-9 block). */
+#define RUN_FRAMES		512u
 
 struct tdsnp_arena {
 	struct tdsnp_mutex lock;
@@ -162,6 +167,8 @@ void tdsnp_arena_free(struct tdsnp_arena *arena, struct page *page)
 		report_breach(arena, "free of a page the firmware owns", page);
 	} else if ((page->state & FRAME_STATE_MASK) != FRAME_HOST) {
 		report_breach(arena, "free of a page that is not allocated", page);
+	} else if (page->state & FRAME_RUN) {
+		report_breach(arena, "free of one page of a 2 MiB run", page);
 	} else {
 		page->state = FRAME_FREE;
 		arena->free_stack[arena->nr_free++] = (size_t)(page - arena->pages);
@@ -293,6 +300,104 @@ void tdsnp_arena_set_strict(struct tdsnp_arena *arena, void (*on_violation)(cons
 	arena->on_violation = on_violation;
 }
 
+static bool run_is_free(const struct tdsnp_arena *a, size_t first)
+{
+	size_t i;
+
+	for (i = first; i < first + RUN_FRAMES; i++)
+		if (a->pages[i].state != FRAME_FREE)
+			return false;
+	return true;
+}
+
+/* Take the frames [first, first + RUN_FRAMES) off the free stack. */
+static void unstack_run(struct tdsnp_arena *a, size_t first)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < a->nr_free; i++)
+		if (a->free_stack[i] < first || a->free_stack[i] >= first + RUN_FRAMES)
+			a->free_stack[kept++] = a->free_stack[i];
+	a->nr_free = kept;
+}
+
+/**
+ * tdsnp_arena_alloc_2m() - allocate a 2 MiB run of frames
+ * @arena: the arena
+ * @zero: zero its contents
+ *
+ * The run is 512 physically contiguous frames whose first physical address
+ * is 2 MiB aligned (the arena's base is), as the kernel's order-9
+ * alloc_pages() returns.  Its frames can only be freed together, with
+ * tdsnp_arena_free_2m().
+ *
+ * Return: the first frame, or NULL when no aligned run is entirely free.
+ */
+struct page *tdsnp_arena_alloc_2m(struct tdsnp_arena *arena, bool zero)
+{
+	struct page *head = NULL;
+	size_t first, i;
+
+	tdsnp_mutex_lock(&arena->lock);
+	for (first = 0; first + RUN_FRAMES <= arena->nr_frames; first += RUN_FRAMES) {
+		if (!run_is_free(arena, first))
+			continue;
+		unstack_run(arena, first);
+		for (i = first; i < first + RUN_FRAMES; i++)
+			arena->pages[i].state = FRAME_HOST | FRAME_RUN;
+		head = &arena->pages[first];
+		head->state |= FRAME_RUN_HEAD;
+		break;
+	}
+	tdsnp_mutex_unlock(&arena->lock);
+	if (head && zero)
+		memset(head->virt, 0, (size_t)RUN_FRAMES * TDSNP_PAGE_SIZE);
+	return head;
+}
+
+/**
+ * tdsnp_arena_free_2m() - return a 2 MiB run to the allocator
+ * @arena: the arena
+ * @head: the first frame of a run from tdsnp_arena_alloc_2m()
+ *
+ * The run is freed whole or not at all: if the firmware owns any of its
+ * frames, or any was quarantined, or @head is not the head of a run, the
+ * free is refused, counted as a violation, and every frame keeps its state.
+ */
+void tdsnp_arena_free_2m(struct tdsnp_arena *arena, struct page *head)
+{
+	const char *why = NULL;
+	size_t first, i;
+
+	tdsnp_mutex_lock(&arena->lock);
+	if (!is_ours(arena, head)) {
+		report_breach(arena, "free of a 2 MiB run not from this arena", NULL);
+		goto out;
+	}
+	if (!(head->state & FRAME_RUN_HEAD)) {
+		report_breach(arena, "2 MiB free of a page that does not start a run", head);
+		goto out;
+	}
+	first = (size_t)(head - arena->pages);
+	for (i = first; i < first + RUN_FRAMES && !why; i++) {
+		if (arena->pages[i].state & FRAME_FW_OWNED)
+			why = "free of a 2 MiB run the firmware owns part of";
+		else if ((arena->pages[i].state & FRAME_STATE_MASK) != FRAME_HOST)
+			why = "free of a 2 MiB run with a quarantined page";
+	}
+	if (why) {
+		report_breach(arena, why, &arena->pages[i - 1]);
+		goto out;
+	}
+	/* Pushed high first so that the low frames are handed out first. */
+	for (i = first + RUN_FRAMES; i-- > first;) {
+		arena->pages[i].state = FRAME_FREE;
+		arena->free_stack[arena->nr_free++] = i;
+	}
+out:
+	tdsnp_mutex_unlock(&arena->lock);
+}
+
 static struct page *phys_alloc(void *ctx, bool zero)
 {
 	return tdsnp_arena_alloc(ctx, zero);
@@ -301,6 +406,16 @@ static struct page *phys_alloc(void *ctx, bool zero)
 static void phys_free(void *ctx, struct page *page)
 {
 	tdsnp_arena_free(ctx, page);
+}
+
+static struct page *phys_alloc_2m(void *ctx, bool zero)
+{
+	return tdsnp_arena_alloc_2m(ctx, zero);
+}
+
+static void phys_free_2m(void *ctx, struct page *head)
+{
+	tdsnp_arena_free_2m(ctx, head);
 }
 
 static struct page *phys_pfn_to_page(void *ctx, u64 pfn)
@@ -312,6 +427,8 @@ static const struct tdsnp_phys_ops arena_phys_ops = {
 	.alloc_page = phys_alloc,
 	.free_page = phys_free,
 	.pfn_to_page = phys_pfn_to_page,
+	.alloc_2m = phys_alloc_2m,
+	.free_2m = phys_free_2m,
 };
 
 /**

@@ -154,6 +154,8 @@ bool tdsnp_arena_fw_owned(struct tdsnp_arena *arena, const struct page *page);
 int tdsnp_arena_quarantine(struct tdsnp_arena *arena, struct page *page);
 void tdsnp_arena_stats(struct tdsnp_arena *arena, struct tdsnp_arena_stats *st);
 void tdsnp_arena_set_strict(struct tdsnp_arena *arena, void (*on_violation)(const char *what));
+struct page *tdsnp_arena_alloc_2m(struct tdsnp_arena *arena, bool zero);
+void tdsnp_arena_free_2m(struct tdsnp_arena *arena, struct page *head);
 #endif
 
 #endif /* TDSNP_MOCK_H */
