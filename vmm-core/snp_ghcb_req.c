@@ -114,3 +114,39 @@ bool vmm_snp_io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
 	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return true;
 }
+
+/**
+ * vmm_snp_nae_request() - the NAE events both SNP backends hand to the VMM
+ * unchanged: IOIO, CPUID and MSR (GHCB spec 4.1.x; APM Vol. 2 15.10.2 for
+ * the IOIO and MSR EXITINFO1 encodings)
+ * @g: the guest's GHCB
+ * @x: the exit to fill
+ *
+ * CPUID takes its leaf from RAX and subleaf from RCX; an MSR access its
+ * index from RCX, SW_EXITINFO1 = 1 for WRMSR with the value in RDX:RAX.
+ *
+ * Return: 1 with @x filled (the VMM must see the exit), 0 when the GHCB was
+ * answered with an error, -ENOENT when @g holds another request.
+ */
+int vmm_snp_nae_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
+{
+	switch (g->sw_exit_code) {
+	case TDSNP_SVM_EXIT_IOIO:
+		return vmm_snp_io_request(g, x);
+	case TDSNP_SVM_EXIT_CPUID:
+		x->reason = VMM_EXIT_CPUID;
+		x->cpuid.leaf = (u32)g->rax;
+		x->cpuid.subleaf = (u32)g->rcx;
+		break;
+	case TDSNP_SVM_EXIT_MSR:
+		x->reason = VMM_EXIT_MSR;
+		x->msr.index = (u32)g->rcx;
+		x->msr.write = g->sw_exit_info_1 == 1;
+		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
+		break;
+	default:
+		return -ENOENT;
+	}
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return 1;
+}

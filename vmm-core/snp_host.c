@@ -898,23 +898,12 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
 	struct vmm_exit *x = &bx->exit;
+	int ret;
 
+	ret = vmm_snp_nae_request(g, x);
+	if (ret >= 0)
+		return ret;
 	switch (g->sw_exit_code) {
-	case TDSNP_SVM_EXIT_IOIO:
-		return vmm_snp_io_request(g, x);
-	case TDSNP_SVM_EXIT_CPUID:
-		x->reason = VMM_EXIT_CPUID;
-		x->cpuid.leaf = (u32)g->rax;
-		x->cpuid.subleaf = (u32)g->rcx;
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-		return true;
-	case TDSNP_SVM_EXIT_MSR:
-		x->reason = VMM_EXIT_MSR;
-		x->msr.index = (u32)g->rcx;
-		x->msr.write = g->sw_exit_info_1 == 1;
-		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-		return true;
 	case TDSNP_SVM_VMGEXIT_MMIO_READ:
 		return mmio_request(vm, c, g, bx, false);
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:

@@ -531,7 +531,7 @@ static bool vmsa_put(struct svm *s, struct svcpu *c)
 		ret = vmsa_page_destroy(&c->vmsa);
 		if (ret) {
 			vmm_vm_set_last_status(s->vm, vmsa_errno_status(ret));
-			snp_page_quarantine(c->vmsa.page);
+			snp_quarantine_page(c->vmsa.page);
 			s->env->lose_private_page(s->env->ctx, c->vmsa.page, c->gpa);
 			return false;
 		}
@@ -763,23 +763,12 @@ static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 			 const struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
 {
 	struct vmm_exit *x = &bx->exit;
+	int ret;
 
+	ret = vmm_snp_nae_request(g, x);
+	if (ret >= 0)
+		return ret;
 	switch (g->sw_exit_code) {
-	case TDSNP_SVM_EXIT_IOIO:
-		return vmm_snp_io_request(g, x);
-	case TDSNP_SVM_EXIT_CPUID:
-		x->reason = VMM_EXIT_CPUID;
-		x->cpuid.leaf = (u32)g->rax;
-		x->cpuid.subleaf = (u32)g->rcx;
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-		return true;
-	case TDSNP_SVM_EXIT_MSR:
-		x->reason = VMM_EXIT_MSR;
-		x->msr.index = (u32)g->rcx;
-		x->msr.write = g->sw_exit_info_1 == 1;
-		x->msr.value = x->msr.write ? (g->rdx << 32) | (u32)g->rax : 0;
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-		return true;
 	case TDSNP_SVM_VMGEXIT_MMIO_READ:
 		return mmio_request(s, c, g, bx, false);
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:

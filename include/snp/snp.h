@@ -239,8 +239,8 @@ int snp_page_make_private(struct page *page, tdsnp_gpa_t gpa, u32 asid, bool imm
 int snp_page_make_firmware(struct page *page);
 int snp_page_make_shared(struct page *page);
 int snp_page_release(struct page *page);
-void snp_page_quarantine(struct page *page);
-u64 snp_quarantined_pages(void);
+void snp_quarantine_page(struct page *page);
+u64 snp_pages_quarantined(void);
 void snp_set_quarantine_hook(void (*hook)(void *ctx, struct page *page), void *ctx);
 
 #endif /* SNP_SNP_H */

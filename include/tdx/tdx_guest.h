@@ -25,29 +25,31 @@
 #include <tdsnp/addr.h>
 #include <tdx/tdx_arch.h>
 
-/* TDCALL leaves (RAX bits 15:0), module 1.5.01. */
-#define TDG_VP_VMCALL		0
-#define TDG_VP_INFO		1
-#define TDG_MR_RTMR_EXTEND	2
-#define TDG_VP_VEINFO_GET	3
-#define TDG_MR_REPORT		4
-#define TDG_VP_CPUIDVE_SET	5
-#define TDG_MEM_PAGE_ACCEPT	6
-#define TDG_VM_RD		7
-#define TDG_VM_WR		8
-#define TDG_VP_RD		9
-#define TDG_VP_WR		10
-#define TDG_SYS_RD		11
-#define TDG_SYS_RDALL		12
-#define TDG_SERVTD_RD		18
-#define TDG_SERVTD_WR		20
-#define TDG_MR_VERIFYREPORT	22
-#define TDG_MEM_PAGE_ATTR_RD	23
-#define TDG_MEM_PAGE_ATTR_WR	24
-#define TDG_VP_ENTER		25
-#define TDG_VP_INVEPT		26
-/* The module's name; later ABIs and OpenVMM call leaf 27 TDG.VP.INVGLA. */
-#define TDG_VP_INVVPID		27
+/* TDCALL leaves (RAX bits 15:0), module 1.5.01; the same shape as enum tdx_seamcall_leaf. */
+enum tdx_tdcall_leaf {
+	TDG_VP_VMCALL = 0,
+	TDG_VP_INFO = 1,
+	TDG_MR_RTMR_EXTEND = 2,
+	TDG_VP_VEINFO_GET = 3,
+	TDG_MR_REPORT = 4,
+	TDG_VP_CPUIDVE_SET = 5,
+	TDG_MEM_PAGE_ACCEPT = 6,
+	TDG_VM_RD = 7,
+	TDG_VM_WR = 8,
+	TDG_VP_RD = 9,
+	TDG_VP_WR = 10,
+	TDG_SYS_RD = 11,
+	TDG_SYS_RDALL = 12,
+	TDG_SERVTD_RD = 18,
+	TDG_SERVTD_WR = 20,
+	TDG_MR_VERIFYREPORT = 22,
+	TDG_MEM_PAGE_ATTR_RD = 23,
+	TDG_MEM_PAGE_ATTR_WR = 24,
+	TDG_VP_ENTER = 25,
+	TDG_VP_INVEPT = 26,
+	/* The module's name; later ABIs and OpenVMM call leaf 27 TDG.VP.INVGLA. */
+	TDG_VP_INVVPID = 27,
+};
 
 /* RAX bits 23:16: version; only TDG.VM.RD takes version 1 in 1.5.01. */
 #define TDG_LEAF_VERSION_SHIFT	16

@@ -230,7 +230,7 @@ struct page *tdx_alloc_fw_page(void);
 void tdx_free_fw_page(struct page *page);
 void tdx_quarantine_page(struct page *page);
 int tdx_reclaim_page(struct page *page);
-void tdx_set_quarantine_hook(void (*hook)(struct page *page));
+void tdx_set_quarantine_hook(void (*hook)(void *ctx, struct page *page), void *ctx);
 u64 tdx_pages_outstanding(void);
 u64 tdx_pages_quarantined(void);
 tdsnp_hpa_t tdx_keyed_pa(struct page *page, u16 hkid);

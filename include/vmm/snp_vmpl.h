@@ -69,7 +69,7 @@ struct snp_ghcb;
  *                     be cleared is never given back: see @lose_private_page
  * @lose_private_page: forget a page from @alloc_private_page for good: its
  *                     VMSA bit could not be cleared, so the backend counted
- *                     it as lost and quarantined it (snp_page_quarantine());
+ *                     it as lost and quarantined it (snp_quarantine_page());
  *                     the environment must never free or reuse it
  * @ctx: passed to every hook
  * @map_shared: for vmm_vcpu_run() (optional otherwise): the SVSM's shared

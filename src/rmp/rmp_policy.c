@@ -185,13 +185,13 @@ void snp_set_quarantine_hook(void (*hook)(void *ctx, struct page *page), void *c
 EXPORT_SYMBOL_GPL(snp_set_quarantine_hook);
 
 /**
- * snp_page_quarantine() - give up a page that may still be assigned
+ * snp_quarantine_page() - give up a page that may still be assigned
  * @page: the page; it is never freed nor reused
  *
  * The page is kept on a list (so that it stays reachable and can be
  * reported) and counted.
  */
-void snp_page_quarantine(struct page *page)
+void snp_quarantine_page(struct page *page)
 {
 	struct quarantined *q = tdsnp_zalloc(sizeof(*q));
 
@@ -205,18 +205,18 @@ void snp_page_quarantine(struct page *page)
 	if (quarantine_hook)
 		quarantine_hook(quarantine_ctx, page);
 }
-EXPORT_SYMBOL_GPL(snp_page_quarantine);
+EXPORT_SYMBOL_GPL(snp_quarantine_page);
 
 /**
- * snp_quarantined_pages() - how many pages were quarantined
+ * snp_pages_quarantined() - how many pages were quarantined
  *
  * Return: the count since load.
  */
-u64 snp_quarantined_pages(void)
+u64 snp_pages_quarantined(void)
 {
 	return tdsnp_atomic64_read(&quarantine_count);
 }
-EXPORT_SYMBOL_GPL(snp_quarantined_pages);
+EXPORT_SYMBOL_GPL(snp_pages_quarantined);
 
 /**
  * snp_page_release() - free a 4K page that may be assigned in the RMP
@@ -233,7 +233,7 @@ int snp_page_release(struct page *page)
 	int ret = snp_page_make_shared(page);
 
 	if (ret) {
-		snp_page_quarantine(page);
+		snp_quarantine_page(page);
 		return ret;
 	}
 	tdsnp_free_page(page);

@@ -14,7 +14,8 @@
 
 static u64 pages_outstanding;
 static u64 pages_quarantined;
-static void (*quarantine_hook)(struct page *page);
+static void (*quarantine_hook)(void *ctx, struct page *page);
+static void *quarantine_ctx;
 
 /**
  * tdx_status_is() - compare a status with a code on bits 63:32
@@ -176,17 +177,20 @@ void tdx_quarantine_page(struct page *page)
 	tdsnp_atomic64_add(&pages_outstanding, (u64)-1);
 	tdsnp_atomic64_add(&pages_quarantined, 1);
 	if (quarantine_hook)
-		quarantine_hook(page);
+		quarantine_hook(quarantine_ctx, page);
 }
 EXPORT_SYMBOL_GPL(tdx_quarantine_page);
 
 /**
  * tdx_set_quarantine_hook() - be told about every quarantined page
- * @hook: called with the page, or NULL
+ * @hook: called once per page with @ctx, or NULL (the same shape as
+ *        snp_set_quarantine_hook())
+ * @ctx: passed to @hook
  */
-void tdx_set_quarantine_hook(void (*hook)(struct page *page))
+void tdx_set_quarantine_hook(void (*hook)(void *ctx, struct page *page), void *ctx)
 {
 	quarantine_hook = hook;
+	quarantine_ctx = ctx;
 }
 EXPORT_SYMBOL_GPL(tdx_set_quarantine_hook);
 

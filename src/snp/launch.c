@@ -192,7 +192,7 @@ static int fw_errno(struct snp_guest *g, sev_ret_t r, const char *what)
 static int reclaim_and_free(const struct snp_launch_ops *ops, struct page *page)
 {
 	if (sev_ret_val(snp_page_reclaim(ops, tdsnp_page_hpa(page))) != SEV_RET_SUCCESS) {
-		snp_page_quarantine(page);
+		snp_quarantine_page(page);
 		return -ENOTRECOVERABLE;
 	}
 	return snp_page_release(page) ? -ENOTRECOVERABLE : 0;
@@ -284,7 +284,7 @@ int snp_guest_add_page(struct snp_guest *g, struct page *page, tdsnp_gpa_t gpa,
 		return 0;
 	if (sev_ret_val(snp_page_reclaim(g->ops, pg.spa)) != SEV_RET_SUCCESS ||
 	    snp_page_make_shared(page)) {
-		snp_page_quarantine(page);
+		snp_quarantine_page(page);
 		return -ENOTRECOVERABLE;
 	}
 	return ret;
@@ -324,7 +324,7 @@ int snp_guest_message(struct snp_guest *g, const void *req, void *rsp, sev_ret_t
 				       tdsnp_page_hpa(rs));
 	if (sev_ret_val(snp_page_reclaim(g->ops, tdsnp_page_hpa(rs))) != SEV_RET_SUCCESS ||
 	    snp_page_make_shared(rs)) {
-		snp_page_quarantine(rs);
+		snp_quarantine_page(rs);
 		rs = NULL;
 		ret = -ENOTRECOVERABLE;
 		goto out;
@@ -374,7 +374,7 @@ int snp_guest_release_page(struct snp_guest *g, struct page *page)
 	if (ret == -EPERM)
 		return reclaim_and_free(g->ops, page);
 	if (ret) {
-		snp_page_quarantine(page);
+		snp_quarantine_page(page);
 		return -ENOTRECOVERABLE;
 	}
 	tdsnp_free_page(page);
@@ -397,7 +397,7 @@ int snp_guest_destroy(struct snp_guest *g)
 		return 0;
 	ret = fw_errno(g, snp_decommission(g->ops, tdsnp_page_hpa(g->gctx)), "SNP_DECOMMISSION");
 	if (ret)
-		snp_page_quarantine(g->gctx);
+		snp_quarantine_page(g->gctx);
 	else
 		ret = reclaim_and_free(g->ops, g->gctx);
 	g->gctx = NULL;

@@ -400,7 +400,7 @@ static void run_snp_host(struct run *r, u32 rate)
 		bad(r, OC_CRASHED, "setup failed");
 		return;
 	}
-	q0 = snp_quarantined_pages();
+	q0 = snp_pages_quarantined();
 	v0 = tdsnp_mock_violations();
 	for (i = 0; i < 3 * PG; i++)
 		src[i] = (u8)(r->seed + i);
@@ -441,16 +441,16 @@ static void run_snp_host(struct run *r, u32 rate)
 	tdsnp_arena_stats(arena, &st);
 	if (st.outstanding)
 		bad(r, OC_LEAKED, "%zu pages neither freed nor quarantined", st.outstanding);
-	if (snp_mock_rmp_assigned_pages() > snp_quarantined_pages() - q0)
+	if (snp_mock_rmp_assigned_pages() > snp_pages_quarantined() - q0)
 		bad(r, OC_LEAKED, "%u pages assigned, %llu quarantined",
 		    snp_mock_rmp_assigned_pages(),
-		    (unsigned long long)(snp_quarantined_pages() - q0));
+		    (unsigned long long)(snp_pages_quarantined() - q0));
 	if (st.violations || tdsnp_mock_violations() != v0)
 		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
 		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (lost >= 0 && snp_quarantined_pages() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
+	if (lost >= 0 && snp_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
 		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
-		    (unsigned long long)(snp_quarantined_pages() - q0), lost,
+		    (unsigned long long)(snp_pages_quarantined() - q0), lost,
 		    vm ? 0 : info.lost_pages);
 }
 
@@ -535,7 +535,7 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 		return;
 	}
 	assigned0 = snp_mock_rmp_assigned_pages();
-	q0 = snp_quarantined_pages();
+	q0 = snp_pages_quarantined();
 	v0 = tdsnp_mock_violations();
 	for (i = 0; i < sizeof(src); i++)
 		src[i] = (u8)(r->seed * 3 + i);
@@ -591,9 +591,9 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 	if (tdsnp_mock_snp_svsm_pool_pages())
 		bad(r, OC_LEAKED, "%u SVSM pool pages not given back",
 		    tdsnp_mock_snp_svsm_pool_pages());
-	if (lost >= 0 && snp_quarantined_pages() - q0 > (u64)lost)
+	if (lost >= 0 && snp_pages_quarantined() - q0 > (u64)lost)
 		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d reported",
-		    (unsigned long long)(snp_quarantined_pages() - q0), lost);
+		    (unsigned long long)(snp_pages_quarantined() - q0), lost);
 	if (!vm && info.lost_pages)
 		bad(r, OC_LOSS_UNREPORTED, "create lost %u pages", info.lost_pages);
 	tdsnp_mock_snp_svsm_teardown();

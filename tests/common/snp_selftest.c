@@ -161,9 +161,9 @@ static int test_rmpupdate_guest_or_immutable_fails_permission(char *msg, size_t 
 	CHECK(snp_ret_to_errno(snp_ret(SNP_RET_FAIL_PERMISSION)) == -EPERM);
 	if (!ret) {
 		/* Firmware-owned and immutable: the release must quarantine it. */
-		u64 q = snp_quarantined_pages();
+		u64 q = snp_pages_quarantined();
 
-		if (snp_page_release(p) != -EPERM || snp_quarantined_pages() != q + 1)
+		if (snp_page_release(p) != -EPERM || snp_pages_quarantined() != q + 1)
 			ret = st_fail(msg, len, "immutable page was not quarantined");
 		p = NULL;
 	}
@@ -340,7 +340,7 @@ static int test_page_release_makes_shared_before_free(char *msg, size_t len)
 {
 	struct page *p = setup(msg, len);
 	struct snp_mock_rmp_entry e;
-	u64 q = snp_quarantined_pages();
+	u64 q = snp_pages_quarantined();
 	int ret = 0;
 
 	if (!p)
@@ -350,7 +350,7 @@ static int test_page_release_makes_shared_before_free(char *msg, size_t len)
 	CHECK(e.assigned && e.asid == ASID);
 	CHECK(snp_page_release(p) == 0);
 	p = NULL;
-	CHECK(snp_quarantined_pages() == q);
+	CHECK(snp_pages_quarantined() == q);
 	return teardown(p, ret, msg, len, 0);
 }
 

@@ -53,7 +53,7 @@ static int begin(char *msg, size_t len)
 	ret = ret ?: vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), ASID_MIN, ASID_MAX);
 	ret = ret ?: vmm_backend_register(&vmm_snp_host_ops);
 	violations_at_start = tdsnp_mock_violations();
-	quarantined_at_start = snp_quarantined_pages();
+	quarantined_at_start = snp_pages_quarantined();
 	return ret ? st_fail(msg, len, "setup failed: %d", ret) : 0;
 }
 
@@ -61,7 +61,7 @@ static int begin(char *msg, size_t len)
 static int end(int ret, char *msg, size_t len, unsigned int lost)
 {
 	u64 v = tdsnp_mock_violations() - violations_at_start;
-	u64 q = snp_quarantined_pages() - quarantined_at_start;
+	u64 q = snp_pages_quarantined() - quarantined_at_start;
 	unsigned int left = snp_mock_rmp_assigned_pages();
 
 	tdsnp_mock_faults_clear();
@@ -502,7 +502,7 @@ static int faulted_lifecycle(char *msg, size_t len, u64 seed, bool fail_teardown
 		tdsnp_mock_faults_clear();
 		CHECK(tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE) +
 		      tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_OVERLAP) > 0);
-		EQ(snp_quarantined_pages() - quarantined_at_start, info.lost_pages);
+		EQ(snp_pages_quarantined() - quarantined_at_start, info.lost_pages);
 		EQ(snp_mock_rmp_assigned_pages(), info.lost_pages);
 		tdsnp_free(src);
 		return end(ret, msg, len, info.lost_pages);

@@ -546,10 +546,10 @@ static int test_bad_input_every_entry_point_leaks_nothing(char *msg, size_t len)
 	 * The VMSA page is lost: counted, quarantined and given up by the SVSM
 	 * pool for good; the stolen RAM page comes back clean.
 	 */
-	q = snp_quarantined_pages();
+	q = snp_pages_quarantined();
 	destroyed = vm ? vmm_vm_destroy(vm) : 0;
 	EQ(destroyed, 1);
-	EQ(snp_quarantined_pages() - q, 1);
+	EQ(snp_pages_quarantined() - q, 1);
 	EQ(tdsnp_mock_snp_svsm_pool_pages(), 0);
 	EQ(snp_mock_rmp_assigned_pages(), assigned + 1);
 	CHECK(rmp_hv(BASE));

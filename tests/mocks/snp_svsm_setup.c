@@ -204,7 +204,7 @@ static void host_release(struct page *p)
 		return;
 	snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
 	if (e.assigned && snp_page_make_shared(p)) {
-		snp_page_quarantine(p);
+		snp_quarantine_page(p);
 		return;
 	}
 	tdsnp_free_page(p);

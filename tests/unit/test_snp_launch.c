@@ -490,7 +490,7 @@ static void test_unreclaimable_context_page_is_quarantined(void **state)
 	struct snp_guest g;
 	struct tdsnp_arena_stats st;
 	struct page *p;
-	u64 q = snp_quarantined_pages();
+	u64 q = snp_pages_quarantined();
 
 	(void)state;
 	begin();
@@ -501,9 +501,9 @@ static void test_unreclaimable_context_page_is_quarantined(void **state)
 	p = tdsnp_alloc_page();
 	assert_int_equal(snp_guest_add_page(&g, p, tdsnp_gpa(0), 7, NULL), -ENOTRECOVERABLE);
 	assert_int_equal(sev_ret_val(g.last_fw_error), SEV_RET_INVALID_PARAM);
-	assert_int_equal(snp_quarantined_pages(), q + 1);
+	assert_int_equal(snp_pages_quarantined(), q + 1);
 	assert_int_equal(snp_guest_destroy(&g), -ENOTRECOVERABLE);
-	assert_int_equal(snp_quarantined_pages(), q + 2);
+	assert_int_equal(snp_pages_quarantined(), q + 2);
 	tdsnp_arena_stats(arena, &st);
 	assert_int_equal(st.quarantined, 2);
 	assert_int_equal(st.outstanding, 0);

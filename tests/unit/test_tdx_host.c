@@ -683,10 +683,10 @@ static void test_freeing_a_module_page_is_refused_and_counted(void **state)
 
 static struct page *hooked;
 
-static void quarantine_hook(struct page *page)
+static void quarantine_hook(void *ctx, struct page *page)
 {
 	hooked = page;
-	tdsnp_arena_quarantine(tdx_host_test_arena(), page);
+	tdsnp_arena_quarantine(ctx, page);
 }
 
 static void test_unreclaimable_page_is_quarantined_not_freed(void **state)
@@ -697,7 +697,7 @@ static void test_unreclaimable_page_is_quarantined_not_freed(void **state)
 
 	(void)state;
 	assert_int_equal(up(NULL), 0);
-	tdx_set_quarantine_hook(quarantine_hook);
+	tdx_set_quarantine_hook(quarantine_hook, tdx_host_test_arena());
 	tdsnp_arena_stats(tdx_host_test_arena(), &st0);
 	/* A page the module never had: RECLAIM fails, so it is never reused. */
 	assert_int_equal(tdx_reclaim_page(pg), -EINVAL);
@@ -707,7 +707,7 @@ static void test_unreclaimable_page_is_quarantined_not_freed(void **state)
 	assert_int_equal(tdx_pages_outstanding(), before - 1);
 	assert_int_equal(st1.quarantined, st0.quarantined + 1);
 	assert_int_equal(st1.free, st0.free);
-	tdx_set_quarantine_hook(NULL);
+	tdx_set_quarantine_hook(NULL, NULL);
 }
 
 /* One policy-level lifecycle; returns 0 or the first errno. */

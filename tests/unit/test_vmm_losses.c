@@ -89,7 +89,7 @@ static void test_snp_host_failed_create_reports_quarantined_context_page(void **
 	assert_int_equal(vmm_snp_host_set_launch_ops(&refusing, 3, 3), 0);
 	assert_int_equal(vmm_backend_register(&vmm_snp_host_ops), 0);
 	tdsnp_arena_stats(arena, &st0);
-	q0 = snp_quarantined_pages();
+	q0 = snp_pages_quarantined();
 
 	assert_int_equal(vmm_vm_create_info(&cfg, &vm, &info), -EPROTO);
 	assert_null(vm);
@@ -98,7 +98,7 @@ static void test_snp_host_failed_create_reports_quarantined_context_page(void **
 	assert_int_equal(info.status, VMM_SNP_HOST_FW_STATUS | SEV_RET_INVALID_PLATFORM_STATE);
 	/* The firmware still holds the context page: assigned in its RMP. */
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 1);
-	assert_int_equal(snp_quarantined_pages() - q0, 1);
+	assert_int_equal(snp_pages_quarantined() - q0, 1);
 	tdsnp_arena_stats(arena, &st1);
 	assert_int_equal(st1.quarantined - st0.quarantined, 1);
 	assert_int_equal(st1.outstanding, 0);
@@ -156,11 +156,11 @@ static void test_snp_host_refused_decommission_reports_lost_asid(void **state)
 	nr_decommission = 0;
 	assert_int_equal(vmm_snp_host_set_launch_ops(&refusing, 3, 3), 0);
 	assert_int_equal(vmm_backend_register(&vmm_snp_host_ops), 0);
-	q0 = snp_quarantined_pages();
+	q0 = snp_pages_quarantined();
 	assert_int_equal(vmm_vm_create(&cfg, &vm), 0);
 	assert_int_equal(vmm_vm_destroy_info(vm, &info), 1);
 	assert_int_equal(nr_decommission, 1);
-	assert_int_equal(snp_quarantined_pages() - q0, 1);
+	assert_int_equal(snp_pages_quarantined() - q0, 1);
 	assert_int_equal(snp_mock_rmp_assigned_pages(), 1);
 	assert_int_equal(info.lost_pages, 1);
 	assert_int_equal(info.lost_keys, 1);

@@ -33,7 +33,7 @@ static void test_arena_balanced_after_suite(void **state)
 	assert_int_equal(st.outstanding, 0);
 	assert_int_equal(st.violations, 0);
 	/* Exactly the unreclaimable-teardown test's pages went to quarantine. */
-	assert_int_equal(st.quarantined - quarantined_before, snp_quarantined_pages());
+	assert_int_equal(st.quarantined - quarantined_before, snp_pages_quarantined());
 	assert_true(st.quarantined > 0);
 }
 

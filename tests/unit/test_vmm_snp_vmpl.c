@@ -70,7 +70,7 @@ static void test_arena_balanced_after_suite(void **state)
 	assert_int_equal(st.outstanding, 0);
 	assert_int_equal(st.violations, 0);
 	/* Every page the library quarantined is one the arena holds as such. */
-	assert_int_equal(st.quarantined - quarantined_before, snp_quarantined_pages());
+	assert_int_equal(st.quarantined - quarantined_before, snp_pages_quarantined());
 	assert_true(st.quarantined > 0);
 	/* A frame the firmware still owns is a quarantined one (the stolen VMSA). */
 	assert_true(st.fw_owned <= st.quarantined - quarantined_before);
