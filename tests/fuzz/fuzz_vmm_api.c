@@ -238,6 +238,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, BASE, MAX_PAGES * PG))
 		abort();
 #endif
+	fuzz_mock_mode();
 #endif
 	tdsnp_arena_stats(arena, &base_stats);
 	base_violations = tdsnp_mock_violations();
