@@ -58,7 +58,11 @@
 #include <snp/snp_guest_msg.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
+#include <snp/rmp_table.h>
 #include "snp_ghcb_req.h"
+
+/* The first GPA an RMP entry cannot name (RMP_RAW_GPA_MASK is bits 50:12). */
+#define SH_GPA_LIMIT	(RMP_RAW_GPA_MASK + TDSNP_PAGE_SIZE)
 
 /* More ASIDs than any SNP part has (CPUID Fn8000_001F ECX). */
 #define ASID_RANGE_MAX		0x10000u
@@ -469,7 +473,11 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	u32 asid;
 	int ret;
 
-	if (cfg->vm_index)
+	/*
+	 * An RMP entry holds GPA bits 50:12 (the raw entry, snp.md 2.2): RAM
+	 * above 2^51 would be assigned at another GPA than the guest's.
+	 */
+	if (cfg->vm_index || cfg->mem_base + cfg->mem_size > SH_GPA_LIMIT)
 		return -EINVAL;
 	ret = take_asid(&ops, &asid);
 	if (ret)
