@@ -6,6 +6,10 @@
 # corpus tests/fuzz/corpus/<backend> (read only: new inputs go to
 # build/fuzz/corpus-<backend>).  Prints libFuzzer's final statistics (the
 # number of executions); fails on the first crash, leak or sanitizer report.
+# The TDX targets call the mock's model directly (tests/fuzz/fuzz_vmm_api.h);
+# each target first replays its checked-in corpus once with
+# TDSNP_FUZZ_TRAP=1, so every corpus input also goes through the real
+# instructions and the fault catcher.
 # Usage: scripts/fuzz-api.sh SECONDS BACKEND...
 set -u
 secs=$1
@@ -16,7 +20,15 @@ rc=0
 for t in "$@"; do
 	work=build/fuzz/corpus-$t
 	mkdir -p "$work" "build/fuzz/artifacts-$t"
-	echo "== fuzz_$t: $secs s"
+	echo "== fuzz_$t: corpus through the traps, then $secs s"
+	if ! TDSNP_FUZZ_TRAP=1 build/fuzz/fuzz_"$t" -runs=0 \
+		-artifact_prefix="build/fuzz/artifacts-$t/" "tests/fuzz/corpus/$t" \
+		>"build/fuzz/fuzz_$t-trap.log" 2>&1; then
+		grep -vE '^tdsnp:' "build/fuzz/fuzz_$t-trap.log" | tail -n 40
+		echo "fuzz_$t FAILED through the traps (log: build/fuzz/fuzz_$t-trap.log)"
+		rc=1
+		continue
+	fi
 	if ! build/fuzz/fuzz_"$t" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="build/fuzz/artifacts-$t/" "$work" "tests/fuzz/corpus/$t" \
 		>"build/fuzz/fuzz_$t.log" 2>&1; then

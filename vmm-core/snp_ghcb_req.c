@@ -55,35 +55,32 @@ int vmm_snp_psc_page(struct vmm_vm *vm, u64 entry)
 /**
  * vmm_snp_psc_entries() - carry out a page state change request (snp.md 5.5)
  * @vm: the VM whose memory changes, through vmm_set_mem_state()
- * @d: the request in shared memory, reachable up to entry @end
+ * @d: the request, reachable up to entry @end
  * @end: end_entry as the caller read it once and bounded
  *       (< SNP_PSC_MAX_ENTRIES): the guest may rewrite the header meanwhile,
  *       and only @end says how far @d may be read
- * @g: the GHCB that gets the answer
  *
- * cur_entry advances past every page done; SW_EXITINFO2 says why the walk
- * stopped (0, INVALID_HDR, INVALID_ENTRY, GENERIC).
+ * cur_entry in @d advances past every page done.  The caller writes the
+ * answer (SW_EXITINFO1 OK, SW_EXITINFO2 the return value) into the GHCB:
+ * a walk may take the GHCB's own page from the host.
+ *
+ * Return: why the walk stopped: 0, SNP_PSC_ERR_INVALID_HDR,
+ * SNP_PSC_ERR_INVALID_ENTRY or SNP_PSC_ERR_GENERIC.
  */
-void vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end,
-			 struct tdsnp_ghcb *g)
+u64 vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end)
 {
 	u16 i, cur = d->hdr.cur_entry;	/* packed: a plain read, once */
-	u64 err = 0;
 
-	if (cur > end || d->hdr.reserved) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_HDR);
-		return;
-	}
+	if (cur > end || d->hdr.reserved)
+		return SNP_PSC_ERR_INVALID_HDR;
 	for (i = cur; i <= end; i++) {
 		int ret = vmm_snp_psc_page(vm, READ_ONCE(d->entries[i]));
 
-		if (ret) {
-			err = ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
-			break;
-		}
+		if (ret)
+			return ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;
 		d->hdr.cur_entry = i + 1;
 	}
-	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, err);
+	return 0;
 }
 
 /**

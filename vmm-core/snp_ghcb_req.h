@@ -15,8 +15,7 @@
 
 void vmm_snp_ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2);
 int vmm_snp_psc_page(struct vmm_vm *vm, u64 entry);
-void vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end,
-			 struct tdsnp_ghcb *g);
+u64 vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end);
 bool vmm_snp_io_request(struct tdsnp_ghcb *g, struct vmm_exit *x);
 int vmm_snp_nae_request(struct tdsnp_ghcb *g, struct vmm_exit *x);
 

@@ -58,7 +58,11 @@
 #include <snp/snp_guest_msg.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
+#include <snp/rmp_table.h>
 #include "snp_ghcb_req.h"
+
+/* The first GPA an RMP entry cannot name (RMP_RAW_GPA_MASK is bits 50:12). */
+#define SH_GPA_LIMIT	(RMP_RAW_GPA_MASK + TDSNP_PAGE_SIZE)
 
 /* More ASIDs than any SNP part has (CPUID Fn8000_001F ECX). */
 #define ASID_RANGE_MAX		0x10000u
@@ -469,7 +473,11 @@ static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	u32 asid;
 	int ret;
 
-	if (cfg->vm_index)
+	/*
+	 * An RMP entry holds GPA bits 50:12 (the raw entry, snp.md 2.2): RAM
+	 * above 2^51 would be assigned at another GPA than the guest's.
+	 */
+	if (cfg->vm_index || cfg->mem_base + cfg->mem_size > SH_GPA_LIMIT)
 		return -EINVAL;
 	ret = take_asid(&ops, &asid);
 	if (ret)
@@ -780,21 +788,40 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
  * A page state change request (snp.md 5.5): the entries from cur_entry to
  * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
  * past every page done, SW_EXITINFO2 says why it stopped.
+ *
+ * The walk runs on a copy: an entry may make the page holding the request,
+ * or the GHCB at @ghcb_gpa, private, and the host page behind it is freed
+ * then.  cur_entry and the answer go back only through pages still shared
+ * at the end (a guest that took its GHCB away gets no answer).
  */
-static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g)
+static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g, u64 ghcb_gpa)
 {
-	struct tdsnp_snp_psc_desc *d;
+	u64 scratch = g->sw_scratch, len, info2;
+	struct tdsnp_snp_psc_desc *d, *copy;
 	u16 end;
 
-	d = shared_buf(vm, g->sw_scratch, sizeof(struct snp_psc_hdr));
+	d = shared_buf(vm, scratch, sizeof(struct snp_psc_hdr));
 	end = d ? d->hdr.end_entry : 0;	/* one read: the bound for the rest */
-	if (!d || end >= SNP_PSC_MAX_ENTRIES ||
-	    !shared_buf(vm, g->sw_scratch, sizeof(d->hdr) + 8ULL * (end + 1u))) {
+	len = sizeof(d->hdr) + 8ULL * (end + 1u);
+	if (!d || end >= SNP_PSC_MAX_ENTRIES || !shared_buf(vm, scratch, len)) {
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
 				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	vmm_snp_psc_entries(vm, d, end, g);
+	copy = tdsnp_zalloc(len);
+	if (!copy) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_GENERIC);
+		return;
+	}
+	memcpy(copy, d, len);
+	info2 = vmm_snp_psc_entries(vm, copy, end);
+	d = shared_buf(vm, scratch, sizeof(struct snp_psc_hdr));
+	if (d)
+		d->hdr.cur_entry = copy->hdr.cur_entry;
+	tdsnp_free(copy);
+	g = shared_buf(vm, ghcb_gpa, TDSNP_PAGE_SIZE);
+	if (g)
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, info2);
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -909,7 +936,7 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return mmio_request(vm, c, g, bx, true);
 	case TDSNP_SVM_VMGEXIT_PSC:
-		psc_request(vm, g);
+		psc_request(vm, g, c->pending_ghcb);
 		return false;
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
 		ap_request(vm, vmm_vm_priv(vm), g);

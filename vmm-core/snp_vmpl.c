@@ -702,7 +702,7 @@ static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
 				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
 		return;
 	}
-	vmm_snp_psc_entries(s->vm, d, end, g);
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, vmm_snp_psc_entries(s->vm, d, end));
 	shunmap(s, scratch, base);
 }
 

@@ -134,8 +134,13 @@ static inline void ghcb_set(struct tdsnp_ghcb *g, size_t off, u64 v)
 
 /* GHCB MSR protocol (snp.md 5.3): GHCBData[11:0] is the request code. */
 #define TDSNP_GHCB_MSR_INFO_MASK		0xfffULL
-#define TDSNP_GHCB_MSR_SEV_INFO_REQ		0x001
-#define TDSNP_GHCB_MSR_SEV_INFO_RESP		0x002
+/*
+ * SEV information: the guest asks with 0x002, the hypervisor answers 0x001
+ * (GHCB spec 2.3.1; Linux's sev-common.h agrees).  snp.md 5.3 lists
+ * the pair in numeric order, which reads as request 0x001: it is not.
+ */
+#define TDSNP_GHCB_MSR_SEV_INFO_REQ		0x002
+#define TDSNP_GHCB_MSR_SEV_INFO_RESP		0x001
 #define TDSNP_GHCB_MSR_CPUID_REQ		0x004
 #define TDSNP_GHCB_MSR_CPUID_RESP		0x005
 #define TDSNP_GHCB_MSR_AP_RESET_HOLD_REQ	0x006

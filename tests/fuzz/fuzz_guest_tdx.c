@@ -580,6 +580,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops))
 		abort();
 	tdx_module_set_yield(false);	/* one thread: nobody to meet */
+	fuzz_mock_mode();
 	tdx_module_set_runner(&hostile);
 	arena = tdx_host_test_arena();
 	tdsnp_arena_stats(arena, &base_stats);

@@ -216,6 +216,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops))
 		abort();
 	tdx_module_set_yield(false);	/* one thread: nobody to meet */
+	fuzz_mock_mode();
 	arena = tdx_host_test_arena();
 #else
 	{
@@ -237,6 +238,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, BASE, MAX_PAGES * PG))
 		abort();
 #endif
+	fuzz_mock_mode();
 #endif
 	tdsnp_arena_stats(arena, &base_stats);
 	base_violations = tdsnp_mock_violations();

@@ -444,13 +444,12 @@ static void priv_read(u16 hkid, u64 pa, void *dst, size_t len)
 	ks_xor(hkid, pa, dst, host_va(pa), len);
 }
 
+/* The page at @pa (page-aligned) as the key @hkid encrypts zeros: one pass. */
 static void priv_zero(u16 hkid, u64 pa)
 {
-	static const u8 zero[64];
-	u64 off;
+	static const u8 zero[TDSNP_PAGE_SIZE];
 
-	for (off = 0; off < TDSNP_PAGE_SIZE; off += sizeof(zero))
-		priv_write(hkid, pa + off, zero, sizeof(zero));
+	priv_write(hkid, pa, zero, sizeof(zero));
 }
 
 /* The module takes a page: PAMT, ownership, CLFLUSH contract. */
