@@ -70,7 +70,7 @@
 /* #VMEXITs one run makes at most (interrupts, answered GHCB requests). */
 #define SH_RUN_MAX_ENTRIES	4096
 
-struct shvcpu {
+struct snph_vcpu {
 	struct page *vmsa;	/* NULL once quarantined */
 	bool launched;		/* LAUNCH_UPDATE took it: the guest's now */
 	bool dead;		/* shut down: never entered again */
@@ -81,7 +81,7 @@ struct shvcpu {
 	u64 ap_vmsa_gpa;	/* AP creation: the guest's VMSA at this GPA runs, 0: none */
 };
 
-struct shvm {
+struct snph_vm {
 	struct vmm_vm *vm;
 	struct snp_guest g;
 	u64 sev_features;
@@ -90,7 +90,7 @@ struct shvm {
 	struct vmm_pagemap pg;			/* private page per mapped guest page */
 	struct vmm_pagemap sh;			/* host page per shared guest page */
 	struct tdsnp_mutex mem_lock;		/* pg and sh against running vCPUs */
-	struct shvcpu *vcpus[VMM_MAX_VCPUS];
+	struct snph_vcpu *vcpus[VMM_MAX_VCPUS];
 	u8 digest[SHA384_DIGEST_SIZE];		/* the launch digest so far */
 	bool no_digest;				/* VMM_VM_NO_DIGEST: none kept */
 	bool finalized;
@@ -194,7 +194,7 @@ static void put_asid(u32 asid, bool free)
 
 /* ---- statuses ---- */
 
-static void set_rmp_status(struct shvm *s, snp_ret_t r)
+static void set_rmp_status(struct snph_vm *s, snp_ret_t r)
 {
 	vmm_vm_set_last_status(s->vm, snp_ret_val(r));
 }
@@ -205,7 +205,7 @@ static void set_rmp_status(struct shvm *s, snp_ret_t r)
  * tells (-EBUSY is FAIL_INUSE or FAIL_OVERLAP after retries; the policy
  * layer does not say which, FAIL_INUSE is recorded).
  */
-static int record(struct shvm *s, int err)
+static int record(struct snph_vm *s, int err)
 {
 	u64 st;
 
@@ -248,7 +248,7 @@ static int record(struct shvm *s, int err)
  * Hand a filled host page to the launch as @type at @gpa.  On failure the
  * page is the caller's again, or quarantined (-ENOTRECOVERABLE, counted).
  */
-static int launch_page(struct shvm *s, struct page *page, u64 gpa, enum snp_page_type type)
+static int launch_page(struct snph_vm *s, struct page *page, u64 gpa, enum snp_page_type type)
 {
 	u8 contents[SHA384_DIGEST_SIZE];
 	int ret;
@@ -266,7 +266,7 @@ static int launch_page(struct shvm *s, struct page *page, u64 gpa, enum snp_page
 
 /* ---- guest memory ---- */
 
-static u64 guest_index(struct shvm *s, u64 gpa)
+static u64 guest_index(struct snph_vm *s, u64 gpa)
 {
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
@@ -277,13 +277,13 @@ static struct page *page_of(u64 v)
 	return (struct page *)(unsigned long)v; /* NOLINT(performance-no-int-to-ptr) */
 }
 
-static struct page *page_at(struct shvm *s, u64 gpa)
+static struct page *page_at(struct snph_vm *s, u64 gpa)
 {
 	return page_of(vmm_pagemap_get(&s->pg, guest_index(s, gpa)));
 }
 
 /* Cannot fail once the page's slot is reserved (or when clearing it). */
-static void set_page(struct shvm *s, u64 gpa, struct page *page)
+static void set_page(struct snph_vm *s, u64 gpa, struct page *page)
 {
 	vmm_pagemap_set(&s->pg, guest_index(s, gpa), (u64)(unsigned long)page);
 }
@@ -295,7 +295,7 @@ static void set_page(struct shvm *s, u64 gpa, struct page *page)
  * leaves its corrected table in the page (snp.md 6.3); the page is the
  * host's again then and its contents are copied to @fw_out.
  */
-static int add_initial(struct shvm *s, u64 gpa, const void *src, enum snp_page_type type,
+static int add_initial(struct snph_vm *s, u64 gpa, const void *src, enum snp_page_type type,
 		       void *fw_out)
 {
 	struct page *page;
@@ -328,15 +328,15 @@ static int add_initial(struct shvm *s, u64 gpa, const void *src, enum snp_page_t
 }
 
 /* vmm_mem_add(): NORMAL when measured, else UNMEASURED (never guessed from the contents). */
-static int sh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+static int snph_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
 	return add_initial(vmm_vm_priv(vm), gpa, src,
 			   measured ? SNP_PAGE_TYPE_NORMAL : SNP_PAGE_TYPE_UNMEASURED, NULL);
 }
 
 /* vmm_mem_add_region(): the SNP_LAUNCH_UPDATE page type the caller chose (snp.md 6.1). */
-static int sh_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
-			   const struct vmm_mem_region *r)
+static int snph_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
+			     const struct vmm_mem_region *r)
 {
 	static const u8 type_of[VMM_NR_PAGE_KINDS] = {
 		[VMM_PAGE_MEASURED] = SNP_PAGE_TYPE_NORMAL,
@@ -353,7 +353,7 @@ static int sh_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
 			   r->fw_out);
 }
 
-static int make_private(struct shvm *s, u64 gpa)
+static int make_private(struct snph_vm *s, u64 gpa)
 {
 	struct snp_rmp_update st = {
 		.gpa = tdsnp_gpa(gpa), .assigned = true, .size = SNP_PAGE_4K,
@@ -380,7 +380,7 @@ static int make_private(struct shvm *s, u64 gpa)
 	return 0;
 }
 
-static int make_shared(struct shvm *s, u64 gpa)
+static int make_shared(struct snph_vm *s, u64 gpa)
 {
 	struct snp_rmp_update st = { .size = SNP_PAGE_4K };
 	struct page *page = page_at(s, gpa);
@@ -399,13 +399,13 @@ static int make_shared(struct shvm *s, u64 gpa)
 	return 0;
 }
 
-static struct page *shared_at(struct shvm *s, u64 gpa)
+static struct page *shared_at(struct snph_vm *s, u64 gpa)
 {
 	return page_of(vmm_pagemap_get(&s->sh, guest_index(s, gpa)));
 }
 
 /* The host page behind a shared GPA goes (zeroed: it may hold guest data). */
-static void drop_shared(struct shvm *s, u64 gpa)
+static void drop_shared(struct snph_vm *s, u64 gpa)
 {
 	struct page *page = shared_at(s, gpa);
 
@@ -416,7 +416,7 @@ static void drop_shared(struct shvm *s, u64 gpa)
 	vmm_pagemap_set(&s->sh, guest_index(s, gpa), 0);
 }
 
-static int convert_locked(struct shvm *s, u64 gpa, enum vmm_mem_state from,
+static int convert_locked(struct snph_vm *s, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
 	struct page *host = NULL;
@@ -449,10 +449,10 @@ static int convert_locked(struct shvm *s, u64 gpa, enum vmm_mem_state from,
 	return 0;
 }
 
-static int sh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
-			  enum vmm_mem_state to)
+static int snph_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			    enum vmm_mem_state to)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 	bool backed = page_at(s, gpa), was_private = from == VMM_MEM_PRIVATE;
 	int ret;
 
@@ -466,10 +466,10 @@ static int sh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 
 /* ---- VM lifetime ---- */
 
-static int sh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
+static int snph_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 {
 	const struct snp_launch_ops *ops;
-	struct shvm *s;
+	struct snph_vm *s;
 	u32 asid;
 	int ret;
 
@@ -514,9 +514,9 @@ put:
 	return ret;
 }
 
-static int sh_vm_destroy(struct vmm_vm *vm)
+static int snph_vm_destroy(struct vmm_vm *vm)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 	u32 asid = s->g.asid;
 	int lost = s->lost, ret;
 	bool free_asid;
@@ -553,10 +553,10 @@ static int sh_vm_destroy(struct vmm_vm *vm)
 
 /* ---- vCPUs ---- */
 
-static int sh_vcpu_create(struct vmm_vcpu *vcpu)
+static int snph_vcpu_create(struct vmm_vcpu *vcpu)
 {
-	struct shvm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct shvcpu *c;
+	struct snph_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snph_vcpu *c;
 
 	/* A VMSA must be measured into the launch: none after LAUNCH_FINISH. */
 	if (s->finalized)
@@ -575,10 +575,10 @@ static int sh_vcpu_create(struct vmm_vcpu *vcpu)
 	return 0;
 }
 
-static int sh_vcpu_destroy(struct vmm_vcpu *vcpu)
+static int snph_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
-	struct shvm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 	int lost = 0;
 
 	if (c->vmsa && c->launched) {
@@ -594,9 +594,9 @@ static int sh_vcpu_destroy(struct vmm_vcpu *vcpu)
 	return lost;
 }
 
-static int sh_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
+static int snph_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
 {
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 	int ret = vmm_vmsa_state_check(type, id, value, false);
 
 	if (ret)
@@ -607,18 +607,18 @@ static int sh_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bo
 	return write ? vmm_vmsa_state_check(type, id, value, true) : 0;
 }
 
-static int sh_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+static int snph_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	if (c->launched)
 		return -EPERM;
 	return vmm_vmsa_state_read(page_address(c->vmsa), type, id, value);
 }
 
-static int sh_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+static int snph_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	if (c->launched)
 		return -EPERM;
@@ -633,10 +633,10 @@ static int sh_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
  * vmm-core calls this in vCPU index order; a retry after a failure skips
  * the measured ones.
  */
-static int sh_finalize_vcpu(struct vmm_vcpu *vcpu)
+static int snph_finalize_vcpu(struct vmm_vcpu *vcpu)
 {
-	struct shvm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 	int ret;
 
 	if (s->broken)
@@ -656,9 +656,9 @@ static int sh_finalize_vcpu(struct vmm_vcpu *vcpu)
 	return 0;
 }
 
-static int sh_finalize(struct vmm_vm *vm)
+static int snph_finalize(struct vmm_vm *vm)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 	int ret;
 
 	if (s->broken)
@@ -670,9 +670,9 @@ static int sh_finalize(struct vmm_vm *vm)
 	return ret;
 }
 
-static int sh_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+static int snph_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 
 	if (len < SHA384_DIGEST_SIZE)
 		return -ENOSPC;
@@ -714,7 +714,7 @@ int vmm_snp_host_set_run_ops(const struct vmm_snp_run_ops *ops)
 }
 EXPORT_SYMBOL_GPL(vmm_snp_host_set_run_ops);
 
-static bool in_ram(struct shvm *s, u64 gpa)
+static bool in_ram(struct snph_vm *s, u64 gpa)
 {
 	return gpa >= s->mem_base && guest_index(s, gpa) < s->nr_pages;
 }
@@ -724,9 +724,9 @@ static bool in_ram(struct shvm *s, u64 gpa)
  * present; everything outside RAM is MMIO (KVM marks such GPAs with
  * reserved bits so that an SEV-ES guest takes #VC, not an exit).
  */
-static enum vmm_snp_npt sh_npt(void *ctx, u64 gpa, struct page **page)
+static enum vmm_snp_npt snph_npt(void *ctx, u64 gpa, struct page **page)
 {
-	struct shvm *s = ctx;
+	struct snph_vm *s = ctx;
 	enum vmm_snp_npt ret = VMM_SNP_NPT_NONE;
 
 	if (!in_ram(s, gpa))
@@ -754,7 +754,7 @@ static enum vmm_snp_npt sh_npt(void *ctx, u64 gpa, struct page **page)
  */
 void *vmm_snp_host_shared(struct vmm_vm *vm, u64 gpa)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 	struct page *page = NULL;
 
 	if (!in_ram(s, gpa))
@@ -838,7 +838,7 @@ static bool ucall_request(struct vmm_vm *vm, struct tdsnp_ghcb *g, struct vmm_ex
 	return true;
 }
 
-static bool mmio_request(struct vmm_vm *vm, struct shvcpu *c, struct tdsnp_ghcb *g,
+static bool mmio_request(struct vmm_vm *vm, struct snph_vcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx, bool write)
 {
 	u64 size = g->sw_exit_info_2, v = 0;
@@ -872,11 +872,11 @@ static bool mmio_request(struct vmm_vm *vm, struct shvcpu *c, struct tdsnp_ghcb 
  * on (CREATE_ON_INIT as well: the backend has no INIT to wait for); DESTROY
  * goes back to the vCPU's launch VMSA.
  */
-static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
+static void ap_request(struct vmm_vm *vm, struct snph_vm *s, struct tdsnp_ghcb *g)
 {
 	u64 req = g->sw_exit_info_1 & 0xffff, vmpl = (g->sw_exit_info_1 >> 16) & 0xffff;
 	u64 apic = g->sw_exit_info_1 >> 32, gpa = g->sw_exit_info_2;
-	struct shvcpu *c = apic < VMM_MAX_VCPUS ? s->vcpus[apic] : NULL;
+	struct snph_vcpu *c = apic < VMM_MAX_VCPUS ? s->vcpus[apic] : NULL;
 
 	if (!c || vmpl || req > TDSNP_SVM_VMGEXIT_AP_DESTROY ||
 	    (req != TDSNP_SVM_VMGEXIT_AP_DESTROY &&
@@ -901,7 +901,7 @@ static void ap_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
  * firmware as it is (snp_guest_message()); SW_EXITINFO1 comes back 0 and
  * SW_EXITINFO2 = hypervisor error << 32 | firmware status.
  */
-static void guest_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *g)
+static void guest_request(struct vmm_vm *vm, struct snph_vm *s, struct tdsnp_ghcb *g)
 {
 	u8 *req = shared_buf(vm, g->sw_exit_info_1, TDSNP_PAGE_SIZE);
 	u8 *rsp = shared_buf(vm, g->sw_exit_info_2, TDSNP_PAGE_SIZE);
@@ -920,7 +920,7 @@ static void guest_request(struct vmm_vm *vm, struct shvm *s, struct tdsnp_ghcb *
 }
 
 /* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
-static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_ghcb *g,
+static bool ghcb_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
@@ -963,7 +963,7 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct tdsnp_g
 }
 
 /* The GHCB MSR protocol (snp.md 5.3): true when the host must see it. */
-static bool msr_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_exit *x)
+static bool msr_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct vmm_exit *x)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
 	const struct vmm_snp_run_ops *ops = READ_ONCE(run_ops);
@@ -1002,7 +1002,7 @@ static bool msr_request(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_exit
 	}
 }
 
-static bool vmgexit(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_backend_exit *bx)
+static bool vmgexit(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct vmm_backend_exit *bx)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
 	u64 gpa = c->vmcb.ghcb_gpa;
@@ -1029,15 +1029,15 @@ static bool vmgexit(struct vmm_vcpu *vcpu, struct shvcpu *c, struct vmm_backend_
 	return ghcb_request(vcpu, c, g, bx);
 }
 
-static int sh_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+static int snph_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
-	struct shvm *s = vmm_vm_priv(vm);
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vm *s = vmm_vm_priv(vm);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 	const struct vmm_snp_run_ops *ops = READ_ONCE(run_ops);
 	struct vmm_snp_vmrun r = {
 		.asid = s->g.asid, .vmpl = SNP_VMPL0, .vcpu_index = vmm_vcpu_index(vcpu),
-		.vmsa = c->vmsa, .sev_features = s->sev_features, .npt = sh_npt, .npt_ctx = s,
+		.vmsa = c->vmsa, .sev_features = s->sev_features, .npt = snph_npt, .npt_ctx = s,
 	};
 	struct vmm_exit *x = &bx->exit;
 	u64 ap = READ_ONCE(c->ap_vmsa_gpa);
@@ -1100,7 +1100,7 @@ static int sh_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 /* The pending GHCB of this vCPU, with the result fields to be written. */
 static struct tdsnp_ghcb *pending(struct vmm_vcpu *vcpu)
 {
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	if (!c->pending_ghcb)
 		return NULL;
@@ -1108,7 +1108,7 @@ static struct tdsnp_ghcb *pending(struct vmm_vcpu *vcpu)
 }
 
 /* The host's answer to an IN, CPUID or RDMSR, into the GHCB (snp.md 5.2). */
-static int sh_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int snph_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
 	struct tdsnp_ghcb *g = pending(vcpu);
 
@@ -1135,9 +1135,9 @@ static int sh_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 }
 
 /* An MMIO read's value into the request's scratch buffer. */
-static int sh_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int snph_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 	u8 *buf;
 
 	if (!c->pending_scratch)
@@ -1159,22 +1159,22 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 	.name = "snp_host",
 	.kind = VMM_BACKEND_SNP_HOST,
 	.state_types = BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMSA) | BIT(VMM_STATE_MSR),
-	.vm_create = sh_vm_create,
-	.vm_destroy = sh_vm_destroy,
-	.vcpu_create = sh_vcpu_create,
-	.vcpu_destroy = sh_vcpu_destroy,
-	.state_check = sh_state_check,
-	.state_read = sh_state_read,
-	.state_write = sh_state_write,
-	.mem_add = sh_mem_add,
-	.mem_add_kind = sh_mem_add_kind,
-	.mem_convert = sh_mem_convert,
-	.finalize_vcpu = sh_finalize_vcpu,
-	.finalize = sh_finalize,
-	.measurement = sh_measurement,
-	.run = sh_run,
-	.mmio_done = sh_mmio_done,
-	.exit_done = sh_exit_done,
+	.vm_create = snph_vm_create,
+	.vm_destroy = snph_vm_destroy,
+	.vcpu_create = snph_vcpu_create,
+	.vcpu_destroy = snph_vcpu_destroy,
+	.state_check = snph_state_check,
+	.state_read = snph_state_read,
+	.state_write = snph_state_write,
+	.mem_add = snph_mem_add,
+	.mem_add_kind = snph_mem_add_kind,
+	.mem_convert = snph_mem_convert,
+	.finalize_vcpu = snph_finalize_vcpu,
+	.finalize = snph_finalize,
+	.measurement = snph_measurement,
+	.run = snph_run,
+	.mmio_done = snph_mmio_done,
+	.exit_done = snph_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
 
@@ -1189,7 +1189,7 @@ EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
  */
 struct snp_guest *vmm_snp_host_guest(struct vmm_vm *vm)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 
 	return &s->g;
 }
@@ -1204,7 +1204,7 @@ EXPORT_SYMBOL_GPL(vmm_snp_host_guest);
  */
 struct page *vmm_snp_host_page(struct vmm_vm *vm, u64 gpa)
 {
-	struct shvm *s = vmm_vm_priv(vm);
+	struct snph_vm *s = vmm_vm_priv(vm);
 
 	if (gpa < s->mem_base || guest_index(s, gpa) >= s->nr_pages)
 		return NULL;
@@ -1221,7 +1221,7 @@ EXPORT_SYMBOL_GPL(vmm_snp_host_page);
  */
 struct page *vmm_snp_host_vmsa(struct vmm_vcpu *vcpu)
 {
-	struct shvcpu *c = vmm_vcpu_priv(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	return c->vmsa;
 }

@@ -90,7 +90,7 @@ enum pg_state {
 	PG_UNKNOWN,	/* an undo failed: recovered by vm_destroy */
 };
 
-struct svm {
+struct snpv_vm {
 	struct vmm_vm *vm;
 	const struct vmm_snp_vmpl_env *env;
 	enum snp_vmpl vmpl;
@@ -109,7 +109,7 @@ struct svm {
  * answer goes into the VMSA (exit_done; @pending_io_size for an IN);
  * @dead: the guest shut down or asked for termination.
  */
-struct svcpu {
+struct snpv_vcpu {
 	struct vmsa_page vmsa;
 	u64 gpa;
 	u64 pending_ghcb;
@@ -165,7 +165,7 @@ EXPORT_SYMBOL_GPL(vmm_snp_vmpl_set_env);
 
 /* ---- firmware steps, each recording its architectural status ---- */
 
-static int rmp_fail(struct svm *s, snp_ret_t r)
+static int rmp_fail(struct snpv_vm *s, snp_ret_t r)
 {
 	vmm_vm_set_last_status(s->vm, snp_ret_val(r));
 	return snp_ret_to_errno(r);
@@ -206,7 +206,7 @@ static u64 ghcb_status(const struct snp_ghcb *g, int err)
 	return g->page->sw_exit_info_2;
 }
 
-static int psc_once(struct svm *s, u64 gpa, unsigned int op, u64 *status)
+static int psc_once(struct snpv_vm *s, u64 gpa, unsigned int op, u64 *status)
 {
 	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = op };
 	struct snp_ghcb *g = s->env->ghcb;
@@ -230,7 +230,7 @@ static int psc_once(struct svm *s, u64 gpa, unsigned int op, u64 *status)
  * so when the refusals outlast SNP_RETRY_MAX the result is -EBUSY; any
  * other failure is returned as it is.
  */
-static int psc_retry(struct svm *s, u64 gpa, unsigned int op)
+static int psc_retry(struct snpv_vm *s, u64 gpa, unsigned int op)
 {
 	unsigned int i;
 	u64 status;
@@ -246,7 +246,7 @@ static int psc_retry(struct svm *s, u64 gpa, unsigned int op)
 	return -EBUSY;
 }
 
-static int ap_request(struct svm *s, unsigned int req, u32 apic_id, u64 gpa, u64 features)
+static int ap_request(struct snpv_vm *s, unsigned int req, u32 apic_id, u64 gpa, u64 features)
 {
 	struct snp_ghcb *g = s->env->ghcb;
 	u64 status = 0;
@@ -264,7 +264,7 @@ static int ap_request(struct svm *s, unsigned int req, u32 apic_id, u64 gpa, u64
 
 /* ---- guest memory ---- */
 
-static u64 guest_page_index(struct svm *s, u64 gpa)
+static u64 guest_page_index(struct snpv_vm *s, u64 gpa)
 {
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
@@ -273,7 +273,7 @@ static u64 guest_page_index(struct svm *s, u64 gpa)
  * Hypervisor-owned to private: page state change, PVALIDATE, contents (@src
  * or zeros), grant.  On failure everything done is undone.
  */
-static int make_private(struct svm *s, u64 gpa, const void *src)
+static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
 {
 	const struct vmm_snp_vmpl_env *env = s->env;
 	bool broken = false;
@@ -328,7 +328,7 @@ undo_psc:
  * Private to hypervisor-owned: revoke, rescind, page state change.  On
  * failure the page is made private again with its contents.
  */
-static int make_shared(struct svm *s, u64 gpa)
+static int make_shared(struct snpv_vm *s, u64 gpa)
 {
 	const struct vmm_snp_vmpl_env *env = s->env;
 	bool broken = false;
@@ -379,7 +379,7 @@ undo_revoke:
  * page state change to shared (which also clears Validated and every
  * permission, snp.md 1.4).
  */
-static bool reclaim(struct svm *s, u64 gpa)
+static bool reclaim(struct snpv_vm *s, u64 gpa)
 {
 	const struct vmm_snp_vmpl_env *env = s->env;
 	void *va = env->map(env->ctx, gpa);
@@ -395,7 +395,7 @@ static bool reclaim(struct svm *s, u64 gpa)
 	return true;
 }
 
-static void measure(struct svm *s, u64 gpa, const void *src)
+static void measure(struct snpv_vm *s, u64 gpa, const void *src)
 {
 	u8 contents[SHA384_DIGEST_SIZE], perms[3] = { 0, 0, 0 };
 
@@ -404,9 +404,9 @@ static void measure(struct svm *s, u64 gpa, const void *src)
 	snp_launch_digest_extend(s->digest, SNP_PAGE_TYPE_NORMAL, gpa, contents, perms);
 }
 
-static int svm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+static int snpv_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
-	struct svm *s = vmm_vm_priv(vm);
+	struct snpv_vm *s = vmm_vm_priv(vm);
 	int ret;
 
 	if (s->pg[guest_page_index(s, gpa)] != PG_HV)
@@ -417,10 +417,10 @@ static int svm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measure
 	return ret;
 }
 
-static int svm_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
-			   enum vmm_mem_state to)
+static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			    enum vmm_mem_state to)
 {
-	struct svm *s = vmm_vm_priv(vm);
+	struct snpv_vm *s = vmm_vm_priv(vm);
 	u8 st = s->pg[guest_page_index(s, gpa)];
 	bool is_private = st == PG_PRIVATE, was_private = from == VMM_MEM_PRIVATE;
 
@@ -434,9 +434,9 @@ static int svm_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 	return 0;	/* UNMAPPED <-> SHARED: both hypervisor-owned, no call */
 }
 
-static int svm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+static int snpv_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
-	struct svm *s = vmm_vm_priv(vm);
+	struct snpv_vm *s = vmm_vm_priv(vm);
 
 	if (len < SHA384_DIGEST_SIZE)
 		return -ENOSPC;
@@ -446,10 +446,10 @@ static int svm_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 
 /* ---- VM lifetime ---- */
 
-static int svm_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
+static int snpv_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 {
 	const struct vmm_snp_vmpl_env *env = READ_ONCE(cur_env);
-	struct svm *s;
+	struct snpv_vm *s;
 
 	if (cfg->vm_index < SNP_VMPL1 || cfg->vm_index > SNP_VMPL3)
 		return -EINVAL;
@@ -474,9 +474,9 @@ static int svm_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	return 0;
 }
 
-static int svm_vm_destroy(struct vmm_vm *vm)
+static int snpv_vm_destroy(struct vmm_vm *vm)
 {
-	struct svm *s = vmm_vm_priv(vm);
+	struct snpv_vm *s = vmm_vm_priv(vm);
 	int lost = s->lost;
 	u64 i;
 
@@ -523,7 +523,7 @@ static struct page *vmsa_page_get(const struct vmm_snp_vmpl_env *env, u64 *gpa)
  * still a VMSA, never reused (S4), so quarantined and forgotten by the
  * environment.
  */
-static bool vmsa_put(struct svm *s, struct svcpu *c)
+static bool vmsa_put(struct snpv_vm *s, struct snpv_vcpu *c)
 {
 	int ret;
 
@@ -541,11 +541,11 @@ static bool vmsa_put(struct svm *s, struct svcpu *c)
 	return true;
 }
 
-static int svm_vcpu_create(struct vmm_vcpu *vcpu)
+static int snpv_vcpu_create(struct vmm_vcpu *vcpu)
 {
-	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct tdsnp_sev_es_save_area *sa;
-	struct svcpu *c;
+	struct snpv_vcpu *c;
 	struct page *p;
 	int ret;
 
@@ -584,10 +584,10 @@ put:
 	return ret;
 }
 
-static int svm_vcpu_destroy(struct vmm_vcpu *vcpu)
+static int snpv_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
-	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
 	int lost;
 
 	/*
@@ -604,22 +604,22 @@ static int svm_vcpu_destroy(struct vmm_vcpu *vcpu)
 
 /* ---- vCPU state ---- */
 
-static int svm_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
+static int snpv_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
 {
 	(void)vcpu;
 	return vmm_vmsa_state_check(type, id, value, write);
 }
 
-static int svm_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+static int snpv_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
-	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	return vmm_vmsa_state_read(vmsa_page_sa(&c->vmsa), type, id, value);
 }
 
-static int svm_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+static int snpv_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
-	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	return vmm_vmsa_state_write(vmsa_page_sa(&c->vmsa), type, id, value);
 }
@@ -638,7 +638,7 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
  * @len bytes at @gpa, within one hypervisor-owned page of the VM's RAM,
  * through the SVSM's shared mapping; NULL otherwise.  Drop with shunmap().
  */
-static u8 *shmap(struct svm *s, u64 gpa, u64 len, void **base)
+static u8 *shmap(struct snpv_vm *s, u64 gpa, u64 len, void **base)
 {
 	u64 page = gpa & ~(TDSNP_PAGE_SIZE - 1);
 
@@ -650,13 +650,13 @@ static u8 *shmap(struct svm *s, u64 gpa, u64 len, void **base)
 	return *base ? (u8 *)*base + (gpa - page) : NULL;
 }
 
-static void shunmap(struct svm *s, u64 gpa, void *base)
+static void shunmap(struct snpv_vm *s, u64 gpa, void *base)
 {
 	s->env->unmap(s->env->ctx, gpa & ~(TDSNP_PAGE_SIZE - 1), base);
 }
 
 /* Ask the hypervisor to run the target VMPL of vCPU @index (file header). */
-static int run_request(struct svm *s, u32 index)
+static int run_request(struct snpv_vm *s, u32 index)
 {
 	struct snp_ghcb *g = s->env->ghcb;
 	u64 status = 0;
@@ -679,7 +679,7 @@ static int run_request(struct svm *s, u32 index)
  * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
  * past every page done, SW_EXITINFO2 says why it stopped.
  */
-static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
+static void psc_request(struct snpv_vm *s, struct tdsnp_ghcb *g)
 {
 	u64 scratch = g->sw_scratch;
 	struct tdsnp_snp_psc_desc *d;
@@ -707,7 +707,7 @@ static void psc_request(struct svm *s, struct tdsnp_ghcb *g)
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
-static bool ucall_request(struct svm *s, struct tdsnp_ghcb *g, struct vmm_exit *x)
+static bool ucall_request(struct snpv_vm *s, struct tdsnp_ghcb *g, struct vmm_exit *x)
 {
 	u64 gpa = g->sw_exit_info_1;
 	const struct vmm_ucall *src;
@@ -730,7 +730,7 @@ static bool ucall_request(struct svm *s, struct tdsnp_ghcb *g, struct vmm_exit *
 }
 
 /* MMIO read/write (0x80000001/2): GPA, size, data in SW_SCRATCH (snp.md 5.4). */
-static bool mmio_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
+static bool mmio_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx, bool write)
 {
 	u64 size = g->sw_exit_info_2, scratch = g->sw_scratch, v = 0;
@@ -759,7 +759,7 @@ static bool mmio_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
 }
 
 /* A NAE event through the lower guest's GHCB: true when the VMM must see it. */
-static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
+static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
 			 const struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
 {
 	struct vmm_exit *x = &bx->exit;
@@ -811,7 +811,7 @@ static bool ghcb_request(struct svm *s, struct svcpu *c, struct tdsnp_ghcb *g,
  * The lower guest's VMGEXIT, its GHCB MSR in GUEST_EXIT_INFO_1 (header):
  * true when the VMM must see it, false to run on.
  */
-static bool vmgexit(struct svm *s, struct svcpu *c, const struct tdsnp_sev_es_save_area *sa,
+static bool vmgexit(struct snpv_vm *s, struct snpv_vcpu *c, const struct tdsnp_sev_es_save_area *sa,
 		    struct vmm_backend_exit *bx)
 {
 	u64 msr = sa->guest_exit_info_1;
@@ -861,9 +861,9 @@ static bool vmgexit(struct svm *s, struct svcpu *c, const struct tdsnp_sev_es_sa
  * 0x7C, EXITINFO1 1 for WRMSR; IOIO 0x7B, EXITINFO1 as APM Vol. 2 15.10.2,
  * EXITINFO2 the next RIP).  The SVSM emulates from the VMSA, as a
  * paravisor does for a lower VTL (OpenHCL): writes complete here, reads
- * when the VMM answers (svm_exit_done()).
+ * when the VMM answers (snpv_exit_done()).
  */
-static void reflect_exit(struct svcpu *c, struct tdsnp_sev_es_save_area *sa,
+static void reflect_exit(struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa,
 			 struct vmm_exit *x)
 {
 	u64 info = sa->guest_exit_info_1;
@@ -910,13 +910,13 @@ static void reflect_exit(struct svcpu *c, struct tdsnp_sev_es_save_area *sa,
 }
 
 struct walk_ctx {
-	struct svm *s;
+	struct snpv_vm *s;
 };
 
 /* Paging-structure and instruction reads: the lower guest's private pages only. */
 static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 {
-	struct svm *s = ((struct walk_ctx *)ctx)->s;
+	struct snpv_vm *s = ((struct walk_ctx *)ctx)->s;
 	u64 page;
 	void *va;
 
@@ -943,7 +943,7 @@ static const struct vmm_walk_ops walk_ops = { .read = walk_read };
  * guest's page tables (vmm_gva_walk()), goes to vmm-core's decoder and
  * emulator with the GPA; RIP stays at the instruction until it completes.
  */
-static void mmio_npf(struct svm *s, const struct tdsnp_sev_es_save_area *sa,
+static void mmio_npf(struct snpv_vm *s, const struct tdsnp_sev_es_save_area *sa,
 		     struct vmm_backend_exit *bx)
 {
 	struct vmm_paging pg = {
@@ -976,15 +976,15 @@ static void mmio_npf(struct svm *s, const struct tdsnp_sev_es_save_area *sa,
 	bx->exit.mmio.gpa = sa->guest_exit_info_2;
 }
 
-static bool in_ram(struct svm *s, u64 gpa)
+static bool in_ram(struct snpv_vm *s, u64 gpa)
 {
 	return gpa >= s->mem_base && guest_page_index(s, gpa) < s->nr_pages;
 }
 
-static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
-	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
 	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
 	struct vmm_exit *x = &bx->exit;
 	u32 n, index = vmm_vcpu_index(vcpu);
@@ -1058,7 +1058,7 @@ static int svm_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 }
 
 /* The answer to a reflected IN, CPUID or RDMSR, into the VMSA; RIP past it. */
-static int reflect_done(struct svcpu *c, const struct vmm_exit *exit)
+static int reflect_done(struct snpv_vcpu *c, const struct vmm_exit *exit)
 {
 	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
 	u64 mask = tdsnp_size_mask(c->pending_io_size);
@@ -1090,10 +1090,10 @@ static int reflect_done(struct svcpu *c, const struct vmm_exit *exit)
 }
 
 /* The answer to an IN, CPUID or RDMSR, into the pending GHCB (snp.md 5.2). */
-static int svm_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int snpv_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
-	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
 	struct tdsnp_ghcb *g;
 	void *base;
 	int ret = 0;
@@ -1127,10 +1127,10 @@ static int svm_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 }
 
 /* An MMIO read's value into the request's scratch buffer. */
-static int svm_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int snpv_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
-	struct svm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct svcpu *c = vmm_vcpu_priv(vcpu);
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
 	void *base;
 	u8 *buf;
 
@@ -1157,18 +1157,18 @@ const struct vmm_backend_ops vmm_snp_vmpl_ops = {
 	.name = "snp_vmpl",
 	.kind = VMM_BACKEND_SNP_VMPL,
 	.state_types = BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMSA) | BIT(VMM_STATE_MSR),
-	.vm_create = svm_vm_create,
-	.vm_destroy = svm_vm_destroy,
-	.vcpu_create = svm_vcpu_create,
-	.vcpu_destroy = svm_vcpu_destroy,
-	.state_check = svm_state_check,
-	.state_read = svm_state_read,
-	.state_write = svm_state_write,
-	.mem_add = svm_mem_add,
-	.mem_convert = svm_mem_convert,
-	.measurement = svm_measurement,
-	.run = svm_run,
-	.mmio_done = svm_mmio_done,
-	.exit_done = svm_exit_done,
+	.vm_create = snpv_vm_create,
+	.vm_destroy = snpv_vm_destroy,
+	.vcpu_create = snpv_vcpu_create,
+	.vcpu_destroy = snpv_vcpu_destroy,
+	.state_check = snpv_state_check,
+	.state_read = snpv_state_read,
+	.state_write = snpv_state_write,
+	.mem_add = snpv_mem_add,
+	.mem_convert = snpv_mem_convert,
+	.measurement = snpv_measurement,
+	.run = snpv_run,
+	.mmio_done = snpv_mmio_done,
+	.exit_done = snpv_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_snp_vmpl_ops);

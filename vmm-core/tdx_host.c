@@ -62,7 +62,7 @@
 #define TH_EPT_SVE			BIT_ULL(63)
 
 /**
- * struct tdx_host_vm - the backend's data for one VM
+ * struct tdxh_vm - the backend's data for one VM
  * @g: the TD and everything handed to the module for it
  * @bounce: a host page the contents of initial pages are copied through
  *          (TDH.MEM.PAGE.ADD reads its source by physical address)
@@ -73,7 +73,7 @@
  * @args: per vCPU, the TDH.VP.ENTER registers: the last exit's, then the
  *        host's answer for the next entry
  */
-struct tdx_host_vm {
+struct tdxh_vm {
 	struct tdx_host_td g;
 	struct page *bounce;
 	bool debug;
@@ -170,7 +170,7 @@ static int resolve(u32 type, u64 id, u64 *field_id, const struct tdx_field_desc 
 	return 0;
 }
 
-static struct tdx_host_vm *to_tvm(struct vmm_vm *vm)
+static struct tdxh_vm *to_tvm(struct vmm_vm *vm)
 {
 	return vmm_vm_priv(vm);
 }
@@ -178,7 +178,7 @@ static struct tdx_host_vm *to_tvm(struct vmm_vm *vm)
 /* Record the status of a failed policy-layer call, if firmware said one. */
 static int record(struct vmm_vm *vm, int err)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 
 	if (err && t->g.last_status != TDX_SUCCESS)
 		vmm_vm_set_last_status(vm, t->g.last_status);
@@ -209,10 +209,10 @@ static struct page *shared_table_alloc(void)
 	return pg;
 }
 
-static int th_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
+static int tdxh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 {
 	struct tdx_td_params *params;
-	struct tdx_host_vm *t;
+	struct tdxh_vm *t;
 	int err;
 
 	if (cfg->sev_features || cfg->vm_index ||
@@ -293,7 +293,7 @@ static void shared_ept_free(struct page *table, int level)
  * with the tables on the way created when @create; NULL when absent or out
  * of memory.
  */
-static u64 *shared_pte(struct tdx_host_vm *t, u64 gpa, bool create)
+static u64 *shared_pte(struct tdxh_vm *t, u64 gpa, bool create)
 {
 	u64 *table = page_address(t->shared_root);
 	int level;
@@ -314,7 +314,7 @@ static u64 *shared_pte(struct tdx_host_vm *t, u64 gpa, bool create)
 }
 
 /* A zeroed host page for the shared GPA of private address @gpa. */
-static int shared_map(struct tdx_host_vm *t, u64 gpa)
+static int shared_map(struct tdxh_vm *t, u64 gpa)
 {
 	u64 *pte = shared_pte(t, gpa | t->shared_bit, true);
 	struct page *pg;
@@ -328,7 +328,7 @@ static int shared_map(struct tdx_host_vm *t, u64 gpa)
 	return 0;
 }
 
-static void shared_unmap(struct tdx_host_vm *t, u64 gpa)
+static void shared_unmap(struct tdxh_vm *t, u64 gpa)
 {
 	u64 *pte = shared_pte(t, gpa | t->shared_bit, false);
 
@@ -343,7 +343,7 @@ static void shared_unmap(struct tdx_host_vm *t, u64 gpa)
  * #VE not suppressed, so the guest's accesses become #VE and it asks for
  * them with #VE.RequestMMIO.
  */
-static int shared_mmio(struct tdx_host_vm *t, u64 gpa)
+static int shared_mmio(struct tdxh_vm *t, u64 gpa)
 {
 	u64 *pte = shared_pte(t, gpa, true);
 
@@ -354,9 +354,9 @@ static int shared_mmio(struct tdx_host_vm *t, u64 gpa)
 	return 0;
 }
 
-static int th_vm_destroy(struct vmm_vm *vm)
+static int tdxh_vm_destroy(struct vmm_vm *vm)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	int lost;
 
 	/* vCPUs, VPFLUSHDONE, CACHE.WB, KEY.FREEID, RECLAIM of every page (6.4). */
@@ -374,7 +374,7 @@ static int th_vm_destroy(struct vmm_vm *vm)
 	return lost;
 }
 
-static int th_vcpu_create(struct vmm_vcpu *vcpu)
+static int tdxh_vcpu_create(struct vmm_vcpu *vcpu)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
 	struct tdsnp_tdx_vp *vp = NULL;
@@ -397,13 +397,13 @@ static int th_vcpu_create(struct vmm_vcpu *vcpu)
  * TDX has no leaf that takes one vCPU out of a TD: its TDVPR and TDCX pages
  * stay with the TD (in struct tdx_host_td) and are reclaimed by vm_destroy.
  */
-static int th_vcpu_destroy(struct vmm_vcpu *vcpu)
+static int tdxh_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
 	vmm_vcpu_set_priv(vcpu, NULL);
 	return 0;
 }
 
-static int th_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
+static int tdxh_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
 {
 	bool debug = to_tvm(vmm_vcpu_vm(vcpu))->debug;
 	const struct tdx_field_desc *desc;
@@ -424,7 +424,7 @@ static int th_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bo
 	return 0;
 }
 
-static int th_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+static int tdxh_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
 	const struct tdx_field_desc *desc;
 	u64 fid;
@@ -439,7 +439,7 @@ static int th_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
  * All bits selected: the module writes the bits its write mask allows and
  * refuses the write when the value changes any other bit (tdx-fields.md 1).
  */
-static int th_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+static int tdxh_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
 	const struct tdx_field_desc *desc;
 	u64 fid;
@@ -451,9 +451,9 @@ static int th_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 			     __tdx_vp_wr(vmm_vcpu_priv(vcpu), fid, value, ~0ULL));
 }
 
-static int th_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+static int tdxh_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 
 	memcpy(page_address(t->bounce), src, TDSNP_PAGE_SIZE);
 	/* TDH.MEM.PAGE.ADD (+ SEPT.ADD as needed), 16 x TDH.MR.EXTEND when measured. */
@@ -464,10 +464,10 @@ static int th_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
  * TDX has no ZERO, SECRETS or CPUID page: initial pages are TDH.MEM.PAGE.ADD
  * with TDH.MR.EXTEND of all, some or none of their 256-byte chunks.
  */
-static int th_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
-			   const struct vmm_mem_region *r)
+static int tdxh_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
+			     const struct vmm_mem_region *r)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	u32 chunks;
 
 	switch (r->kind) {
@@ -487,10 +487,10 @@ static int th_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
 	return record(vm, tdx_host_td_add_page_chunks(&t->g, tdsnp_gpa(gpa), t->bounce, chunks));
 }
 
-static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
-			  enum vmm_mem_state to)
+static int tdxh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			    enum vmm_mem_state to)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	int err;
 
 	/* Shared memory is the host's own shared-EPT mapping: no module call. */
@@ -520,9 +520,9 @@ static int th_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 	return err;
 }
 
-static int th_finalize(struct vmm_vm *vm)
+static int tdxh_finalize(struct vmm_vm *vm)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	int err = record(vm, tdx_host_td_finalize(&t->g));
 
 	if (!err)
@@ -530,9 +530,9 @@ static int th_finalize(struct vmm_vm *vm)
 	return err;
 }
 
-static int th_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+static int tdxh_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	int err;
 
 	if (len < TDX_MRTD_SIZE)
@@ -551,7 +551,7 @@ static int th_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
  */
 static bool ucall_exit(struct vmm_vm *vm, struct tdx_vp_enter_args *a, struct vmm_exit *x)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	const struct vmm_ucall *src;
 
 	a->r10 = TDG_VMCALL_INVALID_OPERAND;
@@ -704,7 +704,7 @@ static u64 enter(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a)
 	return status;
 }
 
-static int th_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+static int tdxh_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
 	struct vmm_vm *vm = vmm_vcpu_vm(vcpu);
 	struct tdx_vp_enter_args *a = &to_tvm(vm)->args[vmm_vcpu_index(vcpu)];
@@ -749,7 +749,7 @@ static int th_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 }
 
 /* The host's answer to an IO read, CPUID or RDMSR, for the next entry (3.3). */
-static int th_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int tdxh_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
 	struct tdx_vp_enter_args *a = &to_tvm(vmm_vcpu_vm(vcpu))->args[vmm_vcpu_index(vcpu)];
 
@@ -772,7 +772,7 @@ static int th_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 }
 
 /* The value of a #VE.RequestMMIO read nobody's device model answered. */
-static int th_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int tdxh_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
 	struct tdx_vp_enter_args *a = &to_tvm(vmm_vcpu_vm(vcpu))->args[vmm_vcpu_index(vcpu)];
 
@@ -784,21 +784,21 @@ const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.name = "tdx_host",
 	.kind = VMM_BACKEND_TDX_HOST,
 	.state_types = BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMCS),
-	.vm_create = th_vm_create,
-	.vm_destroy = th_vm_destroy,
-	.vcpu_create = th_vcpu_create,
-	.vcpu_destroy = th_vcpu_destroy,
-	.state_check = th_state_check,
-	.state_read = th_state_read,
-	.state_write = th_state_write,
-	.mem_add = th_mem_add,
-	.mem_add_kind = th_mem_add_kind,
-	.mem_convert = th_mem_convert,
-	.finalize = th_finalize,
-	.measurement = th_measurement,
-	.run = th_run,
-	.mmio_done = th_mmio_done,
-	.exit_done = th_exit_done,
+	.vm_create = tdxh_vm_create,
+	.vm_destroy = tdxh_vm_destroy,
+	.vcpu_create = tdxh_vcpu_create,
+	.vcpu_destroy = tdxh_vcpu_destroy,
+	.state_check = tdxh_state_check,
+	.state_read = tdxh_state_read,
+	.state_write = tdxh_state_write,
+	.mem_add = tdxh_mem_add,
+	.mem_add_kind = tdxh_mem_add_kind,
+	.mem_convert = tdxh_mem_convert,
+	.finalize = tdxh_finalize,
+	.measurement = tdxh_measurement,
+	.run = tdxh_run,
+	.mmio_done = tdxh_mmio_done,
+	.exit_done = tdxh_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_tdx_host_ops);
 
@@ -817,7 +817,7 @@ EXPORT_SYMBOL_GPL(vmm_tdx_host_ops);
  */
 void *vmm_tdx_host_shared(struct vmm_vm *vm, u64 gpa)
 {
-	struct tdx_host_vm *t = to_tvm(vm);
+	struct tdxh_vm *t = to_tvm(vm);
 	enum vmm_mem_state st;
 	u64 *pte;
 

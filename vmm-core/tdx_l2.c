@@ -87,7 +87,7 @@ enum pg_state {
 	PG_UNKNOWN,	/* an undo failed: recovered by destroy */
 };
 
-struct l2_vm {
+struct tdxl2_vm {
 	struct vmm_vm *vm;
 	const struct vmm_tdx_l2_env *env;
 	struct tdx_l2_vm l2;
@@ -101,7 +101,7 @@ struct l2_vm {
 	struct tdsnp_mutex lock;	/* pg, need_invept, shared */
 };
 
-struct l2_vcpu {
+struct tdxl2_vcpu {
 	u64 gs_gpa;
 	u64 vapic_gpa;
 	struct tdx_l2_enter_guest_state *gs;
@@ -137,7 +137,7 @@ int vmm_tdx_l2_set_env(const struct vmm_tdx_l2_env *env)
 }
 EXPORT_SYMBOL_GPL(vmm_tdx_l2_set_env);
 
-static int fail(struct l2_vm *v, u64 status)
+static int fail(struct tdxl2_vm *v, u64 status)
 {
 	vmm_vm_set_last_status(v->vm, status);
 	if ((status & TDX_STATUS_MASK) == TDX_OPERAND_BUSY)
@@ -145,7 +145,7 @@ static int fail(struct l2_vm *v, u64 status)
 	return tdx_status_to_errno(status) ?: -EIO;
 }
 
-static u64 page_gpa(struct l2_vm *v, u64 i)
+static u64 page_gpa(struct tdxl2_vm *v, u64 i)
 {
 	return v->mem_base + i * TDSNP_PAGE_SIZE;
 }
@@ -153,7 +153,7 @@ static u64 page_gpa(struct l2_vm *v, u64 i)
 /* ---- page aliases (TDG.MEM.PAGE.ATTR.RD/WR, tdx-guest.md 4.5) ---- */
 
 /* Does an L2 VM other than @v's have an alias of the page? */
-static int aliased_elsewhere(struct l2_vm *v, u64 gpa, bool *other)
+static int aliased_elsewhere(struct tdxl2_vm *v, u64 gpa, bool *other)
 {
 	struct tdg_page_attr out;
 	unsigned int tries = 0;
@@ -174,7 +174,7 @@ static int aliased_elsewhere(struct l2_vm *v, u64 gpa, bool *other)
 }
 
 /* Grant @attrs (0: revoke) on one page; a revoke needs an INVEPT before the next entry. */
-static int set_attrs(struct l2_vm *v, u64 gpa, u16 attrs)
+static int set_attrs(struct tdxl2_vm *v, u64 gpa, u16 attrs)
 {
 	u64 ret = tdx_l2_grant_pages(v->l2, tdsnp_gpa(gpa), 1, attrs);
 
@@ -184,7 +184,7 @@ static int set_attrs(struct l2_vm *v, u64 gpa, u16 attrs)
 	return 0;
 }
 
-static int fill_page(struct l2_vm *v, u64 gpa, const void *src)
+static int fill_page(struct tdxl2_vm *v, u64 gpa, const void *src)
 {
 	void *va = v->env->map(v->env->ctx, gpa);
 
@@ -199,7 +199,7 @@ static int fill_page(struct l2_vm *v, u64 gpa, const void *src)
 }
 
 /* The L1's page becomes private to the VM: zeroed or filled, then granted. */
-static int to_private(struct l2_vm *v, u64 gpa, const void *src)
+static int to_private(struct tdxl2_vm *v, u64 gpa, const void *src)
 {
 	bool other;
 	int ret;
@@ -216,7 +216,7 @@ static int to_private(struct l2_vm *v, u64 gpa, const void *src)
 }
 
 /* MapGPA the page to shared or back to private (then accept it again). */
-static int map_gpa(struct l2_vm *v, u64 gpa, bool shared)
+static int map_gpa(struct tdxl2_vm *v, u64 gpa, bool shared)
 {
 	tdsnp_gpa_t retry;
 	u64 ret, vs = 0;
@@ -244,11 +244,11 @@ static const u64 msr_bitmap_id[TDX_MAX_VMS] = {
 	TDX_FIELD_TDVPS_L2_MSR_BITMAPS_3,
 };
 
-static int l2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
+static int tdxl2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 {
 	const struct vmm_tdx_l2_env *env = READ_ONCE(cur_env);
 	struct tdg_vp_info info;
-	struct l2_vm *v;
+	struct tdxl2_vm *v;
 	u64 num = 0, ret, id, old_ctls = 0, old_tsc = 0;
 	enum { UNDO_NONE, UNDO_CTLS, UNDO_TSC } undo = UNDO_NONE;
 	u32 q;
@@ -348,7 +348,7 @@ release:
 }
 
 /* Give a page back to the L1 as a private page with no alias: true on success. */
-static bool reclaim(struct l2_vm *v, u64 gpa, u8 st)
+static bool reclaim(struct tdxl2_vm *v, u64 gpa, u8 st)
 {
 	if (st == PG_PRIVATE || st == PG_UNKNOWN) {
 		if (set_attrs(v, gpa, 0) && st == PG_PRIVATE)
@@ -362,9 +362,9 @@ static bool reclaim(struct l2_vm *v, u64 gpa, u8 st)
 	return true;
 }
 
-static int l2_vm_destroy(struct vmm_vm *vm)
+static int tdxl2_vm_destroy(struct vmm_vm *vm)
 {
-	struct l2_vm *v = vmm_vm_priv(vm);
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
 	int lost = 0;
 	u64 i, ret;
 
@@ -395,9 +395,9 @@ static int l2_vm_destroy(struct vmm_vm *vm)
 
 /* ---- memory ---- */
 
-static int l2_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
+static int tdxl2_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
-	struct l2_vm *v = vmm_vm_priv(vm);
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 	int ret;
 
@@ -412,7 +412,7 @@ static int l2_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured
 	return ret;
 }
 
-static int convert_locked(struct l2_vm *v, u64 gpa, enum vmm_mem_state from,
+static int convert_locked(struct tdxl2_vm *v, u64 gpa, enum vmm_mem_state from,
 			  enum vmm_mem_state to)
 {
 	int ret;
@@ -440,12 +440,12 @@ static int convert_locked(struct l2_vm *v, u64 gpa, enum vmm_mem_state from,
 	return to_private(v, gpa, NULL);
 }
 
-static int l2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
-			  enum vmm_mem_state to)
+static int tdxl2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			     enum vmm_mem_state to)
 {
 	static const u8 st[] = { [VMM_MEM_PRIVATE] = PG_PRIVATE, [VMM_MEM_SHARED] = PG_SHARED,
 				 [VMM_MEM_UNMAPPED] = PG_NONE };
-	struct l2_vm *v = vmm_vm_priv(vm);
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 	int ret;
 
@@ -464,7 +464,7 @@ static int l2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 }
 
 /* No L2 launch digest exists: the L1 loads and vouches for its L2 itself. */
-static int l2_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
+static int tdxl2_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
 {
 	(void)vm;
 	(void)buf;
@@ -489,7 +489,7 @@ static int l2_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
  */
 int vmm_tdx_l2_protect(struct vmm_vm *vm, u64 gpa, u64 size, u16 attrs)
 {
-	struct l2_vm *v = vmm_vm_priv(vm);
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
 	u64 i, first, n;
 	int ret = 0;
 
@@ -522,7 +522,7 @@ EXPORT_SYMBOL_GPL(vmm_tdx_l2_protect);
  */
 int vmm_tdx_l2_share(struct vmm_vm *vm, u64 gpa, u16 attrs)
 {
-	struct l2_vm *v = vmm_vm_priv(vm);
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
 	int ret;
 
 	if (!v || !attrs || (attrs & ~VMM_TDX_L2_GUEST_ATTRS) || (gpa & ~TDSNP_PAGE_MASK) ||
@@ -570,11 +570,11 @@ static void initial_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
 
 #define L2_INITIAL_FIELDS	26
 
-static int l2_vcpu_create(struct vmm_vcpu *vcpu)
+static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct tdx_l2_vmcs_entry e[L2_INITIAL_FIELDS];
-	struct l2_vcpu *c;
+	struct tdxl2_vcpu *c;
 	size_t n;
 	u64 ret;
 	int err;
@@ -617,10 +617,10 @@ free:
 	return err;
 }
 
-static int l2_vcpu_destroy(struct vmm_vcpu *vcpu)
+static int tdxl2_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	memset(c->gs, 0, sizeof(*c->gs));
 	v->env->unmap(v->env->ctx, c->gs_gpa, c->gs);
@@ -664,7 +664,7 @@ static u32 reg_encoding(u64 id)
 }
 
 /* Registers the guest-state buffer carries: GPRs, RIP, RFLAGS (4.1). */
-static u64 *gs_slot(struct l2_vcpu *c, u64 id)
+static u64 *gs_slot(struct tdxl2_vcpu *c, u64 id)
 {
 	if (id < VMM_REG_RIP)
 		return &c->gs->rax + id;
@@ -697,9 +697,9 @@ static bool buffer_field(u64 enc)
 	       enc == ENC_SSP || enc == ENC_GUEST_INTR_STATUS;
 }
 
-static int l2_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
+static int tdxl2_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	u64 rd, wr;
 	int ret;
 
@@ -722,10 +722,10 @@ static int l2_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bo
 	return (value & ~wr) ? -EINVAL : 0;
 }
 
-static int l2_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+static int tdxl2_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 	u64 *slot, ret;
 
 	if (type == VMM_STATE_REG) {
@@ -740,10 +740,10 @@ static int l2_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	return ret ? fail(v, ret) : 0;
 }
 
-static int l2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
+static int tdxl2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 	u64 *slot, rd, wr, ret;
 
 	if (type == VMM_STATE_REG) {
@@ -793,7 +793,7 @@ EXPORT_SYMBOL_GPL(vmm_tdx_l2_inject_irq);
  */
 int vmm_tdx_l2_last_exit(struct vmm_vcpu *vcpu, struct tdx_l2_exit_info *info)
 {
-	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 
 	if (!c || !info)
 		return -EINVAL;
@@ -805,14 +805,14 @@ EXPORT_SYMBOL_GPL(vmm_tdx_l2_last_exit);
 /* ---- run ---- */
 
 struct walk_ctx {
-	struct l2_vm *v;
+	struct tdxl2_vm *v;
 };
 
 /* Paging-structure reads for the L2's walk: only its own private pages. */
 static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 {
 	struct walk_ctx *w = ctx;
-	struct l2_vm *v = w->v;
+	struct tdxl2_vm *v = w->v;
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 	void *va;
 	u8 st;
@@ -835,7 +835,7 @@ static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 
 static const struct vmm_walk_ops walk_ops = { .read = walk_read };
 
-static u64 vmcs_rd(struct l2_vm *v, u32 enc)
+static u64 vmcs_rd(struct tdxl2_vm *v, u32 enc)
 {
 	u64 val = 0;
 
@@ -844,7 +844,7 @@ static u64 vmcs_rd(struct l2_vm *v, u32 enc)
 }
 
 /* Fetch the L2's instruction at CS:RIP through its page tables. */
-static int fetch_insn(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
+static int fetch_insn(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
 {
 	struct vmm_paging pg = {
 		.cr0 = vmcs_rd(v, VMCS_GUEST_CR0), .cr3 = vmcs_rd(v, VMCS_GUEST_CR3),
@@ -883,15 +883,15 @@ static int fetch_insn(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exi
 	return n ? 0 : -EFAULT;
 }
 
-static void advance(struct l2_vcpu *c, u32 len)
+static void advance(struct tdxl2_vcpu *c, u32 len)
 {
 	c->gs->rip += len;
 }
 
 /* The VM's RAM as vmm-core's emulator reaches it: its own private pages only. */
-static int l2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len, bool write)
+static int tdxl2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len, bool write)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 	u8 *va;
 	u8 st;
@@ -916,7 +916,7 @@ static int l2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len
 }
 
 /* An EPT violation: MMIO outside RAM, else a forbidden access to the VM's memory. */
-static int ept_violation(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
+static int ept_violation(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
 {
 	u64 gpa = tdsnp_gpa_val(c->last.ept_gpa), i;
 	bool ram = !(gpa & v->shared_bit) && gpa >= v->mem_base &&
@@ -946,7 +946,7 @@ static int ept_violation(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_
 }
 
 /* Turn one decoded L2 exit into a vmm-core exit; false: enter again. */
-static bool to_vmm_exit(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_exit *bx)
+static bool to_vmm_exit(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
 {
 	const struct tdx_l2_exit_info *x = &c->last;
 	struct tdx_l2_enter_guest_state *gs = c->gs;
@@ -1031,16 +1031,16 @@ static bool to_vmm_exit(struct l2_vm *v, struct l2_vcpu *c, struct vmm_backend_e
 	}
 }
 
-static void take_interrupts(struct l2_vm *v)
+static void take_interrupts(struct tdxl2_vm *v)
 {
 	if (v->env->take_interrupts)
 		v->env->take_interrupts(v->env->ctx);
 }
 
-static int l2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
-	struct l2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 	struct tdg_l2_exit raw;
 	unsigned int n, busy = 0;
 	enum tdx_l2_invd invd;
@@ -1086,9 +1086,9 @@ static int l2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 }
 
 /* The caller's answer to IN, CPUID or RDMSR; then RIP goes past the instruction. */
-static int l2_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
+static int tdxl2_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
-	struct l2_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 	struct tdx_l2_enter_guest_state *gs = c->gs;
 	u64 mask;
 
@@ -1124,18 +1124,18 @@ const struct vmm_backend_ops vmm_tdx_l2_ops = {
 	.name = "tdx_l2",
 	.kind = VMM_BACKEND_TDX_L2,
 	.state_types = BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMCS),
-	.vm_create = l2_vm_create,
-	.vm_destroy = l2_vm_destroy,
-	.vcpu_create = l2_vcpu_create,
-	.vcpu_destroy = l2_vcpu_destroy,
-	.state_check = l2_state_check,
-	.state_read = l2_state_read,
-	.state_write = l2_state_write,
-	.mem_add = l2_mem_add,
-	.mem_convert = l2_mem_convert,
-	.measurement = l2_measurement,
-	.mem_rw = l2_mem_rw,
-	.run = l2_run,
-	.exit_done = l2_exit_done,
+	.vm_create = tdxl2_vm_create,
+	.vm_destroy = tdxl2_vm_destroy,
+	.vcpu_create = tdxl2_vcpu_create,
+	.vcpu_destroy = tdxl2_vcpu_destroy,
+	.state_check = tdxl2_state_check,
+	.state_read = tdxl2_state_read,
+	.state_write = tdxl2_state_write,
+	.mem_add = tdxl2_mem_add,
+	.mem_convert = tdxl2_mem_convert,
+	.measurement = tdxl2_measurement,
+	.mem_rw = tdxl2_mem_rw,
+	.run = tdxl2_run,
+	.exit_done = tdxl2_exit_done,
 };
 EXPORT_SYMBOL_GPL(vmm_tdx_l2_ops);
