@@ -59,31 +59,7 @@
 #define PSC_BAD_ENTRY	0x0000000100000002ULL
 #define PSC_GENERIC	0x0000010000000000ULL
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 get8(struct in *in)
-{
-	u8 v = 0;
-
-	if (in->n) {
-		v = *in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static u64 get64(struct in *in)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (u64)get8(in) << (8 * i);
-	return v;
-}
+#include "fuzz_input.h"
 
 static struct tdsnp_arena *arena;
 static struct page *ghcb_page, *other_page, *psc_page[NR_PSC];

@@ -77,31 +77,7 @@ static void fail(int line, const char *what);
 #define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
 #include "fuzz_check.h"
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 get8(struct in *in)
-{
-	u8 v = 0;
-
-	if (in->n) {
-		v = *in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static u64 get64(struct in *in)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (u64)get8(in) << (8 * i);
-	return v;
-}
+#include "fuzz_input.h"
 
 /* A value the guest puts in a register: small, a GPA in or near RAM, or raw. */
 static u64 shaped(struct in *in)

@@ -42,31 +42,7 @@
 
 #include "fuzz_check.h"
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 get8(struct in *in)
-{
-	u8 v = 0;
-
-	if (in->n) {
-		v = *in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static u64 get64(struct in *in)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (u64)get8(in) << (8 * i);
-	return v;
-}
+#include "fuzz_input.h"
 
 /* What the program knows about a handle it got. */
 struct fh {

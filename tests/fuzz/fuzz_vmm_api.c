@@ -51,31 +51,7 @@
 #define MAX_OPS		64
 #define VMPL_ASID	5
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 get8(struct in *in)
-{
-	u8 v = 0;
-
-	if (in->n) {
-		v = *in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static u64 get64(struct in *in)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (u64)get8(in) << (8 * i);
-	return v;
-}
+#include "fuzz_input.h"
 
 #include "fuzz_check.h"
 
