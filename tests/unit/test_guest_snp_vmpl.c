@@ -126,6 +126,13 @@ static void run_until(struct env *e, u32 i, struct vmm_exit *x)
 	}
 }
 
+static void run_vcpu0(void *ctx, struct vmm_exit *x)
+{
+	run_until(ctx, 0, x);
+}
+
+#include "snp_devices_check.h"
+
 static void expect_ucall(struct env *e, u32 i, struct vmm_exit *x, u32 nr, const u64 *want)
 {
 	u32 k;
@@ -198,104 +205,17 @@ static void test_vmpl2_serial_ucall_hlt(void **state)
 	hello_at(state, SNP_VMPL2);
 }
 
-struct dev {
-	u32 nr_writes;
-	u64 write_gpa[4], write_value[4];
-	u32 write_size[4];
-	u32 nr_reads;
-	u64 read_gpa[4];
-	u32 read_size[4];
-};
-
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
-{
-	struct dev *d = ctx;
-
-	if (d->nr_reads < 4) {
-		d->read_gpa[d->nr_reads] = gpa;
-		d->read_size[d->nr_reads] = size;
-	}
-	d->nr_reads++;
-	*val = 0x0102030405060708ULL & (size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1);
-	return 0;
-}
-
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
-{
-	struct dev *d = ctx;
-
-	if (d->nr_writes < 4) {
-		d->write_gpa[d->nr_writes] = gpa;
-		d->write_size[d->nr_writes] = size;
-		d->write_value[d->nr_writes] = val;
-	}
-	d->nr_writes++;
-	return 0;
-}
-
-static const struct vmm_mmio_ops dev_ops = { .read = dev_read, .write = dev_write };
-
 /* The devices program at @vmpl: the same exits with or without ReflectVC. */
 static void devices_at(struct env *e, u32 vmpl, u64 features)
 {
-	static struct dev d;
-	struct vmm_exit x = { 0 };
+	static struct snp_dev d;
 
 	memset(&d, 0, sizeof(d));
 	boot_features(e, guest_image_snp_devices, guest_image_snp_devices_end, vmpl, 1,
 		      features);
-	assert_int_equal(vmm_vm_add_mmio(e->vm, GUEST_SNP_MMIO_BASE, 0x1000, &dev_ops, &d), 0);
+	assert_int_equal(vmm_vm_add_mmio(e->vm, GUEST_SNP_MMIO_BASE, 0x1000, &snp_dev_ops, &d), 0);
 
-	run_until(e, 0, &x);
-	assert_int_equal(x.reason, VMM_EXIT_CPUID);
-	assert_int_equal(x.cpuid.leaf, 0x40000000);
-	assert_int_equal(x.cpuid.subleaf, 3);
-	x.cpuid.eax = 0x11111111;
-	x.cpuid.ebx = 0x22222222;
-	x.cpuid.ecx = 0x33333333;
-	x.cpuid.edx = 0x44444444;
-	expect_ucall(e, 0, &x, 4, (const u64[]){ 0x11111111, 0x22222222, 0x33333333, 0x44444444 });
-
-	run_until(e, 0, &x);
-	assert_int_equal(x.reason, VMM_EXIT_MSR);
-	assert_int_equal(x.msr.index, 0x40000010);
-	assert_false(x.msr.write);
-	x.msr.value = 0xfedcba9876543210ULL;
-	expect_ucall(e, 0, &x, 1, (const u64[]){ 0xfedcba9876543210ULL });
-	run_until(e, 0, &x);
-	assert_int_equal(x.reason, VMM_EXIT_MSR);
-	assert_int_equal(x.msr.index, 0x40000011);
-	assert_true(x.msr.write);
-	assert_int_equal(x.msr.value, 0x0123456789abcdefULL);
-
-	run_until(e, 0, &x);
-	assert_int_equal(x.reason, VMM_EXIT_IO);
-	assert_true(x.io.in);
-	assert_int_equal(x.io.port, 0x60);
-	assert_int_equal(x.io.size, 1);
-	x.io.value = 0xa5;
-	run_until(e, 0, &x);
-	assert_int_equal(x.reason, VMM_EXIT_IO);
-	assert_true(x.io.in);
-	assert_int_equal(x.io.port, 0x1f0);
-	assert_int_equal(x.io.size, 2);
-	x.io.value = 0xbeef;
-	expect_ucall(e, 0, &x, 2, (const u64[]){ 0xa5, 0xbeef });
-
-	/* The device saw address, size and value only. */
-	expect_ucall(e, 0, &x, 2, (const u64[]){ 0x0102030405060708ULL, 0x0708 });
-	assert_int_equal(d.nr_writes, 2);
-	assert_int_equal(d.write_gpa[0], GUEST_SNP_MMIO_BASE + 0x10);
-	assert_int_equal(d.write_size[0], 4);
-	assert_int_equal(d.write_value[0], 0xdeadbeef);
-	assert_int_equal(d.write_gpa[1], GUEST_SNP_MMIO_BASE + 0x30);
-	assert_int_equal(d.write_size[1], 1);
-	assert_int_equal(d.write_value[1], 0x41);
-	assert_int_equal(d.nr_reads, 2);
-	assert_int_equal(d.read_gpa[0], GUEST_SNP_MMIO_BASE + 0x20);
-	assert_int_equal(d.read_size[0], 8);
-	assert_int_equal(d.read_gpa[1], GUEST_SNP_MMIO_BASE + 0x40);
-	assert_int_equal(d.read_size[1], 2);
+	snp_devices_check(run_vcpu0, e, &d);
 }
 
 /* CPUID, MSRs, port reads and a device model's MMIO, through the guest's #VC handler. */
