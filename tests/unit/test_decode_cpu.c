@@ -1925,6 +1925,90 @@ static void test_cpu_agrees_on_string_instructions_in_16bit_code(void **state)
 	check_strings32(true);
 }
 
+/*
+ * BT, BTS, BTR, BTC with a register bit offset and 16-bit addressing, the
+ * operand within 64 bytes of offset 0 or 0xffff of a 64 KiB data segment:
+ * the CPU adds the offset's unit to the effective address and wraps the sum
+ * at 16 bits (a bit offset of -8 from [bx] with BX = 0 is the word at
+ * 0xfffe).  32-bit and 16-bit code, 16- and 32-bit operands.
+ */
+static void test_cpu_agrees_on_bt_across_the_16bit_address_wrap(void **state)
+{
+	static const u8 x[] = { 0xa3, 0xab, 0xb3, 0xbb };
+	unsigned int r, done = 0, nwrap = 0, i;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	NEED_CPU();
+	compat_setup();
+	win = win64k;
+	win_shadow = win64k_shadow;
+	win_size = WIN64K;
+	for (i = 0; i < WIN64K; i++)
+		win64k[i] = (u8)rnd();
+	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+		unsigned int op = (unsigned int)(rnd() % 4), reg = any_reg(false);
+		bool o16 = rnd() % 2, code16 = r & 1;
+		u32 target = (rnd() % 2 ? (u32)(rnd() % 64) : 0xffc0U + (u32)(rnd() % 64)) & ~3U;
+		s32 bit = (s32)(rnd() % 1024) - 512, unit = o16 ? 2 : 4;
+		u8 opc[2] = { 0x0f, x[op] };
+		struct cpu32 init, cpu;
+		struct emu_ctx emu;
+		struct vmm_insn in;
+		struct enc e = { .n = 0 };
+		s64 at;
+		u64 ea;
+
+		memset(&init, 0, sizeof(init));
+		for (i = 0; i < 8; i++)
+			init.gpr[i] = (u32)rnd();
+		init.gpr[4] = 0;
+		init.eflags = (u32)(0x202 | (rnd() & (F_ARITH | F_DF)));
+		if (o16)
+			e.b[e.n++] = 0x66;
+		if (op && rnd() % 2)
+			e.b[e.n++] = 0xf0;
+		if (!emit_addr32(&e, &init, opc, 2, reg, true, target, true))
+			continue;
+		init.gpr[reg] = o16 ? (init.gpr[reg] & 0xffff0000U) | (u16)bit : (u32)bit;
+		if (code16)
+			to16(&e, true);
+		if (vmm_insn_decode(e.b, e.n, code16 ? VMM_MODE_16 : VMM_MODE_32, &in) ||
+		    in.len != e.n || in.addr_size != 2)
+			fail_bytes("BT decode (16-bit addressing)", e.b, e.n);
+		memset(&emu, 0, sizeof(emu));
+		for (i = 0; i < 8; i++)
+			emu.s.gpr[i] = init.gpr[i];
+		emu.s.rflags = init.eflags;
+		if (vmm_insn_ea(&in, 0, &ops, &emu, &ea))
+			fail_bytes("BT vmm_insn_ea", e.b, e.n);
+		memcpy(win64k_shadow, win64k, WIN64K);
+		cpu = init;
+		if (native && run_compat(e.b, e.n, &cpu, LDT_WIN, code16))
+			fail_bytes("the CPU faulted on BT near the 16-bit wrap", e.b, e.n);
+		if (vmm_insn_emulate(&in, (u64)(uintptr_t)win64k + ea, &ops, &emu) || emu.bad)
+			fail_bytes("BT emulation near the 16-bit wrap", e.b, e.n);
+		for (i = 0; native && i < 8; i++)
+			if (i != 4 && cpu.gpr[i] != emu.s.gpr[i])
+				fail_bytes("BT near the wrap: registers differ", e.b, e.n);
+		if (native && ((cpu.eflags ^ emu.s.rflags) & (F_CF | F_DF)))
+			fail_bytes("BT near the wrap: CF differs", e.b, e.n);
+		if (native && differs(win64k, win64k_shadow, WIN64K))
+			fail_bytes("BT near the wrap: memory differs", e.b, e.n);
+		/* floor(bit / width) units from the operand: outside 0..0xffff wraps */
+		at = (s64)target + (s64)(bit >> (o16 ? 4 : 5)) * unit;
+		nwrap += at < 0 || at > 0xffff;
+		done++;
+	}
+	win = data;
+	win_shadow = shadow;
+	win_size = DATA_SIZE;
+	print_message("  %u BT* instructions with 16-bit addressing near offset 0/0xffff (%u wrapped) %s\n",
+		      done, nwrap, native ? "compared with the CPU" : "decoded and emulated");
+	assert_true(done >= MIN_ROUNDS);
+	assert_true(nwrap >= done / 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1943,6 +2027,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_agrees_in_16bit_code_segment),
 		cmocka_unit_test(test_cpu_agrees_on_string_instructions_in_32bit_code),
 		cmocka_unit_test(test_cpu_agrees_on_string_instructions_in_16bit_code),
+		cmocka_unit_test(test_cpu_agrees_on_bt_across_the_16bit_address_wrap),
 	};
 
 	int ret = cmocka_run_group_tests(tests, setup, teardown);
