@@ -14,6 +14,10 @@
  * one iteration at a time (as when the VMM stops a long REP) to the same
  * result.  Each family runs for a bounded time.
  *
+ * 32-bit code runs in compatibility mode and 16-bit code in a 16-bit LDT code
+ * segment (below, before struct cpu32), including string instructions with
+ * SI/DI wrapping at 16 bits and XMM0-7 for the SSE moves.
+ *
  * Two named tests record the evidence for the exception classes of the
  * Zydis differential (tests/fuzz/fuzz_decode_zydis.c, ZX1 and ZX2).
  */
@@ -1152,17 +1156,31 @@ static void test_cpu_movdir64b_when_the_cpu_has_it(void **state)
 }
 
 /*
- * 32-bit code (compatibility mode) against the decoder in VMM_MODE_32.
+ * 32-bit code (compatibility mode) against the decoder in VMM_MODE_32, and
+ * 16-bit code (an LDT code segment with D = 0) against VMM_MODE_16.
  *
  * The compat thunk is copied to a page below 2 GiB (MAP_32BIT): its 64-bit
- * entry saves the callee-saved registers and RSP in the state, moves to a
- * stack in the same low mapping, and far-returns to its 32-bit part through
- * the user 32-bit code selector 0x23 (Linux __USER32_CS, GDT entry 4).  The
- * 32-bit part loads DS from the state (flat 0x2b, __USER_DS, or an LDT data
- * segment based at the data for 16-bit addressing, whose offsets cannot reach
- * a mapping), EFLAGS and EAX-EDI, runs the instruction, stores them back
- * through SS (always flat), and far-returns to 0x33 (__USER_CS), where the
- * 64-bit tail restores DS, RSP and the saved registers.
+ * entry saves the callee-saved registers, RSP, DS and ES in the state, loads
+ * XMM0-7 from it, moves to a stack in the same low mapping, and far-returns
+ * to its 32-bit part through the user 32-bit code selector 0x23 (Linux
+ * __USER32_CS, GDT entry 4).  The 32-bit part pushes two far pointers (the
+ * 32-bit epilogue at 0x23, then the instruction at the state's CS:EIP),
+ * loads DS and ES from the state (flat 0x2b, __USER_DS, or an LDT data
+ * segment for 16-bit addressing, whose offsets cannot reach a mapping),
+ * EFLAGS and EAX-EDI, and far-returns to the instruction, in the same 32-bit
+ * segment or in the 16-bit one.  An LRET after the instruction (66 CB in
+ * 16-bit code) comes back to the epilogue, which stores the registers
+ * through SS (always flat) and far-returns to 0x33 (__USER_CS), where the
+ * 64-bit tail restores DS, ES, RSP and the saved registers and stores
+ * XMM0-7.
+ *
+ * Ring 3 of a 64-bit kernel offers no real mode and no virtual-8086 mode
+ * (long mode has neither): 16-bit protected mode is as near as the CPU gets,
+ * with the same default sizes and 16-bit wrap of offsets as real mode, but
+ * with segment limits (an access over offset 0xffff is #GP, not a wrap, so
+ * string elements here never straddle it) and no real-mode segment
+ * arithmetic (base = selector * 16), which vmm-core leaves to the seg_base
+ * callback anyway.
  */
 struct cpu32 {
 	u32 gpr[8];	/* EAX..EDI; ESP is the thunk's and not compared */
@@ -1250,7 +1268,7 @@ static bool have_ldt;	/* 16-bit addressing forms and 16-bit code are generated *
 /*
  * Write LDT entry @entry (struct user_desc of modify_ldt(2)): @flags bit 0
  * seg_32bit, bits 2:1 contents (0 data, 2 code), bit 4 limit_in_pages,
- * bit 6 useable.
+ * bit 6 usable.
  */
 static bool set_ldt(u32 entry, const void *base, u32 limit, u32 flags)
 {
@@ -1627,7 +1645,7 @@ static void check_mode32(bool code16)
 			to16(&e, g != G_SSE && g != G_MOVNTI);
 		ret = vmm_insn_decode(e.b, e.n, code16 ? VMM_MODE_16 : VMM_MODE_32, &in);
 		if (ret)
-			fail_bytes("vmm_insn_decode (32/16-bit) refused a form it claims", e.b, e.n);
+			fail_bytes("vmm_insn_decode (32/16-bit) refused a claimed form", e.b, e.n);
 		if (in.len != e.n)
 			fail_bytes("32/16-bit length differs from the encoding", e.b, e.n);
 		if (in.addr_size != (a16 ? 2 : 4))
@@ -1882,7 +1900,7 @@ static void check_strings32(bool code16)
 				fail_bytes("32/16-bit string emulation", e.b, e.n);
 			for (i = 0; native && i < 8; i++)
 				if (i != 4 && cpu.gpr[i] != emu.s.gpr[i]) {
-					print_message("  r%u cpu 0x%x emu 0x%llx (before 0x%x)\n", i,
+					print_message("  r%u cpu 0x%x emu 0x%llx (was 0x%x)\n", i,
 						      cpu.gpr[i], emu.s.gpr[i], init.gpr[i]);
 					fail_bytes("32/16-bit string: registers differ", e.b, e.n);
 				}
@@ -1909,7 +1927,7 @@ static void check_strings32(bool code16)
 	win = data;
 	win_shadow = shadow;
 	win_size = DATA_SIZE;
-	print_message("  %u string instructions in %s code (%u with 16-bit addressing, %u of them wrapped SI or DI) %s\n",
+	print_message("  %u %s-code string instructions (%u 16-bit addresses, %u wrapped) %s\n",
 		      done, code16 ? "16-bit" : "32-bit", n16, nwrap,
 		      native ? "compared with the CPU" : "decoded and emulated");
 	assert_true(done >= MIN_ROUNDS);
@@ -2011,7 +2029,7 @@ static void test_cpu_agrees_on_bt_across_the_16bit_address_wrap(void **state)
 	win = data;
 	win_shadow = shadow;
 	win_size = DATA_SIZE;
-	print_message("  %u BT* instructions with 16-bit addressing near offset 0/0xffff (%u wrapped) %s\n",
+	print_message("  %u BT* with 16-bit addressing near offset 0/0xffff (%u wrapped) %s\n",
 		      done, nwrap, native ? "compared with the CPU" : "decoded and emulated");
 	assert_true(done >= MIN_ROUNDS);
 	assert_true(nwrap >= done / 8);
