@@ -633,7 +633,6 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 	x->fail.qualification = qual;
 }
 
-/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
 /*
  * @len bytes at @gpa, within one hypervisor-owned page of the VM's RAM,
  * through the SVSM's shared mapping; NULL otherwise.  Drop with shunmap().
@@ -674,36 +673,15 @@ static int run_request(struct snpv_vm *s, u32 index)
 	return ret;
 }
 
-/*
- * A page state change request (snp.md 5.5): the entries from cur_entry to
- * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
- * past every page done, SW_EXITINFO2 says why it stopped.
- */
-static void psc_request(struct snpv_vm *s, struct tdsnp_ghcb *g)
+/* The lower guest's shared pages for vmm_snp_psc_request(). */
+static void *psc_map(void *ctx, u64 gpa, u64 len, void **cookie)
 {
-	u64 scratch = g->sw_scratch;
-	struct tdsnp_snp_psc_desc *d;
-	void *base;
-	u16 end;
+	return shmap(ctx, gpa, len, cookie);
+}
 
-	d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(struct snp_psc_hdr), &base);
-	if (!d) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	end = d->hdr.end_entry;	/* one read: the bound for the rest */
-	shunmap(s, scratch, base);
-	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
-	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
-					       &base);
-	if (!d) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, vmm_snp_psc_entries(s->vm, d, end));
-	shunmap(s, scratch, base);
+static void psc_unmap(void *ctx, u64 gpa, void *cookie)
+{
+	shunmap(ctx, gpa, cookie);
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -774,7 +752,8 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return mmio_request(s, c, g, bx, true);
 	case TDSNP_SVM_VMGEXIT_PSC:
-		psc_request(s, g);
+		vmm_snp_psc_request(s->vm, &(struct vmm_snp_shmap){ psc_map, psc_unmap, s },
+				    g->sw_scratch, c->pending_ghcb);
 		return false;
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(s, g, x);
