@@ -293,7 +293,6 @@ static bool expect_nae_common(struct expect *x, const u8 *p, u64 code)
 	return true;
 }
 
-
 /* Entry @i is the last of the walk for its page: its state is the page's. */
 static bool last_conv(const struct expect *x, unsigned int i)
 {
@@ -327,7 +326,12 @@ static void check_ghcb_answer(struct expect *x)
 	CHECK(rd64(p, G_INFO1) == x->info1);
 	if (x->check_info2)
 		CHECK(rd64(p, G_INFO2) == x->info2);
-	if (x->psc) {
+	/*
+	 * cur_entry, unless the answer (written last) landed on it: a header
+	 * the guest put over SW_EXITINFO1/2 of its own GHCB.
+	 */
+	if (x->psc && (x->psc_gpa + 2 <= x->ghcb_gpa + G_INFO1 ||
+		       x->psc_gpa >= x->ghcb_gpa + G_INFO2 + 8)) {
 		b = guest_shared(x->psc_gpa, 8);
 		if (b) {
 			memcpy(&cur, b, 2);
