@@ -50,6 +50,7 @@
 #include "fuzz_vmm_api.h"
 
 #define PG		TDSNP_PAGE_SIZE
+#define TDSNP_FUZZ_SNP
 #define BASE		0x100000ULL	/* GFN 0 (nothing registered) is outside RAM */
 #define NR_PAGES	16
 #define GHCB_GPA	BASE		/* the guest's GHCB, shared at the start */
@@ -116,8 +117,7 @@ static void fail(int line, const char *what)
 }
 
 static struct tdsnp_arena *arena;
-static struct tdsnp_arena_stats base_stats;
-static u64 base_violations;
+static struct fuzz_base base;
 static unsigned int base_assigned;
 
 /* ---- the guest's view of memory: the nested page table it was given ---- */
@@ -386,11 +386,6 @@ static const struct vmm_snp_run_ops hostile = { .vmrun = hostile_vmrun, .cbit = 
 
 /* ---- the harness ---- */
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /**
  * LLVMFuzzerInitialize() - the SNP mock and snp_host with the hostile runner, once
  * @argc: libFuzzer's argument count (unused)
@@ -400,23 +395,15 @@ static void quarantine_in_arena(void *ctx, struct page *page)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct tdsnp_arena_config ac = { .nr_frames = 2048 };
-
 	(void)argc;
 	(void)argv;
-	arena = tdsnp_arena_create(&ac);
-	if (!arena)
-		abort();
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	arena = fuzz_snp_arena();
 	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
 	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), ASID_MIN, ASID_MAX) ||
 	    vmm_snp_host_set_run_ops(&hostile) || vmm_backend_register(&vmm_snp_host_ops))
 		abort();
 	fuzz_mock_mode();
-	tdsnp_arena_stats(arena, &base_stats);
-	base_violations = tdsnp_mock_violations();
+	fuzz_base_take(arena, &base);
 	base_assigned = snp_mock_rmp_assigned_pages();
 	return 0;
 }
@@ -452,14 +439,7 @@ static void check_states(void)
 
 static void check_clean(void)
 {
-	struct tdsnp_arena_stats st;
-
-	tdsnp_arena_stats(arena, &st);
-	CHECK(st.outstanding == base_stats.outstanding);
-	CHECK(st.fw_owned == base_stats.fw_owned);
-	CHECK(st.quarantined == base_stats.quarantined);
-	CHECK(st.violations == base_stats.violations);
-	CHECK(tdsnp_mock_violations() == base_violations);
+	fuzz_base_check(arena, &base);
 	CHECK(snp_mock_rmp_assigned_pages() == base_assigned);
 }
 

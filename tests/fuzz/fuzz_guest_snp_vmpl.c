@@ -59,6 +59,7 @@
 #include "fuzz_vmm_api.h"
 
 #define PG		TDSNP_PAGE_SIZE
+#define TDSNP_FUZZ_SNP
 #define BASE		0x100000ULL
 #define NR_PAGES	16
 #define GHCB_GPA	BASE		/* the guest's GHCB, shared at the start */
@@ -138,8 +139,7 @@ static void fail(int line, const char *what)
 }
 
 static struct tdsnp_arena *arena;
-static struct tdsnp_arena_stats base_stats;
-static u64 base_violations;
+static struct fuzz_base base;
 static unsigned int base_assigned;
 
 /* ---- the guest's view of its memory ---- */
@@ -469,11 +469,6 @@ static int hostile_run(u32 asid, const struct snp_mock_vcpu *v)
 
 /* ---- the harness ---- */
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /**
  * LLVMFuzzerInitialize() - the SVSM context on the SNP mock with the hostile runner, once
  * @argc: libFuzzer's argument count (unused)
@@ -483,22 +478,14 @@ static void quarantine_in_arena(void *ctx, struct page *page)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct tdsnp_arena_config ac = { .nr_frames = 2048 };
-
 	(void)argc;
 	(void)argv;
-	arena = tdsnp_arena_create(&ac);
-	if (!arena)
-		abort();
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	arena = fuzz_snp_arena();
 	if (tdsnp_mock_snp_svsm_setup(ASID, BASE, NR_PAGES * PG))
 		abort();
 	snp_mock_hv_set_vmpl_runner(hostile_run);
 	fuzz_mock_mode();
-	tdsnp_arena_stats(arena, &base_stats);
-	base_violations = tdsnp_mock_violations();
+	fuzz_base_take(arena, &base);
 	base_assigned = snp_mock_rmp_assigned_pages();
 	return 0;
 }
@@ -521,14 +508,7 @@ static void check_states(void)
 
 static void check_clean(void)
 {
-	struct tdsnp_arena_stats st;
-
-	tdsnp_arena_stats(arena, &st);
-	CHECK(st.outstanding == base_stats.outstanding);
-	CHECK(st.fw_owned == base_stats.fw_owned);
-	CHECK(st.quarantined == base_stats.quarantined);
-	CHECK(st.violations == base_stats.violations);
-	CHECK(tdsnp_mock_violations() == base_violations);
+	fuzz_base_check(arena, &base);
 	CHECK(snp_mock_rmp_assigned_pages() == base_assigned);
 	CHECK(tdsnp_mock_snp_svsm_pool_pages() == 0);
 }
