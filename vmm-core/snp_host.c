@@ -1153,21 +1153,35 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
 
 /**
- * vmm_snp_host_guest() - the launched guest behind an snp_host VM
+ * vmm_snp_host_asid() - the ASID of an snp_host VM's guest
  * @vm: a VM of the snp_host backend
  *
- * For callers that need the guest context page (e.g. to ask the firmware
- * about the guest) or the ASID; the VM keeps owning it.
- *
- * Return: the guest.
+ * Return: the ASID (launch's SNP_ACTIVATE), for the caller's RMP checks.
  */
-struct snp_guest *vmm_snp_host_guest(struct vmm_vm *vm)
+u32 vmm_snp_host_asid(struct vmm_vm *vm)
 {
 	struct snph_vm *s = vmm_vm_priv(vm);
 
-	return &s->g;
+	return s->g.asid;
 }
-EXPORT_SYMBOL_GPL(vmm_snp_host_guest);
+EXPORT_SYMBOL_GPL(vmm_snp_host_asid);
+
+/**
+ * vmm_snp_host_gctx() - the guest context page of an snp_host VM's guest
+ * @vm: a VM of the snp_host backend
+ *
+ * For asking the firmware about the guest (it names the guest by this
+ * page); the page stays firmware-owned and the VM's.
+ *
+ * Return: its system-physical address.
+ */
+tdsnp_hpa_t vmm_snp_host_gctx(struct vmm_vm *vm)
+{
+	struct snph_vm *s = vmm_vm_priv(vm);
+
+	return tdsnp_page_hpa(s->g.gctx);
+}
+EXPORT_SYMBOL_GPL(vmm_snp_host_gctx);
 
 /**
  * vmm_snp_host_page() - the host page backing a private guest page
