@@ -113,6 +113,7 @@ static struct {
 	bool done;		/* the harness stops after this exit */
 	bool dead;		/* the guest terminated: no more entries */
 	bool loose;		/* an MMIO #NPF: any MMIO/unhandled exit until the next run */
+	unsigned int loose_exits;	/* exits since, without a run of the guest */
 	bool run_fails;		/* the hypervisor refuses this run */
 	u64 refl;		/* the reflected exit's code, 0: none */
 	struct reflect base;	/* the VMSA registers it was given with */
@@ -291,6 +292,7 @@ static void check_answer(const struct tdsnp_sev_es_save_area *sa)
 		      sa->rdx == g.r.rdx && sa->rip == g.r.rip);
 	g.r.due = false;
 	g.loose = false;
+	g.loose_exits = 0;
 }
 
 /* ---- the runner: the fuzz input as the lower guest ---- */
@@ -513,9 +515,14 @@ static void check_clean(void)
 	CHECK(tdsnp_mock_snp_svsm_pool_pages() == 0);
 }
 
-/* Loosely: an MMIO #NPF's instruction is vmm-core's to decode and emulate. */
+/*
+ * Loosely: an MMIO #NPF's instruction is vmm-core's to decode and emulate.
+ * It must get the guest running again: a REP stops after 256 iterations,
+ * anything else within a few exits.
+ */
 static void check_loose_exit(const struct vmm_exit *e)
 {
+	CHECK(++g.loose_exits < 1024);
 	CHECK(e->reason == VMM_EXIT_MMIO || e->reason == VMM_EXIT_UNHANDLED);
 	if (e->reason == VMM_EXIT_MMIO)
 		CHECK(e->mmio.size >= 1 && e->mmio.size <= 64);
