@@ -107,7 +107,8 @@ struct snpv_vm {
  * answering (exit_done), @pending_scratch: the MMIO read's buffer
  * (mmio_done), @pending_reflect: the exit code of a reflected #VC whose
  * answer goes into the VMSA (exit_done; @pending_io_size for an IN);
- * @dead: the guest shut down or asked for termination.
+ * @dead: the guest shut down or asked for termination; @str: a string
+ * IOIO request (INS/OUTS) shown to the VMM element by element.
  */
 struct snpv_vcpu {
 	struct vmsa_page vmsa;
@@ -117,6 +118,7 @@ struct snpv_vcpu {
 	u64 pending_reflect;
 	u8 pending_io_size;
 	bool dead;
+	struct vmm_snp_str_io str;
 };
 
 /* Runs at the target VMPL per vmm_vcpu_run() before it gives up (INTR exits). */
@@ -758,6 +760,57 @@ static bool mmio_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	return true;
 }
 
+/*
+ * The next element of the string IOIO request in @c->str as an IO exit
+ * (true), or false when all are done and the guest runs on.  An OUTS
+ * element counts as done once shown; an INS element once answered
+ * (snpv_exit_done()).  A scratch page the guest took away meanwhile ends
+ * the request with an UNHANDLED exit.
+ */
+static bool str_io_next(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_exit *x)
+{
+	struct vmm_snp_str_io *st = &c->str;
+	u64 gpa = st->scratch + (u64)st->next * st->size;
+	void *base;
+	u8 *elem;
+
+	if (st->next >= st->count) {
+		memset(st, 0, sizeof(*st));
+		return false;
+	}
+	elem = shmap(s, gpa, st->size, &base);
+	if (!elem) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, st->scratch);
+		memset(st, 0, sizeof(*st));
+		return true;
+	}
+	vmm_snp_str_io_exit(st, elem, x);
+	shunmap(s, gpa, base);
+	if (!st->in)
+		st->next++;
+	return true;
+}
+
+/* INS/OUTS (GHCB IOIO with STR): checked, then shown element by element. */
+static bool str_io_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
+			   struct vmm_exit *x)
+{
+	void *base;
+	u8 *buf;
+
+	if (!vmm_snp_str_io_start(g, c->pending_ghcb, &c->str))
+		return false;
+	buf = shmap(s, c->str.scratch, (u64)c->str.count * c->str.size, &base);
+	if (!buf) {
+		memset(&c->str, 0, sizeof(c->str));
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return false;
+	}
+	shunmap(s, c->str.scratch, base);
+	return str_io_next(s, c, x);
+}
+
 /* A NAE event through the lower guest's GHCB: true when the VMM must see it. */
 static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
 			 const struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
@@ -765,6 +818,8 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	struct vmm_exit *x = &bx->exit;
 	int ret;
 
+	if (vmm_snp_is_str_io(g))
+		return str_io_request(s, c, g, x);
 	ret = vmm_snp_nae_request(g, x);
 	if (ret >= 0)
 		return ret;
@@ -997,6 +1052,8 @@ static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
 		return 0;
 	}
+	if (c->str.count && str_io_next(s, c, x))
+		return 0;
 	for (n = 0; n < SVM_RUN_MAX_ENTRIES; n++) {
 		c->pending_ghcb = 0;
 		c->pending_reflect = 0;
@@ -1097,9 +1154,23 @@ static int snpv_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	struct tdsnp_ghcb *g;
 	void *base;
 	int ret = 0;
+	u8 *elem;
 
 	if (c->pending_reflect)
 		return reflect_done(c, exit);
+	if (c->str.count && c->str.in && c->str.next < c->str.count) {
+		/* An INS element: into the scratch area (snp_ghcb_req.c). */
+		u64 gpa = c->str.scratch + (u64)c->str.next * c->str.size;
+
+		elem = exit->reason == VMM_EXIT_IO && exit->io.in ?
+		       shmap(s, gpa, c->str.size, &base) : NULL;
+		if (!elem)
+			return -EINVAL;
+		memcpy(elem, &exit->io.value, c->str.size);	/* little-endian */
+		shunmap(s, gpa, base);
+		c->str.next++;
+		return 0;
+	}
 	g = c->pending_ghcb ? (struct tdsnp_ghcb *)shmap(s, c->pending_ghcb, TDSNP_PAGE_SIZE,
 							 &base) : NULL;
 	if (!g)
