@@ -29,6 +29,7 @@
 #include "../mocks/snp_guest_boot.h"
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/snp_vcpu_run.h"
+#include "mmio_oracle_user.h"
 
 #define ASID		5
 #define CBIT		SNP_VCPU_RUN_CBIT
@@ -608,7 +609,36 @@ static void test_vmpl2_four_vcpus_on_threads(void **state)
 	}
 }
 
-int main(void)
+static struct regfile regfile;
+
+/*
+ * Every instruction form vmm-core's decoder emulates, executed at @vmpl on
+ * an emulated MMIO page through the guest's #VC handler and the GHCB (MMIO
+ * events, string IOIO for INS/OUTS) to the SVSM, gives the registers,
+ * flags and memory the CPU gives on a RAM page (mmio_oracle_user.h).
+ */
+static void mmio_forms_at(struct env *e, u32 vmpl)
+{
+	boot(e, guest_image_snp_mmio, guest_image_snp_mmio_end, vmpl, 1);
+	regfile_pattern(regfile.regs);
+	regfile.reads = 0;
+	regfile.writes = 0;
+	assert_int_equal(vmm_vm_add_mmio(e->vm, MMIO_FORMS_GPA, 4096, &regfile_ops, &regfile), 0);
+	mmio_forms_run_and_check(e->vcpu[0], regfile.regs);
+	assert_true(regfile.reads > 0 && regfile.writes > 0);
+}
+
+static void test_vmpl1_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	mmio_forms_at(*state, SNP_VMPL1);
+}
+
+static void test_vmpl2_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	mmio_forms_at(*state, SNP_VMPL2);
+}
+
+int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
 	struct tdsnp_arena_stats st;
@@ -645,7 +675,15 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_refused_conversion_reaches_guest_assert,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
 	};
+
+	mmio_oracle_self = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle"))
+		return mmio_oracle_main();
 
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)
