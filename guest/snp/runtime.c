@@ -433,6 +433,17 @@ static void vmsa_seg(struct tdsnp_vmcb_seg *sg, u16 sel, u16 attrib, u32 limit)
 }
 
 /**
+ * guest_snp_ghcb() - this vCPU's GHCB, for a program that makes its own
+ * GHCB requests (snp_ghcb_call() and friends)
+ *
+ * Return: the GHCB page (shared, registered) and its GPA.
+ */
+struct snp_ghcb guest_snp_ghcb(void)
+{
+	return this_ghcb();
+}
+
+/**
  * guest_snp_start_ap() - start vCPU @cpu through the GHCB AP creation event
  * @cpu: its index = APIC ID (1..GUEST_MAX_VCPUS-1)
  *

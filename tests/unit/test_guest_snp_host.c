@@ -122,6 +122,7 @@ static void run_vcpu0(void *ctx, struct vmm_exit *x)
 }
 
 #include "snp_devices_check.h"
+#include "snp_strio_check.h"
 
 /* The guest prints through COM1 and reports by ucall; the C-bit it learnt is ours. */
 static void test_hello_serial_and_ucall(void **state)
@@ -578,6 +579,20 @@ static void test_mmio_every_decoder_form_matches_cpu(void **state)
 	assert_true(regfile.reads > 0 && regfile.writes > 0);
 }
 
+/*
+ * REP INS/OUTS in both directions, a REP OUTSB over two requests, RCX = 0,
+ * and string IOIO requests with scratch areas snp_host must refuse or
+ * take (snp_strio_check.h): every element one IO exit, the guest's RCX,
+ * RSI and RDI as the SDM has them.
+ */
+static void test_string_io_both_directions_and_scratch_rules(void **state)
+{
+	struct env *e = *state;
+
+	boot(e, guest_image_snp_strio, guest_image_snp_strio_end, 1, true);
+	snp_strio_check(run_vcpu0, e);
+}
+
 int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 2048 };
@@ -604,6 +619,8 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_every_decoder_form_matches_cpu, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_string_io_both_directions_and_scratch_rules,
+						setup, teardown),
 	};
 	int ret;
 

@@ -133,6 +133,7 @@ static void run_vcpu0(void *ctx, struct vmm_exit *x)
 }
 
 #include "snp_devices_check.h"
+#include "snp_strio_check.h"
 
 static void expect_ucall(struct env *e, u32 i, struct vmm_exit *x, u32 nr, const u64 *want)
 {
@@ -638,6 +639,26 @@ static void test_vmpl2_mmio_every_decoder_form_matches_cpu(void **state)
 	mmio_forms_at(*state, SNP_VMPL2);
 }
 
+/*
+ * REP INS/OUTS in both directions and the scratch-area rules at @vmpl,
+ * through the SVSM (snp_strio_check.h).
+ */
+static void strio_at(struct env *e, u32 vmpl)
+{
+	boot(e, guest_image_snp_strio, guest_image_snp_strio_end, vmpl, 1);
+	snp_strio_check(run_vcpu0, e);
+}
+
+static void test_vmpl1_string_io_both_directions_and_scratch_rules(void **state)
+{
+	strio_at(*state, SNP_VMPL1);
+}
+
+static void test_vmpl3_string_io_both_directions_and_scratch_rules(void **state)
+{
+	strio_at(*state, SNP_VMPL3);
+}
+
 int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
@@ -678,6 +699,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_vmpl1_mmio_every_decoder_form_matches_cpu,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_string_io_both_directions_and_scratch_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl3_string_io_both_directions_and_scratch_rules,
 						setup, teardown),
 	};
 
