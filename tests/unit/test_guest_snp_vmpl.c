@@ -659,6 +659,25 @@ static void test_vmpl3_string_io_both_directions_and_scratch_rules(void **state)
 	strio_at(*state, SNP_VMPL3);
 }
 
+/*
+ * With ReflectVC the guest's INS/OUTS are no #VC but #VMEXITs the SVSM
+ * carries out element by element from the VMSA and the guest's page
+ * tables: the same exits and registers (the hand-made GHCB requests of the
+ * program still go through the GHCB).
+ */
+static void test_vmpl2_reflect_vc_string_io_without_vc(void **state)
+{
+	struct env *e = *state;
+	struct snp_vcpu_run_stats rs;
+
+	snp_mock_hv_set_sev_features(FEAT_SNP_ACTIVE | FEAT_REFLECT_VC);
+	boot_features(e, guest_image_snp_strio, guest_image_snp_strio_end, SNP_VMPL2, 1,
+		      FEAT_REFLECT_VC);
+	snp_strio_check(run_vcpu0, e);
+	snp_vcpu_run_stats(&rs);
+	assert_int_equal(rs.vc, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
@@ -704,6 +723,8 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl3_string_io_both_directions_and_scratch_rules,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_string_io_without_vc, setup,
+						teardown),
 	};
 
 	mmio_oracle_self = argv[0];
