@@ -683,17 +683,16 @@ static bool mmio(struct guest_vc_regs *r)
 	u64 ea, gpa;
 	int ret;
 
-	if (!decode_at_rip(r, &insn))
+	if (!decode_at_rip(r, &insn) || insn.kind == VMM_INSN_PORT)
 		return false;
 	if (insn.kind == VMM_INSN_STRING) {
 		ret = vmm_insn_emulate_string(&insn, &emul_ops, &c, 4096, &fault);
 		if (ret == VMM_EMUL_AGAIN)
 			return true;
-	} else if (insn.kind == VMM_INSN_PORT || vmm_insn_ea(&insn, r->rip, &emul_ops, &c, &ea) ||
-		   m_translate(&c, ea, 0, &gpa, &fault)) {
-		return false;
 	} else {
-		ret = vmm_insn_emulate(&insn, gpa, &emul_ops, &c);
+		ret = vmm_insn_ea(&insn, r->rip, &emul_ops, &c, &ea) ||
+		      m_translate(&c, ea, 0, &gpa, &fault) ||
+		      vmm_insn_emulate(&insn, gpa, &emul_ops, &c);
 	}
 	if (ret)
 		return false;

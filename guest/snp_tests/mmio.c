@@ -13,7 +13,7 @@
 #include <guest_snp.h>
 #include "../tests/mmio_forms.h"
 
-_Static_assert(MMIO_FORMS_GPA == GUEST_SNP_MMIO_BASE, "the device the host adds");
+static_assert(MMIO_FORMS_GPA == GUEST_SNP_MMIO_BASE, "the device the host adds");
 
 /**
  * guest_main() - the program, on every vCPU

@@ -259,7 +259,8 @@ static void mmio_forms_run_and_check(struct vmm_vcpu *vcpu, const u8 *regs)
 	}
 	if (x.reason != VMM_EXIT_HLT)
 		print_message("exit %u status %lld qual %llx after %u ucalls\n", x.reason,
-			      (long long)x.fail.status, (unsigned long long)x.fail.qualification, n);
+			      (long long)x.fail.status,
+			      (unsigned long long)x.fail.qualification, n);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
 	assert_int_equal(n, 2 * ARRAY_SIZE(mmio_forms));
 	mmio_oracle_check(got, regs, outs, nout, nin);

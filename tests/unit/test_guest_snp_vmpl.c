@@ -649,12 +649,12 @@ static void strio_at(struct env *e, u32 vmpl)
 	snp_strio_check(run_vcpu0, e);
 }
 
-static void test_vmpl1_string_io_both_directions_and_scratch_rules(void **state)
+static void test_vmpl1_string_io_both_ways_and_scratch_rules(void **state)
 {
 	strio_at(*state, SNP_VMPL1);
 }
 
-static void test_vmpl3_string_io_both_directions_and_scratch_rules(void **state)
+static void test_vmpl3_string_io_both_ways_and_scratch_rules(void **state)
 {
 	strio_at(*state, SNP_VMPL3);
 }
@@ -719,9 +719,9 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_mmio_every_decoder_form_matches_cpu,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmpl1_string_io_both_directions_and_scratch_rules,
+		cmocka_unit_test_setup_teardown(test_vmpl1_string_io_both_ways_and_scratch_rules,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmpl3_string_io_both_directions_and_scratch_rules,
+		cmocka_unit_test_setup_teardown(test_vmpl3_string_io_both_ways_and_scratch_rules,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_string_io_without_vc, setup,
 						teardown),
