@@ -130,7 +130,7 @@ static void check_states(struct fvm *f)
 			if (p) {
 				snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
 				CHECK(e.assigned && e.gpa == gpa &&
-				      e.asid == vmm_snp_host_guest(f->vm)->asid);
+				      e.asid == vmm_snp_host_asid(f->vm));
 			}
 		}
 #else
@@ -446,7 +446,7 @@ static void op_finalize(struct fvm *f, struct in *in)
 		f->finalized = true;
 #if FUZZ_BACKEND == 1
 		CHECK(vmm_vm_measurement(f->vm, ld, sizeof(ld)) == 0);
-		CHECK(!snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(f->vm)->gctx), fw,
+		CHECK(!snp_mock_fw_digest(vmm_snp_host_gctx(f->vm), fw,
 					  NULL));
 		CHECK(!memcmp(ld, fw, sizeof(fw)));
 #else

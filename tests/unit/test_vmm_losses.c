@@ -111,7 +111,7 @@ static void test_snp_host_failed_create_reports_quarantined_context_page(void **
 	assert_int_equal(vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 3), 0);
 	assert_int_equal(vmm_backend_register(&vmm_snp_host_ops), 0);
 	assert_int_equal(vmm_vm_create_info(&cfg, &vm, &info), 0);
-	assert_int_equal(vmm_snp_host_guest(vm)->asid, 3);
+	assert_int_equal(vmm_snp_host_asid(vm), 3);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 	assert_int_equal(tdsnp_mock_violations(), 0);
 

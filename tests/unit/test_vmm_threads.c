@@ -148,7 +148,7 @@ static void test_snp_host_finalize_while_state_is_written(void **state)
 		}
 		/* What the backend hashed is what the firmware measured. */
 		assert_int_equal(vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
-		assert_int_equal(snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx),
+		assert_int_equal(snp_mock_fw_digest(vmm_snp_host_gctx(vm),
 						    fw, NULL), 0);
 		assert_memory_equal(ld, fw, sizeof(ld));
 		assert_int_equal(vmm_vm_destroy(vm), 0);
