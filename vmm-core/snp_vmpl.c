@@ -1056,22 +1056,26 @@ static void reflect_str_step(struct snpv_vcpu *c)
  * when none is left.  OUTS reads the element through the guest's page
  * tables and counts it done once shown; INS waits for the VMM's value
  * (reflect_done()).  An element the SVSM cannot reach (a #PF, MMIO, a page
- * boundary inside it) ends the instruction with an UNHANDLED exit, the
- * registers as far as it got.
+ * boundary inside it) ends the instruction with an UNHANDLED exit (status
+ * -EFAULT, qualification the GPA as far as the walk got), the registers
+ * as far as it got.
  */
 static bool reflect_str_next(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_exit *x)
 {
 	struct reflect_str *r = &c->rstr;
-	u64 gpa;
+	u64 gpa = 0;
 	u32 v = 0;
 
 	if (!r->count)
 		return false;
-	if (!r->in && (reflect_str_gpa(s, c, &gpa) || ram_rw(s, gpa, &v, r->size, false))) {
-		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, vmsa_page_sa(&c->vmsa)->rsi);
+	/* OUTS: the element; INS: the target, probed before the VMM answers. */
+	if (reflect_str_gpa(s, c, &gpa) || ram_rw(s, gpa, &v, r->size, false)) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, gpa);
 		memset(r, 0, sizeof(*r));
 		return true;
 	}
+	if (r->in)
+		v = 0;
 	memset(x, 0, sizeof(*x));
 	x->reason = VMM_EXIT_IO;
 	x->io.port = r->port;
