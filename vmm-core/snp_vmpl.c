@@ -288,18 +288,32 @@ static u64 guest_page_index(struct snpv_vm *s, u64 gpa)
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
 
-/* The page state change of the SVSM's GHCB, for the policy layer. */
+/* The SVSM for the policy layer: its GHCB page state change (retried), its mapping. */
 static int svsm_psc(void *ctx, u64 gpa, unsigned int op)
 {
 	return psc_retry(ctx, gpa, op);
 }
 
-/* A failed grant or revoke: the status behind it, the page unknown after -EIO. */
-static int conv_fail(struct snpv_vm *s, u64 gpa, int ret, snp_ret_t fw)
+static void *svsm_map(void *ctx, u64 gpa)
 {
-	if (fw)
-		rmp_fail(s, fw);	/* the instruction's status, not its errno */
-	if (ret == -EIO)
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	return env->map(env->ctx, gpa);
+}
+
+static void svsm_unmap(void *ctx, u64 gpa, void *va)
+{
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	env->unmap(env->ctx, gpa, va);
+}
+
+/* A failed grant or revoke: the status behind it, the page unknown if so. */
+static int conv_fail(struct snpv_vm *s, u64 gpa, int ret, const struct snp_svsm_status *st)
+{
+	if (st->fw)
+		rmp_fail(s, st->fw);	/* the instruction's status, not its errno */
+	if (st->unknown)
 		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
 	return ret;
 }
@@ -310,19 +324,13 @@ static int conv_fail(struct snpv_vm *s, u64 gpa, int ret, snp_ret_t fw)
  */
 static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	struct snp_svsm_psc h = { svsm_psc, s };
-	snp_ret_t fw;
-	void *va;
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	struct snp_svsm_status st;
 	int ret;
 
-	va = env->map(env->ctx, gpa);
-	if (!va)
-		return -ENOMEM;
-	ret = snp_svsm_page_grant(&h, va, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, src, &fw);
-	env->unmap(env->ctx, gpa, va);
+	ret = snp_svsm_page_grant(&o, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, src, &st);
 	if (ret)
-		return conv_fail(s, gpa, ret, fw);
+		return conv_fail(s, gpa, ret, &st);
 	s->pg[guest_page_index(s, gpa)] = PG_PRIVATE;
 	return 0;
 }
@@ -334,19 +342,13 @@ static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
  */
 static int make_shared(struct snpv_vm *s, u64 gpa)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	struct snp_svsm_psc h = { svsm_psc, s };
-	snp_ret_t fw;
-	void *va;
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	struct snp_svsm_status st;
 	int ret;
 
-	va = env->map(env->ctx, gpa);
-	if (!va)
-		return -ENOMEM;
-	ret = snp_svsm_page_revoke(&h, va, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, &fw);
-	env->unmap(env->ctx, gpa, va);
+	ret = snp_svsm_page_revoke(&o, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, &st);
 	if (ret)
-		return conv_fail(s, gpa, ret, fw);
+		return conv_fail(s, gpa, ret, &st);
 	s->pg[guest_page_index(s, gpa)] = PG_HV;
 	return 0;
 }
@@ -354,14 +356,9 @@ static int make_shared(struct snpv_vm *s, u64 gpa)
 /* Teardown of one page that is private or unknown (snp_svsm_page_reclaim()). */
 static bool reclaim(struct snpv_vm *s, u64 gpa)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	struct snp_svsm_psc h = { svsm_psc, s };
-	void *va = env->map(env->ctx, gpa);
-	bool ok = snp_svsm_page_reclaim(&h, va, gpa, s->vmpl);
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
 
-	if (va)
-		env->unmap(env->ctx, gpa, va);
-	if (!ok)
+	if (!snp_svsm_page_reclaim(&o, gpa, s->vmpl))
 		return false;
 	s->pg[guest_page_index(s, gpa)] = PG_HV;
 	return true;

@@ -4,7 +4,7 @@
  * guest runs to give a page of its memory to a lower VMPL and to take it
  * back, each undone on failure, as the host's policy layer (rmp_policy.c)
  * does for RMPUPDATE.  The page state changes go to the hypervisor through
- * the caller's GHCB (struct snp_svsm_psc); PVALIDATE and RMPADJUST are
+ * the caller's GHCB (struct snp_svsm_ops); PVALIDATE and RMPADJUST are
  * VMPL0's own instructions (snp.md 1.6, 1.7, 4.1).
  */
 #ifndef SNP_SVSM_POLICY_H
@@ -14,22 +14,39 @@
 #include <snp/snp.h>
 
 /**
- * struct snp_svsm_psc - how the SVSM asks its hypervisor for a page state
- * change of one 4 KiB page (GHCB NAE 0x80000010 or MSR protocol, snp.md 5.5)
- * @psc: make the page at @gpa private (SNP_PSC_OP_PRIVATE) or shared
- *       (SNP_PSC_OP_SHARED); 0, or a negative errno after the callee's own
- *       retries of transient refusals
- * @ctx: for @psc
+ * struct snp_svsm_ops - what the policy layer needs from the SVSM
+ * @psc: ask the hypervisor for a page state change of the 4 KiB page at
+ *       @gpa (GHCB NAE 0x80000010 or MSR protocol, snp.md 5.5): private
+ *       (SNP_PSC_OP_PRIVATE) or shared (SNP_PSC_OP_SHARED); 0, or a negative
+ *       errno after the callee's own retries of transient refusals
+ * @map: the SVSM's private (C-bit) mapping of the page at @gpa, NULL when
+ *       it has none; held only for one call of the policy layer
+ * @unmap: drop what @map gave
+ * @ctx: for all three
  */
-struct snp_svsm_psc {
+struct snp_svsm_ops {
 	int (*psc)(void *ctx, u64 gpa, unsigned int op);
+	void *(*map)(void *ctx, u64 gpa);
+	void (*unmap)(void *ctx, u64 gpa, void *va);
 	void *ctx;
 };
 
-int snp_svsm_page_grant(const struct snp_svsm_psc *h, void *va, u64 gpa, enum snp_vmpl vmpl,
-			u8 perms, const void *src, snp_ret_t *fw);
-int snp_svsm_page_revoke(const struct snp_svsm_psc *h, void *va, u64 gpa, enum snp_vmpl vmpl,
-			 u8 perms, snp_ret_t *fw);
-bool snp_svsm_page_reclaim(const struct snp_svsm_psc *h, void *va, u64 gpa, enum snp_vmpl vmpl);
+/**
+ * struct snp_svsm_status - why a grant or revoke failed
+ * @fw: the failing instruction's status (PVALIDATE or RMPADJUST), 0 when
+ *      the page state change or the mapping failed
+ * @unknown: an undo failed too: the page is in an unknown state (the call
+ *           returned -EIO) until snp_svsm_page_reclaim() gives it back
+ */
+struct snp_svsm_status {
+	snp_ret_t fw;
+	bool unknown;
+};
+
+int snp_svsm_page_grant(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			const void *src, struct snp_svsm_status *st);
+int snp_svsm_page_revoke(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			 struct snp_svsm_status *st);
+bool snp_svsm_page_reclaim(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl);
 
 #endif /* SNP_SVSM_POLICY_H */

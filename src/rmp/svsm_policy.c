@@ -19,42 +19,48 @@
 #include <snp/ghcb.h>
 #include <snp/svsm_policy.h>
 
-static int fw_fail(snp_ret_t r, snp_ret_t *fw)
+static int fw_fail(snp_ret_t r, struct snp_svsm_status *st)
 {
-	*fw = r;
+	st->fw = r;
 	return snp_ret_to_errno(r);
 }
 
 /**
  * snp_svsm_page_grant() - give a hypervisor-owned page to a lower VMPL
- * @h: the page state change of the SVSM's GHCB
- * @va: the SVSM's mapping of the page (private, C-bit set)
- * @gpa: its guest-physical address
+ * @o: the SVSM's page state change and mapping
+ * @gpa: the page's guest-physical address
  * @vmpl: the VMPL that gets it (1..3)
  * @perms: its RMPADJUST permission mask (snp.md 1.7: bits 8-12 >> 8)
  * @src: the contents, or NULL for zeros
- * @fw: out: the failing instruction's status, 0 when the page state change
- *      failed or nothing did
+ * @st: out: why it failed
  *
  * Return: 0 with the page private, validated, holding @src and granted;
- * the failing step's errno with everything undone (hypervisor-owned
- * again); -EIO when an undo failed too (state unknown).
+ * the failing step's errno (-ENOMEM when the SVSM cannot map the page)
+ * with everything undone (hypervisor-owned again); -EIO when an undo
+ * failed too (@st->unknown).
  */
-int snp_svsm_page_grant(const struct snp_svsm_psc *h, void *va, u64 gpa, enum snp_vmpl vmpl,
-			u8 perms, const void *src, snp_ret_t *fw)
+int snp_svsm_page_grant(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			const void *src, struct snp_svsm_status *st)
 {
 	bool broken = false;
 	snp_ret_t r;
+	void *va;
 	int ret;
 
-	*fw = 0;
-	ret = h->psc(h->ctx, gpa, SNP_PSC_OP_PRIVATE);
+	st->fw = 0;
+	st->unknown = false;
+	ret = o->psc(o->ctx, gpa, SNP_PSC_OP_PRIVATE);
 	if (ret)
 		return ret;
+	va = o->map(o->ctx, gpa);
+	if (!va) {
+		ret = -ENOMEM;
+		goto undo_psc;
+	}
 	r = snp_pvalidate(va, SNP_PAGE_4K, true);
 	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, fw);
-		goto undo_psc;
+		ret = fw_fail(r, st);
+		goto undo_map;
 	}
 	if (src)
 		memcpy(va, src, TDSNP_PAGE_SIZE);
@@ -62,20 +68,24 @@ int snp_svsm_page_grant(const struct snp_svsm_psc *h, void *va, u64 gpa, enum sn
 		memset(va, 0, TDSNP_PAGE_SIZE);
 	r = snp_rmpadjust(va, SNP_PAGE_4K, vmpl, perms, false);
 	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, fw);
+		ret = fw_fail(r, st);
 		goto undo_validate;
 	}
+	o->unmap(o->ctx, gpa, va);
 	return 0;
 
 undo_validate:
 	memset(va, 0, TDSNP_PAGE_SIZE);
 	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, false)))
 		broken = true;
+undo_map:
+	o->unmap(o->ctx, gpa, va);
 undo_psc:
-	if (h->psc(h->ctx, gpa, SNP_PSC_OP_SHARED))
+	if (o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED))
 		broken = true;
 	if (broken) {
 		tdsnp_err("svsm: GPA 0x%llx: grant undo failed, state unknown\n", gpa);
+		st->unknown = true;
 		return -EIO;
 	}
 	return ret;
@@ -85,38 +95,44 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_grant);
 /**
  * snp_svsm_page_revoke() - take a page back from a lower VMPL and give it
  * to the hypervisor
- * @h: the page state change of the SVSM's GHCB
- * @va: the SVSM's mapping of the page
- * @gpa: its guest-physical address
+ * @o: the SVSM's page state change and mapping
+ * @gpa: the page's guest-physical address
  * @vmpl: the VMPL that has it
  * @perms: the permissions it has (restored if a later step fails)
- * @fw: out: the failing instruction's status, 0 when the page state change
- *      failed or nothing did
+ * @st: out: why it failed
  *
  * The contents stay: a failed revoke leaves the page granted as it was.
  *
- * Return: 0 with the page hypervisor-owned; the failing step's errno with
- * the page private and granted again; -EIO when an undo failed too.
+ * Return: 0 with the page hypervisor-owned; the failing step's errno
+ * (-ENOMEM when the SVSM cannot map the page) with the page private and
+ * granted again; -EIO when an undo failed too (@st->unknown).
  */
-int snp_svsm_page_revoke(const struct snp_svsm_psc *h, void *va, u64 gpa, enum snp_vmpl vmpl,
-			 u8 perms, snp_ret_t *fw)
+int snp_svsm_page_revoke(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			 struct snp_svsm_status *st)
 {
 	bool broken = false;
 	snp_ret_t r;
+	void *va;
 	int ret;
 
-	*fw = 0;
+	st->fw = 0;
+	st->unknown = false;
+	va = o->map(o->ctx, gpa);
+	if (!va)
+		return -ENOMEM;
 	r = snp_rmpadjust(va, SNP_PAGE_4K, vmpl, 0, false);
-	if (!snp_ret_ok(r))
-		return fw_fail(r, fw);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto out;
+	}
 	r = snp_pvalidate(va, SNP_PAGE_4K, false);
 	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, fw);
+		ret = fw_fail(r, st);
 		goto undo_revoke;
 	}
-	ret = h->psc(h->ctx, gpa, SNP_PSC_OP_SHARED);
+	ret = o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED);
 	if (!ret)
-		return 0;
+		goto out;
 	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, true)))
 		broken = true;
 undo_revoke:
@@ -124,8 +140,11 @@ undo_revoke:
 		broken = true;
 	if (broken) {
 		tdsnp_err("svsm: GPA 0x%llx: revoke undo failed, state unknown\n", gpa);
-		return -EIO;
+		st->unknown = true;
+		ret = -EIO;
 	}
+out:
+	o->unmap(o->ctx, gpa, va);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_revoke);
@@ -133,24 +152,26 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_revoke);
 /**
  * snp_svsm_page_reclaim() - give a private or unknown page back to the
  * hypervisor at teardown
- * @h: the page state change of the SVSM's GHCB
- * @va: the SVSM's mapping of the page, or NULL when it cannot be mapped
- * @gpa: its guest-physical address
+ * @o: the SVSM's page state change and mapping
+ * @gpa: the page's guest-physical address
  * @vmpl: the VMPL that may have it
  *
- * Revoke and rescind are best effort (either may already be done); the
- * page counts as returned only when the hypervisor confirms the page state
- * change to shared, which also clears Validated and every permission
- * (snp.md 1.4).
+ * Revoke and rescind are best effort (either may already be done, and
+ * neither is possible when the SVSM cannot map the page); the page counts
+ * as returned only when the hypervisor confirms the page state change to
+ * shared, which also clears Validated and every permission (snp.md 1.4).
  *
  * Return: true when the page is hypervisor-owned.
  */
-bool snp_svsm_page_reclaim(const struct snp_svsm_psc *h, void *va, u64 gpa, enum snp_vmpl vmpl)
+bool snp_svsm_page_reclaim(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl)
 {
+	void *va = o->map(o->ctx, gpa);
+
 	if (va) {
 		snp_rmpadjust(va, SNP_PAGE_4K, vmpl, 0, false);
 		snp_pvalidate(va, SNP_PAGE_4K, false);
+		o->unmap(o->ctx, gpa, va);
 	}
-	return !h->psc(h->ctx, gpa, SNP_PSC_OP_SHARED);
+	return !o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_reclaim);

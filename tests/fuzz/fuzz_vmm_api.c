@@ -94,13 +94,6 @@ static struct tdsnp_arena_stats base_stats;
 static u64 base_violations;
 static unsigned int base_assigned;
 
-#if FUZZ_BACKEND != 0
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-#endif
-
 /* ---- firmware's view of each page ---- */
 
 static void check_states(struct fvm *f)
@@ -201,9 +194,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		arena = tdsnp_arena_create(&ac);
 		if (!arena)
 			abort();
-		tdsnp_arena_install(arena);
-		snp_mock_set_arena(arena);
-		snp_set_quarantine_hook(quarantine_in_arena, arena);
+		snp_mock_use_arena(arena);
 	}
 #if FUZZ_BACKEND == 1
 	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||

@@ -48,7 +48,23 @@ static int psc(void *ctx, u64 gpa, unsigned int op)
 	return snp_mock_hv_psc(ASID, gpa, op) ? -EIO : 0;
 }
 
-static const struct snp_svsm_psc h = { psc, NULL };
+/* The SVSM's mapping: the backing page, or none when the test says so. */
+static bool no_map;
+
+static void *map(void *ctx, u64 gpa)
+{
+	(void)ctx;
+	return no_map ? NULL : page_address(tdsnp_mock_snp_svsm_page(gpa));
+}
+
+static void unmap(void *ctx, u64 gpa, void *va)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)va;
+}
+
+static const struct snp_svsm_ops h = { psc, map, unmap, NULL };
 
 static struct snp_mock_rmp_entry rmp(void)
 {
@@ -95,6 +111,7 @@ static void assert_granted(void)
 static void begin(void)
 {
 	memset(&hv, 0, sizeof(hv));
+	no_map = false;
 	assert_int_equal(tdsnp_mock_snp_svsm_setup(ASID, BASE, 8 * TDSNP_PAGE_SIZE), 0);
 }
 
@@ -108,17 +125,18 @@ static void end(void)
 static void test_grant_then_revoke_as_snp_md_orders_them(void **state)
 {
 	static u8 src[TDSNP_PAGE_SIZE];
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
 	memset(src, 0xa5, sizeof(src));
 	assert_hv_owned();
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL1, PERMS, src, &fw), 0);
-	assert_int_equal(snp_ret_val(fw), 0);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, src, &st), 0);
+	assert_int_equal(snp_ret_val(st.fw), 0);
+	assert_false(st.unknown);
 	assert_granted();
 	assert_memory_equal(va(), src, sizeof(src));
-	assert_int_equal(snp_svsm_page_revoke(&h, va(), GPA, SNP_VMPL1, PERMS, &fw), 0);
+	assert_int_equal(snp_svsm_page_revoke(&h, GPA, SNP_VMPL1, PERMS, &st), 0);
 	assert_hv_owned();
 	assert_int_equal(hv.calls, 2);
 	assert_int_equal(hv.ops[0], SNP_PSC_OP_PRIVATE);
@@ -128,13 +146,14 @@ static void test_grant_then_revoke_as_snp_md_orders_them(void **state)
 
 static void test_grant_refused_by_the_hypervisor_changes_nothing(void **state)
 {
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
 	hv.refuse_at = 1;
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL1, PERMS, NULL, &fw), -EIO);
-	assert_int_equal(snp_ret_val(fw), 0);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, NULL, &st), -EIO);
+	assert_int_equal(snp_ret_val(st.fw), 0);
+	assert_false(st.unknown);
 	assert_int_equal(hv.calls, 1);
 	assert_hv_owned();
 	end();
@@ -144,14 +163,15 @@ static void test_grant_refused_by_the_hypervisor_changes_nothing(void **state)
 static void test_failed_grant_is_undone_zeroed_and_reports_the_status(void **state)
 {
 	static u8 src[TDSNP_PAGE_SIZE];
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
 	memset(src, 0x5a, sizeof(src));
 	/* The contents were written before RMPADJUST failed: wiped by the undo. */
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL0, PERMS, src, &fw), -EPERM);
-	assert_int_equal(snp_ret_val(fw), FAIL_PERMISSION);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL0, PERMS, src, &st), -EPERM);
+	assert_int_equal(snp_ret_val(st.fw), FAIL_PERMISSION);
+	assert_false(st.unknown);
 	assert_hv_owned();
 	/* PSC private, then the undo's PSC shared. */
 	assert_int_equal(hv.calls, 2);
@@ -163,15 +183,33 @@ static void test_failed_grant_is_undone_zeroed_and_reports_the_status(void **sta
 /* A hypervisor that answers without assigning: PVALIDATE fails, PSC undone. */
 static void test_pvalidate_failure_undoes_the_page_state_change(void **state)
 {
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 	int ret;
 
 	(void)state;
 	begin();
 	hv.pretend_private = true;
-	ret = snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL1, PERMS, NULL, &fw);
+	ret = snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, NULL, &st);
 	assert_true(ret < 0 && ret != -EIO);
-	assert_true(snp_ret_val(fw) != 0);
+	assert_true(snp_ret_val(st.fw) != 0);
+	assert_false(st.unknown);
+	assert_int_equal(hv.calls, 2);
+	assert_int_equal(hv.ops[1], SNP_PSC_OP_SHARED);
+	assert_hv_owned();
+	end();
+}
+
+/* An SVSM that cannot map the page: the page state change is undone, -ENOMEM. */
+static void test_grant_the_svsm_cannot_map_is_undone(void **state)
+{
+	struct snp_svsm_status st;
+
+	(void)state;
+	begin();
+	no_map = true;
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, NULL, &st), -ENOMEM);
+	assert_int_equal(snp_ret_val(st.fw), 0);
+	assert_false(st.unknown);
 	assert_int_equal(hv.calls, 2);
 	assert_int_equal(hv.ops[1], SNP_PSC_OP_SHARED);
 	assert_hv_owned();
@@ -180,17 +218,18 @@ static void test_pvalidate_failure_undoes_the_page_state_change(void **state)
 
 static void test_grant_whose_undo_fails_is_unknown(void **state)
 {
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
 	hv.refuse_at = 2;	/* the undo's PSC */
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL0, PERMS, NULL, &fw), -EIO);
-	assert_int_equal(snp_ret_val(fw), FAIL_PERMISSION);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL0, PERMS, NULL, &st), -EIO);
+	assert_int_equal(snp_ret_val(st.fw), FAIL_PERMISSION);
+	assert_true(st.unknown);
 	/* Left as the failed undo left it: assigned and rescinded. */
 	assert_true(rmp().assigned);
 	assert_false(rmp().validated);
-	assert_true(snp_svsm_page_reclaim(&h, va(), GPA, SNP_VMPL1));
+	assert_true(snp_svsm_page_reclaim(&h, GPA, SNP_VMPL1));
 	assert_hv_owned();
 	end();
 }
@@ -198,53 +237,57 @@ static void test_grant_whose_undo_fails_is_unknown(void **state)
 static void test_revoke_refused_leaves_the_page_granted_with_its_contents(void **state)
 {
 	static u8 src[TDSNP_PAGE_SIZE];
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
 	memset(src, 0x3c, sizeof(src));
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL1, PERMS, src, &fw), 0);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, src, &st), 0);
 	hv.refuse_at = 2;
-	assert_int_equal(snp_svsm_page_revoke(&h, va(), GPA, SNP_VMPL1, PERMS, &fw), -EIO);
-	assert_int_equal(snp_ret_val(fw), 0);
+	assert_int_equal(snp_svsm_page_revoke(&h, GPA, SNP_VMPL1, PERMS, &st), -EIO);
+	assert_int_equal(snp_ret_val(st.fw), 0);
+	assert_false(st.unknown);
 	assert_granted();
 	assert_memory_equal(va(), src, sizeof(src));
 	hv.refuse_at = 0;
-	assert_int_equal(snp_svsm_page_revoke(&h, va(), GPA, SNP_VMPL1, PERMS, &fw), 0);
+	assert_int_equal(snp_svsm_page_revoke(&h, GPA, SNP_VMPL1, PERMS, &st), 0);
 	assert_hv_owned();
 	end();
 }
 
 static void test_revoke_at_vmpl0_fails_before_any_change(void **state)
 {
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL1, PERMS, NULL, &fw), 0);
-	assert_int_equal(snp_svsm_page_revoke(&h, va(), GPA, SNP_VMPL0, PERMS, &fw), -EPERM);
-	assert_int_equal(snp_ret_val(fw), FAIL_PERMISSION);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, NULL, &st), 0);
+	assert_int_equal(snp_svsm_page_revoke(&h, GPA, SNP_VMPL0, PERMS, &st), -EPERM);
+	assert_int_equal(snp_ret_val(st.fw), FAIL_PERMISSION);
+	assert_false(st.unknown);
 	assert_int_equal(hv.calls, 1);
 	assert_granted();
-	assert_true(snp_svsm_page_reclaim(&h, va(), GPA, SNP_VMPL1));
+	assert_true(snp_svsm_page_reclaim(&h, GPA, SNP_VMPL1));
 	assert_hv_owned();
 	end();
 }
 
 static void test_reclaim_counts_only_a_confirmed_return(void **state)
 {
-	snp_ret_t fw;
+	struct snp_svsm_status st;
 
 	(void)state;
 	begin();
-	assert_int_equal(snp_svsm_page_grant(&h, va(), GPA, SNP_VMPL1, PERMS, NULL, &fw), 0);
+	assert_int_equal(snp_svsm_page_grant(&h, GPA, SNP_VMPL1, PERMS, NULL, &st), 0);
 	hv.refuse_at = 2;
-	assert_false(snp_svsm_page_reclaim(&h, va(), GPA, SNP_VMPL1));
+	assert_false(snp_svsm_page_reclaim(&h, GPA, SNP_VMPL1));
 	/* Revoked and rescinded, but still assigned: the hypervisor said no. */
 	assert_true(rmp().assigned);
 	assert_false(rmp().validated);
 	assert_int_equal(rmp().perms[1], 0);
-	assert_true(snp_svsm_page_reclaim(&h, NULL, GPA, SNP_VMPL1));
+	/* Without a mapping only the page state change is left to do. */
+	no_map = true;
+	assert_true(snp_svsm_page_reclaim(&h, GPA, SNP_VMPL1));
 	assert_hv_owned();
 	end();
 }
@@ -256,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_grant_refused_by_the_hypervisor_changes_nothing),
 		cmocka_unit_test(test_failed_grant_is_undone_zeroed_and_reports_the_status),
 		cmocka_unit_test(test_pvalidate_failure_undoes_the_page_state_change),
+		cmocka_unit_test(test_grant_the_svsm_cannot_map_is_undone),
 		cmocka_unit_test(test_grant_whose_undo_fails_is_unknown),
 		cmocka_unit_test(test_revoke_refused_leaves_the_page_granted_with_its_contents),
 		cmocka_unit_test(test_revoke_at_vmpl0_fails_before_any_change),
