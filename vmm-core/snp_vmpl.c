@@ -104,11 +104,27 @@ struct snpv_vm {
 };
 
 /*
+ * A reflected INS/OUTS being carried out element by element (ReflectVC):
+ * @count elements left (0: none), @port, element @size, @in (INS, else
+ * OUTS), @down (RFLAGS.DF), @rep (RCX counts), @seg_base (OUTS with an FS
+ * or GS override).  RSI/RDI/RCX live in the VMSA, exact after each element.
+ */
+struct reflect_str {
+	u64 count;
+	u64 seg_base;
+	u16 port;
+	u8 size;
+	bool in, down, rep;
+};
+
+/*
  * @pending_ghcb: GPA of the lower guest's GHCB whose request the VMM is
  * answering (exit_done), @pending_scratch: the MMIO read's buffer
  * (mmio_done), @pending_reflect: the exit code of a reflected #VC whose
  * answer goes into the VMSA (exit_done; @pending_io_size for an IN);
- * @dead: the guest shut down or asked for termination.
+ * @dead: the guest shut down or asked for termination; @str: a string
+ * IOIO request (INS/OUTS) shown to the VMM element by element; @rstr: a
+ * reflected INS/OUTS (ReflectVC) likewise.
  */
 struct snpv_vcpu {
 	struct vmsa_page vmsa;
@@ -118,6 +134,8 @@ struct snpv_vcpu {
 	u64 pending_reflect;
 	u8 pending_io_size;
 	bool dead;
+	struct vmm_snp_str_io str;
+	struct reflect_str rstr;
 };
 
 /* Runs at the target VMPL per vmm_vcpu_run() before it gives up (INTR exits). */
@@ -687,6 +705,57 @@ static bool mmio_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	return true;
 }
 
+/*
+ * The next element of the string IOIO request in @c->str as an IO exit
+ * (true), or false when all are done and the guest runs on.  An OUTS
+ * element counts as done once shown; an INS element once answered
+ * (snpv_exit_done()).  A scratch page the guest took away meanwhile ends
+ * the request with an UNHANDLED exit.
+ */
+static bool str_io_next(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_exit *x)
+{
+	struct vmm_snp_str_io *st = &c->str;
+	u64 gpa = st->scratch + (u64)st->next * st->size;
+	void *base;
+	u8 *elem;
+
+	if (st->next >= st->count) {
+		memset(st, 0, sizeof(*st));
+		return false;
+	}
+	elem = shmap(s, gpa, st->size, &base);
+	if (!elem) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, st->scratch);
+		memset(st, 0, sizeof(*st));
+		return true;
+	}
+	vmm_snp_str_io_exit(st, elem, x);
+	shunmap(s, gpa, base);
+	if (!st->in)
+		st->next++;
+	return true;
+}
+
+/* INS/OUTS (GHCB IOIO with STR): checked, then shown element by element. */
+static bool str_io_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
+			   struct vmm_exit *x)
+{
+	void *base;
+	u8 *buf;
+
+	if (!vmm_snp_str_io_start(g, c->pending_ghcb, &c->str))
+		return false;
+	buf = shmap(s, c->str.scratch, (u64)c->str.count * c->str.size, &base);
+	if (!buf) {
+		memset(&c->str, 0, sizeof(c->str));
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return false;
+	}
+	shunmap(s, c->str.scratch, base);
+	return str_io_next(s, c, x);
+}
+
 /* A NAE event through the lower guest's GHCB: true when the VMM must see it. */
 static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
 			 const struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
@@ -694,6 +763,8 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	struct vmm_exit *x = &bx->exit;
 	int ret;
 
+	if (vmm_snp_is_str_io(g))
+		return str_io_request(s, c, g, x);
 	ret = vmm_snp_nae_request(g, x);
 	if (ret >= 0)
 		return ret;
@@ -819,8 +890,8 @@ static void reflect_exit(struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa,
 	default:	/* TDSNP_SVM_EXIT_IOIO */
 		size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
 		       (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
-		/* String and REP forms: their memory operands are not emulated here. */
-		if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
+		/* String forms go to reflect_str_start(); REP without STR is bogus. */
+		if (!size || (info & (TDSNP_SVM_IOIO_STR | TDSNP_SVM_IOIO_REP))) {
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_EXIT_IOIO, info);
 			return;
 		}
@@ -911,6 +982,148 @@ static bool in_ram(struct snpv_vm *s, u64 gpa)
 	return gpa >= s->mem_base && guest_page_index(s, gpa) < s->nr_pages;
 }
 
+/*
+ * @len bytes of the lower guest's RAM at @gpa (a C-bit, as page tables
+ * carry it, dropped), within one page: a private page through env->map, a
+ * hypervisor-owned one through env->map_shared.  -EFAULT otherwise.
+ */
+static int ram_rw(struct snpv_vm *s, u64 gpa, void *buf, unsigned int len, bool write)
+{
+	u64 page;
+	u8 st;
+	void *va;
+
+	if (s->env->cbit)
+		gpa &= ~BIT_ULL(s->env->cbit);
+	page = gpa & ~(TDSNP_PAGE_SIZE - 1);
+	if (!in_ram(s, gpa) || gpa - page + len > TDSNP_PAGE_SIZE)
+		return -EFAULT;
+	st = s->pg[guest_page_index(s, gpa)];
+	if (st == PG_PRIVATE)
+		va = s->env->map(s->env->ctx, page);
+	else if (st == PG_HV)
+		va = s->env->map_shared(s->env->ctx, page);
+	else
+		return -EFAULT;
+	if (!va)
+		return -EFAULT;
+	if (write)
+		memcpy((u8 *)va + (gpa - page), buf, len);
+	else
+		memcpy(buf, (u8 *)va + (gpa - page), len);
+	s->env->unmap(s->env->ctx, page, va);
+	return 0;
+}
+
+/* The RSI (OUTS) or RDI (INS) element of a reflected string I/O, as a GPA. */
+static int reflect_str_gpa(struct snpv_vm *s, struct snpv_vcpu *c, u64 *gpa)
+{
+	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
+	struct vmm_paging pg = {
+		.cr0 = sa->cr0, .cr3 = sa->cr3, .cr4 = sa->cr4, .efer = sa->efer,
+		.rflags = sa->rflags, .cpl = sa->cpl,
+	};
+	struct walk_ctx w = { s };
+	struct vmm_fault f;
+	u64 la = c->rstr.in ? sa->rdi : sa->rsi + c->rstr.seg_base;
+
+	return vmm_gva_walk(&pg, la, c->rstr.in ? VMM_ACC_WRITE : 0, &walk_ops, &w, gpa, &f) ?
+	       -EFAULT : 0;
+}
+
+/* One element done: RSI/RDI step by the size (down with DF), RCX counts. */
+static void reflect_str_step(struct snpv_vcpu *c)
+{
+	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
+	struct reflect_str *r = &c->rstr;
+	u64 step = r->down ? -(u64)r->size : r->size;
+
+	if (r->in)
+		sa->rdi += step;
+	else
+		sa->rsi += step;
+	if (r->rep)
+		sa->rcx--;
+	if (!--r->count)
+		sa->rip = sa->guest_nrip;
+}
+
+/*
+ * The next element of a reflected INS/OUTS as an IO exit (true), or false
+ * when none is left.  OUTS reads the element through the guest's page
+ * tables and counts it done once shown; INS waits for the VMM's value
+ * (reflect_done()).  An element the SVSM cannot reach (a #PF, MMIO, a page
+ * boundary inside it) ends the instruction with an UNHANDLED exit (status
+ * -EFAULT, qualification the GPA as far as the walk got), the registers
+ * as far as it got.
+ */
+static bool reflect_str_next(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_exit *x)
+{
+	struct reflect_str *r = &c->rstr;
+	u64 gpa = 0;
+	u32 v = 0;
+
+	if (!r->count)
+		return false;
+	/* OUTS: the element; INS: the target, probed before the VMM answers. */
+	if (reflect_str_gpa(s, c, &gpa) || ram_rw(s, gpa, &v, r->size, false)) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, gpa);
+		memset(r, 0, sizeof(*r));
+		return true;
+	}
+	if (r->in)
+		v = 0;
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_IO;
+	x->io.port = r->port;
+	x->io.size = r->size;
+	x->io.in = r->in;
+	x->io.value = v;
+	if (r->in) {
+		c->pending_reflect = TDSNP_SVM_EXIT_IOIO;
+		c->pending_io_size = r->size;
+	} else {
+		reflect_str_step(c);
+	}
+	return true;
+}
+
+/*
+ * A reflected INS/OUTS (#VMEXIT IOIO with STR, APM Vol. 2 15.10.2:
+ * EXITINFO1 bit 3 REP, 6:4 size, 9:7 address size, 12:10 segment; RIP at
+ * the instruction, GUEST_NRIP past it): the SVSM runs it element by
+ * element as the CPU would (SDM Vol. 2 INS, OUTS, REP), each element one
+ * IO exit.  64-bit addresses only (the address size of 64-bit code without
+ * a 67 prefix); others are an UNHANDLED exit.  True when the VMM must see
+ * an exit, false to run on (REP with RCX = 0: nothing to do).
+ */
+static bool reflect_str_start(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_exit *x)
+{
+	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
+	u64 info = sa->guest_exit_info_1, seg = (info >> 10) & 7;
+	struct reflect_str *r = &c->rstr;
+
+	memset(r, 0, sizeof(*r));
+	r->size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+	if (!r->size || !(info & TDSNP_SVM_IOIO_A64)) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_EXIT_IOIO, info);
+		return true;
+	}
+	r->port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+	r->in = info & TDSNP_SVM_IOIO_TYPE_IN;
+	r->rep = info & TDSNP_SVM_IOIO_REP;
+	r->down = sa->rflags & BIT_ULL(10);
+	/* Segment 4 FS, 5 GS: the only bases 64-bit mode applies (INS: ES). */
+	r->seg_base = r->in ? 0 : seg == 4 ? sa->fs.base : seg == 5 ? sa->gs.base : 0;
+	r->count = r->rep ? sa->rcx : 1;
+	if (!r->count) {
+		sa->rip = sa->guest_nrip;
+		return false;
+	}
+	return reflect_str_next(s, c, x);
+}
+
 static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
 	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
@@ -927,6 +1140,10 @@ static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
 		return 0;
 	}
+	if (c->str.count && str_io_next(s, c, x))
+		return 0;
+	if (c->rstr.count && reflect_str_next(s, c, x))
+		return 0;
 	for (n = 0; n < SVM_RUN_MAX_ENTRIES; n++) {
 		c->pending_ghcb = 0;
 		c->pending_reflect = 0;
@@ -962,9 +1179,16 @@ static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
 				  sa->guest_exit_info_2);
 			return 0;
+		case TDSNP_SVM_EXIT_IOIO:
+			if (!(sa->guest_exit_info_1 & TDSNP_SVM_IOIO_STR)) {
+				reflect_exit(c, sa, x);
+				return 0;
+			}
+			if (reflect_str_start(s, c, x))
+				return 0;
+			continue;
 		case TDSNP_SVM_EXIT_CPUID:
 		case TDSNP_SVM_EXIT_MSR:
-		case TDSNP_SVM_EXIT_IOIO:
 			reflect_exit(c, sa, x);
 			return 0;
 		case SVM_EXIT_NOT_VALIDATED:
@@ -987,11 +1211,25 @@ static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 	return 0;
 }
 
-/* The answer to a reflected IN, CPUID or RDMSR, into the VMSA; RIP past it. */
-static int reflect_done(struct snpv_vcpu *c, const struct vmm_exit *exit)
+/*
+ * The answer to a reflected IN, CPUID or RDMSR, into the VMSA; RIP past
+ * it.  An INS element goes to the guest's memory at RDI instead.
+ */
+static int reflect_done(struct snpv_vm *s, struct snpv_vcpu *c, const struct vmm_exit *exit)
 {
 	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
-	u64 mask = tdsnp_size_mask(c->pending_io_size);
+	u64 mask = tdsnp_size_mask(c->pending_io_size), gpa;
+	u32 v;
+
+	if (c->rstr.count) {
+		v = exit->io.value;
+		if (exit->reason != VMM_EXIT_IO || !exit->io.in || reflect_str_gpa(s, c, &gpa) ||
+		    ram_rw(s, gpa, &v, c->rstr.size, true))
+			return -EINVAL;
+		reflect_str_step(c);
+		c->pending_reflect = 0;
+		return 0;
+	}
 
 	switch (c->pending_reflect) {
 	case TDSNP_SVM_EXIT_IOIO:
@@ -1027,9 +1265,23 @@ static int snpv_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	struct tdsnp_ghcb *g;
 	void *base;
 	int ret = 0;
+	u8 *elem;
 
 	if (c->pending_reflect)
-		return reflect_done(c, exit);
+		return reflect_done(s, c, exit);
+	if (c->str.count && c->str.in && c->str.next < c->str.count) {
+		/* An INS element: into the scratch area (snp_ghcb_req.c). */
+		u64 gpa = c->str.scratch + (u64)c->str.next * c->str.size;
+
+		elem = exit->reason == VMM_EXIT_IO && exit->io.in ?
+		       shmap(s, gpa, c->str.size, &base) : NULL;
+		if (!elem)
+			return -EINVAL;
+		memcpy(elem, &exit->io.value, c->str.size);	/* little-endian */
+		shunmap(s, gpa, base);
+		c->str.next++;
+		return 0;
+	}
 	g = c->pending_ghcb ? (struct tdsnp_ghcb *)shmap(s, c->pending_ghcb, TDSNP_PAGE_SIZE,
 							 &base) : NULL;
 	if (!g)

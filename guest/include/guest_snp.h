@@ -21,6 +21,7 @@
 #define TDSNP_GUEST_SNP_H
 
 #include <guest.h>
+#include <snp/ghcb.h>
 
 /* One GHCB page per vCPU, made shared by the runtime at start. */
 #define GUEST_SNP_GHCB_GPA	0xfff50000ULL
@@ -40,6 +41,7 @@ void guest_snp_terminate(unsigned int set, unsigned int reason);
 u64 guest_snp_start_ap(u32 cpu);
 u64 guest_snp_psc(u64 gpa, bool shared);
 u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa);
+struct snp_ghcb guest_snp_ghcb(void);
 
 /* Images the Makefile builds from guest/snp_tests/ (guest_image_snp_<name>). */
 extern const u8 guest_image_snp_hello[], guest_image_snp_hello_end[];
@@ -51,5 +53,7 @@ extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
 extern const u8 guest_image_snp_vmpl[], guest_image_snp_vmpl_end[];
 extern const u8 guest_image_snp_vmpl_shared[], guest_image_snp_vmpl_shared_end[];
 extern const u8 guest_image_snp_report[], guest_image_snp_report_end[];
+extern const u8 guest_image_snp_mmio[], guest_image_snp_mmio_end[];
+extern const u8 guest_image_snp_strio[], guest_image_snp_strio_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

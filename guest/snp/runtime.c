@@ -433,6 +433,17 @@ static void vmsa_seg(struct tdsnp_vmcb_seg *sg, u16 sel, u16 attrib, u32 limit)
 }
 
 /**
+ * guest_snp_ghcb() - this vCPU's GHCB, for a program that makes its own
+ * GHCB requests (snp_ghcb_call() and friends)
+ *
+ * Return: the GHCB page (shared, registered) and its GPA.
+ */
+struct snp_ghcb guest_snp_ghcb(void)
+{
+	return this_ghcb();
+}
+
+/**
  * guest_snp_start_ap() - start vCPU @cpu through the GHCB AP creation event
  * @cpu: its index = APIC ID (1..GUEST_MAX_VCPUS-1)
  *
@@ -477,7 +488,7 @@ u64 guest_snp_start_ap(u32 cpu)
 				  SNP_SEV_FEAT_SNP_ACTIVE) ? 1 : 0;
 }
 
-/* ---- MMIO emulation: vmm-core's decoder on the interrupted state ---- */
+/* ---- MMIO and port I/O emulation: vmm-core's decoder on the interrupted state ---- */
 
 struct mmio_ctx {
 	struct guest_vc_regs *r;
@@ -509,15 +520,70 @@ static void m_set_rflags(void *ctx, u64 rflags)
 	((struct mmio_ctx *)ctx)->r->rflags = rflags;
 }
 
+/*
+ * Where the runtime reaches RAM at @gpa (a private GPA carries the C-bit,
+ * m_translate()), or NULL for a GPA outside the VM's RAM (below
+ * GUEST_PT_GPA, guest_snp.h): MMIO.
+ */
+static void *ram_ptr(u64 gpa)
+{
+	u64 c = READ_ONCE(cbit), pa = gpa & ~c;
+
+	if (pa < GUEST_PT_GPA || pa > 0xffffffffULL)
+		return NULL;
+	return (gpa & c) ? (void *)pa : guest_shared_ptr(pa);
+}
+
+/* Every access of the emulator: RAM directly, shared MMIO by the GHCB MMIO events. */
 static int m_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 {
+	u8 *p = ram_ptr(gpa);
+
 	*val = 0;
+	if (p) {
+		memcpy(val, p, size);
+		return 0;
+	}
+	if (gpa & READ_ONCE(cbit))
+		return -EIO;	/* private MMIO: nothing answers it */
 	return snp_ghcb_mmio_read(&((struct mmio_ctx *)ctx)->g, tdsnp_gpa(gpa), size, val);
 }
 
 static int m_write(void *ctx, u64 gpa, unsigned int size, u64 val)
 {
+	u8 *p = ram_ptr(gpa);
+
+	if (p) {
+		memcpy(p, &val, size);
+		return 0;
+	}
+	if (gpa & READ_ONCE(cbit))
+		return -EIO;
 	return snp_ghcb_mmio_write(&((struct mmio_ctx *)ctx)->g, tdsnp_gpa(gpa), size, &val);
+}
+
+/*
+ * The runtime's own page tables (guest_snp.h): linear 0xFFE00000.. is the
+ * same GPA, private (returned with the C-bit), 0xFFC00000.. is
+ * 0xFFE00000.. shared; anything else is not present (#PF).
+ */
+static int m_translate(void *ctx, u64 gva, unsigned int access, u64 *gpa,
+		       struct vmm_fault *fault)
+{
+	(void)ctx;
+	if (gva >= GUEST_SHARED_ALIAS && gva < GUEST_PRIVATE_BASE) {
+		*gpa = gva - GUEST_SHARED_ALIAS + GUEST_PRIVATE_BASE;
+		return 0;
+	}
+	if (gva >= GUEST_PRIVATE_BASE && gva <= 0xffffffffULL) {
+		*gpa = gva | READ_ONCE(cbit);
+		return 0;
+	}
+	/* #PF, not present; W/R, U/S and I/D from the access (APM Vol. 2 8.4.2). */
+	fault->vector = VMM_VEC_PF;
+	fault->error_code = access & (VMM_ACC_WRITE | VMM_ACC_USER | VMM_ACC_FETCH);
+	fault->cr2 = gva;
+	return VMM_EMUL_FAULT;
 }
 
 static u64 m_seg_base(void *ctx, unsigned int seg)
@@ -528,75 +594,187 @@ static u64 m_seg_base(void *ctx, unsigned int seg)
 }
 
 /*
- * The runtime's own page tables (guest_snp.h): linear 0xFFE00000.. is the
- * same GPA, 0xFFC00000.. is 0xFFE00000.. without the C-bit.
+ * XMM registers of the interrupted code: still live, as the runtime is
+ * built with general registers only (-mgeneral-regs-only).
  */
-static bool to_gpa(u64 la, u64 *gpa)
+struct xmm {
+	u8 b[16];
+};
+
+static void xmm_save_all(struct xmm *x)
 {
-	if (la >= GUEST_SHARED_ALIAS && la < GUEST_PRIVATE_BASE)
-		*gpa = la - GUEST_SHARED_ALIAS + GUEST_PRIVATE_BASE;
-	else if (la >= GUEST_PRIVATE_BASE && la <= 0xffffffffULL)
-		*gpa = la;
-	else
-		return false;
-	return true;
+	asm volatile("movdqu %%xmm0, 0(%0); movdqu %%xmm1, 16(%0)\n\t"
+		     "movdqu %%xmm2, 32(%0); movdqu %%xmm3, 48(%0)\n\t"
+		     "movdqu %%xmm4, 64(%0); movdqu %%xmm5, 80(%0)\n\t"
+		     "movdqu %%xmm6, 96(%0); movdqu %%xmm7, 112(%0)\n\t"
+		     "movdqu %%xmm8, 128(%0); movdqu %%xmm9, 144(%0)\n\t"
+		     "movdqu %%xmm10, 160(%0); movdqu %%xmm11, 176(%0)\n\t"
+		     "movdqu %%xmm12, 192(%0); movdqu %%xmm13, 208(%0)\n\t"
+		     "movdqu %%xmm14, 224(%0); movdqu %%xmm15, 240(%0)"
+		     : : "r"(x) : "memory");
 }
 
+static void xmm_load_all(const struct xmm *x)
+{
+	asm volatile("movdqu 0(%0), %%xmm0; movdqu 16(%0), %%xmm1\n\t"
+		     "movdqu 32(%0), %%xmm2; movdqu 48(%0), %%xmm3\n\t"
+		     "movdqu 64(%0), %%xmm4; movdqu 80(%0), %%xmm5\n\t"
+		     "movdqu 96(%0), %%xmm6; movdqu 112(%0), %%xmm7\n\t"
+		     "movdqu 128(%0), %%xmm8; movdqu 144(%0), %%xmm9\n\t"
+		     "movdqu 160(%0), %%xmm10; movdqu 176(%0), %%xmm11\n\t"
+		     "movdqu 192(%0), %%xmm12; movdqu 208(%0), %%xmm13\n\t"
+		     "movdqu 224(%0), %%xmm14; movdqu 240(%0), %%xmm15"
+		     : : "r"(x) : "memory");
+}
+
+static int m_get_vec(void *ctx, unsigned int reg, u8 *buf, unsigned int len)
+{
+	struct xmm x[16];
+
+	(void)ctx;
+	if (reg >= 16 || len > sizeof(x[0]))
+		return -EOPNOTSUPP;	/* YMM: the runtime enables no AVX state */
+	xmm_save_all(x);
+	memcpy(buf, x[reg].b, len);
+	return 0;
+}
+
+static int m_set_vec(void *ctx, unsigned int reg, const u8 *buf, unsigned int len)
+{
+	struct xmm x[16];
+
+	(void)ctx;
+	if (reg >= 16 || len > sizeof(x[0]))
+		return -EOPNOTSUPP;
+	xmm_save_all(x);
+	memcpy(x[reg].b, buf, len);
+	xmm_load_all(x);
+	return 0;
+}
+
+static const struct vmm_emul_ops emul_ops = {
+	.get_reg = m_get_reg, .set_reg = m_set_reg, .get_rflags = m_get_rflags,
+	.set_rflags = m_set_rflags, .mmio_read = m_read, .mmio_write = m_write,
+	.translate = m_translate, .seg_base = m_seg_base,
+	.get_vec = m_get_vec, .set_vec = m_set_vec,
+};
+
+/* The instruction at RIP (in the runtime's image or RAM), decoded. */
+static bool decode_at_rip(const struct guest_vc_regs *r, struct vmm_insn *insn)
+{
+	u64 avail = 0x100000000ULL - r->rip;
+
+	return r->rip >= GUEST_PRIVATE_BASE && r->rip <= 0xffffffffULL &&
+	       !vmm_insn_decode((const u8 *)r->rip, avail < VMM_INSN_MAX_LEN ? avail :
+				VMM_INSN_MAX_LEN, VMM_MODE_64, insn);
+}
+
+/*
+ * #VC NPF on emulated MMIO: a string form (MOVS, STOS, LODS, CMPS, SCAS)
+ * runs through vmm_insn_emulate_string() (RIP stays while iterations
+ * remain, VMM_EMUL_AGAIN), any other form through vmm_insn_emulate() on
+ * the GPA of its effective address.
+ */
 static bool mmio(struct guest_vc_regs *r)
 {
-	static const struct vmm_emul_ops ops = {
-		.get_reg = m_get_reg, .set_reg = m_set_reg, .get_rflags = m_get_rflags,
-		.set_rflags = m_set_rflags, .mmio_read = m_read, .mmio_write = m_write,
-		.seg_base = m_seg_base,
-	};
 	struct mmio_ctx c = { .r = r, .g = this_ghcb() };
+	struct vmm_fault fault;
 	struct vmm_insn insn;
 	u64 ea, gpa;
+	int ret;
 
-	if (vmm_insn_decode((const u8 *)r->rip, VMM_INSN_MAX_LEN, VMM_MODE_64, &insn) ||
-	    insn.kind == VMM_INSN_STRING || vmm_insn_ea(&insn, r->rip, &ops, &c, &ea) ||
-	    !to_gpa(ea, &gpa) || vmm_insn_emulate(&insn, gpa, &ops, &c))
+	if (!decode_at_rip(r, &insn) || insn.kind == VMM_INSN_PORT)
+		return false;
+	if (insn.kind == VMM_INSN_STRING) {
+		ret = vmm_insn_emulate_string(&insn, &emul_ops, &c, 4096, &fault);
+		if (ret == VMM_EMUL_AGAIN)
+			return true;
+	} else {
+		ret = vmm_insn_ea(&insn, r->rip, &emul_ops, &c, &ea) ||
+		      m_translate(&c, ea, 0, &gpa, &fault) ||
+		      vmm_insn_emulate(&insn, gpa, &emul_ops, &c);
+	}
+	if (ret)
 		return false;
 	r->rip += insn.len;
 	return true;
 }
 
-/* IN/OUT (not string forms): E4-E7 imm8 port, EC-EF DX port, 66 = 16 bit. */
-static bool ioio(struct guest_vc_regs *r, struct snp_ghcb *g)
-{
-	const u8 *b = (const u8 *)r->rip;
-	unsigned int len = 0, size;
-	bool opsz = false, in;
-	u32 val;
-	u16 port;
+/* Bytes of INS/OUTS elements one string IOIO request carries at most. */
+#define STR_IO_MAX	256
 
-	if (b[0] == 0x66) {
-		opsz = true;
-		len = 1;
-	}
-	switch (b[len]) {
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
-		port = b[len + 1];
-		len += 2;
-		break;
-	case 0xec: case 0xed: case 0xee: case 0xef:
-		port = (u16)r->gpr[2];
-		len += 1;
-		break;
-	default:
-		return false;
-	}
-	/* Bit 1 of the opcode: OUT; bit 0: word/dword (SDM Vol. 2 IN, OUT). */
-	in = !(b[opsz] & 2);
-	size = (b[opsz] & 1) ? (opsz ? 2 : 4) : 1;
-	if (in) {
-		if (snp_ghcb_io_in(g, port, size, &val))
+/*
+ * INS/OUTS (#VC IOIO): up to STR_IO_MAX bytes of elements per request
+ * through the GHCB's string IOIO (snp_ghcb_io_str()), memory reached as
+ * the emulator reaches it (m_translate(), m_read()/m_write(): RAM
+ * directly, MMIO through the GHCB).  RSI or RDI steps by the element size
+ * per element, down with RFLAGS.DF (bit 10); a REP form counts RCX down
+ * and leaves RIP at the instruction until RCX is 0, so the rest runs as
+ * the next #VC (SDM Vol. 2 INS, OUTS, REP).
+ */
+static bool str_io(struct guest_vc_regs *r, const struct vmm_insn *insn, struct mmio_ctx *c)
+{
+	bool in = insn->str_op == VMM_STR_INS, down = r->rflags & BIT(10);
+	unsigned int size = insn->size, i, n;
+	u64 *ptr = reg_ptr(r, in ? VMM_RDI : VMM_RSI), *rcx = reg_ptr(r, VMM_RCX);
+	u64 count = insn->rep ? *rcx : 1, la, gpa, v;
+	struct vmm_fault fault;
+	u8 buf[STR_IO_MAX];
+
+	if (insn->addr_size != 8)
+		return false;	/* the runtime's code uses 64-bit addresses */
+	n = count < STR_IO_MAX / size ? (unsigned int)count : STR_IO_MAX / size;
+	for (i = 0; !in && i < n; i++) {
+		la = down ? *ptr - (u64)i * size : *ptr + (u64)i * size;
+		if (m_translate(c, la, 0, &gpa, &fault) || m_read(c, gpa, size, &v))
 			return false;
-		r->gpr[0] = (r->gpr[0] & ~tdsnp_size_mask(size)) | val;
-	} else if (snp_ghcb_io_out(g, port, size, (u32)(r->gpr[0] & tdsnp_size_mask(size)))) {
+		memcpy(buf + i * size, &v, size);
+	}
+	if (n && snp_ghcb_io_str(&c->g, (u16)r->gpr[2], size, in, buf, n))
+		return false;
+	for (i = 0; in && i < n; i++) {
+		la = down ? *ptr - (u64)i * size : *ptr + (u64)i * size;
+		v = 0;
+		memcpy(&v, buf + i * size, size);
+		if (m_translate(c, la, VMM_ACC_WRITE, &gpa, &fault) || m_write(c, gpa, size, v))
+			return false;
+	}
+	*ptr = down ? *ptr - (u64)n * size : *ptr + (u64)n * size;
+	if (insn->rep) {
+		*rcx -= n;
+		if (*rcx)
+			return true;
+	}
+	r->rip += insn->len;
+	return true;
+}
+
+/* #VC IOIO: IN/OUT through the GHCB IOIO event, INS/OUTS through str_io(). */
+static bool ioio(struct guest_vc_regs *r)
+{
+	struct mmio_ctx c = { .r = r, .g = this_ghcb() };
+	unsigned int size;
+	struct vmm_insn insn;
+	u16 port;
+	u32 val;
+
+	if (!decode_at_rip(r, &insn))
+		return false;
+	if (insn.kind == VMM_INSN_STRING &&
+	    (insn.str_op == VMM_STR_INS || insn.str_op == VMM_STR_OUTS))
+		return str_io(r, &insn, &c);
+	if (insn.kind != VMM_INSN_PORT)
+		return false;
+	size = insn.size;
+	port = insn.has_imm ? (u16)insn.imm : (u16)r->gpr[2];
+	if (insn.port_in) {
+		if (snp_ghcb_io_in(&c.g, port, size, &val))
+			return false;
+		r->gpr[0] = size == 4 ? val : (r->gpr[0] & ~tdsnp_size_mask(size)) | val;
+	} else if (snp_ghcb_io_out(&c.g, port, size, (u32)(r->gpr[0] & tdsnp_size_mask(size)))) {
 		return false;
 	}
-	r->rip += len;
+	r->rip += insn.len;
 	return true;
 }
 
@@ -639,7 +817,7 @@ void guest_vc(struct guest_vc_regs *r)
 		r->rip += 2;
 		return;
 	case VC_IOIO:
-		if (ioio(r, &g))
+		if (ioio(r))
 			return;
 		break;
 	case VC_NPF:
@@ -679,6 +857,8 @@ void guest_start(u32 cpu)
 			 (((h >> 16) & 0xffff) << 48);
 	idt[VEC_VC].hi = h >> 32;
 	asm volatile("lidt %0" : : "m"(idtr));
+	/* CR4.OSFXSR and OSXMMEXCPT (bits 9, 10): SSE instructions run. */
+	asm volatile("mov %%cr4, %0; or $0x600, %0; mov %0, %%cr4" : "=&r"(h));
 	snp_ghcb_set_msr_ops(&msr_ops);
 	if (snp_ghcb_msr_sev_info(&max_proto, &min_proto, &pos) || max_proto < 2)
 		guest_snp_terminate(0, 1);

@@ -28,7 +28,10 @@
  * guest is refused (INVALID_INPUT); a run-VMPL0 request is an SVSM call
  * (VMM_SNP_VMPL_SVSM_CALL with the guest's RAX); a reflected IN, CPUID or
  * RDMSR gets the caller's answer in the VMSA registers and RIP = NRIP, an
- * OUT RIP = EXITINFO2; string IOIO is shown as unhandled.  After every exit
+ * OUT RIP = EXITINFO2; a string IOIO (STR) with 64-bit addresses is
+ * checked loosely (the SVSM carries it out through the guest's page tables:
+ * IO exits of its port, size and direction, or unhandled, until the next
+ * run), other string forms are shown as unhandled.  After every exit
  * vmm-core's page states are compared with the RMP (a private page is
  * assigned to the SVSM's ASID at its GPA, validated, no VMSA, the lower
  * VMPL's permissions; a hypervisor page is not assigned), the VMSA the
@@ -114,6 +117,8 @@ static struct {
 	bool dead;		/* the guest terminated: no more entries */
 	bool loose;		/* an MMIO #NPF: any MMIO/unhandled exit until the next run */
 	unsigned int loose_exits;	/* exits since, without a run of the guest */
+	bool loose_io;		/* a reflected INS/OUTS: its IO or unhandled exits, likewise */
+	u64 loose_info;		/* its EXITINFO1 */
 	bool run_fails;		/* the hypervisor refuses this run */
 	u64 refl;		/* the reflected exit's code, 0: none */
 	struct reflect base;	/* the VMSA registers it was given with */
@@ -261,6 +266,14 @@ static void expect_reflect(struct expect *x, const struct tdsnp_sev_es_save_area
 	default:
 		size = (info & BIT_ULL(6)) ? 4 : (info & BIT_ULL(5)) ? 2 :
 		       (info & BIT_ULL(4)) ? 1 : 0;
+		if (size && (info & BIT_ULL(2)) && (info & BIT_ULL(9))) {
+			/* INS/OUTS, 64-bit addresses: through the guest's tables. */
+			g.loose = true;
+			g.loose_io = true;
+			g.loose_info = info;
+			x->has_exit = true;
+			return;
+		}
 		if (!size || (info & 0xc)) {
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_IOIO, info);
 			break;
@@ -293,6 +306,7 @@ static void check_answer(const struct tdsnp_sev_es_save_area *sa)
 	g.r.due = false;
 	g.loose = false;
 	g.loose_exits = 0;
+	g.loose_io = false;
 }
 
 /* ---- the runner: the fuzz input as the lower guest ---- */
@@ -516,13 +530,25 @@ static void check_clean(void)
 }
 
 /*
- * Loosely: an MMIO #NPF's instruction is vmm-core's to decode and emulate.
- * It must get the guest running again: a REP stops after 256 iterations,
- * anything else within a few exits.
+ * Loosely: an MMIO #NPF's instruction is vmm-core's to decode and emulate;
+ * a reflected INS/OUTS's elements depend on the guest's page tables, but
+ * each is one IO exit of its port, size and direction (APM Vol. 2 15.10.2).
+ * Either must get the guest running again: a REP stops after 256
+ * iterations, anything else within a few exits.
  */
 static void check_loose_exit(const struct vmm_exit *e)
 {
+	u64 info = g.loose_info;
+	u8 size = (info & BIT_ULL(6)) ? 4 : (info & BIT_ULL(5)) ? 2 : 1;
+
 	CHECK(++g.loose_exits < 1024);
+	if (g.loose_io) {
+		CHECK(e->reason == VMM_EXIT_IO || e->reason == VMM_EXIT_UNHANDLED);
+		if (e->reason == VMM_EXIT_IO)
+			CHECK(e->io.port == (u16)(info >> 16) && e->io.in == (info & 1) &&
+			      e->io.size == size);
+		return;
+	}
 	CHECK(e->reason == VMM_EXIT_MMIO || e->reason == VMM_EXIT_UNHANDLED);
 	if (e->reason == VMM_EXIT_MMIO)
 		CHECK(e->mmio.size >= 1 && e->mmio.size <= 64);

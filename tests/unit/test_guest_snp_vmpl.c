@@ -29,6 +29,7 @@
 #include "../mocks/snp_guest_boot.h"
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/snp_vcpu_run.h"
+#include "mmio_oracle_user.h"
 
 #define ASID		5
 #define CBIT		SNP_VCPU_RUN_CBIT
@@ -132,6 +133,7 @@ static void run_vcpu0(void *ctx, struct vmm_exit *x)
 }
 
 #include "snp_devices_check.h"
+#include "snp_strio_check.h"
 
 static void expect_ucall(struct env *e, u32 i, struct vmm_exit *x, u32 nr, const u64 *want)
 {
@@ -608,7 +610,75 @@ static void test_vmpl2_four_vcpus_on_threads(void **state)
 	}
 }
 
-int main(void)
+static struct regfile regfile;
+
+/*
+ * Every instruction form vmm-core's decoder emulates, executed at @vmpl on
+ * an emulated MMIO page through the guest's #VC handler and the GHCB (MMIO
+ * events, string IOIO for INS/OUTS) to the SVSM, gives the registers,
+ * flags and memory the CPU gives on a RAM page (mmio_oracle_user.h).
+ */
+static void mmio_forms_at(struct env *e, u32 vmpl)
+{
+	boot(e, guest_image_snp_mmio, guest_image_snp_mmio_end, vmpl, 1);
+	regfile_pattern(regfile.regs);
+	regfile.reads = 0;
+	regfile.writes = 0;
+	assert_int_equal(vmm_vm_add_mmio(e->vm, MMIO_FORMS_GPA, 4096, &regfile_ops, &regfile), 0);
+	mmio_forms_run_and_check(e->vcpu[0], regfile.regs);
+	assert_true(regfile.reads > 0 && regfile.writes > 0);
+}
+
+static void test_vmpl1_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	mmio_forms_at(*state, SNP_VMPL1);
+}
+
+static void test_vmpl2_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	mmio_forms_at(*state, SNP_VMPL2);
+}
+
+/*
+ * REP INS/OUTS in both directions and the scratch-area rules at @vmpl,
+ * through the SVSM (snp_strio_check.h).
+ */
+static void strio_at(struct env *e, u32 vmpl)
+{
+	boot(e, guest_image_snp_strio, guest_image_snp_strio_end, vmpl, 1);
+	snp_strio_check(run_vcpu0, e);
+}
+
+static void test_vmpl1_string_io_both_ways_and_scratch_rules(void **state)
+{
+	strio_at(*state, SNP_VMPL1);
+}
+
+static void test_vmpl3_string_io_both_ways_and_scratch_rules(void **state)
+{
+	strio_at(*state, SNP_VMPL3);
+}
+
+/*
+ * With ReflectVC the guest's INS/OUTS are no #VC but #VMEXITs the SVSM
+ * carries out element by element from the VMSA and the guest's page
+ * tables: the same exits and registers (the hand-made GHCB requests of the
+ * program still go through the GHCB).
+ */
+static void test_vmpl2_reflect_vc_string_io_without_vc(void **state)
+{
+	struct env *e = *state;
+	struct snp_vcpu_run_stats rs;
+
+	snp_mock_hv_set_sev_features(FEAT_SNP_ACTIVE | FEAT_REFLECT_VC);
+	boot_features(e, guest_image_snp_strio, guest_image_snp_strio_end, SNP_VMPL2, 1,
+		      FEAT_REFLECT_VC);
+	snp_strio_check(run_vcpu0, e);
+	snp_vcpu_run_stats(&rs);
+	assert_int_equal(rs.vc, 0);
+}
+
+int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
 	struct tdsnp_arena_stats st;
@@ -645,7 +715,21 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_refused_conversion_reaches_guest_assert,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_string_io_both_ways_and_scratch_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl3_string_io_both_ways_and_scratch_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_string_io_without_vc, setup,
+						teardown),
 	};
+
+	mmio_oracle_self = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle"))
+		return mmio_oracle_main();
 
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)
