@@ -105,12 +105,14 @@ struct snpv_vm {
 
 /*
  * A reflected INS/OUTS being carried out element by element (ReflectVC):
- * @count elements left (0: none), @port, element @size, @in (INS, else
+ * @count elements left (0: none), @shown since the guest last ran, @port,
+ * element @size, @in (INS, else
  * OUTS), @down (RFLAGS.DF), @rep (RCX counts), @seg_base (OUTS with an FS
  * or GS override).  RSI/RDI/RCX live in the VMSA, exact after each element.
  */
 struct reflect_str {
 	u64 count;
+	u32 shown;
 	u64 seg_base;
 	u16 port;
 	u8 size;
@@ -138,6 +140,8 @@ struct snpv_vcpu {
 	struct reflect_str rstr;
 };
 
+/* Elements of a reflected REP INS/OUTS shown before the guest runs again. */
+#define REFLECT_STR_BUDGET	256
 /* Runs at the target VMPL per vmm_vcpu_run() before it gives up (INTR exits). */
 #define SVM_RUN_MAX_ENTRIES	4096
 /* VMEXIT_INVALID (APM Vol. 2 Table C-1): "no exit recorded" before a run. */
@@ -1065,6 +1069,15 @@ static bool reflect_str_next(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_
 
 	if (!r->count)
 		return false;
+	if (r->shown++ == REFLECT_STR_BUDGET) {
+		/*
+		 * Enough for one run of the guest: it re-executes the REP
+		 * from the registers left exact (RIP still at it), as a CPU
+		 * resumes an interrupted one, and exits again.
+		 */
+		memset(r, 0, sizeof(*r));
+		return false;
+	}
 	/* OUTS: the element; INS: the target, probed before the VMM answers. */
 	if (reflect_str_gpa(s, c, &gpa) || ram_rw(s, gpa, &v, r->size, false)) {
 		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, gpa);
