@@ -545,6 +545,24 @@ u64 guest_svsm_call(u64 rax, u64 rcx, u64 rdx, u64 r8, u64 *rcx_out)
 }
 
 /**
+ * guest_snp_ap_creation() - one GHCB AP creation request (0x80000013, snp.md 4.1)
+ * @request: TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY
+ * @apic_id: the vCPU's APIC ID
+ * @vmpl: the VMSA's VMPL
+ * @vmsa_gpa: the VMSA page
+ * @features: its SEV_FEATURES (RAX; ignored for DESTROY)
+ *
+ * Return: 0, or 1 when it was refused.
+ */
+u64 guest_snp_ap_creation(u32 request, u32 apic_id, u32 vmpl, u64 vmsa_gpa, u64 features)
+{
+	struct snp_ghcb g = this_ghcb();
+
+	return snp_ghcb_ap_create(&g, request, apic_id, vmpl, tdsnp_gpa(vmsa_gpa), features) ?
+	       1 : 0;
+}
+
+/**
  * guest_snp_start_ap() - start vCPU @cpu through the GHCB AP creation event
  * @cpu: its index = APIC ID (1..GUEST_MAX_VCPUS-1)
  *

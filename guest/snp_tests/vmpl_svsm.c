@@ -11,14 +11,17 @@
  * 3. CREATE_VCPU for APIC ID 7 (no such vCPU), then for APIC ID 1 (done),
  *    again for APIC ID 1 with another page (in use), and a page state
  *    change of the VMSA to shared (refused: 1): ucall(RAX, RAX, RAX, 1);
- * 4. DELETE_VCPU of that VMSA twice, then a write and read back of its
- *    EFER: ucall(RAX, RAX, EFER);
- * 5. a call of protocol 7, call 1, RCX 0x1234 (the VMM's to answer):
+ * 4. GHCB AP creation CREATE_ON_INIT for it with the wrong VMPL, the wrong
+ *    SEV_FEATURES, the other page, then right: ucall(1, 1, 1, 0);
+ * 5. AP creation DESTROY, DELETE_VCPU of that VMSA twice, then a write and
+ *    read back of its EFER: ucall(0, RAX, RAX, EFER);
+ * 6. a call of protocol 7, call 1, RCX 0x1234 (the VMM's to answer):
  *    ucall(RAX, RCX).
  */
 #include <guest_snp.h>
 #include <snp/snp.h>
 #include <snp/vmsa.h>
+#include <snp/ghcb.h>
 #include <vmm/snp_vmpl.h>
 
 #define CORE(call)	((u64)VMM_SVSM_PROTOCOL_CORE << 32 | (call))
@@ -80,11 +83,19 @@ void guest_main(u32 cpu)
 	args[3] = guest_snp_psc(VMSA1, true);
 	GUEST_ASSERT(guest_ucall_args(4, args) == 0);
 
-	args[0] = guest_svsm_call(CORE(VMM_SVSM_CORE_DELETE_VCPU), VMSA1, 0, 0, NULL);
+	args[0] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 1, vmpl + 1, VMSA1, f);
+	args[1] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 1, vmpl, VMSA1,
+					f | FEAT_VTOM);
+	args[2] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 1, vmpl, VMSA2, f);
+	args[3] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 1, vmpl, VMSA1, f);
+	GUEST_ASSERT(guest_ucall_args(4, args) == 0);
+
+	args[0] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_DESTROY, 1, vmpl, VMSA1, 0);
 	args[1] = guest_svsm_call(CORE(VMM_SVSM_CORE_DELETE_VCPU), VMSA1, 0, 0, NULL);
+	args[2] = guest_svsm_call(CORE(VMM_SVSM_CORE_DELETE_VCPU), VMSA1, 0, 0, NULL);
 	fill(VMSA1, vmpl, SNP_EFER_SVME | 0x500, f);
-	args[2] = READ_ONCE(((struct tdsnp_sev_es_save_area *)VMSA1)->efer);
-	GUEST_ASSERT(guest_ucall_args(3, args) == 0);
+	args[3] = READ_ONCE(((struct tdsnp_sev_es_save_area *)VMSA1)->efer);
+	GUEST_ASSERT(guest_ucall_args(4, args) == 0);
 
 	args[0] = guest_svsm_call(7ULL << 32 | 1, 0x1234, 0, 0, &rcx);
 	args[1] = rcx;

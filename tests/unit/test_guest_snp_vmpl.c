@@ -730,6 +730,7 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 {
 	struct env *e = *state;
 	struct vmm_exit x = { 0 };
+	struct snp_mock_vcpu hv;
 	struct vmm_state_entry out[2] = {
 		{ .type = VMM_STATE_REG, .id = VMM_REG_RAX, .value = SVSM_UNSUPPORTED_PROTO },
 		{ .type = VMM_STATE_REG, .id = VMM_REG_RCX, .value = 0x55 },
@@ -755,8 +756,18 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 	/* Created but not started by AP creation: the vCPU has nothing to run. */
 	assert_int_equal(vmm_vcpu_run(e->vcpu[1], &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
-	/* Deleted; deleted again: no such VMSA; the guest writes the page again. */
-	expect_ucall(e, 0, &x, 3, (const u64[]){ 0, SVSM_INVALID_ADDRESS, 0x1500 });
+	/* AP creation: wrong VMPL, SEV_FEATURES, VMSA refused; CREATE_ON_INIT registered. */
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 1, 1, 1, 0 });
+	assert_int_equal(snp_mock_hv_vcpu(1, SNP_VMPL1, &hv), 0);
+	assert_int_equal(hv.vmsa_gpa, VMSA1);
+	assert_true(hv.on_init);
+	assert_false(hv.runnable);
+	/* Waiting for an INIT this backend never sends: it halts. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[1], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* DESTROY; deleted; deleted again: no such VMSA; the guest writes the page again. */
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 0, 0, SVSM_INVALID_ADDRESS, 0x1500 });
+	assert_int_not_equal(snp_mock_hv_vcpu(1, SNP_VMPL1, &hv), 0);
 	assert_guest_page(VMSA1);
 	assert_int_equal(vmm_vcpu_run(e->vcpu[1], &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
