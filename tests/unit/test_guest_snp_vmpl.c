@@ -698,7 +698,8 @@ static void test_vmpl1_guest_starts_three_aps_through_svsm(void **state)
 		assert_guest_vmsa(gpa);
 		/* The vCPU's state is the guest's VMSA now: VMPL1, SNPActive. */
 		assert_int_equal(get(e->vcpu[i], VMM_STATE_VMSA, VMSA_VMPL), SNP_VMPL1);
-		assert_int_equal(get(e->vcpu[i], VMM_STATE_VMSA, VMSA_SEV_FEATURES), FEAT_SNP_ACTIVE);
+		assert_int_equal(get(e->vcpu[i], VMM_STATE_VMSA, VMSA_SEV_FEATURES),
+				 FEAT_SNP_ACTIVE);
 		/* The SVSM registered it with the hypervisor for APIC ID i at VMPL1. */
 		assert_int_equal(snp_mock_hv_vcpu(i, SNP_VMPL1, &hv), 0);
 		assert_int_equal(hv.vmsa_gpa, gpa);
@@ -730,6 +731,11 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 {
 	struct env *e = *state;
 	struct vmm_exit x = { 0 };
+	static const u64 refused[6] = {
+		SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER,
+		SVSM_INVALID_ADDRESS, SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS,
+	};
+	static const u64 created[4] = { SVSM_INVALID_PARAMETER, 0, SVSM_INVALID_PARAMETER, 1 };
 	struct snp_mock_vcpu hv;
 	struct vmm_state_entry out[2] = {
 		{ .type = VMM_STATE_REG, .id = VMM_REG_RAX, .value = SVSM_UNSUPPORTED_PROTO },
@@ -741,13 +747,10 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 	/* Core protocol versions 1..1: RCX = min | max << 32; version 2: 0. */
 	expect_ucall(e, 0, &x, 5, (const u64[]){ 0, 0x0000000100000001ULL, 0, 0, SNP_VMPL1 });
 	/* VMPL byte, SVME, SEV_FEATURES; VMSA == CAA; APIC ID 0 in use; 2 MiB aligned. */
-	expect_ucall(e, 0, &x, 6, (const u64[]){ SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER,
-						 SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS,
-						 SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS });
+	expect_ucall(e, 0, &x, 6, refused);
 	assert_guest_page(VMSA1);
 	/* No such vCPU; created; APIC ID 1 in use; the VMSA cannot become shared. */
-	expect_ucall(e, 0, &x, 4, (const u64[]){ SVSM_INVALID_PARAMETER, 0,
-						 SVSM_INVALID_PARAMETER, 1 });
+	expect_ucall(e, 0, &x, 4, created);
 	assert_guest_vmsa(VMSA1);
 	assert_guest_page(VMSA2);
 	assert_int_equal(vmm_get_mem_state(e->vm, VMSA1, &st), 0);
