@@ -453,10 +453,9 @@ static int snpv_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measur
 	return ret;
 }
 
-static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
-			    enum vmm_mem_state to)
+static int mem_convert(struct snpv_vm *s, u64 gpa, enum vmm_mem_state from,
+		       enum vmm_mem_state to)
 {
-	struct snpv_vm *s = vmm_vm_priv(vm);
 	u8 st = s->pg[guest_page_index(s, gpa)];
 	bool is_private = st == PG_PRIVATE, was_private = from == VMM_MEM_PRIVATE;
 
@@ -471,6 +470,23 @@ static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 	if (from == VMM_MEM_PRIVATE)
 		return make_shared(s, gpa);
 	return 0;	/* UNMAPPED <-> SHARED: both hypervisor-owned, no call */
+}
+
+/*
+ * Under ap_lock: a conversion never runs while an SVSM call
+ * (CREATE_VCPU, DELETE_VCPU, REMAP_CA) checks or changes the same page, as
+ * coconut-svsm's PVALIDATE_LOCK keeps PVALIDATE and CREATE_VCPU apart.
+ */
+static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			    enum vmm_mem_state to)
+{
+	struct snpv_vm *s = vmm_vm_priv(vm);
+	int ret;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	ret = mem_convert(s, gpa, from, to);
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return ret;
 }
 
 static int snpv_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
