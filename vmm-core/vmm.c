@@ -1600,6 +1600,20 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 }
 
 /*
+ * An exit its instruction cannot cause: an I/O exit at an instruction that
+ * does no port I/O, or an MMIO exit at IN/OUT, which reach no memory (a
+ * guest that rewrote its code since, or a hostile one).
+ */
+static bool exit_mismatch(const struct vmm_backend_exit *bx, const struct vmm_insn *insn)
+{
+	if (bx->exit.reason == VMM_EXIT_MMIO)
+		return insn->kind == VMM_INSN_PORT;
+	return insn->kind != VMM_INSN_PORT &&
+	       !(insn->kind == VMM_INSN_STRING &&
+		 (insn->str_op == VMM_STR_INS || insn->str_op == VMM_STR_OUTS));
+}
+
+/*
  * An exit that gives the instruction (MMIO by EPT violation/NPF, or port
  * I/O): save it in the vCPU so an access the caller answers can resume it.
  */
@@ -1613,10 +1627,8 @@ static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx
 	ret = vmm_insn_decode(bx->insn, bx->insn_len, bx->mode, &insn);
 	if (ret == -EINVAL && bx->mode <= VMM_MODE_16 && bx->exit.reason == VMM_EXIT_MMIO)
 		ret = 0;	/* #UD or #GP: vmm_emulate_insn() raises it */
-	else if (!ret && bx->exit.reason == VMM_EXIT_IO && insn.kind != VMM_INSN_PORT &&
-		 !(insn.kind == VMM_INSN_STRING &&
-		   (insn.str_op == VMM_STR_INS || insn.str_op == VMM_STR_OUTS)))
-		ret = -EINVAL;	/* an I/O exit for an instruction that does no I/O */
+	else if (!ret && exit_mismatch(bx, &insn))
+		ret = -EINVAL;
 	if (!ret && (insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B) &&
 	    !vcpu->vm->ops->mem_rw)
 		ret = -EOPNOTSUPP;	/* no way to reach guest memory */
