@@ -55,8 +55,11 @@
  * ucall (VMM_SNP_UCALL_EXIT_CODE), page state change (carried out with
  * vmm_set_mem_state(), i.e. the conversions above: the SVSM validates, the
  * lower guest cannot), HV features, termination (MSR 0x100 or NAE) and an
- * SVSM call (a request to run VMPL0: VMM_SNP_VMPL_SVSM_CALL).  AP creation
- * from the lower guest is refused (INVALID_INPUT): its vCPUs are the VMM's.
+ * SVSM call (a request to run VMPL0: the core calls for vCPUs and calling
+ * areas are served here, the rest is VMM_SNP_VMPL_SVSM_CALL; "SVSM calls"
+ * below).  AP creation from the lower guest is passed to the hypervisor
+ * for a VMSA SVSM_CORE_CREATE_VCPU took (ap_creation()); from then on that
+ * vCPU runs the guest's VMSA instead of the backend's own page.
  * A VM created with ReflectVC in its SEV_FEATURES gets no #VC: CPUID, MSR,
  * IOIO and MMIO NPF come back as exits (reflect_exit(), mmio_npf()) that the
  * SVSM emulates from the VMSA, MMIO with vmm-core's decoder and emulator on
@@ -1138,7 +1141,9 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(s, g, x);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP);
+		/* AP creation with the VMPL field: ap_creation() (snp.md 5.3 bits 1, 5). */
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP |
+				    TDSNP_GHCB_HV_FT_AP_CREATION | TDSNP_GHCB_HV_FT_MULTI_VMPL);
 		return false;
 	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
 		if (g->sw_exit_info_1) {

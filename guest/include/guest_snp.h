@@ -51,6 +51,7 @@ u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa);
 u32 guest_snp_vmpl(void);
 u64 guest_snp_sev_features(void);
 u64 guest_svsm_call(u64 rax, u64 rcx, u64 rdx, u64 r8, u64 *rcx_out);
+u64 guest_snp_hv_features(void);
 u64 guest_snp_ap_creation(u32 request, u32 apic_id, u32 vmpl, u64 vmsa_gpa, u64 features);
 
 /* Images the Makefile builds from guest/snp_tests/ (guest_image_snp_<name>). */

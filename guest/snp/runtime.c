@@ -525,13 +525,17 @@ static u64 svsm_issue(struct vmm_svsm_caa *caa, u64 rax, u64 rcx, u64 rdx, u64 r
  * SVSM.  A vCPU with no CAA yet (vCPU 0) first makes its
  * GUEST_SNP_CAA_GPA page private and announces it with REMAP_CA.
  *
- * Return: the SVSM's result code (RAX), or GUEST_SVSM_NOT_DONE.
+ * Return: the SVSM's result code (RAX), or GUEST_SVSM_NOT_DONE (also at
+ * VMPL0, which has no SVSM).
  */
 u64 guest_svsm_call(u64 rax, u64 rcx, u64 rdx, u64 r8, u64 *rcx_out)
 {
 	u32 cpu = this_cpu();
 	u64 caa = READ_ONCE(caa_gpa[cpu]), ret;
 
+	/* At VMPL0 there is no SVSM to call. */
+	if (!guest_snp_vmpl())
+		return GUEST_SVSM_NOT_DONE;
 	if (!caa) {
 		caa = GUEST_SNP_CAA_GPA + (u64)cpu * TDSNP_PAGE_SIZE;
 		if (guest_snp_psc(caa, false))
@@ -542,6 +546,22 @@ u64 guest_svsm_call(u64 rax, u64 rcx, u64 rdx, u64 r8, u64 *rcx_out)
 		WRITE_ONCE(caa_gpa[cpu], caa);
 	}
 	return svsm_issue((struct vmm_svsm_caa *)caa, rax, rcx, rdx, r8, rcx_out);
+}
+
+/**
+ * guest_snp_hv_features() - the hypervisor's features (GHCB NAE 0x8000FFFD)
+ *
+ * Return: the bitmap (SW_EXITINFO2, bits as snp.md 5.3), or 0 when the
+ * request failed.
+ */
+u64 guest_snp_hv_features(void)
+{
+	struct snp_ghcb g = this_ghcb();
+
+	snp_ghcb_invalidate(&g);
+	if (snp_ghcb_call(&g, TDSNP_SVM_VMGEXIT_HV_FEATURES, 0, 0))
+		return 0;
+	return g.page->sw_exit_info_2;
 }
 
 /**

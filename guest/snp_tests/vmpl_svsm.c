@@ -2,8 +2,9 @@
 /*
  * SNP guest below VMPL0 calling its SVSM's core protocol (vCPU 0 only; the
  * host checks each report against the SVSM result codes and the RMP):
- * 1. QUERY_PROTOCOL of the core protocol, versions 1 and 2:
- *    ucall(RAX, RCX, RAX, RCX, own VMPL);
+ * 1. QUERY_PROTOCOL of the core protocol, versions 1 and 2, and the HV
+ *    features (GHCB NAE form, answered by the SVSM):
+ *    ucall(RAX, RCX, RAX, RCX, own VMPL, features);
  * 2. CREATE_VCPU refused: VMSA with the wrong VMPL byte, EFER.SVME clear,
  *    wrong SEV_FEATURES (vTOM added), VMSA == CAA, APIC ID 0 (this running
  *    vCPU), a 2 MiB aligned VMSA GPA: ucall(the six RAX); after each the
@@ -59,7 +60,8 @@ void guest_main(u32 cpu)
 	args[2] = guest_svsm_call(CORE(VMM_SVSM_CORE_QUERY_PROTOCOL), 2, 0, 0, &rcx2);
 	args[3] = rcx2;
 	args[4] = vmpl;
-	GUEST_ASSERT(guest_ucall_args(5, args) == 0);
+	args[5] = guest_snp_hv_features();
+	GUEST_ASSERT(guest_ucall_args(6, args) == 0);
 
 	GUEST_ASSERT(!guest_snp_psc(VMSA1, false) && !guest_snp_psc(VMSA2, false) &&
 		     !guest_snp_psc(CAA1, false));

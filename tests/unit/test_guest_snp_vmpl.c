@@ -744,8 +744,12 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 	enum vmm_mem_state st;
 
 	boot_bsp(e, guest_image_snp_vmpl_svsm, guest_image_snp_vmpl_svsm_end, SNP_VMPL1, 2);
-	/* Core protocol versions 1..1: RCX = min | max << 32; version 2: 0. */
-	expect_ucall(e, 0, &x, 5, (const u64[]){ 0, 0x0000000100000001ULL, 0, 0, SNP_VMPL1 });
+	/*
+	 * Core protocol versions 1..1: RCX = min | max << 32; version 2: 0.
+	 * HV features SNP, AP_CREATION, MULTI_VMPL: bits 0, 1, 5 (snp.md 5.3).
+	 */
+	expect_ucall(e, 0, &x, 6, (const u64[]){ 0, 0x0000000100000001ULL, 0, 0, SNP_VMPL1,
+						 0x23 });
 	/* VMPL byte, SVME, SEV_FEATURES; VMSA == CAA; APIC ID 0 in use; 2 MiB aligned. */
 	expect_ucall(e, 0, &x, 6, refused);
 	assert_guest_page(VMSA1);
