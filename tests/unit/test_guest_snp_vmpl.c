@@ -731,6 +731,7 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 {
 	struct env *e = *state;
 	struct vmm_exit x = { 0 };
+	static const u64 queried[6] = { 0, 0x0000000100000001ULL, 0, 0, SNP_VMPL1, 0x23 };
 	static const u64 refused[6] = {
 		SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER,
 		SVSM_INVALID_ADDRESS, SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS,
@@ -748,8 +749,7 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 	 * Core protocol versions 1..1: RCX = min | max << 32; version 2: 0.
 	 * HV features SNP, AP_CREATION, MULTI_VMPL: bits 0, 1, 5 (snp.md 5.3).
 	 */
-	expect_ucall(e, 0, &x, 6, (const u64[]){ 0, 0x0000000100000001ULL, 0, 0, SNP_VMPL1,
-						 0x23 });
+	expect_ucall(e, 0, &x, 6, queried);
 	/* VMPL byte, SVME, SEV_FEATURES; VMSA == CAA; APIC ID 0 in use; 2 MiB aligned. */
 	expect_ucall(e, 0, &x, 6, refused);
 	assert_guest_page(VMSA1);
