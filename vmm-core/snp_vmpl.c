@@ -913,7 +913,8 @@ static u64 core_remap_ca(struct snpv_vm *s, struct snpv_vcpu *c, u64 gpa)
  * CREATE_VCPU (call 2): RCX = the VMSA the guest filled, RDX = its CAA,
  * R8 = APIC ID (snp.md 4.1; coconut-svsm core_create_vcpu, check_vmsa).
  * - INVALID_ADDRESS: VMSA or CAA not page aligned or not the lower guest's
- *   private RAM (another vCPU's VMSA included), VMSA == CAA, or a 2 MiB
+ *   private RAM (another vCPU's VMSA included), VMSA == CAA, a VMSA page
+ *   holding a vCPU's CAA (as coconut-svsm's VMSA/CAA registry), or a 2 MiB
  *   aligned VMSA (inferred from the erratum, snp.md 3.3.2: KVM would refuse
  *   its AP creation);
  * - INVALID_PARAMETER: no vCPU of the VM with that APIC ID (the VMM creates
@@ -929,6 +930,18 @@ static u64 core_remap_ca(struct snpv_vm *s, struct snpv_vcpu *c, u64 gpa)
  * The page is then PG_VMSA (no conversion) and the vCPU's VMSA is the
  * guest's, which runs after the guest's AP creation (ap_creation()).
  */
+/* Whether @page holds a vCPU's calling area.  Under ap_lock. */
+static bool caa_page_in_use(struct snpv_vm *s, u64 page)
+{
+	u32 i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		if (s->cpu[i] && s->cpu[i]->caa &&
+		    (s->cpu[i]->caa & ~(TDSNP_PAGE_SIZE - 1)) == page)
+			return true;
+	return false;
+}
+
 static u64 core_create_vcpu(struct snpv_vm *s, u64 vmsa, u64 caa, u32 apic_id)
 {
 	const struct tdsnp_sev_es_save_area *sa;
@@ -940,7 +953,7 @@ static u64 core_create_vcpu(struct snpv_vm *s, u64 vmsa, u64 caa, u32 apic_id)
 	    !(vmsa & (SNP_PAGE_SIZE_2M - 1)))
 		return VMM_SVSM_ERR_INVALID_ADDRESS;
 	tdsnp_mutex_lock(&s->ap_lock);
-	if (!guest_private(s, vmsa) || !guest_private(s, caa)) {
+	if (!guest_private(s, vmsa) || !guest_private(s, caa) || caa_page_in_use(s, vmsa)) {
 		ret = VMM_SVSM_ERR_INVALID_ADDRESS;
 		goto out;
 	}

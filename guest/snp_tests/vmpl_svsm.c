@@ -9,9 +9,10 @@
  *    wrong SEV_FEATURES (vTOM added), VMSA == CAA, APIC ID 0 (this running
  *    vCPU), a 2 MiB aligned VMSA GPA: ucall(the six RAX); after each the
  *    guest rewrites the VMSA page, so its write access must be back;
- * 3. CREATE_VCPU for APIC ID 7 (no such vCPU), then for APIC ID 1 (done),
- *    again for APIC ID 1 with another page (in use), and a page state
- *    change of the VMSA to shared (refused: 1): ucall(RAX, RAX, RAX, 1);
+ * 3. CREATE_VCPU for APIC ID 7 (no such vCPU), with vCPU 0's CAA page as
+ *    the VMSA, then for APIC ID 1 (done), again for APIC ID 1 with another
+ *    page (in use), and a page state change of the VMSA to shared
+ *    (refused: 1): ucall(RAX, RAX, RAX, RAX, 1);
  * 4. GHCB AP creation CREATE_ON_INIT for it with the wrong VMPL, the wrong
  *    SEV_FEATURES, the other page, then right: ucall(1, 1, 1, 0);
  * 5. AP creation DESTROY, DELETE_VCPU of that VMSA twice, then a write and
@@ -79,11 +80,12 @@ void guest_main(u32 cpu)
 	GUEST_ASSERT(guest_ucall_args(6, args) == 0);
 
 	args[0] = create(VMSA1, CAA1, 7);
-	args[1] = create(VMSA1, CAA1, 1);
+	args[1] = create(GUEST_SNP_CAA_GPA, CAA1, 1);
+	args[2] = create(VMSA1, CAA1, 1);
 	fill(VMSA2, vmpl, SNP_EFER_SVME, f);
-	args[2] = create(VMSA2, CAA1, 1);
-	args[3] = guest_snp_psc(VMSA1, true);
-	GUEST_ASSERT(guest_ucall_args(4, args) == 0);
+	args[3] = create(VMSA2, CAA1, 1);
+	args[4] = guest_snp_psc(VMSA1, true);
+	GUEST_ASSERT(guest_ucall_args(5, args) == 0);
 
 	args[0] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 1, vmpl + 1, VMSA1, f);
 	args[1] = guest_snp_ap_creation(TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, 1, vmpl, VMSA1,

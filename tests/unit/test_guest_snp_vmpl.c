@@ -736,7 +736,9 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 		SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER,
 		SVSM_INVALID_ADDRESS, SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS,
 	};
-	static const u64 created[4] = { SVSM_INVALID_PARAMETER, 0, SVSM_INVALID_PARAMETER, 1 };
+	static const u64 created[5] = {
+		SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS, 0, SVSM_INVALID_PARAMETER, 1,
+	};
 	struct snp_mock_vcpu hv;
 	struct vmm_state_entry out[2] = {
 		{ .type = VMM_STATE_REG, .id = VMM_REG_RAX, .value = SVSM_UNSUPPORTED_PROTO },
@@ -753,8 +755,8 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 	/* VMPL byte, SVME, SEV_FEATURES; VMSA == CAA; APIC ID 0 in use; 2 MiB aligned. */
 	expect_ucall(e, 0, &x, 6, refused);
 	assert_guest_page(VMSA1);
-	/* No such vCPU; created; APIC ID 1 in use; the VMSA cannot become shared. */
-	expect_ucall(e, 0, &x, 4, created);
+	/* No such vCPU; vCPU 0's CAA page; created; APIC ID 1 in use; the VMSA stays private. */
+	expect_ucall(e, 0, &x, 5, created);
 	assert_guest_vmsa(VMSA1);
 	assert_guest_page(VMSA2);
 	assert_int_equal(vmm_get_mem_state(e->vm, VMSA1, &st), 0);
