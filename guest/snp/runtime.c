@@ -18,11 +18,13 @@
 #include <vmm/decode.h>
 #include <vmm/ucall.h>
 #include <vmm/snp_host.h>
+#include <vmm/snp_vmpl.h>
 #include <guest_snp.h>
 #include "runtime.h"
 
 #define VEC_VC			29
 #define MSR_GHCB		0xc0010130u
+#define MSR_SEV_STATUS		0xc0010131u
 
 /* #VC error codes: SVM exit codes (APM Vol. 2 Table C-1; snp.md 1.6). */
 #define VC_CPUID		0x72
@@ -47,6 +49,9 @@ struct idt_gate {
 static struct idt_gate idt[VEC_VC + 1];
 static u64 cbit;
 static struct tdsnp_ghcb *ghcb_page[GUEST_MAX_VCPUS];
+/* guest_snp_vmpl() + 1 once probed; each vCPU's CAA GPA (0: none yet). */
+static u32 vmpl_plus1;
+static u64 caa_gpa[GUEST_MAX_VCPUS];
 
 /**
  * memset() - fill memory (the compiler may emit calls to it; no libc here)
@@ -432,6 +437,151 @@ static void vmsa_seg(struct tdsnp_vmcb_seg *sg, u16 sel, u16 attrib, u32 limit)
 	sg->base = 0;
 }
 
+static u64 rdmsr(u32 index)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index) : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
+/**
+ * guest_snp_sev_features() - this guest's SEV_FEATURES
+ *
+ * SEV_STATUS (MSR 0xC0010131, served by the CPU) bit n + 2 is SEV_FEATURES
+ * bit n (snp.md 3.2); the VMSAs the guest builds for its APs carry the same.
+ *
+ * Return: SEV_FEATURES.
+ */
+u64 guest_snp_sev_features(void)
+{
+	return rdmsr(MSR_SEV_STATUS) >> 2;
+}
+
+/**
+ * guest_snp_vmpl() - the VMPL this guest runs at
+ *
+ * RMPADJUST changes only a numerically greater VMPL's permissions (snp.md
+ * 1.7): the first target VMPL t = 1..3 for which it succeeds on a page of
+ * this vCPU's stack (setting that VMPL's permissions to none, which it has
+ * no use for) means VMPL t - 1; none means VMPL3.  Linux probes VMPL0 the
+ * same way (RMPADJUST target VMPL1).  Probed once.
+ *
+ * Return: 0..3.
+ */
+u32 guest_snp_vmpl(void)
+{
+	u64 page = GUEST_STACKS_GPA + (GUEST_MAX_VCPUS - 1 - this_cpu()) * GUEST_STACK_SIZE;
+	u32 t;
+
+	if (READ_ONCE(vmpl_plus1))
+		return READ_ONCE(vmpl_plus1) - 1;
+	for (t = 1; t <= 3; t++)
+		if (!guest_snp_rmpadjust(page, t))
+			break;
+	WRITE_ONCE(vmpl_plus1, t);
+	return t - 1;
+}
+
+/* One SVSM call in the MSR-protocol form; @caa may be NULL (none yet). */
+static u64 svsm_issue(struct vmm_svsm_caa *caa, u64 rax, u64 rcx, u64 rdx, u64 r8,
+		      u64 *rcx_out)
+{
+	register u64 r8_in asm("r8") = r8;
+	u64 saved = ghcb_msr_read(NULL), resp;
+	u8 pending = 0;
+
+	if (caa)
+		WRITE_ONCE(caa->call_pending, 1);
+	/* GHCB MSR protocol 0x016, VMPL 0 in [39:32] (snp.md 4.1 step 6, 5.3). */
+	ghcb_msr_write(NULL, TDSNP_GHCB_MSR_VMPL_REQ);
+	asm volatile(".byte 0xf3, 0x0f, 0x01, 0xd9"
+		     : "+a"(rax), "+c"(rcx), "+d"(rdx), "+r"(r8_in) : : "memory");
+	resp = ghcb_msr_read(NULL);
+	ghcb_msr_write(NULL, saved);
+	if (caa)
+		pending = __atomic_exchange_n(&caa->call_pending, 0, __ATOMIC_SEQ_CST);
+	if ((resp & TDSNP_GHCB_MSR_INFO_MASK) != TDSNP_GHCB_MSR_VMPL_RESP ||
+	    (resp >> TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT) || pending)
+		return GUEST_SVSM_NOT_DONE;
+	if (rcx_out)
+		*rcx_out = rcx;
+	return rax;
+}
+
+/**
+ * guest_svsm_call() - call the SVSM (a guest below VMPL0)
+ * @rax: protocol << 32 | call (include/vmm/snp_vmpl.h)
+ * @rcx: first parameter
+ * @rdx: second parameter
+ * @r8: third parameter
+ * @rcx_out: RCX after the call (QUERY_PROTOCOL's answer), or NULL
+ *
+ * The SVSM calling convention (AMD SVSM specification; Linux's
+ * svsm_perform_msr_protocol uses the same sequence): set call_pending in
+ * this vCPU's CAA, ask the hypervisor to run VMPL0 (GHCB MSR protocol
+ * 0x016 with VMPL 0) with the parameters in the registers, then the
+ * response must be 0x017 with result 0 and call_pending cleared by the
+ * SVSM.  A vCPU with no CAA yet (vCPU 0) first makes its
+ * GUEST_SNP_CAA_GPA page private and announces it with REMAP_CA.
+ *
+ * Return: the SVSM's result code (RAX), or GUEST_SVSM_NOT_DONE (also at
+ * VMPL0, which has no SVSM).
+ */
+u64 guest_svsm_call(u64 rax, u64 rcx, u64 rdx, u64 r8, u64 *rcx_out)
+{
+	u32 cpu = this_cpu();
+	u64 caa = READ_ONCE(caa_gpa[cpu]), ret;
+
+	/* At VMPL0 there is no SVSM to call. */
+	if (!guest_snp_vmpl())
+		return GUEST_SVSM_NOT_DONE;
+	if (!caa) {
+		caa = GUEST_SNP_CAA_GPA + (u64)cpu * TDSNP_PAGE_SIZE;
+		if (guest_snp_psc(caa, false))
+			return GUEST_SVSM_NOT_DONE;
+		ret = svsm_issue(NULL, VMM_SVSM_CORE_REMAP_CA, caa, 0, 0, NULL);
+		if (ret)
+			return ret;
+		WRITE_ONCE(caa_gpa[cpu], caa);
+	}
+	return svsm_issue((struct vmm_svsm_caa *)caa, rax, rcx, rdx, r8, rcx_out);
+}
+
+/**
+ * guest_snp_hv_features() - the hypervisor's features (GHCB NAE 0x8000FFFD)
+ *
+ * Return: the bitmap (SW_EXITINFO2, bits as snp.md 5.3), or 0 when the
+ * request failed.
+ */
+u64 guest_snp_hv_features(void)
+{
+	struct snp_ghcb g = this_ghcb();
+
+	snp_ghcb_invalidate(&g);
+	if (snp_ghcb_call(&g, TDSNP_SVM_VMGEXIT_HV_FEATURES, 0, 0))
+		return 0;
+	return g.page->sw_exit_info_2;
+}
+
+/**
+ * guest_snp_ap_creation() - one GHCB AP creation request (0x80000013, snp.md 4.1)
+ * @request: TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY
+ * @apic_id: the vCPU's APIC ID
+ * @vmpl: the VMSA's VMPL
+ * @vmsa_gpa: the VMSA page
+ * @features: its SEV_FEATURES (RAX; ignored for DESTROY)
+ *
+ * Return: 0, or 1 when it was refused.
+ */
+u64 guest_snp_ap_creation(u32 request, u32 apic_id, u32 vmpl, u64 vmsa_gpa, u64 features)
+{
+	struct snp_ghcb g = this_ghcb();
+
+	return snp_ghcb_ap_create(&g, request, apic_id, vmpl, tdsnp_gpa(vmsa_gpa), features) ?
+	       1 : 0;
+}
+
 /**
  * guest_snp_ghcb() - this vCPU's GHCB, for a program that makes its own
  * GHCB requests (snp_ghcb_call() and friends)
@@ -447,22 +597,38 @@ struct snp_ghcb guest_snp_ghcb(void)
  * guest_snp_start_ap() - start vCPU @cpu through the GHCB AP creation event
  * @cpu: its index = APIC ID (1..GUEST_MAX_VCPUS-1)
  *
- * Its VMSA page (GUEST_SNP_AP_VMSA_GPA + @cpu pages) is made private and
- * validated, filled with the boot protocol's 64-bit entry state (the same
- * as the host gives the BSP), marked as a VMSA with RMPADJUST (VMSA bit,
- * target VMPL1, no permissions: Linux's snp_set_vmsa), then AP creation
- * CREATE (snp.md 4.1, 5.4).
+ * Its VMSA page (GUEST_SNP_AP_VMSA_GPA + @cpu pages) is made private (and
+ * validated), filled with the boot protocol's 64-bit entry state (the same
+ * as the host gives the BSP) at this guest's VMPL and SEV_FEATURES, and
+ * handed to the architecture (snp.md 4.1, 5.4):
+ * - at VMPL0, marked as a VMSA with RMPADJUST (VMSA bit, target VMPL1, no
+ *   permissions: Linux's snp_set_vmsa);
+ * - below VMPL0, where only the SVSM may set the VMSA bit, with
+ *   SVSM_CORE_CREATE_VCPU (RCX VMSA, RDX the AP's CAA at GUEST_SNP_CAA_GPA
+ *   + @cpu pages, made private first, R8 APIC ID), as Linux does under an
+ *   SVSM;
+ * then AP creation CREATE with this guest's VMPL.
  *
  * Return: 0, or 1 when a step failed.
  */
 u64 guest_snp_start_ap(u32 cpu)
 {
-	u64 gpa = GUEST_SNP_AP_VMSA_GPA + (u64)cpu * TDSNP_PAGE_SIZE, cr3;
+	u64 gpa = GUEST_SNP_AP_VMSA_GPA + (u64)cpu * TDSNP_PAGE_SIZE, cr3, features;
+	u64 caa = GUEST_SNP_CAA_GPA + (u64)cpu * TDSNP_PAGE_SIZE;
 	struct tdsnp_sev_es_save_area *sa = (struct tdsnp_sev_es_save_area *)gpa;
 	struct snp_ghcb g = this_ghcb();
+	u32 vmpl = guest_snp_vmpl();
 
-	if (!cpu || cpu >= GUEST_MAX_VCPUS || guest_map_gpa(gpa, TDSNP_PAGE_SIZE, false))
+	if (!cpu || cpu >= GUEST_MAX_VCPUS)
 		return 1;
+	if (vmpl) {
+		/* The SVSM validates and zeroes what the page state change makes private. */
+		if (guest_snp_psc(gpa, false) || guest_snp_psc(caa, false))
+			return 1;
+	} else if (guest_map_gpa(gpa, TDSNP_PAGE_SIZE, false)) {
+		return 1;
+	}
+	features = guest_snp_sev_features();
 	asm volatile("mov %%cr3, %0" : "=r"(cr3));
 	vmsa_seg(&sa->cs, 0x08, 0x29b, 0xffffffff);
 	vmsa_seg(&sa->ds, 0x10, 0xc93, 0xffffffff);
@@ -481,11 +647,18 @@ u64 guest_snp_start_ap(u32 cpu)
 	sa->rsi = cpu;
 	sa->g_pat = 0x0007040600070406ULL;
 	sa->xcr0 = 1;
-	sa->sev_features = SNP_SEV_FEAT_SNP_ACTIVE;
-	if (guest_snp_rmpadjust(gpa, SNP_RMPADJUST_VMSA | 1))
+	sa->vmpl = (u8)vmpl;
+	sa->sev_features = features;
+	if (vmpl) {
+		WRITE_ONCE(caa_gpa[cpu], caa);
+		if (guest_svsm_call((u64)VMM_SVSM_PROTOCOL_CORE << 32 | VMM_SVSM_CORE_CREATE_VCPU,
+				    gpa, caa, cpu, NULL))
+			return 1;
+	} else if (guest_snp_rmpadjust(gpa, SNP_RMPADJUST_VMSA | 1)) {
 		return 1;
-	return snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_CREATE, cpu, 0, tdsnp_gpa(gpa),
-				  SNP_SEV_FEAT_SNP_ACTIVE) ? 1 : 0;
+	}
+	return snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_CREATE, cpu, vmpl, tdsnp_gpa(gpa),
+				  features) ? 1 : 0;
 }
 
 /* ---- MMIO and port I/O emulation: vmm-core's decoder on the interrupted state ---- */

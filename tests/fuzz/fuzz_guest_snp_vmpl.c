@@ -24,9 +24,14 @@
  * requests snp_vmpl serves as snp_host does, and, written here from the
  * backend's documented exit policy (include/vmm/snp_vmpl.h and
  * docs/vmm-core.md; which exits the hypervisor hands back is inferred, not
- * specified): HV features answer SNP alone; AP creation from the lower
- * guest is refused (INVALID_INPUT); a run-VMPL0 request is an SVSM call
- * (VMM_SNP_VMPL_SVSM_CALL with the guest's RAX); a reflected IN, CPUID or
+ * specified): HV features answer SNP, AP creation and multi-VMPL; AP
+ * creation from the lower guest is refused (INVALID_INPUT: the one vCPU
+ * has run with its own VMSA, so no CREATE_VCPU ever succeeds here); a
+ * run-VMPL0 request (a 0x017 response with result 0) is an SVSM call:
+ * the core calls the backend serves (REMAP_CA, CREATE_VCPU, DELETE_VCPU,
+ * QUERY_PROTOCOL of the core protocol) leave their SVSM result code
+ * (coconut-svsm protocols/errors.rs) in RAX and run on, any other is
+ * VMM_SNP_VMPL_SVSM_CALL with the guest's RAX; a reflected IN, CPUID or
  * RDMSR gets the caller's answer in the VMSA registers and RIP = NRIP, an
  * OUT RIP = EXITINFO2; a string IOIO (STR) with 64-bit addresses is
  * checked loosely (the SVSM carries it out through the guest's page tables:
@@ -78,7 +83,11 @@
 #define NPF_RSV		BIT_ULL(3)
 #define E_RUN_VMPL	0x80000018ULL	/* snp.md 5.4 */
 #define M_VMPL_R	0x017ULL	/* snp.md 5.3, 4.1 step 6 */
-#define HV_FT_SNP	1ULL
+/* SNP, AP_CREATION, MULTI_VMPL: bits 0, 1, 5 (snp.md 5.3). */
+#define HV_FT_LOWER	0x23ULL
+/* SVSM result codes (coconut-svsm protocols/errors.rs). */
+#define SVSM_ADDR	0x80000003ULL
+#define SVSM_PARAM	0x80000005ULL
 
 static void fail(int line, const char *what);
 #define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
@@ -125,6 +134,7 @@ static struct {
 	u64 refl_info2;		/* its EXITINFO2 (an OUT's next RIP) */
 	u64 io_mask;		/* an IN's size mask */
 	struct reflect r;	/* what the answer must leave */
+	u64 caa;		/* the vCPU's CAA after a REMAP_CA, 0: none */
 	struct expect x;
 } g;
 
@@ -186,16 +196,60 @@ static u8 *guest_shared(u64 gpa, u64 len)
 
 /* ---- the oracle for what snp_vmpl serves differently ---- */
 
+static bool priv(u64 gpa)
+{
+	return in_ram(gpa) && state_at(gpa) == VMM_MEM_PRIVATE;
+}
+
+/*
+ * An SVSM call the backend serves itself (docs/vmm-core.md, "SVSM calls"):
+ * true, with the result code due in RAX (and RCX for QUERY_PROTOCOL) at
+ * the next entry; false when it is the caller's exit.
+ */
+static bool expect_svsm(const struct tdsnp_sev_es_save_area *sa)
+{
+	u64 rcx = sa->rcx, rdx = sa->rdx, res, out_rcx = rcx;
+
+	if (sa->rax >> 32)
+		return false;
+	switch ((u32)sa->rax) {
+	case 0:		/* REMAP_CA */
+		res = (rcx & 7) || !priv(rcx) ? SVSM_PARAM : 0;
+		if (!res)
+			g.caa = rcx;
+		break;
+	case 2:		/* CREATE_VCPU: vCPU 0 has run, there is no other */
+		res = ((rcx | rdx) & (PG - 1)) || rcx == rdx || !(rcx & (SNP_PAGE_SIZE_2M - 1)) ||
+		      !priv(rcx) || !priv(rdx) || (g.caa && (g.caa & ~(PG - 1)) == rcx) ?
+		      SVSM_ADDR : SVSM_PARAM;
+		break;
+	case 3:		/* DELETE_VCPU: no VMSA was ever taken */
+		res = SVSM_ADDR;
+		break;
+	case 6:		/* QUERY_PROTOCOL: the core protocol, version 1 only */
+		if (rcx >> 32)
+			return false;
+		res = 0;
+		out_rcx = (u32)rcx == 1 ? 0x0000000100000001ULL : 0;
+		break;
+	default:
+		return false;
+	}
+	g.r = (struct reflect){ .due = true, .rax = res, .rbx = sa->rbx, .rcx = out_rcx,
+				.rdx = rdx, .rip = sa->rip };
+	return true;
+}
+
 /* A NAE request in a well-formed GHCB @p, with the guest's VMSA @sa. */
 static void expect_nae(struct expect *x, const u8 *p, u64 code,
 		       const struct tdsnp_sev_es_save_area *sa)
 {
 	switch (code) {
 	case E_HV_FT:
-		answer_ghcb(x, RES_OK, HV_FT_SNP);
+		answer_ghcb(x, RES_OK, HV_FT_LOWER);
 		break;
 	case E_AP:
-		/* The lower guest's vCPUs are the VMM's. */
+		/* Only for a VMSA CREATE_VCPU took: never here. */
 		answer_ghcb(x, RES_ERR, ERR_INPUT);
 		break;
 	case E_RUN_VMPL:
@@ -205,7 +259,8 @@ static void expect_nae(struct expect *x, const u8 *p, u64 code,
 			break;
 		}
 		answer_ghcb(x, RES_OK, 0);
-		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		if (!expect_svsm(sa))
+			fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
 		break;
 	default:
 		if (!expect_nae_common(x, p, code))
@@ -227,7 +282,11 @@ static void expect_vmgexit(struct expect *x, u64 v, const struct tdsnp_sev_es_sa
 		x->ends = true;
 		return;
 	case M_VMPL_R:
-		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		/* Granted (result 0 in [63:32]): an SVSM call; else just a VMGEXIT. */
+		if (v >> 32)
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
+		else if (!expect_svsm(sa))
+			fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
 		return;
 	default:
 		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
@@ -377,6 +436,12 @@ static void next_request(struct tdsnp_sev_es_save_area *sa)
 		expect_vmgexit(x, v, sa);
 		break;
 	case 4:
+		if (k & 0x40) {
+			/* Shaped like an SVSM core call: call 0..7, GPAs near RAM. */
+			sa->rax = get8(in) % 8;
+			sa->rcx = shaped(in);
+			sa->rdx = shaped(in);
+		}
 		v = (k & 0x80) ? get64(in) :
 		    (shaped(in) & ~0xfffULL) | msr_reqs[get8(in) % ARRAY_SIZE(msr_reqs)];
 		sa->guest_exit_code = X_VMGEXIT;
