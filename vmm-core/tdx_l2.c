@@ -224,24 +224,44 @@ static int to_private(struct tdxl2_vm *v, u64 gpa, const void *src)
 	return set_attrs(v, gpa, VMM_TDX_L2_GUEST_ATTRS);
 }
 
-/* MapGPA the page to shared or back to private (then accept it again). */
-static int map_gpa(struct tdxl2_vm *v, u64 gpa, bool shared)
+static u64 map_gpa_call(struct tdxl2_vm *v, u64 gpa, bool shared)
 {
 	tdsnp_gpa_t retry;
 	u64 ret, vs = 0;
 
 	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)),
 				    TDSNP_PAGE_SIZE, &retry, &vs);
-	if (ret || vs) {
-		vmm_vm_set_last_status(v->vm, ret ? ret : vs);
+	return ret ? ret : vs;
+}
+
+/*
+ * MapGPA the page to shared or back to private (then accept it again,
+ * retrying a busy ACCEPT).  An ACCEPT that still fails leaves the page
+ * private-pending: it is mapped shared again so the failure changes
+ * nothing; when even that fails the page's state is unknown (-EIO).
+ */
+static int map_gpa(struct tdxl2_vm *v, u64 gpa, bool shared)
+{
+	unsigned int n;
+	u64 ret;
+	int err;
+
+	ret = map_gpa_call(v, gpa, shared);
+	if (ret) {
+		vmm_vm_set_last_status(v->vm, ret);
 		return -EIO;
 	}
 	if (shared)
 		return 0;
-	ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
-	if (ret && (ret & TDX_STATUS_MASK) != TDX_PAGE_ALREADY_ACCEPTED)
-		return fail(v, ret);
-	return 0;
+	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
+		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
+		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
+			break;
+	}
+	if (!ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED)
+		return 0;
+	err = fail(v, ret);
+	return map_gpa_call(v, gpa, true) ? -EIO : err;
 }
 
 /* ---- VM lifetime ---- */
