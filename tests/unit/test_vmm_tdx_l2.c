@@ -678,6 +678,9 @@ static void test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall(void **
 	assert_int_equal(vmm_vm_create(&cfg, &other), -EBUSY);
 	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_L2_CTLS + 1, &v), 0);
 	assert_int_equal(v, TDX_L2_CTLS_ENABLE_TDVMCALL);
+	/* TSC_DEADLINE[1] all ones: no deadline armed (the backend's documented choice). */
+	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_TSC_DEADLINE + 1, &v), 0);
+	assert_int_equal(v, ~0ULL);
 	assert_true(tdxg_l2_msr_exits(g.vcpu, 1, 0x1b, false));
 	assert_true(tdxg_l2_msr_exits(g.vcpu, 1, 0xc0000080, true));
 	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), 0);
