@@ -326,7 +326,7 @@ fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 # Hostile-guest targets (tests/fuzz/fuzz_guest_*.c): the guest's requests as
 # the host receives them; run like the API targets (make check, fuzz-guest).
-GUEST_FUZZ	:= guest_tdx guest_snp guest_snp_host
+GUEST_FUZZ	:= guest_tdx guest_snp guest_snp_host guest_snp_vmpl
 $(addprefix $(O)/fuzz/fuzz_,$(GUEST_FUZZ)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o \
 		$(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)

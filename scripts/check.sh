@@ -98,7 +98,7 @@ step "fuzz the user-mode VMM ABI dispatcher (10 s)" \
 
 echo "== hostile guest (libFuzzer; 10 s per target from the checked-in corpus)"
 step "fuzz the guest-facing surface: guest_tdx, guest_snp, guest_snp_host" \
-	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx build/fuzz/fuzz_guest_snp build/fuzz/fuzz_guest_snp_host && scripts/fuzz-api.sh 10 guest_tdx guest_snp guest_snp_host' "$jobs"
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx build/fuzz/fuzz_guest_snp build/fuzz/fuzz_guest_snp_host build/fuzz/fuzz_guest_snp_vmpl && scripts/fuzz-api.sh 10 guest_tdx guest_snp guest_snp_host guest_snp_vmpl' "$jobs"
 
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan

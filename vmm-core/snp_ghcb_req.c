@@ -84,6 +84,66 @@ u64 vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end
 }
 
 /**
+ * vmm_snp_psc_request() - a page state change request (NAE 0x80000010,
+ * snp.md 5.5) carried out and answered
+ * @vm: the VM
+ * @sh: how the backend reaches the guest's shared pages
+ * @scratch: SW_SCRATCH, the GPA of the request
+ * @ghcb_gpa: the GHCB that carried it
+ *
+ * The header and entries must lie in one shared page, end_entry below
+ * SNP_PSC_MAX_ENTRIES, else the answer is INVALID_SCRATCH_AREA.  The walk
+ * (vmm_snp_psc_entries()) runs on a copy read once: an entry may make the
+ * page holding the request, or the GHCB, private, and the backend must not
+ * touch that page through its shared mapping afterwards.  cur_entry and the
+ * answer (SW_EXITINFO1 OK, SW_EXITINFO2 why the walk stopped, or GENERIC
+ * when no copy could be made) go back only through pages still shared at
+ * the end: a guest that took its GHCB away gets no answer.
+ */
+void vmm_snp_psc_request(struct vmm_vm *vm, const struct vmm_snp_shmap *sh, u64 scratch,
+			 u64 ghcb_gpa)
+{
+	u64 len, info1 = TDSNP_GHCB_RESULT_OK, info2 = TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA;
+	struct tdsnp_snp_psc_desc *d, *copy = NULL;
+	struct tdsnp_ghcb *g;
+	void *cookie;
+	u16 end = 0;
+
+	d = sh->map(sh->ctx, scratch, sizeof(d->hdr), &cookie);
+	if (d) {
+		end = d->hdr.end_entry;	/* one read: the bound for the rest */
+		sh->unmap(sh->ctx, scratch, cookie);
+	}
+	len = sizeof(d->hdr) + 8ULL * (end + 1u);
+	d = d && end < SNP_PSC_MAX_ENTRIES ? sh->map(sh->ctx, scratch, len, &cookie) : NULL;
+	if (!d) {
+		info1 = TDSNP_GHCB_RESULT_ERROR;
+		goto answer;
+	}
+	copy = tdsnp_zalloc(len);
+	if (copy)
+		memcpy(copy, d, len);
+	sh->unmap(sh->ctx, scratch, cookie);
+	if (!copy) {
+		info2 = SNP_PSC_ERR_GENERIC;
+		goto answer;
+	}
+	info2 = vmm_snp_psc_entries(vm, copy, end);
+	d = sh->map(sh->ctx, scratch, sizeof(d->hdr), &cookie);
+	if (d) {
+		d->hdr.cur_entry = copy->hdr.cur_entry;
+		sh->unmap(sh->ctx, scratch, cookie);
+	}
+	tdsnp_free(copy);
+answer:
+	g = sh->map(sh->ctx, ghcb_gpa, TDSNP_PAGE_SIZE, &cookie);
+	if (g) {
+		vmm_snp_ghcb_result(g, info1, info2);
+		sh->unmap(sh->ctx, ghcb_gpa, cookie);
+	}
+}
+
+/**
  * vmm_snp_io_request() - an IOIO request (SW_EXITINFO1 as the SVM IOIO
  * intercept's EXITINFO1, APM Vol. 2 15.10.2) as a typed exit
  * @g: the guest's GHCB

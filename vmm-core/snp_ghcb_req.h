@@ -13,9 +13,25 @@
 #include <vmm/vmm.h>
 #include <vmm/ucall.h>
 
+/**
+ * struct vmm_snp_shmap - how a backend reaches its guest's hypervisor-owned
+ * (shared) pages
+ * @map: @len bytes at @gpa within one such page, or NULL when the page is
+ *       not one (any more); *@cookie goes to @unmap
+ * @unmap: drop what @map gave
+ * @ctx: for both
+ */
+struct vmm_snp_shmap {
+	void *(*map)(void *ctx, u64 gpa, u64 len, void **cookie);
+	void (*unmap)(void *ctx, u64 gpa, void *cookie);
+	void *ctx;
+};
+
 void vmm_snp_ghcb_result(struct tdsnp_ghcb *g, u64 info1, u64 info2);
 int vmm_snp_psc_page(struct vmm_vm *vm, u64 entry);
 u64 vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end);
+void vmm_snp_psc_request(struct vmm_vm *vm, const struct vmm_snp_shmap *sh, u64 scratch,
+			 u64 ghcb_gpa);
 bool vmm_snp_io_request(struct tdsnp_ghcb *g, struct vmm_exit *x);
 int vmm_snp_nae_request(struct tdsnp_ghcb *g, struct vmm_exit *x);
 

@@ -783,45 +783,18 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 	x->fail.qualification = qual;
 }
 
-/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
-/*
- * A page state change request (snp.md 5.5): the entries from cur_entry to
- * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
- * past every page done, SW_EXITINFO2 says why it stopped.
- *
- * The walk runs on a copy: an entry may make the page holding the request,
- * or the GHCB at @ghcb_gpa, private, and the host page behind it is freed
- * then.  cur_entry and the answer go back only through pages still shared
- * at the end (a guest that took its GHCB away gets no answer).
- */
-static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g, u64 ghcb_gpa)
+/* The guest's shared pages for vmm_snp_psc_request(): the host's own, no mapping to drop. */
+static void *psc_map(void *ctx, u64 gpa, u64 len, void **cookie)
 {
-	u64 scratch = g->sw_scratch, len, info2;
-	struct tdsnp_snp_psc_desc *d, *copy;
-	u16 end;
+	*cookie = NULL;
+	return shared_buf(ctx, gpa, len);
+}
 
-	d = shared_buf(vm, scratch, sizeof(struct snp_psc_hdr));
-	end = d ? d->hdr.end_entry : 0;	/* one read: the bound for the rest */
-	len = sizeof(d->hdr) + 8ULL * (end + 1u);
-	if (!d || end >= SNP_PSC_MAX_ENTRIES || !shared_buf(vm, scratch, len)) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	copy = tdsnp_zalloc(len);
-	if (!copy) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_GENERIC);
-		return;
-	}
-	memcpy(copy, d, len);
-	info2 = vmm_snp_psc_entries(vm, copy, end);
-	d = shared_buf(vm, scratch, sizeof(struct snp_psc_hdr));
-	if (d)
-		d->hdr.cur_entry = copy->hdr.cur_entry;
-	tdsnp_free(copy);
-	g = shared_buf(vm, ghcb_gpa, TDSNP_PAGE_SIZE);
-	if (g)
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, info2);
+static void psc_unmap(void *ctx, u64 gpa, void *cookie)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)cookie;
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -936,7 +909,8 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct tdsn
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return mmio_request(vm, c, g, bx, true);
 	case TDSNP_SVM_VMGEXIT_PSC:
-		psc_request(vm, g, c->pending_ghcb);
+		vmm_snp_psc_request(vm, &(struct vmm_snp_shmap){ psc_map, psc_unmap, vm },
+				    g->sw_scratch, c->pending_ghcb);
 		return false;
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
 		ap_request(vm, vmm_vm_priv(vm), g);
@@ -1179,21 +1153,35 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
 
 /**
- * vmm_snp_host_guest() - the launched guest behind an snp_host VM
+ * vmm_snp_host_asid() - the ASID of an snp_host VM's guest
  * @vm: a VM of the snp_host backend
  *
- * For callers that need the guest context page (e.g. to ask the firmware
- * about the guest) or the ASID; the VM keeps owning it.
- *
- * Return: the guest.
+ * Return: the ASID (launch's SNP_ACTIVATE), for the caller's RMP checks.
  */
-struct snp_guest *vmm_snp_host_guest(struct vmm_vm *vm)
+u32 vmm_snp_host_asid(struct vmm_vm *vm)
 {
 	struct snph_vm *s = vmm_vm_priv(vm);
 
-	return &s->g;
+	return s->g.asid;
 }
-EXPORT_SYMBOL_GPL(vmm_snp_host_guest);
+EXPORT_SYMBOL_GPL(vmm_snp_host_asid);
+
+/**
+ * vmm_snp_host_gctx() - the guest context page of an snp_host VM's guest
+ * @vm: a VM of the snp_host backend
+ *
+ * For asking the firmware about the guest (it names the guest by this
+ * page); the page stays firmware-owned and the VM's.
+ *
+ * Return: its system-physical address.
+ */
+tdsnp_hpa_t vmm_snp_host_gctx(struct vmm_vm *vm)
+{
+	struct snph_vm *s = vmm_vm_priv(vm);
+
+	return tdsnp_page_hpa(s->g.gctx);
+}
+EXPORT_SYMBOL_GPL(vmm_snp_host_gctx);
 
 /**
  * vmm_snp_host_page() - the host page backing a private guest page

@@ -78,6 +78,7 @@
 #include <tdsnp/sha384.h>
 #include <tdsnp/status.h>
 #include <snp/snp.h>
+#include <snp/svsm_policy.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
 #include <snp/snp_launch.h>
@@ -269,127 +270,77 @@ static u64 guest_page_index(struct snpv_vm *s, u64 gpa)
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
 
+/* The SVSM for the policy layer: its GHCB page state change (retried), its mapping. */
+static int svsm_psc(void *ctx, u64 gpa, unsigned int op)
+{
+	return psc_retry(ctx, gpa, op);
+}
+
+static void *svsm_map(void *ctx, u64 gpa)
+{
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	return env->map(env->ctx, gpa);
+}
+
+static void svsm_unmap(void *ctx, u64 gpa, void *va)
+{
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	env->unmap(env->ctx, gpa, va);
+}
+
+/* A failed grant or revoke: the status behind it, the page unknown if so. */
+static int conv_fail(struct snpv_vm *s, u64 gpa, int ret, const struct snp_svsm_status *st)
+{
+	if (st->fw)
+		rmp_fail(s, st->fw);	/* the instruction's status, not its errno */
+	if (st->unknown)
+		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
+	return ret;
+}
+
 /*
- * Hypervisor-owned to private: page state change, PVALIDATE, contents (@src
- * or zeros), grant.  On failure everything done is undone.
+ * Hypervisor-owned to private: snp_svsm_page_grant() (page state change,
+ * PVALIDATE, contents @src or zeros, grant), everything undone on failure.
  */
 static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	struct snp_svsm_status st;
 	int ret;
 
-	ret = psc_retry(s, gpa, SNP_PSC_OP_PRIVATE);
+	ret = snp_svsm_page_grant(&o, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, src, &st);
 	if (ret)
-		return ret;
-	va = env->map(env->ctx, gpa);
-	if (!va) {
-		ret = -ENOMEM;
-		goto undo_psc;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_4K, true);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		goto undo_map;
-	}
-	if (src)
-		memcpy(va, src, TDSNP_PAGE_SIZE);
-	else
-		memset(va, 0, TDSNP_PAGE_SIZE);
-	r = snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, false);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		goto undo_validate;
-	}
-	env->unmap(env->ctx, gpa, va);
+		return conv_fail(s, gpa, ret, &st);
 	s->pg[guest_page_index(s, gpa)] = PG_PRIVATE;
 	return 0;
-
-undo_validate:
-	memset(va, 0, TDSNP_PAGE_SIZE);
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, false)))
-		broken = true;
-undo_map:
-	env->unmap(env->ctx, gpa, va);
-undo_psc:
-	if (psc_retry(s, gpa, SNP_PSC_OP_SHARED))
-		broken = true;
-	if (broken) {
-		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", gpa);
-		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
-		return -EIO;
-	}
-	return ret;
 }
 
 /*
- * Private to hypervisor-owned: revoke, rescind, page state change.  On
- * failure the page is made private again with its contents.
+ * Private to hypervisor-owned: snp_svsm_page_revoke() (revoke, rescind,
+ * page state change); on failure the page is private again with its
+ * contents.
  */
 static int make_shared(struct snpv_vm *s, u64 gpa)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	struct snp_svsm_status st;
 	int ret;
 
-	va = env->map(env->ctx, gpa);
-	if (!va)
-		return -ENOMEM;
-	r = snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, 0, false);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		env->unmap(env->ctx, gpa, va);
-		return ret;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_4K, false);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		goto undo_revoke;
-	}
-	ret = psc_retry(s, gpa, SNP_PSC_OP_SHARED);
+	ret = snp_svsm_page_revoke(&o, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, &st);
 	if (ret)
-		goto undo_rescind;
-	env->unmap(env->ctx, gpa, va);
+		return conv_fail(s, gpa, ret, &st);
 	s->pg[guest_page_index(s, gpa)] = PG_HV;
 	return 0;
-
-undo_rescind:
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, true)))
-		broken = true;
-undo_revoke:
-	if (!broken && !snp_ret_ok(snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl,
-						 VMM_SNP_VMPL_GUEST_PERMS, false)))
-		broken = true;
-	env->unmap(env->ctx, gpa, va);
-	if (broken) {
-		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", gpa);
-		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
-		return -EIO;
-	}
-	return ret;
 }
 
-/*
- * Teardown of one page that is private or unknown: every step best effort,
- * but the page counts as returned only when the hypervisor confirmed the
- * page state change to shared (which also clears Validated and every
- * permission, snp.md 1.4).
- */
+/* Teardown of one page that is private or unknown (snp_svsm_page_reclaim()). */
 static bool reclaim(struct snpv_vm *s, u64 gpa)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	void *va = env->map(env->ctx, gpa);
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
 
-	if (va) {
-		snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, 0, false);
-		snp_pvalidate(va, SNP_PAGE_4K, false);
-		env->unmap(env->ctx, gpa, va);
-	}
-	if (psc_retry(s, gpa, SNP_PSC_OP_SHARED))
+	if (!snp_svsm_page_reclaim(&o, gpa, s->vmpl))
 		return false;
 	s->pg[guest_page_index(s, gpa)] = PG_HV;
 	return true;
@@ -633,7 +584,6 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 	x->fail.qualification = qual;
 }
 
-/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
 /*
  * @len bytes at @gpa, within one hypervisor-owned page of the VM's RAM,
  * through the SVSM's shared mapping; NULL otherwise.  Drop with shunmap().
@@ -674,36 +624,15 @@ static int run_request(struct snpv_vm *s, u32 index)
 	return ret;
 }
 
-/*
- * A page state change request (snp.md 5.5): the entries from cur_entry to
- * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
- * past every page done, SW_EXITINFO2 says why it stopped.
- */
-static void psc_request(struct snpv_vm *s, struct tdsnp_ghcb *g)
+/* The lower guest's shared pages for vmm_snp_psc_request(). */
+static void *psc_map(void *ctx, u64 gpa, u64 len, void **cookie)
 {
-	u64 scratch = g->sw_scratch;
-	struct tdsnp_snp_psc_desc *d;
-	void *base;
-	u16 end;
+	return shmap(ctx, gpa, len, cookie);
+}
 
-	d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(struct snp_psc_hdr), &base);
-	if (!d) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	end = d->hdr.end_entry;	/* one read: the bound for the rest */
-	shunmap(s, scratch, base);
-	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
-	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
-					       &base);
-	if (!d) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, vmm_snp_psc_entries(s->vm, d, end));
-	shunmap(s, scratch, base);
+static void psc_unmap(void *ctx, u64 gpa, void *cookie)
+{
+	shunmap(ctx, gpa, cookie);
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -774,7 +703,8 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return mmio_request(s, c, g, bx, true);
 	case TDSNP_SVM_VMGEXIT_PSC:
-		psc_request(s, g);
+		vmm_snp_psc_request(s->vm, &(struct vmm_snp_shmap){ psc_map, psc_unmap, s },
+				    g->sw_scratch, c->pending_ghcb);
 		return false;
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(s, g, x);

@@ -360,7 +360,7 @@ static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
 		if (!p)
 			continue;
 		snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
-		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_guest(vm)->asid) {
+		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_asid(vm)) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx private, RMP assigned %d gpa 0x%llx",
 			    (unsigned long long)gpa, e.assigned, (unsigned long long)e.gpa);
 			return false;
@@ -425,7 +425,7 @@ static void run_snp_host(struct run *r, u32 rate)
 		ret = vmm_vm_measurement(vm, ld, sizeof(ld));
 		if (ret != 0)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
-		else if (snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), fw,
+		else if (snp_mock_fw_digest(vmm_snp_host_gctx(vm), fw,
 					    NULL) || memcmp(ld, fw, sizeof(ld)) != 0)
 			bad(r, OC_STATE_MISMATCH, "launch digest differs from the firmware's");
 	}

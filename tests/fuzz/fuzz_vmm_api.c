@@ -176,13 +176,6 @@ static const struct vmm_tdx_l2_env l2_env = {
 };
 #endif
 
-#if FUZZ_BACKEND == 1 || FUZZ_BACKEND == 2
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-#endif
-
 /* ---- firmware's view of each page ---- */
 
 static void check_states(struct fvm *f)
@@ -231,7 +224,7 @@ static void check_states(struct fvm *f)
 			if (p) {
 				snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
 				CHECK(e.assigned && e.gpa == gpa &&
-				      e.asid == vmm_snp_host_guest(f->vm)->asid);
+				      e.asid == vmm_snp_host_asid(f->vm));
 			}
 		}
 #else
@@ -333,9 +326,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		arena = tdsnp_arena_create(&ac);
 		if (!arena)
 			abort();
-		tdsnp_arena_install(arena);
-		snp_mock_set_arena(arena);
-		snp_set_quarantine_hook(quarantine_in_arena, arena);
+		snp_mock_use_arena(arena);
 	}
 #if FUZZ_BACKEND == 1
 	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
@@ -606,7 +597,7 @@ static void op_finalize(struct fvm *f, struct in *in)
 		f->finalized = true;
 #if FUZZ_BACKEND == 1
 		CHECK(vmm_vm_measurement(f->vm, ld, sizeof(ld)) == 0);
-		CHECK(!snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(f->vm)->gctx), fw,
+		CHECK(!snp_mock_fw_digest(vmm_snp_host_gctx(f->vm), fw,
 					  NULL));
 		CHECK(!memcmp(ld, fw, sizeof(fw)));
 #else
