@@ -1075,7 +1075,7 @@ static void run_snp_vmpl_guest(struct run *r, u32 rate)
 					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
 	if (ok)
 		run_guest(r, vm, vcpu, &g);
-	if (vm && !r->failed)
+	if (vm)
 		vmpl_guest_states_agree(r, vm, cfg.vm_index);
 	if (vm) {
 		lost = vmm_vm_destroy(vm);
