@@ -655,9 +655,6 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 #define VMX_EPT_VIOLATION	48	/* SDM Vol. 3C Appendix C */
 #define SVM_NPF			0x400	/* APM Vol. 2 Appendix C */
 
-extern const u8 guest_image_campaign[], guest_image_campaign_end[];
-extern const u8 guest_image_snp_campaign[], guest_image_snp_campaign_end[];
-
 struct guest_run {
 	u32 mode;		/* the CPUID answer: 1 = an SVSM validates */
 	u64 gpa;		/* the page the guest converts */
@@ -780,6 +777,7 @@ static bool tdx_guest_states_agree(struct run *r, struct vmm_vm *vm, bool refusa
 	struct tdx_ext_err e;
 	enum vmm_mem_state st;
 	unsigned int s, n;
+	bool leaf, priv;
 	u64 gpa, ret;
 
 	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
@@ -793,7 +791,9 @@ static bool tdx_guest_states_agree(struct run *r, struct vmm_vm *vm, bool refusa
 		/* The guest's refused conversion may have left its page blocked (-EIO). */
 		if (s == TDX_SEPT_BLOCKED && st == VMM_MEM_PRIVATE && refusal && gpa == GUEST_GPA)
 			continue;
-		if ((s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING) != (st == VMM_MEM_PRIVATE)) {
+		leaf = s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING;
+		priv = st == VMM_MEM_PRIVATE;
+		if (leaf != priv) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, S-EPT state 0x%x",
 			    (unsigned long long)gpa, st, s);
 			return false;
@@ -841,7 +841,8 @@ static void run_tdx_host_guest(struct run *r, u32 rate)
 		ok = step(r, vmm_vcpu_create(vm, 0, &vcpu), "vmm_vcpu_create");
 	if (ok)
 		ok = step(r, tdx_guest_image_load(vm, guest_image_campaign,
-						  guest_image_campaign_end), "tdx_guest_image_load");
+						  guest_image_campaign_end),
+			  "tdx_guest_image_load");
 	if (ok)
 		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
 	if (ok && !faults_from_start(r))
@@ -906,13 +907,15 @@ static bool snp_host_guest_states_agree(struct run *r, struct vmm_vm *vm)
 	struct snp_mock_rmp_entry e;
 	enum vmm_mem_state st;
 	struct page *p;
+	bool priv;
 	u64 gpa;
 
 	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
 		if (vmm_get_mem_state(vm, gpa, &st))
 			return false;
 		p = vmm_snp_host_page(vm, gpa);
-		if ((st == VMM_MEM_PRIVATE) != !!p) {
+		priv = st == VMM_MEM_PRIVATE;
+		if (priv != !!p) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, backend page %p",
 			    (unsigned long long)gpa, st, (void *)p);
 			return false;
@@ -973,7 +976,8 @@ static void run_snp_host_guest(struct run *r, u32 rate)
 	if (ok)
 		ok = step(r, vmm_vcpu_create(vm, 0, &vcpu), "vmm_vcpu_create");
 	if (ok)
-		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT), "snp_guest_boot_vcpu");
+		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT),
+			  "snp_guest_boot_vcpu");
 	if (ok)
 		ok = step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
 						 guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
@@ -1093,7 +1097,8 @@ static void run_snp_vmpl_guest(struct run *r, u32 rate)
 		}
 	}
 	if (ok)
-		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT), "snp_guest_boot_vcpu");
+		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT),
+			  "snp_guest_boot_vcpu");
 	if (ok)
 		ok = step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
 						 guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
