@@ -435,3 +435,6 @@ readme-example: $(O)/uvmm_skeleton $(O)/guest/hello.bin
 	out=$$($(O)/uvmm_skeleton $(O)/guest/hello.bin) && echo "$$out" && \
 		echo "$$out" | grep -q '^hello from vCPU 0$$'
 .PHONY: readme-example
+# The campaign's +run rows boot the campaign guest programs (guest/tests/campaign.c,
+# guest/snp_tests/campaign.c).
+$(O)/plain/tdsnp-campaign $(O)/asan/tdsnp-campaign: $(O)/guest/images.o $(O)/guest/snp_images.o

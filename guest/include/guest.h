@@ -58,6 +58,7 @@ extern const u8 guest_image_hello[], guest_image_hello_end[];
 extern const u8 guest_image_shared[], guest_image_shared_end[];
 extern const u8 guest_image_tdcalls[], guest_image_tdcalls_end[];
 extern const u8 guest_image_vmm_run[], guest_image_vmm_run_end[];
+extern const u8 guest_image_campaign[], guest_image_campaign_end[];
 extern const u8 guest_image_vp_run[], guest_image_vp_run_end[];
 extern const u8 guest_image_bench[], guest_image_bench_end[];
 extern const u8 guest_image_demo[], guest_image_demo_end[];
