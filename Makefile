@@ -291,7 +291,7 @@ FUZZ_CC		:= clang-14
 # (-Wmissing-field-initializers); gcc, which builds everything else, does not.
 FUZZ_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer -Wno-missing-field-initializers
-FUZZ_TARGETS	:= tdx_host snp_host snp_vmpl
+FUZZ_TARGETS	:= tdx_host snp_host snp_vmpl tdx_l2
 FUZZ_SECONDS	?= 10
 FUZZ_LONG	?= 3600
 $(O)/fuzz/obj/%.o: %.c
@@ -311,7 +311,7 @@ $(O)/fuzz/libtdsnp-all.a: $(addprefix $(O)/fuzz/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.
 FUZZ_OBJS	:= $(patsubst %,$(O)/fuzz/obj/fuzz_%.o,$(FUZZ_TARGETS))
 $(FUZZ_OBJS): $(O)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_vmm_api.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_BACKEND=$(if $(filter tdx_host,$*),0,$(if $(filter snp_host,$*),1,2)) -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_BACKEND=$(if $(filter tdx_host,$*),0,$(if $(filter snp_host,$*),1,$(if $(filter tdx_l2,$*),3,2))) -MMD -MP -c -o $@ $<
 $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fuzz_%.o \
 		$(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)

@@ -87,12 +87,12 @@ for t in build/plain/tests/test_*; do
 done
 
 echo "== fault campaigns (forked child per seed; table in the log)"
-step "fault campaign: 60 seeds x 5 rates x 3 backends, 12 with guests running" \
+step "fault campaign: 60 seeds x 5 rates x 4 backends, 12 with guests running on 3" \
 	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60 --run-seeds 12'
 
 echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
-step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
-	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
+step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl, tdx_l2" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl build/fuzz/fuzz_tdx_l2 && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl tdx_l2' "$jobs"
 step "fuzz the user-mode VMM ABI dispatcher (10 s)" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_uabi && scripts/fuzz-api.sh 10 uabi' "$jobs"
 

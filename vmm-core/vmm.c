@@ -1277,6 +1277,7 @@ struct emul_ctx {
 	int err;
 	bool ram;		/* accesses may go to guest RAM (not the exit's GPA) */
 	bool have_value;	/* the caller's answer to the access shown last */
+	bool used_value;	/* this iteration took it: no other read may need one */
 	u64 value;
 	u32 need;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a value is needed */
 	u32 shown;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a write/OUT to show */
@@ -1339,11 +1340,18 @@ static int emul_caller(struct emul_ctx *e, u32 reason, u64 addr, unsigned int si
 	if (e->have_value) {
 		/* The answer is for this access: the iteration runs again from its start. */
 		e->have_value = false;
+		e->used_value = true;
 		*val = e->value & tdsnp_size_mask(size);
 		return 0;
 	}
-	if (e->need || e->shown)
-		return -EOPNOTSUPP;	/* two caller accesses in one iteration */
+	/*
+	 * Two caller accesses in one iteration (a 16-byte load is two 8-byte
+	 * reads): refused, as a second write is.  Asking for the second read
+	 * would start the iteration over, the answer would go to the first
+	 * read again and the caller would be asked the same forever.
+	 */
+	if (e->need || e->shown || e->used_value)
+		return -EOPNOTSUPP;
 	e->need = reason;
 	e->addr = addr;
 	e->size = size;
@@ -1558,6 +1566,7 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 		req.rip = rip;
 		e->need = 0;
 		e->shown = 0;
+		e->used_value = false;
 		if (!ret)
 			ret = vmm_emulate_insn(&req, &emul_ops, e, &res);
 		e->have_value = false;	/* an answer serves one iteration */

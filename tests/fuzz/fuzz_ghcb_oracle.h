@@ -108,6 +108,14 @@ struct expect {
 	bool want_buf;		/* an MMIO read's value in the scratch buffer */
 	u64 buf_gpa, buf_value;
 	u8 buf_size;
+	/* a string IOIO: its elements due as IO exits, no entry in between */
+	bool str, str_in;
+	u16 str_port;
+	u8 str_size;
+	u32 str_count, str_next;
+	u64 str_scratch;
+	bool want_str;		/* INS: the answers in the scratch area at the next entry */
+	u8 str_buf[PG];
 };
 
 /* The last request, for the report of a failure. */
@@ -222,6 +230,63 @@ static void expect_ucall(struct expect *x, u64 gpa)
 	x->exit.ucall.gpa = gpa;
 }
 
+/* The IO exit of the string request's next element (OUTS: its bytes). */
+static void str_next_exit(struct expect *x)
+{
+	const u8 *b = guest_shared(x->str_scratch + (u64)x->str_next * x->str_size, x->str_size);
+
+	memset(&x->exit, 0, sizeof(x->exit));
+	if (!b) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, x->str_scratch);
+		x->str = false;
+		return;
+	}
+	host_exit(x, VMM_EXIT_IO);
+	x->exit.io.port = x->str_port;
+	x->exit.io.size = x->str_size;
+	x->exit.io.in = x->str_in;
+	if (!x->str_in)
+		memcpy(&x->exit.io.value, b, x->str_size);
+}
+
+/*
+ * INS/OUTS through the GHCB (IOIO with STR, bit 2): SW_EXITINFO2 elements
+ * of @size bytes at SW_SCRATCH, one IO exit each, the guest entered again
+ * after the last.  The scratch area: in the GHCB page it must lie in the
+ * shared buffer (0x800..0xFEF, snp.md 5.2), elsewhere in one shared page
+ * (vmm-core's documented choice, docs/snp.md), else INVALID_SCRATCH_AREA;
+ * 0 elements complete at once.
+ */
+static void expect_str_io(struct expect *x, u64 info1, u64 count, u64 scratch, u64 size)
+{
+	u64 page = x->ghcb_gpa & ~(PG - 1);
+	bool ok;
+
+	if (!count) {
+		answer_ghcb(x, RES_OK, 0);
+		return;
+	}
+	if (count > PG)
+		ok = false;
+	else if ((scratch & ~(PG - 1)) == page)
+		ok = scratch >= page + G_BUF && scratch + count * size <= page + 0xff0;
+	else
+		ok = guest_shared(scratch, count * size);
+	if (!ok) {
+		answer_ghcb(x, RES_ERR, ERR_SCRATCH);
+		return;
+	}
+	answer_ghcb(x, RES_OK, 0);
+	x->str = true;
+	x->str_in = info1 & 1;
+	x->str_port = (u16)(info1 >> 16);
+	x->str_size = (u8)size;
+	x->str_count = (u32)count;
+	x->str_next = 0;
+	x->str_scratch = scratch;
+	str_next_exit(x);
+}
+
 /*
  * A NAE request both backends serve alike, in a well-formed GHCB @p: false
  * for the others (the target's own).
@@ -235,7 +300,11 @@ static bool expect_nae_common(struct expect *x, const u8 *p, u64 code)
 	case E_IOIO:
 		size = (info1 & BIT_ULL(6)) ? 4 : (info1 & BIT_ULL(5)) ? 2 :
 		       (info1 & BIT_ULL(4)) ? 1 : 0;
-		/* String (bit 2) and REP (bit 3) forms carry data in SW_SCRATCH: refused. */
+		if (size && (info1 & BIT_ULL(2))) {
+			expect_str_io(x, info1, info2, scratch, size);
+			break;
+		}
+		/* No size; REP (bit 3) without STR. */
 		if (!size || (info1 & 0xc)) {
 			answer_ghcb(x, RES_ERR, ERR_INPUT);
 			break;
@@ -349,6 +418,11 @@ static void check_ghcb_answer(struct expect *x)
 			CHECK(v == x->buf_value);
 		}
 	}
+	if (x->want_str) {
+		b = guest_shared(x->str_scratch, (u64)x->str_count * x->str_size);
+		if (b)
+			CHECK(!memcmp(b, x->str_buf, (size_t)x->str_count * x->str_size));
+	}
 }
 
 /* The exit vmm_vcpu_run() returned is the one the request calls for. */
@@ -381,7 +455,13 @@ static void answer(struct expect *x, struct vmm_exit *e, u64 n)
 	}
 	switch (e->reason) {
 	case VMM_EXIT_IO:
-		if (e->io.in) {
+		if (e->io.in && x->str) {
+			/* An INS element goes into the scratch area, RAX stays. */
+			e->io.value = (u32)v;
+			memcpy(x->str_buf + (size_t)x->str_next * x->str_size, &e->io.value,
+			       x->str_size);
+			x->want_str = true;
+		} else if (e->io.in) {
 			e->io.value = (u32)v;
 			x->want_regs = true;
 			x->rax = (x->rax & ~size_mask(e->io.size)) |
@@ -418,11 +498,18 @@ static void answer(struct expect *x, struct vmm_exit *e, u64 n)
 	default:
 		break;
 	}
+	/* The string request's next element comes before any entry. */
+	if (x->str && e->reason == VMM_EXIT_IO) {
+		if (++x->str_next < x->str_count)
+			str_next_exit(x);
+		else
+			x->str = false;
+	}
 	/* Only the register answers above are due; the GHCB's result stays as checked. */
 	x->nr_conv = 0;
 	x->msr = false;
 	x->psc = false;
-	if (!x->want_regs && !x->want_buf)
+	if (!x->want_regs && !x->want_buf && !x->want_str)
 		x->ghcb = false;
 }
 
@@ -489,7 +576,7 @@ static void write_ghcb(struct in *in, u8 k, u64 v, const u64 *codes, size_t nr_c
 	wr64(p, G_RDX, get64(in));
 	if (code == E_PSC)
 		write_psc(in, scratch);
-	else if (code == E_MMIO_WR && guest_shared(scratch, 8))
+	else if ((code == E_MMIO_WR || code == E_IOIO) && guest_shared(scratch, 8))
 		wr64(guest_shared(scratch, 8), 0, get64(in));
 	last.sw_exit_code = code;
 }

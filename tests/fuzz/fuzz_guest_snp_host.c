@@ -524,7 +524,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	CHECK(vmm_vm_create(&cfg, &g.vm) == 0);
 	CHECK(vmm_vcpu_create(g.vm, 0, &g.vcpu) == 0);
 	CHECK(vmm_vm_finalize(g.vm) == 0);
-	g.asid = vmm_snp_host_guest(g.vm)->asid;
+	g.asid = vmm_snp_host_asid(g.vm);
 	g.launch_vmsa = vmm_snp_host_vmsa(g.vcpu);
 	initial_memory(&g.in);
 	check_states();

@@ -24,11 +24,19 @@
  * requests snp_vmpl serves as snp_host does, and, written here from the
  * backend's documented exit policy (include/vmm/snp_vmpl.h and
  * docs/vmm-core.md; which exits the hypervisor hands back is inferred, not
- * specified): HV features answer SNP alone; AP creation from the lower
- * guest is refused (INVALID_INPUT); a run-VMPL0 request is an SVSM call
- * (VMM_SNP_VMPL_SVSM_CALL with the guest's RAX); a reflected IN, CPUID or
+ * specified): HV features answer SNP, AP creation and multi-VMPL; AP
+ * creation from the lower guest is refused (INVALID_INPUT: the one vCPU
+ * has run with its own VMSA, so no CREATE_VCPU ever succeeds here); a
+ * run-VMPL0 request (a 0x017 response with result 0) is an SVSM call:
+ * the core calls the backend serves (REMAP_CA, CREATE_VCPU, DELETE_VCPU,
+ * QUERY_PROTOCOL of the core protocol) leave their SVSM result code
+ * (coconut-svsm protocols/errors.rs) in RAX and run on, any other is
+ * VMM_SNP_VMPL_SVSM_CALL with the guest's RAX; a reflected IN, CPUID or
  * RDMSR gets the caller's answer in the VMSA registers and RIP = NRIP, an
- * OUT RIP = EXITINFO2; string IOIO is shown as unhandled.  After every exit
+ * OUT RIP = EXITINFO2; a string IOIO (STR) with 64-bit addresses is
+ * checked loosely (the SVSM carries it out through the guest's page tables:
+ * IO exits of its port, size and direction, or unhandled, until the next
+ * run), other string forms are shown as unhandled.  After every exit
  * vmm-core's page states are compared with the RMP (a private page is
  * assigned to the SVSM's ASID at its GPA, validated, no VMSA, the lower
  * VMPL's permissions; a hypervisor page is not assigned), the VMSA the
@@ -75,7 +83,11 @@
 #define NPF_RSV		BIT_ULL(3)
 #define E_RUN_VMPL	0x80000018ULL	/* snp.md 5.4 */
 #define M_VMPL_R	0x017ULL	/* snp.md 5.3, 4.1 step 6 */
-#define HV_FT_SNP	1ULL
+/* SNP, AP_CREATION, MULTI_VMPL: bits 0, 1, 5 (snp.md 5.3). */
+#define HV_FT_LOWER	0x23ULL
+/* SVSM result codes (coconut-svsm protocols/errors.rs). */
+#define SVSM_ADDR	0x80000003ULL
+#define SVSM_PARAM	0x80000005ULL
 
 static void fail(int line, const char *what);
 #define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
@@ -113,12 +125,16 @@ static struct {
 	bool done;		/* the harness stops after this exit */
 	bool dead;		/* the guest terminated: no more entries */
 	bool loose;		/* an MMIO #NPF: any MMIO/unhandled exit until the next run */
+	unsigned int loose_exits;	/* exits since, without a run of the guest */
+	bool loose_io;		/* a reflected INS/OUTS: its IO or unhandled exits, likewise */
+	u64 loose_info;		/* its EXITINFO1 */
 	bool run_fails;		/* the hypervisor refuses this run */
 	u64 refl;		/* the reflected exit's code, 0: none */
 	struct reflect base;	/* the VMSA registers it was given with */
 	u64 refl_info2;		/* its EXITINFO2 (an OUT's next RIP) */
 	u64 io_mask;		/* an IN's size mask */
 	struct reflect r;	/* what the answer must leave */
+	u64 caa;		/* the vCPU's CAA after a REMAP_CA, 0: none */
 	struct expect x;
 } g;
 
@@ -180,16 +196,60 @@ static u8 *guest_shared(u64 gpa, u64 len)
 
 /* ---- the oracle for what snp_vmpl serves differently ---- */
 
+static bool priv(u64 gpa)
+{
+	return in_ram(gpa) && state_at(gpa) == VMM_MEM_PRIVATE;
+}
+
+/*
+ * An SVSM call the backend serves itself (docs/vmm-core.md, "SVSM calls"):
+ * true, with the result code due in RAX (and RCX for QUERY_PROTOCOL) at
+ * the next entry; false when it is the caller's exit.
+ */
+static bool expect_svsm(const struct tdsnp_sev_es_save_area *sa)
+{
+	u64 rcx = sa->rcx, rdx = sa->rdx, res, out_rcx = rcx;
+
+	if (sa->rax >> 32)
+		return false;
+	switch ((u32)sa->rax) {
+	case 0:		/* REMAP_CA */
+		res = (rcx & 7) || !priv(rcx) ? SVSM_PARAM : 0;
+		if (!res)
+			g.caa = rcx;
+		break;
+	case 2:		/* CREATE_VCPU: vCPU 0 has run, there is no other */
+		res = ((rcx | rdx) & (PG - 1)) || rcx == rdx || !(rcx & (SNP_PAGE_SIZE_2M - 1)) ||
+		      !priv(rcx) || !priv(rdx) || (g.caa && (g.caa & ~(PG - 1)) == rcx) ?
+		      SVSM_ADDR : SVSM_PARAM;
+		break;
+	case 3:		/* DELETE_VCPU: no VMSA was ever taken */
+		res = SVSM_ADDR;
+		break;
+	case 6:		/* QUERY_PROTOCOL: the core protocol, version 1 only */
+		if (rcx >> 32)
+			return false;
+		res = 0;
+		out_rcx = (u32)rcx == 1 ? 0x0000000100000001ULL : 0;
+		break;
+	default:
+		return false;
+	}
+	g.r = (struct reflect){ .due = true, .rax = res, .rbx = sa->rbx, .rcx = out_rcx,
+				.rdx = rdx, .rip = sa->rip };
+	return true;
+}
+
 /* A NAE request in a well-formed GHCB @p, with the guest's VMSA @sa. */
 static void expect_nae(struct expect *x, const u8 *p, u64 code,
 		       const struct tdsnp_sev_es_save_area *sa)
 {
 	switch (code) {
 	case E_HV_FT:
-		answer_ghcb(x, RES_OK, HV_FT_SNP);
+		answer_ghcb(x, RES_OK, HV_FT_LOWER);
 		break;
 	case E_AP:
-		/* The lower guest's vCPUs are the VMM's. */
+		/* Only for a VMSA CREATE_VCPU took: never here. */
 		answer_ghcb(x, RES_ERR, ERR_INPUT);
 		break;
 	case E_RUN_VMPL:
@@ -199,7 +259,8 @@ static void expect_nae(struct expect *x, const u8 *p, u64 code,
 			break;
 		}
 		answer_ghcb(x, RES_OK, 0);
-		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		if (!expect_svsm(sa))
+			fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
 		break;
 	default:
 		if (!expect_nae_common(x, p, code))
@@ -221,7 +282,11 @@ static void expect_vmgexit(struct expect *x, u64 v, const struct tdsnp_sev_es_sa
 		x->ends = true;
 		return;
 	case M_VMPL_R:
-		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		/* Granted (result 0 in [63:32]): an SVSM call; else just a VMGEXIT. */
+		if (v >> 32)
+			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
+		else if (!expect_svsm(sa))
+			fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
 		return;
 	default:
 		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
@@ -260,6 +325,14 @@ static void expect_reflect(struct expect *x, const struct tdsnp_sev_es_save_area
 	default:
 		size = (info & BIT_ULL(6)) ? 4 : (info & BIT_ULL(5)) ? 2 :
 		       (info & BIT_ULL(4)) ? 1 : 0;
+		if (size && (info & BIT_ULL(2)) && (info & BIT_ULL(9))) {
+			/* INS/OUTS, 64-bit addresses: through the guest's tables. */
+			g.loose = true;
+			g.loose_io = true;
+			g.loose_info = info;
+			x->has_exit = true;
+			return;
+		}
 		if (!size || (info & 0xc)) {
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_IOIO, info);
 			break;
@@ -291,6 +364,8 @@ static void check_answer(const struct tdsnp_sev_es_save_area *sa)
 		      sa->rdx == g.r.rdx && sa->rip == g.r.rip);
 	g.r.due = false;
 	g.loose = false;
+	g.loose_exits = 0;
+	g.loose_io = false;
 }
 
 /* ---- the runner: the fuzz input as the lower guest ---- */
@@ -361,6 +436,12 @@ static void next_request(struct tdsnp_sev_es_save_area *sa)
 		expect_vmgexit(x, v, sa);
 		break;
 	case 4:
+		if (k & 0x40) {
+			/* Shaped like an SVSM core call: call 0..7, GPAs near RAM. */
+			sa->rax = get8(in) % 8;
+			sa->rcx = shaped(in);
+			sa->rdx = shaped(in);
+		}
 		v = (k & 0x80) ? get64(in) :
 		    (shaped(in) & ~0xfffULL) | msr_reqs[get8(in) % ARRAY_SIZE(msr_reqs)];
 		sa->guest_exit_code = X_VMGEXIT;
@@ -513,9 +594,26 @@ static void check_clean(void)
 	CHECK(tdsnp_mock_snp_svsm_pool_pages() == 0);
 }
 
-/* Loosely: an MMIO #NPF's instruction is vmm-core's to decode and emulate. */
+/*
+ * Loosely: an MMIO #NPF's instruction is vmm-core's to decode and emulate;
+ * a reflected INS/OUTS's elements depend on the guest's page tables, but
+ * each is one IO exit of its port, size and direction (APM Vol. 2 15.10.2).
+ * Either must get the guest running again: a REP stops after 256
+ * iterations, anything else within a few exits.
+ */
 static void check_loose_exit(const struct vmm_exit *e)
 {
+	u64 info = g.loose_info;
+	u8 size = (info & BIT_ULL(6)) ? 4 : (info & BIT_ULL(5)) ? 2 : 1;
+
+	CHECK(++g.loose_exits < 1024);
+	if (g.loose_io) {
+		CHECK(e->reason == VMM_EXIT_IO || e->reason == VMM_EXIT_UNHANDLED);
+		if (e->reason == VMM_EXIT_IO)
+			CHECK(e->io.port == (u16)(info >> 16) && e->io.in == (info & 1) &&
+			      e->io.size == size);
+		return;
+	}
 	CHECK(e->reason == VMM_EXIT_MMIO || e->reason == VMM_EXIT_UNHANDLED);
 	if (e->reason == VMM_EXIT_MMIO)
 		CHECK(e->mmio.size >= 1 && e->mmio.size <= 64);

@@ -109,11 +109,6 @@ static inline void fuzz_base_check(struct tdsnp_arena *arena, const struct fuzz_
 #include <snp/snp.h>
 #include "../mocks/snp_mock.h"
 
-static void fuzz_quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /**
  * fuzz_snp_arena() - the SNP targets' arena (2048 frames): installed as the
  * page provider and the SNP mock's memory, and where SNP quarantines pages
@@ -127,9 +122,7 @@ static inline struct tdsnp_arena *fuzz_snp_arena(void)
 
 	if (!arena)
 		abort();
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(fuzz_quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	return arena;
 }
 #endif

@@ -512,6 +512,36 @@ static void test_an_exit_its_instruction_cannot_cause_is_refused(void **state)
 	fixture_down(&f);
 }
 
+/*
+ * A 16-byte load from an address no device model claims needs the caller
+ * twice in one iteration: after the first read's answer it comes back
+ * unhandled, xmm1 and RIP untouched (fuzz_guest_snp_vmpl found the
+ * iteration asking for the second read forever).
+ */
+static void test_two_caller_reads_in_one_iteration_are_refused(void **state)
+{
+	struct fixture f;
+	struct vmm_exit exit;
+
+	(void)state;
+	fixture_up(&f, &backend);
+	memset(f.t->vec[1], 0x77, sizeof(f.t->vec[1]));
+	script(&f, VMM_EXIT_MMIO, 0xfee00000ULL, "\x0f\x10\x0f", 3);	/* movups xmm1,[rdi] */
+	assert_int_equal(vmm_vcpu_run(f.vcpu, &exit), 0);
+	assert_int_equal(exit.reason, VMM_EXIT_MMIO);
+	assert_false(exit.mmio.write);
+	assert_int_equal(exit.mmio.gpa, 0xfee00000ULL);
+	assert_int_equal(exit.mmio.size, 8);
+	exit.mmio.value = 0x1122334455667788ULL;
+	assert_int_equal(vmm_vcpu_run(f.vcpu, &exit), 0);
+	assert_int_equal(exit.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(exit.fail.status, -EOPNOTSUPP);
+	assert_int_equal(f.t->vec[1][0], 0x77);
+	assert_int_equal(f.t->vec[1][15], 0x77);
+	assert_int_equal(f.t->reg[VMM_REG_RIP], 0x8000);
+	fixture_down(&f);
+}
+
 static void test_vector_store_to_a_device_and_in_from_the_caller(void **state)
 {
 	struct fixture f;
@@ -574,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_a_fault_in_a_rep_is_injected_with_exact_registers),
 		cmocka_unit_test(test_ud_and_pf_without_inject_come_back_unhandled),
 		cmocka_unit_test(test_an_exit_its_instruction_cannot_cause_is_refused),
+		cmocka_unit_test(test_two_caller_reads_in_one_iteration_are_refused),
 		cmocka_unit_test(test_vector_store_to_a_device_and_in_from_the_caller),
 		cmocka_unit_test(test_movdir64b_from_ram_to_a_device),
 	};
