@@ -32,6 +32,10 @@
 
 void guest_main(u32 cpu);
 
+/* The runtimes' emulation of SSE moves (guest/common/xmm.c). */
+int guest_xmm_get(void *ctx, unsigned int reg, u8 *buf, unsigned int len);
+int guest_xmm_set(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
+
 void guest_putc(char c);
 void guest_puts(const char *s);
 void guest_putdec(u64 v);
