@@ -73,7 +73,7 @@ $(eval $(call variant,tsan,$(TSAN_FLAGS)))
 GUEST_CFLAGS	:= -std=gnu11 -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -ffreestanding \
 		   -fno-pic -fno-pie -mcmodel=large -mno-red-zone -mgeneral-regs-only \
 		   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing
-GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o \
+GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o guest/common/xmm.o \
 		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o vmm-core/decode.o)
 GUEST_PROGS	:= $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
 
@@ -107,7 +107,7 @@ $(foreach t,test_vmm_tdx_run test_tdx_vp_run,$(O)/plain/tests/$(t) $(O)/asan/tes
 # SEV-SNP guest images (guest/snp/, guest/snp_tests/): the same flags, linked
 # at 0xFFFF0000 (guest/snp/guest.ld) with tdsnp's GHCB wrappers and vmm-core's
 # decoder; embedded as guest_image_snp_<name> in test_guest_snp* binaries.
-SNP_GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/snp/entry.o guest/snp/runtime.o \
+SNP_GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/snp/entry.o guest/snp/runtime.o guest/common/xmm.o \
 		   src/snp/ghcb.o vmm-core/decode.o)
 SNP_GUEST_PROGS	:= $(patsubst guest/snp_tests/%.c,%,$(wildcard guest/snp_tests/*.c))
 $(O)/guest/snp_%.elf: $(O)/guest/obj/guest/snp_tests/%.o $(SNP_GUEST_RT) guest/snp/guest.ld
@@ -435,3 +435,6 @@ readme-example: $(O)/uvmm_skeleton $(O)/guest/hello.bin
 	out=$$($(O)/uvmm_skeleton $(O)/guest/hello.bin) && echo "$$out" && \
 		echo "$$out" | grep -q '^hello from vCPU 0$$'
 .PHONY: readme-example
+# The campaign's +run rows boot the campaign guest programs (guest/tests/campaign.c,
+# guest/snp_tests/campaign.c).
+$(O)/plain/tdsnp-campaign $(O)/asan/tdsnp-campaign: $(O)/guest/images.o $(O)/guest/snp_images.o

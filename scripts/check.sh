@@ -87,8 +87,8 @@ for t in build/plain/tests/test_*; do
 done
 
 echo "== fault campaigns (forked child per seed; table in the log)"
-step "fault campaign: 60 seeds x 5 rates x 4 backends" \
-	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60'
+step "fault campaign: 60 seeds x 5 rates x 4 backends, 12 with guests running" \
+	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60 --run-seeds 12'
 
 echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
 step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl, tdx_l2" \

@@ -9,13 +9,13 @@
  * each target adds its own (AP creation, guest requests, HV features, SVSM
  * calls).
  *
- * The includer defines PG and TDSNP_FUZZ_SNP, includes fuzz_check.h, and declares before this
- * header (and defines somewhere):
+ * The includer defines PG, BASE and NR_PAGES (its RAM), TDSNP_FUZZ_SNP and
+ * FUZZ_CHECK_REPORT (fuzz_check.h), and declares before this header (and
+ * defines somewhere):
  *   static bool in_ram(u64 gpa);            the guest's RAM
  *   static enum vmm_mem_state state_at(u64 gpa);   vmm-core's state of it
  *   static u8 *guest_shared(u64 gpa, u64 len);     @len bytes at @gpa in one
  *                                                   shared page, or NULL
- *   static u64 shaped(struct in *in);      a GPA from the input (fuzz_input.h)
  */
 #ifndef TDSNP_FUZZ_GHCB_ORACLE_H
 #define TDSNP_FUZZ_GHCB_ORACLE_H
@@ -23,6 +23,8 @@
 #include <string.h>
 #include <vmm/vmm.h>
 #include <vmm/ucall.h>
+#include "fuzz_check.h"
+#include "fuzz_input.h"
 #include "fuzz_harness.h"
 
 /* SVM exit codes (APM Vol. 2 Appendix C; VMGEXIT 15.35.2; VMEXIT_INVALID -1). */
@@ -514,6 +516,16 @@ static void answer(struct expect *x, struct vmm_exit *e, u64 n)
 }
 
 /* ---- the guest's side ---- */
+
+/* A GPA: mostly in or near RAM, sometimes anything. */
+static u64 shaped(struct in *in)
+{
+	u8 k = get8(in);
+
+	if (k < 0xc0)
+		return BASE + (u64)(k % (NR_PAGES + 2)) * PG + ((u64)get8(in) << 4);
+	return get64(in);
+}
 
 /* A PSC buffer at @scratch, when the guest can write there. */
 static void write_psc(struct in *in, u64 scratch)

@@ -91,25 +91,10 @@
 
 static void fail(int line, const char *what);
 #define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
-#include "fuzz_check.h"
-
-#include "fuzz_input.h"
-
 static bool in_ram(u64 gpa);
 static enum vmm_mem_state state_at(u64 gpa);
 static u8 *guest_shared(u64 gpa, u64 len);
-static u64 shaped(struct in *in);
 #include "fuzz_ghcb_oracle.h"
-
-/* A GPA: mostly in or near RAM, sometimes anything. */
-static u64 shaped(struct in *in)
-{
-	u8 k = get8(in);
-
-	if (k < 0xc0)
-		return BASE + (u64)(k % (NR_PAGES + 2)) * PG + ((u64)get8(in) << 4);
-	return get64(in);
-}
 
 /* The VMSA registers a reflected exit's answer must leave. */
 struct reflect {
