@@ -138,7 +138,26 @@ static u8 shadow[DATA_SIZE];	/* the emulator's copy of the data */
 static u8 *win, *win_shadow = shadow;
 static size_t win_size = DATA_SIZE;
 static sigjmp_buf fault_jmp;
-static u64 seed = 0x9e3779b97f4a7c15ULL;
+/*
+ * Each test starts its own xorshift sequence from the base seed and the
+ * test's name (NEED_CPU() calls reseed()), so that what a test generates
+ * does not depend on how many rounds the tests before it fitted in their
+ * time, nor on which tests run; only the number of rounds does.
+ * TDSNP_DECODE_CPU_SEED (strtoull, any base) replaces the base seed and
+ * TDSNP_DECODE_CPU_TESTS (a cmocka pattern) selects the tests; failures
+ * print the seed.
+ */
+static u64 seed_base = 0x9e3779b97f4a7c15ULL, seed;
+
+static void reseed(const char *test)
+{
+	seed = seed_base;
+	/* FNV-1a over the name (prime 2^40 + 2^8 + 0xb3) */
+	for (; *test; test++)
+		seed = (seed ^ (u8)*test) * 0x100000001b3ULL;
+	if (!seed)
+		seed = 1;	/* xorshift stays at 0 */
+}
 
 static u64 rnd(void)
 {
@@ -329,7 +348,7 @@ static void fail_bytes(const char *why, const u8 *b, size_t len)
 
 	for (i = 0; i < len && i < 15; i++)
 		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, " %02x", b[i]);
-	fail_msg("%s:%s", why, hex);
+	fail_msg("%s:%s (TDSNP_DECODE_CPU_SEED=0x%llx)", why, hex, seed_base);
 }
 
 /* An instruction under construction. */
@@ -757,13 +776,16 @@ static void report_diff(const struct cpu_state *init, const struct cpu_state *cp
 #define SECONDS		2
 
 /*
- * Under valgrind the "native" run would be valgrind's JIT, not the CPU, and
- * without AVX the thunk cannot run: then the same random instructions only
- * go through decode and emulation (memory safety, operands inside the data),
- * and the test says that it compared nothing with the CPU.
+ * Every test begins with NEED_CPU(): its own seed (reseed()), and a note
+ * when nothing is compared with the CPU.  Under valgrind the "native" run
+ * would be valgrind's JIT, not the CPU, and without AVX the thunk cannot
+ * run: then the same random instructions only go through decode and
+ * emulation (memory safety, operands inside the data), and the test says
+ * that it compared nothing with the CPU.
  */
 #define NEED_CPU()							\
 	do {								\
+		reseed(__func__);					\
 		if (!native)						\
 			print_message("  no CPU comparison here (%s)\n",	\
 				      RUNNING_ON_VALGRIND ? "valgrind" : "no AVX"); \
@@ -1784,6 +1806,9 @@ static u64 win_base_of(void *c, unsigned int seg)
  * elements of 0 or 0xffff, so that they wrap at 16 bits while the upper
  * halves of ESI, EDI and ECX stay), whole and one step at a time.
  */
+#define STR_COUNTS	10u			/* REP counts 0-9 */
+#define STR_REACH	(4u * STR_COUNTS)	/* bytes 9 dword steps cover, and one */
+
 static void check_strings32(bool code16)
 {
 	static const u8 sops[] = { 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
@@ -1805,7 +1830,7 @@ static void check_strings32(bool code16)
 		struct vmm_insn in;
 		struct enc e = { .n = 0 };
 		struct vmm_fault fault;
-		unsigned int cnt = (unsigned int)(rnd() % 10), k;
+		unsigned int cnt = (unsigned int)(rnd() % STR_COUNTS), k;
 		u32 ptr[2];
 		int ret;
 
@@ -1852,9 +1877,13 @@ static void check_strings32(bool code16)
 			}
 			/*
 			 * An element across offset 0xffff is over the 64 KiB
-			 * limit (#GP, not a wrap): the CPU wraps between elements.
+			 * limit (#GP, not a wrap): the CPU wraps between
+			 * elements.  Up to STR_COUNTS - 1 elements of up to 4
+			 * bytes from an SI/DI closer than STR_REACH to 0 or
+			 * 0xffff (either DF) can reach the wrap: such a start
+			 * is 4-byte aligned, so that no element straddles it.
 			 */
-			if (ptr[k] < 24 || ptr[k] > 0xffff - 24) {
+			if (ptr[k] < STR_REACH || ptr[k] > 0xffff - STR_REACH) {
 				wrap = true;
 				ptr[k] &= ~3U;
 			}
@@ -2056,7 +2085,15 @@ int main(void)
 		cmocka_unit_test(test_cpu_agrees_on_bt_across_the_16bit_address_wrap),
 	};
 
-	int ret = cmocka_run_group_tests(tests, setup, teardown);
+	const char *seed_env = getenv("TDSNP_DECODE_CPU_SEED");
+	const char *only = getenv("TDSNP_DECODE_CPU_TESTS");
+	int ret;
+
+	if (seed_env)
+		seed_base = strtoull(seed_env, NULL, 0);
+	if (only)
+		cmocka_set_test_filter(only);
+	ret = cmocka_run_group_tests(tests, setup, teardown);
 
 	if (low32) {
 		munmap(low32, PAGE + STACK32);
