@@ -1471,12 +1471,13 @@ static bool emit_addr32(struct enc *e, struct cpu32 *s, const u8 *opc, unsigned 
 
 /* Families of build32(), counted per run. */
 enum fam32 { G_MOV, G_ALU, G_GRP1, G_TEST, G_XCHG_XADD, G_EXT, G_BT, G_CMPXCHG, G_MOVNTI,
-	     G_SSE, G_NR };
+	     G_MOFFS, G_SSE, G_NR };
 
 /*
- * One random 32-bit-mode instruction: MOV, the ALU group, TEST, XCHG, XADD,
- * MOVZX/MOVSX, BT/BTS/BTR/BTC (register bit offsets reaching 64 bytes either
- * side of the operand, and imm8), CMPXCHG and MOVNTI, with 66 (16-bit
+ * One random 32-bit-mode instruction: MOV (with ModRM, and A0-A3 moffs), the
+ * ALU group, TEST, XCHG, XADD, MOVZX/MOVSX, BT/BTS/BTR/BTC (register bit
+ * offsets reaching 64 bytes either side of the operand, and imm8), CMPXCHG
+ * and MOVNTI, with 66 (16-bit
  * operand), LOCK where it is allowed, and 67 (16-bit addressing) at random.
  * Returns the flags the SDM defines (~0: skip this one); *@a16 says whether
  * the address is 16-bit (then relative to the LDT data segment), *@g the
@@ -1492,6 +1493,23 @@ static u64 build32(struct enc *e, struct cpu32 *s, bool *a16, enum fam32 *g)
 
 	*a16 = have_ldt && rnd() % 2;
 	*g = (enum fam32)(rnd() % G_SSE);
+	if (*g == G_MOFFS) {
+		/*
+		 * MOV AL/eAX <-> moffs (A0-A3): no ModRM, an offset of the
+		 * address size (67: 16 bits, relative to the LDT data
+		 * segment); SDM vol. 2 MOV, "moffs".
+		 */
+		e->n = 0;
+		if (o16)
+			e->b[e->n++] = 0x66;
+		if (*a16)
+			e->b[e->n++] = 0x67;
+		if (rnd() % 4 == 0)	/* ES (the same segment as DS here) or DS */
+			e->b[e->n++] = rnd() % 2 ? 0x26 : 0x3e;
+		e->b[e->n++] = (u8)(0xa0 + op % 4);
+		put(e, *a16 ? target : (u32)(uintptr_t)data + target, *a16 ? 2 : 4);
+		return 0;
+	}
 	switch (*g) {
 	case G_MOV:		/* MOV 88-8B, C6/C7 */
 		if (op < 4) {
@@ -1629,7 +1647,7 @@ static u64 build_vec32(struct enc *e, struct cpu32 *s, bool *a16)
 
 static const char *const fam32_name[G_NR] = {
 	"MOV", "ALU", "80-83", "TEST", "XCHG/XADD", "MOVZX/MOVSX", "BT*", "CMPXCHG",
-	"MOVNTI", "SSE",
+	"MOVNTI", "A0-A3", "SSE",
 };
 
 /* 32-bit code (compatibility mode), or the 16-bit code segment, against the decoder. */
