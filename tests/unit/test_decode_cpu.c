@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <time.h>
 #include <cpuid.h>
@@ -172,9 +173,29 @@ static bool differs(const void *a, const void *b, size_t n)
 	return memcmp(a, b, n) != 0;
 }
 
-static void on_fault(int sig)
+/* The native state at the last fault: GPRs in enum vmm_gpr order. */
+static struct {
+	u64 gpr[16], rflags, rip, err, trapno, addr;
+} at_fault;
+
+static void on_fault(int sig, siginfo_t *si, void *uc_void)
 {
+	/* glibc's REG_* indices of the x86-64 mcontext, in enum vmm_gpr order */
+	static const int reg[16] = {
+		REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+		REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+	};
+	const greg_t *g = ((const ucontext_t *)uc_void)->uc_mcontext.gregs;
+	unsigned int i;
+
 	(void)sig;
+	for (i = 0; i < 16; i++)
+		at_fault.gpr[i] = (u64)g[reg[i]];
+	at_fault.rflags = (u64)g[REG_EFL];
+	at_fault.rip = (u64)g[REG_RIP];
+	at_fault.err = (u64)g[REG_ERR];
+	at_fault.trapno = (u64)g[REG_TRAPNO];
+	at_fault.addr = (u64)(uintptr_t)si->si_addr;
 	siglongjmp(fault_jmp, 1);
 }
 
@@ -184,8 +205,8 @@ static void catch_faults(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fault;
-	sa.sa_flags = SA_NODEFER;
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_NODEFER | SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 }
@@ -1028,6 +1049,164 @@ static void test_cpu_agrees_on_string_instructions(void **state)
 	print_message("  %u string instructions %s\n", done,
 		      native ? "compared with the CPU" : "decoded and emulated");
 	assert_true(done >= MIN_ROUNDS);
+}
+
+/* The guard page is not present for the emulator either: #PF as on the CPU. */
+static int t_guard(void *c, u64 gva, unsigned int access, u64 *gpa, struct vmm_fault *f)
+{
+	(void)c;
+	if (gva >= (u64)(uintptr_t)guard && gva < (u64)(uintptr_t)guard + PAGE) {
+		f->vector = VMM_VEC_PF;
+		f->error_code = access | VMM_ACC_USER;	/* P = 0: not present */
+		f->cr2 = gva;
+		return VMM_EMUL_FAULT;
+	}
+	*gpa = gva;
+	return 0;
+}
+
+/*
+ * MOVS, CMPS, STOS, LODS, SCAS (byte to qword, 64- and 32-bit addressing,
+ * REP counts 0-15, both DF values) with one pointer running into the
+ * PROT_NONE guard page after the data, or starting in it: the CPU faults
+ * (#PF, SIGSEGV) with RCX, RSI and RDI as they stand before the faulting
+ * iteration, RIP at the instruction and the earlier iterations' stores
+ * done.  The emulator, whose translate callback says the page is not
+ * present, must return VMM_EMUL_FAULT with #PF, CR2 = the faulting address
+ * and the error code's W bit as the CPU's (SDM vol. 3A 4.7), and leave every
+ * GPR, the flags and memory as the CPU did; whole and one iteration at a
+ * time.  Where the CPU does not fault, neither may the emulator.
+ */
+static void test_cpu_agrees_on_rep_string_faulting_at_an_unmapped_page(void **state)
+{
+	static const u8 sops[] = { 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+	static u8 before[DATA_SIZE];
+	struct vmm_emul_ops fops = ops;
+	unsigned int r, done = 0, nfault = 0, nlater = 0, i;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	NEED_CPU();
+	fops.translate = t_guard;
+	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+		u8 op = sops[rnd() % sizeof(sops)], rep = 0;
+		bool cmp = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
+		bool a32 = rnd() % 4 == 0, cpu_fault = false, emu_fault, at_di;
+		u64 size = op & 1 ? 4 : 1, g = (u64)(uintptr_t)guard;
+		unsigned int k;
+		struct cpu_state init, cpu;
+		struct emu_ctx emu;
+		struct vmm_insn in;
+		struct enc e = { .n = 0 };
+		struct vmm_fault fault;
+		u64 mask = F_ARITH | F_DF, *p, *q;
+		int ret = 0;
+
+		random_state(&init);
+		init.rflags &= ~F_DF;
+		if (rnd() % 4 == 0)
+			init.rflags |= F_DF;
+		switch (rnd() % 3) {
+		case 0:
+			break;
+		case 1:
+			rep = 0xf3;
+			break;
+		default:
+			rep = cmp ? 0xf2 : 0xf3;
+			break;
+		}
+		if (rep)
+			e.b[e.n++] = rep;
+		if (a32)
+			e.b[e.n++] = 0x67;
+		if ((op & 1) && rnd() % 3 == 0) {
+			e.b[e.n++] = 0x66;
+			size = 2;
+		} else if ((op & 1) && rnd() % 2 == 0) {
+			e.b[e.n++] = 0x48;
+			size = 8;
+		}
+		e.b[e.n++] = op;
+		/* The pointer that meets the guard: RDI for STOS/SCAS, RSI for LODS. */
+		at_di = op >= 0xaa && op <= 0xaf ? op < 0xac || op > 0xad : rnd() % 2;
+		p = &init.gpr[at_di ? VMM_RDI : VMM_RSI];
+		q = &init.gpr[at_di ? VMM_RSI : VMM_RDI];
+		k = (unsigned int)(rnd() % 12);
+		if (init.rflags & F_DF)	/* down from inside the guard page or from the data */
+			*p = g + size * (rnd() % 2 ? k : 0) - size * (rnd() % 2);
+		else			/* up to the guard page k elements on */
+			*p = g - size * k;
+		*q = (u64)(uintptr_t)data + 0x400 + rnd() % 0x800;
+		init.gpr[VMM_RCX] = rep ? rnd() % 16 : rnd();
+		if (a32) {	/* bits 63:32 do not count and are cleared on update */
+			init.gpr[VMM_RSI] |= rnd() << 32;
+			init.gpr[VMM_RDI] |= rnd() << 32;
+			init.gpr[VMM_RCX] |= rnd() << 32;
+		}
+		if (rnd() % 4 == 0)
+			init.gpr[VMM_RAX] = rnd() % 4;	/* SCAS: matches happen */
+		for (i = 0; i < DATA_SIZE; i++)
+			data[i] = (u8)(rnd() % 4);	/* CMPS: equal runs happen */
+		memcpy(before, data, DATA_SIZE);
+		cpu = init;
+		if (native && run_native(e.b, e.n, &cpu)) {
+			cpu_fault = true;
+			if (at_fault.trapno != 14 || at_fault.rip != insn_addr() ||
+			    at_fault.addr < g || at_fault.addr >= g + PAGE)
+				fail_bytes("the CPU faulted off the guard page", e.b, e.n);
+			memcpy(cpu.gpr, at_fault.gpr, sizeof(cpu.gpr));
+			cpu.gpr[VMM_RSP] = init.gpr[VMM_RSP];	/* the thunk's, not compared */
+			cpu.rflags = at_fault.rflags;
+		}
+		if (vmm_insn_decode(e.b, e.n, VMM_MODE_64, &in) || in.len != e.n)
+			fail_bytes("string decode", e.b, e.n);
+		if (!native)
+			cpu = init;	/* nothing to compare with */
+		for (k = 0; k < 2; k++) {	/* whole, then one iteration per call */
+			memcpy(shadow, before, DATA_SIZE);
+			memset(&emu, 0, sizeof(emu));
+			emu.s = init;
+			for (i = 0; i < 20; i++) {
+				ret = vmm_insn_emulate_string(&in, &fops, &emu, k ? 1 : 1000,
+							      &fault);
+				if (ret != VMM_EMUL_AGAIN)
+					break;
+			}
+			if (emu.bad || (ret != 0 && ret != VMM_EMUL_FAULT))
+				fail_bytes("string emulation next to the guard page", e.b, e.n);
+			if (!native)
+				continue;
+			emu_fault = ret == VMM_EMUL_FAULT;
+			if (cpu_fault != emu_fault) {
+				print_message("  cpu %s, emulator returned %d\n",
+					      cpu_fault ? "faulted" : "did not fault", ret);
+				fail_bytes("fault against no fault at the guard page", e.b, e.n);
+			}
+			if (cpu_fault &&
+			    (fault.vector != VMM_VEC_PF || fault.cr2 != at_fault.addr ||
+			     fault.error_code != (u32)at_fault.err)) {
+				print_message("  cpu cr2 0x%llx err 0x%llx\n",
+					      at_fault.addr, at_fault.err);
+				print_message("  emu #%u cr2 0x%llx err 0x%x\n", fault.vector,
+					      fault.cr2, fault.error_code);
+				fail_bytes("the #PF differs from the CPU's", e.b, e.n);
+			}
+			if (differs(cpu.gpr, emu.s.gpr, sizeof(cpu.gpr)) ||
+			    ((cpu.rflags ^ emu.s.rflags) & mask) ||
+			    differs(data, shadow, DATA_SIZE))
+				report_diff(&init, &cpu, &emu.s, mask, e.b, e.n);
+		}
+		nfault += cpu_fault;
+		nlater += cpu_fault && cpu.gpr[VMM_RCX] != init.gpr[VMM_RCX];
+		done++;
+	}
+	print_message("  %u string instructions at an unmapped page (%u faulted, %u later) %s\n",
+		      done, nfault, nlater,
+		      native ? "compared with the CPU" : "decoded and emulated");
+	assert_true(done >= MIN_ROUNDS);
+	if (native)
+		assert_true(nfault >= done / 4 && nlater >= done / 10);
 }
 
 /*
@@ -2093,6 +2272,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_agrees_on_bt_bts_btr_btc),
 		cmocka_unit_test(test_cpu_agrees_on_sse_and_avx_moves),
 		cmocka_unit_test(test_cpu_agrees_on_string_instructions),
+		cmocka_unit_test(test_cpu_agrees_on_rep_string_faulting_at_an_unmapped_page),
 		cmocka_unit_test(test_cpu_sib_base_101_with_rex_b_and_67_has_no_base),
 		cmocka_unit_test(test_cpu_movsxd_with_66_writes_16_bits_and_reads_per_vendor),
 		cmocka_unit_test(test_cpu_movdir64b_when_the_cpu_has_it),
