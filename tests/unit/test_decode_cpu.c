@@ -2178,6 +2178,141 @@ static void test_cpu_agrees_on_string_instructions_in_16bit_code(void **state)
 }
 
 /*
+ * The same in 32-bit code and in the 16-bit code segment (32-bit
+ * addressing there, behind 67), byte to dword, DS and ES flat: the CPU's
+ * state at the #PF (EIP in its segment) against VMM_MODE_32 and VMM_MODE_16.
+ */
+static void test_cpu_agrees_on_string_faults_in_32bit_and_16bit_code(void **state)
+{
+	static const u8 sops[] = { 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+	static u8 before[DATA_SIZE];
+	struct vmm_emul_ops fops = ops;
+	unsigned int r, done = 0, nfault = 0, nlater = 0, i;
+	u32 g = (u32)(uintptr_t)guard;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	NEED_CPU();
+	compat_setup();
+	fops.translate = t_guard;
+	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+		u8 op = sops[rnd() % sizeof(sops)], rep = 0;
+		bool cmp = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
+		bool code16 = r & 1, cpu_fault = false, emu_fault, at_di;
+		u32 size = op & 1 ? 4 : 1, *p, *q;
+		struct cpu32 init, cpu;
+		struct emu_ctx emu;
+		struct vmm_insn in;
+		struct enc e = { .n = 0 };
+		struct vmm_fault fault;
+		unsigned int k;
+		int ret = 0;
+
+		memset(&init, 0, sizeof(init));
+		for (i = 0; i < 8; i++)
+			init.gpr[i] = (u32)rnd();
+		init.gpr[4] = 0;
+		init.eflags = (u32)(0x202 | (rnd() & F_ARITH));
+		if (rnd() % 4 == 0)
+			init.eflags |= F_DF;
+		switch (rnd() % 3) {
+		case 0:
+			break;
+		case 1:
+			rep = 0xf3;
+			break;
+		default:
+			rep = cmp ? 0xf2 : 0xf3;
+			break;
+		}
+		if (rep)
+			e.b[e.n++] = rep;
+		if ((op & 1) && rnd() % 2) {
+			e.b[e.n++] = 0x66;
+			size = 2;
+		}
+		e.b[e.n++] = op;
+		if (code16)
+			to16(&e, true);
+		at_di = op >= 0xaa && op <= 0xaf ? op < 0xac || op > 0xad : rnd() % 2;
+		p = &init.gpr[at_di ? VMM_RDI : VMM_RSI];
+		q = &init.gpr[at_di ? VMM_RSI : VMM_RDI];
+		k = (unsigned int)(rnd() % 12);
+		if (init.eflags & F_DF)	/* down from inside the guard page or from the data */
+			*p = g + size * (rnd() % 2 ? k : 0) - size * (u32)(rnd() % 2);
+		else			/* up to the guard page k elements on */
+			*p = g - size * k;
+		*q = (u32)(uintptr_t)data + 0x400 + (u32)(rnd() % 0x800);
+		init.gpr[VMM_RCX] = rep ? (u32)(rnd() % 16) : (u32)rnd();
+		if (rnd() % 4 == 0)
+			init.gpr[VMM_RAX] = (u32)(rnd() % 4);	/* SCAS: matches happen */
+		for (i = 0; i < DATA_SIZE; i++)
+			data[i] = (u8)(rnd() % 4);	/* CMPS: equal runs happen */
+		memcpy(before, data, DATA_SIZE);
+		cpu = init;
+		if (native && run_compat(e.b, e.n, &cpu, USER_DS, code16)) {
+			u32 eip = (u32)(code16 ? CPRO_LEN : (uintptr_t)low32 + CPRO_LEN);
+
+			cpu_fault = true;
+			if (at_fault.trapno != 14 || at_fault.rip != eip ||
+			    at_fault.addr < g || at_fault.addr >= (u64)g + PAGE)
+				fail_bytes("the CPU faulted off the guard page", e.b, e.n);
+			for (i = 0; i < 8; i++)
+				cpu.gpr[i] = (u32)at_fault.gpr[i];
+			cpu.gpr[4] = init.gpr[4];	/* the thunk's, not compared */
+			cpu.eflags = (u32)at_fault.rflags;
+		}
+		if (vmm_insn_decode(e.b, e.n, code16 ? VMM_MODE_16 : VMM_MODE_32, &in) ||
+		    in.len != e.n || in.addr_size != 4)
+			fail_bytes("32/16-bit string decode", e.b, e.n);
+		for (k = 0; k < 2; k++) {	/* whole, then one iteration per call */
+			memcpy(shadow, before, DATA_SIZE);
+			memset(&emu, 0, sizeof(emu));
+			for (i = 0; i < 8; i++)
+				emu.s.gpr[i] = init.gpr[i];
+			emu.s.rflags = init.eflags;
+			for (i = 0; i < 20; i++) {
+				ret = vmm_insn_emulate_string(&in, &fops, &emu, k ? 1 : 1000,
+							      &fault);
+				if (ret != VMM_EMUL_AGAIN)
+					break;
+			}
+			if (emu.bad || (ret != 0 && ret != VMM_EMUL_FAULT))
+				fail_bytes("32/16-bit string emulation (guard page)", e.b, e.n);
+			if (!native)
+				continue;
+			emu_fault = ret == VMM_EMUL_FAULT;
+			if (cpu_fault != emu_fault)
+				fail_bytes("32/16-bit: fault against no fault", e.b, e.n);
+			if (cpu_fault &&
+			    (fault.vector != VMM_VEC_PF || fault.cr2 != at_fault.addr ||
+			     fault.error_code != (u32)at_fault.err))
+				fail_bytes("32/16-bit: the #PF differs from the CPU's", e.b, e.n);
+			for (i = 0; i < 8; i++)
+				if (i != 4 && cpu.gpr[i] != emu.s.gpr[i]) {
+					print_message("  r%u cpu 0x%x emu 0x%llx (was 0x%x)\n", i,
+						      cpu.gpr[i], emu.s.gpr[i], init.gpr[i]);
+					fail_bytes("32/16-bit string fault: registers differ",
+						   e.b, e.n);
+				}
+			if ((cpu.eflags ^ emu.s.rflags) & (F_ARITH | F_DF))
+				fail_bytes("32/16-bit string fault: flags differ", e.b, e.n);
+			if (differs(data, shadow, DATA_SIZE))
+				fail_bytes("32/16-bit string fault: memory differs", e.b, e.n);
+		}
+		nfault += cpu_fault;
+		nlater += cpu_fault && cpu.gpr[VMM_RCX] != init.gpr[VMM_RCX];
+		done++;
+	}
+	print_message("  %u 32/16-bit-code string instructions at an unmapped page", done);
+	print_message(" (%u faulted, %u later) %s\n", nfault, nlater,
+		      native ? "compared with the CPU" : "decoded and emulated");
+	assert_true(done >= MIN_ROUNDS);
+	if (native)
+		assert_true(nfault >= done / 4 && nlater >= done / 10);
+}
+
+/*
  * BT, BTS, BTR, BTC with a register bit offset and 16-bit addressing, the
  * operand within 64 bytes of offset 0 or 0xffff of a 64 KiB data segment:
  * the CPU adds the offset's unit to the effective address and wraps the sum
@@ -2280,6 +2415,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_agrees_in_16bit_code_segment),
 		cmocka_unit_test(test_cpu_agrees_on_string_instructions_in_32bit_code),
 		cmocka_unit_test(test_cpu_agrees_on_string_instructions_in_16bit_code),
+		cmocka_unit_test(test_cpu_agrees_on_string_faults_in_32bit_and_16bit_code),
 		cmocka_unit_test(test_cpu_agrees_on_bt_across_the_16bit_address_wrap),
 	};
 
