@@ -12,10 +12,10 @@
  * The includer defines PG, BASE and NR_PAGES (its RAM), TDSNP_FUZZ_SNP and
  * FUZZ_CHECK_REPORT (fuzz_check.h), and declares before this header (and
  * defines somewhere):
- *   static bool in_ram(u64 gpa);            the guest's RAM
- *   static enum vmm_mem_state state_at(u64 gpa);   vmm-core's state of it
+ *   static struct vmm_vm *oracle_vm(void);         the VM under test
  *   static u8 *guest_shared(u64 gpa, u64 len);     @len bytes at @gpa in one
  *                                                   shared page, or NULL
+ * This header gives both targets in_ram() and state_at() over them.
  */
 #ifndef TDSNP_FUZZ_GHCB_ORACLE_H
 #define TDSNP_FUZZ_GHCB_ORACLE_H
@@ -126,6 +126,21 @@ static struct {
 	u64 got1, got2;		/* SW_EXITINFO1/2 the host answered last */
 	struct vmm_exit exit;
 } last;
+
+/* The guest's RAM: NR_PAGES pages from BASE. */
+static bool in_ram(u64 gpa)
+{
+	return gpa >= BASE && gpa < BASE + NR_PAGES * PG;
+}
+
+/* vmm-core's state of the page at @gpa of the VM under test. */
+static enum vmm_mem_state state_at(u64 gpa)
+{
+	enum vmm_mem_state st;
+
+	CHECK(vmm_get_mem_state(oracle_vm(), gpa, &st) == 0);
+	return st;
+}
 
 static u64 rd64(const u8 *p, unsigned int off)
 {
