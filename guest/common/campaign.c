@@ -16,6 +16,13 @@
 #include <tdsnp/compiler.h>
 #include <guest.h>
 
+/* Report a conversion's status; true when it converted. */
+static bool reported(u64 status)
+{
+	guest_ucall(status);
+	return !status;
+}
+
 /**
  * guest_campaign() - run the campaign program on one page
  * @gpa: a private page the program has not touched
@@ -27,22 +34,17 @@ void guest_campaign(u64 gpa, u64 (*convert)(u64 gpa, bool shared, u32 mode))
 {
 	u64 *priv = (u64 *)gpa, *shared = guest_shared_ptr(gpa);
 	u32 a, b, c, d;
-	u64 st;
 
 	guest_puts("campaign\n");
 	guest_cpuid(0x40000000, 0, &a, &b, &c, &d);
 	guest_ucall(a);
 	WRITE_ONCE(priv[0], 0x5ca1ab1eULL);
 	guest_ucall(READ_ONCE(priv[0]));
-	st = convert(gpa, true, a);
-	guest_ucall(st);
-	if (st)
+	if (!reported(convert(gpa, true, a)))
 		return;
 	WRITE_ONCE(shared[0], 0x676e6970ULL);
 	guest_ucall(READ_ONCE(shared[0]));
-	st = convert(gpa, false, a);
-	guest_ucall(st);
-	if (st)
+	if (!reported(convert(gpa, false, a)))
 		return;
 	guest_ucall(READ_ONCE(priv[0]));
 }
