@@ -808,9 +808,12 @@ static void guest_fault_end(struct run *r, const struct guest_run *g, const char
 		bad(r, OC_BAD_OUTPUT, "%s with no fault injected", what);
 }
 
-/* Run vCPU 0 to its halt, answering its exits and checking what it says. */
+/*
+ * Run vCPU 0 to its halt, answering its exits and checking what it says;
+ * an even seed's faults (at @rate) start here.
+ */
 static void run_guest(struct run *r, struct vmm_vm *vm, struct vmm_vcpu *vcpu,
-		      struct guest_run *g)
+		      struct guest_run *g, u32 rate)
 {
 	const u64 want[6] = { g->mode, GUEST_WRITTEN, 0, GUEST_PING, 0, 0 };
 	struct vmm_exit x = { 0 };
@@ -818,6 +821,8 @@ static void run_guest(struct run *r, struct vmm_vm *vm, struct vmm_vcpu *vcpu,
 	u32 ns = 0, nu = 0, n;
 	u64 *view, v;
 
+	if (!faults_from_start(r))
+		fault_on(r->seed, g->kinds, g->nr_kinds, rate);
 	for (n = 0; n < GUEST_MAX_EXITS; n++) {
 		if (!step(r, vmm_vcpu_run(vcpu, &x), "vmm_vcpu_run"))
 			return;
@@ -924,10 +929,8 @@ static void run_tdx_host_guest(struct run *r, u32 rate)
 			  "tdx_guest_image_load");
 	if (ok)
 		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
-	if (ok && !faults_from_start(r))
-		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
 	if (ok)
-		run_guest(r, vm, vcpu, &g);
+		run_guest(r, vm, vcpu, &g, rate);
 	/*
 	 * The S-EPT walk with faults off: at 0.95 each read would be retried
 	 * hundreds of times per page.  The counts so far are kept, and the
@@ -990,10 +993,8 @@ static void run_snp_host_guest(struct run *r, u32 rate)
 	if (ok)
 		ok = step(r, vmm_set_mem_state(vm, SNP_GUEST_GPA, SNP_GUEST_GPA + PG,
 					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
-	if (ok && !faults_from_start(r))
-		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
 	if (ok)
-		run_guest(r, vm, vcpu, &g);
+		run_guest(r, vm, vcpu, &g, rate);
 	if (vm)
 		snp_host_states_agree(r, vm, GUEST_MEM_BASE, GUEST_MEM_BASE + GUEST_MEM_SIZE);
 	lost = destroy_vm(r, vm, NULL, snp_kinds, ARRAY_SIZE(snp_kinds));
@@ -1039,10 +1040,8 @@ static void run_snp_vmpl_guest(struct run *r, u32 rate)
 	if (ok)
 		ok = step(r, vmm_set_mem_state(vm, SNP_GUEST_GPA, SNP_GUEST_GPA + PG,
 					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
-	if (ok && !faults_from_start(r))
-		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
 	if (ok)
-		run_guest(r, vm, vcpu, &g);
+		run_guest(r, vm, vcpu, &g, rate);
 	if (vm)
 		vmpl_states_agree(r, vm, cfg.vm_index, GUEST_MEM_BASE,
 				  GUEST_MEM_BASE + GUEST_MEM_SIZE, NULL);
