@@ -305,6 +305,32 @@ static void expect_str_io(struct expect *x, u64 info1, u64 count, u64 scratch, u
 }
 
 /*
+ * The GHCB a VMGEXIT names by the GHCB MSR value @v (snp.md 5.2): its page,
+ * where the answer goes; NULL when the host cannot read it (then nothing can
+ * be answered through it: the exit is UNHANDLED).
+ */
+static const u8 *ghcb_page(struct expect *x, u64 v)
+{
+	const u8 *p = guest_shared(v, PG);
+
+	if (!p) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
+		return NULL;
+	}
+	x->ghcb_gpa = v;
+	return p;
+}
+
+/* Version 2 at 0xffa and usage 0 at 0xffc (snp.md 5.2); else ERR_USAGE. */
+static bool ghcb_usable(struct expect *x, const u8 *p)
+{
+	if (rd64(p, 0xff8) >> 16 == 2)
+		return true;
+	answer_ghcb(x, RES_ERR, ERR_USAGE);
+	return false;
+}
+
+/*
  * A NAE request both backends serve alike, in a well-formed GHCB @p: false
  * for the others (the target's own).
  */

@@ -209,22 +209,15 @@ static void expect_vmgexit(struct expect *x, u64 v)
 		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
 		return;
 	}
-	p = guest_shared(v, PG);
-	if (!p) {
-		/* A GHCB the host cannot read: nothing to answer through. */
-		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
+	p = ghcb_page(x, v);
+	if (!p)
 		return;
-	}
-	x->ghcb_gpa = v;
 	if (gfn != g.reg_gfn) {
 		answer_ghcb(x, RES_ERR, ERR_NOT_REG);
 		return;
 	}
-	if (rd64(p, 0xff8) >> 16 != 2) {	/* version 2 at 0xffa, usage 0 at 0xffc */
-		answer_ghcb(x, RES_ERR, ERR_USAGE);
-		return;
-	}
-	expect_nae(x, p, rd64(p, G_EXIT_CODE));
+	if (ghcb_usable(x, p))
+		expect_nae(x, p, rd64(p, G_EXIT_CODE));
 }
 
 /* The host's answer to the previous request, seen at this entry. */

@@ -269,17 +269,9 @@ static void expect_vmgexit(struct expect *x, u64 v, const struct tdsnp_sev_es_sa
 		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
 		return;
 	}
-	p = guest_shared(v, PG);
-	if (!p) {
-		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
-		return;
-	}
-	x->ghcb_gpa = v;
-	if (rd64(p, 0xff8) >> 16 != 2) {	/* version 2 at 0xffa, usage 0 at 0xffc */
-		answer_ghcb(x, RES_ERR, ERR_USAGE);
-		return;
-	}
-	expect_nae(x, p, rd64(p, G_EXIT_CODE), sa);
+	p = ghcb_page(x, v);
+	if (p && ghcb_usable(x, p))
+		expect_nae(x, p, rd64(p, G_EXIT_CODE), sa);
 }
 
 /* A reflected CPUID, MSR or IOIO (APM Vol. 2 15.10.2 for the IOIO bits). */
