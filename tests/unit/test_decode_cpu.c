@@ -797,6 +797,16 @@ static void report_diff(const struct cpu_state *init, const struct cpu_state *cp
 #define SECONDS		2
 
 /*
+ * Another round: below MAX_ROUNDS, and either within SECONDS (time(), so 1-2 s
+ * of wall time) or still short of MIN_ROUNDS completed ones, so that a loaded
+ * machine makes a test slower, never fail for want of rounds.
+ */
+static bool more_rounds(unsigned int r, unsigned int done, time_t t0)
+{
+	return r < MAX_ROUNDS && (done < MIN_ROUNDS || time(NULL) - t0 < SECONDS);
+}
+
+/*
  * Every test begins with NEED_CPU(): its own seed (reseed()), and a note
  * when nothing is compared with the CPU.  Under valgrind the "native" run
  * would be valgrind's JIT, not the CPU, and without AVX the thunk cannot
@@ -817,7 +827,7 @@ static void check_family(enum fam f)
 	unsigned int r, done = 0;
 	time_t t0 = time(NULL);
 
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		struct cpu_state init, cpu;
 		struct emu_ctx emu;
 		struct vmm_insn in;
@@ -965,7 +975,7 @@ static void test_cpu_agrees_on_string_instructions(void **state)
 
 	(void)state;
 	NEED_CPU();
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		static const u8 sops[] = { 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad,
 					   0xae, 0xaf };
 		struct cpu_state init, cpu;
@@ -1088,7 +1098,7 @@ static void test_cpu_agrees_on_rep_string_faulting_at_an_unmapped_page(void **st
 	(void)state;
 	NEED_CPU();
 	fops.translate = t_guard;
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		u8 op = sops[rnd() % sizeof(sops)], rep = 0;
 		bool cmp = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
 		bool a32 = rnd() % 4 == 0, cpu_fault = false, emu_fault, at_di;
@@ -1837,7 +1847,7 @@ static void check_mode32(bool code16)
 	char line[200];
 	size_t pos = 0;
 
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		struct cpu32 init, cpu;
 		struct emu_ctx emu;
 		struct vmm_insn in;
@@ -2018,7 +2028,7 @@ static void check_strings32(bool code16)
 	win = win64k;
 	win_shadow = win64k_shadow;
 	win_size = WIN64K;
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		u8 op = sops[rnd() % sizeof(sops)], rep = 0;
 		bool cmp = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
 		bool a16 = have_ldt && rnd() % 2, wrap = false;
@@ -2195,7 +2205,7 @@ static void test_cpu_agrees_on_string_faults_in_32bit_and_16bit_code(void **stat
 	NEED_CPU();
 	compat_setup();
 	fops.translate = t_guard;
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		u8 op = sops[rnd() % sizeof(sops)], rep = 0;
 		bool cmp = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
 		bool code16 = r & 1, cpu_fault = false, emu_fault, at_di;
@@ -2333,7 +2343,7 @@ static void test_cpu_agrees_on_bt_across_the_16bit_address_wrap(void **state)
 	win_size = WIN64K;
 	for (i = 0; i < WIN64K; i++)
 		win64k[i] = (u8)rnd();
-	for (r = 0; r < MAX_ROUNDS && time(NULL) - t0 < SECONDS; r++) {
+	for (r = 0; more_rounds(r, done, t0); r++) {
 		unsigned int op = (unsigned int)(rnd() % 4), reg = any_reg(false);
 		bool o16 = rnd() % 2, code16 = r & 1;
 		u32 target = (rnd() % 2 ? (u32)(rnd() % 64) : 0xffc0U + (u32)(rnd() % 64)) & ~3U;
