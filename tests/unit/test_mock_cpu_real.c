@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../mocks/mock_cpu.h"
+#include "mock_cpu_real_guest.h"
 
 #define LOW_SIZE	0x20000ULL		/* IVT, handler, stack, data */
 #define TOP_GPA		0xffff0000ULL		/* the reset CS segment's 64 KiB */
@@ -24,44 +25,6 @@
 #define BLOB_IP		0xf000			/* where the test code goes in the reset segment */
 #define HANDLER		0x500			/* INT 0x21 handler, 0000:0500 */
 #define STACK_SP	0x8000
-
-/*
- * Real-mode code (16-bit).  At rm_after_int the INT 0x21 handler (a HLT the
- * test puts at 0000:0500) has run.
- */
-extern const unsigned char rm_blob[], rm_out[], rm_after_int[], rm_blob_end[];
-extern const unsigned char rm_mmio[], rm_mmio_store[], rm_mmio_end[];
-asm(".pushsection .rodata\n"
-	".code16\n"
-	"rm_blob:\n"
-	"	mov	$0x1234, %ax\n"
-	"	mov	%ax, %ds\n"		/* DS.base = 0x12340 */
-	"	movw	$0xbeef, 0x10\n"	/* [0x12350] */
-	"	mov	$0xffff, %bx\n"
-	"	movb	$0x5a, 1(%bx)\n"	/* offset 0x10000 wraps to 0: [0x12340] */
-	"	mov	0x10, %cx\n"
-	"	add	$0x1111, %cx\n"		/* 0xd000: SF, AF, PF */
-	"	mov	$0x3f8, %dx\n"
-	"	mov	$0x4142, %ax\n"
-	"rm_out:\n"
-	"	out	%ax, %dx\n"		/* 16-bit operand by default */
-	"	mov	$0, %ax\n"
-	"	mov	%ax, %ss\n"
-	"	mov	$0x8000, %sp\n"
-	"	int	$0x21\n"
-	"rm_after_int:\n"
-	"	hlt\n"
-	"rm_blob_end:\n"
-	/* A store to 000A0010: no memory there. */
-	"rm_mmio:\n"
-	"	mov	$0xa000, %ax\n"
-	"	mov	%ax, %ds\n"
-	"rm_mmio_store:\n"
-	"	movw	$0x1234, 0x10\n"
-	"	hlt\n"
-	"rm_mmio_end:\n"
-	".code64\n"
-	".popsection\n");
 
 struct fixture {
 	struct mock_cpu *cpu;

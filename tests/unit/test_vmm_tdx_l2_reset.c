@@ -179,13 +179,6 @@ static void make_reset_vm(struct vmm_vm **vm, struct vmm_vcpu **vcpu)
 static void run_expect(struct vmm_vcpu *vcpu, struct vmm_exit *x, u32 reason)
 {
 	assert_int_equal(vmm_vcpu_run(vcpu, x), 0);
-	if (x->reason != reason)
-		print_error("reason %u: status %lld qualification 0x%llx\n",
-			    x->reason, (long long)x->fail.status, (unsigned long long)x->fail.qualification);
-	if (x->reason != reason)
-		print_error("rip %llx cr0 %llx cs %llx\n", (unsigned long long)reg(vcpu, VMM_REG_RIP),
-			    (unsigned long long)reg(vcpu, VMM_REG_CR0),
-			    (unsigned long long)seg(vcpu, VMM_SEG_CS, VMM_SEG_SELECTOR));
 	assert_int_equal(x->reason, reason);
 }
 
