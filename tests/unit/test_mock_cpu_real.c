@@ -19,7 +19,7 @@
 #include "../mocks/mock_cpu.h"
 #include "mock_cpu_real_guest.h"
 
-#define LOW_SIZE	0x20000ULL		/* IVT, handler, stack, data */
+#define LOW_SIZE	0x30000ULL		/* IVT, handler, stack, data (and 0x22340) */
 #define TOP_GPA		0xffff0000ULL		/* the reset CS segment's 64 KiB */
 #define TOP_SIZE	0x10000ULL
 #define BLOB_IP		0xf000			/* where the test code goes in the reset segment */
