@@ -24,6 +24,7 @@
 #define TOP_SIZE	0x10000ULL
 #define BLOB_IP		0xf000			/* where the test code goes in the reset segment */
 #define HANDLER		0x500			/* INT 0x21 handler, 0000:0500 */
+#define IVT_21		0x84			/* IVT entry of vector 0x21: 4 bytes each */
 #define STACK_SP	0x8000
 
 struct fixture {
@@ -142,8 +143,8 @@ static void test_real_mode_code_has_the_sdm_effects(void **state)
 	f->top[0xfff0] = 0xe9;
 	memcpy(f->top + 0xfff1, &rel, 2);
 	/* IVT[0x21] = 0000:0500 (offset, then segment), a HLT there. */
-	f->low[0x21 * 4] = HANDLER & 0xff;
-	f->low[0x21 * 4 + 1] = HANDLER >> 8;
+	f->low[IVT_21] = HANDLER & 0xff;
+	f->low[IVT_21 + 1] = HANDLER >> 8;
 	f->low[HANDLER] = 0xf4;
 	f->st.rflags = 0x202;				/* IF: delivery must clear it */
 
