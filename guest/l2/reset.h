@@ -7,7 +7,8 @@
  *   to IP F000, goes to GPA FFFFFFF0 and l2_reset to GPA FFFFF000;
  * - OUT 'R' to COM1; a 16-bit MMIO store of 0x1234 to A000:0010 and a
  *   16-bit load from A000:0012, whose value it echoes with a 16-bit OUT to
- *   port 0x80;
+ *   port 0x80; a 32-bit store (0x66 prefix) of 0x11223344 to A000:0014;
+ *   a byte load from [BX+SI] = A000:0018, echoed with OUT to port 0x80;
  * - protected mode: LGDT of its own GDT (CS-relative, 32-bit base), CR0.PE,
  *   far JMP to a flat 32-bit segment; OUT 'P'; a 32-bit MMIO store of
  *   0x89ABCDEF to C0000000;
@@ -51,6 +52,12 @@ asm(".pushsection .rodata\n"
 	"	mov	0x12, %bx\n"
 	"	mov	%bx, %ax\n"
 	"	out	%ax, $0x80\n"
+	"	movl	$0x11223344, 0x14\n"
+	"	mov	$0x10, %bx\n"
+	"	mov	$0x8, %si\n"
+	"	mov	(%bx,%si), %cl\n"
+	"	mov	%cl, %al\n"
+	"	out	%al, $0x80\n"
 	"	lgdtl	%cs:0xf000 + (9f - l2_reset)\n"
 	"	mov	%cr0, %eax\n"
 	"	or	$1, %eax\n"

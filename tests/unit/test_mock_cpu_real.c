@@ -199,6 +199,43 @@ static void test_real_mode_unmapped_store_exits_at_its_ip(void **state)
 	assert_int_equal(f->st.seg[MOCK_CPU_DS].base, 0xa0000);
 }
 
+/*
+ * VMCALL at the reset vector is an invalid-opcode exit (it is the model's to
+ * decide) with its bytes, fetched at CS.base + IP, and IP; then an external interrupt the model
+ * delivers goes through the IVT with that IP pushed.
+ */
+static void test_real_mode_invalid_opcode_then_injected_irq(void **state)
+{
+	static const u8 vmcall[3] = { 0x0f, 0x01, 0xc1 };
+	struct fixture *f = *state;
+	struct mock_cpu_event ev = { .vector = 0x08 };
+	struct mock_cpu_exit x;
+
+	memcpy(f->top + 0xfff0, vmcall, sizeof(vmcall));
+	assert_int_equal(mock_cpu_run(f->cpu, &f->st, 100, &x), 0);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_INVALID_OPCODE);
+	assert_memory_equal(x.insn, vmcall, sizeof(vmcall));
+	assert_int_equal(f->st.rip, 0xfff0);
+	/* IVT[8] = 0000:0500 (at 0x20); SS:SP = 0000:8000, IF set. */
+	f->low[0x20] = HANDLER & 0xff;
+	f->low[0x21] = HANDLER >> 8;
+	f->low[HANDLER] = 0xf4;
+	f->st.gpr[4] = STACK_SP;
+	f->st.rflags = 0x202;
+	assert_int_equal(mock_cpu_deliver(f->cpu, &f->st, &ev, &x), 0);
+	assert_int_equal(f->st.rip, HANDLER);
+	assert_int_equal(f->st.seg[MOCK_CPU_CS].selector, 0);
+	assert_int_equal(f->st.seg[MOCK_CPU_CS].base, 0);
+	assert_int_equal(f->st.gpr[4], STACK_SP - 6);
+	assert_int_equal(low16(f, STACK_SP - 6), 0xfff0);
+	assert_int_equal(low16(f, STACK_SP - 4), 0xf000);
+	assert_int_equal(low16(f, STACK_SP - 2), 0x202);
+	assert_int_equal(f->st.rflags, 0x2);
+	assert_int_equal(mock_cpu_run(f->cpu, &f->st, 100, &x), 0);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	assert_int_equal(f->st.rip, HANDLER);
+}
+
 /* Real mode wants 16-bit CS and SS caches (the reset context's derived flags). */
 static void test_real_mode_with_32bit_cs_is_refused(void **state)
 {
@@ -223,6 +260,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_mode_code_has_the_sdm_effects,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_mode_unmapped_store_exits_at_its_ip,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_mode_invalid_opcode_then_injected_irq,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_mode_with_32bit_cs_is_refused,
 						setup, teardown),

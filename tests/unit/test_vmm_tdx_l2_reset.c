@@ -278,6 +278,19 @@ static void test_reset_l2_goes_from_real_mode_to_long_mode(void **state)
 	x.mmio.value = 0x5678;
 	expect_out(vcpu, &x, 0x80, 2, 0x5678);
 	assert_int_equal(seg(vcpu, VMM_SEG_DS, VMM_SEG_BASE), 0xa0000);
+	/* 66 C7 06 disp16 imm32: the prefix makes the operand 32 bits in real mode. */
+	run_expect(vcpu, &x, VMM_EXIT_MMIO);
+	assert_int_equal(x.mmio.gpa, L2_RESET_MMIO16 + 0x14);
+	assert_int_equal(x.mmio.size, 4);
+	assert_true(x.mmio.write);
+	assert_int_equal(x.mmio.value, 0x11223344);
+	/* MOV CL, [BX+SI] (16-bit addressing, ModRM 08): A000:0018, 1 byte. */
+	run_expect(vcpu, &x, VMM_EXIT_MMIO);
+	assert_int_equal(x.mmio.gpa, L2_RESET_MMIO16 + 0x18);
+	assert_int_equal(x.mmio.size, 1);
+	assert_false(x.mmio.write);
+	x.mmio.value = 0x9a;
+	expect_out(vcpu, &x, 0x80, 1, 0x9a);
 
 	/* Protected mode, flat 32-bit CS 0x08. */
 	expect_out(vcpu, &x, 0x3f8, 1, 'P');
