@@ -130,7 +130,7 @@ struct tdxl2_vm {
 	u32 start;			/* enum vmm_tdx_l2_start for new vCPUs */
 	u64 shared[TDX_L2_MAX_SHARED];	/* pages granted by vmm_tdx_l2_share() */
 	u32 nr_shared;
-	struct tdsnp_mutex lock;	/* pg, need_invept, shared */
+	struct tdsnp_mutex lock;	/* pg, need_invept, start, shared */
 };
 
 struct tdxl2_vcpu {
