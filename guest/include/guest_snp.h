@@ -51,5 +51,6 @@ extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
 extern const u8 guest_image_snp_vmpl[], guest_image_snp_vmpl_end[];
 extern const u8 guest_image_snp_vmpl_shared[], guest_image_snp_vmpl_shared_end[];
 extern const u8 guest_image_snp_report[], guest_image_snp_report_end[];
+extern const u8 guest_image_snp_crb[], guest_image_snp_crb_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */
