@@ -236,6 +236,18 @@ $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/to
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
+# The example VMM on the SNP backends links it and the SNP guest images.
+$(O)/plain/tests/test_uvmm_snp: $(O)/plain/obj/tests/unit/test_uvmm_snp.o \
+		$(O)/plain/obj/tools/uvmm.o $(O)/guest/snp_images.o $(O)/plain/libtdsnp-mock.a \
+		$(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uvmm_snp: $(O)/asan/obj/tests/unit/test_uvmm_snp.o \
+		$(O)/asan/obj/tools/uvmm.o $(O)/guest/snp_images.o $(O)/asan/libtdsnp-mock.a \
+		$(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
 $(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \
 		include/vmm/uabi_client.h
