@@ -247,6 +247,15 @@ $(O)/asan/tests/test_uvmm_snp: $(O)/asan/obj/tests/unit/test_uvmm_snp.o \
 		$(O)/asan/libtdsnp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# ... and on tdx_l2 (the L2 programs are in the test's own object).
+$(O)/plain/tests/test_uvmm_tdx_l2: $(O)/plain/obj/tests/unit/test_uvmm_tdx_l2.o \
+		$(O)/plain/obj/tools/uvmm.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uvmm_tdx_l2: $(O)/asan/obj/tests/unit/test_uvmm_tdx_l2.o \
+		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
 $(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \

@@ -15,7 +15,11 @@
  * snp_vmpl run the guest/snp_tests images, whose boot protocol
  * (guest/include/guest_snp.h) wants page tables carrying the C-bit, which
  * CAPABILITIES reports, and each vCPU's entry state, set with SET_STATE.
- * The CRB sits where each runtime's page tables reach it.
+ * tdx_l2 runs an L2 program that is not TD-aware (guest/l2/programs.h:
+ * flat 64-bit code, raw IN/OUT, MMIO and VMCALL) in an L2 VM of the TD
+ * whose L1 VMM this process is: the VMM builds the L2's RAM (page tables,
+ * GDT, the program, a stack: see load_l2()) and its entry state.  The CRB
+ * sits where each runtime's page tables reach it.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -27,12 +31,14 @@
 #include <vmm/snp_host.h>
 #include <vmm/snp_vmpl.h>
 #include <vmm/tdx_host.h>
+#include <vmm/tdx_l2.h>
 #include <vmm/ucall.h>
 #include "../tests/mocks/mock.h"
 #include "../tests/mocks/snp_mock.h"
 #include "../tests/mocks/snp_svsm_setup.h"
 #include "../tests/mocks/snp_vcpu_run.h"
 #include "../tests/mocks/tdx_host_setup.h"
+#include "../tests/mocks/tdx_l1_setup.h"
 #include "../tests/mocks/tdx_vp_run.h"
 #include "guest_snp.h"
 #include "uvmm.h"
@@ -62,7 +68,22 @@
 enum uvmm_boot {
 	UVMM_BOOT_TD,		/* guest/ TD image, 64 KiB with its reset vector */
 	UVMM_BOOT_SNP,		/* guest/snp_tests image, VMSA entry state */
+	UVMM_BOOT_L2,		/* flat 64-bit L2 program (guest/l2/programs.h) */
 };
+
+/*
+ * The tdx_l2 row's L2 RAM (offsets from its base, 0x100000): 4-level page
+ * tables, a GDT, the program, a stack (SDM Vol. 3A 4.5, 3.4.5).
+ */
+#define L2_OFF_PML4	0x0000
+#define L2_OFF_PDPT	0x1000
+#define L2_OFF_PD_LOW	0x2000		/* 0..2 MiB, the RAM */
+#define L2_OFF_PD_HIGH	0x3000		/* 3..4 GiB, the CRB */
+#define L2_OFF_GDT	0x4000
+#define L2_OFF_CODE	0x5000
+#define L2_OFF_STACK	0xc000		/* to the end of the RAM: 16 KiB */
+#define L2_RAM_SIZE	0x10000ULL
+#define L2_CODE_MAX	(L2_OFF_STACK - L2_OFF_CODE)
 
 /**
  * struct uvmm_backend - one backend the VMM can drive
@@ -89,6 +110,7 @@ static const struct uvmm_backend uvmm_backends[] = {
 	  SNP_POLICY, 0, GUEST_SNP_MMIO_BASE },
 	{ VMM_BACKEND_SNP_VMPL, "snp_vmpl", UVMM_BOOT_SNP, 0xfff00000ULL, 0x100000ULL, 0, 0,
 	  GUEST_SNP_MMIO_BASE },
+	{ VMM_BACKEND_TDX_L2, "tdx_l2", UVMM_BOOT_L2, 0x100000ULL, L2_RAM_SIZE, 0, 0, CRB_BASE },
 };
 
 static const struct uvmm_backend *backend_of(u32 kind)
@@ -103,7 +125,7 @@ static const struct uvmm_backend *backend_of(u32 kind)
 
 /**
  * uvmm_backend_by_name() - a backend's kind from its name
- * @name: "tdx_host", "snp_host" or "snp_vmpl"
+ * @name: "tdx_host", "snp_host", "snp_vmpl" or "tdx_l2"
  *
  * Return: enum vmm_backend_kind, or -EINVAL for a name with no row.
  */
@@ -397,7 +419,7 @@ static int load_snp(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, 
 	memcpy(img, g->image, g->size);
 	memset(pt, 0, sizeof(pt));
 	pt[0][0] = (GUEST_PT_GPA + 4096) | cb | PTE_P | PTE_W;		/* PML4[0] */
-	pt[1][3] = (GUEST_PT_GPA + 2 * 4096) | cb | PTE_P | PTE_W;	/* PDPT[3]: 3 GiB */
+	pt[1][3] = (GUEST_PT_GPA + 2 * 4096ULL) | cb | PTE_P | PTE_W;	/* PDPT[3]: 3 GiB */
 	pt[2][511] = GUEST_PRIVATE_BASE | cb | PTE_P | PTE_W | PTE_PS;	/* PD[511] */
 	ret = load_batch(c, vm, l, 3);
 	free(img);
@@ -441,6 +463,53 @@ static int snp_entry_state(struct tdsnp_client *c, int vcpu, u32 index, u32 cbit
 	return (int)tdsnp_call(c, vcpu, TDSNP_CALL_SET_STATE, &b);
 }
 
+/*
+ * An L2's RAM at @base in one unmeasured VM_LOAD (an L2 has no launch
+ * measurement): the program at L2_OFF_CODE, a GDT with 64-bit code 0x08
+ * and data 0x10 (the selectors the backend's initial state uses), and
+ * tables mapping the first 2 MiB (the RAM) and 0xFEC00000..0xFEDFFFFF (the
+ * CRB) 1:1 with 2 MiB pages (PDE.PS).
+ */
+static int load_l2(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, u64 base)
+{
+	u8 *ram = calloc(1, L2_RAM_SIZE);
+	u64 *pml4 = (u64 *)(ram + L2_OFF_PML4), *pdpt = (u64 *)(ram + L2_OFF_PDPT);
+	u64 *pd_low = (u64 *)(ram + L2_OFF_PD_LOW), *pd_high = (u64 *)(ram + L2_OFF_PD_HIGH);
+	u64 *gdt = (u64 *)(ram + L2_OFF_GDT);
+	struct tdsnp_load l = { .gpa = base, .src = (u64)(uintptr_t)ram, .size = L2_RAM_SIZE };
+	int ret;
+
+	if (!ram)
+		return -ENOMEM;
+	pml4[0] = (base + L2_OFF_PDPT) | PTE_P | PTE_W;
+	pdpt[0] = (base + L2_OFF_PD_LOW) | PTE_P | PTE_W;
+	pdpt[3] = (base + L2_OFF_PD_HIGH) | PTE_P | PTE_W;
+	pd_low[0] = PTE_P | PTE_W | PTE_PS;
+	pd_high[(CRB_BASE >> 21) & 511] = (CRB_BASE & ~0x1fffffULL) | PTE_P | PTE_W | PTE_PS;
+	gdt[1] = 0x00af9b000000ffffULL;	/* 64-bit code, DPL 0 */
+	gdt[2] = 0x00cf93000000ffffULL;	/* data, DPL 0 */
+	memcpy(ram + L2_OFF_CODE, g->image, g->size);
+	ret = load_batch(c, vm, &l, 1);
+	free(ram);
+	return ret;
+}
+
+/* The L2's entry state: the backend's IA-32e state plus CR3, RIP, RSP, GDTR, RDI = index. */
+static int l2_entry_state(struct tdsnp_client *c, int vcpu, u32 index, u64 base)
+{
+	const struct tdsnp_state_entry e[] = {
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_CR3, .value = base + L2_OFF_PML4 },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RIP, .value = base + L2_OFF_CODE },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RSP, .value = base + L2_RAM_SIZE },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RDI, .value = index },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = base + L2_OFF_GDT },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
+	};
+	struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)e, .nr = ARRAY_SIZE(e) };
+
+	return (int)tdsnp_call(c, vcpu, TDSNP_CALL_SET_STATE, &b);
+}
+
 static int open_event(struct vmm_ctx *v, int vm, u32 call, u64 base, u64 size,
 		      void (*serve)(struct vmm_ctx *, struct tdsnp_event *), struct dev_thread *d)
 {
@@ -480,14 +549,15 @@ static int vm_index_of(struct tdsnp_client *c, u32 backend, u32 *cbit)
  * @c: the client (any transport)
  * @backend: enum vmm_backend_kind (a row of uvmm_backends)
  * @g: the image (a guest/ TD image on tdx_host, a guest/snp_tests image on
- *     snp_host and snp_vmpl) and vCPU count
+ *     snp_host and snp_vmpl, a flat L2 program on tdx_l2) and vCPU count
  * @out: what the guest did
  *
  * Return: 0 when every vCPU ran to an exit that ends it (HLT, SHUTDOWN,
  * UNHANDLED: see @out) and everything was closed; -EINVAL for a backend
- * with no row, a bad vCPU count or an image of the wrong size (a TD image
- * is 64 KiB, an SNP one 1 byte..64 KiB); -EOPNOTSUPP on an SNP backend
- * whose platform reports no C-bit; else a negative errno.
+ * with no row, a bad vCPU count (tdx_l2: one, its platform's TD has one
+ * L1 vCPU) or an image of the wrong size (a TD image is 64 KiB, an SNP one
+ * 1 byte..64 KiB, an L2 program 1 byte..28 KiB); -EOPNOTSUPP on an SNP
+ * backend whose platform reports no C-bit; else a negative errno.
  */
 int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 	     struct uvmm_out *out)
@@ -503,7 +573,10 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 	int idx, ret;
 
 	if (!be || !g->nr_vcpus || g->nr_vcpus > UVMM_MAX_VCPUS || !g->size ||
-	    g->size > GUEST_IMAGE_SIZE || (be->boot == UVMM_BOOT_TD && g->size != GUEST_IMAGE_SIZE))
+	    g->size > GUEST_IMAGE_SIZE)
+		return -EINVAL;
+	if ((be->boot == UVMM_BOOT_TD && g->size != GUEST_IMAGE_SIZE) ||
+	    (be->boot == UVMM_BOOT_L2 && (g->size > L2_CODE_MAX || g->nr_vcpus != 1)))
 		return -EINVAL;
 	idx = vm_index_of(c, backend, &cbit);
 	if (idx < 0)
@@ -540,10 +613,15 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 			ret = -ENOMEM;
 		else if (be->boot == UVMM_BOOT_SNP)
 			ret = snp_entry_state(c, vc.handle, i, cbit);
+		else if (be->boot == UVMM_BOOT_L2)
+			ret = l2_entry_state(c, vc.handle, i, be->mem_base);
 	}
-	if (!ret)
-		ret = be->boot == UVMM_BOOT_SNP ? load_snp(c, op.handle, g, cbit) :
-		      load_td(c, op.handle, g);
+	if (!ret && be->boot == UVMM_BOOT_SNP)
+		ret = load_snp(c, op.handle, g, cbit);
+	else if (!ret && be->boot == UVMM_BOOT_L2)
+		ret = load_l2(c, op.handle, g, be->mem_base);
+	else if (!ret)
+		ret = load_td(c, op.handle, g);
 	if (!ret && (caps.flags & TDSNP_VM_NEEDS_FINALIZE))
 		ret = (int)tdsnp_call(c, op.handle, TDSNP_CALL_VM_FINALIZE, &w);
 	if (!ret)
@@ -707,12 +785,34 @@ static void snp_vmpl_down(void)
 	tdsnp_mock_set_direct(false);
 }
 
+/* This process as the L1 VMM of a TD with L2 VMs 1..3, L2 RAM at the tdx_l2 row's range. */
+static int tdx_l2_up(void)
+{
+	const struct uvmm_backend *be = backend_of(VMM_BACKEND_TDX_L2);
+	int ret;
+
+	tdsnp_mock_set_direct(true);
+	ret = tdsnp_mock_tdx_l1_setup(3, be->mem_base, be->mem_size);
+	if (ret)
+		tdsnp_mock_set_direct(false);
+	return ret;
+}
+
+static void tdx_l2_down(void)
+{
+	tdsnp_mock_tdx_l1_teardown();
+	tdsnp_mock_set_direct(false);
+}
+
 /**
  * uvmm_platform_up_backend() - the mock platform of @backend and its device
- * @backend: VMM_BACKEND_TDX_HOST, VMM_BACKEND_SNP_HOST or VMM_BACKEND_SNP_VMPL
+ * @backend: VMM_BACKEND_TDX_HOST, VMM_BACKEND_SNP_HOST, VMM_BACKEND_SNP_VMPL
+ *           or VMM_BACKEND_TDX_L2
  * @dev: out: the dispatcher's device: VM indices 1..3 are VMs of @backend
- *       (on snp_vmpl VMPL1..3, the SNP platform bit set); an SNP device
- *       reports the mock CPU's C-bit in CAPABILITIES
+ *       (on snp_vmpl VMPL1..3, the SNP platform bit set; on tdx_l2 L2 VMs
+ *       1..3 of the TD whose L1 VMM this process is, the TD partitioning
+ *       bit set); an SNP device reports the mock CPU's C-bit in
+ *       CAPABILITIES
  *
  * One platform at a time per process.
  *
@@ -742,6 +842,12 @@ int uvmm_platform_up_backend(u32 backend, struct uabi_dev **dev)
 		for (i = 1; i <= 3; i++)
 			cfg.slots[i].vm_index = i;	/* VMPL i */
 		ret = snp_vmpl_up();
+		break;
+	case VMM_BACKEND_TDX_L2:
+		cfg.features = TDSNP_PLATFORM_TDP;
+		for (i = 1; i <= 3; i++)
+			cfg.slots[i].vm_index = i;	/* L2 VM i */
+		ret = tdx_l2_up();
 		break;
 	default:
 		ret = tdx_host_up();
@@ -784,6 +890,9 @@ void uvmm_platform_down(struct uabi_dev *dev)
 		break;
 	case VMM_BACKEND_SNP_VMPL:
 		snp_vmpl_down();
+		break;
+	case VMM_BACKEND_TDX_L2:
+		tdx_l2_down();
 		break;
 	default:
 		break;
