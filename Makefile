@@ -256,6 +256,18 @@ $(O)/asan/tests/test_uvmm_tdx_l2: $(O)/asan/obj/tests/unit/test_uvmm_tdx_l2.o \
 		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# The L2 programs as flat files for tdsnp-uvmm --backend tdx_l2 (build/guest/l2_crb.bin):
+# the bytes from l2_<name> to l2_<name>_end in the .rodata of an object holding them.
+$(O)/guest/obj/l2_programs.o: guest/l2/programs.h
+	@mkdir -p $(dir $@)
+	echo '#include "programs.h"' | $(CC) -c -x c -Iguest/l2 -o $@ -
+$(O)/guest/l2_%.bin: $(O)/guest/obj/l2_programs.o
+	objcopy -O binary --only-section=.rodata $< $@.rodata
+	s=$$(nm $< | awk '$$3 == "l2_$*" { print $$1 }'); \
+	e=$$(nm $< | awk '$$3 == "l2_$*_end" { print $$1 }'); \
+	test -n "$$s" && test -n "$$e" && \
+	tail -c +$$((0x$$s + 1)) $@.rodata | head -c $$((0x$$e - 0x$$s)) > $@.tmp; \
+	r=$$?; rm -f $@.rodata; test $$r = 0 && mv $@.tmp $@
 
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
 $(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \

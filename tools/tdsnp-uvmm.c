@@ -4,10 +4,11 @@
  * transport and the mock platform.  Runs a guest image file through the
  * ABI only (a guest/ TD image such as build/guest/hello.bin or
  * build/guest/crb.bin on tdx_host, the default; a guest/snp_tests image such
- * as build/guest/snp_crb.bin on snp_host or snp_vmpl) and prints what each
+ * as build/guest/snp_crb.bin on snp_host or snp_vmpl; a flat L2 program
+ * such as build/guest/l2_crb.bin on tdx_l2, one vCPU) and prints what each
  * vCPU wrote to its serial port and reported by ucall.
  *
- *   tdsnp-uvmm [--backend tdx_host|snp_host|snp_vmpl] IMAGE [NR_VCPUS]
+ *   tdsnp-uvmm [--backend tdx_host|snp_host|snp_vmpl|tdx_l2] IMAGE [NR_VCPUS]
  *
  * Exit status: 0 when the guest ran to its end and nothing leaked.
  */
@@ -34,7 +35,8 @@ int main(int argc, char **argv)
 		a = 3;
 	}
 	if (backend < 0 || argc - a < 1 || argc - a > 2) {
-		fprintf(stderr, "usage: %s [--backend tdx_host|snp_host|snp_vmpl] IMAGE [NR_VCPUS]\n",
+		fprintf(stderr,
+			"usage: %s [--backend tdx_host|snp_host|snp_vmpl|tdx_l2] IMAGE [NR_VCPUS]\n",
 			argv[0]);
 		return 2;
 	}
