@@ -30,7 +30,7 @@ static struct {
 	struct tdsnp_arena *arena;
 	struct tdxg_host host;
 	struct vmm_tdx_l2_env env;
-	bool running, registered;
+	bool engine_ours, running, registered;
 } l1;
 
 static void *env_map(void *ctx, u64 gpa)
@@ -150,6 +150,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		return -EINVAL;
 	if (l1.td)
 		return -EBUSY;
+	l1.engine_ours = !tdsnp_mock_installed();
 	ret = tdsnp_mock_tdx_guest_install();
 	if (ret)
 		return ret;
@@ -194,7 +195,8 @@ fail:
 /**
  * tdsnp_mock_tdx_l1_teardown() - undo tdsnp_mock_tdx_l1_setup()
  *
- * Every L2 VM must have been destroyed.  Safe after a failed setup.
+ * Every L2 VM must have been destroyed.  Safe after a failed setup.  The
+ * mock engine stays installed when it was before the setup.
  */
 void tdsnp_mock_tdx_l1_teardown(void)
 {
@@ -208,7 +210,8 @@ void tdsnp_mock_tdx_l1_teardown(void)
 		tdx_l2_run_uninstall();
 	tdxg_set_current(NULL);
 	tdsnp_mock_tdx_guest_uninstall();
-	tdsnp_mock_uninstall();
+	if (l1.engine_ours)
+		tdsnp_mock_uninstall();
 	for (i = 0; l1.ram && i < l1.nr_ram; i++)
 		if (l1.ram[i])
 			tdsnp_free_page(l1.ram[i]);
