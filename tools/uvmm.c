@@ -72,7 +72,7 @@ enum uvmm_boot {
 };
 
 /*
- * The tdx_l2 row's L2 RAM (offsets from its base, 0x100000): 4-level page
+ * The tdx_l2 row's L2 RAM (offsets from its base, L2_RAM_BASE): 4-level page
  * tables, a GDT, the program, a stack (SDM Vol. 3A 4.5, 3.4.5).
  */
 #define L2_OFF_PML4	0x0000
@@ -82,8 +82,11 @@ enum uvmm_boot {
 #define L2_OFF_GDT	0x4000
 #define L2_OFF_CODE	0x5000
 #define L2_OFF_STACK	0xc000		/* to the end of the RAM: 16 KiB */
+#define L2_RAM_BASE	0x100000ULL
 #define L2_RAM_SIZE	0x10000ULL
 #define L2_CODE_MAX	(L2_OFF_STACK - L2_OFF_CODE)
+/* load_l2() maps the RAM with the first 2 MiB page. */
+static_assert(L2_RAM_BASE + L2_RAM_SIZE <= 0x200000ULL, "L2 RAM beyond PD_LOW[0]");
 
 /**
  * struct uvmm_backend - one backend the VMM can drive
@@ -110,7 +113,7 @@ static const struct uvmm_backend uvmm_backends[] = {
 	  SNP_POLICY, 0, GUEST_SNP_MMIO_BASE },
 	{ VMM_BACKEND_SNP_VMPL, "snp_vmpl", UVMM_BOOT_SNP, 0xfff00000ULL, 0x100000ULL, 0, 0,
 	  GUEST_SNP_MMIO_BASE },
-	{ VMM_BACKEND_TDX_L2, "tdx_l2", UVMM_BOOT_L2, 0x100000ULL, L2_RAM_SIZE, 0, 0, CRB_BASE },
+	{ VMM_BACKEND_TDX_L2, "tdx_l2", UVMM_BOOT_L2, L2_RAM_BASE, L2_RAM_SIZE, 0, 0, CRB_BASE },
 };
 
 static const struct uvmm_backend *backend_of(u32 kind)
@@ -486,8 +489,8 @@ static int load_l2(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, u
 	pdpt[3] = (base + L2_OFF_PD_HIGH) | PTE_P | PTE_W;
 	pd_low[0] = PTE_P | PTE_W | PTE_PS;
 	pd_high[(CRB_BASE >> 21) & 511] = (CRB_BASE & ~0x1fffffULL) | PTE_P | PTE_W | PTE_PS;
-	gdt[1] = 0x00af9b000000ffffULL;	/* 64-bit code, DPL 0 */
-	gdt[2] = 0x00cf93000000ffffULL;	/* data, DPL 0 */
+	gdt[1] = 0x00af9b000000ffffULL;	/* code: G, L, P, DPL 0, execute/read, accessed */
+	gdt[2] = 0x00cf93000000ffffULL;	/* data: G, D/B, P, DPL 0, read/write, accessed */
 	memcpy(ram + L2_OFF_CODE, g->image, g->size);
 	ret = load_batch(c, vm, &l, 1);
 	free(ram);
