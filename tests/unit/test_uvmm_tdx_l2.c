@@ -171,6 +171,25 @@ static void test_uvmm_refuses_two_l2_vcpus_and_an_oversized_program(void **state
 	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
+/*
+ * The L1 setup refuses bad geometry and a second setup while one is up
+ * (tdx_l1_setup.h); the platform it refused to replace still runs guests.
+ */
+static void test_l1_setup_refuses_bad_ranges_and_a_second_setup(void **state)
+{
+	(void)state;
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(0, L2_RAM, 4096), -EINVAL);	/* no L2 VM */
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(4, L2_RAM, 4096), -EINVAL);	/* > 3 */
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, L2_RAM + 8, 4096), -EINVAL);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, L2_RAM, 0), -EINVAL);
+	/* Over the pool at TDX_L1_POOL_GPA; past the shared bit (GPAW 48). */
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, TDX_L1_POOL_GPA - 4096, 8192), -EINVAL);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, (1ULL << 47) - 4096, 8192), -EINVAL);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, 0x800000, 4096), -EBUSY);
+	run(l2_serial, l2_serial_end);
+	assert_string_equal(o.serial[0], "hello from L2\n");
+}
+
 /* Each test on a platform of its own. */
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -183,6 +202,7 @@ int main(void)
 		TEST(test_uvmm_l2_cpuid_and_msr_exits_are_answered_in_the_run_page),
 		TEST(test_closing_an_l2_vm_gives_back_its_index_and_the_l1_pages),
 		TEST(test_uvmm_refuses_two_l2_vcpus_and_an_oversized_program),
+		TEST(test_l1_setup_refuses_bad_ranges_and_a_second_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
