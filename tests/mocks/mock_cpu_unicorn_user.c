@@ -1028,7 +1028,12 @@ static bool hook_invalid(uc_engine *uc, void *user)
 	for (n = 0; n < MOCK_CPU_INSN_MAX; n++)
 		if (fetch(cpu, rip + n, &cpu->exit->insn[n], 1))
 			break;
-	cpu->exit->insn_len = rip == cpu->last_rip ? (u8)cpu->last_size : 0;
+	/*
+	 * Unicorn's code hook gives an instruction it cannot decode a
+	 * placeholder size (0xf1f1f1f1), not a length: report it unknown.
+	 */
+	cpu->exit->insn_len = rip == cpu->last_rip && cpu->last_size <= MOCK_CPU_INSN_MAX ?
+			      (u8)cpu->last_size : 0;
 	cpu->insn_lazy = false;
 	stop_with(cpu, MOCK_CPU_EXIT_INVALID_OPCODE);
 	return true;

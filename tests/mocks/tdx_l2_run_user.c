@@ -432,7 +432,8 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 		e->insn_len = x.insn_len;
 		switch (x.reason) {
 		case MOCK_CPU_EXIT_INVALID_OPCODE:
-			if (x.insn_len >= 4 && !memcmp(x.insn, tdcall_bytes, 4)) {
+			/* The bytes decide: an opcode Unicorn rejects has no length. */
+			if (!memcmp(x.insn, tdcall_bytes, 4)) {
 				tdxg_peek_field(c->vcpu, TDX_FIELD_TDVPS_L2_CTLS + c->vm, &ctls);
 				if ((ctls & TDX_L2_CTLS_ENABLE_TDVMCALL) && !st->gpr[0] &&
 				    routed_vmcall(c, st)) {
@@ -443,7 +444,7 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 				e->insn_len = 4;
 				return;
 			}
-			if (x.insn_len >= 3 && !memcmp(x.insn, vmcall_bytes, 3)) {
+			if (!memcmp(x.insn, vmcall_bytes, 3)) {
 				e->reason = VMX_EXIT_VMCALL;
 				e->insn_len = 3;
 				return;
