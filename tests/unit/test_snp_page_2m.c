@@ -20,7 +20,7 @@
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 
-#define NR_FRAMES	(4 * 512)	/* four 2 MiB runs */
+#define NR_FRAMES	2048u	/* four 2 MiB runs of 512 frames */
 #define ASID		5
 #define GPA_BASE	0x40000000ULL	/* 1 GiB: 2 MiB aligned */
 
