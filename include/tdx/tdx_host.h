@@ -386,6 +386,32 @@ int tdx_host_td_finalize(struct tdx_host_td *g);
 int tdx_host_td_aug_page(struct tdx_host_td *g, tdsnp_gpa_t gpa);
 int tdx_host_td_remove_page(struct tdx_host_td *g, tdsnp_gpa_t gpa);
 int tdx_host_td_destroy(struct tdx_host_td *g);
+
+/**
+ * struct tdx_host_td_page_2m - a 2 MiB private page of a running TD
+ *                              (tdx_td.c tdx_host_td_*_2m)
+ * @head: first of the 512 host pages (tdsnp_alloc_pages_2m()); NULL: empty
+ * @gpa: the GPA of the first page (2 MiB aligned)
+ * @demoted: split into 512 4K leaves by TDH.MEM.PAGE.DEMOTE (the new
+ *           S-EPT page is in the TD's @sept_pages, reclaimed at teardown)
+ * @removed: after the demote, which 4K parts were removed (bit i: part i)
+ * @tainted: some part was removed but not written back: the run is
+ *           quarantined, never freed, once every part is out of the TD
+ */
+struct tdx_host_td_page_2m {
+	struct page *head;
+	tdsnp_gpa_t gpa;
+	bool demoted;
+	u64 removed[512 / 64];
+	bool tainted;
+};
+
+int tdx_host_td_aug_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			    tdsnp_gpa_t gpa);
+int tdx_host_td_demote_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p);
+int tdx_host_td_remove_part_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			       unsigned int index);
+int tdx_host_td_remove_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p);
 /* __x() returns the raw status after the bounded retries; x() its errno. */
 u64 __tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
 int tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
