@@ -882,8 +882,9 @@ static bool wbinvd_parts(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
 	u64 ret;
 
 	for (i = first; i < first + n; i++) {
-		ret = tdx_retry(tdsnp_tdh_phymem_page_wbinvd(
-				tdx_keyed_pa(tdsnp_page_nth(p->head, i), g->hkid)));
+		tdsnp_hpa_t pa = tdx_keyed_pa(tdsnp_page_nth(p->head, i), g->hkid);
+
+		ret = tdx_retry(tdsnp_tdh_phymem_page_wbinvd(pa));
 		if (ret != TDX_SUCCESS) {
 			fail(g, "TDH.PHYMEM.PAGE.WBINVD", ret);
 			ok = false;

@@ -265,6 +265,50 @@ static void test_tdh_mem_page_demote_interrupted_is_resumed(void **s)
 	down(NULL);
 }
 
+static void quarantine_in_arena(void *ctx, struct page *page)
+{
+	tdsnp_arena_quarantine(ctx, page);
+}
+
+/*
+ * A write-back that fails after TDH.MEM.PAGE.REMOVE (driven here by a KeyID
+ * outside the TDX range, which TDH.PHYMEM.PAGE.WBINVD refuses with
+ * OPERAND_INVALID): the page is out of the TD, so the call succeeds, but
+ * the run is quarantined whole: 512 pages counted, none freed.
+ */
+static void test_tdh_phymem_page_wbinvd_failing_after_2m_remove_quarantines_512(void **s)
+{
+	struct tdx_host_td_page_2m p;
+	struct tdsnp_arena_stats st0, st1;
+	struct tdx_host_td g;
+	u64 q = tdx_pages_quarantined();
+	u16 hkid;
+
+	(void)s;
+	up();
+	tdx_set_quarantine_hook(quarantine_in_arena, tdx_host_test_arena());
+	running_td(&g);
+	assert_int_equal(tdx_host_td_aug_page_2m(&g, &p, tdsnp_gpa(BIG)), 0);
+	tdsnp_arena_stats(tdx_host_test_arena(), &st0);
+	hkid = g.hkid;
+	g.hkid = 1;	/* below first_tdx_keyid (32): not a TD KeyID */
+	assert_int_equal(tdx_host_td_remove_page_2m(&g, &p), 0);
+	g.hkid = hkid;
+	assert_null(p.head);
+	assert_int_equal(g.leaked, 512);
+	assert_int_equal(tdx_pages_quarantined() - q, 512);
+	assert_int_equal(tdx_status_code(g.last_status), TDX_OPERAND_INVALID);
+	expect_leaf(&g, BIG, TDX_LEVEL_2M, TDX_SEPT_FREE, 0);
+	tdsnp_arena_stats(tdx_host_test_arena(), &st1);
+	assert_int_equal(st1.quarantined, st0.quarantined + 512);
+	assert_int_equal(st1.free, st0.free);
+	assert_int_equal(st1.violations, st0.violations);
+	/* Teardown reports the 512 as leaked. */
+	assert_int_equal(tdx_host_td_destroy(&g), -EIO);
+	tdx_set_quarantine_hook(NULL, NULL);
+	down(NULL);
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, down)
 
 int main(void)
@@ -276,6 +320,7 @@ int main(void)
 		T(test_tdh_mem_page_aug_level_1_busy_maps_nothing_and_frees_the_run),
 		T(test_tdh_mem_page_demote_after_failed_block_leaves_the_2m_leaf),
 		T(test_tdh_mem_page_demote_interrupted_is_resumed),
+		T(test_tdh_phymem_page_wbinvd_failing_after_2m_remove_quarantines_512),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
