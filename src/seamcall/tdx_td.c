@@ -525,6 +525,9 @@ int tdx_host_td_remove_page(struct tdx_host_td *g, tdsnp_gpa_t gpa)
 }
 EXPORT_SYMBOL_GPL(tdx_host_td_remove_page);
 
+static void huge_quarantine_all(struct tdx_host_td *g);
+static void huge_reclaim_all(struct tdx_host_td *g);
+
 static void quarantine_all(struct tdx_host_td *g)
 {
 	unsigned int i, j;
@@ -541,6 +544,7 @@ static void quarantine_all(struct tdx_host_td *g)
 	for (i = 0; i < g->td.nr_tdcs_pages; i++)
 		tdx_quarantine_page(g->td.tdcs_pages[i]);
 	tdx_quarantine_page(g->td.tdr_page);
+	huge_quarantine_all(g);
 	g->leaked += g->nr_pages + g->nr_sept + g->td.nr_tdcs_pages + 1;
 	for (i = 0; i < g->nr_vps; i++)
 		g->leaked += g->vps[i]->nr_tdcx_pages + 1;
@@ -563,6 +567,9 @@ static void free_objects(struct tdx_host_td *g)
 	tdsnp_free(g->vps);
 	tdsnp_free(g->sept_pages);
 	tdsnp_free(g->pages);
+	tdsnp_free(g->huge);
+	g->huge = NULL;
+	g->nr_huge = 0;
 	tdsnp_free(g->td.tdcs_pages);
 	g->vps = NULL;
 	g->sept_pages = NULL;
@@ -655,6 +662,7 @@ int tdx_host_td_destroy(struct tdx_host_td *g)
 	g->hkid = 0;
 	for (i = 0; i < g->nr_pages; i++)
 		reclaim(g, g->pages[i].page);
+	huge_reclaim_all(g);
 	for (i = g->nr_sept; i-- > 0;)
 		reclaim(g, g->sept_pages[i].page);
 	for (i = 0; i < g->nr_vps; i++) {
@@ -893,11 +901,39 @@ static bool wbinvd_parts(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
 	return ok;
 }
 
+/* Track @p in @g so that teardown reclaims it; -ENOMEM. */
+static int huge_add(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	struct tdx_host_td_page_2m **n = tdsnp_zalloc((g->nr_huge + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	if (g->nr_huge)
+		memcpy(n, g->huge, g->nr_huge * sizeof(*n));
+	tdsnp_free(g->huge);
+	g->huge = n;
+	g->huge[g->nr_huge++] = p;
+	return 0;
+}
+
+static void huge_del(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nr_huge; i++) {
+		if (g->huge[i] == p) {
+			g->huge[i] = g->huge[--g->nr_huge];
+			return;
+		}
+	}
+}
+
 /* Every part is out of the TD: free the run, or quarantine it whole. */
 static void release_run(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
 {
 	unsigned int i;
 
+	huge_del(g, p);
 	if (p->tainted) {
 		for (i = 0; i < TDSNP_PAGES_PER_2M; i++)
 			tdx_quarantine_page(tdsnp_page_nth(p->head, i));
@@ -955,6 +991,9 @@ int tdx_host_td_aug_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p
 	p->head = tdsnp_alloc_pages_2m();
 	if (!p->head)
 		return -ENOMEM;
+	err = huge_add(g, p);
+	if (err)
+		goto out_free;
 	for (i = 0; i < TDSNP_PAGES_PER_2M; i++)
 		tdx_clflush_for_module(tdsnp_page_nth(p->head, i));
 	for (;;) {
@@ -962,7 +1001,7 @@ int tdx_host_td_aug_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p
 		if (tdx_status_is(ret, TDX_EPT_WALK_FAILED) && walks++ < 5) {
 			err = add_sept_for(g, gpa, &e);
 			if (err)
-				goto out_free;
+				goto out_del;
 			continue;
 		}
 		if (!tdx_retry_again(&r, ret))
@@ -973,6 +1012,8 @@ int tdx_host_td_aug_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p
 		return 0;
 	}
 	err = fail(g, "TDH.MEM.PAGE.AUG", ret);
+out_del:
+	huge_del(g, p);
 out_free:
 	tdsnp_free_pages_2m(p->head);
 	p->head = NULL;
@@ -1140,3 +1181,40 @@ int tdx_host_td_remove_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tdx_host_td_remove_page_2m);
+
+/* Teardown with the HKID still assigned: nothing can be reclaimed. */
+static void huge_quarantine_all(struct tdx_host_td *g)
+{
+	while (g->nr_huge) {
+		g->huge[0]->tainted = true;
+		release_run(g, g->huge[0]);
+	}
+}
+
+/*
+ * Teardown after KEY.FREEID: TDH.PHYMEM.PAGE.RECLAIM of the 2M page at its
+ * head (PAMT size 2M), or of each 4K part still the TD's after a demote.
+ * Any failure quarantines the run whole.
+ */
+static void huge_reclaim_all(struct tdx_host_td *g)
+{
+	struct tdx_host_td_page_2m *p;
+	unsigned int i;
+
+	while (g->nr_huge) {
+		p = g->huge[0];
+		if (!p->demoted) {
+			if (tdx_retry(tdsnp_tdh_phymem_page_reclaim(p->head, NULL)) != TDX_SUCCESS)
+				p->tainted = true;
+		} else {
+			for (i = 0; i < TDSNP_PAGES_PER_2M; i++) {
+				if (part_removed(p, i))
+					continue;
+				if (tdx_retry(tdsnp_tdh_phymem_page_reclaim(tdsnp_page_nth(p->head, i),
+									    NULL)) != TDX_SUCCESS)
+					p->tainted = true;
+			}
+		}
+		release_run(g, p);
+	}
+}

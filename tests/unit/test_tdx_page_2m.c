@@ -265,6 +265,37 @@ static void test_tdh_mem_page_demote_interrupted_is_resumed(void **s)
 	down(NULL);
 }
 
+/*
+ * Teardown reclaims 2 MiB pages still mapped: one whole (RECLAIM at its
+ * head, PAMT size 2M) and one demoted with part 3 removed (RECLAIM of the
+ * other 511 4K parts).  Both runs go back to the allocator; nothing leaks.
+ */
+static void test_td_teardown_reclaims_2m_pages_still_mapped(void **s)
+{
+	struct tdx_host_td_page_2m whole, split;
+	struct tdx_host_td g;
+	u64 before = tdx_pages_outstanding(), q = tdx_pages_quarantined();
+	size_t free0;
+
+	(void)s;
+	up();
+	free0 = arena_free();
+	running_td(&g);
+	assert_int_equal(tdx_host_td_aug_page_2m(&g, &whole, tdsnp_gpa(BIG)), 0);
+	assert_int_equal(tdx_host_td_aug_page_2m(&g, &split, tdsnp_gpa(BIG + 0x200000)), 0);
+	assert_int_equal(g.nr_huge, 2);
+	assert_int_equal(tdx_host_td_remove_part_2m(&g, &split, 3), 0);
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
+	assert_int_equal(g.leaked, 0);
+	assert_int_equal(g.nr_huge, 0);
+	assert_null(whole.head);
+	assert_null(split.head);
+	assert_int_equal(tdx_pages_quarantined(), q);
+	assert_int_equal(tdx_pages_outstanding(), before);
+	assert_int_equal(arena_free(), free0);
+	down(NULL);
+}
+
 static void quarantine_in_arena(void *ctx, struct page *page)
 {
 	tdsnp_arena_quarantine(ctx, page);
@@ -320,6 +351,7 @@ int main(void)
 		T(test_tdh_mem_page_aug_level_1_busy_maps_nothing_and_frees_the_run),
 		T(test_tdh_mem_page_demote_after_failed_block_leaves_the_2m_leaf),
 		T(test_tdh_mem_page_demote_interrupted_is_resumed),
+		T(test_td_teardown_reclaims_2m_pages_still_mapped),
 		T(test_tdh_phymem_page_wbinvd_failing_after_2m_remove_quarantines_512),
 	};
 
