@@ -904,12 +904,13 @@ static bool wbinvd_parts(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
 /* Track @p in @g so that teardown reclaims it; -ENOMEM. */
 static int huge_add(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
 {
-	struct tdx_host_td_page_2m **n = tdsnp_zalloc((g->nr_huge + 1) * sizeof(*n));
+	size_t slot = sizeof(struct tdx_host_td_page_2m *);
+	struct tdx_host_td_page_2m **n = tdsnp_zalloc((g->nr_huge + 1) * slot);
 
 	if (!n)
 		return -ENOMEM;
 	if (g->nr_huge)
-		memcpy(n, g->huge, g->nr_huge * sizeof(*n));
+		memcpy(n, g->huge, g->nr_huge * slot);
 	tdsnp_free(g->huge);
 	g->huge = n;
 	g->huge[g->nr_huge++] = p;
@@ -1200,18 +1201,22 @@ static void huge_reclaim_all(struct tdx_host_td *g)
 {
 	struct tdx_host_td_page_2m *p;
 	unsigned int i;
+	u64 ret;
 
 	while (g->nr_huge) {
 		p = g->huge[0];
 		if (!p->demoted) {
-			if (tdx_retry(tdsnp_tdh_phymem_page_reclaim(p->head, NULL)) != TDX_SUCCESS)
+			ret = tdx_retry(tdsnp_tdh_phymem_page_reclaim(p->head, NULL));
+			if (ret != TDX_SUCCESS)
 				p->tainted = true;
 		} else {
 			for (i = 0; i < TDSNP_PAGES_PER_2M; i++) {
+				struct page *part = tdsnp_page_nth(p->head, i);
+
 				if (part_removed(p, i))
 					continue;
-				if (tdx_retry(tdsnp_tdh_phymem_page_reclaim(tdsnp_page_nth(p->head, i),
-									    NULL)) != TDX_SUCCESS)
+				ret = tdx_retry(tdsnp_tdh_phymem_page_reclaim(part, NULL));
+				if (ret != TDX_SUCCESS)
 					p->tainted = true;
 			}
 		}
