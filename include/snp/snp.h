@@ -250,7 +250,8 @@ void snp_set_quarantine_hook(void (*hook)(void *ctx, struct page *page), void *c
  * @gpa: the GPA of the first page (2 MiB aligned)
  * @asid: the owning guest's ASID
  * @smashed: PSMASHed into 512 4K entries (there is no un-smash, snp.md 1.5)
- * @shared: after the smash, which 4K parts are hypervisor-owned (bit i: page i)
+ * @shared: which 4K parts are hypervisor-owned (bit i: page i): after the
+ *          smash, or all of them after snp_page_2m_make_shared()
  */
 struct snp_page_2m {
 	struct page *head;
@@ -263,6 +264,7 @@ struct snp_page_2m {
 int snp_page_2m_alloc_private(struct snp_page_2m *p, tdsnp_gpa_t gpa, u32 asid);
 int snp_page_2m_smash(struct snp_page_2m *p);
 int snp_page_2m_set_shared(struct snp_page_2m *p, unsigned int index, bool shared);
+int snp_page_2m_make_shared(struct snp_page_2m *p);
 int snp_page_2m_release(struct snp_page_2m *p);
 
 #endif /* SNP_SNP_H */

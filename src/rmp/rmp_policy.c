@@ -383,6 +383,59 @@ int snp_page_2m_set_shared(struct snp_page_2m *p, unsigned int index, bool share
 }
 EXPORT_SYMBOL_GPL(snp_page_2m_set_shared);
 
+static bool page_2m_all_shared(const struct snp_page_2m *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < SNP_PAGES_PER_2M / 64; i++)
+		if (~p->shared[i])
+			return false;
+	return true;
+}
+
+/**
+ * snp_page_2m_make_shared() - make every part of a 2 MiB private page
+ *                             hypervisor-owned, keeping the page
+ * @p: a page from snp_page_2m_alloc_private()
+ *
+ * One 2M RMPUPDATE to the shared state when the page is whole; one 4K
+ * RMPUPDATE per part still assigned when it was smashed.  Unlike
+ * snp_page_2m_release() a failure quarantines nothing: the parts not made
+ * shared stay assigned (a whole page stays one assigned 2M entry), and the
+ * call can be repeated.  Once it succeeded, snp_page_2m_release() frees
+ * the run without another RMPUPDATE.
+ *
+ * Return: 0, -EINVAL for an empty @p, or the errno of the first failed
+ * RMPUPDATE.
+ */
+int snp_page_2m_make_shared(struct snp_page_2m *p)
+{
+	struct snp_rmp_update st = { .size = SNP_PAGE_2M };
+	unsigned int i;
+	int ret;
+
+	if (!p->head)
+		return -EINVAL;
+	if (!p->smashed) {
+		if (page_2m_all_shared(p))
+			return 0;
+		ret = snp_ret_to_errno(snp_rmpupdate_retry(tdsnp_page_hpa(p->head), &st));
+		if (!ret)
+			memset(p->shared, 0xff, sizeof(p->shared));
+		return ret;
+	}
+	for (i = 0; i < SNP_PAGES_PER_2M; i++) {
+		if (page_2m_test_shared(p, i))
+			continue;
+		ret = snp_page_make_shared(tdsnp_page_nth(p->head, i));
+		if (ret)
+			return ret;
+		page_2m_mark_shared(p, i, true);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_page_2m_make_shared);
+
 /**
  * snp_page_2m_release() - make a 2 MiB private page hypervisor-owned and
  *                         free it
@@ -403,7 +456,7 @@ int snp_page_2m_release(struct snp_page_2m *p)
 
 	if (!p->head)
 		return -EINVAL;
-	if (!p->smashed) {
+	if (!p->smashed && !page_2m_all_shared(p)) {
 		ret = snp_ret_to_errno(snp_rmpupdate_retry(tdsnp_page_hpa(p->head), &st));
 	} else {
 		for (i = 0; i < SNP_PAGES_PER_2M; i++) {

@@ -347,6 +347,40 @@ static void test_snp_page_2m_failed_2m_release_quarantines_512(void **state)
 	mock_off();
 }
 
+/*
+ * snp_page_2m_make_shared() refused (FAIL_INUSE on every 2M RMPUPDATE):
+ * unlike release nothing is quarantined, the 2M entry stays assigned and
+ * the call can be repeated; once it succeeds, release frees the run with
+ * no further RMPUPDATE.
+ */
+static void test_snp_page_2m_failed_make_shared_keeps_the_page(void **state)
+{
+	u64 q0 = snp_pages_quarantined(), calls;
+	struct snp_page_2m p;
+	tdsnp_hpa_t head;
+
+	(void)state;
+	mock_on();
+	assert_int_equal(snp_page_2m_alloc_private(&p, tdsnp_gpa(GPA_BASE), ASID), 0);
+	head = part_hpa(&p, 0);
+	always(TDSNP_FAULT_SNP_INUSE);
+	assert_int_equal(snp_page_2m_make_shared(&p), -EBUSY);
+	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE), SNP_RETRY_MAX);
+	tdsnp_mock_faults_clear();
+	assert_int_equal(snp_pages_quarantined(), q0);
+	assert_non_null(p.head);
+	expect_entry(head, true, true, GPA_BASE, ASID);
+	expect_arena(512, 0);
+	assert_int_equal(snp_page_2m_make_shared(&p), 0);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+	calls = tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE);
+	assert_int_equal(snp_page_2m_release(&p), 0);
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE), calls);
+	assert_int_equal(snp_pages_quarantined(), q0);
+	expect_arena(0, 0);
+	mock_off();
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -361,6 +395,7 @@ int main(void)
 		T(test_snp_page_2m_failed_4k_update_inside_set_shared_after_psmash),
 		T(test_snp_page_2m_release_failing_midway_quarantines_the_run),
 		T(test_snp_page_2m_failed_2m_release_quarantines_512),
+		T(test_snp_page_2m_failed_make_shared_keeps_the_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
