@@ -1276,6 +1276,10 @@ static int snph_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 			fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
 			return 0;
 		case VMM_SNP_EXIT_NPF:
+			/* 4K PVALIDATE/RMPADJUST in a 2M page: PSMASH, again (snp.md 1.5). */
+			if ((c->vmcb.exit_info_1 & VMM_SNP_NPF_SIZEM) &&
+			    !vmm_mem_split_2m(vm, c->vmcb.exit_info_2))
+				continue;
 			/* EXITINFO2 = GPA, EXITINFO1 = error code: the host decides. */
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
 				  c->vmcb.exit_info_2);

@@ -835,6 +835,40 @@ int vmm_get_mem_page_size(struct vmm_vm *vm, u64 gpa, u64 *size)
 }
 EXPORT_SYMBOL_GPL(vmm_get_mem_page_size);
 
+/**
+ * vmm_mem_split_2m() - split the 2 MiB private page holding a GPA
+ * @vm: the VM
+ * @gpa: any address in the page, inside RAM
+ *
+ * The page becomes 512 private 4 KiB pages (TDX: TDH.MEM.PAGE.DEMOTE; SNP:
+ * PSMASH), each convertible alone; no page changes state.  A backend calls
+ * it from a vCPU's run when the guest asked for 4 KiB inside the page (SNP:
+ * a #VMEXIT(NPF) with SIZEM).
+ *
+ * Return: 0, -EINVAL outside RAM, -ENOENT when @gpa is not in a 2 MiB page,
+ * or the backend's error (the page stays whole).
+ */
+int vmm_mem_split_2m(struct vmm_vm *vm, u64 gpa)
+{
+	u64 page = gpa & TDSNP_PAGE_MASK;
+	int ret = -ENOENT;
+
+	if (!vm)
+		return -EINVAL;
+	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	if (huge_at(vm, page)) {
+		page &= ~(VMM_MEM_2M_SIZE - 1);
+		ret = vm->ops->mem_split_2m(vm, page);
+		if (!ret)
+			set_state_2m(vm, page, VMM_MEM_PRIVATE, false);
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_mem_split_2m);
+
 static int flush_locked(struct vmm_vcpu *vcpu);
 
 /* Every cached item needs the backend's read check again before a hit. */

@@ -13,13 +13,22 @@
  *	ucall(sum of three words written and read back at 0, 0x7000 and
  *	      the last qword)			0x1111 + 0x7777 + 0xffff
  *
- * None of the accesses is a #VC PAGE_NOT_VALIDATED: the 2M entry is.
+ * None of those accesses is a #VC PAGE_NOT_VALIDATED: the 2M entry is.
+ * Then it maps 0xFF800000 (another 2 MiB page of the host's, PD entry 508)
+ * the same way but does not validate it: the write at 0xFF805000 is a #VC
+ * PAGE_NOT_VALIDATED, the runtime's 4K PVALIDATE meets the 2M entry (a
+ * #VMEXIT(NPF) with SIZEM: the host PSMASHes and resumes) and then
+ * succeeds:
+ *
+ *	ucall(the word written there, read back)	0x5005
  */
 #include <guest_snp.h>
 
 #define HUGE_GPA	0xffa00000ULL
 #define HUGE_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 509 * 8)	/* the PD's entry 509 */
 #define LAST_QWORD	((0x200000ULL - 8) / 8)
+#define LAZY_GPA	0xff800000ULL
+#define LAZY_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 508 * 8)	/* the PD's entry 508 */
 
 /**
  * guest_main() - the program described above
@@ -44,4 +53,10 @@ void guest_main(u32 cpu)
 	WRITE_ONCE(p[0x7000 / 8], 0x7777);
 	WRITE_ONCE(p[LAST_QWORD], 0xffff);
 	guest_ucall(READ_ONCE(p[0]) + READ_ONCE(p[0x7000 / 8]) + READ_ONCE(p[LAST_QWORD]));
+
+	p = (u64 *)LAZY_GPA;
+	WRITE_ONCE(*(u64 *)LAZY_PDE, LAZY_GPA | guest_snp_cbit() | 0x83);
+	asm volatile("invlpg (%0)" : : "r"(LAZY_GPA) : "memory");
+	WRITE_ONCE(p[0x5000 / 8], 0x5005);
+	guest_ucall(READ_ONCE(p[0x5000 / 8]));
 }

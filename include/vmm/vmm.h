@@ -530,6 +530,7 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
 int vmm_set_mem_state_flags(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state,
 			    u32 flags);
 int vmm_get_mem_page_size(struct vmm_vm *vm, u64 gpa, u64 *size);
+int vmm_mem_split_2m(struct vmm_vm *vm, u64 gpa);
 int vmm_vm_finalize(struct vmm_vm *vm);
 int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len);
 

@@ -333,6 +333,33 @@ static void test_snp_host_destroy_releases_whole_and_smashed_2m_pages(void **sta
 	snp_done(vm);
 }
 
+/* vmm_mem_split_2m(): PSMASH with no state change; refused, nothing changes. */
+static void test_snp_host_vmm_mem_split_2m_psmashes_or_leaves_page_whole(void **state)
+{
+	struct vmm_vm *vm = snp_vm(2048);
+	u32 asid = vmm_snp_host_asid(vm);
+	u64 head;
+
+	(void)state;
+	assert_int_equal(vmm_mem_split_2m(vm, BASE), -ENOENT);
+	assert_int_equal(vmm_mem_split_2m(vm, BASE + MEM_SIZE), -EINVAL);
+	assert_int_equal(vmm_set_mem_state_flags(vm, BASE, BASE + SZ_2M, VMM_MEM_PRIVATE,
+						 VMM_MEM_2M), 0);
+	head = hpa_at(vm, BASE);
+	always(TDSNP_FAULT_SNP_INUSE);
+	assert_int_equal(vmm_mem_split_2m(vm, BASE + 9 * PG), -EBUSY);
+	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_SNP_INUSE), SNP_RETRY_MAX);
+	tdsnp_mock_faults_clear();
+	expect_rmp(head, true, true, BASE, asid);
+	expect_vmm(vm, BASE, BASE + SZ_2M, VMM_MEM_PRIVATE, SZ_2M);
+	assert_int_equal(vmm_mem_split_2m(vm, BASE + 9 * PG), 0);
+	assert_int_equal(rmp_guest(), 512);
+	expect_rmp(head + 9 * PG, true, false, BASE + 9 * PG, asid);
+	expect_vmm(vm, BASE, BASE + SZ_2M, VMM_MEM_PRIVATE, PG);
+	assert_int_equal(vmm_mem_split_2m(vm, BASE), -ENOENT);
+	snp_done(vm);
+}
+
 /* Bad requests change nothing. */
 static void test_snp_host_2m_bad_requests_change_nothing(void **state)
 {
@@ -564,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_snp_host_shared_range_becomes_2m_private),
 		cmocka_unit_test(test_snp_host_destroy_releases_whole_and_smashed_2m_pages),
 		cmocka_unit_test(test_snp_host_2m_bad_requests_change_nothing),
+		cmocka_unit_test(test_snp_host_vmm_mem_split_2m_psmashes_or_leaves_page_whole),
 		cmocka_unit_test(test_tdx_host_2m_private_is_one_level_1_leaf_and_unmaps_whole),
 		cmocka_unit_test(test_tdx_host_4k_conversion_inside_2m_page_demotes_first),
 		cmocka_unit_test(test_tdx_host_failed_demote_leaves_2m_leaf_and_vmm_state),
