@@ -814,7 +814,8 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 }
 
 /*
- * An EPT violation: AUG unmapped private RAM and re-enter; a shared GPA
+ * An EPT violation: AUG unmapped private RAM and re-enter; split a 2 MiB
+ * private page (a 4K ACCEPT inside it) and re-enter; a shared GPA
  * outside RAM is MMIO: mark it so in the shared EPT and re-enter (the guest
  * gets its #VE); else report it.
  */
@@ -828,6 +829,12 @@ static bool ept_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a, struct 
 	if (!(a->r8 & shared) && !vmm_get_mem_state(vm, gpa, &st) &&
 	    st == VMM_MEM_UNMAPPED &&
 	    !vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE))
+		return false;
+	/*
+	 * Private and mapped: inside a 2 MiB page this is a 4K ACCEPT of it
+	 * (the module's exit for a larger PENDING leaf): DEMOTE, enter again.
+	 */
+	if (!(a->r8 & shared) && !vmm_mem_split_2m(vm, gpa))
 		return false;
 	/* Only a GPA inside the TD's width (GPAW 48) has a shared-EPT entry. */
 	if ((a->r8 & shared) && !(a->r8 >> TH_GPAW) &&

@@ -13,6 +13,14 @@
  *	ucall(sum of three words written and read back at 0, 0x7000 and
  *	      the last qword)			0x1111 + 0x7777 + 0xffff
  *
+ * Then it maps 0xFF800000 (another 2 MiB page of the host's, PD entry 508)
+ * the same way but does not accept it: the write at 0xFF805000 is a #VE,
+ * the runtime accepts 4 KiB there, which inside a PENDING 2M leaf is an
+ * EPT-violation TD exit (the host demotes the page and the TDCALL runs
+ * again), and then succeeds:
+ *
+ *	ucall(the word written there, read back)	0x5005
+ *
  * Other vCPUs only ucall their index.
  */
 #include <tdx/tdx_guest.h>
@@ -21,6 +29,8 @@
 #define HUGE_GPA	0xffa00000ULL
 #define HUGE_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 509 * 8)	/* the PD's entry 509 */
 #define LAST_QWORD	((0x200000ULL - 8) / 8)
+#define LAZY_GPA	0xff800000ULL
+#define LAZY_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 508 * 8)	/* the PD's entry 508 */
 
 /**
  * guest_main() - the program, on every vCPU
@@ -43,4 +53,10 @@ void guest_main(u32 cpu)
 	WRITE_ONCE(p[0x7000 / 8], 0x7777);
 	WRITE_ONCE(p[LAST_QWORD], 0xffff);
 	guest_ucall(READ_ONCE(p[0]) + READ_ONCE(p[0x7000 / 8]) + READ_ONCE(p[LAST_QWORD]));
+
+	p = (u64 *)LAZY_GPA;
+	WRITE_ONCE(*(u64 *)LAZY_PDE, LAZY_GPA | 0x83);
+	asm volatile("invlpg (%0)" : : "r"(LAZY_GPA) : "memory");
+	WRITE_ONCE(p[0x5000 / 8], 0x5005);
+	guest_ucall(READ_ONCE(p[0x5000 / 8]));
 }

@@ -1120,11 +1120,15 @@ u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa)
  * @gpa: the page (aligned to its size)
  * @level: TDX_LEVEL_4K or TDX_LEVEL_2M
  *
- * As tdx_module_vp_accept(); a leaf of another level than @level is
+ * As tdx_module_vp_accept(); a leaf smaller than @level is
  * TDX_PAGE_SIZE_MISMATCH (tdx-guest.md leaf 6: the guest retries at a
- * smaller level).  A 2 MiB leaf is zeroed whole.
+ * smaller level); a larger PENDING leaf is an EPT-violation TD exit, for
+ * the host to DEMOTE before the TDCALL runs again, and a larger MAPPED one
+ * PAGE_ALREADY_ACCEPTED with its level, as tdx_guest_model.c
+ * h_page_accept() models them ([MOD] tdg_mem_page_accept.c, case 1).  A
+ * 2 MiB leaf is zeroed whole.
  *
- * Return: as tdx_module_vp_accept().
+ * Return: as tdx_module_vp_accept(), or TDX_MODULE_ACCEPT_EPT_EXIT.
  */
 u64 tdx_module_vp_accept_level(struct tdx_module_vp *v, u64 gpa, unsigned int level)
 {
@@ -1135,7 +1139,11 @@ u64 tdx_module_vp_accept_level(struct tdx_module_vp *v, u64 gpa, unsigned int le
 
 	tdsnp_mutex_lock(&tdxm.lock);
 	e = tdxm_gpa_ok(vp->td, gpa) ? tdxm_sept_leaf(vp->td, gpa, &stop, &stop_ent) : NULL;
-	if (e && e->level != level) {
+	if (e && e->level > level) {
+		ret = e->state == TDX_SEPT_MAPPED ? TDX_PAGE_ALREADY_ACCEPTED | e->level :
+		      e->state == TDX_SEPT_PENDING ? TDX_MODULE_ACCEPT_EPT_EXIT :
+		      TDX_PAGE_SIZE_MISMATCH;
+	} else if (e && e->level != level) {
 		ret = TDX_PAGE_SIZE_MISMATCH;
 	} else if (e && e->state == TDX_SEPT_PENDING) {
 		for (off = 0; off < tdxm_span(level); off += TDSNP_PAGE_SIZE)
