@@ -333,6 +333,43 @@ static void test_snp_host_destroy_releases_whole_and_smashed_2m_pages(void **sta
 	snp_done(vm);
 }
 
+/*
+ * A range holding a whole 2 MiB page and then a 4K page whose RMPUPDATE
+ * keeps failing (in use): the 2 MiB page went shared whole and comes back
+ * whole (a fresh 2M RMPUPDATE), the 4K page stays; no shared page is left.
+ */
+static void test_snp_host_failed_conversion_after_2m_page_maps_it_back_whole(void **state)
+{
+	struct vmm_vm *vm = snp_vm(2048);
+	u32 asid = vmm_snp_host_asid(vm);
+	u64 hpa4k, calls0, psmash0 = tdsnp_mock_calls(TDSNP_INSN_PSMASH);
+	size_t out1;
+
+	(void)state;
+	assert_int_equal(vmm_set_mem_state_flags(vm, BASE, BASE + SZ_2M, VMM_MEM_PRIVATE,
+						 VMM_MEM_2M), 0);
+	assert_int_equal(vmm_set_mem_state(vm, BASE + SZ_2M, BASE + SZ_2M + PG, VMM_MEM_PRIVATE),
+			 0);
+	hpa4k = hpa_at(vm, BASE + SZ_2M);
+	out1 = snp_outstanding();
+	calls0 = tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE);
+	assert_int_equal(snp_mock_set_in_use(tdsnp_hpa(hpa4k), true), 0);
+	assert_int_equal(vmm_set_mem_state(vm, BASE, BASE + SZ_2M + PG, VMM_MEM_SHARED), -EBUSY);
+	assert_int_equal(snp_mock_set_in_use(tdsnp_hpa(hpa4k), false), 0);
+	/* The 2M one to shared, the 4K one's attempts, the 2M one back: no PSMASH. */
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_RMPUPDATE) - calls0, 1 + SNP_RETRY_MAX + 1);
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_PSMASH), psmash0);
+	expect_vmm(vm, BASE, BASE + SZ_2M, VMM_MEM_PRIVATE, SZ_2M);
+	expect_vmm(vm, BASE + SZ_2M, BASE + SZ_2M + PG, VMM_MEM_PRIVATE, PG);
+	assert_int_equal(rmp_guest(), 2);
+	expect_rmp(hpa_at(vm, BASE), true, true, BASE, asid);
+	expect_rmp(hpa4k, true, false, BASE + SZ_2M, asid);
+	assert_null(vmm_snp_host_shared(vm, BASE));
+	assert_null(vmm_snp_host_shared(vm, BASE + SZ_2M - PG));
+	assert_int_equal(snp_outstanding(), out1);
+	snp_done(vm);
+}
+
 /* vmm_mem_split_2m(): PSMASH with no state change; refused, nothing changes. */
 static void test_snp_host_vmm_mem_split_2m_psmashes_or_leaves_page_whole(void **state)
 {
@@ -592,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_snp_host_destroy_releases_whole_and_smashed_2m_pages),
 		cmocka_unit_test(test_snp_host_2m_bad_requests_change_nothing),
 		cmocka_unit_test(test_snp_host_vmm_mem_split_2m_psmashes_or_leaves_page_whole),
+		cmocka_unit_test(test_snp_host_failed_conversion_after_2m_page_maps_it_back_whole),
 		cmocka_unit_test(test_tdx_host_2m_private_is_one_level_1_leaf_and_unmaps_whole),
 		cmocka_unit_test(test_tdx_host_4k_conversion_inside_2m_page_demotes_first),
 		cmocka_unit_test(test_tdx_host_failed_demote_leaves_2m_leaf_and_vmm_state),
