@@ -73,7 +73,7 @@ $(eval $(call variant,tsan,$(TSAN_FLAGS)))
 GUEST_CFLAGS	:= -std=gnu11 -O2 $(WARN) -Iinclude -Iguest/include -D_GNU_SOURCE -ffreestanding \
 		   -fno-pic -fno-pie -mcmodel=large -mno-red-zone -mgeneral-regs-only \
 		   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing
-GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o \
+GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/tdx/entry.o guest/tdx/runtime.o guest/common/xmm.o \
 		   src/tdcall/tdg.o src/tdcall/tdg_vmcall.o src/tdcall/tdcall.o vmm-core/decode.o)
 GUEST_PROGS	:= $(patsubst guest/tests/%.c,%,$(wildcard guest/tests/*.c))
 
@@ -107,7 +107,7 @@ $(foreach t,test_vmm_tdx_run test_tdx_vp_run,$(O)/plain/tests/$(t) $(O)/asan/tes
 # SEV-SNP guest images (guest/snp/, guest/snp_tests/): the same flags, linked
 # at 0xFFFF0000 (guest/snp/guest.ld) with tdsnp's GHCB wrappers and vmm-core's
 # decoder; embedded as guest_image_snp_<name> in test_guest_snp* binaries.
-SNP_GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/snp/entry.o guest/snp/runtime.o \
+SNP_GUEST_RT	:= $(addprefix $(O)/guest/obj/,guest/snp/entry.o guest/snp/runtime.o guest/common/xmm.o \
 		   src/snp/ghcb.o vmm-core/decode.o)
 SNP_GUEST_PROGS	:= $(patsubst guest/snp_tests/%.c,%,$(wildcard guest/snp_tests/*.c))
 $(O)/guest/snp_%.elf: $(O)/guest/obj/guest/snp_tests/%.o $(SNP_GUEST_RT) guest/snp/guest.ld
@@ -291,7 +291,7 @@ FUZZ_CC		:= clang-14
 # (-Wmissing-field-initializers); gcc, which builds everything else, does not.
 FUZZ_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer -Wno-missing-field-initializers
-FUZZ_TARGETS	:= tdx_host snp_host snp_vmpl
+FUZZ_TARGETS	:= tdx_host snp_host snp_vmpl tdx_l2
 FUZZ_SECONDS	?= 10
 FUZZ_LONG	?= 3600
 $(O)/fuzz/obj/%.o: %.c
@@ -311,7 +311,7 @@ $(O)/fuzz/libtdsnp-all.a: $(addprefix $(O)/fuzz/obj/,$(LIB_C:.c=.o) $(LIB_S:.S=.
 FUZZ_OBJS	:= $(patsubst %,$(O)/fuzz/obj/fuzz_%.o,$(FUZZ_TARGETS))
 $(FUZZ_OBJS): $(O)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_vmm_api.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_BACKEND=$(if $(filter tdx_host,$*),0,$(if $(filter snp_host,$*),1,2)) -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_BACKEND=$(if $(filter tdx_host,$*),0,$(if $(filter snp_host,$*),1,$(if $(filter tdx_l2,$*),3,2))) -MMD -MP -c -o $@ $<
 $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fuzz_%.o \
 		$(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
@@ -326,7 +326,7 @@ fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
 # Hostile-guest targets (tests/fuzz/fuzz_guest_*.c): the guest's requests as
 # the host receives them; run like the API targets (make check, fuzz-guest).
-GUEST_FUZZ	:= guest_tdx guest_snp guest_snp_host
+GUEST_FUZZ	:= guest_tdx guest_snp guest_snp_host guest_snp_vmpl
 $(addprefix $(O)/fuzz/fuzz_,$(GUEST_FUZZ)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o \
 		$(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
@@ -435,3 +435,6 @@ readme-example: $(O)/uvmm_skeleton $(O)/guest/hello.bin
 	out=$$($(O)/uvmm_skeleton $(O)/guest/hello.bin) && echo "$$out" && \
 		echo "$$out" | grep -q '^hello from vCPU 0$$'
 .PHONY: readme-example
+# The campaign's +run rows boot the campaign guest programs (guest/tests/campaign.c,
+# guest/snp_tests/campaign.c).
+$(O)/plain/tdsnp-campaign $(O)/asan/tdsnp-campaign: $(O)/guest/images.o $(O)/guest/snp_images.o

@@ -87,18 +87,18 @@ for t in build/plain/tests/test_*; do
 done
 
 echo "== fault campaigns (forked child per seed; table in the log)"
-step "fault campaign: 60 seeds x 5 rates x 3 backends" \
-	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60'
+step "fault campaign: 60 seeds x 5 rates x 4 backends, 12 with guests running" \
+	sh -c 'make -s build/plain/tdsnp-campaign && build/plain/tdsnp-campaign --seeds 60 --run-seeds 12'
 
 echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
-step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl" \
-	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl' "$jobs"
+step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl, tdx_l2" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl build/fuzz/fuzz_tdx_l2 && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl tdx_l2' "$jobs"
 step "fuzz the user-mode VMM ABI dispatcher (10 s)" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_uabi && scripts/fuzz-api.sh 10 uabi' "$jobs"
 
 echo "== hostile guest (libFuzzer; 10 s per target from the checked-in corpus)"
 step "fuzz the guest-facing surface: guest_tdx, guest_snp, guest_snp_host" \
-	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx build/fuzz/fuzz_guest_snp build/fuzz/fuzz_guest_snp_host && scripts/fuzz-api.sh 10 guest_tdx guest_snp guest_snp_host' "$jobs"
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_guest_tdx build/fuzz/fuzz_guest_snp build/fuzz/fuzz_guest_snp_host build/fuzz/fuzz_guest_snp_vmpl && scripts/fuzz-api.sh 10 guest_tdx guest_snp guest_snp_host guest_snp_vmpl' "$jobs"
 
 echo "== concurrency (ThreadSanitizer)"
 step "multi-threaded tests under TSan: zero reports (make tsan)" make -s -j"$jobs" tsan

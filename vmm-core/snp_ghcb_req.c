@@ -84,12 +84,73 @@ u64 vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end
 }
 
 /**
+ * vmm_snp_psc_request() - a page state change request (NAE 0x80000010,
+ * snp.md 5.5) carried out and answered
+ * @vm: the VM
+ * @sh: how the backend reaches the guest's shared pages
+ * @scratch: SW_SCRATCH, the GPA of the request
+ * @ghcb_gpa: the GHCB that carried it
+ *
+ * The header and entries must lie in one shared page, end_entry below
+ * SNP_PSC_MAX_ENTRIES, else the answer is INVALID_SCRATCH_AREA.  The walk
+ * (vmm_snp_psc_entries()) runs on a copy read once: an entry may make the
+ * page holding the request, or the GHCB, private, and the backend must not
+ * touch that page through its shared mapping afterwards.  cur_entry and the
+ * answer (SW_EXITINFO1 OK, SW_EXITINFO2 why the walk stopped, or GENERIC
+ * when no copy could be made) go back only through pages still shared at
+ * the end: a guest that took its GHCB away gets no answer.
+ */
+void vmm_snp_psc_request(struct vmm_vm *vm, const struct vmm_snp_shmap *sh, u64 scratch,
+			 u64 ghcb_gpa)
+{
+	u64 len, info1 = TDSNP_GHCB_RESULT_OK, info2 = TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA;
+	struct tdsnp_snp_psc_desc *d, *copy = NULL;
+	struct tdsnp_ghcb *g;
+	void *cookie;
+	u16 end = 0;
+
+	d = sh->map(sh->ctx, scratch, sizeof(d->hdr), &cookie);
+	if (d) {
+		end = d->hdr.end_entry;	/* one read: the bound for the rest */
+		sh->unmap(sh->ctx, scratch, cookie);
+	}
+	len = sizeof(d->hdr) + 8ULL * (end + 1u);
+	d = d && end < SNP_PSC_MAX_ENTRIES ? sh->map(sh->ctx, scratch, len, &cookie) : NULL;
+	if (!d) {
+		info1 = TDSNP_GHCB_RESULT_ERROR;
+		goto answer;
+	}
+	copy = tdsnp_zalloc(len);
+	if (copy)
+		memcpy(copy, d, len);
+	sh->unmap(sh->ctx, scratch, cookie);
+	if (!copy) {
+		info2 = SNP_PSC_ERR_GENERIC;
+		goto answer;
+	}
+	info2 = vmm_snp_psc_entries(vm, copy, end);
+	d = sh->map(sh->ctx, scratch, sizeof(d->hdr), &cookie);
+	if (d) {
+		d->hdr.cur_entry = copy->hdr.cur_entry;
+		sh->unmap(sh->ctx, scratch, cookie);
+	}
+	tdsnp_free(copy);
+answer:
+	g = sh->map(sh->ctx, ghcb_gpa, TDSNP_PAGE_SIZE, &cookie);
+	if (g) {
+		vmm_snp_ghcb_result(g, info1, info2);
+		sh->unmap(sh->ctx, ghcb_gpa, cookie);
+	}
+}
+
+/**
  * vmm_snp_io_request() - an IOIO request (SW_EXITINFO1 as the SVM IOIO
  * intercept's EXITINFO1, APM Vol. 2 15.10.2) as a typed exit
  * @g: the guest's GHCB
  * @x: the exit to fill
  *
- * String and REP forms carry their data in SW_SCRATCH and are refused.
+ * String forms carry their data in SW_SCRATCH: vmm_snp_str_io_start()
+ * takes them; here they, and REP without STR, are refused.
  *
  * Return: true with @x filled, false with the GHCB answered INVALID_INPUT.
  */
@@ -110,6 +171,102 @@ bool vmm_snp_io_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
 	x->io.value = x->io.in ? 0 : (u32)(g->rax & tdsnp_size_mask(size));
 	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return true;
+}
+
+/**
+ * vmm_snp_is_str_io() - whether a GHCB request is a string IOIO (INS/OUTS)
+ * @g: the guest's GHCB
+ *
+ * Return: true for SW_EXITCODE IOIO with the STR bit (APM Vol. 2 15.10.2)
+ * in SW_EXITINFO1.
+ */
+bool vmm_snp_is_str_io(const struct tdsnp_ghcb *g)
+{
+	return g->sw_exit_code == TDSNP_SVM_EXIT_IOIO && (g->sw_exit_info_1 & TDSNP_SVM_IOIO_STR);
+}
+
+/**
+ * vmm_snp_str_io_start() - check a string IOIO request and take it over
+ * @g: the guest's GHCB, holding an IOIO request with the STR bit
+ * @ghcb_gpa: the GPA @g was reached at
+ * @s: out: the request, @s->next = 0
+ *
+ * GHCB spec 4.1.2 (IOIO): SW_EXITINFO1 as the IOIO intercept's EXITINFO1
+ * (APM Vol. 2 15.10.2: bit 0 IN, 2 STR, 3 REP, 4-6 size), SW_EXITINFO2
+ * the number of elements, SW_SCRATCH the GPA of the data (OUTS: the
+ * elements to write; INS: where the hypervisor puts the elements read).
+ * A scratch area that begins in the GHCB page must lie in its shared
+ * buffer (0x800..0xFEF, snp.md 5.2), else INVALID_SCRATCH_AREA (the rule
+ * KVM's setup_vmgexit_scratch() enforces).  One outside the GHCB page must
+ * lie in one page: the caller checks that it is a shared page of the VM
+ * (KVM reads larger areas with a limit; these backends keep to one page,
+ * a choice) and answers INVALID_SCRATCH_AREA when it is not.  An element
+ * size other than 1, 2, 4 is INVALID_INPUT; 0 elements complete at once.
+ *
+ * SW_EXITINFO1 is answered OK here: the guest sees it only at its next
+ * entry, after the last element.
+ *
+ * Return: true when @s holds elements for the VMM, false when the GHCB was
+ * answered (error, or nothing to do).
+ */
+bool vmm_snp_str_io_start(struct tdsnp_ghcb *g, u64 ghcb_gpa, struct vmm_snp_str_io *s)
+{
+	u64 info = g->sw_exit_info_1, count = g->sw_exit_info_2, scratch = g->sw_scratch;
+	u64 page = ghcb_gpa & ~(TDSNP_PAGE_SIZE - 1), lo, hi, len;
+	u8 size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!size) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return false;
+	}
+	if (!count) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+		return false;
+	}
+	len = count * size;
+	if ((scratch & ~(TDSNP_PAGE_SIZE - 1)) == page) {
+		lo = page + TDSNP_GHCB_SHARED_BUF_OFFSET;
+		hi = lo + TDSNP_GHCB_SHARED_BUF_SIZE;
+	} else {
+		lo = scratch & ~(TDSNP_PAGE_SIZE - 1);
+		hi = lo + TDSNP_PAGE_SIZE;
+	}
+	if (count > TDSNP_PAGE_SIZE || scratch < lo || len > hi - scratch) {
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return false;
+	}
+	s->scratch = scratch;
+	s->count = (u32)count;
+	s->port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+	s->size = size;
+	s->in = info & TDSNP_SVM_IOIO_TYPE_IN;
+	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	return true;
+}
+
+/**
+ * vmm_snp_str_io_exit() - the IO exit of a string request's next element
+ * @s: the request, @s->next < @s->count
+ * @elem: OUTS: the element's @s->size bytes in the scratch area (read
+ *        once); INS: unused
+ * @x: the exit to fill: one port and value, as a device model sees a
+ *     plain IN or OUT
+ */
+void vmm_snp_str_io_exit(const struct vmm_snp_str_io *s, const u8 *elem, struct vmm_exit *x)
+{
+	u32 v = 0;
+
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_IO;
+	x->io.port = s->port;
+	x->io.size = s->size;
+	x->io.in = s->in;
+	if (!s->in)
+		memcpy(&v, elem, s->size);	/* little-endian */
+	x->io.value = v;
 }
 
 /**

@@ -79,6 +79,7 @@ struct snph_vcpu {
 	u64 pending_ghcb;	/* GHCB GPA awaiting the host's answer */
 	u64 pending_scratch;	/* MMIO read buffer GPA awaiting the value */
 	u64 ap_vmsa_gpa;	/* AP creation: the guest's VMSA at this GPA runs, 0: none */
+	struct vmm_snp_str_io str;	/* INS/OUTS shown element by element */
 };
 
 struct snph_vm {
@@ -783,45 +784,18 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 	x->fail.qualification = qual;
 }
 
-/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
-/*
- * A page state change request (snp.md 5.5): the entries from cur_entry to
- * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
- * past every page done, SW_EXITINFO2 says why it stopped.
- *
- * The walk runs on a copy: an entry may make the page holding the request,
- * or the GHCB at @ghcb_gpa, private, and the host page behind it is freed
- * then.  cur_entry and the answer go back only through pages still shared
- * at the end (a guest that took its GHCB away gets no answer).
- */
-static void psc_request(struct vmm_vm *vm, struct tdsnp_ghcb *g, u64 ghcb_gpa)
+/* The guest's shared pages for vmm_snp_psc_request(): the host's own, no mapping to drop. */
+static void *psc_map(void *ctx, u64 gpa, u64 len, void **cookie)
 {
-	u64 scratch = g->sw_scratch, len, info2;
-	struct tdsnp_snp_psc_desc *d, *copy;
-	u16 end;
+	*cookie = NULL;
+	return shared_buf(ctx, gpa, len);
+}
 
-	d = shared_buf(vm, scratch, sizeof(struct snp_psc_hdr));
-	end = d ? d->hdr.end_entry : 0;	/* one read: the bound for the rest */
-	len = sizeof(d->hdr) + 8ULL * (end + 1u);
-	if (!d || end >= SNP_PSC_MAX_ENTRIES || !shared_buf(vm, scratch, len)) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	copy = tdsnp_zalloc(len);
-	if (!copy) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_GENERIC);
-		return;
-	}
-	memcpy(copy, d, len);
-	info2 = vmm_snp_psc_entries(vm, copy, end);
-	d = shared_buf(vm, scratch, sizeof(struct snp_psc_hdr));
-	if (d)
-		d->hdr.cur_entry = copy->hdr.cur_entry;
-	tdsnp_free(copy);
-	g = shared_buf(vm, ghcb_gpa, TDSNP_PAGE_SIZE);
-	if (g)
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, info2);
+static void psc_unmap(void *ctx, u64 gpa, void *cookie)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)cookie;
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -919,6 +893,49 @@ static void guest_request(struct vmm_vm *vm, struct snph_vm *s, struct tdsnp_ghc
 			    ret ? SH_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw));
 }
 
+/*
+ * The next element of the string IOIO request in @c->str as an IO exit
+ * (true), or false when all are done and the guest runs on.  An OUTS
+ * element counts as done once shown; an INS element once answered
+ * (snph_exit_done()).  A scratch page the guest took away meanwhile ends
+ * the request with an UNHANDLED exit.
+ */
+static bool str_io_next(struct vmm_vm *vm, struct snph_vcpu *c, struct vmm_exit *x)
+{
+	struct vmm_snp_str_io *st = &c->str;
+	const u8 *elem;
+
+	if (st->next >= st->count) {
+		memset(st, 0, sizeof(*st));
+		return false;
+	}
+	elem = shared_buf(vm, st->scratch + (u64)st->next * st->size, st->size);
+	if (!elem) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, st->scratch);
+		memset(st, 0, sizeof(*st));
+		return true;
+	}
+	vmm_snp_str_io_exit(st, elem, x);
+	if (!st->in)
+		st->next++;
+	return true;
+}
+
+/* INS/OUTS (GHCB IOIO with STR): checked, then shown element by element. */
+static bool str_io_request(struct vmm_vm *vm, struct snph_vcpu *c, struct tdsnp_ghcb *g,
+			   struct vmm_exit *x)
+{
+	if (!vmm_snp_str_io_start(g, c->pending_ghcb, &c->str))
+		return false;
+	if (!shared_buf(vm, c->str.scratch, (u64)c->str.count * c->str.size)) {
+		memset(&c->str, 0, sizeof(c->str));
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return false;
+	}
+	return str_io_next(vm, c, x);
+}
+
 /* A NAE event through the GHCB (snp.md 5.4): true when the host must see it. */
 static bool ghcb_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct tdsnp_ghcb *g,
 			 struct vmm_backend_exit *bx)
@@ -927,6 +944,8 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct tdsn
 	struct vmm_exit *x = &bx->exit;
 	int ret;
 
+	if (vmm_snp_is_str_io(g))
+		return str_io_request(vm, c, g, x);
 	ret = vmm_snp_nae_request(g, x);
 	if (ret >= 0)
 		return ret;
@@ -936,7 +955,8 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct tdsn
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return mmio_request(vm, c, g, bx, true);
 	case TDSNP_SVM_VMGEXIT_PSC:
-		psc_request(vm, g, c->pending_ghcb);
+		vmm_snp_psc_request(vm, &(struct vmm_snp_shmap){ psc_map, psc_unmap, vm },
+				    g->sw_scratch, c->pending_ghcb);
 		return false;
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
 		ap_request(vm, vmm_vm_priv(vm), g);
@@ -1061,6 +1081,8 @@ static int snph_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
 		return 0;
 	}
+	if (c->str.count && str_io_next(vm, c, x))
+		return 0;
 	for (n = 0; n < SH_RUN_MAX_ENTRIES; n++) {
 		c->pending_ghcb = 0;
 		ret = ops->vmrun(&r, &c->vmcb);
@@ -1110,8 +1132,23 @@ static struct tdsnp_ghcb *pending(struct vmm_vcpu *vcpu)
 /* The host's answer to an IN, CPUID or RDMSR, into the GHCB (snp.md 5.2). */
 static int snph_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 {
-	struct tdsnp_ghcb *g = pending(vcpu);
+	struct snph_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct vmm_snp_str_io *st = &c->str;
+	struct tdsnp_ghcb *g;
+	u8 *elem;
 
+	if (st->count && st->in && st->next < st->count) {
+		/* An INS element: into the scratch area (snp_ghcb_req.c). */
+		elem = exit->reason == VMM_EXIT_IO && exit->io.in ?
+		       shared_buf(vmm_vcpu_vm(vcpu), st->scratch + (u64)st->next * st->size,
+				  st->size) : NULL;
+		if (!elem)
+			return -EINVAL;
+		memcpy(elem, &exit->io.value, st->size);	/* little-endian */
+		st->next++;
+		return 0;
+	}
+	g = pending(vcpu);
 	if (!g)
 		return -EINVAL;
 	switch (exit->reason) {
@@ -1179,21 +1216,35 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
 
 /**
- * vmm_snp_host_guest() - the launched guest behind an snp_host VM
+ * vmm_snp_host_asid() - the ASID of an snp_host VM's guest
  * @vm: a VM of the snp_host backend
  *
- * For callers that need the guest context page (e.g. to ask the firmware
- * about the guest) or the ASID; the VM keeps owning it.
- *
- * Return: the guest.
+ * Return: the ASID (launch's SNP_ACTIVATE), for the caller's RMP checks.
  */
-struct snp_guest *vmm_snp_host_guest(struct vmm_vm *vm)
+u32 vmm_snp_host_asid(struct vmm_vm *vm)
 {
 	struct snph_vm *s = vmm_vm_priv(vm);
 
-	return &s->g;
+	return s->g.asid;
 }
-EXPORT_SYMBOL_GPL(vmm_snp_host_guest);
+EXPORT_SYMBOL_GPL(vmm_snp_host_asid);
+
+/**
+ * vmm_snp_host_gctx() - the guest context page of an snp_host VM's guest
+ * @vm: a VM of the snp_host backend
+ *
+ * For asking the firmware about the guest (it names the guest by this
+ * page); the page stays firmware-owned and the VM's.
+ *
+ * Return: its system-physical address.
+ */
+tdsnp_hpa_t vmm_snp_host_gctx(struct vmm_vm *vm)
+{
+	struct snph_vm *s = vmm_vm_priv(vm);
+
+	return tdsnp_page_hpa(s->g.gctx);
+}
+EXPORT_SYMBOL_GPL(vmm_snp_host_gctx);
 
 /**
  * vmm_snp_host_page() - the host page backing a private guest page

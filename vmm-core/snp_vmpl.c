@@ -55,8 +55,11 @@
  * ucall (VMM_SNP_UCALL_EXIT_CODE), page state change (carried out with
  * vmm_set_mem_state(), i.e. the conversions above: the SVSM validates, the
  * lower guest cannot), HV features, termination (MSR 0x100 or NAE) and an
- * SVSM call (a request to run VMPL0: VMM_SNP_VMPL_SVSM_CALL).  AP creation
- * from the lower guest is refused (INVALID_INPUT): its vCPUs are the VMM's.
+ * SVSM call (a request to run VMPL0: the core calls for vCPUs and calling
+ * areas are served here, the rest is VMM_SNP_VMPL_SVSM_CALL; "SVSM calls"
+ * below).  AP creation from the lower guest is passed to the hypervisor
+ * for a VMSA SVSM_CORE_CREATE_VCPU took (ap_creation()); from then on that
+ * vCPU runs the guest's VMSA instead of the backend's own page.
  * A VM created with ReflectVC in its SEV_FEATURES gets no #VC: CPUID, MSR,
  * IOIO and MMIO NPF come back as exits (reflect_exit(), mmio_npf()) that the
  * SVSM emulates from the VMSA, MMIO with vmm-core's decoder and emulator on
@@ -78,6 +81,7 @@
 #include <tdsnp/sha384.h>
 #include <tdsnp/status.h>
 #include <snp/snp.h>
+#include <snp/svsm_policy.h>
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
 #include <snp/snp_launch.h>
@@ -88,6 +92,20 @@ enum pg_state {
 	PG_HV,		/* hypervisor-owned (vmm-core UNMAPPED or SHARED) */
 	PG_PRIVATE,	/* assigned, validated, granted to the target VMPL */
 	PG_UNKNOWN,	/* an undo failed: recovered by vm_destroy */
+	PG_VMSA,	/* private, and a lower-guest vCPU's VMSA (CREATE_VCPU) */
+};
+
+/*
+ * Which VMSA a vCPU runs with ("SVSM calls" below): the backend's own page
+ * whose state the VMM sets, or a VMSA the lower guest built in its own
+ * memory and handed over with SVSM_CORE_CREATE_VCPU.
+ */
+enum ap_state {
+	AP_OWN,		/* the backend's VMSA page (vmm_vcpu_create()) */
+	AP_CREATED,	/* a guest VMSA, not (or no longer) registered to run */
+	AP_ON_INIT,	/* registered by AP creation CREATE_ON_INIT */
+	AP_RUNNABLE,	/* registered by AP creation CREATE: runs */
+	AP_DELETED,	/* its guest VMSA was deleted (DELETE_VCPU): nothing to run */
 };
 
 struct snpv_vm {
@@ -100,6 +118,24 @@ struct snpv_vm {
 	u8 *pg;				/* enum pg_state per guest page */
 	u8 digest[SHA384_DIGEST_SIZE];
 	int lost;			/* pages lost outside destroy */
+	struct tdsnp_mutex ap_lock;	/* guards every vCPU's AP fields */
+	struct snpv_vcpu *cpu[VMM_MAX_VCPUS];
+};
+
+/*
+ * A reflected INS/OUTS being carried out element by element (ReflectVC):
+ * @count elements left (0: none), @shown since the guest last ran, @port,
+ * element @size, @in (INS, else
+ * OUTS), @down (RFLAGS.DF), @rep (RCX counts), @seg_base (OUTS with an FS
+ * or GS override).  RSI/RDI/RCX live in the VMSA, exact after each element.
+ */
+struct reflect_str {
+	u64 count;
+	u32 shown;
+	u64 seg_base;
+	u16 port;
+	u8 size;
+	bool in, down, rep;
 };
 
 /*
@@ -107,7 +143,15 @@ struct snpv_vm {
  * answering (exit_done), @pending_scratch: the MMIO read's buffer
  * (mmio_done), @pending_reflect: the exit code of a reflected #VC whose
  * answer goes into the VMSA (exit_done; @pending_io_size for an IN);
- * @dead: the guest shut down or asked for termination.
+ * @dead: the guest shut down or asked for termination; @str: a string
+ * IOIO request (INS/OUTS) shown to the VMM element by element; @rstr: a
+ * reflected INS/OUTS (ReflectVC) likewise.
+ * Under the VM's ap_lock (another vCPU's SVSM call changes them): @ap, enum
+ * ap_state; @guest_vmsa: GPA of the guest's VMSA (not AP_OWN); @caa: GPA of
+ * the calling area (0: none yet); @ran: run at least once with its own
+ * VMSA; @busy: a run or state access is using the guest VMSA.
+ * @svsm_pending: the VMM is answering an SVSM call (call_pending is
+ * cleared on the next run).
  */
 struct snpv_vcpu {
 	struct vmsa_page vmsa;
@@ -117,8 +161,19 @@ struct snpv_vcpu {
 	u64 pending_reflect;
 	u8 pending_io_size;
 	bool dead;
+	struct vmm_snp_str_io str;
+	struct reflect_str rstr;
+	u32 index;
+	u8 ap;
+	bool ran;
+	bool svsm_pending;
+	u32 busy;
+	u64 guest_vmsa;
+	u64 caa;
 };
 
+/* Elements of a reflected REP INS/OUTS shown before the guest runs again. */
+#define REFLECT_STR_BUDGET	256
 /* Runs at the target VMPL per vmm_vcpu_run() before it gives up (INTR exits). */
 #define SVM_RUN_MAX_ENTRIES	4096
 /* VMEXIT_INVALID (APM Vol. 2 Table C-1): "no exit recorded" before a run. */
@@ -269,127 +324,90 @@ static u64 guest_page_index(struct snpv_vm *s, u64 gpa)
 	return (gpa - s->mem_base) / TDSNP_PAGE_SIZE;
 }
 
+/* The SVSM for the policy layer: its GHCB page state change (retried), its mapping. */
+static int svsm_psc(void *ctx, u64 gpa, unsigned int op)
+{
+	return psc_retry(ctx, gpa, op);
+}
+
+static void *svsm_map(void *ctx, u64 gpa)
+{
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	return env->map(env->ctx, gpa);
+}
+
+static void svsm_unmap(void *ctx, u64 gpa, void *va)
+{
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	env->unmap(env->ctx, gpa, va);
+}
+
+/* A failed grant or revoke: the status behind it, the page unknown if so. */
+static int conv_fail(struct snpv_vm *s, u64 gpa, int ret, const struct snp_svsm_status *st)
+{
+	if (st->fw)
+		rmp_fail(s, st->fw);	/* the instruction's status, not its errno */
+	if (st->unknown)
+		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
+	return ret;
+}
+
 /*
- * Hypervisor-owned to private: page state change, PVALIDATE, contents (@src
- * or zeros), grant.  On failure everything done is undone.
+ * Hypervisor-owned to private: snp_svsm_page_grant() (page state change,
+ * PVALIDATE, contents @src or zeros, grant), everything undone on failure.
  */
 static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	struct snp_svsm_status st;
 	int ret;
 
-	ret = psc_retry(s, gpa, SNP_PSC_OP_PRIVATE);
+	ret = snp_svsm_page_grant(&o, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, src, &st);
 	if (ret)
-		return ret;
-	va = env->map(env->ctx, gpa);
-	if (!va) {
-		ret = -ENOMEM;
-		goto undo_psc;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_4K, true);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		goto undo_map;
-	}
-	if (src)
-		memcpy(va, src, TDSNP_PAGE_SIZE);
-	else
-		memset(va, 0, TDSNP_PAGE_SIZE);
-	r = snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, false);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		goto undo_validate;
-	}
-	env->unmap(env->ctx, gpa, va);
+		return conv_fail(s, gpa, ret, &st);
 	s->pg[guest_page_index(s, gpa)] = PG_PRIVATE;
 	return 0;
-
-undo_validate:
-	memset(va, 0, TDSNP_PAGE_SIZE);
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, false)))
-		broken = true;
-undo_map:
-	env->unmap(env->ctx, gpa, va);
-undo_psc:
-	if (psc_retry(s, gpa, SNP_PSC_OP_SHARED))
-		broken = true;
-	if (broken) {
-		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", gpa);
-		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
-		return -EIO;
-	}
-	return ret;
 }
 
 /*
- * Private to hypervisor-owned: revoke, rescind, page state change.  On
- * failure the page is made private again with its contents.
+ * Private to hypervisor-owned: snp_svsm_page_revoke() (revoke, rescind,
+ * page state change); on failure the page is private again with its
+ * contents.
  */
 static int make_shared(struct snpv_vm *s, u64 gpa)
 {
-	const struct vmm_snp_vmpl_env *env = s->env;
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	struct snp_svsm_status st;
 	int ret;
 
-	va = env->map(env->ctx, gpa);
-	if (!va)
-		return -ENOMEM;
-	r = snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, 0, false);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		env->unmap(env->ctx, gpa, va);
-		return ret;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_4K, false);
-	if (!snp_ret_ok(r)) {
-		ret = rmp_fail(s, r);
-		goto undo_revoke;
-	}
-	ret = psc_retry(s, gpa, SNP_PSC_OP_SHARED);
+	ret = snp_svsm_page_revoke(&o, gpa, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, &st);
 	if (ret)
-		goto undo_rescind;
-	env->unmap(env->ctx, gpa, va);
+		return conv_fail(s, gpa, ret, &st);
 	s->pg[guest_page_index(s, gpa)] = PG_HV;
 	return 0;
-
-undo_rescind:
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, true)))
-		broken = true;
-undo_revoke:
-	if (!broken && !snp_ret_ok(snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl,
-						 VMM_SNP_VMPL_GUEST_PERMS, false)))
-		broken = true;
-	env->unmap(env->ctx, gpa, va);
-	if (broken) {
-		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", gpa);
-		s->pg[guest_page_index(s, gpa)] = PG_UNKNOWN;
-		return -EIO;
-	}
-	return ret;
 }
 
-/*
- * Teardown of one page that is private or unknown: every step best effort,
- * but the page counts as returned only when the hypervisor confirmed the
- * page state change to shared (which also clears Validated and every
- * permission, snp.md 1.4).
- */
+/* Teardown of one page that is private or unknown (snp_svsm_page_reclaim()). */
 static bool reclaim(struct snpv_vm *s, u64 gpa)
 {
+	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
 	const struct vmm_snp_vmpl_env *env = s->env;
-	void *va = env->map(env->ctx, gpa);
+	snp_ret_t r;
+	void *va;
 
-	if (va) {
-		snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, 0, false);
-		snp_pvalidate(va, SNP_PAGE_4K, false);
+	/* A guest VMSA whose VMSA bit stays set is never given back (S4). */
+	if (s->pg[guest_page_index(s, gpa)] == PG_VMSA) {
+		va = env->map(env->ctx, gpa);
+		if (!va)
+			return false;
+		r = snp_rmpadjust(va, SNP_PAGE_4K, s->vmpl, 0, false);
 		env->unmap(env->ctx, gpa, va);
+		if (!snp_ret_ok(r))
+			return false;
 	}
-	if (psc_retry(s, gpa, SNP_PSC_OP_SHARED))
+	if (!snp_svsm_page_reclaim(&o, gpa, s->vmpl))
 		return false;
 	s->pg[guest_page_index(s, gpa)] = PG_HV;
 	return true;
@@ -417,13 +435,15 @@ static int snpv_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measur
 	return ret;
 }
 
-static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
-			    enum vmm_mem_state to)
+static int mem_convert(struct snpv_vm *s, u64 gpa, enum vmm_mem_state from,
+		       enum vmm_mem_state to)
 {
-	struct snpv_vm *s = vmm_vm_priv(vm);
 	u8 st = s->pg[guest_page_index(s, gpa)];
 	bool is_private = st == PG_PRIVATE, was_private = from == VMM_MEM_PRIVATE;
 
+	/* A vCPU's VMSA stays private until DELETE_VCPU gives it back. */
+	if (st == PG_VMSA)
+		return -EPERM;
 	/* vmm-core and the backend disagree only after a failed undo. */
 	if (st == PG_UNKNOWN || is_private != was_private)
 		return -EIO;
@@ -432,6 +452,23 @@ static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 	if (from == VMM_MEM_PRIVATE)
 		return make_shared(s, gpa);
 	return 0;	/* UNMAPPED <-> SHARED: both hypervisor-owned, no call */
+}
+
+/*
+ * Under ap_lock: a conversion never runs while an SVSM call
+ * (CREATE_VCPU, DELETE_VCPU, REMAP_CA) checks or changes the same page, as
+ * coconut-svsm's PVALIDATE_LOCK keeps PVALIDATE and CREATE_VCPU apart.
+ */
+static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			    enum vmm_mem_state to)
+{
+	struct snpv_vm *s = vmm_vm_priv(vm);
+	int ret;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	ret = mem_convert(s, gpa, from, to);
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return ret;
 }
 
 static int snpv_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
@@ -469,6 +506,7 @@ static int snpv_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	s->vmpl = cfg->vm_index;
 	s->sev_features = cfg->sev_features | SNP_SEV_FEAT_SNP_ACTIVE;
 	s->mem_base = cfg->mem_base;
+	tdsnp_mutex_init(&s->ap_lock);
 	tdsnp_atomic64_add(&nr_vms, 1);
 	vmm_vm_set_priv(vm, s);
 	return 0;
@@ -483,6 +521,7 @@ static int snpv_vm_destroy(struct vmm_vm *vm)
 	for (i = 0; i < s->nr_pages; i++)
 		if (s->pg[i] != PG_HV && !reclaim(s, s->mem_base + i * TDSNP_PAGE_SIZE))
 			lost++;
+	tdsnp_mutex_destroy(&s->ap_lock);
 	tdsnp_free(s->pg);
 	tdsnp_free(s);
 	vmm_vm_set_priv(vm, NULL);
@@ -541,6 +580,39 @@ static bool vmsa_put(struct snpv_vm *s, struct snpv_vcpu *c)
 	return true;
 }
 
+static bool guest_private(struct snpv_vm *s, u64 gpa)
+{
+	return gpa >= s->mem_base && guest_page_index(s, gpa) < s->nr_pages &&
+	       s->pg[guest_page_index(s, gpa)] == PG_PRIVATE;
+}
+
+/*
+ * A guest VMSA back to an ordinary private page of the lower guest
+ * (coconut-svsm core_delete_vcpu; snp.md 4.2): EFER.SVME cleared (not
+ * runnable), then one RMPADJUST that clears the VMSA bit and grants the
+ * target VMPL its permissions again.  When the RMPADJUST fails the page
+ * keeps the VMSA bit and stays PG_VMSA: never reused (S4); VM destroy tries
+ * once more and counts it lost.  Under ap_lock.
+ */
+static int guest_vmsa_release(struct snpv_vm *s, u64 gpa)
+{
+	struct tdsnp_sev_es_save_area *sa;
+	snp_ret_t r;
+
+	sa = s->env->map(s->env->ctx, gpa);
+	if (!sa)
+		return -ENOMEM;
+	sa->efer &= ~SNP_EFER_SVME;
+	r = snp_rmpadjust(sa, SNP_PAGE_4K, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS, false);
+	s->env->unmap(s->env->ctx, gpa, sa);
+	if (!snp_ret_ok(r)) {
+		tdsnp_err("snp_vmpl: guest VMSA 0x%llx keeps its VMSA bit: leaked\n", gpa);
+		return rmp_fail(s, r);
+	}
+	s->pg[guest_page_index(s, gpa)] = PG_PRIVATE;
+	return 0;
+}
+
 static int snpv_vcpu_create(struct vmm_vcpu *vcpu)
 {
 	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
@@ -575,7 +647,12 @@ static int snpv_vcpu_create(struct vmm_vcpu *vcpu)
 			 sa->sev_features);
 	if (ret)
 		goto put;
+	c->index = vmm_vcpu_index(vcpu);
+	c->ap = AP_OWN;
 	vmm_vcpu_set_priv(vcpu, c);
+	tdsnp_mutex_lock(&s->ap_lock);
+	s->cpu[c->index] = c;
+	tdsnp_mutex_unlock(&s->ap_lock);
 	return 0;
 put:
 	if (!vmsa_put(s, c))
@@ -596,6 +673,12 @@ static int snpv_vcpu_destroy(struct vmm_vcpu *vcpu)
 	 * teardown goes on.
 	 */
 	ap_request(s, TDSNP_SVM_VMGEXIT_AP_DESTROY, vmm_vcpu_index(vcpu), c->gpa, 0);
+	tdsnp_mutex_lock(&s->ap_lock);
+	s->cpu[c->index] = NULL;
+	/* A guest VMSA goes back to the guest; one that stays a VMSA is lost at VM destroy. */
+	if (c->ap != AP_OWN && c->ap != AP_DELETED)
+		guest_vmsa_release(s, c->guest_vmsa);
+	tdsnp_mutex_unlock(&s->ap_lock);
 	lost = vmsa_put(s, c) ? 0 : 1;
 	tdsnp_free(c);
 	vmm_vcpu_set_priv(vcpu, NULL);
@@ -603,6 +686,46 @@ static int snpv_vcpu_destroy(struct vmm_vcpu *vcpu)
 }
 
 /* ---- vCPU state ---- */
+
+/*
+ * The VMSA vCPU @c runs with: its own page, or (after CREATE_VCPU) the
+ * guest's, mapped and marked busy so that no DELETE_VCPU or AP DESTROY
+ * takes it meanwhile; drop with vcpu_sa_put().  NULL when the guest's
+ * cannot be mapped.
+ */
+static struct tdsnp_sev_es_save_area *vcpu_sa_get(struct snpv_vm *s, struct snpv_vcpu *c,
+						  u64 *gpa)
+{
+	struct tdsnp_sev_es_save_area *sa;
+
+	*gpa = 0;
+	tdsnp_mutex_lock(&s->ap_lock);
+	if (c->ap != AP_OWN && c->ap != AP_DELETED) {
+		*gpa = c->guest_vmsa;
+		c->busy++;
+	}
+	tdsnp_mutex_unlock(&s->ap_lock);
+	if (!*gpa)
+		return vmsa_page_sa(&c->vmsa);
+	sa = s->env->map(s->env->ctx, *gpa);
+	if (!sa) {
+		tdsnp_mutex_lock(&s->ap_lock);
+		c->busy--;
+		tdsnp_mutex_unlock(&s->ap_lock);
+	}
+	return sa;
+}
+
+static void vcpu_sa_put(struct snpv_vm *s, struct snpv_vcpu *c, u64 gpa,
+			struct tdsnp_sev_es_save_area *sa)
+{
+	if (!gpa)
+		return;
+	s->env->unmap(s->env->ctx, gpa, sa);
+	tdsnp_mutex_lock(&s->ap_lock);
+	c->busy--;
+	tdsnp_mutex_unlock(&s->ap_lock);
+}
 
 static int snpv_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, bool write)
 {
@@ -612,16 +735,34 @@ static int snpv_state_check(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value, 
 
 static int snpv_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdsnp_sev_es_save_area *sa;
+	u64 gpa;
+	int ret;
 
-	return vmm_vmsa_state_read(vmsa_page_sa(&c->vmsa), type, id, value);
+	sa = vcpu_sa_get(s, c, &gpa);
+	if (!sa)
+		return -ENOMEM;
+	ret = vmm_vmsa_state_read(sa, type, id, value);
+	vcpu_sa_put(s, c, gpa, sa);
+	return ret;
 }
 
 static int snpv_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 {
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdsnp_sev_es_save_area *sa;
+	u64 gpa;
+	int ret;
 
-	return vmm_vmsa_state_write(vmsa_page_sa(&c->vmsa), type, id, value);
+	sa = vcpu_sa_get(s, c, &gpa);
+	if (!sa)
+		return -ENOMEM;
+	ret = vmm_vmsa_state_write(sa, type, id, value);
+	vcpu_sa_put(s, c, gpa, sa);
+	return ret;
 }
 
 /* ---- running the lower VMPL ---- */
@@ -633,7 +774,6 @@ static void fail_exit(struct vmm_exit *x, u32 reason, s64 status, u64 qual)
 	x->fail.qualification = qual;
 }
 
-/* Answer a GHCB request: SW_EXITINFO1/2 (snp.md 5.1). */
 /*
  * @len bytes at @gpa, within one hypervisor-owned page of the VM's RAM,
  * through the SVSM's shared mapping; NULL otherwise.  Drop with shunmap().
@@ -674,36 +814,15 @@ static int run_request(struct snpv_vm *s, u32 index)
 	return ret;
 }
 
-/*
- * A page state change request (snp.md 5.5): the entries from cur_entry to
- * end_entry, each carried out by vmm_set_mem_state(); cur_entry advances
- * past every page done, SW_EXITINFO2 says why it stopped.
- */
-static void psc_request(struct snpv_vm *s, struct tdsnp_ghcb *g)
+/* The lower guest's shared pages for vmm_snp_psc_request(). */
+static void *psc_map(void *ctx, u64 gpa, u64 len, void **cookie)
 {
-	u64 scratch = g->sw_scratch;
-	struct tdsnp_snp_psc_desc *d;
-	void *base;
-	u16 end;
+	return shmap(ctx, gpa, len, cookie);
+}
 
-	d = (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(struct snp_psc_hdr), &base);
-	if (!d) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	end = d->hdr.end_entry;	/* one read: the bound for the rest */
-	shunmap(s, scratch, base);
-	d = end >= SNP_PSC_MAX_ENTRIES ? NULL :
-	    (struct tdsnp_snp_psc_desc *)shmap(s, scratch, sizeof(d->hdr) + 8ULL * (end + 1u),
-					       &base);
-	if (!d) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
-				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
-		return;
-	}
-	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, vmm_snp_psc_entries(s->vm, d, end));
-	shunmap(s, scratch, base);
+static void psc_unmap(void *ctx, u64 gpa, void *cookie)
+{
+	shunmap(ctx, gpa, cookie);
 }
 
 /* tdsnp's ucall (vmm/ucall.h): the record at the shared GPA in SW_EXITINFO1. */
@@ -758,13 +877,343 @@ static bool mmio_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	return true;
 }
 
+/*
+ * The next element of the string IOIO request in @c->str as an IO exit
+ * (true), or false when all are done and the guest runs on.  An OUTS
+ * element counts as done once shown; an INS element once answered
+ * (snpv_exit_done()).  A scratch page the guest took away meanwhile ends
+ * the request with an UNHANDLED exit.
+ */
+static bool str_io_next(struct snpv_vm *s, struct snpv_vcpu *c, struct vmm_exit *x)
+{
+	struct vmm_snp_str_io *st = &c->str;
+	u64 gpa = st->scratch + (u64)st->next * st->size;
+	void *base;
+	u8 *elem;
+
+	if (st->next >= st->count) {
+		memset(st, 0, sizeof(*st));
+		return false;
+	}
+	elem = shmap(s, gpa, st->size, &base);
+	if (!elem) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, st->scratch);
+		memset(st, 0, sizeof(*st));
+		return true;
+	}
+	vmm_snp_str_io_exit(st, elem, x);
+	shunmap(s, gpa, base);
+	if (!st->in)
+		st->next++;
+	return true;
+}
+
+/* INS/OUTS (GHCB IOIO with STR): checked, then shown element by element. */
+static bool str_io_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
+			   struct vmm_exit *x)
+{
+	void *base;
+	u8 *buf;
+
+	if (!vmm_snp_str_io_start(g, c->pending_ghcb, &c->str))
+		return false;
+	buf = shmap(s, c->str.scratch, (u64)c->str.count * c->str.size, &base);
+	if (!buf) {
+		memset(&c->str, 0, sizeof(c->str));
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR,
+				    TDSNP_GHCB_ERR_INVALID_SCRATCH_AREA);
+		return false;
+	}
+	shunmap(s, c->str.scratch, base);
+	return str_io_next(s, c, x);
+}
+
+/*
+ * ---- SVSM calls (the lower guest's requests to VMPL0) ----
+ *
+ * Facts: AMD SVSM specification #58019 and coconut-svsm
+ * kernel/src/protocols/core.rs, errors.rs, requests.rs (include/vmm/snp_vmpl.h
+ * lists the numbers).  Choices where the specification leaves it to the
+ * SVSM, marked "inferred": the refusals below name the result code.
+ */
+
+/* Clear call_pending in @c's calling area: the call is done. */
+static void caa_done(struct snpv_vm *s, struct snpv_vcpu *c)
+{
+	u64 gpa, page;
+	u8 *va;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	gpa = c->caa;
+	page = gpa & ~(TDSNP_PAGE_SIZE - 1);
+	/* A CAA the guest has since made shared is no longer the SVSM's to write. */
+	va = gpa && guest_private(s, gpa) ? s->env->map(s->env->ctx, page) : NULL;
+	if (va) {
+		WRITE_ONCE(((struct vmm_svsm_caa *)(va + (gpa - page)))->call_pending, 0);
+		s->env->unmap(s->env->ctx, page, va);
+	}
+	tdsnp_mutex_unlock(&s->ap_lock);
+}
+
+/*
+ * REMAP_CA (call 0): RCX = the new CAA, 8-byte aligned, not crossing a page,
+ * in the lower guest's private RAM, else INVALID_PARAMETER.  The new area
+ * is zeroed (as coconut-svsm does) and the old one's call_pending cleared.
+ * A vCPU has no CAA until REMAP_CA or CREATE_VCPU gives it one (inferred:
+ * the boot vCPU's CAA is normally announced in the secrets page, which
+ * this backend does not build).
+ */
+static u64 core_remap_ca(struct snpv_vm *s, struct snpv_vcpu *c, u64 gpa)
+{
+	u64 page = gpa & ~(TDSNP_PAGE_SIZE - 1);
+	u8 *va;
+
+	if ((gpa & 7) || !guest_private(s, gpa))
+		return VMM_SVSM_ERR_INVALID_PARAMETER;
+	caa_done(s, c);
+	tdsnp_mutex_lock(&s->ap_lock);
+	va = guest_private(s, gpa) ? s->env->map(s->env->ctx, page) : NULL;
+	if (va) {
+		memset(va + (gpa - page), 0, sizeof(struct vmm_svsm_caa));
+		s->env->unmap(s->env->ctx, page, va);
+		c->caa = gpa;
+	}
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return va ? VMM_SVSM_SUCCESS : VMM_SVSM_ERR_INVALID_PARAMETER;
+}
+
+/*
+ * CREATE_VCPU (call 2): RCX = the VMSA the guest filled, RDX = its CAA,
+ * R8 = APIC ID (snp.md 4.1; coconut-svsm core_create_vcpu, check_vmsa).
+ * - INVALID_ADDRESS: VMSA or CAA not page aligned or not the lower guest's
+ *   private RAM (another vCPU's VMSA included), VMSA == CAA, a VMSA page
+ *   holding a vCPU's CAA (as coconut-svsm's VMSA/CAA registry), or a 2 MiB
+ *   aligned VMSA (inferred from the erratum, snp.md 3.3.2: KVM would refuse
+ *   its AP creation);
+ * - INVALID_PARAMETER: no vCPU of the VM with that APIC ID (the VMM creates
+ *   the vCPUs, vmm_vcpu_create(), as the SVSM's per-CPU areas exist), or it
+ *   is in use: it has a guest VMSA already or has run with the VMM's
+ *   (inferred); or check_vmsa fails after the revoke: VMPL byte != the
+ *   target VMPL, EFER.SVME clear, SEV_FEATURES != the VM's;
+ * - PROTOCOL_BASE + RMPADJUST's code when a RMPADJUST fails.
+ * Steps: revoke the target VMPL's access (RMPADJUST perms 0), check, then
+ * RMPADJUST target VMPL | READ | VMSA (snp.md 3.3.3).  A refusal after the
+ * revoke grants the permissions back; a page whose grant fails too is
+ * marked unknown (vm_destroy recovers it) and never becomes a VMSA.
+ * The page is then PG_VMSA (no conversion) and the vCPU's VMSA is the
+ * guest's, which runs after the guest's AP creation (ap_creation()).
+ */
+/* Whether @page holds a vCPU's calling area.  Under ap_lock. */
+static bool caa_page_in_use(struct snpv_vm *s, u64 page)
+{
+	u32 i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		if (s->cpu[i] && s->cpu[i]->caa &&
+		    (s->cpu[i]->caa & ~(TDSNP_PAGE_SIZE - 1)) == page)
+			return true;
+	return false;
+}
+
+static u64 core_create_vcpu(struct snpv_vm *s, u64 vmsa, u64 caa, u32 apic_id)
+{
+	const struct tdsnp_sev_es_save_area *sa;
+	struct snpv_vcpu *t;
+	u64 ret = VMM_SVSM_SUCCESS;
+	snp_ret_t r;
+
+	if ((vmsa | caa) & (TDSNP_PAGE_SIZE - 1) || vmsa == caa ||
+	    !(vmsa & (SNP_PAGE_SIZE_2M - 1)))
+		return VMM_SVSM_ERR_INVALID_ADDRESS;
+	tdsnp_mutex_lock(&s->ap_lock);
+	if (!guest_private(s, vmsa) || !guest_private(s, caa) || caa_page_in_use(s, vmsa)) {
+		ret = VMM_SVSM_ERR_INVALID_ADDRESS;
+		goto out;
+	}
+	t = apic_id < VMM_MAX_VCPUS ? s->cpu[apic_id] : NULL;
+	if (!t || t->ap != AP_OWN || t->ran) {
+		ret = VMM_SVSM_ERR_INVALID_PARAMETER;
+		goto out;
+	}
+	sa = s->env->map(s->env->ctx, vmsa);
+	if (!sa) {
+		ret = VMM_SVSM_ERR_INVALID_ADDRESS;
+		goto out;
+	}
+	r = snp_rmpadjust(sa, SNP_PAGE_4K, s->vmpl, 0, false);
+	if (!snp_ret_ok(r)) {
+		ret = VMM_SVSM_ERR_PROTOCOL_BASE + snp_ret_val(r);
+		goto unmap;
+	}
+	if (sa->vmpl != s->vmpl || !(sa->efer & SNP_EFER_SVME) ||
+	    sa->sev_features != s->sev_features) {
+		ret = VMM_SVSM_ERR_INVALID_PARAMETER;
+		goto regrant;
+	}
+	r = snp_rmpadjust(sa, SNP_PAGE_4K, s->vmpl, SNP_PERM_READ, true);
+	if (!snp_ret_ok(r)) {
+		ret = VMM_SVSM_ERR_PROTOCOL_BASE + snp_ret_val(r);
+		goto regrant;
+	}
+	s->pg[guest_page_index(s, vmsa)] = PG_VMSA;
+	t->ap = AP_CREATED;
+	t->guest_vmsa = vmsa;
+	t->caa = caa;
+	goto unmap;
+regrant:
+	if (!snp_ret_ok(snp_rmpadjust(sa, SNP_PAGE_4K, s->vmpl, VMM_SNP_VMPL_GUEST_PERMS,
+				      false))) {
+		tdsnp_err("snp_vmpl: GPA 0x%llx: undo failed, state unknown\n", vmsa);
+		s->pg[guest_page_index(s, vmsa)] = PG_UNKNOWN;
+	}
+unmap:
+	s->env->unmap(s->env->ctx, vmsa, (void *)sa);
+out:
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return ret;
+}
+
+/* The vCPU whose guest VMSA is at @gpa, or NULL.  Under ap_lock. */
+static struct snpv_vcpu *vcpu_of_vmsa(struct snpv_vm *s, u64 gpa)
+{
+	u32 i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		if (s->cpu[i] && s->cpu[i]->ap != AP_OWN && s->cpu[i]->ap != AP_DELETED &&
+		    s->cpu[i]->guest_vmsa == gpa)
+			return s->cpu[i];
+	return NULL;
+}
+
+/*
+ * DELETE_VCPU (call 3): RCX = a VMSA CREATE_VCPU took.  INVALID_ADDRESS
+ * for any other GPA; BUSY while its vCPU runs or its state is being read
+ * (inferred: coconut-svsm waits for it to stop instead).  The hypervisor
+ * forgets it (AP creation DESTROY) if it was registered, then
+ * guest_vmsa_release(); when that fails the page stays a VMSA, is never
+ * reused, and the answer is INVALID_ADDRESS (as coconut-svsm's).  The vCPU
+ * has nothing to run afterwards (AP_DELETED).
+ */
+static u64 core_delete_vcpu(struct snpv_vm *s, u64 gpa)
+{
+	struct snpv_vcpu *t;
+	u64 ret = VMM_SVSM_SUCCESS;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	t = (gpa & (TDSNP_PAGE_SIZE - 1)) ? NULL : vcpu_of_vmsa(s, gpa);
+	if (!t) {
+		ret = VMM_SVSM_ERR_INVALID_ADDRESS;
+	} else if (t->busy) {
+		ret = VMM_SVSM_ERR_BUSY;
+	} else {
+		/* Refused: clearing the VMSA bit makes every VMRUN of it fail (3.3.4). */
+		if (t->ap != AP_CREATED)
+			ap_request(s, TDSNP_SVM_VMGEXIT_AP_DESTROY, t->index, gpa, 0);
+		if (guest_vmsa_release(s, gpa))
+			ret = VMM_SVSM_ERR_INVALID_ADDRESS;
+		t->ap = AP_DELETED;
+		t->guest_vmsa = 0;
+		t->caa = 0;
+	}
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return ret;
+}
+
+/*
+ * An SVSM call (RAX = protocol << 32 | call): the core calls the backend
+ * owns are answered here (RAX = result code, call_pending cleared) and the
+ * guest runs on: false.  Any other call is the VMM's (true): the exit in
+ * include/vmm/snp_vmpl.h.  QUERY_PROTOCOL answers for the core protocol
+ * (versions VMM_SVSM_CORE_VERSION_MIN..MAX, RCX = min | max << 32, or 0);
+ * a query for another protocol is the VMM's, which knows what it serves.
+ * PVALIDATE is the VMM's too: this backend validates each page as part of
+ * the conversion the guest asks for by page state change, so a separate
+ * validation request has no page state of the backend's to act on.
+ */
+static bool svsm_call(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa,
+		      struct vmm_exit *x)
+{
+	u32 protocol = (u32)(sa->rax >> 32), call = (u32)sa->rax, v;
+	u64 ret;
+
+	if (protocol != VMM_SVSM_PROTOCOL_CORE)
+		goto vmm;
+	switch (call) {
+	case VMM_SVSM_CORE_REMAP_CA:
+		ret = core_remap_ca(s, c, sa->rcx);
+		break;
+	case VMM_SVSM_CORE_CREATE_VCPU:
+		ret = core_create_vcpu(s, sa->rcx, sa->rdx, (u32)sa->r8);
+		break;
+	case VMM_SVSM_CORE_DELETE_VCPU:
+		ret = core_delete_vcpu(s, sa->rcx);
+		break;
+	case VMM_SVSM_CORE_QUERY_PROTOCOL:
+		if ((sa->rcx >> 32) != VMM_SVSM_PROTOCOL_CORE)
+			goto vmm;
+		v = (u32)sa->rcx;
+		sa->rcx = v >= VMM_SVSM_CORE_VERSION_MIN && v <= VMM_SVSM_CORE_VERSION_MAX ?
+			  VMM_SVSM_CORE_VERSION_MIN | (u64)VMM_SVSM_CORE_VERSION_MAX << 32 : 0;
+		ret = VMM_SVSM_SUCCESS;
+		break;
+	default:
+		goto vmm;
+	}
+	sa->rax = ret;
+	caa_done(s, c);
+	return false;
+vmm:
+	c->svsm_pending = true;
+	fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+	return true;
+}
+
+/*
+ * The lower guest's AP creation (GHCB 0x80000013, snp.md 4.1 step 5):
+ * SW_EXITINFO1 = request | VMPL << 16 | APIC ID << 32, SW_EXITINFO2 = the
+ * VMSA, RAX = its SEV_FEATURES.  Allowed only for a VMSA CREATE_VCPU took
+ * for that APIC ID, at the guest's own VMPL, with the VM's SEV_FEATURES,
+ * and not while that vCPU runs; the SVSM then passes the request to the
+ * hypervisor with its own GHCB.  CREATE makes the vCPU run the guest's
+ * VMSA, CREATE_ON_INIT registers it for an INIT (which this backend never
+ * sends: the vCPU halts), DESTROY unregisters it (DELETE_VCPU may follow).
+ * Anything else, or the hypervisor's refusal: INVALID_INPUT, nothing
+ * changed.
+ */
+static void ap_creation(struct snpv_vm *s, struct tdsnp_ghcb *g)
+{
+	u64 info = g->sw_exit_info_1, gpa = g->sw_exit_info_2;
+	u32 req = (u32)info & ~(0xfu << 16), apic_id = (u32)(info >> 32);
+	u64 features = req == TDSNP_SVM_VMGEXIT_AP_DESTROY ? 0 : g->rax;
+	struct snpv_vcpu *t;
+	bool ok = false;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	t = apic_id < VMM_MAX_VCPUS ? s->cpu[apic_id] : NULL;
+	if (req <= TDSNP_SVM_VMGEXIT_AP_DESTROY && ((info >> 16) & 0xf) == s->vmpl && t &&
+	    t->ap >= AP_CREATED && t->ap <= AP_RUNNABLE && t->guest_vmsa == gpa && !t->busy &&
+	    (req == TDSNP_SVM_VMGEXIT_AP_DESTROY || features == s->sev_features) &&
+	    !ap_request(s, req, apic_id, gpa, features)) {
+		t->ap = req == TDSNP_SVM_VMGEXIT_AP_CREATE ? AP_RUNNABLE :
+			req == TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT ? AP_ON_INIT : AP_CREATED;
+		ok = true;
+	}
+	tdsnp_mutex_unlock(&s->ap_lock);
+	if (ok)
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
+	else
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+}
+
 /* A NAE event through the lower guest's GHCB: true when the VMM must see it. */
 static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
-			 const struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
+			 struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
 {
 	struct vmm_exit *x = &bx->exit;
 	int ret;
 
+	if (vmm_snp_is_str_io(g))
+		return str_io_request(s, c, g, x);
 	ret = vmm_snp_nae_request(g, x);
 	if (ret >= 0)
 		return ret;
@@ -774,12 +1223,15 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 	case TDSNP_SVM_VMGEXIT_MMIO_WRITE:
 		return mmio_request(s, c, g, bx, true);
 	case TDSNP_SVM_VMGEXIT_PSC:
-		psc_request(s, g);
+		vmm_snp_psc_request(s->vm, &(struct vmm_snp_shmap){ psc_map, psc_unmap, s },
+				    g->sw_scratch, c->pending_ghcb);
 		return false;
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(s, g, x);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP);
+		/* AP creation with the VMPL field: ap_creation() (snp.md 5.3 bits 1, 5). */
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, TDSNP_GHCB_HV_FT_SNP |
+				    TDSNP_GHCB_HV_FT_AP_CREATION | TDSNP_GHCB_HV_FT_MULTI_VMPL);
 		return false;
 	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
 		if (g->sw_exit_info_1) {
@@ -787,10 +1239,9 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 					    TDSNP_GHCB_ERR_INVALID_INPUT);
 			return false;
 		}
-		/* Run VMPL0: the lower guest calls its SVSM (header). */
+		/* Run VMPL0: the lower guest calls its SVSM (svsm_call()). */
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
-		fail_exit(x, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
-		return true;
+		return svsm_call(s, c, sa, x);
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
 		/* EXITINFO1: reason set [3:0], reason code [11:4]. */
 		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)TDSNP_SVM_VMGEXIT_TERM_REQUEST,
@@ -798,8 +1249,7 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 		c->dead = true;
 		return true;
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
-		/* The lower guest's vCPUs are the VMM's (vmm_vcpu_create()). */
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		ap_creation(s, g);
 		return false;
 	default:
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);
@@ -811,7 +1261,7 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
  * The lower guest's VMGEXIT, its GHCB MSR in GUEST_EXIT_INFO_1 (header):
  * true when the VMM must see it, false to run on.
  */
-static bool vmgexit(struct snpv_vm *s, struct snpv_vcpu *c, const struct tdsnp_sev_es_save_area *sa,
+static bool vmgexit(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa,
 		    struct vmm_backend_exit *bx)
 {
 	u64 msr = sa->guest_exit_info_1;
@@ -829,8 +1279,10 @@ static bool vmgexit(struct snpv_vm *s, struct snpv_vcpu *c, const struct tdsnp_s
 		c->dead = true;
 		return true;
 	case TDSNP_GHCB_MSR_VMPL_RESP:
-		/* The hypervisor granted a run of VMPL0: an SVSM call (MSR form). */
-		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, VMM_SNP_VMPL_SVSM_CALL, sa->rax);
+		/* The hypervisor granted a run of VMPL0 (result 0, [63:32]): an SVSM call. */
+		if (!(msr >> TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT))
+			return svsm_call(s, c, sa, &bx->exit);
+		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_VMGEXIT, msr);
 		return true;
 	default:
 		fail_exit(&bx->exit, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_VMGEXIT, msr);
@@ -889,8 +1341,8 @@ static void reflect_exit(struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa,
 	default:	/* TDSNP_SVM_EXIT_IOIO */
 		size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
 		       (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
-		/* String and REP forms: their memory operands are not emulated here. */
-		if (!size || (info & (BIT_ULL(2) | BIT_ULL(3)))) {
+		/* String forms go to reflect_str_start(); REP without STR is bogus. */
+		if (!size || (info & (TDSNP_SVM_IOIO_STR | TDSNP_SVM_IOIO_REP))) {
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_EXIT_IOIO, info);
 			return;
 		}
@@ -981,22 +1433,169 @@ static bool in_ram(struct snpv_vm *s, u64 gpa)
 	return gpa >= s->mem_base && guest_page_index(s, gpa) < s->nr_pages;
 }
 
-static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
+/*
+ * @len bytes of the lower guest's RAM at @gpa (a C-bit, as page tables
+ * carry it, dropped), within one page: a private page through env->map, a
+ * hypervisor-owned one through env->map_shared.  -EFAULT otherwise.
+ */
+static int ram_rw(struct snpv_vm *s, u64 gpa, void *buf, unsigned int len, bool write)
 {
-	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
-	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
+	u64 page;
+	u8 st;
+	void *va;
+
+	if (s->env->cbit)
+		gpa &= ~BIT_ULL(s->env->cbit);
+	page = gpa & ~(TDSNP_PAGE_SIZE - 1);
+	if (!in_ram(s, gpa) || gpa - page + len > TDSNP_PAGE_SIZE)
+		return -EFAULT;
+	st = s->pg[guest_page_index(s, gpa)];
+	if (st == PG_PRIVATE)
+		va = s->env->map(s->env->ctx, page);
+	else if (st == PG_HV)
+		va = s->env->map_shared(s->env->ctx, page);
+	else
+		return -EFAULT;
+	if (!va)
+		return -EFAULT;
+	if (write)
+		memcpy((u8 *)va + (gpa - page), buf, len);
+	else
+		memcpy(buf, (u8 *)va + (gpa - page), len);
+	s->env->unmap(s->env->ctx, page, va);
+	return 0;
+}
+
+/* The RSI (OUTS) or RDI (INS) element of a reflected string I/O, as a GPA. */
+static int reflect_str_gpa(struct snpv_vm *s, struct snpv_vcpu *c,
+			   const struct tdsnp_sev_es_save_area *sa, u64 *gpa)
+{
+	struct vmm_paging pg = {
+		.cr0 = sa->cr0, .cr3 = sa->cr3, .cr4 = sa->cr4, .efer = sa->efer,
+		.rflags = sa->rflags, .cpl = sa->cpl,
+	};
+	struct walk_ctx w = { s };
+	struct vmm_fault f;
+	u64 la = c->rstr.in ? sa->rdi : sa->rsi + c->rstr.seg_base;
+
+	return vmm_gva_walk(&pg, la, c->rstr.in ? VMM_ACC_WRITE : 0, &walk_ops, &w, gpa, &f) ?
+	       -EFAULT : 0;
+}
+
+/* One element done: RSI/RDI step by the size (down with DF), RCX counts. */
+static void reflect_str_step(struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa)
+{
+	struct reflect_str *r = &c->rstr;
+	u64 step = r->down ? -(u64)r->size : r->size;
+
+	if (r->in)
+		sa->rdi += step;
+	else
+		sa->rsi += step;
+	if (r->rep)
+		sa->rcx--;
+	if (!--r->count)
+		sa->rip = sa->guest_nrip;
+}
+
+/*
+ * The next element of a reflected INS/OUTS as an IO exit (true), or false
+ * when none is left.  OUTS reads the element through the guest's page
+ * tables and counts it done once shown; INS waits for the VMM's value
+ * (reflect_done()).  An element the SVSM cannot reach (a #PF, MMIO, a page
+ * boundary inside it) ends the instruction with an UNHANDLED exit (status
+ * -EFAULT, qualification the GPA as far as the walk got), the registers
+ * as far as it got.
+ */
+static bool reflect_str_next(struct snpv_vm *s, struct snpv_vcpu *c,
+			     struct tdsnp_sev_es_save_area *sa, struct vmm_exit *x)
+{
+	struct reflect_str *r = &c->rstr;
+	u64 gpa = 0;
+	u32 v = 0;
+
+	if (!r->count)
+		return false;
+	if (r->shown++ == REFLECT_STR_BUDGET) {
+		/*
+		 * Enough for one run of the guest: it re-executes the REP
+		 * from the registers left exact (RIP still at it), as a CPU
+		 * resumes an interrupted one, and exits again.
+		 */
+		memset(r, 0, sizeof(*r));
+		return false;
+	}
+	/* OUTS: the element; INS: the target, probed before the VMM answers. */
+	if (reflect_str_gpa(s, c, sa, &gpa) || ram_rw(s, gpa, &v, r->size, false)) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, -EFAULT, gpa);
+		memset(r, 0, sizeof(*r));
+		return true;
+	}
+	if (r->in)
+		v = 0;
+	memset(x, 0, sizeof(*x));
+	x->reason = VMM_EXIT_IO;
+	x->io.port = r->port;
+	x->io.size = r->size;
+	x->io.in = r->in;
+	x->io.value = v;
+	if (r->in) {
+		c->pending_reflect = TDSNP_SVM_EXIT_IOIO;
+		c->pending_io_size = r->size;
+	} else {
+		reflect_str_step(c, sa);
+	}
+	return true;
+}
+
+/*
+ * A reflected INS/OUTS (#VMEXIT IOIO with STR, APM Vol. 2 15.10.2:
+ * EXITINFO1 bit 3 REP, 6:4 size, 9:7 address size, 12:10 segment; RIP at
+ * the instruction, GUEST_NRIP past it): the SVSM runs it element by
+ * element as the CPU would (SDM Vol. 2 INS, OUTS, REP), each element one
+ * IO exit.  64-bit addresses only (the address size of 64-bit code without
+ * a 67 prefix); others are an UNHANDLED exit.  True when the VMM must see
+ * an exit, false to run on (REP with RCX = 0: nothing to do).
+ */
+static bool reflect_str_start(struct snpv_vm *s, struct snpv_vcpu *c,
+			      struct tdsnp_sev_es_save_area *sa, struct vmm_exit *x)
+{
+	u64 info = sa->guest_exit_info_1, seg = (info >> 10) & 7;
+	struct reflect_str *r = &c->rstr;
+
+	memset(r, 0, sizeof(*r));
+	r->size = (info & TDSNP_SVM_IOIO_SZ32) ? 4 : (info & TDSNP_SVM_IOIO_SZ16) ? 2 :
+		  (info & TDSNP_SVM_IOIO_SZ8) ? 1 : 0;
+	if (!r->size || !(info & TDSNP_SVM_IOIO_A64)) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)TDSNP_SVM_EXIT_IOIO, info);
+		return true;
+	}
+	r->port = (u16)(info >> TDSNP_SVM_IOIO_PORT_SHIFT);
+	r->in = info & TDSNP_SVM_IOIO_TYPE_IN;
+	r->rep = info & TDSNP_SVM_IOIO_REP;
+	r->down = sa->rflags & BIT_ULL(10);
+	/* Segment 4 FS, 5 GS: the only bases 64-bit mode applies (INS: ES). */
+	r->seg_base = r->in ? 0 : seg == 4 ? sa->fs.base : seg == 5 ? sa->gs.base : 0;
+	r->count = r->rep ? sa->rcx : 1;
+	if (!r->count) {
+		sa->rip = sa->guest_nrip;
+		return false;
+	}
+	return reflect_str_next(s, c, sa, x);
+}
+
+/* Run vCPU @c with the VMSA @sa until an exit the VMM must see. */
+static int run_vmsa(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_sev_es_save_area *sa,
+		    struct vmm_backend_exit *bx)
+{
 	struct vmm_exit *x = &bx->exit;
-	u32 n, index = vmm_vcpu_index(vcpu);
+	u32 n, index = c->index;
 	int ret;
 
-	if (!s->env->map_shared || (index && !s->env->select_cpu))
-		return -ENODEV;
-	bx->mode = VMM_MODE_64;
-	if (c->dead) {
-		fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
+	if (c->str.count && str_io_next(s, c, x))
 		return 0;
-	}
+	if (c->rstr.count && reflect_str_next(s, c, sa, x))
+		return 0;
 	for (n = 0; n < SVM_RUN_MAX_ENTRIES; n++) {
 		c->pending_ghcb = 0;
 		c->pending_reflect = 0;
@@ -1032,9 +1631,16 @@ static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
 				  sa->guest_exit_info_2);
 			return 0;
+		case TDSNP_SVM_EXIT_IOIO:
+			if (!(sa->guest_exit_info_1 & TDSNP_SVM_IOIO_STR)) {
+				reflect_exit(c, sa, x);
+				return 0;
+			}
+			if (reflect_str_start(s, c, sa, x))
+				return 0;
+			continue;
 		case TDSNP_SVM_EXIT_CPUID:
 		case TDSNP_SVM_EXIT_MSR:
-		case TDSNP_SVM_EXIT_IOIO:
 			reflect_exit(c, sa, x);
 			return 0;
 		case SVM_EXIT_NOT_VALIDATED:
@@ -1057,11 +1663,79 @@ static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 	return 0;
 }
 
-/* The answer to a reflected IN, CPUID or RDMSR, into the VMSA; RIP past it. */
-static int reflect_done(struct snpv_vcpu *c, const struct vmm_exit *exit)
+/*
+ * Which VMSA the run uses ("SVSM calls"): the vCPU's own (it is then in
+ * use: no CREATE_VCPU for its APIC ID any more), or the guest's once AP
+ * creation CREATE registered it.  A vCPU whose guest VMSA is not
+ * registered to run, waits for an INIT or was deleted halts at once
+ * (VMM_EXIT_HLT, as an AP that was not started; inferred).
+ */
+static int snpv_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
-	struct tdsnp_sev_es_save_area *sa = vmsa_page_sa(&c->vmsa);
-	u64 mask = tdsnp_size_mask(c->pending_io_size);
+	struct snpv_vm *s = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct snpv_vcpu *c = vmm_vcpu_priv(vcpu);
+	struct tdsnp_sev_es_save_area *sa;
+	bool idle;
+	u64 gpa;
+	int ret;
+
+	if (!s->env->map_shared || (c->index && !s->env->select_cpu))
+		return -ENODEV;
+	bx->mode = VMM_MODE_64;
+	if (c->dead) {
+		fail_exit(&bx->exit, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
+		return 0;
+	}
+	if (c->svsm_pending) {
+		/* The VMM answered the SVSM call: it is done. */
+		caa_done(s, c);
+		c->svsm_pending = false;
+	}
+	gpa = 0;
+	tdsnp_mutex_lock(&s->ap_lock);
+	idle = c->ap != AP_OWN && c->ap != AP_RUNNABLE;
+	if (c->ap == AP_OWN)
+		c->ran = true;
+	if (c->ap == AP_RUNNABLE) {
+		gpa = c->guest_vmsa;
+		c->busy++;
+	}
+	tdsnp_mutex_unlock(&s->ap_lock);
+	if (idle) {
+		bx->exit.reason = VMM_EXIT_HLT;
+		return 0;
+	}
+	sa = gpa ? s->env->map(s->env->ctx, gpa) : vmsa_page_sa(&c->vmsa);
+	ret = sa ? run_vmsa(s, c, sa, bx) : -ENOMEM;
+	if (gpa) {
+		if (sa)
+			s->env->unmap(s->env->ctx, gpa, sa);
+		tdsnp_mutex_lock(&s->ap_lock);
+		c->busy--;
+		tdsnp_mutex_unlock(&s->ap_lock);
+	}
+	return ret;
+}
+
+/*
+ * The answer to a reflected IN, CPUID or RDMSR, into the VMSA @sa; RIP past
+ * it.  An INS element goes to the guest's memory at RDI instead.
+ */
+static int reflect_done(struct snpv_vm *s, struct snpv_vcpu *c,
+			struct tdsnp_sev_es_save_area *sa, const struct vmm_exit *exit)
+{
+	u64 mask = tdsnp_size_mask(c->pending_io_size), gpa;
+	u32 v;
+
+	if (c->rstr.count) {
+		v = exit->io.value;
+		if (exit->reason != VMM_EXIT_IO || !exit->io.in ||
+		    reflect_str_gpa(s, c, sa, &gpa) || ram_rw(s, gpa, &v, c->rstr.size, true))
+			return -EINVAL;
+		reflect_str_step(c, sa);
+		c->pending_reflect = 0;
+		return 0;
+	}
 
 	switch (c->pending_reflect) {
 	case TDSNP_SVM_EXIT_IOIO:
@@ -1097,9 +1771,30 @@ static int snpv_exit_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
 	struct tdsnp_ghcb *g;
 	void *base;
 	int ret = 0;
+	u64 gpa;
+	u8 *elem;
 
-	if (c->pending_reflect)
-		return reflect_done(c, exit);
+	if (c->pending_reflect) {
+		struct tdsnp_sev_es_save_area *sa = vcpu_sa_get(s, c, &gpa);
+
+		if (!sa)
+			return -ENOMEM;
+		ret = reflect_done(s, c, sa, exit);
+		vcpu_sa_put(s, c, gpa, sa);
+		return ret;
+	}
+	if (c->str.count && c->str.in && c->str.next < c->str.count) {
+		/* An INS element: into the scratch area (snp_ghcb_req.c). */
+		gpa = c->str.scratch + (u64)c->str.next * c->str.size;
+		elem = exit->reason == VMM_EXIT_IO && exit->io.in ?
+		       shmap(s, gpa, c->str.size, &base) : NULL;
+		if (!elem)
+			return -EINVAL;
+		memcpy(elem, &exit->io.value, c->str.size);	/* little-endian */
+		shunmap(s, gpa, base);
+		c->str.next++;
+		return 0;
+	}
 	g = c->pending_ghcb ? (struct tdsnp_ghcb *)shmap(s, c->pending_ghcb, TDSNP_PAGE_SIZE,
 							 &base) : NULL;
 	if (!g)

@@ -60,13 +60,20 @@
 #define ENC_GDTR_LIMIT		0x4810u
 #define ENC_IDTR_LIMIT		0x4812u
 #define ENC_ENTRY_INTR_INFO	0x4016u
+#define ENC_ENTRY_INTR_ERROR	0x4018u
 #define ENC_GDTR_BASE		0x6816u
 #define ENC_IDTR_BASE		0x6818u
 #define ENC_DR7			0x681Au
 #define ENC_SSP			0x682Au
 
-/* VM-entry interruption information (SDM Vol. 3C 25.8.3): external interrupt. */
+/*
+ * VM-entry interruption information (SDM Vol. 3C 25.8.3): vector 7:0,
+ * type 10:8 (0 external interrupt, 3 hardware exception), deliver error
+ * code 11, valid 31.
+ */
 #define INTR_VALID		BIT(31)
+#define INTR_HAS_ERROR		BIT(11)
+#define INTR_TYPE_HW_EXC	(3u << 8)
 
 /* Initial IA-32e state (SDM Vol. 3A 9.8.5; access rights: SDM Vol. 3C Table 25-2). */
 #define L2_CR0			0x80000011ULL	/* PG, ET, PE */
@@ -107,6 +114,8 @@ struct tdxl2_vcpu {
 	struct tdx_l2_enter_guest_state *gs;
 	struct tdx_l2_exit_info last;
 	u32 answer_len;			/* instruction length of an exit awaiting an answer */
+	u64 cr2;			/* CR2 for the #PF being injected */
+	bool cr2_pending;		/* write @cr2 before the next TDG.VP.ENTER */
 };
 
 static const struct vmm_tdx_l2_env *cur_env;
@@ -215,24 +224,44 @@ static int to_private(struct tdxl2_vm *v, u64 gpa, const void *src)
 	return set_attrs(v, gpa, VMM_TDX_L2_GUEST_ATTRS);
 }
 
-/* MapGPA the page to shared or back to private (then accept it again). */
-static int map_gpa(struct tdxl2_vm *v, u64 gpa, bool shared)
+static u64 map_gpa_call(struct tdxl2_vm *v, u64 gpa, bool shared)
 {
 	tdsnp_gpa_t retry;
 	u64 ret, vs = 0;
 
 	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)),
 				    TDSNP_PAGE_SIZE, &retry, &vs);
-	if (ret || vs) {
-		vmm_vm_set_last_status(v->vm, ret ? ret : vs);
+	return ret ? ret : vs;
+}
+
+/*
+ * MapGPA the page to shared or back to private (then accept it again,
+ * retrying a busy ACCEPT).  An ACCEPT that still fails leaves the page
+ * private-pending: it is mapped shared again so the failure changes
+ * nothing; when even that fails the page's state is unknown (-EIO).
+ */
+static int map_gpa(struct tdxl2_vm *v, u64 gpa, bool shared)
+{
+	unsigned int n;
+	u64 ret;
+	int err;
+
+	ret = map_gpa_call(v, gpa, shared);
+	if (ret) {
+		vmm_vm_set_last_status(v->vm, ret);
 		return -EIO;
 	}
 	if (shared)
 		return 0;
-	ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
-	if (ret && (ret & TDX_STATUS_MASK) != TDX_PAGE_ALREADY_ACCEPTED)
-		return fail(v, ret);
-	return 0;
+	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
+		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
+		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
+			break;
+	}
+	if (!ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED)
+		return 0;
+	err = fail(v, ret);
+	return map_gpa_call(v, gpa, true) ? -EIO : err;
 }
 
 /* ---- VM lifetime ---- */
@@ -760,6 +789,56 @@ static int tdxl2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	return ret ? fail(v, ret) : 0;
 }
 
+/* One L2 VMCS field through TDG.VP.WR, within the L1's write mask (tdx-fields.md 9). */
+static int vmcs_wr(struct tdxl2_vm *v, u32 enc, u64 value)
+{
+	u64 rd, wr, ret;
+
+	if (vmcs_masks(v->l2.idx, enc, &rd, &wr) || (value & ~wr))
+		return -EPERM;
+	ret = tdg_vp_wr(tdx_l2_vmcs_field_id(v->l2.idx, enc), value, wr, NULL);
+	return ret ? fail(v, ret) : 0;
+}
+
+/*
+ * Queue @f for the L2's next entry as a hardware exception in the VM-entry
+ * interruption-information field (SDM Vol. 3C 25.8.3, 27.6.1), with the
+ * VM-entry exception error code for #GP and #PF; the instruction length
+ * field is used only for software events, so it is left alone.  RIP stays
+ * at the faulting instruction.  A #PF's CR2 is the L1's own CR2 register
+ * (struct vmm_tdx_l2_env @set_cr2), written just before TDG.VP.ENTER.
+ */
+static int queue_fault(struct tdxl2_vm *v, struct tdxl2_vcpu *c, const struct vmm_fault *f)
+{
+	u32 info = INTR_VALID | INTR_TYPE_HW_EXC | f->vector;
+	int ret;
+
+	if (f->vector != VMM_VEC_UD && f->vector != VMM_VEC_GP && f->vector != VMM_VEC_PF)
+		return -EINVAL;
+	if (f->vector == VMM_VEC_PF && !v->env->set_cr2)
+		return -EOPNOTSUPP;
+	if (f->vector != VMM_VEC_UD) {
+		info |= INTR_HAS_ERROR;
+		ret = vmcs_wr(v, ENC_ENTRY_INTR_ERROR, f->error_code);
+		if (ret)
+			return ret;
+	}
+	ret = vmcs_wr(v, ENC_ENTRY_INTR_INFO, info);
+	if (ret)
+		return ret;
+	if (f->vector == VMM_VEC_PF) {
+		c->cr2 = f->cr2;
+		c->cr2_pending = true;
+	}
+	return 0;
+}
+
+/* vmm-core's emulation raised @f (#UD, #GP, #PF): the L2 takes it at its next entry. */
+static int tdxl2_inject(struct vmm_vcpu *vcpu, const struct vmm_fault *f)
+{
+	return queue_fault(vmm_vm_priv(vmm_vcpu_vm(vcpu)), vmm_vcpu_priv(vcpu), f);
+}
+
 /**
  * vmm_tdx_l2_inject_irq() - inject an external interrupt at the next entry
  * @vcpu: a tdx_l2 vCPU
@@ -768,18 +847,26 @@ static int tdxl2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
  * Writes the VM-entry interruption-information field (type external
  * interrupt, SDM Vol. 3C 25.8.3) through vmm_set_state(): the CPU delivers
  * it through the L2's IDT when TDG.VP.ENTER enters.  Whether the L2 can take
- * it (RFLAGS.IF, interruptibility) is the caller's to check.
+ * it (RFLAGS.IF, interruptibility) is the caller's to check.  One event per
+ * entry: an event still pending there (an exception the emulation raised,
+ * or an earlier interrupt) is not replaced.
  *
- * Return: 0, -EINVAL for a vector below 32, or vmm_set_state()'s error.
+ * Return: 0, -EINVAL for a vector below 32, -EBUSY while an event is
+ * pending, or vmm_get_state()/vmm_set_state()'s error.
  */
 int vmm_tdx_l2_inject_irq(struct vmm_vcpu *vcpu, u8 vector)
 {
-	struct vmm_state_entry e = {
-		.type = VMM_STATE_VMCS, .id = ENC_ENTRY_INTR_INFO, .value = INTR_VALID | vector,
-	};
+	struct vmm_state_entry e = { .type = VMM_STATE_VMCS, .id = ENC_ENTRY_INTR_INFO };
+	int ret;
 
 	if (vector < 32)
 		return -EINVAL;
+	ret = vmm_get_state(vcpu, &e, 1);
+	if (ret)
+		return ret;
+	if (e.value & INTR_VALID)
+		return -EBUSY;
+	e.value = INTR_VALID | vector;
 	return vmm_set_state(vcpu, &e, 1);
 }
 EXPORT_SYMBOL_GPL(vmm_tdx_l2_inject_irq);
@@ -843,8 +930,16 @@ static u64 vmcs_rd(struct tdxl2_vm *v, u32 enc)
 	return val;
 }
 
-/* Fetch the L2's instruction at CS:RIP through its page tables. */
-static int fetch_insn(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
+/*
+ * Fetch the L2's instruction at CS:RIP through its page tables: 0, or
+ * VMM_EMUL_FAULT with *@f the #PF when the first byte's translation faults
+ * (the L2's tables changed since the CPU fetched it, e.g. a PTE cleared
+ * without INVLPG), or -EFAULT when no byte can be read (code outside the
+ * VM's private RAM).  The fetch stops quietly at a later byte that faults:
+ * the decoder needs only the instruction's own bytes.
+ */
+static int fetch_insn(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx,
+		      struct vmm_fault *f)
 {
 	struct vmm_paging pg = {
 		.cr0 = vmcs_rd(v, VMCS_GUEST_CR0), .cr3 = vmcs_rd(v, VMCS_GUEST_CR3),
@@ -852,7 +947,6 @@ static int fetch_insn(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backe
 		.rflags = c->gs->rflags, .cpl = c->last.raw.cpl,
 	};
 	struct walk_ctx w = { v };
-	struct vmm_fault f;
 	u64 gla = c->gs->rip, mask = ~0ULL, gpa, b;
 	unsigned int n = 0;
 	int ret;
@@ -871,7 +965,9 @@ static int fetch_insn(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backe
 		gla = c->last.raw.cs_base + (u32)gla;
 	}
 	while (n < VMM_INSN_MAX_LEN) {
-		ret = vmm_gva_walk(&pg, (gla + n) & mask, VMM_ACC_FETCH, &walk_ops, &w, &gpa, &f);
+		ret = vmm_gva_walk(&pg, (gla + n) & mask, VMM_ACC_FETCH, &walk_ops, &w, &gpa, f);
+		if (ret == VMM_EMUL_FAULT && !n)
+			return VMM_EMUL_FAULT;
 		if (ret)
 			break;
 		ret = walk_read(&w, gpa, 1, &b);
@@ -915,8 +1011,33 @@ static int tdxl2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int 
 	return 0;
 }
 
+/*
+ * fetch_insn() for an exit vmm-core is to emulate: false with the bytes in
+ * @bx; true when the exit is settled otherwise: the fetch's #PF queued for
+ * the L2 (bx->exit.reason VMM_EXIT_NONE: enter again), or VMM_EXIT_UNHANDLED.
+ */
+static bool fetch_or_fault(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
+{
+	struct vmm_fault f;
+	int ret = fetch_insn(v, c, bx, &f);
+
+	if (!ret)
+		return false;
+	if (ret == VMM_EMUL_FAULT) {
+		ret = queue_fault(v, c, &f);
+		if (!ret) {
+			bx->exit.reason = VMM_EXIT_NONE;
+			return true;
+		}
+	}
+	bx->exit.reason = VMM_EXIT_UNHANDLED;
+	bx->exit.fail.status = ret;
+	bx->exit.fail.qualification = c->gs->rip;
+	return true;
+}
+
 /* An EPT violation: MMIO outside RAM, else a forbidden access to the VM's memory. */
-static int ept_violation(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
+static void ept_violation(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_backend_exit *bx)
 {
 	u64 gpa = tdsnp_gpa_val(c->last.ept_gpa), i;
 	bool ram = !(gpa & v->shared_bit) && gpa >= v->mem_base &&
@@ -932,17 +1053,12 @@ static int ept_violation(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_ba
 		bx->exit.fail.status = ram && i < v->nr_pages && v->pg[i] == PG_PRIVATE ?
 				       -EACCES : -EFAULT;
 		bx->exit.fail.qualification = gpa;
-		return 0;
+		return;
 	}
-	if (fetch_insn(v, c, bx)) {
-		bx->exit.reason = VMM_EXIT_UNHANDLED;
-		bx->exit.fail.status = -EFAULT;
-		bx->exit.fail.qualification = c->gs->rip;
-		return 0;
-	}
+	if (fetch_or_fault(v, c, bx))
+		return;
 	bx->exit.reason = VMM_EXIT_MMIO;
 	bx->exit.mmio.gpa = gpa;
-	return 0;
 }
 
 /* Turn one decoded L2 exit into a vmm-core exit; false: enter again. */
@@ -973,12 +1089,8 @@ static bool to_vmm_exit(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_bac
 		bx->exit.io.in = x->io_in;
 		if (x->io_string) {
 			/* INS/OUTS: vmm-core emulates them from the bytes (mem_rw). */
-			if (fetch_insn(v, c, bx)) {
-				bx->exit.reason = VMM_EXIT_UNHANDLED;
-				bx->exit.fail.status = -EFAULT;
-				bx->exit.fail.qualification = c->gs->rip;
-			}
-			return true;
+			fetch_or_fault(v, c, bx);
+			return bx->exit.reason != VMM_EXIT_NONE;
 		}
 		if (!x->io_in) {
 			bx->exit.io.value = (u32)(gs->rax & (x->io_size == 4 ? 0xFFFFFFFFu :
@@ -990,7 +1102,7 @@ static bool to_vmm_exit(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_bac
 		return true;
 	case VMX_EXIT_EPT_VIOLATION:
 		ept_violation(v, c, bx);
-		return true;
+		return bx->exit.reason != VMM_EXIT_NONE;
 	case VMX_EXIT_CPUID:
 		bx->exit.reason = VMM_EXIT_CPUID;
 		bx->exit.cpuid.leaf = (u32)gs->rax;
@@ -1050,6 +1162,9 @@ static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		tdsnp_mutex_lock(&v->lock);
 		invd = v->need_invept ? TDX_L2_INVD_INVEPT : TDX_L2_INVD_NONE;
 		tdsnp_mutex_unlock(&v->lock);
+		/* A #PF is being injected: its CR2 is the CPU's, set last (env @set_cr2). */
+		if (c->cr2_pending)
+			v->env->set_cr2(v->env->ctx, c->cr2);
 		ret = tdg_vp_enter(v->l2, invd, tdsnp_gpa(c->gs_gpa), &raw);
 		kase = ret & TDX_STATUS_MASK;
 		if (kase == TDX_PENDING_INTERRUPT) {
@@ -1065,6 +1180,7 @@ static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		    kase != TDX_L2_EXIT_HOST_ROUTED_TDVMCALL &&
 		    kase != TDX_L2_EXIT_PENDING_INTERRUPT)
 			return fail(v, ret);
+		c->cr2_pending = false;	/* the L2 was entered: the event is delivered */
 		if (invd == TDX_L2_INVD_INVEPT) {
 			tdsnp_mutex_lock(&v->lock);
 			v->need_invept = false;
@@ -1137,5 +1253,6 @@ const struct vmm_backend_ops vmm_tdx_l2_ops = {
 	.mem_rw = tdxl2_mem_rw,
 	.run = tdxl2_run,
 	.exit_done = tdxl2_exit_done,
+	.inject = tdxl2_inject,
 };
 EXPORT_SYMBOL_GPL(vmm_tdx_l2_ops);

@@ -37,27 +37,6 @@ static DEFINE_MUTEX(chardev_lock);
 
 static const struct file_operations uabi_fops;
 
-/* The ioctl command of each call: direction and size must match exactly. */
-static const unsigned int call_cmd[TDSNP_NR_CALLS] = {
-	[TDSNP_CALL_CAPABILITIES] = TDSNP_IOC_CAPABILITIES,
-	[TDSNP_CALL_VM_OPEN] = TDSNP_IOC_VM_OPEN,
-	[TDSNP_CALL_VM_CAPABILITIES] = TDSNP_IOC_VM_CAPABILITIES,
-	[TDSNP_CALL_VCPU_CREATE] = TDSNP_IOC_VCPU_CREATE,
-	[TDSNP_CALL_GET_STATE] = TDSNP_IOC_GET_STATE,
-	[TDSNP_CALL_SET_STATE] = TDSNP_IOC_SET_STATE,
-	[TDSNP_CALL_SET_MEM_STATE] = TDSNP_IOC_SET_MEM_STATE,
-	[TDSNP_CALL_MMIO_EVENT] = TDSNP_IOC_MMIO_EVENT,
-	[TDSNP_CALL_IOIO_EVENT] = TDSNP_IOC_IOIO_EVENT,
-	[TDSNP_CALL_WAIT_FOR_EVENT] = TDSNP_IOC_WAIT_FOR_EVENT,
-	[TDSNP_CALL_BATCH] = TDSNP_IOC_BATCH,
-	[TDSNP_CALL_ACCESS_MSR] = TDSNP_IOC_ACCESS_MSR,
-	[TDSNP_CALL_ACCESS_IO] = TDSNP_IOC_ACCESS_IO,
-	[TDSNP_CALL_ACCESS_MMIO] = TDSNP_IOC_ACCESS_MMIO,
-	[TDSNP_CALL_OPEN_PHYSMEM] = TDSNP_IOC_OPEN_PHYSMEM,
-	[TDSNP_CALL_VM_LOAD] = TDSNP_IOC_VM_LOAD,
-	[TDSNP_CALL_VM_FINALIZE] = TDSNP_IOC_VM_FINALIZE,
-};
-
 static const char *const obj_name[] = {
 	[TDSNP_HANDLE_VM] = "tdsnp-vm",
 	[TDSNP_HANDLE_VCPU] = "tdsnp-vcpu",
@@ -142,8 +121,9 @@ static long uabi_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct uabi_caller caller = { .ops = &fd_ops };
 	unsigned int nr = _IOC_NR(cmd);
 
-	if (_IOC_TYPE(cmd) != TDSNP_IOC_MAGIC || nr >= TDSNP_NR_CALLS || !call_cmd[nr] ||
-	    call_cmd[nr] != cmd)
+	/* Direction and size must match the call's command exactly. */
+	if (_IOC_TYPE(cmd) != TDSNP_IOC_MAGIC || !nr || nr >= TDSNP_NR_CALLS ||
+	    tdsnp_call_ioctl(nr) != cmd)
 		return -ENOTTY;
 	return uabi_call(&caller, file->private_data, nr, arg);
 }

@@ -15,35 +15,14 @@
 #include <unistd.h>
 #include <vmm/uabi_client.h>
 
-/* The ioctl command of each call (include/uapi/tdsnp.h). */
-static const unsigned long call_cmd[TDSNP_NR_CALLS] = {
-	[TDSNP_CALL_CAPABILITIES] = TDSNP_IOC_CAPABILITIES,
-	[TDSNP_CALL_VM_OPEN] = TDSNP_IOC_VM_OPEN,
-	[TDSNP_CALL_VM_CAPABILITIES] = TDSNP_IOC_VM_CAPABILITIES,
-	[TDSNP_CALL_VCPU_CREATE] = TDSNP_IOC_VCPU_CREATE,
-	[TDSNP_CALL_GET_STATE] = TDSNP_IOC_GET_STATE,
-	[TDSNP_CALL_SET_STATE] = TDSNP_IOC_SET_STATE,
-	[TDSNP_CALL_SET_MEM_STATE] = TDSNP_IOC_SET_MEM_STATE,
-	[TDSNP_CALL_MMIO_EVENT] = TDSNP_IOC_MMIO_EVENT,
-	[TDSNP_CALL_IOIO_EVENT] = TDSNP_IOC_IOIO_EVENT,
-	[TDSNP_CALL_WAIT_FOR_EVENT] = TDSNP_IOC_WAIT_FOR_EVENT,
-	[TDSNP_CALL_BATCH] = TDSNP_IOC_BATCH,
-	[TDSNP_CALL_ACCESS_MSR] = TDSNP_IOC_ACCESS_MSR,
-	[TDSNP_CALL_ACCESS_IO] = TDSNP_IOC_ACCESS_IO,
-	[TDSNP_CALL_ACCESS_MMIO] = TDSNP_IOC_ACCESS_MMIO,
-	[TDSNP_CALL_OPEN_PHYSMEM] = TDSNP_IOC_OPEN_PHYSMEM,
-	[TDSNP_CALL_VM_LOAD] = TDSNP_IOC_VM_LOAD,
-	[TDSNP_CALL_VM_FINALIZE] = TDSNP_IOC_VM_FINALIZE,
-};
-
 static long dev_call(struct tdsnp_client *c, int handle, u32 call, void *arg)
 {
 	int ret;
 
 	(void)c;
-	if (call >= TDSNP_NR_CALLS || !call_cmd[call])
+	if (!call || call >= TDSNP_NR_CALLS)
 		return -ENOTTY;
-	ret = ioctl(handle, call_cmd[call], arg);
+	ret = ioctl(handle, tdsnp_call_ioctl(call), arg);
 	return ret < 0 ? -errno : ret;
 }
 

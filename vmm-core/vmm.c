@@ -1277,6 +1277,7 @@ struct emul_ctx {
 	int err;
 	bool ram;		/* accesses may go to guest RAM (not the exit's GPA) */
 	bool have_value;	/* the caller's answer to the access shown last */
+	bool used_value;	/* this iteration took it: no other read may need one */
 	u64 value;
 	u32 need;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a value is needed */
 	u32 shown;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a write/OUT to show */
@@ -1339,11 +1340,18 @@ static int emul_caller(struct emul_ctx *e, u32 reason, u64 addr, unsigned int si
 	if (e->have_value) {
 		/* The answer is for this access: the iteration runs again from its start. */
 		e->have_value = false;
+		e->used_value = true;
 		*val = e->value & tdsnp_size_mask(size);
 		return 0;
 	}
-	if (e->need || e->shown)
-		return -EOPNOTSUPP;	/* two caller accesses in one iteration */
+	/*
+	 * Two caller accesses in one iteration (a 16-byte load is two 8-byte
+	 * reads): refused, as a second write is.  Asking for the second read
+	 * would start the iteration over, the answer would go to the first
+	 * read again and the caller would be asked the same forever.
+	 */
+	if (e->need || e->shown || e->used_value)
+		return -EOPNOTSUPP;
 	e->need = reason;
 	e->addr = addr;
 	e->size = size;
@@ -1558,6 +1566,7 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 		req.rip = rip;
 		e->need = 0;
 		e->shown = 0;
+		e->used_value = false;
 		if (!ret)
 			ret = vmm_emulate_insn(&req, &emul_ops, e, &res);
 		e->have_value = false;	/* an answer serves one iteration */
@@ -1600,6 +1609,20 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 }
 
 /*
+ * An exit its instruction cannot cause: an I/O exit at an instruction that
+ * does no port I/O, or an MMIO exit at IN/OUT, which reach no memory (a
+ * guest that rewrote its code since, or a hostile one).
+ */
+static bool exit_mismatch(const struct vmm_backend_exit *bx, const struct vmm_insn *insn)
+{
+	if (bx->exit.reason == VMM_EXIT_MMIO)
+		return insn->kind == VMM_INSN_PORT;
+	return insn->kind != VMM_INSN_PORT &&
+	       !(insn->kind == VMM_INSN_STRING &&
+		 (insn->str_op == VMM_STR_INS || insn->str_op == VMM_STR_OUTS));
+}
+
+/*
  * An exit that gives the instruction (MMIO by EPT violation/NPF, or port
  * I/O): save it in the vCPU so an access the caller answers can resume it.
  */
@@ -1613,10 +1636,8 @@ static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx
 	ret = vmm_insn_decode(bx->insn, bx->insn_len, bx->mode, &insn);
 	if (ret == -EINVAL && bx->mode <= VMM_MODE_16 && bx->exit.reason == VMM_EXIT_MMIO)
 		ret = 0;	/* #UD or #GP: vmm_emulate_insn() raises it */
-	else if (!ret && bx->exit.reason == VMM_EXIT_IO && insn.kind != VMM_INSN_PORT &&
-		 !(insn.kind == VMM_INSN_STRING &&
-		   (insn.str_op == VMM_STR_INS || insn.str_op == VMM_STR_OUTS)))
-		ret = -EINVAL;	/* an I/O exit for an instruction that does no I/O */
+	else if (!ret && exit_mismatch(bx, &insn))
+		ret = -EINVAL;
 	if (!ret && (insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B) &&
 	    !vcpu->vm->ops->mem_rw)
 		ret = -EOPNOTSUPP;	/* no way to reach guest memory */

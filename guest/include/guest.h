@@ -32,6 +32,10 @@
 
 void guest_main(u32 cpu);
 
+/* The runtimes' emulation of SSE moves (guest/common/xmm.c). */
+int guest_xmm_get(void *ctx, unsigned int reg, u8 *buf, unsigned int len);
+int guest_xmm_set(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
+
 void guest_putc(char c);
 void guest_puts(const char *s);
 void guest_putdec(u64 v);
@@ -58,6 +62,7 @@ extern const u8 guest_image_hello[], guest_image_hello_end[];
 extern const u8 guest_image_shared[], guest_image_shared_end[];
 extern const u8 guest_image_tdcalls[], guest_image_tdcalls_end[];
 extern const u8 guest_image_vmm_run[], guest_image_vmm_run_end[];
+extern const u8 guest_image_campaign[], guest_image_campaign_end[];
 extern const u8 guest_image_vp_run[], guest_image_vp_run_end[];
 extern const u8 guest_image_bench[], guest_image_bench_end[];
 extern const u8 guest_image_demo[], guest_image_demo_end[];

@@ -30,6 +30,9 @@ extern const unsigned char l2_string_io[], l2_string_io_end[];
 extern const unsigned char l2_ud2[], l2_ud2_end[];
 extern const unsigned char l2_tdvmcall[], l2_tdvmcall_end[];
 extern const unsigned char l2_movs[], l2_movs_end[];
+extern const unsigned char l2_fault[], l2_fault_end[];
+extern const unsigned char l2_fault_outs[], l2_fault_ins[], l2_fault_movs[];
+extern const unsigned char l2_fault_far[], l2_fault_far_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -228,6 +231,78 @@ asm(".pushsection .rodata\n"
 	"1:	.ascii	\"MOVS\"\n"
 	"2:	.long	0\n"
 	"l2_movs_end:\n"
+
+	/*
+	 * Exceptions the L1's emulation raises.  Install handlers for #GP (13)
+	 * and #PF (14) in the IDT at R8 and LIDT it; then, by R9, run the
+	 * string instruction the L1 set up in RSI/RDI/RCX/RDX (0 REP OUTSB,
+	 * 1 REP INSB, 2 REP MOVSB) or CALL the code at R10 (3).  A handler
+	 * leaves the vector in R15 and RAX, the error code in R13, CR2 in R14
+	 * and the faulting RIP in R12, and does VMCALL; RCX/RSI/RDI are left
+	 * as the fault found them.
+	 */
+	".globl l2_fault, l2_fault_end, l2_fault_outs, l2_fault_ins, l2_fault_movs\n"
+	"l2_fault:\n"
+	"	lea	5f(%rip), %rax\n"
+	"	lea	13*16(%r8), %r11\n"
+	"	call	8f\n"
+	"	lea	6f(%rip), %rax\n"
+	"	lea	14*16(%r8), %r11\n"
+	"	call	8f\n"
+	"	lea	9f(%rip), %rax\n"
+	"	mov	%r8, 2(%rax)\n"
+	"	lidt	(%rax)\n"
+	"	cld\n"
+	"	cmp	$1, %r9\n"
+	"	je	1f\n"
+	"	cmp	$2, %r9\n"
+	"	je	2f\n"
+	"	cmp	$3, %r9\n"
+	"	je	3f\n"
+	"l2_fault_outs:\n"
+	"	rep outsb\n"
+	"	hlt\n"
+	"1:\n"
+	"l2_fault_ins:\n"
+	"	rep insb\n"
+	"	hlt\n"
+	"2:\n"
+	"l2_fault_movs:\n"
+	"	rep movsb\n"
+	"	hlt\n"
+	"3:	call	*%r10\n"
+	"	hlt\n"
+	"5:	mov	$13, %r15d\n"
+	"	jmp	7f\n"
+	"6:	mov	$14, %r15d\n"
+	"7:	pop	%r13\n"
+	"	mov	%cr2, %r14\n"
+	"	mov	(%rsp), %r12\n"
+	"	mov	%r15, %rax\n"
+	"	vmcall\n"
+	"4:	hlt\n"
+	"	jmp	4b\n"
+	/* Interrupt gate at R11 for the handler at RAX: CS 8, present, DPL 0. */
+	"8:	mov	%ax, (%r11)\n"
+	"	movw	$8, 2(%r11)\n"
+	"	movw	$0x8e00, 4(%r11)\n"
+	"	shr	$16, %rax\n"
+	"	mov	%ax, 6(%r11)\n"
+	"	shr	$16, %rax\n"
+	"	mov	%eax, 8(%r11)\n"
+	"	movl	$0, 12(%r11)\n"
+	"	ret\n"
+	"	.balign	8\n"
+	"9:	.word	0xfff\n"
+	"	.quad	0\n"
+	"l2_fault_end:\n"
+
+	/* For l2_fault case 3, copied by the L1 to a page of its own: store to MMIO at RDI. */
+	".globl l2_fault_far, l2_fault_far_end\n"
+	"l2_fault_far:\n"
+	"	movb	$1, (%rdi)\n"
+	"	ret\n"
+	"l2_fault_far_end:\n"
 
 	".popsection\n");
 

@@ -48,6 +48,7 @@ guest_vc_entry:
 	pushq	%rcx
 	pushq	%rax
 	movq	%rsp, %rdi
+	cld				/* the C ABI's DF = 0; IRETQ restores the guest's */
 	subq	$8, %rsp		/* 16-byte alignment at the call (SysV ABI) */
 	movabsq	$guest_vc, %rax
 	call	*%rax

@@ -18,11 +18,13 @@
 #include <vmm/decode.h>
 #include <vmm/ucall.h>
 #include <vmm/snp_host.h>
+#include <vmm/snp_vmpl.h>
 #include <guest_snp.h>
 #include "runtime.h"
 
 #define VEC_VC			29
 #define MSR_GHCB		0xc0010130u
+#define MSR_SEV_STATUS		0xc0010131u
 
 /* #VC error codes: SVM exit codes (APM Vol. 2 Table C-1; snp.md 1.6). */
 #define VC_CPUID		0x72
@@ -47,6 +49,9 @@ struct idt_gate {
 static struct idt_gate idt[VEC_VC + 1];
 static u64 cbit;
 static struct tdsnp_ghcb *ghcb_page[GUEST_MAX_VCPUS];
+/* guest_snp_vmpl() + 1 once probed; each vCPU's CAA GPA (0: none yet). */
+static u32 vmpl_plus1;
+static u64 caa_gpa[GUEST_MAX_VCPUS];
 
 /**
  * memset() - fill memory (the compiler may emit calls to it; no libc here)
@@ -432,26 +437,198 @@ static void vmsa_seg(struct tdsnp_vmcb_seg *sg, u16 sel, u16 attrib, u32 limit)
 	sg->base = 0;
 }
 
+static u64 rdmsr(u32 index)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index) : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
+/**
+ * guest_snp_sev_features() - this guest's SEV_FEATURES
+ *
+ * SEV_STATUS (MSR 0xC0010131, served by the CPU) bit n + 2 is SEV_FEATURES
+ * bit n (snp.md 3.2); the VMSAs the guest builds for its APs carry the same.
+ *
+ * Return: SEV_FEATURES.
+ */
+u64 guest_snp_sev_features(void)
+{
+	return rdmsr(MSR_SEV_STATUS) >> 2;
+}
+
+/**
+ * guest_snp_vmpl() - the VMPL this guest runs at
+ *
+ * RMPADJUST changes only a numerically greater VMPL's permissions (snp.md
+ * 1.7): the first target VMPL t = 1..3 for which it succeeds on a page of
+ * this vCPU's stack (setting that VMPL's permissions to none, which it has
+ * no use for) means VMPL t - 1; none means VMPL3.  Linux probes VMPL0 the
+ * same way (RMPADJUST target VMPL1).  Probed once.
+ *
+ * Return: 0..3.
+ */
+u32 guest_snp_vmpl(void)
+{
+	u64 page = GUEST_STACKS_GPA + (GUEST_MAX_VCPUS - 1 - this_cpu()) * GUEST_STACK_SIZE;
+	u32 t;
+
+	if (READ_ONCE(vmpl_plus1))
+		return READ_ONCE(vmpl_plus1) - 1;
+	for (t = 1; t <= 3; t++)
+		if (!guest_snp_rmpadjust(page, t))
+			break;
+	WRITE_ONCE(vmpl_plus1, t);
+	return t - 1;
+}
+
+/* One SVSM call in the MSR-protocol form; @caa may be NULL (none yet). */
+static u64 svsm_issue(struct vmm_svsm_caa *caa, u64 rax, u64 rcx, u64 rdx, u64 r8,
+		      u64 *rcx_out)
+{
+	register u64 r8_in asm("r8") = r8;
+	u64 saved = ghcb_msr_read(NULL), resp;
+	u8 pending = 0;
+
+	if (caa)
+		WRITE_ONCE(caa->call_pending, 1);
+	/* GHCB MSR protocol 0x016, VMPL 0 in [39:32] (snp.md 4.1 step 6, 5.3). */
+	ghcb_msr_write(NULL, TDSNP_GHCB_MSR_VMPL_REQ);
+	asm volatile(".byte 0xf3, 0x0f, 0x01, 0xd9"
+		     : "+a"(rax), "+c"(rcx), "+d"(rdx), "+r"(r8_in) : : "memory");
+	resp = ghcb_msr_read(NULL);
+	ghcb_msr_write(NULL, saved);
+	if (caa)
+		pending = __atomic_exchange_n(&caa->call_pending, 0, __ATOMIC_SEQ_CST);
+	if ((resp & TDSNP_GHCB_MSR_INFO_MASK) != TDSNP_GHCB_MSR_VMPL_RESP ||
+	    (resp >> TDSNP_GHCB_MSR_VMPL_RESULT_SHIFT) || pending)
+		return GUEST_SVSM_NOT_DONE;
+	if (rcx_out)
+		*rcx_out = rcx;
+	return rax;
+}
+
+/**
+ * guest_svsm_call() - call the SVSM (a guest below VMPL0)
+ * @rax: protocol << 32 | call (include/vmm/snp_vmpl.h)
+ * @rcx: first parameter
+ * @rdx: second parameter
+ * @r8: third parameter
+ * @rcx_out: RCX after the call (QUERY_PROTOCOL's answer), or NULL
+ *
+ * The SVSM calling convention (AMD SVSM specification; Linux's
+ * svsm_perform_msr_protocol uses the same sequence): set call_pending in
+ * this vCPU's CAA, ask the hypervisor to run VMPL0 (GHCB MSR protocol
+ * 0x016 with VMPL 0) with the parameters in the registers, then the
+ * response must be 0x017 with result 0 and call_pending cleared by the
+ * SVSM.  A vCPU with no CAA yet (vCPU 0) first makes its
+ * GUEST_SNP_CAA_GPA page private and announces it with REMAP_CA.
+ *
+ * Return: the SVSM's result code (RAX), or GUEST_SVSM_NOT_DONE (also at
+ * VMPL0, which has no SVSM).
+ */
+u64 guest_svsm_call(u64 rax, u64 rcx, u64 rdx, u64 r8, u64 *rcx_out)
+{
+	u32 cpu = this_cpu();
+	u64 caa = READ_ONCE(caa_gpa[cpu]), ret;
+
+	/* At VMPL0 there is no SVSM to call. */
+	if (!guest_snp_vmpl())
+		return GUEST_SVSM_NOT_DONE;
+	if (!caa) {
+		caa = GUEST_SNP_CAA_GPA + (u64)cpu * TDSNP_PAGE_SIZE;
+		if (guest_snp_psc(caa, false))
+			return GUEST_SVSM_NOT_DONE;
+		ret = svsm_issue(NULL, VMM_SVSM_CORE_REMAP_CA, caa, 0, 0, NULL);
+		if (ret)
+			return ret;
+		WRITE_ONCE(caa_gpa[cpu], caa);
+	}
+	return svsm_issue((struct vmm_svsm_caa *)caa, rax, rcx, rdx, r8, rcx_out);
+}
+
+/**
+ * guest_snp_hv_features() - the hypervisor's features (GHCB NAE 0x8000FFFD)
+ *
+ * Return: the bitmap (SW_EXITINFO2, bits as snp.md 5.3), or 0 when the
+ * request failed.
+ */
+u64 guest_snp_hv_features(void)
+{
+	struct snp_ghcb g = this_ghcb();
+
+	snp_ghcb_invalidate(&g);
+	if (snp_ghcb_call(&g, TDSNP_SVM_VMGEXIT_HV_FEATURES, 0, 0))
+		return 0;
+	return g.page->sw_exit_info_2;
+}
+
+/**
+ * guest_snp_ap_creation() - one GHCB AP creation request (0x80000013, snp.md 4.1)
+ * @request: TDSNP_SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY
+ * @apic_id: the vCPU's APIC ID
+ * @vmpl: the VMSA's VMPL
+ * @vmsa_gpa: the VMSA page
+ * @features: its SEV_FEATURES (RAX; ignored for DESTROY)
+ *
+ * Return: 0, or 1 when it was refused.
+ */
+u64 guest_snp_ap_creation(u32 request, u32 apic_id, u32 vmpl, u64 vmsa_gpa, u64 features)
+{
+	struct snp_ghcb g = this_ghcb();
+
+	return snp_ghcb_ap_create(&g, request, apic_id, vmpl, tdsnp_gpa(vmsa_gpa), features) ?
+	       1 : 0;
+}
+
+/**
+ * guest_snp_ghcb() - this vCPU's GHCB, for a program that makes its own
+ * GHCB requests (snp_ghcb_call() and friends)
+ *
+ * Return: the GHCB page (shared, registered) and its GPA.
+ */
+struct snp_ghcb guest_snp_ghcb(void)
+{
+	return this_ghcb();
+}
+
 /**
  * guest_snp_start_ap() - start vCPU @cpu through the GHCB AP creation event
  * @cpu: its index = APIC ID (1..GUEST_MAX_VCPUS-1)
  *
- * Its VMSA page (GUEST_SNP_AP_VMSA_GPA + @cpu pages) is made private and
- * validated, filled with the boot protocol's 64-bit entry state (the same
- * as the host gives the BSP), marked as a VMSA with RMPADJUST (VMSA bit,
- * target VMPL1, no permissions: Linux's snp_set_vmsa), then AP creation
- * CREATE (snp.md 4.1, 5.4).
+ * Its VMSA page (GUEST_SNP_AP_VMSA_GPA + @cpu pages) is made private (and
+ * validated), filled with the boot protocol's 64-bit entry state (the same
+ * as the host gives the BSP) at this guest's VMPL and SEV_FEATURES, and
+ * handed to the architecture (snp.md 4.1, 5.4):
+ * - at VMPL0, marked as a VMSA with RMPADJUST (VMSA bit, target VMPL1, no
+ *   permissions: Linux's snp_set_vmsa);
+ * - below VMPL0, where only the SVSM may set the VMSA bit, with
+ *   SVSM_CORE_CREATE_VCPU (RCX VMSA, RDX the AP's CAA at GUEST_SNP_CAA_GPA
+ *   + @cpu pages, made private first, R8 APIC ID), as Linux does under an
+ *   SVSM;
+ * then AP creation CREATE with this guest's VMPL.
  *
  * Return: 0, or 1 when a step failed.
  */
 u64 guest_snp_start_ap(u32 cpu)
 {
-	u64 gpa = GUEST_SNP_AP_VMSA_GPA + (u64)cpu * TDSNP_PAGE_SIZE, cr3;
+	u64 gpa = GUEST_SNP_AP_VMSA_GPA + (u64)cpu * TDSNP_PAGE_SIZE, cr3, features;
+	u64 caa = GUEST_SNP_CAA_GPA + (u64)cpu * TDSNP_PAGE_SIZE;
 	struct tdsnp_sev_es_save_area *sa = (struct tdsnp_sev_es_save_area *)gpa;
 	struct snp_ghcb g = this_ghcb();
+	u32 vmpl = guest_snp_vmpl();
 
-	if (!cpu || cpu >= GUEST_MAX_VCPUS || guest_map_gpa(gpa, TDSNP_PAGE_SIZE, false))
+	if (!cpu || cpu >= GUEST_MAX_VCPUS)
 		return 1;
+	if (vmpl) {
+		/* The SVSM validates and zeroes what the page state change makes private. */
+		if (guest_snp_psc(gpa, false) || guest_snp_psc(caa, false))
+			return 1;
+	} else if (guest_map_gpa(gpa, TDSNP_PAGE_SIZE, false)) {
+		return 1;
+	}
+	features = guest_snp_sev_features();
 	asm volatile("mov %%cr3, %0" : "=r"(cr3));
 	vmsa_seg(&sa->cs, 0x08, 0x29b, 0xffffffff);
 	vmsa_seg(&sa->ds, 0x10, 0xc93, 0xffffffff);
@@ -470,14 +647,21 @@ u64 guest_snp_start_ap(u32 cpu)
 	sa->rsi = cpu;
 	sa->g_pat = 0x0007040600070406ULL;
 	sa->xcr0 = 1;
-	sa->sev_features = SNP_SEV_FEAT_SNP_ACTIVE;
-	if (guest_snp_rmpadjust(gpa, SNP_RMPADJUST_VMSA | 1))
+	sa->vmpl = (u8)vmpl;
+	sa->sev_features = features;
+	if (vmpl) {
+		WRITE_ONCE(caa_gpa[cpu], caa);
+		if (guest_svsm_call((u64)VMM_SVSM_PROTOCOL_CORE << 32 | VMM_SVSM_CORE_CREATE_VCPU,
+				    gpa, caa, cpu, NULL))
+			return 1;
+	} else if (guest_snp_rmpadjust(gpa, SNP_RMPADJUST_VMSA | 1)) {
 		return 1;
-	return snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_CREATE, cpu, 0, tdsnp_gpa(gpa),
-				  SNP_SEV_FEAT_SNP_ACTIVE) ? 1 : 0;
+	}
+	return snp_ghcb_ap_create(&g, TDSNP_SVM_VMGEXIT_AP_CREATE, cpu, vmpl, tdsnp_gpa(gpa),
+				  features) ? 1 : 0;
 }
 
-/* ---- MMIO emulation: vmm-core's decoder on the interrupted state ---- */
+/* ---- MMIO and port I/O emulation: vmm-core's decoder on the interrupted state ---- */
 
 struct mmio_ctx {
 	struct guest_vc_regs *r;
@@ -509,15 +693,70 @@ static void m_set_rflags(void *ctx, u64 rflags)
 	((struct mmio_ctx *)ctx)->r->rflags = rflags;
 }
 
+/*
+ * Where the runtime reaches RAM at @gpa (a private GPA carries the C-bit,
+ * m_translate()), or NULL for a GPA outside the VM's RAM (below
+ * GUEST_PT_GPA, guest_snp.h): MMIO.
+ */
+static void *ram_ptr(u64 gpa)
+{
+	u64 c = READ_ONCE(cbit), pa = gpa & ~c;
+
+	if (pa < GUEST_PT_GPA || pa > 0xffffffffULL)
+		return NULL;
+	return (gpa & c) ? (void *)pa : guest_shared_ptr(pa);
+}
+
+/* Every access of the emulator: RAM directly, shared MMIO by the GHCB MMIO events. */
 static int m_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 {
+	u8 *p = ram_ptr(gpa);
+
 	*val = 0;
+	if (p) {
+		memcpy(val, p, size);
+		return 0;
+	}
+	if (gpa & READ_ONCE(cbit))
+		return -EIO;	/* private MMIO: nothing answers it */
 	return snp_ghcb_mmio_read(&((struct mmio_ctx *)ctx)->g, tdsnp_gpa(gpa), size, val);
 }
 
 static int m_write(void *ctx, u64 gpa, unsigned int size, u64 val)
 {
+	u8 *p = ram_ptr(gpa);
+
+	if (p) {
+		memcpy(p, &val, size);
+		return 0;
+	}
+	if (gpa & READ_ONCE(cbit))
+		return -EIO;
 	return snp_ghcb_mmio_write(&((struct mmio_ctx *)ctx)->g, tdsnp_gpa(gpa), size, &val);
+}
+
+/*
+ * The runtime's own page tables (guest_snp.h): linear 0xFFE00000.. is the
+ * same GPA, private (returned with the C-bit), 0xFFC00000.. is
+ * 0xFFE00000.. shared; anything else is not present (#PF).
+ */
+static int m_translate(void *ctx, u64 gva, unsigned int access, u64 *gpa,
+		       struct vmm_fault *fault)
+{
+	(void)ctx;
+	if (gva >= GUEST_SHARED_ALIAS && gva < GUEST_PRIVATE_BASE) {
+		*gpa = gva - GUEST_SHARED_ALIAS + GUEST_PRIVATE_BASE;
+		return 0;
+	}
+	if (gva >= GUEST_PRIVATE_BASE && gva <= 0xffffffffULL) {
+		*gpa = gva | READ_ONCE(cbit);
+		return 0;
+	}
+	/* #PF, not present; W/R, U/S and I/D from the access (APM Vol. 2 8.4.2). */
+	fault->vector = VMM_VEC_PF;
+	fault->error_code = access & (VMM_ACC_WRITE | VMM_ACC_USER | VMM_ACC_FETCH);
+	fault->cr2 = gva;
+	return VMM_EMUL_FAULT;
 }
 
 static u64 m_seg_base(void *ctx, unsigned int seg)
@@ -527,76 +766,129 @@ static u64 m_seg_base(void *ctx, unsigned int seg)
 	return 0;	/* 64-bit mode; the runtime uses no FS/GS base */
 }
 
-/*
- * The runtime's own page tables (guest_snp.h): linear 0xFFE00000.. is the
- * same GPA, 0xFFC00000.. is 0xFFE00000.. without the C-bit.
- */
-static bool to_gpa(u64 la, u64 *gpa)
+static const struct vmm_emul_ops emul_ops = {
+	.get_reg = m_get_reg, .set_reg = m_set_reg, .get_rflags = m_get_rflags,
+	.set_rflags = m_set_rflags, .mmio_read = m_read, .mmio_write = m_write,
+	.translate = m_translate, .seg_base = m_seg_base,
+	.get_vec = guest_xmm_get, .set_vec = guest_xmm_set,
+};
+
+/* The instruction at RIP (in the runtime's image or RAM), decoded. */
+static bool decode_at_rip(const struct guest_vc_regs *r, struct vmm_insn *insn)
 {
-	if (la >= GUEST_SHARED_ALIAS && la < GUEST_PRIVATE_BASE)
-		*gpa = la - GUEST_SHARED_ALIAS + GUEST_PRIVATE_BASE;
-	else if (la >= GUEST_PRIVATE_BASE && la <= 0xffffffffULL)
-		*gpa = la;
-	else
-		return false;
-	return true;
+	u64 avail = 0x100000000ULL - r->rip;
+
+	return r->rip >= GUEST_PRIVATE_BASE && r->rip <= 0xffffffffULL &&
+	       !vmm_insn_decode((const u8 *)r->rip, avail < VMM_INSN_MAX_LEN ? avail :
+				VMM_INSN_MAX_LEN, VMM_MODE_64, insn);
 }
 
+/*
+ * #VC NPF on emulated MMIO: a string form (MOVS, STOS, LODS, CMPS, SCAS)
+ * runs through vmm_insn_emulate_string() (RIP stays while iterations
+ * remain, VMM_EMUL_AGAIN), any other form through vmm_insn_emulate() on
+ * the GPA of its effective address.
+ */
 static bool mmio(struct guest_vc_regs *r)
 {
-	static const struct vmm_emul_ops ops = {
-		.get_reg = m_get_reg, .set_reg = m_set_reg, .get_rflags = m_get_rflags,
-		.set_rflags = m_set_rflags, .mmio_read = m_read, .mmio_write = m_write,
-		.seg_base = m_seg_base,
-	};
 	struct mmio_ctx c = { .r = r, .g = this_ghcb() };
+	struct vmm_fault fault;
 	struct vmm_insn insn;
 	u64 ea, gpa;
+	int ret;
 
-	if (vmm_insn_decode((const u8 *)r->rip, VMM_INSN_MAX_LEN, VMM_MODE_64, &insn) ||
-	    insn.kind == VMM_INSN_STRING || vmm_insn_ea(&insn, r->rip, &ops, &c, &ea) ||
-	    !to_gpa(ea, &gpa) || vmm_insn_emulate(&insn, gpa, &ops, &c))
+	if (!decode_at_rip(r, &insn) || insn.kind == VMM_INSN_PORT)
+		return false;
+	if (insn.kind == VMM_INSN_STRING) {
+		ret = vmm_insn_emulate_string(&insn, &emul_ops, &c, 4096, &fault);
+		if (ret == VMM_EMUL_AGAIN)
+			return true;
+	} else {
+		ret = vmm_insn_ea(&insn, r->rip, &emul_ops, &c, &ea) ||
+		      m_translate(&c, ea, 0, &gpa, &fault) ||
+		      vmm_insn_emulate(&insn, gpa, &emul_ops, &c);
+	}
+	if (ret)
 		return false;
 	r->rip += insn.len;
 	return true;
 }
 
-/* IN/OUT (not string forms): E4-E7 imm8 port, EC-EF DX port, 66 = 16 bit. */
-static bool ioio(struct guest_vc_regs *r, struct snp_ghcb *g)
-{
-	const u8 *b = (const u8 *)r->rip;
-	unsigned int len = 0, size;
-	bool opsz = false, in;
-	u32 val;
-	u16 port;
+/* Bytes of INS/OUTS elements one string IOIO request carries at most. */
+#define STR_IO_MAX	256
 
-	if (b[0] == 0x66) {
-		opsz = true;
-		len = 1;
-	}
-	switch (b[len]) {
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
-		port = b[len + 1];
-		len += 2;
-		break;
-	case 0xec: case 0xed: case 0xee: case 0xef:
-		port = (u16)r->gpr[2];
-		len += 1;
-		break;
-	default:
-		return false;
-	}
-	/* Bit 1 of the opcode: OUT; bit 0: word/dword (SDM Vol. 2 IN, OUT). */
-	in = !(b[opsz] & 2);
-	size = (b[opsz] & 1) ? (opsz ? 2 : 4) : 1;
-	if (in) {
-		if (snp_ghcb_io_in(g, port, size, &val))
+/*
+ * INS/OUTS (#VC IOIO): up to STR_IO_MAX bytes of elements per request
+ * through the GHCB's string IOIO (snp_ghcb_io_str()), memory reached as
+ * the emulator reaches it (m_translate(), m_read()/m_write(): RAM
+ * directly, MMIO through the GHCB).  RSI or RDI steps by the element size
+ * per element, down with RFLAGS.DF (bit 10); a REP form counts RCX down
+ * and leaves RIP at the instruction until RCX is 0, so the rest runs as
+ * the next #VC (SDM Vol. 2 INS, OUTS, REP).
+ */
+static bool str_io(struct guest_vc_regs *r, const struct vmm_insn *insn, struct mmio_ctx *c)
+{
+	bool in = insn->str_op == VMM_STR_INS, down = r->rflags & BIT(10);
+	unsigned int size = insn->size, i, n;
+	u64 *ptr = reg_ptr(r, in ? VMM_RDI : VMM_RSI), *rcx = reg_ptr(r, VMM_RCX);
+	u64 count = insn->rep ? *rcx : 1, la, gpa, v;
+	struct vmm_fault fault;
+	u8 buf[STR_IO_MAX];
+
+	if (insn->addr_size != 8)
+		return false;	/* the runtime's code uses 64-bit addresses */
+	n = count < STR_IO_MAX / size ? (unsigned int)count : STR_IO_MAX / size;
+	for (i = 0; !in && i < n; i++) {
+		la = down ? *ptr - (u64)i * size : *ptr + (u64)i * size;
+		if (m_translate(c, la, 0, &gpa, &fault) || m_read(c, gpa, size, &v))
 			return false;
-		r->gpr[0] = (r->gpr[0] & ~tdsnp_size_mask(size)) | val;
-	} else if (snp_ghcb_io_out(g, port, size, (u32)(r->gpr[0] & tdsnp_size_mask(size)))) {
+		memcpy(buf + i * size, &v, size);
+	}
+	if (n && snp_ghcb_io_str(&c->g, (u16)r->gpr[2], size, in, buf, n))
+		return false;
+	for (i = 0; in && i < n; i++) {
+		la = down ? *ptr - (u64)i * size : *ptr + (u64)i * size;
+		v = 0;
+		memcpy(&v, buf + i * size, size);
+		if (m_translate(c, la, VMM_ACC_WRITE, &gpa, &fault) || m_write(c, gpa, size, v))
+			return false;
+	}
+	*ptr = down ? *ptr - (u64)n * size : *ptr + (u64)n * size;
+	if (insn->rep) {
+		*rcx -= n;
+		if (*rcx)
+			return true;
+	}
+	r->rip += insn->len;
+	return true;
+}
+
+/* #VC IOIO: IN/OUT through the GHCB IOIO event, INS/OUTS through str_io(). */
+static bool ioio(struct guest_vc_regs *r)
+{
+	struct mmio_ctx c = { .r = r, .g = this_ghcb() };
+	unsigned int size;
+	struct vmm_insn insn;
+	u16 port;
+	u32 val;
+
+	if (!decode_at_rip(r, &insn))
+		return false;
+	if (insn.kind == VMM_INSN_STRING &&
+	    (insn.str_op == VMM_STR_INS || insn.str_op == VMM_STR_OUTS))
+		return str_io(r, &insn, &c);
+	if (insn.kind != VMM_INSN_PORT)
+		return false;
+	size = insn.size;
+	port = insn.has_imm ? (u16)insn.imm : (u16)r->gpr[2];
+	if (insn.port_in) {
+		if (snp_ghcb_io_in(&c.g, port, size, &val))
+			return false;
+		r->gpr[0] = size == 4 ? val : (r->gpr[0] & ~tdsnp_size_mask(size)) | val;
+	} else if (snp_ghcb_io_out(&c.g, port, size, (u32)(r->gpr[0] & tdsnp_size_mask(size)))) {
 		return false;
 	}
-	r->rip += len;
+	r->rip += insn.len;
 	return true;
 }
 
@@ -639,7 +931,7 @@ void guest_vc(struct guest_vc_regs *r)
 		r->rip += 2;
 		return;
 	case VC_IOIO:
-		if (ioio(r, &g))
+		if (ioio(r))
 			return;
 		break;
 	case VC_NPF:
@@ -679,6 +971,8 @@ void guest_start(u32 cpu)
 			 (((h >> 16) & 0xffff) << 48);
 	idt[VEC_VC].hi = h >> 32;
 	asm volatile("lidt %0" : : "m"(idtr));
+	/* CR4.OSFXSR and OSXMMEXCPT (bits 9, 10): SSE instructions run. */
+	asm volatile("mov %%cr4, %0; or $0x600, %0; mov %0, %%cr4" : "=&r"(h));
 	snp_ghcb_set_msr_ops(&msr_ops);
 	if (snp_ghcb_msr_sev_info(&max_proto, &min_proto, &pos) || max_proto < 2)
 		guest_snp_terminate(0, 1);

@@ -469,72 +469,13 @@ static int emu_port_out(void *ctx, u16 port, unsigned int size, u64 val)
 	return 0;
 }
 
-/*
- * XMM registers of the interrupted code: still live, as the runtime is
- * built with general registers only (-mgeneral-regs-only).
- */
-struct xmm {
-	u8 b[16];
-};
-
-static void xmm_save_all(struct xmm *x)
-{
-	asm volatile("movdqu %%xmm0, 0(%0); movdqu %%xmm1, 16(%0)\n\t"
-		     "movdqu %%xmm2, 32(%0); movdqu %%xmm3, 48(%0)\n\t"
-		     "movdqu %%xmm4, 64(%0); movdqu %%xmm5, 80(%0)\n\t"
-		     "movdqu %%xmm6, 96(%0); movdqu %%xmm7, 112(%0)\n\t"
-		     "movdqu %%xmm8, 128(%0); movdqu %%xmm9, 144(%0)\n\t"
-		     "movdqu %%xmm10, 160(%0); movdqu %%xmm11, 176(%0)\n\t"
-		     "movdqu %%xmm12, 192(%0); movdqu %%xmm13, 208(%0)\n\t"
-		     "movdqu %%xmm14, 224(%0); movdqu %%xmm15, 240(%0)"
-		     : : "r"(x) : "memory");
-}
-
-static void xmm_load_all(const struct xmm *x)
-{
-	asm volatile("movdqu 0(%0), %%xmm0; movdqu 16(%0), %%xmm1\n\t"
-		     "movdqu 32(%0), %%xmm2; movdqu 48(%0), %%xmm3\n\t"
-		     "movdqu 64(%0), %%xmm4; movdqu 80(%0), %%xmm5\n\t"
-		     "movdqu 96(%0), %%xmm6; movdqu 112(%0), %%xmm7\n\t"
-		     "movdqu 128(%0), %%xmm8; movdqu 144(%0), %%xmm9\n\t"
-		     "movdqu 160(%0), %%xmm10; movdqu 176(%0), %%xmm11\n\t"
-		     "movdqu 192(%0), %%xmm12; movdqu 208(%0), %%xmm13\n\t"
-		     "movdqu 224(%0), %%xmm14; movdqu 240(%0), %%xmm15"
-		     : : "r"(x) : "memory");
-}
-
-static int emu_get_vec(void *ctx, unsigned int reg, u8 *buf, unsigned int len)
-{
-	struct xmm x[16];
-
-	(void)ctx;
-	if (reg >= 16 || len > sizeof(x[0]))
-		return -EOPNOTSUPP;	/* YMM: the runtime enables no AVX state */
-	xmm_save_all(x);
-	memcpy(buf, x[reg].b, len);
-	return 0;
-}
-
-static int emu_set_vec(void *ctx, unsigned int reg, const u8 *buf, unsigned int len)
-{
-	struct xmm x[16];
-
-	(void)ctx;
-	if (reg >= 16 || len > sizeof(x[0]))
-		return -EOPNOTSUPP;
-	xmm_save_all(x);
-	memcpy(x[reg].b, buf, len);
-	xmm_load_all(x);
-	return 0;
-}
-
 static const struct vmm_emul_ops emul_ops = {
 	.get_reg = emu_get_reg, .set_reg = emu_set_reg,
 	.get_rflags = emu_get_rflags, .set_rflags = emu_set_rflags,
 	.mmio_read = emu_mmio_read, .mmio_write = emu_mmio_write,
 	.translate = emu_translate,
 	.port_in = emu_port_in, .port_out = emu_port_out,
-	.get_vec = emu_get_vec, .set_vec = emu_set_vec,
+	.get_vec = guest_xmm_get, .set_vec = guest_xmm_set,
 };
 
 /*

@@ -204,10 +204,14 @@ static inline void ghcb_set(struct tdsnp_ghcb *g, size_t off, u64 v)
 
 /* IOIO SW_EXITINFO1 (APM vol. 2, IOIO intercept): type, size, port. */
 #define TDSNP_SVM_IOIO_TYPE_IN		BIT_ULL(0)
+#define TDSNP_SVM_IOIO_STR			BIT_ULL(2)	/* INS/OUTS */
+#define TDSNP_SVM_IOIO_REP			BIT_ULL(3)	/* REP prefix */
 #define TDSNP_SVM_IOIO_SZ8			BIT_ULL(4)
 #define TDSNP_SVM_IOIO_SZ16			BIT_ULL(5)
 #define TDSNP_SVM_IOIO_SZ32			BIT_ULL(6)
 #define TDSNP_SVM_IOIO_A16			BIT_ULL(7)
+#define TDSNP_SVM_IOIO_A32			BIT_ULL(8)
+#define TDSNP_SVM_IOIO_A64			BIT_ULL(9)
 #define TDSNP_SVM_IOIO_PORT_SHIFT		16
 
 /* SW_EXITINFO1[31:0] after the exit and the errors in SW_EXITINFO2 (5.1). */
@@ -322,6 +326,8 @@ void snp_ghcb_invalidate(struct snp_ghcb *g);
 int snp_ghcb_call(struct snp_ghcb *g, u64 exit_code, u64 info1, u64 info2);
 int snp_ghcb_io_out(struct snp_ghcb *g, u16 port, unsigned int size, u32 val);
 int snp_ghcb_io_in(struct snp_ghcb *g, u16 port, unsigned int size, u32 *val);
+int snp_ghcb_io_str(struct snp_ghcb *g, u16 port, unsigned int size, bool in, void *buf,
+		    u32 count);
 int snp_ghcb_mmio_read(struct snp_ghcb *g, tdsnp_gpa_t gpa, unsigned int size, void *buf);
 int snp_ghcb_mmio_write(struct snp_ghcb *g, tdsnp_gpa_t gpa, unsigned int size,
 			const void *buf);

@@ -529,4 +529,58 @@ TDSNP_UAPI_SIZE(struct tdsnp_batch, 24);
 #define TDSNP_IOC_VM_LOAD	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_LOAD, struct tdsnp_load)
 #define TDSNP_IOC_VM_FINALIZE	_IOW(TDSNP_IOC_MAGIC, TDSNP_CALL_VM_FINALIZE, struct tdsnp_wait)
 
+/**
+ * tdsnp_call_ioctl() - the ioctl command of a call on /dev/tdsnp and its
+ * handles
+ * @call: TDSNP_CALL_*
+ *
+ * The one call-to-command table: the switch names every call number and
+ * has no default, so the compiler (-Wswitch) reports a call added without
+ * its command.
+ *
+ * Return: the command, 0 for TDSNP_NR_CALLS.
+ */
+static inline unsigned int tdsnp_call_ioctl(enum tdsnp_call_nr call)
+{
+	switch (call) {
+	case TDSNP_CALL_CAPABILITIES:
+		return TDSNP_IOC_CAPABILITIES;
+	case TDSNP_CALL_VM_OPEN:
+		return TDSNP_IOC_VM_OPEN;
+	case TDSNP_CALL_VM_CAPABILITIES:
+		return TDSNP_IOC_VM_CAPABILITIES;
+	case TDSNP_CALL_VCPU_CREATE:
+		return TDSNP_IOC_VCPU_CREATE;
+	case TDSNP_CALL_GET_STATE:
+		return TDSNP_IOC_GET_STATE;
+	case TDSNP_CALL_SET_STATE:
+		return TDSNP_IOC_SET_STATE;
+	case TDSNP_CALL_SET_MEM_STATE:
+		return TDSNP_IOC_SET_MEM_STATE;
+	case TDSNP_CALL_MMIO_EVENT:
+		return TDSNP_IOC_MMIO_EVENT;
+	case TDSNP_CALL_IOIO_EVENT:
+		return TDSNP_IOC_IOIO_EVENT;
+	case TDSNP_CALL_WAIT_FOR_EVENT:
+		return TDSNP_IOC_WAIT_FOR_EVENT;
+	case TDSNP_CALL_BATCH:
+		return TDSNP_IOC_BATCH;
+	case TDSNP_CALL_ACCESS_MSR:
+		return TDSNP_IOC_ACCESS_MSR;
+	case TDSNP_CALL_ACCESS_IO:
+		return TDSNP_IOC_ACCESS_IO;
+	case TDSNP_CALL_ACCESS_MMIO:
+		return TDSNP_IOC_ACCESS_MMIO;
+	case TDSNP_CALL_OPEN_PHYSMEM:
+		return TDSNP_IOC_OPEN_PHYSMEM;
+	case TDSNP_CALL_VM_LOAD:
+		return TDSNP_IOC_VM_LOAD;
+	case TDSNP_CALL_VM_FINALIZE:
+		return TDSNP_IOC_VM_FINALIZE;
+	case TDSNP_NR_CALLS:
+		break;
+	}
+	return 0;
+}
+
 #endif /* _UAPI_TDSNP_H */

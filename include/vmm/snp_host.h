@@ -50,7 +50,8 @@
 extern const struct vmm_backend_ops vmm_snp_host_ops;
 
 int vmm_snp_host_set_launch_ops(const struct snp_launch_ops *ops, u32 asid_min, u32 asid_max);
-struct snp_guest *vmm_snp_host_guest(struct vmm_vm *vm);
+u32 vmm_snp_host_asid(struct vmm_vm *vm);
+tdsnp_hpa_t vmm_snp_host_gctx(struct vmm_vm *vm);
 struct page *vmm_snp_host_page(struct vmm_vm *vm, u64 gpa);
 struct page *vmm_snp_host_vmsa(struct vmm_vcpu *vcpu);
 

@@ -101,12 +101,74 @@ struct vmm_snp_vmpl_env {
 /*
  * An SVSM call from the lower guest (a request to run VMPL0, GHCB NAE
  * 0x80000018 with SW_EXITINFO1 = 0 or MSR protocol 0x016 with VMPL 0,
- * snp.md 4.1 step 6) comes back from vmm_vcpu_run() as VMM_EXIT_UNHANDLED
- * with this status and the guest's RAX (SVSM protocol [63:32], call [31:0]
- * in the SVSM calling convention) as qualification.  The VMM answers by
- * writing RAX (and other registers) with vmm_set_state() and runs again.
+ * snp.md 4.1 step 6).  The SVSM calling convention (AMD SVSM specification
+ * #58019, "Calling convention"; coconut-svsm kernel/src/protocols/): RAX =
+ * protocol [63:32] | call [31:0], parameters in RCX, RDX, R8, R9, the
+ * result code back in RAX; the calling vCPU's calling area (CAA) has
+ * call_pending at byte 0 (set by the guest before the call, cleared by the
+ * SVSM when it is done) and mem_available at byte 1.
+ *
+ * The backend serves the core-protocol calls that concern the lower
+ * guest's vCPUs and calling areas itself (REMAP_CA, CREATE_VCPU,
+ * DELETE_VCPU, QUERY_PROTOCOL of the core protocol; vmm-core/snp_vmpl.c
+ * "SVSM calls").  Every other call comes back from vmm_vcpu_run() as
+ * VMM_EXIT_UNHANDLED with this status and the guest's RAX as
+ * qualification; RCX, RDX, R8 and R9 are in the vCPU's state.  The VMM
+ * answers by writing RAX (and any output registers) with vmm_set_state()
+ * and runs again; the backend then clears call_pending in the CAA.
  */
 #define VMM_SNP_VMPL_SVSM_CALL		0x80000018LL
+
+/* SVSM protocols (RAX [63:32]): the core protocol (SVSM spec, coconut-svsm). */
+#define VMM_SVSM_PROTOCOL_CORE		0u
+/* Core protocol calls (RAX [31:0]) (coconut-svsm protocols/core.rs). */
+#define VMM_SVSM_CORE_REMAP_CA		0u
+#define VMM_SVSM_CORE_PVALIDATE		1u
+#define VMM_SVSM_CORE_CREATE_VCPU	2u
+#define VMM_SVSM_CORE_DELETE_VCPU	3u
+#define VMM_SVSM_CORE_DEPOSIT_MEM	4u
+#define VMM_SVSM_CORE_WITHDRAW_MEM	5u
+#define VMM_SVSM_CORE_QUERY_PROTOCOL	6u
+#define VMM_SVSM_CORE_CONFIGURE_VTOM	7u
+/* Core protocol versions the backend implements (QUERY_PROTOCOL). */
+#define VMM_SVSM_CORE_VERSION_MIN	1u
+#define VMM_SVSM_CORE_VERSION_MAX	1u
+
+/* SVSM result codes in RAX (coconut-svsm protocols/errors.rs). */
+#define VMM_SVSM_SUCCESS		0x00000000ULL
+#define VMM_SVSM_ERR_INCOMPLETE		0x80000000ULL
+#define VMM_SVSM_ERR_UNSUPPORTED_PROTOCOL 0x80000001ULL
+#define VMM_SVSM_ERR_UNSUPPORTED_CALL	0x80000002ULL
+#define VMM_SVSM_ERR_INVALID_ADDRESS	0x80000003ULL
+#define VMM_SVSM_ERR_INVALID_FORMAT	0x80000004ULL
+#define VMM_SVSM_ERR_INVALID_PARAMETER	0x80000005ULL
+#define VMM_SVSM_ERR_INVALID_REQUEST	0x80000006ULL
+#define VMM_SVSM_ERR_BUSY		0x80000007ULL
+/* Protocol-specific errors: base + code; PVALIDATE/RMPADJUST return codes. */
+#define VMM_SVSM_ERR_PROTOCOL_BASE	0x80001000ULL
+
+/**
+ * struct vmm_svsm_caa - the SVSM calling area of one vCPU (8 bytes)
+ * @call_pending: 1 while a call is in progress (the guest sets it, the
+ *                SVSM clears it when the call is done)
+ * @mem_available: the SVSM asks for memory (DEPOSIT_MEM); 0 here
+ * @no_eoi_required: APIC protocol lazy-EOI flag; untouched here
+ * @reserved: 0
+ *
+ * Layout: coconut-svsm kernel/src/requests.rs struct SvsmCaa (packed,
+ * 8 bytes), SVSM specification "SVSM Calling Area".
+ */
+struct vmm_svsm_caa {
+	u8 call_pending;
+	u8 mem_available;
+	u8 no_eoi_required;
+	u8 reserved[5];
+};
+
+TDSNP_CHECK_SIZE(struct vmm_svsm_caa, 8);
+TDSNP_CHECK_OFFSET(struct vmm_svsm_caa, call_pending, 0);
+TDSNP_CHECK_OFFSET(struct vmm_svsm_caa, mem_available, 1);
+TDSNP_CHECK_OFFSET(struct vmm_svsm_caa, no_eoi_required, 2);
 
 extern const struct vmm_backend_ops vmm_snp_vmpl_ops;
 

@@ -66,6 +66,15 @@
  *                   (TDG.VP.ENTER returned PENDING_INTERRUPT or an L2 exit
  *                   to service one); in a kernel, open an interrupt window
  * @ctx: passed to every hook
+ * @set_cr2: optional: MOV to CR2 on the calling CPU (ring 0).  The L2 has
+ *           no CR2 of its own: TDG.VP.ENTER neither loads nor saves CR2, so
+ *           the L1's CR2 is what the L2 sees (TDX module 1.5.01 loads and
+ *           stores CR2 only on TDH.VP.ENTER and TD exit; the L1 cannot
+ *           reach the TDVPS CR2 field, guest masks 0, tdx-fields.md 7).  The
+ *           backend calls it right before TDG.VP.ENTER when a #PF is being
+ *           injected; the L1 must take no page fault of its own between
+ *           (run with interrupts off).  Without it an emulation #PF is not
+ *           injected: the exit is VMM_EXIT_UNHANDLED with -EOPNOTSUPP
  */
 struct vmm_tdx_l2_env {
 	void *(*map)(void *ctx, u64 gpa);
@@ -74,6 +83,7 @@ struct vmm_tdx_l2_env {
 	void (*free_private_page)(void *ctx, u64 gpa);
 	void (*take_interrupts)(void *ctx);
 	void *ctx;
+	void (*set_cr2)(void *ctx, u64 cr2);
 };
 
 extern const struct vmm_backend_ops vmm_tdx_l2_ops;

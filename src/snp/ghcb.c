@@ -418,6 +418,46 @@ static u64 shared_buf_gpa(const struct snp_ghcb *g)
 }
 
 /**
+ * snp_ghcb_io_str() - INS/OUTS elements through the GHCB (IOIO exit, STR)
+ * @g: the GHCB
+ * @port: I/O port
+ * @size: element size: 1, 2 or 4
+ * @in: INS: the hypervisor reads the port @count times into @buf; else
+ *      OUTS: it writes the @count elements of @buf to the port
+ * @buf: @count elements of @size bytes
+ * @count: 1 .. TDSNP_GHCB_SHARED_BUF_SIZE / @size
+ *
+ * The elements travel in the GHCB's shared buffer, SW_SCRATCH its GPA;
+ * SW_EXITINFO1 is the IOIO intercept's encoding (APM Vol. 2 15.10.2) with
+ * STR, 64-bit addresses and REP when @count > 1; SW_EXITINFO2 = @count
+ * (GHCB spec 4.1.2, snp.md 5.4).
+ *
+ * Return: 0, -EINVAL for a bad @size or @count, or snp_ghcb_call()'s errno
+ * (-EFAULT: the hypervisor refused the scratch area).
+ */
+int snp_ghcb_io_str(struct snp_ghcb *g, u16 port, unsigned int size, bool in, void *buf,
+		    u32 count)
+{
+	u64 sz, info;
+	int ret;
+
+	if (io_size_bits(size, &sz) || !count || count > TDSNP_GHCB_SHARED_BUF_SIZE / size)
+		return -EINVAL;
+	info = ((u64)port << TDSNP_SVM_IOIO_PORT_SHIFT) | sz | TDSNP_SVM_IOIO_A64 |
+	       TDSNP_SVM_IOIO_STR | (count > 1 ? TDSNP_SVM_IOIO_REP : 0) |
+	       (in ? TDSNP_SVM_IOIO_TYPE_IN : 0);
+	snp_ghcb_invalidate(g);
+	if (!in)
+		memcpy(g->page->shared_buffer, buf, (size_t)count * size);
+	ghcb_set(g->page, TDSNP_GHCB_OFF(sw_scratch), shared_buf_gpa(g));
+	ret = snp_ghcb_call(g, TDSNP_SVM_EXIT_IOIO, info, count);
+	if (!ret && in)
+		memcpy(buf, g->page->shared_buffer, (size_t)count * size);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_ghcb_io_str);
+
+/**
  * snp_ghcb_mmio_read() - MMIO read through the GHCB (0x80000001)
  * @g: the GHCB
  * @gpa: the MMIO address

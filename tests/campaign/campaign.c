@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * Fault campaigns over every vmm-core backend (tdx_host, snp_host,
- * snp_vmpl) on the mock firmware.  For each backend, fault rate and seed a
+ * snp_vmpl, tdx_l2) on the mock firmware.  For each backend, fault rate and seed a
  * forked child runs one whole VM lifecycle (create with its report, vCPUs,
  * state, initial pages, finalize and measurement, random conversions,
  * destroy) with the backend's fault kinds injected at that rate, checks
@@ -22,13 +22,21 @@
  *   state mismatch   vmm-core's page state or measurement differs from the
  *                    firmware model's
  *   bad errno        a call returned an errno no fault explains
+ *   wrong output     a guest said something else than its program
+ *                    must (the +run rows; see "guests running" below)
  *
+ * The +run rows (tdx_host+run, snp_host+run, snp_vmpl+run) boot a guest
+ * program on the backend and run it to its halt, faults injected all the
+ * while (TDH.VP.ENTER busy, RMPUPDATE in use during its page state
+ * changes...), then tear down with the same checks.
  * Anything but the first two fails the campaign (a step that failed in a
  * seed where no fault was injected is a bad errno), and so does a row whose
  * injected-fault count does not match its rate over the fault opportunities
  * the mock counted (binomial, 6 standard deviations).  Usage:
- *   tdsnp-campaign [--seeds N] [--backend tdx_host|snp_host|snp_vmpl]
- *                  [--rate R] [--seed S] [--verbose]
+ *   tdsnp-campaign [--seeds N] [--run-seeds N] [--backend B] [--rate R]
+ *                  [--seed S] [--verbose]
+ * B is a row's backend name (e.g. snp_vmpl+run); --run-seeds caps the
+ * seeds of the +run rows (default: --seeds).
  * Rates are in 1/65536 (the mock's unit); by default 1/64, 1/16, 1/4, 1/2
  * and 0.95 are run.  A failing (backend, rate, seed) reproduces with
  * --backend, --rate and --seed.
@@ -56,13 +64,21 @@
 #include <vmm/snp_host.h>
 #include <vmm/snp_vmpl.h>
 #include <vmm/tdx_host.h>
+#include <vmm/tdx_l2.h>
+#include <tdx/tdx_vmcall.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
+#include "../mocks/tdx_guest_model.h"
+#include "../mocks/tdx_vp_run.h"
+#include "../mocks/tdx_guest_image.h"
+#include "../mocks/snp_guest_boot.h"
+#include "../mocks/snp_vcpu_run.h"
 #include "../common/tdx_host_env.h"
 #include "../common/selftest.h"
+#include <guest_snp.h>
 
 #define PG		TDSNP_PAGE_SIZE
 #define BASE		0x100000ULL
@@ -80,12 +96,13 @@ enum outcome {
 	OC_LOSS_UNREPORTED,
 	OC_STATE_MISMATCH,
 	OC_BAD_ERRNO,
+	OC_BAD_OUTPUT,
 	NR_OUTCOMES
 };
 
 static const char *const outcome_name[NR_OUTCOMES] = {
 	"completed", "failed cleanly", "crashed", "hung", "leaked", "freed fw-owned",
-	"loss unreported", "state mismatch", "bad errno",
+	"loss unreported", "state mismatch", "bad errno", "wrong guest output",
 };
 
 /* What a child reports through shared memory. */
@@ -103,6 +120,7 @@ struct run {
 	char detail[200];
 	u64 injected;
 	u64 opportunities;	/* chances the mock had to inject one */
+	bool failed_by_unrated;	/* a step failed on a fault outside the row's rate */
 };
 
 static struct result *shared;
@@ -356,7 +374,7 @@ static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
 		if (!p)
 			continue;
 		snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
-		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_guest(vm)->asid) {
+		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_asid(vm)) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx private, RMP assigned %d gpa 0x%llx",
 			    (unsigned long long)gpa, e.assigned, (unsigned long long)e.gpa);
 			return false;
@@ -421,7 +439,7 @@ static void run_snp_host(struct run *r, u32 rate)
 		ret = vmm_vm_measurement(vm, ld, sizeof(ld));
 		if (ret != 0)
 			bad(r, OC_BAD_ERRNO, "vmm_vm_measurement returned %d", ret);
-		else if (snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), fw,
+		else if (snp_mock_fw_digest(vmm_snp_host_gctx(vm), fw,
 					    NULL) || memcmp(ld, fw, sizeof(ld)) != 0)
 			bad(r, OC_STATE_MISMATCH, "launch digest differs from the firmware's");
 	}
@@ -605,6 +623,778 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
 }
 
+/* ---- guests running: the +run rows ---- */
+
+/*
+ * One guest program boots on vCPU 0 and runs to its halt under the
+ * backend's faults: guest/tests/campaign.c on tdx_host, guest/snp_tests/
+ * campaign.c on snp_host and snp_vmpl.  What it must say, written here by
+ * hand from those sources (nothing computed by the code under test):
+ * "campaign\n" on COM1, then the ucalls below (the first is the host's own
+ * CPUID answer), with the page at GUEST_GPA shared in between holding
+ * "ping" where the host looks.  A conversion the guest asks for may be
+ * refused because of an injected fault: the guest then reports the
+ * refusal status (TDG.VP.VMCALL_INVALID_OPERAND on TDX, 1 on SNP) instead
+ * of 0 and halts.
+ *
+ * Fault-explained ends (failed cleanly, only when a fault has fired):
+ * vmm_vcpu_run() or a setup step returns -EBUSY, -EAGAIN, -EIO or
+ * -ENOTRECOVERABLE; the guest reports a refused conversion and halts;
+ * VMM_EXIT_SHUTDOWN (the runtime's own start-up conversions were refused:
+ * it terminates); a VMM_UCALL_ASSERT ucall (its ucall set-up failed); an
+ * EPT violation / #NPF exit at GUEST_GPA (the host's AUG on the guest's
+ * first touch was refused).  Any other exit, value or order is a wrong
+ * output, and so is any fault-explained end in a seed where no fault fired.
+ */
+#define GUEST_GPA		0xfff34000ULL	/* guest/tests/campaign.c */
+#define SNP_GUEST_GPA		0xfff61000ULL	/* guest/snp_tests/campaign.c */
+#define GUEST_MEM_BASE		0xfff00000ULL
+#define GUEST_MEM_SIZE		0x100000ULL
+#define GUEST_SERIAL		"campaign\n"
+#define GUEST_PING		0x676e6970ULL
+#define GUEST_WRITTEN		0x5ca1ab1eULL
+#define GUEST_MAX_EXITS		4096
+#define TDX_VMCALL_REFUSED	0x8000000000000000ULL	/* INVALID_OPERAND, tdx-guest.md 3.2 */
+#define SNP_REFUSED		1ULL
+#define VMX_EPT_VIOLATION	48	/* SDM Vol. 3C Appendix C */
+#define SVM_NPF			0x400	/* APM Vol. 2 Appendix C */
+
+struct guest_run {
+	u32 mode;		/* the CPUID answer: 1 = an SVSM validates */
+	u64 gpa;		/* the page the guest converts */
+	u64 refused;		/* its status for a refused conversion */
+	u32 npf;		/* the exit code of a refused AUG */
+	u64 *(*host_view)(struct vmm_vm *vm, u64 gpa);
+	const enum tdsnp_mock_fault *kinds;
+	unsigned int nr_kinds;
+	bool refusal;		/* out: the guest reported a refused conversion */
+};
+
+/*
+ * Odd seeds inject from the VM's creation on, even seeds from the guest's
+ * first entry on (the lifecycle rows above cover creation under faults):
+ * so the guest runs under every rate, 0.95 too, where creation would
+ * almost never succeed.  The fired-vs-rate check counts the chances from
+ * the point faults were switched on.
+ */
+static bool faults_from_start(const struct run *r)
+{
+	return r->seed & 1;
+}
+
+/* A fault-explained end: fine when a fault fired, else a wrong output. */
+static void guest_fault_end(struct run *r, const struct guest_run *g, const char *what)
+{
+	if (fired(g->kinds, g->nr_kinds))
+		r->failed = true;
+	else
+		bad(r, OC_BAD_OUTPUT, "%s with no fault injected", what);
+}
+
+/* Run vCPU 0 to its halt, answering its exits and checking what it says. */
+static void run_guest(struct run *r, struct vmm_vm *vm, struct vmm_vcpu *vcpu,
+		      struct guest_run *g)
+{
+	const u64 want[6] = { g->mode, GUEST_WRITTEN, 0, GUEST_PING, 0, 0 };
+	struct vmm_exit x = { 0 };
+	char serial[64];
+	u32 ns = 0, nu = 0, n;
+	u64 *view, v;
+
+	for (n = 0; n < GUEST_MAX_EXITS; n++) {
+		if (!step(r, vmm_vcpu_run(vcpu, &x), "vmm_vcpu_run"))
+			return;
+		if (x.reason == VMM_EXIT_IO && x.io.port == GUEST_COM1 && !x.io.in &&
+		    x.io.size == 1 && ns < sizeof(serial) - 1) {
+			serial[ns++] = (char)x.io.value;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_CPUID && x.cpuid.leaf == 0x40000000 && !nu) {
+			x.cpuid.eax = g->mode;
+			x.cpuid.ebx = 0;
+			x.cpuid.ecx = 0;
+			x.cpuid.edx = 0;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_UCALL && x.ucall.cmd == VMM_UCALL_REPORT &&
+		    nu < ARRAY_SIZE(want) && !g->refusal) {
+			v = x.ucall.arg;
+			if ((nu == 2 || nu == 4) && v == g->refused) {
+				g->refusal = true;
+				guest_fault_end(r, g, "a refused conversion");
+				continue;
+			}
+			if (v != want[nu]) {
+				bad(r, OC_BAD_OUTPUT, "ucall %u: 0x%llx, want 0x%llx", nu,
+				    (unsigned long long)v, (unsigned long long)want[nu]);
+				return;
+			}
+			/* The guest's "ping" is in the host's page of the shared GPA. */
+			view = nu == 3 ? g->host_view(vm, g->gpa) : NULL;
+			if (nu == 3 && (!view || *view != GUEST_PING)) {
+				bad(r, OC_BAD_OUTPUT, "the shared page holds 0x%llx, not ping",
+				    view ? (unsigned long long)*view : 0ULL);
+				return;
+			}
+			nu++;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_HLT) {
+			serial[ns] = 0;
+			if (strcmp(serial, GUEST_SERIAL) != 0)
+				bad(r, OC_BAD_OUTPUT, "serial \"%s\"", serial);
+			else if (nu != ARRAY_SIZE(want) && !g->refusal)
+				bad(r, OC_BAD_OUTPUT, "halted after %u ucalls", nu);
+			return;
+		}
+		if (x.reason == VMM_EXIT_SHUTDOWN) {
+			guest_fault_end(r, g, "shutdown");
+			return;
+		}
+		if (x.reason == VMM_EXIT_UCALL && x.ucall.cmd == VMM_UCALL_ASSERT) {
+			guest_fault_end(r, g, "a guest assertion");
+			return;
+		}
+		if (x.reason == VMM_EXIT_UNHANDLED && x.fail.status == g->npf &&
+		    (x.fail.qualification & ~(u64)(PG - 1)) == g->gpa) {
+			guest_fault_end(r, g, "a refused page fault");
+			return;
+		}
+		bad(r, OC_BAD_OUTPUT, "exit %u (status %lld, qualification 0x%llx) after %u ucalls",
+		    x.reason, (long long)x.fail.status,
+		    (unsigned long long)x.fail.qualification, nu);
+		return;
+	}
+	bad(r, OC_BAD_OUTPUT, "no halt after %u exits", n);
+}
+
+/* ---- tdx_host+run ---- */
+
+static u64 *tdx_host_view(struct vmm_vm *vm, u64 gpa)
+{
+	return vmm_tdx_host_shared(vm, gpa);
+}
+
+/* vmm-core's state of every guest page against the S-EPT. */
+static bool tdx_guest_states_agree(struct run *r, struct vmm_vm *vm, bool refusal)
+{
+	struct tdx_ext_err e;
+	enum vmm_mem_state st;
+	unsigned int s, n;
+	bool leaf, priv;
+	u64 gpa, ret;
+
+	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
+		if (vmm_get_mem_state(vm, gpa, &st))
+			return false;
+		n = 0;
+		do {
+			ret = vmm_tdx_host_sept_rd(vm, gpa, TDX_LEVEL_4K, &e);
+		} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++n < 100000);
+		s = ret == TDX_SUCCESS ? tdx_ext_err_state(&e) : TDX_SEPT_FREE;
+		/* The guest's refused conversion may have left its page blocked (-EIO). */
+		if (s == TDX_SEPT_BLOCKED && st == VMM_MEM_PRIVATE && refusal && gpa == GUEST_GPA)
+			continue;
+		leaf = s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING;
+		priv = st == VMM_MEM_PRIVATE;
+		if (leaf != priv) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, S-EPT state 0x%x",
+			    (unsigned long long)gpa, st, s);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_tdx_host_guest(struct run *r, u32 rate)
+{
+	static const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = 1, .mem_base = GUEST_MEM_BASE,
+		.mem_size = GUEST_MEM_SIZE, .xfam = TDX_XFAM_FIXED1,
+	};
+	struct guest_run g = {
+		.mode = 0, .gpa = GUEST_GPA, .refused = TDX_VMCALL_REFUSED,
+		.npf = VMX_EPT_VIOLATION, .host_view = tdx_host_view,
+		.kinds = tdx_kinds, .nr_kinds = ARRAY_SIZE(tdx_kinds),
+	};
+	struct vmm_destroy_info dinfo = { 0 };
+	struct tdsnp_arena_stats a0, a1;
+	struct vmm_create_info info;
+	struct tdx_module_stats st;
+	struct vmm_vcpu *vcpu = NULL;
+	struct vmm_vm *vm = NULL;
+	unsigned int keys;
+	u64 q0, out0, v0;
+	int lost = 0;
+	bool ok;
+
+	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	tdx_module_set_yield(false);
+	tdx_vp_run_install();
+	tdsnp_arena_stats(tdx_host_test_arena(), &a0);
+	q0 = tdx_pages_quarantined();
+	out0 = tdx_pages_outstanding();
+	v0 = tdsnp_mock_violations();
+	if (faults_from_start(r))
+		fault_on(r->seed, tdx_kinds, ARRAY_SIZE(tdx_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	if (ok)
+		ok = step(r, vmm_vcpu_create(vm, 0, &vcpu), "vmm_vcpu_create");
+	if (ok)
+		ok = step(r, tdx_guest_image_load(vm, guest_image_campaign,
+						  guest_image_campaign_end),
+			  "tdx_guest_image_load");
+	if (ok)
+		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
+	if (ok && !faults_from_start(r))
+		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
+	if (ok)
+		run_guest(r, vm, vcpu, &g);
+	/*
+	 * The S-EPT walk with faults off: at 0.95 each read would be retried
+	 * hundreds of times per page.  The counts so far are kept, and the
+	 * teardown runs under faults again (another draw sequence).
+	 */
+	r->injected = fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	r->opportunities = chances(tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	tdsnp_mock_faults_clear();
+	if (vm)
+		tdx_guest_states_agree(r, vm, g.refusal);
+	fault_on(r->seed ^ 0x5eed5eed5eedULL, tdx_kinds, ARRAY_SIZE(tdx_kinds), rate);
+	if (vm) {
+		lost = vmm_vm_destroy_info(vm, &dinfo);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected += fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	r->opportunities += chances(tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	tdsnp_mock_faults_clear();
+	tdx_module_stats(&st);
+	tdsnp_arena_stats(tdx_host_test_arena(), &a1);
+	if (tdx_pages_outstanding() != out0)
+		bad(r, OC_LEAKED, "library holds %lld pages more",
+		    (long long)(tdx_pages_outstanding() - out0));
+	if (st.pages_owned > tdx_pages_quarantined() - q0)
+		bad(r, OC_LEAKED, "module owns %llu pages, %llu quarantined",
+		    (unsigned long long)st.pages_owned,
+		    (unsigned long long)(tdx_pages_quarantined() - q0));
+	if (a1.violations != a0.violations || tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    a1.violations - a0.violations,
+		    (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (lost >= 0 && tdx_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
+		    (unsigned long long)(tdx_pages_quarantined() - q0), lost,
+		    vm ? 0 : info.lost_pages);
+	keys = vm ? dinfo.lost_keys : info.lost_keys;
+	if (st.hkids_in_use != keys)
+		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
+		    (unsigned long long)st.hkids_in_use, keys);
+	tdx_vp_run_uninstall();
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_tdx_host_teardown();
+}
+
+/* ---- snp_host+run ---- */
+
+static u64 *snp_host_view(struct vmm_vm *vm, u64 gpa)
+{
+	return vmm_snp_host_shared(vm, gpa);
+}
+
+/* vmm-core's private pages are the backend's and assigned to the guest in the RMP. */
+static bool snp_host_guest_states_agree(struct run *r, struct vmm_vm *vm)
+{
+	struct snp_mock_rmp_entry e;
+	enum vmm_mem_state st;
+	struct page *p;
+	bool priv;
+	u64 gpa;
+
+	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
+		if (vmm_get_mem_state(vm, gpa, &st))
+			return false;
+		p = vmm_snp_host_page(vm, gpa);
+		priv = st == VMM_MEM_PRIVATE;
+		if (priv != !!p) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, backend page %p",
+			    (unsigned long long)gpa, st, (void *)p);
+			return false;
+		}
+		if (!p)
+			continue;
+		snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
+		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_asid(vm)) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx private, RMP assigned %d gpa 0x%llx",
+			    (unsigned long long)gpa, e.assigned, (unsigned long long)e.gpa);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_snp_host_guest(struct run *r, u32 rate)
+{
+	static const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1, .mem_base = GUEST_MEM_BASE,
+		.mem_size = GUEST_MEM_SIZE, .attributes = 0x30000ULL,
+	};
+	struct guest_run g = {
+		.mode = 0, .gpa = SNP_GUEST_GPA, .refused = SNP_REFUSED, .npf = SVM_NPF,
+		.host_view = snp_host_view, .kinds = snp_kinds, .nr_kinds = ARRAY_SIZE(snp_kinds),
+	};
+	struct tdsnp_arena_config ac = { .nr_frames = 2048 };
+	struct vmm_vcpu *vcpu = NULL;
+	struct tdsnp_arena_stats st;
+	struct vmm_create_info info;
+	struct tdsnp_arena *arena;
+	struct vmm_vm *vm = NULL;
+	int lost = 0;
+	u64 q0, v0;
+	bool ok;
+
+	arena = tdsnp_arena_create(&ac);
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
+	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 10) ||
+	    vmm_snp_host_set_run_ops(snp_vcpu_run_ops()) ||
+	    vmm_backend_register(&vmm_snp_host_ops)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	snp_vcpu_run_install();
+	q0 = snp_pages_quarantined();
+	v0 = tdsnp_mock_violations();
+	if (faults_from_start(r))
+		fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	if (ok)
+		ok = step(r, vmm_vcpu_create(vm, 0, &vcpu), "vmm_vcpu_create");
+	if (ok)
+		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT),
+			  "snp_guest_boot_vcpu");
+	if (ok)
+		ok = step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
+						 guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
+			  "snp_guest_boot_load");
+	if (ok)
+		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
+	if (ok)
+		ok = step(r, vmm_set_mem_state(vm, SNP_GUEST_GPA, SNP_GUEST_GPA + PG,
+					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
+	if (ok && !faults_from_start(r))
+		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
+	if (ok)
+		run_guest(r, vm, vcpu, &g);
+	if (vm)
+		snp_host_guest_states_agree(r, vm);
+	if (vm) {
+		lost = vmm_vm_destroy(vm);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
+	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
+	tdsnp_mock_faults_clear();
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding)
+		bad(r, OC_LEAKED, "%zu pages neither freed nor quarantined", st.outstanding);
+	if (snp_mock_rmp_assigned_pages() > snp_pages_quarantined() - q0)
+		bad(r, OC_LEAKED, "%u pages assigned, %llu quarantined",
+		    snp_mock_rmp_assigned_pages(),
+		    (unsigned long long)(snp_pages_quarantined() - q0));
+	if (st.violations || tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (lost >= 0 && snp_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
+		    (unsigned long long)(snp_pages_quarantined() - q0), lost,
+		    vm ? 0 : info.lost_pages);
+	snp_vcpu_run_uninstall();
+}
+
+/* ---- snp_vmpl+run ---- */
+
+/* The SVSM's view of a RAM page (its direct map in the mock). */
+static u64 *svsm_view(struct vmm_vm *vm, u64 gpa)
+{
+	(void)vm;
+	return page_address(tdsnp_mock_snp_svsm_page(gpa));
+}
+
+static bool vmpl_guest_states_agree(struct run *r, struct vmm_vm *vm, unsigned int vmpl)
+{
+	enum vmm_mem_state st;
+	u64 gpa;
+
+	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
+		if (vmm_get_mem_state(vm, gpa, &st))
+			return false;
+		if (st == VMM_MEM_PRIVATE ? !vmpl_private(gpa, vmpl) : !vmpl_hv(gpa)) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, RMP disagrees",
+			    (unsigned long long)gpa, st);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_snp_vmpl_guest(struct run *r, u32 rate)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = 1, .mem_base = GUEST_MEM_BASE,
+		.mem_size = GUEST_MEM_SIZE,
+	};
+	struct guest_run g = {
+		.mode = 1, .gpa = SNP_GUEST_GPA, .refused = SNP_REFUSED, .npf = SVM_NPF,
+		.host_view = svsm_view, .kinds = snp_kinds, .nr_kinds = ARRAY_SIZE(snp_kinds),
+	};
+	struct tdsnp_arena_config ac = { .nr_frames = 2048 };
+	struct vmm_vcpu *vcpu = NULL;
+	struct tdsnp_arena_stats st;
+	struct vmm_create_info info;
+	struct tdsnp_arena *arena;
+	struct vmm_vm *vm = NULL;
+	unsigned int assigned0, stuck;
+	int lost = 0, ret;
+	u64 q0, v0;
+	bool ok;
+
+	cfg.vm_index = 1 + r->seed % 3;
+	arena = tdsnp_arena_create(&ac);
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return;
+	}
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, GUEST_MEM_BASE, GUEST_MEM_SIZE)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	snp_vcpu_run_install();
+	snp_vcpu_run_vmpl_install();
+	assigned0 = snp_mock_rmp_assigned_pages();
+	q0 = snp_pages_quarantined();
+	v0 = tdsnp_mock_violations();
+	if (faults_from_start(r))
+		fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	if (ok) {
+		ret = vmm_vcpu_create(vm, 0, &vcpu);
+		/* The SVSM's allocator gave up (its page state change refused): no VMSA page. */
+		if (ret == -ENOMEM) {
+			r->failed = true;
+			ok = false;
+		} else {
+			ok = step(r, ret, "vmm_vcpu_create");
+		}
+	}
+	if (ok)
+		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT),
+			  "snp_guest_boot_vcpu");
+	if (ok)
+		ok = step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
+						 guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
+			  "snp_guest_boot_load");
+	if (ok)
+		ok = step(r, vmm_set_mem_state(vm, SNP_GUEST_GPA, SNP_GUEST_GPA + PG,
+					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
+	if (ok && !faults_from_start(r))
+		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
+	if (ok)
+		run_guest(r, vm, vcpu, &g);
+	if (vm)
+		vmpl_guest_states_agree(r, vm, cfg.vm_index);
+	if (vm) {
+		lost = vmm_vm_destroy(vm);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
+	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
+	tdsnp_mock_faults_clear();
+	stuck = tdsnp_mock_snp_svsm_stuck_pages();
+	if (lost >= 0 && snp_mock_rmp_assigned_pages() != assigned0 + (unsigned int)lost + stuck)
+		bad(r, snp_mock_rmp_assigned_pages() > assigned0 + (unsigned int)lost + stuck ?
+		    OC_LEAKED : OC_LOSS_UNREPORTED,
+		    "%u pages assigned, %u before, %d reported lost, %u stuck in the SVSM pool",
+		    snp_mock_rmp_assigned_pages(), assigned0, lost, stuck);
+	if (tdsnp_mock_snp_svsm_pool_pages())
+		bad(r, OC_LEAKED, "%u SVSM pool pages not given back",
+		    tdsnp_mock_snp_svsm_pool_pages());
+	if (lost >= 0 && snp_pages_quarantined() - q0 > (u64)lost)
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d reported",
+		    (unsigned long long)(snp_pages_quarantined() - q0), lost);
+	if (!vm && info.lost_pages)
+		bad(r, OC_LOSS_UNREPORTED, "create lost %u pages", info.lost_pages);
+	snp_vcpu_run_vmpl_uninstall();
+	snp_vcpu_run_uninstall();
+	tdsnp_mock_snp_svsm_teardown();
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding)
+		bad(r, OC_LEAKED, "%zu arena pages neither freed nor quarantined", st.outstanding);
+	if (st.violations || tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
+}
+
+/* ---- tdx_l2 ---- */
+
+/*
+ * The L1 is this process inside a TD of the guest-side model: NR_PAGES of
+ * its private pages at BASE become the L2 VM's RAM, L2_POOL more are lent
+ * for the vCPUs' guest-state and virtual-APIC pages.  Fault kind at the
+ * row's rate: BUSY from the shared-resource leaves (ATTR.RD/WR, ACCEPT).
+ * BUSY from TDG.VP.WR is not rated (VM create alone writes the 512-qword
+ * MSR exit bitmap, so any rate would end nearly every seed there): odd
+ * seeds get exactly one, at a seed-chosen TDG.VP.WR of the lifecycle.
+ */
+#define L2_POOL		4
+#define L2_POOL_GPA	(BASE + NR_PAGES * PG)
+#define L2_SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
+#define L2_ATTR_RWX	0x800F			/* VALID | R | W | Xs | Xu (tdx-guest.md 4.5) */
+
+static const enum tdsnp_mock_fault l2_kinds[] = { TDSNP_FAULT_TDX_BUSY };
+#define L2_VP_WR_SPAN	1100	/* about the TDG.VP.WRs of one lifecycle */
+
+struct l2_l1 {
+	struct tdx_guest_td *td;
+	bool pool_used[L2_POOL];
+	int pool_out;
+};
+
+static struct l2_l1 l1;
+
+static void *l2_map(void *ctx, u64 gpa)
+{
+	enum tdxg_page_state st;
+
+	(void)ctx;
+	if (tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
+		return NULL;
+	return tdxg_gpa_va(l1.td, tdsnp_gpa(gpa), PG);
+}
+
+static void l2_unmap(void *ctx, u64 gpa, void *va)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)va;
+}
+
+static int l2_alloc(void *ctx, u64 *gpa)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < L2_POOL; i++) {
+		if (!l1.pool_used[i]) {
+			l1.pool_used[i] = true;
+			l1.pool_out++;
+			*gpa = L2_POOL_GPA + i * PG;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void l2_free(void *ctx, u64 gpa)
+{
+	(void)ctx;
+	l1.pool_used[(gpa - L2_POOL_GPA) / PG] = false;
+	l1.pool_out--;
+}
+
+/* The host outside the TD: MapGPA (tdx-guest.md 3.3). */
+static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
+			   struct tdsnp_regs *regs)
+{
+	(void)priv;
+	(void)vcpu;
+	(void)control;
+	if (regs->r11 != TDG_VMCALL_MAP_GPA) {
+		regs->r10 = TDG_VMCALL_INVALID_OPERAND;
+		return;
+	}
+	regs->r10 = tdxg_convert(l1.td, tdsnp_gpa(regs->r12), regs->r13,
+				 regs->r12 & L2_SHARED_BIT) ? TDG_VMCALL_INVALID_OPERAND : 0;
+}
+
+/*
+ * vmm-core's page states against the model's: private = the L1's page with
+ * an RWX alias in VM @idx; shared = a shared page without one; unmapped =
+ * no alias.  Pages of a range whose conversion failed are not checked.
+ */
+static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_lo, u64 skip_hi)
+{
+	u16 attr[TDX_MAX_VMS];
+	enum tdxg_page_state st;
+	enum vmm_mem_state ms;
+	u64 gpa;
+	bool ok;
+
+	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
+		if (gpa >= skip_lo && gpa < skip_hi)
+			continue;
+		if (vmm_get_mem_state(vm, gpa, &ms) ||
+		    tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, attr)) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: no state", (unsigned long long)gpa);
+			return false;
+		}
+		ok = ms == VMM_MEM_PRIVATE ? st == TDXG_PAGE_MAPPED && attr[idx] == L2_ATTR_RWX :
+		     ms == VMM_MEM_SHARED ? st == TDXG_PAGE_SHARED && !attr[idx] :
+		     !attr[idx];
+		if (!ok) {
+			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, model %d alias 0x%x",
+			    (unsigned long long)gpa, ms, st, attr[idx]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_tdx_l2(struct run *r, u32 rate)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 2, .mem_base = BASE,
+		.mem_size = NR_PAGES * PG, .attributes = TDX_L2_CTLS_ENABLE_SHARED_EPTP,
+	};
+	static const struct vmm_tdx_l2_env env = {
+		.map = l2_map, .unmap = l2_unmap, .alloc_private_page = l2_alloc,
+		.free_private_page = l2_free,
+	};
+	struct tdxg_td_config tc = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
+	struct tdxg_host host = { .vmcall = l2_host_vmcall };
+	struct tdsnp_arena_config ac = { .nr_frames = 256 };
+	struct tdsnp_mock_fault_cfg fc = { .seed = r->seed };
+	struct page *pages[NR_PAGES + L2_POOL] = { NULL };
+	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
+	struct tdx_guest_vcpu *l1_vcpu = NULL;
+	struct tdsnp_arena_stats st;
+	struct vmm_create_info info;
+	struct tdsnp_arena *arena;
+	struct vmm_vm *vm = NULL;
+	enum tdxg_page_state ps;
+	u16 attr[TDX_MAX_VMS];
+	static u8 src[4 * PG];
+	enum vmm_mem_state to;
+	u64 v0, a, b, lo = 0, hi = 0;
+	unsigned int i, back;
+	int lost = 0, ret;
+	bool ok;
+
+	arena = tdsnp_arena_create(&ac);
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return;
+	}
+	tdsnp_arena_install(arena);
+	memset(&l1, 0, sizeof(l1));
+	if (tdsnp_mock_tdx_guest_install()) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	tdsnp_mock_set_direct(true);
+	l1.td = tdxg_td_create(&tc);
+	l1_vcpu = l1.td ? tdxg_vcpu_create(l1.td) : NULL;
+	if (!l1_vcpu) {
+		bad(r, OC_CRASHED, "no TD");
+		return;
+	}
+	tdxg_set_current(l1_vcpu);
+	tdxg_set_host(l1.td, &host);
+	for (i = 0; i < NR_PAGES + L2_POOL; i++) {
+		pages[i] = tdsnp_alloc_page();
+		if (!pages[i] || tdxg_map(l1.td, tdsnp_gpa(BASE + i * PG), TDX_PAGE_4K,
+					  TDXG_PAGE_MAPPED, pages[i])) {
+			bad(r, OC_CRASHED, "no L1 page %u", i);
+			return;
+		}
+	}
+	if (vmm_backend_register(&vmm_tdx_l2_ops) || vmm_tdx_l2_set_env(&env)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return;
+	}
+	cfg.vm_index = 1 + (u32)(r->seed % 2);
+	v0 = tdsnp_mock_violations();
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (u8)(r->seed * 5 + i);
+	fc.rate[TDSNP_FAULT_TDX_BUSY] = rate;
+	if (r->seed & 1)
+		fc.nth[TDSNP_FAULT_TDX_VP_WR_BUSY] = 1 + (r->seed / 2) % L2_VP_WR_SPAN;
+	tdsnp_mock_faults_set(&fc);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	for (i = 0; ok && i < 2; i++)
+		ok = step(r, vmm_vcpu_create(vm, i, &vcpu[i]), "vmm_vcpu_create");
+	for (i = 0; ok && i < 2; i++)
+		lifecycle_state(r, vcpu[i]);
+	if (ok) {
+		ret = vmm_mem_add(vm, BASE, src, sizeof(src), false);
+		ok = step(r, ret, "vmm_mem_add") && l2_states_agree(r, vm, cfg.vm_index, 0, 0);
+	}
+	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
+		ret = random_conversion(r, vm, &a, &b, &to);
+		step(r, ret, "vmm_set_mem_state");
+		if (ret) {
+			lo = a;
+			hi = b;
+		}
+		if (!l2_states_agree(r, vm, cfg.vm_index, lo, hi))
+			break;
+	}
+	if (vm) {
+		lost = vmm_vm_destroy(vm);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	r->injected = fired(l2_kinds, ARRAY_SIZE(l2_kinds));
+	r->opportunities = chances(l2_kinds, ARRAY_SIZE(l2_kinds));
+	/* Only a fault may fail a step: the unrated one counts for that (not for the rate). */
+	if (!r->injected && tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_VP_WR_BUSY) && r->failed)
+		r->failed_by_unrated = true;
+	tdsnp_mock_faults_clear();
+	/* Every RAM page is the L1's private page again without an alias, or was reported lost. */
+	for (i = 0, back = 0; i < NR_PAGES; i++)
+		if (!tdxg_page_info(l1.td, tdsnp_gpa(BASE + i * PG), &ps, attr) &&
+		    ps == TDXG_PAGE_MAPPED && !attr[cfg.vm_index])
+			back++;
+	if (lost >= 0 && NR_PAGES - back > (unsigned int)lost)
+		bad(r, OC_LOSS_UNREPORTED, "%u pages not given back, %d reported",
+		    NR_PAGES - back, lost);
+	if (l1.pool_out)
+		bad(r, OC_LEAKED, "%d L1 pages lent for vCPUs not given back", l1.pool_out);
+	if (tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%llu contract violations",
+		    (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (vmm_tdx_l2_set_env(NULL))
+		bad(r, OC_LEAKED, "the backend still counts a VM");
+	vmm_backend_unregister(&vmm_tdx_l2_ops);
+	tdxg_set_current(NULL);
+	tdsnp_mock_tdx_guest_uninstall();
+	tdsnp_mock_set_direct(false);
+	tdsnp_free(l1_vcpu);
+	tdxg_td_destroy(l1.td);
+	for (i = 0; i < NR_PAGES + L2_POOL; i++)
+		tdsnp_free_page(pages[i]);
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding || st.violations)
+		bad(r, st.violations ? OC_FREED_FW_OWNED : OC_LEAKED,
+		    "%zu arena pages outstanding, %zu violations", st.outstanding, st.violations);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+}
+
 /* ---- the campaign ---- */
 
 struct backend {
@@ -616,6 +1406,10 @@ static const struct backend backends[] = {
 	{ "tdx_host", run_tdx_host },
 	{ "snp_host", run_snp_host },
 	{ "snp_vmpl", run_snp_vmpl },
+	{ "tdx_l2", run_tdx_l2 },
+	{ "tdx_host+run", run_tdx_host_guest },
+	{ "snp_host+run", run_snp_host_guest },
+	{ "snp_vmpl+run", run_snp_vmpl_guest },
 };
 
 static const u32 default_rates[] = { 65536 / 64, 65536 / 16, 65536 / 4, 65536 / 2, 62259 };
@@ -627,7 +1421,7 @@ static void child(const struct backend *be, u32 rate, u64 seed)
 	alarm(HANG_SECONDS);
 	be->run(&r, rate);
 	/* Only an injected fault may make a step fail. */
-	if (r.failed && !r.injected)
+	if (r.failed && !r.injected && !r.failed_by_unrated)
 		bad(&r, OC_BAD_ERRNO, "a step failed but no fault was injected");
 	shared->outcome = r.outcome >= 0 ? r.outcome :
 			  r.failed ? OC_FAILED_CLEANLY : OC_COMPLETED;
@@ -696,9 +1490,11 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "run-seeds", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	u64 nr_seeds = 100, first = 1, only_seed = 0, count[NR_OUTCOMES], fired_total;
+	u64 run_seeds = 0, row_seeds;
 	u64 chances_total, hit;
 	const char *only_backend = NULL;
 	u32 rates[ARRAY_SIZE(default_rates)], only_rate = 0;
@@ -708,7 +1504,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:b:r:s:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:b:r:s:vg:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			nr_seeds = strtoull(optarg, NULL, 0);
@@ -725,9 +1521,12 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'g':
+			run_seeds = strtoull(optarg, NULL, 0);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [--seeds N] [--backend B] [--rate R] %s\n",
-				argv[0], "[--seed S] [-v]");
+			fprintf(stderr, "usage: %s [--seeds N] [--run-seeds N] [--backend B] %s\n",
+				argv[0], "[--rate R] [--seed S] [-v]");
 			return 2;
 		}
 	}
@@ -740,9 +1539,12 @@ int main(int argc, char **argv)
 		rates[0] = only_rate;
 		nr_rates = 1;
 	}
+	if (!run_seeds || run_seeds > nr_seeds)
+		run_seeds = nr_seeds;
 	if (only_seed) {
 		first = only_seed;
 		nr_seeds = 1;
+		run_seeds = 1;
 	}
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		      -1, 0);
@@ -751,13 +1553,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	printf("%-9s %-7s %6s", "backend", "rate", "seeds");
+	printf("%-12s %-7s %6s", "backend", "rate", "seeds");
 	for (oc = 0; oc < NR_OUTCOMES; oc++)
 		printf(" %*s", oc < 2 ? 8 : 6, oc == 0 ? "complete" : oc == 1 ? "failed" :
 		       oc == OC_CRASHED ? "crash" : oc == OC_HUNG ? "hung" :
 		       oc == OC_LEAKED ? "leak" : oc == OC_FREED_FW_OWNED ? "fwfree" :
 		       oc == OC_LOSS_UNREPORTED ? "unrep" : oc == OC_STATE_MISMATCH ? "state" :
-		       "errno");
+		       oc == OC_BAD_ERRNO ? "errno" : "output");
 	printf(" %10s %9s %6s\n", "chances", "faults", "hit");
 	for (bi = 0; bi < ARRAY_SIZE(backends); bi++) {
 		if (only_backend && strcmp(only_backend, backends[bi].name) != 0)
@@ -769,7 +1571,9 @@ int main(int argc, char **argv)
 			fired_total = 0;
 			chances_total = 0;
 			hit = 0;
-			for (seed = first; seed < first + nr_seeds; seed++) {
+			/* A +run row (a guest runs): --run-seeds applies. */
+			row_seeds = strstr(backends[bi].name, "+run") ? run_seeds : nr_seeds;
+			for (seed = first; seed < first + row_seeds; seed++) {
 				oc = (unsigned int)one(&backends[bi], rates[ri], seed, &inj, &ch,
 						       detail);
 				count[oc]++;
@@ -783,8 +1587,8 @@ int main(int argc, char **argv)
 					       (unsigned long long)seed, detail);
 				}
 			}
-			printf("%-9s %7.4f %6llu", backends[bi].name, rates[ri] / 65536.0,
-			       (unsigned long long)nr_seeds);
+			printf("%-12s %7.4f %6llu", backends[bi].name, rates[ri] / 65536.0,
+			       (unsigned long long)row_seeds);
 			for (oc = 0; oc < NR_OUTCOMES; oc++) {
 				printf(" %*llu", oc < 2 ? 8 : 6, (unsigned long long)count[oc]);
 				if (oc > OC_FAILED_CLEANLY && count[oc])
@@ -802,7 +1606,8 @@ int main(int argc, char **argv)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("columns: complete = completed, failed = failed cleanly; any other count fails;\n"
+	printf("columns: complete = completed, failed = failed cleanly; any other count fails\n"
+	       "(output = wrong guest output); +run rows boot and run a guest program;\n"
 	       "chances = fault opportunities, faults = injected (must match the rate),\n"
 	       "hit = seeds with at least one fault\n");
 	printf("%s in %.1f s\n", failed ? "FAILED" : "passed",

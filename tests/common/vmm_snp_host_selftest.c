@@ -121,7 +121,7 @@ static int destroy(struct vmm_vm **vm)
 
 static int fw_digest(struct vmm_vm *vm, u8 ld[SHA384_DIGEST_SIZE])
 {
-	return snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx), ld, NULL);
+	return snp_mock_fw_digest(vmm_snp_host_gctx(vm), ld, NULL);
 }
 
 static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg, size_t len)
@@ -156,11 +156,11 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 		EQ(caps.flags, VMM_CAP_RUN | VMM_CAP_FINALIZE);
 		EQ(caps.state_types,
 		   BIT(VMM_STATE_REG) | BIT(VMM_STATE_VMSA) | BIT(VMM_STATE_MSR));
-		asid = vmm_snp_host_guest(vm)->asid;
+		asid = vmm_snp_host_asid(vm);
 		EQ(asid, ASID_MIN);
 		/* Only the context page is assigned (to the firmware). */
 		EQ(snp_mock_rmp_assigned_pages(), 1);
-		held[nr_held++] = tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx);
+		held[nr_held++] = vmm_snp_host_gctx(vm);
 	}
 	for (i = 0; i < 2; i++) {
 		struct tdsnp_sev_es_save_area *sa;
@@ -244,7 +244,7 @@ static int test_lifecycle_digest_equals_firmware_destroy_restores_rmp(char *msg,
 	EQ(snp_mock_rmp_assigned_pages(), 0);
 	/* The ASID went back to the range. */
 	EQ(ret ? 0 : vmm_vm_create(&base_cfg, &again), 0);
-	EQ(ret ? 0 : vmm_snp_host_guest(again)->asid, ASID_MIN);
+	EQ(ret ? 0 : vmm_snp_host_asid(again), ASID_MIN);
 	DESTROY_EQ(&again, 0);
 	tdsnp_free(src);
 	tdsnp_free(vmsa_copy[0]);
@@ -339,7 +339,7 @@ static int test_convert_both_ways_with_rmp_checked_failure_stays_in_from(char *m
 		return end(ret, msg, len, 0);
 	EQ(vmm_vm_create(&base_cfg, &vm), 0);
 	if (!ret)
-		asid = vmm_snp_host_guest(vm)->asid;
+		asid = vmm_snp_host_asid(vm);
 	/* To private: assigned to the guest at its GPA, mutable, not validated. */
 	EQ(ret ? 0 : vmm_set_mem_state(vm, lo, hi, VMM_MEM_PRIVATE), 0);
 	for (p = lo, i = 0; !ret && p < hi; p += PG, i++) {
@@ -431,7 +431,7 @@ static int test_bad_input_every_entry_point_leaves_nothing(char *msg, size_t len
 	EQ(snp_mock_rmp_assigned_pages(), 2);
 	DESTROY_EQ(&vm[0], 0);
 	EQ(vmm_vm_create(&base_cfg, &vm[2]), 0);
-	EQ(ret ? 0 : vmm_snp_host_guest(vm[2])->asid, ASID_MIN);
+	EQ(ret ? 0 : vmm_snp_host_asid(vm[2]), ASID_MIN);
 	DESTROY_EQ(&vm[1], 0);
 	DESTROY_EQ(&vm[2], 0);
 	/* The firmware refuses ACTIVATE (ASID owned): status, nothing lost. */

@@ -95,11 +95,6 @@ static int exit_handler(void *priv, struct snp_mock_exit *e)
 	return 0;
 }
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /**
  * LLVMFuzzerInitialize() - the SNP mock, a guest ASID with its GHCB, once
  * @argc: libFuzzer's argument count (unused)
@@ -116,9 +111,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	arena = tdsnp_arena_create(&ac);
 	CHECK(arena);
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	CHECK(tdsnp_mock_install() == 0 && tdsnp_mock_snp_install() == 0);
 	snp_ghcb_set_msr_ops(snp_mock_ghcb_msr_ops());
 	snp_mock_hv_set_exit_handler(exit_handler, NULL);

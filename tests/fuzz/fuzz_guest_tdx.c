@@ -78,6 +78,7 @@ static void fail(int line, const char *what);
 #include "fuzz_check.h"
 
 #include "fuzz_input.h"
+#include "fuzz_harness.h"
 
 /* A value the guest puts in a register: small, a GPA in or near RAM, or raw. */
 static u64 shaped(struct in *in)
@@ -164,8 +165,7 @@ static void fail(int line, const char *what)
 }
 
 static struct tdsnp_arena *arena;
-static struct tdsnp_arena_stats base_stats;
-static u64 base_violations;
+static struct fuzz_base base;
 
 /* ---- the device model ---- */
 
@@ -559,8 +559,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_mock_mode();
 	tdx_module_set_runner(&hostile);
 	arena = tdx_host_test_arena();
-	tdsnp_arena_stats(arena, &base_stats);
-	base_violations = tdsnp_mock_violations();
+	fuzz_base_take(arena, &base);
 	return 0;
 }
 
@@ -585,15 +584,9 @@ static void check_states(void)
 
 static void check_clean(void)
 {
-	struct tdsnp_arena_stats st;
 	struct tdx_module_stats ms;
 
-	tdsnp_arena_stats(arena, &st);
-	CHECK(st.outstanding == base_stats.outstanding);
-	CHECK(st.fw_owned == base_stats.fw_owned);
-	CHECK(st.quarantined == base_stats.quarantined);
-	CHECK(st.violations == base_stats.violations);
-	CHECK(tdsnp_mock_violations() == base_violations);
+	fuzz_base_check(arena, &base);
 	tdx_module_stats(&ms);
 	CHECK(!ms.pages_owned && !ms.tds && !ms.hkids_in_use);
 }
@@ -601,49 +594,9 @@ static void check_clean(void)
 /* The exit vmm_vcpu_run() returned is the one the request calls for. */
 static void check_exit(const struct vmm_exit *e)
 {
-	const struct vmm_exit *w = &g.x.exit;
-	const struct vmm_ucall *u = &g.x.want_rec;
-
 	CHECK(g.x.has_exit);
 	g.x.has_exit = false;
-	CHECK(e->reason == w->reason);
-	switch (e->reason) {
-	case VMM_EXIT_IO:
-		CHECK(e->io.port == w->io.port && e->io.size == w->io.size &&
-		      e->io.in == w->io.in && e->io.value == w->io.value);
-		break;
-	case VMM_EXIT_MMIO:
-		CHECK(e->mmio.gpa == w->mmio.gpa && e->mmio.size == w->mmio.size &&
-		      e->mmio.write == w->mmio.write && e->mmio.value == w->mmio.value);
-		break;
-	case VMM_EXIT_CPUID:
-		CHECK(e->cpuid.leaf == w->cpuid.leaf && e->cpuid.subleaf == w->cpuid.subleaf);
-		break;
-	case VMM_EXIT_MSR:
-		CHECK(e->msr.index == w->msr.index && e->msr.write == w->msr.write &&
-		      e->msr.value == w->msr.value);
-		break;
-	case VMM_EXIT_UCALL:
-		if (g.x.exit_ucall_rec) {
-			CHECK(e->ucall.gpa == w->ucall.gpa && e->ucall.cmd == u->cmd &&
-			      e->ucall.nr_args == u->nr_args && e->ucall.line == u->line &&
-			      e->ucall.arg == u->args[0]);
-			CHECK(!memcmp(e->ucall.args, u->args, sizeof(u->args)));
-			CHECK(!memcmp(e->ucall.file, u->file, sizeof(u->file)));
-		} else {
-			CHECK(e->ucall.cmd == VMM_UCALL_VALUE && !e->ucall.gpa &&
-			      e->ucall.arg == w->ucall.arg && e->ucall.nr_args == 1 &&
-			      e->ucall.args[0] == w->ucall.arg);
-		}
-		break;
-	case VMM_EXIT_SHUTDOWN:
-	case VMM_EXIT_UNHANDLED:
-		CHECK(e->fail.status == w->fail.status &&
-		      e->fail.qualification == w->fail.qualification);
-		break;
-	default:
-		break;
-	}
+	fuzz_check_exit(e, &g.x.exit, g.x.exit_ucall_rec ? &g.x.want_rec : NULL);
 }
 
 /* The caller's answer to an exit that needs one, and what the guest must get. */

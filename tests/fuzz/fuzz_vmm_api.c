@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * libFuzzer target over vmm-core's public API on one backend (FUZZ_BACKEND:
- * 0 tdx_host, 1 snp_host, 2 snp_vmpl) and the mock firmware.  Each input is
+ * 0 tdx_host, 1 snp_host, 2 snp_vmpl, 3 tdx_l2) and the mock firmware.  Each input is
  * a program: a sequence of calls (VM create with a fuzzed configuration,
  * vCPU create/destroy, state batches of any size, types, ids and values,
  * flush/invalidate, initial pages, conversions of fuzzed ranges to fuzzed
  * states, finalize, measurement with fuzzed lengths, destroy) in any order.
  * After every call vmm-core's page states are compared with the firmware
- * model's (S-EPT for TDX, RMP for SNP); after a successful finalize on
+ * model's (S-EPT for TDX, RMP for SNP, the L1's pages and their L2 aliases
+ * for tdx_l2); after a successful finalize on
  * snp_host the launch digest with the firmware's; after the input every VM
  * is destroyed and nothing may be left: no page outstanding in the arena,
  * nothing firmware-owned or quarantined, no contract violation.  Any
@@ -32,11 +33,14 @@
 #include <vmm/snp_host.h>
 #include <vmm/snp_vmpl.h>
 #include <vmm/tdx_host.h>
+#include <vmm/tdx_l2.h>
+#include <tdx/tdx_vmcall.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
+#include "../mocks/tdx_guest_model.h"
 #include "../common/tdx_host_env.h"
 #include "fuzz_vmm_api.h"
 
@@ -94,11 +98,82 @@ static struct tdsnp_arena_stats base_stats;
 static u64 base_violations;
 static unsigned int base_assigned;
 
-#if FUZZ_BACKEND != 0
-static void quarantine_in_arena(void *ctx, struct page *page)
+#if FUZZ_BACKEND == 3
+/*
+ * tdx_l2: this process is the L1 inside a TD of the guest-side model.  Its
+ * private pages cover every RAM range op_create() picks with an in-range
+ * base (BASE .. BASE + (MAX_PAGES + 8) pages); L2_POOL more at L2_POOL_GPA
+ * are lent for the vCPUs' guest-state and virtual-APIC pages (2 each).
+ */
+#define L1_PAGES	(MAX_PAGES + 8)
+#define L2_POOL		(2 * 4 * MAX_VMS)
+#define L2_POOL_GPA	(BASE + L1_PAGES * PG)
+#define L2_SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
+#define L2_ATTR_RWX	0x800F			/* VALID | R | W | Xs | Xu (tdx-guest.md 4.5) */
+
+static struct tdx_guest_td *l1_td;
+static bool pool_used[L2_POOL];
+static int pool_out;
+
+static void *l2_map(void *ctx, u64 gpa)
 {
-	tdsnp_arena_quarantine(ctx, page);
+	enum tdxg_page_state st;
+
+	(void)ctx;
+	if (tdxg_page_info(l1_td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
+		return NULL;
+	return tdxg_gpa_va(l1_td, tdsnp_gpa(gpa), PG);
 }
+
+static void l2_unmap(void *ctx, u64 gpa, void *va)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)va;
+}
+
+static int l2_alloc(void *ctx, u64 *gpa)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < L2_POOL; i++) {
+		if (!pool_used[i]) {
+			pool_used[i] = true;
+			pool_out++;
+			*gpa = L2_POOL_GPA + i * PG;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void l2_free(void *ctx, u64 gpa)
+{
+	(void)ctx;
+	pool_used[(gpa - L2_POOL_GPA) / PG] = false;
+	pool_out--;
+}
+
+/* The host outside the TD: MapGPA (tdx-guest.md 3.3). */
+static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
+			   struct tdsnp_regs *regs)
+{
+	(void)priv;
+	(void)vcpu;
+	(void)control;
+	if (regs->r11 != TDG_VMCALL_MAP_GPA) {
+		regs->r10 = TDG_VMCALL_INVALID_OPERAND;
+		return;
+	}
+	regs->r10 = tdxg_convert(l1_td, tdsnp_gpa(regs->r12), regs->r13,
+				 regs->r12 & L2_SHARED_BIT) ? TDG_VMCALL_INVALID_OPERAND : 0;
+}
+
+static const struct vmm_tdx_l2_env l2_env = {
+	.map = l2_map, .unmap = l2_unmap, .alloc_private_page = l2_alloc,
+	.free_private_page = l2_free,
+};
 #endif
 
 /* ---- firmware's view of each page ---- */
@@ -121,6 +196,25 @@ static void check_states(struct fvm *f)
 			CHECK((s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING) ==
 			      (st == VMM_MEM_PRIVATE));
 		}
+#elif FUZZ_BACKEND == 3
+		{
+			enum tdxg_page_state s = TDXG_PAGE_PENDING;
+			u16 attr[TDX_MAX_VMS] = { 0 };
+			u16 a;
+
+			/* RAM outside the L1's pages never becomes private or shared. */
+			if (tdxg_page_info(l1_td, tdsnp_gpa(gpa), &s, attr)) {
+				CHECK(st == VMM_MEM_UNMAPPED);
+				continue;
+			}
+			a = attr[f->cfg.vm_index];
+			if (st == VMM_MEM_PRIVATE)
+				CHECK(s == TDXG_PAGE_MAPPED && a == L2_ATTR_RWX);
+			else if (st == VMM_MEM_SHARED)
+				CHECK(s == TDXG_PAGE_SHARED && !a);
+			else
+				CHECK(!a);
+		}
 #elif FUZZ_BACKEND == 1
 		{
 			struct page *p = vmm_snp_host_page(f->vm, gpa);
@@ -130,7 +224,7 @@ static void check_states(struct fvm *f)
 			if (p) {
 				snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
 				CHECK(e.assigned && e.gpa == gpa &&
-				      e.asid == vmm_snp_host_guest(f->vm)->asid);
+				      e.asid == vmm_snp_host_asid(f->vm));
 			}
 		}
 #else
@@ -194,6 +288,37 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	tdx_module_set_yield(false);	/* one thread: nobody to meet */
 	fuzz_mock_mode();
 	arena = tdx_host_test_arena();
+#elif FUZZ_BACKEND == 3
+	{
+		static struct tdxg_host host = { .vmcall = l2_host_vmcall };
+		struct tdxg_td_config tc = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
+		struct tdsnp_arena_config ac = { .nr_frames = 256 };
+		struct tdx_guest_vcpu *v;
+		struct page *p;
+		unsigned int i;
+
+		arena = tdsnp_arena_create(&ac);
+		if (!arena)
+			abort();
+		tdsnp_arena_install(arena);
+		if (tdsnp_mock_tdx_guest_install())
+			abort();
+		fuzz_mock_mode();
+		l1_td = tdxg_td_create(&tc);
+		v = l1_td ? tdxg_vcpu_create(l1_td) : NULL;
+		if (!v)
+			abort();
+		tdxg_set_current(v);
+		tdxg_set_host(l1_td, &host);
+		for (i = 0; i < L1_PAGES + L2_POOL; i++) {
+			p = tdsnp_alloc_page();
+			if (!p || tdxg_map(l1_td, tdsnp_gpa(BASE + i * PG), TDX_PAGE_4K,
+					   TDXG_PAGE_MAPPED, p))
+				abort();
+		}
+		if (vmm_backend_register(&vmm_tdx_l2_ops) || vmm_tdx_l2_set_env(&l2_env))
+			abort();
+	}
 #else
 	{
 		struct tdsnp_arena_config ac = { .nr_frames = 2048 };
@@ -201,9 +326,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		arena = tdsnp_arena_create(&ac);
 		if (!arena)
 			abort();
-		tdsnp_arena_install(arena);
-		snp_mock_set_arena(arena);
-		snp_set_quarantine_hook(quarantine_in_arena, arena);
+		snp_mock_use_arena(arena);
 	}
 #if FUZZ_BACKEND == 1
 	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
@@ -218,7 +341,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 #endif
 	tdsnp_arena_stats(arena, &base_stats);
 	base_violations = tdsnp_mock_violations();
-	base_assigned = FUZZ_BACKEND ? snp_mock_rmp_assigned_pages() : 0;
+	base_assigned = FUZZ_BACKEND == 1 || FUZZ_BACKEND == 2 ? snp_mock_rmp_assigned_pages() : 0;
 	return 0;
 }
 
@@ -239,6 +362,19 @@ static void check_clean(void)
 		tdx_module_stats(&ms);
 		CHECK(!ms.pages_owned && !ms.tds && !ms.hkids_in_use);
 	}
+#elif FUZZ_BACKEND == 3
+	{
+		enum tdxg_page_state s;
+		u16 attr[TDX_MAX_VMS];
+		u64 gpa;
+
+		/* Every L1 page private to the L1 again, aliased nowhere; every vCPU page back. */
+		for (gpa = BASE; gpa < BASE + L1_PAGES * PG; gpa += PG) {
+			CHECK(!tdxg_page_info(l1_td, tdsnp_gpa(gpa), &s, attr));
+			CHECK(s == TDXG_PAGE_MAPPED && !attr[1] && !attr[2] && !attr[3]);
+		}
+		CHECK(pool_out == 0);
+	}
 #else
 	CHECK(snp_mock_rmp_assigned_pages() == base_assigned);
 #endif
@@ -254,7 +390,8 @@ static void op_create(struct fvm *f, struct in *in)
 	u8 how = get8(in);
 	struct vmm_vm_config c = {
 		.backend = FUZZ_BACKEND == 0 ? VMM_BACKEND_TDX_HOST :
-			   FUZZ_BACKEND == 1 ? VMM_BACKEND_SNP_HOST : VMM_BACKEND_SNP_VMPL,
+			   FUZZ_BACKEND == 1 ? VMM_BACKEND_SNP_HOST :
+			   FUZZ_BACKEND == 2 ? VMM_BACKEND_SNP_VMPL : VMM_BACKEND_TDX_L2,
 	};
 	struct vmm_create_info info;
 	int ret;
@@ -271,13 +408,21 @@ static void op_create(struct fvm *f, struct in *in)
 	if (FUZZ_BACKEND == 2 && c.mem_base + c.mem_size > BASE + MAX_PAGES * PG &&
 	    c.mem_base >= BASE && c.mem_base + c.mem_size >= c.mem_base)
 		c.mem_size = 0;	/* outside the SVSM's RAM: the caller's contract */
+#if FUZZ_BACKEND == 3
+	if (c.mem_base < BASE || c.mem_base + c.mem_size < c.mem_base ||
+	    c.mem_base + c.mem_size > BASE + L1_PAGES * PG)
+		c.mem_size = 0;	/* not the L1's own private pages: the caller's contract */
+#endif
 	c.attributes = how & 4 ? get64(in) :
-		       FUZZ_BACKEND == 0 ? TDX_TD_ATTR_DEBUG * (how >> 7) : 0x30000ULL;
-	c.xfam = FUZZ_BACKEND == 0 && !(how & 8) ? TDX_XFAM_FIXED1 : get64(in);
+		       FUZZ_BACKEND == 0 ? TDX_TD_ATTR_DEBUG * (how >> 7) :
+		       FUZZ_BACKEND == 3 ? (how >> 6) & VMM_TDX_L2_CTLS_ALLOWED : 0x30000ULL;
+	c.xfam = FUZZ_BACKEND == 0 && !(how & 8) ? TDX_XFAM_FIXED1 :
+		 FUZZ_BACKEND == 3 && !(how & 8) ? 0 : get64(in);
 	c.sev_features = how & 16 ? get64(in) : 0;
 	c.vm_index = FUZZ_BACKEND == 2 && !(how & 32) ? 1 + get8(in) % 3 : get8(in) % 5;
 	ret = vmm_vm_create_info(&c, &f->vm, &info);
-	CHECK(ERRNO_IN(ret, -EINVAL));
+	/* tdx_l2: an L2 VM index the other VM already uses is -EBUSY. */
+	CHECK(ERRNO_IN(ret, -EINVAL) || (FUZZ_BACKEND == 3 && ret == -EBUSY));
 	CHECK(!ret == !!f->vm);
 	CHECK(info.lost_pages == 0 && info.lost_keys == 0);
 	if (!ret) {
@@ -323,6 +468,8 @@ static void op_vcpu(struct fvm *f, struct in *in)
 	      (ret == -ENOSPC && vmm_vm_last_status(f->vm) == TDX_MAX_VCPUS_EXCEEDED));
 #elif FUZZ_BACKEND == 1
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST, -EPERM));	/* -EPERM: after finalize */
+#elif FUZZ_BACKEND == 3
+	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST));
 #else
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST));
 #endif
@@ -401,8 +548,10 @@ static void op_mem_add(struct fvm *f, struct in *in)
 		size |= b & 0x3f;
 	memset(src, b, sizeof(src));
 	ret = vmm_mem_add(f->vm, gpa, src, size, b & 0x20);
+	/* tdx_l2: an L2 has no launch measurement, measured pages are -EOPNOTSUPP. */
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST, -EBUSY) ||
-	      (ret == -EIO && !svsm_backs(gpa, gpa + size)));
+	      (ret == -EIO && !svsm_backs(gpa, gpa + size)) ||
+	      (FUZZ_BACKEND == 3 && ret == -EOPNOTSUPP && (b & 0x20)));
 	check_states(f);
 }
 
@@ -420,7 +569,9 @@ static void op_convert(struct fvm *f, struct in *in)
 		end = get64(in);
 	}
 	ret = vmm_set_mem_state(f->vm, start, end, (enum vmm_mem_state)(b % 5));
-	CHECK(ERRNO_IN(ret, -EINVAL) || (ret == -EIO && !svsm_backs(start, end)));
+	/* tdx_l2: -EBUSY for a page the other L2 VM has (RAM ranges may overlap). */
+	CHECK(ERRNO_IN(ret, -EINVAL) || (ret == -EIO && !svsm_backs(start, end)) ||
+	      (FUZZ_BACKEND == 3 && ret == -EBUSY));
 	check_states(f);
 }
 
@@ -446,7 +597,7 @@ static void op_finalize(struct fvm *f, struct in *in)
 		f->finalized = true;
 #if FUZZ_BACKEND == 1
 		CHECK(vmm_vm_measurement(f->vm, ld, sizeof(ld)) == 0);
-		CHECK(!snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(f->vm)->gctx), fw,
+		CHECK(!snp_mock_fw_digest(vmm_snp_host_gctx(f->vm), fw,
 					  NULL));
 		CHECK(!memcmp(ld, fw, sizeof(fw)));
 #else

@@ -5,6 +5,7 @@
  * so that freeing it is a strict-mode violation.
  */
 #include <tdsnp/platform.h>
+#include <snp/snp.h>
 #include "mock.h"
 #include "snp_mock.h"
 #include "snp_vcpu_run.h"
@@ -18,6 +19,28 @@ static struct tdsnp_arena *snp_arena;
 void snp_mock_set_arena(struct tdsnp_arena *arena)
 {
 	snp_arena = arena;
+}
+
+static void quarantine_in_arena(void *ctx, struct page *page)
+{
+	tdsnp_arena_quarantine(ctx, page);
+}
+
+/**
+ * snp_mock_use_arena() - one arena for everything SNP in a test: the page
+ * provider (tdsnp_arena_install()), the memory guest virtual addresses
+ * point into (snp_mock_set_arena()) and where SNP's policy layer
+ * quarantines pages (snp_set_quarantine_hook())
+ * @arena: the arena, or NULL to undo all three
+ */
+void snp_mock_use_arena(struct tdsnp_arena *arena)
+{
+	tdsnp_arena_install(arena);
+	snp_mock_set_arena(arena);
+	if (arena)
+		snp_set_quarantine_hook(quarantine_in_arena, arena);
+	else
+		snp_set_quarantine_hook(NULL, NULL);
 }
 
 /**

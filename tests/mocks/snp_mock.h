@@ -170,6 +170,7 @@ void *snp_mock_host_map(tdsnp_hpa_t spa);
 #ifndef __KERNEL__
 struct tdsnp_arena;
 void snp_mock_set_arena(struct tdsnp_arena *arena);
+void snp_mock_use_arena(struct tdsnp_arena *arena);
 #endif
 
 #endif /* TDSNP_SNP_MOCK_H */

@@ -57,6 +57,12 @@ struct tdx_guest_vcpu {
 	struct tdg_ve_info ve;
 	bool ve_valid;
 	bool l1_irq_pending;
+	/*
+	 * The vCPU's CR2 register: one for the L1 and its L2 VMs, which
+	 * TDG.VP.ENTER and L2->L1 exits leave alone (module 1.5.01 loads and
+	 * stores CR2 only on TDH.VP.ENTER / TD exit to the host, td_exit.c).
+	 */
+	u64 cr2;
 	struct tdxg_l2_exit_script script[TDXG_MAX_SCRIPT];
 	u32 script_head, script_len;
 	struct tdxg_vcpu_stats stats;
@@ -1510,6 +1516,32 @@ void tdxg_inject_ve(struct tdx_guest_vcpu *vcpu, const struct tdg_ve_info *ve)
 void tdxg_set_l1_interrupt_pending(struct tdx_guest_vcpu *vcpu, bool pending)
 {
 	vcpu->l1_irq_pending = pending;
+}
+
+/**
+ * tdxg_cr2() - the vCPU's CR2 register
+ * @vcpu: the vCPU
+ *
+ * The L1 and the L2 VMs it enters share it: TDG.VP.ENTER neither loads nor
+ * saves CR2, so what the L1 writes with MOV to CR2 before entering is the
+ * CR2 the L2 sees, and an L2 page fault's CR2 is still there for the L1
+ * after the exit (TDX module 1.5.01 td_exit.c, tdh_vp_enter.c).
+ *
+ * Return: CR2.
+ */
+u64 tdxg_cr2(struct tdx_guest_vcpu *vcpu)
+{
+	return vcpu->cr2;
+}
+
+/**
+ * tdxg_set_cr2() - MOV to CR2 on the vCPU (by its L1 or by a page fault)
+ * @vcpu: the vCPU
+ * @cr2: the new value
+ */
+void tdxg_set_cr2(struct tdx_guest_vcpu *vcpu, u64 cr2)
+{
+	vcpu->cr2 = cr2;
 }
 
 /**

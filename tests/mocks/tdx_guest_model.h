@@ -187,6 +187,8 @@ u64 tdxg_shared_bit(struct tdx_guest_td *td);
 
 void tdxg_inject_ve(struct tdx_guest_vcpu *vcpu, const struct tdg_ve_info *ve);
 void tdxg_set_l1_interrupt_pending(struct tdx_guest_vcpu *vcpu, bool pending);
+u64 tdxg_cr2(struct tdx_guest_vcpu *vcpu);
+void tdxg_set_cr2(struct tdx_guest_vcpu *vcpu, u64 cr2);
 int tdxg_script_l2_exit(struct tdx_guest_vcpu *vcpu, const struct tdxg_l2_exit_script *s);
 u32 tdxg_script_left(struct tdx_guest_vcpu *vcpu);
 int tdxg_peek_field(struct tdx_guest_vcpu *vcpu, u64 field_id, u64 *value);

@@ -11,7 +11,12 @@
  *   a VM-entry failure (exit reason 33 with bit 31).
  * - Events: a valid VM-entry interruption-information field (0x4016, with
  *   0x4018 as error code) is delivered through the L2's IDT on entry and
- *   its valid bit cleared (SDM Vol. 3C 27.6).
+ *   its valid bit cleared (SDM Vol. 3C 27.6).  Delivery never writes CR2:
+ *   an injected #PF finds the CR2 the L1 wrote (SDM Vol. 3C 27.6.1.1: VM
+ *   entry does not load CR2).
+ * - CR2 is the TD vCPU's one register (tdxg_cr2()): loaded into the L2 on
+ *   entry and stored back at the exit, so a #PF the L2 takes itself leaves
+ *   its CR2 for the L1 too (TDX module 1.5.01 saves CR2 only on TD exit).
  * - Memory: the L2's guest-physical space is the TD's private pages that
  *   have an alias in this VM (TDG.MEM.PAGE.ATTR.WR), with R -> read,
  *   W -> write, Xs or Xu -> execute.  An access the attributes forbid, or a
@@ -225,6 +230,7 @@ static void load_state(struct l2_ctx *c, const struct tdx_l2_enter_guest_state *
 	st->rip = gs->rip;
 	st->rflags = gs->rflags | BIT(1);
 	st->cr0 = vmcs(c, VMCS_GUEST_CR0);
+	st->cr2 = tdxg_cr2(c->vcpu);
 	st->cr3 = vmcs(c, VMCS_GUEST_CR3);
 	st->cr4 = vmcs(c, VMCS_GUEST_CR4);
 	st->efer = vmcs(c, ENC_EFER);
@@ -252,6 +258,7 @@ static void store_state(struct l2_ctx *c, struct tdx_l2_enter_guest_state *gs,
 	gs->rip = st->rip;
 	gs->rflags = st->rflags;
 	vmcs_set(c, VMCS_GUEST_CR0, st->cr0);
+	tdxg_set_cr2(c->vcpu, st->cr2);
 	vmcs_set(c, VMCS_GUEST_CR3, st->cr3);
 	vmcs_set(c, VMCS_GUEST_CR4, st->cr4);
 	vmcs_set(c, ENC_EFER, st->efer);

@@ -22,6 +22,7 @@
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_guest_boot.h"
 #include "../mocks/snp_vcpu_run.h"
+#include "mmio_oracle_user.h"
 
 #define ASID_MIN	1
 #define ASID_MAX	4
@@ -121,6 +122,7 @@ static void run_vcpu0(void *ctx, struct vmm_exit *x)
 }
 
 #include "snp_devices_check.h"
+#include "snp_strio_check.h"
 
 /* The guest prints through COM1 and reports by ucall; the C-bit it learnt is ours. */
 static void test_hello_serial_and_ucall(void **state)
@@ -553,7 +555,45 @@ static void test_attestation_report_via_guest_request(void **state)
 	assert_memory_equal(vmm_snp_host_shared(e->vm, RSP_REPLAY), zero, 512);
 }
 
-int main(void)
+static struct regfile regfile;
+
+/*
+ * Every instruction form vmm-core's decoder emulates, executed by the SNP
+ * guest on an emulated MMIO page (each access a #VC its runtime decodes
+ * and emulates through the GHCB MMIO events, INS/OUTS through the GHCB
+ * string IOIO; the device model behind vmm-core answering), gives the
+ * registers, flags and memory the CPU itself gives running the same
+ * instructions on a RAM page (mmio_oracle_user.h).
+ */
+static void test_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	struct env *e = *state;
+
+	boot(e, guest_image_snp_mmio, guest_image_snp_mmio_end, 1, false);
+	regfile_pattern(regfile.regs);
+	regfile.reads = 0;
+	regfile.writes = 0;
+	assert_int_equal(vmm_vm_add_mmio(e->vm, MMIO_FORMS_GPA, 4096, &regfile_ops, &regfile), 0);
+	assert_int_equal(vmm_vm_finalize(e->vm), 0);
+	mmio_forms_run_and_check(e->vcpu[0], regfile.regs);
+	assert_true(regfile.reads > 0 && regfile.writes > 0);
+}
+
+/*
+ * REP INS/OUTS in both directions, a REP OUTSB over two requests, RCX = 0,
+ * and string IOIO requests with scratch areas snp_host must refuse or
+ * take (snp_strio_check.h): every element one IO exit, the guest's RCX,
+ * RSI and RDI as the SDM has them.
+ */
+static void test_string_io_both_directions_and_scratch_rules(void **state)
+{
+	struct env *e = *state;
+
+	boot(e, guest_image_snp_strio, guest_image_snp_strio_end, 1, true);
+	snp_strio_check(run_vcpu0, e);
+}
+
+int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 2048 };
 	const struct CMUnitTest tests[] = {
@@ -577,8 +617,16 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_psc_reaches_guest_assert, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mmio_every_decoder_form_matches_cpu, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_string_io_both_directions_and_scratch_rules,
+						setup, teardown),
 	};
 	int ret;
+
+	mmio_oracle_self = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle"))
+		return mmio_oracle_main();
 
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)

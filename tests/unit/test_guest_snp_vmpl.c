@@ -29,6 +29,7 @@
 #include "../mocks/snp_guest_boot.h"
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/snp_vcpu_run.h"
+#include "mmio_oracle_user.h"
 
 #define ASID		5
 #define CBIT		SNP_VCPU_RUN_CBIT
@@ -132,6 +133,7 @@ static void run_vcpu0(void *ctx, struct vmm_exit *x)
 }
 
 #include "snp_devices_check.h"
+#include "snp_strio_check.h"
 
 static void expect_ucall(struct env *e, u32 i, struct vmm_exit *x, u32 nr, const u64 *want)
 {
@@ -608,7 +610,259 @@ static void test_vmpl2_four_vcpus_on_threads(void **state)
 	}
 }
 
-int main(void)
+static struct regfile regfile;
+
+/*
+ * Every instruction form vmm-core's decoder emulates, executed at @vmpl on
+ * an emulated MMIO page through the guest's #VC handler and the GHCB (MMIO
+ * events, string IOIO for INS/OUTS) to the SVSM, gives the registers,
+ * flags and memory the CPU gives on a RAM page (mmio_oracle_user.h).
+ */
+static void mmio_forms_at(struct env *e, u32 vmpl)
+{
+	boot(e, guest_image_snp_mmio, guest_image_snp_mmio_end, vmpl, 1);
+	regfile_pattern(regfile.regs);
+	regfile.reads = 0;
+	regfile.writes = 0;
+	assert_int_equal(vmm_vm_add_mmio(e->vm, MMIO_FORMS_GPA, 4096, &regfile_ops, &regfile), 0);
+	mmio_forms_run_and_check(e->vcpu[0], regfile.regs);
+	assert_true(regfile.reads > 0 && regfile.writes > 0);
+}
+
+static void test_vmpl1_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	mmio_forms_at(*state, SNP_VMPL1);
+}
+
+static void test_vmpl2_mmio_every_decoder_form_matches_cpu(void **state)
+{
+	mmio_forms_at(*state, SNP_VMPL2);
+}
+
+/*
+ * REP INS/OUTS in both directions and the scratch-area rules at @vmpl,
+ * through the SVSM (snp_strio_check.h).
+ */
+static void strio_at(struct env *e, u32 vmpl)
+{
+	boot(e, guest_image_snp_strio, guest_image_snp_strio_end, vmpl, 1);
+	snp_strio_check(run_vcpu0, e);
+}
+
+static void test_vmpl1_string_io_both_ways_and_scratch_rules(void **state)
+{
+	strio_at(*state, SNP_VMPL1);
+}
+
+static void test_vmpl3_string_io_both_ways_and_scratch_rules(void **state)
+{
+	strio_at(*state, SNP_VMPL3);
+}
+
+/*
+ * With ReflectVC the guest's INS/OUTS are no #VC but #VMEXITs the SVSM
+ * carries out element by element from the VMSA and the guest's page
+ * tables: the same exits and registers (the hand-made GHCB requests of the
+ * program still go through the GHCB).
+ */
+static void test_vmpl2_reflect_vc_string_io_without_vc(void **state)
+{
+	struct env *e = *state;
+	struct snp_vcpu_run_stats rs;
+
+	snp_mock_hv_set_sev_features(FEAT_SNP_ACTIVE | FEAT_REFLECT_VC);
+	boot_features(e, guest_image_snp_strio, guest_image_snp_strio_end, SNP_VMPL2, 1,
+		      FEAT_REFLECT_VC);
+	snp_strio_check(run_vcpu0, e);
+	snp_vcpu_run_stats(&rs);
+	assert_int_equal(rs.vc, 0);
+}
+
+/* ---- APs started by the guest through its SVSM (CREATE_VCPU + AP creation) ---- */
+
+/* VMSA offsets (snp.md 3.1): VMPL byte, SEV_FEATURES. */
+#define VMSA_VMPL		0xca
+#define VMSA_SEV_FEATURES	0x3b0
+/* SVSM result codes, by hand from coconut-svsm protocols/errors.rs. */
+#define SVSM_INVALID_ADDRESS	0x80000003ULL
+#define SVSM_INVALID_PARAMETER	0x80000005ULL
+#define SVSM_UNSUPPORTED_PROTO	0x80000001ULL
+/* guest/snp_tests/vmpl_svsm.c's pages (guest_snp.h layout). */
+#define VMSA1			(GUEST_SNP_AP_VMSA_GPA + 0x1000)
+#define VMSA2			(GUEST_SNP_AP_VMSA_GPA + 0x2000)
+/* RMPADJUST permission bits (snp.md 1.7): READ. */
+#define PERM_READ		0x01
+
+/* @nr vCPUs at @vmpl; only vCPU 0 gets the boot state: the APs are the guest's to start. */
+static void boot_bsp(struct env *e, const u8 *image, const u8 *end, u32 vmpl, u32 nr)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = GUEST_MAX_VCPUS,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.vm_index = vmpl,
+	};
+	u32 i;
+
+	assert_int_equal(vmm_vm_create(&cfg, &e->vm), 0);
+	e->nr = nr;
+	for (i = 0; i < nr; i++)
+		assert_int_equal(vmm_vcpu_create(e->vm, i, &e->vcpu[i]), 0);
+	assert_int_equal(snp_guest_boot_vcpu(e->vcpu[0], 0, CBIT), 0);
+	assert_int_equal(snp_guest_boot_load(e->vm, image, end, CBIT), 0);
+}
+
+static void rmp_of(u64 gpa, struct snp_mock_rmp_entry *re)
+{
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(gpa)), re);
+}
+
+/* An ordinary private page of the VMPL1 guest: validated, RWX for VMPL1, no VMSA. */
+static void assert_guest_page(u64 gpa)
+{
+	struct snp_mock_rmp_entry re;
+
+	rmp_of(gpa, &re);
+	assert_true(re.assigned && re.validated);
+	assert_false(re.vmsa);
+	assert_int_equal(re.perms[SNP_VMPL1], VMM_SNP_VMPL_GUEST_PERMS);
+}
+
+/* A VMSA the SVSM took for VMPL1 (snp.md 3.3.3): VMSA bit, VMPL1 read only. */
+static void assert_guest_vmsa(u64 gpa)
+{
+	struct snp_mock_rmp_entry re;
+
+	rmp_of(gpa, &re);
+	assert_true(re.assigned && re.validated && re.vmsa);
+	assert_int_equal(re.perms[SNP_VMPL1], PERM_READ);
+}
+
+static void *ap_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = vmm_vcpu_run(r->e->vcpu[r->i], &r->x);
+	return NULL;
+}
+
+/*
+ * A VMPL1 guest starts vCPUs 1..3 as Linux does under an SVSM: it builds
+ * each VMSA in its own memory, SVSM_CORE_CREATE_VCPU makes it a VMSA, GHCB
+ * AP creation CREATE registers it; then all four run at once on threads
+ * and each reports its index by ucall.
+ */
+static void test_vmpl1_guest_starts_three_aps_through_svsm(void **state)
+{
+	struct env *e = *state;
+	struct runner r[GUEST_MAX_VCPUS];
+	pthread_t t[GUEST_MAX_VCPUS];
+	struct snp_mock_vcpu hv;
+	struct vmm_exit x = { 0 };
+	u64 gpa;
+	u32 i;
+
+	boot_bsp(e, guest_image_snp_aps, guest_image_snp_aps_end, SNP_VMPL1, GUEST_MAX_VCPUS);
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0xa9, 3 });
+	for (i = 1; i < GUEST_MAX_VCPUS; i++) {
+		gpa = GUEST_SNP_AP_VMSA_GPA + i * TDSNP_PAGE_SIZE;
+		assert_guest_vmsa(gpa);
+		/* The vCPU's state is the guest's VMSA now: VMPL1, SNPActive. */
+		assert_int_equal(get(e->vcpu[i], VMM_STATE_VMSA, VMSA_VMPL), SNP_VMPL1);
+		assert_int_equal(get(e->vcpu[i], VMM_STATE_VMSA, VMSA_SEV_FEATURES),
+				 FEAT_SNP_ACTIVE);
+		/* The SVSM registered it with the hypervisor for APIC ID i at VMPL1. */
+		assert_int_equal(snp_mock_hv_vcpu(i, SNP_VMPL1, &hv), 0);
+		assert_int_equal(hv.vmsa_gpa, gpa);
+		assert_true(hv.runnable);
+	}
+	/* Every call is done: call_pending is clear in vCPU 0's CAA. */
+	assert_int_equal(*(u8 *)svsm_view(GUEST_SNP_CAA_GPA), 0);
+	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
+		r[i] = (struct runner){ .e = e, .i = i };
+		assert_int_equal(pthread_create(&t[i], NULL, ap_thread, &r[i]), 0);
+	}
+	for (i = 0; i < GUEST_MAX_VCPUS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
+		assert_int_equal(r[i].ret, 0);
+		assert_int_equal(r[i].x.reason, VMM_EXIT_UCALL);
+		assert_int_equal(r[i].x.ucall.args[0], 0x5a00 + i);
+		assert_int_equal(r[i].x.ucall.gpa, GUEST_UCALL_POOL_GPA + i * TDSNP_PAGE_SIZE);
+	}
+}
+
+/*
+ * guest/snp_tests/vmpl_svsm.c: core QUERY_PROTOCOL; CREATE_VCPU refusals
+ * with their SVSM result codes and the VMSA page as it was (RMP and the
+ * guest's write access); a CREATE_VCPU that works, one for an APIC ID in
+ * use; DELETE_VCPU; a call of another protocol reaching the VMM.
+ */
+static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
+{
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	static const u64 queried[6] = { 0, 0x0000000100000001ULL, 0, 0, SNP_VMPL1, 0x23 };
+	static const u64 refused[6] = {
+		SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER, SVSM_INVALID_PARAMETER,
+		SVSM_INVALID_ADDRESS, SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS,
+	};
+	static const u64 created[5] = {
+		SVSM_INVALID_PARAMETER, SVSM_INVALID_ADDRESS, 0, SVSM_INVALID_PARAMETER, 1,
+	};
+	struct snp_mock_vcpu hv;
+	struct vmm_state_entry out[2] = {
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RAX, .value = SVSM_UNSUPPORTED_PROTO },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RCX, .value = 0x55 },
+	};
+	enum vmm_mem_state st;
+
+	boot_bsp(e, guest_image_snp_vmpl_svsm, guest_image_snp_vmpl_svsm_end, SNP_VMPL1, 2);
+	/*
+	 * Core protocol versions 1..1: RCX = min | max << 32; version 2: 0.
+	 * HV features SNP, AP_CREATION, MULTI_VMPL: bits 0, 1, 5 (snp.md 5.3).
+	 */
+	expect_ucall(e, 0, &x, 6, queried);
+	/* VMPL byte, SVME, SEV_FEATURES; VMSA == CAA; APIC ID 0 in use; 2 MiB aligned. */
+	expect_ucall(e, 0, &x, 6, refused);
+	assert_guest_page(VMSA1);
+	/* No such vCPU; vCPU 0's CAA page; created; APIC ID 1 in use; the VMSA stays private. */
+	expect_ucall(e, 0, &x, 5, created);
+	assert_guest_vmsa(VMSA1);
+	assert_guest_page(VMSA2);
+	assert_int_equal(vmm_get_mem_state(e->vm, VMSA1, &st), 0);
+	assert_int_equal(st, VMM_MEM_PRIVATE);
+	assert_int_equal(get(e->vcpu[1], VMM_STATE_VMSA, VMSA_VMPL), SNP_VMPL1);
+	/* Created but not started by AP creation: the vCPU has nothing to run. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[1], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* AP creation: wrong VMPL, SEV_FEATURES, VMSA refused; CREATE_ON_INIT registered. */
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 1, 1, 1, 0 });
+	assert_int_equal(snp_mock_hv_vcpu(1, SNP_VMPL1, &hv), 0);
+	assert_int_equal(hv.vmsa_gpa, VMSA1);
+	assert_true(hv.on_init);
+	assert_false(hv.runnable);
+	/* Waiting for an INIT this backend never sends: it halts. */
+	assert_int_equal(vmm_vcpu_run(e->vcpu[1], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* DESTROY; deleted; deleted again: no such VMSA; the guest writes the page again. */
+	expect_ucall(e, 0, &x, 4, (const u64[]){ 0, 0, SVSM_INVALID_ADDRESS, 0x1500 });
+	assert_int_not_equal(snp_mock_hv_vcpu(1, SNP_VMPL1, &hv), 0);
+	assert_guest_page(VMSA1);
+	assert_int_equal(vmm_vcpu_run(e->vcpu[1], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	/* Protocol 7 is not the backend's: the VMM answers, call_pending set meanwhile. */
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, VMM_SNP_VMPL_SVSM_CALL);
+	assert_int_equal(x.fail.qualification, 0x0000000700000001ULL);
+	assert_int_equal(get(e->vcpu[0], VMM_STATE_REG, VMM_REG_RCX), 0x1234);
+	assert_int_equal(*(u8 *)svsm_view(GUEST_SNP_CAA_GPA), 1);
+	assert_int_equal(vmm_set_state(e->vcpu[0], out, 2), 0);
+	expect_ucall(e, 0, &x, 2, (const u64[]){ SVSM_UNSUPPORTED_PROTO, 0x55 });
+	assert_int_equal(*(u8 *)svsm_view(GUEST_SNP_CAA_GPA), 0);
+}
+
+int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
 	struct tdsnp_arena_stats st;
@@ -645,7 +899,25 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_refused_conversion_reaches_guest_assert,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_mmio_every_decoder_form_matches_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_string_io_both_ways_and_scratch_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl3_string_io_both_ways_and_scratch_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl2_reflect_vc_string_io_without_vc, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_guest_starts_three_aps_through_svsm,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_svsm_core_calls_refusals_create_delete,
+						setup, teardown),
 	};
+
+	mmio_oracle_self = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle"))
+		return mmio_oracle_main();
 
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)

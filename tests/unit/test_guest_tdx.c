@@ -32,8 +32,7 @@
 #include "../mocks/tdx_vp_run.h"
 #include "../mocks/tdx_guest_image.h"
 #include "guest.h"
-#define MMIO_FORMS_NATIVE
-#include "../../guest/tests/mmio_forms.h"
+#include "mmio_oracle_user.h"
 
 #define NR_VCPUS	2
 
@@ -516,45 +515,7 @@ static void test_cpuid_msr_module_answers_ve_ones_reach_host(void **state)
 	assert_int_equal(st.module_msr, 14);
 }
 
-/* A device whose 4 KiB of registers behave as memory; it logs nothing but bytes. */
-struct regfile {
-	u8 regs[4096];
-	u32 reads, writes;
-};
-
-static int regfile_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
-{
-	struct regfile *d = ctx;
-	u64 off = gpa - MMIO_FORMS_GPA;
-
-	assert_true(off + size <= sizeof(d->regs));
-	*val = 0;
-	memcpy(val, d->regs + off, size);
-	d->reads++;
-	return 0;
-}
-
-static int regfile_write(void *ctx, u64 gpa, unsigned int size, u64 val)
-{
-	struct regfile *d = ctx;
-	u64 off = gpa - MMIO_FORMS_GPA;
-
-	assert_true(off + size <= sizeof(d->regs));
-	memcpy(d->regs + off, &val, size);
-	d->writes++;
-	return 0;
-}
-
-static const struct vmm_mmio_ops regfile_ops = { .read = regfile_read, .write = regfile_write };
 static struct regfile regfile;
-
-static void regfile_pattern(u8 *p)
-{
-	u32 i;
-
-	for (i = 0; i < 4096; i++)
-		p[i] = (u8)(i * 37 + 11);
-}
 
 static int setup_mmio(void **state)
 {
@@ -569,113 +530,6 @@ static int setup_mmio(void **state)
 	return 0;
 }
 
-/* Port data the host gives the string INs, in order (rep insl: two dwords). */
-static const u32 port_in_data[] = { 0xa5, 0x11223344, 0x55667788 };
-
-/*
- * The forms the CPU cannot run here, by hand on @mem (the native page):
- * the moffs forms (SDM Vol. 2 MOV: A0/A1 load AL/RAX from the absolute
- * address, A2/A3 store AL/EAX there; flags untouched) and the port string
- * forms (INS/OUTS: one element per iteration, RSI/RDI step by the size,
- * RCX counts down to 0, flags untouched).  @out collects the OUTs' data.
- */
-static void form_by_hand(const char *name, u8 *mem, struct mmio_form_out *o, u32 *out,
-			 u32 *nout)
-{
-	memset(o, 0, sizeof(*o));
-	if (!strncmp(name, "moffs", 5)) {
-		if (!strcmp(name, "moffs_ld8")) {
-			o->rax = ~0xffULL | mem[0x30];
-		} else if (!strcmp(name, "moffs_ld64")) {
-			memcpy(&o->rax, mem + 0x30, 8);
-		} else if (!strcmp(name, "moffs_st8")) {
-			o->rax = 0xa5;
-			mem[0x38] = 0xa5;
-		} else {
-			o->rax = 0xc001d00d;
-			memcpy(mem + 0x3c, &o->rax, 4);
-		}
-		return;
-	}
-	o->rdx = MMIO_FORMS_PORT;
-	if (!strcmp(name, "outsb")) {
-		out[(*nout)++] = mem[0x140];
-		o->rsi = 0x141;
-	} else if (!strcmp(name, "rep_outsw")) {
-		out[(*nout)++] = mem[0x142] | (mem[0x143] << 8);
-		out[(*nout)++] = mem[0x144] | (mem[0x145] << 8);
-		o->rsi = 0x146;
-	} else if (!strcmp(name, "insb")) {
-		mem[0x178] = (u8)port_in_data[0];
-		o->rdi = 0x179;
-	} else {
-		memcpy(mem + 0x17c, &port_in_data[1], 8);
-		o->rdi = 0x184;
-	}
-}
-
-/* This binary, as started (under valgrind /proc/self/exe is valgrind's tool). */
-static const char *self_path;
-
-/* What the CPU gives for every form, run in order on one RAM page. */
-struct mmio_oracle {
-	struct mmio_form_out out[ARRAY_SIZE(mmio_forms)];
-	u8 mem[4096];
-	u32 outs[8];
-	u32 nout;
-};
-
-static void mmio_oracle_run(struct mmio_oracle *orc)
-{
-	u8 *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	u32 i;
-
-	if (mem == MAP_FAILED)
-		exit(2);
-	regfile_pattern(mem);
-	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
-		memset(&orc->out[i], 0, sizeof(orc->out[i]));
-		if (mmio_forms[i].native)
-			mmio_forms[i].run((u64)mem, &orc->out[i]);
-		else
-			form_by_hand(mmio_forms[i].name, mem, &orc->out[i], orc->outs, &orc->nout);
-	}
-	memcpy(orc->mem, mem, sizeof(orc->mem));
-	munmap(mem, 4096);
-}
-
-/*
- * The oracle in a process of its own (this binary again, "--mmio-oracle"):
- * valgrind does not instrument an exec'd child by default, and its VEX
- * lacks some of these instructions (plain CMPS), so the CPU runs them
- * natively even when the test runs under valgrind.
- */
-static void mmio_oracle_get(struct mmio_oracle *orc)
-{
-	int fd[2], status;
-	size_t got = 0;
-	ssize_t r;
-	pid_t pid;
-
-	assert_int_equal(pipe(fd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		execlp(self_path, self_path, "--mmio-oracle", (char *)NULL);
-		_exit(3);
-	}
-	close(fd[1]);
-	while (got < sizeof(*orc) &&
-	       (r = read(fd[0], (u8 *)orc + got, sizeof(*orc) - got)) > 0)
-		got += (size_t)r;
-	close(fd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(got, sizeof(*orc));
-}
-
 /*
  * Every instruction form vmm-core's decoder emulates, executed by a TD on
  * an emulated MMIO page (each access a #VE its runtime decodes and turns
@@ -685,69 +539,14 @@ static void mmio_oracle_get(struct mmio_oracle *orc)
  */
 static void test_guest_mmio_every_decoder_form_matches_cpu(void **state)
 {
-	static struct mmio_oracle orc;
-	static u64 got[2 * ARRAY_SIZE(mmio_forms)][6];
 	struct env *e = *state;
-	struct vmm_exit x = { 0 };
-	u32 outs[8], nout = 0, nin = 0, i, n = 0;
 
-	for (;;) {
-		assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
-		if (x.reason == VMM_EXIT_UCALL) {
-			assert_true(n < ARRAY_SIZE(got));
-			memcpy(got[n++], x.ucall.args, sizeof(got[0]));
-		} else if (x.reason == VMM_EXIT_IO && x.io.port == MMIO_FORMS_PORT && !x.io.in) {
-			assert_true(nout < ARRAY_SIZE(outs));
-			outs[nout++] = x.io.value;
-		} else if (x.reason == VMM_EXIT_IO && x.io.port == MMIO_FORMS_PORT) {
-			x.io.value = nin < ARRAY_SIZE(port_in_data) ? port_in_data[nin] : 0;
-			nin++;
-		} else {
-			break;
-		}
-	}
-	if (x.reason != VMM_EXIT_HLT)
-		print_message("exit %u status %lld after %u ucalls\n", x.reason,
-			      (long long)x.fail.status, n);
-	assert_int_equal(x.reason, VMM_EXIT_HLT);
-	assert_int_equal(n, 2 * ARRAY_SIZE(mmio_forms));
-
-	mmio_oracle_get(&orc);
-	for (i = 0; i < ARRAY_SIZE(mmio_forms); i++) {
-		const u64 *r = got[(size_t)2 * i], *v = got[(size_t)2 * i + 1];
-		const struct mmio_form_out *o = &orc.out[i];
-
-		if (r[0] != o->rax || r[1] != o->rdx || r[2] != o->rcx || r[3] != o->rsi ||
-		    r[4] != o->rdi || r[5] != o->flags || v[0] != o->xmm[0] ||
-		    v[1] != o->xmm[1] || memcmp(&v[2], o->buf, 16) != 0) {
-			print_message("guest: %llx %llx %llx %llx %llx %llx %llx:%llx\n",
-				      (unsigned long long)r[0], (unsigned long long)r[1],
-				      (unsigned long long)r[2], (unsigned long long)r[3],
-				      (unsigned long long)r[4], (unsigned long long)r[5],
-				      (unsigned long long)v[0], (unsigned long long)v[1]);
-			print_message("CPU:   %llx %llx %llx %llx %llx %llx %llx:%llx\n",
-				      (unsigned long long)o->rax, (unsigned long long)o->rdx,
-				      (unsigned long long)o->rcx, (unsigned long long)o->rsi,
-				      (unsigned long long)o->rdi, (unsigned long long)o->flags,
-				      (unsigned long long)o->xmm[0], (unsigned long long)o->xmm[1]);
-			fail_msg("form %s: the guest's RAX RDX RCX RSI RDI flags XMM1 differ",
-				 mmio_forms[i].name);
-		}
-	}
-	/* The device's registers end as the CPU left the RAM page. */
-	for (i = 0; i < 4096; i++)
-		if (regfile.regs[i] != orc.mem[i])
-			fail_msg("register byte 0x%x: device 0x%02x, CPU 0x%02x", i,
-				 regfile.regs[i], orc.mem[i]);
-	assert_int_equal(nout, orc.nout);
-	assert_memory_equal(outs, orc.outs, nout * sizeof(outs[0]));
-	assert_int_equal(nin, ARRAY_SIZE(port_in_data));
+	mmio_forms_run_and_check(e->vcpu[0], regfile.regs);
 	assert_true(regfile.reads > 0 && regfile.writes > 0);
 }
 
 int main(int argc, char **argv)
 {
-	static struct mmio_oracle orc;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_guest_runs_with_runtime_and_ve_handler,
 						setup, teardown),
@@ -761,10 +560,8 @@ int main(int argc, char **argv)
 						setup_mmio, teardown),
 	};
 
-	self_path = argv[0];
-	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle")) {
-		mmio_oracle_run(&orc);
-		return fwrite(&orc, sizeof(orc), 1, stdout) == 1 ? 0 : 1;
-	}
+	mmio_oracle_self = argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--mmio-oracle"))
+		return mmio_oracle_main();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,6 +174,32 @@ static void test_io_exits_reach_handler_and_refusal_injects_gp(void **state)
 	end();
 }
 
+/*
+ * INS/OUTS requests: sizes other than 1/2/4, no elements or more than the
+ * shared buffer (0x7F0 bytes, snp.md 5.2) holds are refused before any
+ * VMGEXIT; a good OUTS puts its elements in the shared buffer with
+ * SW_SCRATCH its GPA (the model refuses string IOIO: INVALID_INPUT).
+ */
+static void test_string_io_arguments_and_scratch(void **state)
+{
+	u8 data[0x7f0] = { 0x11, 0x22, 0x33, 0x44 };
+
+	(void)state;
+	begin_registered();
+	assert_int_equal(snp_ghcb_io_str(&ghcb, 0x2f8, 3, false, data, 1), -EINVAL);
+	assert_int_equal(snp_ghcb_io_str(&ghcb, 0x2f8, 1, false, data, 0), -EINVAL);
+	assert_int_equal(snp_ghcb_io_str(&ghcb, 0x2f8, 4, true, data, 0x7f0 / 4 + 1), -EINVAL);
+	assert_int_equal(snp_ghcb_io_str(&ghcb, 0x2f8, 2, false, data, 0x7f0 / 2 + 1), -EINVAL);
+	assert_int_equal(ghcb.page->sw_exit_code, 0);	/* no request was made */
+	assert_int_equal(snp_ghcb_io_str(&ghcb, 0x2f8, 2, false, data, 2), -EINVAL);
+	assert_int_equal(ghcb.page->sw_exit_code, TDSNP_SVM_EXIT_IOIO);
+	assert_int_equal(ghcb.page->sw_exit_info_1, TDSNP_GHCB_RESULT_ERROR);
+	assert_int_equal(ghcb.page->sw_exit_info_2, TDSNP_GHCB_ERR_INVALID_INPUT);
+	assert_int_equal(ghcb.page->sw_scratch, tdsnp_gpa_val(ghcb.gpa) + 0x800);
+	assert_memory_equal(ghcb.page->shared_buffer, data, 4);
+	end();
+}
+
 static void test_mmio_msr_cpuid_exits_round_trip(void **state)
 {
 	u64 v = 0x1122334455667788ULL, r = 0;
@@ -623,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_vmgexit_outside_guest_or_without_msr_access_fails),
 		cmocka_unit_test(test_ghcb_request_before_registration_is_not_registered),
 		cmocka_unit_test(test_io_exits_reach_handler_and_refusal_injects_gp),
+		cmocka_unit_test(test_string_io_arguments_and_scratch),
 		cmocka_unit_test(test_mmio_msr_cpuid_exits_round_trip),
 		cmocka_unit_test(test_hypervisor_rejects_bad_usage_input_scratch_and_event),
 		cmocka_unit_test(test_page_state_change_updates_rmp_in_batches),

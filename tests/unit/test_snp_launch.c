@@ -27,11 +27,6 @@
 
 static struct tdsnp_arena *arena;
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 static void begin(void)
 {
 	assert_int_equal(tdsnp_mock_install(), 0);
@@ -549,13 +544,9 @@ int main(void)
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)
 		return 1;
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	snp_set_quarantine_hook(NULL, NULL);
-	snp_mock_set_arena(NULL);
-	tdsnp_arena_install(NULL);
+	snp_mock_use_arena(NULL);
 	tdsnp_arena_destroy(arena);
 	return ret;
 }

@@ -34,11 +34,6 @@ static void on_violation(const char *what)
 	violations_seen++;
 }
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 static struct page *frame(unsigned int i)
 {
 	return tdsnp_arena_pfn_to_page(arena, (4ULL << 30 >> TDSNP_PAGE_SHIFT) + 512 + i);
@@ -598,18 +593,14 @@ int main(void)
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)
 		return 1;
-	tdsnp_arena_install(arena);
+	snp_mock_use_arena(arena);
 	tdsnp_arena_set_strict(arena, on_violation);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
 	ret = tdsnp_run_suite_cmocka(&snp_rmp_suite, extra, ARRAY_SIZE(extra));
 	/* Nothing leaked: every frame is free or quarantined (the shared suite's one). */
 	tdsnp_arena_stats(arena, &st);
 	if (st.outstanding != 0 || st.quarantined != 1 || st.violations != 1)
 		ret++;
-	snp_set_quarantine_hook(NULL, NULL);
-	snp_mock_set_arena(NULL);
-	tdsnp_arena_install(NULL);
+	snp_mock_use_arena(NULL);
 	tdsnp_arena_destroy(arena);
 	return ret;
 }

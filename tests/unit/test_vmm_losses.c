@@ -29,11 +29,6 @@
 #define BASE		0x100000ULL
 #define NR_PAGES	16
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /* The mock's launch firmware, with ACTIVATE and DECOMMISSION refusing. */
 static struct snp_launch_ops refusing;
 static unsigned int nr_activate, nr_decommission;
@@ -78,9 +73,7 @@ static void test_snp_host_failed_create_reports_quarantined_context_page(void **
 	(void)state;
 	arena = tdsnp_arena_create(&ac);
 	assert_non_null(arena);
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	assert_int_equal(tdsnp_mock_install(), 0);
 	assert_int_equal(tdsnp_mock_snp_install(), 0);
 	refusing = *snp_mock_launch_ops();
@@ -111,7 +104,7 @@ static void test_snp_host_failed_create_reports_quarantined_context_page(void **
 	assert_int_equal(vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 3), 0);
 	assert_int_equal(vmm_backend_register(&vmm_snp_host_ops), 0);
 	assert_int_equal(vmm_vm_create_info(&cfg, &vm, &info), 0);
-	assert_int_equal(vmm_snp_host_guest(vm)->asid, 3);
+	assert_int_equal(vmm_snp_host_asid(vm), 3);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 	assert_int_equal(tdsnp_mock_violations(), 0);
 
@@ -119,9 +112,7 @@ static void test_snp_host_failed_create_reports_quarantined_context_page(void **
 	vmm_snp_host_set_launch_ops(NULL, 0, 0);
 	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_uninstall();
-	snp_set_quarantine_hook(NULL, NULL);
-	snp_mock_set_arena(NULL);
-	tdsnp_arena_install(NULL);
+	snp_mock_use_arena(NULL);
 	tdsnp_arena_destroy(arena);
 }
 
@@ -146,9 +137,7 @@ static void test_snp_host_refused_decommission_reports_lost_asid(void **state)
 	(void)state;
 	arena = tdsnp_arena_create(&ac);
 	assert_non_null(arena);
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	assert_int_equal(tdsnp_mock_install(), 0);
 	assert_int_equal(tdsnp_mock_snp_install(), 0);
 	refusing = *snp_mock_launch_ops();
@@ -175,9 +164,7 @@ static void test_snp_host_refused_decommission_reports_lost_asid(void **state)
 	vmm_snp_host_set_launch_ops(NULL, 0, 0);
 	tdsnp_mock_snp_uninstall();
 	tdsnp_mock_uninstall();
-	snp_set_quarantine_hook(NULL, NULL);
-	snp_mock_set_arena(NULL);
-	tdsnp_arena_install(NULL);
+	snp_mock_use_arena(NULL);
 	tdsnp_arena_destroy(arena);
 }
 

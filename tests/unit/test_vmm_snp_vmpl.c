@@ -20,11 +20,6 @@
 static struct tdsnp_arena *arena;
 static u64 quarantined_before;
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /* Two lines and a VM: with no arena installed the setup brings one. */
 static void test_setup_without_arena_brings_its_own(void **state)
 {
@@ -90,15 +85,11 @@ int main(void)
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)
 		return 1;
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	tdsnp_arena_stats(arena, &st);
 	quarantined_before = st.quarantined;
 	ret = tdsnp_run_suite_cmocka(&tdsnp_vmm_snp_vmpl_suite, extra, ARRAY_SIZE(extra));
-	snp_set_quarantine_hook(NULL, NULL);
-	snp_mock_set_arena(NULL);
-	tdsnp_arena_install(NULL);
+	snp_mock_use_arena(NULL);
 	tdsnp_arena_destroy(arena);
 	return ret;
 }

@@ -55,6 +55,8 @@ struct l1 {
 	struct tdxg_host host;
 	u8 dev[0x100];
 	u32 dev_accesses;
+	u32 cr2_writes;
+	u64 *race_pte;
 };
 
 /* Qwords in one L2 MSR exit bitmap (tdx-fields.md 2: 4 KiB). */
@@ -67,6 +69,10 @@ static void *env_map(void *ctx, u64 gpa)
 	enum tdxg_page_state st;
 
 	(void)ctx;
+	if (g.race_pte) {
+		*g.race_pte = 0;
+		g.race_pte = NULL;
+	}
 	if (tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
 		return NULL;
 	return tdxg_gpa_va(g.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
@@ -107,6 +113,14 @@ static void env_take_interrupts(void *ctx)
 	(void)ctx;
 	g.took_interrupts++;
 	tdxg_set_l1_interrupt_pending(g.vcpu, false);
+}
+
+/* MOV to CR2 on the L1's vCPU: the model's one CR2 register of that vCPU. */
+static void env_set_cr2(void *ctx, u64 cr2)
+{
+	(void)ctx;
+	g.cr2_writes++;
+	tdxg_set_cr2(g.vcpu, cr2);
 }
 
 /* The host outside the TD: MapGPA only (tdx-guest.md 3.3). */
@@ -165,6 +179,7 @@ static int setup(void **state)
 	g.env = (struct vmm_tdx_l2_env){
 		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
+		.set_cr2 = env_set_cr2,
 	};
 	assert_int_equal(vmm_backend_register(&vmm_tdx_l2_ops), 0);
 	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
@@ -663,6 +678,9 @@ static void test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall(void **
 	assert_int_equal(vmm_vm_create(&cfg, &other), -EBUSY);
 	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_L2_CTLS + 1, &v), 0);
 	assert_int_equal(v, TDX_L2_CTLS_ENABLE_TDVMCALL);
+	/* TSC_DEADLINE[1] all ones: no deadline armed (the backend's documented choice). */
+	assert_int_equal(tdxg_peek_field(g.vcpu, TDX_FIELD_TDVPS_TSC_DEADLINE + 1, &v), 0);
+	assert_int_equal(v, ~0ULL);
 	assert_true(tdxg_l2_msr_exits(g.vcpu, 1, 0x1b, false));
 	assert_true(tdxg_l2_msr_exits(g.vcpu, 1, 0xc0000080, true));
 	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), 0);
@@ -883,6 +901,207 @@ static void test_destroy_returns_every_page_to_the_l1(void **state)
 	}
 }
 
+/*
+ * Page-fault tests (l2_fault): RAM1's first 2 MiB mapped by a page table
+ * at OFF_PT, 4 KiB pages, identity, P|RW, except OFF_NP (not present).
+ */
+#define OFF_PT		0x8000
+#define OFF_BEFORE_NP	0xA000
+#define OFF_NP		0xB000
+#define OFF_FAR		0xC000
+#define FAULT_OUTS	0
+#define FAULT_INS	1
+#define FAULT_MOVS	2
+#define FAULT_CALL	3
+
+static u64 *l1_view(u64 gpa)
+{
+	u64 *va = tdxg_gpa_va(g.td, tdsnp_gpa(gpa & TDSNP_PAGE_MASK), TDSNP_PAGE_SIZE);
+
+	assert_non_null(va);
+	return (u64 *)((u8 *)va + (gpa & ~TDSNP_PAGE_MASK));
+}
+
+static void make_fault_vm(u64 which, u64 rsi, u64 rdi, u64 rcx, struct vmm_vm **vm,
+			  struct vmm_vcpu **vcpu)
+{
+	struct vmm_state_entry e[] = {
+		{ .type = VMM_STATE_REG, .id = VMM_REG_R8, .value = RAM1 + OFF_IDT },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_R9, .value = which },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RSI, .value = rsi },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RDI, .value = rdi },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RCX, .value = rcx },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RDX, .value = L2_COM1 },
+	};
+	u64 *pt, i;
+
+	make_vm(1, RAM1, 0, l2_fault, l2_fault_end, 0, vm, vcpu);
+	pt = l1_view(RAM1 + OFF_PT);
+	for (i = 0; i < 512; i++)
+		pt[i] = i * TDSNP_PAGE_SIZE | 3;
+	pt[(RAM1 + OFF_NP) >> 12] = 0;
+	*l1_view(RAM1 + OFF_PD) = (RAM1 + OFF_PT) | 3;
+	assert_int_equal(vmm_set_state(*vcpu, e, ARRAY_SIZE(e)), 0);
+}
+
+/* Run to the handler's VMCALL; check vector, error code, CR2 and faulting RIP. */
+static void expect_fault(struct vmm_vcpu *vcpu, u64 vector, u64 error_code, u64 cr2, u64 rip)
+{
+	struct tdx_l2_run_stats before, after;
+	struct vmm_exit x;
+
+	tdx_l2_run_stats(&before);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	/* Straight to the handler: no port or device exit on the way. */
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(x.ucall.arg, vector);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R13), error_code);
+	assert_int_equal(get_reg(vcpu, VMM_REG_R12), rip);
+	if (vector == 14) {
+		assert_int_equal(get_reg(vcpu, VMM_REG_R14), cr2);
+		/* One register for L1 and L2: the L1 still sees the L2's CR2. */
+		assert_int_equal(tdxg_cr2(g.vcpu), cr2);
+	}
+	/* Delivered by VM entry from the interruption field, not by the L2 itself. */
+	tdx_l2_run_stats(&after);
+	assert_int_equal(after.events_injected, before.events_injected + 1);
+}
+
+static u64 fault_rip(const unsigned char *label)
+{
+	return RAM1 + OFF_CODE + (u64)(label - l2_fault);
+}
+
+/*
+ * INS and OUTS exit before touching memory (SDM Vol. 3C 26.1.1: the I/O
+ * VM exit has priority over the memory operand's faults), so the walk the
+ * L1's emulation does finds the not-present page: #PF with CR2 the
+ * operand's linear address and error code (SDM Vol. 3A 4.7) P=0, W/R
+ * from the access, U/S=0 (CPL 0), I/D=0; RIP stays at the instruction and
+ * RCX/RSI/RDI at the faulting iteration; the port is never reached.
+ */
+static void test_string_io_on_a_not_present_page_gives_the_l2_a_page_fault(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+
+	(void)state;
+	make_fault_vm(FAULT_OUTS, RAM1 + OFF_NP + 0x10, 0, 3, &vm, &vcpu);
+	g.cr2_writes = 0;
+	expect_fault(vcpu, 14, 0x0, RAM1 + OFF_NP + 0x10, fault_rip(l2_fault_outs));
+	assert_int_equal(g.cr2_writes, 1);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 3);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RSI), RAM1 + OFF_NP + 0x10);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+
+	make_fault_vm(FAULT_INS, 0, RAM1 + OFF_NP + 0x20, 2, &vm, &vcpu);
+	expect_fault(vcpu, 14, 0x2, RAM1 + OFF_NP + 0x20, fault_rip(l2_fault_ins));
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 2);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RDI), RAM1 + OFF_NP + 0x20);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+/*
+ * REP MOVSB of 2 bytes from the last byte of a present page to MMIO: the
+ * first iteration reaches the device, the second reads the not-present
+ * page: #PF(0) with CR2 its first byte, RCX = 1 and RSI/RDI one past the
+ * first iteration (SDM Vol. 2B REP: registers reflect completed
+ * iterations).  Only one device access.
+ */
+static void test_string_mmio_faulting_midway_gives_the_l2_a_page_fault(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+
+	(void)state;
+	make_fault_vm(FAULT_MOVS, RAM1 + OFF_NP - 1, L2_MMIO_GPA + 0x70, 2, &vm, &vcpu);
+	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &dev_ops, NULL), 0);
+	*(u8 *)l1_view(RAM1 + OFF_NP - 1) = 0x5a;
+	expect_fault(vcpu, 14, 0x0, RAM1 + OFF_NP, fault_rip(l2_fault_movs));
+	assert_int_equal(g.dev_accesses, 1);
+	assert_int_equal(g.dev[0x70], 0x5a);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RCX), 1);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RSI), RAM1 + OFF_NP);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RDI), L2_MMIO_GPA + 0x71);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+/*
+ * Another vCPU of the L2 unmaps a code page between the CPU's fetch of an
+ * MMIO instruction there and the L1's walk (simulated: the L1's map hook
+ * clears the PTE at its first call in the run, which is that walk).  The
+ * fetch through the L2's tables finds the page not present: #PF with
+ * CR2 = RIP and error code 0 (an instruction fetch sets I/D only with
+ * EFER.NXE or CR4.SMEP, SDM Vol. 3A 4.7; neither is set here), as the CPU
+ * would raise on its own fetch now.  The device is never touched.
+ */
+static void test_mmio_instruction_on_a_not_present_page_gives_the_l2_a_page_fault(void **state)
+{
+	struct vmm_state_entry e = { .type = VMM_STATE_REG, .id = VMM_REG_R10,
+				     .value = RAM1 + OFF_FAR };
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+
+	(void)state;
+	make_fault_vm(FAULT_CALL, 0, L2_MMIO_GPA + 0x30, 0, &vm, &vcpu);
+	assert_int_equal(vmm_set_state(vcpu, &e, 1), 0);
+	memcpy(l1_view(RAM1 + OFF_FAR), l2_fault_far, (size_t)(l2_fault_far_end - l2_fault_far));
+	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &dev_ops, NULL), 0);
+	g.race_pte = l1_view(RAM1 + OFF_PT + 8 * ((RAM1 + OFF_FAR) >> 12));
+	expect_fault(vcpu, 14, 0x0, RAM1 + OFF_FAR, RAM1 + OFF_FAR);
+	assert_null(g.race_pte);
+	assert_int_equal(g.dev_accesses, 0);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+/*
+ * A non-canonical string operand is #GP(0) (SDM Vol. 3A 3.3.7.1); without
+ * the L1's CR2 hook a #PF cannot be injected and the exit says so.
+ */
+static void test_emulation_gp_is_injected_and_pf_needs_the_cr2_hook(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	make_fault_vm(FAULT_OUTS, 0x8000000000000000ULL, 0, 1, &vm, &vcpu);
+	g.cr2_writes = 0;
+	expect_fault(vcpu, 13, 0, 0, fault_rip(l2_fault_outs));
+	assert_int_equal(g.cr2_writes, 0);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+
+	assert_int_equal(vmm_tdx_l2_set_env(NULL), 0);
+	g.env.set_cr2 = NULL;
+	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
+	make_fault_vm(FAULT_OUTS, RAM1 + OFF_NP, 0, 1, &vm, &vcpu);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EOPNOTSUPP);
+	assert_int_equal(get_reg(vcpu, VMM_REG_RIP), fault_rip(l2_fault_outs));
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+/* An exception the emulation queued is not replaced by an interrupt (one event per entry). */
+static void test_inject_irq_does_not_replace_a_pending_event(void **state)
+{
+	struct vmm_state_entry e = { .type = VMM_STATE_VMCS, .id = 0x4016,
+				     .value = BIT(31) | (3 << 8) | 6 };
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+
+	(void)state;
+	make_vm(1, RAM1, 0, l2_peek, l2_peek_end, RAM1 + OFF_DATA, &vm, &vcpu);
+	assert_int_equal(vmm_set_state(vcpu, &e, 1), 0);
+	assert_int_equal(vmm_tdx_l2_inject_irq(vcpu, L2_IRQ_VECTOR), -EBUSY);
+	e.value = 0;
+	assert_int_equal(vmm_get_state(vcpu, &e, 1), 0);
+	assert_int_equal(e.value, BIT(31) | (3 << 8) | 6);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -904,6 +1123,11 @@ int main(void)
 		T(test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it),
 		T(test_triple_fault_and_bad_guest_state_are_typed_exits),
 		T(test_destroy_returns_every_page_to_the_l1),
+		T(test_string_io_on_a_not_present_page_gives_the_l2_a_page_fault),
+		T(test_string_mmio_faulting_midway_gives_the_l2_a_page_fault),
+		T(test_mmio_instruction_on_a_not_present_page_gives_the_l2_a_page_fault),
+		T(test_emulation_gp_is_injected_and_pf_needs_the_cr2_hook),
+		T(test_inject_irq_does_not_replace_a_pending_event),
 	};
 	struct tdsnp_arena_config cfg = { .nr_frames = 128 };
 	struct tdsnp_arena *arena = tdsnp_arena_create(&cfg);

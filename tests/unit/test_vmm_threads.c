@@ -53,11 +53,6 @@ struct worker {
 
 static struct tdsnp_arena *arena;
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
 /* ---- snp_host: finalize while every vCPU writes its state ---- */
 
 /* Write RIP and RBX until the VMSA is measured: then refused (-EPERM), nothing else. */
@@ -148,7 +143,7 @@ static void test_snp_host_finalize_while_state_is_written(void **state)
 		}
 		/* What the backend hashed is what the firmware measured. */
 		assert_int_equal(vmm_vm_measurement(vm, ld, sizeof(ld)), 0);
-		assert_int_equal(snp_mock_fw_digest(tdsnp_page_hpa(vmm_snp_host_guest(vm)->gctx),
+		assert_int_equal(snp_mock_fw_digest(vmm_snp_host_gctx(vm),
 						    fw, NULL), 0);
 		assert_memory_equal(ld, fw, sizeof(ld));
 		assert_int_equal(vmm_vm_destroy(vm), 0);
@@ -336,13 +331,9 @@ int main(void)
 	arena = tdsnp_arena_create(&cfg);
 	if (!arena)
 		return 1;
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
+	snp_mock_use_arena(arena);
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	snp_set_quarantine_hook(NULL, NULL);
-	snp_mock_set_arena(NULL);
-	tdsnp_arena_install(NULL);
+	snp_mock_use_arena(NULL);
 	tdsnp_arena_destroy(arena);
 	return ret;
 }
