@@ -239,6 +239,39 @@ $(O)/asan/tests/test_uabi: $(O)/asan/obj/tests/unit/test_uabi.o $(O)/asan/obj/to
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 
+# The example VMM on the SNP backends links it and the SNP guest images.
+$(O)/plain/tests/test_uvmm_snp: $(O)/plain/obj/tests/unit/test_uvmm_snp.o \
+		$(O)/plain/obj/tools/uvmm.o $(O)/guest/snp_images.o $(O)/plain/libtdsnp-mock.a \
+		$(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uvmm_snp: $(O)/asan/obj/tests/unit/test_uvmm_snp.o \
+		$(O)/asan/obj/tools/uvmm.o $(O)/guest/snp_images.o $(O)/asan/libtdsnp-mock.a \
+		$(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# ... and on tdx_l2 (the L2 programs are in the test's own object).
+$(O)/plain/tests/test_uvmm_tdx_l2: $(O)/plain/obj/tests/unit/test_uvmm_tdx_l2.o \
+		$(O)/plain/obj/tools/uvmm.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uvmm_tdx_l2: $(O)/asan/obj/tests/unit/test_uvmm_tdx_l2.o \
+		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# The L2 programs as flat files for tdsnp-uvmm --backend tdx_l2 (build/guest/l2_crb.bin):
+# the bytes from l2_<name> to l2_<name>_end in the .rodata of an object holding them.
+$(O)/guest/obj/l2_programs.o: guest/l2/programs.h
+	@mkdir -p $(dir $@)
+	echo '#include "programs.h"' | $(CC) -c -x c -Iguest/l2 -o $@ -
+$(O)/guest/l2_%.bin: $(O)/guest/obj/l2_programs.o
+	objcopy -O binary --only-section=.rodata $< $@.rodata
+	s=$$(nm $< | awk '$$3 == "l2_$*" { print $$1 }'); \
+	e=$$(nm $< | awk '$$3 == "l2_$*_end" { print $$1 }'); \
+	test -n "$$s" && test -n "$$e" && \
+	tail -c +$$((0x$$s + 1)) $@.rodata | head -c $$((0x$$e - 0x$$s)) > $@.tmp; \
+	r=$$?; rm -f $@.rodata; test $$r = 0 && mv $@.tmp $@
+
 # The /dev/tdsnp test program for the QEMU initramfs (static; the ABI header only).
 $(O)/uabi-ktest: tests/kernel/uabi_ktest_user.c vmm-core/uabi_client_user.c include/uapi/tdsnp.h \
 		include/vmm/uabi_client.h

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * tdsnp-uvmm: the user-mode VMM example (tools/uvmm.c) on the in-process
- * transport and the mock platform.  Runs a guest/ image file (e.g.
- * build/guest/hello.bin or build/guest/crb.bin) as a TD on tdx_host through
- * the ABI only and prints what each vCPU wrote to its serial port and
- * reported by ucall.
+ * transport and the mock platform.  Runs a guest image file through the
+ * ABI only (a guest/ TD image such as build/guest/hello.bin or
+ * build/guest/crb.bin on tdx_host, the default; a guest/snp_tests image such
+ * as build/guest/snp_crb.bin on snp_host or snp_vmpl; a flat L2 program
+ * such as build/guest/l2_crb.bin on tdx_l2, one vCPU) and prints what each
+ * vCPU wrote to its serial port and reported by ucall.
  *
- *   tdsnp-uvmm IMAGE [NR_VCPUS]
+ *   tdsnp-uvmm [--backend tdx_host|snp_host|snp_vmpl|tdx_l2] IMAGE [NR_VCPUS]
  *
  * Exit status: 0 when the guest ran to its end and nothing leaked.
  */
@@ -25,18 +27,24 @@ int main(int argc, char **argv)
 	struct uabi_dev *dev = NULL;
 	struct uvmm_out *out;
 	FILE *f;
+	int ret, backend = VMM_BACKEND_TDX_HOST, a = 1;
 	u32 i, j;
-	int ret;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s IMAGE [NR_VCPUS]\n", argv[0]);
+	if (argc > 2 && !strcmp(argv[1], "--backend")) {
+		backend = uvmm_backend_by_name(argv[2]);
+		a = 3;
+	}
+	if (backend < 0 || argc - a < 1 || argc - a > 2) {
+		fprintf(stderr,
+			"usage: %s [--backend tdx_host|snp_host|snp_vmpl|tdx_l2] IMAGE [NR_VCPUS]\n",
+			argv[0]);
 		return 2;
 	}
-	if (argc == 3)
-		g.nr_vcpus = (u32)strtoul(argv[2], NULL, 0);
-	f = fopen(argv[1], "rb");
+	if (argc - a == 2)
+		g.nr_vcpus = (u32)strtoul(argv[a + 1], NULL, 0);
+	f = fopen(argv[a], "rb");
 	if (!f) {
-		perror(argv[1]);
+		perror(argv[a]);
 		return 1;
 	}
 	g.size = fread(image, 1, sizeof(image), f);
@@ -44,11 +52,11 @@ int main(int argc, char **argv)
 	out = calloc(1, sizeof(*out));
 	if (!out)
 		return 1;
-	ret = uvmm_platform_up(&dev);
+	ret = uvmm_platform_up_backend((u32)backend, &dev);
 	if (!ret)
 		ret = tdsnp_client_inproc(dev, &c);
 	if (!ret)
-		ret = uvmm_run(c, VMM_BACKEND_TDX_HOST, &g, out);
+		ret = uvmm_run(c, (u32)backend, &g, out);
 	for (i = 0; !ret && i < g.nr_vcpus; i++) {
 		printf("vCPU %u serial: %s", i, out->serial[i]);
 		if (out->serial[i][0] && out->serial[i][strlen(out->serial[i]) - 1] != '\n')

@@ -9,22 +9,38 @@
  * their event objects: they see address, size and value, never an
  * instruction or a register.
  *
- * Backends are a table (uvmm_backends): the guest-physical layout and VM
- * parameters each needs.  The guest/ images are TD images, so tdx_host is
- * the entry today; a backend that gains a run loop is one more row.
+ * Backends are a table (uvmm_backends): the guest-physical layout, VM
+ * parameters and boot protocol each needs.  tdx_host runs the guest/ TD
+ * images (reset vector, zeroed page tables and stacks); snp_host and
+ * snp_vmpl run the guest/snp_tests images, whose boot protocol
+ * (guest/include/guest_snp.h) wants page tables carrying the C-bit, which
+ * CAPABILITIES reports, and each vCPU's entry state, set with SET_STATE.
+ * tdx_l2 runs an L2 program that is not TD-aware (guest/l2/programs.h:
+ * flat 64-bit code, raw IN/OUT, MMIO and VMCALL) in an L2 VM of the TD
+ * whose L1 VMM this process is: the VMM builds the L2's RAM (page tables,
+ * GDT, the program, a stack: see load_l2()) and its entry state.  The CRB
+ * sits where each runtime's page tables reach it.
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tdx/tdx_arch.h>
+#include <vmm/snp_host.h>
+#include <vmm/snp_vmpl.h>
 #include <vmm/tdx_host.h>
+#include <vmm/tdx_l2.h>
 #include <vmm/ucall.h>
 #include "../tests/mocks/mock.h"
+#include "../tests/mocks/snp_mock.h"
+#include "../tests/mocks/snp_svsm_setup.h"
+#include "../tests/mocks/snp_vcpu_run.h"
 #include "../tests/mocks/tdx_host_setup.h"
+#include "../tests/mocks/tdx_l1_setup.h"
 #include "../tests/mocks/tdx_vp_run.h"
-#include "guest.h"
+#include "guest_snp.h"
 #include "uvmm.h"
 
 #define COM1_PORTS	8
@@ -40,23 +56,91 @@
 #define CRB_CTRL_STS	0x44	/* tpmSts 0, tpmIdle 1 */
 #define MSR_APIC_BASE	0x1b
 
+/* SNP platform of the mock: the guest ASID range of snp_host, the SVSM's ASID. */
+#define SNP_HOST_ASID_MIN	1
+#define SNP_HOST_ASID_MAX	4
+#define SNP_SVSM_ASID		5
+/* snp_host VM_OPEN attributes: the guest POLICY (SMT allowed, reserved bit 17 set; snp.md 1.3). */
+#define SNP_POLICY		0x30000ULL
+/* Frames of the arena the snp_host platform brings when none is installed. */
+#define SNP_HOST_ARENA_FRAMES	2048
+
+enum uvmm_boot {
+	UVMM_BOOT_TD,		/* guest/ TD image, 64 KiB with its reset vector */
+	UVMM_BOOT_SNP,		/* guest/snp_tests image, VMSA entry state */
+	UVMM_BOOT_L2,		/* flat 64-bit L2 program (guest/l2/programs.h) */
+};
+
+/*
+ * The tdx_l2 row's L2 RAM (offsets from its base, L2_RAM_BASE): 4-level page
+ * tables, a GDT, the program, a stack (SDM Vol. 3A 4.5, 3.4.5).
+ */
+#define L2_OFF_PML4	0x0000
+#define L2_OFF_PDPT	0x1000
+#define L2_OFF_PD_LOW	0x2000		/* 0..2 MiB, the RAM */
+#define L2_OFF_PD_HIGH	0x3000		/* 3..4 GiB, the CRB */
+#define L2_OFF_GDT	0x4000
+#define L2_OFF_CODE	0x5000
+#define L2_OFF_STACK	0xc000		/* to the end of the RAM: 16 KiB */
+#define L2_RAM_BASE	0x100000ULL
+#define L2_RAM_SIZE	0x10000ULL
+#define L2_CODE_MAX	(L2_OFF_STACK - L2_OFF_CODE)
+/* load_l2() maps the RAM with the first 2 MiB page. */
+static_assert(L2_RAM_BASE + L2_RAM_SIZE <= 0x200000ULL, "L2 RAM beyond PD_LOW[0]");
+
 /**
  * struct uvmm_backend - one backend the VMM can drive
  * @kind: enum vmm_backend_kind
- * @name: for messages
+ * @name: for messages and uvmm_backend_by_name()
+ * @boot: enum uvmm_boot
  * @mem_base: guest RAM start
  * @mem_size: guest RAM size
+ * @attributes: VM_OPEN attributes (TDX ATTRIBUTES, SNP guest policy)
  * @xfam: TDX XFAM (0 elsewhere)
+ * @crb_base: where the CRB register block is
  */
 struct uvmm_backend {
 	u32 kind;
 	const char *name;
-	u64 mem_base, mem_size, xfam;
+	u32 boot;
+	u64 mem_base, mem_size, attributes, xfam, crb_base;
 };
 
 static const struct uvmm_backend uvmm_backends[] = {
-	{ VMM_BACKEND_TDX_HOST, "tdx_host", 0xfff00000ULL, 0x100000ULL, TDX_XFAM_FIXED1 },
+	{ VMM_BACKEND_TDX_HOST, "tdx_host", UVMM_BOOT_TD, 0xfff00000ULL, 0x100000ULL, 0,
+	  TDX_XFAM_FIXED1, CRB_BASE },
+	{ VMM_BACKEND_SNP_HOST, "snp_host", UVMM_BOOT_SNP, 0xfff00000ULL, 0x100000ULL,
+	  SNP_POLICY, 0, GUEST_SNP_MMIO_BASE },
+	{ VMM_BACKEND_SNP_VMPL, "snp_vmpl", UVMM_BOOT_SNP, 0xfff00000ULL, 0x100000ULL, 0, 0,
+	  GUEST_SNP_MMIO_BASE },
+	{ VMM_BACKEND_TDX_L2, "tdx_l2", UVMM_BOOT_L2, L2_RAM_BASE, L2_RAM_SIZE, 0, 0, CRB_BASE },
 };
+
+static const struct uvmm_backend *backend_of(u32 kind)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(uvmm_backends); i++)
+		if (uvmm_backends[i].kind == kind)
+			return &uvmm_backends[i];
+	return NULL;
+}
+
+/**
+ * uvmm_backend_by_name() - a backend's kind from its name
+ * @name: "tdx_host", "snp_host", "snp_vmpl" or "tdx_l2"
+ *
+ * Return: enum vmm_backend_kind, or -EINVAL for a name with no row.
+ */
+int uvmm_backend_by_name(const char *name)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(uvmm_backends); i++)
+		if (!strcmp(uvmm_backends[i].name, name))
+			return (int)uvmm_backends[i].kind;
+	return -EINVAL;
+}
 
 struct vmm_ctx;
 
@@ -81,6 +165,7 @@ struct vmm_ctx {
 	struct tdsnp_client *c;
 	struct uvmm_out *out;
 	pthread_mutex_t lock;		/* out, device state */
+	u64 crb_base;			/* the backend's CRB address */
 	u8 lcr, ier, mcr, scr;		/* 16550 */
 	u32 loc_state, loc_sts, ctrl_sts;	/* CRB */
 };
@@ -144,7 +229,7 @@ static void serve_serial(struct vmm_ctx *v, struct tdsnp_event *e)
 /* The TPM CRB locality-0 registers a driver touches first. */
 static void serve_crb(struct vmm_ctx *v, struct tdsnp_event *e)
 {
-	u32 reg = (u32)(e->addr - CRB_BASE);
+	u32 reg = (u32)(e->addr - v->crb_base);
 
 	v->out->mmio_events++;
 	if (e->size != 4) {
@@ -237,8 +322,12 @@ static bool handle_exit(struct vcpu_thread *t)
 		if (r->ucall.cmd == VMM_UCALL_ASSERT) {
 			o->assert_line[i] = r->ucall.line;
 			memcpy(o->assert_file[i], r->ucall.file, sizeof(o->assert_file[i]));
-		} else if (o->nr_ucalls[i] < UVMM_MAX_UCALLS) {
-			o->ucalls[i][o->nr_ucalls[i]++] = r->ucall.arg;
+		} else {
+			u32 k;
+
+			/* Every value of the report, in order (guest_ucall(): one). */
+			for (k = 0; k < r->ucall.nr_args && o->nr_ucalls[i] < UVMM_MAX_UCALLS; k++)
+				o->ucalls[i][o->nr_ucalls[i]++] = r->ucall.args[k];
 		}
 		return true;
 	default:
@@ -264,34 +353,164 @@ static void *vcpu_body(void *p)
 	return NULL;
 }
 
-/* The image (measured) and zeroed page tables and stacks, in one BATCH. */
-static int load_image(struct tdsnp_client *c, int vm, const struct uvmm_guest *g)
+/* Run @n VM_LOADs of @l on @vm in one BATCH; 0 when every one succeeded. */
+static int load_batch(struct tdsnp_client *c, int vm, const struct tdsnp_load *l, u32 n)
 {
-	static u8 zero[GUEST_MAX_VCPUS * GUEST_STACK_SIZE];
-	struct tdsnp_load l[3] = {
-		{ .gpa = GUEST_IMAGE_GPA, .src = (u64)(uintptr_t)g->image, .size = g->size,
-		  .flags = TDSNP_LOAD_MEASURED },
-		{ .gpa = GUEST_PT_GPA, .src = (u64)(uintptr_t)zero, .size = 3 * 4096ULL },
-		{ .gpa = GUEST_STACKS_GPA, .src = (u64)(uintptr_t)zero, .size = sizeof(zero) },
-	};
-	struct tdsnp_call calls[3];
-	struct tdsnp_result res[3];
+	struct tdsnp_call calls[4];
+	struct tdsnp_result res[4];
 	struct tdsnp_batch b = { .calls = (u64)(uintptr_t)calls, .results = (u64)(uintptr_t)res,
-				 .nr = 3 };
+				 .nr = n };
 	long ret;
 	u32 i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < n; i++)
 		calls[i] = (struct tdsnp_call){ .call = TDSNP_CALL_VM_LOAD, .handle = vm,
 						.user_data = 0x10ad0 + i,
 						.arg = (u64)(uintptr_t)&l[i] };
 	ret = tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_BATCH, &b);
 	if (ret)
 		return ret < 0 ? (int)ret : -EIO;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < n; i++)
 		if (res[i].user_data != 0x10ad0 + i || res[i].ret)
 			return -EIO;
 	return 0;
+}
+
+static u8 zero[GUEST_MAX_VCPUS * GUEST_STACK_SIZE];
+
+/* A TD image (measured) and zeroed page tables and stacks the guest builds. */
+static int load_td(struct tdsnp_client *c, int vm, const struct uvmm_guest *g)
+{
+	const struct tdsnp_load l[3] = {
+		{ .gpa = GUEST_IMAGE_GPA, .src = (u64)(uintptr_t)g->image, .size = g->size,
+		  .flags = TDSNP_LOAD_MEASURED },
+		{ .gpa = GUEST_PT_GPA, .src = (u64)(uintptr_t)zero, .size = 3 * 4096ULL },
+		{ .gpa = GUEST_STACKS_GPA, .src = (u64)(uintptr_t)zero, .size = sizeof(zero) },
+	};
+
+	return load_batch(c, vm, l, 3);
+}
+
+#define PTE_P	BIT_ULL(0)
+#define PTE_W	BIT_ULL(1)
+#define PTE_PS	BIT_ULL(7)
+
+/*
+ * An SNP image padded to pages and the runtime's page tables (both
+ * measured), the stacks as zero pages: guest/include/guest_snp.h.  The
+ * tables map 0xFFE00000..0xFFFFFFFF 1:1 with one private 2 MiB page (APM
+ * Vol. 2 5.3: 4-level long mode, PDE.PS; the C-bit in every table address
+ * and leaf, 15.34.5).
+ */
+static int load_snp(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, u32 cbit)
+{
+	static u64 pt[3][512];
+	size_t padded = (g->size + 4095) & ~(size_t)4095;
+	u64 cb = BIT_ULL(cbit);
+	u8 *img = calloc(1, padded);
+	struct tdsnp_load l[3] = {
+		{ .gpa = GUEST_IMAGE_GPA, .src = (u64)(uintptr_t)img, .size = padded,
+		  .flags = TDSNP_LOAD_MEASURED },
+		{ .gpa = GUEST_PT_GPA, .src = (u64)(uintptr_t)pt, .size = sizeof(pt),
+		  .flags = TDSNP_LOAD_MEASURED },
+		{ .gpa = GUEST_STACKS_GPA, .src = (u64)(uintptr_t)zero, .size = sizeof(zero) },
+	};
+	int ret;
+
+	if (!img)
+		return -ENOMEM;
+	memcpy(img, g->image, g->size);
+	memset(pt, 0, sizeof(pt));
+	pt[0][0] = (GUEST_PT_GPA + 4096) | cb | PTE_P | PTE_W;		/* PML4[0] */
+	pt[1][3] = (GUEST_PT_GPA + 2 * 4096ULL) | cb | PTE_P | PTE_W;	/* PDPT[3]: 3 GiB */
+	pt[2][511] = GUEST_PRIVATE_BASE | cb | PTE_P | PTE_W | PTE_PS;	/* PD[511] */
+	ret = load_batch(c, vm, l, 3);
+	free(img);
+	return ret;
+}
+
+/*
+ * The SNP runtime's entry state in one SET_STATE batch: 64-bit mode (CR0
+ * PE|MP|ET|NE|WP|PG, CR4.PAE, EFER LME|LMA|SVME), CS 64-bit code 0x08, flat
+ * data 0x10, a busy 64-bit TSS, CR3 = the PML4 with the C-bit, RIP = the
+ * image, RSP = the top of the vCPU's stack, RSI = its index.
+ */
+static int snp_entry_state(struct tdsnp_client *c, int vcpu, u32 index, u32 cbit)
+{
+	struct tdsnp_state_entry e[40];
+	struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)e };
+	u32 n = 0, seg;
+
+#define SET(reg, v) (e[n++] = (struct tdsnp_state_entry){ .type = TDSNP_STATE_REG, \
+							  .id = (reg), .value = (v) })
+	SET(VMM_REG_CR0, 0x80010033ULL);
+	SET(VMM_REG_CR4, 0x20);
+	SET(VMM_REG_EFER, 0x1500);
+	SET(VMM_REG_CR3, GUEST_PT_GPA | BIT_ULL(cbit));
+	SET(VMM_REG_RIP, GUEST_IMAGE_GPA);
+	SET(VMM_REG_RFLAGS, 2);
+	SET(VMM_REG_RSP, GUEST_STACKS_GPA + (GUEST_MAX_VCPUS - index) * GUEST_STACK_SIZE);
+	SET(VMM_REG_RSI, index);
+	for (seg = VMM_SEG_ES; seg <= VMM_SEG_GS; seg++) {
+		bool code = seg == VMM_SEG_CS;
+
+		SET(VMM_REG_SEG(seg, VMM_SEG_SELECTOR), code ? 0x08 : 0x10);
+		SET(VMM_REG_SEG(seg, VMM_SEG_ATTRIB), code ? 0xa09b : 0xc093);
+		SET(VMM_REG_SEG(seg, VMM_SEG_LIMIT), 0xffffffff);
+		SET(VMM_REG_SEG(seg, VMM_SEG_BASE), 0);
+	}
+	SET(VMM_REG_SEG(VMM_SEG_TR, VMM_SEG_ATTRIB), 0x8b);
+	SET(VMM_REG_SEG(VMM_SEG_TR, VMM_SEG_LIMIT), 0x67);
+#undef SET
+	b.nr = n;
+	return (int)tdsnp_call(c, vcpu, TDSNP_CALL_SET_STATE, &b);
+}
+
+/*
+ * An L2's RAM at @base in one unmeasured VM_LOAD (an L2 has no launch
+ * measurement): the program at L2_OFF_CODE, a GDT with 64-bit code 0x08
+ * and data 0x10 (the selectors the backend's initial state uses), and
+ * tables mapping the first 2 MiB (the RAM) and 0xFEC00000..0xFEDFFFFF (the
+ * CRB) 1:1 with 2 MiB pages (PDE.PS).
+ */
+static int load_l2(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, u64 base)
+{
+	u8 *ram = calloc(1, L2_RAM_SIZE);
+	u64 *pml4 = (u64 *)(ram + L2_OFF_PML4), *pdpt = (u64 *)(ram + L2_OFF_PDPT);
+	u64 *pd_low = (u64 *)(ram + L2_OFF_PD_LOW), *pd_high = (u64 *)(ram + L2_OFF_PD_HIGH);
+	u64 *gdt = (u64 *)(ram + L2_OFF_GDT);
+	struct tdsnp_load l = { .gpa = base, .src = (u64)(uintptr_t)ram, .size = L2_RAM_SIZE };
+	int ret;
+
+	if (!ram)
+		return -ENOMEM;
+	pml4[0] = (base + L2_OFF_PDPT) | PTE_P | PTE_W;
+	pdpt[0] = (base + L2_OFF_PD_LOW) | PTE_P | PTE_W;
+	pdpt[3] = (base + L2_OFF_PD_HIGH) | PTE_P | PTE_W;
+	pd_low[0] = PTE_P | PTE_W | PTE_PS;
+	pd_high[(CRB_BASE >> 21) & 511] = (CRB_BASE & ~0x1fffffULL) | PTE_P | PTE_W | PTE_PS;
+	gdt[1] = 0x00af9b000000ffffULL;	/* code: G, L, P, DPL 0, execute/read, accessed */
+	gdt[2] = 0x00cf93000000ffffULL;	/* data: G, D/B, P, DPL 0, read/write, accessed */
+	memcpy(ram + L2_OFF_CODE, g->image, g->size);
+	ret = load_batch(c, vm, &l, 1);
+	free(ram);
+	return ret;
+}
+
+/* The L2's entry state: the backend's IA-32e state plus CR3, RIP, RSP, GDTR, RDI = index. */
+static int l2_entry_state(struct tdsnp_client *c, int vcpu, u32 index, u64 base)
+{
+	const struct tdsnp_state_entry e[] = {
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_CR3, .value = base + L2_OFF_PML4 },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RIP, .value = base + L2_OFF_CODE },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RSP, .value = base + L2_RAM_SIZE },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RDI, .value = index },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = base + L2_OFF_GDT },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
+	};
+	struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)e, .nr = ARRAY_SIZE(e) };
+
+	return (int)tdsnp_call(c, vcpu, TDSNP_CALL_SET_STATE, &b);
 }
 
 static int open_event(struct vmm_ctx *v, int vm, u32 call, u64 base, u64 size,
@@ -313,13 +532,15 @@ static int open_event(struct vmm_ctx *v, int vm, u32 call, u64 base, u64 size,
 	return 0;
 }
 
-static int vm_index_of(struct tdsnp_client *c, u32 backend)
+/* A VM index of @backend; *@cbit: the platform's C-bit (0: none). */
+static int vm_index_of(struct tdsnp_client *c, u32 backend, u32 *cbit)
 {
 	struct tdsnp_capabilities caps;
 	u32 i;
 
 	if (tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_CAPABILITIES, &caps))
 		return -ENODEV;
+	*cbit = caps.cbit;
 	for (i = 0; i < TDSNP_MAX_VMS; i++)
 		if ((caps.vm_bitmap & BIT_ULL(i)) && caps.backend[i] == backend + 1)
 			return (int)i;
@@ -327,36 +548,45 @@ static int vm_index_of(struct tdsnp_client *c, u32 backend)
 }
 
 /**
- * uvmm_run() - run a guest/ image to its end on a VM of @backend
+ * uvmm_run() - run a guest image to its end on a VM of @backend
  * @c: the client (any transport)
  * @backend: enum vmm_backend_kind (a row of uvmm_backends)
- * @g: the image and vCPU count
+ * @g: the image (a guest/ TD image on tdx_host, a guest/snp_tests image on
+ *     snp_host and snp_vmpl, a flat L2 program on tdx_l2) and vCPU count
  * @out: what the guest did
  *
  * Return: 0 when every vCPU ran to an exit that ends it (HLT, SHUTDOWN,
- * UNHANDLED: see @out) and everything was closed, else a negative errno.
+ * UNHANDLED: see @out) and everything was closed; -EINVAL for a backend
+ * with no row, a bad vCPU count (tdx_l2: one, its platform's TD has one
+ * L1 vCPU) or an image of the wrong size (a TD image is 64 KiB, an SNP one
+ * 1 byte..64 KiB, an L2 program 1 byte..28 KiB); -EOPNOTSUPP on an SNP
+ * backend whose platform reports no C-bit; else a negative errno.
  */
 int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 	     struct uvmm_out *out)
 {
-	const struct uvmm_backend *be = NULL;
+	const struct uvmm_backend *be = backend_of(backend);
 	struct vmm_ctx v = { .c = c, .out = out, .ctrl_sts = 0x02, .loc_state = 0x80 };
 	struct vcpu_thread vt[UVMM_MAX_VCPUS];
 	struct dev_thread dt[2];
 	struct tdsnp_vm_open op = { 0 };
 	struct tdsnp_vm_caps caps;
 	struct tdsnp_wait w = { 0 };
-	u32 i, nr_dev = 0, nr_vcpu = 0;
+	u32 i, nr_dev = 0, nr_vcpu = 0, cbit;
 	int idx, ret;
 
-	for (i = 0; i < ARRAY_SIZE(uvmm_backends); i++)
-		if (uvmm_backends[i].kind == backend)
-			be = &uvmm_backends[i];
-	if (!be || !g->nr_vcpus || g->nr_vcpus > UVMM_MAX_VCPUS || g->size != GUEST_IMAGE_SIZE)
+	if (!be || !g->nr_vcpus || g->nr_vcpus > UVMM_MAX_VCPUS || !g->size ||
+	    g->size > GUEST_IMAGE_SIZE)
 		return -EINVAL;
-	idx = vm_index_of(c, backend);
+	if ((be->boot == UVMM_BOOT_TD && g->size != GUEST_IMAGE_SIZE) ||
+	    (be->boot == UVMM_BOOT_L2 && (g->size > L2_CODE_MAX || g->nr_vcpus != 1)))
+		return -EINVAL;
+	idx = vm_index_of(c, backend, &cbit);
 	if (idx < 0)
 		return idx;
+	if (be->boot == UVMM_BOOT_SNP && !cbit)
+		return -EOPNOTSUPP;
+	v.crb_base = be->crb_base;
 	memset(out, 0, sizeof(*out));
 	memset(vt, 0, sizeof(vt));
 	memset(dt, 0, sizeof(dt));
@@ -365,6 +595,7 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 	op.max_vcpus = g->nr_vcpus;
 	op.mem_base = be->mem_base;
 	op.mem_size = be->mem_size;
+	op.attributes = be->attributes;
 	op.xfam = be->xfam;
 	ret = (int)tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_VM_OPEN, &op);
 	if (ret)
@@ -383,9 +614,17 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 		nr_vcpu++;
 		if (!vt[i].run)
 			ret = -ENOMEM;
+		else if (be->boot == UVMM_BOOT_SNP)
+			ret = snp_entry_state(c, vc.handle, i, cbit);
+		else if (be->boot == UVMM_BOOT_L2)
+			ret = l2_entry_state(c, vc.handle, i, be->mem_base);
 	}
-	if (!ret)
-		ret = load_image(c, op.handle, g);
+	if (!ret && be->boot == UVMM_BOOT_SNP)
+		ret = load_snp(c, op.handle, g, cbit);
+	else if (!ret && be->boot == UVMM_BOOT_L2)
+		ret = load_l2(c, op.handle, g, be->mem_base);
+	else if (!ret)
+		ret = load_td(c, op.handle, g);
 	if (!ret && (caps.flags & TDSNP_VM_NEEDS_FINALIZE))
 		ret = (int)tdsnp_call(c, op.handle, TDSNP_CALL_VM_FINALIZE, &w);
 	if (!ret)
@@ -393,7 +632,7 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 				 serve_serial, &dt[0]);
 	if (!ret) {
 		nr_dev++;
-		ret = open_event(&v, op.handle, TDSNP_CALL_MMIO_EVENT, CRB_BASE, CRB_SIZE,
+		ret = open_event(&v, op.handle, TDSNP_CALL_MMIO_EVENT, be->crb_base, CRB_SIZE,
 				 serve_crb, &dt[1]);
 	}
 	if (!ret)
@@ -429,48 +668,237 @@ out_lock:
 	return ret;
 }
 
+static u32 platform_backend;
+static struct tdsnp_arena *platform_arena;
+
+static int tdx_host_up(void)
+{
+	int ret = tdsnp_mock_tdx_host_setup();
+
+	if (ret)
+		return ret;
+	tdsnp_mock_set_direct(true);
+	ret = vmm_backend_register(&vmm_tdx_host_ops);
+	if (ret) {
+		tdsnp_mock_set_direct(false);
+		tdsnp_mock_tdx_host_teardown();
+		return ret;
+	}
+	tdx_vp_run_install();
+	return 0;
+}
+
+static void tdx_host_down(void)
+{
+	tdx_vp_run_uninstall();
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_tdx_host_teardown();
+}
+
+/* The SNP firmware and hypervisor models, the mock CPU's VMRUN; an arena if none. */
+static int snp_host_up(void)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = SNP_HOST_ARENA_FRAMES };
+	struct page *probe = tdsnp_alloc_page();
+	int ret;
+
+	/* A provider is installed when a page can be had (the caller's arena). */
+	if (probe) {
+		tdsnp_free_page(probe);
+	} else {
+		platform_arena = tdsnp_arena_create(&ac);
+		if (!platform_arena)
+			return -ENOMEM;
+		tdsnp_arena_install(platform_arena);
+		snp_mock_set_arena(platform_arena);
+	}
+	ret = tdsnp_mock_install();
+	if (ret)
+		goto fail_arena;
+	ret = tdsnp_mock_snp_install();
+	if (ret)
+		goto fail_mock;
+	tdsnp_mock_set_direct(true);
+	ret = vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), SNP_HOST_ASID_MIN,
+					  SNP_HOST_ASID_MAX);
+	if (!ret)
+		ret = vmm_snp_host_set_run_ops(snp_vcpu_run_ops());
+	if (!ret)
+		ret = vmm_backend_register(&vmm_snp_host_ops);
+	if (!ret) {
+		snp_vcpu_run_install();
+		return 0;
+	}
+	vmm_snp_host_set_run_ops(NULL);
+	vmm_snp_host_set_launch_ops(NULL, 0, 0);
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_snp_uninstall();
+fail_mock:
+	tdsnp_mock_uninstall();
+fail_arena:
+	if (platform_arena) {
+		snp_mock_set_arena(NULL);
+		tdsnp_arena_install(NULL);
+		tdsnp_arena_destroy(platform_arena);
+		platform_arena = NULL;
+	}
+	return ret;
+}
+
+static void snp_host_down(void)
+{
+	snp_vcpu_run_uninstall();
+	vmm_backend_unregister(&vmm_snp_host_ops);
+	vmm_snp_host_set_run_ops(NULL);
+	vmm_snp_host_set_launch_ops(NULL, 0, 0);
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_snp_uninstall();
+	tdsnp_mock_uninstall();
+	if (platform_arena) {
+		snp_mock_set_arena(NULL);
+		tdsnp_arena_install(NULL);
+		tdsnp_arena_destroy(platform_arena);
+		platform_arena = NULL;
+	}
+}
+
+/* This process as an SVSM at VMPL0 whose lower VMPLs run guest RAM at the snp_vmpl row's range. */
+static int snp_vmpl_up(void)
+{
+	const struct uvmm_backend *be = backend_of(VMM_BACKEND_SNP_VMPL);
+	int ret;
+
+	tdsnp_mock_set_direct(true);
+	ret = tdsnp_mock_snp_svsm_setup(SNP_SVSM_ASID, be->mem_base, be->mem_size);
+	if (ret) {
+		tdsnp_mock_set_direct(false);
+		return ret;
+	}
+	snp_vcpu_run_install();
+	snp_vcpu_run_vmpl_install();
+	return 0;
+}
+
+static void snp_vmpl_down(void)
+{
+	snp_vcpu_run_vmpl_uninstall();
+	snp_vcpu_run_uninstall();
+	tdsnp_mock_snp_svsm_teardown();
+	tdsnp_mock_set_direct(false);
+}
+
+/* This process as the L1 VMM of a TD with L2 VMs 1..3, L2 RAM at the tdx_l2 row's range. */
+static int tdx_l2_up(void)
+{
+	const struct uvmm_backend *be = backend_of(VMM_BACKEND_TDX_L2);
+	int ret;
+
+	tdsnp_mock_set_direct(true);
+	ret = tdsnp_mock_tdx_l1_setup(3, be->mem_base, be->mem_size);
+	if (ret)
+		tdsnp_mock_set_direct(false);
+	return ret;
+}
+
+static void tdx_l2_down(void)
+{
+	tdsnp_mock_tdx_l1_teardown();
+	tdsnp_mock_set_direct(false);
+}
+
 /**
- * uvmm_platform_up() - the mock platform and a device offering tdx_host VMs
- * @dev: out: the dispatcher's device (VM indices 1..3 are tdx_host VMs)
+ * uvmm_platform_up_backend() - the mock platform of @backend and its device
+ * @backend: VMM_BACKEND_TDX_HOST, VMM_BACKEND_SNP_HOST, VMM_BACKEND_SNP_VMPL
+ *           or VMM_BACKEND_TDX_L2
+ * @dev: out: the dispatcher's device: VM indices 1..3 are VMs of @backend
+ *       (on snp_vmpl VMPL1..3, the SNP platform bit set; on tdx_l2 L2 VMs
+ *       1..3 of the TD whose L1 VMM this process is, the TD partitioning
+ *       bit set); an SNP device reports the mock CPU's C-bit in
+ *       CAPABILITIES
  *
- * Return: 0 or a negative errno.
+ * One platform at a time per process.
+ *
+ * Return: 0, -EINVAL for another backend, -EBUSY while a platform is up,
+ * or the errno of its bring-up.
  */
-int uvmm_platform_up(struct uabi_dev **dev)
+int uvmm_platform_up_backend(u32 backend, struct uabi_dev **dev)
 {
 	struct uabi_dev_config cfg = { .features = TDSNP_PLATFORM_NATIVE };
 	int ret;
 	u32 i;
 
+	if (!backend_of(backend))
+		return -EINVAL;
+	if (platform_backend)
+		return -EBUSY;
 	for (i = 1; i <= 3; i++)
-		cfg.slots[i].backend = VMM_BACKEND_TDX_HOST + 1;
-	ret = tdsnp_mock_tdx_host_setup();
+		cfg.slots[i].backend = (u8)(backend + 1);
+	switch (backend) {
+	case VMM_BACKEND_SNP_HOST:
+		cfg.cbit = SNP_VCPU_RUN_CBIT;
+		ret = snp_host_up();
+		break;
+	case VMM_BACKEND_SNP_VMPL:
+		cfg.features = TDSNP_PLATFORM_SNP;
+		cfg.cbit = SNP_VCPU_RUN_CBIT;
+		for (i = 1; i <= 3; i++)
+			cfg.slots[i].vm_index = i;	/* VMPL i */
+		ret = snp_vmpl_up();
+		break;
+	case VMM_BACKEND_TDX_L2:
+		cfg.features = TDSNP_PLATFORM_TDP;
+		for (i = 1; i <= 3; i++)
+			cfg.slots[i].vm_index = i;	/* L2 VM i */
+		ret = tdx_l2_up();
+		break;
+	default:
+		ret = tdx_host_up();
+		break;
+	}
 	if (ret)
 		return ret;
-	tdsnp_mock_set_direct(true);
-	ret = vmm_backend_register(&vmm_tdx_host_ops);
-	if (ret)
-		goto fail;
-	tdx_vp_run_install();
+	platform_backend = backend + 1;
 	ret = uabi_dev_create(&cfg, dev);
-	if (!ret)
-		return 0;
-	tdx_vp_run_uninstall();
-	vmm_backend_unregister(&vmm_tdx_host_ops);
-fail:
-	tdsnp_mock_set_direct(false);
-	tdsnp_mock_tdx_host_teardown();
+	if (ret)
+		uvmm_platform_down(NULL);
 	return ret;
 }
 
 /**
- * uvmm_platform_down() - undo uvmm_platform_up()
- * @dev: the device (all its objects closed)
+ * uvmm_platform_up() - the tdx_host mock platform and its device
+ * @dev: out: the dispatcher's device (VM indices 1..3 are tdx_host VMs)
+ *
+ * Return: as uvmm_platform_up_backend().
+ */
+int uvmm_platform_up(struct uabi_dev **dev)
+{
+	return uvmm_platform_up_backend(VMM_BACKEND_TDX_HOST, dev);
+}
+
+/**
+ * uvmm_platform_down() - undo uvmm_platform_up() or uvmm_platform_up_backend()
+ * @dev: the device (all its objects closed), or NULL
  */
 void uvmm_platform_down(struct uabi_dev *dev)
 {
-	uabi_dev_destroy(dev);
-	tdx_vp_run_uninstall();
-	vmm_backend_unregister(&vmm_tdx_host_ops);
-	tdsnp_mock_set_direct(false);
-	tdsnp_mock_tdx_host_teardown();
+	if (dev)
+		uabi_dev_destroy(dev);
+	switch (platform_backend ? platform_backend - 1 : VMM_NR_BACKENDS) {
+	case VMM_BACKEND_TDX_HOST:
+		tdx_host_down();
+		break;
+	case VMM_BACKEND_SNP_HOST:
+		snp_host_down();
+		break;
+	case VMM_BACKEND_SNP_VMPL:
+		snp_vmpl_down();
+		break;
+	case VMM_BACKEND_TDX_L2:
+		tdx_l2_down();
+		break;
+	default:
+		break;
+	}
+	platform_backend = 0;
 }

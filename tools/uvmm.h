@@ -16,7 +16,8 @@
 
 /**
  * struct uvmm_guest - what to run
- * @image: a guest/ image (64 KiB, loaded at GUEST_IMAGE_GPA, measured)
+ * @image: a guest/ TD image (64 KiB) or a guest/snp_tests image (at most
+ *         64 KiB), loaded at GUEST_IMAGE_GPA, measured
  * @size: its size
  * @nr_vcpus: 1..UVMM_MAX_VCPUS
  */
@@ -29,7 +30,7 @@ struct uvmm_guest {
 /**
  * struct uvmm_out - what the guest did, per vCPU
  * @serial: what each vCPU wrote to COM1 (NUL-terminated)
- * @ucalls: the values of its VMM_UCALL_REPORT ucalls
+ * @ucalls: the values of its VMM_UCALL_REPORT ucalls, every argument in order
  * @nr_ucalls: how many
  * @assert_line: the line of a VMM_UCALL_ASSERT ucall, 0 if none
  * @assert_file: its file
@@ -60,6 +61,8 @@ struct uvmm_out {
 #define UVMM_APIC_BASE		0xfee00900ULL	/* MSR 0x1B: xAPIC at 0xFEE00000, enabled, BSP */
 
 int uvmm_platform_up(struct uabi_dev **dev);
+int uvmm_platform_up_backend(u32 backend, struct uabi_dev **dev);
+int uvmm_backend_by_name(const char *name);
 void uvmm_platform_down(struct uabi_dev *dev);
 int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 	     struct uvmm_out *out);

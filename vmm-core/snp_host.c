@@ -90,6 +90,7 @@ struct snph_vm {
 	u64 nr_pages;
 	struct vmm_pagemap pg;			/* private page per mapped guest page */
 	struct vmm_pagemap sh;			/* host page per shared guest page */
+	struct vmm_pagemap huge;		/* struct snp_page_2m by GPA >> 21 */
 	struct tdsnp_mutex mem_lock;		/* pg and sh against running vCPUs */
 	struct snph_vcpu *vcpus[VMM_MAX_VCPUS];
 	u8 digest[SHA384_DIGEST_SIZE];		/* the launch digest so far */
@@ -354,6 +355,64 @@ static int snph_mem_add_kind(struct vmm_vm *vm, u64 gpa, const void *src,
 			   r->fw_out);
 }
 
+/* ---- 2 MiB private pages (rmp_policy.c snp_page_2m_*) ---- */
+
+#define SH_2M_SHIFT	21
+
+static struct snp_page_2m *huge_of(struct snph_vm *s, u64 gpa)
+{
+	u64 v = vmm_pagemap_get(&s->huge, gpa >> SH_2M_SHIFT);
+
+	return (struct snp_page_2m *)(unsigned long)v; /* NOLINT(performance-no-int-to-ptr) */
+}
+
+static void set_huge(struct snph_vm *s, u64 gpa, struct snp_page_2m *h)
+{
+	vmm_pagemap_set(&s->huge, gpa >> SH_2M_SHIFT, (u64)(unsigned long)h);
+}
+
+static unsigned int part_index(u64 gpa)
+{
+	return (gpa >> TDSNP_PAGE_SHIFT) % SNP_PAGES_PER_2M;
+}
+
+/* The 2 MiB page's run goes once no part of it is the guest's (all shared). */
+static void huge_put(struct snph_vm *s, u64 gpa, struct snp_page_2m *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < SNP_PAGES_PER_2M / 64; i++)
+		if (~h->shared[i])
+			return;
+	if (snp_page_2m_release(h))
+		s->lost += SNP_PAGES_PER_2M;	/* not reached: nothing left to update */
+	tdsnp_free(h);
+	set_huge(s, gpa, NULL);
+}
+
+/* A part of a smashed 2 MiB page back to the guest, unvalidated. */
+static int part_make_private(struct snph_vm *s, u64 gpa, struct snp_page_2m *h)
+{
+	int ret = record(s, snp_page_2m_set_shared(h, part_index(gpa), false));
+
+	if (!ret)
+		set_page(s, gpa, tdsnp_page_nth(h->head, part_index(gpa)));
+	return ret;
+}
+
+/* A part of a smashed 2 MiB page to the hypervisor: zeroed, kept in the run. */
+static int part_make_shared(struct snph_vm *s, u64 gpa, struct snp_page_2m *h)
+{
+	int ret = record(s, snp_page_2m_set_shared(h, part_index(gpa), true));
+
+	if (ret)
+		return ret;
+	memset(page_address(page_at(s, gpa)), 0, TDSNP_PAGE_SIZE);
+	set_page(s, gpa, NULL);
+	huge_put(s, gpa, h);
+	return 0;
+}
+
 static int make_private(struct snph_vm *s, u64 gpa)
 {
 	struct snp_rmp_update st = {
@@ -365,6 +424,8 @@ static int make_private(struct snph_vm *s, u64 gpa)
 
 	if (vmm_pagemap_reserve(&s->pg, guest_index(s, gpa)))
 		return -ENOMEM;
+	if (huge_of(s, gpa))
+		return part_make_private(s, gpa, huge_of(s, gpa));
 	page = tdsnp_alloc_page();
 	if (!page)
 		return -ENOMEM;
@@ -387,6 +448,8 @@ static int make_shared(struct snph_vm *s, u64 gpa)
 	struct page *page = page_at(s, gpa);
 	snp_ret_t r;
 
+	if (huge_of(s, gpa))
+		return part_make_shared(s, gpa, huge_of(s, gpa));
 	r = snp_rmpupdate_retry(tdsnp_page_hpa(page), &st);
 	if (!snp_ret_ok(r)) {
 		/* Still assigned: it stays the guest's private page. */
@@ -465,6 +528,116 @@ static int snph_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 	return ret;
 }
 
+/* UNMAPPED or SHARED to one 2 MiB private page: one 2M RMPUPDATE. */
+static int map_2m(struct snph_vm *s, u64 gpa, enum vmm_mem_state from)
+{
+	struct snp_page_2m *h;
+	unsigned int i;
+	int ret;
+
+	/* Room in both maps first: nothing may fail after the RMPUPDATE. */
+	if (vmm_pagemap_reserve(&s->huge, gpa >> SH_2M_SHIFT) ||
+	    vmm_pagemap_reserve(&s->pg, guest_index(s, gpa)) ||
+	    vmm_pagemap_reserve(&s->pg, guest_index(s, gpa + SNP_PAGE_SIZE_2M - TDSNP_PAGE_SIZE)))
+		return -ENOMEM;
+	h = tdsnp_zalloc(sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	/* A zeroed run, assigned at the GPA, not validated: the guest PVALIDATEs it. */
+	ret = record(s, snp_page_2m_alloc_private(h, tdsnp_gpa(gpa), s->g.asid));
+	if (ret) {
+		tdsnp_free(h);
+		return ret;
+	}
+	set_huge(s, gpa, h);
+	for (i = 0; i < SNP_PAGES_PER_2M; i++) {
+		set_page(s, gpa + i * TDSNP_PAGE_SIZE, tdsnp_page_nth(h->head, i));
+		if (from == VMM_MEM_SHARED)
+			drop_shared(s, gpa + i * TDSNP_PAGE_SIZE);
+	}
+	return 0;
+}
+
+/* One 2 MiB private page to SHARED or UNMAPPED whole: one 2M RMPUPDATE. */
+static int unmap_2m(struct snph_vm *s, u64 gpa, enum vmm_mem_state to)
+{
+	struct snp_page_2m *h = huge_of(s, gpa);
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	if (!h || h->smashed)
+		return -EIO;
+	/* The host's shared pages first, so a failure changes nothing. */
+	for (; to == VMM_MEM_SHARED && n < SNP_PAGES_PER_2M; n++) {
+		ret = convert_locked(s, gpa + n * TDSNP_PAGE_SIZE, VMM_MEM_UNMAPPED, to);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = record(s, snp_page_2m_make_shared(h));
+	if (ret) {
+		for (i = 0; i < n; i++)
+			drop_shared(s, gpa + i * TDSNP_PAGE_SIZE);
+		return ret;
+	}
+	/* Hypervisor-owned again: the guest's ciphertext must not leak on. */
+	for (i = 0; i < SNP_PAGES_PER_2M; i++) {
+		memset(page_address(tdsnp_page_nth(h->head, i)), 0, TDSNP_PAGE_SIZE);
+		set_page(s, gpa + i * TDSNP_PAGE_SIZE, NULL);
+	}
+	huge_put(s, gpa, h);
+	return 0;
+}
+
+static int snph_mem_convert_2m(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			       enum vmm_mem_state to)
+{
+	struct snph_vm *s = vmm_vm_priv(vm);
+	int ret;
+
+	tdsnp_mutex_lock(&s->mem_lock);
+	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
+	ret = to == VMM_MEM_PRIVATE ? map_2m(s, gpa, from) : unmap_2m(s, gpa, to);
+	tdsnp_mutex_unlock(&s->mem_lock);
+	return ret;
+}
+
+/* PSMASH: 512 4K entries, each part then converted by snph_mem_convert(). */
+static int snph_mem_split_2m(struct vmm_vm *vm, u64 gpa)
+{
+	struct snph_vm *s = vmm_vm_priv(vm);
+	struct snp_page_2m *h;
+	int ret = -EIO;
+
+	tdsnp_mutex_lock(&s->mem_lock);
+	h = huge_of(s, gpa);
+	s->g.last_fw_error = sev_ret(SEV_RET_SUCCESS);
+	if (h)
+		ret = record(s, snp_page_2m_smash(h));
+	tdsnp_mutex_unlock(&s->mem_lock);
+	return ret;
+}
+
+/* Teardown: every 2 MiB page whole (quarantined whole when it cannot be). */
+static int release_huge(struct snph_vm *s)
+{
+	struct snp_page_2m *h;
+	unsigned int k;
+	u64 i = 0, v;
+	int lost = 0;
+
+	while (vmm_pagemap_next(&s->huge, i, &i, &v)) {
+		h = (struct snp_page_2m *)(unsigned long)v; /* NOLINT(performance-no-int-to-ptr) */
+		for (k = 0; k < SNP_PAGES_PER_2M; k++)
+			set_page(s, (i << SH_2M_SHIFT) + k * TDSNP_PAGE_SIZE, NULL);
+		if (snp_page_2m_release(h))
+			lost += SNP_PAGES_PER_2M;
+		tdsnp_free(h);
+		i++;
+	}
+	return lost;
+}
+
 /* ---- VM lifetime ---- */
 
 static int snph_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
@@ -490,6 +663,7 @@ static int snph_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	s->nr_pages = cfg->mem_size / TDSNP_PAGE_SIZE;
 	vmm_pagemap_init(&s->pg);	/* sparse: nothing sized by mem_size */
 	vmm_pagemap_init(&s->sh);
+	vmm_pagemap_init(&s->huge);
 	tdsnp_mutex_init(&s->mem_lock);
 	s->vm = vm;
 	s->mem_base = cfg->mem_base;
@@ -523,6 +697,7 @@ static int snph_vm_destroy(struct vmm_vm *vm)
 	bool free_asid;
 	u64 i = 0, v;
 
+	lost += release_huge(s);
 	while (vmm_pagemap_next(&s->pg, i, &i, &v)) {
 		if (snp_guest_release_page(&s->g, page_of(v)))
 			lost++;
@@ -544,6 +719,7 @@ static int snph_vm_destroy(struct vmm_vm *vm)
 		vmm_vm_add_lost(vm, 0, 1);
 	vmm_pagemap_destroy(&s->pg);
 	vmm_pagemap_destroy(&s->sh);
+	vmm_pagemap_destroy(&s->huge);
 	tdsnp_mutex_destroy(&s->mem_lock);
 	tdsnp_free(s);
 	vmm_vm_set_priv(vm, NULL);
@@ -1100,6 +1276,10 @@ static int snph_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 			fail_exit(x, VMM_EXIT_SHUTDOWN, (s64)VMM_SNP_EXIT_SHUTDOWN, 0);
 			return 0;
 		case VMM_SNP_EXIT_NPF:
+			/* 4K PVALIDATE/RMPADJUST in a 2M page: PSMASH, again (snp.md 1.5). */
+			if ((c->vmcb.exit_info_1 & VMM_SNP_NPF_SIZEM) &&
+			    !vmm_mem_split_2m(vm, c->vmcb.exit_info_2))
+				continue;
 			/* EXITINFO2 = GPA, EXITINFO1 = error code: the host decides. */
 			fail_exit(x, VMM_EXIT_UNHANDLED, (s64)VMM_SNP_EXIT_NPF,
 				  c->vmcb.exit_info_2);
@@ -1212,6 +1392,8 @@ const struct vmm_backend_ops vmm_snp_host_ops = {
 	.run = snph_run,
 	.mmio_done = snph_mmio_done,
 	.exit_done = snph_exit_done,
+	.mem_convert_2m = snph_mem_convert_2m,
+	.mem_split_2m = snph_mem_split_2m,
 };
 EXPORT_SYMBOL_GPL(vmm_snp_host_ops);
 

@@ -23,6 +23,7 @@
  * the GPA.  The answers go back in the exposed GPRs at the next entry.
  */
 #include <vmm/tdx_host.h>
+#include <vmm/pagemap.h>
 #include <tdx/tdx_fields.h>
 #include <tdx/tdx_mrtd.h>
 #include <tdx/tdx_vmcall.h>
@@ -72,6 +73,7 @@
  * @shared_root: the root of the shared EPT that maps the VM's shared pages
  * @args: per vCPU, the TDH.VP.ENTER registers: the last exit's, then the
  *        host's answer for the next entry
+ * @huge: the 2 MiB private pages (struct tdx_host_td_page_2m), by GPA >> 21
  */
 struct tdxh_vm {
 	struct tdx_host_td g;
@@ -81,6 +83,7 @@ struct tdxh_vm {
 	u64 shared_bit;
 	struct page *shared_root;
 	struct tdx_vp_enter_args args[VMM_MAX_VCPUS];
+	struct vmm_pagemap huge;
 };
 
 /*
@@ -223,6 +226,7 @@ static int tdxh_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	t = tdsnp_zalloc(sizeof(*t));
 	params = tdsnp_zalloc(sizeof(*params));
 	if (t) {
+		vmm_pagemap_init(&t->huge);
 		t->bounce = tdsnp_alloc_page();
 		t->shared_root = shared_table_alloc();
 	}
@@ -354,6 +358,150 @@ static int shared_mmio(struct tdxh_vm *t, u64 gpa)
 	return 0;
 }
 
+/* ---- 2 MiB private pages (tdx_td.c tdx_host_td_*_2m) ---- */
+
+#define TH_2M_SHIFT	21
+#define TH_2M_PAGES	512u
+
+static struct tdx_host_td_page_2m *huge_of(struct tdxh_vm *t, u64 gpa)
+{
+	u64 v = vmm_pagemap_get(&t->huge, gpa >> TH_2M_SHIFT);
+
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr) */
+	return (struct tdx_host_td_page_2m *)(unsigned long)v;
+}
+
+static void set_huge(struct tdxh_vm *t, u64 gpa, struct tdx_host_td_page_2m *p)
+{
+	vmm_pagemap_set(&t->huge, gpa >> TH_2M_SHIFT, (u64)(unsigned long)p);
+}
+
+/* The 2 MiB page whose part still backs @gpa (not removed since a demote), or NULL. */
+static struct tdx_host_td_page_2m *part_at(struct tdxh_vm *t, u64 gpa, unsigned int *index)
+{
+	struct tdx_host_td_page_2m *p = huge_of(t, gpa);
+	unsigned int i = (gpa >> TDSNP_PAGE_SHIFT) % TH_2M_PAGES;
+
+	if (!p || (p->removed[i / 64] & BIT_ULL(i % 64)))
+		return NULL;
+	*index = i;
+	return p;
+}
+
+static void shared_unmap_2m(struct tdxh_vm *t, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < TH_2M_PAGES; i++)
+		shared_unmap(t, gpa + i * TDSNP_PAGE_SIZE);
+}
+
+static int shared_map_2m(struct tdxh_vm *t, u64 gpa)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < TH_2M_PAGES; i++) {
+		err = shared_map(t, gpa + i * TDSNP_PAGE_SIZE);
+		if (err) {
+			while (i--)
+				shared_unmap(t, gpa + i * TDSNP_PAGE_SIZE);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* A private 4K page out of the TD: a part of a 2 MiB page, or a page of its own. */
+static int remove_private(struct vmm_vm *vm, struct tdxh_vm *t, u64 gpa)
+{
+	struct tdx_host_td_page_2m *p;
+	unsigned int i;
+	int err;
+
+	p = part_at(t, gpa, &i);
+	if (!p)
+		return record(vm, tdx_host_td_remove_page(&t->g, tdsnp_gpa(gpa)));
+	err = record(vm, tdx_host_td_remove_part_2m(&t->g, p, i));
+	if (!err && !p->head) {
+		/* The run went (freed or quarantined) with its last part. */
+		set_huge(t, gpa, NULL);
+		tdsnp_free(p);
+	}
+	return err;
+}
+
+/*
+ * UNMAPPED or SHARED to one 2 MiB private page (TDH.MEM.PAGE.AUG at level
+ * 1, PENDING until the guest accepts it at level 1), or such a page whole
+ * to SHARED or UNMAPPED (BLOCK, TRACK, REMOVE at level 1, write-back).
+ */
+static int tdxh_mem_convert_2m(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			       enum vmm_mem_state to)
+{
+	struct tdxh_vm *t = to_tvm(vm);
+	struct tdx_host_td_page_2m *p;
+	int err;
+
+	if (to == VMM_MEM_PRIVATE) {
+		if (vmm_pagemap_reserve(&t->huge, gpa >> TH_2M_SHIFT))
+			return -ENOMEM;
+		p = tdsnp_zalloc(sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		err = record(vm, tdx_host_td_aug_page_2m(&t->g, p, tdsnp_gpa(gpa)));
+		if (err) {
+			tdsnp_free(p);
+			return err;
+		}
+		set_huge(t, gpa, p);
+		if (from == VMM_MEM_SHARED)
+			shared_unmap_2m(t, gpa);
+		return 0;
+	}
+	p = huge_of(t, gpa);
+	if (!p || p->demoted)
+		return -EIO;
+	/* The shared pages first, so a failure undoes nothing. */
+	if (to == VMM_MEM_SHARED) {
+		err = shared_map_2m(t, gpa);
+		if (err)
+			return err;
+	}
+	err = record(vm, tdx_host_td_remove_page_2m(&t->g, p));
+	if (err) {
+		if (to == VMM_MEM_SHARED)
+			shared_unmap_2m(t, gpa);
+		return err;
+	}
+	set_huge(t, gpa, NULL);
+	tdsnp_free(p);
+	return 0;
+}
+
+/* BLOCK, TRACK, TDH.MEM.PAGE.DEMOTE: 512 4K leaves in the 2M leaf's state. */
+static int tdxh_mem_split_2m(struct vmm_vm *vm, u64 gpa)
+{
+	struct tdxh_vm *t = to_tvm(vm);
+	struct tdx_host_td_page_2m *p = huge_of(t, gpa);
+
+	if (!p)
+		return -EIO;
+	return record(vm, tdx_host_td_demote_2m(&t->g, p));
+}
+
+/* After the TD's teardown reclaimed (or quarantined) every run: the bookkeeping. */
+static void free_huge(struct tdxh_vm *t)
+{
+	u64 i = 0, v;
+
+	while (vmm_pagemap_next(&t->huge, i, &i, &v)) {
+		tdsnp_free((void *)(unsigned long)v); /* NOLINT(performance-no-int-to-ptr) */
+		i++;
+	}
+	vmm_pagemap_destroy(&t->huge);
+}
+
 static int tdxh_vm_destroy(struct vmm_vm *vm)
 {
 	struct tdxh_vm *t = to_tvm(vm);
@@ -361,6 +509,7 @@ static int tdxh_vm_destroy(struct vmm_vm *vm)
 
 	/* vCPUs, VPFLUSHDONE, CACHE.WB, KEY.FREEID, RECLAIM of every page (6.4). */
 	tdx_host_td_destroy(&t->g);
+	free_huge(t);
 	if (t->g.last_status != TDX_SUCCESS)
 		vmm_vm_set_last_status(vm, t->g.last_status);
 	lost = (int)t->g.leaked;
@@ -514,7 +663,7 @@ static int tdxh_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 			return err;
 	}
 	/* BLOCK, TRACK, REMOVE, write-back, free (or quarantine). */
-	err = record(vm, tdx_host_td_remove_page(&t->g, tdsnp_gpa(gpa)));
+	err = remove_private(vm, t, gpa);
 	if (err && to == VMM_MEM_SHARED)
 		shared_unmap(t, gpa);
 	return err;
@@ -665,7 +814,8 @@ static bool vmcall_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a,
 }
 
 /*
- * An EPT violation: AUG unmapped private RAM and re-enter; a shared GPA
+ * An EPT violation: AUG unmapped private RAM and re-enter; split a 2 MiB
+ * private page (a 4K ACCEPT inside it) and re-enter; a shared GPA
  * outside RAM is MMIO: mark it so in the shared EPT and re-enter (the guest
  * gets its #VE); else report it.
  */
@@ -679,6 +829,12 @@ static bool ept_exit(struct vmm_vcpu *vcpu, struct tdx_vp_enter_args *a, struct 
 	if (!(a->r8 & shared) && !vmm_get_mem_state(vm, gpa, &st) &&
 	    st == VMM_MEM_UNMAPPED &&
 	    !vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE))
+		return false;
+	/*
+	 * Private and mapped: inside a 2 MiB page this is a 4K ACCEPT of it
+	 * (the module's exit for a larger PENDING leaf): DEMOTE, enter again.
+	 */
+	if (!(a->r8 & shared) && !vmm_mem_split_2m(vm, gpa))
 		return false;
 	/* Only a GPA inside the TD's width (GPAW 48) has a shared-EPT entry. */
 	if ((a->r8 & shared) && !(a->r8 >> TH_GPAW) &&
@@ -799,6 +955,8 @@ const struct vmm_backend_ops vmm_tdx_host_ops = {
 	.run = tdxh_run,
 	.mmio_done = tdxh_mmio_done,
 	.exit_done = tdxh_exit_done,
+	.mem_convert_2m = tdxh_mem_convert_2m,
+	.mem_split_2m = tdxh_mem_split_2m,
 };
 EXPORT_SYMBOL_GPL(vmm_tdx_host_ops);
 
@@ -856,17 +1014,22 @@ EXPORT_SYMBOL_GPL(vmm_tdx_host_sept_rd);
  * @vm: a VM of the tdx_host backend
  * @gpa: a 4 KiB aligned guest-physical address
  *
- * The page belongs to the module (its contents are ciphertext on hardware;
- * the mock keeps plaintext) until the GPA leaves VMM_MEM_PRIVATE or the VM
- * is destroyed.  Call under no lock of the VM's while it runs no vCPU.
+ * The page (a part of a 2 MiB page too) belongs to the module (its contents
+ * are ciphertext on hardware; the mock keeps plaintext) until the GPA
+ * leaves VMM_MEM_PRIVATE or the VM is destroyed.  Call under no lock of the
+ * VM's while it runs no vCPU.
  *
  * Return: the page, or NULL when no private page is mapped at @gpa.
  */
 struct page *vmm_tdx_host_page(struct vmm_vm *vm, u64 gpa)
 {
 	struct tdx_host_td *g = &to_tvm(vm)->g;
+	struct tdx_host_td_page_2m *p;
 	unsigned int i;
 
+	p = part_at(to_tvm(vm), gpa, &i);
+	if (p)
+		return tdsnp_page_nth(p->head, i);
 	for (i = 0; i < g->nr_pages; i++)
 		if (tdsnp_gpa_val(g->pages[i].gpa) == gpa)
 			return g->pages[i].page;

@@ -30,6 +30,8 @@
 #define UABI_MAX_IO_EVENTS	16
 #define UABI_MAX_PHYSMEM	16
 #define UABI_LOAD_MAX		(16ULL << 20)
+/* The highest C-bit position: physical addresses have at most 52 bits (MAXPHYADDR). */
+#define UABI_CBIT_MAX		51
 
 struct uabi_dev {
 	struct uabi_obj obj;
@@ -296,15 +298,16 @@ EXPORT_SYMBOL_GPL(uabi_obj_map);
  * @cfg: slots, platform bits, ACCESS_* channel
  * @out: the device
  *
- * Return: 0, -EINVAL for a slot naming no backend kind or platform bits
- * outside TDSNP_PLATFORM_MASK, -ENOMEM.
+ * Return: 0, -EINVAL for a slot naming no backend kind, platform bits
+ * outside TDSNP_PLATFORM_MASK or a C-bit above bit 51 (physical addresses
+ * have at most 52 bits), -ENOMEM.
  */
 int uabi_dev_create(const struct uabi_dev_config *cfg, struct uabi_dev **out)
 {
 	struct uabi_dev *dev;
 	u32 i;
 
-	if (!cfg || !out || (cfg->features & ~TDSNP_PLATFORM_MASK))
+	if (!cfg || !out || (cfg->features & ~TDSNP_PLATFORM_MASK) || cfg->cbit > UABI_CBIT_MAX)
 		return -EINVAL;
 	for (i = 0; i < TDSNP_MAX_VMS; i++)
 		if (cfg->slots[i].backend > VMM_NR_BACKENDS)
@@ -420,6 +423,7 @@ static long call_capabilities(struct uabi_dev *dev, u64 arg)
 
 	memset(&caps, 0, sizeof(caps));
 	caps.abi_version = TDSNP_ABI_VERSION;
+	caps.cbit = dev->cfg.cbit;
 	caps.features = dev->cfg.features;
 	for (i = 0; i < TDSNP_MAX_VMS; i++) {
 		caps.backend[i] = dev->cfg.slots[i].backend;

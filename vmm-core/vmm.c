@@ -106,7 +106,7 @@ int vmm_backend_register(const struct vmm_backend_ops *ops)
 	if (!ops || ops->kind >= VMM_NR_BACKENDS || !ops->vm_create || !ops->vm_destroy ||
 	    !ops->vcpu_create || !ops->vcpu_destroy || !ops->state_check ||
 	    !ops->state_read || !ops->state_write || !ops->mem_add || !ops->mem_convert ||
-	    !ops->measurement)
+	    !ops->measurement || !ops->mem_convert_2m != !ops->mem_split_2m)
 		return -EINVAL;
 	if (!__atomic_compare_exchange_n(&backends[ops->kind], &none, ops, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -400,18 +400,41 @@ static u64 pfn_of(struct vmm_vm *vm, u64 gpa)
 	return (gpa - vm->cfg.mem_base) / TDSNP_PAGE_SIZE;
 }
 
-/* A page's state is kept as state + 1; UNMAPPED is the absence of one. */
+/*
+ * A page's state is kept as state + 1 in bits 1:0; UNMAPPED is the absence
+ * of one.  MEM_HUGE marks the 512 pages of one 2 MiB private page.
+ */
+#define MEM_STATE_BITS	3ULL
+#define MEM_HUGE	BIT_ULL(2)
+
 static enum vmm_mem_state state_of(struct vmm_vm *vm, u64 gpa)
 {
-	u64 v = vmm_pagemap_get(&vm->mem, pfn_of(vm, gpa));
+	u64 v = vmm_pagemap_get(&vm->mem, pfn_of(vm, gpa)) & MEM_STATE_BITS;
 
 	return v ? (enum vmm_mem_state)(v - 1) : VMM_MEM_UNMAPPED;
+}
+
+static bool huge_at(struct vmm_vm *vm, u64 gpa)
+{
+	return vmm_pagemap_get(&vm->mem, pfn_of(vm, gpa)) & MEM_HUGE;
 }
 
 /* Cannot fail: the caller reserved the page's chunk (reserve_range()). */
 static void set_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state st)
 {
 	vmm_pagemap_set(&vm->mem, pfn_of(vm, gpa), st == VMM_MEM_UNMAPPED ? 0 : (u64)st + 1);
+}
+
+/* The 512 pages at @base: @st, and one 2 MiB private page when @huge. */
+static void set_state_2m(struct vmm_vm *vm, u64 base, enum vmm_mem_state st, bool huge)
+{
+	u64 i;
+
+	for (i = 0; i < VMM_MEM_2M_SIZE; i += TDSNP_PAGE_SIZE) {
+		set_state(vm, base + i, st);
+		if (huge)
+			vmm_pagemap_set(&vm->mem, pfn_of(vm, base + i), ((u64)st + 1) | MEM_HUGE);
+	}
 }
 
 /* Room for the state of every page of [start, end), or -ENOMEM. */
@@ -546,6 +569,38 @@ static enum vmm_mem_state noted_state(const unsigned long *old, u64 i)
 	return (enum vmm_mem_state)(test_bit_(old, 2 * i) | test_bit_(old, 2 * i + 1) << 1);
 }
 
+/* The fourth value of a noted state: private, part of a 2 MiB page converted whole. */
+#define NOTED_HUGE	3
+
+/*
+ * Leave the 2 MiB private page holding @p for @state: whole when the range
+ * covers it (one @mem_convert_2m), else split first (@mem_split_2m; its
+ * pages then convert one by one).  Return the address after the last page
+ * handled here, or 0 with *@ret set on a failure (nothing changed).
+ */
+static u64 leave_huge(struct vmm_vm *vm, unsigned long *old, u64 start, u64 end, u64 p,
+		      enum vmm_mem_state state, int *ret)
+{
+	u64 base = p & ~(VMM_MEM_2M_SIZE - 1), i;
+
+	if (base >= start && end - base >= VMM_MEM_2M_SIZE) {
+		*ret = vm->ops->mem_convert_2m(vm, base, VMM_MEM_PRIVATE, state);
+		if (*ret)
+			return 0;
+		for (i = 0; i < VMM_MEM_2M_SIZE; i += TDSNP_PAGE_SIZE)
+			note_state(old, (base + i - start) / TDSNP_PAGE_SIZE,
+				   (enum vmm_mem_state)NOTED_HUGE);
+		set_state_2m(vm, base, state, false);
+		return base + VMM_MEM_2M_SIZE;
+	}
+	/* No merge follows: a split page stays 512 pages (snp.md 1.5). */
+	*ret = vm->ops->mem_split_2m(vm, base);
+	if (*ret)
+		return 0;
+	set_state_2m(vm, base, VMM_MEM_PRIVATE, false);
+	return p;
+}
+
 /**
  * vmm_set_mem_state() - convert a GPA range between private, shared and unmapped
  * @vm: the VM
@@ -558,7 +613,10 @@ static enum vmm_mem_state noted_state(const unsigned long *old, u64 i)
  *
  * Pages already in @state are left alone.  If the backend fails part way,
  * the pages converted so far are converted back to the state each had, so
- * the range is as it was.
+ * the range is as it was.  A 2 MiB private page (vmm_set_mem_state_flags())
+ * the range covers converts whole; one it covers in part is split first
+ * into 512 private 4 KiB pages, and stays split even when a later step
+ * fails (a failed split changes nothing).
  *
  * Return: 0, -EINVAL for a bad range or state (nothing changed), -ENOMEM
  * (nothing changed), or the backend's error (with the range restored when
@@ -591,6 +649,15 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 	for (; p < end && !ret; p += TDSNP_PAGE_SIZE) {
 		enum vmm_mem_state from = state_of(vm, p);
 
+		if (from != state && huge_at(vm, p)) {
+			q = leave_huge(vm, old, start, end, p, state, &ret);
+			if (ret)
+				break;
+			if (q != p) {
+				p = q - TDSNP_PAGE_SIZE;
+				continue;
+			}
+		}
 		note_state(old, (p - start) / TDSNP_PAGE_SIZE, from);
 		if (from == state)
 			continue;
@@ -607,6 +674,16 @@ int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state 
 
 			if (was == state)
 				continue;
+			if (was == (enum vmm_mem_state)NOTED_HUGE) {
+				/* A 2 MiB page converted whole comes back whole. */
+				pg &= ~(VMM_MEM_2M_SIZE - 1);
+				q = pg + TDSNP_PAGE_SIZE;
+				if (vm->ops->mem_convert_2m(vm, pg, state, VMM_MEM_PRIVATE))
+					ret = -EIO;
+				else
+					set_state_2m(vm, pg, VMM_MEM_PRIVATE, true);
+				continue;
+			}
 			if (vm->ops->mem_convert(vm, pg, state, was)) {
 				ret = -EIO;
 				continue;
@@ -643,6 +720,154 @@ int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmm_get_mem_state);
+
+/* Map each 2 MiB chunk of [start, end) as one private page; the lock is held. */
+static int map_2m_locked(struct vmm_vm *vm, u64 start, u64 end, u8 *was)
+{
+	u64 b, i, n = (end - start) / VMM_MEM_2M_SIZE;
+	int ret = 0;
+
+	/* Every chunk one state, so that an undo can restore it whole. */
+	for (i = 0; i < n; i++) {
+		b = start + i * VMM_MEM_2M_SIZE;
+		was[i] = (u8)state_of(vm, b);
+		for (b += TDSNP_PAGE_SIZE; b < start + (i + 1) * VMM_MEM_2M_SIZE;
+		     b += TDSNP_PAGE_SIZE)
+			if (state_of(vm, b) != was[i])
+				return -EEXIST;
+	}
+	ret = reserve_range(vm, start, end);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		if (was[i] == VMM_MEM_PRIVATE)
+			continue;
+		ret = vm->ops->mem_convert_2m(vm, start + i * VMM_MEM_2M_SIZE,
+					      (enum vmm_mem_state)was[i], VMM_MEM_PRIVATE);
+		if (!ret)
+			set_state_2m(vm, start + i * VMM_MEM_2M_SIZE, VMM_MEM_PRIVATE, true);
+	}
+	if (!ret)
+		return 0;
+	/* Undo, newest first: chunk i - 1 failed, the ones before it are 2 MiB pages. */
+	for (i--; i-- > 0;) {
+		b = start + i * VMM_MEM_2M_SIZE;
+		if (was[i] == VMM_MEM_PRIVATE)
+			continue;
+		if (vm->ops->mem_convert_2m(vm, b, VMM_MEM_PRIVATE, (enum vmm_mem_state)was[i]))
+			ret = -EIO;
+		else
+			set_state_2m(vm, b, (enum vmm_mem_state)was[i], false);
+	}
+	return ret;
+}
+
+/**
+ * vmm_set_mem_state_flags() - vmm_set_mem_state() with a choice of page size
+ * @vm: the VM
+ * @start: first byte, page aligned (2 MiB aligned with VMM_MEM_2M)
+ * @end: one past the last byte, as @start, > @start, inside RAM
+ * @state: as for vmm_set_mem_state(); VMM_MEM_PRIVATE with VMM_MEM_2M
+ * @flags: VMM_MEM_* bits; 0 is vmm_set_mem_state()
+ *
+ * With VMM_MEM_2M each 2 MiB of the range that is unmapped or shared
+ * becomes one 2 MiB private page (TDX: PENDING until the guest accepts it
+ * at level 1; SNP: assigned, not validated, until the guest PVALIDATEs it
+ * as a 2M page); a 2 MiB chunk that is private already is left alone.
+ * vmm_get_mem_page_size() tells which pages are 2 MiB pages.  If the
+ * backend fails part way, the chunks mapped so far are unmapped again.
+ *
+ * Return: 0, -EINVAL for a bad range, state or flag, -EOPNOTSUPP when the
+ * backend has no 2 MiB pages, -EEXIST when a 2 MiB chunk mixes states, or
+ * -ENOMEM (all four: nothing changed), or the backend's error (the range
+ * restored; -EIO when even that failed, the chunks that could not be
+ * restored keeping their 2 MiB page).
+ */
+int vmm_set_mem_state_flags(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state,
+			    u32 flags)
+{
+	u8 *was;
+	int ret;
+
+	if (!vm || (flags & ~VMM_MEM_FLAGS))
+		return -EINVAL;
+	if (!(flags & VMM_MEM_2M))
+		return vmm_set_mem_state(vm, start, end, state);
+	if (state != VMM_MEM_PRIVATE || !range_ok(vm, start, end) ||
+	    (start | end) & (VMM_MEM_2M_SIZE - 1))
+		return -EINVAL;
+	if (!vm->ops->mem_convert_2m)
+		return -EOPNOTSUPP;
+	was = tdsnp_zalloc((end - start) / VMM_MEM_2M_SIZE);
+	if (!was)
+		return -ENOMEM;
+	tdsnp_mutex_lock(&vm->lock);
+	ret = map_2m_locked(vm, start, end, was);
+	vmm_pagemap_trim(&vm->mem);
+	tdsnp_mutex_unlock(&vm->lock);
+	tdsnp_free(was);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_set_mem_state_flags);
+
+/**
+ * vmm_get_mem_page_size() - the size of the private page backing a guest page
+ * @vm: the VM
+ * @gpa: any address in the page, inside RAM
+ * @size: filled in: VMM_MEM_2M_SIZE for a part of a 2 MiB private page
+ *        (vmm_set_mem_state_flags() with VMM_MEM_2M, not split since), else
+ *        the 4 KiB page size
+ *
+ * Return: 0 or -EINVAL outside RAM.
+ */
+int vmm_get_mem_page_size(struct vmm_vm *vm, u64 gpa, u64 *size)
+{
+	u64 page = gpa & TDSNP_PAGE_MASK;
+
+	if (!vm)
+		return -EINVAL;
+	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	*size = huge_at(vm, page) ? VMM_MEM_2M_SIZE : TDSNP_PAGE_SIZE;
+	tdsnp_mutex_unlock(&vm->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_get_mem_page_size);
+
+/**
+ * vmm_mem_split_2m() - split the 2 MiB private page holding a GPA
+ * @vm: the VM
+ * @gpa: any address in the page, inside RAM
+ *
+ * The page becomes 512 private 4 KiB pages (TDX: TDH.MEM.PAGE.DEMOTE; SNP:
+ * PSMASH), each convertible alone; no page changes state.  A backend calls
+ * it from a vCPU's run when the guest asked for 4 KiB inside the page (SNP:
+ * a #VMEXIT(NPF) with SIZEM).
+ *
+ * Return: 0, -EINVAL outside RAM, -ENOENT when @gpa is not in a 2 MiB page,
+ * or the backend's error (the page stays whole).
+ */
+int vmm_mem_split_2m(struct vmm_vm *vm, u64 gpa)
+{
+	u64 page = gpa & TDSNP_PAGE_MASK;
+	int ret = -ENOENT;
+
+	if (!vm)
+		return -EINVAL;
+	if (!range_ok(vm, page, page + TDSNP_PAGE_SIZE))
+		return -EINVAL;
+	tdsnp_mutex_lock(&vm->lock);
+	if (huge_at(vm, page)) {
+		page &= ~(VMM_MEM_2M_SIZE - 1);
+		ret = vm->ops->mem_split_2m(vm, page);
+		if (!ret)
+			set_state_2m(vm, page, VMM_MEM_PRIVATE, false);
+	}
+	tdsnp_mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmm_mem_split_2m);
 
 static int flush_locked(struct vmm_vcpu *vcpu);
 

@@ -75,6 +75,7 @@ extern const u8 guest_image_bench[], guest_image_bench_end[];
 extern const u8 guest_image_demo[], guest_image_demo_end[];
 extern const u8 guest_image_cpuid_msr[], guest_image_cpuid_msr_end[];
 extern const u8 guest_image_mmio[], guest_image_mmio_end[];
+extern const u8 guest_image_huge[], guest_image_huge_end[];
 
 /*
  * What the runtime's #VE handler saw last on this TD (any vCPU): the VE_INFO

@@ -44,6 +44,7 @@
 
 u64 guest_snp_cbit(void);
 u64 guest_snp_pvalidate(u64 va, bool validate, bool *no_change);
+u64 guest_snp_pvalidate_2m(u64 va, bool validate, bool *no_change);
 u64 guest_snp_rmpadjust(u64 va, u64 attrs);
 void guest_snp_terminate(unsigned int set, unsigned int reason);
 u64 guest_snp_start_ap(u32 cpu);
@@ -58,6 +59,7 @@ u64 guest_snp_ap_creation(u32 request, u32 apic_id, u32 vmpl, u64 vmsa_gpa, u64 
 
 /* Images the Makefile builds from guest/snp_tests/ (guest_image_snp_<name>). */
 extern const u8 guest_image_snp_hello[], guest_image_snp_hello_end[];
+extern const u8 guest_image_snp_huge[], guest_image_snp_huge_end[];
 extern const u8 guest_image_snp_devices[], guest_image_snp_devices_end[];
 extern const u8 guest_image_snp_memory[], guest_image_snp_memory_end[];
 extern const u8 guest_image_snp_faults[], guest_image_snp_faults_end[];
@@ -66,6 +68,7 @@ extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
 extern const u8 guest_image_snp_vmpl[], guest_image_snp_vmpl_end[];
 extern const u8 guest_image_snp_vmpl_shared[], guest_image_snp_vmpl_shared_end[];
 extern const u8 guest_image_snp_report[], guest_image_snp_report_end[];
+extern const u8 guest_image_snp_crb[], guest_image_snp_crb_end[];
 extern const u8 guest_image_snp_mmio[], guest_image_snp_mmio_end[];
 extern const u8 guest_image_snp_strio[], guest_image_snp_strio_end[];
 extern const u8 guest_image_snp_vmpl_svsm[], guest_image_snp_vmpl_svsm_end[];

@@ -30,6 +30,7 @@ extern const unsigned char l2_string_io[], l2_string_io_end[];
 extern const unsigned char l2_ud2[], l2_ud2_end[];
 extern const unsigned char l2_tdvmcall[], l2_tdvmcall_end[];
 extern const unsigned char l2_movs[], l2_movs_end[];
+extern const unsigned char l2_crb[], l2_crb_end[];
 extern const unsigned char l2_fault[], l2_fault_end[];
 extern const unsigned char l2_fault_outs[], l2_fault_ins[], l2_fault_movs[];
 extern const unsigned char l2_fault_far[], l2_fault_far_end[];
@@ -303,6 +304,50 @@ asm(".pushsection .rodata\n"
 	"	movb	$1, (%rdi)\n"
 	"	ret\n"
 	"l2_fault_far_end:\n"
+
+	/*
+	 * For the example VMM (tools/uvmm.c): the TPM CRB at 0xFED40000 (TCG
+	 * PTP 1.05 6.5.3, locality 0) in 32-bit loads and stores, each value
+	 * read reported by VMCALL (RAX): INTF_ID (0x30); LOC_CTRL (0x08) =
+	 * requestAccess; LOC_STATE (0x00); LOC_STS (0x0C); CTRL_REQ (0x40) =
+	 * cmdReady; CTRL_STS (0x44).  "crb on L2" before and "crb done" after
+	 * on COM1 (polling LSR bit 5); then HLT.  Needs a stack.
+	 */
+	".globl l2_crb, l2_crb_end\n"
+	"l2_crb:\n"
+	"	lea	1f(%rip), %rsi\n"
+	"	call	5f\n"
+	"	mov	$0xfed40000, %ebx\n"
+	"	mov	0x30(%rbx), %eax\n"
+	"	vmcall\n"
+	"	movl	$1, 0x08(%rbx)\n"
+	"	mov	0x00(%rbx), %eax\n"
+	"	vmcall\n"
+	"	mov	0x0c(%rbx), %eax\n"
+	"	vmcall\n"
+	"	movl	$1, 0x40(%rbx)\n"
+	"	mov	0x44(%rbx), %eax\n"
+	"	vmcall\n"
+	"	lea	2f(%rip), %rsi\n"
+	"	call	5f\n"
+	"3:	hlt\n"
+	"	jmp	3b\n"
+	"5:	movzbl	(%rsi), %ecx\n"
+	"	test	%cl, %cl\n"
+	"	jz	7f\n"
+	"	mov	$0x3fd, %dx\n"
+	"6:	inb	%dx, %al\n"
+	"	test	$0x20, %al\n"
+	"	jz	6b\n"
+	"	mov	%ecx, %eax\n"
+	"	mov	$0x3f8, %dx\n"
+	"	outb	%al, %dx\n"
+	"	inc	%rsi\n"
+	"	jmp	5b\n"
+	"7:	ret\n"
+	"1:	.asciz	\"crb on L2\\n\"\n"
+	"2:	.asciz	\"crb done\\n\"\n"
+	"l2_crb_end:\n"
 
 	".popsection\n");
 

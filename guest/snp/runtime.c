@@ -174,6 +174,20 @@ u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa)
 	return status;
 }
 
+/* PVALIDATE (F2 0F 01 FF): RAX linear address, RCX page size, RDX validate (snp.md 1.1). */
+static u64 pvalidate(u64 va, u64 size_2m, bool validate, bool *no_change)
+{
+	u64 ret;
+	u8 cf;
+
+	asm volatile(".byte 0xf2, 0x0f, 0x01, 0xff\n\tsetc %1"
+		     : "=a"(ret), "=q"(cf) : "a"(va), "c"(size_2m), "d"((u64)validate) : "memory",
+		       "cc");
+	if (no_change)
+		*no_change = cf;
+	return ret;
+}
+
 /**
  * guest_snp_pvalidate() - PVALIDATE one 4 KiB page
  * @va: its linear address (page aligned, mapped private)
@@ -184,15 +198,24 @@ u64 guest_snp_guest_request(u64 req_gpa, u64 rsp_gpa)
  */
 u64 guest_snp_pvalidate(u64 va, bool validate, bool *no_change)
 {
-	u64 ret;
-	u8 cf;
+	return pvalidate(va, 0, validate, no_change);
+}
 
-	asm volatile(".byte 0xf2, 0x0f, 0x01, 0xff\n\tsetc %1"
-		     : "=a"(ret), "=q"(cf) : "a"(va), "c"(0ULL), "d"((u64)validate) : "memory",
-		       "cc");
-	if (no_change)
-		*no_change = cf;
-	return ret;
+/**
+ * guest_snp_pvalidate_2m() - PVALIDATE one 2 MiB page
+ * @va: its linear address (2 MiB aligned, mapped private)
+ * @validate: validate, else rescind
+ * @no_change: out: CF, the page was already in that state (may be NULL)
+ *
+ * RCX = 1, the 2M page size (snp.md 1.1, 1.6): the RMP must hold one 2M
+ * entry there, else the answer is FAIL_SIZEMISMATCH and the caller goes on
+ * with 512 4 KiB pages.
+ *
+ * Return: RAX (0 success, 1 FAIL_INPUT, 6 FAIL_SIZEMISMATCH, snp.md 1.6).
+ */
+u64 guest_snp_pvalidate_2m(u64 va, bool validate, bool *no_change)
+{
+	return pvalidate(va, 1, validate, no_change);
 }
 
 /**

@@ -243,4 +243,28 @@ void snp_quarantine_page(struct page *page);
 u64 snp_pages_quarantined(void);
 void snp_set_quarantine_hook(void (*hook)(void *ctx, struct page *page), void *ctx);
 
+/**
+ * struct snp_page_2m - a 2 MiB private page: one 2M RMP entry over 512
+ *                      contiguous host pages (rmp_policy.c)
+ * @head: first of the 512 pages (tdsnp_alloc_pages_2m()); NULL when empty
+ * @gpa: the GPA of the first page (2 MiB aligned)
+ * @asid: the owning guest's ASID
+ * @smashed: PSMASHed into 512 4K entries (there is no un-smash, snp.md 1.5)
+ * @shared: which 4K parts are hypervisor-owned (bit i: page i): after the
+ *          smash, or all of them after snp_page_2m_make_shared()
+ */
+struct snp_page_2m {
+	struct page *head;
+	tdsnp_gpa_t gpa;
+	u32 asid;
+	bool smashed;
+	u64 shared[SNP_PAGES_PER_2M / 64];
+};
+
+int snp_page_2m_alloc_private(struct snp_page_2m *p, tdsnp_gpa_t gpa, u32 asid);
+int snp_page_2m_smash(struct snp_page_2m *p);
+int snp_page_2m_set_shared(struct snp_page_2m *p, unsigned int index, bool shared);
+int snp_page_2m_make_shared(struct snp_page_2m *p);
+int snp_page_2m_release(struct snp_page_2m *p);
+
 #endif /* SNP_SNP_H */

@@ -332,6 +332,8 @@ void tdx_global_unlock(void);
 int tdx_hkid_alloc(u16 *hkid);
 void tdx_hkid_free(u16 hkid);
 
+struct tdx_host_td_page_2m;
+
 /**
  * struct tdx_host_td_page - a private page mapped in a TD (policy bookkeeping)
  * @gpa: where
@@ -355,6 +357,9 @@ struct tdx_host_td_page {
  * @pages: private leaf pages mapped (and pages handed over with
  *         tdx_host_td_adopt_page(), at GPA ~0)
  * @nr_pages: how many
+ * @huge: 2 MiB pages mapped (tdx_host_td_aug_page_2m(); the caller's
+ *        structs, which stay valid until removed or torn down)
+ * @nr_huge: how many
  * @leaked: pages that could not be reclaimed and were quarantined
  * @last_status: raw status of the last leaf of this guest that failed
  *               (TDX_SUCCESS while none did), for callers that want more
@@ -373,6 +378,8 @@ struct tdx_host_td {
 	unsigned int nr_pages;
 	unsigned int leaked;
 	u64 last_status;
+	struct tdx_host_td_page_2m **huge;
+	unsigned int nr_huge;
 };
 
 int tdx_host_td_create(struct tdx_host_td *g);
@@ -386,6 +393,35 @@ int tdx_host_td_finalize(struct tdx_host_td *g);
 int tdx_host_td_aug_page(struct tdx_host_td *g, tdsnp_gpa_t gpa);
 int tdx_host_td_remove_page(struct tdx_host_td *g, tdsnp_gpa_t gpa);
 int tdx_host_td_destroy(struct tdx_host_td *g);
+
+/**
+ * struct tdx_host_td_page_2m - a 2 MiB private page of a running TD
+ *                              (tdx_td.c tdx_host_td_*_2m)
+ * @head: first of the 512 host pages (tdsnp_alloc_pages_2m()); NULL: empty
+ * @gpa: the GPA of the first page (2 MiB aligned)
+ * @demoted: split into 512 4K leaves by TDH.MEM.PAGE.DEMOTE (the new
+ *           S-EPT page is in the TD's @sept_pages, reclaimed at teardown)
+ * @removed: after the demote, which 4K parts were removed (bit i: part i)
+ * @tainted: some part was removed but not written back: the run is
+ *           quarantined, never freed, once every part is out of the TD
+ *
+ * The TD keeps a pointer to it from the AUG until the run is released;
+ * tdx_host_td_destroy() reclaims a page still mapped.
+ */
+struct tdx_host_td_page_2m {
+	struct page *head;
+	tdsnp_gpa_t gpa;
+	bool demoted;
+	u64 removed[512 / 64];
+	bool tainted;
+};
+
+int tdx_host_td_aug_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			    tdsnp_gpa_t gpa);
+int tdx_host_td_demote_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p);
+int tdx_host_td_remove_part_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			       unsigned int index);
+int tdx_host_td_remove_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p);
 /* __x() returns the raw status after the bounded retries; x() its errno. */
 u64 __tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);
 int tdx_td_rd(struct tdsnp_tdx_td *td, u64 field_id, u64 *value);

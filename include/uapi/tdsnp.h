@@ -78,7 +78,11 @@ enum tdsnp_handle_type {
 /**
  * struct tdsnp_capabilities - CAPABILITIES (on the device handle)
  * @abi_version: out: TDSNP_ABI_VERSION
- * @reserved: must be zero
+ * @cbit: out: on an SEV-SNP platform the C-bit position of the CPU its
+ *        guests run on (CPUID Fn8000_001F EBX[5:0]): the bit a guest's
+ *        page-table entries set for private memory, which a VMM building a
+ *        guest's initial page tables needs; 0 where the platform has none or
+ *        did not say (this word was reserved, always 0, before)
  * @vm_bitmap: out: the unified VM-index bitmap (SNP: VMPL1..3 = 0xE; TD
  *             partitioning: L2 VMs 1..3 = 0xE; a host backend: its slots)
  * @features: out: TDSNP_PLATFORM_* | TDSNP_FEAT_*
@@ -87,13 +91,14 @@ enum tdsnp_handle_type {
  */
 struct tdsnp_capabilities {
 	__u32 abi_version;
-	__u32 reserved;
+	__u32 cbit;
 	__u64 vm_bitmap;
 	__u64 features;
 	__u8 backend[TDSNP_MAX_VMS];
 };
 
 TDSNP_UAPI_SIZE(struct tdsnp_capabilities, 56);
+TDSNP_UAPI_OFF(struct tdsnp_capabilities, cbit, 4);
 TDSNP_UAPI_OFF(struct tdsnp_capabilities, backend, 24);
 
 /**

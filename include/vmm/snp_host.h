@@ -70,6 +70,11 @@ struct page *vmm_snp_host_vmsa(struct vmm_vcpu *vcpu);
 #define VMM_SNP_EXIT_SHUTDOWN		0x07fULL
 #define VMM_SNP_EXIT_NPF		0x400ULL
 #define VMM_SNP_EXIT_VMGEXIT		0x403ULL
+/*
+ * NPF EXITINFO1 bit 35 (SIZEM): a 4K PVALIDATE/RMPADJUST met a 2M RMP entry;
+ * the host PSMASHes and resumes (snp.md 1.5, APM Vol. 2 Table 15-40).
+ */
+#define VMM_SNP_NPF_SIZEM		BIT_ULL(35)
 
 /**
  * struct vmm_snp_vmcb - the VMCB control-area fields of one VMRUN

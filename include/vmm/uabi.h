@@ -83,12 +83,15 @@ struct uabi_slot_config {
  * @features: TDSNP_PLATFORM_* (bits 2:0)
  * @access: the ACCESS_* channel, or NULL
  * @access_ctx: passed to @access
+ * @cbit: the C-bit position of an SEV-SNP platform's CPU (CPUID
+ *        Fn8000_001F EBX[5:0]; CAPABILITIES reports it), 0 elsewhere
  */
 struct uabi_dev_config {
 	struct uabi_slot_config slots[TDSNP_MAX_VMS];
 	u64 features;
 	const struct uabi_access_ops *access;
 	void *access_ctx;
+	u8 cbit;
 };
 
 /**

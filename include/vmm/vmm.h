@@ -424,6 +424,18 @@ struct vmm_vcpu;
  *          stays at the faulting instruction); optional: without it an
  *          emulation fault comes back as VMM_EXIT_UNHANDLED with status
  *          -EFAULT and qualification (error_code << 32 | vector)
+ * @mem_convert_2m: turn the 512 pages at the 2 MiB-aligned @gpa from @from
+ *                  into @to, where exactly one of the two is
+ *                  VMM_MEM_PRIVATE and means one 2 MiB private page (TDX:
+ *                  TDH.MEM.PAGE.AUG or REMOVE at level 1; SNP: one 2M
+ *                  RMPUPDATE); every page is in @from; a failure must leave
+ *                  them all in @from.  Optional, with @mem_split_2m: without
+ *                  them vmm_set_mem_state_flags() refuses VMM_MEM_2M with
+ *                  -EOPNOTSUPP
+ * @mem_split_2m: split the 2 MiB private page at @gpa into 512 4 KiB private
+ *                pages, each convertible alone by @mem_convert afterwards
+ *                (TDX: TDH.MEM.PAGE.DEMOTE; SNP: PSMASH); a failure must
+ *                leave the 2 MiB page whole and mapped
  */
 struct vmm_backend_ops {
 	const char *name;
@@ -451,6 +463,9 @@ struct vmm_backend_ops {
 	int (*vec_rw)(struct vmm_vcpu *vcpu, unsigned int reg, u8 *buf, unsigned int len,
 		      bool write);
 	int (*inject)(struct vmm_vcpu *vcpu, const struct vmm_fault *fault);
+	int (*mem_convert_2m)(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			      enum vmm_mem_state to);
+	int (*mem_split_2m)(struct vmm_vm *vm, u64 gpa);
 };
 
 int vmm_backend_register(const struct vmm_backend_ops *ops);
@@ -502,6 +517,20 @@ int vmm_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, size_t size, bool m
 int vmm_mem_add_region(struct vmm_vm *vm, const struct vmm_mem_region *r);
 int vmm_set_mem_state(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state);
 int vmm_get_mem_state(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state *state);
+/*
+ * vmm_set_mem_state_flags() flags.  VMM_MEM_2M: back each 2 MiB of the range
+ * (start and end 2 MiB aligned) with one 2 MiB private page; with
+ * VMM_MEM_PRIVATE only.
+ */
+#define VMM_MEM_2M		BIT(0)
+#define VMM_MEM_FLAGS		VMM_MEM_2M
+/* The size of a VMM_MEM_2M page (SDM Vol. 3A 4.5: a PDE's 2 MiB page). */
+#define VMM_MEM_2M_SIZE		BIT_ULL(21)
+
+int vmm_set_mem_state_flags(struct vmm_vm *vm, u64 start, u64 end, enum vmm_mem_state state,
+			    u32 flags);
+int vmm_get_mem_page_size(struct vmm_vm *vm, u64 gpa, u64 *size);
+int vmm_mem_split_2m(struct vmm_vm *vm, u64 gpa);
 int vmm_vm_finalize(struct vmm_vm *vm);
 int vmm_vm_measurement(struct vmm_vm *vm, u8 *buf, size_t len);
 

@@ -240,3 +240,242 @@ int snp_page_release(struct page *page)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(snp_page_release);
+
+/*
+ * 2 MiB private pages (snp.md 1.4, 1.5).  A 2M RMP entry lives at the 2M-
+ * aligned page and covers all 512; RMPUPDATE changes it only as a whole
+ * (a 4K update inside an assigned 2M entry is FAIL_OVERLAP), so changing
+ * one 4K part first PSMASHes the entry into 512 4K entries that keep its
+ * owner, GPAs and validation.  Nothing merges them back (no un-smash).
+ *
+ * The allocator frees a 2 MiB run only whole (tdsnp_free_pages_2m()), so a
+ * run with any part the firmware may still own is quarantined whole: every
+ * one of its 512 pages goes through snp_quarantine_page() (the count rises
+ * by exactly 512) after each part was still offered back to the hypervisor.
+ */
+
+static bool page_2m_test_shared(const struct snp_page_2m *p, unsigned int i)
+{
+	return p->shared[i / 64] & BIT_ULL(i % 64);
+}
+
+static void page_2m_mark_shared(struct snp_page_2m *p, unsigned int i, bool shared)
+{
+	if (shared)
+		p->shared[i / 64] |= BIT_ULL(i % 64);
+	else
+		p->shared[i / 64] &= ~BIT_ULL(i % 64);
+}
+
+static void page_2m_quarantine(struct snp_page_2m *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < SNP_PAGES_PER_2M; i++)
+		snp_quarantine_page(tdsnp_page_nth(p->head, i));
+	p->head = NULL;
+}
+
+/**
+ * snp_page_2m_alloc_private() - allocate a 2 MiB page and assign it to a
+ *                               guest as one 2M RMP entry
+ * @p: filled in; empty (@p->head NULL) on failure
+ * @gpa: the GPA the guest sees the first page at (2 MiB aligned)
+ * @asid: the guest's ASID (not 0)
+ *
+ * The 2 MiB-aligned host run is flushed and given one RMPUPDATE with
+ * PAGESIZE 1 (snp.md 1.4, 2.3), retried as snp_rmpupdate_retry() does.  A
+ * failed RMPUPDATE changes nothing, so the run is freed again.
+ *
+ * Return: 0, -EINVAL for an unaligned @gpa or ASID 0, -ENOMEM, or the errno
+ * of the RMPUPDATE result (-EBUSY for FAIL_OVERLAP/INUSE after retries).
+ */
+int snp_page_2m_alloc_private(struct snp_page_2m *p, tdsnp_gpa_t gpa, u32 asid)
+{
+	struct snp_rmp_update st = {
+		.gpa = gpa, .assigned = true, .size = SNP_PAGE_2M, .asid = asid,
+	};
+	unsigned int i;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (!asid || !tdsnp_gpa_is_aligned(gpa, SNP_PAGE_SIZE_2M))
+		return -EINVAL;
+	p->head = tdsnp_alloc_pages_2m();
+	if (!p->head)
+		return -ENOMEM;
+	for (i = 0; i < SNP_PAGES_PER_2M; i++)
+		tdsnp_clflush_page(tdsnp_page_nth(p->head, i));
+	ret = snp_ret_to_errno(snp_rmpupdate_retry(tdsnp_page_hpa(p->head), &st));
+	if (ret) {
+		tdsnp_free_pages_2m(p->head);
+		p->head = NULL;
+		return ret;
+	}
+	p->gpa = gpa;
+	p->asid = asid;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_page_2m_alloc_private);
+
+/**
+ * snp_page_2m_smash() - PSMASH a 2 MiB private page into 512 4K entries
+ * @p: a page from snp_page_2m_alloc_private()
+ *
+ * Every 4K entry keeps the owner, GPA (base + 4K * i), validation and
+ * permissions of the 2M entry (snp.md 1.5).  Smashing a smashed page is a
+ * no-op.  A failed PSMASH leaves the 2M entry as it was.
+ *
+ * Return: 0, -EINVAL for an empty @p, or the errno of the PSMASH result
+ * (-EBUSY for FAIL_INUSE after retries).
+ */
+int snp_page_2m_smash(struct snp_page_2m *p)
+{
+	int ret;
+
+	if (!p->head)
+		return -EINVAL;
+	if (p->smashed)
+		return 0;
+	ret = snp_ret_to_errno(snp_psmash_retry(tdsnp_page_hpa(p->head)));
+	if (!ret)
+		p->smashed = true;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_page_2m_smash);
+
+/**
+ * snp_page_2m_set_shared() - convert one 4K part of a 2 MiB private page
+ * @p: a page from snp_page_2m_alloc_private()
+ * @index: which 4K part (0..511)
+ * @shared: true: make it hypervisor-owned; false: assign it to the guest
+ *          again at its GPA
+ *
+ * PSMASHes first when the page is still one 2M entry, then RMPUPDATEs the
+ * one 4K entry.  When the PSMASH succeeds and the RMPUPDATE fails, the page
+ * stays smashed (nothing un-smashes, snp.md 1.5) with that part unchanged.
+ * Assigning a part again leaves it unvalidated: the guest PVALIDATEs it.
+ *
+ * Return: 0, -EINVAL for an empty @p or @index out of range, or the errno
+ * of the failed PSMASH or RMPUPDATE.
+ */
+int snp_page_2m_set_shared(struct snp_page_2m *p, unsigned int index, bool shared)
+{
+	struct page *part;
+	int ret;
+
+	if (!p->head || index >= SNP_PAGES_PER_2M)
+		return -EINVAL;
+	ret = snp_page_2m_smash(p);
+	if (ret)
+		return ret;
+	if (page_2m_test_shared(p, index) == shared)
+		return 0;
+	part = tdsnp_page_nth(p->head, index);
+	if (shared)
+		ret = snp_page_make_shared(part);
+	else
+		ret = snp_page_make_private(part, tdsnp_gpa(tdsnp_gpa_val(p->gpa) +
+				((u64)index << TDSNP_PAGE_SHIFT)), p->asid, false);
+	if (!ret)
+		page_2m_mark_shared(p, index, shared);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_page_2m_set_shared);
+
+static bool page_2m_all_shared(const struct snp_page_2m *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < SNP_PAGES_PER_2M / 64; i++)
+		if (~p->shared[i])
+			return false;
+	return true;
+}
+
+/**
+ * snp_page_2m_make_shared() - make every part of a 2 MiB private page
+ *                             hypervisor-owned, keeping the page
+ * @p: a page from snp_page_2m_alloc_private()
+ *
+ * One 2M RMPUPDATE to the shared state when the page is whole; one 4K
+ * RMPUPDATE per part still assigned when it was smashed.  Unlike
+ * snp_page_2m_release() a failure quarantines nothing: the parts not made
+ * shared stay assigned (a whole page stays one assigned 2M entry), and the
+ * call can be repeated.  Once it succeeded, snp_page_2m_release() frees
+ * the run without another RMPUPDATE.
+ *
+ * Return: 0, -EINVAL for an empty @p, or the errno of the first failed
+ * RMPUPDATE.
+ */
+int snp_page_2m_make_shared(struct snp_page_2m *p)
+{
+	struct snp_rmp_update st = { .size = SNP_PAGE_2M };
+	unsigned int i;
+	int ret;
+
+	if (!p->head)
+		return -EINVAL;
+	if (!p->smashed) {
+		if (page_2m_all_shared(p))
+			return 0;
+		ret = snp_ret_to_errno(snp_rmpupdate_retry(tdsnp_page_hpa(p->head), &st));
+		if (!ret)
+			memset(p->shared, 0xff, sizeof(p->shared));
+		return ret;
+	}
+	for (i = 0; i < SNP_PAGES_PER_2M; i++) {
+		if (page_2m_test_shared(p, i))
+			continue;
+		ret = snp_page_make_shared(tdsnp_page_nth(p->head, i));
+		if (ret)
+			return ret;
+		page_2m_mark_shared(p, i, true);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(snp_page_2m_make_shared);
+
+/**
+ * snp_page_2m_release() - make a 2 MiB private page hypervisor-owned and
+ *                         free it
+ * @p: a page from snp_page_2m_alloc_private(); empty afterwards
+ *
+ * One 2M RMPUPDATE to the shared state when the page is whole; one 4K
+ * RMPUPDATE per part still assigned when it was smashed.  When any of them
+ * fails the whole run is quarantined (512 pages counted), never freed.
+ *
+ * Return: 0 when freed, -EINVAL for an empty @p, or the errno of the first
+ * failed RMPUPDATE (the run is then quarantined).
+ */
+int snp_page_2m_release(struct snp_page_2m *p)
+{
+	struct snp_rmp_update st = { .size = SNP_PAGE_2M };
+	unsigned int i;
+	int ret = 0, r;
+
+	if (!p->head)
+		return -EINVAL;
+	if (!p->smashed && !page_2m_all_shared(p)) {
+		ret = snp_ret_to_errno(snp_rmpupdate_retry(tdsnp_page_hpa(p->head), &st));
+	} else {
+		for (i = 0; i < SNP_PAGES_PER_2M; i++) {
+			if (page_2m_test_shared(p, i))
+				continue;
+			r = snp_page_make_shared(tdsnp_page_nth(p->head, i));
+			if (!r)
+				page_2m_mark_shared(p, i, true);
+			ret = ret ?: r;
+		}
+	}
+	if (ret) {
+		tdsnp_err("snp: 2M page 0x%llx not reclaimed (%d): quarantined\n",
+			  tdsnp_hpa_val(tdsnp_page_hpa(p->head)), ret);
+		page_2m_quarantine(p);
+	} else {
+		tdsnp_free_pages_2m(p->head);
+	}
+	memset(p, 0, sizeof(*p));
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_page_2m_release);

@@ -436,7 +436,8 @@ static u64 track(struct tdx_host_td *g)
  * retries.  Returns false when the page stays blocked: it is still the TD's
  * (reclaimed at teardown) and a later removal of it skips the BLOCK.
  */
-static bool unblock(struct tdx_host_td *g, tdsnp_gpa_t gpa, bool tracked)
+static bool unblock_level(struct tdx_host_td *g, tdsnp_gpa_t gpa, enum tdx_level level,
+			  bool tracked)
 {
 	struct tdx_ext_err e;
 	unsigned int round;
@@ -449,7 +450,7 @@ static bool unblock(struct tdx_host_td *g, tdsnp_gpa_t gpa, bool tracked)
 				continue;
 			tracked = true;
 		}
-		ret = tdx_retry(tdsnp_tdh_mem_range_unblock(&g->td, gpa, TDX_LEVEL_4K, &e));
+		ret = tdx_retry(tdsnp_tdh_mem_range_unblock(&g->td, gpa, level, &e));
 		if (ret == TDX_SUCCESS)
 			return true;
 		if (!tdx_status_is(ret, TDX_OPERAND_BUSY))
@@ -458,6 +459,11 @@ static bool unblock(struct tdx_host_td *g, tdsnp_gpa_t gpa, bool tracked)
 	fail(g, "TDH.MEM.RANGE.UNBLOCK", ret);
 	tdsnp_err("tdx: GPA 0x%llx stays blocked", tdsnp_gpa_val(gpa));
 	return false;
+}
+
+static bool unblock(struct tdx_host_td *g, tdsnp_gpa_t gpa, bool tracked)
+{
+	return unblock_level(g, gpa, TDX_LEVEL_4K, tracked);
 }
 
 /**
@@ -519,6 +525,9 @@ int tdx_host_td_remove_page(struct tdx_host_td *g, tdsnp_gpa_t gpa)
 }
 EXPORT_SYMBOL_GPL(tdx_host_td_remove_page);
 
+static void huge_quarantine_all(struct tdx_host_td *g);
+static void huge_reclaim_all(struct tdx_host_td *g);
+
 static void quarantine_all(struct tdx_host_td *g)
 {
 	unsigned int i, j;
@@ -535,6 +544,7 @@ static void quarantine_all(struct tdx_host_td *g)
 	for (i = 0; i < g->td.nr_tdcs_pages; i++)
 		tdx_quarantine_page(g->td.tdcs_pages[i]);
 	tdx_quarantine_page(g->td.tdr_page);
+	huge_quarantine_all(g);
 	g->leaked += g->nr_pages + g->nr_sept + g->td.nr_tdcs_pages + 1;
 	for (i = 0; i < g->nr_vps; i++)
 		g->leaked += g->vps[i]->nr_tdcx_pages + 1;
@@ -557,6 +567,9 @@ static void free_objects(struct tdx_host_td *g)
 	tdsnp_free(g->vps);
 	tdsnp_free(g->sept_pages);
 	tdsnp_free(g->pages);
+	tdsnp_free(g->huge);
+	g->huge = NULL;
+	g->nr_huge = 0;
 	tdsnp_free(g->td.tdcs_pages);
 	g->vps = NULL;
 	g->sept_pages = NULL;
@@ -649,6 +662,7 @@ int tdx_host_td_destroy(struct tdx_host_td *g)
 	g->hkid = 0;
 	for (i = 0; i < g->nr_pages; i++)
 		reclaim(g, g->pages[i].page);
+	huge_reclaim_all(g);
 	for (i = g->nr_sept; i-- > 0;)
 		reclaim(g, g->sept_pages[i].page);
 	for (i = 0; i < g->nr_vps; i++) {
@@ -844,3 +858,368 @@ int tdx_td_read_mrtd(struct tdsnp_tdx_td *td, u8 mrtd[48])
 	return tdx_status_to_errno(__tdx_td_read_mrtd(td, mrtd));
 }
 EXPORT_SYMBOL_GPL(tdx_td_read_mrtd);
+
+/*
+ * 2 MiB private pages of a running TD (tdx-host.md 2 leaves 7, 15, 16, 29,
+ * 38; page_info level 1 = 2M, 4.1).  TDH.MEM.PAGE.AUG at level 1 maps 512
+ * contiguous, 2 MiB-aligned host pages as one PENDING leaf; TDH.MEM.PAGE.
+ * DEMOTE splits it into 512 4K leaves under a new S-EPT page once the leaf
+ * is BLOCKED and a TDH.MEM.TRACK followed the block (pitfall P9); a 2M leaf
+ * is removed as a 4K one is: BLOCK, TRACK, REMOVE, then each 4K page
+ * written back with the TD's KeyID (P4).  The allocator frees the run only
+ * whole, so it is freed once all 512 pages are out of the TD and written
+ * back, and quarantined whole (512 pages) when any write-back failed.
+ */
+
+static bool part_removed(const struct tdx_host_td_page_2m *p, unsigned int i)
+{
+	return p->removed[i / 64] & BIT_ULL(i % 64);
+}
+
+static tdsnp_gpa_t part_gpa(const struct tdx_host_td_page_2m *p, unsigned int i)
+{
+	return tdsnp_gpa(tdsnp_gpa_val(p->gpa) + ((u64)i << TDSNP_PAGE_SHIFT));
+}
+
+/* Write back @n pages from part @first; false when any write-back failed. */
+static bool wbinvd_parts(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			 unsigned int first, unsigned int n)
+{
+	bool ok = true;
+	unsigned int i;
+	u64 ret;
+
+	for (i = first; i < first + n; i++) {
+		tdsnp_hpa_t pa = tdx_keyed_pa(tdsnp_page_nth(p->head, i), g->hkid);
+
+		ret = tdx_retry(tdsnp_tdh_phymem_page_wbinvd(pa));
+		if (ret != TDX_SUCCESS) {
+			fail(g, "TDH.PHYMEM.PAGE.WBINVD", ret);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* Track @p in @g so that teardown reclaims it; -ENOMEM. */
+static int huge_add(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	size_t slot = sizeof(struct tdx_host_td_page_2m *);
+	struct tdx_host_td_page_2m **n = tdsnp_zalloc((g->nr_huge + 1) * slot);
+
+	if (!n)
+		return -ENOMEM;
+	if (g->nr_huge)
+		memcpy(n, g->huge, g->nr_huge * slot);
+	tdsnp_free(g->huge);
+	g->huge = n;
+	g->huge[g->nr_huge++] = p;
+	return 0;
+}
+
+static void huge_del(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nr_huge; i++) {
+		if (g->huge[i] == p) {
+			g->huge[i] = g->huge[--g->nr_huge];
+			return;
+		}
+	}
+}
+
+/* Every part is out of the TD: free the run, or quarantine it whole. */
+static void release_run(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	unsigned int i;
+
+	huge_del(g, p);
+	if (p->tainted) {
+		for (i = 0; i < TDSNP_PAGES_PER_2M; i++)
+			tdx_quarantine_page(tdsnp_page_nth(p->head, i));
+		g->leaked += TDSNP_PAGES_PER_2M;
+	} else {
+		tdsnp_free_pages_2m(p->head);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+/* BLOCK (already blocked is fine) and TRACK; on a TRACK failure unblock. */
+static int block_and_track(struct tdx_host_td *g, tdsnp_gpa_t gpa, enum tdx_level level)
+{
+	struct tdx_ext_err e;
+	u64 ret;
+	int err;
+
+	ret = tdx_retry(tdsnp_tdh_mem_range_block(&g->td, gpa, level, &e));
+	if (ret != TDX_SUCCESS && !tdx_status_is(ret, TDX_GPA_RANGE_ALREADY_BLOCKED))
+		return fail(g, "TDH.MEM.RANGE.BLOCK", ret);
+	ret = track(g);
+	if (ret != TDX_SUCCESS) {
+		err = fail(g, "TDH.MEM.TRACK", ret);
+		return unblock_level(g, gpa, level, false) ? err : -EIO;
+	}
+	return 0;
+}
+
+/**
+ * tdx_host_td_aug_page_2m() - add a PENDING 2 MiB page to a running TD
+ * @g: the guest (finalized)
+ * @p: filled in; empty (@p->head NULL) on failure
+ * @gpa: 2 MiB-aligned private GPA
+ *
+ * TDH.MEM.PAGE.AUG at level 1 of a 2 MiB-aligned host run (each page
+ * flushed first, P6); a missing S-EPT page on the walk is added as for a
+ * 4K page.  A failed AUG maps nothing, so the run is freed again.  The
+ * guest accepts the page with TDG.MEM.PAGE.ACCEPT at level 1.
+ *
+ * Return: 0, -EINVAL for an unaligned @gpa, -ENOMEM, or the errno of the
+ * failing leaf (raw status in @g->last_status).
+ */
+int tdx_host_td_aug_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			    tdsnp_gpa_t gpa)
+{
+	struct tdx_retry r = { 0, 0 };
+	unsigned int i, walks = 0;
+	struct tdx_ext_err e;
+	u64 ret;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if (!tdsnp_gpa_is_aligned(gpa, BIT_ULL(21)))
+		return -EINVAL;
+	p->head = tdsnp_alloc_pages_2m();
+	if (!p->head)
+		return -ENOMEM;
+	err = huge_add(g, p);
+	if (err)
+		goto out_free;
+	for (i = 0; i < TDSNP_PAGES_PER_2M; i++)
+		tdx_clflush_for_module(tdsnp_page_nth(p->head, i));
+	for (;;) {
+		ret = tdsnp_tdh_mem_page_aug(&g->td, gpa, TDX_LEVEL_2M, p->head, &e);
+		if (tdx_status_is(ret, TDX_EPT_WALK_FAILED) && walks++ < 5) {
+			err = add_sept_for(g, gpa, &e);
+			if (err)
+				goto out_del;
+			continue;
+		}
+		if (!tdx_retry_again(&r, ret))
+			break;
+	}
+	if (ret == TDX_SUCCESS) {
+		p->gpa = gpa;
+		return 0;
+	}
+	err = fail(g, "TDH.MEM.PAGE.AUG", ret);
+out_del:
+	huge_del(g, p);
+out_free:
+	tdsnp_free_pages_2m(p->head);
+	p->head = NULL;
+	return err;
+}
+EXPORT_SYMBOL_GPL(tdx_host_td_aug_page_2m);
+
+/**
+ * tdx_host_td_demote_2m() - split a 2 MiB page into 512 4 KiB leaves
+ * @g: the guest
+ * @p: a page from tdx_host_td_aug_page_2m()
+ *
+ * BLOCK the 2M leaf, TRACK, then TDH.MEM.PAGE.DEMOTE with a new S-EPT page
+ * (resumed while it answers TDX_INTERRUPTED_RESUMABLE).  The leaves keep
+ * the 2M leaf's state (PENDING or MAPPED, unblocked).  When a step fails
+ * the 2M leaf is unblocked again and stays as it was; a demoted page is a
+ * no-op.
+ *
+ * Return: 0, -EINVAL for an empty @p, -ENOMEM, -EIO when the leaf stays
+ * blocked, or the errno of the failing leaf.
+ */
+int tdx_host_td_demote_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	struct tdx_retry r = { 0, 0 };
+	struct tdx_ext_err e;
+	struct page *sept;
+	unsigned int i;
+	u64 ret = TDX_SUCCESS;
+	int err;
+
+	if (!p->head)
+		return -EINVAL;
+	if (p->demoted)
+		return 0;
+	sept = new_fw_page();
+	if (!sept)
+		return -ENOMEM;
+	err = push_page(&g->sept_pages, &g->nr_sept, p->gpa, sept);
+	if (err) {
+		tdx_free_fw_page(sept);
+		return err;
+	}
+	err = block_and_track(g, p->gpa, TDX_LEVEL_2M);
+	if (err)
+		goto out_sept;
+	for (i = 0; i < TDX_RESUMABLE_RETRIES; i++) {
+		ret = tdsnp_tdh_mem_page_demote(&g->td, p->gpa, TDX_LEVEL_2M, sept, &e);
+		if (!tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE) && !tdx_retry_again(&r, ret))
+			break;
+	}
+	if (ret == TDX_SUCCESS) {
+		p->demoted = true;
+		return 0;
+	}
+	err = fail(g, "TDH.MEM.PAGE.DEMOTE", ret);
+	if (tdx_status_is(ret, TDX_INTERRUPTED_RESUMABLE)) {
+		/* Half split: the S-EPT page stays listed, reclaimed at teardown. */
+		return -EIO;
+	}
+	if (!unblock_level(g, p->gpa, TDX_LEVEL_2M, true))
+		err = -EIO;
+out_sept:
+	g->nr_sept--;
+	tdx_free_fw_page(sept);
+	return err;
+}
+EXPORT_SYMBOL_GPL(tdx_host_td_demote_2m);
+
+/**
+ * tdx_host_td_remove_part_2m() - remove one 4 KiB part of a 2 MiB page
+ * @g: the guest
+ * @p: a page from tdx_host_td_aug_page_2m()
+ * @index: the part (0..511)
+ *
+ * Demotes the page first when it is still one 2M leaf, then BLOCK, TRACK,
+ * REMOVE and write back that 4K leaf.  A step before the REMOVE that fails
+ * leaves the part mapped (unblocked again).  A failed write-back marks the
+ * run for quarantine.  The run is freed (or quarantined) with its last part.
+ *
+ * Return: 0 (also for a part removed already), -EINVAL for an empty @p or
+ * @index out of range, -EIO when the part stays blocked, or the errno of
+ * the failing leaf.
+ */
+int tdx_host_td_remove_part_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p,
+			       unsigned int index)
+{
+	struct tdx_ext_err e;
+	tdsnp_gpa_t gpa;
+	tdsnp_hpa_t hpa;
+	unsigned int i;
+	u64 ret;
+	int err;
+
+	if (!p->head || index >= TDSNP_PAGES_PER_2M)
+		return -EINVAL;
+	err = tdx_host_td_demote_2m(g, p);
+	if (err)
+		return err;
+	if (part_removed(p, index))
+		return 0;
+	gpa = part_gpa(p, index);
+	err = block_and_track(g, gpa, TDX_LEVEL_4K);
+	if (err)
+		return err;
+	ret = tdx_retry(tdsnp_tdh_mem_page_remove(&g->td, gpa, TDX_LEVEL_4K, &hpa, &e));
+	if (ret != TDX_SUCCESS) {
+		err = fail(g, "TDH.MEM.PAGE.REMOVE", ret);
+		return unblock_level(g, gpa, TDX_LEVEL_4K, true) ? err : -EIO;
+	}
+	p->removed[index / 64] |= BIT_ULL(index % 64);
+	if (!wbinvd_parts(g, p, index, 1))
+		p->tainted = true;
+	for (i = 0; i < TDSNP_PAGES_PER_2M; i++)
+		if (!part_removed(p, i))
+			return 0;
+	release_run(g, p);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_host_td_remove_part_2m);
+
+/**
+ * tdx_host_td_remove_page_2m() - remove a whole 2 MiB page and free it
+ * @g: the guest
+ * @p: a page from tdx_host_td_aug_page_2m(); empty afterwards on success
+ *
+ * A 2M leaf: BLOCK, TRACK, REMOVE at level 1, then the 512 write-backs.  A
+ * demoted page: tdx_host_td_remove_part_2m() for each part still mapped,
+ * stopping at the first failure (the call can be repeated).  A step before
+ * a REMOVE that fails leaves that leaf mapped.  When a write-back fails the
+ * run is quarantined (512 pages counted in @g->leaked) and the call still
+ * succeeds: the page is out of the TD.
+ *
+ * Return: 0, -EINVAL for an empty @p, -EIO when a leaf stays blocked, or
+ * the errno of the failing leaf.
+ */
+int tdx_host_td_remove_page_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
+{
+	struct tdx_ext_err e;
+	tdsnp_hpa_t hpa;
+	unsigned int i;
+	u64 ret;
+	int err;
+
+	if (!p->head)
+		return -EINVAL;
+	if (p->demoted) {
+		for (i = 0; i < TDSNP_PAGES_PER_2M && p->head; i++) {
+			err = tdx_host_td_remove_part_2m(g, p, i);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	err = block_and_track(g, p->gpa, TDX_LEVEL_2M);
+	if (err)
+		return err;
+	ret = tdx_retry(tdsnp_tdh_mem_page_remove(&g->td, p->gpa, TDX_LEVEL_2M, &hpa, &e));
+	if (ret != TDX_SUCCESS) {
+		err = fail(g, "TDH.MEM.PAGE.REMOVE", ret);
+		return unblock_level(g, p->gpa, TDX_LEVEL_2M, true) ? err : -EIO;
+	}
+	if (!wbinvd_parts(g, p, 0, TDSNP_PAGES_PER_2M))
+		p->tainted = true;
+	release_run(g, p);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_host_td_remove_page_2m);
+
+/* Teardown with the HKID still assigned: nothing can be reclaimed. */
+static void huge_quarantine_all(struct tdx_host_td *g)
+{
+	while (g->nr_huge) {
+		g->huge[0]->tainted = true;
+		release_run(g, g->huge[0]);
+	}
+}
+
+/*
+ * Teardown after KEY.FREEID: TDH.PHYMEM.PAGE.RECLAIM of the 2M page at its
+ * head (PAMT size 2M), or of each 4K part still the TD's after a demote.
+ * Any failure quarantines the run whole.
+ */
+static void huge_reclaim_all(struct tdx_host_td *g)
+{
+	struct tdx_host_td_page_2m *p;
+	unsigned int i;
+	u64 ret;
+
+	while (g->nr_huge) {
+		p = g->huge[0];
+		if (!p->demoted) {
+			ret = tdx_retry(tdsnp_tdh_phymem_page_reclaim(p->head, NULL));
+			if (ret != TDX_SUCCESS)
+				p->tainted = true;
+		} else {
+			for (i = 0; i < TDSNP_PAGES_PER_2M; i++) {
+				struct page *part = tdsnp_page_nth(p->head, i);
+
+				if (part_removed(p, i))
+					continue;
+				ret = tdx_retry(tdsnp_tdh_phymem_page_reclaim(part, NULL));
+				if (ret != TDX_SUCCESS)
+					p->tainted = true;
+			}
+		}
+		release_run(g, p);
+	}
+}

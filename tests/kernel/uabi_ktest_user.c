@@ -125,7 +125,7 @@ static int t_capabilities(void)
 	memset(&caps, 0xa5, sizeof(caps));
 	if (FAILED(xioctl(dev, TDSNP_IOC_CAPABILITIES, &caps) == 0))
 		return -1;
-	if (FAILED(caps.abi_version == 1 && caps.reserved == 0))
+	if (FAILED(caps.abi_version == 1 && caps.cbit == 0))
 		return -1;
 	if (FAILED(caps.vm_bitmap == 1U << VM_INDEX))
 		return -1;

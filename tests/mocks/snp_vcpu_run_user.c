@@ -671,6 +671,12 @@ static int mem_fault(struct run *rn, struct mock_cpu_exit *x)
 		return map_page(rn, addr, gpa, hpa, page_address(page), NULL, false,
 				MOCK_CPU_PROT_RWX);
 	}
+	/*
+	 * snp_mock_rmp_get() answers a part of a 2M entry with that entry: its
+	 * GPA is the 2 MiB base, and part i sits at base + 4K * i (snp.md 1.4).
+	 */
+	if (e.size_2m)
+		e.gpa += hpa & (SNP_PAGE_SIZE_2M - 1);
 	if (!e.assigned || e.asid != r->asid || e.gpa != gpa || e.immutable) {
 		count(&stats.npf);
 		vmexit(rn, VMM_SNP_EXIT_NPF, NPF_P | SNP_NPF_RMP | npf_code(access), gpa);

@@ -1110,21 +1110,49 @@ void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state)
  */
 u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa)
 {
+	return tdx_module_vp_accept_level(v, gpa, TDX_LEVEL_4K);
+}
+
+/**
+ * tdx_module_vp_accept_level() - TDG.MEM.PAGE.ACCEPT of a 4 KiB (level 0)
+ *                                or 2 MiB (level 1) page
+ * @v: the running vCPU
+ * @gpa: the page (aligned to its size)
+ * @level: TDX_LEVEL_4K or TDX_LEVEL_2M
+ *
+ * As tdx_module_vp_accept(); a leaf smaller than @level is
+ * TDX_PAGE_SIZE_MISMATCH (tdx-guest.md leaf 6: the guest retries at a
+ * smaller level); a larger PENDING leaf is an EPT-violation TD exit, for
+ * the host to DEMOTE before the TDCALL runs again, and a larger MAPPED one
+ * PAGE_ALREADY_ACCEPTED with its level, as tdx_guest_model.c
+ * h_page_accept() models them ([MOD] tdg_mem_page_accept.c, case 1).  A
+ * 2 MiB leaf is zeroed whole.
+ *
+ * Return: as tdx_module_vp_accept(), or TDX_MODULE_ACCEPT_EPT_EXIT.
+ */
+u64 tdx_module_vp_accept_level(struct tdx_module_vp *v, u64 gpa, unsigned int level)
+{
 	struct mvp *vp = (struct mvp *)v;
 	struct sept_ent *e, *stop_ent = NULL;
-	u64 ret = tdxm_err_op(TDX_OPERAND_INVALID, OPID(RCX));
+	u64 ret = tdxm_err_op(TDX_OPERAND_INVALID, OPID(RCX)), off;
 	u32 stop;
 
 	tdsnp_mutex_lock(&tdxm.lock);
 	e = tdxm_gpa_ok(vp->td, gpa) ? tdxm_sept_leaf(vp->td, gpa, &stop, &stop_ent) : NULL;
-	if (e && e->level != TDX_LEVEL_4K) {
+	if (e && e->level > level) {
+		ret = e->state == TDX_SEPT_MAPPED ? TDX_PAGE_ALREADY_ACCEPTED | e->level :
+		      e->state == TDX_SEPT_PENDING ? TDX_MODULE_ACCEPT_EPT_EXIT :
+		      TDX_PAGE_SIZE_MISMATCH;
+	} else if (e && e->level != level) {
 		ret = TDX_PAGE_SIZE_MISMATCH;
 	} else if (e && e->state == TDX_SEPT_PENDING) {
-		tdxm_priv_zero(vp->td->hkid, e->hpa);
+		for (off = 0; off < tdxm_span(level); off += TDSNP_PAGE_SIZE)
+			tdxm_priv_zero(vp->td->hkid, e->hpa + off);
 		e->state = TDX_SEPT_MAPPED;
 		ret = TDX_SUCCESS;
 	} else if (e && e->state == TDX_SEPT_MAPPED) {
-		ret = TDX_PAGE_ALREADY_ACCEPTED;
+		/* The level in the detail, as tdx_guest_model.c h_page_accept() answers. */
+		ret = TDX_PAGE_ALREADY_ACCEPTED | level;
 	}
 	tdsnp_mutex_unlock(&tdxm.lock);
 	return ret;

@@ -113,6 +113,9 @@ u64 *tdx_module_vp_slot(struct tdx_module_vp *v, u64 field_id);
 void tdx_module_vp_info(struct tdx_module_vp *v, struct tdx_module_vp_info *info);
 void tdx_module_vp_gpa(struct tdx_module_vp *v, u64 gpa, u64 *hpa, u8 *state);
 u64 tdx_module_vp_accept(struct tdx_module_vp *v, u64 gpa);
+u64 tdx_module_vp_accept_level(struct tdx_module_vp *v, u64 gpa, unsigned int level);
+/* tdx_module_vp_accept_level(): no status, an EPT-violation TD exit (see there). */
+#define TDX_MODULE_ACCEPT_EPT_EXIT	(~0ULL)
 void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write);
 void tdx_module_vp_disable(struct tdx_module_vp *v);
 u64 tdx_module_priv_gen(void);

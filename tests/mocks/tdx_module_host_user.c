@@ -32,11 +32,23 @@ static void glue_clflush(void *ctx, struct page *page)
 	tdx_module_note_clflush(page);
 }
 
+static struct page *glue_alloc_2m(void *ctx, bool zero)
+{
+	return tdsnp_arena_alloc_2m(ctx, zero);
+}
+
+static void glue_free_2m(void *ctx, struct page *head)
+{
+	tdsnp_arena_free_2m(ctx, head);
+}
+
 static const struct tdsnp_phys_ops glue_ops = {
 	.alloc_page = glue_alloc,
 	.free_page = glue_free,
 	.pfn_to_page = glue_pfn_to_page,
 	.clflush = glue_clflush,
+	.alloc_2m = glue_alloc_2m,
+	.free_2m = glue_free_2m,
 };
 
 /**

@@ -936,7 +936,7 @@ static void model_td_gone(u64 tdr_pa)
 static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
 {
 	struct mock_cpu_state *s = &rn->st;
-	u64 leaf = s->gpr[0], gpa, hpa;
+	u64 leaf = s->gpr[0], gpa, hpa, st;
 	u8 state;
 
 	__atomic_fetch_add(&stats.tdcalls, 1, __ATOMIC_RELAXED);
@@ -967,9 +967,11 @@ static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
 		veinfo_get(rn);
 		return false;
 	case TDG_MEM_PAGE_ACCEPT:
+		/* RCX: GPA 51:12, level 2:0 (0 4K, 1 2M; tdx-guest.md leaf 6). */
 		gpa = s->gpr[1] & ~0xfffULL & ((1ULL << 52) - 1);
-		if ((s->gpr[1] & 7) || (s->gpr[1] & 0xff8)) {
-			s->gpr[0] = (s->gpr[1] & 7) ? TDX_PAGE_SIZE_MISMATCH :
+		if ((s->gpr[1] & 7) > TDX_LEVEL_2M || (s->gpr[1] & 0xff8) ||
+		    ((s->gpr[1] & 7) && (gpa & (tdx_page_level_size(TDX_PAGE_2M) - 1)))) {
+			s->gpr[0] = (s->gpr[1] & 7) > TDX_LEVEL_2M ? TDX_PAGE_SIZE_MISMATCH :
 				    TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 			return false;
 		}
@@ -980,7 +982,14 @@ static bool tdcall(struct run *rn, struct tdsnp_regs *r, u64 *status)
 			*status = ept_exit(r, gpa, MOCK_CPU_ACCESS_WRITE);
 			return true;
 		}
-		s->gpr[0] = tdx_module_vp_accept(rn->vp, gpa);
+		st = tdx_module_vp_accept_level(rn->vp, gpa, (unsigned int)(s->gpr[1] & 7));
+		if (st == TDX_MODULE_ACCEPT_EPT_EXIT) {
+			/* A larger PENDING leaf: the host demotes, the TDCALL runs again. */
+			s->rip -= 4;
+			*status = ept_exit(r, gpa, MOCK_CPU_ACCESS_WRITE);
+			return true;
+		}
+		s->gpr[0] = st;
 		return false;
 	default:
 		s->gpr[0] = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;

@@ -83,11 +83,15 @@ static int teardown(void **state)
 }
 
 /* A VM running @image on @nr vCPUs, launched; @finalize: LAUNCH_FINISH too. */
+/* RAM below the boot protocol's 1 MiB, for a test that needs more (0: none). */
+static u64 ram_below;
+
 static void boot(struct env *e, const u8 *image, const u8 *end, u32 nr, bool finalize)
 {
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = GUEST_MAX_VCPUS,
-		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE - ram_below,
+		.mem_size = SNP_GUEST_BOOT_MEM_SIZE + ram_below,
 		.attributes = 0x30000,	/* POLICY: SMT allowed, reserved bit 17 set */
 	};
 	u32 i;
@@ -151,6 +155,10 @@ static void expect_ucall(struct env *e, u32 i, struct vmm_exit *x, u32 nr, const
 	u32 k;
 
 	run_until(e, i, x);
+	if (x->reason != VMM_EXIT_UCALL)
+		print_message("exit %u status 0x%llx qual 0x%llx\n", x->reason,
+			      (unsigned long long)x->fail.status,
+			      (unsigned long long)x->fail.qualification);
 	assert_int_equal(x->reason, VMM_EXIT_UCALL);
 	assert_int_equal(x->ucall.cmd, VMM_UCALL_REPORT);
 	assert_int_equal(x->ucall.nr_args, nr);
@@ -593,6 +601,62 @@ static void test_string_io_both_directions_and_scratch_rules(void **state)
 	snp_strio_check(run_vcpu0, e);
 }
 
+/*
+ * A 2 MiB private page through vmm-core (one 2M RMPUPDATE), validated by
+ * the guest with one PVALIDATE of page size 1 and used (guest/snp_tests/
+ * huge.c).  The RMP afterwards, read from the mock firmware: still one
+ * assigned 2M entry at the run's head, now validated (snp.md 1.4, 1.6),
+ * and no #VMEXIT(NPF) on the way.  A second 2 MiB page the guest touches
+ * without validating it: its runtime's 4K PVALIDATE is one NPF with SIZEM,
+ * the backend splits the page (PSMASH, vmm_mem_split_2m()) and the guest
+ * goes on: 4K entries, only the touched one validated (snp.md 1.5).
+ */
+static void test_guest_2m_pvalidate_and_sizem_npf_split(void **state)
+{
+	struct env *e = *state;
+	struct snp_mock_rmp_entry r;
+	struct vmm_exit x = { 0 };
+	struct snp_vcpu_run_stats rs0, rs1;
+	u64 size, head, lazy;
+
+	ram_below = SNP_GUEST_BOOT_MEM_BASE - 0xff800000ULL;
+	boot(e, guest_image_snp_huge, guest_image_snp_huge_end, 1, true);
+	ram_below = 0;
+	assert_int_equal(vmm_set_mem_state_flags(e->vm, 0xff800000ULL, 0xffc00000ULL,
+						 VMM_MEM_PRIVATE, VMM_MEM_2M), 0);
+	lazy = page_to_phys(vmm_snp_host_page(e->vm, 0xff800000ULL));
+	head = page_to_phys(vmm_snp_host_page(e->vm, 0xffa00000ULL));
+	snp_mock_rmp_get(tdsnp_hpa(head), &r);
+	assert_true(r.assigned && r.size_2m);
+	assert_false(r.validated);
+	snp_vcpu_run_stats(&rs0);
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0, 0 });
+	expect_ucall(e, 0, &x, 2, (const u64[]){ 0, 1 });
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0x1111 + 0x7777 + 0xffff });
+	snp_vcpu_run_stats(&rs1);
+	assert_int_equal(rs1.pvalidates - rs0.pvalidates, 2);
+	assert_int_equal(rs1.npf, rs0.npf);
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0x5005 });
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	snp_vcpu_run_stats(&rs1);
+	/* The 4K PVALIDATE twice: refused with SIZEM (one NPF), then done. */
+	assert_int_equal(rs1.pvalidates - rs0.pvalidates, 4);
+	assert_int_equal(rs1.npf - rs0.npf, 1);
+	snp_mock_rmp_get(tdsnp_hpa(lazy + 0x5000), &r);
+	assert_true(r.assigned && !r.size_2m && r.validated);
+	assert_int_equal(r.gpa, 0xff805000ULL);
+	snp_mock_rmp_get(tdsnp_hpa(lazy + 0x6000), &r);
+	assert_true(r.assigned && !r.size_2m && !r.validated);
+	assert_int_equal(vmm_get_mem_page_size(e->vm, 0xff805000ULL, &size), 0);
+	assert_int_equal(size, 0x1000);
+	snp_mock_rmp_get(tdsnp_hpa(head), &r);
+	assert_true(r.assigned && r.size_2m && r.validated);
+	assert_int_equal(r.gpa, 0xffa00000ULL);
+	assert_int_equal(vmm_get_mem_page_size(e->vm, 0xffa07000ULL, &size), 0);
+	assert_int_equal(size, 0x200000);
+}
+
 int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 2048 };
@@ -620,6 +684,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_mmio_every_decoder_form_matches_cpu, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_string_io_both_directions_and_scratch_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_2m_pvalidate_and_sizem_npf_split,
 						setup, teardown),
 	};
 	int ret;

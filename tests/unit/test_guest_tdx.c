@@ -41,12 +41,16 @@ struct env {
 	struct vmm_vcpu *vcpu[NR_VCPUS];
 };
 
+/* RAM below the guest's 1 MiB, for a setup that needs more (0: none). */
+static u64 ram_below;
+
 static int setup_image(void **state, const u8 *image, const u8 *end)
 {
 	static struct env e;
 	struct vmm_vm_config cfg = {
-		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = NR_VCPUS, .mem_base = 0xfff00000ULL,
-		.mem_size = 0x100000ULL, .xfam = TDX_XFAM_FIXED1,
+		.backend = VMM_BACKEND_TDX_HOST, .max_vcpus = NR_VCPUS,
+		.mem_base = 0xfff00000ULL - ram_below,
+		.mem_size = 0x100000ULL + ram_below, .xfam = TDX_XFAM_FIXED1,
 	};
 	u32 i;
 
@@ -69,6 +73,17 @@ static int setup_image(void **state, const u8 *image, const u8 *end)
 static int setup(void **state)
 {
 	return setup_image(state, guest_image_hello, guest_image_hello_end);
+}
+
+/* RAM from 0xFF800000: the 2 MiB pages guest/tests/huge.c uses. */
+static int setup_huge(void **state)
+{
+	int ret;
+
+	ram_below = 0xfff00000ULL - 0xff800000ULL;
+	ret = setup_image(state, guest_image_huge, guest_image_huge_end);
+	ram_below = 0;
+	return ret;
 }
 
 static int setup_shared(void **state)
@@ -545,6 +560,54 @@ static void test_guest_mmio_every_decoder_form_matches_cpu(void **state)
 	assert_true(regfile.reads > 0 && regfile.writes > 0);
 }
 
+/*
+ * A 2 MiB private page through vmm-core (TDH.MEM.PAGE.AUG at level 1),
+ * accepted by the guest at level 1 and used: the guest's reports (see
+ * guest/tests/huge.c), and the S-EPT afterwards: still one level-1 leaf,
+ * now MAPPED (tdx-host.md, S-EPT states), never split into 4 KiB pages.
+ * A second one the guest touches without accepting it: the runtime's 4K
+ * ACCEPT makes the host demote it; afterwards a non-leaf level-1 entry,
+ * the touched 4K leaf MAPPED, its neighbour still PENDING.
+ */
+static void test_guest_2m_accept_level_1_and_4k_accept_demotes(void **state)
+{
+	struct env *e = *state;
+	struct tdx_ext_err err;
+	struct vmm_exit x = { 0 };
+	u64 size;
+
+	assert_int_equal(vmm_set_mem_state_flags(e->vm, 0xff800000ULL, 0xffc00000ULL,
+						 VMM_MEM_PRIVATE, VMM_MEM_2M), 0);
+	assert_int_equal(vmm_tdx_host_sept_rd(e->vm, 0xffa00000ULL, TDX_LEVEL_2M, &err),
+			 TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&err), TDX_SEPT_PENDING);
+	assert_int_equal(next_ucall(e->vcpu[0]), TDX_SUCCESS);
+	assert_int_equal(next_ucall(e->vcpu[0]), TDX_PAGE_ALREADY_ACCEPTED | TDX_PAGE_2M);
+	assert_int_equal(next_ucall(e->vcpu[0]), 0);
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x1111 + 0x7777 + 0xffff);
+	assert_int_equal(next_ucall(e->vcpu[0]), 0x5005);
+	assert_int_equal(vmm_vcpu_run(e->vcpu[0], &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(vmm_tdx_host_sept_rd(e->vm, 0xffa00000ULL, TDX_LEVEL_2M, &err),
+			 TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_level(&err), TDX_LEVEL_2M);
+	assert_int_equal(tdx_ext_err_state(&err), TDX_SEPT_MAPPED);
+	assert_int_equal(vmm_get_mem_page_size(e->vm, 0xffa07000ULL, &size), 0);
+	assert_int_equal(size, 0x200000);
+
+	assert_int_equal(vmm_tdx_host_sept_rd(e->vm, 0xff800000ULL, TDX_LEVEL_2M, &err),
+			 TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&err), TDX_SEPT_NL_MAPPED);
+	assert_int_equal(vmm_tdx_host_sept_rd(e->vm, 0xff805000ULL, TDX_LEVEL_4K, &err),
+			 TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&err), TDX_SEPT_MAPPED);
+	assert_int_equal(vmm_tdx_host_sept_rd(e->vm, 0xff806000ULL, TDX_LEVEL_4K, &err),
+			 TDX_SUCCESS);
+	assert_int_equal(tdx_ext_err_state(&err), TDX_SEPT_PENDING);
+	assert_int_equal(vmm_get_mem_page_size(e->vm, 0xff805000ULL, &size), 0);
+	assert_int_equal(size, 0x1000);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +621,8 @@ int main(int argc, char **argv)
 						setup_cpuid_msr, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_mmio_every_decoder_form_matches_cpu,
 						setup_mmio, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_2m_accept_level_1_and_4k_accept_demotes,
+						setup_huge, teardown),
 	};
 
 	mmio_oracle_self = argv[0];

@@ -242,7 +242,7 @@ static void test_capabilities_report_the_vm_bitmap_and_features(void **state)
 	memset(&caps, 0xa5, sizeof(caps));
 	assert_int_equal(call(e->t, tdsnp_client_dev(e->t), TDSNP_CALL_CAPABILITIES, &caps), 0);
 	assert_int_equal(caps.abi_version, 1);
-	assert_int_equal(caps.reserved, 0);
+	assert_int_equal(caps.cbit, 0);	/* a TDX platform: no C-bit */
 	assert_int_equal(caps.vm_bitmap, 0xe);
 	assert_int_equal(caps.features, TDSNP_PLATFORM_NATIVE);
 	assert_int_equal(caps.backend[0], 0);
@@ -253,6 +253,27 @@ static void test_capabilities_report_the_vm_bitmap_and_features(void **state)
 	assert_int_equal(caps.vm_bitmap, 1U << SCRIPT_INDEX);
 	assert_int_equal(caps.features, TDSNP_PLATFORM_NATIVE | TDSNP_FEAT_ACCESS);
 	assert_int_equal(call(e->c, e->dev, TDSNP_CALL_CAPABILITIES, NULL), -EFAULT);
+}
+
+/* The C-bit a platform reports: 32..51 on real parts; above bit 51 no address has it. */
+static void test_capabilities_report_the_cbit_and_refuse_one_above_bit_51(void **state)
+{
+	struct uabi_dev_config cfg = { .features = TDSNP_PLATFORM_SNP, .cbit = 52 };
+	struct tdsnp_capabilities caps;
+	struct tdsnp_client *c;
+	struct uabi_dev *dev = NULL;
+
+	(void)state;
+	assert_int_equal(uabi_dev_create(&cfg, &dev), -EINVAL);
+	assert_null(dev);
+	cfg.cbit = 51;
+	assert_int_equal(uabi_dev_create(&cfg, &dev), 0);
+	assert_int_equal(tdsnp_client_inproc(dev, &c), 0);
+	assert_int_equal(call(c, tdsnp_client_dev(c), TDSNP_CALL_CAPABILITIES, &caps), 0);
+	assert_int_equal(caps.cbit, 51);
+	assert_int_equal(caps.features, TDSNP_PLATFORM_SNP);
+	tdsnp_client_close(c);
+	uabi_dev_destroy(dev);
 }
 
 static void test_wrong_handle_types_get_ebadf_and_change_nothing(void **state)
@@ -971,6 +992,7 @@ int main(void)
 		T(test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi),
 		T(test_uvmm_crb_guest_talks_to_the_mmio_event_model),
 		T(test_capabilities_report_the_vm_bitmap_and_features),
+		cmocka_unit_test(test_capabilities_report_the_cbit_and_refuse_one_above_bit_51),
 		T(test_wrong_handle_types_get_ebadf_and_change_nothing),
 		T(test_vm_open_is_exclusive_until_every_handle_is_closed),
 		T(test_vm_open_bad_inputs_leave_the_index_free),

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * One-call L1 VMM platform for the vmm-core tdx_l2 backend (TD
+ * partitioning, include/vmm/tdx_l2.h), userspace only
+ * (tdx_l1_setup_user.c):
+ *
+ *	tdsnp_mock_set_direct(true);		(under cmocka, which owns SIGILL)
+ *	tdsnp_mock_tdx_l1_setup(3, mem_base, mem_size);
+ *	vmm_vm_create(&(struct vmm_vm_config){ .backend = VMM_BACKEND_TDX_L2,
+ *			.vm_index = 1, .mem_base = mem_base, ... }, &vm);
+ *	...
+ *	tdsnp_mock_tdx_l1_teardown();
+ *
+ * The setup installs the guest side of the mock TDX module and makes this
+ * process the one vCPU of a TD built with NUM_L2_VMS = @num_l2_vms (GPAW
+ * 48) whose TDCALLs the model answers; backs every page of the L2 RAM
+ * [mem_base, mem_base + mem_size) with a private, accepted page of the TD
+ * (L2 GPA = L1 GPA); lends the backend a pool of TDX_L1_POOL_PAGES private
+ * pages (the L2_ENTER_GUEST_STATE buffers and virtual-APIC pages) at
+ * TDX_L1_POOL_GPA; answers the L1's MapGPA as the host outside the TD;
+ * installs TDG.VP.ENTER on the mock CPU (tdx_l2_run.h); registers
+ * vmm_tdx_l2_ops and hands it the environment.
+ *
+ * Physical memory: when no provider is installed, the setup creates an
+ * arena for its life (RAM, pool and the model's pages); otherwise the
+ * caller's is used.
+ *
+ * One L1 vCPU: the backend runs L2 vCPU n on L1 vCPU n, so the L2 VMs of
+ * this platform have one vCPU each.
+ */
+#ifndef TDSNP_TDX_L1_SETUP_H
+#define TDSNP_TDX_L1_SETUP_H
+
+#include <tdsnp/compiler.h>
+
+/* The pool: private L1 pages outside every L2's RAM (above 4 MiB is free). */
+#define TDX_L1_POOL_GPA		0x400000ULL
+#define TDX_L1_POOL_PAGES	8
+
+struct tdx_guest_td;
+
+int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size);
+void tdsnp_mock_tdx_l1_teardown(void);
+
+/* Inspection for tests. */
+struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void);
+unsigned int tdsnp_mock_tdx_l1_pool_lent(void);
+unsigned int tdsnp_mock_tdx_l1_ram_not_back(void);
+
+#endif /* TDSNP_TDX_L1_SETUP_H */

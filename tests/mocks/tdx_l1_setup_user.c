@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The L1 VMM platform for the tdx_l2 backend (tdx_l1_setup.h): a TD of the
+ * guest-side model whose one vCPU this process is, its private pages for
+ * the L2 RAM and the backend's pool, and the host outside it.
+ */
+#include <tdsnp/platform.h>
+#include <tdx/tdx_guest.h>
+#include <tdx/tdx_vmcall.h>
+#include <vmm/tdx_l2.h>
+#include "mock.h"
+#include "tdx_guest_model.h"
+#include "tdx_l1_setup.h"
+#include "tdx_l2_run.h"
+
+/* The TD's mapping table holds TDXG_MAX_MAPPINGS pages: RAM + pool fit in it. */
+#define TDX_L1_MAX_RAM_PAGES	(TDXG_MAX_MAPPINGS - TDX_L1_POOL_PAGES)
+/* Frames of the arena a setup brings beyond RAM and pool, for the model's pages. */
+#define TDX_L1_EXTRA_FRAMES	64
+/* GPAW 48 (TDX_CONFIG_FLAGS_GPAW clear): the shared bit is bit 47. */
+#define TDX_L1_SHARED_BIT	BIT_ULL(47)
+
+static struct {
+	struct tdx_guest_td *td;
+	struct tdx_guest_vcpu *vcpu;
+	struct page **ram;
+	u64 mem_base, nr_ram;
+	struct page *pool[TDX_L1_POOL_PAGES];
+	bool pool_used[TDX_L1_POOL_PAGES];
+	struct tdsnp_arena *arena;
+	struct tdxg_host host;
+	struct vmm_tdx_l2_env env;
+	bool engine_ours, running, registered;
+} l1;
+
+static void *env_map(void *ctx, u64 gpa)
+{
+	enum tdxg_page_state st;
+
+	(void)ctx;
+	if (tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
+		return NULL;
+	return tdxg_gpa_va(l1.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
+}
+
+static void env_unmap(void *ctx, u64 gpa, void *va)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)va;
+}
+
+static int env_alloc(void *ctx, u64 *gpa)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < TDX_L1_POOL_PAGES; i++) {
+		if (!l1.pool_used[i]) {
+			l1.pool_used[i] = true;
+			*gpa = TDX_L1_POOL_GPA + (u64)i * TDSNP_PAGE_SIZE;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void env_free(void *ctx, u64 gpa)
+{
+	u64 i = (gpa - TDX_L1_POOL_GPA) / TDSNP_PAGE_SIZE;
+
+	(void)ctx;
+	if (gpa >= TDX_L1_POOL_GPA && i < TDX_L1_POOL_PAGES)
+		l1.pool_used[i] = false;
+	else
+		tdsnp_mock_violation("tdx l1: a page given back that the pool never lent");
+}
+
+static void env_take_interrupts(void *ctx)
+{
+	(void)ctx;
+	tdxg_set_l1_interrupt_pending(l1.vcpu, false);
+}
+
+/* The host outside the TD: MapGPA (tdx-guest.md 3.3), nothing else. */
+static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
+			struct tdsnp_regs *r)
+{
+	(void)priv;
+	(void)vcpu;
+	(void)control;
+	if (r->r11 != TDG_VMCALL_MAP_GPA) {
+		r->r10 = TDG_VMCALL_INVALID_OPERAND;
+		return;
+	}
+	r->r10 = tdxg_convert(l1.td, tdsnp_gpa(r->r12), r->r13, r->r12 & TDX_L1_SHARED_BIT) ?
+		 TDG_VMCALL_INVALID_OPERAND : 0;
+}
+
+/* Back @gpa with a fresh private, accepted page; 0 or a negative errno. */
+static int map_private(u64 gpa, struct page **pg)
+{
+	*pg = tdsnp_alloc_page();
+	if (!*pg)
+		return -ENOMEM;
+	return tdxg_map(l1.td, tdsnp_gpa(gpa), TDX_PAGE_4K, TDXG_PAGE_MAPPED, *pg);
+}
+
+/* An arena of @frames for the setup's life when no physical-memory provider is installed. */
+static int own_arena(u64 frames)
+{
+	struct tdsnp_arena_config cfg = { .nr_frames = frames };
+	struct page *probe = tdsnp_alloc_page();
+
+	if (probe) {
+		tdsnp_free_page(probe);
+		return 0;
+	}
+	l1.arena = tdsnp_arena_create(&cfg);
+	if (!l1.arena)
+		return -ENOMEM;
+	tdsnp_arena_install(l1.arena);
+	return 0;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_setup() - this process as the L1 VMM of a TD
+ * @num_l2_vms: the TD's NUM_L2_VMS, 1..3
+ * @mem_base: the L2 RAM's first GPA, page aligned
+ * @mem_size: its size, a whole number of pages; the range stays below the
+ *            shared bit and clear of the pool
+ *
+ * See tdx_l1_setup.h.  Call tdsnp_mock_set_direct(true) first where
+ * something else owns SIGILL.
+ *
+ * Return: 0; -EINVAL for a bad argument; -EBUSY when a setup is up or the
+ * tdx_l2 backend is registered already; -ENOMEM; or the model's error.
+ */
+int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
+{
+	struct tdxg_td_config cfg = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = num_l2_vms };
+	u64 pool_end = TDX_L1_POOL_GPA + TDX_L1_POOL_PAGES * TDSNP_PAGE_SIZE, i;
+	int ret;
+
+	if (!num_l2_vms || num_l2_vms > TDX_MAX_L2_VM_INDEX || !mem_size ||
+	    (mem_base | mem_size) & (TDSNP_PAGE_SIZE - 1) ||
+	    mem_size / TDSNP_PAGE_SIZE > TDX_L1_MAX_RAM_PAGES ||
+	    mem_base + mem_size > TDX_L1_SHARED_BIT ||
+	    (mem_base < pool_end && mem_base + mem_size > TDX_L1_POOL_GPA))
+		return -EINVAL;
+	if (l1.td)
+		return -EBUSY;
+	l1.engine_ours = !tdsnp_mock_installed();
+	ret = tdsnp_mock_tdx_guest_install();
+	if (ret)
+		return ret;
+	ret = own_arena(mem_size / TDSNP_PAGE_SIZE + TDX_L1_POOL_PAGES + TDX_L1_EXTRA_FRAMES);
+	if (ret)
+		goto fail;
+	ret = -ENOMEM;
+	l1.nr_ram = mem_size / TDSNP_PAGE_SIZE;
+	l1.mem_base = mem_base;
+	l1.ram = tdsnp_zalloc(l1.nr_ram * sizeof(struct page *));
+	l1.td = tdxg_td_create(&cfg);
+	l1.vcpu = l1.td ? tdxg_vcpu_create(l1.td) : NULL;
+	if (!l1.ram || !l1.vcpu)
+		goto fail;
+	tdxg_set_current(l1.vcpu);
+	for (i = 0, ret = 0; !ret && i < l1.nr_ram; i++)
+		ret = map_private(mem_base + i * TDSNP_PAGE_SIZE, &l1.ram[i]);
+	for (i = 0; !ret && i < TDX_L1_POOL_PAGES; i++)
+		ret = map_private(TDX_L1_POOL_GPA + i * TDSNP_PAGE_SIZE, &l1.pool[i]);
+	if (ret)
+		goto fail;
+	l1.host = (struct tdxg_host){ .vmcall = host_vmcall };
+	tdxg_set_host(l1.td, &l1.host);
+	tdx_l2_run_install();
+	l1.running = true;
+	l1.env = (struct vmm_tdx_l2_env){
+		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
+		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
+	};
+	ret = vmm_backend_register(&vmm_tdx_l2_ops);
+	if (ret)
+		goto fail;
+	l1.registered = true;
+	ret = vmm_tdx_l2_set_env(&l1.env);
+	if (!ret)
+		return 0;
+fail:
+	tdsnp_mock_tdx_l1_teardown();
+	return ret;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_teardown() - undo tdsnp_mock_tdx_l1_setup()
+ *
+ * Every L2 VM must have been destroyed.  Safe after a failed setup.  The
+ * mock engine stays installed when it was before the setup.
+ */
+void tdsnp_mock_tdx_l1_teardown(void)
+{
+	u64 i;
+
+	if (l1.registered) {
+		vmm_tdx_l2_set_env(NULL);
+		vmm_backend_unregister(&vmm_tdx_l2_ops);
+	}
+	if (l1.running)
+		tdx_l2_run_uninstall();
+	tdxg_set_current(NULL);
+	tdsnp_mock_tdx_guest_uninstall();
+	if (l1.engine_ours)
+		tdsnp_mock_uninstall();
+	for (i = 0; l1.ram && i < l1.nr_ram; i++)
+		if (l1.ram[i])
+			tdsnp_free_page(l1.ram[i]);
+	for (i = 0; i < TDX_L1_POOL_PAGES; i++)
+		if (l1.pool[i])
+			tdsnp_free_page(l1.pool[i]);
+	tdsnp_free(l1.ram);
+	tdsnp_free(l1.vcpu);
+	if (l1.td)
+		tdxg_td_destroy(l1.td);
+	if (l1.arena) {
+		tdsnp_arena_install(NULL);
+		tdsnp_arena_destroy(l1.arena);
+	}
+	memset(&l1, 0, sizeof(l1));
+}
+
+/**
+ * tdsnp_mock_tdx_l1_td() - the TD of the current setup
+ *
+ * Return: the TD, or NULL when no setup is up.
+ */
+struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void)
+{
+	return l1.td;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_pool_lent() - pool pages the backend holds
+ *
+ * Return: how many of the TDX_L1_POOL_PAGES are lent out.
+ */
+unsigned int tdsnp_mock_tdx_l1_pool_lent(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TDX_L1_POOL_PAGES; i++)
+		n += l1.pool_used[i];
+	return n;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_ram_not_back() - L2 RAM pages not back with the L1
+ *
+ * A page is back when it is private and accepted in the TD's S-EPT and no
+ * L2 VM has an alias of it (its L2 GPA attributes are 0 in every VM).
+ *
+ * Return: how many of the RAM pages are not.
+ */
+unsigned int tdsnp_mock_tdx_l1_ram_not_back(void)
+{
+	enum tdxg_page_state st;
+	u16 attr[TDX_MAX_VMS];
+	unsigned int n = 0, vm;
+	u64 i;
+
+	for (i = 0; i < l1.nr_ram; i++) {
+		bool back = !tdxg_page_info(l1.td, tdsnp_gpa(l1.mem_base + i * TDSNP_PAGE_SIZE),
+					    &st, attr) && st == TDXG_PAGE_MAPPED;
+
+		for (vm = 1; back && vm < TDX_MAX_VMS; vm++)
+			back = !attr[vm];
+		n += !back;
+	}
+	return n;
+}

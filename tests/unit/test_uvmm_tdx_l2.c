@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The example user-mode VMM (tools/uvmm.c) on the tdx_l2 backend through
+ * the in-process transport: this process is the L1 VMM of a TD (the
+ * guest-side model, tests/mocks/tdx_l1_setup.h) and the VMM runs L2
+ * programs that are not TD-aware (guest/l2/programs.h) through the ABI
+ * only: serial output through the IOIO event, the TPM CRB through the MMIO
+ * event, VMCALLs as ucalls in the run page.  Expected values come from the
+ * programs' sources, the TCG CRB register layout (the model's answers) and
+ * the ABI header, not from the code under test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <pthread.h>
+#include <cmocka.h>
+
+#include "../mocks/tdx_l1_setup.h"
+#include "../../guest/l2/programs.h"
+#include "../../tools/uvmm.h"
+
+/* The tdx_l2 row's L2 RAM (tools/uvmm.c): 16 pages at 1 MiB. */
+#define L2_RAM		0x100000ULL
+#define L2_RAM_PAGES	16
+
+static struct uvmm_out o;
+static struct uabi_dev *dev;
+static struct tdsnp_client *c;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	if (uvmm_platform_up_backend(VMM_BACKEND_TDX_L2, &dev))
+		return -1;
+	return tdsnp_client_inproc(dev, &c);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tdsnp_client_close(c);
+	uvmm_platform_down(dev);
+	return 0;
+}
+
+/* Run @prog on the one vCPU of an L2 VM; then nothing is left open or lent. */
+static void run(const u8 *prog, const u8 *end)
+{
+	struct uvmm_guest g = { prog, (size_t)(end - prog), 1 };
+
+	assert_int_equal(uvmm_run(c, VMM_BACKEND_TDX_L2, &g, &o), 0);
+	assert_int_equal(uabi_dev_live(dev), 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_ram_not_back(), 0);
+	assert_int_equal(o.last_exit[0], TDSNP_EXIT_HLT);
+}
+
+static void test_capabilities_report_l2_vms_1_to_3_on_the_td_partitioning_platform(void **state)
+{
+	struct tdsnp_capabilities caps;
+	u32 i;
+
+	(void)state;
+	assert_int_equal(tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_CAPABILITIES, &caps), 0);
+	assert_int_equal(caps.vm_bitmap, 0xe);			/* indices 1, 2, 3 */
+	assert_int_equal(caps.features & TDSNP_PLATFORM_MASK, TDSNP_PLATFORM_TDP);
+	assert_int_equal(caps.cbit, 0);
+	assert_int_equal(caps.backend[0], 0);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(caps.backend[i], VMM_BACKEND_TDX_L2 + 1);
+	for (i = 4; i < TDSNP_MAX_VMS; i++)
+		assert_int_equal(caps.backend[i], 0);
+}
+
+static void test_uvmm_l2_prints_through_the_ioio_event_serial_model(void **state)
+{
+	(void)state;
+	run(l2_serial, l2_serial_end);
+	assert_string_equal(o.serial[0], "hello from L2\n");
+	/* Each of the 14 bytes: one LSR read, one THR write, both by the IOIO event. */
+	assert_int_equal(o.io_events, 2 * 14);
+	assert_int_equal(o.mmio_events, 0);
+	assert_int_equal(o.nr_ucalls[0], 0);
+}
+
+static void test_uvmm_l2_crb_program_talks_to_the_mmio_event_model(void **state)
+{
+	/* INTF_ID: CRB type/version 1/1; LOC_STATE: regValid|locAssigned; Granted; not idle. */
+	static const u64 want[] = { 0x11, 0x82, 0x1, 0x0 };
+
+	(void)state;
+	run(l2_crb, l2_crb_end);
+	assert_string_equal(o.serial[0], "crb on L2\ncrb done\n");
+	assert_int_equal(o.nr_ucalls[0], ARRAY_SIZE(want));
+	assert_memory_equal(o.ucalls[0], want, sizeof(want));
+	assert_int_equal(o.mmio_events, 6);			/* 4 loads, 2 stores */
+	assert_int_equal(o.io_events, 2 * strlen("crb on L2\ncrb done\n"));
+}
+
+static void test_uvmm_l2_cpuid_and_msr_exits_are_answered_in_the_run_page(void **state)
+{
+	(void)state;
+	run(l2_cpuid_msr, l2_cpuid_msr_end);
+	/* WRMSR 0x8B with EDX:EAX = 0x9abcdef0:0x12345678 (the program). */
+	assert_int_equal(o.wrmsr[0], 0x8b);
+	assert_int_equal(o.wrmsr[1], 0x9abcdef012345678ULL);
+	assert_int_equal(o.io_events + o.mmio_events + o.nr_ucalls[0], 0);
+}
+
+/* Open L2 VM 1 with one vCPU and its RAM loaded; the handles in *@vm, *@vcpu. */
+static void open_vm1(int *vm, int *vcpu)
+{
+	static u8 zero[L2_RAM_PAGES * 4096];
+	struct tdsnp_vm_open op = { .index = 1, .max_vcpus = 1, .mem_base = L2_RAM,
+				    .mem_size = sizeof(zero) };
+	struct tdsnp_load l = { .gpa = L2_RAM, .src = (u64)(uintptr_t)zero, .size = sizeof(zero) };
+	struct tdsnp_vcpu_create vc = { .index = 0 };
+
+	assert_int_equal(tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_VM_OPEN, &op), 0);
+	assert_int_equal(tdsnp_call(c, op.handle, TDSNP_CALL_VM_LOAD, &l), 0);
+	assert_int_equal(tdsnp_call(c, op.handle, TDSNP_CALL_VCPU_CREATE, &vc), 0);
+	*vm = op.handle;
+	*vcpu = vc.handle;
+}
+
+/*
+ * While VM 1 is open its vCPU holds two pool pages (guest-state buffer,
+ * virtual-APIC page) and every RAM page is aliased into the L2; a second
+ * open of the index is refused; after close all of it is the L1's again
+ * and the index opens again, twice, and the VMM runs in it after that.
+ */
+static void test_closing_an_l2_vm_gives_back_its_index_and_the_l1_pages(void **state)
+{
+	struct tdsnp_vm_open again = { .index = 1, .max_vcpus = 1, .mem_base = L2_RAM,
+				       .mem_size = L2_RAM_PAGES * 4096ULL };
+	int vm, vcpu, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		open_vm1(&vm, &vcpu);
+		assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 2);
+		assert_int_equal(tdsnp_mock_tdx_l1_ram_not_back(), L2_RAM_PAGES);
+		assert_int_equal(tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_VM_OPEN, &again),
+				 -EBUSY);
+		assert_int_equal(tdsnp_close(c, vcpu), 0);
+		assert_int_equal(tdsnp_close(c, vm), 0);
+		assert_int_equal(uabi_dev_live(dev), 0);
+		assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
+		assert_int_equal(tdsnp_mock_tdx_l1_ram_not_back(), 0);
+	}
+	run(l2_serial, l2_serial_end);
+	assert_string_equal(o.serial[0], "hello from L2\n");
+}
+
+/* Two vCPUs (the TD has one L1 vCPU) and a program past the code area are refused. */
+static void test_uvmm_refuses_two_l2_vcpus_and_an_oversized_program(void **state)
+{
+	static u8 big[0x7001];
+	struct uvmm_guest g = { l2_serial, (size_t)(l2_serial_end - l2_serial), 2 };
+	struct uabi_dev *dev2;
+
+	(void)state;
+	assert_int_equal(uvmm_run(c, VMM_BACKEND_TDX_L2, &g, &o), -EINVAL);
+	g = (struct uvmm_guest){ big, sizeof(big), 1 };
+	assert_int_equal(uvmm_run(c, VMM_BACKEND_TDX_L2, &g, &o), -EINVAL);
+	assert_int_equal(uvmm_platform_up_backend(VMM_BACKEND_TDX_HOST, &dev2), -EBUSY);
+	assert_int_equal(uabi_dev_live(dev), 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
+}
+
+/*
+ * The L1 setup refuses bad geometry and a second setup while one is up
+ * (tdx_l1_setup.h); the platform it refused to replace still runs guests.
+ */
+static void test_l1_setup_refuses_bad_ranges_and_a_second_setup(void **state)
+{
+	(void)state;
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(0, L2_RAM, 4096), -EINVAL);	/* no L2 VM */
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(4, L2_RAM, 4096), -EINVAL);	/* > 3 */
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, L2_RAM + 8, 4096), -EINVAL);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, L2_RAM, 0), -EINVAL);
+	/* Over the pool at TDX_L1_POOL_GPA; past the shared bit (GPAW 48). */
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, TDX_L1_POOL_GPA - 4096, 8192), -EINVAL);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, (1ULL << 47) - 4096, 8192), -EINVAL);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, 0x800000, 4096), -EBUSY);
+	run(l2_serial, l2_serial_end);
+	assert_string_equal(o.serial[0], "hello from L2\n");
+}
+
+/* Each test on a platform of its own. */
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_capabilities_report_l2_vms_1_to_3_on_the_td_partitioning_platform),
+		TEST(test_uvmm_l2_prints_through_the_ioio_event_serial_model),
+		TEST(test_uvmm_l2_crb_program_talks_to_the_mmio_event_model),
+		TEST(test_uvmm_l2_cpuid_and_msr_exits_are_answered_in_the_run_page),
+		TEST(test_closing_an_l2_vm_gives_back_its_index_and_the_l1_pages),
+		TEST(test_uvmm_refuses_two_l2_vcpus_and_an_oversized_program),
+		TEST(test_l1_setup_refuses_bad_ranges_and_a_second_setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
