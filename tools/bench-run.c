@@ -364,25 +364,26 @@ fail:
 	return -1;
 }
 
-/* An snp_host guest running guest/snp_tests/bench.c: boot to its ucall, then IO exits. */
-static int snp_measure(double *boot, double *io)
+/*
+ * A guest of @cfg running guest/snp_tests/bench.c (snp_host, or a VMPL1
+ * guest of an SVSM with snp_vmpl): boot to its ucall, then TD_EXITS IO
+ * exits, both in thread CPU time like every other figure; @finalize: the
+ * backend launches the guest (snp_host), else the SVSM has (snp_vmpl).
+ */
+static int snp_guest_measure(const struct vmm_vm_config *cfg, bool finalize, double *boot,
+			     double *io)
 {
-	struct vmm_vm_config cfg = {
-		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1,
-		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
-		.attributes = 0x30000,
-	};
 	struct vmm_vcpu *vcpu;
 	struct vmm_exit x;
 	struct vmm_vm *vm;
 	unsigned long i;
 	u64 t0;
 
-	if (vmm_vm_create(&cfg, &vm))
+	if (vmm_vm_create(cfg, &vm))
 		return -1;
 	if (vmm_vcpu_create(vm, 0, &vcpu) || snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT) ||
 	    snp_guest_boot_load(vm, guest_image_snp_bench, guest_image_snp_bench_end,
-				SNP_VCPU_RUN_CBIT) || vmm_vm_finalize(vm))
+				SNP_VCPU_RUN_CBIT) || (finalize && vmm_vm_finalize(vm)))
 		goto fail;
 	t0 = cpu_now();
 	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL)
@@ -397,6 +398,18 @@ static int snp_measure(double *boot, double *io)
 fail:
 	vmm_vm_destroy(vm);
 	return -1;
+}
+
+/* An snp_host guest: its own launch. */
+static int snp_measure(double *boot, double *io)
+{
+	static const struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_SNP_HOST, .max_vcpus = 1,
+		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.attributes = 0x30000,
+	};
+
+	return snp_guest_measure(&cfg, true, boot, io);
 }
 
 /* RUNS snp_host measurements over their own arena and SNP models. */
@@ -429,38 +442,15 @@ static int snp_runs(double *boot, double *io)
 	return err;
 }
 
-/* A VMPL1 guest of an SVSM running guest/snp_tests/bench.c: boot to its ucall, then IO exits. */
+/* A VMPL1 guest of an SVSM (snp_vmpl): the SVSM launched the CVM. */
 static int vmpl_measure(double *boot, double *io)
 {
-	struct vmm_vm_config cfg = {
+	static const struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = 1, .vm_index = 1,
 		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
 	};
-	struct vmm_vcpu *vcpu;
-	struct vmm_exit x;
-	struct vmm_vm *vm;
-	unsigned long i;
-	u64 t0;
 
-	if (vmm_vm_create(&cfg, &vm))
-		return -1;
-	if (vmm_vcpu_create(vm, 0, &vcpu) || snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT) ||
-	    snp_guest_boot_load(vm, guest_image_snp_bench, guest_image_snp_bench_end,
-				SNP_VCPU_RUN_CBIT))
-		goto fail;
-	t0 = tdsnp_time_ns();
-	if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_UCALL)
-		goto fail;
-	*boot = (double)(tdsnp_time_ns() - t0);
-	t0 = tdsnp_time_ns();
-	for (i = 0; i < TD_EXITS; i++)
-		if (vmm_vcpu_run(vcpu, &x) || x.reason != VMM_EXIT_IO || x.io.port != 0x80)
-			goto fail;
-	*io = (double)(tdsnp_time_ns() - t0) / (double)TD_EXITS;
-	return vmm_vm_destroy(vm) ? -1 : 0;
-fail:
-	vmm_vm_destroy(vm);
-	return -1;
+	return snp_guest_measure(&cfg, false, boot, io);
 }
 
 /* RUNS snp_vmpl measurements over their own arena and SVSM set-up. */

@@ -114,7 +114,9 @@ static inline void fuzz_base_check(struct tdsnp_arena *arena, const struct fuzz_
  * well-formed record, and a file name whose NUL may be missing
  * @in: the input (two bytes of shared-page mask, two of private-page mask,
  *      then the record's shape)
- * @vm: the VM, its RAM @nr_pages (at most 16) pages from @base
+ * @vm: the VM
+ * @base: the first GPA of its RAM
+ * @nr_pages: pages of RAM from @base (at most 16)
  * @shared_or: pages shared whatever the input says (bit n: page n)
  * @host_shared: the host's mapping of a shared GPA
  *

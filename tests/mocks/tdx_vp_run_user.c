@@ -80,11 +80,15 @@
 /* Native or module-answered MSRs with no TD VMCS/TDVPS field: per vCPU. */
 #define VCPU_MSRS		32
 
-/* A page mapped into a vCPU: private (@p its plaintext) or shared (@p NULL). */
+/*
+ * A page mapped into a vCPU: private (@p its plaintext) or shared (@p NULL);
+ * @alone: at this exit no other vCPU maps @p (write_back()).
+ */
 struct mapped {
 	u64 gpa;
 	u64 shared_hpa;
 	struct plain *p;
+	bool alone;
 };
 
 /*
@@ -361,13 +365,17 @@ static bool buf_differs(const u8 *buf, const u8 *clean)
 /*
  * Decrypt the module's page into @p->buf (@store false) or encrypt @p->buf
  * into it, and remember both sides: plain_dirty() and plain_stale() then
- * tell with a comparison whether either side changed since.
+ * tell with a comparison whether either side changed since.  @alone: no
+ * other vCPU maps the page, so none is writing it (plain copies will do).
  */
-static void plain_sync(struct run *rn, struct plain *p, bool store)
+static void plain_sync(struct run *rn, struct plain *p, bool store, bool alone)
 {
 	if (store) {
 		/* One snapshot: another vCPU may be writing the page meanwhile. */
-		buf_snapshot(p->clean, p->buf);
+		if (alone)
+			memcpy(p->clean, p->buf, PAGE_SZ);
+		else
+			buf_snapshot(p->clean, p->buf);
 		tdx_module_vp_priv(rn->vp, p->hpa, p->clean, true);
 	} else {
 		tdx_module_vp_priv(rn->vp, p->hpa, p->buf, false);
@@ -377,9 +385,15 @@ static void plain_sync(struct run *rn, struct plain *p, bool store)
 	p->gen = tdx_module_priv_gen();
 }
 
-/* The guest wrote the page since the last sync. */
-static bool plain_dirty(const struct plain *p)
+/*
+ * The guest wrote the page since the last sync; @alone: no other vCPU maps
+ * it (none can be writing it): one memcmp() instead of word-wise atomic
+ * loads, the same answer.
+ */
+static bool plain_dirty(const struct plain *p, bool alone)
 {
+	if (alone)
+		return memcmp(p->buf, p->clean, PAGE_SZ) != 0;
 	return buf_differs(p->buf, p->clean);
 }
 
@@ -428,7 +442,7 @@ static struct plain *plain_get(struct run *rn, u64 hpa)
 		}
 		if (p) {
 			p->hpa = hpa;
-			plain_sync(rn, p, false);
+			plain_sync(rn, p, false, false);
 			pthread_mutex_lock(&vcpus_lock);
 			p->refs = 1;
 			p->next = plains;
@@ -562,11 +576,20 @@ static void write_back(struct run *rn)
 	/* A page two vCPUs map: their exits compare and store it in turn. */
 	pthread_mutex_lock(&sync_lock);
 	before = tdx_module_priv_gen();
+	/* refs cannot grow while sync_lock is held (plain_get()). */
+	pthread_mutex_lock(&vcpus_lock);
 	for (i = 0; i < rn->v->nr; i++)
-		if (rn->v->pages[i].p && plain_dirty(rn->v->pages[i].p)) {
-			plain_sync(rn, rn->v->pages[i].p, true);
+		if (rn->v->pages[i].p)
+			rn->v->pages[i].alone = rn->v->pages[i].p->refs == 1;
+	pthread_mutex_unlock(&vcpus_lock);
+	for (i = 0; i < rn->v->nr; i++) {
+		struct mapped *m = &rn->v->pages[i];
+
+		if (m->p && plain_dirty(m->p, m->alone)) {
+			plain_sync(rn, m->p, true, m->alone);
 			n++;
 		}
+	}
 	if (n && tdx_module_priv_gen() == before + n) {
 		pthread_mutex_lock(&vcpus_lock);
 		for (i = 0; i < rn->v->nr; i++)
@@ -609,7 +632,7 @@ static void revalidate(struct run *rn)
 			stale = m->p->refs == 1 && plain_stale(m->p);
 			pthread_mutex_unlock(&vcpus_lock);
 			if (stale)
-				plain_sync(rn, m->p, false);
+				plain_sync(rn, m->p, false, false);
 			pthread_mutex_unlock(&sync_lock);
 			i++;
 			continue;
