@@ -123,6 +123,9 @@ $(O)/guest/snp_images.S: $(addprefix $(O)/guest/snp_,$(addsuffix .bin,$(SNP_GUES
 .PRECIOUS: $(O)/guest/snp_%.elf $(O)/guest/snp_%.bin
 $(O)/guest/snp_images.o: $(O)/guest/snp_images.S
 	$(CC) -c -o $@ $<
+# Program bodies both runtimes share (guest/common/), linked into the programs that call them.
+$(O)/guest/campaign.elf $(O)/guest/snp_campaign.elf: $(O)/guest/obj/guest/common/campaign.o
+$(O)/guest/mmio.elf $(O)/guest/snp_mmio.elf: $(O)/guest/obj/guest/common/mmio_forms.o
 $(foreach t,$(filter test_guest_snp%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
 	$(O)/guest/snp_images.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)

@@ -123,6 +123,15 @@ static u64 nr_vms;
 static u32 used_vms;			/* bit n: L2 VM n is in use */
 static struct tdsnp_mutex used_lock;
 static bool used_lock_ready;
+/*
+ * Two L2 VMs' RAM ranges may overlap (both are the L1's pages), but a page
+ * is private to, or shared for, at most one VM at a time: otherwise one
+ * VM's conversion would change the other's page under it.  claim_lock
+ * guards vm_of[] and every VM's pg[] writes (taken after the VM's lock), so
+ * a page's owner is checked and changed in one step.
+ */
+static struct tdsnp_mutex claim_lock;
+static struct tdxl2_vm *vm_of[TDX_MAX_VMS];
 
 /**
  * vmm_tdx_l2_set_env() - tell the backend how to reach the L1's memory
@@ -139,6 +148,7 @@ int vmm_tdx_l2_set_env(const struct vmm_tdx_l2_env *env)
 		return -EBUSY;
 	if (!used_lock_ready) {
 		tdsnp_mutex_init(&used_lock);
+		tdsnp_mutex_init(&claim_lock);
 		used_lock_ready = true;
 	}
 	WRITE_ONCE(cur_env, env);
@@ -157,6 +167,21 @@ static int fail(struct tdxl2_vm *v, u64 status)
 static u64 page_gpa(struct tdxl2_vm *v, u64 i)
 {
 	return v->mem_base + i * TDSNP_PAGE_SIZE;
+}
+
+/* Is the page another L2 VM's, private or shared?  Caller holds claim_lock. */
+static bool claimed_elsewhere(struct tdxl2_vm *v, u64 gpa)
+{
+	struct tdxl2_vm *w;
+	u32 vm;
+
+	for (vm = 1; vm <= TDX_MAX_L2_VM_INDEX; vm++) {
+		w = vm_of[vm];
+		if (w && w != v && gpa >= w->mem_base && gpa < page_gpa(w, w->nr_pages) &&
+		    w->pg[(gpa - w->mem_base) / TDSNP_PAGE_SIZE] != PG_NONE)
+			return true;
+	}
+	return false;
 }
 
 /* ---- page aliases (TDG.MEM.PAGE.ATTR.RD/WR, tdx-guest.md 4.5) ---- */
@@ -364,6 +389,9 @@ static int tdxl2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	}
 	tdsnp_atomic64_add(&nr_vms, 1);
 	vmm_vm_set_priv(vm, v);
+	tdsnp_mutex_lock(&claim_lock);
+	vm_of[cfg->vm_index] = v;
+	tdsnp_mutex_unlock(&claim_lock);
 	return 0;
 free:
 	if (v)
@@ -409,6 +437,9 @@ static int tdxl2_vm_destroy(struct vmm_vm *vm)
 		vmm_vm_set_last_status(vm, ret);
 		lost = lost ?: 1;
 	}
+	tdsnp_mutex_lock(&claim_lock);
+	vm_of[v->l2.idx] = NULL;
+	tdsnp_mutex_unlock(&claim_lock);
 	tdsnp_mutex_lock(&used_lock);
 	used_vms &= ~BIT(v->l2.idx);
 	tdsnp_mutex_unlock(&used_lock);
@@ -434,9 +465,14 @@ static int tdxl2_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measu
 	if (measured)
 		return -EOPNOTSUPP;
 	tdsnp_mutex_lock(&v->lock);
-	ret = to_private(v, gpa, src);
+	tdsnp_mutex_lock(&claim_lock);
+	if (v->pg[i] == PG_NONE && claimed_elsewhere(v, gpa))
+		ret = -EBUSY;
+	else
+		ret = to_private(v, gpa, src);
 	if (!ret)
 		v->pg[i] = PG_PRIVATE;
+	tdsnp_mutex_unlock(&claim_lock);
 	tdsnp_mutex_unlock(&v->lock);
 	return ret;
 }
@@ -483,11 +519,16 @@ static int tdxl2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from
 		tdsnp_mutex_unlock(&v->lock);
 		return -EIO;
 	}
-	ret = convert_locked(v, gpa, from, to);
+	tdsnp_mutex_lock(&claim_lock);
+	if (v->pg[i] == PG_NONE && to != VMM_MEM_UNMAPPED && claimed_elsewhere(v, gpa))
+		ret = -EBUSY;
+	else
+		ret = convert_locked(v, gpa, from, to);
 	if (!ret)
 		v->pg[i] = st[to];
 	else if (ret == -EIO)
 		v->pg[i] = PG_UNKNOWN;
+	tdsnp_mutex_unlock(&claim_lock);
 	tdsnp_mutex_unlock(&v->lock);
 	return ret;
 }

@@ -36,6 +36,13 @@ void guest_main(u32 cpu);
 int guest_xmm_get(void *ctx, unsigned int reg, u8 *buf, unsigned int len);
 int guest_xmm_set(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
 
+/*
+ * Program bodies the two runtimes' programs share (guest/common/campaign.c,
+ * guest/common/mmio_forms.c), linked only into the programs that call them.
+ */
+void guest_campaign(u64 gpa, u64 (*convert)(u64 gpa, bool shared, u32 mode));
+void guest_mmio_forms(void);
+
 void guest_putc(char c);
 void guest_puts(const char *s);
 void guest_putdec(u64 v);

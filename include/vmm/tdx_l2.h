@@ -23,9 +23,11 @@
  *
  * Memory: a page that becomes VMM_MEM_PRIVATE is the L1's own private page
  * at that GPA, zeroed (or filled by vmm_mem_add()) and granted to the VM by
- * TDG.MEM.PAGE.ATTR.WR with VMM_TDX_L2_GUEST_ATTRS; a page another L2 VM
- * already has an alias of is refused (-EBUSY) unless vmm_tdx_l2_share()
- * grants it explicitly.  Leaving PRIVATE revokes the alias, and the next
+ * TDG.MEM.PAGE.ATTR.WR with VMM_TDX_L2_GUEST_ATTRS.  Two VMs' RAM may
+ * overlap, but a page is private or shared for one VM at a time: making a
+ * page private or shared that another L2 VM has as private or shared, or
+ * has an alias of, is refused (-EBUSY); vmm_tdx_l2_share() is the one way
+ * to give a second VM an alias.  Leaving PRIVATE revokes the alias, and the next
  * entry flushes the VM's EPT translations (INVD_TRANSLATIONS = INVEPT);
  * destroy revokes everything and issues TDG.VP.INVEPT.  VMM_MEM_SHARED is
  * the L1's page converted with MapGPA (and accepted again when it returns);

@@ -212,13 +212,45 @@ static void lifecycle_state(struct run *r, struct vmm_vcpu *vcpu)
 		step(r, vmm_vcpu_flush(vcpu), "vmm_vcpu_flush");
 }
 
+/* Add the faults of @kinds fired since fault_on(), and their chances, to @r; stop them. */
+static void faults_off(struct run *r, const enum tdsnp_mock_fault *kinds, unsigned int n)
+{
+	r->injected += fired(kinds, n);
+	r->opportunities += chances(kinds, n);
+	tdsnp_mock_faults_clear();
+}
+
+/*
+ * Destroy @vm if it was created, then faults_off().  Return: the pages it
+ * reported lost, or the negative errno (a bad errno: recorded in @r).
+ */
+static int destroy_vm(struct run *r, struct vmm_vm *vm, struct vmm_destroy_info *dinfo,
+		      const enum tdsnp_mock_fault *kinds, unsigned int n)
+{
+	int lost = 0;
+
+	if (vm) {
+		lost = vmm_vm_destroy_info(vm, dinfo);
+		if (lost < 0)
+			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
+	}
+	faults_off(r, kinds, n);
+	return lost;
+}
+
 /* ---- tdx_host ---- */
 
 static const enum tdsnp_mock_fault tdx_kinds[] = {
 	TDSNP_FAULT_TDX_BUSY, TDSNP_FAULT_TDX_NO_ENTROPY, TDSNP_FAULT_TDX_INTERRUPTED,
 };
 
-static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io_hi)
+/*
+ * vmm-core's state of every page in [@lo, @hi) against the S-EPT.  A page
+ * in [@io_lo, @io_hi), where a conversion's undo failed (-EIO), may stay
+ * blocked: still the TD's.
+ */
+static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 lo, u64 hi, u64 io_lo,
+			     u64 io_hi)
 {
 	struct tdx_ext_err e;
 	enum vmm_mem_state st;
@@ -226,17 +258,16 @@ static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io
 	bool leaf, priv;
 	u64 gpa, ret;
 
-	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
+	for (gpa = lo; gpa < hi; gpa += PG) {
 		if (vmm_get_mem_state(vm, gpa, &st))
 			return false;
-		/* Faults stay on: the read itself may find the TDR busy. */
+		/* Where faults are on, the read itself may find the TDR busy. */
 		n = 0;
 		do {
 			ret = vmm_tdx_host_sept_rd(vm, gpa, TDX_LEVEL_4K, &e);
 		} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++n < 100000);
 		/* Without an S-EPT page for the GPA there is no leaf: not private. */
 		s = ret == TDX_SUCCESS ? tdx_ext_err_state(&e) : TDX_SEPT_FREE;
-		/* A page whose undo failed (-EIO) may stay blocked: still the TD's. */
 		if (s == TDX_SEPT_BLOCKED && st == VMM_MEM_PRIVATE && gpa >= io_lo && gpa < io_hi)
 			continue;
 		leaf = s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING;
@@ -250,6 +281,71 @@ static bool tdx_states_agree(struct run *r, struct vmm_vm *vm, u64 io_lo, u64 io
 	return true;
 }
 
+/* The counts a tdx_host row's teardown is judged against, taken at set-up. */
+struct tdx_base {
+	struct tdsnp_arena_stats arena;
+	u64 quarantined, outstanding, violations;
+	bool run;		/* the row runs vCPUs on the mock CPU */
+};
+
+/* The mock module and the backend; the vCPU runner for a +run row. */
+static bool tdx_up(struct run *r, struct tdx_base *b, bool run)
+{
+	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return false;
+	}
+	tdx_module_set_yield(false);	/* one thread: nobody to meet */
+	b->run = run;
+	if (run)
+		tdx_vp_run_install();
+	tdsnp_arena_stats(tdx_host_test_arena(), &b->arena);
+	b->quarantined = tdx_pages_quarantined();
+	b->outstanding = tdx_pages_outstanding();
+	b->violations = tdsnp_mock_violations();
+	return true;
+}
+
+/*
+ * After destroy_vm() (@lost; @created: there was a VM, else @info says
+ * what create lost): nothing leaked, nothing the module owns freed, every
+ * quarantined page and every HKID still bound reported.  Then the runner,
+ * the backend and the mock go.
+ */
+static void tdx_judge_down(struct run *r, const struct tdx_base *b, bool created, int lost,
+			   const struct vmm_create_info *info, const struct vmm_destroy_info *dinfo)
+{
+	struct tdsnp_arena_stats a1;
+	struct tdx_module_stats st;
+	u64 q = tdx_pages_quarantined() - b->quarantined;
+	unsigned int keys;
+
+	tdx_module_stats(&st);
+	tdsnp_arena_stats(tdx_host_test_arena(), &a1);
+	if (tdx_pages_outstanding() != b->outstanding)
+		bad(r, OC_LEAKED, "library holds %lld pages more",
+		    (long long)(tdx_pages_outstanding() - b->outstanding));
+	if (st.pages_owned > q)
+		bad(r, OC_LEAKED, "module owns %llu pages, %llu quarantined",
+		    (unsigned long long)st.pages_owned, (unsigned long long)q);
+	if (a1.violations != b->arena.violations || tdsnp_mock_violations() != b->violations)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    a1.violations - b->arena.violations,
+		    (unsigned long long)(tdsnp_mock_violations() - b->violations));
+	if (lost >= 0 && q != (u64)lost + (created ? 0 : info->lost_pages))
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
+		    (unsigned long long)q, lost, created ? 0 : info->lost_pages);
+	/* The HKIDs still bound are exactly those create or destroy reported. */
+	keys = created ? dinfo->lost_keys : info->lost_keys;
+	if (st.hkids_in_use != keys)
+		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
+		    (unsigned long long)st.hkids_in_use, keys);
+	if (b->run)
+		tdx_vp_run_uninstall();
+	vmm_backend_unregister(&vmm_tdx_host_ops);
+	tdsnp_mock_tdx_host_teardown();
+}
+
 static void run_tdx_host(struct run *r, u32 rate)
 {
 	static const struct vmm_vm_config cfg = {
@@ -257,29 +353,21 @@ static void run_tdx_host(struct run *r, u32 rate)
 		.mem_size = NR_PAGES * PG, .xfam = TDX_XFAM_FIXED1,
 		.attributes = TDX_TD_ATTR_DEBUG,
 	};
-	struct tdsnp_arena_stats a0, a1;
 	struct vmm_destroy_info dinfo = { 0 };
 	struct vmm_create_info info;
-	struct tdx_module_stats st;
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
-	u64 q0, out0, v0, io_lo = 0, io_hi = 0, a, b;
+	u64 io_lo = 0, io_hi = 0, a, b;
 	static u8 page[PG];
 	enum vmm_mem_state to;
 	struct vmm_vm *vm = NULL;
+	struct tdx_base base;
 	u8 mrtd[48];
-	unsigned int i, keys;
-	int lost = 0, ret;
+	unsigned int i;
+	int lost, ret;
 	bool ok;
 
-	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
-		bad(r, OC_CRASHED, "setup failed");
+	if (!tdx_up(r, &base, false))
 		return;
-	}
-	tdx_module_set_yield(false);	/* one thread: nobody to meet */
-	tdsnp_arena_stats(tdx_host_test_arena(), &a0);
-	q0 = tdx_pages_quarantined();
-	out0 = tdx_pages_outstanding();
-	v0 = tdsnp_mock_violations();
 	memset(page, (int)r->seed, sizeof(page));
 	fault_on(r->seed, tdx_kinds, ARRAY_SIZE(tdx_kinds), rate);
 	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
@@ -305,41 +393,11 @@ static void run_tdx_host(struct run *r, u32 rate)
 			io_lo = a;
 			io_hi = b;
 		}
-		if (!tdx_states_agree(r, vm, io_lo, io_hi))
+		if (!tdx_states_agree(r, vm, BASE, BASE + NR_PAGES * PG, io_lo, io_hi))
 			break;
 	}
-	if (vm) {
-		lost = vmm_vm_destroy_info(vm, &dinfo);
-		if (lost < 0)
-			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
-	}
-	r->injected = fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
-	r->opportunities = chances(tdx_kinds, ARRAY_SIZE(tdx_kinds));
-	tdsnp_mock_faults_clear();
-	tdx_module_stats(&st);
-	tdsnp_arena_stats(tdx_host_test_arena(), &a1);
-	if (tdx_pages_outstanding() != out0)
-		bad(r, OC_LEAKED, "library holds %lld pages more",
-		    (long long)(tdx_pages_outstanding() - out0));
-	if (st.pages_owned > tdx_pages_quarantined() - q0)
-		bad(r, OC_LEAKED, "module owns %llu pages, %llu quarantined",
-		    (unsigned long long)st.pages_owned,
-		    (unsigned long long)(tdx_pages_quarantined() - q0));
-	if (a1.violations != a0.violations || tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
-		    a1.violations - a0.violations,
-		    (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (lost >= 0 && tdx_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
-		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
-		    (unsigned long long)(tdx_pages_quarantined() - q0), lost,
-		    vm ? 0 : info.lost_pages);
-	/* The HKIDs still bound are exactly those create or destroy reported. */
-	keys = vm ? dinfo.lost_keys : info.lost_keys;
-	if (st.hkids_in_use != keys)
-		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
-		    (unsigned long long)st.hkids_in_use, keys);
-	vmm_backend_unregister(&vmm_tdx_host_ops);
-	tdsnp_mock_tdx_host_teardown();
+	lost = destroy_vm(r, vm, &dinfo, tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	tdx_judge_down(r, &base, !!vm, lost, &info, &dinfo);
 }
 
 /* ---- snp_host ---- */
@@ -348,12 +406,11 @@ static const enum tdsnp_mock_fault snp_kinds[] = {
 	TDSNP_FAULT_SNP_INUSE, TDSNP_FAULT_SNP_OVERLAP,
 };
 
-static void quarantine_in_arena(void *ctx, struct page *page)
-{
-	tdsnp_arena_quarantine(ctx, page);
-}
-
-static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
+/*
+ * vmm-core's private pages in [@lo, @hi) are the backend's and assigned to
+ * the guest in the RMP.
+ */
+static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm, u64 lo, u64 hi)
 {
 	struct snp_mock_rmp_entry e;
 	enum vmm_mem_state st;
@@ -361,7 +418,7 @@ static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
 	bool priv;
 	u64 gpa;
 
-	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
+	for (gpa = lo; gpa < hi; gpa += PG) {
 		if (vmm_get_mem_state(vm, gpa, &st))
 			return false;
 		p = vmm_snp_host_page(vm, gpa);
@@ -383,6 +440,76 @@ static bool snp_host_states_agree(struct run *r, struct vmm_vm *vm)
 	return true;
 }
 
+/* The counts an SNP row's teardown is judged against, taken at set-up. */
+struct snp_base {
+	struct tdsnp_arena *arena;
+	u64 quarantined, violations;
+	unsigned int assigned;	/* snp_vmpl: RMP pages assigned before (the SVSM's) */
+	bool run;		/* the row runs vCPUs on the mock CPU */
+};
+
+/* A fresh arena of @frames frames: page provider, SNP memory and quarantine. */
+static bool snp_arena_up(struct run *r, struct snp_base *b, size_t frames)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = frames };
+
+	b->arena = tdsnp_arena_create(&ac);
+	if (!b->arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return false;
+	}
+	snp_mock_use_arena(b->arena);
+	return true;
+}
+
+/* The mock firmware and the backend; the vCPU runner for a +run row. */
+static bool snp_host_up(struct run *r, struct snp_base *b, size_t frames, bool run)
+{
+	if (!snp_arena_up(r, b, frames))
+		return false;
+	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
+	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 10) ||
+	    (run && vmm_snp_host_set_run_ops(snp_vcpu_run_ops())) ||
+	    vmm_backend_register(&vmm_snp_host_ops)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return false;
+	}
+	b->run = run;
+	if (run)
+		snp_vcpu_run_install();
+	b->quarantined = snp_pages_quarantined();
+	b->violations = tdsnp_mock_violations();
+	return true;
+}
+
+/*
+ * After destroy_vm() (@lost; @created: there was a VM, else @info says
+ * what create lost): every arena page freed or quarantined, none assigned
+ * that was not quarantined, none freed while the firmware owned it, every
+ * quarantined page reported.  Then the runner goes.
+ */
+static void snp_host_judge_down(struct run *r, const struct snp_base *b, bool created, int lost,
+				const struct vmm_create_info *info)
+{
+	u64 q = snp_pages_quarantined() - b->quarantined;
+	struct tdsnp_arena_stats st;
+
+	tdsnp_arena_stats(b->arena, &st);
+	if (st.outstanding)
+		bad(r, OC_LEAKED, "%zu pages neither freed nor quarantined", st.outstanding);
+	if (snp_mock_rmp_assigned_pages() > q)
+		bad(r, OC_LEAKED, "%u pages assigned, %llu quarantined",
+		    snp_mock_rmp_assigned_pages(), (unsigned long long)q);
+	if (st.violations || tdsnp_mock_violations() != b->violations)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    st.violations, (unsigned long long)(tdsnp_mock_violations() - b->violations));
+	if (lost >= 0 && q != (u64)lost + (created ? 0 : info->lost_pages))
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
+		    (unsigned long long)q, lost, created ? 0 : info->lost_pages);
+	if (b->run)
+		snp_vcpu_run_uninstall();
+}
+
 static void run_snp_host(struct run *r, u32 rate)
 {
 	static const struct vmm_vm_config cfg = {
@@ -390,36 +517,20 @@ static void run_snp_host(struct run *r, u32 rate)
 		.mem_size = NR_PAGES * PG, .attributes = 0x30000ULL,
 		.sev_features = SNP_SEV_FEAT_DEBUG_SWAP,
 	};
-	struct tdsnp_arena_config ac = { .nr_frames = 1024 };
 	u8 ld[SHA384_DIGEST_SIZE], fw[SHA384_DIGEST_SIZE];
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
-	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
+	struct snp_base base;
 	static u8 src[4 * PG];
 	enum vmm_mem_state to;
 	unsigned int i;
-	u64 q0, v0, a, b;
-	int lost = 0, ret;
+	int lost, ret;
+	u64 a, b;
 	bool ok;
 
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	if (!snp_host_up(r, &base, 1024, false))
 		return;
-	}
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
-	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
-	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 10) ||
-	    vmm_backend_register(&vmm_snp_host_ops)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	q0 = snp_pages_quarantined();
-	v0 = tdsnp_mock_violations();
 	for (i = 0; i < 3 * PG; i++)
 		src[i] = (u8)(r->seed + i);
 	fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
@@ -445,31 +556,11 @@ static void run_snp_host(struct run *r, u32 rate)
 	}
 	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
 		step(r, random_conversion(r, vm, &a, &b, &to), "vmm_set_mem_state");
-		if (!snp_host_states_agree(r, vm))
+		if (!snp_host_states_agree(r, vm, BASE, BASE + NR_PAGES * PG))
 			break;
 	}
-	if (vm) {
-		lost = vmm_vm_destroy(vm);
-		if (lost < 0)
-			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
-	}
-	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
-	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
-	tdsnp_mock_faults_clear();
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding)
-		bad(r, OC_LEAKED, "%zu pages neither freed nor quarantined", st.outstanding);
-	if (snp_mock_rmp_assigned_pages() > snp_pages_quarantined() - q0)
-		bad(r, OC_LEAKED, "%u pages assigned, %llu quarantined",
-		    snp_mock_rmp_assigned_pages(),
-		    (unsigned long long)(snp_pages_quarantined() - q0));
-	if (st.violations || tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
-		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (lost >= 0 && snp_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
-		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
-		    (unsigned long long)(snp_pages_quarantined() - q0), lost,
-		    vm ? 0 : info.lost_pages);
+	lost = destroy_vm(r, vm, NULL, snp_kinds, ARRAY_SIZE(snp_kinds));
+	snp_host_judge_down(r, &base, !!vm, lost, &info);
 }
 
 /* ---- snp_vmpl ---- */
@@ -498,15 +589,19 @@ static bool vmpl_hv(u64 gpa)
 	return !e.assigned && !e.validated && !e.vmsa;
 }
 
-/* Pages of a conversion that said -EIO are broken (unknown): not compared. */
-static bool vmpl_states_agree(struct run *r, struct vmm_vm *vm, unsigned int vmpl,
-			      const bool *broken)
+/*
+ * vmm-core's state of every page in [@lo, @hi) against the RMP.  Pages a
+ * conversion said -EIO for are broken (unknown): @broken (indexed from
+ * @lo, NULL: none) marks them, and they are not compared.
+ */
+static bool vmpl_states_agree(struct run *r, struct vmm_vm *vm, unsigned int vmpl, u64 lo,
+			      u64 hi, const bool *broken)
 {
 	enum vmm_mem_state st;
 	u64 gpa;
 
-	for (gpa = BASE; gpa < BASE + NR_PAGES * PG; gpa += PG) {
-		if (broken[(gpa - BASE) / PG])
+	for (gpa = lo; gpa < hi; gpa += PG) {
+		if (broken && broken[(gpa - lo) / PG])
 			continue;
 		if (vmm_get_mem_state(vm, gpa, &st))
 			return false;
@@ -519,56 +614,109 @@ static bool vmpl_states_agree(struct run *r, struct vmm_vm *vm, unsigned int vmp
 	return true;
 }
 
+/* The SVSM set-up over [@lo, @lo + @size); the lower-VMPL runner for a +run row. */
+static bool vmpl_up(struct run *r, struct snp_base *b, u64 lo, u64 size, size_t frames,
+		    bool run)
+{
+	if (!snp_arena_up(r, b, frames))
+		return false;
+	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, lo, size)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return false;
+	}
+	b->run = run;
+	if (run) {
+		snp_vcpu_run_install();
+		snp_vcpu_run_vmpl_install();
+	}
+	b->assigned = snp_mock_rmp_assigned_pages();
+	b->quarantined = snp_pages_quarantined();
+	b->violations = tdsnp_mock_violations();
+	return true;
+}
+
+/* vCPU @i; the SVSM's allocator may give up (its page state change refused). */
+static bool vmpl_vcpu_create(struct run *r, struct vmm_vm *vm, unsigned int i,
+			     struct vmm_vcpu **vcpu)
+{
+	int ret = vmm_vcpu_create(vm, i, vcpu);
+
+	/* No VMSA page: a fault-explained failure. */
+	if (ret == -ENOMEM) {
+		r->failed = true;
+		return false;
+	}
+	return step(r, ret, "vmm_vcpu_create");
+}
+
+/*
+ * After destroy_vm() (@lost; @created: there was a VM, else @info says
+ * what create lost): every page not given back is still assigned and was
+ * counted (pages the SVSM pool itself could not return to the hypervisor
+ * are its own), the pool is empty, nothing quarantined unreported; then,
+ * with the runner and the SVSM gone, every arena page freed or
+ * quarantined and none freed while the firmware owned it.
+ */
+static void vmpl_judge_down(struct run *r, const struct snp_base *b, bool created, int lost,
+			    const struct vmm_create_info *info)
+{
+	unsigned int stuck = tdsnp_mock_snp_svsm_stuck_pages();
+	unsigned int want = b->assigned + (unsigned int)lost + stuck;
+	unsigned int now = snp_mock_rmp_assigned_pages();
+	struct tdsnp_arena_stats st;
+
+	if (lost >= 0 && now != want)
+		bad(r, now > want ? OC_LEAKED : OC_LOSS_UNREPORTED,
+		    "%u pages assigned, %u before, %d reported lost, %u stuck in the SVSM pool",
+		    now, b->assigned, lost, stuck);
+	if (tdsnp_mock_snp_svsm_pool_pages())
+		bad(r, OC_LEAKED, "%u SVSM pool pages not given back",
+		    tdsnp_mock_snp_svsm_pool_pages());
+	if (lost >= 0 && snp_pages_quarantined() - b->quarantined > (u64)lost)
+		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d reported",
+		    (unsigned long long)(snp_pages_quarantined() - b->quarantined), lost);
+	if (!created && info->lost_pages)
+		bad(r, OC_LOSS_UNREPORTED, "create lost %u pages", info->lost_pages);
+	if (b->run) {
+		snp_vcpu_run_vmpl_uninstall();
+		snp_vcpu_run_uninstall();
+	}
+	tdsnp_mock_snp_svsm_teardown();
+	tdsnp_arena_stats(b->arena, &st);
+	if (st.outstanding)
+		bad(r, OC_LEAKED, "%zu arena pages neither freed nor quarantined", st.outstanding);
+	if (st.violations || tdsnp_mock_violations() != b->violations)
+		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
+		    st.violations, (unsigned long long)(tdsnp_mock_violations() - b->violations));
+}
+
 static void run_snp_vmpl(struct run *r, u32 rate)
 {
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = 2, .mem_base = BASE,
 		.mem_size = NR_PAGES * PG,
 	};
-	struct tdsnp_arena_config ac = { .nr_frames = 1024 };
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
-	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
 	bool broken[NR_PAGES] = { false };
 	static u8 src[4 * PG];
 	enum vmm_mem_state to;
-	unsigned int i, assigned0, stuck;
-	u64 q0, v0, a, b, p;
-	int lost = 0, ret;
+	struct snp_base base;
+	unsigned int i;
+	u64 a, b, p;
+	int lost, ret;
 	bool ok;
 
 	cfg.vm_index = 1 + r->seed % 3;
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	if (!vmpl_up(r, &base, BASE, NR_PAGES * PG, 1024, false))
 		return;
-	}
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
-	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, BASE, NR_PAGES * PG)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	assigned0 = snp_mock_rmp_assigned_pages();
-	q0 = snp_pages_quarantined();
-	v0 = tdsnp_mock_violations();
 	for (i = 0; i < sizeof(src); i++)
 		src[i] = (u8)(r->seed * 3 + i);
 	fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
 	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
-	for (i = 0; ok && i < 2; i++) {
-		ret = vmm_vcpu_create(vm, i, &vcpu[i]);
-		/* The SVSM's allocator gave up (its page state change refused): no VMSA page. */
-		if (ret == -ENOMEM) {
-			r->failed = true;
-			ok = false;
-		} else {
-			ok = step(r, ret, "vmm_vcpu_create");
-		}
-	}
+	for (i = 0; ok && i < 2; i++)
+		ok = vmpl_vcpu_create(r, vm, i, &vcpu[i]);
 	for (i = 0; ok && i < 2; i++)
 		lifecycle_state(r, vcpu[i]);
 	if (ok) {
@@ -577,7 +725,7 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 		if (ret == -EIO)
 			for (i = 0; i < 4; i++)
 				broken[i] = true;
-		ok = vmpl_states_agree(r, vm, cfg.vm_index, broken);
+		ok = vmpl_states_agree(r, vm, cfg.vm_index, BASE, BASE + NR_PAGES * PG, broken);
 	}
 	for (i = 0; ok && i < NR_CONVERSIONS; i++) {
 		ret = random_conversion(r, vm, &a, &b, &to);
@@ -585,42 +733,11 @@ static void run_snp_vmpl(struct run *r, u32 rate)
 		if (ret == -EIO)
 			for (p = a; p < b; p += PG)
 				broken[(p - BASE) / PG] = true;
-		if (!vmpl_states_agree(r, vm, cfg.vm_index, broken))
+		if (!vmpl_states_agree(r, vm, cfg.vm_index, BASE, BASE + NR_PAGES * PG, broken))
 			break;
 	}
-	if (vm) {
-		lost = vmm_vm_destroy(vm);
-		if (lost < 0)
-			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
-	}
-	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
-	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
-	tdsnp_mock_faults_clear();
-	/*
-	 * Every page not given back is still assigned, and was counted; pages
-	 * the SVSM pool itself could not return to the hypervisor are its own.
-	 */
-	stuck = tdsnp_mock_snp_svsm_stuck_pages();
-	if (lost >= 0 && snp_mock_rmp_assigned_pages() != assigned0 + (unsigned int)lost + stuck)
-		bad(r, snp_mock_rmp_assigned_pages() > assigned0 + (unsigned int)lost + stuck ?
-		    OC_LEAKED : OC_LOSS_UNREPORTED,
-		    "%u pages assigned, %u before, %d reported lost, %u stuck in the SVSM pool",
-		    snp_mock_rmp_assigned_pages(), assigned0, lost, stuck);
-	if (tdsnp_mock_snp_svsm_pool_pages())
-		bad(r, OC_LEAKED, "%u SVSM pool pages not given back",
-		    tdsnp_mock_snp_svsm_pool_pages());
-	if (lost >= 0 && snp_pages_quarantined() - q0 > (u64)lost)
-		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d reported",
-		    (unsigned long long)(snp_pages_quarantined() - q0), lost);
-	if (!vm && info.lost_pages)
-		bad(r, OC_LOSS_UNREPORTED, "create lost %u pages", info.lost_pages);
-	tdsnp_mock_snp_svsm_teardown();
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding)
-		bad(r, OC_LEAKED, "%zu arena pages neither freed nor quarantined", st.outstanding);
-	if (st.violations || tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
-		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
+	lost = destroy_vm(r, vm, NULL, snp_kinds, ARRAY_SIZE(snp_kinds));
+	vmpl_judge_down(r, &base, !!vm, lost, &info);
 }
 
 /* ---- guests running: the +run rows ---- */
@@ -691,9 +808,12 @@ static void guest_fault_end(struct run *r, const struct guest_run *g, const char
 		bad(r, OC_BAD_OUTPUT, "%s with no fault injected", what);
 }
 
-/* Run vCPU 0 to its halt, answering its exits and checking what it says. */
+/*
+ * Run vCPU 0 to its halt, answering its exits and checking what it says;
+ * an even seed's faults (at @rate) start here.
+ */
 static void run_guest(struct run *r, struct vmm_vm *vm, struct vmm_vcpu *vcpu,
-		      struct guest_run *g)
+		      struct guest_run *g, u32 rate)
 {
 	const u64 want[6] = { g->mode, GUEST_WRITTEN, 0, GUEST_PING, 0, 0 };
 	struct vmm_exit x = { 0 };
@@ -701,6 +821,8 @@ static void run_guest(struct run *r, struct vmm_vm *vm, struct vmm_vcpu *vcpu,
 	u32 ns = 0, nu = 0, n;
 	u64 *view, v;
 
+	if (!faults_from_start(r))
+		fault_on(r->seed, g->kinds, g->nr_kinds, rate);
 	for (n = 0; n < GUEST_MAX_EXITS; n++) {
 		if (!step(r, vmm_vcpu_run(vcpu, &x), "vmm_vcpu_run"))
 			return;
@@ -775,37 +897,6 @@ static u64 *tdx_host_view(struct vmm_vm *vm, u64 gpa)
 	return vmm_tdx_host_shared(vm, gpa);
 }
 
-/* vmm-core's state of every guest page against the S-EPT. */
-static bool tdx_guest_states_agree(struct run *r, struct vmm_vm *vm, bool refusal)
-{
-	struct tdx_ext_err e;
-	enum vmm_mem_state st;
-	unsigned int s, n;
-	bool leaf, priv;
-	u64 gpa, ret;
-
-	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
-		if (vmm_get_mem_state(vm, gpa, &st))
-			return false;
-		n = 0;
-		do {
-			ret = vmm_tdx_host_sept_rd(vm, gpa, TDX_LEVEL_4K, &e);
-		} while (tdx_status_is(ret, TDX_OPERAND_BUSY) && ++n < 100000);
-		s = ret == TDX_SUCCESS ? tdx_ext_err_state(&e) : TDX_SEPT_FREE;
-		/* The guest's refused conversion may have left its page blocked (-EIO). */
-		if (s == TDX_SEPT_BLOCKED && st == VMM_MEM_PRIVATE && refusal && gpa == GUEST_GPA)
-			continue;
-		leaf = s == TDX_SEPT_MAPPED || s == TDX_SEPT_PENDING;
-		priv = st == VMM_MEM_PRIVATE;
-		if (leaf != priv) {
-			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, S-EPT state 0x%x",
-			    (unsigned long long)gpa, st, s);
-			return false;
-		}
-	}
-	return true;
-}
-
 static void run_tdx_host_guest(struct run *r, u32 rate)
 {
 	static const struct vmm_vm_config cfg = {
@@ -818,26 +909,15 @@ static void run_tdx_host_guest(struct run *r, u32 rate)
 		.kinds = tdx_kinds, .nr_kinds = ARRAY_SIZE(tdx_kinds),
 	};
 	struct vmm_destroy_info dinfo = { 0 };
-	struct tdsnp_arena_stats a0, a1;
 	struct vmm_create_info info;
-	struct tdx_module_stats st;
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
-	unsigned int keys;
-	u64 q0, out0, v0;
-	int lost = 0;
+	struct tdx_base base;
+	int lost;
 	bool ok;
 
-	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops)) {
-		bad(r, OC_CRASHED, "setup failed");
+	if (!tdx_up(r, &base, true))
 		return;
-	}
-	tdx_module_set_yield(false);
-	tdx_vp_run_install();
-	tdsnp_arena_stats(tdx_host_test_arena(), &a0);
-	q0 = tdx_pages_quarantined();
-	out0 = tdx_pages_outstanding();
-	v0 = tdsnp_mock_violations();
 	if (faults_from_start(r))
 		fault_on(r->seed, tdx_kinds, ARRAY_SIZE(tdx_kinds), rate);
 	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
@@ -849,53 +929,21 @@ static void run_tdx_host_guest(struct run *r, u32 rate)
 			  "tdx_guest_image_load");
 	if (ok)
 		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
-	if (ok && !faults_from_start(r))
-		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
 	if (ok)
-		run_guest(r, vm, vcpu, &g);
+		run_guest(r, vm, vcpu, &g, rate);
 	/*
 	 * The S-EPT walk with faults off: at 0.95 each read would be retried
 	 * hundreds of times per page.  The counts so far are kept, and the
-	 * teardown runs under faults again (another draw sequence).
+	 * teardown runs under faults again (another draw sequence).  The
+	 * guest's refused conversion may have left its page blocked (-EIO).
 	 */
-	r->injected = fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
-	r->opportunities = chances(tdx_kinds, ARRAY_SIZE(tdx_kinds));
-	tdsnp_mock_faults_clear();
+	faults_off(r, tdx_kinds, ARRAY_SIZE(tdx_kinds));
 	if (vm)
-		tdx_guest_states_agree(r, vm, g.refusal);
+		tdx_states_agree(r, vm, GUEST_MEM_BASE, GUEST_MEM_BASE + GUEST_MEM_SIZE,
+				 g.refusal ? GUEST_GPA : 0, g.refusal ? GUEST_GPA + PG : 0);
 	fault_on(r->seed ^ 0x5eed5eed5eedULL, tdx_kinds, ARRAY_SIZE(tdx_kinds), rate);
-	if (vm) {
-		lost = vmm_vm_destroy_info(vm, &dinfo);
-		if (lost < 0)
-			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
-	}
-	r->injected += fired(tdx_kinds, ARRAY_SIZE(tdx_kinds));
-	r->opportunities += chances(tdx_kinds, ARRAY_SIZE(tdx_kinds));
-	tdsnp_mock_faults_clear();
-	tdx_module_stats(&st);
-	tdsnp_arena_stats(tdx_host_test_arena(), &a1);
-	if (tdx_pages_outstanding() != out0)
-		bad(r, OC_LEAKED, "library holds %lld pages more",
-		    (long long)(tdx_pages_outstanding() - out0));
-	if (st.pages_owned > tdx_pages_quarantined() - q0)
-		bad(r, OC_LEAKED, "module owns %llu pages, %llu quarantined",
-		    (unsigned long long)st.pages_owned,
-		    (unsigned long long)(tdx_pages_quarantined() - q0));
-	if (a1.violations != a0.violations || tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
-		    a1.violations - a0.violations,
-		    (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (lost >= 0 && tdx_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
-		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
-		    (unsigned long long)(tdx_pages_quarantined() - q0), lost,
-		    vm ? 0 : info.lost_pages);
-	keys = vm ? dinfo.lost_keys : info.lost_keys;
-	if (st.hkids_in_use != keys)
-		bad(r, OC_LOSS_UNREPORTED, "%llu HKIDs bound, %u reported",
-		    (unsigned long long)st.hkids_in_use, keys);
-	tdx_vp_run_uninstall();
-	vmm_backend_unregister(&vmm_tdx_host_ops);
-	tdsnp_mock_tdx_host_teardown();
+	lost = destroy_vm(r, vm, &dinfo, tdx_kinds, ARRAY_SIZE(tdx_kinds));
+	tdx_judge_down(r, &base, !!vm, lost, &info, &dinfo);
 }
 
 /* ---- snp_host+run ---- */
@@ -905,35 +953,13 @@ static u64 *snp_host_view(struct vmm_vm *vm, u64 gpa)
 	return vmm_snp_host_shared(vm, gpa);
 }
 
-/* vmm-core's private pages are the backend's and assigned to the guest in the RMP. */
-static bool snp_host_guest_states_agree(struct run *r, struct vmm_vm *vm)
+/* vCPU 0's boot state and the campaign guest's image, C-bit as the runner's. */
+static bool snp_guest_up(struct run *r, struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 {
-	struct snp_mock_rmp_entry e;
-	enum vmm_mem_state st;
-	struct page *p;
-	bool priv;
-	u64 gpa;
-
-	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
-		if (vmm_get_mem_state(vm, gpa, &st))
-			return false;
-		p = vmm_snp_host_page(vm, gpa);
-		priv = st == VMM_MEM_PRIVATE;
-		if (priv != !!p) {
-			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, backend page %p",
-			    (unsigned long long)gpa, st, (void *)p);
-			return false;
-		}
-		if (!p)
-			continue;
-		snp_mock_rmp_get(tdsnp_page_hpa(p), &e);
-		if (!e.assigned || e.gpa != gpa || e.asid != vmm_snp_host_asid(vm)) {
-			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx private, RMP assigned %d gpa 0x%llx",
-			    (unsigned long long)gpa, e.assigned, (unsigned long long)e.gpa);
-			return false;
-		}
-	}
-	return true;
+	return step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT), "snp_guest_boot_vcpu") &&
+	       step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
+					   guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
+		    "snp_guest_boot_load");
 }
 
 static void run_snp_host_guest(struct run *r, u32 rate)
@@ -946,80 +972,33 @@ static void run_snp_host_guest(struct run *r, u32 rate)
 		.mode = 0, .gpa = SNP_GUEST_GPA, .refused = SNP_REFUSED, .npf = SVM_NPF,
 		.host_view = snp_host_view, .kinds = snp_kinds, .nr_kinds = ARRAY_SIZE(snp_kinds),
 	};
-	struct tdsnp_arena_config ac = { .nr_frames = 2048 };
 	struct vmm_vcpu *vcpu = NULL;
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
-	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
-	int lost = 0;
-	u64 q0, v0;
+	struct snp_base base;
+	int lost;
 	bool ok;
 
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	if (!snp_host_up(r, &base, 2048, true))
 		return;
-	}
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
-	if (tdsnp_mock_install() || tdsnp_mock_snp_install() ||
-	    vmm_snp_host_set_launch_ops(snp_mock_launch_ops(), 3, 10) ||
-	    vmm_snp_host_set_run_ops(snp_vcpu_run_ops()) ||
-	    vmm_backend_register(&vmm_snp_host_ops)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	snp_vcpu_run_install();
-	q0 = snp_pages_quarantined();
-	v0 = tdsnp_mock_violations();
 	if (faults_from_start(r))
 		fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
 	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
 	if (ok)
 		ok = step(r, vmm_vcpu_create(vm, 0, &vcpu), "vmm_vcpu_create");
 	if (ok)
-		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT),
-			  "snp_guest_boot_vcpu");
-	if (ok)
-		ok = step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
-						 guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
-			  "snp_guest_boot_load");
+		ok = snp_guest_up(r, vm, vcpu);
 	if (ok)
 		ok = step(r, vmm_vm_finalize(vm), "vmm_vm_finalize");
 	if (ok)
 		ok = step(r, vmm_set_mem_state(vm, SNP_GUEST_GPA, SNP_GUEST_GPA + PG,
 					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
-	if (ok && !faults_from_start(r))
-		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
 	if (ok)
-		run_guest(r, vm, vcpu, &g);
+		run_guest(r, vm, vcpu, &g, rate);
 	if (vm)
-		snp_host_guest_states_agree(r, vm);
-	if (vm) {
-		lost = vmm_vm_destroy(vm);
-		if (lost < 0)
-			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
-	}
-	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
-	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
-	tdsnp_mock_faults_clear();
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding)
-		bad(r, OC_LEAKED, "%zu pages neither freed nor quarantined", st.outstanding);
-	if (snp_mock_rmp_assigned_pages() > snp_pages_quarantined() - q0)
-		bad(r, OC_LEAKED, "%u pages assigned, %llu quarantined",
-		    snp_mock_rmp_assigned_pages(),
-		    (unsigned long long)(snp_pages_quarantined() - q0));
-	if (st.violations || tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
-		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (lost >= 0 && snp_pages_quarantined() - q0 != (u64)lost + (vm ? 0 : info.lost_pages))
-		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d + %u reported",
-		    (unsigned long long)(snp_pages_quarantined() - q0), lost,
-		    vm ? 0 : info.lost_pages);
-	snp_vcpu_run_uninstall();
+		snp_host_states_agree(r, vm, GUEST_MEM_BASE, GUEST_MEM_BASE + GUEST_MEM_SIZE);
+	lost = destroy_vm(r, vm, NULL, snp_kinds, ARRAY_SIZE(snp_kinds));
+	snp_host_judge_down(r, &base, !!vm, lost, &info);
 }
 
 /* ---- snp_vmpl+run ---- */
@@ -1029,23 +1008,6 @@ static u64 *svsm_view(struct vmm_vm *vm, u64 gpa)
 {
 	(void)vm;
 	return page_address(tdsnp_mock_snp_svsm_page(gpa));
-}
-
-static bool vmpl_guest_states_agree(struct run *r, struct vmm_vm *vm, unsigned int vmpl)
-{
-	enum vmm_mem_state st;
-	u64 gpa;
-
-	for (gpa = GUEST_MEM_BASE; gpa < GUEST_MEM_BASE + GUEST_MEM_SIZE; gpa += PG) {
-		if (vmm_get_mem_state(vm, gpa, &st))
-			return false;
-		if (st == VMM_MEM_PRIVATE ? !vmpl_private(gpa, vmpl) : !vmpl_hv(gpa)) {
-			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: vmm-core %d, RMP disagrees",
-			    (unsigned long long)gpa, st);
-			return false;
-		}
-	}
-	return true;
 }
 
 static void run_snp_vmpl_guest(struct run *r, u32 rate)
@@ -1058,95 +1020,33 @@ static void run_snp_vmpl_guest(struct run *r, u32 rate)
 		.mode = 1, .gpa = SNP_GUEST_GPA, .refused = SNP_REFUSED, .npf = SVM_NPF,
 		.host_view = svsm_view, .kinds = snp_kinds, .nr_kinds = ARRAY_SIZE(snp_kinds),
 	};
-	struct tdsnp_arena_config ac = { .nr_frames = 2048 };
 	struct vmm_vcpu *vcpu = NULL;
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
-	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
-	unsigned int assigned0, stuck;
-	int lost = 0, ret;
-	u64 q0, v0;
+	struct snp_base base;
+	int lost;
 	bool ok;
 
 	cfg.vm_index = 1 + r->seed % 3;
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	if (!vmpl_up(r, &base, GUEST_MEM_BASE, GUEST_MEM_SIZE, 2048, true))
 		return;
-	}
-	tdsnp_arena_install(arena);
-	snp_mock_set_arena(arena);
-	snp_set_quarantine_hook(quarantine_in_arena, arena);
-	if (tdsnp_mock_snp_svsm_setup(VMPL_ASID, GUEST_MEM_BASE, GUEST_MEM_SIZE)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	snp_vcpu_run_install();
-	snp_vcpu_run_vmpl_install();
-	assigned0 = snp_mock_rmp_assigned_pages();
-	q0 = snp_pages_quarantined();
-	v0 = tdsnp_mock_violations();
 	if (faults_from_start(r))
 		fault_on(r->seed, snp_kinds, ARRAY_SIZE(snp_kinds), rate);
 	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
-	if (ok) {
-		ret = vmm_vcpu_create(vm, 0, &vcpu);
-		/* The SVSM's allocator gave up (its page state change refused): no VMSA page. */
-		if (ret == -ENOMEM) {
-			r->failed = true;
-			ok = false;
-		} else {
-			ok = step(r, ret, "vmm_vcpu_create");
-		}
-	}
 	if (ok)
-		ok = step(r, snp_guest_boot_vcpu(vcpu, 0, SNP_VCPU_RUN_CBIT),
-			  "snp_guest_boot_vcpu");
+		ok = vmpl_vcpu_create(r, vm, 0, &vcpu);
 	if (ok)
-		ok = step(r, snp_guest_boot_load(vm, guest_image_snp_campaign,
-						 guest_image_snp_campaign_end, SNP_VCPU_RUN_CBIT),
-			  "snp_guest_boot_load");
+		ok = snp_guest_up(r, vm, vcpu);
 	if (ok)
 		ok = step(r, vmm_set_mem_state(vm, SNP_GUEST_GPA, SNP_GUEST_GPA + PG,
 					       VMM_MEM_PRIVATE), "vmm_set_mem_state");
-	if (ok && !faults_from_start(r))
-		fault_on(r->seed, g.kinds, g.nr_kinds, rate);
 	if (ok)
-		run_guest(r, vm, vcpu, &g);
+		run_guest(r, vm, vcpu, &g, rate);
 	if (vm)
-		vmpl_guest_states_agree(r, vm, cfg.vm_index);
-	if (vm) {
-		lost = vmm_vm_destroy(vm);
-		if (lost < 0)
-			bad(r, OC_BAD_ERRNO, "vmm_vm_destroy returned %d", lost);
-	}
-	r->injected = fired(snp_kinds, ARRAY_SIZE(snp_kinds));
-	r->opportunities = chances(snp_kinds, ARRAY_SIZE(snp_kinds));
-	tdsnp_mock_faults_clear();
-	stuck = tdsnp_mock_snp_svsm_stuck_pages();
-	if (lost >= 0 && snp_mock_rmp_assigned_pages() != assigned0 + (unsigned int)lost + stuck)
-		bad(r, snp_mock_rmp_assigned_pages() > assigned0 + (unsigned int)lost + stuck ?
-		    OC_LEAKED : OC_LOSS_UNREPORTED,
-		    "%u pages assigned, %u before, %d reported lost, %u stuck in the SVSM pool",
-		    snp_mock_rmp_assigned_pages(), assigned0, lost, stuck);
-	if (tdsnp_mock_snp_svsm_pool_pages())
-		bad(r, OC_LEAKED, "%u SVSM pool pages not given back",
-		    tdsnp_mock_snp_svsm_pool_pages());
-	if (lost >= 0 && snp_pages_quarantined() - q0 > (u64)lost)
-		bad(r, OC_LOSS_UNREPORTED, "%llu quarantined, %d reported",
-		    (unsigned long long)(snp_pages_quarantined() - q0), lost);
-	if (!vm && info.lost_pages)
-		bad(r, OC_LOSS_UNREPORTED, "create lost %u pages", info.lost_pages);
-	snp_vcpu_run_vmpl_uninstall();
-	snp_vcpu_run_uninstall();
-	tdsnp_mock_snp_svsm_teardown();
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding)
-		bad(r, OC_LEAKED, "%zu arena pages neither freed nor quarantined", st.outstanding);
-	if (st.violations || tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%zu arena violations, %llu contract violations",
-		    st.violations, (unsigned long long)(tdsnp_mock_violations() - v0));
+		vmpl_states_agree(r, vm, cfg.vm_index, GUEST_MEM_BASE,
+				  GUEST_MEM_BASE + GUEST_MEM_SIZE, NULL);
+	lost = destroy_vm(r, vm, NULL, snp_kinds, ARRAY_SIZE(snp_kinds));
+	vmpl_judge_down(r, &base, !!vm, lost, &info);
 }
 
 /* ---- tdx_l2 ---- */

@@ -1110,14 +1110,6 @@ static int test_vector_moves_split_into_8_byte_accesses_and_check_alignment(char
 	return 0;
 }
 
-static u64 xorshift(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static bool same(const struct vmm_insn *a, const struct vmm_insn *b)
 {
 	return a->len == b->len && a->kind == b->kind && a->alu_op == b->alu_op &&
@@ -1242,11 +1234,11 @@ static int test_fuzz_decoder_keeps_its_invariants(char *msg, size_t len)
 		struct vmm_insn in, again;
 		struct emu e = { 0 };
 		u8 buf[16];
-		size_t n = 1 + xorshift(&seed) % 16;
+		size_t n = 1 + st_rnd(&seed) % 16;
 		int ret;
 
 		for (i = 0; i < sizeof(buf); i++) {
-			u64 r = xorshift(&seed);
+			u64 r = st_rnd(&seed);
 
 			/* Bias towards prefixes and opcodes that decode. */
 			buf[i] = (r & 3) ? (u8)(r >> 8) : common[(r >> 8) % sizeof(common)];

@@ -12,10 +12,10 @@
  * The includer defines PG, BASE and NR_PAGES (its RAM), TDSNP_FUZZ_SNP and
  * FUZZ_CHECK_REPORT (fuzz_check.h), and declares before this header (and
  * defines somewhere):
- *   static bool in_ram(u64 gpa);            the guest's RAM
- *   static enum vmm_mem_state state_at(u64 gpa);   vmm-core's state of it
+ *   static struct vmm_vm *oracle_vm(void);         the VM under test
  *   static u8 *guest_shared(u64 gpa, u64 len);     @len bytes at @gpa in one
  *                                                   shared page, or NULL
+ * This header gives both targets in_ram() and state_at() over them.
  */
 #ifndef TDSNP_FUZZ_GHCB_ORACLE_H
 #define TDSNP_FUZZ_GHCB_ORACLE_H
@@ -126,6 +126,21 @@ static struct {
 	u64 got1, got2;		/* SW_EXITINFO1/2 the host answered last */
 	struct vmm_exit exit;
 } last;
+
+/* The guest's RAM: NR_PAGES pages from BASE. */
+static bool in_ram(u64 gpa)
+{
+	return gpa >= BASE && gpa < BASE + NR_PAGES * PG;
+}
+
+/* vmm-core's state of the page at @gpa of the VM under test. */
+static enum vmm_mem_state state_at(u64 gpa)
+{
+	enum vmm_mem_state st;
+
+	CHECK(vmm_get_mem_state(oracle_vm(), gpa, &st) == 0);
+	return st;
+}
 
 static u64 rd64(const u8 *p, unsigned int off)
 {
@@ -287,6 +302,32 @@ static void expect_str_io(struct expect *x, u64 info1, u64 count, u64 scratch, u
 	x->str_next = 0;
 	x->str_scratch = scratch;
 	str_next_exit(x);
+}
+
+/*
+ * The GHCB a VMGEXIT names by the GHCB MSR value @v (snp.md 5.2): its page,
+ * where the answer goes; NULL when the host cannot read it (then nothing can
+ * be answered through it: the exit is UNHANDLED).
+ */
+static const u8 *ghcb_page(struct expect *x, u64 v)
+{
+	const u8 *p = guest_shared(v, PG);
+
+	if (!p) {
+		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
+		return NULL;
+	}
+	x->ghcb_gpa = v;
+	return p;
+}
+
+/* Version 2 at 0xffa and usage 0 at 0xffc (snp.md 5.2); else ERR_USAGE. */
+static bool ghcb_usable(struct expect *x, const u8 *p)
+{
+	if (rd64(p, 0xff8) >> 16 == 2)
+		return true;
+	answer_ghcb(x, RES_ERR, ERR_USAGE);
+	return false;
 }
 
 /*

@@ -63,8 +63,7 @@
 
 static void fail(int line, const char *what);
 #define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
-static bool in_ram(u64 gpa);
-static enum vmm_mem_state state_at(u64 gpa);
+static struct vmm_vm *oracle_vm(void);
 static u8 *guest_shared(u64 gpa, u64 len);
 #include "fuzz_ghcb_oracle.h"
 
@@ -111,17 +110,10 @@ static unsigned int base_assigned;
 static enum vmm_snp_npt (*npt_fn)(void *ctx, u64 gpa, struct page **page);
 static void *npt_ctx;
 
-static bool in_ram(u64 gpa)
+/* The VM fuzz_ghcb_oracle.h judges (in_ram(), state_at()). */
+static struct vmm_vm *oracle_vm(void)
 {
-	return gpa >= BASE && gpa < BASE + NR_PAGES * PG;
-}
-
-static enum vmm_mem_state state_at(u64 gpa)
-{
-	enum vmm_mem_state st;
-
-	CHECK(vmm_get_mem_state(g.vm, gpa, &st) == 0);
-	return st;
+	return g.vm;
 }
 
 /* @len bytes at @gpa inside one shared RAM page, as the guest maps them. */
@@ -217,22 +209,15 @@ static void expect_vmgexit(struct expect *x, u64 v)
 		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
 		return;
 	}
-	p = guest_shared(v, PG);
-	if (!p) {
-		/* A GHCB the host cannot read: nothing to answer through. */
-		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
+	p = ghcb_page(x, v);
+	if (!p)
 		return;
-	}
-	x->ghcb_gpa = v;
 	if (gfn != g.reg_gfn) {
 		answer_ghcb(x, RES_ERR, ERR_NOT_REG);
 		return;
 	}
-	if (rd64(p, 0xff8) >> 16 != 2) {	/* version 2 at 0xffa, usage 0 at 0xffc */
-		answer_ghcb(x, RES_ERR, ERR_USAGE);
-		return;
-	}
-	expect_nae(x, p, rd64(p, G_EXIT_CODE));
+	if (ghcb_usable(x, p))
+		expect_nae(x, p, rd64(p, G_EXIT_CODE));
 }
 
 /* The host's answer to the previous request, seen at this entry. */
@@ -430,43 +415,13 @@ static void check_clean(void)
 
 /*
  * The guest's RAM at the start: the GHCB page shared, then pages shared or
- * private as the input says; shared pages hold one ucall record built from
- * a few input bytes (command, argument count and reserved word raw or
- * nudged towards a well-formed record, a file name whose NUL may be missing).
+ * private as the input says, a ucall record in each shared page
+ * (fuzz_initial_memory()).
  */
 static void initial_memory(struct in *in)
 {
-	u16 shared = (u16)(get8(in) | get8(in) << 8) | 1;
-	u16 priv = (u16)(get8(in) | get8(in) << 8);
-	u64 off = ((u64)get8(in) << 4) & (PG - 8), gpa, seed;
-	u8 how = get8(in), name_len = get8(in) % (VMM_UCALL_FILE_LEN + 8);
-	struct vmm_ucall u;
-	unsigned int i;
-	u8 *p;
+	u8 how = fuzz_initial_memory(in, g.vm, BASE, NR_PAGES, 1, vmm_snp_host_shared);
 
-	memset(&u, 0, sizeof(u));
-	seed = get64(in);
-	u.cmd = (how & 1) ? get64(in) : VMM_UCALL_REPORT + (how >> 1) % 2;
-	u.nr_args = (how & 8) ? get64(in) : (how >> 4) % (VMM_UCALL_MAX_ARGS + 1);
-	u.reserved = (how & 0x80) ? (u32)get64(in) : 0;
-	u.line = (u32)seed;
-	for (i = 0; i < VMM_UCALL_MAX_ARGS; i++)
-		u.args[i] = seed * (i + 3);
-	memset(u.file, 'a' + (how & 7), sizeof(u.file));
-	if (name_len < VMM_UCALL_FILE_LEN)
-		u.file[name_len] = 0;
-	for (i = 0; i < NR_PAGES; i++) {
-		gpa = BASE + (u64)i * PG;
-		if (shared & (1u << i)) {
-			CHECK(vmm_set_mem_state(g.vm, gpa, gpa + PG, VMM_MEM_SHARED) == 0);
-			p = vmm_snp_host_shared(g.vm, gpa);
-			CHECK(p);
-			memset(p, 0, PG);
-			memcpy(p + off, &u, off + sizeof(u) <= PG ? sizeof(u) : PG - off);
-		} else if (priv & (1u << i)) {
-			CHECK(vmm_set_mem_state(g.vm, gpa, gpa + PG, VMM_MEM_PRIVATE) == 0);
-		}
-	}
 	/* The guest registers its GHCB first, unless the input says otherwise. */
 	g.pre_register = !(how & 0x40);
 }

@@ -91,8 +91,7 @@
 
 static void fail(int line, const char *what);
 #define FUZZ_CHECK_REPORT(line, what)	fail((line), (what))
-static bool in_ram(u64 gpa);
-static enum vmm_mem_state state_at(u64 gpa);
+static struct vmm_vm *oracle_vm(void);
 static u8 *guest_shared(u64 gpa, u64 len);
 #include "fuzz_ghcb_oracle.h"
 
@@ -145,17 +144,10 @@ static unsigned int base_assigned;
 
 /* ---- the guest's view of its memory ---- */
 
-static bool in_ram(u64 gpa)
+/* The VM fuzz_ghcb_oracle.h judges (in_ram(), state_at()). */
+static struct vmm_vm *oracle_vm(void)
 {
-	return gpa >= BASE && gpa < BASE + NR_PAGES * PG;
-}
-
-static enum vmm_mem_state state_at(u64 gpa)
-{
-	enum vmm_mem_state st;
-
-	CHECK(vmm_get_mem_state(g.vm, gpa, &st) == 0);
-	return st;
+	return g.vm;
 }
 
 /* The page behind @gpa as the SVSM setup backs the lower guest's RAM. */
@@ -277,17 +269,9 @@ static void expect_vmgexit(struct expect *x, u64 v, const struct tdsnp_sev_es_sa
 		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
 		return;
 	}
-	p = guest_shared(v, PG);
-	if (!p) {
-		fail_exit(x, VMM_EXIT_UNHANDLED, (s64)X_VMGEXIT, v);
-		return;
-	}
-	x->ghcb_gpa = v;
-	if (rd64(p, 0xff8) >> 16 != 2) {	/* version 2 at 0xffa, usage 0 at 0xffc */
-		answer_ghcb(x, RES_ERR, ERR_USAGE);
-		return;
-	}
-	expect_nae(x, p, rd64(p, G_EXIT_CODE), sa);
+	p = ghcb_page(x, v);
+	if (p && ghcb_usable(x, p))
+		expect_nae(x, p, rd64(p, G_EXIT_CODE), sa);
 }
 
 /* A reflected CPUID, MSR or IOIO (APM Vol. 2 15.10.2 for the IOIO bits). */

@@ -643,45 +643,19 @@ static void answer(struct vmm_exit *e, u64 n)
 	}
 }
 
+/* The host's mapping of a shared page, by its GPA without the shared bit. */
+static void *host_shared(struct vmm_vm *vm, u64 gpa)
+{
+	return vmm_tdx_host_shared(vm, gpa | SHARED_BIT);
+}
+
 /*
- * Shared pages chosen by the input, each holding one ucall record built from
- * a few input bytes: command, argument count and reserved word raw or
- * nudged towards a well-formed record, and a file name whose NUL may be
- * missing.
+ * Shared and private pages chosen by the input, a ucall record in each
+ * shared page (fuzz_initial_memory()).
  */
 static void initial_memory(struct in *in)
 {
-	u16 shared = (u16)(get8(in) | get8(in) << 8);
-	u16 priv = (u16)(get8(in) | get8(in) << 8);
-	u64 off = ((u64)get8(in) << 4) & (PG - 8), gpa, seed;
-	u8 how = get8(in), name_len = get8(in) % (VMM_UCALL_FILE_LEN + 8);
-	struct vmm_ucall u;
-	unsigned int i;
-	u8 *p;
-
-	memset(&u, 0, sizeof(u));
-	seed = get64(in);
-	u.cmd = (how & 1) ? get64(in) : VMM_UCALL_REPORT + (how >> 1) % 2;
-	u.nr_args = (how & 8) ? get64(in) : (how >> 4) % (VMM_UCALL_MAX_ARGS + 1);
-	u.reserved = (how & 0x80) ? (u32)get64(in) : 0;
-	u.line = (u32)seed;
-	for (i = 0; i < VMM_UCALL_MAX_ARGS; i++)
-		u.args[i] = seed * (i + 3);
-	memset(u.file, 'a' + (how & 7), sizeof(u.file));
-	if (name_len < VMM_UCALL_FILE_LEN)
-		u.file[name_len] = 0;
-	for (i = 0; i < NR_PAGES; i++) {
-		gpa = BASE + (u64)i * PG;
-		if (shared & (1u << i)) {
-			CHECK(vmm_set_mem_state(g.vm, gpa, gpa + PG, VMM_MEM_SHARED) == 0);
-			p = vmm_tdx_host_shared(g.vm, gpa | SHARED_BIT);
-			CHECK(p);
-			memset(p, 0, PG);
-			memcpy(p + off, &u, off + sizeof(u) <= PG ? sizeof(u) : PG - off);
-		} else if (priv & (1u << i)) {
-			CHECK(vmm_set_mem_state(g.vm, gpa, gpa + PG, VMM_MEM_PRIVATE) == 0);
-		}
-	}
+	fuzz_initial_memory(in, g.vm, BASE, NR_PAGES, 0, host_shared);
 }
 
 /**

@@ -2,8 +2,9 @@
 /*
  * What the hostile-guest targets (fuzz_guest_*.c) check alike: the exit
  * vmm_vcpu_run() returned against the one the request calls for, that an
- * input left nothing behind in the arena, and the SNP targets' arena.
- * Include after fuzz_check.h (CHECK).
+ * input left nothing behind in the arena, the guest's initial memory as the
+ * input shapes it, and the SNP targets' arena.  Include after fuzz_check.h
+ * (CHECK).
  */
 #ifndef TDSNP_FUZZ_HARNESS_H
 #define TDSNP_FUZZ_HARNESS_H
@@ -14,6 +15,7 @@
 #include <vmm/vmm.h>
 #include <vmm/ucall.h>
 #include "../mocks/mock.h"
+#include "fuzz_input.h"
 
 /**
  * fuzz_check_exit() - @e is the exit @w calls for, field by field
@@ -103,6 +105,60 @@ static inline void fuzz_base_check(struct tdsnp_arena *arena, const struct fuzz_
 	CHECK(st.quarantined == b->st.quarantined);
 	CHECK(st.violations == b->st.violations);
 	CHECK(tdsnp_mock_violations() == b->violations);
+}
+
+/**
+ * fuzz_initial_memory() - the guest's pages shared and private as @in says,
+ * each shared page holding one ucall record built from a few input bytes:
+ * command, argument count and reserved word raw or nudged towards a
+ * well-formed record, and a file name whose NUL may be missing
+ * @in: the input (two bytes of shared-page mask, two of private-page mask,
+ *      then the record's shape)
+ * @vm: the VM, its RAM @nr_pages (at most 16) pages from @base
+ * @shared_or: pages shared whatever the input says (bit n: page n)
+ * @host_shared: the host's mapping of a shared GPA
+ *
+ * Return: the shaping byte, whose bit 0x40 the record does not use.
+ */
+static inline u8 fuzz_initial_memory(struct in *in, struct vmm_vm *vm, u64 base,
+				     unsigned int nr_pages, u16 shared_or,
+				     void *(*host_shared)(struct vmm_vm *vm, u64 gpa))
+{
+	u16 shared = (u16)(get8(in) | get8(in) << 8) | shared_or;
+	u16 priv = (u16)(get8(in) | get8(in) << 8);
+	u64 off = ((u64)get8(in) << 4) & (TDSNP_PAGE_SIZE - 8), gpa, seed;
+	u8 how = get8(in), name_len = get8(in) % (VMM_UCALL_FILE_LEN + 8);
+	struct vmm_ucall u;
+	unsigned int i;
+	u8 *p;
+
+	memset(&u, 0, sizeof(u));
+	seed = get64(in);
+	u.cmd = (how & 1) ? get64(in) : VMM_UCALL_REPORT + (how >> 1) % 2;
+	u.nr_args = (how & 8) ? get64(in) : (how >> 4) % (VMM_UCALL_MAX_ARGS + 1);
+	u.reserved = (how & 0x80) ? (u32)get64(in) : 0;
+	u.line = (u32)seed;
+	for (i = 0; i < VMM_UCALL_MAX_ARGS; i++)
+		u.args[i] = seed * (i + 3);
+	memset(u.file, 'a' + (how & 7), sizeof(u.file));
+	if (name_len < VMM_UCALL_FILE_LEN)
+		u.file[name_len] = 0;
+	for (i = 0; i < nr_pages; i++) {
+		gpa = base + (u64)i * TDSNP_PAGE_SIZE;
+		if (shared & (1u << i)) {
+			CHECK(vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE,
+						VMM_MEM_SHARED) == 0);
+			p = host_shared(vm, gpa);
+			CHECK(p);
+			memset(p, 0, TDSNP_PAGE_SIZE);
+			memcpy(p + off, &u, off + sizeof(u) <= TDSNP_PAGE_SIZE ? sizeof(u) :
+			       TDSNP_PAGE_SIZE - off);
+		} else if (priv & (1u << i)) {
+			CHECK(vmm_set_mem_state(vm, gpa, gpa + TDSNP_PAGE_SIZE,
+						VMM_MEM_PRIVATE) == 0);
+		}
+	}
+	return how;
 }
 
 #ifdef TDSNP_FUZZ_SNP

@@ -57,6 +57,21 @@ static u64 gpa_entry(struct call *c, struct tdsnp_regs *r, struct mtd *td, u32 m
 	return TDX_SUCCESS;
 }
 
+/*
+ * The start of the S-EPT leaves that take the TDR shared (no flags in RDX)
+ * and the S-EPT tree exclusive: the TD, then the entry page_info (RCX)
+ * names at a level from @min to @max.
+ */
+static u64 mem_sept_entry(struct call *c, struct tdsnp_regs *r, u32 leaf, u32 min, u32 max,
+			  struct mtd **td, struct sept_ent **e, u64 *gpa, u32 *level)
+{
+	u64 ret = mem_tdr(c, r, leaf, false, 0, td);
+
+	if (ret != TDX_SUCCESS)
+		return ret;
+	return gpa_entry(c, r, *td, min, max, true, e, gpa, level);
+}
+
 static u64 state_incorrect(struct tdsnp_regs *r, const struct sept_ent *e, u32 level)
 {
 	tdxm_sept_details(r, e, level);
@@ -220,10 +235,8 @@ u64 mock_tdh_mem_page_aug(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret, off;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_PAGE_AUG, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_4K, TDX_LEVEL_2M, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_PAGE_AUG, TDX_LEVEL_4K, TDX_LEVEL_2M, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	if (e->state != TDX_SEPT_FREE && e->state != TDX_SEPT_REMOVED)
@@ -289,10 +302,8 @@ u64 mock_tdh_mem_range_block(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_RANGE_BLOCK, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_4K, TDX_LEVEL_PML4, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_RANGE_BLOCK, TDX_LEVEL_4K, TDX_LEVEL_PML4, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	switch (e->state) {
@@ -335,10 +346,8 @@ u64 mock_tdh_mem_range_unblock(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_RANGE_UNBLOCK, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_4K, TDX_LEVEL_PML4, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_RANGE_UNBLOCK, TDX_LEVEL_4K, TDX_LEVEL_PML4, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	if (e->state != TDX_SEPT_NL_BLOCKED && e->state != TDX_SEPT_BLOCKED &&
@@ -393,10 +402,8 @@ u64 mock_tdh_mem_page_remove(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_PAGE_REMOVE, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_4K, TDX_LEVEL_1G, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_PAGE_REMOVE, TDX_LEVEL_4K, TDX_LEVEL_1G, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	if (!tdxm_is_leaf_state(e->state))
@@ -478,10 +485,8 @@ u64 mock_tdh_mem_page_relocate(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret, old;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_PAGE_RELOCATE, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_4K, TDX_LEVEL_4K, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_PAGE_RELOCATE, TDX_LEVEL_4K, TDX_LEVEL_4K, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	if (!tdxm_is_leaf_state(e->state))
@@ -572,10 +577,8 @@ u64 mock_tdh_mem_page_promote(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret, i, sept_pa;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_PAGE_PROMOTE, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_2M, TDX_LEVEL_1G, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_PAGE_PROMOTE, TDX_LEVEL_2M, TDX_LEVEL_1G, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	if (e->state != TDX_SEPT_NL_MAPPED && e->state != TDX_SEPT_NL_BLOCKED)
@@ -645,10 +648,8 @@ u64 mock_tdh_mem_sept_remove(struct call *c, struct tdsnp_regs *r)
 	u64 gpa, ret;
 	u32 level;
 
-	ret = mem_tdr(c, r, TDH_MEM_SEPT_REMOVE, false, 0, &td);
-	if (ret != TDX_SUCCESS)
-		return ret;
-	ret = gpa_entry(c, r, td, TDX_LEVEL_2M, TDX_LEVEL_PML5, true, &e, &gpa, &level);
+	ret = mem_sept_entry(c, r, TDH_MEM_SEPT_REMOVE, TDX_LEVEL_2M, TDX_LEVEL_PML5, &td, &e,
+			     &gpa, &level);
 	if (ret != TDX_SUCCESS)
 		return ret;
 	if (e->state != TDX_SEPT_NL_MAPPED && e->state != TDX_SEPT_NL_BLOCKED)

@@ -818,6 +818,62 @@ static void test_set_mem_state_converts_both_ways_and_rolls_back(void **state)
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+/*
+ * Two L2 VMs over the same L1 pages (fuzz_tdx_l2 found VM 2 turning VM 1's
+ * private page shared with MapGPA): a page VM 1 has private or shared is
+ * refused to VM 2 in either direction, and VM 1's view stays as it was.
+ */
+static void test_a_page_another_l2_vm_has_cannot_be_converted(void **state)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 1, .mem_base = RAM1,
+		.mem_size = RAM_SIZE, .vm_index = 2,
+	};
+	u64 p8 = RAM1 + 8 * TDSNP_PAGE_SIZE, p9 = RAM1 + 9 * TDSNP_PAGE_SIZE;
+	u64 p12 = RAM1 + 12 * TDSNP_PAGE_SIZE;
+	struct vmm_vm *vm1, *vm2;
+	struct vmm_vcpu *c1;
+	enum tdxg_page_state st;
+	enum vmm_mem_state ms;
+
+	(void)state;
+	make_vm(1, RAM1, TDX_L2_CTLS_ENABLE_SHARED_EPTP, l2_peek, l2_peek_end, 0, &vm1, &c1);
+	/* VM 1: page 8 private (from make_vm), page 9 shared, page 12 given back. */
+	assert_int_equal(vmm_set_mem_state(vm1, p9, p9 + TDSNP_PAGE_SIZE, VMM_MEM_SHARED), 0);
+	assert_int_equal(vmm_set_mem_state(vm1, p12, p12 + TDSNP_PAGE_SIZE, VMM_MEM_UNMAPPED), 0);
+	assert_int_equal(vmm_vm_create(&cfg, &vm2), 0);
+	assert_int_equal(vmm_set_mem_state(vm2, p8, p8 + TDSNP_PAGE_SIZE, VMM_MEM_SHARED), -EBUSY);
+	assert_int_equal(vmm_set_mem_state(vm2, p8, p8 + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE),
+			 -EBUSY);
+	assert_int_equal(vmm_set_mem_state(vm2, p9, p9 + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE),
+			 -EBUSY);
+	assert_int_equal(vmm_set_mem_state(vm2, p9, p9 + TDSNP_PAGE_SIZE, VMM_MEM_SHARED), -EBUSY);
+	/* A range over both pages: refused whole, nothing of VM 2's changed. */
+	assert_int_equal(vmm_set_mem_state(vm2, p8, p9 + TDSNP_PAGE_SIZE, VMM_MEM_SHARED), -EBUSY);
+	assert_int_equal(vmm_get_mem_state(vm2, p8, &ms), 0);
+	assert_int_equal(ms, VMM_MEM_UNMAPPED);
+	assert_int_equal(vmm_get_mem_state(vm2, p9, &ms), 0);
+	assert_int_equal(ms, VMM_MEM_UNMAPPED);
+	/* VM 1's pages as VM 1 left them: 8 private with its alias, 9 shared. */
+	assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(p8), &st, NULL), 0);
+	assert_int_equal(st, TDXG_PAGE_MAPPED);
+	assert_int_equal(alias_of(p8, 1), 0x800F);
+	assert_int_equal(alias_of(p8, 2), 0);
+	assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(p9), &st, NULL), 0);
+	assert_int_equal(st, TDXG_PAGE_SHARED);
+	/* The page VM 1 gave back is free for VM 2. */
+	assert_int_equal(vmm_set_mem_state(vm2, p12, p12 + TDSNP_PAGE_SIZE, VMM_MEM_SHARED), 0);
+	assert_int_equal(vmm_set_mem_state(vm1, p12, p12 + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE),
+			 -EBUSY);
+	assert_int_equal(vmm_vm_destroy(vm2), 0);
+	/* VM 2 gone: its shared page is the L1's private page again, VM 1 may take it. */
+	assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(p12), &st, NULL), 0);
+	assert_int_equal(st, TDXG_PAGE_MAPPED);
+	assert_int_equal(vmm_set_mem_state(vm1, p12, p12 + TDSNP_PAGE_SIZE, VMM_MEM_PRIVATE), 0);
+	assert_int_equal(alias_of(p12, 1), 0x800F);
+	assert_int_equal(vmm_vm_destroy(vm1), 0);
+}
+
 static void test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it(void **state)
 {
 	struct tdx_l2_run_stats st;
@@ -1120,6 +1176,7 @@ int main(void)
 		T(test_failed_vm_or_vcpu_create_leaves_l2_state_and_pages_as_before),
 		T(test_seeded_busy_pending_interrupt_and_host_exits_are_survived),
 		T(test_set_mem_state_converts_both_ways_and_rolls_back),
+		T(test_a_page_another_l2_vm_has_cannot_be_converted),
 		T(test_l2_tdvmcall_goes_to_the_host_only_when_l2_ctls_enable_it),
 		T(test_triple_fault_and_bad_guest_state_are_typed_exits),
 		T(test_destroy_returns_every_page_to_the_l1),
