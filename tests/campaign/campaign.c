@@ -25,10 +25,11 @@
  *   wrong output     a guest said something else than its program
  *                    must (the +run rows; see "guests running" below)
  *
- * The +run rows (tdx_host+run, snp_host+run, snp_vmpl+run) boot a guest
- * program on the backend and run it to its halt, faults injected all the
- * while (TDH.VP.ENTER busy, RMPUPDATE in use during its page state
- * changes...), then tear down with the same checks.
+ * The +run rows (tdx_host+run, snp_host+run, snp_vmpl+run, tdx_l2+run)
+ * boot a guest program on the backend and run it to its halt, faults
+ * injected all the while (TDH.VP.ENTER busy, RMPUPDATE in use during its
+ * page state changes, an L1 interrupt at TDG.VP.ENTER...), then tear down
+ * with the same checks.
  * Anything but the first two fails the campaign (a step that failed in a
  * seed where no fault was injected is a bad errno), and so does a row whose
  * injected-fault count does not match its rate over the fault opportunities
