@@ -1445,7 +1445,7 @@ static void l2_run_guest(struct run *r, struct vmm_vcpu *vcpu, u32 rate)
 			l2_guest_fault_end(r, TDSNP_FAULT_TDX_L1_INTERRUPT, "too many re-entries");
 			return;
 		}
-		bad(r, OC_BAD_OUTPUT, "exit %u (status %lld, qualification 0x%llx) after %u VMCALLs",
+		bad(r, OC_BAD_OUTPUT, "exit %u (status %lld, qualification 0x%llx), %u VMCALLs",
 		    x.reason, (long long)x.fail.status,
 		    (unsigned long long)x.fail.qualification, nu);
 		return;
