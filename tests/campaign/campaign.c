@@ -1056,84 +1056,19 @@ static void run_snp_vmpl_guest(struct run *r, u32 rate)
 /* ---- tdx_l2 ---- */
 
 /*
- * The L1 is this process inside a TD of the guest-side model: NR_PAGES of
- * its private pages at BASE become the L2 VM's RAM, L2_POOL more are lent
- * for the vCPUs' guest-state and virtual-APIC pages.  Fault kind at the
- * row's rate: BUSY from the shared-resource leaves (ATTR.RD/WR, ACCEPT).
- * BUSY from TDG.VP.WR is not rated (VM create alone writes the 512-qword
- * MSR exit bitmap, so any rate would end nearly every seed there): odd
- * seeds get exactly one, at a seed-chosen TDG.VP.WR of the lifecycle.
+ * The L1 is this process inside a TD of the guest-side model, set up by
+ * tdsnp_mock_tdx_l1_setup() (tests/mocks/tdx_l1_setup.h): NR_PAGES of its
+ * private pages at BASE are the L2 VM's RAM, its pool lends the vCPUs'
+ * guest-state and virtual-APIC pages.  Fault kind at the row's rate: BUSY
+ * from the shared-resource leaves (ATTR.RD/WR, ACCEPT).  BUSY from
+ * TDG.VP.WR is not rated (VM create alone writes the 512-qword MSR exit
+ * bitmap, so any rate would end nearly every seed there): odd seeds get
+ * exactly one, at a seed-chosen TDG.VP.WR of the lifecycle.
  */
-#define L2_POOL		4
-#define L2_POOL_GPA	(BASE + NR_PAGES * PG)
-#define L2_SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
 #define L2_ATTR_RWX	0x800F			/* VALID | R | W | Xs | Xu (tdx-guest.md 4.5) */
 
 static const enum tdsnp_mock_fault l2_kinds[] = { TDSNP_FAULT_TDX_BUSY };
 #define L2_VP_WR_SPAN	1100	/* about the TDG.VP.WRs of one lifecycle */
-
-struct l2_l1 {
-	struct tdx_guest_td *td;
-	bool pool_used[L2_POOL];
-	int pool_out;
-};
-
-static struct l2_l1 l1;
-
-static void *l2_map(void *ctx, u64 gpa)
-{
-	enum tdxg_page_state st;
-
-	(void)ctx;
-	if (tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
-		return NULL;
-	return tdxg_gpa_va(l1.td, tdsnp_gpa(gpa), PG);
-}
-
-static void l2_unmap(void *ctx, u64 gpa, void *va)
-{
-	(void)ctx;
-	(void)gpa;
-	(void)va;
-}
-
-static int l2_alloc(void *ctx, u64 *gpa)
-{
-	unsigned int i;
-
-	(void)ctx;
-	for (i = 0; i < L2_POOL; i++) {
-		if (!l1.pool_used[i]) {
-			l1.pool_used[i] = true;
-			l1.pool_out++;
-			*gpa = L2_POOL_GPA + i * PG;
-			return 0;
-		}
-	}
-	return -ENOMEM;
-}
-
-static void l2_free(void *ctx, u64 gpa)
-{
-	(void)ctx;
-	l1.pool_used[(gpa - L2_POOL_GPA) / PG] = false;
-	l1.pool_out--;
-}
-
-/* The host outside the TD: MapGPA (tdx-guest.md 3.3). */
-static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
-			   struct tdsnp_regs *regs)
-{
-	(void)priv;
-	(void)vcpu;
-	(void)control;
-	if (regs->r11 != TDG_VMCALL_MAP_GPA) {
-		regs->r10 = TDG_VMCALL_INVALID_OPERAND;
-		return;
-	}
-	regs->r10 = tdxg_convert(l1.td, tdsnp_gpa(regs->r12), regs->r13,
-				 regs->r12 & L2_SHARED_BIT) ? TDG_VMCALL_INVALID_OPERAND : 0;
-}
 
 /*
  * vmm-core's page states against the model's: private = the L1's page with
@@ -1142,6 +1077,7 @@ static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
  */
 static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_lo, u64 skip_hi)
 {
+	struct tdx_guest_td *td = tdsnp_mock_tdx_l1_td();
 	u16 attr[TDX_MAX_VMS];
 	enum tdxg_page_state st;
 	enum vmm_mem_state ms;
@@ -1152,7 +1088,7 @@ static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_
 		if (gpa >= skip_lo && gpa < skip_hi)
 			continue;
 		if (vmm_get_mem_state(vm, gpa, &ms) ||
-		    tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, attr)) {
+		    tdxg_page_info(td, tdsnp_gpa(gpa), &st, attr)) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: no state", (unsigned long long)gpa);
 			return false;
 		}
@@ -1168,70 +1104,82 @@ static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_
 	return true;
 }
 
+/*
+ * A fresh arena and the L1 platform over [BASE, BASE + NR_PAGES * PG),
+ * the model called directly; *@violations: the contract violations so far.
+ */
+static struct tdsnp_arena *l2_up(struct run *r, u64 *violations)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = 256 };
+	struct tdsnp_arena *arena = tdsnp_arena_create(&ac);
+
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return NULL;
+	}
+	tdsnp_arena_install(arena);
+	tdsnp_mock_set_direct(true);
+	if (tdsnp_mock_tdx_l1_setup(2, BASE, NR_PAGES * PG)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return NULL;
+	}
+	*violations = tdsnp_mock_violations();
+	return arena;
+}
+
+/*
+ * After the VM's destroy (@lost; faults off): every RAM page is the L1's
+ * private page again with no L2 alias, or was reported lost; the pool's
+ * pages are back; no contract violation since @v0; the backend counts no
+ * VM.  Then the platform goes, and every page of @arena is free.
+ */
+static void l2_judge_down(struct run *r, struct tdsnp_arena *arena, int lost, u64 v0)
+{
+	unsigned int not_back = tdsnp_mock_tdx_l1_ram_not_back();
+	struct tdsnp_arena_stats st;
+
+	if (lost >= 0 && not_back > (unsigned int)lost)
+		bad(r, OC_LOSS_UNREPORTED, "%u pages not given back, %d reported", not_back, lost);
+	if (tdsnp_mock_tdx_l1_pool_lent())
+		bad(r, OC_LEAKED, "%u L1 pool pages lent for vCPUs not given back",
+		    tdsnp_mock_tdx_l1_pool_lent());
+	if (tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%llu contract violations",
+		    (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (vmm_tdx_l2_set_env(NULL))
+		bad(r, OC_LEAKED, "the backend still counts a VM");
+	tdsnp_mock_tdx_l1_teardown();
+	tdsnp_mock_set_direct(false);
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding || st.violations)
+		bad(r, st.violations ? OC_FREED_FW_OWNED : OC_LEAKED,
+		    "%zu arena pages outstanding, %zu violations", st.outstanding, st.violations);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+}
+
 static void run_tdx_l2(struct run *r, u32 rate)
 {
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 2, .mem_base = BASE,
 		.mem_size = NR_PAGES * PG, .attributes = TDX_L2_CTLS_ENABLE_SHARED_EPTP,
 	};
-	static const struct vmm_tdx_l2_env env = {
-		.map = l2_map, .unmap = l2_unmap, .alloc_private_page = l2_alloc,
-		.free_private_page = l2_free,
-	};
-	struct tdxg_td_config tc = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
-	struct tdxg_host host = { .vmcall = l2_host_vmcall };
-	struct tdsnp_arena_config ac = { .nr_frames = 256 };
 	struct tdsnp_mock_fault_cfg fc = { .seed = r->seed };
-	struct page *pages[NR_PAGES + L2_POOL] = { NULL };
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
-	struct tdx_guest_vcpu *l1_vcpu = NULL;
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
 	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
-	enum tdxg_page_state ps;
-	u16 attr[TDX_MAX_VMS];
 	static u8 src[4 * PG];
 	enum vmm_mem_state to;
 	u64 v0, a, b, lo = 0, hi = 0;
-	unsigned int i, back;
+	unsigned int i;
 	int lost = 0, ret;
 	bool ok;
 
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	arena = l2_up(r, &v0);
+	if (!arena)
 		return;
-	}
-	tdsnp_arena_install(arena);
-	memset(&l1, 0, sizeof(l1));
-	if (tdsnp_mock_tdx_guest_install()) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	tdsnp_mock_set_direct(true);
-	l1.td = tdxg_td_create(&tc);
-	l1_vcpu = l1.td ? tdxg_vcpu_create(l1.td) : NULL;
-	if (!l1_vcpu) {
-		bad(r, OC_CRASHED, "no TD");
-		return;
-	}
-	tdxg_set_current(l1_vcpu);
-	tdxg_set_host(l1.td, &host);
-	for (i = 0; i < NR_PAGES + L2_POOL; i++) {
-		pages[i] = tdsnp_alloc_page();
-		if (!pages[i] || tdxg_map(l1.td, tdsnp_gpa(BASE + i * PG), TDX_PAGE_4K,
-					  TDXG_PAGE_MAPPED, pages[i])) {
-			bad(r, OC_CRASHED, "no L1 page %u", i);
-			return;
-		}
-	}
-	if (vmm_backend_register(&vmm_tdx_l2_ops) || vmm_tdx_l2_set_env(&env)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
 	cfg.vm_index = 1 + (u32)(r->seed % 2);
-	v0 = tdsnp_mock_violations();
 	for (i = 0; i < sizeof(src); i++)
 		src[i] = (u8)(r->seed * 5 + i);
 	fc.rate[TDSNP_FAULT_TDX_BUSY] = rate;
@@ -1268,35 +1216,7 @@ static void run_tdx_l2(struct run *r, u32 rate)
 	if (!r->injected && tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_VP_WR_BUSY) && r->failed)
 		r->failed_by_unrated = true;
 	tdsnp_mock_faults_clear();
-	/* Every RAM page is the L1's private page again without an alias, or was reported lost. */
-	for (i = 0, back = 0; i < NR_PAGES; i++)
-		if (!tdxg_page_info(l1.td, tdsnp_gpa(BASE + i * PG), &ps, attr) &&
-		    ps == TDXG_PAGE_MAPPED && !attr[cfg.vm_index])
-			back++;
-	if (lost >= 0 && NR_PAGES - back > (unsigned int)lost)
-		bad(r, OC_LOSS_UNREPORTED, "%u pages not given back, %d reported",
-		    NR_PAGES - back, lost);
-	if (l1.pool_out)
-		bad(r, OC_LEAKED, "%d L1 pages lent for vCPUs not given back", l1.pool_out);
-	if (tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%llu contract violations",
-		    (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (vmm_tdx_l2_set_env(NULL))
-		bad(r, OC_LEAKED, "the backend still counts a VM");
-	vmm_backend_unregister(&vmm_tdx_l2_ops);
-	tdxg_set_current(NULL);
-	tdsnp_mock_tdx_guest_uninstall();
-	tdsnp_mock_set_direct(false);
-	tdsnp_free(l1_vcpu);
-	tdxg_td_destroy(l1.td);
-	for (i = 0; i < NR_PAGES + L2_POOL; i++)
-		tdsnp_free_page(pages[i]);
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding || st.violations)
-		bad(r, st.violations ? OC_FREED_FW_OWNED : OC_LEAKED,
-		    "%zu arena pages outstanding, %zu violations", st.outstanding, st.violations);
-	tdsnp_arena_install(NULL);
-	tdsnp_arena_destroy(arena);
+	l2_judge_down(r, arena, lost, v0);
 }
 
 /* ---- tdx_l2+run ---- */
@@ -1466,36 +1386,22 @@ static void run_tdx_l2_guest(struct run *r, u32 rate)
 		{ .type = VMM_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = BASE + L2G_OFF_GDT },
 		{ .type = VMM_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
 	};
-	struct tdsnp_arena_config ac = { .nr_frames = 256 };
 	struct vmm_destroy_info dinfo = { 0 };
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
 	struct vmm_vcpu *vcpu = NULL;
 	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
 	static u8 img[NR_PAGES * PG];
-	unsigned int not_back;
 	int lost;
 	u64 v0;
 	bool ok;
 
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	arena = l2_up(r, &v0);
+	if (!arena)
 		return;
-	}
-	tdsnp_arena_install(arena);
-	tdsnp_mock_set_direct(true);
-	if (tdsnp_mock_tdx_l1_setup(2, BASE, NR_PAGES * PG)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	memset(&l1, 0, sizeof(l1));
-	l1.td = tdsnp_mock_tdx_l1_td();		/* for l2_states_agree() */
 	if (r->seed & 2)
 		tdx_l2_run_set_budget(2 + (r->seed >> 2) % 6);
 	cfg.vm_index = 1 + (u32)(r->seed % 2);
-	v0 = tdsnp_mock_violations();
 	l2_guest_image(img);
 	memset(l2_dev, 0, sizeof(l2_dev));
 	if (faults_from_start(r))
@@ -1516,27 +1422,7 @@ static void run_tdx_l2_guest(struct run *r, u32 rate)
 	if (ok)
 		l2_states_agree(r, vm, cfg.vm_index, 0, 0);
 	lost = destroy_vm(r, vm, &dinfo, l2_run_kinds, ARRAY_SIZE(l2_run_kinds));
-	/* Every RAM page the L1's private page again without an alias, or reported lost. */
-	not_back = tdsnp_mock_tdx_l1_ram_not_back();
-	if (lost >= 0 && not_back > (unsigned int)lost)
-		bad(r, OC_LOSS_UNREPORTED, "%u pages not given back, %d reported", not_back, lost);
-	if (tdsnp_mock_tdx_l1_pool_lent())
-		bad(r, OC_LEAKED, "%u L1 pool pages lent for the vCPU not given back",
-		    tdsnp_mock_tdx_l1_pool_lent());
-	if (tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%llu contract violations",
-		    (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (vmm_tdx_l2_set_env(NULL))
-		bad(r, OC_LEAKED, "the backend still counts a VM");
-	tdsnp_mock_tdx_l1_teardown();
-	tdsnp_mock_set_direct(false);
-	l1.td = NULL;
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding || st.violations)
-		bad(r, st.violations ? OC_FREED_FW_OWNED : OC_LEAKED,
-		    "%zu arena pages outstanding, %zu violations", st.outstanding, st.violations);
-	tdsnp_arena_install(NULL);
-	tdsnp_arena_destroy(arena);
+	l2_judge_down(r, arena, lost, v0);
 }
 
 /* ---- the campaign ---- */
