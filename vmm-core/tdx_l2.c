@@ -12,10 +12,16 @@
  *
  * vCPU create takes two private pages of the L1 (env): the
  * L2_ENTER_GUEST_STATE buffer and the virtual-APIC page TDG.VP.ENTER
- * requires (4.1), and writes the initial IA-32e state into the L2 VMCS in
- * one batch that is validated whole against the module's L1 VMM write
- * masks before the first TDG.VP.WR (tdx_l2_vmcs_write_batch()).  The
- * reset state (real mode) is not offered: the mock CPU cannot run it.
+ * requires (4.1), and writes the initial state into the L2 VMCS in one
+ * batch that is validated whole against the module's L1 VMM write masks
+ * before the first TDG.VP.WR (tdx_l2_vmcs_write_batch()): IA-32e mode, or
+ * the x86 reset state (real mode) after vmm_tdx_l2_set_start().  The
+ * module runs every L2 as an unrestricted guest (TDX module 1.5.01
+ * vmcs_defs.h PROCBASED_CTLS2_L2_INIT 0x1338B3FA has bit 7, outside the L1
+ * write mask 0x0C513E0C), so CR0.PE = 0 is an L2 state; the bits of CR0,
+ * CR4 and the VM-entry controls outside the L1 write masks are the
+ * module's (CR0.NE, CR4.MCE/VMXE, ...): the batch keeps their current
+ * values (docs/tdx-l2.md, "The reset state").
  *
  * run enters with TDG.VP.ENTER and turns the exit registers (4.2) into
  * vmm-core exits; the cases of 4.3: PENDING_INTERRUPT (not entered) and
@@ -87,6 +93,24 @@
 #define L2_AR_UNUSABLE		0x10000
 #define VMCS_ENTRY_IA32E	0x200		/* VM-entry controls: IA-32e mode guest */
 
+/*
+ * The reset state (SDM Vol. 3A 10.1.1 Table 10-1) as TD partitioning allows
+ * it: CR0 = ET (CD and NW are the module's, kept 0; NE the module's, kept
+ * 1), CS F000:FFF0 with base FFFF0000, 64 KiB data segments at 0, LDTR and
+ * TR limit FFFF (TR a busy TSS, which VM entry requires: SDM Vol. 3C
+ * 27.3.1.2), GDTR/IDTR limit FFFF, DR7 400.
+ */
+#define RESET_CR0		0x10ULL		/* ET */
+#define RESET_CS_SEL		0xF000
+#define RESET_CS_BASE		0xFFFF0000ULL
+#define RESET_RIP		0xFFF0
+#define RESET_LIMIT		0xFFFF
+#define RESET_AR_CODE		0x9B		/* P, S, execute/read, accessed */
+#define RESET_AR_DATA		0x93		/* P, S, read/write, accessed */
+#define RESET_AR_LDT		0x82		/* P, LDT */
+#define RESET_AR_TSS		0x8B		/* P, busy TSS */
+#define RESET_DR7		0x400ULL
+
 enum pg_state {
 	PG_NONE,	/* vmm-core UNMAPPED: the L1's private page, no alias */
 	PG_PRIVATE,	/* aliased in this VM */
@@ -103,9 +127,10 @@ struct tdxl2_vm {
 	u64 shared_bit;
 	u8 *pg;
 	bool need_invept;
+	u32 start;			/* enum vmm_tdx_l2_start for new vCPUs */
 	u64 shared[TDX_L2_MAX_SHARED];	/* pages granted by vmm_tdx_l2_share() */
 	u32 nr_shared;
-	struct tdsnp_mutex lock;	/* pg, need_invept, shared */
+	struct tdsnp_mutex lock;	/* pg, need_invept, start, shared */
 };
 
 struct tdxl2_vcpu {
@@ -608,7 +633,100 @@ int vmm_tdx_l2_share(struct vmm_vm *vm, u64 gpa, u16 attrs)
 }
 EXPORT_SYMBOL_GPL(vmm_tdx_l2_share);
 
+/**
+ * vmm_tdx_l2_set_start() - the state vCPUs created from now on start in
+ * @vm: a tdx_l2 VM
+ * @start: enum vmm_tdx_l2_start
+ *
+ * Return: 0, or -EINVAL for an unknown @start.
+ */
+int vmm_tdx_l2_set_start(struct vmm_vm *vm, u32 start)
+{
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
+
+	if (!v || start > VMM_TDX_L2_START_RESET)
+		return -EINVAL;
+	tdsnp_mutex_lock(&v->lock);
+	v->start = start;
+	tdsnp_mutex_unlock(&v->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_set_start);
+
 /* ---- vCPU lifetime ---- */
+
+/* The reset state's VMCS part; RIP, RFLAGS and EDX go into the guest-state buffer. */
+static void reset_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
+{
+	size_t k = 0;
+	u32 i;
+
+#define PUT(enc, val) (e[k++] = (struct tdx_l2_vmcs_entry){ .encoding = (enc), .value = (val) })
+	PUT(VMCS_VIRTUAL_APIC_PAGE_ADDR, vapic_gpa);
+	PUT(VMCS_ENTRY_CTLS, 0);
+	PUT(VMCS_GUEST_CR0, RESET_CR0);
+	PUT(VMCS_GUEST_CR3, 0);
+	PUT(VMCS_GUEST_CR4, 0);
+	PUT(ENC_EFER, 0);
+	PUT(ENC_DR7, RESET_DR7);
+	for (i = VMM_SEG_ES; i <= VMM_SEG_TR; i++) {
+		bool cs = i == VMM_SEG_CS;
+
+		PUT(ENC_SEL(i), cs ? RESET_CS_SEL : 0);
+		PUT(ENC_BASE(i), cs ? RESET_CS_BASE : 0);
+		PUT(ENC_LIMIT(i), RESET_LIMIT);
+		PUT(ENC_AR(i), cs ? RESET_AR_CODE : i == VMM_SEG_LDTR ? RESET_AR_LDT :
+			       i == VMM_SEG_TR ? RESET_AR_TSS : RESET_AR_DATA);
+	}
+	PUT(ENC_GDTR_BASE, 0);
+	PUT(ENC_GDTR_LIMIT, RESET_LIMIT);
+	PUT(ENC_IDTR_BASE, 0);
+	PUT(ENC_IDTR_LIMIT, RESET_LIMIT);
+#undef PUT
+	*n = k;
+}
+
+/* CPUID.1:EAX (family, model, stepping): EDX after reset (SDM Vol. 3A 10.1.4). */
+static u32 cpu_signature(void)
+{
+	u32 a = 1, b, c = 0, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return a;
+}
+
+/*
+ * Bits outside the L1 write mask of CR0, CR4 and the VM-entry controls are
+ * the module's (CR0.NE, CR4.MCE/VMXE, the fixed entry controls): a write
+ * must leave them as they are (tdx-fields.md 9; a write changing one is
+ * TDX_METADATA_FIELD_VALUE_NOT_VALID), so the batch takes them from the
+ * current values.
+ */
+static u64 keep_module_bits(struct tdxl2_vm *v, struct tdx_l2_vmcs_entry *e, size_t n)
+{
+	static const u32 mixed[] = { VMCS_GUEST_CR0, VMCS_GUEST_CR4, VMCS_ENTRY_CTLS };
+	struct tdx_l2_vmcs_entry cur[ARRAY_SIZE(mixed)];
+	struct tdx_field_ref ref;
+	size_t i, j;
+	u64 ret, wm;
+
+	for (j = 0; j < ARRAY_SIZE(mixed); j++)
+		cur[j] = (struct tdx_l2_vmcs_entry){ .encoding = mixed[j] };
+	ret = tdx_l2_vmcs_read_batch(v->l2, cur, ARRAY_SIZE(cur));
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ARRAY_SIZE(mixed) && e[i].encoding != mixed[j]; j++)
+			;
+		if (j == ARRAY_SIZE(mixed) ||
+		    tdx_field_lookup(TDX_TABLE_L2_VMCS,
+				     tdx_l2_vmcs_field_id(v->l2.idx, mixed[j]), &ref))
+			continue;
+		wm = ref.desc->mask[TDX_ACCESS_L1VMM_WR];
+		e[i].value = (cur[j].value & ~wm) | (e[i].value & wm);
+	}
+	return TDX_SUCCESS;
+}
 
 /* The initial IA-32e state; CR3, RIP, RSP, GDTR/IDTR come from SET_STATE. */
 static void initial_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
@@ -638,7 +756,7 @@ static void initial_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
 	*n = k;
 }
 
-#define L2_INITIAL_FIELDS	26
+#define L2_INITIAL_FIELDS	43
 
 static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 {
@@ -646,6 +764,7 @@ static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 	struct tdx_l2_vmcs_entry e[L2_INITIAL_FIELDS];
 	struct tdxl2_vcpu *c;
 	size_t n;
+	u32 start;
 	u64 ret;
 	int err;
 
@@ -668,8 +787,19 @@ static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 		goto unmap;
 	memset(c->gs, 0, sizeof(*c->gs));
 	c->gs->rflags = BIT(1);
-	initial_state(e, &n, c->vapic_gpa);
-	ret = tdx_l2_vmcs_write_batch(v->l2, e, n);
+	tdsnp_mutex_lock(&v->lock);
+	start = v->start;
+	tdsnp_mutex_unlock(&v->lock);
+	if (start == VMM_TDX_L2_START_RESET) {
+		reset_state(e, &n, c->vapic_gpa);
+		c->gs->rip = RESET_RIP;
+		c->gs->rdx = cpu_signature();
+	} else {
+		initial_state(e, &n, c->vapic_gpa);
+	}
+	ret = keep_module_bits(v, e, n);
+	if (!ret)
+		ret = tdx_l2_vmcs_write_batch(v->l2, e, n);
 	if (ret) {
 		err = ret == TDSNP_SW_INVALID_ARG ? -EINVAL : fail(v, ret);
 		goto unmap;

@@ -33,6 +33,14 @@
  * the L1's page converted with MapGPA (and accepted again when it returns);
  * the L2 reaches it at GPA | shared bit when L2_CTLS enables the shared EPTP.
  *
+ * vCPUs start in IA-32e mode (CR0 PG|ET|PE, CR4 PAE, EFER LMA|LME, flat
+ * 64-bit CS 0x08; CR3, RIP, RSP, GDTR/IDTR from SET_STATE), or, after
+ * vmm_tdx_l2_set_start(vm, VMM_TDX_L2_START_RESET), in the x86 reset state
+ * (SDM Vol. 3A 10.1.1 Table 10-1: real mode, CS F000 base FFFF0000, RIP
+ * FFF0, EDX = CPUID.1:EAX) as TD partitioning allows it: the L2 always runs
+ * as an unrestricted guest, but CR0.NE stays 1 and CD/NW 0 (the module's
+ * bits; docs/tdx-l2.md).  The L2's RAM must then hold GPA FFFFFFF0.
+ *
  * State: VMM_STATE_REG GPRs, RIP and RFLAGS live in the vCPU's
  * L2_ENTER_GUEST_STATE buffer (never TDG.VP.WR: the module overwrites the
  * VMCS copies at every entry); CRs, EFER, DR7, descriptor tables and
@@ -88,11 +96,22 @@ struct vmm_tdx_l2_env {
 	void (*set_cr2)(void *ctx, u64 cr2);
 };
 
+/**
+ * enum vmm_tdx_l2_start - the state a new L2 vCPU starts in
+ * @VMM_TDX_L2_START_LONG: IA-32e mode, flat 64-bit code (the default)
+ * @VMM_TDX_L2_START_RESET: the x86 reset state, real mode at F000:FFF0
+ */
+enum vmm_tdx_l2_start {
+	VMM_TDX_L2_START_LONG,
+	VMM_TDX_L2_START_RESET,
+};
+
 extern const struct vmm_backend_ops vmm_tdx_l2_ops;
 
 int vmm_tdx_l2_set_env(const struct vmm_tdx_l2_env *env);
 int vmm_tdx_l2_protect(struct vmm_vm *vm, u64 gpa, u64 size, u16 attrs);
 int vmm_tdx_l2_share(struct vmm_vm *vm, u64 gpa, u16 attrs);
+int vmm_tdx_l2_set_start(struct vmm_vm *vm, u32 start);
 int vmm_tdx_l2_inject_irq(struct vmm_vcpu *vcpu, u8 vector);
 int vmm_tdx_l2_last_exit(struct vmm_vcpu *vcpu, struct tdx_l2_exit_info *info);
 

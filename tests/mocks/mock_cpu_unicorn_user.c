@@ -16,12 +16,15 @@
  *   ES/CS/SS/DS (in 64-bit mode a write sets only the selector), cannot read
  *   the exception error code, and writes CR0/CR4 without updating QEMU's
  *   derived mode flags.  So a state is loaded from the reset context of its
- *   family (IA-32e 64-bit or flat 32-bit protected mode, CPL 0: the states
- *   whose derived flags equal the reset ones) with the segment caches
- *   written into the context, and the caches and error code are read back
- *   from the saved context, at offsets found once per process by probing
- *   (probe_layout(); engine creation fails with -EOPNOTSUPP unless the probe
- *   finds exactly one match).  Other states are refused (-EOPNOTSUPP).
+ *   family (IA-32e 64-bit or flat 32-bit protected mode, CPL 0, or real
+ *   mode with 16-bit CS and SS caches: the states whose derived flags equal
+ *   the reset ones; Unicorn's UC_MODE_16 reset context is real mode) with
+ *   the segment caches written into the context, and the caches and error
+ *   code are read back from the saved context, at offsets found once per
+ *   process by probing (probe_layout(); engine creation fails with
+ *   -EOPNOTSUPP unless the probe finds exactly one match).  Other states
+ *   are refused (-EOPNOTSUPP).  A run may change modes itself (MOV to CR0,
+ *   far jumps): QEMU derives the flags then.
  * - Unicorn 2.0.1 checks memory hooks and permissions against the *linear*
  *   address of an access.  Guests map memory 1:1 (linear = guest-physical)
  *   where they can; an access through a linear address that is not a mapped
@@ -35,9 +38,13 @@
  *   instruction is decoded and run on that memory by vmm-core's decoder
  *   (vmm_insn_decode()/vmm_insn_emulate(): the MOV/ALU/SSE forms it
  *   knows; others get the #PF); an unmapped one is a MEM_FAULT exit.
+ * - In real mode Unicorn's code hooks see linear addresses (CS.base + IP),
+ *   and port I/O has a 16-bit default operand size (taken from CR0.PE = 0:
+ *   a 16-bit protected-mode code segment is not told apart).
  * Inferred behaviour: the error code of an exception Unicorn raises is the
- * one QEMU computed; IA-32e delivery follows the SDM; delivery in legacy
- * protected mode is not modelled (-EOPNOTSUPP).
+ * one QEMU computed; IA-32e delivery follows the SDM; real-mode delivery
+ * goes through the IVT (deliver_real()); delivery in legacy protected mode
+ * is not modelled (-EOPNOTSUPP).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +76,7 @@
 #define RFLAGS_NT		BIT(14)
 #define RFLAGS_RF		BIT(16)
 #define RFLAGS_VM		BIT(17)
+#define RFLAGS_AC		BIT(18)
 #define PTE_P			BIT(0)
 #define PTE_W			BIT(1)
 #define PTE_U			BIT(2)
@@ -125,7 +133,7 @@ struct ctx_layout {
 
 struct mock_cpu {
 	uc_engine *uc;
-	uc_context *ctx64, *ctx32, *ctx;
+	uc_context *ctx64, *ctx32, *ctx16, *ctx;
 	struct region reg[MAX_REGIONS];
 	u32 nr_reg;
 	struct shadow shadow[MAX_SHADOWS];
@@ -142,6 +150,7 @@ struct mock_cpu {
 	u64 last_rip;
 	u32 last_size;
 	bool insn_lazy;		/* exit->insn not copied yet for last_rip */
+	bool eip_linear;	/* stopped in the code hook: EIP holds CS.base + EIP */
 	u64 code_page_gla;
 	u8 *code_page;
 	bool pending;		/* an event whose delivery met an EPT-like fault */
@@ -603,16 +612,24 @@ static u64 msr_read(uc_engine *uc, u32 index)
 
 /*
  * The states the engine loads: CPL 0 with a 64-bit code segment in IA-32e
- * mode, or flat 32-bit protected mode (the TDX and SNP reset states).  In
- * these QEMU's derived mode flags are those of the reset context of the same
- * family, so the segment caches are written into that context as they are.
+ * mode, flat 32-bit protected mode (the TDX and SNP reset states), or real
+ * mode with 16-bit CS and SS caches (the x86 reset state, SDM Vol. 3A 10.1.1
+ * Table 10-1; any bases and limits: real-mode segment loads change only the
+ * selector and base).  In these QEMU's derived mode flags are those of the
+ * reset context of the same family, so the segment caches are written into
+ * that context as they are.
  */
 static int check_segments(const struct mock_cpu_state *st)
 {
 	const struct mock_cpu_seg *cs = &st->seg[MOCK_CPU_CS], *ss = &st->seg[MOCK_CPU_SS];
+	const u32 not16 = MOCK_CPU_AR_UNUSABLE | MOCK_CPU_AR_DB | MOCK_CPU_AR_L;
 	bool lma = st->efer & EFER_LMA;
 	int i;
 
+	if (!(st->cr0 & CR0_PE))
+		return (cs->attrib & not16) || (ss->attrib & not16) ||
+		       ((cs->attrib >> MOCK_CPU_AR_DPL_SHIFT) & 3) ||
+		       ((ss->attrib >> MOCK_CPU_AR_DPL_SHIFT) & 3) ? -EOPNOTSUPP : 0;
 	if ((cs->selector & 3) || (cs->attrib & MOCK_CPU_AR_UNUSABLE) ||
 	    ((cs->attrib >> MOCK_CPU_AR_DPL_SHIFT) & 3) ||
 	    ((ss->attrib >> MOCK_CPU_AR_DPL_SHIFT) & 3))
@@ -668,13 +685,14 @@ static int load_state(struct mock_cpu *cpu, const struct mock_cpu_state *st)
 		return 0;
 	}
 	cpu->have_last = false;
-	if (!(st->cr0 & CR0_PE) || (st->rflags & RFLAGS_VM) ||
-	    lma != ((st->cr0 & CR0_PG) && (st->efer & EFER_LME)))
+	if ((st->rflags & RFLAGS_VM) || lma != ((st->cr0 & CR0_PG) && (st->efer & EFER_LME)) ||
+	    ((st->cr0 & CR0_PG) && !(st->cr0 & CR0_PE)))
 		return -EOPNOTSUPP;
 	err = check_segments(st);
 	if (err)
 		return err;
-	memcpy(ctx_data(cpu->uc, cpu->ctx), ctx_data(cpu->uc, lma ? cpu->ctx64 : cpu->ctx32),
+	memcpy(ctx_data(cpu->uc, cpu->ctx),
+	       ctx_data(cpu->uc, lma ? cpu->ctx64 : (st->cr0 & CR0_PE) ? cpu->ctx32 : cpu->ctx16),
 	       *(size_t *)cpu->ctx);
 	put_segments(ctx_data(cpu->uc, cpu->ctx) + layout.segs_off, st);
 	if (uc_context_restore(cpu->uc, cpu->ctx))
@@ -777,6 +795,8 @@ static void save_state(struct mock_cpu *cpu, struct mock_cpu_state *st)
 		st->seg[i] = (struct mock_cpu_seg){ .selector = (u16)sel, .base = base,
 			.limit = limit, .attrib = flags_to_ar(flags) };
 	}
+	if (cpu->eip_linear && !(st->cr0 & CR0_PE))
+		st->rip = (st->rip - st->seg[MOCK_CPU_CS].base) & 0xffff;
 	st->star = msr_read(cpu->uc, MSR_STAR);
 	st->lstar = msr_read(cpu->uc, MSR_LSTAR);
 	st->cstar = msr_read(cpu->uc, MSR_CSTAR);
@@ -807,6 +827,19 @@ static void stop_with(struct mock_cpu *cpu, u32 reason)
 	cpu->exit->reason = reason;
 	cpu->have_exit = true;
 	uc_emu_stop(cpu->uc);
+}
+
+/*
+ * A stop from the code hook, or from a memory hook during a hooked
+ * instruction.  Unicorn 2.0.1 stores the instruction's linear address
+ * (CS.base + EIP) into EIP before calling the code hook and does not restore
+ * it on these stops; save_state() takes CS.base off again where it is not 0
+ * (real mode).
+ */
+static void hook_stop(struct mock_cpu *cpu, u32 reason)
+{
+	cpu->eip_linear = true;
+	stop_with(cpu, reason);
 }
 
 /* Bytes of the instruction at @rip through a cached translation of its page. */
@@ -897,7 +930,7 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 	cpu->last_size = size;
 	if (cpu->executed++ >= cpu->budget) {
 		cpu->insn_lazy = true;
-		stop_with(cpu, MOCK_CPU_EXIT_BUDGET);
+		hook_stop(cpu, MOCK_CPU_EXIT_BUDGET);
 		return;
 	}
 	/* Straight from the cached code page when the instruction lies in it. */
@@ -932,27 +965,29 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 		u8 op2 = b[i + 1];
 
 		if (op2 == 0xa2)
-			stop_with(cpu, MOCK_CPU_EXIT_CPUID);
+			hook_stop(cpu, MOCK_CPU_EXIT_CPUID);
 		else if ((op2 == 0x32 || op2 == 0x30) && cur_cpl(cpu) == 0)
-			stop_with(cpu, op2 == 0x32 ? MOCK_CPU_EXIT_RDMSR : MOCK_CPU_EXIT_WRMSR);
+			hook_stop(cpu, op2 == 0x32 ? MOCK_CPU_EXIT_RDMSR : MOCK_CPU_EXIT_WRMSR);
 		return;
 	}
 	if (op == 0xf4) {
 		if (cur_cpl(cpu) == 0)
-			stop_with(cpu, MOCK_CPU_EXIT_HLT);
+			hook_stop(cpu, MOCK_CPU_EXIT_HLT);
 		return;
 	}
 	if ((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) ||
 	    (op >= 0x6c && op <= 0x6f)) {
 		struct mock_cpu_exit *x = cpu->exit;
-		u64 rdx;
+		u64 rdx, cr0;
 
 		if (!io_allowed(cpu))
 			return;
+		uc_reg_read(uc, UC_X86_REG_CR0, &cr0);
 		x->io.in = (op & 2) == 0 || (op >= 0x6c && op <= 0x6d);
 		if (op >= 0x6c && op <= 0x6f)
 			x->io.in = op <= 0x6d;
-		x->io.size = (op & 1) ? (opsize ? 2 : 4) : 1;
+		/* 0x66 selects the other of 16 and 32 bits (real mode: 16 by default). */
+		x->io.size = (op & 1) ? ((opsize == !(cr0 & CR0_PE)) ? 4 : 2) : 1;
 		x->io.string = op <= 0x6f;
 		x->io.rep = rep && x->io.string;
 		if (op >= 0xe4 && op <= 0xe7) {
@@ -961,8 +996,24 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 			uc_reg_read(uc, UC_X86_REG_RDX, &rdx);
 			x->io.port = (u16)rdx;
 		}
-		stop_with(cpu, MOCK_CPU_EXIT_IO);
+		hook_stop(cpu, MOCK_CPU_EXIT_IO);
 	}
+}
+
+/*
+ * The linear address of IP in real mode: CS.base + IP, the base read from a
+ * context saved now (the API gives only the selector); RIP otherwise.
+ */
+static u64 linear_ip(struct mock_cpu *cpu, u64 rip)
+{
+	u64 cr0, base;
+
+	uc_reg_read(cpu->uc, UC_X86_REG_CR0, &cr0);
+	if (cr0 & CR0_PE)
+		return rip;
+	uc_context_save(cpu->uc, cpu->ctx);
+	memcpy(&base, ctx_data(cpu->uc, cpu->ctx) + layout.segs_off + SEGCACHE_STRIDE + 8, 8);
+	return (u32)(base + (rip & 0xffff));
 }
 
 static bool hook_invalid(uc_engine *uc, void *user)
@@ -972,11 +1023,17 @@ static bool hook_invalid(uc_engine *uc, void *user)
 	u32 n;
 
 	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+	rip = linear_ip(cpu, rip);
 	memset(cpu->exit->insn, 0, sizeof(cpu->exit->insn));
 	for (n = 0; n < MOCK_CPU_INSN_MAX; n++)
 		if (fetch(cpu, rip + n, &cpu->exit->insn[n], 1))
 			break;
-	cpu->exit->insn_len = rip == cpu->last_rip ? (u8)cpu->last_size : 0;
+	/*
+	 * Unicorn's code hook gives an instruction it cannot decode a
+	 * placeholder size (0xf1f1f1f1), not a length: report it unknown.
+	 */
+	cpu->exit->insn_len = rip == cpu->last_rip && cpu->last_size <= MOCK_CPU_INSN_MAX ?
+			      (u8)cpu->last_size : 0;
 	cpu->insn_lazy = false;
 	stop_with(cpu, MOCK_CPU_EXIT_INVALID_OPCODE);
 	return true;
@@ -1055,7 +1112,8 @@ static bool hook_mem(uc_engine *uc, uc_mem_type type, u64 addr, int size, s64 va
 		cpu->exit->mem.mapped = false;
 		cpu->exit->mem.access = MOCK_CPU_ACCESS_READ;
 	}
-	stop_with(cpu, MOCK_CPU_EXIT_MEM_FAULT);
+	/* Inside a hooked instruction: EIP holds its linear address, as in hook_stop(). */
+	hook_stop(cpu, MOCK_CPU_EXIT_MEM_FAULT);
 	return false;
 }
 
@@ -1229,6 +1287,60 @@ static int deliver_once(struct mock_cpu *cpu, struct mock_cpu_state *st,
 	return 0;
 }
 
+/* The event could not be delivered for want of mapped memory at @gpa: exit, keep it pending. */
+static int deliver_ept(struct mock_cpu *cpu, const struct mock_cpu_event *ev, u64 gpa,
+		       struct mock_cpu_exit *exit)
+{
+	memset(exit, 0, sizeof(*exit));
+	exit->reason = MOCK_CPU_EXIT_MEM_FAULT;
+	exit->mem.gpa = gpa;
+	exit->mem.mapped = !!region_of(cpu, gpa);
+	exit->mem.access = MOCK_CPU_ACCESS_WRITE;
+	cpu->pending = true;
+	cpu->pending_ev = *ev;
+	return 1;
+}
+
+/*
+ * Real-address mode (SDM Vol. 3, 8086 Emulation, "Interrupt and Exception
+ * Handling" in real-address mode): the IVT at IDTR.base holds a
+ * 4-byte far pointer (offset, then segment) per vector; the CPU pushes
+ * FLAGS, CS and IP (16 bits each, SS:SP wrapping at 64 KiB), clears IF, TF
+ * and AC, and loads CS:IP (CS.base = selector << 4).  No error code is
+ * pushed.  An entry beyond IDTR.limit raises #GP, #DF and then shuts the
+ * CPU down; that chain is not modelled: it ends the run as a triple fault.
+ */
+static int deliver_real(struct mock_cpu *cpu, struct mock_cpu_state *st,
+			const struct mock_cpu_event *ev, struct mock_cpu_exit *exit)
+{
+	struct mock_cpu_seg *cs = &st->seg[MOCK_CPU_CS];
+	u16 ivt[2], frame[3] = { (u16)st->rflags, cs->selector, (u16)st->rip };
+	u64 sp = st->gpr[4] & 0xffff;
+	struct dfault f;
+	int i;
+
+	if (ev->vector * 4u + 3u > st->idtr_limit) {
+		memset(exit, 0, sizeof(*exit));
+		exit->reason = MOCK_CPU_EXIT_TRIPLE_FAULT;
+		exit->event.vector = ev->vector;
+		return 1;
+	}
+	if (lin_access(cpu, st, st->idtr_base + ev->vector * 4ULL, ivt, 4, false, &f))
+		return deliver_ept(cpu, ev, f.gpa, exit);
+	for (i = 0; i < 3; i++) {
+		sp = (sp - 2) & 0xffff;
+		if (lin_access(cpu, st, (u32)(st->seg[MOCK_CPU_SS].base + sp), &frame[i], 2, true,
+			       &f))
+			return deliver_ept(cpu, ev, f.gpa, exit);
+	}
+	st->gpr[4] = (st->gpr[4] & ~0xffffULL) | sp;
+	st->rip = ivt[0];
+	cs->selector = ivt[1];
+	cs->base = (u64)ivt[1] << 4;
+	st->rflags &= ~(RFLAGS_IF | RFLAGS_TF | RFLAGS_AC);
+	return 0;
+}
+
 /*
  * Deliver @ev, turning faults during delivery into #DF and a fault during
  * #DF into a triple fault (SDM Vol. 3A 6.15, Table 6-5).  Return 0 when the
@@ -1243,22 +1355,16 @@ static int deliver(struct mock_cpu *cpu, struct mock_cpu_state *st,
 	bool ext = !ev0->soft;
 	int tries;
 
+	if (!(st->cr0 & CR0_PE))
+		return deliver_real(cpu, st, ev0, exit);
 	for (tries = 0; tries < 4; tries++) {
 		struct dfault f;
 		int err = deliver_once(cpu, st, &ev, ext, &f);
 
 		if (err != -EFAULT)
 			return err;
-		if (f.ept) {
-			memset(exit, 0, sizeof(*exit));
-			exit->reason = MOCK_CPU_EXIT_MEM_FAULT;
-			exit->mem.gpa = f.gpa;
-			exit->mem.mapped = !!region_of(cpu, f.gpa);
-			exit->mem.access = MOCK_CPU_ACCESS_WRITE;
-			cpu->pending = true;
-			cpu->pending_ev = ev;
-			return 1;
-		}
+		if (f.ept)
+			return deliver_ept(cpu, &ev, f.gpa, exit);
 		if (ev.vector == VEC_DF) {
 			memset(exit, 0, sizeof(*exit));
 			exit->reason = MOCK_CPU_EXIT_TRIPLE_FAULT;
@@ -1284,14 +1390,15 @@ static int deliver(struct mock_cpu *cpu, struct mock_cpu_state *st,
  * @ev: the event (#VE, #VC, #UD, an external interrupt, ...)
  * @exit: filled when delivery ends in an exit
  *
- * IA-32e mode only: IDT gate checks, IST or privilege-level stack switch,
+ * IA-32e mode: IDT gate checks, IST or privilege-level stack switch,
  * the 16-byte aligned frame (SS, RSP, RFLAGS, CS, RIP, error code), CR2 for
- * #PF, IF cleared through interrupt gates, #DF and triple fault.
+ * #PF, IF cleared through interrupt gates, #DF and triple fault.  Real
+ * mode (CR0.PE = 0): through the IVT, FLAGS/CS/IP pushed, IF/TF/AC cleared.
  *
  * Return: 0 when the guest will run the handler; 1 when @exit was filled
  * (MOCK_CPU_EXIT_TRIPLE_FAULT, or MOCK_CPU_EXIT_MEM_FAULT for a frame or
  * table in unmapped memory, in which case the event is delivered again at the
- * next mock_cpu_run()); -EOPNOTSUPP outside IA-32e mode; -EINVAL.
+ * next mock_cpu_run()); -EOPNOTSUPP in legacy protected mode; -EINVAL.
  */
 int mock_cpu_deliver(struct mock_cpu *cpu, struct mock_cpu_state *st,
 		     const struct mock_cpu_event *ev, struct mock_cpu_exit *exit)
@@ -1445,7 +1552,8 @@ static bool high_access(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 cr2
  * goes on; only what enum mock_cpu_exit_reason lists comes back.
  *
  * Return: 0 with @exit filled; -EOPNOTSUPP for a state the engine cannot
- * load (real mode, virtual-8086 mode, inconsistent EFER.LMA, LDT selectors);
+ * load (virtual-8086 mode, inconsistent EFER.LMA, LDT selectors, real mode
+ * with a 32-bit CS or SS cache);
  * -EINVAL for a segment cache no descriptor can hold; -EIO when the engine
  * stopped for a reason it did not report.
  */
@@ -1476,9 +1584,11 @@ int mock_cpu_run(struct mock_cpu *cpu, struct mock_cpu_state *st, u64 budget,
 		cpu->exc_vector = -1;
 		cpu->exc_soft = false;
 		cpu->have_pf = false;
-		cpu->last_rip = st->rip;
+		cpu->last_rip = (st->cr0 & CR0_PE) ? st->rip :
+				(u32)(st->seg[MOCK_CPU_CS].base + (st->rip & 0xffff));
 		cpu->last_size = 0;
 		cpu->insn_lazy = false;
+		cpu->eip_linear = false;
 		e = uc_emu_start(cpu->uc, st->rip, 0, 0, 0);
 		if (cpu->insn_lazy)
 			insn_copy(cpu);
@@ -1703,7 +1813,7 @@ static void probe_layout(void)
 int mock_cpu_create(struct mock_cpu **out)
 {
 	struct mock_cpu *cpu;
-	uc_engine *uc32 = NULL;
+	uc_engine *uc32 = NULL, *uc16 = NULL;
 	uc_hook h;
 	int err;
 
@@ -1716,17 +1826,23 @@ int mock_cpu_create(struct mock_cpu **out)
 	err = open_engine(UC_MODE_64, &cpu->uc);
 	if (!err)
 		err = open_engine(UC_MODE_32, &uc32);
+	if (!err)
+		err = open_engine(UC_MODE_16, &uc16);
 	if (err)
 		goto fail;
 	err = -ENOMEM;
 	if (uc_context_alloc(cpu->uc, &cpu->ctx64) || uc_context_alloc(cpu->uc, &cpu->ctx) ||
-	    uc_context_alloc(uc32, &cpu->ctx32))
+	    uc_context_alloc(uc32, &cpu->ctx32) || uc_context_alloc(uc16, &cpu->ctx16))
 		goto fail;
 	uc_context_save(cpu->uc, cpu->ctx64);
 	/* The 32-bit protected-mode reset state, for states with EFER.LMA = 0. */
 	uc_context_save(uc32, cpu->ctx32);
+	/* The real-mode reset state, for states with CR0.PE = 0. */
+	uc_context_save(uc16, cpu->ctx16);
 	uc_close(uc32);
+	uc_close(uc16);
 	uc32 = NULL;
+	uc16 = NULL;
 	err = -EIO;
 	/* No stop address: runs end only where a hook stops them. */
 	if (uc_ctl_exits_enable(cpu->uc) ||
@@ -1740,6 +1856,8 @@ int mock_cpu_create(struct mock_cpu **out)
 fail:
 	if (uc32)
 		uc_close(uc32);
+	if (uc16)
+		uc_close(uc16);
 	mock_cpu_destroy(cpu);
 	return err;
 }
@@ -1758,6 +1876,8 @@ void mock_cpu_destroy(struct mock_cpu *cpu)
 		uc_context_free(cpu->ctx64);
 	if (cpu->ctx32)
 		uc_context_free(cpu->ctx32);
+	if (cpu->ctx16)
+		uc_context_free(cpu->ctx16);
 	if (cpu->uc)
 		uc_close(cpu->uc);
 	free(cpu);

@@ -7,8 +7,11 @@
  *
  * - State: GPRs, RSP, RIP, RFLAGS from L2_ENTER_GUEST_STATE (stored back at
  *   the exit); CR0/CR3/CR4, EFER, PAT, segments, GDTR/IDTR from the L2 VMCS
- *   (stored back too).  The engine runs IA-32e mode only: another state is
- *   a VM-entry failure (exit reason 33 with bit 31).
+ *   (stored back too, PAT aside; the exit stores EFER.LMA into the
+ *   VM-entry control "IA-32e mode guest").  The engine runs IA-32e mode,
+ *   flat 32-bit protected mode and real mode (the module runs L2s as
+ *   unrestricted guests): another state is a VM-entry failure (exit reason
+ *   33 with bit 31).
  * - Events: a valid VM-entry interruption-information field (0x4016, with
  *   0x4018 as error code) is delivered through the L2's IDT on entry and
  *   its valid bit cleared (SDM Vol. 3C 27.6).  Delivery never writes CR2:
@@ -87,6 +90,9 @@
 #define ENC_EXIT_QUAL		0x6400u
 #define ENC_GUEST_LINEAR	0x640Au
 #define ENC_GUEST_PHYSICAL	0x2400u
+
+#define ENTRY_IA32E		BIT(9)	/* VM-entry controls: IA-32e mode guest */
+#define EFER_LMA		BIT(10)
 
 /* Interruption information (SDM Vol. 3C 25.8.3). */
 #define INTR_VALID		BIT(31)
@@ -262,6 +268,18 @@ static void store_state(struct l2_ctx *c, struct tdx_l2_enter_guest_state *gs,
 	vmcs_set(c, VMCS_GUEST_CR3, st->cr3);
 	vmcs_set(c, VMCS_GUEST_CR4, st->cr4);
 	vmcs_set(c, ENC_EFER, st->efer);
+	/*
+	 * A VM exit stores IA32_EFER.LMA into the "IA-32e mode guest" VM-entry
+	 * control (SDM Vol. 3C, "Updating VM-Entry Control Fields"): an L2 that
+	 * enabled long mode itself enters in it again.
+	 */
+	vmcs_set(c, VMCS_ENTRY_CTLS, (vmcs(c, VMCS_ENTRY_CTLS) & ~(u64)ENTRY_IA32E) |
+		 ((st->efer & EFER_LMA) ? ENTRY_IA32E : 0));
+	/* The L2's own LGDT/LIDT (not stored before: an exit lost them). */
+	vmcs_set(c, ENC_GDTR_BASE, st->gdtr_base);
+	vmcs_set(c, ENC_GDTR_LIMIT, st->gdtr_limit);
+	vmcs_set(c, ENC_IDTR_BASE, st->idtr_base);
+	vmcs_set(c, ENC_IDTR_LIMIT, st->idtr_limit);
 	for (i = 0; i < MOCK_CPU_NR_SEGS; i++) {
 		vmcs_set(c, ENC_SEL(i), st->seg[i].selector);
 		vmcs_set(c, ENC_LIMIT(i), st->seg[i].limit);
@@ -414,7 +432,8 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 		e->insn_len = x.insn_len;
 		switch (x.reason) {
 		case MOCK_CPU_EXIT_INVALID_OPCODE:
-			if (x.insn_len >= 4 && !memcmp(x.insn, tdcall_bytes, 4)) {
+			/* The bytes decide: an opcode Unicorn rejects has no length. */
+			if (!memcmp(x.insn, tdcall_bytes, 4)) {
 				tdxg_peek_field(c->vcpu, TDX_FIELD_TDVPS_L2_CTLS + c->vm, &ctls);
 				if ((ctls & TDX_L2_CTLS_ENABLE_TDVMCALL) && !st->gpr[0] &&
 				    routed_vmcall(c, st)) {
@@ -425,7 +444,7 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 				e->insn_len = 4;
 				return;
 			}
-			if (x.insn_len >= 3 && !memcmp(x.insn, vmcall_bytes, 3)) {
+			if (!memcmp(x.insn, vmcall_bytes, 3)) {
 				e->reason = VMX_EXIT_VMCALL;
 				e->insn_len = 3;
 				return;
