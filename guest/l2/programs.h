@@ -31,6 +31,7 @@ extern const unsigned char l2_ud2[], l2_ud2_end[];
 extern const unsigned char l2_tdvmcall[], l2_tdvmcall_end[];
 extern const unsigned char l2_movs[], l2_movs_end[];
 extern const unsigned char l2_crb[], l2_crb_end[];
+extern const unsigned char l2_campaign[], l2_campaign_end[];
 extern const unsigned char l2_fault[], l2_fault_end[];
 extern const unsigned char l2_fault_outs[], l2_fault_ins[], l2_fault_movs[];
 extern const unsigned char l2_fault_far[], l2_fault_far_end[];
@@ -348,6 +349,41 @@ asm(".pushsection .rodata\n"
 	"1:	.asciz	\"crb on L2\\n\"\n"
 	"2:	.asciz	\"crb done\\n\"\n"
 	"l2_crb_end:\n"
+
+	/*
+	 * For the fault campaign's tdx_l2+run row (tests/campaign/campaign.c):
+	 * "campaign\n" on COM1 (polling LSR bit 5); CPUID 0x40000000 and its
+	 * EAX reported by VMCALL (RAX); 0x5CA1AB1E stored to the MMIO window
+	 * and loaded back, the value loaded reported by VMCALL; then HLT.
+	 */
+	".globl l2_campaign, l2_campaign_end\n"
+	"l2_campaign:\n"
+	"	lea	1f(%rip), %rsi\n"
+	"2:	movzbl	(%rsi), %ebx\n"
+	"	test	%bl, %bl\n"
+	"	jz	4f\n"
+	"	mov	$0x3fd, %dx\n"
+	"3:	inb	%dx, %al\n"
+	"	test	$0x20, %al\n"
+	"	jz	3b\n"
+	"	mov	%ebx, %eax\n"
+	"	mov	$0x3f8, %dx\n"
+	"	outb	%al, %dx\n"
+	"	inc	%rsi\n"
+	"	jmp	2b\n"
+	"4:	mov	$0x40000000, %eax\n"
+	"	xor	%ecx, %ecx\n"
+	"	cpuid\n"
+	"	vmcall\n"
+	"	mov	$0xc0000000, %edi\n"
+	"	movl	$0x5ca1ab1e, (%rdi)\n"
+	"	xor	%eax, %eax\n"
+	"	mov	(%rdi), %eax\n"
+	"	vmcall\n"
+	"5:	hlt\n"
+	"	jmp	5b\n"
+	"1:	.asciz	\"campaign\\n\"\n"
+	"l2_campaign_end:\n"
 
 	".popsection\n");
 

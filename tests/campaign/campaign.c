@@ -25,10 +25,11 @@
  *   wrong output     a guest said something else than its program
  *                    must (the +run rows; see "guests running" below)
  *
- * The +run rows (tdx_host+run, snp_host+run, snp_vmpl+run) boot a guest
- * program on the backend and run it to its halt, faults injected all the
- * while (TDH.VP.ENTER busy, RMPUPDATE in use during its page state
- * changes...), then tear down with the same checks.
+ * The +run rows (tdx_host+run, snp_host+run, snp_vmpl+run, tdx_l2+run)
+ * boot a guest program on the backend and run it to its halt, faults
+ * injected all the while (TDH.VP.ENTER busy, RMPUPDATE in use during its
+ * page state changes, an L1 interrupt at TDG.VP.ENTER...), then tear down
+ * with the same checks.
  * Anything but the first two fails the campaign (a step that failed in a
  * seed where no fault was injected is a bad errno), and so does a row whose
  * injected-fault count does not match its rate over the fault opportunities
@@ -76,6 +77,9 @@
 #include "../mocks/tdx_guest_image.h"
 #include "../mocks/snp_guest_boot.h"
 #include "../mocks/snp_vcpu_run.h"
+#include "../mocks/tdx_l1_setup.h"
+#include "../mocks/tdx_l2_run.h"
+#include "../../guest/l2/programs.h"
 #include "../common/tdx_host_env.h"
 #include "../common/selftest.h"
 #include <guest_snp.h>
@@ -1052,84 +1056,19 @@ static void run_snp_vmpl_guest(struct run *r, u32 rate)
 /* ---- tdx_l2 ---- */
 
 /*
- * The L1 is this process inside a TD of the guest-side model: NR_PAGES of
- * its private pages at BASE become the L2 VM's RAM, L2_POOL more are lent
- * for the vCPUs' guest-state and virtual-APIC pages.  Fault kind at the
- * row's rate: BUSY from the shared-resource leaves (ATTR.RD/WR, ACCEPT).
- * BUSY from TDG.VP.WR is not rated (VM create alone writes the 512-qword
- * MSR exit bitmap, so any rate would end nearly every seed there): odd
- * seeds get exactly one, at a seed-chosen TDG.VP.WR of the lifecycle.
+ * The L1 is this process inside a TD of the guest-side model, set up by
+ * tdsnp_mock_tdx_l1_setup() (tests/mocks/tdx_l1_setup.h): NR_PAGES of its
+ * private pages at BASE are the L2 VM's RAM, its pool lends the vCPUs'
+ * guest-state and virtual-APIC pages.  Fault kind at the row's rate: BUSY
+ * from the shared-resource leaves (ATTR.RD/WR, ACCEPT).  BUSY from
+ * TDG.VP.WR is not rated (VM create alone writes the 512-qword MSR exit
+ * bitmap, so any rate would end nearly every seed there): odd seeds get
+ * exactly one, at a seed-chosen TDG.VP.WR of the lifecycle.
  */
-#define L2_POOL		4
-#define L2_POOL_GPA	(BASE + NR_PAGES * PG)
-#define L2_SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
 #define L2_ATTR_RWX	0x800F			/* VALID | R | W | Xs | Xu (tdx-guest.md 4.5) */
 
 static const enum tdsnp_mock_fault l2_kinds[] = { TDSNP_FAULT_TDX_BUSY };
 #define L2_VP_WR_SPAN	1100	/* about the TDG.VP.WRs of one lifecycle */
-
-struct l2_l1 {
-	struct tdx_guest_td *td;
-	bool pool_used[L2_POOL];
-	int pool_out;
-};
-
-static struct l2_l1 l1;
-
-static void *l2_map(void *ctx, u64 gpa)
-{
-	enum tdxg_page_state st;
-
-	(void)ctx;
-	if (tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
-		return NULL;
-	return tdxg_gpa_va(l1.td, tdsnp_gpa(gpa), PG);
-}
-
-static void l2_unmap(void *ctx, u64 gpa, void *va)
-{
-	(void)ctx;
-	(void)gpa;
-	(void)va;
-}
-
-static int l2_alloc(void *ctx, u64 *gpa)
-{
-	unsigned int i;
-
-	(void)ctx;
-	for (i = 0; i < L2_POOL; i++) {
-		if (!l1.pool_used[i]) {
-			l1.pool_used[i] = true;
-			l1.pool_out++;
-			*gpa = L2_POOL_GPA + i * PG;
-			return 0;
-		}
-	}
-	return -ENOMEM;
-}
-
-static void l2_free(void *ctx, u64 gpa)
-{
-	(void)ctx;
-	l1.pool_used[(gpa - L2_POOL_GPA) / PG] = false;
-	l1.pool_out--;
-}
-
-/* The host outside the TD: MapGPA (tdx-guest.md 3.3). */
-static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
-			   struct tdsnp_regs *regs)
-{
-	(void)priv;
-	(void)vcpu;
-	(void)control;
-	if (regs->r11 != TDG_VMCALL_MAP_GPA) {
-		regs->r10 = TDG_VMCALL_INVALID_OPERAND;
-		return;
-	}
-	regs->r10 = tdxg_convert(l1.td, tdsnp_gpa(regs->r12), regs->r13,
-				 regs->r12 & L2_SHARED_BIT) ? TDG_VMCALL_INVALID_OPERAND : 0;
-}
 
 /*
  * vmm-core's page states against the model's: private = the L1's page with
@@ -1138,6 +1077,7 @@ static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
  */
 static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_lo, u64 skip_hi)
 {
+	struct tdx_guest_td *td = tdsnp_mock_tdx_l1_td();
 	u16 attr[TDX_MAX_VMS];
 	enum tdxg_page_state st;
 	enum vmm_mem_state ms;
@@ -1148,7 +1088,7 @@ static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_
 		if (gpa >= skip_lo && gpa < skip_hi)
 			continue;
 		if (vmm_get_mem_state(vm, gpa, &ms) ||
-		    tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, attr)) {
+		    tdxg_page_info(td, tdsnp_gpa(gpa), &st, attr)) {
 			bad(r, OC_STATE_MISMATCH, "GPA 0x%llx: no state", (unsigned long long)gpa);
 			return false;
 		}
@@ -1164,70 +1104,82 @@ static bool l2_states_agree(struct run *r, struct vmm_vm *vm, u32 idx, u64 skip_
 	return true;
 }
 
+/*
+ * A fresh arena and the L1 platform over [BASE, BASE + NR_PAGES * PG),
+ * the model called directly; *@violations: the contract violations so far.
+ */
+static struct tdsnp_arena *l2_up(struct run *r, u64 *violations)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = 256 };
+	struct tdsnp_arena *arena = tdsnp_arena_create(&ac);
+
+	if (!arena) {
+		bad(r, OC_CRASHED, "no arena");
+		return NULL;
+	}
+	tdsnp_arena_install(arena);
+	tdsnp_mock_set_direct(true);
+	if (tdsnp_mock_tdx_l1_setup(2, BASE, NR_PAGES * PG)) {
+		bad(r, OC_CRASHED, "setup failed");
+		return NULL;
+	}
+	*violations = tdsnp_mock_violations();
+	return arena;
+}
+
+/*
+ * After the VM's destroy (@lost; faults off): every RAM page is the L1's
+ * private page again with no L2 alias, or was reported lost; the pool's
+ * pages are back; no contract violation since @v0; the backend counts no
+ * VM.  Then the platform goes, and every page of @arena is free.
+ */
+static void l2_judge_down(struct run *r, struct tdsnp_arena *arena, int lost, u64 v0)
+{
+	unsigned int not_back = tdsnp_mock_tdx_l1_ram_not_back();
+	struct tdsnp_arena_stats st;
+
+	if (lost >= 0 && not_back > (unsigned int)lost)
+		bad(r, OC_LOSS_UNREPORTED, "%u pages not given back, %d reported", not_back, lost);
+	if (tdsnp_mock_tdx_l1_pool_lent())
+		bad(r, OC_LEAKED, "%u L1 pool pages lent for vCPUs not given back",
+		    tdsnp_mock_tdx_l1_pool_lent());
+	if (tdsnp_mock_violations() != v0)
+		bad(r, OC_FREED_FW_OWNED, "%llu contract violations",
+		    (unsigned long long)(tdsnp_mock_violations() - v0));
+	if (vmm_tdx_l2_set_env(NULL))
+		bad(r, OC_LEAKED, "the backend still counts a VM");
+	tdsnp_mock_tdx_l1_teardown();
+	tdsnp_mock_set_direct(false);
+	tdsnp_arena_stats(arena, &st);
+	if (st.outstanding || st.violations)
+		bad(r, st.violations ? OC_FREED_FW_OWNED : OC_LEAKED,
+		    "%zu arena pages outstanding, %zu violations", st.outstanding, st.violations);
+	tdsnp_arena_install(NULL);
+	tdsnp_arena_destroy(arena);
+}
+
 static void run_tdx_l2(struct run *r, u32 rate)
 {
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 2, .mem_base = BASE,
 		.mem_size = NR_PAGES * PG, .attributes = TDX_L2_CTLS_ENABLE_SHARED_EPTP,
 	};
-	static const struct vmm_tdx_l2_env env = {
-		.map = l2_map, .unmap = l2_unmap, .alloc_private_page = l2_alloc,
-		.free_private_page = l2_free,
-	};
-	struct tdxg_td_config tc = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
-	struct tdxg_host host = { .vmcall = l2_host_vmcall };
-	struct tdsnp_arena_config ac = { .nr_frames = 256 };
 	struct tdsnp_mock_fault_cfg fc = { .seed = r->seed };
-	struct page *pages[NR_PAGES + L2_POOL] = { NULL };
 	struct vmm_vcpu *vcpu[2] = { NULL, NULL };
-	struct tdx_guest_vcpu *l1_vcpu = NULL;
-	struct tdsnp_arena_stats st;
 	struct vmm_create_info info;
 	struct tdsnp_arena *arena;
 	struct vmm_vm *vm = NULL;
-	enum tdxg_page_state ps;
-	u16 attr[TDX_MAX_VMS];
 	static u8 src[4 * PG];
 	enum vmm_mem_state to;
 	u64 v0, a, b, lo = 0, hi = 0;
-	unsigned int i, back;
+	unsigned int i;
 	int lost = 0, ret;
 	bool ok;
 
-	arena = tdsnp_arena_create(&ac);
-	if (!arena) {
-		bad(r, OC_CRASHED, "no arena");
+	arena = l2_up(r, &v0);
+	if (!arena)
 		return;
-	}
-	tdsnp_arena_install(arena);
-	memset(&l1, 0, sizeof(l1));
-	if (tdsnp_mock_tdx_guest_install()) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
-	tdsnp_mock_set_direct(true);
-	l1.td = tdxg_td_create(&tc);
-	l1_vcpu = l1.td ? tdxg_vcpu_create(l1.td) : NULL;
-	if (!l1_vcpu) {
-		bad(r, OC_CRASHED, "no TD");
-		return;
-	}
-	tdxg_set_current(l1_vcpu);
-	tdxg_set_host(l1.td, &host);
-	for (i = 0; i < NR_PAGES + L2_POOL; i++) {
-		pages[i] = tdsnp_alloc_page();
-		if (!pages[i] || tdxg_map(l1.td, tdsnp_gpa(BASE + i * PG), TDX_PAGE_4K,
-					  TDXG_PAGE_MAPPED, pages[i])) {
-			bad(r, OC_CRASHED, "no L1 page %u", i);
-			return;
-		}
-	}
-	if (vmm_backend_register(&vmm_tdx_l2_ops) || vmm_tdx_l2_set_env(&env)) {
-		bad(r, OC_CRASHED, "setup failed");
-		return;
-	}
 	cfg.vm_index = 1 + (u32)(r->seed % 2);
-	v0 = tdsnp_mock_violations();
 	for (i = 0; i < sizeof(src); i++)
 		src[i] = (u8)(r->seed * 5 + i);
 	fc.rate[TDSNP_FAULT_TDX_BUSY] = rate;
@@ -1264,35 +1216,213 @@ static void run_tdx_l2(struct run *r, u32 rate)
 	if (!r->injected && tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_VP_WR_BUSY) && r->failed)
 		r->failed_by_unrated = true;
 	tdsnp_mock_faults_clear();
-	/* Every RAM page is the L1's private page again without an alias, or was reported lost. */
-	for (i = 0, back = 0; i < NR_PAGES; i++)
-		if (!tdxg_page_info(l1.td, tdsnp_gpa(BASE + i * PG), &ps, attr) &&
-		    ps == TDXG_PAGE_MAPPED && !attr[cfg.vm_index])
-			back++;
-	if (lost >= 0 && NR_PAGES - back > (unsigned int)lost)
-		bad(r, OC_LOSS_UNREPORTED, "%u pages not given back, %d reported",
-		    NR_PAGES - back, lost);
-	if (l1.pool_out)
-		bad(r, OC_LEAKED, "%d L1 pages lent for vCPUs not given back", l1.pool_out);
-	if (tdsnp_mock_violations() != v0)
-		bad(r, OC_FREED_FW_OWNED, "%llu contract violations",
-		    (unsigned long long)(tdsnp_mock_violations() - v0));
-	if (vmm_tdx_l2_set_env(NULL))
-		bad(r, OC_LEAKED, "the backend still counts a VM");
-	vmm_backend_unregister(&vmm_tdx_l2_ops);
-	tdxg_set_current(NULL);
-	tdsnp_mock_tdx_guest_uninstall();
-	tdsnp_mock_set_direct(false);
-	tdsnp_free(l1_vcpu);
-	tdxg_td_destroy(l1.td);
-	for (i = 0; i < NR_PAGES + L2_POOL; i++)
-		tdsnp_free_page(pages[i]);
-	tdsnp_arena_stats(arena, &st);
-	if (st.outstanding || st.violations)
-		bad(r, st.violations ? OC_FREED_FW_OWNED : OC_LEAKED,
-		    "%zu arena pages outstanding, %zu violations", st.outstanding, st.violations);
-	tdsnp_arena_install(NULL);
-	tdsnp_arena_destroy(arena);
+	l2_judge_down(r, arena, lost, v0);
+}
+
+/* ---- tdx_l2+run ---- */
+
+/*
+ * The L1 platform of tdx_l1_setup.h with NR_PAGES of L2 RAM at BASE; the
+ * L2 program l2_campaign (guest/l2/programs.h, not TD-aware) runs to its
+ * halt.  What it must do, written here by hand from its source: "campaign\n"
+ * on COM1, a VMCALL with the host's CPUID 0x40000000 EAX (seed-chosen),
+ * a VMCALL with 0x5CA1AB1E (its MMIO store read back), HLT; the device
+ * then holds 0x5CA1AB1E.  Faults at the row's rate: BUSY on the
+ * shared-resource TDCALLs (ATTR.WR, ACCEPT...) and an interrupt for the L1
+ * arriving at TDG.VP.ENTER (TDX_PENDING_INTERRUPT: the backend lets the L1
+ * take it and enters again).  Seeds with bit 1 set also cap each entry at
+ * a few instructions (host-routed asynchronous exits, entered again).
+ *
+ * Fault-explained ends (only when a fault fired): a step returns -EBUSY,
+ * -EAGAIN, -EIO or -ENOTRECOVERABLE; VMM_EXIT_UNHANDLED with -EINTR (the
+ * backend's TDX_L2_MAX_REENTER entries in a row were not entered because
+ * an L1 interrupt kept arriving; only when one did).  Anything else is a
+ * wrong output.
+ */
+#define L2G_OFF_PML4		0x0000
+#define L2G_OFF_PDPT		0x1000
+#define L2G_OFF_PD		0x2000
+#define L2G_OFF_PD_MMIO		0x3000
+#define L2G_OFF_CODE		0x4000
+#define L2G_OFF_GDT		0x7000
+#define L2G_SERIAL		"campaign\n"
+#define L2G_MMIO_VALUE		0x5ca1ab1eULL
+#define L2G_LSR_THR_EMPTY	0x60	/* 8250 LSR: THRE | TEMT */
+
+static const enum tdsnp_mock_fault l2_run_kinds[] = {
+	TDSNP_FAULT_TDX_BUSY, TDSNP_FAULT_TDX_L1_INTERRUPT,
+};
+
+static u8 l2_dev[8];
+
+static int l2_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	(void)ctx;
+	*val = 0;
+	if (gpa - L2_MMIO_GPA + size > sizeof(l2_dev))
+		return -EINVAL;
+	memcpy(val, l2_dev + (gpa - L2_MMIO_GPA), size);
+	return 0;
+}
+
+static int l2_dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	(void)ctx;
+	if (gpa - L2_MMIO_GPA + size > sizeof(l2_dev))
+		return -EINVAL;
+	memcpy(l2_dev + (gpa - L2_MMIO_GPA), &val, size);
+	return 0;
+}
+
+static const struct vmm_mmio_ops l2_dev_ops = { .read = l2_dev_read, .write = l2_dev_write };
+
+/*
+ * The L2's RAM: 4-level tables mapping 0..4 MiB and the MMIO window 1:1
+ * with 2 MiB pages (PDE.PS, SDM Vol. 3A 4.5), a GDT with 64-bit code 0x08
+ * and data 0x10, the program at L2G_OFF_CODE.
+ */
+static void l2_guest_image(u8 *img)
+{
+	u64 *pml4 = (u64 *)(img + L2G_OFF_PML4), *pdpt = (u64 *)(img + L2G_OFF_PDPT);
+	u64 *pd = (u64 *)(img + L2G_OFF_PD), *pd_mmio = (u64 *)(img + L2G_OFF_PD_MMIO);
+	u64 *gdt = (u64 *)(img + L2G_OFF_GDT);
+
+	memset(img, 0, NR_PAGES * PG);
+	pml4[0] = (BASE + L2G_OFF_PDPT) | 3;			/* P | W */
+	pdpt[0] = (BASE + L2G_OFF_PD) | 3;
+	pdpt[(L2_MMIO_GPA >> 30) & 511] = (BASE + L2G_OFF_PD_MMIO) | 3;
+	pd[0] = 0x000000 | 0x83;				/* P | W | PS */
+	pd[1] = 0x200000 | 0x83;
+	pd_mmio[(L2_MMIO_GPA >> 21) & 511] = L2_MMIO_GPA | 0x83;
+	gdt[1] = 0x00af9b000000ffffULL;	/* code: G, L, P, DPL 0, execute/read, accessed */
+	gdt[2] = 0x00cf93000000ffffULL;	/* data: G, D/B, P, DPL 0, read/write, accessed */
+	memcpy(img + L2G_OFF_CODE, l2_campaign, (size_t)(l2_campaign_end - l2_campaign));
+}
+
+/* A fault-explained end of the L2 run: fine when one of @kind fired, else a wrong output. */
+static void l2_guest_fault_end(struct run *r, enum tdsnp_mock_fault kind, const char *what)
+{
+	if (tdsnp_mock_faults_injected(kind))
+		r->failed = true;
+	else
+		bad(r, OC_BAD_OUTPUT, "%s with no fault injected", what);
+}
+
+/* Run the L2 to its halt, answering its exits; an even seed's faults start here. */
+static void l2_run_guest(struct run *r, struct vmm_vcpu *vcpu, u32 rate)
+{
+	const u64 want[2] = { 0x4c320000ULL | (r->seed & 0xffff), L2G_MMIO_VALUE };
+	struct vmm_exit x = { 0 };
+	char serial[64];
+	u32 ns = 0, nu = 0, n;
+	u64 dev;
+
+	if (!faults_from_start(r))
+		fault_on(r->seed, l2_run_kinds, ARRAY_SIZE(l2_run_kinds), rate);
+	for (n = 0; n < GUEST_MAX_EXITS; n++) {
+		if (!step(r, vmm_vcpu_run(vcpu, &x), "vmm_vcpu_run"))
+			return;
+		if (x.reason == VMM_EXIT_IO && x.io.in && x.io.port == L2_COM1_LSR &&
+		    x.io.size == 1) {
+			x.io.value = L2G_LSR_THR_EMPTY;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_IO && !x.io.in && x.io.port == L2_COM1 &&
+		    x.io.size == 1 && ns < sizeof(serial) - 1) {
+			serial[ns++] = (char)x.io.value;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_CPUID && x.cpuid.leaf == 0x40000000 && !nu) {
+			x.cpuid.eax = (u32)want[0];
+			x.cpuid.ebx = 0;
+			x.cpuid.ecx = 0;
+			x.cpuid.edx = 0;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_UCALL && x.ucall.cmd == VMM_UCALL_VALUE &&
+		    nu < ARRAY_SIZE(want)) {
+			if (x.ucall.arg != want[nu]) {
+				bad(r, OC_BAD_OUTPUT, "VMCALL %u: 0x%llx, want 0x%llx", nu,
+				    (unsigned long long)x.ucall.arg, (unsigned long long)want[nu]);
+				return;
+			}
+			nu++;
+			continue;
+		}
+		if (x.reason == VMM_EXIT_HLT) {
+			serial[ns] = 0;
+			memcpy(&dev, l2_dev, sizeof(dev));
+			if (strcmp(serial, L2G_SERIAL) != 0)
+				bad(r, OC_BAD_OUTPUT, "serial \"%s\"", serial);
+			else if (nu != ARRAY_SIZE(want))
+				bad(r, OC_BAD_OUTPUT, "halted after %u VMCALLs", nu);
+			else if (dev != L2G_MMIO_VALUE)
+				bad(r, OC_BAD_OUTPUT, "the device holds 0x%llx",
+				    (unsigned long long)dev);
+			return;
+		}
+		if (x.reason == VMM_EXIT_UNHANDLED && x.fail.status == -EINTR) {
+			l2_guest_fault_end(r, TDSNP_FAULT_TDX_L1_INTERRUPT, "too many re-entries");
+			return;
+		}
+		bad(r, OC_BAD_OUTPUT, "exit %u (status %lld, qualification 0x%llx), %u VMCALLs",
+		    x.reason, (long long)x.fail.status,
+		    (unsigned long long)x.fail.qualification, nu);
+		return;
+	}
+	bad(r, OC_BAD_OUTPUT, "no halt after %u exits", n);
+}
+
+static void run_tdx_l2_guest(struct run *r, u32 rate)
+{
+	struct vmm_vm_config cfg = {
+		.backend = VMM_BACKEND_TDX_L2, .max_vcpus = 1, .mem_base = BASE,
+		.mem_size = NR_PAGES * PG,
+	};
+	struct vmm_state_entry e[] = {
+		{ .type = VMM_STATE_REG, .id = VMM_REG_CR3, .value = BASE + L2G_OFF_PML4 },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RIP, .value = BASE + L2G_OFF_CODE },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_RSP, .value = BASE + NR_PAGES * PG },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = BASE + L2G_OFF_GDT },
+		{ .type = VMM_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
+	};
+	struct vmm_destroy_info dinfo = { 0 };
+	struct vmm_create_info info;
+	struct vmm_vcpu *vcpu = NULL;
+	struct tdsnp_arena *arena;
+	struct vmm_vm *vm = NULL;
+	static u8 img[NR_PAGES * PG];
+	int lost;
+	u64 v0;
+	bool ok;
+
+	arena = l2_up(r, &v0);
+	if (!arena)
+		return;
+	if (r->seed & 2)
+		tdx_l2_run_set_budget(2 + (r->seed >> 2) % 6);
+	cfg.vm_index = 1 + (u32)(r->seed % 2);
+	l2_guest_image(img);
+	memset(l2_dev, 0, sizeof(l2_dev));
+	if (faults_from_start(r))
+		fault_on(r->seed, l2_run_kinds, ARRAY_SIZE(l2_run_kinds), rate);
+	ok = step(r, vmm_vm_create_info(&cfg, &vm, &info), "vmm_vm_create_info");
+	if (ok)
+		ok = step(r, vmm_vm_add_mmio(vm, L2_MMIO_GPA, PG, &l2_dev_ops, NULL),
+			  "vmm_vm_add_mmio");
+	if (ok)
+		ok = step(r, vmm_mem_add(vm, BASE, img, sizeof(img), false), "vmm_mem_add");
+	if (ok)
+		ok = step(r, vmm_vcpu_create(vm, 0, &vcpu), "vmm_vcpu_create");
+	if (ok)
+		ok = step(r, vmm_set_state(vcpu, e, ARRAY_SIZE(e)), "vmm_set_state");
+	if (ok)
+		l2_run_guest(r, vcpu, rate);
+	/* Every RAM page the guest ran in: private with the VM's RWX alias. */
+	if (ok)
+		l2_states_agree(r, vm, cfg.vm_index, 0, 0);
+	lost = destroy_vm(r, vm, &dinfo, l2_run_kinds, ARRAY_SIZE(l2_run_kinds));
+	l2_judge_down(r, arena, lost, v0);
 }
 
 /* ---- the campaign ---- */
@@ -1310,6 +1440,7 @@ static const struct backend backends[] = {
 	{ "tdx_host+run", run_tdx_host_guest },
 	{ "snp_host+run", run_snp_host_guest },
 	{ "snp_vmpl+run", run_snp_vmpl_guest },
+	{ "tdx_l2+run", run_tdx_l2_guest },
 };
 
 static const u32 default_rates[] = { 65536 / 64, 65536 / 16, 65536 / 4, 65536 / 2, 62259 };

@@ -52,6 +52,13 @@ enum tdsnp_mock_fault {
 	 * the TDX_BUSY opportunity counts other tests rely on do not move.
 	 */
 	TDSNP_FAULT_TDX_VP_WR_BUSY,
+	/*
+	 * An interrupt for the L1 becomes deliverable as it calls
+	 * TDG.VP.ENTER: the L2 is not entered, TDX_PENDING_INTERRUPT
+	 * (tdx-guest.md 4.1), until the L1 takes it.  Its own kind, so the
+	 * TDX_BUSY counts do not move.
+	 */
+	TDSNP_FAULT_TDX_L1_INTERRUPT,
 	TDSNP_NR_FAULTS
 };
 

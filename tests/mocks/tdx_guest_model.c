@@ -986,6 +986,9 @@ static void h_vp_enter(void *priv, struct tdsnp_regs *r)
 		r->rax = TDX_OPERAND_INVALID | TDX_OPERAND_ID_L2_VAPIC_GPA;
 		return;
 	}
+	/* An interrupt for the L1 may arrive as it enters (fault injection). */
+	if (tdsnp_mock_inject(TDSNP_FAULT_TDX_L1_INTERRUPT))
+		v->l1_irq_pending = true;
 	if (v->l1_irq_pending) {
 		r->rax = TDX_PENDING_INTERRUPT;
 		return;
