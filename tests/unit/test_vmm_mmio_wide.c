@@ -29,16 +29,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <cmocka.h>
 #include <unicorn/unicorn.h>
 
 #include <vmm/vmm.h>
+#include <vmm/uabi.h>
+#include <vmm/uabi_client.h>
 #include <tdsnp/platform.h>
 
 #define RAM_SIZE	0x10000ULL
 #define CODE		0x1000ULL
 #define DATA		0x3000ULL
 #define MMIO		0xfee00000ULL	/* no device model: the caller answers */
+#define EVENT_GPA	0xfed40000ULL	/* an MMIO_EVENT range in the ABI test */
 #define CR0_PE_ET	0x11ULL		/* Unicorn's 64-bit mode: paging off */
 #define MAX_STAND_INS	4
 #define INSN_BUDGET	1000
@@ -66,6 +70,9 @@ struct ucvm {
 	u64 stand_rip[MAX_STAND_INS], stand_gpa[MAX_STAND_INS];
 	unsigned int nr_stand;
 };
+
+/* The backend state of the VM created last (the ABI test has no VM pointer). */
+static struct ucvm *last_ucvm;
 
 static struct ucvm *ucvm_of(struct vmm_vcpu *vcpu)
 {
@@ -133,6 +140,7 @@ static int b_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	t->reg[VMM_REG_CR0] = CR0_PE_ET;
 	t->reg[VMM_REG_RIP] = CODE;
 	vmm_vm_set_priv(vm, t);
+	last_ucvm = t;
 	return 0;
 }
 
@@ -176,10 +184,12 @@ static int b_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 
 static int b_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measured)
 {
-	(void)vm;
-	(void)gpa;
-	(void)src;
+	struct ucvm *t = vmm_vm_priv(vm);
+
 	(void)measured;
+	if (gpa >= RAM_SIZE || RAM_SIZE - gpa < TDSNP_PAGE_SIZE)
+		return -EINVAL;
+	memcpy(t->ram + gpa, src, TDSNP_PAGE_SIZE);
 	return 0;
 }
 
@@ -697,6 +707,141 @@ static void test_cmpsb_mmio_to_mmio_takes_two_caller_reads(void **state)
 	assert_int_equal(f->t->reg[VMM_REG_RIP], CODE + 2);
 }
 
+/* A device model behind an MMIO_EVENT: answers reads, records every request. */
+struct model {
+	struct tdsnp_client *c;
+	int handle;
+	struct tdsnp_event *area;
+	struct tdsnp_event seen[8];
+	unsigned int nr_seen, n;
+	long last;
+	pthread_t th;
+};
+
+static void *model_body(void *p)
+{
+	struct model *m = p;
+	struct tdsnp_wait w = { 0 };
+
+	while (m->nr_seen < m->n) {
+		m->last = tdsnp_call(m->c, m->handle, TDSNP_CALL_WAIT_FOR_EVENT, &w);
+		if (m->last)
+			return NULL;
+		m->seen[m->nr_seen] = *m->area;
+		if (!m->area->write)
+			m->area->value = frag[m->nr_seen];
+		m->area->result = 0;
+		m->nr_seen++;
+	}
+	/* Completes the last request, then returns when the event is closed. */
+	m->last = tdsnp_call(m->c, m->handle, TDSNP_CALL_WAIT_FOR_EVENT, &w);
+	return NULL;
+}
+
+static void abi_set_reg(struct tdsnp_client *c, int vcpu, u64 id, u64 value)
+{
+	struct tdsnp_state_entry ent = { .type = TDSNP_STATE_REG, .id = id, .value = value };
+	struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)&ent, .nr = 1 };
+
+	assert_int_equal(tdsnp_call(c, vcpu, TDSNP_CALL_SET_STATE, &b), 0);
+}
+
+static u64 abi_get_reg(struct tdsnp_client *c, int vcpu, u64 id)
+{
+	struct tdsnp_state_entry ent = { .type = TDSNP_STATE_REG, .id = id };
+	struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)&ent, .nr = 1 };
+
+	assert_int_equal(tdsnp_call(c, vcpu, TDSNP_CALL_GET_STATE, &b), 0);
+	return ent.value;
+}
+
+/*
+ * Through the user ABI (in-process transport): a 16-byte load the caller
+ * answers comes to the run page as two 8-byte TDSNP_EXIT_MMIO exits, and
+ * the 16-byte store of the same register into an MMIO_EVENT range reaches
+ * the event's waiter as two 8-byte write requests, lowest address first;
+ * then a 16-byte load from the event range is two 8-byte read requests
+ * whose answers the CPU stores to RAM.
+ */
+static void test_abi_run_page_and_mmio_event_carry_wide_accesses_as_8_byte_fragments(void **state)
+{
+	/* movdqu xmm1,[rdi]; movdqu [rsi],xmm1; movdqu xmm2,[rsi]; movdqu [rbx],xmm2; hlt */
+	static const u8 code[] = { 0xf3, 0x0f, 0x6f, 0x0f, 0xf3, 0x0f, 0x7f, 0x0e,
+				   0xf3, 0x0f, 0x6f, 0x16, 0xf3, 0x0f, 0x7f, 0x13, 0xf4 };
+	static u8 page[4096];
+	struct uabi_dev_config cfg = { .features = TDSNP_PLATFORM_NATIVE };
+	struct tdsnp_vm_open op = { .index = 1, .max_vcpus = 1, .mem_base = 0,
+				    .mem_size = RAM_SIZE };
+	struct tdsnp_load l = { .gpa = CODE, .src = (u64)(uintptr_t)page, .size = sizeof(page) };
+	struct tdsnp_vcpu_create vc = { .index = 0 };
+	struct tdsnp_event_range r = { .base = EVENT_GPA, .size = 0x1000 };
+	struct model m = { .n = 4 };
+	struct tdsnp_wait w = { 0 };
+	struct tdsnp_client *c;
+	struct tdsnp_run *run;
+	struct uabi_dev *dev;
+	struct ucvm *t;
+	unsigned int i;
+
+	(void)state;
+	cfg.slots[1].backend = VMM_BACKEND_TEST + 1;	/* kind + 1: 0 is no slot */
+	assert_int_equal(vmm_backend_register(&backend), 0);
+	assert_int_equal(uabi_dev_create(&cfg, &dev), 0);
+	assert_int_equal(tdsnp_client_inproc(dev, &c), 0);
+	assert_int_equal(tdsnp_call(c, tdsnp_client_dev(c), TDSNP_CALL_VM_OPEN, &op), 0);
+	memset(page, 0xf4, sizeof(page));
+	memcpy(page, code, sizeof(code));
+	assert_int_equal(tdsnp_call(c, op.handle, TDSNP_CALL_VM_LOAD, &l), 0);
+	assert_int_equal(tdsnp_call(c, op.handle, TDSNP_CALL_VCPU_CREATE, &vc), 0);
+	abi_set_reg(c, vc.handle, VMM_REG_RDI, MMIO + 0x30);
+	abi_set_reg(c, vc.handle, VMM_REG_RSI, EVENT_GPA + 0x10);
+	abi_set_reg(c, vc.handle, VMM_REG_RBX, DATA);
+	assert_int_equal(tdsnp_call(c, op.handle, TDSNP_CALL_MMIO_EVENT, &r), 0);
+	m.c = c;
+	m.handle = r.handle;
+	m.area = tdsnp_map(c, r.handle, 0);
+	assert_non_null(m.area);
+	assert_int_equal(pthread_create(&m.th, NULL, model_body, &m), 0);
+	run = tdsnp_map(c, vc.handle, 0);
+	assert_non_null(run);
+
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(tdsnp_call(c, vc.handle, TDSNP_CALL_WAIT_FOR_EVENT, &w), 0);
+		assert_int_equal(run->exit_reason, TDSNP_EXIT_MMIO);
+		assert_int_equal(run->mmio.gpa, MMIO + 0x30 + 8 * i);
+		assert_int_equal(run->mmio.size, 8);
+		assert_int_equal(run->mmio.write, 0);
+		assert_int_equal(abi_get_reg(c, vc.handle, VMM_REG_RIP), CODE);
+		run->mmio.value = frag[6 + i];
+	}
+	assert_int_equal(tdsnp_call(c, vc.handle, TDSNP_CALL_WAIT_FOR_EVENT, &w), 0);
+	assert_int_equal(run->exit_reason, TDSNP_EXIT_HLT);
+	assert_int_equal(abi_get_reg(c, vc.handle, VMM_REG_RIP), CODE + sizeof(code));
+	/* The store: frag[6], frag[7]; the load: the model's frag[2], frag[3]. */
+	assert_int_equal(m.nr_seen, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(m.seen[i].kind, TDSNP_EVENT_MMIO);
+		assert_int_equal(m.seen[i].addr, EVENT_GPA + 0x10 + 8 * (i % 2));
+		assert_int_equal(m.seen[i].size, 8);
+		assert_int_equal(m.seen[i].write, i < 2);
+		assert_int_equal(m.seen[i].vcpu, 0xffffffffU);	/* not said for MMIO events */
+	}
+	assert_int_equal(m.seen[0].value, frag[6]);
+	assert_int_equal(m.seen[1].value, frag[7]);
+	assert_int_equal(m.seen[2].value, 0);		/* a read request carries no value */
+	t = last_ucvm;
+	assert_memory_equal(t->ram + DATA, frag_bytes + 16, 16);
+	assert_int_equal(tdsnp_unmap(c, run), 0);
+	assert_int_equal(tdsnp_unmap(c, m.area), 0);
+	assert_int_equal(tdsnp_close(c, m.handle), 0);
+	assert_int_equal(pthread_join(m.th, NULL), 0);
+	assert_int_equal(m.last, -ENODEV);
+	tdsnp_client_close(c);
+	assert_int_equal(uabi_dev_live(dev), 0);
+	uabi_dev_destroy(dev);
+	vmm_backend_unregister(&backend);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +863,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmpsb_mmio_to_mmio_takes_two_caller_reads,
 						setup, teardown),
+		cmocka_unit_test(test_abi_run_page_and_mmio_event_carry_wide_accesses_as_8_byte_fragments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
