@@ -1957,7 +1957,12 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 			return false;
 		}
 		if (ret >= 0 && ret != VMM_EMUL_FAULT && e->more) {
-			/* One write of several shown: the next run shows the next one. */
+			/*
+			 * One write of several shown: the next run shows the
+			 * next one.  A vector register this run wrote cannot be
+			 * taken back (no emulated instruction loads one and
+			 * stores twice).
+			 */
 			if (e->vec_set) {
 				emul_forget(vcpu);
 				set_fail(exit, VMM_EXIT_UNHANDLED, -EOPNOTSUPP, req.gpa);
@@ -1983,8 +1988,9 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 			set_fail(exit, VMM_EXIT_UNHANDLED, ret, req.gpa);
 			return false;
 		}
-		if (emul_commit_regs(e) ||
-		    (!ret && set_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, rip + res.insn.len))) {
+		if (!ret)	/* completed: RIP goes past it */
+			emul_set_reg(e, VMM_REG_RIP, rip + res.insn.len);
+		if (e->err || emul_commit_regs(e)) {
 			set_fail(exit, VMM_EXIT_UNHANDLED, -EIO, req.gpa);
 			return false;
 		}
@@ -2134,8 +2140,9 @@ static bool needs_answer(const struct vmm_exit *exit)
  * emulated here (the device sees address, size and value only) and the vCPU
  * re-enters; stores to unclaimed addresses are completed and shown to the
  * caller; loads from them are shown to the caller and completed at the next
- * run.  Every other exit comes back as it is; an unknown one as
- * VMM_EXIT_UNHANDLED.
+ * run.  An access wider than 8 bytes reaches the caller as successive 8-byte
+ * exits, one per run, and the instruction completes with the last.  Every
+ * other exit comes back as it is; an unknown one as VMM_EXIT_UNHANDLED.
  *
  * Return: 0 with @exit filled in, -EOPNOTSUPP when the backend cannot
  * enter guests, -EBUSY before vmm_vm_finalize() on a backend that needs it,

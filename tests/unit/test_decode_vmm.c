@@ -546,7 +546,8 @@ static void test_a_16_byte_caller_load_is_two_exits_then_completes(void **state)
 	assert_int_equal(exit.reason, VMM_EXIT_HLT);
 	assert_memory_equal(f.t->vec[1], "\x88\x77\x66\x55\x44\x33\x22\x11"
 			    "\x00\xff\xee\xdd\xcc\xbb\xaa\x99", 16);
-	assert_int_equal(f.t->vec[1][16], 0x77);	/* a 16-byte load keeps the upper YMM half */
+	/* A legacy 16-byte load keeps the upper YMM half. */
+	assert_int_equal(f.t->vec[1][16], 0x77);
 	assert_int_equal(f.t->reg[VMM_REG_RIP], 0x8003);
 	fixture_down(&f);
 }

@@ -763,7 +763,7 @@ static u64 abi_get_reg(struct tdsnp_client *c, int vcpu, u64 id)
  * then a 16-byte load from the event range is two 8-byte read requests
  * whose answers the CPU stores to RAM.
  */
-static void test_abi_run_page_and_mmio_event_carry_wide_accesses_as_8_byte_fragments(void **state)
+static void test_abi_carries_wide_accesses_as_8_byte_exits_and_events(void **state)
 {
 	/* movdqu xmm1,[rdi]; movdqu [rsi],xmm1; movdqu xmm2,[rsi]; movdqu [rbx],xmm2; hlt */
 	static const u8 code[] = { 0xf3, 0x0f, 0x6f, 0x0f, 0xf3, 0x0f, 0x7f, 0x0e,
@@ -842,28 +842,22 @@ static void test_abi_run_page_and_mmio_event_carry_wide_accesses_as_8_byte_fragm
 	vmm_backend_unregister(&backend);
 }
 
+/* A test on a VM of its own. */
+#define VM_TEST(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_movdqu_load_16_is_two_caller_reads_low_half_first,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_movaps_store_16_is_two_caller_writes_one_per_run,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmovdqu_load_32_is_four_caller_reads,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmovdqu_store_32_is_four_caller_writes,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_movdir64b_64_reads_and_writes_eight_caller_fragments,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_caller_that_stops_between_fragments_sees_exact_state,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_wrong_answer_between_fragments_restarts_the_instruction,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_fault_between_fragments_loses_nothing,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cmpsb_mmio_to_mmio_takes_two_caller_reads,
-						setup, teardown),
-		cmocka_unit_test(test_abi_run_page_and_mmio_event_carry_wide_accesses_as_8_byte_fragments),
+		VM_TEST(test_movdqu_load_16_is_two_caller_reads_low_half_first),
+		VM_TEST(test_movaps_store_16_is_two_caller_writes_one_per_run),
+		VM_TEST(test_vmovdqu_load_32_is_four_caller_reads),
+		VM_TEST(test_vmovdqu_store_32_is_four_caller_writes),
+		VM_TEST(test_movdir64b_64_reads_and_writes_eight_caller_fragments),
+		VM_TEST(test_a_caller_that_stops_between_fragments_sees_exact_state),
+		VM_TEST(test_a_wrong_answer_between_fragments_restarts_the_instruction),
+		VM_TEST(test_a_fault_between_fragments_loses_nothing),
+		VM_TEST(test_cmpsb_mmio_to_mmio_takes_two_caller_reads),
+		cmocka_unit_test(test_abi_carries_wide_accesses_as_8_byte_exits_and_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
