@@ -481,7 +481,7 @@ static void test_vmovdqu_load_32_is_four_caller_reads(void **state)
 	f->t->reg[VMM_REG_RDI] = MMIO + 0x40;
 	f->t->reg[VMM_REG_RSI] = DATA;
 	for (i = 0; i < 4; i++) {
-		run_expect_read(f, &x, MMIO + 0x40 + 8 * i);
+		run_expect_read(f, &x, MMIO + 0x40 + 8ULL * i);
 		assert_int_equal(reg(f, VMM_REG_RIP), CODE);
 		x.mmio.value = frag[4 + i];
 	}
@@ -507,7 +507,7 @@ static void test_vmovdqu_store_32_is_four_caller_writes(void **state)
 	f->t->reg[VMM_REG_RDI] = MMIO + 0x60;
 	f->t->reg[VMM_REG_RSI] = DATA;
 	for (i = 0; i < 4; i++) {
-		run_expect_write(f, &x, MMIO + 0x60 + 8 * i, frag[i]);
+		run_expect_write(f, &x, MMIO + 0x60 + 8ULL * i, frag[i]);
 		assert_int_equal(reg(f, VMM_REG_RIP), i < 3 ? CODE + 4 : CODE + 8);
 	}
 	run_expect_hlt(f, &x);
@@ -531,11 +531,11 @@ static void test_movdir64b_64_reads_and_writes_eight_caller_fragments(void **sta
 	f->t->reg[VMM_REG_RSI] = MMIO + 0x208;	/* the source need not be aligned */
 	f->t->reg[VMM_REG_RDI] = MMIO + 0x100;
 	for (i = 0; i < 8; i++) {
-		run_expect_read(f, &x, MMIO + 0x208 + 8 * i);
+		run_expect_read(f, &x, MMIO + 0x208 + 8ULL * i);
 		x.mmio.value = frag[i];
 	}
 	for (i = 0; i < 8; i++) {
-		run_expect_write(f, &x, MMIO + 0x100 + 8 * i, frag[i]);
+		run_expect_write(f, &x, MMIO + 0x100 + 8ULL * i, frag[i]);
 		assert_int_equal(reg(f, VMM_REG_RIP), i < 7 ? CODE : CODE + 5);
 	}
 	run_expect_hlt(f, &x);
@@ -650,11 +650,11 @@ static void test_a_fault_between_fragments_loses_nothing(void **state)
 	assert_int_equal(f->t->entries, 1);
 	/* The guest runs the store again: all four fragments, then the load. */
 	for (i = 0; i < 4; i++)
-		run_expect_write(f, &x, MMIO + 0x40 + 8 * i, frag[4 + i]);
+		run_expect_write(f, &x, MMIO + 0x40 + 8ULL * i, frag[4 + i]);
 	assert_int_equal(reg(f, VMM_REG_RIP), CODE + 8);
 	/* The load: all four fragments answered, then writing ymm2 fails. */
 	for (i = 0; i < 4; i++) {
-		run_expect_read(f, &x, MMIO + 0x40 + 8 * i);
+		run_expect_read(f, &x, MMIO + 0x40 + 8ULL * i);
 		x.mmio.value = frag[i];
 	}
 	f->t->fail_vec = -EIO;
@@ -665,7 +665,7 @@ static void test_a_fault_between_fragments_loses_nothing(void **state)
 	assert_memory_equal(f->t->ymm_hi[2], "\xee\xee\xee\xee\xee\xee\xee\xee"
 			    "\xee\xee\xee\xee\xee\xee\xee\xee", 16);
 	for (i = 0; i < 4; i++) {
-		run_expect_read(f, &x, MMIO + 0x40 + 8 * i);
+		run_expect_read(f, &x, MMIO + 0x40 + 8ULL * i);
 		x.mmio.value = frag[7 - i];
 	}
 	run_expect_hlt(f, &x);
@@ -808,7 +808,7 @@ static void test_abi_carries_wide_accesses_as_8_byte_exits_and_events(void **sta
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(tdsnp_call(c, vc.handle, TDSNP_CALL_WAIT_FOR_EVENT, &w), 0);
 		assert_int_equal(run->exit_reason, TDSNP_EXIT_MMIO);
-		assert_int_equal(run->mmio.gpa, MMIO + 0x30 + 8 * i);
+		assert_int_equal(run->mmio.gpa, MMIO + 0x30 + 8ULL * i);
 		assert_int_equal(run->mmio.size, 8);
 		assert_int_equal(run->mmio.write, 0);
 		assert_int_equal(abi_get_reg(c, vc.handle, VMM_REG_RIP), CODE);
@@ -821,7 +821,7 @@ static void test_abi_carries_wide_accesses_as_8_byte_exits_and_events(void **sta
 	assert_int_equal(m.nr_seen, 4);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(m.seen[i].kind, TDSNP_EVENT_MMIO);
-		assert_int_equal(m.seen[i].addr, EVENT_GPA + 0x10 + 8 * (i % 2));
+		assert_int_equal(m.seen[i].addr, EVENT_GPA + 0x10 + 8ULL * (i % 2));
 		assert_int_equal(m.seen[i].size, 8);
 		assert_int_equal(m.seen[i].write, i < 2);
 		assert_int_equal(m.seen[i].vcpu, 0xffffffffU);	/* not said for MMIO events */
