@@ -707,6 +707,74 @@ static void test_cmpsb_mmio_to_mmio_takes_two_caller_reads(void **state)
 	assert_int_equal(f->t->reg[VMM_REG_RIP], CODE + 2);
 }
 
+/*
+ * add [rdi],eax (01 /r) at the caller, a read-modify-write: the read, then
+ * the write of the sum, shown with RIP already past the instruction;
+ * 0x10 + 0xfffffff0 = 0 with a carry: CF = PF = ZF = 1, AF = SF = OF = 0.
+ */
+static void test_add_to_caller_mmio_reads_then_shows_the_sum(void **state)
+{
+	static const u8 code[] = { 0x01, 0x07, 0xf4 };
+	struct fixture *f = *state;
+	struct vmm_exit x;
+
+	load(f, code, sizeof(code));
+	f->t->reg[VMM_REG_RDI] = MMIO + 0x500;
+	f->t->reg[VMM_REG_RAX] = 0xfffffff0;
+	assert_int_equal(vmm_vcpu_run(f->vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_MMIO);
+	assert_false(x.mmio.write);
+	assert_int_equal(x.mmio.gpa, MMIO + 0x500);
+	assert_int_equal(x.mmio.size, 4);
+	x.mmio.value = 0x10;
+	assert_int_equal(vmm_vcpu_run(f->vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_MMIO);
+	assert_true(x.mmio.write);
+	assert_int_equal(x.mmio.gpa, MMIO + 0x500);
+	assert_int_equal(x.mmio.size, 4);
+	assert_int_equal(x.mmio.value, 0);
+	assert_int_equal(reg(f, VMM_REG_RIP), CODE + 2);
+	assert_int_equal(reg(f, VMM_REG_RFLAGS) & 0x8d5, 0x45);
+	run_expect_hlt(f, &x);
+	assert_int_equal(f->t->entries, 2);
+}
+
+/*
+ * rep movsb (F3 A4) from the caller to the caller, RCX = 2: each iteration
+ * is a read and then its byte shown as a write, with RCX/RSI/RDI counting
+ * the completed iterations and RIP past the instruction after the last.
+ */
+static void test_rep_movsb_caller_to_caller_is_read_then_write_per_byte(void **state)
+{
+	static const u8 code[] = { 0xf3, 0xa4, 0xf4 };
+	struct fixture *f = *state;
+	struct vmm_exit x;
+	unsigned int i;
+
+	load(f, code, sizeof(code));
+	f->t->reg[VMM_REG_RSI] = MMIO + 0x600;
+	f->t->reg[VMM_REG_RDI] = MMIO + 0x700;
+	f->t->reg[VMM_REG_RCX] = 2;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(vmm_vcpu_run(f->vcpu, &x), 0);
+		assert_int_equal(x.reason, VMM_EXIT_MMIO);
+		assert_false(x.mmio.write);
+		assert_int_equal(x.mmio.gpa, MMIO + 0x600 + i);
+		assert_int_equal(x.mmio.size, 1);
+		x.mmio.value = 0xa0 + i;
+		assert_int_equal(vmm_vcpu_run(f->vcpu, &x), 0);
+		assert_int_equal(x.reason, VMM_EXIT_MMIO);
+		assert_true(x.mmio.write);
+		assert_int_equal(x.mmio.gpa, MMIO + 0x700 + i);
+		assert_int_equal(x.mmio.value, 0xa0 + i);
+		assert_int_equal(reg(f, VMM_REG_RCX), 1 - i);
+		assert_int_equal(reg(f, VMM_REG_RSI), MMIO + 0x601 + i);
+		assert_int_equal(reg(f, VMM_REG_RDI), MMIO + 0x701 + i);
+		assert_int_equal(reg(f, VMM_REG_RIP), i ? CODE + 2 : CODE);
+	}
+	run_expect_hlt(f, &x);
+}
+
 /* A device model behind an MMIO_EVENT: answers reads, records every request. */
 struct model {
 	struct tdsnp_client *c;
@@ -857,6 +925,8 @@ int main(void)
 		VM_TEST(test_a_wrong_answer_between_fragments_restarts_the_instruction),
 		VM_TEST(test_a_fault_between_fragments_loses_nothing),
 		VM_TEST(test_cmpsb_mmio_to_mmio_takes_two_caller_reads),
+		VM_TEST(test_add_to_caller_mmio_reads_then_shows_the_sum),
+		VM_TEST(test_rep_movsb_caller_to_caller_is_read_then_write_per_byte),
 		cmocka_unit_test(test_abi_carries_wide_accesses_as_8_byte_exits_and_events),
 	};
 
