@@ -1946,7 +1946,10 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 		if (ret >= 0 && e->err)
 			ret = e->err;
 		if (ret == -EAGAIN && e->need) {
-			/* Runs again from its start with the answer: nothing of it is kept. */
+			/*
+			 * Runs again from its start with the answer: its register
+			 * writes are dropped, the memory writes it made counted.
+			 */
 			vcpu->emul_writes_done = (u8)e->wr;
 			vcpu->pending_read = true;
 			vcpu->pending_decoded = true;
@@ -2113,7 +2116,11 @@ static int complete_pending(struct vmm_vcpu *vcpu, struct vmm_exit *exit, bool *
 	if (!vcpu->pending_decoded)
 		return vcpu->vm->ops->mmio_done ? vcpu->vm->ops->mmio_done(vcpu, exit) :
 						  -EOPNOTSUPP;
-	/* emul_caller() asks only at the end of the record, which has room. */
+	/* emul_caller() asks only at the end of the record while it has room. */
+	if (vcpu->emul_nr_reads >= EMUL_MAX_READS) {
+		emul_forget(vcpu);
+		return -EINVAL;
+	}
 	vcpu->emul_reads[vcpu->emul_nr_reads++] = (struct emul_read){
 		vcpu->pending_addr, io ? exit->io.value : exit->mmio.value,
 		vcpu->pending_reason, vcpu->pending_size,
