@@ -632,8 +632,12 @@ static int test_direct_mode_reaches_the_same_model_without_traps(char *msg, size
 	return tdxg_env_down(&e, ret);
 }
 
-/* TDG.VM.RD v1 walks every guest-readable TD element once, ending with -1. */
-static int test_tdg_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+/*
+ * Walk a table from the null id with @rd (a version-1 read that returns the
+ * next id): every guest-readable element of @table once, ending with -1.
+ */
+static int walk_guest_readable(char *msg, size_t len, enum tdx_field_table table,
+			       u64 (*rd)(u64 field_id, u64 *value, u64 *next_field_id))
 {
 	u64 id, next, v, want = 0, seen = 0;
 	struct tdxg_env e;
@@ -643,13 +647,11 @@ static int test_tdg_vm_rd_next_walks_every_guest_readable_element(char *msg, siz
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	for (i = 0; i < TDX_NR_FIELDS; i++)
-		if (tdx_fields[i].table == TDX_TABLE_TDR_TDCS &&
-		    tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
+		if (tdx_fields[i].table == table && tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
 			want += (u64)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
-	EXPECT("first", tdg_vm_rd_next(TDX_FIELD_ID_NULL, &v, &id),
-	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	EXPECT("first", rd(TDX_FIELD_ID_NULL, &v, &id), TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 	while (id != TDX_FIELD_ID_NULL && seen <= want) {
-		if (EXPECT("walk", tdg_vm_rd_next(id, &v, &next), TDX_SUCCESS))
+		if (EXPECT("walk", rd(id, &v, &next), TDX_SUCCESS))
 			break;
 		seen++;
 		id = next;
@@ -659,31 +661,16 @@ static int test_tdg_vm_rd_next_walks_every_guest_readable_element(char *msg, siz
 	return tdxg_env_down(&e, ret);
 }
 
+/* TDG.VM.RD v1 walks every guest-readable TD element once, ending with -1. */
+static int test_tdg_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+{
+	return walk_guest_readable(msg, len, TDX_TABLE_TDR_TDCS, tdg_vm_rd_next);
+}
+
 /* TDG.SYS.RD walks every guest-readable global element once, ending with -1. */
 static int test_tdg_sys_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
 {
-	u64 id, next, v, want = 0, seen = 0;
-	struct tdxg_env e;
-	unsigned int i;
-	int ret;
-
-	if (tdxg_env_up(&e, msg, len))
-		return tdxg_env_down(&e, -1);
-	for (i = 0; i < TDX_NR_FIELDS; i++)
-		if (tdx_fields[i].table == TDX_TABLE_GLOBAL &&
-		    tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
-			want += (u64)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
-	EXPECT("first", tdg_sys_rd(TDX_FIELD_ID_NULL, &v, &id),
-	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
-	while (id != TDX_FIELD_ID_NULL && seen <= want) {
-		if (EXPECT("walk", tdg_sys_rd(id, &v, &next), TDX_SUCCESS))
-			break;
-		seen++;
-		id = next;
-	}
-	CHECKF(seen == want, "walked %llu elements, table has %llu", seen, want);
-	ret = msg[0] ? -1 : 0;
-	return tdxg_env_down(&e, ret);
+	return walk_guest_readable(msg, len, TDX_TABLE_GLOBAL, tdg_sys_rd);
 }
 
 static const struct tdsnp_selftest tdx_guest_tests[] = {
