@@ -48,9 +48,9 @@ int test_tdg_vp_vmcall_each_wrapper_exposes_exactly_its_registers(char *msg, siz
 int test_tdg_vp_vmcall_forbidden_exposure_fails_the_tdcall_without_exit(char *msg, size_t len);
 int test_tdg_vp_vmcall_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len);
 int test_tdg_vp_vmcall_vmm_sees_only_exposed_gprs_and_returns_only_them(char *msg, size_t len);
-int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len);
-int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t len);
-int test_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len);
+int test_tdg_vp_vmcall_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len);
+int test_tdg_vp_vmcall_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t len);
+int test_tdg_vp_vmcall_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len);
 
 /* Tests in tdx_guest_tdp_selftest.c. */
 int test_l2_vm_handle_refuses_l1_and_out_of_range(char *msg, size_t len);
@@ -61,6 +61,6 @@ int test_tdg_vp_enter_operand_errors_and_pending_interrupt(char *msg, size_t len
 int test_tdg_vp_invept_and_invvpid_operands(char *msg, size_t len);
 int test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io(char *msg, size_t len);
 int test_tdg_vp_enter_unmarshals_every_exit_register(char *msg, size_t len);
-int test_grant_pages_retries_operand_busy(char *msg, size_t len);
+int test_tdx_l2_grant_pages_retries_operand_busy(char *msg, size_t len);
 
 #endif /* TDSNP_TDX_GUEST_SELFTEST_H */

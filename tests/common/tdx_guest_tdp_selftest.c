@@ -379,7 +379,7 @@ int test_tdg_vp_enter_unmarshals_every_exit_register(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_grant_pages_retries_operand_busy(char *msg, size_t len)
+int test_tdx_l2_grant_pages_retries_operand_busy(char *msg, size_t len)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = 3 };
 	struct tdg_page_attr out;

@@ -326,7 +326,7 @@ int test_tdg_vp_vmcall_vmm_sees_only_exposed_gprs_and_returns_only_them(char *ms
 	return tdxg_env_down(&e, ret);
 }
 
-int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
+int test_tdg_vp_vmcall_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
 {
 	struct tdg_vmcall_cpuid c;
 	struct tdxg_env e;
@@ -368,7 +368,7 @@ int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t len)
+int test_tdg_vp_vmcall_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	tdsnp_gpa_t next;
@@ -435,7 +435,7 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 	return tdxg_env_down(&e, ret);
 }
 
-int test_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len)
+int test_tdg_vp_vmcall_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len)
 {
 	static const char text[] =
 		"guest panic: the quick brown fox jumps over the lazy dog 0123456";
