@@ -30,12 +30,28 @@
  * snp_vcpu_run_vmpl_install()) a switch to VMPL1..3 executes that VMSA
  * until the lower VMPL hands control back, and the request returns then
  * (the runner records why in the VMSA).
+ *
+ * SNP guest request (NAE 0x80000011, GHCB spec 4.1.7): SW_EXITINFO1/2 the
+ * request and response message pages, each page aligned, mapped in the NPT
+ * and shared, else INVALID_INPUT.  As KVM does it: the request is copied
+ * into a hypervisor page, a fresh response page made firmware-owned, the
+ * PSP's SNP_GUEST_REQUEST issued with the guest context the launch left
+ * (snp_mock_hv_set_guest(), which the SVSM setup's launch sets), the
+ * response page reclaimed and copied out when the firmware took the
+ * command; SW_EXITINFO2 = the firmware status.  No guest context, a
+ * context of another ASID or a host step that failed: hypervisor error all
+ * ones in SW_EXITINFO2[63:32] (KVM's answer; the GHCB spec names 1 and 2
+ * only).  The model issues RMPUPDATE and PAGE_RECLAIM as the hypervisor
+ * (snp_mock_rmp_host_update(), the launch ops), not through the
+ * instructions: it runs inside the guest's VMGEXIT.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/ghcb.h>
+#include <snp/snp_launch.h>
+#include <snp/snp_guest_msg.h>
 #include "mock.h"
 #include "snp_mock.h"
 
@@ -63,6 +79,7 @@ static struct {
 	u8 cbit;
 	snp_mock_exit_fn fn;
 	void *priv;
+	const struct snp_guest *guest;
 	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
 } hv;
 
@@ -392,6 +409,74 @@ static void exit_ap_creation(struct tdsnp_ghcb *g)
 	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
+/* A page of the guest the hypervisor maps that is shared (not assigned), or NULL. */
+static void *shared_page(u32 asid, u64 gpa)
+{
+	struct snp_mock_rmp_entry e;
+	u64 spa;
+
+	if ((gpa & ~TDSNP_PAGE_MASK) || snp_mock_npt_lookup(asid, gpa, &spa))
+		return NULL;
+	snp_mock_rmp_get(tdsnp_hpa(spa), &e);
+	return e.assigned ? NULL : snp_mock_host_map(tdsnp_hpa(spa));
+}
+
+/*
+ * SNP_GUEST_REQUEST with hypervisor pages @rq (the request) and @rs (the
+ * response): @rs firmware-owned for the command, then reclaimed and shared
+ * again.  Returns the firmware status, or -1 when an RMP step failed (@rs
+ * is then kept out of use: *@lost).
+ */
+static s64 fw_guest_request(const struct snp_guest *g, struct page *rq, struct page *rs,
+			    bool *lost)
+{
+	const struct snp_rmp_state fw = { .assigned = 1, .immutable = 1 }, hvs = { 0 };
+	u64 rs_spa = tdsnp_hpa_val(tdsnp_page_hpa(rs));
+	sev_ret_t r;
+
+	*lost = false;
+	if (snp_mock_rmp_host_update(rs_spa, &fw))
+		return -1;
+	r = snp_guest_request(g->ops, tdsnp_page_hpa(g->gctx), tdsnp_page_hpa(rq),
+			      tdsnp_page_hpa(rs));
+	if (sev_ret_val(snp_page_reclaim(g->ops, tdsnp_page_hpa(rs))) != SEV_RET_SUCCESS ||
+	    snp_mock_rmp_host_update(rs_spa, &hvs)) {
+		*lost = true;
+		return -1;
+	}
+	return sev_ret_val(r);
+}
+
+static void exit_guest_request(struct tdsnp_ghcb *g, u32 asid)
+{
+	void *req = shared_page(asid, g->sw_exit_info_1);
+	void *rsp = shared_page(asid, g->sw_exit_info_2);
+	const struct snp_guest *sg = hv.guest;
+	struct page *rq = NULL, *rs = NULL;
+	bool lost = false;
+	s64 fw = -1;
+
+	if (!req || !rsp || req == rsp)
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
+	if (sg && sg->asid == asid) {
+		rq = tdsnp_alloc_page();
+		rs = tdsnp_alloc_page();
+	}
+	if (rq && rs) {
+		memcpy(page_address(rq), req, TDSNP_PAGE_SIZE);
+		fw = fw_guest_request(sg, rq, rs, &lost);
+		if (fw == SEV_RET_SUCCESS)
+			memcpy(rsp, page_address(rs), TDSNP_PAGE_SIZE);
+	}
+	if (rs && lost)
+		snp_quarantine_page(rs);
+	else if (rs)
+		tdsnp_free_page(rs);
+	if (rq)
+		tdsnp_free_page(rq);
+	set_result(g, TDSNP_GHCB_RESULT_OK, fw < 0 ? 0xffffffffULL << 32 : (u64)fw);
+}
+
 static void ghcb_exit(u32 asid, u64 gpa)
 {
 	struct snp_mock_rmp_entry e;
@@ -437,6 +522,8 @@ static void ghcb_exit(u32 asid, u64 gpa)
 		return exit_ap_reset_hold(g);
 	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
 		return exit_run_vmpl(g, asid);
+	case SNP_VMGEXIT_GUEST_REQUEST:
+		return exit_guest_request(g, asid);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
 		return set_result(g, TDSNP_GHCB_RESULT_OK, HV_FEATURES);
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
@@ -652,4 +739,14 @@ void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn)
 int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op)
 {
 	return psc_apply(asid, gpa, op, false);
+}
+
+/**
+ * snp_mock_hv_set_guest() - the launched guest whose requests the hypervisor passes on
+ * @g: its context (after SNP_LAUNCH_FINISH), used for SNP guest requests
+ *     from its ASID; NULL: none (such requests get the hypervisor error)
+ */
+void snp_mock_hv_set_guest(const struct snp_guest *g)
+{
+	hv.guest = g;
 }
