@@ -922,7 +922,7 @@ static void report_payload(u8 p[0x60], u8 seed, u32 vmpl)
  * 5. MSG_SEQNO 5 again, VMPL 3: the refusals moved nothing, status 0,
  *    response MSG_SEQNO 6, report VMPL 3.
  */
-static void test_vmpl1_attestation_report_through_svsm_and_hypervisor(void **state)
+static void test_vmpl1_report_through_svsm_and_hypervisor(void **state)
 {
 	static const struct { u64 seqno; u32 vmpl; bool bad_tag; } m[RPT_MSGS] = {
 		{ 1, 1, false }, { 3, 0, false }, { 5, 1, true }, { 7, 1, false }, { 5, 3, false },
@@ -976,7 +976,7 @@ static void test_vmpl1_attestation_report_through_svsm_and_hypervisor(void **sta
 				    zero, sizeof(zero));
 
 	/* 5: the sequence went on from 5: MSG_SEQNO 6, the report of VMPL3. */
-	rsp = page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + 4 * 4096));
+	rsp = page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + 4 * 4096ULL));
 	gmsg_open_report_rsp(rsp, vmpck1, 6, 1, plain);
 	assert_int_equal(le32(plain), 0);
 	assert_int_equal(le32(rep + 0x30), 3);
@@ -1035,9 +1035,8 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_svsm_core_calls_refusals_create_delete,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_vmpl1_attestation_report_through_svsm_and_hypervisor,
-			setup_launched, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_report_through_svsm_and_hypervisor,
+						setup_launched, teardown),
 	};
 
 	mmio_oracle_self = argv[0];
