@@ -4,10 +4,13 @@
  * (GHCB 0x80000011), which its SVSM passes on to the hypervisor.  The test
  * loaded five request messages, sealed with the VMPCK of the guest's VMPL,
  * as measured private pages at 0xFFF80000 + i * 0x1000, and made 0xFFF88000
- * (the request) and 0xFFF89000 + i * 0x1000 (the responses) shared.  The
- * guest copies each message in turn to the shared request page and sends
- * it, the response going to page i; then ucall(SW_EXITINFO2 of each, the
- * VMPL it runs at).
+ * (the request) and 0xFFF89000 + i * 0x1000 (the responses) shared.  First
+ * two requests its SVSM must refuse without passing them on (GHCB error,
+ * the call fails): the request in a private page (message 0 itself, which
+ * the firmware would take), and the request and response in one page.  Then
+ * the guest copies each message in turn to the shared request page and
+ * sends it, the response going to page i; then ucall(SW_EXITINFO2 of each,
+ * the VMPL it runs at).
  */
 #include <guest_snp.h>
 
@@ -26,6 +29,8 @@ void guest_main(u32 cpu)
 	unsigned int i, k;
 
 	GUEST_ASSERT(cpu == 0);
+	GUEST_ASSERT(guest_snp_guest_request(REQ_PRIVATE, RSP_SHARED) == ~0ULL);
+	GUEST_ASSERT(guest_snp_guest_request(REQ_SHARED, REQ_SHARED) == ~0ULL);
 	for (i = 0; i < NR_MSGS; i++) {
 		const u64 *from = (const u64 *)(REQ_PRIVATE + i * 0x1000ULL);
 
