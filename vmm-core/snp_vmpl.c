@@ -1216,9 +1216,11 @@ static void ap_creation(struct snpv_vm *s, struct tdsnp_ghcb *g)
  * the lower guest's VMPCK; the firmware itself refuses a report for a VMPL
  * more privileged than that key's (ASPFW snp_mcmd_guest_request:
  * REPORT_REQ.VMPL < MSG_VMPCK is INVALID_PARAM in the response).  The
- * hypervisor's answer goes back unchanged; a request the SVSM could not
- * pass on is hypervisor error VMM_SNP_GUEST_REQ_VMM_ERR, as snp_host
- * answers its own failures.
+ * hypervisor's answer (SW_EXITINFO2: its error << 32 | firmware status)
+ * goes back unchanged; when the hypervisor refused the request (SW_EXITINFO1
+ * error) or the SVSM could not pass it on, the lower guest gets hypervisor
+ * error VMM_SNP_GUEST_REQ_VMM_ERR, as snp_host answers its own failures,
+ * and the VM's last status is the hypervisor's SW_EXITINFO2 (ghcb_status()).
  */
 static u64 guest_msg_forward(void *ctx, u64 req_gpa, u64 rsp_gpa, const void *req, void *rsp,
 			     u64 *info2)

@@ -987,6 +987,39 @@ static void test_vmpl1_report_through_svsm_and_hypervisor(void **state)
 	assert_memory_equal(rep + 0x90, ld, 48);
 }
 
+/*
+ * Without a launched CVM the hypervisor has no guest context to pass the
+ * requests to: each is answered SW_EXITINFO1 OK with the hypervisor error
+ * all ones in SW_EXITINFO2[63:32] (KVM's answer), and no response is
+ * written.
+ */
+static void test_vmpl1_report_without_gctx_is_hv_error(void **state)
+{
+	static u8 msg[4096];
+	const u64 hv_err = 0xffffffffULL << 32;
+	u8 key[32], zero[64] = { 0 };
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	unsigned int i;
+
+	memset(key, 0x5a, sizeof(key));
+	boot(e, guest_image_snp_vmpl_report, guest_image_snp_vmpl_report_end, 1, 1);
+	for (i = 0; i < RPT_MSGS; i++) {
+		u8 payload[0x60];
+
+		report_payload(payload, 1, 1);
+		gmsg_seal_report_req(msg, key, 1 + 2 * i, 1, payload);
+		assert_int_equal(vmm_mem_add(e->vm, RPT_PRIVATE + i * 4096ULL, msg, 4096, true), 0);
+	}
+	assert_int_equal(vmm_set_mem_state(e->vm, RPT_REQ, RPT_RSP + RPT_MSGS * 4096ULL,
+					   VMM_MEM_SHARED), 0);
+	expect_ucall(e, 0, &x, RPT_MSGS + 1,
+		     (const u64[]){ hv_err, hv_err, hv_err, hv_err, hv_err, 1 });
+	for (i = 0; i < RPT_MSGS; i++)
+		assert_memory_equal(page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + i * 4096ULL)),
+				    zero, sizeof(zero));
+}
+
 int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
@@ -1040,6 +1073,8 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_report_through_svsm_and_hypervisor,
 						setup_launched, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_report_without_gctx_is_hv_error, setup,
+						teardown),
 	};
 
 	mmio_oracle_self = argv[0];
