@@ -34,11 +34,11 @@
  * SNP guest request (NAE 0x80000011, GHCB spec 4.1.7): SW_EXITINFO1/2 the
  * request and response message pages, each page aligned, mapped in the NPT
  * and shared, else INVALID_INPUT.  As KVM does it: the request is copied
- * into a hypervisor page, a fresh response page made firmware-owned, the
- * PSP's SNP_GUEST_REQUEST issued with the guest context the launch left
- * (snp_mock_hv_set_guest(), which the SVSM setup's launch sets), the
- * response page reclaimed and copied out when the firmware took the
- * command; SW_EXITINFO2 = the firmware status.  No guest context, a
+ * into a hypervisor page, another made firmware-owned for the response,
+ * the PSP's SNP_GUEST_REQUEST issued with the guest context the launch left
+ * (snp_mock_hv_set_guest(), which the SVSM setup's launch sets; it also
+ * sets the two pages aside), the response page reclaimed and copied out
+ * when the firmware took the command; SW_EXITINFO2 = the firmware status.  No guest context, a
  * context of another ASID or a host step that failed: hypervisor error all
  * ones in SW_EXITINFO2[63:32] (KVM's answer; the GHCB spec names 1 and 2
  * only).  The model issues RMPUPDATE and PAGE_RECLAIM as the hypervisor
@@ -80,6 +80,7 @@ static struct {
 	snp_mock_exit_fn fn;
 	void *priv;
 	const struct snp_guest *guest;
+	struct page *bounce[2];		/* guest request: request, response */
 	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
 } hv;
 
@@ -451,29 +452,26 @@ static void exit_guest_request(struct tdsnp_ghcb *g, u32 asid)
 {
 	void *req = shared_page(asid, g->sw_exit_info_1);
 	void *rsp = shared_page(asid, g->sw_exit_info_2);
+	struct page *rq = hv.bounce[0], *rs = hv.bounce[1];
 	const struct snp_guest *sg = hv.guest;
-	struct page *rq = NULL, *rs = NULL;
 	bool lost = false;
 	s64 fw = -1;
 
 	if (!req || !rsp || req == rsp)
 		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
-	if (sg && sg->asid == asid) {
-		rq = tdsnp_alloc_page();
-		rs = tdsnp_alloc_page();
-	}
-	if (rq && rs) {
+	if (sg && sg->asid == asid && rq && rs) {
 		memcpy(page_address(rq), req, TDSNP_PAGE_SIZE);
 		fw = fw_guest_request(sg, rq, rs, &lost);
 		if (fw == SEV_RET_SUCCESS)
 			memcpy(rsp, page_address(rs), TDSNP_PAGE_SIZE);
+		memset(page_address(rq), 0, TDSNP_PAGE_SIZE);
+		if (lost) {
+			snp_quarantine_page(rs);
+			hv.bounce[1] = NULL;
+		} else {
+			memset(page_address(rs), 0, TDSNP_PAGE_SIZE);
+		}
 	}
-	if (rs && lost)
-		snp_quarantine_page(rs);
-	else if (rs)
-		tdsnp_free_page(rs);
-	if (rq)
-		tdsnp_free_page(rq);
 	set_result(g, TDSNP_GHCB_RESULT_OK, fw < 0 ? 0xffffffffULL << 32 : (u64)fw);
 }
 
@@ -552,6 +550,17 @@ static void vmgexit_handler(void *priv, struct tdsnp_regs *r)
 	r->rax = 0;
 }
 
+static void bounce_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hv.bounce); i++) {
+		if (hv.bounce[i])
+			tdsnp_free_page(hv.bounce[i]);
+		hv.bounce[i] = NULL;
+	}
+}
+
 /**
  * snp_mock_hv_init() - start the hypervisor model (no GHCB registered)
  *
@@ -573,6 +582,7 @@ int snp_mock_hv_init(void)
 void snp_mock_hv_fini(void)
 {
 	tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, NULL, NULL);
+	bounce_free();
 	memset(&hv, 0, sizeof(hv));
 }
 
@@ -745,8 +755,29 @@ int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op)
  * snp_mock_hv_set_guest() - the launched guest whose requests the hypervisor passes on
  * @g: its context (after SNP_LAUNCH_FINISH), used for SNP guest requests
  *     from its ASID; NULL: none (such requests get the hypervisor error)
+ *
+ * The two hypervisor pages a request goes through are allocated here, not
+ * while the guest's VMGEXIT is handled (in the kernel that is an exception
+ * handler), and freed with NULL or snp_mock_hv_fini().
+ *
+ * Return: 0 or -ENOMEM (then no guest is set).
  */
-void snp_mock_hv_set_guest(const struct snp_guest *g)
+int snp_mock_hv_set_guest(const struct snp_guest *g)
 {
+	unsigned int i;
+
+	hv.guest = NULL;
+	bounce_free();
+	if (!g)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(hv.bounce); i++) {
+		hv.bounce[i] = tdsnp_alloc_page();
+		if (!hv.bounce[i]) {
+			bounce_free();
+			return -ENOMEM;
+		}
+		memset(page_address(hv.bounce[i]), 0, TDSNP_PAGE_SIZE);
+	}
 	hv.guest = g;
+	return 0;
 }

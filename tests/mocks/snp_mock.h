@@ -156,7 +156,7 @@ void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn);
 void snp_mock_hv_set_cbit(u8 cbit);
 int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op);
 struct snp_guest;
-void snp_mock_hv_set_guest(const struct snp_guest *g);
+int snp_mock_hv_set_guest(const struct snp_guest *g);
 
 /* Firmware side of the RMP, for the launch model (same lock as the RMP). */
 void snp_mock_rmp_lock(void);

@@ -477,9 +477,9 @@ int tdsnp_mock_snp_svsm_launch(u64 policy, const void *image, u64 *image_gpa, u6
 	ret = ret ?: launch_page(&svsm.launched[1], SNP_PAGE_TYPE_SECRETS, NULL);
 	ret = ret ?: snp_guest_finish(&svsm.launch);
 	snp_mock_set_guest(svsm.asid, SNP_VMPL0);
+	ret = ret ?: snp_mock_hv_set_guest(&svsm.launch);
 	if (ret)
 		return ret;
-	snp_mock_hv_set_guest(&svsm.launch);
 	*image_gpa = svsm.launched[0].gpa;
 	*secrets_gpa = svsm.launched[1].gpa;
 	return 0;
