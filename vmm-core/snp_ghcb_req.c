@@ -315,9 +315,9 @@ int vmm_snp_nae_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
  *        hypervisor, through the SVSM's own GHCB) and says the answer
  * @ctx: for @pass
  *
- * Both messages are one whole page each, page aligned, shared (@sh maps
- * them) and distinct, else the answer is INVALID_INPUT and nothing is
- * passed on (a choice: KVM reads whatever the guest names).  Otherwise the
+ * Both messages are one whole page each, page aligned and shared (@sh maps
+ * them), else the answer is INVALID_INPUT and nothing is passed on (a
+ * choice: KVM reads whatever the guest names).  Otherwise the
  * answer is @pass's: SW_EXITINFO1 OK and SW_EXITINFO2 = hypervisor error
  * << 32 | firmware status.
  */
@@ -327,7 +327,7 @@ void vmm_snp_guest_request(struct tdsnp_ghcb *g, const struct vmm_snp_shmap *sh,
 	u64 rq = g->sw_exit_info_1, rs = g->sw_exit_info_2, info1, info2 = 0;
 	void *req = NULL, *rsp = NULL, *ck_req = NULL, *ck_rsp = NULL;
 
-	if (!((rq | rs) & (TDSNP_PAGE_SIZE - 1)) && rq != rs) {
+	if (!((rq | rs) & (TDSNP_PAGE_SIZE - 1))) {
 		req = sh->map(sh->ctx, rq, TDSNP_PAGE_SIZE, &ck_req);
 		rsp = req ? sh->map(sh->ctx, rs, TDSNP_PAGE_SIZE, &ck_rsp) : NULL;
 	}

@@ -7,7 +7,7 @@
  * (the request) and 0xFFF89000 + i * 0x1000 (the responses) shared.  First
  * two requests its SVSM must refuse without passing them on (GHCB error,
  * the call fails): the request in a private page (message 0 itself, which
- * the firmware would take), and the request and response in one page.  Then
+ * the firmware would take), and a request not page aligned.  Then
  * the guest copies each message in turn to the shared request page and
  * sends it, the response going to page i; then ucall(SW_EXITINFO2 of each,
  * the VMPL it runs at).
@@ -30,7 +30,7 @@ void guest_main(u32 cpu)
 
 	GUEST_ASSERT(cpu == 0);
 	GUEST_ASSERT(guest_snp_guest_request(REQ_PRIVATE, RSP_SHARED) == ~0ULL);
-	GUEST_ASSERT(guest_snp_guest_request(REQ_SHARED, REQ_SHARED) == ~0ULL);
+	GUEST_ASSERT(guest_snp_guest_request(REQ_SHARED + 8, RSP_SHARED) == ~0ULL);
 	for (i = 0; i < NR_MSGS; i++) {
 		const u64 *from = (const u64 *)(REQ_PRIVATE + i * 0x1000ULL);
 

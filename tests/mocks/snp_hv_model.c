@@ -457,7 +457,7 @@ static void exit_guest_request(struct tdsnp_ghcb *g, u32 asid)
 	bool lost = false;
 	s64 fw = -1;
 
-	if (!req || !rsp || req == rsp)
+	if (!req || !rsp)
 		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
 	if (sg && sg->asid == asid && rq && rs) {
 		memcpy(page_address(rq), req, TDSNP_PAGE_SIZE);

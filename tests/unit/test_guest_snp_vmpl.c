@@ -912,7 +912,7 @@ static void report_payload(u8 p[0x60], u8 seed, u32 vmpl)
  * (ASPFW snp_mcmd_guest_request), after the guest's two requests the SVSM
  * must refuse (the guest asserts the GHCB error): message 1 itself in its
  * private page (that message 1 is then taken with MSG_SEQNO 1 shows the
- * firmware never saw it) and one whose request and response share a page:
+ * firmware never saw it) and one whose request is not page aligned:
  * 1. MSG_SEQNO 1, VMPL 1: status 0; response MSG_SEQNO 2; ATTESTATION_REPORT
  *    VMPL (0x30) = 1, POLICY (0x08), REPORT_DATA (0x50) echoed, MEASUREMENT
  *    (0x90) = the launch digest of the SVSM's launch (its image page NORMAL,
