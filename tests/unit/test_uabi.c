@@ -793,7 +793,7 @@ static void test_set_mem_state_fails_while_physmem_maps_the_range(void **state)
 	ms.end = 0x100001000ULL;	/* past RAM */
 	assert_int_equal(call(e->t, vm, TDSNP_CALL_SET_MEM_STATE, &ms), -EINVAL);
 	ms.end = 0xfff31000ULL;
-	ms.reserved = 1;
+	ms.flags = 2;	/* a reserved bit */
 	assert_int_equal(call(e->t, vm, TDSNP_CALL_SET_MEM_STATE, &ms), -EINVAL);
 	pm.end = pm.start;
 	assert_int_equal(call(e->t, vm, TDSNP_CALL_OPEN_PHYSMEM, &pm), -EINVAL);
