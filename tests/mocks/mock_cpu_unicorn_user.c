@@ -121,6 +121,27 @@ struct shadow {
 	u32 prot;
 };
 
+#define CODE_TLB_SLOTS		8
+#define MAX_WALK_LEVELS		5
+
+/*
+ * A code page fetch() translated: @host for the page at @gla under the
+ * paging registers @cr0, @cr3, @cr4, @efer, through the paging-structure
+ * entries @pte[0..@nr) that then held @val[] (their accessed bits set), with
+ * the region table of generation @gen.  Valid while all of those still hold:
+ * the walk would give the same page and set no bit (test_mock_cpu.c).
+ */
+struct code_tlb {
+	u64 gla;
+	u8 *host;
+	u64 cr0, cr3, cr4, efer;
+	u64 gen;
+	u32 nr;
+	bool cacheable;
+	u64 *pte[MAX_WALK_LEVELS];
+	u64 val[MAX_WALK_LEVELS];
+};
+
 /* Where the saved CPU context keeps what the API does not expose. */
 struct ctx_layout {
 	size_t data_off;	/* uc_context header size */
@@ -136,6 +157,8 @@ struct mock_cpu {
 	uc_context *ctx64, *ctx32, *ctx16, *ctx;
 	struct region reg[MAX_REGIONS];
 	u32 nr_reg;
+	u64 reg_gen;		/* bumped whenever reg[] changes (code_tlb) */
+	struct code_tlb code_tlb[CODE_TLB_SLOTS];
 	struct shadow shadow[MAX_SHADOWS];
 	u32 nr_shadow;
 	/* The run in progress. */
@@ -286,6 +309,7 @@ int mock_cpu_map(struct mock_cpu *cpu, u64 gpa, u64 size, void *host, u32 prot)
 	r->size = size;
 	r->host = host;
 	r->prot = prot;
+	cpu->reg_gen++;
 	return 0;
 }
 
@@ -343,6 +367,7 @@ int mock_cpu_protect(struct mock_cpu *cpu, u64 gpa, u64 size, u32 prot)
 	if (err)
 		return err;
 	r->prot = prot;
+	cpu->reg_gen++;
 	drop_shadows(cpu, 0, ~0ULL);
 	err = mcpu_errno(uc_mem_protect(cpu->uc, gpa, size, mcpu_uc_prot(prot)));
 	flush_tlb(cpu);
@@ -369,6 +394,7 @@ int mock_cpu_unmap(struct mock_cpu *cpu, u64 gpa, u64 size)
 	if (err)
 		return err;
 	*r = cpu->reg[--cpu->nr_reg];
+	cpu->reg_gen++;
 	drop_shadows(cpu, 0, ~0ULL);
 	cpu->code_page = NULL;
 	return mcpu_errno(uc_mem_unmap(cpu->uc, gpa, size));
@@ -468,22 +494,25 @@ static void pte_set_flags(struct mock_cpu *cpu, u64 gpa, u64 flags)
 }
 
 /*
- * The walk a CPU makes for @gla (SDM Vol. 3A 4.4, 4.5), with accessed and
- * dirty bits set when it succeeds.  Return 0 with *gpa; 1 when the guest
- * takes #PF (*pf_error is its error code); -EFAULT with *gpa = the
- * paging-structure GPA that is not mapped; -EOPNOTSUPP for 32-bit paging
- * without PAE.
+ * walk() below; @tr (if not NULL): on success, the paging-structure entries
+ * it went through and their values after it, and whether all of them lie
+ * in regions of host memory (@tr->cacheable).
  */
-static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, u32 access,
-		bool user, u64 *gpa, u32 *pf_error)
+static int walk_traced(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla,
+		       u32 access, bool user, u64 *gpa, u32 *pf_error, struct code_tlb *tr)
 {
 	bool nxe = st->efer & EFER_NXE, wp = st->cr0 & CR0_WP;
 	u64 table, e = 0, rsvd = nxe ? 0 : PTE_NX;
 	u32 err = (access & MOCK_CPU_ACCESS_WRITE ? PF_W : 0) | (user ? PF_U : 0) |
 		  ((access & MOCK_CPU_ACCESS_FETCH) && nxe ? PF_I : 0);
-	u64 ent_gpa[5];
+	u64 ent_gpa[MAX_WALK_LEVELS];
 	int levels, lvl, n = 0;
 	bool w_ok = true, u_ok = true, x_ok = true;
+
+	if (tr) {
+		tr->nr = 0;
+		tr->cacheable = true;
+	}
 
 	if (!(st->cr0 & CR0_PG)) {
 		*gpa = (st->efer & EFER_LMA) ? gla : (u32)gla;
@@ -539,6 +568,16 @@ static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, 
 					      (i == n - 1 && (access & MOCK_CPU_ACCESS_WRITE) ?
 					       PTE_D : 0));
 			}
+			/* The entries as they are now, their bits set. */
+			for (i = 0; tr && i < n; i++) {
+				u64 *p = pte_at(cpu, ent_gpa[i]);
+
+				tr->cacheable &= p != NULL;
+				if (!p)
+					break;
+				tr->pte[tr->nr] = p;
+				tr->val[tr->nr++] = __atomic_load_n(p, __ATOMIC_RELAXED);
+			}
 			return 0;
 		}
 		table = e & PTE_ADDR;
@@ -552,6 +591,19 @@ rsvd:
 prot:
 	*pf_error = err | PF_P;
 	return 1;
+}
+
+/*
+ * The walk a CPU makes for @gla (SDM Vol. 3A 4.4, 4.5), with accessed and
+ * dirty bits set when it succeeds.  Return 0 with *gpa; 1 when the guest
+ * takes #PF (*pf_error is its error code); -EFAULT with *gpa = the
+ * paging-structure GPA that is not mapped; -EOPNOTSUPP for 32-bit paging
+ * without PAE.
+ */
+static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, u32 access,
+		bool user, u64 *gpa, u32 *pf_error)
+{
+	return walk_traced(cpu, st, gla, access, user, gpa, pf_error, NULL);
 }
 
 static u32 cpl_of(const struct mock_cpu_state *st)
@@ -842,6 +894,67 @@ static void hook_stop(struct mock_cpu *cpu, u32 reason)
 	stop_with(cpu, reason);
 }
 
+/* Are the paging registers and entries of @t what they were when it was filled? */
+static bool code_tlb_hit(const struct code_tlb *t, u64 gla, const struct mock_cpu_state *st,
+			 u64 gen)
+{
+	u32 i;
+
+	if (!t->host || t->gla != gla || t->gen != gen || t->cr0 != st->cr0 ||
+	    t->cr3 != st->cr3 || t->cr4 != st->cr4 || t->efer != st->efer)
+		return false;
+	for (i = 0; i < t->nr; i++)
+		if (__atomic_load_n(t->pte[i], __ATOMIC_RELAXED) != t->val[i])
+			return false;
+	return true;
+}
+
+/*
+ * Host memory of the code page at linear address @page as the engine sees
+ * it now, or NULL.  CR0, CR3 and CR4 are the engine's (the guest may load
+ * them without an exit); EFER is the run's (WRMSR at CPL 0 is an exit, at
+ * CPL 3 a #GP, either way the run ends) with LMA as CR0.PG and LME make it
+ * (SDM Vol. 3A 10.8.5).  A page seen before under the same registers,
+ * regions and paging-structure entries is not walked again: the walk would
+ * give the same page, and the accessed bits it sets are set already.
+ */
+static u8 *code_translate(struct mock_cpu *cpu, u64 page)
+{
+	int ids[3] = { UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4 };
+	struct code_tlb *t = &cpu->code_tlb[(page >> 12) % CODE_TLB_SLOTS];
+	struct mock_cpu_state st = *cpu->st;
+	void *vals[3] = { &st.cr0, &st.cr3, &st.cr4 };
+	struct region *r;
+	u64 gpa;
+	u32 pf;
+	int w;
+
+	if (uc_reg_read_batch(cpu->uc, ids, vals, 3))
+		return NULL;
+	st.efer &= ~EFER_LMA;
+	if ((st.efer & EFER_LME) && (st.cr0 & CR0_PG))
+		st.efer |= EFER_LMA;
+	if (code_tlb_hit(t, page, &st, cpu->reg_gen))
+		return t->host;
+	t->host = NULL;
+	w = walk_traced(cpu, &st, page, MOCK_CPU_ACCESS_READ, false, &gpa, &pf, t);
+	if (w)
+		return NULL;
+	r = region_of(cpu, gpa);
+	if (!r)
+		return NULL;
+	if (t->cacheable) {
+		t->gla = page;
+		t->host = r->host + (gpa - r->gpa);
+		t->cr0 = st.cr0;
+		t->cr3 = st.cr3;
+		t->cr4 = st.cr4;
+		t->efer = st.efer;
+		t->gen = cpu->reg_gen;
+	}
+	return r->host + (gpa - r->gpa);
+}
+
 /* Bytes of the instruction at @rip through a cached translation of its page. */
 static int fetch(struct mock_cpu *cpu, u64 rip, u8 *buf, u32 len)
 {
@@ -851,21 +964,9 @@ static int fetch(struct mock_cpu *cpu, u64 rip, u8 *buf, u32 len)
 		u64 gla = rip + i, page = gla & ~PAGE_MASK_LOW;
 
 		if (!cpu->code_page || cpu->code_page_gla != page) {
-			struct mock_cpu_state st = *cpu->st;
-			struct region *r;
-			u64 gpa;
-			u32 pf;
-
-			uc_reg_read(cpu->uc, UC_X86_REG_CR3, &st.cr3);
-			uc_reg_read(cpu->uc, UC_X86_REG_CR0, &st.cr0);
-			uc_reg_read(cpu->uc, UC_X86_REG_CR4, &st.cr4);
-			st.efer = msr_read(cpu->uc, MSR_EFER);
-			if (walk(cpu, &st, page, MOCK_CPU_ACCESS_READ, false, &gpa, &pf))
+			cpu->code_page = code_translate(cpu, page);
+			if (!cpu->code_page)
 				return -EFAULT;
-			r = region_of(cpu, gpa);
-			if (!r)
-				return -EFAULT;
-			cpu->code_page = r->host + (gpa - r->gpa);
 			cpu->code_page_gla = page;
 		}
 		buf[i] = cpu->code_page[gla & PAGE_MASK_LOW];

@@ -13,7 +13,7 @@
  * The blob is copied to CODE; each entry point is CODE + (label - blob).
  */
 extern const u8 g_blob[], g_blob_end[], g_sum[], g_intercepts[], g_tdcall[], g_pf[],
-	g_no_memory[], g_div0[], g_spin[], g_pf_handler[], g_ud_handler[];
+	g_no_memory[], g_div0[], g_spin[], g_pf_handler[], g_ud_handler[], g_remap[];
 asm(".pushsection .rodata\n"
 	".code64\n"
 	"g_blob:\n"
@@ -70,6 +70,11 @@ asm(".pushsection .rodata\n"
 	"	hlt\n"
 	"g_spin:\n"
 	"	jmp g_spin\n"
+	/* store RAX to the PTE at RDI, INVLPG the page at RSI, jump there */
+	"g_remap:\n"
+	"	mov %rax, (%rdi)\n"
+	"	invlpg (%rsi)\n"
+	"	jmp *%rsi\n"
 	/* #PF on IST1: error code, CR2, RSP after the frame */
 	"g_pf_handler:\n"
 	"	mov %rsp, 0x8020\n"
