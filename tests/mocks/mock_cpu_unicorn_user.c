@@ -991,12 +991,23 @@ static bool io_allowed(struct mock_cpu *cpu)
 	return cur_cpl(cpu) <= ((rflags >> 12) & 3);
 }
 
-/* The instruction could be an exit: 0F xx (CPUID, RDMSR, WRMSR), HLT, port I/O. */
-static bool exit_opcode(u8 op)
-{
-	return op == 0x0f || op == 0xf4 || (op >= 0xe4 && op <= 0xe7) ||
-	       (op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f);
-}
+/*
+ * What hook_code() makes of a byte: a legacy prefix (SDM Vol. 2A 2.1.1) or
+ * REX (2.2.1; a 0x4x byte in a longer instruction), an opcode that could be
+ * an exit (0F xx: CPUID, RDMSR, WRMSR; HLT; port I/O), or another opcode.
+ */
+enum { BYTE_OPCODE, BYTE_PREFIX, BYTE_EXIT };
+
+static const u8 byte_class[256] = {
+	[0x26] = BYTE_PREFIX, [0x2e] = BYTE_PREFIX, [0x36] = BYTE_PREFIX, [0x3e] = BYTE_PREFIX,
+	[0x40 ... 0x4f] = BYTE_PREFIX,
+	[0x64 ... 0x67] = BYTE_PREFIX,
+	[0xf0] = BYTE_PREFIX, [0xf2] = BYTE_PREFIX, [0xf3] = BYTE_PREFIX,
+	[0x0f] = BYTE_EXIT, [0xf4] = BYTE_EXIT,
+	[0x6c ... 0x6f] = BYTE_EXIT,
+	[0xe4 ... 0xe7] = BYTE_EXIT,
+	[0xec ... 0xef] = BYTE_EXIT,
+};
 
 /*
  * The bytes of the last instruction into the exit, for the exits that are
@@ -1021,7 +1032,7 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 	struct mock_cpu *cpu = user;
 	u8 buf[MOCK_CPU_INSN_MAX];
 	const u8 *b = buf;
-	u32 i = 0, n = (u32)min_u64(size, MOCK_CPU_INSN_MAX);
+	u32 i, j, n = (u32)min_u64(size, MOCK_CPU_INSN_MAX);
 	u64 off = address & PAGE_MASK_LOW;
 	bool opsize = false, rep = false;
 	u8 op;
@@ -1041,23 +1052,17 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 		cpu->insn_lazy = false;
 		return;	/* Unicorn itself reports the fetch */
 	}
-	/* Legacy prefixes, then REX (a 0x4x byte in a longer instruction). */
-	while (i + 1 < n) {
-		u8 p = b[i];
-
-		if (p == 0x66)
-			opsize = true;
-		else if (p == 0xf3 || p == 0xf2)
-			rep = true;
-		else if (!(p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 ||
-			   p == 0x65 || p == 0x67 || p == 0xf0 || (p & 0xf0) == 0x40))
-			break;
-		i++;
-	}
+	/* Legacy prefixes and REX, then the opcode: one table look-up a byte. */
+	for (i = 0; i + 1 < n && byte_class[b[i]] == BYTE_PREFIX; i++)
+		;
 	op = b[i];
-	if (!exit_opcode(op)) {
+	if (byte_class[op] != BYTE_EXIT) {
 		cpu->insn_lazy = true;
 		return;
+	}
+	for (j = 0; j < i; j++) {
+		opsize |= b[j] == 0x66;
+		rep |= b[j] == 0xf3 || b[j] == 0xf2;
 	}
 	cpu->insn_lazy = false;
 	memcpy(cpu->exit->insn, b, n);
