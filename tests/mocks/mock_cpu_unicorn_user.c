@@ -121,7 +121,7 @@ struct shadow {
 	u32 prot;
 };
 
-#define CODE_TLB_SLOTS		8
+#define CODE_TLB_SLOTS		16
 #define MAX_WALK_LEVELS		5
 
 /*
@@ -895,13 +895,12 @@ static void hook_stop(struct mock_cpu *cpu, u32 reason)
 }
 
 /* Are the paging registers and entries of @t what they were when it was filled? */
-static bool code_tlb_hit(const struct code_tlb *t, u64 gla, const struct mock_cpu_state *st,
-			 u64 gen)
+static bool code_tlb_hit(const struct code_tlb *t, u64 gla, const u64 *cr, u64 efer, u64 gen)
 {
 	u32 i;
 
-	if (!t->host || t->gla != gla || t->gen != gen || t->cr0 != st->cr0 ||
-	    t->cr3 != st->cr3 || t->cr4 != st->cr4 || t->efer != st->efer)
+	if (!t->host || t->gla != gla || t->gen != gen || t->cr0 != cr[0] ||
+	    t->cr3 != cr[1] || t->cr4 != cr[2] || t->efer != efer)
 		return false;
 	for (i = 0; i < t->nr; i++)
 		if (__atomic_load_n(t->pte[i], __ATOMIC_RELAXED) != t->val[i])
@@ -922,8 +921,9 @@ static u8 *code_translate(struct mock_cpu *cpu, u64 page)
 {
 	int ids[3] = { UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4 };
 	struct code_tlb *t = &cpu->code_tlb[(page >> 12) % CODE_TLB_SLOTS];
-	struct mock_cpu_state st = *cpu->st;
-	void *vals[3] = { &st.cr0, &st.cr3, &st.cr4 };
+	u64 cr[3], efer = cpu->st->efer & ~EFER_LMA;
+	void *vals[3] = { &cr[0], &cr[1], &cr[2] };
+	struct mock_cpu_state st;
 	struct region *r;
 	u64 gpa;
 	u32 pf;
@@ -931,11 +931,15 @@ static u8 *code_translate(struct mock_cpu *cpu, u64 page)
 
 	if (uc_reg_read_batch(cpu->uc, ids, vals, 3))
 		return NULL;
-	st.efer &= ~EFER_LMA;
-	if ((st.efer & EFER_LME) && (st.cr0 & CR0_PG))
-		st.efer |= EFER_LMA;
-	if (code_tlb_hit(t, page, &st, cpu->reg_gen))
+	if ((efer & EFER_LME) && (cr[0] & CR0_PG))
+		efer |= EFER_LMA;
+	if (code_tlb_hit(t, page, cr, efer, cpu->reg_gen))
 		return t->host;
+	st = *cpu->st;
+	st.cr0 = cr[0];
+	st.cr3 = cr[1];
+	st.cr4 = cr[2];
+	st.efer = efer;
 	t->host = NULL;
 	w = walk_traced(cpu, &st, page, MOCK_CPU_ACCESS_READ, false, &gpa, &pf, t);
 	if (w)
