@@ -1031,9 +1031,12 @@ static void insn_copy(struct mock_cpu *cpu)
 	cpu->exit->insn_len = (u8)cpu->last_size;
 }
 
-static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
+/*
+ * hook_code() for an instruction that may exit or whose page is not the
+ * cached code page (out of line: the common case needs no frame).
+ */
+static noinline void hook_code_slow(uc_engine *uc, struct mock_cpu *cpu, u64 address, u32 size)
 {
-	struct mock_cpu *cpu = user;
 	u8 buf[MOCK_CPU_INSN_MAX];
 	const u8 *b = buf;
 	u32 i, j, n = (u32)min_u64(size, MOCK_CPU_INSN_MAX);
@@ -1041,14 +1044,6 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 	bool opsize = false, rep = false;
 	u8 op;
 
-	(void)uc;
-	cpu->last_rip = address;
-	cpu->last_size = size;
-	if (cpu->executed++ >= cpu->budget) {
-		cpu->insn_lazy = true;
-		hook_stop(cpu, MOCK_CPU_EXIT_BUDGET);
-		return;
-	}
 	/* Straight from the cached code page when the instruction lies in it. */
 	if (cpu->code_page && cpu->code_page_gla == address - off && off + n <= PAGE_SZ) {
 		b = cpu->code_page + off;
@@ -1108,6 +1103,33 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 		}
 		hook_stop(cpu, MOCK_CPU_EXIT_IO);
 	}
+}
+
+static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
+{
+	struct mock_cpu *cpu = user;
+	u64 off = address & PAGE_MASK_LOW;
+	u32 i, n = size < MOCK_CPU_INSN_MAX ? size : MOCK_CPU_INSN_MAX;
+	const u8 *b;
+
+	cpu->last_rip = address;
+	cpu->last_size = size;
+	if (unlikely(cpu->executed++ >= cpu->budget)) {
+		cpu->insn_lazy = true;
+		hook_stop(cpu, MOCK_CPU_EXIT_BUDGET);
+		return;
+	}
+	/* Most instructions: in the cached code page, and no exit. */
+	if (likely(cpu->code_page && cpu->code_page_gla == address - off && off + n <= PAGE_SZ)) {
+		b = cpu->code_page + off;
+		for (i = 0; i + 1 < n && byte_class[b[i]] == BYTE_PREFIX; i++)
+			;
+		if (likely(byte_class[b[i]] != BYTE_EXIT)) {
+			cpu->insn_lazy = true;
+			return;
+		}
+	}
+	hook_code_slow(uc, cpu, address, size);
 }
 
 /*
