@@ -191,6 +191,12 @@ struct mock_cpu {
 	u32 mxcsr;
 	bool sse_valid;
 	/*
+	 * The engine holds the guest's SSE state of the last run: copied into
+	 * @xmm and @mxcsr only when a load is about to replace it (most loads
+	 * keep the engine's state and write just the GPRs).
+	 */
+	bool sse_in_engine;
+	/*
 	 * The state the engine holds since the last save: a load that changes
 	 * only general registers and RFLAGS writes just those.
 	 */
@@ -737,6 +743,13 @@ static int load_state(struct mock_cpu *cpu, const struct mock_cpu_state *st)
 		return 0;
 	}
 	cpu->have_last = false;
+	if (cpu->sse_in_engine) {
+		for (i = 0; i < 16; i++)
+			uc_reg_read(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
+		uc_reg_read(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
+		cpu->sse_valid = true;
+		cpu->sse_in_engine = false;
+	}
 	if ((st->rflags & RFLAGS_VM) || lma != ((st->cr0 & CR0_PG) && (st->efer & EFER_LME)) ||
 	    ((st->cr0 & CR0_PG) && !(st->cr0 & CR0_PE)))
 		return -EOPNOTSUPP;
@@ -811,10 +824,7 @@ static void save_state(struct mock_cpu *cpu, struct mock_cpu_state *st)
 
 	for (i = 0; i < 16; i++)
 		uc_reg_read(cpu->uc, gpr_ids[i], &st->gpr[i]);
-	for (i = 0; i < 16; i++)
-		uc_reg_read(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
-	uc_reg_read(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
-	cpu->sse_valid = true;
+	cpu->sse_in_engine = true;
 	uc_reg_read(cpu->uc, UC_X86_REG_RIP, &st->rip);
 	uc_reg_read(cpu->uc, UC_X86_REG_RFLAGS, &st->rflags);
 	uc_reg_read(cpu->uc, UC_X86_REG_CR0, &st->cr0);

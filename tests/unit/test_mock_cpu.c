@@ -377,6 +377,35 @@ static void test_exit_follows_remapped_code_page(void **state)
 	free(other);
 }
 
+/*
+ * XMM registers keep the guest's values across exits, whether the next
+ * entry changes only GPRs or loads the whole state again (here: CR2).
+ */
+static void test_sse_state_survives_exits_and_full_loads(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_cpu_exit x;
+	const u64 v = 0x1122334455667788ULL;
+
+	f->st.cr4 |= 0x600;	/* OSFXSR, OSXMMEXCPT (SDM Vol. 3A 2.5): SSE allowed */
+	f->st.rip = entry(g_sse_set);
+	f->st.gpr[0] = v;
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	f->st.rip = entry(g_sse_get);
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	assert_int_equal(f->st.gpr[3], v);
+	f->st.cr2 = 0x1234000;
+	f->st.gpr[3] = 0;
+	f->st.rip = entry(g_sse_get);
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	assert_int_equal(f->st.gpr[3], v);
+	assert_int_equal(get64(f, DATA + 0x30), v);
+	assert_int_equal(f->st.cr2, 0x1234000);
+}
+
 static void test_bad_maps_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -413,6 +442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_maps_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_follows_remapped_code_page, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sse_state_survives_exits_and_full_loads,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
