@@ -578,7 +578,7 @@ static int walk_traced(struct mock_cpu *cpu, const struct mock_cpu_state *st, u6
 			for (i = 0; tr && i < n; i++) {
 				u64 *p = pte_at(cpu, ent_gpa[i]);
 
-				tr->cacheable &= p != NULL;
+				tr->cacheable &= !!p;
 				if (!p)
 					break;
 				tr->pte[tr->nr] = p;

@@ -340,13 +340,14 @@ static void test_exit_follows_remapped_code_page(void **state)
 {
 	struct fixture *f = *state;
 	struct mock_cpu_exit x;
-	const u64 pt = 0x7000, gla = 0x403000, page_a = 0x20000, page_b = 0x21000;
+	const u64 pt = 0x7000, pte = pt + 3 * 8ULL, gla = 0x403000, page_a = 0x20000,
+		  page_b = 0x21000;
 	u8 *other = aligned_alloc(4096, 4096);
 
 	assert_non_null(other);
 	/* PD[2] -> a page table whose entry 3 maps GLA 4 MiB + 12 KiB (SDM Table 4-19). */
 	put64(f, PD + 16, pt | 0x3);
-	put64(f, pt + 3 * 8, page_a | 0x3);
+	put64(f, pte, page_a | 0x3);
 	memcpy(f->mem + page_a, "\x0f\xa2", 2);	/* CPUID */
 	memcpy(f->mem + page_b, "\xe6\x80", 2);	/* OUT 0x80, AL */
 	f->st.rip = gla;
@@ -356,7 +357,7 @@ static void test_exit_follows_remapped_code_page(void **state)
 	/* The guest points the PTE at page B and jumps back to the same address. */
 	f->st.rip = entry(g_remap);
 	f->st.gpr[0] = page_b | 0x3;
-	f->st.gpr[7] = pt + 3 * 8;
+	f->st.gpr[7] = pte;
 	f->st.gpr[6] = gla;
 	run(f, &x);
 	assert_int_equal(x.reason, MOCK_CPU_EXIT_IO);
