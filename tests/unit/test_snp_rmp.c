@@ -533,6 +533,33 @@ static void test_rmpquery_reports_2m_entry_size_for_any_page_in_it(void **state)
 	snp_mock_set_host();
 }
 
+/* Where the NPT maps a GPA, looked up again after each remapping (the lookup caches). */
+static void test_npt_lookup_follows_remapping(void **state)
+{
+	u64 spa = 0;
+
+	(void)state;
+	assert_int_equal(snp_mock_npt_map(ASID, tdsnp_gpa(0x5000), frame_hpa(600), SNP_PAGE_4K), 0);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5123, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)) + 0x123);
+	spa = 0;
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5ff8, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)) + 0xff8);
+	assert_int_equal(snp_mock_npt_lookup(ASID + 1, 0x5000, &spa), -ENOENT);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x6000, &spa), -ENOENT);
+	/* The same page moved to another GPA: the old one maps nothing now. */
+	assert_int_equal(snp_mock_npt_map(ASID, tdsnp_gpa(0x6000), frame_hpa(600), SNP_PAGE_4K), 0);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5000, &spa), -ENOENT);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x6008, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)) + 8);
+	/* Another page at the old GPA. */
+	assert_int_equal(snp_mock_npt_map(ASID, tdsnp_gpa(0x5000), frame_hpa(601), SNP_PAGE_4K), 0);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5000, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(601)));
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x6000, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)));
+}
+
 static void test_psmash_without_firmware_gives_sw_status_not_a_code(void **state)
 {
 	(void)state;
@@ -560,6 +587,7 @@ RUN_2M(test_rmpquery_reports_2m_entry_size_for_any_page_in_it)
 RUN_2M(test_rmpupdate_overlap_injection_is_retried_and_reproducible)
 RUN_2M(test_direct_mode_gives_the_same_results_as_trapping)
 RUN_2M(test_concurrent_rmpupdates_on_distinct_pages)
+RUN_2M(test_npt_lookup_follows_remapping)
 #define T2M(fn) cmocka_unit_test(fn##_2m)
 
 int main(void)
@@ -578,6 +606,7 @@ int main(void)
 		T2M(test_rmpupdate_overlap_injection_is_retried_and_reproducible),
 		T2M(test_direct_mode_gives_the_same_results_as_trapping),
 		T2M(test_concurrent_rmpupdates_on_distinct_pages),
+		T2M(test_npt_lookup_follows_remapping),
 		cmocka_unit_test(test_strict_mode_catches_free_of_assigned_page),
 		cmocka_unit_test(test_contiguous_rmp_entry_address_and_coverage),
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
