@@ -226,21 +226,28 @@ TDSNP_UAPI_SIZE(struct tdsnp_state_batch, 16);
 
 /**
  * struct tdsnp_mem_state - SET_MEM_STATE (on a VM handle)
- * @start: first byte (page aligned, inside RAM)
- * @end: one past the last byte (page aligned, > @start, inside RAM)
+ * @start: first byte (page aligned, inside RAM; 2 MiB aligned with
+ *         TDSNP_MEM_STATE_2M)
+ * @end: one past the last byte (as @start, > @start, inside RAM)
  * @state: TDSNP_MEM_*
- * @reserved: must be zero
+ * @flags: TDSNP_MEM_STATE_2M or 0; any other bit is -EINVAL (this word was
+ *         reserved, always 0, before: old callers ask for 4 KiB pages)
  *
  * -EBUSY while any page of the range is mapped through OPEN_PHYSMEM.
+ * TDSNP_MEM_STATE_2M (vmm-core vmm_set_mem_state_flags() with VMM_MEM_2M):
+ * each 2 MiB of the range becomes one 2 MiB private page; TDSNP_MEM_PRIVATE
+ * only, else -EINVAL; -EOPNOTSUPP on a backend without 2 MiB pages.
  */
 struct tdsnp_mem_state {
 	__u64 start;
 	__u64 end;
 	__u32 state;
-	__u32 reserved;
+	__u32 flags;
 };
 
 TDSNP_UAPI_SIZE(struct tdsnp_mem_state, 24);
+TDSNP_UAPI_OFF(struct tdsnp_mem_state, flags, 20);
+#define TDSNP_MEM_STATE_2M	(1U << 0)
 
 /**
  * struct tdsnp_event_range - MMIO_EVENT / IOIO_EVENT (on a VM handle)
