@@ -35,6 +35,16 @@
  * over the VM's private pages), and vmm-core decodes and emulates it.
  * INS/OUTS exits carry the instruction bytes and vmm-core emulates them
  * (and string MMIO) over the VM's private pages through @mem_rw.
+ *
+ * SSE: TDG.VP.ENTER and the L2->L1 exit move no extended state (TDX module
+ * 1.5.01 tdg_vp_enter.c; only tdh_vp_enter.c and td_exit.c do, on TD entry
+ * and exit), so the L2's XMM0-15 and MXCSR are the L1 vCPU's registers.
+ * Each L2 vCPU keeps them in a save area while the L1 runs: loaded right
+ * before TDG.VP.ENTER and stored right after it (env @load_sse/@store_sse,
+ * or in the kernel this file's own sequence inside kernel_fpu_begin()).
+ * @vec_rw reads and writes that area, so vmm-core emulates MOVD, MOVQ and
+ * the 16-byte SSE moves to MMIO; 32-byte VEX moves (YMM) are refused with
+ * -EOPNOTSUPP, the area holding XMM only.
  */
 #include <vmm/vmm.h>
 #include <vmm/tdx_l2.h>
@@ -46,6 +56,9 @@
 #include <tdx/tdx_guest.h>
 #include <tdx/tdx_vmcall.h>
 #include <tdx/tdx_host.h>
+#ifdef __KERNEL__
+#include <asm/fpu/api.h>
+#endif
 
 #define TDX_L2_MAX_REENTER	64
 #define TDX_L2_MAX_SHARED	16
@@ -141,6 +154,7 @@ struct tdxl2_vcpu {
 	u32 answer_len;			/* instruction length of an exit awaiting an answer */
 	u64 cr2;			/* CR2 for the #PF being injected */
 	bool cr2_pending;		/* write @cr2 before the next TDG.VP.ENTER */
+	struct vmm_tdx_l2_sse sse;	/* the L2's XMM0-15, MXCSR while the L1 runs */
 };
 
 static const struct vmm_tdx_l2_env *cur_env;
@@ -167,7 +181,7 @@ static struct tdxl2_vm *vm_of[TDX_MAX_VMS];
 int vmm_tdx_l2_set_env(const struct vmm_tdx_l2_env *env)
 {
 	if (env && (!env->map || !env->unmap || !env->alloc_private_page ||
-		    !env->free_private_page))
+		    !env->free_private_page || !env->load_sse != !env->store_sse))
 		return -EINVAL;
 	if (tdsnp_atomic64_read(&nr_vms))
 		return -EBUSY;
@@ -787,6 +801,7 @@ static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 		goto unmap;
 	memset(c->gs, 0, sizeof(*c->gs));
 	c->gs->rflags = BIT(1);
+	c->sse.mxcsr = VMM_TDX_L2_MXCSR_RESET;
 	tdsnp_mutex_lock(&v->lock);
 	start = v->start;
 	tdsnp_mutex_unlock(&v->lock);
@@ -1320,6 +1335,104 @@ static void take_interrupts(struct tdxl2_vm *v)
 		v->env->take_interrupts(v->env->ctx);
 }
 
+/* Can the L2's SSE registers be moved around TDG.VP.ENTER here? */
+static bool sse_reachable(const struct tdxl2_vm *v)
+{
+#ifdef __KERNEL__
+	(void)v;
+	return true;
+#else
+	return v->env->load_sse;
+#endif
+}
+
+#ifdef __KERNEL__
+/*
+ * XMM0-15 and MXCSR of this CPU from and to @s (layout: struct
+ * vmm_tdx_l2_sse), only between kernel_fpu_begin() and kernel_fpu_end().
+ * The kernel is compiled without SSE code generation, so no code between
+ * the loads and the TDCALL touches these registers.
+ */
+static void cpu_sse_load(const struct vmm_tdx_l2_sse *s)
+{
+	asm volatile("movdqu 0x00(%1), %%xmm0\n\t"
+		     "movdqu 0x10(%1), %%xmm1\n\t"
+		     "movdqu 0x20(%1), %%xmm2\n\t"
+		     "movdqu 0x30(%1), %%xmm3\n\t"
+		     "movdqu 0x40(%1), %%xmm4\n\t"
+		     "movdqu 0x50(%1), %%xmm5\n\t"
+		     "movdqu 0x60(%1), %%xmm6\n\t"
+		     "movdqu 0x70(%1), %%xmm7\n\t"
+		     "movdqu 0x80(%1), %%xmm8\n\t"
+		     "movdqu 0x90(%1), %%xmm9\n\t"
+		     "movdqu 0xa0(%1), %%xmm10\n\t"
+		     "movdqu 0xb0(%1), %%xmm11\n\t"
+		     "movdqu 0xc0(%1), %%xmm12\n\t"
+		     "movdqu 0xd0(%1), %%xmm13\n\t"
+		     "movdqu 0xe0(%1), %%xmm14\n\t"
+		     "movdqu 0xf0(%1), %%xmm15\n\t"
+		     "ldmxcsr 0x100(%1)"
+		     : : "m"(*s), "r"(s));
+}
+
+static void cpu_sse_store(struct vmm_tdx_l2_sse *s)
+{
+	asm volatile("movdqu %%xmm0, 0x00(%1)\n\t"
+		     "movdqu %%xmm1, 0x10(%1)\n\t"
+		     "movdqu %%xmm2, 0x20(%1)\n\t"
+		     "movdqu %%xmm3, 0x30(%1)\n\t"
+		     "movdqu %%xmm4, 0x40(%1)\n\t"
+		     "movdqu %%xmm5, 0x50(%1)\n\t"
+		     "movdqu %%xmm6, 0x60(%1)\n\t"
+		     "movdqu %%xmm7, 0x70(%1)\n\t"
+		     "movdqu %%xmm8, 0x80(%1)\n\t"
+		     "movdqu %%xmm9, 0x90(%1)\n\t"
+		     "movdqu %%xmm10, 0xa0(%1)\n\t"
+		     "movdqu %%xmm11, 0xb0(%1)\n\t"
+		     "movdqu %%xmm12, 0xc0(%1)\n\t"
+		     "movdqu %%xmm13, 0xd0(%1)\n\t"
+		     "movdqu %%xmm14, 0xe0(%1)\n\t"
+		     "movdqu %%xmm15, 0xf0(%1)\n\t"
+		     "stmxcsr 0x100(%1)"
+		     : "=m"(*s) : "r"(s));
+}
+#endif
+
+/*
+ * TDG.VP.ENTER with the L2's SSE registers and, for an injected #PF, its
+ * CR2 on the CPU: CR2 is written last (env @set_cr2), after anything that
+ * could fault.
+ */
+static u64 enter(struct tdxl2_vm *v, struct tdxl2_vcpu *c, enum tdx_l2_invd invd,
+		 struct tdg_l2_exit *raw)
+{
+	const struct vmm_tdx_l2_env *env = v->env;
+	u64 ret;
+
+	if (env->load_sse) {
+		env->load_sse(env->ctx, &c->sse);
+		if (c->cr2_pending)
+			env->set_cr2(env->ctx, c->cr2);
+		ret = tdg_vp_enter(v->l2, invd, tdsnp_gpa(c->gs_gpa), raw);
+		env->store_sse(env->ctx, &c->sse);
+		return ret;
+	}
+#ifdef __KERNEL__
+	kernel_fpu_begin();
+	cpu_sse_load(&c->sse);
+	if (c->cr2_pending)
+		env->set_cr2(env->ctx, c->cr2);
+	ret = tdg_vp_enter(v->l2, invd, tdsnp_gpa(c->gs_gpa), raw);
+	cpu_sse_store(&c->sse);
+	kernel_fpu_end();
+#else
+	if (c->cr2_pending)
+		env->set_cr2(env->ctx, c->cr2);
+	ret = tdg_vp_enter(v->l2, invd, tdsnp_gpa(c->gs_gpa), raw);
+#endif
+	return ret;
+}
+
 static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
 	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
@@ -1333,10 +1446,7 @@ static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		tdsnp_mutex_lock(&v->lock);
 		invd = v->need_invept ? TDX_L2_INVD_INVEPT : TDX_L2_INVD_NONE;
 		tdsnp_mutex_unlock(&v->lock);
-		/* A #PF is being injected: its CR2 is the CPU's, set last (env @set_cr2). */
-		if (c->cr2_pending)
-			v->env->set_cr2(v->env->ctx, c->cr2);
-		ret = tdg_vp_enter(v->l2, invd, tdsnp_gpa(c->gs_gpa), &raw);
+		ret = enter(v, c, invd, &raw);
 		kase = ret & TDX_STATUS_MASK;
 		if (kase == TDX_PENDING_INTERRUPT) {
 			/* Not entered (4.3): the L1 takes its interrupt first. */
@@ -1369,6 +1479,28 @@ static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 	bx->exit.reason = VMM_EXIT_UNHANDLED;
 	bx->exit.fail.status = -EINTR;
 	bx->exit.fail.qualification = c->last.raw.exit_reason;
+	return 0;
+}
+
+/*
+ * The L2's XMM register @reg from its save area: @len 1..16 (MOVD, MOVQ,
+ * the 16-byte moves).  32-byte VEX moves need YMM, which the area does not
+ * hold: -EOPNOTSUPP.
+ */
+static int tdxl2_vec_rw(struct vmm_vcpu *vcpu, unsigned int reg, u8 *buf, unsigned int len,
+			bool write)
+{
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
+
+	if (!buf || !len || reg >= ARRAY_SIZE(c->sse.xmm))
+		return -EINVAL;
+	if (len > sizeof(c->sse.xmm[0]) || !sse_reachable(v))
+		return -EOPNOTSUPP;
+	if (write)
+		memcpy(c->sse.xmm[reg], buf, len);
+	else
+		memcpy(buf, c->sse.xmm[reg], len);
 	return 0;
 }
 
@@ -1422,6 +1554,7 @@ const struct vmm_backend_ops vmm_tdx_l2_ops = {
 	.mem_convert = tdxl2_mem_convert,
 	.measurement = tdxl2_measurement,
 	.mem_rw = tdxl2_mem_rw,
+	.vec_rw = tdxl2_vec_rw,
 	.run = tdxl2_run,
 	.exit_done = tdxl2_exit_done,
 	.inject = tdxl2_inject,

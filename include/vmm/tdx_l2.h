@@ -64,6 +64,26 @@
 				 TDX_GPA_ATTR_XU)
 
 /**
+ * struct vmm_tdx_l2_sse - an L2 vCPU's SSE registers while its L1 runs
+ * @xmm: XMM0..XMM15, 16 bytes each, little-endian (byte 0 is bits 7:0)
+ * @mxcsr: MXCSR (1F80H at reset, SDM Vol. 1 10.2.3.1)
+ *
+ * The layout is what the backend's load/store sequence reads: @xmm at 0,
+ * @mxcsr at 256.
+ */
+struct vmm_tdx_l2_sse {
+	u8 xmm[16][16];
+	u32 mxcsr;
+};
+
+TDSNP_CHECK_OFFSET(struct vmm_tdx_l2_sse, xmm, 0);
+TDSNP_CHECK_OFFSET(struct vmm_tdx_l2_sse, mxcsr, 256);
+TDSNP_CHECK_SIZE(struct vmm_tdx_l2_sse, 260);
+
+/* MXCSR at reset and after INIT: all SIMD exceptions masked (SDM Vol. 1 10.2.3.1). */
+#define VMM_TDX_L2_MXCSR_RESET	0x1f80u
+
+/**
  * struct vmm_tdx_l2_env - what the L1 lends the tdx_l2 backend
  * @map: the L1's mapping of its private 4 KiB page at @gpa, or NULL
  * @unmap: drop a mapping @map returned
@@ -85,6 +105,19 @@
  *           injected; the L1 must take no page fault of its own between
  *           (run with interrupts off).  Without it an emulation #PF is not
  *           injected: the exit is VMM_EXIT_UNHANDLED with -EOPNOTSUPP
+ * @load_sse: optional, with @store_sse: load XMM0-15 and MXCSR of the
+ *            calling CPU from @sse right before TDG.VP.ENTER.  The L2 has
+ *            no SSE registers of its own either: TDG.VP.ENTER and the L2->L1
+ *            exit neither save nor restore extended state (TDX module 1.5.01
+ *            tdg_vp_enter.c; only TD entry and exit do, tdh_vp_enter.c and
+ *            td_exit.c), so what the L1 leaves in them is what the L2 sees.
+ *            The L1 must not touch them until @store_sse.  Without the
+ *            pair, a kernel build does it itself (kernel_fpu_begin(), the
+ *            loads, TDG.VP.ENTER, the stores, kernel_fpu_end()); a
+ *            userspace build (no CPL-0 TDCALL) leaves the L2's SSE state
+ *            unreachable and SSE moves to MMIO end as VMM_EXIT_UNHANDLED
+ * @store_sse: optional, with @load_sse: store XMM0-15 and MXCSR of the
+ *             calling CPU into @sse right after TDG.VP.ENTER returns
  */
 struct vmm_tdx_l2_env {
 	void *(*map)(void *ctx, u64 gpa);
@@ -94,6 +127,8 @@ struct vmm_tdx_l2_env {
 	void (*take_interrupts)(void *ctx);
 	void *ctx;
 	void (*set_cr2)(void *ctx, u64 cr2);
+	void (*load_sse)(void *ctx, const struct vmm_tdx_l2_sse *sse);
+	void (*store_sse)(void *ctx, struct vmm_tdx_l2_sse *sse);
 };
 
 /**

@@ -211,4 +211,7 @@ int mock_cpu_translate(struct mock_cpu *cpu, const struct mock_cpu_state *st, u6
 int mock_cpu_read_gpa(struct mock_cpu *cpu, u64 gpa, void *buf, size_t len);
 int mock_cpu_write_gpa(struct mock_cpu *cpu, u64 gpa, const void *buf, size_t len);
 
+void mock_cpu_get_sse(struct mock_cpu *cpu, u8 xmm[16][16], u32 *mxcsr);
+void mock_cpu_set_sse(struct mock_cpu *cpu, const u8 xmm[16][16], u32 mxcsr);
+
 #endif /* TDSNP_MOCK_CPU_H */

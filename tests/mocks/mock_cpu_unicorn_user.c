@@ -77,6 +77,8 @@
 #define RFLAGS_RF		BIT(16)
 #define RFLAGS_VM		BIT(17)
 #define RFLAGS_AC		BIT(18)
+/* MXCSR at reset: all exceptions masked (SDM Vol. 1 10.2.3.1). */
+#define MXCSR_RESET		0x1f80U
 #define PTE_P			BIT(0)
 #define PTE_W			BIT(1)
 #define PTE_U			BIT(2)
@@ -455,6 +457,54 @@ int mock_cpu_read_gpa(struct mock_cpu *cpu, u64 gpa, void *buf, size_t len)
 int mock_cpu_write_gpa(struct mock_cpu *cpu, u64 gpa, const void *buf, size_t len)
 {
 	return gpa_copy(cpu, gpa, (void *)buf, len, true);
+}
+
+/**
+ * mock_cpu_get_sse() - the guest's XMM0-15 and MXCSR as it last left them
+ * @cpu: the vCPU
+ * @xmm: filled with XMM0..XMM15 (16 bytes each, little-endian)
+ * @mxcsr: filled with MXCSR
+ *
+ * Before the guest ever ran: all zero and MXCSR 1F80H (the reset values,
+ * SDM Vol. 1 10.2.3.1 and Vol. 3A Table 10-1).
+ */
+void mock_cpu_get_sse(struct mock_cpu *cpu, u8 xmm[16][16], u32 *mxcsr)
+{
+	int i;
+
+	if (cpu->sse_in_engine) {
+		for (i = 0; i < 16; i++)
+			uc_reg_read(cpu->uc, UC_X86_REG_XMM0 + i, xmm[i]);
+		uc_reg_read(cpu->uc, UC_X86_REG_MXCSR, mxcsr);
+	} else if (cpu->sse_valid) {
+		memcpy(xmm, cpu->xmm, sizeof(cpu->xmm));
+		*mxcsr = cpu->mxcsr;
+	} else {
+		memset(xmm, 0, sizeof(cpu->xmm));
+		*mxcsr = MXCSR_RESET;
+	}
+}
+
+/**
+ * mock_cpu_set_sse() - load the guest's XMM0-15 and MXCSR
+ * @cpu: the vCPU
+ * @xmm: XMM0..XMM15 (16 bytes each, little-endian)
+ * @mxcsr: MXCSR
+ *
+ * The next run starts with these, whether or not the engine keeps the rest
+ * of its state.
+ */
+void mock_cpu_set_sse(struct mock_cpu *cpu, const u8 xmm[16][16], u32 mxcsr)
+{
+	int i;
+
+	memcpy(cpu->xmm, xmm, sizeof(cpu->xmm));
+	cpu->mxcsr = mxcsr;
+	cpu->sse_valid = true;
+	/* The engine's own copy, for a load that keeps the engine's state. */
+	for (i = 0; i < 16; i++)
+		uc_reg_write(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
+	uc_reg_write(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
 }
 
 /* ---------------------------------------------------------- page walk */

@@ -63,6 +63,13 @@ struct tdx_guest_vcpu {
 	 * stores CR2 only on TDH.VP.ENTER / TD exit to the host, td_exit.c).
 	 */
 	u64 cr2;
+	/*
+	 * XMM0-15 and MXCSR, shared the same way: TDG.VP.ENTER neither saves
+	 * nor restores extended state (module 1.5.01 tdg_vp_enter.c; only
+	 * tdh_vp_enter.c restores it and td_exit.c saves it).
+	 */
+	u8 xmm[16][16];
+	u32 mxcsr;
 	struct tdxg_l2_exit_script script[TDXG_MAX_SCRIPT];
 	u32 script_head, script_len;
 	struct tdxg_vcpu_stats stats;
@@ -1348,6 +1355,7 @@ struct tdx_guest_vcpu *tdxg_vcpu_create(struct tdx_guest_td *td)
 		return NULL;
 	v->td = td;
 	v->index = td->num_vcpus++;
+	v->mxcsr = 0x1f80;	/* MXCSR reset value, SDM Vol. 1 10.2.3.1 */
 	seed(td->values, TDXG_MAX_VALUES, TDX_TABLE_TDR_TDCS, "NUM_VCPUS", 0, td->num_vcpus);
 	seed(v->values, TDXG_MAX_VALUES, TDX_TABLE_TDVPS, "VCPU_INDEX", 0, v->index);
 	return v;
@@ -1545,6 +1553,34 @@ u64 tdxg_cr2(struct tdx_guest_vcpu *vcpu)
 void tdxg_set_cr2(struct tdx_guest_vcpu *vcpu, u64 cr2)
 {
 	vcpu->cr2 = cr2;
+}
+
+/**
+ * tdxg_sse() - the vCPU's XMM0-15 and MXCSR
+ * @vcpu: the vCPU
+ * @xmm: filled with XMM0..XMM15 (16 bytes each, little-endian)
+ * @mxcsr: filled with MXCSR
+ *
+ * Shared by the L1 and its L2 VMs as CR2 is: TDG.VP.ENTER neither loads nor
+ * saves extended state (TDX module 1.5.01 tdg_vp_enter.c; tdh_vp_enter.c
+ * restores it and td_exit.c saves it, on TD entry and exit only).
+ */
+void tdxg_sse(struct tdx_guest_vcpu *vcpu, u8 xmm[16][16], u32 *mxcsr)
+{
+	memcpy(xmm, vcpu->xmm, sizeof(vcpu->xmm));
+	*mxcsr = vcpu->mxcsr;
+}
+
+/**
+ * tdxg_set_sse() - write XMM0-15 and MXCSR on the vCPU (by its L1 or its L2)
+ * @vcpu: the vCPU
+ * @xmm: XMM0..XMM15
+ * @mxcsr: MXCSR
+ */
+void tdxg_set_sse(struct tdx_guest_vcpu *vcpu, const u8 xmm[16][16], u32 mxcsr)
+{
+	memcpy(vcpu->xmm, xmm, sizeof(vcpu->xmm));
+	vcpu->mxcsr = mxcsr;
 }
 
 /**

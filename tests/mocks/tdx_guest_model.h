@@ -189,6 +189,8 @@ void tdxg_inject_ve(struct tdx_guest_vcpu *vcpu, const struct tdg_ve_info *ve);
 void tdxg_set_l1_interrupt_pending(struct tdx_guest_vcpu *vcpu, bool pending);
 u64 tdxg_cr2(struct tdx_guest_vcpu *vcpu);
 void tdxg_set_cr2(struct tdx_guest_vcpu *vcpu, u64 cr2);
+void tdxg_sse(struct tdx_guest_vcpu *vcpu, u8 xmm[16][16], u32 *mxcsr);
+void tdxg_set_sse(struct tdx_guest_vcpu *vcpu, const u8 xmm[16][16], u32 mxcsr);
 int tdxg_script_l2_exit(struct tdx_guest_vcpu *vcpu, const struct tdxg_l2_exit_script *s);
 u32 tdxg_script_left(struct tdx_guest_vcpu *vcpu);
 int tdxg_peek_field(struct tdx_guest_vcpu *vcpu, u64 field_id, u64 *value);

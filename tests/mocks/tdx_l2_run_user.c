@@ -20,6 +20,9 @@
  * - CR2 is the TD vCPU's one register (tdxg_cr2()): loaded into the L2 on
  *   entry and stored back at the exit, so a #PF the L2 takes itself leaves
  *   its CR2 for the L1 too (TDX module 1.5.01 saves CR2 only on TD exit).
+ * - XMM0-15 and MXCSR likewise are the TD vCPU's (tdxg_sse()): loaded into
+ *   the L2 on entry and stored back at the exit (TDG.VP.ENTER moves no
+ *   extended state, module 1.5.01 tdg_vp_enter.c).
  * - Memory: the L2's guest-physical space is the TD's private pages that
  *   have an alias in this VM (TDG.MEM.PAGE.ATTR.WR), with R -> read,
  *   W -> write, Xs or Xu -> execute.  An access the attributes forbid, or a
@@ -512,6 +515,10 @@ static u64 l2_enter(void *priv, struct tdx_guest_vcpu *v, u32 vm, u32 invd,
 	struct l2_exit e = { 0 };
 	const struct mock_cpu_seg *cs;
 	struct l2_ctx *c;
+	struct {
+		u8 xmm[16][16];
+		u32 mxcsr;
+	} sse;
 
 	(void)priv;
 	(void)invd;	/* an INVEPT on entry is already counted by the model */
@@ -524,8 +531,12 @@ static u64 l2_enter(void *priv, struct tdx_guest_vcpu *v, u32 vm, u32 invd,
 	stats.entries++;
 	revalidate(c, td);
 	load_state(c, gs, &st);
+	tdxg_sse(v, sse.xmm, &sse.mxcsr);
+	mock_cpu_set_sse(c->cpu, sse.xmm, sse.mxcsr);
 	run_loop(c, td, &st, &e);
 	store_state(c, gs, &st);
+	mock_cpu_get_sse(c->cpu, sse.xmm, &sse.mxcsr);
+	tdxg_set_sse(v, sse.xmm, sse.mxcsr);
 	stats.exits_to_l1++;
 	vmcs_set(c, ENC_EXIT_REASON, e.reason);
 	vmcs_set(c, ENC_EXIT_QUAL, e.qual);
