@@ -1075,6 +1075,45 @@ int vmm_tdx_l2_last_exit(struct vmm_vcpu *vcpu, struct tdx_l2_exit_info *info)
 }
 EXPORT_SYMBOL_GPL(vmm_tdx_l2_last_exit);
 
+/* Can the L2's SSE registers be moved around TDG.VP.ENTER here? */
+static bool sse_reachable(const struct tdxl2_vm *v)
+{
+#ifdef __KERNEL__
+	(void)v;
+	return true;
+#else
+	return v->env->load_sse;
+#endif
+}
+
+/**
+ * vmm_tdx_l2_sse() - read or write an L2 vCPU's SSE registers between runs
+ * @vcpu: a tdx_l2 vCPU, not running
+ * @sse: XMM0-15 and MXCSR, in or out
+ * @write: true to load @sse into the L2 (it sees them at its next entry)
+ *
+ * The save area the backend moves into the CPU right before TDG.VP.ENTER
+ * and back right after it: a new vCPU starts with zeros and MXCSR 1F80H.
+ *
+ * Return: 0, -EINVAL for a NULL argument, -EOPNOTSUPP where the L2's SSE
+ * registers cannot be moved (userspace without env @load_sse/@store_sse).
+ */
+int vmm_tdx_l2_sse(struct vmm_vcpu *vcpu, struct vmm_tdx_l2_sse *sse, bool write)
+{
+	struct tdxl2_vcpu *c = vcpu ? vmm_vcpu_priv(vcpu) : NULL;
+
+	if (!c || !sse)
+		return -EINVAL;
+	if (!sse_reachable(vmm_vm_priv(vmm_vcpu_vm(vcpu))))
+		return -EOPNOTSUPP;
+	if (write)
+		c->sse = *sse;
+	else
+		*sse = c->sse;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmm_tdx_l2_sse);
+
 /* ---- run ---- */
 
 struct walk_ctx {
@@ -1333,17 +1372,6 @@ static void take_interrupts(struct tdxl2_vm *v)
 {
 	if (v->env->take_interrupts)
 		v->env->take_interrupts(v->env->ctx);
-}
-
-/* Can the L2's SSE registers be moved around TDG.VP.ENTER here? */
-static bool sse_reachable(const struct tdxl2_vm *v)
-{
-#ifdef __KERNEL__
-	(void)v;
-	return true;
-#else
-	return v->env->load_sse;
-#endif
 }
 
 #ifdef __KERNEL__

@@ -35,6 +35,7 @@ extern const unsigned char l2_campaign[], l2_campaign_end[];
 extern const unsigned char l2_fault[], l2_fault_end[];
 extern const unsigned char l2_fault_outs[], l2_fault_ins[], l2_fault_movs[];
 extern const unsigned char l2_fault_far[], l2_fault_far_end[];
+extern const unsigned char l2_sse[], l2_sse_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -168,6 +169,38 @@ asm(".pushsection .rodata\n"
 	"6:	.word	0xfff\n"
 	"	.quad	0\n"
 	"l2_irq_end:\n"
+
+	/*
+	 * SSE moves to MMIO at 0xC0000000 (RBP), RDI a RAM buffer: XMM2 from
+	 * [RDI]; MOVDQU and MOVUPS stores of it (+0x40, +0x90); MOVDQU,
+	 * MOVAPS, MOVDQA (XMM9, REX.R) loads (+0x50, +0x60, +0xA0) copied to
+	 * [RDI+0x10], [RDI+0x20], [RDI+0x70]; MOVD and MOVQ loads (+0x70,
+	 * +0x78) copied to [RDI+0x30], [RDI+0x40]; MOVD and MOVQ stores of
+	 * XMM2 (+0x80, +0x88); XMM7 as the L2 found it to [RDI+0x50]; XMM8
+	 * from [RDI+0x60]; HLT.
+	 */
+	".globl l2_sse, l2_sse_end\n"
+	"l2_sse:\n"
+	"	mov	$0xc0000000, %ebp\n"
+	"	movdqu	(%rdi), %xmm2\n"
+	"	movdqu	%xmm2, 0x40(%rbp)\n"
+	"	movups	%xmm2, 0x90(%rbp)\n"
+	"	movdqu	0x50(%rbp), %xmm3\n"
+	"	movdqu	%xmm3, 0x10(%rdi)\n"
+	"	movaps	0x60(%rbp), %xmm4\n"
+	"	movaps	%xmm4, 0x20(%rdi)\n"
+	"	movdqa	0xa0(%rbp), %xmm9\n"
+	"	movdqu	%xmm9, 0x70(%rdi)\n"
+	"	movd	0x70(%rbp), %xmm5\n"
+	"	movdqu	%xmm5, 0x30(%rdi)\n"
+	"	movq	0x78(%rbp), %xmm6\n"
+	"	movdqu	%xmm6, 0x40(%rdi)\n"
+	"	movd	%xmm2, 0x80(%rbp)\n"
+	"	movq	%xmm2, 0x88(%rbp)\n"
+	"	movdqu	%xmm7, 0x50(%rdi)\n"
+	"	movdqu	0x60(%rdi), %xmm8\n"
+	"	hlt\n"
+	"l2_sse_end:\n"
 
 	/* Store 1 to [RDI], VMCALL, store 2 to [RDI], HLT. */
 	".globl l2_store, l2_store_end\n"

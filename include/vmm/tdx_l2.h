@@ -149,5 +149,6 @@ int vmm_tdx_l2_share(struct vmm_vm *vm, u64 gpa, u16 attrs);
 int vmm_tdx_l2_set_start(struct vmm_vm *vm, u32 start);
 int vmm_tdx_l2_inject_irq(struct vmm_vcpu *vcpu, u8 vector);
 int vmm_tdx_l2_last_exit(struct vmm_vcpu *vcpu, struct tdx_l2_exit_info *info);
+int vmm_tdx_l2_sse(struct vmm_vcpu *vcpu, struct vmm_tdx_l2_sse *sse, bool write);
 
 #endif /* VMM_TDX_L2_H */

@@ -56,6 +56,7 @@ struct l1 {
 	u8 dev[0x100];
 	u32 dev_accesses;
 	u32 cr2_writes;
+	u32 sse_loads, sse_stores;
 	u64 *race_pte;
 };
 
@@ -123,6 +124,25 @@ static void env_set_cr2(void *ctx, u64 cr2)
 	tdxg_set_cr2(g.vcpu, cr2);
 }
 
+/*
+ * The L1 vCPU's XMM0-15 and MXCSR: the model's one SSE register file of
+ * that vCPU, which the L2 engine loads at TDG.VP.ENTER and stores back at
+ * the exit.
+ */
+static void env_load_sse(void *ctx, const struct vmm_tdx_l2_sse *sse)
+{
+	(void)ctx;
+	g.sse_loads++;
+	tdxg_set_sse(g.vcpu, sse->xmm, sse->mxcsr);
+}
+
+static void env_store_sse(void *ctx, struct vmm_tdx_l2_sse *sse)
+{
+	(void)ctx;
+	g.sse_stores++;
+	tdxg_sse(g.vcpu, sse->xmm, &sse->mxcsr);
+}
+
 /* The host outside the TD: MapGPA only (tdx-guest.md 3.3). */
 static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 			struct tdsnp_regs *r)
@@ -179,7 +199,7 @@ static int setup(void **state)
 	g.env = (struct vmm_tdx_l2_env){
 		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
-		.set_cr2 = env_set_cr2,
+		.set_cr2 = env_set_cr2, .load_sse = env_load_sse, .store_sse = env_store_sse,
 	};
 	assert_int_equal(vmm_backend_register(&vmm_tdx_l2_ops), 0);
 	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
@@ -1160,6 +1180,240 @@ static void test_inject_irq_does_not_replace_a_pending_event(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* The 16-byte patterns of the SSE program (programs.h l2_sse), by hand. */
+static const u8 sse_p1[16] = { 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
+			       0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f };
+#define SSE_P1_LO	0x8776655443322110ULL
+#define SSE_P1_HI	0x0ffeeddccbbaa998ULL
+#define SSE_A_LO	0x0706050403020100ULL	/* MOVDQU load at +0x50 */
+#define SSE_A_HI	0x0f0e0d0c0b0a0908ULL
+#define SSE_B_LO	0x2726252423222120ULL	/* MOVAPS load at +0x60 */
+#define SSE_B_HI	0x2f2e2d2c2b2a2928ULL
+#define SSE_C_LO	0x4746454443424140ULL	/* MOVDQA load at +0xA0 */
+#define SSE_C_HI	0x4f4e4d4c4b4a4948ULL
+#define SSE_D		0xdeadbeefULL		/* MOVD load at +0x70 */
+#define SSE_Q		0x1234567890abcdefULL	/* MOVQ load at +0x78 */
+
+/* One MMIO access the L2's SSE program makes, in program order. */
+struct sse_access {
+	u64 off;
+	u32 size;
+	bool write;
+	u64 value;	/* written, or the answer to a read */
+};
+
+static const struct sse_access sse_accesses[] = {
+	{ 0x40, 8, true, SSE_P1_LO }, { 0x48, 8, true, SSE_P1_HI },	/* MOVDQU store */
+	{ 0x90, 8, true, SSE_P1_LO }, { 0x98, 8, true, SSE_P1_HI },	/* MOVUPS store */
+	{ 0x50, 8, false, SSE_A_LO }, { 0x58, 8, false, SSE_A_HI },	/* MOVDQU load */
+	{ 0x60, 8, false, SSE_B_LO }, { 0x68, 8, false, SSE_B_HI },	/* MOVAPS load */
+	{ 0xa0, 8, false, SSE_C_LO }, { 0xa8, 8, false, SSE_C_HI },	/* MOVDQA load */
+	{ 0x70, 4, false, SSE_D },					/* MOVD load */
+	{ 0x78, 8, false, SSE_Q },					/* MOVQ load */
+	{ 0x80, 4, true, 0x43322110 },					/* MOVD store */
+	{ 0x88, 8, true, SSE_P1_LO },					/* MOVQ store */
+};
+
+static void put_u64s(u8 *dst, u64 lo, u64 hi)
+{
+	memcpy(dst, &lo, 8);
+	memcpy(dst + 8, &hi, 8);
+}
+
+/*
+ * A VM running l2_sse: [RDI] = P1, [RDI+0x60] = bytes A0..AF; the L1 puts
+ * bytes 70..7F in the L2's XMM7 and EE / DD bytes in XMM5 / XMM6 (the MOVD
+ * and MOVQ loads must zero their upper bytes).
+ */
+static u8 *sse_vm(struct vmm_vm **vm, struct vmm_vcpu **vcpu)
+{
+	u8 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+	struct vmm_tdx_l2_sse sse;
+	int i;
+
+	make_vm(1, RAM1, 0, l2_sse, l2_sse_end, RAM1 + OFF_DATA, vm, vcpu);
+	memcpy(data, sse_p1, 16);
+	for (i = 0; i < 16; i++)
+		data[0x60 + i] = (u8)(0xa0 + i);
+	assert_int_equal(vmm_tdx_l2_sse(*vcpu, &sse, false), 0);
+	assert_int_equal(sse.mxcsr, 0x1f80);
+	for (i = 0; i < 16; i++)
+		sse.xmm[7][i] = (u8)(0x70 + i);
+	memset(sse.xmm[5], 0xee, 16);
+	memset(sse.xmm[6], 0xdd, 16);
+	assert_int_equal(vmm_tdx_l2_sse(*vcpu, &sse, true), 0);
+	return data;
+}
+
+/* What the program leaves in RAM and in the L2's SSE registers (by hand). */
+static void check_sse_results(struct vmm_vcpu *vcpu, const u8 *data)
+{
+	static const u8 d[16] = { 0xef, 0xbe, 0xad, 0xde };
+	static const u8 q[16] = { 0xef, 0xcd, 0xab, 0x90, 0x78, 0x56, 0x34, 0x12 };
+	struct vmm_tdx_l2_sse sse, cpu;
+	u8 a[16], b[16], c[16];
+	int i;
+
+	put_u64s(a, SSE_A_LO, SSE_A_HI);
+	put_u64s(b, SSE_B_LO, SSE_B_HI);
+	put_u64s(c, SSE_C_LO, SSE_C_HI);
+	assert_memory_equal(data + 0x10, a, 16);
+	assert_memory_equal(data + 0x20, b, 16);
+	assert_memory_equal(data + 0x70, c, 16);
+	assert_memory_equal(data + 0x30, d, 16);	/* MOVD zeroes bits 127:32 */
+	assert_memory_equal(data + 0x40, q, 16);	/* MOVQ zeroes bits 127:64 */
+	for (i = 0; i < 16; i++)
+		assert_int_equal(data[0x50 + i], 0x70 + i);	/* the L1's XMM7 */
+	assert_int_equal(vmm_tdx_l2_sse(vcpu, &sse, false), 0);
+	assert_memory_equal(sse.xmm[2], sse_p1, 16);
+	assert_memory_equal(sse.xmm[3], a, 16);
+	assert_memory_equal(sse.xmm[4], b, 16);
+	assert_memory_equal(sse.xmm[9], c, 16);
+	assert_memory_equal(sse.xmm[5], d, 16);
+	assert_memory_equal(sse.xmm[6], q, 16);
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(sse.xmm[7][i], 0x70 + i);
+		assert_int_equal(sse.xmm[8][i], 0xa0 + i);	/* the L2's load, back to the L1 */
+	}
+	assert_int_equal(sse.mxcsr, 0x1f80);
+	/* Right after the exit the L1 vCPU's own registers held exactly these. */
+	tdxg_sse(g.vcpu, cpu.xmm, &cpu.mxcsr);
+	assert_memory_equal(cpu.xmm, sse.xmm, sizeof(cpu.xmm));
+	assert_int_equal(g.sse_loads, g.sse_stores);
+}
+
+/*
+ * Unclaimed MMIO: every 16-byte move is two 8-byte exits to the caller, low
+ * half first; MOVD/MOVQ are one exit of 4 or 8 bytes.  Between exits the L1
+ * uses its SSE registers for itself: the L2 still finds its own at the next
+ * entry (the backend's save area, not what the L1 left in the CPU).
+ */
+static void test_l2_sse_moves_to_unclaimed_mmio_exit_as_8_byte_pieces(void **state)
+{
+	struct vmm_tdx_l2_sse junk;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	u8 *data;
+	size_t i;
+
+	(void)state;
+	data = sse_vm(&vm, &vcpu);
+	memset(&junk, 0x5a, sizeof(junk));
+	memset(&x, 0, sizeof(x));
+	for (i = 0; i < ARRAY_SIZE(sse_accesses); i++) {
+		const struct sse_access *a = &sse_accesses[i];
+
+		assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+		assert_int_equal(x.reason, VMM_EXIT_MMIO);
+		assert_int_equal(x.mmio.gpa, L2_MMIO_GPA + a->off);
+		assert_int_equal(x.mmio.size, a->size);
+		assert_int_equal(x.mmio.write, a->write);
+		if (a->write)
+			assert_int_equal(x.mmio.value, a->value);
+		else
+			x.mmio.value = a->value;
+		tdxg_set_sse(g.vcpu, junk.xmm, 0x1f80);
+	}
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	check_sse_results(vcpu, data);
+	/*
+	 * One entry per MMIO instruction (9) and one to reach HLT, each with
+	 * its load before and store after: a 16-byte move's second piece is
+	 * asked for without entering the L2 again.
+	 */
+	assert_int_equal(g.sse_loads, 10);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+static struct sse_access sse_log[32];
+static u32 sse_log_len;
+
+static int sse_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	size_t i;
+
+	(void)ctx;
+	assert_true(sse_log_len < ARRAY_SIZE(sse_log));
+	sse_log[sse_log_len++] = (struct sse_access){ gpa - L2_MMIO_GPA, size, false, 0 };
+	for (i = 0; i < ARRAY_SIZE(sse_accesses); i++)
+		if (!sse_accesses[i].write && sse_accesses[i].off == gpa - L2_MMIO_GPA) {
+			*val = sse_accesses[i].value;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int sse_dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+	(void)ctx;
+	assert_true(sse_log_len < ARRAY_SIZE(sse_log));
+	sse_log[sse_log_len++] = (struct sse_access){ gpa - L2_MMIO_GPA, size, true, val };
+	return 0;
+}
+
+static const struct vmm_mmio_ops sse_dev_ops = { .read = sse_dev_read, .write = sse_dev_write };
+
+/* A device model registered with vmm_vm_add_mmio() sees the same 8-byte pieces. */
+static void test_l2_sse_moves_reach_a_device_model_as_its_8_byte_pieces(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+	u8 *data;
+	size_t i;
+
+	(void)state;
+	data = sse_vm(&vm, &vcpu);
+	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &sse_dev_ops, NULL), 0);
+	sse_log_len = 0;
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(sse_log_len, ARRAY_SIZE(sse_accesses));
+	for (i = 0; i < ARRAY_SIZE(sse_accesses); i++) {
+		assert_int_equal(sse_log[i].off, sse_accesses[i].off);
+		assert_int_equal(sse_log[i].size, sse_accesses[i].size);
+		assert_int_equal(sse_log[i].write, sse_accesses[i].write);
+		if (sse_accesses[i].write)
+			assert_int_equal(sse_log[i].value, sse_accesses[i].value);
+	}
+	check_sse_results(vcpu, data);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
+/*
+ * Without env @load_sse/@store_sse a userspace L1 cannot reach the L2's SSE
+ * registers: an SSE move to MMIO is VMM_EXIT_UNHANDLED with -EOPNOTSUPP
+ * and RIP stays on it; half a hook pair is refused.
+ */
+static void test_l2_sse_moves_without_the_sse_hooks_are_unhandled(void **state)
+{
+	struct vmm_tdx_l2_env env = g.env;
+	struct vmm_tdx_l2_sse sse;
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	struct vmm_exit x;
+
+	(void)state;
+	env.store_sse = NULL;
+	assert_int_equal(vmm_tdx_l2_set_env(&env), -EINVAL);
+	env.load_sse = NULL;
+	assert_int_equal(vmm_tdx_l2_set_env(&env), 0);
+	make_vm(1, RAM1, 0, l2_sse, l2_sse_end, RAM1 + OFF_DATA, &vm, &vcpu);
+	assert_int_equal(vmm_tdx_l2_sse(vcpu, &sse, false), -EOPNOTSUPP);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
+	assert_int_equal(x.fail.status, -EOPNOTSUPP);
+	/* mov $0xc0000000, %ebp (5 bytes) and movdqu (%rdi), %xmm2 (4 bytes) ran. */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RIP), RAM1 + OFF_CODE + 9);
+	assert_int_equal(g.sse_loads, 0);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1185,6 +1439,9 @@ int main(void)
 		T(test_mmio_instruction_on_a_not_present_page_gives_the_l2_a_page_fault),
 		T(test_emulation_gp_is_injected_and_pf_needs_the_cr2_hook),
 		T(test_inject_irq_does_not_replace_a_pending_event),
+		T(test_l2_sse_moves_to_unclaimed_mmio_exit_as_8_byte_pieces),
+		T(test_l2_sse_moves_reach_a_device_model_as_its_8_byte_pieces),
+		T(test_l2_sse_moves_without_the_sse_hooks_are_unhandled),
 	};
 	struct tdsnp_arena_config cfg = { .nr_frames = 128 };
 	struct tdsnp_arena *arena = tdsnp_arena_create(&cfg);
