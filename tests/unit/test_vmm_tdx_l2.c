@@ -1327,6 +1327,30 @@ static void test_l2_sse_moves_to_unclaimed_mmio_exit_as_8_byte_pieces(void **sta
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 }
 
+/* The save area holds XMM0-15 only: YMM (32-byte VEX moves) and XMM16+ are refused. */
+static void test_l2_vec_rw_refuses_ymm_and_registers_past_xmm15(void **state)
+{
+	struct vmm_vm *vm;
+	struct vmm_vcpu *vcpu;
+	u8 buf[32];
+
+	(void)state;
+	sse_vm(&vm, &vcpu);
+	assert_int_equal(vmm_tdx_l2_ops.vec_rw(vcpu, 7, buf, 32, false), -EOPNOTSUPP);
+	assert_int_equal(vmm_tdx_l2_ops.vec_rw(vcpu, 16, buf, 16, false), -EINVAL);
+	assert_int_equal(vmm_tdx_l2_ops.vec_rw(vcpu, 7, buf, 0, false), -EINVAL);
+	assert_int_equal(vmm_tdx_l2_ops.vec_rw(vcpu, 7, buf, 16, false), 0);
+	assert_int_equal(buf[0], 0x70);
+	assert_int_equal(buf[15], 0x7f);
+	memset(buf, 0x33, 4);
+	assert_int_equal(vmm_tdx_l2_ops.vec_rw(vcpu, 7, buf, 4, true), 0);
+	assert_int_equal(vmm_tdx_l2_ops.vec_rw(vcpu, 7, buf, 16, false), 0);
+	assert_int_equal(buf[3], 0x33);
+	assert_int_equal(buf[4], 0x74);		/* a 4-byte write leaves bytes 4..15 */
+	assert_int_equal(vmm_tdx_l2_sse(NULL, NULL, false), -EINVAL);
+	assert_int_equal(vmm_vm_destroy(vm), 0);
+}
+
 static struct sse_access sse_log[32];
 static u32 sse_log_len;
 
@@ -1442,6 +1466,7 @@ int main(void)
 		T(test_l2_sse_moves_to_unclaimed_mmio_exit_as_8_byte_pieces),
 		T(test_l2_sse_moves_reach_a_device_model_as_its_8_byte_pieces),
 		T(test_l2_sse_moves_without_the_sse_hooks_are_unhandled),
+		T(test_l2_vec_rw_refuses_ymm_and_registers_past_xmm15),
 	};
 	struct tdsnp_arena_config cfg = { .nr_frames = 128 };
 	struct tdsnp_arena *arena = tdsnp_arena_create(&cfg);
