@@ -82,6 +82,22 @@ static void env_take_interrupts(void *ctx)
 	tdxg_set_l1_interrupt_pending(l1.vcpu, false);
 }
 
+/*
+ * The L1 vCPU's XMM0-15 and MXCSR, which TDG.VP.ENTER leaves to the L2: the
+ * model's register file of that vCPU (tdxg_sse()).
+ */
+static void env_load_sse(void *ctx, const struct vmm_tdx_l2_sse *sse)
+{
+	(void)ctx;
+	tdxg_set_sse(l1.vcpu, sse->xmm, sse->mxcsr);
+}
+
+static void env_store_sse(void *ctx, struct vmm_tdx_l2_sse *sse)
+{
+	(void)ctx;
+	tdxg_sse(l1.vcpu, sse->xmm, &sse->mxcsr);
+}
+
 /* The host outside the TD: MapGPA (tdx-guest.md 3.3), nothing else. */
 static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 			struct tdsnp_regs *r)
@@ -179,6 +195,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 	l1.env = (struct vmm_tdx_l2_env){
 		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
+		.load_sse = env_load_sse, .store_sse = env_store_sse,
 	};
 	ret = vmm_backend_register(&vmm_tdx_l2_ops);
 	if (ret)
