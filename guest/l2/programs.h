@@ -177,10 +177,12 @@ asm(".pushsection .rodata\n"
 	 * [RDI+0x10], [RDI+0x20], [RDI+0x70]; MOVD and MOVQ loads (+0x70,
 	 * +0x78) copied to [RDI+0x30], [RDI+0x40]; MOVD and MOVQ stores of
 	 * XMM2 (+0x80, +0x88); XMM7 as the L2 found it to [RDI+0x50]; XMM8
-	 * from [RDI+0x60]; HLT.
+	 * from [RDI+0x60]; MXCSR as the L2 found it to [RDI+0x84] (first) and
+	 * MXCSR from [RDI+0x80] (last); HLT.
 	 */
 	".globl l2_sse, l2_sse_end\n"
 	"l2_sse:\n"
+	"	stmxcsr	0x84(%rdi)\n"
 	"	mov	$0xc0000000, %ebp\n"
 	"	movdqu	(%rdi), %xmm2\n"
 	"	movdqu	%xmm2, 0x40(%rbp)\n"
@@ -199,6 +201,7 @@ asm(".pushsection .rodata\n"
 	"	movq	%xmm2, 0x88(%rbp)\n"
 	"	movdqu	%xmm7, 0x50(%rdi)\n"
 	"	movdqu	0x60(%rdi), %xmm8\n"
+	"	ldmxcsr	0x80(%rdi)\n"
 	"	hlt\n"
 	"l2_sse_end:\n"
 

@@ -1221,9 +1221,10 @@ static void put_u64s(u8 *dst, u64 lo, u64 hi)
 }
 
 /*
- * A VM running l2_sse: [RDI] = P1, [RDI+0x60] = bytes A0..AF; the L1 puts
- * bytes 70..7F in the L2's XMM7 and EE / DD bytes in XMM5 / XMM6 (the MOVD
- * and MOVQ loads must zero their upper bytes).
+ * A VM running l2_sse: [RDI] = P1, [RDI+0x60] = bytes A0..AF, [RDI+0x80] =
+ * MXCSR 9F80H (FZ, all exceptions masked); the L1 puts bytes 70..7F in the
+ * L2's XMM7, EE / DD bytes in XMM5 / XMM6 (the MOVD and MOVQ loads must
+ * zero their upper bytes) and MXCSR 7F80H (RC = 11b, round toward zero).
  */
 static u8 *sse_vm(struct vmm_vm **vm, struct vmm_vcpu **vcpu)
 {
@@ -1235,12 +1236,15 @@ static u8 *sse_vm(struct vmm_vm **vm, struct vmm_vcpu **vcpu)
 	memcpy(data, sse_p1, 16);
 	for (i = 0; i < 16; i++)
 		data[0x60 + i] = (u8)(0xa0 + i);
+	memcpy(data + 0x80, "\x80\x9f\x00\x00", 4);
+	memset(data + 0x84, 0, 4);
 	assert_int_equal(vmm_tdx_l2_sse(*vcpu, &sse, false), 0);
 	assert_int_equal(sse.mxcsr, 0x1f80);
 	for (i = 0; i < 16; i++)
 		sse.xmm[7][i] = (u8)(0x70 + i);
 	memset(sse.xmm[5], 0xee, 16);
 	memset(sse.xmm[6], 0xdd, 16);
+	sse.mxcsr = 0x7f80;
 	assert_int_equal(vmm_tdx_l2_sse(*vcpu, &sse, true), 0);
 	return data;
 }
@@ -1275,7 +1279,8 @@ static void check_sse_results(struct vmm_vcpu *vcpu, const u8 *data)
 		assert_int_equal(sse.xmm[7][i], 0x70 + i);
 		assert_int_equal(sse.xmm[8][i], 0xa0 + i);	/* the L2's load, back to the L1 */
 	}
-	assert_int_equal(sse.mxcsr, 0x1f80);
+	assert_memory_equal(data + 0x84, "\x80\x7f\x00\x00", 4);	/* the L1's MXCSR */
+	assert_int_equal(sse.mxcsr, 0x9f80);				/* the L2's LDMXCSR */
 	/* Right after the exit the L1 vCPU's own registers held exactly these. */
 	tdxg_sse(g.vcpu, cpu.xmm, &cpu.mxcsr);
 	assert_memory_equal(cpu.xmm, sse.xmm, sizeof(cpu.xmm));
@@ -1313,7 +1318,7 @@ static void test_l2_sse_moves_to_unclaimed_mmio_exit_as_8_byte_pieces(void **sta
 			assert_int_equal(x.mmio.value, a->value);
 		else
 			x.mmio.value = a->value;
-		tdxg_set_sse(g.vcpu, junk.xmm, 0x1f80);
+		tdxg_set_sse(g.vcpu, junk.xmm, 0x1f80 | (u32)i);
 	}
 	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);
@@ -1431,8 +1436,8 @@ static void test_l2_sse_moves_without_the_sse_hooks_are_unhandled(void **state)
 	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_UNHANDLED);
 	assert_int_equal(x.fail.status, -EOPNOTSUPP);
-	/* mov $0xc0000000, %ebp (5 bytes) and movdqu (%rdi), %xmm2 (4 bytes) ran. */
-	assert_int_equal(get_reg(vcpu, VMM_REG_RIP), RAM1 + OFF_CODE + 9);
+	/* stmxcsr disp32 (7 bytes), mov $0xc0000000, %ebp (5), movdqu (%rdi), %xmm2 (4) ran. */
+	assert_int_equal(get_reg(vcpu, VMM_REG_RIP), RAM1 + OFF_CODE + 16);
 	assert_int_equal(g.sse_loads, 0);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
