@@ -1236,8 +1236,7 @@ static u8 *sse_vm(struct vmm_vm **vm, struct vmm_vcpu **vcpu)
 	memcpy(data, sse_p1, 16);
 	for (i = 0; i < 16; i++)
 		data[0x60 + i] = (u8)(0xa0 + i);
-	memcpy(data + 0x80, "\x80\x9f\x00\x00", 4);
-	memset(data + 0x84, 0, 4);
+	put_u64s(data + 0x80, 0x9f80, 0);	/* MXCSR for LDMXCSR; [RDI+0x84] zero */
 	assert_int_equal(vmm_tdx_l2_sse(*vcpu, &sse, false), 0);
 	assert_int_equal(sse.mxcsr, 0x1f80);
 	for (i = 0; i < 16; i++)
@@ -1279,7 +1278,8 @@ static void check_sse_results(struct vmm_vcpu *vcpu, const u8 *data)
 		assert_int_equal(sse.xmm[7][i], 0x70 + i);
 		assert_int_equal(sse.xmm[8][i], 0xa0 + i);	/* the L2's load, back to the L1 */
 	}
-	assert_memory_equal(data + 0x84, "\x80\x7f\x00\x00", 4);	/* the L1's MXCSR */
+	assert_int_equal(data[0x84] | data[0x85] << 8 | data[0x86] << 16 | data[0x87] << 24,
+			 0x7f80);				/* the L1's MXCSR */
 	assert_int_equal(sse.mxcsr, 0x9f80);				/* the L2's LDMXCSR */
 	/* Right after the exit the L1 vCPU's own registers held exactly these. */
 	tdxg_sse(g.vcpu, cpu.xmm, &cpu.mxcsr);
