@@ -68,9 +68,29 @@ struct tdx_guest_vcpu {
 	struct tdxg_vcpu_stats stats;
 	/* L2 MSR exit bitmaps of VM 1..3 (TDVPS classes 37/45/53), dense. */
 	u64 msr_bitmap[TDX_MAX_L2_VMS][TDXG_MSR_BITMAP_QWORDS];
+	/* In TDG.VP.ENTER, running an L2 (model_lock); no TDCALL may come from it. */
+	bool in_l2;
 };
 
+/*
+ * The vCPU whose TDCALLs the model answers: the L1 vCPU the calling thread
+ * runs on.  Each userspace thread models a logical processor of the TD, so
+ * the current vCPU is per thread; the in-kernel self-tests issue every
+ * TDCALL from one task, so the kernel build keeps one.
+ */
+#ifdef __KERNEL__
 static struct tdx_guest_vcpu *cur;
+#else
+static _Thread_local struct tdx_guest_vcpu *cur;
+#endif
+/*
+ * Every leaf runs under model_lock (h_locked()), so TDCALLs from threads on
+ * different vCPUs meet as serialised module calls; TDG.VP.ENTER drops it
+ * while the runner runs the L2, which takes it (tdxg_lock()) for what it
+ * reads of the TD.
+ */
+static struct tdsnp_mutex model_lock;
+static bool model_lock_ready;
 static const struct tdxg_l2_runner *l2_runner;
 static struct value sys_values[16];
 
@@ -411,6 +431,14 @@ static struct tdx_guest_vcpu *current_or_fail(struct tdsnp_regs *r)
 	if (!cur) {
 		tdsnp_mock_violation("tdx guest: TDCALL with no current TD vCPU");
 		r->rax = TDSNP_SW_NO_FIRMWARE;
+		return NULL;
+	}
+	if (cur->in_l2) {
+		/* A logical processor in an L2 issues no L1 TDCALL: two threads on one vCPU. */
+		tdsnp_mock_violation("tdx guest: TDCALL on vCPU %u while it runs an L2",
+				     cur->index);
+		r->rax = TDSNP_SW_NO_FIRMWARE;
+		return NULL;
 	}
 	return cur;
 }
@@ -1012,8 +1040,16 @@ static void h_vp_enter(void *priv, struct tdsnp_regs *r)
 	l2_vmcs_set(v, vm, VMCS_GUEST_RSP, gs->rsp);
 	l2_vmcs_set(v, vm, VMCS_GUEST_RFLAGS, gs->rflags);
 	if (!v->script_len) {
-		/* Run the L2 vCPU (tdx_l2_run_user.c): it sets every output register. */
+		/*
+		 * Run the L2 vCPU (tdx_l2_run_user.c): it sets every output
+		 * register.  Other vCPUs' TDCALLs go on meanwhile: the runner
+		 * takes model_lock itself where it reads the TD.
+		 */
+		v->in_l2 = true;
+		tdsnp_mutex_unlock(&model_lock);
 		r->rax = l2_runner->enter(l2_runner->priv, v, vm, v->stats.last_invd, gs, r);
+		tdsnp_mutex_lock(&model_lock);
+		v->in_l2 = false;
 		l2_vmcs_set(v, vm, VMCS_GUEST_RSP, gs->rsp);
 		l2_vmcs_set(v, vm, VMCS_GUEST_RFLAGS, gs->rflags);
 		l2_vmcs_set(v, vm, VMCS_GUEST_RIP, gs->rip);
@@ -1206,6 +1242,14 @@ static const struct {
 	{ TDG_VP_INVVPID, 0, h_invvpid },
 };
 
+/* Leaf leaves[@priv] under model_lock: the module serialises what its leaves share. */
+static void h_locked(void *priv, struct tdsnp_regs *r)
+{
+	tdsnp_mutex_lock(&model_lock);
+	leaves[(unsigned long)priv].fn(NULL, r);
+	tdsnp_mutex_unlock(&model_lock);
+}
+
 /* ---- test API ---- */
 
 /**
@@ -1220,9 +1264,13 @@ int tdsnp_mock_tdx_guest_install(void)
 
 	if (ret)
 		return ret;
+	if (!model_lock_ready) {
+		tdsnp_mutex_init(&model_lock);
+		model_lock_ready = true;
+	}
 	for (i = 0; i < ARRAY_SIZE(leaves); i++)
 		tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, leaves[i].leaf, leaves[i].max_version,
-				       leaves[i].fn, NULL);
+				       h_locked, (void *)i);
 	memset(sys_values, 0, sizeof(sys_values));
 	/* Module 1.5.01 values (tdx-fields.md 3, tdx-host.md 8). */
 	seed(sys_values, ARRAY_SIZE(sys_values), TDX_TABLE_GLOBAL, "VENDOR_ID", 0, 0x8086);
@@ -1368,11 +1416,47 @@ struct tdx_guest_td *tdxg_vcpu_td(struct tdx_guest_vcpu *vcpu)
  * tdxg_set_current() - the vCPU whose TDCALLs the model answers
  * @vcpu: the vCPU, or NULL
  *
- * A vCPU is freed with tdsnp_free() by the test after it stops being current.
+ * Sets the calling thread's vCPU (in userspace each thread is a logical
+ * processor of the TD: what a kernel's pinning of a thread to a CPU does;
+ * the kernel build keeps one for its one task).  One thread per vCPU: a
+ * TDCALL from a vCPU that is running an L2 is a contract violation.  A
+ * vCPU is freed with tdsnp_free() by the test after it stops being current
+ * on every thread.
  */
 void tdxg_set_current(struct tdx_guest_vcpu *vcpu)
 {
 	cur = vcpu;
+}
+
+/**
+ * tdxg_current() - the calling thread's vCPU
+ *
+ * Return: what tdxg_set_current() set on this thread, or NULL.
+ */
+struct tdx_guest_vcpu *tdxg_current(void)
+{
+	return cur;
+}
+
+/**
+ * tdxg_lock() - take the model's lock
+ *
+ * TDCALL leaves run under it.  Code outside a leaf that reads or changes
+ * the TD's mappings or calls its host while other threads issue TDCALLs
+ * takes it: the L2 runner, an L1's memory hooks.  Not from inside a leaf or
+ * a host callback (they hold it already).
+ */
+void tdxg_lock(void)
+{
+	tdsnp_mutex_lock(&model_lock);
+}
+
+/**
+ * tdxg_unlock() - release what tdxg_lock() took
+ */
+void tdxg_unlock(void)
+{
+	tdsnp_mutex_unlock(&model_lock);
 }
 
 /**
