@@ -15,8 +15,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <cmocka.h>
 
+#include "../mocks/tdx_guest_model.h"
 #include "../mocks/tdx_l1_setup.h"
 #include "../../guest/l2/programs.h"
 #include "../../tools/uvmm.h"
@@ -46,16 +48,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Run @prog on the one vCPU of an L2 VM; then nothing is left open or lent. */
-static void run(const u8 *prog, const u8 *end)
+/* Run @prog on @n vCPUs of an L2 VM to HLT; then nothing is left open or lent. */
+static void run_n(const u8 *prog, const u8 *end, u32 n)
 {
-	struct uvmm_guest g = { prog, (size_t)(end - prog), 1 };
+	struct uvmm_guest g = { prog, (size_t)(end - prog), n };
+	u32 i;
 
 	assert_int_equal(uvmm_run(c, VMM_BACKEND_TDX_L2, &g, &o), 0);
 	assert_int_equal(uabi_dev_live(dev), 0);
 	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 	assert_int_equal(tdsnp_mock_tdx_l1_ram_not_back(), 0);
-	assert_int_equal(o.last_exit[0], TDSNP_EXIT_HLT);
+	for (i = 0; i < n; i++)
+		assert_int_equal(o.last_exit[i], TDSNP_EXIT_HLT);
+}
+
+/* Run @prog on the one vCPU of an L2 VM. */
+static void run(const u8 *prog, const u8 *end)
+{
+	run_n(prog, end, 1);
 }
 
 static void test_capabilities_report_l2_vms_1_to_3_on_the_td_partitioning_platform(void **state)
@@ -155,11 +165,54 @@ static void test_closing_an_l2_vm_gives_back_its_index_and_the_l1_pages(void **s
 	assert_string_equal(o.serial[0], "hello from L2\n");
 }
 
-/* Two vCPUs (the TD has one L1 vCPU) and a program past the code area are refused. */
-static void test_uvmm_refuses_two_l2_vcpus_and_an_oversized_program(void **state)
+/*
+ * One thread per vCPU, each vCPU on the L1 vCPU of its index: every vCPU
+ * of the VM ran its own copy of l2_smp (programs.h) to HLT, as its serial
+ * line, its two VMCALLs (the CRB's INTF_ID 0x11 by TCG PTP 6.5.3, then
+ * L2_SMP_ID + its index from RDI) and the L1 vCPU it entered on show.
+ */
+static void check_smp(u32 n)
+{
+	char line[16];
+	u32 i;
+
+	run_n(l2_smp, l2_smp_end, n);
+	for (i = 0; i < n; i++) {
+		const u64 want[2] = { 0x11, L2_SMP_ID + i };
+		const struct tdxg_vcpu_stats *st = tdxg_vcpu_stats(tdsnp_mock_tdx_l1_vcpu(i));
+
+		snprintf(line, sizeof(line), "vCPU %u\n", i);
+		assert_string_equal(o.serial[i], line);
+		assert_int_equal(o.nr_ucalls[i], 2);
+		assert_memory_equal(o.ucalls[i], want, sizeof(want));
+		/* Entered on L1 vCPU i: its TDVPS holds the L2 VMCS it ran. */
+		assert_true(st->l2_entries[1] > 0);
+	}
+	for (i = n; i < TDX_L1_VCPUS; i++)
+		assert_int_equal(tdxg_vcpu_stats(tdsnp_mock_tdx_l1_vcpu(i))->l2_entries[1], 0);
+	/* Each vCPU: 7 characters, an LSR read and a THR write each; one CRB load. */
+	assert_int_equal(o.io_events, n * 2 * 7);
+	assert_int_equal(o.mmio_events, n);
+}
+
+static void test_uvmm_l2_two_vcpus_each_run_on_their_own_thread_and_l1_vcpu(void **state)
+{
+	(void)state;
+	check_smp(2);
+}
+
+static void test_uvmm_l2_four_vcpus_one_per_l1_vcpu_of_the_td(void **state)
+{
+	(void)state;
+	check_smp(TDX_L1_VCPUS);
+}
+
+/* More vCPUs than the VMM's threads (and the TD's L1 vCPUs) and a program past the code area. */
+static void test_uvmm_refuses_five_l2_vcpus_and_an_oversized_program(void **state)
 {
 	static u8 big[0x7001];
-	struct uvmm_guest g = { l2_serial, (size_t)(l2_serial_end - l2_serial), 2 };
+	struct uvmm_guest g = { l2_serial, (size_t)(l2_serial_end - l2_serial),
+				TDX_L1_VCPUS + 1 };
 	struct uabi_dev *dev2;
 
 	(void)state;
@@ -201,7 +254,9 @@ int main(void)
 		TEST(test_uvmm_l2_crb_program_talks_to_the_mmio_event_model),
 		TEST(test_uvmm_l2_cpuid_and_msr_exits_are_answered_in_the_run_page),
 		TEST(test_closing_an_l2_vm_gives_back_its_index_and_the_l1_pages),
-		TEST(test_uvmm_refuses_two_l2_vcpus_and_an_oversized_program),
+		TEST(test_uvmm_l2_two_vcpus_each_run_on_their_own_thread_and_l1_vcpu),
+		TEST(test_uvmm_l2_four_vcpus_one_per_l1_vcpu_of_the_td),
+		TEST(test_uvmm_refuses_five_l2_vcpus_and_an_oversized_program),
 		TEST(test_l1_setup_refuses_bad_ranges_and_a_second_setup),
 	};
 
