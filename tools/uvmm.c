@@ -84,7 +84,7 @@ enum uvmm_boot {
 #define L2_OFF_GDT	0x4000
 #define L2_OFF_CODE	0x5000
 #define L2_OFF_STACK	0xc000		/* to the end of the RAM: 16 KiB, 4 KiB a vCPU */
-#define L2_STACK_SIZE	0x1000
+#define L2_STACK_SIZE	0x1000ULL
 #define L2_RAM_BASE	0x100000ULL
 #define L2_RAM_SIZE	0x10000ULL
 #define L2_CODE_MAX	(L2_OFF_STACK - L2_OFF_CODE)

@@ -81,7 +81,7 @@ struct tdx_guest_vcpu {
 #ifdef __KERNEL__
 static struct tdx_guest_vcpu *cur;
 #else
-static _Thread_local struct tdx_guest_vcpu *cur;
+static __thread struct tdx_guest_vcpu *cur;
 #endif
 /*
  * Every leaf runs under model_lock (h_locked()), so TDCALLs from threads on
@@ -1217,7 +1217,7 @@ static void h_vmcall(void *priv, struct tdsnp_regs *r)
 	r->rax = TDX_SUCCESS;
 }
 
-static const struct {
+static const struct guest_leaf {
 	u32 leaf;
 	u8 max_version;
 	tdsnp_mock_fn fn;
@@ -1242,11 +1242,13 @@ static const struct {
 	{ TDG_VP_INVVPID, 0, h_invvpid },
 };
 
-/* Leaf leaves[@priv] under model_lock: the module serialises what its leaves share. */
+/* The leaf @priv (an entry of leaves[]) under model_lock: its leaves share the TD. */
 static void h_locked(void *priv, struct tdsnp_regs *r)
 {
+	const struct guest_leaf *l = priv;
+
 	tdsnp_mutex_lock(&model_lock);
-	leaves[(unsigned long)priv].fn(NULL, r);
+	l->fn(NULL, r);
 	tdsnp_mutex_unlock(&model_lock);
 }
 
@@ -1270,7 +1272,7 @@ int tdsnp_mock_tdx_guest_install(void)
 	}
 	for (i = 0; i < ARRAY_SIZE(leaves); i++)
 		tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, leaves[i].leaf, leaves[i].max_version,
-				       h_locked, (void *)i);
+				       h_locked, (void *)&leaves[i]);
 	memset(sys_values, 0, sizeof(sys_values));
 	/* Module 1.5.01 values (tdx-fields.md 3, tdx-host.md 8). */
 	seed(sys_values, ARRAY_SIZE(sys_values), TDX_TABLE_GLOBAL, "VENDOR_ID", 0, 0x8086);

@@ -35,8 +35,14 @@ static struct {
 	bool engine_ours, running, registered;
 	bool no_pin;				/* atomic: the @pin hook does nothing */
 } l1;
-/* vCPU threads create and destroy vCPUs too: the pool is shared. */
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+/* vCPU threads create and destroy vCPUs too: the pool is shared (set up once). */
+static pthread_mutex_t pool_lock;
+static pthread_once_t pool_lock_once = PTHREAD_ONCE_INIT;
+
+static void pool_lock_init(void)
+{
+	pthread_mutex_init(&pool_lock, NULL);
+}
 
 /* The L1's own mapping: the TD's table, read under the model's lock (other vCPUs' TDCALLs). */
 static void *env_map(void *ctx, u64 gpa)
@@ -181,6 +187,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		return -EINVAL;
 	if (l1.td)
 		return -EBUSY;
+	pthread_once(&pool_lock_once, pool_lock_init);
 	l1.engine_ours = !tdsnp_mock_installed();
 	ret = tdsnp_mock_tdx_guest_install();
 	if (ret)

@@ -144,6 +144,13 @@ struct l2_exit {
 
 /* ctxs, stats. */
 static pthread_mutex_t lock;
+/*
+ * Unicorn's engine set-up (uc_open() -> tcg_context_init()) writes TCG
+ * tables every engine of the process reads when it generates code
+ * (tcg_gen_code(); valgrind's helgrind shows both): an engine is created
+ * under the write lock, and entries run under the read lock.
+ */
+static pthread_rwlock_t engine_lock;
 static struct l2_ctx *ctxs;
 static struct tdx_l2_run_stats stats;
 static u64 budget = DEFAULT_BUDGET;
@@ -535,15 +542,19 @@ static u64 l2_enter(void *priv, struct tdx_guest_vcpu *v, u32 vm, u32 invd,
 
 	(void)priv;
 	(void)invd;	/* an INVEPT on entry is already counted by the model */
+	pthread_rwlock_wrlock(&engine_lock);
 	pthread_mutex_lock(&lock);
 	c = ctx_of(v, vm);
 	pthread_mutex_unlock(&lock);
+	pthread_rwlock_unlock(&engine_lock);
 	if (!c)
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 	/* Only this thread runs L1 vCPU @v (the model refuses a second): @c is its own. */
+	pthread_rwlock_rdlock(&engine_lock);
 	revalidate(c, td, &n);
 	load_state(c, gs, &st);
 	run_loop(c, td, &st, &e, &n);
+	pthread_rwlock_unlock(&engine_lock);
 	store_state(c, gs, &st);
 	vmcs_set(c, ENC_EXIT_REASON, e.reason);
 	vmcs_set(c, ENC_EXIT_QUAL, e.qual);
@@ -586,6 +597,7 @@ static const struct tdxg_l2_runner runner = { .enter = l2_enter };
 void tdx_l2_run_install(void)
 {
 	pthread_mutex_init(&lock, NULL);
+	pthread_rwlock_init(&engine_lock, NULL);
 	memset(&stats, 0, sizeof(stats));
 	__atomic_store_n(&budget, DEFAULT_BUDGET, __ATOMIC_RELAXED);
 	tdxg_set_l2_runner(&runner);
@@ -605,6 +617,7 @@ void tdx_l2_run_uninstall(void)
 		free(c);
 	}
 	ctxs = NULL;
+	pthread_rwlock_destroy(&engine_lock);
 	pthread_mutex_destroy(&lock);
 }
 

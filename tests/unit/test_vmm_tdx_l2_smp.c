@@ -402,8 +402,7 @@ static void test_destroying_an_l2_vm_while_a_vcpu_thread_is_parked_leaks_nothing
 {
 	struct vmm_vcpu *vcpu[NR_VCPUS];
 	struct tdx_guest_vcpu *l1 = tdsnp_mock_tdx_l1_vcpu(1);
-	struct parked k = { .lock = PTHREAD_MUTEX_INITIALIZER,
-			    .cond = PTHREAD_COND_INITIALIZER };
+	struct parked k = { 0 };
 	struct seen s;
 	struct vmm_vm *vm;
 	pthread_t th;
@@ -411,6 +410,8 @@ static void test_destroying_an_l2_vm_while_a_vcpu_thread_is_parked_leaks_nothing
 
 	(void)state;
 	make_vm(NR_VCPUS, 0, &vm, vcpu);
+	pthread_mutex_init(&k.lock, NULL);
+	pthread_cond_init(&k.cond, NULL);
 	k.vcpu = vcpu[1];
 	assert_int_equal(pthread_create(&th, NULL, park_thread, &k), 0);
 	pthread_mutex_lock(&k.lock);
@@ -434,6 +435,8 @@ static void test_destroying_an_l2_vm_while_a_vcpu_thread_is_parked_leaks_nothing
 	pthread_cond_signal(&k.cond);
 	pthread_mutex_unlock(&k.lock);
 	pthread_join(th, NULL);
+	pthread_cond_destroy(&k.cond);
+	pthread_mutex_destroy(&k.lock);
 
 	invept = tdxg_vcpu_stats(l1)->invept[1];
 	make_vm(NR_VCPUS, 0, &vm, vcpu);
