@@ -310,7 +310,8 @@ static void test_closing_an_l2_vm_under_a_parked_vcpu_thread_is_safe(void **stat
 			{ .type = TDSNP_STATE_REG, .id = VMM_REG_RSP,
 			  .value = L2_RAM + sizeof(ram) - (u64)i * 4096 },
 			{ .type = TDSNP_STATE_REG, .id = VMM_REG_RDI, .value = (u64)i },
-			{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = L2_RAM + OFF_GDT },
+			{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_BASE,
+			  .value = L2_RAM + OFF_GDT },
 			{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
 		};
 		struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)e, .nr = ARRAY_SIZE(e) };
