@@ -239,7 +239,7 @@ static void build_ram(u8 *ram)
 	u64 *pd_low = (u64 *)(ram + OFF_PD_LOW), *pd_high = (u64 *)(ram + OFF_PD_HIGH);
 	u64 *gdt = (u64 *)(ram + OFF_GDT);
 
-	memset(ram, 0, L2_RAM_PAGES * 4096);
+	memset(ram, 0, L2_RAM_PAGES * 4096ULL);
 	pml4[0] = (L2_RAM + OFF_PDPT) | 3;		/* P, W (SDM Vol. 3A 4.5) */
 	pdpt[0] = (L2_RAM + OFF_PD_LOW) | 3;
 	pdpt[3] = (L2_RAM + OFF_PD_HIGH) | 3;
