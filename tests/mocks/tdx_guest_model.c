@@ -68,7 +68,7 @@ struct tdx_guest_vcpu {
 	struct tdxg_vcpu_stats stats;
 	/* L2 MSR exit bitmaps of VM 1..3 (TDVPS classes 37/45/53), dense. */
 	u64 msr_bitmap[TDX_MAX_L2_VMS][TDXG_MSR_BITMAP_QWORDS];
-	/* In TDG.VP.ENTER, running an L2 (model_lock); no TDCALL may come from it. */
+	/* In TDG.VP.ENTER, running an L2 (model_lock): the logical processor is busy. */
 	bool in_l2;
 };
 
@@ -431,14 +431,6 @@ static struct tdx_guest_vcpu *current_or_fail(struct tdsnp_regs *r)
 	if (!cur) {
 		tdsnp_mock_violation("tdx guest: TDCALL with no current TD vCPU");
 		r->rax = TDSNP_SW_NO_FIRMWARE;
-		return NULL;
-	}
-	if (cur->in_l2) {
-		/* A logical processor in an L2 issues no L1 TDCALL: two threads on one vCPU. */
-		tdsnp_mock_violation("tdx guest: TDCALL on vCPU %u while it runs an L2",
-				     cur->index);
-		r->rax = TDSNP_SW_NO_FIRMWARE;
-		return NULL;
 	}
 	return cur;
 }
@@ -1242,12 +1234,32 @@ static const struct guest_leaf {
 	{ TDG_VP_INVVPID, 0, h_invvpid },
 };
 
-/* The leaf @priv (an entry of leaves[]) under model_lock: its leaves share the TD. */
+/* Give the CPU to another thread for a moment. */
+static void model_yield(void)
+{
+#ifdef __KERNEL__
+	cond_resched();
+#else
+	sched_yield();
+#endif
+}
+
+/*
+ * The leaf @priv (an entry of leaves[]) under model_lock: its leaves share
+ * the TD.  Threads share a vCPU as an L1 kernel's threads share a CPU:
+ * while another thread has this vCPU in an L2, this one gets the CPU back
+ * only when the L2 exits.
+ */
 static void h_locked(void *priv, struct tdsnp_regs *r)
 {
 	const struct guest_leaf *l = priv;
 
 	tdsnp_mutex_lock(&model_lock);
+	while (cur && cur->in_l2) {
+		tdsnp_mutex_unlock(&model_lock);
+		model_yield();
+		tdsnp_mutex_lock(&model_lock);
+	}
 	l->fn(NULL, r);
 	tdsnp_mutex_unlock(&model_lock);
 }
@@ -1418,12 +1430,13 @@ struct tdx_guest_td *tdxg_vcpu_td(struct tdx_guest_vcpu *vcpu)
  * tdxg_set_current() - the vCPU whose TDCALLs the model answers
  * @vcpu: the vCPU, or NULL
  *
- * Sets the calling thread's vCPU (in userspace each thread is a logical
- * processor of the TD: what a kernel's pinning of a thread to a CPU does;
- * the kernel build keeps one for its one task).  One thread per vCPU: a
- * TDCALL from a vCPU that is running an L2 is a contract violation.  A
- * vCPU is freed with tdsnp_free() by the test after it stops being current
- * on every thread.
+ * Sets the calling thread's vCPU (in userspace each thread runs on a
+ * logical processor of the TD: what a kernel's pinning of a thread to a
+ * CPU does; the kernel build keeps one for its one task).  Threads on one
+ * vCPU share it: a TDCALL waits while another thread has the vCPU in an L2
+ * (TDG.VP.ENTER), as the CPU is busy until the L2 exits.  A vCPU is freed
+ * with tdsnp_free() by the test after it stops being current on every
+ * thread.
  */
 void tdxg_set_current(struct tdx_guest_vcpu *vcpu)
 {

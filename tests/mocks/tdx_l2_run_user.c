@@ -549,7 +549,7 @@ static u64 l2_enter(void *priv, struct tdx_guest_vcpu *v, u32 vm, u32 invd,
 	pthread_rwlock_unlock(&engine_lock);
 	if (!c)
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
-	/* Only this thread runs L1 vCPU @v (the model refuses a second): @c is its own. */
+	/* @v is in this L2 (the model holds other threads on @v off): @c is this thread's. */
 	pthread_rwlock_rdlock(&engine_lock);
 	revalidate(c, td, &n);
 	load_state(c, gs, &st);

@@ -21,6 +21,7 @@
 
 #include <tdsnp/platform.h>
 #include <tdx/tdx_fields.h>
+#include <tdx/tdx_guest.h>
 #include <tdx/tdx_partitioning.h>
 #include <vmm/tdx_l2.h>
 #include "../mocks/mock.h"
@@ -210,7 +211,10 @@ static void check_seen(const struct seen *s, u32 i)
  * Two vCPUs of one L2 VM, each run to HLT by its own thread, both started
  * at once: each thread ends on the L1 vCPU of its vCPU's index (the
  * backend pinned it), and each L1 vCPU's L2 VMCS holds its own L2 vCPU's
- * state (RIP at the HLT, stored at the exit).
+ * state (RIP at the HLT, stored at the exit).  Meanwhile this thread, on
+ * L1 vCPU 1 too (it created vCPU 1 last), shares that vCPU as a kernel's
+ * threads share a CPU: its TDG.VP.INFO calls land between vCPU 1's L2
+ * entries and say VCPU_INDEX 1, with no contract violation.
  */
 static void test_two_vcpus_of_one_l2_vm_run_at_once_each_on_its_own_l1_vcpu(void **state)
 {
@@ -218,12 +222,14 @@ static void test_two_vcpus_of_one_l2_vm_run_at_once_each_on_its_own_l1_vcpu(void
 	struct seen s[NR_VCPUS];
 	pthread_barrier_t go;
 	pthread_t th[NR_VCPUS];
+	u64 rip, violations = tdsnp_mock_violations();
+	struct tdg_vp_info info;
 	struct vmm_vm *vm;
-	u64 rip;
 	u32 i;
 
 	(void)state;
 	make_vm(NR_VCPUS, 0, &vm, vcpu);
+	assert_ptr_equal(tdxg_current(), tdsnp_mock_tdx_l1_vcpu(1));
 	pthread_barrier_init(&go, NULL, NR_VCPUS);
 	for (i = 0; i < NR_VCPUS; i++) {
 		memset(&s[i], 0, sizeof(s[i]));
@@ -231,8 +237,13 @@ static void test_two_vcpus_of_one_l2_vm_run_at_once_each_on_its_own_l1_vcpu(void
 		s[i].go = &go;
 		assert_int_equal(pthread_create(&th[i], NULL, vcpu_thread, &s[i]), 0);
 	}
+	for (i = 0; i < 32; i++) {
+		assert_int_equal(tdg_vp_info(&info), 0);
+		assert_int_equal(info.vcpu_index, 1);
+	}
 	for (i = 0; i < NR_VCPUS; i++)
 		pthread_join(th[i], NULL);
+	assert_int_equal(tdsnp_mock_violations(), violations);
 	pthread_barrier_destroy(&go);
 	for (i = 0; i < NR_VCPUS; i++) {
 		struct tdx_guest_vcpu *l1 = tdsnp_mock_tdx_l1_vcpu(i);
