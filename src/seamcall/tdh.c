@@ -21,6 +21,7 @@ static noinline u64 sc_full(struct tdsnp_sc_args *a)
 	struct tdsnp_regs r;
 	u64 ret;
 
+	/* Field by field: an initializer made GCC zero all 16 words with rep stos first. */
 	r.rax = a->rax;
 	r.rbx = 0;
 	r.rcx = a->rcx;
