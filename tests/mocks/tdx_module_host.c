@@ -756,6 +756,19 @@ static u64 sept_chunk_key(u32 level, u64 gpa)
 	return (gpa & ~(tdxm_span(level + 1) - 1)) | level;
 }
 
+/* The entry at (@level, @gpa) when it exists: the walks' lookup, inline. */
+static __always_inline struct sept_ent *sept_find(struct mtd *td, u32 level, u64 gpa)
+{
+	struct mock_hnode *n = mock_htab_find(&td->sept, sept_chunk_key(level, gpa));
+	struct sept_ent *e;
+
+	if (!n)
+		return NULL;
+	e = &container_of(n, struct sept_chunk, node)->e[(gpa >> (TDSNP_PAGE_SHIFT + 9 * level)) &
+							 (SEPT_CHUNK - 1)];
+	return e->used ? e : NULL;
+}
+
 static struct sept_ent *sept_slot(struct mtd *td, u32 level, u64 gpa, bool create)
 {
 	u64 key = sept_chunk_key(level, gpa);
@@ -797,7 +810,7 @@ static struct sept_ent *sept_slot(struct mtd *td, u32 level, u64 gpa, bool creat
  */
 struct sept_ent *tdxm_sept_find(struct mtd *td, u32 level, u64 gpa)
 {
-	return sept_slot(td, level, gpa, false);
+	return sept_find(td, level, gpa);
 }
 
 /**
@@ -893,7 +906,7 @@ bool tdxm_sept_walk(struct mtd *td, u64 gpa, u32 level, u32 *stop, struct sept_e
 	u32 l;
 
 	for (l = tdxm_root_level(td); l > level; l--) {
-		struct sept_ent *e = tdxm_sept_find(td, l, gpa);
+		struct sept_ent *e = sept_find(td, l, gpa);
 
 		if (tdxm_sept_state(e) != TDX_SEPT_NL_MAPPED) {
 			*stop = l;
@@ -920,7 +933,7 @@ struct sept_ent *tdxm_sept_leaf(struct mtd *td, u64 gpa, u32 *stop, struct sept_
 	u32 l;
 
 	for (l = tdxm_root_level(td); ; l--) {
-		struct sept_ent *e = tdxm_sept_find(td, l, gpa);
+		struct sept_ent *e = sept_find(td, l, gpa);
 		u8 s = tdxm_sept_state(e);
 
 		if (tdxm_is_leaf_state(s))
