@@ -656,7 +656,7 @@ static u64 td_hash_alone(u64 mib, u64 *cpu)
 static u64 td_hash_copy(u64 mib, u64 *cpu)
 {
 	u64 pages = (mib << 20) / PG, off, gpa, i, n = 0, c0, t0, t = 0;
-	struct page **frames = calloc(pages, sizeof(*frames));
+	struct page **frames = calloc(pages, sizeof(struct page *));
 	struct tdx_mrtd_ctx mr;
 	u8 mrtd[TDX_MRTD_SIZE], *dst;
 	unsigned int k;

@@ -63,6 +63,7 @@ static inline struct mock_hnode *mock_htab_find(struct mock_htab *t, u64 key)
 		return n;
 	return mock_htab_find_slow(t, key);
 }
+
 int mock_htab_add(struct mock_htab *t, struct mock_hnode *n, u64 key);
 struct mock_hnode *mock_htab_pop(struct mock_htab *t);
 struct mock_hnode *mock_htab_next(const struct mock_htab *t, const struct mock_hnode *n);

@@ -49,8 +49,8 @@ static void expected(u8 want[ORACLE_SHA384_SIZE])
 	for (i = 0; i < PAGES; i++) {
 		mrtd_oracle_page_add(&o, page_gpa(i));
 		for (k = 0; k < CHUNKS; k++)
-			mrtd_oracle_extend(&o, page_gpa(i) + k * MRTD_EXTEND_CHUNK,
-					   contents[i] + k * MRTD_EXTEND_CHUNK);
+			mrtd_oracle_extend(&o, page_gpa(i) + (u64)k * MRTD_EXTEND_CHUNK,
+					   contents[i] + (u64)k * MRTD_EXTEND_CHUNK);
 	}
 	assert_int_equal(mrtd_oracle_final(&o, want), 0);
 }
@@ -68,8 +68,8 @@ static void test_mrtd_extend_from_a_buffer_matches_the_blocks_by_offset(void **s
 	for (i = 0; i < PAGES; i++) {
 		tdx_mrtd_page_add(&mr, page_gpa(i));
 		for (k = 0; k < CHUNKS; k++)
-			tdx_mrtd_extend(&mr, page_gpa(i) + k * MRTD_EXTEND_CHUNK,
-					contents[i] + k * MRTD_EXTEND_CHUNK);
+			tdx_mrtd_extend(&mr, page_gpa(i) + (u64)k * MRTD_EXTEND_CHUNK,
+					contents[i] + (u64)k * MRTD_EXTEND_CHUNK);
 	}
 	tdx_mrtd_final(&mr, got);
 	assert_memory_equal(got, want, sizeof(want));
@@ -91,8 +91,8 @@ static void test_mrtd_extend_block_in_place_matches_the_blocks_by_offset(void **
 		for (k = 0; k < CHUNKS; k++) {
 			/* Whatever the header held before is overwritten. */
 			memset(b.hdr, 0xa5, sizeof(b.hdr));
-			memcpy(b.data, contents[i] + k * MRTD_EXTEND_CHUNK, sizeof(b.data));
-			tdx_mrtd_extend_block(&mr, page_gpa(i) + k * MRTD_EXTEND_CHUNK, &b);
+			memcpy(b.data, contents[i] + (u64)k * MRTD_EXTEND_CHUNK, sizeof(b.data));
+			tdx_mrtd_extend_block(&mr, page_gpa(i) + (u64)k * MRTD_EXTEND_CHUNK, &b);
 		}
 	}
 	tdx_mrtd_final(&mr, got);
