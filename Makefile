@@ -259,6 +259,15 @@ $(O)/asan/tests/test_uvmm_tdx_l2: $(O)/asan/obj/tests/unit/test_uvmm_tdx_l2.o \
 		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# ACCESS_* on the example VMM's tdx_l2 device (its mock host's devices).
+$(O)/plain/tests/test_uabi_tdx_l2_access: $(O)/plain/obj/tests/unit/test_uabi_tdx_l2_access.o \
+		$(O)/plain/obj/tools/uvmm.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uabi_tdx_l2_access: $(O)/asan/obj/tests/unit/test_uabi_tdx_l2_access.o \
+		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 # The L2 programs as flat files for tdsnp-uvmm --backend tdx_l2 (build/guest/l2_crb.bin):
 # the bytes from l2_<name> to l2_<name>_end in the .rodata of an object holding them.
 $(O)/guest/obj/l2_programs.o: guest/l2/programs.h

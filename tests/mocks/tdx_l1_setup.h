@@ -17,7 +17,9 @@
  * [mem_base, mem_base + mem_size) with a private, accepted page of the TD
  * (L2 GPA = L1 GPA); lends the backend a pool of TDX_L1_POOL_PAGES private
  * pages (the L2_ENTER_GUEST_STATE buffers and virtual-APIC pages) at
- * TDX_L1_POOL_GPA; answers the L1's MapGPA as the host outside the TD;
+ * TDX_L1_POOL_GPA; answers the L1's MapGPA as the host outside the TD,
+ * and its RDMSR/WRMSR, IO and RequestMMIO with the scriptable devices of
+ * tdx_l1_host.h (reset by each setup);
  * installs TDG.VP.ENTER on the mock CPU (tdx_l2_run.h); registers
  * vmm_tdx_l2_ops and hands it the environment.
  *

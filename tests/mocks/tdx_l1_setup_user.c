@@ -11,6 +11,7 @@
 #include "mock.h"
 #include "tdx_guest_model.h"
 #include "tdx_l1_setup.h"
+#include "tdx_l1_host.h"
 #include "tdx_l2_run.h"
 
 /* The TD's mapping table holds TDXG_MAX_MAPPINGS pages: RAM + pool fit in it. */
@@ -82,13 +83,18 @@ static void env_take_interrupts(void *ctx)
 	tdxg_set_l1_interrupt_pending(l1.vcpu, false);
 }
 
-/* The host outside the TD: MapGPA (tdx-guest.md 3.3), nothing else. */
+/*
+ * The host outside the TD: MapGPA (tdx-guest.md 3.3) and the devices of
+ * tdx_l1_host.h (RDMSR/WRMSR, IO, RequestMMIO); nothing else.
+ */
 static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 			struct tdsnp_regs *r)
 {
 	(void)priv;
 	(void)vcpu;
 	(void)control;
+	if (tdsnp_mock_tdx_l1_host_vmcall(r))
+		return;
 	if (r->r11 != TDG_VMCALL_MAP_GPA) {
 		r->r10 = TDG_VMCALL_INVALID_OPERAND;
 		return;
@@ -172,6 +178,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		ret = map_private(TDX_L1_POOL_GPA + i * TDSNP_PAGE_SIZE, &l1.pool[i]);
 	if (ret)
 		goto fail;
+	tdsnp_mock_tdx_l1_host_reset();
 	l1.host = (struct tdxg_host){ .vmcall = host_vmcall };
 	tdxg_set_host(l1.td, &l1.host);
 	tdx_l2_run_install();
