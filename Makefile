@@ -365,6 +365,12 @@ $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fu
 # The user-mode VMM ABI dispatcher's target (corpus tests/fuzz/corpus/uabi).
 $(O)/fuzz/fuzz_uabi: $(O)/fuzz/obj/tests/fuzz/fuzz_uabi.o $(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
+# ... with the tdx_l2 platform as its first device (corpus tests/fuzz/corpus/uabi_tdx_l2).
+$(O)/fuzz/obj/fuzz_uabi_tdx_l2.o: tests/fuzz/fuzz_uabi.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_UABI_TDX_L2 -MMD -MP -c -o $@ $<
+$(O)/fuzz/fuzz_uabi_tdx_l2: $(O)/fuzz/obj/fuzz_uabi_tdx_l2.o $(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
 
 fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	scripts/fuzz-api.sh $(FUZZ_LONG) $(FUZZ_TARGETS)
