@@ -114,13 +114,6 @@ static int a_mmio(void *ctx, u64 gpa, u32 size, bool write, u64 *val)
 
 static const struct uabi_access_ops access_ops = { .msr = a_msr, .io = a_io, .mmio = a_mmio };
 
-/**
- * LLVMFuzzerInitialize() - the mock TDX module, both backends, both devices
- * @argc: libFuzzer's argument count (unused)
- * @argv: libFuzzer's arguments (unused)
- *
- * Return: 0 (aborts when the setup fails).
- */
 #ifdef FUZZ_UABI_TDX_L2
 /* The host's devices as every input finds them: two MSRs, a few ports and registers. */
 static void host_devices(void)
@@ -170,6 +163,13 @@ static void platform_up(struct uabi_dev_config *tc)
 }
 #endif
 
+/**
+ * LLVMFuzzerInitialize() - the first device's platform, the script backend, both devices
+ * @argc: libFuzzer's argument count (unused)
+ * @argv: libFuzzer's arguments (unused)
+ *
+ * Return: 0 (aborts when the setup fails).
+ */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct uabi_dev_config sc = { .features = TDSNP_PLATFORM_NATIVE, .access = &access_ops };
@@ -309,10 +309,10 @@ static void make_args(struct in *in, int dev, u32 call, struct args *a)
 	case TDSNP_CALL_ACCESS_MMIO:
 		a->ac.addr = get8(in) % 2 ? get8(in) : get64(in);
 #ifdef FUZZ_UABI_TDX_L2
-		/* Often the host's register file (tdx_l1_host.h), with or without the shared bit. */
+		/* Often the register file of tdx_l1_host.h, with or without the shared bit. */
 		if (call == TDSNP_CALL_ACCESS_MMIO && (a->ac.addr & 0x80))
-			a->ac.addr = (TDX_L1_HOST_MMIO_GPA | (a->ac.addr & 1 ? TDX_L1_HOST_SHARED_BIT : 0)) +
-				     (a->ac.addr & 0xfff & ~1ULL) - 0x80;
+			a->ac.addr = TDX_L1_HOST_MMIO_GPA + (a->ac.addr & 0xfff & ~1ULL) - 0x80 +
+				     (a->ac.addr & 1 ? TDX_L1_HOST_SHARED_BIT : 0);
 #endif
 		a->ac.size = get8(in) % 10;
 		a->ac.flags = get8(in) % 3;

@@ -21,7 +21,9 @@
  * and its RDMSR/WRMSR, IO and RequestMMIO with the scriptable devices of
  * tdx_l1_host.h (reset by each setup);
  * installs TDG.VP.ENTER on the mock CPU (tdx_l2_run.h); registers
- * vmm_tdx_l2_ops and hands it the environment.
+ * vmm_tdx_l2_ops and hands it the environment (map, pool, interrupts, CR2
+ * of the L1 vCPU).  Tests that count or disturb what the backend does wrap
+ * the environment and the host (tdsnp_mock_tdx_l1_env(), _host()).
  *
  * Physical memory: when no provider is installed, the setup creates an
  * arena for its life (RAM, pool and the model's pages); otherwise the
@@ -40,12 +42,18 @@
 #define TDX_L1_POOL_PAGES	8
 
 struct tdx_guest_td;
+struct tdx_guest_vcpu;
+struct tdxg_host;
+struct vmm_tdx_l2_env;
 
 int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size);
 void tdsnp_mock_tdx_l1_teardown(void);
 
 /* Inspection for tests. */
 struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void);
+struct tdx_guest_vcpu *tdsnp_mock_tdx_l1_vcpu(u32 l1_vcpu);
+const struct vmm_tdx_l2_env *tdsnp_mock_tdx_l1_env(void);
+const struct tdxg_host *tdsnp_mock_tdx_l1_host(void);
 unsigned int tdsnp_mock_tdx_l1_pool_lent(void);
 unsigned int tdsnp_mock_tdx_l1_ram_not_back(void);
 

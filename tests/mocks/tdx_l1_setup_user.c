@@ -83,6 +83,13 @@ static void env_take_interrupts(void *ctx)
 	tdxg_set_l1_interrupt_pending(l1.vcpu, false);
 }
 
+/* MOV to CR2 on the L1's vCPU (the model's CR2 of that vCPU), for a #PF the backend injects. */
+static void env_set_cr2(void *ctx, u64 cr2)
+{
+	(void)ctx;
+	tdxg_set_cr2(l1.vcpu, cr2);
+}
+
 /*
  * The host outside the TD: MapGPA (tdx-guest.md 3.3) and the devices of
  * tdx_l1_host.h (RDMSR/WRMSR, IO, RequestMMIO); nothing else.
@@ -186,6 +193,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 	l1.env = (struct vmm_tdx_l2_env){
 		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
+		.set_cr2 = env_set_cr2,
 	};
 	ret = vmm_backend_register(&vmm_tdx_l2_ops);
 	if (ret)
@@ -244,6 +252,44 @@ void tdsnp_mock_tdx_l1_teardown(void)
 struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void)
 {
 	return l1.td;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_vcpu() - one of the setup's L1 vCPUs
+ * @l1_vcpu: 0 (the TD has one vCPU)
+ *
+ * Return: the guest model's vCPU, or NULL (no setup up, no such vCPU).
+ */
+struct tdx_guest_vcpu *tdsnp_mock_tdx_l1_vcpu(u32 l1_vcpu)
+{
+	return l1_vcpu ? NULL : l1.vcpu;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_env() - the environment the setup gave the backend
+ *
+ * A test may hand the backend an environment of its own that wraps these
+ * hooks (vmm_tdx_l2_set_env(NULL) first, while no VM exists); the
+ * teardown withdraws whichever is set.
+ *
+ * Return: the setup's hooks, or NULL when no setup is up.
+ */
+const struct vmm_tdx_l2_env *tdsnp_mock_tdx_l1_env(void)
+{
+	return l1.registered ? &l1.env : NULL;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_host() - the host outside the TD the setup registered
+ *
+ * A test may register a host of its own (tdxg_set_host()) that answers
+ * sub-functions of its own and passes the rest to this one.
+ *
+ * Return: the setup's host, or NULL when no setup is up.
+ */
+const struct tdxg_host *tdsnp_mock_tdx_l1_host(void)
+{
+	return l1.td ? &l1.host : NULL;
 }
 
 /**
