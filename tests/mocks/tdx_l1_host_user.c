@@ -118,7 +118,7 @@ static u64 do_io(struct tdsnp_regs *r)
 	u64 size = r->r12, port = r->r14;
 
 	if ((size != 1 && size != 2 && size != 4) || r->r13 > TDG_VMCALL_IO_WRITE ||
-	    port + size > NR_PORTS)
+	    port >= NR_PORTS || port + size > NR_PORTS)
 		return TDG_VMCALL_INVALID_OPERAND;
 	if (r->r13 == TDG_VMCALL_IO_WRITE) {
 		put_le(&host.port[port], (u32)size, r->r15);
@@ -136,7 +136,8 @@ static u64 do_mmio(struct tdsnp_regs *r)
 
 	if ((size != 1 && size != 2 && size != 4 && size != 8) || r->r13 > TDG_VMCALL_IO_WRITE ||
 	    ((gpa + size - 1) ^ gpa) & ~(u64)(TDSNP_PAGE_SIZE - 1) ||
-	    gpa < TDX_L1_HOST_MMIO_GPA || gpa + size > TDX_L1_HOST_MMIO_GPA + TDX_L1_HOST_MMIO_SIZE)
+	    gpa < TDX_L1_HOST_MMIO_GPA || gpa >= TDX_L1_HOST_MMIO_GPA + TDX_L1_HOST_MMIO_SIZE ||
+	    gpa + size > TDX_L1_HOST_MMIO_GPA + TDX_L1_HOST_MMIO_SIZE)
 		return TDG_VMCALL_INVALID_OPERAND;
 	off = gpa - TDX_L1_HOST_MMIO_GPA;
 	if (r->r13 == TDG_VMCALL_IO_WRITE) {

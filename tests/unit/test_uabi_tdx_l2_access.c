@@ -323,6 +323,8 @@ static void test_the_mock_host_answers_bad_operands_with_invalid_operand(void **
 	assert_int_equal(raw(30, 1, 2, 0x70, 0, NULL), 0x8000000000000000ULL);
 	assert_int_equal(raw(30, 4, 0, 0xfffe, 0, NULL), 0x8000000000000000ULL);
 	assert_int_equal(raw(30, 1, 1, 0x10000, 9, NULL), 0x8000000000000000ULL);
+	assert_int_equal(raw(30, 4, 1, ~0ULL, 9, NULL), 0x8000000000000000ULL);	/* wraps */
+	assert_int_equal(raw(48, 8, 1, ~7ULL, 9, NULL), 0x8000000000000000ULL);
 	assert_int_equal(raw(48, 3, 0, MMIO, 0, NULL), 0x8000000000000000ULL);
 	assert_int_equal(raw(48, 16, 0, MMIO, 0, NULL), 0x8000000000000000ULL);
 	assert_int_equal(raw(48, 4, 2, MMIO, 0, NULL), 0x8000000000000000ULL);
@@ -335,7 +337,7 @@ static void test_the_mock_host_answers_bad_operands_with_invalid_operand(void **
 	assert_int_equal(raw(31, 0x1b, 0, 0, 0, &r11), 0);
 	assert_int_equal(r11, 5);
 	assert_int_equal(raw(31, 0x1b | (1ULL << 32), 0, 0, 0, NULL), 0x8000000000000000ULL);
-	assert_int_equal(tdsnp_mock_tdx_l1_host_requests(), 14);
+	assert_int_equal(tdsnp_mock_tdx_l1_host_requests(), 16);
 	assert_int_equal(tdsnp_mock_tdx_l1_host_writes(NULL, 0), 0);
 	assert_int_equal(tdsnp_mock_tdx_l1_host_port(0x70), 0x42);
 }
