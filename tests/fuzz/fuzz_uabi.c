@@ -356,6 +356,34 @@ static const u32 plain_calls[] = {
 	TDSNP_CALL_OPEN_PHYSMEM, TDSNP_CALL_VM_LOAD, TDSNP_CALL_VM_FINALIZE, 0, 99,
 };
 
+#ifdef FUZZ_UABI_TDX_L2
+/*
+ * A successful ACCESS_* on the tdx_l2 device read or wrote what the host's
+ * devices hold now (tdx_l1_host.h): the value a read returned, or the
+ * value a write left there.
+ */
+static void check_access(u32 call, const struct tdsnp_access *ac)
+{
+	u64 v = 0;
+	u32 i;
+
+	switch (call) {
+	case TDSNP_CALL_ACCESS_MSR:
+		CHECK(!tdsnp_mock_tdx_l1_host_msr((u32)ac->addr, &v));
+		break;
+	case TDSNP_CALL_ACCESS_IO:
+		for (i = ac->size; i--;)
+			v = (v << 8) | tdsnp_mock_tdx_l1_host_port((u16)(ac->addr + i));
+		break;
+	default:
+		v = tdsnp_mock_tdx_l1_host_mmio((ac->addr & ~TDX_L1_HOST_SHARED_BIT) -
+						TDX_L1_HOST_MMIO_GPA, ac->size);
+		break;
+	}
+	CHECK(v == ac->value);
+}
+#endif
+
 static void one_call(struct in *in)
 {
 	static struct args a;
@@ -369,6 +397,10 @@ static void one_call(struct in *in)
 	make_args(in, dev, call, &a);
 	ret = tdsnp_call(cl[dev], h, call, &a);
 	CHECK(ret <= 0 && ret >= -4095);
+#ifdef FUZZ_UABI_TDX_L2
+	if (!ret && !dev && call >= TDSNP_CALL_ACCESS_MSR && call <= TDSNP_CALL_ACCESS_MMIO)
+		check_access(call, &a.ac);
+#endif
 	if (!ret)
 		note_result(call, dev, k ? k->vm : -1, &a);
 }
