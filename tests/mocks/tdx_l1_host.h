@@ -19,7 +19,8 @@
  * the host's choice; this one follows KVM's TDX code (arch/x86/kvm/vmx/
  * tdx.c, read for facts): IO size 1/2/4, MMIO size 1/2/4/8, direction
  * 0/1, no MMIO access crossing a 4 KiB page, the MMIO GPA taken with or
- * without the shared bit, an MSR the host refuses is INVALID_OPERAND.  An
+ * without the shared bit, the MSR index taken from R12's low 32 bits, an
+ * MSR the host refuses is INVALID_OPERAND.  An
  * MMIO GPA outside the register file is INVALID_OPERAND too (this host
  * has no other device; KVM answers so for a GPA it backs with memory).
  */

@@ -93,19 +93,19 @@ static void put_le(u8 *p, u32 size, u64 v)
 		p[i] = (u8)v;
 }
 
-/* Instruction.RDMSR: R12 index, R11 the value; WRMSR: R12 index, R13 value. */
+/*
+ * Instruction.RDMSR: R12 index, R11 the value; WRMSR: R12 index, R13 value.
+ * The index is R12's low 32 bits (as KVM reads it).
+ */
 static u64 do_msr(struct tdsnp_regs *r, bool write)
 {
-	int i;
+	int i = msr_slot((u32)r->r12);
 
-	if (r->r12 > 0xffffffffULL)
-		return TDG_VMCALL_INVALID_OPERAND;
-	i = msr_slot((u32)r->r12);
 	if (i < 0)
 		return TDG_VMCALL_INVALID_OPERAND;
 	if (write) {
 		host.msr[i].value = r->r13;
-		log_write(TDX_L1_HOST_MSR, 8, r->r12, r->r13);
+		log_write(TDX_L1_HOST_MSR, 8, (u32)r->r12, r->r13);
 	} else {
 		r->r11 = host.msr[i].value;
 	}
