@@ -567,6 +567,8 @@ out:
 	t = fig3(vio);
 	print3("snp_vmpl IO exit round trip", t, "ns/exit", "baseline", r.med);
 	printf("  %-30s %10s %-7s %28.2fx mock CPU exit\n", "", "", "", t.med / e.med);
+	printf("  %-30s %10s %-7s %28.2fx snp_host IO exit\n", "", "", "",
+	       t.med / fig3(sio).med);
 	bt = fig3(vboot);
 	bt.min /= 1e3;
 	bt.med /= 1e3;

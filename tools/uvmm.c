@@ -34,6 +34,7 @@
 #include <vmm/tdx_l2.h>
 #include <vmm/ucall.h>
 #include "../tests/mocks/mock.h"
+#include "../tests/mocks/snp_guest_boot.h"
 #include "../tests/mocks/snp_mock.h"
 #include "../tests/mocks/snp_svsm_setup.h"
 #include "../tests/mocks/snp_vcpu_run.h"
@@ -391,22 +392,15 @@ static int load_td(struct tdsnp_client *c, int vm, const struct uvmm_guest *g)
 	return load_batch(c, vm, l, 3);
 }
 
-#define PTE_P	BIT_ULL(0)
-#define PTE_W	BIT_ULL(1)
-#define PTE_PS	BIT_ULL(7)
-
 /*
  * An SNP image padded to pages and the runtime's page tables (both
- * measured), the stacks as zero pages: guest/include/guest_snp.h.  The
- * tables map 0xFFE00000..0xFFFFFFFF 1:1 with one private 2 MiB page (APM
- * Vol. 2 5.3: 4-level long mode, PDE.PS; the C-bit in every table address
- * and leaf, 15.34.5).
+ * measured, snp_guest_boot_tables()), the stacks as zero pages:
+ * guest/include/guest_snp.h.
  */
 static int load_snp(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, u32 cbit)
 {
 	static u64 pt[3][512];
 	size_t padded = (g->size + 4095) & ~(size_t)4095;
-	u64 cb = BIT_ULL(cbit);
 	u8 *img = calloc(1, padded);
 	struct tdsnp_load l[3] = {
 		{ .gpa = GUEST_IMAGE_GPA, .src = (u64)(uintptr_t)img, .size = padded,
@@ -420,51 +414,36 @@ static int load_snp(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, 
 	if (!img)
 		return -ENOMEM;
 	memcpy(img, g->image, g->size);
-	memset(pt, 0, sizeof(pt));
-	pt[0][0] = (GUEST_PT_GPA + 4096) | cb | PTE_P | PTE_W;		/* PML4[0] */
-	pt[1][3] = (GUEST_PT_GPA + 2 * 4096ULL) | cb | PTE_P | PTE_W;	/* PDPT[3]: 3 GiB */
-	pt[2][511] = GUEST_PRIVATE_BASE | cb | PTE_P | PTE_W | PTE_PS;	/* PD[511] */
+	snp_guest_boot_tables(pt, (u8)cbit);
 	ret = load_batch(c, vm, l, 3);
 	free(img);
 	return ret;
 }
 
 /*
- * The SNP runtime's entry state in one SET_STATE batch: 64-bit mode (CR0
- * PE|MP|ET|NE|WP|PG, CR4.PAE, EFER LME|LMA|SVME), CS 64-bit code 0x08, flat
- * data 0x10, a busy 64-bit TSS, CR3 = the PML4 with the C-bit, RIP = the
- * image, RSP = the top of the vCPU's stack, RSI = its index.
+ * The SNP runtime's entry state (snp_guest_boot_regs(): 64-bit mode, RIP =
+ * the image, RSP = the top of the vCPU's stack, RSI = its index) in one
+ * SET_STATE batch.
  */
 static int snp_entry_state(struct tdsnp_client *c, int vcpu, u32 index, u32 cbit)
 {
-	struct tdsnp_state_entry e[40];
+	struct vmm_state_entry r[SNP_GUEST_BOOT_MAX_REGS];
+	struct tdsnp_state_entry e[SNP_GUEST_BOOT_MAX_REGS];
 	struct tdsnp_state_batch b = { .entries = (u64)(uintptr_t)e };
-	u32 n = 0, seg;
+	size_t i, n = snp_guest_boot_regs(r, index, (u8)cbit);
 
-#define SET(reg, v) (e[n++] = (struct tdsnp_state_entry){ .type = TDSNP_STATE_REG, \
-							  .id = (reg), .value = (v) })
-	SET(VMM_REG_CR0, 0x80010033ULL);
-	SET(VMM_REG_CR4, 0x20);
-	SET(VMM_REG_EFER, 0x1500);
-	SET(VMM_REG_CR3, GUEST_PT_GPA | BIT_ULL(cbit));
-	SET(VMM_REG_RIP, GUEST_IMAGE_GPA);
-	SET(VMM_REG_RFLAGS, 2);
-	SET(VMM_REG_RSP, GUEST_STACKS_GPA + (GUEST_MAX_VCPUS - index) * GUEST_STACK_SIZE);
-	SET(VMM_REG_RSI, index);
-	for (seg = VMM_SEG_ES; seg <= VMM_SEG_GS; seg++) {
-		bool code = seg == VMM_SEG_CS;
-
-		SET(VMM_REG_SEG(seg, VMM_SEG_SELECTOR), code ? 0x08 : 0x10);
-		SET(VMM_REG_SEG(seg, VMM_SEG_ATTRIB), code ? 0xa09b : 0xc093);
-		SET(VMM_REG_SEG(seg, VMM_SEG_LIMIT), 0xffffffff);
-		SET(VMM_REG_SEG(seg, VMM_SEG_BASE), 0);
-	}
-	SET(VMM_REG_SEG(VMM_SEG_TR, VMM_SEG_ATTRIB), 0x8b);
-	SET(VMM_REG_SEG(VMM_SEG_TR, VMM_SEG_LIMIT), 0x67);
-#undef SET
-	b.nr = n;
+	if (!n)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		e[i] = (struct tdsnp_state_entry){ .type = TDSNP_STATE_REG, .id = r[i].id,
+						   .value = r[i].value };
+	b.nr = (u32)n;
 	return (int)tdsnp_call(c, vcpu, TDSNP_CALL_SET_STATE, &b);
 }
+
+#define PTE_P	BIT_ULL(0)
+#define PTE_W	BIT_ULL(1)
+#define PTE_PS	BIT_ULL(7)
 
 /*
  * An L2's RAM at @base in one unmeasured VM_LOAD (an L2 has no launch

@@ -304,3 +304,41 @@ int vmm_snp_nae_request(struct tdsnp_ghcb *g, struct vmm_exit *x)
 	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK, 0);
 	return 1;
 }
+
+/**
+ * vmm_snp_guest_request() - an SNP guest request (NAE 0x80000011, GHCB spec
+ * 4.1.7; snp.md 5.4) checked and answered
+ * @g: the guest's GHCB: SW_EXITINFO1 the request message's GPA,
+ *     SW_EXITINFO2 the response's
+ * @sh: how the backend reaches the guest's shared pages
+ * @pass: hands the message on (snp_host: to the firmware; snp_vmpl: to the
+ *        hypervisor, through the SVSM's own GHCB) and says the answer
+ * @ctx: for @pass
+ *
+ * Both messages are one whole page each, page aligned and shared (@sh maps
+ * them), else the answer is INVALID_INPUT and nothing is passed on (a
+ * choice: KVM reads whatever the guest names).  Otherwise the
+ * answer is @pass's: SW_EXITINFO1 OK and SW_EXITINFO2 = hypervisor error
+ * << 32 | firmware status.
+ */
+void vmm_snp_guest_request(struct tdsnp_ghcb *g, const struct vmm_snp_shmap *sh,
+			   vmm_snp_guest_msg_fn pass, void *ctx)
+{
+	u64 rq = g->sw_exit_info_1, rs = g->sw_exit_info_2, info1, info2 = 0;
+	void *req = NULL, *rsp = NULL, *ck_req = NULL, *ck_rsp = NULL;
+
+	if (!((rq | rs) & (TDSNP_PAGE_SIZE - 1))) {
+		req = sh->map(sh->ctx, rq, TDSNP_PAGE_SIZE, &ck_req);
+		rsp = req ? sh->map(sh->ctx, rs, TDSNP_PAGE_SIZE, &ck_rsp) : NULL;
+	}
+	if (!rsp) {
+		if (req)
+			sh->unmap(sh->ctx, rq, ck_req);
+		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
+		return;
+	}
+	info1 = pass(ctx, rq, rs, req, rsp, &info2);
+	sh->unmap(sh->ctx, rs, ck_rsp);
+	sh->unmap(sh->ctx, rq, ck_req);
+	vmm_snp_ghcb_result(g, info1, info2);
+}

@@ -1039,34 +1039,24 @@ static void ap_request(struct vmm_vm *vm, struct snph_vm *s, struct tdsnp_ghcb *
 }
 
 /*
- * KVM's hypervisor error in SW_EXITINFO2[63:32] when the host could not
- * pass a guest request on (inferred: the GHCB spec names only 1 INVALID_LEN
- * and 2 BUSY; KVM answers other failures with all ones).
+ * SNP guest request (GHCB spec 4.1.7), checked by vmm_snp_guest_request():
+ * the message goes to the firmware as it is (snp_guest_message());
+ * SW_EXITINFO1 comes back 0 and SW_EXITINFO2 = hypervisor error << 32 |
+ * firmware status.
  */
-#define SH_GUEST_REQ_VMM_ERR	0xffffffffULL
-
-/*
- * SNP guest request (GHCB spec 4.1.7): EXITINFO1 the request message's GPA,
- * EXITINFO2 the response's, both shared pages.  The message goes to the
- * firmware as it is (snp_guest_message()); SW_EXITINFO1 comes back 0 and
- * SW_EXITINFO2 = hypervisor error << 32 | firmware status.
- */
-static void guest_request(struct vmm_vm *vm, struct snph_vm *s, struct tdsnp_ghcb *g)
+static u64 guest_msg(void *ctx, u64 req_gpa, u64 rsp_gpa, const void *req, void *rsp, u64 *info2)
 {
-	u8 *req = shared_buf(vm, g->sw_exit_info_1, TDSNP_PAGE_SIZE);
-	u8 *rsp = shared_buf(vm, g->sw_exit_info_2, TDSNP_PAGE_SIZE);
+	struct snph_vm *s = ctx;
 	sev_ret_t fw;
 	int ret;
 
-	if (!req || !rsp) {
-		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
-		return;
-	}
+	(void)req_gpa;
+	(void)rsp_gpa;
 	ret = snp_guest_message(&s->g, req, rsp, &fw);
 	if (ret == -ENOTRECOVERABLE)
 		s->lost++;
-	vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK,
-			    ret ? SH_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw));
+	*info2 = ret ? VMM_SNP_GUEST_REQ_VMM_ERR << 32 : sev_ret_val(fw);
+	return TDSNP_GHCB_RESULT_OK;
 }
 
 /*
@@ -1140,7 +1130,8 @@ static bool ghcb_request(struct vmm_vcpu *vcpu, struct snph_vcpu *c, struct tdsn
 	case VMM_SNP_UCALL_EXIT_CODE:
 		return ucall_request(vm, g, x);
 	case SNP_VMGEXIT_GUEST_REQUEST:
-		guest_request(vm, vmm_vm_priv(vm), g);
+		vmm_snp_guest_request(g, &(struct vmm_snp_shmap){ psc_map, psc_unmap, vm },
+				      guest_msg, vmm_vm_priv(vm));
 		return false;
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_OK,

@@ -54,7 +54,8 @@
  * CPUID, MSR, MMIO read/write (already decoded by the guest's #VC handler),
  * ucall (VMM_SNP_UCALL_EXIT_CODE), page state change (carried out with
  * vmm_set_mem_state(), i.e. the conversions above: the SVSM validates, the
- * lower guest cannot), HV features, termination (MSR 0x100 or NAE) and an
+ * lower guest cannot), HV features, SNP guest request (passed to the
+ * hypervisor, guest_msg_forward()), termination (MSR 0x100 or NAE) and an
  * SVSM call (a request to run VMPL0: the core calls for vCPUs and calling
  * areas are served here, the rest is VMM_SNP_VMPL_SVSM_CALL; "SVSM calls"
  * below).  AP creation from the lower guest is passed to the hypervisor
@@ -85,6 +86,7 @@
 #include <snp/ghcb.h>
 #include <snp/vmsa.h>
 #include <snp/snp_launch.h>
+#include <snp/snp_guest_msg.h>
 #include "snp_ghcb_req.h"
 
 /* What the backend knows of a guest page. */
@@ -1205,6 +1207,43 @@ static void ap_creation(struct snpv_vm *s, struct tdsnp_ghcb *g)
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_INPUT);
 }
 
+/*
+ * The lower guest's SNP guest request (GHCB spec 4.1.7), checked by
+ * vmm_snp_guest_request() (both pages shared pages of this VM's RAM): the
+ * SVSM passes it to the hypervisor with its own GHCB and the same GPAs
+ * (the VMPLs share one guest-physical space), the hypervisor to the PSP's
+ * SNP_GUEST_REQUEST with the CVM's context.  The message is sealed with
+ * the lower guest's VMPCK; the firmware itself refuses a report for a VMPL
+ * more privileged than that key's (ASPFW snp_mcmd_guest_request:
+ * REPORT_REQ.VMPL < MSG_VMPCK is INVALID_PARAM in the response).  The
+ * hypervisor's answer (SW_EXITINFO2: its error << 32 | firmware status)
+ * goes back unchanged; when the hypervisor refused the request (SW_EXITINFO1
+ * error) or the SVSM could not pass it on, the lower guest gets hypervisor
+ * error VMM_SNP_GUEST_REQ_VMM_ERR, as snp_host answers its own failures,
+ * and the VM's last status is the hypervisor's SW_EXITINFO2 (ghcb_status()).
+ */
+static u64 guest_msg_forward(void *ctx, u64 req_gpa, u64 rsp_gpa, const void *req, void *rsp,
+			     u64 *info2)
+{
+	struct snpv_vm *s = ctx;
+	struct snp_ghcb *g = s->env->ghcb;
+	u64 status = 0;
+	int ret;
+
+	(void)req;
+	(void)rsp;
+	tdsnp_mutex_lock(&ghcb_lock);
+	ret = snp_ghcb_guest_request(g, tdsnp_gpa(req_gpa), tdsnp_gpa(rsp_gpa), info2);
+	if (ret)
+		status = ghcb_status(g, ret);
+	tdsnp_mutex_unlock(&ghcb_lock);
+	if (ret) {
+		vmm_vm_set_last_status(s->vm, status);
+		*info2 = VMM_SNP_GUEST_REQ_VMM_ERR << 32;
+	}
+	return TDSNP_GHCB_RESULT_OK;
+}
+
 /* A NAE event through the lower guest's GHCB: true when the VMM must see it. */
 static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_ghcb *g,
 			 struct tdsnp_sev_es_save_area *sa, struct vmm_backend_exit *bx)
@@ -1250,6 +1289,10 @@ static bool ghcb_request(struct snpv_vm *s, struct snpv_vcpu *c, struct tdsnp_gh
 		return true;
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
 		ap_creation(s, g);
+		return false;
+	case SNP_VMGEXIT_GUEST_REQUEST:
+		vmm_snp_guest_request(g, &(struct vmm_snp_shmap){ psc_map, psc_unmap, s },
+				      guest_msg_forward, s);
 		return false;
 	default:
 		vmm_snp_ghcb_result(g, TDSNP_GHCB_RESULT_ERROR, TDSNP_GHCB_ERR_INVALID_EVENT);

@@ -774,13 +774,14 @@ static long call_set_mem_state(struct uabi_vm *uvm, u64 arg)
 	ret = uabi_copy_from(&a, arg, sizeof(a));
 	if (ret)
 		return ret;
-	if (a.reserved || a.state > TDSNP_MEM_UNMAPPED || !page_aligned(a.start) ||
-	    !page_aligned(a.end) || !in_ram(uvm, a.start, a.end))
+	if ((a.flags & ~TDSNP_MEM_STATE_2M) || a.state > TDSNP_MEM_UNMAPPED ||
+	    !page_aligned(a.start) || !page_aligned(a.end) || !in_ram(uvm, a.start, a.end))
 		return -EINVAL;
 	/* Held across the conversion: no window can open on the range meanwhile. */
 	tdsnp_mutex_lock(&uvm->lock);
 	ret = physmem_overlaps(uvm, a.start, a.end) ? -EBUSY :
-	      vmm_set_mem_state(uvm->vm, a.start, a.end, a.state);
+	      vmm_set_mem_state_flags(uvm->vm, a.start, a.end, a.state,
+				      a.flags & TDSNP_MEM_STATE_2M ? VMM_MEM_2M : 0);
 	tdsnp_mutex_unlock(&uvm->lock);
 	return ret;
 }

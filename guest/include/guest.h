@@ -38,10 +38,18 @@ int guest_xmm_set(void *ctx, unsigned int reg, const u8 *buf, unsigned int len);
 
 /*
  * Program bodies the two runtimes' programs share (guest/common/campaign.c,
- * guest/common/mmio_forms.c), linked only into the programs that call them.
+ * guest/common/mmio_forms.c, guest/common/crb.c, guest/common/huge.c),
+ * linked only into the programs that call them.
  */
 void guest_campaign(u64 gpa, u64 (*convert)(u64 gpa, bool shared, u32 mode));
 void guest_mmio_forms(void);
+void guest_crb(u32 cpu, u32 (*rd)(u32 reg), void (*wr)(u32 reg, u32 val));
+/* guest/common/huge.c: two 2 MiB pages the host backs, PD entries 509 and 508. */
+#define GUEST_HUGE_GPA		0xffa00000ULL
+#define GUEST_HUGE_LAZY_GPA	0xff800000ULL
+void guest_huge_map(u64 extra);
+void guest_huge_words(void);
+void guest_huge_lazy(u64 extra);
 
 void guest_putc(char c);
 void guest_puts(const char *s);

@@ -73,5 +73,6 @@ extern const u8 guest_image_snp_mmio[], guest_image_snp_mmio_end[];
 extern const u8 guest_image_snp_strio[], guest_image_snp_strio_end[];
 extern const u8 guest_image_snp_vmpl_svsm[], guest_image_snp_vmpl_svsm_end[];
 extern const u8 guest_image_snp_campaign[], guest_image_snp_campaign_end[];
+extern const u8 guest_image_snp_vmpl_report[], guest_image_snp_vmpl_report_end[];
 
 #endif /* TDSNP_GUEST_SNP_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * An SNP guest program for test_guest_snp_host.c: the host backed GPA
- * 0xFFA00000 with one 2 MiB private page (vmm_set_mem_state_flags(
- * VMM_MEM_2M): one 2M RMPUPDATE, assigned, not validated) before the run.
+ * An SNP guest program for test_guest_snp_host.c (the steps it shares with
+ * TDX in guest/common/huge.c): the host backed GPA 0xFFA00000 with one
+ * 2 MiB private page (vmm_set_mem_state_flags(VMM_MEM_2M): one 2M
+ * RMPUPDATE, assigned, not validated) before the run.
  * The guest maps the linear range 1:1 with a private 2 MiB page (PD entry
  * 509 of the host-built tables: the C-bit, P, R/W, PS = 0x83; APM Vol. 2
  * 5.3), validates it with one PVALIDATE of page size 1 (snp.md 1.6) and
@@ -24,39 +25,23 @@
  */
 #include <guest_snp.h>
 
-#define HUGE_GPA	0xffa00000ULL
-#define HUGE_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 509 * 8)	/* the PD's entry 509 */
-#define LAST_QWORD	((0x200000ULL - 8) / 8)
-#define LAZY_GPA	0xff800000ULL
-#define LAZY_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 508 * 8)	/* the PD's entry 508 */
-
 /**
  * guest_main() - the program described above
  * @cpu: vCPU index
  */
 void guest_main(u32 cpu)
 {
-	u64 *p = (u64 *)HUGE_GPA;
 	bool nc1 = true, nc2 = false;
 	u64 args[2];
 
 	(void)cpu;
-	WRITE_ONCE(*(u64 *)HUGE_PDE, HUGE_GPA | guest_snp_cbit() | 0x83);
-	asm volatile("invlpg (%0)" : : "r"(HUGE_GPA) : "memory");
-	args[0] = guest_snp_pvalidate_2m(HUGE_GPA, true, &nc1);
+	guest_huge_map(guest_snp_cbit());
+	args[0] = guest_snp_pvalidate_2m(GUEST_HUGE_GPA, true, &nc1);
 	args[1] = nc1;
 	GUEST_ASSERT(guest_ucall_args(2, args) == 0);
-	args[0] = guest_snp_pvalidate_2m(HUGE_GPA, true, &nc2);
+	args[0] = guest_snp_pvalidate_2m(GUEST_HUGE_GPA, true, &nc2);
 	args[1] = nc2;
 	GUEST_ASSERT(guest_ucall_args(2, args) == 0);
-	WRITE_ONCE(p[0], 0x1111);
-	WRITE_ONCE(p[0x7000 / 8], 0x7777);
-	WRITE_ONCE(p[LAST_QWORD], 0xffff);
-	guest_ucall(READ_ONCE(p[0]) + READ_ONCE(p[0x7000 / 8]) + READ_ONCE(p[LAST_QWORD]));
-
-	p = (u64 *)LAZY_GPA;
-	WRITE_ONCE(*(u64 *)LAZY_PDE, LAZY_GPA | guest_snp_cbit() | 0x83);
-	asm volatile("invlpg (%0)" : : "r"(LAZY_GPA) : "memory");
-	WRITE_ONCE(p[0x5000 / 8], 0x5005);
-	guest_ucall(READ_ONCE(p[0x5000 / 8]));
+	guest_huge_words();
+	guest_huge_lazy(guest_snp_cbit());
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * A TD guest program for test_guest_tdx.c: the host backed GPA 0xFFA00000
- * with one 2 MiB private page (vmm_set_mem_state_flags(VMM_MEM_2M),
- * TDH.MEM.PAGE.AUG at level 1) before the run.  vCPU 0 maps the linear
+ * A TD guest program for test_guest_tdx.c (the steps it shares with SNP in
+ * guest/common/huge.c): the host backed GPA 0xFFA00000 with one 2 MiB
+ * private page (vmm_set_mem_state_flags(VMM_MEM_2M), TDH.MEM.PAGE.AUG at
+ * level 1) before the run.  vCPU 0 maps the linear
  * range 1:1 with a 2 MiB page (PD entry 509 of the runtime's tables, SDM
  * Vol. 3A 4.5: P, R/W, PS = 0x83), accepts the page at level 1
  * (TDG.MEM.PAGE.ACCEPT, RCX = GPA | 1, tdx-guest.md leaf 6) and reports:
@@ -26,11 +27,7 @@
 #include <tdx/tdx_guest.h>
 #include <guest.h>
 
-#define HUGE_GPA	0xffa00000ULL
-#define HUGE_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 509 * 8)	/* the PD's entry 509 */
 #define LAST_QWORD	((0x200000ULL - 8) / 8)
-#define LAZY_GPA	0xff800000ULL
-#define LAZY_PDE	(GUEST_PT_GPA + 2 * 4096ULL + 508 * 8)	/* the PD's entry 508 */
 
 /**
  * guest_main() - the program, on every vCPU
@@ -38,25 +35,16 @@
  */
 void guest_main(u32 cpu)
 {
-	u64 *p = (u64 *)HUGE_GPA;
+	u64 *p = (u64 *)GUEST_HUGE_GPA;
 
 	if (cpu) {
 		guest_ucall(0x100 | cpu);
 		return;
 	}
-	WRITE_ONCE(*(u64 *)HUGE_PDE, HUGE_GPA | 0x83);
-	asm volatile("invlpg (%0)" : : "r"(HUGE_GPA) : "memory");
-	guest_ucall(tdg_mem_page_accept(tdsnp_gpa(HUGE_GPA), TDX_PAGE_2M));
-	guest_ucall(tdg_mem_page_accept(tdsnp_gpa(HUGE_GPA), TDX_PAGE_2M));
+	guest_huge_map(0);
+	guest_ucall(tdg_mem_page_accept(tdsnp_gpa(GUEST_HUGE_GPA), TDX_PAGE_2M));
+	guest_ucall(tdg_mem_page_accept(tdsnp_gpa(GUEST_HUGE_GPA), TDX_PAGE_2M));
 	guest_ucall(READ_ONCE(p[LAST_QWORD]));
-	WRITE_ONCE(p[0], 0x1111);
-	WRITE_ONCE(p[0x7000 / 8], 0x7777);
-	WRITE_ONCE(p[LAST_QWORD], 0xffff);
-	guest_ucall(READ_ONCE(p[0]) + READ_ONCE(p[0x7000 / 8]) + READ_ONCE(p[LAST_QWORD]));
-
-	p = (u64 *)LAZY_GPA;
-	WRITE_ONCE(*(u64 *)LAZY_PDE, LAZY_GPA | 0x83);
-	asm volatile("invlpg (%0)" : : "r"(LAZY_GPA) : "memory");
-	WRITE_ONCE(p[0x5000 / 8], 0x5005);
-	guest_ucall(READ_ONCE(p[0x5000 / 8]));
+	guest_huge_words();
+	guest_huge_lazy(0);
 }

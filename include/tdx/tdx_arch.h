@@ -12,59 +12,65 @@
 
 #include <tdsnp/compiler.h>
 
-/* SEAMCALL leaf numbers, RAX bits 15:0 (tdx-host.md 2). */
-enum tdx_seamcall_leaf {
-	TDH_VP_ENTER = 0,
-	TDH_MNG_ADDCX = 1,
-	TDH_MEM_PAGE_ADD = 2,
-	TDH_MEM_SEPT_ADD = 3,
-	TDH_VP_ADDCX = 4,
-	TDH_MEM_PAGE_RELOCATE = 5,
-	TDH_MEM_PAGE_AUG = 6,
-	TDH_MEM_RANGE_BLOCK = 7,
-	TDH_MNG_KEY_CONFIG = 8,
-	TDH_MNG_CREATE = 9,
-	TDH_VP_CREATE = 10,
-	TDH_MNG_RD = 11,
-	TDH_MEM_RD = 12,
-	TDH_MNG_WR = 13,
-	TDH_MEM_WR = 14,
-	TDH_MEM_PAGE_DEMOTE = 15,
-	TDH_MR_EXTEND = 16,
-	TDH_MR_FINALIZE = 17,
-	TDH_VP_FLUSH = 18,
-	TDH_MNG_VPFLUSHDONE = 19,
-	TDH_MNG_KEY_FREEID = 20,
-	TDH_MNG_INIT = 21,
-	TDH_VP_INIT = 22,
-	TDH_MEM_PAGE_PROMOTE = 23,
-	TDH_PHYMEM_PAGE_RDMD = 24,
-	TDH_MEM_SEPT_RD = 25,
-	TDH_VP_RD = 26,
-	TDH_MNG_KEY_RECLAIMID = 27,
-	TDH_PHYMEM_PAGE_RECLAIM = 28,
-	TDH_MEM_PAGE_REMOVE = 29,
-	TDH_MEM_SEPT_REMOVE = 30,
-	TDH_SYS_KEY_CONFIG = 31,
-	TDH_SYS_INFO = 32,
-	TDH_SYS_INIT = 33,
-	TDH_SYS_RD = 34,
-	TDH_SYS_LP_INIT = 35,
-	TDH_SYS_TDMR_INIT = 36,
-	TDH_SYS_RDALL = 37,
-	TDH_MEM_TRACK = 38,
-	TDH_MEM_RANGE_UNBLOCK = 39,
-	TDH_PHYMEM_CACHE_WB = 40,
-	TDH_PHYMEM_PAGE_WBINVD = 41,
-	TDH_MEM_SEPT_WR = 42,		/* enum only in 1.5.01: always OPERAND_INVALID */
-	TDH_VP_WR = 43,
-	TDH_SYS_LP_SHUTDOWN = 44,
-	TDH_SYS_CONFIG = 45,
-	TDH_SERVTD_BIND = 48,
-	TDH_SERVTD_PREBIND = 49,
-	TDH_SYS_SHUTDOWN = 52,
-	TDH_SYS_UPDATE = 53,
-};
+/*
+ * SEAMCALL leaf numbers, RAX bits 15:0 (tdx-host.md 2).  Macros, the same
+ * shape as the TDCALL leaves (TDG_*, tdx_guest.h).  Linux defines both
+ * families as macros with the same names and values (TDG_* in the public
+ * <asm/shared/tdx.h>, seven of them in 6.12; TDH_* in its private
+ * arch/x86/virt/vmx/tdx/tdx.h), and an identical macro redefinition is the
+ * only form that builds beside such a header.  No interface takes a leaf
+ * as an enum type: a leaf goes into RAX, versioned by TDX_LEAF().
+ */
+#define TDH_VP_ENTER		0
+#define TDH_MNG_ADDCX		1
+#define TDH_MEM_PAGE_ADD	2
+#define TDH_MEM_SEPT_ADD	3
+#define TDH_VP_ADDCX		4
+#define TDH_MEM_PAGE_RELOCATE	5
+#define TDH_MEM_PAGE_AUG	6
+#define TDH_MEM_RANGE_BLOCK	7
+#define TDH_MNG_KEY_CONFIG	8
+#define TDH_MNG_CREATE		9
+#define TDH_VP_CREATE		10
+#define TDH_MNG_RD		11
+#define TDH_MEM_RD		12
+#define TDH_MNG_WR		13
+#define TDH_MEM_WR		14
+#define TDH_MEM_PAGE_DEMOTE	15
+#define TDH_MR_EXTEND		16
+#define TDH_MR_FINALIZE		17
+#define TDH_VP_FLUSH		18
+#define TDH_MNG_VPFLUSHDONE	19
+#define TDH_MNG_KEY_FREEID	20
+#define TDH_MNG_INIT		21
+#define TDH_VP_INIT		22
+#define TDH_MEM_PAGE_PROMOTE	23
+#define TDH_PHYMEM_PAGE_RDMD	24
+#define TDH_MEM_SEPT_RD		25
+#define TDH_VP_RD		26
+#define TDH_MNG_KEY_RECLAIMID	27
+#define TDH_PHYMEM_PAGE_RECLAIM	28
+#define TDH_MEM_PAGE_REMOVE	29
+#define TDH_MEM_SEPT_REMOVE	30
+#define TDH_SYS_KEY_CONFIG	31
+#define TDH_SYS_INFO		32
+#define TDH_SYS_INIT		33
+#define TDH_SYS_RD		34
+#define TDH_SYS_LP_INIT		35
+#define TDH_SYS_TDMR_INIT	36
+#define TDH_SYS_RDALL		37
+#define TDH_MEM_TRACK		38
+#define TDH_MEM_RANGE_UNBLOCK	39
+#define TDH_PHYMEM_CACHE_WB	40
+#define TDH_PHYMEM_PAGE_WBINVD	41
+#define TDH_MEM_SEPT_WR		42	/* enum only in 1.5.01: always OPERAND_INVALID */
+#define TDH_VP_WR		43
+#define TDH_SYS_LP_SHUTDOWN	44
+#define TDH_SYS_CONFIG		45
+#define TDH_SERVTD_BIND		48
+#define TDH_SERVTD_PREBIND	49
+#define TDH_SYS_SHUTDOWN	52
+#define TDH_SYS_UPDATE		53
 
 /* RAX bits 23:16: leaf version (tdx-host.md 1.1). */
 #define TDX_VERSION_SHIFT		16

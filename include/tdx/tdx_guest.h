@@ -26,11 +26,11 @@
 #include <tdx/tdx_arch.h>
 
 /*
- * TDCALL leaves (RAX bits 15:0), module 1.5.01.  Macros, not an enum like
- * enum tdx_seamcall_leaf: Linux's <asm/shared/tdx.h> defines some of the
- * same names with the same values, and an identical macro redefinition is
- * the only form that builds beside it (make check builds our headers with
- * the kernel's).
+ * TDCALL leaves (RAX bits 15:0), module 1.5.01.  Macros like the SEAMCALL
+ * leaves (TDH_*, tdx_arch.h): Linux's <asm/shared/tdx.h> defines some of
+ * the same names with the same values, and an identical macro redefinition
+ * is the only form that builds beside it (make check builds our headers
+ * with the kernel's).  A leaf goes into RAX, versioned by TDX_LEAF().
  */
 #define TDG_VP_VMCALL		0
 #define TDG_VP_INFO		1
@@ -56,7 +56,7 @@
 #define TDG_VP_INVVPID		27
 
 /* RAX bits 23:16: version; only TDG.VM.RD takes version 1 in 1.5.01. */
-#define TDG_LEAF_VERSION_SHIFT	16
+#define TDG_LEAF_VERSION_SHIFT	TDX_VERSION_SHIFT
 
 /* TD ATTRIBUTES and CONFIG_FLAGS bits: <tdx/tdx_arch.h>, shared with the host side. */
 

@@ -226,21 +226,28 @@ TDSNP_UAPI_SIZE(struct tdsnp_state_batch, 16);
 
 /**
  * struct tdsnp_mem_state - SET_MEM_STATE (on a VM handle)
- * @start: first byte (page aligned, inside RAM)
- * @end: one past the last byte (page aligned, > @start, inside RAM)
+ * @start: first byte (page aligned, inside RAM; 2 MiB aligned with
+ *         TDSNP_MEM_STATE_2M)
+ * @end: one past the last byte (as @start, > @start, inside RAM)
  * @state: TDSNP_MEM_*
- * @reserved: must be zero
+ * @flags: TDSNP_MEM_STATE_2M or 0; any other bit is -EINVAL (this word was
+ *         reserved, always 0, before: old callers ask for 4 KiB pages)
  *
  * -EBUSY while any page of the range is mapped through OPEN_PHYSMEM.
+ * TDSNP_MEM_STATE_2M (vmm-core vmm_set_mem_state_flags() with VMM_MEM_2M):
+ * each 2 MiB of the range becomes one 2 MiB private page; TDSNP_MEM_PRIVATE
+ * only, else -EINVAL; -EOPNOTSUPP on a backend without 2 MiB pages.
  */
 struct tdsnp_mem_state {
 	__u64 start;
 	__u64 end;
 	__u32 state;
-	__u32 reserved;
+	__u32 flags;
 };
 
 TDSNP_UAPI_SIZE(struct tdsnp_mem_state, 24);
+TDSNP_UAPI_OFF(struct tdsnp_mem_state, flags, 20);
+#define TDSNP_MEM_STATE_2M	(1U << 0)
 
 /**
  * struct tdsnp_event_range - MMIO_EVENT / IOIO_EVENT (on a VM handle)
@@ -269,7 +276,9 @@ TDSNP_UAPI_SIZE(struct tdsnp_event_range, 24);
  * @seq: out: increments with every request handed to user mode
  * @kind: out: TDSNP_EVENT_MMIO or TDSNP_EVENT_IO
  * @addr: out: guest-physical address or port of the access
- * @size: out: 1, 2, 4 or 8 bytes
+ * @size: out: 1, 2, 4 or 8 bytes (a wider guest access, such as a 16- or
+ *        32-byte vector move or MOVDIR64B, comes as successive 8-byte
+ *        requests, lowest address first)
  * @write: out: 1 for a guest write (the value in @value), 0 for a read
  * @vcpu: out: the index of the vCPU that made the access
  * @result: in: 0, or a negative errno to fail the access (the vCPU then
@@ -314,7 +323,8 @@ TDSNP_UAPI_OFF(struct tdsnp_event, value, 32);
  * @exit_reason: out: TDSNP_EXIT_*
  * @reserved: zero
  * @io: port, size, in (1 = IN), value (in: the answer to an IN)
- * @mmio: gpa, size, write, value (in: the answer to a read)
+ * @mmio: gpa, size, write, value (in: the answer to a read); size is at
+ *        most 8: a wider access is one exit per 8-byte fragment
  * @cpuid: leaf, subleaf; eax..edx in: the answer
  * @msr: index, write; value (in: the answer to RDMSR)
  * @ucall: what the guest passed (enum vmm_ucall_cmd, args, file:line)

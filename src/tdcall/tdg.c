@@ -167,7 +167,7 @@ u64 tdg_vm_rd_next(u64 field_id, u64 *value, u64 *next_field_id)
 
 	if (!value || !next_field_id)
 		return TDSNP_SW_INVALID_ARG;
-	ret = tdcall(TDG_VM_RD | (1ULL << TDG_LEAF_VERSION_SHIFT), &r);
+	ret = tdcall(TDX_LEAF(TDG_VM_RD, 1), &r);
 	*value = r.r8;
 	*next_field_id = r.rdx;
 	return ret;

@@ -136,7 +136,7 @@ static u8 *env_va(struct tdxg_env *e, unsigned int i)
 	return page_address(e->page[i]);
 }
 
-static int test_vp_info_reports_td_and_vcpu(char *msg, size_t len)
+static int test_tdg_vp_info_reports_td_and_vcpu(char *msg, size_t len)
 {
 	struct tdg_vp_info info;
 	struct tdxg_env e;
@@ -154,7 +154,7 @@ static int test_vp_info_reports_td_and_vcpu(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_rtmr_extend_is_sha384_of_old_value_and_data(char *msg, size_t len)
+static int test_tdg_mr_rtmr_extend_is_sha384_of_old_value_and_data(char *msg, size_t len)
 {
 	u8 buf[2 * TDX_MEASUREMENT_SIZE] = {}, want[TDX_MEASUREMENT_SIZE];
 	struct tdxg_env e;
@@ -185,7 +185,7 @@ static int test_rtmr_extend_is_sha384_of_old_value_and_data(char *msg, size_t le
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_rtmr_extend_errors_name_the_operand(char *msg, size_t len)
+static int test_tdg_mr_rtmr_extend_errors_name_the_operand(char *msg, size_t len)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = 1 };
 	struct tdxg_env e;
@@ -208,7 +208,7 @@ static int test_rtmr_extend_errors_name_the_operand(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_report_follows_layout_and_verifies(char *msg, size_t len)
+static int test_tdg_mr_report_follows_layout_and_verifies(char *msg, size_t len)
 {
 	struct tdx_report *rep;
 	struct tdxg_env e;
@@ -247,7 +247,7 @@ static int test_report_follows_layout_and_verifies(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_report_operand_errors(char *msg, size_t len)
+static int test_tdg_mr_report_operand_errors(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	int ret = -1;
@@ -266,7 +266,7 @@ static int test_report_operand_errors(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_accept_pending_page_zeroes_it_then_already_accepted(char *msg, size_t len)
+static int test_tdg_mem_page_accept_zeroes_pending_page_then_already_accepted(char *msg, size_t len)
 {
 	enum tdxg_page_state st;
 	struct tdxg_env e;
@@ -288,7 +288,7 @@ static int test_accept_pending_page_zeroes_it_then_already_accepted(char *msg, s
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_accept_sizes_mismatch_and_levels(char *msg, size_t len)
+static int test_tdg_mem_page_accept_sizes_mismatch_and_levels(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	int ret = -1;
@@ -326,7 +326,7 @@ static bool aug_on_violation(void *priv, struct tdx_guest_vcpu *v, tdsnp_gpa_t g
 	return !tdxg_map(tdxg_vcpu_td(v), gpa, level, TDXG_PAGE_PENDING, e->page[9]);
 }
 
-static int test_accept_unmapped_gpa_exits_to_host_then_succeeds(char *msg, size_t len)
+static int test_tdg_mem_page_accept_unmapped_gpa_exits_to_host_then_succeeds(char *msg, size_t len)
 {
 	struct tdxg_host host = { .ept_violation = aug_on_violation };
 	struct tdxg_env e;
@@ -343,7 +343,7 @@ static int test_accept_unmapped_gpa_exits_to_host_then_succeeds(char *msg, size_
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_vm_rd_wr_follow_guest_masks(char *msg, size_t len)
+static int test_tdg_vm_rd_wr_follow_guest_masks(char *msg, size_t len)
 {
 	struct tdsnp_regs r = {};
 	struct tdxg_env e;
@@ -388,7 +388,7 @@ static int test_vm_rd_wr_follow_guest_masks(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_vp_rd_wr_tdvps_and_cpuidve(char *msg, size_t len)
+static int test_tdg_vp_rd_wr_tdvps_and_cpuidve(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	u64 v, old;
@@ -413,7 +413,7 @@ static int test_vp_rd_wr_tdvps_and_cpuidve(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_sys_rd_guest_readable_fields(char *msg, size_t len)
+static int test_tdg_sys_rd_guest_readable_fields(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	u64 v, next;
@@ -437,7 +437,7 @@ static int test_sys_rd_guest_readable_fields(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_veinfo_get_once_per_ve(char *msg, size_t len)
+static int test_tdg_vp_veinfo_get_once_per_ve(char *msg, size_t len)
 {
 	struct tdg_ve_info ve = { .exit_reason = 48, .exit_qualification = 0x181,
 				  .gla = 0x7000, .gpa = 0x9000, .instr_len = 3,
@@ -506,7 +506,7 @@ static int test_tdcall_without_vcpu_or_host_is_a_contract_violation(char *msg, s
 	return tdxg_env_down(&e, ret);
 }
 
-static int test_busy_sept_entry_is_operand_busy_rcx(char *msg, size_t len)
+static int test_tdg_mem_page_accept_attr_rd_busy_is_operand_busy_rcx(char *msg, size_t len)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = 7 };
 	struct tdg_page_attr out;
@@ -546,7 +546,7 @@ static void abi_probe(void *priv, struct tdsnp_regs *r)
 	r->rax = TDX_SUCCESS;
 }
 
-static int test_rdall_and_servtd_wrappers_marshal_registers(char *msg, size_t len)
+static int test_tdg_sys_rdall_and_tdg_servtd_rd_wr_marshal_registers(char *msg, size_t len)
 {
 	struct tdx_uuid uuid;
 	struct tdxg_env e;
@@ -575,7 +575,7 @@ static int test_rdall_and_servtd_wrappers_marshal_registers(char *msg, size_t le
 }
 
 /* 2 MiB pending leaf at 2 MiB, then 4 KiB pending pages at 4 MiB: 2M, 4K fallback, mixed. */
-static int test_accept_range_uses_2m_then_falls_back_to_4k(char *msg, size_t len)
+static int test_tdx_accept_range_uses_2m_then_falls_back_to_4k(char *msg, size_t len)
 {
 	enum tdxg_page_state st;
 	tdsnp_gpa_t failed;
@@ -632,8 +632,12 @@ static int test_direct_mode_reaches_the_same_model_without_traps(char *msg, size
 	return tdxg_env_down(&e, ret);
 }
 
-/* TDG.VM.RD v1 walks every guest-readable TD element once, ending with -1. */
-static int test_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+/*
+ * Walk a table from the null id with @rd (a version-1 read that returns the
+ * next id): every guest-readable element of @table once, ending with -1.
+ */
+static int walk_guest_readable(char *msg, size_t len, enum tdx_field_table table,
+			       u64 (*rd)(u64 field_id, u64 *value, u64 *next_field_id))
 {
 	u64 id, next, v, want = 0, seen = 0;
 	struct tdxg_env e;
@@ -643,13 +647,11 @@ static int test_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t 
 	if (tdxg_env_up(&e, msg, len))
 		return tdxg_env_down(&e, -1);
 	for (i = 0; i < TDX_NR_FIELDS; i++)
-		if (tdx_fields[i].table == TDX_TABLE_TDR_TDCS &&
-		    tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
+		if (tdx_fields[i].table == table && tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
 			want += (u64)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
-	EXPECT("first", tdg_vm_rd_next(TDX_FIELD_ID_NULL, &v, &id),
-	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	EXPECT("first", rd(TDX_FIELD_ID_NULL, &v, &id), TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 	while (id != TDX_FIELD_ID_NULL && seen <= want) {
-		if (EXPECT("walk", tdg_vm_rd_next(id, &v, &next), TDX_SUCCESS))
+		if (EXPECT("walk", rd(id, &v, &next), TDX_SUCCESS))
 			break;
 		seen++;
 		id = next;
@@ -657,96 +659,86 @@ static int test_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t 
 	CHECKF(seen == want, "walked %llu elements, table has %llu", seen, want);
 	ret = msg[0] ? -1 : 0;
 	return tdxg_env_down(&e, ret);
+}
+
+/* TDG.VM.RD v1 walks every guest-readable TD element once, ending with -1. */
+static int test_tdg_vm_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+{
+	return walk_guest_readable(msg, len, TDX_TABLE_TDR_TDCS, tdg_vm_rd_next);
 }
 
 /* TDG.SYS.RD walks every guest-readable global element once, ending with -1. */
-static int test_sys_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
+static int test_tdg_sys_rd_next_walks_every_guest_readable_element(char *msg, size_t len)
 {
-	u64 id, next, v, want = 0, seen = 0;
-	struct tdxg_env e;
-	unsigned int i;
-	int ret;
-
-	if (tdxg_env_up(&e, msg, len))
-		return tdxg_env_down(&e, -1);
-	for (i = 0; i < TDX_NR_FIELDS; i++)
-		if (tdx_fields[i].table == TDX_TABLE_GLOBAL &&
-		    tdx_fields[i].mask[TDX_ACCESS_GUEST_RD])
-			want += (u64)tdx_fields[i].num_fields * tdx_fields[i].num_elems;
-	EXPECT("first", tdg_sys_rd(TDX_FIELD_ID_NULL, &v, &id),
-	       TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
-	while (id != TDX_FIELD_ID_NULL && seen <= want) {
-		if (EXPECT("walk", tdg_sys_rd(id, &v, &next), TDX_SUCCESS))
-			break;
-		seen++;
-		id = next;
-	}
-	CHECKF(seen == want, "walked %llu elements, table has %llu", seen, want);
-	ret = msg[0] ? -1 : 0;
-	return tdxg_env_down(&e, ret);
+	return walk_guest_readable(msg, len, TDX_TABLE_GLOBAL, tdg_sys_rd);
 }
 
 static const struct tdsnp_selftest tdx_guest_tests[] = {
-	{ "test_vp_info_reports_td_and_vcpu", test_vp_info_reports_td_and_vcpu },
-	{ "test_rtmr_extend_is_sha384_of_old_value_and_data",
-	  test_rtmr_extend_is_sha384_of_old_value_and_data },
-	{ "test_rtmr_extend_errors_name_the_operand", test_rtmr_extend_errors_name_the_operand },
-	{ "test_report_follows_layout_and_verifies", test_report_follows_layout_and_verifies },
-	{ "test_report_operand_errors", test_report_operand_errors },
-	{ "test_accept_pending_page_zeroes_it_then_already_accepted",
-	  test_accept_pending_page_zeroes_it_then_already_accepted },
-	{ "test_accept_sizes_mismatch_and_levels", test_accept_sizes_mismatch_and_levels },
-	{ "test_accept_unmapped_gpa_exits_to_host_then_succeeds",
-	  test_accept_unmapped_gpa_exits_to_host_then_succeeds },
-	{ "test_vm_rd_wr_follow_guest_masks", test_vm_rd_wr_follow_guest_masks },
-	{ "test_vp_rd_wr_tdvps_and_cpuidve", test_vp_rd_wr_tdvps_and_cpuidve },
-	{ "test_sys_rd_guest_readable_fields", test_sys_rd_guest_readable_fields },
-	{ "test_veinfo_get_once_per_ve", test_veinfo_get_once_per_ve },
+	{ "test_tdg_vp_info_reports_td_and_vcpu", test_tdg_vp_info_reports_td_and_vcpu },
+	{ "test_tdg_mr_rtmr_extend_is_sha384_of_old_value_and_data",
+	  test_tdg_mr_rtmr_extend_is_sha384_of_old_value_and_data },
+	{ "test_tdg_mr_rtmr_extend_errors_name_the_operand",
+	  test_tdg_mr_rtmr_extend_errors_name_the_operand },
+	{ "test_tdg_mr_report_follows_layout_and_verifies",
+	  test_tdg_mr_report_follows_layout_and_verifies },
+	{ "test_tdg_mr_report_operand_errors", test_tdg_mr_report_operand_errors },
+	{ "test_tdg_mem_page_accept_zeroes_pending_page_then_already_accepted",
+	  test_tdg_mem_page_accept_zeroes_pending_page_then_already_accepted },
+	{ "test_tdg_mem_page_accept_sizes_mismatch_and_levels",
+	  test_tdg_mem_page_accept_sizes_mismatch_and_levels },
+	{ "test_tdg_mem_page_accept_unmapped_gpa_exits_to_host_then_succeeds",
+	  test_tdg_mem_page_accept_unmapped_gpa_exits_to_host_then_succeeds },
+	{ "test_tdg_vm_rd_wr_follow_guest_masks", test_tdg_vm_rd_wr_follow_guest_masks },
+	{ "test_tdg_vp_rd_wr_tdvps_and_cpuidve", test_tdg_vp_rd_wr_tdvps_and_cpuidve },
+	{ "test_tdg_sys_rd_guest_readable_fields", test_tdg_sys_rd_guest_readable_fields },
+	{ "test_tdg_vp_veinfo_get_once_per_ve", test_tdg_vp_veinfo_get_once_per_ve },
 	{ "test_unmodelled_and_absent_leaves_answer_operand_invalid_rax",
 	  test_unmodelled_and_absent_leaves_answer_operand_invalid_rax },
-	{ "test_each_vmcall_wrapper_exposes_exactly_its_registers",
-	  test_each_vmcall_wrapper_exposes_exactly_its_registers },
-	{ "test_forbidden_exposure_fails_the_tdcall_without_exit",
-	  test_forbidden_exposure_fails_the_tdcall_without_exit },
-	{ "test_rbp_exposure_refused_under_no_rbp_mod",
-	  test_rbp_exposure_refused_under_no_rbp_mod },
-	{ "test_vmm_sees_only_exposed_gprs_and_returns_only_them",
-	  test_vmm_sees_only_exposed_gprs_and_returns_only_them },
-	{ "test_io_mmio_msr_cpuid_answered_by_the_vmm",
-	  test_io_mmio_msr_cpuid_answered_by_the_vmm },
-	{ "test_map_gpa_retry_then_get_quote_through_shared_buffer",
-	  test_map_gpa_retry_then_get_quote_through_shared_buffer },
-	{ "test_report_fatal_error_message_in_ghci_register_order",
-	  test_report_fatal_error_message_in_ghci_register_order },
+	{ "test_tdg_vp_vmcall_each_wrapper_exposes_exactly_its_registers",
+	  test_tdg_vp_vmcall_each_wrapper_exposes_exactly_its_registers },
+	{ "test_tdg_vp_vmcall_forbidden_exposure_fails_the_tdcall_without_exit",
+	  test_tdg_vp_vmcall_forbidden_exposure_fails_the_tdcall_without_exit },
+	{ "test_tdg_vp_vmcall_rbp_exposure_refused_under_no_rbp_mod",
+	  test_tdg_vp_vmcall_rbp_exposure_refused_under_no_rbp_mod },
+	{ "test_tdg_vp_vmcall_vmm_sees_only_exposed_gprs_and_returns_only_them",
+	  test_tdg_vp_vmcall_vmm_sees_only_exposed_gprs_and_returns_only_them },
+	{ "test_tdg_vp_vmcall_io_mmio_msr_cpuid_answered_by_the_vmm",
+	  test_tdg_vp_vmcall_io_mmio_msr_cpuid_answered_by_the_vmm },
+	{ "test_tdg_vp_vmcall_map_gpa_retry_then_get_quote_through_shared_buffer",
+	  test_tdg_vp_vmcall_map_gpa_retry_then_get_quote_through_shared_buffer },
+	{ "test_tdg_vp_vmcall_report_fatal_error_message_in_ghci_register_order",
+	  test_tdg_vp_vmcall_report_fatal_error_message_in_ghci_register_order },
 	{ "test_l2_vm_handle_refuses_l1_and_out_of_range",
 	  test_l2_vm_handle_refuses_l1_and_out_of_range },
-	{ "test_page_attr_wr_creates_and_removes_aliases_with_exact_errors",
-	  test_page_attr_wr_creates_and_removes_aliases_with_exact_errors },
-	{ "test_attr_rd_reports_pending_then_accepted_alias",
-	  test_attr_rd_reports_pending_then_accepted_alias },
+	{ "test_tdg_mem_page_attr_wr_creates_and_removes_aliases_with_exact_errors",
+	  test_tdg_mem_page_attr_wr_creates_and_removes_aliases_with_exact_errors },
+	{ "test_tdg_mem_page_attr_rd_reports_pending_then_accepted_alias",
+	  test_tdg_mem_page_attr_rd_reports_pending_then_accepted_alias },
 	{ "test_vmcs_batch_is_validated_before_anything_is_written",
 	  test_vmcs_batch_is_validated_before_anything_is_written },
-	{ "test_vp_enter_operand_errors_and_pending_interrupt",
-	  test_vp_enter_operand_errors_and_pending_interrupt },
-	{ "test_invept_and_invvpid_operands", test_invept_and_invvpid_operands },
+	{ "test_tdg_vp_enter_operand_errors_and_pending_interrupt",
+	  test_tdg_vp_enter_operand_errors_and_pending_interrupt },
+	{ "test_tdg_vp_invept_and_invvpid_operands", test_tdg_vp_invept_and_invvpid_operands },
 	{ "test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io",
 	  test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io },
-	{ "test_vp_enter_unmarshals_every_exit_register",
-	  test_vp_enter_unmarshals_every_exit_register },
+	{ "test_tdg_vp_enter_unmarshals_every_exit_register",
+	  test_tdg_vp_enter_unmarshals_every_exit_register },
 	{ "test_tdcall_without_vcpu_or_host_is_a_contract_violation",
 	  test_tdcall_without_vcpu_or_host_is_a_contract_violation },
-	{ "test_busy_sept_entry_is_operand_busy_rcx", test_busy_sept_entry_is_operand_busy_rcx },
-	{ "test_rdall_and_servtd_wrappers_marshal_registers",
-	  test_rdall_and_servtd_wrappers_marshal_registers },
-	{ "test_grant_pages_retries_operand_busy", test_grant_pages_retries_operand_busy },
-	{ "test_accept_range_uses_2m_then_falls_back_to_4k",
-	  test_accept_range_uses_2m_then_falls_back_to_4k },
+	{ "test_tdg_mem_page_accept_attr_rd_busy_is_operand_busy_rcx",
+	  test_tdg_mem_page_accept_attr_rd_busy_is_operand_busy_rcx },
+	{ "test_tdg_sys_rdall_and_tdg_servtd_rd_wr_marshal_registers",
+	  test_tdg_sys_rdall_and_tdg_servtd_rd_wr_marshal_registers },
+	{ "test_tdx_l2_grant_pages_retries_operand_busy",
+	  test_tdx_l2_grant_pages_retries_operand_busy },
+	{ "test_tdx_accept_range_uses_2m_then_falls_back_to_4k",
+	  test_tdx_accept_range_uses_2m_then_falls_back_to_4k },
 	{ "test_direct_mode_reaches_the_same_model_without_traps",
 	  test_direct_mode_reaches_the_same_model_without_traps },
-	{ "test_vm_rd_next_walks_every_guest_readable_element",
-	  test_vm_rd_next_walks_every_guest_readable_element },
-	{ "test_sys_rd_next_walks_every_guest_readable_element",
-	  test_sys_rd_next_walks_every_guest_readable_element },
+	{ "test_tdg_vm_rd_next_walks_every_guest_readable_element",
+	  test_tdg_vm_rd_next_walks_every_guest_readable_element },
+	{ "test_tdg_sys_rd_next_walks_every_guest_readable_element",
+	  test_tdg_sys_rd_next_walks_every_guest_readable_element },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite = {

@@ -69,7 +69,7 @@ int test_l2_vm_handle_refuses_l1_and_out_of_range(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_page_attr_wr_creates_and_removes_aliases_with_exact_errors(char *msg, size_t len)
+int test_tdg_mem_page_attr_wr_creates_and_removes_aliases_with_exact_errors(char *msg, size_t len)
 {
 	struct tdx_gpa_attr attr = {}, flags = {};
 	struct tdx_l2_vm vm1 = vm_of(1), vm2 = vm_of(2);
@@ -131,7 +131,7 @@ int test_page_attr_wr_creates_and_removes_aliases_with_exact_errors(char *msg, s
 	return tdxg_env_down(&e, ret);
 }
 
-int test_attr_rd_reports_pending_then_accepted_alias(char *msg, size_t len)
+int test_tdg_mem_page_attr_rd_reports_pending_then_accepted_alias(char *msg, size_t len)
 {
 	struct tdg_page_attr out;
 	struct tdxg_env e;
@@ -185,7 +185,7 @@ int test_vmcs_batch_is_validated_before_anything_is_written(char *msg, size_t le
 	return tdxg_env_down(&e, ret);
 }
 
-int test_vp_enter_operand_errors_and_pending_interrupt(char *msg, size_t len)
+int test_tdg_vp_enter_operand_errors_and_pending_interrupt(char *msg, size_t len)
 {
 	struct tdx_l2_controls ctl = { .vapic_gpa = tdxg_env_gpa(PG_VAPIC) };
 	struct tdx_l2_exit_info info;
@@ -219,7 +219,7 @@ int test_vp_enter_operand_errors_and_pending_interrupt(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_invept_and_invvpid_operands(char *msg, size_t len)
+int test_tdg_vp_invept_and_invvpid_operands(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	u64 *list, info;
@@ -342,7 +342,7 @@ int test_partitioning_scenario_l1_runs_l2_through_ept_violation_and_io(char *msg
 	return tdxg_env_down(&e, ret);
 }
 
-int test_vp_enter_unmarshals_every_exit_register(char *msg, size_t len)
+int test_tdg_vp_enter_unmarshals_every_exit_register(char *msg, size_t len)
 {
 	struct tdxg_l2_exit_script s = {
 		.exit_case = TDX_L2_EXIT_HOST_ROUTED_TDVMCALL, .exit_reason = VMX_EXIT_TDCALL,
@@ -379,7 +379,7 @@ int test_vp_enter_unmarshals_every_exit_register(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_grant_pages_retries_operand_busy(char *msg, size_t len)
+int test_tdx_l2_grant_pages_retries_operand_busy(char *msg, size_t len)
 {
 	struct tdsnp_mock_fault_cfg fc = { .seed = 3 };
 	struct tdg_page_attr out;

@@ -212,7 +212,7 @@ static void exposes(char *msg, size_t len, const char *what, u64 status, u64 wan
 		    the_vmm.control, want);
 }
 
-int test_each_vmcall_wrapper_exposes_exactly_its_registers(char *msg, size_t len)
+int test_tdg_vp_vmcall_each_wrapper_exposes_exactly_its_registers(char *msg, size_t len)
 {
 	struct tdg_vmcall_cpuid c;
 	struct tdxg_env e;
@@ -248,7 +248,7 @@ int test_each_vmcall_wrapper_exposes_exactly_its_registers(char *msg, size_t len
 	return tdxg_env_down(&e, ret);
 }
 
-int test_forbidden_exposure_fails_the_tdcall_without_exit(char *msg, size_t len)
+int test_tdg_vp_vmcall_forbidden_exposure_fails_the_tdcall_without_exit(char *msg, size_t len)
 {
 	static const u64 bad[] = { BIT_ULL(0), BIT_ULL(1), BIT_ULL(4), BIT_ULL(32) };
 	struct tdg_vmcall_args a;
@@ -273,7 +273,7 @@ int test_forbidden_exposure_fails_the_tdcall_without_exit(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len)
+int test_tdg_vp_vmcall_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len)
 {
 	struct tdxg_td_config cfg = { .max_vcpus = 1, .config_flags = TDX_CONFIG_FLAGS_NO_RBP_MOD };
 	struct tdxg_host host = { .vmcall = vmm_vmcall, .priv = &the_vmm };
@@ -306,7 +306,7 @@ int test_rbp_exposure_refused_under_no_rbp_mod(char *msg, size_t len)
 	return ret;
 }
 
-int test_vmm_sees_only_exposed_gprs_and_returns_only_them(char *msg, size_t len)
+int test_tdg_vp_vmcall_vmm_sees_only_exposed_gprs_and_returns_only_them(char *msg, size_t len)
 {
 	struct tdg_vmcall_args a = { .expose = TDG_VMCALL_EXPOSE_R12,
 				     .r11 = TDG_VMCALL_INSTRUCTION_CPUID,
@@ -326,7 +326,7 @@ int test_vmm_sees_only_exposed_gprs_and_returns_only_them(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
+int test_tdg_vp_vmcall_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
 {
 	struct tdg_vmcall_cpuid c;
 	struct tdxg_env e;
@@ -368,7 +368,7 @@ int test_io_mmio_msr_cpuid_answered_by_the_vmm(char *msg, size_t len)
 	return tdxg_env_down(&e, ret);
 }
 
-int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t len)
+int test_tdg_vp_vmcall_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t len)
 {
 	struct tdxg_env e;
 	tdsnp_gpa_t next;
@@ -435,7 +435,7 @@ int test_map_gpa_retry_then_get_quote_through_shared_buffer(char *msg, size_t le
 	return tdxg_env_down(&e, ret);
 }
 
-int test_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len)
+int test_tdg_vp_vmcall_report_fatal_error_message_in_ghci_register_order(char *msg, size_t len)
 {
 	static const char text[] =
 		"guest panic: the quick brown fox jumps over the lazy dog 0123456";

@@ -427,7 +427,7 @@ static void scripted_mng_create(void *priv, struct tdsnp_regs *regs)
  * TDX_NO_ENTROPY_RETRIES): nine busy answers must not use up the entropy
  * retries, so all fifteen answers are seen and the last one is returned.
  */
-static int test_busy_retries_leave_the_entropy_budget_alone(char *msg, size_t len)
+static int test_tdh_mng_create_busy_retries_leave_the_entropy_budget_alone(char *msg, size_t len)
 {
 	struct tdx_host_env env;
 	struct tdx_host_td g;
@@ -456,7 +456,7 @@ static int test_busy_retries_leave_the_entropy_budget_alone(char *msg, size_t le
  * TDH.SYS.RDALL into a real page, then TDH.SYS.SHUTDOWN: afterwards only
  * TDH.SYS.LP.SHUTDOWN runs (tdx-host.md 1.1), and the model unloads cleanly.
  */
-static int test_sys_rdall_then_shutdown_stops_the_module(char *msg, size_t len)
+static int test_tdh_sys_rdall_then_tdh_sys_shutdown_stops_the_module(char *msg, size_t len)
 {
 	struct tdx_host_env env;
 	struct page *pg = tdsnp_alloc_page();
@@ -502,10 +502,10 @@ static const struct tdsnp_selftest tdx_host_tests[] = {
 	  test_mrtd_of_pages_across_the_gpa_width_equals_spec_blocks },
 	{ "test_lifecycle_under_fault_seeds_leaks_nothing",
 	  test_lifecycle_under_fault_seeds_leaks_nothing },
-	{ "test_busy_retries_leave_the_entropy_budget_alone",
-	  test_busy_retries_leave_the_entropy_budget_alone },
-	{ "test_sys_rdall_then_shutdown_stops_the_module",
-	  test_sys_rdall_then_shutdown_stops_the_module },
+	{ "test_tdh_mng_create_busy_retries_leave_the_entropy_budget_alone",
+	  test_tdh_mng_create_busy_retries_leave_the_entropy_budget_alone },
+	{ "test_tdh_sys_rdall_then_tdh_sys_shutdown_stops_the_module",
+	  test_tdh_sys_rdall_then_tdh_sys_shutdown_stops_the_module },
 };
 
 const struct tdsnp_selftest_suite tdsnp_tdx_host_suite = {

@@ -55,6 +55,7 @@
 #define E_MISSING	4
 #define E_INPUT		5
 #define E_EVENT		6
+#define E_GUEST_REQ	0x80000011ULL	/* NAE SNP guest request (snp.md 5.4) */
 #define PSC_BAD_HDR	0x0000000100000001ULL
 #define PSC_BAD_ENTRY	0x0000000100000002ULL
 #define PSC_GENERIC	0x0000010000000000ULL
@@ -218,6 +219,16 @@ static void want_mmio(struct want *w, const struct tdsnp_ghcb *g, bool write)
 	w->call = true;
 }
 
+/*
+ * A page-aligned GPA of a page the guest has: its GHCB, the other page or a
+ * PSC target (all shared when a request is made: give_back()).
+ */
+static bool guest_page(u64 gpa)
+{
+	return gpa == GHCB_GPA || gpa == OTHER_GPA ||
+	       (gpa >= PSC_BASE && gpa < PSC_BASE + NR_PSC * PG && !(gpa & (PG - 1)));
+}
+
 /* What a GHCB request at the registered GPA must get. */
 static void want_ghcb(struct want *w, const struct tdsnp_ghcb *g)
 {
@@ -248,6 +259,12 @@ static void want_ghcb(struct want *w, const struct tdsnp_ghcb *g)
 			   TDSNP_GHCB_HV_FT_MULTI_VMPL;
 		return;
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
+		return;
+	case E_GUEST_REQ:
+		/* Two shared pages; no guest context is set: hypervisor error all ones. */
+		if (!guest_page(g->sw_exit_info_1) || !guest_page(g->sw_exit_info_2))
+			return err(w, E_INPUT);
+		w->info2 = 0xffffffffULL << 32;
 		return;
 	case TDSNP_SVM_VMGEXIT_PSC:
 	case TDSNP_SVM_VMGEXIT_AP_CREATION:
@@ -403,7 +420,7 @@ static void shape(struct in *in, u8 how)
 		TDSNP_SVM_VMGEXIT_MMIO_READ, TDSNP_SVM_VMGEXIT_MMIO_WRITE,
 		TDSNP_SVM_VMGEXIT_PSC, TDSNP_SVM_VMGEXIT_HV_FEATURES,
 		TDSNP_SVM_VMGEXIT_TERM_REQUEST, TDSNP_SVM_VMGEXIT_AP_HLT_LOOP,
-		TDSNP_SVM_VMGEXIT_UNSUPPORTED_EVENT,
+		TDSNP_SVM_VMGEXIT_UNSUPPORTED_EVENT, E_GUEST_REQ,
 	};
 	struct tdsnp_snp_psc_desc *d = (void *)ghcb->shared_buffer;
 	unsigned int i;

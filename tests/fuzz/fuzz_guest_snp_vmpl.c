@@ -229,6 +229,17 @@ static void expect_nae(struct expect *x, const u8 *p, u64 code,
 		/* Only for a VMSA CREATE_VCPU took: never here. */
 		answer_ghcb(x, RES_ERR, ERR_INPUT);
 		break;
+	case E_GUEST_REQ:
+		/*
+		 * Both messages in shared pages, passed to the hypervisor, which
+		 * has no launched CVM context here: hypervisor error all ones.
+		 */
+		if (!guest_shared(rd64(p, G_INFO1), PG) || !guest_shared(rd64(p, G_INFO2), PG)) {
+			answer_ghcb(x, RES_ERR, ERR_INPUT);
+			break;
+		}
+		answer_ghcb(x, RES_OK, 0xffffffffULL << 32);
+		break;
 	case E_RUN_VMPL:
 		/* Only VMPL0, its SVSM, may be asked for. */
 		if (rd64(p, G_INFO1)) {

@@ -235,7 +235,7 @@ static int t_set_mem_state(void)
 	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL))
 		return -1;
 	ms.end = 0x6000;
-	ms.reserved = 1;
+	ms.flags = 2;	/* a reserved bit */
 	if (FAILED(xioctl(vm, TDSNP_IOC_SET_MEM_STATE, &ms) == -EINVAL))
 		return -1;
 	/* The scripted source has no host mapping of shared pages. */

@@ -121,6 +121,27 @@ struct shadow {
 	u32 prot;
 };
 
+#define CODE_TLB_SLOTS		16
+#define MAX_WALK_LEVELS		5
+
+/*
+ * A code page fetch() translated: @host for the page at @gla under the
+ * paging registers @cr0, @cr3, @cr4, @efer, through the paging-structure
+ * entries @pte[0..@nr) that then held @val[] (their accessed bits set), with
+ * the region table of generation @gen.  Valid while all of those still hold:
+ * the walk would give the same page and set no bit (test_mock_cpu.c).
+ */
+struct code_tlb {
+	u64 gla;
+	u8 *host;
+	u64 cr0, cr3, cr4, efer;
+	u64 gen;
+	u32 nr;
+	bool cacheable;
+	u64 *pte[MAX_WALK_LEVELS];
+	u64 val[MAX_WALK_LEVELS];
+};
+
 /* Where the saved CPU context keeps what the API does not expose. */
 struct ctx_layout {
 	size_t data_off;	/* uc_context header size */
@@ -136,6 +157,8 @@ struct mock_cpu {
 	uc_context *ctx64, *ctx32, *ctx16, *ctx;
 	struct region reg[MAX_REGIONS];
 	u32 nr_reg;
+	u64 reg_gen;		/* bumped whenever reg[] changes (code_tlb) */
+	struct code_tlb code_tlb[CODE_TLB_SLOTS];
 	struct shadow shadow[MAX_SHADOWS];
 	u32 nr_shadow;
 	/* The run in progress. */
@@ -167,6 +190,12 @@ struct mock_cpu {
 	u8 xmm[16][16];
 	u32 mxcsr;
 	bool sse_valid;
+	/*
+	 * The engine holds the guest's SSE state of the last run: copied into
+	 * @xmm and @mxcsr only when a load is about to replace it (most loads
+	 * keep the engine's state and write just the GPRs).
+	 */
+	bool sse_in_engine;
 	/*
 	 * The state the engine holds since the last save: a load that changes
 	 * only general registers and RFLAGS writes just those.
@@ -286,6 +315,7 @@ int mock_cpu_map(struct mock_cpu *cpu, u64 gpa, u64 size, void *host, u32 prot)
 	r->size = size;
 	r->host = host;
 	r->prot = prot;
+	cpu->reg_gen++;
 	return 0;
 }
 
@@ -343,6 +373,7 @@ int mock_cpu_protect(struct mock_cpu *cpu, u64 gpa, u64 size, u32 prot)
 	if (err)
 		return err;
 	r->prot = prot;
+	cpu->reg_gen++;
 	drop_shadows(cpu, 0, ~0ULL);
 	err = mcpu_errno(uc_mem_protect(cpu->uc, gpa, size, mcpu_uc_prot(prot)));
 	flush_tlb(cpu);
@@ -369,6 +400,7 @@ int mock_cpu_unmap(struct mock_cpu *cpu, u64 gpa, u64 size)
 	if (err)
 		return err;
 	*r = cpu->reg[--cpu->nr_reg];
+	cpu->reg_gen++;
 	drop_shadows(cpu, 0, ~0ULL);
 	cpu->code_page = NULL;
 	return mcpu_errno(uc_mem_unmap(cpu->uc, gpa, size));
@@ -468,22 +500,25 @@ static void pte_set_flags(struct mock_cpu *cpu, u64 gpa, u64 flags)
 }
 
 /*
- * The walk a CPU makes for @gla (SDM Vol. 3A 4.4, 4.5), with accessed and
- * dirty bits set when it succeeds.  Return 0 with *gpa; 1 when the guest
- * takes #PF (*pf_error is its error code); -EFAULT with *gpa = the
- * paging-structure GPA that is not mapped; -EOPNOTSUPP for 32-bit paging
- * without PAE.
+ * walk() below; @tr (if not NULL): on success, the paging-structure entries
+ * it went through and their values after it, and whether all of them lie
+ * in regions of host memory (@tr->cacheable).
  */
-static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, u32 access,
-		bool user, u64 *gpa, u32 *pf_error)
+static int walk_traced(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla,
+		       u32 access, bool user, u64 *gpa, u32 *pf_error, struct code_tlb *tr)
 {
 	bool nxe = st->efer & EFER_NXE, wp = st->cr0 & CR0_WP;
 	u64 table, e = 0, rsvd = nxe ? 0 : PTE_NX;
 	u32 err = (access & MOCK_CPU_ACCESS_WRITE ? PF_W : 0) | (user ? PF_U : 0) |
 		  ((access & MOCK_CPU_ACCESS_FETCH) && nxe ? PF_I : 0);
-	u64 ent_gpa[5];
+	u64 ent_gpa[MAX_WALK_LEVELS];
 	int levels, lvl, n = 0;
 	bool w_ok = true, u_ok = true, x_ok = true;
+
+	if (tr) {
+		tr->nr = 0;
+		tr->cacheable = true;
+	}
 
 	if (!(st->cr0 & CR0_PG)) {
 		*gpa = (st->efer & EFER_LMA) ? gla : (u32)gla;
@@ -539,6 +574,16 @@ static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, 
 					      (i == n - 1 && (access & MOCK_CPU_ACCESS_WRITE) ?
 					       PTE_D : 0));
 			}
+			/* The entries as they are now, their bits set. */
+			for (i = 0; tr && i < n; i++) {
+				u64 *p = pte_at(cpu, ent_gpa[i]);
+
+				tr->cacheable &= !!p;
+				if (!p)
+					break;
+				tr->pte[tr->nr] = p;
+				tr->val[tr->nr++] = __atomic_load_n(p, __ATOMIC_RELAXED);
+			}
 			return 0;
 		}
 		table = e & PTE_ADDR;
@@ -552,6 +597,19 @@ rsvd:
 prot:
 	*pf_error = err | PF_P;
 	return 1;
+}
+
+/*
+ * The walk a CPU makes for @gla (SDM Vol. 3A 4.4, 4.5), with accessed and
+ * dirty bits set when it succeeds.  Return 0 with *gpa; 1 when the guest
+ * takes #PF (*pf_error is its error code); -EFAULT with *gpa = the
+ * paging-structure GPA that is not mapped; -EOPNOTSUPP for 32-bit paging
+ * without PAE.
+ */
+static int walk(struct mock_cpu *cpu, const struct mock_cpu_state *st, u64 gla, u32 access,
+		bool user, u64 *gpa, u32 *pf_error)
+{
+	return walk_traced(cpu, st, gla, access, user, gpa, pf_error, NULL);
 }
 
 static u32 cpl_of(const struct mock_cpu_state *st)
@@ -685,6 +743,13 @@ static int load_state(struct mock_cpu *cpu, const struct mock_cpu_state *st)
 		return 0;
 	}
 	cpu->have_last = false;
+	if (cpu->sse_in_engine) {
+		for (i = 0; i < 16; i++)
+			uc_reg_read(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
+		uc_reg_read(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
+		cpu->sse_valid = true;
+		cpu->sse_in_engine = false;
+	}
 	if ((st->rflags & RFLAGS_VM) || lma != ((st->cr0 & CR0_PG) && (st->efer & EFER_LME)) ||
 	    ((st->cr0 & CR0_PG) && !(st->cr0 & CR0_PE)))
 		return -EOPNOTSUPP;
@@ -759,10 +824,7 @@ static void save_state(struct mock_cpu *cpu, struct mock_cpu_state *st)
 
 	for (i = 0; i < 16; i++)
 		uc_reg_read(cpu->uc, gpr_ids[i], &st->gpr[i]);
-	for (i = 0; i < 16; i++)
-		uc_reg_read(cpu->uc, UC_X86_REG_XMM0 + i, cpu->xmm[i]);
-	uc_reg_read(cpu->uc, UC_X86_REG_MXCSR, &cpu->mxcsr);
-	cpu->sse_valid = true;
+	cpu->sse_in_engine = true;
 	uc_reg_read(cpu->uc, UC_X86_REG_RIP, &st->rip);
 	uc_reg_read(cpu->uc, UC_X86_REG_RFLAGS, &st->rflags);
 	uc_reg_read(cpu->uc, UC_X86_REG_CR0, &st->cr0);
@@ -842,6 +904,71 @@ static void hook_stop(struct mock_cpu *cpu, u32 reason)
 	stop_with(cpu, reason);
 }
 
+/* Are the paging registers and entries of @t what they were when it was filled? */
+static bool code_tlb_hit(const struct code_tlb *t, u64 gla, const u64 *cr, u64 efer, u64 gen)
+{
+	u32 i;
+
+	if (!t->host || t->gla != gla || t->gen != gen || t->cr0 != cr[0] ||
+	    t->cr3 != cr[1] || t->cr4 != cr[2] || t->efer != efer)
+		return false;
+	for (i = 0; i < t->nr; i++)
+		if (__atomic_load_n(t->pte[i], __ATOMIC_RELAXED) != t->val[i])
+			return false;
+	return true;
+}
+
+/*
+ * Host memory of the code page at linear address @page as the engine sees
+ * it now, or NULL.  CR0, CR3 and CR4 are the engine's (the guest may load
+ * them without an exit); EFER is the run's (WRMSR at CPL 0 is an exit, at
+ * CPL 3 a #GP, either way the run ends) with LMA as CR0.PG and LME make it
+ * (SDM Vol. 3A 10.8.5).  A page seen before under the same registers,
+ * regions and paging-structure entries is not walked again: the walk would
+ * give the same page, and the accessed bits it sets are set already.
+ */
+static u8 *code_translate(struct mock_cpu *cpu, u64 page)
+{
+	int ids[3] = { UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4 };
+	struct code_tlb *t = &cpu->code_tlb[(page >> 12) % CODE_TLB_SLOTS];
+	u64 cr[3], efer = cpu->st->efer & ~EFER_LMA;
+	void *vals[3] = { &cr[0], &cr[1], &cr[2] };
+	struct mock_cpu_state st;
+	struct region *r;
+	u64 gpa;
+	u32 pf;
+	int w;
+
+	if (uc_reg_read_batch(cpu->uc, ids, vals, 3))
+		return NULL;
+	if ((efer & EFER_LME) && (cr[0] & CR0_PG))
+		efer |= EFER_LMA;
+	if (code_tlb_hit(t, page, cr, efer, cpu->reg_gen))
+		return t->host;
+	st = *cpu->st;
+	st.cr0 = cr[0];
+	st.cr3 = cr[1];
+	st.cr4 = cr[2];
+	st.efer = efer;
+	t->host = NULL;
+	w = walk_traced(cpu, &st, page, MOCK_CPU_ACCESS_READ, false, &gpa, &pf, t);
+	if (w)
+		return NULL;
+	r = region_of(cpu, gpa);
+	if (!r)
+		return NULL;
+	if (t->cacheable) {
+		t->gla = page;
+		t->host = r->host + (gpa - r->gpa);
+		t->cr0 = st.cr0;
+		t->cr3 = st.cr3;
+		t->cr4 = st.cr4;
+		t->efer = st.efer;
+		t->gen = cpu->reg_gen;
+	}
+	return r->host + (gpa - r->gpa);
+}
+
 /* Bytes of the instruction at @rip through a cached translation of its page. */
 static int fetch(struct mock_cpu *cpu, u64 rip, u8 *buf, u32 len)
 {
@@ -851,21 +978,9 @@ static int fetch(struct mock_cpu *cpu, u64 rip, u8 *buf, u32 len)
 		u64 gla = rip + i, page = gla & ~PAGE_MASK_LOW;
 
 		if (!cpu->code_page || cpu->code_page_gla != page) {
-			struct mock_cpu_state st = *cpu->st;
-			struct region *r;
-			u64 gpa;
-			u32 pf;
-
-			uc_reg_read(cpu->uc, UC_X86_REG_CR3, &st.cr3);
-			uc_reg_read(cpu->uc, UC_X86_REG_CR0, &st.cr0);
-			uc_reg_read(cpu->uc, UC_X86_REG_CR4, &st.cr4);
-			st.efer = msr_read(cpu->uc, MSR_EFER);
-			if (walk(cpu, &st, page, MOCK_CPU_ACCESS_READ, false, &gpa, &pf))
+			cpu->code_page = code_translate(cpu, page);
+			if (!cpu->code_page)
 				return -EFAULT;
-			r = region_of(cpu, gpa);
-			if (!r)
-				return -EFAULT;
-			cpu->code_page = r->host + (gpa - r->gpa);
 			cpu->code_page_gla = page;
 		}
 		buf[i] = cpu->code_page[gla & PAGE_MASK_LOW];
@@ -890,12 +1005,23 @@ static bool io_allowed(struct mock_cpu *cpu)
 	return cur_cpl(cpu) <= ((rflags >> 12) & 3);
 }
 
-/* The instruction could be an exit: 0F xx (CPUID, RDMSR, WRMSR), HLT, port I/O. */
-static bool exit_opcode(u8 op)
-{
-	return op == 0x0f || op == 0xf4 || (op >= 0xe4 && op <= 0xe7) ||
-	       (op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f);
-}
+/*
+ * What hook_code() makes of a byte: a legacy prefix (SDM Vol. 2A 2.1.1) or
+ * REX (2.2.1; a 0x4x byte in a longer instruction), an opcode that could be
+ * an exit (0F xx: CPUID, RDMSR, WRMSR; HLT; port I/O), or another opcode.
+ */
+enum { BYTE_OPCODE, BYTE_PREFIX, BYTE_EXIT };
+
+static const u8 byte_class[256] = {
+	[0x26] = BYTE_PREFIX, [0x2e] = BYTE_PREFIX, [0x36] = BYTE_PREFIX, [0x3e] = BYTE_PREFIX,
+	[0x40 ... 0x4f] = BYTE_PREFIX,
+	[0x64 ... 0x67] = BYTE_PREFIX,
+	[0xf0] = BYTE_PREFIX, [0xf2] = BYTE_PREFIX, [0xf3] = BYTE_PREFIX,
+	[0x0f] = BYTE_EXIT, [0xf4] = BYTE_EXIT,
+	[0x6c ... 0x6f] = BYTE_EXIT,
+	[0xe4 ... 0xe7] = BYTE_EXIT,
+	[0xec ... 0xef] = BYTE_EXIT,
+};
 
 /*
  * The bytes of the last instruction into the exit, for the exits that are
@@ -915,24 +1041,19 @@ static void insn_copy(struct mock_cpu *cpu)
 	cpu->exit->insn_len = (u8)cpu->last_size;
 }
 
-static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
+/*
+ * hook_code() for an instruction that may exit or whose page is not the
+ * cached code page (out of line: the common case needs no frame).
+ */
+static noinline void hook_code_slow(uc_engine *uc, struct mock_cpu *cpu, u64 address, u32 size)
 {
-	struct mock_cpu *cpu = user;
 	u8 buf[MOCK_CPU_INSN_MAX];
 	const u8 *b = buf;
-	u32 i = 0, n = (u32)min_u64(size, MOCK_CPU_INSN_MAX);
+	u32 i, j, n = (u32)min_u64(size, MOCK_CPU_INSN_MAX);
 	u64 off = address & PAGE_MASK_LOW;
 	bool opsize = false, rep = false;
 	u8 op;
 
-	(void)uc;
-	cpu->last_rip = address;
-	cpu->last_size = size;
-	if (cpu->executed++ >= cpu->budget) {
-		cpu->insn_lazy = true;
-		hook_stop(cpu, MOCK_CPU_EXIT_BUDGET);
-		return;
-	}
 	/* Straight from the cached code page when the instruction lies in it. */
 	if (cpu->code_page && cpu->code_page_gla == address - off && off + n <= PAGE_SZ) {
 		b = cpu->code_page + off;
@@ -940,23 +1061,17 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 		cpu->insn_lazy = false;
 		return;	/* Unicorn itself reports the fetch */
 	}
-	/* Legacy prefixes, then REX (a 0x4x byte in a longer instruction). */
-	while (i + 1 < n) {
-		u8 p = b[i];
-
-		if (p == 0x66)
-			opsize = true;
-		else if (p == 0xf3 || p == 0xf2)
-			rep = true;
-		else if (!(p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 ||
-			   p == 0x65 || p == 0x67 || p == 0xf0 || (p & 0xf0) == 0x40))
-			break;
-		i++;
-	}
+	/* Legacy prefixes and REX, then the opcode: one table look-up a byte. */
+	for (i = 0; i + 1 < n && byte_class[b[i]] == BYTE_PREFIX; i++)
+		;
 	op = b[i];
-	if (!exit_opcode(op)) {
+	if (byte_class[op] != BYTE_EXIT) {
 		cpu->insn_lazy = true;
 		return;
+	}
+	for (j = 0; j < i; j++) {
+		opsize |= b[j] == 0x66;
+		rep |= b[j] == 0xf3 || b[j] == 0xf2;
 	}
 	cpu->insn_lazy = false;
 	memcpy(cpu->exit->insn, b, n);
@@ -998,6 +1113,33 @@ static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
 		}
 		hook_stop(cpu, MOCK_CPU_EXIT_IO);
 	}
+}
+
+static void hook_code(uc_engine *uc, u64 address, u32 size, void *user)
+{
+	struct mock_cpu *cpu = user;
+	u64 off = address & PAGE_MASK_LOW;
+	u32 i, n = size < MOCK_CPU_INSN_MAX ? size : MOCK_CPU_INSN_MAX;
+	const u8 *b;
+
+	cpu->last_rip = address;
+	cpu->last_size = size;
+	if (unlikely(cpu->executed++ >= cpu->budget)) {
+		cpu->insn_lazy = true;
+		hook_stop(cpu, MOCK_CPU_EXIT_BUDGET);
+		return;
+	}
+	/* Most instructions: in the cached code page, and no exit. */
+	if (likely(cpu->code_page && cpu->code_page_gla == address - off && off + n <= PAGE_SZ)) {
+		b = cpu->code_page + off;
+		for (i = 0; i + 1 < n && byte_class[b[i]] == BYTE_PREFIX; i++)
+			;
+		if (likely(byte_class[b[i]] != BYTE_EXIT)) {
+			cpu->insn_lazy = true;
+			return;
+		}
+	}
+	hook_code_slow(uc, cpu, address, size);
 }
 
 /*

@@ -14,6 +14,11 @@
 #define SNP_GUEST_BOOT_MEM_BASE	0xfff00000ULL
 #define SNP_GUEST_BOOT_MEM_SIZE	0x100000ULL
 
+/* Entries snp_guest_boot_regs() writes at most. */
+#define SNP_GUEST_BOOT_MAX_REGS	40
+
+void snp_guest_boot_tables(u64 pt[3][512], u8 cbit);
+size_t snp_guest_boot_regs(struct vmm_state_entry e[SNP_GUEST_BOOT_MAX_REGS], u32 index, u8 cbit);
 int snp_guest_boot_load(struct vmm_vm *vm, const u8 *image, const u8 *image_end, u8 cbit);
 int snp_guest_boot_vcpu(struct vmm_vcpu *vcpu, u32 index, u8 cbit);
 

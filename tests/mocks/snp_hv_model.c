@@ -30,12 +30,28 @@
  * snp_vcpu_run_vmpl_install()) a switch to VMPL1..3 executes that VMSA
  * until the lower VMPL hands control back, and the request returns then
  * (the runner records why in the VMSA).
+ *
+ * SNP guest request (NAE 0x80000011, GHCB spec 4.1.7): SW_EXITINFO1/2 the
+ * request and response message pages, each page aligned, mapped in the NPT
+ * and shared, else INVALID_INPUT.  As KVM does it: the request is copied
+ * into a hypervisor page, another made firmware-owned for the response,
+ * the PSP's SNP_GUEST_REQUEST issued with the guest context the launch left
+ * (snp_mock_hv_set_guest(), which the SVSM setup's launch sets; it also
+ * sets the two pages aside), the response page reclaimed and copied out
+ * when the firmware took the command; SW_EXITINFO2 = the firmware status.  No guest context, a
+ * context of another ASID or a host step that failed: hypervisor error all
+ * ones in SW_EXITINFO2[63:32] (KVM's answer; the GHCB spec names 1 and 2
+ * only).  The model issues RMPUPDATE and PAGE_RECLAIM as the hypervisor
+ * (snp_mock_rmp_host_update(), the launch ops), not through the
+ * instructions: it runs inside the guest's VMGEXIT.
  */
 #include <tdsnp/platform.h>
 #include <tdsnp/insn.h>
 #include <tdsnp/status.h>
 #include <snp/snp.h>
 #include <snp/ghcb.h>
+#include <snp/snp_launch.h>
+#include <snp/snp_guest_msg.h>
 #include "mock.h"
 #include "snp_mock.h"
 
@@ -63,6 +79,8 @@ static struct {
 	u8 cbit;
 	snp_mock_exit_fn fn;
 	void *priv;
+	const struct snp_guest *guest;
+	struct page *bounce[2];		/* guest request: request, response */
 	struct snp_mock_vcpu vcpus[HV_MAX_VCPUS];
 } hv;
 
@@ -392,6 +410,71 @@ static void exit_ap_creation(struct tdsnp_ghcb *g)
 	set_result(g, TDSNP_GHCB_RESULT_OK, 0);
 }
 
+/* A page of the guest the hypervisor maps that is shared (not assigned), or NULL. */
+static void *shared_page(u32 asid, u64 gpa)
+{
+	struct snp_mock_rmp_entry e;
+	u64 spa;
+
+	if ((gpa & ~TDSNP_PAGE_MASK) || snp_mock_npt_lookup(asid, gpa, &spa))
+		return NULL;
+	snp_mock_rmp_get(tdsnp_hpa(spa), &e);
+	return e.assigned ? NULL : snp_mock_host_map(tdsnp_hpa(spa));
+}
+
+/*
+ * SNP_GUEST_REQUEST with hypervisor pages @rq (the request) and @rs (the
+ * response): @rs firmware-owned for the command, then reclaimed and shared
+ * again.  Returns the firmware status, or -1 when an RMP step failed (@rs
+ * is then kept out of use: *@lost).
+ */
+static s64 fw_guest_request(const struct snp_guest *g, struct page *rq, struct page *rs,
+			    bool *lost)
+{
+	const struct snp_rmp_state fw = { .assigned = 1, .immutable = 1 }, hvs = { 0 };
+	u64 rs_spa = tdsnp_hpa_val(tdsnp_page_hpa(rs));
+	sev_ret_t r;
+
+	*lost = false;
+	if (snp_mock_rmp_host_update(rs_spa, &fw))
+		return -1;
+	r = snp_guest_request(g->ops, tdsnp_page_hpa(g->gctx), tdsnp_page_hpa(rq),
+			      tdsnp_page_hpa(rs));
+	if (sev_ret_val(snp_page_reclaim(g->ops, tdsnp_page_hpa(rs))) != SEV_RET_SUCCESS ||
+	    snp_mock_rmp_host_update(rs_spa, &hvs)) {
+		*lost = true;
+		return -1;
+	}
+	return sev_ret_val(r);
+}
+
+static void exit_guest_request(struct tdsnp_ghcb *g, u32 asid)
+{
+	void *req = shared_page(asid, g->sw_exit_info_1);
+	void *rsp = shared_page(asid, g->sw_exit_info_2);
+	struct page *rq = hv.bounce[0], *rs = hv.bounce[1];
+	const struct snp_guest *sg = hv.guest;
+	bool lost = false;
+	s64 fw = -1;
+
+	if (!req || !rsp)
+		return set_error(g, TDSNP_GHCB_ERR_INVALID_INPUT);
+	if (sg && sg->asid == asid && rq && rs) {
+		memcpy(page_address(rq), req, TDSNP_PAGE_SIZE);
+		fw = fw_guest_request(sg, rq, rs, &lost);
+		if (fw == SEV_RET_SUCCESS)
+			memcpy(rsp, page_address(rs), TDSNP_PAGE_SIZE);
+		memset(page_address(rq), 0, TDSNP_PAGE_SIZE);
+		if (lost) {
+			snp_quarantine_page(rs);
+			hv.bounce[1] = NULL;
+		} else {
+			memset(page_address(rs), 0, TDSNP_PAGE_SIZE);
+		}
+	}
+	set_result(g, TDSNP_GHCB_RESULT_OK, fw < 0 ? 0xffffffffULL << 32 : (u64)fw);
+}
+
 static void ghcb_exit(u32 asid, u64 gpa)
 {
 	struct snp_mock_rmp_entry e;
@@ -437,6 +520,8 @@ static void ghcb_exit(u32 asid, u64 gpa)
 		return exit_ap_reset_hold(g);
 	case TDSNP_SVM_VMGEXIT_SNP_RUN_VMPL:
 		return exit_run_vmpl(g, asid);
+	case SNP_VMGEXIT_GUEST_REQUEST:
+		return exit_guest_request(g, asid);
 	case TDSNP_SVM_VMGEXIT_HV_FEATURES:
 		return set_result(g, TDSNP_GHCB_RESULT_OK, HV_FEATURES);
 	case TDSNP_SVM_VMGEXIT_TERM_REQUEST:
@@ -465,6 +550,17 @@ static void vmgexit_handler(void *priv, struct tdsnp_regs *r)
 	r->rax = 0;
 }
 
+static void bounce_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hv.bounce); i++) {
+		if (hv.bounce[i])
+			tdsnp_free_page(hv.bounce[i]);
+		hv.bounce[i] = NULL;
+	}
+}
+
 /**
  * snp_mock_hv_init() - start the hypervisor model (no GHCB registered)
  *
@@ -486,6 +582,7 @@ int snp_mock_hv_init(void)
 void snp_mock_hv_fini(void)
 {
 	tdsnp_mock_set_handler(TDSNP_INSN_VMGEXIT, 0, 0, NULL, NULL);
+	bounce_free();
 	memset(&hv, 0, sizeof(hv));
 }
 
@@ -652,4 +749,35 @@ void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn)
 int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op)
 {
 	return psc_apply(asid, gpa, op, false);
+}
+
+/**
+ * snp_mock_hv_set_guest() - the launched guest whose requests the hypervisor passes on
+ * @g: its context (after SNP_LAUNCH_FINISH), used for SNP guest requests
+ *     from its ASID; NULL: none (such requests get the hypervisor error)
+ *
+ * The two hypervisor pages a request goes through are allocated here, not
+ * while the guest's VMGEXIT is handled (in the kernel that is an exception
+ * handler), and freed with NULL or snp_mock_hv_fini().
+ *
+ * Return: 0 or -ENOMEM (then no guest is set).
+ */
+int snp_mock_hv_set_guest(const struct snp_guest *g)
+{
+	unsigned int i;
+
+	hv.guest = NULL;
+	bounce_free();
+	if (!g)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(hv.bounce); i++) {
+		hv.bounce[i] = tdsnp_alloc_page();
+		if (!hv.bounce[i]) {
+			bounce_free();
+			return -ENOMEM;
+		}
+		memset(page_address(hv.bounce[i]), 0, TDSNP_PAGE_SIZE);
+	}
+	hv.guest = g;
+	return 0;
 }

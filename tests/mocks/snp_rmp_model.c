@@ -73,9 +73,24 @@ struct rmp_node {
 	u64 npt_gpa;		/* ... at this GPA */
 };
 
+/* snp_mock_npt_lookup()'s cache: slots hashed from ASID and GFN. */
+#define NPT_CACHE_SLOTS	64
+
+/*
+ * A mapping snp_mock_npt_lookup() found by walking every node; @node NULL:
+ * the slot is empty.
+ */
+struct npt_cache_slot {
+	u32 asid;
+	u64 gfn;
+	const struct rmp_node *node;
+};
+
 static struct {
 	struct tdsnp_mutex lock;
 	struct mock_htab nodes;	/* struct rmp_node by pfn: pages ever touched */
+	/* Emptied whenever a mapping changes (snp_mock_npt_map(), free_nodes()). */
+	struct npt_cache_slot npt_cache[NPT_CACHE_SLOTS];
 	bool ready;
 	bool guest;
 	u32 asid;
@@ -526,6 +541,7 @@ static void free_nodes(void)
 {
 	struct mock_hnode *h;
 
+	memset(rmp.npt_cache, 0, sizeof(rmp.npt_cache));
 	while ((h = mock_htab_pop(&rmp.nodes)))
 		tdsnp_free(container_of(h, struct rmp_node, node));
 	mock_htab_fini(&rmp.nodes);
@@ -654,6 +670,7 @@ int snp_mock_npt_map(u32 asid, tdsnp_gpa_t gpa, tdsnp_hpa_t spa, enum snp_page_s
 	if (!tdsnp_gpa_is_aligned(gpa, bytes) || !tdsnp_hpa_is_aligned(spa, bytes))
 		return -EINVAL;
 	tdsnp_mutex_lock(&rmp.lock);
+	memset(rmp.npt_cache, 0, sizeof(rmp.npt_cache));
 	for (i = 0; i < n && !ret; i++) {
 		struct rmp_node *node = node_get((tdsnp_hpa_val(spa) >> TDSNP_PAGE_SHIFT) + i);
 
@@ -774,22 +791,35 @@ u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s)
  */
 int snp_mock_npt_lookup(u32 asid, u64 gpa, u64 *spa)
 {
+	u64 gfn = gpa >> TDSNP_PAGE_SHIFT;
+	struct npt_cache_slot *c = &rmp.npt_cache[(gfn ^ ((u64)asid * 0x9e3779b9ULL)) %
+						  NPT_CACHE_SLOTS];
+	const struct rmp_node *n = NULL;
 	const struct mock_hnode *h = NULL;
-	int ret = -ENOENT;
 
-	/* A walk over every touched page: the NPT is looked up rarely (GHCB setup). */
+	/*
+	 * A walk over every touched page (the model keeps no index by GPA),
+	 * remembered until a mapping changes: an SVSM's every VMRUN of a lower
+	 * VMPL looks up its VMSA and the pages it maps again.  A hit gives
+	 * what the walk would (the same nodes, none of them changed since).
+	 */
 	tdsnp_mutex_lock(&rmp.lock);
-	while (ret && (h = mock_htab_next(&rmp.nodes, h))) {
-		const struct rmp_node *n = container_of(h, const struct rmp_node, node);
-
-		if (n->npt_mapped && n->npt_asid == asid &&
-		    n->npt_gpa == (gpa & TDSNP_PAGE_MASK)) {
-			*spa = (n->pfn << TDSNP_PAGE_SHIFT) | (gpa & ~TDSNP_PAGE_MASK);
-			ret = 0;
+	if (c->node && c->asid == asid && c->gfn == gfn) {
+		n = c->node;
+	} else {
+		while (!n && (h = mock_htab_next(&rmp.nodes, h))) {
+			n = container_of(h, const struct rmp_node, node);
+			if (!n->npt_mapped || n->npt_asid != asid ||
+			    n->npt_gpa != (gpa & TDSNP_PAGE_MASK))
+				n = NULL;
 		}
+		if (n)
+			*c = (struct npt_cache_slot){ .asid = asid, .gfn = gfn, .node = n };
 	}
+	if (n)
+		*spa = (n->pfn << TDSNP_PAGE_SHIFT) | (gpa & ~TDSNP_PAGE_MASK);
 	tdsnp_mutex_unlock(&rmp.lock);
-	return ret;
+	return n ? 0 : -ENOENT;
 }
 
 /**

@@ -10,6 +10,7 @@
 #include <tdsnp/platform.h>
 #include <snp/snp.h>
 #include <snp/ghcb.h>
+#include <snp/snp_launch.h>
 #include <vmm/vmm.h>
 #include <vmm/snp_vmpl.h>
 #include "mock.h"
@@ -36,6 +37,8 @@ static struct {
 	struct pool_page *pool;	/* handed to the backend */
 	struct pool_page *stuck;	/* could not be made shared again */
 	unsigned int nr_pool;
+	struct snp_guest launch;	/* the CVM's launch (tdsnp_mock_snp_svsm_launch()) */
+	struct pool_page launched[2];	/* its image and SECRETS pages */
 } svsm;
 
 static struct pool_page *pool_find(u64 gpa)
@@ -221,6 +224,20 @@ static void release_list(struct pool_page *pp)
 	}
 }
 
+/* The hypervisor takes the launched pages back and decommissions the CVM. */
+static void launch_release(void)
+{
+	unsigned int i;
+
+	snp_mock_hv_set_guest(NULL);
+	for (i = 0; i < ARRAY_SIZE(svsm.launched); i++)
+		if (svsm.launched[i].page)
+			snp_guest_release_page(&svsm.launch, svsm.launched[i].page);
+	if (svsm.launch.gctx && snp_guest_destroy(&svsm.launch))
+		tdsnp_err("svsm setup: the CVM's context could not be given back\n");
+	memset(svsm.launched, 0, sizeof(svsm.launched));
+}
+
 /**
  * tdsnp_mock_snp_svsm_teardown() - undo tdsnp_mock_snp_svsm_setup()
  *
@@ -241,6 +258,7 @@ void tdsnp_mock_snp_svsm_teardown(void)
 	if (vmm_snp_vmpl_set_env(NULL))
 		tdsnp_err("svsm setup: teardown while snp_vmpl VMs exist\n");
 	snp_mock_set_host();
+	launch_release();
 	for (i = 0; svsm.ram && i < svsm.nr_pages; i++)
 		host_release(svsm.ram[i]);
 	tdsnp_free(svsm.ram);
@@ -344,6 +362,7 @@ fail:
 struct page *tdsnp_mock_snp_svsm_page(u64 gpa)
 {
 	const struct pool_page *pp;
+	unsigned int i;
 
 	gpa &= TDSNP_PAGE_MASK;
 	if (!svsm.active)
@@ -352,6 +371,9 @@ struct page *tdsnp_mock_snp_svsm_page(u64 gpa)
 		return svsm.ram[(gpa - svsm.mem_base) / TDSNP_PAGE_SIZE];
 	if (gpa == tdsnp_gpa_val(svsm.ghcb.gpa))
 		return svsm.ghcb_page;
+	for (i = 0; i < ARRAY_SIZE(svsm.launched); i++)
+		if (svsm.launched[i].page && svsm.launched[i].gpa == gpa)
+			return svsm.launched[i].page;
 	pp = pool_find(gpa);
 	return pp ? pp->page : NULL;
 }
@@ -393,4 +415,83 @@ unsigned int tdsnp_mock_snp_svsm_stuck_pages(void)
 u64 tdsnp_mock_snp_svsm_ghcb_gpa(void)
 {
 	return tdsnp_gpa_val(svsm.ghcb.gpa);
+}
+
+/* One launch page at the next SVSM GPA: NPT-mapped, then LAUNCH_UPDATEd. */
+static int launch_page(struct pool_page *lp, enum snp_page_type type, const void *src)
+{
+	struct page *p = tdsnp_alloc_page();
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	memset(page_address(p), 0, TDSNP_PAGE_SIZE);
+	if (src)
+		memcpy(page_address(p), src, TDSNP_PAGE_SIZE);
+	if (!(svsm.next_gpa & (SNP_PAGE_SIZE_2M - 1)))
+		svsm.next_gpa += TDSNP_PAGE_SIZE;
+	lp->gpa = svsm.next_gpa;
+	svsm.next_gpa += TDSNP_PAGE_SIZE;
+	ret = snp_mock_npt_map(svsm.asid, tdsnp_gpa(lp->gpa), tdsnp_page_hpa(p), SNP_PAGE_4K);
+	ret = ret ?: snp_guest_add_page(&svsm.launch, p, tdsnp_gpa(lp->gpa), type, NULL);
+	if (!ret)
+		lp->page = p;
+	else if (ret != -ENOTRECOVERABLE)	/* else quarantined: not ours any more */
+		tdsnp_free_page(p);
+	return ret;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_launch() - launch the CVM through the PSP, as its
+ * hypervisor would before it runs
+ * @policy: the guest policy (LAUNCH_START; the report's POLICY)
+ * @image: 4 KiB: the SVSM image page, measured as NORMAL
+ * @image_gpa: out: where the image page is
+ * @secrets_gpa: out: where the SECRETS page is (VMPCK0..3 at 0x20, 0x40,
+ *               0x60, 0x80, filled by the firmware)
+ *
+ * Call once, right after tdsnp_mock_snp_svsm_setup() and before any VM is
+ * created.  As the hypervisor: SNP_GCTX_CREATE, LAUNCH_START and ACTIVATE
+ * with the setup's ASID (snp_guest_create()), LAUNCH_UPDATE of the image
+ * (NORMAL) and then of a SECRETS page, each at the next SVSM GPA (after the
+ * GHCB, never 2 MiB aligned; no VMPL1..3 permissions), LAUNCH_FINISH; the
+ * hypervisor model then passes guest requests of that ASID to the PSP with
+ * this context (snp_mock_hv_set_guest()).  MEASUREMENT in a report is the
+ * launch digest of exactly these two pages (snp.md 6.2).  Not modelled:
+ * VMPL0's own VMSA (the SVSM is the test itself) and a CPUID page.  The
+ * pages stay assigned until tdsnp_mock_snp_svsm_teardown() takes them back
+ * and decommissions the context (tdsnp_mock_snp_svsm_launch_pages()).
+ *
+ * Return: 0; -EBUSY when not set up or already launched; -ENOMEM; or the
+ * errno of the failing firmware step (the caller tears down).
+ */
+int tdsnp_mock_snp_svsm_launch(u64 policy, const void *image, u64 *image_gpa, u64 *secrets_gpa)
+{
+	int ret;
+
+	if (!svsm.active || svsm.launch.gctx)
+		return -EBUSY;
+	snp_mock_set_host();
+	ret = snp_guest_create(&svsm.launch, snp_mock_launch_ops(), policy, svsm.asid);
+	ret = ret ?: launch_page(&svsm.launched[0], SNP_PAGE_TYPE_NORMAL, image);
+	ret = ret ?: launch_page(&svsm.launched[1], SNP_PAGE_TYPE_SECRETS, NULL);
+	ret = ret ?: snp_guest_finish(&svsm.launch);
+	snp_mock_set_guest(svsm.asid, SNP_VMPL0);
+	ret = ret ?: snp_mock_hv_set_guest(&svsm.launch);
+	if (ret)
+		return ret;
+	*image_gpa = svsm.launched[0].gpa;
+	*secrets_gpa = svsm.launched[1].gpa;
+	return 0;
+}
+
+/**
+ * tdsnp_mock_snp_svsm_launch_pages() - pages the CVM's launch keeps assigned
+ *
+ * Return: 3 after tdsnp_mock_snp_svsm_launch() (the guest context, the
+ * image and the SECRETS page), else 0.
+ */
+unsigned int tdsnp_mock_snp_svsm_launch_pages(void)
+{
+	return svsm.launch.gctx ? 3 : 0;
 }

@@ -22,6 +22,11 @@
  * by snp_mock_hv_set_sev_features() (default: SNPActive alone): a test that
  * configures other features sets them there too.
  *
+ * The CVM itself is launched through the PSP model only on request
+ * (tdsnp_mock_snp_svsm_launch()): its SECRETS page, its launch digest in
+ * attestation reports and the hypervisor's path for guest requests need
+ * it; the rest of the setup does not.
+ *
  * Userspace: when no physical-memory provider is installed, the setup
  * creates an arena for the run (RAM pages + 1024 frames) and removes it at
  * teardown; otherwise the caller's arena is used and must have been given
@@ -36,6 +41,8 @@ struct page;
 
 int tdsnp_mock_snp_svsm_setup(u32 asid, u64 mem_base, u64 mem_size);
 void tdsnp_mock_snp_svsm_teardown(void);
+int tdsnp_mock_snp_svsm_launch(u64 policy, const void *image, u64 *image_gpa, u64 *secrets_gpa);
+unsigned int tdsnp_mock_snp_svsm_launch_pages(void);
 
 /* Inspection for tests. */
 struct page *tdsnp_mock_snp_svsm_page(u64 gpa);

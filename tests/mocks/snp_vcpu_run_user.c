@@ -96,13 +96,19 @@ struct mapped {
 	struct plain *p;
 };
 
-/* The plaintext of a private page while runs use it. */
+/*
+ * The plaintext of a private page while runs use it; @sync: two pages, the
+ * plaintext as of this model's last encryption of @buf into the host page
+ * and the ciphertext it wrote there (write_back()), or NULL before the
+ * first one.
+ */
 struct plain {
 	u64 hpa;
 	u32 asid;
 	u64 gpa;
 	u32 gen;
 	u8 *buf;
+	u8 *sync;
 	u32 refs;
 	struct plain *next;
 };
@@ -238,22 +244,25 @@ static void decrypt_locked(u64 hpa, u32 asid, u64 gpa, u8 *buf)
 		memcpy(buf, host, PAGE_SZ);
 }
 
-/* Store a private page's plaintext into host memory, encrypted. */
-static void encrypt_locked(u64 hpa, u32 asid, u64 gpa, const u8 *buf)
+/*
+ * Store a private page's plaintext into host memory, encrypted; false when
+ * nothing was stored.
+ */
+static bool encrypt_locked(u64 hpa, u32 asid, u64 gpa, const u8 *buf)
 {
 	struct cipher *c;
 	u8 *host;
 	u64 w, i;
 
 	if (!owned_by(hpa, asid, gpa))
-		return;		/* the host took the page back meanwhile */
+		return false;	/* the host took the page back meanwhile */
 	pthread_mutex_lock(&cipher_lock);
 	c = cipher_find_locked(hpa);
 	if (!c) {
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			pthread_mutex_unlock(&cipher_lock);
-			return;
+			return false;
 		}
 		c->hpa = hpa;
 		c->next = ciphers;
@@ -275,6 +284,7 @@ static void encrypt_locked(u64 hpa, u32 asid, u64 gpa, const u8 *buf)
 		memcpy(host + i * 8, &w, 8);
 	}
 	pthread_mutex_unlock(&cipher_lock);
+	return true;
 }
 
 static struct plain *plain_get_locked(u64 hpa, u32 asid, u64 gpa)
@@ -318,6 +328,10 @@ static void plain_put_locked(struct plain *p)
 	*pp = p->next;
 	memset(p->buf, 0, PAGE_SZ);
 	free(p->buf);
+	if (p->sync) {
+		memset(p->sync, 0, 2 * PAGE_SZ);
+		free(p->sync);
+	}
 	free(p);
 }
 
@@ -404,7 +418,24 @@ static void unmap_gpa(struct run *rn, u64 gpa)
 	pthread_mutex_unlock(&lock);
 }
 
-/* At a #VMEXIT: what the guest wrote goes back into its pages, encrypted. */
+/*
+ * Would encrypt_locked() of @p store what its host page holds already?  It
+ * does when the plaintext is what this model last encrypted there and the
+ * host page still holds the ciphertext it wrote (the key stream of a page
+ * depends only on its host address and ASID, fixed for @p).
+ */
+static bool plain_synced(const struct plain *p)
+{
+	return p->sync && !memcmp(p->buf, p->sync, PAGE_SZ) &&
+	       !memcmp(page_address(pfn_to_page(p->hpa >> 12)), p->sync + PAGE_SZ, PAGE_SZ);
+}
+
+/*
+ * At a #VMEXIT: what the guest wrote goes back into its pages, encrypted.
+ * A page whose encryption would store the bytes its host page holds is
+ * skipped (most of an exit's mapped pages: the guest wrote one or two), so
+ * the host sees exactly what encrypting every page would leave there.
+ */
 static void write_back(struct run *rn)
 {
 	struct vcpu_ctx *v = rn->v;
@@ -414,8 +445,16 @@ static void write_back(struct run *rn)
 	for (i = 0; i < v->nr; i++) {
 		struct plain *p = v->pages[i].p;
 
-		if (p && p->gen == gen_of(p->hpa))
-			encrypt_locked(p->hpa, p->asid, p->gpa, p->buf);
+		if (!p || p->gen != gen_of(p->hpa) || plain_synced(p))
+			continue;
+		if (!encrypt_locked(p->hpa, p->asid, p->gpa, p->buf))
+			continue;
+		if (!p->sync)
+			p->sync = malloc(2 * PAGE_SZ);
+		if (p->sync) {
+			memcpy(p->sync, p->buf, PAGE_SZ);
+			memcpy(p->sync + PAGE_SZ, page_address(pfn_to_page(p->hpa >> 12)), PAGE_SZ);
+		}
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -13,7 +13,8 @@
  * The blob is copied to CODE; each entry point is CODE + (label - blob).
  */
 extern const u8 g_blob[], g_blob_end[], g_sum[], g_intercepts[], g_tdcall[], g_pf[],
-	g_no_memory[], g_div0[], g_spin[], g_pf_handler[], g_ud_handler[];
+	g_no_memory[], g_div0[], g_spin[], g_pf_handler[], g_ud_handler[], g_remap[],
+	g_sse_set[], g_sse_get[];
 asm(".pushsection .rodata\n"
 	".code64\n"
 	"g_blob:\n"
@@ -70,6 +71,19 @@ asm(".pushsection .rodata\n"
 	"	hlt\n"
 	"g_spin:\n"
 	"	jmp g_spin\n"
+	/* store RAX to the PTE at RDI, INVLPG the page at RSI, jump there */
+	"g_remap:\n"
+	"	mov %rax, (%rdi)\n"
+	"	invlpg (%rsi)\n"
+	"	jmp *%rsi\n"
+	/* XMM1 = RAX; then XMM1 into RBX and DATA + 0x30 */
+	"g_sse_set:\n"
+	"	movq %rax, %xmm1\n"
+	"	hlt\n"
+	"g_sse_get:\n"
+	"	movq %xmm1, %rbx\n"
+	"	mov %rbx, 0x8030\n"
+	"	hlt\n"
 	/* #PF on IST1: error code, CR2, RSP after the frame */
 	"g_pf_handler:\n"
 	"	mov %rsp, 0x8020\n"

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <pthread.h>
 #include <cmocka.h>
-#include <openssl/evp.h>
 
 #include <tdsnp/platform.h>
 #include <snp/snp.h>
@@ -23,6 +22,7 @@
 #include "../mocks/snp_guest_boot.h"
 #include "../mocks/snp_vcpu_run.h"
 #include "mmio_oracle_user.h"
+#include "snp_gmsg_oracle_user.h"
 
 #define ASID_MIN	1
 #define ASID_MAX	4
@@ -441,38 +441,6 @@ static void test_aps_created_through_ghcb_ucall_at_once(void **state)
 #define RSP_FIRST	0xfff63000ULL
 #define RSP_REPLAY	0xfff64000ULL
 
-/* AES-256-GCM with libcrypto: IV = seqno little-endian, then zeros (snp_guest_msg.h). */
-static void gcm(bool enc, const u8 key[32], u64 seqno, const u8 aad[0x30], const u8 *in,
-		int len, u8 *out, u8 tag[16])
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	u8 iv[12] = { 0 };
-	int n = 0, i;
-
-	for (i = 0; i < 8; i++)
-		iv[i] = (u8)(seqno >> (8 * i));
-	assert_non_null(c);
-	assert_int_equal(EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv, enc), 1);
-	assert_int_equal(EVP_CipherUpdate(c, NULL, &n, aad, 0x30), 1);
-	assert_int_equal(EVP_CipherUpdate(c, out, &n, in, len), 1);
-	if (!enc)
-		assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag), 1);
-	assert_int_equal(EVP_CipherFinal_ex(c, out + n, &n), 1);
-	if (enc)
-		assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
-	EVP_CIPHER_CTX_free(c);
-}
-
-static u32 le32(const u8 *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 le64(const u8 *p)
-{
-	return le32(p) | (u64)le32(p + 4) << 32;
-}
-
 /*
  * The guest asks for its report (guest/snp_tests/report.c) with a message
  * this test sealed with VMPCK0 as the firmware wrote it into the SECRETS
@@ -508,20 +476,11 @@ static void test_attestation_report_via_guest_request(void **state)
 	/* VMPCK0 at 0x20 of the SECRETS page (plaintext in the mock). */
 	memcpy(vmpck0, (u8 *)page_address(vmm_snp_host_page(e->vm, SECRETS_GPA)) + 0x20, 32);
 
-	/* MSG_REPORT_REQ: REPORT_DATA 0..63, VMPL 2, KEY_SEL 0. */
+	/* MSG_REPORT_REQ: REPORT_DATA 0..63, VMPL 2, KEY_SEL 0; MSG_SEQNO 1, VMPCK0. */
 	for (i = 0; i < 64; i++)
 		payload[i] = (u8)(0xa0 + i);
 	payload[0x40] = 2;
-	memset(msg, 0, sizeof(msg));
-	msg[0x20] = 1;			/* MSG_SEQNO */
-	msg[0x30] = 1;			/* ALGO: AES-256-GCM */
-	msg[0x31] = 1;			/* HDR_VERSION */
-	msg[0x32] = 0x60;		/* HDR_SIZE */
-	msg[0x34] = 5;			/* MSG_TYPE: REPORT_REQ */
-	msg[0x35] = 1;			/* MSG_VERSION */
-	msg[0x36] = 0x60;		/* MSG_SIZE */
-	msg[0x3c] = 0;			/* MSG_VMPCK */
-	gcm(true, vmpck0, 1, msg + 0x30, payload, 0x60, msg + 0x60, msg);
+	gmsg_seal_report_req(msg, vmpck0, 1, 0, payload);
 	assert_int_equal(vmm_mem_add(e->vm, REQ_PRIVATE, msg, 4096, true), 0);
 	assert_int_equal(vmm_set_mem_state(e->vm, REQ_SHARED, RSP_REPLAY + 4096, VMM_MEM_SHARED),
 			 0);
@@ -534,18 +493,10 @@ static void test_attestation_report_via_guest_request(void **state)
 	assert_int_equal(x.ucall.args[0], 0);
 	assert_int_equal(x.ucall.args[1], 0x1d);	/* AEAD_OFLOW: a replay */
 
-	/* The response header (offsets of snp_guest_message_header_t). */
+	/* The response header (offsets of snp_guest_message_header_t): MSG_SEQNO + 1. */
 	rsp = vmm_snp_host_shared(e->vm, RSP_FIRST);
 	assert_non_null(rsp);
-	assert_int_equal(le64(rsp + 0x20), 2);		/* MSG_SEQNO + 1 */
-	assert_int_equal(rsp[0x30], 1);
-	assert_int_equal(rsp[0x31], 1);
-	assert_int_equal(rsp[0x32] | rsp[0x33] << 8, 0x60);
-	assert_int_equal(rsp[0x34], 6);			/* REPORT_RSP */
-	assert_int_equal(rsp[0x35], 1);
-	assert_int_equal(rsp[0x36] | rsp[0x37] << 8, 0x4c0);
-	assert_int_equal(rsp[0x3c], 0);
-	gcm(false, vmpck0, 2, rsp + 0x30, rsp + 0x60, 0x4c0, plain, (u8 *)rsp);
+	gmsg_open_report_rsp(rsp, vmpck0, 2, 0, plain);
 
 	/* MSG_REPORT_RSP: STATUS, REPORT_SIZE, then the report at 0x20. */
 	assert_int_equal(le32(plain), 0);

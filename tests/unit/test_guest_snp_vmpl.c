@@ -30,6 +30,8 @@
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/snp_vcpu_run.h"
 #include "mmio_oracle_user.h"
+#include "snp_gmsg_oracle_user.h"
+#include "../common/oracle.h"
 
 #define ASID		5
 #define CBIT		SNP_VCPU_RUN_CBIT
@@ -66,6 +68,7 @@ static int setup(void **state)
 	return 0;
 }
 
+/* After the VM is gone: only the CVM's launch (if any) holds pages. */
 static int teardown(void **state)
 {
 	struct env *e = *state;
@@ -78,7 +81,7 @@ static int teardown(void **state)
 		assert_int_equal(vmm_vm_destroy(e->vm), 0);
 	/* The VM's pages went back; the SVSM holds only its GHCB's neighbours. */
 	assert_int_equal(tdsnp_mock_snp_svsm_pool_pages(), 0);
-	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), tdsnp_mock_snp_svsm_launch_pages());
 	snp_vcpu_run_vmpl_uninstall();
 	snp_vcpu_run_uninstall();
 	tdsnp_mock_snp_svsm_teardown();
@@ -862,6 +865,161 @@ static void test_vmpl1_svsm_core_calls_refusals_create_delete(void **state)
 	assert_int_equal(*(u8 *)svsm_view(GUEST_SNP_CAA_GPA), 0);
 }
 
+/* ---- attestation reports below VMPL0 (guest/snp_tests/vmpl_report.c) ---- */
+
+#define RPT_PRIVATE	0xfff80000ULL
+#define RPT_REQ		0xfff88000ULL
+#define RPT_RSP		0xfff89000ULL
+#define RPT_MSGS	5
+#define RPT_POLICY	0x30000ULL	/* SMT allowed, reserved bit 17 set */
+/* SEV-SNP ABI status codes (Linux psp-sev.h SEV_RET_*). */
+#define FW_BAD_MEASUREMENT	0x0b
+#define FW_INVALID_PARAM	0x16
+#define FW_AEAD_OFLOW		0x1d
+
+static u8 svsm_image[4096];
+static u64 svsm_image_gpa, svsm_secrets_gpa;
+
+/* The SVSM set up, and the CVM launched through the PSP with a known image page. */
+static int setup_launched(void **state)
+{
+	unsigned int i;
+
+	setup(state);
+	for (i = 0; i < sizeof(svsm_image); i++)
+		svsm_image[i] = (u8)(i * 7 + 3);
+	assert_int_equal(tdsnp_mock_snp_svsm_launch(RPT_POLICY, svsm_image, &svsm_image_gpa,
+						    &svsm_secrets_gpa), 0);
+	assert_int_equal(tdsnp_mock_snp_svsm_launch_pages(), 3);
+	return 0;
+}
+
+static void report_payload(u8 p[0x60], u8 seed, u32 vmpl)
+{
+	unsigned int i;
+
+	memset(p, 0, 0x60);
+	for (i = 0; i < 64; i++)
+		p[i] = (u8)(seed + i);		/* REPORT_DATA */
+	p[0x40] = (u8)vmpl;			/* VMPL; KEY_SEL 0 at 0x44 */
+}
+
+/*
+ * A VMPL1 guest's guest requests, which its SVSM passes to the hypervisor
+ * and the hypervisor to the PSP, sealed here with VMPCK1 as the firmware
+ * wrote it into the CVM's SECRETS page (0x40: the VMPCK of VMPL1, SNP ABI
+ * secrets page layout).  Expected, by hand from the ABI and AMD's firmware
+ * (ASPFW snp_mcmd_guest_request), after the guest's two requests the SVSM
+ * must refuse (the guest asserts the GHCB error): message 1 itself in its
+ * private page (that message 1 is then taken with MSG_SEQNO 1 shows the
+ * firmware never saw it) and one whose request is not page aligned:
+ * 1. MSG_SEQNO 1, VMPL 1: status 0; response MSG_SEQNO 2; ATTESTATION_REPORT
+ *    VMPL (0x30) = 1, POLICY (0x08), REPORT_DATA (0x50) echoed, MEASUREMENT
+ *    (0x90) = the launch digest of the SVSM's launch (its image page NORMAL,
+ *    then its SECRETS page), computed here by PAGE_INFO offsets and
+ *    libcrypto (tests/common/oracle.c);
+ * 2. MSG_SEQNO 3, VMPL 0, more privileged than VMPCK1's: the firmware takes
+ *    the message but MSG_REPORT_RSP.STATUS = 0x16 INVALID_PARAM, no report;
+ * 3. MSG_SEQNO 5 with a wrong tag: BAD_MEASUREMENT (0x0B), no response;
+ * 4. MSG_SEQNO 7, one ahead of the count: AEAD_OFLOW (0x1D), no response;
+ * 5. MSG_SEQNO 5 again, VMPL 3: the refusals moved nothing, status 0,
+ *    response MSG_SEQNO 6, report VMPL 3.
+ */
+static void test_vmpl1_report_through_svsm_and_hypervisor(void **state)
+{
+	static const struct { u64 seqno; u32 vmpl; bool bad_tag; } m[RPT_MSGS] = {
+		{ 1, 1, false }, { 3, 0, false }, { 5, 1, true }, { 7, 1, false }, { 5, 3, false },
+	};
+	static u8 msg[4096], payload[RPT_MSGS][0x60], plain[0x4c0];
+	u8 vmpck1[32], ld[48] = { 0 }, zero[0x4a0] = { 0 };
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	const u8 *rep, *rsp;
+	unsigned int i;
+
+	/* VMPCK1 of the SECRETS page (the mock's SVSM reads it in plaintext). */
+	memcpy(vmpck1, (u8 *)page_address(tdsnp_mock_snp_svsm_page(svsm_secrets_gpa)) + 0x40, 32);
+	assert_int_equal(snp_oracle_extend(ld, svsm_image, 1, 0, NULL, svsm_image_gpa), 0);
+	assert_int_equal(snp_oracle_extend(ld, NULL, 5, 0, NULL, svsm_secrets_gpa), 0);
+
+	boot(e, guest_image_snp_vmpl_report, guest_image_snp_vmpl_report_end, 1, 1);
+	for (i = 0; i < RPT_MSGS; i++) {
+		report_payload(payload[i], (u8)(0x40 * i + 1), m[i].vmpl);
+		gmsg_seal_report_req(msg, vmpck1, m[i].seqno, 1, payload[i]);
+		if (m[i].bad_tag)
+			msg[3] ^= 0x80;
+		assert_int_equal(vmm_mem_add(e->vm, RPT_PRIVATE + i * 4096ULL, msg, 4096, true), 0);
+	}
+	assert_int_equal(vmm_set_mem_state(e->vm, RPT_REQ, RPT_RSP + RPT_MSGS * 4096ULL,
+					   VMM_MEM_SHARED), 0);
+	expect_ucall(e, 0, &x, RPT_MSGS + 1,
+		     (const u64[]){ 0, 0, FW_BAD_MEASUREMENT, FW_AEAD_OFLOW, 0, 1 });
+
+	/* 1: the report of VMPL1. */
+	rsp = page_address(tdsnp_mock_snp_svsm_page(RPT_RSP));
+	gmsg_open_report_rsp(rsp, vmpck1, 2, 1, plain);
+	assert_int_equal(le32(plain), 0);		/* STATUS */
+	assert_int_equal(le32(plain + 4), 0x4a0);	/* REPORT_SIZE */
+	rep = plain + 0x20;
+	assert_int_equal(le32(rep + 0x00), 2);		/* VERSION */
+	assert_int_equal(le64(rep + 0x08), RPT_POLICY);
+	assert_int_equal(le32(rep + 0x30), 1);		/* VMPL */
+	assert_memory_equal(rep + 0x50, payload[0], 64);	/* REPORT_DATA */
+	assert_memory_equal(rep + 0x90, ld, 48);	/* MEASUREMENT */
+
+	/* 2: VMPL0 asked with VMPCK1: refused in the response, no report. */
+	rsp = page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + 4096));
+	gmsg_open_report_rsp(rsp, vmpck1, 4, 1, plain);
+	assert_int_equal(le32(plain), FW_INVALID_PARAM);
+	assert_memory_equal(plain + 0x20, zero, sizeof(zero));
+
+	/* 3, 4: refused by the firmware, their response pages untouched. */
+	for (i = 2; i < 4; i++)
+		assert_memory_equal(page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + i * 4096ULL)),
+				    zero, sizeof(zero));
+
+	/* 5: the sequence went on from 5: MSG_SEQNO 6, the report of VMPL3. */
+	rsp = page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + 4 * 4096ULL));
+	gmsg_open_report_rsp(rsp, vmpck1, 6, 1, plain);
+	assert_int_equal(le32(plain), 0);
+	assert_int_equal(le32(rep + 0x30), 3);
+	assert_memory_equal(rep + 0x50, payload[4], 64);
+	assert_memory_equal(rep + 0x90, ld, 48);
+}
+
+/*
+ * Without a launched CVM the hypervisor has no guest context to pass the
+ * requests to: each is answered SW_EXITINFO1 OK with the hypervisor error
+ * all ones in SW_EXITINFO2[63:32] (KVM's answer), and no response is
+ * written.
+ */
+static void test_vmpl1_report_without_gctx_is_hv_error(void **state)
+{
+	static u8 msg[4096];
+	const u64 hv_err = 0xffffffffULL << 32;
+	u8 key[32], zero[64] = { 0 };
+	struct env *e = *state;
+	struct vmm_exit x = { 0 };
+	unsigned int i;
+
+	memset(key, 0x5a, sizeof(key));
+	boot(e, guest_image_snp_vmpl_report, guest_image_snp_vmpl_report_end, 1, 1);
+	for (i = 0; i < RPT_MSGS; i++) {
+		u8 payload[0x60];
+
+		report_payload(payload, 1, 1);
+		gmsg_seal_report_req(msg, key, 1 + 2 * i, 1, payload);
+		assert_int_equal(vmm_mem_add(e->vm, RPT_PRIVATE + i * 4096ULL, msg, 4096, true), 0);
+	}
+	assert_int_equal(vmm_set_mem_state(e->vm, RPT_REQ, RPT_RSP + RPT_MSGS * 4096ULL,
+					   VMM_MEM_SHARED), 0);
+	expect_ucall(e, 0, &x, RPT_MSGS + 1,
+		     (const u64[]){ hv_err, hv_err, hv_err, hv_err, hv_err, 1 });
+	for (i = 0; i < RPT_MSGS; i++)
+		assert_memory_equal(page_address(tdsnp_mock_snp_svsm_page(RPT_RSP + i * 4096ULL)),
+				    zero, sizeof(zero));
+}
+
 int main(int argc, char **argv)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
@@ -913,6 +1071,10 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_svsm_core_calls_refusals_create_delete,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_report_through_svsm_and_hypervisor,
+						setup_launched, teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_report_without_gctx_is_hv_error, setup,
+						teardown),
 	};
 
 	mmio_oracle_self = argv[0];

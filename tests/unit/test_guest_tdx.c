@@ -31,6 +31,7 @@
 #include "../mocks/tdx_guest_model.h"
 #include "../mocks/tdx_vp_run.h"
 #include "../mocks/tdx_guest_image.h"
+#include "../mocks/guest_source.h"
 #include "guest.h"
 #include "mmio_oracle_user.h"
 
@@ -171,23 +172,6 @@ static void *ap_body(void *p)
 	return NULL;
 }
 
-/* The line of guest/tests/hello.c that holds @text, read from the source. */
-static int source_line(const char *text)
-{
-	char buf[256];
-	FILE *f = fopen("guest/tests/hello.c", "r");
-	int line = 0, found = 0;
-
-	assert_non_null(f);
-	while (!found && fgets(buf, sizeof(buf), f)) {
-		line++;
-		if (strstr(buf, text))
-			found = line;
-	}
-	fclose(f);
-	return found;
-}
-
 static void test_c_guest_runs_with_runtime_and_ve_handler(void **state)
 {
 	static const u64 want[] = { 0x40000001, 0x6b63, 0x60, 0xfee00900, 0x1234 };
@@ -196,7 +180,7 @@ static void test_c_guest_runs_with_runtime_and_ve_handler(void **state)
 	void *arg[2] = { e->vcpu[1], &o1 };
 	char expect[128];
 	pthread_t th;
-	int line = source_line("GUEST_ASSERT(a == 0x12345678)");
+	int line = guest_source_line("guest/tests/hello.c", "GUEST_ASSERT(a == 0x12345678)");
 
 	assert_true(line > 0);
 	assert_int_equal(pthread_create(&th, NULL, ap_body, arg), 0);

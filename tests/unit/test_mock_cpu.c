@@ -331,6 +331,82 @@ static void test_budget_stops_a_spinning_guest(void **state)
 	assert_int_equal(f->st.rip, entry(g_spin));
 }
 
+/*
+ * The exit a code page gives follows the page its address maps to now: a
+ * PTE the guest rewrote (then INVLPG, SDM Vol. 3A 4.10.4.1), memory the
+ * host mapped anew, at the same linear address as before.
+ */
+static void test_exit_follows_remapped_code_page(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_cpu_exit x;
+	const u64 pt = 0x7000, pte = pt + 3 * 8ULL, gla = 0x403000, page_a = 0x20000,
+		  page_b = 0x21000;
+	u8 *other = aligned_alloc(4096, 4096);
+
+	assert_non_null(other);
+	/* PD[2] -> a page table whose entry 3 maps GLA 4 MiB + 12 KiB (SDM Table 4-19). */
+	put64(f, PD + 16, pt | 0x3);
+	put64(f, pte, page_a | 0x3);
+	memcpy(f->mem + page_a, "\x0f\xa2", 2);	/* CPUID */
+	memcpy(f->mem + page_b, "\xe6\x80", 2);	/* OUT 0x80, AL */
+	f->st.rip = gla;
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_CPUID);
+	assert_int_equal(f->st.rip, gla);
+	/* The guest points the PTE at page B and jumps back to the same address. */
+	f->st.rip = entry(g_remap);
+	f->st.gpr[0] = page_b | 0x3;
+	f->st.gpr[7] = pte;
+	f->st.gpr[6] = gla;
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_IO);
+	assert_int_equal(x.io.port, 0x80);
+	assert_false(x.io.in);
+	assert_int_equal(x.insn_len, 2);
+	assert_int_equal(f->st.rip, gla);
+	/* The host backs page B's GPA with other memory holding HLT. */
+	memset(other, 0, 4096);
+	other[0] = 0xf4;
+	assert_int_equal(mock_cpu_unmap(f->cpu, page_b, 4096), 0);
+	assert_int_equal(mock_cpu_map(f->cpu, page_b, 4096, other, MOCK_CPU_PROT_RWX), 0);
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	assert_int_equal(x.insn_len, 1);
+	assert_int_equal(f->st.rip, gla);
+	assert_int_equal(mock_cpu_unmap(f->cpu, page_b, 4096), 0);
+	free(other);
+}
+
+/*
+ * XMM registers keep the guest's values across exits, whether the next
+ * entry changes only GPRs or loads the whole state again (here: CR2).
+ */
+static void test_sse_state_survives_exits_and_full_loads(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_cpu_exit x;
+	const u64 v = 0x1122334455667788ULL;
+
+	f->st.cr4 |= 0x600;	/* OSFXSR, OSXMMEXCPT (SDM Vol. 3A 2.5): SSE allowed */
+	f->st.rip = entry(g_sse_set);
+	f->st.gpr[0] = v;
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	f->st.rip = entry(g_sse_get);
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	assert_int_equal(f->st.gpr[3], v);
+	f->st.cr2 = 0x1234000;
+	f->st.gpr[3] = 0;
+	f->st.rip = entry(g_sse_get);
+	run(f, &x);
+	assert_int_equal(x.reason, MOCK_CPU_EXIT_HLT);
+	assert_int_equal(f->st.gpr[3], v);
+	assert_int_equal(get64(f, DATA + 0x30), v);
+	assert_int_equal(f->st.cr2, 0x1234000);
+}
+
 static void test_bad_maps_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -365,6 +441,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_stops_a_spinning_guest, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_maps_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_follows_remapped_code_page, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sse_state_survives_exits_and_full_loads,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

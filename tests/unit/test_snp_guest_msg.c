@@ -145,7 +145,7 @@ static void teardown_world(struct world *w)
 }
 
 /* The report states the VMPL asked for, under VMPCK1, and each key counts alone. */
-static void test_report_vmpl_and_per_key_sequence(void **state)
+static void test_msg_report_req_vmpl_and_per_key_sequence(void **state)
 {
 	static struct world w;
 	u8 plain[0x4c0], ld[48];
@@ -174,7 +174,7 @@ static void test_report_vmpl_and_per_key_sequence(void **state)
 }
 
 /* Refusals inside a delivered response: STATUS, no report. */
-static void test_report_refusals_are_response_status(void **state)
+static void test_msg_report_req_refusals_are_response_status(void **state)
 {
 	static const u8 zero[0x4a0];
 	static struct world w;
@@ -240,8 +240,8 @@ int main(void)
 {
 	struct tdsnp_arena_config cfg = { .nr_frames = NR_FRAMES };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_report_vmpl_and_per_key_sequence),
-		cmocka_unit_test(test_report_refusals_are_response_status),
+		cmocka_unit_test(test_msg_report_req_vmpl_and_per_key_sequence),
+		cmocka_unit_test(test_msg_report_req_refusals_are_response_status),
 		cmocka_unit_test(test_bad_messages_refused_by_firmware_status),
 	};
 	int ret;

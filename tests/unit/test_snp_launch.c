@@ -222,7 +222,7 @@ static void test_rmpupdate_stores_gpa_bits_50_12_only(void **state)
 }
 
 /* VMSA pages are hashed with GUEST_TSC_SCALE/OFFSET zeroed (snp.md 6.3). */
-static void test_vmsa_page_measured_with_tsc_fields_zeroed(void **state)
+static void test_snp_launch_update_vmsa_page_measured_with_tsc_fields_zeroed(void **state)
 {
 	static const struct lp plain = { 0x3000, SNP_PAGE_TYPE_VMSA, { 0, 0, 0 }, 0 };
 	u8 a[SHA384_DIGEST_SIZE], b[SHA384_DIGEST_SIZE];
@@ -370,7 +370,7 @@ static void test_launch_commands_out_of_order_fail_guest_state(void **state)
 	end();
 }
 
-static void test_launch_update_wrong_page_state_size_owner_and_params(void **state)
+static void test_snp_launch_update_wrong_page_state_size_owner_and_params(void **state)
 {
 	struct snp_launch_page pg = { .type = SNP_PAGE_TYPE_NORMAL };
 	struct snp_guest g, g2;
@@ -528,12 +528,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_launch_digest_matches_spec_vectors),
 		cmocka_unit_test(test_launch_digest_of_mixed_layout_equals_independent_computation),
-		cmocka_unit_test(test_vmsa_page_measured_with_tsc_fields_zeroed),
+		cmocka_unit_test(test_snp_launch_update_vmsa_page_measured_with_tsc_fields_zeroed),
 		cmocka_unit_test(test_launch_digest_measures_rmp_gpa_bits_50_12_only),
 		cmocka_unit_test(test_rmpupdate_stores_gpa_bits_50_12_only),
 		cmocka_unit_test(test_2m_page_and_imi_chain_equal_independent_computation),
 		cmocka_unit_test(test_launch_commands_out_of_order_fail_guest_state),
-		cmocka_unit_test(test_launch_update_wrong_page_state_size_owner_and_params),
+		cmocka_unit_test(test_snp_launch_update_wrong_page_state_size_owner_and_params),
 		cmocka_unit_test(test_full_guest_launch_and_teardown_leaves_no_page),
 		cmocka_unit_test(test_firmware_status_errno_mapping),
 		/* Last: it leaves two frames quarantined on purpose. */

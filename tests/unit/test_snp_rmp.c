@@ -233,7 +233,7 @@ static void test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused(void **state)
 			 TDSNP_SW_ERROR | 29);
 }
 
-static void test_rmp_coverage_end_makes_pages_hypervisor_owned(void **state)
+static void test_rmpupdate_rmpread_past_rmp_coverage_end_are_fail_input(void **state)
 {
 	struct snp_rmp_update st = { .gpa = tdsnp_gpa(0), .assigned = true, .asid = ASID };
 	struct snp_rmp_info info;
@@ -264,7 +264,7 @@ static void overlap_run(u64 seed, u64 *injected, u64 *opportunities)
 	tdsnp_mock_faults_clear();
 }
 
-static void test_overlap_injection_is_retried_and_reproducible(void **state)
+static void test_rmpupdate_overlap_injection_is_retried_and_reproducible(void **state)
 {
 	u64 inj1, opp1, inj2, opp2;
 
@@ -533,7 +533,34 @@ static void test_rmpquery_reports_2m_entry_size_for_any_page_in_it(void **state)
 	snp_mock_set_host();
 }
 
-static void test_no_firmware_gives_sw_status_not_a_code(void **state)
+/* Where the NPT maps a GPA, looked up again after each remapping (the lookup caches). */
+static void test_npt_lookup_follows_remapping(void **state)
+{
+	u64 spa = 0;
+
+	(void)state;
+	assert_int_equal(snp_mock_npt_map(ASID, tdsnp_gpa(0x5000), frame_hpa(600), SNP_PAGE_4K), 0);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5123, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)) + 0x123);
+	spa = 0;
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5ff8, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)) + 0xff8);
+	assert_int_equal(snp_mock_npt_lookup(ASID + 1, 0x5000, &spa), -ENOENT);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x6000, &spa), -ENOENT);
+	/* The same page moved to another GPA: the old one maps nothing now. */
+	assert_int_equal(snp_mock_npt_map(ASID, tdsnp_gpa(0x6000), frame_hpa(600), SNP_PAGE_4K), 0);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5000, &spa), -ENOENT);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x6008, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)) + 8);
+	/* Another page at the old GPA. */
+	assert_int_equal(snp_mock_npt_map(ASID, tdsnp_gpa(0x5000), frame_hpa(601), SNP_PAGE_4K), 0);
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x5000, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(601)));
+	assert_int_equal(snp_mock_npt_lookup(ASID, 0x6000, &spa), 0);
+	assert_int_equal(spa, tdsnp_hpa_val(frame_hpa(600)));
+}
+
+static void test_psmash_without_firmware_gives_sw_status_not_a_code(void **state)
 {
 	(void)state;
 	/* No engine installed and no SNP CPU: nothing is issued. */
@@ -555,11 +582,12 @@ RUN_2M(test_psmash_splits_assigned_2m_copying_every_field)
 RUN_2M(test_psmash_input_expand_and_in_use_codes)
 RUN_2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves)
 RUN_2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused)
-RUN_2M(test_rmp_coverage_end_makes_pages_hypervisor_owned)
+RUN_2M(test_rmpupdate_rmpread_past_rmp_coverage_end_are_fail_input)
 RUN_2M(test_rmpquery_reports_2m_entry_size_for_any_page_in_it)
-RUN_2M(test_overlap_injection_is_retried_and_reproducible)
+RUN_2M(test_rmpupdate_overlap_injection_is_retried_and_reproducible)
 RUN_2M(test_direct_mode_gives_the_same_results_as_trapping)
 RUN_2M(test_concurrent_rmpupdates_on_distinct_pages)
+RUN_2M(test_npt_lookup_follows_remapping)
 #define T2M(fn) cmocka_unit_test(fn##_2m)
 
 int main(void)
@@ -573,11 +601,12 @@ int main(void)
 		T2M(test_psmash_input_expand_and_in_use_codes),
 		T2M(test_pvalidate_4k_on_2m_entry_npf_sizem_then_psmash_resolves),
 		T2M(test_rmpadjust_vmsa_on_2m_or_unvalidated_page_refused),
-		T2M(test_rmp_coverage_end_makes_pages_hypervisor_owned),
+		T2M(test_rmpupdate_rmpread_past_rmp_coverage_end_are_fail_input),
 		T2M(test_rmpquery_reports_2m_entry_size_for_any_page_in_it),
-		T2M(test_overlap_injection_is_retried_and_reproducible),
+		T2M(test_rmpupdate_overlap_injection_is_retried_and_reproducible),
 		T2M(test_direct_mode_gives_the_same_results_as_trapping),
 		T2M(test_concurrent_rmpupdates_on_distinct_pages),
+		T2M(test_npt_lookup_follows_remapping),
 		cmocka_unit_test(test_strict_mode_catches_free_of_assigned_page),
 		cmocka_unit_test(test_contiguous_rmp_entry_address_and_coverage),
 		cmocka_unit_test(test_segmented_rmp_lookup_through_segment_table),
@@ -585,7 +614,7 @@ int main(void)
 		cmocka_unit_test(test_segment_caps_from_cpuid_bound_the_geometry),
 		cmocka_unit_test(test_raw_entry_converts_to_rmpread_format),
 		cmocka_unit_test(test_errno_mapping_is_exact),
-		cmocka_unit_test(test_no_firmware_gives_sw_status_not_a_code),
+		cmocka_unit_test(test_psmash_without_firmware_gives_sw_status_not_a_code),
 	};
 	struct tdsnp_arena_stats st;
 	int ret;

@@ -461,7 +461,7 @@ static void test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once(void **st
 	assert_clean(before);
 }
 
-static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void **state)
+static void test_tdh_mem_rd_wr_private_memory_is_noise_to_host_and_plaintext_to_debug(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v, old;
 	struct page *src = tdsnp_alloc_page();
@@ -496,7 +496,7 @@ static void test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd(void 
 	assert_clean(before);
 }
 
-static void test_runtime_remove_needs_block_and_tlb_track(void **state)
+static void test_tdh_mem_page_remove_needs_block_and_tlb_track(void **state)
 {
 	u64 before = tdx_pages_outstanding();
 	struct tdx_host_td g;
@@ -689,7 +689,7 @@ static void quarantine_hook(void *ctx, struct page *page)
 	tdsnp_arena_quarantine(ctx, page);
 }
 
-static void test_unreclaimable_page_is_quarantined_not_freed(void **state)
+static void test_tdh_phymem_page_reclaim_refused_page_is_quarantined_not_freed(void **state)
 {
 	struct tdsnp_arena_stats st0, st1;
 	struct page *pg = tdx_alloc_fw_page();
@@ -901,7 +901,7 @@ static void test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax(void *
 	tdsnp_free_page(vp.tdvpr_page);
 }
 
-static void test_sys_rd_enumerates_global_fields_and_module_is_configured_once(void **state)
+static void test_tdh_sys_rd_enumerates_global_fields_and_module_is_configured_once(void **state)
 {
 	u64 id, next, v;
 	unsigned int n = 0;
@@ -1068,7 +1068,7 @@ static struct page *alloc_2m_run(struct page **all, unsigned int n)
 	return head;
 }
 
-static void test_large_page_demote_promote_and_relocate(void **state)
+static void test_tdh_mem_page_demote_promote_and_relocate(void **state)
 {
 	u64 before = tdx_pages_outstanding(), v;
 	static struct page *all[1100];
@@ -1175,7 +1175,7 @@ static void good_tdmr(struct tdx_tdmr_info *t)
 	t->reserved[0].size = (1ULL << 30) - (32ULL << 20);
 }
 
-static void test_sys_config_checks_tdmrs_and_the_module_states(void **state)
+static void test_tdh_sys_config_checks_tdmrs_and_the_module_states(void **state)
 {
 	struct page *arr = tdsnp_alloc_page(), *inf = tdsnp_alloc_page();
 	struct page rsvd = { .pfn = ((4ULL << 30) + (64ULL << 20)) >> TDSNP_PAGE_SHIFT };
@@ -1280,7 +1280,7 @@ static u32 check_md_list(const u64 *buf, u64 *id)
 	return nseq;
 }
 
-static void test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them(void **state)
+static void test_tdh_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them(void **state)
 {
 	struct page *pg = tdsnp_alloc_page();
 	u64 *buf = page_address(pg), id, next = 0, first;
@@ -1308,7 +1308,7 @@ static void test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them(void **s
 	tdsnp_free_page(pg);
 }
 
-static void test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones(void **state)
+static void test_tdh_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones(void **state)
 {
 	struct page *pg = tdsnp_alloc_page();
 	u64 *buf = page_address(pg), next, v;
@@ -1335,7 +1335,7 @@ static void test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones(void *
 	tdsnp_free_page(pg);
 }
 
-static void test_sys_rdall_output_page_must_be_an_aligned_shared_host_page(void **state)
+static void test_tdh_sys_rdall_output_page_must_be_an_aligned_shared_host_page(void **state)
 {
 	struct page *pg = tdsnp_alloc_page();
 	u64 pa = tdsnp_hpa_val(tdsnp_page_hpa(pg)), *buf = page_address(pg);
@@ -1371,7 +1371,7 @@ static const u32 modelled_leaves[] = {
 	25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 43, 45, 52, 53,
 };
 
-static void test_sys_shutdown_stops_every_leaf_but_lp_shutdown(void **state)
+static void test_tdh_sys_shutdown_stops_every_leaf_but_lp_shutdown(void **state)
 {
 	struct tdsnp_regs r;
 	unsigned int i;
@@ -1406,7 +1406,7 @@ static void test_sys_shutdown_stops_every_leaf_but_lp_shutdown(void **state)
 	assert_int_equal(tdx_module_update_load(), -EINVAL);
 }
 
-static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **state)
+static void test_tdh_sys_update_needs_sys_init_every_lp_and_handoff_data(void **state)
 {
 	struct tdx_host_td g;
 	u64 before = tdx_pages_outstanding(), v;
@@ -1452,7 +1452,7 @@ static void test_sys_update_needs_sys_init_every_lp_and_handoff_data(void **stat
 }
 
 /* A freshly loaded module (no TDH.SYS.SHUTDOWN before it) has no handoff data. */
-static void test_sys_update_on_a_fresh_module_is_invalid_handoff(void **state)
+static void test_tdh_sys_update_on_a_fresh_module_is_invalid_handoff(void **state)
 {
 	u32 lp, nr;
 
@@ -1485,7 +1485,7 @@ static void move_lp(unsigned int lp, void *ctx)
 
 static struct page *g_spare;
 
-static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
+static void test_tdh_mng_key_config_per_package_and_vcpus_per_lp(void **state)
 {
 	u64 before, v;
 	struct tdsnp_tdx_td td;
@@ -1551,33 +1551,33 @@ static void test_keys_are_per_package_and_vcpus_per_lp(void **state)
 int main(void)
 {
 	static const struct CMUnitTest extra[] = {
-		T(test_sys_config_checks_tdmrs_and_the_module_states),
-		T(test_keys_are_per_package_and_vcpus_per_lp),
+		T(test_tdh_sys_config_checks_tdmrs_and_the_module_states),
+		T(test_tdh_mng_key_config_per_package_and_vcpus_per_lp),
 		T(test_td_build_leaves_refuse_wrong_order_and_bad_operands),
 		T(test_vcpu_and_sept_leaves_give_exact_status_and_ext_err),
 		T(test_metadata_access_masks_follow_the_field_table),
 		T(test_tdh_vp_wr_changing_a_read_only_bit_is_value_not_valid),
 		T(test_tdh_vp_rd_next_walks_every_readable_vcpu_element_once),
-		T(test_private_memory_is_noise_to_host_and_plaintext_to_debug_rd),
-		T(test_runtime_remove_needs_block_and_tlb_track),
-		T(test_large_page_demote_promote_and_relocate),
+		T(test_tdh_mem_rd_wr_private_memory_is_noise_to_host_and_plaintext_to_debug),
+		T(test_tdh_mem_page_remove_needs_block_and_tlb_track),
+		T(test_tdh_mem_page_demote_promote_and_relocate),
 		T(test_operand_busy_names_the_contended_operand),
 		T(test_unflushed_handover_is_a_strict_violation),
 		T(test_freeing_a_module_page_is_refused_and_counted),
-		T(test_unreclaimable_page_is_quarantined_not_freed),
+		T(test_tdh_phymem_page_reclaim_refused_page_is_quarantined_not_freed),
 		T(test_lifecycle_under_fault_injection_seeds_leaks_nothing),
 		T(test_two_threads_racing_on_a_td_see_only_operand_busy),
 		T(test_two_threads_building_tds_concurrently_both_finish),
 		T(test_unmodelled_and_invalid_leaves_answer_operand_invalid_rax),
-		T(test_sys_rd_enumerates_global_fields_and_module_is_configured_once),
+		T(test_tdh_sys_rd_enumerates_global_fields_and_module_is_configured_once),
 		T(test_mrtd_equals_independent_sha384_of_blocks),
 		cmocka_unit_test(test_mrtd_oracle_reproduces_the_sheets_vectors_and_block_bytes),
-		T(test_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them),
-		T(test_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones),
-		T(test_sys_rdall_output_page_must_be_an_aligned_shared_host_page),
-		T(test_sys_shutdown_stops_every_leaf_but_lp_shutdown),
-		T(test_sys_update_needs_sys_init_every_lp_and_handoff_data),
-		T(test_sys_update_on_a_fresh_module_is_invalid_handoff),
+		T(test_tdh_sys_rdall_dumps_the_global_fields_as_sys_rd_reads_them),
+		T(test_tdh_sys_rdall_continues_from_a_start_id_and_refuses_bad_ones),
+		T(test_tdh_sys_rdall_output_page_must_be_an_aligned_shared_host_page),
+		T(test_tdh_sys_shutdown_stops_every_leaf_but_lp_shutdown),
+		T(test_tdh_sys_update_needs_sys_init_every_lp_and_handoff_data),
+		T(test_tdh_sys_update_on_a_fresh_module_is_invalid_handoff),
 		cmocka_unit_test(test_status_to_errno_follows_the_convention),
 	};
 

@@ -91,7 +91,7 @@ static const u8 *host_view(struct env *e, u64 gpa)
 	return NULL;
 }
 
-static void test_enter_before_finalize_refused(void **state)
+static void test_tdh_vp_enter_before_finalize_refused(void **state)
 {
 	struct env *e = *state;
 	struct tdx_vp_enter_args a = { 0 };
@@ -208,7 +208,7 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_enter_before_finalize_refused, setup,
+		cmocka_unit_test_setup_teardown(test_tdh_vp_enter_before_finalize_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_td_guest_runs_from_reset_vector, setup,
 						teardown),

@@ -23,6 +23,7 @@
 #include <vmm/uabi_client.h>
 #include <vmm/ucall.h>
 #include "../common/uabi_script.h"
+#include "../mocks/guest_source.h"
 #include "../mocks/tdx_guest_model.h"
 #include "../../tools/uvmm.h"
 #include "guest.h"
@@ -166,23 +167,6 @@ static int create_vcpu(struct tdsnp_client *c, int vm, u32 index)
 	return vc.handle;
 }
 
-/* The line of @file that holds @text. */
-static int source_line(const char *file, const char *text)
-{
-	char buf[256];
-	FILE *f = fopen(file, "r");
-	int line = 0, found = 0;
-
-	assert_non_null(f);
-	while (!found && fgets(buf, sizeof(buf), f)) {
-		line++;
-		if (strstr(buf, text))
-			found = line;
-	}
-	fclose(f);
-	return found;
-}
-
 static void test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi(void **state)
 {
 	static const u64 want[] = { 0x40000001, 0x6b63, 0x60, 0xfee00900, 0x1234 };
@@ -190,7 +174,7 @@ static void test_uvmm_runs_hello_guest_on_two_vcpus_through_the_abi(void **state
 	struct uvmm_guest g = { guest_image_hello,
 				(size_t)(guest_image_hello_end - guest_image_hello), 2 };
 	static struct uvmm_out o;
-	int line = source_line("guest/tests/hello.c", "GUEST_ASSERT(a == 0x12345678)");
+	int line = guest_source_line("guest/tests/hello.c", "GUEST_ASSERT(a == 0x12345678)");
 	char expect[128];
 
 	assert_true(line > 0);
@@ -809,7 +793,7 @@ static void test_set_mem_state_fails_while_physmem_maps_the_range(void **state)
 	ms.end = 0x100001000ULL;	/* past RAM */
 	assert_int_equal(call(e->t, vm, TDSNP_CALL_SET_MEM_STATE, &ms), -EINVAL);
 	ms.end = 0xfff31000ULL;
-	ms.reserved = 1;
+	ms.flags = 2;	/* a reserved bit */
 	assert_int_equal(call(e->t, vm, TDSNP_CALL_SET_MEM_STATE, &ms), -EINVAL);
 	pm.end = pm.start;
 	assert_int_equal(call(e->t, vm, TDSNP_CALL_OPEN_PHYSMEM, &pm), -EINVAL);
