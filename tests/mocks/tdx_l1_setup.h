@@ -39,7 +39,7 @@
 
 /* The pool: private L1 pages outside every L2's RAM (above 4 MiB is free). */
 #define TDX_L1_POOL_GPA		0x400000ULL
-#define TDX_L1_POOL_PAGES	8
+#define TDX_L1_POOL_PAGES	16
 
 struct tdx_guest_td;
 struct tdx_guest_vcpu;
