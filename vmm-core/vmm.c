@@ -21,6 +21,23 @@ struct cache_slot {
 	bool readable;	/* passed the backend's read check (cleared at finalize) */
 };
 
+/*
+ * Reads one iteration of an emulated instruction may make to device models
+ * and the caller: MOVDIR64B reads 64 bytes as eight 8-byte reads, each of
+ * which may be split in two at a page boundary.
+ */
+#define EMUL_MAX_READS	16
+/* Registers one iteration writes (CMPS: RSI, RDI, RCX, RFLAGS). */
+#define EMUL_MAX_REGS	8
+
+/* A read an iteration made, replayed when the iteration runs again. */
+struct emul_read {
+	u64 addr;
+	u64 value;
+	u32 reason;	/* VMM_EXIT_MMIO or VMM_EXIT_IO */
+	u32 size;
+};
+
 struct vmm_vcpu {
 	struct vmm_vm *vm;		/* owner; immutable */
 	u32 index;			/* immutable */
@@ -43,6 +60,18 @@ struct vmm_vcpu {
 	u64 pending_gpa;
 	/* An IO read, CPUID or RDMSR the caller answers at the next run. */
 	u32 pending_answer;		/* enum vmm_exit_reason, or 0 */
+	/*
+	 * The iteration of vcpu->emul_* that stopped at an access for the
+	 * caller: the reads it made (device models' values and the caller's
+	 * answers, in order) and how many of its writes were made or shown.
+	 * It runs again from its start at the next run and takes these
+	 * instead of reading or writing again.
+	 */
+	u32 pending_size;		/* bytes of the read the caller answers */
+	bool pending_write;		/* a write shown, more to show: run goes on */
+	u8 emul_nr_reads;
+	u8 emul_writes_done;
+	struct emul_read emul_reads[EMUL_MAX_READS];
 };
 
 struct mmio_region {
@@ -1492,23 +1521,41 @@ static const struct mmio_region *find_mmio(struct vmm_vm *vm, u64 gpa, unsigned 
 /*
  * The emulator's view of the vCPU while a run holds its lock: registers go
  * through the cache; memory goes to a device model, to guest RAM through
- * the backend (string instructions, page walks, fetches), or to the caller,
- * who sees at most one access per iteration: a write or an OUT is shown
- * after the iteration completed, a read or an IN stops it before anything
- * was written and is answered at the next vmm_vcpu_run().
+ * the backend (string instructions, page walks, fetches), or to the caller.
+ *
+ * An access for the caller is at most 8 bytes (a wider one is split by the
+ * emulator, as KVM splits it into MMIO fragments).  A read stops the
+ * iteration before anything was written; the caller answers it at the next
+ * vmm_vcpu_run() and the iteration runs again from its start, taking the
+ * reads it made before from vcpu->emul_reads[], so that a 64-byte load is
+ * eight exits of 8 bytes and the device model and the caller each see
+ * every read once.  A write is shown after the iteration ran; when an
+ * iteration makes more than one (a 16-byte store is two), the first is
+ * shown, nothing else is written and no register changes: each later run
+ * shows the next, and only the run that shows the last one completes the
+ * iteration (registers, RIP).  A caller that stops in the middle leaves
+ * RIP at the instruction, as the CPU would when a fault stops it.
  */
 struct emul_ctx {
 	struct vmm_vcpu *vcpu;
 	int err;
 	bool ram;		/* accesses may go to guest RAM (not the exit's GPA) */
-	bool have_value;	/* the caller's answer to the access shown last */
-	bool used_value;	/* this iteration took it: no other read may need one */
-	u64 value;
+	bool more;		/* a write after the one shown: shown at the next run */
+	bool vec_set;		/* a vector register was written */
 	u32 need;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a value is needed */
 	u32 shown;		/* VMM_EXIT_MMIO or VMM_EXIT_IO: a write/OUT to show */
 	u64 addr;		/* GPA or port of that access */
 	unsigned int size;
 	u64 out;		/* the value written */
+	unsigned int rd;	/* reads this run of the iteration made */
+	unsigned int wr;	/* writes it made, skipped or deferred */
+	unsigned int shown_at;	/* the index of the write shown */
+	/* Register writes, made only when the iteration completes. */
+	unsigned int nr_regs;
+	struct {
+		unsigned int id;
+		u64 value;
+	} regs[EMUL_MAX_REGS];
 };
 
 /* Iterations of a REP instruction emulated per exit before the guest runs again. */
@@ -1518,8 +1565,13 @@ static u64 emul_get_reg(void *c, unsigned int reg)
 {
 	struct emul_ctx *e = c;
 	u64 v = 0;
-	int ret = get_one_locked(e->vcpu, VMM_STATE_REG, reg, &v);
+	unsigned int i;
+	int ret;
 
+	for (i = 0; i < e->nr_regs; i++)
+		if (e->regs[i].id == reg)
+			return e->regs[i].value;
+	ret = get_one_locked(e->vcpu, VMM_STATE_REG, reg, &v);
 	if (ret && !e->err)
 		e->err = ret;
 	return v;
@@ -1528,10 +1580,35 @@ static u64 emul_get_reg(void *c, unsigned int reg)
 static void emul_set_reg(void *c, unsigned int reg, u64 val)
 {
 	struct emul_ctx *e = c;
-	int ret = set_one_locked(e->vcpu, VMM_STATE_REG, reg, val);
+	unsigned int i;
 
-	if (ret && !e->err)
-		e->err = ret;
+	for (i = 0; i < e->nr_regs; i++)
+		if (e->regs[i].id == reg)
+			break;
+	if (i == EMUL_MAX_REGS) {
+		if (!e->err)
+			e->err = -EOPNOTSUPP;
+		return;
+	}
+	e->regs[i].id = reg;
+	e->regs[i].value = val;
+	if (i == e->nr_regs)
+		e->nr_regs++;
+}
+
+/* Make the register writes of a completed iteration. */
+static int emul_commit_regs(struct emul_ctx *e)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < e->nr_regs; i++) {
+		ret = set_one_locked(e->vcpu, VMM_STATE_REG, e->regs[i].id, e->regs[i].value);
+		if (ret)
+			return ret;
+	}
+	e->nr_regs = 0;
+	return 0;
 }
 
 static u64 emul_get_rflags(void *c)
@@ -1549,33 +1626,90 @@ static bool in_ram(const struct vmm_vm *vm, u64 gpa, unsigned int size)
 	return gpa >= vm->cfg.mem_base && gpa - vm->cfg.mem_base + size <= vm->cfg.mem_size;
 }
 
+/* Forget what an iteration read and wrote: it completed or was given up. */
+static void emul_forget(struct vmm_vcpu *vcpu)
+{
+	vcpu->emul_nr_reads = 0;
+	vcpu->emul_writes_done = 0;
+	vcpu->pending_write = false;
+}
+
+/*
+ * A read this iteration made before it stopped: 1 with its value, or 0 to
+ * read now.  A read that differs from the one recorded (the caller changed
+ * registers meanwhile) drops it and those after it.
+ */
+static int emul_replay_read(struct emul_ctx *e, u32 reason, u64 addr, unsigned int size,
+			    u64 *val)
+{
+	struct vmm_vcpu *vcpu = e->vcpu;
+	const struct emul_read *r;
+
+	if (e->rd >= vcpu->emul_nr_reads)
+		return 0;
+	r = &vcpu->emul_reads[e->rd];
+	if (r->reason != reason || r->addr != addr || r->size != size) {
+		vcpu->emul_nr_reads = (u8)e->rd;
+		return 0;
+	}
+	e->rd++;
+	*val = r->value & tdsnp_size_mask(size);
+	return 1;
+}
+
+/* Record a device model's read so that a run of the iteration again replays it. */
+static void emul_record_read(struct emul_ctx *e, u32 reason, u64 addr, unsigned int size,
+			     u64 val)
+{
+	struct vmm_vcpu *vcpu = e->vcpu;
+
+	if (e->rd == vcpu->emul_nr_reads && e->rd < EMUL_MAX_READS)
+		vcpu->emul_reads[vcpu->emul_nr_reads++] =
+			(struct emul_read){ addr, val, reason, size };
+	e->rd++;
+}
+
+/*
+ * A write in its order within the iteration: true when it is to be made
+ * now; false when an earlier run of the iteration made or showed it, or
+ * when it comes after the write this run shows (a later run shows it).
+ */
+static bool emul_write_now(struct emul_ctx *e)
+{
+	unsigned int i = e->wr++;
+
+	if (i < e->vcpu->emul_writes_done)
+		return false;
+	if (e->shown) {
+		e->more = true;
+		return false;
+	}
+	return true;
+}
+
 /* An access for the caller: a read needs its answer, a write is shown. */
 static int emul_caller(struct emul_ctx *e, u32 reason, u64 addr, unsigned int size, bool write,
 		       u64 *val)
 {
 	if (write) {
-		if (e->shown)
-			return -EOPNOTSUPP;	/* a second one in one iteration */
+		if (!emul_write_now(e))
+			return 0;
 		e->shown = reason;
+		e->shown_at = e->wr - 1;
 		e->addr = addr;
 		e->size = size;
 		e->out = *val;
 		return 0;
 	}
-	if (e->have_value) {
-		/* The answer is for this access: the iteration runs again from its start. */
-		e->have_value = false;
-		e->used_value = true;
-		*val = e->value & tdsnp_size_mask(size);
+	if (emul_replay_read(e, reason, addr, size, val))
 		return 0;
-	}
 	/*
-	 * Two caller accesses in one iteration (a 16-byte load is two 8-byte
-	 * reads): refused, as a second write is.  Asking for the second read
-	 * would start the iteration over, the answer would go to the first
-	 * read again and the caller would be asked the same forever.
+	 * A new read is asked for only at the end of what was recorded, and
+	 * never after a write this run is to show (the run stops at the read:
+	 * that write would be lost).  No instruction emulated here reads after
+	 * it writes, and none reads more than EMUL_MAX_READS times.
 	 */
-	if (e->need || e->shown || e->used_value)
+	if (e->shown || e->rd != e->vcpu->emul_nr_reads || e->rd >= EMUL_MAX_READS)
 		return -EOPNOTSUPP;
 	e->need = reason;
 	e->addr = addr;
@@ -1587,15 +1721,25 @@ static int emul_mem(struct emul_ctx *e, u64 gpa, unsigned int size, bool write, 
 {
 	struct vmm_vm *vm = e->vcpu->vm;
 	const struct mmio_region *dev = find_mmio(vm, gpa, size);
+	int ret;
 
-	if (dev)
-		return write ? dev->ops->write(dev->ctx, gpa, size, *val) :
-			       dev->ops->read(dev->ctx, gpa, size, val);
+	if (dev) {
+		if (write)
+			return emul_write_now(e) ? dev->ops->write(dev->ctx, gpa, size, *val) : 0;
+		if (emul_replay_read(e, VMM_EXIT_MMIO, gpa, size, val))
+			return 0;
+		ret = dev->ops->read(dev->ctx, gpa, size, val);
+		if (!ret)
+			emul_record_read(e, VMM_EXIT_MMIO, gpa, size, *val);
+		return ret;
+	}
 	if (e->ram && in_ram(vm, gpa, size)) {
 		if (!vm->ops->mem_rw)
 			return -EOPNOTSUPP;
 		if (!write)
 			*val = 0;
+		else if (!emul_write_now(e))
+			return 0;
 		return vm->ops->mem_rw(e->vcpu, gpa, val, size, write);	/* little-endian */
 	}
 	return emul_caller(e, VMM_EXIT_MMIO, gpa, size, write, val);
@@ -1647,6 +1791,7 @@ static int emul_set_vec(void *c, unsigned int reg, const u8 *buf, unsigned int l
 	if (len > sizeof(tmp))
 		return -EINVAL;
 	memcpy(tmp, buf, len);
+	((struct emul_ctx *)c)->vec_set = true;
 	return emul_vec(c, reg, tmp, len, true);
 }
 
@@ -1791,20 +1936,47 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 		req.rip = rip;
 		e->need = 0;
 		e->shown = 0;
-		e->used_value = false;
+		e->more = false;
+		e->vec_set = false;
+		e->rd = 0;
+		e->wr = 0;
+		e->nr_regs = 0;
 		if (!ret)
 			ret = vmm_emulate_insn(&req, &emul_ops, e, &res);
-		e->have_value = false;	/* an answer serves one iteration */
 		if (ret >= 0 && e->err)
 			ret = e->err;
 		if (ret == -EAGAIN && e->need) {
+			/*
+			 * Runs again from its start with the answer: its register
+			 * writes are dropped, the memory writes it made counted.
+			 */
+			vcpu->emul_writes_done = (u8)e->wr;
 			vcpu->pending_read = true;
 			vcpu->pending_decoded = true;
 			vcpu->pending_reason = e->need;
 			vcpu->pending_addr = e->addr;
+			vcpu->pending_size = e->size;
 			emul_show(vcpu, e, false, exit);
 			return false;
 		}
+		if (ret >= 0 && ret != VMM_EMUL_FAULT && e->more) {
+			/*
+			 * One write of several shown: the next run shows the
+			 * next one.  A vector register this run wrote cannot be
+			 * taken back (no emulated instruction loads one and
+			 * stores twice).
+			 */
+			if (e->vec_set) {
+				emul_forget(vcpu);
+				set_fail(exit, VMM_EXIT_UNHANDLED, -EOPNOTSUPP, req.gpa);
+				return false;
+			}
+			vcpu->emul_writes_done = (u8)(e->shown_at + 1);
+			vcpu->pending_write = true;
+			emul_show(vcpu, e, true, exit);
+			return false;
+		}
+		emul_forget(vcpu);	/* the iteration completes or is given up */
 		if (ret == VMM_EMUL_FAULT) {
 			if (!vcpu->vm->ops->inject) {
 				set_fail(exit, VMM_EXIT_UNHANDLED, -EFAULT,
@@ -1819,7 +1991,9 @@ static bool emul_run(struct vmm_vcpu *vcpu, struct emul_ctx *e, struct vmm_exit 
 			set_fail(exit, VMM_EXIT_UNHANDLED, ret, req.gpa);
 			return false;
 		}
-		if (!ret && set_one_locked(vcpu, VMM_STATE_REG, VMM_REG_RIP, rip + res.insn.len)) {
+		if (!ret)	/* completed: RIP goes past it */
+			emul_set_reg(e, VMM_REG_RIP, rip + res.insn.len);
+		if (e->err || emul_commit_regs(e)) {
 			set_fail(exit, VMM_EXIT_UNHANDLED, -EIO, req.gpa);
 			return false;
 		}
@@ -1875,6 +2049,7 @@ static bool handle_insn(struct vmm_vcpu *vcpu, const struct vmm_backend_exit *bx
 	vcpu->emul_len = bx->insn_len;
 	vcpu->emul_mode = bx->mode;
 	vcpu->emul_has_gpa = bx->exit.reason == VMM_EXIT_MMIO;
+	emul_forget(vcpu);
 	vcpu->pending_gpa = bx->exit.reason == VMM_EXIT_MMIO ? bx->exit.mmio.gpa : 0;
 	e.ram = insn.kind == VMM_INSN_STRING || insn.kind == VMM_INSN_MOVDIR64B;
 	vcpu->emul_ram = e.ram;
@@ -1927,19 +2102,29 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
  */
 static int complete_pending(struct vmm_vcpu *vcpu, struct vmm_exit *exit, bool *reenter)
 {
-	struct emul_ctx e = { .vcpu = vcpu, .have_value = true, .ram = vcpu->emul_ram };
+	struct emul_ctx e = { .vcpu = vcpu, .ram = vcpu->emul_ram };
 	bool io = vcpu->pending_reason == VMM_EXIT_IO;
 
 	vcpu->pending_read = false;
 	*reenter = true;
 	if (exit->reason != vcpu->pending_reason ||
 	    (io ? !exit->io.in || exit->io.port != vcpu->pending_addr :
-		  exit->mmio.write || exit->mmio.gpa != vcpu->pending_addr))
+		  exit->mmio.write || exit->mmio.gpa != vcpu->pending_addr)) {
+		emul_forget(vcpu);	/* the guest runs the instruction again */
 		return -EINVAL;
+	}
 	if (!vcpu->pending_decoded)
 		return vcpu->vm->ops->mmio_done ? vcpu->vm->ops->mmio_done(vcpu, exit) :
 						  -EOPNOTSUPP;
-	e.value = io ? exit->io.value : exit->mmio.value;
+	/* emul_caller() asks only at the end of the record while it has room. */
+	if (vcpu->emul_nr_reads >= EMUL_MAX_READS) {
+		emul_forget(vcpu);
+		return -EINVAL;
+	}
+	vcpu->emul_reads[vcpu->emul_nr_reads++] = (struct emul_read){
+		vcpu->pending_addr, io ? exit->io.value : exit->mmio.value,
+		vcpu->pending_reason, vcpu->pending_size,
+	};
 	*reenter = emul_run(vcpu, &e, exit);
 	return 0;
 }
@@ -1962,8 +2147,9 @@ static bool needs_answer(const struct vmm_exit *exit)
  * emulated here (the device sees address, size and value only) and the vCPU
  * re-enters; stores to unclaimed addresses are completed and shown to the
  * caller; loads from them are shown to the caller and completed at the next
- * run.  Every other exit comes back as it is; an unknown one as
- * VMM_EXIT_UNHANDLED.
+ * run.  An access wider than 8 bytes reaches the caller as successive 8-byte
+ * exits, one per run, and the instruction completes with the last.  Every
+ * other exit comes back as it is; an unknown one as VMM_EXIT_UNHANDLED.
  *
  * Return: 0 with @exit filled in, -EOPNOTSUPP when the backend cannot
  * enter guests, -EBUSY before vmm_vm_finalize() on a backend that needs it,
@@ -1985,6 +2171,13 @@ int vmm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 
 		ret = complete_pending(vcpu, exit, &reenter);
 		if (ret || !reenter)
+			goto out;
+	} else if (vcpu->pending_write) {
+		/* The next write of the iteration: @exit carries nothing for it. */
+		struct emul_ctx e = { .vcpu = vcpu, .ram = vcpu->emul_ram };
+
+		vcpu->pending_write = false;
+		if (!emul_run(vcpu, &e, exit))
 			goto out;
 	}
 	if (vcpu->pending_answer) {

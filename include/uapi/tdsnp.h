@@ -276,7 +276,9 @@ TDSNP_UAPI_SIZE(struct tdsnp_event_range, 24);
  * @seq: out: increments with every request handed to user mode
  * @kind: out: TDSNP_EVENT_MMIO or TDSNP_EVENT_IO
  * @addr: out: guest-physical address or port of the access
- * @size: out: 1, 2, 4 or 8 bytes
+ * @size: out: 1, 2, 4 or 8 bytes (a wider guest access, such as a 16- or
+ *        32-byte vector move or MOVDIR64B, comes as successive 8-byte
+ *        requests, lowest address first)
  * @write: out: 1 for a guest write (the value in @value), 0 for a read
  * @vcpu: out: the index of the vCPU that made the access
  * @result: in: 0, or a negative errno to fail the access (the vCPU then
@@ -321,7 +323,8 @@ TDSNP_UAPI_OFF(struct tdsnp_event, value, 32);
  * @exit_reason: out: TDSNP_EXIT_*
  * @reserved: zero
  * @io: port, size, in (1 = IN), value (in: the answer to an IN)
- * @mmio: gpa, size, write, value (in: the answer to a read)
+ * @mmio: gpa, size, write, value (in: the answer to a read); size is at
+ *        most 8: a wider access is one exit per 8-byte fragment
  * @cpuid: leaf, subleaf; eax..edx in: the answer
  * @msr: index, write; value (in: the answer to RDMSR)
  * @ucall: what the guest passed (enum vmm_ucall_cmd, args, file:line)

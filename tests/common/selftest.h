@@ -69,6 +69,7 @@ __printf(4, 5) int __st_checkf(char *msg, size_t len, bool ok, const char *fmt, 
 #define CHECKF(cond, ...)	__st_checkf(msg, len, !!(cond), __VA_ARGS__)
 
 u64 st_rnd(u64 *state);
+u64 st_rnd64(u64 *state);
 int st_unhex(const char *hex, u8 *out, size_t n);
 
 /**

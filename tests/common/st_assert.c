@@ -99,6 +99,22 @@ u64 st_rnd(u64 *state)
 	return *state >> 33;
 }
 
+/**
+ * st_rnd64() - 64 pseudo-random bits from st_rnd()'s generator
+ * @state: the generator, as for st_rnd() (one sequence per state, so a
+ *         test that seeds its own state repeats with the same seed)
+ *
+ * Three st_rnd() steps: 31 and 31 bits, then the top 2 of the third.
+ *
+ * Return: 64 pseudo-random bits.
+ */
+u64 st_rnd64(u64 *state)
+{
+	u64 hi = st_rnd(state), mid = st_rnd(state);
+
+	return hi << 33 | mid << 2 | st_rnd(state) >> 29;
+}
+
 static int st_nibble(char c)
 {
 	if (c >= '0' && c <= '9')

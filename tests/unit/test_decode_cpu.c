@@ -41,6 +41,7 @@
 
 #include <vmm/decode.h>
 #include "decode_cpu_thunk.h"
+#include "../common/selftest.h"
 
 /* Register file handed to the thunk: gpr[16] then RFLAGS (offset 128). */
 struct cpu_state {
@@ -140,10 +141,11 @@ static u8 *win, *win_shadow = shadow;
 static size_t win_size = DATA_SIZE;
 static sigjmp_buf fault_jmp;
 /*
- * Each test starts its own xorshift sequence from the base seed and the
- * test's name (NEED_CPU() calls reseed()), so that what a test generates
- * does not depend on how many rounds the tests before it fitted in their
- * time, nor on which tests run; only the number of rounds does.
+ * Each test starts its own sequence of the shared generator (st_rnd64())
+ * from the base seed and the test's name (NEED_CPU() calls reseed()), so
+ * that what a test generates does not depend on how many rounds the tests
+ * before it fitted in their time, nor on which tests run; only the number
+ * of rounds does.
  * TDSNP_DECODE_CPU_SEED (strtoull, any base) replaces the base seed and
  * TDSNP_DECODE_CPU_TESTS (a cmocka pattern) selects the tests; failures
  * print the seed.
@@ -156,16 +158,12 @@ static void reseed(const char *test)
 	/* FNV-1a over the name (prime 2^40 + 2^8 + 0xb3) */
 	for (; *test; test++)
 		seed = (seed ^ (u8)*test) * 0x100000001b3ULL;
-	if (!seed)
-		seed = 1;	/* xorshift stays at 0 */
 }
 
+/* The shared generator (tests/common/st_assert.c) on this test's state. */
 static u64 rnd(void)
 {
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return seed;
+	return st_rnd64(&seed);
 }
 
 static bool differs(const void *a, const void *b, size_t n)
