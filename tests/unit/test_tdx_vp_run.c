@@ -212,7 +212,7 @@ static void test_td_guest_runs_from_reset_vector(void **state)
  * TRACK, REMOVE through vmm-core), the next entry is an EPT violation on
  * that fetch (SDM Table 28-7 bit 2), not the guest's next TDCALL.
  */
-static void test_td_guest_sees_its_code_page_removed_between_runs(void **state)
+static void test_td_guest_sees_code_page_removed_between_runs(void **state)
 {
 	struct env *e = *state;
 	struct tdx_vp_enter_args a = { 0 };
@@ -239,7 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tdh_vp_enter_before_finalize_refused, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_td_guest_sees_its_code_page_removed_between_runs,
+		cmocka_unit_test_setup_teardown(test_td_guest_sees_code_page_removed_between_runs,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_td_guest_runs_from_reset_vector, setup,
 						teardown),
