@@ -14,6 +14,8 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 TSAN_FLAGS	:= -fsanitize=thread -fno-omit-frame-pointer
 # The multi-threaded tests, also built under ThreadSanitizer (make tsan).
 TSAN_TESTS	:= test_vmm_threads test_guest_snp_vmpl test_uabi
+# tdx_l2 vCPUs on L1 vCPUs of their own, one thread each (tests/unit).
+TSAN_TESTS	+= test_uvmm_tdx_l2 test_vmm_tdx_l2_smp
 ASFLAGS_BASE	:= -D__ASSEMBLY__ -Iinclude
 # libcrypto: SHA-384 (src/platform/sha384_user.c).
 LIBS		:= -lcrypto -lpthread
@@ -261,6 +263,10 @@ $(O)/asan/tests/test_uvmm_tdx_l2: $(O)/asan/obj/tests/unit/test_uvmm_tdx_l2.o \
 		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/tsan/tests/test_uvmm_tdx_l2: $(O)/tsan/obj/tests/unit/test_uvmm_tdx_l2.o \
+		$(O)/tsan/obj/tools/uvmm.o $(O)/tsan/libtdsnp-mock.a $(O)/tsan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 # The L2 programs as flat files for tdsnp-uvmm --backend tdx_l2 (build/guest/l2_crb.bin):
 # the bytes from l2_<name> to l2_<name>_end in the .rodata of an object holding them.
 $(O)/guest/obj/l2_programs.o: guest/l2/programs.h

@@ -5,8 +5,9 @@
  * ABI only (a guest/ TD image such as build/guest/hello.bin or
  * build/guest/crb.bin on tdx_host, the default; a guest/snp_tests image such
  * as build/guest/snp_crb.bin on snp_host or snp_vmpl; a flat L2 program
- * such as build/guest/l2_crb.bin on tdx_l2, one vCPU) and prints what each
- * vCPU wrote to its serial port and reported by ucall.
+ * such as build/guest/l2_smp.bin on tdx_l2, each vCPU on an L1 vCPU of its
+ * own) and prints what each vCPU wrote to its serial port and reported by
+ * ucall.
  *
  *   tdsnp-uvmm [--backend tdx_host|snp_host|snp_vmpl|tdx_l2] IMAGE [NR_VCPUS]
  *

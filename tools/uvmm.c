@@ -18,7 +18,9 @@
  * tdx_l2 runs an L2 program that is not TD-aware (guest/l2/programs.h:
  * flat 64-bit code, raw IN/OUT, MMIO and VMCALL) in an L2 VM of the TD
  * whose L1 VMM this process is: the VMM builds the L2's RAM (page tables,
- * GDT, the program, a stack: see load_l2()) and its entry state.  The CRB
+ * GDT, the program, a stack per vCPU: see load_l2()) and its entry state;
+ * each vCPU's thread runs on the L1 vCPU of the same index (the backend
+ * pins it there).  The CRB
  * sits where each runtime's page tables reach it.
  */
 #include <pthread.h>
@@ -82,12 +84,16 @@ enum uvmm_boot {
 #define L2_OFF_PD_HIGH	0x3000		/* 3..4 GiB, the CRB */
 #define L2_OFF_GDT	0x4000
 #define L2_OFF_CODE	0x5000
-#define L2_OFF_STACK	0xc000		/* to the end of the RAM: 16 KiB */
+#define L2_OFF_STACK	0xc000		/* to the end of the RAM: 16 KiB, 4 KiB a vCPU */
+#define L2_STACK_SIZE	0x1000ULL
 #define L2_RAM_BASE	0x100000ULL
 #define L2_RAM_SIZE	0x10000ULL
 #define L2_CODE_MAX	(L2_OFF_STACK - L2_OFF_CODE)
 /* load_l2() maps the RAM with the first 2 MiB page. */
 static_assert(L2_RAM_BASE + L2_RAM_SIZE <= 0x200000ULL, "L2 RAM beyond PD_LOW[0]");
+/* A stack for each vCPU, each vCPU on an L1 vCPU of the tdx_l2 platform's TD. */
+static_assert(UVMM_MAX_VCPUS * L2_STACK_SIZE <= L2_RAM_SIZE - L2_OFF_STACK, "L2 stacks");
+static_assert(UVMM_MAX_VCPUS <= TDX_L1_VCPUS, "an L2 vCPU per L1 vCPU");
 
 /**
  * struct uvmm_backend - one backend the VMM can drive
@@ -476,13 +482,17 @@ static int load_l2(struct tdsnp_client *c, int vm, const struct uvmm_guest *g, u
 	return ret;
 }
 
-/* The L2's entry state: the backend's IA-32e state plus CR3, RIP, RSP, GDTR, RDI = index. */
+/*
+ * The L2's entry state: the backend's IA-32e state plus CR3, RIP, GDTR,
+ * RDI = index and RSP = the top of the vCPU's own 4 KiB of the stack area.
+ */
 static int l2_entry_state(struct tdsnp_client *c, int vcpu, u32 index, u64 base)
 {
 	const struct tdsnp_state_entry e[] = {
 		{ .type = TDSNP_STATE_REG, .id = VMM_REG_CR3, .value = base + L2_OFF_PML4 },
 		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RIP, .value = base + L2_OFF_CODE },
-		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RSP, .value = base + L2_RAM_SIZE },
+		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RSP,
+		  .value = base + L2_RAM_SIZE - (u64)index * L2_STACK_SIZE },
 		{ .type = TDSNP_STATE_REG, .id = VMM_REG_RDI, .value = index },
 		{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_BASE, .value = base + L2_OFF_GDT },
 		{ .type = TDSNP_STATE_REG, .id = VMM_REG_GDTR_LIMIT, .value = 0x17 },
@@ -536,8 +546,9 @@ static int vm_index_of(struct tdsnp_client *c, u32 backend, u32 *cbit)
  *
  * Return: 0 when every vCPU ran to an exit that ends it (HLT, SHUTDOWN,
  * UNHANDLED: see @out) and everything was closed; -EINVAL for a backend
- * with no row, a bad vCPU count (tdx_l2: one, its platform's TD has one
- * L1 vCPU) or an image of the wrong size (a TD image is 64 KiB, an SNP one
+ * with no row, a bad vCPU count (1..UVMM_MAX_VCPUS; on tdx_l2 L2 vCPU n
+ * runs on L1 vCPU n of the platform's TD, which has as many) or an image
+ * of the wrong size (a TD image is 64 KiB, an SNP one
  * 1 byte..64 KiB, an L2 program 1 byte..28 KiB); -EOPNOTSUPP on an SNP
  * backend whose platform reports no C-bit; else a negative errno.
  */
@@ -558,7 +569,7 @@ int uvmm_run(struct tdsnp_client *c, u32 backend, const struct uvmm_guest *g,
 	    g->size > GUEST_IMAGE_SIZE)
 		return -EINVAL;
 	if ((be->boot == UVMM_BOOT_TD && g->size != GUEST_IMAGE_SIZE) ||
-	    (be->boot == UVMM_BOOT_L2 && (g->size > L2_CODE_MAX || g->nr_vcpus != 1)))
+	    (be->boot == UVMM_BOOT_L2 && g->size > L2_CODE_MAX))
 		return -EINVAL;
 	idx = vm_index_of(c, backend, &cbit);
 	if (idx < 0)

@@ -8,7 +8,20 @@
  * (all ones: no deadline armed; the value's meaning is inferred from its
  * name, the sheet gives none) and the VM's whole MSR exit bitmap as all
  * ones, so every RDMSR/WRMSR of the L2 exits to the L1 (tdx-guest.md 4.5;
- * an L2 that is not TD-aware sees the L1's MSR emulation).
+ * an L2 that is not TD-aware sees the L1's MSR emulation).  These live in
+ * each L1 vCPU's TDVPS: a vCPU created on another L1 vCPU writes them there
+ * first.
+ *
+ * L2 vCPU n belongs to L1 vCPU n (its L2 VMCS is in that vCPU's TDVPS):
+ * every operation that issues a TDCALL for it first has the env pin the
+ * caller there and checks TDG.VP.INFO's VCPU_INDEX (-EXDEV elsewhere).
+ * TLB invalidation is per L1 vCPU too: TDG.VP.INVEPT, ATTR.WR's INVEPT
+ * flag and INVD_TRANSLATIONS run INVEPT single-context on the calling
+ * logical processor (TDX module 1.5.01 helpers.h flush_td_asid()), so a
+ * grant or revoke marks every L1 vCPU and each one's next entry into the
+ * VM invalidates (need_invept).  Destroy's TDG.VP.INVEPT reaches the
+ * calling L1 vCPU only; the next VM at the index invalidates on each L1
+ * vCPU at its first entry, as its first page grant marks them all.
  *
  * vCPU create takes two private pages of the L1 (env): the
  * L2_ENTER_GUEST_STATE buffer and the virtual-APIC page TDG.VP.ENTER
@@ -126,11 +139,13 @@ struct tdxl2_vm {
 	u64 nr_pages;
 	u64 shared_bit;
 	u8 *pg;
-	bool need_invept;
+	u64 need_invept;		/* bit n: L1 vCPU n enters with INVEPT next */
+	u64 ctls_on;			/* bit n: L1 vCPU n holds the VM's controls */
+	u64 ctls;			/* L2_CTLS */
 	u32 start;			/* enum vmm_tdx_l2_start for new vCPUs */
 	u64 shared[TDX_L2_MAX_SHARED];	/* pages granted by vmm_tdx_l2_share() */
 	u32 nr_shared;
-	struct tdsnp_mutex lock;	/* pg, need_invept, start, shared */
+	struct tdsnp_mutex lock;	/* pg, need_invept, ctls_on, start, shared */
 };
 
 struct tdxl2_vcpu {
@@ -239,7 +254,7 @@ static int set_attrs(struct tdxl2_vm *v, u64 gpa, u16 attrs)
 
 	if (ret)
 		return fail(v, ret);
-	v->need_invept = true;
+	v->need_invept = ~0ULL;		/* every L1 vCPU's TLB: INVEPT is per CPU */
 	return 0;
 }
 
@@ -323,14 +338,51 @@ static const u64 msr_bitmap_id[TDX_MAX_VMS] = {
 	TDX_FIELD_TDVPS_L2_MSR_BITMAPS_3,
 };
 
+/*
+ * L2_CTLS, TSC deadline, MSR exit bitmap of L2 VM @vm: TDVPS of the calling
+ * L1 vCPU (4.5).  The first two are read first and put back if a later
+ * write fails, so a failure leaves them as they were.  The bitmap is not
+ * put back: a partly written one only makes more MSR accesses exit, and
+ * the next write of the controls writes all of it.  Return: the failing
+ * TDCALL's status, or TDX_SUCCESS.
+ */
+static u64 write_controls(u32 vm, u64 ctls)
+{
+	u64 ret, undo_ret, old_ctls = 0, old_tsc = 0, id = msr_bitmap_id[vm];
+	enum { UNDO_NONE, UNDO_CTLS, UNDO_TSC } undo = UNDO_NONE;
+	u32 q;
+
+	ret = tdg_vp_rd(TDX_FIELD_TDVPS_L2_CTLS + vm, &old_ctls, NULL);
+	if (!ret)
+		ret = tdg_vp_rd(TDX_FIELD_TDVPS_TSC_DEADLINE + vm, &old_tsc, NULL);
+	if (!ret)
+		ret = tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + vm, ctls, ~0ULL, NULL);
+	if (!ret) {
+		ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + vm, ~0ULL, ~0ULL, NULL);
+		undo = UNDO_CTLS;
+	}
+	if (!ret)
+		undo = UNDO_TSC;
+	for (q = 0; !ret && q < TDX_L2_MSR_BITMAP_QWORDS; q++)
+		ret = tdg_vp_wr(id + q, ~0ULL, ~0ULL, NULL);
+	if (!ret)
+		return TDX_SUCCESS;
+	undo_ret = 0;
+	if (undo == UNDO_TSC)
+		undo_ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + vm, old_tsc, ~0ULL, NULL);
+	if (undo != UNDO_NONE)
+		undo_ret |= tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + vm, old_ctls, ~0ULL, NULL);
+	if (undo_ret)
+		tdsnp_err("tdx_l2: L2 VM %u controls not restored\n", vm);
+	return ret;
+}
+
 static int tdxl2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 {
 	const struct vmm_tdx_l2_env *env = READ_ONCE(cur_env);
 	struct tdg_vp_info info;
 	struct tdxl2_vm *v;
-	u64 num = 0, ret, id, old_ctls = 0, old_tsc = 0;
-	enum { UNDO_NONE, UNDO_CTLS, UNDO_TSC } undo = UNDO_NONE;
-	u32 q;
+	u64 num = 0, ret;
 	int err;
 
 	if (!env)
@@ -374,44 +426,18 @@ static int tdxl2_vm_create(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
 	tdx_l2_vm_from_index(cfg->vm_index, &v->l2);
 	v->mem_base = cfg->mem_base;
 	v->shared_bit = BIT_ULL(info.gpaw - 1);
+	v->ctls = cfg->attributes;
 	tdsnp_mutex_init(&v->lock);
 
-	/*
-	 * L2_CTLS, TSC deadline, MSR exit bitmap: TDVPS of this L1 vCPU (4.5).
-	 * The first two are read first and put back if a later write fails,
-	 * so a failed create leaves them as they were.  The bitmap is not put
-	 * back: a partly written one only makes more MSR accesses exit, and
-	 * the next create writes all of it.
-	 */
-	ret = tdg_vp_rd(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, &old_ctls, NULL);
-	if (!ret)
-		ret = tdg_vp_rd(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, &old_tsc, NULL);
-	if (!ret)
-		ret = tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, cfg->attributes, ~0ULL,
-				NULL);
-	if (!ret) {
-		ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, ~0ULL, ~0ULL, NULL);
-		undo = UNDO_CTLS;
-	}
-	if (!ret)
-		undo = UNDO_TSC;
-	id = msr_bitmap_id[cfg->vm_index];
-	for (q = 0; !ret && q < TDX_L2_MSR_BITMAP_QWORDS; q++)
-		ret = tdg_vp_wr(id + q, ~0ULL, ~0ULL, NULL);
+	/* The controls on this L1 vCPU; a vCPU on another writes them there. */
+	ret = write_controls(cfg->vm_index, cfg->attributes);
 	if (ret) {
 		err = fail(v, ret);
-		ret = 0;
-		if (undo == UNDO_TSC)
-			ret = tdg_vp_wr(TDX_FIELD_TDVPS_TSC_DEADLINE + cfg->vm_index, old_tsc,
-					~0ULL, NULL);
-		if (undo != UNDO_NONE)
-			ret |= tdg_vp_wr(TDX_FIELD_TDVPS_L2_CTLS + cfg->vm_index, old_ctls, ~0ULL,
-					 NULL);
-		if (ret)
-			tdsnp_err("tdx_l2: L2 VM %u controls not restored\n", cfg->vm_index);
 		tdsnp_mutex_destroy(&v->lock);
 		goto free;
 	}
+	if (info.vcpu_index < 64)
+		v->ctls_on = BIT_ULL(info.vcpu_index);
 	tdsnp_atomic64_add(&nr_vms, 1);
 	vmm_vm_set_priv(vm, v);
 	tdsnp_mutex_lock(&claim_lock);
@@ -655,6 +681,48 @@ EXPORT_SYMBOL_GPL(vmm_tdx_l2_set_start);
 
 /* ---- vCPU lifetime ---- */
 
+/*
+ * Put the caller on L1 vCPU @idx, where L2 vCPU @idx's VMCS is: the env
+ * pins the thread (a kernel's affinity), TDG.VP.INFO says where it is.
+ * Return: 0, the env's error, -EXDEV on another L1 vCPU, or the leaf's.
+ */
+static int on_l1_vcpu(struct tdxl2_vm *v, u32 idx)
+{
+	struct tdg_vp_info info;
+	u64 ret;
+	int err;
+
+	if (v->env->pin) {
+		err = v->env->pin(v->env->ctx, idx);
+		if (err)
+			return err;
+	}
+	ret = tdg_vp_info(&info);
+	if (ret)
+		return fail(v, ret);
+	return info.vcpu_index == idx ? 0 : -EXDEV;
+}
+
+/* The VM's controls on L1 vCPU @idx (the caller is there), once per L1 vCPU. */
+static int controls_here(struct tdxl2_vm *v, u32 idx)
+{
+	bool done;
+	u64 ret;
+
+	tdsnp_mutex_lock(&v->lock);
+	done = v->ctls_on & BIT_ULL(idx);
+	tdsnp_mutex_unlock(&v->lock);
+	if (done)
+		return 0;
+	ret = write_controls(v->l2.idx, v->ctls);
+	if (ret)
+		return fail(v, ret);
+	tdsnp_mutex_lock(&v->lock);
+	v->ctls_on |= BIT_ULL(idx);
+	tdsnp_mutex_unlock(&v->lock);
+	return 0;
+}
+
 /* The reset state's VMCS part; RIP, RFLAGS and EDX go into the guest-state buffer. */
 static void reset_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
 {
@@ -761,6 +829,7 @@ static void initial_state(struct tdx_l2_vmcs_entry *e, size_t *n, u64 vapic_gpa)
 static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 {
 	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	u32 idx = vmm_vcpu_index(vcpu);
 	struct tdx_l2_vmcs_entry e[L2_INITIAL_FIELDS];
 	struct tdxl2_vcpu *c;
 	size_t n;
@@ -768,6 +837,11 @@ static int tdxl2_vcpu_create(struct vmm_vcpu *vcpu)
 	u64 ret;
 	int err;
 
+	err = on_l1_vcpu(v, idx);
+	if (!err)
+		err = controls_here(v, idx);
+	if (err)
+		return err;
 	c = tdsnp_zalloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -927,6 +1001,7 @@ static int tdxl2_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 	u64 *slot, ret;
+	int err;
 
 	if (type == VMM_STATE_REG) {
 		slot = gs_slot(c, id);
@@ -936,6 +1011,9 @@ static int tdxl2_state_read(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 		}
 		id = reg_encoding(id);
 	}
+	err = on_l1_vcpu(v, vmm_vcpu_index(vcpu));
+	if (err)
+		return err;
 	ret = tdg_vp_rd(tdx_l2_vmcs_field_id(v->l2.idx, (u32)id), value, NULL);
 	return ret ? fail(v, ret) : 0;
 }
@@ -945,6 +1023,7 @@ static int tdxl2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
 	u64 *slot, rd, wr, ret;
+	int err;
 
 	if (type == VMM_STATE_REG) {
 		slot = gs_slot(c, id);
@@ -956,6 +1035,9 @@ static int tdxl2_state_write(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	}
 	if (vmcs_masks(v->l2.idx, id, &rd, &wr))
 		return -ENOENT;
+	err = on_l1_vcpu(v, vmm_vcpu_index(vcpu));
+	if (err)
+		return err;
 	ret = tdg_vp_wr(tdx_l2_vmcs_field_id(v->l2.idx, (u32)id), value, wr, NULL);
 	return ret ? fail(v, ret) : 0;
 }
@@ -1007,7 +1089,10 @@ static int queue_fault(struct tdxl2_vm *v, struct tdxl2_vcpu *c, const struct vm
 /* vmm-core's emulation raised @f (#UD, #GP, #PF): the L2 takes it at its next entry. */
 static int tdxl2_inject(struct vmm_vcpu *vcpu, const struct vmm_fault *f)
 {
-	return queue_fault(vmm_vm_priv(vmm_vcpu_vm(vcpu)), vmm_vcpu_priv(vcpu), f);
+	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
+	int err = on_l1_vcpu(v, vmm_vcpu_index(vcpu));
+
+	return err ? err : queue_fault(v, vmm_vcpu_priv(vcpu), f);
 }
 
 /**
@@ -1324,14 +1409,20 @@ static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 {
 	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
 	struct tdxl2_vcpu *c = vmm_vcpu_priv(vcpu);
+	u64 me = BIT_ULL(vmm_vcpu_index(vcpu));
 	struct tdg_l2_exit raw;
 	unsigned int n, busy = 0;
 	enum tdx_l2_invd invd;
 	u64 ret, kase;
+	int err;
 
+	/* TDG.VP.ENTER enters the calling L1 vCPU's L2 VMCS: be on this vCPU's. */
+	err = on_l1_vcpu(v, vmm_vcpu_index(vcpu));
+	if (err)
+		return err;
 	for (n = 0; n < TDX_L2_MAX_REENTER; n++) {
 		tdsnp_mutex_lock(&v->lock);
-		invd = v->need_invept ? TDX_L2_INVD_INVEPT : TDX_L2_INVD_NONE;
+		invd = (v->need_invept & me) ? TDX_L2_INVD_INVEPT : TDX_L2_INVD_NONE;
 		tdsnp_mutex_unlock(&v->lock);
 		/* A #PF is being injected: its CR2 is the CPU's, set last (env @set_cr2). */
 		if (c->cr2_pending)
@@ -1354,7 +1445,7 @@ static int tdxl2_run(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx)
 		c->cr2_pending = false;	/* the L2 was entered: the event is delivered */
 		if (invd == TDX_L2_INVD_INVEPT) {
 			tdsnp_mutex_lock(&v->lock);
-			v->need_invept = false;
+			v->need_invept &= ~me;
 			tdsnp_mutex_unlock(&v->lock);
 		}
 		tdx_l2_decode_exit(ret, &raw, &c->last);

@@ -19,6 +19,8 @@
 #define L2_COM1_LSR	0x3FD
 /* The vector the interrupt program handles. */
 #define L2_IRQ_VECTOR	0x40
+/* l2_smp reports L2_SMP_ID + its vCPU index (RDI) by VMCALL. */
+#define L2_SMP_ID	0x5A00
 
 extern const unsigned char l2_serial[], l2_serial_end[];
 extern const unsigned char l2_mmio[], l2_mmio_end[];
@@ -35,6 +37,7 @@ extern const unsigned char l2_campaign[], l2_campaign_end[];
 extern const unsigned char l2_fault[], l2_fault_end[];
 extern const unsigned char l2_fault_outs[], l2_fault_ins[], l2_fault_movs[];
 extern const unsigned char l2_fault_far[], l2_fault_far_end[];
+extern const unsigned char l2_smp[], l2_smp_end[];
 
 asm(".pushsection .rodata\n"
 
@@ -367,6 +370,44 @@ asm(".pushsection .rodata\n"
 	"	jmp	5b\n"
 	"1:	.asciz	\"campaign\\n\"\n"
 	"l2_campaign_end:\n"
+
+	/*
+	 * One program for several vCPUs: the L1 gives each its index in RDI
+	 * (0..9) and a stack of its own.  "vCPU <index>\n" on COM1 (polling
+	 * LSR bit 5); a load of the TPM CRB's INTF_ID (MMIO at 0xFED40030,
+	 * TCG PTP 6.5.3) reported by VMCALL (RAX); L2_SMP_ID + index reported
+	 * by VMCALL; then HLT.
+	 */
+	".globl l2_smp, l2_smp_end\n"
+	"l2_smp:\n"
+	"	lea	1f(%rip), %rsi\n"
+	"2:	movzbl	(%rsi), %ecx\n"
+	"	test	%cl, %cl\n"
+	"	jz	3f\n"
+	"	call	6f\n"
+	"	inc	%rsi\n"
+	"	jmp	2b\n"
+	"3:	lea	0x30(%rdi), %ecx\n"
+	"	call	6f\n"
+	"	mov	$0x0a, %ecx\n"
+	"	call	6f\n"
+	"	mov	$0xfed40030, %ebx\n"
+	"	mov	(%rbx), %eax\n"
+	"	vmcall\n"
+	"	lea	0x5a00(%rdi), %eax\n"
+	"	vmcall\n"
+	"4:	hlt\n"
+	"	jmp	4b\n"
+	"6:	mov	$0x3fd, %dx\n"
+	"7:	inb	%dx, %al\n"
+	"	test	$0x20, %al\n"
+	"	jz	7b\n"
+	"	mov	%ecx, %eax\n"
+	"	mov	$0x3f8, %dx\n"
+	"	outb	%al, %dx\n"
+	"	ret\n"
+	"1:	.asciz	\"vCPU \"\n"
+	"l2_smp_end:\n"
 
 	".popsection\n");
 

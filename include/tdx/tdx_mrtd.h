@@ -11,6 +11,7 @@
 
 #include <tdsnp/compiler.h>
 #include <tdsnp/sha384.h>
+#include <tdx/tdx_arch.h>
 
 #define TDX_MRTD_SIZE	SHA384_DIGEST_SIZE
 
@@ -22,9 +23,29 @@ struct tdx_mrtd_ctx {
 	struct tdsnp_sha384_ctx sha;
 };
 
+/**
+ * struct tdx_mr_extend_block - the 384 bytes one TDH.MR.EXTEND hashes
+ * @hdr: the 128-byte block (tdx-host.md 10): "MR.EXTEND" zero padded to 16
+ *	 bytes, the GPA (bytes 16..23, little-endian), 104 zero bytes;
+ *	 written by tdx_mrtd_extend_block()
+ * @data: the 256 measured bytes, filled by the caller
+ *
+ * Header and data side by side, so the three SHA-384 blocks go to the hash
+ * in one update and a caller that produces the data (the mock module's
+ * read through the TD's key) writes it in place.
+ */
+struct tdx_mr_extend_block {
+	u8 hdr[TDX_MR_BLOCK_SIZE];
+	u8 data[TDX_MR_EXTEND_CHUNK];
+};
+
+TDSNP_CHECK_SIZE(struct tdx_mr_extend_block, 384);
+TDSNP_CHECK_OFFSET(struct tdx_mr_extend_block, data, 128);
+
 void tdx_mrtd_init(struct tdx_mrtd_ctx *ctx);
 void tdx_mrtd_page_add(struct tdx_mrtd_ctx *ctx, u64 gpa);
 void tdx_mrtd_extend(struct tdx_mrtd_ctx *ctx, u64 gpa, const void *chunk);
+void tdx_mrtd_extend_block(struct tdx_mrtd_ctx *ctx, u64 gpa, struct tdx_mr_extend_block *b);
 void tdx_mrtd_final(struct tdx_mrtd_ctx *ctx, u8 mrtd[TDX_MRTD_SIZE]);
 
 #endif /* TDX_MRTD_H */

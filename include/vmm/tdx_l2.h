@@ -8,9 +8,16 @@
  * - the TD was built with NUM_L2_VMS >= 1 (TDG.VM.RD NUM_L2_VMS);
  * - vmm_tdx_l2_set_env() told the backend how to reach the L1's own memory
  *   before the first vmm_vm_create();
- * - TDCALLs act on the calling L1 vCPU: L2 vCPU n is created, accessed and
- *   run on L1 vCPU n (as the Intel prototype binds them), so the caller
- *   runs each vCPU's operations there.
+ * - TDCALLs act on the calling L1 vCPU, whose TDVPS holds one L2 VMCS per
+ *   L2 VM: L2 vCPU n is created, accessed and run on L1 vCPU n (as the
+ *   Intel prototype binds them).  Before its TDCALLs for L2 vCPU n the
+ *   backend calls the env's @pin hook (the L1 kernel pins the calling
+ *   thread to L1 vCPU n) and checks with TDG.VP.INFO (VCPU_INDEX) that the
+ *   caller is there: from any other L1 vCPU the operation fails with
+ *   -EXDEV and no TDCALL touches an L2 VMCS (the module cannot tell: it
+ *   would act on that L1 vCPU's L2 VMCS, another L2 vCPU's).  So a VM has
+ *   one vCPU per L1 vCPU at most, and its vCPUs run at the same time, each
+ *   from a thread on its own L1 vCPU.
  *
  * struct vmm_vm_config for this backend:
  * - backend: VMM_BACKEND_TDX_L2
@@ -85,6 +92,11 @@
  *           injected; the L1 must take no page fault of its own between
  *           (run with interrupts off).  Without it an emulation #PF is not
  *           injected: the exit is VMM_EXIT_UNHANDLED with -EOPNOTSUPP
+ * @pin: optional: run the calling thread on L1 vCPU @l1_vcpu from now on
+ *       (in a kernel: pin it to that CPU and migrate there); 0, or a
+ *       negative errno the backend returns (e.g. no such L1 vCPU).  Called
+ *       before the TDCALLs for L2 vCPU @l1_vcpu (create, VMCS state, run,
+ *       injection).  Without it the caller must already be there.
  */
 struct vmm_tdx_l2_env {
 	void *(*map)(void *ctx, u64 gpa);
@@ -94,6 +106,7 @@ struct vmm_tdx_l2_env {
 	void (*take_interrupts)(void *ctx);
 	void *ctx;
 	void (*set_cr2)(void *ctx, u64 cr2);
+	int (*pin)(void *ctx, u32 l1_vcpu);
 };
 
 /**

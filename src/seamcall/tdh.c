@@ -18,11 +18,27 @@
  */
 static noinline u64 sc_full(struct tdsnp_sc_args *a)
 {
-	struct tdsnp_regs r = {
-		.rax = a->rax, .rcx = a->rcx, .rdx = a->rdx,
-		.r8 = a->r8, .r9 = a->r9, .r10 = a->r10, .r11 = a->r11,
-	};
-	u64 ret = tdsnp_seamcall(&r);
+	struct tdsnp_regs r;
+	u64 ret;
+
+	/* Field by field: an initializer made GCC zero all 16 words with rep stos first. */
+	r.rax = a->rax;
+	r.rbx = 0;
+	r.rcx = a->rcx;
+	r.rdx = a->rdx;
+	r.rsi = 0;
+	r.rdi = 0;
+	r.rbp = 0;
+	r.r8 = a->r8;
+	r.r9 = a->r9;
+	r.r10 = a->r10;
+	r.r11 = a->r11;
+	r.r12 = 0;
+	r.r13 = 0;
+	r.r14 = 0;
+	r.r15 = 0;
+	r.rflags = 0;
+	ret = tdsnp_seamcall(&r);
 
 	a->rcx = r.rcx;
 	a->rdx = r.rdx;

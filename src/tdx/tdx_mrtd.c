@@ -20,20 +20,19 @@ struct mr_block {
 static const struct mr_block page_add_block = { .b = "MEM.PAGE.ADD" };
 static const struct mr_block mr_extend_block = { .b = "MR.EXTEND" };
 
-static void add_block(struct tdx_mrtd_ctx *ctx, const struct mr_block *tmpl, u64 gpa)
+/* @tmpl with the GPA in bytes 16..23, into @b. */
+static void fill_block(u8 *b, const struct mr_block *tmpl, u64 gpa)
 {
-	struct mr_block block = *tmpl;
-
+	memcpy(b, tmpl->b, sizeof(tmpl->b));
 	/* Little-endian, byte by byte (the compiler merges the stores). */
-	block.b[16] = (u8)gpa;
-	block.b[17] = (u8)(gpa >> 8);
-	block.b[18] = (u8)(gpa >> 16);
-	block.b[19] = (u8)(gpa >> 24);
-	block.b[20] = (u8)(gpa >> 32);
-	block.b[21] = (u8)(gpa >> 40);
-	block.b[22] = (u8)(gpa >> 48);
-	block.b[23] = (u8)(gpa >> 56);
-	tdsnp_sha384_update(&ctx->sha, block.b, sizeof(block.b));
+	b[16] = (u8)gpa;
+	b[17] = (u8)(gpa >> 8);
+	b[18] = (u8)(gpa >> 16);
+	b[19] = (u8)(gpa >> 24);
+	b[20] = (u8)(gpa >> 32);
+	b[21] = (u8)(gpa >> 40);
+	b[22] = (u8)(gpa >> 48);
+	b[23] = (u8)(gpa >> 56);
 }
 
 /**
@@ -53,7 +52,10 @@ EXPORT_SYMBOL_GPL(tdx_mrtd_init);
  */
 void tdx_mrtd_page_add(struct tdx_mrtd_ctx *ctx, u64 gpa)
 {
-	add_block(ctx, &page_add_block, gpa);
+	struct mr_block block;
+
+	fill_block(block.b, &page_add_block, gpa);
+	tdsnp_sha384_update(&ctx->sha, block.b, sizeof(block.b));
 }
 EXPORT_SYMBOL_GPL(tdx_mrtd_page_add);
 
@@ -65,10 +67,29 @@ EXPORT_SYMBOL_GPL(tdx_mrtd_page_add);
  */
 void tdx_mrtd_extend(struct tdx_mrtd_ctx *ctx, u64 gpa, const void *chunk)
 {
-	add_block(ctx, &mr_extend_block, gpa);
-	tdsnp_sha384_update(&ctx->sha, chunk, TDX_MR_EXTEND_CHUNK);
+	struct tdx_mr_extend_block b;
+
+	memcpy(b.data, chunk, sizeof(b.data));
+	tdx_mrtd_extend_block(ctx, gpa, &b);
 }
 EXPORT_SYMBOL_GPL(tdx_mrtd_extend);
+
+/**
+ * tdx_mrtd_extend_block() - account a TDH.MR.EXTEND whose 256 bytes are in place
+ * @ctx: the context
+ * @gpa: the chunk's GPA (256-byte aligned)
+ * @b: @b->data holds the 256 bytes as the TD sees them; @b->hdr is written
+ *
+ * The same three SHA-384 blocks as tdx_mrtd_extend(), in one update: libcrypto
+ * hashes whole blocks straight from the caller's buffer, and one call costs
+ * less than two (about 7 ns per chunk here, docs/measuring.md).
+ */
+void tdx_mrtd_extend_block(struct tdx_mrtd_ctx *ctx, u64 gpa, struct tdx_mr_extend_block *b)
+{
+	fill_block(b->hdr, &mr_extend_block, gpa);
+	tdsnp_sha384_update(&ctx->sha, b, sizeof(*b));
+}
+EXPORT_SYMBOL_GPL(tdx_mrtd_extend_block);
 
 /**
  * tdx_mrtd_final() - finish, as TDH.MR.FINALIZE does

@@ -469,7 +469,8 @@ static void op_vcpu(struct fvm *f, struct in *in)
 #elif FUZZ_BACKEND == 1
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST, -EPERM));	/* -EPERM: after finalize */
 #elif FUZZ_BACKEND == 3
-	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST));
+	/* L2 vCPU n lives in L1 vCPU n: from any other L1 vCPU, -EXDEV. */
+	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST) || (ret == -EXDEV && idx));
 #else
 	CHECK(ERRNO_IN(ret, -EINVAL, -EEXIST));
 #endif

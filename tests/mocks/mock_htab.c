@@ -25,18 +25,19 @@ static u32 bucket(u64 key, u32 bits)
 }
 
 /**
- * mock_htab_find() - the node with @key
+ * mock_htab_find_slow() - the node with @key, from its bucket
  * @t: the table
  * @key: the key
  *
+ * mock_htab_find() once the hint of @key's slot missed; the node found
+ * becomes that slot's hint.
+ *
  * Return: the node, or NULL.
  */
-struct mock_hnode *mock_htab_find(struct mock_htab *t, u64 key)
+struct mock_hnode *mock_htab_find_slow(struct mock_htab *t, u64 key)
 {
-	struct mock_hnode **hint = &t->hint[key % MOCK_HTAB_HINTS], *n = *hint;
+	struct mock_hnode **hint = &t->hint[key % MOCK_HTAB_HINTS], *n;
 
-	if (n && n->key == key)
-		return n;
 	if (!t->b)
 		return NULL;
 	for (n = t->b[bucket(key, t->bits)]; n; n = n->next)

@@ -43,7 +43,27 @@ struct mock_htab {
 	struct mock_hnode *hint[MOCK_HTAB_HINTS];
 };
 
-struct mock_hnode *mock_htab_find(struct mock_htab *t, u64 key);
+struct mock_hnode *mock_htab_find_slow(struct mock_htab *t, u64 key);
+
+/**
+ * mock_htab_find() - the node with @key
+ * @t: the table
+ * @key: the key
+ *
+ * The hint of @key's slot inline (a walk or a run of calls hits it: 3
+ * loads and a compare), the buckets out of line (mock_htab_find_slow()).
+ *
+ * Return: the node, or NULL.
+ */
+static inline struct mock_hnode *mock_htab_find(struct mock_htab *t, u64 key)
+{
+	struct mock_hnode *n = t->hint[key % MOCK_HTAB_HINTS];
+
+	if (n && n->key == key)
+		return n;
+	return mock_htab_find_slow(t, key);
+}
+
 int mock_htab_add(struct mock_htab *t, struct mock_hnode *n, u64 key);
 struct mock_hnode *mock_htab_pop(struct mock_htab *t);
 struct mock_hnode *mock_htab_next(const struct mock_htab *t, const struct mock_hnode *n);

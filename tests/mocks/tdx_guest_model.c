@@ -68,9 +68,29 @@ struct tdx_guest_vcpu {
 	struct tdxg_vcpu_stats stats;
 	/* L2 MSR exit bitmaps of VM 1..3 (TDVPS classes 37/45/53), dense. */
 	u64 msr_bitmap[TDX_MAX_L2_VMS][TDXG_MSR_BITMAP_QWORDS];
+	/* In TDG.VP.ENTER, running an L2 (model_lock): the logical processor is busy. */
+	bool in_l2;
 };
 
+/*
+ * The vCPU whose TDCALLs the model answers: the L1 vCPU the calling thread
+ * runs on.  Each userspace thread models a logical processor of the TD, so
+ * the current vCPU is per thread; the in-kernel self-tests issue every
+ * TDCALL from one task, so the kernel build keeps one.
+ */
+#ifdef __KERNEL__
 static struct tdx_guest_vcpu *cur;
+#else
+static __thread struct tdx_guest_vcpu *cur;
+#endif
+/*
+ * Every leaf runs under model_lock (h_locked()), so TDCALLs from threads on
+ * different vCPUs meet as serialised module calls; TDG.VP.ENTER drops it
+ * while the runner runs the L2, which takes it (tdxg_lock()) for what it
+ * reads of the TD.
+ */
+static struct tdsnp_mutex model_lock;
+static bool model_lock_ready;
 static const struct tdxg_l2_runner *l2_runner;
 static struct value sys_values[16];
 
@@ -1012,8 +1032,16 @@ static void h_vp_enter(void *priv, struct tdsnp_regs *r)
 	l2_vmcs_set(v, vm, VMCS_GUEST_RSP, gs->rsp);
 	l2_vmcs_set(v, vm, VMCS_GUEST_RFLAGS, gs->rflags);
 	if (!v->script_len) {
-		/* Run the L2 vCPU (tdx_l2_run_user.c): it sets every output register. */
+		/*
+		 * Run the L2 vCPU (tdx_l2_run_user.c): it sets every output
+		 * register.  Other vCPUs' TDCALLs go on meanwhile: the runner
+		 * takes model_lock itself where it reads the TD.
+		 */
+		v->in_l2 = true;
+		tdsnp_mutex_unlock(&model_lock);
 		r->rax = l2_runner->enter(l2_runner->priv, v, vm, v->stats.last_invd, gs, r);
+		tdsnp_mutex_lock(&model_lock);
+		v->in_l2 = false;
 		l2_vmcs_set(v, vm, VMCS_GUEST_RSP, gs->rsp);
 		l2_vmcs_set(v, vm, VMCS_GUEST_RFLAGS, gs->rflags);
 		l2_vmcs_set(v, vm, VMCS_GUEST_RIP, gs->rip);
@@ -1181,7 +1209,7 @@ static void h_vmcall(void *priv, struct tdsnp_regs *r)
 	r->rax = TDX_SUCCESS;
 }
 
-static const struct {
+static const struct guest_leaf {
 	u32 leaf;
 	u8 max_version;
 	tdsnp_mock_fn fn;
@@ -1206,6 +1234,36 @@ static const struct {
 	{ TDG_VP_INVVPID, 0, h_invvpid },
 };
 
+/* Give the CPU to another thread for a moment. */
+static void model_yield(void)
+{
+#ifdef __KERNEL__
+	cond_resched();
+#else
+	sched_yield();
+#endif
+}
+
+/*
+ * The leaf @priv (an entry of leaves[]) under model_lock: its leaves share
+ * the TD.  Threads share a vCPU as an L1 kernel's threads share a CPU:
+ * while another thread has this vCPU in an L2, this one gets the CPU back
+ * only when the L2 exits.
+ */
+static void h_locked(void *priv, struct tdsnp_regs *r)
+{
+	const struct guest_leaf *l = priv;
+
+	tdsnp_mutex_lock(&model_lock);
+	while (cur && cur->in_l2) {
+		tdsnp_mutex_unlock(&model_lock);
+		model_yield();
+		tdsnp_mutex_lock(&model_lock);
+	}
+	l->fn(NULL, r);
+	tdsnp_mutex_unlock(&model_lock);
+}
+
 /* ---- test API ---- */
 
 /**
@@ -1220,9 +1278,13 @@ int tdsnp_mock_tdx_guest_install(void)
 
 	if (ret)
 		return ret;
+	if (!model_lock_ready) {
+		tdsnp_mutex_init(&model_lock);
+		model_lock_ready = true;
+	}
 	for (i = 0; i < ARRAY_SIZE(leaves); i++)
 		tdsnp_mock_set_handler(TDSNP_INSN_TDCALL, leaves[i].leaf, leaves[i].max_version,
-				       leaves[i].fn, NULL);
+				       h_locked, (void *)&leaves[i]);
 	memset(sys_values, 0, sizeof(sys_values));
 	/* Module 1.5.01 values (tdx-fields.md 3, tdx-host.md 8). */
 	seed(sys_values, ARRAY_SIZE(sys_values), TDX_TABLE_GLOBAL, "VENDOR_ID", 0, 0x8086);
@@ -1368,11 +1430,48 @@ struct tdx_guest_td *tdxg_vcpu_td(struct tdx_guest_vcpu *vcpu)
  * tdxg_set_current() - the vCPU whose TDCALLs the model answers
  * @vcpu: the vCPU, or NULL
  *
- * A vCPU is freed with tdsnp_free() by the test after it stops being current.
+ * Sets the calling thread's vCPU (in userspace each thread runs on a
+ * logical processor of the TD: what a kernel's pinning of a thread to a
+ * CPU does; the kernel build keeps one for its one task).  Threads on one
+ * vCPU share it: a TDCALL waits while another thread has the vCPU in an L2
+ * (TDG.VP.ENTER), as the CPU is busy until the L2 exits.  A vCPU is freed
+ * with tdsnp_free() by the test after it stops being current on every
+ * thread.
  */
 void tdxg_set_current(struct tdx_guest_vcpu *vcpu)
 {
 	cur = vcpu;
+}
+
+/**
+ * tdxg_current() - the calling thread's vCPU
+ *
+ * Return: what tdxg_set_current() set on this thread, or NULL.
+ */
+struct tdx_guest_vcpu *tdxg_current(void)
+{
+	return cur;
+}
+
+/**
+ * tdxg_lock() - take the model's lock
+ *
+ * TDCALL leaves run under it.  Code outside a leaf that reads or changes
+ * the TD's mappings or calls its host while other threads issue TDCALLs
+ * takes it: the L2 runner, an L1's memory hooks.  Not from inside a leaf or
+ * a host callback (they hold it already).
+ */
+void tdxg_lock(void)
+{
+	tdsnp_mutex_lock(&model_lock);
+}
+
+/**
+ * tdxg_unlock() - release what tdxg_lock() took
+ */
+void tdxg_unlock(void)
+{
+	tdsnp_mutex_unlock(&model_lock);
 }
 
 /**

@@ -5,7 +5,10 @@
  *
  * A TDCALL needs a current TD and vCPU: tests create them here
  * (tdxg_td_create(), tdxg_vcpu_create()) and select one with
- * tdxg_set_current(); the host side will do the same when it enters a vCPU.
+ * tdxg_set_current(), per thread: each thread is a logical processor of the
+ * TD, so threads on different vCPUs issue TDCALLs at once (the leaves run
+ * under the model's lock, tdxg_lock()); the host side does the same when it
+ * enters a vCPU.
  * Guest memory is the test's own pages, placed at GPAs with tdxg_map(); the
  * model reads and writes guest memory only through that map.  The host VMM
  * outside the TD is a struct tdxg_host the test registers: it answers
@@ -175,6 +178,9 @@ void tdxg_set_l2_sept_missing(struct tdx_guest_td *td, u32 vm, bool missing);
 struct tdx_guest_vcpu *tdxg_vcpu_create(struct tdx_guest_td *td);
 struct tdx_guest_td *tdxg_vcpu_td(struct tdx_guest_vcpu *vcpu);
 void tdxg_set_current(struct tdx_guest_vcpu *vcpu);
+struct tdx_guest_vcpu *tdxg_current(void);
+void tdxg_lock(void);
+void tdxg_unlock(void);
 
 int tdxg_map(struct tdx_guest_td *td, tdsnp_gpa_t gpa, enum tdx_page_level level,
 	     enum tdxg_page_state state, struct page *page);

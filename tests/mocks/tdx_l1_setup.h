@@ -12,8 +12,9 @@
  *	tdsnp_mock_tdx_l1_teardown();
  *
  * The setup installs the guest side of the mock TDX module and makes this
- * process the one vCPU of a TD built with NUM_L2_VMS = @num_l2_vms (GPAW
- * 48) whose TDCALLs the model answers; backs every page of the L2 RAM
+ * process the L1 VMM of a TD of TDX_L1_VCPUS vCPUs built with NUM_L2_VMS =
+ * @num_l2_vms (GPAW 48) whose TDCALLs the model answers (the calling thread
+ * starts on L1 vCPU 0); backs every page of the L2 RAM
  * [mem_base, mem_base + mem_size) with a private, accepted page of the TD
  * (L2 GPA = L1 GPA); lends the backend a pool of TDX_L1_POOL_PAGES private
  * pages (the L2_ENTER_GUEST_STATE buffers and virtual-APIC pages) at
@@ -25,8 +26,17 @@
  * arena for its life (RAM, pool and the model's pages); otherwise the
  * caller's is used.
  *
- * One L1 vCPU: the backend runs L2 vCPU n on L1 vCPU n, so the L2 VMs of
- * this platform have one vCPU each.
+ * L1 vCPUs: the backend runs L2 vCPU n on L1 vCPU n (TDCALLs act on the
+ * calling L1 vCPU, whose TDVPS holds its L2 VMCSs).  Each thread of this
+ * process is on one L1 vCPU at a time (the guest model's current vCPU is
+ * per thread); the env's @pin hook puts the calling thread on L1 vCPU n
+ * before the backend's TDCALLs for L2 vCPU n, as an L1 kernel pins the
+ * thread to that CPU, so the L2 VMs of this platform have up to
+ * TDX_L1_VCPUS vCPUs, each run from a thread of its own.
+ * tdsnp_mock_tdx_l1_set_pinning(false) makes the hook leave the thread
+ * where it is (a kernel that does not pin) and tdsnp_mock_tdx_l1_enter()
+ * moves a thread by hand, so a test can issue the backend's calls from the
+ * wrong L1 vCPU.
  */
 #ifndef TDSNP_TDX_L1_SETUP_H
 #define TDSNP_TDX_L1_SETUP_H
@@ -35,15 +45,21 @@
 
 /* The pool: private L1 pages outside every L2's RAM (above 4 MiB is free). */
 #define TDX_L1_POOL_GPA		0x400000ULL
-#define TDX_L1_POOL_PAGES	8
+#define TDX_L1_POOL_PAGES	16
+/* The TD's vCPUs (MAX_VCPUS), all initialised: L2 vCPUs 0..3 of each VM. */
+#define TDX_L1_VCPUS		4
 
 struct tdx_guest_td;
+struct tdx_guest_vcpu;
 
 int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size);
 void tdsnp_mock_tdx_l1_teardown(void);
+int tdsnp_mock_tdx_l1_enter(u32 l1_vcpu);
+void tdsnp_mock_tdx_l1_set_pinning(bool pin);
 
 /* Inspection for tests. */
 struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void);
+struct tdx_guest_vcpu *tdsnp_mock_tdx_l1_vcpu(u32 l1_vcpu);
 unsigned int tdsnp_mock_tdx_l1_pool_lent(void);
 unsigned int tdsnp_mock_tdx_l1_ram_not_back(void);
 

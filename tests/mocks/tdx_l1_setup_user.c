@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * The L1 VMM platform for the tdx_l2 backend (tdx_l1_setup.h): a TD of the
- * guest-side model whose one vCPU this process is, its private pages for
- * the L2 RAM and the backend's pool, and the host outside it.
+ * guest-side model whose L1 VMM this process is (each thread on one of the
+ * TD's vCPUs), its private pages for the L2 RAM and the backend's pool, and
+ * the host outside it.
  */
+#include <pthread.h>
 #include <tdsnp/platform.h>
 #include <tdx/tdx_guest.h>
 #include <tdx/tdx_vmcall.h>
@@ -22,25 +24,38 @@
 
 static struct {
 	struct tdx_guest_td *td;
-	struct tdx_guest_vcpu *vcpu;
+	struct tdx_guest_vcpu *vcpu[TDX_L1_VCPUS];
 	struct page **ram;
 	u64 mem_base, nr_ram;
 	struct page *pool[TDX_L1_POOL_PAGES];
-	bool pool_used[TDX_L1_POOL_PAGES];
+	bool pool_used[TDX_L1_POOL_PAGES];	/* pool_lock */
 	struct tdsnp_arena *arena;
 	struct tdxg_host host;
 	struct vmm_tdx_l2_env env;
 	bool engine_ours, running, registered;
+	bool no_pin;				/* atomic: the @pin hook does nothing */
 } l1;
+/* vCPU threads create and destroy vCPUs too: the pool is shared (set up once). */
+static pthread_mutex_t pool_lock;
+static pthread_once_t pool_lock_once = PTHREAD_ONCE_INIT;
 
+static void pool_lock_init(void)
+{
+	pthread_mutex_init(&pool_lock, NULL);
+}
+
+/* The L1's own mapping: the TD's table, read under the model's lock (other vCPUs' TDCALLs). */
 static void *env_map(void *ctx, u64 gpa)
 {
 	enum tdxg_page_state st;
+	void *va = NULL;
 
 	(void)ctx;
-	if (tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
-		return NULL;
-	return tdxg_gpa_va(l1.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
+	tdxg_lock();
+	if (!tdxg_page_info(l1.td, tdsnp_gpa(gpa), &st, NULL) && st == TDXG_PAGE_MAPPED)
+		va = tdxg_gpa_va(l1.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
+	tdxg_unlock();
+	return va;
 }
 
 static void env_unmap(void *ctx, u64 gpa, void *va)
@@ -55,13 +70,16 @@ static int env_alloc(void *ctx, u64 *gpa)
 	unsigned int i;
 
 	(void)ctx;
+	pthread_mutex_lock(&pool_lock);
 	for (i = 0; i < TDX_L1_POOL_PAGES; i++) {
 		if (!l1.pool_used[i]) {
 			l1.pool_used[i] = true;
 			*gpa = TDX_L1_POOL_GPA + (u64)i * TDSNP_PAGE_SIZE;
+			pthread_mutex_unlock(&pool_lock);
 			return 0;
 		}
 	}
+	pthread_mutex_unlock(&pool_lock);
 	return -ENOMEM;
 }
 
@@ -70,16 +88,34 @@ static void env_free(void *ctx, u64 gpa)
 	u64 i = (gpa - TDX_L1_POOL_GPA) / TDSNP_PAGE_SIZE;
 
 	(void)ctx;
-	if (gpa >= TDX_L1_POOL_GPA && i < TDX_L1_POOL_PAGES)
+	if (gpa >= TDX_L1_POOL_GPA && i < TDX_L1_POOL_PAGES) {
+		pthread_mutex_lock(&pool_lock);
 		l1.pool_used[i] = false;
-	else
+		pthread_mutex_unlock(&pool_lock);
+	} else {
 		tdsnp_mock_violation("tdx l1: a page given back that the pool never lent");
+	}
 }
 
+/* The L1 vCPU the calling thread is on takes its interrupts. */
 static void env_take_interrupts(void *ctx)
 {
+	struct tdx_guest_vcpu *v = tdxg_current();
+
 	(void)ctx;
-	tdxg_set_l1_interrupt_pending(l1.vcpu, false);
+	if (v)
+		tdxg_set_l1_interrupt_pending(v, false);
+}
+
+/* What an L1 kernel does to run the caller on L1 vCPU @l1_vcpu: pin the thread there. */
+static int env_pin(void *ctx, u32 l1_vcpu)
+{
+	(void)ctx;
+	if (l1_vcpu >= TDX_L1_VCPUS)
+		return -ENXIO;
+	if (!__atomic_load_n(&l1.no_pin, __ATOMIC_RELAXED))
+		tdxg_set_current(l1.vcpu[l1_vcpu]);
+	return 0;
 }
 
 /* The host outside the TD: MapGPA (tdx-guest.md 3.3), nothing else. */
@@ -138,7 +174,8 @@ static int own_arena(u64 frames)
  */
 int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 {
-	struct tdxg_td_config cfg = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = num_l2_vms };
+	struct tdxg_td_config cfg = { .xfam = 3, .max_vcpus = TDX_L1_VCPUS,
+				      .num_l2_vms = num_l2_vms };
 	u64 pool_end = TDX_L1_POOL_GPA + TDX_L1_POOL_PAGES * TDSNP_PAGE_SIZE, i;
 	int ret;
 
@@ -150,6 +187,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		return -EINVAL;
 	if (l1.td)
 		return -EBUSY;
+	pthread_once(&pool_lock_once, pool_lock_init);
 	l1.engine_ours = !tdsnp_mock_installed();
 	ret = tdsnp_mock_tdx_guest_install();
 	if (ret)
@@ -162,10 +200,14 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 	l1.mem_base = mem_base;
 	l1.ram = tdsnp_zalloc(l1.nr_ram * sizeof(struct page *));
 	l1.td = tdxg_td_create(&cfg);
-	l1.vcpu = l1.td ? tdxg_vcpu_create(l1.td) : NULL;
-	if (!l1.ram || !l1.vcpu)
+	if (!l1.ram || !l1.td)
 		goto fail;
-	tdxg_set_current(l1.vcpu);
+	for (i = 0; i < TDX_L1_VCPUS; i++) {
+		l1.vcpu[i] = tdxg_vcpu_create(l1.td);
+		if (!l1.vcpu[i])
+			goto fail;
+	}
+	tdxg_set_current(l1.vcpu[0]);
 	for (i = 0, ret = 0; !ret && i < l1.nr_ram; i++)
 		ret = map_private(mem_base + i * TDSNP_PAGE_SIZE, &l1.ram[i]);
 	for (i = 0; !ret && i < TDX_L1_POOL_PAGES; i++)
@@ -179,6 +221,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 	l1.env = (struct vmm_tdx_l2_env){
 		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
+		.pin = env_pin,
 	};
 	ret = vmm_backend_register(&vmm_tdx_l2_ops);
 	if (ret)
@@ -219,7 +262,8 @@ void tdsnp_mock_tdx_l1_teardown(void)
 		if (l1.pool[i])
 			tdsnp_free_page(l1.pool[i]);
 	tdsnp_free(l1.ram);
-	tdsnp_free(l1.vcpu);
+	for (i = 0; i < TDX_L1_VCPUS; i++)
+		tdsnp_free(l1.vcpu[i]);
 	if (l1.td)
 		tdxg_td_destroy(l1.td);
 	if (l1.arena) {
@@ -227,6 +271,48 @@ void tdsnp_mock_tdx_l1_teardown(void)
 		tdsnp_arena_destroy(l1.arena);
 	}
 	memset(&l1, 0, sizeof(l1));
+}
+
+/**
+ * tdsnp_mock_tdx_l1_enter() - put the calling thread on an L1 vCPU
+ * @l1_vcpu: 0..TDX_L1_VCPUS - 1
+ *
+ * What the env's @pin hook does, by hand: the thread's TDCALLs act on that
+ * vCPU from now on.
+ *
+ * Return: 0, -ENODEV with no setup up, -ENXIO for a vCPU the TD lacks.
+ */
+int tdsnp_mock_tdx_l1_enter(u32 l1_vcpu)
+{
+	if (!l1.td)
+		return -ENODEV;
+	if (l1_vcpu >= TDX_L1_VCPUS)
+		return -ENXIO;
+	tdxg_set_current(l1.vcpu[l1_vcpu]);
+	return 0;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_set_pinning() - whether the env's @pin hook moves threads
+ * @pin: true (the setup's default): it puts the caller on the L1 vCPU the
+ *       backend asks for; false: it leaves the caller where it is, as an L1
+ *       kernel that does not pin, so the backend finds itself on another L1
+ *       vCPU than the L2 vCPU's
+ */
+void tdsnp_mock_tdx_l1_set_pinning(bool pin)
+{
+	__atomic_store_n(&l1.no_pin, !pin, __ATOMIC_RELAXED);
+}
+
+/**
+ * tdsnp_mock_tdx_l1_vcpu() - one of the setup's L1 vCPUs
+ * @l1_vcpu: 0..TDX_L1_VCPUS - 1
+ *
+ * Return: the guest model's vCPU, or NULL (no setup up, no such vCPU).
+ */
+struct tdx_guest_vcpu *tdsnp_mock_tdx_l1_vcpu(u32 l1_vcpu)
+{
+	return l1_vcpu < TDX_L1_VCPUS ? l1.vcpu[l1_vcpu] : NULL;
 }
 
 /**
@@ -248,8 +334,10 @@ unsigned int tdsnp_mock_tdx_l1_pool_lent(void)
 {
 	unsigned int i, n = 0;
 
+	pthread_mutex_lock(&pool_lock);
 	for (i = 0; i < TDX_L1_POOL_PAGES; i++)
 		n += l1.pool_used[i];
+	pthread_mutex_unlock(&pool_lock);
 	return n;
 }
 

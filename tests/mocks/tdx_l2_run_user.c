@@ -48,6 +48,13 @@
  * - The instruction budget ending a run is an external interrupt, a TD exit
  *   to the host which resumes the L1: exit case L2_EXIT_HOST_ROUTED_ASYNC
  *   with exit reason 1 (4.3, 4.4).
+ * - Threads: each L1 vCPU's L2 vCPUs run on the thread that is on that L1
+ *   vCPU (tdxg_set_current()), with an engine per (L1 vCPU, VM), so L2
+ *   vCPUs on different L1 vCPUs run at the same time.  The guest model's
+ *   lock is not held while the L2 runs: the TD's mappings and the host are
+ *   reached under tdxg_lock(); the L1 vCPU's own state (its L2 VMCS, CR2,
+ *   MSR bitmaps, counters) only this thread touches meanwhile.  The
+ *   counters of a run are added to the totals when it ends.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +142,15 @@ struct l2_exit {
 	u64 intr;
 };
 
+/* ctxs, stats. */
 static pthread_mutex_t lock;
+/*
+ * Unicorn's engine set-up (uc_open() -> tcg_context_init()) writes TCG
+ * tables every engine of the process reads when it generates code
+ * (tcg_gen_code(); valgrind's helgrind shows both): an engine is created
+ * under the write lock, and entries run under the read lock.
+ */
+static pthread_rwlock_t engine_lock;
 static struct l2_ctx *ctxs;
 static struct tdx_l2_run_stats stats;
 static u64 budget = DEFAULT_BUDGET;
@@ -182,7 +197,7 @@ static void drop(struct l2_ctx *c, u32 i)
 }
 
 /* Drop cached translations: all after an INVEPT, else those the TD lost. */
-static void revalidate(struct l2_ctx *c, struct tdx_guest_td *td)
+static void revalidate(struct l2_ctx *c, struct tdx_guest_td *td, struct tdx_l2_run_stats *st)
 {
 	u64 inv = tdxg_vcpu_stats(c->vcpu)->invept[c->vm];
 	u32 i = 0;
@@ -191,17 +206,20 @@ static void revalidate(struct l2_ctx *c, struct tdx_guest_td *td)
 	if (inv != c->invept_seen) {
 		c->invept_seen = inv;
 		if (c->nr)
-			stats.flushes++;
+			st->flushes++;
 		while (c->nr)
 			drop(c, 0);
 		return;
 	}
 	while (i < c->nr) {
 		struct cached *p = &c->page[i];
-		void *va = (p->gpa & tdxg_shared_bit(td)) ?
-			   tdxg_gpa_va(td, tdsnp_gpa(p->gpa), PAGE_SZ) :
-			   tdxg_l2_alias(td, c->vm, p->gpa, &attr);
+		void *va;
 
+		tdxg_lock();
+		va = (p->gpa & tdxg_shared_bit(td)) ?
+		     tdxg_gpa_va(td, tdsnp_gpa(p->gpa), PAGE_SZ) :
+		     tdxg_l2_alias(td, c->vm, p->gpa, &attr);
+		tdxg_unlock();
 		if (va != p->va)
 			drop(c, i);
 		else
@@ -323,7 +341,7 @@ static u64 ept_qualification(u32 access, u16 attr, bool gla_valid)
 
 /* 0: mapped, go on; 1: an EPT violation in @e. */
 static int mem_fault(struct l2_ctx *c, struct tdx_guest_td *td, const struct mock_cpu_exit *x,
-		     struct l2_exit *e)
+		     struct l2_exit *e, struct tdx_l2_run_stats *st)
 {
 	u64 gpa = x->mem.gpa, page = gpa & ~(PAGE_SZ - 1), sb = tdxg_shared_bit(td), ctls = 0;
 	u16 attr = 0;
@@ -336,6 +354,7 @@ static int mem_fault(struct l2_ctx *c, struct tdx_guest_td *td, const struct moc
 			break;
 		}
 	}
+	tdxg_lock();
 	if (page & sb) {
 		tdxg_peek_field(c->vcpu, TDX_FIELD_TDVPS_L2_CTLS + c->vm, &ctls);
 		va = (ctls & TDX_L2_CTLS_ENABLE_SHARED_EPTP) ?
@@ -346,17 +365,18 @@ static int mem_fault(struct l2_ctx *c, struct tdx_guest_td *td, const struct moc
 		va = tdxg_l2_alias(td, c->vm, page, &attr);
 		prot = attr_prot(attr);
 	}
+	tdxg_unlock();
 	if (va && (prot & x->mem.access) == x->mem.access && c->nr < MAX_CACHED &&
 	    !mock_cpu_map(c->cpu, page, PAGE_SZ, va, prot)) {
 		c->page[c->nr++] = (struct cached){ .gpa = page, .va = va, .prot = prot };
-		stats.pages_mapped++;
+		st->pages_mapped++;
 		return 0;
 	}
 	e->reason = VMX_EXIT_EPT_VIOLATION;
 	e->qual = ept_qualification(x->mem.access, va ? attr : 0, true);
 	e->gla = x->mem.gla;
 	e->gpa = gpa;
-	stats.ept_violations++;
+	st->ept_violations++;
 	return 1;
 }
 
@@ -367,6 +387,7 @@ static bool routed_vmcall(struct l2_ctx *c, struct mock_cpu_state *st)
 	struct tdsnp_regs r = { 0 };
 	u64 *hr[16] = { &r.rax, &r.rcx, &r.rdx, &r.rbx, NULL, &r.rbp, &r.rsi, &r.rdi,
 			&r.r8, &r.r9, &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15 };
+	bool ok;
 	int i;
 
 	if ((control >> 32) || (control & (BIT(0) | BIT(1) | BIT(4))))
@@ -374,7 +395,10 @@ static bool routed_vmcall(struct l2_ctx *c, struct mock_cpu_state *st)
 	for (i = 2; i < 16; i++)
 		if (i != 4 && (control & BIT(i)))
 			*hr[i] = st->gpr[i];
-	if (!tdxg_host_vmcall(c->vcpu, control & 0xffffffffULL, &r))
+	tdxg_lock();
+	ok = tdxg_host_vmcall(c->vcpu, control & 0xffffffffULL, &r);
+	tdxg_unlock();
+	if (!ok)
 		return false;
 	for (i = 2; i < 16; i++)
 		if (i != 4 && (control & BIT(i)))
@@ -385,7 +409,8 @@ static bool routed_vmcall(struct l2_ctx *c, struct mock_cpu_state *st)
 }
 
 /* An event from the VM-entry interruption field, delivered through the IDT. */
-static int inject(struct l2_ctx *c, struct mock_cpu_state *st, struct mock_cpu_exit *x)
+static int inject(struct l2_ctx *c, struct mock_cpu_state *st, struct mock_cpu_exit *x,
+		  struct tdx_l2_run_stats *n)
 {
 	u64 info = vmcs(c, ENC_ENTRY_INTR_INFO);
 	struct mock_cpu_event ev = { 0 };
@@ -399,22 +424,23 @@ static int inject(struct l2_ctx *c, struct mock_cpu_state *st, struct mock_cpu_e
 	ev.has_error = info & INTR_HAS_ERROR;
 	ev.error_code = (u32)vmcs(c, ENC_ENTRY_INTR_ERROR);
 	ev.soft = type == INTR_TYPE_SW_INT || type == INTR_TYPE_SW_EXC;
-	stats.events_injected++;
+	n->events_injected++;
 	return mock_cpu_deliver(c->cpu, st, &ev, x);
 }
 
 /* Run until an exit to L1 (or the host); fill @e. */
 static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_state *st,
-		     struct l2_exit *e)
+		     struct l2_exit *e, struct tdx_l2_run_stats *n)
 {
 	static const u8 tdcall_bytes[4] = { 0x66, 0x0f, 0x01, 0xcc };
 	static const u8 vmcall_bytes[3] = { 0x0f, 0x01, 0xc1 };
+	u64 insns = __atomic_load_n(&budget, __ATOMIC_RELAXED);
 	struct mock_cpu_exit x;
 	u64 ctls = 0;
 	bool again;
 	int err;
 
-	err = inject(c, st, &x);
+	err = inject(c, st, &x, n);
 	again = err == 1;
 	if (err < 0) {
 		e->reason = EXIT_ENTRY_FAILURE | EXIT_INVALID_STATE;
@@ -422,7 +448,7 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 	}
 	for (;;) {
 		if (!again) {
-			err = mock_cpu_run(c->cpu, st, budget, &x);
+			err = mock_cpu_run(c->cpu, st, insns, &x);
 			if (err) {
 				e->reason = EXIT_ENTRY_FAILURE | EXIT_INVALID_STATE;
 				return;
@@ -438,7 +464,7 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 				if ((ctls & TDX_L2_CTLS_ENABLE_TDVMCALL) && !st->gpr[0] &&
 				    routed_vmcall(c, st)) {
 					e->exit_case = TDX_L2_EXIT_HOST_ROUTED_TDVMCALL;
-					stats.host_routed++;
+					n->host_routed++;
 				}
 				e->reason = VMX_EXIT_TDCALL;
 				e->insn_len = 4;
@@ -483,7 +509,7 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 			again = err == 1;
 			break;
 		case MOCK_CPU_EXIT_MEM_FAULT:
-			if (mem_fault(c, td, &x, e))
+			if (mem_fault(c, td, &x, e, n))
 				return;
 			break;
 		case MOCK_CPU_EXIT_TRIPLE_FAULT:
@@ -494,7 +520,7 @@ static void run_loop(struct l2_ctx *c, struct tdx_guest_td *td, struct mock_cpu_
 			e->exit_case = TDX_L2_EXIT_HOST_ROUTED_ASYNC;
 			e->reason = EXIT_EXTERNAL_INTERRUPT;
 			e->insn_len = 0;
-			stats.host_routed++;
+			n->host_routed++;
 			return;
 		}
 		if (err < 0) {
@@ -508,6 +534,7 @@ static u64 l2_enter(void *priv, struct tdx_guest_vcpu *v, u32 vm, u32 invd,
 		    struct tdx_l2_enter_guest_state *gs, struct tdsnp_regs *r)
 {
 	struct tdx_guest_td *td = tdxg_vcpu_td(v);
+	struct tdx_l2_run_stats n = { .entries = 1, .exits_to_l1 = 1 };
 	struct mock_cpu_state st;
 	struct l2_exit e = { 0 };
 	const struct mock_cpu_seg *cs;
@@ -515,24 +542,34 @@ static u64 l2_enter(void *priv, struct tdx_guest_vcpu *v, u32 vm, u32 invd,
 
 	(void)priv;
 	(void)invd;	/* an INVEPT on entry is already counted by the model */
+	pthread_rwlock_wrlock(&engine_lock);
 	pthread_mutex_lock(&lock);
 	c = ctx_of(v, vm);
-	if (!c) {
-		pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&lock);
+	pthread_rwlock_unlock(&engine_lock);
+	if (!c)
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
-	}
-	stats.entries++;
-	revalidate(c, td);
+	/* @v is in this L2 (the model holds other threads on @v off): @c is this thread's. */
+	pthread_rwlock_rdlock(&engine_lock);
+	revalidate(c, td, &n);
 	load_state(c, gs, &st);
-	run_loop(c, td, &st, &e);
+	run_loop(c, td, &st, &e, &n);
+	pthread_rwlock_unlock(&engine_lock);
 	store_state(c, gs, &st);
-	stats.exits_to_l1++;
 	vmcs_set(c, ENC_EXIT_REASON, e.reason);
 	vmcs_set(c, ENC_EXIT_QUAL, e.qual);
 	vmcs_set(c, ENC_GUEST_LINEAR, e.gla);
 	vmcs_set(c, ENC_GUEST_PHYSICAL, e.gpa);
 	vmcs_set(c, ENC_EXIT_INSN_LEN, e.insn_len);
 	vmcs_set(c, ENC_EXIT_INTR_INFO, e.intr);
+	pthread_mutex_lock(&lock);
+	stats.entries += n.entries;
+	stats.exits_to_l1 += n.exits_to_l1;
+	stats.ept_violations += n.ept_violations;
+	stats.pages_mapped += n.pages_mapped;
+	stats.flushes += n.flushes;
+	stats.events_injected += n.events_injected;
+	stats.host_routed += n.host_routed;
 	pthread_mutex_unlock(&lock);
 	/* The output registers, tdx-guest.md 4.2. */
 	cs = &st.seg[MOCK_CPU_CS];
@@ -560,8 +597,9 @@ static const struct tdxg_l2_runner runner = { .enter = l2_enter };
 void tdx_l2_run_install(void)
 {
 	pthread_mutex_init(&lock, NULL);
+	pthread_rwlock_init(&engine_lock, NULL);
 	memset(&stats, 0, sizeof(stats));
-	budget = DEFAULT_BUDGET;
+	__atomic_store_n(&budget, DEFAULT_BUDGET, __ATOMIC_RELAXED);
 	tdxg_set_l2_runner(&runner);
 }
 
@@ -579,6 +617,7 @@ void tdx_l2_run_uninstall(void)
 		free(c);
 	}
 	ctxs = NULL;
+	pthread_rwlock_destroy(&engine_lock);
 	pthread_mutex_destroy(&lock);
 }
 
@@ -599,5 +638,5 @@ void tdx_l2_run_stats(struct tdx_l2_run_stats *out)
  */
 void tdx_l2_run_set_budget(u64 insns)
 {
-	budget = insns ? insns : DEFAULT_BUDGET;
+	__atomic_store_n(&budget, insns ? insns : DEFAULT_BUDGET, __ATOMIC_RELAXED);
 }

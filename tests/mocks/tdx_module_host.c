@@ -306,6 +306,38 @@ static u64 ks_page(u16 hkid, u64 page_pa)
 
 #define KS_STEP	0x9E3779B97F4A7C15ULL
 
+#if !defined(__KERNEL__) && !defined(__CHECKER__)
+typedef u64 ks_v2 __attribute__((vector_size(16)));
+
+/*
+ * Userspace: the same stream, four words (32 bytes) per step in two 16-byte
+ * vectors (GCC vector extensions; SSE2 on x86-64): @w is the word at @s[0],
+ * @n the bytes to do.  Return: the bytes done (a multiple of 32).  A
+ * measured TD build is about 0.5 us per page faster than with the scalar
+ * loop alone (docs/measuring.md); the kernel build, which may not use
+ * vector registers here, keeps the scalar loop, and so does sparse
+ * (__CHECKER__), which has no vector types.
+ */
+static size_t ks_xor_vec(u64 w, u8 *d, const u8 *s, size_t n)
+{
+	ks_v2 k0 = { w, w + 8 * KS_STEP }, k1 = { w + 16 * KS_STEP, w + 24 * KS_STEP }, x, y;
+	const ks_v2 step = { 32 * KS_STEP, 32 * KS_STEP };
+	size_t j;
+
+	for (j = 0; j + 2 * sizeof(x) <= n; j += 2 * sizeof(x)) {
+		memcpy(&x, s + j, sizeof(x));
+		memcpy(&y, s + j + sizeof(x), sizeof(y));
+		x ^= k0;
+		y ^= k1;
+		k0 += step;
+		k1 += step;
+		memcpy(d + j, &x, sizeof(x));
+		memcpy(d + j + sizeof(y), &y, sizeof(y));
+	}
+	return j;
+}
+#endif
+
 /*
  * XOR @len bytes (a multiple of 8) from @s into @d with the stream at @pa:
  * the word at page offset o gets ks_page() + o * KS_STEP: one load, add,
@@ -320,7 +352,12 @@ static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
 		off = (pa + i) & ~TDSNP_PAGE_MASK;
 		n = TDSNP_PAGE_SIZE - off < len - i ? TDSNP_PAGE_SIZE - off : len - i;
 		w = ks_page(hkid, (pa + i) & TDSNP_PAGE_MASK) + off * KS_STEP;
-		for (j = 0; j < n; j += sizeof(v)) {
+#if !defined(__KERNEL__) && !defined(__CHECKER__)
+		j = ks_xor_vec(w, d + i, s + i, n);
+#else
+		j = 0;
+#endif
+		for (; j < n; j += sizeof(v)) {
 			memcpy(&v, s + i + j, sizeof(v));
 			v ^= w + j * KS_STEP;
 			memcpy(d + i + j, &v, sizeof(v));
@@ -730,6 +767,19 @@ static u64 sept_chunk_key(u32 level, u64 gpa)
 	return (gpa & ~(tdxm_span(level + 1) - 1)) | level;
 }
 
+/* The entry at (@level, @gpa) when it exists: the walks' lookup, inline. */
+static __always_inline struct sept_ent *sept_find(struct mtd *td, u32 level, u64 gpa)
+{
+	struct mock_hnode *n = mock_htab_find(&td->sept, sept_chunk_key(level, gpa));
+	struct sept_ent *e;
+
+	if (!n)
+		return NULL;
+	e = &container_of(n, struct sept_chunk, node)->e[(gpa >> (TDSNP_PAGE_SHIFT + 9 * level)) &
+							 (SEPT_CHUNK - 1)];
+	return e->used ? e : NULL;
+}
+
 static struct sept_ent *sept_slot(struct mtd *td, u32 level, u64 gpa, bool create)
 {
 	u64 key = sept_chunk_key(level, gpa);
@@ -771,7 +821,7 @@ static struct sept_ent *sept_slot(struct mtd *td, u32 level, u64 gpa, bool creat
  */
 struct sept_ent *tdxm_sept_find(struct mtd *td, u32 level, u64 gpa)
 {
-	return sept_slot(td, level, gpa, false);
+	return sept_find(td, level, gpa);
 }
 
 /**
@@ -867,7 +917,7 @@ bool tdxm_sept_walk(struct mtd *td, u64 gpa, u32 level, u32 *stop, struct sept_e
 	u32 l;
 
 	for (l = tdxm_root_level(td); l > level; l--) {
-		struct sept_ent *e = tdxm_sept_find(td, l, gpa);
+		struct sept_ent *e = sept_find(td, l, gpa);
 
 		if (tdxm_sept_state(e) != TDX_SEPT_NL_MAPPED) {
 			*stop = l;
@@ -894,7 +944,7 @@ struct sept_ent *tdxm_sept_leaf(struct mtd *td, u64 gpa, u32 *stop, struct sept_
 	u32 l;
 
 	for (l = tdxm_root_level(td); ; l--) {
-		struct sept_ent *e = tdxm_sept_find(td, l, gpa);
+		struct sept_ent *e = sept_find(td, l, gpa);
 		u8 s = tdxm_sept_state(e);
 
 		if (tdxm_is_leaf_state(s))

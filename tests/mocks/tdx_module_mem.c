@@ -264,7 +264,7 @@ u64 mock_tdh_mem_page_aug(struct call *c, struct tdsnp_regs *r)
 u64 mock_tdh_mr_extend(struct call *c, struct tdsnp_regs *r)
 {
 	struct sept_ent *e, *stop_ent = NULL;
-	u8 chunk[TDX_MR_EXTEND_CHUNK];
+	struct tdx_mr_extend_block blk;
 	struct mtd *td;
 	u64 gpa = r->rcx, ret;
 	u32 stop = 0;
@@ -281,8 +281,8 @@ u64 mock_tdh_mr_extend(struct call *c, struct tdsnp_regs *r)
 	}
 	if (e->state != TDX_SEPT_MAPPED)
 		return state_incorrect(r, e, e->level);
-	tdxm_priv_read(td->hkid, e->hpa + (gpa - e->gpa), chunk, sizeof(chunk));
-	tdx_mrtd_extend(&td->mr, gpa, chunk);
+	tdxm_priv_read(td->hkid, e->hpa + (gpa - e->gpa), blk.data, sizeof(blk.data));
+	tdx_mrtd_extend_block(&td->mr, gpa, &blk);
 	r->rcx = 0;
 	r->rdx = 0;
 	return TDX_SUCCESS;
