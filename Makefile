@@ -263,6 +263,15 @@ $(O)/asan/tests/test_uvmm_tdx_l2: $(O)/asan/obj/tests/unit/test_uvmm_tdx_l2.o \
 		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+# ACCESS_* on the example VMM's tdx_l2 device (its mock host's devices).
+$(O)/plain/tests/test_uabi_tdx_l2_access: $(O)/plain/obj/tests/unit/test_uabi_tdx_l2_access.o \
+		$(O)/plain/obj/tools/uvmm.o $(O)/plain/libtdsnp-mock.a $(O)/plain/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka -lunicorn $(LIBS)
+$(O)/asan/tests/test_uabi_tdx_l2_access: $(O)/asan/obj/tests/unit/test_uabi_tdx_l2_access.o \
+		$(O)/asan/obj/tools/uvmm.o $(O)/asan/libtdsnp-mock.a $(O)/asan/libtdsnp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka -lunicorn $(LIBS)
 $(O)/tsan/tests/test_uvmm_tdx_l2: $(O)/tsan/obj/tests/unit/test_uvmm_tdx_l2.o \
 		$(O)/tsan/obj/tools/uvmm.o $(O)/tsan/libtdsnp-mock.a $(O)/tsan/libtdsnp.a
 	@mkdir -p $(dir $@)
@@ -363,6 +372,12 @@ $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS)): $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/fu
 
 # The user-mode VMM ABI dispatcher's target (corpus tests/fuzz/corpus/uabi).
 $(O)/fuzz/fuzz_uabi: $(O)/fuzz/obj/tests/fuzz/fuzz_uabi.o $(O)/fuzz/libtdsnp-all.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
+# ... with the tdx_l2 platform as its first device (corpus tests/fuzz/corpus/uabi_tdx_l2).
+$(O)/fuzz/obj/fuzz_uabi_tdx_l2.o: tests/fuzz/fuzz_uabi.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_FLAGS) -DFUZZ_UABI_TDX_L2 -MMD -MP -c -o $@ $<
+$(O)/fuzz/fuzz_uabi_tdx_l2: $(O)/fuzz/obj/fuzz_uabi_tdx_l2.o $(O)/fuzz/libtdsnp-all.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lunicorn $(LIBS)
 
 fuzz-api: $(addprefix $(O)/fuzz/fuzz_,$(FUZZ_TARGETS))

@@ -93,8 +93,8 @@ step "fault campaign: 60 seeds x 5 rates x 4 backends, 12 with guests running" \
 echo "== API fuzzing (libFuzzer, clang; 10 s per backend from the checked-in corpus)"
 step "fuzz vmm-core API: tdx_host, snp_host, snp_vmpl, tdx_l2" \
 	sh -c 'make -s -j"$0" build/fuzz/fuzz_tdx_host build/fuzz/fuzz_snp_host build/fuzz/fuzz_snp_vmpl build/fuzz/fuzz_tdx_l2 && scripts/fuzz-api.sh 10 tdx_host snp_host snp_vmpl tdx_l2' "$jobs"
-step "fuzz the user-mode VMM ABI dispatcher (10 s)" \
-	sh -c 'make -s -j"$0" build/fuzz/fuzz_uabi && scripts/fuzz-api.sh 10 uabi' "$jobs"
+step "fuzz the user-mode VMM ABI dispatcher (10 s each: uabi, uabi_tdx_l2)" \
+	sh -c 'make -s -j"$0" build/fuzz/fuzz_uabi build/fuzz/fuzz_uabi_tdx_l2 && scripts/fuzz-api.sh 10 uabi uabi_tdx_l2' "$jobs"
 
 echo "== hostile guest (libFuzzer; 10 s per target from the checked-in corpus)"
 step "fuzz the guest-facing surface: guest_tdx, guest_snp, guest_snp_host" \

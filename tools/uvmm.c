@@ -804,7 +804,8 @@ static void tdx_l2_down(void)
  * @dev: out: the dispatcher's device: VM indices 1..3 are VMs of @backend
  *       (on snp_vmpl VMPL1..3, the SNP platform bit set; on tdx_l2 L2 VMs
  *       1..3 of the TD whose L1 VMM this process is, the TD partitioning
- *       bit set); an SNP device reports the mock CPU's C-bit in
+ *       bit set and ACCESS_MSR/IO/MMIO through TDG.VP.VMCALL to the host's
+ *       devices); an SNP device reports the mock CPU's C-bit in
  *       CAPABILITIES
  *
  * One platform at a time per process.
@@ -838,6 +839,7 @@ int uvmm_platform_up_backend(u32 backend, struct uabi_dev **dev)
 		break;
 	case VMM_BACKEND_TDX_L2:
 		cfg.features = TDSNP_PLATFORM_TDP;
+		cfg.access = &uabi_access_tdvmcall;	/* the host's devices, tdx_l1_host.h */
 		for (i = 1; i <= 3; i++)
 			cfg.slots[i].vm_index = i;	/* L2 VM i */
 		ret = tdx_l2_up();

@@ -8,7 +8,13 @@
  * of them, handles of every type (and stale or made-up ones), mappings,
  * scribbles over run pages and event areas, closes in any order, and guest
  * entries on the scripted source (their exits come from fuzzed guest
- * memory, instruction bytes included).  Pointers inside arguments always
+ * memory, instruction bytes included).  Built with FUZZ_UABI_TDX_L2
+ * (fuzz_uabi_tdx_l2, corpus tests/fuzz/corpus/uabi_tdx_l2) the first device
+ * is the tdx_l2 platform instead: this process the L1 VMM of a TD
+ * (tests/mocks/tdx_l1_setup.h), VM indices 1..3 its L2 VMs, ACCESS_* through
+ * TDG.VP.VMCALL to the host's devices (tdx_l1_host.h), and its vCPUs are
+ * entered too (the L2 runs fuzzed memory on the mock CPU, a short
+ * instruction budget per entry).  Pointers inside arguments always
  * point at this program's buffers: the in-process transport trusts them as
  * a kernel's copy_from_user() would fault on them.
  *
@@ -16,7 +22,8 @@
  * event is open on its device (else WAIT_FOR_EVENT could wait for ever), and
  * event handles are never waited on.  After the input every handle is
  * closed and nothing may be left: no live ABI object, no page outstanding,
- * firmware-owned or quarantined in the mock's arena.
+ * firmware-owned or quarantined in the mock's arena (tdx_l2: no pool page
+ * lent, every L2 RAM page private to the L1 and aliased nowhere).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,12 +40,26 @@
 #include "../common/tdx_host_env.h"
 #include "../common/uabi_script.h"
 #include "fuzz_vmm_api.h"
+#ifdef FUZZ_UABI_TDX_L2
+#include <vmm/tdx_l2.h>
+#include "../mocks/tdx_l1_host.h"
+#include "../mocks/tdx_l1_setup.h"
+#include "../mocks/tdx_l2_run.h"
+#endif
 
 #define MAX_OPS		48
 #define MAX_HANDLES	24
 #define MAX_MAPS	8
 #define SCRIPT_PAGES	8
+#ifdef FUZZ_UABI_TDX_L2
+/* The L2 RAM of the L1 setup: every range make_args() picks, and some beyond. */
+#define TDX_BASE	0x100000ULL
+#define L2_RAM_PAGES	24
+/* Instructions an L2 entry may run before the host's timer ends it. */
+#define L2_BUDGET	500
+#else
 #define TDX_BASE	0xfff00000ULL
+#endif
 
 #include "fuzz_check.h"
 
@@ -64,6 +85,7 @@ static u32 nr_hs;
 static struct fmap maps[MAX_MAPS];
 static struct tdsnp_arena *arena;
 static struct tdsnp_arena_stats base_stats;
+static u64 base_violations;
 
 static int a_any(void *ctx, u64 addr, bool write, u64 *val)
 {
@@ -92,8 +114,57 @@ static int a_mmio(void *ctx, u64 gpa, u32 size, bool write, u64 *val)
 
 static const struct uabi_access_ops access_ops = { .msr = a_msr, .io = a_io, .mmio = a_mmio };
 
+#ifdef FUZZ_UABI_TDX_L2
+/* The host's devices as every input finds them: two MSRs, a few ports and registers. */
+static void host_devices(void)
+{
+	tdsnp_mock_tdx_l1_host_reset();
+	if (tdsnp_mock_tdx_l1_host_set_msr(0x1b, 0xfee00900ULL) ||
+	    tdsnp_mock_tdx_l1_host_set_msr(0x10, 0x123456789ULL) ||
+	    tdsnp_mock_tdx_l1_host_set_mmio(0, 8, 0x0123456789abcdefULL))
+		abort();
+	tdsnp_mock_tdx_l1_host_set_port(0x3fd, 0x60);
+	tdsnp_mock_tdx_l1_host_set_port(0x80, 0x5a);
+}
+
+/* The L1 platform (tdx_l1_setup.h) in an arena of ours, whose stats the check reads. */
+static void platform_up(struct uabi_dev_config *tc)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = 256 };
+	u32 i;
+
+	arena = tdsnp_arena_create(&ac);
+	if (!arena)
+		abort();
+	tdsnp_arena_install(arena);
+	fuzz_mock_mode();
+	if (tdsnp_mock_tdx_l1_setup(3, TDX_BASE, L2_RAM_PAGES * 4096ULL) ||
+	    vmm_backend_register(&uabi_script_ops))
+		abort();
+	tdx_l2_run_set_budget(L2_BUDGET);
+	host_devices();
+	*tc = (struct uabi_dev_config){ .features = TDSNP_PLATFORM_TDP,
+					.access = &uabi_access_tdvmcall };
+	for (i = 1; i <= 3; i++) {
+		tc->slots[i].backend = VMM_BACKEND_TDX_L2 + 1;
+		tc->slots[i].vm_index = i;
+	}
+}
+#else
+static void platform_up(struct uabi_dev_config *tc)
+{
+	*tc = (struct uabi_dev_config){ .features = TDSNP_PLATFORM_NATIVE };
+	tc->slots[1].backend = VMM_BACKEND_TDX_HOST + 1;
+	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops) ||
+	    vmm_backend_register(&uabi_script_ops))
+		abort();
+	tdx_module_set_yield(false);
+	arena = tdx_host_test_arena();
+}
+#endif
+
 /**
- * LLVMFuzzerInitialize() - the mock TDX module, both backends, both devices
+ * LLVMFuzzerInitialize() - the first device's platform, the script backend, both devices
  * @argc: libFuzzer's argument count (unused)
  * @argv: libFuzzer's arguments (unused)
  *
@@ -101,22 +172,18 @@ static const struct uabi_access_ops access_ops = { .msr = a_msr, .io = a_io, .mm
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct uabi_dev_config tc = { .features = TDSNP_PLATFORM_NATIVE };
 	struct uabi_dev_config sc = { .features = TDSNP_PLATFORM_NATIVE, .access = &access_ops };
+	struct uabi_dev_config tc;
 
 	(void)argc;
 	(void)argv;
-	tc.slots[1].backend = VMM_BACKEND_TDX_HOST + 1;
 	sc.slots[2].backend = VMM_BACKEND_TEST + 1;
-	if (tdsnp_mock_tdx_host_setup() || vmm_backend_register(&vmm_tdx_host_ops) ||
-	    vmm_backend_register(&uabi_script_ops))
-		abort();
-	tdx_module_set_yield(false);
-	arena = tdx_host_test_arena();
+	platform_up(&tc);
 	if (uabi_dev_create(&tc, &devs[0]) || uabi_dev_create(&sc, &devs[1]) ||
 	    tdsnp_client_inproc(devs[0], &cl[0]) || tdsnp_client_inproc(devs[1], &cl[1]))
 		abort();
 	tdsnp_arena_stats(arena, &base_stats);
+	base_violations = tdsnp_mock_violations();
 	return 0;
 }
 
@@ -187,7 +254,11 @@ static void make_args(struct in *in, int dev, u32 call, struct args *a)
 		a->op.max_vcpus = get8(in) % 4;
 		a->op.mem_base = base + ((u64)(get8(in) % 3) << 11);
 		a->op.mem_size = (u64)(get8(in) % 17) << 12;
+#ifdef FUZZ_UABI_TDX_L2
+		a->op.xfam = 0;		/* an L2 VM has no XFAM of its own */
+#else
 		a->op.xfam = dev ? 0 : TDX_XFAM_FIXED1;
+#endif
 		a->op.reserved = get8(in) == 0xff;
 		break;
 	case TDSNP_CALL_VCPU_CREATE:
@@ -237,6 +308,12 @@ static void make_args(struct in *in, int dev, u32 call, struct args *a)
 	case TDSNP_CALL_ACCESS_IO:
 	case TDSNP_CALL_ACCESS_MMIO:
 		a->ac.addr = get8(in) % 2 ? get8(in) : get64(in);
+#ifdef FUZZ_UABI_TDX_L2
+		/* Often the register file of tdx_l1_host.h, with or without the shared bit. */
+		if (call == TDSNP_CALL_ACCESS_MMIO && (a->ac.addr & 0x80))
+			a->ac.addr = TDX_L1_HOST_MMIO_GPA + (a->ac.addr & 0xfff & ~1ULL) - 0x80 +
+				     (a->ac.addr & 1 ? TDX_L1_HOST_SHARED_BIT : 0);
+#endif
 		a->ac.size = get8(in) % 10;
 		a->ac.flags = get8(in) % 3;
 		a->ac.value = get64(in);
@@ -279,6 +356,34 @@ static const u32 plain_calls[] = {
 	TDSNP_CALL_OPEN_PHYSMEM, TDSNP_CALL_VM_LOAD, TDSNP_CALL_VM_FINALIZE, 0, 99,
 };
 
+#ifdef FUZZ_UABI_TDX_L2
+/*
+ * A successful ACCESS_* on the tdx_l2 device read or wrote what the host's
+ * devices hold now (tdx_l1_host.h): the value a read returned, or the
+ * value a write left there.
+ */
+static void check_access(u32 call, const struct tdsnp_access *ac)
+{
+	u64 v = 0;
+	u32 i;
+
+	switch (call) {
+	case TDSNP_CALL_ACCESS_MSR:
+		CHECK(!tdsnp_mock_tdx_l1_host_msr((u32)ac->addr, &v));
+		break;
+	case TDSNP_CALL_ACCESS_IO:
+		for (i = ac->size; i--;)
+			v = (v << 8) | tdsnp_mock_tdx_l1_host_port((u16)(ac->addr + i));
+		break;
+	default:
+		v = tdsnp_mock_tdx_l1_host_mmio((ac->addr & ~TDX_L1_HOST_SHARED_BIT) -
+						TDX_L1_HOST_MMIO_GPA, ac->size);
+		break;
+	}
+	CHECK(v == ac->value);
+}
+#endif
+
 static void one_call(struct in *in)
 {
 	static struct args a;
@@ -292,6 +397,10 @@ static void one_call(struct in *in)
 	make_args(in, dev, call, &a);
 	ret = tdsnp_call(cl[dev], h, call, &a);
 	CHECK(ret <= 0 && ret >= -4095);
+#ifdef FUZZ_UABI_TDX_L2
+	if (!ret && !dev && call >= TDSNP_CALL_ACCESS_MSR && call <= TDSNP_CALL_ACCESS_MMIO)
+		check_access(call, &a.ac);
+#endif
 	if (!ret)
 		note_result(call, dev, k ? k->vm : -1, &a);
 }
@@ -336,10 +445,17 @@ static void wait_vcpu(struct in *in)
 	int dev, h = pick(in, &dev, &k);
 	long ret;
 
-	/* Only scripted vCPUs, and only with nobody's event to wait for. */
-	if (!k || k->type != TDSNP_HANDLE_VCPU || k->dev != 1 || dev_has_event(1))
+	/*
+	 * Only scripted vCPUs (and tdx_l2's, whose entries the budget ends), and
+	 * only with nobody's event to wait for.
+	 */
+	if (!k || k->type != TDSNP_HANDLE_VCPU || dev_has_event(k->dev))
 		return;
-	ret = tdsnp_call(cl[1], h, TDSNP_CALL_WAIT_FOR_EVENT, &w);
+#ifndef FUZZ_UABI_TDX_L2
+	if (k->dev != 1)
+		return;
+#endif
+	ret = tdsnp_call(cl[k->dev], h, TDSNP_CALL_WAIT_FOR_EVENT, &w);
 	CHECK(ret <= 0 && ret >= -4095);
 }
 
@@ -390,6 +506,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	u32 ops = 0;
 	int i;
 
+#ifdef FUZZ_UABI_TDX_L2
+	host_devices();
+#endif
 	while (in.n && ops++ < MAX_OPS) {
 		switch (get8(&in) % 8) {
 		case 0:
@@ -428,5 +547,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	CHECK(st.fw_owned == base_stats.fw_owned);
 	CHECK(st.quarantined == base_stats.quarantined);
 	CHECK(st.violations == base_stats.violations);
+	CHECK(tdsnp_mock_violations() == base_violations);
+#ifdef FUZZ_UABI_TDX_L2
+	CHECK(tdsnp_mock_tdx_l1_pool_lent() == 0);
+	CHECK(tdsnp_mock_tdx_l1_ram_not_back() == 0);
+#endif
 	return 0;
 }

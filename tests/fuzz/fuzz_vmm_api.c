@@ -41,6 +41,7 @@
 #include "../mocks/tdx_host_setup.h"
 #include "../mocks/tdx_module_host.h"
 #include "../mocks/tdx_guest_model.h"
+#include "../mocks/tdx_l1_setup.h"
 #include "../common/tdx_host_env.h"
 #include "fuzz_vmm_api.h"
 
@@ -100,80 +101,15 @@ static unsigned int base_assigned;
 
 #if FUZZ_BACKEND == 3
 /*
- * tdx_l2: this process is the L1 inside a TD of the guest-side model.  Its
- * private pages cover every RAM range op_create() picks with an in-range
- * base (BASE .. BASE + (MAX_PAGES + 8) pages); L2_POOL more at L2_POOL_GPA
- * are lent for the vCPUs' guest-state and virtual-APIC pages (2 each).
+ * tdx_l2: this process is the L1 VMM inside a TD (tests/mocks/tdx_l1_setup.h)
+ * whose private pages cover every RAM range op_create() picks with an
+ * in-range base (BASE .. BASE + L1_PAGES pages); the setup's pool lends the
+ * vCPUs' guest-state and virtual-APIC pages.
  */
 #define L1_PAGES	(MAX_PAGES + 8)
-#define L2_POOL		(2 * 4 * MAX_VMS)
-#define L2_POOL_GPA	(BASE + L1_PAGES * PG)
-#define L2_SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
 #define L2_ATTR_RWX	0x800F			/* VALID | R | W | Xs | Xu (tdx-guest.md 4.5) */
 
 static struct tdx_guest_td *l1_td;
-static bool pool_used[L2_POOL];
-static int pool_out;
-
-static void *l2_map(void *ctx, u64 gpa)
-{
-	enum tdxg_page_state st;
-
-	(void)ctx;
-	if (tdxg_page_info(l1_td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
-		return NULL;
-	return tdxg_gpa_va(l1_td, tdsnp_gpa(gpa), PG);
-}
-
-static void l2_unmap(void *ctx, u64 gpa, void *va)
-{
-	(void)ctx;
-	(void)gpa;
-	(void)va;
-}
-
-static int l2_alloc(void *ctx, u64 *gpa)
-{
-	unsigned int i;
-
-	(void)ctx;
-	for (i = 0; i < L2_POOL; i++) {
-		if (!pool_used[i]) {
-			pool_used[i] = true;
-			pool_out++;
-			*gpa = L2_POOL_GPA + i * PG;
-			return 0;
-		}
-	}
-	return -ENOMEM;
-}
-
-static void l2_free(void *ctx, u64 gpa)
-{
-	(void)ctx;
-	pool_used[(gpa - L2_POOL_GPA) / PG] = false;
-	pool_out--;
-}
-
-/* The host outside the TD: MapGPA (tdx-guest.md 3.3). */
-static void l2_host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
-			   struct tdsnp_regs *regs)
-{
-	(void)priv;
-	(void)vcpu;
-	(void)control;
-	if (regs->r11 != TDG_VMCALL_MAP_GPA) {
-		regs->r10 = TDG_VMCALL_INVALID_OPERAND;
-		return;
-	}
-	regs->r10 = tdxg_convert(l1_td, tdsnp_gpa(regs->r12), regs->r13,
-				 regs->r12 & L2_SHARED_BIT) ? TDG_VMCALL_INVALID_OPERAND : 0;
-}
-
-static const struct vmm_tdx_l2_env l2_env = {
-	.map = l2_map, .unmap = l2_unmap, .alloc_private_page = l2_alloc,
-	.free_private_page = l2_free,
-};
 #endif
 
 /* ---- firmware's view of each page ---- */
@@ -290,34 +226,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	arena = tdx_host_test_arena();
 #elif FUZZ_BACKEND == 3
 	{
-		static struct tdxg_host host = { .vmcall = l2_host_vmcall };
-		struct tdxg_td_config tc = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
 		struct tdsnp_arena_config ac = { .nr_frames = 256 };
-		struct tdx_guest_vcpu *v;
-		struct page *p;
-		unsigned int i;
 
 		arena = tdsnp_arena_create(&ac);
 		if (!arena)
 			abort();
 		tdsnp_arena_install(arena);
-		if (tdsnp_mock_tdx_guest_install())
-			abort();
 		fuzz_mock_mode();
-		l1_td = tdxg_td_create(&tc);
-		v = l1_td ? tdxg_vcpu_create(l1_td) : NULL;
-		if (!v)
+		if (tdsnp_mock_tdx_l1_setup(2, BASE, L1_PAGES * PG))
 			abort();
-		tdxg_set_current(v);
-		tdxg_set_host(l1_td, &host);
-		for (i = 0; i < L1_PAGES + L2_POOL; i++) {
-			p = tdsnp_alloc_page();
-			if (!p || tdxg_map(l1_td, tdsnp_gpa(BASE + i * PG), TDX_PAGE_4K,
-					   TDXG_PAGE_MAPPED, p))
-				abort();
-		}
-		if (vmm_backend_register(&vmm_tdx_l2_ops) || vmm_tdx_l2_set_env(&l2_env))
-			abort();
+		l1_td = tdsnp_mock_tdx_l1_td();
 	}
 #else
 	{
@@ -373,7 +291,7 @@ static void check_clean(void)
 			CHECK(!tdxg_page_info(l1_td, tdsnp_gpa(gpa), &s, attr));
 			CHECK(s == TDXG_PAGE_MAPPED && !attr[1] && !attr[2] && !attr[3]);
 		}
-		CHECK(pool_out == 0);
+		CHECK(tdsnp_mock_tdx_l1_pool_lent() == 0);
 	}
 #else
 	CHECK(snp_mock_rmp_assigned_pages() == base_assigned);

@@ -18,9 +18,13 @@
  * [mem_base, mem_base + mem_size) with a private, accepted page of the TD
  * (L2 GPA = L1 GPA); lends the backend a pool of TDX_L1_POOL_PAGES private
  * pages (the L2_ENTER_GUEST_STATE buffers and virtual-APIC pages) at
- * TDX_L1_POOL_GPA; answers the L1's MapGPA as the host outside the TD;
+ * TDX_L1_POOL_GPA; answers the L1's MapGPA as the host outside the TD,
+ * and its RDMSR/WRMSR, IO and RequestMMIO with the scriptable devices of
+ * tdx_l1_host.h (reset by each setup);
  * installs TDG.VP.ENTER on the mock CPU (tdx_l2_run.h); registers
- * vmm_tdx_l2_ops and hands it the environment.
+ * vmm_tdx_l2_ops and hands it the environment (map, pool, interrupts, CR2
+ * of the L1 vCPU).  Tests that count or disturb what the backend does wrap
+ * the environment and the host (tdsnp_mock_tdx_l1_env(), _host()).
  *
  * Physical memory: when no provider is installed, the setup creates an
  * arena for its life (RAM, pool and the model's pages); otherwise the
@@ -51,6 +55,8 @@
 
 struct tdx_guest_td;
 struct tdx_guest_vcpu;
+struct tdxg_host;
+struct vmm_tdx_l2_env;
 
 int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size);
 void tdsnp_mock_tdx_l1_teardown(void);
@@ -60,6 +66,8 @@ void tdsnp_mock_tdx_l1_set_pinning(bool pin);
 /* Inspection for tests. */
 struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void);
 struct tdx_guest_vcpu *tdsnp_mock_tdx_l1_vcpu(u32 l1_vcpu);
+const struct vmm_tdx_l2_env *tdsnp_mock_tdx_l1_env(void);
+const struct tdxg_host *tdsnp_mock_tdx_l1_host(void);
 unsigned int tdsnp_mock_tdx_l1_pool_lent(void);
 unsigned int tdsnp_mock_tdx_l1_ram_not_back(void);
 

@@ -13,6 +13,7 @@
 #include "mock.h"
 #include "tdx_guest_model.h"
 #include "tdx_l1_setup.h"
+#include "tdx_l1_host.h"
 #include "tdx_l2_run.h"
 
 /* The TD's mapping table holds TDXG_MAX_MAPPINGS pages: RAM + pool fit in it. */
@@ -118,13 +119,31 @@ static int env_pin(void *ctx, u32 l1_vcpu)
 	return 0;
 }
 
-/* The host outside the TD: MapGPA (tdx-guest.md 3.3), nothing else. */
+/*
+ * MOV to CR2 on the L1 vCPU the calling thread is on (the model's CR2 of
+ * that vCPU), for a #PF the backend injects.
+ */
+static void env_set_cr2(void *ctx, u64 cr2)
+{
+	struct tdx_guest_vcpu *v = tdxg_current();
+
+	(void)ctx;
+	if (v)
+		tdxg_set_cr2(v, cr2);
+}
+
+/*
+ * The host outside the TD: MapGPA (tdx-guest.md 3.3) and the devices of
+ * tdx_l1_host.h (RDMSR/WRMSR, IO, RequestMMIO); nothing else.
+ */
 static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 			struct tdsnp_regs *r)
 {
 	(void)priv;
 	(void)vcpu;
 	(void)control;
+	if (tdsnp_mock_tdx_l1_host_vmcall(r))
+		return;
 	if (r->r11 != TDG_VMCALL_MAP_GPA) {
 		r->r10 = TDG_VMCALL_INVALID_OPERAND;
 		return;
@@ -214,6 +233,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		ret = map_private(TDX_L1_POOL_GPA + i * TDSNP_PAGE_SIZE, &l1.pool[i]);
 	if (ret)
 		goto fail;
+	tdsnp_mock_tdx_l1_host_reset();
 	l1.host = (struct tdxg_host){ .vmcall = host_vmcall };
 	tdxg_set_host(l1.td, &l1.host);
 	tdx_l2_run_install();
@@ -222,6 +242,7 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
 		.pin = env_pin,
+		.set_cr2 = env_set_cr2,
 	};
 	ret = vmm_backend_register(&vmm_tdx_l2_ops);
 	if (ret)
@@ -323,6 +344,33 @@ struct tdx_guest_vcpu *tdsnp_mock_tdx_l1_vcpu(u32 l1_vcpu)
 struct tdx_guest_td *tdsnp_mock_tdx_l1_td(void)
 {
 	return l1.td;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_env() - the environment the setup gave the backend
+ *
+ * A test may hand the backend an environment of its own that wraps these
+ * hooks (vmm_tdx_l2_set_env(NULL) first, while no VM exists); the
+ * teardown withdraws whichever is set.
+ *
+ * Return: the setup's hooks, or NULL when no setup is up.
+ */
+const struct vmm_tdx_l2_env *tdsnp_mock_tdx_l1_env(void)
+{
+	return l1.registered ? &l1.env : NULL;
+}
+
+/**
+ * tdsnp_mock_tdx_l1_host() - the host outside the TD the setup registered
+ *
+ * A test may register a host of its own (tdxg_set_host()) that answers
+ * sub-functions of its own and passes the rest to this one.
+ *
+ * Return: the setup's host, or NULL when no setup is up.
+ */
+const struct tdxg_host *tdsnp_mock_tdx_l1_host(void)
+{
+	return l1.td ? &l1.host : NULL;
 }
 
 /**

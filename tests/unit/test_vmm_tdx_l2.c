@@ -21,16 +21,14 @@
 #include <vmm/tdx_l2.h>
 #include "../mocks/mock.h"
 #include "../mocks/tdx_guest_model.h"
+#include "../mocks/tdx_l1_setup.h"
 #include "../mocks/tdx_l2_run.h"
 #include "../../guest/l2/programs.h"
 
 #define RAM_SIZE	0x10000ULL		/* 16 pages per L2 VM */
 #define RAM_PAGES	16
-#define RAM1		0x100000ULL
-#define RAM2		0x200000ULL
-#define POOL_GPA	0x400000ULL		/* L1 pages for guest state and vAPIC */
-#define POOL_PAGES	8
-#define SHARED_BIT	BIT_ULL(47)		/* GPAW 48 */
+#define RAM1		0x100000ULL		/* the L1 setup's RAM (tdx_l1_setup.h) */
+#define RAM2		0x200000ULL		/* the test's own private L1 pages */
 
 /* An L2's RAM (offsets from its base): page tables, code, data, IDT, GDT, stack. */
 #define OFF_PML4	0x0000
@@ -43,15 +41,19 @@
 #define OFF_GDT		0x7000
 #define OFF_STACK_TOP	0x10000
 
+/*
+ * The L1 platform is tdx_l1_setup.h's; the test adds RAM2 to its TD and
+ * wraps its environment (to count interrupt and CR2 hooks, to race a map)
+ * and its host (to answer the L2's own TDG.VP.VMCALL).
+ */
 struct l1 {
 	struct tdx_guest_td *td;
 	struct tdx_guest_vcpu *vcpu;
-	struct page *ram[2][RAM_PAGES];
-	struct page *pool[POOL_PAGES];
-	bool pool_used[POOL_PAGES];
-	int outstanding;
+	struct page *ram2[RAM_PAGES];
 	int took_interrupts;
+	const struct vmm_tdx_l2_env *l1_env;
 	struct vmm_tdx_l2_env env;
+	const struct tdxg_host *l1_host;
 	struct tdxg_host host;
 	u8 dev[0x100];
 	u32 dev_accesses;
@@ -66,146 +68,79 @@ static struct l1 g;
 
 static void *env_map(void *ctx, u64 gpa)
 {
-	enum tdxg_page_state st;
-
-	(void)ctx;
 	if (g.race_pte) {
 		*g.race_pte = 0;
 		g.race_pte = NULL;
 	}
-	if (tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
-		return NULL;
-	return tdxg_gpa_va(g.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
-}
-
-static void env_unmap(void *ctx, u64 gpa, void *va)
-{
-	(void)ctx;
-	(void)gpa;
-	(void)va;
-}
-
-static int env_alloc(void *ctx, u64 *gpa)
-{
-	int i;
-
-	(void)ctx;
-	for (i = 0; i < POOL_PAGES; i++) {
-		if (!g.pool_used[i]) {
-			g.pool_used[i] = true;
-			g.outstanding++;
-			*gpa = POOL_GPA + (u64)i * TDSNP_PAGE_SIZE;
-			return 0;
-		}
-	}
-	return -ENOMEM;
-}
-
-static void env_free(void *ctx, u64 gpa)
-{
-	(void)ctx;
-	g.pool_used[(gpa - POOL_GPA) / TDSNP_PAGE_SIZE] = false;
-	g.outstanding--;
+	return g.l1_env->map(ctx, gpa);
 }
 
 static void env_take_interrupts(void *ctx)
 {
-	(void)ctx;
 	g.took_interrupts++;
-	tdxg_set_l1_interrupt_pending(g.vcpu, false);
+	g.l1_env->take_interrupts(ctx);
 }
 
-/* MOV to CR2 on the L1's vCPU: the model's one CR2 register of that vCPU. */
+/* MOV to CR2 on the L1's vCPU (the setup's hook), counted. */
 static void env_set_cr2(void *ctx, u64 cr2)
 {
-	(void)ctx;
 	g.cr2_writes++;
-	tdxg_set_cr2(g.vcpu, cr2);
+	g.l1_env->set_cr2(ctx, cr2);
 }
 
-/* The host outside the TD: MapGPA only (tdx-guest.md 3.3). */
+/* The host outside the TD: the L2's own request here, the rest (MapGPA) the setup's. */
 static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 			struct tdsnp_regs *r)
 {
 	(void)priv;
-	(void)vcpu;
-	(void)control;
 	if (r->r11 == 0x10077) {	/* the L2's own request (l2_tdvmcall) */
 		r->r10 = 0;
 		r->r12 += 1;
 		return;
 	}
-	if (r->r11 != TDG_VMCALL_MAP_GPA) {
-		r->r10 = TDG_VMCALL_INVALID_OPERAND;
-		return;
-	}
-	r->r10 = tdxg_convert(g.td, tdsnp_gpa(r->r12), r->r13, r->r12 & SHARED_BIT) ?
-		 TDG_VMCALL_INVALID_OPERAND : 0;
+	g.l1_host->vmcall(g.l1_host->priv, vcpu, control, r);
 }
 
 static int setup(void **state)
 {
-	struct tdxg_td_config cfg = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 2 };
-	int i, j;
+	int i;
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(tdsnp_mock_tdx_guest_install(), 0);
 	/* cmocka owns SIGILL while a test runs: call the model directly. */
 	tdsnp_mock_set_direct(true);
-	g.td = tdxg_td_create(&cfg);
-	assert_non_null(g.td);
-	g.vcpu = tdxg_vcpu_create(g.td);
-	assert_non_null(g.vcpu);
-	tdxg_set_current(g.vcpu);
-	for (j = 0; j < 2; j++) {
-		for (i = 0; i < RAM_PAGES; i++) {
-			g.ram[j][i] = tdsnp_alloc_page();
-			assert_non_null(g.ram[j][i]);
-			assert_int_equal(tdxg_map(g.td, tdsnp_gpa((j ? RAM2 : RAM1) +
-							   (u64)i * TDSNP_PAGE_SIZE),
-						  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.ram[j][i]), 0);
-		}
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(2, RAM1, RAM_SIZE), 0);
+	g.td = tdsnp_mock_tdx_l1_td();
+	g.vcpu = tdsnp_mock_tdx_l1_vcpu(0);
+	for (i = 0; i < RAM_PAGES; i++) {
+		g.ram2[i] = tdsnp_alloc_page();
+		assert_non_null(g.ram2[i]);
+		assert_int_equal(tdxg_map(g.td, tdsnp_gpa(RAM2 + (u64)i * TDSNP_PAGE_SIZE),
+					  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.ram2[i]), 0);
 	}
-	for (i = 0; i < POOL_PAGES; i++) {
-		g.pool[i] = tdsnp_alloc_page();
-		assert_non_null(g.pool[i]);
-		assert_int_equal(tdxg_map(g.td, tdsnp_gpa(POOL_GPA + (u64)i * TDSNP_PAGE_SIZE),
-					  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.pool[i]), 0);
-	}
+	g.l1_host = tdsnp_mock_tdx_l1_host();
 	g.host = (struct tdxg_host){ .vmcall = host_vmcall };
 	tdxg_set_host(g.td, &g.host);
-	tdx_l2_run_install();
-	g.env = (struct vmm_tdx_l2_env){
-		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
-		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
-		.set_cr2 = env_set_cr2,
-	};
-	assert_int_equal(vmm_backend_register(&vmm_tdx_l2_ops), 0);
+	g.l1_env = tdsnp_mock_tdx_l1_env();
+	g.env = *g.l1_env;
+	g.env.map = env_map;
+	g.env.take_interrupts = env_take_interrupts;
+	g.env.set_cr2 = env_set_cr2;
+	assert_int_equal(vmm_tdx_l2_set_env(NULL), 0);
 	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	int i, j;
+	int i;
 
 	(void)state;
-	assert_int_equal(vmm_tdx_l2_set_env(NULL), 0);
-	vmm_backend_unregister(&vmm_tdx_l2_ops);
-	tdx_l2_run_uninstall();
-	tdxg_set_current(NULL);
-	tdsnp_mock_tdx_guest_uninstall();
+	tdsnp_mock_tdx_l1_teardown();
 	tdsnp_mock_set_direct(false);
-	tdsnp_mock_uninstall();
 	tdsnp_mock_faults_clear();
-	for (j = 0; j < 2; j++)
-		for (i = 0; i < RAM_PAGES; i++)
-			tdsnp_free_page(g.ram[j][i]);
-	for (i = 0; i < POOL_PAGES; i++)
-		tdsnp_free_page(g.pool[i]);
-	tdsnp_free(g.vcpu);
-	tdxg_td_destroy(g.td);
+	for (i = 0; i < RAM_PAGES; i++)
+		tdsnp_free_page(g.ram2[i]);
 	return 0;
 }
 
@@ -333,7 +268,7 @@ static void test_l2_prints_through_the_l1_serial_device_model(void **state)
 	run_serial_from(vcpu, &x, out, sizeof(out));
 	assert_string_equal(out, "hello from L2\n");
 	assert_int_equal(vmm_vm_destroy(vm), 0);
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
 static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
@@ -536,7 +471,7 @@ static void test_revoking_write_makes_the_next_store_an_ept_violation(void **sta
 	struct vmm_vcpu *vcpu;
 	struct tdx_l2_exit_info info;
 	struct vmm_exit x;
-	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+	u32 *data = tdxg_gpa_va(g.td, tdsnp_gpa(RAM1 + OFF_DATA), TDSNP_PAGE_SIZE);
 
 	(void)state;
 	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm, &vcpu);
@@ -577,7 +512,7 @@ static void test_revoke_without_invept_stays_stale_until_tdg_vp_invept(void **st
 	struct vmm_vm *vm;
 	struct vmm_vcpu *vcpu;
 	struct vmm_exit x;
-	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+	u32 *data = tdxg_gpa_va(g.td, tdsnp_gpa(RAM1 + OFF_DATA), TDSNP_PAGE_SIZE);
 
 	(void)state;
 	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm, &vcpu);
@@ -610,7 +545,7 @@ static void test_two_l2_vms_cannot_read_each_others_pages(void **state)
 	struct vmm_vcpu *c1, *c2;
 	struct vmm_exit x;
 	static u8 page[TDSNP_PAGE_SIZE];
-	u32 *data = page_address(g.ram[0][OFF_DATA / TDSNP_PAGE_SIZE]);
+	u32 *data = tdxg_gpa_va(g.td, tdsnp_gpa(RAM1 + OFF_DATA), TDSNP_PAGE_SIZE);
 
 	(void)state;
 	make_vm(1, RAM1, 0, l2_store, l2_store_end, RAM1 + OFF_DATA, &vm1, &c1);
@@ -709,7 +644,7 @@ static void test_vm_index_and_vmcs_batches_are_checked_before_any_tdcall(void **
 	assert_int_equal(tdxg_peek_field(g.vcpu, tdx_l2_vmcs_field_id(1, 0x4004), &v), 0);
 	assert_int_equal(v, 0x40);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
 /* A write after L2_CTLS fails once: L2_CTLS/TSC_DEADLINE and the L1 pages end as before. */
@@ -750,11 +685,11 @@ static void test_failed_vm_or_vcpu_create_leaves_l2_state_and_pages_as_before(vo
 	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), -EBUSY);
 	tdsnp_mock_faults_clear();
 	assert_int_equal(tdsnp_mock_faults_injected(TDSNP_FAULT_TDX_VP_WR_BUSY), 1);
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 	assert_int_equal(vmm_vcpu_create(vm, 0, &vcpu), 0);
-	assert_int_equal(g.outstanding, 2);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 2);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
 static void test_seeded_busy_pending_interrupt_and_host_exits_are_survived(void **state)
@@ -944,11 +879,11 @@ static void test_destroy_returns_every_page_to_the_l1(void **state)
 	run_serial(vcpu, out, sizeof(out));
 	assert_int_equal(vmm_set_mem_state(vm, RAM1 + 12 * TDSNP_PAGE_SIZE,
 					   RAM1 + 14 * TDSNP_PAGE_SIZE, VMM_MEM_SHARED), 0);
-	assert_int_equal(g.outstanding, 2);	/* guest state + vAPIC */
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 2);	/* guest state + vAPIC */
 	inv = tdxg_vcpu_stats(g.vcpu)->invept[1];
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 	assert_int_equal(tdxg_vcpu_stats(g.vcpu)->invept[1], inv + 1);	/* TDG.VP.INVEPT */
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 	for (i = 0; i < RAM_PAGES; i++) {
 		gpa = RAM1 + (u64)i * TDSNP_PAGE_SIZE;
 		assert_int_equal(tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, NULL), 0);

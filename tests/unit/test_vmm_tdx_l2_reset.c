@@ -20,120 +20,26 @@
 #include <tdx/tdx_guest.h>
 #include <vmm/tdx_l2.h>
 #include "../mocks/mock.h"
-#include "../mocks/tdx_guest_model.h"
-#include "../mocks/tdx_l2_run.h"
+#include "../mocks/tdx_l1_setup.h"
 #include "../../guest/l2/reset.h"
 
 #define RAM_SIZE	0x10000ULL
-#define RAM_PAGES	16
-#define POOL_GPA	0x400000ULL
-#define POOL_PAGES	4
 
-static struct {
-	struct tdx_guest_td *td;
-	struct tdx_guest_vcpu *vcpu;
-	struct page *ram[RAM_PAGES];
-	struct page *pool[POOL_PAGES];
-	bool pool_used[POOL_PAGES];
-	int outstanding;
-	struct vmm_tdx_l2_env env;
-} g;
-
-static void *env_map(void *ctx, u64 gpa)
-{
-	enum tdxg_page_state st;
-
-	(void)ctx;
-	if (tdxg_page_info(g.td, tdsnp_gpa(gpa), &st, NULL) || st != TDXG_PAGE_MAPPED)
-		return NULL;
-	return tdxg_gpa_va(g.td, tdsnp_gpa(gpa), TDSNP_PAGE_SIZE);
-}
-
-static void env_unmap(void *ctx, u64 gpa, void *va)
-{
-	(void)ctx;
-	(void)gpa;
-	(void)va;
-}
-
-static int env_alloc(void *ctx, u64 *gpa)
-{
-	int i;
-
-	(void)ctx;
-	for (i = 0; i < POOL_PAGES; i++) {
-		if (!g.pool_used[i]) {
-			g.pool_used[i] = true;
-			g.outstanding++;
-			*gpa = POOL_GPA + (u64)i * TDSNP_PAGE_SIZE;
-			return 0;
-		}
-	}
-	return -ENOMEM;
-}
-
-static void env_free(void *ctx, u64 gpa)
-{
-	(void)ctx;
-	g.pool_used[(gpa - POOL_GPA) / TDSNP_PAGE_SIZE] = false;
-	g.outstanding--;
-}
-
+/* This process as the L1 VMM of a TD with one L2 VM, its RAM the top 64 KiB below 4 GiB. */
 static int setup(void **state)
 {
-	struct tdxg_td_config cfg = { .xfam = 3, .max_vcpus = 1, .num_l2_vms = 1 };
-	int i;
-
 	(void)state;
-	memset(&g, 0, sizeof(g));
-	assert_int_equal(tdsnp_mock_tdx_guest_install(), 0);
+	/* cmocka owns SIGILL while a test runs: call the model directly. */
 	tdsnp_mock_set_direct(true);
-	g.td = tdxg_td_create(&cfg);
-	assert_non_null(g.td);
-	g.vcpu = tdxg_vcpu_create(g.td);
-	assert_non_null(g.vcpu);
-	tdxg_set_current(g.vcpu);
-	for (i = 0; i < RAM_PAGES; i++) {
-		g.ram[i] = tdsnp_alloc_page();
-		assert_non_null(g.ram[i]);
-		assert_int_equal(tdxg_map(g.td, tdsnp_gpa(L2_RESET_RAM + (u64)i * TDSNP_PAGE_SIZE),
-					  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.ram[i]), 0);
-	}
-	for (i = 0; i < POOL_PAGES; i++) {
-		g.pool[i] = tdsnp_alloc_page();
-		assert_non_null(g.pool[i]);
-		assert_int_equal(tdxg_map(g.td, tdsnp_gpa(POOL_GPA + (u64)i * TDSNP_PAGE_SIZE),
-					  TDX_PAGE_4K, TDXG_PAGE_MAPPED, g.pool[i]), 0);
-	}
-	tdx_l2_run_install();
-	g.env = (struct vmm_tdx_l2_env){
-		.map = env_map, .unmap = env_unmap, .alloc_private_page = env_alloc,
-		.free_private_page = env_free,
-	};
-	assert_int_equal(vmm_backend_register(&vmm_tdx_l2_ops), 0);
-	assert_int_equal(vmm_tdx_l2_set_env(&g.env), 0);
-	return 0;
+	return tdsnp_mock_tdx_l1_setup(1, L2_RESET_RAM, RAM_SIZE);
 }
 
 static int teardown(void **state)
 {
-	int i;
-
 	(void)state;
-	assert_int_equal(vmm_tdx_l2_set_env(NULL), 0);
-	vmm_backend_unregister(&vmm_tdx_l2_ops);
-	tdx_l2_run_uninstall();
-	tdxg_set_current(NULL);
-	tdsnp_mock_tdx_guest_uninstall();
+	tdsnp_mock_tdx_l1_teardown();
 	tdsnp_mock_set_direct(false);
-	tdsnp_mock_uninstall();
 	tdsnp_mock_faults_clear();
-	for (i = 0; i < RAM_PAGES; i++)
-		tdsnp_free_page(g.ram[i]);
-	for (i = 0; i < POOL_PAGES; i++)
-		tdsnp_free_page(g.pool[i]);
-	tdsnp_free(g.vcpu);
-	tdxg_td_destroy(g.td);
 	return 0;
 }
 
@@ -236,7 +142,7 @@ static void test_reset_vcpu_starts_at_the_reset_vector(void **state)
 	assert_int_equal(reg(vcpu, VMM_REG_GDTR_LIMIT), 0xffff);
 	assert_int_equal(reg(vcpu, VMM_REG_IDTR_LIMIT), 0xffff);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 	assert_int_equal(vmm_tdx_l2_set_start(NULL, VMM_TDX_L2_START_RESET), -EINVAL);
 }
 
@@ -328,7 +234,7 @@ static void test_reset_l2_goes_from_real_mode_to_long_mode(void **state)
 	/* The VM exit stored EFER.LMA into the "IA-32e mode guest" entry control. */
 	assert_int_equal(get(vcpu, VMM_STATE_VMCS, 0x4012) & 0x200, 0x200);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
-	assert_int_equal(g.outstanding, 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
 int main(void)
@@ -339,15 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_l2_goes_from_real_mode_to_long_mode,
 						setup, teardown),
 	};
-	struct tdsnp_arena_config cfg = { .nr_frames = 32 };
-	struct tdsnp_arena *arena = tdsnp_arena_create(&cfg);
-	int ret;
 
-	if (!arena)
-		return 1;
-	tdsnp_arena_install(arena);
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	tdsnp_arena_install(NULL);
-	tdsnp_arena_destroy(arena);
-	return ret;
+	/* The L1 setup brings physical memory of its own (tdx_l1_setup.h). */
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
