@@ -280,9 +280,7 @@ TDSNP_UAPI_SIZE(struct tdsnp_event_range, 24);
  *        32-byte vector move or MOVDIR64B, comes as successive 8-byte
  *        requests, lowest address first)
  * @write: out: 1 for a guest write (the value in @value), 0 for a read
- * @vcpu: out: the index of the vCPU that made the access on an IO event;
- *        0xffffffff on an MMIO event (vmm-core's device-model callbacks
- *        are not told the vCPU)
+ * @vcpu: out: the index of the vCPU that made the access
  * @result: in: 0, or a negative errno to fail the access (the vCPU then
  *          stops with TDSNP_EXIT_UNHANDLED)
  * @value: out for a write; in (the answer) for a read

@@ -271,8 +271,9 @@ static void test_l2_prints_through_the_l1_serial_device_model(void **state)
 	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
+	(void)vcpu;
 	(void)ctx;
 	*val = 0;
 	memcpy(val, g.dev + (gpa - L2_MMIO_GPA), size);
@@ -280,8 +281,9 @@ static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
+	(void)vcpu;
 	(void)ctx;
 	memcpy(g.dev + (gpa - L2_MMIO_GPA), &val, size);
 	g.dev_accesses++;
