@@ -74,7 +74,8 @@ u64 vmm_snp_psc_entries(struct vmm_vm *vm, struct tdsnp_snp_psc_desc *d, u16 end
 	if (cur > end || d->hdr.reserved)
 		return SNP_PSC_ERR_INVALID_HDR;
 	for (i = cur; i <= end; i++) {
-		int ret = vmm_snp_psc_page(vm, READ_ONCE(d->entries[i]));
+		u64 entry = d->entries[i];	/* packed: a plain read, once */
+		int ret = vmm_snp_psc_page(vm, entry);
 
 		if (ret)
 			return ret == -EINVAL ? SNP_PSC_ERR_INVALID_ENTRY : SNP_PSC_ERR_GENERIC;

@@ -1212,6 +1212,7 @@ static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	struct tdxl2_vm *v = w->v;
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 	void *va;
+	u8 *p;
 	u8 st;
 
 	if (gpa < v->mem_base || i >= v->nr_pages || (gpa & (size - 1)))
@@ -1224,8 +1225,19 @@ static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
 	if (!va)
 		return -EFAULT;
-	*val = 0;
-	memcpy(val, (u8 *)va + (gpa & ~TDSNP_PAGE_MASK), size);
+	p = (u8 *)va + (gpa & ~TDSNP_PAGE_MASK);
+	/*
+	 * Another vCPU's page walk may set accessed/dirty bits in this entry
+	 * meanwhile (a locked OR, as the CPU's): read it in one access.
+	 */
+	if (size == 8) {
+		*val = READ_ONCE(*(u64 *)p);
+	} else if (size == 4) {
+		*val = READ_ONCE(*(u32 *)p);
+	} else {
+		*val = 0;
+		memcpy(val, p, size);
+	}
 	v->env->unmap(v->env->ctx, gpa & TDSNP_PAGE_MASK, va);
 	return 0;
 }

@@ -953,7 +953,8 @@ static struct uabi_event *mmio_slot_event(struct uabi_mmio_slot *s)
 }
 
 /* vmm-core's device-model callbacks for an MMIO_EVENT range. */
-static int ev_mmio(void *ctx, u64 gpa, unsigned int size, bool write, u64 *val)
+static int ev_mmio(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, bool write,
+		   u64 *val)
 {
 	struct uabi_mmio_slot *s = ctx;
 	struct uabi_event *ev = mmio_slot_event(s);
@@ -967,7 +968,7 @@ static int ev_mmio(void *ctx, u64 gpa, unsigned int size, bool write, u64 *val)
 	req.size = size;
 	req.write = write;
 	req.value = write ? *val : 0;
-	req.vcpu = 0xffffffffU;
+	req.vcpu = vmm_vcpu_index(vcpu);
 	ret = event_round_trip(ev, &req);
 	if (!ret && !write)
 		*val = req.value;
@@ -975,14 +976,14 @@ static int ev_mmio(void *ctx, u64 gpa, unsigned int size, bool write, u64 *val)
 	return ret;
 }
 
-static int ev_mmio_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int ev_mmio_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
-	return ev_mmio(ctx, gpa, size, false, val);
+	return ev_mmio(ctx, vcpu, gpa, size, false, val);
 }
 
-static int ev_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int ev_mmio_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
-	return ev_mmio(ctx, gpa, size, true, &val);
+	return ev_mmio(ctx, vcpu, gpa, size, true, &val);
 }
 
 static const struct vmm_mmio_ops ev_mmio_ops = {

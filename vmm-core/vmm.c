@@ -1725,10 +1725,11 @@ static int emul_mem(struct emul_ctx *e, u64 gpa, unsigned int size, bool write, 
 
 	if (dev) {
 		if (write)
-			return emul_write_now(e) ? dev->ops->write(dev->ctx, gpa, size, *val) : 0;
+			return emul_write_now(e) ?
+			       dev->ops->write(dev->ctx, e->vcpu, gpa, size, *val) : 0;
 		if (emul_replay_read(e, VMM_EXIT_MMIO, gpa, size, val))
 			return 0;
-		ret = dev->ops->read(dev->ctx, gpa, size, val);
+		ret = dev->ops->read(dev->ctx, e->vcpu, gpa, size, val);
 		if (!ret)
 			emul_record_read(e, VMM_EXIT_MMIO, gpa, size, *val);
 		return ret;
@@ -2083,9 +2084,9 @@ static bool handle_mmio(struct vmm_vcpu *vcpu, struct vmm_backend_exit *bx,
 		return false;
 	}
 	if (exit->mmio.write)
-		ret = dev->ops->write(dev->ctx, gpa, exit->mmio.size, exit->mmio.value);
+		ret = dev->ops->write(dev->ctx, vcpu, gpa, exit->mmio.size, exit->mmio.value);
 	else
-		ret = dev->ops->read(dev->ctx, gpa, exit->mmio.size, &exit->mmio.value);
+		ret = dev->ops->read(dev->ctx, vcpu, gpa, exit->mmio.size, &exit->mmio.value);
 	if (!ret && !exit->mmio.write)
 		ret = vm->ops->mmio_done ? vm->ops->mmio_done(vcpu, exit) : -EOPNOTSUPP;
 	if (ret) {

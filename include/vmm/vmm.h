@@ -291,14 +291,18 @@ struct vmm_backend_exit {
 	u8 mode;
 };
 
+struct vmm_vcpu;
+
 /**
  * struct vmm_mmio_ops - a device model's MMIO region
- * @read: read @size bytes at @gpa into *@val; 0 or a negative errno
- * @write: write the low @size bytes of @val at @gpa; 0 or a negative errno
+ * @read: read @size bytes at @gpa into *@val for @vcpu (the vCPU whose
+ *        access it is, as KVM's device ops are told); 0 or a negative errno
+ * @write: write the low @size bytes of @val at @gpa for @vcpu; 0 or a
+ *         negative errno
  */
 struct vmm_mmio_ops {
-	int (*read)(void *ctx, u64 gpa, unsigned int size, u64 *val);
-	int (*write)(void *ctx, u64 gpa, unsigned int size, u64 val);
+	int (*read)(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val);
+	int (*write)(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val);
 };
 
 #define VMM_MAX_MMIO_REGIONS	16

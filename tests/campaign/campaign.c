@@ -1255,8 +1255,9 @@ static const enum tdsnp_mock_fault l2_run_kinds[] = {
 
 static u8 l2_dev[8];
 
-static int l2_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int l2_dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
+	(void)vcpu;
 	(void)ctx;
 	*val = 0;
 	if (gpa - L2_MMIO_GPA + size > sizeof(l2_dev))
@@ -1265,8 +1266,9 @@ static int l2_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int l2_dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int l2_dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
+	(void)vcpu;
 	(void)ctx;
 	if (gpa - L2_MMIO_GPA + size > sizeof(l2_dev))
 		return -EINVAL;

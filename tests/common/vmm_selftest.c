@@ -846,10 +846,11 @@ struct dev {
 	unsigned int reads, writes, last_size;
 };
 
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
 	struct dev *d = ctx;
 
+	(void)vcpu;
 	d->reads++;
 	d->last_gpa = gpa;
 	d->last_size = size;
@@ -857,10 +858,11 @@ static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
 	struct dev *d = ctx;
 
+	(void)vcpu;
 	d->writes++;
 	d->last_gpa = gpa;
 	d->last_size = size;

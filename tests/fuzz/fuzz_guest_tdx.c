@@ -174,8 +174,9 @@ static u64 dev_value_at(u64 gpa, unsigned int size)
 	return ((gpa * 0x9e3779b97f4a7c15ULL) ^ 0x1234567890abcdefULL) & size_mask(size);
 }
 
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
+	(void)vcpu;
 	(void)ctx;
 	g.dev_calls++;
 	g.dev_gpa = gpa;
@@ -185,8 +186,9 @@ static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
+	(void)vcpu;
 	(void)ctx;
 	g.dev_calls++;
 	g.dev_gpa = gpa;

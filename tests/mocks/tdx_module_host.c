@@ -373,6 +373,14 @@ static void ks_xor(u16 hkid, u64 pa, u8 *d, const u8 *s, size_t len)
  */
 static u64 priv_gen;
 
+/*
+ * Bumped after every leaf that may change an S-EPT entry or a page's state
+ * (model_seamcall()) and at every in-TD ACCEPT: a runner that mapped pages
+ * as the S-EPT said (tdx_vp_run_user.c) walks it again only when it moved.
+ * Never reset, not even by a reinstall.
+ */
+static u64 sept_gen;
+
 /**
  * tdxm_priv_write() - write TD private memory as the KeyID encrypts it
  * @hkid: the private KeyID
@@ -1199,6 +1207,7 @@ u64 tdx_module_vp_accept_level(struct tdx_module_vp *v, u64 gpa, unsigned int le
 		for (off = 0; off < tdxm_span(level); off += TDSNP_PAGE_SIZE)
 			tdxm_priv_zero(vp->td->hkid, e->hpa + off);
 		e->state = TDX_SEPT_MAPPED;
+		tdsnp_atomic64_add(&sept_gen, 1);
 		ret = TDX_SUCCESS;
 	} else if (e && e->state == TDX_SEPT_MAPPED) {
 		/* The level in the detail, as tdx_guest_model.c h_page_accept() answers. */
@@ -1237,6 +1246,17 @@ void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write)
 u64 tdx_module_priv_gen(void)
 {
 	return tdsnp_atomic64_read(&priv_gen);
+}
+
+/**
+ * tdx_module_sept_gen() - a counter of S-EPT and page-state changes
+ *
+ * Return: a value that changes whenever a SEAMCALL or an in-TD ACCEPT may
+ * have changed what any TD's S-EPT maps (a GPA's page, level or state).
+ */
+u64 tdx_module_sept_gen(void)
+{
+	return tdsnp_atomic64_read(&sept_gen);
 }
 
 /**
@@ -1311,6 +1331,19 @@ static bool before_ready_ok(u32 leaf)
 	       leaf == TDH_SYS_UPDATE;
 }
 
+/*
+ * sept_gen: the leaves below read, or write only vCPU/TD fields and private
+ * memory (priv_gen); any other leaf bumps it, so a leaf added later is safe
+ * by default.
+ */
+static bool leaf_keeps_sept(u32 leaf)
+{
+	return leaf == TDH_VP_ENTER || leaf == TDH_VP_RD || leaf == TDH_VP_WR ||
+	       leaf == TDH_MNG_RD || leaf == TDH_MEM_RD || leaf == TDH_MEM_WR ||
+	       leaf == TDH_MEM_SEPT_RD || leaf == TDH_PHYMEM_PAGE_RDMD ||
+	       leaf == TDH_SYS_RD || leaf == TDH_SYS_RDALL || leaf == TDH_SYS_INFO;
+}
+
 static void model_seamcall(void *priv, struct tdsnp_regs *r)
 {
 	u32 leaf = (u32)(r->rax & 0xffff);
@@ -1335,6 +1368,8 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 		r->rcx = 0;
 		r->rdx = 0;
 	}
+	if (!leaf_keeps_sept(leaf))
+		tdsnp_atomic64_add(&sept_gen, 1);
 	release_all(&c);
 	tdxm.in_seam--;
 	tdsnp_mutex_unlock(&tdxm.lock);
@@ -1416,6 +1451,7 @@ void tdsnp_mock_tdx_module_uninstall(void)
 	if (!tdxm.installed)
 		return;
 	unregister();
+	tdsnp_atomic64_add(&sept_gen, 1);
 	while (tdxm.tds)
 		tdxm_free_td(tdxm.tds);
 	while ((n = mock_htab_pop(&tdxm.pamt))) {

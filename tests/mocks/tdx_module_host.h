@@ -119,6 +119,7 @@ u64 tdx_module_vp_accept_level(struct tdx_module_vp *v, u64 gpa, unsigned int le
 void tdx_module_vp_priv(struct tdx_module_vp *v, u64 hpa, void *buf, bool write);
 void tdx_module_vp_disable(struct tdx_module_vp *v);
 u64 tdx_module_priv_gen(void);
+u64 tdx_module_sept_gen(void);
 
 /* Host glue (tdx_module_host_user.c / tdx_module_host_kernel.c). */
 void tdx_module_host_set_owned(struct page *page, bool owned);

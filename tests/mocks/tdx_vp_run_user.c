@@ -113,6 +113,9 @@ struct vcpu_ctx {
 		u64 value;
 	} msr[VCPU_MSRS];
 	u32 nr_msr;
+	/* tdx_module_sept_gen() when revalidate() last walked every page. */
+	u64 sept_gen;
+	bool sept_walked;
 	struct vcpu_ctx *next;
 };
 
@@ -382,7 +385,7 @@ static void plain_sync(struct run *rn, struct plain *p, bool store, bool alone)
 		memcpy(p->clean, p->buf, PAGE_SZ);
 	}
 	memcpy(p->cipher, plain_cipher(p), PAGE_SZ);
-	p->gen = tdx_module_priv_gen();
+	__atomic_store_n(&p->gen, tdx_module_priv_gen(), __ATOMIC_RELAXED);
 }
 
 /*
@@ -411,7 +414,7 @@ static bool plain_stale(struct plain *p)
 		return false;
 	if (memcmp(plain_cipher(p), p->cipher, PAGE_SZ) != 0)
 		return true;
-	p->gen = gen;
+	__atomic_store_n(&p->gen, gen, __ATOMIC_RELAXED);
 	return false;
 }
 
@@ -594,17 +597,26 @@ static void write_back(struct run *rn)
 		pthread_mutex_lock(&vcpus_lock);
 		for (i = 0; i < rn->v->nr; i++)
 			if (rn->v->pages[i].p && rn->v->pages[i].p->gen == before)
-				rn->v->pages[i].p->gen = before + n;
+				__atomic_store_n(&rn->v->pages[i].p->gen, before + n,
+						 __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&vcpus_lock);
 	}
 	pthread_mutex_unlock(&sync_lock);
 }
 
-/* At an entry: keep what the S-EPT still maps there, refreshed. */
+/*
+ * At an entry: keep what the S-EPT still maps there, refreshed.  A private
+ * page is looked up in the S-EPT again only when tdx_module_sept_gen() moved
+ * since the last walk (no leaf can have changed its mapping otherwise), and
+ * compared with the module's page only when tdx_module_priv_gen() moved
+ * since it was last known current (plain_stale()).  The shared EPT is the
+ * host's own memory, changed without the module: walked at every entry.
+ */
 static void revalidate(struct run *rn)
 {
 	struct vcpu_ctx *v = rn->v;
-	bool ve;
+	u64 sgen = tdx_module_sept_gen(), pgen = tdx_module_priv_gen();
+	bool ve, walk = !v->sept_walked || v->sept_gen != sgen;
 	u32 i = 0;
 
 	while (i < v->nr) {
@@ -612,6 +624,16 @@ static void revalidate(struct run *rn)
 		u64 hpa;
 		u8 state;
 
+		if (m->p && !walk) {
+			if (__atomic_load_n(&m->p->gen, __ATOMIC_RELAXED) == pgen) {
+				i++;
+				continue;
+			}
+			hpa = m->p->hpa;
+			state = TDX_SEPT_MAPPED;
+		} else if (m->p) {
+			tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
+		}
 		if (!m->p) {
 			/* Shared: still the page the host's shared EPT maps there? */
 			if (shared_walk(rn, m->gpa, &ve) == m->shared_hpa) {
@@ -622,7 +644,6 @@ static void revalidate(struct run *rn)
 			*m = v->pages[--v->nr];
 			continue;
 		}
-		tdx_module_vp_gpa(rn->vp, m->gpa, &hpa, &state);
 		if (state == TDX_SEPT_MAPPED && hpa == m->p->hpa) {
 			bool stale;
 
@@ -643,6 +664,8 @@ static void revalidate(struct run *rn)
 		pthread_mutex_unlock(&vcpus_lock);
 		*m = v->pages[--v->nr];
 	}
+	v->sept_gen = sgen;
+	v->sept_walked = true;
 }
 
 /* Free a vCPU context (vcpus_lock held, unlinked by the caller). */

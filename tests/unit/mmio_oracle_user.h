@@ -32,11 +32,12 @@ struct regfile {
 	u32 reads, writes;
 };
 
-static int regfile_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int regfile_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
 	struct regfile *d = ctx;
 	u64 off = gpa - MMIO_FORMS_GPA;
 
+	(void)vcpu;
 	assert_true(off + size <= sizeof(d->regs));
 	*val = 0;
 	memcpy(val, d->regs + off, size);
@@ -44,11 +45,12 @@ static int regfile_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int regfile_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int regfile_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
 	struct regfile *d = ctx;
 	u64 off = gpa - MMIO_FORMS_GPA;
 
+	(void)vcpu;
 	assert_true(off + size <= sizeof(d->regs));
 	memcpy(d->regs + off, &val, size);
 	d->writes++;

@@ -20,10 +20,11 @@ struct snp_dev {
 	u32 read_size[4];
 };
 
-static int snp_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int snp_dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
 	struct snp_dev *d = ctx;
 
+	(void)vcpu;
 	if (d->nr_reads < 4) {
 		d->read_gpa[d->nr_reads] = gpa;
 		d->read_size[d->nr_reads] = size;
@@ -33,10 +34,11 @@ static int snp_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int snp_dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int snp_dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
 	struct snp_dev *d = ctx;
 
+	(void)vcpu;
 	if (d->nr_writes < 4) {
 		d->write_gpa[d->nr_writes] = gpa;
 		d->write_size[d->nr_writes] = size;

@@ -48,8 +48,9 @@ struct tdev {
 	unsigned int nlog, sizes;
 };
 
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
+	(void)vcpu;
 	(void)ctx;
 	(void)gpa;
 	(void)size;
@@ -57,10 +58,11 @@ static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
 	struct tdev *d = ctx;
 
+	(void)vcpu;
 	(void)gpa;
 	if (d->nlog < 8)
 		d->log[d->nlog++] = val;

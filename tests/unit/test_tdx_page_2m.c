@@ -340,6 +340,61 @@ static void test_tdh_phymem_page_wbinvd_failing_after_2m_remove_quarantines_512(
 	down(NULL);
 }
 
+/* tdx_module_sept_gen() moved since *@gen (and *@gen takes its new value). */
+static bool sept_gen_moved(u64 *gen)
+{
+	u64 now = tdx_module_sept_gen();
+	bool moved = now != *gen;
+
+	*gen = now;
+	return moved;
+}
+
+/*
+ * The TD runner skips its S-EPT walk at entry while tdx_module_sept_gen()
+ * stands still (tdx_vp_run_user.c revalidate()): every leaf that changes a
+ * mapping must move it (AUG, BLOCK, TRACK, UNBLOCK, DEMOTE, REMOVE), and a
+ * read (SEPT.RD, RDMD) need not.
+ */
+static void test_sept_gen_moves_at_every_sept_change_and_not_at_reads(void **s)
+{
+	struct tdx_host_td_page_2m p;
+	struct tdx_page_md md;
+	struct tdx_ext_err e;
+	struct tdx_host_td g;
+	u64 gen;
+
+	(void)s;
+	up();
+	running_td(&g);
+	gen = tdx_module_sept_gen();
+	assert_int_equal(tdx_host_td_aug_page_2m(&g, &p, tdsnp_gpa(BIG)), 0);
+	assert_true(sept_gen_moved(&gen));
+	expect_leaf(&g, BIG, TDX_LEVEL_2M, TDX_SEPT_PENDING, page_to_phys(p.head));
+	assert_int_equal(tdsnp_tdh_phymem_page_rdmd(p.head, &md), TDX_SUCCESS);
+	assert_false(sept_gen_moved(&gen));
+	assert_int_equal(tdsnp_tdh_mem_range_block(&g.td, tdsnp_gpa(BIG), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
+	assert_true(sept_gen_moved(&gen));
+	assert_int_equal(tdsnp_tdh_mem_track(&g.td), TDX_SUCCESS);
+	assert_true(sept_gen_moved(&gen));
+	assert_int_equal(tdsnp_tdh_mem_range_unblock(&g.td, tdsnp_gpa(BIG), TDX_LEVEL_2M, &e),
+			 TDX_SUCCESS);
+	assert_true(sept_gen_moved(&gen));
+	expect_leaf(&g, BIG, TDX_LEVEL_2M, TDX_SEPT_PENDING, page_to_phys(p.head));
+	assert_int_equal(tdx_host_td_demote_2m(&g, &p), 0);
+	assert_true(p.demoted);
+	assert_true(sept_gen_moved(&gen));
+	assert_int_equal(tdx_host_td_remove_part_2m(&g, &p, 5), 0);
+	assert_true(sept_gen_moved(&gen));
+	expect_leaf(&g, BIG + 0x5000, TDX_LEVEL_4K, TDX_SEPT_FREE, 0);
+	assert_false(sept_gen_moved(&gen));
+	assert_int_equal(tdx_host_td_remove_page_2m(&g, &p), 0);
+	assert_true(sept_gen_moved(&gen));
+	assert_int_equal(tdx_host_td_destroy(&g), 0);
+	down(NULL);
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, down)
 
 int main(void)
@@ -353,6 +408,7 @@ int main(void)
 		T(test_tdh_mem_page_demote_interrupted_is_resumed),
 		T(test_td_teardown_reclaims_2m_pages_still_mapped),
 		T(test_tdh_phymem_page_wbinvd_failing_after_2m_remove_quarantines_512),
+		T(test_sept_gen_moves_at_every_sept_change_and_not_at_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,11 +205,42 @@ static void test_td_guest_runs_from_reset_vector(void **state)
 	assert_int_equal(tdsnp_tdh_vp_enter(e->vp, &a), TDX_VCPU_STATE_INCORRECT);
 }
 
+/*
+ * The runner keeps its mapping of a private page across entries only while
+ * the S-EPT stands still (tdx_module_sept_gen()): after the host takes the
+ * page holding the guest's next instruction away between two runs (BLOCK,
+ * TRACK, REMOVE through vmm-core), the next entry is an EPT violation on
+ * that fetch (SDM Table 28-7 bit 2), not the guest's next TDCALL.
+ */
+static void test_td_guest_sees_code_page_removed_between_runs(void **state)
+{
+	struct env *e = *state;
+	struct tdx_vp_enter_args a = { 0 };
+	u64 page;
+
+	assert_int_equal(vmm_vm_finalize(e->vm), 0);
+	assert_int_equal(tdsnp_tdh_vp_enter(e->vp, &a), 77);
+	assert_int_equal(a.r11, TDG_VMCALL_MAP_GPA);
+	assert_int_equal(vmm_set_mem_state(e->vm, GUEST_UCALL_POOL_GPA, GUEST_UCALL_POOL_GPA + 4096,
+					   VMM_MEM_SHARED), 0);
+	a.r10 = TDG_VMCALL_SUCCESS;
+	assert_int_equal(tdsnp_tdh_vp_enter(e->vp, &a), 77);
+	assert_int_equal(a.r11, TDG_VMCALL_INSTRUCTION_IO);
+	page = guest_rip(e) & ~0xfffULL;
+	assert_int_equal(vmm_set_mem_state(e->vm, page, page + 4096, VMM_MEM_SHARED), 0);
+	a.r10 = TDG_VMCALL_SUCCESS;
+	assert_int_equal(tdsnp_tdh_vp_enter(e->vp, &a), 48);
+	assert_int_equal(a.r8 & ~0xfffULL, page);
+	assert_true(a.rcx & 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tdh_vp_enter_before_finalize_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_td_guest_sees_code_page_removed_between_runs,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_td_guest_runs_from_reset_vector, setup,
 						teardown),
 	};

@@ -615,6 +615,8 @@ static void test_mmio_and_io_events_complete_real_instructions(void **state)
 	assert_int_equal(mm.seen[1].write, 1);
 	assert_int_equal(mm.seen[1].value, 0xabcdef01);
 	assert_int_equal(mm.seen[1].seq, mm.seen[0].seq + 1);
+	assert_int_equal(mm.seen[0].vcpu, 0);	/* the vCPU's index, as on a port event */
+	assert_int_equal(mm.seen[1].vcpu, 0);
 	assert_int_equal(io.nr_seen, 2);
 	assert_int_equal(io.seen[0].kind, TDSNP_EVENT_IO);
 	assert_int_equal(io.seen[0].addr, 0x3f8);

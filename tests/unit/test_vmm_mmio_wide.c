@@ -892,7 +892,7 @@ static void test_abi_carries_wide_accesses_as_8_byte_exits_and_events(void **sta
 		assert_int_equal(m.seen[i].addr, EVENT_GPA + 0x10 + 8ULL * (i % 2));
 		assert_int_equal(m.seen[i].size, 8);
 		assert_int_equal(m.seen[i].write, i < 2);
-		assert_int_equal(m.seen[i].vcpu, 0xffffffffU);	/* not said for MMIO events */
+		assert_int_equal(m.seen[i].vcpu, 0);	/* the vCPU whose access it is */
 	}
 	assert_int_equal(m.seen[0].value, frag[6]);
 	assert_int_equal(m.seen[1].value, frag[7]);

@@ -287,8 +287,9 @@ static void test_l2_prints_through_the_l1_serial_device_model(void **state)
 	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
 }
 
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
+	(void)vcpu;
 	(void)ctx;
 	*val = 0;
 	memcpy(val, g.dev + (gpa - L2_MMIO_GPA), size);
@@ -296,8 +297,9 @@ static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return 0;
 }
 
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
+	(void)vcpu;
 	(void)ctx;
 	memcpy(g.dev + (gpa - L2_MMIO_GPA), &val, size);
 	g.dev_accesses++;
@@ -1289,12 +1291,14 @@ static void test_l2_vec_rw_refuses_ymm_and_registers_past_xmm15(void **state)
 
 static struct sse_access sse_log[32];
 static u32 sse_log_len;
+static struct vmm_vcpu *sse_vcpu;	/* the vCPU whose accesses the model sees */
 
-static int sse_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int sse_dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
 	size_t i;
 
 	(void)ctx;
+	assert_ptr_equal(vcpu, sse_vcpu);
 	assert_true(sse_log_len < ARRAY_SIZE(sse_log));
 	sse_log[sse_log_len++] = (struct sse_access){ gpa - L2_MMIO_GPA, size, false, 0 };
 	for (i = 0; i < ARRAY_SIZE(sse_accesses); i++)
@@ -1305,9 +1309,10 @@ static int sse_dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	return -EINVAL;
 }
 
-static int sse_dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int sse_dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
 	(void)ctx;
+	assert_ptr_equal(vcpu, sse_vcpu);
 	assert_true(sse_log_len < ARRAY_SIZE(sse_log));
 	sse_log[sse_log_len++] = (struct sse_access){ gpa - L2_MMIO_GPA, size, true, val };
 	return 0;
@@ -1328,6 +1333,7 @@ static void test_l2_sse_moves_reach_a_device_model_as_its_8_byte_pieces(void **s
 	data = sse_vm(&vm, &vcpu);
 	assert_int_equal(vmm_vm_add_mmio(vm, L2_MMIO_GPA, 0x1000, &sse_dev_ops, NULL), 0);
 	sse_log_len = 0;
+	sse_vcpu = vcpu;
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
 	assert_int_equal(x.reason, VMM_EXIT_HLT);

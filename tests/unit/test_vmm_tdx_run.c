@@ -43,20 +43,22 @@ struct env {
 	struct dev dev;
 };
 
-static int dev_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int dev_read(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 *val)
 {
 	struct dev *d = ctx;
 
+	(void)vcpu;
 	d->read_gpa = gpa;
 	d->read_size = size;
 	*val = 0x0102030405060708ULL;
 	return 0;
 }
 
-static int dev_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static int dev_write(void *ctx, struct vmm_vcpu *vcpu, u64 gpa, unsigned int size, u64 val)
 {
 	struct dev *d = ctx;
 
+	(void)vcpu;
 	d->write_gpa = gpa;
 	d->write_size = size;
 	d->write_value = val;
