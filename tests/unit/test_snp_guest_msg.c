@@ -12,13 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include <openssl/evp.h>
 
 #include <tdsnp/platform.h>
 #include <snp/snp.h>
 #include <snp/snp_launch.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
+#include "snp_gmsg_oracle_user.h"
 
 #define NR_FRAMES	512
 #define ASID		6
@@ -35,47 +35,11 @@ struct world {
 	u8 req[PG], rsp[PG];
 };
 
-static void seal(const u8 key[32], u64 seqno, const u8 aad[0x30], const u8 *in, int len,
-		 u8 *out, u8 tag[16])
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	u8 iv[12] = { 0 };
-	int n = 0, i;
-
-	for (i = 0; i < 8; i++)
-		iv[i] = (u8)(seqno >> (8 * i));
-	assert_non_null(c);
-	assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv), 1);
-	assert_int_equal(EVP_EncryptUpdate(c, NULL, &n, aad, 0x30), 1);
-	assert_int_equal(EVP_EncryptUpdate(c, out, &n, in, len), 1);
-	assert_int_equal(EVP_EncryptFinal_ex(c, out + n, &n), 1);
-	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
-	EVP_CIPHER_CTX_free(c);
-}
-
 /* Open a response; false when its tag does not verify. */
 static bool open_msg(const u8 key[32], const u8 *msg, u8 *out, int len)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	u8 iv[12] = { 0 }, tag[16];
-	int n = 0, i, ok;
-
-	for (i = 0; i < 8; i++)
-		iv[i] = msg[0x20 + i];
-	memcpy(tag, msg, 16);
-	assert_non_null(c);
-	assert_int_equal(EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv), 1);
-	assert_int_equal(EVP_DecryptUpdate(c, NULL, &n, msg + 0x30, 0x30), 1);
-	assert_int_equal(EVP_DecryptUpdate(c, out, &n, msg + 0x60, len), 1);
-	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag), 1);
-	ok = EVP_DecryptFinal_ex(c, out + n, &n);
-	EVP_CIPHER_CTX_free(c);
-	return ok == 1;
-}
-
-static u32 le32(const u8 *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24;
+	return gcm_try(false, key, le64(msg + 0x20), msg + 0x30, msg + 0x60, len, out,
+		       (u8 *)msg);
 }
 
 /* A MSG_REPORT_REQ, sealed with VMPCK @vmpck at @seqno, in w->req. */
@@ -90,17 +54,7 @@ static void report_req(struct world *w, unsigned int vmpck, u64 seqno, u32 vmpl,
 	payload[0x40] = (u8)vmpl;
 	payload[0x44] = (u8)key_sel;
 	payload[0x5f] = rsvd;
-	memset(w->req, 0, PG);
-	for (i = 0; i < 8; i++)
-		w->req[0x20 + i] = (u8)(seqno >> (8 * i));
-	w->req[0x30] = 1;		/* AES-256-GCM */
-	w->req[0x31] = 1;		/* HDR_VERSION */
-	w->req[0x32] = 0x60;		/* HDR_SIZE */
-	w->req[0x34] = 5;		/* MSG_REPORT_REQ */
-	w->req[0x35] = 1;		/* MSG_VERSION */
-	w->req[0x36] = 0x60;		/* MSG_SIZE */
-	w->req[0x3c] = (u8)vmpck;
-	seal(w->vmpck[vmpck], seqno, w->req + 0x30, payload, 0x60, w->req + 0x60, w->req);
+	gmsg_seal_report_req(w->req, w->vmpck[vmpck], seqno, (u8)vmpck, payload);
 }
 
 /* SNP_GUEST_REQUEST; the firmware status, with snp_guest_message() itself succeeding. */
