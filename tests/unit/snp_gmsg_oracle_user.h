@@ -62,7 +62,7 @@ static inline u64 le64(const u8 *p)
  * @vmpck at 0x3C), then the 0x60-byte @payload sealed with @key.
  */
 static inline void gmsg_seal_report_req(u8 msg[4096], const u8 key[32], u64 seqno, u8 vmpck,
-				 const u8 payload[0x60])
+					const u8 payload[0x60])
 {
 	int i;
 
@@ -85,7 +85,7 @@ static inline void gmsg_seal_report_req(u8 msg[4096], const u8 key[32], u64 seqn
  * @vmpck) and open its payload with @key into @plain (0x4C0 bytes).
  */
 static inline void gmsg_open_report_rsp(const u8 *rsp, const u8 key[32], u64 seqno, u8 vmpck,
-				 u8 plain[0x4c0])
+					u8 plain[0x4c0])
 {
 	assert_int_equal(le64(rsp + 0x20), seqno);
 	assert_int_equal(rsp[0x30], 1);
