@@ -1205,17 +1205,48 @@ struct walk_ctx {
 	struct tdxl2_vm *v;
 };
 
-/* Paging-structure reads for the L2's walk: only its own private pages. */
-static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+/*
+ * Copy @len bytes between @buf and guest memory at @p.  Another vCPU's page
+ * walk may set accessed/dirty bits in a paging-structure entry meanwhile (a
+ * locked OR, as the CPU's): an aligned 4- or 8-byte access is one access.
+ */
+static void guest_copy(u8 *p, void *buf, unsigned int len, bool write)
 {
-	struct walk_ctx *w = ctx;
-	struct tdxl2_vm *v = w->v;
+	u64 q;
+	u32 d;
+
+	if (len == 8 && !((unsigned long)p & 7)) {
+		if (write) {
+			memcpy(&q, buf, 8);
+			WRITE_ONCE(*(u64 *)p, q);
+		} else {
+			q = READ_ONCE(*(u64 *)p);
+			memcpy(buf, &q, 8);
+		}
+	} else if (len == 4 && !((unsigned long)p & 3)) {
+		if (write) {
+			memcpy(&d, buf, 4);
+			WRITE_ONCE(*(u32 *)p, d);
+		} else {
+			d = READ_ONCE(*(u32 *)p);
+			memcpy(buf, &d, 4);
+		}
+	} else if (write) {
+		memcpy(p, buf, len);
+	} else {
+		memcpy(buf, p, len);
+	}
+}
+
+/* Up to 8 bytes of the L2's own private RAM, within one page; 0 or -EFAULT. */
+static int l2_mem_rw(struct tdxl2_vm *v, u64 gpa, void *buf, unsigned int len, bool write)
+{
 	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
-	void *va;
-	u8 *p;
+	u8 *va;
 	u8 st;
 
-	if (gpa < v->mem_base || i >= v->nr_pages || (gpa & (size - 1)))
+	if (gpa < v->mem_base || i >= v->nr_pages || !len || len > 8 ||
+	    (gpa & ~TDSNP_PAGE_MASK) + len > TDSNP_PAGE_SIZE)
 		return -EFAULT;
 	tdsnp_mutex_lock(&v->lock);
 	st = v->pg[i];
@@ -1225,21 +1256,20 @@ static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
 	if (!va)
 		return -EFAULT;
-	p = (u8 *)va + (gpa & ~TDSNP_PAGE_MASK);
-	/*
-	 * Another vCPU's page walk may set accessed/dirty bits in this entry
-	 * meanwhile (a locked OR, as the CPU's): read it in one access.
-	 */
-	if (size == 8) {
-		*val = READ_ONCE(*(u64 *)p);
-	} else if (size == 4) {
-		*val = READ_ONCE(*(u32 *)p);
-	} else {
-		*val = 0;
-		memcpy(val, p, size);
-	}
+	guest_copy(va + (gpa & ~TDSNP_PAGE_MASK), buf, len, write);
 	v->env->unmap(v->env->ctx, gpa & TDSNP_PAGE_MASK, va);
 	return 0;
+}
+
+/* Paging-structure reads for the L2's walk: only its own private pages. */
+static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+{
+	struct walk_ctx *w = ctx;
+
+	if (gpa & (size - 1))
+		return -EFAULT;
+	*val = 0;
+	return l2_mem_rw(w->v, gpa, val, size, false);
 }
 
 static const struct vmm_walk_ops walk_ops = { .read = walk_read };
@@ -1309,28 +1339,7 @@ static void advance(struct tdxl2_vcpu *c, u32 len)
 /* The VM's RAM as vmm-core's emulator reaches it: its own private pages only. */
 static int tdxl2_mem_rw(struct vmm_vcpu *vcpu, u64 gpa, void *buf, unsigned int len, bool write)
 {
-	struct tdxl2_vm *v = vmm_vm_priv(vmm_vcpu_vm(vcpu));
-	u64 i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
-	u8 *va;
-	u8 st;
-
-	if (gpa < v->mem_base || i >= v->nr_pages || !len || len > 8 ||
-	    (gpa & ~TDSNP_PAGE_MASK) + len > TDSNP_PAGE_SIZE)
-		return -EFAULT;
-	tdsnp_mutex_lock(&v->lock);
-	st = v->pg[i];
-	tdsnp_mutex_unlock(&v->lock);
-	if (st != PG_PRIVATE)
-		return -EFAULT;
-	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
-	if (!va)
-		return -EFAULT;
-	if (write)
-		memcpy(va + (gpa & ~TDSNP_PAGE_MASK), buf, len);
-	else
-		memcpy(buf, va + (gpa & ~TDSNP_PAGE_MASK), len);
-	v->env->unmap(v->env->ctx, gpa & TDSNP_PAGE_MASK, va);
-	return 0;
+	return l2_mem_rw(vmm_vm_priv(vmm_vcpu_vm(vcpu)), gpa, buf, len, write);
 }
 
 /*
