@@ -435,7 +435,7 @@ tidy:
 CMOCKA_FILES	:= $(wildcard tests/unit/*.c tests/common/cmocka_* tests/fuzz/*.[ch]) \
 		   tools/bench-decode.c
 OPENSSL_FILES	:= src/platform/sha384_user.c
-COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
+COMPAT_IGNORE	:= PREFER_DEFINED_ATTRIBUTE_MACRO,COMPLEX_MACRO,EXPORT_SYMBOL,NEW_TYPEDEFS
 checkpatch:
 	scripts/lint.sh checkpatch $(filter-out $(CMOCKA_FILES) $(OPENSSL_FILES) include/tdsnp/compat_user.h,$(C_SOURCES) $(C_HEADERS))
 	CHECKPATCH_IGNORE=$(COMPAT_IGNORE) scripts/lint.sh checkpatch include/tdsnp/compat_user.h
