@@ -188,16 +188,20 @@ static enum dec_err phase_prefixes(struct dec *c, struct vmm_insn *in)
 }
 
 /*
- * 66 63 /r (MOVSXD with a 16-bit operand size, 64-bit mode) reads 2 bytes
- * on Intel CPUs (SDM vol. 2 MOVSX/MOVSXD: "MOVSXD r16, r/m16") and 4 on
- * AMD CPUs, which document only the REX.W form (APM vol. 3 MOVSXD) and were
- * measured: test_decode_cpu.c's operand 2 bytes before an unmapped page
- * faults on this AMD EPYC.  Both write the low 16 bits of the register with
- * the first two bytes.  The guest runs on the host's CPU, so the decoder
- * follows the host's vendor; other vendors (Hygon included: not measured)
- * get the SDM's 2 bytes.
+ * Where Intel and AMD CPUs differ, the guest runs on the host's CPU, so the
+ * decoder and emulator follow the host's vendor; other vendors (Hygon
+ * included: not measured) get the Intel behaviour, which is the SDM's.  Each
+ * difference was measured by test_decode_cpu.c on an AMD EPYC and an Intel
+ * Xeon (family 6 model 207):
+ *
+ * - 66 63 /r (MOVSXD with a 16-bit operand size, 64-bit mode) reads 2 bytes
+ *   on Intel CPUs (SDM vol. 2 MOVSX/MOVSXD: "MOVSXD r16, r/m16") and 4 on
+ *   AMD CPUs, which document only the REX.W form (APM vol. 3 MOVSXD): an
+ *   operand 2 bytes before an unmapped page faults on the AMD EPYC.  Both
+ *   write the low 16 bits of the register with the first two bytes.
+ * - REP string instructions, vmm_insn_emulate_string(): see there.
  */
-static bool movsxd16_reads_4(void)
+static bool host_is_amd(void)
 {
 #ifdef __KERNEL__
 	return boot_cpu_data.x86_vendor == X86_VENDOR_AMD;
@@ -238,7 +242,7 @@ static enum dec_err opcode_1byte(struct dec *c)
 		d->flags = D_TO_REG;
 		/* REX.W: sign-extend a dword; otherwise a plain 16/32-bit MOV. */
 		d->mem_size = c->opsize == 8 ? 4 : 0;
-		if (c->opsize == 2 && movsxd16_reads_4())
+		if (c->opsize == 2 && host_is_amd())
 			d->mem_size = 4;	/* AMD: 4 bytes read, 2 written */
 		return DEC_OK;
 	case 0x80: case 0x81: case 0x82: case 0x83:
@@ -1892,6 +1896,46 @@ static int string_once(const struct vmm_insn *in, const struct vmm_emul_ops *ops
 	}
 }
 
+/*
+ * Intel, REP with 32-bit addresses in 64-bit mode, before any iteration
+ * completed (a zero count, or a fault on the first element): rCX is written
+ * all the same, and so are the address registers of the two fast-string
+ * instructions (rSI and rDI for MOVS, rDI for STOS), so their bits 63:32
+ * clear as with any 32-bit register write; LODS, CMPS and SCAS leave rSI and
+ * rDI alone.  AMD CPUs leave all three untouched.  Measured on an Intel Xeon
+ * (family 6 model 207) with bits 63:32 set in all three (test_decode_cpu.c
+ * compares every form with the CPU); INS and OUTS cannot run at CPL3 and are
+ * inferred to write rCX as the others do.
+ */
+static void rep_first_intel(const struct vmm_insn *insn, const struct vmm_emul_ops *ops,
+			    void *ctx, u64 si, u64 di, u64 cx)
+{
+	set_gpr(ops, ctx, VMM_RCX, false, 4, cx);
+	if (insn->str_op == VMM_STR_MOVS)
+		set_gpr(ops, ctx, VMM_RSI, false, 4, si);
+	if (insn->str_op == VMM_STR_MOVS || insn->str_op == VMM_STR_STOS)
+		set_gpr(ops, ctx, VMM_RDI, false, 4, di);
+}
+
+/*
+ * Intel, REPE/REPNE CMPS and SCAS stopped after at least one iteration (a
+ * fault on a later one, or the iteration budget, which stands for an
+ * interrupt): the status flags are those from before the instruction, while
+ * rCX, rSI and rDI show the progress; the flags of the last comparison are
+ * written only when the instruction completes.  AMD CPUs leave the flags of
+ * the last comparison.  Measured (test_decode_cpu.c): f2 a7 and f2 66 a7
+ * faulting on their third element at an unmapped page gave back the
+ * flags they started with on an Intel Xeon.  The budget case is inferred
+ * (an interrupt cannot be placed there from a test); it keeps a run split
+ * into one iteration per call equal to the whole run at a later fault.
+ */
+static void rep_stop_flags(const struct vmm_insn *insn, const struct vmm_emul_ops *ops,
+			   void *ctx, bool intel_later, u64 fl)
+{
+	if (intel_later && (insn->str_op == VMM_STR_CMPS || insn->str_op == VMM_STR_SCAS))
+		ops->set_rflags(ctx, (ops->get_rflags(ctx) & ~RFLAGS_ARITH) | (fl & RFLAGS_ARITH));
+}
+
 /**
  * vmm_insn_emulate_string() - run a string or port-I/O instruction
  * @insn: a VMM_INSN_STRING or VMM_INSN_PORT instruction from vmm_insn_decode()
@@ -1920,8 +1964,8 @@ int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_o
 			    void *ctx, unsigned int max_iter, struct vmm_fault *fault)
 {
 	unsigned int as = insn->addr_size, size = insn->size, n;
-	u64 si, di, cx, v, step;
-	bool down;
+	bool down, uses_si, uses_di, intel, a32;
+	u64 si, di, cx, v, step, fl;
 	int ret;
 
 	if ((insn->kind != VMM_INSN_STRING && insn->kind != VMM_INSN_PORT) || !valid_size(size) ||
@@ -1942,24 +1986,34 @@ int vmm_insn_emulate_string(const struct vmm_insn *insn, const struct vmm_emul_o
 			set_gpr(ops, ctx, VMM_RAX, false, size, v);
 		return ret;
 	}
-	down = ops->get_rflags(ctx) & RFLAGS_DF;
+	fl = ops->get_rflags(ctx);
+	down = fl & RFLAGS_DF;
 	step = down ? -(u64)size : size;
 	si = get_gpr(ops, ctx, VMM_RSI, false, as);
 	di = get_gpr(ops, ctx, VMM_RDI, false, as);
 	cx = get_gpr(ops, ctx, VMM_RCX, false, as);
+	uses_si = insn->str_op == VMM_STR_MOVS || insn->str_op == VMM_STR_CMPS ||
+		  insn->str_op == VMM_STR_LODS || insn->str_op == VMM_STR_OUTS;
+	uses_di = insn->str_op != VMM_STR_LODS && insn->str_op != VMM_STR_OUTS;
+	intel = insn->rep && !host_is_amd();
+	a32 = intel && as == 4 && insn->mode == VMM_MODE_64;
 	for (n = 0; ; n++) {
-		bool uses_si, uses_di;
-
-		if (insn->rep && !cx)
+		if (insn->rep && !cx) {
+			if (!n && a32)
+				rep_first_intel(insn, ops, ctx, si, di, cx);
 			return 0;
-		if (n == max_iter)
+		}
+		if (n == max_iter) {
+			rep_stop_flags(insn, ops, ctx, intel && n, fl);
 			return VMM_EMUL_AGAIN;
+		}
 		ret = string_once(insn, ops, ctx, si, di, fault);
-		if (ret)
+		if (ret) {
+			if (!n && a32 && ret == VMM_EMUL_FAULT)
+				rep_first_intel(insn, ops, ctx, si, di, cx);
+			rep_stop_flags(insn, ops, ctx, intel && n, fl);
 			return ret;
-		uses_si = insn->str_op == VMM_STR_MOVS || insn->str_op == VMM_STR_CMPS ||
-			  insn->str_op == VMM_STR_LODS || insn->str_op == VMM_STR_OUTS;
-		uses_di = insn->str_op != VMM_STR_LODS && insn->str_op != VMM_STR_OUTS;
+		}
 		/* Address-size register writes: 32-bit zero-extends, 16-bit merges. */
 		if (uses_si) {
 			si = (si + step) & tdsnp_size_mask(as);

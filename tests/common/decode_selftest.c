@@ -893,6 +893,20 @@ static int test_rep_movs_copies_ram_to_mmio_and_back_both_directions(char *msg, 
 	return 0;
 }
 
+/* The test's own vendor check ("AuthenticAMD", APM vol. 3 CPUID leaf 0). */
+static bool st_cpu_is_amd(void)
+{
+	unsigned int a = 0, b, c = 0, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;
+}
+
+/*
+ * With 32-bit addresses and ECX 0, an AMD CPU writes nothing; an Intel CPU
+ * writes ECX and, for STOS, EDI, clearing their bits 63:32 (measured on
+ * both, docs/vmm-core.md; the emulator follows the host's vendor).
+ */
 static int test_rep_with_zero_count_does_nothing(char *msg, size_t len)
 {
 	static const u8 rep_stosq[] = { 0xf3, 0x48, 0xab };
@@ -902,15 +916,17 @@ static int test_rep_with_zero_count_does_nothing(char *msg, size_t len)
 	int ret;
 
 	memset(&g, 0, sizeof(g));
-	g.r.gpr[VMM_RDI] = S_FIFO;
 	g.r.gpr[VMM_RAX] = 0x1234;
 	/* 32-bit addresses: the count is ECX, 0 here although RCX is not. */
+	g.r.gpr[VMM_RDI] = 0xabcd000000000000ULL | S_FIFO;
 	g.r.gpr[VMM_RCX] = 0xffffffff00000000ULL;
 	ret = srun(&g, rep_stosq67, 4, VMM_MODE_64, 100, &f);
-	if (ret || g.nlog || g.r.gpr[VMM_RDI] != S_FIFO ||
-	    g.r.gpr[VMM_RCX] != 0xffffffff00000000ULL)
-		return st_fail(msg, len, "ECX 0: ret %d %u writes rcx 0x%llx", ret, g.nlog,
-			       g.r.gpr[VMM_RCX]);
+	if (ret || g.nlog ||
+	    g.r.gpr[VMM_RDI] != (st_cpu_is_amd() ? 0xabcd000000000000ULL | S_FIFO : S_FIFO) ||
+	    g.r.gpr[VMM_RCX] != (st_cpu_is_amd() ? 0xffffffff00000000ULL : 0))
+		return st_fail(msg, len, "ECX 0: ret %d %u writes rcx 0x%llx rdi 0x%llx", ret,
+			       g.nlog, g.r.gpr[VMM_RCX], g.r.gpr[VMM_RDI]);
+	g.r.gpr[VMM_RDI] = S_FIFO;
 	g.r.gpr[VMM_RCX] = 0;
 	ret = srun(&g, rep_stosq, 3, VMM_MODE_64, 100, &f);
 	if (ret || g.nlog || g.r.gpr[VMM_RDI] != S_FIFO || g.r.gpr[VMM_RCX])

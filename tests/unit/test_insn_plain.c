@@ -3,12 +3,14 @@
  * The real-hardware fast path of the wrappers (tdsnp_insn_plain(),
  * __tdsnp_seamcall_plain(), __tdsnp_seamcall_plain_ext(),
  * __tdsnp_rmpupdate_plain()), run in userspace as it runs on a CPU that has
- * the instructions: tdsnp_insn_plain_mask is set by hand, and a SIGILL
- * handler plays the CPU.  It checks the opcode bytes at RIP, records the
- * registers the instruction sees and writes fixed outputs into the others,
- * so each test proves which registers the wrapper loaded and which outputs
- * it brought back.  Expected values are written out from tdx-host.md
- * section 2 and snp.md section 1.1, not taken from the code.
+ * the instructions: tdsnp_insn_plain_mask is set by hand, and a signal
+ * handler plays the CPU (SIGILL or SIGSEGV: a ring-3 SEAMCALL is #UD on some
+ * CPUs and #GP on others, and the test must not depend on which).  It
+ * checks the opcode bytes at RIP, records the registers the instruction
+ * sees and writes fixed outputs into the others, so each test proves which
+ * registers the wrapper loaded and which outputs it brought back.  Expected
+ * values are written out from tdx-host.md section 2 and snp.md section 1.1,
+ * not taken from the code.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -50,8 +52,13 @@ static void cpu(int sig, siginfo_t *si, void *ucv)
 	/* The faulting instruction's bytes are at RIP. */
 	const void *ip = (const void *)g[REG_RIP]; /* NOLINT(performance-no-int-to-ptr) */
 
-	(void)sig;
 	(void)si;
+	/* Any other fault is a real one: die of it with the default action. */
+	if (memcmp(ip, seamcall_op, sizeof(seamcall_op)) != 0 &&
+	    memcmp(ip, rmpupdate_op, sizeof(rmpupdate_op)) != 0) {
+		signal(sig, SIG_DFL);
+		return;
+	}
 	memcpy(seen.op, ip, sizeof(seen.op));
 	seen.rax = (u64)g[REG_RAX];
 	seen.rcx = (u64)g[REG_RCX];
@@ -71,11 +78,11 @@ static void cpu(int sig, siginfo_t *si, void *ucv)
 	g[REG_RIP] += 4;
 }
 
-static struct sigaction old_ill;
+static struct sigaction old_ill, old_segv;
 
 /*
- * Inside each test, not in a setup function: cmocka puts its own SIGILL
- * handler in place around the test body.
+ * Inside each test, not in a setup function: cmocka puts its own SIGILL and
+ * SIGSEGV handlers in place around the test body.
  */
 static void cpu_on(void)
 {
@@ -87,6 +94,7 @@ static void cpu_on(void)
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGILL, &sa, &old_ill);
+	sigaction(SIGSEGV, &sa, &old_segv);
 	__atomic_store_n(&tdsnp_insn_plain_mask,
 			 BIT(TDSNP_INSN_SEAMCALL) | BIT(TDSNP_INSN_RMPUPDATE), __ATOMIC_SEQ_CST);
 }
@@ -102,6 +110,7 @@ static void cpu_off(void)
 {
 	__atomic_store_n(&tdsnp_insn_plain_mask, 0, __ATOMIC_SEQ_CST);
 	sigaction(SIGILL, &old_ill, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
 }
 
 /* TDH.MEM.PAGE.ADD (leaf 2): RCX GPA | level 0, RDX TDR, R8 page, R9 source. */
