@@ -227,6 +227,7 @@ int tdx_status_to_errno(u64 status);
 bool tdx_status_is(u64 status, u64 base);
 void tdx_clflush_for_module(struct page *page);
 struct page *tdx_alloc_fw_page(void);
+struct page *tdx_alloc_fw_page_nozero(void);
 void tdx_free_fw_page(struct page *page);
 void tdx_quarantine_page(struct page *page);
 int tdx_reclaim_page(struct page *page);

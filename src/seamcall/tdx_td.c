@@ -23,9 +23,9 @@ static int fail(struct tdx_host_td *g, const char *leaf, u64 ret)
 }
 
 /* A page to hand over: allocated, zeroed, flushed when required. */
-static struct page *new_fw_page(void)
+static struct page *new_fw_page(bool zero)
 {
-	struct page *page = tdx_alloc_fw_page();
+	struct page *page = zero ? tdx_alloc_fw_page() : tdx_alloc_fw_page_nozero();
 
 	if (page)
 		tdx_clflush_for_module(page);
@@ -58,7 +58,7 @@ int tdx_host_td_create(struct tdx_host_td *g)
 		g->hkid_owned = true;
 	}
 	g->td.tdcs_pages = tdsnp_zalloc(info->nr_tdcs_pages * sizeof(struct page *));
-	page = new_fw_page();
+	page = new_fw_page(true);
 	if (!g->td.tdcs_pages || !page) {
 		tdx_free_fw_page(page);
 		err = -ENOMEM;
@@ -90,7 +90,7 @@ int tdx_host_td_create(struct tdx_host_td *g)
 	}
 	g->keys_configured = true;
 	for (i = 0; i < info->nr_tdcs_pages; i++) {
-		page = new_fw_page();
+		page = new_fw_page(true);
 		if (!page) {
 			err = -ENOMEM;
 			goto destroy;
@@ -181,7 +181,7 @@ int tdx_host_td_add_vcpu(struct tdx_host_td *g, u64 initial_rcx, struct tdsnp_td
 	if (!vp)
 		return -ENOMEM;
 	vp->tdcx_pages = tdsnp_zalloc(info->nr_tdcx_pages * sizeof(struct page *));
-	vp->tdvpr_page = new_fw_page();
+	vp->tdvpr_page = new_fw_page(true);
 	if (!vp->tdcx_pages || !vp->tdvpr_page || push_vp(g, vp)) {
 		tdx_free_fw_page(vp->tdvpr_page);
 		tdsnp_free(vp->tdcx_pages);
@@ -197,7 +197,7 @@ int tdx_host_td_add_vcpu(struct tdx_host_td *g, u64 initial_rcx, struct tdsnp_td
 		return fail(g, "TDH.VP.CREATE", ret);
 	}
 	for (i = 0; i < info->nr_tdcx_pages; i++) {
-		page = new_fw_page();
+		page = new_fw_page(true);
 		if (!page)
 			return -ENOMEM;
 		ret = tdx_retry(tdsnp_tdh_vp_addcx(vp, page));
@@ -260,7 +260,7 @@ static int add_sept_for(struct tdx_host_td *g, tdsnp_gpa_t gpa, const struct tdx
 
 	if (level < TDX_LEVEL_2M || tdx_ext_err_state(e) != TDX_SEPT_FREE)
 		return -EINVAL;
-	page = new_fw_page();
+	page = new_fw_page(true);
 	if (!page)
 		return -ENOMEM;
 	if (push_page(&g->sept_pages, &g->nr_sept, at, page)) {
@@ -306,7 +306,8 @@ static int map_page(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *page,
 
 static int add_private(struct tdx_host_td *g, tdsnp_gpa_t gpa, struct page *source)
 {
-	struct page *page = new_fw_page();
+	/* TDH.MEM.PAGE.ADD writes all of its target: no need to zero it. */
+	struct page *page = new_fw_page(!source);
 	int err;
 
 	if (!page)
@@ -1049,7 +1050,7 @@ int tdx_host_td_demote_2m(struct tdx_host_td *g, struct tdx_host_td_page_2m *p)
 		return -EINVAL;
 	if (p->demoted)
 		return 0;
-	sept = new_fw_page();
+	sept = new_fw_page(true);
 	if (!sept)
 		return -ENOMEM;
 	err = push_page(&g->sept_pages, &g->nr_sept, p->gpa, sept);

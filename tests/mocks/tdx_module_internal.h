@@ -174,7 +174,7 @@ struct tdxm_state {
 	u32 md_off[TDX_NR_FIELDS];
 	u32 md_total[TDX_NR_TABLES];
 	u32 in_seam;			/* SEAMCALLs in flight (lp_is_busy) */
-	u64 callers;			/* SEAMCALLs in the model or waiting for m.lock */
+	u64 waiting;			/* SEAMCALLs that found m.lock taken, blocked on it */
 	bool handoff_valid;		/* TDH.SYS.SHUTDOWN wrote handoff data */
 	u16 handoff_hv;
 };
@@ -206,6 +206,7 @@ static inline u64 tdxm_err_op(u64 status, u64 opid)
 
 /* tdx_module_host.c */
 u32 tdxm_cur_pkg(void);
+void tdxm_lock(void);
 bool tdxm_take(struct call *c, struct tl *l, bool excl);
 struct pamt_ent *tdxm_pamt_find(u64 pfn);
 struct pamt_ent *tdxm_pamt_get(u64 pfn);
