@@ -128,6 +128,7 @@ struct target {
 	double limit;
 	double value;
 	bool measured;
+	char note[80];	/* printed after MET or MISSED, when set */
 };
 
 static struct target *targets;
@@ -170,8 +171,9 @@ static void print_targets(void)
 			printf("  %-48s limit %6.2f%-2s  not measured here\n", t->what, t->limit,
 			       t->unit);
 		else
-			printf("  %-48s %8.2f%-2s limit %6.2f%-2s  %s\n", t->what, t->value,
-			       t->unit, t->limit, t->unit, t->value <= t->limit ? "MET" : "MISSED");
+			printf("  %-48s %8.2f%-2s limit %6.2f%-2s  %s%s%s\n", t->what, t->value,
+			       t->unit, t->limit, t->unit, t->value <= t->limit ? "MET" : "MISSED",
+			       t->note[0] ? ": " : "", t->note);
 	}
 }
 
@@ -770,6 +772,11 @@ static void bench_td_big(u64 mib)
 	       (double)(pages * (128 + 16 * (128 + TDX_MR_EXTEND_CHUNK))) / h.med / 1e6);
 	target_set(T_TD_RATIO, b.med / h.med, false);
 	target_set(T_TD_TIME, b.med * 1024 / (double)mib, false);
+	/* The absolute goal was set on a CPU that hashes faster than some do. */
+	if (h.med * 1024 / (double)mib > targets[T_TD_TIME].limit)
+		snprintf(targets[T_TD_TIME].note, sizeof(targets[T_TD_TIME].note),
+			 "out of reach here, SHA-384 of the blocks alone takes %.2fs",
+			 h.med * 1024 / (double)mib);
 	if (!copied) {
 		printf("  SHA-384 + one copy of each page: the arena ran out of frames; skipped\n");
 		return;

@@ -26,7 +26,8 @@ struct mock_handler {
  * instructions have a single handler each (slot 0).
  */
 static struct mock_handler handlers[TDSNP_NR_INSNS][TDSNP_MOCK_MAX_LEAF];
-static u64 calls[TDSNP_NR_INSNS];
+/* tdsnp_mock_calls_sum() at the last tdsnp_mock_reset_stats() */
+static u64 calls_base[TDSNP_NR_INSNS];
 static u64 traps;
 static u64 trap_kinds[TDSNP_MOCK_NR_TRAP_KINDS];
 static bool installed;
@@ -66,7 +67,7 @@ static void mock_run(void *ctx, unsigned int insn, struct tdsnp_regs *r)
 	const struct mock_handler *h;
 
 	(void)ctx;
-	tdsnp_atomic64_add(&calls[insn], 1);
+	tdsnp_mock_calls_inc(insn);
 	if (insn_has_leaves(insn)) {
 		run_tdx(insn, r);
 		return;
@@ -221,7 +222,9 @@ void tdsnp_mock_set_direct(bool direct)
  */
 u64 tdsnp_mock_calls(unsigned int insn)
 {
-	return insn < TDSNP_NR_INSNS ? tdsnp_atomic64_read(&calls[insn]) : 0;
+	if (insn >= TDSNP_NR_INSNS)
+		return 0;
+	return tdsnp_mock_calls_sum(insn) - READ_ONCE(calls_base[insn]);
 }
 
 /**
@@ -317,7 +320,7 @@ void tdsnp_mock_reset_stats(void)
 	unsigned int i;
 
 	for (i = 0; i < TDSNP_NR_INSNS; i++)
-		__atomic_store_n(&calls[i], 0, __ATOMIC_RELAXED);
+		WRITE_ONCE(calls_base[i], tdsnp_mock_calls_sum(i));
 	for (i = 0; i < TDSNP_MOCK_NR_TRAP_KINDS; i++)
 		__atomic_store_n(&trap_kinds[i], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&traps, 0, __ATOMIC_RELAXED);

@@ -17,6 +17,7 @@
  */
 #include <linux/kdebug.h>
 #include <linux/notifier.h>
+#include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <asm/trapnr.h>
 
@@ -82,4 +83,36 @@ int tdsnp_mock_catcher_install(void)
 void tdsnp_mock_catcher_uninstall(void)
 {
 	unregister_die_notifier(&mock_die_nb);
+}
+
+/* Call counters, one set per CPU: counting takes no locked instruction. */
+struct call_set {
+	u64 n[TDSNP_NR_INSNS];
+};
+
+static DEFINE_PER_CPU(struct call_set, call_sets);
+
+/**
+ * tdsnp_mock_calls_inc() - count one call of an instruction on this CPU
+ * @insn: TDSNP_INSN_* (checked by the caller)
+ */
+void tdsnp_mock_calls_inc(unsigned int insn)
+{
+	this_cpu_inc(call_sets.n[insn]);
+}
+
+/**
+ * tdsnp_mock_calls_sum() - the calls of an instruction counted on every CPU
+ * @insn: TDSNP_INSN_* (checked by the caller)
+ *
+ * Return: the sum; a call another CPU makes meanwhile may or may not be in it.
+ */
+u64 tdsnp_mock_calls_sum(unsigned int insn)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(call_sets, cpu).n[insn]);
+	return sum;
 }

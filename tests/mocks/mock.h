@@ -115,6 +115,15 @@ bool tdsnp_mock_catcher_claims(u64 code);
 void tdsnp_mock_count_trap(u64 code);
 int tdsnp_mock_catch(u64 trapno, unsigned long *ip, u64 *rax);
 
+/*
+ * The engine's call counters, one set per thread (userspace) or per CPU
+ * (kernel), so that counting a call takes no locked instruction
+ * (engine_user.c / engine_kernel.c): add one for @insn, and the sum over
+ * all sets (every thread that ever counted, every possible CPU).
+ */
+void tdsnp_mock_calls_inc(unsigned int insn);
+u64 tdsnp_mock_calls_sum(unsigned int insn);
+
 #ifndef __KERNEL__
 #include <stddef.h>
 

@@ -83,6 +83,49 @@ static void test_threads_trap_concurrently_without_mixing_registers(void **state
 	tdsnp_mock_uninstall();
 }
 
+/*
+ * The call counters are one set per thread (engine_user.c): a set goes back
+ * to a free list when its thread exits and the next thread takes it over.
+ * Two rounds of threads, the second on the first round's sets, must all be
+ * counted, and a reset in between must start again from zero.
+ */
+static void test_call_counts_survive_thread_exit_and_reset(void **state)
+{
+	struct thread_arg args[NR_THREADS];
+	pthread_t th[NR_THREADS];
+	struct tdsnp_regs r = { .rax = 7 };
+	unsigned long i, round;
+
+	(void)state;
+	assert_int_equal(tdsnp_mock_install(), 0);
+	assert_int_equal(tdsnp_mock_set_handler(TDSNP_INSN_SEAMCALL, 7, 0, thread_handler, NULL),
+			 0);
+	tdsnp_mock_set_direct(true);
+	tdsnp_mock_reset_stats();
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < NR_THREADS; i++) {
+			args[i].id = i + 1;
+			assert_int_equal(pthread_create(&th[i], NULL, thread_body, &args[i]), 0);
+		}
+		for (i = 0; i < NR_THREADS; i++) {
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+			assert_int_equal(args[i].bad, 0);
+		}
+		assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_SEAMCALL),
+				 (round % 2 + 1) * NR_THREADS * ITERATIONS);
+		if (round == 1)
+			tdsnp_mock_reset_stats();
+	}
+	assert_int_equal(tdsnp_seamcall(&r), 0);
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_SEAMCALL), NR_THREADS * ITERATIONS + 1);
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_TDCALL), 0);
+	tdsnp_mock_reset_stats();
+	assert_int_equal(tdsnp_mock_calls(TDSNP_INSN_SEAMCALL), 0);
+	tdsnp_mock_set_direct(false);
+	tdsnp_mock_clear_handlers();
+	tdsnp_mock_uninstall();
+}
+
 static int chained;
 
 static void previous_handler(int sig)
@@ -176,6 +219,7 @@ int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_threads_trap_concurrently_without_mixing_registers),
+		cmocka_unit_test(test_call_counts_survive_thread_exit_and_reset),
 		cmocka_unit_test(test_foreign_signal_goes_to_previous_handler),
 		cmocka_unit_test(test_second_engine_is_refused),
 		cmocka_unit_test(test_set_handler_rejects_bad_slots),
