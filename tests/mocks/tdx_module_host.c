@@ -286,17 +286,25 @@ u64 tdxm_page_op(struct call *c, u64 pa, u64 opid, bool excl, u8 type,
 		 struct pamt_ent **out)
 {
 	struct pamt_ent *e;
-	bool rsvd;
 	struct mtdmr *t;
+	bool rsvd;
 
-	if (!tdxm_hpa_ok(pa, TDSNP_PAGE_SIZE))
-		return tdxm_err_op(TDX_OPERAND_INVALID, opid);
-	t = tdxm_tdmr_of(pa, &rsvd);
-	if (!t || pa >= t->init_end)
-		return tdxm_err_op(TDX_OPERAND_ADDR_RANGE_ERROR, opid);
-	e = tdxm_pamt_get(pa >> TDSNP_PAGE_SHIFT);
-	if (!e)
-		return tdxm_err_op(TDX_OPERAND_BUSY, opid);
+	if (tdxm.op_memo.e && tdxm.op_memo.pa == pa) {
+		e = tdxm.op_memo.e;
+		rsvd = tdxm.op_memo.rsvd;
+	} else {
+		if (!tdxm_hpa_ok(pa, TDSNP_PAGE_SIZE))
+			return tdxm_err_op(TDX_OPERAND_INVALID, opid);
+		t = tdxm_tdmr_of(pa, &rsvd);
+		if (!t || pa >= t->init_end)
+			return tdxm_err_op(TDX_OPERAND_ADDR_RANGE_ERROR, opid);
+		e = tdxm_pamt_get(pa >> TDSNP_PAGE_SHIFT);
+		if (!e)
+			return tdxm_err_op(TDX_OPERAND_BUSY, opid);
+		tdxm.op_memo.pa = pa;
+		tdxm.op_memo.e = e;
+		tdxm.op_memo.rsvd = rsvd;
+	}
 	if (rsvd)
 		e->type = TDX_PT_RSVD;
 	if (!tdxm_take(c, &e->lock, excl))
@@ -986,6 +994,38 @@ struct sept_ent *tdxm_sept_leaf(struct mtd *td, u64 gpa, u32 *stop, struct sept_
 }
 
 /**
+ * tdxm_sept_leaf_cached() - tdxm_sept_leaf() for a leaf that changes no S-EPT entry
+ * @td: the TD
+ * @gpa: a guest-physical address
+ * @stop: out: the level where the walk stopped
+ * @stop_ent: out: the entry where it stopped
+ *
+ * The TD keeps the last leaf entry found and the sept_gen it was found at.
+ * Every leaf that may change an S-EPT entry bumps sept_gen when it ends
+ * (model_seamcall()), as does an ACCEPT, so while sept_gen has not moved the
+ * walk would end at the same entry, whose state is read afresh by the
+ * caller.  TDH.MR.EXTEND walks to the same page 16 times in a row.
+ *
+ * Return: the result, NULL when there is none.
+ */
+struct sept_ent *tdxm_sept_leaf_cached(struct mtd *td, u64 gpa, u32 *stop,
+				       struct sept_ent **stop_ent)
+{
+	u64 page = gpa & TDSNP_PAGE_MASK;
+	struct sept_ent *e;
+
+	if (td->leaf_memo && td->leaf_memo_gpa == page && td->leaf_memo_gen == sept_gen)
+		return td->leaf_memo;
+	e = tdxm_sept_leaf(td, gpa, stop, stop_ent);
+	if (e) {
+		td->leaf_memo = e;
+		td->leaf_memo_gpa = page;
+		td->leaf_memo_gen = sept_gen;
+	}
+	return e;
+}
+
+/**
  * tdxm_page_info_ok() - the page-info operand is valid for levels @min..@max
  * @pi: the page-info operand (GPA and level)
  * @min: the lowest level allowed
@@ -1396,8 +1436,11 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 		r->rcx = 0;
 		r->rdx = 0;
 	}
-	if (!leaf_keeps_sept(leaf))
+	if (!leaf_keeps_sept(leaf)) {
 		gen_bump(&sept_gen);
+		/* A page operand's TDMR or PAMT entry may have changed with it. */
+		tdxm.op_memo.e = NULL;
+	}
 	release_all(&c);
 	tdxm.in_seam--;
 	tdsnp_mutex_unlock(&tdxm.lock);

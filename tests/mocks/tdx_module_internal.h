@@ -137,6 +137,9 @@ struct mtd {
 	struct tl sept_lock;
 	struct tl epoch_lock;
 	struct mock_htab sept;	/* struct sept_chunk by sept_chunk_key() */
+	/* tdxm_sept_leaf_cached(): the last leaf found, its 4 KiB page and sept_gen */
+	struct sept_ent *leaf_memo;
+	u64 leaf_memo_gpa, leaf_memo_gen;
 	struct mvp *vps;
 	u64 *md;		/* TDR/TDCS values */
 	struct mtd *next;
@@ -154,6 +157,12 @@ struct tdxm_state {
 	struct tdsnp_mutex lock;
 	const struct tdx_module_runner *runner;
 	enum sys_state state;
+	/* tdxm_page_op(): the last page operand past its TDMR and PAMT look-ups */
+	struct {
+		u64 pa;
+		struct pamt_ent *e;
+		bool rsvd;
+	} op_memo;
 	u32 cur_lp;
 	bool lp_init[TDX_MODULE_MAX_LPS];
 	bool pkg_key[TDX_MODULE_MAX_PKGS];
@@ -240,6 +249,8 @@ u32 tdxm_root_level(const struct mtd *td);
 void tdxm_sept_details(struct tdsnp_regs *r, const struct sept_ent *e, u32 level);
 bool tdxm_sept_walk(struct mtd *td, u64 gpa, u32 level, u32 *stop, struct sept_ent **stop_ent);
 struct sept_ent *tdxm_sept_leaf(struct mtd *td, u64 gpa, u32 *stop, struct sept_ent **stop_ent);
+struct sept_ent *tdxm_sept_leaf_cached(struct mtd *td, u64 gpa, u32 *stop,
+				       struct sept_ent **stop_ent);
 bool tdxm_page_info_ok(u64 pi, u32 min, u32 max);
 bool tdxm_gpa_ok(const struct mtd *td, u64 gpa);
 void tdxm_chld_inc(struct mtd *td, u64 n);

@@ -274,7 +274,7 @@ u64 mock_tdh_mr_extend(struct call *c, struct tdsnp_regs *r)
 		return ret;
 	if ((gpa & (TDX_MR_EXTEND_CHUNK - 1)) || !tdxm_gpa_ok(td, gpa))
 		return tdxm_err_op(TDX_OPERAND_INVALID, OPID(RCX));
-	e = tdxm_sept_leaf(td, gpa, &stop, &stop_ent);
+	e = tdxm_sept_leaf_cached(td, gpa, &stop, &stop_ent);
 	if (!e) {
 		tdxm_sept_details(r, stop_ent, stop);
 		return tdxm_err_op(TDX_EPT_WALK_FAILED, OPID(RCX));
