@@ -45,6 +45,8 @@ struct vmm_vcpu {
 	struct tdsnp_mutex lock;	/* protects everything below */
 	struct cache_slot cache[VMM_REG_CACHE_SLOTS];
 	u32 nr_cached;
+	u32 nr_dirty;		/* slots of @cache with dirty set */
+	u32 types_cached;	/* BIT(type) of every type in @cache, or more */
 	struct vmm_stats stats;
 	/* An MMIO read handed to the caller, completed at the next run. */
 	bool pending_read;
@@ -1168,6 +1170,7 @@ static int flush_locked(struct vmm_vcpu *vcpu)
 			continue;	/* stays dirty: the next flush retries it */
 		}
 		s->dirty = false;
+		vcpu->nr_dirty--;
 	}
 	return err;
 }
@@ -1178,26 +1181,26 @@ static int flush_locked(struct vmm_vcpu *vcpu)
  */
 static void drop_clean_locked(struct vmm_vcpu *vcpu, u32 keep)
 {
-	u32 i = 0;
+	u32 i = 0, types = 0;
 
+	/* Only @keep cached: nothing to drop (a batch of one type stays cheap). */
+	if (!(vcpu->types_cached & ~BIT(keep)))
+		return;
 	while (i < vcpu->nr_cached) {
 		if (vcpu->cache[i].dirty || vcpu->cache[i].type == keep)
-			i++;
+			types |= BIT(vcpu->cache[i++].type);
 		else
 			vcpu->cache[i] = vcpu->cache[--vcpu->nr_cached];
 	}
+	vcpu->types_cached = types;
 }
 
-/* A slot for (type, id), making room if the cache is full. */
-static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_slot **slot)
+/* A new slot for (type, id), which has none; room is made if the cache is full. */
+static int cache_slot_new(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_slot **slot)
 {
-	struct cache_slot *s = cache_find(vcpu, type, id);
+	struct cache_slot *s;
 	int ret;
 
-	if (s) {
-		*slot = s;
-		return 0;
-	}
 	if (vcpu->nr_cached == VMM_REG_CACHE_SLOTS) {
 		ret = flush_locked(vcpu);
 		if (ret)
@@ -1205,6 +1208,7 @@ static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_
 		drop_clean_locked(vcpu, 0);
 	}
 	s = &vcpu->cache[vcpu->nr_cached++];
+	vcpu->types_cached |= BIT(type);
 	s->type = type;
 	s->id = id;
 	s->value = 0;
@@ -1212,6 +1216,18 @@ static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_
 	s->readable = false;
 	*slot = s;
 	return 0;
+}
+
+/* A slot for (type, id), making room if the cache is full. */
+static int cache_slot_for(struct vmm_vcpu *vcpu, u32 type, u64 id, struct cache_slot **slot)
+{
+	struct cache_slot *s = cache_find(vcpu, type, id);
+
+	if (s) {
+		*slot = s;
+		return 0;
+	}
+	return cache_slot_new(vcpu, type, id, slot);
 }
 
 static int check_entry(struct vmm_vcpu *vcpu, const struct vmm_state_entry *e, bool write)
@@ -1235,24 +1251,20 @@ static bool dirty_other_type(struct vmm_vcpu *vcpu, u32 type)
 {
 	u32 i;
 
+	if (!vcpu->nr_dirty)
+		return false;
 	for (i = 0; i < vcpu->nr_cached; i++)
 		if (vcpu->cache[i].dirty && vcpu->cache[i].type != type)
 			return true;
 	return false;
 }
 
-/* One item through the cache; the caller checked the entry. */
-static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+/* One item the cache does not hold, from firmware; the caller checked the entry. */
+static int get_miss_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 {
-	struct cache_slot *s = cache_find(vcpu, type, id);
+	struct cache_slot *s;
 	int ret;
 
-	if (s) {
-		vcpu->stats.cache_hits++;
-		*value = s->value;
-		s->readable = true;
-		return 0;
-	}
 	if (dirty_other_type(vcpu, type)) {
 		ret = flush_locked(vcpu);
 		if (ret)
@@ -1263,11 +1275,25 @@ static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
 	if (ret)
 		return ret;
 	/* Caching is an optimisation: a full, unflushable cache is fine. */
-	if (!cache_slot_for(vcpu, type, id, &s)) {
+	if (!cache_slot_new(vcpu, type, id, &s)) {
 		s->value = *value;
 		s->readable = true;
 	}
 	return 0;
+}
+
+/* One item through the cache; the caller checked the entry. */
+static int get_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 *value)
+{
+	struct cache_slot *s = cache_find(vcpu, type, id);
+
+	if (s) {
+		vcpu->stats.cache_hits++;
+		*value = s->value;
+		s->readable = true;
+		return 0;
+	}
+	return get_miss_locked(vcpu, type, id, value);
 }
 
 /* One item into the cache as dirty; the caller checked the entry. */
@@ -1281,6 +1307,8 @@ static int set_one_locked(struct vmm_vcpu *vcpu, u32 type, u64 id, u64 value)
 	if (ret)
 		return ret;
 	s->value = value;
+	if (!s->dirty)
+		vcpu->nr_dirty++;
 	s->dirty = true;
 	return 0;
 }
@@ -1350,7 +1378,8 @@ int vmm_get_state(struct vmm_vcpu *vcpu, struct vmm_state_entry *entries, size_t
 		}
 		e->status = check_entry(vcpu, e, false);
 		if (!e->status)
-			e->status = get_one_locked(vcpu, e->type, e->id, &e->value);
+			e->status = s ? get_one_locked(vcpu, e->type, e->id, &e->value) :
+				    get_miss_locked(vcpu, e->type, e->id, &e->value);
 		if (e->status)
 			failed = 1;
 	}
