@@ -143,33 +143,57 @@ static u64 reg_field(u64 reg)
 	return tdx_td_vmcs_field_id(seg_base_encoding[reg % 4] + 2 * (u32)(reg / 4));
 }
 
+static int lookup_fid(u64 fid, const struct tdx_field_desc **desc)
+{
+	enum tdx_field_table table;
+	struct tdx_field_ref ref;
+
+	table = ((fid & TDX_FIELD_CLASS_MASK) >> TDX_FIELD_CLASS_SHIFT) == TDX_CLASS_TD_VMCS ?
+		TDX_TABLE_TD_VMCS : TDX_TABLE_TDVPS;
+	if (tdx_field_lookup(table, fid, &ref))
+		return -ENOENT;
+	*desc = ref.desc;
+	return 0;
+}
+
+/*
+ * The descriptor of each VMM_REG_* id, looked up once: every state access
+ * resolves its entry twice (the check, then the read or write), and a
+ * binary search of the field table is a good part of vmm-core's cost per
+ * field (docs/measuring.md).  Filled on first use; two racing threads store
+ * the same pointer.
+ */
+static const struct tdx_field_desc *reg_desc[VMM_NR_REGS];
+
 /*
  * The field a state entry names, resolved against the module's own field
  * table (the TDX module decides TDH.VP.RD/WR from the same table).
  */
 static int resolve(u32 type, u64 id, u64 *field_id, const struct tdx_field_desc **desc)
 {
-	enum tdx_field_table table;
-	struct tdx_field_ref ref;
+	const struct tdx_field_desc *d;
 	u64 fid;
 
 	if (type == VMM_STATE_VMCS) {
 		if (id >= VMCS_ENCODING_LIMIT || (id & 1))
 			return -ENOENT;
 		fid = tdx_td_vmcs_field_id((u32)id);
-	} else if (type == VMM_STATE_REG) {
-		fid = reg_field(id);
-		if (!fid)
-			return -ENOENT;
-	} else {
-		return -ENOENT;
+		*field_id = fid;
+		return lookup_fid(fid, desc);
 	}
-	table = ((fid & TDX_FIELD_CLASS_MASK) >> TDX_FIELD_CLASS_SHIFT) == TDX_CLASS_TD_VMCS ?
-		TDX_TABLE_TD_VMCS : TDX_TABLE_TDVPS;
-	if (tdx_field_lookup(table, fid, &ref))
+	if (type != VMM_STATE_REG)
 		return -ENOENT;
+	fid = reg_field(id);
+	if (!fid)
+		return -ENOENT;
+	d = READ_ONCE(reg_desc[id]);
+	if (!d) {
+		if (lookup_fid(fid, &d))
+			return -ENOENT;
+		WRITE_ONCE(reg_desc[id], d);
+	}
 	*field_id = fid;
-	*desc = ref.desc;
+	*desc = d;
 	return 0;
 }
 
