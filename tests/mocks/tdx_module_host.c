@@ -1423,7 +1423,10 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	tdxm_lock();
 	tdxm.details_set = false;
 	tdxm.in_seam++;
-	if (tdxm.state == SYS_SHUTDOWN && leaf != TDH_SYS_LP_SHUTDOWN)
+	/* The usual case first: a ready module on an initialised LP. */
+	if (likely(tdxm.state == SYS_READY && tdxm.lp_init[tdxm.cur_lp]))
+		ret = leaves[leaf].fn(&c, r);
+	else if (tdxm.state == SYS_SHUTDOWN && leaf != TDH_SYS_LP_SHUTDOWN)
 		ret = TDX_SYS_SHUTDOWN;
 	else if (!before_ready_ok(leaf) && tdxm.state != SYS_READY)
 		ret = TDX_SYS_NOT_READY;
