@@ -129,7 +129,7 @@ struct call_set {
 
 static struct call_set *call_sets;
 static struct call_set shared_set;
-static pthread_mutex_t call_sets_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t call_sets_lock;	/* initialised with the key, once */
 static pthread_key_t call_set_key;
 static pthread_once_t call_set_once = PTHREAD_ONCE_INIT;
 static __thread struct call_set *my_set __attribute__((tls_model("initial-exec")));
@@ -145,6 +145,7 @@ static void call_set_release(void *p)
 
 static void call_set_key_init(void)
 {
+	pthread_mutex_init(&call_sets_lock, NULL);
 	if (pthread_key_create(&call_set_key, call_set_release))
 		call_set_key = (pthread_key_t)-1;
 }
@@ -206,6 +207,7 @@ u64 tdsnp_mock_calls_sum(unsigned int insn)
 	const struct call_set *set;
 	u64 sum;
 
+	pthread_once(&call_set_once, call_set_key_init);
 	pthread_mutex_lock(&call_sets_lock);
 	sum = tdsnp_atomic64_read(&shared_set.n[insn]);
 	for (set = call_sets; set; set = set->next)
