@@ -1399,6 +1399,19 @@ static bool before_ready_ok(u32 leaf)
 	       leaf == TDH_SYS_UPDATE;
 }
 
+/* Whether the module's and the LP's state let @leaf run: TDX_SUCCESS or why not. */
+static u64 sys_state_check(u32 leaf)
+{
+	if (tdxm.state == SYS_SHUTDOWN && leaf != TDH_SYS_LP_SHUTDOWN)
+		return TDX_SYS_SHUTDOWN;
+	if (!before_ready_ok(leaf) && tdxm.state != SYS_READY)
+		return TDX_SYS_NOT_READY;
+	if (leaf != TDH_SYS_INIT && leaf != TDH_SYS_LP_INIT && leaf != TDH_SYS_LP_SHUTDOWN &&
+	    leaf != TDH_SYS_RDALL && leaf != TDH_SYS_UPDATE && !tdxm.lp_init[tdxm.cur_lp])
+		return TDX_SYS_LP_INIT_NOT_DONE;
+	return TDX_SUCCESS;
+}
+
 /*
  * sept_gen: the leaves below read, or write only vCPU/TD fields and private
  * memory (priv_gen); any other leaf bumps it, so a leaf added later is safe
@@ -1423,17 +1436,11 @@ static void model_seamcall(void *priv, struct tdsnp_regs *r)
 	tdxm_lock();
 	tdxm.details_set = false;
 	tdxm.in_seam++;
-	/* The usual case first: a ready module on an initialised LP. */
-	if (likely(tdxm.state == SYS_READY && tdxm.lp_init[tdxm.cur_lp]))
-		ret = leaves[leaf].fn(&c, r);
-	else if (tdxm.state == SYS_SHUTDOWN && leaf != TDH_SYS_LP_SHUTDOWN)
-		ret = TDX_SYS_SHUTDOWN;
-	else if (!before_ready_ok(leaf) && tdxm.state != SYS_READY)
-		ret = TDX_SYS_NOT_READY;
-	else if (leaf != TDH_SYS_INIT && leaf != TDH_SYS_LP_INIT && leaf != TDH_SYS_LP_SHUTDOWN &&
-		 leaf != TDH_SYS_RDALL && leaf != TDH_SYS_UPDATE && !tdxm.lp_init[tdxm.cur_lp])
-		ret = TDX_SYS_LP_INIT_NOT_DONE;
-	else
+	/* A ready module on an initialised LP, the usual case, runs every leaf. */
+	ret = TDX_SUCCESS;
+	if (unlikely(tdxm.state != SYS_READY || !tdxm.lp_init[tdxm.cur_lp]))
+		ret = sys_state_check(leaf);
+	if (ret == TDX_SUCCESS)
 		ret = leaves[leaf].fn(&c, r);
 	if (leaves[leaf].ext_err && tdx_status_is_error(ret) && !tdxm.details_set) {
 		r->rcx = 0;
