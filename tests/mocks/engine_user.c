@@ -132,12 +132,15 @@ static struct call_set shared_set;
 static pthread_mutex_t call_sets_lock;	/* initialised with the key, once */
 static pthread_key_t call_set_key;
 static pthread_once_t call_set_once = PTHREAD_ONCE_INIT;
+
 static __thread struct call_set *my_set __attribute__((tls_model("initial-exec")));
 
+/* The thread lets its set go (at its exit): a call it still makes takes a set anew. */
 static void call_set_release(void *p)
 {
 	struct call_set *set = p;
 
+	my_set = NULL;
 	pthread_mutex_lock(&call_sets_lock);
 	set->in_use = false;
 	pthread_mutex_unlock(&call_sets_lock);
