@@ -893,15 +893,6 @@ static int test_rep_movs_copies_ram_to_mmio_and_back_both_directions(char *msg, 
 	return 0;
 }
 
-/* The test's own vendor check ("AuthenticAMD", APM vol. 3 CPUID leaf 0). */
-static bool st_cpu_is_amd(void)
-{
-	unsigned int a = 0, b, c = 0, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;
-}
-
 /*
  * With 32-bit addresses and ECX 0, an AMD CPU writes nothing; an Intel CPU
  * writes ECX and, for STOS, EDI, clearing their bits 63:32 (measured on

@@ -1251,16 +1251,6 @@ static void test_cpu_sib_base_101_with_rex_b_and_67_has_no_base(void **state)
 	assert_int_equal((u64)in.disp & 0xffffffffULL, addr);
 }
 
-static bool cpu_is_amd(void)
-{
-	unsigned int a, b, c, d;
-
-	__cpuid(0, a, b, c, d);
-	(void)a;
-	(void)d;
-	return b == 0x68747541 && c == 0x444d4163;	/* "AuthenticAMD" */
-}
-
 /*
  * ZX2 evidence: 66 63 /r (MOVSXD with a 16-bit operand size) writes the low
  * 16 bits of the register with the first two bytes of the operand on both
@@ -1283,7 +1273,7 @@ static void test_cpu_movsxd_with_66_writes_16_bits_and_reads_per_vendor(void **s
 	(void)state;
 	NEED_CPU();
 	assert_int_equal(vmm_insn_decode(b, sizeof(b), VMM_MODE_64, &in), 0);
-	assert_int_equal(in.size, cpu_is_amd() ? 4 : 2);
+	assert_int_equal(in.size, st_cpu_is_amd() ? 4 : 2);
 	assert_int_equal(in.reg_size, 2);
 	assert_false(in.sign_extend);
 	if (!native)
@@ -1306,9 +1296,9 @@ static void test_cpu_movsxd_with_66_writes_16_bits_and_reads_per_vendor(void **s
 	s.gpr[VMM_RDI] = (u64)(uintptr_t)end2;
 	print_message("  66 63 /r two bytes before an unmapped page: %s on this %s CPU\n",
 		      run_native(b, sizeof(b), &s) ? "faults (4-byte access)" :
-		      "runs (2-byte access)", cpu_is_amd() ? "AMD" : "non-AMD");
+		      "runs (2-byte access)", st_cpu_is_amd() ? "AMD" : "non-AMD");
 	s.gpr[VMM_RDI] = (u64)(uintptr_t)end2;
-	assert_int_equal(run_native(b, sizeof(b), &s), cpu_is_amd() ? -1 : 0);
+	assert_int_equal(run_native(b, sizeof(b), &s), st_cpu_is_amd() ? -1 : 0);
 }
 
 /*
