@@ -360,7 +360,11 @@ static int l2_up(struct vmm_vm **vm, struct vmm_vcpu **vcpu, char *msg, size_t l
 	return 0;
 }
 
-/* Destroy what l2_up() made (either may be NULL); the VM's lost pages. */
+/*
+ * Destroy what l2_up() made (either may be NULL); the VM's lost pages.
+ * Called whether or not a check failed (EQ() skips its operands after a
+ * failure), so a failing test leaves no VM behind for the next one.
+ */
 static u32 l2_down(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 {
 	struct vmm_destroy_info info = {};
@@ -382,6 +386,7 @@ static int test_l2_sse_reach_the_cpu_before_tdg_vp_enter_and_come_back_after(cha
 	struct vmm_exit x;
 	unsigned int k;
 	int ret = 0;
+	u32 lost;
 #ifdef __KERNEL__
 	bool warned = test_taint(TAINT_WARN);
 #endif
@@ -423,7 +428,8 @@ static int test_l2_sse_reach_the_cpu_before_tdg_vp_enter_and_come_back_after(cha
 	EQ_HEX(l1_fpu_section_mxcsr(), MXCSR_KERNEL);
 	CHECK(warned || !test_taint(TAINT_WARN));
 #endif
-	EQ(l2_down(vm, vcpu), 0);
+	lost = l2_down(vm, vcpu);
+	EQ(lost, 0);
 	EQ(fx.lent, 0);
 	EQ(fx.bad_frees, 0);
 	ret = ret ?: ram_back_with_l1(msg, len);
@@ -437,8 +443,9 @@ static int test_l2_vm_and_vcpu_lifecycle_give_every_page_back(char *msg, size_t 
 	struct vmm_vcpu *vcpu = NULL, *vcpu1 = NULL;
 	struct vmm_vm *vm = NULL;
 	u16 attr[TDX_MAX_VMS];
+	int ret = 0, err;
 	u64 invept;
-	int ret = 0;
+	u32 lost;
 
 	if (fixture_up(true, msg, len) || l2_up(&vm, &vcpu, msg, len)) {
 		l2_down(vm, vcpu);
@@ -453,25 +460,31 @@ static int test_l2_vm_and_vcpu_lifecycle_give_every_page_back(char *msg, size_t 
 	EQ(tdxg_page_info(fx.td.td, tdxg_env_gpa(1), &st, attr), 0);
 	EQ(attr[L2_VM], 0);
 	/* A second vCPU index beyond max_vcpus is refused and takes nothing. */
-	CHECK(vmm_vcpu_create(vm, 1, &vcpu1) != 0);
+	err = vmm_vcpu_create(vm, 1, &vcpu1);
+	if (!err)
+		vmm_vcpu_destroy(vcpu1);
+	CHECK(err != 0);
 	EQ(fx.lent, 0x3);
 	/* No env change while a VM exists. */
 	EQ(vmm_tdx_l2_set_env(&fx.env), -EBUSY);
-	EQ(vmm_vcpu_destroy(vcpu), 0);
+	err = vmm_vcpu_destroy(vcpu);
+	vcpu = NULL;
+	EQ(err, 0);
 	EQ(fx.lent, 0);
 	invept = tdxg_vcpu_stats(fx.td.vcpu)->invept[L2_VM];
-	EQ(l2_down(vm, NULL), 0);
+	lost = l2_down(vm, NULL);
+	vm = NULL;
+	EQ(lost, 0);
 	/* Destroy revoked the alias and flushed the VM's translations. */
 	CHECK(tdxg_vcpu_stats(fx.td.vcpu)->invept[L2_VM] > invept);
 	ret = ret ?: ram_back_with_l1(msg, len);
 	EQ(fx.bad_frees, 0);
 	EQ(rlog.entries, 0);
 	/* The index is free again: a second lifecycle on the same L2 VM works. */
-	vm = NULL;
-	vcpu = NULL;
 	if (!ret && l2_up(&vm, &vcpu, msg, len))
 		ret = -1;
-	EQ(l2_down(vm, vcpu), 0);
+	lost = l2_down(vm, vcpu);
+	EQ(lost, 0);
 	EQ(fx.lent, 0);
 	ret = ret ?: ram_back_with_l1(msg, len);
 	EQ(tdsnp_mock_violations(), fx.td.violations);
@@ -491,6 +504,7 @@ static int test_vmm_tdx_l2_sse_refuses_null_and_unreachable_registers(char *msg,
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
 	int ret = 0;
+	u32 lost;
 
 	/* Without SSE hooks: the kernel moves the registers itself, userspace cannot. */
 	if (fixture_up(false, msg, len) || l2_up(&vm, &vcpu, msg, len)) {
@@ -507,7 +521,8 @@ static int test_vmm_tdx_l2_sse_refuses_null_and_unreachable_registers(char *msg,
 	EQ(vmm_tdx_l2_sse(vcpu, &sse, true), -EOPNOTSUPP);
 	EQ(vmm_tdx_l2_sse(vcpu, &sse, false), -EOPNOTSUPP);
 #endif
-	EQ(l2_down(vm, vcpu), 0);
+	lost = l2_down(vm, vcpu);
+	EQ(lost, 0);
 	/* One of the pair alone is an incomplete env. */
 	half = fx.env;
 	half.load_sse = NULL;
