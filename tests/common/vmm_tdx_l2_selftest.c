@@ -500,7 +500,7 @@ static void store_nothing(void *ctx, struct vmm_tdx_l2_sse *sse)
 static int test_vmm_tdx_l2_sse_refuses_null_and_unreachable_registers(char *msg, size_t len)
 {
 	struct vmm_tdx_l2_env half;
-	struct vmm_tdx_l2_sse sse;
+	struct vmm_tdx_l2_sse sse, bad;
 	struct vmm_vcpu *vcpu = NULL;
 	struct vmm_vm *vm = NULL;
 	int ret = 0;
@@ -520,6 +520,16 @@ static int test_vmm_tdx_l2_sse_refuses_null_and_unreachable_registers(char *msg,
 #else
 	EQ(vmm_tdx_l2_sse(vcpu, &sse, true), -EOPNOTSUPP);
 	EQ(vmm_tdx_l2_sse(vcpu, &sse, false), -EOPNOTSUPP);
+#endif
+	/*
+	 * MXCSR bit 16 is reserved (LDMXCSR would #GP): refused before it can
+	 * reach the kernel path's LDMXCSR, and the save area keeps its MXCSR.
+	 */
+	fill_sse(&bad, 0x60, MXCSR_L1_SET | BIT(16));
+	EQ(vmm_tdx_l2_sse(vcpu, &bad, true), -EINVAL);
+#ifdef __KERNEL__
+	EQ(vmm_tdx_l2_sse(vcpu, &bad, false), 0);
+	ret = ret ?: sse_diff(msg, len, "after a refused write", &bad, &sse);
 #endif
 	lost = l2_down(vm, vcpu);
 	EQ(lost, 0);
