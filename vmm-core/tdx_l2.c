@@ -1179,15 +1179,19 @@ static bool sse_reachable(const struct tdxl2_vm *v)
  *
  * The save area the backend moves into the CPU right before TDG.VP.ENTER
  * and back right after it: a new vCPU starts with zeros and MXCSR 1F80H.
+ * A written MXCSR must have its reserved bits 31:16 clear: the kernel
+ * build loads it with LDMXCSR inside kernel_fpu_begin(), where a #GP would
+ * oops the L1 (VMM_TDX_L2_MXCSR_RSVD).
  *
- * Return: 0, -EINVAL for a NULL argument, -EOPNOTSUPP where the L2's SSE
- * registers cannot be moved (userspace without env @load_sse/@store_sse).
+ * Return: 0, -EINVAL for a NULL argument or a written MXCSR with reserved
+ * bits set, -EOPNOTSUPP where the L2's SSE registers cannot be moved
+ * (userspace without env @load_sse/@store_sse).
  */
 int vmm_tdx_l2_sse(struct vmm_vcpu *vcpu, struct vmm_tdx_l2_sse *sse, bool write)
 {
 	struct tdxl2_vcpu *c = vcpu ? vmm_vcpu_priv(vcpu) : NULL;
 
-	if (!c || !sse)
+	if (!c || !sse || (write && (sse->mxcsr & VMM_TDX_L2_MXCSR_RSVD)))
 		return -EINVAL;
 	if (!sse_reachable(vmm_vm_priv(vmm_vcpu_vm(vcpu))))
 		return -EOPNOTSUPP;

@@ -89,6 +89,11 @@ TDSNP_CHECK_SIZE(struct vmm_tdx_l2_sse, 260);
 
 /* MXCSR at reset and after INIT: all SIMD exceptions masked (SDM Vol. 1 10.2.3.1). */
 #define VMM_TDX_L2_MXCSR_RESET	0x1f80u
+/*
+ * MXCSR bits 31:16 are reserved: LDMXCSR with one of them set is #GP(0)
+ * (SDM Vol. 1 10.2.3, Vol. 2B LDMXCSR).
+ */
+#define VMM_TDX_L2_MXCSR_RSVD	0xffff0000u
 
 /**
  * struct vmm_tdx_l2_env - what the L1 lends the tdx_l2 backend

@@ -48,6 +48,7 @@ extern const struct tdsnp_selftest_suite snp_rmp_suite;
 extern const struct tdsnp_selftest_suite tdsnp_vmm_snp_vmpl_suite;
 extern const struct tdsnp_selftest_suite tdsnp_vmm_snp_host_suite;
 extern const struct tdsnp_selftest_suite tdsnp_tdx_guest_suite;
+extern const struct tdsnp_selftest_suite tdsnp_vmm_tdx_l2_suite;
 
 /*
  * The assertion library of every shared self-test, in the KVM selftests

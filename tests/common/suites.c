@@ -43,6 +43,7 @@ const struct tdsnp_selftest_suite *const tdsnp_selftest_suites[] = {
 	&tdsnp_vmm_snp_vmpl_suite,
 	&tdsnp_vmm_snp_host_suite,
 	&tdsnp_tdx_guest_suite,
+	&tdsnp_vmm_tdx_l2_suite,
 };
 
 const size_t tdsnp_nr_selftest_suites = ARRAY_SIZE(tdsnp_selftest_suites);

@@ -71,4 +71,12 @@ const struct tdxg_host *tdsnp_mock_tdx_l1_host(void);
 unsigned int tdsnp_mock_tdx_l1_pool_lent(void);
 unsigned int tdsnp_mock_tdx_l1_ram_not_back(void);
 
+/*
+ * The setup's @load_sse/@store_sse hooks, for an L1 platform of a test's
+ * own on the guest-side model (tests/common/vmm_tdx_l2_selftest.c).
+ */
+struct vmm_tdx_l2_sse;
+void tdsnp_mock_tdx_l1_load_sse(void *ctx, const struct vmm_tdx_l2_sse *sse);
+void tdsnp_mock_tdx_l1_store_sse(void *ctx, struct vmm_tdx_l2_sse *sse);
+
 #endif /* TDSNP_TDX_L1_SETUP_H */

@@ -132,17 +132,27 @@ static void env_set_cr2(void *ctx, u64 cr2)
 		tdxg_set_cr2(v, cr2);
 }
 
-/*
+/**
+ * tdsnp_mock_tdx_l1_load_sse() - the env's @load_sse on the guest-side model
+ * @ctx: unused
+ * @sse: XMM0-15 and MXCSR to load
+ *
  * The calling thread's L1 vCPU's XMM0-15 and MXCSR, which TDG.VP.ENTER
- * leaves to the L2: the model's register file of that vCPU (tdxg_sse()).
+ * leaves to the L2, are the model's register file of that vCPU
+ * (tdxg_set_sse()): a userspace L1 on the model loads them there.
  */
-static void env_load_sse(void *ctx, const struct vmm_tdx_l2_sse *sse)
+void tdsnp_mock_tdx_l1_load_sse(void *ctx, const struct vmm_tdx_l2_sse *sse)
 {
 	(void)ctx;
 	tdxg_set_sse(tdxg_current(), sse->xmm, sse->mxcsr);
 }
 
-static void env_store_sse(void *ctx, struct vmm_tdx_l2_sse *sse)
+/**
+ * tdsnp_mock_tdx_l1_store_sse() - the env's @store_sse on the guest-side model
+ * @ctx: unused
+ * @sse: filled with the calling thread's L1 vCPU's XMM0-15 and MXCSR (tdxg_sse())
+ */
+void tdsnp_mock_tdx_l1_store_sse(void *ctx, struct vmm_tdx_l2_sse *sse)
 {
 	(void)ctx;
 	tdxg_sse(tdxg_current(), sse->xmm, &sse->mxcsr);
@@ -259,7 +269,8 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 		.free_private_page = env_free, .take_interrupts = env_take_interrupts,
 		.pin = env_pin,
 		.set_cr2 = env_set_cr2,
-		.load_sse = env_load_sse, .store_sse = env_store_sse,
+		.load_sse = tdsnp_mock_tdx_l1_load_sse,
+		.store_sse = tdsnp_mock_tdx_l1_store_sse,
 	};
 	ret = vmm_backend_register(&vmm_tdx_l2_ops);
 	if (ret)
