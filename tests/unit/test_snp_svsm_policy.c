@@ -64,7 +64,7 @@ static void unmap(void *ctx, u64 gpa, void *va)
 	(void)va;
 }
 
-static const struct snp_svsm_ops h = { psc, map, unmap, NULL };
+static const struct snp_svsm_ops h = { .psc = psc, .map = map, .unmap = unmap };
 
 static struct snp_mock_rmp_entry rmp(void)
 {
