@@ -558,7 +558,8 @@ static int mem_convert_2m(struct snpv_vm *s, u64 gpa, enum vmm_mem_state from,
 
 	if (!s->env->map_2m)
 		return -EOPNOTSUPP;
-	if ((from == VMM_MEM_PRIVATE) == (to == VMM_MEM_PRIVATE) ||
+	/* Exactly one side is the 2 MiB private page. */
+	if (!(from == VMM_MEM_PRIVATE ? to != VMM_MEM_PRIVATE : to == VMM_MEM_PRIVATE) ||
 	    (gpa & (SNP_PAGE_SIZE_2M - 1)) || gpa < s->mem_base ||
 	    guest_page_index(s, gpa) + SNP_PAGES_PER_2M > s->nr_pages)
 		return -EINVAL;

@@ -245,7 +245,7 @@ static void host_release_run(struct page *head)
 	unsigned int i;
 
 	snp_mock_rmp_get(tdsnp_page_hpa(head), &e);
-	if (e.assigned && e.size_2m && snp_mock_rmp_host_update(tdsnp_page_hpa(head), &hv_2m))
+	if (e.assigned && e.size_2m && snp_mock_rmp_host_update(page_to_phys(head), &hv_2m))
 		stuck = true;
 	for (i = 0; i < TDSNP_PAGES_PER_2M && !stuck; i++) {
 		snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_page_nth(head, i)), &e);

@@ -1043,7 +1043,7 @@ static void test_vmpl1_report_without_gctx_is_hv_error(void **state)
  * the others still hold the guest's data and are still reachable at VMPL1;
  * no #VMEXIT(NPF) on the way.
  */
-static void test_vmpl1_guest_uses_2m_page_before_and_after_split(void **state)
+static void test_vmpl1_guest_uses_2m_page_then_split(void **state)
 {
 	struct env *e = *state;
 	struct snp_mock_rmp_entry re;
@@ -1069,6 +1069,7 @@ static void test_vmpl1_guest_uses_2m_page_before_and_after_split(void **state)
 	/* Used pages: 0, 0x10000, ..., 0x1f0000 and 0x1ff000 (the program's choice). */
 	for (off = 0; off < 0x200000; off += 8) {
 		u64 page = off & ~0xfffULL;
+		const u64 *host = page_address(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA + page));
 
 		want = (!(page % 0x10000) || page == 0x1ff000) ? 0x5a5a00000000ULL | off / 8 : 0;
 		if (off == 0)
@@ -1077,9 +1078,7 @@ static void test_vmpl1_guest_uses_2m_page_before_and_after_split(void **state)
 			want = 0x7777;
 		else if (off == 0x200000 - 8)
 			want = 0xffff;
-		assert_int_equal(((u64 *)page_address(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA +
-									    page)))[(off & 0xfff) / 8],
-				 want);
+		assert_int_equal(host[(off & 0xfff) / 8], want);
 	}
 	assert_int_equal(vmm_set_mem_state(e->vm, GUEST_HUGE_GPA + 0x10000,
 					   GUEST_HUGE_GPA + 0x11000, VMM_MEM_SHARED), 0);
@@ -1151,7 +1150,7 @@ int main(int argc, char **argv)
 						setup_launched, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_report_without_gctx_is_hv_error, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_vmpl1_guest_uses_2m_page_before_and_after_split,
+		cmocka_unit_test_setup_teardown(test_vmpl1_guest_uses_2m_page_then_split,
 						setup_huge, teardown),
 	};
 
