@@ -797,6 +797,21 @@ int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op)
 }
 
 /**
+ * snp_mock_hv_psc_2m() - one 2M-entry page state change as the hypervisor
+ *                        does it
+ * @asid: the guest
+ * @gpa: the 2 MiB-aligned page (the NPT must map its 512 GPAs contiguously)
+ * @op: SNP_PSC_OP_PRIVATE, SNP_PSC_OP_SHARED or SNP_PSC_OP_PSMASH
+ *
+ * Return: 0, -EINVAL for a bad @op, @gpa or backing (INVALID_ENTRY), -EIO
+ * when the host's RMPUPDATE or PSMASH failed (GENERIC).
+ */
+int snp_mock_hv_psc_2m(u32 asid, u64 gpa, unsigned int op)
+{
+	return psc_apply(asid, gpa, op, true);
+}
+
+/**
  * snp_mock_hv_set_guest() - the launched guest whose requests the hypervisor passes on
  * @g: its context (after SNP_LAUNCH_FINISH), used for SNP guest requests
  *     from its ASID; NULL: none (such requests get the hypervisor error)
