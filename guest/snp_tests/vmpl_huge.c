@@ -24,8 +24,10 @@
  */
 #include <guest_snp.h>
 
+/* A 2 MiB page and its 4 KiB parts (APM Vol. 2 5.3). */
 #define SIZE_2M		0x200000ULL
 #define PAGE		0x1000ULL
+/* The program's choices, mirrored by test_guest_snp_vmpl.c: used pages, data, the page shared. */
 #define STRIDE		0x10000ULL
 #define PATTERN		0x5a5a00000000ULL
 #define SHARED_LATER	0x10000ULL

@@ -32,7 +32,7 @@
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_svsm_setup.h"
 
-#define ASID		7
+#define ASID		7			/* the test's CVM */
 #define SZ_2M		0x200000ULL
 #define BASE		SZ_2M			/* RAM: [2 MiB, 8 MiB) */
 #define MEM_SIZE	(3 * SZ_2M)
@@ -40,7 +40,7 @@
 #define HUGE		(BASE + SZ_2M)		/* the 2 MiB page most tests use */
 #define PERMS_VMPL0	0x1f	/* snp.md 1.4: full on assignment */
 #define PERMS_VMPL1	0x0f	/* R, W, X user, X supervisor (snp.md 1.7) */
-#define FILL		0xa5
+#define FILL		0xa5	/* the hypervisor's old bytes (the test's choice) */
 
 static struct tdsnp_arena *arena;
 static struct vmm_vm *vm;
