@@ -129,7 +129,8 @@ $(O)/guest/snp_images.o: $(O)/guest/snp_images.S
 $(O)/guest/campaign.elf $(O)/guest/snp_campaign.elf: $(O)/guest/obj/guest/common/campaign.o
 $(O)/guest/mmio.elf $(O)/guest/snp_mmio.elf: $(O)/guest/obj/guest/common/mmio_forms.o
 $(O)/guest/crb.elf $(O)/guest/snp_crb.elf: $(O)/guest/obj/guest/common/crb.o
-$(O)/guest/huge.elf $(O)/guest/snp_huge.elf: $(O)/guest/obj/guest/common/huge.o
+$(O)/guest/huge.elf $(O)/guest/snp_huge.elf $(O)/guest/snp_vmpl_huge.elf: \
+	$(O)/guest/obj/guest/common/huge.o
 $(foreach t,$(filter test_guest_snp%,$(TESTS)),$(O)/plain/tests/$(t) $(O)/asan/tests/$(t)): \
 	$(O)/guest/snp_images.o
 -include $(shell find $(O)/guest/obj -name '*.d' 2>/dev/null)

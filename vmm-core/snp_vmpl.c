@@ -21,6 +21,15 @@
  * A failing step is undone in reverse; a page whose undo fails too is
  * marked unknown, the conversion says -EIO, the page refuses further
  * conversions with -EIO, and is recovered (or counted lost) by vm_destroy.
+ * 2 MiB private pages (vmm_set_mem_state_flags() with VMM_MEM_2M) are the
+ * same sequences on one 2M RMP entry (page state change of a 2M entry,
+ * PVALIDATE and RMPADJUST of page size 1, snp.md 1.6, 1.7, 5.5; zeroed,
+ * never loaded); a split is the hypervisor's PSMASH, asked for by a page
+ * state change with operation PSMASH since the SVSM cannot PSMASH: the
+ * 512 4K entries keep Validated and the permissions (snp.md 1.5), so the
+ * pages stay private and granted.  The hypervisor must back the 2 MiB with
+ * contiguous, 2 MiB-aligned memory; it refuses the entry otherwise
+ * (INVALID_ENTRY: -EINVAL, nothing changed).
  *
  * Measurement.  The SVSM, not the PSP, measures what it loads into the lower
  * VMPL: each measured page extends a SHA-384 chain in the PAGE_INFO format
@@ -95,6 +104,8 @@ enum pg_state {
 	PG_PRIVATE,	/* assigned, validated, granted to the target VMPL */
 	PG_UNKNOWN,	/* an undo failed: recovered by vm_destroy */
 	PG_VMSA,	/* private, and a lower-guest vCPU's VMSA (CREATE_VCPU) */
+	PG_PRIVATE_2M,	/* PG_PRIVATE as a part of one 2M RMP entry (not split) */
+	PG_UNKNOWN_2M,	/* a part of a 2 MiB page whose undo failed */
 };
 
 /*
@@ -263,9 +274,9 @@ static u64 ghcb_status(const struct snp_ghcb *g, int err)
 	return g->page->sw_exit_info_2;
 }
 
-static int psc_once(struct snpv_vm *s, u64 gpa, unsigned int op, u64 *status)
+static int psc_once(struct snpv_vm *s, u64 gpa, unsigned int op, bool size_2m, u64 *status)
 {
-	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = op };
+	struct snp_psc_entry e = { .gpa = tdsnp_gpa(gpa), .op = op, .size_2m = size_2m };
 	struct snp_ghcb *g = s->env->ghcb;
 	int ret;
 
@@ -287,14 +298,14 @@ static int psc_once(struct snpv_vm *s, u64 gpa, unsigned int op, u64 *status)
  * so when the refusals outlast SNP_RETRY_MAX the result is -EBUSY; any
  * other failure is returned as it is.
  */
-static int psc_retry(struct snpv_vm *s, u64 gpa, unsigned int op)
+static int psc_retry(struct snpv_vm *s, u64 gpa, unsigned int op, bool size_2m)
 {
 	unsigned int i;
 	u64 status;
 	int ret;
 
 	for (i = 0; i < SNP_RETRY_MAX; i++) {
-		ret = psc_once(s, gpa, op, &status);
+		ret = psc_once(s, gpa, op, size_2m, &status);
 		if (!ret)
 			return 0;
 		if (ret != -EIO || status != SNP_PSC_ERR_GENERIC)
@@ -329,7 +340,31 @@ static u64 guest_page_index(struct snpv_vm *s, u64 gpa)
 /* The SVSM for the policy layer: its GHCB page state change (retried), its mapping. */
 static int svsm_psc(void *ctx, u64 gpa, unsigned int op)
 {
-	return psc_retry(ctx, gpa, op);
+	return psc_retry(ctx, gpa, op, false);
+}
+
+/*
+ * One 2M entry (page size bit set, snp.md 5.5): private, shared or PSMASH,
+ * retried as psc_retry().  A hypervisor that refuses the entry itself
+ * (SW_EXITINFO2 INVALID_ENTRY, snp.md 5.5: e.g. it cannot back the 2 MiB
+ * with one 2M RMP entry, or there is no 2M entry to PSMASH) changed
+ * nothing: -EINVAL, the status kept for vmm_vm_last_status().
+ */
+static int svsm_psc_2m(void *ctx, u64 gpa, unsigned int op)
+{
+	struct snpv_vm *s = ctx;
+	int ret = psc_retry(s, gpa, op, true);
+
+	if (ret == -EIO && vmm_vm_last_status(s->vm) == SNP_PSC_ERR_INVALID_ENTRY)
+		return -EINVAL;
+	return ret;
+}
+
+static void *svsm_map_2m(void *ctx, u64 gpa)
+{
+	const struct vmm_snp_vmpl_env *env = ((struct snpv_vm *)ctx)->env;
+
+	return env->map_2m ? env->map_2m(env->ctx, gpa) : NULL;
 }
 
 static void *svsm_map(void *ctx, u64 gpa)
@@ -362,7 +397,8 @@ static int conv_fail(struct snpv_vm *s, u64 gpa, int ret, const struct snp_svsm_
  */
 static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
 {
-	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	const struct snp_svsm_ops o = { .psc = svsm_psc, .map = svsm_map, .unmap = svsm_unmap,
+					.ctx = s };
 	struct snp_svsm_status st;
 	int ret;
 
@@ -380,7 +416,8 @@ static int make_private(struct snpv_vm *s, u64 gpa, const void *src)
  */
 static int make_shared(struct snpv_vm *s, u64 gpa)
 {
-	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	const struct snp_svsm_ops o = { .psc = svsm_psc, .map = svsm_map, .unmap = svsm_unmap,
+					.ctx = s };
 	struct snp_svsm_status st;
 	int ret;
 
@@ -394,7 +431,8 @@ static int make_shared(struct snpv_vm *s, u64 gpa)
 /* Teardown of one page that is private or unknown (snp_svsm_page_reclaim()). */
 static bool reclaim(struct snpv_vm *s, u64 gpa)
 {
-	const struct snp_svsm_ops o = { svsm_psc, svsm_map, svsm_unmap, s };
+	const struct snp_svsm_ops o = { .psc = svsm_psc, .map = svsm_map, .unmap = svsm_unmap,
+					.ctx = s };
 	const struct vmm_snp_vmpl_env *env = s->env;
 	snp_ret_t r;
 	void *va;
@@ -446,8 +484,11 @@ static int mem_convert(struct snpv_vm *s, u64 gpa, enum vmm_mem_state from,
 	/* A vCPU's VMSA stays private until DELETE_VCPU gives it back. */
 	if (st == PG_VMSA)
 		return -EPERM;
-	/* vmm-core and the backend disagree only after a failed undo. */
-	if (st == PG_UNKNOWN || is_private != was_private)
+	/*
+	 * vmm-core and the backend disagree only after a failed undo; a part
+	 * of a 2 MiB page is split (snpv_mem_split_2m()) before it converts.
+	 */
+	if ((st != PG_HV && st != PG_PRIVATE) || is_private != was_private)
 		return -EIO;
 	if (to == VMM_MEM_PRIVATE)
 		return make_private(s, gpa, NULL);
@@ -471,6 +512,139 @@ static int snpv_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
 	ret = mem_convert(s, gpa, from, to);
 	tdsnp_mutex_unlock(&s->ap_lock);
 	return ret;
+}
+
+/* ---- 2 MiB private pages ---- */
+
+/*
+ * One 2M RMP entry per 2 MiB (snp_svsm_page_grant_2m() and friends, the
+ * SVSM-side sequences and their sources): the 512 pages are PG_PRIVATE_2M
+ * while the entry is whole, PG_PRIVATE each after the hypervisor's PSMASH
+ * (PSC operation 3: the 4K entries keep Validated and the permissions,
+ * snp.md 1.5), PG_UNKNOWN_2M all together when an undo failed.
+ * CREATE_VCPU refuses a part of an unsplit 2 MiB page as not private
+ * (guest_private()): the VMSA's 4K RMPADJUST would meet the 2M entry
+ * (#VMEXIT(NPF) with SIZEM, snp.md 1.5).  Needs env->map_2m (else
+ * -EOPNOTSUPP).
+ */
+static const struct snp_svsm_ops *svsm_ops_2m(struct snpv_vm *s, struct snp_svsm_ops *o)
+{
+	*o = (struct snp_svsm_ops){ .psc = svsm_psc, .map = svsm_map, .unmap = svsm_unmap,
+				    .ctx = s, .psc_2m = svsm_psc_2m, .map_2m = svsm_map_2m };
+	return o;
+}
+
+static bool all_pages(struct snpv_vm *s, u64 gpa, u8 st)
+{
+	u64 i, first = guest_page_index(s, gpa);
+
+	for (i = 0; i < SNP_PAGES_PER_2M; i++)
+		if (s->pg[first + i] != st)
+			return false;
+	return true;
+}
+
+static void set_pages(struct snpv_vm *s, u64 gpa, u8 st)
+{
+	memset(&s->pg[guest_page_index(s, gpa)], st, SNP_PAGES_PER_2M);
+}
+
+static int mem_convert_2m(struct snpv_vm *s, u64 gpa, enum vmm_mem_state from,
+			  enum vmm_mem_state to)
+{
+	struct snp_svsm_status st;
+	struct snp_svsm_ops o;
+	int ret;
+
+	if (!s->env->map_2m)
+		return -EOPNOTSUPP;
+	/* Exactly one side is the 2 MiB private page. */
+	if (!(from == VMM_MEM_PRIVATE ? to != VMM_MEM_PRIVATE : to == VMM_MEM_PRIVATE) ||
+	    (gpa & (SNP_PAGE_SIZE_2M - 1)) || gpa < s->mem_base ||
+	    guest_page_index(s, gpa) + SNP_PAGES_PER_2M > s->nr_pages)
+		return -EINVAL;
+	/* vmm-core and the backend disagree only after a failed undo. */
+	if (!all_pages(s, gpa, to == VMM_MEM_PRIVATE ? PG_HV : PG_PRIVATE_2M))
+		return -EIO;
+	if (to == VMM_MEM_PRIVATE)
+		ret = snp_svsm_page_grant_2m(svsm_ops_2m(s, &o), gpa, s->vmpl,
+					     VMM_SNP_VMPL_GUEST_PERMS, &st);
+	else
+		ret = snp_svsm_page_revoke_2m(svsm_ops_2m(s, &o), gpa, s->vmpl,
+					      VMM_SNP_VMPL_GUEST_PERMS, &st);
+	if (ret) {
+		if (st.fw)
+			rmp_fail(s, st.fw);
+		if (st.unknown)
+			set_pages(s, gpa, PG_UNKNOWN_2M);
+		return ret;
+	}
+	set_pages(s, gpa, to == VMM_MEM_PRIVATE ? PG_PRIVATE_2M : PG_HV);
+	return 0;
+}
+
+/*
+ * Hypervisor-owned to one 2 MiB private page (snp_svsm_page_grant_2m()) or
+ * back (snp_svsm_page_revoke_2m()); a failure leaves every page as it was,
+ * or all PG_UNKNOWN_2M with -EIO when an undo failed too.  Under ap_lock,
+ * as snpv_mem_convert().
+ */
+static int snpv_mem_convert_2m(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+			       enum vmm_mem_state to)
+{
+	struct snpv_vm *s = vmm_vm_priv(vm);
+	int ret;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	ret = mem_convert_2m(s, gpa, from, to);
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return ret;
+}
+
+/*
+ * The 2 MiB page at @gpa into 512 private 4 KiB pages: the hypervisor's
+ * PSMASH (snp_svsm_page_split_2m()); a failure leaves it whole.
+ */
+static int snpv_mem_split_2m(struct vmm_vm *vm, u64 gpa)
+{
+	struct snpv_vm *s = vmm_vm_priv(vm);
+	struct snp_svsm_ops o;
+	int ret = -EIO;
+
+	tdsnp_mutex_lock(&s->ap_lock);
+	if (!s->env->map_2m)
+		ret = -EOPNOTSUPP;
+	else if ((gpa & (SNP_PAGE_SIZE_2M - 1)) || gpa < s->mem_base ||
+		 guest_page_index(s, gpa) + SNP_PAGES_PER_2M > s->nr_pages)
+		ret = -EINVAL;
+	else if (all_pages(s, gpa, PG_PRIVATE_2M))
+		ret = snp_svsm_page_split_2m(svsm_ops_2m(s, &o), gpa);
+	if (!ret)
+		set_pages(s, gpa, PG_PRIVATE);
+	tdsnp_mutex_unlock(&s->ap_lock);
+	return ret;
+}
+
+/*
+ * Teardown of a 2 MiB page (whole or unknown): the 2M entry given back
+ * whole (snp_svsm_page_reclaim_2m()), else page by page in case the
+ * hypervisor holds 4K entries there.  Return the pages not given back.
+ */
+static int reclaim_2m(struct snpv_vm *s, u64 gpa)
+{
+	struct snp_svsm_ops o;
+	int lost = 0;
+	u64 i;
+
+	if (snp_svsm_page_reclaim_2m(svsm_ops_2m(s, &o), gpa, s->vmpl)) {
+		set_pages(s, gpa, PG_HV);
+		return 0;
+	}
+	set_pages(s, gpa, PG_UNKNOWN);
+	for (i = 0; i < SNP_PAGES_PER_2M; i++)
+		if (!reclaim(s, gpa + i * TDSNP_PAGE_SIZE))
+			lost++;
+	return lost;
 }
 
 static int snpv_measurement(struct vmm_vm *vm, u8 *buf, size_t len)
@@ -520,9 +694,16 @@ static int snpv_vm_destroy(struct vmm_vm *vm)
 	int lost = s->lost;
 	u64 i;
 
-	for (i = 0; i < s->nr_pages; i++)
+	for (i = 0; i < s->nr_pages; i++) {
+		/* The first part of a 2 MiB page is its 2 MiB-aligned one. */
+		if (s->pg[i] == PG_PRIVATE_2M || s->pg[i] == PG_UNKNOWN_2M) {
+			lost += reclaim_2m(s, s->mem_base + i * TDSNP_PAGE_SIZE);
+			i += SNP_PAGES_PER_2M - 1;
+			continue;
+		}
 		if (s->pg[i] != PG_HV && !reclaim(s, s->mem_base + i * TDSNP_PAGE_SIZE))
 			lost++;
+	}
 	tdsnp_mutex_destroy(&s->ap_lock);
 	tdsnp_free(s->pg);
 	tdsnp_free(s);
@@ -1419,7 +1600,8 @@ static int walk_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 		gpa &= ~BIT_ULL(s->env->cbit);
 	page = gpa & ~(TDSNP_PAGE_SIZE - 1);
 	if (gpa < s->mem_base || guest_page_index(s, gpa) >= s->nr_pages || (gpa & (size - 1)) ||
-	    s->pg[guest_page_index(s, gpa)] != PG_PRIVATE)
+	    (s->pg[guest_page_index(s, gpa)] != PG_PRIVATE &&
+	     s->pg[guest_page_index(s, gpa)] != PG_PRIVATE_2M))
 		return -EFAULT;
 	va = s->env->map(s->env->ctx, page);
 	if (!va)
@@ -1493,7 +1675,7 @@ static int ram_rw(struct snpv_vm *s, u64 gpa, void *buf, unsigned int len, bool 
 	if (!in_ram(s, gpa) || gpa - page + len > TDSNP_PAGE_SIZE)
 		return -EFAULT;
 	st = s->pg[guest_page_index(s, gpa)];
-	if (st == PG_PRIVATE)
+	if (st == PG_PRIVATE || st == PG_PRIVATE_2M)
 		va = s->env->map(s->env->ctx, page);
 	else if (st == PG_HV)
 		va = s->env->map_shared(s->env->ctx, page);
@@ -1889,7 +2071,8 @@ static int snpv_mmio_done(struct vmm_vcpu *vcpu, const struct vmm_exit *exit)
  * No finalize (the SVSM's measurement is a running chain, see the file
  * header).  vmm_vcpu_run() enters the target VMPL through the hypervisor's
  * run-at-VMPL request (file header); it needs env->map_shared, and
- * env->select_cpu for vCPUs other than 0 (else -ENODEV).
+ * env->select_cpu for vCPUs other than 0 (else -ENODEV).  2 MiB private
+ * pages need env->map_2m (else -EOPNOTSUPP).
  */
 const struct vmm_backend_ops vmm_snp_vmpl_ops = {
 	.name = "snp_vmpl",
@@ -1908,5 +2091,7 @@ const struct vmm_backend_ops vmm_snp_vmpl_ops = {
 	.run = snpv_run,
 	.mmio_done = snpv_mmio_done,
 	.exit_done = snpv_exit_done,
+	.mem_convert_2m = snpv_mem_convert_2m,
+	.mem_split_2m = snpv_mem_split_2m,
 };
 EXPORT_SYMBOL_GPL(vmm_snp_vmpl_ops);

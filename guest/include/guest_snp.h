@@ -67,6 +67,7 @@ extern const u8 guest_image_snp_aps[], guest_image_snp_aps_end[];
 extern const u8 guest_image_snp_bench[], guest_image_snp_bench_end[];
 extern const u8 guest_image_snp_vmpl[], guest_image_snp_vmpl_end[];
 extern const u8 guest_image_snp_vmpl_shared[], guest_image_snp_vmpl_shared_end[];
+extern const u8 guest_image_snp_vmpl_huge[], guest_image_snp_vmpl_huge_end[];
 extern const u8 guest_image_snp_report[], guest_image_snp_report_end[];
 extern const u8 guest_image_snp_crb[], guest_image_snp_crb_end[];
 extern const u8 guest_image_snp_mmio[], guest_image_snp_mmio_end[];

@@ -21,14 +21,23 @@
  *       errno after the callee's own retries of transient refusals
  * @map: the SVSM's private (C-bit) mapping of the page at @gpa, NULL when
  *       it has none; held only for one call of the policy layer
- * @unmap: drop what @map gave
- * @ctx: for all three
+ * @unmap: drop what @map or @map_2m gave
+ * @ctx: for all of them
+ * @psc_2m: for the *_2m calls only: @psc of one 2M entry (page size bit
+ *          set, snp.md 5.5) at the 2 MiB-aligned @gpa: private, shared or
+ *          PSMASH (SNP_PSC_OP_PSMASH); same result convention
+ * @map_2m: for the *_2m calls only: the SVSM's private mapping of the 2 MiB
+ *          at the 2 MiB-aligned @gpa, contiguous and 2 MiB aligned (PVALIDATE
+ *          and RMPADJUST take a 2 MiB-aligned VA for a 2M page, snp.md 1.6,
+ *          1.7), or NULL
  */
 struct snp_svsm_ops {
 	int (*psc)(void *ctx, u64 gpa, unsigned int op);
 	void *(*map)(void *ctx, u64 gpa);
 	void (*unmap)(void *ctx, u64 gpa, void *va);
 	void *ctx;
+	int (*psc_2m)(void *ctx, u64 gpa, unsigned int op);
+	void *(*map_2m)(void *ctx, u64 gpa);
 };
 
 /**
@@ -48,5 +57,11 @@ int snp_svsm_page_grant(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmp
 int snp_svsm_page_revoke(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
 			 struct snp_svsm_status *st);
 bool snp_svsm_page_reclaim(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl);
+int snp_svsm_page_grant_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			   struct snp_svsm_status *st);
+int snp_svsm_page_revoke_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			    struct snp_svsm_status *st);
+int snp_svsm_page_split_2m(const struct snp_svsm_ops *o, u64 gpa);
+bool snp_svsm_page_reclaim_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl);
 
 #endif /* SNP_SVSM_POLICY_H */

@@ -84,6 +84,11 @@ struct snp_ghcb;
  * @cbit: the CVM's C-bit position (CPUID Fn8000_001F EBX[5:0]), masked off
  *        the addresses in the lower guest's page tables when the backend
  *        walks them (instruction fetch for MMIO emulation); 0: none
+ * @map_2m: optional: the SVSM's private mapping of the 2 MiB of guest
+ *          pages at the 2 MiB-aligned @gpa, contiguous and 2 MiB aligned
+ *          (PVALIDATE and RMPADJUST of a 2M page take its 2 MiB-aligned VA,
+ *          snp.md 1.6, 1.7), or NULL; dropped with @unmap.  Without it
+ *          vmm_set_mem_state_flags() with VMM_MEM_2M fails with -EOPNOTSUPP
  */
 struct vmm_snp_vmpl_env {
 	struct snp_ghcb *ghcb;
@@ -96,6 +101,7 @@ struct vmm_snp_vmpl_env {
 	void *(*map_shared)(void *ctx, u64 gpa);
 	void (*select_cpu)(void *ctx, u32 index);
 	u8 cbit;
+	void *(*map_2m)(void *ctx, u64 gpa);
 };
 
 /*

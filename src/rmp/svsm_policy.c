@@ -175,3 +175,199 @@ bool snp_svsm_page_reclaim(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl 
 	return !o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_reclaim);
+
+/*
+ * 2 MiB pages: the same sequences on one 2M RMP entry.  The page state
+ * change carries one entry with the page size bit set (snp.md 5.5; the
+ * hypervisor's 2M RMPUPDATE needs 512 contiguous, 2 MiB-aligned backing
+ * pages, snp.md 1.4); PVALIDATE and RMPADJUST take page size 1 and a
+ * 2 MiB-aligned VA (snp.md 1.6, 1.7; RCX = 1).  A split is the hypervisor's
+ * PSMASH, asked for with PSC operation 3 since the SVSM cannot run PSMASH
+ * itself (host only, snp.md 1.1): the 512 4K entries keep Validated and
+ * every VMPL's permissions (snp.md 1.5), so the pages stay private,
+ * validated and granted with nothing for the SVSM to redo.  Contents are
+ * always zeros: nothing loads 2 MiB pages.
+ */
+
+/**
+ * snp_svsm_page_grant_2m() - give a hypervisor-owned 2 MiB page to a lower VMPL
+ * @o: the SVSM's page state change and mapping (@o->psc_2m, @o->map_2m)
+ * @gpa: the page's guest-physical address, 2 MiB aligned
+ * @vmpl: the VMPL that gets it (1..3)
+ * @perms: its RMPADJUST permission mask (snp.md 1.7)
+ * @st: out: why it failed
+ *
+ * As snp_svsm_page_grant() on one 2M RMP entry, the contents zeroed.
+ *
+ * Return: 0 with the 2 MiB page private, validated as one 2M page, zeroed
+ * and granted; -EINVAL for a misaligned @gpa or without @o->psc_2m and
+ * @o->map_2m (nothing done); the failing step's errno (-ENOMEM when the
+ * SVSM cannot map the 2 MiB; the page state change's errno, e.g. -EIO when
+ * the hypervisor cannot back it with one 2M entry; -ERANGE when PVALIDATE
+ * found 4K entries, FAIL_SIZEMISMATCH) with everything undone; -EIO when
+ * an undo failed too (@st->unknown).
+ */
+int snp_svsm_page_grant_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			   struct snp_svsm_status *st)
+{
+	bool broken = false;
+	snp_ret_t r;
+	void *va;
+	int ret;
+
+	st->fw = 0;
+	st->unknown = false;
+	if (!o->psc_2m || !o->map_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+		return -EINVAL;
+	ret = o->psc_2m(o->ctx, gpa, SNP_PSC_OP_PRIVATE);
+	if (ret)
+		return ret;
+	va = o->map_2m(o->ctx, gpa);
+	if (!va) {
+		ret = -ENOMEM;
+		goto undo_psc;
+	}
+	r = snp_pvalidate(va, SNP_PAGE_2M, true);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto undo_map;
+	}
+	memset(va, 0, SNP_PAGE_SIZE_2M);
+	r = snp_rmpadjust(va, SNP_PAGE_2M, vmpl, perms, false);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto undo_validate;
+	}
+	o->unmap(o->ctx, gpa, va);
+	return 0;
+
+undo_validate:
+	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_2M, false)))
+		broken = true;
+undo_map:
+	o->unmap(o->ctx, gpa, va);
+undo_psc:
+	if (o->psc_2m(o->ctx, gpa, SNP_PSC_OP_SHARED))
+		broken = true;
+	if (broken) {
+		tdsnp_err("svsm: GPA 0x%llx: 2M grant undo failed, state unknown\n", gpa);
+		st->unknown = true;
+		return -EIO;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_svsm_page_grant_2m);
+
+/**
+ * snp_svsm_page_revoke_2m() - take a 2 MiB page back from a lower VMPL and
+ * give it to the hypervisor
+ * @o: the SVSM's page state change and mapping (@o->psc_2m, @o->map_2m)
+ * @gpa: the page's guest-physical address, 2 MiB aligned
+ * @vmpl: the VMPL that has it
+ * @perms: the permissions it has (restored if a later step fails)
+ * @st: out: why it failed
+ *
+ * As snp_svsm_page_revoke() on one 2M RMP entry: RMPADJUST 2M to no
+ * permissions, PVALIDATE 2M rescind, page state change of the 2M entry to
+ * shared.
+ *
+ * Return: 0 with the 2 MiB hypervisor-owned; -EINVAL as for
+ * snp_svsm_page_grant_2m() (nothing done); the failing step's errno with
+ * the 2 MiB page private, validated and granted again, contents kept; -EIO
+ * when an undo failed too (@st->unknown).
+ */
+int snp_svsm_page_revoke_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
+			    struct snp_svsm_status *st)
+{
+	bool broken = false;
+	snp_ret_t r;
+	void *va;
+	int ret;
+
+	st->fw = 0;
+	st->unknown = false;
+	if (!o->psc_2m || !o->map_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+		return -EINVAL;
+	va = o->map_2m(o->ctx, gpa);
+	if (!va)
+		return -ENOMEM;
+	r = snp_rmpadjust(va, SNP_PAGE_2M, vmpl, 0, false);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto out;
+	}
+	r = snp_pvalidate(va, SNP_PAGE_2M, false);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto undo_revoke;
+	}
+	ret = o->psc_2m(o->ctx, gpa, SNP_PSC_OP_SHARED);
+	if (!ret)
+		goto out;
+	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_2M, true)))
+		broken = true;
+undo_revoke:
+	if (!broken && !snp_ret_ok(snp_rmpadjust(va, SNP_PAGE_2M, vmpl, perms, false)))
+		broken = true;
+	if (broken) {
+		tdsnp_err("svsm: GPA 0x%llx: 2M revoke undo failed, state unknown\n", gpa);
+		st->unknown = true;
+		ret = -EIO;
+	}
+out:
+	o->unmap(o->ctx, gpa, va);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(snp_svsm_page_revoke_2m);
+
+/**
+ * snp_svsm_page_split_2m() - split a granted 2 MiB page into 512 4 KiB pages
+ * @o: the SVSM's page state change (@o->psc_2m)
+ * @gpa: the page's guest-physical address, 2 MiB aligned
+ *
+ * One page state change with operation PSMASH on the 2M entry (snp.md 5.5):
+ * the hypervisor's PSMASH copies the entry into 512 4K entries, Validated
+ * and permissions included (snp.md 1.5), so no PVALIDATE or RMPADJUST
+ * follows and each 4 KiB page can then be revoked alone.  A failed PSMASH
+ * changes nothing (snp.md 1.5: the entry is split whole or not at all).
+ *
+ * Return: 0 with 512 private, validated, granted 4 KiB pages; -EINVAL for
+ * a misaligned @gpa or without @o->psc_2m; or the page state change's
+ * errno with the 2 MiB page whole.
+ */
+int snp_svsm_page_split_2m(const struct snp_svsm_ops *o, u64 gpa)
+{
+	if (!o->psc_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+		return -EINVAL;
+	return o->psc_2m(o->ctx, gpa, SNP_PSC_OP_PSMASH);
+}
+EXPORT_SYMBOL_GPL(snp_svsm_page_split_2m);
+
+/**
+ * snp_svsm_page_reclaim_2m() - give a private or unknown 2 MiB page back to
+ * the hypervisor at teardown
+ * @o: the SVSM's page state change and mapping (@o->psc_2m, @o->map_2m)
+ * @gpa: the page's guest-physical address, 2 MiB aligned
+ * @vmpl: the VMPL that may have it
+ *
+ * As snp_svsm_page_reclaim() on one 2M RMP entry: revoke and rescind best
+ * effort, the 2 MiB returned only when the hypervisor confirms the page
+ * state change of the 2M entry to shared.
+ *
+ * Return: true when the 2 MiB is hypervisor-owned.
+ */
+bool snp_svsm_page_reclaim_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl)
+{
+	void *va;
+
+	if (!o->psc_2m || !o->map_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+		return false;
+	va = o->map_2m(o->ctx, gpa);
+	if (va) {
+		snp_rmpadjust(va, SNP_PAGE_2M, vmpl, 0, false);
+		snp_pvalidate(va, SNP_PAGE_2M, false);
+		o->unmap(o->ctx, gpa, va);
+	}
+	return !o->psc_2m(o->ctx, gpa, SNP_PSC_OP_SHARED);
+}
+EXPORT_SYMBOL_GPL(snp_svsm_page_reclaim_2m);

@@ -615,9 +615,14 @@ EXPORT_SYMBOL_GPL(snp_ghcb_ap_create);
  * The hypervisor may process part of the list per exit (it advances
  * cur_entry); the request is repeated until every entry is done.  The
  * guest must rescind (PVALIDATE 0) before making pages shared and validate
- * after making them private (snp.md 5.5).
+ * after making them private (snp.md 5.5).  An operation is private,
+ * shared, or PSMASH (op 3, snp.md 5.5) of a 2M entry (@e->size_2m): the
+ * hypervisor splits the 2M RMP entry into 512 4K entries that keep its
+ * assignment, Validated and VMPL permissions (snp.md 1.5).  UNSMASH is not
+ * issued.
  *
- * Return: 0; -EINVAL for bad input; -EIO with the hypervisor's error left in
+ * Return: 0; -EINVAL for bad input (an unknown operation, PSMASH of a 4K
+ * entry, a misaligned GPA); -EIO with the hypervisor's error left in
  * SW_EXITINFO2; -EPROTO when the hypervisor made no progress; or errno.
  */
 int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int n)
@@ -632,7 +637,8 @@ int snp_ghcb_psc(struct snp_ghcb *g, const struct snp_psc_entry *e, unsigned int
 	for (i = 0; i < n; i++) {
 		u64 align = e[i].size_2m ? BIT_ULL(21) : TDSNP_PAGE_SIZE;
 
-		if ((e[i].op != SNP_PSC_OP_PRIVATE && e[i].op != SNP_PSC_OP_SHARED) ||
+		if ((e[i].op != SNP_PSC_OP_PRIVATE && e[i].op != SNP_PSC_OP_SHARED &&
+		     (e[i].op != SNP_PSC_OP_PSMASH || !e[i].size_2m)) ||
 		    !tdsnp_gpa_is_aligned(e[i].gpa, align) || (tdsnp_gpa_val(e[i].gpa) >> 52))
 			return -EINVAL;
 		d->entries[i] = tdsnp_gpa_val(e[i].gpa) | ((u64)e[i].op << SNP_PSC_OP_SHIFT) |

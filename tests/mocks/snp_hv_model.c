@@ -11,8 +11,12 @@
  * protocol code is answered with 0 (no response code); a GHCB GPA other
  * than the registered one gets NOT_REGISTERED; string and REP IOIO are
  * INVALID_INPUT (the model emulates no string I/O); a handler error on an
- * MSR or IO exit injects #GP; PSC operations PSMASH/UNSMASH are not modelled
- * (INVALID_ENTRY).  Outside a guest VMGEXIT is VMMCALL: #UD here.
+ * MSR or IO exit injects #GP; a 2M PSC entry needs a 2 MiB-aligned,
+ * contiguous backing in the NPT (else INVALID_ENTRY: the model does not
+ * fall back to 4K entries); PSC operation PSMASH is the host's PSMASH of a
+ * 2M entry (its FAIL_INUSE answered GENERIC, transient; a page with no
+ * assigned 2M entry INVALID_ENTRY), UNSMASH is not modelled (no host
+ * instruction does it, snp.md 1.5: INVALID_ENTRY).  Outside a guest VMGEXIT is VMMCALL: #UD here.
  *
  * AP reset hold (MSR 0x006, NAE 0x80000004): KVM parks the vCPU until a SIPI
  * and then answers 1 (MSR [63:12], or SW_EXITINFO2).  The model parks and
@@ -108,14 +112,54 @@ static int call_handler(struct snp_mock_exit *e)
 	return hv.fn(hv.priv, e);
 }
 
-/* One page state change on the RMP, as the host would do it. */
+/*
+ * Where a 2 MiB PSC entry lives in system memory: the NPT must map its 512
+ * GPAs to one 2 MiB-aligned run of SPAs, since the host's 2M RMPUPDATE and
+ * PSMASH take the 2M-aligned SPA of contiguous memory (snp.md 1.4, 1.5).
+ * The model does not back a 2M request with 4K entries: -EINVAL (the entry
+ * is refused as INVALID_ENTRY).
+ */
+static int npt_lookup_2m(u32 asid, u64 gpa, u64 *spa)
+{
+	unsigned int i;
+	u64 p;
+
+	if ((gpa & (SNP_PAGE_SIZE_2M - 1)) || snp_mock_npt_lookup(asid, gpa, spa) ||
+	    (*spa & (SNP_PAGE_SIZE_2M - 1)))
+		return -EINVAL;
+	for (i = 1; i < SNP_PAGES_PER_2M; i++)
+		if (snp_mock_npt_lookup(asid, gpa + ((u64)i << TDSNP_PAGE_SHIFT), &p) ||
+		    p != *spa + ((u64)i << TDSNP_PAGE_SHIFT))
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * One page state change on the RMP, as the host would do it: -EINVAL for
+ * an entry the model refuses (INVALID_ENTRY), -EIO for a host step that
+ * failed (GENERIC).  PSMASH (op 3, snp.md 5.5) is the host's PSMASH of the
+ * 2M entry (snp.md 1.5: 512 4K entries keeping assignment, Validated and
+ * the VMPL permissions); the model takes it for a 2M entry only and
+ * answers its FAIL_INUSE (transient, snp.md S3) as GENERIC, anything else
+ * (no assigned 2M entry there) as INVALID_ENTRY.  UNSMASH (op 4) has no
+ * host instruction to model (snp.md 1.5): INVALID_ENTRY.
+ */
 static int psc_apply(u32 asid, u64 gpa, unsigned int op, bool big)
 {
 	struct snp_rmp_state s = { .pagesize = big };
-	u64 spa;
+	u64 spa, r;
 
-	if ((op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED) ||
-	    snp_mock_npt_lookup(asid, gpa, &spa))
+	if (op == SNP_PSC_OP_PSMASH) {
+		if (!big || npt_lookup_2m(asid, gpa, &spa))
+			return -EINVAL;
+		r = snp_mock_rmp_host_psmash(spa);
+		if (r == SNP_RET_FAIL_INUSE)
+			return -EIO;
+		return r ? -EINVAL : 0;
+	}
+	if (op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED)
+		return -EINVAL;
+	if (big ? npt_lookup_2m(asid, gpa, &spa) : snp_mock_npt_lookup(asid, gpa, &spa))
 		return -EINVAL;
 	if (op == SNP_PSC_OP_PRIVATE) {
 		s.gpa = gpa;
@@ -311,7 +355,8 @@ static void exit_psc(struct tdsnp_ghcb *g, u32 asid)
 		int ret;
 
 		if ((ent & GENMASK_ULL(63, 57)) || (big && (gpa & (SNP_PAGE_SIZE_2M - 1))) ||
-		    (op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED))
+		    (op != SNP_PSC_OP_PRIVATE && op != SNP_PSC_OP_SHARED &&
+		     op != SNP_PSC_OP_PSMASH))
 			return set_result(g, TDSNP_GHCB_RESULT_OK, SNP_PSC_ERR_INVALID_ENTRY);
 		ret = psc_apply(asid, gpa, op, big);
 		if (ret == -EINVAL)
@@ -749,6 +794,21 @@ void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn)
 int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op)
 {
 	return psc_apply(asid, gpa, op, false);
+}
+
+/**
+ * snp_mock_hv_psc_2m() - one 2M-entry page state change as the hypervisor
+ *                        does it
+ * @asid: the guest
+ * @gpa: the 2 MiB-aligned page (the NPT must map its 512 GPAs contiguously)
+ * @op: SNP_PSC_OP_PRIVATE, SNP_PSC_OP_SHARED or SNP_PSC_OP_PSMASH
+ *
+ * Return: 0, -EINVAL for a bad @op, @gpa or backing (INVALID_ENTRY), -EIO
+ * when the host's RMPUPDATE or PSMASH failed (GENERIC).
+ */
+int snp_mock_hv_psc_2m(u32 asid, u64 gpa, unsigned int op)
+{
+	return psc_apply(asid, gpa, op, true);
 }
 
 /**

@@ -80,6 +80,7 @@ void snp_mock_rmp_fini(void);
 
 /* Host side of the RMP for the hypervisor model. */
 u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s);
+u64 snp_mock_rmp_host_psmash(u64 spa);
 int snp_mock_npt_lookup(u32 asid, u64 gpa, u64 *spa);
 
 /* The hypervisor model behind VMGEXIT (snp_hv_model.c). */
@@ -155,6 +156,7 @@ typedef int (*snp_mock_vmpl_run_fn)(u32 asid, const struct snp_mock_vcpu *v);
 void snp_mock_hv_set_vmpl_runner(snp_mock_vmpl_run_fn fn);
 void snp_mock_hv_set_cbit(u8 cbit);
 int snp_mock_hv_psc(u32 asid, u64 gpa, unsigned int op);
+int snp_mock_hv_psc_2m(u32 asid, u64 gpa, unsigned int op);
 struct snp_guest;
 int snp_mock_hv_set_guest(const struct snp_guest *g);
 

@@ -280,14 +280,14 @@ static void rmpupdate_handler(void *priv, struct tdsnp_regs *r)
 
 /* ---- PSMASH (snp.md 1.5, 8) ---- */
 
-static u64 do_psmash(u64 spa)
+static u64 do_psmash(u64 spa, bool guest)
 {
 	u64 pfn = spa >> TDSNP_PAGE_SHIFT;
 	struct snp_mock_rmp_entry *head, *e, copy;
 	struct rmp_node *n;
 	unsigned int i;
 
-	if (rmp.guest)
+	if (guest)
 		return SNP_RET_FAIL_PERMISSION;
 	if ((spa & (SNP_PAGE_SIZE_2M - 1)) || !covered(spa, SNP_PAGE_SIZE_2M))
 		return SNP_RET_FAIL_INPUT;
@@ -320,7 +320,7 @@ static void psmash_handler(void *priv, struct tdsnp_regs *r)
 {
 	(void)priv;
 	tdsnp_mutex_lock(&rmp.lock);
-	r->rax = do_psmash(r->rax);
+	r->rax = do_psmash(r->rax, rmp.guest);
 	tdsnp_mutex_unlock(&rmp.lock);
 }
 
@@ -777,6 +777,27 @@ u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s)
 
 	tdsnp_mutex_lock(&rmp.lock);
 	ret = do_rmpupdate(spa, s, false);
+	tdsnp_mutex_unlock(&rmp.lock);
+	return ret;
+}
+
+/**
+ * snp_mock_rmp_host_psmash() - PSMASH issued by the hypervisor model
+ * @spa: the 2 MiB-aligned page
+ *
+ * As snp_mock_rmp_host_update(): the host's PSMASH (snp.md 1.5) with every
+ * check but the "not in a guest" one, for a page state change request
+ * with the PSMASH operation (snp.md 5.5) handled inside the guest's
+ * VMGEXIT.
+ *
+ * Return: the PSMASH return code.
+ */
+u64 snp_mock_rmp_host_psmash(u64 spa)
+{
+	u64 ret;
+
+	tdsnp_mutex_lock(&rmp.lock);
+	ret = do_psmash(spa, false);
 	tdsnp_mutex_unlock(&rmp.lock);
 	return ret;
 }

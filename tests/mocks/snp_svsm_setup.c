@@ -31,6 +31,7 @@ static struct {
 	u64 mem_base;
 	u64 nr_pages;
 	struct page **ram;	/* backing page of each RAM page */
+	u8 *run_head;		/* per RAM page: 1 when it starts a 2 MiB run */
 	struct page *ghcb_page;
 	struct snp_ghcb ghcb;
 	u64 next_gpa;		/* next SVSM pool GPA */
@@ -57,6 +58,22 @@ static void *env_map(void *ctx, u64 gpa)
 
 	(void)ctx;
 	return p ? page_address(p) : NULL;
+}
+
+/*
+ * The 2 MiB of RAM at a 2 MiB-aligned GPA, when one 2 MiB run backs it:
+ * the direct map of a run is contiguous and 2 MiB aligned (the arena's
+ * base is; the kernel's direct map of an order-9 page is).
+ */
+static void *env_map_2m(void *ctx, u64 gpa)
+{
+	u64 i = (gpa - svsm.mem_base) / TDSNP_PAGE_SIZE;
+
+	(void)ctx;
+	if ((gpa & (SNP_PAGE_SIZE_2M - 1)) || gpa < svsm.mem_base || i >= svsm.nr_pages ||
+	    !svsm.run_head[i])
+		return NULL;
+	return page_address(svsm.ram[i]);
 }
 
 /* The mock's SVSM maps through the direct map: nothing to drop. */
@@ -196,6 +213,7 @@ static const struct vmm_snp_vmpl_env svsm_env = {
 	.select_cpu = env_select_cpu,
 	/* The mock CPU's C-bit (snp_vcpu_run.h SNP_VCPU_RUN_CBIT). */
 	.cbit = 39,
+	.map_2m = env_map_2m,
 };
 
 /* The hypervisor takes a page back after the CVM is gone. */
@@ -211,6 +229,35 @@ static void host_release(struct page *p)
 		return;
 	}
 	tdsnp_free_page(p);
+}
+
+/*
+ * The hypervisor takes a 2 MiB run back: a 2M entry left assigned is given
+ * back by one 2M RMPUPDATE, then any 4K entry page by page; the run is
+ * freed only whole, so when any part stays assigned all 512 pages are
+ * quarantined (as rmp_policy.c does for its 2 MiB pages).
+ */
+static void host_release_run(struct page *head)
+{
+	const struct snp_rmp_state hv_2m = { .pagesize = 1 };
+	struct snp_mock_rmp_entry e;
+	bool stuck = false;
+	unsigned int i;
+
+	snp_mock_rmp_get(tdsnp_page_hpa(head), &e);
+	if (e.assigned && e.size_2m && snp_mock_rmp_host_update(page_to_phys(head), &hv_2m))
+		stuck = true;
+	for (i = 0; i < TDSNP_PAGES_PER_2M && !stuck; i++) {
+		snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_page_nth(head, i)), &e);
+		if (e.assigned && snp_page_make_shared(tdsnp_page_nth(head, i)))
+			stuck = true;
+	}
+	if (!stuck) {
+		tdsnp_free_pages_2m(head);
+		return;
+	}
+	for (i = 0; i < TDSNP_PAGES_PER_2M; i++)
+		snp_quarantine_page(tdsnp_page_nth(head, i));
 }
 
 static void release_list(struct pool_page *pp)
@@ -259,9 +306,16 @@ void tdsnp_mock_snp_svsm_teardown(void)
 		tdsnp_err("svsm setup: teardown while snp_vmpl VMs exist\n");
 	snp_mock_set_host();
 	launch_release();
-	for (i = 0; svsm.ram && i < svsm.nr_pages; i++)
+	for (i = 0; svsm.ram && i < svsm.nr_pages; i++) {
+		if (svsm.run_head[i]) {
+			host_release_run(svsm.ram[i]);
+			i += TDSNP_PAGES_PER_2M - 1;
+			continue;
+		}
 		host_release(svsm.ram[i]);
+	}
 	tdsnp_free(svsm.ram);
+	tdsnp_free(svsm.run_head);
 	release_list(svsm.pool);
 	release_list(svsm.stuck);
 	host_release(svsm.ghcb_page);
@@ -271,6 +325,38 @@ void tdsnp_mock_snp_svsm_teardown(void)
 		tdsnp_mock_uninstall();
 	tdsnp_mock_snp_svsm_host_end();
 	memset(&svsm, 0, sizeof(svsm));
+}
+
+/*
+ * Back the 2 MiB of RAM from page @i with one 2 MiB run when @i's GPA is
+ * 2 MiB aligned, the RAM holds all 512 pages and the allocator has a run:
+ * the hypervisor's 2M RMPUPDATE needs contiguous, 2 MiB-aligned memory
+ * (snp.md 1.4).  NPT-mapped page by page.  False when not backed so (the
+ * pages then come one by one).
+ */
+static bool ram_run(u64 i)
+{
+	u64 gpa = svsm.mem_base + i * TDSNP_PAGE_SIZE;
+	struct page *head;
+	unsigned int k;
+
+	if ((gpa & (SNP_PAGE_SIZE_2M - 1)) || svsm.nr_pages - i < TDSNP_PAGES_PER_2M)
+		return false;
+	head = tdsnp_alloc_pages_2m();
+	if (!head)
+		return false;
+	for (k = 0; k < TDSNP_PAGES_PER_2M; k++)
+		if (snp_mock_npt_map(svsm.asid, tdsnp_gpa(gpa + k * TDSNP_PAGE_SIZE),
+				     tdsnp_page_hpa(tdsnp_page_nth(head, k)), SNP_PAGE_4K))
+			break;
+	if (k < TDSNP_PAGES_PER_2M) {
+		tdsnp_free_pages_2m(head);
+		return false;
+	}
+	for (k = 0; k < TDSNP_PAGES_PER_2M; k++)
+		svsm.ram[i + k] = tdsnp_page_nth(head, k);
+	svsm.run_head[i] = 1;
+	return true;
 }
 
 /**
@@ -314,9 +400,15 @@ int tdsnp_mock_snp_svsm_setup(u32 asid, u64 mem_base, u64 mem_size)
 		goto fail;
 	ret = -ENOMEM;
 	svsm.ram = tdsnp_zalloc(svsm.nr_pages * sizeof(struct page *));
-	if (!svsm.ram)
+	svsm.run_head = tdsnp_zalloc(svsm.nr_pages);
+	if (!svsm.ram || !svsm.run_head)
 		goto fail;
 	for (i = 0; i < svsm.nr_pages; i++) {
+		ret = -ENOMEM;
+		if (ram_run(i)) {
+			i += TDSNP_PAGES_PER_2M - 1;
+			continue;
+		}
 		svsm.ram[i] = tdsnp_alloc_page();
 		if (!svsm.ram[i])
 			goto fail;

@@ -10,7 +10,10 @@
  * The setup installs the mock engine and the SNP model, makes the current
  * context "guest ASID @asid at VMPL0", backs every page of the lower guest's
  * RAM [mem_base, mem_base + mem_size) with a page mapped in the hypervisor's
- * NPT and left hypervisor-owned (shared, as a hypervisor hands out memory),
+ * NPT and left hypervisor-owned (shared, as a hypervisor hands out memory;
+ * each 2 MiB-aligned 2 MiB of it by one contiguous 2 MiB run when the
+ * allocator has one, so that 2 MiB private pages work there, and the
+ * backend's env->map_2m maps such 2 MiB),
  * puts a GHCB at the first page after the RAM rounded up to 2 MiB and
  * registers it, registers vmm_snp_vmpl_ops (unless already registered) and
  * hands the backend its environment: guest pages are reached through their

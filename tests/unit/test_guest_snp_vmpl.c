@@ -54,14 +54,16 @@ struct env {
 };
 
 static struct env env;
+/* The lower guest's RAM: the boot protocol's, or from 0xFFA00000 (setup_huge()). */
+static u64 ram_base = SNP_GUEST_BOOT_MEM_BASE;
 
 static int setup(void **state)
 {
 	memset(&env, 0, sizeof(env));
 	/* cmocka owns SIGILL while a test runs: call the models directly. */
 	tdsnp_mock_set_direct(true);
-	assert_int_equal(tdsnp_mock_snp_svsm_setup(ASID, SNP_GUEST_BOOT_MEM_BASE,
-						   SNP_GUEST_BOOT_MEM_SIZE), 0);
+	assert_int_equal(tdsnp_mock_snp_svsm_setup(ASID, ram_base, SNP_GUEST_BOOT_MEM_BASE +
+						   SNP_GUEST_BOOT_MEM_SIZE - ram_base), 0);
 	snp_vcpu_run_install();
 	snp_vcpu_run_vmpl_install();
 	*state = &env;
@@ -86,7 +88,15 @@ static int teardown(void **state)
 	snp_vcpu_run_uninstall();
 	tdsnp_mock_snp_svsm_teardown();
 	tdsnp_mock_set_direct(false);
+	ram_base = SNP_GUEST_BOOT_MEM_BASE;
 	return 0;
+}
+
+/* setup() with RAM from GUEST_HUGE_GPA: three 2 MiB-aligned 2 MiB below 4 GiB. */
+static int setup_huge(void **state)
+{
+	ram_base = GUEST_HUGE_GPA;
+	return setup(state);
 }
 
 /* A VMPL @vmpl guest with these SEV_FEATURES running @image on @nr vCPUs. */
@@ -95,7 +105,8 @@ static void boot_features(struct env *e, const u8 *image, const u8 *end, u32 vmp
 {
 	struct vmm_vm_config cfg = {
 		.backend = VMM_BACKEND_SNP_VMPL, .max_vcpus = GUEST_MAX_VCPUS,
-		.mem_base = SNP_GUEST_BOOT_MEM_BASE, .mem_size = SNP_GUEST_BOOT_MEM_SIZE,
+		.mem_base = ram_base,
+		.mem_size = SNP_GUEST_BOOT_MEM_BASE + SNP_GUEST_BOOT_MEM_SIZE - ram_base,
 		.vm_index = vmpl, .sev_features = features,
 	};
 	struct vmm_caps caps;
@@ -1020,9 +1031,73 @@ static void test_vmpl1_report_without_gctx_is_hv_error(void **state)
 				    zero, sizeof(zero));
 }
 
+/*
+ * A 2 MiB private page the SVSM made for VMPL1 (one 2M RMP entry, validated,
+ * zeroed, granted: vmm_set_mem_state_flags(VMM_MEM_2M)), used by the guest
+ * without a PVALIDATE of its own (guest/snp_tests/vmpl_huge.c: 33 pages
+ * spread over the 2 MiB, every qword of each): zero when it first reads
+ * them, read back as written; the SVSM's view of the whole 2 MiB of backing
+ * memory holds what the guest wrote there and zeros elsewhere (the
+ * hypervisor's old bytes were scrubbed).  After the VMM converted one of
+ * those pages to shared (the hypervisor's PSMASH, then that page revoked),
+ * the others still hold the guest's data and are still reachable at VMPL1;
+ * no #VMEXIT(NPF) on the way.
+ */
+static void test_vmpl1_guest_uses_2m_page_then_split(void **state)
+{
+	struct env *e = *state;
+	struct snp_mock_rmp_entry re;
+	struct snp_vcpu_run_stats rs0, rs1;
+	struct vmm_exit x = { 0 };
+	u64 off, want;
+
+	boot(e, guest_image_snp_vmpl_huge, guest_image_snp_vmpl_huge_end, SNP_VMPL1, 1);
+	/* The hypervisor's old bytes: one page the guest uses, one it does not. */
+	memset(page_address(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA + 0x20000)), 0xee, 4096);
+	memset(page_address(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA + 0x9000)), 0xee, 4096);
+	assert_int_equal(vmm_set_mem_state_flags(e->vm, GUEST_HUGE_GPA, GUEST_HUGE_GPA + 0x200000,
+						 VMM_MEM_PRIVATE, VMM_MEM_2M), 0);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA)), &re);
+	assert_true(re.assigned && re.size_2m && re.validated);
+	assert_int_equal(re.gpa, GUEST_HUGE_GPA);
+	/* VMPL1: read, write, user and supervisor execute (snp.md 1.7 bits 8-11). */
+	assert_int_equal(re.perms[SNP_VMPL1], 0x0f);
+	snp_vcpu_run_stats(&rs0);
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0 });
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0 });
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0x1111 + 0x7777 + 0xffff });
+	/* Used pages: 0, 0x10000, ..., 0x1f0000 and 0x1ff000 (the program's choice). */
+	for (off = 0; off < 0x200000; off += 8) {
+		u64 page = off & ~0xfffULL;
+		const u64 *host = page_address(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA + page));
+
+		want = (!(page % 0x10000) || page == 0x1ff000) ? 0x5a5a00000000ULL | off / 8 : 0;
+		if (off == 0)
+			want = 0x1111;
+		else if (off == 0x7000)
+			want = 0x7777;
+		else if (off == 0x200000 - 8)
+			want = 0xffff;
+		assert_int_equal(host[(off & 0xfff) / 8], want);
+	}
+	assert_int_equal(vmm_set_mem_state(e->vm, GUEST_HUGE_GPA + 0x10000,
+					   GUEST_HUGE_GPA + 0x11000, VMM_MEM_SHARED), 0);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA + 0x20000)), &re);
+	assert_true(re.assigned && !re.size_2m && re.validated);
+	assert_int_equal(re.gpa, GUEST_HUGE_GPA + 0x20000);
+	assert_int_equal(re.perms[SNP_VMPL1], 0x0f);
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(GUEST_HUGE_GPA + 0x10000)), &re);
+	assert_false(re.assigned);
+	expect_ucall(e, 0, &x, 1, (const u64[]){ 0 });
+	run_until(e, 0, &x);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	snp_vcpu_run_stats(&rs1);
+	assert_int_equal(rs1.npf, rs0.npf);
+}
+
 int main(int argc, char **argv)
 {
-	struct tdsnp_arena_config cfg = { .nr_frames = 1024 };
+	struct tdsnp_arena_config cfg = { .nr_frames = 4096 };
 	struct tdsnp_arena_stats st;
 	struct tdsnp_arena *arena;
 	int ret;
@@ -1075,6 +1150,8 @@ int main(int argc, char **argv)
 						setup_launched, teardown),
 		cmocka_unit_test_setup_teardown(test_vmpl1_report_without_gctx_is_hv_error, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_vmpl1_guest_uses_2m_page_then_split,
+						setup_huge, teardown),
 	};
 
 	mmio_oracle_self = argv[0];

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * The SVSM's policy layer (src/rmp/svsm_policy.c) on the SNP mock, as the
- * SVSM at VMPL0 of ASID 7: grant, revoke and reclaim of one page, with each
+ * SVSM at VMPL0 of ASID 7: grant, revoke and reclaim of one page (and of
+ * one 2 MiB page, and its split by the hypervisor's PSMASH), with each
  * step made to fail and the RMP entry checked against what snp.md 1.4-1.7
  * says it must hold (expected values written here from the sheet).  The
  * page state changes go to the mock hypervisor (snp_mock_hv_psc()) through
@@ -64,7 +65,21 @@ static void unmap(void *ctx, u64 gpa, void *va)
 	(void)va;
 }
 
-static const struct snp_svsm_ops h = { psc, map, unmap, NULL };
+/* The same hypervisor for one 2M entry (snp_mock_hv_psc_2m()). */
+static int psc_2m(void *ctx, u64 gpa, unsigned int op)
+{
+	(void)ctx;
+	if (hv.calls < ARRAY_SIZE(hv.ops))
+		hv.ops[hv.calls] = op;
+	if (++hv.calls == hv.refuse_at)
+		return -EIO;
+	if (hv.pretend_private && op == SNP_PSC_OP_PRIVATE)
+		return 0;
+	return snp_mock_hv_psc_2m(ASID, gpa, op) ? -EIO : 0;
+}
+
+static const struct snp_svsm_ops h = { .psc = psc, .map = map, .unmap = unmap,
+				       .psc_2m = psc_2m, .map_2m = map };
 
 static struct snp_mock_rmp_entry rmp(void)
 {
@@ -292,6 +307,211 @@ static void test_reclaim_counts_only_a_confirmed_return(void **state)
 	end();
 }
 
+/* ---- 2 MiB pages: [BASE, BASE + 2 MiB), one 2M entry at the 2 MiB-aligned SPA ---- */
+
+#define SZ_2M		0x200000ULL
+
+static void begin_2m(void)
+{
+	memset(&hv, 0, sizeof(hv));
+	no_map = false;
+	assert_int_equal(tdsnp_mock_snp_svsm_setup(ASID, BASE, SZ_2M), 0);
+	/* The setup backs an aligned 2 MiB with one run (the hypervisor needs it). */
+	assert_int_equal(page_to_phys(tdsnp_mock_snp_svsm_page(BASE)) % SZ_2M, 0);
+}
+
+static struct snp_mock_rmp_entry rmp_at(u64 gpa)
+{
+	struct snp_mock_rmp_entry e;
+
+	snp_mock_rmp_get(tdsnp_page_hpa(tdsnp_mock_snp_svsm_page(gpa)), &e);
+	return e;
+}
+
+/* Every part governed by one 2M entry at BASE, validated, VMPL1 granted PERMS. */
+static void assert_granted_2m(void)
+{
+	struct snp_mock_rmp_entry e;
+	u64 off;
+
+	for (off = 0; off < SZ_2M; off += TDSNP_PAGE_SIZE) {
+		e = rmp_at(BASE + off);
+		assert_true(e.assigned && e.size_2m && e.validated && !e.vmsa);
+		assert_int_equal(e.asid, ASID);
+		assert_int_equal(e.gpa, BASE);
+		assert_int_equal(e.perms[1], PERMS);
+		assert_int_equal(e.perms[2] | e.perms[3], 0);
+	}
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 1);
+}
+
+static void assert_hv_owned_2m(void)
+{
+	u64 off;
+
+	for (off = 0; off < SZ_2M; off += TDSNP_PAGE_SIZE)
+		assert_false(rmp_at(BASE + off).assigned);
+}
+
+static bool all_zero_2m(void)
+{
+	u64 off;
+
+	for (off = 0; off < SZ_2M; off += 8)
+		if (*(u64 *)((u8 *)page_address(tdsnp_mock_snp_svsm_page(BASE + off -
+									   off % 4096)) +
+			     off % 4096))
+			return false;
+	return true;
+}
+
+static void scribble_2m(void)
+{
+	u64 off;
+
+	for (off = 0; off < SZ_2M; off += TDSNP_PAGE_SIZE)
+		memset(page_address(tdsnp_mock_snp_svsm_page(BASE + off)), 0xa5, TDSNP_PAGE_SIZE);
+}
+
+/*
+ * Grant: one PSC of a 2M entry to private, then PVALIDATE and RMPADJUST of
+ * page size 1: one 2M entry validated and granted, the old bytes zeroed;
+ * revoke: one PSC to shared; a misaligned GPA is refused before any call.
+ */
+static void test_grant_2m_then_revoke_2m(void **state)
+{
+	struct snp_svsm_status st;
+
+	(void)state;
+	begin_2m();
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE + 0x1000, SNP_VMPL1, PERMS, &st),
+			 -EINVAL);
+	assert_int_equal(hv.calls, 0);
+	scribble_2m();
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL1, PERMS, &st), 0);
+	assert_int_equal(hv.calls, 1);
+	assert_int_equal(hv.ops[0], SNP_PSC_OP_PRIVATE);
+	assert_granted_2m();
+	assert_true(all_zero_2m());
+	assert_int_equal(snp_svsm_page_revoke_2m(&h, BASE, SNP_VMPL1, PERMS, &st), 0);
+	assert_int_equal(hv.calls, 2);
+	assert_int_equal(hv.ops[1], SNP_PSC_OP_SHARED);
+	assert_hv_owned_2m();
+	end();
+}
+
+/*
+ * A failing RMPADJUST (VMPL0 from VMPL0: FAIL_PERMISSION), no mapping, or a
+ * hypervisor that answers without assigning (PVALIDATE meets no 2M entry):
+ * each undone down to the PSC to shared, nothing left assigned.
+ */
+static void test_failed_grant_2m_is_undone(void **state)
+{
+	struct snp_svsm_status st;
+	int ret;
+
+	(void)state;
+	begin_2m();
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL0, PERMS, &st), -EPERM);
+	assert_int_equal(snp_ret_val(st.fw), FAIL_PERMISSION);
+	assert_false(st.unknown);
+	assert_int_equal(hv.calls, 2);
+	assert_int_equal(hv.ops[1], SNP_PSC_OP_SHARED);
+	assert_hv_owned_2m();
+
+	memset(&hv, 0, sizeof(hv));
+	no_map = true;
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL1, PERMS, &st), -ENOMEM);
+	assert_int_equal(snp_ret_val(st.fw), 0);
+	assert_int_equal(hv.calls, 2);
+	assert_int_equal(hv.ops[1], SNP_PSC_OP_SHARED);
+	assert_hv_owned_2m();
+
+	memset(&hv, 0, sizeof(hv));
+	no_map = false;
+	hv.pretend_private = true;
+	ret = snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL1, PERMS, &st);
+	assert_true(ret < 0 && ret != -EIO);
+	assert_true(snp_ret_val(st.fw) != 0);
+	assert_false(st.unknown);
+	assert_int_equal(hv.calls, 2);
+	assert_hv_owned_2m();
+	end();
+}
+
+/* The undo's PSC refused too: unknown (-EIO), until reclaim_2m gives it back. */
+static void test_grant_2m_whose_undo_fails_is_unknown_until_reclaimed(void **state)
+{
+	struct snp_svsm_status st;
+
+	(void)state;
+	begin_2m();
+	hv.refuse_at = 2;
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL0, PERMS, &st), -EIO);
+	assert_true(st.unknown);
+	assert_true(rmp_at(BASE).assigned && rmp_at(BASE).size_2m);
+	assert_false(rmp_at(BASE).validated);
+	assert_true(snp_svsm_page_reclaim_2m(&h, BASE, SNP_VMPL1));
+	assert_hv_owned_2m();
+	end();
+}
+
+/* A refused PSC to shared: validated and granted again, contents kept. */
+static void test_revoke_2m_refused_leaves_it_granted(void **state)
+{
+	struct snp_svsm_status st;
+
+	(void)state;
+	begin_2m();
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL1, PERMS, &st), 0);
+	va()[5] = 0x77;
+	hv.refuse_at = 2;
+	assert_int_equal(snp_svsm_page_revoke_2m(&h, BASE, SNP_VMPL1, PERMS, &st), -EIO);
+	assert_false(st.unknown);
+	assert_granted_2m();
+	assert_int_equal(va()[5], 0x77);
+	hv.refuse_at = 0;
+	assert_true(snp_svsm_page_reclaim_2m(&h, BASE, SNP_VMPL1));
+	assert_hv_owned_2m();
+	end();
+}
+
+/*
+ * Split: one PSC entry with operation PSMASH (3); the 512 4K entries keep
+ * the GPA, Validated and the permissions (snp.md 1.5), so each part then
+ * revokes alone; a refused PSMASH leaves the 2M entry whole.
+ */
+static void test_split_2m_is_a_psmash_keeping_grants(void **state)
+{
+	struct snp_svsm_status st;
+	struct snp_mock_rmp_entry e;
+	u64 off;
+
+	(void)state;
+	begin_2m();
+	assert_int_equal(snp_svsm_page_grant_2m(&h, BASE, SNP_VMPL1, PERMS, &st), 0);
+	hv.refuse_at = 2;
+	assert_int_equal(snp_svsm_page_split_2m(&h, BASE), -EIO);
+	assert_granted_2m();
+	hv.refuse_at = 0;
+	assert_int_equal(snp_svsm_page_split_2m(&h, BASE + 0x1000), -EINVAL);
+	assert_int_equal(snp_svsm_page_split_2m(&h, BASE), 0);
+	assert_int_equal(hv.ops[2], SNP_PSC_OP_PSMASH);
+	for (off = 0; off < SZ_2M; off += TDSNP_PAGE_SIZE) {
+		e = rmp_at(BASE + off);
+		assert_true(e.assigned && !e.size_2m && e.validated);
+		assert_int_equal(e.gpa, BASE + off);
+		assert_int_equal(e.perms[1], PERMS);
+	}
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 512);
+	/* A second PSMASH finds no 2M entry: refused. */
+	assert_int_equal(snp_svsm_page_split_2m(&h, BASE), -EIO);
+	for (off = 0; off < SZ_2M; off += TDSNP_PAGE_SIZE)
+		assert_int_equal(snp_svsm_page_revoke(&h, BASE + off, SNP_VMPL1, PERMS, &st), 0);
+	assert_hv_owned_2m();
+	end();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +524,11 @@ int main(void)
 		cmocka_unit_test(test_revoke_refused_leaves_the_page_granted_with_its_contents),
 		cmocka_unit_test(test_revoke_at_vmpl0_fails_before_any_change),
 		cmocka_unit_test(test_reclaim_counts_only_a_confirmed_return),
+		cmocka_unit_test(test_grant_2m_then_revoke_2m),
+		cmocka_unit_test(test_failed_grant_2m_is_undone),
+		cmocka_unit_test(test_grant_2m_whose_undo_fails_is_unknown_until_reclaimed),
+		cmocka_unit_test(test_revoke_2m_refused_leaves_it_granted),
+		cmocka_unit_test(test_split_2m_is_a_psmash_keeping_grants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,10 +2,11 @@
 /*
  * 2 MiB private pages through the user-mode VMM ABI: SET_MEM_STATE with
  * TDSNP_MEM_STATE_2M (include/uapi/tdsnp.h) over the in-process transport,
- * on snp_host and tdx_host VMs, checked against vmm-core's view
+ * on snp_host, snp_vmpl and tdx_host VMs, checked against vmm-core's view
  * (vmm_get_mem_page_size() of the VM the backend created) and the mock
  * firmware's own tables written by hand from the specs: one 2M RMP entry at
- * the 2 MiB-aligned page (snp.md 1.4), one S-EPT leaf at level 1
+ * the 2 MiB-aligned page (snp.md 1.4; on snp_vmpl also validated and
+ * granted to VMPL1, 1.6, 1.7), one S-EPT leaf at level 1
  * (tdx-host.md, TDH.MEM.PAGE.AUG at level 1).  Bad inputs (a misaligned
  * range, a 2M flag with another state, an unknown flag bit) are -EINVAL and
  * change nothing; a backend without 2 MiB pages answers -EOPNOTSUPP; a
@@ -26,11 +27,13 @@
 #include <tdx/tdx_status.h>
 #include <vmm/vmm.h>
 #include <vmm/snp_host.h>
+#include <vmm/snp_vmpl.h>
 #include <vmm/tdx_host.h>
 #include <vmm/uabi.h>
 #include <vmm/uabi_client.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
+#include "../mocks/snp_svsm_setup.h"
 #include "../mocks/tdx_host_setup.h"
 #include "../common/tdx_host_env.h"
 #include "../common/uabi_script.h"
@@ -76,6 +79,9 @@ static void dev_up(struct env *e, const struct vmm_backend_ops *ops, u64 attribu
 	rec_vm = NULL;
 	assert_int_equal(vmm_backend_register(&rec_ops), 0);
 	cfg.slots[1].backend = (u8)(ops->kind + 1);
+	/* snp_vmpl: the VM is the guest at VMPL1 (its vm_index, 1..3). */
+	if (ops->kind == VMM_BACKEND_SNP_VMPL)
+		cfg.slots[1].vm_index = 1;
 	assert_int_equal(uabi_dev_create(&cfg, &e->dev), 0);
 	assert_int_equal(tdsnp_client_inproc(e->dev, &e->c), 0);
 	e->d = tdsnp_client_dev(e->c);
@@ -202,6 +208,72 @@ static void test_snp_host_set_mem_state_2m_is_one_2m_rmp_entry(void **state)
 	snp_down(&e);
 }
 
+/* ---- snp_vmpl ---- */
+
+/*
+ * SET_MEM_STATE with TDSNP_MEM_STATE_2M on snp_vmpl (an SVSM at VMPL0, the
+ * VM at VMPL1): one 2M RMP entry at the 2 MiB-aligned page backing the
+ * 2 MiB GPA, assigned to the CVM, validated, VMPL1 permissions 0x0f (R, W,
+ * X user, X supervisor, snp.md 1.7); a 4 KiB SET_MEM_STATE inside it splits
+ * it (512 4K entries, the one converted not assigned); bad inputs change
+ * nothing; everything given back at the end.
+ */
+static void test_snp_vmpl_set_mem_state_2m_is_one_granted_2m_entry(void **state)
+{
+	struct tdsnp_arena_config ac = { .nr_frames = 4096 };
+	struct snp_mock_rmp_entry r;
+	struct tdsnp_arena_stats st;
+	struct env e;
+	u64 head;
+
+	(void)state;
+	arena = tdsnp_arena_create(&ac);
+	assert_non_null(arena);
+	snp_mock_use_arena(arena);
+	tdsnp_mock_set_direct(true);
+	assert_int_equal(tdsnp_mock_snp_svsm_setup(3, BASE, MEM_SIZE), 0);
+	/* The device registers its recording copy of the backend instead. */
+	vmm_backend_unregister(&vmm_snp_vmpl_ops);
+	dev_up(&e, &vmm_snp_vmpl_ops, 0, 0);
+	expect_bad_inputs_refused(&e);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+
+	assert_int_equal(set_mem(&e, BASE + SZ_2M, BASE + 2 * SZ_2M, TDSNP_MEM_PRIVATE,
+				 TDSNP_MEM_STATE_2M), 0);
+	expect_vmm(BASE + SZ_2M, BASE + 2 * SZ_2M, VMM_MEM_PRIVATE, SZ_2M);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 1);
+	head = page_to_phys(tdsnp_mock_snp_svsm_page(BASE + SZ_2M));
+	assert_int_equal(head % SZ_2M, 0);
+	snp_mock_rmp_get(tdsnp_hpa(head + 0x1ff000), &r);
+	assert_true(r.assigned && r.size_2m && r.validated);
+	assert_int_equal(r.gpa, BASE + SZ_2M);
+	assert_int_equal(r.asid, 3);
+	assert_int_equal(r.perms[1], 0x0f);
+
+	/* flags 0, one page inside: split, that page shared. */
+	assert_int_equal(set_mem(&e, BASE + SZ_2M, BASE + SZ_2M + PG, TDSNP_MEM_SHARED, 0), 0);
+	expect_vmm(BASE + SZ_2M, BASE + SZ_2M + PG, VMM_MEM_SHARED, PG);
+	expect_vmm(BASE + SZ_2M + PG, BASE + 2 * SZ_2M, VMM_MEM_PRIVATE, PG);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 511);
+	snp_mock_rmp_get(tdsnp_hpa(head), &r);
+	assert_false(r.assigned);
+	snp_mock_rmp_get(tdsnp_hpa(head + PG), &r);
+	assert_true(r.assigned && !r.size_2m && r.validated);
+	assert_int_equal(r.perms[1], 0x0f);
+
+	dev_down(&e);
+	assert_int_equal(snp_mock_rmp_assigned_pages(), 0);
+	assert_int_equal(tdsnp_mock_snp_svsm_pool_pages(), 0);
+	tdsnp_mock_snp_svsm_teardown();
+	tdsnp_mock_set_direct(false);
+	tdsnp_arena_stats(arena, &st);
+	assert_int_equal(st.outstanding, 0);
+	assert_int_equal(st.violations, 0);
+	assert_int_equal(st.quarantined, 0);
+	snp_mock_use_arena(NULL);
+	tdsnp_arena_destroy(arena);
+}
+
 /* ---- tdx_host ---- */
 
 /*
@@ -254,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snp_host_set_mem_state_2m_is_one_2m_rmp_entry),
+		cmocka_unit_test(test_snp_vmpl_set_mem_state_2m_is_one_granted_2m_entry),
 		cmocka_unit_test(test_tdx_host_set_mem_state_2m_is_one_level_1_leaf),
 		cmocka_unit_test(test_set_mem_state_2m_without_backend_support_is_eopnotsupp),
 	};
