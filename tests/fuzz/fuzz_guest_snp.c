@@ -58,7 +58,6 @@
 #define E_GUEST_REQ	0x80000011ULL	/* NAE SNP guest request (snp.md 5.4) */
 #define PSC_BAD_HDR	0x0000000100000001ULL
 #define PSC_BAD_ENTRY	0x0000000100000002ULL
-#define PSC_GENERIC	0x0000010000000000ULL
 
 #include "fuzz_input.h"
 
@@ -304,8 +303,11 @@ static bool rmp_shared(struct page *p)
  * header must be valid; an entry with reserved bits, an unknown operation,
  * a misaligned 2 MiB page or a GPA the guest has no page at stops it with
  * INVALID_ENTRY; a 4 KiB entry at a page of the guest changes that page
- * alone; a 2 MiB one over 4 KiB mappings may fail (GENERIC) but must then
- * stop there.  @d0 is the buffer as the guest wrote it, @g the GHCB after.
+ * alone.  A 2 MiB entry (private, shared or PSMASH) needs one 2 MiB-aligned
+ * run of 512 host pages behind its GPAs, which this guest's 4 KiB mappings
+ * never are, and PSMASH (operation 3) is of a 2 MiB entry only: both stop
+ * it with INVALID_ENTRY, nothing changed (the model's choice, documented in
+ * snp_hv_model.c).  @d0 is the buffer as the guest wrote it, @g the GHCB after.
  */
 static void check_psc(const struct tdsnp_snp_psc_desc *d0, const struct tdsnp_ghcb *g,
 		      bool *touched)
@@ -339,7 +341,7 @@ static void check_psc(const struct tdsnp_snp_psc_desc *d0, const struct tdsnp_gh
 		big = ent & BIT_ULL(56);
 		gpa = ent & GENMASK_ULL(51, 12);
 		k = psc_index(gpa);
-		if ((ent >> 57) || (op != 1 && op != 2) || (big && (gpa & (0x200000 - 1)))) {
+		if ((ent >> 57) || op < 1 || op > 3 || (big && (gpa & (0x200000 - 1)))) {
 			CHECK(g->sw_exit_info_2 == PSC_BAD_ENTRY);
 			break;
 		}
@@ -348,12 +350,11 @@ static void check_psc(const struct tdsnp_snp_psc_desc *d0, const struct tdsnp_gh
 			CHECK(g->sw_exit_info_2 == PSC_BAD_ENTRY);
 			break;
 		}
-		if (big && d->hdr.cur_entry == i) {
-			/* Refused over 4 KiB mappings: it stops here. */
-			CHECK(g->sw_exit_info_2 == PSC_GENERIC);
+		if (big || op == 3) {
+			/* No 2 MiB run behind it, or PSMASH of a 4 KiB entry. */
+			CHECK(g->sw_exit_info_2 == PSC_BAD_ENTRY);
 			break;
 		}
-		CHECK(!big);
 		if (k < 0) {
 			/* The guest's own GHCB or other shared page: RMPUPDATE either way. */
 			CHECK(d->hdr.cur_entry > i);
