@@ -556,6 +556,17 @@ static void test_l2_guest_stores_into_its_2m_page(void **state)
 	assert_non_null(va);
 	assert_int_equal(attr, ALIAS);
 	assert_int_equal(va[0x40 / 4], 2);
+	/* And the L2 runs on over the 4 KiB pages: the program once more from the top. */
+	va[0x40 / 4] = 0;
+	assert_int_equal(vmm_set_state(vcpu, &e[1], 1), 0);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_UCALL);
+	assert_int_equal(va[0x40 / 4], 1);
+	assert_int_equal(vmm_vcpu_run(vcpu, &x), 0);
+	assert_int_equal(x.reason, VMM_EXIT_HLT);
+	assert_int_equal(va[0x40 / 4], 2);
+	assert_int_equal(level_at(data), TDX_PAGE_4K);
 	assert_int_equal(vmm_vcpu_destroy(vcpu), 0);
 	assert_int_equal(vmm_vm_destroy(vm), 0);
 	assert_all_back();
