@@ -142,7 +142,12 @@ enum pg_state {
 	PG_PRIVATE,	/* aliased in this VM */
 	PG_SHARED,	/* converted to shared with MapGPA */
 	PG_UNKNOWN,	/* an undo failed: recovered by destroy */
+	PG_PRIVATE_2M,	/* PG_PRIVATE as a part of one 2M alias of a 2M L1 leaf */
+	PG_UNKNOWN_2M,	/* a part of a 2 MiB page whose undo failed */
 };
+
+/* 4 KiB pages in a 2 MiB page (tdx-guest.md 2, TDG.MEM.PAGE.ACCEPT level 1). */
+#define PAGES_PER_2M	512
 
 struct tdxl2_vm {
 	struct vmm_vm *vm;
@@ -484,15 +489,24 @@ static bool reclaim(struct tdxl2_vm *v, u64 gpa, u8 st)
 	return true;
 }
 
+static int reclaim_2m(struct tdxl2_vm *v, u64 gpa, u8 st);
+
 static int tdxl2_vm_destroy(struct vmm_vm *vm)
 {
 	struct tdxl2_vm *v = vmm_vm_priv(vm);
 	int lost = 0;
 	u64 i, ret;
 
-	for (i = 0; i < v->nr_pages; i++)
+	for (i = 0; i < v->nr_pages; i++) {
+		/* The first part of a 2 MiB page is its 2 MiB-aligned one. */
+		if (v->pg[i] == PG_PRIVATE_2M || v->pg[i] == PG_UNKNOWN_2M) {
+			lost += reclaim_2m(v, page_gpa(v, i), v->pg[i]);
+			i += PAGES_PER_2M - 1;
+			continue;
+		}
 		if (v->pg[i] != PG_NONE && !reclaim(v, page_gpa(v, i), v->pg[i]))
 			lost++;
+	}
 	for (i = 0; i < v->nr_shared; i++)
 		if (set_attrs(v, v->shared[i], 0))
 			lost++;
@@ -531,7 +545,9 @@ static int tdxl2_mem_add(struct vmm_vm *vm, u64 gpa, const void *src, bool measu
 		return -EOPNOTSUPP;
 	tdsnp_mutex_lock(&v->lock);
 	tdsnp_mutex_lock(&claim_lock);
-	if (v->pg[i] == PG_NONE && claimed_elsewhere(v, gpa))
+	/* Another VM's page, or a part of a 2 MiB page (split it first). */
+	if ((v->pg[i] == PG_NONE && claimed_elsewhere(v, gpa)) ||
+	    v->pg[i] == PG_PRIVATE_2M || v->pg[i] == PG_UNKNOWN_2M)
 		ret = -EBUSY;
 	else
 		ret = to_private(v, gpa, src);
@@ -580,7 +596,8 @@ static int tdxl2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from
 	int ret;
 
 	tdsnp_mutex_lock(&v->lock);
-	if (v->pg[i] == PG_UNKNOWN) {
+	/* A part of a 2 MiB page converts only after tdxl2_mem_split_2m(). */
+	if (v->pg[i] == PG_UNKNOWN || v->pg[i] == PG_PRIVATE_2M || v->pg[i] == PG_UNKNOWN_2M) {
 		tdsnp_mutex_unlock(&v->lock);
 		return -EIO;
 	}
@@ -596,6 +613,332 @@ static int tdxl2_mem_convert(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from
 	tdsnp_mutex_unlock(&claim_lock);
 	tdsnp_mutex_unlock(&v->lock);
 	return ret;
+}
+
+/*
+ * ---- 2 MiB private pages ----
+ *
+ * An L2's 2 MiB private page is a 2M leaf of the L1's S-EPT aliased to the
+ * L2 at 2M: TDG.MEM.PAGE.ATTR.WR takes the level in RCX 2:0 and walks the
+ * L1's S-EPT to a leaf at exactly that level (tdx-guest.md 4.5; TDX module
+ * 1.5 tdg_mem_page_attr_wr.c).  The L1 cannot merge its own 4 KiB leaves:
+ * the host makes the 2M leaf, so the 512 pages go shared (MapGPA) and come
+ * back private with a MapGPA of the whole 2 MiB, which the host backs with
+ * one page the L1 accepts at level 1 (TDG.MEM.PAGE.ACCEPT, tdx-guest.md 2;
+ * a host that backs it with 4 KiB pages answers PAGE_SIZE_MISMATCH and the
+ * conversion fails with -EIO, leaving the pages as they were).
+ *
+ * Split: the L1 re-grants one page at 4 KiB (ATTR.WR level 0, same
+ * attributes).  The walk stops at the 2M leaf, a level above the request,
+ * so the module makes an EPT-violation TD exit: "the host VMM is expected
+ * to demote the page and re-enter the TD" [MOD tdg_mem_page_attr_wr.c];
+ * TDH.MEM.PAGE.DEMOTE splits the L2 aliases with the leaf (its R9-R11 are
+ * the L2 S-EPT pages, tdx-host.md 3).  The re-executed ATTR.WR finds a 4 KiB
+ * leaf.  The L1 cannot undo a demote (promoting is the host's
+ * TDH.MEM.PAGE.PROMOTE): a split whose ATTR.WR fails after the demote is
+ * done all the same, which ATTR.RD's level tells.
+ */
+
+static bool all_pages(struct tdxl2_vm *v, u64 gpa, u8 st)
+{
+	u64 i, first = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
+
+	for (i = 0; i < PAGES_PER_2M; i++)
+		if (v->pg[first + i] != st)
+			return false;
+	return true;
+}
+
+static void set_pages(struct tdxl2_vm *v, u64 gpa, u8 st)
+{
+	memset(&v->pg[(gpa - v->mem_base) / TDSNP_PAGE_SIZE], st, PAGES_PER_2M);
+}
+
+static bool range_2m_ok(struct tdxl2_vm *v, u64 gpa)
+{
+	return !(gpa & (VMM_MEM_2M_SIZE - 1)) && gpa >= v->mem_base &&
+	       (gpa - v->mem_base) / TDSNP_PAGE_SIZE + PAGES_PER_2M <= v->nr_pages;
+}
+
+/* The L1's S-EPT leaf holding @gpa: its level and whether it is pending. */
+static int l1_leaf(struct tdxl2_vm *v, u64 gpa, enum tdx_page_level *level, bool *pending)
+{
+	struct tdg_page_attr out;
+	unsigned int tries = 0;
+	u64 ret;
+
+	do {
+		ret = tdg_mem_page_attr_rd(tdsnp_gpa(gpa), &out);
+	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < TDX_L2_BUSY_RETRIES);
+	if (ret)
+		return fail(v, ret);
+	*level = out.level;
+	*pending = out.pending;
+	return 0;
+}
+
+/*
+ * ATTR.WR at 2M of @attrs (0: remove the alias) for the VM, as
+ * tdx_l2_grant_pages() does at 4 KiB: OPERAND_BUSY retried, the attributes
+ * reported back must be the request.
+ */
+static int set_attrs_2m(struct tdxl2_vm *v, u64 gpa, u16 attrs)
+{
+	struct tdx_gpa_attr attr = {}, flags = {};
+	u16 want = (attrs & TDX_GPA_ATTR_GUEST_MASK) | TDX_GPA_ATTR_VALID;
+	struct tdg_page_attr out;
+	unsigned int tries = 0;
+	u64 ret;
+
+	tdx_gpa_attr_set(&attr, v->l2, want);
+	tdx_gpa_attr_set(&flags, v->l2, TDX_ATTR_FLAGS_MASK & TDX_GPA_ATTR_GUEST_MASK);
+	do {
+		ret = tdg_mem_page_attr_wr(tdsnp_gpa(gpa), TDX_PAGE_2M, attr, flags, &out);
+	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < TDX_L2_BUSY_RETRIES);
+	if (!ret && tdx_gpa_attr_vm(out.attr, v->l2.idx) !=
+		    ((want & TDX_GPA_ATTR_RWX) ? want : TDX_GPA_ATTR_VALID))
+		ret = TDSNP_SW_INVALID_ARG;
+	if (ret)
+		return fail(v, ret);
+	v->need_invept = ~0ULL;
+	return 0;
+}
+
+/* MapGPA of the 2 MiB at @gpa (tdx-guest.md 3.3); 0 or -EIO. */
+static int map_gpa_2m(struct tdxl2_vm *v, u64 gpa, bool shared)
+{
+	tdsnp_gpa_t retry;
+	u64 ret, vs = 0;
+
+	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)),
+				    VMM_MEM_2M_SIZE, &retry, &vs);
+	if (!ret && !vs)
+		return 0;
+	vmm_vm_set_last_status(v->vm, ret ? ret : vs);
+	return -EIO;
+}
+
+/* TDG.MEM.PAGE.ACCEPT at level 1, BUSY retried; an accepted page is fine. */
+static int accept_2m(struct tdxl2_vm *v, u64 gpa)
+{
+	unsigned int n;
+	u64 ret;
+
+	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
+		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_2M);
+		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
+			break;
+	}
+	if (!ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED)
+		return 0;
+	return fail(v, ret);
+}
+
+static int zero_2m(struct tdxl2_vm *v, u64 gpa)
+{
+	u64 off;
+	int ret = 0;
+
+	for (off = 0; !ret && off < VMM_MEM_2M_SIZE; off += TDSNP_PAGE_SIZE)
+		ret = fill_page(v, gpa + off, NULL);
+	return ret;
+}
+
+/*
+ * The 512 pages at @gpa, each the L1's private page (@from UNMAPPED) or
+ * shared (@from SHARED), become one 2M leaf of the L1, accepted, zeroed and
+ * aliased at 2M.  A failure puts them back as they were, else sets
+ * *@unknown.
+ */
+static int to_private_2m(struct tdxl2_vm *v, u64 gpa, enum vmm_mem_state from, bool *unknown)
+{
+	enum tdx_page_level level = TDX_PAGE_4K;
+	bool pending = false, made = false;
+	u64 off;
+	int ret;
+
+	if (from == VMM_MEM_UNMAPPED) {
+		ret = l1_leaf(v, gpa, &level, &pending);
+		if (ret)
+			return ret;
+	}
+	if (level != TDX_PAGE_2M) {
+		/* The L1's 4 KiB leaves go back to the host first. */
+		if (from == VMM_MEM_UNMAPPED) {
+			ret = map_gpa_2m(v, gpa, true);
+			if (ret)
+				return ret;
+		}
+		ret = map_gpa_2m(v, gpa, false);
+		if (ret)
+			goto undo_shared;
+		made = true;
+	}
+	ret = accept_2m(v, gpa);
+	if (!ret)
+		ret = zero_2m(v, gpa);
+	if (!ret)
+		ret = set_attrs_2m(v, gpa, VMM_TDX_L2_GUEST_ATTRS);
+	if (!ret || !made)
+		return ret;
+	/* The 2M leaf the L1 asked for goes back to the host. */
+	if (map_gpa_2m(v, gpa, true)) {
+		*unknown = true;
+		return -EIO;
+	}
+undo_shared:
+	if (from == VMM_MEM_SHARED)
+		return ret;
+	/* Private again page by page, as tdxl2_mem_convert() would. */
+	for (off = 0; off < VMM_MEM_2M_SIZE; off += TDSNP_PAGE_SIZE) {
+		if (map_gpa(v, gpa + off, false)) {
+			*unknown = true;
+			return -EIO;
+		}
+	}
+	return ret;
+}
+
+/* Back: the 2M alias removed; to SHARED the 2M leaf goes to the host too. */
+static int from_private_2m(struct tdxl2_vm *v, u64 gpa, enum vmm_mem_state to, bool *unknown)
+{
+	int ret;
+
+	ret = set_attrs_2m(v, gpa, 0);
+	if (ret || to == VMM_MEM_UNMAPPED)
+		return ret;
+	ret = map_gpa_2m(v, gpa, true);
+	if (ret && set_attrs_2m(v, gpa, VMM_TDX_L2_GUEST_ATTRS)) {
+		*unknown = true;
+		return -EIO;
+	}
+	return ret;
+}
+
+static int convert_2m_locked(struct tdxl2_vm *v, u64 gpa, enum vmm_mem_state from,
+			     enum vmm_mem_state to, bool *unknown)
+{
+	static const u8 st[] = { [VMM_MEM_SHARED] = PG_SHARED, [VMM_MEM_UNMAPPED] = PG_NONE };
+	bool other;
+	u64 off;
+	int ret;
+
+	if (to != VMM_MEM_PRIVATE) {
+		if (!all_pages(v, gpa, PG_PRIVATE_2M))
+			return -EIO;
+		return from_private_2m(v, gpa, to, unknown);
+	}
+	/* vmm-core and the backend disagree only after a failed undo. */
+	if (!all_pages(v, gpa, st[from]))
+		return -EIO;
+	/* No page may be another VM's, nor aliased in another VM (as to_private()). */
+	for (off = 0; from == VMM_MEM_UNMAPPED && off < VMM_MEM_2M_SIZE; off += TDSNP_PAGE_SIZE) {
+		if (claimed_elsewhere(v, gpa + off))
+			return -EBUSY;
+		ret = aliased_elsewhere(v, gpa + off, &other);
+		if (ret)
+			return ret;
+		if (other)
+			return -EBUSY;
+	}
+	return to_private_2m(v, gpa, from, unknown);
+}
+
+/*
+ * The 512 pages at @gpa to one 2 MiB private page or back; a failure
+ * leaves every page as it was, or all PG_UNKNOWN_2M with -EIO when an undo
+ * failed too.  Locking as tdxl2_mem_convert().
+ */
+static int tdxl2_mem_convert_2m(struct vmm_vm *vm, u64 gpa, enum vmm_mem_state from,
+				enum vmm_mem_state to)
+{
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
+	bool unknown = false;
+	int ret;
+
+	/* Exactly one side is the 2 MiB private page. */
+	if (from == to || (from != VMM_MEM_PRIVATE && to != VMM_MEM_PRIVATE) ||
+	    !range_2m_ok(v, gpa))
+		return -EINVAL;
+	tdsnp_mutex_lock(&v->lock);
+	tdsnp_mutex_lock(&claim_lock);
+	ret = convert_2m_locked(v, gpa, from, to, &unknown);
+	if (!ret)
+		set_pages(v, gpa, to == VMM_MEM_PRIVATE ? PG_PRIVATE_2M :
+				  to == VMM_MEM_SHARED ? PG_SHARED : PG_NONE);
+	else if (unknown)
+		set_pages(v, gpa, PG_UNKNOWN_2M);
+	tdsnp_mutex_unlock(&claim_lock);
+	tdsnp_mutex_unlock(&v->lock);
+	return ret;
+}
+
+/* The 2 MiB private page at @gpa into 512 private 4 KiB pages; a failure leaves it whole. */
+static int tdxl2_mem_split_2m(struct vmm_vm *vm, u64 gpa)
+{
+	struct tdxl2_vm *v = vmm_vm_priv(vm);
+	enum tdx_page_level level;
+	bool pending;
+	int ret;
+
+	if (!range_2m_ok(v, gpa))
+		return -EINVAL;
+	tdsnp_mutex_lock(&v->lock);
+	if (!all_pages(v, gpa, PG_PRIVATE_2M)) {
+		ret = -EIO;
+		goto out;
+	}
+	ret = set_attrs(v, gpa, VMM_TDX_L2_GUEST_ATTRS);
+	/* Demoted but the ATTR.WR failed after: split all the same. */
+	if (ret && !l1_leaf(v, gpa, &level, &pending) && level == TDX_PAGE_4K)
+		ret = 0;
+	if (!ret)
+		set_pages(v, gpa, PG_PRIVATE);
+out:
+	tdsnp_mutex_unlock(&v->lock);
+	return ret;
+}
+
+/*
+ * One page of a 2 MiB page whose undo failed: shared, or private in a 2M
+ * or 4 KiB leaf, pending or not, maybe aliased.  MapGPA private first (a
+ * host refuses it for a page that is private already), so no TDCALL
+ * touches a page the host holds shared; then the alias removed (ATTR.WR at
+ * 4 KiB: the host demotes a 2M leaf) and the page accepted.  True when it
+ * is the L1's again.
+ */
+static bool reclaim_unknown(struct tdxl2_vm *v, u64 gpa)
+{
+	unsigned int n;
+	u64 ret;
+
+	map_gpa_call(v, gpa, false);
+	if (set_attrs(v, gpa, 0))
+		return false;
+	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
+		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
+		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
+			break;
+	}
+	return !ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED;
+}
+
+/*
+ * Teardown of a 2 MiB page: the 2M alias removed, the L1 keeping its 2M
+ * leaf; an unknown one (or a failed removal) page by page.  Return the
+ * pages lost.
+ */
+static int reclaim_2m(struct tdxl2_vm *v, u64 gpa, u8 st)
+{
+	int lost = 0;
+	u64 off;
+
+	if (st == PG_PRIVATE_2M && !set_attrs_2m(v, gpa, 0))
+		return 0;
+	for (off = 0; off < VMM_MEM_2M_SIZE; off += TDSNP_PAGE_SIZE)
+		if (!reclaim_unknown(v, gpa + off))
+			lost++;
+	return lost;
 }
 
 /* No L2 launch digest exists: the L1 loads and vouches for its L2 itself. */
@@ -1255,7 +1598,7 @@ static int l2_mem_rw(struct tdxl2_vm *v, u64 gpa, void *buf, unsigned int len, b
 	tdsnp_mutex_lock(&v->lock);
 	st = v->pg[i];
 	tdsnp_mutex_unlock(&v->lock);
-	if (st != PG_PRIVATE)
+	if (st != PG_PRIVATE && st != PG_PRIVATE_2M)
 		return -EFAULT;
 	va = v->env->map(v->env->ctx, gpa & TDSNP_PAGE_MASK);
 	if (!va)
@@ -1385,7 +1728,8 @@ static void ept_violation(struct tdxl2_vm *v, struct tdxl2_vcpu *c, struct vmm_b
 	if (ram || (gpa & v->shared_bit)) {
 		i = (gpa - v->mem_base) / TDSNP_PAGE_SIZE;
 		bx->exit.reason = VMM_EXIT_UNHANDLED;
-		bx->exit.fail.status = ram && i < v->nr_pages && v->pg[i] == PG_PRIVATE ?
+		bx->exit.fail.status = ram && i < v->nr_pages && (v->pg[i] == PG_PRIVATE ||
+								 v->pg[i] == PG_PRIVATE_2M) ?
 				       -EACCES : -EFAULT;
 		bx->exit.fail.qualification = gpa;
 		return;
@@ -1696,6 +2040,8 @@ const struct vmm_backend_ops vmm_tdx_l2_ops = {
 	.state_write = tdxl2_state_write,
 	.mem_add = tdxl2_mem_add,
 	.mem_convert = tdxl2_mem_convert,
+	.mem_convert_2m = tdxl2_mem_convert_2m,
+	.mem_split_2m = tdxl2_mem_split_2m,
 	.measurement = tdxl2_measurement,
 	.mem_rw = tdxl2_mem_rw,
 	.vec_rw = tdxl2_vec_rw,

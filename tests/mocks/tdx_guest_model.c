@@ -21,6 +21,14 @@
 #include "tdx_guest_model.h"
 #include "tdx_md.h"
 
+/* 4 KiB pages in a 2M leaf. */
+#define PAGES_PER_2M		512
+
+/* The 512 4 KiB backing pages of a 2M leaf, in GPA order. */
+struct backing_2m {
+	struct page *page[PAGES_PER_2M];
+};
+
 /* One private or shared mapping. */
 struct mapping {
 	u64 gpa;		/* aligned to level, shared bit clear */
@@ -29,6 +37,7 @@ struct mapping {
 	bool used;
 	u16 attr[TDX_MAX_VMS];	/* L2 alias attributes; [0] unused, 0 = no alias */
 	struct page *page;	/* 4 KiB backing, or NULL */
+	struct backing_2m *pages;	/* a 2M leaf's backing (tdxg_convert_2m()), or NULL */
 };
 
 /* Sparse metadata values: key = entry index, L2 VM and element. */
@@ -169,9 +178,14 @@ static struct mapping *find_smaller(struct tdx_guest_td *td, u64 gpa, u64 size)
 
 static void *map_va(struct mapping *m, u64 gpa)
 {
+	u64 off = gpa - m->gpa;
+
+	if (m->pages && m->level == TDX_PAGE_2M)
+		return (u8 *)page_address(m->pages->page[off / TDSNP_PAGE_SIZE]) +
+		       (off & ~TDSNP_PAGE_MASK);
 	if (!m->page || m->level != TDX_PAGE_4K)
 		return NULL;
-	return (u8 *)page_address(m->page) + (gpa - m->gpa);
+	return (u8 *)page_address(m->page) + off;
 }
 
 /* Guest memory the module may touch: private, accepted, backed, one page. */
@@ -658,6 +672,7 @@ static void h_page_accept(void *priv, struct tdsnp_regs *r)
 	struct tdx_guest_vcpu *v = current_or_fail(r);
 	u64 level = r->rcx & TDX_GPA_MAPPING_LEVEL_MASK, gpa = r->rcx & TDSNP_PAGE_MASK;
 	struct mapping *m;
+	unsigned int n;
 
 	(void)priv;
 	if (!v)
@@ -677,7 +692,7 @@ static void h_page_accept(void *priv, struct tdsnp_regs *r)
 			h_page_accept(priv, r);
 		return;
 	}
-	if (!m && find_smaller(v->td, gpa, tdx_page_level_size(level))) {
+	if ((!m || m->level < level) && find_smaller(v->td, gpa, tdx_page_level_size(level))) {
 		/* A non-leaf entry at the requested level (case 3). */
 		r->rax = TDX_PAGE_SIZE_MISMATCH | level;
 		return;
@@ -698,6 +713,8 @@ static void h_page_accept(void *priv, struct tdsnp_regs *r)
 	/* PENDING: the module zeroes the page and maps it RWX. */
 	if (m->page)
 		memset(page_address(m->page), 0, TDSNP_PAGE_SIZE);
+	for (n = 0; m->pages && n < PAGES_PER_2M; n++)
+		memset(page_address(m->pages->page[n]), 0, TDSNP_PAGE_SIZE);
 	m->state = TDXG_PAGE_MAPPED;
 	r->rax = TDX_SUCCESS;
 }
@@ -910,7 +927,13 @@ static void h_attr_wr(void *priv, struct tdsnp_regs *r)
 		goto fail;
 	}
 	m = find_map(td, gpa, false);
-	if (!m && find_smaller(td, gpa, tdx_page_level_size(level))) {
+	/*
+	 * The walk reached the requested level at a non-leaf entry: size
+	 * mismatch; it stopped at a larger leaf: an EPT-violation TD exit,
+	 * "the host VMM is expected to demote the page and re-enter the TD"
+	 * [MOD tdg_mem_page_attr_wr.c].
+	 */
+	if ((!m || m->level < level) && find_smaller(td, gpa, tdx_page_level_size(level))) {
 		ret = TDX_PAGE_SIZE_MISMATCH | level;
 		goto fail;
 	}
@@ -1358,8 +1381,12 @@ struct tdx_guest_td *tdxg_td_create(const struct tdxg_td_config *cfg)
  */
 void tdxg_td_destroy(struct tdx_guest_td *td)
 {
+	unsigned int i;
+
 	if (cur && cur->td == td)
 		cur = NULL;
+	for (i = 0; td && i < TDXG_MAX_MAPPINGS; i++)
+		tdsnp_free(td->map[i].pages);
 	tdsnp_free(td);
 }
 
@@ -1536,6 +1563,8 @@ int tdxg_unmap(struct tdx_guest_td *td, tdsnp_gpa_t gpa)
 	if (!m)
 		return -ENOENT;
 	m->used = false;
+	tdsnp_free(m->pages);
+	m->pages = NULL;
 	return 0;
 }
 
@@ -1562,6 +1591,136 @@ int tdxg_convert(struct tdx_guest_td *td, tdsnp_gpa_t gpa, u64 size, bool to_sha
 		m->state = to_shared ? TDXG_PAGE_SHARED : TDXG_PAGE_PENDING;
 		memset(m->attr, 0, sizeof(m->attr));
 	}
+	return 0;
+}
+
+static unsigned int free_slots(struct tdx_guest_td *td)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TDXG_MAX_MAPPINGS; i++)
+		n += !td->map[i].used;
+	return n;
+}
+
+/* Replace the 2M leaf @m by 512 4 KiB mappings of @state and its aliases; @m is freed. */
+static void split_2m(struct tdx_guest_td *td, struct mapping *m, enum tdxg_page_state state,
+		     bool keep_attr)
+{
+	struct mapping big = *m;
+	unsigned int i, n = 0;
+
+	m->used = false;
+	m->pages = NULL;
+	for (i = 0; i < TDXG_MAX_MAPPINGS && n < PAGES_PER_2M; i++) {
+		struct mapping *s = &td->map[i];
+
+		if (s->used)
+			continue;
+		*s = (struct mapping){ .gpa = big.gpa + (u64)n * TDSNP_PAGE_SIZE,
+				       .level = TDX_PAGE_4K, .state = (u8)state, .used = true,
+				       .page = big.pages ? big.pages->page[n] : NULL };
+		if (keep_attr)
+			memcpy(s->attr, big.attr, sizeof(s->attr));
+		n++;
+	}
+	tdsnp_free(big.pages);
+}
+
+/**
+ * tdxg_demote() - what a host does with TDH.MEM.PAGE.DEMOTE: split the
+ * private 2M leaf holding a GPA into 512 4 KiB leaves
+ * @td: the TD
+ * @gpa: a GPA inside the leaf (shared bit ignored)
+ *
+ * Each 4 KiB leaf keeps the 2M leaf's state and its L2 aliases (the L2
+ * S-EPT is split with it: DEMOTE takes the L2 S-EPT pages in R9-R11,
+ * tdx-host.md 3) and its 4 KiB of the backing.
+ *
+ * Return: 0, -ENOENT when no private 2M leaf holds @gpa, -ENOSPC when the
+ * table has no room (nothing changed).
+ */
+int tdxg_demote(struct tdx_guest_td *td, tdsnp_gpa_t gpa)
+{
+	struct mapping *m = find_map(td, tdsnp_gpa_val(gpa) & ~tdxg_shared_bit(td), false);
+
+	if (!m || m->level != TDX_PAGE_2M)
+		return -ENOENT;
+	if (free_slots(td) + 1 < PAGES_PER_2M)
+		return -ENOSPC;
+	split_2m(td, m, (enum tdxg_page_state)m->state, true);
+	return 0;
+}
+
+/**
+ * tdxg_convert_2m() - what a VMM may do for a MapGPA of a whole 2 MiB:
+ * back it with one 2M leaf, or give such a leaf back as shared pages
+ * @td: the TD
+ * @gpa: 2 MiB aligned (shared bit ignored)
+ * @to_shared: the private 2M leaf at @gpa becomes 512 shared 4 KiB
+ *             mappings; else 512 shared 4 KiB mappings become one private
+ *             2M leaf, PENDING (TDH.MEM.PAGE.AUG at level 1: the guest
+ *             accepts it at 2M, TDG.MEM.PAGE.ACCEPT level 1), no aliases
+ *
+ * The 4 KiB backings are kept (the 2M leaf holds the 512 of them).
+ *
+ * Return: 0, -EINVAL (misaligned), -ENOENT when the range is not so
+ * mapped, -ENOSPC, -ENOMEM; nothing changed on failure.
+ */
+int tdxg_convert_2m(struct tdx_guest_td *td, tdsnp_gpa_t gpa, bool to_shared)
+{
+	u64 g = tdsnp_gpa_val(gpa) & ~tdxg_shared_bit(td);
+	struct mapping *m, *first = NULL;
+	struct backing_2m *pages;
+	unsigned int i;
+
+	if (g & (tdx_page_level_size(TDX_PAGE_2M) - 1))
+		return -EINVAL;
+	if (to_shared) {
+		m = find_map(td, g, false);
+		if (!m || m->level != TDX_PAGE_2M || !m->pages)
+			return -ENOENT;
+		if (free_slots(td) + 1 < PAGES_PER_2M)
+			return -ENOSPC;
+		split_2m(td, m, TDXG_PAGE_SHARED, false);
+		return 0;
+	}
+	for (i = 0; i < PAGES_PER_2M; i++) {
+		m = find_map(td, g + (u64)i * TDSNP_PAGE_SIZE, true);
+		if (!m || m->level != TDX_PAGE_4K || !m->page ||
+		    find_map(td, g + (u64)i * TDSNP_PAGE_SIZE, false))
+			return -ENOENT;
+	}
+	pages = tdsnp_zalloc(sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < PAGES_PER_2M; i++) {
+		m = find_map(td, g + (u64)i * TDSNP_PAGE_SIZE, true);
+		pages->page[i] = m->page;
+		m->used = false;
+		if (!first)
+			first = m;
+	}
+	*first = (struct mapping){ .gpa = g, .level = TDX_PAGE_2M, .state = TDXG_PAGE_PENDING,
+				   .used = true, .pages = pages };
+	return 0;
+}
+
+/**
+ * tdxg_page_level() - the level of the private leaf holding a GPA
+ * @td: the TD
+ * @gpa: the GPA (shared bit ignored)
+ * @level: out: TDX_PAGE_4K or TDX_PAGE_2M
+ *
+ * Return: 0 or -ENOENT.
+ */
+int tdxg_page_level(struct tdx_guest_td *td, tdsnp_gpa_t gpa, enum tdx_page_level *level)
+{
+	struct mapping *m = find_map(td, tdsnp_gpa_val(gpa) & ~tdxg_shared_bit(td), false);
+
+	if (!m)
+		return -ENOENT;
+	*level = (enum tdx_page_level)m->level;
 	return 0;
 }
 

@@ -39,7 +39,8 @@ struct tdx_guest_vcpu;
 #define TDXG_SW_UNHANDLED_TD_EXIT	(TDSNP_SW_ERROR | 0xFFFF0100)
 
 /* Sizes of the model's tables (per TD / per vCPU). */
-#define TDXG_MAX_MAPPINGS	128
+/* Mappings: room for 4 MiB of 4 KiB pages (two 2M leaves split) and a pool. */
+#define TDXG_MAX_MAPPINGS	1088
 #define TDXG_MAX_VALUES		192
 #define TDXG_MAX_SCRIPT		16
 /* An L2 MSR exit bitmap: 512 qwords (tdx-guest.md 4.5). */
@@ -186,6 +187,9 @@ int tdxg_map(struct tdx_guest_td *td, tdsnp_gpa_t gpa, enum tdx_page_level level
 	     enum tdxg_page_state state, struct page *page);
 int tdxg_unmap(struct tdx_guest_td *td, tdsnp_gpa_t gpa);
 int tdxg_convert(struct tdx_guest_td *td, tdsnp_gpa_t gpa, u64 size, bool to_shared);
+int tdxg_convert_2m(struct tdx_guest_td *td, tdsnp_gpa_t gpa, bool to_shared);
+int tdxg_demote(struct tdx_guest_td *td, tdsnp_gpa_t gpa);
+int tdxg_page_level(struct tdx_guest_td *td, tdsnp_gpa_t gpa, enum tdx_page_level *level);
 int tdxg_page_info(struct tdx_guest_td *td, tdsnp_gpa_t gpa, enum tdxg_page_state *state,
 		   u16 attr[TDX_MAX_VMS]);
 void *tdxg_gpa_va(struct tdx_guest_td *td, tdsnp_gpa_t gpa, size_t len);

@@ -159,6 +159,34 @@ void tdsnp_mock_tdx_l1_store_sse(void *ctx, struct vmm_tdx_l2_sse *sse)
 }
 
 /*
+ * MapGPA of [@gpa, @gpa + @size) (tdx-guest.md 3.3): each whole 2 MiB-aligned
+ * 2 MiB this host backs with one 2M leaf when it can (tdxg_convert_2m():
+ * shared to a PENDING 2M leaf the L1 accepts at level 1, or such a leaf back
+ * to shared); any other page at 4 KiB, demoting a 2M leaf it falls in first
+ * (a VMM splits a huge mapping a partial conversion crosses).
+ */
+static int map_gpa(u64 gpa, u64 size, bool to_shared)
+{
+	const u64 sz2m = tdx_page_level_size(TDX_PAGE_2M);
+	u64 p = gpa, end = gpa + size;
+
+	if ((gpa | size) & ~TDSNP_PAGE_MASK || end < gpa)
+		return -EINVAL;
+	while (p < end) {
+		if (!(p & (sz2m - 1)) && end - p >= sz2m &&
+		    !tdxg_convert_2m(l1.td, tdsnp_gpa(p), to_shared)) {
+			p += sz2m;
+			continue;
+		}
+		if (tdxg_demote(l1.td, tdsnp_gpa(p)) == -ENOSPC ||
+		    tdxg_convert(l1.td, tdsnp_gpa(p), TDSNP_PAGE_SIZE, to_shared))
+			return -ENOENT;
+		p += TDSNP_PAGE_SIZE;
+	}
+	return 0;
+}
+
+/*
  * The host outside the TD: MapGPA (tdx-guest.md 3.3) and the devices of
  * tdx_l1_host.h (RDMSR/WRMSR, IO, RequestMMIO); nothing else.
  */
@@ -174,8 +202,26 @@ static void host_vmcall(void *priv, struct tdx_guest_vcpu *vcpu, u64 control,
 		r->r10 = TDG_VMCALL_INVALID_OPERAND;
 		return;
 	}
-	r->r10 = tdxg_convert(l1.td, tdsnp_gpa(r->r12), r->r13, r->r12 & TDX_L1_SHARED_BIT) ?
+	r->r10 = map_gpa(r->r12 & ~TDX_L1_SHARED_BIT, r->r13, r->r12 & TDX_L1_SHARED_BIT) ?
 		 TDG_VMCALL_INVALID_OPERAND : 0;
+}
+
+/*
+ * An EPT-violation TD exit: a TDCALL of the L1 asked for a smaller level
+ * than the private leaf there (ATTR.WR or ACCEPT at 4K inside a 2M leaf).
+ * The host demotes the leaf (TDH.MEM.PAGE.DEMOTE, tdx-host.md 3), as the
+ * TDX module expects: "the host VMM is expected to demote the page and
+ * re-enter the TD" [MOD tdg_mem_page_attr_wr.c].  Anything else stays
+ * unresolved.
+ */
+static bool host_ept_violation(void *priv, struct tdx_guest_vcpu *vcpu, tdsnp_gpa_t gpa,
+			       enum tdx_page_level level)
+{
+	enum tdx_page_level have;
+
+	(void)priv;
+	(void)vcpu;
+	return !tdxg_page_level(l1.td, gpa, &have) && have > level && !tdxg_demote(l1.td, gpa);
 }
 
 /* Back @gpa with a fresh private, accepted page; 0 or a negative errno. */
@@ -260,7 +306,8 @@ int tdsnp_mock_tdx_l1_setup(u32 num_l2_vms, u64 mem_base, u64 mem_size)
 	if (ret)
 		goto fail;
 	tdsnp_mock_tdx_l1_host_reset();
-	l1.host = (struct tdxg_host){ .vmcall = host_vmcall };
+	l1.host = (struct tdxg_host){ .vmcall = host_vmcall,
+				     .ept_violation = host_ept_violation };
 	tdxg_set_host(l1.td, &l1.host);
 	tdx_l2_run_install();
 	l1.running = true;

@@ -7,7 +7,9 @@
  * firmware's own tables written by hand from the specs: one 2M RMP entry at
  * the 2 MiB-aligned page (snp.md 1.4; on snp_vmpl also validated and
  * granted to VMPL1, 1.6, 1.7), one S-EPT leaf at level 1
- * (tdx-host.md, TDH.MEM.PAGE.AUG at level 1).  Bad inputs (a misaligned
+ * (tdx-host.md, TDH.MEM.PAGE.AUG at level 1); on tdx_l2 one 2M leaf of the
+ * L1 TD's S-EPT aliased to the L2 at 2M with R|W|Xs|Xu and VALID, 0x800F
+ * (tdx-guest.md 4.5).  Bad inputs (a misaligned
  * range, a 2M flag with another state, an unknown flag bit) are -EINVAL and
  * change nothing; a backend without 2 MiB pages answers -EOPNOTSUPP; a
  * caller that leaves the word zero, as before the flag existed, gets 4 KiB
@@ -29,12 +31,15 @@
 #include <vmm/snp_host.h>
 #include <vmm/snp_vmpl.h>
 #include <vmm/tdx_host.h>
+#include <vmm/tdx_l2.h>
 #include <vmm/uabi.h>
 #include <vmm/uabi_client.h>
 #include "../mocks/mock.h"
 #include "../mocks/snp_mock.h"
 #include "../mocks/snp_svsm_setup.h"
 #include "../mocks/tdx_host_setup.h"
+#include "../mocks/tdx_guest_model.h"
+#include "../mocks/tdx_l1_setup.h"
 #include "../common/tdx_host_env.h"
 #include "../common/uabi_script.h"
 
@@ -64,12 +69,13 @@ struct env {
 	int vm;
 };
 
-/* A device whose VM index 1 is of @ops, opened as one VM over [BASE, BASE + MEM_SIZE). */
-static void dev_up(struct env *e, const struct vmm_backend_ops *ops, u64 attributes, u64 xfam)
+/* A device whose VM index 1 is of @ops, opened as one VM over [@base, @base + @size). */
+static void dev_up_at(struct env *e, const struct vmm_backend_ops *ops, u64 attributes,
+		      u64 xfam, u64 base, u64 size)
 {
 	struct uabi_dev_config cfg = { .features = TDSNP_PLATFORM_NATIVE };
-	struct tdsnp_vm_open op = { .index = 1, .max_vcpus = 1, .mem_base = BASE,
-				    .mem_size = MEM_SIZE, .attributes = attributes,
+	struct tdsnp_vm_open op = { .index = 1, .max_vcpus = 1, .mem_base = base,
+				    .mem_size = size, .attributes = attributes,
 				    .xfam = xfam };
 
 	memset(e, 0, sizeof(*e));
@@ -79,8 +85,8 @@ static void dev_up(struct env *e, const struct vmm_backend_ops *ops, u64 attribu
 	rec_vm = NULL;
 	assert_int_equal(vmm_backend_register(&rec_ops), 0);
 	cfg.slots[1].backend = (u8)(ops->kind + 1);
-	/* snp_vmpl: the VM is the guest at VMPL1 (its vm_index, 1..3). */
-	if (ops->kind == VMM_BACKEND_SNP_VMPL)
+	/* snp_vmpl: the VM is the guest at VMPL1; tdx_l2: L2 VM 1 (vm_index 1..3). */
+	if (ops->kind == VMM_BACKEND_SNP_VMPL || ops->kind == VMM_BACKEND_TDX_L2)
 		cfg.slots[1].vm_index = 1;
 	assert_int_equal(uabi_dev_create(&cfg, &e->dev), 0);
 	assert_int_equal(tdsnp_client_inproc(e->dev, &e->c), 0);
@@ -88,6 +94,12 @@ static void dev_up(struct env *e, const struct vmm_backend_ops *ops, u64 attribu
 	assert_int_equal(tdsnp_call(e->c, e->d, TDSNP_CALL_VM_OPEN, &op), 0);
 	e->vm = op.handle;
 	assert_non_null(rec_vm);
+}
+
+/* A device whose VM index 1 is of @ops, opened as one VM over [BASE, BASE + MEM_SIZE). */
+static void dev_up(struct env *e, const struct vmm_backend_ops *ops, u64 attributes, u64 xfam)
+{
+	dev_up_at(e, ops, attributes, xfam, BASE, MEM_SIZE);
 }
 
 static void dev_down(struct env *e)
@@ -305,6 +317,65 @@ static void test_tdx_host_set_mem_state_2m_is_one_level_1_leaf(void **state)
 	tdsnp_mock_tdx_host_teardown();
 }
 
+/* ---- tdx_l2 ---- */
+
+/* The L1's RAM for the L2: 4 MiB above the L1 setup's pool (tdx_l1_setup.h). */
+#define L2_BASE		0x600000ULL
+#define L2_SIZE		(2 * SZ_2M)
+#define L2_2M		(L2_BASE + SZ_2M)
+
+/*
+ * The same on tdx_l2 (an L1 VMM in a TD of the guest-side model): the
+ * 2 MiB page is one 2M leaf of the L1's S-EPT aliased to L2 VM 1 at 2M;
+ * bad inputs change nothing; back to shared at 4 KiB converts it whole.
+ */
+static void test_tdx_l2_set_mem_state_2m_is_one_2m_l1_leaf_aliased(void **state)
+{
+	struct tdx_guest_td *td;
+	enum tdx_page_level level;
+	enum tdxg_page_state st;
+	u16 attr[TDX_MAX_VMS];
+	u64 violations = tdsnp_mock_violations();
+	struct env e;
+
+	(void)state;
+	tdsnp_mock_faults_clear();
+	tdsnp_mock_set_direct(true);
+	assert_int_equal(tdsnp_mock_tdx_l1_setup(1, L2_BASE, L2_SIZE), 0);
+	td = tdsnp_mock_tdx_l1_td();
+	/* The setup registered the backend: the test registers its recording copy. */
+	vmm_backend_unregister(&vmm_tdx_l2_ops);
+	dev_up_at(&e, &vmm_tdx_l2_ops, 0, 0, L2_BASE, L2_SIZE);
+	assert_int_equal(set_mem(&e, L2_2M + PG, L2_2M + SZ_2M + PG, TDSNP_MEM_PRIVATE,
+				 TDSNP_MEM_STATE_2M), -EINVAL);
+	assert_int_equal(set_mem(&e, L2_2M, L2_2M + SZ_2M, TDSNP_MEM_SHARED,
+				 TDSNP_MEM_STATE_2M), -EINVAL);
+	expect_vmm(L2_2M, L2_2M + SZ_2M, VMM_MEM_UNMAPPED, PG);
+	assert_int_equal(tdxg_page_level(td, tdsnp_gpa(L2_2M), &level), 0);
+	assert_int_equal(level, TDX_PAGE_4K);
+
+	assert_int_equal(set_mem(&e, L2_2M, L2_2M + SZ_2M, TDSNP_MEM_PRIVATE, TDSNP_MEM_STATE_2M),
+			 0);
+	expect_vmm(L2_2M, L2_2M + SZ_2M, VMM_MEM_PRIVATE, SZ_2M);
+	expect_vmm(L2_BASE, L2_2M, VMM_MEM_UNMAPPED, PG);
+	assert_int_equal(tdxg_page_level(td, tdsnp_gpa(L2_2M + SZ_2M - PG), &level), 0);
+	assert_int_equal(level, TDX_PAGE_2M);
+	assert_int_equal(tdxg_page_info(td, tdsnp_gpa(L2_2M + 0x12345), &st, attr), 0);
+	assert_int_equal(st, TDXG_PAGE_MAPPED);
+	assert_int_equal(attr[1], 0x800F);
+
+	assert_int_equal(set_mem(&e, L2_2M, L2_2M + SZ_2M, TDSNP_MEM_SHARED, 0), 0);
+	expect_vmm(L2_2M, L2_2M + SZ_2M, VMM_MEM_SHARED, PG);
+	assert_int_equal(tdxg_page_info(td, tdsnp_gpa(L2_2M + 0x12345), &st, attr), 0);
+	assert_int_equal(st, TDXG_PAGE_SHARED);
+	dev_down(&e);
+	assert_int_equal(tdsnp_mock_tdx_l1_ram_not_back(), 0);
+	assert_int_equal(tdsnp_mock_tdx_l1_pool_lent(), 0);
+	assert_int_equal(tdsnp_mock_violations(), violations);
+	tdsnp_mock_tdx_l1_teardown();
+	tdsnp_mock_set_direct(false);
+}
+
 /* ---- a backend without 2 MiB pages ---- */
 
 /* The scripted test backend has no 2 MiB conversion: -EOPNOTSUPP, 4 KiB still works. */
@@ -328,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_snp_host_set_mem_state_2m_is_one_2m_rmp_entry),
 		cmocka_unit_test(test_snp_vmpl_set_mem_state_2m_is_one_granted_2m_entry),
 		cmocka_unit_test(test_tdx_host_set_mem_state_2m_is_one_level_1_leaf),
+		cmocka_unit_test(test_tdx_l2_set_mem_state_2m_is_one_2m_l1_leaf_aliased),
 		cmocka_unit_test(test_set_mem_state_2m_without_backend_support_is_eopnotsupp),
 	};
 
