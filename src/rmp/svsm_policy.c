@@ -25,6 +25,136 @@ static int fw_fail(snp_ret_t r, struct snp_svsm_status *st)
 	return snp_ret_to_errno(r);
 }
 
+/*
+ * The page size's own page state change and mapping: @big picks the 2M
+ * ones (@o->psc_2m, @o->map_2m); @o->unmap serves both.
+ */
+static int psc(const struct snp_svsm_ops *o, bool big, u64 gpa, unsigned int op)
+{
+	return big ? o->psc_2m(o->ctx, gpa, op) : o->psc(o->ctx, gpa, op);
+}
+
+static void *map(const struct snp_svsm_ops *o, bool big, u64 gpa)
+{
+	return big ? o->map_2m(o->ctx, gpa) : o->map(o->ctx, gpa);
+}
+
+/* What the *_2m calls need: the 2M hooks and a 2 MiB-aligned @gpa. */
+static bool ops_2m_ok(const struct snp_svsm_ops *o, u64 gpa)
+{
+	return o->psc_2m && o->map_2m && !(gpa & (SNP_PAGE_SIZE_2M - 1));
+}
+
+/* snp_svsm_page_grant() on one 4K (@big false) or 2M RMP entry. */
+static int do_grant(const struct snp_svsm_ops *o, bool big, u64 gpa, enum snp_vmpl vmpl,
+		    u8 perms, const void *src, struct snp_svsm_status *st)
+{
+	enum snp_page_size sz = big ? SNP_PAGE_2M : SNP_PAGE_4K;
+	size_t len = big ? SNP_PAGE_SIZE_2M : TDSNP_PAGE_SIZE;
+	bool broken = false;
+	snp_ret_t r;
+	void *va;
+	int ret;
+
+	ret = psc(o, big, gpa, SNP_PSC_OP_PRIVATE);
+	if (ret)
+		return ret;
+	va = map(o, big, gpa);
+	if (!va) {
+		ret = -ENOMEM;
+		goto undo_psc;
+	}
+	r = snp_pvalidate(va, sz, true);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto undo_map;
+	}
+	if (src)
+		memcpy(va, src, len);
+	else
+		memset(va, 0, len);
+	r = snp_rmpadjust(va, sz, vmpl, perms, false);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto undo_validate;
+	}
+	o->unmap(o->ctx, gpa, va);
+	return 0;
+
+undo_validate:
+	memset(va, 0, len);
+	if (!snp_ret_ok(snp_pvalidate(va, sz, false)))
+		broken = true;
+undo_map:
+	o->unmap(o->ctx, gpa, va);
+undo_psc:
+	if (psc(o, big, gpa, SNP_PSC_OP_SHARED))
+		broken = true;
+	if (broken) {
+		tdsnp_err("svsm: GPA 0x%llx: %s grant undo failed, state unknown\n", gpa,
+			  big ? "2M" : "4K");
+		st->unknown = true;
+		return -EIO;
+	}
+	return ret;
+}
+
+/* snp_svsm_page_revoke() on one 4K (@big false) or 2M RMP entry. */
+static int do_revoke(const struct snp_svsm_ops *o, bool big, u64 gpa, enum snp_vmpl vmpl,
+		     u8 perms, struct snp_svsm_status *st)
+{
+	enum snp_page_size sz = big ? SNP_PAGE_2M : SNP_PAGE_4K;
+	bool broken = false;
+	snp_ret_t r;
+	void *va;
+	int ret;
+
+	va = map(o, big, gpa);
+	if (!va)
+		return -ENOMEM;
+	r = snp_rmpadjust(va, sz, vmpl, 0, false);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto out;
+	}
+	r = snp_pvalidate(va, sz, false);
+	if (!snp_ret_ok(r)) {
+		ret = fw_fail(r, st);
+		goto undo_revoke;
+	}
+	ret = psc(o, big, gpa, SNP_PSC_OP_SHARED);
+	if (!ret)
+		goto out;
+	if (!snp_ret_ok(snp_pvalidate(va, sz, true)))
+		broken = true;
+undo_revoke:
+	if (!broken && !snp_ret_ok(snp_rmpadjust(va, sz, vmpl, perms, false)))
+		broken = true;
+	if (broken) {
+		tdsnp_err("svsm: GPA 0x%llx: %s revoke undo failed, state unknown\n", gpa,
+			  big ? "2M" : "4K");
+		st->unknown = true;
+		ret = -EIO;
+	}
+out:
+	o->unmap(o->ctx, gpa, va);
+	return ret;
+}
+
+/* snp_svsm_page_reclaim() on one 4K (@big false) or 2M RMP entry. */
+static bool do_reclaim(const struct snp_svsm_ops *o, bool big, u64 gpa, enum snp_vmpl vmpl)
+{
+	enum snp_page_size sz = big ? SNP_PAGE_2M : SNP_PAGE_4K;
+	void *va = map(o, big, gpa);
+
+	if (va) {
+		snp_rmpadjust(va, sz, vmpl, 0, false);
+		snp_pvalidate(va, sz, false);
+		o->unmap(o->ctx, gpa, va);
+	}
+	return !psc(o, big, gpa, SNP_PSC_OP_SHARED);
+}
+
 /**
  * snp_svsm_page_grant() - give a hypervisor-owned page to a lower VMPL
  * @o: the SVSM's page state change and mapping
@@ -42,53 +172,9 @@ static int fw_fail(snp_ret_t r, struct snp_svsm_status *st)
 int snp_svsm_page_grant(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
 			const void *src, struct snp_svsm_status *st)
 {
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
-	int ret;
-
 	st->fw = 0;
 	st->unknown = false;
-	ret = o->psc(o->ctx, gpa, SNP_PSC_OP_PRIVATE);
-	if (ret)
-		return ret;
-	va = o->map(o->ctx, gpa);
-	if (!va) {
-		ret = -ENOMEM;
-		goto undo_psc;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_4K, true);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto undo_map;
-	}
-	if (src)
-		memcpy(va, src, TDSNP_PAGE_SIZE);
-	else
-		memset(va, 0, TDSNP_PAGE_SIZE);
-	r = snp_rmpadjust(va, SNP_PAGE_4K, vmpl, perms, false);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto undo_validate;
-	}
-	o->unmap(o->ctx, gpa, va);
-	return 0;
-
-undo_validate:
-	memset(va, 0, TDSNP_PAGE_SIZE);
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, false)))
-		broken = true;
-undo_map:
-	o->unmap(o->ctx, gpa, va);
-undo_psc:
-	if (o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED))
-		broken = true;
-	if (broken) {
-		tdsnp_err("svsm: GPA 0x%llx: grant undo failed, state unknown\n", gpa);
-		st->unknown = true;
-		return -EIO;
-	}
-	return ret;
+	return do_grant(o, false, gpa, vmpl, perms, src, st);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_grant);
 
@@ -110,42 +196,9 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_grant);
 int snp_svsm_page_revoke(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
 			 struct snp_svsm_status *st)
 {
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
-	int ret;
-
 	st->fw = 0;
 	st->unknown = false;
-	va = o->map(o->ctx, gpa);
-	if (!va)
-		return -ENOMEM;
-	r = snp_rmpadjust(va, SNP_PAGE_4K, vmpl, 0, false);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto out;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_4K, false);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto undo_revoke;
-	}
-	ret = o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED);
-	if (!ret)
-		goto out;
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_4K, true)))
-		broken = true;
-undo_revoke:
-	if (!broken && !snp_ret_ok(snp_rmpadjust(va, SNP_PAGE_4K, vmpl, perms, false)))
-		broken = true;
-	if (broken) {
-		tdsnp_err("svsm: GPA 0x%llx: revoke undo failed, state unknown\n", gpa);
-		st->unknown = true;
-		ret = -EIO;
-	}
-out:
-	o->unmap(o->ctx, gpa, va);
-	return ret;
+	return do_revoke(o, false, gpa, vmpl, perms, st);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_revoke);
 
@@ -165,14 +218,7 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_revoke);
  */
 bool snp_svsm_page_reclaim(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl)
 {
-	void *va = o->map(o->ctx, gpa);
-
-	if (va) {
-		snp_rmpadjust(va, SNP_PAGE_4K, vmpl, 0, false);
-		snp_pvalidate(va, SNP_PAGE_4K, false);
-		o->unmap(o->ctx, gpa, va);
-	}
-	return !o->psc(o->ctx, gpa, SNP_PSC_OP_SHARED);
+	return do_reclaim(o, false, gpa, vmpl);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_reclaim);
 
@@ -210,51 +256,11 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_reclaim);
 int snp_svsm_page_grant_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
 			   struct snp_svsm_status *st)
 {
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
-	int ret;
-
 	st->fw = 0;
 	st->unknown = false;
-	if (!o->psc_2m || !o->map_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+	if (!ops_2m_ok(o, gpa))
 		return -EINVAL;
-	ret = o->psc_2m(o->ctx, gpa, SNP_PSC_OP_PRIVATE);
-	if (ret)
-		return ret;
-	va = o->map_2m(o->ctx, gpa);
-	if (!va) {
-		ret = -ENOMEM;
-		goto undo_psc;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_2M, true);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto undo_map;
-	}
-	memset(va, 0, SNP_PAGE_SIZE_2M);
-	r = snp_rmpadjust(va, SNP_PAGE_2M, vmpl, perms, false);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto undo_validate;
-	}
-	o->unmap(o->ctx, gpa, va);
-	return 0;
-
-undo_validate:
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_2M, false)))
-		broken = true;
-undo_map:
-	o->unmap(o->ctx, gpa, va);
-undo_psc:
-	if (o->psc_2m(o->ctx, gpa, SNP_PSC_OP_SHARED))
-		broken = true;
-	if (broken) {
-		tdsnp_err("svsm: GPA 0x%llx: 2M grant undo failed, state unknown\n", gpa);
-		st->unknown = true;
-		return -EIO;
-	}
-	return ret;
+	return do_grant(o, true, gpa, vmpl, perms, NULL, st);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_grant_2m);
 
@@ -279,44 +285,11 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_grant_2m);
 int snp_svsm_page_revoke_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl, u8 perms,
 			    struct snp_svsm_status *st)
 {
-	bool broken = false;
-	snp_ret_t r;
-	void *va;
-	int ret;
-
 	st->fw = 0;
 	st->unknown = false;
-	if (!o->psc_2m || !o->map_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+	if (!ops_2m_ok(o, gpa))
 		return -EINVAL;
-	va = o->map_2m(o->ctx, gpa);
-	if (!va)
-		return -ENOMEM;
-	r = snp_rmpadjust(va, SNP_PAGE_2M, vmpl, 0, false);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto out;
-	}
-	r = snp_pvalidate(va, SNP_PAGE_2M, false);
-	if (!snp_ret_ok(r)) {
-		ret = fw_fail(r, st);
-		goto undo_revoke;
-	}
-	ret = o->psc_2m(o->ctx, gpa, SNP_PSC_OP_SHARED);
-	if (!ret)
-		goto out;
-	if (!snp_ret_ok(snp_pvalidate(va, SNP_PAGE_2M, true)))
-		broken = true;
-undo_revoke:
-	if (!broken && !snp_ret_ok(snp_rmpadjust(va, SNP_PAGE_2M, vmpl, perms, false)))
-		broken = true;
-	if (broken) {
-		tdsnp_err("svsm: GPA 0x%llx: 2M revoke undo failed, state unknown\n", gpa);
-		st->unknown = true;
-		ret = -EIO;
-	}
-out:
-	o->unmap(o->ctx, gpa, va);
-	return ret;
+	return do_revoke(o, true, gpa, vmpl, perms, st);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_revoke_2m);
 
@@ -358,16 +331,8 @@ EXPORT_SYMBOL_GPL(snp_svsm_page_split_2m);
  */
 bool snp_svsm_page_reclaim_2m(const struct snp_svsm_ops *o, u64 gpa, enum snp_vmpl vmpl)
 {
-	void *va;
-
-	if (!o->psc_2m || !o->map_2m || (gpa & (SNP_PAGE_SIZE_2M - 1)))
+	if (!ops_2m_ok(o, gpa))
 		return false;
-	va = o->map_2m(o->ctx, gpa);
-	if (va) {
-		snp_rmpadjust(va, SNP_PAGE_2M, vmpl, 0, false);
-		snp_pvalidate(va, SNP_PAGE_2M, false);
-		o->unmap(o->ctx, gpa, va);
-	}
-	return !o->psc_2m(o->ctx, gpa, SNP_PSC_OP_SHARED);
+	return do_reclaim(o, true, gpa, vmpl);
 }
 EXPORT_SYMBOL_GPL(snp_svsm_page_reclaim_2m);
