@@ -245,20 +245,31 @@ static bool claimed_elsewhere(struct tdxl2_vm *v, u64 gpa)
 
 /* ---- page aliases (TDG.MEM.PAGE.ATTR.RD/WR, tdx-guest.md 4.5) ---- */
 
+/*
+ * TDG.MEM.PAGE.ATTR.RD of the page at @gpa; OPERAND_BUSY (the host holds
+ * the S-EPT entry for a moment) is retried.
+ */
+static int attr_rd(struct tdxl2_vm *v, u64 gpa, struct tdg_page_attr *out)
+{
+	unsigned int tries = 0;
+	u64 ret;
+
+	do {
+		ret = tdg_mem_page_attr_rd(tdsnp_gpa(gpa), out);
+	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < TDX_L2_BUSY_RETRIES);
+	return ret ? fail(v, ret) : 0;
+}
+
 /* Does an L2 VM other than @v's have an alias of the page? */
 static int aliased_elsewhere(struct tdxl2_vm *v, u64 gpa, bool *other)
 {
 	struct tdg_page_attr out;
-	unsigned int tries = 0;
 	u32 vm;
-	u64 ret;
+	int ret;
 
-	/* OPERAND_BUSY: the host holds the S-EPT entry for a moment; retry. */
-	do {
-		ret = tdg_mem_page_attr_rd(tdsnp_gpa(gpa), &out);
-	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < TDX_L2_BUSY_RETRIES);
+	ret = attr_rd(v, gpa, &out);
 	if (ret)
-		return fail(v, ret);
+		return ret;
 	*other = false;
 	for (vm = 1; vm <= TDX_MAX_L2_VM_INDEX; vm++)
 		if (vm != v->l2.idx && (tdx_gpa_attr_vm(out.attr, vm) & TDX_GPA_ATTR_RWX))
@@ -664,14 +675,11 @@ static bool range_2m_ok(struct tdxl2_vm *v, u64 gpa)
 static int l1_leaf(struct tdxl2_vm *v, u64 gpa, enum tdx_page_level *level, bool *pending)
 {
 	struct tdg_page_attr out;
-	unsigned int tries = 0;
-	u64 ret;
+	int ret;
 
-	do {
-		ret = tdg_mem_page_attr_rd(tdsnp_gpa(gpa), &out);
-	} while ((ret & TDX_STATUS_MASK) == TDX_OPERAND_BUSY && ++tries < TDX_L2_BUSY_RETRIES);
+	ret = attr_rd(v, gpa, &out);
 	if (ret)
-		return fail(v, ret);
+		return ret;
 	*level = out.level;
 	*pending = out.pending;
 	return 0;
