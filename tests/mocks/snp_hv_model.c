@@ -122,14 +122,13 @@ static int call_handler(struct snp_mock_exit *e)
 static int npt_lookup_2m(u32 asid, u64 gpa, u64 *spa)
 {
 	unsigned int i;
-	u64 p;
 
 	if ((gpa & (SNP_PAGE_SIZE_2M - 1)) || snp_mock_npt_lookup(asid, gpa, spa) ||
 	    (*spa & (SNP_PAGE_SIZE_2M - 1)))
 		return -EINVAL;
 	for (i = 1; i < SNP_PAGES_PER_2M; i++)
-		if (snp_mock_npt_lookup(asid, gpa + ((u64)i << TDSNP_PAGE_SHIFT), &p) ||
-		    p != *spa + ((u64)i << TDSNP_PAGE_SHIFT))
+		if (!snp_mock_npt_maps(asid, gpa + ((u64)i << TDSNP_PAGE_SHIFT),
+				       *spa + ((u64)i << TDSNP_PAGE_SHIFT)))
 			return -EINVAL;
 	return 0;
 }

@@ -82,6 +82,7 @@ void snp_mock_rmp_fini(void);
 u64 snp_mock_rmp_host_update(u64 spa, const struct snp_rmp_state *s);
 u64 snp_mock_rmp_host_psmash(u64 spa);
 int snp_mock_npt_lookup(u32 asid, u64 gpa, u64 *spa);
+bool snp_mock_npt_maps(u32 asid, u64 gpa, u64 spa);
 
 /* The hypervisor model behind VMGEXIT (snp_hv_model.c). */
 enum snp_mock_exit_type {

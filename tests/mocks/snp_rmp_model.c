@@ -803,6 +803,31 @@ u64 snp_mock_rmp_host_psmash(u64 spa)
 }
 
 /**
+ * snp_mock_npt_maps() - does the NPT map a GPA to a given page?
+ * @asid: the guest
+ * @gpa: guest-physical address
+ * @spa: the system-physical address it should map to
+ *
+ * The page's own node answers (found by its frame, no walk): for the 511
+ * pages after the first of a 2 MiB run, where snp_mock_npt_lookup() walks
+ * every node on each miss of its small cache.
+ *
+ * Return: true when the NPT maps @gpa's page to @spa's page for @asid.
+ */
+bool snp_mock_npt_maps(u32 asid, u64 gpa, u64 spa)
+{
+	const struct rmp_node *n;
+	bool ret;
+
+	tdsnp_mutex_lock(&rmp.lock);
+	n = node_find(spa >> TDSNP_PAGE_SHIFT);
+	ret = n && n->npt_mapped && n->npt_asid == asid &&
+	      n->npt_gpa == (gpa & TDSNP_PAGE_MASK);
+	tdsnp_mutex_unlock(&rmp.lock);
+	return ret;
+}
+
+/**
  * snp_mock_npt_lookup() - where the hypervisor's NPT maps a guest page
  * @asid: the guest
  * @gpa: guest-physical address (any byte of the page)
