@@ -319,14 +319,35 @@ static int to_private(struct tdxl2_vm *v, u64 gpa, const void *src)
 	return set_attrs(v, gpa, VMM_TDX_L2_GUEST_ATTRS);
 }
 
-static u64 map_gpa_call(struct tdxl2_vm *v, u64 gpa, bool shared)
+/* MapGPA of @size bytes at @gpa (tdx-guest.md 3.3): the TDCALL's or the VMM's status. */
+static u64 map_gpa_call(struct tdxl2_vm *v, u64 gpa, u64 size, bool shared)
 {
 	tdsnp_gpa_t retry;
 	u64 ret, vs = 0;
 
-	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)),
-				    TDSNP_PAGE_SIZE, &retry, &vs);
+	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)), size, &retry,
+				    &vs);
 	return ret ? ret : vs;
+}
+
+/* TDG.MEM.PAGE.ACCEPT at @level, OPERAND_BUSY retried: the last status. */
+static u64 accept_call(u64 gpa, enum tdx_page_level level)
+{
+	unsigned int n;
+	u64 ret = 0;
+
+	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
+		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), level);
+		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
+			break;
+	}
+	return ret;
+}
+
+/* Accepted now or before (PAGE_ALREADY_ACCEPTED). */
+static bool accept_ok(u64 status)
+{
+	return !status || (status & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED;
 }
 
 /*
@@ -337,26 +358,21 @@ static u64 map_gpa_call(struct tdxl2_vm *v, u64 gpa, bool shared)
  */
 static int map_gpa(struct tdxl2_vm *v, u64 gpa, bool shared)
 {
-	unsigned int n;
 	u64 ret;
 	int err;
 
-	ret = map_gpa_call(v, gpa, shared);
+	ret = map_gpa_call(v, gpa, TDSNP_PAGE_SIZE, shared);
 	if (ret) {
 		vmm_vm_set_last_status(v->vm, ret);
 		return -EIO;
 	}
 	if (shared)
 		return 0;
-	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
-		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
-		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
-			break;
-	}
-	if (!ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED)
+	ret = accept_call(gpa, TDX_PAGE_4K);
+	if (accept_ok(ret))
 		return 0;
 	err = fail(v, ret);
-	return map_gpa_call(v, gpa, true) ? -EIO : err;
+	return map_gpa_call(v, gpa, TDSNP_PAGE_SIZE, true) ? -EIO : err;
 }
 
 /* ---- VM lifetime ---- */
@@ -715,31 +731,20 @@ static int set_attrs_2m(struct tdxl2_vm *v, u64 gpa, u16 attrs)
 /* MapGPA of the 2 MiB at @gpa (tdx-guest.md 3.3); 0 or -EIO. */
 static int map_gpa_2m(struct tdxl2_vm *v, u64 gpa, bool shared)
 {
-	tdsnp_gpa_t retry;
-	u64 ret, vs = 0;
+	u64 ret = map_gpa_call(v, gpa, VMM_MEM_2M_SIZE, shared);
 
-	ret = tdg_vp_vmcall_map_gpa(tdsnp_gpa(gpa | (shared ? v->shared_bit : 0)),
-				    VMM_MEM_2M_SIZE, &retry, &vs);
-	if (!ret && !vs)
+	if (!ret)
 		return 0;
-	vmm_vm_set_last_status(v->vm, ret ? ret : vs);
+	vmm_vm_set_last_status(v->vm, ret);
 	return -EIO;
 }
 
 /* TDG.MEM.PAGE.ACCEPT at level 1, BUSY retried; an accepted page is fine. */
 static int accept_2m(struct tdxl2_vm *v, u64 gpa)
 {
-	unsigned int n;
-	u64 ret;
+	u64 ret = accept_call(gpa, TDX_PAGE_2M);
 
-	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
-		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_2M);
-		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
-			break;
-	}
-	if (!ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED)
-		return 0;
-	return fail(v, ret);
+	return accept_ok(ret) ? 0 : fail(v, ret);
 }
 
 static int zero_2m(struct tdxl2_vm *v, u64 gpa)
@@ -917,18 +922,10 @@ out:
  */
 static bool reclaim_unknown(struct tdxl2_vm *v, u64 gpa)
 {
-	unsigned int n;
-	u64 ret;
-
-	map_gpa_call(v, gpa, false);
+	map_gpa_call(v, gpa, TDSNP_PAGE_SIZE, false);
 	if (set_attrs(v, gpa, 0))
 		return false;
-	for (n = 0; n < TDX_L2_BUSY_RETRIES; n++) {
-		ret = tdg_mem_page_accept(tdsnp_gpa(gpa), TDX_PAGE_4K);
-		if ((ret & TDX_STATUS_MASK) != TDX_OPERAND_BUSY)
-			break;
-	}
-	return !ret || (ret & TDX_STATUS_MASK) == TDX_PAGE_ALREADY_ACCEPTED;
+	return accept_ok(accept_call(gpa, TDX_PAGE_4K));
 }
 
 /*
